@@ -1,0 +1,30 @@
+/* classify.h — console log classification: did the guest kernel crash or hang, and what is the
+ * stable title (signature) of the failure. Streams its input; memory use is bounded whatever the
+ * size of the log. Owner: the caller frees a result with classify_result_free(). */
+#pragma once
+
+#include <stdio.h>
+
+enum classify_verdict {
+	CLASSIFY_CLEAN = 0,
+	CLASSIFY_CRASH,
+	CLASSIFY_HANG,
+};
+
+struct classify_result {
+	enum classify_verdict verdict;
+	char *title;   /* "BUG: unable to handle page fault in ks_eval_field"; NULL when clean */
+	char *type;    /* short kind, e.g. "page-fault", "soft-lockup"; NULL when clean */
+	long first_line; /* 1-based line of the report's first line; 0 when clean */
+	char *report;  /* the report text (bounded excerpt); NULL when clean */
+};
+
+/* Classify a console log read from f until EOF. Returns 0 or a negative errno (read error). */
+int classify_file(FILE *f, struct classify_result **ret);
+/* Same for a path. */
+int classify_path(const char *path, struct classify_result **ret);
+/* Same for an in-memory buffer (may contain NULs). */
+int classify_buffer(const void *data, size_t size, struct classify_result **ret);
+
+struct classify_result *classify_result_free(struct classify_result *r);
+const char *classify_verdict_name(enum classify_verdict v); /* "clean", "crash", "hang" */

@@ -1,0 +1,68 @@
+/* main.c — the faultline command: dispatch to one subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *missing; /* set while the command is not built yet: which issue builds it */
+};
+
+static const struct command commands[] = {
+	{ "run", NULL, "boot guests and run a scenario's cases, one verdict each", "issue 2" },
+	{ "validate", NULL, "check scenario files, print every error as FILE:LINE:COL", "issue 3" },
+	{ "mutate", NULL, "write the mutated inputs of a seed without booting anything", "issue 3" },
+	{ "classify", NULL, "print a JSON verdict for a console log", "issue 4" },
+	{ "replay", NULL, "re-run one recorded case", "a later issue" },
+	{ "minimize", NULL, "shrink a crashing input", "a later issue" },
+	{ "report", NULL, "render run directories as HTML, JUnit, Markdown or JSON", "issue 5" },
+	{ "compare", NULL, "compare two runs; exit 1 on a new crash signature", "issue 5" },
+	{ "bench", NULL, "measure cases/min across isolation modes", "issue 6" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: faultline COMMAND [OPTIONS]...\n\n"
+		   "Fault-injection harness for sensor drivers: boots QEMU guests through libvirt,\n"
+		   "delivers malformed content updates, records crashes, hangs and rejections.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s%s%s%s\n", commands[i].name, commands[i].summary,
+			commands[i].fn ? "" : " (not built yet: ", commands[i].fn ? "" : commands[i].missing,
+			commands[i].fn ? "" : ")");
+	fprintf(f, "\n'faultline COMMAND --help' describes each command.\n"
+		   "Exit status: 0 expectations held, 1 a case fell short, 2 usage or input error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("faultline %s\n", FAULTLINE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (!commands[i].fn) {
+			fprintf(stderr, "faultline: '%s' is not built yet (%s will build it)\n",
+				commands[i].name, commands[i].missing);
+			return 2;
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "faultline: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

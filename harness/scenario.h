@@ -1,0 +1,84 @@
+/* scenario.h — loading, validating and expanding a scenario YAML file into cases.
+ *
+ * Ownership: scenario_load() returns a scenario that owns every string reachable from it;
+ * pointers returned by accessors live as long as the scenario. scenario_expand() returns an array
+ * of cases the caller frees with scenario_cases_free(); cases do not point into the scenario.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct scenario;
+
+/* One problem found in a scenario (or a file it references). */
+struct scenario_diag {
+	char *file;
+	unsigned line, column; /* 1-based; 0 when not applicable */
+	char *message;         /* "what is wrong, what was expected" */
+};
+
+struct scenario_diags {
+	size_t n;
+	struct scenario_diag *v;
+};
+void scenario_diags_finish(struct scenario_diags *d);
+
+struct scenario_opts {
+	const char *sensors_dir; /* where sensor folders live (guests/sensors) */
+	const char *formats_dir; /* where format descriptions live (guests/formats) */
+};
+
+/* Load and validate. Returns 0, -EINVAL when the scenario has errors (all of them appended to
+ * diags, nothing returned), or another negative errno (file unreadable, also with a diag). */
+int scenario_load(const char *path, const struct scenario_opts *opts, struct scenario_diags *diags,
+		  struct scenario **ret);
+struct scenario *scenario_free(struct scenario *s);
+
+struct scenario_fleet {
+	unsigned size;        /* parallel guests; 0 = number of host cores */
+	char **uris;          /* NULL-terminated; empty = default embedded URI */
+	unsigned memory_mib;  /* guest RAM */
+	const char *accel;    /* "auto", "tcg" or "kvm" */
+	const char *isolation; /* "boot" (today), "snapshot", "reuse" */
+};
+
+struct scenario_timeouts {
+	unsigned boot_ms;    /* guest up and sensor loaded */
+	unsigned observe_ms; /* healthy window after the agent's result */
+	unsigned hang_ms;    /* heartbeat silence that counts as a hang */
+	unsigned case_ms;    /* whole case, after boot */
+};
+
+const char *scenario_name(const struct scenario *s);
+const char *scenario_path(const struct scenario *s);
+uint64_t scenario_seed(const struct scenario *s);
+const struct scenario_fleet *scenario_fleet(const struct scenario *s);
+const struct scenario_timeouts *scenario_timeouts(const struct scenario *s);
+size_t scenario_n_sensors(const struct scenario *s);
+const char *scenario_sensor(const struct scenario *s, size_t i);     /* name */
+const char *scenario_sensor_dir(const struct scenario *s, size_t i); /* folder with sensor.yaml */
+
+struct scenario_expect {
+	char *sensor;  /* NULL = every sensor */
+	char *verdict; /* "crash", "hang", "rejected", "accepted", ... */
+};
+
+struct scenario_case {
+	char *id;             /* unique in the scenario, safe as a file name */
+	char *name;           /* the case's name in the YAML */
+	uint64_t seed;        /* seed this input was generated from */
+	char *seed_file;      /* the seed content it was made from */
+	char *mutations_json; /* JSON array describing the mutations applied, e.g. [{"op":"truncate",...}] */
+	uint8_t *data;        /* the exact input bytes */
+	size_t size;
+	struct scenario_expect *expects;
+	size_t n_expects;
+};
+
+/* Generate every case's input bytes. Deterministic for a given scenario and seed. */
+int scenario_expand(const struct scenario *s, struct scenario_diags *diags,
+		    struct scenario_case **ret_cases, size_t *ret_n);
+void scenario_cases_free(struct scenario_case *cases, size_t n);
+/* The verdict expected of this case on this sensor, or NULL when none. */
+const char *scenario_case_expect(const struct scenario_case *c, const char *sensor);
