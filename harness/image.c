@@ -1,0 +1,198 @@
+/* image.c — kernel discovery and per-sensor image building (see image.h). */
+#include "image.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "config.h"
+#include "util.h"
+
+static bool exists(const char *fmt, const char *kver)
+{
+	_cleanup_free_ char *p = xasprintf(fmt, kver);
+	struct stat st;
+
+	return stat(p, &st) == 0;
+}
+
+int image_kernel_discover(char **ret_kver, char **ret_error)
+{
+	DIR *d = opendir("/lib/modules");
+	_cleanup_free_ char *best = NULL;
+	struct dirent *de;
+
+	if (!d) {
+		*ret_error = xstrdup("no /lib/modules: install linux-image-amd64 and linux-headers-amd64");
+		return -ENOENT;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!exists("/boot/vmlinuz-%s", de->d_name) ||
+		    !exists("/lib/modules/%s/modules.dep", de->d_name) ||
+		    !exists("/lib/modules/%s/build/Makefile", de->d_name))
+			continue;
+		if (!best || strverscmp(de->d_name, best) > 0) {
+			free(best);
+			best = xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	if (!best) {
+		*ret_error = xstrdup("no guest kernel with /boot/vmlinuz-V, modules and headers: "
+				     "install linux-image-amd64 and linux-headers-amd64");
+		return -ENOENT;
+	}
+	*ret_kver = TAKE_PTR(best);
+	return 0;
+}
+
+int image_spawn(char *const argv[], char *const env[], const char *cwd, const char *log_path)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd = open(log_path ? log_path : "/dev/null",
+			      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul >= 0)
+			dup2(nul, 0);
+		if (cwd && chdir(cwd) < 0)
+			_exit(127);
+		for (char *const *e = env; e && *e; e++)
+			putenv(*e);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+/* $FAULTLINE_BUILD in a files entry; relative paths are relative to the sensor folder. */
+static char *expand_src(const struct sensor *s, const char *src, const char *build_dir)
+{
+	static const char var[] = "$FAULTLINE_BUILD";
+	const char *at = strstr(src, var);
+	_cleanup_free_ char *p = NULL;
+
+	if (at)
+		p = xasprintf("%.*s%s%s", (int)(at - src), src, build_dir, at + strlen(var));
+	else
+		p = xstrdup(src);
+	if (p[0] == '/')
+		return TAKE_PTR(p);
+	return xasprintf("%s/%s", s->dir, p);
+}
+
+static int run_sensor_build(const struct sensor *s, const char *kver, const char *build_dir,
+			    const char *log, char **ret_error)
+{
+	_cleanup_free_ char *e1 = xasprintf("FAULTLINE_BUILD=%s", build_dir);
+	_cleanup_free_ char *e2 = xasprintf("FAULTLINE_KVER=%s", kver);
+	_cleanup_free_ char *e3 = xasprintf("FAULTLINE_KBUILD=/lib/modules/%s/build", kver);
+	char *env[] = { e1, e2, e3, NULL };
+	char *argv[] = { "/bin/sh", "-c", s->build_command, NULL };
+	int r;
+
+	if (!s->build_command)
+		return 0;
+	r = image_spawn(argv, env, s->dir, log);
+	if (r != 0) {
+		*ret_error = xasprintf("sensor error: building %s failed (%s %d), see %s", s->name,
+				       r < 0 ? "error" : "exit status", r, log);
+		return -EIO;
+	}
+	return 0;
+}
+
+static const char *agent_path(void)
+{
+	const char *p = getenv("FAULTLINE_AGENT");
+	return p ? p : FAULTLINE_BUILD_DIR "/guests/agent/faultline-agent";
+}
+
+int image_build(const struct sensor *s, const char *kver, const char *state_dir,
+		struct image **ret, char **ret_error)
+{
+	_cleanup_free_ char *build_dir = xasprintf("%s/build/%s", state_dir, s->name);
+	_cleanup_free_ char *log = xasprintf("%s/build/%s.log", state_dir, s->name);
+	_cleanup_free_ char *out = xasprintf("%s/images/%s", state_dir, s->name);
+	_cleanup_free_ char *conf_path = xasprintf("%s/sensor.conf", build_dir);
+	_cleanup_free_ char *conf = sensor_agent_conf(s);
+	char **argv = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = mkdir_p(build_dir)) < 0 || (r = mkdir_p(out)) < 0) {
+		*ret_error = xasprintf("cannot create %s: %s", build_dir, strerror(-r));
+		return r;
+	}
+	if (access(agent_path(), X_OK) < 0) {
+		*ret_error = xasprintf("faultline bug: guest agent %s missing (build with ninja -C build)",
+				       agent_path());
+		return -ENOENT;
+	}
+	unlink(log);
+	r = run_sensor_build(s, kver, build_dir, log, ret_error);
+	if (r < 0)
+		return r;
+	r = write_file_atomic(conf_path, conf, strlen(conf));
+	if (r < 0) {
+		*ret_error = xasprintf("cannot write %s: %s", conf_path, strerror(-r));
+		return r;
+	}
+
+	argv = xcalloc(12 + 2 * s->n_files, sizeof(char *));
+	argv[n++] = xstrdup(FAULTLINE_SOURCE_DIR "/guests/build-image.sh");
+	argv[n++] = xstrdup("--kver");
+	argv[n++] = xstrdup(kver);
+	argv[n++] = xstrdup("--agent");
+	argv[n++] = xstrdup(agent_path());
+	argv[n++] = xstrdup("--conf");
+	argv[n++] = xstrdup(conf_path);
+	argv[n++] = xstrdup("--out");
+	argv[n++] = xstrdup(out);
+	for (size_t i = 0; i < s->n_files; i++) {
+		_cleanup_free_ char *src = expand_src(s, s->files[i].src, build_dir);
+		argv[n++] = xstrdup("--file");
+		argv[n++] = xasprintf("%s=%s", src, s->files[i].dst);
+	}
+	r = image_spawn(argv, NULL, NULL, log);
+	for (size_t i = 0; i < n; i++)
+		free(argv[i]);
+	free(argv);
+	if (r != 0) {
+		*ret_error = xasprintf("faultline error: building the guest image of %s failed, see %s",
+				       s->name, log);
+		return -EIO;
+	}
+
+	struct image *img = xzalloc(sizeof(*img));
+	img->kver = xstrdup(kver);
+	img->kernel = xasprintf("%s/vmlinuz", out);
+	img->initrd = xasprintf("%s/initrd.img", out);
+	*ret = img;
+	return 0;
+}
+
+struct image *image_free(struct image *img)
+{
+	if (img) {
+		free(img->kver);
+		free(img->kernel);
+		free(img->initrd);
+		free(img);
+	}
+	return NULL;
+}

@@ -1,0 +1,29 @@
+/* image.h — the guest image of one sensor: Debian's installed kernel plus an initramfs holding
+ * busybox, the guest agent, the kernel modules the guest needs and the sensor's files.
+ *
+ * The sensor's own build command runs first (on the host, against the discovered kernel's
+ * headers); guests/build-image.sh then assembles the initramfs and caches it by the hash of its
+ * inputs, so an unchanged sensor costs only the (incremental) sensor build.
+ * Ownership: image_free() frees what image_build() returns.
+ */
+#pragma once
+
+#include "sensor.h"
+
+struct image {
+	char *kver;
+	char *kernel;
+	char *initrd;
+};
+
+/* The newest installed kernel that has /boot/vmlinuz-V, modules and headers. */
+int image_kernel_discover(char **ret_kver, char **ret_error);
+/* Build (or reuse) the image of a sensor under STATE_DIR/images/NAME. Build output of the
+ * sensor goes to STATE_DIR/build/NAME, its log to STATE_DIR/build/NAME.log. */
+int image_build(const struct sensor *s, const char *kver, const char *state_dir,
+		struct image **ret, char **ret_error);
+struct image *image_free(struct image *img);
+
+/* Run argv with extra environment (NULL-terminated "K=V" list), cwd (NULL: unchanged), and
+ * stdout+stderr appended to log_path. Returns the exit status (0..255) or a negative errno. */
+int image_spawn(char *const argv[], char *const env[], const char *cwd, const char *log_path);

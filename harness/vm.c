@@ -1,0 +1,701 @@
+/* vm.c — guests over libvirt: transient domains, console and channel streams, lifecycle events.
+ *
+ * Threads: callers drive a vm from their own thread; every stream and lifecycle callback runs
+ * on the single libvirt event-loop thread started on first use. A vm is reference counted because
+ * stream callbacks may still be queued when its owner destroys it: the owner's reference and one
+ * per registered callback (dropped by libvirt's free function) keep the memory valid.
+ */
+#include "vm.h"
+
+#include <fcntl.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util.h"
+
+#define PANIC_MARKER "---[ end Kernel panic"
+
+struct vm_host {
+	virConnectPtr conn;
+	char *uri;
+	int lifecycle_id;
+};
+
+struct event_node {
+	struct vm_event ev;
+	struct event_node *next;
+};
+
+struct vm {
+	struct vm_host *host;
+	char *name;
+	virDomainPtr dom;
+	virStreamPtr console, channel;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int refs;
+	bool dead; /* owner is destroying: callbacks must not touch streams */
+
+	int console_fd;
+	uint64_t console_last_ms;
+	bool panicked;
+	char tail[sizeof(PANIC_MARKER)]; /* end of the previous chunk, for markers split in two */
+
+	struct proto_decoder *dec;
+	struct event_node *head, *last;
+	uint8_t *out;
+	size_t out_len;
+	bool channel_writable_wanted;
+
+	struct vm *next_registered;
+};
+
+static pthread_once_t loop_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vm *registry;
+static volatile bool cancelled;
+
+static void silent_error(void *opaque, virErrorPtr err)
+{
+	(void)opaque;
+	(void)err; /* errors are fetched with virGetLastErrorMessage() where they matter */
+}
+
+static void *loop_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		if (virEventRunDefaultImpl() < 0)
+			usleep(10000);
+	return NULL;
+}
+
+static void loop_start(void)
+{
+	pthread_t t;
+
+	virSetErrorFunc(NULL, silent_error);
+	virEventRegisterDefaultImpl();
+	if (pthread_create(&t, NULL, loop_thread, NULL) != 0)
+		abort();
+	pthread_detach(t);
+}
+
+static char *last_error(const char *what)
+{
+	const char *msg = virGetLastErrorMessage();
+	return xasprintf("libvirt error: %s: %s", what, msg ? msg : "unknown error");
+}
+
+static void vm_unref(struct vm *vm)
+{
+	bool last;
+
+	pthread_mutex_lock(&vm->lock);
+	last = --vm->refs == 0;
+	pthread_mutex_unlock(&vm->lock);
+	if (!last)
+		return;
+	for (struct event_node *n = vm->head, *next; n; n = next) {
+		next = n->next;
+		proto_frame_finish(&n->ev.frame);
+		free(n);
+	}
+	proto_decoder_free(vm->dec);
+	if (vm->console_fd >= 0)
+		close(vm->console_fd);
+	free(vm->out);
+	free(vm->name);
+	pthread_mutex_destroy(&vm->lock);
+	pthread_cond_destroy(&vm->cond);
+	free(vm);
+}
+
+static void unref_cb(void *opaque)
+{
+	vm_unref(opaque);
+}
+
+/* Called with vm->lock held. */
+static void push_event(struct vm *vm, const struct vm_event *ev)
+{
+	struct event_node *n = xzalloc(sizeof(*n));
+
+	n->ev = *ev;
+	n->ev.at_ms = now_ms();
+	if (vm->last)
+		vm->last->next = n;
+	else
+		vm->head = n;
+	vm->last = n;
+	pthread_cond_broadcast(&vm->cond);
+}
+
+static void push_simple(struct vm *vm, enum vm_event_type type, int error)
+{
+	struct vm_event ev = { .type = type, .error = error };
+	push_event(vm, &ev);
+}
+
+static struct vm *registry_find(const char *name)
+{
+	struct vm *vm;
+
+	for (vm = registry; vm; vm = vm->next_registered)
+		if (streq(vm->name, name))
+			return vm;
+	return NULL;
+}
+
+static int lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+{
+	struct vm *vm;
+
+	(void)conn;
+	(void)opaque;
+	pthread_mutex_lock(&registry_lock);
+	vm = registry_find(virDomainGetName(dom));
+	if (vm) {
+		pthread_mutex_lock(&vm->lock);
+		if (event == VIR_DOMAIN_EVENT_CRASHED)
+			push_simple(vm, VM_EVENT_CRASHED, detail);
+		else if (event == VIR_DOMAIN_EVENT_STOPPED)
+			push_simple(vm, VM_EVENT_STOPPED, detail);
+		pthread_mutex_unlock(&vm->lock);
+	}
+	pthread_mutex_unlock(&registry_lock);
+	return 0;
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* a full disk loses console bytes, not the run; the record says so */
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Look for the panic marker in the previous tail + this chunk. Called with vm->lock held. */
+static void scan_console(struct vm *vm, const char *buf, size_t n)
+{
+	size_t tl = strlen(vm->tail), keep = sizeof(vm->tail) - 1;
+	char *joined = xmalloc(tl + n + 1);
+
+	memcpy(joined, vm->tail, tl);
+	memcpy(joined + tl, buf, n);
+	joined[tl + n] = 0;
+	if (!vm->panicked && memmem(joined, tl + n, PANIC_MARKER, strlen(PANIC_MARKER))) {
+		vm->panicked = true;
+		push_simple(vm, VM_EVENT_CRASHED, -1);
+	}
+	if (tl + n > keep)
+		memcpy(vm->tail, joined + tl + n - keep, keep), vm->tail[keep] = 0;
+	else
+		memcpy(vm->tail, joined, tl + n + 1);
+	/* NUL bytes in the chunk would cut the tail short; that only delays detection to pvpanic */
+	free(joined);
+}
+
+static void console_cb(virStreamPtr st, int events, void *opaque)
+{
+	struct vm *vm = opaque;
+	char buf[8192];
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->dead) {
+		pthread_mutex_unlock(&vm->lock);
+		return;
+	}
+	for (;;) {
+		int n = virStreamRecv(st, buf, sizeof(buf));
+		if (n > 0) {
+			vm->console_last_ms = now_ms();
+			if (vm->console_fd >= 0)
+				write_all(vm->console_fd, buf, (size_t)n);
+			scan_console(vm, buf, (size_t)n);
+			continue;
+		}
+		if (n == -2)
+			break;
+		/* EOF or error: the guest is gone; lifecycle events say why */
+		virStreamEventRemoveCallback(st);
+		break;
+	}
+	(void)events;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void flush_out(struct vm *vm, virStreamPtr st)
+{
+	while (vm->out_len > 0) {
+		int n = virStreamSend(st, (const char *)vm->out, vm->out_len);
+		if (n == -2)
+			break;
+		if (n < 0) {
+			vm->out_len = 0;
+			push_simple(vm, VM_EVENT_CHANNEL_EOF, -EIO);
+			break;
+		}
+		memmove(vm->out, vm->out + n, vm->out_len - (size_t)n);
+		vm->out_len -= (size_t)n;
+	}
+	int want = VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP;
+	if (vm->out_len > 0)
+		want |= VIR_STREAM_EVENT_WRITABLE;
+	virStreamEventUpdateCallback(st, want);
+}
+
+static void channel_cb(virStreamPtr st, int events, void *opaque)
+{
+	struct vm *vm = opaque;
+	char buf[65536];
+	bool eof = false;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->dead) {
+		pthread_mutex_unlock(&vm->lock);
+		return;
+	}
+	if (events & VIR_STREAM_EVENT_WRITABLE)
+		flush_out(vm, st);
+	for (;;) {
+		int n = virStreamRecv(st, buf, sizeof(buf));
+		if (n > 0) {
+			proto_decoder_feed(vm->dec, buf, (size_t)n);
+			continue;
+		}
+		eof = n != -2;
+		break;
+	}
+	for (;;) {
+		struct vm_event ev = { .type = VM_EVENT_FRAME };
+		int r = proto_decoder_next(vm->dec, &ev.frame);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			ev.type = VM_EVENT_PROTO_ERROR;
+			ev.error = r;
+		}
+		push_event(vm, &ev);
+	}
+	if (eof) {
+		virStreamEventRemoveCallback(st);
+		push_simple(vm, VM_EVENT_CHANNEL_EOF, 0);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static int prepare_embed_root(const char *uri)
+{
+	const char *root = strstr(uri, "root=");
+	_cleanup_free_ char *dir = NULL, *etc = NULL, *conf = NULL;
+	struct stat st;
+
+	if (!startswith(uri, "qemu:///embed") || !root)
+		return 0;
+	dir = xstrndup(root + 5, strcspn(root + 5, "&"));
+	etc = xasprintf("%s/etc", dir);
+	conf = xasprintf("%s/qemu.conf", etc);
+	if (stat(conf, &st) == 0)
+		return 0;
+	if (mkdir_p(etc) < 0)
+		return -errno;
+	/* No virtlogd without a daemon: QEMU writes its own logs. */
+	static const char text[] = "# written by faultline\nstdio_handler = \"file\"\n";
+	return write_file_atomic(conf, text, sizeof(text) - 1);
+}
+
+int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
+{
+	struct vm_host *h;
+	virConnectPtr conn;
+	int r;
+
+	pthread_once(&loop_once, loop_start);
+	r = prepare_embed_root(uri);
+	if (r < 0) {
+		if (ret_error)
+			*ret_error = xasprintf("cannot prepare embedded root for %s: %s", uri,
+					       strerror(-r));
+		return r;
+	}
+	conn = virConnectOpen(uri);
+	if (!conn) {
+		if (ret_error)
+			*ret_error = last_error(uri);
+		return -EIO;
+	}
+	h = xzalloc(sizeof(*h));
+	h->conn = conn;
+	h->uri = xstrdup(uri);
+	h->lifecycle_id = virConnectDomainEventRegisterAny(
+		conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb),
+		NULL, NULL);
+	*ret = h;
+	return 0;
+}
+
+struct vm_host *vm_host_close(struct vm_host *h)
+{
+	if (!h)
+		return NULL;
+	if (h->lifecycle_id >= 0)
+		virConnectDomainEventDeregisterAny(h->conn, h->lifecycle_id);
+	virConnectClose(h->conn);
+	free(h->uri);
+	free(h);
+	return NULL;
+}
+
+const char *vm_host_uri(const struct vm_host *h)
+{
+	return h->uri;
+}
+
+void vm_host_cancel_all(void)
+{
+	cancelled = true;
+	pthread_mutex_lock(&registry_lock);
+	for (struct vm *vm = registry; vm; vm = vm->next_registered) {
+		pthread_mutex_lock(&vm->lock);
+		pthread_cond_broadcast(&vm->cond);
+		pthread_mutex_unlock(&vm->lock);
+	}
+	pthread_mutex_unlock(&registry_lock);
+}
+
+bool vm_host_cancelled(void)
+{
+	return cancelled;
+}
+
+/* Domain names are "fl-<controller pid>-<rest>": a domain whose controller is gone is ours to
+ * reap (a controller killed with SIGKILL cannot clean up after itself). */
+int vm_host_reap_orphans(struct vm_host *h)
+{
+	virDomainPtr *doms = NULL;
+	int n, reaped = 0;
+
+	n = virConnectListAllDomains(h->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	if (n < 0)
+		return -EIO;
+	for (int i = 0; i < n; i++) {
+		const char *name = virDomainGetName(doms[i]);
+		long pid;
+		char *end;
+
+		if (name && startswith(name, "fl-")) {
+			pid = strtol(name + 3, &end, 10);
+			if (end != name + 3 && *end == '-' && pid > 0 && pid != getpid() &&
+			    kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+				if (virDomainDestroy(doms[i]) == 0)
+					reaped++;
+			}
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return reaped;
+}
+
+static void xml_escape_into(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static char *domain_xml(const struct vm_config *cfg)
+{
+	char *xml = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&xml, &size);
+
+	if (!f)
+		abort();
+	fprintf(f, "<domain type='%s'>\n  <name>", streq(cfg->accel, "kvm") ? "kvm" : "qemu");
+	xml_escape_into(f, cfg->name);
+	fprintf(f, "</name>\n  <memory unit='MiB'>%u</memory>\n  <vcpu>1</vcpu>\n", cfg->memory_mib);
+	fputs("  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n    <kernel>", f);
+	xml_escape_into(f, cfg->kernel);
+	fputs("</kernel>\n    <initrd>", f);
+	xml_escape_into(f, cfg->initrd);
+	fputs("</initrd>\n    <cmdline>", f);
+	xml_escape_into(f, cfg->cmdline);
+	fputs("</cmdline>\n  </os>\n"
+	      "  <features><acpi/></features>\n"
+	      "  <clock offset='utc'/>\n"
+	      /* A panic pauses the guest (pvpanic) so the console can be drained; a reset or
+	       * poweroff ends the domain so that nothing reboots behind our back. */
+	      "  <on_poweroff>destroy</on_poweroff>\n"
+	      "  <on_reboot>destroy</on_reboot>\n"
+	      "  <on_crash>preserve</on_crash>\n"
+	      "  <devices>\n"
+	      "    <serial type='pty'><target port='0'/></serial>\n"
+	      "    <console type='pty'><target type='serial' port='0'/></console>\n"
+	      "    <channel type='unix'><target type='virtio' name='" PROTO_CHANNEL_NAME "'/></channel>\n"
+	      "    <panic model='isa'><address type='isa' iobase='0x505'/></panic>\n"
+	      "    <controller type='usb' model='none'/>\n"
+	      "    <memballoon model='none'/>\n"
+	      "  </devices>\n"
+	      "</domain>\n",
+	      f);
+	fclose(f);
+	return xml;
+}
+
+static void registry_add(struct vm *vm)
+{
+	pthread_mutex_lock(&registry_lock);
+	vm->next_registered = registry;
+	registry = vm;
+	pthread_mutex_unlock(&registry_lock);
+}
+
+static void registry_remove(struct vm *vm)
+{
+	pthread_mutex_lock(&registry_lock);
+	for (struct vm **p = &registry; *p; p = &(*p)->next_registered)
+		if (*p == vm) {
+			*p = vm->next_registered;
+			break;
+		}
+	pthread_mutex_unlock(&registry_lock);
+}
+
+static int open_stream(struct vm *vm, bool channel, char **ret_error)
+{
+	virStreamPtr st = virStreamNew(vm->host->conn, VIR_STREAM_NONBLOCK);
+	int r;
+
+	if (!st) {
+		*ret_error = last_error("virStreamNew");
+		return -EIO;
+	}
+	if (channel)
+		r = virDomainOpenChannel(vm->dom, PROTO_CHANNEL_NAME, st, VIR_DOMAIN_CHANNEL_FORCE);
+	else
+		r = virDomainOpenConsole(vm->dom, NULL, st, VIR_DOMAIN_CONSOLE_FORCE);
+	if (r < 0) {
+		*ret_error = last_error(channel ? "virDomainOpenChannel" : "virDomainOpenConsole");
+		virStreamFree(st);
+		return -EIO;
+	}
+	pthread_mutex_lock(&vm->lock);
+	vm->refs++;
+	pthread_mutex_unlock(&vm->lock);
+	if (virStreamEventAddCallback(st,
+				      VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
+					      VIR_STREAM_EVENT_HANGUP,
+				      channel ? channel_cb : console_cb, vm, unref_cb) < 0) {
+		vm_unref(vm);
+		*ret_error = last_error("virStreamEventAddCallback");
+		virStreamAbort(st);
+		virStreamFree(st);
+		return -EIO;
+	}
+	if (channel)
+		vm->channel = st;
+	else
+		vm->console = st;
+	return 0;
+}
+
+int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error)
+{
+	_cleanup_free_ char *xml = domain_xml(cfg);
+	pthread_condattr_t ca;
+	struct vm *vm;
+	int r;
+
+	if (cancelled)
+		return -ECANCELED;
+	vm = xzalloc(sizeof(*vm));
+	vm->host = h;
+	vm->name = xstrdup(cfg->name);
+	vm->refs = 1;
+	vm->console_fd = -1;
+	vm->dec = proto_decoder_new();
+	if (!vm->dec)
+		abort();
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&vm->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	registry_add(vm);
+	r = vm_set_console_log(vm, cfg->console_log);
+	if (r < 0) {
+		*ret_error = xasprintf("cannot open console log %s: %s", cfg->console_log, strerror(-r));
+		vm_destroy(vm);
+		return r;
+	}
+
+	/* Paused first: a pty console drops whatever the guest prints before it is opened. */
+	vm->dom = virDomainCreateXML(h->conn, xml, VIR_DOMAIN_START_PAUSED);
+	if (!vm->dom) {
+		*ret_error = last_error("cannot create domain");
+		vm_destroy(vm);
+		return -EIO;
+	}
+	r = open_stream(vm, false, ret_error);
+	if (r == 0)
+		r = open_stream(vm, true, ret_error);
+	if (r == 0 && virDomainResume(vm->dom) < 0) {
+		*ret_error = last_error("cannot resume domain");
+		r = -EIO;
+	}
+	if (r < 0) {
+		vm_destroy(vm);
+		return r;
+	}
+	*ret = vm;
+	return 0;
+}
+
+int vm_set_console_log(struct vm *vm, const char *path)
+{
+	int fd = -1;
+
+	if (path) {
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+	}
+	pthread_mutex_lock(&vm->lock);
+	if (vm->console_fd >= 0)
+		close(vm->console_fd);
+	vm->console_fd = fd;
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+int vm_send(struct vm *vm, uint16_t type, const void *payload, uint32_t len)
+{
+	static uint32_t seq;
+	uint8_t *buf;
+	size_t size;
+	int r;
+
+	r = proto_encode(type, __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED), payload, len, &buf,
+			 &size);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->channel || vm->dead) {
+		pthread_mutex_unlock(&vm->lock);
+		free(buf);
+		return -ENOTCONN;
+	}
+	vm->out = xrealloc(vm->out, vm->out_len + size);
+	memcpy(vm->out + vm->out_len, buf, size);
+	vm->out_len += size;
+	free(buf);
+	/* The event thread does the sending, when the stream is writable. */
+	virStreamEventUpdateCallback(vm->channel, VIR_STREAM_EVENT_READABLE |
+							  VIR_STREAM_EVENT_WRITABLE |
+							  VIR_STREAM_EVENT_ERROR |
+							  VIR_STREAM_EVENT_HANGUP);
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret)
+{
+	struct timespec ts = { .tv_sec = (time_t)(deadline_ms / 1000),
+			       .tv_nsec = (long)(deadline_ms % 1000) * 1000000 };
+	int r = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->head && !cancelled && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
+	if (cancelled) {
+		pthread_mutex_unlock(&vm->lock);
+		return -ECANCELED;
+	}
+	if (!vm->head) {
+		pthread_mutex_unlock(&vm->lock);
+		return -ETIMEDOUT;
+	}
+	struct event_node *n = vm->head;
+	vm->head = n->next;
+	if (!vm->head)
+		vm->last = NULL;
+	pthread_mutex_unlock(&vm->lock);
+	*ret = n->ev;
+	free(n);
+	return 0;
+}
+
+uint64_t vm_console_last_ms(struct vm *vm)
+{
+	uint64_t t;
+
+	pthread_mutex_lock(&vm->lock);
+	t = vm->console_last_ms;
+	pthread_mutex_unlock(&vm->lock);
+	return t;
+}
+
+bool vm_console_panicked(struct vm *vm)
+{
+	bool p;
+
+	pthread_mutex_lock(&vm->lock);
+	p = vm->panicked;
+	pthread_mutex_unlock(&vm->lock);
+	return p;
+}
+
+const char *vm_name(const struct vm *vm)
+{
+	return vm->name;
+}
+
+static void close_stream(virStreamPtr st)
+{
+	if (!st)
+		return;
+	virStreamEventRemoveCallback(st);
+	virStreamAbort(st);
+	virStreamFree(st);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	virStreamPtr console, channel;
+
+	if (!vm)
+		return;
+	registry_remove(vm);
+	pthread_mutex_lock(&vm->lock);
+	vm->dead = true;
+	console = TAKE_PTR(vm->console);
+	channel = TAKE_PTR(vm->channel);
+	pthread_mutex_unlock(&vm->lock);
+	close_stream(console);
+	close_stream(channel);
+	if (vm->dom) {
+		virDomainDestroy(vm->dom); /* fails harmlessly when it already stopped */
+		virDomainFree(vm->dom);
+	}
+	vm_unref(vm);
+}

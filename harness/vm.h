@@ -1,0 +1,79 @@
+/* vm.h — one guest's lifecycle over the libvirt C API, and the host connection it runs on.
+ *
+ * A vm_host is one libvirt connection (local embedded driver, qemu:///system, or a remote URI);
+ * all of its guests' console and agent-channel streams are serviced by one process-wide libvirt
+ * event loop thread, so a remote host works exactly like the local one.
+ *
+ * A vm is a transient domain created from generated XML. It starts paused, its console and agent
+ * channel are opened, then it runs: nothing the guest prints is lost. Console bytes are appended
+ * to the file set with vm_set_console_log(); agent frames, protocol errors and domain lifecycle
+ * changes queue up as events that the owning thread pulls with vm_next_event().
+ *
+ * Ownership: the caller owns the vm and must vm_destroy() it (which also frees it). A vm_host
+ * must outlive its vms. Each vm is driven by one thread at a time; vm_host_cancel() may be called
+ * from any thread (it wakes every waiter with -ECANCELED).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct vm_host;
+struct vm;
+
+/* Open a libvirt connection. For qemu:///embed URIs the root's etc/qemu.conf is prepared first.
+ * On failure *ret_error (if non-NULL) receives libvirt's message (caller frees). */
+int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error);
+struct vm_host *vm_host_close(struct vm_host *h);
+const char *vm_host_uri(const struct vm_host *h);
+/* Wake every waiter of every vm on every host with -ECANCELED; later waits fail the same way. */
+void vm_host_cancel_all(void);
+bool vm_host_cancelled(void);
+/* Destroy domains left behind by faultline controllers that are no longer running. Returns how
+ * many were destroyed. */
+int vm_host_reap_orphans(struct vm_host *h);
+
+struct vm_config {
+	const char *name;    /* domain name, unique on the host */
+	const char *kernel;  /* path on the libvirt host */
+	const char *initrd;
+	const char *cmdline;
+	unsigned memory_mib;
+	const char *accel;   /* "tcg" or "kvm" */
+	const char *console_log; /* console bytes are appended here from the first one; may be NULL */
+};
+
+enum vm_event_type {
+	VM_EVENT_FRAME,       /* an agent frame: event.frame (caller finishes it) */
+	VM_EVENT_PROTO_ERROR, /* a malformed frame from the guest: event.error */
+	VM_EVENT_CRASHED,     /* the guest reported a panic (pvpanic) or the console showed one */
+	VM_EVENT_STOPPED,     /* the domain stopped (reset, poweroff, QEMU died) */
+	VM_EVENT_CHANNEL_EOF, /* the agent channel closed */
+};
+
+struct vm_event {
+	enum vm_event_type type;
+	struct proto_frame frame;
+	int error;
+	uint64_t at_ms; /* host monotonic time the event arrived */
+};
+
+/* Create the domain (paused), open console and channel, resume. On failure *ret_error gets a
+ * reason for the infra-error record. */
+int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error);
+/* Append console output to this file from now on (NULL: discard). Opens with O_APPEND. */
+int vm_set_console_log(struct vm *vm, const char *path);
+/* Queue one frame for the agent. */
+int vm_send(struct vm *vm, uint16_t type, const void *payload, uint32_t len);
+/* Wait for the next event until deadline_ms (now_ms() clock). Returns 0 with *ret filled,
+ * -ETIMEDOUT, or -ECANCELED. */
+int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret);
+/* Milliseconds (now_ms clock) of the last console byte; 0 if none yet. */
+uint64_t vm_console_last_ms(struct vm *vm);
+/* True once the console has shown the end of a kernel panic. */
+bool vm_console_panicked(struct vm *vm);
+const char *vm_name(const struct vm *vm);
+/* Destroy the domain (if still running) and free everything. Accepts NULL. */
+void vm_destroy(struct vm *vm);
