@@ -1,0 +1,752 @@
+/* agent.c — faultline-agent, the static program the guest's init runs.
+ *
+ * It owns the virtio-serial port PROTO_CHANNEL_NAME (a port can be open only once, so this one
+ * process reads and writes it), starts the sensor as /etc/faultline/sensor.conf says, then
+ * heartbeats every 250 ms from a poll() loop while content updates are delivered by a forked
+ * worker: a delivery that hangs or crashes the kernel must not be mistaken for a silent agent
+ * before it happens, and a slow one must not stop the heartbeat. Malformed frames get an ERROR
+ * reply and the agent carries on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "config.h"
+#include "frames.h"
+#include "proto.h"
+
+#define CONF_PATH "/etc/faultline/sensor.conf"
+#define UPDATE_PATH "/tmp/update.bin"
+#define HEARTBEAT_MS 250
+#define HUP_BACKOFF_MS 100
+#define CMD_TIMEOUT_S 60
+#define OUTQ_SOFT_MAX (4u << 20) /* past this, heartbeats and ERRORs are dropped */
+#define RESULT_MAX (8 + AGENT_TEXT_MAX)
+
+static int port_fd = -1;
+static uint32_t tx_seq;
+static uint64_t heartbeats;
+
+static struct {
+	uint8_t *buf;
+	size_t len, cap;
+} outq;
+
+/* The worker in flight: the sensor start (READY) or one update (RESULT). */
+static struct {
+	pid_t pid;
+	int fd;
+	bool is_start;
+	uint32_t seq;
+	uint8_t buf[RESULT_MAX];
+	size_t len;
+} job = { .pid = -1, .fd = -1 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* One record per open: /dev/kmsg rate-limits each opener, and we write rarely. */
+static void kmsg(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int fd, n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		(void)!write(STDERR_FILENO, line, (size_t)n);
+		return;
+	}
+	(void)!write(fd, line, (size_t)n);
+	close(fd);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (!p) {
+		kmsg("faultline-agent: out of memory");
+		abort();
+	}
+	return p;
+}
+
+static void queue_frame(uint16_t type, const void *payload, size_t len)
+{
+	uint8_t *frame;
+	size_t size;
+
+	if (outq.len > OUTQ_SOFT_MAX && (type == PROTO_HEARTBEAT || type == PROTO_ERROR))
+		return;
+	if (proto_encode(type, tx_seq++, payload, (uint32_t)len, &frame, &size) < 0)
+		return;
+	if (outq.len + size > outq.cap) {
+		outq.cap = outq.len + size + 4096;
+		outq.buf = xrealloc(outq.buf, outq.cap);
+	}
+	memcpy(outq.buf + outq.len, frame, size);
+	outq.len += size;
+	free(frame);
+}
+
+static void queue_status(uint16_t type, int32_t a, const int32_t *b, const char *text)
+{
+	uint8_t *p;
+	size_t n;
+
+	if (agent_payload(a, b, text, &p, &n) < 0)
+		return;
+	queue_frame(type, p, n);
+	free(p);
+}
+
+static void queue_error(int err, const char *text)
+{
+	queue_status(PROTO_ERROR, err, NULL, text);
+}
+
+/* Write what the port takes now; EAGAIN (host not connected, or buffers full) keeps the rest. */
+static void flush_out(void)
+{
+	while (outq.len) {
+		ssize_t n = write(port_fd, outq.buf, outq.len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* EAGAIN or a disconnected host: retry on POLLOUT */
+		}
+		memmove(outq.buf, outq.buf + n, outq.len - (size_t)n);
+		outq.len -= (size_t)n;
+	}
+}
+
+static int find_port(char *path, size_t size)
+{
+	DIR *d = opendir("/sys/class/virtio-ports");
+	struct dirent *e;
+	int r = -ENOENT;
+
+	if (!d)
+		return -ENOENT;
+	while ((e = readdir(d))) {
+		char p[PATH_MAX], name[256] = { 0 };
+		ssize_t n;
+		int fd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/sys/class/virtio-ports/%s/name", e->d_name);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, name, sizeof(name) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		name[strcspn(name, "\n")] = 0;
+		if (strcmp(name, PROTO_CHANNEL_NAME) == 0) {
+			snprintf(path, size, "/dev/%s", e->d_name);
+			r = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+static int open_port(void)
+{
+	char path[PATH_MAX];
+	unsigned tries = 0;
+
+	for (;; tries++) {
+		if (find_port(path, sizeof(path)) == 0) {
+			int fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+			if (fd >= 0)
+				return fd;
+			if (tries % 50 == 0)
+				kmsg("faultline-agent: cannot open %s: %s, retrying", path,
+				     strerror(errno));
+		} else if (tries % 50 == 0) {
+			kmsg("faultline-agent: waiting for virtio port %s", PROTO_CHANNEL_NAME);
+		}
+		usleep(100 * 1000);
+	}
+}
+
+/* ---- worker side (runs in the forked child) ---- */
+
+/* Run cmd with /bin/sh -c, its stdout+stderr appended to out (bounded). The shell's own exit is
+ * what we wait for: a daemon it starts may keep the output pipe open forever. Returns the exit
+ * status (128 + signal when killed) or a negative errno (-ETIME after CMD_TIMEOUT_S). */
+static int run_shell(const char *cmd, const char *update_path, char *out, size_t size)
+{
+	size_t used = strlen(out);
+	uint64_t deadline = mono_ms() + CMD_TIMEOUT_S * 1000ull;
+	int pfd[2], status = 0;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		setpgid(0, 0);
+		if (null >= 0)
+			dup2(null, STDIN_FILENO);
+		dup2(pfd[1], STDOUT_FILENO);
+		dup2(pfd[1], STDERR_FILENO);
+		if (update_path)
+			setenv("FAULTLINE_UPDATE", update_path, 1);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	for (;;) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		char tmp[1024];
+		ssize_t n;
+		pid_t w;
+
+		(void)poll(&p, 1, 50);
+		while ((n = read(pfd[0], tmp, sizeof(tmp))) > 0) {
+			size_t take = (size_t)n < size - 1 - used ? (size_t)n : size - 1 - used;
+			memcpy(out + used, tmp, take);
+			used += take;
+			out[used] = 0;
+		}
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (mono_ms() > deadline) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			close(pfd[0]);
+			return -ETIME;
+		}
+	}
+	while (1) {
+		char tmp[1024];
+		ssize_t n = read(pfd[0], tmp, sizeof(tmp));
+		size_t take;
+
+		if (n <= 0)
+			break;
+		take = (size_t)n < size - 1 - used ? (size_t)n : size - 1 - used;
+		memcpy(out + used, tmp, take);
+		used += take;
+		out[used] = 0;
+	}
+	close(pfd[0]);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static void append(char *out, size_t size, const char *fmt, ...)
+{
+	size_t used = strlen(out);
+	va_list ap;
+
+	if (used + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(out + used, size - used, fmt, ap);
+	va_end(ap);
+}
+
+static void worker_report(int fd, int32_t a, int32_t b, const char *text)
+{
+	uint8_t *p;
+	size_t n, off = 0;
+
+	if (agent_payload(a, &b, text, &p, &n) < 0)
+		_exit(1);
+	while (off < n) {
+		ssize_t w = write(fd, p + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(1);
+		off += (size_t)w;
+	}
+	free(p);
+	_exit(0);
+}
+
+static void worker_start(const struct agent_conf *c, int fd)
+{
+	char out[AGENT_TEXT_MAX] = "";
+
+	for (size_t i = 0; i < c->n_start; i++) {
+		int st;
+
+		append(out, sizeof(out), "$ %s\n", c->start[i]);
+		st = run_shell(c->start[i], NULL, out, sizeof(out));
+		if (st != 0) {
+			if (st < 0)
+				append(out, sizeof(out), "start command failed: %s\n", strerror(-st));
+			else
+				append(out, sizeof(out), "start command exited with status %d\n", st);
+			worker_report(fd, 1, 0, out);
+		}
+	}
+	worker_report(fd, 0, 0, out);
+}
+
+/* /dev/kmsg from its current end, to see what the kernel logs during one delivery. */
+static int kmsg_open_end(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Return true (and the record's text in line) when a record logged since kmsg_open_end()
+ * contains pattern. */
+static bool kmsg_find(int fd, const char *pattern, char *line, size_t size)
+{
+	char rec[2048];
+
+	if (fd < 0 || !pattern || !*pattern)
+		return false;
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+		char *msg;
+
+		if (n < 0 && errno == EPIPE)
+			continue; /* records overwritten under us; go on with the next */
+		if (n <= 0)
+			return false;
+		rec[n] = 0;
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		msg[strcspn(msg, "\n")] = 0;
+		if (strstr(msg, pattern)) {
+			size_t l = strnlen(msg, size - 1);
+
+			memcpy(line, msg, l);
+			line[l] = 0;
+			return true;
+		}
+	}
+}
+
+static int write_all_file(const char *path, const uint8_t *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t off = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+static void worker_update(const struct agent_conf *c, const uint8_t *data, size_t len, int fd)
+{
+	char out[AGENT_TEXT_MAX] = "", logline[1024];
+	int kfd, r, st;
+	bool delivered_err = false;
+	int err = 0;
+
+	r = write_all_file(UPDATE_PATH, data, len);
+	if (r < 0) {
+		snprintf(out, sizeof(out), "cannot write %s: %s", UPDATE_PATH, strerror(-r));
+		worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, -r, out);
+	}
+	kfd = kmsg_open_end();
+
+	switch (c->deliver) {
+	case AGENT_DELIVER_DEVICE: {
+		int dfd = open(c->path, O_WRONLY | O_CLOEXEC);
+		ssize_t n;
+
+		if (dfd < 0) {
+			err = errno;
+			snprintf(out, sizeof(out), "cannot open %s: %s", c->path, strerror(err));
+			worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, err, out);
+		}
+		do
+			n = write(dfd, data, len);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			err = errno;
+			snprintf(out, sizeof(out), "write(%s, %zu bytes): %s", c->path, len,
+				 strerror(err));
+			if (!c->reject_errno)
+				worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, err, out);
+			delivered_err = true;
+		} else if ((size_t)n != len) {
+			snprintf(out, sizeof(out), "short write to %s: %zd of %zu bytes", c->path, n,
+				 len);
+			worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, EIO, out);
+		}
+		close(dfd);
+		break;
+	}
+	case AGENT_DELIVER_FILE: {
+		char tmp[PATH_MAX];
+
+		snprintf(tmp, sizeof(tmp), "%s.faultline-tmp", c->path);
+		r = write_all_file(tmp, data, len);
+		if (r == 0 && rename(tmp, c->path) < 0)
+			r = -errno;
+		if (r < 0) {
+			snprintf(out, sizeof(out), "cannot write %s: %s", c->path, strerror(-r));
+			worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, -r, out);
+		}
+		if (!c->reload || !*c->reload)
+			break;
+		append(out, sizeof(out), "$ %s\n", c->reload);
+		st = run_shell(c->reload, c->path, out, sizeof(out));
+		if (st < 0) {
+			append(out, sizeof(out), "reload failed: %s", strerror(-st));
+			worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, -st, out);
+		}
+		if (st > 0) {
+			append(out, sizeof(out), "reload exited with status %d", st);
+			if (!c->reject_exit)
+				worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, 0, out);
+			delivered_err = true;
+		}
+		break;
+	}
+	case AGENT_DELIVER_COMMAND:
+		append(out, sizeof(out), "$ %s\n", c->command);
+		st = run_shell(c->command, UPDATE_PATH, out, sizeof(out));
+		if (st < 0) {
+			append(out, sizeof(out), "command failed: %s", strerror(-st));
+			worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, -st, out);
+		}
+		if (st > 0) {
+			append(out, sizeof(out), "command exited with status %d", st);
+			if (!c->reject_exit)
+				worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, 0, out);
+			delivered_err = true;
+		}
+		break;
+	}
+
+	if (kmsg_find(kfd, c->reject_log, logline, sizeof(logline))) {
+		append(out, sizeof(out), "%skernel log: %s", out[0] ? "\n" : "", logline);
+		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
+	}
+	if (delivered_err)
+		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
+
+	if (c->trigger && *c->trigger) {
+		append(out, sizeof(out), "$ %s\n", c->trigger);
+		st = run_shell(c->trigger, UPDATE_PATH, out, sizeof(out));
+		if (st < 0)
+			append(out, sizeof(out), "trigger failed: %s", strerror(-st));
+		else
+			append(out, sizeof(out), "trigger exited with status %d", st);
+	}
+	worker_report(fd, PROTO_OUTCOME_ACCEPTED, 0, out);
+}
+
+/* Fork a worker. is_start: run the start commands; else deliver payload. */
+static int job_spawn(const struct agent_conf *c, bool is_start, const uint8_t *data, size_t len,
+		     uint32_t seq)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		close(port_fd);
+		signal(SIGPIPE, SIG_DFL);
+		if (is_start)
+			worker_start(c, pfd[1]);
+		worker_update(c, data, len, pfd[1]);
+		_exit(0);
+	}
+	close(pfd[1]);
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	job.pid = pid;
+	job.fd = pfd[0];
+	job.is_start = is_start;
+	job.seq = seq;
+	job.len = 0;
+	return 0;
+}
+
+static void job_finish(void)
+{
+	int status = 0;
+	char why[128];
+
+	close(job.fd);
+	job.fd = -1;
+	waitpid(job.pid, &status, 0);
+	job.pid = -1;
+	if (job.len >= 8) {
+		int32_t a = (int32_t)proto_get_u32(job.buf), b = (int32_t)proto_get_u32(job.buf + 4);
+		char text[RESULT_MAX];
+
+		memcpy(text, job.buf + 8, job.len - 8);
+		text[job.len - 8] = 0;
+		if (job.is_start)
+			queue_status(PROTO_READY, a, NULL, text);
+		else
+			queue_status(PROTO_RESULT, a, &b, text);
+		if (job.is_start)
+			kmsg("faultline-agent: sensor start %s", a == 0 ? "ok" : "failed");
+		return;
+	}
+	if (WIFSIGNALED(status))
+		snprintf(why, sizeof(why), "agent worker killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(why, sizeof(why), "agent worker exited with status %d and no report",
+			 WEXITSTATUS(status));
+	if (job.is_start)
+		queue_status(PROTO_READY, 1, NULL, why);
+	else
+		queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){ EIO }, why);
+}
+
+static void job_read(void)
+{
+	for (;;) {
+		uint8_t tmp[1024];
+		ssize_t n = read(job.fd, tmp, sizeof(tmp));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return; /* EAGAIN: more later */
+		if (n == 0) {
+			job_finish();
+			return;
+		}
+		size_t take = (size_t)n < sizeof(job.buf) - job.len ? (size_t)n : sizeof(job.buf) - job.len;
+		memcpy(job.buf + job.len, tmp, take);
+		job.len += take;
+	}
+}
+
+static void handle_frame(const struct agent_conf *c, const struct proto_frame *f)
+{
+	struct agent_action a;
+	int r;
+
+	agent_frame_action(f, job.pid > 0, &a);
+	switch (a.kind) {
+	case AGENT_ACT_MARK:
+		kmsg("faultline: %s", a.text);
+		return;
+	case AGENT_ACT_ERROR:
+		queue_error(a.err, a.text);
+		return;
+	case AGENT_ACT_UPDATE:
+		if (!c) {
+			queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){ EINVAL },
+				     "no valid " CONF_PATH " in the guest");
+			return;
+		}
+		r = job_spawn(c, false, f->payload, f->len, f->seq);
+		if (r < 0)
+			queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){ -r },
+				     "cannot fork the delivery worker");
+		return;
+	}
+}
+
+static struct agent_conf *load_conf(char *err, size_t size)
+{
+	struct agent_conf *c = NULL;
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	const char *what = "";
+	unsigned line = 0;
+	int fd, r;
+
+	fd = open(CONF_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, size, "cannot open %s: %s", CONF_PATH, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			cap = cap ? cap * 2 : 4096;
+			text = xrealloc(text, cap);
+		}
+		n = read(fd, text + len, cap - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	r = agent_conf_parse(text, len, &c, &line, &what);
+	free(text);
+	if (r < 0) {
+		snprintf(err, size, "%s:%u: %s", CONF_PATH, line, r == -EINVAL ? what : strerror(-r));
+		return NULL;
+	}
+	return c;
+}
+
+int main(void)
+{
+	struct proto_decoder *dec = proto_decoder_new();
+	struct agent_conf *conf;
+	char conf_err[512] = "", hello[512];
+	struct utsname u;
+	uint64_t next_hb, hup_until = 0;
+	int r;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!dec)
+		return 1;
+	port_fd = open_port();
+	kmsg("faultline-agent %s: port open", FAULTLINE_VERSION);
+
+	conf = load_conf(conf_err, sizeof(conf_err));
+	uname(&u);
+	snprintf(hello, sizeof(hello), "agent=%s\nkernel=%s\nsensor=%s\n", FAULTLINE_VERSION,
+		 u.release, conf ? conf->name : "");
+	queue_frame(PROTO_HELLO, hello, strlen(hello));
+	if (!conf) {
+		kmsg("faultline-agent: %s", conf_err);
+		queue_status(PROTO_READY, 2, NULL, conf_err);
+	} else if ((r = job_spawn(conf, true, NULL, 0, 0)) < 0) {
+		queue_status(PROTO_READY, 1, NULL, "cannot fork the start worker");
+	}
+
+	next_hb = mono_ms() + HEARTBEAT_MS;
+	for (;;) {
+		struct pollfd p[2];
+		uint64_t now = mono_ms();
+		int n = 0, port_i = -1, job_i = -1, timeout;
+
+		if (now >= next_hb) {
+			uint8_t hb[16];
+
+			/* A heartbeat queued behind unsent data says nothing new: skip it. */
+			if (outq.len == 0) {
+				proto_put_u64(hb, now);
+				proto_put_u64(hb + 8, heartbeats++);
+				queue_frame(PROTO_HEARTBEAT, hb, sizeof(hb));
+			}
+			next_hb = now + HEARTBEAT_MS;
+		}
+		if (outq.len && now >= hup_until)
+			flush_out();
+		if (now >= hup_until) {
+			port_i = n;
+			p[n].fd = port_fd;
+			p[n++].events = POLLIN | (outq.len ? POLLOUT : 0);
+		}
+		if (job.fd >= 0) {
+			job_i = n;
+			p[n].fd = job.fd;
+			p[n++].events = POLLIN;
+		}
+		timeout = (int)(next_hb - now);
+		if (now < hup_until && (int)(hup_until - now) < timeout)
+			timeout = (int)(hup_until - now);
+		if (poll(p, (nfds_t)n, timeout) < 0) {
+			if (errno != EINTR)
+				usleep(10 * 1000);
+			continue;
+		}
+		if (job_i >= 0 && p[job_i].revents)
+			job_read();
+		if (port_i < 0)
+			continue;
+		if (p[port_i].revents & POLLIN) {
+			uint8_t buf[65536];
+			ssize_t got = read(port_fd, buf, sizeof(buf));
+
+			if (got > 0)
+				proto_decoder_feed(dec, buf, (size_t)got);
+			else if (got == 0)
+				hup_until = mono_ms() + HUP_BACKOFF_MS;
+			for (;;) {
+				struct proto_frame f;
+				struct agent_action a;
+
+				r = proto_decoder_next(dec, &f);
+				if (r == 0)
+					break;
+				if (r < 0) {
+					agent_decode_error(r, &a);
+					queue_error(a.err, a.text);
+					continue;
+				}
+				handle_frame(conf, &f);
+				proto_frame_finish(&f);
+			}
+		}
+		/* No host on the other end: the port polls as hung up; do not spin on it. */
+		if ((p[port_i].revents & (POLLHUP | POLLERR)) && !(p[port_i].revents & POLLIN))
+			hup_until = mono_ms() + HUP_BACKOFF_MS;
+		if (p[port_i].revents & POLLOUT)
+			flush_out();
+	}
+}

@@ -1,0 +1,178 @@
+/* conf.c — parse /etc/faultline/sensor.conf (see conf.h). Pure: no I/O, so it is unit tested
+ * and fuzzed on the host. */
+#include "conf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct agent_conf *agent_conf_free(struct agent_conf *c)
+{
+	if (!c)
+		return NULL;
+	free(c->name);
+	for (size_t i = 0; i < c->n_start; i++)
+		free(c->start[i]);
+	free(c->start);
+	free(c->path);
+	free(c->reload);
+	free(c->command);
+	free(c->trigger);
+	free(c->reject_log);
+	free(c);
+	return NULL;
+}
+
+const char *agent_deliver_name(enum agent_deliver d)
+{
+	switch (d) {
+	case AGENT_DELIVER_DEVICE:
+		return "device";
+	case AGENT_DELIVER_FILE:
+		return "file";
+	case AGENT_DELIVER_COMMAND:
+		return "command";
+	}
+	return "?";
+}
+
+static int set_string(char **dst, const char *v, size_t n)
+{
+	char *s = strndup(v, n);
+
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int parse_bool(const char *v, size_t n, bool *ret)
+{
+	if (n == 1 && (v[0] == '0' || v[0] == '1')) {
+		*ret = v[0] == '1';
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int fail(unsigned line, const char *what, unsigned *ret_line, const char **ret_what)
+{
+	*ret_line = line;
+	*ret_what = what;
+	return -EINVAL;
+}
+
+int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, unsigned *ret_line,
+		     const char **ret_what)
+{
+	struct agent_conf *c;
+	bool have_deliver = false;
+	unsigned line = 0;
+	size_t off = 0;
+	int r = 0;
+
+	if (memchr(text, 0, size))
+		return fail(0, "file contains a NUL byte", ret_line, ret_what);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	while (off < size) {
+		const char *l = text + off, *nl = memchr(l, '\n', size - off), *eq;
+		size_t len = nl ? (size_t)(nl - l) : size - off, klen, vlen;
+		const char *v;
+
+		off += len + (nl ? 1 : 0);
+		line++;
+		if (len && l[len - 1] == '\r')
+			len--;
+		if (len == 0 || l[0] == '#')
+			continue;
+		eq = memchr(l, '=', len);
+		if (!eq || eq == l) {
+			r = fail(line, "expected key=value", ret_line, ret_what);
+			goto out;
+		}
+		klen = (size_t)(eq - l);
+		v = eq + 1;
+		vlen = len - klen - 1;
+#define KEY(k) (klen == sizeof(k) - 1 && memcmp(l, k, klen) == 0)
+		if (KEY("name")) {
+			r = set_string(&c->name, v, vlen);
+		} else if (KEY("start")) {
+			char **ns = realloc(c->start, (c->n_start + 1) * sizeof(*ns));
+
+			if (!ns) {
+				r = -ENOMEM;
+				goto out;
+			}
+			c->start = ns;
+			c->start[c->n_start] = strndup(v, vlen);
+			if (!c->start[c->n_start]) {
+				r = -ENOMEM;
+				goto out;
+			}
+			c->n_start++;
+		} else if (KEY("deliver")) {
+			if (vlen == 6 && memcmp(v, "device", 6) == 0)
+				c->deliver = AGENT_DELIVER_DEVICE;
+			else if (vlen == 4 && memcmp(v, "file", 4) == 0)
+				c->deliver = AGENT_DELIVER_FILE;
+			else if (vlen == 7 && memcmp(v, "command", 7) == 0)
+				c->deliver = AGENT_DELIVER_COMMAND;
+			else {
+				r = fail(line, "deliver must be device, file or command", ret_line,
+					 ret_what);
+				goto out;
+			}
+			have_deliver = true;
+		} else if (KEY("path")) {
+			r = set_string(&c->path, v, vlen);
+		} else if (KEY("reload")) {
+			r = set_string(&c->reload, v, vlen);
+		} else if (KEY("command")) {
+			r = set_string(&c->command, v, vlen);
+		} else if (KEY("trigger")) {
+			r = set_string(&c->trigger, v, vlen);
+		} else if (KEY("reject_log")) {
+			r = set_string(&c->reject_log, v, vlen);
+		} else if (KEY("reject_errno")) {
+			if (parse_bool(v, vlen, &c->reject_errno) < 0) {
+				r = fail(line, "reject_errno must be 0 or 1", ret_line, ret_what);
+				goto out;
+			}
+		} else if (KEY("reject_exit")) {
+			if (parse_bool(v, vlen, &c->reject_exit) < 0) {
+				r = fail(line, "reject_exit must be 0 or 1", ret_line, ret_what);
+				goto out;
+			}
+		} else {
+			c->unknown_keys++;
+		}
+#undef KEY
+		if (r < 0)
+			goto out;
+	}
+	/* An empty value means "not set", as the harness omits empty keys anyway. */
+	if (!c->name || !*c->name) {
+		r = fail(0, "name is missing", ret_line, ret_what);
+		goto out;
+	}
+	if (!have_deliver) {
+		r = fail(0, "deliver is missing", ret_line, ret_what);
+		goto out;
+	}
+	if (c->deliver != AGENT_DELIVER_COMMAND && (!c->path || !*c->path)) {
+		r = fail(0, "path is missing (device and file delivery need it)", ret_line, ret_what);
+		goto out;
+	}
+	if (c->deliver == AGENT_DELIVER_COMMAND && (!c->command || !*c->command)) {
+		r = fail(0, "command is missing (command delivery needs it)", ret_line, ret_what);
+		goto out;
+	}
+	*ret = c;
+	return 0;
+out:
+	agent_conf_free(c);
+	return r;
+}

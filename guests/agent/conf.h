@@ -1,0 +1,46 @@
+/* conf.h — the guest agent's sensor description, /etc/faultline/sensor.conf.
+ *
+ * Written by the harness (harness/sensor.c, sensor_agent_conf()) into the initramfs. One
+ * `key=value` per line, the value being the rest of the line (it may contain '='); empty lines
+ * and lines starting with '#' are ignored. Keys: name, start (repeatable, kept in order),
+ * deliver (device|file|command), path, reload, command, trigger, reject_errno (0/1),
+ * reject_log, reject_exit (0/1). Unknown keys are skipped and counted, so that an older agent
+ * still runs a newer harness's file.
+ *
+ * Ownership: agent_conf_parse() returns a conf owning all its strings; free with
+ * agent_conf_free(), which accepts NULL.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum agent_deliver {
+	AGENT_DELIVER_DEVICE,  /* the update in one write() to path */
+	AGENT_DELIVER_FILE,    /* the update written to path, then reload is run */
+	AGENT_DELIVER_COMMAND, /* command is run with the update's path in $FAULTLINE_UPDATE */
+};
+
+struct agent_conf {
+	char *name;
+	char **start; /* n_start commands, in file order */
+	size_t n_start;
+	enum agent_deliver deliver;
+	char *path;    /* NULL when absent */
+	char *reload;  /* NULL when absent */
+	char *command; /* NULL when absent */
+	char *trigger; /* NULL when absent */
+	bool reject_errno;
+	bool reject_exit;
+	char *reject_log; /* NULL when absent */
+	unsigned unknown_keys;
+};
+
+/* Parse a whole file's text (size bytes, NULs not allowed). Returns 0, -ENOMEM, or -EINVAL for a
+ * bad file, in which case *ret_line is the 1-based line at fault (0: the file as a whole, e.g.
+ * a required key missing) and *ret_what a static description. Required: name, deliver, and the
+ * key the delivery method needs (path for device and file, command for command). */
+int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, unsigned *ret_line,
+		     const char **ret_what);
+struct agent_conf *agent_conf_free(struct agent_conf *c);
+const char *agent_deliver_name(enum agent_deliver d);
