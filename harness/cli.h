@@ -5,3 +5,5 @@
 #pragma once
 
 int cmd_run(int argc, char **argv);
+int cmd_report(int argc, char **argv);  /* reports/cli-report.c */
+int cmd_compare(int argc, char **argv); /* reports/cli-compare.c */

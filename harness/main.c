@@ -19,8 +19,8 @@ static const struct command commands[] = {
 	{ "classify", NULL, "print a JSON verdict for a console log", "issue 4" },
 	{ "replay", NULL, "re-run one recorded case", "a later issue" },
 	{ "minimize", NULL, "shrink a crashing input", "a later issue" },
-	{ "report", NULL, "render run directories as HTML, JUnit, Markdown or JSON", "issue 5" },
-	{ "compare", NULL, "compare two runs; exit 1 on a new crash signature", "issue 5" },
+	{ "report", cmd_report, "render run directories as HTML, JUnit, Markdown or JSON", "issue 5" },
+	{ "compare", cmd_compare, "compare two runs; exit 1 on a new crash signature", "issue 5" },
 	{ "bench", NULL, "measure cases/min across isolation modes", "issue 6" },
 };
 

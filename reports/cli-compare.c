@@ -1,0 +1,79 @@
+/* cli-compare.c — `faultline compare BASE_RUN NEW_RUN`. */
+#include <getopt.h>
+
+#include "cli.h"
+#include "compare.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: faultline compare BASE_RUN NEW_RUN\n\n"
+	      "Compare two run directories: crash and hang signatures new in NEW_RUN, signatures\n"
+	      "no longer seen, and verdict changes per case id. Prints a Markdown summary.\n\n"
+	      "  -h, --help   show this help\n\n"
+	      "Exit status: 0 no new crash or hang signature, 1 NEW_RUN has a crash or hang\n"
+	      "signature (sensor and title) that BASE_RUN does not, 2 usage or input error.\n",
+	      f);
+}
+
+static int load(const char *dir, struct runread_run **ret)
+{
+	int r = runread_load(dir, ret);
+
+	if (r == -ENOENT || r == -ENOTDIR)
+		fprintf(stderr, "faultline compare: %s: not a run directory (no results.jsonl)\n",
+			dir);
+	else if (r < 0)
+		fprintf(stderr, "faultline compare: %s: cannot read the run: %s\n", dir,
+			strerror(-r));
+	else if ((*ret)->n_skipped)
+		fprintf(stderr, "faultline compare: %s/results.jsonl: %zu %s skipped%s\n", dir,
+			(*ret)->n_skipped, (*ret)->n_skipped == 1 ? "line" : "lines",
+			(*ret)->last_truncated ? " (truncated last line, the run was killed)" : "");
+	return r;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {},
+	};
+	struct runread_run *base = NULL, *new = NULL;
+	struct compare_result *res = NULL;
+	int c, ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr,
+			"faultline compare: want exactly two run directories, BASE and NEW\n\n");
+		usage(stderr);
+		return 2;
+	}
+	if (load(argv[optind], &base) < 0 || load(argv[optind + 1], &new) < 0) {
+		ret = 2;
+		goto out;
+	}
+	compare_runs(base, new, &res);
+	if (compare_write_markdown(stdout, res, base, new) < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "faultline compare: cannot write the summary: %m\n");
+		ret = 2;
+		goto out;
+	}
+	ret = res->regression ? 1 : 0;
+out:
+	compare_result_free(res);
+	runread_free(base);
+	runread_free(new);
+	return ret;
+}

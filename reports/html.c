@@ -1,0 +1,841 @@
+/* html.c — the comparative report: one self-contained HTML file (inline CSS and SVG, no script,
+ * no external request; a Content-Security-Policy forbids both in case anything slipped through
+ * the escaping). Built to be read on a projector, on a phone and on paper: every colour comes
+ * with words and a symbol, tables scroll sideways on narrow screens, print drops the navigation.
+ *
+ * Large runs are aggregated: the page lists every case only up to opts->max_case_rows records,
+ * beyond that only the cases that fell short, and links each run's results.jsonl. */
+#include "render.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "escape.h"
+#include "util.h"
+
+#define MAX_SIGS_SHOWN 200
+#define DEFAULT_CASE_ROWS 2000
+
+/* Display categories: verdicts, with "accepted" split by whether the input was malformed. */
+enum cat {
+	CAT_BOOT_LOOP,
+	CAT_CRASH,
+	CAT_HANG,
+	CAT_SENSOR_DIED,
+	CAT_SILENT,
+	CAT_INFRA,
+	CAT_REJECTED,
+	CAT_ACCEPTED,
+	CAT_OTHER,
+	_CAT_MAX,
+};
+
+static const struct {
+	const char *css;    /* class suffix */
+	const char *symbol; /* a cue that is not colour */
+	const char *one, *many;
+	const char *legend;
+} cats[_CAT_MAX] = {
+    [CAT_BOOT_LOOP] = {"bootloop", "\xe2\x9f\xb3", "boot loop", "boot loops",
+		       "the persisted update crashed the guest again on reboot"},
+    [CAT_CRASH] = {"crash", "\xe2\x9c\x96", "crash", "crashes", "the guest kernel crashed"},
+    [CAT_HANG] = {"hang", "\xe2\x97\x94", "hang", "hangs", "the guest stopped making progress"},
+    [CAT_SENSOR_DIED] = {"died", "\xe2\x80\xa0", "sensor died", "sensor died",
+			 "a user-mode sensor died; the kernel survived"},
+    [CAT_SILENT] = {"silent", "!", "silent acceptance", "silent acceptances",
+		    "malformed input accepted without complaint"},
+    [CAT_INFRA] = {"infra", "?", "infra error", "infra errors",
+		   "the harness could not run the case (not the sensor's fault)"},
+    [CAT_REJECTED] = {"rejected", "\xe2\x9c\x93", "clean rejection", "clean rejections",
+		      "the sensor refused the update and the guest stayed healthy"},
+    [CAT_ACCEPTED] = {"accepted", "\xe2\x97\x8f", "accepted", "accepted",
+		      "unmutated seed content accepted, guest healthy"},
+    [CAT_OTHER] = {"other", "\xe2\x80\xa2", "other", "other",
+		   "a verdict this version does not know"},
+};
+
+static void cat_counts(const struct aggregate_counts *c, size_t out[_CAT_MAX])
+{
+	out[CAT_BOOT_LOOP] = c->v[RUNREAD_BOOT_LOOP];
+	out[CAT_CRASH] = c->v[RUNREAD_CRASH];
+	out[CAT_HANG] = c->v[RUNREAD_HANG];
+	out[CAT_SENSOR_DIED] = c->v[RUNREAD_SENSOR_DIED];
+	out[CAT_SILENT] = c->silent_accept;
+	out[CAT_INFRA] = c->v[RUNREAD_INFRA_ERROR];
+	out[CAT_REJECTED] = c->v[RUNREAD_REJECTED];
+	out[CAT_ACCEPTED] = c->v[RUNREAD_ACCEPTED] - c->silent_accept;
+	out[CAT_OTHER] = c->v[RUNREAD_OTHER];
+}
+
+static enum cat record_cat(const struct runread_record *r)
+{
+	switch (r->kind) {
+	case RUNREAD_BOOT_LOOP:
+		return CAT_BOOT_LOOP;
+	case RUNREAD_CRASH:
+		return CAT_CRASH;
+	case RUNREAD_HANG:
+		return CAT_HANG;
+	case RUNREAD_SENSOR_DIED:
+		return CAT_SENSOR_DIED;
+	case RUNREAD_INFRA_ERROR:
+		return CAT_INFRA;
+	case RUNREAD_REJECTED:
+		return CAT_REJECTED;
+	case RUNREAD_ACCEPTED:
+		return runread_record_silent_accept(r) ? CAT_SILENT : CAT_ACCEPTED;
+	default:
+		return CAT_OTHER;
+	}
+}
+
+static const char *const css =
+    ":root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--panel:#f6f8fa;"
+    "--bootloop:#6d1a1a;--crash:#c62828;--hang:#d84315;--died:#6a1b9a;--silent:#f2b600;"
+    "--infra:#6e7781;--rejected:#2e7d32;--accepted:#1565c0;--other:#8c959f;"
+    "--t-bootloop:#f3d6d6;--t-crash:#fde2e0;--t-hang:#fde7dc;--t-died:#efe0f5;"
+    "--t-silent:#fff4cc;--t-infra:#eceff1;--t-rejected:#e3f2e4;--t-accepted:#e1ecfa;"
+    "--t-other:#f0f0f0}\n"
+    "*{box-sizing:border-box}\n"
+    "html{-webkit-text-size-adjust:100%}\n"
+    "body{margin:0;color:var(--fg);background:var(--bg);font:16px/1.45 system-ui,-apple-system,"
+    "'Segoe UI',Roboto,'DejaVu Sans',sans-serif}\n"
+    "header,main,footer{max-width:1160px;margin:0 auto;padding:0 16px}\n"
+    "header{padding-top:20px;border-bottom:1px solid var(--line)}\n"
+    "h1{font-size:1.6rem;margin:0 0 4px}\n"
+    "h2{font-size:1.25rem;margin:32px 0 10px;padding-bottom:4px;border-bottom:1px solid "
+    "var(--line)}\n"
+    "h3{font-size:1.1rem;margin:0 0 6px;overflow-wrap:anywhere}\n"
+    ".sub{color:var(--muted);margin:0 0 10px}\n"
+    "nav{display:flex;flex-wrap:wrap;gap:4px 16px;margin:0 0 10px;font-size:.95rem}\n"
+    "a{color:#0b57d0}\n"
+    "code,pre,.mono{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
+    "font-size:.85em}\n"
+    "pre{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:8px;"
+    "overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere;max-height:24em}\n"
+    "code.cmd{display:block;background:var(--panel);border:1px solid var(--line);"
+    "border-radius:6px;padding:4px 8px;margin-top:4px;overflow-wrap:anywhere;user-select:all}\n"
+    ".note{border-left:5px solid var(--silent);background:var(--t-silent);padding:8px 12px;"
+    "margin:16px 0;border-radius:4px}\n"
+    ".lead{font-size:1.05rem;margin:14px 0}\n"
+    ".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:14px}\n"
+    ".card{border:1px solid var(--line);border-radius:8px;padding:14px;break-inside:avoid;"
+    "border-top:6px solid var(--w,var(--line))}\n"
+    ".say{margin:0 0 10px;font-weight:600}\n"
+    ".bar{display:block;width:100%;height:22px;border-radius:4px;margin:0 0 10px;"
+    "border:1px solid var(--line)}\n"
+    ".stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(120px,1fr));gap:6px;"
+    "margin:0}\n"
+    ".stats div{background:var(--panel);border-radius:6px;padding:4px 8px;border-left:5px "
+    "solid var(--k,var(--line))}\n"
+    ".stats dt{font-size:.8rem;color:var(--muted)}\n"
+    ".stats dd{margin:0;font-size:1.3rem;font-weight:700;font-variant-numeric:tabular-nums}\n"
+    ".meta{color:var(--muted);font-size:.9rem;margin:10px 0 0}\n"
+    ".legend{display:flex;flex-wrap:wrap;gap:6px 18px;font-size:.9rem;margin:12px 0 0;"
+    "padding:0;list-style:none}\n"
+    ".sw{display:inline-block;min-width:1.4em;text-align:center;border-radius:3px;"
+    "font-weight:700;margin-right:4px;padding:0 3px}\n"
+    ".scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}\n"
+    "table{border-collapse:collapse;width:100%;font-size:.92rem}\n"
+    "th,td{border:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}\n"
+    "thead th{background:var(--panel);position:sticky;top:0}\n"
+    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    ".matrix td{min-width:150px}\n"
+    ".matrix th[scope=row]{white-space:nowrap}\n"
+    ".cell{list-style:none;margin:0;padding:0}\n"
+    ".cell li{white-space:nowrap}\n"
+    ".b{display:inline-block;border-radius:4px;padding:0 6px;font-weight:600;"
+    "white-space:nowrap}\n"
+    ".wrap{overflow-wrap:anywhere}\n"
+    "details summary{cursor:pointer;color:var(--muted);font-size:.9rem}\n"
+    "dl.run{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0 0 18px}\n"
+    "dl.run dt{color:var(--muted)}\n"
+    "dl.run dd{margin:0;overflow-wrap:anywhere}\n"
+    "footer{color:var(--muted);font-size:.85rem;padding:24px 16px 32px}\n"
+    ".muted{color:var(--muted)}\n"
+    "@media (max-width:600px){body{font-size:15px}h1{font-size:1.35rem}"
+    ".stats dd{font-size:1.1rem}}\n"
+    "@media print{body{font-size:10.5pt}nav{display:none}a{color:inherit;text-decoration:none}"
+    "header,main,footer{max-width:none;padding:0}h2{break-after:avoid}"
+    "tr,.card,pre{break-inside:avoid}thead th{position:static}.scroll{overflow:visible}"
+    "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
+
+static void css_cats(FILE *f)
+{
+	/* Solid swatches: white text on the dark ones, black on the yellow. */
+	for (int c = 0; c < _CAT_MAX; c++)
+		fprintf(f,
+			".k-%s{--k:var(--%s)}.w-%s{--w:var(--%s)}.t-%s{background:var(--t-%s)}"
+			".s-%s{background:var(--%s);color:%s}\n",
+			cats[c].css, cats[c].css, cats[c].css, cats[c].css, cats[c].css,
+			cats[c].css, cats[c].css, cats[c].css, c == CAT_SILENT ? "#000" : "#fff");
+}
+
+static const char *const colours[_CAT_MAX] = {
+    "#6d1a1a", "#c62828", "#d84315", "#6a1b9a", "#f2b600",
+    "#6e7781", "#2e7d32", "#1565c0", "#8c959f",
+};
+
+static void esc(FILE *f, const char *s)
+{
+	escape_html(f, s);
+}
+
+static void badge(FILE *f, enum cat c, const char *text)
+{
+	fprintf(f, "<span class=\"b s-%s\">%s ", cats[c].css, cats[c].symbol);
+	esc(f, text);
+	fputs("</span>", f);
+}
+
+/* Relative path from directory `from` to `to`, with a trailing slash; NULL when either does not
+ * resolve (then links use the path as given). */
+static char *relative_dir(const char *from, const char *to)
+{
+	_cleanup_free_ char *a = realpath(from ? from : ".", NULL);
+	_cleanup_free_ char *b = realpath(to, NULL);
+	char *buf = NULL;
+	size_t size = 0, common = 0, i;
+	FILE *f;
+
+	if (!a || !b)
+		return NULL;
+	if (streq(a, "/"))
+		return xasprintf("%s/", streq(b, "/") ? "" : b + 1);
+	/* Longest common prefix ending at a component boundary. */
+	for (i = 0; a[i] && a[i] == b[i]; i++)
+		if (a[i] == '/')
+			common = i;
+	if (!a[i] && (!b[i] || b[i] == '/'))
+		common = i;
+	else if (!b[i] && a[i] == '/')
+		common = i;
+	f = open_memstream(&buf, &size);
+	if (!f)
+		abort();
+	for (const char *p = a + common; *p; p++)
+		if (*p == '/')
+			fputs("../", f);
+	if (b[common] == '/')
+		fprintf(f, "%s/", b + common + 1);
+	fclose(f);
+	return buf;
+}
+
+struct ctx {
+	FILE *f;
+	const struct aggregate *a;
+	const struct html_opts *opts;
+	char **bases; /* per run: link prefix to the run directory */
+};
+
+static const char *run_base(const struct ctx *x, const struct runread_run *run)
+{
+	for (size_t i = 0; i < x->a->n_runs; i++)
+		if (x->a->runs[i] == run)
+			return x->bases[i];
+	return "";
+}
+
+static void file_link(const struct ctx *x, const struct runread_run *run, const char *rel,
+		      const char *label)
+{
+	if (!rel) {
+		fputs("<span class=\"muted\">\xe2\x80\x93</span>", x->f);
+		return;
+	}
+	fputs("<a href=\"", x->f);
+	escape_url_path(x->f, run_base(x, run));
+	escape_url_path(x->f, rel);
+	fputs("\">", x->f);
+	esc(x->f, label ? label : rel);
+	fputs("</a>", x->f);
+}
+
+static void head(const struct ctx *x)
+{
+	FILE *f = x->f;
+	const struct aggregate *a = x->a;
+
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'; img-src data:\">\n"
+	      "<meta name=\"generator\" content=\"faultline " FAULTLINE_VERSION "\">\n<title>",
+	      f);
+	fputs("faultline report", f);
+	if (a->n_runs == 1 && a->runs[0]->scenario) {
+		fputs(": ", f);
+		esc(f, a->runs[0]->scenario);
+	}
+	fputs("</title>\n<style>\n", f);
+	fputs(css, f);
+	css_cats(f);
+	fputs("</style>\n</head>\n<body>\n", f);
+}
+
+/* The distinct values of a run field, "a, b". */
+static void distinct(FILE *f, const struct aggregate *a, size_t offset)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < a->n_runs; i++) {
+		const char *v = *(char *const *)((const char *)a->runs[i] + offset);
+		bool dup = false;
+
+		if (!v)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const char *w = *(char *const *)((const char *)a->runs[j] + offset);
+			dup |= w && streq(v, w);
+		}
+		if (dup)
+			continue;
+		fputs(first ? "" : ", ", f);
+		esc(f, v);
+		first = false;
+	}
+	if (first)
+		fputs("unknown", f);
+}
+
+static void header(const struct ctx *x)
+{
+	FILE *f = x->f;
+	const struct aggregate *a = x->a;
+
+	fputs("<header>\n<h1>faultline report</h1>\n<p class=\"sub\">Scenario ", f);
+	distinct(f, a, offsetof(struct runread_run, scenario));
+	fprintf(f, " \xc2\xb7 %zu %s \xc2\xb7 %zu %s \xc2\xb7 %zu %s \xc2\xb7 kernel ",
+		a->n_sensors, render_plural(a->n_sensors, "sensor", "sensors"), a->n_records,
+		render_plural(a->n_records, "case", "cases"), a->n_runs,
+		render_plural(a->n_runs, "run", "runs"));
+	distinct(f, a, offsetof(struct runread_run, kernel));
+	fputs(" \xc2\xb7 started ", f);
+	distinct(f, a, offsetof(struct runread_run, started));
+	fputs("</p>\n<nav aria-label=\"Sections\"><a href=\"#sensors\">Sensors</a>"
+	      "<a href=\"#matrix\">Mutation classes</a><a href=\"#signatures\">Crash signatures</a>"
+	      "<a href=\"#times\">Time per case</a><a href=\"#cases\">Cases</a>"
+	      "<a href=\"#runs\">Runs</a></nav>\n</header>\n<main>\n",
+	      f);
+}
+
+static void notes(const struct ctx *x)
+{
+	FILE *f = x->f;
+
+	for (size_t i = 0; i < x->a->n_runs; i++) {
+		const struct runread_run *r = x->a->runs[i];
+
+		if (r->n_skipped) {
+			fprintf(
+			    f,
+			    "<p class=\"note\" role=\"note\"><strong>! Incomplete input:</strong> "
+			    "%zu %s of results.jsonl in <code>",
+			    r->n_skipped, render_plural(r->n_skipped, "line", "lines"));
+			esc(f, r->dir);
+			fprintf(f, "</code> %s skipped (first at line %zu)%s.</p>\n",
+				render_plural(r->n_skipped, "was", "were"), r->first_skipped,
+				r->last_truncated
+				    ? "; the last line is truncated, so the run was killed while "
+				      "writing it"
+				    : "");
+		}
+		if (r->has_meta && !r->finished) {
+			fputs("<p class=\"note\" role=\"note\"><strong>! Unfinished run:</strong> "
+			      "<code>",
+			      f);
+			esc(f, r->run_id ? r->run_id : r->dir);
+			fputs(
+			    "</code> has no finish time; it was stopped or is still running.</p>\n",
+			    f);
+		}
+		if (!r->has_meta) {
+			fputs("<p class=\"note\" role=\"note\"><strong>! No run.json</strong> in "
+			      "<code>",
+			      f);
+			esc(f, r->dir);
+			fputs("</code>: run metadata is missing.</p>\n", f);
+		}
+	}
+}
+
+/* A one-line SVG bar of the categories, proportional, with a text alternative. */
+static void bar(FILE *f, const char *name, const size_t n[_CAT_MAX], size_t total)
+{
+	double xpos = 0;
+
+	fputs("<svg class=\"bar\" viewBox=\"0 0 1000 22\" preserveAspectRatio=\"none\" "
+	      "role=\"img\" aria-label=\"",
+	      f);
+	esc(f, name);
+	fputs(":", f);
+	for (int c = 0; c < _CAT_MAX; c++)
+		if (n[c])
+			fprintf(f, " %zu %s;", n[c], n[c] == 1 ? cats[c].one : cats[c].many);
+	fputs("\">", f);
+	for (int c = 0; c < _CAT_MAX && total; c++) {
+		double w = 1000.0 * (double)n[c] / (double)total;
+
+		if (!n[c])
+			continue;
+		fprintf(f,
+			"<rect x=\"%.2f\" y=\"0\" width=\"%.2f\" height=\"22\" fill=\"%s\">"
+			"<title>%zu %s</title></rect>",
+			xpos, w, colours[c], n[c], n[c] == 1 ? cats[c].one : cats[c].many);
+		xpos += w;
+	}
+	fputs("</svg>\n", f);
+}
+
+static void stat(FILE *f, enum cat c, const char *label, size_t v)
+{
+	fprintf(f, "<div class=\"k-%s\"><dt>%s %s</dt><dd>%zu</dd></div>", cats[c].css,
+		cats[c].symbol, label, v);
+}
+
+static void sensors(const struct ctx *x)
+{
+	FILE *f = x->f;
+	const struct aggregate *a = x->a;
+	char b1[32], b2[32];
+
+	fputs("<section id=\"sensors\" aria-labelledby=\"h-sensors\">\n"
+	      "<h2 id=\"h-sensors\">Sensors at a glance</h2>\n<div class=\"cards\">\n",
+	      f);
+	for (size_t s = 0; s < a->n_sensors; s++) {
+		const struct aggregate_sensor *sen = &a->sensors[s];
+		size_t n[_CAT_MAX], fatal, others;
+		enum cat worst = CAT_ACCEPTED;
+
+		cat_counts(&sen->counts, n);
+		for (int c = 0; c < _CAT_MAX; c++)
+			if (n[c]) {
+				worst = c;
+				break;
+			}
+		fatal = n[CAT_BOOT_LOOP] + n[CAT_CRASH] + n[CAT_HANG];
+		others = n[CAT_SENSOR_DIED] + n[CAT_INFRA] + n[CAT_OTHER] + n[CAT_BOOT_LOOP];
+		fprintf(f, "<article class=\"card w-%s\">\n<h3>", cats[worst].css);
+		esc(f, sen->name);
+		fputs("</h3>\n<p class=\"say\">", f);
+		if (!sen->counts.n)
+			fputs("No case finished.", f);
+		else if (fatal)
+			fprintf(f, "%s Took the guest down in %zu of %zu %s (%zu distinct %s).",
+				cats[CAT_CRASH].symbol, fatal, sen->counts.n,
+				render_plural(sen->counts.n, "case", "cases"), sen->n_signatures,
+				render_plural(sen->n_signatures, "signature", "signatures"));
+		else
+			fprintf(f, "%s The guest survived all %zu %s.", cats[CAT_REJECTED].symbol,
+				sen->counts.n, render_plural(sen->counts.n, "case", "cases"));
+		fputs("</p>\n", f);
+		bar(f, sen->name, n, sen->counts.n);
+		fputs("<dl class=\"stats\">", f);
+		fprintf(f, "<div><dt>cases</dt><dd>%zu</dd></div>", sen->counts.n);
+		stat(f, CAT_CRASH, "crashes", n[CAT_CRASH]);
+		stat(f, CAT_HANG, "hangs", n[CAT_HANG]);
+		stat(f, CAT_REJECTED, "clean rejections", n[CAT_REJECTED]);
+		stat(f, CAT_SILENT, "silent acceptance", n[CAT_SILENT]);
+		if (others) {
+			if (n[CAT_BOOT_LOOP])
+				stat(f, CAT_BOOT_LOOP, "boot loops", n[CAT_BOOT_LOOP]);
+			if (n[CAT_SENSOR_DIED])
+				stat(f, CAT_SENSOR_DIED, "sensor died", n[CAT_SENSOR_DIED]);
+			if (n[CAT_INFRA])
+				stat(f, CAT_INFRA, "infra errors", n[CAT_INFRA]);
+			if (n[CAT_OTHER])
+				stat(f, CAT_OTHER, "other", n[CAT_OTHER]);
+		}
+		fputs("</dl>\n<p class=\"meta\">", f);
+		if (sen->expect_total)
+			fprintf(f, "Expectations met: %zu of %zu. ", sen->expect_met,
+				sen->expect_total);
+		fprintf(f, "Median case %s, slowest %s.", render_ms(b1, sen->time_median_ms),
+			render_ms(b2, sen->time_max_ms));
+		fputs("</p>\n</article>\n", f);
+	}
+	fputs("</div>\n<ul class=\"legend\" aria-label=\"Legend\">", f);
+	for (int c = 0; c < _CAT_MAX; c++) {
+		if (c == CAT_OTHER && !x->a->total.v[RUNREAD_OTHER])
+			continue;
+		fprintf(f,
+			"<li><span class=\"sw s-%s\" aria-hidden=\"true\">%s</span><strong>%s"
+			"</strong>: %s</li>",
+			cats[c].css, cats[c].symbol, cats[c].one, cats[c].legend);
+	}
+	fputs("</ul>\n</section>\n", f);
+}
+
+static void matrix(const struct ctx *x)
+{
+	FILE *f = x->f;
+	const struct aggregate *a = x->a;
+
+	fputs("<section id=\"matrix\" aria-labelledby=\"h-matrix\">\n"
+	      "<h2 id=\"h-matrix\">Verdicts by mutation class</h2>\n"
+	      "<p>Each row is a kind of malformation (the first mutation applied; <em>seed</em> is "
+	      "the unmutated content), each column a sensor. A cell is tinted by its worst "
+	      "verdict and lists every verdict with its count.</p>\n"
+	      "<div class=\"scroll\"><table class=\"matrix\">\n<thead><tr><th scope=\"col\">"
+	      "mutation class</th>",
+	      f);
+	for (size_t s = 0; s < a->n_sensors; s++) {
+		fputs("<th scope=\"col\">", f);
+		esc(f, a->sensors[s].name);
+		fputs("</th>", f);
+	}
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (size_t c = 0; c < a->n_classes; c++) {
+		fputs("<tr><th scope=\"row\">", f);
+		esc(f, a->classes[c]);
+		fputs("</th>", f);
+		for (size_t s = 0; s < a->n_sensors; s++) {
+			const struct aggregate_counts *cell = aggregate_cell(a, s, c);
+			size_t n[_CAT_MAX];
+			int worst = -1;
+
+			cat_counts(cell, n);
+			for (int k = 0; k < _CAT_MAX && worst < 0; k++)
+				if (n[k])
+					worst = k;
+			if (worst < 0) {
+				fputs("<td class=\"muted\">no cases</td>", f);
+				continue;
+			}
+			fprintf(f, "<td class=\"t-%s\"><ul class=\"cell\">", cats[worst].css);
+			for (int k = 0; k < _CAT_MAX; k++) {
+				_cleanup_free_ char *t = NULL;
+
+				if (!n[k])
+					continue;
+				t = xasprintf("%zu %s", n[k],
+					      n[k] == 1 ? cats[k].one : cats[k].many);
+				fputs("<li>", f);
+				badge(f, k, t);
+				fputs("</li>", f);
+			}
+			fputs("</ul></td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody></table></div>\n</section>\n", f);
+}
+
+static void signatures(const struct ctx *x)
+{
+	FILE *f = x->f;
+	const struct aggregate *a = x->a;
+	size_t shown = a->n_sigs < MAX_SIGS_SHOWN ? a->n_sigs : MAX_SIGS_SHOWN;
+	char b1[32], b2[32];
+
+	fprintf(f,
+		"<section id=\"signatures\" aria-labelledby=\"h-sigs\">\n"
+		"<h2 id=\"h-sigs\">Crash signatures (%zu)</h2>\n",
+		a->n_sigs);
+	if (!a->n_sigs) {
+		fputs("<p>No crash, hang or boot loop in any case.</p>\n</section>\n", f);
+		return;
+	}
+	fputs("<p>Failures deduplicated by their title, most frequent first. Each comes with the "
+	      "first input that produced it and the command that replays it.</p>\n"
+	      "<div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">signature</th>"
+	      "<th scope=\"col\">verdict</th><th scope=\"col\" class=\"n\">count</th>"
+	      "<th scope=\"col\">sensors</th><th scope=\"col\" class=\"n\">time to crash</th>"
+	      "<th scope=\"col\">first input</th></tr></thead>\n<tbody>\n",
+	      f);
+	for (size_t g = 0; g < shown; g++) {
+		const struct aggregate_signature *sig = &a->sigs[g];
+		const struct runread_record *r = sig->first;
+		_cleanup_free_ char *replay = runread_record_replay(r);
+		enum cat c = record_cat(r);
+
+		fputs("<tr><td class=\"wrap\"><strong class=\"mono\">", f);
+		esc(f, sig->title);
+		fputs("</strong>", f);
+		fputs("<code class=\"cmd\" title=\"replay the first occurrence\">", f);
+		esc(f, replay);
+		fputs("</code>", f);
+		if (r->report) {
+			fputs("<details><summary>console report of the first "
+			      "occurrence</summary><pre>",
+			      f);
+			esc(f, r->report);
+			fputs("</pre></details>", f);
+		}
+		fputs("</td><td>", f);
+		badge(f, c, cats[c].one);
+		fprintf(f, "</td><td class=\"n\">%zu</td><td class=\"wrap\">", sig->count);
+		esc(f, sig->sensors);
+		fprintf(f, "</td><td class=\"n\">%s", render_ms(b1, sig->ttc_min_ms));
+		if (sig->ttc_max_ms > sig->ttc_min_ms)
+			fprintf(f, "<br><span class=\"muted\">to %s</span>",
+				render_ms(b2, sig->ttc_max_ms));
+		fputs("</td><td class=\"wrap\">", f);
+		esc(f, r->case_id);
+		fputs(" on ", f);
+		esc(f, r->sensor);
+		fputs("<br>", f);
+		file_link(x, r->run, r->input, "input");
+		if (r->input_size >= 0)
+			fprintf(f, " (%" PRId64 " bytes)", r->input_size);
+		fputs(" \xc2\xb7 ", f);
+		file_link(x, r->run, r->console, "console log");
+		if (r->input_sha256) {
+			fputs("<br><span class=\"mono muted\" title=\"SHA-256 of the input\">", f);
+			esc(f, r->input_sha256);
+			fputs("</span>", f);
+		}
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table></div>\n", f);
+	if (shown < a->n_sigs)
+		fprintf(f,
+			"<p>%zu rarer signatures are not listed; <code>faultline report "
+			"--format json</code> lists them all.</p>\n",
+			a->n_sigs - shown);
+	fputs("</section>\n", f);
+}
+
+static void times(const struct ctx *x)
+{
+	FILE *f = x->f;
+	const struct aggregate *a = x->a;
+	char b[4][32];
+
+	fputs("<section id=\"times\" aria-labelledby=\"h-times\">\n"
+	      "<h2 id=\"h-times\">Time per case</h2>\n"
+	      "<div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">sensor</th>"
+	      "<th scope=\"col\" class=\"n\">cases timed</th><th scope=\"col\" "
+	      "class=\"n\">median</th>"
+	      "<th scope=\"col\" class=\"n\">90th percentile</th><th scope=\"col\" class=\"n\">"
+	      "slowest</th><th scope=\"col\" class=\"n\">median boot</th></tr></thead>\n<tbody>\n",
+	      f);
+	for (size_t s = 0; s < a->n_sensors; s++) {
+		const struct aggregate_sensor *sen = &a->sensors[s];
+
+		fputs("<tr><th scope=\"row\">", f);
+		esc(f, sen->name);
+		fprintf(f,
+			"</th><td class=\"n\">%zu</td><td class=\"n\">%s</td><td class=\"n\">%s"
+			"</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+			sen->n_timed, render_ms(b[0], sen->time_median_ms),
+			render_ms(b[1], sen->time_p90_ms), render_ms(b[2], sen->time_max_ms),
+			render_ms(b[3], sen->boot_median_ms));
+	}
+	fputs("</tbody></table></div>\n", f);
+	if (a->n_slowest) {
+		fputs("<h3>Slowest cases</h3>\n<div class=\"scroll\"><table>\n<thead><tr>"
+		      "<th scope=\"col\">case</th><th scope=\"col\">sensor</th><th scope=\"col\">"
+		      "verdict</th><th scope=\"col\" class=\"n\">total</th><th scope=\"col\" "
+		      "class=\"n\">boot</th><th scope=\"col\" class=\"n\">to verdict</th></tr>"
+		      "</thead>\n<tbody>\n",
+		      f);
+		for (size_t i = 0; i < a->n_slowest; i++) {
+			const struct runread_record *r = a->slowest[i];
+			enum cat c = record_cat(r);
+
+			fputs("<tr><td class=\"wrap\">", f);
+			esc(f, r->case_id);
+			fputs("</td><td>", f);
+			esc(f, r->sensor);
+			fputs("</td><td>", f);
+			badge(f, c, c == CAT_OTHER ? r->verdict : cats[c].one);
+			fprintf(f,
+				"</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+				"<td class=\"n\">%s</td></tr>\n",
+				render_ms(b[0], r->total_ms), render_ms(b[1], r->boot_ms),
+				render_ms(b[2], r->verdict_ms));
+		}
+		fputs("</tbody></table></div>\n", f);
+	}
+	fputs("</section>\n", f);
+}
+
+static void case_row(const struct ctx *x, const struct runread_record *r)
+{
+	FILE *f = x->f;
+	enum cat c = record_cat(r);
+	enum runread_outcome out = runread_record_outcome(r);
+	char b[32];
+
+	fputs("<tr><td class=\"wrap\">", f);
+	esc(f, r->case_id);
+	if (r->case_name && !streq(r->case_name, r->case_id)) {
+		fputs("<br><span class=\"muted\">", f);
+		esc(f, r->case_name);
+		fputs("</span>", f);
+	}
+	fputs("</td><td>", f);
+	esc(f, r->sensor);
+	fputs("</td><td class=\"wrap\" title=\"", f);
+	esc(f, r->mutations);
+	fputs("\">", f);
+	esc(f, r->mutation_class);
+	fputs("</td><td>", f);
+	badge(f, c, c == CAT_OTHER ? r->verdict : cats[c].one);
+	if (r->title) {
+		fputs("<br><span class=\"mono wrap\">", f);
+		esc(f, r->title);
+		fputs("</span>", f);
+	} else if (r->detail && out != RUNREAD_PASS) {
+		fputs("<br><span class=\"wrap\">", f);
+		esc(f, r->detail);
+		fputs("</span>", f);
+	}
+	fputs("</td><td>", f);
+	if (r->expect) {
+		esc(f, r->expect);
+		fputs(out == RUNREAD_PASS ? " \xe2\x80\x94 met"
+					  : " \xe2\x80\x94 <strong>not met</strong>",
+		      f);
+	} else {
+		fputs("<span class=\"muted\">none</span>", f);
+	}
+	fprintf(f, "</td><td class=\"n\">%s</td><td>", render_ms(b, r->total_ms));
+	file_link(x, r->run, r->input, "input");
+	fputs(" \xc2\xb7 ", f);
+	file_link(x, r->run, r->console, "console");
+	fputs("</td></tr>\n", f);
+}
+
+static void cases(const struct ctx *x)
+{
+	FILE *f = x->f;
+	const struct aggregate *a = x->a;
+	size_t limit =
+	    x->opts && x->opts->max_case_rows ? x->opts->max_case_rows : DEFAULT_CASE_ROWS;
+	bool all = a->n_records <= limit;
+	size_t shown = 0;
+
+	fputs("<section id=\"cases\" aria-labelledby=\"h-cases\">\n<h2 id=\"h-cases\">Cases</h2>\n",
+	      f);
+	if (all)
+		fprintf(f, "<p>All %zu %s. %zu fell short of their expectation or crashed%s.</p>\n",
+			a->n_records, render_plural(a->n_records, "case", "cases"), a->failures,
+			a->errors ? ", and some could not run" : "");
+	else
+		fprintf(f,
+			"<p>%zu cases are too many to list: here are the %zu that fell short "
+			"(%zu failures, %zu infra errors)%s. Every case is in the runs' "
+			"results.jsonl:",
+			a->n_records, a->n_failing, a->failures, a->errors,
+			a->n_failing > limit ? ", the first of them" : "");
+	if (!all) {
+		for (size_t i = 0; i < a->n_runs; i++) {
+			fputs(" ", f);
+			file_link(x, a->runs[i], "results.jsonl",
+				  a->runs[i]->run_id ? a->runs[i]->run_id : a->runs[i]->dir);
+		}
+		fputs(".</p>\n", f);
+	}
+	if (!all && !a->n_failing) {
+		fputs("</section>\n", f);
+		return;
+	}
+	fputs("<div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">case</th>"
+	      "<th scope=\"col\">sensor</th><th scope=\"col\">mutation</th><th scope=\"col\">"
+	      "verdict</th><th scope=\"col\">expected</th><th scope=\"col\" class=\"n\">time</th>"
+	      "<th scope=\"col\">files</th></tr></thead>\n<tbody>\n",
+	      f);
+	if (all) {
+		for (size_t i = 0; i < a->n_runs; i++)
+			for (size_t j = 0; j < a->runs[i]->n_records; j++)
+				case_row(x, &a->runs[i]->records[j]);
+	} else {
+		for (size_t i = 0; i < a->n_failing && shown < limit; i++, shown++)
+			case_row(x, a->failing[i]);
+	}
+	fputs("</tbody></table></div>\n</section>\n", f);
+}
+
+static void dl_item(FILE *f, const char *k, const char *v, bool mono)
+{
+	if (!v)
+		return;
+	fprintf(f, "<dt>%s</dt><dd%s>", k, mono ? " class=\"mono\"" : "");
+	esc(f, v);
+	fputs("</dd>", f);
+}
+
+static void runs(const struct ctx *x)
+{
+	FILE *f = x->f;
+	const struct aggregate *a = x->a;
+
+	fputs("<section id=\"runs\" aria-labelledby=\"h-runs\">\n<h2 id=\"h-runs\">Runs</h2>\n", f);
+	for (size_t i = 0; i < a->n_runs; i++) {
+		const struct runread_run *r = a->runs[i];
+		_cleanup_free_ char *seed = r->has_seed ? xasprintf("%" PRIu64, r->seed) : NULL;
+		_cleanup_free_ char *counts = xasprintf(
+		    "%zu cases recorded; %zu %s skipped; %zu earlier %s superseded by a retry",
+		    r->n_records, r->n_skipped, render_plural(r->n_skipped, "line", "lines"),
+		    r->n_superseded, render_plural(r->n_superseded, "attempt", "attempts"));
+
+		fputs("<h3>", f);
+		esc(f, r->run_id ? r->run_id : r->dir);
+		fputs("</h3>\n<dl class=\"run\">", f);
+		dl_item(f, "scenario", r->scenario, false);
+		dl_item(f, "scenario file", r->scenario_path, true);
+		dl_item(f, "started", r->started, false);
+		dl_item(f, "finished", r->finished ? r->finished : "did not finish", false);
+		if (r->n_sensors) {
+			fputs("<dt>sensors</dt><dd>", f);
+			for (size_t j = 0; j < r->n_sensors; j++) {
+				fputs(j ? ", " : "", f);
+				esc(f, r->sensors[j]);
+			}
+			fputs("</dd>", f);
+		}
+		dl_item(f, "guest kernel", r->kernel, false);
+		dl_item(f, "faultline version", r->faultline_version, false);
+		dl_item(f, "seed", seed, false);
+		dl_item(f, "accelerator", r->accel, false);
+		dl_item(f, "isolation", r->isolation, false);
+		dl_item(f, "libvirt URI", r->uri, true);
+		dl_item(f, "host", r->host, false);
+		dl_item(f, "command", r->argv, true);
+		dl_item(f, "directory", r->dir, true);
+		dl_item(f, "records", counts, false);
+		fputs("<dt>results</dt><dd>", f);
+		file_link(x, r, "results.jsonl", "results.jsonl");
+		fputs("</dd></dl>\n", f);
+	}
+	fputs("</section>\n", f);
+}
+
+int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts)
+{
+	struct ctx x = {.f = f, .a = a, .opts = opts};
+
+	x.bases = xcalloc(a->n_runs + 1, sizeof(char *));
+	for (size_t i = 0; i < a->n_runs; i++) {
+		x.bases[i] = relative_dir(opts ? opts->out_dir : NULL, a->runs[i]->dir);
+		if (!x.bases[i]) {
+			size_t n = strlen(a->runs[i]->dir);
+			x.bases[i] = xasprintf("%s%s", a->runs[i]->dir,
+					       n && a->runs[i]->dir[n - 1] == '/' ? "" : "/");
+		}
+	}
+
+	head(&x);
+	header(&x);
+	notes(&x);
+	sensors(&x);
+	matrix(&x);
+	signatures(&x);
+	times(&x);
+	cases(&x);
+	runs(&x);
+	fputs("</main>\n<footer>Generated by faultline " FAULTLINE_VERSION
+	      ". This page is self-contained: no scripts, no external resources. Links to inputs "
+	      "and console logs are relative to the run directories.</footer>\n</body>\n</html>\n",
+	      f);
+
+	for (size_t i = 0; i < a->n_runs; i++)
+		free(x.bases[i]);
+	free(x.bases);
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,139 @@
+/* markdown.c — a short summary for CI job pages (GitHub's step summary, GitLab notes): the
+ * headline per sensor, signatures, the first failing cases and the runs. Bounded in size
+ * whatever the number of cases: CI pages truncate long summaries. */
+#include "render.h"
+
+#include "escape.h"
+#include "util.h"
+
+#define MAX_SIGS 50
+#define MAX_FAILING 50
+
+static void skipped_notes(FILE *f, const struct aggregate *a)
+{
+	for (size_t i = 0; i < a->n_runs; i++) {
+		const struct runread_run *r = a->runs[i];
+
+		if (!r->n_skipped)
+			continue;
+		fprintf(f, "> **Note:** %zu %s of `results.jsonl` in ", r->n_skipped,
+			render_plural(r->n_skipped, "line", "lines"));
+		escape_markdown_code(f, r->dir, false);
+		fprintf(f, " %s skipped (first at line %zu)%s.\n\n",
+			render_plural(r->n_skipped, "was", "were"), r->first_skipped,
+			r->last_truncated ? "; the last line is truncated, the run was killed"
+					  : "");
+	}
+}
+
+int markdown_write(FILE *f, const struct aggregate *a)
+{
+	char b1[32], b2[32];
+	size_t shown;
+
+	fputs("# faultline report", f);
+	if (a->n_runs == 1 && a->runs[0]->scenario) {
+		fputs(": ", f);
+		escape_markdown(f, a->runs[0]->scenario);
+	}
+	fputs("\n\n", f);
+	fprintf(f, "%zu %s on %zu %s from %zu %s: **%zu %s**, %zu infra %s, %zu crash %s.\n\n",
+		a->n_records, render_plural(a->n_records, "case", "cases"), a->n_sensors,
+		render_plural(a->n_sensors, "sensor", "sensors"), a->n_runs,
+		render_plural(a->n_runs, "run", "runs"), a->failures,
+		render_plural(a->failures, "failure", "failures"), a->errors,
+		render_plural(a->errors, "error", "errors"), a->n_sigs,
+		render_plural(a->n_sigs, "signature", "signatures"));
+	skipped_notes(f, a);
+
+	fputs("| sensor | cases | crash | hang | boot-loop | sensor-died | rejected | "
+	      "accepted (malformed) | infra-error | expectations met | median time |\n"
+	      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+	      f);
+	for (size_t s = 0; s < a->n_sensors; s++) {
+		const struct aggregate_sensor *sen = &a->sensors[s];
+		const struct aggregate_counts *c = &sen->counts;
+
+		fputs("| ", f);
+		escape_markdown(f, sen->name);
+		fprintf(f,
+			" | %zu | %zu | %zu | %zu | %zu | %zu | %zu (%zu) | %zu | %zu/%zu | %s |\n",
+			c->n, c->v[RUNREAD_CRASH], c->v[RUNREAD_HANG], c->v[RUNREAD_BOOT_LOOP],
+			c->v[RUNREAD_SENSOR_DIED], c->v[RUNREAD_REJECTED], c->v[RUNREAD_ACCEPTED],
+			c->silent_accept, c->v[RUNREAD_INFRA_ERROR], sen->expect_met,
+			sen->expect_total, render_ms(b1, sen->time_median_ms));
+	}
+
+	if (a->n_sigs) {
+		fputs("\n## Crash and hang signatures\n\n"
+		      "| signature | verdict | count | sensors | time to verdict | replay the "
+		      "first |\n"
+		      "|---|---|---:|---|---|---|\n",
+		      f);
+		shown = a->n_sigs < MAX_SIGS ? a->n_sigs : MAX_SIGS;
+		for (size_t g = 0; g < shown; g++) {
+			const struct aggregate_signature *sig = &a->sigs[g];
+			_cleanup_free_ char *replay = runread_record_replay(sig->first);
+
+			fputs("| ", f);
+			escape_markdown(f, sig->title);
+			fprintf(f, " | %s | %zu | ", runread_verdict_name(sig->kind), sig->count);
+			escape_markdown(f, sig->sensors);
+			fprintf(f, " | %s", render_ms(b1, sig->ttc_min_ms));
+			if (sig->ttc_max_ms > sig->ttc_min_ms)
+				fprintf(f, " \xe2\x80\x93 %s", render_ms(b2, sig->ttc_max_ms));
+			fputs(" | ", f);
+			escape_markdown_code(f, replay, true);
+			fputs(" |\n", f);
+		}
+		if (shown < a->n_sigs)
+			fprintf(f, "\n%zu more signatures are in the HTML report.\n",
+				a->n_sigs - shown);
+	}
+
+	if (a->n_failing) {
+		shown = a->n_failing < MAX_FAILING ? a->n_failing : MAX_FAILING;
+		fprintf(f, "\n## Cases that fell short (%zu%s)\n\n", a->n_failing,
+			shown < a->n_failing ? ", first 50 shown" : "");
+		fputs("| sensor | case | verdict | expected | title or detail |\n"
+		      "|---|---|---|---|---|\n",
+		      f);
+		for (size_t i = 0; i < shown; i++) {
+			const struct runread_record *r = a->failing[i];
+
+			fputs("| ", f);
+			escape_markdown(f, r->sensor);
+			fputs(" | ", f);
+			escape_markdown(f, r->case_id);
+			fputs(" | ", f);
+			escape_markdown(f, r->verdict);
+			fputs(" | ", f);
+			escape_markdown(f, r->expect ? r->expect : "none");
+			fputs(" | ", f);
+			escape_markdown(f, r->title ? r->title : r->detail ? r->detail : "");
+			fputs(" |\n", f);
+		}
+	}
+
+	fputs("\n## Runs\n\n| run | scenario | kernel | faultline | accel | started | finished |\n"
+	      "|---|---|---|---|---|---|---|\n",
+	      f);
+	for (size_t i = 0; i < a->n_runs; i++) {
+		const struct runread_run *r = a->runs[i];
+		const char *cells[] = {r->run_id ? r->run_id : r->dir,
+				       r->scenario,
+				       r->kernel,
+				       r->faultline_version,
+				       r->accel,
+				       r->started,
+				       r->finished ? r->finished : "did not finish"};
+
+		for (size_t c = 0; c < ARRAY_SIZE(cells); c++) {
+			fputs("| ", f);
+			escape_markdown(f, cells[c] ? cells[c] : "\xe2\x80\x93");
+			fputc(' ', f);
+		}
+		fputs("|\n", f);
+	}
+	return ferror(f) ? -EIO : 0;
+}

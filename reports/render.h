@@ -1,0 +1,26 @@
+/* render.h — the renderers of an aggregate, and small formatting helpers they share.
+ * Renderers write to a FILE the caller owns and return 0 or -EIO when the stream failed. */
+#pragma once
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aggregate.h"
+
+struct html_opts {
+	/* Directory the HTML file is written to, so that links to inputs and console logs are
+	 * relative to it; NULL: links relative to the current directory. */
+	const char *out_dir;
+	/* Rows of the per-case table before the report lists only failing cases. */
+	size_t max_case_rows;
+};
+
+int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts);
+int junit_write(FILE *f, const struct aggregate *a);
+int markdown_write(FILE *f, const struct aggregate *a);
+int jsonsum_write(FILE *f, const struct aggregate *a);
+
+/* "950 ms", "7.4 s", "3 min 05 s"; "–" for a negative (unknown) duration. */
+const char *render_ms(char buf[32], int64_t ms);
+/* "1 line was" / "3 lines were": human count phrases for notes about skipped input. */
+const char *render_plural(size_t n, const char *one, const char *many);
