@@ -7,3 +7,14 @@
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);  /* reports/cli-report.c */
 int cmd_compare(int argc, char **argv); /* reports/cli-compare.c */
+int cmd_validate(int argc, char **argv); /* harness/cli-validate.c */
+int cmd_mutate(int argc, char **argv);   /* harness/cli-mutate.c */
+
+/* Shared by the commands (defined in cli-validate.c): the sensors and formats folders
+ * ($FAULTLINE_SENSORS_DIR / $FAULTLINE_FORMATS_DIR, else the source tree's guests/), and
+ * printing scenario diags as FILE:LINE:COLUMN: message. */
+#include <stdio.h>
+struct scenario_diags;
+const char *cli_sensors_dir(void);
+const char *cli_formats_dir(void);
+void cli_print_diags(FILE *f, const struct scenario_diags *d);

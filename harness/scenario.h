@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct scenario;
 
@@ -80,5 +81,19 @@ struct scenario_case {
 int scenario_expand(const struct scenario *s, struct scenario_diags *diags,
 		    struct scenario_case **ret_cases, size_t *ret_n);
 void scenario_cases_free(struct scenario_case *cases, size_t n);
+/* Same as scenario_expand, and says how many generated inputs were dropped as duplicates (same
+ * SHA-256 as an earlier input of the scenario; a case that names a single input is never
+ * dropped). Multi-input cases get ids "<case>-NNNN" (variant index, stable across dedup). */
+int scenario_expand_full(const struct scenario *s, struct scenario_diags *diags,
+			 struct scenario_case **ret_cases, size_t *ret_n, size_t *ret_duplicates);
+/* For `run --list`: one line per case (id, size, sha256 prefix, expectations, mutations). */
+int scenario_describe_cases(const struct scenario *s, const struct scenario_case *cases, size_t n,
+			    FILE *out);
+size_t scenario_n_cases(const struct scenario *s); /* cases as written, before expansion */
+const char *scenario_format_path(const struct scenario *s); /* NULL when no format: */
 /* The verdict expected of this case on this sensor, or NULL when none. */
 const char *scenario_case_expect(const struct scenario_case *c, const char *sensor);
+
+/* Append a diag (file may be NULL). Used by the scenario, format and mutation modules. */
+void scenario_diag_add(struct scenario_diags *d, const char *file, unsigned line, unsigned column,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));

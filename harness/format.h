@@ -1,0 +1,153 @@
+/* format.h — binary content-format descriptions (guests/formats/NAME.yaml) and the value tree that
+ * the mutation engine edits: decode bytes into a tree, edit it, encode it back with counts,
+ * lengths, offsets and checksums recomputed.
+ *
+ * Also the hardened YAML reader shared with scenario.c: it builds a small node tree with 1-based
+ * line/column marks, refuses aliases, bounds nesting depth and node count, and reports libyaml's
+ * own errors (bad syntax, invalid UTF-8) as diags.
+ *
+ * Ownership: format_load() returns a format that owns its items; a decoded tree points at the
+ * items of its format, so the format must outlive it. Trees are freed with format_node_free().
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+
+/* ---- YAML reader ---- */
+
+enum format_ykind { FORMAT_YSCALAR, FORMAT_YSEQ, FORMAT_YMAP };
+
+struct format_ynode {
+	enum format_ykind kind;
+	unsigned line, column; /* 1-based */
+	char *scalar;          /* FORMAT_YSCALAR: the text (NUL-terminated; may contain NULs) */
+	size_t scalar_len;
+	bool quoted;           /* scalar was quoted: never a number/bool/null */
+	size_t n;              /* SEQ: items; MAP: pairs */
+	struct format_ynode **items; /* SEQ items, or MAP values */
+	struct format_ynode **keys;  /* MAP keys (scalars) */
+};
+
+#define FORMAT_YAML_MAX_DEPTH 64
+#define FORMAT_YAML_MAX_NODES 1000000
+
+/* Parse one YAML document from memory. file names the input in diags. An empty document yields
+ * an empty map. Returns 0 or -EINVAL (diags appended). */
+int format_yaml_parse(const char *file, const void *data, size_t size, struct scenario_diags *diags,
+		      struct format_ynode **ret);
+struct format_ynode *format_ynode_free(struct format_ynode *n);
+/* Map lookup; NULL when absent or n is not a map. */
+struct format_ynode *format_ynode_get(const struct format_ynode *n, const char *key);
+/* Scalar to unsigned integer (decimal, 0x hex, 0b binary, '_' separators). -ERANGE above max,
+ * -EINVAL not a number. */
+int format_ynode_uint(const struct format_ynode *n, uint64_t max, uint64_t *ret);
+/* Scalar to signed 64-bit integer. */
+int format_ynode_int(const struct format_ynode *n, int64_t *ret);
+/* Scalar to bool (true/false/yes/no/on/off). */
+int format_ynode_bool(const struct format_ynode *n, bool *ret);
+/* Complain about keys of map n that are not in the NULL-terminated list allowed; returns the
+ * number of unknown keys. what names the map in the message ("fleet", "mutation"). */
+unsigned format_ynode_check_keys(const struct format_ynode *n, const char *file, const char *what,
+				 const char *const *allowed, struct scenario_diags *diags);
+const char *format_ykind_name(enum format_ykind k);
+
+/* ---- format description ---- */
+
+enum format_type { FORMAT_UINT, FORMAT_BYTES, FORMAT_RECORD };
+enum format_role { FORMAT_ROLE_NONE, FORMAT_ROLE_COUNT, FORMAT_ROLE_LENGTH, FORMAT_ROLE_OFFSET,
+		   FORMAT_ROLE_CHECKSUM };
+
+struct format_item {
+	char *name;
+	enum format_type type;
+	unsigned width;      /* FORMAT_UINT: 1, 2, 4 or 8 bytes */
+	bool big_endian;
+	bool has_const;      /* value that a valid file has (magic) */
+	uint64_t const_value;
+	bool has_size;       /* BYTES / RECORD of a fixed size */
+	size_t size;
+	bool has_offset;     /* declared offset within the parent record (checked at load) */
+	size_t offset;
+	bool repeated;       /* an array of this item; counted by count_by or up to the end */
+	enum format_role role;
+	char *target_name;   /* what the role points at ("parent" = the record this field is in) */
+	struct format_item *target; /* resolved; NULL for "parent" */
+	struct format_item *count_by;  /* the field that counts this repeated item */
+	struct format_item *length_by; /* the field that gives this item's size */
+	struct format_item *parent;
+	struct format_item **kids;
+	size_t n_kids;
+	unsigned id, line, column;
+};
+
+struct format;
+
+/* Load a description. Returns 0, -EINVAL (errors appended to diags) or -errno. */
+int format_load(const char *path, struct scenario_diags *diags, struct format **ret);
+int format_parse(const char *file, const void *data, size_t size, struct scenario_diags *diags,
+		 struct format **ret);
+struct format *format_free(struct format *f);
+const char *format_name(const struct format *f);
+const char *format_path(const struct format *f);
+const struct format_item *format_root(const struct format *f);
+
+/* ---- value tree ---- */
+
+enum format_pin {
+	FORMAT_PIN_NONE = 0, /* derived fields are recomputed on encode */
+	FORMAT_PIN_ABS,      /* keep value as set */
+	FORMAT_PIN_ADD,      /* true value + pin_arg */
+	FORMAT_PIN_MUL,      /* true value * pin_arg */
+	FORMAT_PIN_PAST_END, /* length/offset reaching pin_arg + 1 bytes past the end of the file */
+};
+
+enum format_node_kind { FORMAT_NODE_UINT, FORMAT_NODE_BYTES, FORMAT_NODE_RECORD,
+			FORMAT_NODE_ARRAY };
+
+struct format_node {
+	const struct format_item *item;
+	enum format_node_kind kind;
+	uint64_t value;             /* UINT */
+	uint8_t *bytes;             /* BYTES */
+	size_t len;
+	struct format_node **kids;  /* RECORD: one per item kid; ARRAY: the elements */
+	size_t n_kids;
+	struct format_node *parent;
+	enum format_pin pin;
+	int64_t pin_arg;
+	size_t offset, size;        /* filled by decode and by encode */
+};
+
+/* Decode data strictly (every count, length and size must agree). On failure returns -EINVAL
+ * and *ret_error (caller frees) says where and what. */
+int format_decode(const struct format *f, const uint8_t *data, size_t size,
+		  struct format_node **ret, char **ret_error);
+/* Encode the tree: lay it out, recompute unpinned derived fields (unless !fix_lengths), and the
+ * unpinned checksums (unless !fix_checksums, then they keep the value in the tree). Updates
+ * offset/size/value of every node. */
+int format_encode(const struct format *f, struct format_node *root, bool fix_lengths,
+		  bool fix_checksums, uint8_t **ret, size_t *ret_size);
+/* Recompute the root-level checksums of raw bytes in place (after byte-level mutations): only
+ * checksums whose field and range sit at fixed root positions; ranges are clipped to the data.
+ * Returns the number of checksums written. */
+int format_fix_checksums_raw(const struct format *f, uint8_t *data, size_t size);
+
+struct format_node *format_node_free(struct format_node *n);
+struct format_node *format_node_clone(const struct format_node *n, struct format_node *parent);
+
+/* Find nodes by path: "instance_count", "instances[0].fields[last].len", "instances[*].inst_len";
+ * a name also matches inside non-repeated records (so "instances" finds payload.instances).
+ * "[*]" matches every element; "last" the last one. Appends every match to *nodes (realloc'd).
+ * Returns the number of matches, or -EINVAL with *ret_error set for a bad path. */
+int format_node_find(struct format_node *root, const char *path, struct format_node ***nodes,
+		     size_t *n_nodes, char **ret_error);
+/* Canonical path of a node: "instances[0].fields[2].len" (transparent records omitted). */
+char *format_node_path(const struct format_node *n);
+/* Every UINT and BYTES leaf in document order. */
+void format_node_leaves(struct format_node *root, struct format_node ***nodes, size_t *n_nodes);
+
+uint32_t format_crc32(const uint8_t *data, size_t size);

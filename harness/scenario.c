@@ -1,0 +1,805 @@
+/* scenario.c — see scenario.h. The YAML is read by format.c's hardened reader; this file walks
+ * the node tree, checks every key against the schema in scenarios/README.md, and keeps going
+ * after an error so that one run of `faultline validate` shows all of them. */
+#include "scenario.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdarg.h>
+
+#include "format.h"
+#include "mutate.h"
+#include "util.h"
+
+void scenario_diag_add(struct scenario_diags *d, const char *file, unsigned line, unsigned column,
+		       const char *fmt, ...)
+{
+	va_list ap;
+	struct scenario_diag *x;
+
+	d->v = xreallocarray(d->v, d->n + 1, sizeof(*d->v));
+	x = &d->v[d->n++];
+	x->file = file ? xstrdup(file) : NULL;
+	x->line = line;
+	x->column = column;
+	va_start(ap, fmt);
+	if (vasprintf(&x->message, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+}
+
+void scenario_diags_finish(struct scenario_diags *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].file);
+		free(d->v[i].message);
+	}
+	free(d->v);
+	d->v = NULL;
+	d->n = 0;
+}
+
+struct scase {
+	char *name;
+	char *id;
+	unsigned line, column;
+	char *content;      /* as written */
+	char *content_path; /* resolved */
+	uint8_t *seed_data;
+	size_t seed_size;
+	struct mutate_list *muts;
+	struct scenario_expect *expects;
+	size_t n_expects;
+};
+
+struct scenario {
+	char *path, *dir, *name, *description;
+	uint64_t seed;
+	struct scenario_fleet fleet;
+	struct scenario_timeouts timeouts;
+	char **sensors, **sensor_dirs;
+	size_t n_sensors;
+	struct format *format;
+	struct scase *cases;
+	size_t n_cases;
+};
+
+static const char *const verdicts[] = { "crash",       "hang",	    "rejected", "accepted",
+					"sensor-died", "boot-loop", NULL };
+
+static void scase_finish(struct scase *c)
+{
+	free(c->name);
+	free(c->id);
+	free(c->content);
+	free(c->content_path);
+	free(c->seed_data);
+	mutate_list_free(c->muts);
+	for (size_t i = 0; i < c->n_expects; i++) {
+		free(c->expects[i].sensor);
+		free(c->expects[i].verdict);
+	}
+	free(c->expects);
+}
+
+struct scenario *scenario_free(struct scenario *s)
+{
+	if (!s)
+		return NULL;
+	free(s->path);
+	free(s->dir);
+	free(s->name);
+	free(s->description);
+	for (char **u = s->fleet.uris; u && *u; u++)
+		free(*u);
+	free(s->fleet.uris);
+	for (size_t i = 0; i < s->n_sensors; i++) {
+		free(s->sensors[i]);
+		free(s->sensor_dirs[i]);
+	}
+	free(s->sensors);
+	free(s->sensor_dirs);
+	format_free(s->format);
+	for (size_t i = 0; i < s->n_cases; i++)
+		scase_finish(&s->cases[i]);
+	free(s->cases);
+	free(s);
+	return NULL;
+}
+
+const char *scenario_name(const struct scenario *s)
+{
+	return s->name;
+}
+const char *scenario_path(const struct scenario *s)
+{
+	return s->path;
+}
+uint64_t scenario_seed(const struct scenario *s)
+{
+	return s->seed;
+}
+const struct scenario_fleet *scenario_fleet(const struct scenario *s)
+{
+	return &s->fleet;
+}
+const struct scenario_timeouts *scenario_timeouts(const struct scenario *s)
+{
+	return &s->timeouts;
+}
+size_t scenario_n_sensors(const struct scenario *s)
+{
+	return s->n_sensors;
+}
+const char *scenario_sensor(const struct scenario *s, size_t i)
+{
+	return i < s->n_sensors ? s->sensors[i] : NULL;
+}
+const char *scenario_sensor_dir(const struct scenario *s, size_t i)
+{
+	return i < s->n_sensors ? s->sensor_dirs[i] : NULL;
+}
+const char *scenario_format_path(const struct scenario *s)
+{
+	return s->format ? format_path(s->format) : NULL;
+}
+size_t scenario_n_cases(const struct scenario *s)
+{
+	return s->n_cases;
+}
+
+/* ---- loading ---- */
+
+struct lctx {
+	const char *file;
+	struct scenario_diags *diags;
+	unsigned errors;
+	const struct scenario_opts *opts;
+	struct scenario *s;
+};
+
+_printf_(3, 4) static void lerr(struct lctx *c, const struct format_ynode *at, const char *fmt,
+				...)
+{
+	va_list ap;
+	_cleanup_free_ char *msg = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	scenario_diag_add(c->diags, c->file, at ? at->line : 0, at ? at->column : 0, "%s", msg);
+	c->errors++;
+}
+
+static const char *want_string(struct lctx *c, const struct format_ynode *n, const char *what)
+{
+	if (!n)
+		return NULL;
+	if (n->kind != FORMAT_YSCALAR) {
+		lerr(c, n, "%s must be a string, not %s", what, format_ykind_name(n->kind));
+		return NULL;
+	}
+	if (strlen(n->scalar) != n->scalar_len) {
+		lerr(c, n, "%s contains a NUL character", what);
+		return NULL;
+	}
+	if (n->scalar_len == 0) {
+		lerr(c, n, "%s is empty", what);
+		return NULL;
+	}
+	return n->scalar;
+}
+
+static bool want_map(struct lctx *c, const struct format_ynode *n, const char *what)
+{
+	if (n->kind == FORMAT_YMAP)
+		return true;
+	lerr(c, n, "%s must be a map, not %s", what, format_ykind_name(n->kind));
+	return false;
+}
+
+static bool want_uint(struct lctx *c, const struct format_ynode *n, const char *what, uint64_t min,
+		      uint64_t max, uint64_t *ret)
+{
+	uint64_t v;
+	int r;
+
+	r = format_ynode_uint(n, UINT64_MAX, &v);
+	if (r == -ERANGE || (r == 0 && (v < min || v > max))) {
+		lerr(c, n, "%s %s out of range; expected %" PRIu64 " to %" PRIu64, what, n->scalar,
+		     min, max);
+		return false;
+	}
+	if (r < 0) {
+		lerr(c, n, "%s must be a whole number, got %s%s%s", what,
+		     n->kind == FORMAT_YSCALAR ? "'" : "",
+		     n->kind == FORMAT_YSCALAR ? n->scalar : format_ykind_name(n->kind),
+		     n->kind == FORMAT_YSCALAR ? "'" : "");
+		return false;
+	}
+	*ret = v;
+	return true;
+}
+
+static const char *want_enum(struct lctx *c, const struct format_ynode *n, const char *what,
+			     const char *const *allowed)
+{
+	const char *s = want_string(c, n, what);
+	char list[256] = "";
+	size_t len = 0;
+
+	if (!s)
+		return NULL;
+	for (const char *const *a = allowed; *a; a++)
+		if (streq(*a, s))
+			return *a;
+	for (const char *const *a = allowed; *a; a++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", a == allowed ? "" : ", ",
+					*a);
+	lerr(c, n, "bad %s '%s'; expected one of: %s", what, s, list);
+	return NULL;
+}
+
+/* "60s", "500ms", "2m", or a number of seconds (decimals allowed). */
+static int parse_duration_ms(const char *s, uint64_t *ret)
+{
+	char *end;
+	double v;
+
+	if (!*s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || v < 0)
+		return -EINVAL;
+	if (streq(end, "ms"))
+		;
+	else if (streq(end, "s") || !*end)
+		v *= 1000;
+	else if (streq(end, "m") || streq(end, "min"))
+		v *= 60000;
+	else if (streq(end, "h"))
+		v *= 3600000;
+	else
+		return -EINVAL;
+	if (v > 86400000.0)
+		return -ERANGE;
+	*ret = (uint64_t)(v + 0.5);
+	return 0;
+}
+
+static char *path_join(const char *dir, const char *p)
+{
+	if (p[0] == '/')
+		return xstrdup(p);
+	return xasprintf("%s/%s", dir, p);
+}
+
+static void load_fleet(struct lctx *c, const struct format_ynode *n)
+{
+	static const char *const keys[] = { "size", "uri", "uris", "memory", "accel", "isolation",
+					    NULL };
+	static const char *const accels[] = { "auto", "tcg", "kvm", NULL };
+	static const char *const isos[] = { "boot", "snapshot", "reuse", NULL };
+	struct scenario_fleet *f = &c->s->fleet;
+	struct format_ynode *v, *u;
+	uint64_t x;
+	const char *s;
+
+	if (!want_map(c, n, "fleet"))
+		return;
+	c->errors += format_ynode_check_keys(n, c->file, "fleet", keys, c->diags);
+	if ((v = format_ynode_get(n, "size")) && want_uint(c, v, "fleet size", 0, 1024, &x))
+		f->size = (unsigned)x;
+	if ((v = format_ynode_get(n, "memory")) &&
+	    want_uint(c, v, "fleet memory (MiB)", 64, 1 << 20, &x))
+		f->memory_mib = (unsigned)x;
+	if ((v = format_ynode_get(n, "accel")) && (s = want_enum(c, v, "accel", accels)))
+		f->accel = s;
+	if ((v = format_ynode_get(n, "isolation")) && (s = want_enum(c, v, "isolation", isos)))
+		f->isolation = s;
+	v = format_ynode_get(n, "uri");
+	u = format_ynode_get(n, "uris");
+	if (v && u)
+		lerr(c, u, "give uri: or uris:, not both");
+	else if (v && (s = want_string(c, v, "uri"))) {
+		f->uris = xcalloc(2, sizeof(char *));
+		f->uris[0] = xstrdup(s);
+	} else if (u) {
+		if (u->kind != FORMAT_YSEQ) {
+			lerr(c, u, "uris must be a list of libvirt URIs, not %s",
+			     format_ykind_name(u->kind));
+			return;
+		}
+		if (u->n == 0)
+			lerr(c, u, "uris is empty; expected at least one libvirt URI");
+		f->uris = xcalloc(u->n + 1, sizeof(char *));
+		for (size_t i = 0, k = 0; i < u->n; i++)
+			if ((s = want_string(c, u->items[i], "uri")))
+				f->uris[k++] = xstrdup(s);
+	}
+}
+
+static void load_timeouts(struct lctx *c, const struct format_ynode *n)
+{
+	static const char *const keys[] = { "boot", "observe", "hang", "case", NULL };
+	unsigned *dst[] = { &c->s->timeouts.boot_ms, &c->s->timeouts.observe_ms,
+			    &c->s->timeouts.hang_ms, &c->s->timeouts.case_ms };
+
+	if (!want_map(c, n, "timeouts"))
+		return;
+	c->errors += format_ynode_check_keys(n, c->file, "timeouts", keys, c->diags);
+	for (size_t i = 0; i < 4; i++) {
+		struct format_ynode *v = format_ynode_get(n, keys[i]);
+		uint64_t ms;
+		int r;
+
+		if (!v)
+			continue;
+		if (v->kind != FORMAT_YSCALAR) {
+			lerr(c, v, "timeout %s must be a duration like 60s or 500ms, not %s", keys[i],
+			     format_ykind_name(v->kind));
+			continue;
+		}
+		r = parse_duration_ms(v->scalar, &ms);
+		if (r == -ERANGE)
+			lerr(c, v, "timeout %s '%s' is longer than a day", keys[i], v->scalar);
+		else if (r < 0)
+			lerr(c, v, "bad timeout %s '%s'; expected a duration like 60s, 500ms, 2m or "
+				   "a number of seconds",
+			     keys[i], v->scalar);
+		else if (ms == 0)
+			lerr(c, v, "timeout %s must be more than 0", keys[i]);
+		else
+			*dst[i] = (unsigned)ms;
+	}
+}
+
+static bool sensor_name_ok(const char *s)
+{
+	if (!*s || *s == '.')
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' || *s == '.'))
+			return false;
+	return true;
+}
+
+static void load_sensors(struct lctx *c, const struct format_ynode *n)
+{
+	const char *dir = c->opts && c->opts->sensors_dir ? c->opts->sensors_dir : ".";
+
+	if (n->kind != FORMAT_YSEQ) {
+		lerr(c, n, "sensors must be a list of sensor names, not %s",
+		     format_ykind_name(n->kind));
+		return;
+	}
+	if (n->n == 0)
+		lerr(c, n, "sensors is empty; expected at least one sensor name");
+	c->s->sensors = xcalloc(n->n + 1, sizeof(char *));
+	c->s->sensor_dirs = xcalloc(n->n + 1, sizeof(char *));
+	for (size_t i = 0; i < n->n; i++) {
+		const char *name = want_string(c, n->items[i], "sensor name");
+		_cleanup_free_ char *sdir = NULL, *yaml = NULL;
+
+		if (!name)
+			continue;
+		if (!sensor_name_ok(name)) {
+			lerr(c, n->items[i],
+			     "bad sensor name '%s'; expected a folder name under %s (letters, "
+			     "digits, '-', '_', '.')",
+			     name, dir);
+			continue;
+		}
+		for (size_t j = 0; j < c->s->n_sensors; j++)
+			if (streq(c->s->sensors[j], name))
+				lerr(c, n->items[i], "sensor '%s' listed twice", name);
+		sdir = xasprintf("%s/%s", dir, name);
+		yaml = xasprintf("%s/sensor.yaml", sdir);
+		if (access(yaml, R_OK) < 0) {
+			lerr(c, n->items[i], "unknown sensor '%s': %s: %s", name, yaml,
+			     strerror(errno));
+			continue;
+		}
+		c->s->sensors[c->s->n_sensors] = xstrdup(name);
+		c->s->sensor_dirs[c->s->n_sensors++] = TAKE_PTR(sdir);
+	}
+}
+
+static void load_format(struct lctx *c, const struct format_ynode *n)
+{
+	const char *name = want_string(c, n, "format");
+	const char *dir = c->opts && c->opts->formats_dir ? c->opts->formats_dir : ".";
+	_cleanup_free_ char *path = NULL;
+	struct scenario_diags fd = { 0 };
+	int r;
+
+	if (!name)
+		return;
+	if (strchr(name, '/') || (strlen(name) > 5 && streq(name + strlen(name) - 5, ".yaml")))
+		path = path_join(c->s->dir, name);
+	else
+		path = xasprintf("%s/%s.yaml", dir, name);
+	if (access(path, R_OK) < 0) {
+		lerr(c, n, "unknown format '%s': %s: %s", name, path, strerror(errno));
+		return;
+	}
+	r = format_load(path, &fd, &c->s->format);
+	if (r < 0) {
+		lerr(c, n, "format '%s' (%s) has errors, listed below", name, path);
+		for (size_t i = 0; i < fd.n; i++) {
+			scenario_diag_add(c->diags, fd.v[i].file, fd.v[i].line, fd.v[i].column, "%s",
+					  fd.v[i].message);
+			c->errors++;
+		}
+	}
+	scenario_diags_finish(&fd);
+}
+
+static char *safe_id(const char *name)
+{
+	char *id = xstrdup(name);
+
+	for (char *p = id; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.'))
+			*p = '-';
+	if (id[0] == '.')
+		id[0] = '_';
+	return id;
+}
+
+static void load_expect(struct lctx *c, const struct format_ynode *n, struct scase *k)
+{
+	const char *v;
+
+	if (n->kind == FORMAT_YSCALAR) {
+		if (!(v = want_enum(c, n, "expected verdict", verdicts)))
+			return;
+		k->expects = xcalloc(1, sizeof(*k->expects));
+		k->expects[0].verdict = xstrdup(v);
+		k->n_expects = 1;
+		return;
+	}
+	if (n->kind != FORMAT_YMAP) {
+		lerr(c, n, "expect must be a verdict or a map sensor: verdict, not %s",
+		     format_ykind_name(n->kind));
+		return;
+	}
+	k->expects = xcalloc(n->n + 1, sizeof(*k->expects));
+	for (size_t i = 0; i < n->n; i++) {
+		const char *sensor = n->keys[i]->scalar;
+		bool known = false;
+
+		for (size_t j = 0; j < c->s->n_sensors; j++)
+			if (streq(c->s->sensors[j], sensor))
+				known = true;
+		if (!known) {
+			lerr(c, n->keys[i], "expect names sensor '%s', which is not in sensors:",
+			     sensor);
+			continue;
+		}
+		if (!(v = want_enum(c, n->items[i], "expected verdict", verdicts)))
+			continue;
+		k->expects[k->n_expects].sensor = xstrdup(sensor);
+		k->expects[k->n_expects++].verdict = xstrdup(v);
+	}
+}
+
+static void load_case(struct lctx *c, const struct format_ynode *n)
+{
+	static const char *const keys[] = { "name", "description", "content", "mutations",
+					    "expect", NULL };
+	struct scenario *s = c->s;
+	struct scase *k;
+	struct format_ynode *v;
+	const char *str;
+	unsigned before = c->errors;
+	int r;
+
+	if (!want_map(c, n, "a case"))
+		return;
+	c->errors += format_ynode_check_keys(n, c->file, "a case", keys, c->diags);
+	k = &s->cases[s->n_cases];
+	memset(k, 0, sizeof(*k));
+	k->line = n->line;
+	k->column = n->column;
+
+	v = format_ynode_get(n, "name");
+	if (!v)
+		lerr(c, n, "case without a name; expected name: TEXT");
+	else if ((str = want_string(c, v, "case name"))) {
+		k->name = xstrdup(str);
+		k->id = safe_id(str);
+		for (size_t i = 0; i < s->n_cases; i++)
+			if (s->cases[i].name && streq(s->cases[i].id, k->id))
+				lerr(c, v, "duplicate case name '%s' (first at line %u)", str,
+				     s->cases[i].line);
+	}
+	v = format_ynode_get(n, "content");
+	if (!v)
+		lerr(c, n, "case without content:; expected the seed file (relative to %s)",
+		     s->dir);
+	else if ((str = want_string(c, v, "content"))) {
+		k->content = xstrdup(str);
+		k->content_path = path_join(s->dir, str);
+		r = read_file(k->content_path, MUTATE_MAX_SIZE, &k->seed_data, &k->seed_size);
+		if (r < 0)
+			lerr(c, v, "cannot read content %s: %s", k->content_path, strerror(-r));
+	}
+	v = format_ynode_get(n, "mutations");
+	if (v) {
+		if (v->kind != FORMAT_YSEQ)
+			lerr(c, v, "mutations must be a list of {op: ...} maps, not %s",
+			     format_ykind_name(v->kind));
+		else {
+			unsigned nd = (unsigned)c->diags->n;
+			r = mutate_list_parse(v, c->file, s->dir, c->diags, &k->muts);
+			if (r < 0)
+				c->errors += (unsigned)(c->diags->n - nd) + 1;
+		}
+	}
+	if (!k->muts)
+		k->muts = mutate_list_new();
+	if ((v = format_ynode_get(n, "expect")))
+		load_expect(c, v, k);
+
+	/* Dry-run the expansion so that bad paths and out-of-range indexes show up in validate. */
+	if (c->errors == before && k->seed_data) {
+		struct mutate_result res = { 0 };
+		unsigned nd = (unsigned)c->diags->n;
+
+		r = mutate_expand(k->muts, s->format, k->seed_data, k->seed_size, 0, c->file,
+				  c->diags, &res);
+		if (r < 0)
+			c->errors += (unsigned)(c->diags->n - nd) + 1;
+		mutate_result_finish(&res);
+	}
+	s->n_cases++;
+}
+
+static int load_doc(struct lctx *c, const struct format_ynode *doc)
+{
+	static const char *const keys[] = { "name", "description", "seed", "format", "fleet",
+					    "sensors", "timeouts", "cases", NULL };
+	struct scenario *s = c->s;
+	struct format_ynode *v;
+	const char *str;
+
+	if (doc->kind != FORMAT_YMAP) {
+		lerr(c, doc, "a scenario must be a map (name:, sensors:, cases:, ...), not %s",
+		     format_ykind_name(doc->kind));
+		return -EINVAL;
+	}
+	if (doc->n == 0) {
+		lerr(c, doc, "empty scenario; expected at least sensors: and cases:");
+		return -EINVAL;
+	}
+	c->errors += format_ynode_check_keys(doc, c->file, "the scenario", keys, c->diags);
+	if ((v = format_ynode_get(doc, "name")) && (str = want_string(c, v, "name")))
+		s->name = xstrdup(str);
+	if ((v = format_ynode_get(doc, "description")) && (str = want_string(c, v, "description")))
+		s->description = xstrdup(str);
+	if ((v = format_ynode_get(doc, "seed")))
+		want_uint(c, v, "seed", 0, UINT64_MAX, &s->seed);
+	if ((v = format_ynode_get(doc, "fleet")))
+		load_fleet(c, v);
+	if ((v = format_ynode_get(doc, "timeouts")))
+		load_timeouts(c, v);
+	if ((v = format_ynode_get(doc, "format")))
+		load_format(c, v);
+	if ((v = format_ynode_get(doc, "sensors")))
+		load_sensors(c, v);
+	else
+		lerr(c, doc, "missing sensors: (the list of sensors under test)");
+	v = format_ynode_get(doc, "cases");
+	if (!v)
+		lerr(c, doc, "missing cases: (the list of cases)");
+	else if (v->kind != FORMAT_YSEQ)
+		lerr(c, v, "cases must be a list, not %s", format_ykind_name(v->kind));
+	else if (v->n == 0)
+		lerr(c, v, "cases is empty; expected at least one case");
+	else {
+		s->cases = xcalloc(v->n, sizeof(*s->cases));
+		for (size_t i = 0; i < v->n; i++)
+			load_case(c, v->items[i]);
+	}
+	return c->errors ? -EINVAL : 0;
+}
+
+int scenario_load(const char *path, const struct scenario_opts *opts, struct scenario_diags *diags,
+		  struct scenario **ret)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	_cleanup_free_ char *dcopy = NULL, *bcopy = NULL;
+	struct format_ynode *doc = NULL;
+	struct lctx c = { .file = path, .diags = diags, .opts = opts };
+	struct scenario *s;
+	size_t size;
+	int r;
+
+	r = read_file(path, 16 << 20, &data, &size);
+	if (r < 0) {
+		scenario_diag_add(diags, path, 0, 0, "cannot read scenario: %s", strerror(-r));
+		return r;
+	}
+	if (size == 0) {
+		scenario_diag_add(diags, path, 1, 1,
+				  "empty file; expected a scenario (name:, sensors:, cases:)");
+		return -EINVAL;
+	}
+	r = format_yaml_parse(path, data, size, diags, &doc);
+	if (r < 0)
+		return r;
+
+	s = xzalloc(sizeof(*s));
+	s->path = xstrdup(path);
+	dcopy = xstrdup(path);
+	s->dir = xstrdup(dirname(dcopy));
+	s->seed = 1;
+	s->fleet.memory_mib = 256;
+	s->fleet.accel = "auto";
+	s->fleet.isolation = "boot";
+	s->timeouts = (struct scenario_timeouts){ .boot_ms = 90000,
+						  .observe_ms = 2000,
+						  .hang_ms = 15000,
+						  .case_ms = 60000 };
+	c.s = s;
+	r = load_doc(&c, doc);
+	format_ynode_free(doc);
+	if (r < 0) {
+		scenario_free(s);
+		return r;
+	}
+	if (!s->fleet.uris)
+		s->fleet.uris = xcalloc(1, sizeof(char *));
+	if (!s->name) {
+		char *b, *dot;
+
+		bcopy = xstrdup(path);
+		b = basename(bcopy);
+		dot = strrchr(b, '.');
+		if (dot && dot != b)
+			*dot = 0;
+		s->name = xstrdup(b);
+	}
+	*ret = s;
+	return 0;
+}
+
+/* ---- expansion ---- */
+
+void scenario_cases_free(struct scenario_case *cases, size_t n)
+{
+	if (!cases)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct scenario_case *c = &cases[i];
+
+		free(c->id);
+		free(c->name);
+		free(c->seed_file);
+		free(c->mutations_json);
+		free(c->data);
+		for (size_t j = 0; j < c->n_expects; j++) {
+			free(c->expects[j].sensor);
+			free(c->expects[j].verdict);
+		}
+		free(c->expects);
+	}
+	free(cases);
+}
+
+const char *scenario_case_expect(const struct scenario_case *c, const char *sensor)
+{
+	const char *any = NULL;
+
+	for (size_t i = 0; i < c->n_expects; i++) {
+		if (!c->expects[i].sensor)
+			any = c->expects[i].verdict;
+		else if (sensor && streq(c->expects[i].sensor, sensor))
+			return c->expects[i].verdict;
+	}
+	return any;
+}
+
+static int cmp_sha(const void *a, const void *b)
+{
+	return memcmp(a, b, 64);
+}
+
+int scenario_expand_full(const struct scenario *s, struct scenario_diags *diags,
+			 struct scenario_case **ret_cases, size_t *ret_n, size_t *ret_duplicates)
+{
+	struct scenario_case *out = NULL;
+	size_t n = 0, dups = 0;
+	/* SHA-256 of every input so far: multi-input cases drop what an earlier input already
+	 * covered; a named single case is always kept (the user asked for it by name). */
+	char (*seen)[64] = NULL;
+	size_t n_seen = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < s->n_cases; i++) {
+		const struct scase *k = &s->cases[i];
+		struct mutate_result res = { 0 };
+		uint64_t seed = mutate_seed_derive(s->seed, k->name, 0);
+
+		r = mutate_expand(k->muts, s->format, k->seed_data, k->seed_size, seed, s->path,
+				  diags, &res);
+		if (r < 0)
+			break;
+		dups += res.n_duplicates;
+		for (size_t j = 0; j < res.n; j++) {
+			struct mutate_output *o = &res.v[j];
+			struct scenario_case *c;
+			bool multi = res.n_variants > 1;
+
+			if (multi && n_seen &&
+			    bsearch(o->sha256, seen, n_seen, sizeof(*seen), cmp_sha)) {
+				dups++;
+				continue;
+			}
+			seen = xreallocarray(seen, n_seen + 1, sizeof(*seen));
+			memcpy(seen[n_seen++], o->sha256, 64);
+			qsort(seen, n_seen, sizeof(*seen), cmp_sha);
+
+			out = xreallocarray(out, n + 1, sizeof(*out));
+			c = &out[n++];
+			memset(c, 0, sizeof(*c));
+			c->id = multi ? xasprintf("%s-%04zu", k->id, o->index) : xstrdup(k->id);
+			c->name = xstrdup(k->name);
+			c->seed = seed;
+			c->seed_file = xstrdup(k->content_path);
+			c->mutations_json = TAKE_PTR(o->json);
+			c->data = TAKE_PTR(o->data);
+			c->size = o->size;
+			c->expects = xcalloc(k->n_expects + 1, sizeof(*c->expects));
+			for (size_t e = 0; e < k->n_expects; e++) {
+				c->expects[e].sensor =
+					k->expects[e].sensor ? xstrdup(k->expects[e].sensor) : NULL;
+				c->expects[e].verdict = xstrdup(k->expects[e].verdict);
+			}
+			c->n_expects = k->n_expects;
+		}
+		mutate_result_finish(&res);
+	}
+	free(seen);
+	if (r < 0) {
+		scenario_cases_free(out, n);
+		return r;
+	}
+	*ret_cases = out;
+	*ret_n = n;
+	if (ret_duplicates)
+		*ret_duplicates = dups;
+	return 0;
+}
+
+int scenario_expand(const struct scenario *s, struct scenario_diags *diags,
+		    struct scenario_case **ret_cases, size_t *ret_n)
+{
+	return scenario_expand_full(s, diags, ret_cases, ret_n, NULL);
+}
+
+int scenario_describe_cases(const struct scenario *s, const struct scenario_case *cases, size_t n,
+			    FILE *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct scenario_case *c = &cases[i];
+		char sha[65];
+
+		sha256_hex(c->data, c->size, sha);
+		fprintf(out, "%-32s %7zu bytes  sha256:%.12s  expect:", c->id, c->size, sha);
+		if (c->n_expects == 0)
+			fputs(" -", out);
+		for (size_t e = 0; e < c->n_expects; e++)
+			fprintf(out, " %s%s%s", c->expects[e].sensor ? c->expects[e].sensor : "",
+				c->expects[e].sensor ? "=" : "", c->expects[e].verdict);
+		fprintf(out, "  %s\n", c->mutations_json);
+	}
+	(void)s;
+	return ferror(out) ? -EIO : 0;
+}
