@@ -3,6 +3,8 @@
  * size of the log. Owner: the caller frees a result with classify_result_free(). */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 enum classify_verdict {
@@ -28,3 +30,16 @@ int classify_buffer(const void *data, size_t size, struct classify_result **ret)
 
 struct classify_result *classify_result_free(struct classify_result *r);
 const char *classify_verdict_name(enum classify_verdict v); /* "clean", "crash", "hang" */
+
+/* Incremental use, for a console that is still being written (the run loop can feed the console
+ * as it arrives and stop watching once the verdict is final). The stream owns its memory (bounded:
+ * one capped line, one capped report excerpt, a few dozen frames). */
+struct classify_stream;
+struct classify_stream *classify_stream_new(void);
+void classify_stream_feed(struct classify_stream *st, const void *data, size_t size);
+/* True once a report is complete: feeding more input cannot change the result. */
+bool classify_stream_done(const struct classify_stream *st);
+/* Ends the input (a last line without newline counts) and returns the result. The stream can only
+ * be freed afterwards. Returns 0. */
+int classify_stream_finish(struct classify_stream *st, struct classify_result **ret);
+struct classify_stream *classify_stream_free(struct classify_stream *st);

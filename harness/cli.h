@@ -5,6 +5,7 @@
 #pragma once
 
 int cmd_run(int argc, char **argv);
+int cmd_classify(int argc, char **argv); /* harness/cli-classify.c */
 int cmd_report(int argc, char **argv);  /* reports/cli-report.c */
 int cmd_compare(int argc, char **argv); /* reports/cli-compare.c */
 int cmd_validate(int argc, char **argv); /* harness/cli-validate.c */

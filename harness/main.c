@@ -16,7 +16,7 @@ static const struct command commands[] = {
 	{ "run", NULL, "boot guests and run a scenario's cases, one verdict each", "issue 2" },
 	{ "validate", cmd_validate, "check scenario files, print every error as FILE:LINE:COL", "issue 3" },
 	{ "mutate", cmd_mutate, "write the mutated inputs of a seed without booting anything", "issue 3" },
-	{ "classify", NULL, "print a JSON verdict for a console log", "issue 4" },
+	{ "classify", cmd_classify, "print a JSON verdict for a console log", "issue 4" },
 	{ "replay", NULL, "re-run one recorded case", "a later issue" },
 	{ "minimize", NULL, "shrink a crashing input", "a later issue" },
 	{ "report", cmd_report, "render run directories as HTML, JUnit, Markdown or JSON", "issue 5" },

@@ -1,0 +1,74 @@
+/* classify-patterns.h — the data tables of the console classifier: which console lines start a
+ * kernel report, what verdict and title they give, which stack frames are never the culprit, and
+ * which line prefixes are transparent. All tables live in classify-patterns.c, in one place, so
+ * that adding a report kind is adding a row, not code.
+ *
+ * Pattern language (anchored at the start of a console message, after the timestamp, caller and
+ * syslog prefixes are stripped; the rest of the line after the pattern is ignored):
+ *   text  matches itself; one space matches one or more spaces or tabs
+ *   *     any run of characters, possibly empty (shortest first)
+ *   %d    one or more decimal digits        %x    one or more hex digits
+ *   %F    a function symbol, captured; also the first candidate for the guilty function
+ *   %S    one or more non-space characters, captured
+ *   %C    one or more characters, captured (shortest first)
+ *   %R    the rest of the line, captured (may be empty)
+ *   %%    a literal '%'                     $     end of line
+ * Title templates: $1..$4 are the captures in order (free text is scrubbed of addresses and
+ * numbers), $A the access kind found in the report ("Read" / "Write"), $F the guilty function.
+ * " in $F" is dropped when no function is found, "$A " when no access kind is found.
+ */
+#pragma once
+
+#include "classify.h"
+
+enum {
+	/* The line alone is not proof: user space prints "BUG:" and "WARNING:" too. The report
+	 * counts only when kernel report structure (Call Trace, CPU: PID:, RIP:, ...) follows
+	 * within a few lines. */
+	CLASSIFY_PAT_WEAK = 1u << 0,
+	/* Look for the access kind ("Read of size", "Write of size") in the report: $A. */
+	CLASSIFY_PAT_ACCESS = 1u << 1,
+	/* The guilty function is where the offending lock is taken ("..., at: func+0x1/0x2"). */
+	CLASSIFY_PAT_AT_FUNC = 1u << 2,
+	/* A known harmless line that would otherwise match a later row: not a report. */
+	CLASSIFY_PAT_IGNORE = 1u << 3,
+	/* Only the function named in the header line counts (no stack search). */
+	CLASSIFY_PAT_HDR_FUNC_ONLY = 1u << 4,
+};
+
+struct classify_pattern {
+	const char *match;
+	enum classify_verdict verdict;
+	const char *type;  /* short machine-readable kind */
+	const char *title; /* template, see above */
+	unsigned flags;
+};
+
+extern const struct classify_pattern classify_patterns[];
+extern const size_t classify_patterns_n;
+
+/* Prefixes printed before a report header by some subsystems or kernel versions; stripped before
+ * matching so that one row covers "watchdog: BUG: soft lockup" and "BUG: soft lockup". */
+extern const char *const classify_transparent_prefixes[];
+extern const size_t classify_transparent_prefixes_n;
+
+/* Lines that prove a weak header is a kernel report (matched as patterns). */
+extern const char *const classify_confirm_markers[];
+extern const size_t classify_confirm_markers_n;
+
+/* Lines after which stack frames are read (the frame lines themselves are recognised by shape). */
+extern const char *const classify_trace_start[];
+extern const size_t classify_trace_start_n;
+
+/* Lines after which frames belong to another story (allocation / free stacks of KASAN, ...). */
+extern const char *const classify_trace_stop[];
+extern const size_t classify_trace_stop_n;
+
+/* Lines that end a report. */
+extern const char *const classify_report_end[];
+extern const size_t classify_report_end_n;
+
+/* Functions that are never the culprit: reporting, locking, allocation, scheduling, entry code
+ * and generic helpers. A trailing '*' makes a prefix. */
+extern const char *const classify_skip_functions[];
+extern const size_t classify_skip_functions_n;

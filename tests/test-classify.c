@@ -1,0 +1,349 @@
+/* test-classify.c — the console classifier against recorded consoles (the .log files in tests/data/console/:
+ * real guests recorded by tests/crashme/record.sh, and fmt-* files written from the kernel's
+ * printk formats), messy and hostile input, bounded memory and speed. */
+#include <check.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "classify.h"
+#include "util.h"
+
+#ifndef FAULTLINE_TEST_DATA
+#error "FAULTLINE_TEST_DATA must be defined"
+#endif
+#define CONSOLE_DIR FAULTLINE_TEST_DATA "/console/"
+
+struct expect {
+	const char *file;
+	enum classify_verdict verdict;
+	const char *title; /* NULL when clean */
+	const char *type;
+};
+
+#include "test-classify-expect.h"
+
+static struct classify_result *classify_str(const char *s)
+{
+	struct classify_result *r = NULL;
+	ck_assert_int_eq(classify_buffer(s, strlen(s), &r), 0);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+static void assert_result(const struct classify_result *r, enum classify_verdict v,
+			  const char *title, const char *what)
+{
+	ck_assert_msg(r->verdict == v, "%s: verdict %s, expected %s (title %s)", what,
+		      classify_verdict_name(r->verdict), classify_verdict_name(v),
+		      r->title ? r->title : "(null)");
+	ck_assert_msg(streq_ptr(r->title, title), "%s: title '%s', expected '%s'", what,
+		      r->title ? r->title : "(null)", title ? title : "(null)");
+	if (v == CLASSIFY_CLEAN) {
+		ck_assert_ptr_null(r->type);
+		ck_assert_ptr_null(r->report);
+		ck_assert_int_eq(r->first_line, 0);
+	} else {
+		ck_assert_ptr_nonnull(r->type);
+		ck_assert_ptr_nonnull(r->report);
+		ck_assert_int_gt(r->first_line, 0);
+	}
+}
+
+START_TEST(test_fixture)
+{
+	const struct expect *e = &expectations[_i];
+	char *path = xasprintf("%s%s", CONSOLE_DIR, e->file);
+	struct classify_result *r = NULL;
+	ck_assert_msg(classify_path(path, &r) == 0, "cannot read %s", path);
+	assert_result(r, e->verdict, e->title, e->file);
+	if (e->type)
+		ck_assert_msg(streq(r->type, e->type), "%s: type %s, expected %s", e->file, r->type,
+			      e->type);
+	classify_result_free(r);
+	free(path);
+}
+END_TEST
+
+/* Every fixture in the directory has an expectation (a new recording cannot go unchecked). */
+START_TEST(test_fixture_list_complete)
+{
+	_cleanup_free_ char *cmd = xasprintf("ls %s", CONSOLE_DIR);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	char name[512];
+	size_t n = 0;
+	while (fgets(name, sizeof(name), p)) {
+		name[strcspn(name, "\n")] = '\0';
+		if (!strstr(name, ".log"))
+			continue;
+		bool found = false;
+		for (size_t i = 0; i < ARRAY_SIZE(expectations); i++)
+			found = found || streq(expectations[i].file, name);
+		ck_assert_msg(found, "fixture %s has no expectation in test-classify-expect.h", name);
+		n++;
+	}
+	pclose(p);
+	ck_assert_uint_eq(n, ARRAY_SIZE(expectations));
+}
+END_TEST
+
+START_TEST(test_first_line_and_report)
+{
+	struct classify_result *r = classify_str("hello\n"
+						 "world\n"
+						 "[    1.000000] BUG: kernel NULL pointer dereference, address: 0\n"
+						 "[    1.000001] RIP: 0010:foo_bar+0x1/0x2 [foo]\n");
+	assert_result(r, CLASSIFY_CRASH, "BUG: kernel NULL pointer dereference in foo_bar", "lines");
+	ck_assert_int_eq(r->first_line, 3);
+	ck_assert_str_eq(r->type, "null-deref");
+	ck_assert_ptr_nonnull(strstr(r->report, "RIP: 0010:foo_bar+0x1/0x2 [foo]\n"));
+	ck_assert_ptr_null(strstr(r->report, "hello"));
+	classify_result_free(r);
+}
+END_TEST
+
+START_TEST(test_prefixes)
+{
+	static const char *const logs[] = {
+		/* no timestamp */
+		"general protection fault, probably for non-canonical address 0xdead: 0000 [#1] SMP\n"
+		"RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+		/* timestamp and caller id */
+		"[   12.345678][ T1234] general protection fault: 0000 [#1] SMP\n"
+		"[   12.345679][ T1234] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+		/* printk caller only, syslog level */
+		"<4>[ T1] general protection fault: 0000 [#1] SMP\n"
+		"<4>[ T1] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+		/* journal copy */
+		"Mar 05 12:00:01 guest kernel: general protection fault: 0000 [#1] SMP\n"
+		"Mar 05 12:00:01 guest kernel: RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+		/* 6.10+ "Oops: " prefix, CRLF line ends */
+		"Oops: general protection fault, probably for non-canonical address 0x1: 0000 [#1]\r\n"
+		"RIP: 0010:ks_parse_instance.isra.0+0x10/0x20 [ksensor]\r\n",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(logs); i++) {
+		struct classify_result *r = classify_str(logs[i]);
+		assert_result(r, CLASSIFY_CRASH, "general protection fault in ks_parse_instance",
+			      logs[i]);
+		classify_result_free(r);
+	}
+}
+END_TEST
+
+/* Lines of another task interleave with the report: with caller ids, they are left out. */
+START_TEST(test_interleaved_callers)
+{
+	struct classify_result *r = classify_str(
+		"[    5.000000][  T100] BUG: unable to handle page fault for address: ffffc90000a00000\n"
+		"[    5.000001][  T200]  other_task_func+0x1/0x2 [othermod]\n"
+		"[    5.000002][  T100] Oops: 0000 [#1] PREEMPT SMP\n"
+		"[    5.000003][  T200] Call Trace:\n"
+		"[    5.000004][  T100] RIP: 0010:0x0\n"
+		"[    5.000005][  T100] Call Trace:\n"
+		"[    5.000006][  T200]  other_task_func+0x1/0x2 [othermod]\n"
+		"[    5.000007][  T100]  <TASK>\n"
+		"[    5.000008][  T100]  memcpy+0x12/0x20\n"
+		"[    5.000009][  T100]  ks_eval_field+0x3a/0x90 [ksensor]\n");
+	assert_result(r, CLASSIFY_CRASH, "BUG: unable to handle page fault in ks_eval_field",
+		      "interleaved");
+	ck_assert_ptr_null(strstr(r->report, "T200"));
+	classify_result_free(r);
+}
+END_TEST
+
+/* User space printing scary words is not a kernel crash. */
+START_TEST(test_user_space_noise)
+{
+	static const char *const logs[] = {
+		"BUG: test case 12 failed\nexpected 3 got 4\n",
+		"WARNING: no config found, using defaults\n",
+		"panic: runtime error: index out of range [21] with length 20\n\ngoroutine 1 "
+		"[running]:\nmain.main()\n",
+		"INFO: task list printed\n",
+		"Traceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'BUG'\n",
+		"echo Kernel panic is fun\nsoft lockup is a kernel thing\n",
+		"[   12.0] traps: a.out[1] general protection fault ip:4011d6 sp:7ff error:0\n",
+		"[   12.0] a.out[1]: segfault at 0 ip 00000000004011d6 sp 00007ffd error 4\n",
+		"[   12.0] ---[ end Kernel panic - not syncing: x ]---\n",
+		"",
+		"\n\n\n",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(logs); i++) {
+		struct classify_result *r = classify_str(logs[i]);
+		assert_result(r, CLASSIFY_CLEAN, NULL, logs[i]);
+		classify_result_free(r);
+	}
+}
+END_TEST
+
+/* A generic "BUG:" counts once kernel report structure follows it. */
+START_TEST(test_weak_header_confirmed)
+{
+	struct classify_result *r = classify_str(
+		"BUG: looking up invalid subclass: 8\n"
+		"turning off the locking correctness validator.\n"
+		"CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0 #1\n"
+		"Call Trace:\n"
+		" dump_stack_lvl+0x1/0x2\n"
+		" ks_lock_rules+0x10/0x20 [ksensor]\n");
+	assert_result(r, CLASSIFY_CRASH, "BUG: looking up invalid subclass: N in ks_lock_rules",
+		      "weak");
+	classify_result_free(r);
+}
+END_TEST
+
+/* A truncated report still gives the verdict and as much title as there is. */
+START_TEST(test_truncated)
+{
+	struct classify_result *r =
+		classify_str("[    1.0] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+			     "[    1.0] #PF: supervisor read acc");
+	assert_result(r, CLASSIFY_CRASH, "BUG: kernel NULL pointer dereference", "truncated");
+	classify_result_free(r);
+
+	r = classify_str("[   40.0] rcu: INFO: rcu_preempt self-detected stall on CPU\n");
+	assert_result(r, CLASSIFY_HANG, "INFO: rcu detected stall", "truncated rcu");
+	classify_result_free(r);
+}
+END_TEST
+
+/* Same bug, different addresses, PIDs, CPUs and timestamps: same title. */
+START_TEST(test_stable_titles)
+{
+	struct classify_result *a = classify_str(
+		"[    2.1] Kernel panic - not syncing: VFS: Unable to mount root fs on "
+		"unknown-block(0,0)\n");
+	struct classify_result *b = classify_str(
+		"[  302.9] Kernel panic - not syncing: VFS: Unable to mount root fs on "
+		"unknown-block(8,1)\n");
+	ck_assert_str_eq(a->title, b->title);
+	ck_assert_str_eq(a->title, "kernel panic: VFS: Unable to mount root fs on unknown-block(N,N)");
+	classify_result_free(a);
+	classify_result_free(b);
+
+	a = classify_str("Kernel panic - not syncing: CRED: put_cred_rcu() sees ffff88800a1b2c00 "
+			 "with usage 3\n");
+	ck_assert_str_eq(a->title, "kernel panic: CRED: put_cred_rcu() sees X with usage N");
+	classify_result_free(a);
+}
+END_TEST
+
+/* Binary garbage, NULs, a 10 MB line, an endless stack trace: no crash, bounded result. */
+START_TEST(test_hostile)
+{
+	size_t n = 10 * 1024 * 1024;
+	char *buf = xmalloc(n);
+	uint32_t x = 12345;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245 + 12345;
+		buf[i] = (char)(x >> 16);
+	}
+	struct classify_result *r = NULL;
+	ck_assert_int_eq(classify_buffer(buf, n, &r), 0);
+	classify_result_free(r);
+
+	/* one 10 MB line then a crash: the crash is still found on the next line */
+	memset(buf, 'A', n);
+	const char *tail = "\nkernel BUG at drivers/x.c:1!\nRIP: 0010:ks_commit+0x1/0x2 [ks]\n";
+	memcpy(buf + n - strlen(tail), tail, strlen(tail));
+	ck_assert_int_eq(classify_buffer(buf, n, &r), 0);
+	assert_result(r, CLASSIFY_CRASH, "kernel BUG in ks_commit", "long line");
+	ck_assert_int_eq(r->first_line, 2);
+	classify_result_free(r);
+
+	/* NULs inside a header line do not hide it */
+	static const char nul[] = "\0\0\0BUG: soft lockup - CPU#0 stuck for 22s! [sh:1]\0\n"
+				  "RIP: 0010:ks_eval+0x1/0x2 [ks]\n";
+	ck_assert_int_eq(classify_buffer(nul, sizeof(nul) - 1, &r), 0);
+	ck_assert_int_eq(r->verdict, CLASSIFY_HANG);
+	classify_result_free(r);
+
+	/* endless stack trace: the report excerpt stays bounded */
+	size_t o = 0;
+	o += snprintf(buf + o, n - o, "BUG: unable to handle page fault for address: 1\n"
+				      "Call Trace:\n");
+	while (o + 64 < n)
+		o += snprintf(buf + o, n - o, " ks_recurse+0x10/0x20 [ks]\n");
+	ck_assert_int_eq(classify_buffer(buf, o, &r), 0);
+	assert_result(r, CLASSIFY_CRASH, "BUG: unable to handle page fault in ks_recurse", "endless");
+	ck_assert_uint_le(strlen(r->report), 64 * 1024);
+	classify_result_free(r);
+	free(buf);
+}
+END_TEST
+
+/* Incremental feeding, one byte at a time, gives the same result as the whole buffer. */
+START_TEST(test_stream_bytewise)
+{
+	const char *log = "noise\n[ 1.0] watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [sh:9]\n"
+			  "[ 1.0] RIP: 0010:ks_eval+0x1/0x2 [ksensor]\n[ 1.0] Kernel panic - not "
+			  "syncing: softlockup: hung tasks\n[ 1.0] Kernel Offset: disabled\nmore\n";
+	struct classify_stream *st = classify_stream_new();
+	for (const char *p = log; *p && !classify_stream_done(st); p++)
+		classify_stream_feed(st, p, 1);
+	ck_assert(classify_stream_done(st));
+	struct classify_result *r = NULL;
+	ck_assert_int_eq(classify_stream_finish(st, &r), 0);
+	classify_stream_free(st);
+	assert_result(r, CLASSIFY_HANG, "BUG: soft lockup in ks_eval", "bytewise");
+	ck_assert_int_eq(r->first_line, 2);
+	classify_result_free(r);
+}
+END_TEST
+
+/* A 10 MB clean log is classified well under a second. */
+START_TEST(test_speed)
+{
+	size_t n = 10 * 1024 * 1024, o = 0;
+	char *buf = xmalloc(n + 256);
+	unsigned i = 0;
+	while (o < n)
+		o += snprintf(buf + o, n + 256 - o,
+			      "[ %5u.%06u] ksensor: event %u matched rule %u (process /usr/bin/x%u)\n",
+			      i / 1000, i % 1000000, i, i % 97, i);
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	struct classify_result *r = NULL;
+	ck_assert_int_eq(classify_buffer(buf, o, &r), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double secs = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+	ck_assert_int_eq(r->verdict, CLASSIFY_CLEAN);
+	ck_assert_msg(secs < 1.0, "10 MB took %.3f s", secs);
+	classify_result_free(r);
+	free(buf);
+}
+END_TEST
+
+static Suite *classify_suite(void)
+{
+	Suite *s = suite_create("classify");
+	TCase *tc = tcase_create("fixtures");
+	tcase_add_loop_test(tc, test_fixture, 0, ARRAY_SIZE(expectations));
+	tcase_add_test(tc, test_fixture_list_complete);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("parsing");
+	tcase_add_test(tc, test_first_line_and_report);
+	tcase_add_test(tc, test_prefixes);
+	tcase_add_test(tc, test_interleaved_callers);
+	tcase_add_test(tc, test_user_space_noise);
+	tcase_add_test(tc, test_weak_header_confirmed);
+	tcase_add_test(tc, test_truncated);
+	tcase_add_test(tc, test_stable_titles);
+	tcase_add_test(tc, test_stream_bytewise);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("robustness");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_hostile);
+	tcase_add_test(tc, test_speed);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(classify_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
