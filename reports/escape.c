@@ -9,8 +9,10 @@
 
 #define REPLACEMENT "\xef\xbf\xbd"
 
-/* Length of a valid UTF-8 sequence at s that XML 1.0 allows, or 0 when it is invalid (overlong,
- * surrogate, beyond U+10FFFF, truncated) or a forbidden character. */
+/* Length of a valid UTF-8 sequence at s that XML 1.0 allows; 0 when the byte at s does not start
+ * one (overlong, surrogate, beyond U+10FFFF, truncated, or a forbidden control character), so
+ * that each bad byte becomes one U+FFFD; FORBIDDEN | length for U+FFFE and U+FFFF. */
+#define FORBIDDEN 0x100
 static size_t utf8_valid(const unsigned char *s)
 {
 	uint32_t c;
@@ -40,8 +42,11 @@ static size_t utf8_valid(const unsigned char *s)
 	}
 	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000))
 		return 0;
-	if ((c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff || c == 0xfffe || c == 0xffff)
+	if ((c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
 		return 0;
+	/* Well-formed, but XML 1.0 forbids it: one replacement for the whole sequence. */
+	if (c == 0xfffe || c == 0xffff)
+		return FORBIDDEN | n;
 	return n;
 }
 
@@ -61,9 +66,9 @@ static void escape(FILE *f, const char *str, enum flavour fl)
 	while (*s) {
 		size_t n = utf8_valid(s);
 
-		if (n == 0) {
+		if (n == 0 || n & FORBIDDEN) {
 			fputs(REPLACEMENT, f);
-			s++;
+			s += n ? n & ~(size_t)FORBIDDEN : 1;
 			continue;
 		}
 		if (n > 1) {
@@ -171,9 +176,9 @@ void escape_markdown_code(FILE *f, const char *s, bool in_table)
 		abort();
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
 		size_t n = utf8_valid(p);
-		if (n == 0) {
+		if (n == 0 || n & FORBIDDEN) {
 			fputs(REPLACEMENT, m);
-			p++;
+			p += n ? n & ~(size_t)FORBIDDEN : 1;
 		} else if (n == 1 && (*p == '\n' || *p == '\r' || *p == '\t')) {
 			fputc(' ', m);
 			p++;

@@ -278,7 +278,7 @@ static int load_results(struct runread_run *run)
 		bool created;
 
 		lineno++;
-		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		while (len > 0 && strchr("\n\r\t ", buf[len - 1]))
 			buf[--len] = 0;
 		if (len == 0)
 			continue;

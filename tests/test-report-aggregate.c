@@ -1,0 +1,323 @@
+/* test-report-aggregate.c — reading run directories (skipped and superseded lines) and the
+ * aggregate every renderer shows, over the fixture runs in tests/data/runs/. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "aggregate.h"
+#include "runread.h"
+#include "util.h"
+
+#define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"
+#define NEW FAULTLINE_TEST_DATA "/runs/quickstart-new"
+#define PF "BUG: unable to handle page fault in ks_eval_field"
+#define HOSTILE "BUG: ]]> <script>alert(1)</script> & \"quoted\" in ks_parse"
+#define LOCKUP "watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1]"
+
+static struct runread_run *load(const char *dir)
+{
+	struct runread_run *run = NULL;
+
+	ck_assert_int_eq(runread_load(dir, &run), 0);
+	ck_assert_ptr_nonnull(run);
+	return run;
+}
+
+static const struct runread_record *find(const struct runread_run *run, const char *sensor,
+					 const char *case_id)
+{
+	for (size_t i = 0; i < run->n_records; i++)
+		if (streq(run->records[i].sensor, sensor) &&
+		    streq(run->records[i].case_id, case_id))
+			return &run->records[i];
+	ck_abort_msg("no record %s/%s", sensor, case_id);
+	return NULL;
+}
+
+START_TEST(test_read_killed_run)
+{
+	struct runread_run *run = load(BASE);
+	const struct runread_record *r;
+
+	ck_assert(run->has_meta);
+	ck_assert_str_eq(run->run_id, "quickstart-20261125-091500");
+	ck_assert_str_eq(run->kernel, "6.1.0-56-amd64");
+	ck_assert_ptr_null(run->finished); /* killed */
+	ck_assert(run->has_seed);
+	ck_assert_uint_eq(run->seed, 1);
+	ck_assert_uint_eq(run->n_sensors, 2);
+	ck_assert_str_eq(run->sensors[0], "ksensor-legacy");
+	ck_assert_str_eq(run->sensors[1], "ksensor-hardened");
+
+	ck_assert_uint_eq(run->n_lines, 16);
+	ck_assert_uint_eq(run->n_skipped, 1);
+	ck_assert_uint_eq(run->first_skipped, 16);
+	ck_assert(run->last_truncated);
+	ck_assert_uint_eq(run->n_superseded, 1);
+	ck_assert_uint_eq(run->n_records, 14);
+
+	/* The retried case keeps its last attempt, at the place of its first line. */
+	r = find(run, "ksensor-hardened", "truncate-4");
+	ck_assert_str_eq(r->verdict, "rejected");
+	ck_assert_int_eq(r->kind, RUNREAD_REJECTED);
+	ck_assert_int_eq(r->attempt, 2);
+	ck_assert_uint_eq(r->line, 15);
+	ck_assert_ptr_eq(r, &run->records[12]);
+
+	r = find(run, "ksensor-legacy", "count-plus-one");
+	ck_assert_str_eq(r->title, PF);
+	ck_assert_str_eq(r->mutation_class, "count_plus_one");
+	ck_assert_str_eq(r->mutations, "[{\"op\":\"count_plus_one\",\"field\":\"field_count\"}]");
+	ck_assert_ptr_null(r->expect);
+	ck_assert_int_eq(r->matched, -1);
+	ck_assert_int_eq(r->boot_ms, 5200);
+	ck_assert_int_eq(r->verdict_ms, 1200);
+	ck_assert_int_eq(r->total_ms, 7100);
+	ck_assert_int_eq(r->input_size, 110);
+	ck_assert_str_eq(r->input, "inputs/count-plus-one.bin");
+	ck_assert_str_eq(r->console, "consoles/ksensor-legacy/count-plus-one.log");
+	ck_assert(strstr(r->report, "Kernel panic - not syncing"));
+	ck_assert_int_eq(runread_record_outcome(r), RUNREAD_FAILURE);
+	ck_assert_str_eq(runread_record_signature(r), PF);
+
+	r = find(run, "ksensor-legacy", "seed");
+	ck_assert_str_eq(r->mutation_class, "seed");
+	ck_assert_str_eq(r->mutations, "[]");
+	ck_assert_str_eq(r->expect, "accepted");
+	ck_assert_int_eq(r->matched, 1);
+	ck_assert(!runread_record_silent_accept(r));
+	ck_assert_int_eq(runread_record_outcome(r), RUNREAD_PASS);
+	ck_assert_ptr_null(runread_record_signature(r));
+
+	r = find(run, "ksensor-legacy", "bitflip-3");
+	ck_assert(runread_record_silent_accept(r));
+	ck_assert_int_eq(runread_record_outcome(r), RUNREAD_PASS); /* no expect, no crash */
+
+	r = find(run, "ksensor-hardened", "bitflip-3");
+	ck_assert_int_eq(runread_record_outcome(r), RUNREAD_FAILURE); /* expected rejected */
+
+	r = find(run, "ksensor-legacy", "truncate-4");
+	ck_assert_int_eq(runread_record_outcome(r), RUNREAD_ERROR);
+
+	r = find(run, "ksensor-legacy", "hostile]]>&<script>");
+	ck_assert_str_eq(r->case_name, "<script>alert('name')</script>");
+	ck_assert_str_eq(r->title, HOSTILE);
+	ck_assert_str_eq(r->mutation_class, "set_field");
+	{
+		_cleanup_free_ char *cmd = runread_record_replay(r);
+		ck_assert_str_eq(cmd, "faultline replay " BASE
+				      "/hostile]]>&<script> --sensor ksensor-legacy");
+	}
+	runread_free(run);
+}
+END_TEST
+
+static char *tmpdir(void)
+{
+	char *d = xstrdup("/tmp/test-report-XXXXXX");
+
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	return d;
+}
+
+static void write_str(const char *dir, const char *name, const char *content)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+
+	ck_assert_int_eq(write_file_atomic(path, content, strlen(content)), 0);
+}
+
+START_TEST(test_read_malformed)
+{
+	_cleanup_free_ char *d = tmpdir();
+	struct runread_run *run;
+
+	/* No run.json; a line that is not JSON, one without a sensor, one with trailing junk,
+	 * an unknown verdict, blank lines; the last line complete but without a newline. */
+	write_str(d, "results.jsonl",
+		  "{\"run_id\":\"r1\",\"scenario\":\"s\",\"sensor\":\"a\",\"case\":\"c1\","
+		  "\"verdict\":\"crash\",\"kernel\":\"k1\"}\n"
+		  "not json\n"
+		  "\n"
+		  "{\"case\":\"c2\",\"verdict\":\"crash\"}\n"
+		  "{\"sensor\":\"a\",\"case\":\"c3\",\"verdict\":\"crash\"} trailing\n"
+		  "{\"sensor\":\"a\",\"case\":\"c4\",\"verdict\":\"exploded\",\"title\":null,"
+		  "\"mutations\":[{\"no_op\":1}],\"timings\":{\"total_ms\":5}}\n"
+		  "{\"sensor\":\"b\",\"case\":\"c1\",\"verdict\":\"hang\"}");
+	ck_assert_int_eq(runread_load(d, &run), 0);
+	ck_assert(!run->has_meta);
+	ck_assert_str_eq(run->run_id, "r1"); /* taken from the records */
+	ck_assert_str_eq(run->kernel, "k1");
+	ck_assert_uint_eq(run->n_lines, 6);
+	ck_assert_uint_eq(run->n_skipped, 3);
+	ck_assert_uint_eq(run->first_skipped, 2);
+	ck_assert(!run->last_truncated);
+	ck_assert_uint_eq(run->n_records, 3);
+	ck_assert_str_eq(run->records[1].verdict, "exploded");
+	ck_assert_int_eq(run->records[1].kind, RUNREAD_OTHER);
+	ck_assert_ptr_null(run->records[1].title);
+	ck_assert_str_eq(run->records[1].mutation_class, "unknown");
+	ck_assert_int_eq(run->records[1].total_ms, 5);
+	ck_assert_int_eq(run->records[1].boot_ms, -1);
+	ck_assert_str_eq(runread_record_signature(&run->records[2]), "untitled hang");
+	runread_free(run);
+
+	/* A bad run.json is an error; a missing results.jsonl is -ENOENT. */
+	write_str(d, "run.json", "[1,2]");
+	ck_assert_int_eq(runread_load(d, &run), -EINVAL);
+	ck_assert_int_eq(runread_load(FAULTLINE_TEST_DATA "/runs/does-not-exist", &run), -ENOENT);
+
+	{
+		_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", d);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+}
+END_TEST
+
+START_TEST(test_aggregate_one)
+{
+	struct runread_run *run = load(BASE);
+	struct aggregate *a;
+	const struct aggregate_sensor *l, *h;
+	static const char *const classes[] = {
+		"seed", "bit_flip", "count_plus_one", "drop_field", "length_past_end", "set_field",
+		"truncate",
+	};
+
+	ck_assert_int_eq(aggregate_build(&run, 1, &a), 0);
+	ck_assert_uint_eq(a->n_records, 14);
+	ck_assert_uint_eq(a->n_skipped, 1);
+	ck_assert_uint_eq(a->n_superseded, 1);
+	ck_assert_uint_eq(a->failures, 4);
+	ck_assert_uint_eq(a->errors, 1);
+
+	ck_assert_uint_eq(a->n_sensors, 2);
+	l = &a->sensors[0];
+	h = &a->sensors[1];
+	ck_assert_str_eq(l->name, "ksensor-legacy");
+	ck_assert_str_eq(h->name, "ksensor-hardened");
+	ck_assert_uint_eq(l->counts.n, 7);
+	ck_assert_uint_eq(l->counts.v[RUNREAD_CRASH], 3);
+	ck_assert_uint_eq(l->counts.v[RUNREAD_HANG], 1);
+	ck_assert_uint_eq(l->counts.v[RUNREAD_ACCEPTED], 2);
+	ck_assert_uint_eq(l->counts.silent_accept, 1);
+	ck_assert_uint_eq(l->counts.v[RUNREAD_INFRA_ERROR], 1);
+	ck_assert_uint_eq(l->counts.v[RUNREAD_REJECTED], 0);
+	ck_assert_uint_eq(l->failures, 3);
+	ck_assert_uint_eq(l->errors, 1);
+	ck_assert_uint_eq(l->expect_total, 2);
+	ck_assert_uint_eq(l->expect_met, 2);
+	ck_assert_uint_eq(l->n_signatures, 3);
+	ck_assert_uint_eq(h->counts.n, 7);
+	ck_assert_uint_eq(h->counts.v[RUNREAD_REJECTED], 5);
+	ck_assert_uint_eq(h->counts.v[RUNREAD_ACCEPTED], 2);
+	ck_assert_uint_eq(h->counts.silent_accept, 1);
+	ck_assert_uint_eq(h->failures, 1);
+	ck_assert_uint_eq(h->expect_total, 3);
+	ck_assert_uint_eq(h->expect_met, 2);
+	ck_assert_uint_eq(h->n_signatures, 0);
+
+	/* Times (nearest-rank percentiles). legacy: 1400 6100 6900 7000 7100 8000 31000. */
+	ck_assert_int_eq(l->time_median_ms, 7000);
+	ck_assert_int_eq(l->time_p90_ms, 31000);
+	ck_assert_int_eq(l->time_max_ms, 31000);
+	ck_assert_int_eq(l->boot_median_ms, 5200);
+	ck_assert_int_eq(l->time_sum_ms, 67500);
+	ck_assert_int_eq(h->time_median_ms, 6400);
+	ck_assert_int_eq(h->time_p90_ms, 8100);
+
+	/* Matrix: "seed" first, then classes by name. */
+	ck_assert_uint_eq(a->n_classes, ARRAY_SIZE(classes));
+	for (size_t c = 0; c < ARRAY_SIZE(classes); c++)
+		ck_assert_str_eq(a->classes[c], classes[c]);
+	ck_assert_uint_eq(aggregate_cell(a, 0, 2)->n, 1);
+	ck_assert_uint_eq(aggregate_cell(a, 0, 2)->v[RUNREAD_CRASH], 1);
+	ck_assert_uint_eq(aggregate_cell(a, 1, 2)->v[RUNREAD_REJECTED], 1);
+	ck_assert_uint_eq(aggregate_cell(a, 1, 6)->v[RUNREAD_REJECTED], 1); /* retried, final */
+	ck_assert_uint_eq(aggregate_cell(a, 1, 6)->v[RUNREAD_INFRA_ERROR], 0);
+	ck_assert_uint_eq(aggregate_cell(a, 0, 1)->silent_accept, 1);
+	ck_assert_int_eq(aggregate_worst(aggregate_cell(a, 0, 6)), RUNREAD_INFRA_ERROR);
+	ck_assert_int_eq(aggregate_worst(aggregate_cell(a, 0, 4)), RUNREAD_HANG);
+	ck_assert_int_eq(aggregate_worst(aggregate_cell(a, 1, 0)), RUNREAD_ACCEPTED);
+
+	/* Signatures: by count, then by verdict severity, then title. */
+	ck_assert_uint_eq(a->n_sigs, 3);
+	ck_assert_str_eq(a->sigs[0].title, PF);
+	ck_assert_uint_eq(a->sigs[0].count, 2);
+	ck_assert_str_eq(a->sigs[0].sensors, "ksensor-legacy");
+	ck_assert_str_eq(a->sigs[0].first->case_id, "field-count-mismatch");
+	ck_assert_int_eq(a->sigs[0].ttc_min_ms, 850);
+	ck_assert_int_eq(a->sigs[0].ttc_max_ms, 1200);
+	ck_assert_str_eq(a->sigs[1].title, HOSTILE);
+	ck_assert_int_eq(a->sigs[1].kind, RUNREAD_CRASH);
+	ck_assert_str_eq(a->sigs[2].title, LOCKUP);
+	ck_assert_int_eq(a->sigs[2].kind, RUNREAD_HANG);
+
+	/* Failing cases in file order; the slowest first. */
+	ck_assert_uint_eq(a->n_failing, 5);
+	ck_assert_str_eq(a->failing[0]->case_id, "count-plus-one");
+	ck_assert_str_eq(a->failing[3]->case_id, "bitflip-3");
+	ck_assert_str_eq(a->failing[3]->sensor, "ksensor-hardened");
+	ck_assert_str_eq(a->failing[4]->case_id, "truncate-4");
+	ck_assert_uint_eq(a->n_slowest, 10);
+	ck_assert_str_eq(a->slowest[0]->case_id, "loop-forever");
+	ck_assert_int_eq(a->slowest[1]->total_ms, 8100);
+	ck_assert_int_eq(a->slowest[9]->total_ms, 6350);
+
+	aggregate_free(a);
+	runread_free(run);
+}
+END_TEST
+
+START_TEST(test_aggregate_merged)
+{
+	struct runread_run *runs[2] = {load(BASE), load(NEW)};
+	struct aggregate *a;
+
+	ck_assert_int_eq(aggregate_build(runs, 2, &a), 0);
+	ck_assert_uint_eq(a->n_records, 29);
+	ck_assert_uint_eq(a->n_sensors, 2);
+	ck_assert_uint_eq(a->sensors[0].counts.n, 14);
+	ck_assert_uint_eq(a->sensors[1].counts.n, 15);
+	ck_assert_uint_eq(a->n_classes, 8); /* "extend" only in the new run */
+	ck_assert_str_eq(a->classes[3], "drop_field");
+	ck_assert_str_eq(a->classes[4], "extend");
+	ck_assert_uint_eq(a->n_sigs, 4);
+	ck_assert_str_eq(a->sigs[0].title, PF);
+	ck_assert_uint_eq(a->sigs[0].count, 5);
+	ck_assert_str_eq(a->sigs[0].sensors, "ksensor-legacy, ksensor-hardened");
+	ck_assert_ptr_eq(a->sigs[0].first->run, runs[0]);
+	ck_assert_int_eq(a->sigs[0].ttc_min_ms, 800);
+	ck_assert_str_eq(a->sigs[2].title, "general protection fault in ks_parse_header");
+	ck_assert_uint_eq(a->sensors[1].n_signatures, 1);
+	aggregate_free(a);
+
+	/* No runs at all: an empty aggregate, not a crash. */
+	ck_assert_int_eq(aggregate_build(runs, 0, &a), 0);
+	ck_assert_uint_eq(a->n_records, 0);
+	ck_assert_uint_eq(a->n_sensors, 0);
+	aggregate_free(a);
+	runread_free(runs[0]);
+	runread_free(runs[1]);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("report-aggregate");
+	TCase *tc = tcase_create("aggregate");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_read_killed_run);
+	tcase_add_test(tc, test_read_malformed);
+	tcase_add_test(tc, test_aggregate_one);
+	tcase_add_test(tc, test_aggregate_merged);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

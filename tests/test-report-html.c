@@ -1,0 +1,327 @@
+/* test-report-html.c — the HTML report: hostile strings inert, self-contained, aggregated for
+ * large runs, written by reports_write_defaults(); and rendered by a real browser (Debian's
+ * chromium, headless), whose screenshot must be the expected size and not blank. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <zlib.h>
+
+#include "reports.h"
+#include "util.h"
+
+#define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"
+#define NEW FAULTLINE_TEST_DATA "/runs/quickstart-new"
+
+static char *dir;
+
+static struct runread_run *load(const char *d)
+{
+	struct runread_run *run = NULL;
+
+	ck_assert_int_eq(runread_load(d, &run), 0);
+	return run;
+}
+
+static char *render_html(struct runread_run **runs, size_t n, size_t max_rows)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	ck_assert_int_eq(reports_render(f, REPORTS_HTML, runs, n, dir, max_rows), 0);
+	fclose(f);
+	return buf;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+START_TEST(test_inert_and_self_contained)
+{
+	struct runread_run *runs[2] = {load(BASE), load(NEW)};
+	_cleanup_free_ char *html = render_html(runs, 2, 0);
+
+	/* Nothing from a run becomes markup: no script element, no event handler. */
+	ck_assert_ptr_null(strcasestr(html, "<script"));
+	ck_assert_ptr_null(strcasestr(html, "<b>"));
+	ck_assert_ptr_null(strcasestr(html, " onerror="));
+	ck_assert(strstr(html, "BUG: ]]&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp; "
+			       "&quot;quoted&quot; in ks_parse"));
+	ck_assert(strstr(html, "hostile]]&gt;&amp;&lt;script&gt;"));
+	ck_assert(strstr(html, "&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;"));
+	ck_assert(strstr(html, "ci-runner-&lt;b&gt;7&lt;/b&gt;"));
+	/* Links to run files are percent-encoded paths. */
+	ck_assert(strstr(html, "inputs/hostile%5D%5D%3E%26%3Cscript%3E.bin\""));
+
+	/* Self-contained: no external resource, no script at all, and a policy forbidding both. */
+	ck_assert(strstr(html, "Content-Security-Policy\" content=\"default-src 'none'; "
+			       "style-src 'unsafe-inline'; img-src data:\""));
+	ck_assert_ptr_null(strstr(html, "http://"));
+	ck_assert_ptr_null(strstr(html, "https://"));
+	ck_assert_ptr_null(strstr(html, " src="));
+	ck_assert_ptr_null(strstr(html, "<link"));
+	ck_assert_ptr_null(strstr(html, "@import"));
+	ck_assert_ptr_null(strstr(html, "url("));
+
+	/* What the page must say. */
+	ck_assert(strstr(html, "<meta name=\"viewport\""));
+	ck_assert(strstr(html, "@media print"));
+	ck_assert(strstr(html, "1 line of results.jsonl in <code>" BASE "</code> was skipped "
+			       "(first at line 16); the last line is truncated"));
+	ck_assert(strstr(html, "<h2 id=\"h-sigs\">Crash signatures (4)</h2>"));
+	ck_assert(strstr(html, "faultline replay " BASE "/field-count-mismatch --sensor "
+			       "ksensor-legacy"));
+	ck_assert(strstr(html, "Took the guest down in 8 of 14 cases (4 distinct signatures)."));
+	ck_assert(strstr(html, "Took the guest down in 1 of 15 cases (1 distinct signature)."));
+	ck_assert(strstr(html, "All 29 cases."));
+	ck_assert_uint_eq(count(html, "<tr><td class=\"wrap\">"), 29 + 4 + 10);
+	/* Every coloured mark carries words: the matrix says "2 crashes", not just red. */
+	ck_assert(strstr(html, "<span class=\"b s-crash\">\xe2\x9c\x96 2 crashes</span>"));
+	ck_assert(strstr(html, "role=\"img\" aria-label=\"ksensor-legacy: 7 crashes; 1 hang;"));
+	/* Metadata of both runs. */
+	ck_assert(strstr(html, "<h3>quickstart-20261125-091500</h3>"));
+	ck_assert(strstr(html, "<dt>finished</dt><dd>did not finish</dd>"));
+	ck_assert(strstr(html, "<dt>guest kernel</dt><dd>6.1.0-56-amd64</dd>"));
+	runread_free(runs[0]);
+	runread_free(runs[1]);
+}
+END_TEST
+
+/* A run directory with n cases on 2 sensors; every 50th case crashes on one sensor. */
+static char *make_big_run(size_t n)
+{
+	char *d = xasprintf("%s/big", dir);
+	_cleanup_free_ char *path = xasprintf("%s/results.jsonl", d);
+	FILE *f;
+
+	ck_assert_int_eq(mkdir_p(d), 0);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f,
+			"{\"run_id\":\"big\",\"scenario\":\"big\",\"sensor\":\"s%zu\",\"case\":"
+			"\"case-%05zu\",\"mutations\":[{\"op\":\"op%zu\"}],\"verdict\":\"%s\","
+			"\"title\":%s,\"timings\":{\"total_ms\":%zu}}\n",
+			i % 2, i, i % 7, i % 50 == 0 ? "crash" : "rejected",
+			i % 50 == 0 ? "\"BUG: in f\"" : "null", 1000 + i);
+	fclose(f);
+	return d;
+}
+
+START_TEST(test_large_run_aggregated)
+{
+	_cleanup_free_ char *d = make_big_run(5000);
+	struct runread_run *run = load(d);
+	_cleanup_free_ char *html = render_html(&run, 1, 0);
+
+	/* 5000 cases are over the default 2000 rows: only the 100 failing cases are listed. */
+	ck_assert(strstr(html, "5000 cases are too many to list: here are the 100 that fell "
+			       "short"));
+	ck_assert(strstr(html, "case-00050"));
+	ck_assert_ptr_null(strstr(html, "case-00051"));
+	ck_assert(strstr(html, "href=\"big/results.jsonl\""));
+	ck_assert_uint_lt(strlen(html), 200 * 1024);
+	free(html);
+
+	/* With a lower limit, only the first failing cases. */
+	html = render_html(&run, 1, 10);
+	ck_assert(strstr(html, "case-00450"));
+	ck_assert_ptr_null(strstr(html, "case-00500"));
+	runread_free(run);
+}
+END_TEST
+
+START_TEST(test_write_defaults)
+{
+	_cleanup_free_ char *d = xasprintf("%s/defaults", dir);
+	_cleanup_free_ char *cmd = xasprintf("cp -r '" NEW "' '%s'", d);
+	_cleanup_free_ char *html = xasprintf("%s/report.html", d);
+	_cleanup_free_ char *xml = xasprintf("%s/results.xml", d);
+	_cleanup_free_ uint8_t *data = NULL;
+	size_t size;
+
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(reports_write_defaults(d), 0);
+	ck_assert_int_eq(read_file(html, 1 << 20, &data, &size), 0);
+	ck_assert(startswith((char *)data, "<!DOCTYPE html>"));
+	/* In the run directory itself, links are relative to it. */
+	ck_assert(strstr((char *)data, "href=\"inputs/bitflip-3.bin\""));
+	free(data);
+	data = NULL;
+	ck_assert_int_eq(read_file(xml, 1 << 20, &data, &size), 0);
+	ck_assert(
+	    startswith((char *)data, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites"));
+	ck_assert_int_eq(reports_write_defaults(FAULTLINE_TEST_DATA "/runs/nope"), -ENOENT);
+}
+END_TEST
+
+/* Minimal PNG reader for the screenshot: 8-bit RGB or RGBA, not interlaced. Returns the
+ * fraction of pixels that are not near-white and whether the crash red is present. */
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int paeth(int a, int b, int c)
+{
+	int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
+
+	return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+static void png_stats(const uint8_t *png, size_t size, uint32_t *w, uint32_t *h, double *ink,
+		      bool *has_red)
+{
+	_cleanup_free_ uint8_t *idat = NULL, *raw = NULL;
+	size_t n_idat = 0, bpp, stride, inked = 0;
+	uLongf raw_size;
+
+	ck_assert_uint_gt(size, 33);
+	ck_assert(!memcmp(png, "\x89PNG\r\n\x1a\n", 8));
+	ck_assert(!memcmp(png + 12, "IHDR", 4));
+	*w = be32(png + 16);
+	*h = be32(png + 20);
+	ck_assert_uint_eq(png[24], 8);		 /* bit depth */
+	ck_assert(png[25] == 2 || png[25] == 6); /* RGB or RGBA */
+	ck_assert_uint_eq(png[28], 0);		 /* not interlaced */
+	bpp = png[25] == 6 ? 4 : 3;
+	stride = *w * bpp + 1;
+	for (size_t off = 8; off + 12 <= size;) {
+		uint32_t len = be32(png + off);
+		ck_assert_uint_le(off + 12 + len, size);
+		if (!memcmp(png + off + 4, "IDAT", 4)) {
+			idat = xrealloc(idat, n_idat + len);
+			memcpy(idat + n_idat, png + off + 8, len);
+			n_idat += len;
+		}
+		off += 12 + len;
+	}
+	raw_size = stride * *h;
+	raw = xmalloc(raw_size);
+	ck_assert_int_eq(uncompress(raw, &raw_size, idat, n_idat), Z_OK);
+	ck_assert_uint_eq(raw_size, stride * *h);
+	*has_red = false;
+	for (size_t y = 0; y < *h; y++) {
+		uint8_t *row = raw + y * stride, *prev = y ? raw + (y - 1) * stride : NULL;
+		uint8_t ft = row[0];
+		for (size_t x = 1; x < stride; x++) {
+			int a = x > bpp ? row[x - bpp] : 0, b = prev ? prev[x] : 0;
+			int c = prev && x > bpp ? prev[x - bpp] : 0;
+			switch (ft) {
+			case 1:
+				row[x] += a;
+				break;
+			case 2:
+				row[x] += b;
+				break;
+			case 3:
+				row[x] += (a + b) / 2;
+				break;
+			case 4:
+				row[x] += paeth(a, b, c);
+				break;
+			}
+		}
+		for (size_t x = 0; x < *w; x++) {
+			const uint8_t *p = row + 1 + x * bpp;
+			if (p[0] < 235 || p[1] < 235 || p[2] < 235)
+				inked++;
+			/* The crash colour, #c62828. */
+			if (abs(p[0] - 0xc6) < 8 && abs(p[1] - 0x28) < 8 && abs(p[2] - 0x28) < 8)
+				*has_red = true;
+		}
+	}
+	*ink = (double)inked / ((double)*w * *h);
+}
+
+static const char *chromium(void)
+{
+	static const char *const paths[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+START_TEST(test_browser_render)
+{
+	struct runread_run *runs[2] = {load(BASE), load(NEW)};
+	_cleanup_free_ char *html = xasprintf("%s/render.html", dir);
+	_cleanup_free_ char *png = xasprintf("%s/render.png", dir);
+	_cleanup_free_ char *profile = xasprintf("%s/profile", dir);
+	_cleanup_free_ char *cmd = NULL;
+	_cleanup_free_ uint8_t *data = NULL;
+	uint32_t w, h;
+	double ink;
+	bool red;
+	size_t size;
+
+	ck_assert_int_eq(reports_write_file(html, REPORTS_HTML, runs, 2), 0);
+	cmd = xasprintf("'%s' --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+			"--disable-background-networking --disable-component-update --disable-sync "
+			"--user-data-dir='%s' --screenshot='%s' --window-size=1200,1600 "
+			"'file://%s' >/dev/null 2>&1",
+			chromium(), profile, png, html);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(read_file(png, 64 << 20, &data, &size), 0);
+	png_stats(data, size, &w, &h, &ink, &red);
+	ck_assert_uint_eq(w, 1200);
+	ck_assert_uint_eq(h, 1600);
+	/* A rendered report has text, tables and coloured marks; a blank or failed page is
+	 * white. Measured: about a quarter of the pixels are not near-white. */
+	ck_assert_msg(ink > 0.05 && ink < 0.6, "ink %.3f", ink);
+	ck_assert_msg(red, "no crash-red pixel: the CSS did not apply");
+	runread_free(runs[0]);
+	runread_free(runs[1]);
+}
+END_TEST
+
+/* Run as "test-report-html" for the unit tests, "test-report-html render" for the browser test,
+ * which meson reports as skipped (77) where chromium is not installed. */
+int main(int argc, char **argv)
+{
+	bool render = argc > 1 && streq(argv[1], "render");
+	Suite *s = suite_create("report-html");
+	TCase *tc = tcase_create(render ? "render" : "html");
+	SRunner *sr;
+	int failed;
+
+	if (render && !chromium()) {
+		fprintf(stderr,
+			"test-report-html: chromium is not installed (.ci/setup installs it)\n");
+		return 77;
+	}
+	dir = xstrdup("/tmp/test-report-html-XXXXXX");
+	if (!mkdtemp(dir))
+		return EXIT_FAILURE;
+	if (render) {
+		tcase_add_test(tc, test_browser_render);
+		tcase_set_timeout(tc, 120);
+	} else {
+		tcase_add_test(tc, test_inert_and_self_contained);
+		tcase_add_test(tc, test_large_run_aggregated);
+		tcase_add_test(tc, test_write_defaults);
+	}
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	{
+		_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			failed++;
+	}
+	free(dir);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
