@@ -43,6 +43,8 @@ struct format_ynode *format_ynode_free(struct format_ynode *n)
 
 struct yreader {
 	yaml_parser_t parser;
+	const uint8_t *data;
+	size_t size;
 	const char *file;
 	struct scenario_diags *diags;
 	size_t n_nodes;
@@ -56,6 +58,20 @@ static void yreader_parser_error(struct yreader *r)
 	if (r->failed)
 		return;
 	r->failed = true;
+	if (p->error == YAML_READER_ERROR) {
+		/* Encoding errors carry a byte offset, not a mark: count lines ourselves. */
+		unsigned line = 1, col = 1;
+
+		for (size_t i = 0; i < p->problem_offset && i < r->size; i++, col++)
+			if (r->data[i] == '\n') {
+				line++;
+				col = 0;
+			}
+		scenario_diag_add(r->diags, r->file, line, col,
+				  "%s at byte %zu; expected UTF-8 text", p->problem ? p->problem :
+				  "invalid input", p->problem_offset);
+		return;
+	}
 	if (p->context)
 		scenario_diag_add(r->diags, r->file, (unsigned)p->problem_mark.line + 1,
 				  (unsigned)p->problem_mark.column + 1, "YAML syntax error: %s %s",
@@ -195,7 +211,7 @@ static struct format_ynode *read_node(struct yreader *r, yaml_event_t *ev, unsig
 int format_yaml_parse(const char *file, const void *data, size_t size, struct scenario_diags *diags,
 		      struct format_ynode **ret)
 {
-	struct yreader r = { .file = file, .diags = diags };
+	struct yreader r = { .file = file, .diags = diags, .data = data, .size = size };
 	struct format_ynode *root = NULL;
 	yaml_event_t ev;
 	bool done = false;

@@ -159,6 +159,8 @@ struct lctx {
 	unsigned errors;
 	const struct scenario_opts *opts;
 	struct scenario *s;
+	char *sensor_format; /* the format the sensors read, when they agree */
+	const struct format_ynode *sensor_format_conflict;
 };
 
 _printf_(3, 4) static void lerr(struct lctx *c, const struct format_ynode *at, const char *fmt,
@@ -369,6 +371,28 @@ static bool sensor_name_ok(const char *s)
 	return true;
 }
 
+/* The format a sensor reads (sensor.yaml's format:), so that a scenario need not repeat it.
+ * A sensor.yaml that does not parse is not this scenario's error: the run reports it. */
+static void note_sensor_format(struct lctx *c, const char *yaml, const struct format_ynode *at)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	struct scenario_diags d = { 0 };
+	struct format_ynode *doc = NULL, *f;
+	size_t size;
+
+	if (read_file(yaml, 1 << 20, &data, &size) < 0)
+		return;
+	if (format_yaml_parse(yaml, data, size, &d, &doc) == 0 &&
+	    (f = format_ynode_get(doc, "format")) && f->kind == FORMAT_YSCALAR && *f->scalar) {
+		if (!c->sensor_format)
+			c->sensor_format = xstrdup(f->scalar);
+		else if (!streq(c->sensor_format, f->scalar))
+			c->sensor_format_conflict = at;
+	}
+	format_ynode_free(doc);
+	scenario_diags_finish(&d);
+}
+
 static void load_sensors(struct lctx *c, const struct format_ynode *n)
 {
 	const char *dir = c->opts && c->opts->sensors_dir ? c->opts->sensors_dir : ".";
@@ -407,12 +431,12 @@ static void load_sensors(struct lctx *c, const struct format_ynode *n)
 		}
 		c->s->sensors[c->s->n_sensors] = xstrdup(name);
 		c->s->sensor_dirs[c->s->n_sensors++] = TAKE_PTR(sdir);
+		note_sensor_format(c, yaml, n->items[i]);
 	}
 }
 
-static void load_format(struct lctx *c, const struct format_ynode *n)
+static void load_format(struct lctx *c, const struct format_ynode *n, const char *name)
 {
-	const char *name = want_string(c, n, "format");
 	const char *dir = c->opts && c->opts->formats_dir ? c->opts->formats_dir : ".";
 	_cleanup_free_ char *path = NULL;
 	struct scenario_diags fd = { 0 };
@@ -589,12 +613,16 @@ static int load_doc(struct lctx *c, const struct format_ynode *doc)
 		load_fleet(c, v);
 	if ((v = format_ynode_get(doc, "timeouts")))
 		load_timeouts(c, v);
-	if ((v = format_ynode_get(doc, "format")))
-		load_format(c, v);
 	if ((v = format_ynode_get(doc, "sensors")))
 		load_sensors(c, v);
 	else
 		lerr(c, doc, "missing sensors: (the list of sensors under test)");
+	if ((v = format_ynode_get(doc, "format"))) {
+		if ((str = want_string(c, v, "format")))
+			load_format(c, v, str);
+	} else if (c->sensor_format && !c->sensor_format_conflict) {
+		load_format(c, format_ynode_get(doc, "sensors"), c->sensor_format);
+	}
 	v = format_ynode_get(doc, "cases");
 	if (!v)
 		lerr(c, doc, "missing cases: (the list of cases)");
@@ -650,6 +678,7 @@ int scenario_load(const char *path, const struct scenario_opts *opts, struct sce
 	c.s = s;
 	r = load_doc(&c, doc);
 	format_ynode_free(doc);
+	free(c.sensor_format);
 	if (r < 0) {
 		scenario_free(s);
 		return r;
@@ -742,9 +771,21 @@ int scenario_expand_full(const struct scenario *s, struct scenario_diags *diags,
 				dups++;
 				continue;
 			}
-			seen = xreallocarray(seen, n_seen + 1, sizeof(*seen));
-			memcpy(seen[n_seen++], o->sha256, 64);
-			qsort(seen, n_seen, sizeof(*seen), cmp_sha);
+			{
+				size_t lo = 0, hi = n_seen;
+
+				while (lo < hi) {
+					size_t mid = (lo + hi) / 2;
+					if (memcmp(seen[mid], o->sha256, 64) < 0)
+						lo = mid + 1;
+					else
+						hi = mid;
+				}
+				seen = xreallocarray(seen, n_seen + 1, sizeof(*seen));
+				memmove(seen + lo + 1, seen + lo, (n_seen - lo) * sizeof(*seen));
+				memcpy(seen[lo], o->sha256, 64);
+				n_seen++;
+			}
 
 			out = xreallocarray(out, n + 1, sizeof(*out));
 			c = &out[n++];

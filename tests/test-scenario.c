@@ -1,0 +1,307 @@
+/* test-scenario.c — the scenario loader: defaults, every field, expansion and dedup, and every
+ * kind of error with its line and column. Scenarios are written to a temporary folder beside a
+ * small KSCU seed; sensors come from tests/data/scenario/sensors. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "scenario.h"
+#include "util.h"
+
+static const uint8_t seed[] = {
+	0x4b, 0x53, 0x43, 0x55, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x16, 0x00,
+	0x00, 0x00, 0xf5, 0x0e, 0x1c, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
+	0x02, 0x00, 0x61, 0x62, 0x02, 0x00, 0x04, 0x00, 0x07, 0x00, 0x00, 0x00,
+};
+
+static char dir[] = "/tmp/test-scenario-XXXXXX";
+static const struct scenario_opts opts = {
+	.sensors_dir = FAULTLINE_TEST_DATA "/scenario/sensors",
+	.formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
+};
+
+static char *write_scenario(const char *text, size_t len)
+{
+	char *p = xasprintf("%s/s.yaml", dir);
+
+	ck_assert_int_eq(write_file_atomic(p, text, len), 0);
+	return p;
+}
+
+static struct scenario *load_ok(const char *text)
+{
+	_cleanup_free_ char *p = write_scenario(text, strlen(text));
+	struct scenario_diags d = { 0 };
+	struct scenario *s = NULL;
+	int r = scenario_load(p, &opts, &d, &s);
+
+	if (r < 0)
+		ck_abort_msg("load failed: %s:%u:%u: %s", d.n ? d.v[0].file : "",
+			     d.n ? d.v[0].line : 0, d.n ? d.v[0].column : 0,
+			     d.n ? d.v[0].message : "?");
+	ck_assert_uint_eq(d.n, 0);
+	return s;
+}
+
+/* The first diag must be at line:col and contain needle. */
+static void load_err_n(const char *text, size_t len, unsigned line, unsigned col,
+		       const char *needle)
+{
+	_cleanup_free_ char *p = write_scenario(text, len);
+	struct scenario_diags d = { 0 };
+	struct scenario *s = NULL;
+
+	ck_assert_int_lt(scenario_load(p, &opts, &d, &s), 0);
+	ck_assert_ptr_null(s);
+	ck_assert_uint_ge(d.n, 1);
+	if (!strstr(d.v[0].message, needle))
+		ck_abort_msg("'%s' not in '%s'", needle, d.v[0].message);
+	if (d.v[0].line != line || d.v[0].column != col)
+		ck_abort_msg("'%s' at %u:%u, expected %u:%u", d.v[0].message, d.v[0].line,
+			     d.v[0].column, line, col);
+	ck_assert_str_eq(d.v[0].file, p);
+	scenario_diags_finish(&d);
+}
+
+static void load_err(const char *text, unsigned line, unsigned col, const char *needle)
+{
+	load_err_n(text, strlen(text), line, col, needle);
+}
+
+#define HEAD "sensors: [alpha, beta]\n"
+#define CASE "cases:\n  - {name: c, content: seed.kscu}\n"
+
+START_TEST(test_defaults)
+{
+	struct scenario *s = load_ok(HEAD CASE);
+	const struct scenario_fleet *f = scenario_fleet(s);
+	const struct scenario_timeouts *t = scenario_timeouts(s);
+
+	ck_assert_str_eq(scenario_name(s), "s");
+	ck_assert_uint_eq(scenario_seed(s), 1);
+	ck_assert_uint_eq(f->size, 0);
+	ck_assert_uint_eq(f->memory_mib, 256);
+	ck_assert_str_eq(f->accel, "auto");
+	ck_assert_str_eq(f->isolation, "boot");
+	ck_assert_ptr_null(f->uris[0]);
+	ck_assert_uint_eq(t->boot_ms, 90000);
+	ck_assert_uint_eq(t->observe_ms, 2000);
+	ck_assert_uint_eq(t->hang_ms, 15000);
+	ck_assert_uint_eq(t->case_ms, 60000);
+	ck_assert_uint_eq(scenario_n_sensors(s), 2);
+	ck_assert_str_eq(scenario_sensor(s, 1), "beta");
+	ck_assert_str_eq(scenario_sensor_dir(s, 0), FAULTLINE_TEST_DATA "/scenario/sensors/alpha");
+	/* no format: given, both sensors read kscu */
+	ck_assert_str_eq(scenario_format_path(s), FAULTLINE_SOURCE_DIR "/guests/formats/kscu.yaml");
+	scenario_free(s);
+}
+END_TEST
+
+START_TEST(test_everything)
+{
+	struct scenario *s = load_ok("name: full\nseed: 0xdeadbeef\nformat: kscu\n"
+				     "fleet: {size: 3, uris: ['qemu:///embed?root=/a', 'qemu+ssh://h/system'],"
+				     " memory: 512, accel: tcg, isolation: snapshot}\n"
+				     "timeouts: {boot: 2m, observe: 500ms, hang: 1.5, case: 30s}\n" HEAD
+				     "cases:\n"
+				     "  - name: valid\n    content: seed.kscu\n    expect: accepted\n"
+				     "  - name: short\n    content: seed.kscu\n"
+				     "    mutations: [{op: drop, at: 'instances[0].fields[last]'}]\n"
+				     "    expect: {alpha: crash, beta: rejected}\n"
+				     "  - name: flips\n    content: seed.kscu\n"
+				     "    mutations: [{op: bitflip, offset: 40, count: 50}]\n"
+				     "    expect: crash\n");
+	const struct scenario_fleet *f = scenario_fleet(s);
+	struct scenario_diags d = { 0 };
+	struct scenario_case *c = NULL;
+	size_t n = 0, dups = 0;
+
+	ck_assert_str_eq(scenario_name(s), "full");
+	ck_assert_uint_eq(scenario_seed(s), 0xdeadbeef);
+	ck_assert_uint_eq(f->size, 3);
+	ck_assert_str_eq(f->uris[1], "qemu+ssh://h/system");
+	ck_assert_ptr_null(f->uris[2]);
+	ck_assert_uint_eq(f->memory_mib, 512);
+	ck_assert_str_eq(f->accel, "tcg");
+	ck_assert_str_eq(f->isolation, "snapshot");
+	ck_assert_uint_eq(scenario_timeouts(s)->boot_ms, 120000);
+	ck_assert_uint_eq(scenario_timeouts(s)->observe_ms, 500);
+	ck_assert_uint_eq(scenario_timeouts(s)->hang_ms, 1500);
+	ck_assert_uint_eq(scenario_timeouts(s)->case_ms, 30000);
+	ck_assert_uint_eq(scenario_n_cases(s), 3);
+
+	ck_assert_int_eq(scenario_expand_full(s, &d, &c, &n, &dups), 0);
+	/* flips of one byte: 8 distinct inputs at most, one of them (bit 1: 0x02 -> 0x00?) may
+	 * not collide with the seed; 50 variants in all */
+	ck_assert_uint_eq(n + dups, 52);
+	ck_assert_uint_le(n, 2 + 8);
+	ck_assert_str_eq(c[0].id, "valid");
+	ck_assert_str_eq(c[0].mutations_json, "[]");
+	ck_assert_uint_eq(c[0].size, sizeof(seed));
+	ck_assert_mem_eq(c[0].data, seed, sizeof(seed));
+	ck_assert_str_eq(scenario_case_expect(&c[0], "alpha"), "accepted");
+	ck_assert_str_eq(c[1].id, "short");
+	ck_assert_str_eq(c[1].mutations_json,
+			 "[{\"op\":\"drop\",\"at\":\"instances[0].fields[last]\"}]");
+	ck_assert_uint_eq(c[1].size, sizeof(seed) - 8);
+	ck_assert_str_eq(scenario_case_expect(&c[1], "alpha"), "crash");
+	ck_assert_str_eq(scenario_case_expect(&c[1], "beta"), "rejected");
+	ck_assert_ptr_null(scenario_case_expect(&c[1], "gamma"));
+	ck_assert_str_eq(c[2].id, "flips-0000");
+	ck_assert_str_eq(c[2].name, "flips");
+	ck_assert(startswith(c[2].mutations_json, "[{\"op\":\"bitflip\",\"offset\":40,\"bit\":"));
+	ck_assert(startswith(c[2].seed_file, dir));
+	ck_assert_uint_eq(c[2].seed, c[3].seed);
+	for (size_t i = 3; i < n; i++)
+		ck_assert(startswith(c[i].id, "flips-00"));
+
+	/* determinism: a second expansion is identical */
+	{
+		struct scenario_case *c2 = NULL;
+		size_t n2 = 0;
+
+		ck_assert_int_eq(scenario_expand(s, &d, &c2, &n2), 0);
+		ck_assert_uint_eq(n2, n);
+		for (size_t i = 0; i < n; i++) {
+			ck_assert_str_eq(c2[i].id, c[i].id);
+			ck_assert_str_eq(c2[i].mutations_json, c[i].mutations_json);
+			ck_assert_mem_eq(c2[i].data, c[i].data, c[i].size);
+		}
+		scenario_cases_free(c2, n2);
+	}
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		ck_assert_int_eq(scenario_describe_cases(s, c, n, m), 0);
+		fclose(m);
+		ck_assert(startswith(buf, "valid "));
+		ck_assert_ptr_nonnull(strstr(buf, "alpha=crash beta=rejected"));
+		free(buf);
+	}
+	scenario_cases_free(c, n);
+	scenario_free(s);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	load_err("", 1, 1, "empty file");
+	load_err_n("a: \xc3\x28\n", 6, 1, 5, "UTF-8");
+	load_err("sensors: [alpha\n", 2, 1, "YAML syntax error");
+	load_err("x: &a [1]\ny: *a\n", 2, 4, "aliases");
+	load_err("- 1\n", 1, 1, "a scenario must be a map");
+	load_err(HEAD CASE "colour: red\n", 4, 1, "unknown key 'colour' in the scenario");
+	load_err(CASE, 1, 1, "missing sensors:");
+	load_err(HEAD, 1, 1, "missing cases:");
+	load_err(HEAD "cases: []\n", 2, 8, "cases is empty");
+	load_err("sensors: [alpha, gamma]\n" CASE, 1, 18, "unknown sensor 'gamma'");
+	load_err("sensors: [alpha, alpha]\n" CASE, 1, 18, "sensor 'alpha' listed twice");
+	load_err("sensors: [../etc]\n" CASE, 1, 11, "bad sensor name");
+	load_err("sensors: alpha\n" CASE, 1, 10, "sensors must be a list");
+	load_err(HEAD CASE "seed: -1\n", 4, 7, "seed must be a whole number");
+	load_err(HEAD CASE "seed: 18446744073709551616\n", 4, 7, "out of range");
+	load_err(HEAD CASE "fleet: [1]\n", 4, 8, "fleet must be a map");
+	load_err(HEAD CASE "fleet: {size: lots}\n", 4, 15, "fleet size must be a whole number");
+	load_err(HEAD CASE "fleet: {memory: 8}\n", 4, 17, "out of range; expected 64 to");
+	load_err(HEAD CASE "fleet: {accel: hvf}\n", 4, 16, "bad accel 'hvf'; expected one of: auto, tcg, kvm");
+	load_err(HEAD CASE "fleet: {isolation: vm}\n", 4, 20, "bad isolation 'vm'");
+	load_err(HEAD CASE "fleet: {uri: a, uris: [b]}\n", 4, 23, "give uri: or uris:, not both");
+	load_err(HEAD CASE "fleet: {cores: 2}\n", 4, 9, "unknown key 'cores' in fleet");
+	load_err(HEAD CASE "timeouts: {boot: 10 parsecs}\n", 4, 18, "bad timeout boot");
+	load_err(HEAD CASE "timeouts: {hang: 0}\n", 4, 18, "must be more than 0");
+	load_err(HEAD CASE "timeouts: {case: 48h}\n", 4, 18, "longer than a day");
+	load_err(HEAD CASE "format: nosuch\n", 4, 9, "unknown format 'nosuch'");
+	load_err(HEAD "cases:\n  - {name: c}\n", 3, 5, "case without content:");
+	load_err(HEAD "cases:\n  - {content: seed.kscu}\n", 3, 5, "case without a name");
+	load_err(HEAD "cases:\n  - {name: c, content: missing.kscu}\n", 3, 24,
+		 "cannot read content");
+	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu}\n  - {name: c, content: seed.kscu}\n",
+		 4, 12, "duplicate case name 'c' (first at line 3)");
+	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, expect: exploded}\n", 3, 43,
+		 "bad expected verdict 'exploded'");
+	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, expect: {gamma: crash}}\n", 3,
+		 44, "expect names sensor 'gamma', which is not in sensors:");
+	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, mutations: {op: drop}}\n", 3, 46,
+		 "mutations must be a list");
+	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, mutations: [{op: melt}]}\n", 3,
+		 52, "unknown op 'melt'");
+	load_err(HEAD "cases:\n  - name: c\n    content: seed.kscu\n    mutations:\n"
+		      "      - {op: set, at: 'instances[3].inst_len', value: 0}\n",
+		 6, 9, "index out of range (1 elements)");
+	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, colour: red}\n", 3, 35,
+		 "unknown key 'colour' in a case");
+}
+END_TEST
+
+START_TEST(test_all_errors_at_once)
+{
+	static const char text[] = "sensors: [alpha, gamma]\nfleet: {accel: hvf}\n"
+				   "cases:\n  - {name: c}\n  - {content: seed.kscu}\n";
+	_cleanup_free_ char *p = write_scenario(text, strlen(text));
+	struct scenario_diags d = { 0 };
+	struct scenario *s = NULL;
+
+	ck_assert_int_eq(scenario_load(p, &opts, &d, &s), -EINVAL);
+	ck_assert_uint_eq(d.n, 4);
+	ck_assert_uint_eq(d.v[0].line, 2); /* fleet is read before sensors */
+	ck_assert_uint_eq(d.v[1].line, 1);
+	ck_assert_uint_eq(d.v[2].line, 4);
+	ck_assert_uint_eq(d.v[3].line, 5);
+	scenario_diags_finish(&d);
+}
+END_TEST
+
+START_TEST(test_unreadable)
+{
+	struct scenario_diags d = { 0 };
+	struct scenario *s = NULL;
+
+	ck_assert_int_eq(scenario_load("/nonexistent/x.yaml", &opts, &d, &s), -ENOENT);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_uint_eq(d.v[0].line, 0);
+	ck_assert_str_eq(d.v[0].message, "cannot read scenario: No such file or directory");
+	scenario_diags_finish(&d);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("scenario");
+	TCase *tc = tcase_create("scenario");
+
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_everything);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_all_errors_at_once);
+	tcase_add_test(tc, test_unreadable);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+	_cleanup_free_ char *sp = NULL, *yp = NULL;
+
+	if (!mkdtemp(dir))
+		return EXIT_FAILURE;
+	sp = xasprintf("%s/seed.kscu", dir);
+	yp = xasprintf("%s/s.yaml", dir);
+	if (write_file_atomic(sp, seed, sizeof(seed)) < 0)
+		return EXIT_FAILURE;
+	sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	unlink(sp);
+	unlink(yp);
+	rmdir(dir);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
