@@ -69,6 +69,26 @@ static void ready_status(const struct proto_frame *fr, struct case_result *res, 
 				fr->len > 4 ? (const char *)fr->payload + 4 : "");
 }
 
+/* The guest died or went quiet before READY. Before the agent's HELLO only the kernel and the
+ * emulator were running: an infra-error, retried. After HELLO the sensor was being started, so
+ * a kernel report is the sensor's crash at load. */
+static void boot_failed(const char *console_path, bool hello, const char *what,
+			struct case_result *res, bool *ret_retry)
+{
+	runner_judge_console(console_path, VERDICT_INFRA_ERROR, NULL, res);
+	if (res->verdict == VERDICT_INFRA_ERROR || !hello) {
+		_cleanup_free_ char *title = TAKE_PTR(res->title);
+		res->verdict = VERDICT_INFRA_ERROR;
+		free(res->detail);
+		res->detail = title ? xasprintf("guest kernel failed to boot: %s", title)
+				    : xstrdup(what);
+		*ret_retry = true;
+		return;
+	}
+	free(res->detail);
+	res->detail = xstrdup("while the sensor was being started, before the update");
+}
+
 int fleet_boot_guest(const struct fleet_config *cfg, const struct fleet_sensor *s,
 		     const char *name, const char *console_path, struct vm **ret,
 		     struct case_result *res, bool *ret_retry)
@@ -78,10 +98,10 @@ int fleet_boot_guest(const struct fleet_config *cfg, const struct fleet_sensor *
 		.cmdline = cfg->cmdline, .memory_mib = cfg->memory_mib, .accel = cfg->accel,
 		.console_log = console_path,
 	};
-	_cleanup_free_ char *error = NULL;
+	_cleanup_free_ char *error = NULL, *what = NULL;
 	uint64_t start = now_ms(), deadline = start + cfg->boot_ms;
 	struct vm *vm = NULL;
-	bool ready = false;
+	bool ready = false, hello = false;
 	int r;
 
 	*ret_retry = false;
@@ -103,30 +123,20 @@ int fleet_boot_guest(const struct fleet_config *cfg, const struct fleet_sensor *
 			return r;
 		}
 		if (r == -ETIMEDOUT) {
-			runner_judge_console(console_path, VERDICT_INFRA_ERROR, NULL, res);
-			if (res->verdict == VERDICT_INFRA_ERROR) {
-				res->detail = xasprintf("guest did not become ready within %u s",
-							cfg->boot_ms / 1000);
-				*ret_retry = true;
-			} else {
-				res->detail = xstrdup("during boot, before the update");
-			}
+			what = xasprintf("guest did not become ready within %u s", cfg->boot_ms / 1000);
+			boot_failed(console_path, hello, what, res, ret_retry);
 			break;
 		}
 		if (ev.type == VM_EVENT_FRAME) {
-			if (ev.frame.type == PROTO_READY)
+			if (ev.frame.type == PROTO_HELLO)
+				hello = true;
+			else if (ev.frame.type == PROTO_READY)
 				ready_status(&ev.frame, res, &ready);
 			proto_frame_finish(&ev.frame);
 		} else if (ev.type != VM_EVENT_PROTO_ERROR) {
-			/* died while booting: with the sensor loading, that is the sensor's crash */
 			runner_drain_console(vm, 3000);
-			runner_judge_console(console_path, VERDICT_INFRA_ERROR, NULL, res);
-			if (res->verdict == VERDICT_INFRA_ERROR) {
-				res->detail = xstrdup("guest stopped during boot without a kernel report");
-				*ret_retry = true;
-			} else {
-				res->detail = xstrdup("during boot, before the update");
-			}
+			boot_failed(console_path, hello,
+				    "guest stopped during boot without a kernel report", res, ret_retry);
 		}
 	}
 	res->boot_ms = now_ms() - start;

@@ -119,7 +119,7 @@ static int run_sensor_build(const struct sensor *s, const char *kver, const char
 static const char *agent_path(void)
 {
 	const char *p = getenv("FAULTLINE_AGENT");
-	return p ? p : FAULTLINE_BUILD_DIR "/guests/agent/faultline-agent";
+	return p ? p : FAULTLINE_BUILD_DIR "/guests/faultline-agent";
 }
 
 int image_build(const struct sensor *s, const char *kver, const char *state_dir,

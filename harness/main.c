@@ -13,7 +13,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "run", NULL, "boot guests and run a scenario's cases, one verdict each", "issue 2" },
+	{ "run", cmd_run, "boot guests and run a scenario's cases, one verdict each", "issue 2" },
 	{ "validate", cmd_validate, "check scenario files, print every error as FILE:LINE:COL", "issue 3" },
 	{ "mutate", cmd_mutate, "write the mutated inputs of a seed without booting anything", "issue 3" },
 	{ "classify", cmd_classify, "print a JSON verdict for a console log", "issue 4" },

@@ -296,24 +296,35 @@ static void channel_cb(virStreamPtr st, int events, void *opaque)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/* The embedded driver has no daemon, so no virtlogd: QEMU writes its own logs. Ownership of the
+ * kernel and initrd is left alone: several guests share them, and libvirt relabelling a file
+ * while another guest starts races (they are world-readable). */
+static const char embed_qemu_conf[] = "# written by faultline; rewritten when it differs\n"
+				      "stdio_handler = \"file\"\n"
+				      "dynamic_ownership = 0\n"
+				      "remember_owner = 0\n";
+
 static int prepare_embed_root(const char *uri)
 {
 	const char *root = strstr(uri, "root=");
-	_cleanup_free_ char *dir = NULL, *etc = NULL, *conf = NULL;
-	struct stat st;
+	_cleanup_free_ char *dir = NULL, *etc = NULL, *conf = NULL, *log = NULL;
+	_cleanup_free_ uint8_t *old = NULL;
+	size_t size;
+	int r;
 
 	if (!startswith(uri, "qemu:///embed") || !root)
 		return 0;
 	dir = xstrndup(root + 5, strcspn(root + 5, "&"));
 	etc = xasprintf("%s/etc", dir);
 	conf = xasprintf("%s/qemu.conf", etc);
-	if (stat(conf, &st) == 0)
+	if ((r = mkdir_p(etc)) < 0)
+		return r;
+	/* libvirt's own warnings go to a file in the root instead of our user's terminal */
+	log = xasprintf("3:file:%s/libvirt.log", dir);
+	setenv("LIBVIRT_LOG_OUTPUTS", log, 0);
+	if (read_file(conf, 65536, &old, &size) == 0 && streq((char *)old, embed_qemu_conf))
 		return 0;
-	if (mkdir_p(etc) < 0)
-		return -errno;
-	/* No virtlogd without a daemon: QEMU writes its own logs. */
-	static const char text[] = "# written by faultline\nstdio_handler = \"file\"\n";
-	return write_file_atomic(conf, text, sizeof(text) - 1);
+	return write_file_atomic(conf, embed_qemu_conf, strlen(embed_qemu_conf));
 }
 
 int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
@@ -322,8 +333,8 @@ int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
 	virConnectPtr conn;
 	int r;
 
-	pthread_once(&loop_once, loop_start);
 	r = prepare_embed_root(uri);
+	pthread_once(&loop_once, loop_start);
 	if (r < 0) {
 		if (ret_error)
 			*ret_error = xasprintf("cannot prepare embedded root for %s: %s", uri,
