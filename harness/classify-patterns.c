@@ -235,6 +235,10 @@ const struct classify_pattern classify_patterns[] = {
 	{ "BUG: %S still has locks held!", CRASH, "lockdep", "BUG: still has locks held in $F", 0 },
 	{ "BUG: Dentry %C still in use", CRASH, "bug", "BUG: Dentry still in use in $F", 0 },
 	{ "BUG: Invalid wait context", CRASH, "lockdep", "BUG: Invalid wait context in $F", 0 },
+	{ "unregister_netdevice: waiting for %S to become free", HANG, "netdev-leak",
+	  "unregister_netdevice: waiting for DEV to become free", 0 },
+	{ "VFS: Busy inodes after unmount", CRASH, "bug", "VFS: Busy inodes after unmount", 0 },
+	{ "SError Interrupt on CPU", CRASH, "serror", "SError Interrupt in $F", 0 },
 
 	/* ---- Panics (kernel/panic.c). A panic after an oops is part of that oops' report; alone
 	 * it is its own report. ---- */
@@ -258,6 +262,8 @@ const struct classify_pattern classify_patterns[] = {
 	  "WARNING: bad usercopy in $F", 0 },
 	{ "WARNING: CPU: %d PID: %d at kernel/locking/lockdep.c", CRASH, "lockdep",
 	  "WARNING: locking bug in $F", 0 },
+	{ "WARNING: CPU: %d PID: %d at mm/util.c", CRASH, "warning", "WARNING: kmalloc bug in $F",
+	  0 },
 	{ "WARNING: CPU: %d PID: %d at lib/kobject.c", CRASH, "warning",
 	  "WARNING: kobject bug in $F", 0 },
 	{ "WARNING: CPU: %d PID: %d at %F+0x", CRASH, "warning", "WARNING in $F", 0 },

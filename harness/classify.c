@@ -65,7 +65,12 @@ struct match {
 	size_t cap_len[MAX_CAPS];
 	bool cap_is_func[MAX_CAPS];
 	size_t n;
+	/* Backtracking budget: nested '*' / %C on a hostile 1 KiB line would otherwise cost
+	 * O(n^2) per pattern. Real headers need a few hundred steps. */
+	unsigned steps;
 };
+
+#define MATCH_STEPS 4096
 
 static bool is_sym_start(char c)
 {
@@ -85,7 +90,7 @@ static bool is_blank(char c)
 /* Anchored, prefix semantics: succeeds when p is exhausted (rest of s ignored) */
 static bool match_here(const char *p, const char *s, struct match *m, int depth)
 {
-	if (depth > 64)
+	if (depth > 64 || ++m->steps > MATCH_STEPS)
 		return false;
 	for (;;) {
 		char c = *p;
@@ -103,6 +108,8 @@ static bool match_here(const char *p, const char *s, struct match *m, int depth)
 		}
 		if (c == '*') {
 			for (const char *t = s;; t++) {
+				if (m->steps > MATCH_STEPS)
+					return false;
 				if (match_here(p + 1, t, m, depth + 1))
 					return true;
 				if (*t == '\0')
@@ -194,6 +201,7 @@ static bool match(const char *pattern, const char *s, struct match *m)
 	if (!m)
 		m = &dummy;
 	m->n = 0;
+	m->steps = 0;
 	return match_here(pattern, s, m, 0);
 }
 
@@ -251,8 +259,24 @@ static const char *strip_prefixes(const char *s, char caller[16])
 	/* syslog / journal copy: "Mar  5 12:00:00 host kernel: ..." */
 	if (strlen(s) > 9 && (k = strstr(s, " kernel: ")) && k - s < 80)
 		s = k + 9;
+	/* serial loggers' ISO time stamps: "2024-03-05T12:00:00.123456Z " */
+	if (match("%d-%d-%d", s, NULL) && isdigit((unsigned char)s[0]) && s[4] == '-') {
+		const char *sp = strchr(s, ' ');
+		if (sp && sp - s < 40) {
+			s = sp + 1;
+			if (match("%d:%d:%d", s, NULL) && (sp = strchr(s, ' ')) && sp - s < 20)
+				s = sp + 1;
+		}
+	}
 	for (;;) {
 		const char *t = s;
+		/* dmesg -T: "[Tue Mar  5 12:00:00 2024] " */
+		if (*t == '[' && match("[%S %S %d %d:%d:%d %d]", t, NULL)) {
+			s = strchr(t, ']') + 1;
+			if (*s == ' ')
+				s++;
+			continue;
+		}
 		if (*t == '<') {
 			t++;
 			while (isdigit((unsigned char)*t) && t - s < 4)
@@ -603,9 +627,25 @@ static void process_line(struct classify_stream *st, char *line)
 	struct match m;
 	const char *hbody = strip_transparent(body);
 	const struct classify_pattern *p = match_header(hbody, &m);
-	if (!p || (p->flags & CLASSIFY_PAT_IGNORE))
+	if (p && !(p->flags & CLASSIFY_PAT_IGNORE)) {
+		report_start(st, p, &m, caller, line);
 		return;
-	report_start(st, p, &m, caller, line);
+	}
+	/* A kernel line glued to the end of user-space output that lacked a newline:
+	 * "some output[   12.345678] BUG: ...". Look again from an embedded time stamp. */
+	for (const char *t = strchr(msg + 1, '['); t; t = strchr(t + 1, '[')) {
+		if (match("[ %d.%d]", t, NULL) || match("[%d.%d]", t, NULL)) {
+			msg = strip_prefixes(t, caller);
+			body = msg;
+			while (is_blank(*body))
+				body++;
+			hbody = strip_transparent(body);
+			p = match_header(hbody, &m);
+			if (p && !(p->flags & CLASSIFY_PAT_IGNORE))
+				report_start(st, p, &m, caller, t);
+			return;
+		}
+	}
 }
 
 /* ---- Line splitting ---- */
