@@ -13,10 +13,11 @@
  * Every instance is evaluated on every exec (tracepoint sched_process_exec), so a broken field
  * past field 0 is only touched when an exec'd name matches field 0.
  *
- * Faults are made deterministic on purpose: the raw update is copied so that its last byte is
- * followed by an unmapped guard region of KS_GUARD bytes, and each instance's field table ends
- * exactly at a vmalloc guard page. A read past either one is a page fault, in the function named
- * in the oops (ks_parse_instance, ks_eval_field, ...); the functions are kept out of line.
+ * Faults are made deterministic on purpose (legacy build): the raw update is copied so that its
+ * last byte is followed by an unmapped guard region of KS_GUARD bytes, and each instance's field
+ * table ends exactly at a vmalloc guard page. A read past either one is a page fault, in the
+ * function named in the oops (ks_parse_instance, ks_eval_field, ...); the functions are kept
+ * out of line. The hardened build, having validated the counts, uses plain allocations.
  */
 #define pr_fmt(fmt) "ksensor: " fmt
 
@@ -190,7 +191,7 @@ static void ks_content_free(struct ks_content *c)
 	if (!c)
 		return;
 	for (i = 0; i < c->n; i++)
-		vfree(c->inst[i].fields_base);
+		kvfree(c->inst[i].fields_base);
 	kvfree(c->inst);
 	vfree(c->raw_base);
 	kfree(c);
@@ -392,7 +393,12 @@ static KS_FN long ks_parse_instance(const u8 *p, struct ks_instance *ret)
 	if (inst_len < KS_INST_HDR)
 		return -EAGAIN;
 	fc = get_unaligned_le16(p + 4);
+#ifdef KS_HARDENED
+	/* Validated: no guard needed, and a page per instance would not fit a 1 MiB update. */
+	fields = base = kcalloc(fc, sizeof(*fields), GFP_KERNEL);
+#else
 	fields = ks_guarded_alloc((size_t)fc * sizeof(*fields), 0, &base);
+#endif
 	if (!fields)
 		return -ENOMEM;
 	f = p + KS_INST_HDR;
