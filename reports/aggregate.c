@@ -123,7 +123,7 @@ int aggregate_build(struct runread_run *const *runs, size_t n_runs, struct aggre
 	struct strmap *sig_sensor = strmap_new();
 	const char **sensor_names = NULL;
 	size_t n_sensor_alloc = 0, n_sig_alloc = 0, n_failing_alloc = 0, *class_rank;
-	size_t *rec_sensor, *rec_class, ri;
+	size_t *rec_sensor, *rec_class, *last_run, ri;
 	struct times *times;
 	char **class_names;
 
@@ -190,6 +190,7 @@ int aggregate_build(struct runread_run *const *runs, size_t n_runs, struct aggre
 		a->sensors[s].name = sensor_names[s];
 	a->cells = xcalloc(a->n_sensors * a->n_classes + 1, sizeof(*a->cells));
 	times = xcalloc(a->n_sensors + 1, sizeof(*times));
+	last_run = xcalloc(a->n_sensors + 1, sizeof(size_t));
 	for (size_t s = 0; s < a->n_sensors; s++) {
 		times[s].total = xcalloc(a->n_records + 1, sizeof(int64_t));
 		times[s].boot = xcalloc(a->n_records + 1, sizeof(int64_t));
@@ -205,6 +206,13 @@ int aggregate_build(struct runread_run *const *runs, size_t n_runs, struct aggre
 			enum runread_outcome out = runread_record_outcome(r);
 			const char *sig = runread_record_signature(r);
 
+			/* Records come run by run: a new run for this sensor starts here. */
+			if (!s->n_runs || last_run[si] != i) {
+				if (!s->n_runs)
+					s->first_run = runs[i];
+				s->n_runs++;
+				last_run[si] = i;
+			}
 			count(&a->total, r);
 			count(&s->counts, r);
 			count(&a->cells[si * a->n_classes + class_rank[rec_class[ri]]], r);
@@ -274,12 +282,25 @@ int aggregate_build(struct runread_run *const *runs, size_t n_runs, struct aggre
 			}
 		}
 
-	for (size_t s = 0; s < a->n_sensors; s++) {
-		sensor_times(&a->sensors[s], &times[s]);
-		free(times[s].total);
-		free(times[s].boot);
+	{
+		int64_t max = -1;
+
+		for (size_t s = 0; s < a->n_sensors; s++) {
+			sensor_times(&a->sensors[s], &times[s]);
+			if (a->sensors[s].time_max_ms > max)
+				max = a->sensors[s].time_max_ms;
+		}
+		/* One scale for all sensors, so that their histograms compare at a glance. */
+		if (max >= 0)
+			a->time_bin_ms = max / AGGREGATE_TIME_BINS + 1;
+		for (size_t s = 0; s < a->n_sensors; s++) {
+			for (size_t i = 0; i < times[s].n_total; i++)
+				a->sensors[s].time_bins[times[s].total[i] / a->time_bin_ms]++;
+			free(times[s].total);
+			free(times[s].boot);
+		}
+		free(times);
 	}
-	free(times);
 
 	/* Which sensors each signature was seen on, in sensor order. */
 	for (size_t g = 0; g < a->n_sigs; g++) {
@@ -304,6 +325,7 @@ int aggregate_build(struct runread_run *const *runs, size_t n_runs, struct aggre
 		qsort(a->sigs, a->n_sigs, sizeof(*a->sigs), cmp_sig);
 
 	free(class_rank);
+	free(last_run);
 	free(rec_sensor);
 	free(rec_class);
 	free(sensor_names);

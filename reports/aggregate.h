@@ -12,6 +12,9 @@
 
 #include "runread.h"
 
+/* Bins of the per-sensor histogram of case times, on one scale for every sensor. */
+#define AGGREGATE_TIME_BINS 24
+
 struct aggregate_counts {
 	size_t n;
 	size_t v[_RUNREAD_VERDICT_MAX];
@@ -22,12 +25,15 @@ struct aggregate_sensor {
 	const char *name;
 	struct aggregate_counts counts;
 	size_t expect_total, expect_met;
-	size_t failures, errors; /* runread_record_outcome() */
-	size_t n_signatures;	 /* distinct signatures seen on this sensor */
-	size_t n_timed;		 /* cases with a total time */
+	size_t failures, errors;	     /* runread_record_outcome() */
+	size_t n_signatures;		     /* distinct signatures seen on this sensor */
+	size_t n_timed;			     /* cases with a total time */
+	size_t n_runs;			     /* runs with records of this sensor */
+	const struct runread_run *first_run; /* the first of them; NULL when none */
 	/* total_ms and boot_ms statistics; -1 without data */
 	int64_t time_median_ms, time_p90_ms, time_max_ms, boot_median_ms;
 	int64_t time_sum_ms;
+	size_t time_bins[AGGREGATE_TIME_BINS]; /* cases by total time, bins of time_bin_ms */
 };
 
 struct aggregate_signature {
@@ -47,6 +53,7 @@ struct aggregate {
 	size_t n_skipped, n_superseded;
 	struct aggregate_counts total;
 	size_t failures, errors;
+	int64_t time_bin_ms; /* width of a histogram bin; 0 when no case has a time */
 
 	struct aggregate_sensor *sensors; /* run.json order first, then order of appearance */
 	size_t n_sensors;

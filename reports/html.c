@@ -91,77 +91,6 @@ static enum cat record_cat(const struct runread_record *r)
 	}
 }
 
-static const char *const css =
-    ":root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--panel:#f6f8fa;"
-    "--bootloop:#6d1a1a;--crash:#c62828;--hang:#d84315;--died:#6a1b9a;--silent:#f2b600;"
-    "--infra:#6e7781;--rejected:#2e7d32;--accepted:#1565c0;--other:#8c959f;"
-    "--t-bootloop:#f3d6d6;--t-crash:#fde2e0;--t-hang:#fde7dc;--t-died:#efe0f5;"
-    "--t-silent:#fff4cc;--t-infra:#eceff1;--t-rejected:#e3f2e4;--t-accepted:#e1ecfa;"
-    "--t-other:#f0f0f0}\n"
-    "*{box-sizing:border-box}\n"
-    "html{-webkit-text-size-adjust:100%}\n"
-    "body{margin:0;color:var(--fg);background:var(--bg);font:16px/1.45 system-ui,-apple-system,"
-    "'Segoe UI',Roboto,'DejaVu Sans',sans-serif}\n"
-    "header,main,footer{max-width:1160px;margin:0 auto;padding:0 16px}\n"
-    "header{padding-top:20px;border-bottom:1px solid var(--line)}\n"
-    "h1{font-size:1.6rem;margin:0 0 4px}\n"
-    "h2{font-size:1.25rem;margin:32px 0 10px;padding-bottom:4px;border-bottom:1px solid "
-    "var(--line)}\n"
-    "h3{font-size:1.1rem;margin:0 0 6px;overflow-wrap:anywhere}\n"
-    ".sub{color:var(--muted);margin:0 0 10px}\n"
-    "nav{display:flex;flex-wrap:wrap;gap:4px 16px;margin:0 0 10px;font-size:.95rem}\n"
-    "a{color:#0b57d0}\n"
-    "code,pre,.mono{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;"
-    "font-size:.85em}\n"
-    "pre{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:8px;"
-    "overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere;max-height:24em}\n"
-    "code.cmd{display:block;background:var(--panel);border:1px solid var(--line);"
-    "border-radius:6px;padding:4px 8px;margin-top:4px;overflow-wrap:anywhere;user-select:all}\n"
-    ".note{border-left:5px solid var(--silent);background:var(--t-silent);padding:8px 12px;"
-    "margin:16px 0;border-radius:4px}\n"
-    ".lead{font-size:1.05rem;margin:14px 0}\n"
-    ".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:14px}\n"
-    ".card{border:1px solid var(--line);border-radius:8px;padding:14px;break-inside:avoid;"
-    "border-top:6px solid var(--w,var(--line))}\n"
-    ".say{margin:0 0 10px;font-weight:600}\n"
-    ".bar{display:block;width:100%;height:22px;border-radius:4px;margin:0 0 10px;"
-    "border:1px solid var(--line)}\n"
-    ".stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(120px,1fr));gap:6px;"
-    "margin:0}\n"
-    ".stats div{background:var(--panel);border-radius:6px;padding:4px 8px;border-left:5px "
-    "solid var(--k,var(--line))}\n"
-    ".stats dt{font-size:.8rem;color:var(--muted)}\n"
-    ".stats dd{margin:0;font-size:1.3rem;font-weight:700;font-variant-numeric:tabular-nums}\n"
-    ".meta{color:var(--muted);font-size:.9rem;margin:10px 0 0}\n"
-    ".legend{display:flex;flex-wrap:wrap;gap:6px 18px;font-size:.9rem;margin:12px 0 0;"
-    "padding:0;list-style:none}\n"
-    ".sw{display:inline-block;min-width:1.4em;text-align:center;border-radius:3px;"
-    "font-weight:700;margin-right:4px;padding:0 3px}\n"
-    ".scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}\n"
-    "table{border-collapse:collapse;width:100%;font-size:.92rem}\n"
-    "th,td{border:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}\n"
-    "thead th{background:var(--panel);position:sticky;top:0}\n"
-    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
-    ".matrix td{min-width:150px}\n"
-    ".matrix th[scope=row]{white-space:nowrap}\n"
-    ".cell{list-style:none;margin:0;padding:0}\n"
-    ".cell li{white-space:nowrap}\n"
-    ".b{display:inline-block;border-radius:4px;padding:0 6px;font-weight:600;"
-    "white-space:nowrap}\n"
-    ".wrap{overflow-wrap:anywhere}\n"
-    "details summary{cursor:pointer;color:var(--muted);font-size:.9rem}\n"
-    "dl.run{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0 0 18px}\n"
-    "dl.run dt{color:var(--muted)}\n"
-    "dl.run dd{margin:0;overflow-wrap:anywhere}\n"
-    "footer{color:var(--muted);font-size:.85rem;padding:24px 16px 32px}\n"
-    ".muted{color:var(--muted)}\n"
-    "@media (max-width:600px){body{font-size:15px}h1{font-size:1.35rem}"
-    ".stats dd{font-size:1.1rem}}\n"
-    "@media print{body{font-size:10.5pt}nav{display:none}a{color:inherit;text-decoration:none}"
-    "header,main,footer{max-width:none;padding:0}h2{break-after:avoid}"
-    "tr,.card,pre{break-inside:avoid}thead th{position:static}.scroll{overflow:visible}"
-    "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
-
 static void css_cats(FILE *f)
 {
 	/* Solid swatches: white text on the dark ones, black on the yellow. */
@@ -271,7 +200,7 @@ static void head(const struct ctx *x)
 		esc(f, a->runs[0]->scenario);
 	}
 	fputs("</title>\n<style>\n", f);
-	fputs(css, f);
+	fputs(html_css, f);
 	css_cats(f);
 	fputs("</style>\n</head>\n<body>\n", f);
 }
@@ -428,9 +357,14 @@ static void sensors(const struct ctx *x)
 				cats[CAT_CRASH].symbol, fatal, sen->counts.n,
 				render_plural(sen->counts.n, "case", "cases"), sen->n_signatures,
 				render_plural(sen->n_signatures, "signature", "signatures"));
-		else
-			fprintf(f, "%s The guest survived all %zu %s.", cats[CAT_REJECTED].symbol,
-				sen->counts.n, render_plural(sen->counts.n, "case", "cases"));
+		else {
+			fprintf(f, "%s The guest kernel survived all %zu %s",
+				cats[CAT_REJECTED].symbol, sen->counts.n,
+				render_plural(sen->counts.n, "case", "cases"));
+			if (n[CAT_SENSOR_DIED])
+				fprintf(f, "; the sensor died in %zu", n[CAT_SENSOR_DIED]);
+			fputs(".", f);
+		}
 		fputs("</p>\n", f);
 		bar(f, sen->name, n, sen->counts.n);
 		fputs("<dl class=\"stats\">", f);
@@ -541,7 +475,8 @@ static void signatures(const struct ctx *x)
 	}
 	fputs("<p>Failures deduplicated by their title, most frequent first. Each comes with the "
 	      "first input that produced it and the command that replays it.</p>\n"
-	      "<div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">signature</th>"
+	      "<div class=\"scroll\"><table class=\"stack t-sigs\">\n<thead><tr><th "
+	      "scope=\"col\">signature</th>"
 	      "<th scope=\"col\">verdict</th><th scope=\"col\" class=\"n\">count</th>"
 	      "<th scope=\"col\">sensors</th><th scope=\"col\" class=\"n\">time to crash</th>"
 	      "<th scope=\"col\">first input</th></tr></thead>\n<tbody>\n",
@@ -599,6 +534,62 @@ static void signatures(const struct ctx *x)
 	fputs("</section>\n", f);
 }
 
+/* Case times of one sensor as bars on the scale shared by all sensors, the median marked. */
+static void histogram(FILE *f, const struct aggregate *a, const struct aggregate_sensor *sen)
+{
+	const double bw = 240.0 / AGGREGATE_TIME_BINS;
+	int64_t span = a->time_bin_ms * AGGREGATE_TIME_BINS;
+	size_t peak = 0;
+	char b[3][32];
+
+	if (!sen->n_timed || a->time_bin_ms <= 0) {
+		fputs("<span class=\"muted\">no times</span>", f);
+		return;
+	}
+	for (size_t i = 0; i < AGGREGATE_TIME_BINS; i++)
+		if (sen->time_bins[i] > peak)
+			peak = sen->time_bins[i];
+	fputs("<svg class=\"hist\" viewBox=\"0 0 240 40\" role=\"img\" aria-label=\"", f);
+	esc(f, sen->name);
+	fprintf(f, ": %zu case times between 0 and %s, median %s\">", sen->n_timed,
+		render_ms(b[0], span), render_ms(b[1], sen->time_median_ms));
+	fputs("<line x1=\"0\" y1=\"39.5\" x2=\"240\" y2=\"39.5\" stroke=\"#d0d7de\"/>", f);
+	for (size_t i = 0; i < AGGREGATE_TIME_BINS; i++) {
+		double hgt = 36.0 * (double)sen->time_bins[i] / (double)peak;
+
+		if (!sen->time_bins[i])
+			continue;
+		if (hgt < 1.5)
+			hgt = 1.5; /* a single case stays visible */
+		fprintf(f,
+			"<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
+			"fill=\"#57606a\"><title>%s to %s: %zu</title></rect>",
+			(double)i * bw + 0.5, 39.0 - hgt, bw - 1.0, hgt,
+			render_ms(b[0], (int64_t)i * a->time_bin_ms),
+			render_ms(b[1], (int64_t)(i + 1) * a->time_bin_ms), sen->time_bins[i]);
+	}
+	if (sen->time_median_ms >= 0) {
+		double mx = 240.0 * (double)sen->time_median_ms / (double)span;
+
+		fprintf(f,
+			"<line x1=\"%.2f\" y1=\"0\" x2=\"%.2f\" y2=\"40\" stroke=\"#0b57d0\" "
+			"stroke-width=\"2\"><title>median %s</title></line>",
+			mx, mx, render_ms(b[2], sen->time_median_ms));
+	}
+	fprintf(f,
+		"</svg><div class=\"axis\" aria-hidden=\"true\"><span>0</span><span>%s</span>"
+		"</div>",
+		render_ms(b[0], span));
+}
+
+static size_t sensor_index(const struct aggregate *a, const char *name)
+{
+	for (size_t s = 0; s < a->n_sensors; s++)
+		if (streq(a->sensors[s].name, name))
+			return s;
+	return 0; /* unreachable: every record's sensor is in the aggregate */
+}
+
 static void times(const struct ctx *x)
 {
 	FILE *f = x->f;
@@ -607,11 +598,13 @@ static void times(const struct ctx *x)
 
 	fputs("<section id=\"times\" aria-labelledby=\"h-times\">\n"
 	      "<h2 id=\"h-times\">Time per case</h2>\n"
-	      "<div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">sensor</th>"
+	      "<div class=\"scroll\"><table class=\"stack t-times\">\n<thead><tr><th "
+	      "scope=\"col\">sensor</th>"
 	      "<th scope=\"col\" class=\"n\">cases timed</th><th scope=\"col\" "
 	      "class=\"n\">median</th>"
 	      "<th scope=\"col\" class=\"n\">90th percentile</th><th scope=\"col\" class=\"n\">"
-	      "slowest</th><th scope=\"col\" class=\"n\">median boot</th></tr></thead>\n<tbody>\n",
+	      "slowest</th><th scope=\"col\" class=\"n\">median boot</th><th scope=\"col\">"
+	      "distribution</th></tr></thead>\n<tbody>\n",
 	      f);
 	for (size_t s = 0; s < a->n_sensors; s++) {
 		const struct aggregate_sensor *sen = &a->sensors[s];
@@ -620,14 +613,17 @@ static void times(const struct ctx *x)
 		esc(f, sen->name);
 		fprintf(f,
 			"</th><td class=\"n\">%zu</td><td class=\"n\">%s</td><td class=\"n\">%s"
-			"</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+			"</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td>",
 			sen->n_timed, render_ms(b[0], sen->time_median_ms),
 			render_ms(b[1], sen->time_p90_ms), render_ms(b[2], sen->time_max_ms),
 			render_ms(b[3], sen->boot_median_ms));
+		histogram(f, a, sen);
+		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table></div>\n", f);
 	if (a->n_slowest) {
-		fputs("<h3>Slowest cases</h3>\n<div class=\"scroll\"><table>\n<thead><tr>"
+		fputs("<h3>Slowest cases</h3>\n<div class=\"scroll\"><table class=\"stack "
+		      "t-slow\">\n<thead><tr>"
 		      "<th scope=\"col\">case</th><th scope=\"col\">sensor</th><th scope=\"col\">"
 		      "verdict</th><th scope=\"col\" class=\"n\">total</th><th scope=\"col\" "
 		      "class=\"n\">boot</th><th scope=\"col\" class=\"n\">to verdict</th></tr>"
@@ -639,7 +635,12 @@ static void times(const struct ctx *x)
 
 			fputs("<tr><td class=\"wrap\">", f);
 			esc(f, r->case_id);
-			fputs("</td><td>", f);
+			if (a->sensors[sensor_index(a, r->sensor)].n_runs > 1) {
+				fputs("<br><span class=\"muted\">", f);
+				esc(f, r->run->run_id ? r->run->run_id : r->run->dir);
+				fputs("</span>", f);
+			}
+			fputs("</td><td class=\"nw\">", f);
 			esc(f, r->sensor);
 			fputs("</td><td>", f);
 			badge(f, c, c == CAT_OTHER ? r->verdict : cats[c].one);
@@ -668,9 +669,9 @@ static void case_row(const struct ctx *x, const struct runread_record *r)
 		esc(f, r->case_name);
 		fputs("</span>", f);
 	}
-	fputs("</td><td>", f);
+	fputs("</td><td class=\"nw\">", f);
 	esc(f, r->sensor);
-	fputs("</td><td class=\"wrap\" title=\"", f);
+	fputs("</td><td title=\"", f);
 	esc(f, r->mutations);
 	fputs("\">", f);
 	esc(f, r->mutation_class);
@@ -735,7 +736,8 @@ static void cases(const struct ctx *x)
 		fputs("</section>\n", f);
 		return;
 	}
-	fputs("<div class=\"scroll\"><table>\n<thead><tr><th scope=\"col\">case</th>"
+	fputs("<div class=\"scroll\"><table class=\"stack t-cases\">\n<thead><tr><th "
+	      "scope=\"col\">case</th>"
 	      "<th scope=\"col\">sensor</th><th scope=\"col\">mutation</th><th scope=\"col\">"
 	      "verdict</th><th scope=\"col\">expected</th><th scope=\"col\" class=\"n\">time</th>"
 	      "<th scope=\"col\">files</th></tr></thead>\n<tbody>\n",

@@ -31,24 +31,6 @@ static void text_line(FILE *f, const char *label, const char *value)
 	fputc('\n', f);
 }
 
-/* Runs that contribute records of a sensor: with more than one, case names carry the run id. */
-static size_t runs_with_sensor(const struct aggregate *a, const char *sensor,
-			       const struct runread_run **ret_first)
-{
-	size_t n = 0;
-
-	*ret_first = NULL;
-	for (size_t i = 0; i < a->n_runs; i++)
-		for (size_t j = 0; j < a->runs[i]->n_records; j++)
-			if (streq(a->runs[i]->records[j].sensor, sensor)) {
-				if (!n)
-					*ret_first = a->runs[i];
-				n++;
-				break;
-			}
-	return n;
-}
-
 static void testcase(FILE *f, const struct runread_record *r, bool with_run)
 {
 	enum runread_outcome out = runread_record_outcome(r);
@@ -134,8 +116,8 @@ int junit_write(FILE *f, const struct aggregate *a)
 
 	for (size_t s = 0; s < a->n_sensors; s++) {
 		const struct aggregate_sensor *sen = &a->sensors[s];
-		const struct runread_run *first;
-		size_t n_runs = runs_with_sensor(a, sen->name, &first);
+		const struct runread_run *first = sen->first_run;
+		size_t n_runs = sen->n_runs;
 
 		if (sen->counts.n == 0)
 			continue; /* named in run.json, but no case finished */

@@ -15,6 +15,9 @@ struct html_opts {
 	size_t max_case_rows;
 };
 
+/* The inline style sheet of the HTML report (html-style.c). */
+extern const char html_css[];
+
 int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts);
 int junit_write(FILE *f, const struct aggregate *a);
 int markdown_write(FILE *f, const struct aggregate *a);

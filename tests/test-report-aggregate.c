@@ -181,8 +181,8 @@ START_TEST(test_aggregate_one)
 	struct aggregate *a;
 	const struct aggregate_sensor *l, *h;
 	static const char *const classes[] = {
-		"seed", "bit_flip", "count_plus_one", "drop_field", "length_past_end", "set_field",
-		"truncate",
+	    "seed",	 "bit_flip", "count_plus_one", "drop_field", "length_past_end",
+	    "set_field", "truncate",
 	};
 
 	ck_assert_int_eq(aggregate_build(&run, 1, &a), 0);
@@ -226,6 +226,19 @@ START_TEST(test_aggregate_one)
 	ck_assert_int_eq(l->time_sum_ms, 67500);
 	ck_assert_int_eq(h->time_median_ms, 6400);
 	ck_assert_int_eq(h->time_p90_ms, 8100);
+	ck_assert_uint_eq(l->n_runs, 1);
+	ck_assert_ptr_eq(l->first_run, run);
+
+	/* Histogram on one scale: 24 bins of 31000 / 24 + 1 ms. */
+	ck_assert_int_eq(a->time_bin_ms, 1292);
+	ck_assert_uint_eq(l->time_bins[1], 1);	/* 1400 */
+	ck_assert_uint_eq(l->time_bins[4], 1);	/* 6100 */
+	ck_assert_uint_eq(l->time_bins[5], 3);	/* 6900 7000 7100 */
+	ck_assert_uint_eq(l->time_bins[6], 1);	/* 8000 */
+	ck_assert_uint_eq(l->time_bins[23], 1); /* 31000, the maximum, in the last bin */
+	ck_assert_uint_eq(h->time_bins[4], 4); /* 6200 6300 6350 6400 */
+	ck_assert_uint_eq(h->time_bins[5], 2); /* 6500 6600 */
+	ck_assert_uint_eq(h->time_bins[6], 1);
 
 	/* Matrix: "seed" first, then classes by name. */
 	ck_assert_uint_eq(a->n_classes, ARRAY_SIZE(classes));
@@ -291,12 +304,43 @@ START_TEST(test_aggregate_merged)
 	ck_assert_int_eq(a->sigs[0].ttc_min_ms, 800);
 	ck_assert_str_eq(a->sigs[2].title, "general protection fault in ks_parse_header");
 	ck_assert_uint_eq(a->sensors[1].n_signatures, 1);
+	ck_assert_uint_eq(a->sensors[0].n_runs, 2);
+	ck_assert_ptr_eq(a->sensors[0].first_run, runs[0]);
 	aggregate_free(a);
 
 	/* No runs at all: an empty aggregate, not a crash. */
 	ck_assert_int_eq(aggregate_build(runs, 0, &a), 0);
 	ck_assert_uint_eq(a->n_records, 0);
 	ck_assert_uint_eq(a->n_sensors, 0);
+	aggregate_free(a);
+	runread_free(runs[0]);
+	runread_free(runs[1]);
+}
+END_TEST
+
+/* The summit case: one run per sensor design, merged into one comparison. */
+START_TEST(test_aggregate_designs)
+{
+	struct runread_run *runs[2] = {load(NEW),
+				       load(FAULTLINE_TEST_DATA "/runs/quickstart-usensor")};
+	struct aggregate *a;
+	const struct aggregate_sensor *u;
+
+	ck_assert_int_eq(aggregate_build(runs, 2, &a), 0);
+	ck_assert_uint_eq(a->n_sensors, 3);
+	u = &a->sensors[2];
+	ck_assert_str_eq(u->name, "usensor");
+	ck_assert_uint_eq(u->counts.n, 7);
+	ck_assert_uint_eq(u->counts.v[RUNREAD_SENSOR_DIED], 2);
+	ck_assert_uint_eq(u->counts.v[RUNREAD_REJECTED], 3);
+	ck_assert_uint_eq(u->counts.silent_accept, 1);
+	ck_assert_uint_eq(u->n_signatures, 0); /* a dead user-mode sensor is not a kernel crash */
+	ck_assert_uint_eq(u->failures, 1);     /* expected crash on field-count-mismatch */
+	ck_assert_uint_eq(u->n_runs, 1);
+	ck_assert_ptr_eq(u->first_run, runs[1]);
+	ck_assert_uint_eq(a->sensors[0].n_runs, 1);
+	ck_assert_uint_eq(aggregate_cell(a, 2, 3)->v[RUNREAD_SENSOR_DIED], 1); /* drop_field */
+	ck_assert_uint_eq(aggregate_cell(a, 2, 6)->n, 0); /* no set_field case on usensor */
 	aggregate_free(a);
 	runread_free(runs[0]);
 	runread_free(runs[1]);
@@ -314,6 +358,7 @@ int main(void)
 	tcase_add_test(tc, test_read_malformed);
 	tcase_add_test(tc, test_aggregate_one);
 	tcase_add_test(tc, test_aggregate_merged);
+	tcase_add_test(tc, test_aggregate_designs);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -96,6 +96,24 @@ START_TEST(test_inert_and_self_contained)
 }
 END_TEST
 
+START_TEST(test_designs)
+{
+	struct runread_run *runs[2] = {load(NEW),
+				       load(FAULTLINE_TEST_DATA "/runs/quickstart-usensor")};
+	_cleanup_free_ char *html = render_html(runs, 2, 0);
+
+	ck_assert(strstr(html, "The guest kernel survived all 7 cases; the sensor died in 2."));
+	ck_assert(strstr(html, "<th scope=\"col\">usensor</th>"));
+	ck_assert(strstr(html, "<span class=\"b s-died\">\xe2\x80\xa0 1 sensor died</span>"));
+	/* One run per sensor: no run ids under the slowest cases. */
+	ck_assert_ptr_null(strstr(html, "<br><span class=\"muted\">quickstart-20261126-091500"));
+	ck_assert(strstr(html, "role=\"img\" aria-label=\"usensor: 7 case times between 0 and "
+			       "8.0 s, median 3.0 s\""));
+	runread_free(runs[0]);
+	runread_free(runs[1]);
+}
+END_TEST
+
 /* A run directory with n cases on 2 sensors; every 50th case crashes on one sensor. */
 static char *make_big_run(size_t n)
 {
@@ -309,6 +327,7 @@ int main(int argc, char **argv)
 		tcase_set_timeout(tc, 120);
 	} else {
 		tcase_add_test(tc, test_inert_and_self_contained);
+		tcase_add_test(tc, test_designs);
 		tcase_add_test(tc, test_large_run_aggregated);
 		tcase_add_test(tc, test_write_defaults);
 	}
