@@ -619,6 +619,7 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 		nroles++;
 		if ((s = yscalar(p, v, roles[i].key))) {
 			it->role = roles[i].role;
+			free(it->target_name);
 			it->target_name = xstrdup(s);
 		}
 	}
@@ -639,6 +640,7 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 				ferr(p, v, "checksum without over: FIELD (the range it covers)");
 			else if ((s = yscalar(p, o, "over"))) {
 				it->role = FORMAT_ROLE_CHECKSUM;
+				free(it->target_name);
 				it->target_name = xstrdup(s);
 			}
 			if (it->type == FORMAT_UINT && it->width != 4)

@@ -617,8 +617,20 @@ struct mstate {
 	size_t size;
 	bool raw_dirty;           /* bytes edited since the last encode */
 	bool fix_lengths, stale, sum_pinned;
+	size_t n_nodes; /* nodes in tree, bounded by MUTATE_MAX_NODES */
+	size_t n_bytes; /* bytes the tree encodes to (about), bounded by MUTATE_MAX_SIZE */
 	char *error;
 };
+
+static size_t count_nodes(const struct format_node *n, size_t *bytes)
+{
+	size_t c = 1;
+
+	*bytes += n->kind == FORMAT_NODE_UINT ? n->item->width : n->len;
+	for (size_t i = 0; i < n->n_kids; i++)
+		c += count_nodes(n->kids[i], bytes);
+	return c;
+}
 
 _printf_(2, 3) static int serr(struct mstate *s, const char *fmt, ...)
 {
@@ -664,6 +676,8 @@ static int need_tree(struct mstate *s)
 			       "structural mutations before byte mutations",
 			    format_name(s->f), err);
 	s->tree_dirty = false;
+	s->n_bytes = 0;
+	s->n_nodes = count_nodes(s->tree, &s->n_bytes);
 	return 0;
 }
 
@@ -837,9 +851,16 @@ static int apply_tree(struct mstate *s, struct mutate_op *o)
 		memmove(a->kids + i, a->kids + i + 1, (a->n_kids - i - 1) * sizeof(*a->kids));
 		a->n_kids--;
 		break;
-	case OP_DUPLICATE:
-		if (a->n_kids + o->times > 1000000)
-			return serr(s, "duplicate at '%s': too many elements", o->at);
+	case OP_DUPLICATE: {
+		size_t bytes = 0, add = count_nodes(n, &bytes) * o->times;
+
+		bytes *= o->times;
+		if (s->n_nodes + add > MUTATE_MAX_NODES || s->n_bytes + bytes > MUTATE_MAX_SIZE)
+			return serr(s, "duplicate at '%s': the input would grow past %u fields or "
+				       "%u bytes",
+				    o->at, MUTATE_MAX_NODES, MUTATE_MAX_SIZE);
+		s->n_nodes += add;
+		s->n_bytes += bytes;
 		a->kids = xreallocarray(a->kids, a->n_kids + o->times, sizeof(*a->kids));
 		memmove(a->kids + i + 1 + o->times, a->kids + i + 1,
 			(a->n_kids - i - 1) * sizeof(*a->kids));
@@ -847,6 +868,7 @@ static int apply_tree(struct mstate *s, struct mutate_op *o)
 			a->kids[i + 1 + t] = format_node_clone(n, a);
 		a->n_kids += o->times;
 		break;
+	}
 	case OP_SWAP:
 		r = element(s, o->with, "swap", &m, &j);
 		if (r < 0)
@@ -960,6 +982,9 @@ static int apply_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng)
 				o->has_size = false;
 				o->has_fill = false;
 			} else {
+				if (s->size + (size_t)o->size > MUTATE_MAX_SIZE)
+					return serr(s, "extend: the input would exceed %u bytes",
+						    MUTATE_MAX_SIZE);
 				s->data = xrealloc(s->data, s->size + (size_t)o->size);
 				memcpy(s->data + s->size, b, (size_t)o->size);
 				s->size += (size_t)o->size;
@@ -1096,6 +1121,8 @@ static int apply_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng)
 		if (a > s->size || b > o->with_size)
 			return serr(s, "splice: offsets %zu/%zu past the ends (%zu/%zu bytes)", a, b,
 				    s->size, o->with_size);
+		if (a + o->with_size - b > MUTATE_MAX_SIZE)
+			return serr(s, "splice: the input would exceed %u bytes", MUTATE_MAX_SIZE);
 		d = xmalloc(a + o->with_size - b);
 		memcpy(d, s->data, a);
 		memcpy(d + a, o->with_data + b, o->with_size - b);
@@ -1429,7 +1456,7 @@ int mutate_expand(const struct mutate_list *l, const struct format *f, const uin
 	struct opchoices *c = NULL;
 	size_t total = 0;
 	char **seen = NULL;
-	size_t n_seen = 0;
+	size_t n_seen = 0, total_bytes = 0;
 	int r;
 
 	r = prepare(l, f, data, size, file, diags, &c, &total);
@@ -1518,6 +1545,17 @@ int mutate_expand(const struct mutate_list *l, const struct format *f, const uin
 			memmove(seen + lo + 1, seen + lo, (n_seen - lo) * sizeof(*seen));
 			seen[lo] = xstrdup(sha);
 			n_seen++;
+		}
+		total_bytes += out_size;
+		if (total_bytes > MUTATE_MAX_TOTAL) {
+			scenario_diag_add(diags, file, l->n ? l->v[0].line : 0,
+					  l->n ? l->v[0].column : 0,
+					  "these mutations generate more than %u MiB of inputs; "
+					  "narrow them (fewer variants or smaller inputs)",
+					  MUTATE_MAX_TOTAL >> 20);
+			free(out);
+			json_object_put(arr);
+			goto fail;
 		}
 		res.v = xreallocarray(res.v, res.n + 1, sizeof(*res.v));
 		res.v[res.n] = (struct mutate_output){

@@ -55,7 +55,9 @@ struct mutate_result {
 };
 
 #define MUTATE_MAX_VARIANTS 100000
-#define MUTATE_MAX_SIZE (64u << 20)
+#define MUTATE_MAX_SIZE (64u << 20)   /* one generated input */
+#define MUTATE_MAX_TOTAL (512u << 20) /* all inputs of one expansion together */
+#define MUTATE_MAX_NODES 4000000      /* decoded tree nodes while editing */
 
 /* Expand and apply. f may be NULL when no op needs a format. Deterministic for (list, seed data,
  * seed). An op that cannot apply yields -EINVAL with a diag at the op's line and column. */

@@ -642,10 +642,6 @@ int scenario_load(const char *path, const struct scenario_opts *opts, struct sce
 		  struct scenario **ret)
 {
 	_cleanup_free_ uint8_t *data = NULL;
-	_cleanup_free_ char *dcopy = NULL, *bcopy = NULL;
-	struct format_ynode *doc = NULL;
-	struct lctx c = { .file = path, .diags = diags, .opts = opts };
-	struct scenario *s;
 	size_t size;
 	int r;
 
@@ -654,6 +650,19 @@ int scenario_load(const char *path, const struct scenario_opts *opts, struct sce
 		scenario_diag_add(diags, path, 0, 0, "cannot read scenario: %s", strerror(-r));
 		return r;
 	}
+	return scenario_parse(path, data, size, opts, diags, ret);
+}
+
+int scenario_parse(const char *path, const void *data, size_t size,
+		   const struct scenario_opts *opts, struct scenario_diags *diags,
+		   struct scenario **ret)
+{
+	_cleanup_free_ char *dcopy = NULL, *bcopy = NULL;
+	struct format_ynode *doc = NULL;
+	struct lctx c = { .file = path, .diags = diags, .opts = opts };
+	struct scenario *s;
+	int r;
+
 	if (size == 0) {
 		scenario_diag_add(diags, path, 1, 1,
 				  "empty file; expected a scenario (name:, sensors:, cases:)");

@@ -34,6 +34,10 @@ struct scenario_opts {
  * diags, nothing returned), or another negative errno (file unreadable, also with a diag). */
 int scenario_load(const char *path, const struct scenario_opts *opts, struct scenario_diags *diags,
 		  struct scenario **ret);
+/* Same from memory; path names the input in diags and anchors relative content: paths. */
+int scenario_parse(const char *path, const void *data, size_t size,
+		   const struct scenario_opts *opts, struct scenario_diags *diags,
+		   struct scenario **ret);
 struct scenario *scenario_free(struct scenario *s);
 
 struct scenario_fleet {
