@@ -1,0 +1,59 @@
+#!/bin/bash
+# run-fuzz-agent.sh — build one of the guest agent's libFuzzer targets with clang (ASan + UBSan)
+# and run it for a bounded time.
+# Usage: tests/fuzz/run-fuzz-agent.sh conf|frames [SECONDS]   (default 60; OUT=dir for the build)
+#   conf    guests/agent/conf.c (sensor.conf parser), seeded with sensor.conf texts
+#   frames  harness/proto.c decoder + guests/agent/frames.c, seeded with valid frames
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$here/../..
+target=${1:-}
+secs=${2:-60}
+case "$target" in
+conf) sources=("$src/guests/agent/conf.c") ;;
+frames) sources=("$src/guests/agent/frames.c" "$src/harness/proto.c") ;;
+*) echo "usage: $0 conf|frames [SECONDS]" >&2; exit 2 ;;
+esac
+OUT=${OUT:-/tmp/faultline-fuzz-agent-$target}
+CC=${CC:-$(command -v clang-14 || command -v clang || true)}
+[ -n "$CC" ] || { echo "run-fuzz-agent.sh: clang not found" >&2; exit 77; }
+mkdir -p "$OUT/corpus"
+"$CC" -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -I"$src/harness" -I"$src/guests/agent" \
+	"$here/fuzz-agent-$target.c" "${sources[@]}" -lz -o "$OUT/fuzz-agent-$target"
+if [ "$target" = conf ]; then
+	printf 'name=ksensor-legacy\nstart=insmod /lib/sensor/ksensor.ko\ndeliver=device\npath=/dev/ksensor\ntrigger=/lib/sensor/kstrigger\nreject_errno=1\nreject_exit=1\nreject_log=ksensor: rejected\n' \
+		>"$OUT/corpus/ksensor.conf"
+	printf 'name=u\ndeliver=command\ncommand=load "$FAULTLINE_UPDATE"\n' >"$OUT/corpus/command.conf"
+else
+	# seeds: well-formed frame streams, written with the real encoder
+	cat >"$OUT/seed.c" <<'SEED'
+#include <stdio.h>
+#include <stdlib.h>
+#include "proto.h"
+static void put(FILE *f, uint16_t type, const void *p, uint32_t n)
+{
+	uint8_t *b;
+	size_t size;
+	if (proto_encode(type, 1, p, n, &b, &size) == 0)
+		fwrite(b, 1, size, f);
+	free(b);
+}
+int main(int argc, char **argv)
+{
+	static uint8_t upd[4096];
+	FILE *in = fopen(argv[1], "rb"), *out = fopen(argv[2], "wb");
+	size_t n = in ? fread(upd, 1, sizeof(upd), in) : 0;
+	(void)argc;
+	put(out, PROTO_MARK, "case 1", 6);
+	put(out, PROTO_UPDATE, upd, (uint32_t)n);
+	put(out, PROTO_UPDATE, upd, (uint32_t)n);
+	put(out, PROTO_HEARTBEAT, "", 0);
+	return fclose(out) != 0;
+}
+SEED
+	"$CC" -std=gnu11 -I"$src/harness" "$OUT/seed.c" "$src/harness/proto.c" -lz -o "$OUT/seed"
+	"$OUT/seed" "$src/scenarios/content/basic.kscu" "$OUT/corpus/frames"
+fi
+"$OUT/fuzz-agent-$target" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=1024 -timeout=10 \
+	-print_final_stats=1 "$OUT/corpus" 2>&1 | tail -15

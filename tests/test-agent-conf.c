@@ -1,0 +1,244 @@
+/* test-agent-conf.c — the guest agent's pure logic: sensor.conf parsing (guests/agent/conf.c)
+ * and its reaction to host frames (guests/agent/frames.c). */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "frames.h"
+#include "proto.h"
+
+static int parse(const char *text, struct agent_conf **c, unsigned *line, const char **what)
+{
+	*line = 999;
+	*what = NULL;
+	return agent_conf_parse(text, strlen(text), c, line, what);
+}
+
+START_TEST(test_conf_full)
+{
+	/* What harness/sensor.c writes for ksensor-legacy, plus a comment, CRLF and a value with '='. */
+	const char *text = "# written by faultline\n"
+			   "name=ksensor-legacy\n"
+			   "start=insmod /lib/sensor/ksensor.ko\r\n"
+			   "start=echo a=b\n"
+			   "\n"
+			   "deliver=device\n"
+			   "path=/dev/ksensor\n"
+			   "trigger=/lib/sensor/kstrigger\n"
+			   "reject_errno=1\n"
+			   "reject_exit=0\n"
+			   "reject_log=ksensor: rejected";
+	struct agent_conf *c = NULL;
+	const char *what;
+	unsigned line;
+
+	ck_assert_int_eq(parse(text, &c, &line, &what), 0);
+	ck_assert_str_eq(c->name, "ksensor-legacy");
+	ck_assert_uint_eq(c->n_start, 2);
+	ck_assert_str_eq(c->start[0], "insmod /lib/sensor/ksensor.ko");
+	ck_assert_str_eq(c->start[1], "echo a=b");
+	ck_assert_int_eq(c->deliver, AGENT_DELIVER_DEVICE);
+	ck_assert_str_eq(agent_deliver_name(c->deliver), "device");
+	ck_assert_str_eq(c->path, "/dev/ksensor");
+	ck_assert_str_eq(c->trigger, "/lib/sensor/kstrigger");
+	ck_assert_ptr_null(c->reload);
+	ck_assert_ptr_null(c->command);
+	ck_assert(c->reject_errno);
+	ck_assert(!c->reject_exit);
+	ck_assert_str_eq(c->reject_log, "ksensor: rejected");
+	ck_assert_uint_eq(c->unknown_keys, 0);
+	agent_conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_command_and_unknown)
+{
+	struct agent_conf *c = NULL;
+	const char *what;
+	unsigned line;
+
+	ck_assert_int_eq(parse("name=u\ndeliver=command\ncommand=usensorctl load \"$FAULTLINE_UPDATE\"\n"
+			       "future_key=1\nname=v\n",
+			       &c, &line, &what),
+			 0);
+	ck_assert_str_eq(c->name, "v"); /* the last one wins */
+	ck_assert_int_eq(c->deliver, AGENT_DELIVER_COMMAND);
+	ck_assert_str_eq(c->command, "usensorctl load \"$FAULTLINE_UPDATE\"");
+	ck_assert_uint_eq(c->n_start, 0);
+	ck_assert_uint_eq(c->unknown_keys, 1);
+	agent_conf_free(c);
+	ck_assert_ptr_null(agent_conf_free(NULL));
+}
+END_TEST
+
+START_TEST(test_conf_errors)
+{
+	static const struct {
+		const char *text;
+		unsigned line;
+		const char *what;
+	} cases[] = {
+		{ "name=a\nnot a pair\n", 2, "expected key=value" },
+		{ "name=a\n=value\n", 2, "expected key=value" },
+		{ "name=a\ndeliver=socket\n", 2, "deliver must be device, file or command" },
+		{ "name=a\nreject_errno=yes\n", 2, "reject_errno must be 0 or 1" },
+		{ "name=a\n\n\nreject_exit=2\n", 4, "reject_exit must be 0 or 1" },
+		{ "deliver=device\npath=/dev/x\n", 0, "name is missing" },
+		{ "name=\ndeliver=device\npath=/dev/x\n", 0, "name is missing" },
+		{ "name=a\npath=/dev/x\n", 0, "deliver is missing" },
+		{ "name=a\ndeliver=file\n", 0, "path is missing (device and file delivery need it)" },
+		{ "name=a\ndeliver=command\npath=/x\n", 0,
+		  "command is missing (command delivery needs it)" },
+		{ "", 0, "name is missing" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct agent_conf *c = NULL;
+		const char *what;
+		unsigned line;
+
+		ck_assert_int_eq(parse(cases[i].text, &c, &line, &what), -EINVAL);
+		ck_assert_ptr_null(c);
+		ck_assert_uint_eq(line, cases[i].line);
+		ck_assert_str_eq(what, cases[i].what);
+	}
+}
+END_TEST
+
+START_TEST(test_conf_nul)
+{
+	struct agent_conf *c = NULL;
+	const char *what = NULL;
+	unsigned line = 7;
+
+	ck_assert_int_eq(agent_conf_parse("name=a\0b\ndeliver=device\n", 24, &c, &line, &what),
+			 -EINVAL);
+	ck_assert_uint_eq(line, 0);
+	ck_assert_str_eq(what, "file contains a NUL byte");
+}
+END_TEST
+
+static struct proto_frame mkframe(uint16_t type, const char *payload)
+{
+	struct proto_frame f = { .type = type, .seq = 42, .len = (uint32_t)strlen(payload) };
+
+	f.payload = (uint8_t *)strdup(payload);
+	return f;
+}
+
+START_TEST(test_frame_actions)
+{
+	struct agent_action a;
+	struct proto_frame f = mkframe(PROTO_UPDATE, "KSCU");
+
+	agent_frame_action(&f, false, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_UPDATE);
+	agent_frame_action(&f, true, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_ERROR);
+	ck_assert_int_eq(a.err, EBUSY);
+	ck_assert_str_eq(a.text,
+			 "UPDATE seq 42 refused: another update or the sensor start is in flight");
+	proto_frame_finish(&f);
+
+	f = mkframe(PROTO_MARK, "case 3\nbit-flip\x1b");
+	agent_frame_action(&f, true, &a); /* a MARK is fine while busy */
+	ck_assert_int_eq(a.kind, AGENT_ACT_MARK);
+	ck_assert_str_eq(a.text, "case 3?bit-flip?");
+	proto_frame_finish(&f);
+
+	f = mkframe(PROTO_HEARTBEAT, "");
+	agent_frame_action(&f, false, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_ERROR);
+	ck_assert_int_eq(a.err, EPROTO);
+	ck_assert_str_eq(a.text, "unexpected frame type 3 (HEARTBEAT) from the host");
+	proto_frame_finish(&f);
+
+	f = mkframe(999, "x");
+	agent_frame_action(&f, false, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_ERROR);
+	ck_assert_str_eq(a.text, "unexpected frame type 999 (UNKNOWN) from the host");
+	proto_frame_finish(&f);
+}
+END_TEST
+
+START_TEST(test_mark_bounded)
+{
+	char big[5000];
+	struct agent_action a;
+	struct proto_frame f;
+
+	memset(big, 'm', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	f = mkframe(PROTO_MARK, big);
+	agent_frame_action(&f, false, &a);
+	ck_assert_uint_eq(strlen(a.text), AGENT_MARK_MAX);
+	proto_frame_finish(&f);
+}
+END_TEST
+
+START_TEST(test_decode_errors)
+{
+	struct agent_action a;
+
+	agent_decode_error(-EBADMSG, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_ERROR);
+	ck_assert_int_eq(a.err, EBADMSG);
+	agent_decode_error(-EILSEQ, &a);
+	ck_assert_int_eq(a.err, EILSEQ);
+	ck_assert_str_eq(a.text, "frame payload CRC mismatch, frame dropped");
+	agent_decode_error(-EMSGSIZE, &a);
+	ck_assert_int_eq(a.err, EMSGSIZE);
+	agent_decode_error(-EPROTO, &a);
+	ck_assert_str_eq(a.text, "frame flags not zero");
+}
+END_TEST
+
+START_TEST(test_payload)
+{
+	uint8_t *p;
+	size_t n;
+	int32_t b = EBADMSG;
+
+	ck_assert_int_eq(agent_payload(PROTO_OUTCOME_REJECTED, &b, "bad crc", &p, &n), 0);
+	ck_assert_uint_eq(n, 8 + 7);
+	ck_assert_uint_eq(proto_get_u32(p), PROTO_OUTCOME_REJECTED);
+	ck_assert_uint_eq(proto_get_u32(p + 4), EBADMSG);
+	ck_assert_int_eq(memcmp(p + 8, "bad crc", 7), 0);
+	free(p);
+
+	ck_assert_int_eq(agent_payload(-1, NULL, NULL, &p, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(proto_get_u32(p), 0xffffffffu);
+	free(p);
+}
+END_TEST
+
+static Suite *agent_suite(void)
+{
+	Suite *s = suite_create("agent");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_conf_full);
+	tcase_add_test(tc, test_conf_command_and_unknown);
+	tcase_add_test(tc, test_conf_errors);
+	tcase_add_test(tc, test_conf_nul);
+	tcase_add_test(tc, test_frame_actions);
+	tcase_add_test(tc, test_mark_bounded);
+	tcase_add_test(tc, test_decode_errors);
+	tcase_add_test(tc, test_payload);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(agent_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
