@@ -42,8 +42,10 @@ static char *sh(const char *cmd)
 	ck_assert_ptr_nonnull(p);
 	n = getdelim(&buf, &cap, 0, p);
 	st = pclose(p);
-	if ((ssize_t)n < 0)
+	if ((ssize_t)n < 0) {
+		free(buf); /* getdelim may allocate even when there is nothing to read */
 		buf = xstrdup("");
+	}
 	else if (n && buf[n - 1] == '\n')
 		buf[n - 1] = 0;
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "'%s' failed: %s", cmd, buf);

@@ -1,0 +1,178 @@
+/* test-report-formats.c — the JSON summary for dashboards and the Markdown summary for CI job
+ * pages, and the report command writing them with -o. */
+#include <check.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "reports.h"
+#include "util.h"
+
+#define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"
+#define HOSTILE "BUG: ]]> <script>alert(1)</script> & \"quoted\" in ks_parse"
+
+static char *render(enum reports_format format)
+{
+	struct runread_run *run = NULL;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	ck_assert_int_eq(runread_load(BASE, &run), 0);
+	ck_assert_int_eq(reports_render(f, format, &run, 1, NULL, 0), 0);
+	fclose(f);
+	runread_free(run);
+	return buf;
+}
+
+/* The value at a dotted path of object keys and array indexes, e.g. "sensors.0.sensor". */
+static struct json_object *at(struct json_object *o, const char *path)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+	char *save = NULL;
+
+	for (char *k = strtok_r(copy, ".", &save); k; k = strtok_r(NULL, ".", &save)) {
+		if (json_object_is_type(o, json_type_array))
+			o = json_object_array_get_idx(o, (size_t)atoi(k));
+		else if (!json_object_object_get_ex(o, k, &o))
+			o = NULL;
+		ck_assert_msg(o != NULL, "no %s in %s", k, path);
+	}
+	return o;
+}
+
+#define CHECK_INT(o, path, want) ck_assert_int_eq(json_object_get_int64(at(o, path)), want)
+#define CHECK_STR(o, path, want) ck_assert_str_eq(json_object_get_string(at(o, path)), want)
+
+static void check_json(struct json_object *o)
+{
+	CHECK_INT(o, "faultline_report", 1);
+	CHECK_INT(o, "total.cases", 14);
+	CHECK_INT(o, "total.verdicts.crash", 3);
+	CHECK_INT(o, "total.verdicts.rejected", 5);
+	CHECK_INT(o, "total.silent_accept", 2);
+	CHECK_INT(o, "total.failures", 4);
+	CHECK_INT(o, "total.errors", 1);
+	CHECK_INT(o, "total.skipped_lines", 1);
+	ck_assert_uint_eq(json_object_array_length(at(o, "runs")), 1);
+	CHECK_STR(o, "runs.0.run_id", "quickstart-20261125-091500");
+	ck_assert(json_object_get_boolean(at(o, "runs.0.last_line_truncated")));
+	CHECK_INT(o, "runs.0.superseded", 1);
+	ck_assert(json_object_object_get_ex(at(o, "runs.0"), "finished", NULL));
+	ck_assert_ptr_null(json_object_object_get(at(o, "runs.0"), "finished")); /* null */
+
+	ck_assert_uint_eq(json_object_array_length(at(o, "sensors")), 2);
+	CHECK_STR(o, "sensors.0.sensor", "ksensor-legacy");
+	CHECK_INT(o, "sensors.0.cases", 7);
+	CHECK_INT(o, "sensors.0.verdicts.hang", 1);
+	CHECK_INT(o, "sensors.0.failures", 3);
+	CHECK_INT(o, "sensors.0.time_ms.median", 7000);
+	CHECK_INT(o, "sensors.0.time_ms.p90", 31000);
+	CHECK_INT(o, "sensors.1.expect_met", 2);
+	CHECK_INT(o, "sensors.1.expect_total", 3);
+
+	ck_assert_uint_eq(json_object_array_length(at(o, "classes")), 7);
+	CHECK_STR(o, "classes.0", "seed");
+	CHECK_INT(o, "matrix.0.count_plus_one.verdicts.crash", 1);
+	CHECK_INT(o, "matrix.1.truncate.verdicts.rejected", 1);
+
+	ck_assert_uint_eq(json_object_array_length(at(o, "signatures")), 3);
+	CHECK_STR(o, "signatures.0.title", "BUG: unable to handle page fault in ks_eval_field");
+	CHECK_INT(o, "signatures.0.count", 2);
+	CHECK_INT(o, "signatures.0.time_to_verdict_min_ms", 850);
+	CHECK_STR(o, "signatures.0.first.case", "field-count-mismatch");
+	CHECK_STR(o, "signatures.0.first.replay",
+		  "faultline replay " BASE "/field-count-mismatch --sensor ksensor-legacy");
+	/* JSON escaping is json-c's: the hostile title round-trips exactly. */
+	CHECK_STR(o, "signatures.1.title", HOSTILE);
+	CHECK_STR(o, "signatures.2.verdict", "hang");
+}
+
+START_TEST(test_json)
+{
+	_cleanup_free_ char *text = render(REPORTS_JSON);
+	struct json_object *o = json_tokener_parse(text);
+
+	ck_assert_ptr_nonnull(o);
+	check_json(o);
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(test_markdown)
+{
+	_cleanup_free_ char *md = render(REPORTS_MARKDOWN);
+
+	ck_assert(startswith(md, "# faultline report: quickstart\n\n14 cases on 2 sensors from 1 "
+				 "run: **4 failures**, 1 infra error, 3 crash signatures.\n"));
+	ck_assert(
+	    strstr(md, "| ksensor-legacy | 7 | 3 | 1 | 0 | 0 | 0 | 2 (1) | 1 | 2/2 | 7.0 s |\n"));
+	ck_assert(
+	    strstr(md, "| ksensor-hardened | 7 | 0 | 0 | 0 | 0 | 5 | 2 (1) | 0 | 2/3 | 6.4 s |\n"));
+	ck_assert(strstr(md, "1 line of `results.jsonl` in ` " BASE " ` was skipped (first at line "
+			     "16); the last line is truncated"));
+	ck_assert(strstr(md, "| BUG: \\]\\]&gt; &lt;script&gt;alert(1)&lt;/script&gt; &amp; "
+			     "\"quoted\" in ks\\_parse | crash | 1 | ksensor-legacy | 900 ms | "));
+	ck_assert(strstr(md, "## Cases that fell short (5)\n"));
+	ck_assert(strstr(md, "| ksensor-hardened | bitflip-3 | accepted | rejected |  |\n"));
+	ck_assert(strstr(md, "| quickstart-20261125-091500 | quickstart | 6.1.0-56-amd64 | 0.1.0 | "
+			     "tcg | 2026-11-25T09:15:00Z | did not finish |\n"));
+	/* Raw "<script" only inside a code span (the replay command, which must stay exact to
+	 * be copied), where Markdown renders it as text. */
+	for (const char *p = md; (p = strstr(p, "<script")); p++) {
+		const char *line = p, *open, *close;
+
+		while (line > md && line[-1] != '\n')
+			line--;
+		open = strstr(line, "` faultline replay ");
+		close = strstr(p, " `");
+		ck_assert(open && open < p);
+		ck_assert(close && !memchr(p, '\n', (size_t)(close - p)));
+	}
+	ck_assert(strstr(md, "quickstart-base/hostile]]>&<script> --sensor ksensor-legacy `"));
+	ck_assert_ptr_null(strstr(md, "<b>"));
+}
+END_TEST
+
+START_TEST(test_cli_output_file)
+{
+	char dir[] = "/tmp/test-report-formats-XXXXXX";
+	_cleanup_free_ char *out = NULL, *cmd = NULL;
+	_cleanup_free_ uint8_t *data = NULL;
+	struct json_object *o;
+	size_t size;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	out = xasprintf("%s/summary.json", dir);
+	cmd = xasprintf("'%s/faultline' report --format json -o '%s' '" BASE "' 2>/dev/null",
+			FAULTLINE_BUILD_DIR, out);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(read_file(out, 1 << 20, &data, &size), 0);
+	o = json_tokener_parse((char *)data);
+	ck_assert_ptr_nonnull(o);
+	check_json(o);
+	json_object_put(o);
+	free(cmd);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("report-formats");
+	TCase *tc = tcase_create("formats");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_json);
+	tcase_add_test(tc, test_markdown);
+	tcase_add_test(tc, test_cli_output_file);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
