@@ -13,22 +13,23 @@
 
 static void help(FILE *f)
 {
-	fprintf(f,
-		"Usage: faultline mutate [OPTIONS] IN OUT_DIR\n\n"
-		"Generate mutated inputs from the seed file IN into OUT_DIR, one file per input\n"
-		"(NNNNNN.bin) and OUT_DIR/manifest.jsonl with one JSON object per file: the file,\n"
-		"its SHA-256 and size, the seed, and the exact mutations applied (a replayable list).\n\n"
-		"  -f, --format F     format description: a path, or a name in the formats dir\n"
-		"  -s, --seed N       PRNG seed (default 1); same seed, same bytes, on any machine\n"
-		"  -o, --op SPEC      a mutation, as YAML/JSON: '{op: bitflip, count: 100}' or\n"
-		"                     '{op: set, at: instances[0].field_count, value: +1}';\n"
-		"                     repeat for a list (applied in order; expansions multiply).\n"
-		"                     A recorded mutations array '[{...},{...}]' replays exactly.\n"
-		"  -h, --help         this help\n\n"
-		"Without --op: with --format every integer field gets every boundary value\n"
-		"({op: set, at: each, value: each}); without, 100 random bit flips.\n"
-		"Ops and their keys are documented in scenarios/README.md.\n"
-		"Exit status: 0 written, 2 usage or input error.\n");
+	fprintf(
+	    f, "Usage: faultline mutate [OPTIONS] IN OUT_DIR\n\n"
+	       "Generate mutated inputs from the seed file IN into OUT_DIR, one file per input\n"
+	       "(NNNNNN.bin) and OUT_DIR/manifest.jsonl with one JSON object per file: the file,\n"
+	       "its SHA-256 and size, the seed, and the exact mutations applied (a replayable "
+	       "list).\n\n"
+	       "  -f, --format F     format description: a path, or a name in the formats dir\n"
+	       "  -s, --seed N       PRNG seed (default 1); same seed, same bytes, on any machine\n"
+	       "  -o, --op SPEC      a mutation, as YAML/JSON: '{op: bitflip, count: 100}' or\n"
+	       "                     '{op: set, at: instances[0].field_count, value: +1}';\n"
+	       "                     repeat for a list (applied in order; expansions multiply).\n"
+	       "                     A recorded mutations array '[{...},{...}]' replays exactly.\n"
+	       "  -h, --help         this help\n\n"
+	       "Without --op: with --format every integer field gets every boundary value\n"
+	       "({op: set, at: each, value: each}); without, 100 random bit flips.\n"
+	       "Ops and their keys are documented in scenarios/README.md.\n"
+	       "Exit status: 0 written, 2 usage or input error.\n");
 }
 
 static char *format_path_for(const char *name)
@@ -40,17 +41,17 @@ static char *format_path_for(const char *name)
 
 int cmd_mutate(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-					      { "format", required_argument, NULL, 'f' },
-					      { "seed", required_argument, NULL, 's' },
-					      { "op", required_argument, NULL, 'o' },
-					      {} };
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+					     {"format", required_argument, NULL, 'f'},
+					     {"seed", required_argument, NULL, 's'},
+					     {"op", required_argument, NULL, 'o'},
+					     {}};
 	_cleanup_free_ char *fpath = NULL, *indir = NULL;
 	_cleanup_free_ uint8_t *data = NULL;
-	struct scenario_diags d = { 0 };
+	struct scenario_diags d = {0};
 	struct mutate_list *list = mutate_list_new();
 	struct format *fmt = NULL;
-	struct mutate_result res = { 0 };
+	struct mutate_result res = {0};
 	uint64_t seed = 1;
 	const char *in, *outdir;
 	FILE *man = NULL;
@@ -74,8 +75,9 @@ int cmd_mutate(int argc, char **argv)
 			errno = 0;
 			seed = strtoull(optarg, &end, 0);
 			if (errno || *end || !*optarg || optarg[0] == '-') {
-				fprintf(stderr, "faultline mutate: bad --seed '%s'; expected a "
-						"number\n",
+				fprintf(stderr,
+					"faultline mutate: bad --seed '%s'; expected a "
+					"number\n",
 					optarg);
 				goto out;
 			}

@@ -38,7 +38,7 @@ void cli_print_diags(FILE *f, const struct scenario_diags *d)
 static bool looks_like_format(const char *path)
 {
 	_cleanup_free_ uint8_t *data = NULL;
-	struct scenario_diags d = { 0 };
+	struct scenario_diags d = {0};
 	struct format_ynode *doc = NULL;
 	bool yes = false;
 	size_t size;
@@ -69,11 +69,10 @@ static void help(FILE *f)
 
 int cmd_validate(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
-					      { "quiet", no_argument, NULL, 'q' },
-					      {} };
-	struct scenario_opts so = { .sensors_dir = cli_sensors_dir(),
-				    .formats_dir = cli_formats_dir() };
+	static const struct option opts[] = {
+	    {"help", no_argument, NULL, 'h'}, {"quiet", no_argument, NULL, 'q'}, {}};
+	struct scenario_opts so = {.sensors_dir = cli_sensors_dir(),
+				   .formats_dir = cli_formats_dir()};
 	bool quiet = false;
 	int c, bad = 0;
 
@@ -97,7 +96,7 @@ int cmd_validate(int argc, char **argv)
 		return 2;
 	}
 	for (int i = optind; i < argc; i++) {
-		struct scenario_diags d = { 0 };
+		struct scenario_diags d = {0};
 		int r;
 
 		if (looks_like_format(argv[i])) {

@@ -68,8 +68,8 @@ static void yreader_parser_error(struct yreader *r)
 				col = 0;
 			}
 		scenario_diag_add(r->diags, r->file, line, col,
-				  "%s at byte %zu; expected UTF-8 text", p->problem ? p->problem :
-				  "invalid input", p->problem_offset);
+				  "%s at byte %zu; expected UTF-8 text",
+				  p->problem ? p->problem : "invalid input", p->problem_offset);
 		return;
 	}
 	if (p->context)
@@ -133,7 +133,8 @@ static struct format_ynode *read_node(struct yreader *r, yaml_event_t *ev, unsig
 	}
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT:
-		/* Aliases could expand exponentially ("billion laughs"); scenarios never need them. */
+		/* Aliases could expand exponentially ("billion laughs"); scenarios never need them.
+		 */
 		yreader_error(r, &ev->start_mark,
 			      "YAML aliases (*name) are not supported; write the value out");
 		yaml_event_delete(ev);
@@ -151,7 +152,8 @@ static struct format_ynode *read_node(struct yreader *r, yaml_event_t *ev, unsig
 		bool map = ev->type == YAML_MAPPING_START_EVENT;
 
 		if (depth >= FORMAT_YAML_MAX_DEPTH) {
-			yreader_error(r, &ev->start_mark, "YAML nested too deeply (more than 64 levels)");
+			yreader_error(r, &ev->start_mark,
+				      "YAML nested too deeply (more than 64 levels)");
 			yaml_event_delete(ev);
 			return NULL;
 		}
@@ -171,19 +173,19 @@ static struct format_ynode *read_node(struct yreader *r, yaml_event_t *ev, unsig
 				if (!key)
 					return format_ynode_free(n);
 				if (key->kind != FORMAT_YSCALAR) {
-					yaml_mark_t m = { .line = key->line - 1,
-							  .column = key->column - 1 };
+					yaml_mark_t m = {.line = key->line - 1,
+							 .column = key->column - 1};
 					yreader_error(r, &m, "map keys must be plain strings");
 					format_ynode_free(key);
 					return format_ynode_free(n);
 				}
 				for (size_t i = 0; i < n->n; i++)
 					if (streq(n->keys[i]->scalar, key->scalar)) {
-						yaml_mark_t m = { .line = key->line - 1,
-								  .column = key->column - 1 };
+						yaml_mark_t m = {.line = key->line - 1,
+								 .column = key->column - 1};
 						_cleanup_free_ char *msg = xasprintf(
-							"duplicate key '%s' (first at line %u)",
-							key->scalar, n->keys[i]->line);
+						    "duplicate key '%s' (first at line %u)",
+						    key->scalar, n->keys[i]->line);
 						yreader_error(r, &m, msg);
 						format_ynode_free(key);
 						return format_ynode_free(n);
@@ -211,7 +213,7 @@ static struct format_ynode *read_node(struct yreader *r, yaml_event_t *ev, unsig
 int format_yaml_parse(const char *file, const void *data, size_t size, struct scenario_diags *diags,
 		      struct format_ynode **ret)
 {
-	struct yreader r = { .file = file, .diags = diags, .data = data, .size = size };
+	struct yreader r = {.file = file, .diags = diags, .data = data, .size = size};
 	struct format_ynode *root = NULL;
 	yaml_event_t ev;
 	bool done = false;
@@ -239,7 +241,8 @@ int format_yaml_parse(const char *file, const void *data, size_t size, struct sc
 			break;
 		default:
 			if (root) {
-				yreader_error(&r, &ev.start_mark, "unexpected content after the document");
+				yreader_error(&r, &ev.start_mark,
+					      "unexpected content after the document");
 				yaml_event_delete(&ev);
 				done = true;
 				break;
@@ -256,7 +259,7 @@ int format_yaml_parse(const char *file, const void *data, size_t size, struct sc
 		return -EINVAL;
 	}
 	if (!root) {
-		yaml_mark_t m = { 0 };
+		yaml_mark_t m = {0};
 		root = ynode_new(FORMAT_YMAP, &m);
 	}
 	*ret = root;
@@ -349,8 +352,8 @@ int format_ynode_int(const struct format_ynode *n, int64_t *ret)
 
 int format_ynode_bool(const struct format_ynode *n, bool *ret)
 {
-	static const char *const yes[] = { "true", "yes", "on", "True", "TRUE", "Yes", "On" };
-	static const char *const no[] = { "false", "no", "off", "False", "FALSE", "No", "Off" };
+	static const char *const yes[] = {"true", "yes", "on", "True", "TRUE", "Yes", "On"};
+	static const char *const no[] = {"false", "no", "off", "False", "FALSE", "No", "Off"};
 
 	if (!n || n->kind != FORMAT_YSCALAR || n->quoted)
 		return -EINVAL;
@@ -492,10 +495,9 @@ static struct format_item *parse_items(struct fparse *p, const struct format_yno
 static struct format_item *parse_item(struct fparse *p, const struct format_ynode *n,
 				      struct format_item *parent, unsigned depth)
 {
-	static const char *const keys[] = { "name",	"type",	     "size",	  "offset",
-					    "const",	"repeated",  "count_of",  "length_of",
-					    "offset_of", "checksum", "fields",	  "endian",
-					    "description", NULL };
+	static const char *const keys[] = {
+	    "name",	 "type",      "size",	  "offset", "const",  "repeated",    "count_of",
+	    "length_of", "offset_of", "checksum", "fields", "endian", "description", NULL};
 	struct format_item *it;
 	struct format_ynode *v;
 	const char *s;
@@ -539,17 +541,17 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 	if (!v) {
 		it->type = format_ynode_get(n, "fields") ? FORMAT_RECORD : FORMAT_BYTES;
 		if (!format_ynode_get(n, "fields"))
-			ferr(p, n, "field '%s' has no type; expected u8, u16, u32, u64, bytes or record",
+			ferr(p, n,
+			     "field '%s' has no type; expected u8, u16, u32, u64, bytes or record",
 			     it->name);
 	} else if (s) {
 		static const struct {
 			const char *name;
 			unsigned width;
 			int big; /* -1 = default endianness */
-		} ints[] = { { "u8", 1, -1 },	 { "u16", 2, -1 },   { "u32", 4, -1 },
-			     { "u64", 8, -1 },	 { "u16le", 2, 0 },  { "u32le", 4, 0 },
-			     { "u64le", 8, 0 },	 { "u16be", 2, 1 },  { "u32be", 4, 1 },
-			     { "u64be", 8, 1 } };
+		} ints[] = {{"u8", 1, -1},   {"u16", 2, -1},  {"u32", 4, -1},  {"u64", 8, -1},
+			    {"u16le", 2, 0}, {"u32le", 4, 0}, {"u64le", 8, 0}, {"u16be", 2, 1},
+			    {"u32be", 4, 1}, {"u64be", 8, 1}};
 		bool found = false;
 
 		for (size_t i = 0; i < ARRAY_SIZE(ints); i++)
@@ -568,8 +570,9 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 			found = true;
 		}
 		if (!found)
-			ferr(p, v, "unknown type '%s'; expected u8, u16, u32, u64 (optionally le/be), "
-				   "bytes or record",
+			ferr(p, v,
+			     "unknown type '%s'; expected u8, u16, u32, u64 (optionally le/be), "
+			     "bytes or record",
 			     s);
 	}
 
@@ -596,9 +599,9 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 	if ((v = format_ynode_get(n, "const"))) {
 		if (it->type != FORMAT_UINT)
 			ferr(p, v, "const applies to integer fields only");
-		else if (format_ynode_uint(v, it->width == 8 ? UINT64_MAX
-							       : (UINT64_C(1) << (8 * it->width)) - 1,
-					   &it->const_value) < 0)
+		else if (format_ynode_uint(
+			     v, it->width == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * it->width)) - 1,
+			     &it->const_value) < 0)
 			ferr(p, v, "bad const; expected a number that fits in %u bytes", it->width);
 		else
 			it->has_const = true;
@@ -609,9 +612,9 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 	static const struct {
 		const char *key;
 		enum format_role role;
-	} roles[] = { { "count_of", FORMAT_ROLE_COUNT },
-		      { "length_of", FORMAT_ROLE_LENGTH },
-		      { "offset_of", FORMAT_ROLE_OFFSET } };
+	} roles[] = {{"count_of", FORMAT_ROLE_COUNT},
+		     {"length_of", FORMAT_ROLE_LENGTH},
+		     {"offset_of", FORMAT_ROLE_OFFSET}};
 	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
 		v = format_ynode_get(n, roles[i].key);
 		if (!v)
@@ -624,14 +627,15 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 		}
 	}
 	if ((v = format_ynode_get(n, "checksum"))) {
-		static const char *const ckeys[] = { "algorithm", "over", NULL };
+		static const char *const ckeys[] = {"algorithm", "over", NULL};
 		struct format_ynode *a, *o;
 
 		nroles++;
 		if (v->kind != FORMAT_YMAP) {
 			ferr(p, v, "checksum must be a map {algorithm: crc32, over: FIELD}");
 		} else {
-			p->errors += format_ynode_check_keys(v, p->file, "checksum", ckeys, p->diags);
+			p->errors +=
+			    format_ynode_check_keys(v, p->file, "checksum", ckeys, p->diags);
 			a = format_ynode_get(v, "algorithm");
 			o = format_ynode_get(v, "over");
 			if ((s = yscalar(p, a, "algorithm")) && !streq(s, "crc32"))
@@ -648,8 +652,9 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 		}
 	}
 	if (nroles > 1)
-		ferr(p, n, "field '%s' has more than one role (count_of, length_of, offset_of, "
-			   "checksum); expected at most one",
+		ferr(p, n,
+		     "field '%s' has more than one role (count_of, length_of, offset_of, "
+		     "checksum); expected at most one",
 		     it->name);
 	if (it->role != FORMAT_ROLE_NONE && it->type != FORMAT_UINT)
 		ferr(p, n, "field '%s' has a role but is not an integer", it->name);
@@ -675,7 +680,8 @@ static struct format_item *parse_items(struct fparse *p, const struct format_yno
 				       struct format_item *parent, unsigned depth)
 {
 	if (list->kind != FORMAT_YSEQ) {
-		ferr(p, list, "fields must be a list of fields, not %s", format_ykind_name(list->kind));
+		ferr(p, list, "fields must be a list of fields, not %s",
+		     format_ykind_name(list->kind));
 		return parent;
 	}
 	if (list->n == 0)
@@ -685,7 +691,8 @@ static struct format_item *parse_items(struct fparse *p, const struct format_yno
 
 		if (!k)
 			continue;
-		parent->kids = xreallocarray(parent->kids, parent->n_kids + 1, sizeof(*parent->kids));
+		parent->kids =
+		    xreallocarray(parent->kids, parent->n_kids + 1, sizeof(*parent->kids));
 		parent->kids[parent->n_kids++] = k;
 	}
 	return parent;
@@ -787,7 +794,7 @@ static const char *role_key(enum format_role r)
 
 static void resolve(struct fparse *p, struct format_item *it)
 {
-	struct format_ynode at = { .line = it->line, .column = it->column };
+	struct format_ynode at = {.line = it->line, .column = it->column};
 
 	/* Names must be unique in the scope a path sees, or paths would be ambiguous. */
 	if (it->type == FORMAT_RECORD) {
@@ -803,8 +810,8 @@ static void resolve(struct fparse *p, struct format_item *it)
 				struct format_item *k = r->kids[i];
 				for (size_t j = 0; j < n_seen; j++)
 					if (streq(seen[j]->name, k->name)) {
-						struct format_ynode kat = { .line = k->line,
-									    .column = k->column };
+						struct format_ynode kat = {.line = k->line,
+									   .column = k->column};
 						ferr(p, &kat,
 						     "duplicate field name '%s' (also at line %u); "
 						     "names must be unique within a record",
@@ -826,8 +833,9 @@ static void resolve(struct fparse *p, struct format_item *it)
 			if (it->role != FORMAT_ROLE_LENGTH && it->role != FORMAT_ROLE_CHECKSUM)
 				ferr(p, &at, "'parent' is only valid for length_of and checksum");
 			else if (!it->parent || !it->parent->parent)
-				ferr(p, &at, "'%s: parent' at the top level; the file's length is not a "
-					     "field",
+				ferr(p, &at,
+				     "'%s: parent' at the top level; the file's length is not a "
+				     "field",
 				     role_key(it->role));
 			else if (it->role == FORMAT_ROLE_LENGTH)
 				it->parent->length_by = it;
@@ -849,32 +857,37 @@ static void resolve(struct fparse *p, struct format_item *it)
 			switch (it->role) {
 			case FORMAT_ROLE_COUNT:
 				if (!t->repeated)
-					ferr(p, &at, "count_of '%s': that field is not repeated; add "
-						     "repeated: true to it",
+					ferr(p, &at,
+					     "count_of '%s': that field is not repeated; add "
+					     "repeated: true to it",
 					     t->name);
 				else if (t->count_by)
 					ferr(p, &at, "'%s' is already counted by '%s'", t->name,
 					     t->count_by->name);
 				else if (b < a)
-					ferr(p, &at, "count_of '%s': the count must come before what it "
-						     "counts",
+					ferr(p, &at,
+					     "count_of '%s': the count must come before what it "
+					     "counts",
 					     t->name);
 				else
 					t->count_by = it;
 				break;
 			case FORMAT_ROLE_LENGTH:
 				if (t->repeated)
-					ferr(p, &at, "length_of '%s': a repeated field has no single "
-						     "length; measure a record around it",
+					ferr(p, &at,
+					     "length_of '%s': a repeated field has no single "
+					     "length; measure a record around it",
 					     t->name);
 				else if (t->type == FORMAT_UINT)
-					ferr(p, &at, "length_of '%s': an integer has a fixed length",
+					ferr(p, &at,
+					     "length_of '%s': an integer has a fixed length",
 					     t->name);
 				else if (t->length_by || t->has_size)
 					ferr(p, &at, "'%s' already has a size", t->name);
 				else if (b < a)
-					ferr(p, &at, "length_of '%s': the length must come before what "
-						     "it measures",
+					ferr(p, &at,
+					     "length_of '%s': the length must come before what "
+					     "it measures",
 					     t->name);
 				else
 					t->length_by = it;
@@ -885,14 +898,16 @@ static void resolve(struct fparse *p, struct format_item *it)
 		}
 	}
 	if (it->repeated && min_size(it) == 0)
-		ferr(p, &at, "repeated field '%s' can be empty; give it at least one fixed-size "
-			     "field",
+		ferr(p, &at,
+		     "repeated field '%s' can be empty; give it at least one fixed-size "
+		     "field",
 		     it->name);
 	if (it->type == FORMAT_BYTES && !it->has_size && !it->length_by && it->parent) {
 		/* "rest of the enclosing record": valid only as the last field. */
 		if (it->parent->kids[it->parent->n_kids - 1] != it)
-			ferr(p, &at, "bytes field '%s' has no size and is not last; give it size: N "
-				     "or a length_of field",
+			ferr(p, &at,
+			     "bytes field '%s' has no size and is not last; give it size: N "
+			     "or a length_of field",
 			     it->name);
 	}
 	for (size_t i = 0; i < it->n_kids; i++)
@@ -905,14 +920,16 @@ static void resolve(struct fparse *p, struct format_item *it)
 
 		for (size_t i = 0; i < it->n_kids; i++) {
 			struct format_item *k = it->kids[i];
-			struct format_ynode kat = { .line = k->line, .column = k->column };
+			struct format_ynode kat = {.line = k->line, .column = k->column};
 			size_t fs = fixed_size(k);
 
 			if (k->has_offset && known && k->offset != off)
 				ferr(p, &kat,
-				     "field '%s' declared at offset %zu but the fields before it end "
+				     "field '%s' declared at offset %zu but the fields before it "
+				     "end "
 				     "at %zu; fields %s",
-				     k->name, k->offset, off, k->offset < off ? "overlap" : "leave a gap");
+				     k->name, k->offset, off,
+				     k->offset < off ? "overlap" : "leave a gap");
 			else if (k->has_offset && !known)
 				ferr(p, &kat,
 				     "field '%s' declares offset %zu after a variable-size field; "
@@ -924,17 +941,17 @@ static void resolve(struct fparse *p, struct format_item *it)
 				off += fs;
 		}
 		if (it->has_size && known && off > it->size)
-			ferr(p, &at, "record '%s' has size %zu but its fields take %zu bytes", it->name,
-			     it->size, off);
+			ferr(p, &at, "record '%s' has size %zu but its fields take %zu bytes",
+			     it->name, it->size, off);
 	}
 }
 
 int format_parse(const char *file, const void *data, size_t size, struct scenario_diags *diags,
 		 struct format **ret)
 {
-	static const char *const keys[] = { "format", "description", "endian", "fields", NULL };
+	static const char *const keys[] = {"format", "description", "endian", "fields", NULL};
 	struct format_ynode *doc = NULL;
-	struct fparse p = { .file = file, .diags = diags };
+	struct fparse p = {.file = file, .diags = diags};
 	struct format_ynode *v;
 	const char *s;
 	int r;
@@ -1078,8 +1095,8 @@ static int decode_record(struct dctx *c, const struct format_item *it, size_t *p
 
 	if (it->has_size) {
 		if (it->size > end - start)
-			return derr(c, "%s at offset %zu: needs %zu bytes, %zu left", it->name, start,
-				    it->size, end - start);
+			return derr(c, "%s at offset %zu: needs %zu bytes, %zu left", it->name,
+				    start, it->size, end - start);
 		rec_end = start + it->size;
 		known = true;
 	} else if (it->length_by && it->length_by->parent != it) {
@@ -1182,12 +1199,12 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 			len = it->size;
 		else if (it->length_by)
 			len = c->vals[it->length_by->id] > SIZE_MAX ? SIZE_MAX
-								     : c->vals[it->length_by->id];
+								    : c->vals[it->length_by->id];
 		else
 			len = end - *pos;
 		if (len > end - *pos) {
-			r = derr(c, "%s at offset %zu: %zu bytes, only %zu left", it->name, *pos, len,
-				 end - *pos);
+			r = derr(c, "%s at offset %zu: %zu bytes, only %zu left", it->name, *pos,
+				 len, end - *pos);
 			break;
 		}
 		n->bytes = xmemdup(c->data + *pos, len);
@@ -1211,7 +1228,7 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 int format_decode(const struct format *f, const uint8_t *data, size_t size,
 		  struct format_node **ret, char **ret_error)
 {
-	struct dctx c = { .data = data };
+	struct dctx c = {.data = data};
 	struct format_node *root = NULL;
 	size_t pos = 0;
 	int r;
@@ -1385,7 +1402,7 @@ uint32_t format_crc32(const uint8_t *data, size_t size)
 int format_encode(const struct format *f, struct format_node *root, bool fix_lengths,
 		  bool fix_checksums, uint8_t **ret, size_t *ret_size)
 {
-	struct ectx e = { .fix_lengths = fix_lengths, .fix_checksums = fix_checksums };
+	struct ectx e = {.fix_lengths = fix_lengths, .fix_checksums = fix_checksums};
 
 	(void)f;
 	e.total = layout(root, 0);
@@ -1527,9 +1544,9 @@ int format_node_find(struct format_node *root, const char *path, struct format_n
 					if (*d < '0' || *d > '9' || idx > 100000000) {
 						r = -EINVAL;
 						*ret_error = xasprintf(
-							"bad index in '%.*s'; expected a number, last "
-							"or *",
-							(int)seglen, seg);
+						    "bad index in '%.*s'; expected a number, last "
+						    "or *",
+						    (int)seglen, seg);
 						goto out;
 					}
 					idx = idx * 10 + (uint64_t)(*d - '0');
@@ -1554,9 +1571,9 @@ int format_node_find(struct format_node *root, const char *path, struct format_n
 			find_name(cur[i], seg, nlen, &hit);
 			if (!hit) {
 				r = -EINVAL;
-				*ret_error = xasprintf("no field '%.*s' in %s", (int)nlen, seg,
-						       cur[i] == root ? "the file"
-								      : cur[i]->item->name);
+				*ret_error =
+				    xasprintf("no field '%.*s' in %s", (int)nlen, seg,
+					      cur[i] == root ? "the file" : cur[i]->item->name);
 				goto out;
 			}
 			if (!has_idx) {

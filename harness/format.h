@@ -1,5 +1,5 @@
-/* format.h — binary content-format descriptions (guests/formats/NAME.yaml) and the value tree that
- * the mutation engine edits: decode bytes into a tree, edit it, encode it back with counts,
+/* format.h — binary content-format descriptions (guests/formats/NAME.yaml) and the value tree
+ * that the mutation engine edits: decode bytes into a tree, edit it, encode it back with counts,
  * lengths, offsets and checksums recomputed.
  *
  * Also the hardened YAML reader shared with scenario.c: it builds a small node tree with 1-based
@@ -24,10 +24,10 @@ enum format_ykind { FORMAT_YSCALAR, FORMAT_YSEQ, FORMAT_YMAP };
 struct format_ynode {
 	enum format_ykind kind;
 	unsigned line, column; /* 1-based */
-	char *scalar;          /* FORMAT_YSCALAR: the text (NUL-terminated; may contain NULs) */
+	char *scalar;	       /* FORMAT_YSCALAR: the text (NUL-terminated; may contain NULs) */
 	size_t scalar_len;
-	bool quoted;           /* scalar was quoted: never a number/bool/null */
-	size_t n;              /* SEQ: items; MAP: pairs */
+	bool quoted;		     /* scalar was quoted: never a number/bool/null */
+	size_t n;		     /* SEQ: items; MAP: pairs */
 	struct format_ynode **items; /* SEQ items, or MAP values */
 	struct format_ynode **keys;  /* MAP keys (scalars) */
 };
@@ -58,24 +58,29 @@ const char *format_ykind_name(enum format_ykind k);
 /* ---- format description ---- */
 
 enum format_type { FORMAT_UINT, FORMAT_BYTES, FORMAT_RECORD };
-enum format_role { FORMAT_ROLE_NONE, FORMAT_ROLE_COUNT, FORMAT_ROLE_LENGTH, FORMAT_ROLE_OFFSET,
-		   FORMAT_ROLE_CHECKSUM };
+enum format_role {
+	FORMAT_ROLE_NONE,
+	FORMAT_ROLE_COUNT,
+	FORMAT_ROLE_LENGTH,
+	FORMAT_ROLE_OFFSET,
+	FORMAT_ROLE_CHECKSUM
+};
 
 struct format_item {
 	char *name;
 	enum format_type type;
-	unsigned width;      /* FORMAT_UINT: 1, 2, 4 or 8 bytes */
+	unsigned width; /* FORMAT_UINT: 1, 2, 4 or 8 bytes */
 	bool big_endian;
-	bool has_const;      /* value that a valid file has (magic) */
+	bool has_const; /* value that a valid file has (magic) */
 	uint64_t const_value;
-	bool has_size;       /* BYTES / RECORD of a fixed size */
+	bool has_size; /* BYTES / RECORD of a fixed size */
 	size_t size;
-	bool has_offset;     /* declared offset within the parent record (checked at load) */
+	bool has_offset; /* declared offset within the parent record (checked at load) */
 	size_t offset;
-	bool repeated;       /* an array of this item; counted by count_by or up to the end */
+	bool repeated; /* an array of this item; counted by count_by or up to the end */
 	enum format_role role;
-	char *target_name;   /* what the role points at ("parent" = the record this field is in) */
-	struct format_item *target; /* resolved; NULL for "parent" */
+	char *target_name; /* what the role points at ("parent" = the record this field is in) */
+	struct format_item *target;    /* resolved; NULL for "parent" */
 	struct format_item *count_by;  /* the field that counts this repeated item */
 	struct format_item *length_by; /* the field that gives this item's size */
 	struct format_item *parent;
@@ -99,27 +104,31 @@ const struct format_item *format_root(const struct format *f);
 
 enum format_pin {
 	FORMAT_PIN_NONE = 0, /* derived fields are recomputed on encode */
-	FORMAT_PIN_ABS,      /* keep value as set */
-	FORMAT_PIN_ADD,      /* true value + pin_arg */
-	FORMAT_PIN_MUL,      /* true value * pin_arg */
+	FORMAT_PIN_ABS,	     /* keep value as set */
+	FORMAT_PIN_ADD,	     /* true value + pin_arg */
+	FORMAT_PIN_MUL,	     /* true value * pin_arg */
 	FORMAT_PIN_PAST_END, /* length/offset reaching pin_arg + 1 bytes past the end of the file */
 };
 
-enum format_node_kind { FORMAT_NODE_UINT, FORMAT_NODE_BYTES, FORMAT_NODE_RECORD,
-			FORMAT_NODE_ARRAY };
+enum format_node_kind {
+	FORMAT_NODE_UINT,
+	FORMAT_NODE_BYTES,
+	FORMAT_NODE_RECORD,
+	FORMAT_NODE_ARRAY
+};
 
 struct format_node {
 	const struct format_item *item;
 	enum format_node_kind kind;
-	uint64_t value;             /* UINT */
-	uint8_t *bytes;             /* BYTES */
+	uint64_t value; /* UINT */
+	uint8_t *bytes; /* BYTES */
 	size_t len;
-	struct format_node **kids;  /* RECORD: one per item kid; ARRAY: the elements */
+	struct format_node **kids; /* RECORD: one per item kid; ARRAY: the elements */
 	size_t n_kids;
 	struct format_node *parent;
 	enum format_pin pin;
 	int64_t pin_arg;
-	size_t offset, size;        /* filled by decode and by encode */
+	size_t offset, size; /* filled by decode and by encode */
 };
 
 /* Decode data strictly (every count, length and size must agree). On failure returns -EINVAL

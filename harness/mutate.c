@@ -24,11 +24,18 @@ enum op_kind {
 };
 
 static const char *const op_names[_OP_MAX] = {
-	[OP_SET] = "set",	    [OP_DROP] = "drop",		    [OP_DUPLICATE] = "duplicate",
-	[OP_SWAP] = "swap",	    [OP_TRUNCATE] = "truncate",	    [OP_EXTEND] = "extend",
-	[OP_ZERO] = "zero",	    [OP_WRITE] = "write",	    [OP_BITFLIP] = "bitflip",
-	[OP_INTERESTING] = "interesting", [OP_RANDOM_BYTES] = "random_bytes",
-	[OP_SPLICE] = "splice",
+    [OP_SET] = "set",
+    [OP_DROP] = "drop",
+    [OP_DUPLICATE] = "duplicate",
+    [OP_SWAP] = "swap",
+    [OP_TRUNCATE] = "truncate",
+    [OP_EXTEND] = "extend",
+    [OP_ZERO] = "zero",
+    [OP_WRITE] = "write",
+    [OP_BITFLIP] = "bitflip",
+    [OP_INTERESTING] = "interesting",
+    [OP_RANDOM_BYTES] = "random_bytes",
+    [OP_SPLICE] = "splice",
 };
 
 static bool op_is_tree(enum op_kind k)
@@ -48,9 +55,9 @@ enum fill { FILL_ZERO, FILL_RANDOM, FILL_BYTE };
 struct mutate_op {
 	enum op_kind kind;
 	unsigned line, column;
-	char *at;     /* path, "each", or NULL */
-	char *with;   /* swap: element path; splice: file as written */
-	char *value;  /* set: raw value text */
+	char *at;    /* path, "each", or NULL */
+	char *with;  /* swap: element path; splice: file as written */
+	char *value; /* set: raw value text */
 	bool value_quoted;
 	bool value_each;
 	uint8_t *hex; /* set/write/extend/random_bytes: explicit bytes */
@@ -243,24 +250,24 @@ static bool is_scalar(const struct format_ynode *n)
 	return n && n->kind == FORMAT_YSCALAR;
 }
 
-static const char *const common_keys[] = { "op", "checksum", "fixup", "about", NULL };
+static const char *const common_keys[] = {"op", "checksum", "fixup", "about", NULL};
 
 static void allowed_keys(enum op_kind k, const char **out)
 {
 	size_t n = 0;
 	static const char *const per_op[_OP_MAX][8] = {
-		[OP_SET] = { "at", "value", "hex", NULL },
-		[OP_DROP] = { "at", NULL },
-		[OP_DUPLICATE] = { "at", "times", NULL },
-		[OP_SWAP] = { "at", "with", NULL },
-		[OP_TRUNCATE] = { "at", "where", "size", NULL },
-		[OP_EXTEND] = { "size", "fill", "hex", "count", NULL },
-		[OP_ZERO] = { "at", "offset", "size", NULL },
-		[OP_WRITE] = { "at", "offset", "hex", NULL },
-		[OP_BITFLIP] = { "at", "offset", "bit", "count", NULL },
-		[OP_INTERESTING] = { "at", "offset", "width", "value", "count", NULL },
-		[OP_RANDOM_BYTES] = { "at", "offset", "size", "hex", "count", NULL },
-		[OP_SPLICE] = { "with", "offset", "with_offset", "count", NULL },
+	    [OP_SET] = {"at", "value", "hex", NULL},
+	    [OP_DROP] = {"at", NULL},
+	    [OP_DUPLICATE] = {"at", "times", NULL},
+	    [OP_SWAP] = {"at", "with", NULL},
+	    [OP_TRUNCATE] = {"at", "where", "size", NULL},
+	    [OP_EXTEND] = {"size", "fill", "hex", "count", NULL},
+	    [OP_ZERO] = {"at", "offset", "size", NULL},
+	    [OP_WRITE] = {"at", "offset", "hex", NULL},
+	    [OP_BITFLIP] = {"at", "offset", "bit", "count", NULL},
+	    [OP_INTERESTING] = {"at", "offset", "width", "value", "count", NULL},
+	    [OP_RANDOM_BYTES] = {"at", "offset", "size", "hex", "count", NULL},
+	    [OP_SPLICE] = {"with", "offset", "with_offset", "count", NULL},
 	};
 	for (const char *const *c = common_keys; *c; c++)
 		out[n++] = *c;
@@ -330,8 +337,8 @@ static const char *get_s(struct pctx *p, const struct format_ynode *m, const cha
 
 static bool valid_value_text(const char *v)
 {
-	static const char *const kw[] = { "zero", "one", "min", "max", "max-1", "sign", "past_end",
-					  "x2", "each" };
+	static const char *const kw[] = {"zero", "one",	     "min", "max", "max-1",
+					 "sign", "past_end", "x2",  "each"};
 	for (size_t i = 0; i < ARRAY_SIZE(kw); i++)
 		if (streq(v, kw[i]))
 			return true;
@@ -359,8 +366,9 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 	}
 	n = format_ynode_get(m, "op");
 	if (!n) {
-		perr(p, m, "mutation without op:; expected one of: set, drop, duplicate, swap, "
-			   "truncate, extend, zero, write, bitflip, interesting, random_bytes, splice");
+		perr(p, m,
+		     "mutation without op:; expected one of: set, drop, duplicate, swap, "
+		     "truncate, extend, zero, write, bitflip, interesting, random_bytes, splice");
 		return -EINVAL;
 	}
 	s = get_s(p, m, "op");
@@ -370,8 +378,9 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 		if (streq(s, op_names[k]))
 			break;
 	if (k == _OP_MAX) {
-		perr(p, n, "unknown op '%s'; expected one of: set, drop, duplicate, swap, truncate, "
-			   "extend, zero, write, bitflip, interesting, random_bytes, splice",
+		perr(p, n,
+		     "unknown op '%s'; expected one of: set, drop, duplicate, swap, truncate, "
+		     "extend, zero, write, bitflip, interesting, random_bytes, splice",
 		     s);
 		return -EINVAL;
 	}
@@ -389,7 +398,8 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 		if (s && streq(s, "stale"))
 			o->stale = true;
 		else if (!s || !streq(s, "fix"))
-			perr(p, n, "bad checksum '%s'; expected fix (default) or stale", s ? s : "");
+			perr(p, n, "bad checksum '%s'; expected fix (default) or stale",
+			     s ? s : "");
 	}
 	if ((n = format_ynode_get(m, "fixup"))) {
 		bool b;
@@ -417,9 +427,8 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 		o->bit = (unsigned)u;
 	if (get_u(p, m, "width", 8, &o->has_width, &u)) {
 		if (u != 1 && u != 2 && u != 4 && u != 8)
-			perr(p, format_ynode_get(m, "width"), "bad width %" PRIu64
-							      "; expected 1, 2, 4 or 8",
-			     u);
+			perr(p, format_ynode_get(m, "width"),
+			     "bad width %" PRIu64 "; expected 1, 2, 4 or 8", u);
 		o->width = (unsigned)u;
 	}
 	get_u(p, m, "with_offset", MUTATE_MAX_SIZE, &o->has_with_offset, &o->with_offset);
@@ -452,9 +461,9 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 			o->fill = FILL_ZERO;
 		else if (streq(s, "random"))
 			o->fill = FILL_RANDOM;
-		else if (format_ynode_uint(&(struct format_ynode){ .kind = FORMAT_YSCALAR,
-								   .scalar = fn->scalar,
-								   .scalar_len = fn->scalar_len },
+		else if (format_ynode_uint(&(struct format_ynode){.kind = FORMAT_YSCALAR,
+								  .scalar = fn->scalar,
+								  .scalar_len = fn->scalar_len},
 					   255, &b) == 0) {
 			o->fill = FILL_BYTE;
 			o->fill_byte = (uint8_t)b;
@@ -480,8 +489,8 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 					tmp.scalar_len = n->scalar_len - 1;
 				}
 				if (!valid_value_text(n->scalar) &&
-				    (rel ? format_ynode_int(&tmp, &x) < 0 :
-				     format_ynode_uint(n, UINT64_MAX, &u) < 0))
+				    (rel ? format_ynode_int(&tmp, &x) < 0
+					 : format_ynode_uint(n, UINT64_MAX, &u) < 0))
 					perr(p, n,
 					     "bad value '%s'; expected a number, +N, -N, x2, zero, "
 					     "one, max, max-1, sign, past_end, each, or a quoted "
@@ -494,12 +503,12 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 		o->with = xstrdup(s);
 		if (o->kind == OP_SPLICE) {
 			_cleanup_free_ char *path = s[0] == '/' || !p->base_dir
-							    ? xstrdup(s)
-							    : xasprintf("%s/%s", p->base_dir, s);
+							? xstrdup(s)
+							: xasprintf("%s/%s", p->base_dir, s);
 			int r = read_file(path, MUTATE_MAX_SIZE, &o->with_data, &o->with_size);
 			if (r < 0)
-				perr(p, format_ynode_get(m, "with"), "cannot read splice input %s: %s",
-				     path, strerror(-r));
+				perr(p, format_ynode_get(m, "with"),
+				     "cannot read splice input %s: %s", path, strerror(-r));
 		}
 	}
 
@@ -526,8 +535,9 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 		break;
 	case OP_TRUNCATE:
 		if (!o->at == !o->has_size)
-			perr(p, n, "truncate needs exactly one of size: BYTES (negative: from the "
-				   "end) or at: FIELD");
+			perr(p, n,
+			     "truncate needs exactly one of size: BYTES (negative: from the "
+			     "end) or at: FIELD");
 		if (o->has_where && !o->at)
 			perr(p, n, "where: applies with at:");
 		break;
@@ -568,7 +578,7 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 int mutate_list_parse(const struct format_ynode *seq, const char *file, const char *base_dir,
 		      struct scenario_diags *diags, struct mutate_list **ret)
 {
-	struct pctx p = { .file = file, .base_dir = base_dir, .diags = diags };
+	struct pctx p = {.file = file, .base_dir = base_dir, .diags = diags};
 	struct mutate_list *l = xzalloc(sizeof(*l));
 	const struct format_ynode *one = seq;
 	size_t n = 1;
@@ -612,10 +622,10 @@ int mutate_list_parse_text(const char *text, const char *file, const char *base_
 struct mstate {
 	const struct format *f;
 	struct format_node *tree; /* valid when non-NULL */
-	bool tree_dirty;          /* tree edited since data was produced */
+	bool tree_dirty;	  /* tree edited since data was produced */
 	uint8_t *data;
 	size_t size;
-	bool raw_dirty;           /* bytes edited since the last encode */
+	bool raw_dirty; /* bytes edited since the last encode */
 	bool fix_lengths, stale, sum_pinned;
 	size_t n_nodes; /* nodes in tree, bounded by MUTATE_MAX_NODES */
 	size_t n_bytes; /* bytes the tree encodes to (about), bounded by MUTATE_MAX_SIZE */
@@ -672,8 +682,9 @@ static int need_tree(struct mstate *s)
 		return r;
 	r = format_decode(s->f, s->data, s->size, &s->tree, &err);
 	if (r < 0)
-		return serr(s, "the input does not decode as %s at this point (%s); put "
-			       "structural mutations before byte mutations",
+		return serr(s,
+			    "the input does not decode as %s at this point (%s); put "
+			    "structural mutations before byte mutations",
 			    format_name(s->f), err);
 	s->tree_dirty = false;
 	s->n_bytes = 0;
@@ -775,25 +786,25 @@ static int apply_set(struct mstate *s, struct mutate_op *o)
 		n->pin_arg = 2;
 	} else if (streq(v, "past_end")) {
 		if (n->item->role != FORMAT_ROLE_LENGTH && n->item->role != FORMAT_ROLE_OFFSET)
-			return serr(s, "set at '%s': past_end applies to length_of and offset_of "
-				       "fields",
+			return serr(s,
+				    "set at '%s': past_end applies to length_of and offset_of "
+				    "fields",
 				    o->at);
 		n->pin = FORMAT_PIN_PAST_END;
 		n->pin_arg = 1;
 	} else if (v[0] == '+' || v[0] == '-') {
-		struct format_ynode tmp = { .kind = FORMAT_YSCALAR,
-					    .scalar = (char *)v + 1,
-					    .scalar_len = strlen(v + 1) };
+		struct format_ynode tmp = {
+		    .kind = FORMAT_YSCALAR, .scalar = (char *)v + 1, .scalar_len = strlen(v + 1)};
 		if (format_ynode_uint(&tmp, INT64_MAX, &x) < 0)
 			return serr(s, "set at '%s': bad relative value '%s'", o->at, v);
 		n->pin = FORMAT_PIN_ADD;
 		n->pin_arg = v[0] == '-' ? -(int64_t)x : (int64_t)x;
 	} else {
-		struct format_ynode tmp = { .kind = FORMAT_YSCALAR,
-					    .scalar = (char *)v,
-					    .scalar_len = strlen(v) };
+		struct format_ynode tmp = {
+		    .kind = FORMAT_YSCALAR, .scalar = (char *)v, .scalar_len = strlen(v)};
 		if (format_ynode_uint(&tmp, UINT64_MAX, &x) < 0)
-			return serr(s, "set at '%s': bad value '%s' for an integer field", o->at, v);
+			return serr(s, "set at '%s': bad value '%s' for an integer field", o->at,
+				    v);
 		if (x > mask)
 			return serr(s, "set at '%s': %s does not fit in %u bytes (max %" PRIu64 ")",
 				    o->at, v, w, mask);
@@ -806,8 +817,8 @@ static int apply_set(struct mstate *s, struct mutate_op *o)
 	return 0;
 }
 
-static int element(struct mstate *s, const char *path, const char *what,
-		   struct format_node **ret, size_t *ret_idx)
+static int element(struct mstate *s, const char *path, const char *what, struct format_node **ret,
+		   size_t *ret_idx)
 {
 	struct format_node *n, *a;
 	size_t i;
@@ -818,8 +829,9 @@ static int element(struct mstate *s, const char *path, const char *what,
 		return r;
 	a = n->parent;
 	if (!a || a->kind != FORMAT_NODE_ARRAY)
-		return serr(s, "%s at '%s': not an element of a repeated field; expected a path "
-			       "like instances[0]",
+		return serr(s,
+			    "%s at '%s': not an element of a repeated field; expected a path "
+			    "like instances[0]",
 			    what, path);
 	for (i = 0; a->kids[i] != n; i++)
 		;
@@ -856,8 +868,9 @@ static int apply_tree(struct mstate *s, struct mutate_op *o)
 
 		bytes *= o->times;
 		if (s->n_nodes + add > MUTATE_MAX_NODES || s->n_bytes + bytes > MUTATE_MAX_SIZE)
-			return serr(s, "duplicate at '%s': the input would grow past %u fields or "
-				       "%u bytes",
+			return serr(s,
+				    "duplicate at '%s': the input would grow past %u fields or "
+				    "%u bytes",
 				    o->at, MUTATE_MAX_NODES, MUTATE_MAX_SIZE);
 		s->n_nodes += add;
 		s->n_bytes += bytes;
@@ -956,7 +969,7 @@ static int apply_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng)
 						       : off + len / 2;
 			free(o->about);
 			o->about = xasprintf("at %s%s", o->at,
-					     o->where == WHERE_START	? ""
+					     o->where == WHERE_START ? ""
 					     : o->where == WHERE_END ? " end"
 								     : " middle");
 			o->at = (free(o->at), NULL);
@@ -1059,15 +1072,14 @@ static int apply_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng)
 			}
 			s->data[off] ^= (uint8_t)(1u << o->bit);
 		} else if (o->kind == OP_INTERESTING) {
-			static const uint64_t v1[] = { 0, 1, 0x7f, 0x80, 0xff };
-			static const uint64_t v2[] = { 0, 1, 0x7fff, 0x8000, 0xffff, 0x100, 0xff };
-			static const uint64_t v4[] = { 0,	   1,	       0x7fffffff,
-						       0x80000000, 0xffffffff, 0x10000,
-						       0xffff,	   0x1000 };
-			static const uint64_t v8[] = { 0, 1, UINT64_MAX, 1ull << 63,
-						       (1ull << 63) - 1 };
+			static const uint64_t v1[] = {0, 1, 0x7f, 0x80, 0xff};
+			static const uint64_t v2[] = {0, 1, 0x7fff, 0x8000, 0xffff, 0x100, 0xff};
+			static const uint64_t v4[] = {0,	  1,	   0x7fffffff, 0x80000000,
+						      0xffffffff, 0x10000, 0xffff,     0x1000};
+			static const uint64_t v8[] = {0, 1, UINT64_MAX, 1ull << 63,
+						      (1ull << 63) - 1};
 			if (!o->has_width) {
-				static const unsigned ws[] = { 1, 2, 4 };
+				static const unsigned ws[] = {1, 2, 4};
 				o->has_width = true;
 				o->width = ws[rng_below(rng, 3)];
 			}
@@ -1119,8 +1131,8 @@ static int apply_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng)
 		a = resolve_offset(s, o->offset);
 		b = o->with_offset;
 		if (a > s->size || b > o->with_size)
-			return serr(s, "splice: offsets %zu/%zu past the ends (%zu/%zu bytes)", a, b,
-				    s->size, o->with_size);
+			return serr(s, "splice: offsets %zu/%zu past the ends (%zu/%zu bytes)", a,
+				    b, s->size, o->with_size);
 		if (a + o->with_size - b > MUTATE_MAX_SIZE)
 			return serr(s, "splice: the input would exceed %u bytes", MUTATE_MAX_SIZE);
 		d = xmalloc(a + o->with_size - b);
@@ -1149,9 +1161,8 @@ static json_object *op_json(const struct mutate_op *o)
 		json_object_object_add(j, "with", json_object_new_string(o->with));
 	if (o->value) {
 		uint64_t u;
-		struct format_ynode tmp = { .kind = FORMAT_YSCALAR,
-					    .scalar = o->value,
-					    .scalar_len = strlen(o->value) };
+		struct format_ynode tmp = {
+		    .kind = FORMAT_YSCALAR, .scalar = o->value, .scalar_len = strlen(o->value)};
 		if (!o->value_quoted && o->value[0] != '+' && o->value[0] != '-' &&
 		    format_ynode_uint(&tmp, INT64_MAX, &u) == 0)
 			json_object_object_add(j, "value", json_object_new_int64((int64_t)u));
@@ -1173,15 +1184,15 @@ static json_object *op_json(const struct mutate_op *o)
 		json_object_object_add(j, "width", json_object_new_int(o->width));
 	if (o->has_where && o->at)
 		json_object_object_add(j, "where",
-				       json_object_new_string(o->where == WHERE_START    ? "start"
+				       json_object_new_string(o->where == WHERE_START ? "start"
 							      : o->where == WHERE_END ? "end"
-										 : "middle"));
+										      : "middle"));
 	if (o->has_fill)
 		json_object_object_add(j, "fill",
 				       o->fill == FILL_ZERO ? json_object_new_string("zero")
 				       : o->fill == FILL_RANDOM
-					       ? json_object_new_string("random")
-					       : json_object_new_int(o->fill_byte));
+					   ? json_object_new_string("random")
+					   : json_object_new_int(o->fill_byte));
 	if (o->has_hex) {
 		_cleanup_free_ char *h = hexstr(o->hex, o->n_hex);
 		json_object_object_add(j, "hex", json_object_new_string(h));
@@ -1199,10 +1210,10 @@ static json_object *op_json(const struct mutate_op *o)
 
 /* Apply concrete ops (random fields are filled in) to the seed. */
 static int apply_all(const struct format *f, struct mutate_op *ops, size_t n, const uint8_t *data,
-		     size_t size, uint64_t seed, const size_t *draw, uint8_t **ret, size_t *ret_size,
-		     size_t *ret_failed, char **ret_error)
+		     size_t size, uint64_t seed, const size_t *draw, uint8_t **ret,
+		     size_t *ret_size, size_t *ret_failed, char **ret_error)
 {
-	struct mstate s = { .f = f, .fix_lengths = true };
+	struct mstate s = {.f = f, .fix_lengths = true};
 	int r = 0;
 
 	s.data = xmemdup(data, size);
@@ -1213,8 +1224,8 @@ static int apply_all(const struct format *f, struct mutate_op *ops, size_t n, co
 	for (size_t i = 0; i < n; i++) {
 		/* Each op draws from its own stream: (seed, op position, draw number), so one op's
 		 * choices do not shift when another op's expansion changes. */
-		struct rng rng = { mutate_seed_derive(seed, op_names[ops[i].kind],
-						      (uint64_t)i << 32 | (draw ? draw[i] : 0)) };
+		struct rng rng = {mutate_seed_derive(seed, op_names[ops[i].kind],
+						     (uint64_t)i << 32 | (draw ? draw[i] : 0))};
 
 		r = op_is_tree(ops[i].kind) ? apply_tree(&s, &ops[i])
 					    : apply_bytes(&s, &ops[i], &rng);
@@ -1244,9 +1255,9 @@ fail:
 /* ======================================================================== expansion */
 
 struct choice {
-	char *at;          /* concrete path (or NULL = the op's own) */
+	char *at;	   /* concrete path (or NULL = the op's own) */
 	const char *value; /* set value keyword (or NULL = the op's own) */
-	int64_t size;      /* truncate at a boundary */
+	int64_t size;	   /* truncate at a boundary */
 	bool has_size;
 };
 
@@ -1265,14 +1276,15 @@ static void push_choice(struct opchoices *c, char *at, const char *value, bool h
 			int64_t size)
 {
 	c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
-	c->v[c->n++] = (struct choice){ .at = at, .value = value, .has_size = has_size, .size = size };
+	c->v[c->n++] =
+	    (struct choice){.at = at, .value = value, .has_size = has_size, .size = size};
 }
 
 static int build_choices(const struct mutate_op *o, struct format_node *tree, const char *seed_err,
 			 struct opchoices *c, char **ret_error)
 {
-	static const char *const plain_vals[] = { "zero", "one", "max", "max-1", "sign" };
-	static const char *const derived_vals[] = { "+1", "-1", "x2" };
+	static const char *const plain_vals[] = {"zero", "one", "max", "max-1", "sign"};
+	static const char *const derived_vals[] = {"+1", "-1", "x2"};
 	_cleanup_free_ struct format_node **nodes = NULL;
 	size_t n_nodes = 0;
 
@@ -1333,7 +1345,8 @@ static int build_choices(const struct mutate_op *o, struct format_node *tree, co
 			}
 			if (o->kind == OP_SET && o->value_each) {
 				for (size_t k = 0; k < ARRAY_SIZE(plain_vals); k++)
-					push_choice(c, format_node_path(x), plain_vals[k], false, 0);
+					push_choice(c, format_node_path(x), plain_vals[k], false,
+						    0);
 				if (node_derived(x))
 					for (size_t k = 0; k < ARRAY_SIZE(derived_vals); k++)
 						push_choice(c, format_node_path(x), derived_vals[k],
@@ -1379,8 +1392,8 @@ static int prepare(const struct mutate_list *l, const struct format *f, const ui
 		char *err = NULL;
 		const struct mutate_op *o = &l->v[i];
 
-		if (!f && mutate_list_needs_format(&(struct mutate_list){ .v = (struct mutate_op *)o,
-									     .n = 1 })) {
+		if (!f && mutate_list_needs_format(
+			      &(struct mutate_list){.v = (struct mutate_op *)o, .n = 1})) {
 			scenario_diag_add(diags, file, o->line, o->column,
 					  "op %s needs a format description; set format: in the "
 					  "scenario (or --format)",
@@ -1452,7 +1465,7 @@ int mutate_expand(const struct mutate_list *l, const struct format *f, const uin
 		  size_t size, uint64_t seed, const char *file, struct scenario_diags *diags,
 		  struct mutate_result *ret)
 {
-	struct mutate_result res = { 0 };
+	struct mutate_result res = {0};
 	struct opchoices *c = NULL;
 	size_t total = 0;
 	char **seen = NULL;
@@ -1523,8 +1536,7 @@ int mutate_expand(const struct mutate_list *l, const struct format *f, const uin
 		}
 		free(ops);
 		sha256_hex(out, out_size, sha);
-		dup = n_seen && bsearch(&(const char *){ sha }, seen, n_seen, sizeof(*seen),
-					cmp_str);
+		dup = n_seen && bsearch(&(const char *){sha}, seen, n_seen, sizeof(*seen), cmp_str);
 		if (dup) {
 			res.n_duplicates++;
 			free(out);
@@ -1559,10 +1571,10 @@ int mutate_expand(const struct mutate_list *l, const struct format *f, const uin
 		}
 		res.v = xreallocarray(res.v, res.n + 1, sizeof(*res.v));
 		res.v[res.n] = (struct mutate_output){
-			.data = out,
-			.size = out_size,
-			.json = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN)),
-			.index = v,
+		    .data = out,
+		    .size = out_size,
+		    .json = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN)),
+		    .index = v,
 		};
 		memcpy(res.v[res.n].sha256, sha, 65);
 		res.n++;

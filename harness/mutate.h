@@ -42,8 +42,8 @@ bool mutate_list_needs_format(const struct mutate_list *l);
 struct mutate_output {
 	uint8_t *data;
 	size_t size;
-	char *json;       /* JSON array of the concrete mutations applied */
-	size_t index;     /* variant index within the expansion (stable across dedup) */
+	char *json;   /* JSON array of the concrete mutations applied */
+	size_t index; /* variant index within the expansion (stable across dedup) */
 	char sha256[65];
 };
 

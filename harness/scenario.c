@@ -46,7 +46,7 @@ struct scase {
 	char *name;
 	char *id;
 	unsigned line, column;
-	char *content;      /* as written */
+	char *content;	    /* as written */
 	char *content_path; /* resolved */
 	uint8_t *seed_data;
 	size_t seed_size;
@@ -67,8 +67,8 @@ struct scenario {
 	size_t n_cases;
 };
 
-static const char *const verdicts[] = { "crash",       "hang",	    "rejected", "accepted",
-					"sensor-died", "boot-loop", NULL };
+static const char *const verdicts[] = {"crash",	      "hang",	   "rejected", "accepted",
+				       "sensor-died", "boot-loop", NULL};
 
 static void scase_finish(struct scase *c)
 {
@@ -163,8 +163,7 @@ struct lctx {
 	const struct format_ynode *sensor_format_conflict;
 };
 
-_printf_(3, 4) static void lerr(struct lctx *c, const struct format_ynode *at, const char *fmt,
-				...)
+_printf_(3, 4) static void lerr(struct lctx *c, const struct format_ynode *at, const char *fmt, ...)
 {
 	va_list ap;
 	_cleanup_free_ char *msg = NULL;
@@ -240,8 +239,8 @@ static const char *want_enum(struct lctx *c, const struct format_ynode *n, const
 		if (streq(*a, s))
 			return *a;
 	for (const char *const *a = allowed; *a; a++)
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", a == allowed ? "" : ", ",
-					*a);
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					a == allowed ? "" : ", ", *a);
 	lerr(c, n, "bad %s '%s'; expected one of: %s", what, s, list);
 	return NULL;
 }
@@ -283,10 +282,10 @@ static char *path_join(const char *dir, const char *p)
 
 static void load_fleet(struct lctx *c, const struct format_ynode *n)
 {
-	static const char *const keys[] = { "size", "uri", "uris", "memory", "accel", "isolation",
-					    NULL };
-	static const char *const accels[] = { "auto", "tcg", "kvm", NULL };
-	static const char *const isos[] = { "boot", "snapshot", "reuse", NULL };
+	static const char *const keys[] = {"size",  "uri",	 "uris", "memory",
+					   "accel", "isolation", NULL};
+	static const char *const accels[] = {"auto", "tcg", "kvm", NULL};
+	static const char *const isos[] = {"boot", "snapshot", "reuse", NULL};
 	struct scenario_fleet *f = &c->s->fleet;
 	struct format_ynode *v, *u;
 	uint64_t x;
@@ -328,9 +327,9 @@ static void load_fleet(struct lctx *c, const struct format_ynode *n)
 
 static void load_timeouts(struct lctx *c, const struct format_ynode *n)
 {
-	static const char *const keys[] = { "boot", "observe", "hang", "case", NULL };
-	unsigned *dst[] = { &c->s->timeouts.boot_ms, &c->s->timeouts.observe_ms,
-			    &c->s->timeouts.hang_ms, &c->s->timeouts.case_ms };
+	static const char *const keys[] = {"boot", "observe", "hang", "case", NULL};
+	unsigned *dst[] = {&c->s->timeouts.boot_ms, &c->s->timeouts.observe_ms,
+			   &c->s->timeouts.hang_ms, &c->s->timeouts.case_ms};
 
 	if (!want_map(c, n, "timeouts"))
 		return;
@@ -343,16 +342,17 @@ static void load_timeouts(struct lctx *c, const struct format_ynode *n)
 		if (!v)
 			continue;
 		if (v->kind != FORMAT_YSCALAR) {
-			lerr(c, v, "timeout %s must be a duration like 60s or 500ms, not %s", keys[i],
-			     format_ykind_name(v->kind));
+			lerr(c, v, "timeout %s must be a duration like 60s or 500ms, not %s",
+			     keys[i], format_ykind_name(v->kind));
 			continue;
 		}
 		r = parse_duration_ms(v->scalar, &ms);
 		if (r == -ERANGE)
 			lerr(c, v, "timeout %s '%s' is longer than a day", keys[i], v->scalar);
 		else if (r < 0)
-			lerr(c, v, "bad timeout %s '%s'; expected a duration like 60s, 500ms, 2m or "
-				   "a number of seconds",
+			lerr(c, v,
+			     "bad timeout %s '%s'; expected a duration like 60s, 500ms, 2m or "
+			     "a number of seconds",
 			     keys[i], v->scalar);
 		else if (ms == 0)
 			lerr(c, v, "timeout %s must be more than 0", keys[i]);
@@ -376,7 +376,7 @@ static bool sensor_name_ok(const char *s)
 static void note_sensor_format(struct lctx *c, const char *yaml, const struct format_ynode *at)
 {
 	_cleanup_free_ uint8_t *data = NULL;
-	struct scenario_diags d = { 0 };
+	struct scenario_diags d = {0};
 	struct format_ynode *doc = NULL, *f;
 	size_t size;
 
@@ -439,7 +439,7 @@ static void load_format(struct lctx *c, const struct format_ynode *n, const char
 {
 	const char *dir = c->opts && c->opts->formats_dir ? c->opts->formats_dir : ".";
 	_cleanup_free_ char *path = NULL;
-	struct scenario_diags fd = { 0 };
+	struct scenario_diags fd = {0};
 	int r;
 
 	if (!name)
@@ -456,8 +456,8 @@ static void load_format(struct lctx *c, const struct format_ynode *n, const char
 	if (r < 0) {
 		lerr(c, n, "format '%s' (%s) has errors, listed below", name, path);
 		for (size_t i = 0; i < fd.n; i++) {
-			scenario_diag_add(c->diags, fd.v[i].file, fd.v[i].line, fd.v[i].column, "%s",
-					  fd.v[i].message);
+			scenario_diag_add(c->diags, fd.v[i].file, fd.v[i].line, fd.v[i].column,
+					  "%s", fd.v[i].message);
 			c->errors++;
 		}
 	}
@@ -502,8 +502,8 @@ static void load_expect(struct lctx *c, const struct format_ynode *n, struct sca
 			if (streq(c->s->sensors[j], sensor))
 				known = true;
 		if (!known) {
-			lerr(c, n->keys[i], "expect names sensor '%s', which is not in sensors:",
-			     sensor);
+			lerr(c, n->keys[i],
+			     "expect names sensor '%s', which is not in sensors:", sensor);
 			continue;
 		}
 		if (!(v = want_enum(c, n->items[i], "expected verdict", verdicts)))
@@ -515,8 +515,8 @@ static void load_expect(struct lctx *c, const struct format_ynode *n, struct sca
 
 static void load_case(struct lctx *c, const struct format_ynode *n)
 {
-	static const char *const keys[] = { "name", "description", "content", "mutations",
-					    "expect", NULL };
+	static const char *const keys[] = {"name",	"description", "content",
+					   "mutations", "expect",      NULL};
 	struct scenario *s = c->s;
 	struct scase *k;
 	struct format_ynode *v;
@@ -573,7 +573,7 @@ static void load_case(struct lctx *c, const struct format_ynode *n)
 
 	/* Dry-run the expansion so that bad paths and out-of-range indexes show up in validate. */
 	if (c->errors == before && k->seed_data) {
-		struct mutate_result res = { 0 };
+		struct mutate_result res = {0};
 		unsigned nd = (unsigned)c->diags->n;
 
 		r = mutate_expand(k->muts, s->format, k->seed_data, k->seed_size, 0, c->file,
@@ -587,8 +587,8 @@ static void load_case(struct lctx *c, const struct format_ynode *n)
 
 static int load_doc(struct lctx *c, const struct format_ynode *doc)
 {
-	static const char *const keys[] = { "name", "description", "seed", "format", "fleet",
-					    "sensors", "timeouts", "cases", NULL };
+	static const char *const keys[] = {"name",    "description", "seed",  "format", "fleet",
+					   "sensors", "timeouts",    "cases", NULL};
 	struct scenario *s = c->s;
 	struct format_ynode *v;
 	const char *str;
@@ -659,7 +659,7 @@ int scenario_parse(const char *path, const void *data, size_t size,
 {
 	_cleanup_free_ char *dcopy = NULL, *bcopy = NULL;
 	struct format_ynode *doc = NULL;
-	struct lctx c = { .file = path, .diags = diags, .opts = opts };
+	struct lctx c = {.file = path, .diags = diags, .opts = opts};
 	struct scenario *s;
 	int r;
 
@@ -680,10 +680,8 @@ int scenario_parse(const char *path, const void *data, size_t size,
 	s->fleet.memory_mib = 256;
 	s->fleet.accel = "auto";
 	s->fleet.isolation = "boot";
-	s->timeouts = (struct scenario_timeouts){ .boot_ms = 90000,
-						  .observe_ms = 2000,
-						  .hang_ms = 15000,
-						  .case_ms = 60000 };
+	s->timeouts = (struct scenario_timeouts){
+	    .boot_ms = 90000, .observe_ms = 2000, .hang_ms = 15000, .case_ms = 60000};
 	c.s = s;
 	r = load_doc(&c, doc);
 	format_ynode_free(doc);
@@ -756,13 +754,13 @@ int scenario_expand_full(const struct scenario *s, struct scenario_diags *diags,
 	size_t n = 0, dups = 0;
 	/* SHA-256 of every input so far: multi-input cases drop what an earlier input already
 	 * covered; a named single case is always kept (the user asked for it by name). */
-	char (*seen)[64] = NULL;
+	char(*seen)[64] = NULL;
 	size_t n_seen = 0;
 	int r = 0;
 
 	for (size_t i = 0; i < s->n_cases; i++) {
 		const struct scase *k = &s->cases[i];
-		struct mutate_result res = { 0 };
+		struct mutate_result res = {0};
 		uint64_t seed = mutate_seed_derive(s->seed, k->name, 0);
 
 		r = mutate_expand(k->muts, s->format, k->seed_data, k->seed_size, seed, s->path,
@@ -809,7 +807,7 @@ int scenario_expand_full(const struct scenario *s, struct scenario_diags *diags,
 			c->expects = xcalloc(k->n_expects + 1, sizeof(*c->expects));
 			for (size_t e = 0; e < k->n_expects; e++) {
 				c->expects[e].sensor =
-					k->expects[e].sensor ? xstrdup(k->expects[e].sensor) : NULL;
+				    k->expects[e].sensor ? xstrdup(k->expects[e].sensor) : NULL;
 				c->expects[e].verdict = xstrdup(k->expects[e].verdict);
 			}
 			c->n_expects = k->n_expects;

@@ -12,15 +12,15 @@
 
 /* 1 instance of template 1: string "ab", u32 7 (see test-mutate.c) */
 static const uint8_t seed[] = {
-	0x4b, 0x53, 0x43, 0x55, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x16, 0x00,
-	0x00, 0x00, 0xf5, 0x0e, 0x1c, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
-	0x02, 0x00, 0x61, 0x62, 0x02, 0x00, 0x04, 0x00, 0x07, 0x00, 0x00, 0x00,
+    0x4b, 0x53, 0x43, 0x55, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x16, 0x00,
+    0x00, 0x00, 0xf5, 0x0e, 0x1c, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
+    0x02, 0x00, 0x61, 0x62, 0x02, 0x00, 0x04, 0x00, 0x07, 0x00, 0x00, 0x00,
 };
 
 static struct format *load_kscu(void)
 {
-	struct scenario_diags d = { 0 };
+	struct scenario_diags d = {0};
 	struct format *f = NULL;
 
 	ck_assert_int_eq(format_load(FAULTLINE_SOURCE_DIR "/guests/formats/kscu.yaml", &d, &f), 0);
@@ -65,19 +65,20 @@ END_TEST
 
 START_TEST(test_kscu_real_seeds)
 {
-	static const char *const seeds[] = { "basic.kscu", "ext.kscu" };
+	static const char *const seeds[] = {"basic.kscu", "ext.kscu"};
 	struct format *f = load_kscu();
 
 	for (size_t i = 0; i < 2; i++) {
 		_cleanup_free_ char *p =
-			xasprintf("%s/scenarios/content/%s", FAULTLINE_SOURCE_DIR, seeds[i]);
+		    xasprintf("%s/scenarios/content/%s", FAULTLINE_SOURCE_DIR, seeds[i]);
 		_cleanup_free_ uint8_t *data = NULL, *out = NULL;
 		struct format_node *root = NULL;
 		char *err = NULL;
 		size_t size, osize;
 
 		if (read_file(p, 1 << 20, &data, &size) < 0)
-			continue; /* seeds come from the guests build; the tiny seed above suffices */
+			continue; /* seeds come from the guests build; the tiny seed above suffices
+				   */
 		ck_assert_int_eq(format_decode(f, data, size, &root, &err), 0);
 		ck_assert_int_eq(format_encode(f, root, true, true, &out, &osize), 0);
 		ck_assert_uint_eq(osize, size);
@@ -144,7 +145,7 @@ END_TEST
 
 static void format_error(const char *yaml, unsigned line, unsigned col, const char *needle)
 {
-	struct scenario_diags d = { 0 };
+	struct scenario_diags d = {0};
 	struct format *f = NULL;
 
 	ck_assert_int_eq(format_parse("t.yaml", yaml, strlen(yaml), &d, &f), -EINVAL);
@@ -168,7 +169,8 @@ START_TEST(test_format_errors)
 	format_error("format: x\nfields: [{name: a, type: u33}]\n", 2, 26, "unknown type 'u33'");
 	format_error("format: x\nfields:\n  - {name: a, type: u32, offset: 0}\n"
 		     "  - {name: b, type: u16, offset: 2}\n",
-		     4, 5, "declared at offset 2 but the fields before it end at 4; fields overlap");
+		     4, 5,
+		     "declared at offset 2 but the fields before it end at 4; fields overlap");
 	format_error("format: x\nfields:\n  - {name: a, type: u32}\n  - {name: a, type: u16}\n", 4,
 		     5, "duplicate field name 'a'");
 	format_error("format: x\nfields:\n  - {name: n, type: u8, count_of: r}\n", 3, 5,
@@ -201,7 +203,7 @@ END_TEST
 static void yaml_error(const char *yaml, size_t len, unsigned line, unsigned col,
 		       const char *needle)
 {
-	struct scenario_diags d = { 0 };
+	struct scenario_diags d = {0};
 	struct format_ynode *doc = NULL;
 
 	ck_assert_int_eq(format_yaml_parse("y", yaml, len, &d, &doc), -EINVAL);
@@ -233,7 +235,7 @@ END_TEST
 
 START_TEST(test_numbers)
 {
-	struct format_ynode n = { .kind = FORMAT_YSCALAR };
+	struct format_ynode n = {.kind = FORMAT_YSCALAR};
 	uint64_t v;
 	int64_t i;
 

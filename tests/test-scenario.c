@@ -12,16 +12,16 @@
 #include "util.h"
 
 static const uint8_t seed[] = {
-	0x4b, 0x53, 0x43, 0x55, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x16, 0x00,
-	0x00, 0x00, 0xf5, 0x0e, 0x1c, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
-	0x02, 0x00, 0x61, 0x62, 0x02, 0x00, 0x04, 0x00, 0x07, 0x00, 0x00, 0x00,
+    0x4b, 0x53, 0x43, 0x55, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x16, 0x00,
+    0x00, 0x00, 0xf5, 0x0e, 0x1c, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
+    0x02, 0x00, 0x61, 0x62, 0x02, 0x00, 0x04, 0x00, 0x07, 0x00, 0x00, 0x00,
 };
 
 static char dir[] = "/tmp/test-scenario-XXXXXX";
 static const struct scenario_opts opts = {
-	.sensors_dir = FAULTLINE_TEST_DATA "/scenario/sensors",
-	.formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
+    .sensors_dir = FAULTLINE_TEST_DATA "/scenario/sensors",
+    .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 };
 
 static char *write_scenario(const char *text, size_t len)
@@ -35,7 +35,7 @@ static char *write_scenario(const char *text, size_t len)
 static struct scenario *load_ok(const char *text)
 {
 	_cleanup_free_ char *p = write_scenario(text, strlen(text));
-	struct scenario_diags d = { 0 };
+	struct scenario_diags d = {0};
 	struct scenario *s = NULL;
 	int r = scenario_load(p, &opts, &d, &s);
 
@@ -52,7 +52,7 @@ static void load_err_n(const char *text, size_t len, unsigned line, unsigned col
 		       const char *needle)
 {
 	_cleanup_free_ char *p = write_scenario(text, len);
-	struct scenario_diags d = { 0 };
+	struct scenario_diags d = {0};
 	struct scenario *s = NULL;
 
 	ck_assert_int_lt(scenario_load(p, &opts, &d, &s), 0);
@@ -103,20 +103,20 @@ END_TEST
 
 START_TEST(test_everything)
 {
-	struct scenario *s = load_ok("name: full\nseed: 0xdeadbeef\nformat: kscu\n"
-				     "fleet: {size: 3, uris: ['qemu:///embed?root=/a', 'qemu+ssh://h/system'],"
-				     " memory: 512, accel: tcg, isolation: snapshot}\n"
-				     "timeouts: {boot: 2m, observe: 500ms, hang: 1.5, case: 30s}\n" HEAD
-				     "cases:\n"
-				     "  - name: valid\n    content: seed.kscu\n    expect: accepted\n"
-				     "  - name: short\n    content: seed.kscu\n"
-				     "    mutations: [{op: drop, at: 'instances[0].fields[last]'}]\n"
-				     "    expect: {alpha: crash, beta: rejected}\n"
-				     "  - name: flips\n    content: seed.kscu\n"
-				     "    mutations: [{op: bitflip, offset: 40, count: 50}]\n"
-				     "    expect: crash\n");
+	struct scenario *s =
+	    load_ok("name: full\nseed: 0xdeadbeef\nformat: kscu\n"
+		    "fleet: {size: 3, uris: ['qemu:///embed?root=/a', 'qemu+ssh://h/system'],"
+		    " memory: 512, accel: tcg, isolation: snapshot}\n"
+		    "timeouts: {boot: 2m, observe: 500ms, hang: 1.5, case: 30s}\n" HEAD "cases:\n"
+		    "  - name: valid\n    content: seed.kscu\n    expect: accepted\n"
+		    "  - name: short\n    content: seed.kscu\n"
+		    "    mutations: [{op: drop, at: 'instances[0].fields[last]'}]\n"
+		    "    expect: {alpha: crash, beta: rejected}\n"
+		    "  - name: flips\n    content: seed.kscu\n"
+		    "    mutations: [{op: bitflip, offset: 40, count: 50}]\n"
+		    "    expect: crash\n");
 	const struct scenario_fleet *f = scenario_fleet(s);
-	struct scenario_diags d = { 0 };
+	struct scenario_diags d = {0};
 	struct scenario_case *c = NULL;
 	size_t n = 0, dups = 0;
 
@@ -209,7 +209,8 @@ START_TEST(test_errors)
 	load_err(HEAD CASE "fleet: [1]\n", 4, 8, "fleet must be a map");
 	load_err(HEAD CASE "fleet: {size: lots}\n", 4, 15, "fleet size must be a whole number");
 	load_err(HEAD CASE "fleet: {memory: 8}\n", 4, 17, "out of range; expected 64 to");
-	load_err(HEAD CASE "fleet: {accel: hvf}\n", 4, 16, "bad accel 'hvf'; expected one of: auto, tcg, kvm");
+	load_err(HEAD CASE "fleet: {accel: hvf}\n", 4, 16,
+		 "bad accel 'hvf'; expected one of: auto, tcg, kvm");
 	load_err(HEAD CASE "fleet: {isolation: vm}\n", 4, 20, "bad isolation 'vm'");
 	load_err(HEAD CASE "fleet: {uri: a, uris: [b]}\n", 4, 23, "give uri: or uris:, not both");
 	load_err(HEAD CASE "fleet: {cores: 2}\n", 4, 9, "unknown key 'cores' in fleet");
@@ -221,16 +222,17 @@ START_TEST(test_errors)
 	load_err(HEAD "cases:\n  - {content: seed.kscu}\n", 3, 5, "case without a name");
 	load_err(HEAD "cases:\n  - {name: c, content: missing.kscu}\n", 3, 24,
 		 "cannot read content");
-	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu}\n  - {name: c, content: seed.kscu}\n",
+	load_err(HEAD
+		 "cases:\n  - {name: c, content: seed.kscu}\n  - {name: c, content: seed.kscu}\n",
 		 4, 12, "duplicate case name 'c' (first at line 3)");
 	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, expect: exploded}\n", 3, 43,
 		 "bad expected verdict 'exploded'");
-	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, expect: {gamma: crash}}\n", 3,
-		 44, "expect names sensor 'gamma', which is not in sensors:");
+	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, expect: {gamma: crash}}\n", 3, 44,
+		 "expect names sensor 'gamma', which is not in sensors:");
 	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, mutations: {op: drop}}\n", 3, 46,
 		 "mutations must be a list");
-	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, mutations: [{op: melt}]}\n", 3,
-		 52, "unknown op 'melt'");
+	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, mutations: [{op: melt}]}\n", 3, 52,
+		 "unknown op 'melt'");
 	load_err(HEAD "cases:\n  - name: c\n    content: seed.kscu\n    mutations:\n"
 		      "      - {op: set, at: 'instances[3].inst_len', value: 0}\n",
 		 6, 9, "index out of range (1 elements)");
@@ -244,7 +246,7 @@ START_TEST(test_all_errors_at_once)
 	static const char text[] = "sensors: [alpha, gamma]\nfleet: {accel: hvf}\n"
 				   "cases:\n  - {name: c}\n  - {content: seed.kscu}\n";
 	_cleanup_free_ char *p = write_scenario(text, strlen(text));
-	struct scenario_diags d = { 0 };
+	struct scenario_diags d = {0};
 	struct scenario *s = NULL;
 
 	ck_assert_int_eq(scenario_load(p, &opts, &d, &s), -EINVAL);
@@ -259,7 +261,7 @@ END_TEST
 
 START_TEST(test_unreadable)
 {
-	struct scenario_diags d = { 0 };
+	struct scenario_diags d = {0};
 	struct scenario *s = NULL;
 
 	ck_assert_int_eq(scenario_load("/nonexistent/x.yaml", &opts, &d, &s), -ENOENT);

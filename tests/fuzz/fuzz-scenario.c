@@ -11,10 +11,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct scenario_opts opts = {
-		.sensors_dir = FAULTLINE_SOURCE_DIR "/guests/sensors",
-		.formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
+	    .sensors_dir = FAULTLINE_SOURCE_DIR "/guests/sensors",
+	    .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 	};
-	struct scenario_diags d = { 0 };
+	struct scenario_diags d = {0};
 	struct scenario *s = NULL;
 	struct scenario_case *cases = NULL;
 	size_t n = 0;
