@@ -277,9 +277,15 @@ static void notes(const struct ctx *x)
 			      "<code>",
 			      f);
 			esc(f, r->run_id ? r->run_id : r->dir);
-			fputs(
-			    "</code> has no finish time; it was stopped or is still running.</p>\n",
-			    f);
+			if (r->interrupted) {
+				fputs("</code> was interrupted at ", f);
+				esc(f, r->interrupted);
+				fputs("; cases that had not run are missing.</p>\n", f);
+			} else {
+				fputs("</code> has no finish time: it was killed or is still "
+				      "running.</p>\n",
+				      f);
+			}
 		}
 		if (!r->has_meta) {
 			fputs("<p class=\"note\" role=\"note\"><strong>! No run.json</strong> in "
@@ -782,7 +788,10 @@ static void runs(const struct ctx *x)
 		dl_item(f, "scenario", r->scenario, false);
 		dl_item(f, "scenario file", r->scenario_path, true);
 		dl_item(f, "started", r->started, false);
-		dl_item(f, "finished", r->finished ? r->finished : "did not finish", false);
+		if (r->interrupted)
+			dl_item(f, "interrupted", r->interrupted, false);
+		else
+			dl_item(f, "finished", r->finished ? r->finished : "did not finish", false);
 		if (r->n_sensors) {
 			fputs("<dt>sensors</dt><dd>", f);
 			for (size_t j = 0; j < r->n_sensors; j++) {

@@ -40,6 +40,7 @@ static struct json_object *run_json(const struct runread_run *r)
 	json_object_object_add(o, "scenario", str_or_null(r->scenario));
 	json_object_object_add(o, "started", str_or_null(r->started));
 	json_object_object_add(o, "finished", str_or_null(r->finished));
+	json_object_object_add(o, "interrupted", str_or_null(r->interrupted));
 	json_object_object_add(o, "kernel", str_or_null(r->kernel));
 	json_object_object_add(o, "faultline_version", str_or_null(r->faultline_version));
 	json_object_object_add(o, "accel", str_or_null(r->accel));

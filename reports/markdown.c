@@ -120,13 +120,17 @@ int markdown_write(FILE *f, const struct aggregate *a)
 	      f);
 	for (size_t i = 0; i < a->n_runs; i++) {
 		const struct runread_run *r = a->runs[i];
+		_cleanup_free_ char *interrupted =
+		    r->interrupted ? xasprintf("interrupted %s", r->interrupted) : NULL;
 		const char *cells[] = {r->run_id ? r->run_id : r->dir,
 				       r->scenario,
 				       r->kernel,
 				       r->faultline_version,
 				       r->accel,
 				       r->started,
-				       r->finished ? r->finished : "did not finish"};
+				       r->finished   ? r->finished
+				       : interrupted ? interrupted
+						     : "did not finish"};
 
 		for (size_t c = 0; c < ARRAY_SIZE(cells); c++) {
 			fputs("| ", f);

@@ -210,6 +210,7 @@ static int load_meta(struct runread_run *run)
 	run->scenario_path = get_str(o, "scenario_path");
 	run->started = get_str(o, "started");
 	run->finished = get_str(o, "finished");
+	run->interrupted = get_str(o, "interrupted");
 	run->faultline_version = get_str(o, "faultline_version");
 	run->kernel = get_str(o, "kernel");
 	run->uri = get_str(o, "uri");
@@ -358,6 +359,7 @@ struct runread_run *runread_free(struct runread_run *run)
 	free(run->scenario_path);
 	free(run->started);
 	free(run->finished);
+	free(run->interrupted);
 	free(run->faultline_version);
 	free(run->kernel);
 	free(run->uri);

@@ -63,8 +63,11 @@ struct runread_record {
 struct runread_run {
 	char *dir;     /* as given to runread_load() */
 	bool has_meta; /* run.json was present and readable */
-	char *run_id, *scenario, *scenario_path, *started, *finished, *faultline_version, *kernel,
-	    *uri, *accel, *isolation, *host, *argv; /* NULL when absent */
+	/* "finished" is absent when the run was killed; "interrupted" is set instead when it was
+	 * stopped on purpose (SIGINT/SIGTERM). */
+	char *run_id, *scenario, *scenario_path, *started, *finished, *interrupted,
+	    *faultline_version, *kernel, *uri, *accel, *isolation, *host,
+	    *argv; /* NULL when absent */
 	uint64_t seed;
 	bool has_seed;
 	char **sensors; /* from run.json, in its order */

@@ -168,6 +168,15 @@ START_TEST(test_read_malformed)
 	ck_assert_int_eq(runread_load(d, &run), -EINVAL);
 	ck_assert_int_eq(runread_load(FAULTLINE_TEST_DATA "/runs/does-not-exist", &run), -ENOENT);
 
+	/* A run stopped on purpose says when. */
+	write_str(d, "run.json", "{\"run_id\":\"r2\",\"interrupted\":\"2026-11-25T10:00:00Z\"}");
+	ck_assert_int_eq(runread_load(d, &run), 0);
+	ck_assert(run->has_meta);
+	ck_assert_str_eq(run->run_id, "r2");
+	ck_assert_str_eq(run->interrupted, "2026-11-25T10:00:00Z");
+	ck_assert_ptr_null(run->finished);
+	runread_free(run);
+
 	{
 		_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", d);
 		ck_assert_int_eq(system(cmd), 0);
@@ -236,8 +245,8 @@ START_TEST(test_aggregate_one)
 	ck_assert_uint_eq(l->time_bins[5], 3);	/* 6900 7000 7100 */
 	ck_assert_uint_eq(l->time_bins[6], 1);	/* 8000 */
 	ck_assert_uint_eq(l->time_bins[23], 1); /* 31000, the maximum, in the last bin */
-	ck_assert_uint_eq(h->time_bins[4], 4); /* 6200 6300 6350 6400 */
-	ck_assert_uint_eq(h->time_bins[5], 2); /* 6500 6600 */
+	ck_assert_uint_eq(h->time_bins[4], 4);	/* 6200 6300 6350 6400 */
+	ck_assert_uint_eq(h->time_bins[5], 2);	/* 6500 6600 */
 	ck_assert_uint_eq(h->time_bins[6], 1);
 
 	/* Matrix: "seed" first, then classes by name. */
