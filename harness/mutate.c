@@ -502,6 +502,10 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 	if ((s = get_s(p, m, "with"))) {
 		o->with = xstrdup(s);
 		if (o->kind == OP_SPLICE) {
+			/* Record the resolved path: a replay must not depend on the directory. */
+			free(o->with);
+			o->with = s[0] == '/' || !p->base_dir ? xstrdup(s)
+							      : xasprintf("%s/%s", p->base_dir, s);
 			_cleanup_free_ char *path = s[0] == '/' || !p->base_dir
 							? xstrdup(s)
 							: xasprintf("%s/%s", p->base_dir, s);
@@ -1275,6 +1279,10 @@ static bool has_wild(const char *at)
 static void push_choice(struct opchoices *c, char *at, const char *value, bool has_size,
 			int64_t size)
 {
+	if (c->n > MUTATE_MAX_VARIANTS) { /* prepare() reports it; stop growing */
+		free(at);
+		return;
+	}
 	c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
 	c->v[c->n++] =
 	    (struct choice){.at = at, .value = value, .has_size = has_size, .size = size};
@@ -1592,5 +1600,51 @@ out:
 	choices_finish(c, l->n);
 	if (r == 0)
 		*ret = res;
+	return r;
+}
+
+int mutate_replay(const char *mutations_json, const char *format_path, const char *seed_file,
+		  uint8_t **ret, size_t *ret_size, char **ret_error)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	struct scenario_diags d = {0};
+	struct mutate_list *l = NULL;
+	struct format *f = NULL;
+	struct mutate_result res = {0};
+	size_t size;
+	int r;
+
+	r = read_file(seed_file, MUTATE_MAX_SIZE, &data, &size);
+	if (r < 0) {
+		*ret_error = xasprintf("cannot read %s: %s", seed_file, strerror(-r));
+		return r;
+	}
+	if (format_path && (r = format_load(format_path, &d, &f)) < 0)
+		goto out;
+	r = mutate_list_parse_text(mutations_json, "mutations", "/", &d, &l);
+	if (r < 0)
+		goto out;
+	r = mutate_expand(l, f, data, size, 0, "mutations", &d, &res);
+	if (r < 0)
+		goto out;
+	if (res.n_variants != 1) {
+		r = -EINVAL;
+		scenario_diag_add(&d, "mutations", 0, 0,
+				  "expands into %zu inputs; a recorded list makes exactly one",
+				  res.n_variants);
+		goto out;
+	}
+	*ret = TAKE_PTR(res.v[0].data);
+	*ret_size = res.v[0].size;
+out:
+	if (r < 0)
+		*ret_error = d.n ? xasprintf("%s%s%u:%u: %s", d.v[0].file ? d.v[0].file : "",
+					     d.v[0].file ? ":" : "", d.v[0].line, d.v[0].column,
+					     d.v[0].message)
+				 : xstrdup(strerror(-r));
+	mutate_result_finish(&res);
+	mutate_list_free(l);
+	format_free(f);
+	scenario_diags_finish(&d);
 	return r;
 }

@@ -70,5 +70,11 @@ int mutate_count(const struct mutate_list *l, const struct format *f, const uint
 		 size_t size, const char *file, struct scenario_diags *diags, size_t *ret_n);
 void mutate_result_finish(struct mutate_result *r);
 
+/* Regenerate the bytes of a recorded case: apply mutations_json (a scenario_case's, or a
+ * manifest line's "mutations") to seed_file. format_path may be NULL when no mutation needs a
+ * format. Returns 0, or -EINVAL/-errno with *ret_error (caller frees) saying why. */
+int mutate_replay(const char *mutations_json, const char *format_path, const char *seed_file,
+		  uint8_t **ret, size_t *ret_size, char **ret_error);
+
 /* A per-case seed from the scenario seed, the case name and an index (splitmix64 mixing). */
 uint64_t mutate_seed_derive(uint64_t seed, const char *name, uint64_t index);

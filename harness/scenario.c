@@ -719,6 +719,7 @@ void scenario_cases_free(struct scenario_case *cases, size_t n)
 		free(c->name);
 		free(c->seed_file);
 		free(c->mutations_json);
+		free(c->format_file);
 		free(c->data);
 		for (size_t j = 0; j < c->n_expects; j++) {
 			free(c->expects[j].sensor);
@@ -811,6 +812,7 @@ int scenario_expand_full(const struct scenario *s, struct scenario_diags *diags,
 				c->expects[e].verdict = xstrdup(k->expects[e].verdict);
 			}
 			c->n_expects = k->n_expects;
+			c->format_file = s->format ? xstrdup(format_path(s->format)) : NULL;
 		}
 		mutate_result_finish(&res);
 	}

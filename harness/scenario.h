@@ -79,6 +79,9 @@ struct scenario_case {
 	size_t size;
 	struct scenario_expect *expects;
 	size_t n_expects;
+	char *format_file;    /* the format description the mutations used; NULL when none.
+			       * mutate_replay(mutations_json, format_file, seed_file) regenerates
+			       * data */
 };
 
 /* Generate every case's input bytes. Deterministic for a given scenario and seed. */

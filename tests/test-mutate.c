@@ -378,6 +378,12 @@ START_TEST(test_errors)
 	check_error("{op: drop, at: 'instances[0'}", 1, 1, "bad index");
 	check_error("{op: bitflip, count: 1000000}", 1, 22, "bad count");
 	check_error("{op: set, at: each, value: each, checksum: maybe}", 1, 44, "bad checksum");
+	/* bounded expansion and growth */
+	check_error("[{op: bitflip, count: 100000}, {op: interesting, count: 2}]", 1, 32,
+		    "more than 100000 inputs");
+	check_error(
+	    "[{op: random_bytes, offset: 24, size: 4, count: 60}, {op: extend, size: 16000000}]", 1,
+	    2, "more than 512 MiB of inputs");
 }
 END_TEST
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "mutate.h"
 #include "scenario.h"
 #include "util.h"
 
@@ -159,6 +160,22 @@ START_TEST(test_everything)
 	for (size_t i = 3; i < n; i++)
 		ck_assert(startswith(c[i].id, "flips-00"));
 
+	/* every case replays from its record alone */
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *b = NULL;
+		size_t bn = 0;
+		char *err = NULL;
+
+		ck_assert_str_eq(c[i].format_file,
+				 FAULTLINE_SOURCE_DIR "/guests/formats/kscu.yaml");
+		if (mutate_replay(c[i].mutations_json, c[i].format_file, c[i].seed_file, &b, &bn,
+				  &err) < 0)
+			ck_abort_msg("replay of %s: %s", c[i].id, err);
+		ck_assert_uint_eq(bn, c[i].size);
+		ck_assert_mem_eq(b, c[i].data, bn);
+		free(b);
+	}
+
 	/* determinism: a second expansion is identical */
 	{
 		struct scenario_case *c2 = NULL;
@@ -272,6 +289,46 @@ START_TEST(test_unreadable)
 }
 END_TEST
 
+/* Every input of every shipped scenario regenerates from its recorded mutation list. */
+START_TEST(test_shipped_replay)
+{
+	static const char *const files[] = {"quickstart.yaml", "field-count.yaml",
+					    "blind-sweep.yaml"};
+	static const struct scenario_opts real = {
+	    .sensors_dir = FAULTLINE_SOURCE_DIR "/guests/sensors",
+	    .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
+	};
+
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		_cleanup_free_ char *p =
+		    xasprintf("%s/scenarios/%s", FAULTLINE_SOURCE_DIR, files[f]);
+		struct scenario_diags d = {0};
+		struct scenario *s = NULL;
+		struct scenario_case *c = NULL;
+		size_t n = 0;
+
+		if (scenario_load(p, &real, &d, &s) < 0)
+			ck_abort_msg("%s: %s", p, d.n ? d.v[0].message : "?");
+		ck_assert_int_eq(scenario_expand(s, &d, &c, &n), 0);
+		ck_assert_uint_gt(n, 0);
+		for (size_t i = 0; i < n; i++) {
+			uint8_t *b = NULL;
+			size_t bn = 0;
+			char *err = NULL;
+
+			if (mutate_replay(c[i].mutations_json, c[i].format_file, c[i].seed_file, &b,
+					  &bn, &err) < 0)
+				ck_abort_msg("replay of %s: %s", c[i].id, err);
+			ck_assert_uint_eq(bn, c[i].size);
+			ck_assert_mem_eq(b, c[i].data, bn);
+			free(b);
+		}
+		scenario_cases_free(c, n);
+		scenario_free(s);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -282,6 +339,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_all_errors_at_once);
 	tcase_add_test(tc, test_unreadable);
+	tcase_add_test(tc, test_shipped_replay);
 	suite_add_tcase(s, tc);
 	return s;
 }
