@@ -232,13 +232,14 @@ static void distinct(FILE *f, const struct aggregate *a, size_t offset)
 
 static void header(const struct ctx *x)
 {
+	char b[32];
 	FILE *f = x->f;
 	const struct aggregate *a = x->a;
 
 	fputs("<header>\n<h1>faultline report</h1>\n<p class=\"sub\">Scenario ", f);
 	distinct(f, a, offsetof(struct runread_run, scenario));
-	fprintf(f, " \xc2\xb7 %zu %s \xc2\xb7 %zu %s \xc2\xb7 %zu %s \xc2\xb7 kernel ",
-		a->n_sensors, render_plural(a->n_sensors, "sensor", "sensors"), a->n_records,
+	fprintf(f, " \xc2\xb7 %zu %s \xc2\xb7 %s %s \xc2\xb7 %zu %s \xc2\xb7 kernel ", a->n_sensors,
+		render_plural(a->n_sensors, "sensor", "sensors"), render_count(b, a->n_records),
 		render_plural(a->n_records, "case", "cases"), a->n_runs,
 		render_plural(a->n_runs, "run", "runs"));
 	distinct(f, a, offsetof(struct runread_run, kernel));
@@ -327,15 +328,17 @@ static void bar(FILE *f, const char *name, const size_t n[_CAT_MAX], size_t tota
 
 static void stat(FILE *f, enum cat c, const char *label, size_t v)
 {
-	fprintf(f, "<div class=\"k-%s\"><dt>%s %s</dt><dd>%zu</dd></div>", cats[c].css,
-		cats[c].symbol, label, v);
+	char b[32];
+
+	fprintf(f, "<div class=\"k-%s\"><dt>%s %s</dt><dd>%s</dd></div>", cats[c].css,
+		cats[c].symbol, label, render_count(b, v));
 }
 
 static void sensors(const struct ctx *x)
 {
 	FILE *f = x->f;
 	const struct aggregate *a = x->a;
-	char b1[32], b2[32];
+	char b1[32], b2[32], b3[32];
 
 	fputs("<section id=\"sensors\" aria-labelledby=\"h-sensors\">\n"
 	      "<h2 id=\"h-sensors\">Sensors at a glance</h2>\n<div class=\"cards\">\n",
@@ -359,22 +362,25 @@ static void sensors(const struct ctx *x)
 		if (!sen->counts.n)
 			fputs("No case finished.", f);
 		else if (fatal)
-			fprintf(f, "%s Took the guest down in %zu of %zu %s (%zu distinct %s).",
-				cats[CAT_CRASH].symbol, fatal, sen->counts.n,
-				render_plural(sen->counts.n, "case", "cases"), sen->n_signatures,
+			fprintf(f, "%s Took the guest down in %s of %s %s (%s; %zu distinct %s).",
+				cats[CAT_CRASH].symbol, render_count(b1, fatal),
+				render_count(b2, sen->counts.n),
+				render_plural(sen->counts.n, "case", "cases"),
+				render_percent(b3, fatal, sen->counts.n), sen->n_signatures,
 				render_plural(sen->n_signatures, "signature", "signatures"));
 		else {
-			fprintf(f, "%s The guest kernel survived all %zu %s",
-				cats[CAT_REJECTED].symbol, sen->counts.n,
+			fprintf(f, "%s The guest kernel survived all %s %s",
+				cats[CAT_REJECTED].symbol, render_count(b1, sen->counts.n),
 				render_plural(sen->counts.n, "case", "cases"));
 			if (n[CAT_SENSOR_DIED])
-				fprintf(f, "; the sensor died in %zu", n[CAT_SENSOR_DIED]);
+				fprintf(f, "; the sensor died in %s",
+					render_count(b2, n[CAT_SENSOR_DIED]));
 			fputs(".", f);
 		}
 		fputs("</p>\n", f);
 		bar(f, sen->name, n, sen->counts.n);
 		fputs("<dl class=\"stats\">", f);
-		fprintf(f, "<div><dt>cases</dt><dd>%zu</dd></div>", sen->counts.n);
+		fprintf(f, "<div><dt>cases</dt><dd>%s</dd></div>", render_count(b1, sen->counts.n));
 		stat(f, CAT_CRASH, "crashes", n[CAT_CRASH]);
 		stat(f, CAT_HANG, "hangs", n[CAT_HANG]);
 		stat(f, CAT_REJECTED, "clean rejections", n[CAT_REJECTED]);
@@ -411,6 +417,7 @@ static void sensors(const struct ctx *x)
 
 static void matrix(const struct ctx *x)
 {
+	char b[32];
 	FILE *f = x->f;
 	const struct aggregate *a = x->a;
 
@@ -451,7 +458,7 @@ static void matrix(const struct ctx *x)
 
 				if (!n[k])
 					continue;
-				t = xasprintf("%zu %s", n[k],
+				t = xasprintf("%s %s", render_count(b, n[k]),
 					      n[k] == 1 ? cats[k].one : cats[k].many);
 				fputs("<li>", f);
 				badge(f, k, t);
@@ -710,6 +717,7 @@ static void case_row(const struct ctx *x, const struct runread_record *r)
 
 static void cases(const struct ctx *x)
 {
+	char b1[32], b2[32];
 	FILE *f = x->f;
 	const struct aggregate *a = x->a;
 	size_t limit =
@@ -725,11 +733,11 @@ static void cases(const struct ctx *x)
 			a->errors ? ", and some could not run" : "");
 	else
 		fprintf(f,
-			"<p>%zu cases are too many to list: here are the %zu that fell short "
+			"<p>%s cases are too many to list: here are the %s that fell short "
 			"(%zu failures, %zu infra errors)%s. Every case is in the runs' "
 			"results.jsonl:",
-			a->n_records, a->n_failing, a->failures, a->errors,
-			a->n_failing > limit ? ", the first of them" : "");
+			render_count(b1, a->n_records), render_count(b2, a->n_failing), a->failures,
+			a->errors, a->n_failing > limit ? ", the first of them" : "");
 	if (!all) {
 		for (size_t i = 0; i < a->n_runs; i++) {
 			fputs(" ", f);

@@ -16,6 +16,33 @@ const char *render_ms(char buf[32], int64_t ms)
 	return buf;
 }
 
+const char *render_count(char buf[32], size_t n)
+{
+	char digits[32];
+	int len = snprintf(digits, sizeof(digits), "%zu", n), o = 0;
+
+	for (int i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+const char *render_percent(char buf[32], size_t part, size_t whole)
+{
+	double p = whole ? 100.0 * (double)part / (double)whole : 0.0;
+
+	if (p == 0.0 || p >= 10.0)
+		snprintf(buf, 32, "%.0f%%", p);
+	else if (p >= 0.1)
+		snprintf(buf, 32, "%.1f%%", p);
+	else
+		snprintf(buf, 32, "%.2f%%", p);
+	return buf;
+}
+
 const char *render_plural(size_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;

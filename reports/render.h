@@ -25,5 +25,9 @@ int jsonsum_write(FILE *f, const struct aggregate *a);
 
 /* "950 ms", "7.4 s", "3 min 05 s"; "–" for a negative (unknown) duration. */
 const char *render_ms(char buf[32], int64_t ms);
+/* "1,234,567": counts grouped by thousands for reading at a glance. */
+const char *render_count(char buf[32], size_t n);
+/* part of whole as "57%", "3.5%", "0.04%"; "0%" when whole is 0. */
+const char *render_percent(char buf[32], size_t part, size_t whole);
 /* "1 line was" / "3 lines were": human count phrases for notes about skipped input. */
 const char *render_plural(size_t n, const char *one, const char *many);

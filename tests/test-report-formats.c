@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "render.h"
 #include "reports.h"
 #include "util.h"
 
@@ -159,6 +160,27 @@ START_TEST(test_cli_output_file)
 }
 END_TEST
 
+START_TEST(test_numbers)
+{
+	char b[32];
+
+	ck_assert_str_eq(render_count(b, 0), "0");
+	ck_assert_str_eq(render_count(b, 999), "999");
+	ck_assert_str_eq(render_count(b, 1000), "1,000");
+	ck_assert_str_eq(render_count(b, 100000), "100,000");
+	ck_assert_str_eq(render_count(b, 1234567), "1,234,567");
+	ck_assert_str_eq(render_percent(b, 4, 7), "57%");
+	ck_assert_str_eq(render_percent(b, 1, 15), "6.7%");
+	ck_assert_str_eq(render_percent(b, 1, 10000), "0.01%");
+	ck_assert_str_eq(render_percent(b, 3, 3), "100%");
+	ck_assert_str_eq(render_percent(b, 0, 0), "0%");
+	ck_assert_str_eq(render_ms(b, -1), "\xe2\x80\x93");
+	ck_assert_str_eq(render_ms(b, 950), "950 ms");
+	ck_assert_str_eq(render_ms(b, 7400), "7.4 s");
+	ck_assert_str_eq(render_ms(b, 185000), "3 min 05 s");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report-formats");
@@ -169,6 +191,7 @@ int main(void)
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_markdown);
 	tcase_add_test(tc, test_cli_output_file);
+	tcase_add_test(tc, test_numbers);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
