@@ -5,8 +5,8 @@
 
 const char html_css[] =
     ":root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--panel:#f6f8fa;"
-    "--bootloop:#6d1a1a;--crash:#c62828;--hang:#d84315;--died:#6a1b9a;--silent:#f2b600;"
-    "--infra:#6e7781;--rejected:#2e7d32;--accepted:#1565c0;--other:#8c959f;"
+    "--bootloop:#6d1a1a;--crash:#c62828;--hang:#bf360c;--died:#6a1b9a;--silent:#f2b600;"
+    "--infra:#5f6770;--rejected:#2e7d32;--accepted:#1565c0;--other:#6b6b6b;"
     "--t-bootloop:#f3d6d6;--t-crash:#fde2e0;--t-hang:#fde7dc;--t-died:#efe0f5;"
     "--t-silent:#fff4cc;--t-infra:#eceff1;--t-rejected:#e3f2e4;--t-accepted:#e1ecfa;"
     "--t-other:#f0f0f0}\n"

@@ -102,9 +102,11 @@ static void css_cats(FILE *f)
 			cats[c].css, cats[c].css, cats[c].css, c == CAT_SILENT ? "#000" : "#fff");
 }
 
+/* The CSS variables again, for SVG fill attributes. Every swatch that carries white text has a
+ * contrast of at least 4.5:1 (WCAG AA); the yellow one carries black text. */
 static const char *const colours[_CAT_MAX] = {
-    "#6d1a1a", "#c62828", "#d84315", "#6a1b9a", "#f2b600",
-    "#6e7781", "#2e7d32", "#1565c0", "#8c959f",
+    "#6d1a1a", "#c62828", "#bf360c", "#6a1b9a", "#f2b600",
+    "#5f6770", "#2e7d32", "#1565c0", "#6b6b6b",
 };
 
 static void esc(FILE *f, const char *s)

@@ -123,12 +123,23 @@ int junit_write(FILE *f, const struct aggregate *a)
 			continue; /* named in run.json, but no case finished */
 		fputs("  <testsuite", f);
 		attr(f, "name", sen->name);
+		/* id and package: the Ant schema wants them in <testsuites>. */
+		fprintf(f, " id=\"%zu\"", s);
+		if (first && first->scenario)
+			attr(f, "package", first->scenario);
 		fprintf(f, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"",
 			sen->counts.n, sen->failures, sen->errors);
 		seconds(f, sen->time_sum_ms);
 		fputc('"', f);
-		if (first && first->started)
-			attr(f, "timestamp", first->started);
+		if (first && first->started) {
+			/* The schema's timestamp has no zone designator; the time is UTC. */
+			_cleanup_free_ char *ts = xstrdup(first->started);
+			size_t n = strlen(ts);
+
+			if (n && ts[n - 1] == 'Z')
+				ts[n - 1] = 0;
+			attr(f, "timestamp", ts);
+		}
 		if (first && first->host)
 			attr(f, "hostname", first->host);
 		fputs(">\n", f);

@@ -80,8 +80,10 @@ START_TEST(test_inert_and_self_contained)
 	ck_assert(strstr(html, "<h2 id=\"h-sigs\">Crash signatures (4)</h2>"));
 	ck_assert(strstr(html, "faultline replay " BASE "/field-count-mismatch --sensor "
 			       "ksensor-legacy"));
-	ck_assert(strstr(html, "Took the guest down in 8 of 14 cases (57%; 4 distinct signatures)."));
-	ck_assert(strstr(html, "Took the guest down in 1 of 15 cases (6.7%; 1 distinct signature)."));
+	ck_assert(
+	    strstr(html, "Took the guest down in 8 of 14 cases (57%; 4 distinct signatures)."));
+	ck_assert(
+	    strstr(html, "Took the guest down in 1 of 15 cases (6.7%; 1 distinct signature)."));
 	ck_assert(strstr(html, "All 29 cases."));
 	ck_assert_uint_eq(count(html, "<tr><td class=\"wrap\">"), 29 + 4 + 10);
 	/* Every coloured mark carries words: the matrix says "2 crashes", not just red. */

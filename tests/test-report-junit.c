@@ -97,6 +97,9 @@ START_TEST(test_structure)
 	CHECK_XPATH(path, "string(/testsuites/testsuite[1]/@failures)", "3");
 	CHECK_XPATH(path, "string(/testsuites/testsuite[1]/@errors)", "1");
 	CHECK_XPATH(path, "string(/testsuites/testsuite[1]/@time)", "67.500");
+	CHECK_XPATH(path, "string(/testsuites/testsuite[1]/@timestamp)", "2026-11-25T09:15:00");
+	CHECK_XPATH(path, "string(/testsuites/testsuite[2]/@id)", "1");
+	CHECK_XPATH(path, "string(/testsuites/testsuite[2]/@package)", "quickstart");
 	CHECK_XPATH(path, "count(/testsuites/testsuite[1]/testcase[failure])", "3");
 	CHECK_XPATH(path, "count(/testsuites/testsuite[1]/testcase[error])", "1");
 	CHECK_XPATH(path, "string(/testsuites/testsuite[2]/@name)", "ksensor-hardened");
