@@ -19,6 +19,8 @@ static void usage(FILE *f)
 	    "      --max-rows N      list every case in HTML up to N cases (default 2000);\n"
 	    "                        above that only the cases that fell short\n"
 	    "  -h, --help            show this help\n\n"
+	    "Links to inputs and console logs are relative to FILE's directory (with -o) or\n"
+	    "to the current directory.\n\n"
 	    "Exit status: 0 report written, 2 usage or input error. Whether cases fell short is\n"
 	    "in the report (and in the exit status of 'faultline run' and 'faultline compare').\n",
 	    f);
@@ -109,7 +111,7 @@ int cmd_report(int argc, char **argv)
 	}
 
 	if (output) {
-		r = reports_write_file(output, format, runs, n_runs);
+		r = reports_write_file(output, format, runs, n_runs, max_rows);
 		if (r < 0) {
 			fprintf(stderr, "faultline report: cannot write %s: %s\n", output,
 				strerror(-r));

@@ -736,10 +736,11 @@ static void cases(const struct ctx *x)
 	else
 		fprintf(f,
 			"<p>%s cases are too many to list: here are the %s that fell short "
-			"(%zu failures, %zu infra errors)%s. Every case is in the runs' "
-			"results.jsonl:",
+			"(%zu %s, %zu infra %s)%s. Every case is in the runs' results.jsonl:",
 			render_count(b1, a->n_records), render_count(b2, a->n_failing), a->failures,
-			a->errors, a->n_failing > limit ? ", the first of them" : "");
+			render_plural(a->failures, "failure", "failures"), a->errors,
+			render_plural(a->errors, "error", "errors"),
+			a->n_failing > limit ? ", the first of them" : "");
 	if (!all) {
 		for (size_t i = 0; i < a->n_runs; i++) {
 			fputs(" ", f);

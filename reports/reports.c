@@ -58,7 +58,7 @@ int reports_render(FILE *f, enum reports_format format, struct runread_run *cons
 }
 
 int reports_write_file(const char *path, enum reports_format format,
-		       struct runread_run *const *runs, size_t n_runs)
+		       struct runread_run *const *runs, size_t n_runs, size_t max_case_rows)
 {
 	_cleanup_free_ char *dir_copy = xstrdup(path);
 	_cleanup_free_ char *buf = NULL;
@@ -69,7 +69,7 @@ int reports_write_file(const char *path, enum reports_format format,
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return -errno;
-	r = reports_render(f, format, runs, n_runs, dirname(dir_copy), 0);
+	r = reports_render(f, format, runs, n_runs, dirname(dir_copy), max_case_rows);
 	if (fclose(f) != 0 && r >= 0)
 		r = -errno;
 	if (r < 0)
@@ -87,9 +87,9 @@ int reports_write_defaults(const char *run_dir)
 	r = runread_load(run_dir, &run);
 	if (r < 0)
 		return r;
-	r = reports_write_file(html, REPORTS_HTML, &run, 1);
+	r = reports_write_file(html, REPORTS_HTML, &run, 1, 0);
 	if (r >= 0)
-		r = reports_write_file(xml, REPORTS_JUNIT, &run, 1);
+		r = reports_write_file(xml, REPORTS_JUNIT, &run, 1, 0);
 	runread_free(run);
 	return r < 0 ? r : 0;
 }

@@ -23,9 +23,10 @@ int reports_format_from_name(const char *name, enum reports_format *ret);
 int reports_render(FILE *f, enum reports_format format, struct runread_run *const *runs,
 		   size_t n_runs, const char *out_dir, size_t max_case_rows);
 
-/* Render to path, atomically (a temporary file renamed over it). */
+/* Render to path, atomically (a temporary file renamed over it); links relative to its
+ * directory. */
 int reports_write_file(const char *path, enum reports_format format,
-		       struct runread_run *const *runs, size_t n_runs);
+		       struct runread_run *const *runs, size_t n_runs, size_t max_case_rows);
 
 /* Write RUN_DIR/report.html and RUN_DIR/results.xml (JUnit) for one run directory: what
  * `faultline run` calls at its end. Returns 0, -ENOENT when RUN_DIR/results.jsonl is missing,

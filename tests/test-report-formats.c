@@ -154,6 +154,19 @@ START_TEST(test_cli_output_file)
 	ck_assert_ptr_nonnull(o);
 	check_json(o);
 	json_object_put(o);
+
+	/* --max-rows reaches the file too: over the limit, only cases that fell short. */
+	free(out);
+	free(cmd);
+	free(data);
+	data = NULL;
+	out = xasprintf("%s/report.html", dir);
+	cmd = xasprintf("'%s/faultline' report --max-rows 3 -o '%s' '" BASE "' 2>/dev/null",
+			FAULTLINE_BUILD_DIR, out);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(read_file(out, 1 << 20, &data, &size), 0);
+	ck_assert(strstr((char *)data, "14 cases are too many to list: here are the 5 that fell "
+				       "short (4 failures, 1 infra error), the first of them."));
 	free(cmd);
 	cmd = xasprintf("rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);

@@ -286,7 +286,7 @@ START_TEST(test_browser_render)
 	bool red;
 	size_t size;
 
-	ck_assert_int_eq(reports_write_file(html, REPORTS_HTML, runs, 2), 0);
+	ck_assert_int_eq(reports_write_file(html, REPORTS_HTML, runs, 2, 0), 0);
 	cmd = xasprintf("'%s' --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
 			"--disable-background-networking --disable-component-update --disable-sync "
 			"--user-data-dir='%s' --screenshot='%s' --window-size=1200,1600 "

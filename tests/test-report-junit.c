@@ -70,7 +70,7 @@ static char *render(struct runread_run **runs, size_t n, const char *name)
 {
 	char *path = xasprintf("%s/%s", dir, name);
 
-	ck_assert_int_eq(reports_write_file(path, REPORTS_JUNIT, runs, n), 0);
+	ck_assert_int_eq(reports_write_file(path, REPORTS_JUNIT, runs, n, 0), 0);
 	return path;
 }
 
