@@ -1,14 +1,14 @@
 /* html.c — the comparative report: one self-contained HTML file (inline CSS and SVG, no script,
  * no external request; a Content-Security-Policy forbids both in case anything slipped through
  * the escaping). Built to be read on a projector, on a phone and on paper: every colour comes
- * with words and a symbol, tables scroll sideways on narrow screens, print drops the navigation.
+ * with words and a symbol, wide tables become labelled blocks on narrow screens, print drops
+ * the navigation and the links (html-style.c).
  *
  * Large runs are aggregated: the page lists every case only up to opts->max_case_rows records,
  * beyond that only the cases that fell short, and links each run's results.jsonl. */
 #include "render.h"
 
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
 
 #include "config.h"
