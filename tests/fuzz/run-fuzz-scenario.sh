@@ -13,7 +13,7 @@ OUT=${OUT:-/tmp/faultline-fuzz-scenario}
 CC=${CC:-$(command -v clang-14 || command -v clang || true)}
 [ -n "$CC" ] || { echo "run-fuzz-scenario.sh: clang not found" >&2; exit 77; }
 mkdir -p "$OUT"
-libsrc=("$src/harness/scenario.c" "$src/harness/format.c" "$src/harness/mutate.c"
+libsrc=("$src"/harness/scenario.c "$src"/harness/format*.c "$src"/harness/mutate*.c
 	"$src/harness/util.c")
 flags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -I"$src/harness" -I/usr/include/json-c

@@ -1,0 +1,17 @@
+/* format-internal.h — shared between format.c (descriptions) and format-tree.c (decoding and
+ * encoding). Not a public interface. */
+#pragma once
+
+#include "format.h"
+
+struct format {
+	char *name;
+	char *path;
+	struct format_item *root;
+	unsigned n_items;
+};
+
+/* Smallest encoding of an item (repeated kids count as empty). */
+size_t format_item_min_size(const struct format_item *it);
+/* Size when it does not depend on the data, else SIZE_MAX. */
+size_t format_item_fixed_size(const struct format_item *it);

@@ -1,0 +1,659 @@
+/* format-tree.c — decoding bytes into a value tree, encoding it back with fix-ups, paths. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <zlib.h>
+
+#include "format-internal.h"
+#include "util.h"
+
+/* ======================================================================== value tree */
+
+struct format_node *format_node_free(struct format_node *n)
+{
+	if (!n)
+		return NULL;
+	for (size_t i = 0; i < n->n_kids; i++)
+		format_node_free(n->kids[i]);
+	free(n->kids);
+	free(n->bytes);
+	free(n);
+	return NULL;
+}
+
+struct format_node *format_node_clone(const struct format_node *n, struct format_node *parent)
+{
+	struct format_node *c = xmemdup(n, sizeof(*n));
+
+	c->parent = parent;
+	c->bytes = n->bytes ? xmemdup(n->bytes, n->len) : NULL;
+	c->kids = n->n_kids ? xcalloc(n->n_kids, sizeof(*c->kids)) : NULL;
+	for (size_t i = 0; i < n->n_kids; i++)
+		c->kids[i] = format_node_clone(n->kids[i], c);
+	return c;
+}
+
+static void node_push(struct format_node *p, struct format_node *k)
+{
+	p->kids = xreallocarray(p->kids, p->n_kids + 1, sizeof(*p->kids));
+	p->kids[p->n_kids++] = k;
+	k->parent = p;
+}
+
+static uint64_t get_uint(const uint8_t *d, unsigned w, bool be)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < w; i++)
+		v |= (uint64_t)d[be ? i : w - 1 - i] << (8 * (w - 1 - i));
+	return v;
+}
+
+static void put_uint(uint8_t *d, unsigned w, bool be, uint64_t v)
+{
+	for (unsigned i = 0; i < w; i++)
+		d[be ? w - 1 - i : i] = (uint8_t)(v >> (8 * i));
+}
+
+struct dctx {
+	const uint8_t *data;
+	uint64_t *vals; /* latest decoded value per item id */
+	char *error;
+};
+
+_printf_(2, 3) static int derr(struct dctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->error)
+		return -EINVAL;
+	va_start(ap, fmt);
+	if (vasprintf(&c->error, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos, size_t end,
+		       struct format_node **ret);
+
+static int decode_record(struct dctx *c, const struct format_item *it, size_t *pos, size_t end,
+			 struct format_node *rec)
+{
+	size_t start = *pos, rec_end = end;
+	bool known = false;
+	int r;
+
+	if (it->has_size) {
+		if (it->size > end - start)
+			return derr(c, "%s at offset %zu: needs %zu bytes, %zu left", it->name,
+				    start, it->size, end - start);
+		rec_end = start + it->size;
+		known = true;
+	} else if (it->length_by && it->length_by->parent != it) {
+		uint64_t len = c->vals[it->length_by->id];
+		if (len > end - start)
+			return derr(c, "%s at offset %zu: %s says %" PRIu64 " bytes, %zu left",
+				    it->name, start, it->length_by->name, len, end - start);
+		rec_end = start + len;
+		known = true;
+	}
+	for (size_t i = 0; i < it->n_kids; i++) {
+		const struct format_item *k = it->kids[i];
+		struct format_node *kn;
+
+		if (k->repeated) {
+			struct format_node *arr = xzalloc(sizeof(*arr));
+
+			arr->item = k;
+			arr->kind = FORMAT_NODE_ARRAY;
+			arr->offset = *pos;
+			node_push(rec, arr);
+			if (k->count_by) {
+				uint64_t count = c->vals[k->count_by->id];
+				size_t ms = format_item_min_size(k);
+
+				if (count > (rec_end - *pos) / ms)
+					return derr(c,
+						    "%s at offset %zu: %s says %" PRIu64
+						    " but only %zu bytes are left",
+						    k->name, *pos, k->count_by->name, count,
+						    rec_end - *pos);
+				for (uint64_t j = 0; j < count; j++) {
+					r = decode_item(c, k, pos, rec_end, &kn);
+					if (r < 0)
+						return r;
+					node_push(arr, kn);
+				}
+			} else {
+				while (*pos < rec_end) {
+					r = decode_item(c, k, pos, rec_end, &kn);
+					if (r < 0)
+						return r;
+					node_push(arr, kn);
+				}
+			}
+			arr->size = *pos - arr->offset;
+			continue;
+		}
+		r = decode_item(c, k, pos, rec_end, &kn);
+		if (r < 0)
+			return r;
+		node_push(rec, kn);
+		if (k->role == FORMAT_ROLE_LENGTH && !k->target) {
+			/* length_of: parent — the record's own size, this field included. */
+			if (kn->value < *pos - start || kn->value > end - start)
+				return derr(c,
+					    "%s at offset %zu: %s = %" PRIu64
+					    " does not fit (needs %zu..%zu)",
+					    it->name, start, k->name, kn->value, *pos - start,
+					    end - start);
+			rec_end = start + kn->value;
+			known = true;
+		}
+	}
+	if (known && *pos != rec_end)
+		return derr(c, "%s at offset %zu: %zu bytes left over after its fields", it->name,
+			    start, rec_end - *pos);
+	return 0;
+}
+
+static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos, size_t end,
+		       struct format_node **ret)
+{
+	struct format_node *n = xzalloc(sizeof(*n));
+	size_t len;
+	int r = 0;
+
+	n->item = it;
+	n->offset = *pos;
+	switch (it->type) {
+	case FORMAT_UINT:
+		n->kind = FORMAT_NODE_UINT;
+		if (it->width > end - *pos) {
+			r = derr(c, "%s at offset %zu: needs %u bytes, %zu left", it->name, *pos,
+				 it->width, end - *pos);
+			break;
+		}
+		n->value = get_uint(c->data + *pos, it->width, it->big_endian);
+		if (it->has_const && n->value != it->const_value) {
+			r = derr(c, "%s at offset %zu is 0x%" PRIx64 ", expected 0x%" PRIx64,
+				 it->name, *pos, n->value, it->const_value);
+			break;
+		}
+		c->vals[it->id] = n->value;
+		*pos += it->width;
+		break;
+	case FORMAT_BYTES:
+		n->kind = FORMAT_NODE_BYTES;
+		if (it->has_size)
+			len = it->size;
+		else if (it->length_by)
+			len = c->vals[it->length_by->id] > SIZE_MAX ? SIZE_MAX
+								    : c->vals[it->length_by->id];
+		else
+			len = end - *pos;
+		if (len > end - *pos) {
+			r = derr(c, "%s at offset %zu: %zu bytes, only %zu left", it->name, *pos,
+				 len, end - *pos);
+			break;
+		}
+		n->bytes = xmemdup(c->data + *pos, len);
+		n->len = len;
+		*pos += len;
+		break;
+	case FORMAT_RECORD:
+		n->kind = FORMAT_NODE_RECORD;
+		r = decode_record(c, it, pos, end, n);
+		break;
+	}
+	n->size = *pos - n->offset;
+	if (r < 0) {
+		format_node_free(n);
+		return r;
+	}
+	*ret = n;
+	return 0;
+}
+
+int format_decode(const struct format *f, const uint8_t *data, size_t size,
+		  struct format_node **ret, char **ret_error)
+{
+	struct dctx c = {.data = data};
+	struct format_node *root = NULL;
+	size_t pos = 0;
+	int r;
+
+	c.vals = xcalloc(f->n_items, sizeof(uint64_t));
+	r = decode_item(&c, f->root, &pos, size, &root);
+	if (r == 0 && pos != size) {
+		r = derr(&c, "%zu trailing bytes after offset %zu", size - pos, pos);
+		root = format_node_free(root);
+	}
+	free(c.vals);
+	if (r < 0) {
+		if (ret_error)
+			*ret_error = c.error ? c.error : xstrdup("cannot decode");
+		else
+			free(c.error);
+		return r;
+	}
+	free(c.error);
+	*ret = root;
+	return 0;
+}
+
+static size_t layout(struct format_node *n, size_t off)
+{
+	n->offset = off;
+	switch (n->kind) {
+	case FORMAT_NODE_UINT:
+		n->size = n->item->width;
+		break;
+	case FORMAT_NODE_BYTES:
+		n->size = n->len;
+		break;
+	default:
+		n->size = 0;
+		for (size_t i = 0; i < n->n_kids; i++)
+			n->size += layout(n->kids[i], off + n->size);
+		break;
+	}
+	return n->size;
+}
+
+/* The node for item t reachable from record rec (transparently through non-repeated records). */
+static struct format_node *scope_node(struct format_node *rec, const struct format_item *t)
+{
+	if (rec->kind != FORMAT_NODE_RECORD)
+		return NULL;
+	for (size_t i = 0; i < rec->n_kids; i++) {
+		struct format_node *k = rec->kids[i];
+
+		if (k->item == t)
+			return k;
+		if (k->kind == FORMAT_NODE_RECORD && !k->item->repeated) {
+			struct format_node *f = scope_node(k, t);
+			if (f)
+				return f;
+		}
+	}
+	return NULL;
+}
+
+static struct format_node *role_target(struct format_node *n)
+{
+	if (!n->item->target)
+		return n->parent;
+	for (struct format_node *r = n->parent; r; r = r->parent) {
+		struct format_node *t;
+
+		if (r->kind != FORMAT_NODE_RECORD)
+			continue;
+		t = scope_node(r, n->item->target);
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
+static uint64_t width_mask(unsigned w)
+{
+	return w >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * w)) - 1;
+}
+
+static uint64_t apply_pin(const struct format_node *n, uint64_t truth, size_t total,
+			  const struct format_node *t)
+{
+	switch (n->pin) {
+	case FORMAT_PIN_NONE:
+		return truth;
+	case FORMAT_PIN_ABS:
+		return n->value;
+	case FORMAT_PIN_ADD:
+		return truth + (uint64_t)n->pin_arg;
+	case FORMAT_PIN_MUL:
+		return truth * (uint64_t)n->pin_arg;
+	case FORMAT_PIN_PAST_END:
+		if (!t)
+			return truth;
+		if (n->item->role == FORMAT_ROLE_OFFSET)
+			return (uint64_t)total + (uint64_t)n->pin_arg - 1;
+		return (uint64_t)total + (uint64_t)n->pin_arg - t->offset;
+	}
+	return truth;
+}
+
+struct ectx {
+	uint8_t *buf;
+	size_t total;
+	bool fix_lengths, fix_checksums;
+	struct format_node **sums;
+	size_t n_sums;
+};
+
+static void encode_node(struct ectx *e, struct format_node *n)
+{
+	switch (n->kind) {
+	case FORMAT_NODE_UINT: {
+		const struct format_item *it = n->item;
+		struct format_node *t;
+		uint64_t truth = n->value;
+
+		if (it->role == FORMAT_ROLE_CHECKSUM) {
+			e->sums = xreallocarray(e->sums, e->n_sums + 1, sizeof(*e->sums));
+			e->sums[e->n_sums++] = n;
+			break;
+		}
+		if (it->role != FORMAT_ROLE_NONE) {
+			t = role_target(n);
+			if (t && (e->fix_lengths || n->pin != FORMAT_PIN_NONE)) {
+				if (it->role == FORMAT_ROLE_COUNT)
+					truth = t->n_kids;
+				else if (it->role == FORMAT_ROLE_LENGTH)
+					truth = t->size;
+				else
+					truth = t->offset;
+				if (!e->fix_lengths && n->pin != FORMAT_PIN_NONE)
+					truth = n->pin == FORMAT_PIN_ABS ? n->value : truth;
+			}
+			n->value = apply_pin(n, truth, e->total, t) & width_mask(it->width);
+		} else if (n->pin != FORMAT_PIN_NONE && n->pin != FORMAT_PIN_ABS) {
+			n->value = apply_pin(n, n->value, e->total, NULL) & width_mask(it->width);
+			n->pin = FORMAT_PIN_ABS;
+			n->pin_arg = 0;
+		}
+		put_uint(e->buf + n->offset, it->width, it->big_endian, n->value);
+		break;
+	}
+	case FORMAT_NODE_BYTES:
+		if (n->len)
+			memcpy(e->buf + n->offset, n->bytes, n->len);
+		break;
+	default:
+		for (size_t i = 0; i < n->n_kids; i++)
+			encode_node(e, n->kids[i]);
+		break;
+	}
+}
+
+uint32_t format_crc32(const uint8_t *data, size_t size)
+{
+	uLong c = crc32(0L, Z_NULL, 0);
+
+	while (size > 0) {
+		uInt chunk = size > (1u << 30) ? (1u << 30) : (uInt)size;
+		c = crc32(c, data, chunk);
+		data += chunk;
+		size -= chunk;
+	}
+	return (uint32_t)c;
+}
+
+int format_encode(const struct format *f, struct format_node *root, bool fix_lengths,
+		  bool fix_checksums, uint8_t **ret, size_t *ret_size)
+{
+	struct ectx e = {.fix_lengths = fix_lengths, .fix_checksums = fix_checksums};
+
+	(void)f;
+	e.total = layout(root, 0);
+	e.buf = xzalloc(e.total);
+	encode_node(&e, root);
+	/* Checksums last, innermost (latest) first, so an outer one covers the final bytes. */
+	for (size_t i = e.n_sums; i-- > 0;) {
+		struct format_node *n = e.sums[i];
+		struct format_node *t = role_target(n);
+		uint64_t truth = n->value;
+
+		if (t && fix_checksums && n->pin != FORMAT_PIN_ABS)
+			truth = format_crc32(e.buf + t->offset, t->size);
+		if (fix_checksums || n->pin == FORMAT_PIN_ABS)
+			n->value = apply_pin(n, truth, e.total, t) & width_mask(n->item->width);
+		else if (n->pin != FORMAT_PIN_NONE)
+			n->value = apply_pin(n, n->value, e.total, t) & width_mask(n->item->width);
+		put_uint(e.buf + n->offset, n->item->width, n->item->big_endian, n->value);
+	}
+	free(e.sums);
+	*ret = e.buf;
+	*ret_size = e.total;
+	return 0;
+}
+
+int format_fix_checksums_raw(const struct format *f, uint8_t *data, size_t size)
+{
+	const struct format_item *root = f->root;
+	size_t n = root->n_kids;
+	_cleanup_free_ size_t *off = xcalloc(n + 1, sizeof(size_t));
+	_cleanup_free_ size_t *len = xcalloc(n + 1, sizeof(size_t));
+	uint64_t *vals = xcalloc(f->n_items, sizeof(uint64_t));
+	size_t pos = 0, known = 0;
+	int written = 0;
+
+	/* Walk the root's fields while their positions can be told from the bytes. */
+	for (size_t i = 0; i < n; i++) {
+		const struct format_item *k = root->kids[i];
+		size_t fs = format_item_fixed_size(k);
+
+		off[i] = pos;
+		if (fs == SIZE_MAX && k->length_by && !k->repeated)
+			fs = vals[k->length_by->id] > SIZE_MAX - pos ? SIZE_MAX - pos
+								     : vals[k->length_by->id];
+		else if (fs == SIZE_MAX && i == n - 1)
+			fs = pos < size ? size - pos : 0;
+		if (fs == SIZE_MAX)
+			break;
+		if (k->type == FORMAT_UINT && pos + k->width <= size)
+			vals[k->id] = get_uint(data + pos, k->width, k->big_endian);
+		len[i] = fs;
+		pos = fs > SIZE_MAX - pos ? SIZE_MAX : pos + fs;
+		known = i + 1;
+	}
+	for (size_t i = 0; i < known; i++) {
+		const struct format_item *k = root->kids[i];
+		size_t t, a, b;
+
+		if (k->role != FORMAT_ROLE_CHECKSUM || !k->target || off[i] + k->width > size)
+			continue;
+		for (t = 0; t < known && root->kids[t] != k->target; t++)
+			;
+		if (t == known)
+			continue;
+		a = off[t] < size ? off[t] : size;
+		b = len[t] > size - a ? size : a + len[t];
+		put_uint(data + off[i], k->width, k->big_endian, format_crc32(data + a, b - a));
+		written++;
+	}
+	free(vals);
+	return written;
+}
+
+/* ---- paths ---- */
+
+static bool transparent(const struct format_node *n)
+{
+	return n->kind == FORMAT_NODE_RECORD && !n->item->repeated;
+}
+
+static void find_name(struct format_node *rec, const char *name, size_t nlen,
+		      struct format_node **out)
+{
+	for (size_t i = 0; i < rec->n_kids && !*out; i++) {
+		struct format_node *k = rec->kids[i];
+
+		if (strlen(k->item->name) == nlen && !strncmp(k->item->name, name, nlen))
+			*out = k;
+		else if (transparent(k))
+			find_name(k, name, nlen, out);
+	}
+}
+
+static void push_node(struct format_node ***v, size_t *n, struct format_node *x)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = x;
+}
+
+int format_node_find(struct format_node *root, const char *path, struct format_node ***nodes,
+		     size_t *n_nodes, char **ret_error)
+{
+	struct format_node **cur = NULL, **next = NULL;
+	size_t n_cur = 0, n_next = 0;
+	const char *p = path;
+	int r = 0;
+
+	push_node(&cur, &n_cur, root);
+	if (!*p) {
+		r = -EINVAL;
+		*ret_error = xstrdup("empty path");
+		goto out;
+	}
+	while (*p) {
+		const char *seg = p, *br;
+		size_t nlen, seglen = strcspn(p, ".");
+		bool all = false, last = false;
+		uint64_t idx = 0;
+		bool has_idx = false;
+
+		br = memchr(seg, '[', seglen);
+		nlen = br ? (size_t)(br - seg) : seglen;
+		if (br) {
+			const char *close = memchr(br, ']', seglen - (size_t)(br - seg));
+			if (!close || close != seg + seglen - 1 || close == br + 1) {
+				r = -EINVAL;
+				*ret_error = xasprintf("bad index in '%.*s'; expected NAME[N], "
+						       "NAME[last] or NAME[*]",
+						       (int)seglen, seg);
+				goto out;
+			}
+			has_idx = true;
+			if (close - br == 2 && br[1] == '*')
+				all = true;
+			else if (close - br == 5 && !strncmp(br + 1, "last", 4))
+				last = true;
+			else {
+				for (const char *d = br + 1; d < close; d++) {
+					if (*d < '0' || *d > '9' || idx > 100000000) {
+						r = -EINVAL;
+						*ret_error = xasprintf(
+						    "bad index in '%.*s'; expected a number, last "
+						    "or *",
+						    (int)seglen, seg);
+						goto out;
+					}
+					idx = idx * 10 + (uint64_t)(*d - '0');
+				}
+			}
+		}
+		if (nlen == 0) {
+			r = -EINVAL;
+			*ret_error = xasprintf("empty name in path '%s'", path);
+			goto out;
+		}
+		n_next = 0;
+		for (size_t i = 0; i < n_cur; i++) {
+			struct format_node *hit = NULL;
+
+			if (cur[i]->kind != FORMAT_NODE_RECORD) {
+				r = -EINVAL;
+				*ret_error = xasprintf("'%.*s': %s is not a record", (int)nlen, seg,
+						       cur[i]->item->name);
+				goto out;
+			}
+			find_name(cur[i], seg, nlen, &hit);
+			if (!hit) {
+				r = -EINVAL;
+				*ret_error =
+				    xasprintf("no field '%.*s' in %s", (int)nlen, seg,
+					      cur[i] == root ? "the file" : cur[i]->item->name);
+				goto out;
+			}
+			if (!has_idx) {
+				push_node(&next, &n_next, hit);
+				continue;
+			}
+			if (hit->kind != FORMAT_NODE_ARRAY) {
+				r = -EINVAL;
+				*ret_error = xasprintf("'%.*s' is not repeated; drop the [index]",
+						       (int)nlen, seg);
+				goto out;
+			}
+			if (all) {
+				for (size_t j = 0; j < hit->n_kids; j++)
+					push_node(&next, &n_next, hit->kids[j]);
+			} else if (last) {
+				if (hit->n_kids == 0) {
+					r = -EINVAL;
+					*ret_error = xasprintf("'%.*s' is empty: no last element",
+							       (int)seglen, seg);
+					goto out;
+				}
+				push_node(&next, &n_next, hit->kids[hit->n_kids - 1]);
+			} else {
+				if (idx >= hit->n_kids) {
+					r = -EINVAL;
+					*ret_error = xasprintf("'%.*s': index out of range (%zu "
+							       "elements)",
+							       (int)seglen, seg, hit->n_kids);
+					goto out;
+				}
+				push_node(&next, &n_next, hit->kids[idx]);
+			}
+		}
+		free(cur);
+		cur = next;
+		n_cur = n_next;
+		next = NULL;
+		n_next = 0;
+		p = seg + seglen;
+		if (*p == '.') {
+			p++;
+			if (!*p) {
+				r = -EINVAL;
+				*ret_error = xasprintf("path '%s' ends with '.'", path);
+				goto out;
+			}
+		}
+	}
+	for (size_t i = 0; i < n_cur; i++)
+		push_node(nodes, n_nodes, cur[i]);
+	r = (int)n_cur;
+out:
+	free(cur);
+	free(next);
+	return r;
+}
+
+char *format_node_path(const struct format_node *n)
+{
+	char *s = xstrdup("");
+
+	for (const struct format_node *x = n; x && x->parent; x = x->parent) {
+		char *seg;
+
+		if (x->parent->kind == FORMAT_NODE_ARRAY) {
+			size_t i;
+			for (i = 0; i < x->parent->n_kids && x->parent->kids[i] != x; i++)
+				;
+			seg = xasprintf("%s[%zu]", x->item->name, i);
+			x = x->parent; /* the array node carries the same name */
+		} else if (transparent(x) && x != n) {
+			continue;
+		} else {
+			seg = xstrdup(x->item->name);
+		}
+		char *t = xasprintf("%s%s%s", seg, *s ? "." : "", s);
+		free(seg);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+void format_node_leaves(struct format_node *root, struct format_node ***nodes, size_t *n_nodes)
+{
+	if (root->kind == FORMAT_NODE_UINT || root->kind == FORMAT_NODE_BYTES) {
+		push_node(nodes, n_nodes, root);
+		return;
+	}
+	for (size_t i = 0; i < root->n_kids; i++)
+		format_node_leaves(root->kids[i], nodes, n_nodes);
+}

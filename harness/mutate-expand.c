@@ -1,0 +1,400 @@
+/* mutate-expand.c — expanding a mutation list into variants (each, [*], count), dedup by
+ * SHA-256, and replay of a recorded list. */
+#include <inttypes.h>
+
+#include "mutate-internal.h"
+#include "util.h"
+
+/* ======================================================================== expansion */
+
+struct choice {
+	char *at;	   /* concrete path (or NULL = the op's own) */
+	const char *value; /* set value keyword (or NULL = the op's own) */
+	int64_t size;	   /* truncate at a boundary */
+	bool has_size;
+};
+
+struct opchoices {
+	struct choice *v;
+	size_t n;     /* path/value choices; 0 = just the op itself */
+	size_t total; /* n (or 1) times count */
+};
+
+static bool has_wild(const char *at)
+{
+	return at && (streq(at, "each") || strstr(at, "[*]"));
+}
+
+static void push_choice(struct opchoices *c, char *at, const char *value, bool has_size,
+			int64_t size)
+{
+	if (c->n > MUTATE_MAX_VARIANTS) { /* prepare() reports it; stop growing */
+		free(at);
+		return;
+	}
+	c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
+	c->v[c->n++] =
+	    (struct choice){.at = at, .value = value, .has_size = has_size, .size = size};
+}
+
+static int build_choices(const struct mutate_op *o, struct format_node *tree, const char *seed_err,
+			 struct opchoices *c, char **ret_error)
+{
+	static const char *const plain_vals[] = {"zero", "one", "max", "max-1", "sign"};
+	static const char *const derived_vals[] = {"+1", "-1", "x2"};
+	_cleanup_free_ struct format_node **nodes = NULL;
+	size_t n_nodes = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (has_wild(o->at) || o->value_each) {
+		if (!tree) {
+			*ret_error = xasprintf("'each' and [*] need the seed to decode: %s",
+					       seed_err ? seed_err : "no format description");
+			return -EINVAL;
+		}
+		if (!o->at) {
+			*ret_error = xstrdup("value: each needs at:");
+			return -EINVAL;
+		}
+		if (streq(o->at, "each")) {
+			if (o->kind == OP_DROP || o->kind == OP_DUPLICATE || o->kind == OP_SWAP) {
+				/* every element of every repeated field */
+				struct format_node *stack[256];
+				size_t sp = 0;
+				stack[sp++] = tree;
+				while (sp > 0) {
+					struct format_node *x = stack[--sp];
+					for (size_t i = x->n_kids; i-- > 0;) {
+						if (x->kind == FORMAT_NODE_ARRAY)
+							nodes = xreallocarray(nodes, n_nodes + 1,
+									      sizeof(*nodes)),
+							nodes[n_nodes++] = x->kids[i];
+						if (sp < ARRAY_SIZE(stack))
+							stack[sp++] = x->kids[i];
+					}
+				}
+			} else {
+				format_node_leaves(tree, &nodes, &n_nodes);
+			}
+		} else {
+			char *err = NULL;
+			int r = format_node_find(tree, o->at, &nodes, &n_nodes, &err);
+			if (r < 0) {
+				*ret_error = xasprintf("at '%s': %s", o->at, err);
+				free(err);
+				return r;
+			}
+		}
+		for (size_t i = 0; i < n_nodes; i++) {
+			struct format_node *x = nodes[i];
+
+			if (o->kind == OP_TRUNCATE && streq(o->at, "each")) {
+				if (x->offset > 0)
+					push_choice(c, NULL, NULL, true, (int64_t)x->offset);
+				continue;
+			}
+			if (o->kind == OP_SET && (o->value_each || streq(o->at, "each"))) {
+				if (x->kind != FORMAT_NODE_UINT && o->value_each)
+					continue;
+				if (x->kind != FORMAT_NODE_UINT && streq(o->at, "each") &&
+				    !o->has_hex && !o->value_quoted)
+					continue;
+			}
+			if (o->kind == OP_SET && o->value_each) {
+				for (size_t k = 0; k < ARRAY_SIZE(plain_vals); k++)
+					push_choice(c, format_node_path(x), plain_vals[k], false,
+						    0);
+				if (node_derived(x))
+					for (size_t k = 0; k < ARRAY_SIZE(derived_vals); k++)
+						push_choice(c, format_node_path(x), derived_vals[k],
+							    false, 0);
+				if (node_derived(x) && x->item->role != FORMAT_ROLE_COUNT)
+					push_choice(c, format_node_path(x), "past_end", false, 0);
+				continue;
+			}
+			push_choice(c, format_node_path(x), NULL, false, 0);
+		}
+		if (c->n == 0) {
+			*ret_error = xasprintf("at '%s' matches nothing in the seed", o->at);
+			return -EINVAL;
+		}
+	}
+	c->total = (c->n ? c->n : 1) * (size_t)o->count;
+	return 0;
+}
+
+static void choices_finish(struct opchoices *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < c[i].n; j++)
+			free(c[i].v[j].at);
+		free(c[i].v);
+	}
+	free(c);
+}
+
+static int prepare(const struct mutate_list *l, const struct format *f, const uint8_t *data,
+		   size_t size, const char *file, struct scenario_diags *diags,
+		   struct opchoices **ret_c, size_t *ret_total)
+{
+	_cleanup_free_ char *seed_err = NULL;
+	struct format_node *tree = NULL;
+	struct opchoices *c = xcalloc(l->n + 1, sizeof(*c));
+	size_t total = 1;
+	int r = 0;
+
+	if (f && format_decode(f, data, size, &tree, &seed_err) < 0)
+		tree = NULL;
+	for (size_t i = 0; i < l->n; i++) {
+		char *err = NULL;
+		const struct mutate_op *o = &l->v[i];
+
+		if (!f && mutate_list_needs_format(
+			      &(struct mutate_list){.v = (struct mutate_op *)o, .n = 1})) {
+			scenario_diag_add(diags, file, o->line, o->column,
+					  "op %s needs a format description; set format: in the "
+					  "scenario (or --format)",
+					  mutate_op_names[o->kind]);
+			r = -EINVAL;
+			continue;
+		}
+		if (build_choices(o, tree, seed_err, &c[i], &err) < 0) {
+			scenario_diag_add(diags, file, o->line, o->column, "op %s: %s",
+					  mutate_op_names[o->kind], err);
+			free(err);
+			r = -EINVAL;
+			continue;
+		}
+		if (total > MUTATE_MAX_VARIANTS / c[i].total) {
+			scenario_diag_add(diags, file, o->line, o->column,
+					  "this mutation list expands into more than %u inputs; "
+					  "narrow it",
+					  MUTATE_MAX_VARIANTS);
+			r = -EINVAL;
+			total = 1;
+			continue;
+		}
+		total *= c[i].total;
+	}
+	format_node_free(tree);
+	if (r < 0) {
+		choices_finish(c, l->n);
+		return r;
+	}
+	*ret_c = c;
+	*ret_total = total;
+	return 0;
+}
+
+int mutate_count(const struct mutate_list *l, const struct format *f, const uint8_t *data,
+		 size_t size, const char *file, struct scenario_diags *diags, size_t *ret_n)
+{
+	struct opchoices *c = NULL;
+	size_t total = 0;
+	int r;
+
+	r = prepare(l, f, data, size, file, diags, &c, &total);
+	if (r < 0)
+		return r;
+	choices_finish(c, l->n);
+	*ret_n = total;
+	return 0;
+}
+
+void mutate_result_finish(struct mutate_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].data);
+		free(r->v[i].json);
+	}
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int mutate_expand(const struct mutate_list *l, const struct format *f, const uint8_t *data,
+		  size_t size, uint64_t seed, const char *file, struct scenario_diags *diags,
+		  struct mutate_result *ret)
+{
+	struct mutate_result res = {0};
+	struct opchoices *c = NULL;
+	size_t total = 0;
+	char **seen = NULL;
+	size_t n_seen = 0, total_bytes = 0;
+	int r;
+
+	r = prepare(l, f, data, size, file, diags, &c, &total);
+	if (r < 0)
+		return r;
+	res.n_variants = total;
+	for (size_t v = 0; v < total; v++) {
+		struct mutate_op *ops = xcalloc(l->n + 1, sizeof(*ops));
+		size_t rest = v, failed = 0;
+		uint8_t *out = NULL;
+		size_t out_size = 0;
+		char *err = NULL;
+		json_object *arr;
+		char sha[65];
+		bool dup;
+
+		/* Mixed radix: the first op varies slowest, so related inputs sit together. */
+		size_t *digit = xcalloc(l->n + 1, sizeof(size_t));
+		_cleanup_free_ size_t *draw = xcalloc(l->n + 1, sizeof(size_t));
+		for (size_t i = l->n; i-- > 0;) {
+			digit[i] = rest % c[i].total;
+			rest /= c[i].total;
+		}
+		for (size_t i = 0; i < l->n; i++) {
+			const struct mutate_op *o = &l->v[i];
+			size_t ch = c[i].n ? digit[i] / o->count : 0;
+			size_t k = c[i].n ? digit[i] % o->count : digit[i];
+
+			mutate_op_copy(&ops[i], o);
+			if (c[i].n) {
+				const struct choice *x = &c[i].v[ch];
+				if (x->at) {
+					free(ops[i].at);
+					ops[i].at = xstrdup(x->at);
+				} else if (x->has_size) {
+					ops[i].at = (free(ops[i].at), NULL);
+					ops[i].has_size = true;
+					ops[i].size = x->size;
+				}
+				if (x->value) {
+					free(ops[i].value);
+					ops[i].value = xstrdup(x->value);
+					ops[i].value_each = false;
+				}
+			}
+			ops[i].count = 1;
+			draw[i] = k;
+		}
+		free(digit);
+		r = mutate_apply_all(f, ops, l->n, data, size, seed, draw, &out, &out_size, &failed,
+				     &err);
+		if (r < 0) {
+			scenario_diag_add(diags, file, l->v[failed].line, l->v[failed].column,
+					  "op %s: %s", mutate_op_names[l->v[failed].kind], err);
+			free(err);
+			for (size_t i = 0; i < l->n; i++)
+				mutate_op_finish(&ops[i]);
+			free(ops);
+			goto fail;
+		}
+		arr = json_object_new_array();
+		for (size_t i = 0; i < l->n; i++) {
+			json_object_array_add(arr, mutate_op_json(&ops[i]));
+			mutate_op_finish(&ops[i]);
+		}
+		free(ops);
+		sha256_hex(out, out_size, sha);
+		dup = n_seen && bsearch(&(const char *){sha}, seen, n_seen, sizeof(*seen), cmp_str);
+		if (dup) {
+			res.n_duplicates++;
+			free(out);
+			json_object_put(arr);
+			continue;
+		}
+		/* keep seen sorted for bsearch; insertion is O(n) but n <= 100000 */
+		seen = xreallocarray(seen, n_seen + 1, sizeof(*seen));
+		{
+			size_t lo = 0, hi = n_seen;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (strcmp(seen[mid], sha) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			memmove(seen + lo + 1, seen + lo, (n_seen - lo) * sizeof(*seen));
+			seen[lo] = xstrdup(sha);
+			n_seen++;
+		}
+		total_bytes += out_size;
+		if (total_bytes > MUTATE_MAX_TOTAL) {
+			scenario_diag_add(diags, file, l->n ? l->v[0].line : 0,
+					  l->n ? l->v[0].column : 0,
+					  "these mutations generate more than %u MiB of inputs; "
+					  "narrow them (fewer variants or smaller inputs)",
+					  MUTATE_MAX_TOTAL >> 20);
+			free(out);
+			json_object_put(arr);
+			goto fail;
+		}
+		res.v = xreallocarray(res.v, res.n + 1, sizeof(*res.v));
+		res.v[res.n] = (struct mutate_output){
+		    .data = out,
+		    .size = out_size,
+		    .json = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN)),
+		    .index = v,
+		};
+		memcpy(res.v[res.n].sha256, sha, 65);
+		res.n++;
+		json_object_put(arr);
+	}
+	r = 0;
+	goto out;
+fail:
+	mutate_result_finish(&res);
+	r = -EINVAL;
+out:
+	for (size_t i = 0; i < n_seen; i++)
+		free(seen[i]);
+	free(seen);
+	choices_finish(c, l->n);
+	if (r == 0)
+		*ret = res;
+	return r;
+}
+
+int mutate_replay(const char *mutations_json, const char *format_path, const char *seed_file,
+		  uint8_t **ret, size_t *ret_size, char **ret_error)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	struct scenario_diags d = {0};
+	struct mutate_list *l = NULL;
+	struct format *f = NULL;
+	struct mutate_result res = {0};
+	size_t size;
+	int r;
+
+	r = read_file(seed_file, MUTATE_MAX_SIZE, &data, &size);
+	if (r < 0) {
+		*ret_error = xasprintf("cannot read %s: %s", seed_file, strerror(-r));
+		return r;
+	}
+	if (format_path && (r = format_load(format_path, &d, &f)) < 0)
+		goto out;
+	r = mutate_list_parse_text(mutations_json, "mutations", "/", &d, &l);
+	if (r < 0)
+		goto out;
+	r = mutate_expand(l, f, data, size, 0, "mutations", &d, &res);
+	if (r < 0)
+		goto out;
+	if (res.n_variants != 1) {
+		r = -EINVAL;
+		scenario_diag_add(&d, "mutations", 0, 0,
+				  "expands into %zu inputs; a recorded list makes exactly one",
+				  res.n_variants);
+		goto out;
+	}
+	*ret = TAKE_PTR(res.v[0].data);
+	*ret_size = res.v[0].size;
+out:
+	if (r < 0)
+		*ret_error = d.n ? xasprintf("%s%s%u:%u: %s", d.v[0].file ? d.v[0].file : "",
+					     d.v[0].file ? ":" : "", d.v[0].line, d.v[0].column,
+					     d.v[0].message)
+				 : xstrdup(strerror(-r));
+	mutate_result_finish(&res);
+	mutate_list_free(l);
+	format_free(f);
+	scenario_diags_finish(&d);
+	return r;
+}
