@@ -66,7 +66,11 @@ const struct classify_pattern classify_patterns[] = {
 	  "BUG: stack guard page was hit in $F", 0 },
 
 	/* ---- Traps and oopses without a preceding BUG line (arch/x86/kernel/traps.c: die()). ---- */
-	{ "general protection fault", CRASH, "gpf", "general protection fault in $F", 0 },
+	{ "general protection fault: %x", CRASH, "gpf", "general protection fault in $F", 0 },
+	{ "general protection fault, %C: %x [#", CRASH, "gpf", "general protection fault in $F",
+	  0 },
+	{ "general protection fault, probably for non-canonical address", CRASH, "gpf",
+	  "general protection fault in $F", 0 }, /* even when the rest of the line is lost */
 	{ "segment-related general protection fault", CRASH, "gpf",
 	  "general protection fault in $F", 0 },
 	{ "invalid opcode: %x [#", CRASH, "invalid-opcode", "invalid opcode in $F", 0 },
@@ -87,6 +91,9 @@ const struct classify_pattern classify_patterns[] = {
 
 	/* ---- BUG() and data-corruption checks (include/asm-generic/bug.h, lib/list_debug.c,
 	 * lib/refcount.c, mm/usercopy.c). The message lines come before the BUG/WARNING line. ---- */
+	{ "detected buffer overflow in %F", CRASH, "fortify", "detected buffer overflow in $F", 0 },
+	{ "kernel BUG at lib/string_helpers.c", CRASH, "fortify", "detected buffer overflow in $F",
+	  0 }, /* fortify_panic(); newer kernels print "<func>: detected buffer overflow: ..." */
 	{ "kernel BUG at lib/list_debug.c", CRASH, "list-corruption", "BUG: corrupted list in $F", 0 },
 	{ "kernel BUG at mm/usercopy.c", CRASH, "usercopy", "BUG: bad usercopy in $F", 0 },
 	{ "kernel BUG at ", CRASH, "kernel-bug", "kernel BUG in $F", 0 },
@@ -114,7 +121,6 @@ const struct classify_pattern classify_patterns[] = {
 	{ "BUG: KCSAN: %C in %F", CRASH, "kcsan", "KCSAN: $1 in $F", 0 },
 	{ "UBSAN: Undefined behaviour in", CRASH, "ubsan", "UBSAN: undefined behaviour in $F", 0 },
 	{ "UBSAN: %C in ", CRASH, "ubsan", "UBSAN: $1 in $F", 0 },
-	{ "UBSAN: %S", CRASH, "ubsan", "UBSAN: $1 in $F", 0 },
 
 	/* ---- SLUB debugging (mm/slub.c slab_bug: "BUG <cache> (<taint>): <what>"). ---- */
 	{ "BUG %S (%Cainted%C): Poison overwritten", CRASH, "slub",
@@ -249,7 +255,6 @@ const struct classify_pattern classify_patterns[] = {
 	{ "Kernel panic - not syncing: Fatal exception", CRASH, "panic",
 	  "kernel panic: Fatal exception", 0 },
 	{ "Kernel panic - not syncing: %R", CRASH, "panic", "kernel panic: $1", 0 },
-	{ "Kernel panic: %R", CRASH, "panic", "kernel panic: $1", 0 },
 
 	/* ---- WARN() (kernel/panic.c __warn). Known locations first. ---- */
 	{ "WARNING: CPU: %d PID: %d at lib/refcount.c", CRASH, "refcount",
@@ -296,19 +301,19 @@ const char *const classify_transparent_prefixes[] = {
 const size_t classify_transparent_prefixes_n = ARRAY_SIZE(classify_transparent_prefixes);
 
 const char *const classify_confirm_markers[] = {
-	"Call Trace:",
-	"Call trace:",
+	/* what dump_stack() and the oops code print; "Call Trace:" alone is not enough (user
+	 * space prints tracebacks too) */
 	"CPU: %d PID: %d Comm:",
 	"CPU: %d UID: %d PID: %d Comm:",
 	"CPU: %d PID: %d at",
-	"Hardware name:",
+	"Hardware name: ",
 	"Modules linked in:",
 	"RIP: %x:",
-	"pc : ",
+	"pc : %F+0x",
 	"stack backtrace:",
 	"Kernel panic - not syncing",
 	"---[ end trace",
-	"Oops: ",
+	"Oops: %x [#",
 	"turning off the locking correctness validator",
 };
 const size_t classify_confirm_markers_n = ARRAY_SIZE(classify_confirm_markers);
@@ -418,7 +423,8 @@ const char *const classify_skip_functions[] = {
 	"copy_from_user*", "__copy_to_user*", "__copy_from_user*", "raw_copy_*", "copyin",
 	"copyout", "__get_user*", "__put_user*", "get_user*", "put_user*", "strncpy_from_user",
 	"strnlen_user", "clear_user", "__clear_user", "rep_movs_alternative", "copy_mc_*",
-	"csum_*", "crc32*", "__crc32*", "sort", "sort_r", "bsearch", "find_next_bit",
+	"delay_tsc", "delay_loop", "delay_halt*", "__delay", "__const_udelay", "__udelay",
+	"__ndelay", "udelay", "mdelay", "ndelay", "cpu_relax", "rep_nop", "csum_*", "crc32*", "__crc32*", "sort", "sort_r", "bsearch", "find_next_bit",
 	"_find_next_bit", "__bitmap_*", "bitmap_*", "idr_*", "ida_*", "xa_*", "__xa_*", "radix_*",
 	"rb_*", "__rb_*", "rb_insert_color", "rb_erase", "read_word_at_a_time",
 	"__read_once_size*", "__write_once_size*", "atomic_*", "arch_atomic_*", "__x86_return_thunk",

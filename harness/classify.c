@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "classify-patterns.h"
 #include "util.h"
@@ -267,6 +268,13 @@ static const char *strip_prefixes(const char *s, char caller[16])
 			if (match("%d:%d:%d", s, NULL) && (sp = strchr(s, ' ')) && sp - s < 20)
 				s = sp + 1;
 		}
+	}
+	/* dmesg -x: "kern  :warn  : " */
+	if (startswith(s, "kern ") && match("kern :%S : ", s, NULL)) {
+		s = strchr(s, ':') + 1;
+		s = strchr(s, ':') + 1;
+		while (*s == ' ')
+			s++;
 	}
 	for (;;) {
 		const char *t = s;
@@ -882,6 +890,11 @@ int classify_path(const char *path, struct classify_result **ret)
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	struct stat sb;
+	if (fstat(fileno(f), &sb) < 0)
+		return -errno;
+	if (S_ISDIR(sb.st_mode))
+		return -EISDIR;
 	return classify_file(f, ret);
 }
 

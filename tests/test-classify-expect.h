@@ -1,8 +1,9 @@
 /* test-classify-expect.h — verdict, title and type expected for every console fixture under
  * tests/data/console/. Files named fmt-* were written by hand from the kernel's printk formats
  * (Linux 6.1 sources unless the file says otherwise: fmt-old-* follow 4.x, fmt-arm64-* arm64);
- * real-* were recorded from real Debian guests by tests/crashme/record.sh; clean-* must stay
- * clean. */
+ * real-* were recorded from real Debian guests by tests/crashme/record.sh (null, pagefault,
+ * gpf, bugon, div0, ud2 with an oops that did not panic: the first recordings passed
+ * "panic_on_oops=1", which 6.1 ignores); clean-* must stay clean. */
 #pragma once
 
 #define CRASH CLASSIFY_CRASH
@@ -18,6 +19,29 @@ static const struct expect expectations[] = {
 	{ "real-gpf.log", CRASH, "general protection fault in crashme_gpf", "gpf" },
 	{ "real-bugon.log", CRASH, "kernel BUG in crashme_bugon", "kernel-bug" },
 	{ "real-warn.log", CRASH, "WARNING in crashme_warn", "warning" },
+	{ "real-div0.log", CRASH, "divide error in crashme_div0", "divide-error" },
+	{ "real-ud2.log", CRASH, "invalid opcode in crashme_ud2", "invalid-opcode" },
+	/* kfree() is crashme_doublefree's tail call: the frame left is its caller's */
+	{ "real-doublefree.log", CRASH, "SLUB: Object already free in crashme_write", "slub" },
+	{ "real-uaf.log", CRASH, "SLUB: Poison overwritten in crashme_uaf", "slub" },
+	{ "real-stackoverflow.log", CRASH, "BUG: stack guard page was hit in crashme_recurse",
+	  "stack-overflow" },
+	{ "real-stackprotector.log", CRASH,
+	  "kernel panic: stack-protector: Kernel stack is corrupted in crashme_stackprotector",
+	  "stack-protector" },
+	{ "real-fortify.log", CRASH, "detected buffer overflow in crashme_fortify", "fortify" },
+	{ "real-listcorrupt.log", CRASH, "BUG: corrupted list in crashme_listcorrupt",
+	  "list-corruption" },
+	{ "real-refcount.log", CRASH, "WARNING: refcount bug in crashme_refcount", "refcount" },
+	{ "real-usercopy.log", CRASH, "BUG: bad usercopy in crashme_usercopy", "usercopy" },
+	{ "real-atomicsleep.log", CRASH, "BUG: scheduling while atomic in crashme_atomicsleep",
+	  "atomic-sleep" },
+	{ "real-panic.log", CRASH, "kernel panic: crashme: deliberate panic", "panic" },
+	{ "real-softlockup.log", HANG, "BUG: soft lockup in crashme_softlockup", "soft-lockup" },
+	{ "real-rcustall.log", HANG, "INFO: rcu detected stall in crashme_rcustall", "rcu-stall" },
+	/* schedule() is crashme_hung's tail call: the frame left is its caller's */
+	{ "real-hung.log", HANG, "INFO: task hung in crashme_write", "hung-task" },
+	{ "real-clean.log", CLEAN, NULL, NULL },
 
 	/* written from formats */
 	{ "fmt-null-deref.log", CRASH, "BUG: kernel NULL pointer dereference in ks_eval_field",
@@ -56,8 +80,19 @@ static const struct expect expectations[] = {
 	{ "fmt-rcu-detected-stalls.log", HANG, "INFO: rcu detected stall in ks_scan_loop",
 	  "rcu-stall" },
 	{ "fmt-workqueue-lockup.log", HANG, "BUG: workqueue lockup", "workqueue-lockup" },
+	{ "fmt-sleeping-invalid-context.log", CRASH,
+	  "BUG: sleeping function called from invalid context in ks_swap_rules", "atomic-sleep" },
+	{ "fmt-suspicious-rcu.log", CRASH, "WARNING: suspicious RCU usage in ks_rules_lookup",
+	  "lockdep" },
+	{ "fmt-bad-page-state.log", CRASH, "BUG: Bad page state in ks_release_buffer", "bad-page" },
+	{ "fmt-unregister-netdevice.log", HANG,
+	  "unregister_netdevice: waiting for DEV to become free", "netdev-leak" },
+	{ "fmt-old-soft-lockup.log", HANG, "BUG: soft lockup in ks_scan_list", "soft-lockup" },
+	{ "fmt-truncated-oops.log", CRASH, "BUG: unable to handle page fault", "page-fault" },
+	{ "fmt-interleaved-cpus.log", HANG, "BUG: soft lockup in ks_scan_list", "soft-lockup" },
 
 	/* clean */
 	{ "clean-boot-noise.log", CLEAN, NULL, NULL },
 	{ "clean-kernel-noise.log", CLEAN, NULL, NULL },
+	{ "clean-user-stress.log", CLEAN, NULL, NULL },
 };

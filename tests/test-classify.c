@@ -64,6 +64,89 @@ START_TEST(test_fixture)
 }
 END_TEST
 
+/* The same console seen through other loggers: without time stamps, with caller ids, with CRLF,
+ * with user-space lines interleaved. Verdict and title must not change. */
+enum transform {
+	T_STRIP_TIME,
+	T_CALLER,
+	T_CRLF,
+	T_NOISE,
+	T_SYSLOG,
+	T_COUNT,
+};
+
+static char *transform(const char *in, size_t n, enum transform t, size_t *ret_n)
+{
+	size_t cap = n * 3 + 4096, o = 0;
+	char *out = xmalloc(cap);
+	const char *s = in, *end = in + n;
+	unsigned k = 0;
+	while (s < end) {
+		const char *nl = memchr(s, '\n', end - s);
+		size_t len = nl ? (size_t)(nl - s) : (size_t)(end - s);
+		const char *line = s;
+		size_t ll = len;
+		/* the time stamp, if any */
+		size_t ts = 0;
+		if (ll > 2 && line[0] == '[') {
+			const char *c = memchr(line, ']', ll);
+			if (c && c - line < 20 && memchr(line, '.', c - line))
+				ts = c - line + 1 + (c + 1 < line + ll && c[1] == ' ');
+		}
+		if (o + ll + 256 > cap)
+			out = xrealloc(out, cap *= 2);
+		switch (t) {
+		case T_STRIP_TIME:
+			o += snprintf(out + o, cap - o, "%.*s\n", (int)(ll - ts), line + ts);
+			break;
+		case T_CALLER:
+			o += snprintf(out + o, cap - o, "[%8u.%06u][  T4242] %.*s\n", k / 10, k,
+				      (int)(ll - ts), line + ts);
+			break;
+		case T_CRLF:
+			o += snprintf(out + o, cap - o, "%.*s\r\n", (int)ll, line);
+			break;
+		case T_NOISE:
+			o += snprintf(out + o, cap - o, "%.*s\nagent: heartbeat %u ok\n", (int)ll, line,
+				      k);
+			break;
+		case T_SYSLOG:
+			o += snprintf(out + o, cap - o, "Nov 25 08:%02u:00 guest kernel: %.*s\n", k % 60,
+				      (int)(ll - ts), line + ts);
+			break;
+		default:
+			break;
+		}
+		k++;
+		s += len + 1;
+	}
+	*ret_n = o;
+	return out;
+}
+
+START_TEST(test_fixture_transforms)
+{
+	const struct expect *e = &expectations[_i];
+	char *path = xasprintf("%s%s", CONSOLE_DIR, e->file);
+	uint8_t *data = NULL;
+	size_t size = 0;
+	ck_assert_int_eq(read_file(path, 64 * 1024 * 1024, &data, &size), 0);
+	for (int t = 0; t < T_COUNT; t++) {
+		size_t n;
+		char *buf = transform((const char *)data, size, t, &n);
+		struct classify_result *r = NULL;
+		ck_assert_int_eq(classify_buffer(buf, n, &r), 0);
+		char *what = xasprintf("%s (transform %d)", e->file, t);
+		assert_result(r, e->verdict, e->title, what);
+		free(what);
+		classify_result_free(r);
+		free(buf);
+	}
+	free(data);
+	free(path);
+}
+END_TEST
+
 /* Every fixture in the directory has an expectation (a new recording cannot go unchecked). */
 START_TEST(test_fixture_list_complete)
 {
@@ -120,6 +203,18 @@ START_TEST(test_prefixes)
 		/* 6.10+ "Oops: " prefix, CRLF line ends */
 		"Oops: general protection fault, probably for non-canonical address 0x1: 0000 [#1]\r\n"
 		"RIP: 0010:ks_parse_instance.isra.0+0x10/0x20 [ksensor]\r\n",
+		/* dmesg -T */
+		"[Tue Mar  5 12:00:00 2024] general protection fault: 0000 [#1] SMP\n"
+		"[Tue Mar  5 12:00:00 2024] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+		/* dmesg -x */
+		"kern  :warn  : [   1.000000] general protection fault: 0000 [#1] SMP\n"
+		"kern  :warn  : [   1.000000] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+		/* a serial logger's ISO time stamps */
+		"2024-03-05T12:00:00.123456Z general protection fault: 0000 [#1] SMP\n"
+		"2024-03-05T12:00:00.123457Z RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+		/* glued to user-space output that lacked its newline */
+		"progress 42%[   12.345678] general protection fault: 0000 [#1] SMP\n"
+		"[   12.345679] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(logs); i++) {
 		struct classify_result *r = classify_str(logs[i]);
@@ -319,6 +414,7 @@ static Suite *classify_suite(void)
 	Suite *s = suite_create("classify");
 	TCase *tc = tcase_create("fixtures");
 	tcase_add_loop_test(tc, test_fixture, 0, ARRAY_SIZE(expectations));
+	tcase_add_loop_test(tc, test_fixture_transforms, 0, ARRAY_SIZE(expectations));
 	tcase_add_test(tc, test_fixture_list_complete);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parsing");

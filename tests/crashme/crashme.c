@@ -3,7 +3,7 @@
  * fixtures are recorded from real kernels. Write a kind to /proc/crashme:
  *   echo null > /proc/crashme
  * Kinds: null, pagefault, gpf, bugon, warn, div0, ud2, doublefree, uaf, stackoverflow,
- * stackprotector, softlockup, hardlockup, rcustall, hung, panic, listcorrupt, refcount,
+ * fortify, stackprotector, softlockup, hardlockup, rcustall, hung, panic, listcorrupt, refcount,
  * usercopy, atomicsleep. Each lands in a function of this module, so titles name it. */
 #include <linux/delay.h>
 #include <linux/kernel.h>
@@ -90,8 +90,20 @@ static noinline int crashme_recurse(int depth)
 static noinline void crashme_stackprotector(void)
 {
 	char buf[16];
+	volatile char *p = buf;
+	int i;
+	/* past the end of buf, byte by byte (memset would be caught by FORTIFY first, which the
+	 * "fortify" kind records): the canary dies */
+	for (i = 0; i < 64; i++)
+		p[i] = 0x41;
+	pr_info("crashme: %c\n", buf[0]);
+}
+
+static noinline void crashme_fortify(void)
+{
+	char buf[16];
 	volatile size_t n = 64;
-	memset(buf, 0x41, n); /* past the end of buf: the canary dies */
+	memset(buf, 0x41, n); /* FORTIFY_SOURCE knows the size of buf */
 	pr_info("crashme: %c\n", buf[0]);
 }
 
@@ -199,6 +211,8 @@ static ssize_t crashme_write(struct file *file, const char __user *ubuf, size_t 
 		crashme_uaf();
 	else if (!strcmp(kind, "stackoverflow"))
 		pr_info("crashme: %d\n", crashme_recurse(0));
+	else if (!strcmp(kind, "fortify"))
+		crashme_fortify();
 	else if (!strcmp(kind, "stackprotector"))
 		crashme_stackprotector();
 	else if (!strcmp(kind, "softlockup"))

@@ -62,7 +62,9 @@ INIT
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initrd.gz"
 
-base="console=ttyS0 panic=-1 panic_on_oops=1 loglevel=7"
+# oops=panic: panic_on_oops is only a sysctl in 6.1, "panic_on_oops=1" on the command line is
+# ignored (passed to init)
+base="console=ttyS0 panic=-1 oops=panic loglevel=7"
 cmdline_for() {
 	case "$1" in
 	warn) echo "$base" ;;
@@ -77,7 +79,7 @@ cmdline_for() {
 
 kinds=("$@")
 [ ${#kinds[@]} -gt 0 ] || kinds=(null pagefault gpf bugon warn div0 ud2 doublefree uaf
-	stackoverflow stackprotector softlockup hardlockup rcustall hung panic listcorrupt refcount
+	stackoverflow fortify stackprotector softlockup hardlockup rcustall hung panic listcorrupt refcount
 	usercopy atomicsleep clean)
 mkdir -p "$DEST"
 for kind in "${kinds[@]}"; do
