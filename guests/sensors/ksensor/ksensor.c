@@ -380,18 +380,25 @@ static int ks_validate(const u8 *buf, size_t size, const struct ks_template **re
 }
 #endif
 
-/* Parse the instance at p. Returns its inst_len, or -EAGAIN for an entry too short to be an
- * instance (the legacy parser skips those as padding: by inst_len, which may be 0). */
-static KS_FN long ks_parse_instance(const u8 *p, struct ks_instance *ret)
+/* Parse the next instance at buf + *off and advance *off past it. Entries too short to be an
+ * instance are skipped as padding, by their own inst_len: the legacy build never advances when
+ * that is 0 (the hardened build has rejected it). The skip loop stays inside this function so
+ * that a hang here always reports the same function. */
+static KS_FN int ks_parse_instance(const u8 *buf, size_t *off, struct ks_instance *ret)
 {
-	u32 inst_len = get_unaligned_le32(p);
+	const u8 *p, *f;
+	u32 inst_len;
 	u16 fc, i;
 	struct ks_field *fields;
-	const u8 *f;
 	void *base;
 
-	if (inst_len < KS_INST_HDR)
-		return -EAGAIN;
+	for (;;) {
+		p = buf + *off;
+		inst_len = get_unaligned_le32(p);
+		if (inst_len >= KS_INST_HDR)
+			break;
+		*off += inst_len;
+	}
 	fc = get_unaligned_le16(p + 4);
 #ifdef KS_HARDENED
 	/* Validated: no guard needed, and a page per instance would not fit a 1 MiB update. */
@@ -411,7 +418,8 @@ static KS_FN long ks_parse_instance(const u8 *p, struct ks_instance *ret)
 	ret->field_count = fc;
 	ret->fields = fields;
 	ret->fields_base = base;
-	return inst_len;
+	*off += inst_len;
+	return 0;
 }
 
 static int grow(struct ks_content *c, u32 *cap)
@@ -465,25 +473,15 @@ static KS_FN int ks_load(const u8 *buf, void *raw_base, size_t size, struct ks_c
 	c->raw_base = raw_base;
 	off = KS_HDR_SIZE;
 	while (c->n < n) {
-		long len;
-
 		if (c->n == cap) {
 			r = grow(c, &cap);
 			if (r < 0)
 				goto fail;
 		}
-		len = ks_parse_instance(buf + off, &c->inst[c->n]);
-		if (len == -EAGAIN) {
-			/* legacy: skip a padding entry by its own length (no progress if 0) */
-			off += get_unaligned_le32(buf + off);
-			continue;
-		}
-		if (len < 0) {
-			r = (int)len;
+		r = ks_parse_instance(buf, &off, &c->inst[c->n]);
+		if (r < 0)
 			goto fail;
-		}
 		c->n++;
-		off += len;
 	}
 	*ret = c;
 	return 0;
