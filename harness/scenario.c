@@ -679,7 +679,7 @@ int scenario_parse(const char *path, const void *data, size_t size,
 	s->seed = 1;
 	s->fleet.memory_mib = 256;
 	s->fleet.accel = "auto";
-	s->fleet.isolation = "boot";
+	s->fleet.isolation = "snapshot";
 	s->timeouts = (struct scenario_timeouts){
 	    .boot_ms = 90000, .observe_ms = 2000, .hang_ms = 15000, .case_ms = 60000};
 	c.s = s;

@@ -45,7 +45,7 @@ struct scenario_fleet {
 	char **uris;          /* NULL-terminated; empty = default embedded URI */
 	unsigned memory_mib;  /* guest RAM */
 	const char *accel;    /* "auto", "tcg" or "kvm" */
-	const char *isolation; /* "boot" (today), "snapshot", "reuse" */
+	const char *isolation; /* "snapshot" (default), "boot", "reuse" */
 };
 
 struct scenario_timeouts {

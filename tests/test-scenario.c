@@ -87,7 +87,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(f->size, 0);
 	ck_assert_uint_eq(f->memory_mib, 256);
 	ck_assert_str_eq(f->accel, "auto");
-	ck_assert_str_eq(f->isolation, "boot");
+	ck_assert_str_eq(f->isolation, "snapshot");
 	ck_assert_ptr_null(f->uris[0]);
 	ck_assert_uint_eq(t->boot_ms, 90000);
 	ck_assert_uint_eq(t->observe_ms, 2000);
@@ -107,7 +107,7 @@ START_TEST(test_everything)
 	struct scenario *s =
 	    load_ok("name: full\nseed: 0xdeadbeef\nformat: kscu\n"
 		    "fleet: {size: 3, uris: ['qemu:///embed?root=/a', 'qemu+ssh://h/system'],"
-		    " memory: 512, accel: tcg, isolation: snapshot}\n"
+		    " memory: 512, accel: tcg, isolation: reuse}\n"
 		    "timeouts: {boot: 2m, observe: 500ms, hang: 1.5, case: 30s}\n" HEAD "cases:\n"
 		    "  - name: valid\n    content: seed.kscu\n    expect: accepted\n"
 		    "  - name: short\n    content: seed.kscu\n"
@@ -128,7 +128,7 @@ START_TEST(test_everything)
 	ck_assert_ptr_null(f->uris[2]);
 	ck_assert_uint_eq(f->memory_mib, 512);
 	ck_assert_str_eq(f->accel, "tcg");
-	ck_assert_str_eq(f->isolation, "snapshot");
+	ck_assert_str_eq(f->isolation, "reuse");
 	ck_assert_uint_eq(scenario_timeouts(s)->boot_ms, 120000);
 	ck_assert_uint_eq(scenario_timeouts(s)->observe_ms, 500);
 	ck_assert_uint_eq(scenario_timeouts(s)->hang_ms, 1500);
