@@ -20,10 +20,41 @@ const char *cli_formats_dir(void)
 	return e && *e ? e : FAULTLINE_SOURCE_DIR "/guests/formats";
 }
 
+struct ordered {
+	const struct scenario_diag *d;
+	size_t file_rank, index;
+};
+
+static int cmp_ordered(const void *a, const void *b)
+{
+	const struct ordered *x = a, *y = b;
+
+	if (x->file_rank != y->file_rank)
+		return x->file_rank < y->file_rank ? -1 : 1;
+	if (x->d->line != y->d->line)
+		return x->d->line < y->d->line ? -1 : 1;
+	if (x->d->column != y->d->column)
+		return x->d->column < y->d->column ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Printed in file order (files in the order they first appear), then line and column, so that
+ * the list reads top to bottom whatever order the loader found the problems in. */
 void cli_print_diags(FILE *f, const struct scenario_diags *d)
 {
+	_cleanup_free_ struct ordered *o = xcalloc(d->n, sizeof(*o));
+
 	for (size_t i = 0; i < d->n; i++) {
-		const struct scenario_diag *x = &d->v[i];
+		o[i] = (struct ordered){.d = &d->v[i], .file_rank = i, .index = i};
+		for (size_t j = 0; j < i; j++)
+			if (streq_ptr(d->v[j].file, d->v[i].file)) {
+				o[i].file_rank = o[j].file_rank;
+				break;
+			}
+	}
+	qsort(o, d->n, sizeof(*o), cmp_ordered);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct scenario_diag *x = o[i].d;
 
 		if (x->line)
 			fprintf(f, "%s:%u:%u: %s\n", x->file ? x->file : "-", x->line, x->column,
