@@ -160,6 +160,7 @@ struct lctx {
 	const struct scenario_opts *opts;
 	struct scenario *s;
 	char *sensor_format; /* the format the sensors read, when they agree */
+	bool format_failed;  /* reported once; mutations are not dry-run against no format */
 	const struct format_ynode *sensor_format_conflict;
 };
 
@@ -449,11 +450,13 @@ static void load_format(struct lctx *c, const struct format_ynode *n, const char
 	else
 		path = xasprintf("%s/%s.yaml", dir, name);
 	if (access(path, R_OK) < 0) {
+		c->format_failed = true;
 		lerr(c, n, "unknown format '%s': %s: %s", name, path, strerror(errno));
 		return;
 	}
 	r = format_load(path, &fd, &c->s->format);
 	if (r < 0) {
+		c->format_failed = true;
 		lerr(c, n, "format '%s' (%s) has errors, listed below", name, path);
 		for (size_t i = 0; i < fd.n; i++) {
 			scenario_diag_add(c->diags, fd.v[i].file, fd.v[i].line, fd.v[i].column,
@@ -572,7 +575,7 @@ static void load_case(struct lctx *c, const struct format_ynode *n)
 		load_expect(c, v, k);
 
 	/* Dry-run the expansion so that bad paths and out-of-range indexes show up in validate. */
-	if (c->errors == before && k->seed_data) {
+	if (c->errors == before && k->seed_data && !c->format_failed) {
 		struct mutate_result res = {0};
 		unsigned nd = (unsigned)c->diags->n;
 
