@@ -11,7 +11,7 @@
 # so an interrupted build is never mistaken for a good one.
 #
 # Environment: FAULTLINE_BUSYBOX (default: busybox on PATH, must be static),
-#              FAULTLINE_KERNEL_ROOT (default: /, where boot/ and lib/modules/ are looked up).
+#              FAULTLINE_KERNEL_ROOT (default: empty, i.e. /boot and /lib/modules).
 set -eu
 
 prog=build-image.sh
@@ -55,7 +55,7 @@ done
 [ -n "$conf" ] || die "missing --conf"
 [ -n "$out" ] || die "missing --out"
 
-root=${FAULTLINE_KERNEL_ROOT:-/}
+root=${FAULTLINE_KERNEL_ROOT:-}
 vmlinuz=$root/boot/vmlinuz-$kver
 moddir=$root/lib/modules/$kver
 [ -f "$vmlinuz" ] || die "kernel $vmlinuz not found (is linux-image-$kver installed?)"

@@ -18,7 +18,8 @@ static int parse(const char *text, struct agent_conf **c, unsigned *line, const 
 
 START_TEST(test_conf_full)
 {
-	/* What harness/sensor.c writes for ksensor-legacy, plus a comment, CRLF and a value with '='. */
+	/* What harness/sensor.c writes for ksensor-legacy, plus a comment, CRLF and a value with
+	 * '='. */
 	const char *text = "# written by faultline\n"
 			   "name=ksensor-legacy\n"
 			   "start=insmod /lib/sensor/ksensor.ko\r\n"
@@ -59,10 +60,11 @@ START_TEST(test_conf_command_and_unknown)
 	const char *what;
 	unsigned line;
 
-	ck_assert_int_eq(parse("name=u\ndeliver=command\ncommand=usensorctl load \"$FAULTLINE_UPDATE\"\n"
-			       "future_key=1\nname=v\n",
-			       &c, &line, &what),
-			 0);
+	ck_assert_int_eq(
+	    parse("name=u\ndeliver=command\ncommand=usensorctl load \"$FAULTLINE_UPDATE\"\n"
+		  "future_key=1\nname=v\n",
+		  &c, &line, &what),
+	    0);
 	ck_assert_str_eq(c->name, "v"); /* the last one wins */
 	ck_assert_int_eq(c->deliver, AGENT_DELIVER_COMMAND);
 	ck_assert_str_eq(c->command, "usensorctl load \"$FAULTLINE_UPDATE\"");
@@ -80,18 +82,18 @@ START_TEST(test_conf_errors)
 		unsigned line;
 		const char *what;
 	} cases[] = {
-		{ "name=a\nnot a pair\n", 2, "expected key=value" },
-		{ "name=a\n=value\n", 2, "expected key=value" },
-		{ "name=a\ndeliver=socket\n", 2, "deliver must be device, file or command" },
-		{ "name=a\nreject_errno=yes\n", 2, "reject_errno must be 0 or 1" },
-		{ "name=a\n\n\nreject_exit=2\n", 4, "reject_exit must be 0 or 1" },
-		{ "deliver=device\npath=/dev/x\n", 0, "name is missing" },
-		{ "name=\ndeliver=device\npath=/dev/x\n", 0, "name is missing" },
-		{ "name=a\npath=/dev/x\n", 0, "deliver is missing" },
-		{ "name=a\ndeliver=file\n", 0, "path is missing (device and file delivery need it)" },
-		{ "name=a\ndeliver=command\npath=/x\n", 0,
-		  "command is missing (command delivery needs it)" },
-		{ "", 0, "name is missing" },
+	    {"name=a\nnot a pair\n", 2, "expected key=value"},
+	    {"name=a\n=value\n", 2, "expected key=value"},
+	    {"name=a\ndeliver=socket\n", 2, "deliver must be device, file or command"},
+	    {"name=a\nreject_errno=yes\n", 2, "reject_errno must be 0 or 1"},
+	    {"name=a\n\n\nreject_exit=2\n", 4, "reject_exit must be 0 or 1"},
+	    {"deliver=device\npath=/dev/x\n", 0, "name is missing"},
+	    {"name=\ndeliver=device\npath=/dev/x\n", 0, "name is missing"},
+	    {"name=a\npath=/dev/x\n", 0, "deliver is missing"},
+	    {"name=a\ndeliver=file\n", 0, "path is missing (device and file delivery need it)"},
+	    {"name=a\ndeliver=command\npath=/x\n", 0,
+	     "command is missing (command delivery needs it)"},
+	    {"", 0, "name is missing"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -122,7 +124,7 @@ END_TEST
 
 static struct proto_frame mkframe(uint16_t type, const char *payload)
 {
-	struct proto_frame f = { .type = type, .seq = 42, .len = (uint32_t)strlen(payload) };
+	struct proto_frame f = {.type = type, .seq = 42, .len = (uint32_t)strlen(payload)};
 
 	f.payload = (uint8_t *)strdup(payload);
 	return f;

@@ -7,9 +7,9 @@
  * before it happens, and a slow one must not stop the heartbeat. Malformed frames get an ERROR
  * reply and the agent carries on.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -55,7 +55,7 @@ static struct {
 	uint32_t seq;
 	uint8_t buf[RESULT_MAX];
 	size_t len;
-} job = { .pid = -1, .fd = -1 };
+} job = {.pid = -1, .fd = -1};
 
 static uint64_t mono_ms(void)
 {
@@ -158,7 +158,7 @@ static int find_port(char *path, size_t size)
 	if (!d)
 		return -ENOENT;
 	while ((e = readdir(d))) {
-		char p[PATH_MAX], name[256] = { 0 };
+		char p[PATH_MAX], name[256] = {0};
 		ssize_t n;
 		int fd;
 
@@ -241,7 +241,7 @@ static int run_shell(const char *cmd, const char *update_path, char *out, size_t
 	close(pfd[1]);
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
 		char tmp[1024];
 		ssize_t n;
 		pid_t w;
@@ -324,9 +324,11 @@ static void worker_start(const struct agent_conf *c, int fd)
 		st = run_shell(c->start[i], NULL, out, sizeof(out));
 		if (st != 0) {
 			if (st < 0)
-				append(out, sizeof(out), "start command failed: %s\n", strerror(-st));
+				append(out, sizeof(out), "start command failed: %s\n",
+				       strerror(-st));
 			else
-				append(out, sizeof(out), "start command exited with status %d\n", st);
+				append(out, sizeof(out), "start command exited with status %d\n",
+				       st);
 			worker_report(fd, 1, 0, out);
 		}
 	}
@@ -431,8 +433,8 @@ static void worker_update(const struct agent_conf *c, const uint8_t *data, size_
 				worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, err, out);
 			delivered_err = true;
 		} else if ((size_t)n != len) {
-			snprintf(out, sizeof(out), "short write to %s: %zd of %zu bytes", c->path, n,
-				 len);
+			snprintf(out, sizeof(out), "short write to %s: %zd of %zu bytes", c->path,
+				 n, len);
 			worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, EIO, out);
 		}
 		close(dfd);
@@ -544,7 +546,8 @@ static void job_finish(void)
 	waitpid(job.pid, &status, 0);
 	job.pid = -1;
 	if (job.len >= 8) {
-		int32_t a = (int32_t)proto_get_u32(job.buf), b = (int32_t)proto_get_u32(job.buf + 4);
+		int32_t a = (int32_t)proto_get_u32(job.buf),
+			b = (int32_t)proto_get_u32(job.buf + 4);
 		char text[RESULT_MAX];
 
 		memcpy(text, job.buf + 8, job.len - 8);
@@ -565,7 +568,7 @@ static void job_finish(void)
 	if (job.is_start)
 		queue_status(PROTO_READY, 1, NULL, why);
 	else
-		queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){ EIO }, why);
+		queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){EIO}, why);
 }
 
 static void job_read(void)
@@ -582,7 +585,8 @@ static void job_read(void)
 			job_finish();
 			return;
 		}
-		size_t take = (size_t)n < sizeof(job.buf) - job.len ? (size_t)n : sizeof(job.buf) - job.len;
+		size_t take =
+		    (size_t)n < sizeof(job.buf) - job.len ? (size_t)n : sizeof(job.buf) - job.len;
 		memcpy(job.buf + job.len, tmp, take);
 		job.len += take;
 	}
@@ -603,13 +607,13 @@ static void handle_frame(const struct agent_conf *c, const struct proto_frame *f
 		return;
 	case AGENT_ACT_UPDATE:
 		if (!c) {
-			queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){ EINVAL },
+			queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){EINVAL},
 				     "no valid " CONF_PATH " in the guest");
 			return;
 		}
 		r = job_spawn(c, false, f->payload, f->len, f->seq);
 		if (r < 0)
-			queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){ -r },
+			queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){-r},
 				     "cannot fork the delivery worker");
 		return;
 	}
@@ -645,7 +649,8 @@ static struct agent_conf *load_conf(char *err, size_t size)
 	r = agent_conf_parse(text, len, &c, &line, &what);
 	free(text);
 	if (r < 0) {
-		snprintf(err, size, "%s:%u: %s", CONF_PATH, line, r == -EINVAL ? what : strerror(-r));
+		snprintf(err, size, "%s:%u: %s", CONF_PATH, line,
+			 r == -EINVAL ? what : strerror(-r));
 		return NULL;
 	}
 	return c;

@@ -163,7 +163,8 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 		goto out;
 	}
 	if (c->deliver != AGENT_DELIVER_COMMAND && (!c->path || !*c->path)) {
-		r = fail(0, "path is missing (device and file delivery need it)", ret_line, ret_what);
+		r = fail(0, "path is missing (device and file delivery need it)", ret_line,
+			 ret_what);
 		goto out;
 	}
 	if (c->deliver == AGENT_DELIVER_COMMAND && (!c->command || !*c->command)) {

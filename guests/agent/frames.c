@@ -52,7 +52,8 @@ void agent_frame_action(const struct proto_frame *f, bool busy, struct agent_act
 			ret->kind = AGENT_ACT_ERROR;
 			ret->err = EBUSY;
 			snprintf(ret->text, sizeof(ret->text),
-				 "UPDATE seq %u refused: another update or the sensor start is in flight",
+				 "UPDATE seq %u refused: another update or the sensor start is in "
+				 "flight",
 				 f->seq);
 			return;
 		}
@@ -68,8 +69,9 @@ void agent_frame_action(const struct proto_frame *f, bool busy, struct agent_act
 	default:
 		ret->kind = AGENT_ACT_ERROR;
 		ret->err = EPROTO;
-		snprintf(ret->text, sizeof(ret->text), "unexpected frame type %u (%s) from the host",
-			 f->type, proto_type_name(f->type));
+		snprintf(ret->text, sizeof(ret->text),
+			 "unexpected frame type %u (%s) from the host", f->type,
+			 proto_type_name(f->type));
 		return;
 	}
 }

@@ -13,18 +13,18 @@
 
 #include "proto.h"
 
-#define AGENT_MARK_MAX 900 /* a /dev/kmsg record holds about 1 KiB */
+#define AGENT_MARK_MAX 900  /* a /dev/kmsg record holds about 1 KiB */
 #define AGENT_TEXT_MAX 4000 /* bound of READY / RESULT / ERROR texts */
 
 enum agent_action_kind {
 	AGENT_ACT_UPDATE, /* deliver the frame's payload as a content update */
-	AGENT_ACT_MARK,   /* write "faultline: " + action.text to /dev/kmsg */
+	AGENT_ACT_MARK,	  /* write "faultline: " + action.text to /dev/kmsg */
 	AGENT_ACT_ERROR,  /* reply ERROR(action.err, action.text) */
 };
 
 struct agent_action {
 	enum agent_action_kind kind;
-	int err;                         /* positive errno for AGENT_ACT_ERROR */
+	int err;			 /* positive errno for AGENT_ACT_ERROR */
 	char text[AGENT_MARK_MAX + 100]; /* NUL-terminated */
 };
 

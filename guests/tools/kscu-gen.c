@@ -55,13 +55,13 @@ static void buf_put(struct buf *b, const void *p, size_t n)
 
 static void buf_u16(struct buf *b, uint16_t v)
 {
-	uint8_t p[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+	uint8_t p[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
 	buf_put(b, p, 2);
 }
 
 static void buf_u32(struct buf *b, uint32_t v)
 {
-	uint8_t p[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t p[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
 	buf_put(b, p, 4);
 }
 
@@ -103,8 +103,8 @@ static void instance(struct buf *b, unsigned template_type, const struct rule *r
 
 static void encode(struct buf *out, unsigned template_type, const struct rule *rules, size_t n)
 {
-	struct buf payload = { 0 };
-	uint8_t hdr[KSCU_HDR_SIZE] = { 0 };
+	struct buf payload = {0};
+	uint8_t hdr[KSCU_HDR_SIZE] = {0};
 	uint32_t crc;
 
 	for (size_t i = 0; i < n; i++)
@@ -149,7 +149,7 @@ static int parse_rule(const char *spec, unsigned template_type, struct rule *ret
 {
 	char tmp[1024], *parts[5];
 	size_t np = 0;
-	struct rule r = { 0 };
+	struct rule r = {0};
 
 	if (strlen(spec) >= sizeof(tmp))
 		return -EINVAL;
@@ -158,8 +158,8 @@ static int parse_rule(const char *spec, unsigned template_type, struct rule *ret
 		parts[np++] = s;
 	if (np != (template_type == 2 ? 4u : 3u))
 		return -EINVAL;
-	if (copy_name(r.name, parts[0], strlen(parts[0])) < 0 || parse_u32(parts[1], &r.maxuid) < 0 ||
-	    parse_u32(parts[2], &r.action) < 0)
+	if (copy_name(r.name, parts[0], strlen(parts[0])) < 0 ||
+	    parse_u32(parts[1], &r.maxuid) < 0 || parse_u32(parts[2], &r.action) < 0)
 		return -EINVAL;
 	if (template_type == 2 && copy_name(r.parent, parts[3], strlen(parts[3])) < 0)
 		return -EINVAL;
@@ -175,8 +175,8 @@ static const struct {
 	unsigned template_type;
 	const char *rules[4];
 } builtins[] = {
-	{ "basic", 1, { "kstrigger,65535,0", "sshd,0,1" } },
-	{ "ext", 2, { "kstrigger,65535,0,faultline-agent", "kstrigger,65535,0,sh", "cron,0,1,init" } },
+    {"basic", 1, {"kstrigger,65535,0", "sshd,0,1"}},
+    {"ext", 2, {"kstrigger,65535,0,faultline-agent", "kstrigger,65535,0,sh", "cron,0,1,init"}},
 };
 
 static void usage(FILE *f)
@@ -194,15 +194,15 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "builtin", required_argument, NULL, 'b' }, { "template", required_argument, NULL, 't' },
-		{ "rule", required_argument, NULL, 'r' },    { "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },          { 0 },
+	    {"builtin", required_argument, NULL, 'b'}, {"template", required_argument, NULL, 't'},
+	    {"rule", required_argument, NULL, 'r'},    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},	       {0},
 	};
 	const char *builtin = NULL, *output = NULL, *specs[KSCU_MAX_RULES];
 	struct rule rules[KSCU_MAX_RULES];
 	unsigned template_type = 1;
 	size_t nspecs = 0, nrules = 0;
-	struct buf out = { 0 };
+	struct buf out = {0};
 	uint32_t t;
 	FILE *f;
 	int c;
@@ -214,7 +214,8 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			if (parse_u32(optarg, &t) < 0 || (t != 1 && t != 2)) {
-				fprintf(stderr, "kscu-gen: --template must be 1 or 2, not '%s'\n", optarg);
+				fprintf(stderr, "kscu-gen: --template must be 1 or 2, not '%s'\n",
+					optarg);
 				return 2;
 			}
 			template_type = t;
@@ -258,7 +259,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < nspecs; i++) {
 		if (parse_rule(specs[i], template_type, &rules[nrules++]) < 0) {
 			fprintf(stderr,
-				"kscu-gen: bad rule '%s' (want NAME,MAXUID,ACTION%s; names 1-%d bytes)\n",
+				"kscu-gen: bad rule '%s' (want NAME,MAXUID,ACTION%s; names 1-%d "
+				"bytes)\n",
 				specs[i], template_type == 2 ? ",PARENT" : "", KSCU_MAX_NAME);
 			return 2;
 		}
