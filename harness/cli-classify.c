@@ -1,4 +1,5 @@
-/* cli-classify.c — `faultline classify LOG|-`: one JSON object with the verdict of a console log. */
+/* cli-classify.c — `faultline classify LOG|-`: one JSON object with the verdict of a console log.
+ */
 #include <getopt.h>
 #include <json-c/json.h>
 
@@ -8,15 +9,16 @@
 
 static void help(FILE *f)
 {
-	fprintf(f, "Usage: faultline classify [OPTIONS] LOG|-\n\n"
-		   "Classify a guest console log (or standard input with '-'): did the kernel crash\n"
-		   "or hang, and what is the stable title of the failure. Prints one JSON object:\n"
-		   "  {\"verdict\": \"crash\"|\"hang\"|\"clean\", \"title\": ..., \"type\": ...,\n"
-		   "   \"first_line\": N, \"report\": \"...\"}\n"
-		   "title, type, first_line and report are null when the verdict is clean.\n\n"
-		   "Options:\n"
-		   "  -h, --help   show this help\n\n"
-		   "Exit status: 0 whatever the verdict, 2 when the log cannot be read.\n");
+	fprintf(f,
+		"Usage: faultline classify [OPTIONS] LOG|-\n\n"
+		"Classify a guest console log (or standard input with '-'): did the kernel crash\n"
+		"or hang, and what is the stable title of the failure. Prints one JSON object:\n"
+		"  {\"verdict\": \"crash\"|\"hang\"|\"clean\", \"title\": ..., \"type\": ...,\n"
+		"   \"first_line\": N, \"report\": \"...\"}\n"
+		"title, type, first_line and report are null when the verdict is clean.\n\n"
+		"Options:\n"
+		"  -h, --help   show this help\n\n"
+		"Exit status: 0 whatever the verdict, 2 when the log cannot be read.\n");
 }
 
 static json_object *string_or_null(const char *s)
@@ -27,8 +29,8 @@ static json_object *string_or_null(const char *s)
 int cmd_classify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	int c;
 	optind = 1;
@@ -61,13 +63,16 @@ int cmd_classify(int argc, char **argv)
 			       json_object_new_string(classify_verdict_name(res->verdict)));
 	json_object_object_add(o, "title", string_or_null(res->title));
 	json_object_object_add(o, "type", string_or_null(res->type));
-	json_object_object_add(o, "first_line", found ? json_object_new_int64(res->first_line) : NULL);
+	json_object_object_add(o, "first_line",
+			       found ? json_object_new_int64(res->first_line) : NULL);
 	json_object_object_add(o, "report", string_or_null(res->report));
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	classify_result_free(res);
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "faultline classify: cannot write the result: %s\n", strerror(errno));
+		fprintf(stderr, "faultline classify: cannot write the result: %s\n",
+			strerror(errno));
 		return 2;
 	}
 	return 0;

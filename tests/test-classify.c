@@ -1,6 +1,6 @@
-/* test-classify.c — the console classifier against recorded consoles (the .log files in tests/data/console/:
- * real guests recorded by tests/crashme/record.sh, and fmt-* files written from the kernel's
- * printk formats), messy and hostile input, bounded memory and speed. */
+/* test-classify.c — the console classifier against recorded consoles (the .log files in
+ * tests/data/console/: real guests recorded by tests/crashme/record.sh, and fmt-* files written
+ * from the kernel's printk formats), messy and hostile input, bounded memory and speed. */
 #include <check.h>
 #include <stdlib.h>
 #include <time.h>
@@ -107,12 +107,12 @@ static char *transform(const char *in, size_t n, enum transform t, size_t *ret_n
 			o += snprintf(out + o, cap - o, "%.*s\r\n", (int)ll, line);
 			break;
 		case T_NOISE:
-			o += snprintf(out + o, cap - o, "%.*s\nagent: heartbeat %u ok\n", (int)ll, line,
-				      k);
+			o += snprintf(out + o, cap - o, "%.*s\nagent: heartbeat %u ok\n", (int)ll,
+				      line, k);
 			break;
 		case T_SYSLOG:
-			o += snprintf(out + o, cap - o, "Nov 25 08:%02u:00 guest kernel: %.*s\n", k % 60,
-				      (int)(ll - ts), line + ts);
+			o += snprintf(out + o, cap - o, "Nov 25 08:%02u:00 guest kernel: %.*s\n",
+				      k % 60, (int)(ll - ts), line + ts);
 			break;
 		default:
 			break;
@@ -162,7 +162,8 @@ START_TEST(test_fixture_list_complete)
 		bool found = false;
 		for (size_t i = 0; i < ARRAY_SIZE(expectations); i++)
 			found = found || streq(expectations[i].file, name);
-		ck_assert_msg(found, "fixture %s has no expectation in test-classify-expect.h", name);
+		ck_assert_msg(found, "fixture %s has no expectation in test-classify-expect.h",
+			      name);
 		n++;
 	}
 	pclose(p);
@@ -172,11 +173,13 @@ END_TEST
 
 START_TEST(test_first_line_and_report)
 {
-	struct classify_result *r = classify_str("hello\n"
-						 "world\n"
-						 "[    1.000000] BUG: kernel NULL pointer dereference, address: 0\n"
-						 "[    1.000001] RIP: 0010:foo_bar+0x1/0x2 [foo]\n");
-	assert_result(r, CLASSIFY_CRASH, "BUG: kernel NULL pointer dereference in foo_bar", "lines");
+	struct classify_result *r =
+	    classify_str("hello\n"
+			 "world\n"
+			 "[    1.000000] BUG: kernel NULL pointer dereference, address: 0\n"
+			 "[    1.000001] RIP: 0010:foo_bar+0x1/0x2 [foo]\n");
+	assert_result(r, CLASSIFY_CRASH, "BUG: kernel NULL pointer dereference in foo_bar",
+		      "lines");
 	ck_assert_int_eq(r->first_line, 3);
 	ck_assert_str_eq(r->type, "null-deref");
 	ck_assert_ptr_nonnull(strstr(r->report, "RIP: 0010:foo_bar+0x1/0x2 [foo]\n"));
@@ -188,33 +191,33 @@ END_TEST
 START_TEST(test_prefixes)
 {
 	static const char *const logs[] = {
-		/* no timestamp */
-		"general protection fault, probably for non-canonical address 0xdead: 0000 [#1] SMP\n"
-		"RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
-		/* timestamp and caller id */
-		"[   12.345678][ T1234] general protection fault: 0000 [#1] SMP\n"
-		"[   12.345679][ T1234] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
-		/* printk caller only, syslog level */
-		"<4>[ T1] general protection fault: 0000 [#1] SMP\n"
-		"<4>[ T1] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
-		/* journal copy */
-		"Mar 05 12:00:01 guest kernel: general protection fault: 0000 [#1] SMP\n"
-		"Mar 05 12:00:01 guest kernel: RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
-		/* 6.10+ "Oops: " prefix, CRLF line ends */
-		"Oops: general protection fault, probably for non-canonical address 0x1: 0000 [#1]\r\n"
-		"RIP: 0010:ks_parse_instance.isra.0+0x10/0x20 [ksensor]\r\n",
-		/* dmesg -T */
-		"[Tue Mar  5 12:00:00 2024] general protection fault: 0000 [#1] SMP\n"
-		"[Tue Mar  5 12:00:00 2024] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
-		/* dmesg -x */
-		"kern  :warn  : [   1.000000] general protection fault: 0000 [#1] SMP\n"
-		"kern  :warn  : [   1.000000] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
-		/* a serial logger's ISO time stamps */
-		"2024-03-05T12:00:00.123456Z general protection fault: 0000 [#1] SMP\n"
-		"2024-03-05T12:00:00.123457Z RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
-		/* glued to user-space output that lacked its newline */
-		"progress 42%[   12.345678] general protection fault: 0000 [#1] SMP\n"
-		"[   12.345679] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+	    /* no timestamp */
+	    "general protection fault, probably for non-canonical address 0xdead: 0000 [#1] SMP\n"
+	    "RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+	    /* timestamp and caller id */
+	    "[   12.345678][ T1234] general protection fault: 0000 [#1] SMP\n"
+	    "[   12.345679][ T1234] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+	    /* printk caller only, syslog level */
+	    "<4>[ T1] general protection fault: 0000 [#1] SMP\n"
+	    "<4>[ T1] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+	    /* journal copy */
+	    "Mar 05 12:00:01 guest kernel: general protection fault: 0000 [#1] SMP\n"
+	    "Mar 05 12:00:01 guest kernel: RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+	    /* 6.10+ "Oops: " prefix, CRLF line ends */
+	    "Oops: general protection fault, probably for non-canonical address 0x1: 0000 [#1]\r\n"
+	    "RIP: 0010:ks_parse_instance.isra.0+0x10/0x20 [ksensor]\r\n",
+	    /* dmesg -T */
+	    "[Tue Mar  5 12:00:00 2024] general protection fault: 0000 [#1] SMP\n"
+	    "[Tue Mar  5 12:00:00 2024] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+	    /* dmesg -x */
+	    "kern  :warn  : [   1.000000] general protection fault: 0000 [#1] SMP\n"
+	    "kern  :warn  : [   1.000000] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+	    /* a serial logger's ISO time stamps */
+	    "2024-03-05T12:00:00.123456Z general protection fault: 0000 [#1] SMP\n"
+	    "2024-03-05T12:00:00.123457Z RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+	    /* glued to user-space output that lacked its newline */
+	    "progress 42%[   12.345678] general protection fault: 0000 [#1] SMP\n"
+	    "[   12.345679] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(logs); i++) {
 		struct classify_result *r = classify_str(logs[i]);
@@ -228,17 +231,18 @@ END_TEST
 /* Lines of another task interleave with the report: with caller ids, they are left out. */
 START_TEST(test_interleaved_callers)
 {
-	struct classify_result *r = classify_str(
-		"[    5.000000][  T100] BUG: unable to handle page fault for address: ffffc90000a00000\n"
-		"[    5.000001][  T200]  other_task_func+0x1/0x2 [othermod]\n"
-		"[    5.000002][  T100] Oops: 0000 [#1] PREEMPT SMP\n"
-		"[    5.000003][  T200] Call Trace:\n"
-		"[    5.000004][  T100] RIP: 0010:0x0\n"
-		"[    5.000005][  T100] Call Trace:\n"
-		"[    5.000006][  T200]  other_task_func+0x1/0x2 [othermod]\n"
-		"[    5.000007][  T100]  <TASK>\n"
-		"[    5.000008][  T100]  memcpy+0x12/0x20\n"
-		"[    5.000009][  T100]  ks_eval_field+0x3a/0x90 [ksensor]\n");
+	struct classify_result *r =
+	    classify_str("[    5.000000][  T100] BUG: unable to handle page fault for address: "
+			 "ffffc90000a00000\n"
+			 "[    5.000001][  T200]  other_task_func+0x1/0x2 [othermod]\n"
+			 "[    5.000002][  T100] Oops: 0000 [#1] PREEMPT SMP\n"
+			 "[    5.000003][  T200] Call Trace:\n"
+			 "[    5.000004][  T100] RIP: 0010:0x0\n"
+			 "[    5.000005][  T100] Call Trace:\n"
+			 "[    5.000006][  T200]  other_task_func+0x1/0x2 [othermod]\n"
+			 "[    5.000007][  T100]  <TASK>\n"
+			 "[    5.000008][  T100]  memcpy+0x12/0x20\n"
+			 "[    5.000009][  T100]  ks_eval_field+0x3a/0x90 [ksensor]\n");
 	assert_result(r, CLASSIFY_CRASH, "BUG: unable to handle page fault in ks_eval_field",
 		      "interleaved");
 	ck_assert_ptr_null(strstr(r->report, "T200"));
@@ -250,18 +254,18 @@ END_TEST
 START_TEST(test_user_space_noise)
 {
 	static const char *const logs[] = {
-		"BUG: test case 12 failed\nexpected 3 got 4\n",
-		"WARNING: no config found, using defaults\n",
-		"panic: runtime error: index out of range [21] with length 20\n\ngoroutine 1 "
-		"[running]:\nmain.main()\n",
-		"INFO: task list printed\n",
-		"Traceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'BUG'\n",
-		"echo Kernel panic is fun\nsoft lockup is a kernel thing\n",
-		"[   12.0] traps: a.out[1] general protection fault ip:4011d6 sp:7ff error:0\n",
-		"[   12.0] a.out[1]: segfault at 0 ip 00000000004011d6 sp 00007ffd error 4\n",
-		"[   12.0] ---[ end Kernel panic - not syncing: x ]---\n",
-		"",
-		"\n\n\n",
+	    "BUG: test case 12 failed\nexpected 3 got 4\n",
+	    "WARNING: no config found, using defaults\n",
+	    "panic: runtime error: index out of range [21] with length 20\n\ngoroutine 1 "
+	    "[running]:\nmain.main()\n",
+	    "INFO: task list printed\n",
+	    "Traceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'BUG'\n",
+	    "echo Kernel panic is fun\nsoft lockup is a kernel thing\n",
+	    "[   12.0] traps: a.out[1] general protection fault ip:4011d6 sp:7ff error:0\n",
+	    "[   12.0] a.out[1]: segfault at 0 ip 00000000004011d6 sp 00007ffd error 4\n",
+	    "[   12.0] ---[ end Kernel panic - not syncing: x ]---\n",
+	    "",
+	    "\n\n\n",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(logs); i++) {
 		struct classify_result *r = classify_str(logs[i]);
@@ -274,13 +278,12 @@ END_TEST
 /* A generic "BUG:" counts once kernel report structure follows it. */
 START_TEST(test_weak_header_confirmed)
 {
-	struct classify_result *r = classify_str(
-		"BUG: looking up invalid subclass: 8\n"
-		"turning off the locking correctness validator.\n"
-		"CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0 #1\n"
-		"Call Trace:\n"
-		" dump_stack_lvl+0x1/0x2\n"
-		" ks_lock_rules+0x10/0x20 [ksensor]\n");
+	struct classify_result *r = classify_str("BUG: looking up invalid subclass: 8\n"
+						 "turning off the locking correctness validator.\n"
+						 "CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0 #1\n"
+						 "Call Trace:\n"
+						 " dump_stack_lvl+0x1/0x2\n"
+						 " ks_lock_rules+0x10/0x20 [ksensor]\n");
 	assert_result(r, CLASSIFY_CRASH, "BUG: looking up invalid subclass: N in ks_lock_rules",
 		      "weak");
 	classify_result_free(r);
@@ -290,9 +293,9 @@ END_TEST
 /* A truncated report still gives the verdict and as much title as there is. */
 START_TEST(test_truncated)
 {
-	struct classify_result *r =
-		classify_str("[    1.0] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
-			     "[    1.0] #PF: supervisor read acc");
+	struct classify_result *r = classify_str(
+	    "[    1.0] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+	    "[    1.0] #PF: supervisor read acc");
 	assert_result(r, CLASSIFY_CRASH, "BUG: kernel NULL pointer dereference", "truncated");
 	classify_result_free(r);
 
@@ -305,14 +308,15 @@ END_TEST
 /* Same bug, different addresses, PIDs, CPUs and timestamps: same title. */
 START_TEST(test_stable_titles)
 {
-	struct classify_result *a = classify_str(
-		"[    2.1] Kernel panic - not syncing: VFS: Unable to mount root fs on "
-		"unknown-block(0,0)\n");
-	struct classify_result *b = classify_str(
-		"[  302.9] Kernel panic - not syncing: VFS: Unable to mount root fs on "
-		"unknown-block(8,1)\n");
+	struct classify_result *a =
+	    classify_str("[    2.1] Kernel panic - not syncing: VFS: Unable to mount root fs on "
+			 "unknown-block(0,0)\n");
+	struct classify_result *b =
+	    classify_str("[  302.9] Kernel panic - not syncing: VFS: Unable to mount root fs on "
+			 "unknown-block(8,1)\n");
 	ck_assert_str_eq(a->title, b->title);
-	ck_assert_str_eq(a->title, "kernel panic: VFS: Unable to mount root fs on unknown-block(N,N)");
+	ck_assert_str_eq(a->title,
+			 "kernel panic: VFS: Unable to mount root fs on unknown-block(N,N)");
 	classify_result_free(a);
 	classify_result_free(b);
 
@@ -355,12 +359,14 @@ START_TEST(test_hostile)
 
 	/* endless stack trace: the report excerpt stays bounded */
 	size_t o = 0;
-	o += snprintf(buf + o, n - o, "BUG: unable to handle page fault for address: 1\n"
-				      "Call Trace:\n");
+	o += snprintf(buf + o, n - o,
+		      "BUG: unable to handle page fault for address: 1\n"
+		      "Call Trace:\n");
 	while (o + 64 < n)
 		o += snprintf(buf + o, n - o, " ks_recurse+0x10/0x20 [ks]\n");
 	ck_assert_int_eq(classify_buffer(buf, o, &r), 0);
-	assert_result(r, CLASSIFY_CRASH, "BUG: unable to handle page fault in ks_recurse", "endless");
+	assert_result(r, CLASSIFY_CRASH, "BUG: unable to handle page fault in ks_recurse",
+		      "endless");
 	ck_assert_uint_le(strlen(r->report), 64 * 1024);
 	classify_result_free(r);
 	free(buf);
@@ -393,9 +399,10 @@ START_TEST(test_speed)
 	char *buf = xmalloc(n + 256);
 	unsigned i = 0;
 	while (o < n)
-		o += snprintf(buf + o, n + 256 - o,
-			      "[ %5u.%06u] ksensor: event %u matched rule %u (process /usr/bin/x%u)\n",
-			      i / 1000, i % 1000000, i, i % 97, i);
+		o += snprintf(
+		    buf + o, n + 256 - o,
+		    "[ %5u.%06u] ksensor: event %u matched rule %u (process /usr/bin/x%u)\n",
+		    i / 1000, i % 1000000, i, i % 97, i);
 	struct timespec a, b;
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	struct classify_result *r = NULL;

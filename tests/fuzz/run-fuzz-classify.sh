@@ -13,6 +13,7 @@ mkdir -p "$OUT/corpus"
 "$CC" -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -I"$src/harness" \
 	"$here/fuzz-classify.c" "$src/harness/classify.c" "$src/harness/classify-patterns.c" \
+	"$src/harness/classify-match.c" \
 	"$src/harness/util.c" -lcrypto -o "$OUT/fuzz-classify"
 cp "$src"/tests/data/console/*.log "$OUT/corpus/" 2>/dev/null || true
 # -max_len: large enough for whole reports; -rss_limit_mb: the classifier's memory is bounded

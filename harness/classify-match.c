@@ -1,0 +1,470 @@
+/* classify-match.c — see classify-match.h. */
+#include "classify-match.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+static bool is_sym_start(char c)
+{
+	return isalpha((unsigned char)c) || c == '_' || c == '$';
+}
+
+static bool is_sym_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '$';
+}
+
+bool classify_is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Anchored, prefix semantics: succeeds when p is exhausted (rest of s ignored) */
+static bool match_here(const char *p, const char *s, struct classify_match *m, int depth)
+{
+	if (depth > 64 || ++m->steps > MATCH_STEPS)
+		return false;
+	for (;;) {
+		char c = *p;
+		if (c == '\0')
+			return true;
+		if (c == '$' && p[1] == '\0')
+			return *s == '\0';
+		if (c == ' ') {
+			if (!classify_is_blank(*s))
+				return false;
+			while (classify_is_blank(*s))
+				s++;
+			p++;
+			continue;
+		}
+		if (c == '*') {
+			for (const char *t = s;; t++) {
+				if (m->steps > MATCH_STEPS)
+					return false;
+				if (match_here(p + 1, t, m, depth + 1))
+					return true;
+				if (*t == '\0')
+					return false;
+			}
+		}
+		if (c == '%') {
+			char k = p[1];
+			const char *t = s;
+			size_t slot = m->n;
+			switch (k) {
+			case '%':
+				if (*s != '%')
+					return false;
+				s++;
+				p += 2;
+				continue;
+			case 'd':
+				while (isdigit((unsigned char)*t))
+					t++;
+				if (t == s)
+					return false;
+				s = t;
+				p += 2;
+				continue;
+			case 'x':
+				while (isxdigit((unsigned char)*t))
+					t++;
+				if (t == s)
+					return false;
+				s = t;
+				p += 2;
+				continue;
+			case 'F':
+				if (!is_sym_start(*t))
+					return false;
+				while (is_sym_char(*t))
+					t++;
+				if (slot < MAX_CAPS) {
+					m->cap[slot] = s;
+					m->cap_len[slot] = t - s;
+					m->cap_is_func[slot] = true;
+				}
+				m->n++;
+				if (match_here(p + 2, t, m, depth + 1))
+					return true;
+				m->n = slot;
+				return false;
+			case 'R':
+				t = s + strlen(s);
+				if (slot < MAX_CAPS) {
+					m->cap[slot] = s;
+					m->cap_len[slot] = t - s;
+					m->cap_is_func[slot] = false;
+				}
+				m->n++;
+				return true;
+			case 'S':
+			case 'C':
+				/* shortest first, at least one character */
+				for (t = s + 1; t[-1]; t++) {
+					if (k == 'S' && classify_is_blank(t[-1]))
+						break;
+					if (slot < MAX_CAPS) {
+						m->cap[slot] = s;
+						m->cap_len[slot] = t - s;
+						m->cap_is_func[slot] = false;
+					}
+					m->n = slot + 1;
+					if (match_here(p + 2, t, m, depth + 1))
+						return true;
+				}
+				m->n = slot;
+				return false;
+			default:
+				return false;
+			}
+		}
+		if (*s != c)
+			return false;
+		p++;
+		s++;
+	}
+}
+
+bool classify_match_text(const char *pattern, const char *s, struct classify_match *m)
+{
+	struct classify_match dummy;
+	if (!m)
+		m = &dummy;
+	m->n = 0;
+	m->steps = 0;
+	return match_here(pattern, s, m, 0);
+}
+
+bool classify_match_any(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (classify_match_text(list[i], s, NULL))
+			return true;
+	return false;
+}
+
+/* First character of every header pattern: a cheap filter that rejects most lines at once. */
+static bool first_char_ok[256];
+static bool first_char_any;
+static bool first_char_ready;
+
+static void first_char_init(void)
+{
+	if (first_char_ready)
+		return;
+	for (size_t i = 0; i < classify_patterns_n; i++) {
+		unsigned char c = (unsigned char)classify_patterns[i].match[0];
+		if (c == '%' || c == '*' || c == ' ')
+			first_char_any = true;
+		else
+			first_char_ok[c] = true;
+	}
+	first_char_ready = true;
+}
+
+const struct classify_pattern *classify_match_header(const char *body, struct classify_match *m)
+{
+	first_char_init();
+	if (!first_char_any && !first_char_ok[(unsigned char)body[0]])
+		return NULL;
+	for (size_t i = 0; i < classify_patterns_n; i++) {
+		const struct classify_pattern *p = &classify_patterns[i];
+		if ((unsigned char)p->match[0] != (unsigned char)body[0] && p->match[0] != '%' &&
+		    p->match[0] != '*')
+			continue;
+		if (classify_match_text(p->match, body, m))
+			return p;
+	}
+	return NULL;
+}
+
+/* ---- Line prefixes ---- */
+
+/* Strip "<4>", "[  12.345678]", "[ T123]", "[ C1]", "[12.3][ T1]", syslog "host kernel: " and the
+ * transparent subsystem prefixes. Returns the message; *caller gets the caller id if any. */
+const char *classify_strip_prefixes(const char *s, char caller[16])
+{
+	caller[0] = '\0';
+	const char *k = NULL;
+	/* syslog / journal copy: "Mar  5 12:00:00 host kernel: ..." */
+	if (strlen(s) > 9 && (k = strstr(s, " kernel: ")) && k - s < 80)
+		s = k + 9;
+	/* serial loggers' ISO time stamps: "2024-03-05T12:00:00.123456Z " */
+	if (classify_match_text("%d-%d-%d", s, NULL) && isdigit((unsigned char)s[0]) &&
+	    s[4] == '-') {
+		const char *sp = strchr(s, ' ');
+		if (sp && sp - s < 40) {
+			s = sp + 1;
+			if (classify_match_text("%d:%d:%d", s, NULL) && (sp = strchr(s, ' ')) &&
+			    sp - s < 20)
+				s = sp + 1;
+		}
+	}
+	/* dmesg -x: "kern  :warn  : " */
+	if (startswith(s, "kern ") && classify_match_text("kern :%S : ", s, NULL)) {
+		s = strchr(s, ':') + 1;
+		s = strchr(s, ':') + 1;
+		while (*s == ' ')
+			s++;
+	}
+	/* quoted in a mail or a bug tracker: "> [   12.3] BUG: ..." */
+	while (s[0] == '>' && s[1] == ' ')
+		s += 2;
+	for (;;) {
+		const char *t = s;
+		/* dmesg -T: "[Tue Mar  5 12:00:00 2024] " */
+		if (*t == '[' && classify_match_text("[%S %S %d %d:%d:%d %d]", t, NULL)) {
+			s = strchr(t, ']') + 1;
+			if (*s == ' ')
+				s++;
+			continue;
+		}
+		if (*t == '<') {
+			t++;
+			while (isdigit((unsigned char)*t) && t - s < 4)
+				t++;
+			if (*t == '>' && t > s + 1) {
+				s = t + 1;
+				continue;
+			}
+			t = s;
+		}
+		if (*t == '[') {
+			t++;
+			while (*t == ' ')
+				t++;
+			const char *start = t;
+			if ((*t == 'T' || *t == 'C') && isdigit((unsigned char)t[1])) {
+				t++;
+				while (isdigit((unsigned char)*t))
+					t++;
+				if (*t == ']' && t - start < 15) {
+					memcpy(caller, start, t - start);
+					caller[t - start] = '\0';
+					s = t + 1;
+					if (*s == ' ')
+						s++;
+					continue;
+				}
+			} else if (isdigit((unsigned char)*t)) {
+				while (isdigit((unsigned char)*t) || *t == '.')
+					t++;
+				if (*t == ']') {
+					s = t + 1;
+					if (*s == ' ')
+						s++;
+					continue;
+				}
+			}
+		}
+		break;
+	}
+	return s;
+}
+
+const char *classify_strip_transparent(const char *body)
+{
+	for (bool again = true; again;) {
+		again = false;
+		for (size_t i = 0; i < classify_transparent_prefixes_n; i++) {
+			const char *p = classify_transparent_prefixes[i];
+			size_t n = strlen(p);
+			if (strncmp(body, p, n) != 0)
+				continue;
+			/* "Oops: 0000 [#1]" is itself a header; only "Oops: <words>" is a prefix */
+			if (isdigit((unsigned char)body[n]))
+				continue;
+			body += n;
+			again = true;
+		}
+	}
+	return body;
+}
+
+/* ---- Stack frames ---- */
+
+/* Parse "name+0x1a/0x40 [module]" at s. With need_offset the "+0x" part is required (stack
+ * lines); without it a bare name is accepted (header lines such as KCSAN's). */
+bool classify_parse_symbol(const char *s, bool need_offset, struct classify_frame *f)
+{
+	const char *t = s;
+	if (!is_sym_start(*t))
+		return false;
+	while (is_sym_char(*t))
+		t++;
+	size_t n = t - s;
+	if (need_offset) {
+		if (strncmp(t, "+0x", 3) != 0)
+			return false;
+		t += 3;
+		if (!isxdigit((unsigned char)*t))
+			return false;
+		while (isxdigit((unsigned char)*t))
+			t++;
+		if (*t == '/') {
+			t++;
+			if (strncmp(t, "0x", 2) == 0)
+				t += 2;
+			while (isxdigit((unsigned char)*t))
+				t++;
+		}
+	} else if (*t == '+') {
+		t++;
+		while (*t && !classify_is_blank(*t))
+			t++;
+	}
+	/* compiler suffixes (.isra.0, .constprop.0, .part.0, .cold) are not part of the name */
+	const char *dot = memchr(s, '.', n);
+	if (dot)
+		n = dot - s;
+	if (n == 0)
+		return false;
+	if (n >= SYM_LEN)
+		n = SYM_LEN - 1;
+	memcpy(f->name, s, n);
+	f->name[n] = '\0';
+	if (*t == '(' && t[1] == ')')
+		t += 2;
+	while (classify_is_blank(*t))
+		t++;
+	f->module = *t == '[' && t[1] != '<' && is_sym_start(t[1]);
+	return true;
+}
+
+const char *classify_skip_addr_brackets(const char *t)
+{
+	/* "[<ffffffff81234567>] " (older kernels, kmemleak, arm), "[c000000001234560] " (powerpc),
+	 * "([<0000000000123456>] " (s390) */
+	for (;;) {
+		if (t[0] == '(' && t[1] == '[')
+			t++;
+		if (t[0] != '[' || !(t[1] == '<' || isxdigit((unsigned char)t[1])))
+			return t;
+		const char *e = t + 1 + (t[1] == '<');
+		while (isxdigit((unsigned char)*e))
+			e++;
+		if (*e == '>')
+			e++;
+		if (*e != ']')
+			return t;
+		t = e + 1;
+		while (classify_is_blank(*t))
+			t++;
+		/* arm: "[<c0123456>] (func+0x1/0x2) from [<c0123457>] (caller+0x3/0x4)" */
+		if (*t == '(')
+			return t + 1;
+	}
+}
+
+/* A line that carries the faulting instruction pointer: "RIP: 0010:func+0x..", arm64 "pc : ..",
+ * 32-bit "EIP: ..", old "IP: [<..>] ..", arm "PC is at ..". */
+bool classify_parse_ip_line(const char *body, struct classify_frame *f)
+{
+	static const char *const heads[] = {
+	    "RIP: ",	  "EIP: ", "IP: ", "pc : ",  "lr : ", "PC is at ",  "LR is at ",
+	    "EIP is at ", "NIP ",  "LR ",  "epc : ", "ra : ", "Krnl PSW : "};
+	for (size_t i = 0; i < ARRAY_SIZE(heads); i++) {
+		size_t n = strlen(heads[i]);
+		if (strncmp(body, heads[i], n) != 0)
+			continue;
+		const char *t = body + n;
+		/* segment selector "0010:" */
+		const char *c = t;
+		while (isxdigit((unsigned char)*c))
+			c++;
+		if (*c == ':' && c - t == 4)
+			t = c + 1;
+		/* "[c0000000001234] " (powerpc) */
+		if (*t == '[' && t[1] != '<') {
+			const char *e = strchr(t, ']');
+			if (e)
+				t = e + 1;
+			while (classify_is_blank(*t))
+				t++;
+		}
+		t = classify_skip_addr_brackets(t);
+		return classify_parse_symbol(t, true, f);
+	}
+	return false;
+}
+
+bool classify_parse_frame_line(const char *body, struct classify_frame *f)
+{
+	const char *t = body;
+	t = classify_skip_addr_brackets(t);
+	if (t[0] == '?' && t[1] == ' ')
+		return false; /* unreliable frame */
+	return classify_parse_symbol(t, true, f);
+}
+
+bool classify_skipped_function(const char *name)
+{
+	for (size_t i = 0; i < classify_skip_functions_n; i++) {
+		const char *p = classify_skip_functions[i];
+		size_t n = strlen(p);
+		if (n && p[n - 1] == '*') {
+			if (strncmp(name, p, n - 1) == 0)
+				return true;
+		} else if (streq(name, p)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void classify_scrub(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	const char *s = in;
+	while (*s && o + 2 < size) {
+		if (isalnum((unsigned char)*s) || *s == '_') {
+			const char *e = s;
+			bool digit = false, hex = true, dec = true;
+			while (isalnum((unsigned char)*e) || *e == '_') {
+				if (isdigit((unsigned char)*e))
+					digit = true;
+				else
+					dec = false;
+				if (!isxdigit((unsigned char)*e))
+					hex = false;
+				e++;
+			}
+			bool hexlit = e - s > 2 && s[0] == '0' && s[1] == 'x';
+			if (hexlit) {
+				hex = true;
+				for (const char *q = s + 2; q < e; q++)
+					hex = hex && isxdigit((unsigned char)*q);
+			}
+			if (digit && (dec || hexlit || (hex && e - s >= 6))) {
+				out[o++] = dec ? 'N' : 'X';
+			} else {
+				for (const char *q = s; q < e && o + 2 < size; q++)
+					out[o++] = *q;
+			}
+			s = e;
+			continue;
+		}
+		if (*s == '+' && s[1] == '0' && s[2] == 'x') {
+			/* "+0x1a/0x40": an offset */
+			s++;
+			while (*s && !classify_is_blank(*s))
+				s++;
+			continue;
+		}
+		if (classify_is_blank(*s)) {
+			if (o > 0 && out[o - 1] != ' ')
+				out[o++] = ' ';
+			s++;
+			continue;
+		}
+		out[o++] = *s++;
+	}
+	while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == ':' || out[o - 1] == ','))
+		o--;
+	out[o] = '\0';
+}

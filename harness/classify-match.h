@@ -1,0 +1,53 @@
+/* classify-match.h — line-level helpers of the console classifier (internal to classify*.c):
+ * stripping logger prefixes, the anchored pattern matcher of classify-patterns.h, stack frame
+ * parsing, the skip list and scrubbing of free text. All functions work on one NUL-terminated
+ * line and keep no state. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "classify-patterns.h"
+
+#define SYM_LEN 128
+#define MAX_CAPS 4
+
+struct classify_frame {
+	char name[SYM_LEN]; /* without offset and compiler suffixes (.isra.0, .cold) */
+	bool module;	    /* followed by "[module]" */
+};
+
+struct classify_match {
+	const char *cap[MAX_CAPS];
+	size_t cap_len[MAX_CAPS];
+	bool cap_is_func[MAX_CAPS];
+	size_t n;
+	/* Backtracking budget: nested '*' / %C on a hostile 1 KiB line would otherwise cost
+	 * O(n^2) per pattern. Real headers need a few hundred steps. */
+	unsigned steps;
+};
+
+#define MATCH_STEPS 4096
+
+bool classify_is_blank(char c);
+/* Match pattern (classify-patterns.h language) at the start of s; m may be NULL. */
+bool classify_match_text(const char *pattern, const char *s, struct classify_match *m);
+bool classify_match_any(const char *const *list, size_t n, const char *s);
+/* The first row of classify_patterns[] that matches body, or NULL. */
+const struct classify_pattern *classify_match_header(const char *body, struct classify_match *m);
+/* The message without time stamp, caller id, syslog and logger prefixes; caller gets the caller
+ * id ("T123", "C1") or "". Returns a pointer into s. */
+const char *classify_strip_prefixes(const char *s, char caller[16]);
+/* body without "watchdog: ", "rcu: ", ... (classify_transparent_prefixes). */
+const char *classify_strip_transparent(const char *body);
+/* "name+0x1a/0x40 [module]" at s; need_offset: the "+0x" part is required. */
+bool classify_parse_symbol(const char *s, bool need_offset, struct classify_frame *f);
+/* s past "[<ffffffff81234567>] "-style address brackets. */
+const char *classify_skip_addr_brackets(const char *s);
+/* "RIP: 0010:func+0x1/0x2", "pc : func+...", ...: the faulting function. */
+bool classify_parse_ip_line(const char *body, struct classify_frame *f);
+/* " func+0x1/0x2 [mod]" in a call trace (not "? func": unreliable frames are refused). */
+bool classify_parse_frame_line(const char *body, struct classify_frame *f);
+bool classify_skipped_function(const char *name);
+/* Free text without what changes from run to run (addresses, numbers, offsets), into out. */
+void classify_scrub(const char *in, char *out, size_t size);
