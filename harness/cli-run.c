@@ -11,6 +11,7 @@
 #include "config.h"
 #include "fleet.h"
 #include "image.h"
+#include "reports.h"
 #include "results.h"
 #include "scenario.h"
 #include "sensor.h"
@@ -19,18 +20,22 @@
 
 /* Every fault visible and final, within seconds: an oops panics, a panic is reported to the
  * host (pvpanic) or resets (then the domain stops), lockups and stalls panic quickly.
+ * A CPU spinning in the kernel trips both the soft lockup detector (2 x watchdog_thresh = 8 s)
+ * and the RCU stall detector; the stall timeout is longer so that one report, with one title,
+ * always comes first.
  * no_timer_check: under TCG on a loaded host the boot-time IO-APIC timer check fails at random
  * and panics a healthy guest. */
 #define GUEST_CMDLINE                                                                              \
-	"console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=5 "           \
+	"console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=4 "           \
 	"hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=10 "                               \
-	"rcupdate.rcu_cpu_stall_timeout=10 mitigations=off no_timer_check"
+	"rcupdate.rcu_cpu_stall_timeout=15 mitigations=off no_timer_check"
 
 struct run_opts {
 	const char *out_dir;
 	const char *uri;
 	const char *accel;
 	const char *state_dir;
+	const char *isolation;
 	unsigned jobs;
 	bool list;
 };
@@ -61,6 +66,10 @@ static void help(void)
 	       "                       qemu:///embed?root=STATE/embed, no daemon needed)\n"
 	       "      --accel A        auto, tcg or kvm (default: the scenario's, else auto:\n"
 	       "                       a short probe decides, TCG when KVM does not boot)\n"
+	       "      --isolation M    boot (a fresh boot per case), snapshot (every case starts\n"
+	       "                       from a saved, booted guest) or reuse (one guest takes cases\n"
+	       "                       while it stays healthy; failures are re-run on a fresh guest)\n"
+	       "                       (default: the scenario's, else snapshot)\n"
 	       "  -j, --jobs N         guests in parallel (default: the scenario's fleet size, else\n"
 	       "                       the number of cores)\n"
 	       "      --state-dir DIR  images, build output and the embedded libvirt root\n"
@@ -79,6 +88,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, const char **re
 		{ "output", required_argument, NULL, 'o' }, { "uri", required_argument, NULL, 'u' },
 		{ "accel", required_argument, NULL, 'a' },  { "jobs", required_argument, NULL, 'j' },
 		{ "state-dir", required_argument, NULL, 's' }, { "list", no_argument, NULL, 'l' },
+		{ "isolation", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },         {}
 	};
 	int c;
@@ -105,6 +115,13 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, const char **re
 			break;
 		}
 		case 's': o->state_dir = optarg; break;
+		case 'i':
+			if (fleet_isolation_from_name(optarg) < 0) {
+				fprintf(stderr, "faultline run: --isolation takes boot, snapshot or reuse\n");
+				return -EINVAL;
+			}
+			o->isolation = optarg;
+			break;
 		case 'l': o->list = true; break;
 		case 'h': help(); return 1;
 		default: return -EINVAL;
@@ -216,6 +233,16 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 			       expect ? json_object_new_boolean(streq(expect, verdict_name(res->verdict)))
 				      : NULL);
 	json_object_object_add(o, "attempt", json_object_new_int(res->attempt));
+	if (res->confirmed) {
+		json_object *c2 = json_object_new_object();
+		json_object_object_add(c2, "verdict", jstr(verdict_name(res->first_verdict)));
+		json_object_object_add(c2, "title", jstr(res->first_title));
+		json_object_object_add(c2, "console", NULL);
+		_cleanup_free_ char *first_console = xasprintf("consoles/%s/%s.reused.log", sensor, c->id);
+		json_object_object_add(c2, "console", jstr(first_console));
+		json_object_object_add(o, "reused_guest_run", c2);
+	}
+	json_object_object_add(o, "flaky", json_object_new_boolean(res->flaky));
 	json_object_object_add(t, "boot_ms", json_object_new_uint64(res->boot_ms));
 	json_object_object_add(t, "deliver_ms", json_object_new_uint64(res->deliver_ms));
 	json_object_object_add(t, "verdict_ms", json_object_new_uint64(res->verdict_ms));
@@ -245,6 +272,7 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	dst->detail = res->detail ? xstrdup(res->detail) : NULL;
 	dst->report = NULL;
 	dst->agent_message = NULL;
+	dst->first_title = NULL;
 	st->done[ci * scenario_n_sensors(st->sc) + si] = true;
 	st->finished++;
 	if (st->tty) {
@@ -340,7 +368,8 @@ static const char *probe_accel(struct vm_host *h, const struct image *img, const
 }
 
 static json_object *run_meta(const char *run_id, const struct scenario *sc, const char *kver,
-			     const char *uri, const char *accel, int argc, char **argv)
+			     const char *uri, const char *accel, const char *isolation, int argc,
+			     char **argv)
 {
 	json_object *m = json_object_new_object(), *s = json_object_new_array();
 	char ts[32], host[256] = "";
@@ -363,7 +392,7 @@ static json_object *run_meta(const char *run_id, const struct scenario *sc, cons
 	json_object_object_add(m, "kernel", jstr(kver));
 	json_object_object_add(m, "uri", jstr(uri));
 	json_object_object_add(m, "accel", jstr(accel));
-	json_object_object_add(m, "isolation", jstr("boot"));
+	json_object_object_add(m, "isolation", jstr(isolation));
 	json_object_object_add(m, "seed", json_object_new_uint64(scenario_seed(sc)));
 	json_object_object_add(m, "sensors", s);
 	json_object_object_add(m, "host", jstr(host));
@@ -445,7 +474,7 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o = { 0 };
 	const char *path;
 	_cleanup_free_ char *state_dir = NULL, *kver = NULL, *err = NULL, *uri = NULL;
-	_cleanup_free_ char *run_dir = NULL, *run_id = NULL;
+	_cleanup_free_ char *run_dir = NULL, *run_id = NULL, *work_dir = NULL;
 	struct scenario *sc = NULL;
 	struct scenario_case *cases = NULL;
 	size_t n_cases = 0;
@@ -516,7 +545,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (write_inputs(run_dir, cases, n_cases) < 0)
 		goto out;
-	meta = run_meta(run_id, sc, kver, uri, accel, argc, argv);
+	const char *isolation = o.isolation ? o.isolation : fl->isolation ? fl->isolation : "snapshot";
+	meta = run_meta(run_id, sc, kver, uri, accel, isolation, argc, argv);
 	results_write_meta(st.results, meta);
 
 	st.sc = sc;
@@ -532,6 +562,7 @@ int cmd_run(int argc, char **argv)
 	st.tty = isatty(STDERR_FILENO);
 
 	const struct scenario_timeouts *to = scenario_timeouts(sc);
+	work_dir = xasprintf("%s/work-%d", state_dir, (int)getpid());
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	struct fleet_config fc = {
 		.host = host, .sensors = prep.fs, .n_sensors = prep.n, .cases = cases,
@@ -542,9 +573,11 @@ int cmd_run(int argc, char **argv)
 		.timeouts = { .observe_ms = to->observe_ms, .hang_ms = to->hang_ms,
 			      .case_ms = to->case_ms },
 		.max_attempts = 2, .run_dir = run_dir, .on_result = on_result, .userdata = &st,
+		.isolation = (enum fleet_isolation)fleet_isolation_from_name(isolation),
+		.work_dir = work_dir,
 	};
-	fprintf(stderr, "running %zu cases x %zu sensors on %u guests (%s, %s) into %s\n", n_cases,
-		prep.n, fc.jobs, uri, accel, run_dir);
+	fprintf(stderr, "running %zu cases x %zu sensors on %u guests (%s, %s, %s) into %s\n",
+		n_cases, prep.n, fc.jobs, uri, accel, isolation, run_dir);
 	r = fleet_run(&fc);
 
 	char ts[32];
@@ -553,6 +586,13 @@ int cmd_run(int argc, char **argv)
 			       json_object_new_string(ts));
 	results_write_meta(st.results, meta);
 	ret = print_table(&st, n_cases);
+	r = reports_write_defaults(run_dir);
+	if (r < 0)
+		fprintf(stderr, "faultline run: cannot write the reports into %s: %s\n", run_dir,
+			strerror(-r));
+	else
+		printf("report: %s/report.html, JUnit: %s/results.xml\n", run_dir, run_dir);
+	r = vm_host_cancelled() ? -ECANCELED : 0;
 	printf("results: %s/results.jsonl\n", run_dir);
 	if (st.record_error) {
 		fprintf(stderr, "faultline run: could not record a result: %s\n",

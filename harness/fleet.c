@@ -1,20 +1,19 @@
-/* fleet.c — worker threads, one per slot, pull jobs from a shared counter. A slow or stuck
- * guest only holds its own slot: every wait in a slot is bounded by the scenario's timeouts.
- * Guests are destroyed on a detached thread so that the 1-2 s libvirt destroy is off the path
- * to the next case; fleet_run() waits for every destroy before it returns. */
+/* fleet.c — worker threads, one per slot, pull jobs from a shared counter. Jobs run sensor by
+ * sensor so that a slot's next guest (restored in the background) is usually for the sensor it
+ * will need. A slow or stuck guest only holds its own slot: every wait in a slot is bounded by
+ * the scenario's timeouts. */
 #include "fleet.h"
 
 #include <pthread.h>
-#include <sys/stat.h>
 
+#include "pool.h"
 #include "util.h"
 
 struct fleet {
 	const struct fleet_config *cfg;
+	struct pool *pool;
 	size_t next, total;
 	pthread_mutex_t lock;
-	pthread_cond_t idle;
-	unsigned destroying;
 	bool cancelled;
 };
 
@@ -24,158 +23,120 @@ struct slot {
 	pthread_t thread;
 };
 
-static void *destroy_thread(void *arg)
-{
-	void **a = arg;
-	struct fleet *f = a[0];
+static const char *const isolation_names[] = {
+	[FLEET_BOOT] = "boot", [FLEET_SNAPSHOT] = "snapshot", [FLEET_REUSE] = "reuse"
+};
 
-	vm_destroy(a[1]);
-	free(a);
-	pthread_mutex_lock(&f->lock);
-	f->destroying--;
-	pthread_cond_broadcast(&f->idle);
-	pthread_mutex_unlock(&f->lock);
-	return NULL;
+int fleet_isolation_from_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(isolation_names); i++)
+		if (streq(name, isolation_names[i]))
+			return (int)i;
+	return -EINVAL;
 }
 
-static void destroy_later(struct fleet *f, struct vm *vm)
+const char *fleet_isolation_name(enum fleet_isolation mode)
 {
-	void **a = xcalloc(2, sizeof(void *));
-	pthread_t t;
-
-	a[0] = f;
-	a[1] = vm;
-	pthread_mutex_lock(&f->lock);
-	f->destroying++;
-	pthread_mutex_unlock(&f->lock);
-	if (pthread_create(&t, NULL, destroy_thread, a) != 0) {
-		destroy_thread(a);
-		return;
-	}
-	pthread_detach(t);
+	return (unsigned)mode < ARRAY_SIZE(isolation_names) ? isolation_names[mode] : "unknown";
 }
 
-static void ready_status(const struct proto_frame *fr, struct case_result *res, bool *ready)
+static char *console_rel(const struct fleet_config *cfg, size_t si, size_t ci, const char *suffix)
 {
-	int32_t status = fr->len >= 4 ? (int32_t)proto_get_u32(fr->payload) : -1;
-
-	if (status == 0) {
-		*ready = true;
-		return;
-	}
-	res->verdict = VERDICT_INFRA_ERROR;
-	res->detail = xasprintf("sensor error: the sensor's start commands failed (status %d): %.*s",
-				status, fr->len > 4 ? (int)(fr->len - 4) : 0,
-				fr->len > 4 ? (const char *)fr->payload + 4 : "");
+	return xasprintf("consoles/%s/%s%s.log", cfg->sensors[si].name, cfg->cases[ci].id, suffix);
 }
 
-/* The guest died or went quiet before READY. Before the agent's HELLO only the kernel and the
- * emulator were running: an infra-error, retried. After HELLO the sensor was being started, so
- * a kernel report is the sensor's crash at load. */
-static void boot_failed(const char *console_path, bool hello, const char *what,
-			struct case_result *res, bool *ret_retry)
+static bool healthy(enum verdict v)
 {
-	runner_judge_console(console_path, VERDICT_INFRA_ERROR, NULL, res);
-	if (res->verdict == VERDICT_INFRA_ERROR || !hello) {
-		_cleanup_free_ char *title = TAKE_PTR(res->title);
-		res->verdict = VERDICT_INFRA_ERROR;
-		free(res->detail);
-		res->detail = title ? xasprintf("guest kernel failed to boot: %s", title)
-				    : xstrdup(what);
-		*ret_retry = true;
-		return;
-	}
-	free(res->detail);
-	res->detail = xstrdup("while the sensor was being started, before the update");
+	return v == VERDICT_ACCEPTED || v == VERDICT_REJECTED;
 }
 
-int fleet_boot_guest(const struct fleet_config *cfg, const struct fleet_sensor *s,
-		     const char *name, const char *console_path, struct vm **ret,
-		     struct case_result *res, bool *ret_retry)
-{
-	struct vm_config vc = {
-		.name = name, .kernel = s->image->kernel, .initrd = s->image->initrd,
-		.cmdline = cfg->cmdline, .memory_mib = cfg->memory_mib, .accel = cfg->accel,
-		.console_log = console_path,
-	};
-	_cleanup_free_ char *error = NULL, *what = NULL;
-	uint64_t start = now_ms(), deadline = start + cfg->boot_ms;
-	struct vm *vm = NULL;
-	bool ready = false, hello = false;
-	int r;
-
-	*ret_retry = false;
-	r = vm_start(cfg->host, &vc, &vm, &error);
-	if (r == -ECANCELED)
-		return r;
-	if (r < 0) {
-		res->verdict = VERDICT_INFRA_ERROR;
-		res->detail = TAKE_PTR(error);
-		*ret_retry = true;
-		return 1;
-	}
-	while (!ready && !res->detail) {
-		struct vm_event ev;
-
-		r = vm_next_event(vm, deadline, &ev);
-		if (r == -ECANCELED) {
-			vm_destroy(vm);
-			return r;
-		}
-		if (r == -ETIMEDOUT) {
-			what = xasprintf("guest did not become ready within %u s", cfg->boot_ms / 1000);
-			boot_failed(console_path, hello, what, res, ret_retry);
-			break;
-		}
-		if (ev.type == VM_EVENT_FRAME) {
-			if (ev.frame.type == PROTO_HELLO)
-				hello = true;
-			else if (ev.frame.type == PROTO_READY)
-				ready_status(&ev.frame, res, &ready);
-			proto_frame_finish(&ev.frame);
-		} else if (ev.type != VM_EVENT_PROTO_ERROR) {
-			runner_drain_console(vm, 3000);
-			boot_failed(console_path, hello,
-				    "guest stopped during boot without a kernel report", res, ret_retry);
-		}
-	}
-	res->boot_ms = now_ms() - start;
-	if (!ready) {
-		vm_destroy(vm);
-		return 1;
-	}
-	*ret = vm;
-	return 0;
-}
-
-static char *console_rel(const struct fleet_config *cfg, size_t si, size_t ci)
-{
-	return xasprintf("consoles/%s/%s.log", cfg->sensors[si].name, cfg->cases[ci].id);
-}
-
-/* One attempt at one job. Returns 0 (res filled), or -ECANCELED. */
-static int run_job(struct slot *slot, size_t si, size_t ci, unsigned seq, struct case_result *res,
-		   bool *ret_retry)
+/* One attempt at one job. Returns 0 (res filled; *ret_reused says whether the guest had run
+ * earlier cases), or -ECANCELED. */
+static int run_once(struct slot *slot, size_t si, size_t ci, size_t next_si,
+		    struct case_result *res, bool *ret_retry, bool *ret_reused)
 {
 	struct fleet *f = slot->fleet;
 	const struct fleet_config *cfg = f->cfg;
 	const struct scenario_case *c = &cfg->cases[ci];
-	_cleanup_free_ char *rel = console_rel(cfg, si, ci);
+	_cleanup_free_ char *rel = console_rel(cfg, si, ci, "");
 	_cleanup_free_ char *path = xasprintf("%s/%s", cfg->run_dir, rel);
-	_cleanup_free_ char *name = xasprintf("fl-%d-%u-%u", (int)getpid(), slot->index, seq);
 	uint64_t start = now_ms();
-	struct vm *vm = NULL;
+	struct guest *g = NULL;
 	int r;
 
 	truncate(path, 0); /* a retried attempt starts a fresh log */
-	r = fleet_boot_guest(cfg, &cfg->sensors[si], name, path, &vm, res, ret_retry);
-	if (r != 0)
-		goto done;
-	r = runner_run_case(vm, c->id, c->data, c->size, &cfg->timeouts, path, res);
-	destroy_later(f, vm);
-done:
+	*ret_reused = false;
+	r = pool_acquire(f->pool, slot->index, si, next_si, path, &g, res, ret_retry);
+	if (r == 0) {
+		*ret_reused = !g->fresh;
+		r = runner_run_case(g->vm, c->id, c->data, c->size, &cfg->timeouts, path, res);
+		pool_release(f->pool, slot->index, g, r == 0 && healthy(res->verdict));
+	}
 	res->total_ms = now_ms() - start;
 	return r < 0 ? r : 0;
+}
+
+/* A job with infra-error retries. */
+static int run_job(struct slot *slot, size_t si, size_t ci, size_t next_si,
+		   struct case_result *res, bool *ret_reused)
+{
+	const struct fleet_config *cfg = slot->fleet->cfg;
+	bool retry = false;
+	int r = 0;
+
+	for (unsigned attempt = 1; attempt <= cfg->max_attempts; attempt++) {
+		case_result_init(res);
+		res->attempt = (int)attempt;
+		r = run_once(slot, si, ci, next_si, res, &retry, ret_reused);
+		if (r < 0 || res->verdict != VERDICT_INFRA_ERROR || !retry ||
+		    attempt == cfg->max_attempts)
+			break;
+		case_result_finish(res);
+	}
+	return r;
+}
+
+/* reuse: a case that failed on a guest with history runs again alone on a fresh guest. */
+static int confirm(struct slot *slot, size_t si, size_t ci, struct case_result *res)
+{
+	const struct fleet_config *cfg = slot->fleet->cfg;
+	_cleanup_free_ char *rel = console_rel(cfg, si, ci, "");
+	_cleanup_free_ char *rel2 = console_rel(cfg, si, ci, ".reused");
+	_cleanup_free_ char *a = xasprintf("%s/%s", cfg->run_dir, rel);
+	_cleanup_free_ char *b = xasprintf("%s/%s", cfg->run_dir, rel2);
+	struct case_result first = *res;
+	bool reused;
+	int r;
+
+	rename(a, b); /* keep the first run's console beside the fresh one */
+	r = run_job(slot, si, ci, SIZE_MAX, res, &reused);
+	if (r < 0) {
+		case_result_finish(&first);
+		return r;
+	}
+	res->confirmed = true;
+	res->first_verdict = first.verdict;
+	res->first_title = TAKE_PTR(first.title);
+	res->flaky = res->verdict != first.verdict || !streq_ptr(res->title, res->first_title);
+	case_result_finish(&first);
+	return 0;
+}
+
+static bool next_job(struct fleet *f, size_t *ret_si, size_t *ret_ci, size_t *ret_next_si)
+{
+	const struct fleet_config *cfg = f->cfg;
+	size_t job;
+
+	pthread_mutex_lock(&f->lock);
+	job = f->next < f->total && !f->cancelled ? f->next++ : SIZE_MAX;
+	pthread_mutex_unlock(&f->lock);
+	if (job == SIZE_MAX || vm_host_cancelled())
+		return false;
+	*ret_si = job / cfg->n_cases;
+	*ret_ci = job % cfg->n_cases;
+	/* the job after the next one another slot may take: a good guess for this slot's next */
+	*ret_next_si = job + 1 < f->total ? (job + 1) / cfg->n_cases : SIZE_MAX;
+	return true;
 }
 
 static void *slot_thread(void *arg)
@@ -183,30 +144,15 @@ static void *slot_thread(void *arg)
 	struct slot *slot = arg;
 	struct fleet *f = slot->fleet;
 	const struct fleet_config *cfg = f->cfg;
-	unsigned seq = 0;
+	size_t si, ci, next_si;
 
-	for (;;) {
+	while (next_job(f, &si, &ci, &next_si)) {
 		struct case_result res;
-		size_t job, si, ci;
-		bool retry = false;
-		int r = 0;
+		bool reused;
+		int r = run_job(slot, si, ci, next_si, &res, &reused);
 
-		pthread_mutex_lock(&f->lock);
-		job = f->next < f->total && !f->cancelled ? f->next++ : SIZE_MAX;
-		pthread_mutex_unlock(&f->lock);
-		if (job == SIZE_MAX || vm_host_cancelled())
-			break;
-		ci = job / cfg->n_sensors;
-		si = job % cfg->n_sensors;
-		for (unsigned attempt = 1; attempt <= cfg->max_attempts; attempt++) {
-			case_result_init(&res);
-			res.attempt = (int)attempt;
-			r = run_job(slot, si, ci, seq++, &res, &retry);
-			if (r < 0 || res.verdict != VERDICT_INFRA_ERROR || !retry ||
-			    attempt == cfg->max_attempts)
-				break;
-			case_result_finish(&res);
-		}
+		if (r == 0 && reused && !healthy(res.verdict) && res.verdict != VERDICT_INFRA_ERROR)
+			r = confirm(slot, si, ci, &res);
 		if (r < 0) {
 			case_result_finish(&res);
 			pthread_mutex_lock(&f->lock);
@@ -214,7 +160,7 @@ static void *slot_thread(void *arg)
 			pthread_mutex_unlock(&f->lock);
 			break;
 		}
-		_cleanup_free_ char *rel = console_rel(cfg, si, ci);
+		_cleanup_free_ char *rel = console_rel(cfg, si, ci, "");
 		pthread_mutex_lock(&f->lock);
 		cfg->on_result(cfg->userdata, si, ci, &res, rel);
 		pthread_mutex_unlock(&f->lock);
@@ -228,15 +174,18 @@ int fleet_run(const struct fleet_config *cfg)
 	struct fleet f = { .cfg = cfg, .total = cfg->n_cases * cfg->n_sensors };
 	unsigned n = cfg->jobs ? cfg->jobs : 1;
 	struct slot *slots;
+	int r;
 
 	if (n > f.total)
 		n = f.total ? (unsigned)f.total : 1;
+	if (cfg->isolation != FLEET_BOOT && (r = mkdir_p(cfg->work_dir)) < 0)
+		return r;
 	pthread_mutex_init(&f.lock, NULL);
-	pthread_cond_init(&f.idle, NULL);
 	for (size_t i = 0; i < cfg->n_sensors; i++) {
 		_cleanup_free_ char *d = xasprintf("%s/consoles/%s", cfg->run_dir, cfg->sensors[i].name);
 		mkdir_p(d);
 	}
+	f.pool = pool_new(cfg, n);
 	slots = xcalloc(n, sizeof(*slots));
 	for (unsigned i = 0; i < n; i++) {
 		slots[i] = (struct slot){ .fleet = &f, .index = i };
@@ -245,12 +194,10 @@ int fleet_run(const struct fleet_config *cfg)
 	}
 	for (unsigned i = 0; i < n; i++)
 		pthread_join(slots[i].thread, NULL);
-	pthread_mutex_lock(&f.lock);
-	while (f.destroying > 0)
-		pthread_cond_wait(&f.idle, &f.lock);
-	pthread_mutex_unlock(&f.lock);
+	pool_free(f.pool);
+	if (cfg->isolation != FLEET_BOOT)
+		rmdir(cfg->work_dir);
 	free(slots);
 	pthread_mutex_destroy(&f.lock);
-	pthread_cond_destroy(&f.idle);
 	return f.cancelled || vm_host_cancelled() ? -ECANCELED : 0;
 }

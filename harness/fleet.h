@@ -1,17 +1,37 @@
 /* fleet.h — provision guests and schedule every (sensor, case) job over N parallel slots.
  *
- * Today each job gets a freshly booted guest (isolation "boot"); provisioning is kept apart from
- * case execution (runner.h) so that snapshot restore and guest reuse can slot in here.
+ * Isolation modes (how a case gets its guest):
+ *   boot      a freshly booted guest per case: the reference, slowest.
+ *   snapshot  each sensor's guest is booted once to "sensor loaded, agent ready" and saved;
+ *             every case starts from a restored copy of that state. The next guest is restored
+ *             (paused) while the current case runs, and destroys happen on other threads.
+ *   reuse     a guest takes case after case while its verdicts are healthy (accepted or
+ *             rejected); after anything else it is replaced from the snapshot and the case is
+ *             run again alone on a fresh guest, so that the verdict is attributed to the right
+ *             input (both outcomes recorded; a verdict that does not reproduce is flaky).
+ * Case execution itself is runner.h's business.
+ *
  * Ownership: fleet_run() borrows everything in the config for its duration.
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "image.h"
 #include "runner.h"
 #include "scenario.h"
 #include "vm.h"
+
+enum fleet_isolation {
+	FLEET_BOOT,
+	FLEET_SNAPSHOT,
+	FLEET_REUSE,
+};
+
+/* "boot", "snapshot", "reuse" -> mode, or -EINVAL. */
+int fleet_isolation_from_name(const char *name);
+const char *fleet_isolation_name(enum fleet_isolation mode);
 
 struct fleet_sensor {
 	const char *name;
@@ -24,6 +44,7 @@ struct fleet_config {
 	size_t n_sensors;
 	const struct scenario_case *cases;
 	size_t n_cases;
+	enum fleet_isolation isolation;
 	unsigned jobs; /* parallel guests */
 	unsigned memory_mib;
 	const char *accel;
@@ -32,6 +53,7 @@ struct fleet_config {
 	struct runner_timeouts timeouts;
 	unsigned max_attempts; /* an infra-error is retried up to this many attempts in all */
 	const char *run_dir;   /* consoles go to RUN_DIR/consoles/SENSOR/CASE.log */
+	const char *work_dir;  /* saved guest images (snapshot, reuse); removed by fleet_run */
 	/* Called from worker threads, serialised by the fleet, once per finished job. */
 	void (*on_result)(void *userdata, size_t sensor, size_t case_idx,
 			  const struct case_result *res, const char *console_rel);
@@ -41,11 +63,3 @@ struct fleet_config {
 /* Run every job. Returns 0, or -ECANCELED when interrupted (finished jobs were reported; every
  * guest of the run has been destroyed either way). */
 int fleet_run(const struct fleet_config *cfg);
-
-/* Boot one guest for a sensor and wait until its agent reports the sensor started. On a
- * failure *res is filled (infra-error, or crash when the guest died booting) and *ret_retry says
- * whether another attempt might do better. Returns 0 with *ret set, 1 when res was filled, or
- * -ECANCELED. */
-int fleet_boot_guest(const struct fleet_config *cfg, const struct fleet_sensor *s,
-		     const char *name, const char *console_path, struct vm **ret,
-		     struct case_result *res, bool *ret_retry);

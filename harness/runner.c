@@ -24,6 +24,7 @@ void case_result_finish(struct case_result *r)
 	free(r->detail);
 	free(r->report);
 	free(r->agent_message);
+	free(r->first_title);
 	case_result_init(r);
 }
 

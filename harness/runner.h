@@ -28,6 +28,12 @@ struct case_result {
 	char *agent_message;
 	uint64_t boot_ms, deliver_ms, verdict_ms, total_ms;
 	int attempt;
+	/* reuse: the case failed on a guest that had run earlier cases and was run again alone on
+	 * a fresh guest; this result is the fresh run's, these fields the first run's */
+	bool confirmed;
+	enum verdict first_verdict;
+	char *first_title;
+	bool flaky; /* the fresh run did not reproduce the first verdict and title */
 };
 
 void case_result_init(struct case_result *r);

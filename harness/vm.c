@@ -530,18 +530,13 @@ static int open_stream(struct vm *vm, bool channel, char **ret_error)
 	return 0;
 }
 
-int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error)
+static struct vm *vm_new(struct vm_host *h, const char *name)
 {
-	_cleanup_free_ char *xml = domain_xml(cfg);
 	pthread_condattr_t ca;
-	struct vm *vm;
-	int r;
+	struct vm *vm = xzalloc(sizeof(*vm));
 
-	if (cancelled)
-		return -ECANCELED;
-	vm = xzalloc(sizeof(*vm));
 	vm->host = h;
-	vm->name = xstrdup(cfg->name);
+	vm->name = xstrdup(name);
 	vm->refs = 1;
 	vm->console_fd = -1;
 	vm->dec = proto_decoder_new();
@@ -553,13 +548,33 @@ int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, ch
 	pthread_cond_init(&vm->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	registry_add(vm);
-	r = vm_set_console_log(vm, cfg->console_log);
+	return vm;
+}
+
+/* The domain exists (paused): open console and channel. */
+static int attach(struct vm *vm, const char *console_log, char **ret_error)
+{
+	int r = vm_set_console_log(vm, console_log);
+
 	if (r < 0) {
-		*ret_error = xasprintf("cannot open console log %s: %s", cfg->console_log, strerror(-r));
-		vm_destroy(vm);
+		*ret_error = xasprintf("cannot open console log %s: %s", console_log, strerror(-r));
 		return r;
 	}
+	r = open_stream(vm, false, ret_error);
+	if (r == 0)
+		r = open_stream(vm, true, ret_error);
+	return r;
+}
 
+int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error)
+{
+	_cleanup_free_ char *xml = domain_xml(cfg);
+	struct vm *vm;
+	int r;
+
+	if (cancelled)
+		return -ECANCELED;
+	vm = vm_new(h, cfg->name);
 	/* Paused first: a pty console drops whatever the guest prints before it is opened. */
 	vm->dom = virDomainCreateXML(h->conn, xml, VIR_DOMAIN_START_PAUSED);
 	if (!vm->dom) {
@@ -567,18 +582,78 @@ int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, ch
 		vm_destroy(vm);
 		return -EIO;
 	}
-	r = open_stream(vm, false, ret_error);
+	r = attach(vm, cfg->console_log, ret_error);
 	if (r == 0)
-		r = open_stream(vm, true, ret_error);
-	if (r == 0 && virDomainResume(vm->dom) < 0) {
-		*ret_error = last_error("cannot resume domain");
-		r = -EIO;
-	}
+		r = vm_resume(vm, ret_error);
 	if (r < 0) {
 		vm_destroy(vm);
 		return r;
 	}
 	*ret = vm;
+	return 0;
+}
+
+int vm_restore(struct vm_host *h, const char *state_path, const char *name,
+	       const char *console_log, struct vm **ret, char **ret_error)
+{
+	struct vm *vm;
+	int r;
+
+	if (cancelled)
+		return -ECANCELED;
+	vm = vm_new(h, name);
+	if (virDomainRestoreFlags(h->conn, state_path, NULL, VIR_DOMAIN_SAVE_PAUSED) < 0) {
+		*ret_error = last_error("cannot restore saved guest");
+		vm_destroy(vm);
+		return -EIO;
+	}
+	vm->dom = virDomainLookupByName(h->conn, name);
+	if (!vm->dom) {
+		*ret_error = last_error("restored guest not found");
+		vm_destroy(vm);
+		return -EIO;
+	}
+	r = attach(vm, console_log, ret_error);
+	if (r < 0) {
+		vm_destroy(vm);
+		return r;
+	}
+	*ret = vm;
+	return 0;
+}
+
+int vm_resume(struct vm *vm, char **ret_error)
+{
+	if (virDomainResume(vm->dom) < 0) {
+		*ret_error = last_error("cannot resume domain");
+		return -EIO;
+	}
+	return 0;
+}
+
+int vm_save(struct vm *vm, const char *path, char **ret_uuid, char **ret_error)
+{
+	char uuid[VIR_UUID_STRING_BUFLEN];
+
+	if (virDomainGetUUIDString(vm->dom, uuid) < 0) {
+		*ret_error = last_error("cannot read the domain's UUID");
+		return -EIO;
+	}
+	if (virDomainSave(vm->dom, path) < 0) {
+		*ret_error = last_error("cannot save guest");
+		return -EIO;
+	}
+	*ret_uuid = xstrdup(uuid);
+	return 0;
+}
+
+int vm_cpu_time_ms(struct vm *vm, uint64_t *ret)
+{
+	virDomainInfo info;
+
+	if (virDomainGetInfo(vm->dom, &info) < 0)
+		return -EIO;
+	*ret = info.cpuTime / 1000000;
 	return 0;
 }
 

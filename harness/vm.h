@@ -63,6 +63,16 @@ struct vm_event {
 /* Create the domain (paused), open console and channel, resume. On failure *ret_error gets a
  * reason for the infra-error record. */
 int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error);
+/* Restore a save image (snapshot.h) as domain `name` (the name saved in the image), paused,
+ * with console and channel open. vm_resume() lets it run. */
+int vm_restore(struct vm_host *h, const char *state_path, const char *name,
+	       const char *console_log, struct vm **ret, char **ret_error);
+int vm_resume(struct vm *vm, char **ret_error);
+/* Save the guest's state to path; the domain stops (still call vm_destroy). *ret_uuid gets the
+ * domain's UUID, which the image carries (caller frees). */
+int vm_save(struct vm *vm, const char *path, char **ret_uuid, char **ret_error);
+/* vCPU time the guest has consumed, in ms: guest progress, as opposed to host wall time. */
+int vm_cpu_time_ms(struct vm *vm, uint64_t *ret);
 /* Append console output to this file from now on (NULL: discard). Opens with O_APPEND. */
 int vm_set_console_log(struct vm *vm, const char *path);
 /* Queue one frame for the agent. */

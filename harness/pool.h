@@ -1,0 +1,40 @@
+/* pool.h — where a case's guest comes from: a fresh boot, a restored copy of a saved guest, or
+ * (reuse) the guest that ran the slot's previous case. The fleet's scheduler asks for a guest
+ * per job and hands it back with a word on its health; the pool boots and saves templates,
+ * clones save images, restores the next guest while the current case runs, and destroys guests
+ * on background threads.
+ *
+ * Thread-safety: one pool serves every slot; a slot index names the caller's private state.
+ * Ownership: an acquired guest belongs to the caller until pool_release().
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fleet.h"
+
+struct pool;
+
+struct guest {
+	struct vm *vm;
+	size_t sensor;
+	bool fresh; /* has run no case yet */
+	int identity; /* save-image clone it was restored from; -1 when booted */
+};
+
+struct pool *pool_new(const struct fleet_config *cfg, unsigned slots);
+/* Waits for every background restore and destroy, removes the work files. Accepts NULL. */
+void pool_free(struct pool *p);
+
+/* A running guest of sensor si, its console appended to console_path. next_si is the sensor of
+ * the job likely to come next on this slot (SIZE_MAX: none), for which a guest is prepared in
+ * the background. Returns 0 with *ret set; 1 when no guest could be had (res filled: an
+ * infra-error, or the sensor's crash while starting; *ret_retry says whether another attempt
+ * may do better); or -ECANCELED. */
+int pool_acquire(struct pool *p, unsigned slot, size_t si, size_t next_si,
+		 const char *console_path, struct guest **ret, struct case_result *res,
+		 bool *ret_retry);
+
+/* Hand a guest back. healthy: its last case left it fit for another (reuse keeps it). */
+void pool_release(struct pool *p, unsigned slot, struct guest *g, bool healthy);

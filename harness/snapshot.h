@@ -1,0 +1,14 @@
+/* snapshot.h — copies of one saved guest that libvirt can restore side by side.
+ *
+ * A guest booted once to "sensor loaded, agent ready" and saved with libvirt (vm_save) is the
+ * template; snapshot_clone() writes a copy that restores as a different domain (new name of the
+ * same length, new UUID), so that several guests can start from identical state at once and a
+ * guest being destroyed does not hold up the next one.
+ */
+#pragma once
+
+/* Copy the save image src to dst, renaming the domain. Returns 0, -EINVAL (name or UUID
+ * lengths differ), -EBADMSG (not a libvirt QEMU save image of a known version, or the name is
+ * not in it), or another negative errno. dst is written via a temporary and renamed. */
+int snapshot_clone(const char *src, const char *dst, const char *old_name, const char *old_uuid,
+		   const char *new_name, const char *new_uuid);
