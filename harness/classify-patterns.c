@@ -162,6 +162,7 @@ const struct classify_pattern classify_patterns[] = {
 	  0 },
 	{ "BUG %S (%Cainted%C): %R", CRASH, "slub", "SLUB: $4 in $F", 0 },
 	{ "BUG: %S (%Cainted%C): %R", CRASH, "slub", "SLUB: $4 in $F", 0 },
+	{ "BUG %S: %R", CRASH, "slub", "SLUB: $2 in $F", WEAK }, /* before the taint string */
 
 	/* ---- Memory leaks (mm/kmemleak.c). ---- */
 	{ "BUG: memory leak", CRASH, "memory-leak", "memory leak in $F", 0 },
@@ -309,6 +310,7 @@ const struct classify_pattern classify_patterns[] = {
 	{ "WARNING: CPU: %d PID: %d at", CRASH, "warning", "WARNING in $F", 0 },
 	{ "WARNING: CPU: %d UID: %d PID: %d at", CRASH, "warning", "WARNING in $F", 0 },
 	{ "WARNING: at %S %F", CRASH, "warning", "WARNING in $F", 0 },
+	{ "WARNING: at %S", CRASH, "warning", "WARNING in $F", 0 }, /* function on the next line */
 	{ "WARNING: %S:%d at %F", CRASH, "warning", "WARNING in $F", 0 },
 	{ "WARNING: %S at %F", CRASH, "warning", "WARNING in $F", WEAK },
 
@@ -347,6 +349,7 @@ const char *const classify_confirm_markers[] = {
 	"---[ end trace",
 	"Oops: %x [#",
 	"turning off the locking correctness validator",
+	"Pid: %d, comm: ", /* 2.6-era dump_stack() */
 };
 const size_t classify_confirm_markers_n = ARRAY_SIZE(classify_confirm_markers);
 
@@ -378,7 +381,8 @@ const size_t classify_report_end_n = ARRAY_SIZE(classify_report_end);
 const char *const classify_skip_functions[] = {
 	/* Reporting machinery. */
 	"dump_stack*", "show_stack*", "show_regs", "__show_regs", "show_trace_log_lvl",
-	"show_stack_log_lvl", "sched_show_task", "show_state_filter", "print_*", "printk*",
+	"show_stack_log_lvl", "dump_trace", "show_trace*", "sched_show_task", "show_state_filter",
+	"print_*", "printk*",
 	"vprintk*", "_printk", "panic", "nmi_panic", "vpanic", "__warn*", "warn_*",
 	"warn_slowpath*", "report_bug", "fixup_bug", "handle_bug", "__report_bug", "die", "__die*",
 	"oops_*", "do_trap", "do_error_trap", "do_int3*", "kasan_*", "__kasan_*", "kasan_report*",
@@ -393,7 +397,8 @@ const char *const classify_skip_functions[] = {
 	"__lock_release", "lock_is_held*", "mark_lock*", "check_deadlock", "print_circular_bug",
 	"print_usage_bug", "valid_state", "check_flags", "lock_acquired", "lock_contended", "rcu_*",
 	"__rcu_*", "refcount_warn_saturate", "refcount_*", "__refcount_*", "kref_*",
-	"__list_add_valid*", "__list_del_entry_valid*", "__list_*", "list_*", "__hlist_*",
+	"__list_add_valid*", "__list_del_entry_valid*", "__list_*", "list_add*", "list_del*",
+	"list_replace*", "list_move*", "list_splice*", "list_cut*", "__hlist_*",
 	"hlist_*", "usercopy_abort", "__check_object_size", "check_object_size",
 	"check_heap_object", "__check_heap_object", "check_stack_object", "bad_area*",
 	"__bad_area*", "no_context", "page_fault_oops", "kernelmode_fixup_or_oops",
@@ -413,7 +418,7 @@ const char *const classify_skip_functions[] = {
 	"do_softirq*", "__do_softirq", "__softirqentry_text_start", "run_timer_softirq",
 	"__run_timers", "call_timer_fn", "expire_timers", "nmi_*", "do_nmi", "default_do_nmi",
 	"exc_nmi", "asm_exc_nmi", "nmi_handle", "arch_trigger_cpumask_backtrace",
-	"nmi_trigger_cpumask_backtrace", "trigger_*", "perf_*", "__perf_*", "native_*", "pv_*",
+	"nmi_trigger_cpumask_backtrace", "trigger_*", "perf_event_nmi_handler", "native_*", "pv_*",
 	"arch_cpu_idle", "default_idle*", "cpu_idle*", "do_idle", "cpu_startup_entry",
 	"start_secondary", "secondary_startup*", "rest_init", "start_kernel", "x86_64_start_*",
 	"arch_call_rest_init", "mwait_idle*", "acpi_idle_*", "cpuidle_enter*", "__cpuidle_text*",
@@ -424,15 +429,24 @@ const char *const classify_skip_functions[] = {
 	"msleep*", "usleep_range*", "ssleep", "__msleep", "schedule_timeout*", "wait_woken",
 	"__wait_event*", "prepare_to_wait*", "finish_wait", "__wake_up*", "wake_up_*",
 	"try_to_wake_up", "__mutex_*", "mutex_*", "__down*", "down", "down_*", "up", "up_*",
-	"rwsem_*", "__rwsem_*", "_raw_*", "__raw_*", "do_raw_*", "raw_spin_*", "spin_*", "queued_*",
+	"rwsem_*", "__rwsem_*", "_raw_*", "__raw_*", "do_raw_*", "raw_spin_*", "spin_*",
+	"_spin_*", "_read_*", "_write_*", /* 2.6-era lock names */ "queued_*",
 	"native_queued_*", "__pv_queued_*", "pv_wait*", "__lock_text_start", "_raw_spin_lock*",
 	"rt_mutex*", "__rt_mutex*", "percpu_down_*", "percpu_up_*", "__percpu_down_*", "local_bh_*",
 	"__local_bh_*", "preempt_count_*", "read_lock*", "write_lock*", "read_unlock*",
 	"write_unlock*", "__cond_resched*", "_cond_resched", "cond_resched*", "stop_one_cpu",
 	"synchronize_rcu*", "synchronize_*",
 	/* Allocation and freeing. */
-	"kmalloc*", "__kmalloc*", "kzalloc*", "kcalloc*", "krealloc*", "__krealloc", "kmem_cache_*",
-	"__kmem_cache_*", "kfree*", "__kfree*", "kvfree*", "kvmalloc*", "__kvmalloc*", "kvzalloc*",
+	/* exact names: "kmalloc_*" would also hide a culprit such as kmalloc_oob_right */
+	"kmalloc", "kmalloc_trace", "kmalloc_node", "kmalloc_node_trace", "kmalloc_large",
+	"kmalloc_large_node", "kmalloc_order", "kmalloc_order_trace", "kmalloc_array",
+	"kmalloc_array_node", "kmalloc_reserve", "kmalloc_slab", "__kmalloc", "__kmalloc_node",
+	"__kmalloc_track_caller", "__kmalloc_node_track_caller", "__kmalloc_large_node",
+	"kzalloc", "kzalloc_node", "kcalloc", "kcalloc_node", "krealloc", "krealloc_array",
+	"__krealloc", "kmem_cache_alloc*", "kmem_cache_free*", "kmem_cache_zalloc",
+	"__kmem_cache_alloc*", "__kmem_cache_free*", "kfree", "kfree_sensitive", "kfree_const",
+	"kfree_rcu*", "__kfree_skb", "kvfree", "kvfree_sensitive", "kvmalloc", "kvmalloc_node",
+	"__kvmalloc_node", "kvzalloc", "kvzalloc_node", "kvcalloc", "kvmalloc_array",
 	"kvrealloc", "vmalloc*", "__vmalloc*", "vzalloc*", "vfree*", "__vfree", "vunmap",
 	"kmemdup*", "kstrdup*", "kstrndup", "memdup_user*", "strndup_user", "slab_*", "__slab_*",
 	"___slab_*", "slub_*", "new_slab", "allocate_slab", "alloc_slab*", "__alloc_pages*",
@@ -458,7 +472,8 @@ const char *const classify_skip_functions[] = {
 	"delay_halt*", "__delay", "__const_udelay", "__udelay", "__ndelay", "udelay", "mdelay",
 	"ndelay", "cpu_relax", "rep_nop", "csum_*", "crc32*", "__crc32*", "sort", "sort_r",
 	"bsearch", "find_next_bit", "_find_next_bit", "__bitmap_*", "bitmap_*", "idr_*", "ida_*",
-	"xa_*", "__xa_*", "radix_*", "rb_*", "__rb_*", "rb_insert_color", "rb_erase",
+	"xa_*", "__xa_*", "radix_*", "rb_insert_color*", "rb_erase*", "__rb_insert*",
+	"__rb_erase*", "rb_next", "rb_prev", "rb_first*", "rb_last",
 	"read_word_at_a_time", "__read_once_size*", "__write_once_size*", "atomic_*",
 	"arch_atomic_*", "__x86_return_thunk", "__x86_indirect_*", "__pfx_*", "srso_*", "__ret",
 	/* Entry code, syscall and work dispatch: never the culprit. */

@@ -49,7 +49,8 @@ struct classify_stream {
 	struct classify_frame frames[MAX_FRAMES];
 	size_t nframes;
 	bool in_trace, frames_closed;
-	long end_trace_at; /* report line of "---[ end trace", 0 when not seen */
+	unsigned addr_frames; /* "[<addr>] func+0x.." lines seen while a weak header waits */
+	long end_trace_at;    /* report line of "---[ end trace", 0 when not seen */
 	char *report;
 	size_t report_len;
 };
@@ -83,6 +84,7 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	st->access = NULL;
 	st->nframes = 0;
 	st->in_trace = st->frames_closed = false;
+	st->addr_frames = 0;
 	st->end_trace_at = 0;
 	st->report_len = 0;
 	if (st->report)
@@ -141,11 +143,16 @@ static void report_line(struct classify_stream *st, const char *line, const char
 	if (p && (p->flags & CLASSIFY_PAT_IGNORE))
 		p = NULL;
 	if (!st->confirmed) {
-		if (p) {
+		/* only a strong header: the "INFO:" lines of an old SLUB report are part of it */
+		if (p && !(p->flags & CLASSIFY_PAT_WEAK)) {
 			report_start(st, p, &m, caller, line);
 			return;
 		}
 		if (classify_match_any(classify_confirm_markers, classify_confirm_markers_n, body))
+			st->confirmed = true;
+		/* three "[<c010523d>] dump_trace+0x63/0x1eb" lines: a kernel stack */
+		else if (body[0] == '[' && body[1] == '<' && classify_parse_frame_line(body, &f) &&
+			 ++st->addr_frames >= 3)
 			st->confirmed = true;
 		else if (st->report_lines >= WEAK_WINDOW) {
 			st->state = ST_SCAN;
@@ -174,6 +181,12 @@ static void report_line(struct classify_stream *st, const char *line, const char
 		return;
 	}
 
+	/* 2.6-era WARNING: the function is alone on the line after the header */
+	if (st->report_lines <= 3 && !st->have_hdr_func && classify_parse_symbol(body, true, &f) &&
+	    strstr(body, "()")) {
+		st->hdr_func = f;
+		st->have_hdr_func = true;
+	}
 	if ((st->pat->flags & CLASSIFY_PAT_ACCESS) && !st->access && st->report_lines < 10) {
 		if (startswith(body, "Read of size") || startswith(body, "Read at addr"))
 			st->access = "Read";
@@ -202,7 +215,9 @@ static void report_line(struct classify_stream *st, const char *line, const char
 		add_frame(st, &f);
 		return;
 	}
-	if (st->in_trace && classify_parse_frame_line(body, &f))
+	/* "[<addr>] func+0x1/0x2" is a stack frame even where no "Call Trace:" announced it */
+	if ((st->in_trace || (body[0] == '[' && body[1] == '<')) &&
+	    classify_parse_frame_line(body, &f))
 		add_frame(st, &f);
 }
 
