@@ -34,6 +34,10 @@ enum {
 	CLASSIFY_PAT_IGNORE = 1u << 3,
 	/* Only the function named in the header line counts (no stack search). */
 	CLASSIFY_PAT_HDR_FUNC_ONLY = 1u << 4,
+	/* A CPU spinning (soft/hard lockup, RCU stall): where the sample lands inside the loop
+	 * changes from run to run, so the title names the outermost frame of the module run of
+	 * frames (the module's entry into the loop), which does not. */
+	CLASSIFY_PAT_SPIN = 1u << 5,
 };
 
 struct classify_pattern {

@@ -325,6 +325,20 @@ static const struct classify_frame *guilty_function(const struct classify_stream
 		for (size_t i = 0; i < st->nframes; i++)
 			cand[n++] = &st->frames[i];
 
+	if (st->pat->flags & CLASSIFY_PAT_SPIN) {
+		const struct classify_frame *outer = NULL;
+		for (size_t i = 0; i < n; i++) {
+			if (classify_skipped_function(cand[i]->name))
+				continue;
+			if (cand[i]->module)
+				outer = cand[i];
+			else if (outer)
+				break;
+		}
+		if (outer)
+			return outer;
+	}
+
 	const struct classify_frame *first = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (classify_skipped_function(cand[i]->name))
