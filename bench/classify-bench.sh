@@ -43,11 +43,18 @@ awk -v size=$size 'BEGIN {
 	}
 }' >"$tmp/hostile.log"
 
+# best of three runs: the figure is the classifier's, not the machine's other load
 for f in noise hostile; do
 	bytes=$(stat -c %s "$tmp/$f.log")
-	start=$(date +%s.%N)
-	verdict=$("$bin" classify "$tmp/$f.log" | sed -n 's/.*"verdict": *"\([a-z]*\)".*/\1/p')
-	end=$(date +%s.%N)
-	awk -v b="$bytes" -v s="$start" -v e="$end" -v f="$f" -v v="$verdict" 'BEGIN {
-		t = e - s; printf "%-8s %6.1f MB in %.3f s: %7.1f MB/s (verdict %s)\n", f, b / 1e6, t, b / 1e6 / t, v }'
+	best=
+	for _ in 1 2 3; do
+		start=$(date +%s.%N)
+		"$bin" classify "$tmp/$f.log" >"$tmp/$f.json"
+		end=$(date +%s.%N)
+		t=$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')
+		best=$(awk -v a="${best:-$t}" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
+	done
+	verdict=$(sed -n 's/.*"verdict": *"\([a-z]*\)".*/\1/p' "$tmp/$f.json")
+	awk -v b="$bytes" -v t="$best" -v f="$f" -v v="$verdict" 'BEGIN {
+		printf "%-8s %6.1f MB in %.3f s: %7.1f MB/s (verdict %s)\n", f, b / 1e6, t, b / 1e6 / t, v }'
 done

@@ -293,21 +293,26 @@ bool classify_stream_done(const struct classify_stream *st)
 void classify_stream_feed(struct classify_stream *st, const void *data, size_t size)
 {
 	const unsigned char *p = data;
-	for (size_t i = 0; i < size && st->state != ST_DONE; i++) {
-		unsigned char c = p[i];
-		if (c == '\n') {
-			end_line(st);
-			continue;
-		}
-		if (c == '\r')
-			continue;
-		/* NULs and control characters would end or corrupt strings: make them blanks */
-		if (c < 0x20 && c != '\t')
-			c = ' ';
-		else if (c == 0x7f)
-			c = ' ';
-		if (st->len < LINE_CAP)
+	size_t i = 0;
+	while (i < size && st->state != ST_DONE) {
+		const unsigned char *nl = memchr(p + i, '\n', size - i);
+		size_t end = nl ? (size_t)(nl - p) : size;
+		/* past LINE_CAP the rest of the line is dropped: printk never writes that much */
+		size_t stop = end - i > LINE_CAP - st->len ? i + (LINE_CAP - st->len) : end;
+		for (size_t k = i; k < stop; k++) {
+			unsigned char c = p[k];
+			if (c == '\r')
+				continue;
+			/* NULs and control characters would end or corrupt strings: blanks */
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				c = ' ';
 			st->line[st->len++] = (char)c;
+		}
+		i = end;
+		if (nl) {
+			end_line(st);
+			i++;
+		}
 	}
 }
 
