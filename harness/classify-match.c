@@ -191,6 +191,9 @@ const char *classify_strip_prefixes(const char *s, char caller[16])
 {
 	caller[0] = '\0';
 	const char *k = NULL;
+	/* pasted into a bug tracker or a mail: indented */
+	while (classify_is_blank(*s) && s[1] && (classify_is_blank(s[1]) || s[1] == '['))
+		s++;
 	/* syslog / journal copy: "Mar  5 12:00:00 host kernel: ..." */
 	if (strlen(s) > 9 && (k = strstr(s, " kernel: ")) && k - s < 80)
 		s = k + 9;

@@ -33,7 +33,8 @@ enum state {
 struct classify_stream {
 	char line[LINE_CAP + 1];
 	size_t len;
-	long lineno; /* lines completed so far */
+	int in_escape; /* 1 after ESC, 2 inside "ESC [" */
+	long lineno;   /* lines completed so far */
 
 	enum state state;
 	const struct classify_pattern *pat;
@@ -268,6 +269,7 @@ static void end_line(struct classify_stream *st)
 		process_line(st, st->line);
 	st->lineno++;
 	st->len = 0;
+	st->in_escape = 0;
 }
 
 struct classify_stream *classify_stream_new(void)
@@ -301,6 +303,22 @@ void classify_stream_feed(struct classify_stream *st, const void *data, size_t s
 		size_t stop = end - i > LINE_CAP - st->len ? i + (LINE_CAP - st->len) : end;
 		for (size_t k = i; k < stop; k++) {
 			unsigned char c = p[k];
+			/* ANSI colour sequences ("dmesg --color", user space): ESC [ ... letter */
+			if (st->in_escape) {
+				if (c == '[' && st->in_escape == 1) {
+					st->in_escape = 2;
+					continue;
+				}
+				if (st->in_escape == 2 && (isdigit(c) || c == ';' || c == '?'))
+					continue;
+				st->in_escape = 0;
+				if (isalpha(c))
+					continue;
+			}
+			if (c == 0x1b) {
+				st->in_escape = 1;
+				continue;
+			}
 			if (c == '\r')
 				continue;
 			/* NULs and control characters would end or corrupt strings: blanks */

@@ -215,6 +215,12 @@ START_TEST(test_prefixes)
 	    /* a serial logger's ISO time stamps */
 	    "2024-03-05T12:00:00.123456Z general protection fault: 0000 [#1] SMP\n"
 	    "2024-03-05T12:00:00.123457Z RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+	    /* dmesg --color, indented as in a bug tracker */
+	    "\033[33m[    1.000000]\033[0m \033[1mgeneral protection fault: 0000 [#1] SMP\033[0m\n"
+	    "    [    1.000001] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+	    /* mail quote */
+	    "> [    1.000000] general protection fault: 0000 [#1] SMP\n"
+	    "> [    1.000001] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
 	    /* glued to user-space output that lacked its newline */
 	    "progress 42%[   12.345678] general protection fault: 0000 [#1] SMP\n"
 	    "[   12.345679] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
