@@ -5,6 +5,12 @@
 #pragma once
 
 int cmd_run(int argc, char **argv);
+int cmd_bench(int argc, char **argv); /* harness/cli-bench.c */
+
+/* Options run and bench share (--uri u, --accel a, --jobs j, --state-dir s): returns 1 when
+ * option c was one of them, 0 when not, negative on a bad value (message printed). */
+struct session_opts;
+int cli_session_option(int c, const char *arg, struct session_opts *o);
 int cmd_classify(int argc, char **argv); /* harness/cli-classify.c */
 int cmd_report(int argc, char **argv);  /* reports/cli-report.c */
 int cmd_compare(int argc, char **argv); /* reports/cli-compare.c */

@@ -21,7 +21,7 @@ static const struct command commands[] = {
 	{ "minimize", NULL, "shrink a crashing input", "a later issue" },
 	{ "report", cmd_report, "render run directories as HTML, JUnit, Markdown or JSON", "issue 5" },
 	{ "compare", cmd_compare, "compare two runs; exit 1 on a new crash signature", "issue 5" },
-	{ "bench", NULL, "measure cases/min across isolation modes", "issue 6" },
+	{ "bench", cmd_bench, "measure cases/min across isolation modes", "issue 6" },
 };
 
 static void usage(FILE *f)

@@ -79,35 +79,66 @@ enum ending {
 	END_NO_RESULT, /* heartbeats but no RESULT in time */
 };
 
+/* Heartbeat silence is a hang only if the guest had the CPU to send one: on a loaded host a
+ * vCPU that got no time is not hung. The guest counts as silent once it has gone hang_ms of
+ * wall time without a heartbeat and has used a quarter of that in vCPU time since the last
+ * one, or once 4 x hang_ms have passed whatever its CPU time. */
+static bool silent(struct vm *vm, const struct runner_timeouts *t, uint64_t hb, uint64_t hb_cpu,
+		   uint64_t now)
+{
+	uint64_t cpu;
+
+	if (now < hb + t->hang_ms)
+		return false;
+	if (now >= hb + 4ull * t->hang_ms || vm_cpu_time_ms(vm, &cpu) < 0)
+		return true;
+	return cpu - hb_cpu >= t->hang_ms / 4;
+}
+
 static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 		 struct case_result *res, enum ending *ret_end, uint64_t *ret_delivered)
 {
-	uint64_t hb = now_ms(), observe_until = 0, case_until = start + t->case_ms;
+	uint64_t hb = now_ms(), hb_cpu = 0, observe_until = 0, case_until = start + t->case_ms;
+	bool hb_after_result = false;
 
+	vm_cpu_time_ms(vm, &hb_cpu);
 	for (;;) {
-		uint64_t deadline = hb + t->hang_ms;
+		uint64_t now = now_ms(), deadline = hb + t->hang_ms;
 		struct vm_event ev;
 		int r;
 
-		deadline = observe_until ? (observe_until < deadline ? observe_until : deadline)
-					 : (case_until < deadline ? case_until : deadline);
+		if (deadline <= now)
+			deadline = now + 500; /* silent but starved: look again shortly */
+		if (observe_until && hb_after_result && observe_until < deadline)
+			deadline = observe_until;
+		if (!observe_until && case_until < deadline)
+			deadline = case_until;
 		r = vm_next_event(vm, deadline, &ev);
 		if (r == -ECANCELED)
 			return r;
 		if (r == -ETIMEDOUT) {
-			uint64_t now = now_ms();
-			if (now >= hb + t->hang_ms)
+			now = now_ms();
+			if (silent(vm, t, hb, hb_cpu, now)) {
 				*ret_end = END_SILENT;
-			else if (observe_until)
+				return 0;
+			}
+			if (observe_until && hb_after_result && now >= observe_until) {
 				*ret_end = END_HEALTHY;
-			else
+				return 0;
+			}
+			if (!observe_until && now >= case_until) {
 				*ret_end = END_NO_RESULT;
-			return 0;
+				return 0;
+			}
+			continue;
 		}
 		switch (ev.type) {
 		case VM_EVENT_FRAME:
 			if (ev.frame.type == PROTO_HEARTBEAT) {
 				hb = ev.at_ms;
+				vm_cpu_time_ms(vm, &hb_cpu);
+				/* proof that the guest ran after the update was handled */
+				hb_after_result = observe_until != 0;
 			} else if (ev.frame.type == PROTO_RESULT && !observe_until) {
 				take_result(res, &ev.frame);
 				*ret_delivered = ev.at_ms;

@@ -3,8 +3,10 @@
  *   jsonl-check FILE                         every line is a JSON object; prints the count
  *   jsonl-check FILE SENSOR CASE FIELD VALUE the record of SENSOR/CASE has FIELD == VALUE
  *                                            (VALUE "null" matches null)
+ *   jsonl-check FILE --list                  prints "sensor case verdict title" per record
  * Exit 0 when it holds, 1 otherwise (with a message). */
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,9 @@ int main(int argc, char **argv)
 	long n = 0, found = 0;
 	int bad = 0;
 
-	if (argc != 2 && argc != 6) {
+	bool list = argc == 3 && !strcmp(argv[2], "--list");
+
+	if (argc != 2 && argc != 6 && !list) {
 		fprintf(stderr, "usage: jsonl-check FILE [SENSOR CASE FIELD VALUE]\n");
 		return 2;
 	}
@@ -43,6 +47,9 @@ int main(int argc, char **argv)
 			bad = 1;
 			continue;
 		}
+		if (list)
+			printf("%s\t%s\t%s\t%s\n", field(o, "sensor"), field(o, "case"),
+			       field(o, "verdict"), field(o, "title"));
 		if (argc == 6 && !strcmp(field(o, "sensor"), argv[2]) &&
 		    !strcmp(field(o, "case"), argv[3])) {
 			found++;
@@ -62,5 +69,7 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2)
 		printf("%ld\n", n);
+	else if (list && n == 0)
+		bad = 1;
 	return bad;
 }

@@ -2,7 +2,7 @@
  *
  * It owns the virtio-serial port PROTO_CHANNEL_NAME (a port can be open only once, so this one
  * process reads and writes it), starts the sensor as /etc/faultline/sensor.conf says, then
- * heartbeats every 250 ms from a poll() loop while content updates are delivered by a forked
+ * heartbeats every 100 ms from a poll() loop while content updates are delivered by a forked
  * worker: a delivery that hangs or crashes the kernel must not be mistaken for a silent agent
  * before it happens, and a slow one must not stop the heartbeat. Malformed frames get an ERROR
  * reply and the agent carries on.
@@ -32,7 +32,7 @@
 
 #define CONF_PATH "/etc/faultline/sensor.conf"
 #define UPDATE_PATH "/tmp/update.bin"
-#define HEARTBEAT_MS 250
+#define HEARTBEAT_MS 100
 #define HUP_BACKOFF_MS 100
 #define CMD_TIMEOUT_S 60
 #define OUTQ_SOFT_MAX (4u << 20) /* past this, heartbeats and ERRORs are dropped */

@@ -1,39 +1,55 @@
 #!/bin/bash
-# vm suite: run scenarios/quickstart.yaml on real guests and check every verdict, title, input
-# and console log on disk. Usage: quickstart.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR
+# vm suite: run scenarios/quickstart.yaml on real guests in one isolation mode and check every
+# verdict, title, input and console log on disk, and the reports written from it.
+# Usage: quickstart.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR MODE RUN_DIR
 set -euo pipefail
-faultline=$1 check=$2 src=$3 state=$4
+faultline=$1 check=$2 src=$3 state=$4 mode=$5 run=$6
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
-run=$(mktemp -d /tmp/faultline-vm-XXXXXX)
-trap 'rm -rf "$run"' EXIT
+rm -rf "$run"
+mkdir -p "$(dirname "$run")"
 
 start=$(date +%s)
 rc=0
-"$faultline" run --state-dir "$state" -o "$run" "$src/scenarios/quickstart.yaml" >"$run.out" 2>&1 || rc=$?
-cat "$run.out"; rm -f "$run.out"
-echo "quickstart: exit $rc in $(( $(date +%s) - start )) s"
+"$faultline" run --isolation "$mode" --state-dir "$state" -o "$run" \
+	"$src/scenarios/quickstart.yaml" >"$run.out" 2>&1 || rc=$?
+cat "$run.out"
+rm -f "$run.out"
+echo "quickstart ($mode): exit $rc in $(($(date +%s) - start)) s"
 [ "$rc" = 0 ] || { echo "FAIL: expected exit 0 (every expectation met)"; exit 1; }
 
-[ "$("$check" "$run/results.jsonl")" = 14 ] || { echo "FAIL: expected 14 records"; exit 1; }
+res=$run/results.jsonl
+[ "$("$check" "$res")" = 14 ] || { echo "FAIL: expected 14 records"; exit 1; }
 L=ksensor-legacy H=ksensor-hardened
-"$check" "$run/results.jsonl" $L valid verdict accepted
-"$check" "$run/results.jsonl" $H valid verdict accepted
-"$check" "$run/results.jsonl" $L field-count-mismatch verdict crash
-"$check" "$run/results.jsonl" $L field-count-mismatch title "BUG: unable to handle page fault in ks_eval_field"
-"$check" "$run/results.jsonl" $H field-count-mismatch verdict rejected
-"$check" "$run/results.jsonl" $L truncated verdict crash
-"$check" "$run/results.jsonl" $L zero-inst-len verdict hang
-"$check" "$run/results.jsonl" $L bad-checksum verdict accepted
+"$check" "$res" $L valid verdict accepted
+"$check" "$res" $H valid verdict accepted
+"$check" "$res" $L field-count-mismatch verdict crash
+"$check" "$res" $L field-count-mismatch title "BUG: unable to handle page fault in ks_eval_field"
+"$check" "$res" $H field-count-mismatch verdict rejected
+"$check" "$res" $L truncated verdict crash
+"$check" "$res" $L zero-inst-len verdict hang
+"$check" "$res" $L zero-inst-len title "BUG: soft lockup in ks_parse_instance"
+"$check" "$res" $L bad-checksum verdict accepted
 for c in truncated huge-instance-count oversized-field-len zero-inst-len bad-checksum; do
-	"$check" "$run/results.jsonl" $H $c verdict rejected
-	"$check" "$run/results.jsonl" $H $c matched true
+	"$check" "$res" $H $c verdict rejected
+	"$check" "$res" $H $c matched true
 done
+grep -q "\"isolation\":\"$mode\"" "$run/run.json" || { echo "FAIL: run.json isolation"; exit 1; }
 
 # the exact input bytes are kept and match the recorded hash
 sha=$(sha256sum "$run/inputs/field-count-mismatch.bin" | cut -d' ' -f1)
-"$check" "$run/results.jsonl" $L field-count-mismatch input_sha256 "$sha"
-# the console log of the crash holds the oops
-grep -q 'RIP: 0010:ks_eval_field' "$run/consoles/$L/field-count-mismatch.log" ||
-	{ echo "FAIL: console log lacks the oops"; exit 1; }
+"$check" "$res" $L field-count-mismatch input_sha256 "$sha"
+# the console log of the crash holds the oops, and only this case's
+log=$run/consoles/$L/field-count-mismatch.log
+grep -q 'RIP: 0010:ks_eval_field' "$log" || { echo "FAIL: console log lacks the oops"; exit 1; }
+grep -q 'faultline: case field-count-mismatch' "$log" || { echo "FAIL: no case marker"; exit 1; }
+if grep 'faultline: case ' "$log" | grep -vq field-count-mismatch; then
+	echo "FAIL: another case's marker in the log"; exit 1
+fi
 grep -q '"finished"' "$run/run.json" || { echo "FAIL: run.json not finished"; exit 1; }
-echo "quickstart: all verdicts as expected"
+
+# reports of a real run: written by run, and by the report command; JUnit is well-formed
+[ -s "$run/report.html" ] && [ -s "$run/results.xml" ] || { echo "FAIL: run wrote no reports"; exit 1; }
+"$faultline" report "$run" --format junit -o "$run/junit.xml"
+if command -v xmllint >/dev/null; then xmllint --noout "$run/junit.xml"; fi
+grep -q 'ks_eval_field' "$run/report.html" || { echo "FAIL: report lacks the crash title"; exit 1; }
+echo "quickstart ($mode): all verdicts as expected"

@@ -1,0 +1,266 @@
+/* cli-bench.c — `faultline bench SCENARIO`: the same cases under several isolation modes in one
+ * invocation, with throughput, latency, the controller's memory and descriptors, and whether
+ * the modes agree on every verdict and title. */
+#include <dirent.h>
+#include <getopt.h>
+#include <signal.h>
+#include <time.h>
+
+#include "cli.h"
+#include "session.h"
+#include "util.h"
+
+#define MAX_MODES 3
+
+struct bench_opts {
+	struct session_opts s;
+	const char *out_dir;
+	enum fleet_isolation modes[MAX_MODES];
+	size_t n_modes;
+};
+
+struct mode_figures {
+	enum fleet_isolation mode;
+	struct session_stats st;
+	long rss_before_kb, rss_after_kb;
+	int fds_before, fds_after;
+};
+
+static void help(void)
+{
+	printf("Usage: faultline bench [OPTIONS] SCENARIO.yaml\n\n"
+	       "Run the same cases under several isolation modes, one after the other, and print\n"
+	       "per mode: cases/min, median and p95 time per case, time to the first verdict, the\n"
+	       "controller's resident memory and open descriptors before and after, and how many\n"
+	       "verdicts and titles agree with the first mode's.\n\n"
+	       "Options:\n"
+	       "      --modes LIST     comma-separated, from boot, snapshot, reuse\n"
+	       "                       (default boot,snapshot,reuse)\n"
+	       "      --cases N        only the first N cases of the scenario (default: all)\n"
+	       "  -o, --output DIR     where the runs go, one folder per mode\n"
+	       "                       (default runs/bench-SCENARIO-TIMESTAMP)\n"
+	       "      --uri, --accel, -j/--jobs, --state-dir   as for faultline run\n"
+	       "  -h, --help           this text\n\n"
+	       "Exit status: 0 when every mode agrees on every verdict and title, 1 otherwise,\n"
+	       "2 usage or input error, 130/143 interrupted.\n");
+}
+
+static int parse_modes(const char *arg, struct bench_opts *o)
+{
+	_cleanup_free_ char *copy = xstrdup(arg);
+	char *save = NULL;
+
+	o->n_modes = 0;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int m = fleet_isolation_from_name(t);
+		if (m < 0 || o->n_modes == MAX_MODES) {
+			fprintf(stderr, "faultline bench: --modes takes up to three of boot, "
+					"snapshot, reuse\n");
+			return -EINVAL;
+		}
+		o->modes[o->n_modes++] = (enum fleet_isolation)m;
+	}
+	return o->n_modes ? 0 : -EINVAL;
+}
+
+static int parse_opts(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "uri", required_argument, NULL, 'u' },
+		{ "accel", required_argument, NULL, 'a' },  { "jobs", required_argument, NULL, 'j' },
+		{ "state-dir", required_argument, NULL, 's' }, { "modes", required_argument, NULL, 'm' },
+		{ "cases", required_argument, NULL, 'c' },  { "help", no_argument, NULL, 'h' },
+		{}
+	};
+	char *end;
+	int c, r;
+
+	o->modes[0] = FLEET_BOOT;
+	o->modes[1] = FLEET_SNAPSHOT;
+	o->modes[2] = FLEET_REUSE;
+	o->n_modes = 3;
+	while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) >= 0) {
+		if ((r = cli_session_option(c, optarg, &o->s)) != 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
+		switch (c) {
+		case 'o': o->out_dir = optarg; break;
+		case 'm':
+			if (parse_modes(optarg, o) < 0)
+				return -EINVAL;
+			break;
+		case 'c':
+			o->s.max_cases = strtoul(optarg, &end, 10);
+			if (*end || o->s.max_cases == 0) {
+				fprintf(stderr, "faultline bench: --cases takes a positive number\n");
+				return -EINVAL;
+			}
+			break;
+		case 'h': help(); return 1;
+		default: return -EINVAL;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "faultline bench: expected one SCENARIO.yaml (see --help)\n");
+		return -EINVAL;
+	}
+	o->s.scenario_path = argv[optind];
+	return 0;
+}
+
+static long rss_kb(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long kb = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	return kb;
+}
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and the DIR's own descriptor */
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of the finished cases' times, in seconds. */
+static double percentile(const struct session_stats *st, double p)
+{
+	_cleanup_free_ uint64_t *v = xcalloc(st->total ? st->total : 1, sizeof(uint64_t));
+	size_t n = 0, k;
+
+	for (size_t i = 0; i < st->total; i++)
+		if (st->res[i].done)
+			v[n++] = st->res[i].total_ms;
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	k = (size_t)(p * (double)n + 0.999999);
+	k = k ? k - 1 : 0;
+	return (double)v[k < n ? k : n - 1] / 1000.0;
+}
+
+static double per_min(const struct session_stats *st)
+{
+	return st->wall_ms ? (double)st->finished * 60000.0 / (double)st->wall_ms : 0;
+}
+
+/* Cases whose verdict and title both match the reference mode's, of those both finished. */
+static void agreement(const struct session_stats *ref, const struct session_stats *st,
+		      size_t *ret_same, size_t *ret_both)
+{
+	*ret_same = *ret_both = 0;
+	for (size_t i = 0; i < st->total; i++) {
+		const struct session_result *a = &ref->res[i], *b = &st->res[i];
+		if (!a->done || !b->done)
+			continue;
+		(*ret_both)++;
+		if (a->verdict == b->verdict && streq_ptr(a->title, b->title))
+			(*ret_same)++;
+	}
+}
+
+static int print_figures(const struct mode_figures *f, size_t n)
+{
+	int ret = 0;
+
+	printf("\n%-9s %6s %8s %10s %9s %7s %12s %16s %12s %10s\n", "mode", "cases", "wall_s",
+	       "cases/min", "median_s", "p95_s", "first_verd_s", "rss_kb", "fds", "agree");
+	for (size_t i = 0; i < n; i++) {
+		const struct session_stats *st = &f[i].st;
+		size_t same, both;
+		char agree[32], rss[40], fds[24];
+
+		agreement(&f[0].st, st, &same, &both);
+		if (same != both)
+			ret = 1;
+		snprintf(agree, sizeof(agree), "%zu/%zu", same, both);
+		snprintf(rss, sizeof(rss), "%ld->%ld", f[i].rss_before_kb, f[i].rss_after_kb);
+		snprintf(fds, sizeof(fds), "%d->%d", f[i].fds_before, f[i].fds_after);
+		printf("%-9s %6zu %8.1f %10.1f %9.2f %7.2f %12.1f %16s %12s %10s\n",
+		       fleet_isolation_name(f[i].mode), st->finished, (double)st->wall_ms / 1000.0,
+		       per_min(st), percentile(st, 0.5), percentile(st, 0.95),
+		       (double)st->first_verdict_ms / 1000.0, rss, fds, agree);
+	}
+	for (size_t i = 1; i < n; i++)
+		if (per_min(&f[0].st) > 0)
+			printf("%s: %.1fx the cases/min of %s\n", fleet_isolation_name(f[i].mode),
+			       per_min(&f[i].st) / per_min(&f[0].st), fleet_isolation_name(f[0].mode));
+	printf("agreement is counted against %s: the same verdict and title per sensor and case\n",
+	       fleet_isolation_name(f[0].mode));
+	return ret;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	struct bench_opts o = { 0 };
+	struct mode_figures figs[MAX_MODES] = { 0 };
+	_cleanup_free_ char *base = NULL;
+	struct session *s = NULL;
+	size_t done = 0;
+	int r, ret;
+
+	r = parse_opts(argc, argv, &o);
+	if (r != 0)
+		return r > 0 ? 0 : 2;
+	ret = session_open(&o.s, &s);
+	if (ret != 0)
+		return ret;
+	if (o.out_dir) {
+		base = xstrdup(o.out_dir);
+	} else {
+		char stamp[32];
+		time_t t = time(NULL);
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
+		base = xasprintf("runs/bench-%s-%s", scenario_name(session_scenario(s)), stamp);
+	}
+	for (size_t i = 0; i < o.n_modes; i++) {
+		_cleanup_free_ char *dir = xasprintf("%s/%s", base, fleet_isolation_name(o.modes[i]));
+		struct mode_figures *f = &figs[i];
+
+		f->mode = o.modes[i];
+		f->rss_before_kb = rss_kb();
+		f->fds_before = open_fds();
+		ret = session_run(s, f->mode, dir, NULL, &f->st);
+		f->rss_after_kb = rss_kb();
+		f->fds_after = open_fds();
+		if (ret != 0)
+			break;
+		done++;
+		fprintf(stderr, "%s: %zu cases in %.1f s\n", fleet_isolation_name(f->mode),
+			f->st.finished, (double)f->st.wall_ms / 1000.0);
+		if (f->st.interrupted) {
+			ret = f->st.signal == SIGTERM ? 143 : 130;
+			break;
+		}
+	}
+	if (done > 0) {
+		printf("bench of %s: %zu cases per mode, runs in %s\n",
+		       scenario_name(session_scenario(s)), figs[0].st.total, base);
+		r = print_figures(figs, done);
+		if (ret == 0)
+			ret = r;
+	}
+	for (size_t i = 0; i < o.n_modes; i++)
+		session_stats_finish(&figs[i].st);
+	session_close(s);
+	return ret;
+}

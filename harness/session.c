@@ -1,0 +1,507 @@
+/* session.c — scenario, images, host and recorded fleet runs for the commands (session.h). */
+#include "session.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "config.h"
+#include "image.h"
+#include "record.h"
+#include "results.h"
+#include "sensor.h"
+#include "util.h"
+
+/* Every fault visible and final, within seconds: an oops panics, a panic is reported to the
+ * host (pvpanic) or resets (then the domain stops), lockups and stalls panic quickly.
+ * A CPU spinning in the kernel trips both the soft lockup detector (2 x watchdog_thresh = 8 s)
+ * and the RCU stall detector; the stall timeout is longer so that one report, with one title,
+ * always comes first.
+ * no_timer_check: under TCG on a loaded host the boot-time IO-APIC timer check fails at random
+ * and panics a healthy guest. */
+#define GUEST_CMDLINE                                                                              \
+	"console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=4 "           \
+	"hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=10 "                               \
+	"rcupdate.rcu_cpu_stall_timeout=15 mitigations=off no_timer_check"
+
+struct session {
+	struct session_opts opts;
+	char *state_dir, *kver, *uri;
+	const char *accel;
+	struct scenario *sc;
+	struct scenario_case *cases;
+	size_t n_cases, n_cases_all; /* run the first n_cases (bench --cases) */
+	struct sensor **sensors;
+	struct image **images;
+	struct fleet_sensor *fs;
+	size_t n_sensors;
+	struct vm_host *host;
+};
+
+/* ---- signals ---- */
+
+static sigset_t stop_signals;
+static int stop_signal;
+
+static void *signal_thread(void *arg)
+{
+	int sig;
+
+	(void)arg;
+	if (sigwait(&stop_signals, &sig) == 0) {
+		stop_signal = sig;
+		vm_host_cancel_all();
+	}
+	return NULL;
+}
+
+/* Signals go to one thread; every thread created later (libvirt's loop, workers) inherits the
+ * mask, so a Ctrl-C never lands in the middle of a libvirt call. */
+static void take_signals(void)
+{
+	static bool done;
+	pthread_t t;
+
+	if (done)
+		return;
+	done = true;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	if (pthread_create(&t, NULL, signal_thread, NULL) == 0)
+		pthread_detach(t);
+}
+
+/* ---- loading ---- */
+
+static void print_diags(const struct scenario_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(stderr, "%s:%u:%u: scenario error: %s\n", d->v[i].file, d->v[i].line,
+			d->v[i].column, d->v[i].message);
+}
+
+static int load(struct session *s)
+{
+	const char *sd = getenv("FAULTLINE_SENSORS_DIR"), *fd = getenv("FAULTLINE_FORMATS_DIR");
+	struct scenario_opts so = {
+		.sensors_dir = sd ? sd : FAULTLINE_SOURCE_DIR "/guests/sensors",
+		.formats_dir = fd ? fd : FAULTLINE_SOURCE_DIR "/guests/formats",
+	};
+	struct scenario_diags diags = { 0 };
+	int r = scenario_load(s->opts.scenario_path, &so, &diags, &s->sc);
+
+	if (r == 0)
+		r = scenario_expand(s->sc, &diags, &s->cases, &s->n_cases);
+	s->n_cases_all = s->n_cases;
+	if (r == 0 && s->opts.max_cases && s->opts.max_cases < s->n_cases)
+		s->n_cases = s->opts.max_cases;
+	print_diags(&diags);
+	if (r < 0 && diags.n == 0)
+		fprintf(stderr, "faultline: cannot load %s: %s\n", s->opts.scenario_path,
+			strerror(-r));
+	scenario_diags_finish(&diags);
+	return r;
+}
+
+static char *default_state_dir(void)
+{
+	const char *home = getenv("HOME");
+
+	if (geteuid() == 0)
+		return xstrdup("/var/lib/faultline");
+	return xasprintf("%s/.cache/faultline", home ? home : "/tmp");
+}
+
+/* Sensor builds run in the sensor's folder: every path handed to them must be absolute. */
+static int state_dir_absolute(const char *given, char **ret)
+{
+	_cleanup_free_ char *dir = given ? xstrdup(given) : default_state_dir();
+	char *abs;
+	int r = mkdir_p(dir);
+
+	if (r < 0 || !(abs = realpath(dir, NULL))) {
+		r = r < 0 ? r : -errno;
+		fprintf(stderr, "faultline: cannot use state dir %s: %s\n", dir, strerror(-r));
+		return r;
+	}
+	*ret = abs;
+	return 0;
+}
+
+static int prepare_images(struct session *s)
+{
+	s->n_sensors = scenario_n_sensors(s->sc);
+	s->sensors = xcalloc(s->n_sensors, sizeof(*s->sensors));
+	s->images = xcalloc(s->n_sensors, sizeof(*s->images));
+	s->fs = xcalloc(s->n_sensors, sizeof(*s->fs));
+	for (size_t i = 0; i < s->n_sensors; i++) {
+		_cleanup_free_ char *err = NULL;
+		int r;
+
+		fprintf(stderr, "building the guest image of %s...\n", scenario_sensor(s->sc, i));
+		r = sensor_load(scenario_sensor_dir(s->sc, i), &s->sensors[i], &err);
+		if (r == 0)
+			r = image_build(s->sensors[i], s->kver, s->state_dir, &s->images[i], &err);
+		if (r < 0) {
+			fprintf(stderr, "faultline: %s\n", err ? err : strerror(-r));
+			return r;
+		}
+		s->fs[i] = (struct fleet_sensor){ .name = s->sensors[i]->name, .image = s->images[i] };
+	}
+	return 0;
+}
+
+/* KVM guests hang on some hosts (nested virtualisation): boot one with KVM and see whether its
+ * agent says hello within a few seconds; remember the answer per host kernel. */
+static const char *probe_accel(struct session *s)
+{
+	_cleanup_free_ char *name = xasprintf("fl-%d-kvmprobe", (int)getpid());
+	_cleanup_free_ char *cache = NULL, *err = NULL;
+	_cleanup_free_ uint8_t *cached = NULL;
+	const struct image *img = s->images[0];
+	const char *result = "tcg";
+	struct vm *vm = NULL;
+	struct utsname u;
+	size_t size;
+
+	if (access("/dev/kvm", R_OK | W_OK) < 0 || !startswith(s->uri, "qemu:///embed"))
+		return "tcg";
+	uname(&u);
+	cache = xasprintf("%s/kvm-probe-%s", s->state_dir, u.release);
+	if (read_file(cache, 64, &cached, &size) == 0)
+		return startswith((char *)cached, "kvm") ? "kvm" : "tcg";
+	fprintf(stderr, "probing KVM (once per host kernel)...\n");
+	struct vm_config vc = { .name = name, .kernel = img->kernel, .initrd = img->initrd,
+				.cmdline = GUEST_CMDLINE, .memory_mib = 256, .accel = "kvm" };
+	if (vm_start(s->host, &vc, &vm, &err) == 0) {
+		uint64_t deadline = now_ms() + 8000;
+		struct vm_event ev;
+		while (vm_next_event(vm, deadline, &ev) == 0) {
+			bool hello = ev.type == VM_EVENT_FRAME && ev.frame.type == PROTO_HELLO;
+			if (ev.type == VM_EVENT_FRAME)
+				proto_frame_finish(&ev.frame);
+			if (hello) {
+				result = "kvm";
+				break;
+			}
+		}
+		vm_destroy(vm);
+	}
+	write_file_atomic(cache, result, strlen(result));
+	return result;
+}
+
+/* libvirt puts each guest's agent socket under the embedded root, and a UNIX socket path has
+ * at most 107 bytes: a deep state dir is reached through a short symlink in the runtime dir. */
+static int embed_root(const char *state_dir, char **ret)
+{
+	_cleanup_free_ char *target = xasprintf("%s/embed", state_dir), *link = NULL, *dir = NULL;
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char sha[65], cur[4096];
+	ssize_t n;
+	int r;
+
+	if ((r = mkdir_p(target)) < 0)
+		return r;
+	if (strlen(target) <= 24) {
+		*ret = TAKE_PTR(target);
+		return 0;
+	}
+	sha256_hex(target, strlen(target), sha);
+	dir = geteuid() == 0 || !rt ? xstrdup("/run/faultline") : xasprintf("%s/faultline", rt);
+	if ((r = mkdir_p(dir)) < 0)
+		return r;
+	link = xasprintf("%s/e-%.8s", dir, sha);
+	n = readlink(link, cur, sizeof(cur) - 1);
+	if (n < 0 || (size_t)n != strlen(target) || memcmp(cur, target, (size_t)n) != 0) {
+		unlink(link);
+		if (symlink(target, link) < 0)
+			return -errno;
+	}
+	*ret = TAKE_PTR(link);
+	return 0;
+}
+
+static int open_host(struct session *s)
+{
+	const struct scenario_fleet *fl = scenario_fleet(s->sc);
+	_cleanup_free_ char *err = NULL, *root = NULL;
+	int r;
+
+	if (s->opts.uri)
+		s->uri = xstrdup(s->opts.uri);
+	else if (fl->uris && fl->uris[0])
+		s->uri = xstrdup(fl->uris[0]);
+	else if ((r = embed_root(s->state_dir, &root)) < 0) {
+		fprintf(stderr, "faultline: cannot prepare the embedded libvirt root: %s\n",
+			strerror(-r));
+		return r;
+	} else
+		s->uri = xasprintf("qemu:///embed?root=%s", root);
+	if (vm_host_open(s->uri, &s->host, &err) < 0) {
+		fprintf(stderr, "faultline: %s\n", err);
+		return -EIO;
+	}
+	r = vm_host_reap_orphans(s->host);
+	if (r > 0)
+		fprintf(stderr, "destroyed %d guests left behind by a killed faultline\n", r);
+	s->accel = s->opts.accel ? s->opts.accel : fl->accel ? fl->accel : "auto";
+	if (streq(s->accel, "auto"))
+		s->accel = probe_accel(s);
+	return 0;
+}
+
+int session_open(const struct session_opts *o, struct session **ret)
+{
+	struct session *s = xzalloc(sizeof(*s));
+	_cleanup_free_ char *err = NULL;
+
+	s->opts = *o;
+	if (load(s) < 0) {
+		session_close(s);
+		return 2;
+	}
+	if (!o->no_guests) {
+		take_signals();
+		if (state_dir_absolute(o->state_dir, &s->state_dir) < 0) {
+			session_close(s);
+			return 2;
+		}
+		if (image_kernel_discover(&s->kver, &err) < 0) {
+			fprintf(stderr, "faultline: %s\n", err);
+			session_close(s);
+			return 2;
+		}
+		if (prepare_images(s) < 0 || open_host(s) < 0) {
+			session_close(s);
+			return 1;
+		}
+	}
+	*ret = s;
+	return 0;
+}
+
+void session_close(struct session *s)
+{
+	if (!s)
+		return;
+	vm_host_close(s->host);
+	for (size_t i = 0; i < s->n_sensors; i++) {
+		sensor_free(s->sensors[i]);
+		image_free(s->images[i]);
+	}
+	free(s->sensors);
+	free(s->images);
+	free(s->fs);
+	scenario_cases_free(s->cases, s->n_cases_all);
+	scenario_free(s->sc);
+	free(s->state_dir);
+	free(s->kver);
+	free(s->uri);
+	free(s);
+}
+
+const struct scenario *session_scenario(const struct session *s)
+{
+	return s->sc;
+}
+
+const struct scenario_case *session_cases(const struct session *s, size_t *ret_n)
+{
+	*ret_n = s->n_cases;
+	return s->cases;
+}
+
+const char *session_sensor_name(const struct session *s, size_t i)
+{
+	return scenario_sensor(s->sc, i);
+}
+
+size_t session_n_sensors(const struct session *s)
+{
+	return scenario_n_sensors(s->sc);
+}
+
+const char *session_uri(const struct session *s)
+{
+	return s->uri;
+}
+
+const char *session_isolation(const struct session *s)
+{
+	const char *m = scenario_fleet(s->sc)->isolation;
+	return m ? m : "snapshot";
+}
+
+/* ---- running ---- */
+
+struct run_state {
+	struct session *s;
+	struct results *results;
+	struct record_context ctx;
+	struct session_stats *st;
+	uint64_t start_ms;
+	bool tty;
+};
+
+static void on_result(void *userdata, size_t si, size_t ci, const struct case_result *res,
+		      const char *console_rel)
+{
+	struct run_state *rs = userdata;
+	struct session_stats *st = rs->st;
+	const char *sensor = session_sensor_name(rs->s, si);
+	const struct scenario_case *c = &rs->s->cases[ci];
+	json_object *o = record_build(&rs->ctx, sensor, c, res, console_rel);
+	struct session_result *dst = &st->res[ci * rs->s->n_sensors + si];
+	const char *note = res->title ? res->title : res->detail ? res->detail : "";
+	int r = results_append(rs->results, o);
+
+	json_object_put(o);
+	if (r < 0 && !st->record_error)
+		st->record_error = r;
+	dst->done = true;
+	dst->verdict = res->verdict;
+	dst->title = res->title ? xstrdup(res->title) : NULL;
+	dst->note = xstrndup(note, strcspn(note, "\n"));
+	dst->total_ms = res->total_ms;
+	if (st->finished++ == 0)
+		st->first_verdict_ms = now_ms() - rs->start_ms;
+	if (rs->tty) {
+		fprintf(stderr, "\r\033[K[%zu/%zu] %s %s: %s%s%.60s", st->finished, st->total, sensor,
+			c->id, verdict_name(res->verdict), *dst->note ? " — " : "", dst->note);
+		fflush(stderr);
+	}
+}
+
+static json_object *run_meta(struct session *s, const char *run_id, enum fleet_isolation mode)
+{
+	json_object *m = json_object_new_object(), *sensors = json_object_new_array();
+	char ts[32], host[256] = "";
+
+	results_timestamp(ts);
+	gethostname(host, sizeof(host) - 1);
+	for (size_t i = 0; i < s->n_sensors; i++)
+		json_object_array_add(sensors, json_object_new_string(session_sensor_name(s, i)));
+	json_object_object_add(m, "run_id", json_object_new_string(run_id));
+	json_object_object_add(m, "scenario", json_object_new_string(scenario_name(s->sc)));
+	json_object_object_add(m, "scenario_path", json_object_new_string(scenario_path(s->sc)));
+	json_object_object_add(m, "started", json_object_new_string(ts));
+	json_object_object_add(m, "faultline_version", json_object_new_string(FAULTLINE_VERSION));
+	json_object_object_add(m, "kernel", json_object_new_string(s->kver));
+	json_object_object_add(m, "uri", json_object_new_string(s->uri));
+	json_object_object_add(m, "accel", json_object_new_string(s->accel));
+	json_object_object_add(m, "isolation", json_object_new_string(fleet_isolation_name(mode)));
+	json_object_object_add(m, "seed", json_object_new_uint64(scenario_seed(s->sc)));
+	json_object_object_add(m, "sensors", sensors);
+	json_object_object_add(m, "host", json_object_new_string(host));
+	return m;
+}
+
+static int write_inputs(struct session *s, const char *run_dir)
+{
+	for (size_t i = 0; i < s->n_cases; i++) {
+		_cleanup_free_ char *p = xasprintf("%s/inputs/%s.bin", run_dir, s->cases[i].id);
+		int r = write_file_atomic(p, s->cases[i].data, s->cases[i].size);
+		if (r < 0) {
+			fprintf(stderr, "faultline: cannot write %s: %s\n", p, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static char *make_run_id(const struct scenario *sc)
+{
+	char stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	return xasprintf("%s-%s", scenario_name(sc), stamp);
+}
+
+static struct fleet_config fleet_config(struct session *s, enum fleet_isolation mode,
+					const char *run_dir, const char *work_dir)
+{
+	const struct scenario_fleet *fl = scenario_fleet(s->sc);
+	const struct scenario_timeouts *to = scenario_timeouts(s->sc);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return (struct fleet_config){
+		.host = s->host, .sensors = s->fs, .n_sensors = s->n_sensors, .cases = s->cases,
+		.n_cases = s->n_cases, .isolation = mode,
+		.jobs = s->opts.jobs ? s->opts.jobs
+				     : fl->size ? fl->size : (unsigned)(cores > 0 ? cores : 1),
+		.memory_mib = fl->memory_mib ? fl->memory_mib : 256, .accel = s->accel,
+		.cmdline = GUEST_CMDLINE, .boot_ms = to->boot_ms,
+		.timeouts = { .observe_ms = to->observe_ms, .hang_ms = to->hang_ms,
+			      .case_ms = to->case_ms },
+		.max_attempts = 2, .run_dir = run_dir, .work_dir = work_dir,
+	};
+}
+
+int session_run(struct session *s, enum fleet_isolation mode, const char *run_dir,
+		const char *run_id, struct session_stats *ret)
+{
+	_cleanup_free_ char *id = run_id ? xstrdup(run_id) : make_run_id(s->sc);
+	_cleanup_free_ char *work_dir = xasprintf("%s/work-%d", s->state_dir, (int)getpid());
+	struct session_stats st = { .total = s->n_cases * s->n_sensors };
+	struct run_state rs = { .s = s, .st = &st, .tty = isatty(STDERR_FILENO) };
+	json_object *meta;
+	char ts[32];
+	int r;
+
+	r = results_open(run_dir, &rs.results);
+	if (r < 0) {
+		fprintf(stderr, "faultline: cannot create run directory %s: %s\n", run_dir,
+			strerror(-r));
+		return 1;
+	}
+	if (write_inputs(s, run_dir) < 0) {
+		results_close(rs.results);
+		return 1;
+	}
+	rs.ctx = (struct record_context){ .run_id = id, .scenario = scenario_name(s->sc),
+					  .kernel = s->kver };
+	st.res = xcalloc(st.total ? st.total : 1, sizeof(*st.res));
+	meta = run_meta(s, id, mode);
+	results_write_meta(rs.results, meta);
+
+	struct fleet_config fc = fleet_config(s, mode, run_dir, work_dir);
+	fc.on_result = on_result;
+	fc.userdata = &rs;
+	fprintf(stderr, "running %zu cases x %zu sensors on %u guests (%s, %s, %s) into %s\n",
+		s->n_cases, s->n_sensors, fc.jobs, s->uri, s->accel, fleet_isolation_name(mode),
+		run_dir);
+	rs.start_ms = now_ms();
+	r = fleet_run(&fc);
+	st.wall_ms = now_ms() - rs.start_ms;
+	if (rs.tty)
+		fputs("\r\033[K", stderr);
+
+	st.interrupted = r == -ECANCELED;
+	st.signal = stop_signal;
+	results_timestamp(ts);
+	json_object_object_add(meta, st.interrupted ? "interrupted" : "finished",
+			       json_object_new_string(ts));
+	results_write_meta(rs.results, meta);
+	json_object_put(meta);
+	results_close(rs.results);
+	*ret = st;
+	return 0;
+}
+
+void session_stats_finish(struct session_stats *st)
+{
+	for (size_t i = 0; st->res && i < st->total; i++) {
+		free(st->res[i].title);
+		free(st->res[i].note);
+	}
+	free(st->res);
+	st->res = NULL;
+}
