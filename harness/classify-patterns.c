@@ -163,7 +163,13 @@ const struct classify_pattern classify_patterns[] = {
 	  0 },
 	{ "BUG %S (%Cainted%C): %R", CRASH, "slub", "SLUB: $4 in $F", 0 },
 	{ "BUG: %S (%Cainted%C): %R", CRASH, "slub", "SLUB: $4 in $F", 0 },
-	{ "BUG %S: %R", CRASH, "slub", "SLUB: $2 in $F", WEAK }, /* before the taint string */
+	/* before the taint string was added (2.6 - 4.x) */
+	{ "BUG %S: %C overwritten", CRASH, "slub", "SLUB: $2 overwritten in $F", 0 },
+	{ "BUG %S: Object already free", CRASH, "slub", "SLUB: Object already free in $F", 0 },
+	{ "BUG %S: Freepointer corrupt", CRASH, "slub", "SLUB: Freepointer corrupt in $F", 0 },
+	{ "BUG %S: Invalid object pointer", CRASH, "slub", "SLUB: Invalid object pointer in $F",
+	  0 },
+	{ "BUG %S: %R", CRASH, "slub", "SLUB: $2 in $F", WEAK },
 
 	/* ---- Memory leaks (mm/kmemleak.c). ---- */
 	{ "BUG: memory leak", CRASH, "memory-leak", "memory leak in $F", 0 },

@@ -147,6 +147,47 @@ START_TEST(test_fixture_transforms)
 }
 END_TEST
 
+/* The console cut short 0..8 lines after the report's first line (the guest died, the log was
+ * truncated): still the same verdict, and the kind part of the title (before " in ") is the full
+ * one or a prefix of it ("KASAN: slab-out-of-bounds" before the "Read of size" line). */
+START_TEST(test_fixture_truncations)
+{
+	const struct expect *e = &expectations[_i];
+	if (e->verdict == CLASSIFY_CLEAN)
+		return;
+	char *path = xasprintf("%s%s", CONSOLE_DIR, e->file);
+	uint8_t *data = NULL;
+	size_t size = 0;
+	ck_assert_int_eq(read_file(path, 64 * 1024 * 1024, &data, &size), 0);
+	struct classify_result *full = NULL;
+	ck_assert_int_eq(classify_buffer(data, size, &full), 0);
+	const char *in = strstr(full->title, " in ");
+	size_t kind_len = in ? (size_t)(in - full->title) : strlen(full->title);
+
+	for (long extra = 0; extra <= 8; extra++) {
+		/* the prefix of the log up to line first_line + extra */
+		size_t cut = 0;
+		for (long line = 0; cut < size && line < full->first_line + extra; cut++)
+			if (data[cut] == '\n')
+				line++;
+		struct classify_result *r = NULL;
+		ck_assert_int_eq(classify_buffer(data, cut, &r), 0);
+		ck_assert_msg(r->verdict == full->verdict, "%s cut at +%ld: verdict %s", e->file,
+			      extra, classify_verdict_name(r->verdict));
+		const char *rin = strstr(r->title, " in ");
+		size_t rlen = rin ? (size_t)(rin - r->title) : strlen(r->title);
+		ck_assert_msg(rlen <= kind_len && strncmp(r->title, full->title, rlen) == 0,
+			      "%s cut at +%ld: title '%s', full '%s'", e->file, extra, r->title,
+			      full->title);
+		ck_assert_int_eq(r->first_line, full->first_line);
+		classify_result_free(r);
+	}
+	classify_result_free(full);
+	free(data);
+	free(path);
+}
+END_TEST
+
 /* Every fixture in the directory has an expectation (a new recording cannot go unchecked). */
 START_TEST(test_fixture_list_complete)
 {
@@ -428,6 +469,7 @@ static Suite *classify_suite(void)
 	TCase *tc = tcase_create("fixtures");
 	tcase_add_loop_test(tc, test_fixture, 0, ARRAY_SIZE(expectations));
 	tcase_add_loop_test(tc, test_fixture_transforms, 0, ARRAY_SIZE(expectations));
+	tcase_add_loop_test(tc, test_fixture_truncations, 0, ARRAY_SIZE(expectations));
 	tcase_add_test(tc, test_fixture_list_complete);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("parsing");
