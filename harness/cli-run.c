@@ -186,7 +186,7 @@ int cmd_run(int argc, char **argv)
 		run_dir = xasprintf("runs/%s", run_id);
 	}
 	ret = session_run(s, (enum fleet_isolation)fleet_isolation_from_name(mode),
-			  o.out_dir ? o.out_dir : run_dir, run_id, &st);
+			  o.out_dir ? o.out_dir : run_dir, run_id, 0, &st);
 	if (ret != 0)
 		goto out;
 	const char *dir = o.out_dir ? o.out_dir : run_dir;

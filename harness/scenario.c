@@ -355,7 +355,7 @@ static void load_timeouts(struct lctx *c, const struct format_ynode *n)
 			     "bad timeout %s '%s'; expected a duration like 60s, 500ms, 2m or "
 			     "a number of seconds",
 			     keys[i], v->scalar);
-		else if (ms == 0)
+		else if (ms == 0 && i != 1) /* observe 0: until the next heartbeat (runner.c) */
 			lerr(c, v, "timeout %s must be more than 0", keys[i]);
 		else
 			*dst[i] = (unsigned)ms;

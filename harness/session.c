@@ -446,11 +446,12 @@ static struct fleet_config fleet_config(struct session *s, enum fleet_isolation 
 }
 
 int session_run(struct session *s, enum fleet_isolation mode, const char *run_dir,
-		const char *run_id, struct session_stats *ret)
+		const char *run_id, size_t max_cases, struct session_stats *ret)
 {
+	size_t n_cases = max_cases && max_cases < s->n_cases ? max_cases : s->n_cases;
 	_cleanup_free_ char *id = run_id ? xstrdup(run_id) : make_run_id(s->sc);
 	_cleanup_free_ char *work_dir = xasprintf("%s/work-%d", s->state_dir, (int)getpid());
-	struct session_stats st = { .total = s->n_cases * s->n_sensors };
+	struct session_stats st = { .total = n_cases * s->n_sensors };
 	struct run_state rs = { .s = s, .st = &st, .tty = isatty(STDERR_FILENO) };
 	json_object *meta;
 	char ts[32];
@@ -473,10 +474,11 @@ int session_run(struct session *s, enum fleet_isolation mode, const char *run_di
 	results_write_meta(rs.results, meta);
 
 	struct fleet_config fc = fleet_config(s, mode, run_dir, work_dir);
+	fc.n_cases = n_cases;
 	fc.on_result = on_result;
 	fc.userdata = &rs;
 	fprintf(stderr, "running %zu cases x %zu sensors on %u guests (%s, %s, %s) into %s\n",
-		s->n_cases, s->n_sensors, fc.jobs, s->uri, s->accel, fleet_isolation_name(mode),
+		n_cases, s->n_sensors, fc.jobs, s->uri, s->accel, fleet_isolation_name(mode),
 		run_dir);
 	rs.start_ms = now_ms();
 	r = fleet_run(&fc);

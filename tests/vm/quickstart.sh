@@ -27,7 +27,8 @@ L=ksensor-legacy H=ksensor-hardened
 "$check" "$res" $H field-count-mismatch verdict rejected
 "$check" "$res" $L truncated verdict crash
 "$check" "$res" $L zero-inst-len verdict hang
-"$check" "$res" $L zero-inst-len title "BUG: soft lockup in ks_parse_instance"
+# a spinning CPU is blamed on the outermost frame of the module (stable wherever it is sampled)
+"$check" "$res" $L zero-inst-len title "BUG: soft lockup in ks_write"
 "$check" "$res" $L bad-checksum verdict accepted
 for c in truncated huge-instance-count oversized-field-len zero-inst-len bad-checksum; do
 	"$check" "$res" $H $c verdict rejected
