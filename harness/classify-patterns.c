@@ -55,6 +55,10 @@ const struct classify_pattern classify_patterns[] = {
 	  "BUG: unable to handle kernel paging request in $F", 0 },
 	{ "BUG: Unable to handle unknown paging fault", CRASH, "page-fault",
 	  "BUG: unable to handle kernel paging request in $F", 0 },
+	{ "BUG: Unable to handle kernel instruction fetch", CRASH, "page-fault",
+	  "BUG: unable to handle kernel paging request in $F", 0 },
+	{ "CPU %d Unable to handle kernel paging request", CRASH, "page-fault", /* mips */
+	  "Unable to handle kernel paging request in $F", 0 },
 	{ "Kernel access of bad area", CRASH, "page-fault",
 	  "BUG: unable to handle kernel paging request in $F", 0 },
 	{ "Unable to handle kernel pointer dereference in virtual kernel address space", CRASH,
@@ -76,6 +80,8 @@ const struct classify_pattern classify_patterns[] = {
 	{ "BUG: %S stack guard page was hit", CRASH, "stack-overflow",
 	  "BUG: stack guard page was hit in $F", 0 },
 	{ "kernel stack overflow (%C): ", CRASH, "stack-overflow",
+	  "BUG: stack guard page was hit in $F", 0 },
+	{ "Kernel stack overflow in process", CRASH, "stack-overflow", /* powerpc */
 	  "BUG: stack guard page was hit in $F", 0 },
 	{ "Insufficient stack space to handle exception!", CRASH, "stack-overflow",
 	  "BUG: stack guard page was hit in $F", 0 },
@@ -109,9 +115,12 @@ const struct classify_pattern classify_patterns[] = {
 	{ "Internal error: Oops - undefined instruction", CRASH, "invalid-opcode",
 	  "invalid opcode in $F", 0 },
 	{ "Internal error: %C: %x [#", CRASH, "oops", "Internal error: $1 in $F", 0 },
+	{ "Exception in kernel mode, sig: %d [#", CRASH, "oops", "Oops in $F", 0 }, /* powerpc */
 	{ "Oops: %x [#", CRASH, "oops", "Oops in $F", 0 },
 	{ "Oops - BUG: %x [#", CRASH, "kernel-bug", "kernel BUG in $F", 0 },
 	{ "Oops[#", CRASH, "oops", "Oops in $F", 0 },
+	/* any other "Oops: <what>, sig: N [#1]" (tried after the rows above, unstripped) */
+	{ "Oops: %C [#%d]", CRASH, "oops", "Oops in $F", 0 },
 
 	/* ---- BUG() and data-corruption checks (include/asm-generic/bug.h, lib/list_debug.c,
 	 * lib/refcount.c, mm/usercopy.c). The message lines come before the BUG/WARNING line. */
@@ -141,6 +150,7 @@ const struct classify_pattern classify_patterns[] = {
 	{ "BUG: KASAN: invalid-free in %F", CRASH, "kasan", "KASAN: invalid-free in $F", 0 },
 	{ "BUG: KASAN: %S in %F", CRASH, "kasan", "KASAN: $1 $A in $F", ACCESS },
 	{ "BUG: KASAN: %S", CRASH, "kasan", "KASAN: $1 in $F", 0 },
+	{ "BUG: KASan: %C in %F", CRASH, "kasan", "KASAN: $1 in $F", 0 }, /* 4.0 - 4.3 */
 	{ "BUG: KFENCE: %C in %F", CRASH, "kfence", "KFENCE: $1 in $F", 0 },
 	{ "BUG: KMSAN: %S in %F", CRASH, "kmsan", "KMSAN: $1 in $F", 0 },
 	{ "BUG: KCSAN: %C in %F / %F", CRASH, "kcsan", "KCSAN: $1 in $2 / $3", HDRONLY },
@@ -219,6 +229,9 @@ const struct classify_pattern classify_patterns[] = {
 	  "WARNING: suspicious RCU usage in $F", 0 },
 	{ "INFO: trying to register non-static key", CRASH, "lockdep",
 	  "INFO: trying to register non-static key in $F", 0 },
+	{ "[ INFO: suspicious RCU usage", CRASH, "lockdep", "WARNING: suspicious RCU usage in $F",
+	  0 },
+	{ "[ INFO: %C ]", CRASH, "lockdep", "INFO: $1 in $F", ATFUNC },
 	{ "[ BUG: %C ]", CRASH, "lockdep", "BUG: $1 in $F", 0 },
 
 	/* ---- Hangs (kernel/watchdog.c, kernel/watchdog_hld.c, kernel/rcu/tree_stall.h,
@@ -250,7 +263,9 @@ const struct classify_pattern classify_patterns[] = {
 	  "INFO: task can't die in $F",
 	  0 },
 	{ "BUG: workqueue lockup", HANG, "workqueue-lockup", "BUG: workqueue lockup", 0 },
-	{ "BUG: spinlock lockup suspected", HANG, "spinlock-lockup",
+	{ "INFO: RCU detected CPU %d stall", HANG, "rcu-stall", "INFO: rcu detected stall in $F",
+	  SPIN }, /* 2.6 */
+	{ "BUG: spinlock lockup", HANG, "spinlock-lockup",
 	  "BUG: spinlock lockup suspected in $F", SPIN },
 	{ "Kernel panic - not syncing: softlockup: hung tasks", HANG, "soft-lockup",
 	  "BUG: soft lockup in $F", SPIN },

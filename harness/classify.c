@@ -56,6 +56,19 @@ struct classify_stream {
 	size_t report_len;
 };
 
+/* The header row a message starts, or NULL (also for known harmless lines). Tried without the
+ * transparent prefixes first, then as it is ("Oops: Machine check, sig: 7 [#1]"). */
+static const struct classify_pattern *find_header(const char *body, struct classify_match *m)
+{
+	const char *hbody = classify_strip_transparent(body);
+	const struct classify_pattern *p = classify_match_header(hbody, m);
+	if (!p && hbody != body)
+		p = classify_match_header(body, m);
+	if (p && (p->flags & CLASSIFY_PAT_IGNORE))
+		return NULL;
+	return p;
+}
+
 /* ---- Report state ---- */
 
 static void report_append(struct classify_stream *st, const char *line)
@@ -139,10 +152,7 @@ static void report_line(struct classify_stream *st, const char *line, const char
 		return;
 
 	/* A weak header may be superseded by a real one before it is confirmed. */
-	const char *hbody = classify_strip_transparent(body);
-	const struct classify_pattern *p = classify_match_header(hbody, &m);
-	if (p && (p->flags & CLASSIFY_PAT_IGNORE))
-		p = NULL;
+	const struct classify_pattern *p = find_header(body, &m);
 	if (!st->confirmed) {
 		/* only a strong header: the "INFO:" lines of an old SLUB report are part of it */
 		if (p && !(p->flags & CLASSIFY_PAT_WEAK)) {
@@ -236,9 +246,8 @@ static void process_line(struct classify_stream *st, char *line)
 	}
 	/* ST_SCAN */
 	struct classify_match m;
-	const char *hbody = classify_strip_transparent(body);
-	const struct classify_pattern *p = classify_match_header(hbody, &m);
-	if (p && !(p->flags & CLASSIFY_PAT_IGNORE)) {
+	const struct classify_pattern *p = find_header(body, &m);
+	if (p) {
 		report_start(st, p, &m, caller, line);
 		return;
 	}
@@ -251,9 +260,8 @@ static void process_line(struct classify_stream *st, char *line)
 			body = msg;
 			while (classify_is_blank(*body))
 				body++;
-			hbody = classify_strip_transparent(body);
-			p = classify_match_header(hbody, &m);
-			if (p && !(p->flags & CLASSIFY_PAT_IGNORE))
+			p = find_header(body, &m);
+			if (p)
 				report_start(st, p, &m, caller, t);
 			return;
 		}
