@@ -220,7 +220,7 @@ const struct classify_pattern classify_patterns[] = {
 	{ "WARNING: lock held when returning to user space!", CRASH, "lockdep",
 	  "WARNING: lock held when returning to user space in $F", 0 },
 	{ "WARNING: %C still has locks held!", CRASH, "lockdep",
-	  "WARNING: still has locks held in $F", 0 },
+	  "BUG: still has locks held in $F", 0 },
 	{ "WARNING: Nested lock was not taken", CRASH, "lockdep",
 	  "WARNING: nested lock was not taken in $F", 0 },
 	{ "WARNING: suspicious RCU usage", CRASH, "lockdep", "WARNING: suspicious RCU usage in $F",
