@@ -194,6 +194,12 @@ const char *classify_strip_prefixes(const char *s, char caller[16])
 	/* pasted into a bug tracker or a mail: indented */
 	while (classify_is_blank(*s) && s[1] && (classify_is_blank(s[1]) || s[1] == '['))
 		s++;
+	/* /dev/kmsg records: "4,1234,5678901,-;BUG: ..." (level,sequence,usec,flags;) */
+	if (isdigit((unsigned char)s[0]) && classify_match_text("%d,%d,%d,", s, NULL)) {
+		const char *semi = strchr(s, ';');
+		if (semi && semi - s < 48)
+			s = semi + 1;
+	}
 	/* syslog / journal copy: "Mar  5 12:00:00 host kernel: ..." */
 	if (strlen(s) > 9 && (k = strstr(s, " kernel: ")) && k - s < 80)
 		s = k + 9;

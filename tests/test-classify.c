@@ -262,6 +262,9 @@ START_TEST(test_prefixes)
 	    /* mail quote */
 	    "> [    1.000000] general protection fault: 0000 [#1] SMP\n"
 	    "> [    1.000001] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
+	    /* /dev/kmsg records */
+	    "4,1234,5678901,-;general protection fault: 0000 [#1] SMP\n"
+	    "4,1235,5678902,c;RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
 	    /* glued to user-space output that lacked its newline */
 	    "progress 42%[   12.345678] general protection fault: 0000 [#1] SMP\n"
 	    "[   12.345679] RIP: 0010:ks_parse_instance+0x10/0x20 [ksensor]\n",
