@@ -34,7 +34,11 @@ struct classify_stream {
 	char line[LINE_CAP + 1];
 	size_t len;
 	int in_escape; /* 1 after ESC, 2 inside "ESC [" */
-	long lineno;   /* lines completed so far */
+	/* the last "cut here" line and the line after it, for the excerpt of a report that
+	 * starts right after them */
+	char cut[LINE_CAP + 1], cut_msg[LINE_CAP + 1];
+	long cut_line;
+	long lineno; /* lines completed so far */
 
 	enum state state;
 	const struct classify_pattern *pat;
@@ -122,6 +126,13 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 		}
 		st->ncaps = i + 1;
 	}
+	/* "------------[ cut here ]------------" and WARN()'s message come before the header */
+	if (st->cut_line && st->header_line - st->cut_line <= 2) {
+		report_append(st, st->cut);
+		if (st->header_line - st->cut_line == 2)
+			report_append(st, st->cut_msg);
+	}
+	st->cut_line = 0;
 	report_append(st, line);
 }
 
@@ -245,6 +256,13 @@ static void process_line(struct classify_stream *st, char *line)
 		return;
 	}
 	/* ST_SCAN */
+	if (st->cut_line && st->lineno == st->cut_line) /* the line after "cut here" */
+		snprintf(st->cut_msg, sizeof(st->cut_msg), "%s", line);
+	if (body[0] == '-' && strstr(body, "[ cut here ]")) {
+		snprintf(st->cut, sizeof(st->cut), "%s", line);
+		st->cut_msg[0] = '\0';
+		st->cut_line = st->lineno + 1;
+	}
 	struct classify_match m;
 	const struct classify_pattern *p = find_header(body, &m);
 	if (p) {

@@ -226,6 +226,18 @@ START_TEST(test_first_line_and_report)
 	ck_assert_ptr_nonnull(strstr(r->report, "RIP: 0010:foo_bar+0x1/0x2 [foo]\n"));
 	ck_assert_ptr_null(strstr(r->report, "hello"));
 	classify_result_free(r);
+
+	/* the "cut here" line and WARN()'s message belong to the excerpt, not to first_line */
+	r = classify_str("noise\n"
+			 "------------[ cut here ]------------\n"
+			 "ks_load: field count 21 > 20\n"
+			 "WARNING: CPU: 0 PID: 1 at ks.c:1 ks_load+0x1/0x2 [ks]\n");
+	assert_result(r, CLASSIFY_CRASH, "WARNING in ks_load", "cut here");
+	ck_assert_int_eq(r->first_line, 4);
+	ck_assert_str_eq(r->report, "------------[ cut here ]------------\n"
+				    "ks_load: field count 21 > 20\n"
+				    "WARNING: CPU: 0 PID: 1 at ks.c:1 ks_load+0x1/0x2 [ks]\n");
+	classify_result_free(r);
 }
 END_TEST
 
