@@ -165,8 +165,9 @@ static void report_line(struct classify_stream *st, const char *line, const char
 	/* A weak header may be superseded by a real one before it is confirmed. */
 	const struct classify_pattern *p = find_header(body, &m);
 	if (!st->confirmed) {
-		/* only a strong header: the "INFO:" lines of an old SLUB report are part of it */
-		if (p && !(p->flags & CLASSIFY_PAT_WEAK)) {
+		/* the newest header wins: kernel report structure follows its own header, and a
+		 * user-space "WARNING: ..." just before a kernel report must not take its place */
+		if (p) {
 			report_start(st, p, &m, caller, line);
 			return;
 		}

@@ -352,6 +352,24 @@ START_TEST(test_weak_header_confirmed)
 }
 END_TEST
 
+/* A user-space "WARNING:" just before a generic kernel "BUG:" report does not take its place. */
+START_TEST(test_weak_header_newest_wins)
+{
+	struct classify_result *r = classify_str("WARNING: low disk space\n"
+						 "BUG: MAX_LOCKDEP_KEYS too low!\n"
+						 "turning off the locking correctness validator.\n"
+						 "CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0 #1\n"
+						 "Call Trace:\n"
+						 " dump_stack_lvl+0x1/0x2\n"
+						 " register_lock_class+0x10/0x20\n"
+						 " ks_init_locks+0x10/0x20 [ksensor]\n");
+	assert_result(r, CLASSIFY_CRASH, "BUG: MAX_LOCKDEP_KEYS too low! in ks_init_locks",
+		      "newest weak");
+	ck_assert_int_eq(r->first_line, 2);
+	classify_result_free(r);
+}
+END_TEST
+
 /* A truncated report still gives the verdict and as much title as there is. */
 START_TEST(test_truncated)
 {
@@ -493,6 +511,7 @@ static Suite *classify_suite(void)
 	tcase_add_test(tc, test_interleaved_callers);
 	tcase_add_test(tc, test_user_space_noise);
 	tcase_add_test(tc, test_weak_header_confirmed);
+	tcase_add_test(tc, test_weak_header_newest_wins);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_stable_titles);
 	tcase_add_test(tc, test_stream_bytewise);
