@@ -187,8 +187,9 @@ const struct classify_pattern *classify_match_header(const char *body, struct cl
 
 /* Strip "<4>", "[  12.345678]", "[ T123]", "[ C1]", "[12.3][ T1]", syslog "host kernel: " and the
  * transparent subsystem prefixes. Returns the message; *caller gets the caller id if any. */
-const char *classify_strip_prefixes(const char *s, char caller[16])
+const char *classify_strip_prefixes(const char *s, char caller[16], bool *ret_stamped)
 {
+	bool stamped = false;
 	caller[0] = '\0';
 	const char *k = NULL;
 	/* pasted into a bug tracker or a mail: indented */
@@ -231,6 +232,7 @@ const char *classify_strip_prefixes(const char *s, char caller[16])
 			s = strchr(t, ']') + 1;
 			if (*s == ' ')
 				s++;
+			stamped = true;
 			continue;
 		}
 		if (*t == '<') {
@@ -258,6 +260,7 @@ const char *classify_strip_prefixes(const char *s, char caller[16])
 					s = t + 1;
 					if (*s == ' ')
 						s++;
+					stamped = true;
 					continue;
 				}
 			} else if (isdigit((unsigned char)*t)) {
@@ -267,12 +270,14 @@ const char *classify_strip_prefixes(const char *s, char caller[16])
 					s = t + 1;
 					if (*s == ' ')
 						s++;
+					stamped = true;
 					continue;
 				}
 			}
 		}
 		break;
 	}
+	*ret_stamped = stamped;
 	return s;
 }
 

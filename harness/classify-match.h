@@ -36,8 +36,9 @@ bool classify_match_any(const char *const *list, size_t n, const char *s);
 /* The first row of classify_patterns[] that matches body, or NULL. */
 const struct classify_pattern *classify_match_header(const char *body, struct classify_match *m);
 /* The message without time stamp, caller id, syslog and logger prefixes; caller gets the caller
- * id ("T123", "C1") or "". Returns a pointer into s. */
-const char *classify_strip_prefixes(const char *s, char caller[16]);
+ * id ("T123", "C1") or "", *ret_stamped whether printk's time stamp or caller id was there.
+ * Returns a pointer into s. */
+const char *classify_strip_prefixes(const char *s, char caller[16], bool *ret_stamped);
 /* body without "watchdog: ", "rcu: ", ... (classify_transparent_prefixes). */
 const char *classify_strip_transparent(const char *body);
 /* "name+0x1a/0x40 [module]" at s; need_offset: the "+0x" part is required. */

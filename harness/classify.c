@@ -45,7 +45,9 @@ struct classify_stream {
 	bool confirmed;
 	long header_line;
 	long report_lines;
-	char caller[16]; /* "T123" / "C1" of the header line, "" when none */
+	char caller[16];     /* "T123" / "C1" of the header line, "" when none */
+	bool line_stamped;   /* the current line had printk's time stamp or caller id */
+	bool header_stamped; /* ... and the header line */
 	char caps[MAX_CAPS][CAP_LEN];
 	size_t ncaps;
 	struct classify_frame hdr_func, at_func;
@@ -95,6 +97,7 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	st->pat = p;
 	st->confirmed = !(p->flags & CLASSIFY_PAT_WEAK);
 	st->header_line = st->lineno + 1;
+	st->header_stamped = st->line_stamped;
 	st->report_lines = 0;
 	snprintf(st->caller, sizeof(st->caller), "%s", caller);
 	st->ncaps = 0;
@@ -171,8 +174,16 @@ static void report_line(struct classify_stream *st, const char *line, const char
 			report_start(st, p, &m, caller, line);
 			return;
 		}
-		if (classify_match_any(classify_confirm_markers, classify_confirm_markers_n, body))
+		if (classify_match_any(classify_confirm_markers, classify_confirm_markers_n,
+				       body)) {
+			/* kernel lines carry printk's stamp or none do: an unstamped header before
+			 * stamped report lines was printed by user space */
+			if (st->line_stamped && !st->header_stamped) {
+				st->state = ST_SCAN;
+				return;
+			}
 			st->confirmed = true;
+		}
 		/* three "[<c010523d>] dump_trace+0x63/0x1eb" lines: a kernel stack */
 		else if (body[0] == '[' && body[1] == '<' && classify_parse_frame_line(body, &f) &&
 			 ++st->addr_frames >= 3)
@@ -247,7 +258,7 @@ static void report_line(struct classify_stream *st, const char *line, const char
 static void process_line(struct classify_stream *st, char *line)
 {
 	char caller[16];
-	const char *msg = classify_strip_prefixes(line, caller);
+	const char *msg = classify_strip_prefixes(line, caller, &st->line_stamped);
 	const char *body = msg;
 	while (classify_is_blank(*body))
 		body++;
@@ -275,7 +286,7 @@ static void process_line(struct classify_stream *st, char *line)
 	for (const char *t = strchr(msg + 1, '['); t; t = strchr(t + 1, '[')) {
 		if (classify_match_text("[ %d.%d]", t, NULL) ||
 		    classify_match_text("[%d.%d]", t, NULL)) {
-			msg = classify_strip_prefixes(t, caller);
+			msg = classify_strip_prefixes(t, caller, &st->line_stamped);
 			body = msg;
 			while (classify_is_blank(*body))
 				body++;

@@ -370,6 +370,22 @@ START_TEST(test_weak_header_newest_wins)
 }
 END_TEST
 
+/* A user-space "WARNING:" (no printk stamp) followed by a kernel stack dump that is not a
+ * report (a page allocation failure) is not a crash. */
+START_TEST(test_weak_header_user_space)
+{
+	struct classify_result *r =
+	    classify_str("WARNING: cannot allocate buffer, retrying\n"
+			 "[   10.000000] agent: page allocation failure: order:10, mode:0x40dc0\n"
+			 "[   10.000001] CPU: 0 PID: 1 Comm: agent Not tainted 6.1.0 #1\n"
+			 "[   10.000002] Call Trace:\n"
+			 "[   10.000003]  dump_stack_lvl+0x1/0x2\n"
+			 "[   10.000004]  warn_alloc+0x10/0x20\n");
+	assert_result(r, CLASSIFY_CLEAN, NULL, "user-space weak");
+	classify_result_free(r);
+}
+END_TEST
+
 /* A truncated report still gives the verdict and as much title as there is. */
 START_TEST(test_truncated)
 {
@@ -512,6 +528,7 @@ static Suite *classify_suite(void)
 	tcase_add_test(tc, test_user_space_noise);
 	tcase_add_test(tc, test_weak_header_confirmed);
 	tcase_add_test(tc, test_weak_header_newest_wins);
+	tcase_add_test(tc, test_weak_header_user_space);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_stable_titles);
 	tcase_add_test(tc, test_stream_bytewise);
