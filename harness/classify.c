@@ -165,7 +165,6 @@ static void report_line(struct classify_stream *st, const char *line, const char
 	if (!caller_accepts(st, caller))
 		return;
 
-	/* A weak header may be superseded by a real one before it is confirmed. */
 	const struct classify_pattern *p = find_header(body, &m);
 	if (!st->confirmed) {
 		/* the newest header wins: kernel report structure follows its own header, and a
@@ -283,7 +282,7 @@ static void process_line(struct classify_stream *st, char *line)
 	}
 	/* A kernel line glued to the end of user-space output that lacked a newline:
 	 * "some output[   12.345678] BUG: ...". Look again from an embedded time stamp. */
-	for (const char *t = strchr(msg + 1, '['); t; t = strchr(t + 1, '[')) {
+	for (const char *t = *msg ? strchr(msg + 1, '[') : NULL; t; t = strchr(t + 1, '[')) {
 		if (classify_match_text("[ %d.%d]", t, NULL) ||
 		    classify_match_text("[%d.%d]", t, NULL)) {
 			msg = classify_strip_prefixes(t, caller, &st->line_stamped);

@@ -8,7 +8,9 @@
 #
 # Usage: tests/crashme/record.sh [KIND...]      (default: every kind)
 # Environment: OUT (build dir, default /tmp/faultline-crashme), DEST (fixture dir),
-#              TIMEOUT (seconds per boot, default 120), KVER (kernel version to use).
+#              TIMEOUT (seconds per boot, default 120), KVER (kernel version to use),
+#              APPEND (more kernel command line, e.g. printk.time=0), SUFFIX (file name suffix:
+#              real-<kind><SUFFIX>.log).
 # Needs: linux-headers-<ver> and linux-image-<ver> installed, busybox-static, cpio, qemu.
 set -euo pipefail
 
@@ -89,7 +91,8 @@ for kind in "${kinds[@]}"; do
 	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 256 -smp "$smp" -no-reboot \
 		-display none -monitor none -serial "file:$log" \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$OUT/initrd.gz" \
-		-append "$(cmdline_for "$kind") crashme=$kind" </dev/null || true
-	tr -d '\r' <"$log" >"$DEST/real-$kind.log"
-	echo "recorded $kind: $(wc -l <"$DEST/real-$kind.log") lines ($KVER)"
+		-append "$(cmdline_for "$kind") ${APPEND:-} crashme=$kind" </dev/null || true
+	out="$DEST/real-$kind${SUFFIX:-}.log"
+	tr -d '\r' <"$log" >"$out"
+	echo "recorded $kind: $(wc -l <"$out") lines ($KVER)"
 done
