@@ -45,6 +45,12 @@ static const struct expect expectations[] = {
 
 	/* schedule() is crashme_hung's tail call: the frame left is its caller's */
 	{ "real-hung.log", HANG, "INFO: task hung in crashme_write", "hung-task" },
+	/* oops=panic: the oops ends in "Kernel panic - not syncing: Fatal exception" */
+	{ "real-null-panic.log", CRASH, "BUG: kernel NULL pointer dereference in crashme_null",
+	  "null-deref" },
+	/* printk.time=0: kernel and user-space lines alike without time stamps */
+	{ "real-gpf-notime.log", CRASH, "general protection fault in crashme_gpf", "gpf" },
+	{ "real-softlockup-notime.log", HANG, "BUG: soft lockup in crashme_write", "soft-lockup" },
 	{ "real-clean.log", CLEAN, NULL, NULL },
 
 	/* the reference sensor in the project's own runs: a loop whose RCU stall samples land in
