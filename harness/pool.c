@@ -111,11 +111,12 @@ static void *destroy_thread(void *arg)
 /* libvirt's destroy takes 1-2 s: keep it off the path to the next case. */
 static void destroy_later(struct pool *p, struct guest *g)
 {
-	struct doomed *d = xzalloc(sizeof(*d));
+	struct doomed *d;
 	pthread_t t;
 
 	if (!g)
 		return;
+	d = xzalloc(sizeof(*d));
 	d->pool = p;
 	d->guest = g;
 	pthread_mutex_lock(&p->lock);
