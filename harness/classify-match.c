@@ -413,7 +413,16 @@ bool classify_parse_frame_line(const char *body, struct classify_frame *f)
 	t = classify_skip_addr_brackets(t);
 	if (t[0] == '?' && t[1] == ' ')
 		return false; /* unreliable frame */
-	return classify_parse_symbol(t, true, f);
+	if (classify_parse_symbol(t, true, f))
+		return true;
+	/* symbolized reports (syzbot, decode_stacktrace.sh) list inlined functions without an
+	 * offset: "ks_match drivers/foo/ks.c:120 [inline]" */
+	const char *inl = strstr(t, " [inline]");
+	const char *sp = strchr(t, ' ');
+	if (!inl || !sp || !memchr(sp, ':', inl - sp) || !classify_parse_symbol(t, false, f))
+		return false;
+	f->module = false;
+	return true;
 }
 
 bool classify_skipped_function(const char *name)

@@ -402,7 +402,8 @@ const size_t classify_report_end_n = ARRAY_SIZE(classify_report_end);
 
 const char *const classify_skip_functions[] = {
 	/* Reporting machinery. */
-	"dump_stack*", "show_stack*", "show_regs", "__show_regs", "show_trace_log_lvl",
+	"dump_stack*", "__dump_stack*", "show_stack*", "show_regs", "__show_regs",
+	"show_trace_log_lvl",
 	"show_stack_log_lvl", "dump_trace", "show_trace*", "sched_show_task", "show_state_filter",
 	"print_*", "printk*",
 	"vprintk*", "_printk", "panic", "nmi_panic", "vpanic", "__warn*", "warn_*",

@@ -88,6 +88,8 @@ static const struct expect expectations[] = {
 	{ "fmt-kasan-uaf-write-core.log", CRASH,
 	  "KASAN: use-after-free Write in n_tty_receive_buf_common", "kasan" },
 	{ "fmt-kasan-double-free.log", CRASH, "KASAN: double-free in ks_free_rules", "kasan" },
+	/* symbolized (syzbot, decode_stacktrace.sh): inlined frames without offsets count */
+	{ "fmt-kasan-symbolized.log", CRASH, "KASAN: slab-out-of-bounds Read in ks_copy", "kasan" },
 	{ "fmt-kfence.log", CRASH, "KFENCE: out-of-bounds read in ks_eval_field", "kfence" },
 	{ "fmt-kmsan.log", CRASH, "KMSAN: uninit-value in ks_check_crc", "kmsan" },
 	{ "fmt-kcsan.log", CRASH, "KCSAN: data-race in ks_eval / ks_reload", "kcsan" },
