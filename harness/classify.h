@@ -21,7 +21,12 @@ struct classify_result {
 	char *report;  /* the report text (bounded excerpt); NULL when clean */
 };
 
-/* Classify a console log read from f until EOF. Returns 0 or a negative errno (read error). */
+/* Classify a console log read from f, until EOF or until the first report is complete (the rest
+ * cannot change the result). Returns 0 or a negative errno (read error). Title rules: the first
+ * report wins; "<kind> in <function>" with the function taken from the header, the faulting
+ * IP or the stack past reporting/locking/allocation helpers, a module's frame preferred; for a
+ * spinning CPU (lockups, RCU stalls) the outermost frame of the module's run, which does not
+ * depend on where the sample landed. The tables are in classify-patterns.c. */
 int classify_file(FILE *f, struct classify_result **ret);
 /* Same for a path. */
 int classify_path(const char *path, struct classify_result **ret);
