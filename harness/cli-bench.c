@@ -66,6 +66,19 @@ static int parse_modes(const char *arg, struct bench_opts *o)
 	return o->n_modes ? 0 : -EINVAL;
 }
 
+static int parse_count(const char *arg, const char *opt, size_t *ret)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (*end || v == 0 || arg[0] == '-') {
+		fprintf(stderr, "faultline bench: %s takes a positive number\n", opt);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
 {
 	static const struct option longopts[] = {
@@ -76,7 +89,6 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "boot-cases", required_argument, NULL, 'b' },
 		{}
 	};
-	char *end;
 	int c, r;
 
 	o->modes[0] = FLEET_BOOT;
@@ -96,18 +108,12 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 				return -EINVAL;
 			break;
 		case 'c':
-			o->s.max_cases = strtoul(optarg, &end, 10);
-			if (*end || o->s.max_cases == 0) {
-				fprintf(stderr, "faultline bench: --cases takes a positive number\n");
+			if (parse_count(optarg, "--cases", &o->s.max_cases) < 0)
 				return -EINVAL;
-			}
 			break;
 		case 'b':
-			o->boot_cases = strtoul(optarg, &end, 10);
-			if (*end || o->boot_cases == 0) {
-				fprintf(stderr, "faultline bench: --boot-cases takes a positive number\n");
+			if (parse_count(optarg, "--boot-cases", &o->boot_cases) < 0)
 				return -EINVAL;
-			}
 			break;
 		case 'h': help(); return 1;
 		default: return -EINVAL;

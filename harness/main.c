@@ -1,4 +1,5 @@
 /* main.c — the faultline command: dispatch to one subcommand. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* Guests are restored and destroyed on short-lived threads; with glibc's default of up to
+	 * 8 arenas per core their small allocations spread out and the resident size creeps up
+	 * over a long run. Two arenas keep it flat (faultline bench shows RSS before and after). */
+	mallopt(M_ARENA_MAX, 2);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -41,6 +41,7 @@
 static int port_fd = -1;
 static uint32_t tx_seq;
 static uint64_t heartbeats;
+static bool heartbeat_now;
 
 static struct {
 	uint8_t *buf;
@@ -556,6 +557,9 @@ static void job_finish(void)
 			queue_status(PROTO_READY, a, NULL, text);
 		else
 			queue_status(PROTO_RESULT, a, &b, text);
+		/* a heartbeat right behind the result: the host's proof that this loop still runs
+		 * after the update, without waiting for the next period */
+		heartbeat_now = !job.is_start;
 		if (job.is_start)
 			kmsg("faultline-agent: sensor start %s", a == 0 ? "ok" : "failed");
 		return;
@@ -689,16 +693,18 @@ int main(void)
 		uint64_t now = mono_ms();
 		int n = 0, port_i = -1, job_i = -1, timeout;
 
-		if (now >= next_hb) {
+		if (now >= next_hb || heartbeat_now) {
 			uint8_t hb[16];
 
-			/* A heartbeat queued behind unsent data says nothing new: skip it. */
-			if (outq.len == 0) {
+			/* A heartbeat queued behind unsent data says nothing new: skip it (but not
+			 * the one that follows a result). */
+			if (outq.len == 0 || heartbeat_now) {
 				proto_put_u64(hb, now);
 				proto_put_u64(hb + 8, heartbeats++);
 				queue_frame(PROTO_HEARTBEAT, hb, sizeof(hb));
 			}
 			next_hb = now + HEARTBEAT_MS;
+			heartbeat_now = false;
 		}
 		if (outq.len && now >= hup_until)
 			flush_out();
