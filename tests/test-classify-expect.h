@@ -51,6 +51,10 @@ static const struct expect expectations[] = {
 	/* printk.time=0: kernel and user-space lines alike without time stamps */
 	{ "real-gpf-notime.log", CRASH, "general protection fault in crashme_gpf", "gpf" },
 	{ "real-softlockup-notime.log", HANG, "BUG: soft lockup in crashme_write", "soft-lockup" },
+	/* 2 CPUs, a user-space process writing "BUG WARNING panic" lines to the console */
+	{ "real-null-noisy.log", CRASH, "BUG: kernel NULL pointer dereference in crashme_null",
+	  "null-deref" },
+	{ "real-warn-noisy.log", CRASH, "WARNING in crashme_warn", "warning" },
 	{ "real-clean.log", CLEAN, NULL, NULL },
 
 	/* the reference sensor in the project's own runs: a loop whose RCU stall samples land in

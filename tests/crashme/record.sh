@@ -9,8 +9,9 @@
 # Usage: tests/crashme/record.sh [KIND...]      (default: every kind)
 # Environment: OUT (build dir, default /tmp/faultline-crashme), DEST (fixture dir),
 #              TIMEOUT (seconds per boot, default 120), KVER (kernel version to use),
-#              APPEND (more kernel command line, e.g. printk.time=0), SUFFIX (file name suffix:
-#              real-<kind><SUFFIX>.log).
+#              APPEND (more kernel command line, e.g. printk.time=0, or crashme.noise for a
+#              user-space process flooding the console meanwhile), SUFFIX (file name suffix:
+#              real-<kind><SUFFIX>.log), SMP (CPUs, default 1).
 # Needs: linux-headers-<ver> and linux-image-<ver> installed, busybox-static, cpio, qemu.
 set -euo pipefail
 
@@ -53,6 +54,14 @@ kind=$(sed -n 's/.*crashme=\([a-z0-9]*\).*/\1/p' /proc/cmdline)
 echo "init: user space up, kind=$kind"
 insmod /crashme.ko
 echo "init: BUG: this line is user-space output and must not count as a crash"
+# crashme.noise on the command line: user space writes to the console while the kernel reports
+# (for about two seconds around the trigger, to keep the fixture small)
+if grep -q 'crashme.noise' /proc/cmdline; then
+	(i=0; while [ $i -lt 400 ]; do
+		echo "noise: user space line $i BUG WARNING panic"; i=$((i+1)); usleep 5000
+	done) &
+	usleep 300000
+fi
 case "$kind" in
 hung) sh -c "echo hung > /proc/crashme" & sleep 40 ;;
 clean) echo "init: nothing to trigger"; ls /proc >/dev/null ;;
@@ -86,7 +95,7 @@ kinds=("$@")
 mkdir -p "$DEST"
 for kind in "${kinds[@]}"; do
 	log="$OUT/$kind.raw"
-	smp=1
+	smp=${SMP:-1}
 	case "$kind" in hardlockup | rcustall) smp=2 ;; esac
 	timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 256 -smp "$smp" -no-reboot \
 		-display none -monitor none -serial "file:$log" \
