@@ -257,8 +257,11 @@ int cmd_bench(int argc, char **argv)
 		f->mode = o.modes[i];
 		f->rss_before_kb = rss_kb();
 		f->fds_before = open_fds();
-		ret = session_run(s, f->mode, dir, NULL, f->mode == FLEET_BOOT ? o.boot_cases : 0,
-				  &f->st);
+		struct session_run_opts ro = {
+			.mode = f->mode, .run_dir = dir,
+			.max_cases = f->mode == FLEET_BOOT ? o.boot_cases : 0,
+		};
+		ret = session_run(s, &ro, &f->st);
 		f->rss_after_kb = rss_kb();
 		f->fds_after = open_fds();
 		if (ret != 0)

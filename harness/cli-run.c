@@ -13,7 +13,7 @@ struct run_opts {
 	struct session_opts s;
 	const char *out_dir;
 	const char *isolation;
-	bool list;
+	bool list, resume;
 };
 
 static void help(void)
@@ -36,6 +36,8 @@ static void help(void)
 	       "      --state-dir DIR  images, build output and the embedded libvirt root\n"
 	       "                       (default /var/lib/faultline as root, else ~/.cache/faultline)\n"
 	       "      --list           print the expanded cases and exit without booting\n"
+	       "      --resume DIR     continue the run in DIR (killed or interrupted): run only\n"
+	       "                       the cases it has no record of, and append to its results\n"
 	       "  -h, --help           this text\n\n"
 	       "Writes RUN_DIR/results.jsonl (one JSON object per case, fsync'd as each ends),\n"
 	       "RUN_DIR/inputs/CASE.bin, RUN_DIR/consoles/SENSOR/CASE.log, and at the end\n"
@@ -79,6 +81,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "accel", required_argument, NULL, 'a' },  { "jobs", required_argument, NULL, 'j' },
 		{ "state-dir", required_argument, NULL, 's' }, { "list", no_argument, NULL, 'l' },
 		{ "isolation", required_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
+		{ "resume", required_argument, NULL, 'r' },
 		{}
 	};
 	int c, r;
@@ -92,6 +95,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		switch (c) {
 		case 'o': o->out_dir = optarg; break;
 		case 'l': o->list = true; break;
+		case 'r':
+			o->out_dir = optarg;
+			o->resume = true;
+			break;
 		case 'i':
 			if (fleet_isolation_from_name(optarg) < 0) {
 				fprintf(stderr, "faultline run: --isolation takes boot, snapshot or reuse\n");
@@ -185,8 +192,11 @@ int cmd_run(int argc, char **argv)
 		run_id = xasprintf("%s-%s", scenario_name(session_scenario(s)), stamp);
 		run_dir = xasprintf("runs/%s", run_id);
 	}
-	ret = session_run(s, (enum fleet_isolation)fleet_isolation_from_name(mode),
-			  o.out_dir ? o.out_dir : run_dir, run_id, 0, &st);
+	struct session_run_opts ro = {
+		.mode = (enum fleet_isolation)fleet_isolation_from_name(mode),
+		.run_dir = o.out_dir ? o.out_dir : run_dir, .run_id = run_id, .resume = o.resume,
+	};
+	ret = session_run(s, &ro, &st);
 	if (ret != 0)
 		goto out;
 	const char *dir = o.out_dir ? o.out_dir : run_dir;

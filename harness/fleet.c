@@ -122,12 +122,20 @@ static int confirm(struct slot *slot, size_t si, size_t ci, struct case_result *
 	return 0;
 }
 
+static bool skipped(const struct fleet_config *cfg, size_t job)
+{
+	size_t si = job / cfg->n_cases, ci = job % cfg->n_cases;
+	return cfg->skip && cfg->skip[ci * cfg->n_sensors + si];
+}
+
 static bool next_job(struct fleet *f, size_t *ret_si, size_t *ret_ci, size_t *ret_next_si)
 {
 	const struct fleet_config *cfg = f->cfg;
 	size_t job;
 
 	pthread_mutex_lock(&f->lock);
+	while (f->next < f->total && skipped(cfg, f->next))
+		f->next++;
 	job = f->next < f->total && !f->cancelled ? f->next++ : SIZE_MAX;
 	pthread_mutex_unlock(&f->lock);
 	if (job == SIZE_MAX || vm_host_cancelled())

@@ -10,6 +10,7 @@
 #include "image.h"
 #include "record.h"
 #include "results.h"
+#include "resume.h"
 #include "sensor.h"
 #include "util.h"
 
@@ -244,6 +245,10 @@ static int open_host(struct session *s)
 		s->uri = xasprintf("qemu:///embed?root=%s", root);
 	if (vm_host_open(s->uri, &s->host, &err) < 0) {
 		fprintf(stderr, "faultline: %s\n", err);
+		/* the embedded driver takes a lock on its root for the life of the process */
+		if (startswith(s->uri, "qemu:///embed") && strstr(err, "pid file"))
+			fprintf(stderr, "faultline: another faultline is using this embedded libvirt "
+					"root; wait for it, or give this run its own --state-dir\n");
 		return -EIO;
 	}
 	r = vm_host_reap_orphans(s->host);
@@ -368,8 +373,9 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	dst->title = res->title ? xstrdup(res->title) : NULL;
 	dst->note = xstrndup(note, strcspn(note, "\n"));
 	dst->total_ms = res->total_ms;
-	if (st->finished++ == 0)
+	if (!st->first_verdict_ms)
 		st->first_verdict_ms = now_ms() - rs->start_ms;
+	st->finished++;
 	if (rs->tty) {
 		fprintf(stderr, "\r\033[K[%zu/%zu] %s %s: %s%s%.60s", st->finished, st->total, sensor,
 			c->id, verdict_name(res->verdict), *dst->note ? " — " : "", dst->note);
@@ -445,41 +451,87 @@ static struct fleet_config fleet_config(struct session *s, enum fleet_isolation 
 	};
 }
 
-int session_run(struct session *s, enum fleet_isolation mode, const char *run_dir,
-		const char *run_id, size_t max_cases, struct session_stats *ret)
+/* Take over what an earlier run of this directory recorded. Returns 0 or an exit status. */
+static int resume(struct session *s, const char *run_dir, size_t n_cases,
+		  struct session_stats *st, bool **ret_skip, char **ret_run_id)
 {
-	size_t n_cases = max_cases && max_cases < s->n_cases ? max_cases : s->n_cases;
-	_cleanup_free_ char *id = run_id ? xstrdup(run_id) : make_run_id(s->sc);
+	_cleanup_free_ const char **names = xcalloc(s->n_sensors + 1, sizeof(char *));
+	_cleanup_free_ char *err = NULL;
+	struct resume_state rs;
+	bool *skip;
+	int r;
+
+	for (size_t i = 0; i < s->n_sensors; i++)
+		names[i] = session_sensor_name(s, i);
+	r = resume_scan(run_dir, s->cases, n_cases, names, s->n_sensors, &rs, &err);
+	if (r < 0) {
+		fprintf(stderr, "faultline: cannot resume %s: %s\n", run_dir, err);
+		return r == -EINVAL ? 2 : 1;
+	}
+	skip = xcalloc(st->total ? st->total : 1, sizeof(bool));
+	for (size_t i = 0; i < st->total; i++) {
+		struct resume_job *j = &rs.jobs[i];
+		if (!j->done)
+			continue;
+		skip[i] = true;
+		st->res[i] = (struct session_result){ .done = true, .verdict = j->verdict,
+						      .title = TAKE_PTR(j->title),
+						      .note = TAKE_PTR(j->note) };
+	}
+	fprintf(stderr, "resuming %s: %zu of %zu results already recorded%s\n", run_dir, rs.n_done,
+		st->total, rs.skipped_lines ? ", a cut-off last record dropped" : "");
+	st->finished = rs.n_done;
+	*ret_run_id = TAKE_PTR(rs.run_id);
+	*ret_skip = skip;
+	resume_finish(&rs, st->total);
+	return 0;
+}
+
+int session_run(struct session *s, const struct session_run_opts *o, struct session_stats *ret)
+{
+	size_t n_cases = o->max_cases && o->max_cases < s->n_cases ? o->max_cases : s->n_cases;
+	_cleanup_free_ char *id = NULL, *old_id = NULL;
 	_cleanup_free_ char *work_dir = xasprintf("%s/work-%d", s->state_dir, (int)getpid());
+	_cleanup_free_ bool *skip = NULL;
 	struct session_stats st = { .total = n_cases * s->n_sensors };
 	struct run_state rs = { .s = s, .st = &st, .tty = isatty(STDERR_FILENO) };
 	json_object *meta;
 	char ts[32];
 	int r;
 
-	r = results_open(run_dir, &rs.results);
+	st.res = xcalloc(st.total ? st.total : 1, sizeof(*st.res));
+	if (o->resume && (r = resume(s, o->run_dir, n_cases, &st, &skip, &old_id)) != 0) {
+		session_stats_finish(&st);
+		return r;
+	}
+	id = old_id ? TAKE_PTR(old_id) : o->run_id ? xstrdup(o->run_id) : make_run_id(s->sc);
+	r = results_open(o->run_dir, &rs.results);
 	if (r < 0) {
-		fprintf(stderr, "faultline: cannot create run directory %s: %s\n", run_dir,
+		fprintf(stderr, "faultline: cannot create run directory %s: %s\n", o->run_dir,
 			strerror(-r));
+		session_stats_finish(&st);
 		return 1;
 	}
-	if (write_inputs(s, run_dir) < 0) {
+	if (write_inputs(s, o->run_dir) < 0) {
 		results_close(rs.results);
+		session_stats_finish(&st);
 		return 1;
 	}
 	rs.ctx = (struct record_context){ .run_id = id, .scenario = scenario_name(s->sc),
 					  .kernel = s->kver };
-	st.res = xcalloc(st.total ? st.total : 1, sizeof(*st.res));
-	meta = run_meta(s, id, mode);
+	meta = run_meta(s, id, o->mode);
+	if (o->resume)
+		json_object_object_add(meta, "resumed", json_object_new_boolean(true));
 	results_write_meta(rs.results, meta);
 
-	struct fleet_config fc = fleet_config(s, mode, run_dir, work_dir);
+	struct fleet_config fc = fleet_config(s, o->mode, o->run_dir, work_dir);
 	fc.n_cases = n_cases;
+	fc.skip = skip;
 	fc.on_result = on_result;
 	fc.userdata = &rs;
 	fprintf(stderr, "running %zu cases x %zu sensors on %u guests (%s, %s, %s) into %s\n",
-		n_cases, s->n_sensors, fc.jobs, s->uri, s->accel, fleet_isolation_name(mode),
-		run_dir);
+		n_cases, s->n_sensors, fc.jobs, s->uri, s->accel, fleet_isolation_name(o->mode),
+		o->run_dir);
 	rs.start_ms = now_ms();
 	r = fleet_run(&fc);
 	st.wall_ms = now_ms() - rs.start_ms;

@@ -56,11 +56,18 @@ struct session_stats {
 	int record_error; /* negative errno when a record could not be written */
 };
 
-/* Run every case (or the first max_cases, when not 0) on every sensor in one isolation mode
- * into run_dir (created), recording each result. run_id NULL: derived from the scenario name
- * and the time. Returns 0, or an exit status (1) when the run could not start. */
-int session_run(struct session *s, enum fleet_isolation mode, const char *run_dir,
-		const char *run_id, size_t max_cases, struct session_stats *ret);
+struct session_run_opts {
+	enum fleet_isolation mode;
+	const char *run_dir; /* created */
+	const char *run_id;  /* NULL: the scenario's name and the time */
+	size_t max_cases;    /* 0: all; else the first N cases */
+	bool resume;         /* run_dir holds an earlier run: run only what it has no record of */
+};
+
+/* Run every case on every sensor in one isolation mode, recording each result. Returns 0, or
+ * an exit status when the run could not start (1; 2 when a resumed run does not match the
+ * scenario). */
+int session_run(struct session *s, const struct session_run_opts *o, struct session_stats *ret);
 void session_stats_finish(struct session_stats *st);
 
 /* The isolation mode the scenario asks for (snapshot unless it says otherwise). */

@@ -1,6 +1,6 @@
 #!/bin/bash
 # vm suite: SIGINT in the middle of a run destroys every guest, keeps the results recorded so
-# far valid, and exits 130. Usage: interrupt.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR
+# far valid, and exits 130; --resume then completes the run. Usage: interrupt.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
@@ -29,3 +29,17 @@ n=$("$check" "$run/results.jsonl")
 [ "$n" -ge 1 ] && [ "$n" -lt 14 ] || { echo "FAIL: $n records, expected a partial run"; exit 1; }
 grep -q '"interrupted"' "$run/run.json" || { echo "FAIL: run.json does not say interrupted"; exit 1; }
 echo "interrupt: exit 130, no guest left, $n valid records kept"
+
+# --resume runs only what has no record, appends, and ends with every case exactly once
+rc=0
+"$faultline" run --state-dir "$state" --resume "$run" "$src/scenarios/quickstart.yaml" \
+	>"$run/out2" 2>&1 || rc=$?
+cat "$run/out2"
+[ "$rc" = 0 ] || { echo "FAIL: resumed run exit status $rc, expected 0"; exit 1; }
+grep -q "resuming $run: $n of 14 results already recorded" "$run/out2" ||
+	{ echo "FAIL: resume did not take over the $n records"; exit 1; }
+[ "$("$check" "$run/results.jsonl")" = 14 ] || { echo "FAIL: expected 14 records after resume"; exit 1; }
+dups=$("$check" "$run/results.jsonl" --list | cut -f1,2 | sort | uniq -d)
+[ -z "$dups" ] || { echo "FAIL: cases recorded twice: $dups"; exit 1; }
+grep -q '"resumed":true' "$run/run.json" || { echo "FAIL: run.json does not say resumed"; exit 1; }
+echo "interrupt: resumed to 14 records, none twice"
