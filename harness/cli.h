@@ -6,6 +6,7 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv); /* harness/cli-bench.c */
+int cmd_replay(int argc, char **argv); /* harness/cli-replay.c */
 
 /* Options run and bench share (--uri u, --accel a, --jobs j, --state-dir s): returns 1 when
  * option c was one of them, 0 when not, negative on a bad value (message printed). */

@@ -18,7 +18,7 @@ static const struct command commands[] = {
 	{ "validate", cmd_validate, "check scenario files, print every error as FILE:LINE:COL", "issue 3" },
 	{ "mutate", cmd_mutate, "write the mutated inputs of a seed without booting anything", "issue 3" },
 	{ "classify", cmd_classify, "print a JSON verdict for a console log", "issue 4" },
-	{ "replay", NULL, "re-run one recorded case", "a later issue" },
+	{ "replay", cmd_replay, "re-run one recorded case on a fresh guest, compare the verdict", NULL },
 	{ "minimize", NULL, "shrink a crashing input", "a later issue" },
 	{ "report", cmd_report, "render run directories as HTML, JUnit, Markdown or JSON", "issue 5" },
 	{ "compare", cmd_compare, "compare two runs; exit 1 on a new crash signature", "issue 5" },

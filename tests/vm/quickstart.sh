@@ -53,4 +53,11 @@ grep -q '"finished"' "$run/run.json" || { echo "FAIL: run.json not finished"; ex
 "$faultline" report "$run" --format junit -o "$run/junit.xml"
 if command -v xmllint >/dev/null; then xmllint --noout "$run/junit.xml"; fi
 grep -q 'ks_eval_field' "$run/report.html" || { echo "FAIL: report lacks the crash title"; exit 1; }
+
+# a recorded crash replays from the kept bytes to the same verdict and title (once: snapshot)
+if [ "$mode" = snapshot ]; then
+	"$faultline" replay "$run/field-count-mismatch" --sensor $L --state-dir "$state" |
+		tee "$run/replay.out"
+	grep -qx reproduced "$run/replay.out" || { echo "FAIL: replay did not reproduce"; exit 1; }
+fi
 echo "quickstart ($mode): all verdicts as expected"

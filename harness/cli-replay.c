@@ -1,0 +1,249 @@
+/* cli-replay.c — `faultline replay RUN_DIR/CASE --sensor NAME`: run one recorded case again, on
+ * a fresh guest, with the exact bytes the run kept, and say whether the recorded verdict and
+ * title came back. The case becomes a one-case scenario written into the replay's run
+ * directory, so the replay is itself a complete run (records, console, report). */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "reports.h"
+#include "session.h"
+#include "util.h"
+
+struct replay_opts {
+	struct session_opts s;
+	const char *sensor;
+	const char *out_dir;
+	const char *isolation;
+};
+
+static void help(void)
+{
+	printf("Usage: faultline replay [OPTIONS] RUN_DIR/CASE\n\n"
+	       "Run one recorded case again on a fresh guest, with the exact input bytes the run\n"
+	       "kept (RUN_DIR/inputs/CASE.bin), and compare the verdict and title with the record.\n\n"
+	       "Options:\n"
+	       "      --sensor NAME    the sensor to replay on (default: the case's only sensor)\n"
+	       "      --isolation M    boot or snapshot (default boot: nothing but this case ran)\n"
+	       "  -o, --output DIR     run directory of the replay (default\n"
+	       "                       RUN_DIR/replays/CASE-SENSOR-TIMESTAMP)\n"
+	       "      --uri, --accel, --state-dir   as for faultline run\n"
+	       "  -h, --help           this text\n\n"
+	       "Exit status: 0 the recorded verdict and title came back, 1 they did not,\n"
+	       "2 usage or input error.\n");
+}
+
+static int parse_opts(int argc, char **argv, struct replay_opts *o, const char **ret_case)
+{
+	static const struct option longopts[] = {
+		{ "sensor", required_argument, NULL, 'S' }, { "output", required_argument, NULL, 'o' },
+		{ "uri", required_argument, NULL, 'u' },    { "accel", required_argument, NULL, 'a' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "isolation", required_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) >= 0) {
+		if ((r = cli_session_option(c, optarg, &o->s)) != 0) {
+			if (r < 0)
+				return r;
+			continue;
+		}
+		switch (c) {
+		case 'S': o->sensor = optarg; break;
+		case 'o': o->out_dir = optarg; break;
+		case 'i':
+			if (!streq(optarg, "boot") && !streq(optarg, "snapshot")) {
+				fprintf(stderr, "faultline replay: --isolation takes boot or snapshot\n");
+				return -EINVAL;
+			}
+			o->isolation = optarg;
+			break;
+		case 'h': help(); return 1;
+		default: return -EINVAL;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "faultline replay: expected one RUN_DIR/CASE (see --help)\n");
+		return -EINVAL;
+	}
+	*ret_case = argv[optind];
+	return 0;
+}
+
+struct recorded {
+	char *sensor, *verdict, *title;
+};
+
+static const char *str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* The last record of the case (on the sensor, when one was named). */
+static int find_record(const char *run_dir, const char *case_id, const char *sensor,
+		       struct recorded *ret)
+{
+	_cleanup_free_ char *path = xasprintf("%s/results.jsonl", run_dir);
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int found = 0;
+
+	if (!f) {
+		fprintf(stderr, "faultline replay: cannot read %s: %m\n", path);
+		return -errno;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		json_object *o = json_tokener_parse(line);
+		const char *c = o ? str(o, "case") : NULL, *s = o ? str(o, "sensor") : NULL;
+
+		if (c && s && streq(c, case_id) && (!sensor || streq(s, sensor))) {
+			if (found && !sensor && !streq(s, ret->sensor)) {
+				fprintf(stderr, "faultline replay: %s ran on several sensors; say which "
+						"with --sensor\n", case_id);
+				json_object_put(o);
+				free(line);
+				return -EINVAL;
+			}
+			free(ret->sensor);
+			free(ret->verdict);
+			free(ret->title);
+			ret->sensor = xstrdup(s);
+			ret->verdict = xstrdup(str(o, "verdict") ? str(o, "verdict") : "");
+			ret->title = str(o, "title") ? xstrdup(str(o, "title")) : NULL;
+			found = 1;
+		}
+		json_object_put(o);
+	}
+	free(line);
+	if (!found) {
+		fprintf(stderr, "faultline replay: %s has no record of %s%s%s\n", path, case_id,
+			sensor ? " on " : "", sensor ? sensor : "");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* The one-case scenario. YAML double-quoted strings: the paths are escaped. */
+static char *scenario_text(const char *case_id, const char *input, const struct recorded *rec)
+{
+	static const char *const expectable[] = { "crash", "hang", "rejected", "accepted",
+						  "sensor-died", "boot-loop" };
+	_cleanup_free_ char *q = NULL;
+	bool expect = false;
+	size_t n = 0;
+
+	q = xmalloc(2 * strlen(input) + 1);
+	for (const char *p = input; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			q[n++] = '\\';
+		q[n++] = *p;
+	}
+	q[n] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(expectable); i++)
+		expect |= streq(rec->verdict, expectable[i]);
+	return xasprintf("name: replay\nseed: 1\nsensors: [%s]\nfleet: {size: 1}\n"
+			 "cases:\n  - name: \"%s\"\n    content: \"%s\"\n%s%s%s",
+			 rec->sensor, case_id, q, expect ? "    expect: " : "",
+			 expect ? rec->verdict : "", expect ? "\n" : "");
+}
+
+static int write_scenario(const char *out_dir, const char *text, char **ret_path)
+{
+	_cleanup_free_ char *path = xasprintf("%s/replay.yaml", out_dir);
+	int r = mkdir_p(out_dir);
+
+	if (r == 0)
+		r = write_file_atomic(path, text, strlen(text));
+	if (r < 0) {
+		fprintf(stderr, "faultline replay: cannot write %s: %s\n", path, strerror(-r));
+		return r;
+	}
+	*ret_path = TAKE_PTR(path);
+	return 0;
+}
+
+static int replay(struct replay_opts *o, const char *run_dir, const char *case_id,
+		  const struct recorded *rec, const char *out_dir)
+{
+	_cleanup_free_ char *input = xasprintf("%s/inputs/%s.bin", run_dir, case_id);
+	_cleanup_free_ char *abs = realpath(input, NULL), *text = NULL, *yaml = NULL;
+	struct session_stats st = { 0 };
+	struct session *s = NULL;
+	int ret;
+
+	if (!abs) {
+		fprintf(stderr, "faultline replay: the run kept no input %s: %m\n", input);
+		return 2;
+	}
+	text = scenario_text(case_id, abs, rec);
+	if (write_scenario(out_dir, text, &yaml) < 0)
+		return 1;
+	o->s.scenario_path = yaml;
+	o->s.jobs = 1;
+	if ((ret = session_open(&o->s, &s)) != 0)
+		return ret;
+	struct session_run_opts ro = {
+		.mode = o->isolation && streq(o->isolation, "snapshot") ? FLEET_SNAPSHOT : FLEET_BOOT,
+		.run_dir = out_dir,
+	};
+	ret = session_run(s, &ro, &st);
+	if (ret == 0 && st.finished == 1) {
+		const struct session_result *r = &st.res[0];
+		bool same = streq(verdict_name(r->verdict), rec->verdict) &&
+			    streq_ptr(r->title, rec->title);
+
+		printf("recorded: %s%s%s\nreplayed: %s%s%s\n%s\n", rec->verdict,
+		       rec->title ? " — " : "", rec->title ? rec->title : "",
+		       verdict_name(r->verdict), r->note && *r->note ? " — " : "",
+		       r->note ? r->note : "", same ? "reproduced" : "DID NOT REPRODUCE");
+		printf("replay run: %s\n", out_dir);
+		reports_write_defaults(out_dir);
+		ret = same ? 0 : 1;
+	} else if (ret == 0) {
+		ret = st.interrupted ? 130 : 1;
+	}
+	session_stats_finish(&st);
+	session_close(s);
+	return ret;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay_opts o = { 0 };
+	struct recorded rec = { 0 };
+	_cleanup_free_ char *copy1 = NULL, *copy2 = NULL, *out = NULL;
+	const char *arg;
+	int r;
+
+	r = parse_opts(argc, argv, &o, &arg);
+	if (r != 0)
+		return r > 0 ? 0 : 2;
+	copy1 = xstrdup(arg);
+	copy2 = xstrdup(arg);
+	const char *run_dir = dirname(copy1), *case_id = basename(copy2);
+	if (find_record(run_dir, case_id, o.sensor, &rec) < 0)
+		return 2;
+	if (o.out_dir) {
+		out = xstrdup(o.out_dir);
+	} else {
+		char stamp[32];
+		time_t t = time(NULL);
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
+		out = xasprintf("%s/replays/%s-%s-%s", run_dir, case_id, rec.sensor, stamp);
+	}
+	r = replay(&o, run_dir, case_id, &rec, out);
+	free(rec.sensor);
+	free(rec.verdict);
+	free(rec.title);
+	return r;
+}
