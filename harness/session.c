@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "image.h"
+#include "reaper.h"
 #include "record.h"
 #include "results.h"
 #include "resume.h"
@@ -271,6 +272,9 @@ int session_open(const struct session_opts *o, struct session **ret)
 		return 2;
 	}
 	if (!o->no_guests) {
+		/* before any thread: the watcher is forked from a single-threaded process */
+		if (reaper_start() < 0)
+			fprintf(stderr, "faultline: warning: no watcher for a killed controller's guests\n");
 		take_signals();
 		if (state_dir_absolute(o->state_dir, &s->state_dir) < 0) {
 			session_close(s);
