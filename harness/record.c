@@ -61,7 +61,7 @@ json_object *record_build(const struct record_context *ctx, const char *sensor,
 	char sha[65], ts[32];
 
 	sha256_hex(c->data, c->size, sha);
-	results_timestamp(ts);
+	results_timestamp_ago(ts, res->total_ms); /* when the case started */
 	m = json_tokener_parse(c->mutations_json ? c->mutations_json : "[]");
 	json_object_object_add(o, "run_id", jstr(ctx->run_id));
 	json_object_object_add(o, "scenario", jstr(ctx->scenario));

@@ -86,7 +86,12 @@ int results_write_meta(struct results *r, struct json_object *meta)
 
 void results_timestamp(char buf[32])
 {
-	time_t t = time(NULL);
+	results_timestamp_ago(buf, 0);
+}
+
+void results_timestamp_ago(char buf[32], uint64_t ago_ms)
+{
+	time_t t = time(NULL) - (time_t)(ago_ms / 1000);
 	struct tm tm;
 
 	gmtime_r(&t, &tm);

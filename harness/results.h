@@ -9,6 +9,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stdint.h>
 
 struct results;
 
@@ -22,3 +23,5 @@ int results_append(struct results *r, struct json_object *record);
 int results_write_meta(struct results *r, struct json_object *meta);
 /* Current UTC time as ISO 8601 into buf[32]. */
 void results_timestamp(char buf[32]);
+/* The same for a time ago_ms milliseconds before now. */
+void results_timestamp_ago(char buf[32], uint64_t ago_ms);
