@@ -82,11 +82,13 @@ static int parse_count(const char *arg, const char *opt, size_t *ret)
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' }, { "uri", required_argument, NULL, 'u' },
-		{ "accel", required_argument, NULL, 'a' },  { "jobs", required_argument, NULL, 'j' },
-		{ "state-dir", required_argument, NULL, 's' }, { "modes", required_argument, NULL, 'm' },
-		{ "cases", required_argument, NULL, 'c' },  { "help", no_argument, NULL, 'h' },
+		CLI_SESSION_LONGOPTS,
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "modes", required_argument, NULL, 'm' },
+		{ "cases", required_argument, NULL, 'c' },
 		{ "boot-cases", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	int c, r;

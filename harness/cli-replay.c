@@ -39,10 +39,11 @@ static void help(void)
 static int parse_opts(int argc, char **argv, struct replay_opts *o, const char **ret_case)
 {
 	static const struct option longopts[] = {
-		{ "sensor", required_argument, NULL, 'S' }, { "output", required_argument, NULL, 'o' },
-		{ "uri", required_argument, NULL, 'u' },    { "accel", required_argument, NULL, 'a' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "isolation", required_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
+		CLI_SESSION_LONGOPTS,
+		{ "sensor", required_argument, NULL, 'S' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "isolation", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	int c, r;

@@ -77,11 +77,13 @@ int cli_session_option(int c, const char *arg, struct session_opts *o)
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' }, { "uri", required_argument, NULL, 'u' },
-		{ "accel", required_argument, NULL, 'a' },  { "jobs", required_argument, NULL, 'j' },
-		{ "state-dir", required_argument, NULL, 's' }, { "list", no_argument, NULL, 'l' },
-		{ "isolation", required_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
+		CLI_SESSION_LONGOPTS,
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "isolation", required_argument, NULL, 'i' },
 		{ "resume", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	int c, r;

@@ -12,6 +12,10 @@ int cmd_replay(int argc, char **argv); /* harness/cli-replay.c */
  * option c was one of them, 0 when not, negative on a bad value (message printed). */
 struct session_opts;
 int cli_session_option(int c, const char *arg, struct session_opts *o);
+/* Their entries for a getopt_long table. */
+#define CLI_SESSION_LONGOPTS                                                                       \
+	{ "uri", required_argument, NULL, 'u' }, { "accel", required_argument, NULL, 'a' },        \
+		{ "state-dir", required_argument, NULL, 's' }
 int cmd_classify(int argc, char **argv); /* harness/cli-classify.c */
 int cmd_report(int argc, char **argv);  /* reports/cli-report.c */
 int cmd_compare(int argc, char **argv); /* reports/cli-compare.c */

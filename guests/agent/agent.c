@@ -207,14 +207,9 @@ static int open_port(void)
 
 /* ---- worker side (runs in the forked child) ---- */
 
-/* Run cmd with /bin/sh -c, its stdout+stderr appended to out (bounded). The shell's own exit is
- * what we wait for: a daemon it starts may keep the output pipe open forever. Returns the exit
- * status (128 + signal when killed) or a negative errno (-ETIME after CMD_TIMEOUT_S). */
-static int run_shell(const char *cmd, const char *update_path, char *out, size_t size)
+/* A pipe and a child: returns the child's pid (0 in the child) or a negative errno. */
+static pid_t fork_with_pipe(int pfd[2])
 {
-	size_t used = strlen(out);
-	uint64_t deadline = mono_ms() + CMD_TIMEOUT_S * 1000ull;
-	int pfd[2], status = 0;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -226,6 +221,21 @@ static int run_shell(const char *cmd, const char *update_path, char *out, size_t
 		close(pfd[1]);
 		return -e;
 	}
+	return pid;
+}
+
+/* Run cmd with /bin/sh -c, its stdout+stderr appended to out (bounded). The shell's own exit is
+ * what we wait for: a daemon it starts may keep the output pipe open forever. Returns the exit
+ * status (128 + signal when killed) or a negative errno (-ETIME after CMD_TIMEOUT_S). */
+static int run_shell(const char *cmd, const char *update_path, char *out, size_t size)
+{
+	size_t used = strlen(out);
+	uint64_t deadline = mono_ms() + CMD_TIMEOUT_S * 1000ull;
+	int pfd[2], status = 0;
+	pid_t pid = fork_with_pipe(pfd);
+
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
 
@@ -507,17 +517,10 @@ static int job_spawn(const struct agent_conf *c, bool is_start, const uint8_t *d
 		     uint32_t seq)
 {
 	int pfd[2];
-	pid_t pid;
+	pid_t pid = fork_with_pipe(pfd);
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return -e;
-	}
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
 		close(pfd[0]);
 		close(port_fd);
