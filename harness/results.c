@@ -45,11 +45,6 @@ struct results *results_close(struct results *r)
 	return NULL;
 }
 
-const char *results_dir(const struct results *r)
-{
-	return r->dir;
-}
-
 int results_append(struct results *r, struct json_object *record)
 {
 	const char *s = json_object_to_json_string_ext(record, JSON_C_TO_STRING_PLAIN);

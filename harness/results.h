@@ -16,7 +16,6 @@ struct results;
 /* Create RUN_DIR (and inputs/, consoles/) and open results.jsonl for appending. */
 int results_open(const char *run_dir, struct results **ret);
 struct results *results_close(struct results *r);
-const char *results_dir(const struct results *r);
 /* Append one record as a single line, then fsync. */
 int results_append(struct results *r, struct json_object *record);
 /* Write RUN_DIR/run.json atomically. */

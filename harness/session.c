@@ -335,11 +335,6 @@ size_t session_n_sensors(const struct session *s)
 	return scenario_n_sensors(s->sc);
 }
 
-const char *session_uri(const struct session *s)
-{
-	return s->uri;
-}
-
 const char *session_isolation(const struct session *s)
 {
 	const char *m = scenario_fleet(s->sc)->isolation;

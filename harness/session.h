@@ -36,7 +36,6 @@ const struct scenario *session_scenario(const struct session *s);
 const struct scenario_case *session_cases(const struct session *s, size_t *ret_n);
 const char *session_sensor_name(const struct session *s, size_t i);
 size_t session_n_sensors(const struct session *s);
-const char *session_uri(const struct session *s);
 
 struct session_result {
 	bool done;

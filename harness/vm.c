@@ -369,11 +369,6 @@ struct vm_host *vm_host_close(struct vm_host *h)
 	return NULL;
 }
 
-const char *vm_host_uri(const struct vm_host *h)
-{
-	return h->uri;
-}
-
 void vm_host_cancel_all(void)
 {
 	cancelled = true;
@@ -739,21 +734,6 @@ uint64_t vm_console_last_ms(struct vm *vm)
 	t = vm->console_last_ms;
 	pthread_mutex_unlock(&vm->lock);
 	return t;
-}
-
-bool vm_console_panicked(struct vm *vm)
-{
-	bool p;
-
-	pthread_mutex_lock(&vm->lock);
-	p = vm->panicked;
-	pthread_mutex_unlock(&vm->lock);
-	return p;
-}
-
-const char *vm_name(const struct vm *vm)
-{
-	return vm->name;
 }
 
 static void close_stream(virStreamPtr st)

@@ -27,7 +27,6 @@ struct vm;
  * On failure *ret_error (if non-NULL) receives libvirt's message (caller frees). */
 int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error);
 struct vm_host *vm_host_close(struct vm_host *h);
-const char *vm_host_uri(const struct vm_host *h);
 /* Wake every waiter of every vm on every host with -ECANCELED; later waits fail the same way. */
 void vm_host_cancel_all(void);
 bool vm_host_cancelled(void);
@@ -82,8 +81,5 @@ int vm_send(struct vm *vm, uint16_t type, const void *payload, uint32_t len);
 int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret);
 /* Milliseconds (now_ms clock) of the last console byte; 0 if none yet. */
 uint64_t vm_console_last_ms(struct vm *vm);
-/* True once the console has shown the end of a kernel panic. */
-bool vm_console_panicked(struct vm *vm);
-const char *vm_name(const struct vm *vm);
 /* Destroy the domain (if still running) and free everything. Accepts NULL. */
 void vm_destroy(struct vm *vm);
