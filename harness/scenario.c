@@ -65,6 +65,7 @@ struct scenario {
 	struct format *format;
 	struct scase *cases;
 	size_t n_cases;
+	size_t n_inputs; /* inputs the cases expand to (before dropping duplicates) */
 };
 
 static const char *const verdicts[] = {"crash",	      "hang",	   "rejected", "accepted",
@@ -516,6 +517,32 @@ static void load_expect(struct lctx *c, const struct format_ynode *n, struct sca
 	}
 }
 
+/* The caller's bound on the inputs the whole scenario expands to (scenario_opts.max_inputs):
+ * counting is cheap, applying is not, so a case past the bound is an error before it expands. */
+static bool within_budget(struct lctx *c, const struct format_ynode *n, const struct scase *k)
+{
+	size_t count = 0, limit = c->opts ? c->opts->max_inputs : 0;
+	unsigned nd = (unsigned)c->diags->n;
+
+	if (!limit)
+		return true;
+	if (c->s->n_inputs > limit) /* said once, at the case that crossed it */
+		return false;
+	if (mutate_count(k->muts, c->s->format, k->seed_data, k->seed_size, c->file, c->diags,
+			 &count) < 0) {
+		c->errors += (unsigned)(c->diags->n - nd) + 1;
+		return false;
+	}
+	c->s->n_inputs += count;
+	if (c->s->n_inputs > limit) {
+		lerr(c, n, "the cases so far expand to %zu inputs, more than the %zu this loader "
+			   "allows; fewer variants",
+		     c->s->n_inputs, limit);
+		return false;
+	}
+	return true;
+}
+
 static void load_case(struct lctx *c, const struct format_ynode *n)
 {
 	static const char *const keys[] = {"name",	"description", "content",
@@ -575,7 +602,7 @@ static void load_case(struct lctx *c, const struct format_ynode *n)
 		load_expect(c, v, k);
 
 	/* Dry-run the expansion so that bad paths and out-of-range indexes show up in validate. */
-	if (c->errors == before && k->seed_data && !c->format_failed) {
+	if (c->errors == before && k->seed_data && !c->format_failed && within_budget(c, n, k)) {
 		struct mutate_result res = {0};
 		unsigned nd = (unsigned)c->diags->n;
 

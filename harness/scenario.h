@@ -28,6 +28,10 @@ void scenario_diags_finish(struct scenario_diags *d);
 struct scenario_opts {
 	const char *sensors_dir; /* where sensor folders live (guests/sensors) */
 	const char *formats_dir; /* where format descriptions live (guests/formats) */
+	/* Most inputs the whole scenario may expand to; 0 = the engine's own limit
+	 * (MUTATE_MAX_VARIANTS per mutation list). The fuzz target sets a small one so that one
+	 * input tests the parser rather than an expansion of thousands of inputs. */
+	size_t max_inputs;
 };
 
 /* Load and validate. Returns 0, -EINVAL when the scenario has errors (all of them appended to

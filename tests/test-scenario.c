@@ -329,6 +329,30 @@ START_TEST(test_shipped_replay)
 }
 END_TEST
 
+/* The loader's input budget: the shipped soak scenario (about 10,500 inputs) loads with the
+ * engine's own limit and is refused, at the case that crosses it, under a budget of 1000. */
+START_TEST(test_input_budget)
+{
+	_cleanup_free_ char *p = xasprintf("%s/scenarios/soak-hardened.yaml", FAULTLINE_SOURCE_DIR);
+	struct scenario_opts o = {
+	    .sensors_dir = FAULTLINE_SOURCE_DIR "/guests/sensors",
+	    .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
+	};
+	struct scenario_diags d = {0};
+	struct scenario *s = NULL;
+
+	ck_assert_int_eq(scenario_load(p, &o, &d, &s), 0);
+	s = scenario_free(s);
+	o.max_inputs = 1000;
+	ck_assert_int_eq(scenario_load(p, &o, &d, &s), -EINVAL);
+	ck_assert_ptr_null(s);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "more than the 1000 this loader allows"));
+	ck_assert_uint_gt(d.v[0].line, 1);
+	scenario_diags_finish(&d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -340,6 +364,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_all_errors_at_once);
 	tcase_add_test(tc, test_unreadable);
 	tcase_add_test(tc, test_shipped_replay);
+	tcase_add_test(tc, test_input_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }

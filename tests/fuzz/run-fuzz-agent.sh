@@ -17,7 +17,7 @@ esac
 OUT=${OUT:-/tmp/faultline-fuzz-agent-$target}
 CC=${CC:-$(command -v clang-14 || command -v clang || true)}
 [ -n "$CC" ] || { echo "run-fuzz-agent.sh: clang not found" >&2; exit 77; }
-mkdir -p "$OUT/corpus"
+mkdir -p "$OUT/corpus" "$OUT/artifacts"
 "$CC" -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -I"$src/harness" -I"$src/guests/agent" \
 	"$here/fuzz-agent-$target.c" "${sources[@]}" -lz -o "$OUT/fuzz-agent-$target"
@@ -56,4 +56,5 @@ SEED
 	"$OUT/seed" "$src/scenarios/content/basic.kscu" "$OUT/corpus/frames"
 fi
 "$OUT/fuzz-agent-$target" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=1024 -timeout=10 \
+	-artifact_prefix="$OUT/artifacts/" \
 	-print_final_stats=1 "$OUT/corpus" 2>&1 | tail -15

@@ -9,7 +9,7 @@ secs=${1:-60}
 OUT=${OUT:-/tmp/faultline-fuzz-classify}
 CC=${CC:-$(command -v clang-14 || command -v clang || true)}
 [ -n "$CC" ] || { echo "run-fuzz-classify.sh: clang not found" >&2; exit 77; }
-mkdir -p "$OUT/corpus"
+mkdir -p "$OUT/corpus" "$OUT/artifacts"
 "$CC" -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -I"$src/harness" \
 	"$here/fuzz-classify.c" "$src/harness/classify.c" "$src/harness/classify-patterns.c" \
@@ -18,4 +18,5 @@ mkdir -p "$OUT/corpus"
 cp "$src"/tests/data/console/*.log "$OUT/corpus/" 2>/dev/null || true
 # -max_len: large enough for whole reports; -rss_limit_mb: the classifier's memory is bounded
 "$OUT/fuzz-classify" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=512 -timeout=10 \
+	-artifact_prefix="$OUT/artifacts/" \
 	-print_final_stats=1 "$OUT/corpus" 2>&1 | tail -25
