@@ -20,7 +20,7 @@ static const uint8_t seed[] = {
 
 static struct format *load_kscu(void)
 {
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct format *f = NULL;
 
 	ck_assert_int_eq(format_load(FAULTLINE_SOURCE_DIR "/guests/formats/kscu.yaml", &d, &f), 0);
@@ -145,7 +145,7 @@ END_TEST
 
 static void format_error(const char *yaml, unsigned line, unsigned col, const char *needle)
 {
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct format *f = NULL;
 
 	ck_assert_int_eq(format_parse("t.yaml", yaml, strlen(yaml), &d, &f), -EINVAL);
@@ -157,7 +157,7 @@ static void format_error(const char *yaml, unsigned line, unsigned col, const ch
 			if (d.v[i].line != line || d.v[i].column != col)
 				ck_abort_msg("'%s' at %u:%u, expected %u:%u", d.v[i].message,
 					     d.v[i].line, d.v[i].column, line, col);
-			scenario_diags_finish(&d);
+			diags_finish(&d);
 			return;
 		}
 	ck_abort_msg("'%s' not in '%s'", needle, d.v[0].message);
@@ -203,16 +203,16 @@ END_TEST
 static void yaml_error(const char *yaml, size_t len, unsigned line, unsigned col,
 		       const char *needle)
 {
-	struct scenario_diags d = {0};
-	struct format_ynode *doc = NULL;
+	struct diags d = {0};
+	struct ynode *doc = NULL;
 
-	ck_assert_int_eq(format_yaml_parse("y", yaml, len, &d, &doc), -EINVAL);
+	ck_assert_int_eq(ynode_parse("y", yaml, len, &d, &doc), -EINVAL);
 	ck_assert_uint_eq(d.n, 1);
 	if (!strstr(d.v[0].message, needle))
 		ck_abort_msg("'%s' not in '%s'", needle, d.v[0].message);
 	ck_assert_uint_eq(d.v[0].line, line);
 	ck_assert_uint_eq(d.v[0].column, col);
-	scenario_diags_finish(&d);
+	diags_finish(&d);
 }
 
 START_TEST(test_hostile_yaml)
@@ -235,24 +235,24 @@ END_TEST
 
 START_TEST(test_numbers)
 {
-	struct format_ynode n = {.kind = FORMAT_YSCALAR};
+	struct ynode n = {.kind = YNODE_SCALAR};
 	uint64_t v;
 	int64_t i;
 
 #define NUM(s) (n.scalar = (char *)(s), n.scalar_len = strlen(s), &n)
-	ck_assert_int_eq(format_ynode_uint(NUM("0x_ff"), 255, &v), 0);
+	ck_assert_int_eq(ynode_uint(NUM("0x_ff"), 255, &v), 0);
 	ck_assert_uint_eq(v, 255);
-	ck_assert_int_eq(format_ynode_uint(NUM("0x100"), 255, &v), -ERANGE);
-	ck_assert_int_eq(format_ynode_uint(NUM("18446744073709551616"), UINT64_MAX, &v), -ERANGE);
-	ck_assert_int_eq(format_ynode_uint(NUM("18446744073709551615"), UINT64_MAX, &v), 0);
+	ck_assert_int_eq(ynode_uint(NUM("0x100"), 255, &v), -ERANGE);
+	ck_assert_int_eq(ynode_uint(NUM("18446744073709551616"), UINT64_MAX, &v), -ERANGE);
+	ck_assert_int_eq(ynode_uint(NUM("18446744073709551615"), UINT64_MAX, &v), 0);
 	ck_assert_uint_eq(v, UINT64_MAX);
-	ck_assert_int_eq(format_ynode_uint(NUM("0b101"), 10, &v), 0);
+	ck_assert_int_eq(ynode_uint(NUM("0b101"), 10, &v), 0);
 	ck_assert_uint_eq(v, 5);
-	ck_assert_int_eq(format_ynode_uint(NUM("12abc"), 1000, &v), -EINVAL);
-	ck_assert_int_eq(format_ynode_uint(NUM(""), 1000, &v), -EINVAL);
-	ck_assert_int_eq(format_ynode_int(NUM("-9223372036854775808"), &i), 0);
+	ck_assert_int_eq(ynode_uint(NUM("12abc"), 1000, &v), -EINVAL);
+	ck_assert_int_eq(ynode_uint(NUM(""), 1000, &v), -EINVAL);
+	ck_assert_int_eq(ynode_int(NUM("-9223372036854775808"), &i), 0);
 	ck_assert_int_eq(i, INT64_MIN);
-	ck_assert_int_eq(format_ynode_int(NUM("-9223372036854775809"), &i), -ERANGE);
+	ck_assert_int_eq(ynode_int(NUM("-9223372036854775809"), &i), -ERANGE);
 #undef NUM
 }
 END_TEST

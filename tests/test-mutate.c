@@ -87,7 +87,7 @@ static char tmpdir[] = "/tmp/test-mutate-XXXXXX";
 
 static void setup(void)
 {
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 
 	ck_assert_int_eq(format_load(FAULTLINE_SOURCE_DIR "/guests/formats/kscu.yaml", &d, &fmt),
 			 0);
@@ -101,7 +101,7 @@ static void teardown(void)
 
 /* Expand ops on the seed; return the number of outputs and fill res. */
 static size_t run_ops(const char *ops, const char *seed_hex_s, uint64_t seed,
-		      struct mutate_result *res, struct scenario_diags *d)
+		      struct mutate_result *res, struct diags *d)
 {
 	_cleanup_free_ uint8_t *data = NULL;
 	struct mutate_list *l = NULL;
@@ -122,7 +122,7 @@ static size_t run_ops(const char *ops, const char *seed_hex_s, uint64_t seed,
  * recorded JSON gives the same bytes. */
 static void check_one(const char *ops, const char *expect_hex)
 {
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct mutate_result res, again;
 	_cleanup_free_ char *got = NULL;
 
@@ -137,7 +137,7 @@ static void check_one(const char *ops, const char *expect_hex)
 	ck_assert_str_eq(again.v[0].json, res.v[0].json);
 	mutate_result_finish(&res);
 	mutate_result_finish(&again);
-	scenario_diags_finish(&d);
+	diags_finish(&d);
 }
 
 START_TEST(test_no_ops_is_seed)
@@ -254,7 +254,7 @@ END_TEST
 
 START_TEST(test_random_deterministic)
 {
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct mutate_result a, b, c;
 	size_t same = 0;
 
@@ -283,7 +283,7 @@ END_TEST
 
 START_TEST(test_replay_random)
 {
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct mutate_result a, r;
 
 	run_ops("[{op: random_bytes, count: 10}, {op: interesting, count: 3}]", seed_hex, 3, &a,
@@ -301,7 +301,7 @@ END_TEST
 
 START_TEST(test_each_expansion)
 {
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct mutate_result a;
 
 	/* 14 integer fields; boundary values: 5 each, +3 (+1 -1 x2) for the 6 count/length
@@ -331,7 +331,7 @@ END_TEST
 
 START_TEST(test_dedup)
 {
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct mutate_result a;
 
 	/* 100 flips of one byte's 8 bits: at most 8 distinct outputs */
@@ -347,7 +347,7 @@ END_TEST
 
 static void check_error(const char *ops, unsigned line, unsigned col, const char *needle)
 {
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct mutate_result a;
 
 	ck_assert_uint_eq(run_ops(ops, seed_hex, 1, &a, &d), (size_t)-1);
@@ -357,7 +357,7 @@ static void check_error(const char *ops, unsigned line, unsigned col, const char
 	if (d.v[0].line != line || d.v[0].column != col)
 		ck_abort_msg("'%s' at %u:%u, expected %u:%u", d.v[0].message, d.v[0].line,
 			     d.v[0].column, line, col);
-	scenario_diags_finish(&d);
+	diags_finish(&d);
 }
 
 START_TEST(test_errors)

@@ -36,7 +36,7 @@ static char *write_scenario(const char *text, size_t len)
 static struct scenario *load_ok(const char *text)
 {
 	_cleanup_free_ char *p = write_scenario(text, strlen(text));
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct scenario *s = NULL;
 	int r = scenario_load(p, &opts, &d, &s);
 
@@ -53,7 +53,7 @@ static void load_err_n(const char *text, size_t len, unsigned line, unsigned col
 		       const char *needle)
 {
 	_cleanup_free_ char *p = write_scenario(text, len);
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct scenario *s = NULL;
 
 	ck_assert_int_lt(scenario_load(p, &opts, &d, &s), 0);
@@ -65,7 +65,7 @@ static void load_err_n(const char *text, size_t len, unsigned line, unsigned col
 		ck_abort_msg("'%s' at %u:%u, expected %u:%u", d.v[0].message, d.v[0].line,
 			     d.v[0].column, line, col);
 	ck_assert_str_eq(d.v[0].file, p);
-	scenario_diags_finish(&d);
+	diags_finish(&d);
 }
 
 static void load_err(const char *text, unsigned line, unsigned col, const char *needle)
@@ -117,7 +117,7 @@ START_TEST(test_everything)
 		    "    mutations: [{op: bitflip, offset: 40, count: 50}]\n"
 		    "    expect: crash\n");
 	const struct scenario_fleet *f = scenario_fleet(s);
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct scenario_case *c = NULL;
 	size_t n = 0, dups = 0;
 
@@ -263,7 +263,7 @@ START_TEST(test_all_errors_at_once)
 	static const char text[] = "sensors: [alpha, gamma]\nfleet: {accel: hvf}\n"
 				   "cases:\n  - {name: c}\n  - {content: seed.kscu}\n";
 	_cleanup_free_ char *p = write_scenario(text, strlen(text));
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct scenario *s = NULL;
 
 	ck_assert_int_eq(scenario_load(p, &opts, &d, &s), -EINVAL);
@@ -272,20 +272,20 @@ START_TEST(test_all_errors_at_once)
 	ck_assert_uint_eq(d.v[1].line, 1);
 	ck_assert_uint_eq(d.v[2].line, 4);
 	ck_assert_uint_eq(d.v[3].line, 5);
-	scenario_diags_finish(&d);
+	diags_finish(&d);
 }
 END_TEST
 
 START_TEST(test_unreadable)
 {
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct scenario *s = NULL;
 
 	ck_assert_int_eq(scenario_load("/nonexistent/x.yaml", &opts, &d, &s), -ENOENT);
 	ck_assert_uint_eq(d.n, 1);
 	ck_assert_uint_eq(d.v[0].line, 0);
 	ck_assert_str_eq(d.v[0].message, "cannot read scenario: No such file or directory");
-	scenario_diags_finish(&d);
+	diags_finish(&d);
 }
 END_TEST
 
@@ -302,7 +302,7 @@ START_TEST(test_shipped_replay)
 	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
 		_cleanup_free_ char *p =
 		    xasprintf("%s/scenarios/%s", FAULTLINE_SOURCE_DIR, files[f]);
-		struct scenario_diags d = {0};
+		struct diags d = {0};
 		struct scenario *s = NULL;
 		struct scenario_case *c = NULL;
 		size_t n = 0;
@@ -338,7 +338,7 @@ START_TEST(test_input_budget)
 	    .sensors_dir = FAULTLINE_SOURCE_DIR "/guests/sensors",
 	    .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 	};
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct scenario *s = NULL;
 
 	ck_assert_int_eq(scenario_load(p, &o, &d, &s), 0);
@@ -349,7 +349,7 @@ START_TEST(test_input_budget)
 	ck_assert_uint_eq(d.n, 1);
 	ck_assert_ptr_nonnull(strstr(d.v[0].message, "more than the 1000 this loader allows"));
 	ck_assert_uint_gt(d.v[0].line, 1);
-	scenario_diags_finish(&d);
+	diags_finish(&d);
 }
 END_TEST
 

@@ -1,6 +1,6 @@
 /* conf.h — the guest agent's sensor description, /etc/faultline/sensor.conf.
  *
- * Written by the harness (harness/sensor.c, sensor_agent_conf()) into the initramfs. One
+ * Written by the harness (harness/scenario/sensor.c, sensor_agent_conf()) into the initramfs. One
  * `key=value` per line, the value being the rest of the line (it may contain '='); empty lines
  * and lines starting with '#' are ignored. Keys: name, start (repeatable, kept in order),
  * deliver (device|file|command), path, reload, command, trigger, reject_errno (0/1),

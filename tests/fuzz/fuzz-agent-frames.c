@@ -1,5 +1,5 @@
 /* fuzz-agent-frames.c — libFuzzer target for what the guest agent does with bytes from the host:
- * the stream decoder (harness/proto.c) fed in chunks whose sizes come from the input, every
+ * the stream decoder (harness/base/proto.c) fed in chunks whose sizes come from the input, every
  * result mapped to an action (guests/agent/frames.c) and the reply payload built, exactly as
  * agent.c does. Nothing may crash, leak or read out of bounds, and every action must be one the
  * agent knows how to carry out. Build and run: tests/fuzz/run-fuzz-agent.sh frames [SECONDS]. */

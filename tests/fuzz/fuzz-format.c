@@ -45,7 +45,7 @@ static void exercise(const struct format *f, const uint8_t *d, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!kscu) {
-		struct scenario_diags d = {0};
+		struct diags d = {0};
 
 		if (format_load(FAULTLINE_SOURCE_DIR "/guests/formats/kscu.yaml", &d, &kscu) < 0 ||
 		    read_file(FAULTLINE_SOURCE_DIR "/scenarios/content/basic.kscu", 1 << 20, &seed,
@@ -57,14 +57,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 1) {
 		exercise(kscu, data + 1, size - 1);
 	} else {
-		struct scenario_diags d = {0};
+		struct diags d = {0};
 		struct format *f = NULL;
 
 		if (format_parse("fuzz.yaml", data + 1, size - 1, &d, &f) == 0) {
 			exercise(f, seed, seed_size);
 			format_free(f);
 		}
-		scenario_diags_finish(&d);
+		diags_finish(&d);
 	}
 	return 0;
 }

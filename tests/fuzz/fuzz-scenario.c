@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     * -O1 one shipped soak scenario (10,500 inputs) takes ~10 s to expand */
 	    .max_inputs = 256,
 	};
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct scenario *s = NULL;
 	struct scenario_case *cases = NULL;
 	size_t n = 0;
@@ -28,6 +28,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    scenario_expand(s, &d, &cases, &n) == 0)
 		scenario_cases_free(cases, n);
 	scenario_free(s);
-	scenario_diags_finish(&d);
+	diags_finish(&d);
 	return 0;
 }

@@ -3,7 +3,7 @@
 # and run it for a bounded time.
 # Usage: tests/fuzz/run-fuzz-agent.sh conf|frames [SECONDS]   (default 60; OUT=dir for the build)
 #   conf    guests/agent/conf.c (sensor.conf parser), seeded with sensor.conf texts
-#   frames  harness/proto.c decoder + guests/agent/frames.c, seeded with valid frames
+#   frames  harness/base/proto.c decoder + guests/agent/frames.c, seeded with valid frames
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$here/../..
@@ -11,7 +11,7 @@ target=${1:-}
 secs=${2:-60}
 case "$target" in
 conf) sources=("$src/guests/agent/conf.c") ;;
-frames) sources=("$src/guests/agent/frames.c" "$src/harness/proto.c") ;;
+frames) sources=("$src/guests/agent/frames.c" "$src/harness/base/proto.c") ;;
 *) echo "usage: $0 conf|frames [SECONDS]" >&2; exit 2 ;;
 esac
 OUT=${OUT:-/tmp/faultline-fuzz-agent-$target}
@@ -19,7 +19,7 @@ CC=${CC:-$(command -v clang-14 || command -v clang || true)}
 [ -n "$CC" ] || { echo "run-fuzz-agent.sh: clang not found" >&2; exit 77; }
 mkdir -p "$OUT/corpus" "$OUT/artifacts"
 "$CC" -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -I"$src/harness" -I"$src/guests/agent" \
+	-fno-sanitize-recover=undefined -I"$src/harness/base" -I"$src/guests/agent" \
 	"$here/fuzz-agent-$target.c" "${sources[@]}" -lz -o "$OUT/fuzz-agent-$target"
 if [ "$target" = conf ]; then
 	printf 'name=ksensor-legacy\nstart=insmod /lib/sensor/ksensor.ko\ndeliver=device\npath=/dev/ksensor\ntrigger=/lib/sensor/kstrigger\nreject_errno=1\nreject_exit=1\nreject_log=ksensor: rejected\n' \
@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 	return fclose(out) != 0;
 }
 SEED
-	"$CC" -std=gnu11 -I"$src/harness" "$OUT/seed.c" "$src/harness/proto.c" -lz -o "$OUT/seed"
+	"$CC" -std=gnu11 -I"$src/harness/base" "$OUT/seed.c" "$src/harness/base/proto.c" -lz -o "$OUT/seed"
 	"$OUT/seed" "$src/scenarios/content/basic.kscu" "$OUT/corpus/frames"
 fi
 "$OUT/fuzz-agent-$target" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=1024 -timeout=10 \

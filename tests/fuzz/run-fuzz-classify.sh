@@ -11,10 +11,9 @@ CC=${CC:-$(command -v clang-14 || command -v clang || true)}
 [ -n "$CC" ] || { echo "run-fuzz-classify.sh: clang not found" >&2; exit 77; }
 mkdir -p "$OUT/corpus" "$OUT/artifacts"
 "$CC" -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -I"$src/harness" \
-	"$here/fuzz-classify.c" "$src/harness/classify.c" "$src/harness/classify-patterns.c" \
-	"$src/harness/classify-match.c" \
-	"$src/harness/util.c" -lcrypto -o "$OUT/fuzz-classify"
+	-fno-sanitize-recover=undefined -I"$src/harness/base" -I"$src/harness/classify" \
+	"$here/fuzz-classify.c" "$src"/harness/classify/*.c \
+	"$src/harness/base/util.c" -lcrypto -o "$OUT/fuzz-classify"
 cp "$src"/tests/data/console/*.log "$OUT/corpus/" 2>/dev/null || true
 # -max_len: large enough for whole reports; -rss_limit_mb: the classifier's memory is bounded
 "$OUT/fuzz-classify" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=512 -timeout=10 \

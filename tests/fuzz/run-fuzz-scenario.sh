@@ -13,15 +13,18 @@ OUT=${OUT:-/tmp/faultline-fuzz-scenario}
 CC=${CC:-$(command -v clang-14 || command -v clang || true)}
 [ -n "$CC" ] || { echo "run-fuzz-scenario.sh: clang not found" >&2; exit 77; }
 mkdir -p "$OUT"
-libsrc=("$src"/harness/scenario.c "$src"/harness/format*.c "$src"/harness/mutate*.c
-	"$src/harness/util.c")
+# the format target links base/ and content/ only; the scenario target adds scenario/
+base=("$src"/harness/base/{util,diag,ynode}.c "$src"/harness/content/*.c)
 flags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
-	-fno-sanitize-recover=undefined -I"$src/harness" -I/usr/include/json-c
+	-fno-sanitize-recover=undefined -I"$src/harness/base" -I"$src/harness/content"
+	-I"$src/harness/scenario" -I/usr/include/json-c
 	"-DFAULTLINE_SOURCE_DIR=\"$src\"")
 libs=(-lyaml -ljson-c -lz -lcrypto)
 status=0
 run() { # name, seed files...
 	local name=$1; shift
+	local libsrc=("${base[@]}")
+	[ "$name" = format ] || libsrc+=("$src"/harness/scenario/*.c)
 	"$CC" "${flags[@]}" "$here/fuzz-$name.c" "${libsrc[@]}" "${libs[@]}" -o "$OUT/fuzz-$name"
 	mkdir -p "$OUT/corpus-$name" "$OUT/artifacts-$name"
 	cp "$@" "$OUT/corpus-$name/" 2>/dev/null || true

@@ -5,8 +5,8 @@
 #pragma once
 
 int cmd_run(int argc, char **argv);
-int cmd_bench(int argc, char **argv); /* harness/cli-bench.c */
-int cmd_replay(int argc, char **argv); /* harness/cli-replay.c */
+int cmd_bench(int argc, char **argv); /* cli-bench.c */
+int cmd_replay(int argc, char **argv); /* cli-replay.c */
 
 /* Options run and bench share (--uri u, --accel a, --jobs j, --state-dir s): returns 1 when
  * option c was one of them, 0 when not, negative on a bad value (message printed). */
@@ -16,17 +16,17 @@ int cli_session_option(int c, const char *arg, struct session_opts *o);
 #define CLI_SESSION_LONGOPTS                                                                       \
 	{ "uri", required_argument, NULL, 'u' }, { "accel", required_argument, NULL, 'a' },        \
 		{ "state-dir", required_argument, NULL, 's' }
-int cmd_classify(int argc, char **argv); /* harness/cli-classify.c */
+int cmd_classify(int argc, char **argv); /* cli-classify.c */
 int cmd_report(int argc, char **argv);  /* reports/cli-report.c */
 int cmd_compare(int argc, char **argv); /* reports/cli-compare.c */
-int cmd_validate(int argc, char **argv); /* harness/cli-validate.c */
-int cmd_mutate(int argc, char **argv);   /* harness/cli-mutate.c */
+int cmd_validate(int argc, char **argv); /* cli-validate.c */
+int cmd_mutate(int argc, char **argv);   /* cli-mutate.c */
 
 /* Shared by the commands (defined in cli-validate.c): the sensors and formats folders
  * ($FAULTLINE_SENSORS_DIR / $FAULTLINE_FORMATS_DIR, else the source tree's guests/), and
  * printing scenario diags as FILE:LINE:COLUMN: message. */
 #include <stdio.h>
-struct scenario_diags;
+struct diags;
 const char *cli_sensors_dir(void);
 const char *cli_formats_dir(void);
-void cli_print_diags(FILE *f, const struct scenario_diags *d);
+void cli_print_diags(FILE *f, const struct diags *d);

@@ -1,32 +1,31 @@
-/* format-yaml.c — the hardened YAML reader of format.h (also used by scenario.c). */
+/* ynode.c — see ynode.h. */
+#include "ynode.h"
+
 #include <yaml.h>
 
-#include "format.h"
 #include "util.h"
 
-/* ======================================================================== YAML reader */
-
-const char *format_ykind_name(enum format_ykind k)
+const char *ynode_kind_name(enum ynode_kind k)
 {
 	switch (k) {
-	case FORMAT_YSCALAR:
+	case YNODE_SCALAR:
 		return "a scalar";
-	case FORMAT_YSEQ:
+	case YNODE_SEQ:
 		return "a list";
-	case FORMAT_YMAP:
+	case YNODE_MAP:
 		return "a map";
 	}
 	return "?";
 }
 
-struct format_ynode *format_ynode_free(struct format_ynode *n)
+struct ynode *ynode_free(struct ynode *n)
 {
 	if (!n)
 		return NULL;
 	for (size_t i = 0; i < n->n; i++) {
-		format_ynode_free(n->items[i]);
+		ynode_free(n->items[i]);
 		if (n->keys)
-			format_ynode_free(n->keys[i]);
+			ynode_free(n->keys[i]);
 	}
 	free(n->items);
 	free(n->keys);
@@ -40,7 +39,7 @@ struct yreader {
 	const uint8_t *data;
 	size_t size;
 	const char *file;
-	struct scenario_diags *diags;
+	struct diags *diags;
 	size_t n_nodes;
 	bool failed;
 };
@@ -61,17 +60,17 @@ static void yreader_parser_error(struct yreader *r)
 				line++;
 				col = 0;
 			}
-		scenario_diag_add(r->diags, r->file, line, col,
+		diag_add(r->diags, r->file, line, col,
 				  "%s at byte %zu; expected UTF-8 text",
 				  p->problem ? p->problem : "invalid input", p->problem_offset);
 		return;
 	}
 	if (p->context)
-		scenario_diag_add(r->diags, r->file, (unsigned)p->problem_mark.line + 1,
+		diag_add(r->diags, r->file, (unsigned)p->problem_mark.line + 1,
 				  (unsigned)p->problem_mark.column + 1, "YAML syntax error: %s %s",
 				  p->problem ? p->problem : "unknown problem", p->context);
 	else
-		scenario_diag_add(r->diags, r->file, (unsigned)p->problem_mark.line + 1,
+		diag_add(r->diags, r->file, (unsigned)p->problem_mark.line + 1,
 				  (unsigned)p->problem_mark.column + 1, "YAML syntax error: %s",
 				  p->problem ? p->problem : "unknown problem");
 }
@@ -81,7 +80,7 @@ static void yreader_error(struct yreader *r, const yaml_mark_t *m, const char *m
 	if (r->failed)
 		return;
 	r->failed = true;
-	scenario_diag_add(r->diags, r->file, (unsigned)m->line + 1, (unsigned)m->column + 1, "%s",
+	diag_add(r->diags, r->file, (unsigned)m->line + 1, (unsigned)m->column + 1, "%s",
 			  msg);
 }
 
@@ -94,9 +93,9 @@ static bool next_event(struct yreader *r, yaml_event_t *ev)
 	return true;
 }
 
-static struct format_ynode *ynode_new(enum format_ykind kind, const yaml_mark_t *m)
+static struct ynode *ynode_new(enum ynode_kind kind, const yaml_mark_t *m)
 {
-	struct format_ynode *n = xzalloc(sizeof(*n));
+	struct ynode *n = xzalloc(sizeof(*n));
 
 	n->kind = kind;
 	n->line = (unsigned)m->line + 1;
@@ -104,10 +103,10 @@ static struct format_ynode *ynode_new(enum format_ykind kind, const yaml_mark_t 
 	return n;
 }
 
-static void ynode_push(struct format_ynode *n, struct format_ynode *key, struct format_ynode *v)
+static void ynode_push(struct ynode *n, struct ynode *key, struct ynode *v)
 {
 	n->items = xreallocarray(n->items, n->n + 1, sizeof(*n->items));
-	if (n->kind == FORMAT_YMAP) {
+	if (n->kind == YNODE_MAP) {
 		n->keys = xreallocarray(n->keys, n->n + 1, sizeof(*n->keys));
 		n->keys[n->n] = key;
 	}
@@ -115,12 +114,12 @@ static void ynode_push(struct format_ynode *n, struct format_ynode *key, struct 
 }
 
 /* Read the node that starts with ev (consumed). Returns NULL on error (diag added). */
-static struct format_ynode *read_node(struct yreader *r, yaml_event_t *ev, unsigned depth)
+static struct ynode *read_node(struct yreader *r, yaml_event_t *ev, unsigned depth)
 {
-	struct format_ynode *n = NULL;
+	struct ynode *n = NULL;
 	yaml_event_t e;
 
-	if (++r->n_nodes > FORMAT_YAML_MAX_NODES) {
+	if (++r->n_nodes > YNODE_MAX_NODES) {
 		yreader_error(r, &ev->start_mark, "too many YAML nodes (more than 1000000)");
 		yaml_event_delete(ev);
 		return NULL;
@@ -134,7 +133,7 @@ static struct format_ynode *read_node(struct yreader *r, yaml_event_t *ev, unsig
 		yaml_event_delete(ev);
 		return NULL;
 	case YAML_SCALAR_EVENT:
-		n = ynode_new(FORMAT_YSCALAR, &ev->start_mark);
+		n = ynode_new(YNODE_SCALAR, &ev->start_mark);
 		n->scalar = xmemdup(ev->data.scalar.value, ev->data.scalar.length + 1);
 		n->scalar[ev->data.scalar.length] = 0;
 		n->scalar_len = ev->data.scalar.length;
@@ -145,19 +144,19 @@ static struct format_ynode *read_node(struct yreader *r, yaml_event_t *ev, unsig
 	case YAML_MAPPING_START_EVENT: {
 		bool map = ev->type == YAML_MAPPING_START_EVENT;
 
-		if (depth >= FORMAT_YAML_MAX_DEPTH) {
+		if (depth >= YNODE_MAX_DEPTH) {
 			yreader_error(r, &ev->start_mark,
 				      "YAML nested too deeply (more than 64 levels)");
 			yaml_event_delete(ev);
 			return NULL;
 		}
-		n = ynode_new(map ? FORMAT_YMAP : FORMAT_YSEQ, &ev->start_mark);
+		n = ynode_new(map ? YNODE_MAP : YNODE_SEQ, &ev->start_mark);
 		yaml_event_delete(ev);
 		for (;;) {
-			struct format_ynode *key = NULL, *v;
+			struct ynode *key = NULL, *v;
 
 			if (!next_event(r, &e))
-				return format_ynode_free(n);
+				return ynode_free(n);
 			if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
 				yaml_event_delete(&e);
 				return n;
@@ -165,13 +164,13 @@ static struct format_ynode *read_node(struct yreader *r, yaml_event_t *ev, unsig
 			if (map) {
 				key = read_node(r, &e, depth + 1);
 				if (!key)
-					return format_ynode_free(n);
-				if (key->kind != FORMAT_YSCALAR) {
+					return ynode_free(n);
+				if (key->kind != YNODE_SCALAR) {
 					yaml_mark_t m = {.line = key->line - 1,
 							 .column = key->column - 1};
 					yreader_error(r, &m, "map keys must be plain strings");
-					format_ynode_free(key);
-					return format_ynode_free(n);
+					ynode_free(key);
+					return ynode_free(n);
 				}
 				for (size_t i = 0; i < n->n; i++)
 					if (streq(n->keys[i]->scalar, key->scalar)) {
@@ -181,18 +180,18 @@ static struct format_ynode *read_node(struct yreader *r, yaml_event_t *ev, unsig
 						    "duplicate key '%s' (first at line %u)",
 						    key->scalar, n->keys[i]->line);
 						yreader_error(r, &m, msg);
-						format_ynode_free(key);
-						return format_ynode_free(n);
+						ynode_free(key);
+						return ynode_free(n);
 					}
 				if (!next_event(r, &e)) {
-					format_ynode_free(key);
-					return format_ynode_free(n);
+					ynode_free(key);
+					return ynode_free(n);
 				}
 			}
 			v = read_node(r, &e, depth + 1);
 			if (!v) {
-				format_ynode_free(key);
-				return format_ynode_free(n);
+				ynode_free(key);
+				return ynode_free(n);
 			}
 			ynode_push(n, key, v);
 		}
@@ -204,11 +203,11 @@ static struct format_ynode *read_node(struct yreader *r, yaml_event_t *ev, unsig
 	}
 }
 
-int format_yaml_parse(const char *file, const void *data, size_t size, struct scenario_diags *diags,
-		      struct format_ynode **ret)
+int ynode_parse(const char *file, const void *data, size_t size, struct diags *diags,
+		      struct ynode **ret)
 {
 	struct yreader r = {.file = file, .diags = diags, .data = data, .size = size};
-	struct format_ynode *root = NULL;
+	struct ynode *root = NULL;
 	yaml_event_t ev;
 	bool done = false;
 
@@ -249,20 +248,20 @@ int format_yaml_parse(const char *file, const void *data, size_t size, struct sc
 	}
 	yaml_parser_delete(&r.parser);
 	if (r.failed) {
-		format_ynode_free(root);
+		ynode_free(root);
 		return -EINVAL;
 	}
 	if (!root) {
 		yaml_mark_t m = {0};
-		root = ynode_new(FORMAT_YMAP, &m);
+		root = ynode_new(YNODE_MAP, &m);
 	}
 	*ret = root;
 	return 0;
 }
 
-struct format_ynode *format_ynode_get(const struct format_ynode *n, const char *key)
+struct ynode *ynode_get(const struct ynode *n, const char *key)
 {
-	if (!n || n->kind != FORMAT_YMAP)
+	if (!n || n->kind != YNODE_MAP)
 		return NULL;
 	for (size_t i = 0; i < n->n; i++)
 		if (streq(n->keys[i]->scalar, key))
@@ -270,14 +269,14 @@ struct format_ynode *format_ynode_get(const struct format_ynode *n, const char *
 	return NULL;
 }
 
-int format_ynode_uint(const struct format_ynode *n, uint64_t max, uint64_t *ret)
+int ynode_uint(const struct ynode *n, uint64_t max, uint64_t *ret)
 {
 	const char *s;
 	uint64_t v = 0;
 	unsigned base = 10;
 	bool any = false;
 
-	if (!n || n->kind != FORMAT_YSCALAR || n->quoted)
+	if (!n || n->kind != YNODE_SCALAR || n->quoted)
 		return -EINVAL;
 	s = n->scalar;
 	if (strlen(s) != n->scalar_len)
@@ -319,16 +318,16 @@ int format_ynode_uint(const struct format_ynode *n, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
-int format_ynode_int(const struct format_ynode *n, int64_t *ret)
+int ynode_int(const struct ynode *n, int64_t *ret)
 {
-	struct format_ynode tmp;
+	struct ynode tmp;
 	uint64_t v;
 	int r;
 
-	if (!n || n->kind != FORMAT_YSCALAR || n->quoted)
+	if (!n || n->kind != YNODE_SCALAR || n->quoted)
 		return -EINVAL;
 	if (n->scalar[0] != '-') {
-		r = format_ynode_uint(n, INT64_MAX, &v);
+		r = ynode_uint(n, INT64_MAX, &v);
 		if (r < 0)
 			return r;
 		*ret = (int64_t)v;
@@ -337,19 +336,19 @@ int format_ynode_int(const struct format_ynode *n, int64_t *ret)
 	tmp = *n;
 	tmp.scalar = n->scalar + 1;
 	tmp.scalar_len = n->scalar_len - 1;
-	r = format_ynode_uint(&tmp, (uint64_t)INT64_MAX + 1, &v);
+	r = ynode_uint(&tmp, (uint64_t)INT64_MAX + 1, &v);
 	if (r < 0)
 		return r;
 	*ret = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
 	return 0;
 }
 
-int format_ynode_bool(const struct format_ynode *n, bool *ret)
+int ynode_bool(const struct ynode *n, bool *ret)
 {
 	static const char *const yes[] = {"true", "yes", "on", "True", "TRUE", "Yes", "On"};
 	static const char *const no[] = {"false", "no", "off", "False", "FALSE", "No", "Off"};
 
-	if (!n || n->kind != FORMAT_YSCALAR || n->quoted)
+	if (!n || n->kind != YNODE_SCALAR || n->quoted)
 		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
 		if (streq(n->scalar, yes[i])) {
@@ -364,12 +363,12 @@ int format_ynode_bool(const struct format_ynode *n, bool *ret)
 	return -EINVAL;
 }
 
-unsigned format_ynode_check_keys(const struct format_ynode *n, const char *file, const char *what,
-				 const char *const *allowed, struct scenario_diags *diags)
+unsigned ynode_check_keys(const struct ynode *n, const char *file, const char *what,
+				 const char *const *allowed, struct diags *diags)
 {
 	unsigned bad = 0;
 
-	if (!n || n->kind != FORMAT_YMAP)
+	if (!n || n->kind != YNODE_MAP)
 		return 0;
 	for (size_t i = 0; i < n->n; i++) {
 		bool ok = false;
@@ -384,7 +383,7 @@ unsigned format_ynode_check_keys(const struct format_ynode *n, const char *file,
 		for (const char *const *a = allowed; *a && len < sizeof(list) - 64; a++)
 			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
 						a == allowed ? "" : ", ", *a);
-		scenario_diag_add(diags, file, n->keys[i]->line, n->keys[i]->column,
+		diag_add(diags, file, n->keys[i]->line, n->keys[i]->column,
 				  "unknown key '%s' in %s; expected one of: %s", n->keys[i]->scalar,
 				  what, list);
 		bad++;

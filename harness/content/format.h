@@ -2,10 +2,6 @@
  * that the mutation engine edits: decode bytes into a tree, edit it, encode it back with counts,
  * lengths, offsets and checksums recomputed.
  *
- * Also the hardened YAML reader shared with scenario.c: it builds a small node tree with 1-based
- * line/column marks, refuses aliases, bounds nesting depth and node count, and reports libyaml's
- * own errors (bad syntax, invalid UTF-8) as diags.
- *
  * Ownership: format_load() returns a format that owns its items; a decoded tree points at the
  * items of its format, so the format must outlive it. Trees are freed with format_node_free().
  */
@@ -15,45 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "scenario.h"
-
-/* ---- YAML reader ---- */
-
-enum format_ykind { FORMAT_YSCALAR, FORMAT_YSEQ, FORMAT_YMAP };
-
-struct format_ynode {
-	enum format_ykind kind;
-	unsigned line, column; /* 1-based */
-	char *scalar;	       /* FORMAT_YSCALAR: the text (NUL-terminated; may contain NULs) */
-	size_t scalar_len;
-	bool quoted;		     /* scalar was quoted: never a number/bool/null */
-	size_t n;		     /* SEQ: items; MAP: pairs */
-	struct format_ynode **items; /* SEQ items, or MAP values */
-	struct format_ynode **keys;  /* MAP keys (scalars) */
-};
-
-#define FORMAT_YAML_MAX_DEPTH 64
-#define FORMAT_YAML_MAX_NODES 1000000
-
-/* Parse one YAML document from memory. file names the input in diags. An empty document yields
- * an empty map. Returns 0 or -EINVAL (diags appended). */
-int format_yaml_parse(const char *file, const void *data, size_t size, struct scenario_diags *diags,
-		      struct format_ynode **ret);
-struct format_ynode *format_ynode_free(struct format_ynode *n);
-/* Map lookup; NULL when absent or n is not a map. */
-struct format_ynode *format_ynode_get(const struct format_ynode *n, const char *key);
-/* Scalar to unsigned integer (decimal, 0x hex, 0b binary, '_' separators). -ERANGE above max,
- * -EINVAL not a number. */
-int format_ynode_uint(const struct format_ynode *n, uint64_t max, uint64_t *ret);
-/* Scalar to signed 64-bit integer. */
-int format_ynode_int(const struct format_ynode *n, int64_t *ret);
-/* Scalar to bool (true/false/yes/no/on/off). */
-int format_ynode_bool(const struct format_ynode *n, bool *ret);
-/* Complain about keys of map n that are not in the NULL-terminated list allowed; returns the
- * number of unknown keys. what names the map in the message ("fleet", "mutation"). */
-unsigned format_ynode_check_keys(const struct format_ynode *n, const char *file, const char *what,
-				 const char *const *allowed, struct scenario_diags *diags);
-const char *format_ykind_name(enum format_ykind k);
+#include "diag.h"
+#include "ynode.h"
 
 /* ---- format description ---- */
 
@@ -92,8 +51,8 @@ struct format_item {
 struct format;
 
 /* Load a description. Returns 0, -EINVAL (errors appended to diags) or -errno. */
-int format_load(const char *path, struct scenario_diags *diags, struct format **ret);
-int format_parse(const char *file, const void *data, size_t size, struct scenario_diags *diags,
+int format_load(const char *path, struct diags *diags, struct format **ret);
+int format_parse(const char *file, const void *data, size_t size, struct diags *diags,
 		 struct format **ret);
 struct format *format_free(struct format *f);
 const char *format_name(const struct format *f);

@@ -18,19 +18,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diag.h"
 #include "format.h"
-#include "scenario.h"
 
 struct mutate_list;
 
 /* Parse a YAML list of mutation specs. file and base_dir (for splice `with:` files) come from the
  * scenario. Returns 0 or -EINVAL (diags appended). */
-int mutate_list_parse(const struct format_ynode *seq, const char *file, const char *base_dir,
-		      struct scenario_diags *diags, struct mutate_list **ret);
+int mutate_list_parse(const struct ynode *seq, const char *file, const char *base_dir,
+		      struct diags *diags, struct mutate_list **ret);
 /* Parse text holding one op map ("{op: truncate, size: 40}") or a list of them (a recorded
  * mutations_json array). */
 int mutate_list_parse_text(const char *text, const char *file, const char *base_dir,
-			   struct scenario_diags *diags, struct mutate_list **ret);
+			   struct diags *diags, struct mutate_list **ret);
 struct mutate_list *mutate_list_new(void); /* empty: expands into the seed as is */
 /* Concatenate b's ops onto a (b is consumed). */
 void mutate_list_append(struct mutate_list *a, struct mutate_list *b);
@@ -62,12 +62,12 @@ struct mutate_result {
 /* Expand and apply. f may be NULL when no op needs a format. Deterministic for (list, seed data,
  * seed). An op that cannot apply yields -EINVAL with a diag at the op's line and column. */
 int mutate_expand(const struct mutate_list *l, const struct format *f, const uint8_t *data,
-		  size_t size, uint64_t seed, const char *file, struct scenario_diags *diags,
+		  size_t size, uint64_t seed, const char *file, struct diags *diags,
 		  struct mutate_result *ret);
 /* Number of variants the list expands into (without applying); -EINVAL with diags when the
  * expansion needs a decodable seed that does not decode, or is too large. */
 int mutate_count(const struct mutate_list *l, const struct format *f, const uint8_t *data,
-		 size_t size, const char *file, struct scenario_diags *diags, size_t *ret_n);
+		 size_t size, const char *file, struct diags *diags, size_t *ret_n);
 void mutate_result_finish(struct mutate_result *r);
 
 /* Regenerate the bytes of a recorded case: apply mutations_json (a scenario_case's, or a

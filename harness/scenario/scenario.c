@@ -12,36 +12,6 @@
 #include "mutate.h"
 #include "util.h"
 
-void scenario_diag_add(struct scenario_diags *d, const char *file, unsigned line, unsigned column,
-		       const char *fmt, ...)
-{
-	va_list ap;
-	struct scenario_diag *x;
-
-	d->v = xreallocarray(d->v, d->n + 1, sizeof(*d->v));
-	x = &d->v[d->n++];
-	x->file = file ? xstrdup(file) : NULL;
-	x->line = line;
-	x->column = column;
-	va_start(ap, fmt);
-	if (vasprintf(&x->message, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-}
-
-void scenario_diags_finish(struct scenario_diags *d)
-{
-	if (!d)
-		return;
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->v[i].file);
-		free(d->v[i].message);
-	}
-	free(d->v);
-	d->v = NULL;
-	d->n = 0;
-}
-
 struct scase {
 	char *name;
 	char *id;
@@ -156,16 +126,16 @@ size_t scenario_n_cases(const struct scenario *s)
 
 struct lctx {
 	const char *file;
-	struct scenario_diags *diags;
+	struct diags *diags;
 	unsigned errors;
 	const struct scenario_opts *opts;
 	struct scenario *s;
 	char *sensor_format; /* the format the sensors read, when they agree */
 	bool format_failed;  /* reported once; mutations are not dry-run against no format */
-	const struct format_ynode *sensor_format_conflict;
+	const struct ynode *sensor_format_conflict;
 };
 
-_printf_(3, 4) static void lerr(struct lctx *c, const struct format_ynode *at, const char *fmt, ...)
+_printf_(3, 4) static void lerr(struct lctx *c, const struct ynode *at, const char *fmt, ...)
 {
 	va_list ap;
 	_cleanup_free_ char *msg = NULL;
@@ -174,16 +144,16 @@ _printf_(3, 4) static void lerr(struct lctx *c, const struct format_ynode *at, c
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	scenario_diag_add(c->diags, c->file, at ? at->line : 0, at ? at->column : 0, "%s", msg);
+	diag_add(c->diags, c->file, at ? at->line : 0, at ? at->column : 0, "%s", msg);
 	c->errors++;
 }
 
-static const char *want_string(struct lctx *c, const struct format_ynode *n, const char *what)
+static const char *want_string(struct lctx *c, const struct ynode *n, const char *what)
 {
 	if (!n)
 		return NULL;
-	if (n->kind != FORMAT_YSCALAR) {
-		lerr(c, n, "%s must be a string, not %s", what, format_ykind_name(n->kind));
+	if (n->kind != YNODE_SCALAR) {
+		lerr(c, n, "%s must be a string, not %s", what, ynode_kind_name(n->kind));
 		return NULL;
 	}
 	if (strlen(n->scalar) != n->scalar_len) {
@@ -197,21 +167,21 @@ static const char *want_string(struct lctx *c, const struct format_ynode *n, con
 	return n->scalar;
 }
 
-static bool want_map(struct lctx *c, const struct format_ynode *n, const char *what)
+static bool want_map(struct lctx *c, const struct ynode *n, const char *what)
 {
-	if (n->kind == FORMAT_YMAP)
+	if (n->kind == YNODE_MAP)
 		return true;
-	lerr(c, n, "%s must be a map, not %s", what, format_ykind_name(n->kind));
+	lerr(c, n, "%s must be a map, not %s", what, ynode_kind_name(n->kind));
 	return false;
 }
 
-static bool want_uint(struct lctx *c, const struct format_ynode *n, const char *what, uint64_t min,
+static bool want_uint(struct lctx *c, const struct ynode *n, const char *what, uint64_t min,
 		      uint64_t max, uint64_t *ret)
 {
 	uint64_t v;
 	int r;
 
-	r = format_ynode_uint(n, UINT64_MAX, &v);
+	r = ynode_uint(n, UINT64_MAX, &v);
 	if (r == -ERANGE || (r == 0 && (v < min || v > max))) {
 		lerr(c, n, "%s %s out of range; expected %" PRIu64 " to %" PRIu64, what, n->scalar,
 		     min, max);
@@ -219,16 +189,16 @@ static bool want_uint(struct lctx *c, const struct format_ynode *n, const char *
 	}
 	if (r < 0) {
 		lerr(c, n, "%s must be a whole number, got %s%s%s", what,
-		     n->kind == FORMAT_YSCALAR ? "'" : "",
-		     n->kind == FORMAT_YSCALAR ? n->scalar : format_ykind_name(n->kind),
-		     n->kind == FORMAT_YSCALAR ? "'" : "");
+		     n->kind == YNODE_SCALAR ? "'" : "",
+		     n->kind == YNODE_SCALAR ? n->scalar : ynode_kind_name(n->kind),
+		     n->kind == YNODE_SCALAR ? "'" : "");
 		return false;
 	}
 	*ret = v;
 	return true;
 }
 
-static const char *want_enum(struct lctx *c, const struct format_ynode *n, const char *what,
+static const char *want_enum(struct lctx *c, const struct ynode *n, const char *what,
 			     const char *const *allowed)
 {
 	const char *s = want_string(c, n, what);
@@ -282,40 +252,40 @@ static char *path_join(const char *dir, const char *p)
 	return xasprintf("%s/%s", dir, p);
 }
 
-static void load_fleet(struct lctx *c, const struct format_ynode *n)
+static void load_fleet(struct lctx *c, const struct ynode *n)
 {
 	static const char *const keys[] = {"size",  "uri",	 "uris", "memory",
 					   "accel", "isolation", NULL};
 	static const char *const accels[] = {"auto", "tcg", "kvm", NULL};
 	static const char *const isos[] = {"boot", "snapshot", "reuse", NULL};
 	struct scenario_fleet *f = &c->s->fleet;
-	struct format_ynode *v, *u;
+	struct ynode *v, *u;
 	uint64_t x;
 	const char *s;
 
 	if (!want_map(c, n, "fleet"))
 		return;
-	c->errors += format_ynode_check_keys(n, c->file, "fleet", keys, c->diags);
-	if ((v = format_ynode_get(n, "size")) && want_uint(c, v, "fleet size", 0, 1024, &x))
+	c->errors += ynode_check_keys(n, c->file, "fleet", keys, c->diags);
+	if ((v = ynode_get(n, "size")) && want_uint(c, v, "fleet size", 0, 1024, &x))
 		f->size = (unsigned)x;
-	if ((v = format_ynode_get(n, "memory")) &&
+	if ((v = ynode_get(n, "memory")) &&
 	    want_uint(c, v, "fleet memory (MiB)", 64, 1 << 20, &x))
 		f->memory_mib = (unsigned)x;
-	if ((v = format_ynode_get(n, "accel")) && (s = want_enum(c, v, "accel", accels)))
+	if ((v = ynode_get(n, "accel")) && (s = want_enum(c, v, "accel", accels)))
 		f->accel = s;
-	if ((v = format_ynode_get(n, "isolation")) && (s = want_enum(c, v, "isolation", isos)))
+	if ((v = ynode_get(n, "isolation")) && (s = want_enum(c, v, "isolation", isos)))
 		f->isolation = s;
-	v = format_ynode_get(n, "uri");
-	u = format_ynode_get(n, "uris");
+	v = ynode_get(n, "uri");
+	u = ynode_get(n, "uris");
 	if (v && u)
 		lerr(c, u, "give uri: or uris:, not both");
 	else if (v && (s = want_string(c, v, "uri"))) {
 		f->uris = xcalloc(2, sizeof(char *));
 		f->uris[0] = xstrdup(s);
 	} else if (u) {
-		if (u->kind != FORMAT_YSEQ) {
+		if (u->kind != YNODE_SEQ) {
 			lerr(c, u, "uris must be a list of libvirt URIs, not %s",
-			     format_ykind_name(u->kind));
+			     ynode_kind_name(u->kind));
 			return;
 		}
 		if (u->n == 0)
@@ -327,7 +297,7 @@ static void load_fleet(struct lctx *c, const struct format_ynode *n)
 	}
 }
 
-static void load_timeouts(struct lctx *c, const struct format_ynode *n)
+static void load_timeouts(struct lctx *c, const struct ynode *n)
 {
 	static const char *const keys[] = {"boot", "observe", "hang", "case", NULL};
 	unsigned *dst[] = {&c->s->timeouts.boot_ms, &c->s->timeouts.observe_ms,
@@ -335,17 +305,17 @@ static void load_timeouts(struct lctx *c, const struct format_ynode *n)
 
 	if (!want_map(c, n, "timeouts"))
 		return;
-	c->errors += format_ynode_check_keys(n, c->file, "timeouts", keys, c->diags);
+	c->errors += ynode_check_keys(n, c->file, "timeouts", keys, c->diags);
 	for (size_t i = 0; i < 4; i++) {
-		struct format_ynode *v = format_ynode_get(n, keys[i]);
+		struct ynode *v = ynode_get(n, keys[i]);
 		uint64_t ms;
 		int r;
 
 		if (!v)
 			continue;
-		if (v->kind != FORMAT_YSCALAR) {
+		if (v->kind != YNODE_SCALAR) {
 			lerr(c, v, "timeout %s must be a duration like 60s or 500ms, not %s",
-			     keys[i], format_ykind_name(v->kind));
+			     keys[i], ynode_kind_name(v->kind));
 			continue;
 		}
 		r = parse_duration_ms(v->scalar, &ms);
@@ -375,33 +345,33 @@ static bool sensor_name_ok(const char *s)
 
 /* The format a sensor reads (sensor.yaml's format:), so that a scenario need not repeat it.
  * A sensor.yaml that does not parse is not this scenario's error: the run reports it. */
-static void note_sensor_format(struct lctx *c, const char *yaml, const struct format_ynode *at)
+static void note_sensor_format(struct lctx *c, const char *yaml, const struct ynode *at)
 {
 	_cleanup_free_ uint8_t *data = NULL;
-	struct scenario_diags d = {0};
-	struct format_ynode *doc = NULL, *f;
+	struct diags d = {0};
+	struct ynode *doc = NULL, *f;
 	size_t size;
 
 	if (read_file(yaml, 1 << 20, &data, &size) < 0)
 		return;
-	if (format_yaml_parse(yaml, data, size, &d, &doc) == 0 &&
-	    (f = format_ynode_get(doc, "format")) && f->kind == FORMAT_YSCALAR && *f->scalar) {
+	if (ynode_parse(yaml, data, size, &d, &doc) == 0 &&
+	    (f = ynode_get(doc, "format")) && f->kind == YNODE_SCALAR && *f->scalar) {
 		if (!c->sensor_format)
 			c->sensor_format = xstrdup(f->scalar);
 		else if (!streq(c->sensor_format, f->scalar))
 			c->sensor_format_conflict = at;
 	}
-	format_ynode_free(doc);
-	scenario_diags_finish(&d);
+	ynode_free(doc);
+	diags_finish(&d);
 }
 
-static void load_sensors(struct lctx *c, const struct format_ynode *n)
+static void load_sensors(struct lctx *c, const struct ynode *n)
 {
 	const char *dir = c->opts && c->opts->sensors_dir ? c->opts->sensors_dir : ".";
 
-	if (n->kind != FORMAT_YSEQ) {
+	if (n->kind != YNODE_SEQ) {
 		lerr(c, n, "sensors must be a list of sensor names, not %s",
-		     format_ykind_name(n->kind));
+		     ynode_kind_name(n->kind));
 		return;
 	}
 	if (n->n == 0)
@@ -437,11 +407,11 @@ static void load_sensors(struct lctx *c, const struct format_ynode *n)
 	}
 }
 
-static void load_format(struct lctx *c, const struct format_ynode *n, const char *name)
+static void load_format(struct lctx *c, const struct ynode *n, const char *name)
 {
 	const char *dir = c->opts && c->opts->formats_dir ? c->opts->formats_dir : ".";
 	_cleanup_free_ char *path = NULL;
-	struct scenario_diags fd = {0};
+	struct diags fd = {0};
 	int r;
 
 	if (!name)
@@ -460,12 +430,12 @@ static void load_format(struct lctx *c, const struct format_ynode *n, const char
 		c->format_failed = true;
 		lerr(c, n, "format '%s' (%s) has errors, listed below", name, path);
 		for (size_t i = 0; i < fd.n; i++) {
-			scenario_diag_add(c->diags, fd.v[i].file, fd.v[i].line, fd.v[i].column,
+			diag_add(c->diags, fd.v[i].file, fd.v[i].line, fd.v[i].column,
 					  "%s", fd.v[i].message);
 			c->errors++;
 		}
 	}
-	scenario_diags_finish(&fd);
+	diags_finish(&fd);
 }
 
 static char *safe_id(const char *name)
@@ -480,11 +450,11 @@ static char *safe_id(const char *name)
 	return id;
 }
 
-static void load_expect(struct lctx *c, const struct format_ynode *n, struct scase *k)
+static void load_expect(struct lctx *c, const struct ynode *n, struct scase *k)
 {
 	const char *v;
 
-	if (n->kind == FORMAT_YSCALAR) {
+	if (n->kind == YNODE_SCALAR) {
 		if (!(v = want_enum(c, n, "expected verdict", verdicts)))
 			return;
 		k->expects = xcalloc(1, sizeof(*k->expects));
@@ -492,9 +462,9 @@ static void load_expect(struct lctx *c, const struct format_ynode *n, struct sca
 		k->n_expects = 1;
 		return;
 	}
-	if (n->kind != FORMAT_YMAP) {
+	if (n->kind != YNODE_MAP) {
 		lerr(c, n, "expect must be a verdict or a map sensor: verdict, not %s",
-		     format_ykind_name(n->kind));
+		     ynode_kind_name(n->kind));
 		return;
 	}
 	k->expects = xcalloc(n->n + 1, sizeof(*k->expects));
@@ -519,7 +489,7 @@ static void load_expect(struct lctx *c, const struct format_ynode *n, struct sca
 
 /* The caller's bound on the inputs the whole scenario expands to (scenario_opts.max_inputs):
  * counting is cheap, applying is not, so a case past the bound is an error before it expands. */
-static bool within_budget(struct lctx *c, const struct format_ynode *n, const struct scase *k)
+static bool within_budget(struct lctx *c, const struct ynode *n, const struct scase *k)
 {
 	size_t count = 0, limit = c->opts ? c->opts->max_inputs : 0;
 	unsigned nd = (unsigned)c->diags->n;
@@ -543,26 +513,26 @@ static bool within_budget(struct lctx *c, const struct format_ynode *n, const st
 	return true;
 }
 
-static void load_case(struct lctx *c, const struct format_ynode *n)
+static void load_case(struct lctx *c, const struct ynode *n)
 {
 	static const char *const keys[] = {"name",	"description", "content",
 					   "mutations", "expect",      NULL};
 	struct scenario *s = c->s;
 	struct scase *k;
-	struct format_ynode *v;
+	struct ynode *v;
 	const char *str;
 	unsigned before = c->errors;
 	int r;
 
 	if (!want_map(c, n, "a case"))
 		return;
-	c->errors += format_ynode_check_keys(n, c->file, "a case", keys, c->diags);
+	c->errors += ynode_check_keys(n, c->file, "a case", keys, c->diags);
 	k = &s->cases[s->n_cases];
 	memset(k, 0, sizeof(*k));
 	k->line = n->line;
 	k->column = n->column;
 
-	v = format_ynode_get(n, "name");
+	v = ynode_get(n, "name");
 	if (!v)
 		lerr(c, n, "case without a name; expected name: TEXT");
 	else if ((str = want_string(c, v, "case name"))) {
@@ -573,7 +543,7 @@ static void load_case(struct lctx *c, const struct format_ynode *n)
 				lerr(c, v, "duplicate case name '%s' (first at line %u)", str,
 				     s->cases[i].line);
 	}
-	v = format_ynode_get(n, "content");
+	v = ynode_get(n, "content");
 	if (!v)
 		lerr(c, n, "case without content:; expected the seed file (relative to %s)",
 		     s->dir);
@@ -584,11 +554,11 @@ static void load_case(struct lctx *c, const struct format_ynode *n)
 		if (r < 0)
 			lerr(c, v, "cannot read content %s: %s", k->content_path, strerror(-r));
 	}
-	v = format_ynode_get(n, "mutations");
+	v = ynode_get(n, "mutations");
 	if (v) {
-		if (v->kind != FORMAT_YSEQ)
+		if (v->kind != YNODE_SEQ)
 			lerr(c, v, "mutations must be a list of {op: ...} maps, not %s",
-			     format_ykind_name(v->kind));
+			     ynode_kind_name(v->kind));
 		else {
 			unsigned nd = (unsigned)c->diags->n;
 			r = mutate_list_parse(v, c->file, s->dir, c->diags, &k->muts);
@@ -598,7 +568,7 @@ static void load_case(struct lctx *c, const struct format_ynode *n)
 	}
 	if (!k->muts)
 		k->muts = mutate_list_new();
-	if ((v = format_ynode_get(n, "expect")))
+	if ((v = ynode_get(n, "expect")))
 		load_expect(c, v, k);
 
 	/* Dry-run the expansion so that bad paths and out-of-range indexes show up in validate. */
@@ -615,49 +585,49 @@ static void load_case(struct lctx *c, const struct format_ynode *n)
 	s->n_cases++;
 }
 
-static int load_doc(struct lctx *c, const struct format_ynode *doc)
+static int load_doc(struct lctx *c, const struct ynode *doc)
 {
 	static const char *const keys[] = {"name",    "description", "seed",  "format", "fleet",
 					   "sensors", "timeouts",    "cases", NULL};
 	struct scenario *s = c->s;
-	struct format_ynode *v;
+	struct ynode *v;
 	const char *str;
 
-	if (doc->kind != FORMAT_YMAP) {
+	if (doc->kind != YNODE_MAP) {
 		lerr(c, doc, "a scenario must be a map (name:, sensors:, cases:, ...), not %s",
-		     format_ykind_name(doc->kind));
+		     ynode_kind_name(doc->kind));
 		return -EINVAL;
 	}
 	if (doc->n == 0) {
 		lerr(c, doc, "empty scenario; expected at least sensors: and cases:");
 		return -EINVAL;
 	}
-	c->errors += format_ynode_check_keys(doc, c->file, "the scenario", keys, c->diags);
-	if ((v = format_ynode_get(doc, "name")) && (str = want_string(c, v, "name")))
+	c->errors += ynode_check_keys(doc, c->file, "the scenario", keys, c->diags);
+	if ((v = ynode_get(doc, "name")) && (str = want_string(c, v, "name")))
 		s->name = xstrdup(str);
-	if ((v = format_ynode_get(doc, "description")) && (str = want_string(c, v, "description")))
+	if ((v = ynode_get(doc, "description")) && (str = want_string(c, v, "description")))
 		s->description = xstrdup(str);
-	if ((v = format_ynode_get(doc, "seed")))
+	if ((v = ynode_get(doc, "seed")))
 		want_uint(c, v, "seed", 0, UINT64_MAX, &s->seed);
-	if ((v = format_ynode_get(doc, "fleet")))
+	if ((v = ynode_get(doc, "fleet")))
 		load_fleet(c, v);
-	if ((v = format_ynode_get(doc, "timeouts")))
+	if ((v = ynode_get(doc, "timeouts")))
 		load_timeouts(c, v);
-	if ((v = format_ynode_get(doc, "sensors")))
+	if ((v = ynode_get(doc, "sensors")))
 		load_sensors(c, v);
 	else
 		lerr(c, doc, "missing sensors: (the list of sensors under test)");
-	if ((v = format_ynode_get(doc, "format"))) {
+	if ((v = ynode_get(doc, "format"))) {
 		if ((str = want_string(c, v, "format")))
 			load_format(c, v, str);
 	} else if (c->sensor_format && !c->sensor_format_conflict) {
-		load_format(c, format_ynode_get(doc, "sensors"), c->sensor_format);
+		load_format(c, ynode_get(doc, "sensors"), c->sensor_format);
 	}
-	v = format_ynode_get(doc, "cases");
+	v = ynode_get(doc, "cases");
 	if (!v)
 		lerr(c, doc, "missing cases: (the list of cases)");
-	else if (v->kind != FORMAT_YSEQ)
-		lerr(c, v, "cases must be a list, not %s", format_ykind_name(v->kind));
+	else if (v->kind != YNODE_SEQ)
+		lerr(c, v, "cases must be a list, not %s", ynode_kind_name(v->kind));
 	else if (v->n == 0)
 		lerr(c, v, "cases is empty; expected at least one case");
 	else {
@@ -668,7 +638,7 @@ static int load_doc(struct lctx *c, const struct format_ynode *doc)
 	return c->errors ? -EINVAL : 0;
 }
 
-int scenario_load(const char *path, const struct scenario_opts *opts, struct scenario_diags *diags,
+int scenario_load(const char *path, const struct scenario_opts *opts, struct diags *diags,
 		  struct scenario **ret)
 {
 	_cleanup_free_ uint8_t *data = NULL;
@@ -677,28 +647,28 @@ int scenario_load(const char *path, const struct scenario_opts *opts, struct sce
 
 	r = read_file(path, 16 << 20, &data, &size);
 	if (r < 0) {
-		scenario_diag_add(diags, path, 0, 0, "cannot read scenario: %s", strerror(-r));
+		diag_add(diags, path, 0, 0, "cannot read scenario: %s", strerror(-r));
 		return r;
 	}
 	return scenario_parse(path, data, size, opts, diags, ret);
 }
 
 int scenario_parse(const char *path, const void *data, size_t size,
-		   const struct scenario_opts *opts, struct scenario_diags *diags,
+		   const struct scenario_opts *opts, struct diags *diags,
 		   struct scenario **ret)
 {
 	_cleanup_free_ char *dcopy = NULL, *bcopy = NULL;
-	struct format_ynode *doc = NULL;
+	struct ynode *doc = NULL;
 	struct lctx c = {.file = path, .diags = diags, .opts = opts};
 	struct scenario *s;
 	int r;
 
 	if (size == 0) {
-		scenario_diag_add(diags, path, 1, 1,
+		diag_add(diags, path, 1, 1,
 				  "empty file; expected a scenario (name:, sensors:, cases:)");
 		return -EINVAL;
 	}
-	r = format_yaml_parse(path, data, size, diags, &doc);
+	r = ynode_parse(path, data, size, diags, &doc);
 	if (r < 0)
 		return r;
 
@@ -714,7 +684,7 @@ int scenario_parse(const char *path, const void *data, size_t size,
 	    .boot_ms = 90000, .observe_ms = 2000, .hang_ms = 15000, .case_ms = 60000};
 	c.s = s;
 	r = load_doc(&c, doc);
-	format_ynode_free(doc);
+	ynode_free(doc);
 	free(c.sensor_format);
 	if (r < 0) {
 		scenario_free(s);
@@ -778,7 +748,7 @@ static int cmp_sha(const void *a, const void *b)
 	return memcmp(a, b, 64);
 }
 
-int scenario_expand_full(const struct scenario *s, struct scenario_diags *diags,
+int scenario_expand_full(const struct scenario *s, struct diags *diags,
 			 struct scenario_case **ret_cases, size_t *ret_n, size_t *ret_duplicates)
 {
 	struct scenario_case *out = NULL;
@@ -858,7 +828,7 @@ int scenario_expand_full(const struct scenario *s, struct scenario_diags *diags,
 	return 0;
 }
 
-int scenario_expand(const struct scenario *s, struct scenario_diags *diags,
+int scenario_expand(const struct scenario *s, struct diags *diags,
 		    struct scenario_case **ret_cases, size_t *ret_n)
 {
 	return scenario_expand_full(s, diags, ret_cases, ret_n, NULL);

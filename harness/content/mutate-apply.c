@@ -175,16 +175,16 @@ static int apply_set(struct mstate *s, struct mutate_op *o)
 		n->pin = FORMAT_PIN_PAST_END;
 		n->pin_arg = 1;
 	} else if (v[0] == '+' || v[0] == '-') {
-		struct format_ynode tmp = {
-		    .kind = FORMAT_YSCALAR, .scalar = (char *)v + 1, .scalar_len = strlen(v + 1)};
-		if (format_ynode_uint(&tmp, INT64_MAX, &x) < 0)
+		struct ynode tmp = {
+		    .kind = YNODE_SCALAR, .scalar = (char *)v + 1, .scalar_len = strlen(v + 1)};
+		if (ynode_uint(&tmp, INT64_MAX, &x) < 0)
 			return serr(s, "set at '%s': bad relative value '%s'", o->at, v);
 		n->pin = FORMAT_PIN_ADD;
 		n->pin_arg = v[0] == '-' ? -(int64_t)x : (int64_t)x;
 	} else {
-		struct format_ynode tmp = {
-		    .kind = FORMAT_YSCALAR, .scalar = (char *)v, .scalar_len = strlen(v)};
-		if (format_ynode_uint(&tmp, UINT64_MAX, &x) < 0)
+		struct ynode tmp = {
+		    .kind = YNODE_SCALAR, .scalar = (char *)v, .scalar_len = strlen(v)};
+		if (ynode_uint(&tmp, UINT64_MAX, &x) < 0)
 			return serr(s, "set at '%s': bad value '%s' for an integer field", o->at,
 				    v);
 		if (x > mask)
@@ -544,10 +544,10 @@ json_object *mutate_op_json(const struct mutate_op *o)
 		json_object_object_add(j, "with", json_object_new_string(o->with));
 	if (o->value) {
 		uint64_t u;
-		struct format_ynode tmp = {
-		    .kind = FORMAT_YSCALAR, .scalar = o->value, .scalar_len = strlen(o->value)};
+		struct ynode tmp = {
+		    .kind = YNODE_SCALAR, .scalar = o->value, .scalar_len = strlen(o->value)};
 		if (!o->value_quoted && o->value[0] != '+' && o->value[0] != '-' &&
-		    format_ynode_uint(&tmp, INT64_MAX, &u) == 0)
+		    ynode_uint(&tmp, INT64_MAX, &u) == 0)
 			json_object_object_add(j, "value", json_object_new_int64((int64_t)u));
 		else
 			json_object_object_add(j, "value", json_object_new_string(o->value));

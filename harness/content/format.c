@@ -49,13 +49,13 @@ const struct format_item *format_root(const struct format *f)
 
 struct fparse {
 	const char *file;
-	struct scenario_diags *diags;
+	struct diags *diags;
 	struct format *f;
 	bool big_endian;
 	unsigned errors;
 };
 
-_printf_(3, 4) static void ferr(struct fparse *p, const struct format_ynode *at, const char *fmt,
+_printf_(3, 4) static void ferr(struct fparse *p, const struct ynode *at, const char *fmt,
 				...)
 {
 	va_list ap;
@@ -65,7 +65,7 @@ _printf_(3, 4) static void ferr(struct fparse *p, const struct format_ynode *at,
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	scenario_diag_add(p->diags, p->file, at ? at->line : 0, at ? at->column : 0, "%s", msg);
+	diag_add(p->diags, p->file, at ? at->line : 0, at ? at->column : 0, "%s", msg);
 	p->errors++;
 }
 
@@ -79,37 +79,37 @@ static bool is_name(const char *s)
 	return true;
 }
 
-static const char *yscalar(struct fparse *p, const struct format_ynode *n, const char *what)
+static const char *yscalar(struct fparse *p, const struct ynode *n, const char *what)
 {
 	if (!n)
 		return NULL;
-	if (n->kind != FORMAT_YSCALAR) {
-		ferr(p, n, "%s must be a string, not %s", what, format_ykind_name(n->kind));
+	if (n->kind != YNODE_SCALAR) {
+		ferr(p, n, "%s must be a string, not %s", what, ynode_kind_name(n->kind));
 		return NULL;
 	}
 	return n->scalar;
 }
 
-static struct format_item *parse_items(struct fparse *p, const struct format_ynode *list,
+static struct format_item *parse_items(struct fparse *p, const struct ynode *list,
 				       struct format_item *parent, unsigned depth);
 
-static struct format_item *parse_item(struct fparse *p, const struct format_ynode *n,
+static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 				      struct format_item *parent, unsigned depth)
 {
 	static const char *const keys[] = {
 	    "name",	 "type",      "size",	  "offset", "const",  "repeated",    "count_of",
 	    "length_of", "offset_of", "checksum", "fields", "endian", "description", NULL};
 	struct format_item *it;
-	struct format_ynode *v;
+	struct ynode *v;
 	const char *s;
 	unsigned nroles = 0;
 
-	if (n->kind != FORMAT_YMAP) {
+	if (n->kind != YNODE_MAP) {
 		ferr(p, n, "a field must be a map with name and type, not %s",
-		     format_ykind_name(n->kind));
+		     ynode_kind_name(n->kind));
 		return NULL;
 	}
-	p->errors += format_ynode_check_keys(n, p->file, "a format field", keys, p->diags);
+	p->errors += ynode_check_keys(n, p->file, "a format field", keys, p->diags);
 	it = xzalloc(sizeof(*it));
 	it->parent = parent;
 	it->line = n->line;
@@ -117,17 +117,17 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 	it->id = p->f->n_items++;
 	it->big_endian = p->big_endian;
 
-	s = yscalar(p, format_ynode_get(n, "name"), "name");
-	if (!format_ynode_get(n, "name"))
+	s = yscalar(p, ynode_get(n, "name"), "name");
+	if (!ynode_get(n, "name"))
 		ferr(p, n, "field without a name; expected name: IDENTIFIER");
 	else if (s && (!is_name(s) || streq(s, "parent") || streq(s, "last")))
-		ferr(p, format_ynode_get(n, "name"),
+		ferr(p, ynode_get(n, "name"),
 		     "bad field name '%s'; expected letters, digits, '_' or '-' (not 'parent' or "
 		     "'last')",
 		     s);
 	it->name = xstrdup(s ? s : "?");
 
-	v = format_ynode_get(n, "endian");
+	v = ynode_get(n, "endian");
 	if ((s = yscalar(p, v, "endian"))) {
 		if (streq(s, "little"))
 			it->big_endian = false;
@@ -137,11 +137,11 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 			ferr(p, v, "bad endian '%s'; expected little or big", s);
 	}
 
-	v = format_ynode_get(n, "type");
+	v = ynode_get(n, "type");
 	s = yscalar(p, v, "type");
 	if (!v) {
-		it->type = format_ynode_get(n, "fields") ? FORMAT_RECORD : FORMAT_BYTES;
-		if (!format_ynode_get(n, "fields"))
+		it->type = ynode_get(n, "fields") ? FORMAT_RECORD : FORMAT_BYTES;
+		if (!ynode_get(n, "fields"))
 			ferr(p, n,
 			     "field '%s' has no type; expected u8, u16, u32, u64, bytes or record",
 			     it->name);
@@ -177,9 +177,9 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 			     s);
 	}
 
-	if ((v = format_ynode_get(n, "size"))) {
+	if ((v = ynode_get(n, "size"))) {
 		uint64_t x;
-		if (format_ynode_uint(v, 1u << 24, &x) < 0)
+		if (ynode_uint(v, 1u << 24, &x) < 0)
 			ferr(p, v, "bad size; expected a number of bytes up to 16777216");
 		else if (it->type == FORMAT_UINT)
 			ferr(p, v, "an integer field's size comes from its type; remove size");
@@ -188,26 +188,26 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 			it->size = x;
 		}
 	}
-	if ((v = format_ynode_get(n, "offset"))) {
+	if ((v = ynode_get(n, "offset"))) {
 		uint64_t x;
-		if (format_ynode_uint(v, 1u << 24, &x) < 0)
+		if (ynode_uint(v, 1u << 24, &x) < 0)
 			ferr(p, v, "bad offset; expected a number of bytes up to 16777216");
 		else {
 			it->has_offset = true;
 			it->offset = x;
 		}
 	}
-	if ((v = format_ynode_get(n, "const"))) {
+	if ((v = ynode_get(n, "const"))) {
 		if (it->type != FORMAT_UINT)
 			ferr(p, v, "const applies to integer fields only");
-		else if (format_ynode_uint(
+		else if (ynode_uint(
 			     v, it->width == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * it->width)) - 1,
 			     &it->const_value) < 0)
 			ferr(p, v, "bad const; expected a number that fits in %u bytes", it->width);
 		else
 			it->has_const = true;
 	}
-	if ((v = format_ynode_get(n, "repeated")) && format_ynode_bool(v, &it->repeated) < 0)
+	if ((v = ynode_get(n, "repeated")) && ynode_bool(v, &it->repeated) < 0)
 		ferr(p, v, "bad repeated; expected true or false");
 
 	static const struct {
@@ -217,7 +217,7 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 		     {"length_of", FORMAT_ROLE_LENGTH},
 		     {"offset_of", FORMAT_ROLE_OFFSET}};
 	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
-		v = format_ynode_get(n, roles[i].key);
+		v = ynode_get(n, roles[i].key);
 		if (!v)
 			continue;
 		nroles++;
@@ -227,18 +227,18 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 			it->target_name = xstrdup(s);
 		}
 	}
-	if ((v = format_ynode_get(n, "checksum"))) {
+	if ((v = ynode_get(n, "checksum"))) {
 		static const char *const ckeys[] = {"algorithm", "over", NULL};
-		struct format_ynode *a, *o;
+		struct ynode *a, *o;
 
 		nroles++;
-		if (v->kind != FORMAT_YMAP) {
+		if (v->kind != YNODE_MAP) {
 			ferr(p, v, "checksum must be a map {algorithm: crc32, over: FIELD}");
 		} else {
 			p->errors +=
-			    format_ynode_check_keys(v, p->file, "checksum", ckeys, p->diags);
-			a = format_ynode_get(v, "algorithm");
-			o = format_ynode_get(v, "over");
+			    ynode_check_keys(v, p->file, "checksum", ckeys, p->diags);
+			a = ynode_get(v, "algorithm");
+			o = ynode_get(v, "over");
 			if ((s = yscalar(p, a, "algorithm")) && !streq(s, "crc32"))
 				ferr(p, a, "unknown checksum algorithm '%s'; expected crc32", s);
 			if (!o)
@@ -263,7 +263,7 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 		ferr(p, n, "field '%s' has a role and is repeated; expected one or the other",
 		     it->name);
 
-	v = format_ynode_get(n, "fields");
+	v = ynode_get(n, "fields");
 	if (it->type == FORMAT_RECORD) {
 		if (!v)
 			ferr(p, n, "record '%s' needs fields: [...]", it->name);
@@ -277,12 +277,12 @@ static struct format_item *parse_item(struct fparse *p, const struct format_ynod
 	return it;
 }
 
-static struct format_item *parse_items(struct fparse *p, const struct format_ynode *list,
+static struct format_item *parse_items(struct fparse *p, const struct ynode *list,
 				       struct format_item *parent, unsigned depth)
 {
-	if (list->kind != FORMAT_YSEQ) {
+	if (list->kind != YNODE_SEQ) {
 		ferr(p, list, "fields must be a list of fields, not %s",
-		     format_ykind_name(list->kind));
+		     ynode_kind_name(list->kind));
 		return parent;
 	}
 	if (list->n == 0)
@@ -395,7 +395,7 @@ static const char *role_key(enum format_role r)
 
 static void resolve(struct fparse *p, struct format_item *it)
 {
-	struct format_ynode at = {.line = it->line, .column = it->column};
+	struct ynode at = {.line = it->line, .column = it->column};
 
 	/* Names must be unique in the scope a path sees, or paths would be ambiguous. */
 	if (it->type == FORMAT_RECORD) {
@@ -411,7 +411,7 @@ static void resolve(struct fparse *p, struct format_item *it)
 				struct format_item *k = r->kids[i];
 				for (size_t j = 0; j < n_seen; j++)
 					if (streq(seen[j]->name, k->name)) {
-						struct format_ynode kat = {.line = k->line,
+						struct ynode kat = {.line = k->line,
 									   .column = k->column};
 						ferr(p, &kat,
 						     "duplicate field name '%s' (also at line %u); "
@@ -521,7 +521,7 @@ static void resolve(struct fparse *p, struct format_item *it)
 
 		for (size_t i = 0; i < it->n_kids; i++) {
 			struct format_item *k = it->kids[i];
-			struct format_ynode kat = {.line = k->line, .column = k->column};
+			struct ynode kat = {.line = k->line, .column = k->column};
 			size_t fs = format_item_fixed_size(k);
 
 			if (k->has_offset && known && k->offset != off)
@@ -547,32 +547,32 @@ static void resolve(struct fparse *p, struct format_item *it)
 	}
 }
 
-int format_parse(const char *file, const void *data, size_t size, struct scenario_diags *diags,
+int format_parse(const char *file, const void *data, size_t size, struct diags *diags,
 		 struct format **ret)
 {
 	static const char *const keys[] = {"format", "description", "endian", "fields", NULL};
-	struct format_ynode *doc = NULL;
+	struct ynode *doc = NULL;
 	struct fparse p = {.file = file, .diags = diags};
-	struct format_ynode *v;
+	struct ynode *v;
 	const char *s;
 	int r;
 
-	r = format_yaml_parse(file, data, size, diags, &doc);
+	r = ynode_parse(file, data, size, diags, &doc);
 	if (r < 0)
 		return r;
 	p.f = xzalloc(sizeof(*p.f));
 	p.f->path = xstrdup(file);
-	if (doc->kind != FORMAT_YMAP) {
+	if (doc->kind != YNODE_MAP) {
 		ferr(&p, doc, "a format description must be a map with format: and fields:");
 		goto out;
 	}
-	p.errors += format_ynode_check_keys(doc, file, "a format description", keys, diags);
-	v = format_ynode_get(doc, "format");
+	p.errors += ynode_check_keys(doc, file, "a format description", keys, diags);
+	v = ynode_get(doc, "format");
 	if (!v)
 		ferr(&p, doc, "missing format: NAME");
 	else if ((s = yscalar(&p, v, "format")))
 		p.f->name = xstrdup(s);
-	v = format_ynode_get(doc, "endian");
+	v = ynode_get(doc, "endian");
 	if ((s = yscalar(&p, v, "endian"))) {
 		if (streq(s, "big"))
 			p.big_endian = true;
@@ -583,7 +583,7 @@ int format_parse(const char *file, const void *data, size_t size, struct scenari
 	p.f->root->name = xstrdup("");
 	p.f->root->type = FORMAT_RECORD;
 	p.f->root->id = p.f->n_items++;
-	v = format_ynode_get(doc, "fields");
+	v = ynode_get(doc, "fields");
 	if (!v)
 		ferr(&p, doc, "missing fields: [...] (the layout)");
 	else
@@ -591,7 +591,7 @@ int format_parse(const char *file, const void *data, size_t size, struct scenari
 	if (p.errors == 0)
 		resolve(&p, p.f->root);
 out:
-	format_ynode_free(doc);
+	ynode_free(doc);
 	if (p.errors) {
 		format_free(p.f);
 		return -EINVAL;
@@ -602,7 +602,7 @@ out:
 	return 0;
 }
 
-int format_load(const char *path, struct scenario_diags *diags, struct format **ret)
+int format_load(const char *path, struct diags *diags, struct format **ret)
 {
 	_cleanup_free_ uint8_t *data = NULL;
 	size_t size;
@@ -610,7 +610,7 @@ int format_load(const char *path, struct scenario_diags *diags, struct format **
 
 	r = read_file(path, 16 << 20, &data, &size);
 	if (r < 0) {
-		scenario_diag_add(diags, path, 0, 0, "cannot read format description: %s",
+		diag_add(diags, path, 0, 0, "cannot read format description: %s",
 				  strerror(-r));
 		return r;
 	}

@@ -105,11 +105,11 @@ uint64_t mutate_seed_derive(uint64_t seed, const char *name, uint64_t index)
 struct pctx {
 	const char *file;
 	const char *base_dir;
-	struct scenario_diags *diags;
+	struct diags *diags;
 	unsigned errors;
 };
 
-_printf_(3, 4) static void perr(struct pctx *p, const struct format_ynode *at, const char *fmt, ...)
+_printf_(3, 4) static void perr(struct pctx *p, const struct ynode *at, const char *fmt, ...)
 {
 	va_list ap;
 	_cleanup_free_ char *msg = NULL;
@@ -118,7 +118,7 @@ _printf_(3, 4) static void perr(struct pctx *p, const struct format_ynode *at, c
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	scenario_diag_add(p->diags, p->file, at->line, at->column, "%s", msg);
+	diag_add(p->diags, p->file, at->line, at->column, "%s", msg);
 	p->errors++;
 }
 
@@ -155,9 +155,9 @@ static int parse_hex(const char *s, uint8_t **ret, size_t *ret_n)
 	return 0;
 }
 
-static bool is_scalar(const struct format_ynode *n)
+static bool is_scalar(const struct ynode *n)
 {
-	return n && n->kind == FORMAT_YSCALAR;
+	return n && n->kind == YNODE_SCALAR;
 }
 
 static const char *const common_keys[] = {"op", "checksum", "fixup", "about", NULL};
@@ -186,23 +186,23 @@ static void allowed_keys(enum op_kind k, const char **out)
 	out[n] = NULL;
 }
 
-static bool get_u(struct pctx *p, const struct format_ynode *m, const char *key, uint64_t max,
+static bool get_u(struct pctx *p, const struct ynode *m, const char *key, uint64_t max,
 		  bool *has, uint64_t *v)
 {
-	struct format_ynode *n = format_ynode_get(m, key);
+	struct ynode *n = ynode_get(m, key);
 	int r;
 
 	if (!n)
 		return false;
-	r = format_ynode_uint(n, max, v);
+	r = ynode_uint(n, max, v);
 	if (r == -EINVAL && is_scalar(n) && n->quoted) {
-		struct format_ynode tmp = *n;
+		struct ynode tmp = *n;
 		tmp.quoted = false;
-		r = format_ynode_uint(&tmp, max, v);
+		r = ynode_uint(&tmp, max, v);
 	}
 	if (r < 0) {
 		perr(p, n, "bad %s '%s'; expected a number from 0 to %" PRIu64, key,
-		     is_scalar(n) ? n->scalar : format_ykind_name(n->kind), max);
+		     is_scalar(n) ? n->scalar : ynode_kind_name(n->kind), max);
 		return false;
 	}
 	if (has)
@@ -210,17 +210,17 @@ static bool get_u(struct pctx *p, const struct format_ynode *m, const char *key,
 	return true;
 }
 
-static bool get_i(struct pctx *p, const struct format_ynode *m, const char *key, int64_t min,
+static bool get_i(struct pctx *p, const struct ynode *m, const char *key, int64_t min,
 		  int64_t max, bool *has, int64_t *v)
 {
-	struct format_ynode *n = format_ynode_get(m, key);
+	struct ynode *n = ynode_get(m, key);
 	int64_t x;
 
 	if (!n)
 		return false;
-	if (format_ynode_int(n, &x) < 0 || x < min || x > max) {
+	if (ynode_int(n, &x) < 0 || x < min || x > max) {
 		perr(p, n, "bad %s '%s'; expected a number from %" PRId64 " to %" PRId64, key,
-		     is_scalar(n) ? n->scalar : format_ykind_name(n->kind), min, max);
+		     is_scalar(n) ? n->scalar : ynode_kind_name(n->kind), min, max);
 		return false;
 	}
 	*has = true;
@@ -228,14 +228,14 @@ static bool get_i(struct pctx *p, const struct format_ynode *m, const char *key,
 	return true;
 }
 
-static const char *get_s(struct pctx *p, const struct format_ynode *m, const char *key)
+static const char *get_s(struct pctx *p, const struct ynode *m, const char *key)
 {
-	struct format_ynode *n = format_ynode_get(m, key);
+	struct ynode *n = ynode_get(m, key);
 
 	if (!n)
 		return NULL;
-	if (n->kind != FORMAT_YSCALAR) {
-		perr(p, n, "%s must be a string, not %s", key, format_ykind_name(n->kind));
+	if (n->kind != YNODE_SCALAR) {
+		perr(p, n, "%s must be a string, not %s", key, ynode_kind_name(n->kind));
 		return NULL;
 	}
 	if (strlen(n->scalar) != n->scalar_len) {
@@ -255,11 +255,11 @@ static bool valid_value_text(const char *v)
 	return false;
 }
 
-static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_op *o)
+static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 {
 	const char *keys[24];
 	const char *s;
-	struct format_ynode *n;
+	struct ynode *n;
 	unsigned before = p->errors;
 	uint64_t u;
 	int k;
@@ -269,12 +269,12 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 	o->column = m->column;
 	o->count = 1;
 	o->times = 1;
-	if (m->kind != FORMAT_YMAP) {
+	if (m->kind != YNODE_MAP) {
 		perr(p, m, "a mutation must be a map like {op: truncate, size: 40}, not %s",
-		     format_ykind_name(m->kind));
+		     ynode_kind_name(m->kind));
 		return -EINVAL;
 	}
-	n = format_ynode_get(m, "op");
+	n = ynode_get(m, "op");
 	if (!n) {
 		perr(p, m,
 		     "mutation without op:; expected one of: set, drop, duplicate, swap, "
@@ -297,13 +297,13 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 	o->kind = (enum op_kind)k;
 	allowed_keys(o->kind, keys);
 	_cleanup_free_ char *what = xasprintf("op %s", s);
-	p->errors += format_ynode_check_keys(m, p->file, what, keys, p->diags);
+	p->errors += ynode_check_keys(m, p->file, what, keys, p->diags);
 
 	if ((s = get_s(p, m, "at")))
 		o->at = xstrdup(s);
 	if ((s = get_s(p, m, "about")))
 		o->about = xstrdup(s);
-	if ((n = format_ynode_get(m, "checksum"))) {
+	if ((n = ynode_get(m, "checksum"))) {
 		s = get_s(p, m, "checksum");
 		if (s && streq(s, "stale"))
 			o->stale = true;
@@ -311,9 +311,9 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 			perr(p, n, "bad checksum '%s'; expected fix (default) or stale",
 			     s ? s : "");
 	}
-	if ((n = format_ynode_get(m, "fixup"))) {
+	if ((n = ynode_get(m, "fixup"))) {
 		bool b;
-		if (format_ynode_bool(n, &b) < 0)
+		if (ynode_bool(n, &b) < 0)
 			perr(p, n, "bad fixup; expected true (default) or false");
 		else if (!op_is_tree(o->kind))
 			perr(p, n, "fixup applies to set, drop, duplicate and swap");
@@ -322,12 +322,12 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 	}
 	if (get_u(p, m, "count", MUTATE_MAX_VARIANTS, NULL, &u)) {
 		if (u == 0)
-			perr(p, format_ynode_get(m, "count"), "count must be at least 1");
+			perr(p, ynode_get(m, "count"), "count must be at least 1");
 		o->count = (unsigned)u;
 	}
 	if (get_u(p, m, "times", 1000, NULL, &u)) {
 		if (u == 0)
-			perr(p, format_ynode_get(m, "times"), "times must be at least 1");
+			perr(p, ynode_get(m, "times"), "times must be at least 1");
 		o->times = (unsigned)u;
 	}
 	get_i(p, m, "offset", -(int64_t)MUTATE_MAX_SIZE, MUTATE_MAX_SIZE, &o->has_offset,
@@ -337,17 +337,17 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 		o->bit = (unsigned)u;
 	if (get_u(p, m, "width", 8, &o->has_width, &u)) {
 		if (u != 1 && u != 2 && u != 4 && u != 8)
-			perr(p, format_ynode_get(m, "width"),
+			perr(p, ynode_get(m, "width"),
 			     "bad width %" PRIu64 "; expected 1, 2, 4 or 8", u);
 		o->width = (unsigned)u;
 	}
 	get_u(p, m, "with_offset", MUTATE_MAX_SIZE, &o->has_with_offset, &o->with_offset);
 	if ((s = get_s(p, m, "hex"))) {
 		if (parse_hex(s, &o->hex, &o->n_hex) < 0)
-			perr(p, format_ynode_get(m, "hex"),
+			perr(p, ynode_get(m, "hex"),
 			     "bad hex '%s'; expected pairs of hex digits like \"de ad be ef\"", s);
 		else if (o->n_hex > MUTATE_MAX_SIZE)
-			perr(p, format_ynode_get(m, "hex"), "hex too long");
+			perr(p, ynode_get(m, "hex"), "hex too long");
 		else
 			o->has_hex = true;
 	}
@@ -360,18 +360,18 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 		else if (streq(s, "end"))
 			o->where = WHERE_END;
 		else
-			perr(p, format_ynode_get(m, "where"),
+			perr(p, ynode_get(m, "where"),
 			     "bad where '%s'; expected start, middle or end", s);
 	}
 	if ((s = get_s(p, m, "fill"))) {
-		struct format_ynode *fn = format_ynode_get(m, "fill");
+		struct ynode *fn = ynode_get(m, "fill");
 		uint64_t b;
 		o->has_fill = true;
 		if (streq(s, "zero"))
 			o->fill = FILL_ZERO;
 		else if (streq(s, "random"))
 			o->fill = FILL_RANDOM;
-		else if (format_ynode_uint(&(struct format_ynode){.kind = FORMAT_YSCALAR,
+		else if (ynode_uint(&(struct ynode){.kind = YNODE_SCALAR,
 								  .scalar = fn->scalar,
 								  .scalar_len = fn->scalar_len},
 					   255, &b) == 0) {
@@ -380,10 +380,10 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 		} else
 			perr(p, fn, "bad fill '%s'; expected zero, random or a byte value", s);
 	}
-	if ((n = format_ynode_get(m, "value"))) {
+	if ((n = ynode_get(m, "value"))) {
 		if (!is_scalar(n))
 			perr(p, n, "value must be a number, a keyword or a string, not %s",
-			     format_ykind_name(n->kind));
+			     ynode_kind_name(n->kind));
 		else if (o->kind == OP_INTERESTING) {
 			get_u(p, m, "value", UINT64_MAX, &o->has_value_num, &o->value_num);
 		} else {
@@ -392,15 +392,15 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 			o->value_each = !n->quoted && streq(n->scalar, "each");
 			if (!n->quoted) {
 				int64_t x;
-				struct format_ynode tmp = *n;
+				struct ynode tmp = *n;
 				bool rel = n->scalar[0] == '+' || n->scalar[0] == '-';
 				if (rel) {
 					tmp.scalar = n->scalar + 1;
 					tmp.scalar_len = n->scalar_len - 1;
 				}
 				if (!valid_value_text(n->scalar) &&
-				    (rel ? format_ynode_int(&tmp, &x) < 0
-					 : format_ynode_uint(n, UINT64_MAX, &u) < 0))
+				    (rel ? ynode_int(&tmp, &x) < 0
+					 : ynode_uint(n, UINT64_MAX, &u) < 0))
 					perr(p, n,
 					     "bad value '%s'; expected a number, +N, -N, x2, zero, "
 					     "one, max, max-1, sign, past_end, each, or a quoted "
@@ -421,13 +421,13 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 							: xasprintf("%s/%s", p->base_dir, s);
 			int r = read_file(path, MUTATE_MAX_SIZE, &o->with_data, &o->with_size);
 			if (r < 0)
-				perr(p, format_ynode_get(m, "with"),
+				perr(p, ynode_get(m, "with"),
 				     "cannot read splice input %s: %s", path, strerror(-r));
 		}
 	}
 
 	/* What each op needs. */
-	n = (struct format_ynode *)m;
+	n = (struct ynode *)m;
 	switch (o->kind) {
 	case OP_SET:
 		if (!o->at)
@@ -483,25 +483,25 @@ static int parse_op(struct pctx *p, const struct format_ynode *m, struct mutate_
 		break;
 	}
 	if (o->count > 1 && !op_is_random(o->kind))
-		perr(p, format_ynode_get(m, "count") ? format_ynode_get(m, "count") : n,
+		perr(p, ynode_get(m, "count") ? ynode_get(m, "count") : n,
 		     "count applies to random ops (bitflip, interesting, random_bytes, splice, "
 		     "extend with fill: random)");
 	return p->errors > before ? -EINVAL : 0;
 }
 
-int mutate_list_parse(const struct format_ynode *seq, const char *file, const char *base_dir,
-		      struct scenario_diags *diags, struct mutate_list **ret)
+int mutate_list_parse(const struct ynode *seq, const char *file, const char *base_dir,
+		      struct diags *diags, struct mutate_list **ret)
 {
 	struct pctx p = {.file = file, .base_dir = base_dir, .diags = diags};
 	struct mutate_list *l = xzalloc(sizeof(*l));
-	const struct format_ynode *one = seq;
+	const struct ynode *one = seq;
 	size_t n = 1;
 
-	if (seq->kind == FORMAT_YSEQ)
+	if (seq->kind == YNODE_SEQ)
 		n = seq->n;
 	l->v = xcalloc(n, sizeof(*l->v));
 	for (size_t i = 0; i < n; i++) {
-		if (seq->kind == FORMAT_YSEQ)
+		if (seq->kind == YNODE_SEQ)
 			one = seq->items[i];
 		if (parse_op(&p, one, &l->v[l->n]) < 0) {
 			mutate_op_finish(&l->v[l->n]);
@@ -518,15 +518,15 @@ int mutate_list_parse(const struct format_ynode *seq, const char *file, const ch
 }
 
 int mutate_list_parse_text(const char *text, const char *file, const char *base_dir,
-			   struct scenario_diags *diags, struct mutate_list **ret)
+			   struct diags *diags, struct mutate_list **ret)
 {
-	struct format_ynode *doc = NULL;
+	struct ynode *doc = NULL;
 	int r;
 
-	r = format_yaml_parse(file, text, strlen(text), diags, &doc);
+	r = ynode_parse(file, text, strlen(text), diags, &doc);
 	if (r < 0)
 		return r;
 	r = mutate_list_parse(doc, file, base_dir, diags, ret);
-	format_ynode_free(doc);
+	ynode_free(doc);
 	return r;
 }

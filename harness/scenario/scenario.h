@@ -10,20 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "diag.h"
+
 struct scenario;
-
-/* One problem found in a scenario (or a file it references). */
-struct scenario_diag {
-	char *file;
-	unsigned line, column; /* 1-based; 0 when not applicable */
-	char *message;         /* "what is wrong, what was expected" */
-};
-
-struct scenario_diags {
-	size_t n;
-	struct scenario_diag *v;
-};
-void scenario_diags_finish(struct scenario_diags *d);
 
 struct scenario_opts {
 	const char *sensors_dir; /* where sensor folders live (guests/sensors) */
@@ -36,11 +25,11 @@ struct scenario_opts {
 
 /* Load and validate. Returns 0, -EINVAL when the scenario has errors (all of them appended to
  * diags, nothing returned), or another negative errno (file unreadable, also with a diag). */
-int scenario_load(const char *path, const struct scenario_opts *opts, struct scenario_diags *diags,
+int scenario_load(const char *path, const struct scenario_opts *opts, struct diags *diags,
 		  struct scenario **ret);
 /* Same from memory; path names the input in diags and anchors relative content: paths. */
 int scenario_parse(const char *path, const void *data, size_t size,
-		   const struct scenario_opts *opts, struct scenario_diags *diags,
+		   const struct scenario_opts *opts, struct diags *diags,
 		   struct scenario **ret);
 struct scenario *scenario_free(struct scenario *s);
 
@@ -89,13 +78,13 @@ struct scenario_case {
 };
 
 /* Generate every case's input bytes. Deterministic for a given scenario and seed. */
-int scenario_expand(const struct scenario *s, struct scenario_diags *diags,
+int scenario_expand(const struct scenario *s, struct diags *diags,
 		    struct scenario_case **ret_cases, size_t *ret_n);
 void scenario_cases_free(struct scenario_case *cases, size_t n);
 /* Same as scenario_expand, and says how many generated inputs were dropped as duplicates (same
  * SHA-256 as an earlier input of the scenario; a case that names a single input is never
  * dropped). Multi-input cases get ids "<case>-NNNN" (variant index, stable across dedup). */
-int scenario_expand_full(const struct scenario *s, struct scenario_diags *diags,
+int scenario_expand_full(const struct scenario *s, struct diags *diags,
 			 struct scenario_case **ret_cases, size_t *ret_n, size_t *ret_duplicates);
 /* For `run --list`: one line per case (id, size, sha256 prefix, expectations, mutations). */
 int scenario_describe_cases(const struct scenario *s, const struct scenario_case *cases, size_t n,
@@ -104,7 +93,3 @@ size_t scenario_n_cases(const struct scenario *s); /* cases as written, before e
 const char *scenario_format_path(const struct scenario *s); /* NULL when no format: */
 /* The verdict expected of this case on this sensor, or NULL when none. */
 const char *scenario_case_expect(const struct scenario_case *c, const char *sensor);
-
-/* Append a diag (file may be NULL). Used by the scenario, format and mutation modules. */
-void scenario_diag_add(struct scenario_diags *d, const char *file, unsigned line, unsigned column,
-		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));

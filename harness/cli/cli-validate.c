@@ -21,7 +21,7 @@ const char *cli_formats_dir(void)
 }
 
 struct ordered {
-	const struct scenario_diag *d;
+	const struct diag *d;
 	size_t file_rank, index;
 };
 
@@ -40,7 +40,7 @@ static int cmp_ordered(const void *a, const void *b)
 
 /* Printed in file order (files in the order they first appear), then line and column, so that
  * the list reads top to bottom whatever order the loader found the problems in. */
-void cli_print_diags(FILE *f, const struct scenario_diags *d)
+void cli_print_diags(FILE *f, const struct diags *d)
 {
 	_cleanup_free_ struct ordered *o = xcalloc(d->n, sizeof(*o));
 
@@ -54,7 +54,7 @@ void cli_print_diags(FILE *f, const struct scenario_diags *d)
 	}
 	qsort(o, d->n, sizeof(*o), cmp_ordered);
 	for (size_t i = 0; i < d->n; i++) {
-		const struct scenario_diag *x = o[i].d;
+		const struct diag *x = o[i].d;
 
 		if (x->line)
 			fprintf(f, "%s:%u:%u: %s\n", x->file ? x->file : "-", x->line, x->column,
@@ -69,17 +69,17 @@ void cli_print_diags(FILE *f, const struct scenario_diags *d)
 static bool looks_like_format(const char *path)
 {
 	_cleanup_free_ uint8_t *data = NULL;
-	struct scenario_diags d = {0};
-	struct format_ynode *doc = NULL;
+	struct diags d = {0};
+	struct ynode *doc = NULL;
 	bool yes = false;
 	size_t size;
 
 	if (read_file(path, 16 << 20, &data, &size) < 0)
 		return false;
-	if (format_yaml_parse(path, data, size, &d, &doc) == 0)
-		yes = format_ynode_get(doc, "fields") && format_ynode_get(doc, "format");
-	format_ynode_free(doc);
-	scenario_diags_finish(&d);
+	if (ynode_parse(path, data, size, &d, &doc) == 0)
+		yes = ynode_get(doc, "fields") && ynode_get(doc, "format");
+	ynode_free(doc);
+	diags_finish(&d);
 	return yes;
 }
 
@@ -127,7 +127,7 @@ int cmd_validate(int argc, char **argv)
 		return 2;
 	}
 	for (int i = optind; i < argc; i++) {
-		struct scenario_diags d = {0};
+		struct diags d = {0};
 		int r;
 
 		if (looks_like_format(argv[i])) {
@@ -161,7 +161,7 @@ int cmd_validate(int argc, char **argv)
 		}
 		fflush(stdout);
 		cli_print_diags(stderr, &d);
-		scenario_diags_finish(&d);
+		diags_finish(&d);
 	}
 	return bad ? 2 : 0;
 }

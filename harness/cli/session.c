@@ -79,7 +79,7 @@ static void take_signals(void)
 
 /* ---- loading ---- */
 
-static void print_diags(const struct scenario_diags *d)
+static void print_diags(const struct diags *d)
 {
 	for (size_t i = 0; i < d->n; i++)
 		fprintf(stderr, "%s:%u:%u: scenario error: %s\n", d->v[i].file, d->v[i].line,
@@ -93,7 +93,7 @@ static int load(struct session *s)
 		.sensors_dir = sd ? sd : FAULTLINE_SOURCE_DIR "/guests/sensors",
 		.formats_dir = fd ? fd : FAULTLINE_SOURCE_DIR "/guests/formats",
 	};
-	struct scenario_diags diags = { 0 };
+	struct diags diags = { 0 };
 	int r = scenario_load(s->opts.scenario_path, &so, &diags, &s->sc);
 
 	if (r == 0)
@@ -105,7 +105,7 @@ static int load(struct session *s)
 	if (r < 0 && diags.n == 0)
 		fprintf(stderr, "faultline: cannot load %s: %s\n", s->opts.scenario_path,
 			strerror(-r));
-	scenario_diags_finish(&diags);
+	diags_finish(&diags);
 	return r;
 }
 

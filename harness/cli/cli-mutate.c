@@ -48,7 +48,7 @@ int cmd_mutate(int argc, char **argv)
 					     {}};
 	_cleanup_free_ char *fpath = NULL, *indir = NULL;
 	_cleanup_free_ uint8_t *data = NULL;
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct mutate_list *list = mutate_list_new();
 	struct format *fmt = NULL;
 	struct mutate_result res = {0};
@@ -184,6 +184,6 @@ out:
 	mutate_result_finish(&res);
 	mutate_list_free(list);
 	format_free(fmt);
-	scenario_diags_finish(&d);
+	diags_finish(&d);
 	return ret;
 }

@@ -134,7 +134,7 @@ static void choices_finish(struct opchoices *c, size_t n)
 }
 
 static int prepare(const struct mutate_list *l, const struct format *f, const uint8_t *data,
-		   size_t size, const char *file, struct scenario_diags *diags,
+		   size_t size, const char *file, struct diags *diags,
 		   struct opchoices **ret_c, size_t *ret_total)
 {
 	_cleanup_free_ char *seed_err = NULL;
@@ -151,7 +151,7 @@ static int prepare(const struct mutate_list *l, const struct format *f, const ui
 
 		if (!f && mutate_list_needs_format(
 			      &(struct mutate_list){.v = (struct mutate_op *)o, .n = 1})) {
-			scenario_diag_add(diags, file, o->line, o->column,
+			diag_add(diags, file, o->line, o->column,
 					  "op %s needs a format description; set format: in the "
 					  "scenario (or --format)",
 					  mutate_op_names[o->kind]);
@@ -159,14 +159,14 @@ static int prepare(const struct mutate_list *l, const struct format *f, const ui
 			continue;
 		}
 		if (build_choices(o, tree, seed_err, &c[i], &err) < 0) {
-			scenario_diag_add(diags, file, o->line, o->column, "op %s: %s",
+			diag_add(diags, file, o->line, o->column, "op %s: %s",
 					  mutate_op_names[o->kind], err);
 			free(err);
 			r = -EINVAL;
 			continue;
 		}
 		if (total > MUTATE_MAX_VARIANTS / c[i].total) {
-			scenario_diag_add(diags, file, o->line, o->column,
+			diag_add(diags, file, o->line, o->column,
 					  "this mutation list expands into more than %u inputs; "
 					  "narrow it",
 					  MUTATE_MAX_VARIANTS);
@@ -187,7 +187,7 @@ static int prepare(const struct mutate_list *l, const struct format *f, const ui
 }
 
 int mutate_count(const struct mutate_list *l, const struct format *f, const uint8_t *data,
-		 size_t size, const char *file, struct scenario_diags *diags, size_t *ret_n)
+		 size_t size, const char *file, struct diags *diags, size_t *ret_n)
 {
 	struct opchoices *c = NULL;
 	size_t total = 0;
@@ -219,7 +219,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 int mutate_expand(const struct mutate_list *l, const struct format *f, const uint8_t *data,
-		  size_t size, uint64_t seed, const char *file, struct scenario_diags *diags,
+		  size_t size, uint64_t seed, const char *file, struct diags *diags,
 		  struct mutate_result *ret)
 {
 	struct mutate_result res = {0};
@@ -279,7 +279,7 @@ int mutate_expand(const struct mutate_list *l, const struct format *f, const uin
 		r = mutate_apply_all(f, ops, l->n, data, size, seed, draw, &out, &out_size, &failed,
 				     &err);
 		if (r < 0) {
-			scenario_diag_add(diags, file, l->v[failed].line, l->v[failed].column,
+			diag_add(diags, file, l->v[failed].line, l->v[failed].column,
 					  "op %s: %s", mutate_op_names[l->v[failed].kind], err);
 			free(err);
 			for (size_t i = 0; i < l->n; i++)
@@ -318,7 +318,7 @@ int mutate_expand(const struct mutate_list *l, const struct format *f, const uin
 		}
 		total_bytes += out_size;
 		if (total_bytes > MUTATE_MAX_TOTAL) {
-			scenario_diag_add(diags, file, l->n ? l->v[0].line : 0,
+			diag_add(diags, file, l->n ? l->v[0].line : 0,
 					  l->n ? l->v[0].column : 0,
 					  "these mutations generate more than %u MiB of inputs; "
 					  "narrow them (fewer variants or smaller inputs)",
@@ -357,7 +357,7 @@ int mutate_replay(const char *mutations_json, const char *format_path, const cha
 		  uint8_t **ret, size_t *ret_size, char **ret_error)
 {
 	_cleanup_free_ uint8_t *data = NULL;
-	struct scenario_diags d = {0};
+	struct diags d = {0};
 	struct mutate_list *l = NULL;
 	struct format *f = NULL;
 	struct mutate_result res = {0};
@@ -379,7 +379,7 @@ int mutate_replay(const char *mutations_json, const char *format_path, const cha
 		goto out;
 	if (res.n_variants != 1) {
 		r = -EINVAL;
-		scenario_diag_add(&d, "mutations", 0, 0,
+		diag_add(&d, "mutations", 0, 0,
 				  "expands into %zu inputs; a recorded list makes exactly one",
 				  res.n_variants);
 		goto out;
@@ -395,6 +395,6 @@ out:
 	mutate_result_finish(&res);
 	mutate_list_free(l);
 	format_free(f);
-	scenario_diags_finish(&d);
+	diags_finish(&d);
 	return r;
 }
