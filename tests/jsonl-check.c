@@ -54,8 +54,8 @@ int main(int argc, char **argv)
 		    !strcmp(field(o, "case"), argv[3])) {
 			found++;
 			if (strcmp(field(o, argv[4]), argv[5])) {
-				fprintf(stderr, "%s/%s: %s is '%s', expected '%s'\n", argv[2], argv[3],
-					argv[4], field(o, argv[4]), argv[5]);
+				fprintf(stderr, "%s/%s: %s is '%s', expected '%s'\n", argv[2],
+					argv[3], argv[4], field(o, argv[4]), argv[5]);
 				bad = 1;
 			}
 		}

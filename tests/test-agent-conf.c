@@ -18,7 +18,8 @@ static int parse(const char *text, struct agent_conf **c, unsigned *line, const 
 
 START_TEST(test_conf_full)
 {
-	/* What harness/scenario/sensor.c writes for ksensor-legacy, plus a comment, CRLF and a value with
+	/* What harness/scenario/sensor.c writes for ksensor-legacy, plus a comment, CRLF and a
+	 * value with
 	 * '='. */
 	const char *text = "# written by faultline\n"
 			   "name=ksensor-legacy\n"

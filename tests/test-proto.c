@@ -88,7 +88,7 @@ END_TEST
 
 START_TEST(test_oversize_and_flags)
 {
-	uint8_t hdr[PROTO_HEADER_SIZE] = { 0 };
+	uint8_t hdr[PROTO_HEADER_SIZE] = {0};
 	struct proto_decoder *d = proto_decoder_new();
 	struct proto_frame f;
 	uint8_t *buf;

@@ -45,8 +45,7 @@ static char *sh(const char *cmd)
 	if ((ssize_t)n < 0) {
 		free(buf); /* getdelim may allocate even when there is nothing to read */
 		buf = xstrdup("");
-	}
-	else if (n && buf[n - 1] == '\n')
+	} else if (n && buf[n - 1] == '\n')
 		buf[n - 1] = 0;
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "'%s' failed: %s", cmd, buf);
 	return buf;

@@ -20,7 +20,8 @@ static json_object *field(json_object *o, const char *k)
 
 START_TEST(test_append_lines)
 {
-	_cleanup_free_ char *run = xasprintf("%s/run", dir), *jsonl = xasprintf("%s/results.jsonl", run);
+	_cleanup_free_ char *run = xasprintf("%s/run", dir),
+			    *jsonl = xasprintf("%s/results.jsonl", run);
 	_cleanup_free_ uint8_t *text = NULL;
 	struct results *r = NULL;
 	size_t size;
@@ -54,11 +55,17 @@ END_TEST
 
 START_TEST(test_record_fields)
 {
-	struct record_context ctx = { .run_id = "r1", .scenario = "s", .kernel = "6.1" };
-	struct scenario_expect ex = { .sensor = "ks", .verdict = "crash" };
-	struct scenario_case c = { .id = "c1", .name = "c1", .seed = 5, .seed_file = "seed.kscu",
-				   .mutations_json = "[{\"op\":\"truncate\",\"size\":3}]",
-				   .data = (uint8_t *)"abc", .size = 3, .expects = &ex, .n_expects = 1 };
+	struct record_context ctx = {.run_id = "r1", .scenario = "s", .kernel = "6.1"};
+	struct scenario_expect ex = {.sensor = "ks", .verdict = "crash"};
+	struct scenario_case c = {.id = "c1",
+				  .name = "c1",
+				  .seed = 5,
+				  .seed_file = "seed.kscu",
+				  .mutations_json = "[{\"op\":\"truncate\",\"size\":3}]",
+				  .data = (uint8_t *)"abc",
+				  .size = 3,
+				  .expects = &ex,
+				  .n_expects = 1};
 	struct case_result res;
 	json_object *o;
 

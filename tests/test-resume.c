@@ -16,10 +16,10 @@ static char dir[] = "/tmp/test-resume-XXXXXX";
 #define SHA_XYZ "3608bca1e44ea6c4d268eb6db02260269892c0b42b86bbf1e77a6fa16c3c9282"
 
 static struct scenario_case cases[] = {
-	{ .id = "one", .data = (uint8_t *)"abc", .size = 3 },
-	{ .id = "two", .data = (uint8_t *)"xyz", .size = 3 },
+    {.id = "one", .data = (uint8_t *)"abc", .size = 3},
+    {.id = "two", .data = (uint8_t *)"xyz", .size = 3},
 };
-static const char *const sensors[] = { "s1", "s2" };
+static const char *const sensors[] = {"s1", "s2"};
 
 static void write_results(const char *text)
 {

@@ -23,7 +23,7 @@ static void write_image(const char *path, const char *magic, uint32_t version)
 {
 	char xml[4096] = "<domain type='qemu'>\n  <name>" OLD_NAME "</name>\n  <uuid>" OLD_UUID
 			 "</uuid>\n  <channel path='/x/domain-1-" OLD_NAME "/a'/>\n</domain>\n";
-	uint8_t header[92] = { 0 };
+	uint8_t header[92] = {0};
 	uint32_t len = sizeof(xml), one = 1;
 	const char stream[] = "QEVM" OLD_NAME "migration-data";
 	FILE *f = fopen(path, "w");
@@ -81,12 +81,14 @@ START_TEST(test_refusals)
 			 -EBADMSG);
 	/* unknown magic or version */
 	write_image(src, "NotASaveImage!!!", 2);
-	ck_assert_int_eq(snapshot_clone(src, dst, OLD_NAME, OLD_UUID, NEW_NAME, NEW_UUID), -EBADMSG);
+	ck_assert_int_eq(snapshot_clone(src, dst, OLD_NAME, OLD_UUID, NEW_NAME, NEW_UUID),
+			 -EBADMSG);
 	write_image(src, "LibvirtQemudSave", 3);
-	ck_assert_int_eq(snapshot_clone(src, dst, OLD_NAME, OLD_UUID, NEW_NAME, NEW_UUID), -EBADMSG);
+	ck_assert_int_eq(snapshot_clone(src, dst, OLD_NAME, OLD_UUID, NEW_NAME, NEW_UUID),
+			 -EBADMSG);
 	ck_assert_int_eq(access(dst, F_OK), -1);
-	ck_assert_int_eq(snapshot_clone("/nonexistent", dst, OLD_NAME, OLD_UUID, NEW_NAME, NEW_UUID),
-			 -ENOENT);
+	ck_assert_int_eq(
+	    snapshot_clone("/nonexistent", dst, OLD_NAME, OLD_UUID, NEW_NAME, NEW_UUID), -ENOENT);
 	unlink(src);
 }
 END_TEST

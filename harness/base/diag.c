@@ -5,8 +5,8 @@
 
 #include "util.h"
 
-void diag_add(struct diags *d, const char *file, unsigned line, unsigned column,
-		       const char *fmt, ...)
+void diag_add(struct diags *d, const char *file, unsigned line, unsigned column, const char *fmt,
+	      ...)
 {
 	va_list ap;
 	struct diag *x;

@@ -13,7 +13,7 @@
 struct diag {
 	char *file;
 	unsigned line, column; /* 1-based; 0 when not applicable */
-	char *message;         /* "what is wrong, what was expected" */
+	char *message;	       /* "what is wrong, what was expected" */
 };
 
 struct diags {

@@ -47,17 +47,17 @@ static uint32_t payload_crc(const void *payload, uint32_t len)
 const char *proto_type_name(uint16_t type)
 {
 	static const char *const names[] = {
-		[PROTO_HELLO] = "HELLO",   [PROTO_READY] = "READY",   [PROTO_HEARTBEAT] = "HEARTBEAT",
-		[PROTO_UPDATE] = "UPDATE", [PROTO_RESULT] = "RESULT", [PROTO_MARK] = "MARK",
-		[PROTO_ERROR] = "ERROR",
+	    [PROTO_HELLO] = "HELLO",   [PROTO_READY] = "READY",	  [PROTO_HEARTBEAT] = "HEARTBEAT",
+	    [PROTO_UPDATE] = "UPDATE", [PROTO_RESULT] = "RESULT", [PROTO_MARK] = "MARK",
+	    [PROTO_ERROR] = "ERROR",
 	};
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];
 	return "UNKNOWN";
 }
 
-int proto_encode(uint16_t type, uint32_t seq, const void *payload, uint32_t len,
-		 uint8_t **ret_buf, size_t *ret_size)
+int proto_encode(uint16_t type, uint32_t seq, const void *payload, uint32_t len, uint8_t **ret_buf,
+		 size_t *ret_size)
 {
 	uint8_t *buf;
 

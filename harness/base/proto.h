@@ -45,8 +45,8 @@ enum proto_type {
 };
 
 enum proto_outcome {
-	PROTO_OUTCOME_ACCEPTED = 0,  /* delivered, sensor took it, event triggered */
-	PROTO_OUTCOME_REJECTED = 1,  /* the sensor refused the update (errno / log) */
+	PROTO_OUTCOME_ACCEPTED = 0,    /* delivered, sensor took it, event triggered */
+	PROTO_OUTCOME_REJECTED = 1,    /* the sensor refused the update (errno / log) */
 	PROTO_OUTCOME_AGENT_ERROR = 2, /* the agent could not deliver (not the sensor's doing) */
 };
 
@@ -58,8 +58,8 @@ struct proto_frame {
 };
 
 /* Encode a frame into a new buffer (caller frees *ret_buf). Returns 0 or -EMSGSIZE. */
-int proto_encode(uint16_t type, uint32_t seq, const void *payload, uint32_t len,
-		 uint8_t **ret_buf, size_t *ret_size);
+int proto_encode(uint16_t type, uint32_t seq, const void *payload, uint32_t len, uint8_t **ret_buf,
+		 size_t *ret_size);
 
 const char *proto_type_name(uint16_t type);
 

@@ -5,13 +5,13 @@
 #include <string.h>
 
 static const char *const names[_VERDICT_MAX] = {
-	[VERDICT_CRASH] = "crash",
-	[VERDICT_HANG] = "hang",
-	[VERDICT_REJECTED] = "rejected",
-	[VERDICT_ACCEPTED] = "accepted",
-	[VERDICT_SENSOR_DIED] = "sensor-died",
-	[VERDICT_BOOT_LOOP] = "boot-loop",
-	[VERDICT_INFRA_ERROR] = "infra-error",
+    [VERDICT_CRASH] = "crash",
+    [VERDICT_HANG] = "hang",
+    [VERDICT_REJECTED] = "rejected",
+    [VERDICT_ACCEPTED] = "accepted",
+    [VERDICT_SENSOR_DIED] = "sensor-died",
+    [VERDICT_BOOT_LOOP] = "boot-loop",
+    [VERDICT_INFRA_ERROR] = "infra-error",
 };
 
 const char *verdict_name(enum verdict v)

@@ -60,19 +60,18 @@ static void yreader_parser_error(struct yreader *r)
 				line++;
 				col = 0;
 			}
-		diag_add(r->diags, r->file, line, col,
-				  "%s at byte %zu; expected UTF-8 text",
-				  p->problem ? p->problem : "invalid input", p->problem_offset);
+		diag_add(r->diags, r->file, line, col, "%s at byte %zu; expected UTF-8 text",
+			 p->problem ? p->problem : "invalid input", p->problem_offset);
 		return;
 	}
 	if (p->context)
 		diag_add(r->diags, r->file, (unsigned)p->problem_mark.line + 1,
-				  (unsigned)p->problem_mark.column + 1, "YAML syntax error: %s %s",
-				  p->problem ? p->problem : "unknown problem", p->context);
+			 (unsigned)p->problem_mark.column + 1, "YAML syntax error: %s %s",
+			 p->problem ? p->problem : "unknown problem", p->context);
 	else
 		diag_add(r->diags, r->file, (unsigned)p->problem_mark.line + 1,
-				  (unsigned)p->problem_mark.column + 1, "YAML syntax error: %s",
-				  p->problem ? p->problem : "unknown problem");
+			 (unsigned)p->problem_mark.column + 1, "YAML syntax error: %s",
+			 p->problem ? p->problem : "unknown problem");
 }
 
 static void yreader_error(struct yreader *r, const yaml_mark_t *m, const char *msg)
@@ -80,8 +79,7 @@ static void yreader_error(struct yreader *r, const yaml_mark_t *m, const char *m
 	if (r->failed)
 		return;
 	r->failed = true;
-	diag_add(r->diags, r->file, (unsigned)m->line + 1, (unsigned)m->column + 1, "%s",
-			  msg);
+	diag_add(r->diags, r->file, (unsigned)m->line + 1, (unsigned)m->column + 1, "%s", msg);
 }
 
 static bool next_event(struct yreader *r, yaml_event_t *ev)
@@ -204,7 +202,7 @@ static struct ynode *read_node(struct yreader *r, yaml_event_t *ev, unsigned dep
 }
 
 int ynode_parse(const char *file, const void *data, size_t size, struct diags *diags,
-		      struct ynode **ret)
+		struct ynode **ret)
 {
 	struct yreader r = {.file = file, .diags = diags, .data = data, .size = size};
 	struct ynode *root = NULL;
@@ -364,7 +362,7 @@ int ynode_bool(const struct ynode *n, bool *ret)
 }
 
 unsigned ynode_check_keys(const struct ynode *n, const char *file, const char *what,
-				 const char *const *allowed, struct diags *diags)
+			  const char *const *allowed, struct diags *diags)
 {
 	unsigned bad = 0;
 
@@ -384,8 +382,8 @@ unsigned ynode_check_keys(const struct ynode *n, const char *file, const char *w
 			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
 						a == allowed ? "" : ", ", *a);
 		diag_add(diags, file, n->keys[i]->line, n->keys[i]->column,
-				  "unknown key '%s' in %s; expected one of: %s", n->keys[i]->scalar,
-				  what, list);
+			 "unknown key '%s' in %s; expected one of: %s", n->keys[i]->scalar, what,
+			 list);
 		bad++;
 	}
 	return bad;

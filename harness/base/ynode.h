@@ -14,7 +14,6 @@
 
 #include "diag.h"
 
-
 enum ynode_kind { YNODE_SCALAR, YNODE_SEQ, YNODE_MAP };
 
 struct ynode {
@@ -22,8 +21,8 @@ struct ynode {
 	unsigned line, column; /* 1-based */
 	char *scalar;	       /* YNODE_SCALAR: the text (NUL-terminated; may contain NULs) */
 	size_t scalar_len;
-	bool quoted;		     /* scalar was quoted: never a number/bool/null */
-	size_t n;		     /* SEQ: items; MAP: pairs */
+	bool quoted;	      /* scalar was quoted: never a number/bool/null */
+	size_t n;	      /* SEQ: items; MAP: pairs */
 	struct ynode **items; /* SEQ items, or MAP values */
 	struct ynode **keys;  /* MAP keys (scalars) */
 };
@@ -34,7 +33,7 @@ struct ynode {
 /* Parse one YAML document from memory. file names the input in diags. An empty document yields
  * an empty map. Returns 0 or -EINVAL (diags appended). */
 int ynode_parse(const char *file, const void *data, size_t size, struct diags *diags,
-		      struct ynode **ret);
+		struct ynode **ret);
 struct ynode *ynode_free(struct ynode *n);
 /* Map lookup; NULL when absent or n is not a map. */
 struct ynode *ynode_get(const struct ynode *n, const char *key);
@@ -48,5 +47,5 @@ int ynode_bool(const struct ynode *n, bool *ret);
 /* Complain about keys of map n that are not in the NULL-terminated list allowed; returns the
  * number of unknown keys. what names the map in the message ("fleet", "mutation"). */
 unsigned ynode_check_keys(const struct ynode *n, const char *file, const char *what,
-				 const char *const *allowed, struct diags *diags);
+			  const char *const *allowed, struct diags *diags);
 const char *ynode_kind_name(enum ynode_kind k);

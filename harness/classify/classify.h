@@ -15,10 +15,10 @@ enum classify_verdict {
 
 struct classify_result {
 	enum classify_verdict verdict;
-	char *title;   /* "BUG: unable to handle page fault in ks_eval_field"; NULL when clean */
-	char *type;    /* short kind, e.g. "page-fault", "soft-lockup"; NULL when clean */
+	char *title;	 /* "BUG: unable to handle page fault in ks_eval_field"; NULL when clean */
+	char *type;	 /* short kind, e.g. "page-fault", "soft-lockup"; NULL when clean */
 	long first_line; /* 1-based line of the report's first line; 0 when clean */
-	char *report;  /* the report text (bounded excerpt); NULL when clean */
+	char *report;	 /* the report text (bounded excerpt); NULL when clean */
 };
 
 /* Classify a console log read from f, until EOF or until the first report is complete (the rest

@@ -81,16 +81,14 @@ static int parse_count(const char *arg, const char *opt, size_t *ret)
 
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
 {
-	static const struct option longopts[] = {
-		CLI_SESSION_LONGOPTS,
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "modes", required_argument, NULL, 'm' },
-		{ "cases", required_argument, NULL, 'c' },
-		{ "boot-cases", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	static const struct option longopts[] = {CLI_SESSION_LONGOPTS,
+						 {"jobs", required_argument, NULL, 'j'},
+						 {"output", required_argument, NULL, 'o'},
+						 {"modes", required_argument, NULL, 'm'},
+						 {"cases", required_argument, NULL, 'c'},
+						 {"boot-cases", required_argument, NULL, 'b'},
+						 {"help", no_argument, NULL, 'h'},
+						 {}};
 	int c, r;
 
 	o->modes[0] = FLEET_BOOT;
@@ -104,7 +102,9 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			continue;
 		}
 		switch (c) {
-		case 'o': o->out_dir = optarg; break;
+		case 'o':
+			o->out_dir = optarg;
+			break;
 		case 'm':
 			if (parse_modes(optarg, o) < 0)
 				return -EINVAL;
@@ -117,8 +117,11 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			if (parse_count(optarg, "--boot-cases", &o->boot_cases) < 0)
 				return -EINVAL;
 			break;
-		case 'h': help(); return 1;
-		default: return -EINVAL;
+		case 'h':
+			help();
+			return 1;
+		default:
+			return -EINVAL;
 		}
 	}
 	if (optind != argc - 1) {
@@ -223,7 +226,8 @@ static int print_figures(const struct mode_figures *f, size_t n)
 	for (size_t i = 1; i < n; i++)
 		if (per_min(&f[0].st) > 0)
 			printf("%s: %.1fx the cases/min of %s\n", fleet_isolation_name(f[i].mode),
-			       per_min(&f[i].st) / per_min(&f[0].st), fleet_isolation_name(f[0].mode));
+			       per_min(&f[i].st) / per_min(&f[0].st),
+			       fleet_isolation_name(f[0].mode));
 	printf("agreement is counted against %s: the same verdict and title per sensor and case\n",
 	       fleet_isolation_name(f[0].mode));
 	return ret;
@@ -231,8 +235,8 @@ static int print_figures(const struct mode_figures *f, size_t n)
 
 int cmd_bench(int argc, char **argv)
 {
-	struct bench_opts o = { 0 };
-	struct mode_figures figs[MAX_MODES] = { 0 };
+	struct bench_opts o = {0};
+	struct mode_figures figs[MAX_MODES] = {0};
 	_cleanup_free_ char *base = NULL;
 	struct session *s = NULL;
 	size_t done = 0;
@@ -253,15 +257,17 @@ int cmd_bench(int argc, char **argv)
 		base = xasprintf("runs/bench-%s-%s", scenario_name(session_scenario(s)), stamp);
 	}
 	for (size_t i = 0; i < o.n_modes; i++) {
-		_cleanup_free_ char *dir = xasprintf("%s/%s", base, fleet_isolation_name(o.modes[i]));
+		_cleanup_free_ char *dir =
+		    xasprintf("%s/%s", base, fleet_isolation_name(o.modes[i]));
 		struct mode_figures *f = &figs[i];
 
 		f->mode = o.modes[i];
 		f->rss_before_kb = rss_kb();
 		f->fds_before = open_fds();
 		struct session_run_opts ro = {
-			.mode = f->mode, .run_dir = dir,
-			.max_cases = f->mode == FLEET_BOOT ? o.boot_cases : 0,
+		    .mode = f->mode,
+		    .run_dir = dir,
+		    .max_cases = f->mode == FLEET_BOOT ? o.boot_cases : 0,
 		};
 		ret = session_run(s, &ro, &f->st);
 		f->rss_after_kb = rss_kb();

@@ -22,30 +22,29 @@ struct replay_opts {
 
 static void help(void)
 {
-	printf("Usage: faultline replay [OPTIONS] RUN_DIR/CASE\n\n"
-	       "Run one recorded case again on a fresh guest, with the exact input bytes the run\n"
-	       "kept (RUN_DIR/inputs/CASE.bin), and compare the verdict and title with the record.\n\n"
-	       "Options:\n"
-	       "      --sensor NAME    the sensor to replay on (default: the case's only sensor)\n"
-	       "      --isolation M    boot or snapshot (default boot: nothing but this case ran)\n"
-	       "  -o, --output DIR     run directory of the replay (default\n"
-	       "                       RUN_DIR/replays/CASE-SENSOR-TIMESTAMP)\n"
-	       "      --uri, --accel, --state-dir   as for faultline run\n"
-	       "  -h, --help           this text\n\n"
-	       "Exit status: 0 the recorded verdict and title came back, 1 they did not,\n"
-	       "2 usage or input error.\n");
+	printf(
+	    "Usage: faultline replay [OPTIONS] RUN_DIR/CASE\n\n"
+	    "Run one recorded case again on a fresh guest, with the exact input bytes the run\n"
+	    "kept (RUN_DIR/inputs/CASE.bin), and compare the verdict and title with the record.\n\n"
+	    "Options:\n"
+	    "      --sensor NAME    the sensor to replay on (default: the case's only sensor)\n"
+	    "      --isolation M    boot or snapshot (default boot: nothing but this case ran)\n"
+	    "  -o, --output DIR     run directory of the replay (default\n"
+	    "                       RUN_DIR/replays/CASE-SENSOR-TIMESTAMP)\n"
+	    "      --uri, --accel, --state-dir   as for faultline run\n"
+	    "  -h, --help           this text\n\n"
+	    "Exit status: 0 the recorded verdict and title came back, 1 they did not,\n"
+	    "2 usage or input error.\n");
 }
 
 static int parse_opts(int argc, char **argv, struct replay_opts *o, const char **ret_case)
 {
-	static const struct option longopts[] = {
-		CLI_SESSION_LONGOPTS,
-		{ "sensor", required_argument, NULL, 'S' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "isolation", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	static const struct option longopts[] = {CLI_SESSION_LONGOPTS,
+						 {"sensor", required_argument, NULL, 'S'},
+						 {"output", required_argument, NULL, 'o'},
+						 {"isolation", required_argument, NULL, 'i'},
+						 {"help", no_argument, NULL, 'h'},
+						 {}};
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) >= 0) {
@@ -55,17 +54,25 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o, const char *
 			continue;
 		}
 		switch (c) {
-		case 'S': o->sensor = optarg; break;
-		case 'o': o->out_dir = optarg; break;
+		case 'S':
+			o->sensor = optarg;
+			break;
+		case 'o':
+			o->out_dir = optarg;
+			break;
 		case 'i':
 			if (!streq(optarg, "boot") && !streq(optarg, "snapshot")) {
-				fprintf(stderr, "faultline replay: --isolation takes boot or snapshot\n");
+				fprintf(stderr,
+					"faultline replay: --isolation takes boot or snapshot\n");
 				return -EINVAL;
 			}
 			o->isolation = optarg;
 			break;
-		case 'h': help(); return 1;
-		default: return -EINVAL;
+		case 'h':
+			help();
+			return 1;
+		default:
+			return -EINVAL;
 		}
 	}
 	if (optind != argc - 1) {
@@ -109,8 +116,10 @@ static int find_record(const char *run_dir, const char *case_id, const char *sen
 
 		if (c && s && streq(c, case_id) && (!sensor || streq(s, sensor))) {
 			if (found && !sensor && !streq(s, ret->sensor)) {
-				fprintf(stderr, "faultline replay: %s ran on several sensors; say which "
-						"with --sensor\n", case_id);
+				fprintf(stderr,
+					"faultline replay: %s ran on several sensors; say which "
+					"with --sensor\n",
+					case_id);
 				json_object_put(o);
 				free(line);
 				return -EINVAL;
@@ -137,8 +146,8 @@ static int find_record(const char *run_dir, const char *case_id, const char *sen
 /* The one-case scenario. YAML double-quoted strings: the paths are escaped. */
 static char *scenario_text(const char *case_id, const char *input, const struct recorded *rec)
 {
-	static const char *const expectable[] = { "crash", "hang", "rejected", "accepted",
-						  "sensor-died", "boot-loop" };
+	static const char *const expectable[] = {"crash",    "hang",	    "rejected",
+						 "accepted", "sensor-died", "boot-loop"};
 	_cleanup_free_ char *q = NULL;
 	bool expect = false;
 	size_t n = 0;
@@ -178,7 +187,7 @@ static int replay(struct replay_opts *o, const char *run_dir, const char *case_i
 {
 	_cleanup_free_ char *input = xasprintf("%s/inputs/%s.bin", run_dir, case_id);
 	_cleanup_free_ char *abs = realpath(input, NULL), *text = NULL, *yaml = NULL;
-	struct session_stats st = { 0 };
+	struct session_stats st = {0};
 	struct session *s = NULL;
 	int ret;
 
@@ -194,8 +203,8 @@ static int replay(struct replay_opts *o, const char *run_dir, const char *case_i
 	if ((ret = session_open(&o->s, &s)) != 0)
 		return ret;
 	struct session_run_opts ro = {
-		.mode = o->isolation && streq(o->isolation, "snapshot") ? FLEET_SNAPSHOT : FLEET_BOOT,
-		.run_dir = out_dir,
+	    .mode = o->isolation && streq(o->isolation, "snapshot") ? FLEET_SNAPSHOT : FLEET_BOOT,
+	    .run_dir = out_dir,
 	};
 	ret = session_run(s, &ro, &st);
 	if (ret == 0 && st.finished == 1) {
@@ -220,8 +229,8 @@ static int replay(struct replay_opts *o, const char *run_dir, const char *case_i
 
 int cmd_replay(int argc, char **argv)
 {
-	struct replay_opts o = { 0 };
-	struct recorded rec = { 0 };
+	struct replay_opts o = {0};
+	struct recorded rec = {0};
 	_cleanup_free_ char *copy1 = NULL, *copy2 = NULL, *out = NULL;
 	const char *arg;
 	int r;

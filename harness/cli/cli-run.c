@@ -18,32 +18,33 @@ struct run_opts {
 
 static void help(void)
 {
-	printf("Usage: faultline run [OPTIONS] SCENARIO.yaml\n\n"
-	       "Boot guests through libvirt with each sensor of the scenario, deliver every case's\n"
-	       "content update, and record one verdict per sensor and case.\n\n"
-	       "Options:\n"
-	       "  -o, --output DIR     run directory (default runs/SCENARIO-TIMESTAMP)\n"
-	       "      --uri URI        libvirt URI (default: the scenario's, else\n"
-	       "                       qemu:///embed?root=STATE/embed, no daemon needed)\n"
-	       "      --accel A        auto, tcg or kvm (default: the scenario's, else auto:\n"
-	       "                       a short probe decides, TCG when KVM does not boot)\n"
-	       "      --isolation M    boot (a fresh boot per case), snapshot (every case starts\n"
-	       "                       from a saved, booted guest) or reuse (one guest takes cases\n"
-	       "                       while it stays healthy; failures are re-run on a fresh guest)\n"
-	       "                       (default: the scenario's, else snapshot)\n"
-	       "  -j, --jobs N         guests in parallel (default: the scenario's fleet size, else\n"
-	       "                       the number of cores)\n"
-	       "      --state-dir DIR  images, build output and the embedded libvirt root\n"
-	       "                       (default /var/lib/faultline as root, else ~/.cache/faultline)\n"
-	       "      --list           print the expanded cases and exit without booting\n"
-	       "      --resume DIR     continue the run in DIR (killed or interrupted): run only\n"
-	       "                       the cases it has no record of, and append to its results\n"
-	       "  -h, --help           this text\n\n"
-	       "Writes RUN_DIR/results.jsonl (one JSON object per case, fsync'd as each ends),\n"
-	       "RUN_DIR/inputs/CASE.bin, RUN_DIR/consoles/SENSOR/CASE.log, and at the end\n"
-	       "RUN_DIR/report.html and RUN_DIR/results.xml (JUnit).\n"
-	       "Exit status: 0 every expectation held, 1 a case fell short, 2 usage or input error,\n"
-	       "130/143 interrupted by SIGINT/SIGTERM (results so far are kept).\n");
+	printf(
+	    "Usage: faultline run [OPTIONS] SCENARIO.yaml\n\n"
+	    "Boot guests through libvirt with each sensor of the scenario, deliver every case's\n"
+	    "content update, and record one verdict per sensor and case.\n\n"
+	    "Options:\n"
+	    "  -o, --output DIR     run directory (default runs/SCENARIO-TIMESTAMP)\n"
+	    "      --uri URI        libvirt URI (default: the scenario's, else\n"
+	    "                       qemu:///embed?root=STATE/embed, no daemon needed)\n"
+	    "      --accel A        auto, tcg or kvm (default: the scenario's, else auto:\n"
+	    "                       a short probe decides, TCG when KVM does not boot)\n"
+	    "      --isolation M    boot (a fresh boot per case), snapshot (every case starts\n"
+	    "                       from a saved, booted guest) or reuse (one guest takes cases\n"
+	    "                       while it stays healthy; failures are re-run on a fresh guest)\n"
+	    "                       (default: the scenario's, else snapshot)\n"
+	    "  -j, --jobs N         guests in parallel (default: the scenario's fleet size, else\n"
+	    "                       the number of cores)\n"
+	    "      --state-dir DIR  images, build output and the embedded libvirt root\n"
+	    "                       (default /var/lib/faultline as root, else ~/.cache/faultline)\n"
+	    "      --list           print the expanded cases and exit without booting\n"
+	    "      --resume DIR     continue the run in DIR (killed or interrupted): run only\n"
+	    "                       the cases it has no record of, and append to its results\n"
+	    "  -h, --help           this text\n\n"
+	    "Writes RUN_DIR/results.jsonl (one JSON object per case, fsync'd as each ends),\n"
+	    "RUN_DIR/inputs/CASE.bin, RUN_DIR/consoles/SENSOR/CASE.log, and at the end\n"
+	    "RUN_DIR/report.html and RUN_DIR/results.xml (JUnit).\n"
+	    "Exit status: 0 every expectation held, 1 a case fell short, 2 usage or input error,\n"
+	    "130/143 interrupted by SIGINT/SIGTERM (results so far are kept).\n");
 }
 
 /* Options shared with bench: --uri, --accel, --jobs, --state-dir. Returns 1 when taken. */
@@ -53,8 +54,12 @@ int cli_session_option(int c, const char *arg, struct session_opts *o)
 	long v;
 
 	switch (c) {
-	case 'u': o->uri = arg; return 1;
-	case 's': o->state_dir = arg; return 1;
+	case 'u':
+		o->uri = arg;
+		return 1;
+	case 's':
+		o->state_dir = arg;
+		return 1;
 	case 'a':
 		if (!streq(arg, "auto") && !streq(arg, "tcg") && !streq(arg, "kvm")) {
 			fprintf(stderr, "faultline: --accel takes auto, tcg or kvm\n");
@@ -76,16 +81,14 @@ int cli_session_option(int c, const char *arg, struct session_opts *o)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option longopts[] = {
-		CLI_SESSION_LONGOPTS,
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "isolation", required_argument, NULL, 'i' },
-		{ "resume", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	static const struct option longopts[] = {CLI_SESSION_LONGOPTS,
+						 {"jobs", required_argument, NULL, 'j'},
+						 {"output", required_argument, NULL, 'o'},
+						 {"list", no_argument, NULL, 'l'},
+						 {"isolation", required_argument, NULL, 'i'},
+						 {"resume", required_argument, NULL, 'r'},
+						 {"help", no_argument, NULL, 'h'},
+						 {}};
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) >= 0) {
@@ -95,21 +98,30 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			continue;
 		}
 		switch (c) {
-		case 'o': o->out_dir = optarg; break;
-		case 'l': o->list = true; break;
+		case 'o':
+			o->out_dir = optarg;
+			break;
+		case 'l':
+			o->list = true;
+			break;
 		case 'r':
 			o->out_dir = optarg;
 			o->resume = true;
 			break;
 		case 'i':
 			if (fleet_isolation_from_name(optarg) < 0) {
-				fprintf(stderr, "faultline run: --isolation takes boot, snapshot or reuse\n");
+				fprintf(
+				    stderr,
+				    "faultline run: --isolation takes boot, snapshot or reuse\n");
 				return -EINVAL;
 			}
 			o->isolation = optarg;
 			break;
-		case 'h': help(); return 1;
-		default: return -EINVAL;
+		case 'h':
+			help();
+			return 1;
+		default:
+			return -EINVAL;
 		}
 	}
 	if (optind != argc - 1) {
@@ -153,24 +165,25 @@ static int print_table(struct session *s, const struct session_stats *st)
 	for (size_t si = 0; si < ns; si++)
 		for (size_t ci = 0; ci < n; ci++) {
 			const struct session_result *r = &st->res[ci * ns + si];
-			const char *expect = scenario_case_expect(&cases[ci], session_sensor_name(s, si));
+			const char *expect =
+			    scenario_case_expect(&cases[ci], session_sensor_name(s, si));
 			const char *v = r->done ? verdict_name(r->verdict) : "not-run";
 			bool ok = r->done && (!expect || streq(expect, v));
 
 			if (!ok)
 				failed = 1;
 			printf("%-20s %-28s %-12s %-10s %s%s\n", session_sensor_name(s, si),
-			       cases[ci].id, v, expect ? expect : "-", ok || !r->done ? "" : "MISMATCH ",
-			       r->note ? r->note : "");
+			       cases[ci].id, v, expect ? expect : "-",
+			       ok || !r->done ? "" : "MISMATCH ", r->note ? r->note : "");
 		}
 	return failed;
 }
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_opts o = { 0 };
+	struct run_opts o = {0};
 	_cleanup_free_ char *run_dir = NULL;
-	struct session_stats st = { 0 };
+	struct session_stats st = {0};
 	struct session *s = NULL;
 	int r, ret;
 
@@ -195,8 +208,10 @@ int cmd_run(int argc, char **argv)
 		run_dir = xasprintf("runs/%s", run_id);
 	}
 	struct session_run_opts ro = {
-		.mode = (enum fleet_isolation)fleet_isolation_from_name(mode),
-		.run_dir = o.out_dir ? o.out_dir : run_dir, .run_id = run_id, .resume = o.resume,
+	    .mode = (enum fleet_isolation)fleet_isolation_from_name(mode),
+	    .run_dir = o.out_dir ? o.out_dir : run_dir,
+	    .run_id = run_id,
+	    .resume = o.resume,
 	};
 	ret = session_run(s, &ro, &st);
 	if (ret != 0)

@@ -5,7 +5,7 @@
 #pragma once
 
 int cmd_run(int argc, char **argv);
-int cmd_bench(int argc, char **argv); /* cli-bench.c */
+int cmd_bench(int argc, char **argv);  /* cli-bench.c */
 int cmd_replay(int argc, char **argv); /* cli-replay.c */
 
 /* Options run and bench share (--uri u, --accel a, --jobs j, --state-dir s): returns 1 when
@@ -14,13 +14,15 @@ struct session_opts;
 int cli_session_option(int c, const char *arg, struct session_opts *o);
 /* Their entries for a getopt_long table. */
 #define CLI_SESSION_LONGOPTS                                                                       \
-	{ "uri", required_argument, NULL, 'u' }, { "accel", required_argument, NULL, 'a' },        \
-		{ "state-dir", required_argument, NULL, 's' }
+	{"uri", required_argument, NULL, 'u'}, {"accel", required_argument, NULL, 'a'},            \
+	{                                                                                          \
+		"state-dir", required_argument, NULL, 's'                                          \
+	}
 int cmd_classify(int argc, char **argv); /* cli-classify.c */
-int cmd_report(int argc, char **argv);  /* reports/cli-report.c */
-int cmd_compare(int argc, char **argv); /* reports/cli-compare.c */
+int cmd_report(int argc, char **argv);	 /* reports/cli-report.c */
+int cmd_compare(int argc, char **argv);	 /* reports/cli-compare.c */
 int cmd_validate(int argc, char **argv); /* cli-validate.c */
-int cmd_mutate(int argc, char **argv);   /* cli-mutate.c */
+int cmd_mutate(int argc, char **argv);	 /* cli-mutate.c */
 
 /* Shared by the commands (defined in cli-validate.c): the sensors and formats folders
  * ($FAULTLINE_SENSORS_DIR / $FAULTLINE_FORMATS_DIR, else the source tree's guests/), and

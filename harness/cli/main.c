@@ -14,29 +14,33 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "run", cmd_run, "boot guests and run a scenario's cases, one verdict each", "issue 2" },
-	{ "validate", cmd_validate, "check scenario files, print every error as FILE:LINE:COL", "issue 3" },
-	{ "mutate", cmd_mutate, "write the mutated inputs of a seed without booting anything", "issue 3" },
-	{ "classify", cmd_classify, "print a JSON verdict for a console log", "issue 4" },
-	{ "replay", cmd_replay, "re-run one recorded case on a fresh guest, compare the verdict", NULL },
-	{ "minimize", NULL, "shrink a crashing input", "a later issue" },
-	{ "report", cmd_report, "render run directories as HTML, JUnit, Markdown or JSON", "issue 5" },
-	{ "compare", cmd_compare, "compare two runs; exit 1 on a new crash signature", "issue 5" },
-	{ "bench", cmd_bench, "measure cases/min across isolation modes", "issue 6" },
+    {"run", cmd_run, "boot guests and run a scenario's cases, one verdict each", "issue 2"},
+    {"validate", cmd_validate, "check scenario files, print every error as FILE:LINE:COL",
+     "issue 3"},
+    {"mutate", cmd_mutate, "write the mutated inputs of a seed without booting anything",
+     "issue 3"},
+    {"classify", cmd_classify, "print a JSON verdict for a console log", "issue 4"},
+    {"replay", cmd_replay, "re-run one recorded case on a fresh guest, compare the verdict", NULL},
+    {"minimize", NULL, "shrink a crashing input", "a later issue"},
+    {"report", cmd_report, "render run directories as HTML, JUnit, Markdown or JSON", "issue 5"},
+    {"compare", cmd_compare, "compare two runs; exit 1 on a new crash signature", "issue 5"},
+    {"bench", cmd_bench, "measure cases/min across isolation modes", "issue 6"},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: faultline COMMAND [OPTIONS]...\n\n"
-		   "Fault-injection harness for sensor drivers: boots QEMU guests through libvirt,\n"
-		   "delivers malformed content updates, records crashes, hangs and rejections.\n\n"
-		   "Commands:\n");
+	fprintf(f,
+		"Usage: faultline COMMAND [OPTIONS]...\n\n"
+		"Fault-injection harness for sensor drivers: boots QEMU guests through libvirt,\n"
+		"delivers malformed content updates, records crashes, hangs and rejections.\n\n"
+		"Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s%s%s%s\n", commands[i].name, commands[i].summary,
-			commands[i].fn ? "" : " (not built yet: ", commands[i].fn ? "" : commands[i].missing,
-			commands[i].fn ? "" : ")");
-	fprintf(f, "\n'faultline COMMAND --help' describes each command.\n"
-		   "Exit status: 0 expectations held, 1 a case fell short, 2 usage or input error.\n");
+			commands[i].fn ? "" : " (not built yet: ",
+			commands[i].fn ? "" : commands[i].missing, commands[i].fn ? "" : ")");
+	fprintf(f,
+		"\n'faultline COMMAND --help' describes each command.\n"
+		"Exit status: 0 expectations held, 1 a case fell short, 2 usage or input error.\n");
 }
 
 int main(int argc, char **argv)

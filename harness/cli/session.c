@@ -90,10 +90,10 @@ static int load(struct session *s)
 {
 	const char *sd = getenv("FAULTLINE_SENSORS_DIR"), *fd = getenv("FAULTLINE_FORMATS_DIR");
 	struct scenario_opts so = {
-		.sensors_dir = sd ? sd : FAULTLINE_SOURCE_DIR "/guests/sensors",
-		.formats_dir = fd ? fd : FAULTLINE_SOURCE_DIR "/guests/formats",
+	    .sensors_dir = sd ? sd : FAULTLINE_SOURCE_DIR "/guests/sensors",
+	    .formats_dir = fd ? fd : FAULTLINE_SOURCE_DIR "/guests/formats",
 	};
-	struct diags diags = { 0 };
+	struct diags diags = {0};
 	int r = scenario_load(s->opts.scenario_path, &so, &diags, &s->sc);
 
 	if (r == 0)
@@ -152,7 +152,8 @@ static int prepare_images(struct session *s)
 			fprintf(stderr, "faultline: %s\n", err ? err : strerror(-r));
 			return r;
 		}
-		s->fs[i] = (struct fleet_sensor){ .name = s->sensors[i]->name, .image = s->images[i] };
+		s->fs[i] =
+		    (struct fleet_sensor){.name = s->sensors[i]->name, .image = s->images[i]};
 	}
 	return 0;
 }
@@ -177,8 +178,12 @@ static const char *probe_accel(struct session *s)
 	if (read_file(cache, 64, &cached, &size) == 0)
 		return startswith((char *)cached, "kvm") ? "kvm" : "tcg";
 	fprintf(stderr, "probing KVM (once per host kernel)...\n");
-	struct vm_config vc = { .name = name, .kernel = img->kernel, .initrd = img->initrd,
-				.cmdline = GUEST_CMDLINE, .memory_mib = 256, .accel = "kvm" };
+	struct vm_config vc = {.name = name,
+			       .kernel = img->kernel,
+			       .initrd = img->initrd,
+			       .cmdline = GUEST_CMDLINE,
+			       .memory_mib = 256,
+			       .accel = "kvm"};
 	if (vm_start(s->host, &vc, &vm, &err) == 0) {
 		uint64_t deadline = now_ms() + 8000;
 		struct vm_event ev;
@@ -248,8 +253,9 @@ static int open_host(struct session *s)
 		fprintf(stderr, "faultline: %s\n", err);
 		/* the embedded driver takes a lock on its root for the life of the process */
 		if (startswith(s->uri, "qemu:///embed") && strstr(err, "pid file"))
-			fprintf(stderr, "faultline: another faultline is using this embedded libvirt "
-					"root; wait for it, or give this run its own --state-dir\n");
+			fprintf(stderr,
+				"faultline: another faultline is using this embedded libvirt "
+				"root; wait for it, or give this run its own --state-dir\n");
 		return -EIO;
 	}
 	r = vm_host_reap_orphans(s->host);
@@ -274,7 +280,9 @@ int session_open(const struct session_opts *o, struct session **ret)
 	if (!o->no_guests) {
 		/* before any thread: the watcher is forked from a single-threaded process */
 		if (reaper_start() < 0)
-			fprintf(stderr, "faultline: warning: no watcher for a killed controller's guests\n");
+			fprintf(
+			    stderr,
+			    "faultline: warning: no watcher for a killed controller's guests\n");
 		take_signals();
 		if (state_dir_absolute(o->state_dir, &s->state_dir) < 0) {
 			session_close(s);
@@ -376,8 +384,9 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 		st->first_verdict_ms = now_ms() - rs->start_ms;
 	st->finished++;
 	if (rs->tty) {
-		fprintf(stderr, "\r\033[K[%zu/%zu] %s %s: %s%s%.60s", st->finished, st->total, sensor,
-			c->id, verdict_name(res->verdict), *dst->note ? " — " : "", dst->note);
+		fprintf(stderr, "\r\033[K[%zu/%zu] %s %s: %s%s%.60s", st->finished, st->total,
+			sensor, c->id, verdict_name(res->verdict), *dst->note ? " — " : "",
+			dst->note);
 		fflush(stderr);
 	}
 }
@@ -438,21 +447,31 @@ static struct fleet_config fleet_config(struct session *s, enum fleet_isolation 
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return (struct fleet_config){
-		.host = s->host, .sensors = s->fs, .n_sensors = s->n_sensors, .cases = s->cases,
-		.n_cases = s->n_cases, .isolation = mode,
-		.jobs = s->opts.jobs ? s->opts.jobs
-				     : fl->size ? fl->size : (unsigned)(cores > 0 ? cores : 1),
-		.memory_mib = fl->memory_mib ? fl->memory_mib : 256, .accel = s->accel,
-		.cmdline = GUEST_CMDLINE, .boot_ms = to->boot_ms,
-		.timeouts = { .observe_ms = to->observe_ms, .hang_ms = to->hang_ms,
-			      .case_ms = to->case_ms },
-		.max_attempts = 2, .run_dir = run_dir, .work_dir = work_dir,
+	    .host = s->host,
+	    .sensors = s->fs,
+	    .n_sensors = s->n_sensors,
+	    .cases = s->cases,
+	    .n_cases = s->n_cases,
+	    .isolation = mode,
+	    .jobs = s->opts.jobs ? s->opts.jobs
+		    : fl->size	 ? fl->size
+				 : (unsigned)(cores > 0 ? cores : 1),
+	    .memory_mib = fl->memory_mib ? fl->memory_mib : 256,
+	    .accel = s->accel,
+	    .cmdline = GUEST_CMDLINE,
+	    .boot_ms = to->boot_ms,
+	    .timeouts = {.observe_ms = to->observe_ms,
+			 .hang_ms = to->hang_ms,
+			 .case_ms = to->case_ms},
+	    .max_attempts = 2,
+	    .run_dir = run_dir,
+	    .work_dir = work_dir,
 	};
 }
 
 /* Take over what an earlier run of this directory recorded. Returns 0 or an exit status. */
-static int resume(struct session *s, const char *run_dir, size_t n_cases,
-		  struct session_stats *st, bool **ret_skip, char **ret_run_id)
+static int resume(struct session *s, const char *run_dir, size_t n_cases, struct session_stats *st,
+		  bool **ret_skip, char **ret_run_id)
 {
 	_cleanup_free_ const char **names = xcalloc(s->n_sensors + 1, sizeof(char *));
 	_cleanup_free_ char *err = NULL;
@@ -473,9 +492,10 @@ static int resume(struct session *s, const char *run_dir, size_t n_cases,
 		if (!j->done)
 			continue;
 		skip[i] = true;
-		st->res[i] = (struct session_result){ .done = true, .verdict = j->verdict,
-						      .title = TAKE_PTR(j->title),
-						      .note = TAKE_PTR(j->note) };
+		st->res[i] = (struct session_result){.done = true,
+						     .verdict = j->verdict,
+						     .title = TAKE_PTR(j->title),
+						     .note = TAKE_PTR(j->note)};
 	}
 	fprintf(stderr, "resuming %s: %zu of %zu results already recorded%s\n", run_dir, rs.n_done,
 		st->total, rs.skipped_lines ? ", a cut-off last record dropped" : "");
@@ -492,8 +512,8 @@ int session_run(struct session *s, const struct session_run_opts *o, struct sess
 	_cleanup_free_ char *id = NULL, *old_id = NULL;
 	_cleanup_free_ char *work_dir = xasprintf("%s/work-%d", s->state_dir, (int)getpid());
 	_cleanup_free_ bool *skip = NULL;
-	struct session_stats st = { .total = n_cases * s->n_sensors };
-	struct run_state rs = { .s = s, .st = &st, .tty = isatty(STDERR_FILENO) };
+	struct session_stats st = {.total = n_cases * s->n_sensors};
+	struct run_state rs = {.s = s, .st = &st, .tty = isatty(STDERR_FILENO)};
 	json_object *meta;
 	char ts[32];
 	int r;
@@ -516,8 +536,8 @@ int session_run(struct session *s, const struct session_run_opts *o, struct sess
 		session_stats_finish(&st);
 		return 1;
 	}
-	rs.ctx = (struct record_context){ .run_id = id, .scenario = scenario_name(s->sc),
-					  .kernel = s->kver };
+	rs.ctx = (struct record_context){
+	    .run_id = id, .scenario = scenario_name(s->sc), .kernel = s->kver};
 	meta = run_meta(s, id, o->mode);
 	if (o->resume)
 		json_object_object_add(meta, "resumed", json_object_new_boolean(true));

@@ -21,8 +21,8 @@ struct session_opts {
 	const char *uri;       /* NULL: the scenario's, else the embedded default */
 	const char *accel;     /* NULL: the scenario's, else auto */
 	const char *state_dir; /* NULL: /var/lib/faultline (root) or ~/.cache/faultline */
-	unsigned jobs;         /* 0: the scenario's fleet size, else the number of cores */
-	bool no_guests;        /* load and expand only (run --list) */
+	unsigned jobs;	       /* 0: the scenario's fleet size, else the number of cores */
+	bool no_guests;	       /* load and expand only (run --list) */
 	size_t max_cases;      /* 0: all; else only the first N cases (bench) */
 };
 
@@ -47,11 +47,11 @@ struct session_result {
 
 struct session_stats {
 	size_t total, finished;
-	uint64_t wall_ms;          /* fleet start to last result */
-	uint64_t first_verdict_ms; /* fleet start to first result */
+	uint64_t wall_ms;	    /* fleet start to last result */
+	uint64_t first_verdict_ms;  /* fleet start to first result */
 	struct session_result *res; /* [case * n_sensors + sensor] */
 	bool interrupted;
-	int signal;       /* SIGINT / SIGTERM that interrupted it */
+	int signal;	  /* SIGINT / SIGTERM that interrupted it */
 	int record_error; /* negative errno when a record could not be written */
 };
 
@@ -60,7 +60,7 @@ struct session_run_opts {
 	const char *run_dir; /* created */
 	const char *run_id;  /* NULL: the scenario's name and the time */
 	size_t max_cases;    /* 0: all; else the first N cases */
-	bool resume;         /* run_dir holds an earlier run: run only what it has no record of */
+	bool resume;	     /* run_dir holds an earlier run: run only what it has no record of */
 };
 
 /* Run every case on every sensor in one isolation mode, recording each result. Returns 0, or

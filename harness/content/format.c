@@ -55,8 +55,7 @@ struct fparse {
 	unsigned errors;
 };
 
-_printf_(3, 4) static void ferr(struct fparse *p, const struct ynode *at, const char *fmt,
-				...)
+_printf_(3, 4) static void ferr(struct fparse *p, const struct ynode *at, const char *fmt, ...)
 {
 	va_list ap;
 	_cleanup_free_ char *msg = NULL;
@@ -235,8 +234,7 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 		if (v->kind != YNODE_MAP) {
 			ferr(p, v, "checksum must be a map {algorithm: crc32, over: FIELD}");
 		} else {
-			p->errors +=
-			    ynode_check_keys(v, p->file, "checksum", ckeys, p->diags);
+			p->errors += ynode_check_keys(v, p->file, "checksum", ckeys, p->diags);
 			a = ynode_get(v, "algorithm");
 			o = ynode_get(v, "over");
 			if ((s = yscalar(p, a, "algorithm")) && !streq(s, "crc32"))
@@ -412,7 +410,7 @@ static void resolve(struct fparse *p, struct format_item *it)
 				for (size_t j = 0; j < n_seen; j++)
 					if (streq(seen[j]->name, k->name)) {
 						struct ynode kat = {.line = k->line,
-									   .column = k->column};
+								    .column = k->column};
 						ferr(p, &kat,
 						     "duplicate field name '%s' (also at line %u); "
 						     "names must be unique within a record",
@@ -610,8 +608,7 @@ int format_load(const char *path, struct diags *diags, struct format **ret)
 
 	r = read_file(path, 16 << 20, &data, &size);
 	if (r < 0) {
-		diag_add(diags, path, 0, 0, "cannot read format description: %s",
-				  strerror(-r));
+		diag_add(diags, path, 0, 0, "cannot read format description: %s", strerror(-r));
 		return r;
 	}
 	return format_parse(path, data, size, diags, ret);

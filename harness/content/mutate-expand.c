@@ -134,8 +134,8 @@ static void choices_finish(struct opchoices *c, size_t n)
 }
 
 static int prepare(const struct mutate_list *l, const struct format *f, const uint8_t *data,
-		   size_t size, const char *file, struct diags *diags,
-		   struct opchoices **ret_c, size_t *ret_total)
+		   size_t size, const char *file, struct diags *diags, struct opchoices **ret_c,
+		   size_t *ret_total)
 {
 	_cleanup_free_ char *seed_err = NULL;
 	struct format_node *tree = NULL;
@@ -152,24 +152,24 @@ static int prepare(const struct mutate_list *l, const struct format *f, const ui
 		if (!f && mutate_list_needs_format(
 			      &(struct mutate_list){.v = (struct mutate_op *)o, .n = 1})) {
 			diag_add(diags, file, o->line, o->column,
-					  "op %s needs a format description; set format: in the "
-					  "scenario (or --format)",
-					  mutate_op_names[o->kind]);
+				 "op %s needs a format description; set format: in the "
+				 "scenario (or --format)",
+				 mutate_op_names[o->kind]);
 			r = -EINVAL;
 			continue;
 		}
 		if (build_choices(o, tree, seed_err, &c[i], &err) < 0) {
 			diag_add(diags, file, o->line, o->column, "op %s: %s",
-					  mutate_op_names[o->kind], err);
+				 mutate_op_names[o->kind], err);
 			free(err);
 			r = -EINVAL;
 			continue;
 		}
 		if (total > MUTATE_MAX_VARIANTS / c[i].total) {
 			diag_add(diags, file, o->line, o->column,
-					  "this mutation list expands into more than %u inputs; "
-					  "narrow it",
-					  MUTATE_MAX_VARIANTS);
+				 "this mutation list expands into more than %u inputs; "
+				 "narrow it",
+				 MUTATE_MAX_VARIANTS);
 			r = -EINVAL;
 			total = 1;
 			continue;
@@ -279,8 +279,8 @@ int mutate_expand(const struct mutate_list *l, const struct format *f, const uin
 		r = mutate_apply_all(f, ops, l->n, data, size, seed, draw, &out, &out_size, &failed,
 				     &err);
 		if (r < 0) {
-			diag_add(diags, file, l->v[failed].line, l->v[failed].column,
-					  "op %s: %s", mutate_op_names[l->v[failed].kind], err);
+			diag_add(diags, file, l->v[failed].line, l->v[failed].column, "op %s: %s",
+				 mutate_op_names[l->v[failed].kind], err);
 			free(err);
 			for (size_t i = 0; i < l->n; i++)
 				mutate_op_finish(&ops[i]);
@@ -318,11 +318,10 @@ int mutate_expand(const struct mutate_list *l, const struct format *f, const uin
 		}
 		total_bytes += out_size;
 		if (total_bytes > MUTATE_MAX_TOTAL) {
-			diag_add(diags, file, l->n ? l->v[0].line : 0,
-					  l->n ? l->v[0].column : 0,
-					  "these mutations generate more than %u MiB of inputs; "
-					  "narrow them (fewer variants or smaller inputs)",
-					  MUTATE_MAX_TOTAL >> 20);
+			diag_add(diags, file, l->n ? l->v[0].line : 0, l->n ? l->v[0].column : 0,
+				 "these mutations generate more than %u MiB of inputs; "
+				 "narrow them (fewer variants or smaller inputs)",
+				 MUTATE_MAX_TOTAL >> 20);
 			free(out);
 			json_object_put(arr);
 			goto fail;
@@ -380,8 +379,8 @@ int mutate_replay(const char *mutations_json, const char *format_path, const cha
 	if (res.n_variants != 1) {
 		r = -EINVAL;
 		diag_add(&d, "mutations", 0, 0,
-				  "expands into %zu inputs; a recorded list makes exactly one",
-				  res.n_variants);
+			 "expands into %zu inputs; a recorded list makes exactly one",
+			 res.n_variants);
 		goto out;
 	}
 	*ret = TAKE_PTR(res.v[0].data);

@@ -186,8 +186,8 @@ static void allowed_keys(enum op_kind k, const char **out)
 	out[n] = NULL;
 }
 
-static bool get_u(struct pctx *p, const struct ynode *m, const char *key, uint64_t max,
-		  bool *has, uint64_t *v)
+static bool get_u(struct pctx *p, const struct ynode *m, const char *key, uint64_t max, bool *has,
+		  uint64_t *v)
 {
 	struct ynode *n = ynode_get(m, key);
 	int r;
@@ -210,8 +210,8 @@ static bool get_u(struct pctx *p, const struct ynode *m, const char *key, uint64
 	return true;
 }
 
-static bool get_i(struct pctx *p, const struct ynode *m, const char *key, int64_t min,
-		  int64_t max, bool *has, int64_t *v)
+static bool get_i(struct pctx *p, const struct ynode *m, const char *key, int64_t min, int64_t max,
+		  bool *has, int64_t *v)
 {
 	struct ynode *n = ynode_get(m, key);
 	int64_t x;
@@ -372,9 +372,9 @@ static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 		else if (streq(s, "random"))
 			o->fill = FILL_RANDOM;
 		else if (ynode_uint(&(struct ynode){.kind = YNODE_SCALAR,
-								  .scalar = fn->scalar,
-								  .scalar_len = fn->scalar_len},
-					   255, &b) == 0) {
+						    .scalar = fn->scalar,
+						    .scalar_len = fn->scalar_len},
+				    255, &b) == 0) {
 			o->fill = FILL_BYTE;
 			o->fill_byte = (uint8_t)b;
 		} else
@@ -421,8 +421,8 @@ static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 							: xasprintf("%s/%s", p->base_dir, s);
 			int r = read_file(path, MUTATE_MAX_SIZE, &o->with_data, &o->with_size);
 			if (r < 0)
-				perr(p, ynode_get(m, "with"),
-				     "cannot read splice input %s: %s", path, strerror(-r));
+				perr(p, ynode_get(m, "with"), "cannot read splice input %s: %s",
+				     path, strerror(-r));
 		}
 	}
 

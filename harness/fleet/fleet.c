@@ -24,8 +24,7 @@ struct slot {
 };
 
 static const char *const isolation_names[] = {
-	[FLEET_BOOT] = "boot", [FLEET_SNAPSHOT] = "snapshot", [FLEET_REUSE] = "reuse"
-};
+    [FLEET_BOOT] = "boot", [FLEET_SNAPSHOT] = "snapshot", [FLEET_REUSE] = "reuse"};
 
 int fleet_isolation_from_name(const char *name)
 {
@@ -77,8 +76,8 @@ static int run_once(struct slot *slot, size_t si, size_t ci, size_t next_si,
 }
 
 /* A job with infra-error retries. */
-static int run_job(struct slot *slot, size_t si, size_t ci, size_t next_si,
-		   struct case_result *res, bool *ret_reused)
+static int run_job(struct slot *slot, size_t si, size_t ci, size_t next_si, struct case_result *res,
+		   bool *ret_reused)
 {
 	const struct fleet_config *cfg = slot->fleet->cfg;
 	bool retry = false;
@@ -179,7 +178,7 @@ static void *slot_thread(void *arg)
 
 int fleet_run(const struct fleet_config *cfg)
 {
-	struct fleet f = { .cfg = cfg, .total = cfg->n_cases * cfg->n_sensors };
+	struct fleet f = {.cfg = cfg, .total = cfg->n_cases * cfg->n_sensors};
 	unsigned n = cfg->jobs ? cfg->jobs : 1;
 	struct slot *slots;
 	int r;
@@ -190,13 +189,14 @@ int fleet_run(const struct fleet_config *cfg)
 		return r;
 	pthread_mutex_init(&f.lock, NULL);
 	for (size_t i = 0; i < cfg->n_sensors; i++) {
-		_cleanup_free_ char *d = xasprintf("%s/consoles/%s", cfg->run_dir, cfg->sensors[i].name);
+		_cleanup_free_ char *d =
+		    xasprintf("%s/consoles/%s", cfg->run_dir, cfg->sensors[i].name);
 		mkdir_p(d);
 	}
 	f.pool = pool_new(cfg, n);
 	slots = xcalloc(n, sizeof(*slots));
 	for (unsigned i = 0; i < n; i++) {
-		slots[i] = (struct slot){ .fleet = &f, .index = i };
+		slots[i] = (struct slot){.fleet = &f, .index = i};
 		if (pthread_create(&slots[i].thread, NULL, slot_thread, &slots[i]) != 0)
 			abort();
 	}

@@ -24,7 +24,8 @@ int image_kernel_discover(char **ret_kver, char **ret_error)
 	struct dirent *de;
 
 	if (!d) {
-		*ret_error = xstrdup("no /lib/modules: install linux-image-amd64 and linux-headers-amd64");
+		*ret_error =
+		    xstrdup("no /lib/modules: install linux-image-amd64 and linux-headers-amd64");
 		return -ENOENT;
 	}
 	while ((de = readdir(d))) {
@@ -101,8 +102,8 @@ static int run_sensor_build(const struct sensor *s, const char *kver, const char
 	_cleanup_free_ char *e1 = xasprintf("FAULTLINE_BUILD=%s", build_dir);
 	_cleanup_free_ char *e2 = xasprintf("FAULTLINE_KVER=%s", kver);
 	_cleanup_free_ char *e3 = xasprintf("FAULTLINE_KBUILD=/lib/modules/%s/build", kver);
-	char *env[] = { e1, e2, e3, NULL };
-	char *argv[] = { "/bin/sh", "-c", s->build_command, NULL };
+	char *env[] = {e1, e2, e3, NULL};
+	char *argv[] = {"/bin/sh", "-c", s->build_command, NULL};
 	int r;
 
 	if (!s->build_command)
@@ -122,8 +123,8 @@ static const char *agent_path(void)
 	return p ? p : FAULTLINE_BUILD_DIR "/guests/faultline-agent";
 }
 
-int image_build(const struct sensor *s, const char *kver, const char *state_dir,
-		struct image **ret, char **ret_error)
+int image_build(const struct sensor *s, const char *kver, const char *state_dir, struct image **ret,
+		char **ret_error)
 {
 	_cleanup_free_ char *build_dir = xasprintf("%s/build/%s", state_dir, s->name);
 	_cleanup_free_ char *log = xasprintf("%s/build/%s.log", state_dir, s->name);
@@ -139,8 +140,9 @@ int image_build(const struct sensor *s, const char *kver, const char *state_dir,
 		return r;
 	}
 	if (access(agent_path(), X_OK) < 0) {
-		*ret_error = xasprintf("faultline bug: guest agent %s missing (build with ninja -C build)",
-				       agent_path());
+		*ret_error =
+		    xasprintf("faultline bug: guest agent %s missing (build with ninja -C build)",
+			      agent_path());
 		return -ENOENT;
 	}
 	unlink(log);
@@ -173,8 +175,8 @@ int image_build(const struct sensor *s, const char *kver, const char *state_dir,
 		free(argv[i]);
 	free(argv);
 	if (r != 0) {
-		*ret_error = xasprintf("faultline error: building the guest image of %s failed, see %s",
-				       s->name, log);
+		*ret_error = xasprintf(
+		    "faultline error: building the guest image of %s failed, see %s", s->name, log);
 		return -EIO;
 	}
 

@@ -20,8 +20,8 @@ struct image {
 int image_kernel_discover(char **ret_kver, char **ret_error);
 /* Build (or reuse) the image of a sensor under STATE_DIR/images/NAME. Build output of the
  * sensor goes to STATE_DIR/build/NAME, its log to STATE_DIR/build/NAME.log. */
-int image_build(const struct sensor *s, const char *kver, const char *state_dir,
-		struct image **ret, char **ret_error);
+int image_build(const struct sensor *s, const char *kver, const char *state_dir, struct image **ret,
+		char **ret_error);
 struct image *image_free(struct image *img);
 
 /* Run argv with extra environment (NULL-terminated "K=V" list), cwd (NULL: unchanged), and

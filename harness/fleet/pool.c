@@ -15,7 +15,8 @@
 
 enum template_state { TEMPLATE_NONE, TEMPLATE_BUILDING, TEMPLATE_READY, TEMPLATE_FAILED };
 
-struct template {
+struct template
+{
 	enum template_state state;
 	char *name, *uuid, *path;
 	struct case_result failure; /* why it could not be made, repeated for every job */
@@ -140,9 +141,9 @@ static void ready_status(const struct proto_frame *fr, struct case_result *res, 
 		return;
 	}
 	res->verdict = VERDICT_INFRA_ERROR;
-	res->detail = xasprintf("sensor error: the sensor's start commands failed (status %d): %.*s",
-				status, fr->len > 4 ? (int)(fr->len - 4) : 0,
-				fr->len > 4 ? (const char *)fr->payload + 4 : "");
+	res->detail = xasprintf(
+	    "sensor error: the sensor's start commands failed (status %d): %.*s", status,
+	    fr->len > 4 ? (int)(fr->len - 4) : 0, fr->len > 4 ? (const char *)fr->payload + 4 : "");
 }
 
 /* The guest died or went quiet before READY. Before the agent's HELLO only the kernel and the
@@ -156,8 +157,8 @@ static void boot_failed(const char *console_path, bool hello, const char *what,
 		_cleanup_free_ char *title = TAKE_PTR(res->title);
 		res->verdict = VERDICT_INFRA_ERROR;
 		free(res->detail);
-		res->detail = title ? xasprintf("guest kernel failed to boot: %s", title)
-				    : xstrdup(what);
+		res->detail =
+		    title ? xasprintf("guest kernel failed to boot: %s", title) : xstrdup(what);
 		*ret_retry = true;
 		return;
 	}
@@ -173,9 +174,13 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 {
 	const struct fleet_sensor *s = &cfg->sensors[si];
 	struct vm_config vc = {
-		.name = name, .kernel = s->image->kernel, .initrd = s->image->initrd,
-		.cmdline = cfg->cmdline, .memory_mib = cfg->memory_mib, .accel = cfg->accel,
-		.console_log = console_path,
+	    .name = name,
+	    .kernel = s->image->kernel,
+	    .initrd = s->image->initrd,
+	    .cmdline = cfg->cmdline,
+	    .memory_mib = cfg->memory_mib,
+	    .accel = cfg->accel,
+	    .console_log = console_path,
 	};
 	_cleanup_free_ char *error = NULL, *what = NULL;
 	uint64_t start = now_ms(), deadline = start + cfg->boot_ms;
@@ -202,7 +207,8 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 			return r;
 		}
 		if (r == -ETIMEDOUT) {
-			what = xasprintf("guest did not become ready within %u s", cfg->boot_ms / 1000);
+			what = xasprintf("guest did not become ready within %u s",
+					 cfg->boot_ms / 1000);
 			boot_failed(console_path, hello, what, res, ret_retry);
 			break;
 		}
@@ -215,7 +221,8 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 		} else if (ev.type != VM_EVENT_PROTO_ERROR) {
 			runner_drain_console(vm, 3000);
 			boot_failed(console_path, hello,
-				    "guest stopped during boot without a kernel report", res, ret_retry);
+				    "guest stopped during boot without a kernel report", res,
+				    ret_retry);
 		}
 	}
 	res->boot_ms = now_ms() - start;
@@ -247,8 +254,8 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 {
 	const struct fleet_config *cfg = p->cfg;
 	/* the template's boot is evidence too: kept with the run's consoles */
-	_cleanup_free_ char *log = xasprintf("%s/consoles/%s/_template-boot.log", cfg->run_dir,
-					     cfg->sensors[si].name);
+	_cleanup_free_ char *log =
+	    xasprintf("%s/consoles/%s/_template-boot.log", cfg->run_dir, cfg->sensors[si].name);
 	_cleanup_free_ char *error = NULL;
 	struct case_result res;
 	struct vm *vm = NULL;
@@ -335,8 +342,8 @@ static int identity_get(struct pool *p, size_t si, char **ret_error)
 	make_uuid(uuid, serial);
 	r = snapshot_clone(t->path, path, t->name, t->uuid, name, uuid);
 	if (r < 0) {
-		*ret_error = xasprintf("faultline error: cannot clone the saved guest %s: %s", t->path,
-				       strerror(-r));
+		*ret_error = xasprintf("faultline error: cannot clone the saved guest %s: %s",
+				       t->path, strerror(-r));
 		return r;
 	}
 	pthread_mutex_lock(&p->lock);
@@ -401,7 +408,7 @@ static void spare_start(struct pool *p, unsigned slot, size_t si)
 	pthread_mutex_unlock(&p->lock);
 	if (!ready)
 		return;
-	*s = (struct spare){ .sensor = si, .pool = p, .slot = slot };
+	*s = (struct spare){.sensor = si, .pool = p, .slot = slot};
 	if (pthread_create(&s->thread, NULL, spare_thread, s) == 0)
 		s->running = true;
 }
@@ -478,9 +485,8 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 	return 0;
 }
 
-int pool_acquire(struct pool *p, unsigned slot, size_t si, size_t next_si,
-		 const char *console_path, struct guest **ret, struct case_result *res,
-		 bool *ret_retry)
+int pool_acquire(struct pool *p, unsigned slot, size_t si, size_t next_si, const char *console_path,
+		 struct guest **ret, struct case_result *res, bool *ret_retry)
 {
 	struct slot_state *ss = &p->slots[slot];
 	int r;

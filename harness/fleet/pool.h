@@ -19,7 +19,7 @@ struct pool;
 struct guest {
 	struct vm *vm;
 	size_t sensor;
-	bool fresh; /* has run no case yet */
+	bool fresh;   /* has run no case yet */
 	int identity; /* save-image clone it was restored from; -1 when booted */
 };
 
@@ -32,9 +32,8 @@ void pool_free(struct pool *p);
  * the background. Returns 0 with *ret set; 1 when no guest could be had (res filled: an
  * infra-error, or the sensor's crash while starting; *ret_retry says whether another attempt
  * may do better); or -ECANCELED. */
-int pool_acquire(struct pool *p, unsigned slot, size_t si, size_t next_si,
-		 const char *console_path, struct guest **ret, struct case_result *res,
-		 bool *ret_retry);
+int pool_acquire(struct pool *p, unsigned slot, size_t si, size_t next_si, const char *console_path,
+		 struct guest **ret, struct case_result *res, bool *ret_retry);
 
 /* Hand a guest back. healthy: its last case left it fit for another (reuse keeps it). */
 void pool_release(struct pool *p, unsigned slot, struct guest *g, bool healthy);

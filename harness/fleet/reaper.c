@@ -29,7 +29,8 @@ static void kill_guests(pid_t controller)
 	if (!d)
 		return;
 	while ((de = readdir(d)))
-		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && is_our_guest(de->d_name, needle))
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' &&
+		    is_our_guest(de->d_name, needle))
 			kill((pid_t)atoi(de->d_name), SIGKILL);
 	closedir(d);
 }

@@ -146,8 +146,9 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 			} else if (ev.frame.type == PROTO_ERROR && !observe_until) {
 				res->agent_outcome = PROTO_OUTCOME_AGENT_ERROR;
 				free(res->agent_message);
-				res->agent_message = xasprintf("agent refused a frame: %s",
-							       ev.frame.len > 4 ? (char *)ev.frame.payload + 4 : "");
+				res->agent_message =
+				    xasprintf("agent refused a frame: %s",
+					      ev.frame.len > 4 ? (char *)ev.frame.payload + 4 : "");
 				*ret_delivered = ev.at_ms;
 				observe_until = ev.at_ms + t->observe_ms;
 			}
@@ -177,8 +178,9 @@ static void agent_verdict(struct case_result *res)
 	case PROTO_OUTCOME_REJECTED:
 		res->verdict = VERDICT_REJECTED;
 		free(res->detail);
-		res->detail = xasprintf("sensor rejected: %s (errno %d)",
-					res->agent_message ? res->agent_message : "", res->agent_errno);
+		res->detail =
+		    xasprintf("sensor rejected: %s (errno %d)",
+			      res->agent_message ? res->agent_message : "", res->agent_errno);
 		break;
 	default:
 		res->verdict = VERDICT_INFRA_ERROR;
@@ -200,7 +202,8 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 
 	if (size > PROTO_MAX_PAYLOAD) {
 		res->verdict = VERDICT_INFRA_ERROR;
-		res->detail = xasprintf("input of %zu bytes exceeds the agent protocol's limit", size);
+		res->detail =
+		    xasprintf("input of %zu bytes exceeds the agent protocol's limit", size);
 		return 0;
 	}
 	if (vm_send(vm, PROTO_MARK, mark, (uint32_t)strlen(mark)) < 0 ||

@@ -20,9 +20,9 @@ struct runner_timeouts {
 
 struct case_result {
 	enum verdict verdict;
-	char *title;  /* crash/hang signature, or NULL */
-	char *detail; /* agent message, errno, infra reason; or NULL */
-	char *report; /* console report excerpt; or NULL */
+	char *title;	   /* crash/hang signature, or NULL */
+	char *detail;	   /* agent message, errno, infra reason; or NULL */
+	char *report;	   /* console report excerpt; or NULL */
 	int agent_outcome; /* enum proto_outcome, or -1 when the agent never answered */
 	int agent_errno;
 	char *agent_message;

@@ -138,7 +138,7 @@ static void push_event(struct vm *vm, const struct vm_event *ev)
 
 static void push_simple(struct vm *vm, enum vm_event_type type, int error)
 {
-	struct vm_event ev = { .type = type, .error = error };
+	struct vm_event ev = {.type = type, .error = error};
 	push_event(vm, &ev);
 }
 
@@ -179,7 +179,8 @@ static void write_all(int fd, const char *p, size_t n)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return; /* a full disk loses console bytes, not the run; the record says so */
+			return; /* a full disk loses console bytes, not the run; the record says so
+				 */
 		}
 		p += w;
 		n -= (size_t)w;
@@ -279,7 +280,7 @@ static void channel_cb(virStreamPtr st, int events, void *opaque)
 		break;
 	}
 	for (;;) {
-		struct vm_event ev = { .type = VM_EVENT_FRAME };
+		struct vm_event ev = {.type = VM_EVENT_FRAME};
 		int r = proto_decoder_next(vm->dec, &ev.frame);
 		if (r == 0)
 			break;
@@ -337,8 +338,8 @@ int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
 	pthread_once(&loop_once, loop_start);
 	if (r < 0) {
 		if (ret_error)
-			*ret_error = xasprintf("cannot prepare embedded root for %s: %s", uri,
-					       strerror(-r));
+			*ret_error =
+			    xasprintf("cannot prepare embedded root for %s: %s", uri, strerror(-r));
 		return r;
 	}
 	conn = virConnectOpen(uri);
@@ -350,9 +351,9 @@ int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
 	h = xzalloc(sizeof(*h));
 	h->conn = conn;
 	h->uri = xstrdup(uri);
-	h->lifecycle_id = virConnectDomainEventRegisterAny(
-		conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb),
-		NULL, NULL);
+	h->lifecycle_id =
+	    virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+					     VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), NULL, NULL);
 	*ret = h;
 	return 0;
 }
@@ -419,12 +420,23 @@ static void xml_escape_into(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '\'':
+			fputs("&apos;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
 		}
 	}
 }
@@ -439,7 +451,8 @@ static char *domain_xml(const struct vm_config *cfg)
 		abort();
 	fprintf(f, "<domain type='%s'>\n  <name>", streq(cfg->accel, "kvm") ? "kvm" : "qemu");
 	xml_escape_into(f, cfg->name);
-	fprintf(f, "</name>\n  <memory unit='MiB'>%u</memory>\n  <vcpu>1</vcpu>\n", cfg->memory_mib);
+	fprintf(f, "</name>\n  <memory unit='MiB'>%u</memory>\n  <vcpu>1</vcpu>\n",
+		cfg->memory_mib);
 	fputs("  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n    <kernel>", f);
 	xml_escape_into(f, cfg->kernel);
 	fputs("</kernel>\n    <initrd>", f);
@@ -457,7 +470,8 @@ static char *domain_xml(const struct vm_config *cfg)
 	      "  <devices>\n"
 	      "    <serial type='pty'><target port='0'/></serial>\n"
 	      "    <console type='pty'><target type='serial' port='0'/></console>\n"
-	      "    <channel type='unix'><target type='virtio' name='" PROTO_CHANNEL_NAME "'/></channel>\n"
+	      "    <channel type='unix'><target type='virtio' name='" PROTO_CHANNEL_NAME
+	      "'/></channel>\n"
 	      "    <panic model='isa'><address type='isa' iobase='0x505'/></panic>\n"
 	      "    <controller type='usb' model='none'/>\n"
 	      "    <memballoon model='none'/>\n"
@@ -508,10 +522,9 @@ static int open_stream(struct vm *vm, bool channel, char **ret_error)
 	pthread_mutex_lock(&vm->lock);
 	vm->refs++;
 	pthread_mutex_unlock(&vm->lock);
-	if (virStreamEventAddCallback(st,
-				      VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
-					      VIR_STREAM_EVENT_HANGUP,
-				      channel ? channel_cb : console_cb, vm, unref_cb) < 0) {
+	if (virStreamEventAddCallback(
+		st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP,
+		channel ? channel_cb : console_cb, vm, unref_cb) < 0) {
 		vm_unref(vm);
 		*ret_error = last_error("virStreamEventAddCallback");
 		virStreamAbort(st);
@@ -588,8 +601,8 @@ int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, ch
 	return 0;
 }
 
-int vm_restore(struct vm_host *h, const char *state_path, const char *name,
-	       const char *console_log, struct vm **ret, char **ret_error)
+int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *console_log,
+	       struct vm **ret, char **ret_error)
 {
 	struct vm *vm;
 	int r;
@@ -691,18 +704,17 @@ int vm_send(struct vm *vm, uint16_t type, const void *payload, uint32_t len)
 	vm->out_len += size;
 	free(buf);
 	/* The event thread does the sending, when the stream is writable. */
-	virStreamEventUpdateCallback(vm->channel, VIR_STREAM_EVENT_READABLE |
-							  VIR_STREAM_EVENT_WRITABLE |
-							  VIR_STREAM_EVENT_ERROR |
-							  VIR_STREAM_EVENT_HANGUP);
+	virStreamEventUpdateCallback(vm->channel,
+				     VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_WRITABLE |
+					 VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP);
 	pthread_mutex_unlock(&vm->lock);
 	return 0;
 }
 
 int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret)
 {
-	struct timespec ts = { .tv_sec = (time_t)(deadline_ms / 1000),
-			       .tv_nsec = (long)(deadline_ms % 1000) * 1000000 };
+	struct timespec ts = {.tv_sec = (time_t)(deadline_ms / 1000),
+			      .tv_nsec = (long)(deadline_ms % 1000) * 1000000};
 	int r = 0;
 
 	pthread_mutex_lock(&vm->lock);

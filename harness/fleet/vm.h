@@ -35,17 +35,18 @@ bool vm_host_cancelled(void);
 int vm_host_reap_orphans(struct vm_host *h);
 
 struct vm_config {
-	const char *name;    /* domain name, unique on the host */
-	const char *kernel;  /* path on the libvirt host */
+	const char *name;   /* domain name, unique on the host */
+	const char *kernel; /* path on the libvirt host */
 	const char *initrd;
 	const char *cmdline;
 	unsigned memory_mib;
-	const char *accel;   /* "tcg" or "kvm" */
-	const char *console_log; /* console bytes are appended here from the first one; may be NULL */
+	const char *accel; /* "tcg" or "kvm" */
+	const char
+	    *console_log; /* console bytes are appended here from the first one; may be NULL */
 };
 
 enum vm_event_type {
-	VM_EVENT_FRAME,       /* an agent frame: event.frame (caller finishes it) */
+	VM_EVENT_FRAME,	      /* an agent frame: event.frame (caller finishes it) */
 	VM_EVENT_PROTO_ERROR, /* a malformed frame from the guest: event.error */
 	VM_EVENT_CRASHED,     /* the guest reported a panic (pvpanic) or the console showed one */
 	VM_EVENT_STOPPED,     /* the domain stopped (reset, poweroff, QEMU died) */
@@ -64,8 +65,8 @@ struct vm_event {
 int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error);
 /* Restore a save image (snapshot.h) as domain `name` (the name saved in the image), paused,
  * with console and channel open. vm_resume() lets it run. */
-int vm_restore(struct vm_host *h, const char *state_path, const char *name,
-	       const char *console_log, struct vm **ret, char **ret_error);
+int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *console_log,
+	       struct vm **ret, char **ret_error);
 int vm_resume(struct vm *vm, char **ret_error);
 /* Save the guest's state to path; the domain stops (still call vm_destroy). *ret_uuid gets the
  * domain's UUID, which the image carries (caller frees). */

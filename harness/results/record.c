@@ -23,7 +23,7 @@ static void add_timings(json_object *o, const struct case_result *res)
 
 static void add_agent(json_object *o, const struct case_result *res)
 {
-	static const char *const outcomes[] = { "accepted", "rejected", "agent-error" };
+	static const char *const outcomes[] = {"accepted", "rejected", "agent-error"};
 	json_object *a = json_object_new_object();
 	bool known = res->agent_outcome >= 0 && res->agent_outcome < (int)ARRAY_SIZE(outcomes);
 

@@ -71,25 +71,29 @@ static ssize_t find_sensor(const char *const *sensors, size_t n, const char *nam
 }
 
 /* One record: mark its job done, or explain why it does not belong to this scenario. */
-static int take_record(json_object *o, const struct case_index *idx, const struct scenario_case *cases,
-		       size_t n_cases, const char *const *sensors, size_t n_sensors,
-		       struct resume_state *st, char **ret_error)
+static int take_record(json_object *o, const struct case_index *idx,
+		       const struct scenario_case *cases, size_t n_cases,
+		       const char *const *sensors, size_t n_sensors, struct resume_state *st,
+		       char **ret_error)
 {
 	const char *id = get(o, "case"), *sha = get(o, "input_sha256"), *v = get(o, "verdict");
-	struct case_index key = { .id = id ? id : "" }, *hit;
+	struct case_index key = {.id = id ? id : ""}, *hit;
 	ssize_t si = find_sensor(sensors, n_sensors, get(o, "sensor"));
 	char want[65];
 
 	hit = bsearch(&key, idx, n_cases, sizeof(*idx), cmp_index);
 	if (si < 0 || !hit) {
-		*ret_error = xasprintf("the run has a record of %s/%s, which this scenario does not "
-				       "have", get(o, "sensor") ? get(o, "sensor") : "?", key.id);
+		*ret_error =
+		    xasprintf("the run has a record of %s/%s, which this scenario does not "
+			      "have",
+			      get(o, "sensor") ? get(o, "sensor") : "?", key.id);
 		return -EINVAL;
 	}
 	sha256_hex(cases[hit->ci].data, cases[hit->ci].size, want);
 	if (!sha || !streq(sha, want)) {
 		*ret_error = xasprintf("case %s: the recorded input differs from the scenario's "
-				       "input today (was the scenario or its seed changed?)", key.id);
+				       "input today (was the scenario or its seed changed?)",
+				       key.id);
 		return -EINVAL;
 	}
 	struct resume_job *j = &st->jobs[hit->ci * n_sensors + (size_t)si];
@@ -117,7 +121,7 @@ int resume_scan(const char *run_dir, const struct scenario_case *cases, size_t n
 	_cleanup_free_ char *path = xasprintf("%s/results.jsonl", run_dir);
 	_cleanup_free_ struct case_index *idx = xcalloc(n_cases ? n_cases : 1, sizeof(*idx));
 	_cleanup_fclose_ FILE *f = NULL;
-	struct resume_state st = { 0 };
+	struct resume_state st = {0};
 	char *line = NULL;
 	size_t cap = 0, cut;
 	int r;
@@ -132,7 +136,7 @@ int resume_scan(const char *run_dir, const struct scenario_case *cases, size_t n
 		return -errno;
 	}
 	for (size_t i = 0; i < n_cases; i++)
-		idx[i] = (struct case_index){ .id = cases[i].id, .ci = i };
+		idx[i] = (struct case_index){.id = cases[i].id, .ci = i};
 	qsort(idx, n_cases, sizeof(*idx), cmp_index);
 	st.jobs = xcalloc(n_cases * n_sensors > 0 ? n_cases * n_sensors : 1, sizeof(*st.jobs));
 	st.skipped_lines = cut;

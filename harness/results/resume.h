@@ -26,7 +26,7 @@ struct resume_state {
 	struct resume_job *jobs; /* [case * n_sensors + sensor] */
 	size_t n_done;
 	size_t skipped_lines; /* unreadable lines (a cut-off last record) */
-	char *run_id;         /* from run.json, when there is one */
+	char *run_id;	      /* from run.json, when there is one */
 };
 
 /* Returns 0; -ENOENT when RUN_DIR has no results.jsonl; -EINVAL when a record does not match

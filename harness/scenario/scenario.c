@@ -268,8 +268,7 @@ static void load_fleet(struct lctx *c, const struct ynode *n)
 	c->errors += ynode_check_keys(n, c->file, "fleet", keys, c->diags);
 	if ((v = ynode_get(n, "size")) && want_uint(c, v, "fleet size", 0, 1024, &x))
 		f->size = (unsigned)x;
-	if ((v = ynode_get(n, "memory")) &&
-	    want_uint(c, v, "fleet memory (MiB)", 64, 1 << 20, &x))
+	if ((v = ynode_get(n, "memory")) && want_uint(c, v, "fleet memory (MiB)", 64, 1 << 20, &x))
 		f->memory_mib = (unsigned)x;
 	if ((v = ynode_get(n, "accel")) && (s = want_enum(c, v, "accel", accels)))
 		f->accel = s;
@@ -354,8 +353,8 @@ static void note_sensor_format(struct lctx *c, const char *yaml, const struct yn
 
 	if (read_file(yaml, 1 << 20, &data, &size) < 0)
 		return;
-	if (ynode_parse(yaml, data, size, &d, &doc) == 0 &&
-	    (f = ynode_get(doc, "format")) && f->kind == YNODE_SCALAR && *f->scalar) {
+	if (ynode_parse(yaml, data, size, &d, &doc) == 0 && (f = ynode_get(doc, "format")) &&
+	    f->kind == YNODE_SCALAR && *f->scalar) {
 		if (!c->sensor_format)
 			c->sensor_format = xstrdup(f->scalar);
 		else if (!streq(c->sensor_format, f->scalar))
@@ -430,8 +429,8 @@ static void load_format(struct lctx *c, const struct ynode *n, const char *name)
 		c->format_failed = true;
 		lerr(c, n, "format '%s' (%s) has errors, listed below", name, path);
 		for (size_t i = 0; i < fd.n; i++) {
-			diag_add(c->diags, fd.v[i].file, fd.v[i].line, fd.v[i].column,
-					  "%s", fd.v[i].message);
+			diag_add(c->diags, fd.v[i].file, fd.v[i].line, fd.v[i].column, "%s",
+				 fd.v[i].message);
 			c->errors++;
 		}
 	}
@@ -505,8 +504,9 @@ static bool within_budget(struct lctx *c, const struct ynode *n, const struct sc
 	}
 	c->s->n_inputs += count;
 	if (c->s->n_inputs > limit) {
-		lerr(c, n, "the cases so far expand to %zu inputs, more than the %zu this loader "
-			   "allows; fewer variants",
+		lerr(c, n,
+		     "the cases so far expand to %zu inputs, more than the %zu this loader "
+		     "allows; fewer variants",
 		     c->s->n_inputs, limit);
 		return false;
 	}
@@ -654,8 +654,7 @@ int scenario_load(const char *path, const struct scenario_opts *opts, struct dia
 }
 
 int scenario_parse(const char *path, const void *data, size_t size,
-		   const struct scenario_opts *opts, struct diags *diags,
-		   struct scenario **ret)
+		   const struct scenario_opts *opts, struct diags *diags, struct scenario **ret)
 {
 	_cleanup_free_ char *dcopy = NULL, *bcopy = NULL;
 	struct ynode *doc = NULL;
@@ -665,7 +664,7 @@ int scenario_parse(const char *path, const void *data, size_t size,
 
 	if (size == 0) {
 		diag_add(diags, path, 1, 1,
-				  "empty file; expected a scenario (name:, sensors:, cases:)");
+			 "empty file; expected a scenario (name:, sensors:, cases:)");
 		return -EINVAL;
 	}
 	r = ynode_parse(path, data, size, diags, &doc);
@@ -828,8 +827,8 @@ int scenario_expand_full(const struct scenario *s, struct diags *diags,
 	return 0;
 }
 
-int scenario_expand(const struct scenario *s, struct diags *diags,
-		    struct scenario_case **ret_cases, size_t *ret_n)
+int scenario_expand(const struct scenario *s, struct diags *diags, struct scenario_case **ret_cases,
+		    size_t *ret_n)
 {
 	return scenario_expand_full(s, diags, ret_cases, ret_n, NULL);
 }

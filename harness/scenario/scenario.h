@@ -29,15 +29,14 @@ int scenario_load(const char *path, const struct scenario_opts *opts, struct dia
 		  struct scenario **ret);
 /* Same from memory; path names the input in diags and anchors relative content: paths. */
 int scenario_parse(const char *path, const void *data, size_t size,
-		   const struct scenario_opts *opts, struct diags *diags,
-		   struct scenario **ret);
+		   const struct scenario_opts *opts, struct diags *diags, struct scenario **ret);
 struct scenario *scenario_free(struct scenario *s);
 
 struct scenario_fleet {
-	unsigned size;        /* parallel guests; 0 = number of host cores */
-	char **uris;          /* NULL-terminated; empty = default embedded URI */
-	unsigned memory_mib;  /* guest RAM */
-	const char *accel;    /* "auto", "tcg" or "kvm" */
+	unsigned size;	       /* parallel guests; 0 = number of host cores */
+	char **uris;	       /* NULL-terminated; empty = default embedded URI */
+	unsigned memory_mib;   /* guest RAM */
+	const char *accel;     /* "auto", "tcg" or "kvm" */
 	const char *isolation; /* "snapshot" (default), "boot", "reuse" */
 };
 
@@ -63,23 +62,24 @@ struct scenario_expect {
 };
 
 struct scenario_case {
-	char *id;             /* unique in the scenario, safe as a file name */
-	char *name;           /* the case's name in the YAML */
-	uint64_t seed;        /* seed this input was generated from */
+	char *id;	      /* unique in the scenario, safe as a file name */
+	char *name;	      /* the case's name in the YAML */
+	uint64_t seed;	      /* seed this input was generated from */
 	char *seed_file;      /* the seed content it was made from */
-	char *mutations_json; /* JSON array describing the mutations applied, e.g. [{"op":"truncate",...}] */
-	uint8_t *data;        /* the exact input bytes */
+	char *mutations_json; /* JSON array describing the mutations applied, e.g.
+				 [{"op":"truncate",...}] */
+	uint8_t *data;	      /* the exact input bytes */
 	size_t size;
 	struct scenario_expect *expects;
 	size_t n_expects;
-	char *format_file;    /* the format description the mutations used; NULL when none.
-			       * mutate_replay(mutations_json, format_file, seed_file) regenerates
-			       * data */
+	char *format_file; /* the format description the mutations used; NULL when none.
+			    * mutate_replay(mutations_json, format_file, seed_file) regenerates
+			    * data */
 };
 
 /* Generate every case's input bytes. Deterministic for a given scenario and seed. */
-int scenario_expand(const struct scenario *s, struct diags *diags,
-		    struct scenario_case **ret_cases, size_t *ret_n);
+int scenario_expand(const struct scenario *s, struct diags *diags, struct scenario_case **ret_cases,
+		    size_t *ret_n);
 void scenario_cases_free(struct scenario_case *cases, size_t n);
 /* Same as scenario_expand, and says how many generated inputs were dropped as duplicates (same
  * SHA-256 as an earlier input of the scenario; a case that names a single input is never
@@ -89,7 +89,7 @@ int scenario_expand_full(const struct scenario *s, struct diags *diags,
 /* For `run --list`: one line per case (id, size, sha256 prefix, expectations, mutations). */
 int scenario_describe_cases(const struct scenario *s, const struct scenario_case *cases, size_t n,
 			    FILE *out);
-size_t scenario_n_cases(const struct scenario *s); /* cases as written, before expansion */
+size_t scenario_n_cases(const struct scenario *s);	    /* cases as written, before expansion */
 const char *scenario_format_path(const struct scenario *s); /* NULL when no format: */
 /* The verdict expected of this case on this sensor, or NULL when none. */
 const char *scenario_case_expect(const struct scenario_case *c, const char *sensor);

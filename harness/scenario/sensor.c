@@ -53,7 +53,7 @@ static int parse_files(struct ctx *c, struct sensor *s, yaml_node_t *n)
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
-		struct sensor_file f = { 0 };
+		struct sensor_file f = {0};
 
 		if (!item || item->type != YAML_MAPPING_NODE)
 			return fail(c, item, "'%s' entries must be maps with src and dst", "files");
@@ -61,7 +61,9 @@ static int parse_files(struct ctx *c, struct sensor *s, yaml_node_t *n)
 		     p < item->data.mapping.pairs.top; p++) {
 			yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
 			yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-			const char *key = k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "";
+			const char *key = k && k->type == YAML_SCALAR_NODE
+					      ? (const char *)k->data.scalar.value
+					      : "";
 			int r;
 
 			if (streq(key, "src"))
@@ -69,7 +71,9 @@ static int parse_files(struct ctx *c, struct sensor *s, yaml_node_t *n)
 			else if (streq(key, "dst"))
 				r = get_string(c, v, key, &f.dst);
 			else
-				r = fail(c, k, "unknown key '%s' in files entry, expected src or dst", key);
+				r = fail(c, k,
+					 "unknown key '%s' in files entry, expected src or dst",
+					 key);
 			if (r < 0) {
 				free(f.src);
 				free(f.dst);
@@ -114,7 +118,8 @@ static int each_pair(struct ctx *c, struct sensor *s, yaml_node_t *n, const char
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(c, n, "'%s' must be a map", section);
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
 
@@ -197,7 +202,8 @@ static int check(struct ctx *c, struct sensor *s, yaml_node_t *root)
 	if (!streq(s->name, base))
 		return fail(c, root, "'name' must equal the folder name '%s'", base);
 	if (!s->deliver_method)
-		return fail(c, root, "%s", "missing 'deliver: method', expected device, file or command");
+		return fail(c, root, "%s",
+			    "missing 'deliver: method', expected device, file or command");
 	if (streq(s->deliver_method, "device") || streq(s->deliver_method, "file")) {
 		if (!s->deliver_path || s->deliver_path[0] != '/')
 			return fail(c, root, "deliver method %s needs an absolute 'path'",
@@ -206,7 +212,8 @@ static int check(struct ctx *c, struct sensor *s, yaml_node_t *root)
 		if (!s->deliver_command || !*s->deliver_command)
 			return fail(c, root, "%s", "deliver method command needs 'command'");
 	} else {
-		return fail(c, root, "unknown deliver method '%s', expected device, file or command",
+		return fail(c, root,
+			    "unknown deliver method '%s', expected device, file or command",
 			    s->deliver_method);
 	}
 	if (!one_line(s->deliver_path) || !one_line(s->deliver_reload) ||
@@ -222,7 +229,7 @@ int sensor_load(const char *dir, struct sensor **ret, char **ret_error)
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct sensor *s;
-	struct ctx c = { .doc = &doc, .path = path };
+	struct ctx c = {.doc = &doc, .path = path};
 	yaml_node_t *root;
 	int r;
 

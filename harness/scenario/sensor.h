@@ -25,7 +25,7 @@ struct sensor {
 	char *build_command; /* NULL when nothing to build */
 	struct sensor_file *files;
 	size_t n_files;
-	char **start; /* NULL-terminated */
+	char **start;	      /* NULL-terminated */
 	char *deliver_method; /* device | file | command */
 	char *deliver_path;
 	char *deliver_reload;

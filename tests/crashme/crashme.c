@@ -75,7 +75,7 @@ static noinline void crashme_uaf(void)
 {
 	char *p = kmalloc(64, GFP_KERNEL);
 	kfree(p);
-	memset(p, 0x41, 64);	/* write after free: slub_debug=P poison is overwritten */
+	memset(p, 0x41, 64);	     /* write after free: slub_debug=P poison is overwritten */
 	p = kmalloc(64, GFP_KERNEL); /* allocation checks the poison */
 	kfree(p);
 }
@@ -240,7 +240,7 @@ static ssize_t crashme_write(struct file *file, const char __user *ubuf, size_t 
 }
 
 static const struct proc_ops crashme_ops = {
-	.proc_write = crashme_write,
+    .proc_write = crashme_write,
 };
 
 static struct proc_dir_entry *crashme_entry;
