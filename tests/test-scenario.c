@@ -10,6 +10,7 @@
 #include "config.h"
 #include "mutate.h"
 #include "scenario.h"
+#include "testlib.h"
 #include "util.h"
 
 static const uint8_t seed[] = {
@@ -19,18 +20,16 @@ static const uint8_t seed[] = {
     0x02, 0x00, 0x61, 0x62, 0x02, 0x00, 0x04, 0x00, 0x07, 0x00, 0x00, 0x00,
 };
 
-static char dir[] = "/tmp/test-scenario-XXXXXX";
 static const struct scenario_opts opts = {
     .sensors_dir = FAULTLINE_TEST_DATA "/scenario/sensors",
     .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 };
 
+/* Every scenario is s.yaml beside seed.kscu in the suite's temporary folder. */
 static char *write_scenario(const char *text, size_t len)
 {
-	char *p = xasprintf("%s/s.yaml", dir);
-
-	ck_assert_int_eq(write_file_atomic(p, text, len), 0);
-	return p;
+	free(testlib_write("seed.kscu", seed, sizeof(seed)));
+	return testlib_write("s.yaml", text, len);
 }
 
 static struct scenario *load_ok(const char *text)
@@ -155,7 +154,7 @@ START_TEST(test_everything)
 	ck_assert_str_eq(c[2].id, "flips-0000");
 	ck_assert_str_eq(c[2].name, "flips");
 	ck_assert(startswith(c[2].mutations_json, "[{\"op\":\"bitflip\",\"offset\":40,\"bit\":"));
-	ck_assert(startswith(c[2].seed_file, dir));
+	ck_assert(startswith(c[2].seed_file, testlib_tmpdir()));
 	ck_assert_uint_eq(c[2].seed, c[3].seed);
 	for (size_t i = 3; i < n; i++)
 		ck_assert(startswith(c[i].id, "flips-00"));
@@ -369,24 +368,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr;
-	int failed;
-	_cleanup_free_ char *sp = NULL, *yp = NULL;
-
-	if (!mkdtemp(dir))
-		return EXIT_FAILURE;
-	sp = xasprintf("%s/seed.kscu", dir);
-	yp = xasprintf("%s/s.yaml", dir);
-	if (write_file_atomic(sp, seed, sizeof(seed)) < 0)
-		return EXIT_FAILURE;
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	unlink(sp);
-	unlink(yp);
-	rmdir(dir);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TESTLIB_MAIN(suite)
