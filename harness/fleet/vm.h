@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "util.h"
 
 struct vm_host;
 struct vm;
@@ -84,3 +85,5 @@ int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret);
 uint64_t vm_console_last_ms(struct vm *vm);
 /* Destroy the domain (if still running) and free everything. Accepts NULL. */
 void vm_destroy(struct vm *vm);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct vm *, vm_destroy)
+#define _cleanup_vm_ _cleanup_(vm_destroyp)
