@@ -25,7 +25,8 @@ struct vm_host;
 struct vm;
 
 /* Open a libvirt connection. For qemu:///embed URIs the root's etc/qemu.conf is prepared first.
- * On failure *ret_error (if non-NULL) receives libvirt's message (caller frees). */
+ * On failure *ret_error (if non-NULL) receives "libvirt error: " and libvirt's message, or why
+ * the root could not be prepared (caller frees). */
 int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error);
 struct vm_host *vm_host_close(struct vm_host *h);
 /* Wake every waiter of every vm on every host with -ECANCELED; later waits fail the same way. */
