@@ -87,19 +87,33 @@ static const char *get_string(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
 }
 
-/* Prepare (or resume) run_dir without guests. */
+/* Prepare (or resume) run_dir without guests, as run "sess-run" (a resumed run keeps its own
+ * id). */
 static int prepare(struct session *s, const char *run_dir, bool resume, struct session_stats *st,
 		   struct session_error *e)
 {
 	struct session_run_opts ro = {
 	    .mode = FLEET_SNAPSHOT,
 	    .run_dir = run_dir,
-	    .run_id = "sess-run",
+	    .run_id = resume ? "another-id" : "sess-run",
 	    .resume = resume,
 	    .prepare_only = true,
 	};
 
 	return session_run(s, &ro, st, e);
+}
+
+/* The suite's scenario, and a run directory prepared for it under NAME, holding no record. */
+static struct session *open_prepared(const char *name, char **ret_dir)
+{
+	struct session *s = open_ok(0);
+	struct session_stats st = {0};
+	struct session_error e = {0};
+
+	*ret_dir = path_in_tmp(name);
+	ck_assert_int_eq(prepare(s, *ret_dir, false, &st, &e), 0);
+	session_stats_finish(&st);
+	return s;
 }
 
 /* Append the record a finished job would have left: case ci's input on sensor si. */
@@ -314,27 +328,16 @@ END_TEST
 
 START_TEST(test_resume)
 {
-	_cleanup_free_ char *dir = path_in_tmp("run-resumed");
-	struct session *s = open_ok(0);
+	_cleanup_free_ char *dir = NULL;
+	struct session *s = open_prepared("run-resumed", &dir);
 	struct session_stats st = {0};
 	struct session_error e = {0};
 	size_t n;
 	const struct scenario_case *c = session_cases(s, &n);
 
-	ck_assert_int_eq(prepare(s, dir, false, &st, &e), 0);
-	session_stats_finish(&st);
 	append_record(dir, &c[2], "beta", VERDICT_CRASH, "BUG: unable to handle page fault");
-
-	/* the resumed run takes over the record and the run id; the run id asked for is not
-	 * used */
-	struct session_run_opts ro = {
-	    .mode = FLEET_SNAPSHOT,
-	    .run_dir = dir,
-	    .run_id = "another-id",
-	    .resume = true,
-	    .prepare_only = true,
-	};
-	ck_assert_int_eq(session_run(s, &ro, &st, &e), 0);
+	/* the resumed run takes over the record and the run id (not the one asked for) */
+	ck_assert_int_eq(prepare(s, dir, true, &st, &e), 0);
 	ck_assert_uint_eq(st.total, 6);
 	ck_assert_uint_eq(st.finished, 1);
 	for (size_t i = 0; i < st.total; i++) {
@@ -356,16 +359,14 @@ END_TEST
 
 START_TEST(test_resume_other_scenario)
 {
-	_cleanup_free_ char *dir = path_in_tmp("run-other");
-	struct session *s = open_ok(0);
+	_cleanup_free_ char *dir = NULL;
+	struct session *s = open_prepared("run-other", &dir);
 	struct session_stats st = {0};
 	struct session_error e = {0};
 	size_t n;
 	struct scenario_case changed = session_cases(s, &n)[0];
 	uint8_t other[] = {1, 2, 3};
 
-	ck_assert_int_eq(prepare(s, dir, false, &st, &e), 0);
-	session_stats_finish(&st);
 	/* a record of "valid" whose input is not the scenario's "valid" any more */
 	changed.data = other;
 	changed.size = sizeof(other);
