@@ -314,8 +314,8 @@ static int open_host(struct session *s, struct session_error *e)
 	return 0;
 }
 
-/* Everything a session needs to boot guests, in the order that touches the machine least
- * before the input is known to be good. */
+/* Everything a session needs to boot guests. The checks that cost nothing (state dir, guest
+ * kernel) come before the watcher process and the signal thread. */
 static int prepare_guests(struct session *s, struct session_error *e)
 {
 	_cleanup_free_ char *err = NULL;
