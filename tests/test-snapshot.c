@@ -8,14 +8,13 @@
 #include <unistd.h>
 
 #include "snapshot.h"
+#include "testlib.h"
 #include "util.h"
 
 #define OLD_NAME "fl-123-s0-x0000"
 #define NEW_NAME "fl-123-s0-x0042"
 #define OLD_UUID "11111111-2222-4333-8444-555555555555"
 #define NEW_UUID "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
-
-static char dir[] = "/tmp/test-snapshot-XXXXXX";
 
 /* A save image as libvirt writes it: header, NUL-padded XML area, then the migration stream
  * (here bytes that happen to contain the old name, which must stay untouched). */
@@ -41,7 +40,7 @@ static void write_image(const char *path, const char *magic, uint32_t version)
 
 static char *path(const char *name)
 {
-	return xasprintf("%s/%s", dir, name);
+	return xasprintf("%s/%s", testlib_tmpdir(), name);
 }
 
 START_TEST(test_clone)
@@ -64,8 +63,6 @@ START_TEST(test_clone)
 	ck_assert_ptr_null(memmem(b + 92, 4096, OLD_UUID, 36));
 	/* the migration stream is copied byte for byte */
 	ck_assert_int_eq(memcmp(a + 92 + 4096, b + 92 + 4096, na - 92 - 4096), 0);
-	unlink(src);
-	unlink(dst);
 }
 END_TEST
 
@@ -89,26 +86,18 @@ START_TEST(test_refusals)
 	ck_assert_int_eq(access(dst, F_OK), -1);
 	ck_assert_int_eq(
 	    snapshot_clone("/nonexistent", dst, OLD_NAME, OLD_UUID, NEW_NAME, NEW_UUID), -ENOENT);
-	unlink(src);
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
 	Suite *s = suite_create("snapshot");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
-	if (!mkdtemp(dir))
-		return 2;
 	tcase_add_test(tc, test_clone);
 	tcase_add_test(tc, test_refusals);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rmdir(dir);
-	return failed ? 1 : 0;
+	return s;
 }
+
+TESTLIB_MAIN(suite)

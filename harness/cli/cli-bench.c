@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include "cli-fault.h"
 #include "cli.h"
 #include "session.h"
 #include "util.h"
@@ -57,8 +58,8 @@ static int parse_modes(const char *arg, struct bench_opts *o)
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int m = fleet_isolation_from_name(t);
 		if (m < 0 || o->n_modes == MAX_MODES) {
-			fprintf(stderr, "faultline bench: --modes takes up to three of boot, "
-					"snapshot, reuse\n");
+			cli_error(CLI_FAULT_USAGE,
+				  "--modes takes up to three of boot, snapshot, reuse");
 			return -EINVAL;
 		}
 		o->modes[o->n_modes++] = (enum fleet_isolation)m;
@@ -72,7 +73,7 @@ static int parse_count(const char *arg, const char *opt, size_t *ret)
 	unsigned long v = strtoul(arg, &end, 10);
 
 	if (*end || v == 0 || arg[0] == '-') {
-		fprintf(stderr, "faultline bench: %s takes a positive number\n", opt);
+		cli_error(CLI_FAULT_USAGE, "%s takes a positive number", opt);
 		return -EINVAL;
 	}
 	*ret = v;
@@ -125,10 +126,12 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "faultline bench: expected one SCENARIO.yaml (see --help)\n");
+		cli_error(CLI_FAULT_USAGE,
+			  "expected one SCENARIO.yaml (see faultline bench --help)");
 		return -EINVAL;
 	}
 	o->s.scenario_path = argv[optind];
+	o->s.progress = stderr;
 	return 0;
 }
 
@@ -233,54 +236,61 @@ static int print_figures(const struct mode_figures *f, size_t n)
 	return ret;
 }
 
+/* One mode's run, with the controller's memory and descriptors around it. Returns 0 or the
+ * exit status to stop with (the run could not start, or it was interrupted). */
+static int run_mode(struct session *s, const struct bench_opts *o, const char *base,
+		    enum fleet_isolation mode, struct mode_figures *f)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/%s", base, fleet_isolation_name(mode));
+	struct session_error err = {0};
+	struct session_run_opts ro = {
+	    .mode = mode,
+	    .run_dir = dir,
+	    .max_cases = mode == FLEET_BOOT ? o->boot_cases : 0,
+	};
+	int r;
+
+	f->mode = mode;
+	f->rss_before_kb = rss_kb();
+	f->fds_before = open_fds();
+	r = session_run(s, &ro, &f->st, &err);
+	f->rss_after_kb = rss_kb();
+	f->fds_after = open_fds();
+	if (r < 0)
+		return cli_session_failed(&err);
+	fprintf(stderr, "%s: %zu cases in %.1f s\n", fleet_isolation_name(mode), f->st.finished,
+		(double)f->st.wall_ms / 1000.0);
+	if (f->st.interrupted)
+		return f->st.signal == SIGTERM ? 143 : 130;
+	return 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_opts o = {0};
 	struct mode_figures figs[MAX_MODES] = {0};
+	struct session_error err = {0};
 	_cleanup_free_ char *base = NULL;
 	struct session *s = NULL;
 	size_t done = 0;
-	int r, ret;
+	int r, ret = 0;
 
 	r = parse_opts(argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? 0 : 2;
-	ret = session_open(&o.s, &s);
-	if (ret != 0)
-		return ret;
+	if (session_open(&o.s, &s, &err) < 0)
+		return cli_session_failed(&err);
 	if (o.out_dir) {
 		base = xstrdup(o.out_dir);
 	} else {
-		char stamp[32];
-		time_t t = time(NULL);
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
-		base = xasprintf("runs/bench-%s-%s", scenario_name(session_scenario(s)), stamp);
+		_cleanup_free_ char *id = session_new_run_id(s);
+		base = xasprintf("runs/bench-%s", id);
 	}
-	for (size_t i = 0; i < o.n_modes; i++) {
-		_cleanup_free_ char *dir =
-		    xasprintf("%s/%s", base, fleet_isolation_name(o.modes[i]));
-		struct mode_figures *f = &figs[i];
-
-		f->mode = o.modes[i];
-		f->rss_before_kb = rss_kb();
-		f->fds_before = open_fds();
-		struct session_run_opts ro = {
-		    .mode = f->mode,
-		    .run_dir = dir,
-		    .max_cases = f->mode == FLEET_BOOT ? o.boot_cases : 0,
-		};
-		ret = session_run(s, &ro, &f->st);
-		f->rss_after_kb = rss_kb();
-		f->fds_after = open_fds();
-		if (ret != 0)
-			break;
-		done++;
-		fprintf(stderr, "%s: %zu cases in %.1f s\n", fleet_isolation_name(f->mode),
-			f->st.finished, (double)f->st.wall_ms / 1000.0);
-		if (f->st.interrupted) {
-			ret = f->st.signal == SIGTERM ? 143 : 130;
-			break;
-		}
+	for (size_t i = 0; i < o.n_modes && ret == 0; i++) {
+		ret = run_mode(s, &o, base, o.modes[i], &figs[i]);
+		/* an interrupted mode still has figures; one that could not start has none */
+		if (ret == 0 || figs[i].st.interrupted)
+			done++;
 	}
 	if (done > 0) {
 		printf("bench of %s, runs in %s\n", scenario_name(session_scenario(s)), base);

@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 
 #include "classify.h"
+#include "cli-fault.h"
 #include "cli.h"
 #include "util.h"
 
@@ -50,7 +51,7 @@ int cmd_classify(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1) {
-		fprintf(stderr, "faultline classify: expected one LOG argument (or '-')\n");
+		cli_error(CLI_FAULT_USAGE, "expected one LOG argument (or '-')");
 		help(stderr);
 		return 2;
 	}
@@ -58,7 +59,7 @@ int cmd_classify(int argc, char **argv)
 	struct classify_result *res = NULL;
 	int r = streq(path, "-") ? classify_file(stdin, &res) : classify_path(path, &res);
 	if (r < 0) {
-		fprintf(stderr, "faultline classify: cannot read %s: %s\n", path, strerror(-r));
+		cli_error(CLI_FAULT_USAGE, "cannot read %s: %s", path, strerror(-r));
 		return 2;
 	}
 
@@ -76,8 +77,7 @@ int cmd_classify(int argc, char **argv)
 	json_object_put(o);
 	classify_result_free(res);
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "faultline classify: cannot write the result: %s\n",
-			strerror(errno));
+		cli_error(CLI_FAULT_HOST, "cannot write the result: %s", strerror(errno));
 		return 2;
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli-fault.h"
 #include "cli.h"
 #include "reports.h"
 #include "session.h"
@@ -188,6 +189,7 @@ static int replay(struct replay_opts *o, const char *run_dir, const char *case_i
 	_cleanup_free_ char *input = xasprintf("%s/inputs/%s.bin", run_dir, case_id);
 	_cleanup_free_ char *abs = realpath(input, NULL), *text = NULL, *yaml = NULL;
 	struct session_stats st = {0};
+	struct session_error err = {0};
 	struct session *s = NULL;
 	int ret;
 
@@ -200,14 +202,17 @@ static int replay(struct replay_opts *o, const char *run_dir, const char *case_i
 		return 1;
 	o->s.scenario_path = yaml;
 	o->s.jobs = 1;
-	if ((ret = session_open(&o->s, &s)) != 0)
-		return ret;
+	o->s.progress = stderr;
+	if (session_open(&o->s, &s, &err) < 0)
+		return cli_session_failed(&err);
 	struct session_run_opts ro = {
 	    .mode = o->isolation && streq(o->isolation, "snapshot") ? FLEET_SNAPSHOT : FLEET_BOOT,
 	    .run_dir = out_dir,
 	};
-	ret = session_run(s, &ro, &st);
-	if (ret == 0 && st.finished == 1) {
+	ret = session_run(s, &ro, &st, &err);
+	if (ret < 0) {
+		ret = cli_session_failed(&err);
+	} else if (st.finished == 1) {
 		const struct session_result *r = &st.res[0];
 		bool same = streq(verdict_name(r->verdict), rec->verdict) &&
 			    streq_ptr(r->title, rec->title);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include "cli-fault.h"
 #include "cli.h"
 #include "reports.h"
 #include "session.h"
@@ -62,7 +63,7 @@ int cli_session_option(int c, const char *arg, struct session_opts *o)
 		return 1;
 	case 'a':
 		if (!streq(arg, "auto") && !streq(arg, "tcg") && !streq(arg, "kvm")) {
-			fprintf(stderr, "faultline: --accel takes auto, tcg or kvm\n");
+			cli_error(CLI_FAULT_USAGE, "--accel takes auto, tcg or kvm");
 			return -EINVAL;
 		}
 		o->accel = arg;
@@ -70,7 +71,7 @@ int cli_session_option(int c, const char *arg, struct session_opts *o)
 	case 'j':
 		v = strtol(arg, &end, 10);
 		if (*end || v < 1 || v > 256) {
-			fprintf(stderr, "faultline: --jobs takes a number from 1 to 256\n");
+			cli_error(CLI_FAULT_USAGE, "--jobs takes a number from 1 to 256");
 			return -EINVAL;
 		}
 		o->jobs = (unsigned)v;
@@ -110,9 +111,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'i':
 			if (fleet_isolation_from_name(optarg) < 0) {
-				fprintf(
-				    stderr,
-				    "faultline run: --isolation takes boot, snapshot or reuse\n");
+				cli_error(CLI_FAULT_USAGE,
+					  "--isolation takes boot, snapshot or reuse");
 				return -EINVAL;
 			}
 			o->isolation = optarg;
@@ -125,11 +125,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "faultline run: expected one SCENARIO.yaml (see --help)\n");
+		cli_error(CLI_FAULT_USAGE, "expected one SCENARIO.yaml (see faultline run --help)");
 		return -EINVAL;
 	}
 	o->s.scenario_path = argv[optind];
 	o->s.no_guests = o->list;
+	o->s.progress = stderr;
 	return 0;
 }
 
@@ -179,63 +180,65 @@ static int print_table(struct session *s, const struct session_stats *st)
 	return failed;
 }
 
+/* After the run: the reports, where everything is, and the exit status (ret: the table's). */
+static int finish_run(const char *dir, const struct session_stats *st, int ret)
+{
+	int r = reports_write_defaults(dir);
+
+	if (r < 0)
+		cli_error(CLI_FAULT_HOST, "cannot write the reports into %s: %s", dir,
+			  strerror(-r));
+	else
+		printf("report: %s/report.html, JUnit: %s/results.xml\n", dir, dir);
+	printf("results: %s/results.jsonl\n", dir);
+	if (st->record_error) {
+		cli_error(CLI_FAULT_HOST, "could not record a result: %s",
+			  strerror(-st->record_error));
+		ret = 1;
+	}
+	if (st->interrupted) {
+		fprintf(stderr, "faultline run: interrupted; %zu of %zu results recorded in %s\n",
+			st->finished, st->total, dir);
+		ret = st->signal == SIGTERM ? 143 : 130;
+	}
+	return ret;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {0};
-	_cleanup_free_ char *run_dir = NULL;
+	struct session_error err = {0};
 	struct session_stats st = {0};
 	struct session *s = NULL;
+	_cleanup_free_ char *run_id = NULL, *run_dir = NULL;
 	int r, ret;
 
 	r = parse_opts(argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? 0 : 2;
-	ret = session_open(&o.s, &s);
-	if (ret != 0)
-		return ret;
+	if (session_open(&o.s, &s, &err) < 0)
+		return cli_session_failed(&err);
 	if (o.list) {
 		list_cases(s);
 		session_close(s);
 		return 0;
 	}
-	const char *mode = o.isolation ? o.isolation : session_isolation(s);
-	_cleanup_free_ char *run_id = NULL;
 	if (!o.out_dir) {
-		char stamp[32];
-		time_t t = time(NULL);
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
-		run_id = xasprintf("%s-%s", scenario_name(session_scenario(s)), stamp);
+		run_id = session_new_run_id(s);
 		run_dir = xasprintf("runs/%s", run_id);
 	}
+	const char *mode = o.isolation ? o.isolation : session_isolation(s);
+	const char *dir = o.out_dir ? o.out_dir : run_dir;
 	struct session_run_opts ro = {
 	    .mode = (enum fleet_isolation)fleet_isolation_from_name(mode),
-	    .run_dir = o.out_dir ? o.out_dir : run_dir,
+	    .run_dir = dir,
 	    .run_id = run_id,
 	    .resume = o.resume,
 	};
-	ret = session_run(s, &ro, &st);
-	if (ret != 0)
-		goto out;
-	const char *dir = o.out_dir ? o.out_dir : run_dir;
-	ret = print_table(s, &st);
-	r = reports_write_defaults(dir);
-	if (r < 0)
-		fprintf(stderr, "faultline run: cannot write the reports into %s: %s\n", dir,
-			strerror(-r));
+	if (session_run(s, &ro, &st, &err) < 0)
+		ret = cli_session_failed(&err);
 	else
-		printf("report: %s/report.html, JUnit: %s/results.xml\n", dir, dir);
-	printf("results: %s/results.jsonl\n", dir);
-	if (st.record_error) {
-		fprintf(stderr, "faultline run: could not record a result: %s\n",
-			strerror(-st.record_error));
-		ret = 1;
-	}
-	if (st.interrupted) {
-		fprintf(stderr, "faultline run: interrupted; %zu of %zu results recorded in %s\n",
-			st.finished, st.total, dir);
-		ret = st.signal == SIGTERM ? 143 : 130;
-	}
-out:
+		ret = finish_run(dir, &st, print_table(s, &st));
 	session_stats_finish(&st);
 	session_close(s);
 	return ret;

@@ -1,15 +1,16 @@
 /* cli.h — the subcommands of the faultline binary. Each takes (argc, argv) with argv[0] the
- * command name, parses its own options with getopt_long, prints for the user, and returns the
- * process exit status: 0 all expectations held, 1 a case fell short or a regression was found,
- * 2 usage or input error. */
+ * command name, parses its own options with getopt_long, prints for the user (errors through
+ * cli-fault.h), and returns the process exit status: 0 all expectations held, 1 a case fell
+ * short or a regression was found, 2 usage or input error, 130/143 interrupted. Only the
+ * commands decide exit statuses; what they call returns 0 or -errno. */
 #pragma once
 
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);  /* cli-bench.c */
 int cmd_replay(int argc, char **argv); /* cli-replay.c */
 
-/* Options run and bench share (--uri u, --accel a, --jobs j, --state-dir s): returns 1 when
- * option c was one of them, 0 when not, negative on a bad value (message printed). */
+/* Options run, bench and replay share (--uri u, --accel a, --jobs j, --state-dir s): returns 1
+ * when option c was one of them, 0 when not, negative on a bad value (message printed). */
 struct session_opts;
 int cli_session_option(int c, const char *arg, struct session_opts *o);
 /* Their entries for a getopt_long table. */
@@ -19,8 +20,8 @@ int cli_session_option(int c, const char *arg, struct session_opts *o);
 		"state-dir", required_argument, NULL, 's'                                          \
 	}
 int cmd_classify(int argc, char **argv); /* cli-classify.c */
-int cmd_report(int argc, char **argv);	 /* reports/cli-report.c */
-int cmd_compare(int argc, char **argv);	 /* reports/cli-compare.c */
+int cmd_report(int argc, char **argv);	 /* cli-report.c */
+int cmd_compare(int argc, char **argv);	 /* cli-compare.c */
 int cmd_validate(int argc, char **argv); /* cli-validate.c */
 int cmd_mutate(int argc, char **argv);	 /* cli-mutate.c */
 

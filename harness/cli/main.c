@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli-fault.h"
 #include "cli.h"
 #include "config.h"
 
@@ -34,7 +35,7 @@ static void usage(FILE *f)
 		"Fault-injection harness for sensor drivers: boots QEMU guests through libvirt,\n"
 		"delivers malformed content updates, records crashes, hangs and rejections.\n\n"
 		"Commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s%s%s%s\n", commands[i].name, commands[i].summary,
 			commands[i].fn ? "" : " (not built yet: ",
 			commands[i].fn ? "" : commands[i].missing, commands[i].fn ? "" : ")");
@@ -61,17 +62,18 @@ int main(int argc, char **argv)
 		printf("faultline %s\n", FAULTLINE_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
 		if (!commands[i].fn) {
-			fprintf(stderr, "faultline: '%s' is not built yet (%s will build it)\n",
-				commands[i].name, commands[i].missing);
+			cli_error(CLI_FAULT_USAGE, "'%s' is not built yet (%s will build it)",
+				  commands[i].name, commands[i].missing);
 			return 2;
 		}
 		return commands[i].fn(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "faultline: unknown command '%s'\n\n", argv[1]);
+	cli_error(CLI_FAULT_USAGE, "unknown command '%s'", argv[1]);
+	fputc('\n', stderr);
 	usage(stderr);
 	return 2;
 }

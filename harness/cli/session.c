@@ -3,9 +3,11 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "cli.h"
 #include "config.h"
 #include "image.h"
 #include "reaper.h"
@@ -34,12 +36,60 @@ struct session {
 	struct scenario *sc;
 	struct scenario_case *cases;
 	size_t n_cases, n_cases_all; /* run the first n_cases (bench --cases) */
+	size_t n_sensors;
+	/* [n_sensors] once the session prepares guests; NULL without */
 	struct sensor **sensors;
 	struct image **images;
 	struct fleet_sensor *fs;
-	size_t n_sensors;
 	struct vm_host *host;
 };
+
+/* ---- errors and progress ---- */
+
+void session_error_finish(struct session_error *e)
+{
+	if (!e)
+		return;
+	free(e->message);
+	e->message = NULL;
+	diags_finish(&e->diags);
+}
+
+/* Say in *e who is at fault and what went wrong; returns r (a negative errno). */
+_printf_(4, 5) static int fail(struct session_error *e, int r, enum cli_fault fault,
+			       const char *fmt, ...)
+{
+	va_list ap;
+
+	e->fault = fault;
+	free(e->message);
+	va_start(ap, fmt);
+	if (vasprintf(&e->message, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return r;
+}
+
+/* The same with a module's reason, which may name the party itself ("libvirt error: ..."). */
+static int fail_reason(struct session_error *e, int r, enum cli_fault fallback, const char *reason)
+{
+	const char *rest;
+	enum cli_fault fault = cli_fault_parse(reason ? reason : strerror(-r), fallback, &rest);
+
+	return fail(e, r, fault, "%s", rest);
+}
+
+_printf_(2, 3) static void progress(const struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s->opts.progress)
+		return;
+	va_start(ap, fmt);
+	vfprintf(s->opts.progress, fmt, ap);
+	va_end(ap);
+	fputc('\n', s->opts.progress);
+}
 
 /* ---- signals ---- */
 
@@ -79,34 +129,28 @@ static void take_signals(void)
 
 /* ---- loading ---- */
 
-static void print_diags(const struct diags *d)
+static int load(struct session *s, struct session_error *e)
 {
-	for (size_t i = 0; i < d->n; i++)
-		fprintf(stderr, "%s:%u:%u: scenario error: %s\n", d->v[i].file, d->v[i].line,
-			d->v[i].column, d->v[i].message);
-}
-
-static int load(struct session *s)
-{
-	const char *sd = getenv("FAULTLINE_SENSORS_DIR"), *fd = getenv("FAULTLINE_FORMATS_DIR");
 	struct scenario_opts so = {
-	    .sensors_dir = sd ? sd : FAULTLINE_SOURCE_DIR "/guests/sensors",
-	    .formats_dir = fd ? fd : FAULTLINE_SOURCE_DIR "/guests/formats",
+	    .sensors_dir = s->opts.sensors_dir ? s->opts.sensors_dir : cli_sensors_dir(),
+	    .formats_dir = s->opts.formats_dir ? s->opts.formats_dir : cli_formats_dir(),
 	};
-	struct diags diags = {0};
-	int r = scenario_load(s->opts.scenario_path, &so, &diags, &s->sc);
+	int r = scenario_load(s->opts.scenario_path, &so, &e->diags, &s->sc);
 
 	if (r == 0)
-		r = scenario_expand(s->sc, &diags, &s->cases, &s->n_cases);
+		r = scenario_expand(s->sc, &e->diags, &s->cases, &s->n_cases);
 	s->n_cases_all = s->n_cases;
-	if (r == 0 && s->opts.max_cases && s->opts.max_cases < s->n_cases)
+	s->n_sensors = s->sc ? scenario_n_sensors(s->sc) : 0;
+	if (r < 0) {
+		e->fault = CLI_FAULT_SCENARIO;
+		if (e->diags.n == 0)
+			fail(e, r, CLI_FAULT_SCENARIO, "cannot load %s: %s", s->opts.scenario_path,
+			     strerror(-r));
+		return r;
+	}
+	if (s->opts.max_cases && s->opts.max_cases < s->n_cases)
 		s->n_cases = s->opts.max_cases;
-	print_diags(&diags);
-	if (r < 0 && diags.n == 0)
-		fprintf(stderr, "faultline: cannot load %s: %s\n", s->opts.scenario_path,
-			strerror(-r));
-	diags_finish(&diags);
-	return r;
+	return 0;
 }
 
 static char *default_state_dir(void)
@@ -119,7 +163,7 @@ static char *default_state_dir(void)
 }
 
 /* Sensor builds run in the sensor's folder: every path handed to them must be absolute. */
-static int state_dir_absolute(const char *given, char **ret)
+static int state_dir_absolute(const char *given, char **ret, struct session_error *e)
 {
 	_cleanup_free_ char *dir = given ? xstrdup(given) : default_state_dir();
 	char *abs;
@@ -127,16 +171,14 @@ static int state_dir_absolute(const char *given, char **ret)
 
 	if (r < 0 || !(abs = realpath(dir, NULL))) {
 		r = r < 0 ? r : -errno;
-		fprintf(stderr, "faultline: cannot use state dir %s: %s\n", dir, strerror(-r));
-		return r;
+		return fail(e, r, CLI_FAULT_HOST, "cannot use state dir %s: %s", dir, strerror(-r));
 	}
 	*ret = abs;
 	return 0;
 }
 
-static int prepare_images(struct session *s)
+static int prepare_images(struct session *s, struct session_error *e)
 {
-	s->n_sensors = scenario_n_sensors(s->sc);
 	s->sensors = xcalloc(s->n_sensors, sizeof(*s->sensors));
 	s->images = xcalloc(s->n_sensors, sizeof(*s->images));
 	s->fs = xcalloc(s->n_sensors, sizeof(*s->fs));
@@ -144,18 +186,34 @@ static int prepare_images(struct session *s)
 		_cleanup_free_ char *err = NULL;
 		int r;
 
-		fprintf(stderr, "building the guest image of %s...\n", scenario_sensor(s->sc, i));
+		progress(s, "building the guest image of %s...", scenario_sensor(s->sc, i));
 		r = sensor_load(scenario_sensor_dir(s->sc, i), &s->sensors[i], &err);
-		if (r == 0)
-			r = image_build(s->sensors[i], s->kver, s->state_dir, &s->images[i], &err);
-		if (r < 0) {
-			fprintf(stderr, "faultline: %s\n", err ? err : strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return fail_reason(e, r, CLI_FAULT_SENSOR, err);
+		r = image_build(s->sensors[i], s->kver, s->state_dir, &s->images[i], &err);
+		if (r < 0)
+			return fail_reason(e, r, CLI_FAULT_HOST, err);
 		s->fs[i] =
 		    (struct fleet_sensor){.name = s->sensors[i]->name, .image = s->images[i]};
 	}
 	return 0;
+}
+
+/* Wait up to 8 s for the probe guest's agent to say hello. */
+static bool agent_says_hello(struct vm *vm)
+{
+	uint64_t deadline = now_ms() + 8000;
+	struct vm_event ev;
+
+	while (vm_next_event(vm, deadline, &ev) == 0) {
+		bool hello = ev.type == VM_EVENT_FRAME && ev.frame.type == PROTO_HELLO;
+
+		if (ev.type == VM_EVENT_FRAME)
+			proto_frame_finish(&ev.frame);
+		if (hello)
+			return true;
+	}
+	return false;
 }
 
 /* KVM guests hang on some hosts (nested virtualisation): boot one with KVM and see whether its
@@ -165,9 +223,9 @@ static const char *probe_accel(struct session *s)
 	_cleanup_free_ char *name = xasprintf("fl-%d-kvmprobe", (int)getpid());
 	_cleanup_free_ char *cache = NULL, *err = NULL;
 	_cleanup_free_ uint8_t *cached = NULL;
+	_cleanup_vm_ struct vm *vm = NULL;
 	const struct image *img = s->images[0];
 	const char *result = "tcg";
-	struct vm *vm = NULL;
 	struct utsname u;
 	size_t size;
 
@@ -177,27 +235,15 @@ static const char *probe_accel(struct session *s)
 	cache = xasprintf("%s/kvm-probe-%s", s->state_dir, u.release);
 	if (read_file(cache, 64, &cached, &size) == 0)
 		return startswith((char *)cached, "kvm") ? "kvm" : "tcg";
-	fprintf(stderr, "probing KVM (once per host kernel)...\n");
+	progress(s, "probing KVM (once per host kernel)...");
 	struct vm_config vc = {.name = name,
 			       .kernel = img->kernel,
 			       .initrd = img->initrd,
 			       .cmdline = GUEST_CMDLINE,
 			       .memory_mib = 256,
 			       .accel = "kvm"};
-	if (vm_start(s->host, &vc, &vm, &err) == 0) {
-		uint64_t deadline = now_ms() + 8000;
-		struct vm_event ev;
-		while (vm_next_event(vm, deadline, &ev) == 0) {
-			bool hello = ev.type == VM_EVENT_FRAME && ev.frame.type == PROTO_HELLO;
-			if (ev.type == VM_EVENT_FRAME)
-				proto_frame_finish(&ev.frame);
-			if (hello) {
-				result = "kvm";
-				break;
-			}
-		}
-		vm_destroy(vm);
-	}
+	if (vm_start(s->host, &vc, &vm, &err) == 0 && agent_says_hello(vm))
+		result = "kvm";
 	write_file_atomic(cache, result, strlen(result));
 	return result;
 }
@@ -233,7 +279,7 @@ static int embed_root(const char *state_dir, char **ret)
 	return 0;
 }
 
-static int open_host(struct session *s)
+static int open_host(struct session *s, struct session_error *e)
 {
 	const struct scenario_fleet *fl = scenario_fleet(s->sc);
 	_cleanup_free_ char *err = NULL, *root = NULL;
@@ -243,60 +289,65 @@ static int open_host(struct session *s)
 		s->uri = xstrdup(s->opts.uri);
 	else if (fl->uris && fl->uris[0])
 		s->uri = xstrdup(fl->uris[0]);
-	else if ((r = embed_root(s->state_dir, &root)) < 0) {
-		fprintf(stderr, "faultline: cannot prepare the embedded libvirt root: %s\n",
-			strerror(-r));
-		return r;
-	} else
+	else if ((r = embed_root(s->state_dir, &root)) < 0)
+		return fail(e, r, CLI_FAULT_HOST, "cannot prepare the embedded libvirt root: %s",
+			    strerror(-r));
+	else
 		s->uri = xasprintf("qemu:///embed?root=%s", root);
-	if (vm_host_open(s->uri, &s->host, &err) < 0) {
-		fprintf(stderr, "faultline: %s\n", err);
+	if ((r = vm_host_open(s->uri, &s->host, &err)) < 0) {
 		/* the embedded driver takes a lock on its root for the life of the process */
-		if (startswith(s->uri, "qemu:///embed") && strstr(err, "pid file"))
-			fprintf(stderr,
-				"faultline: another faultline is using this embedded libvirt "
-				"root; wait for it, or give this run its own --state-dir\n");
-		return -EIO;
+		if (startswith(s->uri, "qemu:///embed") && err && strstr(err, "pid file")) {
+			_cleanup_free_ char *why =
+			    xasprintf("%s; another faultline is using this embedded libvirt root: "
+				      "wait for it, or give this run its own --state-dir",
+				      err);
+			return fail_reason(e, r, CLI_FAULT_HOST, why);
+		}
+		return fail_reason(e, r, CLI_FAULT_HOST, err);
 	}
 	r = vm_host_reap_orphans(s->host);
 	if (r > 0)
-		fprintf(stderr, "destroyed %d guests left behind by a killed faultline\n", r);
+		progress(s, "destroyed %d guests left behind by a killed faultline", r);
 	s->accel = s->opts.accel ? s->opts.accel : fl->accel ? fl->accel : "auto";
 	if (streq(s->accel, "auto"))
 		s->accel = probe_accel(s);
 	return 0;
 }
 
-int session_open(const struct session_opts *o, struct session **ret)
+/* Everything a session needs to boot guests. The checks that cost nothing (state dir, guest
+ * kernel) come before the watcher process and the signal thread. */
+static int prepare_guests(struct session *s, struct session_error *e)
+{
+	_cleanup_free_ char *err = NULL;
+	int r;
+
+	if ((r = state_dir_absolute(s->opts.state_dir, &s->state_dir, e)) < 0)
+		return r;
+	if ((r = image_kernel_discover(&s->kver, &err)) < 0)
+		return fail_reason(e, r, CLI_FAULT_HOST, err);
+	/* before any thread: the watcher is forked from a single-threaded process */
+	if ((r = reaper_start()) < 0)
+		progress(s, "faultline: warning: no watcher for a killed controller's guests: %s",
+			 strerror(-r));
+	take_signals();
+	if ((r = prepare_images(s, e)) < 0)
+		return r;
+	return open_host(s, e);
+}
+
+int session_open(const struct session_opts *o, struct session **ret,
+		 struct session_error *ret_error)
 {
 	struct session *s = xzalloc(sizeof(*s));
-	_cleanup_free_ char *err = NULL;
+	int r;
 
 	s->opts = *o;
-	if (load(s) < 0) {
+	r = load(s, ret_error);
+	if (r == 0 && !o->no_guests)
+		r = prepare_guests(s, ret_error);
+	if (r < 0) {
 		session_close(s);
-		return 2;
-	}
-	if (!o->no_guests) {
-		/* before any thread: the watcher is forked from a single-threaded process */
-		if (reaper_start() < 0)
-			fprintf(
-			    stderr,
-			    "faultline: warning: no watcher for a killed controller's guests\n");
-		take_signals();
-		if (state_dir_absolute(o->state_dir, &s->state_dir) < 0) {
-			session_close(s);
-			return 2;
-		}
-		if (image_kernel_discover(&s->kver, &err) < 0) {
-			fprintf(stderr, "faultline: %s\n", err);
-			session_close(s);
-			return 2;
-		}
-		if (prepare_images(s) < 0 || open_host(s) < 0) {
-			session_close(s);
-			return 1;
-		}
+		return r;
 	}
 	*ret = s;
 	return 0;
@@ -307,7 +358,7 @@ void session_close(struct session *s)
 	if (!s)
 		return;
 	vm_host_close(s->host);
-	for (size_t i = 0; i < s->n_sensors; i++) {
+	for (size_t i = 0; s->sensors && i < s->n_sensors; i++) {
 		sensor_free(s->sensors[i]);
 		image_free(s->images[i]);
 	}
@@ -353,9 +404,14 @@ const char *session_isolation(const struct session *s)
 
 struct run_state {
 	struct session *s;
+	const struct session_run_opts *o;
+	size_t n_cases; /* of s->cases, the first n_cases run */
 	struct results *results;
 	struct record_context ctx;
 	struct session_stats *st;
+	char *id;
+	bool *skip; /* NULL, or [case * n_sensors + sensor]: recorded by the run resumed */
+	json_object *meta;
 	uint64_t start_ms;
 	bool tty;
 };
@@ -384,11 +440,17 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 		st->first_verdict_ms = now_ms() - rs->start_ms;
 	st->finished++;
 	if (rs->tty) {
-		fprintf(stderr, "\r\033[K[%zu/%zu] %s %s: %s%s%.60s", st->finished, st->total,
-			sensor, c->id, verdict_name(res->verdict), *dst->note ? " — " : "",
-			dst->note);
-		fflush(stderr);
+		fprintf(rs->s->opts.progress, "\r\033[K[%zu/%zu] %s %s: %s%s%.60s", st->finished,
+			st->total, sensor, c->id, verdict_name(res->verdict),
+			*dst->note ? " — " : "", dst->note);
+		fflush(rs->s->opts.progress);
 	}
+}
+
+/* A session opened without guests has no kernel, URI or accelerator: null in run.json. */
+static json_object *string_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
 }
 
 static json_object *run_meta(struct session *s, const char *run_id, enum fleet_isolation mode)
@@ -405,9 +467,9 @@ static json_object *run_meta(struct session *s, const char *run_id, enum fleet_i
 	json_object_object_add(m, "scenario_path", json_object_new_string(scenario_path(s->sc)));
 	json_object_object_add(m, "started", json_object_new_string(ts));
 	json_object_object_add(m, "faultline_version", json_object_new_string(FAULTLINE_VERSION));
-	json_object_object_add(m, "kernel", json_object_new_string(s->kver));
-	json_object_object_add(m, "uri", json_object_new_string(s->uri));
-	json_object_object_add(m, "accel", json_object_new_string(s->accel));
+	json_object_object_add(m, "kernel", string_or_null(s->kver));
+	json_object_object_add(m, "uri", string_or_null(s->uri));
+	json_object_object_add(m, "accel", string_or_null(s->accel));
 	json_object_object_add(m, "isolation", json_object_new_string(fleet_isolation_name(mode)));
 	json_object_object_add(m, "seed", json_object_new_uint64(scenario_seed(s->sc)));
 	json_object_object_add(m, "sensors", sensors);
@@ -415,20 +477,18 @@ static json_object *run_meta(struct session *s, const char *run_id, enum fleet_i
 	return m;
 }
 
-static int write_inputs(struct session *s, const char *run_dir)
+static int write_inputs(struct session *s, const char *run_dir, struct session_error *e)
 {
 	for (size_t i = 0; i < s->n_cases; i++) {
 		_cleanup_free_ char *p = xasprintf("%s/inputs/%s.bin", run_dir, s->cases[i].id);
 		int r = write_file_atomic(p, s->cases[i].data, s->cases[i].size);
-		if (r < 0) {
-			fprintf(stderr, "faultline: cannot write %s: %s\n", p, strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return fail(e, r, CLI_FAULT_HOST, "cannot write %s: %s", p, strerror(-r));
 	}
 	return 0;
 }
 
-static char *make_run_id(const struct scenario *sc)
+char *session_new_run_id(const struct session *s)
 {
 	char stamp[32];
 	time_t t = time(NULL);
@@ -436,7 +496,7 @@ static char *make_run_id(const struct scenario *sc)
 
 	localtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	return xasprintf("%s-%s", scenario_name(sc), stamp);
+	return xasprintf("%s-%s", scenario_name(s->sc), stamp);
 }
 
 static struct fleet_config fleet_config(struct session *s, enum fleet_isolation mode,
@@ -469,102 +529,130 @@ static struct fleet_config fleet_config(struct session *s, enum fleet_isolation 
 	};
 }
 
-/* Take over what an earlier run of this directory recorded. Returns 0 or an exit status. */
-static int resume(struct session *s, const char *run_dir, size_t n_cases, struct session_stats *st,
-		  bool **ret_skip, char **ret_run_id)
+/* Take over what an earlier run of this directory recorded: its results, its run id, and
+ * which jobs to skip. */
+static int resume(struct run_state *rs, struct session_error *e)
 {
+	struct session *s = rs->s;
+	struct session_stats *st = rs->st;
 	_cleanup_free_ const char **names = xcalloc(s->n_sensors + 1, sizeof(char *));
 	_cleanup_free_ char *err = NULL;
-	struct resume_state rs;
-	bool *skip;
+	struct resume_state scan;
 	int r;
 
 	for (size_t i = 0; i < s->n_sensors; i++)
 		names[i] = session_sensor_name(s, i);
-	r = resume_scan(run_dir, s->cases, n_cases, names, s->n_sensors, &rs, &err);
-	if (r < 0) {
-		fprintf(stderr, "faultline: cannot resume %s: %s\n", run_dir, err);
-		return r == -EINVAL ? 2 : 1;
-	}
-	skip = xcalloc(st->total ? st->total : 1, sizeof(bool));
+	r = resume_scan(rs->o->run_dir, s->cases, rs->n_cases, names, s->n_sensors, &scan, &err);
+	if (r < 0)
+		/* a folder that holds no run, or a run of another scenario: the command line's */
+		return fail(e, r, r == -EINVAL || r == -ENOENT ? CLI_FAULT_USAGE : CLI_FAULT_HOST,
+			    "cannot resume %s: %s", rs->o->run_dir, err ? err : strerror(-r));
+	rs->skip = xcalloc(st->total ? st->total : 1, sizeof(bool));
 	for (size_t i = 0; i < st->total; i++) {
-		struct resume_job *j = &rs.jobs[i];
+		struct resume_job *j = &scan.jobs[i];
 		if (!j->done)
 			continue;
-		skip[i] = true;
+		rs->skip[i] = true;
 		st->res[i] = (struct session_result){.done = true,
 						     .verdict = j->verdict,
 						     .title = TAKE_PTR(j->title),
 						     .note = TAKE_PTR(j->note)};
 	}
-	fprintf(stderr, "resuming %s: %zu of %zu results already recorded%s\n", run_dir, rs.n_done,
-		st->total, rs.skipped_lines ? ", a cut-off last record dropped" : "");
-	st->finished = rs.n_done;
-	*ret_run_id = TAKE_PTR(rs.run_id);
-	*ret_skip = skip;
-	resume_finish(&rs, st->total);
+	progress(s, "resuming %s: %zu of %zu results already recorded%s", rs->o->run_dir,
+		 scan.n_done, st->total,
+		 scan.skipped_lines ? ", a cut-off last record dropped" : "");
+	st->finished = scan.n_done;
+	rs->id = TAKE_PTR(scan.run_id);
+	resume_finish(&scan, st->total);
 	return 0;
 }
 
-int session_run(struct session *s, const struct session_run_opts *o, struct session_stats *ret)
+/* The run directory, ready for the fleet: resumed or created, inputs written, run.json begun. */
+static int run_prepare(struct run_state *rs, struct session_error *e)
 {
-	size_t n_cases = o->max_cases && o->max_cases < s->n_cases ? o->max_cases : s->n_cases;
-	_cleanup_free_ char *id = NULL, *old_id = NULL;
+	struct session *s = rs->s;
+	const struct session_run_opts *o = rs->o;
+	int r;
+
+	if (o->resume && (r = resume(rs, e)) < 0)
+		return r;
+	if (!rs->id)
+		rs->id = o->run_id ? xstrdup(o->run_id) : session_new_run_id(s);
+	r = results_open(o->run_dir, &rs->results);
+	if (r < 0)
+		return fail(e, r, CLI_FAULT_HOST, "cannot create run directory %s: %s", o->run_dir,
+			    strerror(-r));
+	if ((r = write_inputs(s, o->run_dir, e)) < 0)
+		return r;
+	rs->ctx = (struct record_context){
+	    .run_id = rs->id, .scenario = scenario_name(s->sc), .kernel = s->kver};
+	rs->meta = run_meta(s, rs->id, o->mode);
+	if (o->resume)
+		json_object_object_add(rs->meta, "resumed", json_object_new_boolean(true));
+	results_write_meta(rs->results, rs->meta);
+	return 0;
+}
+
+/* Every job not done yet, on the fleet; run.json ends "finished" or "interrupted". */
+static void run_fleet(struct run_state *rs)
+{
+	struct session *s = rs->s;
+	struct session_stats *st = rs->st;
 	_cleanup_free_ char *work_dir = xasprintf("%s/work-%d", s->state_dir, (int)getpid());
-	_cleanup_free_ bool *skip = NULL;
-	struct session_stats st = {.total = n_cases * s->n_sensors};
-	struct run_state rs = {.s = s, .st = &st, .tty = isatty(STDERR_FILENO)};
-	json_object *meta;
+	struct fleet_config fc = fleet_config(s, rs->o->mode, rs->o->run_dir, work_dir);
 	char ts[32];
 	int r;
 
+	fc.n_cases = rs->n_cases;
+	fc.skip = rs->skip;
+	fc.on_result = on_result;
+	fc.userdata = rs;
+	progress(s, "running %zu cases x %zu sensors on %u guests (%s, %s, %s) into %s",
+		 rs->n_cases, s->n_sensors, fc.jobs, s->uri, s->accel,
+		 fleet_isolation_name(rs->o->mode), rs->o->run_dir);
+	rs->start_ms = now_ms();
+	r = fleet_run(&fc);
+	st->wall_ms = now_ms() - rs->start_ms;
+	if (rs->tty)
+		fputs("\r\033[K", s->opts.progress);
+
+	st->interrupted = r == -ECANCELED;
+	st->signal = stop_signal;
+	results_timestamp(ts);
+	json_object_object_add(rs->meta, st->interrupted ? "interrupted" : "finished",
+			       json_object_new_string(ts));
+	results_write_meta(rs->results, rs->meta);
+}
+
+int session_run(struct session *s, const struct session_run_opts *o, struct session_stats *ret,
+		struct session_error *ret_error)
+{
+	size_t n_cases = o->max_cases && o->max_cases < s->n_cases ? o->max_cases : s->n_cases;
+	struct session_stats st = {.total = n_cases * s->n_sensors};
+	struct run_state rs = {
+	    .s = s,
+	    .o = o,
+	    .n_cases = n_cases,
+	    .st = &st,
+	    .tty = s->opts.progress && isatty(fileno(s->opts.progress)),
+	};
+	int r;
+
+	if (!s->host && !o->prepare_only)
+		return fail(ret_error, -EINVAL, CLI_FAULT_BUG,
+			    "session_run: the session was opened without guests");
 	st.res = xcalloc(st.total ? st.total : 1, sizeof(*st.res));
-	if (o->resume && (r = resume(s, o->run_dir, n_cases, &st, &skip, &old_id)) != 0) {
+	r = run_prepare(&rs, ret_error);
+	if (r == 0 && !o->prepare_only)
+		run_fleet(&rs);
+	json_object_put(rs.meta);
+	results_close(rs.results);
+	free(rs.id);
+	free(rs.skip);
+	if (r < 0) {
 		session_stats_finish(&st);
 		return r;
 	}
-	id = old_id ? TAKE_PTR(old_id) : o->run_id ? xstrdup(o->run_id) : make_run_id(s->sc);
-	r = results_open(o->run_dir, &rs.results);
-	if (r < 0) {
-		fprintf(stderr, "faultline: cannot create run directory %s: %s\n", o->run_dir,
-			strerror(-r));
-		session_stats_finish(&st);
-		return 1;
-	}
-	if (write_inputs(s, o->run_dir) < 0) {
-		results_close(rs.results);
-		session_stats_finish(&st);
-		return 1;
-	}
-	rs.ctx = (struct record_context){
-	    .run_id = id, .scenario = scenario_name(s->sc), .kernel = s->kver};
-	meta = run_meta(s, id, o->mode);
-	if (o->resume)
-		json_object_object_add(meta, "resumed", json_object_new_boolean(true));
-	results_write_meta(rs.results, meta);
-
-	struct fleet_config fc = fleet_config(s, o->mode, o->run_dir, work_dir);
-	fc.n_cases = n_cases;
-	fc.skip = skip;
-	fc.on_result = on_result;
-	fc.userdata = &rs;
-	fprintf(stderr, "running %zu cases x %zu sensors on %u guests (%s, %s, %s) into %s\n",
-		n_cases, s->n_sensors, fc.jobs, s->uri, s->accel, fleet_isolation_name(o->mode),
-		o->run_dir);
-	rs.start_ms = now_ms();
-	r = fleet_run(&fc);
-	st.wall_ms = now_ms() - rs.start_ms;
-	if (rs.tty)
-		fputs("\r\033[K", stderr);
-
-	st.interrupted = r == -ECANCELED;
-	st.signal = stop_signal;
-	results_timestamp(ts);
-	json_object_object_add(meta, st.interrupted ? "interrupted" : "finished",
-			       json_object_new_string(ts));
-	results_write_meta(rs.results, meta);
-	json_object_put(meta);
-	results_close(rs.results);
 	*ret = st;
 	return 0;
 }

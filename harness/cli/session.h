@@ -1,41 +1,68 @@
-/* session.h — what `run` and `bench` share: a loaded and expanded scenario, the sensors' guest
- * images, an open libvirt host with a decided accelerator, and runs of the fleet into run
- * directories with every result recorded.
+/* session.h — what `run`, `bench` and `replay` share: a loaded and expanded scenario, the
+ * sensors' guest images, an open libvirt host with a decided accelerator, and runs of the fleet
+ * into run directories with every result recorded.
  *
- * This is command-line plumbing: it prints progress and errors for the user on stderr.
+ * Errors: every fallible call returns 0 or a negative errno and, on failure, fills a
+ * struct session_error with the party at fault and what went wrong; the command prints it
+ * (cli_session_failed()) and decides the exit status. Nothing here prints an error. Progress
+ * for the user (images being built, the KVM probe, what a resumed run already holds, one line
+ * per result on a terminal) goes to session_opts.progress, nowhere when it is NULL.
  * SIGINT, SIGTERM and SIGHUP are taken by a thread of their own once a session boots guests:
- * they cancel the fleet (every guest destroyed) and session_run reports the interruption.
- * Ownership: session_close() frees the session; session_stats_finish() a run's statistics.
+ * they cancel the fleet (every guest destroyed) and session_run reports the interruption in the
+ * run's statistics.
+ * Ownership: session_close() frees the session; session_stats_finish() a run's statistics;
+ * session_error_finish() an error.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "cli-fault.h"
+#include "diag.h"
 #include "fleet.h"
 #include "scenario.h"
 
 struct session_opts {
 	const char *scenario_path;
-	const char *uri;       /* NULL: the scenario's, else the embedded default */
-	const char *accel;     /* NULL: the scenario's, else auto */
-	const char *state_dir; /* NULL: /var/lib/faultline (root) or ~/.cache/faultline */
-	unsigned jobs;	       /* 0: the scenario's fleet size, else the number of cores */
-	bool no_guests;	       /* load and expand only (run --list) */
-	size_t max_cases;      /* 0: all; else only the first N cases (bench) */
+	const char *sensors_dir; /* NULL: cli_sensors_dir() */
+	const char *formats_dir; /* NULL: cli_formats_dir() */
+	const char *uri;	 /* NULL: the scenario's, else the embedded default */
+	const char *accel;	 /* NULL: the scenario's, else auto */
+	const char *state_dir;	 /* NULL: /var/lib/faultline (root) or ~/.cache/faultline */
+	unsigned jobs;		 /* 0: the scenario's fleet size, else the number of cores */
+	bool no_guests;		 /* load and expand only (run --list) */
+	size_t max_cases;	 /* 0: all; else only the first N cases (bench) */
+	FILE *progress;		 /* progress lines for the user; NULL: none */
 };
+
+struct session_error {
+	enum cli_fault fault;
+	char *message;	    /* what went wrong, without the prefix; NULL when diags say it all */
+	struct diags diags; /* located problems of the scenario */
+};
+
+void session_error_finish(struct session_error *e);
 
 struct session;
 
-/* Returns 0, or the exit status the command should return (2 bad input, 1 infrastructure). */
-int session_open(const struct session_opts *o, struct session **ret);
+/* Load and expand the scenario; unless o->no_guests, also prepare the state dir, find the guest
+ * kernel, build the sensors' images and open the libvirt host. -EINVAL with ret_error->diags for a
+ * scenario with errors. */
+int session_open(const struct session_opts *o, struct session **ret,
+		 struct session_error *ret_error);
 void session_close(struct session *s);
 
 const struct scenario *session_scenario(const struct session *s);
 const struct scenario_case *session_cases(const struct session *s, size_t *ret_n);
 const char *session_sensor_name(const struct session *s, size_t i);
 size_t session_n_sensors(const struct session *s);
+/* The isolation mode the scenario asks for (snapshot unless it says otherwise). */
+const char *session_isolation(const struct session *s);
+/* A new run id: the scenario's name and the local time, "NAME-YYYYMMDD-HHMMSS" (caller frees). */
+char *session_new_run_id(const struct session *s);
 
 struct session_result {
 	bool done;
@@ -58,16 +85,18 @@ struct session_stats {
 struct session_run_opts {
 	enum fleet_isolation mode;
 	const char *run_dir; /* created */
-	const char *run_id;  /* NULL: the scenario's name and the time */
+	const char *run_id;  /* NULL: a new one (session_new_run_id()) */
 	size_t max_cases;    /* 0: all; else the first N cases */
 	bool resume;	     /* run_dir holds an earlier run: run only what it has no record of */
+	/* Prepare the run directory (what a resumed run holds, results.jsonl, inputs/, run.json)
+	 * and stop before any guest: all that a session opened with no_guests can do. */
+	bool prepare_only;
 };
 
-/* Run every case on every sensor in one isolation mode, recording each result. Returns 0, or
- * an exit status when the run could not start (1; 2 when a resumed run does not match the
- * scenario). */
-int session_run(struct session *s, const struct session_run_opts *o, struct session_stats *ret);
+/* Run every case on every sensor in one isolation mode, recording each result. Returns 0 (an
+ * interrupted run too: see ret->interrupted), or a negative errno when the run could not start:
+ * with resume, -ENOENT when run_dir holds no results, -EINVAL when its records do not match the
+ * scenario; another errno when the run directory or the inputs cannot be written. */
+int session_run(struct session *s, const struct session_run_opts *o, struct session_stats *ret,
+		struct session_error *ret_error);
 void session_stats_finish(struct session_stats *st);
-
-/* The isolation mode the scenario asks for (snapshot unless it says otherwise). */
-const char *session_isolation(const struct session *s);

@@ -175,8 +175,8 @@ int image_build(const struct sensor *s, const char *kver, const char *state_dir,
 		free(argv[i]);
 	free(argv);
 	if (r != 0) {
-		*ret_error = xasprintf(
-		    "faultline error: building the guest image of %s failed, see %s", s->name, log);
+		*ret_error =
+		    xasprintf("building the guest image of %s failed, see %s", s->name, log);
 		return -EIO;
 	}
 

@@ -4,6 +4,9 @@
  * The sensor's own build command runs first (on the host, against the discovered kernel's
  * headers); guests/build-image.sh then assembles the initramfs and caches it by the hash of its
  * inputs, so an unchanged sensor costs only the (incremental) sensor build.
+ * Errors: *ret_error (caller frees) starts with the party at fault, "sensor error: " (its build
+ * failed) or "faultline bug: ", unless it is the machine's (a folder, a package, the image
+ * builder).
  * Ownership: image_free() frees what image_build() returns.
  */
 #pragma once

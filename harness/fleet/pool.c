@@ -166,49 +166,22 @@ static void boot_failed(const char *console_path, bool hello, const char *what,
 	res->detail = xstrdup("while the sensor was being started, before the update");
 }
 
-/* Boot a guest and wait until its agent reports the sensor started. 0, 1 (res filled), or
- * -ECANCELED. */
-static int boot_guest(const struct fleet_config *cfg, size_t si, const char *name,
-		      const char *console_path, struct vm **ret, struct case_result *res,
-		      bool *ret_retry)
+/* Wait for the booting guest's agent to report the sensor started (READY). Returns 0, 1 (res
+ * filled), or -ECANCELED. */
+static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char *console_path,
+		      uint64_t deadline, struct case_result *res, bool *ret_retry)
 {
-	const struct fleet_sensor *s = &cfg->sensors[si];
-	struct vm_config vc = {
-	    .name = name,
-	    .kernel = s->image->kernel,
-	    .initrd = s->image->initrd,
-	    .cmdline = cfg->cmdline,
-	    .memory_mib = cfg->memory_mib,
-	    .accel = cfg->accel,
-	    .console_log = console_path,
-	};
-	_cleanup_free_ char *error = NULL, *what = NULL;
-	uint64_t start = now_ms(), deadline = start + cfg->boot_ms;
-	struct vm *vm = NULL;
 	bool ready = false, hello = false;
-	int r;
 
-	*ret_retry = false;
-	r = vm_start(cfg->host, &vc, &vm, &error);
-	if (r == -ECANCELED)
-		return r;
-	if (r < 0) {
-		res->verdict = VERDICT_INFRA_ERROR;
-		res->detail = TAKE_PTR(error);
-		*ret_retry = true;
-		return 1;
-	}
 	while (!ready && !res->detail) {
 		struct vm_event ev;
+		int r = vm_next_event(vm, deadline, &ev);
 
-		r = vm_next_event(vm, deadline, &ev);
-		if (r == -ECANCELED) {
-			vm_destroy(vm);
+		if (r == -ECANCELED)
 			return r;
-		}
 		if (r == -ETIMEDOUT) {
-			what = xasprintf("guest did not become ready within %u s",
-					 cfg->boot_ms / 1000);
+			_cleanup_free_ char *what = xasprintf(
+			    "guest did not become ready within %u s", cfg->boot_ms / 1000);
 			boot_failed(console_path, hello, what, res, ret_retry);
 			break;
 		}
@@ -225,13 +198,47 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 				    ret_retry);
 		}
 	}
-	res->boot_ms = now_ms() - start;
-	if (!ready) {
-		vm_destroy(vm);
+	return ready ? 0 : 1;
+}
+
+/* Boot a guest and wait until its agent reports the sensor started. 0, 1 (res filled), or
+ * -ECANCELED. */
+static int boot_guest(const struct fleet_config *cfg, size_t si, const char *name,
+		      const char *console_path, struct vm **ret, struct case_result *res,
+		      bool *ret_retry)
+{
+	const struct fleet_sensor *s = &cfg->sensors[si];
+	struct vm_config vc = {
+	    .name = name,
+	    .kernel = s->image->kernel,
+	    .initrd = s->image->initrd,
+	    .cmdline = cfg->cmdline,
+	    .memory_mib = cfg->memory_mib,
+	    .accel = cfg->accel,
+	    .console_log = console_path,
+	};
+	_cleanup_free_ char *error = NULL;
+	_cleanup_vm_ struct vm *vm = NULL;
+	uint64_t start = now_ms();
+	int r;
+
+	*ret_retry = false;
+	r = vm_start(cfg->host, &vc, &vm, &error);
+	if (r == -ECANCELED)
+		return r;
+	if (r < 0) {
+		res->verdict = VERDICT_INFRA_ERROR;
+		res->detail = TAKE_PTR(error);
+		*ret_retry = true;
 		return 1;
 	}
-	*ret = vm;
-	return 0;
+	r = wait_ready(cfg, vm, console_path, start + cfg->boot_ms, res, ret_retry);
+	if (r < 0)
+		return r;
+	res->boot_ms = now_ms() - start;
+	if (r == 0)
+		*ret = TAKE_PTR(vm);
+	return r;
 }
 
 /* ---- templates and identities ---- */
@@ -361,7 +368,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 {
 	struct template *t = &p->templates[si];
 	_cleanup_free_ char *name = NULL;
-	struct guest *g;
+	_cleanup_free_ struct guest *g = NULL;
 	int id, r;
 
 	id = identity_get(p, si, ret_error);
@@ -380,10 +387,9 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	r = vm_restore(p->cfg->host, path, name, NULL, &g->vm, ret_error);
 	if (r < 0) {
 		identity_put(p, si, id);
-		free(g);
 		return r;
 	}
-	*ret = g;
+	*ret = TAKE_PTR(g);
 	return 0;
 }
 
@@ -446,18 +452,17 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 
 	if (p->cfg->isolation == FLEET_BOOT) {
 		_cleanup_free_ char *name = NULL;
+		_cleanup_free_ struct guest *booted = xzalloc(sizeof(*booted));
+
 		pthread_mutex_lock(&p->lock);
 		name = guest_name(si, ++p->serial);
 		pthread_mutex_unlock(&p->lock);
-		g = xzalloc(sizeof(*g));
-		g->sensor = si;
-		g->fresh = true;
-		g->identity = -1;
-		r = boot_guest(p->cfg, si, name, console_path, &g->vm, res, ret_retry);
-		if (r != 0)
-			free(g);
-		else
-			*ret = g;
+		booted->sensor = si;
+		booted->fresh = true;
+		booted->identity = -1;
+		r = boot_guest(p->cfg, si, name, console_path, &booted->vm, res, ret_retry);
+		if (r == 0)
+			*ret = TAKE_PTR(booted);
 		return r;
 	}
 	r = template_get(p, si, res, ret_retry);

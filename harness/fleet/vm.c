@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "util.h"
+#include "virt-util.h"
 
 #define PANIC_MARKER "---[ end Kernel panic"
 
@@ -330,8 +331,8 @@ static int prepare_embed_root(const char *uri)
 
 int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
 {
+	_cleanup_virConnect_ virConnectPtr conn = NULL;
 	struct vm_host *h;
-	virConnectPtr conn;
 	int r;
 
 	r = prepare_embed_root(uri);
@@ -349,11 +350,11 @@ int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
 		return -EIO;
 	}
 	h = xzalloc(sizeof(*h));
-	h->conn = conn;
 	h->uri = xstrdup(uri);
 	h->lifecycle_id =
 	    virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 					     VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), NULL, NULL);
+	h->conn = TAKE_PTR(conn);
 	*ret = h;
 	return 0;
 }
@@ -398,19 +399,17 @@ int vm_host_reap_orphans(struct vm_host *h)
 	if (n < 0)
 		return -EIO;
 	for (int i = 0; i < n; i++) {
-		const char *name = virDomainGetName(doms[i]);
+		_cleanup_virDomain_ virDomainPtr dom = doms[i];
+		const char *name = virDomainGetName(dom);
 		long pid;
 		char *end;
 
-		if (name && startswith(name, "fl-")) {
-			pid = strtol(name + 3, &end, 10);
-			if (end != name + 3 && *end == '-' && pid > 0 && pid != getpid() &&
-			    kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
-				if (virDomainDestroy(doms[i]) == 0)
-					reaped++;
-			}
-		}
-		virDomainFree(doms[i]);
+		if (!name || !startswith(name, "fl-"))
+			continue;
+		pid = strtol(name + 3, &end, 10);
+		if (end != name + 3 && *end == '-' && pid > 0 && pid != getpid() &&
+		    kill((pid_t)pid, 0) < 0 && errno == ESRCH && virDomainDestroy(dom) == 0)
+			reaped++;
 	}
 	free(doms);
 	return reaped;
@@ -503,7 +502,7 @@ static void registry_remove(struct vm *vm)
 
 static int open_stream(struct vm *vm, bool channel, char **ret_error)
 {
-	virStreamPtr st = virStreamNew(vm->host->conn, VIR_STREAM_NONBLOCK);
+	_cleanup_virStream_ virStreamPtr st = virStreamNew(vm->host->conn, VIR_STREAM_NONBLOCK);
 	int r;
 
 	if (!st) {
@@ -516,9 +515,9 @@ static int open_stream(struct vm *vm, bool channel, char **ret_error)
 		r = virDomainOpenConsole(vm->dom, NULL, st, VIR_DOMAIN_CONSOLE_FORCE);
 	if (r < 0) {
 		*ret_error = last_error(channel ? "virDomainOpenChannel" : "virDomainOpenConsole");
-		virStreamFree(st);
 		return -EIO;
 	}
+	/* the callback's reference, dropped by unref_cb when libvirt lets go of it */
 	pthread_mutex_lock(&vm->lock);
 	vm->refs++;
 	pthread_mutex_unlock(&vm->lock);
@@ -528,13 +527,12 @@ static int open_stream(struct vm *vm, bool channel, char **ret_error)
 		vm_unref(vm);
 		*ret_error = last_error("virStreamEventAddCallback");
 		virStreamAbort(st);
-		virStreamFree(st);
 		return -EIO;
 	}
 	if (channel)
-		vm->channel = st;
+		vm->channel = TAKE_PTR(st);
 	else
-		vm->console = st;
+		vm->console = TAKE_PTR(st);
 	return 0;
 }
 
@@ -577,7 +575,7 @@ static int attach(struct vm *vm, const char *console_log, char **ret_error)
 int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error)
 {
 	_cleanup_free_ char *xml = domain_xml(cfg);
-	struct vm *vm;
+	_cleanup_vm_ struct vm *vm = NULL;
 	int r;
 
 	if (cancelled)
@@ -587,24 +585,21 @@ int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, ch
 	vm->dom = virDomainCreateXML(h->conn, xml, VIR_DOMAIN_START_PAUSED);
 	if (!vm->dom) {
 		*ret_error = last_error("cannot create domain");
-		vm_destroy(vm);
 		return -EIO;
 	}
 	r = attach(vm, cfg->console_log, ret_error);
 	if (r == 0)
 		r = vm_resume(vm, ret_error);
-	if (r < 0) {
-		vm_destroy(vm);
+	if (r < 0)
 		return r;
-	}
-	*ret = vm;
+	*ret = TAKE_PTR(vm);
 	return 0;
 }
 
 int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *console_log,
 	       struct vm **ret, char **ret_error)
 {
-	struct vm *vm;
+	_cleanup_vm_ struct vm *vm = NULL;
 	int r;
 
 	if (cancelled)
@@ -612,21 +607,17 @@ int vm_restore(struct vm_host *h, const char *state_path, const char *name, cons
 	vm = vm_new(h, name);
 	if (virDomainRestoreFlags(h->conn, state_path, NULL, VIR_DOMAIN_SAVE_PAUSED) < 0) {
 		*ret_error = last_error("cannot restore saved guest");
-		vm_destroy(vm);
 		return -EIO;
 	}
 	vm->dom = virDomainLookupByName(h->conn, name);
 	if (!vm->dom) {
 		*ret_error = last_error("restored guest not found");
-		vm_destroy(vm);
 		return -EIO;
 	}
 	r = attach(vm, console_log, ret_error);
-	if (r < 0) {
-		vm_destroy(vm);
+	if (r < 0)
 		return r;
-	}
-	*ret = vm;
+	*ret = TAKE_PTR(vm);
 	return 0;
 }
 

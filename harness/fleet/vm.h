@@ -19,12 +19,14 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "util.h"
 
 struct vm_host;
 struct vm;
 
 /* Open a libvirt connection. For qemu:///embed URIs the root's etc/qemu.conf is prepared first.
- * On failure *ret_error (if non-NULL) receives libvirt's message (caller frees). */
+ * On failure *ret_error (if non-NULL) receives "libvirt error: " and libvirt's message, or why
+ * the root could not be prepared (caller frees). */
 int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error);
 struct vm_host *vm_host_close(struct vm_host *h);
 /* Wake every waiter of every vm on every host with -ECANCELED; later waits fail the same way. */
@@ -84,3 +86,5 @@ int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret);
 uint64_t vm_console_last_ms(struct vm *vm);
 /* Destroy the domain (if still running) and free everything. Accepts NULL. */
 void vm_destroy(struct vm *vm);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct vm *, vm_destroy)
+#define _cleanup_vm_ _cleanup_(vm_destroyp)
