@@ -104,6 +104,16 @@ static int find_one(struct mstate *s, const char *path, struct format_node **ret
 	return 0;
 }
 
+/* Exactly one node of the decoded input. */
+static int find_in_tree(struct mstate *s, const char *path, struct format_node **ret)
+{
+	int r = need_tree(s);
+
+	if (r < 0)
+		return r;
+	return find_one(s, path, ret);
+}
+
 /* set on a bytes field: hex:, zero, or the value's text. */
 static void set_bytes_field(struct format_node *n, const struct mutate_op *o)
 {
@@ -192,10 +202,7 @@ static int apply_set(struct mstate *s, struct mutate_op *o)
 	struct format_node *n;
 	int r;
 
-	r = need_tree(s);
-	if (r < 0)
-		return r;
-	r = find_one(s, o->at, &n);
+	r = find_in_tree(s, o->at, &n);
 	if (r < 0)
 		return r;
 	if (n->kind == FORMAT_NODE_BYTES) {
@@ -306,10 +313,7 @@ static int locate(struct mstate *s, const struct mutate_op *o, size_t *ret_off, 
 	r = need_bytes(s);
 	if (r < 0)
 		return r;
-	r = need_tree(s);
-	if (r < 0)
-		return r;
-	r = find_one(s, o->at, &n);
+	r = find_in_tree(s, o->at, &n);
 	if (r < 0)
 		return r;
 	*ret_off = n->offset;

@@ -345,7 +345,7 @@ static bool sensor_name_ok(const char *s)
 
 /* Every problem of another file this scenario names (a sensor.yaml, a format description) as
  * this scenario's errors, after one at the name that says where they come from. */
-static void adopt_diags(struct lctx *c, const struct ynode *at, struct diags *other,
+static void adopt_diags(struct lctx *c, const struct ynode *at, const struct diags *other,
 			const char *what, const char *name, const char *path)
 {
 	lerr(c, at, "%s '%s' (%s) has errors, listed below", what, name, path);
