@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "format.h"
+#include "testlib.h"
 #include "util.h"
 
 /* 1 instance of template 1: string "ab", u32 7 (see test-mutate.c) */
@@ -233,6 +234,37 @@ START_TEST(test_hostile_yaml)
 }
 END_TEST
 
+/* Every repeated key of a file is reported, each at the repeat, in every reader's input; the
+ * first value stands. */
+START_TEST(test_repeated_keys)
+{
+	static const char text[] = "a: 1\nb: {c: 1, d: 2, c: 3}\na: 4\nlist:\n  - {x: 1, x: 2}\n";
+	struct diags d = {0};
+	struct ynode *doc = NULL;
+
+	ck_assert_int_eq(ynode_parse("y", text, strlen(text), &d, &doc), -EINVAL);
+	ck_assert_ptr_null(doc);
+	ck_assert_uint_eq(d.n, 3);
+	ck_assert_str_eq(d.v[0].message,
+			 "duplicate key 'c' (first at line 2); expected each key once per map");
+	ck_assert_uint_eq(d.v[0].line, 2);
+	ck_assert_uint_eq(d.v[0].column, 17);
+	ck_assert_uint_eq(d.v[1].line, 3);
+	ck_assert_uint_eq(d.v[1].column, 1);
+	ck_assert_ptr_nonnull(strstr(d.v[1].message, "duplicate key 'a' (first at line 1)"));
+	ck_assert_uint_eq(d.v[2].line, 5);
+	ck_assert_uint_eq(d.v[2].column, 12);
+	diags_finish(&d);
+	/* a format description gets the same */
+	format_error("format: x\nfields: [{name: a, type: u8}]\nformat: y\n", 3, 1,
+		     "duplicate key 'format' (first at line 1)");
+	/* the same key in different maps is no repeat */
+	ck_assert_int_eq(ynode_parse("y", "a: {a: 1}\nb: {a: 2}\n", 20, &d, &doc), 0);
+	ck_assert_uint_eq(d.n, 0);
+	ynode_free(doc);
+}
+END_TEST
+
 START_TEST(test_numbers)
 {
 	struct ynode n = {.kind = YNODE_SCALAR};
@@ -268,18 +300,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fix_checksums_raw);
 	tcase_add_test(tc, test_format_errors);
 	tcase_add_test(tc, test_hostile_yaml);
+	tcase_add_test(tc, test_repeated_keys);
 	tcase_add_test(tc, test_numbers);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TESTLIB_MAIN(suite)

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "format.h"
 #include "mutate.h"
+#include "testlib.h"
 #include "util.h"
 
 /* A KSCU file: 1 instance of template 1 with 2 fields, string "ab" and u32 7 (54 bytes). */
@@ -83,7 +84,6 @@ static char *tohex(const uint8_t *b, size_t n)
 }
 
 static struct format *fmt;
-static char tmpdir[] = "/tmp/test-mutate-XXXXXX";
 
 static void setup(void)
 {
@@ -109,7 +109,7 @@ static size_t run_ops(const char *ops, const char *seed_hex_s, uint64_t seed,
 	int r;
 
 	data = unhex(seed_hex_s, &n);
-	r = mutate_list_parse_text(ops, "ops", tmpdir, d, &l);
+	r = mutate_list_parse_text(ops, "ops", testlib_tmpdir(), d, &l);
 	if (r < 0)
 		return (size_t)-1;
 	memset(res, 0, sizeof(*res));
@@ -242,12 +242,11 @@ END_TEST
 
 START_TEST(test_splice)
 {
-	_cleanup_free_ char *path = xasprintf("%s/other.kscu", tmpdir);
 	_cleanup_free_ uint8_t *o = NULL;
 	size_t n;
 
 	o = unhex(other_hex, &n);
-	ck_assert_int_eq(write_file_atomic(path, o, n), 0);
+	free(testlib_write("other.kscu", o, n));
 	check_one("{op: splice, with: other.kscu, offset: 40, with_offset: 40}", splice40_hex);
 }
 END_TEST
@@ -418,21 +417,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	if (!mkdtemp(tmpdir))
-		return EXIT_FAILURE;
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	{
-		_cleanup_free_ char *p = xasprintf("%s/other.kscu", tmpdir);
-		unlink(p);
-		rmdir(tmpdir);
-	}
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TESTLIB_MAIN(suite)

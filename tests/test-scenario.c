@@ -1,6 +1,6 @@
 /* test-scenario.c — the scenario loader: defaults, every field, expansion and dedup, and every
- * kind of error with its line and column. Scenarios are written to a temporary folder beside a
- * small KSCU seed; sensors come from tests/data/scenario/sensors. */
+ * kind of error with its line and column, a sensor's too. Scenarios are written to a temporary
+ * folder beside a small KSCU seed; sensors come from tests/data/scenario/sensors. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -220,6 +220,7 @@ START_TEST(test_errors)
 	load_err("sensors: [alpha, alpha]\n" CASE, 1, 18, "sensor 'alpha' listed twice");
 	load_err("sensors: [../etc]\n" CASE, 1, 11, "bad sensor name");
 	load_err("sensors: alpha\n" CASE, 1, 10, "sensors must be a list");
+	load_err(HEAD CASE "sensors: [beta]\n", 4, 1, "duplicate key 'sensors' (first at line 1)");
 	load_err(HEAD CASE "seed: -1\n", 4, 7, "seed must be a whole number");
 	load_err(HEAD CASE "seed: 18446744073709551616\n", 4, 7, "out of range");
 	load_err(HEAD CASE "fleet: [1]\n", 4, 8, "fleet must be a map");
@@ -271,6 +272,36 @@ START_TEST(test_all_errors_at_once)
 	ck_assert_uint_eq(d.v[1].line, 1);
 	ck_assert_uint_eq(d.v[2].line, 4);
 	ck_assert_uint_eq(d.v[3].line, 5);
+	diags_finish(&d);
+}
+END_TEST
+
+/* A sensor.yaml with errors: the scenario says which sensor, then lists the sensor's own
+ * errors at their place in its file. */
+START_TEST(test_sensor_errors)
+{
+	static const char text[] = "sensors: [alpha, broken]\n" CASE;
+	_cleanup_free_ char *p = write_scenario(text, strlen(text));
+	_cleanup_free_ char *yaml = testlib_fixture_path("scenario/sensors/broken/sensor.yaml");
+	struct diags d = {0};
+	struct scenario *s = NULL;
+
+	ck_assert_int_eq(scenario_load(p, &opts, &d, &s), -EINVAL);
+	ck_assert_ptr_null(s);
+	ck_assert_uint_eq(d.n, 3);
+	ck_assert_str_eq(d.v[0].file, p);
+	ck_assert_uint_eq(d.v[0].line, 1);
+	ck_assert_uint_eq(d.v[0].column, 18);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "sensor 'broken' ("));
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, ") has errors, listed below"));
+	ck_assert_str_eq(d.v[1].file, yaml);
+	ck_assert_uint_eq(d.v[1].line, 3);
+	ck_assert_uint_eq(d.v[1].column, 19);
+	ck_assert_ptr_nonnull(strstr(d.v[1].message, "unknown deliver method 'pigeon'"));
+	ck_assert_str_eq(d.v[2].file, yaml);
+	ck_assert_uint_eq(d.v[2].line, 4);
+	ck_assert_uint_eq(d.v[2].column, 17);
+	ck_assert_ptr_nonnull(strstr(d.v[2].message, "reject errno must be true or false"));
 	diags_finish(&d);
 }
 END_TEST
@@ -361,6 +392,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_everything);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_all_errors_at_once);
+	tcase_add_test(tc, test_sensor_errors);
 	tcase_add_test(tc, test_unreadable);
 	tcase_add_test(tc, test_shipped_replay);
 	tcase_add_test(tc, test_input_budget);

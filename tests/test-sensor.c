@@ -1,80 +1,290 @@
-/* test-sensor.c — sensor.yaml parsing and the agent's sensor.conf. */
+/* test-sensor.c — sensor.yaml: every field of a good file and the agent's sensor.conf made from
+ * it, the shipped sensors, and every kind of error at its line and column, all of a file's
+ * errors at once. Fixtures are folders under tests/data/sensor/ (a sensor's name is its
+ * folder's); small variants are written to the suite's temporary folder. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "sensor.h"
+#include "testlib.h"
+#include "util.h"
 
-#define DATA FAULTLINE_TEST_DATA "/sensor/"
+struct want {
+	unsigned line, column;
+	const char *needle;
+};
+
+static void dump_diags(const struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(stderr, "  %s:%u:%u: %s\n", d->v[i].file, d->v[i].line, d->v[i].column,
+			d->v[i].message);
+}
+
+/* Loading path fails with exactly the diags wanted (in any order), all in that file. */
+static void expect_diags(const char *path, const struct want *w, size_t n)
+{
+	struct diags d = {0};
+	struct sensor *s = NULL;
+
+	ck_assert_int_eq(sensor_load_file(path, &d, &s), -EINVAL);
+	ck_assert_ptr_null(s);
+	if (d.n != n) {
+		dump_diags(&d);
+		ck_abort_msg("%s: %zu diags, expected %zu", path, d.n, n);
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < d.n && !found; j++)
+			found = d.v[j].line == w[i].line && d.v[j].column == w[i].column &&
+				strstr(d.v[j].message, w[i].needle);
+		if (!found) {
+			dump_diags(&d);
+			ck_abort_msg("%s: no diag at %u:%u with '%s'", path, w[i].line, w[i].column,
+				     w[i].needle);
+		}
+	}
+	for (size_t j = 0; j < d.n; j++)
+		ck_assert_str_eq(d.v[j].file, path);
+	diags_finish(&d);
+}
+
+static void expect_fixture(const char *name, const struct want *w, size_t n)
+{
+	_cleanup_free_ char *rel = xasprintf("sensor/%s/sensor.yaml", name);
+	_cleanup_free_ char *path = testlib_fixture_path(rel);
+
+	expect_diags(path, w, n);
+}
+
+/* Write TEXT as NAME/sensor.yaml in the temporary folder and expect one diag. */
+static void expect_text(const char *name, const char *text, unsigned line, unsigned column,
+			const char *needle)
+{
+	_cleanup_free_ char *rel = xasprintf("%s/sensor.yaml", name);
+	_cleanup_free_ char *path = testlib_write_text(rel, text);
+	const struct want w = {line, column, needle};
+
+	expect_diags(path, &w, 1);
+}
+
+static struct sensor *load_text(const char *name, const char *text)
+{
+	_cleanup_free_ char *rel = xasprintf("%s/sensor.yaml", name);
+	_cleanup_free_ char *path = testlib_write_text(rel, text);
+	struct diags d = {0};
+	struct sensor *s = NULL;
+
+	if (sensor_load_file(path, &d, &s) < 0) {
+		dump_diags(&d);
+		ck_abort_msg("%s does not load", path);
+	}
+	ck_assert_uint_eq(d.n, 0);
+	return s;
+}
 
 START_TEST(test_good)
 {
+	_cleanup_free_ char *dir = testlib_fixture_path("sensor/good");
+	_cleanup_free_ char *conf = NULL, *err = NULL;
 	struct sensor *s = NULL;
-	char *err = NULL, *conf;
 
-	ck_assert_int_eq(sensor_load(DATA "good", &s, &err), 0);
+	ck_assert_int_eq(sensor_load(dir, &s, &err), 0);
+	ck_assert_ptr_null(err);
 	ck_assert_str_eq(s->name, "good");
+	ck_assert_str_eq(s->dir, dir);
+	ck_assert_str_eq(s->description, "a test sensor");
 	ck_assert_str_eq(s->format, "kscu");
 	ck_assert_str_eq(s->build_command, "make OUT=\"$FAULTLINE_BUILD\"");
 	ck_assert_uint_eq(s->n_files, 1);
+	ck_assert_str_eq(s->files[0].src, "$FAULTLINE_BUILD/x.ko");
 	ck_assert_str_eq(s->files[0].dst, "/lib/sensor/x.ko");
 	ck_assert_str_eq(s->start[1], "echo started");
 	ck_assert_ptr_null(s->start[2]);
+	ck_assert_str_eq(s->deliver_method, "device");
+	ck_assert_ptr_null(s->deliver_reload);
+	ck_assert(s->reject_errno);
+	ck_assert(s->reject_exit); /* the default */
 	conf = sensor_agent_conf(s);
 	ck_assert_str_eq(conf, "name=good\nstart=insmod /lib/sensor/x.ko\nstart=echo started\n"
 			       "deliver=device\npath=/dev/x\ntrigger=/lib/sensor/trigger\n"
 			       "reject_errno=1\nreject_exit=1\nreject_log=x: rejected\n");
-	free(conf);
 	sensor_free(s);
 }
 END_TEST
 
-static void expect_error(const char *dir, const char *substring)
+/* Booleans as everywhere else: yes/no/on/off too; an empty string is a value. */
+START_TEST(test_values)
 {
-	struct sensor *s = NULL;
-	char *err = NULL;
+	struct sensor *s = load_text("vals", "name: vals\n"
+					     "deliver: {method: command, command: 'cat > /x', "
+					     "reload: ''}\n"
+					     "reject: {errno: off, exit_status: no}\n");
 
+	ck_assert(!s->reject_errno);
+	ck_assert(!s->reject_exit);
+	ck_assert_str_eq(s->deliver_reload, "");
+	ck_assert_ptr_null(s->build_command);
+	ck_assert_ptr_null(s->start);
+	sensor_free(s);
+	s = load_text("vals", "name: vals\ndeliver: {method: file, path: /x}\n"
+			      "reject: {errno: On, exit_status: yes}\n");
+	ck_assert(s->reject_errno);
+	ck_assert(s->reject_exit);
+	sensor_free(s);
+}
+END_TEST
+
+START_TEST(test_shipped)
+{
+	_cleanup_free_ char *root = xstrdup(FAULTLINE_SOURCE_DIR "/guests/sensors");
+	DIR *dir = opendir(root);
+	struct dirent *e;
+	unsigned n = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	while ((e = readdir(dir))) {
+		_cleanup_free_ char *path = xasprintf("%s/%s/sensor.yaml", root, e->d_name);
+		struct diags d = {0};
+		struct sensor *s = NULL;
+
+		if (e->d_name[0] == '.' || access(path, F_OK) < 0)
+			continue;
+		if (sensor_load_file(path, &d, &s) < 0) {
+			dump_diags(&d);
+			ck_abort_msg("shipped %s does not load", path);
+		}
+		ck_assert_str_eq(s->name, e->d_name);
+		ck_assert_str_eq(s->format, "kscu");
+		ck_assert_str_eq(s->deliver_method, "device");
+		ck_assert_uint_ge(s->n_files, 1);
+		sensor_free(s);
+		n++;
+	}
+	closedir(dir);
+	ck_assert_uint_ge(n, 2);
+}
+END_TEST
+
+START_TEST(test_located)
+{
+	static const struct want badkey[] = {{5, 3,
+					      "unknown key 'speed' in deliver; expected "
+					      "one of: method, path, reload, command"}};
+	static const struct want repeated[] = {{5, 3, "duplicate key 'method' (first at line 3)"},
+					       {6, 1, "duplicate key 'name' (first at line 1)"}};
+	static const struct want wrongtype[] = {
+	    {2, 8, "start must be a list of shell commands, not a scalar"}};
+	static const struct want badbool[] = {{4, 10,
+					       "reject errno must be true or false, not "
+					       "'maybe'"}};
+
+	expect_fixture("badkey", badkey, ARRAY_SIZE(badkey));
+	expect_fixture("repeated", repeated, ARRAY_SIZE(repeated));
+	expect_fixture("wrongtype", wrongtype, ARRAY_SIZE(wrongtype));
+	expect_fixture("badbool", badbool, ARRAY_SIZE(badbool));
+}
+END_TEST
+
+START_TEST(test_all_at_once)
+{
+	static const struct want many[] = {
+	    {2, 1, "unknown key 'colour' in sensor.yaml"},
+	    {4, 22, "files dst 'lib/a.ko' is relative; expected an absolute guest path"},
+	    {5, 23, "a start command must be a string, not a map"},
+	    {7, 11, "unknown deliver method 'pigeon'; expected device, file or command"},
+	    {8, 3, "unknown key 'speed' in deliver"},
+	    {10, 10, "reject errno must be true or false, not quoted 'true'"},
+	    {11, 16, "reject exit_status must be true or false, not a list"},
+	    {12, 8, "reject log spans several lines; expected one line"},
+	};
+	_cleanup_free_ char *dir = testlib_fixture_path("sensor/many");
+	_cleanup_free_ char *err = NULL;
+	struct sensor *s = NULL;
+	size_t lines = 1;
+
+	expect_fixture("many", many, ARRAY_SIZE(many));
+	/* the one-message form (the run's) carries every diag, one per line */
 	ck_assert_int_eq(sensor_load(dir, &s, &err), -EINVAL);
 	ck_assert_ptr_null(s);
-	ck_assert_msg(strstr(err, substring), "error '%s' lacks '%s'", err, substring);
-	free(err);
+	for (const char *p = err; (p = strchr(p, '\n')); p++)
+		lines++;
+	ck_assert_uint_eq(lines, ARRAY_SIZE(many));
+	ck_assert_ptr_nonnull(strstr(err, "sensor/many/sensor.yaml:2:1: unknown key 'colour'"));
 }
+END_TEST
 
-START_TEST(test_errors)
+START_TEST(test_rules)
 {
-	expect_error(DATA "badkey", "sensor.yaml:5:3: unknown key 'speed'");
-	expect_error(DATA "nodeliver", "missing 'deliver: method'");
-	expect_error(DATA "wrongname", "'name' must equal the folder name 'wrongname'");
+	static const struct want nodeliver[] = {
+	    {1, 1, "missing deliver:; expected a map with method: device, file or command"}};
+	static const struct want wrongname[] = {
+	    {1, 7, "name 'other' is not the folder's; expected 'wrongname'"}};
+
+	expect_fixture("nodeliver", nodeliver, ARRAY_SIZE(nodeliver));
+	expect_fixture("wrongname", wrongname, ARRAY_SIZE(wrongname));
+	expect_text("r", "name: r\ndeliver: {path: /dev/x}\n", 2, 10, "missing deliver method");
+	expect_text("r", "name: r\ndeliver: {method: device}\n", 2, 10,
+		    "deliver method device needs path:");
+	expect_text("r", "name: r\ndeliver: {method: file, path: x}\n", 2, 31,
+		    "deliver method file needs path:; expected an absolute guest path");
+	expect_text("r", "name: r\ndeliver: {method: command, command: ''}\n", 2, 37,
+		    "deliver method command needs command:");
+	expect_text("r", "name: r\ndeliver: device\n", 2, 10, "deliver must be a map");
+	expect_text("r", "name: r\ndeliver: {method: command, command: x}\nfiles: [{src: a}]\n", 3,
+		    9, "files entry without dst");
+	expect_text("r", "name: r\ndeliver: {method: command, command: x}\nstart: ['a\n\n  b']\n",
+		    3, 9, "a start command spans several lines");
+	expect_text("r", "name: [r]\ndeliver: {method: command, command: x}\n", 1, 7,
+		    "name must be a string, not a list");
+	expect_text("r", "", 1, 1, "empty sensor.yaml");
+	expect_text("r", "- name: r\n", 1, 1, "a sensor.yaml must be a map");
+	expect_text("r", "name: r\ndeliver: {method: command, command: x\n", 3, 1,
+		    "YAML syntax error");
+	expect_text("r", "name: \"r\\0\"\ndeliver: {method: command, command: x}\n", 1, 7,
+		    "name contains a NUL character");
 }
 END_TEST
 
 START_TEST(test_missing)
 {
+	_cleanup_free_ char *dir = testlib_fixture_path("sensor/nonexistent");
+	_cleanup_free_ char *path = xasprintf("%s/sensor.yaml", dir);
+	_cleanup_free_ char *err = NULL;
+	struct diags d = {0};
 	struct sensor *s = NULL;
-	char *err = NULL;
 
-	ck_assert_int_eq(sensor_load(DATA "nonexistent", &s, &err), -ENOENT);
-	ck_assert_ptr_nonnull(strstr(err, "cannot open"));
-	free(err);
+	ck_assert_int_eq(sensor_load_file(path, &d, &s), -ENOENT);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_str_eq(d.v[0].file, path);
+	ck_assert_uint_eq(d.v[0].line, 0);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "cannot read sensor.yaml"));
+	diags_finish(&d);
+	ck_assert_int_eq(sensor_load(dir, &s, &err), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err, "cannot read sensor.yaml"));
 	ck_assert_ptr_null(sensor_free(NULL));
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
-	Suite *su = suite_create("sensor");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	Suite *s = suite_create("sensor");
+	TCase *tc = tcase_create("sensor");
 
 	tcase_add_test(tc, test_good);
-	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_shipped);
+	tcase_add_test(tc, test_located);
+	tcase_add_test(tc, test_all_at_once);
+	tcase_add_test(tc, test_rules);
 	tcase_add_test(tc, test_missing);
-	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	suite_add_tcase(s, tc);
+	return s;
 }
+
+TESTLIB_MAIN(suite)

@@ -34,19 +34,25 @@ struct ynode *ynode_free(struct ynode *n)
 	return NULL;
 }
 
+/* yaml_parser_delete() and yaml_event_delete() accept a zeroed struct and zero what they free, so
+ * these are safe on every path, initialised or not, and after an explicit delete. */
+#define _cleanup_yaml_parser_ _cleanup_(yaml_parser_delete)
+#define _cleanup_yaml_event_ _cleanup_(yaml_event_delete)
+
 struct yreader {
-	yaml_parser_t parser;
+	yaml_parser_t *parser;
 	const uint8_t *data;
 	size_t size;
 	const char *file;
 	struct diags *diags;
 	size_t n_nodes;
-	bool failed;
+	bool failed;	 /* a fatal error: the rest of the input is not read */
+	bool duplicates; /* repeated keys: reported, the rest is still read for more */
 };
 
 static void yreader_parser_error(struct yreader *r)
 {
-	yaml_parser_t *p = &r->parser;
+	yaml_parser_t *p = r->parser;
 
 	if (r->failed)
 		return;
@@ -74,17 +80,24 @@ static void yreader_parser_error(struct yreader *r)
 			 p->problem ? p->problem : "unknown problem");
 }
 
-static void yreader_error(struct yreader *r, const yaml_mark_t *m, const char *msg)
+/* A fatal error at line/column (1-based); only the first is reported. */
+static void yreader_error(struct yreader *r, unsigned line, unsigned column, const char *msg)
 {
 	if (r->failed)
 		return;
 	r->failed = true;
-	diag_add(r->diags, r->file, (unsigned)m->line + 1, (unsigned)m->column + 1, "%s", msg);
+	diag_add(r->diags, r->file, line, column, "%s", msg);
+}
+
+static void yreader_error_at(struct yreader *r, const yaml_event_t *ev, const char *msg)
+{
+	yreader_error(r, (unsigned)ev->start_mark.line + 1, (unsigned)ev->start_mark.column + 1,
+		      msg);
 }
 
 static bool next_event(struct yreader *r, yaml_event_t *ev)
 {
-	if (!yaml_parser_parse(&r->parser, ev)) {
+	if (!yaml_parser_parse(r->parser, ev)) {
 		yreader_parser_error(r);
 		return false;
 	}
@@ -111,24 +124,95 @@ static void ynode_push(struct ynode *n, struct ynode *key, struct ynode *v)
 	n->items[n->n++] = v;
 }
 
-/* Read the node that starts with ev (consumed). Returns NULL on error (diag added). */
-static struct ynode *read_node(struct yreader *r, yaml_event_t *ev, unsigned depth)
+static const struct ynode *map_find_key(const struct ynode *map, const char *key)
 {
-	struct ynode *n = NULL;
-	yaml_event_t e;
+	for (size_t i = 0; i < map->n; i++)
+		if (streq(map->keys[i]->scalar, key))
+			return map->keys[i];
+	return NULL;
+}
+
+static struct ynode *read_node(struct yreader *r, const yaml_event_t *ev, unsigned depth);
+
+/* One key: value pair of map, the key starting with kev. A repeated key is reported and its
+ * pair dropped, and reading goes on so that every repeated key of the file shows at once.
+ * Returns 0, or -EINVAL on a fatal error. */
+static int read_pair(struct yreader *r, struct ynode *map, const yaml_event_t *kev, unsigned depth)
+{
+	_cleanup_(ynode_freep) struct ynode *key = NULL, *v = NULL;
+	_cleanup_yaml_event_ yaml_event_t e = {0};
+	const struct ynode *first;
+
+	key = read_node(r, kev, depth + 1);
+	if (!key)
+		return -EINVAL;
+	if (key->kind != YNODE_SCALAR) {
+		yreader_error(r, key->line, key->column, "map keys must be plain strings");
+		return -EINVAL;
+	}
+	first = map_find_key(map, key->scalar);
+	if (first) {
+		diag_add(r->diags, r->file, key->line, key->column,
+			 "duplicate key '%s' (first at line %u); expected each key once per map",
+			 key->scalar, first->line);
+		r->duplicates = true;
+	}
+	if (!next_event(r, &e))
+		return -EINVAL;
+	v = read_node(r, &e, depth + 1);
+	if (!v)
+		return -EINVAL;
+	if (!first)
+		ynode_push(map, TAKE_PTR(key), TAKE_PTR(v));
+	return 0;
+}
+
+/* A list or a map, from its start event to its end event. */
+static struct ynode *read_collection(struct yreader *r, const yaml_event_t *ev, unsigned depth)
+{
+	bool map = ev->type == YAML_MAPPING_START_EVENT;
+	_cleanup_(ynode_freep) struct ynode *n = NULL;
+
+	if (depth >= YNODE_MAX_DEPTH) {
+		yreader_error_at(r, ev, "YAML nested too deeply (more than 64 levels)");
+		return NULL;
+	}
+	n = ynode_new(map ? YNODE_MAP : YNODE_SEQ, &ev->start_mark);
+	for (;;) {
+		_cleanup_yaml_event_ yaml_event_t e = {0};
+
+		if (!next_event(r, &e))
+			return NULL;
+		if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT)
+			return TAKE_PTR(n);
+		if (map) {
+			if (read_pair(r, n, &e, depth) < 0)
+				return NULL;
+		} else {
+			struct ynode *v = read_node(r, &e, depth + 1);
+
+			if (!v)
+				return NULL;
+			ynode_push(n, NULL, v);
+		}
+	}
+}
+
+/* Read the node that starts with ev (the caller still owns ev). Returns NULL on a fatal error
+ * (diag added). */
+static struct ynode *read_node(struct yreader *r, const yaml_event_t *ev, unsigned depth)
+{
+	struct ynode *n;
 
 	if (++r->n_nodes > YNODE_MAX_NODES) {
-		yreader_error(r, &ev->start_mark, "too many YAML nodes (more than 1000000)");
-		yaml_event_delete(ev);
+		yreader_error_at(r, ev, "too many YAML nodes (more than 1000000)");
 		return NULL;
 	}
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT:
-		/* Aliases could expand exponentially ("billion laughs"); scenarios never need them.
-		 */
-		yreader_error(r, &ev->start_mark,
-			      "YAML aliases (*name) are not supported; write the value out");
-		yaml_event_delete(ev);
+		/* Aliases could expand exponentially ("billion laughs"); no input needs them. */
+		yreader_error_at(r, ev,
+				 "YAML aliases (*name) are not supported; write the value out");
 		return NULL;
 	case YAML_SCALAR_EVENT:
 		n = ynode_new(YNODE_SCALAR, &ev->start_mark);
@@ -136,124 +220,69 @@ static struct ynode *read_node(struct yreader *r, yaml_event_t *ev, unsigned dep
 		n->scalar[ev->data.scalar.length] = 0;
 		n->scalar_len = ev->data.scalar.length;
 		n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
-		yaml_event_delete(ev);
 		return n;
 	case YAML_SEQUENCE_START_EVENT:
-	case YAML_MAPPING_START_EVENT: {
-		bool map = ev->type == YAML_MAPPING_START_EVENT;
-
-		if (depth >= YNODE_MAX_DEPTH) {
-			yreader_error(r, &ev->start_mark,
-				      "YAML nested too deeply (more than 64 levels)");
-			yaml_event_delete(ev);
-			return NULL;
-		}
-		n = ynode_new(map ? YNODE_MAP : YNODE_SEQ, &ev->start_mark);
-		yaml_event_delete(ev);
-		for (;;) {
-			struct ynode *key = NULL, *v;
-
-			if (!next_event(r, &e))
-				return ynode_free(n);
-			if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
-				yaml_event_delete(&e);
-				return n;
-			}
-			if (map) {
-				key = read_node(r, &e, depth + 1);
-				if (!key)
-					return ynode_free(n);
-				if (key->kind != YNODE_SCALAR) {
-					yaml_mark_t m = {.line = key->line - 1,
-							 .column = key->column - 1};
-					yreader_error(r, &m, "map keys must be plain strings");
-					ynode_free(key);
-					return ynode_free(n);
-				}
-				for (size_t i = 0; i < n->n; i++)
-					if (streq(n->keys[i]->scalar, key->scalar)) {
-						yaml_mark_t m = {.line = key->line - 1,
-								 .column = key->column - 1};
-						_cleanup_free_ char *msg = xasprintf(
-						    "duplicate key '%s' (first at line %u)",
-						    key->scalar, n->keys[i]->line);
-						yreader_error(r, &m, msg);
-						ynode_free(key);
-						return ynode_free(n);
-					}
-				if (!next_event(r, &e)) {
-					ynode_free(key);
-					return ynode_free(n);
-				}
-			}
-			v = read_node(r, &e, depth + 1);
-			if (!v) {
-				ynode_free(key);
-				return ynode_free(n);
-			}
-			ynode_push(n, key, v);
-		}
-	}
+	case YAML_MAPPING_START_EVENT:
+		return read_collection(r, ev, depth);
 	default:
-		yreader_error(r, &ev->start_mark, "unexpected YAML event");
-		yaml_event_delete(ev);
+		yreader_error_at(r, ev, "unexpected YAML event");
 		return NULL;
+	}
+}
+
+/* The stream: exactly one document (or none), read into *root. */
+static void read_stream(struct yreader *r, struct ynode **root)
+{
+	for (;;) {
+		_cleanup_yaml_event_ yaml_event_t ev = {0};
+
+		if (!next_event(r, &ev))
+			return;
+		switch (ev.type) {
+		case YAML_STREAM_START_EVENT:
+		case YAML_DOCUMENT_END_EVENT:
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (*root) {
+				yreader_error_at(
+				    r, &ev, "more than one YAML document; expected exactly one");
+				return;
+			}
+			break;
+		case YAML_STREAM_END_EVENT:
+			return;
+		default:
+			if (*root) {
+				yreader_error_at(r, &ev, "unexpected content after the document");
+				return;
+			}
+			*root = read_node(r, &ev, 0);
+			if (!*root)
+				return;
+			break;
+		}
 	}
 }
 
 int ynode_parse(const char *file, const void *data, size_t size, struct diags *diags,
 		struct ynode **ret)
 {
-	struct yreader r = {.file = file, .diags = diags, .data = data, .size = size};
-	struct ynode *root = NULL;
-	yaml_event_t ev;
-	bool done = false;
+	_cleanup_yaml_parser_ yaml_parser_t parser = {0};
+	struct yreader r = {
+	    .parser = &parser, .file = file, .diags = diags, .data = data, .size = size};
+	_cleanup_(ynode_freep) struct ynode *root = NULL;
 
-	if (!yaml_parser_initialize(&r.parser))
+	if (!yaml_parser_initialize(&parser))
 		abort();
-	yaml_parser_set_input_string(&r.parser, data, size);
-	while (!done && next_event(&r, &ev)) {
-		switch (ev.type) {
-		case YAML_STREAM_START_EVENT:
-		case YAML_DOCUMENT_END_EVENT:
-			yaml_event_delete(&ev);
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (root) {
-				yreader_error(&r, &ev.start_mark,
-					      "more than one YAML document; expected exactly one");
-				done = true;
-			}
-			yaml_event_delete(&ev);
-			break;
-		case YAML_STREAM_END_EVENT:
-			yaml_event_delete(&ev);
-			done = true;
-			break;
-		default:
-			if (root) {
-				yreader_error(&r, &ev.start_mark,
-					      "unexpected content after the document");
-				yaml_event_delete(&ev);
-				done = true;
-				break;
-			}
-			root = read_node(&r, &ev, 0);
-			if (!root)
-				done = true;
-			break;
-		}
-	}
-	yaml_parser_delete(&r.parser);
-	if (r.failed) {
-		ynode_free(root);
+	yaml_parser_set_input_string(&parser, data, size);
+	read_stream(&r, &root);
+	if (r.failed || r.duplicates)
 		return -EINVAL;
-	}
 	if (!root) {
 		yaml_mark_t m = {0};
 		root = ynode_new(YNODE_MAP, &m);
 	}
-	*ret = root;
+	*ret = TAKE_PTR(root);
 	return 0;
 }
 

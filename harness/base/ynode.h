@@ -31,10 +31,16 @@ struct ynode {
 #define YNODE_MAX_NODES 1000000
 
 /* Parse one YAML document from memory. file names the input in diags. An empty document yields
- * an empty map. Returns 0 or -EINVAL (diags appended). */
+ * an empty map. A key repeated in a map is an error at the repeated key (every one is reported);
+ * syntax errors, aliases, depth and node limits stop the reading at the first. Returns 0 or
+ * -EINVAL (diags appended). */
 int ynode_parse(const char *file, const void *data, size_t size, struct diags *diags,
 		struct ynode **ret);
 struct ynode *ynode_free(struct ynode *n);
+static inline void ynode_freep(struct ynode **n)
+{
+	ynode_free(*n);
+}
 /* Map lookup; NULL when absent or n is not a map. */
 struct ynode *ynode_get(const struct ynode *n, const char *key);
 /* Scalar to unsigned integer (decimal, 0x hex, 0b binary, '_' separators). -ERANGE above max,

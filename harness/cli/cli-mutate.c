@@ -39,14 +39,125 @@ static char *format_path_for(const char *name)
 	return xasprintf("%s/%s.yaml", cli_formats_dir(), name);
 }
 
-int cmd_mutate(int argc, char **argv)
+/* The options: the format, the seed and the ops. Returns 0, 1 when --help was given, or -EINVAL
+ * (the message is printed). */
+static int parse_options(int argc, char **argv, char **fpath, uint64_t *seed,
+			 struct mutate_list *list, struct diags *d)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
 					     {"format", required_argument, NULL, 'f'},
 					     {"seed", required_argument, NULL, 's'},
 					     {"op", required_argument, NULL, 'o'},
 					     {}};
-	_cleanup_free_ char *fpath = NULL, *indir = NULL;
+	struct mutate_list *one;
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hf:s:o:", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			help(stdout);
+			return 1;
+		case 'f':
+			free(*fpath);
+			*fpath = format_path_for(optarg);
+			break;
+		case 's':
+			errno = 0;
+			*seed = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg || optarg[0] == '-') {
+				fprintf(stderr,
+					"faultline mutate: bad --seed '%s'; expected a "
+					"number\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'o':
+			/* base dir for splice inputs: the current directory */
+			one = NULL;
+			if (mutate_list_parse_text(optarg, "--op", ".", d, &one) < 0) {
+				cli_print_diags(stderr, d);
+				return -EINVAL;
+			}
+			mutate_list_append(list, one);
+			break;
+		default:
+			help(stderr);
+			return -EINVAL;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "faultline mutate: expected IN and OUT_DIR\n");
+		help(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void manifest_line(FILE *man, const struct mutate_output *o, const char *name, uint64_t seed,
+			  const char *in, const char *format)
+{
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "file", json_object_new_string(name));
+	json_object_object_add(j, "index", json_object_new_int64((int64_t)o->index));
+	json_object_object_add(j, "sha256", json_object_new_string(o->sha256));
+	json_object_object_add(j, "size", json_object_new_int64((int64_t)o->size));
+	json_object_object_add(j, "seed", json_object_new_uint64(seed));
+	json_object_object_add(j, "seed_file", json_object_new_string(in));
+	if (format)
+		json_object_object_add(j, "format", json_object_new_string(format));
+	json_object_object_add(j, "mutations", json_tokener_parse(o->json));
+	fprintf(man, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	json_object_put(j);
+}
+
+/* OUT_DIR/NNNNNN.bin for every output and OUT_DIR/manifest.jsonl; format: the description's
+ * path, or NULL. Messages are printed here. */
+static int write_outputs(const struct mutate_result *res, const char *outdir, const char *in,
+			 uint64_t seed, const char *format)
+{
+	_cleanup_free_ char *mpath = xasprintf("%s/manifest.jsonl", outdir);
+	_cleanup_fclose_ FILE *man = NULL;
+	int r;
+
+	r = mkdir_p(outdir);
+	if (r < 0) {
+		fprintf(stderr, "faultline mutate: cannot create %s: %s\n", outdir, strerror(-r));
+		return r;
+	}
+	man = fopen(mpath, "we");
+	if (!man) {
+		r = -errno;
+		fprintf(stderr, "faultline mutate: cannot write %s: %s\n", mpath, strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < res->n; i++) {
+		const struct mutate_output *o = &res->v[i];
+		_cleanup_free_ char *name = xasprintf("%06zu.bin", o->index);
+		_cleanup_free_ char *path = xasprintf("%s/%s", outdir, name);
+
+		r = write_file_atomic(path, o->data, o->size);
+		if (r < 0) {
+			fprintf(stderr, "faultline mutate: cannot write %s: %s\n", path,
+				strerror(-r));
+			return r;
+		}
+		manifest_line(man, o, name, seed, in, format);
+	}
+	if (fflush(man) != 0 || fsync(fileno(man)) < 0) {
+		r = -errno;
+		fprintf(stderr, "faultline mutate: cannot write the manifest: %s\n", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int cmd_mutate(int argc, char **argv)
+{
+	_cleanup_free_ char *fpath = NULL;
 	_cleanup_free_ uint8_t *data = NULL;
 	struct diags d = {0};
 	struct mutate_list *list = mutate_list_new();
@@ -54,54 +165,12 @@ int cmd_mutate(int argc, char **argv)
 	struct mutate_result res = {0};
 	uint64_t seed = 1;
 	const char *in, *outdir;
-	FILE *man = NULL;
 	size_t size;
-	int c, r, ret = 2;
-	char *end;
+	int r, ret = 2;
 
-	optind = 1;
-	indir = NULL;
-	while ((c = getopt_long(argc, argv, "hf:s:o:", opts, NULL)) >= 0) {
-		switch (c) {
-		case 'h':
-			help(stdout);
-			ret = 0;
-			goto out;
-		case 'f':
-			free(fpath);
-			fpath = format_path_for(optarg);
-			break;
-		case 's':
-			errno = 0;
-			seed = strtoull(optarg, &end, 0);
-			if (errno || *end || !*optarg || optarg[0] == '-') {
-				fprintf(stderr,
-					"faultline mutate: bad --seed '%s'; expected a "
-					"number\n",
-					optarg);
-				goto out;
-			}
-			break;
-		case 'o': {
-			struct mutate_list *one = NULL;
-
-			/* base dir for splice inputs: the current directory */
-			r = mutate_list_parse_text(optarg, "--op", ".", &d, &one);
-			if (r < 0) {
-				cli_print_diags(stderr, &d);
-				goto out;
-			}
-			mutate_list_append(list, one);
-			break;
-		}
-		default:
-			help(stderr);
-			goto out;
-		}
-	}
-	if (argc - optind != 2) {
-		fprintf(stderr, "faultline mutate: expected IN and OUT_DIR\n");
-		help(stderr);
+	r = parse_options(argc, argv, &fpath, &seed, list, &d);
+	if (r != 0) {
+		ret = r > 0 ? 0 : 2;
 		goto out;
 	}
 	in = argv[optind];
@@ -133,54 +202,12 @@ int cmd_mutate(int argc, char **argv)
 		cli_print_diags(stderr, &d);
 		goto out;
 	}
-	r = mkdir_p(outdir);
-	if (r < 0) {
-		fprintf(stderr, "faultline mutate: cannot create %s: %s\n", outdir, strerror(-r));
+	if (write_outputs(&res, outdir, in, seed, fmt ? fpath : NULL) < 0)
 		goto out;
-	}
-	{
-		_cleanup_free_ char *mpath = xasprintf("%s/manifest.jsonl", outdir);
-		man = fopen(mpath, "we");
-		if (!man) {
-			fprintf(stderr, "faultline mutate: cannot write %s: %m\n", mpath);
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < res.n; i++) {
-		struct mutate_output *o = &res.v[i];
-		_cleanup_free_ char *name = xasprintf("%06zu.bin", o->index);
-		_cleanup_free_ char *path = xasprintf("%s/%s", outdir, name);
-		json_object *j = json_object_new_object();
-
-		r = write_file_atomic(path, o->data, o->size);
-		if (r < 0) {
-			fprintf(stderr, "faultline mutate: cannot write %s: %s\n", path,
-				strerror(-r));
-			json_object_put(j);
-			goto out;
-		}
-		json_object_object_add(j, "file", json_object_new_string(name));
-		json_object_object_add(j, "index", json_object_new_int64((int64_t)o->index));
-		json_object_object_add(j, "sha256", json_object_new_string(o->sha256));
-		json_object_object_add(j, "size", json_object_new_int64((int64_t)o->size));
-		json_object_object_add(j, "seed", json_object_new_uint64(seed));
-		json_object_object_add(j, "seed_file", json_object_new_string(in));
-		if (fmt)
-			json_object_object_add(j, "format", json_object_new_string(fpath));
-		json_object_object_add(j, "mutations", json_tokener_parse(o->json));
-		fprintf(man, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
-		json_object_put(j);
-	}
-	if (fflush(man) != 0 || fsync(fileno(man)) < 0) {
-		fprintf(stderr, "faultline mutate: cannot write the manifest: %m\n");
-		goto out;
-	}
 	printf("%zu input(s) written to %s (%zu variant(s), %zu duplicate(s) dropped)\n", res.n,
 	       outdir, res.n_variants, res.n_duplicates);
 	ret = 0;
 out:
-	if (man)
-		fclose(man);
 	mutate_result_finish(&res);
 	mutate_list_free(list);
 	format_free(fmt);

@@ -1,11 +1,13 @@
-/* cli-validate.c — `faultline validate FILE.yaml...`: load every scenario (or format description)
- * and print every problem as FILE:LINE:COLUMN: message. Boots nothing. */
+/* cli-validate.c — `faultline validate FILE.yaml...`: load every scenario, sensor.yaml or format
+ * description and print every problem as FILE:LINE:COLUMN: message. Boots nothing. */
 #include <getopt.h>
+#include <libgen.h>
 
 #include "cli.h"
 #include "config.h"
 #include "format.h"
 #include "scenario.h"
+#include "sensor.h"
 #include "util.h"
 
 const char *cli_sensors_dir(void)
@@ -83,19 +85,73 @@ static bool looks_like_format(const char *path)
 	return yes;
 }
 
+/* A sensor is found as NAME/sensor.yaml, so the file name says it. */
+static bool is_sensor_yaml(const char *path)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+
+	return streq(basename(copy), "sensor.yaml");
+}
+
+static int validate_format(const char *path, bool quiet, struct diags *d)
+{
+	struct format *f = NULL;
+	int r = format_load(path, d, &f);
+
+	if (r == 0 && !quiet)
+		printf("%s: valid format description '%s'\n", path, format_name(f));
+	format_free(f);
+	return r;
+}
+
+static int validate_sensor(const char *path, bool quiet, struct diags *d)
+{
+	struct sensor *s = NULL;
+	int r = sensor_load_file(path, d, &s);
+
+	if (r == 0 && !quiet)
+		printf("%s: valid sensor '%s': reads %s, delivered by %s\n", path, s->name,
+		       s->format && *s->format ? s->format : "no format", s->deliver_method);
+	sensor_free(s);
+	return r;
+}
+
+static int validate_scenario(const char *path, const struct scenario_opts *so, bool quiet,
+			     struct diags *d)
+{
+	struct scenario *s = NULL;
+	struct scenario_case *cases = NULL;
+	size_t n = 0, dups = 0;
+	int r = scenario_load(path, so, d, &s);
+
+	if (r == 0)
+		r = scenario_expand_full(s, d, &cases, &n, &dups);
+	if (r == 0 && !quiet)
+		printf("%s: valid scenario '%s': %zu sensor(s), %zu case(s) as written, %zu "
+		       "input(s) (%zu duplicate(s) dropped)\n",
+		       path, scenario_name(s), scenario_n_sensors(s), scenario_n_cases(s), n, dups);
+	scenario_cases_free(cases, n);
+	scenario_free(s);
+	return r;
+}
+
 static void help(FILE *f)
 {
-	fprintf(f,
-		"Usage: faultline validate [OPTIONS] FILE.yaml...\n\n"
-		"Check scenario files (and format descriptions) without booting anything: schema,\n"
-		"sensors, formats, seed files, mutation paths. Every error is printed as\n"
-		"FILE:LINE:COLUMN: what is wrong, what was expected.\n\n"
-		"  -q, --quiet     print nothing for valid files\n"
-		"  -h, --help      this help\n\n"
-		"Sensors are looked up in $FAULTLINE_SENSORS_DIR (default %s),\n"
-		"formats in $FAULTLINE_FORMATS_DIR (default %s).\n"
-		"Exit status: 0 all files valid, 2 any error.\n",
-		cli_sensors_dir(), cli_formats_dir());
+	fprintf(
+	    f,
+	    "Usage: faultline validate [OPTIONS] FILE.yaml...\n\n"
+	    "Check scenario files, sensor.yaml files and format descriptions without booting\n"
+	    "anything: schema, sensors, formats, seed files, mutation paths. Every error is\n"
+	    "printed as FILE:LINE:COLUMN: what is wrong, what was expected.\n\n"
+	    "A file named sensor.yaml is read as a sensor (its folder's name is the sensor's);\n"
+	    "a file with top-level format: and fields: as a format description; any other\n"
+	    "as a scenario.\n\n"
+	    "  -q, --quiet     print nothing for valid files\n"
+	    "  -h, --help      this help\n\n"
+	    "Sensors are looked up in $FAULTLINE_SENSORS_DIR (default %s),\n"
+	    "formats in $FAULTLINE_FORMATS_DIR (default %s).\n"
+	    "Exit status: 0 all files valid, 2 any error.\n",
+	    cli_sensors_dir(), cli_formats_dir());
 }
 
 int cmd_validate(int argc, char **argv)
@@ -130,30 +186,12 @@ int cmd_validate(int argc, char **argv)
 		struct diags d = {0};
 		int r;
 
-		if (looks_like_format(argv[i])) {
-			struct format *f = NULL;
-
-			r = format_load(argv[i], &d, &f);
-			if (r == 0 && !quiet)
-				printf("%s: valid format description '%s'\n", argv[i],
-				       format_name(f));
-			format_free(f);
-		} else {
-			struct scenario *s = NULL;
-			struct scenario_case *cases = NULL;
-			size_t n = 0, dups = 0;
-
-			r = scenario_load(argv[i], &so, &d, &s);
-			if (r == 0)
-				r = scenario_expand_full(s, &d, &cases, &n, &dups);
-			if (r == 0 && !quiet)
-				printf("%s: valid scenario '%s': %zu sensor(s), %zu case(s) as "
-				       "written, %zu input(s) (%zu duplicate(s) dropped)\n",
-				       argv[i], scenario_name(s), scenario_n_sensors(s),
-				       scenario_n_cases(s), n, dups);
-			scenario_cases_free(cases, n);
-			scenario_free(s);
-		}
+		if (is_sensor_yaml(argv[i]))
+			r = validate_sensor(argv[i], quiet, &d);
+		else if (looks_like_format(argv[i]))
+			r = validate_format(argv[i], quiet, &d);
+		else
+			r = validate_scenario(argv[i], &so, quiet, &d);
 		if (r < 0) {
 			if (d.n == 0)
 				fprintf(stderr, "%s: %s\n", argv[i], strerror(-r));

@@ -492,134 +492,146 @@ static void push_node(struct format_node ***v, size_t *n, struct format_node *x)
 	(*v)[(*n)++] = x;
 }
 
+/* One segment of a path: NAME, NAME[N], NAME[last] or NAME[*]. */
+struct segment {
+	const char *text;
+	size_t len;  /* of the whole segment */
+	size_t nlen; /* of its name */
+	enum { INDEX_NONE, INDEX_NUMBER, INDEX_LAST, INDEX_ALL } index;
+	uint64_t n;
+};
+
+static int parse_segment(const char *p, const char *path, struct segment *ret, char **ret_error)
+{
+	struct segment g = {.text = p, .len = strcspn(p, ".")};
+	const char *br = memchr(p, '[', g.len), *close;
+
+	g.nlen = br ? (size_t)(br - p) : g.len;
+	if (br) {
+		close = memchr(br, ']', g.len - (size_t)(br - p));
+		if (!close || close != p + g.len - 1 || close == br + 1) {
+			*ret_error = xasprintf("bad index in '%.*s'; expected NAME[N], NAME[last] "
+					       "or NAME[*]",
+					       (int)g.len, p);
+			return -EINVAL;
+		}
+		if (close - br == 2 && br[1] == '*')
+			g.index = INDEX_ALL;
+		else if (close - br == 5 && !strncmp(br + 1, "last", 4))
+			g.index = INDEX_LAST;
+		else {
+			g.index = INDEX_NUMBER;
+			for (const char *d = br + 1; d < close; d++) {
+				if (*d < '0' || *d > '9' || g.n > 100000000) {
+					*ret_error = xasprintf("bad index in '%.*s'; expected a "
+							       "number, last or *",
+							       (int)g.len, p);
+					return -EINVAL;
+				}
+				g.n = g.n * 10 + (uint64_t)(*d - '0');
+			}
+		}
+	}
+	if (g.nlen == 0) {
+		*ret_error = xasprintf("empty name in path '%s'", path);
+		return -EINVAL;
+	}
+	*ret = g;
+	return 0;
+}
+
+/* What segment g names inside record node x, appended to next. */
+static int step(struct format_node *root, struct format_node *x, const struct segment *g,
+		struct format_node ***next, size_t *n_next, char **ret_error)
+{
+	struct format_node *hit = NULL;
+
+	if (x->kind != FORMAT_NODE_RECORD) {
+		*ret_error =
+		    xasprintf("'%.*s': %s is not a record", (int)g->nlen, g->text, x->item->name);
+		return -EINVAL;
+	}
+	find_name(x, g->text, g->nlen, &hit);
+	if (!hit) {
+		*ret_error = xasprintf("no field '%.*s' in %s", (int)g->nlen, g->text,
+				       x == root ? "the file" : x->item->name);
+		return -EINVAL;
+	}
+	if (g->index == INDEX_NONE) {
+		push_node(next, n_next, hit);
+		return 0;
+	}
+	if (hit->kind != FORMAT_NODE_ARRAY) {
+		*ret_error =
+		    xasprintf("'%.*s' is not repeated; drop the [index]", (int)g->nlen, g->text);
+		return -EINVAL;
+	}
+	switch (g->index) {
+	case INDEX_ALL:
+		for (size_t j = 0; j < hit->n_kids; j++)
+			push_node(next, n_next, hit->kids[j]);
+		break;
+	case INDEX_LAST:
+		if (hit->n_kids == 0) {
+			*ret_error =
+			    xasprintf("'%.*s' is empty: no last element", (int)g->len, g->text);
+			return -EINVAL;
+		}
+		push_node(next, n_next, hit->kids[hit->n_kids - 1]);
+		break;
+	default:
+		if (g->n >= hit->n_kids) {
+			*ret_error = xasprintf("'%.*s': index out of range (%zu elements)",
+					       (int)g->len, g->text, hit->n_kids);
+			return -EINVAL;
+		}
+		push_node(next, n_next, hit->kids[g->n]);
+		break;
+	}
+	return 0;
+}
+
 int format_node_find(struct format_node *root, const char *path, struct format_node ***nodes,
 		     size_t *n_nodes, char **ret_error)
 {
-	struct format_node **cur = NULL, **next = NULL;
-	size_t n_cur = 0, n_next = 0;
+	_cleanup_free_ struct format_node **cur = NULL;
+	size_t n_cur = 0;
 	const char *p = path;
-	int r = 0;
+	int r;
 
 	push_node(&cur, &n_cur, root);
 	if (!*p) {
-		r = -EINVAL;
 		*ret_error = xstrdup("empty path");
-		goto out;
+		return -EINVAL;
 	}
 	while (*p) {
-		const char *seg = p, *br;
-		size_t nlen, seglen = strcspn(p, ".");
-		bool all = false, last = false;
-		uint64_t idx = 0;
-		bool has_idx = false;
+		_cleanup_free_ struct format_node **next = NULL;
+		size_t n_next = 0;
+		struct segment g;
 
-		br = memchr(seg, '[', seglen);
-		nlen = br ? (size_t)(br - seg) : seglen;
-		if (br) {
-			const char *close = memchr(br, ']', seglen - (size_t)(br - seg));
-			if (!close || close != seg + seglen - 1 || close == br + 1) {
-				r = -EINVAL;
-				*ret_error = xasprintf("bad index in '%.*s'; expected NAME[N], "
-						       "NAME[last] or NAME[*]",
-						       (int)seglen, seg);
-				goto out;
-			}
-			has_idx = true;
-			if (close - br == 2 && br[1] == '*')
-				all = true;
-			else if (close - br == 5 && !strncmp(br + 1, "last", 4))
-				last = true;
-			else {
-				for (const char *d = br + 1; d < close; d++) {
-					if (*d < '0' || *d > '9' || idx > 100000000) {
-						r = -EINVAL;
-						*ret_error = xasprintf(
-						    "bad index in '%.*s'; expected a number, last "
-						    "or *",
-						    (int)seglen, seg);
-						goto out;
-					}
-					idx = idx * 10 + (uint64_t)(*d - '0');
-				}
-			}
-		}
-		if (nlen == 0) {
-			r = -EINVAL;
-			*ret_error = xasprintf("empty name in path '%s'", path);
-			goto out;
-		}
-		n_next = 0;
+		r = parse_segment(p, path, &g, ret_error);
+		if (r < 0)
+			return r;
 		for (size_t i = 0; i < n_cur; i++) {
-			struct format_node *hit = NULL;
-
-			if (cur[i]->kind != FORMAT_NODE_RECORD) {
-				r = -EINVAL;
-				*ret_error = xasprintf("'%.*s': %s is not a record", (int)nlen, seg,
-						       cur[i]->item->name);
-				goto out;
-			}
-			find_name(cur[i], seg, nlen, &hit);
-			if (!hit) {
-				r = -EINVAL;
-				*ret_error =
-				    xasprintf("no field '%.*s' in %s", (int)nlen, seg,
-					      cur[i] == root ? "the file" : cur[i]->item->name);
-				goto out;
-			}
-			if (!has_idx) {
-				push_node(&next, &n_next, hit);
-				continue;
-			}
-			if (hit->kind != FORMAT_NODE_ARRAY) {
-				r = -EINVAL;
-				*ret_error = xasprintf("'%.*s' is not repeated; drop the [index]",
-						       (int)nlen, seg);
-				goto out;
-			}
-			if (all) {
-				for (size_t j = 0; j < hit->n_kids; j++)
-					push_node(&next, &n_next, hit->kids[j]);
-			} else if (last) {
-				if (hit->n_kids == 0) {
-					r = -EINVAL;
-					*ret_error = xasprintf("'%.*s' is empty: no last element",
-							       (int)seglen, seg);
-					goto out;
-				}
-				push_node(&next, &n_next, hit->kids[hit->n_kids - 1]);
-			} else {
-				if (idx >= hit->n_kids) {
-					r = -EINVAL;
-					*ret_error = xasprintf("'%.*s': index out of range (%zu "
-							       "elements)",
-							       (int)seglen, seg, hit->n_kids);
-					goto out;
-				}
-				push_node(&next, &n_next, hit->kids[idx]);
-			}
+			r = step(root, cur[i], &g, &next, &n_next, ret_error);
+			if (r < 0)
+				return r;
 		}
 		free(cur);
-		cur = next;
+		cur = TAKE_PTR(next);
 		n_cur = n_next;
-		next = NULL;
-		n_next = 0;
-		p = seg + seglen;
+		p = g.text + g.len;
 		if (*p == '.') {
 			p++;
 			if (!*p) {
-				r = -EINVAL;
 				*ret_error = xasprintf("path '%s' ends with '.'", path);
-				goto out;
+				return -EINVAL;
 			}
 		}
 	}
 	for (size_t i = 0; i < n_cur; i++)
 		push_node(nodes, n_nodes, cur[i]);
-	r = (int)n_cur;
-out:
-	free(cur);
-	free(next);
-	return r;
+	return (int)n_cur;
 }
 
 char *format_node_path(const struct format_node *n)

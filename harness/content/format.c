@@ -1,5 +1,5 @@
 /* format.c — see format.h. This file: format descriptions (parsing and checking); the YAML
- * reader is in format-yaml.c, the value tree in format-tree.c. */
+ * reader is base/ynode.c, the value tree is in format-tree.c. */
 #include <ctype.h>
 #include <stdarg.h>
 
@@ -92,41 +92,35 @@ static const char *yscalar(struct fparse *p, const struct ynode *n, const char *
 static struct format_item *parse_items(struct fparse *p, const struct ynode *list,
 				       struct format_item *parent, unsigned depth);
 
-static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
-				      struct format_item *parent, unsigned depth)
+static void parse_name(struct fparse *p, const struct ynode *n, struct format_item *it)
 {
-	static const char *const keys[] = {
-	    "name",	 "type",      "size",	  "offset", "const",  "repeated",    "count_of",
-	    "length_of", "offset_of", "checksum", "fields", "endian", "description", NULL};
-	struct format_item *it;
-	struct ynode *v;
-	const char *s;
-	unsigned nroles = 0;
+	const struct ynode *v = ynode_get(n, "name");
+	const char *s = yscalar(p, v, "name");
 
-	if (n->kind != YNODE_MAP) {
-		ferr(p, n, "a field must be a map with name and type, not %s",
-		     ynode_kind_name(n->kind));
-		return NULL;
-	}
-	p->errors += ynode_check_keys(n, p->file, "a format field", keys, p->diags);
-	it = xzalloc(sizeof(*it));
-	it->parent = parent;
-	it->line = n->line;
-	it->column = n->column;
-	it->id = p->f->n_items++;
-	it->big_endian = p->big_endian;
-
-	s = yscalar(p, ynode_get(n, "name"), "name");
-	if (!ynode_get(n, "name"))
+	if (!v)
 		ferr(p, n, "field without a name; expected name: IDENTIFIER");
 	else if (s && (!is_name(s) || streq(s, "parent") || streq(s, "last")))
-		ferr(p, ynode_get(n, "name"),
+		ferr(p, v,
 		     "bad field name '%s'; expected letters, digits, '_' or '-' (not 'parent' or "
 		     "'last')",
 		     s);
 	it->name = xstrdup(s ? s : "?");
+}
 
-	v = ynode_get(n, "endian");
+/* endian: and type:; an integer type may name its own byte order (u32be). */
+static void parse_type(struct fparse *p, const struct ynode *n, struct format_item *it)
+{
+	static const struct {
+		const char *name;
+		unsigned width;
+		int big; /* -1 = default endianness */
+	} ints[] = {{"u8", 1, -1},   {"u16", 2, -1},  {"u32", 4, -1},  {"u64", 8, -1},
+		    {"u16le", 2, 0}, {"u32le", 4, 0}, {"u64le", 8, 0}, {"u16be", 2, 1},
+		    {"u32be", 4, 1}, {"u64be", 8, 1}};
+	const struct ynode *v = ynode_get(n, "endian");
+	const char *s;
+	bool found = false;
+
 	if ((s = yscalar(p, v, "endian"))) {
 		if (streq(s, "little"))
 			it->big_endian = false;
@@ -135,7 +129,6 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 		else
 			ferr(p, v, "bad endian '%s'; expected little or big", s);
 	}
-
 	v = ynode_get(n, "type");
 	s = yscalar(p, v, "type");
 	if (!v) {
@@ -144,40 +137,39 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 			ferr(p, n,
 			     "field '%s' has no type; expected u8, u16, u32, u64, bytes or record",
 			     it->name);
-	} else if (s) {
-		static const struct {
-			const char *name;
-			unsigned width;
-			int big; /* -1 = default endianness */
-		} ints[] = {{"u8", 1, -1},   {"u16", 2, -1},  {"u32", 4, -1},  {"u64", 8, -1},
-			    {"u16le", 2, 0}, {"u32le", 4, 0}, {"u64le", 8, 0}, {"u16be", 2, 1},
-			    {"u32be", 4, 1}, {"u64be", 8, 1}};
-		bool found = false;
-
-		for (size_t i = 0; i < ARRAY_SIZE(ints); i++)
-			if (streq(s, ints[i].name)) {
-				it->type = FORMAT_UINT;
-				it->width = ints[i].width;
-				if (ints[i].big >= 0)
-					it->big_endian = ints[i].big;
-				found = true;
-			}
-		if (streq(s, "bytes")) {
-			it->type = FORMAT_BYTES;
-			found = true;
-		} else if (streq(s, "record")) {
-			it->type = FORMAT_RECORD;
+		return;
+	}
+	if (!s)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(ints); i++)
+		if (streq(s, ints[i].name)) {
+			it->type = FORMAT_UINT;
+			it->width = ints[i].width;
+			if (ints[i].big >= 0)
+				it->big_endian = ints[i].big;
 			found = true;
 		}
-		if (!found)
-			ferr(p, v,
-			     "unknown type '%s'; expected u8, u16, u32, u64 (optionally le/be), "
-			     "bytes or record",
-			     s);
+	if (streq(s, "bytes")) {
+		it->type = FORMAT_BYTES;
+		found = true;
+	} else if (streq(s, "record")) {
+		it->type = FORMAT_RECORD;
+		found = true;
 	}
+	if (!found)
+		ferr(p, v,
+		     "unknown type '%s'; expected u8, u16, u32, u64 (optionally le/be), bytes or "
+		     "record",
+		     s);
+}
+
+/* size:, offset:, const: and repeated:. */
+static void parse_layout(struct fparse *p, const struct ynode *n, struct format_item *it)
+{
+	const struct ynode *v;
+	uint64_t x;
 
 	if ((v = ynode_get(n, "size"))) {
-		uint64_t x;
 		if (ynode_uint(v, 1u << 24, &x) < 0)
 			ferr(p, v, "bad size; expected a number of bytes up to 16777216");
 		else if (it->type == FORMAT_UINT)
@@ -188,7 +180,6 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 		}
 	}
 	if ((v = ynode_get(n, "offset"))) {
-		uint64_t x;
 		if (ynode_uint(v, 1u << 24, &x) < 0)
 			ferr(p, v, "bad offset; expected a number of bytes up to 16777216");
 		else {
@@ -208,13 +199,49 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	}
 	if ((v = ynode_get(n, "repeated")) && ynode_bool(v, &it->repeated) < 0)
 		ferr(p, v, "bad repeated; expected true or false");
+}
 
+/* checksum: {algorithm: crc32, over: FIELD}. */
+static void parse_checksum(struct fparse *p, const struct ynode *v, struct format_item *it)
+{
+	static const char *const ckeys[] = {"algorithm", "over", NULL};
+	const struct ynode *a, *o;
+	const char *s;
+
+	if (v->kind != YNODE_MAP) {
+		ferr(p, v, "checksum must be a map {algorithm: crc32, over: FIELD}");
+		return;
+	}
+	p->errors += ynode_check_keys(v, p->file, "checksum", ckeys, p->diags);
+	a = ynode_get(v, "algorithm");
+	o = ynode_get(v, "over");
+	if ((s = yscalar(p, a, "algorithm")) && !streq(s, "crc32"))
+		ferr(p, a, "unknown checksum algorithm '%s'; expected crc32", s);
+	if (!o)
+		ferr(p, v, "checksum without over: FIELD (the range it covers)");
+	else if ((s = yscalar(p, o, "over"))) {
+		it->role = FORMAT_ROLE_CHECKSUM;
+		free(it->target_name);
+		it->target_name = xstrdup(s);
+	}
+	if (it->type == FORMAT_UINT && it->width != 4)
+		ferr(p, v, "a crc32 checksum field must be u32");
+}
+
+/* The field's role, at most one: count_of, length_of, offset_of (names resolved later) or
+ * checksum. */
+static void parse_role(struct fparse *p, const struct ynode *n, struct format_item *it)
+{
 	static const struct {
 		const char *key;
 		enum format_role role;
 	} roles[] = {{"count_of", FORMAT_ROLE_COUNT},
 		     {"length_of", FORMAT_ROLE_LENGTH},
 		     {"offset_of", FORMAT_ROLE_OFFSET}};
+	const struct ynode *v;
+	unsigned nroles = 0;
+	const char *s;
+
 	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
 		v = ynode_get(n, roles[i].key);
 		if (!v)
@@ -227,28 +254,8 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 		}
 	}
 	if ((v = ynode_get(n, "checksum"))) {
-		static const char *const ckeys[] = {"algorithm", "over", NULL};
-		struct ynode *a, *o;
-
 		nroles++;
-		if (v->kind != YNODE_MAP) {
-			ferr(p, v, "checksum must be a map {algorithm: crc32, over: FIELD}");
-		} else {
-			p->errors += ynode_check_keys(v, p->file, "checksum", ckeys, p->diags);
-			a = ynode_get(v, "algorithm");
-			o = ynode_get(v, "over");
-			if ((s = yscalar(p, a, "algorithm")) && !streq(s, "crc32"))
-				ferr(p, a, "unknown checksum algorithm '%s'; expected crc32", s);
-			if (!o)
-				ferr(p, v, "checksum without over: FIELD (the range it covers)");
-			else if ((s = yscalar(p, o, "over"))) {
-				it->role = FORMAT_ROLE_CHECKSUM;
-				free(it->target_name);
-				it->target_name = xstrdup(s);
-			}
-			if (it->type == FORMAT_UINT && it->width != 4)
-				ferr(p, v, "a crc32 checksum field must be u32");
-		}
+		parse_checksum(p, v, it);
 	}
 	if (nroles > 1)
 		ferr(p, n,
@@ -260,6 +267,33 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	if (it->role != FORMAT_ROLE_NONE && it->repeated)
 		ferr(p, n, "field '%s' has a role and is repeated; expected one or the other",
 		     it->name);
+}
+
+static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
+				      struct format_item *parent, unsigned depth)
+{
+	static const char *const keys[] = {
+	    "name",	 "type",      "size",	  "offset", "const",  "repeated",    "count_of",
+	    "length_of", "offset_of", "checksum", "fields", "endian", "description", NULL};
+	struct format_item *it;
+	struct ynode *v;
+
+	if (n->kind != YNODE_MAP) {
+		ferr(p, n, "a field must be a map with name and type, not %s",
+		     ynode_kind_name(n->kind));
+		return NULL;
+	}
+	p->errors += ynode_check_keys(n, p->file, "a format field", keys, p->diags);
+	it = xzalloc(sizeof(*it));
+	it->parent = parent;
+	it->line = n->line;
+	it->column = n->column;
+	it->id = p->f->n_items++;
+	it->big_endian = p->big_endian;
+	parse_name(p, n, it);
+	parse_type(p, n, it);
+	parse_layout(p, n, it);
+	parse_role(p, n, it);
 
 	v = ynode_get(n, "fields");
 	if (it->type == FORMAT_RECORD) {
@@ -391,158 +425,161 @@ static const char *role_key(enum format_role r)
 	}
 }
 
+/* Names must be unique in the scope a path sees, or paths would be ambiguous. */
+static void check_unique_names(struct fparse *p, struct format_item *it)
+{
+	_cleanup_free_ struct format_item **seen = NULL;
+	size_t n_seen = 0;
+	struct format_item *stack[64];
+	size_t sp = 0;
+
+	stack[sp++] = it;
+	while (sp > 0) {
+		struct format_item *r = stack[--sp];
+		for (size_t i = 0; i < r->n_kids; i++) {
+			struct format_item *k = r->kids[i];
+			for (size_t j = 0; j < n_seen; j++)
+				if (streq(seen[j]->name, k->name)) {
+					struct ynode kat = {.line = k->line, .column = k->column};
+					ferr(p, &kat,
+					     "duplicate field name '%s' (also at line %u); names "
+					     "must be unique within a record",
+					     k->name, seen[j]->line);
+				}
+			seen = xreallocarray(seen, n_seen + 1, sizeof(*seen));
+			seen[n_seen++] = k;
+			if (k->type == FORMAT_RECORD && !k->repeated && sp < 64)
+				stack[sp++] = k;
+		}
+	}
+}
+
+/* it counts or measures t: t must be something it can count or measure, after it. */
+static void link_target(struct fparse *p, struct format_item *it, struct format_item *t,
+			const struct ynode *at)
+{
+	int c1 = 0, c2 = 0;
+	int a = doc_index(p->f->root, it, &c1), b = doc_index(p->f->root, t, &c2);
+
+	switch (it->role) {
+	case FORMAT_ROLE_COUNT:
+		if (!t->repeated)
+			ferr(p, at,
+			     "count_of '%s': that field is not repeated; add repeated: true to it",
+			     t->name);
+		else if (t->count_by)
+			ferr(p, at, "'%s' is already counted by '%s'", t->name, t->count_by->name);
+		else if (b < a)
+			ferr(p, at, "count_of '%s': the count must come before what it counts",
+			     t->name);
+		else
+			t->count_by = it;
+		break;
+	case FORMAT_ROLE_LENGTH:
+		if (t->repeated)
+			ferr(p, at,
+			     "length_of '%s': a repeated field has no single length; measure a "
+			     "record around it",
+			     t->name);
+		else if (t->type == FORMAT_UINT)
+			ferr(p, at, "length_of '%s': an integer has a fixed length", t->name);
+		else if (t->length_by || t->has_size)
+			ferr(p, at, "'%s' already has a size", t->name);
+		else if (b < a)
+			ferr(p, at, "length_of '%s': the length must come before what it measures",
+			     t->name);
+		else
+			t->length_by = it;
+		break;
+	default:
+		break;
+	}
+}
+
+/* The field a role names: 'parent' (the enclosing record), or a name in scope. */
+static void resolve_target(struct fparse *p, struct format_item *it, const struct ynode *at)
+{
+	struct format_item *t = NULL;
+
+	if (streq(it->target_name, "parent")) {
+		if (it->role != FORMAT_ROLE_LENGTH && it->role != FORMAT_ROLE_CHECKSUM)
+			ferr(p, at, "'parent' is only valid for length_of and checksum");
+		else if (!it->parent || !it->parent->parent)
+			ferr(p, at,
+			     "'%s: parent' at the top level; the file's length is not a field",
+			     role_key(it->role));
+		else if (it->role == FORMAT_ROLE_LENGTH)
+			it->parent->length_by = it;
+	} else {
+		/* Look in the enclosing records, innermost first. */
+		for (struct format_item *r = it->parent; r && !t; r = r->parent)
+			t = scope_find(r, it->target_name);
+		if (!t)
+			ferr(p, at, "%s '%s': no such field in scope", role_key(it->role),
+			     it->target_name);
+		else if (t == it)
+			ferr(p, at, "%s points at itself", role_key(it->role));
+	}
+	it->target = t;
+	if (t)
+		link_target(p, it, t, at);
+}
+
+/* Declared offsets must match the layout: catches overlapping fields and gaps. */
+static void check_offsets(struct fparse *p, struct format_item *it, const struct ynode *at)
+{
+	size_t off = 0;
+	bool known = true;
+
+	for (size_t i = 0; i < it->n_kids; i++) {
+		struct format_item *k = it->kids[i];
+		struct ynode kat = {.line = k->line, .column = k->column};
+		size_t fs = format_item_fixed_size(k);
+
+		if (k->has_offset && known && k->offset != off)
+			ferr(p, &kat,
+			     "field '%s' declared at offset %zu but the fields before it end at "
+			     "%zu; fields %s",
+			     k->name, k->offset, off, k->offset < off ? "overlap" : "leave a gap");
+		else if (k->has_offset && !known)
+			ferr(p, &kat,
+			     "field '%s' declares offset %zu after a variable-size field; remove "
+			     "the offset",
+			     k->name, k->offset);
+		if (fs == SIZE_MAX)
+			known = false;
+		else
+			off += fs;
+	}
+	if (it->has_size && known && off > it->size)
+		ferr(p, at, "record '%s' has size %zu but its fields take %zu bytes", it->name,
+		     it->size, off);
+}
+
 static void resolve(struct fparse *p, struct format_item *it)
 {
 	struct ynode at = {.line = it->line, .column = it->column};
 
-	/* Names must be unique in the scope a path sees, or paths would be ambiguous. */
-	if (it->type == FORMAT_RECORD) {
-		struct format_item **seen = NULL;
-		size_t n_seen = 0;
-		struct format_item *stack[64];
-		size_t sp = 0;
-
-		stack[sp++] = it;
-		while (sp > 0) {
-			struct format_item *r = stack[--sp];
-			for (size_t i = 0; i < r->n_kids; i++) {
-				struct format_item *k = r->kids[i];
-				for (size_t j = 0; j < n_seen; j++)
-					if (streq(seen[j]->name, k->name)) {
-						struct ynode kat = {.line = k->line,
-								    .column = k->column};
-						ferr(p, &kat,
-						     "duplicate field name '%s' (also at line %u); "
-						     "names must be unique within a record",
-						     k->name, seen[j]->line);
-					}
-				seen = xreallocarray(seen, n_seen + 1, sizeof(*seen));
-				seen[n_seen++] = k;
-				if (k->type == FORMAT_RECORD && !k->repeated && sp < 64)
-					stack[sp++] = k;
-			}
-		}
-		free(seen);
-	}
-
-	if (it->role != FORMAT_ROLE_NONE && it->target_name) {
-		struct format_item *t = NULL;
-
-		if (streq(it->target_name, "parent")) {
-			if (it->role != FORMAT_ROLE_LENGTH && it->role != FORMAT_ROLE_CHECKSUM)
-				ferr(p, &at, "'parent' is only valid for length_of and checksum");
-			else if (!it->parent || !it->parent->parent)
-				ferr(p, &at,
-				     "'%s: parent' at the top level; the file's length is not a "
-				     "field",
-				     role_key(it->role));
-			else if (it->role == FORMAT_ROLE_LENGTH)
-				it->parent->length_by = it;
-		} else {
-			/* Look in the enclosing records, innermost first. */
-			for (struct format_item *r = it->parent; r && !t; r = r->parent)
-				t = scope_find(r, it->target_name);
-			if (!t)
-				ferr(p, &at, "%s '%s': no such field in scope", role_key(it->role),
-				     it->target_name);
-			else if (t == it)
-				ferr(p, &at, "%s points at itself", role_key(it->role));
-		}
-		it->target = t;
-		if (t) {
-			int c1 = 0, c2 = 0;
-			int a = doc_index(p->f->root, it, &c1), b = doc_index(p->f->root, t, &c2);
-
-			switch (it->role) {
-			case FORMAT_ROLE_COUNT:
-				if (!t->repeated)
-					ferr(p, &at,
-					     "count_of '%s': that field is not repeated; add "
-					     "repeated: true to it",
-					     t->name);
-				else if (t->count_by)
-					ferr(p, &at, "'%s' is already counted by '%s'", t->name,
-					     t->count_by->name);
-				else if (b < a)
-					ferr(p, &at,
-					     "count_of '%s': the count must come before what it "
-					     "counts",
-					     t->name);
-				else
-					t->count_by = it;
-				break;
-			case FORMAT_ROLE_LENGTH:
-				if (t->repeated)
-					ferr(p, &at,
-					     "length_of '%s': a repeated field has no single "
-					     "length; measure a record around it",
-					     t->name);
-				else if (t->type == FORMAT_UINT)
-					ferr(p, &at,
-					     "length_of '%s': an integer has a fixed length",
-					     t->name);
-				else if (t->length_by || t->has_size)
-					ferr(p, &at, "'%s' already has a size", t->name);
-				else if (b < a)
-					ferr(p, &at,
-					     "length_of '%s': the length must come before what "
-					     "it measures",
-					     t->name);
-				else
-					t->length_by = it;
-				break;
-			default:
-				break;
-			}
-		}
-	}
+	if (it->type == FORMAT_RECORD)
+		check_unique_names(p, it);
+	if (it->role != FORMAT_ROLE_NONE && it->target_name)
+		resolve_target(p, it, &at);
 	if (it->repeated && format_item_min_size(it) == 0)
 		ferr(p, &at,
-		     "repeated field '%s' can be empty; give it at least one fixed-size "
-		     "field",
+		     "repeated field '%s' can be empty; give it at least one fixed-size field",
 		     it->name);
 	if (it->type == FORMAT_BYTES && !it->has_size && !it->length_by && it->parent) {
 		/* "rest of the enclosing record": valid only as the last field. */
 		if (it->parent->kids[it->parent->n_kids - 1] != it)
 			ferr(p, &at,
-			     "bytes field '%s' has no size and is not last; give it size: N "
-			     "or a length_of field",
+			     "bytes field '%s' has no size and is not last; give it size: N or a "
+			     "length_of field",
 			     it->name);
 	}
 	for (size_t i = 0; i < it->n_kids; i++)
 		resolve(p, it->kids[i]);
-
-	/* Declared offsets must match the layout: catches overlapping fields and gaps. */
-	if (it->type == FORMAT_RECORD) {
-		size_t off = 0;
-		bool known = true;
-
-		for (size_t i = 0; i < it->n_kids; i++) {
-			struct format_item *k = it->kids[i];
-			struct ynode kat = {.line = k->line, .column = k->column};
-			size_t fs = format_item_fixed_size(k);
-
-			if (k->has_offset && known && k->offset != off)
-				ferr(p, &kat,
-				     "field '%s' declared at offset %zu but the fields before it "
-				     "end "
-				     "at %zu; fields %s",
-				     k->name, k->offset, off,
-				     k->offset < off ? "overlap" : "leave a gap");
-			else if (k->has_offset && !known)
-				ferr(p, &kat,
-				     "field '%s' declares offset %zu after a variable-size field; "
-				     "remove the offset",
-				     k->name, k->offset);
-			if (fs == SIZE_MAX)
-				known = false;
-			else
-				off += fs;
-		}
-		if (it->has_size && known && off > it->size)
-			ferr(p, &at, "record '%s' has size %zu but its fields take %zu bytes",
-			     it->name, it->size, off);
-	}
+	if (it->type == FORMAT_RECORD)
+		check_offsets(p, it, &at);
 }
 
 int format_parse(const char *file, const void *data, size_t size, struct diags *diags,

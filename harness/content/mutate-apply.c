@@ -104,35 +104,36 @@ static int find_one(struct mstate *s, const char *path, struct format_node **ret
 	return 0;
 }
 
-static int apply_set(struct mstate *s, struct mutate_op *o)
+/* Exactly one node of the decoded input. */
+static int find_in_tree(struct mstate *s, const char *path, struct format_node **ret)
 {
-	struct format_node *n;
-	int r;
+	int r = need_tree(s);
 
-	r = need_tree(s);
 	if (r < 0)
 		return r;
-	r = find_one(s, o->at, &n);
-	if (r < 0)
-		return r;
-	if (n->kind == FORMAT_NODE_BYTES) {
-		if (o->has_hex) {
-			free(n->bytes);
-			n->bytes = xmemdup(o->hex, o->n_hex);
-			n->len = o->n_hex;
-		} else if (o->value && !o->value_quoted && streq(o->value, "zero")) {
-			memset(n->bytes, 0, n->len);
-		} else {
-			free(n->bytes);
-			n->len = strlen(o->value);
-			n->bytes = xmemdup(o->value, n->len);
-		}
-		s->tree_dirty = true;
-		return 0;
+	return find_one(s, path, ret);
+}
+
+/* set on a bytes field: hex:, zero, or the value's text. */
+static void set_bytes_field(struct format_node *n, const struct mutate_op *o)
+{
+	if (o->has_hex) {
+		free(n->bytes);
+		n->bytes = xmemdup(o->hex, o->n_hex);
+		n->len = o->n_hex;
+	} else if (o->value && !o->value_quoted && streq(o->value, "zero")) {
+		memset(n->bytes, 0, n->len);
+	} else {
+		free(n->bytes);
+		n->len = strlen(o->value);
+		n->bytes = xmemdup(o->value, n->len);
 	}
-	if (n->kind != FORMAT_NODE_UINT)
-		return serr(s, "set at '%s': that is a %s, not a value; aim at one of its fields",
-			    o->at, n->kind == FORMAT_NODE_ARRAY ? "list" : "record");
+}
+
+/* set on an integer field: hex: in file byte order, a keyword, +N/-N/x2 relative to what the
+ * encoder computes (a pin), or a number. */
+static int set_uint_field(struct mstate *s, struct format_node *n, const struct mutate_op *o)
+{
 	unsigned w = n->item->width;
 	uint64_t mask = w >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * w)) - 1;
 	const char *v = o->value;
@@ -193,6 +194,28 @@ static int apply_set(struct mstate *s, struct mutate_op *o)
 		n->pin = FORMAT_PIN_ABS;
 		n->value = x;
 	}
+	return 0;
+}
+
+static int apply_set(struct mstate *s, struct mutate_op *o)
+{
+	struct format_node *n;
+	int r;
+
+	r = find_in_tree(s, o->at, &n);
+	if (r < 0)
+		return r;
+	if (n->kind == FORMAT_NODE_BYTES) {
+		set_bytes_field(n, o);
+		s->tree_dirty = true;
+		return 0;
+	}
+	if (n->kind != FORMAT_NODE_UINT)
+		return serr(s, "set at '%s': that is a %s, not a value; aim at one of its fields",
+			    o->at, n->kind == FORMAT_NODE_ARRAY ? "list" : "record");
+	r = set_uint_field(s, n, o);
+	if (r < 0)
+		return r;
 	if (n->item->role == FORMAT_ROLE_CHECKSUM)
 		s->sum_pinned = true;
 	s->tree_dirty = true;
@@ -290,10 +313,7 @@ static int locate(struct mstate *s, const struct mutate_op *o, size_t *ret_off, 
 	r = need_bytes(s);
 	if (r < 0)
 		return r;
-	r = need_tree(s);
-	if (r < 0)
-		return r;
-	r = find_one(s, o->at, &n);
+	r = find_in_tree(s, o->at, &n);
 	if (r < 0)
 		return r;
 	*ret_off = n->offset;
@@ -326,209 +346,244 @@ static void set_hex(struct mutate_op *o, const uint8_t *b, size_t n)
 	o->has_hex = true;
 }
 
-/* Byte ops: o is the concrete copy; random choices are written back into it. */
+/* Byte ops: o is the concrete copy; random choices and at: ranges are written back into it, so
+ * that its JSON replays without the PRNG or the format. off/len: the at: range, when o has one. */
+
+static void truncate_bytes(struct mstate *s, struct mutate_op *o, size_t off, size_t len)
+{
+	size_t keep;
+
+	if (o->at) {
+		keep = o->where == WHERE_START ? off
+		       : o->where == WHERE_END ? off + len
+					       : off + len / 2;
+		free(o->about);
+		o->about = xasprintf("at %s%s", o->at,
+				     o->where == WHERE_START ? ""
+				     : o->where == WHERE_END ? " end"
+							     : " middle");
+		o->at = (free(o->at), NULL);
+		o->has_size = true;
+		o->size = (int64_t)keep;
+	} else {
+		keep = resolve_offset(s, o->size);
+	}
+	if (keep < s->size)
+		s->size = keep;
+}
+
+static int append_bytes(struct mstate *s, const uint8_t *b, size_t n)
+{
+	if (s->size + n > MUTATE_MAX_SIZE)
+		return serr(s, "extend: the input would exceed %u bytes", MUTATE_MAX_SIZE);
+	s->data = xrealloc(s->data, s->size + n);
+	memcpy(s->data + s->size, b, n);
+	s->size += n;
+	return 0;
+}
+
+static int extend_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng)
+{
+	_cleanup_free_ uint8_t *b = NULL;
+
+	if (o->has_hex)
+		return append_bytes(s, o->hex, o->n_hex);
+	b = xzalloc((size_t)o->size);
+	if (o->fill == FILL_BYTE)
+		memset(b, o->fill_byte, (size_t)o->size);
+	if (o->fill != FILL_RANDOM)
+		return append_bytes(s, b, (size_t)o->size);
+	/* random fill is recorded as the bytes drawn */
+	for (int64_t i = 0; i < o->size; i++)
+		b[i] = (uint8_t)rng_next(rng);
+	set_hex(o, b, (size_t)o->size);
+	o->has_size = false;
+	o->has_fill = false;
+	return append_bytes(s, o->hex, o->n_hex);
+}
+
+static int zero_or_write(struct mstate *s, struct mutate_op *o, size_t off, size_t len)
+{
+	size_t n;
+
+	if (!o->at) {
+		off = resolve_offset(s, o->offset);
+		len = o->kind == OP_ZERO ? (size_t)o->size : o->n_hex;
+	} else {
+		free(o->about);
+		o->about = xasprintf("at %s", o->at);
+		o->at = (free(o->at), NULL);
+		if (o->kind == OP_WRITE)
+			len = o->n_hex;
+		o->has_offset = true;
+		o->offset = (int64_t)off;
+		if (o->kind == OP_ZERO) {
+			o->has_size = true;
+			o->size = (int64_t)len;
+		}
+	}
+	if (off > s->size)
+		return serr(s, "%s at offset %zu: past the end (%zu bytes)",
+			    mutate_op_names[o->kind], off, s->size);
+	n = len > s->size - off ? s->size - off : len;
+	if (o->kind == OP_ZERO)
+		memset(s->data + off, 0, n);
+	else
+		memcpy(s->data + off, o->hex, n);
+	return 0;
+}
+
+/* interesting: a width and a boundary value of that width, unless given. */
+static void draw_interesting(struct mutate_op *o, struct rng *rng)
+{
+	static const uint64_t v1[] = {0, 1, 0x7f, 0x80, 0xff};
+	static const uint64_t v2[] = {0, 1, 0x7fff, 0x8000, 0xffff, 0x100, 0xff};
+	static const uint64_t v4[] = {0,	  1,	   0x7fffffff, 0x80000000,
+				      0xffffffff, 0x10000, 0xffff,     0x1000};
+	static const uint64_t v8[] = {0, 1, UINT64_MAX, 1ull << 63, (1ull << 63) - 1};
+
+	if (!o->has_width) {
+		static const unsigned ws[] = {1, 2, 4};
+		o->has_width = true;
+		o->width = ws[rng_below(rng, 3)];
+	}
+	if (!o->has_value_num) {
+		const uint64_t *t = o->width == 1   ? v1
+				    : o->width == 2 ? v2
+				    : o->width == 4 ? v4
+						    : v8;
+		size_t nt = o->width == 1   ? ARRAY_SIZE(v1)
+			    : o->width == 2 ? ARRAY_SIZE(v2)
+			    : o->width == 4 ? ARRAY_SIZE(v4)
+					    : ARRAY_SIZE(v8);
+		o->has_value_num = true;
+		o->value_num = t[rng_below(rng, nt)];
+	}
+}
+
+/* random_bytes: 1 to 16 random bytes (or size:), clipped at the end, unless hex: is given. */
+static void draw_random_bytes(const struct mstate *s, struct mutate_op *o, struct rng *rng,
+			      size_t off)
+{
+	size_t room = s->size - off, n;
+	_cleanup_free_ uint8_t *b = NULL;
+
+	if (o->has_hex)
+		return;
+	n = o->has_size ? (size_t)o->size : 1 + rng_below(rng, 16);
+	if (n > room)
+		n = room;
+	b = xmalloc(n);
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)rng_next(rng);
+	set_hex(o, b, n);
+	o->has_size = false;
+}
+
+/* bitflip, interesting, random_bytes: at an offset drawn in the at: range (or the whole input). */
+static int flip_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng, size_t off,
+		      size_t len)
+{
+	size_t lo = 0, span = s->size;
+
+	if (o->at) {
+		lo = off;
+		span = len;
+		free(o->about);
+		o->about = xasprintf("in %s", o->at);
+		o->at = (free(o->at), NULL);
+	}
+	if (span == 0 && !o->has_offset)
+		return serr(s, "%s: nothing to mutate (empty range)", mutate_op_names[o->kind]);
+	if (!o->has_offset) {
+		o->has_offset = true;
+		o->offset = (int64_t)(lo + rng_below(rng, span));
+	}
+	off = resolve_offset(s, o->offset);
+	o->offset = (int64_t)off;
+	if (off >= s->size)
+		return serr(s, "%s at offset %zu: past the end (%zu bytes)",
+			    mutate_op_names[o->kind], off, s->size);
+	if (o->kind == OP_BITFLIP) {
+		if (!o->has_bit) {
+			o->has_bit = true;
+			o->bit = (unsigned)rng_below(rng, 8);
+		}
+		s->data[off] ^= (uint8_t)(1u << o->bit);
+	} else if (o->kind == OP_INTERESTING) {
+		draw_interesting(o, rng);
+		for (unsigned i = 0; i < o->width && off + i < s->size; i++)
+			s->data[off + i] = (uint8_t)(o->value_num >> (8 * i));
+	} else {
+		draw_random_bytes(s, o, rng, off);
+		for (size_t i = 0; i < o->n_hex && off + i < s->size; i++)
+			s->data[off + i] = o->hex[i];
+	}
+	return 0;
+}
+
+/* splice: the input up to offset, then the other seed from with_offset on. */
+static int splice_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng)
+{
+	size_t a, b;
+	uint8_t *d;
+
+	if (!o->has_offset) {
+		o->has_offset = true;
+		o->offset = (int64_t)rng_below(rng, s->size + 1);
+	}
+	if (!o->has_with_offset) {
+		o->has_with_offset = true;
+		o->with_offset = rng_below(rng, o->with_size + 1);
+	}
+	a = resolve_offset(s, o->offset);
+	b = o->with_offset;
+	if (a > s->size || b > o->with_size)
+		return serr(s, "splice: offsets %zu/%zu past the ends (%zu/%zu bytes)", a, b,
+			    s->size, o->with_size);
+	if (a + o->with_size - b > MUTATE_MAX_SIZE)
+		return serr(s, "splice: the input would exceed %u bytes", MUTATE_MAX_SIZE);
+	d = xmalloc(a + o->with_size - b);
+	memcpy(d, s->data, a);
+	memcpy(d + a, o->with_data + b, o->with_size - b);
+	free(s->data);
+	s->data = d;
+	s->size = a + o->with_size - b;
+	return 0;
+}
+
 static int apply_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng)
 {
 	size_t off = 0, len = 0;
 	int r;
 
-	if (o->at) {
-		r = locate(s, o, &off, &len);
-		if (r < 0)
-			return r;
-	} else {
-		r = need_bytes(s);
-		if (r < 0)
-			return r;
-	}
+	r = o->at ? locate(s, o, &off, &len) : need_bytes(s);
+	if (r < 0)
+		return r;
 	switch (o->kind) {
-	case OP_TRUNCATE: {
-		size_t keep;
-
-		if (o->at) {
-			keep = o->where == WHERE_START ? off
-			       : o->where == WHERE_END ? off + len
-						       : off + len / 2;
-			free(o->about);
-			o->about = xasprintf("at %s%s", o->at,
-					     o->where == WHERE_START ? ""
-					     : o->where == WHERE_END ? " end"
-								     : " middle");
-			o->at = (free(o->at), NULL);
-			o->has_size = true;
-			o->size = (int64_t)keep;
-		} else {
-			keep = resolve_offset(s, o->size);
-		}
-		if (keep < s->size)
-			s->size = keep;
+	case OP_TRUNCATE:
+		truncate_bytes(s, o, off, len);
 		break;
-	}
-	case OP_EXTEND: {
-		if (!o->has_hex) {
-			_cleanup_free_ uint8_t *b = xzalloc((size_t)o->size);
-			if (o->fill == FILL_RANDOM)
-				for (int64_t i = 0; i < o->size; i++)
-					b[i] = (uint8_t)rng_next(rng);
-			else if (o->fill == FILL_BYTE)
-				memset(b, o->fill_byte, (size_t)o->size);
-			if (o->fill == FILL_RANDOM) {
-				set_hex(o, b, (size_t)o->size);
-				o->has_size = false;
-				o->has_fill = false;
-			} else {
-				if (s->size + (size_t)o->size > MUTATE_MAX_SIZE)
-					return serr(s, "extend: the input would exceed %u bytes",
-						    MUTATE_MAX_SIZE);
-				s->data = xrealloc(s->data, s->size + (size_t)o->size);
-				memcpy(s->data + s->size, b, (size_t)o->size);
-				s->size += (size_t)o->size;
-				break;
-			}
-		}
-		if (s->size + o->n_hex > MUTATE_MAX_SIZE)
-			return serr(s, "extend: the input would exceed %u bytes", MUTATE_MAX_SIZE);
-		s->data = xrealloc(s->data, s->size + o->n_hex);
-		memcpy(s->data + s->size, o->hex, o->n_hex);
-		s->size += o->n_hex;
+	case OP_EXTEND:
+		r = extend_bytes(s, o, rng);
 		break;
-	}
 	case OP_ZERO:
-	case OP_WRITE: {
-		const uint8_t *src = o->hex;
-		size_t n;
-
-		if (!o->at) {
-			off = resolve_offset(s, o->offset);
-			len = o->kind == OP_ZERO ? (size_t)o->size : o->n_hex;
-		} else {
-			free(o->about);
-			o->about = xasprintf("at %s", o->at);
-			o->at = (free(o->at), NULL);
-			if (o->kind == OP_WRITE)
-				len = o->n_hex;
-			o->has_offset = true;
-			o->offset = (int64_t)off;
-			if (o->kind == OP_ZERO) {
-				o->has_size = true;
-				o->size = (int64_t)len;
-			}
-		}
-		if (off > s->size)
-			return serr(s, "%s at offset %zu: past the end (%zu bytes)",
-				    mutate_op_names[o->kind], off, s->size);
-		n = len > s->size - off ? s->size - off : len;
-		if (o->kind == OP_ZERO)
-			memset(s->data + off, 0, n);
-		else
-			memcpy(s->data + off, src, n);
+	case OP_WRITE:
+		r = zero_or_write(s, o, off, len);
 		break;
-	}
 	case OP_BITFLIP:
 	case OP_INTERESTING:
-	case OP_RANDOM_BYTES: {
-		size_t lo = 0, span = s->size;
-
-		if (o->at) {
-			lo = off;
-			span = len;
-			free(o->about);
-			o->about = xasprintf("in %s", o->at);
-			o->at = (free(o->at), NULL);
-		}
-		if (span == 0 && !o->has_offset)
-			return serr(s, "%s: nothing to mutate (empty range)",
-				    mutate_op_names[o->kind]);
-		if (!o->has_offset) {
-			o->has_offset = true;
-			o->offset = (int64_t)(lo + rng_below(rng, span));
-		}
-		off = resolve_offset(s, o->offset);
-		o->offset = (int64_t)off;
-		if (off >= s->size)
-			return serr(s, "%s at offset %zu: past the end (%zu bytes)",
-				    mutate_op_names[o->kind], off, s->size);
-		if (o->kind == OP_BITFLIP) {
-			if (!o->has_bit) {
-				o->has_bit = true;
-				o->bit = (unsigned)rng_below(rng, 8);
-			}
-			s->data[off] ^= (uint8_t)(1u << o->bit);
-		} else if (o->kind == OP_INTERESTING) {
-			static const uint64_t v1[] = {0, 1, 0x7f, 0x80, 0xff};
-			static const uint64_t v2[] = {0, 1, 0x7fff, 0x8000, 0xffff, 0x100, 0xff};
-			static const uint64_t v4[] = {0,	  1,	   0x7fffffff, 0x80000000,
-						      0xffffffff, 0x10000, 0xffff,     0x1000};
-			static const uint64_t v8[] = {0, 1, UINT64_MAX, 1ull << 63,
-						      (1ull << 63) - 1};
-			if (!o->has_width) {
-				static const unsigned ws[] = {1, 2, 4};
-				o->has_width = true;
-				o->width = ws[rng_below(rng, 3)];
-			}
-			if (!o->has_value_num) {
-				const uint64_t *t = o->width == 1   ? v1
-						    : o->width == 2 ? v2
-						    : o->width == 4 ? v4
-								    : v8;
-				size_t nt = o->width == 1   ? ARRAY_SIZE(v1)
-					    : o->width == 2 ? ARRAY_SIZE(v2)
-					    : o->width == 4 ? ARRAY_SIZE(v4)
-							    : ARRAY_SIZE(v8);
-				o->has_value_num = true;
-				o->value_num = t[rng_below(rng, nt)];
-			}
-			for (unsigned i = 0; i < o->width && off + i < s->size; i++)
-				s->data[off + i] = (uint8_t)(o->value_num >> (8 * i));
-		} else {
-			if (!o->has_hex) {
-				size_t room = s->size - off, n;
-				_cleanup_free_ uint8_t *b = NULL;
-
-				n = o->has_size ? (size_t)o->size : 1 + rng_below(rng, 16);
-				if (n > room)
-					n = room;
-				b = xmalloc(n);
-				for (size_t i = 0; i < n; i++)
-					b[i] = (uint8_t)rng_next(rng);
-				set_hex(o, b, n);
-				o->has_size = false;
-			}
-			for (size_t i = 0; i < o->n_hex && off + i < s->size; i++)
-				s->data[off + i] = o->hex[i];
-		}
+	case OP_RANDOM_BYTES:
+		r = flip_bytes(s, o, rng, off, len);
 		break;
-	}
-	case OP_SPLICE: {
-		size_t a, b;
-		uint8_t *d;
-
-		if (!o->has_offset) {
-			o->has_offset = true;
-			o->offset = (int64_t)rng_below(rng, s->size + 1);
-		}
-		if (!o->has_with_offset) {
-			o->has_with_offset = true;
-			o->with_offset = rng_below(rng, o->with_size + 1);
-		}
-		a = resolve_offset(s, o->offset);
-		b = o->with_offset;
-		if (a > s->size || b > o->with_size)
-			return serr(s, "splice: offsets %zu/%zu past the ends (%zu/%zu bytes)", a,
-				    b, s->size, o->with_size);
-		if (a + o->with_size - b > MUTATE_MAX_SIZE)
-			return serr(s, "splice: the input would exceed %u bytes", MUTATE_MAX_SIZE);
-		d = xmalloc(a + o->with_size - b);
-		memcpy(d, s->data, a);
-		memcpy(d + a, o->with_data + b, o->with_size - b);
-		free(s->data);
-		s->data = d;
-		s->size = a + o->with_size - b;
+	case OP_SPLICE:
+		r = splice_bytes(s, o, rng);
 		break;
-	}
 	default:
 		break;
 	}
+	if (r < 0)
+		return r;
 	bytes_changed(s);
 	return 0;
 }

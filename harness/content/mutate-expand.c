@@ -37,13 +37,84 @@ static void push_choice(struct opchoices *c, char *at, const char *value, bool h
 	    (struct choice){.at = at, .value = value, .has_size = has_size, .size = size};
 }
 
-static int build_choices(const struct mutate_op *o, struct format_node *tree, const char *seed_err,
-			 struct opchoices *c, char **ret_error)
+/* The nodes an op with each or [*] aims at: every element of every repeated field (drop,
+ * duplicate, swap at: each), every leaf (other ops at: each), or what the path matches. */
+static int wild_nodes(const struct mutate_op *o, struct format_node *tree,
+		      struct format_node ***nodes, size_t *n_nodes, char **ret_error)
+{
+	char *err = NULL;
+	int r;
+
+	if (!streq(o->at, "each")) {
+		r = format_node_find(tree, o->at, nodes, n_nodes, &err);
+		if (r < 0) {
+			*ret_error = xasprintf("at '%s': %s", o->at, err);
+			free(err);
+			return r;
+		}
+		return 0;
+	}
+	if (o->kind == OP_DROP || o->kind == OP_DUPLICATE || o->kind == OP_SWAP) {
+		struct format_node *stack[256];
+		size_t sp = 0;
+
+		stack[sp++] = tree;
+		while (sp > 0) {
+			struct format_node *x = stack[--sp];
+			for (size_t i = x->n_kids; i-- > 0;) {
+				if (x->kind == FORMAT_NODE_ARRAY) {
+					*nodes =
+					    xreallocarray(*nodes, *n_nodes + 1, sizeof(**nodes));
+					(*nodes)[(*n_nodes)++] = x->kids[i];
+				}
+				if (sp < ARRAY_SIZE(stack))
+					stack[sp++] = x->kids[i];
+			}
+		}
+	} else {
+		format_node_leaves(tree, nodes, n_nodes);
+	}
+	return 0;
+}
+
+/* The choices node x gives op o: a truncation point, each boundary value, or its path. */
+static void push_node_choices(const struct mutate_op *o, const struct format_node *x,
+			      struct opchoices *c)
 {
 	static const char *const plain_vals[] = {"zero", "one", "max", "max-1", "sign"};
 	static const char *const derived_vals[] = {"+1", "-1", "x2"};
+
+	if (o->kind == OP_TRUNCATE && streq(o->at, "each")) {
+		if (x->offset > 0)
+			push_choice(c, NULL, NULL, true, (int64_t)x->offset);
+		return;
+	}
+	if (o->kind == OP_SET && (o->value_each || streq(o->at, "each"))) {
+		if (x->kind != FORMAT_NODE_UINT && o->value_each)
+			return;
+		if (x->kind != FORMAT_NODE_UINT && streq(o->at, "each") && !o->has_hex &&
+		    !o->value_quoted)
+			return;
+	}
+	if (o->kind == OP_SET && o->value_each) {
+		for (size_t k = 0; k < ARRAY_SIZE(plain_vals); k++)
+			push_choice(c, format_node_path(x), plain_vals[k], false, 0);
+		if (node_derived(x))
+			for (size_t k = 0; k < ARRAY_SIZE(derived_vals); k++)
+				push_choice(c, format_node_path(x), derived_vals[k], false, 0);
+		if (node_derived(x) && x->item->role != FORMAT_ROLE_COUNT)
+			push_choice(c, format_node_path(x), "past_end", false, 0);
+		return;
+	}
+	push_choice(c, format_node_path(x), NULL, false, 0);
+}
+
+static int build_choices(const struct mutate_op *o, struct format_node *tree, const char *seed_err,
+			 struct opchoices *c, char **ret_error)
+{
 	_cleanup_free_ struct format_node **nodes = NULL;
 	size_t n_nodes = 0;
+	int r;
 
 	memset(c, 0, sizeof(*c));
 	if (has_wild(o->at) || o->value_each) {
@@ -56,64 +127,11 @@ static int build_choices(const struct mutate_op *o, struct format_node *tree, co
 			*ret_error = xstrdup("value: each needs at:");
 			return -EINVAL;
 		}
-		if (streq(o->at, "each")) {
-			if (o->kind == OP_DROP || o->kind == OP_DUPLICATE || o->kind == OP_SWAP) {
-				/* every element of every repeated field */
-				struct format_node *stack[256];
-				size_t sp = 0;
-				stack[sp++] = tree;
-				while (sp > 0) {
-					struct format_node *x = stack[--sp];
-					for (size_t i = x->n_kids; i-- > 0;) {
-						if (x->kind == FORMAT_NODE_ARRAY)
-							nodes = xreallocarray(nodes, n_nodes + 1,
-									      sizeof(*nodes)),
-							nodes[n_nodes++] = x->kids[i];
-						if (sp < ARRAY_SIZE(stack))
-							stack[sp++] = x->kids[i];
-					}
-				}
-			} else {
-				format_node_leaves(tree, &nodes, &n_nodes);
-			}
-		} else {
-			char *err = NULL;
-			int r = format_node_find(tree, o->at, &nodes, &n_nodes, &err);
-			if (r < 0) {
-				*ret_error = xasprintf("at '%s': %s", o->at, err);
-				free(err);
-				return r;
-			}
-		}
-		for (size_t i = 0; i < n_nodes; i++) {
-			struct format_node *x = nodes[i];
-
-			if (o->kind == OP_TRUNCATE && streq(o->at, "each")) {
-				if (x->offset > 0)
-					push_choice(c, NULL, NULL, true, (int64_t)x->offset);
-				continue;
-			}
-			if (o->kind == OP_SET && (o->value_each || streq(o->at, "each"))) {
-				if (x->kind != FORMAT_NODE_UINT && o->value_each)
-					continue;
-				if (x->kind != FORMAT_NODE_UINT && streq(o->at, "each") &&
-				    !o->has_hex && !o->value_quoted)
-					continue;
-			}
-			if (o->kind == OP_SET && o->value_each) {
-				for (size_t k = 0; k < ARRAY_SIZE(plain_vals); k++)
-					push_choice(c, format_node_path(x), plain_vals[k], false,
-						    0);
-				if (node_derived(x))
-					for (size_t k = 0; k < ARRAY_SIZE(derived_vals); k++)
-						push_choice(c, format_node_path(x), derived_vals[k],
-							    false, 0);
-				if (node_derived(x) && x->item->role != FORMAT_ROLE_COUNT)
-					push_choice(c, format_node_path(x), "past_end", false, 0);
-				continue;
-			}
-			push_choice(c, format_node_path(x), NULL, false, 0);
-		}
+		r = wild_nodes(o, tree, &nodes, &n_nodes, ret_error);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < n_nodes; i++)
+			push_node_choices(o, nodes[i], c);
 		if (c->n == 0) {
 			*ret_error = xasprintf("at '%s' matches nothing in the seed", o->at);
 			return -EINVAL;
@@ -213,143 +231,172 @@ void mutate_result_finish(struct mutate_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int cmp_str(const void *a, const void *b)
+/* An expansion under way: what it reads, and what it has made so far. */
+struct expansion {
+	const struct mutate_list *l;
+	const struct format *f;
+	const struct opchoices *c;
+	const uint8_t *data;
+	size_t size;
+	uint64_t seed;
+	const char *file;
+	struct diags *diags;
+	struct mutate_result res;
+	char **seen; /* SHA-256s of the outputs kept, sorted */
+	size_t n_seen;
+	size_t total_bytes;
+};
+
+/* Variant v's concrete ops, and in draw[] the draw each op makes (its count index). */
+static struct mutate_op *variant_ops(const struct mutate_list *l, const struct opchoices *c,
+				     size_t v, size_t *draw)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	struct mutate_op *ops = xcalloc(l->n + 1, sizeof(*ops));
+	_cleanup_free_ size_t *digit = xcalloc(l->n + 1, sizeof(size_t));
+	size_t rest = v;
+
+	/* Mixed radix: the first op varies slowest, so related inputs sit together. */
+	for (size_t i = l->n; i-- > 0;) {
+		digit[i] = rest % c[i].total;
+		rest /= c[i].total;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct mutate_op *o = &l->v[i];
+		size_t ch = c[i].n ? digit[i] / o->count : 0;
+		size_t k = c[i].n ? digit[i] % o->count : digit[i];
+
+		mutate_op_copy(&ops[i], o);
+		if (c[i].n) {
+			const struct choice *x = &c[i].v[ch];
+			if (x->at) {
+				free(ops[i].at);
+				ops[i].at = xstrdup(x->at);
+			} else if (x->has_size) {
+				ops[i].at = (free(ops[i].at), NULL);
+				ops[i].has_size = true;
+				ops[i].size = x->size;
+			}
+			if (x->value) {
+				free(ops[i].value);
+				ops[i].value = xstrdup(x->value);
+				ops[i].value_each = false;
+			}
+		}
+		ops[i].count = 1;
+		draw[i] = k;
+	}
+	return ops;
+}
+
+static void ops_free(struct mutate_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		mutate_op_finish(&ops[i]);
+	free(ops);
+}
+
+/* Add sha to the sorted set; false when it is there already. Insertion is O(n), n <= 100000. */
+static bool seen_add(struct expansion *e, const char *sha)
+{
+	size_t lo = 0, hi = e->n_seen;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(e->seen[mid], sha) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < e->n_seen && streq(e->seen[lo], sha))
+		return false;
+	e->seen = xreallocarray(e->seen, e->n_seen + 1, sizeof(*e->seen));
+	memmove(e->seen + lo + 1, e->seen + lo, (e->n_seen - lo) * sizeof(*e->seen));
+	e->seen[lo] = xstrdup(sha);
+	e->n_seen++;
+	return true;
+}
+
+/* Make variant v and keep it unless an earlier one has the same bytes. */
+static int expand_variant(struct expansion *e, size_t v)
+{
+	const struct mutate_list *l = e->l;
+	_cleanup_free_ size_t *draw = xcalloc(l->n + 1, sizeof(size_t));
+	struct mutate_op *ops = variant_ops(l, e->c, v, draw);
+	_cleanup_free_ uint8_t *out = NULL;
+	_cleanup_free_ char *err = NULL;
+	size_t out_size = 0, failed = 0;
+	struct mutate_output *o;
+	json_object *arr;
+	char sha[65];
+	int r;
+
+	r = mutate_apply_all(e->f, ops, l->n, e->data, e->size, e->seed, draw, &out, &out_size,
+			     &failed, &err);
+	if (r < 0) {
+		diag_add(e->diags, e->file, l->v[failed].line, l->v[failed].column, "op %s: %s",
+			 mutate_op_names[l->v[failed].kind], err);
+		ops_free(ops, l->n);
+		return -EINVAL;
+	}
+	sha256_hex(out, out_size, sha);
+	if (!seen_add(e, sha)) {
+		e->res.n_duplicates++;
+		ops_free(ops, l->n);
+		return 0;
+	}
+	e->total_bytes += out_size;
+	if (e->total_bytes > MUTATE_MAX_TOTAL) {
+		diag_add(e->diags, e->file, l->n ? l->v[0].line : 0, l->n ? l->v[0].column : 0,
+			 "these mutations generate more than %u MiB of inputs; narrow them (fewer "
+			 "variants or smaller inputs)",
+			 MUTATE_MAX_TOTAL >> 20);
+		ops_free(ops, l->n);
+		return -EINVAL;
+	}
+	arr = json_object_new_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_object_array_add(arr, mutate_op_json(&ops[i]));
+	ops_free(ops, l->n);
+	e->res.v = xreallocarray(e->res.v, e->res.n + 1, sizeof(*e->res.v));
+	o = &e->res.v[e->res.n++];
+	*o = (struct mutate_output){
+	    .data = TAKE_PTR(out),
+	    .size = out_size,
+	    .json = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN)),
+	    .index = v,
+	};
+	memcpy(o->sha256, sha, 65);
+	json_object_put(arr);
+	return 0;
 }
 
 int mutate_expand(const struct mutate_list *l, const struct format *f, const uint8_t *data,
 		  size_t size, uint64_t seed, const char *file, struct diags *diags,
 		  struct mutate_result *ret)
 {
-	struct mutate_result res = {0};
+	struct expansion e = {
+	    .l = l, .f = f, .data = data, .size = size, .seed = seed, .file = file, .diags = diags};
 	struct opchoices *c = NULL;
 	size_t total = 0;
-	char **seen = NULL;
-	size_t n_seen = 0, total_bytes = 0;
 	int r;
 
 	r = prepare(l, f, data, size, file, diags, &c, &total);
 	if (r < 0)
 		return r;
-	res.n_variants = total;
-	for (size_t v = 0; v < total; v++) {
-		struct mutate_op *ops = xcalloc(l->n + 1, sizeof(*ops));
-		size_t rest = v, failed = 0;
-		uint8_t *out = NULL;
-		size_t out_size = 0;
-		char *err = NULL;
-		json_object *arr;
-		char sha[65];
-		bool dup;
-
-		/* Mixed radix: the first op varies slowest, so related inputs sit together. */
-		size_t *digit = xcalloc(l->n + 1, sizeof(size_t));
-		_cleanup_free_ size_t *draw = xcalloc(l->n + 1, sizeof(size_t));
-		for (size_t i = l->n; i-- > 0;) {
-			digit[i] = rest % c[i].total;
-			rest /= c[i].total;
-		}
-		for (size_t i = 0; i < l->n; i++) {
-			const struct mutate_op *o = &l->v[i];
-			size_t ch = c[i].n ? digit[i] / o->count : 0;
-			size_t k = c[i].n ? digit[i] % o->count : digit[i];
-
-			mutate_op_copy(&ops[i], o);
-			if (c[i].n) {
-				const struct choice *x = &c[i].v[ch];
-				if (x->at) {
-					free(ops[i].at);
-					ops[i].at = xstrdup(x->at);
-				} else if (x->has_size) {
-					ops[i].at = (free(ops[i].at), NULL);
-					ops[i].has_size = true;
-					ops[i].size = x->size;
-				}
-				if (x->value) {
-					free(ops[i].value);
-					ops[i].value = xstrdup(x->value);
-					ops[i].value_each = false;
-				}
-			}
-			ops[i].count = 1;
-			draw[i] = k;
-		}
-		free(digit);
-		r = mutate_apply_all(f, ops, l->n, data, size, seed, draw, &out, &out_size, &failed,
-				     &err);
-		if (r < 0) {
-			diag_add(diags, file, l->v[failed].line, l->v[failed].column, "op %s: %s",
-				 mutate_op_names[l->v[failed].kind], err);
-			free(err);
-			for (size_t i = 0; i < l->n; i++)
-				mutate_op_finish(&ops[i]);
-			free(ops);
-			goto fail;
-		}
-		arr = json_object_new_array();
-		for (size_t i = 0; i < l->n; i++) {
-			json_object_array_add(arr, mutate_op_json(&ops[i]));
-			mutate_op_finish(&ops[i]);
-		}
-		free(ops);
-		sha256_hex(out, out_size, sha);
-		dup = n_seen && bsearch(&(const char *){sha}, seen, n_seen, sizeof(*seen), cmp_str);
-		if (dup) {
-			res.n_duplicates++;
-			free(out);
-			json_object_put(arr);
-			continue;
-		}
-		/* keep seen sorted for bsearch; insertion is O(n) but n <= 100000 */
-		seen = xreallocarray(seen, n_seen + 1, sizeof(*seen));
-		{
-			size_t lo = 0, hi = n_seen;
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-				if (strcmp(seen[mid], sha) < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			memmove(seen + lo + 1, seen + lo, (n_seen - lo) * sizeof(*seen));
-			seen[lo] = xstrdup(sha);
-			n_seen++;
-		}
-		total_bytes += out_size;
-		if (total_bytes > MUTATE_MAX_TOTAL) {
-			diag_add(diags, file, l->n ? l->v[0].line : 0, l->n ? l->v[0].column : 0,
-				 "these mutations generate more than %u MiB of inputs; "
-				 "narrow them (fewer variants or smaller inputs)",
-				 MUTATE_MAX_TOTAL >> 20);
-			free(out);
-			json_object_put(arr);
-			goto fail;
-		}
-		res.v = xreallocarray(res.v, res.n + 1, sizeof(*res.v));
-		res.v[res.n] = (struct mutate_output){
-		    .data = out,
-		    .size = out_size,
-		    .json = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN)),
-		    .index = v,
-		};
-		memcpy(res.v[res.n].sha256, sha, 65);
-		res.n++;
-		json_object_put(arr);
-	}
-	r = 0;
-	goto out;
-fail:
-	mutate_result_finish(&res);
-	r = -EINVAL;
-out:
-	for (size_t i = 0; i < n_seen; i++)
-		free(seen[i]);
-	free(seen);
+	e.c = c;
+	e.res.n_variants = total;
+	for (size_t v = 0; v < total && r == 0; v++)
+		r = expand_variant(&e, v);
+	for (size_t i = 0; i < e.n_seen; i++)
+		free(e.seen[i]);
+	free(e.seen);
 	choices_finish(c, l->n);
-	if (r == 0)
-		*ret = res;
-	return r;
+	if (r < 0) {
+		mutate_result_finish(&e.res);
+		return r;
+	}
+	*ret = e.res;
+	return 0;
 }
 
 int mutate_replay(const char *mutations_json, const char *format_path, const char *seed_file,

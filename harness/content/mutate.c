@@ -255,20 +255,15 @@ static bool valid_value_text(const char *v)
 	return false;
 }
 
-static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
+/* The op: key and the keys that op takes. Returns -EINVAL when the rest cannot be read. */
+static int parse_op_kind(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 {
 	const char *keys[24];
+	_cleanup_free_ char *what = NULL;
+	const struct ynode *n;
 	const char *s;
-	struct ynode *n;
-	unsigned before = p->errors;
-	uint64_t u;
 	int k;
 
-	memset(o, 0, sizeof(*o));
-	o->line = m->line;
-	o->column = m->column;
-	o->count = 1;
-	o->times = 1;
 	if (m->kind != YNODE_MAP) {
 		perr(p, m, "a mutation must be a map like {op: truncate, size: 40}, not %s",
 		     ynode_kind_name(m->kind));
@@ -296,8 +291,16 @@ static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 	}
 	o->kind = (enum op_kind)k;
 	allowed_keys(o->kind, keys);
-	_cleanup_free_ char *what = xasprintf("op %s", s);
+	what = xasprintf("op %s", s);
 	p->errors += ynode_check_keys(m, p->file, what, keys, p->diags);
+	return 0;
+}
+
+/* at:, about:, checksum: and fixup:, which every op may have. */
+static void parse_common(struct pctx *p, const struct ynode *m, struct mutate_op *o)
+{
+	const struct ynode *n;
+	const char *s;
 
 	if ((s = get_s(p, m, "at")))
 		o->at = xstrdup(s);
@@ -320,6 +323,12 @@ static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 		else
 			o->nofixup = !b;
 	}
+}
+
+static void parse_numbers(struct pctx *p, const struct ynode *m, struct mutate_op *o)
+{
+	uint64_t u;
+
 	if (get_u(p, m, "count", MUTATE_MAX_VARIANTS, NULL, &u)) {
 		if (u == 0)
 			perr(p, ynode_get(m, "count"), "count must be at least 1");
@@ -342,6 +351,13 @@ static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 		o->width = (unsigned)u;
 	}
 	get_u(p, m, "with_offset", MUTATE_MAX_SIZE, &o->has_with_offset, &o->with_offset);
+}
+
+/* hex:, where: and fill:: what bytes, and where they go. */
+static void parse_bytes(struct pctx *p, const struct ynode *m, struct mutate_op *o)
+{
+	const char *s;
+
 	if ((s = get_s(p, m, "hex"))) {
 		if (parse_hex(s, &o->hex, &o->n_hex) < 0)
 			perr(p, ynode_get(m, "hex"),
@@ -380,54 +396,71 @@ static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 		} else
 			perr(p, fn, "bad fill '%s'; expected zero, random or a byte value", s);
 	}
-	if ((n = ynode_get(m, "value"))) {
-		if (!is_scalar(n))
-			perr(p, n, "value must be a number, a keyword or a string, not %s",
-			     ynode_kind_name(n->kind));
-		else if (o->kind == OP_INTERESTING) {
-			get_u(p, m, "value", UINT64_MAX, &o->has_value_num, &o->value_num);
-		} else {
-			o->value = xmemdup(n->scalar, n->scalar_len + 1);
-			o->value_quoted = n->quoted;
-			o->value_each = !n->quoted && streq(n->scalar, "each");
-			if (!n->quoted) {
-				int64_t x;
-				struct ynode tmp = *n;
-				bool rel = n->scalar[0] == '+' || n->scalar[0] == '-';
-				if (rel) {
-					tmp.scalar = n->scalar + 1;
-					tmp.scalar_len = n->scalar_len - 1;
-				}
-				if (!valid_value_text(n->scalar) &&
-				    (rel ? ynode_int(&tmp, &x) < 0
-					 : ynode_uint(n, UINT64_MAX, &u) < 0))
-					perr(p, n,
-					     "bad value '%s'; expected a number, +N, -N, x2, zero, "
-					     "one, max, max-1, sign, past_end, each, or a quoted "
-					     "string for a bytes field",
-					     n->scalar);
-			}
-		}
-	}
-	if ((s = get_s(p, m, "with"))) {
-		o->with = xstrdup(s);
-		if (o->kind == OP_SPLICE) {
-			/* Record the resolved path: a replay must not depend on the directory. */
-			free(o->with);
-			o->with = s[0] == '/' || !p->base_dir ? xstrdup(s)
-							      : xasprintf("%s/%s", p->base_dir, s);
-			_cleanup_free_ char *path = s[0] == '/' || !p->base_dir
-							? xstrdup(s)
-							: xasprintf("%s/%s", p->base_dir, s);
-			int r = read_file(path, MUTATE_MAX_SIZE, &o->with_data, &o->with_size);
-			if (r < 0)
-				perr(p, ynode_get(m, "with"), "cannot read splice input %s: %s",
-				     path, strerror(-r));
-		}
-	}
+}
 
-	/* What each op needs. */
-	n = (struct ynode *)m;
+/* value:: interesting's is a number; set's is kept as text (resolved against the field when
+ * applied), and only checked here. */
+static void parse_value(struct pctx *p, const struct ynode *m, struct mutate_op *o)
+{
+	const struct ynode *n = ynode_get(m, "value");
+	struct ynode tmp;
+	bool rel;
+	int64_t x;
+	uint64_t u;
+
+	if (!n)
+		return;
+	if (!is_scalar(n)) {
+		perr(p, n, "value must be a number, a keyword or a string, not %s",
+		     ynode_kind_name(n->kind));
+		return;
+	}
+	if (o->kind == OP_INTERESTING) {
+		get_u(p, m, "value", UINT64_MAX, &o->has_value_num, &o->value_num);
+		return;
+	}
+	o->value = xmemdup(n->scalar, n->scalar_len + 1);
+	o->value_quoted = n->quoted;
+	o->value_each = !n->quoted && streq(n->scalar, "each");
+	if (n->quoted)
+		return;
+	tmp = *n;
+	rel = n->scalar[0] == '+' || n->scalar[0] == '-';
+	if (rel) {
+		tmp.scalar = n->scalar + 1;
+		tmp.scalar_len = n->scalar_len - 1;
+	}
+	if (!valid_value_text(n->scalar) &&
+	    (rel ? ynode_int(&tmp, &x) < 0 : ynode_uint(n, UINT64_MAX, &u) < 0))
+		perr(p, n,
+		     "bad value '%s'; expected a number, +N, -N, x2, zero, one, max, max-1, sign, "
+		     "past_end, each, or a quoted string for a bytes field",
+		     n->scalar);
+}
+
+/* with:: swap's other element, or splice's other seed (read now). */
+static void parse_with(struct pctx *p, const struct ynode *m, struct mutate_op *o)
+{
+	const char *s = get_s(p, m, "with");
+	int r;
+
+	if (!s)
+		return;
+	if (o->kind != OP_SPLICE) {
+		o->with = xstrdup(s);
+		return;
+	}
+	/* Record the resolved path: a replay must not depend on the directory. */
+	o->with = s[0] == '/' || !p->base_dir ? xstrdup(s) : xasprintf("%s/%s", p->base_dir, s);
+	r = read_file(o->with, MUTATE_MAX_SIZE, &o->with_data, &o->with_size);
+	if (r < 0)
+		perr(p, ynode_get(m, "with"), "cannot read splice input %s: %s", o->with,
+		     strerror(-r));
+}
+
+/* What each op needs, once every key is read. */
+static void check_needs(struct pctx *p, const struct ynode *n, const struct mutate_op *o)
+{
 	switch (o->kind) {
 	case OP_SET:
 		if (!o->at)
@@ -483,9 +516,28 @@ static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 		break;
 	}
 	if (o->count > 1 && !op_is_random(o->kind))
-		perr(p, ynode_get(m, "count") ? ynode_get(m, "count") : n,
+		perr(p, ynode_get(n, "count") ? ynode_get(n, "count") : n,
 		     "count applies to random ops (bitflip, interesting, random_bytes, splice, "
 		     "extend with fill: random)");
+}
+
+static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
+{
+	unsigned before = p->errors;
+
+	memset(o, 0, sizeof(*o));
+	o->line = m->line;
+	o->column = m->column;
+	o->count = 1;
+	o->times = 1;
+	if (parse_op_kind(p, m, o) < 0)
+		return -EINVAL;
+	parse_common(p, m, o);
+	parse_numbers(p, m, o);
+	parse_bytes(p, m, o);
+	parse_value(p, m, o);
+	parse_with(p, m, o);
+	check_needs(p, m, o);
 	return p->errors > before ? -EINVAL : 0;
 }
 

@@ -1,4 +1,4 @@
-/* scenario.c — see scenario.h. The YAML is read by format.c's hardened reader; this file walks
+/* scenario.c — see scenario.h. The YAML is read by ynode.c's hardened reader; this file walks
  * the node tree, checks every key against the schema in scenarios/README.md, and keeps going
  * after an error so that one run of `faultline validate` shows all of them. */
 #include "scenario.h"
@@ -10,6 +10,7 @@
 
 #include "format.h"
 #include "mutate.h"
+#include "sensor.h"
 #include "util.h"
 
 struct scase {
@@ -342,26 +343,38 @@ static bool sensor_name_ok(const char *s)
 	return true;
 }
 
-/* The format a sensor reads (sensor.yaml's format:), so that a scenario need not repeat it.
- * A sensor.yaml that does not parse is not this scenario's error: the run reports it. */
-static void note_sensor_format(struct lctx *c, const char *yaml, const struct ynode *at)
+/* Every problem of another file this scenario names (a sensor.yaml, a format description) as
+ * this scenario's errors, after one at the name that says where they come from. */
+static void adopt_diags(struct lctx *c, const struct ynode *at, const struct diags *other,
+			const char *what, const char *name, const char *path)
 {
-	_cleanup_free_ uint8_t *data = NULL;
-	struct diags d = {0};
-	struct ynode *doc = NULL, *f;
-	size_t size;
+	lerr(c, at, "%s '%s' (%s) has errors, listed below", what, name, path);
+	for (size_t i = 0; i < other->n; i++) {
+		diag_add(c->diags, other->v[i].file, other->v[i].line, other->v[i].column, "%s",
+			 other->v[i].message);
+		c->errors++;
+	}
+}
 
-	if (read_file(yaml, 1 << 20, &data, &size) < 0)
+/* Load the sensor's sensor.yaml (its errors are this scenario's: a run could not use it), and
+ * note the format it reads so that a scenario need not repeat it. */
+static void load_sensor(struct lctx *c, const char *name, const char *yaml, const struct ynode *at)
+{
+	struct diags d = {0};
+	struct sensor *sn = NULL;
+
+	if (sensor_load_file(yaml, &d, &sn) < 0) {
+		adopt_diags(c, at, &d, "sensor", name, yaml);
+		diags_finish(&d);
 		return;
-	if (ynode_parse(yaml, data, size, &d, &doc) == 0 && (f = ynode_get(doc, "format")) &&
-	    f->kind == YNODE_SCALAR && *f->scalar) {
+	}
+	if (sn->format && *sn->format) {
 		if (!c->sensor_format)
-			c->sensor_format = xstrdup(f->scalar);
-		else if (!streq(c->sensor_format, f->scalar))
+			c->sensor_format = xstrdup(sn->format);
+		else if (!streq(c->sensor_format, sn->format))
 			c->sensor_format_conflict = at;
 	}
-	ynode_free(doc);
-	diags_finish(&d);
+	sensor_free(sn);
 }
 
 static void load_sensors(struct lctx *c, const struct ynode *n)
@@ -402,7 +415,7 @@ static void load_sensors(struct lctx *c, const struct ynode *n)
 		}
 		c->s->sensors[c->s->n_sensors] = xstrdup(name);
 		c->s->sensor_dirs[c->s->n_sensors++] = TAKE_PTR(sdir);
-		note_sensor_format(c, yaml, n->items[i]);
+		load_sensor(c, name, yaml, n->items[i]);
 	}
 }
 
@@ -427,12 +440,7 @@ static void load_format(struct lctx *c, const struct ynode *n, const char *name)
 	r = format_load(path, &fd, &c->s->format);
 	if (r < 0) {
 		c->format_failed = true;
-		lerr(c, n, "format '%s' (%s) has errors, listed below", name, path);
-		for (size_t i = 0; i < fd.n; i++) {
-			diag_add(c->diags, fd.v[i].file, fd.v[i].line, fd.v[i].column, "%s",
-				 fd.v[i].message);
-			c->errors++;
-		}
+		adopt_diags(c, n, &fd, "format", name, path);
 	}
 	diags_finish(&fd);
 }

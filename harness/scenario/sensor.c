@@ -1,272 +1,324 @@
-/* sensor.c — parse sensor.yaml with libyaml's document API (the file is small and trusted no
- * more than a scenario: every error carries its line and column). */
+/* sensor.c — sensor.yaml through the one YAML reader (ynode.h), as scenarios are read: every key
+ * is checked against the schema in sensor.h, every problem becomes a located diag, and reading
+ * goes on after one so that `faultline validate` shows them all. Booleans are ynode_bool()'s, as
+ * in scenarios and formats. */
 #include "sensor.h"
 
-#include <yaml.h>
+#include <libgen.h>
+#include <stdarg.h>
 
 #include "util.h"
+#include "ynode.h"
 
-struct ctx {
-	yaml_document_t *doc;
-	const char *path;
-	char *error;
+struct sctx {
+	const char *file;
+	struct diags *diags;
+	struct sensor *s;
 };
 
-static int fail(struct ctx *c, yaml_node_t *n, const char *fmt, const char *arg)
+_printf_(3, 4) static void serr(struct sctx *c, const struct ynode *at, const char *fmt, ...)
 {
-	if (!c->error) {
-		_cleanup_free_ char *msg = xasprintf(fmt, arg);
-		c->error = xasprintf("%s:%zu:%zu: %s", c->path, n ? n->start_mark.line + 1 : 0,
-				     n ? n->start_mark.column + 1 : 0, msg);
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	diag_add(c->diags, c->file, at ? at->line : 0, at ? at->column : 0, "%s", msg);
+}
+
+/* Any scalar, "" included: `reload: ""` says there is nothing to run. NULL n: key absent. */
+static void get_string(struct sctx *c, const struct ynode *n, const char *what, char **ret)
+{
+	if (!n)
+		return;
+	if (n->kind != YNODE_SCALAR) {
+		serr(c, n, "%s must be a string, not %s", what, ynode_kind_name(n->kind));
+		return;
 	}
-	return -EINVAL;
+	if (strlen(n->scalar) != n->scalar_len) {
+		serr(c, n, "%s contains a NUL character; expected text", what);
+		return;
+	}
+	*ret = xstrdup(n->scalar);
 }
 
-static int get_string(struct ctx *c, yaml_node_t *n, const char *key, char **ret)
+/* A string the agent's key=value sensor.conf carries: one line. */
+static void get_line(struct sctx *c, const struct ynode *n, const char *what, char **ret)
 {
-	if (n->type != YAML_SCALAR_NODE)
-		return fail(c, n, "'%s' must be a string", key);
-	free(*ret);
-	*ret = xstrndup((const char *)n->data.scalar.value, n->data.scalar.length);
-	return 0;
+	_cleanup_free_ char *v = NULL;
+
+	get_string(c, n, what, &v);
+	if (v && strchr(v, '\n'))
+		serr(c, n, "%s spans several lines; expected one line", what);
+	else if (v)
+		*ret = TAKE_PTR(v);
 }
 
-static int get_bool(struct ctx *c, yaml_node_t *n, const char *key, bool *ret)
+static void get_bool(struct sctx *c, const struct ynode *n, const char *what, bool *ret)
 {
-	const char *v = (const char *)n->data.scalar.value;
-
-	if (n->type != YAML_SCALAR_NODE)
-		return fail(c, n, "'%s' must be true or false", key);
-	if (streq(v, "true") || streq(v, "yes"))
-		*ret = true;
-	else if (streq(v, "false") || streq(v, "no"))
-		*ret = false;
+	if (!n || ynode_bool(n, ret) == 0)
+		return;
+	if (n->kind == YNODE_SCALAR)
+		serr(c, n, "%s must be true or false, not %s'%s'", what, n->quoted ? "quoted " : "",
+		     n->scalar);
 	else
-		return fail(c, n, "'%s' must be true or false", key);
-	return 0;
+		serr(c, n, "%s must be true or false, not %s", what, ynode_kind_name(n->kind));
 }
 
-static int parse_files(struct ctx *c, struct sensor *s, yaml_node_t *n)
+/* The map under key in doc with its keys checked; NULL when absent or not a map. */
+static const struct ynode *section(struct sctx *c, const struct ynode *doc, const char *key,
+				   const char *const *keys)
 {
-	if (n->type != YAML_SEQUENCE_NODE)
-		return fail(c, n, "'%s' must be a list of {src, dst}", "files");
-	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+	const struct ynode *n = ynode_get(doc, key);
+
+	if (!n)
+		return NULL;
+	if (n->kind != YNODE_MAP) {
+		serr(c, n, "%s must be a map (%s: ...), not %s", key, keys[0],
+		     ynode_kind_name(n->kind));
+		return NULL;
+	}
+	ynode_check_keys(n, c->file, key, keys, c->diags);
+	return n;
+}
+
+/* The folder the file is in, by name; "." and ".." resolved so that a relative path works. */
+static char *folder_name(const char *dir)
+{
+	_cleanup_free_ char *copy = xstrdup(dir), *real = NULL;
+	const char *base = basename(copy);
+
+	if (streq(base, ".") || streq(base, "..") || streq(base, "/")) {
+		real = realpath(dir, NULL);
+		if (real) {
+			free(copy);
+			copy = TAKE_PTR(real);
+			base = basename(copy);
+		}
+	}
+	return xstrdup(base);
+}
+
+static void load_name(struct sctx *c, const struct ynode *doc)
+{
+	const struct ynode *n = ynode_get(doc, "name");
+	_cleanup_free_ char *folder = folder_name(c->s->dir);
+
+	if (!n) {
+		serr(c, doc, "missing name:; expected the sensor folder's name '%s'", folder);
+		return;
+	}
+	get_string(c, n, "name", &c->s->name);
+	if (c->s->name && !streq(c->s->name, folder))
+		serr(c, n, "name '%s' is not the folder's; expected '%s'", c->s->name, folder);
+}
+
+static void load_files(struct sctx *c, const struct ynode *n)
+{
+	static const char *const keys[] = {"src", "dst", NULL};
+	struct sensor *s = c->s;
+
+	if (n->kind != YNODE_SEQ) {
+		serr(c, n, "files must be a list of {src, dst} maps, not %s",
+		     ynode_kind_name(n->kind));
+		return;
+	}
+	s->files = xcalloc(n->n, sizeof(*s->files));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *e = n->items[i], *dst;
 		struct sensor_file f = {0};
 
-		if (!item || item->type != YAML_MAPPING_NODE)
-			return fail(c, item, "'%s' entries must be maps with src and dst", "files");
-		for (yaml_node_pair_t *p = item->data.mapping.pairs.start;
-		     p < item->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-			yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-			const char *key = k && k->type == YAML_SCALAR_NODE
-					      ? (const char *)k->data.scalar.value
-					      : "";
-			int r;
-
-			if (streq(key, "src"))
-				r = get_string(c, v, key, &f.src);
-			else if (streq(key, "dst"))
-				r = get_string(c, v, key, &f.dst);
-			else
-				r = fail(c, k,
-					 "unknown key '%s' in files entry, expected src or dst",
-					 key);
-			if (r < 0) {
-				free(f.src);
-				free(f.dst);
-				return r;
-			}
+		if (e->kind != YNODE_MAP) {
+			serr(c, e, "a files entry must be a map {src, dst}, not %s",
+			     ynode_kind_name(e->kind));
+			continue;
 		}
-		if (!f.src || !f.dst || f.dst[0] != '/') {
-			free(f.src);
-			free(f.dst);
-			return fail(c, item, "%s", "files entry needs src and an absolute dst");
+		ynode_check_keys(e, c->file, "a files entry", keys, c->diags);
+		if (!ynode_get(e, "src"))
+			serr(c, e, "files entry without src; expected the host path of a file");
+		dst = ynode_get(e, "dst");
+		if (!dst)
+			serr(c, e, "files entry without dst; expected an absolute guest path");
+		get_string(c, ynode_get(e, "src"), "files src", &f.src);
+		get_string(c, dst, "files dst", &f.dst);
+		if (f.dst && f.dst[0] != '/')
+			serr(c, dst, "files dst '%s' is relative; expected an absolute guest path",
+			     f.dst);
+		if (f.src && f.dst && f.dst[0] == '/') {
+			s->files[s->n_files++] = f;
+			continue;
 		}
-		s->files = xreallocarray(s->files, s->n_files + 1, sizeof(*s->files));
-		s->files[s->n_files++] = f;
+		free(f.src);
+		free(f.dst);
 	}
-	return 0;
 }
 
-static int parse_start(struct ctx *c, struct sensor *s, yaml_node_t *n)
+static void load_start(struct sctx *c, const struct ynode *n)
 {
-	size_t i = 0;
+	struct sensor *s = c->s;
+	size_t k = 0;
 
-	if (n->type != YAML_SEQUENCE_NODE)
-		return fail(c, n, "'%s' must be a list of shell commands", "start");
-	s->start = xcalloc((size_t)(n->data.sequence.items.top - n->data.sequence.items.start) + 1,
-			   sizeof(char *));
-	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *v = yaml_document_get_node(c->doc, *it);
-		if (!v || get_string(c, v, "start", &s->start[i]) < 0)
-			return -EINVAL;
-		if (strchr(s->start[i], '\n'))
-			return fail(c, v, "%s", "a start command must be one line");
-		i++;
+	if (n->kind != YNODE_SEQ) {
+		serr(c, n, "start must be a list of shell commands, not %s",
+		     ynode_kind_name(n->kind));
+		return;
 	}
-	return 0;
-}
-
-typedef int (*section_fn)(struct ctx *c, struct sensor *s, const char *key, yaml_node_t *v);
-
-static int each_pair(struct ctx *c, struct sensor *s, yaml_node_t *n, const char *section,
-		     section_fn fn)
-{
-	if (n->type != YAML_MAPPING_NODE)
-		return fail(c, n, "'%s' must be a map", section);
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-
-		if (!k || !v || k->type != YAML_SCALAR_NODE)
-			return fail(c, k, "keys in '%s' must be strings", section);
-		int r = fn(c, s, (const char *)k->data.scalar.value, v);
-		if (r == -ENOENT)
-			return fail(c, k, "unknown key '%s'", (const char *)k->data.scalar.value);
-		if (r < 0)
-			return r;
+	s->start = xcalloc(n->n + 1, sizeof(*s->start));
+	for (size_t i = 0; i < n->n; i++) {
+		get_line(c, n->items[i], "a start command", &s->start[k]);
+		if (s->start[k])
+			k++;
 	}
-	return 0;
 }
 
-static int build_key(struct ctx *c, struct sensor *s, const char *key, yaml_node_t *v)
+static void load_deliver(struct sctx *c, const struct ynode *doc)
 {
-	if (streq(key, "command"))
-		return get_string(c, v, key, &s->build_command);
-	return -ENOENT;
-}
+	static const char *const keys[] = {"method", "path", "reload", "command", NULL};
+	const struct ynode *n = section(c, doc, "deliver", keys), *m, *path, *command;
+	struct sensor *s = c->s;
 
-static int deliver_key(struct ctx *c, struct sensor *s, const char *key, yaml_node_t *v)
-{
-	if (streq(key, "method"))
-		return get_string(c, v, key, &s->deliver_method);
-	if (streq(key, "path"))
-		return get_string(c, v, key, &s->deliver_path);
-	if (streq(key, "reload"))
-		return get_string(c, v, key, &s->deliver_reload);
-	if (streq(key, "command"))
-		return get_string(c, v, key, &s->deliver_command);
-	return -ENOENT;
-}
-
-static int reject_key(struct ctx *c, struct sensor *s, const char *key, yaml_node_t *v)
-{
-	if (streq(key, "errno"))
-		return get_bool(c, v, key, &s->reject_errno);
-	if (streq(key, "exit_status"))
-		return get_bool(c, v, key, &s->reject_exit);
-	if (streq(key, "log"))
-		return get_string(c, v, key, &s->reject_log);
-	return -ENOENT;
-}
-
-static int top_key(struct ctx *c, struct sensor *s, const char *key, yaml_node_t *v)
-{
-	if (streq(key, "name"))
-		return get_string(c, v, key, &s->name);
-	if (streq(key, "description"))
-		return get_string(c, v, key, &s->description);
-	if (streq(key, "format"))
-		return get_string(c, v, key, &s->format);
-	if (streq(key, "trigger"))
-		return get_string(c, v, key, &s->trigger);
-	if (streq(key, "files"))
-		return parse_files(c, s, v);
-	if (streq(key, "start"))
-		return parse_start(c, s, v);
-	if (streq(key, "build"))
-		return each_pair(c, s, v, key, build_key);
-	if (streq(key, "deliver"))
-		return each_pair(c, s, v, key, deliver_key);
-	if (streq(key, "reject"))
-		return each_pair(c, s, v, key, reject_key);
-	return -ENOENT;
-}
-
-static bool one_line(const char *s)
-{
-	return !s || !strchr(s, '\n');
-}
-
-static int check(struct ctx *c, struct sensor *s, yaml_node_t *root)
-{
-	const char *base = strrchr(s->dir, '/') ? strrchr(s->dir, '/') + 1 : s->dir;
-
-	if (!s->name)
-		return fail(c, root, "%s", "missing 'name', expected the sensor folder's name");
-	if (!streq(s->name, base))
-		return fail(c, root, "'name' must equal the folder name '%s'", base);
+	if (!n) {
+		if (!ynode_get(doc, "deliver"))
+			serr(c, doc,
+			     "missing deliver:; expected a map with method: device, file "
+			     "or command");
+		return;
+	}
+	path = ynode_get(n, "path");
+	command = ynode_get(n, "command");
+	get_line(c, path, "deliver path", &s->deliver_path);
+	get_line(c, ynode_get(n, "reload"), "deliver reload", &s->deliver_reload);
+	get_line(c, command, "deliver command", &s->deliver_command);
+	m = ynode_get(n, "method");
+	if (!m) {
+		serr(c, n, "missing deliver method; expected device, file or command");
+		return;
+	}
+	get_string(c, m, "deliver method", &s->deliver_method);
 	if (!s->deliver_method)
-		return fail(c, root, "%s",
-			    "missing 'deliver: method', expected device, file or command");
+		return;
 	if (streq(s->deliver_method, "device") || streq(s->deliver_method, "file")) {
 		if (!s->deliver_path || s->deliver_path[0] != '/')
-			return fail(c, root, "deliver method %s needs an absolute 'path'",
-				    s->deliver_method);
+			serr(c, path ? path : n,
+			     "deliver method %s needs path:; expected an absolute guest path",
+			     s->deliver_method);
 	} else if (streq(s->deliver_method, "command")) {
 		if (!s->deliver_command || !*s->deliver_command)
-			return fail(c, root, "%s", "deliver method command needs 'command'");
+			serr(c, command ? command : n,
+			     "deliver method command needs command:; expected a shell command");
 	} else {
-		return fail(c, root,
-			    "unknown deliver method '%s', expected device, file or command",
-			    s->deliver_method);
+		serr(c, m, "unknown deliver method '%s'; expected device, file or command",
+		     s->deliver_method);
 	}
-	if (!one_line(s->deliver_path) || !one_line(s->deliver_reload) ||
-	    !one_line(s->deliver_command) || !one_line(s->trigger) || !one_line(s->reject_log))
-		return fail(c, root, "%s", "deliver, trigger and reject values must be one line");
+}
+
+static void load_doc(struct sctx *c, const struct ynode *doc)
+{
+	static const char *const keys[] = {"name",  "description", "format",  "build",	"files",
+					   "start", "deliver",	   "trigger", "reject", NULL};
+	static const char *const build_keys[] = {"command", NULL};
+	static const char *const reject_keys[] = {"errno", "exit_status", "log", NULL};
+	struct sensor *s = c->s;
+	const struct ynode *n;
+
+	ynode_check_keys(doc, c->file, "sensor.yaml", keys, c->diags);
+	load_name(c, doc);
+	get_string(c, ynode_get(doc, "description"), "description", &s->description);
+	get_string(c, ynode_get(doc, "format"), "format", &s->format);
+	if ((n = section(c, doc, "build", build_keys)))
+		get_string(c, ynode_get(n, "command"), "build command", &s->build_command);
+	if ((n = ynode_get(doc, "files")))
+		load_files(c, n);
+	if ((n = ynode_get(doc, "start")))
+		load_start(c, n);
+	load_deliver(c, doc);
+	get_line(c, ynode_get(doc, "trigger"), "trigger", &s->trigger);
+	if ((n = section(c, doc, "reject", reject_keys))) {
+		get_bool(c, ynode_get(n, "errno"), "reject errno", &s->reject_errno);
+		get_bool(c, ynode_get(n, "exit_status"), "reject exit_status", &s->reject_exit);
+		get_line(c, ynode_get(n, "log"), "reject log", &s->reject_log);
+	}
+}
+
+int sensor_parse(const char *path, const void *data, size_t size, struct diags *diags,
+		 struct sensor **ret)
+{
+	_cleanup_(ynode_freep) struct ynode *doc = NULL;
+	_cleanup_free_ char *copy = xstrdup(path);
+	struct sensor *s;
+	struct sctx c = {.file = path, .diags = diags};
+	size_t before = diags->n;
+	int r;
+
+	r = ynode_parse(path, data, size, diags, &doc);
+	if (r < 0)
+		return r;
+	if (doc->kind != YNODE_MAP) {
+		diag_add(diags, path, doc->line, doc->column,
+			 "a sensor.yaml must be a map (name:, deliver:, ...), not %s",
+			 ynode_kind_name(doc->kind));
+		return -EINVAL;
+	}
+	if (doc->n == 0) {
+		diag_add(diags, path, doc->line, doc->column,
+			 "empty sensor.yaml; expected at least name: and deliver:");
+		return -EINVAL;
+	}
+	s = c.s = xzalloc(sizeof(*s));
+	s->dir = xstrdup(dirname(copy));
+	s->reject_errno = true;
+	s->reject_exit = true;
+	load_doc(&c, doc);
+	if (diags->n != before) {
+		sensor_free(s);
+		return -EINVAL;
+	}
+	*ret = s;
 	return 0;
+}
+
+int sensor_load_file(const char *path, struct diags *diags, struct sensor **ret)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	size_t size;
+	int r;
+
+	r = read_file(path, SENSOR_MAX_SIZE, &data, &size);
+	if (r < 0) {
+		diag_add(diags, path, 0, 0, "cannot read sensor.yaml: %s", strerror(-r));
+		return r;
+	}
+	return sensor_parse(path, data, size, diags, ret);
 }
 
 int sensor_load(const char *dir, struct sensor **ret, char **ret_error)
 {
 	_cleanup_free_ char *path = xasprintf("%s/sensor.yaml", dir);
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	struct sensor *s;
-	struct ctx c = {.doc = &doc, .path = path};
-	yaml_node_t *root;
+	_cleanup_free_ char *text = NULL;
+	struct diags d = {0};
+	size_t size = 0;
+	FILE *f;
 	int r;
 
-	if (!f) {
-		r = -errno;
-		*ret_error = xasprintf("%s: cannot open: %s", path, strerror(-r));
-		return r;
-	}
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		*ret_error = xasprintf("%s:%zu:%zu: %s", path, parser.problem_mark.line + 1,
-				       parser.problem_mark.column + 1,
-				       parser.problem ? parser.problem : "invalid YAML");
-		yaml_parser_delete(&parser);
-		return -EINVAL;
-	}
-	yaml_parser_delete(&parser);
-	s = xzalloc(sizeof(*s));
-	s->dir = xstrdup(dir);
-	s->reject_errno = true;
-	s->reject_exit = true;
-	root = yaml_document_get_root_node(&doc);
-	if (!root)
-		r = fail(&c, NULL, "%s", "empty file, expected a map with name, deliver, ...");
-	else
-		r = each_pair(&c, s, root, "sensor.yaml", top_key);
+	r = sensor_load_file(path, &d, ret);
 	if (r == 0)
-		r = check(&c, s, root);
-	yaml_document_delete(&doc);
-	if (r < 0) {
-		*ret_error = c.error ? c.error : xasprintf("%s: invalid", path);
-		sensor_free(s);
-		return r;
+		return 0;
+	f = open_memstream(&text, &size);
+	if (!f)
+		abort();
+	for (size_t i = 0; i < d.n; i++) {
+		if (d.v[i].line)
+			fprintf(f, "%s%s:%u:%u: %s", i ? "\n" : "", d.v[i].file, d.v[i].line,
+				d.v[i].column, d.v[i].message);
+		else
+			fprintf(f, "%s%s: %s", i ? "\n" : "", d.v[i].file, d.v[i].message);
 	}
-	*ret = s;
-	return 0;
+	fclose(f);
+	diags_finish(&d);
+	*ret_error = TAKE_PTR(text);
+	return r;
 }
 
 struct sensor *sensor_free(struct sensor *s)

@@ -5,12 +5,30 @@
  * it knows comes from this file. The guest agent receives the guest-side part as a flat
  * key=value file (sensor_agent_conf()).
  *
- * Ownership: sensor_load() returns a sensor owning all its strings; free with sensor_free().
+ * The schema (every other key is an error, and so is a repeated one):
+ *   name: NAME                    the folder's name (required)
+ *   description: TEXT
+ *   format: NAME                  the format description the sensor reads (guests/formats/)
+ *   build: {command: SHELL}       run in the sensor folder on the host
+ *   files: [{src: HOST, dst: /GUEST}, ...]
+ *   start: [SHELL, ...]           one line each, run in the guest in order
+ *   deliver: {method: device|file|command, path: /GUEST, reload: SHELL, command: SHELL}
+ *                                 (required; device and file need path, command needs command)
+ *   trigger: SHELL
+ *   reject: {errno: BOOL, exit_status: BOOL, log: TEXT}   (both booleans default to true)
+ * Values the agent receives (deliver, trigger, start, reject log) must be one line. Booleans are
+ * read as in scenarios (true/false/yes/no/on/off, unquoted).
+ *
+ * Ownership: a loaded sensor owns all its strings; free with sensor_free() (accepts NULL).
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "diag.h"
+
+#define SENSOR_MAX_SIZE (1u << 20) /* a sensor.yaml larger than this is refused */
 
 struct sensor_file {
 	char *src; /* host path; may contain $FAULTLINE_BUILD, expanded when the image is built */
@@ -19,7 +37,7 @@ struct sensor_file {
 
 struct sensor {
 	char *name;
-	char *dir; /* the sensor folder */
+	char *dir; /* the sensor folder (the one sensor.yaml is in) */
 	char *description;
 	char *format;
 	char *build_command; /* NULL when nothing to build */
@@ -35,8 +53,16 @@ struct sensor {
 	char *reject_log;
 };
 
-/* Load DIR/sensor.yaml. On a bad file returns -EINVAL and *ret_error reads
- * "FILE:LINE:COL: what is wrong, what was expected" (caller frees). */
+/* Parse the text of a sensor.yaml. path names it in diags, and the folder it is in is the
+ * sensor's folder, whose name name: must equal. Returns 0, or -EINVAL with every problem
+ * appended to diags ("what is wrong; expected what", at its line and column). */
+int sensor_parse(const char *path, const void *data, size_t size, struct diags *diags,
+		 struct sensor **ret);
+/* Read and parse the sensor.yaml at path: as sensor_parse(), or the negative errno of reading
+ * it (with a diag too). */
+int sensor_load_file(const char *path, struct diags *diags, struct sensor **ret);
+/* Load DIR/sensor.yaml for a caller that shows one message: on failure *ret_error holds every
+ * diag, one per line, "FILE:LINE:COL: what is wrong; expected what" (caller frees). */
 int sensor_load(const char *dir, struct sensor **ret, char **ret_error);
 struct sensor *sensor_free(struct sensor *s);
 

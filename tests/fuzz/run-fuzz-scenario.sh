@@ -1,7 +1,9 @@
 #!/bin/bash
-# run-fuzz-scenario.sh — build the scenario-loader and format-reader libFuzzer targets with clang
-# (ASan + UBSan) and run each for a bounded time, seeded from scenarios/ and guests/formats/.
-# Usage: tests/fuzz/run-fuzz-scenario.sh [SECONDS] [scenario|format|both]   (default 60, both)
+# run-fuzz-scenario.sh — build the scenario-loader, format-reader and sensor.yaml-reader libFuzzer
+# targets with clang (ASan + UBSan) and run each for a bounded time, seeded from scenarios/,
+# guests/formats/ and guests/sensors/.
+# Usage: tests/fuzz/run-fuzz-scenario.sh [SECONDS] [scenario|format|sensor|both]
+#        (default 60, both: every target)
 #        OUT=dir for the build and corpora (default /tmp/faultline-fuzz-scenario)
 # Exit: 0 no finding, 1 a crash/leak/timeout was found (reproducer in $OUT), 77 no clang.
 set -euo pipefail
@@ -13,7 +15,7 @@ OUT=${OUT:-/tmp/faultline-fuzz-scenario}
 CC=${CC:-$(command -v clang-14 || command -v clang || true)}
 [ -n "$CC" ] || { echo "run-fuzz-scenario.sh: clang not found" >&2; exit 77; }
 mkdir -p "$OUT"
-# the format target links base/ and content/ only; the scenario target adds scenario/
+# the format target links base/ and content/ only; the scenario and sensor targets add scenario/
 base=("$src"/harness/base/{util,diag,ynode}.c "$src"/harness/content/*.c)
 flags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -I"$src/harness/base" -I"$src/harness/content"
@@ -46,5 +48,13 @@ if [ "$which" = format ] || [ "$which" = both ]; then
 		{ printf '\x01'; cat "$f"; } > "$OUT/seed-format/$(basename "$f").bin"
 	done
 	run format "$OUT"/seed-format/*
+fi
+if [ "$which" = sensor ] || [ "$which" = both ]; then
+	# the input is read as fuzz/sensor.yaml: a valid seed names the sensor fuzz
+	mkdir -p "$OUT/seed-sensor"
+	for f in "$src"/guests/sensors/*/sensor.yaml; do
+		sed 's/^name: .*/name: fuzz/' "$f" > "$OUT/seed-sensor/$(basename "$(dirname "$f")").yaml"
+	done
+	run sensor "$OUT"/seed-sensor/*
 fi
 exit $status
