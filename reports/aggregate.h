@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runread.h"
+#include "rundir.h"
 
 /* Bins of the per-sensor histogram of case times, on one scale for every sensor. */
 #define AGGREGATE_TIME_BINS 24

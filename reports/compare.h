@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "runread.h"
+#include "rundir.h"
 
 struct compare_sig {
 	const char *sensor, *title;

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "runread.h"
+#include "rundir.h"
 
 enum reports_format {
 	REPORTS_HTML,

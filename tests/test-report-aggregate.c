@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "aggregate.h"
-#include "runread.h"
+#include "rundir.h"
 #include "util.h"
 
 #define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"

@@ -1,5 +1,5 @@
 /* runread.c — see runread.h. */
-#include "runread.h"
+#include "rundir.h"
 
 #include <json-c/json.h>
 #include <limits.h>
