@@ -6,20 +6,20 @@
 
 #define N_SLOWEST 10
 
-static void count(struct aggregate_counts *c, const struct runread_record *r)
+static void count(struct aggregate_counts *c, const struct record *r)
 {
 	c->n++;
 	c->v[r->kind]++;
-	if (runread_record_silent_accept(r))
+	if (record_silent_accept(r))
 		c->silent_accept++;
 }
 
-enum runread_verdict aggregate_worst(const struct aggregate_counts *c)
+enum verdict aggregate_worst(const struct aggregate_counts *c)
 {
-	for (int v = 0; v < _RUNREAD_VERDICT_MAX; v++)
+	for (int v = 0; v < _VERDICT_MAX; v++)
 		if (c->v[v])
 			return v;
-	return _RUNREAD_VERDICT_MAX;
+	return _VERDICT_MAX;
 }
 
 const struct aggregate_counts *aggregate_cell(const struct aggregate *a, size_t sensor, size_t cls)
@@ -66,14 +66,14 @@ static int cmp_sig(const void *a, const void *b)
 
 static int cmp_slow(const void *a, const void *b)
 {
-	const struct runread_record *x = *(const struct runread_record *const *)a;
-	const struct runread_record *y = *(const struct runread_record *const *)b;
+	const struct record *x = *(const struct record *const *)a;
+	const struct record *y = *(const struct record *const *)b;
 
 	return (x->total_ms < y->total_ms) - (x->total_ms > y->total_ms);
 }
 
 /* Keep the N_SLOWEST records with the largest total time, without sorting everything. */
-static void consider_slow(struct aggregate *a, const struct runread_record *r)
+static void consider_slow(struct aggregate *a, const struct record *r)
 {
 	if (r->total_ms < 0)
 		return;
@@ -115,194 +115,208 @@ static void sensor_times(struct aggregate_sensor *s, struct times *t)
 	s->boot_median_ms = pct(t->boot, t->n_boot, 50);
 }
 
-int aggregate_build(struct runread_run *const *runs, size_t n_runs, struct aggregate **ret)
+/* What aggregate_build() keeps while it works. */
+struct build {
+	struct aggregate *a;
+	struct strmap *sensor_map, *class_map, *sig_map;
+	struct strmap *sig_sensor; /* "signature\x1fsensor" pairs seen */
+	const char **sensor_names;
+	size_t n_sensor_alloc, n_sig_alloc, n_failing_alloc;
+	size_t *rec_sensor, *rec_class; /* per record, in run and file order */
+	size_t *class_rank;		/* interned class index -> display position */
+	size_t *last_run;		/* per sensor: the last run that had it */
+	struct times *times;		/* per sensor */
+};
+
+static size_t add_sensor(struct build *b, const char *name)
 {
-	struct aggregate *a = xzalloc(sizeof(*a));
-	struct strmap *sensor_map = strmap_new(), *class_map = strmap_new(),
-		      *sig_map = strmap_new();
-	struct strmap *sig_sensor = strmap_new();
-	const char **sensor_names = NULL;
-	size_t n_sensor_alloc = 0, n_sig_alloc = 0, n_failing_alloc = 0, *class_rank;
-	size_t *rec_sensor, *rec_class, *last_run, ri;
-	struct times *times;
-	char **class_names;
+	struct aggregate *a = b->a;
+	size_t before = a->n_sensors, i = intern(b->sensor_map, name, &a->n_sensors);
 
-	a->runs = runs;
-	a->n_runs = n_runs;
-	a->slowest = xcalloc(N_SLOWEST, sizeof(*a->slowest));
-	for (size_t i = 0; i < n_runs; i++) {
-		a->n_records += runs[i]->n_records;
-		a->n_skipped += runs[i]->n_skipped;
-		a->n_superseded += runs[i]->n_superseded;
+	if (a->n_sensors > before) {
+		if (a->n_sensors > b->n_sensor_alloc) {
+			b->n_sensor_alloc = b->n_sensor_alloc ? 2 * b->n_sensor_alloc : 8;
+			b->sensor_names =
+			    xreallocarray(b->sensor_names, b->n_sensor_alloc, sizeof(char *));
+		}
+		b->sensor_names[before] = name;
 	}
+	return i;
+}
 
-	/* Pass 1: name sensors and classes; remember each record's indices. */
-	rec_sensor = xcalloc(a->n_records, sizeof(size_t));
-	rec_class = xcalloc(a->n_records, sizeof(size_t));
-	for (size_t i = 0; i < n_runs; i++)
-		for (size_t j = 0; j < runs[i]->n_sensors; j++) {
-			size_t before = a->n_sensors;
-			intern(sensor_map, runs[i]->sensors[j], &a->n_sensors);
-			if (a->n_sensors > before) {
-				if (a->n_sensors > n_sensor_alloc) {
-					n_sensor_alloc = n_sensor_alloc ? 2 * n_sensor_alloc : 8;
-					sensor_names = xreallocarray(sensor_names, n_sensor_alloc,
-								     sizeof(char *));
-				}
-				sensor_names[before] = runs[i]->sensors[j];
-			}
+/* Pass 1: name sensors (run.json order first) and classes; remember each record's indices. */
+static void name_all(struct build *b)
+{
+	struct aggregate *a = b->a;
+	size_t ri = 0;
+
+	b->rec_sensor = xcalloc(a->n_records + 1, sizeof(size_t));
+	b->rec_class = xcalloc(a->n_records + 1, sizeof(size_t));
+	for (size_t i = 0; i < a->n_runs; i++)
+		for (size_t j = 0; j < a->runs[i]->n_sensors; j++)
+			add_sensor(b, a->runs[i]->sensors[j]);
+	for (size_t i = 0; i < a->n_runs; i++)
+		for (size_t j = 0; j < a->runs[i]->n_records; j++, ri++) {
+			const struct record *r = &a->runs[i]->records[j];
+
+			b->rec_sensor[ri] = add_sensor(b, r->sensor);
+			b->rec_class[ri] = intern(b->class_map, r->mutation_class, &a->n_classes);
 		}
-	ri = 0;
-	for (size_t i = 0; i < n_runs; i++)
-		for (size_t j = 0; j < runs[i]->n_records; j++, ri++) {
-			const struct runread_record *r = &runs[i]->records[j];
-			size_t before = a->n_sensors;
+}
 
-			rec_sensor[ri] = intern(sensor_map, r->sensor, &a->n_sensors);
-			if (a->n_sensors > before) {
-				if (a->n_sensors > n_sensor_alloc) {
-					n_sensor_alloc = n_sensor_alloc ? 2 * n_sensor_alloc : 8;
-					sensor_names = xreallocarray(sensor_names, n_sensor_alloc,
-								     sizeof(char *));
-				}
-				sensor_names[before] = r->sensor;
-			}
-			rec_class[ri] = intern(class_map, r->mutation_class, &a->n_classes);
-		}
+/* Classes in display order; class_rank maps the interned index to its position. */
+static void order_classes(struct build *b)
+{
+	struct aggregate *a = b->a;
+	const char **names = xcalloc(a->n_classes + 1, sizeof(char *));
+	size_t ri = 0;
 
-	/* Classes in display order; class_rank maps the interned index to its position. */
-	class_names = xcalloc(a->n_classes + 1, sizeof(char *));
-	ri = 0;
-	for (size_t i = 0; i < n_runs; i++)
-		for (size_t j = 0; j < runs[i]->n_records; j++, ri++)
-			class_names[rec_class[ri]] = runs[i]->records[j].mutation_class;
+	for (size_t i = 0; i < a->n_runs; i++)
+		for (size_t j = 0; j < a->runs[i]->n_records; j++, ri++)
+			names[b->rec_class[ri]] = a->runs[i]->records[j].mutation_class;
 	a->classes = xcalloc(a->n_classes + 1, sizeof(char *));
 	for (size_t c = 0; c < a->n_classes; c++)
-		a->classes[c] = xstrdup(class_names[c]);
+		a->classes[c] = xstrdup(names[c]);
 	qsort(a->classes, a->n_classes, sizeof(char *), cmp_class);
-	class_rank = xcalloc(a->n_classes + 1, sizeof(size_t));
+	b->class_rank = xcalloc(a->n_classes + 1, sizeof(size_t));
 	for (size_t c = 0; c < a->n_classes; c++)
-		class_rank[*strmap_get(class_map, a->classes[c])] = c;
-	free(class_names);
+		b->class_rank[*strmap_get(b->class_map, a->classes[c])] = c;
+	free(names);
+}
+
+static void alloc_tables(struct build *b)
+{
+	struct aggregate *a = b->a;
 
 	a->sensors = xcalloc(a->n_sensors + 1, sizeof(*a->sensors));
 	for (size_t s = 0; s < a->n_sensors; s++)
-		a->sensors[s].name = sensor_names[s];
+		a->sensors[s].name = b->sensor_names[s];
 	a->cells = xcalloc(a->n_sensors * a->n_classes + 1, sizeof(*a->cells));
-	times = xcalloc(a->n_sensors + 1, sizeof(*times));
-	last_run = xcalloc(a->n_sensors + 1, sizeof(size_t));
+	b->times = xcalloc(a->n_sensors + 1, sizeof(*b->times));
+	b->last_run = xcalloc(a->n_sensors + 1, sizeof(size_t));
 	for (size_t s = 0; s < a->n_sensors; s++) {
-		times[s].total = xcalloc(a->n_records + 1, sizeof(int64_t));
-		times[s].boot = xcalloc(a->n_records + 1, sizeof(int64_t));
+		b->times[s].total = xcalloc(a->n_records + 1, sizeof(int64_t));
+		b->times[s].boot = xcalloc(a->n_records + 1, sizeof(int64_t));
 	}
+}
 
-	/* Pass 2: count. */
-	ri = 0;
-	for (size_t i = 0; i < n_runs; i++)
-		for (size_t j = 0; j < runs[i]->n_records; j++, ri++) {
-			const struct runread_record *r = &runs[i]->records[j];
-			size_t si = rec_sensor[ri];
-			struct aggregate_sensor *s = &a->sensors[si];
-			enum runread_outcome out = runread_record_outcome(r);
-			const char *sig = runread_record_signature(r);
+static void note_outcome(struct build *b, struct aggregate_sensor *s, const struct record *r)
+{
+	struct aggregate *a = b->a;
+	enum record_outcome out = record_outcome(r);
 
-			/* Records come run by run: a new run for this sensor starts here. */
-			if (!s->n_runs || last_run[si] != i) {
-				if (!s->n_runs)
-					s->first_run = runs[i];
-				s->n_runs++;
-				last_run[si] = i;
-			}
-			count(&a->total, r);
-			count(&s->counts, r);
-			count(&a->cells[si * a->n_classes + class_rank[rec_class[ri]]], r);
-			if (r->expect) {
-				s->expect_total++;
-				s->expect_met += streq(r->expect, r->verdict);
-			}
-			if (out != RUNREAD_PASS) {
-				if (out == RUNREAD_FAILURE) {
-					s->failures++;
-					a->failures++;
-				} else {
-					s->errors++;
-					a->errors++;
-				}
-				if (a->n_failing == n_failing_alloc) {
-					n_failing_alloc =
-					    n_failing_alloc ? 2 * n_failing_alloc : 64;
-					a->failing = xreallocarray(a->failing, n_failing_alloc,
-								   sizeof(*a->failing));
-				}
-				a->failing[a->n_failing++] = r;
-			}
-			if (r->total_ms >= 0) {
-				times[si].total[times[si].n_total++] = r->total_ms;
-				s->time_sum_ms += r->total_ms;
-			}
-			if (r->boot_ms >= 0)
-				times[si].boot[times[si].n_boot++] = r->boot_ms;
-			consider_slow(a, r);
-
-			if (sig) {
-				bool created;
-				size_t idx = *strmap_put(sig_map, sig, a->n_sigs, &created);
-				struct aggregate_signature *g;
-				_cleanup_free_ char *key = NULL;
-
-				if (created) {
-					if (a->n_sigs == n_sig_alloc) {
-						n_sig_alloc = n_sig_alloc ? 2 * n_sig_alloc : 16;
-						a->sigs = xreallocarray(a->sigs, n_sig_alloc,
-									sizeof(*a->sigs));
-					}
-					a->n_sigs++;
-				}
-				g = &a->sigs[idx];
-				if (created) {
-					*g = (struct aggregate_signature){
-					    .title = sig,
-					    .kind = r->kind,
-					    .first = r,
-					    .ttc_min_ms = -1,
-					    .ttc_max_ms = -1,
-					};
-				}
-				g->count++;
-				if (r->verdict_ms >= 0) {
-					if (g->ttc_min_ms < 0 || r->verdict_ms < g->ttc_min_ms)
-						g->ttc_min_ms = r->verdict_ms;
-					if (r->verdict_ms > g->ttc_max_ms)
-						g->ttc_max_ms = r->verdict_ms;
-				}
-				key = xasprintf("%zu\x1f%zu", idx, si);
-				strmap_put(sig_sensor, key, 0, &created);
-				if (created)
-					s->n_signatures++;
-			}
-		}
-
-	{
-		int64_t max = -1;
-
-		for (size_t s = 0; s < a->n_sensors; s++) {
-			sensor_times(&a->sensors[s], &times[s]);
-			if (a->sensors[s].time_max_ms > max)
-				max = a->sensors[s].time_max_ms;
-		}
-		/* One scale for all sensors, so that their histograms compare at a glance. */
-		if (max >= 0)
-			a->time_bin_ms = max / AGGREGATE_TIME_BINS + 1;
-		for (size_t s = 0; s < a->n_sensors; s++) {
-			for (size_t i = 0; i < times[s].n_total; i++)
-				a->sensors[s].time_bins[times[s].total[i] / a->time_bin_ms]++;
-			free(times[s].total);
-			free(times[s].boot);
-		}
-		free(times);
+	if (out == RECORD_PASS)
+		return;
+	if (out == RECORD_FAILURE) {
+		s->failures++;
+		a->failures++;
+	} else {
+		s->errors++;
+		a->errors++;
 	}
+	if (a->n_failing == b->n_failing_alloc) {
+		b->n_failing_alloc = b->n_failing_alloc ? 2 * b->n_failing_alloc : 64;
+		a->failing = xreallocarray(a->failing, b->n_failing_alloc, sizeof(*a->failing));
+	}
+	a->failing[a->n_failing++] = r;
+}
 
-	/* Which sensors each signature was seen on, in sensor order. */
+static void note_signature(struct build *b, size_t si, const struct record *r)
+{
+	struct aggregate *a = b->a;
+	const char *sig = record_signature(r);
+	_cleanup_free_ char *key = NULL;
+	struct aggregate_signature *g;
+	bool created;
+	size_t idx;
+
+	if (!sig)
+		return;
+	idx = *strmap_put(b->sig_map, sig, a->n_sigs, &created);
+	if (created) {
+		if (a->n_sigs == b->n_sig_alloc) {
+			b->n_sig_alloc = b->n_sig_alloc ? 2 * b->n_sig_alloc : 16;
+			a->sigs = xreallocarray(a->sigs, b->n_sig_alloc, sizeof(*a->sigs));
+		}
+		a->sigs[a->n_sigs++] = (struct aggregate_signature){
+		    .title = sig,
+		    .kind = r->kind,
+		    .first = r,
+		    .ttc_min_ms = -1,
+		    .ttc_max_ms = -1,
+		};
+	}
+	g = &a->sigs[idx];
+	g->count++;
+	if (r->verdict_ms >= 0) {
+		if (g->ttc_min_ms < 0 || r->verdict_ms < g->ttc_min_ms)
+			g->ttc_min_ms = r->verdict_ms;
+		if (r->verdict_ms > g->ttc_max_ms)
+			g->ttc_max_ms = r->verdict_ms;
+	}
+	key = xasprintf("%zu\x1f%zu", idx, si);
+	strmap_put(b->sig_sensor, key, 0, &created);
+	if (created)
+		a->sensors[si].n_signatures++;
+}
+
+/* Pass 2: one record of run number run_i, the ri-th record overall. */
+static void count_record(struct build *b, size_t run_i, size_t ri, const struct record *r)
+{
+	struct aggregate *a = b->a;
+	size_t si = b->rec_sensor[ri];
+	struct aggregate_sensor *s = &a->sensors[si];
+	struct times *t = &b->times[si];
+
+	/* Records come run by run: a new run for this sensor starts here. */
+	if (!s->n_runs || b->last_run[si] != run_i) {
+		if (!s->n_runs)
+			s->first_run = a->runs[run_i];
+		s->n_runs++;
+		b->last_run[si] = run_i;
+	}
+	count(&a->total, r);
+	count(&s->counts, r);
+	count(&a->cells[si * a->n_classes + b->class_rank[b->rec_class[ri]]], r);
+	if (r->expect) {
+		s->expect_total++;
+		s->expect_met += streq(r->expect, r->verdict);
+	}
+	note_outcome(b, s, r);
+	if (r->total_ms >= 0) {
+		t->total[t->n_total++] = r->total_ms;
+		s->time_sum_ms += r->total_ms;
+	}
+	if (r->boot_ms >= 0)
+		t->boot[t->n_boot++] = r->boot_ms;
+	consider_slow(a, r);
+	note_signature(b, si, r);
+}
+
+/* Time statistics per sensor, and histograms on one scale for all sensors, so that they
+ * compare at a glance. */
+static void finish_times(struct build *b)
+{
+	struct aggregate *a = b->a;
+	int64_t max = -1;
+
+	for (size_t s = 0; s < a->n_sensors; s++) {
+		sensor_times(&a->sensors[s], &b->times[s]);
+		if (a->sensors[s].time_max_ms > max)
+			max = a->sensors[s].time_max_ms;
+	}
+	if (max >= 0)
+		a->time_bin_ms = max / AGGREGATE_TIME_BINS + 1;
+	for (size_t s = 0; s < a->n_sensors; s++)
+		for (size_t i = 0; i < b->times[s].n_total; i++)
+			a->sensors[s].time_bins[b->times[s].total[i] / a->time_bin_ms]++;
+}
+
+/* Which sensors each signature was seen on, in sensor order; then the signatures sorted. */
+static void finish_signatures(struct build *b)
+{
+	struct aggregate *a = b->a;
+
 	for (size_t g = 0; g < a->n_sigs; g++) {
 		char *buf = NULL;
 		size_t size = 0;
@@ -313,7 +327,7 @@ int aggregate_build(struct runread_run *const *runs, size_t n_runs, struct aggre
 			abort();
 		for (size_t s = 0; s < a->n_sensors; s++) {
 			_cleanup_free_ char *key = xasprintf("%zu\x1f%zu", g, s);
-			if (!strmap_get(sig_sensor, key))
+			if (!strmap_get(b->sig_sensor, key))
 				continue;
 			fprintf(f, "%s%s", first ? "" : ", ", a->sensors[s].name);
 			first = false;
@@ -323,16 +337,55 @@ int aggregate_build(struct runread_run *const *runs, size_t n_runs, struct aggre
 	}
 	if (a->n_sigs)
 		qsort(a->sigs, a->n_sigs, sizeof(*a->sigs), cmp_sig);
+}
 
-	free(class_rank);
-	free(last_run);
-	free(rec_sensor);
-	free(rec_class);
-	free(sensor_names);
-	strmap_free(sensor_map);
-	strmap_free(class_map);
-	strmap_free(sig_map);
-	strmap_free(sig_sensor);
+static void build_finish(struct build *b)
+{
+	for (size_t s = 0; b->times && s < b->a->n_sensors; s++) {
+		free(b->times[s].total);
+		free(b->times[s].boot);
+	}
+	free(b->times);
+	free(b->class_rank);
+	free(b->last_run);
+	free(b->rec_sensor);
+	free(b->rec_class);
+	free(b->sensor_names);
+	strmap_free(b->sensor_map);
+	strmap_free(b->class_map);
+	strmap_free(b->sig_map);
+	strmap_free(b->sig_sensor);
+}
+
+int aggregate_build(struct rundir *const *runs, size_t n_runs, struct aggregate **ret)
+{
+	struct aggregate *a = xzalloc(sizeof(*a));
+	struct build b = {
+	    .a = a,
+	    .sensor_map = strmap_new(),
+	    .class_map = strmap_new(),
+	    .sig_map = strmap_new(),
+	    .sig_sensor = strmap_new(),
+	};
+	size_t ri = 0;
+
+	a->runs = runs;
+	a->n_runs = n_runs;
+	a->slowest = xcalloc(N_SLOWEST, sizeof(*a->slowest));
+	for (size_t i = 0; i < n_runs; i++) {
+		a->n_records += runs[i]->n_records;
+		a->n_skipped += runs[i]->n_skipped;
+		a->n_superseded += runs[i]->n_superseded;
+	}
+	name_all(&b);
+	order_classes(&b);
+	alloc_tables(&b);
+	for (size_t i = 0; i < n_runs; i++)
+		for (size_t j = 0; j < runs[i]->n_records; j++, ri++)
+			count_record(&b, i, ri, &runs[i]->records[j]);
+	finish_times(&b);
+	finish_signatures(&b);
+	build_finish(&b);
 	*ret = a;
 	return 0;
 }

@@ -10,26 +10,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runread.h"
+#include "rundir.h"
 
 /* Bins of the per-sensor histogram of case times, on one scale for every sensor. */
 #define AGGREGATE_TIME_BINS 24
 
 struct aggregate_counts {
 	size_t n;
-	size_t v[_RUNREAD_VERDICT_MAX];
-	size_t silent_accept; /* of v[RUNREAD_ACCEPTED], those on a mutated input */
+	size_t v[_VERDICT_MAX];
+	size_t silent_accept; /* of v[VERDICT_ACCEPTED], those on a mutated input */
 };
 
 struct aggregate_sensor {
 	const char *name;
 	struct aggregate_counts counts;
 	size_t expect_total, expect_met;
-	size_t failures, errors;	     /* runread_record_outcome() */
-	size_t n_signatures;		     /* distinct signatures seen on this sensor */
-	size_t n_timed;			     /* cases with a total time */
-	size_t n_runs;			     /* runs with records of this sensor */
-	const struct runread_run *first_run; /* the first of them; NULL when none */
+	size_t failures, errors;	/* record_outcome() */
+	size_t n_signatures;		/* distinct signatures seen on this sensor */
+	size_t n_timed;			/* cases with a total time */
+	size_t n_runs;			/* runs with records of this sensor */
+	const struct rundir *first_run; /* the first of them; NULL when none */
 	/* total_ms and boot_ms statistics; -1 without data */
 	int64_t time_median_ms, time_p90_ms, time_max_ms, boot_median_ms;
 	int64_t time_sum_ms;
@@ -37,17 +37,17 @@ struct aggregate_sensor {
 };
 
 struct aggregate_signature {
-	const char *title; /* runread_record_signature() of the first occurrence */
-	enum runread_verdict kind;
+	const char *title; /* record_signature() of the first occurrence */
+	enum verdict kind;
 	size_t count;
-	char *sensors; /* "a, b": sensors it was seen on, in sensor order; owned */
-	const struct runread_record *first; /* first occurrence in run and file order */
+	char *sensors;		    /* "a, b": sensors it was seen on, in sensor order; owned */
+	const struct record *first; /* first occurrence in run and file order */
 	/* verdict_ms (time to crash) over the occurrences; -1 without data */
 	int64_t ttc_min_ms, ttc_max_ms;
 };
 
 struct aggregate {
-	struct runread_run *const *runs;
+	struct rundir *const *runs;
 	size_t n_runs;
 	size_t n_records;
 	size_t n_skipped, n_superseded;
@@ -64,15 +64,15 @@ struct aggregate {
 	struct aggregate_signature *sigs; /* by count, descending, then title */
 	size_t n_sigs;
 
-	const struct runread_record **failing; /* FAILURE or ERROR outcome, in run and file order */
+	const struct record **failing; /* FAILURE or ERROR outcome, in run and file order */
 	size_t n_failing;
-	const struct runread_record **slowest; /* by total time, descending; at most 10 */
+	const struct record **slowest; /* by total time, descending; at most 10 */
 	size_t n_slowest;
 };
 
-int aggregate_build(struct runread_run *const *runs, size_t n_runs, struct aggregate **ret);
+int aggregate_build(struct rundir *const *runs, size_t n_runs, struct aggregate **ret);
 struct aggregate *aggregate_free(struct aggregate *a);
 
 const struct aggregate_counts *aggregate_cell(const struct aggregate *a, size_t sensor, size_t cls);
-/* The worst verdict present in counts (lowest enum value); _RUNREAD_VERDICT_MAX when empty. */
-enum runread_verdict aggregate_worst(const struct aggregate_counts *c);
+/* The worst verdict present in counts (verdict.h: the lowest value); _VERDICT_MAX when empty. */
+enum verdict aggregate_worst(const struct aggregate_counts *c);

@@ -8,30 +8,29 @@
 
 #define MAX_CHANGES_SHOWN 200
 
-static char *sig_key(const struct runread_record *r)
+static char *sig_key(const struct record *r)
 {
-	return xasprintf("%s\x1f%s", r->sensor, runread_record_signature(r));
+	return xasprintf("%s\x1f%s", r->sensor, record_signature(r));
 }
 
-static char *case_key(const struct runread_record *r)
+static char *case_key(const struct record *r)
 {
 	return xasprintf("%s\x1f%s", r->sensor, r->case_id);
 }
 
 /* The signatures of run, deduplicated, in file order; map from key to index. */
-static struct compare_sig *collect_sigs(const struct runread_run *run, struct strmap *map,
-					size_t *ret_n)
+static struct compare_sig *collect_sigs(const struct rundir *run, struct strmap *map, size_t *ret_n)
 {
 	struct compare_sig *v = NULL;
 	size_t n = 0, alloc = 0;
 
 	for (size_t i = 0; i < run->n_records; i++) {
-		const struct runread_record *r = &run->records[i];
+		const struct record *r = &run->records[i];
 		_cleanup_free_ char *key = NULL;
 		bool created;
 		size_t *slot;
 
-		if (!runread_record_signature(r))
+		if (!record_signature(r))
 			continue;
 		key = sig_key(r);
 		slot = strmap_put(map, key, n, &created);
@@ -45,7 +44,7 @@ static struct compare_sig *collect_sigs(const struct runread_run *run, struct st
 		}
 		v[n++] = (struct compare_sig){
 		    .sensor = r->sensor,
-		    .title = runread_record_signature(r),
+		    .title = record_signature(r),
 		    .kind = r->kind,
 		    .count = 1,
 		    .first = r,
@@ -71,8 +70,7 @@ static struct compare_sig *difference(const struct compare_sig *a, size_t n_a, s
 	return v;
 }
 
-int compare_runs(const struct runread_run *base, const struct runread_run *new,
-		 struct compare_result **ret)
+int compare_runs(const struct rundir *base, const struct rundir *new, struct compare_result **ret)
 {
 	struct compare_result *c = xzalloc(sizeof(*c));
 	struct strmap *base_sigs = strmap_new(), *new_sigs = strmap_new();
@@ -92,7 +90,7 @@ int compare_runs(const struct runread_run *base, const struct runread_run *new,
 		strmap_put(base_cases, key, i, NULL);
 	}
 	for (size_t i = 0; i < new->n_records; i++) {
-		const struct runread_record *r = &new->records[i];
+		const struct record *r = &new->records[i];
 		_cleanup_free_ char *key = case_key(r);
 		size_t *slot = strmap_get(base_cases, key);
 
@@ -134,7 +132,7 @@ struct compare_result *compare_result_free(struct compare_result *c)
 	return NULL;
 }
 
-static const char *run_name(const struct runread_run *r)
+static const char *run_name(const struct rundir *r)
 {
 	return r->run_id ? r->run_id : r->dir;
 }
@@ -150,10 +148,10 @@ static void sig_table(FILE *f, const struct compare_sig *v, size_t n, bool repla
 		escape_markdown(f, v[i].sensor);
 		fputs(" | ", f);
 		escape_markdown(f, v[i].title);
-		fprintf(f, " | %s | %zu | ", runread_verdict_name(v[i].kind), v[i].count);
+		fprintf(f, " | %s | %zu | ", verdict_name(v[i].kind), v[i].count);
 		escape_markdown(f, v[i].first->case_id);
 		if (replay) {
-			_cleanup_free_ char *cmd = runread_record_replay(v[i].first);
+			_cleanup_free_ char *cmd = render_replay_command(v[i].first);
 			fputs(" | ", f);
 			escape_markdown_code(f, cmd, true);
 		}
@@ -162,8 +160,8 @@ static void sig_table(FILE *f, const struct compare_sig *v, size_t n, bool repla
 	fputc('\n', f);
 }
 
-int compare_write_markdown(FILE *f, const struct compare_result *c, const struct runread_run *base,
-			   const struct runread_run *new)
+int compare_write_markdown(FILE *f, const struct compare_result *c, const struct rundir *base,
+			   const struct rundir *new)
 {
 	size_t shown;
 
@@ -174,7 +172,7 @@ int compare_write_markdown(FILE *f, const struct compare_result *c, const struct
 	escape_markdown_code(f, run_name(new), false);
 	fputs(".\n\n", f);
 	for (int i = 0; i < 2; i++) {
-		const struct runread_run *r = i ? new : base;
+		const struct rundir *r = i ? new : base;
 		if (!r->n_skipped)
 			continue;
 		fprintf(f, "> **Note:** %zu %s of `results.jsonl` in %s run skipped%s.\n\n",

@@ -9,17 +9,17 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "runread.h"
+#include "rundir.h"
 
 struct compare_sig {
 	const char *sensor, *title;
-	enum runread_verdict kind;
-	size_t count;			    /* occurrences in the run it belongs to */
-	const struct runread_record *first; /* first occurrence in that run */
+	enum verdict kind;
+	size_t count;		    /* occurrences in the run it belongs to */
+	const struct record *first; /* first occurrence in that run */
 };
 
 struct compare_change {
-	const struct runread_record *base, *new; /* same sensor and case id */
+	const struct record *base, *new; /* same sensor and case id */
 };
 
 struct compare_result {
@@ -33,9 +33,8 @@ struct compare_result {
 	bool regression; /* NEW has a crash or hang signature BASE does not */
 };
 
-int compare_runs(const struct runread_run *base, const struct runread_run *new,
-		 struct compare_result **ret);
+int compare_runs(const struct rundir *base, const struct rundir *new, struct compare_result **ret);
 struct compare_result *compare_result_free(struct compare_result *c);
 /* The Markdown summary `faultline compare` prints. Returns 0 or -EIO. */
-int compare_write_markdown(FILE *f, const struct compare_result *c, const struct runread_run *base,
-			   const struct runread_run *new);
+int compare_write_markdown(FILE *f, const struct compare_result *c, const struct rundir *base,
+			   const struct rundir *new);

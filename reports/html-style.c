@@ -1,15 +1,13 @@
 /* html-style.c — the report's style sheet, inlined into every HTML report (no external file).
- * Verdict colours are CSS variables; html.c adds the per-verdict classes. Print and narrow
- * screens have their own rules: no navigation on paper, tables that scroll on a phone. */
+ * Verdict colours are CSS variables that html.c writes from the verdict table, with the
+ * per-verdict classes. Print and narrow screens have their own rules: no navigation on paper,
+ * tables that scroll on a phone. */
 #include "render.h"
 
+const char html_css_palette[] =
+    "--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--panel:#f6f8fa;";
+
 const char html_css[] =
-    ":root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--panel:#f6f8fa;"
-    "--bootloop:#6d1a1a;--crash:#c62828;--hang:#bf360c;--died:#6a1b9a;--silent:#f2b600;"
-    "--infra:#5f6770;--rejected:#2e7d32;--accepted:#1565c0;--other:#6b6b6b;"
-    "--t-bootloop:#f3d6d6;--t-crash:#fde2e0;--t-hang:#fde7dc;--t-died:#efe0f5;"
-    "--t-silent:#fff4cc;--t-infra:#eceff1;--t-rejected:#e3f2e4;--t-accepted:#e1ecfa;"
-    "--t-other:#f0f0f0}\n"
     "*{box-sizing:border-box}\n"
     "html{-webkit-text-size-adjust:100%}\n"
     "body{margin:0;color:var(--fg);background:var(--bg);font:16px/1.45 system-ui,-apple-system,"

@@ -18,105 +18,92 @@
 #define MAX_SIGS_SHOWN 200
 #define DEFAULT_CASE_ROWS 2000
 
-/* Display categories: verdicts, with "accepted" split by whether the input was malformed. */
-enum cat {
-	CAT_BOOT_LOOP,
-	CAT_CRASH,
-	CAT_HANG,
-	CAT_SENSOR_DIED,
-	CAT_SILENT,
-	CAT_INFRA,
-	CAT_REJECTED,
-	CAT_ACCEPTED,
-	CAT_OTHER,
-	_CAT_MAX,
+/* Display categories: every verdict of the table, in severity order, with "accepted" split by
+ * whether the input was malformed. A silent acceptance is the sensor's fault, so it ranks with
+ * the verdicts that are, right before infra-error; what is left of "accepted" (seed content) is
+ * the best news and comes after the clean rejections. */
+#define N_CATS (_VERDICT_MAX + 1)
+
+struct cats {
+	const struct verdict_style *style[N_CATS];
+	int of[_VERDICT_MAX]; /* the category of each verdict */
+	int silent;
 };
 
-static const struct {
-	const char *css;    /* class suffix */
-	const char *symbol; /* a cue that is not colour */
-	const char *one, *many;
-	const char *legend;
-} cats[_CAT_MAX] = {
-    [CAT_BOOT_LOOP] = {"bootloop", "\xe2\x9f\xb3", "boot loop", "boot loops",
-		       "the persisted update crashed the guest again on reboot"},
-    [CAT_CRASH] = {"crash", "\xe2\x9c\x96", "crash", "crashes", "the guest kernel crashed"},
-    [CAT_HANG] = {"hang", "\xe2\x97\x94", "hang", "hangs", "the guest stopped making progress"},
-    [CAT_SENSOR_DIED] = {"died", "\xe2\x80\xa0", "sensor died", "sensor died",
-			 "a user-mode sensor died; the kernel survived"},
-    [CAT_SILENT] = {"silent", "!", "silent acceptance", "silent acceptances",
-		    "malformed input accepted without complaint"},
-    [CAT_INFRA] = {"infra", "?", "infra error", "infra errors",
-		   "the harness could not run the case (not the sensor's fault)"},
-    [CAT_REJECTED] = {"rejected", "\xe2\x9c\x93", "clean rejection", "clean rejections",
-		      "the sensor refused the update and the guest stayed healthy"},
-    [CAT_ACCEPTED] = {"accepted", "\xe2\x97\x8f", "accepted", "accepted",
-		      "unmutated seed content accepted, guest healthy"},
-    [CAT_OTHER] = {"other", "\xe2\x80\xa2", "other", "other",
-		   "a verdict this version does not know"},
+static const struct verdict_style silent_style = {
+    .css = "silent",
+    .symbol = "!",
+    .one = "silent acceptance",
+    .many = "silent acceptances",
+    .legend = "malformed input accepted without complaint",
+    .colour = "#f2b600",
+    .tint = "#fff4cc",
+    .ink = "#000", /* the yellow swatch carries black text */
 };
 
-static void cat_counts(const struct aggregate_counts *c, size_t out[_CAT_MAX])
+static void cats_init(struct cats *k)
 {
-	out[CAT_BOOT_LOOP] = c->v[RUNREAD_BOOT_LOOP];
-	out[CAT_CRASH] = c->v[RUNREAD_CRASH];
-	out[CAT_HANG] = c->v[RUNREAD_HANG];
-	out[CAT_SENSOR_DIED] = c->v[RUNREAD_SENSOR_DIED];
-	out[CAT_SILENT] = c->silent_accept;
-	out[CAT_INFRA] = c->v[RUNREAD_INFRA_ERROR];
-	out[CAT_REJECTED] = c->v[RUNREAD_REJECTED];
-	out[CAT_ACCEPTED] = c->v[RUNREAD_ACCEPTED] - c->silent_accept;
-	out[CAT_OTHER] = c->v[RUNREAD_OTHER];
-}
+	int n = 0;
 
-static enum cat record_cat(const struct runread_record *r)
-{
-	switch (r->kind) {
-	case RUNREAD_BOOT_LOOP:
-		return CAT_BOOT_LOOP;
-	case RUNREAD_CRASH:
-		return CAT_CRASH;
-	case RUNREAD_HANG:
-		return CAT_HANG;
-	case RUNREAD_SENSOR_DIED:
-		return CAT_SENSOR_DIED;
-	case RUNREAD_INFRA_ERROR:
-		return CAT_INFRA;
-	case RUNREAD_REJECTED:
-		return CAT_REJECTED;
-	case RUNREAD_ACCEPTED:
-		return runread_record_silent_accept(r) ? CAT_SILENT : CAT_ACCEPTED;
-	default:
-		return CAT_OTHER;
+	for (int v = 0; v < _VERDICT_MAX; v++) {
+		if (v == VERDICT_INFRA_ERROR) {
+			k->silent = n;
+			k->style[n++] = &silent_style;
+		}
+		if (v == VERDICT_ACCEPTED)
+			continue;
+		k->of[v] = n;
+		k->style[n++] = &verdict_info(v)->style;
+		if (v == VERDICT_REJECTED) {
+			k->of[VERDICT_ACCEPTED] = n;
+			k->style[n++] = &verdict_info(VERDICT_ACCEPTED)->style;
+		}
 	}
 }
 
-static void css_cats(FILE *f)
+static void cat_counts(const struct cats *k, const struct aggregate_counts *c, size_t out[N_CATS])
 {
-	/* Solid swatches: white text on the dark ones, black on the yellow. */
-	for (int c = 0; c < _CAT_MAX; c++)
+	for (int v = 0; v < _VERDICT_MAX; v++)
+		out[k->of[v]] = c->v[v];
+	out[k->silent] = c->silent_accept;
+	out[k->of[VERDICT_ACCEPTED]] -= c->silent_accept;
+}
+
+static int record_cat(const struct cats *k, const struct record *r)
+{
+	return record_silent_accept(r) ? k->silent : k->of[r->kind];
+}
+
+/* The palette as CSS variables (html.c's classes and html-style.c's rules use them), then the
+ * classes of each category: solid swatches carry their ink. */
+static void css_cats(FILE *f, const struct cats *k)
+{
+	fputs(":root{", f);
+	fputs(html_css_palette, f);
+	for (int c = 0; c < N_CATS; c++)
+		fprintf(f, "--%s:%s;", k->style[c]->css, k->style[c]->colour);
+	for (int c = 0; c < N_CATS; c++)
+		fprintf(f, "%s--t-%s:%s", c ? ";" : "", k->style[c]->css, k->style[c]->tint);
+	fputs("}\n", f);
+	fputs(html_css, f);
+	for (int c = 0; c < N_CATS; c++) {
+		const char *css = k->style[c]->css;
+
 		fprintf(f,
 			".k-%s{--k:var(--%s)}.w-%s{--w:var(--%s)}.t-%s{background:var(--t-%s)}"
 			".s-%s{background:var(--%s);color:%s}\n",
-			cats[c].css, cats[c].css, cats[c].css, cats[c].css, cats[c].css,
-			cats[c].css, cats[c].css, cats[c].css, c == CAT_SILENT ? "#000" : "#fff");
+			css, css, css, css, css, css, css, css, k->style[c]->ink);
+	}
 }
-
-/* The CSS variables again, for SVG fill attributes. Every swatch that carries white text has a
- * contrast of at least 4.5:1 (WCAG AA); the yellow one carries black text. */
-static const char *const colours[_CAT_MAX] = {
-    "#6d1a1a", "#c62828", "#bf360c", "#6a1b9a", "#f2b600",
-    "#5f6770", "#2e7d32", "#1565c0", "#6b6b6b",
-};
 
 static void esc(FILE *f, const char *s)
 {
 	escape_html(f, s);
 }
 
-static void badge(FILE *f, enum cat c, const char *text)
+static void badge(FILE *f, const struct verdict_style *style, const char *text)
 {
-	fprintf(f, "<span class=\"b s-%s\">%s ", cats[c].css, cats[c].symbol);
+	fprintf(f, "<span class=\"b s-%s\">%s ", style->css, style->symbol);
 	esc(f, text);
 	fputs("</span>", f);
 }
@@ -158,11 +145,20 @@ static char *relative_dir(const char *from, const char *to)
 struct ctx {
 	FILE *f;
 	const struct aggregate *a;
+	struct cats k;
 	const struct html_opts *opts;
 	char **bases; /* per run: link prefix to the run directory */
 };
 
-static const char *run_base(const struct ctx *x, const struct runread_run *run)
+/* The verdict of a record as a badge; one this version does not know, as written. */
+static void record_badge(const struct ctx *x, const struct record *r)
+{
+	const struct verdict_style *st = x->k.style[record_cat(&x->k, r)];
+
+	badge(x->f, st, r->kind == VERDICT_OTHER ? r->verdict : st->one);
+}
+
+static const char *run_base(const struct ctx *x, const struct rundir *run)
 {
 	for (size_t i = 0; i < x->a->n_runs; i++)
 		if (x->a->runs[i] == run)
@@ -170,7 +166,7 @@ static const char *run_base(const struct ctx *x, const struct runread_run *run)
 	return "";
 }
 
-static void file_link(const struct ctx *x, const struct runread_run *run, const char *rel,
+static void file_link(const struct ctx *x, const struct rundir *run, const char *rel,
 		      const char *label)
 {
 	if (!rel) {
@@ -202,8 +198,7 @@ static void head(const struct ctx *x)
 		esc(f, a->runs[0]->scenario);
 	}
 	fputs("</title>\n<style>\n", f);
-	fputs(html_css, f);
-	css_cats(f);
+	css_cats(f, &x->k);
 	fputs("</style>\n</head>\n<body>\n", f);
 }
 
@@ -239,14 +234,14 @@ static void header(const struct ctx *x)
 	const struct aggregate *a = x->a;
 
 	fputs("<header>\n<h1>faultline report</h1>\n<p class=\"sub\">Scenario ", f);
-	distinct(f, a, offsetof(struct runread_run, scenario));
+	distinct(f, a, offsetof(struct rundir, scenario));
 	fprintf(f, " \xc2\xb7 %zu %s \xc2\xb7 %s %s \xc2\xb7 %zu %s \xc2\xb7 kernel ", a->n_sensors,
 		render_plural(a->n_sensors, "sensor", "sensors"), render_count(b, a->n_records),
 		render_plural(a->n_records, "case", "cases"), a->n_runs,
 		render_plural(a->n_runs, "run", "runs"));
-	distinct(f, a, offsetof(struct runread_run, kernel));
+	distinct(f, a, offsetof(struct rundir, kernel));
 	fputs(" \xc2\xb7 started ", f);
-	distinct(f, a, offsetof(struct runread_run, started));
+	distinct(f, a, offsetof(struct rundir, started));
 	fputs("</p>\n<nav aria-label=\"Sections\"><a href=\"#sensors\">Sensors</a>"
 	      "<a href=\"#matrix\">Mutation classes</a><a href=\"#signatures\">Crash signatures</a>"
 	      "<a href=\"#times\">Time per case</a><a href=\"#cases\">Cases</a>"
@@ -259,7 +254,7 @@ static void notes(const struct ctx *x)
 	FILE *f = x->f;
 
 	for (size_t i = 0; i < x->a->n_runs; i++) {
-		const struct runread_run *r = x->a->runs[i];
+		const struct rundir *r = x->a->runs[i];
 
 		if (r->n_skipped) {
 			fprintf(
@@ -300,9 +295,15 @@ static void notes(const struct ctx *x)
 	}
 }
 
-/* A one-line SVG bar of the categories, proportional, with a text alternative. */
-static void bar(FILE *f, const char *name, const size_t n[_CAT_MAX], size_t total)
+static const char *cat_label(const struct verdict_style *style, size_t n)
 {
+	return n == 1 ? style->one : style->many;
+}
+
+/* A one-line SVG bar of the categories, proportional, with a text alternative. */
+static void bar(const struct ctx *x, const char *name, const size_t n[N_CATS], size_t total)
+{
+	FILE *f = x->f;
 	double xpos = 0;
 
 	fputs("<svg class=\"bar\" viewBox=\"0 0 1000 22\" preserveAspectRatio=\"none\" "
@@ -310,11 +311,11 @@ static void bar(FILE *f, const char *name, const size_t n[_CAT_MAX], size_t tota
 	      f);
 	esc(f, name);
 	fputs(":", f);
-	for (int c = 0; c < _CAT_MAX; c++)
+	for (int c = 0; c < N_CATS; c++)
 		if (n[c])
-			fprintf(f, " %zu %s;", n[c], n[c] == 1 ? cats[c].one : cats[c].many);
+			fprintf(f, " %zu %s;", n[c], cat_label(x->k.style[c], n[c]));
 	fputs("\">", f);
-	for (int c = 0; c < _CAT_MAX && total; c++) {
+	for (int c = 0; c < N_CATS && total; c++) {
 		double w = 1000.0 * (double)n[c] / (double)total;
 
 		if (!n[c])
@@ -322,104 +323,168 @@ static void bar(FILE *f, const char *name, const size_t n[_CAT_MAX], size_t tota
 		fprintf(f,
 			"<rect x=\"%.2f\" y=\"0\" width=\"%.2f\" height=\"22\" fill=\"%s\">"
 			"<title>%zu %s</title></rect>",
-			xpos, w, colours[c], n[c], n[c] == 1 ? cats[c].one : cats[c].many);
+			xpos, w, x->k.style[c]->colour, n[c], cat_label(x->k.style[c], n[c]));
 		xpos += w;
 	}
 	fputs("</svg>\n", f);
 }
 
-static void stat(FILE *f, enum cat c, const char *label, size_t v)
+static void stat(const struct ctx *x, int c, const char *label, size_t v)
 {
 	char b[32];
 
-	fprintf(f, "<div class=\"k-%s\"><dt>%s %s</dt><dd>%s</dd></div>", cats[c].css,
-		cats[c].symbol, label, render_count(b, v));
+	fprintf(x->f, "<div class=\"k-%s\"><dt>%s %s</dt><dd>%s</dd></div>", x->k.style[c]->css,
+		x->k.style[c]->symbol, label, render_count(b, v));
+}
+
+/* The headline of a sensor: the worst news first, in words, then the bar and the counts. */
+static void sensor_say(const struct ctx *x, const struct aggregate_sensor *sen,
+		       const size_t n[N_CATS])
+{
+	FILE *f = x->f;
+	size_t fatal = 0;
+	char b1[32], b2[32], b3[32];
+
+	for (int v = 0; v < _VERDICT_MAX; v++)
+		if (verdict_has(v, VERDICT_FAILURE))
+			fatal += n[x->k.of[v]];
+	fputs("<p class=\"say\">", f);
+	if (!sen->counts.n)
+		fputs("No case finished.", f);
+	else if (fatal)
+		fprintf(f, "%s Took the guest down in %s of %s %s (%s; %zu distinct %s).",
+			verdict_info(VERDICT_CRASH)->style.symbol, render_count(b1, fatal),
+			render_count(b2, sen->counts.n),
+			render_plural(sen->counts.n, "case", "cases"),
+			render_percent(b3, fatal, sen->counts.n), sen->n_signatures,
+			render_plural(sen->n_signatures, "signature", "signatures"));
+	else {
+		fprintf(f, "%s The guest kernel survived all %s %s",
+			verdict_info(VERDICT_REJECTED)->style.symbol,
+			render_count(b1, sen->counts.n),
+			render_plural(sen->counts.n, "case", "cases"));
+		if (n[x->k.of[VERDICT_SENSOR_DIED]])
+			fprintf(f, "; the sensor died in %s",
+				render_count(b2, n[x->k.of[VERDICT_SENSOR_DIED]]));
+		fputs(".", f);
+	}
+	fputs("</p>\n", f);
+}
+
+/* Crashes, hangs, clean rejections and silent acceptances always, under their own labels; every
+ * other category when a case has it, except plain acceptances (the rest of "cases"). */
+static void sensor_stats(const struct ctx *x, const struct aggregate_sensor *sen,
+			 const size_t n[N_CATS])
+{
+	const struct cats *k = &x->k;
+	const struct {
+		int cat;
+		const char *label;
+	} always[] = {
+	    {k->of[VERDICT_CRASH], "crashes"},
+	    {k->of[VERDICT_HANG], "hangs"},
+	    {k->of[VERDICT_REJECTED], "clean rejections"},
+	    {k->silent, "silent acceptance"},
+	};
+	char b[32];
+
+	fputs("<dl class=\"stats\">", x->f);
+	fprintf(x->f, "<div><dt>cases</dt><dd>%s</dd></div>", render_count(b, sen->counts.n));
+	for (size_t i = 0; i < ARRAY_SIZE(always); i++)
+		stat(x, always[i].cat, always[i].label, n[always[i].cat]);
+	for (int c = 0; c < N_CATS; c++) {
+		bool shown = c == k->of[VERDICT_ACCEPTED];
+
+		for (size_t i = 0; i < ARRAY_SIZE(always); i++)
+			shown |= c == always[i].cat;
+		if (!shown && n[c])
+			stat(x, c, k->style[c]->many, n[c]);
+	}
+	fputs("</dl>\n", x->f);
+}
+
+static void sensor_card(const struct ctx *x, const struct aggregate_sensor *sen)
+{
+	FILE *f = x->f;
+	size_t n[N_CATS];
+	int worst = x->k.of[VERDICT_ACCEPTED];
+	char b1[32], b2[32];
+
+	cat_counts(&x->k, &sen->counts, n);
+	for (int c = 0; c < N_CATS; c++)
+		if (n[c]) {
+			worst = c;
+			break;
+		}
+	fprintf(f, "<article class=\"card w-%s\">\n<h3>", x->k.style[worst]->css);
+	esc(f, sen->name);
+	fputs("</h3>\n", f);
+	sensor_say(x, sen, n);
+	bar(x, sen->name, n, sen->counts.n);
+	sensor_stats(x, sen, n);
+	fputs("<p class=\"meta\">", f);
+	if (sen->expect_total)
+		fprintf(f, "Expectations met: %zu of %zu. ", sen->expect_met, sen->expect_total);
+	fprintf(f, "Median case %s, slowest %s.", render_ms(b1, sen->time_median_ms),
+		render_ms(b2, sen->time_max_ms));
+	fputs("</p>\n</article>\n", f);
 }
 
 static void sensors(const struct ctx *x)
 {
 	FILE *f = x->f;
-	const struct aggregate *a = x->a;
-	char b1[32], b2[32], b3[32];
 
 	fputs("<section id=\"sensors\" aria-labelledby=\"h-sensors\">\n"
 	      "<h2 id=\"h-sensors\">Sensors at a glance</h2>\n<div class=\"cards\">\n",
 	      f);
-	for (size_t s = 0; s < a->n_sensors; s++) {
-		const struct aggregate_sensor *sen = &a->sensors[s];
-		size_t n[_CAT_MAX], fatal, others;
-		enum cat worst = CAT_ACCEPTED;
-
-		cat_counts(&sen->counts, n);
-		for (int c = 0; c < _CAT_MAX; c++)
-			if (n[c]) {
-				worst = c;
-				break;
-			}
-		fatal = n[CAT_BOOT_LOOP] + n[CAT_CRASH] + n[CAT_HANG];
-		others = n[CAT_SENSOR_DIED] + n[CAT_INFRA] + n[CAT_OTHER] + n[CAT_BOOT_LOOP];
-		fprintf(f, "<article class=\"card w-%s\">\n<h3>", cats[worst].css);
-		esc(f, sen->name);
-		fputs("</h3>\n<p class=\"say\">", f);
-		if (!sen->counts.n)
-			fputs("No case finished.", f);
-		else if (fatal)
-			fprintf(f, "%s Took the guest down in %s of %s %s (%s; %zu distinct %s).",
-				cats[CAT_CRASH].symbol, render_count(b1, fatal),
-				render_count(b2, sen->counts.n),
-				render_plural(sen->counts.n, "case", "cases"),
-				render_percent(b3, fatal, sen->counts.n), sen->n_signatures,
-				render_plural(sen->n_signatures, "signature", "signatures"));
-		else {
-			fprintf(f, "%s The guest kernel survived all %s %s",
-				cats[CAT_REJECTED].symbol, render_count(b1, sen->counts.n),
-				render_plural(sen->counts.n, "case", "cases"));
-			if (n[CAT_SENSOR_DIED])
-				fprintf(f, "; the sensor died in %s",
-					render_count(b2, n[CAT_SENSOR_DIED]));
-			fputs(".", f);
-		}
-		fputs("</p>\n", f);
-		bar(f, sen->name, n, sen->counts.n);
-		fputs("<dl class=\"stats\">", f);
-		fprintf(f, "<div><dt>cases</dt><dd>%s</dd></div>", render_count(b1, sen->counts.n));
-		stat(f, CAT_CRASH, "crashes", n[CAT_CRASH]);
-		stat(f, CAT_HANG, "hangs", n[CAT_HANG]);
-		stat(f, CAT_REJECTED, "clean rejections", n[CAT_REJECTED]);
-		stat(f, CAT_SILENT, "silent acceptance", n[CAT_SILENT]);
-		if (others) {
-			if (n[CAT_BOOT_LOOP])
-				stat(f, CAT_BOOT_LOOP, "boot loops", n[CAT_BOOT_LOOP]);
-			if (n[CAT_SENSOR_DIED])
-				stat(f, CAT_SENSOR_DIED, "sensor died", n[CAT_SENSOR_DIED]);
-			if (n[CAT_INFRA])
-				stat(f, CAT_INFRA, "infra errors", n[CAT_INFRA]);
-			if (n[CAT_OTHER])
-				stat(f, CAT_OTHER, "other", n[CAT_OTHER]);
-		}
-		fputs("</dl>\n<p class=\"meta\">", f);
-		if (sen->expect_total)
-			fprintf(f, "Expectations met: %zu of %zu. ", sen->expect_met,
-				sen->expect_total);
-		fprintf(f, "Median case %s, slowest %s.", render_ms(b1, sen->time_median_ms),
-			render_ms(b2, sen->time_max_ms));
-		fputs("</p>\n</article>\n", f);
-	}
+	for (size_t s = 0; s < x->a->n_sensors; s++)
+		sensor_card(x, &x->a->sensors[s]);
 	fputs("</div>\n<ul class=\"legend\" aria-label=\"Legend\">", f);
-	for (int c = 0; c < _CAT_MAX; c++) {
-		if (c == CAT_OTHER && !x->a->total.v[RUNREAD_OTHER])
+	for (int c = 0; c < N_CATS; c++) {
+		const struct verdict_style *st = x->k.style[c];
+
+		if (c == x->k.of[VERDICT_OTHER] && !x->a->total.v[VERDICT_OTHER])
 			continue;
 		fprintf(f,
 			"<li><span class=\"sw s-%s\" aria-hidden=\"true\">%s</span><strong>%s"
 			"</strong>: %s</li>",
-			cats[c].css, cats[c].symbol, cats[c].one, cats[c].legend);
+			st->css, st->symbol, st->one, st->legend);
 	}
 	fputs("</ul>\n</section>\n", f);
 }
 
+/* A cell of the matrix: tinted by its worst category, every category with its count. */
+static void matrix_cell(const struct ctx *x, const struct aggregate_counts *cell)
+{
+	FILE *f = x->f;
+	size_t n[N_CATS];
+	int worst = -1;
+	char b[32];
+
+	cat_counts(&x->k, cell, n);
+	for (int c = 0; c < N_CATS && worst < 0; c++)
+		if (n[c])
+			worst = c;
+	if (worst < 0) {
+		fputs("<td class=\"muted\">no cases</td>", f);
+		return;
+	}
+	fprintf(f, "<td class=\"t-%s\"><ul class=\"cell\">", x->k.style[worst]->css);
+	for (int c = 0; c < N_CATS; c++) {
+		_cleanup_free_ char *t = NULL;
+
+		if (!n[c])
+			continue;
+		t = xasprintf("%s %s", render_count(b, n[c]), cat_label(x->k.style[c], n[c]));
+		fputs("<li>", f);
+		badge(f, x->k.style[c], t);
+		fputs("</li>", f);
+	}
+	fputs("</ul></td>", f);
+}
+
 static void matrix(const struct ctx *x)
 {
-	char b[32];
 	FILE *f = x->f;
 	const struct aggregate *a = x->a;
 
@@ -441,33 +506,8 @@ static void matrix(const struct ctx *x)
 		fputs("<tr><th scope=\"row\">", f);
 		esc(f, a->classes[c]);
 		fputs("</th>", f);
-		for (size_t s = 0; s < a->n_sensors; s++) {
-			const struct aggregate_counts *cell = aggregate_cell(a, s, c);
-			size_t n[_CAT_MAX];
-			int worst = -1;
-
-			cat_counts(cell, n);
-			for (int k = 0; k < _CAT_MAX && worst < 0; k++)
-				if (n[k])
-					worst = k;
-			if (worst < 0) {
-				fputs("<td class=\"muted\">no cases</td>", f);
-				continue;
-			}
-			fprintf(f, "<td class=\"t-%s\"><ul class=\"cell\">", cats[worst].css);
-			for (int k = 0; k < _CAT_MAX; k++) {
-				_cleanup_free_ char *t = NULL;
-
-				if (!n[k])
-					continue;
-				t = xasprintf("%s %s", render_count(b, n[k]),
-					      n[k] == 1 ? cats[k].one : cats[k].many);
-				fputs("<li>", f);
-				badge(f, k, t);
-				fputs("</li>", f);
-			}
-			fputs("</ul></td>", f);
-		}
+		for (size_t s = 0; s < a->n_sensors; s++)
+			matrix_cell(x, aggregate_cell(a, s, c));
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody></table></div>\n</section>\n", f);
@@ -498,9 +538,9 @@ static void signatures(const struct ctx *x)
 	      f);
 	for (size_t g = 0; g < shown; g++) {
 		const struct aggregate_signature *sig = &a->sigs[g];
-		const struct runread_record *r = sig->first;
-		_cleanup_free_ char *replay = runread_record_replay(r);
-		enum cat c = record_cat(r);
+		const struct record *r = sig->first;
+		_cleanup_free_ char *replay = render_replay_command(r);
+		const struct verdict_style *st = x->k.style[record_cat(&x->k, r)];
 
 		fputs("<tr><td class=\"wrap\"><strong class=\"mono\">", f);
 		esc(f, sig->title);
@@ -516,7 +556,7 @@ static void signatures(const struct ctx *x)
 			fputs("</pre></details>", f);
 		}
 		fputs("</td><td>", f);
-		badge(f, c, cats[c].one);
+		badge(f, st, st->one);
 		fprintf(f, "</td><td class=\"n\">%zu</td><td class=\"wrap\">", sig->count);
 		esc(f, sig->sensors);
 		fprintf(f, "</td><td class=\"n\">%s", render_ms(b1, sig->ttc_min_ms));
@@ -645,8 +685,7 @@ static void times(const struct ctx *x)
 		      "</thead>\n<tbody>\n",
 		      f);
 		for (size_t i = 0; i < a->n_slowest; i++) {
-			const struct runread_record *r = a->slowest[i];
-			enum cat c = record_cat(r);
+			const struct record *r = a->slowest[i];
 
 			fputs("<tr><td class=\"wrap\">", f);
 			esc(f, r->case_id);
@@ -658,7 +697,7 @@ static void times(const struct ctx *x)
 			fputs("</td><td class=\"nw\">", f);
 			esc(f, r->sensor);
 			fputs("</td><td>", f);
-			badge(f, c, c == CAT_OTHER ? r->verdict : cats[c].one);
+			record_badge(x, r);
 			fprintf(f,
 				"</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
 				"<td class=\"n\">%s</td></tr>\n",
@@ -670,11 +709,10 @@ static void times(const struct ctx *x)
 	fputs("</section>\n", f);
 }
 
-static void case_row(const struct ctx *x, const struct runread_record *r)
+static void case_row(const struct ctx *x, const struct record *r)
 {
 	FILE *f = x->f;
-	enum cat c = record_cat(r);
-	enum runread_outcome out = runread_record_outcome(r);
+	enum record_outcome out = record_outcome(r);
 	char b[32];
 
 	fputs("<tr><td class=\"wrap\">", f);
@@ -691,12 +729,12 @@ static void case_row(const struct ctx *x, const struct runread_record *r)
 	fputs("\">", f);
 	esc(f, r->mutation_class);
 	fputs("</td><td>", f);
-	badge(f, c, c == CAT_OTHER ? r->verdict : cats[c].one);
+	record_badge(x, r);
 	if (r->title) {
 		fputs("<br><span class=\"mono wrap\">", f);
 		esc(f, r->title);
 		fputs("</span>", f);
-	} else if (r->detail && out != RUNREAD_PASS) {
+	} else if (r->detail && out != RECORD_PASS) {
 		fputs("<br><span class=\"wrap\">", f);
 		esc(f, r->detail);
 		fputs("</span>", f);
@@ -704,8 +742,8 @@ static void case_row(const struct ctx *x, const struct runread_record *r)
 	fputs("</td><td>", f);
 	if (r->expect) {
 		esc(f, r->expect);
-		fputs(out == RUNREAD_PASS ? " \xe2\x80\x94 met"
-					  : " \xe2\x80\x94 <strong>not met</strong>",
+		fputs(out == RECORD_PASS ? " \xe2\x80\x94 met"
+					 : " \xe2\x80\x94 <strong>not met</strong>",
 		      f);
 	} else {
 		fputs("<span class=\"muted\">none</span>", f);
@@ -786,7 +824,7 @@ static void runs(const struct ctx *x)
 
 	fputs("<section id=\"runs\" aria-labelledby=\"h-runs\">\n<h2 id=\"h-runs\">Runs</h2>\n", f);
 	for (size_t i = 0; i < a->n_runs; i++) {
-		const struct runread_run *r = a->runs[i];
+		const struct rundir *r = a->runs[i];
 		_cleanup_free_ char *seed = r->has_seed ? xasprintf("%" PRIu64, r->seed) : NULL;
 		_cleanup_free_ char *counts = xasprintf(
 		    "%zu cases recorded; %zu %s skipped; %zu earlier %s superseded by a retry",
@@ -832,6 +870,7 @@ int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts)
 {
 	struct ctx x = {.f = f, .a = a, .opts = opts};
 
+	cats_init(&x.k);
 	x.bases = xcalloc(a->n_runs + 1, sizeof(char *));
 	for (size_t i = 0; i < a->n_runs; i++) {
 		x.bases[i] = relative_dir(opts ? opts->out_dir : NULL, a->runs[i]->dir);

@@ -21,9 +21,9 @@ static struct json_object *counts_json(const struct aggregate_counts *c)
 	struct json_object *o = json_object_new_object(), *v = json_object_new_object();
 
 	json_object_object_add(o, "cases", json_object_new_int64((int64_t)c->n));
-	for (int k = 0; k < _RUNREAD_VERDICT_MAX; k++)
+	for (int k = 0; k < _VERDICT_MAX; k++)
 		if (c->v[k])
-			json_object_object_add(v, runread_verdict_name(k),
+			json_object_object_add(v, verdict_name(k),
 					       json_object_new_int64((int64_t)c->v[k]));
 	json_object_object_add(o, "verdicts", v);
 	json_object_object_add(o, "silent_accept",
@@ -31,7 +31,7 @@ static struct json_object *counts_json(const struct aggregate_counts *c)
 	return o;
 }
 
-static struct json_object *run_json(const struct runread_run *r)
+static struct json_object *run_json(const struct rundir *r)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -55,6 +55,61 @@ static struct json_object *run_json(const struct runread_run *r)
 	return o;
 }
 
+static struct json_object *sensor_json(const struct aggregate_sensor *sen)
+{
+	struct json_object *o = counts_json(&sen->counts), *t = json_object_new_object();
+
+	json_object_object_add(o, "sensor", json_object_new_string(sen->name));
+	json_object_object_add(o, "failures", json_object_new_int64((int64_t)sen->failures));
+	json_object_object_add(o, "errors", json_object_new_int64((int64_t)sen->errors));
+	json_object_object_add(o, "expect_total",
+			       json_object_new_int64((int64_t)sen->expect_total));
+	json_object_object_add(o, "expect_met", json_object_new_int64((int64_t)sen->expect_met));
+	json_object_object_add(o, "signatures", json_object_new_int64((int64_t)sen->n_signatures));
+	json_object_object_add(t, "median", ms_or_null(sen->time_median_ms));
+	json_object_object_add(t, "p90", ms_or_null(sen->time_p90_ms));
+	json_object_object_add(t, "max", ms_or_null(sen->time_max_ms));
+	json_object_object_add(t, "boot_median", ms_or_null(sen->boot_median_ms));
+	json_object_object_add(o, "time_ms", t);
+	return o;
+}
+
+/* A sensor's row of the matrix: its counts per mutation class that has cases. */
+static struct json_object *matrix_row_json(const struct aggregate *a, size_t s)
+{
+	struct json_object *row = json_object_new_object();
+
+	json_object_object_add(row, "sensor", json_object_new_string(a->sensors[s].name));
+	for (size_t c = 0; c < a->n_classes; c++) {
+		const struct aggregate_counts *cell = aggregate_cell(a, s, c);
+		if (cell->n)
+			json_object_object_add(row, a->classes[c], counts_json(cell));
+	}
+	return row;
+}
+
+static struct json_object *signature_json(const struct aggregate_signature *sig)
+{
+	struct json_object *o = json_object_new_object(), *first = json_object_new_object();
+	_cleanup_free_ char *replay = render_replay_command(sig->first);
+
+	json_object_object_add(o, "title", json_object_new_string(sig->title));
+	json_object_object_add(o, "verdict", json_object_new_string(sig->first->verdict));
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)sig->count));
+	json_object_object_add(o, "sensors", json_object_new_string(sig->sensors));
+	json_object_object_add(o, "time_to_verdict_min_ms", ms_or_null(sig->ttc_min_ms));
+	json_object_object_add(o, "time_to_verdict_max_ms", ms_or_null(sig->ttc_max_ms));
+	json_object_object_add(first, "run_dir", json_object_new_string(sig->first->run->dir));
+	json_object_object_add(first, "sensor", json_object_new_string(sig->first->sensor));
+	json_object_object_add(first, "case", json_object_new_string(sig->first->case_id));
+	json_object_object_add(first, "input", str_or_null(sig->first->input));
+	json_object_object_add(first, "input_sha256", str_or_null(sig->first->input_sha256));
+	json_object_object_add(first, "console", str_or_null(sig->first->console));
+	json_object_object_add(first, "replay", json_object_new_string(replay));
+	json_object_object_add(o, "first", first);
+	return o;
+}
+
 int jsonsum_write(FILE *f, const struct aggregate *a)
 {
 	struct json_object *root = json_object_new_object();
@@ -66,66 +121,16 @@ int jsonsum_write(FILE *f, const struct aggregate *a)
 		json_object_array_add(runs, run_json(a->runs[i]));
 	for (size_t c = 0; c < a->n_classes; c++)
 		json_object_array_add(classes, json_object_new_string(a->classes[c]));
-
 	json_object_object_add(total, "failures", json_object_new_int64((int64_t)a->failures));
 	json_object_object_add(total, "errors", json_object_new_int64((int64_t)a->errors));
 	json_object_object_add(total, "skipped_lines",
 			       json_object_new_int64((int64_t)a->n_skipped));
-
 	for (size_t s = 0; s < a->n_sensors; s++) {
-		const struct aggregate_sensor *sen = &a->sensors[s];
-		struct json_object *o = counts_json(&sen->counts), *t = json_object_new_object();
-		struct json_object *row = json_object_new_object();
-
-		json_object_object_add(o, "sensor", json_object_new_string(sen->name));
-		json_object_object_add(o, "failures",
-				       json_object_new_int64((int64_t)sen->failures));
-		json_object_object_add(o, "errors", json_object_new_int64((int64_t)sen->errors));
-		json_object_object_add(o, "expect_total",
-				       json_object_new_int64((int64_t)sen->expect_total));
-		json_object_object_add(o, "expect_met",
-				       json_object_new_int64((int64_t)sen->expect_met));
-		json_object_object_add(o, "signatures",
-				       json_object_new_int64((int64_t)sen->n_signatures));
-		json_object_object_add(t, "median", ms_or_null(sen->time_median_ms));
-		json_object_object_add(t, "p90", ms_or_null(sen->time_p90_ms));
-		json_object_object_add(t, "max", ms_or_null(sen->time_max_ms));
-		json_object_object_add(t, "boot_median", ms_or_null(sen->boot_median_ms));
-		json_object_object_add(o, "time_ms", t);
-		json_object_array_add(sensors, o);
-
-		json_object_object_add(row, "sensor", json_object_new_string(sen->name));
-		for (size_t c = 0; c < a->n_classes; c++) {
-			const struct aggregate_counts *cell = aggregate_cell(a, s, c);
-			if (cell->n)
-				json_object_object_add(row, a->classes[c], counts_json(cell));
-		}
-		json_object_array_add(matrix, row);
+		json_object_array_add(sensors, sensor_json(&a->sensors[s]));
+		json_object_array_add(matrix, matrix_row_json(a, s));
 	}
-
-	for (size_t g = 0; g < a->n_sigs; g++) {
-		const struct aggregate_signature *sig = &a->sigs[g];
-		struct json_object *o = json_object_new_object(), *first = json_object_new_object();
-		_cleanup_free_ char *replay = runread_record_replay(sig->first);
-
-		json_object_object_add(o, "title", json_object_new_string(sig->title));
-		json_object_object_add(o, "verdict", json_object_new_string(sig->first->verdict));
-		json_object_object_add(o, "count", json_object_new_int64((int64_t)sig->count));
-		json_object_object_add(o, "sensors", json_object_new_string(sig->sensors));
-		json_object_object_add(o, "time_to_verdict_min_ms", ms_or_null(sig->ttc_min_ms));
-		json_object_object_add(o, "time_to_verdict_max_ms", ms_or_null(sig->ttc_max_ms));
-		json_object_object_add(first, "run_dir",
-				       json_object_new_string(sig->first->run->dir));
-		json_object_object_add(first, "sensor", json_object_new_string(sig->first->sensor));
-		json_object_object_add(first, "case", json_object_new_string(sig->first->case_id));
-		json_object_object_add(first, "input", str_or_null(sig->first->input));
-		json_object_object_add(first, "input_sha256",
-				       str_or_null(sig->first->input_sha256));
-		json_object_object_add(first, "console", str_or_null(sig->first->console));
-		json_object_object_add(first, "replay", json_object_new_string(replay));
-		json_object_object_add(o, "first", first);
-		json_object_array_add(sigs, o);
-	}
+	for (size_t g = 0; g < a->n_sigs; g++)
+		json_object_array_add(sigs, signature_json(&a->sigs[g]));
 
 	json_object_object_add(root, "faultline_report", json_object_new_int(1));
 	json_object_object_add(root, "total", total);

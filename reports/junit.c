@@ -31,9 +31,9 @@ static void text_line(FILE *f, const char *label, const char *value)
 	fputc('\n', f);
 }
 
-static void testcase(FILE *f, const struct runread_record *r, bool with_run)
+static void testcase(FILE *f, const struct record *r, bool with_run)
 {
-	enum runread_outcome out = runread_record_outcome(r);
+	enum record_outcome out = record_outcome(r);
 	_cleanup_free_ char *name = NULL, *classname = NULL, *replay = NULL;
 
 	name = with_run
@@ -47,13 +47,13 @@ static void testcase(FILE *f, const struct runread_record *r, bool with_run)
 	fputs(" time=\"", f);
 	seconds(f, r->total_ms);
 	fputc('"', f);
-	if (out == RUNREAD_PASS) {
+	if (out == RECORD_PASS) {
 		fputs("/>\n", f);
 		return;
 	}
 	fputs(">\n", f);
 
-	if (out == RUNREAD_ERROR) {
+	if (out == RECORD_ERROR) {
 		_cleanup_free_ char *msg =
 		    xasprintf("infra-error: %s",
 			      r->detail ? r->detail : "the harness could not run the case");
@@ -85,7 +85,7 @@ static void testcase(FILE *f, const struct runread_record *r, bool with_run)
 		fputs("</failure>\n", f);
 	}
 
-	replay = runread_record_replay(r);
+	replay = render_replay_command(r);
 	fputs("      <system-out>", f);
 	text_line(f, "verdict", r->verdict);
 	text_line(f, "expected", r->expect);
@@ -116,7 +116,7 @@ int junit_write(FILE *f, const struct aggregate *a)
 
 	for (size_t s = 0; s < a->n_sensors; s++) {
 		const struct aggregate_sensor *sen = &a->sensors[s];
-		const struct runread_run *first = sen->first_run;
+		const struct rundir *first = sen->first_run;
 		size_t n_runs = sen->n_runs;
 
 		if (sen->counts.n == 0)
@@ -166,7 +166,7 @@ int junit_write(FILE *f, const struct aggregate *a)
 		}
 		for (size_t i = 0; i < a->n_runs; i++)
 			for (size_t j = 0; j < a->runs[i]->n_records; j++) {
-				const struct runread_record *r = &a->runs[i]->records[j];
+				const struct record *r = &a->runs[i]->records[j];
 				if (streq(r->sensor, sen->name))
 					testcase(f, r, n_runs > 1);
 			}

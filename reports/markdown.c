@@ -12,7 +12,7 @@
 static void skipped_notes(FILE *f, const struct aggregate *a)
 {
 	for (size_t i = 0; i < a->n_runs; i++) {
-		const struct runread_run *r = a->runs[i];
+		const struct rundir *r = a->runs[i];
 
 		if (!r->n_skipped)
 			continue;
@@ -26,25 +26,9 @@ static void skipped_notes(FILE *f, const struct aggregate *a)
 	}
 }
 
-int markdown_write(FILE *f, const struct aggregate *a)
+static void sensors_table(FILE *f, const struct aggregate *a)
 {
-	char b1[32], b2[32];
-	size_t shown;
-
-	fputs("# faultline report", f);
-	if (a->n_runs == 1 && a->runs[0]->scenario) {
-		fputs(": ", f);
-		escape_markdown(f, a->runs[0]->scenario);
-	}
-	fputs("\n\n", f);
-	fprintf(f, "%zu %s on %zu %s from %zu %s: **%zu %s**, %zu infra %s, %zu crash %s.\n\n",
-		a->n_records, render_plural(a->n_records, "case", "cases"), a->n_sensors,
-		render_plural(a->n_sensors, "sensor", "sensors"), a->n_runs,
-		render_plural(a->n_runs, "run", "runs"), a->failures,
-		render_plural(a->failures, "failure", "failures"), a->errors,
-		render_plural(a->errors, "error", "errors"), a->n_sigs,
-		render_plural(a->n_sigs, "signature", "signatures"));
-	skipped_notes(f, a);
+	char b[32];
 
 	fputs("| sensor | cases | crash | hang | boot-loop | sensor-died | rejected | "
 	      "accepted (malformed) | infra-error | expectations met | median time |\n"
@@ -58,68 +42,75 @@ int markdown_write(FILE *f, const struct aggregate *a)
 		escape_markdown(f, sen->name);
 		fprintf(f,
 			" | %zu | %zu | %zu | %zu | %zu | %zu | %zu (%zu) | %zu | %zu/%zu | %s |\n",
-			c->n, c->v[RUNREAD_CRASH], c->v[RUNREAD_HANG], c->v[RUNREAD_BOOT_LOOP],
-			c->v[RUNREAD_SENSOR_DIED], c->v[RUNREAD_REJECTED], c->v[RUNREAD_ACCEPTED],
-			c->silent_accept, c->v[RUNREAD_INFRA_ERROR], sen->expect_met,
-			sen->expect_total, render_ms(b1, sen->time_median_ms));
+			c->n, c->v[VERDICT_CRASH], c->v[VERDICT_HANG], c->v[VERDICT_BOOT_LOOP],
+			c->v[VERDICT_SENSOR_DIED], c->v[VERDICT_REJECTED], c->v[VERDICT_ACCEPTED],
+			c->silent_accept, c->v[VERDICT_INFRA_ERROR], sen->expect_met,
+			sen->expect_total, render_ms(b, sen->time_median_ms));
 	}
+}
 
-	if (a->n_sigs) {
-		fputs("\n## Crash and hang signatures\n\n"
-		      "| signature | verdict | count | sensors | time to verdict | replay the "
-		      "first |\n"
-		      "|---|---|---:|---|---|---|\n",
-		      f);
-		shown = a->n_sigs < MAX_SIGS ? a->n_sigs : MAX_SIGS;
-		for (size_t g = 0; g < shown; g++) {
-			const struct aggregate_signature *sig = &a->sigs[g];
-			_cleanup_free_ char *replay = runread_record_replay(sig->first);
+static void signatures(FILE *f, const struct aggregate *a)
+{
+	size_t shown = a->n_sigs < MAX_SIGS ? a->n_sigs : MAX_SIGS;
+	char b1[32], b2[32];
 
-			fputs("| ", f);
-			escape_markdown(f, sig->title);
-			fprintf(f, " | %s | %zu | ", runread_verdict_name(sig->kind), sig->count);
-			escape_markdown(f, sig->sensors);
-			fprintf(f, " | %s", render_ms(b1, sig->ttc_min_ms));
-			if (sig->ttc_max_ms > sig->ttc_min_ms)
-				fprintf(f, " \xe2\x80\x93 %s", render_ms(b2, sig->ttc_max_ms));
-			fputs(" | ", f);
-			escape_markdown_code(f, replay, true);
-			fputs(" |\n", f);
-		}
-		if (shown < a->n_sigs)
-			fprintf(f, "\n%zu more signatures are in the HTML report.\n",
-				a->n_sigs - shown);
+	fputs("\n## Crash and hang signatures\n\n"
+	      "| signature | verdict | count | sensors | time to verdict | replay the "
+	      "first |\n"
+	      "|---|---|---:|---|---|---|\n",
+	      f);
+	for (size_t g = 0; g < shown; g++) {
+		const struct aggregate_signature *sig = &a->sigs[g];
+		_cleanup_free_ char *replay = render_replay_command(sig->first);
+
+		fputs("| ", f);
+		escape_markdown(f, sig->title);
+		fprintf(f, " | %s | %zu | ", verdict_name(sig->kind), sig->count);
+		escape_markdown(f, sig->sensors);
+		fprintf(f, " | %s", render_ms(b1, sig->ttc_min_ms));
+		if (sig->ttc_max_ms > sig->ttc_min_ms)
+			fprintf(f, " \xe2\x80\x93 %s", render_ms(b2, sig->ttc_max_ms));
+		fputs(" | ", f);
+		escape_markdown_code(f, replay, true);
+		fputs(" |\n", f);
 	}
+	if (shown < a->n_sigs)
+		fprintf(f, "\n%zu more signatures are in the HTML report.\n", a->n_sigs - shown);
+}
 
-	if (a->n_failing) {
-		shown = a->n_failing < MAX_FAILING ? a->n_failing : MAX_FAILING;
-		fprintf(f, "\n## Cases that fell short (%zu%s)\n\n", a->n_failing,
-			shown < a->n_failing ? ", first 50 shown" : "");
-		fputs("| sensor | case | verdict | expected | title or detail |\n"
-		      "|---|---|---|---|---|\n",
-		      f);
-		for (size_t i = 0; i < shown; i++) {
-			const struct runread_record *r = a->failing[i];
+static void failing(FILE *f, const struct aggregate *a)
+{
+	size_t shown = a->n_failing < MAX_FAILING ? a->n_failing : MAX_FAILING;
 
-			fputs("| ", f);
-			escape_markdown(f, r->sensor);
-			fputs(" | ", f);
-			escape_markdown(f, r->case_id);
-			fputs(" | ", f);
-			escape_markdown(f, r->verdict);
-			fputs(" | ", f);
-			escape_markdown(f, r->expect ? r->expect : "none");
-			fputs(" | ", f);
-			escape_markdown(f, r->title ? r->title : r->detail ? r->detail : "");
-			fputs(" |\n", f);
-		}
+	fprintf(f, "\n## Cases that fell short (%zu%s)\n\n", a->n_failing,
+		shown < a->n_failing ? ", first 50 shown" : "");
+	fputs("| sensor | case | verdict | expected | title or detail |\n"
+	      "|---|---|---|---|---|\n",
+	      f);
+	for (size_t i = 0; i < shown; i++) {
+		const struct record *r = a->failing[i];
+
+		fputs("| ", f);
+		escape_markdown(f, r->sensor);
+		fputs(" | ", f);
+		escape_markdown(f, r->case_id);
+		fputs(" | ", f);
+		escape_markdown(f, r->verdict);
+		fputs(" | ", f);
+		escape_markdown(f, r->expect ? r->expect : "none");
+		fputs(" | ", f);
+		escape_markdown(f, r->title ? r->title : r->detail ? r->detail : "");
+		fputs(" |\n", f);
 	}
+}
 
+static void runs(FILE *f, const struct aggregate *a)
+{
 	fputs("\n## Runs\n\n| run | scenario | kernel | faultline | accel | started | finished |\n"
 	      "|---|---|---|---|---|---|---|\n",
 	      f);
 	for (size_t i = 0; i < a->n_runs; i++) {
-		const struct runread_run *r = a->runs[i];
+		const struct rundir *r = a->runs[i];
 		_cleanup_free_ char *interrupted =
 		    r->interrupted ? xasprintf("interrupted %s", r->interrupted) : NULL;
 		const char *cells[] = {r->run_id ? r->run_id : r->dir,
@@ -139,5 +130,29 @@ int markdown_write(FILE *f, const struct aggregate *a)
 		}
 		fputs("|\n", f);
 	}
+}
+
+int markdown_write(FILE *f, const struct aggregate *a)
+{
+	fputs("# faultline report", f);
+	if (a->n_runs == 1 && a->runs[0]->scenario) {
+		fputs(": ", f);
+		escape_markdown(f, a->runs[0]->scenario);
+	}
+	fputs("\n\n", f);
+	fprintf(f, "%zu %s on %zu %s from %zu %s: **%zu %s**, %zu infra %s, %zu crash %s.\n\n",
+		a->n_records, render_plural(a->n_records, "case", "cases"), a->n_sensors,
+		render_plural(a->n_sensors, "sensor", "sensors"), a->n_runs,
+		render_plural(a->n_runs, "run", "runs"), a->failures,
+		render_plural(a->failures, "failure", "failures"), a->errors,
+		render_plural(a->errors, "error", "errors"), a->n_sigs,
+		render_plural(a->n_sigs, "signature", "signatures"));
+	skipped_notes(f, a);
+	sensors_table(f, a);
+	if (a->n_sigs)
+		signatures(f, a);
+	if (a->n_failing)
+		failing(f, a);
+	runs(f, a);
 	return ferror(f) ? -EIO : 0;
 }

@@ -3,6 +3,8 @@
 
 #include <inttypes.h>
 
+#include "util.h"
+
 const char *render_ms(char buf[32], int64_t ms)
 {
 	if (ms < 0)
@@ -46,4 +48,16 @@ const char *render_percent(char buf[32], size_t part, size_t whole)
 const char *render_plural(size_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
+}
+
+char *render_replay_command(const struct record *r)
+{
+	const char *dir = r->run->dir;
+	size_t n = strlen(dir);
+
+	/* "run/" and "run" give the same command. */
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return xasprintf("faultline replay %.*s/%s --sensor %s", (int)n, dir, r->case_id,
+			 r->sensor);
 }

@@ -15,7 +15,9 @@ struct html_opts {
 	size_t max_case_rows;
 };
 
-/* The inline style sheet of the HTML report (html-style.c). */
+/* The inline style sheet of the HTML report (html-style.c): the neutral colours as CSS
+ * variables (inside :root, where html.c adds the verdicts'), then the rules. */
+extern const char html_css_palette[];
 extern const char html_css[];
 
 int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts);
@@ -31,3 +33,6 @@ const char *render_count(char buf[32], size_t n);
 const char *render_percent(char buf[32], size_t part, size_t whole);
 /* "1 line was" / "3 lines were": human count phrases for notes about skipped input. */
 const char *render_plural(size_t n, const char *one, const char *many);
+/* The documented command that replays a record read from a run directory:
+ * "faultline replay DIR/CASE --sensor S". Caller frees. */
+char *render_replay_command(const struct record *r);

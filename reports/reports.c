@@ -25,8 +25,8 @@ int reports_format_from_name(const char *name, enum reports_format *ret)
 	return -EINVAL;
 }
 
-int reports_render(FILE *f, enum reports_format format, struct runread_run *const *runs,
-		   size_t n_runs, const char *out_dir, size_t max_case_rows)
+int reports_render(FILE *f, enum reports_format format, struct rundir *const *runs, size_t n_runs,
+		   const char *out_dir, size_t max_case_rows)
 {
 	struct aggregate *a;
 	struct html_opts opts = {.out_dir = out_dir, .max_case_rows = max_case_rows};
@@ -57,8 +57,8 @@ int reports_render(FILE *f, enum reports_format format, struct runread_run *cons
 	return r;
 }
 
-int reports_write_file(const char *path, enum reports_format format,
-		       struct runread_run *const *runs, size_t n_runs, size_t max_case_rows)
+int reports_write_file(const char *path, enum reports_format format, struct rundir *const *runs,
+		       size_t n_runs, size_t max_case_rows)
 {
 	_cleanup_free_ char *dir_copy = xstrdup(path);
 	_cleanup_free_ char *buf = NULL;
@@ -79,17 +79,17 @@ int reports_write_file(const char *path, enum reports_format format,
 
 int reports_write_defaults(const char *run_dir)
 {
-	struct runread_run *run;
+	struct rundir *run;
 	_cleanup_free_ char *html = xasprintf("%s/report.html", run_dir);
 	_cleanup_free_ char *xml = xasprintf("%s/results.xml", run_dir);
 	int r;
 
-	r = runread_load(run_dir, &run);
+	r = rundir_load(run_dir, &run);
 	if (r < 0)
 		return r;
 	r = reports_write_file(html, REPORTS_HTML, &run, 1, 0);
 	if (r >= 0)
 		r = reports_write_file(xml, REPORTS_JUNIT, &run, 1, 0);
-	runread_free(run);
+	rundir_free(run);
 	return r < 0 ? r : 0;
 }

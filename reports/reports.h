@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "runread.h"
+#include "rundir.h"
 
 enum reports_format {
 	REPORTS_HTML,
@@ -20,13 +20,13 @@ int reports_format_from_name(const char *name, enum reports_format *ret);
 
 /* Render runs (any number, merged) to f. out_dir is where the file goes, for relative links in
  * HTML (NULL: the current directory). max_case_rows: see struct html_opts (0: default). */
-int reports_render(FILE *f, enum reports_format format, struct runread_run *const *runs,
-		   size_t n_runs, const char *out_dir, size_t max_case_rows);
+int reports_render(FILE *f, enum reports_format format, struct rundir *const *runs, size_t n_runs,
+		   const char *out_dir, size_t max_case_rows);
 
 /* Render to path, atomically (a temporary file renamed over it); links relative to its
  * directory. */
-int reports_write_file(const char *path, enum reports_format format,
-		       struct runread_run *const *runs, size_t n_runs, size_t max_case_rows);
+int reports_write_file(const char *path, enum reports_format format, struct rundir *const *runs,
+		       size_t n_runs, size_t max_case_rows);
 
 /* Write RUN_DIR/report.html and RUN_DIR/results.xml (JUnit) for one run directory: what
  * `faultline run` calls at its end. Returns 0, -ENOENT when RUN_DIR/results.jsonl is missing,

@@ -1,12 +1,15 @@
-/* test-report-aggregate.c — reading run directories (skipped and superseded lines) and the
- * aggregate every renderer shows, over the fixture runs in tests/data/runs/. */
+/* test-report-aggregate.c — reading run directories (skipped and superseded lines) through
+ * rundir.c, as every report does, and the aggregate every renderer shows, over the fixture runs in
+ * tests/data/runs/. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "aggregate.h"
-#include "runread.h"
+#include "render.h"
+#include "rundir.h"
+#include "testlib.h"
 #include "util.h"
 
 #define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"
@@ -15,17 +18,16 @@
 #define HOSTILE "BUG: ]]> <script>alert(1)</script> & \"quoted\" in ks_parse"
 #define LOCKUP "watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1]"
 
-static struct runread_run *load(const char *dir)
+static struct rundir *load(const char *dir)
 {
-	struct runread_run *run = NULL;
+	struct rundir *run = NULL;
 
-	ck_assert_int_eq(runread_load(dir, &run), 0);
+	ck_assert_int_eq(rundir_load(dir, &run), 0);
 	ck_assert_ptr_nonnull(run);
 	return run;
 }
 
-static const struct runread_record *find(const struct runread_run *run, const char *sensor,
-					 const char *case_id)
+static const struct record *find(const struct rundir *run, const char *sensor, const char *case_id)
 {
 	for (size_t i = 0; i < run->n_records; i++)
 		if (streq(run->records[i].sensor, sensor) &&
@@ -37,8 +39,8 @@ static const struct runread_record *find(const struct runread_run *run, const ch
 
 START_TEST(test_read_killed_run)
 {
-	struct runread_run *run = load(BASE);
-	const struct runread_record *r;
+	struct rundir *run = load(BASE);
+	const struct record *r;
 
 	ck_assert(run->has_meta);
 	ck_assert_str_eq(run->run_id, "quickstart-20261125-091500");
@@ -60,7 +62,7 @@ START_TEST(test_read_killed_run)
 	/* The retried case keeps its last attempt, at the place of its first line. */
 	r = find(run, "ksensor-hardened", "truncate-4");
 	ck_assert_str_eq(r->verdict, "rejected");
-	ck_assert_int_eq(r->kind, RUNREAD_REJECTED);
+	ck_assert_int_eq(r->kind, VERDICT_REJECTED);
 	ck_assert_int_eq(r->attempt, 2);
 	ck_assert_uint_eq(r->line, 15);
 	ck_assert_ptr_eq(r, &run->records[12]);
@@ -78,64 +80,56 @@ START_TEST(test_read_killed_run)
 	ck_assert_str_eq(r->input, "inputs/count-plus-one.bin");
 	ck_assert_str_eq(r->console, "consoles/ksensor-legacy/count-plus-one.log");
 	ck_assert(strstr(r->report, "Kernel panic - not syncing"));
-	ck_assert_int_eq(runread_record_outcome(r), RUNREAD_FAILURE);
-	ck_assert_str_eq(runread_record_signature(r), PF);
+	ck_assert_int_eq(record_outcome(r), RECORD_FAILURE);
+	ck_assert_str_eq(record_signature(r), PF);
 
 	r = find(run, "ksensor-legacy", "seed");
 	ck_assert_str_eq(r->mutation_class, "seed");
 	ck_assert_str_eq(r->mutations, "[]");
 	ck_assert_str_eq(r->expect, "accepted");
 	ck_assert_int_eq(r->matched, 1);
-	ck_assert(!runread_record_silent_accept(r));
-	ck_assert_int_eq(runread_record_outcome(r), RUNREAD_PASS);
-	ck_assert_ptr_null(runread_record_signature(r));
+	ck_assert(!record_silent_accept(r));
+	ck_assert_int_eq(record_outcome(r), RECORD_PASS);
+	ck_assert_ptr_null(record_signature(r));
 
 	r = find(run, "ksensor-legacy", "bitflip-3");
-	ck_assert(runread_record_silent_accept(r));
-	ck_assert_int_eq(runread_record_outcome(r), RUNREAD_PASS); /* no expect, no crash */
+	ck_assert(record_silent_accept(r));
+	ck_assert_int_eq(record_outcome(r), RECORD_PASS); /* no expect, no crash */
 
 	r = find(run, "ksensor-hardened", "bitflip-3");
-	ck_assert_int_eq(runread_record_outcome(r), RUNREAD_FAILURE); /* expected rejected */
+	ck_assert_int_eq(record_outcome(r), RECORD_FAILURE); /* expected rejected */
 
 	r = find(run, "ksensor-legacy", "truncate-4");
-	ck_assert_int_eq(runread_record_outcome(r), RUNREAD_ERROR);
+	ck_assert_int_eq(record_outcome(r), RECORD_ERROR);
 
 	r = find(run, "ksensor-legacy", "hostile]]>&<script>");
 	ck_assert_str_eq(r->case_name, "<script>alert('name')</script>");
 	ck_assert_str_eq(r->title, HOSTILE);
 	ck_assert_str_eq(r->mutation_class, "set_field");
 	{
-		_cleanup_free_ char *cmd = runread_record_replay(r);
+		_cleanup_free_ char *cmd = render_replay_command(r);
 		ck_assert_str_eq(cmd, "faultline replay " BASE
 				      "/hostile]]>&<script> --sensor ksensor-legacy");
 	}
-	runread_free(run);
+	rundir_free(run);
 }
 END_TEST
 
-static char *tmpdir(void)
+static void write_str(const char *name, const char *content)
 {
-	char *d = xstrdup("/tmp/test-report-XXXXXX");
+	_cleanup_free_ char *rel = xasprintf("malformed/%s", name);
 
-	ck_assert_ptr_nonnull(mkdtemp(d));
-	return d;
-}
-
-static void write_str(const char *dir, const char *name, const char *content)
-{
-	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
-
-	ck_assert_int_eq(write_file_atomic(path, content, strlen(content)), 0);
+	free(testlib_write_text(rel, content));
 }
 
 START_TEST(test_read_malformed)
 {
-	_cleanup_free_ char *d = tmpdir();
-	struct runread_run *run;
+	_cleanup_free_ char *d = xasprintf("%s/malformed", testlib_tmpdir());
+	struct rundir *run;
 
 	/* No run.json; a line that is not JSON, one without a sensor, one with trailing junk,
 	 * an unknown verdict, blank lines; the last line complete but without a newline. */
-	write_str(d, "results.jsonl",
+	write_str("results.jsonl",
 		  "{\"run_id\":\"r1\",\"scenario\":\"s\",\"sensor\":\"a\",\"case\":\"c1\","
 		  "\"verdict\":\"crash\",\"kernel\":\"k1\"}\n"
 		  "not json\n"
@@ -145,7 +139,7 @@ START_TEST(test_read_malformed)
 		  "{\"sensor\":\"a\",\"case\":\"c4\",\"verdict\":\"exploded\",\"title\":null,"
 		  "\"mutations\":[{\"no_op\":1}],\"timings\":{\"total_ms\":5}}\n"
 		  "{\"sensor\":\"b\",\"case\":\"c1\",\"verdict\":\"hang\"}");
-	ck_assert_int_eq(runread_load(d, &run), 0);
+	ck_assert_int_eq(rundir_load(d, &run), 0);
 	ck_assert(!run->has_meta);
 	ck_assert_str_eq(run->run_id, "r1"); /* taken from the records */
 	ck_assert_str_eq(run->kernel, "k1");
@@ -155,38 +149,33 @@ START_TEST(test_read_malformed)
 	ck_assert(!run->last_truncated);
 	ck_assert_uint_eq(run->n_records, 3);
 	ck_assert_str_eq(run->records[1].verdict, "exploded");
-	ck_assert_int_eq(run->records[1].kind, RUNREAD_OTHER);
+	ck_assert_int_eq(run->records[1].kind, VERDICT_OTHER);
 	ck_assert_ptr_null(run->records[1].title);
 	ck_assert_str_eq(run->records[1].mutation_class, "unknown");
 	ck_assert_int_eq(run->records[1].total_ms, 5);
 	ck_assert_int_eq(run->records[1].boot_ms, -1);
-	ck_assert_str_eq(runread_record_signature(&run->records[2]), "untitled hang");
-	runread_free(run);
+	ck_assert_str_eq(record_signature(&run->records[2]), "untitled hang");
+	rundir_free(run);
 
 	/* A bad run.json is an error; a missing results.jsonl is -ENOENT. */
-	write_str(d, "run.json", "[1,2]");
-	ck_assert_int_eq(runread_load(d, &run), -EINVAL);
-	ck_assert_int_eq(runread_load(FAULTLINE_TEST_DATA "/runs/does-not-exist", &run), -ENOENT);
+	write_str("run.json", "[1,2]");
+	ck_assert_int_eq(rundir_load(d, &run), -EINVAL);
+	ck_assert_int_eq(rundir_load(FAULTLINE_TEST_DATA "/runs/does-not-exist", &run), -ENOENT);
 
 	/* A run stopped on purpose says when. */
-	write_str(d, "run.json", "{\"run_id\":\"r2\",\"interrupted\":\"2026-11-25T10:00:00Z\"}");
-	ck_assert_int_eq(runread_load(d, &run), 0);
+	write_str("run.json", "{\"run_id\":\"r2\",\"interrupted\":\"2026-11-25T10:00:00Z\"}");
+	ck_assert_int_eq(rundir_load(d, &run), 0);
 	ck_assert(run->has_meta);
 	ck_assert_str_eq(run->run_id, "r2");
 	ck_assert_str_eq(run->interrupted, "2026-11-25T10:00:00Z");
 	ck_assert_ptr_null(run->finished);
-	runread_free(run);
-
-	{
-		_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", d);
-		ck_assert_int_eq(system(cmd), 0);
-	}
+	rundir_free(run);
 }
 END_TEST
 
 START_TEST(test_aggregate_one)
 {
-	struct runread_run *run = load(BASE);
+	struct rundir *run = load(BASE);
 	struct aggregate *a;
 	const struct aggregate_sensor *l, *h;
 	static const char *const classes[] = {
@@ -207,20 +196,20 @@ START_TEST(test_aggregate_one)
 	ck_assert_str_eq(l->name, "ksensor-legacy");
 	ck_assert_str_eq(h->name, "ksensor-hardened");
 	ck_assert_uint_eq(l->counts.n, 7);
-	ck_assert_uint_eq(l->counts.v[RUNREAD_CRASH], 3);
-	ck_assert_uint_eq(l->counts.v[RUNREAD_HANG], 1);
-	ck_assert_uint_eq(l->counts.v[RUNREAD_ACCEPTED], 2);
+	ck_assert_uint_eq(l->counts.v[VERDICT_CRASH], 3);
+	ck_assert_uint_eq(l->counts.v[VERDICT_HANG], 1);
+	ck_assert_uint_eq(l->counts.v[VERDICT_ACCEPTED], 2);
 	ck_assert_uint_eq(l->counts.silent_accept, 1);
-	ck_assert_uint_eq(l->counts.v[RUNREAD_INFRA_ERROR], 1);
-	ck_assert_uint_eq(l->counts.v[RUNREAD_REJECTED], 0);
+	ck_assert_uint_eq(l->counts.v[VERDICT_INFRA_ERROR], 1);
+	ck_assert_uint_eq(l->counts.v[VERDICT_REJECTED], 0);
 	ck_assert_uint_eq(l->failures, 3);
 	ck_assert_uint_eq(l->errors, 1);
 	ck_assert_uint_eq(l->expect_total, 2);
 	ck_assert_uint_eq(l->expect_met, 2);
 	ck_assert_uint_eq(l->n_signatures, 3);
 	ck_assert_uint_eq(h->counts.n, 7);
-	ck_assert_uint_eq(h->counts.v[RUNREAD_REJECTED], 5);
-	ck_assert_uint_eq(h->counts.v[RUNREAD_ACCEPTED], 2);
+	ck_assert_uint_eq(h->counts.v[VERDICT_REJECTED], 5);
+	ck_assert_uint_eq(h->counts.v[VERDICT_ACCEPTED], 2);
 	ck_assert_uint_eq(h->counts.silent_accept, 1);
 	ck_assert_uint_eq(h->failures, 1);
 	ck_assert_uint_eq(h->expect_total, 3);
@@ -254,14 +243,14 @@ START_TEST(test_aggregate_one)
 	for (size_t c = 0; c < ARRAY_SIZE(classes); c++)
 		ck_assert_str_eq(a->classes[c], classes[c]);
 	ck_assert_uint_eq(aggregate_cell(a, 0, 2)->n, 1);
-	ck_assert_uint_eq(aggregate_cell(a, 0, 2)->v[RUNREAD_CRASH], 1);
-	ck_assert_uint_eq(aggregate_cell(a, 1, 2)->v[RUNREAD_REJECTED], 1);
-	ck_assert_uint_eq(aggregate_cell(a, 1, 6)->v[RUNREAD_REJECTED], 1); /* retried, final */
-	ck_assert_uint_eq(aggregate_cell(a, 1, 6)->v[RUNREAD_INFRA_ERROR], 0);
+	ck_assert_uint_eq(aggregate_cell(a, 0, 2)->v[VERDICT_CRASH], 1);
+	ck_assert_uint_eq(aggregate_cell(a, 1, 2)->v[VERDICT_REJECTED], 1);
+	ck_assert_uint_eq(aggregate_cell(a, 1, 6)->v[VERDICT_REJECTED], 1); /* retried, final */
+	ck_assert_uint_eq(aggregate_cell(a, 1, 6)->v[VERDICT_INFRA_ERROR], 0);
 	ck_assert_uint_eq(aggregate_cell(a, 0, 1)->silent_accept, 1);
-	ck_assert_int_eq(aggregate_worst(aggregate_cell(a, 0, 6)), RUNREAD_INFRA_ERROR);
-	ck_assert_int_eq(aggregate_worst(aggregate_cell(a, 0, 4)), RUNREAD_HANG);
-	ck_assert_int_eq(aggregate_worst(aggregate_cell(a, 1, 0)), RUNREAD_ACCEPTED);
+	ck_assert_int_eq(aggregate_worst(aggregate_cell(a, 0, 6)), VERDICT_INFRA_ERROR);
+	ck_assert_int_eq(aggregate_worst(aggregate_cell(a, 0, 4)), VERDICT_HANG);
+	ck_assert_int_eq(aggregate_worst(aggregate_cell(a, 1, 0)), VERDICT_ACCEPTED);
 
 	/* Signatures: by count, then by verdict severity, then title. */
 	ck_assert_uint_eq(a->n_sigs, 3);
@@ -272,9 +261,9 @@ START_TEST(test_aggregate_one)
 	ck_assert_int_eq(a->sigs[0].ttc_min_ms, 850);
 	ck_assert_int_eq(a->sigs[0].ttc_max_ms, 1200);
 	ck_assert_str_eq(a->sigs[1].title, HOSTILE);
-	ck_assert_int_eq(a->sigs[1].kind, RUNREAD_CRASH);
+	ck_assert_int_eq(a->sigs[1].kind, VERDICT_CRASH);
 	ck_assert_str_eq(a->sigs[2].title, LOCKUP);
-	ck_assert_int_eq(a->sigs[2].kind, RUNREAD_HANG);
+	ck_assert_int_eq(a->sigs[2].kind, VERDICT_HANG);
 
 	/* Failing cases in file order; the slowest first. */
 	ck_assert_uint_eq(a->n_failing, 5);
@@ -288,13 +277,13 @@ START_TEST(test_aggregate_one)
 	ck_assert_int_eq(a->slowest[9]->total_ms, 6350);
 
 	aggregate_free(a);
-	runread_free(run);
+	rundir_free(run);
 }
 END_TEST
 
 START_TEST(test_aggregate_merged)
 {
-	struct runread_run *runs[2] = {load(BASE), load(NEW)};
+	struct rundir *runs[2] = {load(BASE), load(NEW)};
 	struct aggregate *a;
 
 	ck_assert_int_eq(aggregate_build(runs, 2, &a), 0);
@@ -322,16 +311,15 @@ START_TEST(test_aggregate_merged)
 	ck_assert_uint_eq(a->n_records, 0);
 	ck_assert_uint_eq(a->n_sensors, 0);
 	aggregate_free(a);
-	runread_free(runs[0]);
-	runread_free(runs[1]);
+	rundir_free(runs[0]);
+	rundir_free(runs[1]);
 }
 END_TEST
 
 /* The summit case: one run per sensor design, merged into one comparison. */
 START_TEST(test_aggregate_designs)
 {
-	struct runread_run *runs[2] = {load(NEW),
-				       load(FAULTLINE_TEST_DATA "/runs/quickstart-usensor")};
+	struct rundir *runs[2] = {load(NEW), load(FAULTLINE_TEST_DATA "/runs/quickstart-usensor")};
 	struct aggregate *a;
 	const struct aggregate_sensor *u;
 
@@ -340,28 +328,26 @@ START_TEST(test_aggregate_designs)
 	u = &a->sensors[2];
 	ck_assert_str_eq(u->name, "usensor");
 	ck_assert_uint_eq(u->counts.n, 7);
-	ck_assert_uint_eq(u->counts.v[RUNREAD_SENSOR_DIED], 2);
-	ck_assert_uint_eq(u->counts.v[RUNREAD_REJECTED], 3);
+	ck_assert_uint_eq(u->counts.v[VERDICT_SENSOR_DIED], 2);
+	ck_assert_uint_eq(u->counts.v[VERDICT_REJECTED], 3);
 	ck_assert_uint_eq(u->counts.silent_accept, 1);
 	ck_assert_uint_eq(u->n_signatures, 0); /* a dead user-mode sensor is not a kernel crash */
 	ck_assert_uint_eq(u->failures, 1);     /* expected crash on field-count-mismatch */
 	ck_assert_uint_eq(u->n_runs, 1);
 	ck_assert_ptr_eq(u->first_run, runs[1]);
 	ck_assert_uint_eq(a->sensors[0].n_runs, 1);
-	ck_assert_uint_eq(aggregate_cell(a, 2, 3)->v[RUNREAD_SENSOR_DIED], 1); /* drop_field */
+	ck_assert_uint_eq(aggregate_cell(a, 2, 3)->v[VERDICT_SENSOR_DIED], 1); /* drop_field */
 	ck_assert_uint_eq(aggregate_cell(a, 2, 6)->n, 0); /* no set_field case on usensor */
 	aggregate_free(a);
-	runread_free(runs[0]);
-	runread_free(runs[1]);
+	rundir_free(runs[0]);
+	rundir_free(runs[1]);
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
 	Suite *s = suite_create("report-aggregate");
 	TCase *tc = tcase_create("aggregate");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_read_killed_run);
 	tcase_add_test(tc, test_read_malformed);
@@ -369,9 +355,7 @@ int main(void)
 	tcase_add_test(tc, test_aggregate_merged);
 	tcase_add_test(tc, test_aggregate_designs);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+TESTLIB_MAIN(suite)

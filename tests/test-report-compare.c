@@ -7,6 +7,7 @@
 
 #include "compare.h"
 #include "config.h"
+#include "testlib.h"
 #include "util.h"
 
 #define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"
@@ -15,11 +16,11 @@
 #define GPF "general protection fault in ks_parse_header"
 #define LOCKUP "watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1]"
 
-static struct runread_run *load(const char *dir)
+static struct rundir *load(const char *dir)
 {
-	struct runread_run *run = NULL;
+	struct rundir *run = NULL;
 
-	ck_assert_int_eq(runread_load(dir, &run), 0);
+	ck_assert_int_eq(rundir_load(dir, &run), 0);
 	return run;
 }
 
@@ -36,7 +37,7 @@ static void check_change(const struct compare_change *c, const char *sensor, con
 
 START_TEST(test_base_to_new)
 {
-	struct runread_run *base = load(BASE), *new = load(NEW);
+	struct rundir *base = load(BASE), *new = load(NEW);
 	struct compare_result *c;
 
 	ck_assert_int_eq(compare_runs(base, new, &c), 0);
@@ -49,12 +50,12 @@ START_TEST(test_base_to_new)
 	ck_assert_uint_eq(c->new_sigs[0].count, 1);
 	ck_assert_str_eq(c->new_sigs[1].sensor, "ksensor-legacy");
 	ck_assert_str_eq(c->new_sigs[1].title, GPF);
-	ck_assert_int_eq(c->new_sigs[1].kind, RUNREAD_CRASH);
+	ck_assert_int_eq(c->new_sigs[1].kind, VERDICT_CRASH);
 
 	ck_assert_uint_eq(c->n_gone_sigs, 1);
 	ck_assert_str_eq(c->gone_sigs[0].sensor, "ksensor-legacy");
 	ck_assert_str_eq(c->gone_sigs[0].title, LOCKUP);
-	ck_assert_int_eq(c->gone_sigs[0].kind, RUNREAD_HANG);
+	ck_assert_int_eq(c->gone_sigs[0].kind, VERDICT_HANG);
 	ck_assert_uint_eq(c->n_kept_sigs, 2);
 
 	ck_assert_uint_eq(c->n_common, 14);
@@ -83,14 +84,14 @@ START_TEST(test_base_to_new)
 		free(buf);
 	}
 	compare_result_free(c);
-	runread_free(base);
-	runread_free(new);
+	rundir_free(base);
+	rundir_free(new);
 }
 END_TEST
 
 START_TEST(test_reverse_and_same)
 {
-	struct runread_run *base = load(BASE), *new = load(NEW);
+	struct rundir *base = load(BASE), *new = load(NEW);
 	struct compare_result *c;
 
 	/* Going back, the hang comes back: a hang signature is a regression too. */
@@ -111,8 +112,8 @@ START_TEST(test_reverse_and_same)
 	ck_assert_uint_eq(c->n_changes, 0);
 	ck_assert_uint_eq(c->n_common, 14);
 	compare_result_free(c);
-	runread_free(base);
-	runread_free(new);
+	rundir_free(base);
+	rundir_free(new);
 }
 END_TEST
 
@@ -139,20 +140,16 @@ START_TEST(test_cli_exit_status)
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
 	Suite *s = suite_create("report-compare");
 	TCase *tc = tcase_create("compare");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_base_to_new);
 	tcase_add_test(tc, test_reverse_and_same);
 	tcase_add_test(tc, test_cli_exit_status);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+TESTLIB_MAIN(suite)

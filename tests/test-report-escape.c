@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "testlib.h"
 
 #define CHECK_ESC(fn, in, out)                                                                     \
 	do {                                                                                       \
@@ -115,12 +116,10 @@ START_TEST(test_url)
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
 	Suite *s = suite_create("report-escape");
 	TCase *tc = tcase_create("escape");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_html);
 	tcase_add_test(tc, test_xml);
@@ -128,9 +127,7 @@ int main(void)
 	tcase_add_test(tc, test_markdown);
 	tcase_add_test(tc, test_url);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+TESTLIB_MAIN(suite)

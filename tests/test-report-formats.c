@@ -8,6 +8,7 @@
 #include "config.h"
 #include "render.h"
 #include "reports.h"
+#include "testlib.h"
 #include "util.h"
 
 #define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"
@@ -15,15 +16,15 @@
 
 static char *render(enum reports_format format)
 {
-	struct runread_run *run = NULL;
+	struct rundir *run = NULL;
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
 
-	ck_assert_int_eq(runread_load(BASE, &run), 0);
+	ck_assert_int_eq(rundir_load(BASE, &run), 0);
 	ck_assert_int_eq(reports_render(f, format, &run, 1, NULL, 0), 0);
 	fclose(f);
-	runread_free(run);
+	rundir_free(run);
 	return buf;
 }
 
@@ -138,13 +139,12 @@ END_TEST
 
 START_TEST(test_cli_output_file)
 {
-	char dir[] = "/tmp/test-report-formats-XXXXXX";
+	const char *dir = testlib_tmpdir();
 	_cleanup_free_ char *out = NULL, *cmd = NULL;
 	_cleanup_free_ uint8_t *data = NULL;
 	struct json_object *o;
 	size_t size;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
 	out = xasprintf("%s/summary.json", dir);
 	cmd = xasprintf("'%s/faultline' report --format json -o '%s' '" BASE "' 2>/dev/null",
 			FAULTLINE_BUILD_DIR, out);
@@ -167,9 +167,6 @@ START_TEST(test_cli_output_file)
 	ck_assert_int_eq(read_file(out, 1 << 20, &data, &size), 0);
 	ck_assert(strstr((char *)data, "14 cases are too many to list: here are the 5 that fell "
 				       "short (4 failures, 1 infra error), the first of them."));
-	free(cmd);
-	cmd = xasprintf("rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -194,21 +191,17 @@ START_TEST(test_numbers)
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
 	Suite *s = suite_create("report-formats");
 	TCase *tc = tcase_create("formats");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_markdown);
 	tcase_add_test(tc, test_cli_output_file);
 	tcase_add_test(tc, test_numbers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+TESTLIB_MAIN(suite)

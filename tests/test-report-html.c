@@ -10,28 +10,27 @@
 #include <zlib.h>
 
 #include "reports.h"
+#include "testlib.h"
 #include "util.h"
 
 #define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"
 #define NEW FAULTLINE_TEST_DATA "/runs/quickstart-new"
 
-static char *dir;
-
-static struct runread_run *load(const char *d)
+static struct rundir *load(const char *d)
 {
-	struct runread_run *run = NULL;
+	struct rundir *run = NULL;
 
-	ck_assert_int_eq(runread_load(d, &run), 0);
+	ck_assert_int_eq(rundir_load(d, &run), 0);
 	return run;
 }
 
-static char *render_html(struct runread_run **runs, size_t n, size_t max_rows)
+static char *render_html(struct rundir **runs, size_t n, size_t max_rows)
 {
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
 
-	ck_assert_int_eq(reports_render(f, REPORTS_HTML, runs, n, dir, max_rows), 0);
+	ck_assert_int_eq(reports_render(f, REPORTS_HTML, runs, n, testlib_tmpdir(), max_rows), 0);
 	fclose(f);
 	return buf;
 }
@@ -47,7 +46,7 @@ static size_t count(const char *hay, const char *needle)
 
 START_TEST(test_inert_and_self_contained)
 {
-	struct runread_run *runs[2] = {load(BASE), load(NEW)};
+	struct rundir *runs[2] = {load(BASE), load(NEW)};
 	_cleanup_free_ char *html = render_html(runs, 2, 0);
 
 	/* Nothing from a run becomes markup: no script element, no event handler. */
@@ -93,15 +92,14 @@ START_TEST(test_inert_and_self_contained)
 	ck_assert(strstr(html, "<h3>quickstart-20261125-091500</h3>"));
 	ck_assert(strstr(html, "<dt>finished</dt><dd>did not finish</dd>"));
 	ck_assert(strstr(html, "<dt>guest kernel</dt><dd>6.1.0-56-amd64</dd>"));
-	runread_free(runs[0]);
-	runread_free(runs[1]);
+	rundir_free(runs[0]);
+	rundir_free(runs[1]);
 }
 END_TEST
 
 START_TEST(test_designs)
 {
-	struct runread_run *runs[2] = {load(NEW),
-				       load(FAULTLINE_TEST_DATA "/runs/quickstart-usensor")};
+	struct rundir *runs[2] = {load(NEW), load(FAULTLINE_TEST_DATA "/runs/quickstart-usensor")};
 	_cleanup_free_ char *html = render_html(runs, 2, 0);
 
 	ck_assert(strstr(html, "The guest kernel survived all 7 cases; the sensor died in 2."));
@@ -111,15 +109,15 @@ START_TEST(test_designs)
 	ck_assert_ptr_null(strstr(html, "<br><span class=\"muted\">quickstart-20261126-091500"));
 	ck_assert(strstr(html, "role=\"img\" aria-label=\"usensor: 7 case times between 0 and "
 			       "8.0 s, median 3.0 s\""));
-	runread_free(runs[0]);
-	runread_free(runs[1]);
+	rundir_free(runs[0]);
+	rundir_free(runs[1]);
 }
 END_TEST
 
 /* A run directory with n cases on 2 sensors; every 50th case crashes on one sensor. */
 static char *make_big_run(size_t n)
 {
-	char *d = xasprintf("%s/big", dir);
+	char *d = xasprintf("%s/big", testlib_tmpdir());
 	_cleanup_free_ char *path = xasprintf("%s/results.jsonl", d);
 	FILE *f;
 
@@ -140,7 +138,7 @@ static char *make_big_run(size_t n)
 START_TEST(test_large_run_aggregated)
 {
 	_cleanup_free_ char *d = make_big_run(5000);
-	struct runread_run *run = load(d);
+	struct rundir *run = load(d);
 	_cleanup_free_ char *html = render_html(&run, 1, 0);
 
 	/* 5000 cases are over the default 2000 rows: only the 100 failing cases are listed. */
@@ -156,13 +154,13 @@ START_TEST(test_large_run_aggregated)
 	html = render_html(&run, 1, 10);
 	ck_assert(strstr(html, "case-00450"));
 	ck_assert_ptr_null(strstr(html, "case-00500"));
-	runread_free(run);
+	rundir_free(run);
 }
 END_TEST
 
 START_TEST(test_write_defaults)
 {
-	_cleanup_free_ char *d = xasprintf("%s/defaults", dir);
+	_cleanup_free_ char *d = xasprintf("%s/defaults", testlib_tmpdir());
 	_cleanup_free_ char *cmd = xasprintf("cp -r '" NEW "' '%s'", d);
 	_cleanup_free_ char *html = xasprintf("%s/report.html", d);
 	_cleanup_free_ char *xml = xasprintf("%s/results.xml", d);
@@ -275,10 +273,10 @@ static const char *chromium(void)
 
 START_TEST(test_browser_render)
 {
-	struct runread_run *runs[2] = {load(BASE), load(NEW)};
-	_cleanup_free_ char *html = xasprintf("%s/render.html", dir);
-	_cleanup_free_ char *png = xasprintf("%s/render.png", dir);
-	_cleanup_free_ char *profile = xasprintf("%s/profile", dir);
+	struct rundir *runs[2] = {load(BASE), load(NEW)};
+	_cleanup_free_ char *html = xasprintf("%s/render.html", testlib_tmpdir());
+	_cleanup_free_ char *png = xasprintf("%s/render.png", testlib_tmpdir());
+	_cleanup_free_ char *profile = xasprintf("%s/profile", testlib_tmpdir());
 	_cleanup_free_ char *cmd = NULL;
 	_cleanup_free_ uint8_t *data = NULL;
 	uint32_t w, h;
@@ -301,8 +299,8 @@ START_TEST(test_browser_render)
 	 * white. Measured: about a quarter of the pixels are not near-white. */
 	ck_assert_msg(ink > 0.05 && ink < 0.6, "ink %.3f", ink);
 	ck_assert_msg(red, "no crash-red pixel: the CSS did not apply");
-	runread_free(runs[0]);
-	runread_free(runs[1]);
+	rundir_free(runs[0]);
+	rundir_free(runs[1]);
 }
 END_TEST
 
@@ -313,17 +311,12 @@ int main(int argc, char **argv)
 	bool render = argc > 1 && streq(argv[1], "render");
 	Suite *s = suite_create("report-html");
 	TCase *tc = tcase_create(render ? "render" : "html");
-	SRunner *sr;
-	int failed;
 
 	if (render && !chromium()) {
 		fprintf(stderr,
 			"test-report-html: chromium is not installed (.ci/setup installs it)\n");
 		return 77;
 	}
-	dir = xstrdup("/tmp/test-report-html-XXXXXX");
-	if (!mkdtemp(dir))
-		return EXIT_FAILURE;
 	if (render) {
 		tcase_add_test(tc, test_browser_render);
 		tcase_set_timeout(tc, 120);
@@ -334,15 +327,5 @@ int main(int argc, char **argv)
 		tcase_add_test(tc, test_write_defaults);
 	}
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	{
-		_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			failed++;
-	}
-	free(dir);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return testlib_run(s);
 }

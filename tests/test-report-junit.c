@@ -6,18 +6,17 @@
 #include <sys/wait.h>
 
 #include "reports.h"
+#include "testlib.h"
 #include "util.h"
 
 #define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"
 #define NEW FAULTLINE_TEST_DATA "/runs/quickstart-new"
 
-static char *dir;
-
-static struct runread_run *load(const char *d)
+static struct rundir *load(const char *d)
 {
-	struct runread_run *run = NULL;
+	struct rundir *run = NULL;
 
-	ck_assert_int_eq(runread_load(d, &run), 0);
+	ck_assert_int_eq(rundir_load(d, &run), 0);
 	return run;
 }
 
@@ -65,9 +64,9 @@ static char *xpath(const char *file, const char *expr)
 		free(v_);                                                                          \
 	} while (0)
 
-static char *render(struct runread_run **runs, size_t n, const char *name)
+static char *render(struct rundir **runs, size_t n, const char *name)
 {
-	char *path = xasprintf("%s/%s", dir, name);
+	char *path = xasprintf("%s/%s", testlib_tmpdir(), name);
 
 	ck_assert_int_eq(reports_write_file(path, REPORTS_JUNIT, runs, n, 0), 0);
 	return path;
@@ -75,7 +74,7 @@ static char *render(struct runread_run **runs, size_t n, const char *name)
 
 START_TEST(test_structure)
 {
-	struct runread_run *run = load(BASE);
+	struct rundir *run = load(BASE);
 	_cleanup_free_ char *path = render(&run, 1, "one.xml");
 	_cleanup_free_ char *cmd = xasprintf("xmllint --noout '%s'", path);
 	_cleanup_free_ uint8_t *xml = NULL;
@@ -142,13 +141,13 @@ START_TEST(test_structure)
 	ck_assert_uint_eq(count((char *)xml, "<testcase "), 14);
 	/* The report excerpt's control character was replaced, so the file stays XML. */
 	ck_assert(strstr((char *)xml, "]]&gt;\n\xef\xbf\xbd\x7f end</failure>"));
-	runread_free(run);
+	rundir_free(run);
 }
 END_TEST
 
 START_TEST(test_merged_names)
 {
-	struct runread_run *runs[2] = {load(BASE), load(NEW)};
+	struct rundir *runs[2] = {load(BASE), load(NEW)};
 	_cleanup_free_ char *path = render(runs, 2, "two.xml");
 
 	CHECK_XPATH(path, "count(/testsuites/testsuite)", "2");
@@ -156,33 +155,20 @@ START_TEST(test_merged_names)
 	/* The same case from two runs stays two distinct testcases. */
 	CHECK_XPATH(path, "count(//testcase[@name=\"seed [quickstart-20261125-091500]\"])", "2");
 	CHECK_XPATH(path, "count(//testcase[@name=\"seed [quickstart-20261126-091500]\"])", "2");
-	runread_free(runs[0]);
-	runread_free(runs[1]);
+	rundir_free(runs[0]);
+	rundir_free(runs[1]);
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
 	Suite *s = suite_create("report-junit");
 	TCase *tc = tcase_create("junit");
-	SRunner *sr;
-	int failed;
 
-	dir = xstrdup("/tmp/test-report-junit-XXXXXX");
-	if (!mkdtemp(dir))
-		return EXIT_FAILURE;
 	tcase_add_test(tc, test_structure);
 	tcase_add_test(tc, test_merged_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	{
-		_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			failed++;
-	}
-	free(dir);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+TESTLIB_MAIN(suite)

@@ -1,26 +1,23 @@
-/* test-results.c — the result store (append-only, one line per record) and result records. */
+/* test-results.c — the result store: append-only, one line per record, never truncated. The
+ * records themselves are test-record.c's. */
 #include <check.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
-#include "record.h"
 #include "results.h"
+#include "testlib.h"
 #include "util.h"
 
-static char dir[] = "/tmp/test-results-XXXXXX";
-
-static json_object *field(json_object *o, const char *k)
+static void append_one(struct results *r, json_object *o)
 {
-	json_object *v = NULL;
-	json_object_object_get_ex(o, k, &v);
-	return v;
+	ck_assert_int_eq(results_append(r, o), 0);
+	json_object_put(o);
 }
 
 START_TEST(test_append_lines)
 {
-	_cleanup_free_ char *run = xasprintf("%s/run", dir),
+	_cleanup_free_ char *run = xasprintf("%s/run", testlib_tmpdir()),
 			    *jsonl = xasprintf("%s/results.jsonl", run);
 	_cleanup_free_ uint8_t *text = NULL;
 	struct results *r = NULL;
@@ -31,8 +28,7 @@ START_TEST(test_append_lines)
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "n", json_object_new_int(i));
 		json_object_object_add(o, "text", json_object_new_string("a\nb \"q\""));
-		ck_assert_int_eq(results_append(r, o), 0);
-		json_object_put(o);
+		append_one(r, o);
 	}
 	results_close(r);
 	ck_assert_int_eq(read_file(jsonl, 1 << 20, &text, &size), 0);
@@ -41,9 +37,7 @@ START_TEST(test_append_lines)
 				       "{\"n\":2,\"text\":\"a\\nb \\\"q\\\"\"}\n");
 	/* reopening appends, never truncates */
 	ck_assert_int_eq(results_open(run, &r), 0);
-	json_object *o = json_object_new_object();
-	ck_assert_int_eq(results_append(r, o), 0);
-	json_object_put(o);
+	append_one(r, json_object_new_object());
 	results_close(r);
 	free(text);
 	text = NULL;
@@ -53,75 +47,41 @@ START_TEST(test_append_lines)
 }
 END_TEST
 
-START_TEST(test_record_fields)
+START_TEST(test_meta_and_layout)
 {
-	struct record_context ctx = {.run_id = "r1", .scenario = "s", .kernel = "6.1"};
-	struct scenario_expect ex = {.sensor = "ks", .verdict = "crash"};
-	struct scenario_case c = {.id = "c1",
-				  .name = "c1",
-				  .seed = 5,
-				  .seed_file = "seed.kscu",
-				  .mutations_json = "[{\"op\":\"truncate\",\"size\":3}]",
-				  .data = (uint8_t *)"abc",
-				  .size = 3,
-				  .expects = &ex,
-				  .n_expects = 1};
-	struct case_result res;
-	json_object *o;
+	_cleanup_free_ char *run = xasprintf("%s/meta", testlib_tmpdir()),
+			    *meta = xasprintf("%s/run.json", run);
+	_cleanup_free_ uint8_t *text = NULL;
+	struct results *r = NULL;
+	json_object *o = json_object_new_object();
+	struct stat st;
+	size_t size;
 
-	case_result_init(&res);
-	res.verdict = VERDICT_CRASH;
-	res.title = xstrdup("BUG: unable to handle page fault in ks_eval_field");
-	res.total_ms = 1234;
-	res.agent_outcome = 0;
-	o = record_build(&ctx, "ks", &c, &res, "consoles/ks/c1.log");
-	ck_assert_str_eq(json_object_get_string(field(o, "verdict")), "crash");
-	ck_assert_str_eq(json_object_get_string(field(o, "title")), res.title);
-	ck_assert_str_eq(json_object_get_string(field(o, "input")), "inputs/c1.bin");
-	ck_assert_str_eq(json_object_get_string(field(o, "input_sha256")),
-			 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	ck_assert_str_eq(json_object_get_string(field(o, "expect")), "crash");
-	ck_assert(json_object_get_boolean(field(o, "matched")));
-	ck_assert_int_eq(json_object_array_length(field(o, "mutations")), 1);
-	ck_assert_int_eq(json_object_get_int(field(field(o, "timings"), "total_ms")), 1234);
-	ck_assert_str_eq(json_object_get_string(field(field(o, "agent"), "outcome")), "accepted");
-	ck_assert_ptr_null(field(o, "reused_guest_run"));
+	ck_assert_int_eq(results_open(run, &r), 0);
+	json_object_object_add(o, "run_id", json_object_new_string("r1"));
+	ck_assert_int_eq(results_write_meta(r, o), 0);
 	json_object_put(o);
-
-	/* another sensor has no expectation: matched is null */
-	o = record_build(&ctx, "other", &c, &res, "consoles/other/c1.log");
-	ck_assert_ptr_null(field(o, "expect"));
-	ck_assert_ptr_null(field(o, "matched"));
-	json_object_put(o);
-
-	/* a reuse confirmation carries the first run */
-	res.confirmed = true;
-	res.first_verdict = VERDICT_HANG;
-	res.flaky = true;
-	o = record_build(&ctx, "ks", &c, &res, "consoles/ks/c1.log");
-	ck_assert_str_eq(json_object_get_string(field(field(o, "reused_guest_run"), "verdict")),
-			 "hang");
-	ck_assert(json_object_get_boolean(field(o, "flaky")));
-	json_object_put(o);
-	case_result_finish(&res);
+	results_close(r);
+	ck_assert_int_eq(read_file(meta, 1 << 20, &text, &size), 0);
+	ck_assert_str_eq((char *)text, "{\n  \"run_id\":\"r1\"\n}\n");
+	free(meta);
+	meta = xasprintf("%s/inputs", run);
+	ck_assert_int_eq(stat(meta, &st), 0);
+	free(meta);
+	meta = xasprintf("%s/consoles", run);
+	ck_assert_int_eq(stat(meta, &st), 0);
 }
 END_TEST
 
-int main(void)
+static Suite *suite(void)
 {
 	Suite *s = suite_create("results");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tcase_create("store");
 
-	if (!mkdtemp(dir))
-		return 2;
 	tcase_add_test(tc, test_append_lines);
-	tcase_add_test(tc, test_record_fields);
+	tcase_add_test(tc, test_meta_and_layout);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+TESTLIB_MAIN(suite)

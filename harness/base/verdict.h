@@ -1,19 +1,59 @@
-/* verdict.h — the outcome of one case, and its names as they appear in records and scenarios. */
+/* verdict.h — the verdict table: every outcome a case can have, its name in records and
+ * scenarios, how bad it is, how it counts, and how the reports show it (DESIGN.md, "Verdicts").
+ *
+ * The enum runs from worst to best, and that is the severity order everywhere: a report lists
+ * verdicts in it and colours a cell by its worst verdict. A new verdict is its constant here, at
+ * its place in that order, and its row in verdict.c's table; scenario parsing, records, replay
+ * and the reports take everything else from the row.
+ * Ownership: every string here is static.
+ */
 #pragma once
 
 #include <stdbool.h>
 
 enum verdict {
+	VERDICT_BOOT_LOOP,
 	VERDICT_CRASH,
 	VERDICT_HANG,
-	VERDICT_REJECTED,
-	VERDICT_ACCEPTED,
 	VERDICT_SENSOR_DIED,
-	VERDICT_BOOT_LOOP,
 	VERDICT_INFRA_ERROR,
+	VERDICT_ACCEPTED, /* worse than rejected: on a malformed input it is a silent acceptance */
+	VERDICT_REJECTED,
+	VERDICT_OTHER, /* a name read from a file that this version does not know; never produced */
 	_VERDICT_MAX,
 };
 
+enum verdict_flag {
+	VERDICT_EXPECTABLE = 1 << 0, /* a scenario may expect it (`expect: crash`) */
+	VERDICT_FAILURE = 1 << 1,    /* a case that expects nothing fails with it */
+	VERDICT_SIGNATURE = 1 << 2,  /* its title is a crash signature, deduplicated across runs */
+	VERDICT_ERROR = 1 << 3, /* the harness could not run the case: never the sensor's fault */
+};
+
+/* How the reports show a verdict (or one of their own categories, like silent acceptance). */
+struct verdict_style {
+	const char *css;	/* HTML class suffix and CSS variable name */
+	const char *symbol;	/* a cue that is not colour */
+	const char *one, *many; /* "crash", "crashes" */
+	const char *legend;	/* what it means, for the legend */
+	const char *colour;	/* solid swatch */
+	const char *tint;	/* background of a cell whose worst verdict it is */
+	const char *ink;	/* text on the solid swatch (contrast of at least 4.5:1) */
+};
+
+struct verdict_info {
+	const char *name; /* in records and scenarios */
+	unsigned flags;	  /* enum verdict_flag */
+	struct verdict_style style;
+};
+
+/* The row of v; VERDICT_OTHER's for a value out of range. */
+const struct verdict_info *verdict_info(enum verdict v);
 const char *verdict_name(enum verdict v);
-/* Returns the verdict or -EINVAL for an unknown name. */
+bool verdict_has(enum verdict v, enum verdict_flag flag);
+/* The verdict named; -EINVAL for a name this version does not know ("other" included). */
 int verdict_from_name(const char *name);
+/* The same for a name read from a file: VERDICT_OTHER when it is not known. */
+enum verdict verdict_parse(const char *name);
+/* The names a scenario may expect, in severity order, NULL-terminated. */
+const char *const *verdict_expectable_names(void);

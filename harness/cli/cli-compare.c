@@ -16,9 +16,9 @@ static void usage(FILE *f)
 	      f);
 }
 
-static int load(const char *dir, struct runread_run **ret)
+static int load(const char *dir, struct rundir **ret)
 {
-	int r = runread_load(dir, ret);
+	int r = rundir_load(dir, ret);
 
 	if (r == -ENOENT || r == -ENOTDIR)
 		fprintf(stderr, "faultline compare: %s: not a run directory (no results.jsonl)\n",
@@ -39,7 +39,7 @@ int cmd_compare(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	struct runread_run *base = NULL, *new = NULL;
+	struct rundir *base = NULL, *new = NULL;
 	struct compare_result *res = NULL;
 	int c, ret;
 
@@ -73,7 +73,7 @@ int cmd_compare(int argc, char **argv)
 	ret = res->regression ? 1 : 0;
 out:
 	compare_result_free(res);
-	runread_free(base);
-	runread_free(new);
+	rundir_free(base);
+	rundir_free(new);
 	return ret;
 }

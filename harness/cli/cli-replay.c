@@ -3,7 +3,6 @@
  * title came back. The case becomes a one-case scenario written into the replay's run
  * directory, so the replay is itself a complete run (records, console, report). */
 #include <getopt.h>
-#include <json-c/json.h>
 #include <libgen.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -11,6 +10,7 @@
 #include "cli-fault.h"
 #include "cli.h"
 #include "reports.h"
+#include "rundir.h"
 #include "session.h"
 #include "util.h"
 
@@ -84,73 +84,54 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o, const char *
 	return 0;
 }
 
-struct recorded {
-	char *sensor, *verdict, *title;
-};
-
-static const char *str(json_object *o, const char *key)
+/* Read the run, or say why not. */
+static int load_run(const char *run_dir, struct rundir **ret)
 {
-	json_object *v;
+	int r = rundir_load(run_dir, ret);
 
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
+	if (r == -EINVAL)
+		fprintf(stderr, "faultline replay: %s/run.json is not a JSON object\n", run_dir);
+	else if (r < 0)
+		fprintf(stderr, "faultline replay: cannot read %s/results.jsonl: %s\n", run_dir,
+			strerror(-r));
+	return r;
 }
 
-/* The last record of the case (on the sensor, when one was named). */
-static int find_record(const char *run_dir, const char *case_id, const char *sensor,
-		       struct recorded *ret)
+/* The record of the case (on the sensor, when one was named): the last one, as in the reports. */
+static int find_record(const struct rundir *run, const char *case_id, const char *sensor,
+		       const struct record **ret)
 {
-	_cleanup_free_ char *path = xasprintf("%s/results.jsonl", run_dir);
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	int found = 0;
+	const struct record *found = NULL;
 
-	if (!f) {
-		fprintf(stderr, "faultline replay: cannot read %s: %m\n", path);
-		return -errno;
-	}
-	while (getline(&line, &cap, f) > 0) {
-		json_object *o = json_tokener_parse(line);
-		const char *c = o ? str(o, "case") : NULL, *s = o ? str(o, "sensor") : NULL;
+	for (size_t i = 0; i < run->n_records; i++) {
+		const struct record *rec = &run->records[i];
 
-		if (c && s && streq(c, case_id) && (!sensor || streq(s, sensor))) {
-			if (found && !sensor && !streq(s, ret->sensor)) {
-				fprintf(stderr,
-					"faultline replay: %s ran on several sensors; say which "
-					"with --sensor\n",
-					case_id);
-				json_object_put(o);
-				free(line);
-				return -EINVAL;
-			}
-			free(ret->sensor);
-			free(ret->verdict);
-			free(ret->title);
-			ret->sensor = xstrdup(s);
-			ret->verdict = xstrdup(str(o, "verdict") ? str(o, "verdict") : "");
-			ret->title = str(o, "title") ? xstrdup(str(o, "title")) : NULL;
-			found = 1;
+		if (!streq(rec->case_id, case_id) || (sensor && !streq(rec->sensor, sensor)))
+			continue;
+		if (found) {
+			fprintf(stderr,
+				"faultline replay: %s ran on several sensors; say which with "
+				"--sensor\n",
+				case_id);
+			return -EINVAL;
 		}
-		json_object_put(o);
+		found = rec;
 	}
-	free(line);
 	if (!found) {
-		fprintf(stderr, "faultline replay: %s has no record of %s%s%s\n", path, case_id,
-			sensor ? " on " : "", sensor ? sensor : "");
+		fprintf(stderr, "faultline replay: %s/results.jsonl has no record of %s%s%s\n",
+			run->dir, case_id, sensor ? " on " : "", sensor ? sensor : "");
 		return -ENOENT;
 	}
+	*ret = found;
 	return 0;
 }
 
 /* The one-case scenario. YAML double-quoted strings: the paths are escaped. */
-static char *scenario_text(const char *case_id, const char *input, const struct recorded *rec)
+static char *scenario_text(const char *case_id, const char *input, const struct record *rec)
 {
-	static const char *const expectable[] = {"crash",    "hang",	    "rejected",
-						 "accepted", "sensor-died", "boot-loop"};
 	_cleanup_free_ char *q = NULL;
-	bool expect = false;
+	int v = verdict_from_name(rec->verdict);
+	bool expect = v >= 0 && verdict_has(v, VERDICT_EXPECTABLE);
 	size_t n = 0;
 
 	q = xmalloc(2 * strlen(input) + 1);
@@ -160,8 +141,6 @@ static char *scenario_text(const char *case_id, const char *input, const struct 
 		q[n++] = *p;
 	}
 	q[n] = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(expectable); i++)
-		expect |= streq(rec->verdict, expectable[i]);
 	return xasprintf("name: replay\nseed: 1\nsensors: [%s]\nfleet: {size: 1}\n"
 			 "cases:\n  - name: \"%s\"\n    content: \"%s\"\n%s%s%s",
 			 rec->sensor, case_id, q, expect ? "    expect: " : "",
@@ -184,7 +163,7 @@ static int write_scenario(const char *out_dir, const char *text, char **ret_path
 }
 
 static int replay(struct replay_opts *o, const char *run_dir, const char *case_id,
-		  const struct recorded *rec, const char *out_dir)
+		  const struct record *rec, const char *out_dir)
 {
 	_cleanup_free_ char *input = xasprintf("%s/inputs/%s.bin", run_dir, case_id);
 	_cleanup_free_ char *abs = realpath(input, NULL), *text = NULL, *yaml = NULL;
@@ -235,7 +214,8 @@ static int replay(struct replay_opts *o, const char *run_dir, const char *case_i
 int cmd_replay(int argc, char **argv)
 {
 	struct replay_opts o = {0};
-	struct recorded rec = {0};
+	struct rundir *run = NULL;
+	const struct record *rec;
 	_cleanup_free_ char *copy1 = NULL, *copy2 = NULL, *out = NULL;
 	const char *arg;
 	int r;
@@ -246,19 +226,21 @@ int cmd_replay(int argc, char **argv)
 	copy1 = xstrdup(arg);
 	copy2 = xstrdup(arg);
 	const char *run_dir = dirname(copy1), *case_id = basename(copy2);
-	if (find_record(run_dir, case_id, o.sensor, &rec) < 0)
+	if (load_run(run_dir, &run) < 0)
 		return 2;
+	if (find_record(run, case_id, o.sensor, &rec) < 0) {
+		rundir_free(run);
+		return 2;
+	}
 	if (o.out_dir) {
 		out = xstrdup(o.out_dir);
 	} else {
 		char stamp[32];
 		time_t t = time(NULL);
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
-		out = xasprintf("%s/replays/%s-%s-%s", run_dir, case_id, rec.sensor, stamp);
+		out = xasprintf("%s/replays/%s-%s-%s", run_dir, case_id, rec->sensor, stamp);
 	}
-	r = replay(&o, run_dir, case_id, &rec, out);
-	free(rec.sensor);
-	free(rec.verdict);
-	free(rec.title);
+	r = replay(&o, run_dir, case_id, rec, out);
+	rundir_free(run);
 	return r;
 }

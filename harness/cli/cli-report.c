@@ -26,6 +26,51 @@ static void usage(FILE *f)
 	    f);
 }
 
+/* A run directory, or a message saying why it cannot be read. Returns 0 or an exit status. */
+static int load_run(const char *dir, struct rundir **ret)
+{
+	struct rundir *run;
+	int r = rundir_load(dir, &run);
+
+	if (r == -ENOENT || r == -ENOTDIR) {
+		fprintf(stderr, "faultline report: %s: not a run directory (no results.jsonl)\n",
+			dir);
+		return 2;
+	}
+	if (r < 0) {
+		fprintf(stderr, "faultline report: %s: cannot read the run: %s\n", dir,
+			strerror(-r));
+		return 2;
+	}
+	if (run->n_skipped)
+		fprintf(
+		    stderr,
+		    "faultline report: %s/results.jsonl: %zu %s skipped (first at line %zu)%s\n",
+		    dir, run->n_skipped, run->n_skipped == 1 ? "line" : "lines", run->first_skipped,
+		    run->last_truncated ? "; truncated last line, the run was killed" : "");
+	*ret = run;
+	return 0;
+}
+
+static int render(const char *output, enum reports_format format, struct rundir *const *runs,
+		  size_t n_runs, size_t max_rows)
+{
+	int r;
+
+	if (output) {
+		r = reports_write_file(output, format, runs, n_runs, max_rows);
+		if (r < 0)
+			fprintf(stderr, "faultline report: cannot write %s: %s\n", output,
+				strerror(-r));
+	} else {
+		r = reports_render(stdout, format, runs, n_runs, NULL, max_rows);
+		if (r < 0)
+			fprintf(stderr, "faultline report: cannot write the report: %s\n",
+				strerror(-r));
+	}
+	return r < 0 ? 2 : 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -37,9 +82,9 @@ int cmd_report(int argc, char **argv)
 	};
 	enum reports_format format = REPORTS_HTML;
 	const char *output = NULL;
-	struct runread_run **runs;
+	struct rundir **runs;
 	size_t n_runs = 0, max_rows = 0;
-	int c, r, ret = 0;
+	int c, ret = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:f:h", options, NULL)) >= 0) {
@@ -82,52 +127,13 @@ int cmd_report(int argc, char **argv)
 	}
 
 	runs = xcalloc((size_t)(argc - optind), sizeof(*runs));
-	for (int i = optind; i < argc; i++) {
-		struct runread_run *run;
-
-		r = runread_load(argv[i], &run);
-		if (r == -ENOENT || r == -ENOTDIR) {
-			fprintf(stderr,
-				"faultline report: %s: not a run directory (no results.jsonl)\n",
-				argv[i]);
-			ret = 2;
-			goto out;
-		}
-		if (r < 0) {
-			fprintf(stderr, "faultline report: %s: cannot read the run: %s\n", argv[i],
-				strerror(-r));
-			ret = 2;
-			goto out;
-		}
-		runs[n_runs++] = run;
-		if (run->n_skipped)
-			fprintf(stderr,
-				"faultline report: %s/results.jsonl: %zu %s skipped (first at "
-				"line %zu)%s\n",
-				argv[i], run->n_skipped, run->n_skipped == 1 ? "line" : "lines",
-				run->first_skipped,
-				run->last_truncated ? "; truncated last line, the run was killed"
-						    : "");
-	}
-
-	if (output) {
-		r = reports_write_file(output, format, runs, n_runs, max_rows);
-		if (r < 0) {
-			fprintf(stderr, "faultline report: cannot write %s: %s\n", output,
-				strerror(-r));
-			ret = 2;
-		}
-	} else {
-		r = reports_render(stdout, format, runs, n_runs, NULL, max_rows);
-		if (r < 0) {
-			fprintf(stderr, "faultline report: cannot write the report: %s\n",
-				strerror(-r));
-			ret = 2;
-		}
-	}
-out:
+	for (int i = optind; i < argc && ret == 0; i++)
+		if ((ret = load_run(argv[i], &runs[n_runs])) == 0)
+			n_runs++;
+	if (ret == 0)
+		ret = render(output, format, runs, n_runs, max_rows);
 	for (size_t i = 0; i < n_runs; i++)
-		runread_free(runs[i]);
+		rundir_free(runs[i]);
 	free(runs);
 	return ret;
 }

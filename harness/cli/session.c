@@ -7,11 +7,14 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+<<<<<<< HEAD
 #include "cli.h"
+=======
+#include "case-record.h"
+>>>>>>> results
 #include "config.h"
 #include "image.h"
 #include "reaper.h"
-#include "record.h"
 #include "results.h"
 #include "resume.h"
 #include "sensor.h"
@@ -423,7 +426,7 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	struct session_stats *st = rs->st;
 	const char *sensor = session_sensor_name(rs->s, si);
 	const struct scenario_case *c = &rs->s->cases[ci];
-	json_object *o = record_build(&rs->ctx, sensor, c, res, console_rel);
+	json_object *o = case_record_json(&rs->ctx, sensor, c, res, console_rel);
 	struct session_result *dst = &st->res[ci * rs->s->n_sensors + si];
 	const char *note = res->title ? res->title : res->detail ? res->detail : "";
 	int r = results_append(rs->results, o);

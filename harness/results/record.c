@@ -1,93 +1,301 @@
-/* record.c — the result record of a case (see record.h). */
+/* record.c — the record schema (see record.h). */
 #include "record.h"
 
-#include "config.h"
-#include "results.h"
+#include <pthread.h>
+
 #include "util.h"
 
-static json_object *jstr(const char *s)
+void record_init(struct record *r)
+{
+	*r = (struct record){
+	    .input_size = -1,
+	    .matched = -1,
+	    .attempt = 1,
+	    .boot_ms = -1,
+	    .deliver_ms = -1,
+	    .verdict_ms = -1,
+	    .total_ms = -1,
+	    .kind = VERDICT_OTHER,
+	};
+}
+
+void record_finish(struct record *r)
+{
+	char **strings[] = {
+	    &r->run_id,
+	    &r->scenario,
+	    &r->sensor,
+	    &r->case_id,
+	    &r->case_name,
+	    &r->seed_file,
+	    &r->mutations,
+	    &r->input_sha256,
+	    &r->input,
+	    &r->verdict,
+	    &r->title,
+	    &r->detail,
+	    &r->report,
+	    &r->console,
+	    &r->expect,
+	    &r->reused.verdict,
+	    &r->reused.title,
+	    &r->reused.console,
+	    &r->agent_outcome,
+	    &r->agent_message,
+	    &r->started,
+	    &r->kernel,
+	    &r->faultline_version,
+	    &r->mutation_class,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
+		free(*strings[i]);
+	record_init(r);
+}
+
+/* ---- writing ---- */
+
+static json_object *str_or_null(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;
 }
 
-static void add_timings(json_object *o, const struct case_result *res)
+/* Numbers that may be absent: -1 is written as null. */
+static json_object *int_or_null(int64_t v)
+{
+	return v >= 0 ? json_object_new_int64(v) : NULL;
+}
+
+static json_object *timings_json(const struct record *r)
 {
 	json_object *t = json_object_new_object();
 
-	json_object_object_add(t, "boot_ms", json_object_new_uint64(res->boot_ms));
-	json_object_object_add(t, "deliver_ms", json_object_new_uint64(res->deliver_ms));
-	json_object_object_add(t, "verdict_ms", json_object_new_uint64(res->verdict_ms));
-	json_object_object_add(t, "total_ms", json_object_new_uint64(res->total_ms));
-	json_object_object_add(o, "timings", t);
+	json_object_object_add(t, "boot_ms", int_or_null(r->boot_ms));
+	json_object_object_add(t, "deliver_ms", int_or_null(r->deliver_ms));
+	json_object_object_add(t, "verdict_ms", int_or_null(r->verdict_ms));
+	json_object_object_add(t, "total_ms", int_or_null(r->total_ms));
+	return t;
 }
 
-static void add_agent(json_object *o, const struct case_result *res)
+static json_object *agent_json(const struct record *r)
 {
-	static const char *const outcomes[] = {"accepted", "rejected", "agent-error"};
 	json_object *a = json_object_new_object();
-	bool known = res->agent_outcome >= 0 && res->agent_outcome < (int)ARRAY_SIZE(outcomes);
 
-	json_object_object_add(a, "outcome", known ? jstr(outcomes[res->agent_outcome]) : NULL);
-	json_object_object_add(a, "errno", json_object_new_int(res->agent_errno));
-	json_object_object_add(a, "message", jstr(res->agent_message));
-	json_object_object_add(o, "agent", a);
+	json_object_object_add(a, "outcome", str_or_null(r->agent_outcome));
+	json_object_object_add(a, "errno", json_object_new_int(r->agent_errno));
+	json_object_object_add(a, "message", str_or_null(r->agent_message));
+	return a;
 }
 
-/* reuse: the first run, on a guest that had run earlier cases */
-static void add_reuse(json_object *o, const char *sensor, const struct scenario_case *c,
-		      const struct case_result *res)
+static json_object *reuse_json(const struct record_reuse *u)
 {
-	_cleanup_free_ char *console = xasprintf("consoles/%s/%s.reused.log", sensor, c->id);
-	json_object *r;
+	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "flaky", json_object_new_boolean(res->flaky));
-	if (!res->confirmed)
-		return;
-	r = json_object_new_object();
-	json_object_object_add(r, "verdict", jstr(verdict_name(res->first_verdict)));
-	json_object_object_add(r, "title", jstr(res->first_title));
-	json_object_object_add(r, "console", jstr(console));
-	json_object_object_add(o, "reused_guest_run", r);
-}
-
-json_object *record_build(const struct record_context *ctx, const char *sensor,
-			  const struct scenario_case *c, const struct case_result *res,
-			  const char *console_rel)
-{
-	const char *expect = scenario_case_expect(c, sensor);
-	const char *verdict = verdict_name(res->verdict);
-	_cleanup_free_ char *input = xasprintf("inputs/%s.bin", c->id);
-	json_object *o = json_object_new_object(), *m;
-	char sha[65], ts[32];
-
-	sha256_hex(c->data, c->size, sha);
-	results_timestamp_ago(ts, res->total_ms); /* when the case started */
-	m = json_tokener_parse(c->mutations_json ? c->mutations_json : "[]");
-	json_object_object_add(o, "run_id", jstr(ctx->run_id));
-	json_object_object_add(o, "scenario", jstr(ctx->scenario));
-	json_object_object_add(o, "sensor", jstr(sensor));
-	json_object_object_add(o, "case", jstr(c->id));
-	json_object_object_add(o, "case_name", jstr(c->name));
-	json_object_object_add(o, "seed", json_object_new_uint64(c->seed));
-	json_object_object_add(o, "seed_file", jstr(c->seed_file));
-	json_object_object_add(o, "mutations", m ? m : json_object_new_array());
-	json_object_object_add(o, "input_sha256", jstr(sha));
-	json_object_object_add(o, "input", jstr(input));
-	json_object_object_add(o, "input_size", json_object_new_uint64(c->size));
-	json_object_object_add(o, "verdict", jstr(verdict));
-	json_object_object_add(o, "title", jstr(res->title));
-	json_object_object_add(o, "detail", jstr(res->detail));
-	json_object_object_add(o, "report", jstr(res->report));
-	json_object_object_add(o, "console", jstr(console_rel));
-	json_object_object_add(o, "expect", jstr(expect));
-	json_object_object_add(o, "matched",
-			       expect ? json_object_new_boolean(streq(expect, verdict)) : NULL);
-	json_object_object_add(o, "attempt", json_object_new_int(res->attempt));
-	add_reuse(o, sensor, c, res);
-	add_timings(o, res);
-	add_agent(o, res);
-	json_object_object_add(o, "started", jstr(ts));
-	json_object_object_add(o, "kernel", jstr(ctx->kernel));
-	json_object_object_add(o, "faultline_version", jstr(FAULTLINE_VERSION));
+	json_object_object_add(o, "verdict", str_or_null(u->verdict));
+	json_object_object_add(o, "title", str_or_null(u->title));
+	json_object_object_add(o, "console", str_or_null(u->console));
 	return o;
+}
+
+json_object *record_to_json(const struct record *r)
+{
+	json_object *o = json_object_new_object();
+	json_object *m = json_tokener_parse(r->mutations ? r->mutations : "[]");
+
+	json_object_object_add(o, "run_id", str_or_null(r->run_id));
+	json_object_object_add(o, "scenario", str_or_null(r->scenario));
+	json_object_object_add(o, "sensor", str_or_null(r->sensor));
+	json_object_object_add(o, "case", str_or_null(r->case_id));
+	json_object_object_add(o, "case_name", str_or_null(r->case_name));
+	json_object_object_add(o, "seed", json_object_new_uint64(r->seed));
+	json_object_object_add(o, "seed_file", str_or_null(r->seed_file));
+	json_object_object_add(o, "mutations", m ? m : json_object_new_array());
+	json_object_object_add(o, "input_sha256", str_or_null(r->input_sha256));
+	json_object_object_add(o, "input", str_or_null(r->input));
+	json_object_object_add(o, "input_size", int_or_null(r->input_size));
+	json_object_object_add(o, "verdict", str_or_null(r->verdict));
+	json_object_object_add(o, "title", str_or_null(r->title));
+	json_object_object_add(o, "detail", str_or_null(r->detail));
+	json_object_object_add(o, "report", str_or_null(r->report));
+	json_object_object_add(o, "console", str_or_null(r->console));
+	json_object_object_add(o, "expect", str_or_null(r->expect));
+	json_object_object_add(o, "matched",
+			       r->matched < 0 ? NULL : json_object_new_boolean(r->matched));
+	json_object_object_add(o, "attempt", json_object_new_int(r->attempt));
+	json_object_object_add(o, "flaky", json_object_new_boolean(r->flaky));
+	if (r->reused.verdict)
+		json_object_object_add(o, "reused_guest_run", reuse_json(&r->reused));
+	json_object_object_add(o, "timings", timings_json(r));
+	json_object_object_add(o, "agent", agent_json(r));
+	json_object_object_add(o, "started", str_or_null(r->started));
+	json_object_object_add(o, "kernel", str_or_null(r->kernel));
+	json_object_object_add(o, "faultline_version", str_or_null(r->faultline_version));
+	return o;
+}
+
+/* ---- reading ---- */
+
+/* A string member, copied; NULL when o is NULL, or the member absent, null or not a string. */
+static char *get_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return xstrdup(json_object_get_string(v));
+}
+
+static bool get_number(json_object *o, const char *key, json_object **ret)
+{
+	if (!o || !json_object_object_get_ex(o, key, ret))
+		return false;
+	return json_object_is_type(*ret, json_type_int) ||
+	       json_object_is_type(*ret, json_type_double);
+}
+
+static int64_t get_int(json_object *o, const char *key, int64_t dflt)
+{
+	json_object *v;
+
+	return get_number(o, key, &v) ? json_object_get_int64(v) : dflt;
+}
+
+/* Seeds are 64-bit unsigned: read them without clamping at INT64_MAX. */
+static uint64_t get_uint(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!get_number(o, key, &v))
+		return 0;
+	if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0)
+		return json_object_get_uint64(v);
+	return (uint64_t)json_object_get_int64(v);
+}
+
+static int get_bool(json_object *o, const char *key, int dflt)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_boolean))
+		return dflt;
+	return json_object_get_boolean(v);
+}
+
+static void read_mutations(json_object *o, struct record *r)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, "mutations", &v) ||
+	    !json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0) {
+		r->mutation_class = xstrdup("seed");
+		r->mutations = xstrdup("[]");
+		return;
+	}
+	r->mutation_class = get_str(json_object_array_get_idx(v, 0), "op");
+	if (!r->mutation_class)
+		r->mutation_class = xstrdup("unknown");
+	r->mutations = xstrdup(json_object_to_json_string_ext(
+	    v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static void read_nested(json_object *o, struct record *r)
+{
+	json_object *timings = NULL, *agent = NULL, *reuse = NULL;
+
+	json_object_object_get_ex(o, "timings", &timings);
+	r->boot_ms = get_int(timings, "boot_ms", -1);
+	r->deliver_ms = get_int(timings, "deliver_ms", -1);
+	r->verdict_ms = get_int(timings, "verdict_ms", -1);
+	r->total_ms = get_int(timings, "total_ms", -1);
+
+	json_object_object_get_ex(o, "agent", &agent);
+	r->agent_outcome = get_str(agent, "outcome");
+	r->agent_message = get_str(agent, "message");
+	r->agent_errno = (int)get_int(agent, "errno", 0);
+
+	if (json_object_object_get_ex(o, "reused_guest_run", &reuse) &&
+	    (r->reused.verdict = get_str(reuse, "verdict"))) {
+		r->reused.title = get_str(reuse, "title");
+		r->reused.console = get_str(reuse, "console");
+	}
+}
+
+int record_from_json(json_object *o, struct record *ret)
+{
+	struct record r;
+
+	record_init(&r);
+	record_init(ret);
+	if (!json_object_is_type(o, json_type_object))
+		return -EINVAL;
+	r.sensor = get_str(o, "sensor");
+	r.case_id = get_str(o, "case");
+	r.verdict = get_str(o, "verdict");
+	if (!r.sensor || !r.case_id || !r.verdict || !r.sensor[0] || !r.case_id[0]) {
+		record_finish(&r);
+		return -EINVAL;
+	}
+	r.kind = verdict_parse(r.verdict);
+	r.run_id = get_str(o, "run_id");
+	r.scenario = get_str(o, "scenario");
+	r.case_name = get_str(o, "case_name");
+	r.seed = get_uint(o, "seed");
+	r.seed_file = get_str(o, "seed_file");
+	read_mutations(o, &r);
+	r.input_sha256 = get_str(o, "input_sha256");
+	r.input = get_str(o, "input");
+	r.input_size = get_int(o, "input_size", -1);
+	r.title = get_str(o, "title");
+	r.detail = get_str(o, "detail");
+	r.report = get_str(o, "report");
+	r.console = get_str(o, "console");
+	r.expect = get_str(o, "expect");
+	r.matched = get_bool(o, "matched", -1);
+	r.attempt = (int)get_int(o, "attempt", 1);
+	r.flaky = get_bool(o, "flaky", 0);
+	read_nested(o, &r);
+	r.started = get_str(o, "started");
+	r.kernel = get_str(o, "kernel");
+	r.faultline_version = get_str(o, "faultline_version");
+	*ret = r;
+	return 0;
+}
+
+/* ---- what a record means ---- */
+
+enum record_outcome record_outcome(const struct record *r)
+{
+	if (verdict_has(r->kind, VERDICT_ERROR))
+		return RECORD_ERROR;
+	if (r->expect)
+		return streq(r->verdict, r->expect) ? RECORD_PASS : RECORD_FAILURE;
+	return verdict_has(r->kind, VERDICT_FAILURE) ? RECORD_FAILURE : RECORD_PASS;
+}
+
+bool record_silent_accept(const struct record *r)
+{
+	return r->kind == VERDICT_ACCEPTED && r->mutation_class &&
+	       !streq(r->mutation_class, "seed");
+}
+
+/* "untitled crash", ...: one string per verdict, made once from the table. */
+static char untitled[_VERDICT_MAX][48];
+static pthread_once_t untitled_once = PTHREAD_ONCE_INIT;
+
+static void fill_untitled(void)
+{
+	for (int v = 0; v < _VERDICT_MAX; v++)
+		snprintf(untitled[v], sizeof(untitled[v]), "untitled %s", verdict_name(v));
+}
+
+const char *record_signature(const struct record *r)
+{
+	if (!verdict_has(r->kind, VERDICT_SIGNATURE))
+		return NULL;
+	if (r->title && r->title[0])
+		return r->title;
+	pthread_once(&untitled_once, fill_untitled);
+	return untitled[r->kind];
 }

@@ -1,18 +1,84 @@
-/* record.h — one case's result as the JSON object stored in results.jsonl (DESIGN.md,
- * "Results"). The caller owns the returned object (json_object_put). */
+/* record.h — the record schema: one case's result as a line of RUN_DIR/results.jsonl (DESIGN.md,
+ * "Results"), and the only code that turns it into JSON and back.
+ *
+ * record_to_json() writes every member below (absent ones as null, in a fixed key order);
+ * record_from_json() reads a line back, tolerating absent, null or mistyped members so that a
+ * run written by another version of faultline still reads. Adding a field is one member here
+ * and one line in each of the two.
+ *
+ * Ownership: a record owns every string in it; record_finish() frees them and accepts a record
+ * that record_init() or a failed record_from_json() left. record_to_json() returns a new object
+ * the caller puts (json_object_put). */
 #pragma once
 
 #include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
-#include "runner.h"
-#include "scenario.h"
+#include "verdict.h"
 
-struct record_context {
-	const char *run_id;
-	const char *scenario;
-	const char *kernel;
+struct rundir;
+
+/* "reused_guest_run": the first run of a case that failed on a guest that had run earlier
+ * cases; the record itself is the fresh run's. */
+struct record_reuse {
+	char *verdict; /* NULL: there was no such run */
+	char *title, *console;
 };
 
-json_object *record_build(const struct record_context *ctx, const char *sensor,
-			  const struct scenario_case *c, const struct case_result *res,
-			  const char *console_rel);
+struct record {
+	char *run_id, *scenario;
+	char *sensor, *case_id; /* "case" */
+	char *case_name;
+	uint64_t seed;
+	char *seed_file;
+	char *mutations; /* the mutations array as compact JSON; "[]" when none */
+	char *input_sha256;
+	char *input; /* relative to the run directory */
+	int64_t input_size;
+	char *verdict; /* as written */
+	char *title, *detail, *report, *console;
+	char *expect; /* NULL when the case expects nothing on this sensor */
+	int matched;  /* -1 null, 0 false, 1 true */
+	int attempt;
+	bool flaky; /* a reused-guest failure that a fresh guest did not reproduce */
+	struct record_reuse reused;
+	int64_t boot_ms, deliver_ms, verdict_ms, total_ms; /* "timings" */
+	char *agent_outcome; /* "agent": accepted, rejected, agent-error; NULL: no answer */
+	int agent_errno;
+	char *agent_message;
+	char *started; /* when the case started, UTC ISO 8601 */
+	char *kernel, *faultline_version;
+
+	/* Derived by record_from_json(); not written. */
+	enum verdict kind;    /* VERDICT_OTHER for a verdict this version does not know */
+	char *mutation_class; /* the first mutation's op, "seed" when there is none */
+	/* Where rundir_load() found it; NULL and 0 otherwise. */
+	const struct rundir *run;
+	size_t line; /* 1-based line in results.jsonl */
+};
+
+/* An empty record: strings NULL, numbers -1 where the schema has "absent" (input_size, timings,
+ * matched), attempt 1. */
+void record_init(struct record *r);
+void record_finish(struct record *r);
+
+json_object *record_to_json(const struct record *r);
+/* Fill *ret from one parsed line. Returns 0, or -EINVAL when o is not an object or lacks what
+ * every reader needs (a sensor, a case, a verdict); *ret is then empty. */
+int record_from_json(json_object *o, struct record *ret);
+
+/* How a case counts for CI (JUnit <failure>, <error>, or a pass). */
+enum record_outcome {
+	RECORD_PASS = 0,
+	RECORD_FAILURE, /* verdict differs from expect; with no expect, a VERDICT_FAILURE verdict */
+	RECORD_ERROR,	/* a VERDICT_ERROR verdict: the harness could not run the case */
+};
+
+enum record_outcome record_outcome(const struct record *r);
+/* A mutated input accepted with a healthy guest: the sensor silently took malformed content. */
+bool record_silent_accept(const struct record *r);
+/* The crash signature of a record whose verdict carries one: its title, or "untitled VERDICT"
+ * when it has none. NULL for other verdicts. The string lives as long as the record. */
+const char *record_signature(const struct record *r);

@@ -1,8 +1,9 @@
 /* resume.h — what an interrupted or killed run already recorded, so that `run --resume`
  * continues where it stopped instead of starting over.
  *
- * resume_scan() reads RUN_DIR/results.jsonl, cuts off a last line a killed controller left
- * half-written (so that new records start on a line of their own), and marks every job
+ * resume_scan() cuts off a last line of RUN_DIR/results.jsonl that a killed controller left
+ * half-written (so that new records start on a line of their own), reads the run through
+ * rundir.h as the reports do (the last record of a job wins), and marks every job
  * (sensor, case) that has a record. A record whose input differs from the case's input today
  * means the scenario changed: resuming would mix two experiments, so it is refused.
  * Ownership: resume_finish() frees what resume_scan() filled in.

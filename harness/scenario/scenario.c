@@ -12,6 +12,7 @@
 #include "mutate.h"
 #include "sensor.h"
 #include "util.h"
+#include "verdict.h"
 
 struct scase {
 	char *name;
@@ -38,9 +39,6 @@ struct scenario {
 	size_t n_cases;
 	size_t n_inputs; /* inputs the cases expand to (before dropping duplicates) */
 };
-
-static const char *const verdicts[] = {"crash",	      "hang",	   "rejected", "accepted",
-				       "sensor-died", "boot-loop", NULL};
 
 static void scase_finish(struct scase *c)
 {
@@ -462,7 +460,7 @@ static void load_expect(struct lctx *c, const struct ynode *n, struct scase *k)
 	const char *v;
 
 	if (n->kind == YNODE_SCALAR) {
-		if (!(v = want_enum(c, n, "expected verdict", verdicts)))
+		if (!(v = want_enum(c, n, "expected verdict", verdict_expectable_names())))
 			return;
 		k->expects = xcalloc(1, sizeof(*k->expects));
 		k->expects[0].verdict = xstrdup(v);
@@ -487,7 +485,8 @@ static void load_expect(struct lctx *c, const struct ynode *n, struct scase *k)
 			     "expect names sensor '%s', which is not in sensors:", sensor);
 			continue;
 		}
-		if (!(v = want_enum(c, n->items[i], "expected verdict", verdicts)))
+		if (!(v = want_enum(c, n->items[i], "expected verdict",
+				    verdict_expectable_names())))
 			continue;
 		k->expects[k->n_expects].sensor = xstrdup(sensor);
 		k->expects[k->n_expects++].verdict = xstrdup(v);

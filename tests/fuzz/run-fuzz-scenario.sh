@@ -16,7 +16,7 @@ CC=${CC:-$(command -v clang-14 || command -v clang || true)}
 [ -n "$CC" ] || { echo "run-fuzz-scenario.sh: clang not found" >&2; exit 77; }
 mkdir -p "$OUT"
 # the format target links base/ and content/ only; the scenario and sensor targets add scenario/
-base=("$src"/harness/base/{util,diag,ynode}.c "$src"/harness/content/*.c)
+base=("$src"/harness/base/{util,diag,ynode,verdict}.c "$src"/harness/content/*.c)
 flags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 	-fno-sanitize-recover=undefined -I"$src/harness/base" -I"$src/harness/content"
 	-I"$src/harness/scenario" -I/usr/include/json-c

@@ -1,0 +1,219 @@
+/* rundir.c — see rundir.h. */
+#include "rundir.h"
+
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+
+#include "strmap.h"
+#include "util.h"
+
+/* run.json is small; refuse something absurd rather than reading it all. */
+#define RUN_JSON_MAX (4 * 1024 * 1024)
+
+/* A string member, copied; NULL when absent, null or not a string. */
+static char *get_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return xstrdup(json_object_get_string(v));
+}
+
+static void load_sensors(struct rundir *run, struct json_object *v)
+{
+	size_t n = json_object_array_length(v);
+
+	run->sensors = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(v, i);
+		if (json_object_is_type(s, json_type_string))
+			run->sensors[run->n_sensors++] = xstrdup(json_object_get_string(s));
+	}
+}
+
+static int load_meta(struct rundir *run)
+{
+	_cleanup_free_ char *path = xasprintf("%s/run.json", run->dir);
+	_cleanup_free_ uint8_t *data = NULL;
+	struct json_object *o, *v;
+	size_t size;
+	int r;
+
+	r = read_file(path, RUN_JSON_MAX, &data, &size);
+	if (r == -ENOENT)
+		return 0; /* a report without metadata is still a report */
+	if (r < 0)
+		return r;
+	o = json_tokener_parse((const char *)data);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return -EINVAL;
+	}
+	run->has_meta = true;
+	run->run_id = get_str(o, "run_id");
+	run->scenario = get_str(o, "scenario");
+	run->scenario_path = get_str(o, "scenario_path");
+	run->started = get_str(o, "started");
+	run->finished = get_str(o, "finished");
+	run->interrupted = get_str(o, "interrupted");
+	run->faultline_version = get_str(o, "faultline_version");
+	run->kernel = get_str(o, "kernel");
+	run->uri = get_str(o, "uri");
+	run->accel = get_str(o, "accel");
+	run->isolation = get_str(o, "isolation");
+	run->host = get_str(o, "host");
+	run->argv = get_str(o, "argv");
+	if (json_object_object_get_ex(o, "seed", &v) && json_object_is_type(v, json_type_int)) {
+		run->seed = (uint64_t)json_object_get_int64(v);
+		run->has_seed = true;
+	}
+	if (json_object_object_get_ex(o, "sensors", &v) && json_object_is_type(v, json_type_array))
+		load_sensors(run, v);
+	json_object_put(o);
+	return 0;
+}
+
+static void fill(char **dst, const char *src)
+{
+	if (!*dst && src)
+		*dst = xstrdup(src);
+}
+
+/* Fill metadata a run.json-less run can still know from its records. */
+static void meta_from_record(struct rundir *run, const struct record *rec)
+{
+	fill(&run->run_id, rec->run_id);
+	fill(&run->scenario, rec->scenario);
+	fill(&run->kernel, rec->kernel);
+	fill(&run->faultline_version, rec->faultline_version);
+}
+
+static void skip_line(struct rundir *run, size_t line)
+{
+	run->n_skipped++;
+	if (!run->first_skipped)
+		run->first_skipped = line;
+}
+
+/* One line, its trailing white space cut: a record, or false when it is not one (counted). */
+static bool parse_line(struct rundir *run, struct json_tokener *tok, const char *buf, size_t len,
+		       bool has_newline, size_t lineno, struct record *ret)
+{
+	struct json_object *o;
+	int r;
+
+	json_tokener_reset(tok);
+	o = json_tokener_parse_ex(tok, buf, (int)(len > INT_MAX ? INT_MAX : len));
+	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) < len) {
+		json_object_put(o);
+		skip_line(run, lineno);
+		if (!has_newline)
+			run->last_truncated = true;
+		return false;
+	}
+	r = record_from_json(o, ret);
+	json_object_put(o);
+	if (r < 0) {
+		skip_line(run, lineno);
+		return false;
+	}
+	meta_from_record(run, ret);
+	ret->run = run;
+	ret->line = lineno;
+	return true;
+}
+
+/* Add rec (taken over), or let it replace the earlier record of its sensor and case. */
+static void keep(struct rundir *run, struct strmap *seen, struct record *rec, size_t *n_alloc)
+{
+	/* Unit separator: cannot appear in a sensor name that means anything. */
+	_cleanup_free_ char *key = xasprintf("%s\x1f%s", rec->sensor, rec->case_id);
+	bool created;
+	size_t *slot = strmap_put(seen, key, run->n_records, &created);
+
+	if (!created) {
+		record_finish(&run->records[*slot]);
+		run->records[*slot] = *rec;
+		run->n_superseded++;
+		return;
+	}
+	if (run->n_records == *n_alloc) {
+		*n_alloc = *n_alloc ? *n_alloc * 2 : 64;
+		run->records = xreallocarray(run->records, *n_alloc, sizeof(*run->records));
+	}
+	run->records[run->n_records++] = *rec;
+}
+
+static int load_results(struct rundir *run)
+{
+	_cleanup_free_ char *path = xasprintf("%s/results.jsonl", run->dir);
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_free_ char *buf = NULL;
+	struct json_tokener *tok;
+	struct strmap *seen;
+	size_t cap = 0, lineno = 0, n_alloc = 0;
+	ssize_t len;
+
+	if (!f)
+		return -errno;
+	tok = json_tokener_new();
+	seen = strmap_new();
+	while ((len = getline(&buf, &cap, f)) >= 0) {
+		bool has_newline = len > 0 && buf[len - 1] == '\n';
+		struct record rec;
+
+		lineno++;
+		while (len > 0 && strchr("\n\r\t ", buf[len - 1]))
+			buf[--len] = 0;
+		if (len == 0)
+			continue;
+		run->n_lines++;
+		if (parse_line(run, tok, buf, (size_t)len, has_newline, lineno, &rec))
+			keep(run, seen, &rec, &n_alloc);
+	}
+	strmap_free(seen);
+	json_tokener_free(tok);
+	if (ferror(f))
+		return -EIO;
+	return 0;
+}
+
+int rundir_load(const char *dir, struct rundir **ret)
+{
+	struct rundir *run = xzalloc(sizeof(*run));
+	int r;
+
+	run->dir = xstrdup(dir);
+	r = load_meta(run);
+	if (r >= 0)
+		r = load_results(run);
+	if (r < 0) {
+		rundir_free(run);
+		return r;
+	}
+	*ret = run;
+	return 0;
+}
+
+struct rundir *rundir_free(struct rundir *run)
+{
+	if (!run)
+		return NULL;
+	for (size_t i = 0; i < run->n_records; i++)
+		record_finish(&run->records[i]);
+	free(run->records);
+	for (size_t i = 0; i < run->n_sensors; i++)
+		free(run->sensors[i]);
+	free(run->sensors);
+	char *strings[] = {run->dir,	 run->run_id,	run->scenario,	  run->scenario_path,
+			   run->started, run->finished, run->interrupted, run->faultline_version,
+			   run->kernel,	 run->uri,	run->accel,	  run->isolation,
+			   run->host,	 run->argv};
+	for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
+		free(strings[i]);
+	free(run);
+	return NULL;
+}

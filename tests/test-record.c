@@ -1,0 +1,410 @@
+/* test-record.c — the verdict table, the record schema and its one writer and reader: a record
+ * with every field set goes through record_to_json() and the store into results.jsonl, and comes
+ * back through rundir_load(), the reader of the reports, `replay` and `--resume`, field for
+ * field. Then the fleet result -> record conversion of the CLI (case-record.c). */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case-record.h"
+#include "config.h"
+#include "results.h"
+#include "rundir.h"
+#include "testlib.h"
+#include "util.h"
+
+/* ---- the verdict table ---- */
+
+START_TEST(test_verdict_table)
+{
+	static const char *const severity[] = {"boot-loop",   "crash",	  "hang",     "sensor-died",
+					       "infra-error", "accepted", "rejected", "other"};
+	const char *const *expectable = verdict_expectable_names();
+	size_t n = 0;
+
+	ck_assert_uint_eq(ARRAY_SIZE(severity), _VERDICT_MAX);
+	for (int v = 0; v < _VERDICT_MAX; v++) {
+		const struct verdict_info *i = verdict_info(v);
+
+		/* the order the reports use, worst first */
+		ck_assert_str_eq(i->name, severity[v]);
+		/* every row complete: a new verdict cannot be half added */
+		ck_assert_ptr_nonnull(i->style.css);
+		ck_assert_ptr_nonnull(i->style.symbol);
+		ck_assert_ptr_nonnull(i->style.one);
+		ck_assert_ptr_nonnull(i->style.many);
+		ck_assert_ptr_nonnull(i->style.legend);
+		ck_assert_int_eq(i->style.colour[0], '#');
+		ck_assert_int_eq(i->style.tint[0], '#');
+		ck_assert_int_eq(i->style.ink[0], '#');
+		for (int w = 0; w < v; w++)
+			ck_assert_str_ne(verdict_info(w)->style.css, i->style.css);
+		if (v != VERDICT_OTHER) {
+			ck_assert_int_eq(verdict_from_name(i->name), v);
+			ck_assert_int_eq(verdict_parse(i->name), v);
+		}
+		if (verdict_has(v, VERDICT_EXPECTABLE))
+			ck_assert_str_eq(expectable[n++], i->name);
+	}
+	ck_assert_ptr_null(expectable[n]);
+	ck_assert_uint_eq(n, 6);
+	/* "other" is what an unknown name reads as, never a name one can write or expect */
+	ck_assert_int_eq(verdict_from_name("other"), -EINVAL);
+	ck_assert_int_eq(verdict_from_name("protection-lost"), -EINVAL);
+	ck_assert_int_eq(verdict_parse("protection-lost"), VERDICT_OTHER);
+	ck_assert_str_eq(verdict_name(_VERDICT_MAX), "other");
+	/* how a verdict counts */
+	ck_assert(verdict_has(VERDICT_CRASH, VERDICT_FAILURE | VERDICT_SIGNATURE));
+	ck_assert(verdict_has(VERDICT_BOOT_LOOP, VERDICT_SIGNATURE));
+	ck_assert(!verdict_has(VERDICT_SENSOR_DIED, VERDICT_FAILURE));
+	ck_assert(verdict_has(VERDICT_INFRA_ERROR, VERDICT_ERROR));
+	ck_assert(!verdict_has(VERDICT_INFRA_ERROR, VERDICT_EXPECTABLE));
+	ck_assert(!verdict_has(VERDICT_OTHER, VERDICT_EXPECTABLE));
+}
+END_TEST
+
+/* ---- the round trip ---- */
+
+/* The members of a line, in the order the writer puts them. */
+static const char *const members[] = {
+    "run_id",
+    "scenario",
+    "sensor",
+    "case",
+    "case_name",
+    "seed",
+    "seed_file",
+    "mutations",
+    "input_sha256",
+    "input",
+    "input_size",
+    "verdict",
+    "title",
+    "detail",
+    "report",
+    "console",
+    "expect",
+    "matched",
+    "attempt",
+    "flaky",
+    "reused_guest_run",
+    "timings",
+    "agent",
+    "started",
+    "kernel",
+    "faultline_version",
+};
+
+static void fill_every_field(struct record *r)
+{
+	record_init(r);
+	r->run_id = xstrdup("quickstart-20261126-101500");
+	r->scenario = xstrdup("quickstart");
+	r->sensor = xstrdup("ksensor-legacy");
+	r->case_id = xstrdup("field-count-mismatch-0003");
+	r->case_name = xstrdup("field count mismatch");
+	r->seed = UINT64_MAX - 1; /* above INT64_MAX: read without clamping */
+	r->seed_file = xstrdup("scenarios/content/basic.kscu");
+	r->mutations = xstrdup("[{\"op\":\"drop_field\",\"instance\":0,\"field\":20},"
+			       "{\"op\":\"set\",\"path\":\"a/b\",\"value\":-1}]");
+	r->input_sha256 =
+	    xstrdup("3730a18ed040a5ae14f9bbae1b95630a3ba0048475bb84aa2e900c02666a7770");
+	r->input = xstrdup("inputs/field-count-mismatch-0003.bin");
+	r->input_size = 116;
+	r->verdict = xstrdup("crash");
+	r->title = xstrdup("BUG: unable to handle page fault in ks_eval_field");
+	r->detail = xstrdup("agent: no answer after \"write\"\nsecond line");
+	r->report =
+	    xstrdup("[    4.2] BUG: unable to handle page fault\n[    4.2] RIP: ks_eval_field");
+	r->console = xstrdup("consoles/ksensor-legacy/field-count-mismatch-0003.log");
+	r->expect = xstrdup("rejected");
+	r->matched = 0;
+	r->attempt = 2;
+	r->flaky = true;
+	r->reused.verdict = xstrdup("hang");
+	r->reused.title = xstrdup("BUG: soft lockup - CPU#0 stuck for 22s!");
+	r->reused.console = xstrdup("consoles/ksensor-legacy/field-count-mismatch-0003.reused.log");
+	r->boot_ms = 2100;
+	r->deliver_ms = 31;
+	r->verdict_ms = 402;
+	r->total_ms = 3456;
+	r->agent_outcome = xstrdup("agent-error");
+	r->agent_errno = 22;
+	r->agent_message = xstrdup("write(/dev/ksensor, 116 bytes): Invalid argument");
+	r->started = xstrdup("2026-11-26T10:15:03Z");
+	r->kernel = xstrdup("6.1.0-56-amd64");
+	r->faultline_version = xstrdup("0.1.0");
+}
+
+static void assert_same_record(const struct record *a, const struct record *b)
+{
+	ck_assert_str_eq(a->run_id, b->run_id);
+	ck_assert_str_eq(a->scenario, b->scenario);
+	ck_assert_str_eq(a->sensor, b->sensor);
+	ck_assert_str_eq(a->case_id, b->case_id);
+	ck_assert_str_eq(a->case_name, b->case_name);
+	ck_assert_uint_eq(a->seed, b->seed);
+	ck_assert_str_eq(a->seed_file, b->seed_file);
+	ck_assert_str_eq(a->mutations, b->mutations);
+	ck_assert_str_eq(a->input_sha256, b->input_sha256);
+	ck_assert_str_eq(a->input, b->input);
+	ck_assert_int_eq(a->input_size, b->input_size);
+	ck_assert_str_eq(a->verdict, b->verdict);
+	ck_assert_str_eq(a->title, b->title);
+	ck_assert_str_eq(a->detail, b->detail);
+	ck_assert_str_eq(a->report, b->report);
+	ck_assert_str_eq(a->console, b->console);
+	ck_assert_str_eq(a->expect, b->expect);
+	ck_assert_int_eq(a->matched, b->matched);
+	ck_assert_int_eq(a->attempt, b->attempt);
+	ck_assert_int_eq(a->flaky, b->flaky);
+	ck_assert_str_eq(a->reused.verdict, b->reused.verdict);
+	ck_assert_str_eq(a->reused.title, b->reused.title);
+	ck_assert_str_eq(a->reused.console, b->reused.console);
+	ck_assert_int_eq(a->boot_ms, b->boot_ms);
+	ck_assert_int_eq(a->deliver_ms, b->deliver_ms);
+	ck_assert_int_eq(a->verdict_ms, b->verdict_ms);
+	ck_assert_int_eq(a->total_ms, b->total_ms);
+	ck_assert_str_eq(a->agent_outcome, b->agent_outcome);
+	ck_assert_int_eq(a->agent_errno, b->agent_errno);
+	ck_assert_str_eq(a->agent_message, b->agent_message);
+	ck_assert_str_eq(a->started, b->started);
+	ck_assert_str_eq(a->kernel, b->kernel);
+	ck_assert_str_eq(a->faultline_version, b->faultline_version);
+}
+
+/* Write records through the writer and the store into a fresh run directory NAME. */
+static char *write_run(const char *name, const struct record *recs, size_t n)
+{
+	char *dir = xasprintf("%s/%s", testlib_tmpdir(), name);
+	struct results *store = NULL;
+
+	ck_assert_int_eq(results_open(dir, &store), 0);
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = record_to_json(&recs[i]);
+		ck_assert_int_eq(results_append(store, o), 0);
+		json_object_put(o);
+	}
+	results_close(store);
+	return dir;
+}
+
+START_TEST(test_round_trip)
+{
+	struct record in;
+	struct rundir *run = NULL;
+	_cleanup_free_ char *dir = NULL;
+	const struct record *out;
+	json_object *first, *again;
+
+	fill_every_field(&in);
+	dir = write_run("round-trip", &in, 1);
+	ck_assert_int_eq(rundir_load(dir, &run), 0);
+	ck_assert_uint_eq(run->n_records, 1);
+	ck_assert_uint_eq(run->n_skipped, 0);
+	out = &run->records[0];
+	assert_same_record(&in, out);
+	/* what the reader derives */
+	ck_assert_int_eq(out->kind, VERDICT_CRASH);
+	ck_assert_str_eq(out->mutation_class, "drop_field");
+	ck_assert_ptr_eq(out->run, run);
+	ck_assert_uint_eq(out->line, 1);
+	/* a run without run.json takes what it can from its records */
+	ck_assert(!run->has_meta);
+	ck_assert_str_eq(run->run_id, in.run_id);
+	ck_assert_str_eq(run->scenario, in.scenario);
+	ck_assert_str_eq(run->kernel, in.kernel);
+	ck_assert_str_eq(run->faultline_version, in.faultline_version);
+
+	/* Every member is written, and the reader keeps every one of them: writing what it read
+	 * gives the same line. A member the reader forgot would come back null. */
+	first = record_to_json(&in);
+	again = record_to_json(out);
+	ck_assert_int_eq(json_object_object_length(first), ARRAY_SIZE(members));
+	for (size_t i = 0; i < ARRAY_SIZE(members); i++)
+		ck_assert_msg(json_object_object_get_ex(first, members[i], NULL), "no %s",
+			      members[i]);
+	ck_assert_str_eq(json_object_to_json_string_ext(first, JSON_C_TO_STRING_PLAIN),
+			 json_object_to_json_string_ext(again, JSON_C_TO_STRING_PLAIN));
+	json_object_put(first);
+	json_object_put(again);
+	rundir_free(run);
+	record_finish(&in);
+}
+END_TEST
+
+/* Absent members read as absent, and the writer writes them as null: a record written by
+ * another version still reads, and nothing is made up. */
+START_TEST(test_absent_fields)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct rundir *run = NULL;
+	struct record min, *r;
+	json_object *o;
+
+	record_init(&min);
+	min.sensor = xstrdup("s");
+	min.case_id = xstrdup("c");
+	min.verdict = xstrdup("protection-lost");
+	dir = write_run("absent", &min, 1);
+	ck_assert_int_eq(rundir_load(dir, &run), 0);
+	r = &run->records[0];
+	ck_assert_int_eq(r->kind, VERDICT_OTHER);
+	ck_assert_str_eq(r->verdict, "protection-lost");
+	ck_assert_ptr_null(r->title);
+	ck_assert_ptr_null(r->expect);
+	ck_assert_ptr_null(r->reused.verdict);
+	ck_assert_ptr_null(r->agent_outcome);
+	ck_assert_int_eq(r->matched, -1);
+	ck_assert_int_eq(r->input_size, -1);
+	ck_assert_int_eq(r->total_ms, -1);
+	ck_assert_int_eq(r->attempt, 1);
+	ck_assert(!r->flaky);
+	ck_assert_str_eq(r->mutations, "[]");
+	ck_assert_str_eq(r->mutation_class, "seed");
+	rundir_free(run);
+	record_finish(&min);
+
+	/* a line without its sensor, case or verdict is no record */
+	o = json_tokener_parse("{\"sensor\":\"s\",\"case\":\"c\"}");
+	ck_assert_int_eq(record_from_json(o, &min), -EINVAL);
+	ck_assert_ptr_null(min.sensor);
+	json_object_put(o);
+	o = json_tokener_parse("[1]");
+	ck_assert_int_eq(record_from_json(o, &min), -EINVAL);
+	json_object_put(o);
+	/* mistyped members read as absent */
+	o = json_tokener_parse("{\"sensor\":\"s\",\"case\":\"c\",\"verdict\":\"hang\",\"title\":7,"
+			       "\"timings\":\"soon\",\"mutations\":[{\"noop\":1}],\"matched\":1}");
+	ck_assert_int_eq(record_from_json(o, &min), 0);
+	ck_assert_ptr_null(min.title);
+	ck_assert_int_eq(min.boot_ms, -1);
+	ck_assert_int_eq(min.matched, -1);
+	ck_assert_str_eq(min.mutation_class, "unknown");
+	ck_assert_str_eq(record_signature(&min), "untitled hang");
+	json_object_put(o);
+	record_finish(&min);
+}
+END_TEST
+
+/* How a record counts, from the verdict table. */
+START_TEST(test_outcome)
+{
+	struct record r;
+
+	record_init(&r);
+	r.verdict = xstrdup("crash");
+	r.kind = VERDICT_CRASH;
+	r.mutation_class = xstrdup("truncate");
+	ck_assert_int_eq(record_outcome(&r), RECORD_FAILURE);
+	ck_assert_str_eq(record_signature(&r), "untitled crash");
+	r.expect = xstrdup("crash");
+	ck_assert_int_eq(record_outcome(&r), RECORD_PASS);
+	free(r.verdict);
+	r.verdict = xstrdup("infra-error");
+	r.kind = VERDICT_INFRA_ERROR;
+	ck_assert_int_eq(record_outcome(&r), RECORD_ERROR);
+	ck_assert_ptr_null(record_signature(&r));
+	free(r.verdict);
+	r.verdict = xstrdup("accepted");
+	r.kind = VERDICT_ACCEPTED;
+	ck_assert(record_silent_accept(&r));
+	free(r.mutation_class);
+	r.mutation_class = xstrdup("seed");
+	ck_assert(!record_silent_accept(&r));
+	record_finish(&r);
+}
+END_TEST
+
+/* ---- from a fleet result ---- */
+
+static json_object *field(json_object *o, const char *k)
+{
+	json_object *v = NULL;
+	json_object_object_get_ex(o, k, &v);
+	return v;
+}
+
+START_TEST(test_case_record)
+{
+	struct record_context ctx = {.run_id = "r1", .scenario = "s", .kernel = "6.1"};
+	struct scenario_expect ex = {.sensor = "ks", .verdict = "crash"};
+	struct scenario_case c = {.id = "c1",
+				  .name = "c1",
+				  .seed = 5,
+				  .seed_file = "seed.kscu",
+				  .mutations_json = "[{\"op\":\"truncate\",\"size\":3}]",
+				  .data = (uint8_t *)"abc",
+				  .size = 3,
+				  .expects = &ex,
+				  .n_expects = 1};
+	struct case_result res;
+	json_object *o;
+
+	case_result_init(&res);
+	res.verdict = VERDICT_CRASH;
+	res.title = xstrdup("BUG: unable to handle page fault in ks_eval_field");
+	res.total_ms = 1234;
+	res.agent_outcome = 0;
+	o = case_record_json(&ctx, "ks", &c, &res, "consoles/ks/c1.log");
+	ck_assert_int_eq(json_object_object_length(o), ARRAY_SIZE(members) - 1); /* no reuse */
+	ck_assert_str_eq(json_object_get_string(field(o, "run_id")), "r1");
+	ck_assert_str_eq(json_object_get_string(field(o, "verdict")), "crash");
+	ck_assert_str_eq(json_object_get_string(field(o, "title")), res.title);
+	ck_assert_str_eq(json_object_get_string(field(o, "input")), "inputs/c1.bin");
+	ck_assert_int_eq(json_object_get_int(field(o, "input_size")), 3);
+	ck_assert_str_eq(json_object_get_string(field(o, "input_sha256")),
+			 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ck_assert_str_eq(json_object_get_string(field(o, "expect")), "crash");
+	ck_assert(json_object_get_boolean(field(o, "matched")));
+	ck_assert_int_eq(json_object_array_length(field(o, "mutations")), 1);
+	ck_assert_int_eq(json_object_get_int(field(field(o, "timings"), "total_ms")), 1234);
+	ck_assert_int_eq(json_object_get_int(field(field(o, "timings"), "boot_ms")), 0);
+	ck_assert_str_eq(json_object_get_string(field(field(o, "agent"), "outcome")), "accepted");
+	ck_assert_str_eq(json_object_get_string(field(o, "console")), "consoles/ks/c1.log");
+	ck_assert_str_eq(json_object_get_string(field(o, "faultline_version")), FAULTLINE_VERSION);
+	ck_assert_ptr_null(field(o, "reused_guest_run"));
+	json_object_put(o);
+
+	/* another sensor has no expectation: matched is null; an agent that never answered has
+	 * no outcome */
+	res.agent_outcome = -1;
+	o = case_record_json(&ctx, "other", &c, &res, "consoles/other/c1.log");
+	ck_assert(json_object_object_get_ex(o, "expect", NULL));
+	ck_assert_ptr_null(field(o, "expect"));
+	ck_assert_ptr_null(field(o, "matched"));
+	ck_assert_ptr_null(field(field(o, "agent"), "outcome"));
+	json_object_put(o);
+
+	/* a reuse confirmation carries the first run */
+	res.confirmed = true;
+	res.first_verdict = VERDICT_HANG;
+	res.first_title = xstrdup("BUG: soft lockup");
+	res.flaky = true;
+	o = case_record_json(&ctx, "ks", &c, &res, "consoles/ks/c1.log");
+	ck_assert_str_eq(json_object_get_string(field(field(o, "reused_guest_run"), "verdict")),
+			 "hang");
+	ck_assert_str_eq(json_object_get_string(field(field(o, "reused_guest_run"), "console")),
+			 "consoles/ks/c1.reused.log");
+	ck_assert(json_object_get_boolean(field(o, "flaky")));
+	json_object_put(o);
+	case_result_finish(&res);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("record");
+	TCase *tc = tcase_create("record");
+
+	tcase_add_test(tc, test_verdict_table);
+	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_absent_fields);
+	tcase_add_test(tc, test_outcome);
+	tcase_add_test(tc, test_case_record);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TESTLIB_MAIN(suite)
