@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "case-record.h"
 #include "config.h"
-#include "record.h"
 #include "results.h"
 #include "session.h"
 #include "testlib.h"
@@ -128,7 +128,7 @@ static void append_record(const char *run_dir, const struct scenario_case *c, co
 	case_result_init(&res);
 	res.verdict = v;
 	res.title = title ? xstrdup(title) : NULL;
-	o = record_build(&ctx, sensor, c, &res, "consoles/x.log");
+	o = case_record_json(&ctx, sensor, c, &res, "consoles/x.log");
 	ck_assert_int_eq(results_open(run_dir, &store), 0);
 	ck_assert_int_eq(results_append(store, o), 0);
 	results_close(store);

@@ -7,11 +7,8 @@
 #include <sys/utsname.h>
 #include <time.h>
 
-<<<<<<< HEAD
-#include "cli.h"
-=======
 #include "case-record.h"
->>>>>>> results
+#include "cli.h"
 #include "config.h"
 #include "image.h"
 #include "reaper.h"
