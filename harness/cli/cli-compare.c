@@ -1,6 +1,7 @@
 /* cli-compare.c — `faultline compare BASE_RUN NEW_RUN`. */
 #include <getopt.h>
 
+#include "cli-fault.h"
 #include "cli.h"
 #include "compare.h"
 #include "util.h"
@@ -21,13 +22,11 @@ static int load(const char *dir, struct rundir **ret)
 	int r = rundir_load(dir, ret);
 
 	if (r == -ENOENT || r == -ENOTDIR)
-		fprintf(stderr, "faultline compare: %s: not a run directory (no results.jsonl)\n",
-			dir);
+		cli_error(CLI_FAULT_USAGE, "%s: not a run directory (no results.jsonl)", dir);
 	else if (r < 0)
-		fprintf(stderr, "faultline compare: %s: cannot read the run: %s\n", dir,
-			strerror(-r));
+		cli_error(CLI_FAULT_USAGE, "%s: cannot read the run: %s", dir, strerror(-r));
 	else if ((*ret)->n_skipped)
-		fprintf(stderr, "faultline compare: %s/results.jsonl: %zu %s skipped%s\n", dir,
+		fprintf(stderr, "faultline: warning: %s/results.jsonl: %zu %s skipped%s\n", dir,
 			(*ret)->n_skipped, (*ret)->n_skipped == 1 ? "line" : "lines",
 			(*ret)->last_truncated ? " (truncated last line, the run was killed)" : "");
 	return r;
@@ -55,8 +54,7 @@ int cmd_compare(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr,
-			"faultline compare: want exactly two run directories, BASE and NEW\n\n");
+		cli_error(CLI_FAULT_USAGE, "want exactly two run directories, BASE and NEW");
 		usage(stderr);
 		return 2;
 	}
@@ -66,7 +64,7 @@ int cmd_compare(int argc, char **argv)
 	}
 	compare_runs(base, new, &res);
 	if (compare_write_markdown(stdout, res, base, new) < 0 || fflush(stdout) != 0) {
-		fprintf(stderr, "faultline compare: cannot write the summary: %m\n");
+		cli_error(CLI_FAULT_HOST, "cannot write the summary: %m");
 		ret = 2;
 		goto out;
 	}

@@ -1,6 +1,7 @@
 /* cli-fault.c — messages that name the party at fault (see cli-fault.h). */
 #include "cli-fault.h"
 
+#include <errno.h>
 #include <stdarg.h>
 
 #include "diag.h"
@@ -43,8 +44,10 @@ enum cli_fault cli_fault_parse(const char *reason, enum cli_fault fallback, cons
 void cli_error(enum cli_fault f, const char *fmt, ...)
 {
 	va_list ap;
+	int saved = errno; /* for a %m in fmt */
 
 	fprintf(stderr, "faultline: %s: ", cli_fault_prefix(f));
+	errno = saved;
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 #include <libgen.h>
 
+#include "cli-fault.h"
 #include "cli.h"
 #include "format.h"
 #include "mutate.h"
@@ -67,10 +68,10 @@ static int parse_options(int argc, char **argv, char **fpath, uint64_t *seed,
 			errno = 0;
 			*seed = strtoull(optarg, &end, 0);
 			if (errno || *end || !*optarg || optarg[0] == '-') {
-				fprintf(stderr,
-					"faultline mutate: bad --seed '%s'; expected a "
-					"number\n",
-					optarg);
+				cli_error(CLI_FAULT_USAGE,
+					  "bad --seed '%s'; expected a "
+					  "number",
+					  optarg);
 				return -EINVAL;
 			}
 			break;
@@ -89,7 +90,7 @@ static int parse_options(int argc, char **argv, char **fpath, uint64_t *seed,
 		}
 	}
 	if (argc - optind != 2) {
-		fprintf(stderr, "faultline mutate: expected IN and OUT_DIR\n");
+		cli_error(CLI_FAULT_USAGE, "expected IN and OUT_DIR");
 		help(stderr);
 		return -EINVAL;
 	}
@@ -125,13 +126,13 @@ static int write_outputs(const struct mutate_result *res, const char *outdir, co
 
 	r = mkdir_p(outdir);
 	if (r < 0) {
-		fprintf(stderr, "faultline mutate: cannot create %s: %s\n", outdir, strerror(-r));
+		cli_error(CLI_FAULT_HOST, "cannot create %s: %s", outdir, strerror(-r));
 		return r;
 	}
 	man = fopen(mpath, "we");
 	if (!man) {
 		r = -errno;
-		fprintf(stderr, "faultline mutate: cannot write %s: %s\n", mpath, strerror(-r));
+		cli_error(CLI_FAULT_HOST, "cannot write %s: %s", mpath, strerror(-r));
 		return r;
 	}
 	for (size_t i = 0; i < res->n; i++) {
@@ -141,15 +142,14 @@ static int write_outputs(const struct mutate_result *res, const char *outdir, co
 
 		r = write_file_atomic(path, o->data, o->size);
 		if (r < 0) {
-			fprintf(stderr, "faultline mutate: cannot write %s: %s\n", path,
-				strerror(-r));
+			cli_error(CLI_FAULT_HOST, "cannot write %s: %s", path, strerror(-r));
 			return r;
 		}
 		manifest_line(man, o, name, seed, in, format);
 	}
 	if (fflush(man) != 0 || fsync(fileno(man)) < 0) {
 		r = -errno;
-		fprintf(stderr, "faultline mutate: cannot write the manifest: %s\n", strerror(-r));
+		cli_error(CLI_FAULT_HOST, "cannot write the manifest: %s", strerror(-r));
 		return r;
 	}
 	return 0;
@@ -194,7 +194,7 @@ int cmd_mutate(int argc, char **argv)
 	}
 	r = read_file(in, MUTATE_MAX_SIZE, &data, &size);
 	if (r < 0) {
-		fprintf(stderr, "faultline mutate: cannot read %s: %s\n", in, strerror(-r));
+		cli_error(CLI_FAULT_USAGE, "cannot read %s: %s", in, strerror(-r));
 		goto out;
 	}
 	r = mutate_expand(list, fmt, data, size, seed, "--op", &d, &res);

@@ -63,8 +63,7 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o, const char *
 			break;
 		case 'i':
 			if (!streq(optarg, "boot") && !streq(optarg, "snapshot")) {
-				fprintf(stderr,
-					"faultline replay: --isolation takes boot or snapshot\n");
+				cli_error(CLI_FAULT_USAGE, "--isolation takes boot or snapshot");
 				return -EINVAL;
 			}
 			o->isolation = optarg;
@@ -77,7 +76,7 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o, const char *
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "faultline replay: expected one RUN_DIR/CASE (see --help)\n");
+		cli_error(CLI_FAULT_USAGE, "expected one RUN_DIR/CASE (see --help)");
 		return -EINVAL;
 	}
 	*ret_case = argv[optind];
@@ -90,10 +89,10 @@ static int load_run(const char *run_dir, struct rundir **ret)
 	int r = rundir_load(run_dir, ret);
 
 	if (r == -EINVAL)
-		fprintf(stderr, "faultline replay: %s/run.json is not a JSON object\n", run_dir);
+		cli_error(CLI_FAULT_USAGE, "%s/run.json is not a JSON object", run_dir);
 	else if (r < 0)
-		fprintf(stderr, "faultline replay: cannot read %s/results.jsonl: %s\n", run_dir,
-			strerror(-r));
+		cli_error(CLI_FAULT_USAGE, "cannot read %s/results.jsonl: %s", run_dir,
+			  strerror(-r));
 	return r;
 }
 
@@ -109,17 +108,17 @@ static int find_record(const struct rundir *run, const char *case_id, const char
 		if (!streq(rec->case_id, case_id) || (sensor && !streq(rec->sensor, sensor)))
 			continue;
 		if (found) {
-			fprintf(stderr,
-				"faultline replay: %s ran on several sensors; say which with "
-				"--sensor\n",
-				case_id);
+			cli_error(CLI_FAULT_USAGE,
+				  "%s ran on several sensors; say which with "
+				  "--sensor",
+				  case_id);
 			return -EINVAL;
 		}
 		found = rec;
 	}
 	if (!found) {
-		fprintf(stderr, "faultline replay: %s/results.jsonl has no record of %s%s%s\n",
-			run->dir, case_id, sensor ? " on " : "", sensor ? sensor : "");
+		cli_error(CLI_FAULT_USAGE, "%s/results.jsonl has no record of %s%s%s", run->dir,
+			  case_id, sensor ? " on " : "", sensor ? sensor : "");
 		return -ENOENT;
 	}
 	*ret = found;
@@ -155,7 +154,7 @@ static int write_scenario(const char *out_dir, const char *text, char **ret_path
 	if (r == 0)
 		r = write_file_atomic(path, text, strlen(text));
 	if (r < 0) {
-		fprintf(stderr, "faultline replay: cannot write %s: %s\n", path, strerror(-r));
+		cli_error(CLI_FAULT_HOST, "cannot write %s: %s", path, strerror(-r));
 		return r;
 	}
 	*ret_path = TAKE_PTR(path);
@@ -173,7 +172,7 @@ static int replay(struct replay_opts *o, const char *run_dir, const char *case_i
 	int ret;
 
 	if (!abs) {
-		fprintf(stderr, "faultline replay: the run kept no input %s: %m\n", input);
+		cli_error(CLI_FAULT_USAGE, "the run kept no input %s: %m", input);
 		return 2;
 	}
 	text = scenario_text(case_id, abs, rec);

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <libgen.h>
 
+#include "cli-fault.h"
 #include "cli.h"
 #include "reports.h"
 #include "util.h"
@@ -33,13 +34,11 @@ static int load_run(const char *dir, struct rundir **ret)
 	int r = rundir_load(dir, &run);
 
 	if (r == -ENOENT || r == -ENOTDIR) {
-		fprintf(stderr, "faultline report: %s: not a run directory (no results.jsonl)\n",
-			dir);
+		cli_error(CLI_FAULT_USAGE, "%s: not a run directory (no results.jsonl)", dir);
 		return 2;
 	}
 	if (r < 0) {
-		fprintf(stderr, "faultline report: %s: cannot read the run: %s\n", dir,
-			strerror(-r));
+		cli_error(CLI_FAULT_USAGE, "%s: cannot read the run: %s", dir, strerror(-r));
 		return 2;
 	}
 	if (run->n_skipped)
@@ -60,13 +59,11 @@ static int render(const char *output, enum reports_format format, struct rundir 
 	if (output) {
 		r = reports_write_file(output, format, runs, n_runs, max_rows);
 		if (r < 0)
-			fprintf(stderr, "faultline report: cannot write %s: %s\n", output,
-				strerror(-r));
+			cli_error(CLI_FAULT_HOST, "cannot write %s: %s", output, strerror(-r));
 	} else {
 		r = reports_render(stdout, format, runs, n_runs, NULL, max_rows);
 		if (r < 0)
-			fprintf(stderr, "faultline report: cannot write the report: %s\n",
-				strerror(-r));
+			cli_error(CLI_FAULT_HOST, "cannot write the report: %s", strerror(-r));
 	}
 	return r < 0 ? 2 : 0;
 }
@@ -94,10 +91,10 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'f':
 			if (reports_format_from_name(optarg, &format) < 0) {
-				fprintf(stderr,
-					"faultline report: unknown format '%s' (html, junit, "
-					"markdown or json)\n",
-					optarg);
+				cli_error(CLI_FAULT_USAGE,
+					  "unknown format '%s' (html, junit, "
+					  "markdown or json)",
+					  optarg);
 				return 2;
 			}
 			break;
@@ -105,8 +102,7 @@ int cmd_report(int argc, char **argv)
 			char *end;
 			unsigned long long v = strtoull(optarg, &end, 10);
 			if (!*optarg || *end || v == 0) {
-				fprintf(stderr,
-					"faultline report: --max-rows wants a positive number\n");
+				cli_error(CLI_FAULT_USAGE, "--max-rows wants a positive number");
 				return 2;
 			}
 			max_rows = (size_t)v;
@@ -121,7 +117,7 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "faultline report: no run directory given\n\n");
+		cli_error(CLI_FAULT_USAGE, "no run directory given");
 		usage(stderr);
 		return 2;
 	}

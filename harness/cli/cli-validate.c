@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <libgen.h>
 
+#include "cli-fault.h"
 #include "cli.h"
 #include "config.h"
 #include "format.h"
@@ -178,7 +179,7 @@ int cmd_validate(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "faultline validate: no file given\n");
+		cli_error(CLI_FAULT_USAGE, "no file given");
 		help(stderr);
 		return 2;
 	}
@@ -194,7 +195,7 @@ int cmd_validate(int argc, char **argv)
 			r = validate_scenario(argv[i], &so, quiet, &d);
 		if (r < 0) {
 			if (d.n == 0)
-				fprintf(stderr, "%s: %s\n", argv[i], strerror(-r));
+				cli_error(CLI_FAULT_USAGE, "%s: %s", argv[i], strerror(-r));
 			bad++;
 		}
 		fflush(stdout);
