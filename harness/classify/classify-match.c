@@ -222,6 +222,15 @@ const char *classify_strip_prefixes(const char *s, char caller[16], bool *ret_st
 		while (*s == ' ')
 			s++;
 	}
+	/* user-space loggers' "2024/03/05 12:00:00 " (Go's log package, fuzzers' executors) */
+	if (isdigit((unsigned char)s[0]) && s[4] == '/' &&
+	    classify_match_text("%d/%d/%d %d:%d:%d ", s, NULL)) {
+		s = strchr(s, ' ') + 1;
+		s = strchr(s, ' ') + 1;
+	}
+	/* the console dropped records: "** 12 printk messages dropped ** [  60.1] INFO: ..." */
+	if (s[0] == '*' && classify_match_text("** %d printk messages dropped ** ", s, NULL))
+		s = strstr(s, "dropped ** ") + 11;
 	/* quoted in a mail or a bug tracker: "> [   12.3] BUG: ..." */
 	while (s[0] == '>' && s[1] == ' ')
 		s += 2;
@@ -312,6 +321,9 @@ bool classify_parse_symbol(const char *s, bool need_offset, struct classify_fram
 	while (is_sym_char(*t))
 		t++;
 	size_t n = t - s;
+	/* "ffffffff8343632e": an address where a symbol was expected */
+	if (n >= 8 && strspn(s, "0123456789abcdefABCDEF") >= n)
+		return false;
 	if (need_offset) {
 		if (strncmp(t, "+0x", 3) != 0)
 			return false;
@@ -490,4 +502,36 @@ void classify_scrub(const char *in, char *out, size_t size)
 	while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == ':' || out[o - 1] == ','))
 		o--;
 	out[o] = '\0';
+}
+
+bool classify_name_match(const char *pat, const char *name)
+{
+	bool start = pat[0] == '^';
+	if (start)
+		pat++;
+	size_t n = strlen(pat);
+	bool end = n > 0 && pat[n - 1] == '$';
+	if (end)
+		n--;
+	size_t len = strlen(name);
+	if (n > len)
+		return false;
+	if (start && end)
+		return n == len && strncmp(name, pat, n) == 0;
+	if (start)
+		return strncmp(name, pat, n) == 0;
+	if (end)
+		return strncmp(name + len - n, pat, n) == 0;
+	for (const char *p = name; (p = strchr(p, pat[0])); p++)
+		if (strncmp(p, pat, n) == 0)
+			return true;
+	return false;
+}
+
+bool classify_name_match_any(const char *const *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (classify_name_match(list[i], name))
+			return true;
+	return false;
 }

@@ -50,5 +50,9 @@ bool classify_parse_ip_line(const char *body, struct classify_frame *f);
 /* " func+0x1/0x2 [mod]" in a call trace (not "? func": unreliable frames are refused). */
 bool classify_parse_frame_line(const char *body, struct classify_frame *f);
 bool classify_skipped_function(const char *name);
+/* pat (classify_skip_substrings syntax: a substring, "^" anchors at the start, "$" at the end)
+ * matches the function name. */
+bool classify_name_match(const char *pat, const char *name);
+bool classify_name_match_any(const char *const *list, size_t n, const char *name);
 /* Free text without what changes from run to run (addresses, numbers, offsets), into out. */
 void classify_scrub(const char *in, char *out, size_t size);

@@ -15,7 +15,9 @@
  *   %%    a literal '%'                     $     end of line
  * Title templates: $1..$4 are the captures in order (free text is scrubbed of addresses and
  * numbers), $A the access kind found in the report ("Read" / "Write"), $F the guilty function.
- * " in $F" is dropped when no function is found, "$A " when no access kind is found.
+ * When no function is found $F is "corrupted" (as the ecosystem names a report too cut or
+ * interleaved to name one; but see CLASSIFY_PAT_OWN_NAME), "$A " is dropped when no access kind
+ * is found.
  */
 #pragma once
 
@@ -38,6 +40,17 @@ enum {
 	 * changes from run to run, so the title names the outermost frame of the module run of
 	 * frames (the module's entry into the loop), which does not. */
 	CLASSIFY_PAT_SPIN = 1u << 5,
+	/* A task blocked (hung task, can't die): the stack is a victim's wait; the title names
+	 * what it waits for (an RCU grace period, the RTNL) or the first frame past the
+	 * scheduling, locking and waiting machinery. */
+	CLASSIFY_PAT_HUNG = 1u << 6,
+	/* A boot banner: a report only after the kernel had already run (an unexpected reboot);
+	 * at the start of a log it is the boot itself. */
+	CLASSIFY_PAT_REBOOT = 1u << 7,
+	/* A title of faultline's own (Linux 5.0+ wording) that differs from the ecosystem's name
+	 * for the same report: it stays what it has been, "in corrupted" is not added when no
+	 * function is found. */
+	CLASSIFY_PAT_OWN_NAME = 1u << 8,
 };
 
 struct classify_pattern {
@@ -76,3 +89,33 @@ extern const size_t classify_report_end_n;
  * and generic helpers. A trailing '*' makes a prefix. */
 extern const char *const classify_skip_functions[];
 extern const size_t classify_skip_functions_n;
+
+/* Broader names of machinery that is never the culprit (a kernel-wide convention: reporting,
+ * sanitizers, locking, allocation, tracing, string and copy helpers, device-model plumbing).
+ * Matched anywhere in the name, "^" anchors at the start and "$" at the end. Applied to frames
+ * outside modules only: a module under test keeps its own names whatever they contain. */
+extern const char *const classify_skip_substrings[];
+extern const size_t classify_skip_substrings_n;
+
+/* Frames where an interrupt entered: a spinning CPU's own code is below the last of them. */
+extern const char *const classify_irq_entries[];
+extern const size_t classify_irq_entries_n;
+
+/* Where a spinning CPU's work was dispatched from (syscall entry, work queues, softirqs, the
+ * vfs and socket layers): the title names the frame just above the first of them, which does
+ * not depend on where in a loop the sample landed. Same syntax as classify_skip_substrings. */
+extern const char *const classify_stall_anchors[];
+extern const size_t classify_stall_anchors_n;
+
+/* A blocked task's waiting machinery, skipped when naming a hang (same syntax). */
+extern const char *const classify_hang_skip[];
+extern const size_t classify_hang_skip_n;
+
+/* What a blocked task waits for, named after one representative function: any frame that
+ * matches .match (same syntax) gives the title .name. */
+struct classify_hang_anchor {
+	const char *match;
+	const char *name;
+};
+extern const struct classify_hang_anchor classify_hang_anchors[];
+extern const size_t classify_hang_anchors_n;

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "classify-frame.h"
 #include "classify-match.h"
 #include "classify-patterns.h"
 #include "util.h"
@@ -57,14 +58,28 @@ struct classify_stream {
 	size_t nframes;
 	bool in_trace, frames_closed;
 	unsigned addr_frames; /* "[<addr>] func+0x.." lines seen while a weak header waits */
+	size_t irq_end;	      /* frames[] index after the first "</IRQ>"-like marker */
+	bool have_irq_end;
+	bool kernel_ran;      /* a kernel line stamped after boot, or a boot banner, was seen */
 	long end_trace_at;    /* report line of "---[ end trace", 0 when not seen */
 	char *report;
 	size_t report_len;
 };
 
+/* A time stamp other than "[    0.000000]": the kernel had been running. */
+static bool stamp_after_boot(const char *line)
+{
+	const char *t = strchr(line, '[');
+	for (t = t ? t + 1 : line; *t && *t != ']'; t++)
+		if (*t >= '1' && *t <= '9')
+			return true;
+	return false;
+}
+
 /* The header row a message starts, or NULL (also for known harmless lines). Tried without the
  * transparent prefixes first, then as it is ("Oops: Machine check, sig: 7 [#1]"). */
-static const struct classify_pattern *find_header(const char *body, struct classify_match *m)
+static const struct classify_pattern *find_header(struct classify_stream *st, const char *line,
+						  const char *body, struct classify_match *m)
 {
 	const char *hbody = classify_strip_transparent(body);
 	const struct classify_pattern *p = classify_match_header(hbody, m);
@@ -72,6 +87,17 @@ static const struct classify_pattern *find_header(const char *body, struct class
 		p = classify_match_header(body, m);
 	if (p && (p->flags & CLASSIFY_PAT_IGNORE))
 		return NULL;
+	if (p && (p->flags & CLASSIFY_PAT_REBOOT)) {
+		/* "Linux version" counts only as the kernel prints it (stamped at 0.000000): user
+		 * space prints /proc/version too */
+		bool banner = body[0] == 'L';
+		if (banner && (!st->line_stamped || stamp_after_boot(line)))
+			return NULL;
+		bool reboot = st->kernel_ran;
+		if (banner)
+			st->kernel_ran = true;
+		return reboot ? p : NULL;
+	}
 	return p;
 }
 
@@ -106,6 +132,7 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	st->nframes = 0;
 	st->in_trace = st->frames_closed = false;
 	st->addr_frames = 0;
+	st->have_irq_end = false;
 	st->end_trace_at = 0;
 	st->report_len = 0;
 	if (st->report)
@@ -156,6 +183,27 @@ static void add_frame(struct classify_stream *st, const struct classify_frame *f
 		st->frames[st->nframes++] = *f;
 }
 
+/* "<IRQ>", "</IRQ>", "<EOI>", "<NMI>", "<TASK>" ... before a frame or alone: the end of an
+ * interrupt's frames is where a sampled CPU's own code starts. */
+static const char *skip_stack_markers(struct classify_stream *st, const char *body)
+{
+	while (body[0] == '<' && (body[1] == '/' || isupper((unsigned char)body[1]))) {
+		const char *e = strchr(body, '>');
+		if (!e || e - body > 8)
+			break;
+		if (!st->have_irq_end &&
+		    (startswith(body, "</IRQ>") || startswith(body, "<EOI>") ||
+		     startswith(body, "</NMI>"))) {
+			st->irq_end = st->nframes;
+			st->have_irq_end = true;
+		}
+		body = e + 1;
+		while (classify_is_blank(*body))
+			body++;
+	}
+	return body;
+}
+
 static void report_line(struct classify_stream *st, const char *line, const char *body,
 			const char *caller)
 {
@@ -165,7 +213,7 @@ static void report_line(struct classify_stream *st, const char *line, const char
 	if (!caller_accepts(st, caller))
 		return;
 
-	const struct classify_pattern *p = find_header(body, &m);
+	const struct classify_pattern *p = find_header(st, line, body, &m);
 	if (!st->confirmed) {
 		/* the newest header wins: kernel report structure follows its own header, and a
 		 * user-space "WARNING: ..." just before a kernel report must not take its place */
@@ -241,9 +289,15 @@ static void report_line(struct classify_stream *st, const char *line, const char
 		return;
 	}
 	if (classify_match_any(classify_trace_start, classify_trace_start_n, body)) {
+		/* a blocked task's report goes on with other tasks' and CPUs' stacks */
+		if ((st->pat->flags & CLASSIFY_PAT_HUNG) && st->nframes > 0) {
+			st->frames_closed = true;
+			return;
+		}
 		st->in_trace = true;
 		return;
 	}
+	body = skip_stack_markers(st, body);
 	if (classify_parse_ip_line(body, &f)) {
 		add_frame(st, &f);
 		return;
@@ -261,6 +315,8 @@ static void process_line(struct classify_stream *st, char *line)
 	const char *body = msg;
 	while (classify_is_blank(*body))
 		body++;
+	if (!st->kernel_ran && st->line_stamped && stamp_after_boot(line))
+		st->kernel_ran = true;
 
 	if (st->state == ST_REPORT) {
 		report_line(st, line, body, caller);
@@ -275,9 +331,12 @@ static void process_line(struct classify_stream *st, char *line)
 		st->cut_line = st->lineno + 1;
 	}
 	struct classify_match m;
-	const struct classify_pattern *p = find_header(body, &m);
+	const struct classify_pattern *p = find_header(st, line, body, &m);
 	if (p) {
 		report_start(st, p, &m, caller, line);
+		/* a reboot has no report after its banner: the next lines are the new boot's */
+		if (p->flags & CLASSIFY_PAT_REBOOT)
+			st->state = ST_DONE;
 		return;
 	}
 	/* A kernel line glued to the end of user-space output that lacked a newline:
@@ -289,8 +348,8 @@ static void process_line(struct classify_stream *st, char *line)
 			body = msg;
 			while (classify_is_blank(*body))
 				body++;
-			p = find_header(body, &m);
-			if (p)
+			p = find_header(st, t, body, &m);
+			if (p && !(p->flags & CLASSIFY_PAT_REBOOT))
 				report_start(st, p, &m, caller, t);
 			return;
 		}
@@ -371,56 +430,37 @@ void classify_stream_feed(struct classify_stream *st, const void *data, size_t s
 	}
 }
 
-/* Free text from a header (a panic message, a generic BUG line) without what changes from run to
- * run: addresses, numbers, PIDs, CPU numbers. */
-static const struct classify_frame *guilty_function(const struct classify_stream *st)
+/* The guilty function's name into out, or false when the report names none. */
+static bool guilty_function(const struct classify_stream *st, char out[SYM_LEN])
 {
 	const struct classify_frame *cand[MAX_FRAMES + 2];
-	size_t n = 0;
+	size_t n = 0, marker;
 	if (st->have_at_func)
 		cand[n++] = &st->at_func;
 	if (st->have_hdr_func)
 		cand[n++] = &st->hdr_func;
+	marker = n + (st->have_irq_end ? st->irq_end : MAX_FRAMES + 2);
 	if (!(st->pat->flags & CLASSIFY_PAT_HDR_FUNC_ONLY))
 		for (size_t i = 0; i < st->nframes; i++)
 			cand[n++] = &st->frames[i];
-
-	if (st->pat->flags & CLASSIFY_PAT_SPIN) {
-		const struct classify_frame *outer = NULL;
-		for (size_t i = 0; i < n; i++) {
-			if (classify_skipped_function(cand[i]->name))
-				continue;
-			if (cand[i]->module)
-				outer = cand[i];
-			else if (outer)
-				break;
-		}
-		if (outer)
-			return outer;
-	}
-
-	const struct classify_frame *first = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (classify_skipped_function(cand[i]->name))
-			continue;
-		/* a frame in a module: the module under test is the likelier culprit */
-		if (cand[i]->module)
-			return cand[i];
-		if (!first)
-			first = cand[i];
-	}
-	return first;
+	if (marker > n)
+		marker = n;
+	return classify_guilty(cand, n, marker, st->pat->flags, out);
 }
 
 static char *build_title(const struct classify_stream *st)
 {
 	const char *tpl = st->pat->title;
-	const struct classify_frame *f = guilty_function(st);
+	char func[SYM_LEN];
+	bool found = guilty_function(st, func);
+	/* the ecosystem's name for a report too cut or interleaved to name a function */
+	if (!found)
+		snprintf(func, sizeof(func), "corrupted");
 	char buf[512];
 	size_t o = 0;
 
 	for (const char *t = tpl; *t && o + 1 < sizeof(buf);) {
-		if (t[0] == ' ' && startswith(t, " in $F") && !f) {
+		if (!found && (st->pat->flags & CLASSIFY_PAT_OWN_NAME) && startswith(t, " in $F")) {
 			t += 6;
 			continue;
 		}
@@ -431,8 +471,7 @@ static char *build_title(const struct classify_stream *st)
 				t++;
 			t += 2;
 		} else if (t[0] == '$' && t[1] == 'F') {
-			if (f)
-				o += snprintf(buf + o, sizeof(buf) - o, "%s", f->name);
+			o += snprintf(buf + o, sizeof(buf) - o, "%s", func);
 			t += 2;
 		} else if (t[0] == '$' && t[1] >= '1' && t[1] <= '4') {
 			size_t i = t[1] - '1';
