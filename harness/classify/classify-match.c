@@ -427,6 +427,14 @@ bool classify_parse_frame_line(const char *body, struct classify_frame *f)
 		return false; /* unreliable frame */
 	if (classify_parse_symbol(t, true, f))
 		return true;
+	/* arm: "[<801654a4>] (kthread_stop) from [<8163f8d8>] (caller+0x88/0x3a0)" */
+	if (t > body && t[-1] == '(') {
+		size_t n = strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$");
+		if (n > 0 && t[n] == ')' && classify_parse_symbol(t, false, f)) {
+			f->module = false;
+			return true;
+		}
+	}
 	/* symbolized reports (syzbot, decode_stacktrace.sh) list inlined functions without an
 	 * offset: "ks_match drivers/foo/ks.c:120 [inline]" */
 	const char *inl = strstr(t, " [inline]");
@@ -534,4 +542,13 @@ bool classify_name_match_any(const char *const *list, size_t n, const char *name
 		if (classify_name_match(list[i], name))
 			return true;
 	return false;
+}
+
+bool classify_parse_arm_caller(const char *body, struct classify_frame *f)
+{
+	const char *from = strstr(body, ") from [<");
+	if (!from)
+		return false;
+	const char *t = classify_skip_addr_brackets(from + 7);
+	return t > from + 7 && t[-1] == '(' && classify_parse_symbol(t, true, f);
 }

@@ -49,6 +49,8 @@ const char *classify_skip_addr_brackets(const char *s);
 bool classify_parse_ip_line(const char *body, struct classify_frame *f);
 /* " func+0x1/0x2 [mod]" in a call trace (not "? func": unreliable frames are refused). */
 bool classify_parse_frame_line(const char *body, struct classify_frame *f);
+/* arm's "(callee) from [<addr>] (caller+0x1/0x2)": the caller. */
+bool classify_parse_arm_caller(const char *body, struct classify_frame *f);
 bool classify_skipped_function(const char *name);
 /* pat (classify_skip_substrings syntax: a substring, "^" anchors at the start, "$" at the end)
  * matches the function name. */

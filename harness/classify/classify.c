@@ -179,6 +179,9 @@ static bool caller_accepts(const struct classify_stream *st, const char *caller)
 
 static void add_frame(struct classify_stream *st, const struct classify_frame *f)
 {
+	/* arm names each caller twice (see classify_parse_arm_caller) */
+	if (st->nframes > 0 && streq(st->frames[st->nframes - 1].name, f->name))
+		return;
 	if (st->nframes < MAX_FRAMES)
 		st->frames[st->nframes++] = *f;
 }
@@ -239,8 +242,10 @@ static void report_line(struct classify_stream *st, const char *line, const char
 			st->state = ST_SCAN;
 			return;
 		}
-	} else if (p && st->nframes > 0) {
-		/* the next report (often the panic that ends this one): its frames are not ours */
+	} else if (p && st->nframes > 0 && strstr(p->title, "$F")) {
+		/* the next report (often the panic that ends this one): its frames are not ours;
+		 * a one-line report that names no function (unregister_netdevice: waiting ...) is
+		 * only interleaved */
 		st->frames_closed = true;
 	}
 
@@ -262,9 +267,12 @@ static void report_line(struct classify_stream *st, const char *line, const char
 		return;
 	}
 
-	/* 2.6-era WARNING: the function is alone on the line after the header */
-	if (st->report_lines <= 3 && !st->have_hdr_func && classify_parse_symbol(body, true, &f) &&
-	    strstr(body, "()")) {
+	/* 2.6-era WARNING: the function is alone on the line after the header; a work item's
+	 * "last function: func" */
+	if (st->report_lines <= 3 && !st->have_hdr_func &&
+	    ((classify_parse_symbol(body, true, &f) && strstr(body, "()")) ||
+	     (startswith(body, "last function: ") &&
+	      classify_parse_symbol(body + 15, false, &f)))) {
 		st->hdr_func = f;
 		st->have_hdr_func = true;
 	}
@@ -304,8 +312,13 @@ static void report_line(struct classify_stream *st, const char *line, const char
 	}
 	/* "[<addr>] func+0x1/0x2" is a stack frame even where no "Call Trace:" announced it */
 	if ((st->in_trace || (body[0] == '[' && body[1] == '<')) &&
-	    classify_parse_frame_line(body, &f))
+	    classify_parse_frame_line(body, &f)) {
 		add_frame(st, &f);
+		/* arm: "(callee) from [<addr>] (caller+0x1/0x2)": the caller, in case the next
+		 * line (which starts with it) is lost */
+		if (classify_parse_arm_caller(body, &f))
+			add_frame(st, &f);
+	}
 }
 
 static void process_line(struct classify_stream *st, char *line)
