@@ -63,9 +63,12 @@ static bool match_here(const char *p, const char *s, struct classify_match *m, i
 				p += 2;
 				continue;
 			case 'd':
+				/* a PID printed signed from a corrupted task: "PID: -534549613" */
+				if (*t == '-' && isdigit((unsigned char)t[1]))
+					t++;
 				while (isdigit((unsigned char)*t))
 					t++;
-				if (t == s)
+				if (t == s || !isdigit((unsigned char)t[-1]))
 					return false;
 				s = t;
 				p += 2;

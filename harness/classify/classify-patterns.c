@@ -245,11 +245,11 @@ const struct classify_pattern classify_patterns[] = {
 	  "WARNING: nested lock was not taken in $F", 0 },
 	{ "WARNING: suspicious RCU usage", CRASH, "lockdep", "WARNING: suspicious RCU usage in $F",
 	  0 },
-	{ "INFO: suspicious RCU usage", CRASH, "lockdep",
-	  "WARNING: suspicious RCU usage in $F", 0 },
+	{ "INFO: suspicious RCU usage", CRASH, "lockdep", "INFO: suspicious RCU usage in $F", 0 },
 	{ "INFO: trying to register non-static key", CRASH, "lockdep",
 	  "INFO: trying to register non-static key in $F", 0 },
-	{ "[ INFO: suspicious RCU usage", CRASH, "lockdep", "WARNING: suspicious RCU usage in $F",
+	/* before 4.14 the kernel called it INFO, and so do the reports filed then */
+	{ "[ INFO: suspicious RCU usage", CRASH, "lockdep", "INFO: suspicious RCU usage in $F",
 	  0 },
 	{ "[ INFO: %C ]", CRASH, "lockdep", "INFO: $1 in $F", ATFUNC },
 	{ "[ BUG: bad unlock balance detected! ]", CRASH, "lockdep",
@@ -335,7 +335,7 @@ const struct classify_pattern classify_patterns[] = {
 	{ "VFS: Close: file count is 0", CRASH, "bug",
 	  "VFS: Close: file count is zero (use-after-free)", 0 },
 	/* SLUB debugging's object history (older kernels), alone when the report was cut */
-	{ "INFO: %S in %F+0x%x/0x%x age=%R", CRASH, "slub", "INFO: $1 in $2 age=$3", WEAK },
+	{ "INFO: %S in %F+0x%x/0x%x age=%R", CRASH, "slub", "INFO: $1 in $2 age=$3", 0 },
 	{ "SError Interrupt on CPU", CRASH, "serror", "SError Interrupt in $F", 0 },
 
 	/* ---- Panics (kernel/panic.c). A panic after an oops is part of that oops' report; alone
@@ -353,11 +353,11 @@ const struct classify_pattern classify_patterns[] = {
 	{ "Booting the kernel.", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
 	{ "Linux version %S", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
 
-	/* ---- User-space failures of a fuzzer's executor and Go runtime deaths on the console:
-	 * not kernel bugs, but the run is lost all the same. ---- */
+	/* ---- A fuzzer's executor in the guest gave up (syzkaller's SYZFAIL / SYZFATAL): not a
+	 * kernel bug, but the run is lost all the same. Other user-space deaths (a Go panic, a
+	 * sanitizer report) stay user space's: see classify_userspace(). ---- */
 	{ "SYZFAIL: %R", CRASH, "executor", "SYZFAIL: $1", 0 },
 	{ "SYZFATAL: ", CRASH, "executor", "SYZFATAL", 0 },
-	{ "fatal error: %R", CRASH, "go-runtime", "go runtime error", WEAK },
 
 	/* ---- WARN() (kernel/panic.c __warn). Known locations first. ---- */
 	{ "WARNING: CPU: %d PID: %d at lib/refcount.c", CRASH, "refcount",
@@ -416,6 +416,8 @@ const char *const classify_transparent_prefixes[] = {
 	"Oops: ",         /* 6.10+: "Oops: general protection fault, ..." (not before digits) */
 	"traps: ",        /* "traps: PANIC: double fault" (user-space traps do not match) */
 	"kfence: ",
+	/* 4.x printed it without a newline: "...user memory accessgeneral protection fault: " */
+	"kasan: GPF could be caused by NULL-ptr deref or user memory access",
 	"kasan: ",
 };
 const size_t classify_transparent_prefixes_n = ARRAY_SIZE(classify_transparent_prefixes);
