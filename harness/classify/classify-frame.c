@@ -100,11 +100,11 @@ static size_t interrupted_start(const struct classify_frame *const *cand, size_t
 /* A spinning CPU: the frame just above the first dispatcher of work (syscall entry, workqueue,
  * softirq, the vfs or socket layer); where the sample landed inside the loop does not matter. */
 static bool guilty_spin(const struct classify_frame *const *cand, size_t n, size_t marker,
-			char out[SYM_LEN])
+			unsigned flags, char out[SYM_LEN])
 {
 	if (module_outermost(cand, n, out))
 		return true;
-	size_t start = interrupted_start(cand, n, marker);
+	size_t start = (flags & CLASSIFY_PAT_SAMPLED) ? interrupted_start(cand, n, marker) : 0;
 	const struct classify_frame *prev = NULL, *first = NULL;
 	for (size_t i = start; i < n; i++) {
 		const char *name = cand[i]->name;
@@ -163,7 +163,7 @@ bool classify_guilty(const struct classify_frame *const *cand, size_t n, size_t 
 		     unsigned flags, char out[SYM_LEN])
 {
 	if (flags & CLASSIFY_PAT_SPIN)
-		return guilty_spin(cand, n, marker, out);
+		return guilty_spin(cand, n, marker, flags, out);
 	if (flags & CLASSIFY_PAT_HUNG)
 		return guilty_hung(cand, n, out);
 	return guilty_first(cand, n, out);

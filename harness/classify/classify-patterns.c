@@ -16,6 +16,7 @@
 #define HDRONLY CLASSIFY_PAT_HDR_FUNC_ONLY
 #define SPIN CLASSIFY_PAT_SPIN
 #define HUNG CLASSIFY_PAT_HUNG
+#define SAMPLED CLASSIFY_PAT_SAMPLED
 #define REBOOT CLASSIFY_PAT_REBOOT
 #define OWNNAME CLASSIFY_PAT_OWN_NAME
 
@@ -273,21 +274,21 @@ const struct classify_pattern classify_patterns[] = {
 	{ "Watchdog detected hard LOCKUP", HANG, "hard-lockup", "BUG: hard lockup in $F", SPIN },
 	{ "BUG: hard lockup", HANG, "hard-lockup", "BUG: hard lockup in $F", SPIN },
 	{ "INFO: rcu_%S self-detected stall", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "INFO: rcu_%S detected stall", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "INFO: rcu_%S detected expedited stall", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "INFO: %S self-detected stall on CPU", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "INFO: %S detected stalls on CPU", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "INFO: %S detected expedited stalls", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "INFO: %S detected stalls on tasks", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "rcu_%S kthread starved for %d jiffies", HANG, "rcu-stall",
-	  "INFO: rcu detected stall", SPIN },
+	  "INFO: rcu detected stall", SPIN | SAMPLED },
 	{ "INFO: task %C blocked for more than %d seconds", HANG, "hung-task",
 	  "INFO: task hung in $F", HUNG },
 	{ "INFO: task %C blocked in %C for more than %d seconds", HANG, "hung-task",
@@ -296,7 +297,7 @@ const struct classify_pattern classify_patterns[] = {
 	  "INFO: task can't die in $F", HUNG },
 	{ "BUG: workqueue lockup", HANG, "workqueue-lockup", "BUG: workqueue lockup", 0 },
 	{ "INFO: RCU detected CPU %d stall", HANG, "rcu-stall", "INFO: rcu detected stall in $F",
-	  SPIN }, /* 2.6 */
+	  SPIN | SAMPLED }, /* 2.6 */
 	{ "BUG: spinlock lockup", HANG, "spinlock-lockup",
 	  "BUG: spinlock lockup suspected in $F", SPIN },
 	{ "Kernel panic - not syncing: softlockup: hung tasks", HANG, "soft-lockup",
@@ -308,7 +309,7 @@ const struct classify_pattern classify_patterns[] = {
 	{ "Kernel panic - not syncing: Watchdog detected hard LOCKUP", HANG, "hard-lockup",
 	  "BUG: hard lockup in $F", SPIN },
 	{ "Kernel panic - not syncing: RCU Stall", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 
 	/* ---- Other BUG: reports (kernel/sched/core.c, mm/memory.c, mm/page_alloc.c, ...). ---- */
 	{ "BUG: sleeping function called from invalid context", CRASH, "atomic-sleep",
@@ -676,6 +677,8 @@ const char *const classify_stall_anchors[] = {
 	"^sock_common_setsockopt", "^sock_common_getsockopt", "^do_sock_setsockopt",
 	"^do_sock_getsockopt", "^netlink_unicast", "^netlink_rcv_skb", "^genl_rcv_msg",
 	"^nfnetlink_rcv", "^rtnetlink_rcv_msg", "^vfs_fsync", "^do_fsync", "^vfs_fallocate",
+	"^__vfs_write$", "^__vfs_read$", "^compat_SyS_ioctl", "^__ia32_compat_sys_ioctl",
+	"^__x64_compat_sys_ioctl", "^__se_compat_sys_ioctl", "^__do_compat_sys_ioctl",
 	"^__x64_sys_", "^__ia32_sys_", "^__arm64_sys_", "^__se_sys_", "^__do_sys_", "^SyS_",
 	"^sys_", "^ksys_", "^__sys_", "^__se_compat_sys_", "^__do_compat_sys_",
 };

@@ -51,6 +51,10 @@ enum {
 	 * for the same report: it stays what it has been, "in corrupted" is not added when no
 	 * function is found. */
 	CLASSIFY_PAT_OWN_NAME = 1u << 8,
+	/* With SPIN: the stack was dumped from the interrupt that sampled the CPU (RCU stalls):
+	 * the CPU's own code starts past the interrupt's entry frames. Lockup reports print the
+	 * interrupted context itself. */
+	CLASSIFY_PAT_SAMPLED = 1u << 9,
 };
 
 struct classify_pattern {
