@@ -130,7 +130,10 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	st->have_hdr_func = st->have_at_func = false;
 	st->access = NULL;
 	st->nframes = 0;
-	st->in_trace = st->frames_closed = false;
+	/* sanitizers (KMSAN, KFENCE) and lockdep's dependency chains list frames right after the
+	 * header, without a "Call Trace:" line */
+	st->in_trace = true;
+	st->frames_closed = false;
 	st->addr_frames = 0;
 	st->have_irq_end = false;
 	st->end_trace_at = 0;
