@@ -20,44 +20,6 @@ static void set_name(char out[SYM_LEN], const char *name)
 	snprintf(out, SYM_LEN, "%s", name);
 }
 
-/* Default rule: the first frame that is not machinery; a module's frame first (the module under
- * test is the likelier culprit). */
-static bool guilty_first(const struct classify_frame *const *cand, size_t n, char out[SYM_LEN])
-{
-	const struct classify_frame *first = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (classify_frame_skipped(cand[i]))
-			continue;
-		if (cand[i]->module) {
-			set_name(out, cand[i]->name);
-			return true;
-		}
-		if (!first)
-			first = cand[i];
-	}
-	if (first)
-		set_name(out, first->name);
-	return first != NULL;
-}
-
-/* A module's run of frames on a spinning CPU: its outermost frame (its entry into the loop). */
-static bool module_outermost(const struct classify_frame *const *cand, size_t n,
-			     char out[SYM_LEN])
-{
-	const struct classify_frame *outer = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (classify_skipped_function(cand[i]->name))
-			continue;
-		if (cand[i]->module)
-			outer = cand[i];
-		else if (outer)
-			break;
-	}
-	if (outer)
-		set_name(out, outer->name);
-	return outer != NULL;
-}
-
 /* "__x64_sys_rmdir", "SyS_rmdir", "__se_sys_rmdir", "__do_sys_rmdir": "sys_rmdir". */
 static void syscall_name(char out[SYM_LEN], const char *name)
 {
@@ -78,6 +40,49 @@ static bool is_syscall_wrapper(const char *name)
 	       classify_name_match("^__ia32_sys_", name) ||
 	       classify_name_match("^__arm64_sys_", name) || classify_name_match("^SyS_", name) ||
 	       classify_name_match("^__se_sys_", name) || classify_name_match("^__do_sys_", name);
+}
+
+/* Default rule: the first frame that is not machinery; a module's frame first (the module under
+ * test is the likelier culprit). */
+static bool guilty_first(const struct classify_frame *const *cand, size_t n, char out[SYM_LEN])
+{
+	const struct classify_frame *first = NULL, *syscall = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!syscall && is_syscall_wrapper(cand[i]->name))
+			syscall = cand[i];
+		if (classify_frame_skipped(cand[i]))
+			continue;
+		if (cand[i]->module) {
+			set_name(out, cand[i]->name);
+			return true;
+		}
+		if (!first)
+			first = cand[i];
+	}
+	if (first)
+		set_name(out, first->name);
+	/* everything below the syscall was machinery: the syscall names the bug */
+	else if (syscall)
+		syscall_name(out, syscall->name);
+	return first || syscall;
+}
+
+/* A module's run of frames on a spinning CPU: its outermost frame (its entry into the loop). */
+static bool module_outermost(const struct classify_frame *const *cand, size_t n,
+			     char out[SYM_LEN])
+{
+	const struct classify_frame *outer = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (classify_skipped_function(cand[i]->name))
+			continue;
+		if (cand[i]->module)
+			outer = cand[i];
+		else if (outer)
+			break;
+	}
+	if (outer)
+		set_name(out, outer->name);
+	return outer != NULL;
 }
 
 /* Where the interrupted code starts: past the interrupt entry frames of the first interrupt

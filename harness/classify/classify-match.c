@@ -442,7 +442,9 @@ bool classify_parse_frame_line(const char *body, struct classify_frame *f)
 	 * offset: "ks_match drivers/foo/ks.c:120 [inline]" */
 	const char *inl = strstr(t, " [inline]");
 	const char *sp = strchr(t, ' ');
-	if (!inl || !sp || !memchr(sp, ':', inl - sp) || !classify_parse_symbol(t, false, f))
+	/* exactly "name path:line [inline]" */
+	if (!inl || !sp || sp[1] == ':' || !memchr(sp, ':', inl - sp) ||
+	    memchr(sp + 1, ' ', inl - sp - 1) || !classify_parse_symbol(t, false, f))
 		return false;
 	f->module = false;
 	return true;

@@ -524,7 +524,6 @@ const char *const classify_skip_functions[] = {
 	"rt_mutex*", "__rt_mutex*", "percpu_down_*", "percpu_up_*", "__percpu_down_*", "local_bh_*",
 	"__local_bh_*", "preempt_count_*", "read_lock*", "write_lock*", "read_unlock*",
 	"write_unlock*", "__cond_resched*", "_cond_resched", "cond_resched*", "stop_one_cpu",
-	"synchronize_rcu*", "synchronize_*",
 	/* Allocation and freeing. */
 	/* exact names: "kmalloc_*" would also hide a culprit such as kmalloc_oob_right */
 	"kmalloc", "kmalloc_trace", "kmalloc_node", "kmalloc_node_trace", "kmalloc_large",
@@ -576,7 +575,7 @@ const char *const classify_skip_functions[] = {
 	"gic_handle_irq", "ret_from_exception", "handle_exception", "__handle_mm_fault",
 	"handle_mm_fault", "do_one_initcall", "kernel_init*", "do_init_module", "load_module",
 	"__do_sys_finit_module", "__do_sys_init_module", "init_module", "do_initcalls",
-	"do_basic_setup", "exit_to_user_mode*", "syscall_exit_*", "irqentry_*", "__irqentry_*",
+	"do_basic_setup", "syscall_exit_*", "irqentry_*", "__irqentry_*",
 	"task_work_run", "get_signal", "do_signal", "arch_do_signal*", "do_exit", "do_group_exit",
 	"make_task_dead", "rewind_stack_and_make_dead", "rewind_stack_do_exit",
 };
