@@ -44,13 +44,17 @@ static bool is_syscall_wrapper(const char *name)
 
 /* Default rule: the first frame that is not machinery; a module's frame first (the module under
  * test is the likelier culprit). */
-static bool guilty_first(const struct classify_frame *const *cand, size_t n, char out[SYM_LEN])
+static bool guilty_first(const struct classify_frame *const *cand, size_t n, unsigned flags,
+			 char out[SYM_LEN])
 {
 	const struct classify_frame *first = NULL, *syscall = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (!syscall && is_syscall_wrapper(cand[i]->name))
 			syscall = cand[i];
 		if (classify_frame_skipped(cand[i]))
+			continue;
+		if ((flags & CLASSIFY_PAT_LEAK) && !cand[i]->module &&
+		    classify_name_match_any(classify_leak_skip, classify_leak_skip_n, cand[i]->name))
 			continue;
 		if (cand[i]->module) {
 			set_name(out, cand[i]->name);
@@ -136,12 +140,13 @@ static bool guilty_spin(const struct classify_frame *const *cand, size_t n, size
 		syscall_name(out, first->name);
 		return true;
 	}
-	return guilty_first(cand, n, out);
+	return guilty_first(cand, n, flags, out);
 }
 
 /* A blocked task: what it waits for when that is a well-known bottleneck, else the first frame
  * past the waiting machinery. */
-static bool guilty_hung(const struct classify_frame *const *cand, size_t n, char out[SYM_LEN])
+static bool guilty_hung(const struct classify_frame *const *cand, size_t n, unsigned flags,
+			char out[SYM_LEN])
 {
 	for (size_t i = 0; i < n; i++)
 		if (cand[i]->module && !classify_frame_skipped(cand[i])) {
@@ -161,7 +166,7 @@ static bool guilty_hung(const struct classify_frame *const *cand, size_t n, char
 		set_name(out, cand[i]->name);
 		return true;
 	}
-	return guilty_first(cand, n, out);
+	return guilty_first(cand, n, flags, out);
 }
 
 bool classify_guilty(const struct classify_frame *const *cand, size_t n, size_t marker,
@@ -170,6 +175,6 @@ bool classify_guilty(const struct classify_frame *const *cand, size_t n, size_t 
 	if (flags & CLASSIFY_PAT_SPIN)
 		return guilty_spin(cand, n, marker, flags, out);
 	if (flags & CLASSIFY_PAT_HUNG)
-		return guilty_hung(cand, n, out);
-	return guilty_first(cand, n, out);
+		return guilty_hung(cand, n, flags, out);
+	return guilty_first(cand, n, flags, out);
 }

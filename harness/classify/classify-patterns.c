@@ -17,6 +17,7 @@
 #define SPIN CLASSIFY_PAT_SPIN
 #define HUNG CLASSIFY_PAT_HUNG
 #define SAMPLED CLASSIFY_PAT_SAMPLED
+#define LEAK CLASSIFY_PAT_LEAK
 #define REBOOT CLASSIFY_PAT_REBOOT
 #define OWNNAME CLASSIFY_PAT_OWN_NAME
 
@@ -201,10 +202,11 @@ const struct classify_pattern classify_patterns[] = {
 	{ "BUG %S: %R", CRASH, "slub", "SLUB: $2 in $F", WEAK },
 
 	/* ---- Memory leaks (mm/kmemleak.c). ---- */
-	{ "BUG: memory leak", CRASH, "memory-leak", "memory leak in $F", 0 },
-	{ "memory leak in %F", CRASH, "memory-leak", "memory leak in $F", 0 },
-	{ "unreferenced object 0x%x (size %d):", CRASH, "memory-leak", "memory leak in $F", 0 },
-	{ "kmemleak: %d new suspected memory leaks", CRASH, "memory-leak", "memory leak in $F", 0 },
+	{ "BUG: memory leak", CRASH, "memory-leak", "memory leak in $F", LEAK },
+	{ "memory leak in %F", CRASH, "memory-leak", "memory leak in $F", LEAK },
+	{ "unreferenced object 0x%x (size %d):", CRASH, "memory-leak", "memory leak in $F", LEAK },
+	{ "kmemleak: %d new suspected memory leaks", CRASH, "memory-leak", "memory leak in $F",
+	  LEAK },
 
 	/* ---- Lockdep (kernel/locking/lockdep.c). The guilty function is where the lock is
 	 * taken. ---- */
@@ -685,6 +687,12 @@ const char *const classify_stall_anchors[] = {
 	"^sys_", "^ksys_", "^__sys_", "^__se_compat_sys_", "^__do_compat_sys_",
 };
 const size_t classify_stall_anchors_n = ARRAY_SIZE(classify_stall_anchors);
+
+const char *const classify_leak_skip[] = {
+	"alloc", "^kmemdup", "^kstrdup", "^kstrndup", "^memdup", "^kvmemdup", "^skb_clone",
+	"^skb_copy", "^pskb_copy", "^__skb_clone",
+};
+const size_t classify_leak_skip_n = ARRAY_SIZE(classify_leak_skip);
 
 const char *const classify_hang_skip[] = {
 	"sched", "_lock", "_slowlock", "down", "rwsem", "completion", "kthread", "wait",

@@ -55,6 +55,9 @@ enum {
 	 * the CPU's own code starts past the interrupt's entry frames. Lockup reports print the
 	 * interrupted context itself. */
 	CLASSIFY_PAT_SAMPLED = 1u << 9,
+	/* A memory leak: the stack is the allocation's, so allocation wrappers of every name
+	 * ("*alloc*") are skipped to reach the code that made the object. */
+	CLASSIFY_PAT_LEAK = 1u << 10,
 };
 
 struct classify_pattern {
@@ -110,6 +113,10 @@ extern const size_t classify_irq_entries_n;
  * not depend on where in a loop the sample landed. Same syntax as classify_skip_substrings. */
 extern const char *const classify_stall_anchors[];
 extern const size_t classify_stall_anchors_n;
+
+/* Allocation wrappers skipped in a memory leak's stack (same syntax). */
+extern const char *const classify_leak_skip[];
+extern const size_t classify_leak_skip_n;
 
 /* A blocked task's waiting machinery, skipped when naming a hang (same syntax). */
 extern const char *const classify_hang_skip[];
