@@ -557,3 +557,46 @@ bool classify_parse_arm_caller(const char *body, struct classify_frame *f)
 	const char *t = classify_skip_addr_brackets(from + 7);
 	return t > from + 7 && t[-1] == '(' && classify_parse_symbol(t, true, f);
 }
+
+size_t classify_lines_take(struct classify_lines *l, const unsigned char *p, size_t size,
+			   bool *ret_complete)
+{
+	const unsigned char *nl = memchr(p, '\n', size);
+	size_t end = nl ? (size_t)(nl - p) : size;
+	size_t stop = end > CLASSIFY_LINE_CAP - l->len ? CLASSIFY_LINE_CAP - l->len : end;
+	for (size_t k = 0; k < stop; k++) {
+		unsigned char c = p[k];
+		/* ANSI colour sequences ("dmesg --color", user space): ESC [ ... letter */
+		if (l->in_escape) {
+			if (c == '[' && l->in_escape == 1) {
+				l->in_escape = 2;
+				continue;
+			}
+			if (l->in_escape == 2 && (isdigit(c) || c == ';' || c == '?'))
+				continue;
+			l->in_escape = 0;
+			if (isalpha(c))
+				continue;
+		}
+		if (c == 0x1b) {
+			l->in_escape = 1;
+			continue;
+		}
+		if (c == '\r')
+			continue;
+		/* NULs and control characters would end or corrupt strings: blanks */
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			c = ' ';
+		l->line[l->len++] = (char)c;
+	}
+	*ret_complete = nl != NULL;
+	return nl ? end + 1 : size;
+}
+
+char *classify_lines_end(struct classify_lines *l)
+{
+	l->line[l->len] = '\0';
+	l->len = 0;
+	l->in_escape = 0;
+	return l->line;
+}

@@ -10,6 +10,25 @@
 #include "classify-patterns.h"
 
 #define SYM_LEN 128
+/* printk never emits more than 1024 bytes per record: longer lines are not kernel output (and
+ * no report line of user space is longer either). */
+#define CLASSIFY_LINE_CAP 1024
+
+/* A line splitter with a length cap: ANSI colour sequences and carriage returns dropped,
+ * control characters and NULs made blanks. Embedded by its owner, zero-initialised. */
+struct classify_lines {
+	char line[CLASSIFY_LINE_CAP + 1];
+	size_t len;
+	int in_escape; /* 1 after ESC, 2 inside "ESC [" */
+};
+
+/* Consumes data up to and including the first newline (all of it when there is none) and
+ * returns the bytes consumed; *ret_complete tells whether a line ended (then call
+ * classify_lines_end()). Past the cap the rest of a line is dropped. */
+size_t classify_lines_take(struct classify_lines *l, const unsigned char *p, size_t size,
+			   bool *ret_complete);
+/* The completed line (NUL-terminated, valid until the next take) and a fresh start. */
+char *classify_lines_end(struct classify_lines *l);
 #define MAX_CAPS 4
 
 struct classify_frame {

@@ -14,8 +14,7 @@
 #include "classify-patterns.h"
 #include "util.h"
 
-/* printk never emits more than 1024 bytes per record: longer lines are not kernel output. */
-#define LINE_CAP 1024
+#define LINE_CAP CLASSIFY_LINE_CAP
 #define REPORT_MAX_BYTES (64 * 1024)
 #define REPORT_MAX_LINES 400
 /* A weak header must be confirmed by report structure within this many lines. */
@@ -32,9 +31,7 @@ enum state {
 };
 
 struct classify_stream {
-	char line[LINE_CAP + 1];
-	size_t len;
-	int in_escape; /* 1 after ESC, 2 inside "ESC [" */
+	struct classify_lines lines;
 	/* the last "cut here" line and the line after it, for the excerpt of a report that
 	 * starts right after them */
 	char cut[LINE_CAP + 1], cut_msg[LINE_CAP + 1];
@@ -376,12 +373,9 @@ static void process_line(struct classify_stream *st, char *line)
 
 static void end_line(struct classify_stream *st)
 {
-	st->line[st->len] = '\0';
 	if (st->state != ST_DONE)
-		process_line(st, st->line);
+		process_line(st, classify_lines_end(&st->lines));
 	st->lineno++;
-	st->len = 0;
-	st->in_escape = 0;
 }
 
 struct classify_stream *classify_stream_new(void)
@@ -409,40 +403,10 @@ void classify_stream_feed(struct classify_stream *st, const void *data, size_t s
 	const unsigned char *p = data;
 	size_t i = 0;
 	while (i < size && st->state != ST_DONE) {
-		const unsigned char *nl = memchr(p + i, '\n', size - i);
-		size_t end = nl ? (size_t)(nl - p) : size;
-		/* past LINE_CAP the rest of the line is dropped: printk never writes that much */
-		size_t stop = end - i > LINE_CAP - st->len ? i + (LINE_CAP - st->len) : end;
-		for (size_t k = i; k < stop; k++) {
-			unsigned char c = p[k];
-			/* ANSI colour sequences ("dmesg --color", user space): ESC [ ... letter */
-			if (st->in_escape) {
-				if (c == '[' && st->in_escape == 1) {
-					st->in_escape = 2;
-					continue;
-				}
-				if (st->in_escape == 2 && (isdigit(c) || c == ';' || c == '?'))
-					continue;
-				st->in_escape = 0;
-				if (isalpha(c))
-					continue;
-			}
-			if (c == 0x1b) {
-				st->in_escape = 1;
-				continue;
-			}
-			if (c == '\r')
-				continue;
-			/* NULs and control characters would end or corrupt strings: blanks */
-			if ((c < 0x20 && c != '\t') || c == 0x7f)
-				c = ' ';
-			st->line[st->len++] = (char)c;
-		}
-		i = end;
-		if (nl) {
+		bool complete;
+		i += classify_lines_take(&st->lines, p + i, size - i, &complete);
+		if (complete)
 			end_line(st);
-			i++;
-		}
 	}
 }
 
@@ -537,7 +501,7 @@ static char *utf8_sanitize(const char *s, size_t n)
 
 int classify_stream_finish(struct classify_stream *st, struct classify_result **ret)
 {
-	if (st->len > 0 && st->state != ST_DONE)
+	if (st->lines.len > 0 && st->state != ST_DONE)
 		end_line(st);
 	struct classify_result *r = xzalloc(sizeof(*r));
 	if ((st->state == ST_REPORT && st->confirmed) || st->state == ST_DONE) {
