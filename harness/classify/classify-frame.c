@@ -11,8 +11,8 @@ bool classify_frame_skipped(const struct classify_frame *f)
 {
 	if (classify_skipped_function(f->name))
 		return true;
-	return !f->module &&
-	       classify_name_match_any(classify_skip_substrings, classify_skip_substrings_n, f->name);
+	return !f->module && classify_name_match_any(classify_skip_substrings,
+						     classify_skip_substrings_n, f->name);
 }
 
 static void set_name(char out[SYM_LEN], const char *name)
@@ -23,9 +23,9 @@ static void set_name(char out[SYM_LEN], const char *name)
 /* "__x64_sys_rmdir", "SyS_rmdir", "__se_sys_rmdir", "__do_sys_rmdir": "sys_rmdir". */
 static void syscall_name(char out[SYM_LEN], const char *name)
 {
-	static const char *const wrappers[] = {"__x64_sys_", "__ia32_sys_", "__arm64_sys_",
-					       "__se_sys_",  "__do_sys_",   "SyS_",
-					       "__se_compat_sys_", "__do_compat_sys_"};
+	static const char *const wrappers[] = {
+	    "__x64_sys_", "__ia32_sys_", "__arm64_sys_",     "__se_sys_",
+	    "__do_sys_",  "SyS_",	 "__se_compat_sys_", "__do_compat_sys_"};
 	for (size_t i = 0; i < ARRAY_SIZE(wrappers); i++)
 		if (startswith(name, wrappers[i])) {
 			snprintf(out, SYM_LEN, "sys_%s", name + strlen(wrappers[i]));
@@ -54,7 +54,8 @@ static bool guilty_first(const struct classify_frame *const *cand, size_t n, uns
 		if (classify_frame_skipped(cand[i]))
 			continue;
 		if ((flags & CLASSIFY_PAT_LEAK) && !cand[i]->module &&
-		    classify_name_match_any(classify_leak_skip, classify_leak_skip_n, cand[i]->name))
+		    classify_name_match_any(classify_leak_skip, classify_leak_skip_n,
+					    cand[i]->name))
 			continue;
 		if (cand[i]->module) {
 			set_name(out, cand[i]->name);
@@ -72,8 +73,7 @@ static bool guilty_first(const struct classify_frame *const *cand, size_t n, uns
 }
 
 /* A module's run of frames on a spinning CPU: its outermost frame (its entry into the loop). */
-static bool module_outermost(const struct classify_frame *const *cand, size_t n,
-			     char out[SYM_LEN])
+static bool module_outermost(const struct classify_frame *const *cand, size_t n, char out[SYM_LEN])
 {
 	const struct classify_frame *outer = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -91,15 +91,15 @@ static bool module_outermost(const struct classify_frame *const *cand, size_t n,
 
 /* Where the interrupted code starts: past the interrupt entry frames of the first interrupt
  * (the timer or NMI that sampled the CPU), else past the marker. */
-static size_t interrupted_start(const struct classify_frame *const *cand, size_t n,
-				size_t marker)
+static size_t interrupted_start(const struct classify_frame *const *cand, size_t n, size_t marker)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!classify_name_match_any(classify_irq_entries, classify_irq_entries_n,
 					     cand[i]->name))
 			continue;
-		while (i + 1 < n && classify_name_match_any(classify_irq_entries,
-							    classify_irq_entries_n, cand[i + 1]->name))
+		while (i + 1 < n &&
+		       classify_name_match_any(classify_irq_entries, classify_irq_entries_n,
+					       cand[i + 1]->name))
 			i++;
 		return i + 1 < n ? i + 1 : marker;
 	}
@@ -117,7 +117,8 @@ static bool guilty_spin(const struct classify_frame *const *cand, size_t n, size
 	const struct classify_frame *prev = NULL, *first = NULL;
 	for (size_t i = start; i < n; i++) {
 		const char *name = cand[i]->name;
-		if (classify_name_match_any(classify_stall_anchors, classify_stall_anchors_n, name) &&
+		if (classify_name_match_any(classify_stall_anchors, classify_stall_anchors_n,
+					    name) &&
 		    !is_syscall_wrapper(name)) {
 			/* several variants below it: the dispatcher itself names the stall */
 			if (startswith(name, "smp_call_function")) {
@@ -161,7 +162,8 @@ static bool guilty_hung(const struct classify_frame *const *cand, size_t n, unsi
 			}
 	for (size_t i = 0; i < n; i++) {
 		if (classify_frame_skipped(cand[i]) ||
-		    classify_name_match_any(classify_hang_skip, classify_hang_skip_n, cand[i]->name))
+		    classify_name_match_any(classify_hang_skip, classify_hang_skip_n,
+					    cand[i]->name))
 			continue;
 		set_name(out, cand[i]->name);
 		return true;

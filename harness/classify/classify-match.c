@@ -57,7 +57,8 @@ static bool match_here(const char *p, const char *s, struct classify_match *m, i
 			size_t slot = m->n;
 			switch (k) {
 			case '%':
-				if (*s != '%')
+			case '*':
+				if (*s != k)
 					return false;
 				s++;
 				p += 2;
@@ -432,7 +433,8 @@ bool classify_parse_frame_line(const char *body, struct classify_frame *f)
 		return true;
 	/* arm: "[<801654a4>] (kthread_stop) from [<8163f8d8>] (caller+0x88/0x3a0)" */
 	if (t > body && t[-1] == '(') {
-		size_t n = strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$");
+		size_t n =
+		    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$");
 		if (n > 0 && t[n] == ')' && classify_parse_symbol(t, false, f)) {
 			f->module = false;
 			return true;
@@ -599,4 +601,34 @@ char *classify_lines_end(struct classify_lines *l)
 	l->len = 0;
 	l->in_escape = 0;
 	return l->line;
+}
+
+/* The excerpt is for humans and JSON: keep it valid UTF-8 (other bytes become '?'). */
+char *classify_utf8_sanitize(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = c < 0x80	      ? 1
+			     : (c >> 5) == 6  ? 2
+			     : (c >> 4) == 14 ? 3
+			     : (c >> 3) == 30 ? 4
+					      : 0;
+		bool ok = len > 0 && i + len <= n;
+		for (size_t k = 1; ok && k < len; k++)
+			ok = ((unsigned char)s[i + k] >> 6) == 2;
+		if (ok && len == 2 && c < 0xc2)
+			ok = false;
+		if (!ok) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, len);
+		o += len;
+		i += len;
+	}
+	out[o] = '\0';
+	return out;
 }

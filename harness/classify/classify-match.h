@@ -75,5 +75,7 @@ bool classify_skipped_function(const char *name);
  * matches the function name. */
 bool classify_name_match(const char *pat, const char *name);
 bool classify_name_match_any(const char *const *list, size_t n, const char *name);
+/* A copy of s[0..n) that is valid UTF-8 (other bytes become '?'), for humans and JSON. */
+char *classify_utf8_sanitize(const char *s, size_t n);
 /* Free text without what changes from run to run (addresses, numbers, offsets), into out. */
 void classify_scrub(const char *in, char *out, size_t size);

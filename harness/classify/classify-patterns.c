@@ -712,4 +712,108 @@ const struct classify_hang_anchor classify_hang_anchors[] = {
 	{ "^rtnl_lock_killable$", "rtnl_lock" },
 };
 const size_t classify_hang_anchors_n = ARRAY_SIZE(classify_hang_anchors);
+
+/* ---- User space. Formats from the tools' own output (gcc 12 / clang 14 sanitizers, rustc
+ * 1.73+ and earlier, glibc 2.36). ---- */
+#define SAN CLASSIFY_USER_SANITIZER
+const struct classify_user_pattern classify_user_patterns[] = {
+	{ "ERROR: AddressSanitizer: %R", SAN, "asan", "AddressSanitizer: $K in $F" },
+	{ "ERROR: HWAddressSanitizer: %R", SAN, "hwasan", "HWAddressSanitizer: $K in $F" },
+	{ "ERROR: LeakSanitizer: detected memory leaks", SAN, "lsan",
+	  "LeakSanitizer: detected memory leaks in $F" },
+	{ "WARNING: MemorySanitizer: %R", SAN, "msan", "MemorySanitizer: $K in $F" },
+	{ "WARNING: ThreadSanitizer: %C (pid=%d)", SAN, "tsan", "ThreadSanitizer: $K in $F" },
+	{ "%S:%d:%d: runtime error: %R", CLASSIFY_USER_UBSAN, "ubsan", "UBSAN: $K in $F" },
+	{ "thread '%C' panicked at '%R", CLASSIFY_USER_RUST_OLD, "rust-panic", "panic: $M in $F" },
+	{ "thread '%C' (%d) panicked at %R", CLASSIFY_USER_RUST, "rust-panic", "panic: $M in $F" },
+	{ "thread '%C' panicked at %R", CLASSIFY_USER_RUST, "rust-panic", "panic: $M in $F" },
+	{ "thread '%C' has overflowed its stack", CLASSIFY_USER_ABORT, "rust-panic",
+	  "panic: stack overflow in $F" },
+	{ "%*%*%* %C %*%*%*: terminated", CLASSIFY_USER_ABORT, "glibc-abort", "glibc: $1 in $F" },
+	{ "%*%*%* %C %*%*%*: %S terminated", CLASSIFY_USER_ABORT, "glibc-abort", "glibc: $1 in $F" },
+	{ "%*%*%* Error in `%C': %C: 0x%x %*%*%*", CLASSIFY_USER_ABORT, "glibc-abort",
+	  "glibc: $2 in $F" },
+	{ "Fatal glibc error: %R", CLASSIFY_USER_ABORT, "glibc-abort", "glibc: $1 in $F" },
+	{ "free(): %R", CLASSIFY_USER_ABORT, "glibc-abort", "glibc: free(): $1 in $F" },
+	{ "double free or corruption %R", CLASSIFY_USER_ABORT, "glibc-abort",
+	  "glibc: double free or corruption $1 in $F" },
+	{ "malloc(): %R", CLASSIFY_USER_ABORT, "glibc-abort", "glibc: malloc(): $1 in $F" },
+	{ "realloc(): %R", CLASSIFY_USER_ABORT, "glibc-abort", "glibc: realloc(): $1 in $F" },
+	{ "munmap_chunk(): %R", CLASSIFY_USER_ABORT, "glibc-abort",
+	  "glibc: munmap_chunk(): $1 in $F" },
+	{ "malloc_consolidate(): %R", CLASSIFY_USER_ABORT, "glibc-abort",
+	  "glibc: malloc_consolidate(): $1 in $F" },
+	{ "corrupted size vs. prev_size", CLASSIFY_USER_ABORT, "glibc-abort",
+	  "glibc: corrupted size vs. prev_size in $F" },
+	{ "corrupted double-linked list", CLASSIFY_USER_ABORT, "glibc-abort",
+	  "glibc: corrupted double-linked list in $F" },
+	{ "%S: %S:%d: %F: Assertion `%C' failed.", CLASSIFY_USER_ASSERT, "assert",
+	  "assertion failed in $F" },
+};
+#undef SAN
+const size_t classify_user_patterns_n = ARRAY_SIZE(classify_user_patterns);
+
+const struct classify_ubsan_check classify_ubsan_checks[] = {
+	{ "signed integer overflow", "signed-integer-overflow" },
+	{ "negation of %C cannot be represented", "signed-integer-overflow" },
+	{ "division of %C by -1 cannot be represented", "signed-integer-overflow" },
+	{ "unsigned integer overflow", "unsigned-integer-overflow" },
+	{ "division by zero", "integer-divide-by-zero" },
+	{ "index %C out of bounds", "array-index-out-of-bounds" },
+	{ "shift exponent", "shift-out-of-bounds" },
+	{ "left shift of", "shift-out-of-bounds" },
+	{ "load of null pointer", "null-pointer-use" },
+	{ "store to null pointer", "null-pointer-use" },
+	{ "member access within null pointer", "null-pointer-use" },
+	{ "member call on null pointer", "null-pointer-use" },
+	{ "reference binding to null pointer", "null-pointer-use" },
+	{ "null pointer passed as argument", "null-pointer-use" },
+	{ "load of misaligned address", "misaligned-access" },
+	{ "store to misaligned address", "misaligned-access" },
+	{ "member access within misaligned address", "misaligned-access" },
+	{ "load of value %C, which is not a valid value for type", "invalid-load" },
+	{ "execution reached an unreachable program point", "unreachable" },
+	{ "execution reached the end of a value-returning function", "missing-return" },
+	{ "applying %C offset", "pointer-overflow" },
+	{ "pointer index expression with base", "pointer-overflow" },
+	{ "addition of unsigned offset to", "pointer-overflow" },
+	{ "subtraction of unsigned offset from", "pointer-overflow" },
+	{ "%C is outside the range of representable values", "float-cast-overflow" },
+	{ "load of address %C with insufficient space", "object-size" },
+	{ "store to address %C with insufficient space", "object-size" },
+	{ "variable length array bound", "vla-bound" },
+	{ "call to function %C through pointer to incorrect function type",
+	  "function-type-mismatch" },
+	{ "implicit conversion from", "implicit-conversion" },
+};
+const size_t classify_ubsan_checks_n = ARRAY_SIZE(classify_ubsan_checks);
+
+const struct classify_signal_name classify_signal_names[] = {
+	{ "Segmentation fault", "SEGV", 11 },
+	{ "Bus error", "BUS", 7 },
+	{ "Illegal instruction", "ILL", 4 },
+	{ "Floating point exception", "FPE", 8 },
+	{ "Aborted", "ABRT", 6 },
+	{ "Trace/breakpoint trap", "TRAP", 5 },
+};
+const size_t classify_signal_names_n = ARRAY_SIZE(classify_signal_names);
+
+const char *const classify_user_skip[] = {
+	/* sanitizer runtimes */
+	"__interceptor_", "___interceptor_", "__asan", "__hwasan", "__msan", "__tsan", "__lsan",
+	"__ubsan", "__sanitizer", "__interception", "^__cxa_", "^__gxx_",
+	/* allocation and the C library */
+	"^malloc$", "^calloc$", "^realloc$", "^reallocarray$", "^free$", "^posix_memalign$",
+	"^aligned_alloc$", "^valloc$", "^strdup$", "^strndup$", "^operator new", "^operator delete",
+	"^memcpy", "^memmove", "^memset", "^memcmp", "^memchr", "^__mem", "^strcpy", "^strncpy",
+	"^strcat", "^strncat", "^strlen", "^strnlen", "^strcmp", "^strncmp", "^strchr", "^strrchr",
+	"^strstr", "^__str", "^wcs", "^__libc_", "^_start$", "^abort$", "^raise$",
+	"^__GI_", "^__pthread_kill", "^pthread_kill", "^__assert", "^__stack_chk_fail",
+	"^__fortify_fail", "^__chk_fail", "_chk$", "^gsignal$", "^backtrace", "^__restore_rt",
+	"^__libc_message", "^malloc_printerr", "^_int_free", "^_int_malloc", "^_IO_", "^__GI___",
+	/* the Rust standard library's panic and indexing machinery */
+	"rust_begin_unwind", "^__rustc::", "^__rust_", "^rust_panic", "^core::", "^std::",
+	"^alloc::", "^<core::", "^<std::", "^<alloc::", " as core::", " as alloc::", " as std::",
+};
+const size_t classify_user_skip_n = ARRAY_SIZE(classify_user_skip);
 /* clang-format on */

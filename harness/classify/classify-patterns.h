@@ -12,7 +12,8 @@
  *   %S    one or more non-space characters, captured
  *   %C    one or more characters, captured (shortest first)
  *   %R    the rest of the line, captured (may be empty)
- *   %%    a literal '%'                     $     end of line
+ *   %%    a literal '%'                     %*    a literal '*'
+ *   $     end of line
  * Title templates: $1..$4 are the captures in order (free text is scrubbed of addresses and
  * numbers), $A the access kind found in the report ("Read" / "Write"), $F the guilty function.
  * When no function is found $F is "corrupted" (as the ecosystem names a report too cut or
@@ -130,3 +131,55 @@ struct classify_hang_anchor {
 };
 extern const struct classify_hang_anchor classify_hang_anchors[];
 extern const size_t classify_hang_anchors_n;
+
+/* ---- User space (classify_userspace()): a sensor process's stderr or log. ---- */
+
+enum classify_user_kind {
+	/* ASan, HWASan, LSan, MSan, TSan: "#0 0x... in func file:line" frames, a SUMMARY line
+	 * that names the kind ($K) */
+	CLASSIFY_USER_SANITIZER,
+	/* "file.c:12:5: runtime error: message": $K is the check's name (classify_ubsan_checks),
+	 * frames when UBSAN_OPTIONS=print_stacktrace=1, else the file names the place */
+	CLASSIFY_USER_UBSAN,
+	/* Rust 1.73+: "thread 'main' panicked at src/x.rs:4:5:" and the message on the next
+	 * line ($M); "stack backtrace:" frames when RUST_BACKTRACE is set */
+	CLASSIFY_USER_RUST,
+	/* Rust before 1.73: "thread 'main' panicked at 'message', src/x.rs:4:5" */
+	CLASSIFY_USER_RUST_OLD,
+	/* glibc's last words before abort() (stack protector, fortify, malloc checks) */
+	CLASSIFY_USER_ABORT,
+	/* assert(): the function is in the message */
+	CLASSIFY_USER_ASSERT,
+};
+
+struct classify_user_pattern {
+	const char *match; /* classify_patterns' language, after a "==1234==" prefix */
+	enum classify_user_kind kind;
+	const char *type;
+	const char *title; /* $1..$4, $K, $M, $F; " in $F" dropped when no function is known */
+};
+extern const struct classify_user_pattern classify_user_patterns[];
+extern const size_t classify_user_patterns_n;
+
+/* UBSan's messages and the names of their checks (-fsanitize=NAME). */
+struct classify_ubsan_check {
+	const char *match; /* pattern, anchored at the message */
+	const char *name;
+};
+extern const struct classify_ubsan_check classify_ubsan_checks[];
+extern const size_t classify_ubsan_checks_n;
+
+/* Deaths by signal as a shell reports them ("Segmentation fault (core dumped)", "bash: line 1:
+ * 123 Aborted ./x") and the short names sanitizers use for them. */
+struct classify_signal_name {
+	const char *text;
+	const char *name;
+	int signo;
+};
+extern const struct classify_signal_name classify_signal_names[];
+extern const size_t classify_signal_names_n;
+
+/* Frames of the runtimes, never the culprit: sanitizer interceptors, libc, the Rust standard
+ * library's panic machinery (classify_skip_substrings syntax). */
+extern const char *const classify_user_skip[];
+extern const size_t classify_user_skip_n;

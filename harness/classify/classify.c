@@ -57,8 +57,8 @@ struct classify_stream {
 	unsigned addr_frames; /* "[<addr>] func+0x.." lines seen while a weak header waits */
 	size_t irq_end;	      /* frames[] index after the first "</IRQ>"-like marker */
 	bool have_irq_end;
-	bool kernel_ran;      /* a kernel line stamped after boot, or a boot banner, was seen */
-	long end_trace_at;    /* report line of "---[ end trace", 0 when not seen */
+	bool kernel_ran;   /* a kernel line stamped after boot, or a boot banner, was seen */
+	long end_trace_at; /* report line of "---[ end trace", 0 when not seen */
 	char *report;
 	size_t report_len;
 };
@@ -194,9 +194,8 @@ static const char *skip_stack_markers(struct classify_stream *st, const char *bo
 		const char *e = strchr(body, '>');
 		if (!e || e - body > 8)
 			break;
-		if (!st->have_irq_end &&
-		    (startswith(body, "</IRQ>") || startswith(body, "<EOI>") ||
-		     startswith(body, "</NMI>"))) {
+		if (!st->have_irq_end && (startswith(body, "</IRQ>") || startswith(body, "<EOI>") ||
+					  startswith(body, "</NMI>"))) {
 			st->irq_end = st->nframes;
 			st->have_irq_end = true;
 		}
@@ -469,36 +468,6 @@ static char *build_title(const struct classify_stream *st)
 	return xstrdup(buf);
 }
 
-/* The excerpt is for humans and JSON: keep it valid UTF-8 (other bytes become '?'). */
-static char *utf8_sanitize(const char *s, size_t n)
-{
-	char *out = xmalloc(n + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t len = c < 0x80	      ? 1
-			     : (c >> 5) == 6  ? 2
-			     : (c >> 4) == 14 ? 3
-			     : (c >> 3) == 30 ? 4
-					      : 0;
-		bool ok = len > 0 && i + len <= n;
-		for (size_t k = 1; ok && k < len; k++)
-			ok = ((unsigned char)s[i + k] >> 6) == 2;
-		if (ok && len == 2 && c < 0xc2)
-			ok = false;
-		if (!ok) {
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(out + o, s + i, len);
-		o += len;
-		i += len;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 int classify_stream_finish(struct classify_stream *st, struct classify_result **ret)
 {
 	if (st->lines.len > 0 && st->state != ST_DONE)
@@ -509,7 +478,7 @@ int classify_stream_finish(struct classify_stream *st, struct classify_result **
 		r->title = build_title(st);
 		r->type = xstrdup(st->pat->type);
 		r->first_line = st->header_line;
-		r->report = utf8_sanitize(st->report ? st->report : "", st->report_len);
+		r->report = classify_utf8_sanitize(st->report ? st->report : "", st->report_len);
 	}
 	*ret = r;
 	return 0;
