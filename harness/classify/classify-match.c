@@ -22,6 +22,88 @@ bool classify_is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+static bool match_here(const char *p, const char *s, struct classify_match *m, int depth);
+
+static void set_cap(struct classify_match *m, size_t slot, const char *s, const char *t, bool func)
+{
+	if (slot < MAX_CAPS) {
+		m->cap[slot] = s;
+		m->cap_len[slot] = t - s;
+		m->cap_is_func[slot] = func;
+	}
+}
+
+enum directive {
+	DIR_FAIL,  /* no match */
+	DIR_MATCH, /* the rest of the pattern matched */
+	DIR_NEXT,  /* consumed: go on with *pp and *ps */
+};
+
+/* One "%X" directive at p (see classify-patterns.h). */
+static enum directive match_directive(const char **pp, const char **ps, struct classify_match *m,
+				      int depth)
+{
+	const char *p = *pp, *s = *ps, *t = s;
+	char k = p[1];
+	size_t slot = m->n;
+	switch (k) {
+	case '%':
+	case '*':
+		if (*s != k)
+			return DIR_FAIL;
+		t = s + 1;
+		break;
+	case 'd':
+		/* a PID printed signed from a corrupted task: "PID: -534549613" */
+		if (*t == '-' && isdigit((unsigned char)t[1]))
+			t++;
+		while (isdigit((unsigned char)*t))
+			t++;
+		if (t == s || !isdigit((unsigned char)t[-1]))
+			return DIR_FAIL;
+		break;
+	case 'x':
+		while (isxdigit((unsigned char)*t))
+			t++;
+		if (t == s)
+			return DIR_FAIL;
+		break;
+	case 'F':
+		if (!is_sym_start(*t))
+			return DIR_FAIL;
+		while (is_sym_char(*t))
+			t++;
+		set_cap(m, slot, s, t, true);
+		m->n++;
+		if (match_here(p + 2, t, m, depth + 1))
+			return DIR_MATCH;
+		m->n = slot;
+		return DIR_FAIL;
+	case 'R':
+		set_cap(m, slot, s, s + strlen(s), false);
+		m->n++;
+		return DIR_MATCH;
+	case 'S':
+	case 'C':
+		/* shortest first, at least one character */
+		for (t = s + 1; t[-1]; t++) {
+			if (k == 'S' && classify_is_blank(t[-1]))
+				break;
+			set_cap(m, slot, s, t, false);
+			m->n = slot + 1;
+			if (match_here(p + 2, t, m, depth + 1))
+				return DIR_MATCH;
+		}
+		m->n = slot;
+		return DIR_FAIL;
+	default:
+		return DIR_FAIL;
+	}
+	*pp = p + 2;
+	*ps = t;
+	return DIR_NEXT;
+}
+
 /* Anchored, prefix semantics: succeeds when p is exhausted (rest of s ignored) */
 static bool match_here(const char *p, const char *s, struct classify_match *m, int depth)
 {
@@ -52,80 +134,10 @@ static bool match_here(const char *p, const char *s, struct classify_match *m, i
 			}
 		}
 		if (c == '%') {
-			char k = p[1];
-			const char *t = s;
-			size_t slot = m->n;
-			switch (k) {
-			case '%':
-			case '*':
-				if (*s != k)
-					return false;
-				s++;
-				p += 2;
-				continue;
-			case 'd':
-				/* a PID printed signed from a corrupted task: "PID: -534549613" */
-				if (*t == '-' && isdigit((unsigned char)t[1]))
-					t++;
-				while (isdigit((unsigned char)*t))
-					t++;
-				if (t == s || !isdigit((unsigned char)t[-1]))
-					return false;
-				s = t;
-				p += 2;
-				continue;
-			case 'x':
-				while (isxdigit((unsigned char)*t))
-					t++;
-				if (t == s)
-					return false;
-				s = t;
-				p += 2;
-				continue;
-			case 'F':
-				if (!is_sym_start(*t))
-					return false;
-				while (is_sym_char(*t))
-					t++;
-				if (slot < MAX_CAPS) {
-					m->cap[slot] = s;
-					m->cap_len[slot] = t - s;
-					m->cap_is_func[slot] = true;
-				}
-				m->n++;
-				if (match_here(p + 2, t, m, depth + 1))
-					return true;
-				m->n = slot;
-				return false;
-			case 'R':
-				t = s + strlen(s);
-				if (slot < MAX_CAPS) {
-					m->cap[slot] = s;
-					m->cap_len[slot] = t - s;
-					m->cap_is_func[slot] = false;
-				}
-				m->n++;
-				return true;
-			case 'S':
-			case 'C':
-				/* shortest first, at least one character */
-				for (t = s + 1; t[-1]; t++) {
-					if (k == 'S' && classify_is_blank(t[-1]))
-						break;
-					if (slot < MAX_CAPS) {
-						m->cap[slot] = s;
-						m->cap_len[slot] = t - s;
-						m->cap_is_func[slot] = false;
-					}
-					m->n = slot + 1;
-					if (match_here(p + 2, t, m, depth + 1))
-						return true;
-				}
-				m->n = slot;
-				return false;
-			default:
-				return false;
-			}
+			enum directive d = match_directive(&p, &s, m, depth);
+			if (d != DIR_NEXT)
+				return d == DIR_MATCH;
+			continue;
 		}
 		if (*s != c)
 			return false;
@@ -191,10 +203,10 @@ const struct classify_pattern *classify_match_header(const char *body, struct cl
 
 /* Strip "<4>", "[  12.345678]", "[ T123]", "[ C1]", "[12.3][ T1]", syslog "host kernel: " and the
  * transparent subsystem prefixes. Returns the message; *caller gets the caller id if any. */
-const char *classify_strip_prefixes(const char *s, char caller[16], bool *ret_stamped)
+/* Loggers' and transports' prefixes before printk's own: indentation, /dev/kmsg records,
+ * syslog, ISO and Go-style time stamps, dmesg -x levels, dropped-records notes, mail quotes. */
+static const char *strip_logger_prefixes(const char *s)
 {
-	bool stamped = false;
-	caller[0] = '\0';
 	const char *k = NULL;
 	/* pasted into a bug tracker or a mail: indented */
 	while (classify_is_blank(*s) && s[1] && (classify_is_blank(s[1]) || s[1] == '['))
@@ -227,8 +239,7 @@ const char *classify_strip_prefixes(const char *s, char caller[16], bool *ret_st
 			s++;
 	}
 	/* user-space loggers' "2024/03/05 12:00:00 " (Go's log package, fuzzers' executors) */
-	if (isdigit((unsigned char)s[0]) && s[4] == '/' &&
-	    classify_match_text("%d/%d/%d %d:%d:%d ", s, NULL)) {
+	if (isdigit((unsigned char)s[0]) && classify_match_text("%d/%d/%d %d:%d:%d ", s, NULL)) {
 		s = strchr(s, ' ') + 1;
 		s = strchr(s, ' ') + 1;
 	}
@@ -238,6 +249,14 @@ const char *classify_strip_prefixes(const char *s, char caller[16], bool *ret_st
 	/* quoted in a mail or a bug tracker: "> [   12.3] BUG: ..." */
 	while (s[0] == '>' && s[1] == ' ')
 		s += 2;
+	return s;
+}
+
+const char *classify_strip_prefixes(const char *s, char caller[16], bool *ret_stamped)
+{
+	bool stamped = false;
+	caller[0] = '\0';
+	s = strip_logger_prefixes(s);
 	for (;;) {
 		const char *t = s;
 		/* dmesg -T: "[Tue Mar  5 12:00:00 2024] " */

@@ -206,66 +206,44 @@ static const char *skip_stack_markers(struct classify_stream *st, const char *bo
 	return body;
 }
 
-static void report_line(struct classify_stream *st, const char *line, const char *body,
-			const char *caller)
+/* A weak header waits for kernel report structure. Returns false when the line is consumed
+ * (a newer header took over, or the wait ended: the header was not a kernel report). */
+static bool weak_header_line(struct classify_stream *st, const struct classify_pattern *p,
+			     const struct classify_match *m, const char *line, const char *body,
+			     const char *caller)
 {
 	struct classify_frame f;
-	struct classify_match m;
-
-	if (!caller_accepts(st, caller))
-		return;
-
-	const struct classify_pattern *p = find_header(st, line, body, &m);
-	if (!st->confirmed) {
-		/* the newest header wins: kernel report structure follows its own header, and a
-		 * user-space "WARNING: ..." just before a kernel report must not take its place */
-		if (p) {
-			report_start(st, p, &m, caller, line);
-			return;
-		}
-		if (classify_match_any(classify_confirm_markers, classify_confirm_markers_n,
-				       body)) {
-			/* kernel lines carry printk's stamp or none do: an unstamped header before
-			 * stamped report lines was printed by user space */
-			if (st->line_stamped && !st->header_stamped) {
-				st->state = ST_SCAN;
-				return;
-			}
-			st->confirmed = true;
-		}
-		/* three "[<c010523d>] dump_trace+0x63/0x1eb" lines: a kernel stack */
-		else if (body[0] == '[' && body[1] == '<' && classify_parse_frame_line(body, &f) &&
-			 ++st->addr_frames >= 3)
-			st->confirmed = true;
-		else if (st->report_lines >= WEAK_WINDOW) {
+	/* the newest header wins: kernel report structure follows its own header, and a
+	 * user-space "WARNING: ..." just before a kernel report must not take its place */
+	if (p) {
+		report_start(st, p, m, caller, line);
+		return false;
+	}
+	if (classify_match_any(classify_confirm_markers, classify_confirm_markers_n, body)) {
+		/* kernel lines carry printk's stamp or none do: an unstamped header before
+		 * stamped report lines was printed by user space */
+		if (st->line_stamped && !st->header_stamped) {
 			st->state = ST_SCAN;
-			return;
+			return false;
 		}
-	} else if (p && st->nframes > 0 && strstr(p->title, "$F")) {
-		/* the next report (often the panic that ends this one): its frames are not ours;
-		 * a one-line report that names no function (unregister_netdevice: waiting ...) is
-		 * only interleaved */
-		st->frames_closed = true;
+		st->confirmed = true;
 	}
+	/* three "[<c010523d>] dump_trace+0x63/0x1eb" lines: a kernel stack */
+	else if (body[0] == '[' && body[1] == '<' && classify_parse_frame_line(body, &f) &&
+		 ++st->addr_frames >= 3)
+		st->confirmed = true;
+	else if (st->report_lines >= WEAK_WINDOW) {
+		st->state = ST_SCAN;
+		return false;
+	}
+	return true;
+}
 
-	st->report_lines++;
-	report_append(st, line);
-
-	if (classify_match_any(classify_report_end, classify_report_end_n, body)) {
-		st->state = ST_DONE;
-		return;
-	}
-	if (startswith(body, "---[ end trace")) {
-		st->frames_closed = true;
-		if (!st->end_trace_at)
-			st->end_trace_at = st->report_lines;
-	}
-	if ((st->end_trace_at && st->report_lines - st->end_trace_at > AFTER_END_TRACE) ||
-	    st->report_lines >= REPORT_MAX_LINES) {
-		st->state = ST_DONE;
-		return;
-	}
-
+/* What a report says besides its stack: the function named after the header, the access kind
+ * of a sanitizer, where the offending lock was taken. */
+static void report_details(struct classify_stream *st, const char *body)
+{
+	struct classify_frame f;
 	/* 2.6-era WARNING: the function is alone on the line after the header; a work item's
 	 * "last function: func" */
 	if (st->report_lines <= 3 && !st->have_hdr_func &&
@@ -288,7 +266,12 @@ static void report_line(struct classify_stream *st, const char *line, const char
 			st->have_at_func = true;
 		}
 	}
+}
 
+/* Stack frames: the IP lines and the frames of the report's own traces. */
+static void report_frames(struct classify_stream *st, const char *body)
+{
+	struct classify_frame f;
 	if (st->frames_closed)
 		return;
 	if (classify_match_any(classify_trace_stop, classify_trace_stop_n, body)) {
@@ -318,6 +301,46 @@ static void report_line(struct classify_stream *st, const char *line, const char
 		if (classify_parse_arm_caller(body, &f))
 			add_frame(st, &f);
 	}
+}
+
+static void report_line(struct classify_stream *st, const char *line, const char *body,
+			const char *caller)
+{
+	struct classify_match m;
+
+	if (!caller_accepts(st, caller))
+		return;
+
+	const struct classify_pattern *p = find_header(st, line, body, &m);
+	if (!st->confirmed) {
+		if (!weak_header_line(st, p, &m, line, body, caller))
+			return;
+	} else if (p && st->nframes > 0 && strstr(p->title, "$F")) {
+		/* the next report (often the panic that ends this one): its frames are not ours;
+		 * a one-line report that names no function (unregister_netdevice: waiting ...) is
+		 * only interleaved */
+		st->frames_closed = true;
+	}
+
+	st->report_lines++;
+	report_append(st, line);
+
+	if (classify_match_any(classify_report_end, classify_report_end_n, body)) {
+		st->state = ST_DONE;
+		return;
+	}
+	if (startswith(body, "---[ end trace")) {
+		st->frames_closed = true;
+		if (!st->end_trace_at)
+			st->end_trace_at = st->report_lines;
+	}
+	if ((st->end_trace_at && st->report_lines - st->end_trace_at > AFTER_END_TRACE) ||
+	    st->report_lines >= REPORT_MAX_LINES) {
+		st->state = ST_DONE;
+		return;
+	}
+	report_details(st, body);
+	report_frames(st, body);
 }
 
 static void process_line(struct classify_stream *st, char *line)
