@@ -647,7 +647,9 @@ const char *const classify_skip_substrings[] = {
 	"^unlock_page$", "^lock_page", "^__lock_page", "^lock_timer_base$", "^bad_page$",
 	"^get_taint$", "^___kmalloc", "^__kmalloc_large", "^cpu_stopper_thread$", "^retint_",
 	"walk_stackframe", "^do_tag_check_fault", "^do_tag_recovery", "^report_tag_fault",
-	"^kernel_fpu_begin",
+	"^kernel_fpu_begin", "page_owner", "^put_device$", "try_to_del_timer", "swake_up",
+	"wake_bit", "^__wake_up_common", "timer_delete", "^post_alloc_hook$", "^prep_new_page$",
+	"^get_page_from_freelist$",
 };
 const size_t classify_skip_substrings_n = ARRAY_SIZE(classify_skip_substrings);
 
