@@ -26,6 +26,11 @@ const struct classify_pattern classify_patterns[] = {
 	{ "INFO: lockdep is turned off", 0, NULL, NULL, IGNORE },
 	{ "INFO: Stall ended before state dump start", 0, NULL, NULL, IGNORE },
 	{ "INFO: NMI handler (", 0, NULL, NULL, IGNORE }, /* took too long to run: perf noise */
+	{ "WARNING: kernel stack frame pointer at", 0, NULL, NULL, IGNORE }, /* unwinder noise */
+	{ "WARNING: Unprivileged eBPF is enabled", 0, NULL, NULL, IGNORE },
+	{ "WARNING: fbcon: Driver", 0, NULL, NULL, IGNORE },
+	{ "WARNING: See https", 0, NULL, NULL, IGNORE }, /* "... for mitigation options." */
+	{ "WARNING: kernel not compiled with CPU_SRSO", 0, NULL, NULL, IGNORE },
 	{ "WARNING: stack recursion on stack type", 0, NULL, NULL, IGNORE },
 	{ "WARNING: stack going in the wrong direction", 0, NULL, NULL, IGNORE },
 	{ "WARNING: can't access registers at", 0, NULL, NULL, IGNORE },
@@ -82,8 +87,7 @@ const struct classify_pattern classify_patterns[] = {
 	{ "Unable to handle kernel %C at", CRASH, "page-fault",
 	  "BUG: unable to handle kernel $1 in $F", 0 },
 	/* arm (arch/arm/mm/fault.c, alignment.c) */
-	{ "Unhandled fault: %C at 0x%x", CRASH, "page-fault", "Unhandled fault in $F", 0 },
-	{ "Unhandled fault: %R", CRASH, "page-fault", "Unhandled fault in $F", WEAK },
+	{ "Unhandled fault: %R", CRASH, "page-fault", "Unhandled fault in $F", 0 },
 	{ "Alignment trap: not handling instruction", CRASH, "alignment",
 	  "Alignment trap in $F", 0 },
 
@@ -203,7 +207,6 @@ const struct classify_pattern classify_patterns[] = {
 
 	/* ---- Memory leaks (mm/kmemleak.c). ---- */
 	{ "BUG: memory leak", CRASH, "memory-leak", "memory leak in $F", LEAK },
-	{ "memory leak in %F", CRASH, "memory-leak", "memory leak in $F", LEAK },
 	{ "unreferenced object 0x%x (size %d):", CRASH, "memory-leak", "memory leak in $F", LEAK },
 	{ "kmemleak: %d new suspected memory leaks", CRASH, "memory-leak", "memory leak in $F",
 	  LEAK },
@@ -265,8 +268,7 @@ const struct classify_pattern classify_patterns[] = {
 	/* the unwinder (arch/x86/kernel/unwind_frame.c): one name for its bad-value reports */
 	{ "WARNING: kernel stack regs at %C has bad", CRASH, "unwinder",
 	  "WARNING: kernel stack regs has bad value", 0 },
-	{ "WARNING: kernel stack frame pointer at %C has bad", CRASH, "unwinder",
-	  "WARNING: kernel stack regs has bad value", 0 },
+	/* its frame-pointer warning is only noise: see the ignored rows */
 
 	/* ---- Hangs (kernel/watchdog.c, kernel/watchdog_hld.c, kernel/rcu/tree_stall.h,
 	 * kernel/rcu/tasks.h, kernel/hung_task.c, kernel/workqueue.c). ---- */
