@@ -19,12 +19,13 @@
 #include "classify.h"
 #include "util.h"
 
-/* Floors, in per mille, just under what the classifier reaches on the shared sample. */
-#define FLOOR_RECALL 0
-#define FLOOR_FALSE_POS 1000 /* a ceiling */
-#define FLOOR_CATEGORY 0
-#define FLOOR_KIND 0
-#define FLOOR_TITLE 0
+/* Floors, in per mille, just under what the classifier reaches on the shared sample (before
+ * issue 16: recall 95.1%, false positives 0%, category 95.1%, kind 80.1%, title 34.4%). */
+#define FLOOR_RECALL 985
+#define FLOOR_FALSE_POS 10 /* a ceiling: on the 16 clean logs, any false positive fails */
+#define FLOOR_CATEGORY 985
+#define FLOOR_KIND 940
+#define FLOOR_TITLE 780
 
 #define MAX_ALTS 8
 
