@@ -195,7 +195,7 @@ static const char *find_dir(int argc, char **argv)
 
 static bool below(const char *what, unsigned n, unsigned of, unsigned floor_pm, bool ceiling)
 {
-	unsigned pm = of ? (unsigned)((1000ull * n) / of) : 1000;
+	unsigned pm = of ? (unsigned)((1000ull * n) / of) : ceiling ? 0 : 1000;
 	/* a ceiling rounds up, a floor down: the figure printed is the one compared */
 	if (ceiling && of)
 		pm = (unsigned)((1000ull * n + of - 1) / of);
