@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -650,4 +651,48 @@ char *classify_utf8_sanitize(const char *s, size_t n)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+void classify_excerpt_append(struct classify_excerpt *e, const char *line)
+{
+	if (!e->buf)
+		e->buf = xmalloc(CLASSIFY_EXCERPT_MAX + 1);
+	size_t n = strlen(line);
+	if (e->len + n + 1 > CLASSIFY_EXCERPT_MAX)
+		return;
+	memcpy(e->buf + e->len, line, n);
+	e->len += n;
+	e->buf[e->len++] = '\n';
+	e->buf[e->len] = '\0';
+}
+
+void classify_excerpt_reset(struct classify_excerpt *e)
+{
+	e->len = 0;
+	if (e->buf)
+		e->buf[0] = '\0';
+}
+
+char *classify_excerpt_text(const struct classify_excerpt *e)
+{
+	return classify_utf8_sanitize(e->buf ? e->buf : "", e->len);
+}
+
+int classify_open(const char *path, FILE **ret)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	struct stat sb;
+	if (fstat(fileno(f), &sb) < 0) {
+		int r = -errno;
+		fclose(f);
+		return r;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		fclose(f);
+		return -EISDIR;
+	}
+	*ret = f;
+	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "classify-patterns.h"
 
@@ -75,6 +76,21 @@ bool classify_skipped_function(const char *name);
  * matches the function name. */
 bool classify_name_match(const char *pat, const char *name);
 bool classify_name_match_any(const char *const *list, size_t n, const char *name);
+/* A report's text, capped: lines past the cap are dropped. Embedded zero-initialised; the
+ * owner frees buf. */
+#define CLASSIFY_EXCERPT_MAX (64 * 1024)
+struct classify_excerpt {
+	char *buf;
+	size_t len;
+};
+void classify_excerpt_append(struct classify_excerpt *e, const char *line);
+void classify_excerpt_reset(struct classify_excerpt *e);
+/* The excerpt as valid UTF-8, for the result (the caller frees it). */
+char *classify_excerpt_text(const struct classify_excerpt *e);
+
+/* Open a log for reading: a regular file or a pipe, not a folder. Returns 0 or -errno. */
+int classify_open(const char *path, FILE **ret);
+
 /* A copy of s[0..n) that is valid UTF-8 (other bytes become '?'), for humans and JSON. */
 char *classify_utf8_sanitize(const char *s, size_t n);
 /* Free text without what changes from run to run (addresses, numbers, offsets), into out. */

@@ -3,7 +3,6 @@
  * kernel's reader; the tables are in classify-patterns.c. One pass, bounded memory: the first
  * report wins, its excerpt and frames are capped. */
 #include <ctype.h>
-#include <sys/stat.h>
 
 #include "classify-match.h"
 #include "classify-patterns.h"
@@ -11,7 +10,6 @@
 #include "util.h"
 
 #define USER_MAX_FRAMES 64
-#define USER_REPORT_MAX_BYTES (64 * 1024)
 #define USER_REPORT_MAX_LINES 200
 /* lines read after a report that has no frame structure of its own (an abort message, a
  * signal), where a handler may print a backtrace */
@@ -40,8 +38,7 @@ struct user_reader {
 	char frames[USER_MAX_FRAMES][SYM_LEN];
 	size_t nframes;
 	bool frames_closed, want_msg, rust;
-	char *report;
-	size_t report_len;
+	struct classify_excerpt excerpt;
 };
 
 /* ---- Frames ---- */
@@ -138,15 +135,7 @@ static void add_frame(struct user_reader *u, const char *name)
 
 static void report_append(struct user_reader *u, const char *line)
 {
-	if (!u->report)
-		u->report = xmalloc(USER_REPORT_MAX_BYTES + 1);
-	size_t n = strlen(line);
-	if (u->report_len + n + 1 > USER_REPORT_MAX_BYTES)
-		return;
-	memcpy(u->report + u->report_len, line, n);
-	u->report_len += n;
-	u->report[u->report_len++] = '\n';
-	u->report[u->report_len] = '\0';
+	classify_excerpt_append(&u->excerpt, line);
 }
 
 /* The signal a line reports a death by, or NULL: a shell's "Segmentation fault (core dumped)"
@@ -436,7 +425,7 @@ static struct classify_result *user_finish(struct user_reader *u, int term_signa
 		r->title = build_title(u);
 		r->type = xstrdup(u->pat ? u->pat->type : "signal");
 		r->first_line = u->header_line;
-		r->report = classify_utf8_sanitize(u->report ? u->report : "", u->report_len);
+		r->report = classify_excerpt_text(&u->excerpt);
 	} else if (term_signal > 0) {
 		/* no last words: the signal alone */
 		const char *name = signal_short_name(term_signal);
@@ -468,7 +457,7 @@ int classify_userspace_buffer(const void *data, size_t size, int term_signal,
 	struct user_reader *u = xzalloc(sizeof(*u));
 	user_feed(u, data, size);
 	*ret = user_finish(u, term_signal);
-	free(u->report);
+	free(u->excerpt.buf);
 	free(u);
 	return 0;
 }
@@ -485,20 +474,16 @@ int classify_userspace_file(FILE *f, int term_signal, struct classify_result **r
 		r = -EIO;
 	else
 		*ret = user_finish(u, term_signal);
-	free(u->report);
+	free(u->excerpt.buf);
 	free(u);
 	return r;
 }
 
 int classify_userspace_path(const char *path, int term_signal, struct classify_result **ret)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	struct stat sb;
-	if (fstat(fileno(f), &sb) < 0)
-		return -errno;
-	if (S_ISDIR(sb.st_mode))
-		return -EISDIR;
+	_cleanup_fclose_ FILE *f = NULL;
+	int r = classify_open(path, &f);
+	if (r < 0)
+		return r;
 	return classify_userspace_file(f, term_signal, ret);
 }

@@ -7,7 +7,6 @@
 
 #include <ctype.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 
 #include "classify-frame.h"
 #include "classify-match.h"
@@ -15,7 +14,6 @@
 #include "util.h"
 
 #define LINE_CAP CLASSIFY_LINE_CAP
-#define REPORT_MAX_BYTES (64 * 1024)
 #define REPORT_MAX_LINES 400
 /* A weak header must be confirmed by report structure within this many lines. */
 #define WEAK_WINDOW 40
@@ -59,8 +57,7 @@ struct classify_stream {
 	bool have_irq_end;
 	bool kernel_ran;   /* a kernel line stamped after boot, or a boot banner, was seen */
 	long end_trace_at; /* report line of "---[ end trace", 0 when not seen */
-	char *report;
-	size_t report_len;
+	struct classify_excerpt excerpt;
 };
 
 /* A time stamp other than "[    0.000000]": the kernel had been running. */
@@ -102,15 +99,7 @@ static const struct classify_pattern *find_header(struct classify_stream *st, co
 
 static void report_append(struct classify_stream *st, const char *line)
 {
-	if (!st->report)
-		st->report = xmalloc(REPORT_MAX_BYTES + 1);
-	size_t n = strlen(line);
-	if (st->report_len + n + 1 > REPORT_MAX_BYTES)
-		return;
-	memcpy(st->report + st->report_len, line, n);
-	st->report_len += n;
-	st->report[st->report_len++] = '\n';
-	st->report[st->report_len] = '\0';
+	classify_excerpt_append(&st->excerpt, line);
 }
 
 static void report_start(struct classify_stream *st, const struct classify_pattern *p,
@@ -134,9 +123,7 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	st->addr_frames = 0;
 	st->have_irq_end = false;
 	st->end_trace_at = 0;
-	st->report_len = 0;
-	if (st->report)
-		st->report[0] = '\0';
+	classify_excerpt_reset(&st->excerpt);
 	for (size_t i = 0; i < m->n && i < MAX_CAPS; i++) {
 		size_t n = m->cap_len[i] < CAP_LEN - 1 ? m->cap_len[i] : CAP_LEN - 1;
 		if (m->cap_is_func[i]) {
@@ -410,7 +397,7 @@ struct classify_stream *classify_stream_free(struct classify_stream *st)
 {
 	if (!st)
 		return NULL;
-	free(st->report);
+	free(st->excerpt.buf);
 	free(st);
 	return NULL;
 }
@@ -501,7 +488,7 @@ int classify_stream_finish(struct classify_stream *st, struct classify_result **
 		r->title = build_title(st);
 		r->type = xstrdup(st->pat->type);
 		r->first_line = st->header_line;
-		r->report = classify_utf8_sanitize(st->report ? st->report : "", st->report_len);
+		r->report = classify_excerpt_text(&st->excerpt);
 	}
 	*ret = r;
 	return 0;
@@ -527,14 +514,10 @@ int classify_file(FILE *f, struct classify_result **ret)
 
 int classify_path(const char *path, struct classify_result **ret)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	struct stat sb;
-	if (fstat(fileno(f), &sb) < 0)
-		return -errno;
-	if (S_ISDIR(sb.st_mode))
-		return -EISDIR;
+	_cleanup_fclose_ FILE *f = NULL;
+	int r = classify_open(path, &f);
+	if (r < 0)
+		return r;
 	return classify_file(f, ret);
 }
 
