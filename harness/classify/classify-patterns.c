@@ -355,7 +355,7 @@ const struct classify_pattern classify_patterns[] = {
 
 	/* ---- An unexpected reboot: the boot loader's or the kernel's banner after the kernel had
 	 * run (the engine decides "after": the same lines at the start of a log are a boot). */
-	{ "Booting the kernel.", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
+	{ "Booting the kernel", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
 	{ "Linux version %S", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
 
 	/* ---- A fuzzer's executor in the guest gave up (syzkaller's SYZFAIL / SYZFATAL): not a
@@ -688,7 +688,7 @@ const char *const classify_stall_anchors[] = {
 	"^__vfs_write$", "^__vfs_read$", "^compat_SyS_ioctl", "^__ia32_compat_sys_ioctl",
 	"^__x64_compat_sys_ioctl", "^__se_compat_sys_ioctl", "^__do_compat_sys_ioctl",
 	"^__x64_sys_", "^__ia32_sys_", "^__arm64_sys_", "^__se_sys_", "^__do_sys_", "^SyS_",
-	"^sys_", "^ksys_", "^__sys_", "^__se_compat_sys_", "^__do_compat_sys_",
+	"^ksys_", "^__sys_", "^__se_compat_sys_", "^__do_compat_sys_",
 };
 const size_t classify_stall_anchors_n = ARRAY_SIZE(classify_stall_anchors);
 
