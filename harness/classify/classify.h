@@ -23,10 +23,17 @@ struct classify_result {
 
 /* Classify a console log read from f, until EOF or until the first report is complete (the rest
  * cannot change the result). Returns 0 or a negative errno (read error). Title rules: the first
- * report wins; "<kind> in <function>" with the function taken from the header, the faulting
- * IP or the stack past reporting/locking/allocation helpers, a module's frame preferred; for a
- * spinning CPU (lockups, RCU stalls) the outermost frame of the module's run, which does not
- * depend on where the sample landed. The tables are in classify-patterns.c. */
+ * report wins; "<kind> in <function>", kinds named as kernel developers' dashboards name them
+ * (older kernels' and other architectures' wordings included; faultline's own names for Linux
+ * 5.0+ x86 page faults and stack-protector panics stay); the function taken from the header,
+ * the faulting IP or the stack past reporting, locking, allocation, sanitizer, tracing and
+ * generic helper machinery, a module's frame preferred; for a spinning CPU (lockups, RCU
+ * stalls) the outermost frame of the module's run, else the frame above the dispatcher of its
+ * work (syscall entry, workqueue, softirq, vfs/socket layer), which does not depend on where
+ * the sample landed; for a blocked task what it waits for (synchronize_rcu, rtnl_lock) or the
+ * first frame past the waiting machinery; "corrupted" when the report is too cut or
+ * interleaved to name a function. A boot banner after the kernel had run is an "unexpected
+ * kernel reboot". The tables are in classify-patterns.c. */
 int classify_file(FILE *f, struct classify_result **ret);
 /* Same for a path. */
 int classify_path(const char *path, struct classify_result **ret);
