@@ -515,7 +515,8 @@ const char *const classify_skip_functions[] = {
 	"__this_cpu_preempt_check", "__might_sleep", "___might_sleep", "__might_resched",
 	"__might_fault", "might_fault", "__cant_sleep",
 	/* Watchdogs, timers, interrupts, NMI. */
-	"watchdog_*", "__watchdog_*", "softlockup_fn", "hrtimer_*", "__hrtimer_*", "tick_*",
+	"watchdog_*", "__watchdog_*", "softlockup_fn", "hrtimer_*", "__hrtimer_*", "tick_sched_*", "tick_nohz_*", "tick_handle_*", "tick_periodic", "tick_do_*",
+	"tick_program_event",
 	"update_process_times", "scheduler_tick", "account_*", "irq_*", "__irq_*", "handle_irq*",
 	"do_IRQ", "common_interrupt", "sysvec_*", "__sysvec_*", "asm_sysvec_*", "asm_common_*",
 	"apic_timer_interrupt", "smp_apic_timer_interrupt", "local_apic_timer_interrupt",

@@ -46,8 +46,9 @@ struct classify_stream {
 	bool header_stamped; /* ... and the header line */
 	char caps[MAX_CAPS][CAP_LEN];
 	size_t ncaps;
-	struct classify_frame hdr_func, at_func;
-	bool have_hdr_func, have_at_func;
+	struct classify_frame hdr_func, at_func[2]; /* the lock taken, the lock held */
+	bool have_hdr_func;
+	size_t n_at_func;
 	const char *access;
 	struct classify_frame frames[MAX_FRAMES];
 	size_t nframes;
@@ -113,7 +114,8 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	st->report_lines = 0;
 	snprintf(st->caller, sizeof(st->caller), "%s", caller);
 	st->ncaps = 0;
-	st->have_hdr_func = st->have_at_func = false;
+	st->have_hdr_func = false;
+	st->n_at_func = 0;
 	st->access = NULL;
 	st->nframes = 0;
 	/* sanitizers (KMSAN, KFENCE) and lockdep's dependency chains list frames right after the
@@ -246,12 +248,12 @@ static void report_details(struct classify_stream *st, const char *body)
 		else if (startswith(body, "Write of size") || startswith(body, "Write at addr"))
 			st->access = "Write";
 	}
-	if ((st->pat->flags & CLASSIFY_PAT_AT_FUNC) && !st->have_at_func) {
+	/* lockdep: the lock being taken, then the one already held (when the first is taken in
+	 * locking machinery) */
+	if ((st->pat->flags & CLASSIFY_PAT_AT_FUNC) && st->n_at_func < 2) {
 		const char *at = strstr(body, ", at: ");
-		if (at && classify_parse_symbol(classify_skip_addr_brackets(at + 6), false, &f)) {
-			st->at_func = f;
-			st->have_at_func = true;
-		}
+		if (at && classify_parse_symbol(classify_skip_addr_brackets(at + 6), false, &f))
+			st->at_func[st->n_at_func++] = f;
 	}
 }
 
@@ -422,13 +424,13 @@ void classify_stream_feed(struct classify_stream *st, const void *data, size_t s
 /* The guilty function's name into out, or false when the report names none. */
 static bool guilty_function(const struct classify_stream *st, char out[SYM_LEN])
 {
-	const struct classify_frame *cand[MAX_FRAMES + 2];
+	const struct classify_frame *cand[MAX_FRAMES + 3];
 	size_t n = 0, marker;
-	if (st->have_at_func)
-		cand[n++] = &st->at_func;
+	for (size_t i = 0; i < st->n_at_func; i++)
+		cand[n++] = &st->at_func[i];
 	if (st->have_hdr_func)
 		cand[n++] = &st->hdr_func;
-	marker = n + (st->have_irq_end ? st->irq_end : MAX_FRAMES + 2);
+	marker = n + (st->have_irq_end ? st->irq_end : MAX_FRAMES + 3);
 	if (!(st->pat->flags & CLASSIFY_PAT_HDR_FUNC_ONLY))
 		for (size_t i = 0; i < st->nframes; i++)
 			cand[n++] = &st->frames[i];
