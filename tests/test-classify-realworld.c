@@ -25,7 +25,7 @@
 #define FLOOR_FALSE_POS 10 /* a ceiling: on the 16 clean logs, any false positive fails */
 #define FLOOR_CATEGORY 985
 #define FLOOR_KIND 940
-#define FLOOR_TITLE 780
+#define FLOOR_TITLE 795
 
 #define MAX_ALTS 8
 
