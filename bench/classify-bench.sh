@@ -3,12 +3,16 @@
 # Generates 10 MB logs (kernel-looking noise with the crash at the very end, so that every byte is
 # read; and a hostile one made of near-miss header lines that exercise the pattern matcher's
 # backtracking) and times the command on each, printing MB/s.
-# Usage: bench/classify-bench.sh [BUILD_DIR]     (default: build)
+# With a reference build (another branch's, say main's), times both on the same logs in the same
+# run and prints the ratio: the classifier must not get more than 20% slower.
+# Usage: bench/classify-bench.sh [BUILD_DIR [REFERENCE_BUILD_DIR]]     (default: build)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build}
 bin=$build/faultline
+ref=${2:+$2/faultline}
 [ -x "$bin" ] || { echo "classify-bench.sh: $bin not built" >&2; exit 2; }
+[ -z "$ref" ] || [ -x "$ref" ] || { echo "classify-bench.sh: $ref not built" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 size=$((10 * 1024 * 1024))
@@ -44,17 +48,26 @@ awk -v size=$size 'BEGIN {
 }' >"$tmp/hostile.log"
 
 # best of three runs: the figure is the classifier's, not the machine's other load
-for f in noise hostile; do
-	bytes=$(stat -c %s "$tmp/$f.log")
-	best=
+best_time() { # binary, log -> seconds (best of three)
+	local best= start end t
 	for _ in 1 2 3; do
 		start=$(date +%s.%N)
-		"$bin" classify "$tmp/$f.log" >"$tmp/$f.json"
+		"$1" classify "$2" >"$tmp/out.json"
 		end=$(date +%s.%N)
 		t=$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')
 		best=$(awk -v a="${best:-$t}" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
 	done
-	verdict=$(sed -n 's/.*"verdict": *"\([a-z]*\)".*/\1/p' "$tmp/$f.json")
+	echo "$best"
+}
+for f in noise hostile; do
+	bytes=$(stat -c %s "$tmp/$f.log")
+	best=$(best_time "$bin" "$tmp/$f.log")
+	verdict=$(sed -n 's/.*"verdict": *"\([a-z]*\)".*/\1/p' "$tmp/out.json")
 	awk -v b="$bytes" -v t="$best" -v f="$f" -v v="$verdict" 'BEGIN {
 		printf "%-8s %6.1f MB in %.3f s: %7.1f MB/s (verdict %s)\n", f, b / 1e6, t, b / 1e6 / t, v }'
+	if [ -n "$ref" ]; then
+		rbest=$(best_time "$ref" "$tmp/$f.log")
+		awk -v t="$best" -v r="$rbest" -v f="$f" 'BEGIN {
+			printf "%-8s reference %.3f s: this build takes %.2fx its time\n", f, r, t / r }'
+	fi
 done

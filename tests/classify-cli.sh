@@ -32,6 +32,23 @@ grep -q '"verdict": *"clean"' <<<"$out"; check "clean verdict" $?
 grep -q '"title": *null' <<<"$out"; check "clean title null" $?
 grep -q '"report": *null' <<<"$out"; check "clean report null" $?
 
+# a sensor's stderr (--user), and the signal alone when the log says nothing
+out=$("$bin" classify --user "$data/user/asan-heap-buffer-overflow.log"); rc=$?
+check "user exit 0" $rc
+grep -q '"title": *"AddressSanitizer: heap-buffer-overflow in ks_eval_field"' <<<"$out"
+check "user title" $?
+grep -q '"type": *"asan"' <<<"$out"; check "user type" $?
+out=$("$bin" classify --user --signal 11 - <"$data/user/clean-sensor.log"); rc=$?
+check "user signal exit 0" $rc
+grep -q '"title": *"SEGV"' <<<"$out"; check "user signal title" $?
+grep -q '"first_line": *null' <<<"$out"; check "user signal first_line null" $?
+out=$("$bin" classify --user "$data/user/clean-sensor.log")
+grep -q '"verdict": *"clean"' <<<"$out"; check "user clean verdict" $?
+"$bin" classify --signal 11 "$data/user/clean-sensor.log" >/dev/null 2>&1; [ $? -eq 2 ]
+check "--signal without --user exit 2" $?
+"$bin" classify --user --signal 0 "$data/user/clean-sensor.log" >/dev/null 2>&1; [ $? -eq 2 ]
+check "--signal 0 exit 2" $?
+
 "$bin" classify /nonexistent/console.log >/dev/null 2>&1; [ $? -eq 2 ]; check "missing file exit 2" $?
 "$bin" classify "$data" >/dev/null 2>&1; [ $? -eq 2 ]; check "directory exit 2" $?
 "$bin" classify >/dev/null 2>&1; [ $? -eq 2 ]; check "no argument exit 2" $?

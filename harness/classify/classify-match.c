@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -20,6 +21,88 @@ static bool is_sym_char(char c)
 bool classify_is_blank(char c)
 {
 	return c == ' ' || c == '\t';
+}
+
+static bool match_here(const char *p, const char *s, struct classify_match *m, int depth);
+
+static void set_cap(struct classify_match *m, size_t slot, const char *s, const char *t, bool func)
+{
+	if (slot < MAX_CAPS) {
+		m->cap[slot] = s;
+		m->cap_len[slot] = t - s;
+		m->cap_is_func[slot] = func;
+	}
+}
+
+enum directive {
+	DIR_FAIL,  /* no match */
+	DIR_MATCH, /* the rest of the pattern matched */
+	DIR_NEXT,  /* consumed: go on with *pp and *ps */
+};
+
+/* One "%X" directive at p (see classify-patterns.h). */
+static enum directive match_directive(const char **pp, const char **ps, struct classify_match *m,
+				      int depth)
+{
+	const char *p = *pp, *s = *ps, *t = s;
+	char k = p[1];
+	size_t slot = m->n;
+	switch (k) {
+	case '%':
+	case '*':
+		if (*s != k)
+			return DIR_FAIL;
+		t = s + 1;
+		break;
+	case 'd':
+		/* a PID printed signed from a corrupted task: "PID: -534549613" */
+		if (*t == '-' && isdigit((unsigned char)t[1]))
+			t++;
+		while (isdigit((unsigned char)*t))
+			t++;
+		if (t == s || !isdigit((unsigned char)t[-1]))
+			return DIR_FAIL;
+		break;
+	case 'x':
+		while (isxdigit((unsigned char)*t))
+			t++;
+		if (t == s)
+			return DIR_FAIL;
+		break;
+	case 'F':
+		if (!is_sym_start(*t))
+			return DIR_FAIL;
+		while (is_sym_char(*t))
+			t++;
+		set_cap(m, slot, s, t, true);
+		m->n++;
+		if (match_here(p + 2, t, m, depth + 1))
+			return DIR_MATCH;
+		m->n = slot;
+		return DIR_FAIL;
+	case 'R':
+		set_cap(m, slot, s, s + strlen(s), false);
+		m->n++;
+		return DIR_MATCH;
+	case 'S':
+	case 'C':
+		/* shortest first, at least one character */
+		for (t = s + 1; t[-1]; t++) {
+			if (k == 'S' && classify_is_blank(t[-1]))
+				break;
+			set_cap(m, slot, s, t, false);
+			m->n = slot + 1;
+			if (match_here(p + 2, t, m, depth + 1))
+				return DIR_MATCH;
+		}
+		m->n = slot;
+		return DIR_FAIL;
+	default:
+		return DIR_FAIL;
+	}
+	*pp = p + 2;
+	*ps = t;
+	return DIR_NEXT;
 }
 
 /* Anchored, prefix semantics: succeeds when p is exhausted (rest of s ignored) */
@@ -52,76 +135,10 @@ static bool match_here(const char *p, const char *s, struct classify_match *m, i
 			}
 		}
 		if (c == '%') {
-			char k = p[1];
-			const char *t = s;
-			size_t slot = m->n;
-			switch (k) {
-			case '%':
-				if (*s != '%')
-					return false;
-				s++;
-				p += 2;
-				continue;
-			case 'd':
-				while (isdigit((unsigned char)*t))
-					t++;
-				if (t == s)
-					return false;
-				s = t;
-				p += 2;
-				continue;
-			case 'x':
-				while (isxdigit((unsigned char)*t))
-					t++;
-				if (t == s)
-					return false;
-				s = t;
-				p += 2;
-				continue;
-			case 'F':
-				if (!is_sym_start(*t))
-					return false;
-				while (is_sym_char(*t))
-					t++;
-				if (slot < MAX_CAPS) {
-					m->cap[slot] = s;
-					m->cap_len[slot] = t - s;
-					m->cap_is_func[slot] = true;
-				}
-				m->n++;
-				if (match_here(p + 2, t, m, depth + 1))
-					return true;
-				m->n = slot;
-				return false;
-			case 'R':
-				t = s + strlen(s);
-				if (slot < MAX_CAPS) {
-					m->cap[slot] = s;
-					m->cap_len[slot] = t - s;
-					m->cap_is_func[slot] = false;
-				}
-				m->n++;
-				return true;
-			case 'S':
-			case 'C':
-				/* shortest first, at least one character */
-				for (t = s + 1; t[-1]; t++) {
-					if (k == 'S' && classify_is_blank(t[-1]))
-						break;
-					if (slot < MAX_CAPS) {
-						m->cap[slot] = s;
-						m->cap_len[slot] = t - s;
-						m->cap_is_func[slot] = false;
-					}
-					m->n = slot + 1;
-					if (match_here(p + 2, t, m, depth + 1))
-						return true;
-				}
-				m->n = slot;
-				return false;
-			default:
-				return false;
-			}
+			enum directive d = match_directive(&p, &s, m, depth);
+			if (d != DIR_NEXT)
+				return d == DIR_MATCH;
+			continue;
 		}
 		if (*s != c)
 			return false;
@@ -187,10 +204,10 @@ const struct classify_pattern *classify_match_header(const char *body, struct cl
 
 /* Strip "<4>", "[  12.345678]", "[ T123]", "[ C1]", "[12.3][ T1]", syslog "host kernel: " and the
  * transparent subsystem prefixes. Returns the message; *caller gets the caller id if any. */
-const char *classify_strip_prefixes(const char *s, char caller[16], bool *ret_stamped)
+/* Loggers' and transports' prefixes before printk's own: indentation, /dev/kmsg records,
+ * syslog, ISO and Go-style time stamps, dmesg -x levels, dropped-records notes, mail quotes. */
+static const char *strip_logger_prefixes(const char *s)
 {
-	bool stamped = false;
-	caller[0] = '\0';
 	const char *k = NULL;
 	/* pasted into a bug tracker or a mail: indented */
 	while (classify_is_blank(*s) && s[1] && (classify_is_blank(s[1]) || s[1] == '['))
@@ -222,9 +239,25 @@ const char *classify_strip_prefixes(const char *s, char caller[16], bool *ret_st
 		while (*s == ' ')
 			s++;
 	}
+	/* user-space loggers' "2024/03/05 12:00:00 " (Go's log package, fuzzers' executors) */
+	if (isdigit((unsigned char)s[0]) && classify_match_text("%d/%d/%d %d:%d:%d ", s, NULL)) {
+		s = strchr(s, ' ') + 1;
+		s = strchr(s, ' ') + 1;
+	}
+	/* the console dropped records: "** 12 printk messages dropped ** [  60.1] INFO: ..." */
+	if (s[0] == '*' && classify_match_text("** %d printk messages dropped ** ", s, NULL))
+		s = strstr(s, "dropped ** ") + 11;
 	/* quoted in a mail or a bug tracker: "> [   12.3] BUG: ..." */
 	while (s[0] == '>' && s[1] == ' ')
 		s += 2;
+	return s;
+}
+
+const char *classify_strip_prefixes(const char *s, char caller[16], bool *ret_stamped)
+{
+	bool stamped = false;
+	caller[0] = '\0';
+	s = strip_logger_prefixes(s);
 	for (;;) {
 		const char *t = s;
 		/* dmesg -T: "[Tue Mar  5 12:00:00 2024] " */
@@ -312,6 +345,9 @@ bool classify_parse_symbol(const char *s, bool need_offset, struct classify_fram
 	while (is_sym_char(*t))
 		t++;
 	size_t n = t - s;
+	/* "ffffffff8343632e": an address where a symbol was expected */
+	if (n >= 8 && strspn(s, "0123456789abcdefABCDEF") >= n)
+		return false;
 	if (need_offset) {
 		if (strncmp(t, "+0x", 3) != 0)
 			return false;
@@ -415,11 +451,22 @@ bool classify_parse_frame_line(const char *body, struct classify_frame *f)
 		return false; /* unreliable frame */
 	if (classify_parse_symbol(t, true, f))
 		return true;
+	/* arm: "[<801654a4>] (kthread_stop) from [<8163f8d8>] (caller+0x88/0x3a0)" */
+	if (t > body && t[-1] == '(') {
+		size_t n =
+		    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$");
+		if (n > 0 && t[n] == ')' && classify_parse_symbol(t, false, f)) {
+			f->module = false;
+			return true;
+		}
+	}
 	/* symbolized reports (syzbot, decode_stacktrace.sh) list inlined functions without an
 	 * offset: "ks_match drivers/foo/ks.c:120 [inline]" */
 	const char *inl = strstr(t, " [inline]");
 	const char *sp = strchr(t, ' ');
-	if (!inl || !sp || !memchr(sp, ':', inl - sp) || !classify_parse_symbol(t, false, f))
+	/* exactly "name path:line [inline]" */
+	if (!inl || !sp || sp[1] == ':' || !memchr(sp, ':', inl - sp) ||
+	    memchr(sp + 1, ' ', inl - sp - 1) || !classify_parse_symbol(t, false, f))
 		return false;
 	f->module = false;
 	return true;
@@ -490,4 +537,162 @@ void classify_scrub(const char *in, char *out, size_t size)
 	while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == ':' || out[o - 1] == ','))
 		o--;
 	out[o] = '\0';
+}
+
+bool classify_name_match(const char *pat, const char *name)
+{
+	bool start = pat[0] == '^';
+	if (start)
+		pat++;
+	size_t n = strlen(pat);
+	bool end = n > 0 && pat[n - 1] == '$';
+	if (end)
+		n--;
+	size_t len = strlen(name);
+	if (n > len)
+		return false;
+	if (start && end)
+		return n == len && strncmp(name, pat, n) == 0;
+	if (start)
+		return strncmp(name, pat, n) == 0;
+	if (end)
+		return strncmp(name + len - n, pat, n) == 0;
+	for (const char *p = name; (p = strchr(p, pat[0])); p++)
+		if (strncmp(p, pat, n) == 0)
+			return true;
+	return false;
+}
+
+bool classify_name_match_any(const char *const *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (classify_name_match(list[i], name))
+			return true;
+	return false;
+}
+
+bool classify_parse_arm_caller(const char *body, struct classify_frame *f)
+{
+	const char *from = strstr(body, ") from [<");
+	if (!from)
+		return false;
+	const char *t = classify_skip_addr_brackets(from + 7);
+	return t > from + 7 && t[-1] == '(' && classify_parse_symbol(t, true, f);
+}
+
+size_t classify_lines_take(struct classify_lines *l, const unsigned char *p, size_t size,
+			   bool *ret_complete)
+{
+	const unsigned char *nl = memchr(p, '\n', size);
+	size_t end = nl ? (size_t)(nl - p) : size;
+	size_t stop = end > CLASSIFY_LINE_CAP - l->len ? CLASSIFY_LINE_CAP - l->len : end;
+	for (size_t k = 0; k < stop; k++) {
+		unsigned char c = p[k];
+		/* ANSI colour sequences ("dmesg --color", user space): ESC [ ... letter */
+		if (l->in_escape) {
+			if (c == '[' && l->in_escape == 1) {
+				l->in_escape = 2;
+				continue;
+			}
+			if (l->in_escape == 2 && (isdigit(c) || c == ';' || c == '?'))
+				continue;
+			l->in_escape = 0;
+			if (isalpha(c))
+				continue;
+		}
+		if (c == 0x1b) {
+			l->in_escape = 1;
+			continue;
+		}
+		if (c == '\r')
+			continue;
+		/* NULs and control characters would end or corrupt strings: blanks */
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			c = ' ';
+		l->line[l->len++] = (char)c;
+	}
+	*ret_complete = nl != NULL;
+	return nl ? end + 1 : size;
+}
+
+char *classify_lines_end(struct classify_lines *l)
+{
+	l->line[l->len] = '\0';
+	l->len = 0;
+	l->in_escape = 0;
+	return l->line;
+}
+
+/* The excerpt is for humans and JSON: keep it valid UTF-8 (other bytes become '?'). */
+char *classify_utf8_sanitize(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = c < 0x80	      ? 1
+			     : (c >> 5) == 6  ? 2
+			     : (c >> 4) == 14 ? 3
+			     : (c >> 3) == 30 ? 4
+					      : 0;
+		bool ok = len > 0 && i + len <= n;
+		for (size_t k = 1; ok && k < len; k++)
+			ok = ((unsigned char)s[i + k] >> 6) == 2;
+		if (ok && len == 2 && c < 0xc2)
+			ok = false;
+		if (!ok) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, len);
+		o += len;
+		i += len;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void classify_excerpt_append(struct classify_excerpt *e, const char *line)
+{
+	if (!e->buf)
+		e->buf = xmalloc(CLASSIFY_EXCERPT_MAX + 1);
+	size_t n = strlen(line);
+	if (e->len + n + 1 > CLASSIFY_EXCERPT_MAX)
+		return;
+	memcpy(e->buf + e->len, line, n);
+	e->len += n;
+	e->buf[e->len++] = '\n';
+	e->buf[e->len] = '\0';
+}
+
+void classify_excerpt_reset(struct classify_excerpt *e)
+{
+	e->len = 0;
+	if (e->buf)
+		e->buf[0] = '\0';
+}
+
+char *classify_excerpt_text(const struct classify_excerpt *e)
+{
+	return classify_utf8_sanitize(e->buf ? e->buf : "", e->len);
+}
+
+int classify_open(const char *path, FILE **ret)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	struct stat sb;
+	if (fstat(fileno(f), &sb) < 0) {
+		int r = -errno;
+		fclose(f);
+		return r;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		fclose(f);
+		return -EISDIR;
+	}
+	*ret = f;
+	return 0;
 }

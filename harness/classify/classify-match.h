@@ -6,10 +6,30 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "classify-patterns.h"
 
 #define SYM_LEN 128
+/* printk never emits more than 1024 bytes per record: longer lines are not kernel output (and
+ * no report line of user space is longer either). */
+#define CLASSIFY_LINE_CAP 1024
+
+/* A line splitter with a length cap: ANSI colour sequences and carriage returns dropped,
+ * control characters and NULs made blanks. Embedded by its owner, zero-initialised. */
+struct classify_lines {
+	char line[CLASSIFY_LINE_CAP + 1];
+	size_t len;
+	int in_escape; /* 1 after ESC, 2 inside "ESC [" */
+};
+
+/* Consumes data up to and including the first newline (all of it when there is none) and
+ * returns the bytes consumed; *ret_complete tells whether a line ended (then call
+ * classify_lines_end()). Past the cap the rest of a line is dropped. */
+size_t classify_lines_take(struct classify_lines *l, const unsigned char *p, size_t size,
+			   bool *ret_complete);
+/* The completed line (NUL-terminated, valid until the next take) and a fresh start. */
+char *classify_lines_end(struct classify_lines *l);
 #define MAX_CAPS 4
 
 struct classify_frame {
@@ -49,6 +69,29 @@ const char *classify_skip_addr_brackets(const char *s);
 bool classify_parse_ip_line(const char *body, struct classify_frame *f);
 /* " func+0x1/0x2 [mod]" in a call trace (not "? func": unreliable frames are refused). */
 bool classify_parse_frame_line(const char *body, struct classify_frame *f);
+/* arm's "(callee) from [<addr>] (caller+0x1/0x2)": the caller. */
+bool classify_parse_arm_caller(const char *body, struct classify_frame *f);
 bool classify_skipped_function(const char *name);
+/* pat (classify_skip_substrings syntax: a substring, "^" anchors at the start, "$" at the end)
+ * matches the function name. */
+bool classify_name_match(const char *pat, const char *name);
+bool classify_name_match_any(const char *const *list, size_t n, const char *name);
+/* A report's text, capped: lines past the cap are dropped. Embedded zero-initialised; the
+ * owner frees buf. */
+#define CLASSIFY_EXCERPT_MAX (64 * 1024)
+struct classify_excerpt {
+	char *buf;
+	size_t len;
+};
+void classify_excerpt_append(struct classify_excerpt *e, const char *line);
+void classify_excerpt_reset(struct classify_excerpt *e);
+/* The excerpt as valid UTF-8, for the result (the caller frees it). */
+char *classify_excerpt_text(const struct classify_excerpt *e);
+
+/* Open a log for reading: a regular file or a pipe, not a folder. Returns 0 or -errno. */
+int classify_open(const char *path, FILE **ret);
+
+/* A copy of s[0..n) that is valid UTF-8 (other bytes become '?'), for humans and JSON. */
+char *classify_utf8_sanitize(const char *s, size_t n);
 /* Free text without what changes from run to run (addresses, numbers, offsets), into out. */
 void classify_scrub(const char *in, char *out, size_t size);

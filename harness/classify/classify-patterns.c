@@ -15,14 +15,22 @@
 #define IGNORE CLASSIFY_PAT_IGNORE
 #define HDRONLY CLASSIFY_PAT_HDR_FUNC_ONLY
 #define SPIN CLASSIFY_PAT_SPIN
+#define HUNG CLASSIFY_PAT_HUNG
+#define SAMPLED CLASSIFY_PAT_SAMPLED
+#define LEAK CLASSIFY_PAT_LEAK
+#define REBOOT CLASSIFY_PAT_REBOOT
+#define OWNNAME CLASSIFY_PAT_OWN_NAME
 
 const struct classify_pattern classify_patterns[] = {
 	/* ---- Known harmless lines that look like reports. ---- */
 	{ "INFO: lockdep is turned off", 0, NULL, NULL, IGNORE },
 	{ "INFO: Stall ended before state dump start", 0, NULL, NULL, IGNORE },
 	{ "INFO: NMI handler (", 0, NULL, NULL, IGNORE }, /* took too long to run: perf noise */
-	{ "WARNING: kernel stack regs at", 0, NULL, NULL, IGNORE },   /* unwinder noise */
-	{ "WARNING: kernel stack frame pointer at", 0, NULL, NULL, IGNORE },
+	{ "WARNING: kernel stack frame pointer at", 0, NULL, NULL, IGNORE }, /* unwinder noise */
+	{ "WARNING: Unprivileged eBPF is enabled", 0, NULL, NULL, IGNORE },
+	{ "WARNING: fbcon: Driver", 0, NULL, NULL, IGNORE },
+	{ "WARNING: See https", 0, NULL, NULL, IGNORE }, /* "... for mitigation options." */
+	{ "WARNING: kernel not compiled with CPU_SRSO", 0, NULL, NULL, IGNORE },
 	{ "WARNING: stack recursion on stack type", 0, NULL, NULL, IGNORE },
 	{ "WARNING: stack going in the wrong direction", 0, NULL, NULL, IGNORE },
 	{ "WARNING: can't access registers at", 0, NULL, NULL, IGNORE },
@@ -38,14 +46,18 @@ const struct classify_pattern classify_patterns[] = {
 	{ "BUG: Bad page state: %d messages suppressed", 0, NULL, NULL, IGNORE },
 
 	/* ---- Page faults (arch/x86/mm/fault.c; older kernels; arm/arm64 mm/fault.c). ---- */
+	/* 5.0+ wording, faultline's names since its first guests (dashboards use the old ones) */
 	{ "BUG: kernel NULL pointer dereference", CRASH, "null-deref",
-	  "BUG: kernel NULL pointer dereference in $F", 0 },
+	  "BUG: kernel NULL pointer dereference in $F", OWNNAME },
+	/* before 5.0 the same report read "BUG: unable to handle kernel ...": the old name */
 	{ "BUG: unable to handle kernel NULL pointer dereference", CRASH, "null-deref",
-	  "BUG: kernel NULL pointer dereference in $F", 0 },
+	  "BUG: unable to handle kernel NULL pointer dereference in $F", 0 },
 	{ "BUG: unable to handle page fault for address", CRASH, "page-fault",
-	  "BUG: unable to handle page fault in $F", 0 },
+	  "BUG: unable to handle page fault in $F", OWNNAME },
 	{ "BUG: unable to handle kernel paging request", CRASH, "page-fault",
 	  "BUG: unable to handle kernel paging request in $F", 0 },
+	{ "BUG: unable to handle kernel$", CRASH, "page-fault", "BUG: unable to handle kernel",
+	  0 }, /* the rest of the line lost */
 	{ "BUG: unable to handle kernel", CRASH, "page-fault",
 	  "BUG: unable to handle kernel paging request in $F", 0 },
 	/* powerpc (arch/powerpc/mm/fault.c), s390 (arch/s390/mm/fault.c) */
@@ -58,21 +70,26 @@ const struct classify_pattern classify_patterns[] = {
 	{ "BUG: Unable to handle kernel instruction fetch", CRASH, "page-fault",
 	  "BUG: unable to handle kernel paging request in $F", 0 },
 	{ "CPU %d Unable to handle kernel paging request", CRASH, "page-fault", /* mips */
-	  "Unable to handle kernel paging request in $F", 0 },
+	  "BUG: unable to handle kernel paging request in $F", 0 },
 	{ "Kernel access of bad area", CRASH, "page-fault",
 	  "BUG: unable to handle kernel paging request in $F", 0 },
 	{ "Unable to handle kernel pointer dereference in virtual kernel address space", CRASH,
-	  "page-fault", "Unable to handle kernel paging request in $F", 0 },
+	  "page-fault", "BUG: unable to handle kernel paging request in $F", 0 },
 	{ "Bad pagetable: %x [#", CRASH, "page-fault",
 	  "BUG: unable to handle kernel paging request in $F", 0 },
+	/* arm, arm64, riscv (arch/arm64/mm/fault.c die_kernel_fault): x86's names */
 	{ "Unable to handle kernel NULL pointer dereference", CRASH, "null-deref",
-	  "Unable to handle kernel NULL pointer dereference in $F", 0 },
+	  "BUG: unable to handle kernel NULL pointer dereference in $F", 0 },
 	{ "Unable to handle kernel paging request", CRASH, "page-fault",
-	  "Unable to handle kernel paging request in $F", 0 },
+	  "BUG: unable to handle kernel paging request in $F", 0 },
 	{ "Unable to handle kernel %C at virtual address", CRASH, "page-fault",
-	  "Unable to handle kernel $1 in $F", 0 },
-	{ "Unable to handle kernel %C at", CRASH, "page-fault", "Unable to handle kernel $1 in $F",
-	  0 },
+	  "BUG: unable to handle kernel $1 in $F", 0 },
+	{ "Unable to handle kernel %C at", CRASH, "page-fault",
+	  "BUG: unable to handle kernel $1 in $F", 0 },
+	/* arm (arch/arm/mm/fault.c, alignment.c) */
+	{ "Unhandled fault: %R", CRASH, "page-fault", "Unhandled fault in $F", 0 },
+	{ "Alignment trap: not handling instruction", CRASH, "alignment",
+	  "Alignment trap in $F", 0 },
 
 	/* ---- Stack overflow and stack protector (arch/x86/kernel/traps.c, kernel/panic.c) ---- */
 	{ "BUG: stack guard page was hit", CRASH, "stack-overflow",
@@ -91,7 +108,7 @@ const struct classify_pattern classify_patterns[] = {
 	  "stack-protector", "kernel panic: stack-protector: Kernel stack is corrupted in $F",
 	  HDRONLY },
 	{ "Kernel panic - not syncing: corrupted stack end detected inside scheduler", CRASH,
-	  "stack-overflow", "corrupted stack end in $F", 0 },
+	  "stack-overflow", "kernel panic: corrupted stack end in $F", 0 },
 	{ "Thread overran stack, or stack corrupted", CRASH, "stack-overflow",
 	  "BUG: stack guard page was hit in $F", 0 },
 
@@ -101,10 +118,16 @@ const struct classify_pattern classify_patterns[] = {
 	  0 },
 	{ "general protection fault, probably for non-canonical address", CRASH, "gpf",
 	  "general protection fault in $F", 0 }, /* even when the rest of the line is lost */
+	{ "general protection fault for non-canonical address", CRASH, "gpf",
+	  "general protection fault in $F", 0 },
+	{ "general protection fault", CRASH, "gpf", "general protection fault in $F", WEAK },
 	{ "segment-related general protection fault", CRASH, "gpf",
 	  "general protection fault in $F", 0 },
 	{ "invalid opcode: %x [#", CRASH, "invalid-opcode", "invalid opcode in $F", 0 },
 	{ "divide error: %x [#", CRASH, "divide-error", "divide error in $F", 0 },
+	/* the line cut before the error code and oops counter: only with report structure */
+	{ "divide error", CRASH, "divide-error", "divide error in $F", WEAK },
+	{ "invalid opcode", CRASH, "invalid-opcode", "invalid opcode in $F", WEAK },
 	{ "stack segment: %x [#", CRASH, "stack-segment", "stack segment fault in $F", 0 },
 	{ "traps: PANIC: double fault", CRASH, "double-fault", "PANIC: double fault in $F", 0 },
 	{ "PANIC: double fault", CRASH, "double-fault", "PANIC: double fault in $F", 0 },
@@ -114,7 +137,8 @@ const struct classify_pattern classify_patterns[] = {
 	{ "Internal error: Oops - BUG", CRASH, "kernel-bug", "kernel BUG in $F", 0 },
 	{ "Internal error: Oops - undefined instruction", CRASH, "invalid-opcode",
 	  "invalid opcode in $F", 0 },
-	{ "Internal error: %C: %x [#", CRASH, "oops", "Internal error: $1 in $F", 0 },
+	{ "Internal error: %C: %x [#", CRASH, "oops", "Internal error in $F", 0 },
+	{ "Internal error: %R", CRASH, "oops", "Internal error in $F", WEAK }, /* arm ": 1b [#1]" */
 	{ "Exception in kernel mode, sig: %d [#", CRASH, "oops", "Oops in $F", 0 }, /* powerpc */
 	{ "Oops: %x [#", CRASH, "oops", "Oops in $F", 0 },
 	{ "Oops - BUG: %x [#", CRASH, "kernel-bug", "kernel BUG in $F", 0 },
@@ -145,7 +169,7 @@ const struct classify_pattern classify_patterns[] = {
 	/* ---- Sanitizers (mm/kasan/report.c, mm/kfence/report.c, mm/kmsan/report.c,
 	 * kernel/kcsan/report.c, lib/ubsan.c). ---- */
 	{ "BUG: KASAN: double-free or invalid-free in %F", CRASH, "kasan",
-	  "KASAN: double-free or invalid-free in $F", 0 },
+	  "KASAN: invalid-free in $F", 0 },
 	{ "BUG: KASAN: double-free in %F", CRASH, "kasan", "KASAN: double-free in $F", 0 },
 	{ "BUG: KASAN: invalid-free in %F", CRASH, "kasan", "KASAN: invalid-free in $F", 0 },
 	{ "BUG: KASAN: %S in %F", CRASH, "kasan", "KASAN: $1 $A in $F", ACCESS },
@@ -155,7 +179,7 @@ const struct classify_pattern classify_patterns[] = {
 	{ "BUG: KMSAN: %S in %F", CRASH, "kmsan", "KMSAN: $1 in $F", 0 },
 	{ "BUG: KCSAN: %C in %F / %F", CRASH, "kcsan", "KCSAN: $1 in $2 / $3", HDRONLY },
 	{ "BUG: KCSAN: %C in %F", CRASH, "kcsan", "KCSAN: $1 in $F", 0 },
-	{ "UBSAN: Undefined behaviour in", CRASH, "ubsan", "UBSAN: undefined behaviour in $F", 0 },
+	{ "UBSAN: Undefined behaviour in", CRASH, "ubsan", "UBSAN: undefined-behaviour in $F", 0 },
 	{ "UBSAN: %C in ", CRASH, "ubsan", "UBSAN: $1 in $F", 0 },
 
 	/* ---- SLUB debugging (mm/slub.c slab_bug: "BUG <cache> (<taint>): <what>"). ---- */
@@ -182,9 +206,10 @@ const struct classify_pattern classify_patterns[] = {
 	{ "BUG %S: %R", CRASH, "slub", "SLUB: $2 in $F", WEAK },
 
 	/* ---- Memory leaks (mm/kmemleak.c). ---- */
-	{ "BUG: memory leak", CRASH, "memory-leak", "memory leak in $F", 0 },
-	{ "unreferenced object 0x%x (size %d):", CRASH, "memory-leak", "memory leak in $F", 0 },
-	{ "kmemleak: %d new suspected memory leaks", CRASH, "memory-leak", "memory leak in $F", 0 },
+	{ "BUG: memory leak", CRASH, "memory-leak", "memory leak in $F", LEAK },
+	{ "unreferenced object 0x%x (size %d):", CRASH, "memory-leak", "memory leak in $F", LEAK },
+	{ "kmemleak: %d new suspected memory leaks", CRASH, "memory-leak", "memory leak in $F",
+	  LEAK },
 
 	/* ---- Lockdep (kernel/locking/lockdep.c). The guilty function is where the lock is
 	 * taken. ---- */
@@ -216,23 +241,34 @@ const struct classify_pattern classify_patterns[] = {
 	  ATFUNC },
 	{ "WARNING: bad unlock balance detected!", CRASH, "lockdep",
 	  "WARNING: bad unlock balance in $F", 0 },
-	{ "WARNING: held lock freed!", CRASH, "lockdep", "WARNING: held lock freed in $F", 0 },
+	/* where the lock left held was taken */
+	{ "WARNING: held lock freed!", CRASH, "lockdep", "WARNING: held lock freed in $F", ATFUNC },
 	{ "WARNING: lock held when returning to user space!", CRASH, "lockdep",
-	  "WARNING: lock held when returning to user space in $F", 0 },
+	  "WARNING: lock held when returning to user space in $F", ATFUNC },
 	{ "WARNING: %C still has locks held!", CRASH, "lockdep",
-	  "BUG: still has locks held in $F", 0 },
+	  "WARNING: still has locks held in $F", ATFUNC },
 	{ "WARNING: Nested lock was not taken", CRASH, "lockdep",
 	  "WARNING: nested lock was not taken in $F", 0 },
 	{ "WARNING: suspicious RCU usage", CRASH, "lockdep", "WARNING: suspicious RCU usage in $F",
 	  0 },
-	{ "INFO: suspicious RCU usage", CRASH, "lockdep",
-	  "WARNING: suspicious RCU usage in $F", 0 },
+	{ "INFO: suspicious RCU usage", CRASH, "lockdep", "INFO: suspicious RCU usage in $F", 0 },
 	{ "INFO: trying to register non-static key", CRASH, "lockdep",
 	  "INFO: trying to register non-static key in $F", 0 },
-	{ "[ INFO: suspicious RCU usage", CRASH, "lockdep", "WARNING: suspicious RCU usage in $F",
+	/* before 4.14 the kernel called it INFO, and so do the reports filed then */
+	{ "[ INFO: suspicious RCU usage", CRASH, "lockdep", "INFO: suspicious RCU usage in $F",
 	  0 },
 	{ "[ INFO: %C ]", CRASH, "lockdep", "INFO: $1 in $F", ATFUNC },
+	{ "[ BUG: bad unlock balance detected! ]", CRASH, "lockdep",
+	  "BUG: bad unlock balance in $F", 0 },
+	{ "[ BUG: held lock freed! ]", CRASH, "lockdep", "BUG: held lock freed in $F", ATFUNC },
 	{ "[ BUG: %C ]", CRASH, "lockdep", "BUG: $1 in $F", 0 },
+	{ "BUG: bad unlock balance detected!", CRASH, "lockdep", "BUG: bad unlock balance in $F",
+	  0 },
+	{ "BUG: held lock freed!", CRASH, "lockdep", "BUG: held lock freed in $F", ATFUNC },
+	/* the unwinder (arch/x86/kernel/unwind_frame.c): one name for its bad-value reports */
+	{ "WARNING: kernel stack regs at %C has bad", CRASH, "unwinder",
+	  "WARNING: kernel stack regs has bad value", 0 },
+	/* its frame-pointer warning is only noise: see the ignored rows */
 
 	/* ---- Hangs (kernel/watchdog.c, kernel/watchdog_hld.c, kernel/rcu/tree_stall.h,
 	 * kernel/rcu/tasks.h, kernel/hung_task.c, kernel/workqueue.c). ---- */
@@ -242,41 +278,42 @@ const struct classify_pattern classify_patterns[] = {
 	{ "Watchdog detected hard LOCKUP", HANG, "hard-lockup", "BUG: hard lockup in $F", SPIN },
 	{ "BUG: hard lockup", HANG, "hard-lockup", "BUG: hard lockup in $F", SPIN },
 	{ "INFO: rcu_%S self-detected stall", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "INFO: rcu_%S detected stall", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "INFO: rcu_%S detected expedited stall", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "INFO: %S self-detected stall on CPU", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "INFO: %S detected stalls on CPU", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "INFO: %S detected expedited stalls", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "INFO: %S detected stalls on tasks", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 	{ "rcu_%S kthread starved for %d jiffies", HANG, "rcu-stall",
-	  "INFO: rcu detected stall", SPIN },
+	  "INFO: rcu detected stall", SPIN | SAMPLED },
 	{ "INFO: task %C blocked for more than %d seconds", HANG, "hung-task",
-	  "INFO: task hung in $F", 0 },
+	  "INFO: task hung in $F", HUNG },
+	{ "INFO: task %C blocked in %C for more than %d seconds", HANG, "hung-task",
+	  "INFO: task hung in $F", HUNG }, /* 6.13+: "blocked in I/O wait" */
 	{ "INFO: task %C can't die for more than", HANG, "task-cant-die",
-	  "INFO: task can't die in $F",
-	  0 },
+	  "INFO: task can't die in $F", HUNG },
 	{ "BUG: workqueue lockup", HANG, "workqueue-lockup", "BUG: workqueue lockup", 0 },
 	{ "INFO: RCU detected CPU %d stall", HANG, "rcu-stall", "INFO: rcu detected stall in $F",
-	  SPIN }, /* 2.6 */
+	  SPIN | SAMPLED }, /* 2.6 */
 	{ "BUG: spinlock lockup", HANG, "spinlock-lockup",
 	  "BUG: spinlock lockup suspected in $F", SPIN },
 	{ "Kernel panic - not syncing: softlockup: hung tasks", HANG, "soft-lockup",
 	  "BUG: soft lockup in $F", SPIN },
 	{ "Kernel panic - not syncing: hung_task: blocked tasks", HANG, "hung-task",
-	  "INFO: task hung in $F", 0 },
+	  "INFO: task hung in $F", HUNG },
 	{ "Kernel panic - not syncing: Hard LOCKUP", HANG, "hard-lockup",
 	  "BUG: hard lockup in $F", SPIN },
 	{ "Kernel panic - not syncing: Watchdog detected hard LOCKUP", HANG, "hard-lockup",
 	  "BUG: hard lockup in $F", SPIN },
 	{ "Kernel panic - not syncing: RCU Stall", HANG, "rcu-stall",
-	  "INFO: rcu detected stall in $F", SPIN },
+	  "INFO: rcu detected stall in $F", SPIN | SAMPLED },
 
 	/* ---- Other BUG: reports (kernel/sched/core.c, mm/memory.c, mm/page_alloc.c, ...). ---- */
 	{ "BUG: sleeping function called from invalid context", CRASH, "atomic-sleep",
@@ -288,17 +325,30 @@ const struct classify_pattern classify_patterns[] = {
 	{ "BUG: spinlock %C on CPU#", CRASH, "spinlock", "BUG: spinlock $1 in $F", 0 },
 	{ "BUG: rwlock %C on CPU#", CRASH, "spinlock", "BUG: rwlock $1 in $F", 0 },
 	{ "BUG: Bad page state", CRASH, "bad-page", "BUG: Bad page state in $F", 0 },
-	{ "BUG: Bad page map", CRASH, "bad-page", "BUG: Bad page map in $F", 0 },
+	{ "BUG: Bad page map", CRASH, "bad-page", "BUG: Bad page map", 0 },
 	{ "BUG: Bad rss-counter state", CRASH, "bad-page", "BUG: Bad rss-counter state", 0 },
 	{ "BUG: non-zero pgtables_bytes", CRASH, "bad-page", "BUG: non-zero pgtables_bytes", 0 },
+	{ "BUG: non-zero nr_ptes on freeing mm", CRASH, "bad-page",
+	  "BUG: non-zero nr_ptes on freeing mm", 0 },
+	{ "BUG: non-zero nr_pmds on freeing mm", CRASH, "bad-page",
+	  "BUG: non-zero nr_pmds on freeing mm", 0 },
 	{ "BUG: workqueue leaked lock or atomic", CRASH, "lockdep",
 	  "BUG: workqueue leaked lock or atomic in $F", 0 },
-	{ "BUG: %S still has locks held!", CRASH, "lockdep", "BUG: still has locks held in $F", 0 },
+	{ "BUG: %S still has locks held!", CRASH, "lockdep", "BUG: still has locks held in $F",
+	  ATFUNC },
+	/* "[unmount of ext4 loop4]": what was going on names it */
+	{ "BUG: Dentry %C still in use %C [%S of ", CRASH, "bug", "BUG: Dentry still in use in $3",
+	  0 },
 	{ "BUG: Dentry %C still in use", CRASH, "bug", "BUG: Dentry still in use in $F", 0 },
+	{ "BUG: MAX_%S too low!", CRASH, "lockdep", "BUG: MAX_$1 too low!", 0 },
 	{ "BUG: Invalid wait context", CRASH, "lockdep", "BUG: Invalid wait context in $F", 0 },
 	{ "unregister_netdevice: waiting for %S to become free", HANG, "netdev-leak",
 	  "unregister_netdevice: waiting for DEV to become free", 0 },
 	{ "VFS: Busy inodes after unmount", CRASH, "bug", "VFS: Busy inodes after unmount", 0 },
+	{ "VFS: Close: file count is 0", CRASH, "bug",
+	  "VFS: Close: file count is zero (use-after-free)", 0 },
+	/* SLUB debugging's object history (older kernels), alone when the report was cut */
+	{ "INFO: %S in %F+0x%x/0x%x age=%R", CRASH, "slub", "INFO: $1 in $2 age=$3", 0 },
 	{ "SError Interrupt on CPU", CRASH, "serror", "SError Interrupt in $F", 0 },
 
 	/* ---- Panics (kernel/panic.c). A panic after an oops is part of that oops' report; alone
@@ -310,6 +360,17 @@ const struct classify_pattern classify_patterns[] = {
 	{ "Kernel panic - not syncing: Fatal exception", CRASH, "panic",
 	  "kernel panic: Fatal exception", 0 },
 	{ "Kernel panic - not syncing: %R", CRASH, "panic", "kernel panic: $1", 0 },
+
+	/* ---- An unexpected reboot: the boot loader's or the kernel's banner after the kernel had
+	 * run (the engine decides "after": the same lines at the start of a log are a boot). */
+	{ "Booting the kernel", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
+	{ "Linux version %S", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
+
+	/* ---- A fuzzer's executor in the guest gave up (syzkaller's SYZFAIL / SYZFATAL): not a
+	 * kernel bug, but the run is lost all the same. Other user-space deaths (a Go panic, a
+	 * sanitizer report) stay user space's: see classify_userspace(). ---- */
+	{ "SYZFAIL: %R", CRASH, "executor", "SYZFAIL: $1", 0 },
+	{ "SYZFATAL: ", CRASH, "executor", "SYZFATAL", 0 },
 
 	/* ---- WARN() (kernel/panic.c __warn). Known locations first. ---- */
 	{ "WARNING: CPU: %d PID: %d at lib/refcount.c", CRASH, "refcount",
@@ -324,14 +385,32 @@ const struct classify_pattern classify_patterns[] = {
 	  "WARNING: locking bug in $F", 0 },
 	{ "WARNING: CPU: %d PID: %d at mm/util.c", CRASH, "warning", "WARNING: kmalloc bug in $F",
 	  0 },
+	{ "WARNING: CPU: %d PID: %d at mm/slab_common.c:%d kmalloc_slab", CRASH, "warning",
+	  "WARNING: kmalloc bug in $F", 0 },
+	{ "WARNING: CPU: %d PID: %d at mm/vmalloc.c:%d __vmalloc_node_range", CRASH, "warning",
+	  "WARNING: zero-size vmalloc in $F", 0 },
 	{ "WARNING: CPU: %d PID: %d at lib/kobject.c", CRASH, "warning",
 	  "WARNING: kobject bug in $F", 0 },
+	{ "WARNING: CPU: %d PID: %d at fs/proc/generic.c", CRASH, "warning",
+	  "WARNING: proc registration bug in $F", 0 },
 	{ "WARNING: CPU: %d PID: %d at %F+0x", CRASH, "warning", "WARNING in $F", 0 },
 	{ "WARNING: CPU: %d PID: %d at %S %F", CRASH, "warning", "WARNING in $F", 0 },
 	{ "WARNING: CPU: %d UID: %d PID: %d at %S %F", CRASH, "warning", "WARNING in $F", 0 },
 	{ "WARNING: CPU: %d PID: %d at", CRASH, "warning", "WARNING in $F", 0 },
 	{ "WARNING: CPU: %d UID: %d PID: %d at", CRASH, "warning", "WARNING in $F", 0 },
 	{ "WARNING: at %S %F", CRASH, "warning", "WARNING in $F", 0 },
+	/* 6.18+: "WARNING: lib/foo.c:12 at func+0x1/0x2, CPU#0: comm/123" */
+	{ "WARNING: lib/refcount.c:%d at ", CRASH, "refcount", "WARNING: refcount bug in $F",
+	  0 },
+	{ "WARNING: lib/debugobjects.c:%d at ", CRASH, "debugobjects",
+	  "WARNING: ODEBUG bug in $F", 0 },
+	{ "WARNING: lib/list_debug.c:%d at ", CRASH, "list-corruption",
+	  "BUG: corrupted list in $F", 0 },
+	{ "WARNING: kernel/locking/lockdep.c:%d at ", CRASH, "lockdep",
+	  "WARNING: locking bug in $F", 0 },
+	{ "WARNING: mm/usercopy.c:%d at ", CRASH, "usercopy", "WARNING: bad usercopy in $F",
+	  0 },
+	{ "WARNING: %S:%d at %C, CPU#%d: ", CRASH, "warning", "WARNING in $F", 0 },
 	{ "WARNING: at %S", CRASH, "warning", "WARNING in $F", 0 }, /* function on the next line */
 	{ "WARNING: %S:%d at %F", CRASH, "warning", "WARNING in $F", 0 },
 	{ "WARNING: %S at %F", CRASH, "warning", "WARNING in $F", WEAK },
@@ -352,6 +431,8 @@ const char *const classify_transparent_prefixes[] = {
 	"Oops: ",         /* 6.10+: "Oops: general protection fault, ..." (not before digits) */
 	"traps: ",        /* "traps: PANIC: double fault" (user-space traps do not match) */
 	"kfence: ",
+	/* 4.x printed it without a newline: "...user memory accessgeneral protection fault: " */
+	"kasan: GPF could be caused by NULL-ptr deref or user memory access",
 	"kasan: ",
 };
 const size_t classify_transparent_prefixes_n = ARRAY_SIZE(classify_transparent_prefixes);
@@ -434,12 +515,12 @@ const char *const classify_skip_functions[] = {
 	"__this_cpu_preempt_check", "__might_sleep", "___might_sleep", "__might_resched",
 	"__might_fault", "might_fault", "__cant_sleep",
 	/* Watchdogs, timers, interrupts, NMI. */
-	"watchdog_*", "__watchdog_*", "softlockup_fn", "hrtimer_*", "__hrtimer_*", "tick_*",
+	"watchdog_*", "__watchdog_*", "softlockup_fn", "hrtimer_*", "__hrtimer_*", "tick_sched_*", "tick_nohz_*", "tick_handle_*", "tick_periodic", "tick_do_*",
+	"tick_program_event",
 	"update_process_times", "scheduler_tick", "account_*", "irq_*", "__irq_*", "handle_irq*",
 	"do_IRQ", "common_interrupt", "sysvec_*", "__sysvec_*", "asm_sysvec_*", "asm_common_*",
 	"apic_timer_interrupt", "smp_apic_timer_interrupt", "local_apic_timer_interrupt",
-	"do_softirq*", "__do_softirq", "__softirqentry_text_start", "run_timer_softirq",
-	"__run_timers", "call_timer_fn", "expire_timers", "nmi_*", "do_nmi", "default_do_nmi",
+	"do_softirq*", "__do_softirq", "__softirqentry_text_start", "nmi_*", "do_nmi", "default_do_nmi",
 	"exc_nmi", "asm_exc_nmi", "nmi_handle", "arch_trigger_cpumask_backtrace",
 	"nmi_trigger_cpumask_backtrace", "trigger_*", "perf_event_nmi_handler", "native_*", "pv_*",
 	"arch_cpu_idle", "default_idle*", "cpu_idle*", "do_idle", "cpu_startup_entry",
@@ -458,7 +539,6 @@ const char *const classify_skip_functions[] = {
 	"rt_mutex*", "__rt_mutex*", "percpu_down_*", "percpu_up_*", "__percpu_down_*", "local_bh_*",
 	"__local_bh_*", "preempt_count_*", "read_lock*", "write_lock*", "read_unlock*",
 	"write_unlock*", "__cond_resched*", "_cond_resched", "cond_resched*", "stop_one_cpu",
-	"synchronize_rcu*", "synchronize_*",
 	/* Allocation and freeing. */
 	/* exact names: "kmalloc_*" would also hide a culprit such as kmalloc_oob_right */
 	"kmalloc", "kmalloc_trace", "kmalloc_node", "kmalloc_node_trace", "kmalloc_large",
@@ -476,7 +556,7 @@ const char *const classify_skip_functions[] = {
 	"alloc_pages*", "__get_free_pages", "get_free_pages*", "free_pages*", "__free_pages*",
 	"__free_one_page", "free_unref_page*", "free_pcppages_bulk", "kasan_slab_*",
 	"should_failslab", "__should_failslab", "obj_cgroup_*", "__memcg_kmem_*", "memcg_slab_*",
-	"mempool_*", "kfree_skb*", "consume_skb", "skb_release*", "__alloc_skb", "alloc_skb*",
+	"mempool_*", "kfree_skb*", "consume_skb", "alloc_skb*",
 	"__kfree_skb", "skb_put", "skb_push", "skb_pull", "skb_over_panic", "skb_under_panic",
 	"skb_panic", "pcpu_alloc", "__alloc_percpu*", "alloc_percpu*", "free_percpu",
 	"kvfree_call_rcu", "call_rcu*", "put_page", "__put_page", "folio_put", "__folio_put*",
@@ -495,7 +575,7 @@ const char *const classify_skip_functions[] = {
 	"delay_halt*", "__delay", "__const_udelay", "__udelay", "__ndelay", "udelay", "mdelay",
 	"ndelay", "cpu_relax", "rep_nop", "csum_*", "crc32*", "__crc32*", "sort", "sort_r",
 	"bsearch", "find_next_bit", "_find_next_bit", "__bitmap_*", "bitmap_*", "idr_*", "ida_*",
-	"xa_*", "__xa_*", "radix_*", "rb_insert_color*", "rb_erase*", "__rb_insert*",
+	"xa_*", "__xa_*", "rb_insert_color*", "rb_erase*", "__rb_insert*",
 	"__rb_erase*", "rb_next", "rb_prev", "rb_first*", "rb_last",
 	"read_word_at_a_time", "__read_once_size*", "__write_once_size*", "atomic_*",
 	"arch_atomic_*", "__x86_return_thunk", "__x86_indirect_*", "__pfx_*", "srso_*", "__ret",
@@ -510,9 +590,245 @@ const char *const classify_skip_functions[] = {
 	"gic_handle_irq", "ret_from_exception", "handle_exception", "__handle_mm_fault",
 	"handle_mm_fault", "do_one_initcall", "kernel_init*", "do_init_module", "load_module",
 	"__do_sys_finit_module", "__do_sys_init_module", "init_module", "do_initcalls",
-	"do_basic_setup", "exit_to_user_mode*", "syscall_exit_*", "irqentry_*", "__irqentry_*",
+	"do_basic_setup", "syscall_exit_*", "irqentry_*", "__irqentry_*",
 	"task_work_run", "get_signal", "do_signal", "arch_do_signal*", "do_exit", "do_group_exit",
 	"make_task_dead", "rewind_stack_and_make_dead", "rewind_stack_do_exit",
 };
 const size_t classify_skip_functions_n = ARRAY_SIZE(classify_skip_functions);
+
+const char *const classify_skip_substrings[] = {
+	/* reporting and sanitizers */
+	"__sanitizer", "__asan", "kasan", "hwasan", "__msan", "kmsan", "kcsan", "__tsan", "ubsan",
+	"^handle_overflow$", "^handle_shift_out_of_bounds$", "check_memory_region", "read_word_at_a_time",
+	"print_address_description", "panic", "report_bug", "fixup_bug", "print_report",
+	"print_usage_bug", "^do_error", "invalid_op", "_trap$", "dump_stack", "dump_backtrace",
+	"show_stack", "dump_cpu_task", "warn_slowpath", "warn_alloc", "warn_bogus", "__warn",
+	"check_cpu_stall", "print_cpu_stall", "print_other_cpu_stall", "should_fail",
+	"fail_dump", "usercopy_warn", "usercopy_abort", "check_object_size", "__check_heap_object",
+	/* allocation */
+	"alloc_page", "^kmalloc", "^__kmalloc", "^kzalloc", "^kcalloc", "^kvmalloc",
+	"^kvzalloc", "^kvcalloc", "^__kvmalloc", "krealloc", "kmem_cache", "allocate_slab",
+	"^folio_alloc", "^folio_unlock", "filemap_alloc_folio", "__filemap_get_folio",
+	"find_or_create_page", "do_read_cache_folio", "read_cache_page", "pagecache_get_page",
+	"grab_cache_page_write_begin", "^slab_", "^__slab_", "debug_object", "__debug_check",
+	"debug_check_no_", "timer_is_static_object", "work_is_static_object", "init_timer_key",
+	"^__might_", "^might_", "print_unlock", "imbalance_bug", "lockdep", "^kfree$", "^kvfree$",
+	"kfree_skb", "^__alloc_frozen_pages", "^memdup", "^__kmem_cache", "^__do_kmalloc",
+	/* locking */
+	"bh_enable", "bh_disable", "perf_trace", "lock_acquire", "lock_release", "lock_class",
+	"mark_lock", "held_locks", "raw_spin_rq", "spin_lock", "spin_trylock", "spin_unlock",
+	"read_lock", "read_trylock", "write_lock", "write_trylock", "read_unlock", "write_unlock",
+	"^down$", "^down_read", "^down_write", "^down_trylock", "^up_read", "^up_write",
+	"^mutex_", "^__mutex_", "^rt_mutex_", "^__rt_mutex", "owner_on_cpu", "osq_lock",
+	"osq_unlock", "^_atomic_dec_and_lock", "^atomic_dec_and_", "^atomic64_", "^atomic_",
+	"^arch_atomic", "^raw_atomic", "^set_bit$", "^clear_bit$", "^change_bit$",
+	"^test_and_set_bit", "^test_and_clear_bit", "^test_and_change_bit", "^__wake_up",
+	"^refcount_", "^__refcount_", "^kref_", "ref_tracker", "seqprop_assert",
+	"^task_blocks_on_rt_mutex", "^trace_hardirqs", "^lockdep_hardirqs", "^srcu_read_lock",
+	"^__srcu_read_lock", "^__srcu_read_unlock", "^srcu_read_unlock", "^rcu_read_lock",
+	"^rcu_read_unlock", "^__rcu_read_lock", "^__rcu_read_unlock", "^preempt_",
+	"^___preempt_schedule", "^__preempt_schedule", "^__schedule_bug$",
+	/* string, copy and checksum helpers */
+	"memcpy", "memcmp", "memset", "memchr", "memmove", "strcmp", "strncmp", "strcpy",
+	"strlcpy", "strncpy", "strscpy", "strlen", "strstr", "strnstr", "strnlen", "strchr",
+	"strdup", "strndup", "copy_to_user", "copy_from_user", "copy_to_iter", "copy_from_iter",
+	"copy_page_to_iter", "copy_page_from_iter", "copy_folio_to_iter", "^copyin$", "^copyout$",
+	"put_user", "get_user", "^list_add", "^list_del", "^list_replace", "^list_move",
+	"^list_splice", "^__list_", "^rb_", "^__rb_", "_indirect_thunk_", "^string", "^pointer$",
+	"snprintf", "scnprintf", "kasprintf", "kvasprintf", "printk", "va_format", "^hex_string$",
+	"^dev_info", "^dev_notice", "^dev_warn", "^dev_err", "^dev_alert", "^dev_crit",
+	"^dev_emerg", "^dev_printk", "^_dev_", "^__dev_printk", "dev_vprintk_emit",
+	"program_check_exception", "program_check_common", "^crc16$", "^crc_itu_t",
+	"__crc32c_le", "^crc32c", "crypto_shash_update", "crypto_shash_digest",
+	"hex_dump_to_buffer", "print_hex_dump", "^__virt_addr_valid$", "^__virt_to_phys",
+	"^__phys_addr", "^__read_once", "^__unwind_start$", "^unwind_next_frame",
+	"^__read_once_word_nocheck",
+	/* waiting and work machinery, device-model plumbing: the caller asked for it */
+	"^del_timer", "^timer_delete", "^flush_work", "^__flush_work", "^__cancel_work",
+	"^cancel_work_sync", "try_to_grab_pending", "^flush_workqueue", "^__flush_workqueue",
+	"^drain_workqueue", "^destroy_workqueue", "^queue_work", "^__queue_work", "^finish_wait",
+	"^kthread_stop", "^kobject_", "^add_uevent_var", "^get_device_parent", "^device_add$",
+	"^device_del$", "^device_unregister", "^device_destroy", "^device_release",
+	"^devres_release_all", "^device_for_each_child", "^rollback_registered",
+	"^unregister_netdev", "^sysfs_remove", "^__sysfs_remove", "^__sysfs_create",
+	"^sysfs_create", "^sysfs_add", "^device_remove_file", "^tty_unregister_device",
+	"^usb_kill_urb", "^usb_kill_anchored_urbs", "^usb_control_msg", "^usb_hcd_submit_urb",
+	"^usb_submit_urb", "^complete$", "^wait_for_completion", "readb$", "readw$", "readl$",
+	"readq$", "^klist_put", "^klist_iter_exit", "^__getname", "^assertfail$",
+	"^cleanup_srcu_struct", "^drop_nlink$", "^register_lock_class", "^__lock_text_start",
+	"^rust_helper_BUG$", "^fast_dput$", "^__call_rcu", "^call_rcu", "^iput$", "^dput$",
+	"^unlock_page$", "^lock_page", "^__lock_page", "^lock_timer_base$", "^bad_page$",
+	"^get_taint$", "^___kmalloc", "^__kmalloc_large", "^cpu_stopper_thread$", "^retint_",
+	"walk_stackframe", "^do_tag_check_fault", "^do_tag_recovery", "^report_tag_fault",
+	"^kernel_fpu_begin", "page_owner", "^put_device$", "try_to_del_timer", "swake_up",
+	"wake_bit", "^__wake_up_common", "timer_delete", "^post_alloc_hook$", "^prep_new_page$",
+	"^get_page_from_freelist$",
+};
+const size_t classify_skip_substrings_n = ARRAY_SIZE(classify_skip_substrings);
+
+const char *const classify_irq_entries[] = {
+	"apic_timer_interrupt", "^el1_irq$", "^el1h_64_irq", "^el1_interrupt$", "^__irq_svc$",
+	"^irq_svc$", "^handle_arch_irq$", "^call_on_irq_stack$", "^ret_from_intr$",
+	"^common_interrupt$", "^asm_common_interrupt$", "^handle_exception$",
+};
+const size_t classify_irq_entries_n = ARRAY_SIZE(classify_irq_entries);
+
+const char *const classify_stall_anchors[] = {
+	/* generic dispatchers of work (and some of their callers, so that a renamed one still
+	 * leaves an anchor) */
+	"^process_one_work$", "^do_syscall_", "^do_fast_syscall_", "^sysenter_dispatch",
+	"^tracesys_phase2", "^el0_svc_handler", "^invoke_syscall", "^ret_fast_syscall",
+	"^entry_SYSCALL", "^system_call_fastpath", "^netif_receive_skb", "^__netif_receive_skb",
+	"^do_softirq", "^__do_softirq", "^handle_softirqs", "^call_timer_fn", "_run_timers$",
+	"^run_timer_softirq", "^hrtimer_run", "^__hrtimer_run_queues", "^run_ksoftirqd",
+	"^smpboot_thread_fn", "^kthread$", "^start_secondary", "^cpu_startup_entry",
+	"^ret_from_fork", "^worker_thread$", "^tasklet_action", "^net_rx_action",
+	"^smp_call_function",
+	/* the discriminating layers of syscalls: the frame above names the device, file system
+	 * or protocol */
+	"^vfs_write$", "^vfs_read$", "^vfs_iter_read", "^vfs_iter_write", "^do_iter_read",
+	"^do_iter_write", "^call_read_iter", "^call_write_iter", "^new_sync_read",
+	"^new_sync_write", "^vfs_ioctl$", "^do_vfs_ioctl$", "^ksys_ioctl$", "^compat_ioctl",
+	"^compat_sys_ioctl", "^blkdev_driver_ioctl", "^blkdev_ioctl", "^do_iter_readv_writev",
+	"^__sys_connect", "^sock_sendmsg$", "^__sock_sendmsg$", "^sock_recvmsg$",
+	"^__sock_recvmsg", "^sock_ioctl$", "^sock_do_ioctl", "^___sys_sendmsg", "^___sys_recvmsg",
+	"^__sys_sendto", "^__sys_recvfrom", "^__sys_setsockopt", "^__sys_getsockopt",
+	"^sock_common_setsockopt", "^sock_common_getsockopt", "^do_sock_setsockopt",
+	"^do_sock_getsockopt", "^netlink_unicast", "^netlink_rcv_skb", "^genl_rcv_msg",
+	"^nfnetlink_rcv", "^rtnetlink_rcv_msg", "^vfs_fsync", "^do_fsync", "^vfs_fallocate",
+	"^__vfs_write$", "^__vfs_read$", "^compat_SyS_ioctl", "^__ia32_compat_sys_ioctl",
+	"^__x64_compat_sys_ioctl", "^__se_compat_sys_ioctl", "^__do_compat_sys_ioctl",
+	"^__x64_sys_", "^__ia32_sys_", "^__arm64_sys_", "^__se_sys_", "^__do_sys_", "^SyS_",
+	"^ksys_", "^__sys_", "^__se_compat_sys_", "^__do_compat_sys_",
+};
+const size_t classify_stall_anchors_n = ARRAY_SIZE(classify_stall_anchors);
+
+const char *const classify_leak_skip[] = {
+	"alloc", "^kmemdup", "^kstrdup", "^kstrndup", "^memdup", "^kvmemdup", "^skb_clone",
+	"^skb_copy", "^pskb_copy", "^__skb_clone",
+};
+const size_t classify_leak_skip_n = ARRAY_SIZE(classify_leak_skip);
+
+const char *const classify_hang_skip[] = {
+	"sched", "_lock", "_slowlock", "down", "rwsem", "completion", "kthread", "wait",
+	"synchronize", "context_switch", "__switch_to", "cancel_delayed_work", "rcu_barrier",
+	"^flush_", "^__flush_",
+};
+const size_t classify_hang_skip_n = ARRAY_SIZE(classify_hang_skip);
+
+const struct classify_hang_anchor classify_hang_anchors[] = {
+	{ "^synchronize_rcu", "synchronize_rcu" },
+	{ "^synchronize_sched", "synchronize_rcu" },
+	{ "^synchronize_srcu", "synchronize_rcu" },
+	{ "^__synchronize_srcu", "synchronize_rcu" },
+	{ "^synchronize_net", "synchronize_rcu" },
+	{ "^rcu_barrier", "synchronize_rcu" },
+	{ "^rtnl_lock$", "rtnl_lock" },
+	{ "^rtnl_lock_killable$", "rtnl_lock" },
+};
+const size_t classify_hang_anchors_n = ARRAY_SIZE(classify_hang_anchors);
+
+/* ---- User space. Formats from the tools' own output (gcc 12 / clang 14 sanitizers, rustc
+ * 1.73+ and earlier, glibc 2.36). ---- */
+#define SAN CLASSIFY_USER_SANITIZER
+const struct classify_user_pattern classify_user_patterns[] = {
+	{ "ERROR: AddressSanitizer: %R", SAN, "asan", "AddressSanitizer: $K in $F" },
+	{ "ERROR: HWAddressSanitizer: %R", SAN, "hwasan", "HWAddressSanitizer: $K in $F" },
+	{ "ERROR: LeakSanitizer: detected memory leaks", SAN, "lsan",
+	  "LeakSanitizer: detected memory leaks in $F" },
+	{ "WARNING: MemorySanitizer: %R", SAN, "msan", "MemorySanitizer: $K in $F" },
+	{ "WARNING: ThreadSanitizer: %C (pid=%d)", SAN, "tsan", "ThreadSanitizer: $K in $F" },
+	{ "%S:%d:%d: runtime error: %R", CLASSIFY_USER_UBSAN, "ubsan", "UBSAN: $K in $F" },
+	{ "thread '%C' panicked at '%R", CLASSIFY_USER_RUST_OLD, "rust-panic", "panic: $M in $F" },
+	{ "thread '%C' (%d) panicked at %R", CLASSIFY_USER_RUST, "rust-panic", "panic: $M in $F" },
+	{ "thread '%C' panicked at %R", CLASSIFY_USER_RUST, "rust-panic", "panic: $M in $F" },
+	{ "thread '%C' has overflowed its stack", CLASSIFY_USER_ABORT, "rust-panic",
+	  "panic: stack overflow in $F" },
+	{ "%*%*%* %C %*%*%*: terminated", CLASSIFY_USER_ABORT, "glibc-abort", "glibc: $1 in $F" },
+	{ "%*%*%* %C %*%*%*: %S terminated", CLASSIFY_USER_ABORT, "glibc-abort", "glibc: $1 in $F" },
+	{ "%*%*%* Error in `%C': %C: 0x%x %*%*%*", CLASSIFY_USER_ABORT, "glibc-abort",
+	  "glibc: $2 in $F" },
+	{ "Fatal glibc error: %R", CLASSIFY_USER_ABORT, "glibc-abort", "glibc: $1 in $F" },
+	{ "free(): %R", CLASSIFY_USER_ABORT, "glibc-abort", "glibc: free(): $1 in $F" },
+	{ "double free or corruption %R", CLASSIFY_USER_ABORT, "glibc-abort",
+	  "glibc: double free or corruption $1 in $F" },
+	{ "malloc(): %R", CLASSIFY_USER_ABORT, "glibc-abort", "glibc: malloc(): $1 in $F" },
+	{ "realloc(): %R", CLASSIFY_USER_ABORT, "glibc-abort", "glibc: realloc(): $1 in $F" },
+	{ "munmap_chunk(): %R", CLASSIFY_USER_ABORT, "glibc-abort",
+	  "glibc: munmap_chunk(): $1 in $F" },
+	{ "malloc_consolidate(): %R", CLASSIFY_USER_ABORT, "glibc-abort",
+	  "glibc: malloc_consolidate(): $1 in $F" },
+	{ "corrupted size vs. prev_size", CLASSIFY_USER_ABORT, "glibc-abort",
+	  "glibc: corrupted size vs. prev_size in $F" },
+	{ "corrupted double-linked list", CLASSIFY_USER_ABORT, "glibc-abort",
+	  "glibc: corrupted double-linked list in $F" },
+	{ "%S: %S:%d: %F: Assertion `%C' failed.", CLASSIFY_USER_ASSERT, "assert",
+	  "assertion failed in $F" },
+};
+#undef SAN
+const size_t classify_user_patterns_n = ARRAY_SIZE(classify_user_patterns);
+
+const struct classify_ubsan_check classify_ubsan_checks[] = {
+	{ "signed integer overflow", "signed-integer-overflow" },
+	{ "negation of %C cannot be represented", "signed-integer-overflow" },
+	{ "division of %C by -1 cannot be represented", "signed-integer-overflow" },
+	{ "unsigned integer overflow", "unsigned-integer-overflow" },
+	{ "division by zero", "integer-divide-by-zero" },
+	{ "index %C out of bounds", "array-index-out-of-bounds" },
+	{ "shift exponent", "shift-out-of-bounds" },
+	{ "left shift of", "shift-out-of-bounds" },
+	{ "load of null pointer", "null-pointer-use" },
+	{ "store to null pointer", "null-pointer-use" },
+	{ "member access within null pointer", "null-pointer-use" },
+	{ "member call on null pointer", "null-pointer-use" },
+	{ "reference binding to null pointer", "null-pointer-use" },
+	{ "null pointer passed as argument", "null-pointer-use" },
+	{ "load of misaligned address", "misaligned-access" },
+	{ "store to misaligned address", "misaligned-access" },
+	{ "member access within misaligned address", "misaligned-access" },
+	{ "load of value %C, which is not a valid value for type", "invalid-load" },
+	{ "execution reached an unreachable program point", "unreachable" },
+	{ "execution reached the end of a value-returning function", "missing-return" },
+	{ "applying %C offset", "pointer-overflow" },
+	{ "pointer index expression with base", "pointer-overflow" },
+	{ "addition of unsigned offset to", "pointer-overflow" },
+	{ "subtraction of unsigned offset from", "pointer-overflow" },
+	{ "%C is outside the range of representable values", "float-cast-overflow" },
+	{ "load of address %C with insufficient space", "object-size" },
+	{ "store to address %C with insufficient space", "object-size" },
+	{ "variable length array bound", "vla-bound" },
+	{ "call to function %C through pointer to incorrect function type",
+	  "function-type-mismatch" },
+	{ "implicit conversion from", "implicit-conversion" },
+};
+const size_t classify_ubsan_checks_n = ARRAY_SIZE(classify_ubsan_checks);
+
+const struct classify_signal_name classify_signal_names[] = {
+	{ "Segmentation fault", "SEGV", 11 },
+	{ "Bus error", "BUS", 7 },
+	{ "Illegal instruction", "ILL", 4 },
+	{ "Floating point exception", "FPE", 8 },
+	{ "Aborted", "ABRT", 6 },
+	{ "Trace/breakpoint trap", "TRAP", 5 },
+};
+const size_t classify_signal_names_n = ARRAY_SIZE(classify_signal_names);
+
+const char *const classify_user_skip[] = {
+	/* sanitizer runtimes */
+	"__interceptor_", "___interceptor_", "__asan", "__hwasan", "__msan", "__tsan", "__lsan",
+	"__ubsan", "__sanitizer", "__interception", "^__cxa_", "^__gxx_",
+	/* allocation and the C library */
+	"^malloc$", "^calloc$", "^realloc$", "^reallocarray$", "^free$", "^posix_memalign$",
+	"^aligned_alloc$", "^valloc$", "^strdup$", "^strndup$", "^operator new", "^operator delete",
+	"^memcpy", "^memmove", "^memset", "^memcmp", "^memchr", "^__mem", "^strcpy", "^strncpy",
+	"^strcat", "^strncat", "^strlen", "^strnlen", "^strcmp", "^strncmp", "^strchr", "^strrchr",
+	"^strstr", "^__str", "^wcs", "^__libc_", "^_start$", "^abort$", "^raise$",
+	"^__GI_", "^__pthread_kill", "^pthread_kill", "^__assert", "^__stack_chk_fail",
+	"^__fortify_fail", "^__chk_fail", "_chk$", "^gsignal$", "^backtrace", "^__restore_rt",
+	"^__libc_message", "^malloc_printerr", "^_int_free", "^_int_malloc", "^_IO_", "^__GI___",
+	/* the Rust standard library's panic and indexing machinery */
+	"rust_begin_unwind", "^__rustc::", "^__rust_", "^rust_panic", "^core::", "^std::",
+	"^alloc::", "^<core::", "^<std::", "^<alloc::", " as core::", " as alloc::", " as std::",
+};
+const size_t classify_user_skip_n = ARRAY_SIZE(classify_user_skip);
 /* clang-format on */

@@ -12,10 +12,13 @@
  *   %S    one or more non-space characters, captured
  *   %C    one or more characters, captured (shortest first)
  *   %R    the rest of the line, captured (may be empty)
- *   %%    a literal '%'                     $     end of line
+ *   %%    a literal '%'                     %*    a literal '*'
+ *   $     end of line
  * Title templates: $1..$4 are the captures in order (free text is scrubbed of addresses and
  * numbers), $A the access kind found in the report ("Read" / "Write"), $F the guilty function.
- * " in $F" is dropped when no function is found, "$A " when no access kind is found.
+ * When no function is found $F is "corrupted" (as the ecosystem names a report too cut or
+ * interleaved to name one; but see CLASSIFY_PAT_OWN_NAME), "$A " is dropped when no access kind
+ * is found.
  */
 #pragma once
 
@@ -38,6 +41,24 @@ enum {
 	 * changes from run to run, so the title names the outermost frame of the module run of
 	 * frames (the module's entry into the loop), which does not. */
 	CLASSIFY_PAT_SPIN = 1u << 5,
+	/* A task blocked (hung task, can't die): the stack is a victim's wait; the title names
+	 * what it waits for (an RCU grace period, the RTNL) or the first frame past the
+	 * scheduling, locking and waiting machinery. */
+	CLASSIFY_PAT_HUNG = 1u << 6,
+	/* A boot banner: a report only after the kernel had already run (an unexpected reboot);
+	 * at the start of a log it is the boot itself. */
+	CLASSIFY_PAT_REBOOT = 1u << 7,
+	/* A title of faultline's own (Linux 5.0+ wording) that differs from the ecosystem's name
+	 * for the same report: it stays what it has been, "in corrupted" is not added when no
+	 * function is found. */
+	CLASSIFY_PAT_OWN_NAME = 1u << 8,
+	/* With SPIN: the stack was dumped from the interrupt that sampled the CPU (RCU stalls):
+	 * the CPU's own code starts past the interrupt's entry frames. Lockup reports print the
+	 * interrupted context itself. */
+	CLASSIFY_PAT_SAMPLED = 1u << 9,
+	/* A memory leak: the stack is the allocation's, so allocation wrappers of every name
+	 * ("*alloc*") are skipped to reach the code that made the object. */
+	CLASSIFY_PAT_LEAK = 1u << 10,
 };
 
 struct classify_pattern {
@@ -76,3 +97,89 @@ extern const size_t classify_report_end_n;
  * and generic helpers. A trailing '*' makes a prefix. */
 extern const char *const classify_skip_functions[];
 extern const size_t classify_skip_functions_n;
+
+/* Broader names of machinery that is never the culprit (a kernel-wide convention: reporting,
+ * sanitizers, locking, allocation, tracing, string and copy helpers, device-model plumbing).
+ * Matched anywhere in the name, "^" anchors at the start and "$" at the end. Applied to frames
+ * outside modules only: a module under test keeps its own names whatever they contain. */
+extern const char *const classify_skip_substrings[];
+extern const size_t classify_skip_substrings_n;
+
+/* Frames where an interrupt entered: a spinning CPU's own code is below the last of them. */
+extern const char *const classify_irq_entries[];
+extern const size_t classify_irq_entries_n;
+
+/* Where a spinning CPU's work was dispatched from (syscall entry, work queues, softirqs, the
+ * vfs and socket layers): the title names the frame just above the first of them, which does
+ * not depend on where in a loop the sample landed. Same syntax as classify_skip_substrings. */
+extern const char *const classify_stall_anchors[];
+extern const size_t classify_stall_anchors_n;
+
+/* Allocation wrappers skipped in a memory leak's stack (same syntax). */
+extern const char *const classify_leak_skip[];
+extern const size_t classify_leak_skip_n;
+
+/* A blocked task's waiting machinery, skipped when naming a hang (same syntax). */
+extern const char *const classify_hang_skip[];
+extern const size_t classify_hang_skip_n;
+
+/* What a blocked task waits for, named after one representative function: any frame that
+ * matches .match (same syntax) gives the title .name. */
+struct classify_hang_anchor {
+	const char *match;
+	const char *name;
+};
+extern const struct classify_hang_anchor classify_hang_anchors[];
+extern const size_t classify_hang_anchors_n;
+
+/* ---- User space (classify_userspace()): a sensor process's stderr or log. ---- */
+
+enum classify_user_kind {
+	/* ASan, HWASan, LSan, MSan, TSan: "#0 0x... in func file:line" frames, a SUMMARY line
+	 * that names the kind ($K) */
+	CLASSIFY_USER_SANITIZER,
+	/* "file.c:12:5: runtime error: message": $K is the check's name (classify_ubsan_checks),
+	 * frames when UBSAN_OPTIONS=print_stacktrace=1, else the file names the place */
+	CLASSIFY_USER_UBSAN,
+	/* Rust 1.73+: "thread 'main' panicked at src/x.rs:4:5:" and the message on the next
+	 * line ($M); "stack backtrace:" frames when RUST_BACKTRACE is set */
+	CLASSIFY_USER_RUST,
+	/* Rust before 1.73: "thread 'main' panicked at 'message', src/x.rs:4:5" */
+	CLASSIFY_USER_RUST_OLD,
+	/* glibc's last words before abort() (stack protector, fortify, malloc checks) */
+	CLASSIFY_USER_ABORT,
+	/* assert(): the function is in the message */
+	CLASSIFY_USER_ASSERT,
+};
+
+struct classify_user_pattern {
+	const char *match; /* classify_patterns' language, after a "==1234==" prefix */
+	enum classify_user_kind kind;
+	const char *type;
+	const char *title; /* $1..$4, $K, $M, $F; " in $F" dropped when no function is known */
+};
+extern const struct classify_user_pattern classify_user_patterns[];
+extern const size_t classify_user_patterns_n;
+
+/* UBSan's messages and the names of their checks (-fsanitize=NAME). */
+struct classify_ubsan_check {
+	const char *match; /* pattern, anchored at the message */
+	const char *name;
+};
+extern const struct classify_ubsan_check classify_ubsan_checks[];
+extern const size_t classify_ubsan_checks_n;
+
+/* Deaths by signal as a shell reports them ("Segmentation fault (core dumped)", "bash: line 1:
+ * 123 Aborted ./x") and the short names sanitizers use for them. */
+struct classify_signal_name {
+	const char *text;
+	const char *name;
+	int signo;
+};
+extern const struct classify_signal_name classify_signal_names[];
+extern const size_t classify_signal_names_n;
+
+/* Frames of the runtimes, never the culprit: sanitizer interceptors, libc, the Rust standard
+ * library's panic machinery (classify_skip_substrings syntax). */
+extern const char *const classify_user_skip[];
+extern const size_t classify_user_skip_n;

@@ -7,15 +7,13 @@
 
 #include <ctype.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 
+#include "classify-frame.h"
 #include "classify-match.h"
 #include "classify-patterns.h"
 #include "util.h"
 
-/* printk never emits more than 1024 bytes per record: longer lines are not kernel output. */
-#define LINE_CAP 1024
-#define REPORT_MAX_BYTES (64 * 1024)
+#define LINE_CAP CLASSIFY_LINE_CAP
 #define REPORT_MAX_LINES 400
 /* A weak header must be confirmed by report structure within this many lines. */
 #define WEAK_WINDOW 40
@@ -31,9 +29,7 @@ enum state {
 };
 
 struct classify_stream {
-	char line[LINE_CAP + 1];
-	size_t len;
-	int in_escape; /* 1 after ESC, 2 inside "ESC [" */
+	struct classify_lines lines;
 	/* the last "cut here" line and the line after it, for the excerpt of a report that
 	 * starts right after them */
 	char cut[LINE_CAP + 1], cut_msg[LINE_CAP + 1];
@@ -50,21 +46,35 @@ struct classify_stream {
 	bool header_stamped; /* ... and the header line */
 	char caps[MAX_CAPS][CAP_LEN];
 	size_t ncaps;
-	struct classify_frame hdr_func, at_func;
-	bool have_hdr_func, have_at_func;
+	struct classify_frame hdr_func, at_func[2]; /* the lock taken, the lock held */
+	bool have_hdr_func;
+	size_t n_at_func;
 	const char *access;
 	struct classify_frame frames[MAX_FRAMES];
 	size_t nframes;
 	bool in_trace, frames_closed;
 	unsigned addr_frames; /* "[<addr>] func+0x.." lines seen while a weak header waits */
-	long end_trace_at;    /* report line of "---[ end trace", 0 when not seen */
-	char *report;
-	size_t report_len;
+	size_t irq_end;	      /* frames[] index after the first "</IRQ>"-like marker */
+	bool have_irq_end;
+	bool kernel_ran;   /* a kernel line stamped after boot, or a boot banner, was seen */
+	long end_trace_at; /* report line of "---[ end trace", 0 when not seen */
+	struct classify_excerpt excerpt;
 };
+
+/* A time stamp other than "[    0.000000]": the kernel had been running. */
+static bool stamp_after_boot(const char *line)
+{
+	const char *t = strchr(line, '[');
+	for (t = t ? t + 1 : line; *t && *t != ']'; t++)
+		if (*t >= '1' && *t <= '9')
+			return true;
+	return false;
+}
 
 /* The header row a message starts, or NULL (also for known harmless lines). Tried without the
  * transparent prefixes first, then as it is ("Oops: Machine check, sig: 7 [#1]"). */
-static const struct classify_pattern *find_header(const char *body, struct classify_match *m)
+static const struct classify_pattern *find_header(struct classify_stream *st, const char *line,
+						  const char *body, struct classify_match *m)
 {
 	const char *hbody = classify_strip_transparent(body);
 	const struct classify_pattern *p = classify_match_header(hbody, m);
@@ -72,6 +82,17 @@ static const struct classify_pattern *find_header(const char *body, struct class
 		p = classify_match_header(body, m);
 	if (p && (p->flags & CLASSIFY_PAT_IGNORE))
 		return NULL;
+	if (p && (p->flags & CLASSIFY_PAT_REBOOT)) {
+		/* "Linux version" counts only as the kernel prints it (stamped at 0.000000): user
+		 * space prints /proc/version too */
+		bool banner = body[0] == 'L';
+		if (banner && (!st->line_stamped || stamp_after_boot(line)))
+			return NULL;
+		bool reboot = st->kernel_ran;
+		if (banner)
+			st->kernel_ran = true;
+		return reboot ? p : NULL;
+	}
 	return p;
 }
 
@@ -79,15 +100,7 @@ static const struct classify_pattern *find_header(const char *body, struct class
 
 static void report_append(struct classify_stream *st, const char *line)
 {
-	if (!st->report)
-		st->report = xmalloc(REPORT_MAX_BYTES + 1);
-	size_t n = strlen(line);
-	if (st->report_len + n + 1 > REPORT_MAX_BYTES)
-		return;
-	memcpy(st->report + st->report_len, line, n);
-	st->report_len += n;
-	st->report[st->report_len++] = '\n';
-	st->report[st->report_len] = '\0';
+	classify_excerpt_append(&st->excerpt, line);
 }
 
 static void report_start(struct classify_stream *st, const struct classify_pattern *p,
@@ -101,15 +114,18 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	st->report_lines = 0;
 	snprintf(st->caller, sizeof(st->caller), "%s", caller);
 	st->ncaps = 0;
-	st->have_hdr_func = st->have_at_func = false;
+	st->have_hdr_func = false;
+	st->n_at_func = 0;
 	st->access = NULL;
 	st->nframes = 0;
-	st->in_trace = st->frames_closed = false;
+	/* sanitizers (KMSAN, KFENCE) and lockdep's dependency chains list frames right after the
+	 * header, without a "Call Trace:" line */
+	st->in_trace = true;
+	st->frames_closed = false;
 	st->addr_frames = 0;
+	st->have_irq_end = false;
 	st->end_trace_at = 0;
-	st->report_len = 0;
-	if (st->report)
-		st->report[0] = '\0';
+	classify_excerpt_reset(&st->excerpt);
 	for (size_t i = 0; i < m->n && i < MAX_CAPS; i++) {
 		size_t n = m->cap_len[i] < CAP_LEN - 1 ? m->cap_len[i] : CAP_LEN - 1;
 		if (m->cap_is_func[i]) {
@@ -152,47 +168,146 @@ static bool caller_accepts(const struct classify_stream *st, const char *caller)
 
 static void add_frame(struct classify_stream *st, const struct classify_frame *f)
 {
+	/* arm names each caller twice (see classify_parse_arm_caller) */
+	if (st->nframes > 0 && streq(st->frames[st->nframes - 1].name, f->name))
+		return;
 	if (st->nframes < MAX_FRAMES)
 		st->frames[st->nframes++] = *f;
+}
+
+/* "<IRQ>", "</IRQ>", "<EOI>", "<NMI>", "<TASK>" ... before a frame or alone: the end of an
+ * interrupt's frames is where a sampled CPU's own code starts. */
+static const char *skip_stack_markers(struct classify_stream *st, const char *body)
+{
+	while (body[0] == '<' && (body[1] == '/' || isupper((unsigned char)body[1]))) {
+		const char *e = strchr(body, '>');
+		if (!e || e - body > 8)
+			break;
+		if (!st->have_irq_end && (startswith(body, "</IRQ>") || startswith(body, "<EOI>") ||
+					  startswith(body, "</NMI>"))) {
+			st->irq_end = st->nframes;
+			st->have_irq_end = true;
+		}
+		body = e + 1;
+		while (classify_is_blank(*body))
+			body++;
+	}
+	return body;
+}
+
+/* A weak header waits for kernel report structure. Returns false when the line is consumed
+ * (a newer header took over, or the wait ended: the header was not a kernel report). */
+static bool weak_header_line(struct classify_stream *st, const struct classify_pattern *p,
+			     const struct classify_match *m, const char *line, const char *body,
+			     const char *caller)
+{
+	struct classify_frame f;
+	/* the newest header wins: kernel report structure follows its own header, and a
+	 * user-space "WARNING: ..." just before a kernel report must not take its place */
+	if (p) {
+		report_start(st, p, m, caller, line);
+		return false;
+	}
+	if (classify_match_any(classify_confirm_markers, classify_confirm_markers_n, body)) {
+		/* kernel lines carry printk's stamp or none do: an unstamped header before
+		 * stamped report lines was printed by user space */
+		if (st->line_stamped && !st->header_stamped) {
+			st->state = ST_SCAN;
+			return false;
+		}
+		st->confirmed = true;
+	}
+	/* three "[<c010523d>] dump_trace+0x63/0x1eb" lines: a kernel stack */
+	else if (body[0] == '[' && body[1] == '<' && classify_parse_frame_line(body, &f) &&
+		 ++st->addr_frames >= 3)
+		st->confirmed = true;
+	else if (st->report_lines >= WEAK_WINDOW) {
+		st->state = ST_SCAN;
+		return false;
+	}
+	return true;
+}
+
+/* What a report says besides its stack: the function named after the header, the access kind
+ * of a sanitizer, where the offending lock was taken. */
+static void report_details(struct classify_stream *st, const char *body)
+{
+	struct classify_frame f;
+	/* 2.6-era WARNING: the function is alone on the line after the header; a work item's
+	 * "last function: func" */
+	if (st->report_lines <= 3 && !st->have_hdr_func &&
+	    ((classify_parse_symbol(body, true, &f) && strstr(body, "()")) ||
+	     (startswith(body, "last function: ") &&
+	      classify_parse_symbol(body + 15, false, &f)))) {
+		st->hdr_func = f;
+		st->have_hdr_func = true;
+	}
+	if ((st->pat->flags & CLASSIFY_PAT_ACCESS) && !st->access && st->report_lines < 10) {
+		if (startswith(body, "Read of size") || startswith(body, "Read at addr"))
+			st->access = "Read";
+		else if (startswith(body, "Write of size") || startswith(body, "Write at addr"))
+			st->access = "Write";
+	}
+	/* lockdep: the lock being taken, then the one already held (when the first is taken in
+	 * locking machinery) */
+	if ((st->pat->flags & CLASSIFY_PAT_AT_FUNC) && st->n_at_func < 2) {
+		const char *at = strstr(body, ", at: ");
+		if (at && classify_parse_symbol(classify_skip_addr_brackets(at + 6), false, &f))
+			st->at_func[st->n_at_func++] = f;
+	}
+}
+
+/* Stack frames: the IP lines and the frames of the report's own traces. */
+static void report_frames(struct classify_stream *st, const char *body)
+{
+	struct classify_frame f;
+	if (st->frames_closed)
+		return;
+	if (classify_match_any(classify_trace_stop, classify_trace_stop_n, body)) {
+		st->in_trace = false;
+		return;
+	}
+	if (classify_match_any(classify_trace_start, classify_trace_start_n, body)) {
+		/* a blocked task's report goes on with other tasks' and CPUs' stacks */
+		if ((st->pat->flags & CLASSIFY_PAT_HUNG) && st->nframes > 0) {
+			st->frames_closed = true;
+			return;
+		}
+		st->in_trace = true;
+		return;
+	}
+	body = skip_stack_markers(st, body);
+	if (classify_parse_ip_line(body, &f)) {
+		add_frame(st, &f);
+		return;
+	}
+	/* "[<addr>] func+0x1/0x2" is a stack frame even where no "Call Trace:" announced it */
+	if ((st->in_trace || (body[0] == '[' && body[1] == '<')) &&
+	    classify_parse_frame_line(body, &f)) {
+		add_frame(st, &f);
+		/* arm: "(callee) from [<addr>] (caller+0x1/0x2)": the caller, in case the next
+		 * line (which starts with it) is lost */
+		if (classify_parse_arm_caller(body, &f))
+			add_frame(st, &f);
+	}
 }
 
 static void report_line(struct classify_stream *st, const char *line, const char *body,
 			const char *caller)
 {
-	struct classify_frame f;
 	struct classify_match m;
 
 	if (!caller_accepts(st, caller))
 		return;
 
-	const struct classify_pattern *p = find_header(body, &m);
+	const struct classify_pattern *p = find_header(st, line, body, &m);
 	if (!st->confirmed) {
-		/* the newest header wins: kernel report structure follows its own header, and a
-		 * user-space "WARNING: ..." just before a kernel report must not take its place */
-		if (p) {
-			report_start(st, p, &m, caller, line);
+		if (!weak_header_line(st, p, &m, line, body, caller))
 			return;
-		}
-		if (classify_match_any(classify_confirm_markers, classify_confirm_markers_n,
-				       body)) {
-			/* kernel lines carry printk's stamp or none do: an unstamped header before
-			 * stamped report lines was printed by user space */
-			if (st->line_stamped && !st->header_stamped) {
-				st->state = ST_SCAN;
-				return;
-			}
-			st->confirmed = true;
-		}
-		/* three "[<c010523d>] dump_trace+0x63/0x1eb" lines: a kernel stack */
-		else if (body[0] == '[' && body[1] == '<' && classify_parse_frame_line(body, &f) &&
-			 ++st->addr_frames >= 3)
-			st->confirmed = true;
-		else if (st->report_lines >= WEAK_WINDOW) {
-			st->state = ST_SCAN;
-			return;
-		}
-	} else if (p && st->nframes > 0) {
-		/* the next report (often the panic that ends this one): its frames are not ours */
+	} else if (p && st->nframes > 0 && strstr(p->title, "$F")) {
+		/* the next report (often the panic that ends this one): its frames are not ours;
+		 * a one-line report that names no function (unregister_netdevice: waiting ...) is
+		 * only interleaved */
 		st->frames_closed = true;
 	}
 
@@ -213,45 +328,8 @@ static void report_line(struct classify_stream *st, const char *line, const char
 		st->state = ST_DONE;
 		return;
 	}
-
-	/* 2.6-era WARNING: the function is alone on the line after the header */
-	if (st->report_lines <= 3 && !st->have_hdr_func && classify_parse_symbol(body, true, &f) &&
-	    strstr(body, "()")) {
-		st->hdr_func = f;
-		st->have_hdr_func = true;
-	}
-	if ((st->pat->flags & CLASSIFY_PAT_ACCESS) && !st->access && st->report_lines < 10) {
-		if (startswith(body, "Read of size") || startswith(body, "Read at addr"))
-			st->access = "Read";
-		else if (startswith(body, "Write of size") || startswith(body, "Write at addr"))
-			st->access = "Write";
-	}
-	if ((st->pat->flags & CLASSIFY_PAT_AT_FUNC) && !st->have_at_func) {
-		const char *at = strstr(body, ", at: ");
-		if (at && classify_parse_symbol(classify_skip_addr_brackets(at + 6), false, &f)) {
-			st->at_func = f;
-			st->have_at_func = true;
-		}
-	}
-
-	if (st->frames_closed)
-		return;
-	if (classify_match_any(classify_trace_stop, classify_trace_stop_n, body)) {
-		st->in_trace = false;
-		return;
-	}
-	if (classify_match_any(classify_trace_start, classify_trace_start_n, body)) {
-		st->in_trace = true;
-		return;
-	}
-	if (classify_parse_ip_line(body, &f)) {
-		add_frame(st, &f);
-		return;
-	}
-	/* "[<addr>] func+0x1/0x2" is a stack frame even where no "Call Trace:" announced it */
-	if ((st->in_trace || (body[0] == '[' && body[1] == '<')) &&
-	    classify_parse_frame_line(body, &f))
-		add_frame(st, &f);
+	report_details(st, body);
+	report_frames(st, body);
 }
 
 static void process_line(struct classify_stream *st, char *line)
@@ -261,6 +339,8 @@ static void process_line(struct classify_stream *st, char *line)
 	const char *body = msg;
 	while (classify_is_blank(*body))
 		body++;
+	if (!st->kernel_ran && st->line_stamped && stamp_after_boot(line))
+		st->kernel_ran = true;
 
 	if (st->state == ST_REPORT) {
 		report_line(st, line, body, caller);
@@ -275,9 +355,12 @@ static void process_line(struct classify_stream *st, char *line)
 		st->cut_line = st->lineno + 1;
 	}
 	struct classify_match m;
-	const struct classify_pattern *p = find_header(body, &m);
+	const struct classify_pattern *p = find_header(st, line, body, &m);
 	if (p) {
 		report_start(st, p, &m, caller, line);
+		/* a reboot has no report after its banner: the next lines are the new boot's */
+		if (p->flags & CLASSIFY_PAT_REBOOT)
+			st->state = ST_DONE;
 		return;
 	}
 	/* A kernel line glued to the end of user-space output that lacked a newline:
@@ -289,8 +372,8 @@ static void process_line(struct classify_stream *st, char *line)
 			body = msg;
 			while (classify_is_blank(*body))
 				body++;
-			p = find_header(body, &m);
-			if (p)
+			p = find_header(st, t, body, &m);
+			if (p && !(p->flags & CLASSIFY_PAT_REBOOT))
 				report_start(st, p, &m, caller, t);
 			return;
 		}
@@ -301,12 +384,9 @@ static void process_line(struct classify_stream *st, char *line)
 
 static void end_line(struct classify_stream *st)
 {
-	st->line[st->len] = '\0';
 	if (st->state != ST_DONE)
-		process_line(st, st->line);
+		process_line(st, classify_lines_end(&st->lines));
 	st->lineno++;
-	st->len = 0;
-	st->in_escape = 0;
 }
 
 struct classify_stream *classify_stream_new(void)
@@ -319,7 +399,7 @@ struct classify_stream *classify_stream_free(struct classify_stream *st)
 {
 	if (!st)
 		return NULL;
-	free(st->report);
+	free(st->excerpt.buf);
 	free(st);
 	return NULL;
 }
@@ -334,93 +414,44 @@ void classify_stream_feed(struct classify_stream *st, const void *data, size_t s
 	const unsigned char *p = data;
 	size_t i = 0;
 	while (i < size && st->state != ST_DONE) {
-		const unsigned char *nl = memchr(p + i, '\n', size - i);
-		size_t end = nl ? (size_t)(nl - p) : size;
-		/* past LINE_CAP the rest of the line is dropped: printk never writes that much */
-		size_t stop = end - i > LINE_CAP - st->len ? i + (LINE_CAP - st->len) : end;
-		for (size_t k = i; k < stop; k++) {
-			unsigned char c = p[k];
-			/* ANSI colour sequences ("dmesg --color", user space): ESC [ ... letter */
-			if (st->in_escape) {
-				if (c == '[' && st->in_escape == 1) {
-					st->in_escape = 2;
-					continue;
-				}
-				if (st->in_escape == 2 && (isdigit(c) || c == ';' || c == '?'))
-					continue;
-				st->in_escape = 0;
-				if (isalpha(c))
-					continue;
-			}
-			if (c == 0x1b) {
-				st->in_escape = 1;
-				continue;
-			}
-			if (c == '\r')
-				continue;
-			/* NULs and control characters would end or corrupt strings: blanks */
-			if ((c < 0x20 && c != '\t') || c == 0x7f)
-				c = ' ';
-			st->line[st->len++] = (char)c;
-		}
-		i = end;
-		if (nl) {
+		bool complete;
+		i += classify_lines_take(&st->lines, p + i, size - i, &complete);
+		if (complete)
 			end_line(st);
-			i++;
-		}
 	}
 }
 
-/* Free text from a header (a panic message, a generic BUG line) without what changes from run to
- * run: addresses, numbers, PIDs, CPU numbers. */
-static const struct classify_frame *guilty_function(const struct classify_stream *st)
+/* The guilty function's name into out, or false when the report names none. */
+static bool guilty_function(const struct classify_stream *st, char out[SYM_LEN])
 {
-	const struct classify_frame *cand[MAX_FRAMES + 2];
-	size_t n = 0;
-	if (st->have_at_func)
-		cand[n++] = &st->at_func;
+	const struct classify_frame *cand[MAX_FRAMES + 3];
+	size_t n = 0, marker;
+	for (size_t i = 0; i < st->n_at_func; i++)
+		cand[n++] = &st->at_func[i];
 	if (st->have_hdr_func)
 		cand[n++] = &st->hdr_func;
+	marker = n + (st->have_irq_end ? st->irq_end : MAX_FRAMES + 3);
 	if (!(st->pat->flags & CLASSIFY_PAT_HDR_FUNC_ONLY))
 		for (size_t i = 0; i < st->nframes; i++)
 			cand[n++] = &st->frames[i];
-
-	if (st->pat->flags & CLASSIFY_PAT_SPIN) {
-		const struct classify_frame *outer = NULL;
-		for (size_t i = 0; i < n; i++) {
-			if (classify_skipped_function(cand[i]->name))
-				continue;
-			if (cand[i]->module)
-				outer = cand[i];
-			else if (outer)
-				break;
-		}
-		if (outer)
-			return outer;
-	}
-
-	const struct classify_frame *first = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (classify_skipped_function(cand[i]->name))
-			continue;
-		/* a frame in a module: the module under test is the likelier culprit */
-		if (cand[i]->module)
-			return cand[i];
-		if (!first)
-			first = cand[i];
-	}
-	return first;
+	if (marker > n)
+		marker = n;
+	return classify_guilty(cand, n, marker, st->pat->flags, out);
 }
 
 static char *build_title(const struct classify_stream *st)
 {
 	const char *tpl = st->pat->title;
-	const struct classify_frame *f = guilty_function(st);
+	char func[SYM_LEN];
+	bool found = guilty_function(st, func);
+	/* the ecosystem's name for a report too cut or interleaved to name a function */
+	if (!found)
+		snprintf(func, sizeof(func), "corrupted");
 	char buf[512];
 	size_t o = 0;
 
 	for (const char *t = tpl; *t && o + 1 < sizeof(buf);) {
-		if (t[0] == ' ' && startswith(t, " in $F") && !f) {
+		if (!found && (st->pat->flags & CLASSIFY_PAT_OWN_NAME) && startswith(t, " in $F")) {
 			t += 6;
 			continue;
 		}
@@ -431,8 +462,7 @@ static char *build_title(const struct classify_stream *st)
 				t++;
 			t += 2;
 		} else if (t[0] == '$' && t[1] == 'F') {
-			if (f)
-				o += snprintf(buf + o, sizeof(buf) - o, "%s", f->name);
+			o += snprintf(buf + o, sizeof(buf) - o, "%s", func);
 			t += 2;
 		} else if (t[0] == '$' && t[1] >= '1' && t[1] <= '4') {
 			size_t i = t[1] - '1';
@@ -450,39 +480,9 @@ static char *build_title(const struct classify_stream *st)
 	return xstrdup(buf);
 }
 
-/* The excerpt is for humans and JSON: keep it valid UTF-8 (other bytes become '?'). */
-static char *utf8_sanitize(const char *s, size_t n)
-{
-	char *out = xmalloc(n + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t len = c < 0x80	      ? 1
-			     : (c >> 5) == 6  ? 2
-			     : (c >> 4) == 14 ? 3
-			     : (c >> 3) == 30 ? 4
-					      : 0;
-		bool ok = len > 0 && i + len <= n;
-		for (size_t k = 1; ok && k < len; k++)
-			ok = ((unsigned char)s[i + k] >> 6) == 2;
-		if (ok && len == 2 && c < 0xc2)
-			ok = false;
-		if (!ok) {
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(out + o, s + i, len);
-		o += len;
-		i += len;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 int classify_stream_finish(struct classify_stream *st, struct classify_result **ret)
 {
-	if (st->len > 0 && st->state != ST_DONE)
+	if (st->lines.len > 0 && st->state != ST_DONE)
 		end_line(st);
 	struct classify_result *r = xzalloc(sizeof(*r));
 	if ((st->state == ST_REPORT && st->confirmed) || st->state == ST_DONE) {
@@ -490,7 +490,7 @@ int classify_stream_finish(struct classify_stream *st, struct classify_result **
 		r->title = build_title(st);
 		r->type = xstrdup(st->pat->type);
 		r->first_line = st->header_line;
-		r->report = utf8_sanitize(st->report ? st->report : "", st->report_len);
+		r->report = classify_excerpt_text(&st->excerpt);
 	}
 	*ret = r;
 	return 0;
@@ -516,14 +516,10 @@ int classify_file(FILE *f, struct classify_result **ret)
 
 int classify_path(const char *path, struct classify_result **ret)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	struct stat sb;
-	if (fstat(fileno(f), &sb) < 0)
-		return -errno;
-	if (S_ISDIR(sb.st_mode))
-		return -EISDIR;
+	_cleanup_fclose_ FILE *f = NULL;
+	int r = classify_open(path, &f);
+	if (r < 0)
+		return r;
 	return classify_file(f, ret);
 }
 

@@ -23,10 +23,17 @@ struct classify_result {
 
 /* Classify a console log read from f, until EOF or until the first report is complete (the rest
  * cannot change the result). Returns 0 or a negative errno (read error). Title rules: the first
- * report wins; "<kind> in <function>" with the function taken from the header, the faulting
- * IP or the stack past reporting/locking/allocation helpers, a module's frame preferred; for a
- * spinning CPU (lockups, RCU stalls) the outermost frame of the module's run, which does not
- * depend on where the sample landed. The tables are in classify-patterns.c. */
+ * report wins; "<kind> in <function>", kinds named as kernel developers' dashboards name them
+ * (older kernels' and other architectures' wordings included; faultline's own names for Linux
+ * 5.0+ x86 page faults and stack-protector panics stay); the function taken from the header,
+ * the faulting IP or the stack past reporting, locking, allocation, sanitizer, tracing and
+ * generic helper machinery, a module's frame preferred; for a spinning CPU (lockups, RCU
+ * stalls) the outermost frame of the module's run, else the frame above the dispatcher of its
+ * work (syscall entry, workqueue, softirq, vfs/socket layer), which does not depend on where
+ * the sample landed; for a blocked task what it waits for (synchronize_rcu, rtnl_lock) or the
+ * first frame past the waiting machinery; "corrupted" when the report is too cut or
+ * interleaved to name a function. A boot banner after the kernel had run is an "unexpected
+ * kernel reboot". The tables are in classify-patterns.c. */
 int classify_file(FILE *f, struct classify_result **ret);
 /* Same for a path. */
 int classify_path(const char *path, struct classify_result **ret);
@@ -48,3 +55,23 @@ bool classify_stream_done(const struct classify_stream *st);
  * be freed afterwards. Returns 0. */
 int classify_stream_finish(struct classify_stream *st, struct classify_result **ret);
 struct classify_stream *classify_stream_free(struct classify_stream *st);
+
+/* User space: what killed a sensor process, read from its stderr or log (the first report
+ * wins). Stable titles in the same spirit as the kernel's, "<kind> in <function>":
+ *   "AddressSanitizer: heap-buffer-overflow in ks_eval_field" (ASan, HWASan, LSan, MSan, TSan)
+ *   "UBSAN: signed-integer-overflow in ks_add" (the check's -fsanitize name; the source file
+ *     instead of the function when UBSan printed no stack)
+ *   "panic: index out of bounds in eval_field" (Rust, the message before its first ": ")
+ *   "glibc: stack smashing detected", "glibc: free(): invalid pointer" (glibc's aborts)
+ *   "assertion failed in main" (assert())
+ *   "SEGV in ks_eval_field" (a death by signal reported by a shell or a handler, the function
+ *     from a backtrace_symbols() backtrace when one was printed)
+ * The function is the first frame past sanitizer, libc and Rust runtime machinery. term_signal
+ * is the signal that ended the process (0 when unknown or when it exited): with no report in
+ * the log it alone gives the verdict ("SEGV", report ""). Verdict crash, or clean when nothing
+ * was found; type is "asan", "ubsan", "rust-panic", "glibc-abort", "assert", "signal", ...
+ * Returns 0 or a negative errno (read error). Memory is bounded whatever the log's size. */
+int classify_userspace_file(FILE *f, int term_signal, struct classify_result **ret);
+int classify_userspace_path(const char *path, int term_signal, struct classify_result **ret);
+int classify_userspace_buffer(const void *data, size_t size, int term_signal,
+			      struct classify_result **ret);

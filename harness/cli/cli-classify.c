@@ -13,7 +13,9 @@ static void help(FILE *f)
 	fprintf(f,
 		"Usage: faultline classify [OPTIONS] LOG|-\n\n"
 		"Classify a guest console log (or standard input with '-'): did the kernel crash\n"
-		"or hang, and what is the stable title of the failure. Prints one JSON object:\n"
+		"or hang, and what is the stable title of the failure. With --user, LOG is a\n"
+		"sensor process's stderr or log instead: did it die of a sanitizer report, a Rust\n"
+		"panic, a glibc abort, an assertion or a signal. Prints one JSON object:\n"
 		"  {\"verdict\": \"crash\"|\"hang\"|\"clean\", \"title\": ..., \"type\": ...,\n"
 		"   \"first_line\": N, \"report\": \"...\"}\n"
 		"title, type, first_line and report are null when the verdict is clean.\n"
@@ -21,9 +23,17 @@ static void help(FILE *f)
 		"(\"BUG: unable to handle page fault in ks_eval_field\"); type is a short kind\n"
 		"(null-deref, page-fault, gpf, kernel-bug, warning, kasan, lockdep, panic,\n"
 		"soft-lockup, rcu-stall, hung-task, ...); first_line is the 1-based line of the\n"
-		"report's first line; report is its text (at most 64 KiB).\n\n"
+		"report's first line (null when only --signal gave the verdict); report is its\n"
+		"text (at most 64 KiB). A report that is cut or interleaved so that no function\n"
+		"can be named is titled \"<kind> in corrupted\".\n"
+		"User-space titles: \"AddressSanitizer: heap-buffer-overflow in ks_eval_field\",\n"
+		"\"UBSAN: signed-integer-overflow in ks_add\", \"panic: index out of bounds in\n"
+		"eval_field\", \"glibc: stack smashing detected\", \"SEGV in ks_eval_field\".\n\n"
 		"Options:\n"
-		"  -h, --help   show this help\n\n"
+		"  -u, --user         LOG is a user-space process's stderr or log\n"
+		"  -s, --signal=N     with --user: the process died of signal N (the verdict\n"
+		"                     when the log itself reports nothing)\n"
+		"  -h, --help         show this help\n\n"
 		"Exit status: 0 whatever the verdict, 2 when the log cannot be read.\n");
 }
 
@@ -35,13 +45,32 @@ static json_object *string_or_null(const char *s)
 int cmd_classify(int argc, char **argv)
 {
 	static const struct option opts[] = {
+	    {"user", no_argument, NULL, 'u'},
+	    {"signal", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
+	bool user = false;
+	int term_signal = 0;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "us:h", opts, NULL)) >= 0) {
 		switch (c) {
+		case 'u':
+			user = true;
+			break;
+		case 's': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || v < 1 || v > 128) {
+				fprintf(stderr,
+					"faultline classify: --signal wants 1..128, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			term_signal = (int)v;
+			break;
+		}
 		case 'h':
 			help(stdout);
 			return 0;
@@ -57,7 +86,16 @@ int cmd_classify(int argc, char **argv)
 	}
 	const char *path = argv[optind];
 	struct classify_result *res = NULL;
-	int r = streq(path, "-") ? classify_file(stdin, &res) : classify_path(path, &res);
+	if (term_signal && !user) {
+		fprintf(stderr, "faultline classify: --signal goes with --user\n");
+		return 2;
+	}
+	int r;
+	if (user)
+		r = streq(path, "-") ? classify_userspace_file(stdin, term_signal, &res)
+				     : classify_userspace_path(path, term_signal, &res);
+	else
+		r = streq(path, "-") ? classify_file(stdin, &res) : classify_path(path, &res);
 	if (r < 0) {
 		cli_error(CLI_FAULT_USAGE, "cannot read %s: %s", path, strerror(-r));
 		return 2;
@@ -70,7 +108,8 @@ int cmd_classify(int argc, char **argv)
 	json_object_object_add(o, "title", string_or_null(res->title));
 	json_object_object_add(o, "type", string_or_null(res->type));
 	json_object_object_add(o, "first_line",
-			       found ? json_object_new_int64(res->first_line) : NULL);
+			       found && res->first_line ? json_object_new_int64(res->first_line)
+							: NULL);
 	json_object_object_add(o, "report", string_or_null(res->report));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 						   JSON_C_TO_STRING_NOSLASHESCAPE));

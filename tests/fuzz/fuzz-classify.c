@@ -1,6 +1,7 @@
 /* fuzz-classify.c — libFuzzer target for the console classifier. The input is classified twice:
  * as one buffer, and fed to a stream in chunks whose sizes come from the input itself; both must
- * agree, and neither may crash, leak or read out of bounds (build with ASan/UBSan). */
+ * agree, and neither may crash, leak or read out of bounds (build with ASan/UBSan). It is also
+ * read as a sensor's stderr by the user-space reader. */
 #include <assert.h>
 #include <stdint.h>
 #include <string.h>
@@ -35,5 +36,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	classify_result_free(a);
 	classify_result_free(b);
+
+	/* the same bytes as a sensor's stderr: a verdict, a bounded excerpt, no crash */
+	struct classify_result *u = NULL;
+	if (classify_userspace_buffer(data, size, size ? data[size - 1] % 3 : 0, &u) < 0)
+		abort();
+	if (u->verdict != CLASSIFY_CLEAN && (!u->title || !u->type || !u->report))
+		abort();
+	if (u->verdict == CLASSIFY_CLEAN && (u->title || u->report))
+		abort();
+	if (u->report && strlen(u->report) > 64 * 1024)
+		abort();
+	classify_result_free(u);
 	return 0;
 }

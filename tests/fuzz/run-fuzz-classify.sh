@@ -15,6 +15,7 @@ mkdir -p "$OUT/corpus" "$OUT/artifacts"
 	"$here/fuzz-classify.c" "$src"/harness/classify/*.c \
 	"$src/harness/base/util.c" -lcrypto -o "$OUT/fuzz-classify"
 cp "$src"/tests/data/console/*.log "$OUT/corpus/" 2>/dev/null || true
+for f in "$src"/tests/data/console/user/*.log; do cp "$f" "$OUT/corpus/user-${f##*/}"; done
 # -max_len: large enough for whole reports; -rss_limit_mb: the classifier's memory is bounded
 "$OUT/fuzz-classify" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=512 -timeout=10 \
 	-artifact_prefix="$OUT/artifacts/" \
