@@ -5,26 +5,13 @@
 
 #include "classify.h"
 #include "cli-fault.h"
+#include "cli-help.h"
 #include "cli.h"
 #include "util.h"
 
 static void help(FILE *f)
 {
-	fprintf(f,
-		"Usage: faultline classify [OPTIONS] LOG|-\n\n"
-		"Classify a guest console log (or standard input with '-'): did the kernel crash\n"
-		"or hang, and what is the stable title of the failure. Prints one JSON object:\n"
-		"  {\"verdict\": \"crash\"|\"hang\"|\"clean\", \"title\": ..., \"type\": ...,\n"
-		"   \"first_line\": N, \"report\": \"...\"}\n"
-		"title, type, first_line and report are null when the verdict is clean.\n"
-		"title is \"<kind> in <guilty function>\", the same for the same bug in every run\n"
-		"(\"BUG: unable to handle page fault in ks_eval_field\"); type is a short kind\n"
-		"(null-deref, page-fault, gpf, kernel-bug, warning, kasan, lockdep, panic,\n"
-		"soft-lockup, rcu-stall, hung-task, ...); first_line is the 1-based line of the\n"
-		"report's first line; report is its text (at most 64 KiB).\n\n"
-		"Options:\n"
-		"  -h, --help   show this help\n\n"
-		"Exit status: 0 whatever the verdict, 2 when the log cannot be read.\n");
+	cli_help_print(f, "classify");
 }
 
 static json_object *string_or_null(const char *s)
