@@ -76,6 +76,19 @@ static void plain_env(void)
 	setenv("TERM", "xterm", 1);
 }
 
+/* A terminal COLS wide and a line on it, counting TOTAL results of LABEL. */
+static struct progress *line_open(struct term *t, unsigned short cols, const char *label,
+				  size_t total)
+{
+	struct progress *p;
+
+	term_open(t, cols);
+	p = progress_new(t->f, false);
+	ck_assert_ptr_nonnull(p);
+	progress_begin(p, label, total);
+	return p;
+}
+
 START_TEST(test_not_drawn)
 {
 	struct term t;
@@ -111,10 +124,7 @@ START_TEST(test_counts_rate_eta)
 	const char *s;
 
 	plain_env();
-	term_open(&t, 200);
-	p = progress_new(t.f, false);
-	ck_assert_ptr_nonnull(p);
-	progress_begin(p, "snapshot", 10);
+	p = line_open(&t, 200, "snapshot", 10);
 	ck_assert_ptr_nonnull(
 	    strstr(term_read(&t), "\r\033[Ksnapshot 0/10 | - cases/min | 0s | ETA -"));
 	progress_result(p, VERDICT_CRASH, false);
@@ -139,9 +149,7 @@ START_TEST(test_resumed_not_in_rate)
 	struct progress *p;
 
 	plain_env();
-	term_open(&t, 200);
-	p = progress_new(t.f, false);
-	progress_begin(p, NULL, 4);
+	p = line_open(&t, 200, NULL, 4);
 	progress_result(p, VERDICT_ACCEPTED, true);
 	progress_result(p, VERDICT_ACCEPTED, true);
 	usleep(300 * 1000);
@@ -161,9 +169,7 @@ START_TEST(test_color)
 
 	plain_env();
 	unsetenv("NO_COLOR");
-	term_open(&t, 200);
-	p = progress_new(t.f, false);
-	progress_begin(p, "boot", 2);
+	p = line_open(&t, 200, "boot", 2);
 	usleep(300 * 1000);
 	progress_result(p, VERDICT_CRASH, false);
 	ck_assert_ptr_nonnull(strstr(term_read(&t), "\033[31mcrash 1\033[0m"));
@@ -171,9 +177,7 @@ START_TEST(test_color)
 	term_close(&t);
 	/* NO_COLOR set to an empty string does not count (no-color.org) */
 	setenv("NO_COLOR", "", 1);
-	term_open(&t, 200);
-	p = progress_new(t.f, false);
-	progress_begin(p, "boot", 2);
+	p = line_open(&t, 200, "boot", 2);
 	usleep(300 * 1000);
 	progress_result(p, VERDICT_HANG, false);
 	ck_assert_ptr_nonnull(strstr(term_read(&t), "\033[33mhang 1\033[0m"));
@@ -192,9 +196,7 @@ START_TEST(test_rate_limited)
 	size_t draws;
 
 	plain_env();
-	term_open(&t, 200);
-	p = progress_new(t.f, false);
-	progress_begin(p, "reuse", 1000);
+	p = line_open(&t, 200, "reuse", 1000);
 	for (int i = 0; i < 240; i++) {
 		progress_result(p, VERDICT_REJECTED, false);
 		usleep(5000);
@@ -218,9 +220,7 @@ START_TEST(test_idle_redraw)
 	struct progress *p;
 
 	plain_env();
-	term_open(&t, 200);
-	p = progress_new(t.f, false);
-	progress_begin(p, "boot", 3);
+	p = line_open(&t, 200, "boot", 3);
 	usleep(2300 * 1000);
 	ck_assert_ptr_nonnull(strstr(term_read(&t), "boot 0/3 | - cases/min | 2s | ETA -"));
 	ck_assert_uint_le(count(term_read(&t), "\r\033[K"), 4);
@@ -238,9 +238,7 @@ START_TEST(test_width)
 
 	plain_env();
 	unsetenv("NO_COLOR");
-	term_open(&t, 40);
-	p = progress_new(t.f, false);
-	progress_begin(p, "snapshot", 1000);
+	p = line_open(&t, 40, "snapshot", 1000);
 	for (int v = 0; v < _VERDICT_MAX; v++)
 		progress_result(p, (enum verdict)v, false);
 	usleep(300 * 1000);

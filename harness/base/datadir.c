@@ -9,7 +9,9 @@
 #include "util.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char *root, *sensors, *formats, *builder, *agent;
+static struct {
+	char *root, *sensors, *formats, *builder, *agent;
+} d;
 
 /* Whether PATH is DIR or below it, a whole path component at a time. */
 static bool path_within(const char *path, const char *dir)
@@ -57,56 +59,58 @@ static void find_root(void)
 	/* Relative to the binary first: a copy installed (or staged) anywhere finds its own data,
 	 * even below the build dir. The configured prefix is the fallback without /proc. */
 	if (!dir || FAULTLINE_DATA_REL[0] == '/')
-		installed = xstrdup(dir ? FAULTLINE_DATA_REL : FAULTLINE_DATA_ABS);
+		installed = xstrdup(FAULTLINE_DATA_ABS);
 	else
 		installed = xasprintf("%s/%s", dir, FAULTLINE_DATA_REL);
 	probe = xasprintf("%s/guests/build-image.sh", installed);
 	if (access(probe, R_OK) == 0)
-		root = canonical(installed);
+		d.root = canonical(installed);
 	else if (in_build)
-		root = xstrdup(FAULTLINE_SOURCE_DIR);
+		d.root = xstrdup(FAULTLINE_SOURCE_DIR);
 	else /* not there: the errors that follow name where it was looked for */
-		root = canonical(installed);
-	root = env_or("FAULTLINE_DATA_DIR", root);
+		d.root = canonical(installed);
+	d.root = env_or("FAULTLINE_DATA_DIR", d.root);
 
-	sensors = env_or("FAULTLINE_SENSORS_DIR", xasprintf("%s/guests/sensors", root));
-	formats = env_or("FAULTLINE_FORMATS_DIR", xasprintf("%s/guests/formats", root));
-	builder = xasprintf("%s/guests/build-image.sh", root);
+	d.sensors = env_or("FAULTLINE_SENSORS_DIR", xasprintf("%s/guests/sensors", d.root));
+	d.formats = env_or("FAULTLINE_FORMATS_DIR", xasprintf("%s/guests/formats", d.root));
+	d.builder = xasprintf("%s/guests/build-image.sh", d.root);
 	/* The agent is built, not a source: a data folder has it, the source tree does not. */
-	agent = xasprintf("%s/guests/faultline-agent", root);
-	if (access(agent, X_OK) < 0 && in_build) {
-		free(agent);
-		agent = xstrdup(FAULTLINE_BUILD_DIR "/guests/faultline-agent");
+	d.agent = xasprintf("%s/guests/faultline-agent", d.root);
+	if (access(d.agent, X_OK) < 0 && in_build) {
+		free(d.agent);
+		d.agent = xstrdup(FAULTLINE_BUILD_DIR "/guests/faultline-agent");
 	}
-	agent = env_or("FAULTLINE_AGENT", agent);
+	d.agent = env_or("FAULTLINE_AGENT", d.agent);
+}
+
+/* The paths, found on first use (by whichever thread comes first). */
+static const typeof(d) *paths(void)
+{
+	pthread_once(&once, find_root);
+	return &d;
 }
 
 const char *datadir_root(void)
 {
-	pthread_once(&once, find_root);
-	return root;
+	return paths()->root;
 }
 
 const char *datadir_sensors(void)
 {
-	pthread_once(&once, find_root);
-	return sensors;
+	return paths()->sensors;
 }
 
 const char *datadir_formats(void)
 {
-	pthread_once(&once, find_root);
-	return formats;
+	return paths()->formats;
 }
 
 const char *datadir_image_builder(void)
 {
-	pthread_once(&once, find_root);
-	return builder;
+	return paths()->builder;
 }
 
 const char *datadir_agent(void)
 {
-	pthread_once(&once, find_root);
-	return agent;
+	return paths()->agent;
 }
