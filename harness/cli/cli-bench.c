@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli-fault.h"
+#include "cli-help.h"
 #include "cli.h"
 #include "session.h"
 #include "util.h"
@@ -19,6 +20,7 @@ struct bench_opts {
 	size_t boot_cases;
 	enum fleet_isolation modes[MAX_MODES];
 	size_t n_modes;
+	bool quiet;
 };
 
 struct mode_figures {
@@ -30,23 +32,7 @@ struct mode_figures {
 
 static void help(void)
 {
-	printf("Usage: faultline bench [OPTIONS] SCENARIO.yaml\n\n"
-	       "Run the same cases under several isolation modes, one after the other, and print\n"
-	       "per mode: cases/min, median and p95 time per case, time to the first verdict, the\n"
-	       "controller's resident memory and open descriptors before and after, and how many\n"
-	       "verdicts and titles agree with the first mode's.\n\n"
-	       "Options:\n"
-	       "      --modes LIST     comma-separated, from boot, snapshot, reuse\n"
-	       "                       (default boot,snapshot,reuse)\n"
-	       "      --cases N        only the first N cases of the scenario (default: all)\n"
-	       "      --boot-cases N   boot mode runs only the first N of those: its rate is\n"
-	       "                       measured on fewer cases (a fresh boot per case is slow)\n"
-	       "  -o, --output DIR     where the runs go, one folder per mode\n"
-	       "                       (default runs/bench-SCENARIO-TIMESTAMP)\n"
-	       "      --uri, --accel, -j/--jobs, --state-dir   as for faultline run\n"
-	       "  -h, --help           this text\n\n"
-	       "Exit status: 0 when every mode agrees on every verdict and title, 1 otherwise,\n"
-	       "2 usage or input error, 130/143 interrupted.\n");
+	cli_help_print(stdout, "bench");
 }
 
 static int parse_modes(const char *arg, struct bench_opts *o)
@@ -88,6 +74,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 						 {"modes", required_argument, NULL, 'm'},
 						 {"cases", required_argument, NULL, 'c'},
 						 {"boot-cases", required_argument, NULL, 'b'},
+						 {"quiet", no_argument, NULL, 'q'},
 						 {"help", no_argument, NULL, 'h'},
 						 {}};
 	int c, r;
@@ -96,7 +83,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	o->modes[1] = FLEET_SNAPSHOT;
 	o->modes[2] = FLEET_REUSE;
 	o->n_modes = 3;
-	while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "o:j:qh", longopts, NULL)) >= 0) {
 		if ((r = cli_session_option(c, optarg, &o->s)) != 0) {
 			if (r < 0)
 				return r;
@@ -118,6 +105,9 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			if (parse_count(optarg, "--boot-cases", &o->boot_cases) < 0)
 				return -EINVAL;
 			break;
+		case 'q':
+			o->quiet = true;
+			break;
 		case 'h':
 			help();
 			return 1;
@@ -131,7 +121,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		return -EINVAL;
 	}
 	o->s.scenario_path = argv[optind];
-	o->s.progress = stderr;
+	o->s.progress = o->quiet ? NULL : stderr;
 	return 0;
 }
 
@@ -271,6 +261,7 @@ int cmd_bench(int argc, char **argv)
 	struct mode_figures figs[MAX_MODES] = {0};
 	struct session_error err = {0};
 	_cleanup_free_ char *base = NULL;
+	_cleanup_(progress_freep) struct progress *meter = NULL;
 	struct session *s = NULL;
 	size_t done = 0;
 	int r, ret = 0;
@@ -278,6 +269,7 @@ int cmd_bench(int argc, char **argv)
 	r = parse_opts(argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? 0 : 2;
+	meter = o.s.meter = progress_new(stderr, o.quiet);
 	if (session_open(&o.s, &s, &err) < 0)
 		return cli_session_failed(&err);
 	if (o.out_dir) {

@@ -5,36 +5,13 @@
 
 #include "classify.h"
 #include "cli-fault.h"
+#include "cli-help.h"
 #include "cli.h"
 #include "util.h"
 
 static void help(FILE *f)
 {
-	fprintf(f,
-		"Usage: faultline classify [OPTIONS] LOG|-\n\n"
-		"Classify a guest console log (or standard input with '-'): did the kernel crash\n"
-		"or hang, and what is the stable title of the failure. With --user, LOG is a\n"
-		"sensor process's stderr or log instead: did it die of a sanitizer report, a Rust\n"
-		"panic, a glibc abort, an assertion or a signal. Prints one JSON object:\n"
-		"  {\"verdict\": \"crash\"|\"hang\"|\"clean\", \"title\": ..., \"type\": ...,\n"
-		"   \"first_line\": N, \"report\": \"...\"}\n"
-		"title, type, first_line and report are null when the verdict is clean.\n"
-		"title is \"<kind> in <guilty function>\", the same for the same bug in every run\n"
-		"(\"BUG: unable to handle page fault in ks_eval_field\"); type is a short kind\n"
-		"(null-deref, page-fault, gpf, kernel-bug, warning, kasan, lockdep, panic,\n"
-		"soft-lockup, rcu-stall, hung-task, ...); first_line is the 1-based line of the\n"
-		"report's first line (null when only --signal gave the verdict); report is its\n"
-		"text (at most 64 KiB). A report that is cut or interleaved so that no function\n"
-		"can be named is titled \"<kind> in corrupted\".\n"
-		"User-space titles: \"AddressSanitizer: heap-buffer-overflow in ks_eval_field\",\n"
-		"\"UBSAN: signed-integer-overflow in ks_add\", \"panic: index out of bounds in\n"
-		"eval_field\", \"glibc: stack smashing detected\", \"SEGV in ks_eval_field\".\n\n"
-		"Options:\n"
-		"  -u, --user         LOG is a user-space process's stderr or log\n"
-		"  -s, --signal=N     with --user: the process died of signal N (the verdict\n"
-		"                     when the log itself reports nothing)\n"
-		"  -h, --help         show this help\n\n"
-		"Exit status: 0 whatever the verdict, 2 when the log cannot be read.\n");
+	cli_help_print(f, "classify");
 }
 
 static json_object *string_or_null(const char *s)

@@ -2,19 +2,14 @@
 #include <getopt.h>
 
 #include "cli-fault.h"
+#include "cli-help.h"
 #include "cli.h"
 #include "compare.h"
 #include "util.h"
 
 static void usage(FILE *f)
 {
-	fputs("Usage: faultline compare BASE_RUN NEW_RUN\n\n"
-	      "Compare two run directories: crash and hang signatures new in NEW_RUN, signatures\n"
-	      "no longer seen, and verdict changes per case id. Prints a Markdown summary.\n\n"
-	      "  -h, --help   show this help\n\n"
-	      "Exit status: 0 no new crash or hang signature, 1 NEW_RUN has a crash or hang\n"
-	      "signature (sensor and title) that BASE_RUN does not, 2 usage or input error.\n",
-	      f);
+	cli_help_print(f, "compare");
 }
 
 static int load(const char *dir, struct rundir **ret)

@@ -6,7 +6,9 @@
 #include <libgen.h>
 
 #include "cli-fault.h"
+#include "cli-help.h"
 #include "cli.h"
+#include "datadir.h"
 #include "format.h"
 #include "mutate.h"
 #include "scenario.h"
@@ -14,30 +16,14 @@
 
 static void help(FILE *f)
 {
-	fprintf(
-	    f, "Usage: faultline mutate [OPTIONS] IN OUT_DIR\n\n"
-	       "Generate mutated inputs from the seed file IN into OUT_DIR, one file per input\n"
-	       "(NNNNNN.bin) and OUT_DIR/manifest.jsonl with one JSON object per file: the file,\n"
-	       "its SHA-256 and size, the seed, and the exact mutations applied (a replayable "
-	       "list).\n\n"
-	       "  -f, --format F     format description: a path, or a name in the formats dir\n"
-	       "  -s, --seed N       PRNG seed (default 1); same seed, same bytes, on any machine\n"
-	       "  -o, --op SPEC      a mutation, as YAML/JSON: '{op: bitflip, count: 100}' or\n"
-	       "                     '{op: set, at: instances[0].field_count, value: +1}';\n"
-	       "                     repeat for a list (applied in order; expansions multiply).\n"
-	       "                     A recorded mutations array '[{...},{...}]' replays exactly.\n"
-	       "  -h, --help         this help\n\n"
-	       "Without --op: with --format every integer field gets every boundary value\n"
-	       "({op: set, at: each, value: each}); without, 100 random bit flips.\n"
-	       "Ops and their keys are documented in scenarios/README.md.\n"
-	       "Exit status: 0 written, 2 usage or input error.\n");
+	cli_help_print(f, "mutate");
 }
 
 static char *format_path_for(const char *name)
 {
 	if (strchr(name, '/') || (strlen(name) > 5 && streq(name + strlen(name) - 5, ".yaml")))
 		return xstrdup(name);
-	return xasprintf("%s/%s.yaml", cli_formats_dir(), name);
+	return xasprintf("%s/%s.yaml", datadir_formats(), name);
 }
 
 /* The options: the format, the seed and the ops. Returns 0, 1 when --help was given, or -EINVAL

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli-fault.h"
+#include "cli-help.h"
 #include "cli.h"
 #include "reports.h"
 #include "rundir.h"
@@ -23,19 +24,7 @@ struct replay_opts {
 
 static void help(void)
 {
-	printf(
-	    "Usage: faultline replay [OPTIONS] RUN_DIR/CASE\n\n"
-	    "Run one recorded case again on a fresh guest, with the exact input bytes the run\n"
-	    "kept (RUN_DIR/inputs/CASE.bin), and compare the verdict and title with the record.\n\n"
-	    "Options:\n"
-	    "      --sensor NAME    the sensor to replay on (default: the case's only sensor)\n"
-	    "      --isolation M    boot or snapshot (default boot: nothing but this case ran)\n"
-	    "  -o, --output DIR     run directory of the replay (default\n"
-	    "                       RUN_DIR/replays/CASE-SENSOR-TIMESTAMP)\n"
-	    "      --uri, --accel, --state-dir   as for faultline run\n"
-	    "  -h, --help           this text\n\n"
-	    "Exit status: 0 the recorded verdict and title came back, 1 they did not,\n"
-	    "2 usage or input error.\n");
+	cli_help_print(stdout, "replay");
 }
 
 static int parse_opts(int argc, char **argv, struct replay_opts *o, const char **ret_case)

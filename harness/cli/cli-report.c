@@ -3,28 +3,14 @@
 #include <libgen.h>
 
 #include "cli-fault.h"
+#include "cli-help.h"
 #include "cli.h"
 #include "reports.h"
 #include "util.h"
 
 static void usage(FILE *f)
 {
-	fputs(
-	    "Usage: faultline report RUN_DIR... [-o FILE] [--format html|junit|markdown|json]\n\n"
-	    "Render one or more run directories (merged, e.g. one per vendor) as a report.\n\n"
-	    "  -o, --output FILE     write to FILE (atomically) instead of standard output\n"
-	    "  -f, --format FORMAT   html (default): self-contained comparative report\n"
-	    "                        junit: JUnit XML, one testsuite per sensor\n"
-	    "                        markdown: a summary for CI job pages\n"
-	    "                        json: the aggregate for dashboards\n"
-	    "      --max-rows N      list every case in HTML up to N cases (default 2000);\n"
-	    "                        above that only the cases that fell short\n"
-	    "  -h, --help            show this help\n\n"
-	    "Links to inputs and console logs are relative to FILE's directory (with -o) or\n"
-	    "to the current directory.\n\n"
-	    "Exit status: 0 report written, 2 usage or input error. Whether cases fell short is\n"
-	    "in the report (and in the exit status of 'faultline run' and 'faultline compare').\n",
-	    f);
+	cli_help_print(f, "report");
 }
 
 /* A run directory, or a message saying why it cannot be read. Returns 0 or an exit status. */

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli-fault.h"
+#include "cli-help.h"
 #include "cli.h"
 #include "reports.h"
 #include "session.h"
@@ -14,38 +15,12 @@ struct run_opts {
 	struct session_opts s;
 	const char *out_dir;
 	const char *isolation;
-	bool list, resume;
+	bool list, resume, quiet;
 };
 
 static void help(void)
 {
-	printf(
-	    "Usage: faultline run [OPTIONS] SCENARIO.yaml\n\n"
-	    "Boot guests through libvirt with each sensor of the scenario, deliver every case's\n"
-	    "content update, and record one verdict per sensor and case.\n\n"
-	    "Options:\n"
-	    "  -o, --output DIR     run directory (default runs/SCENARIO-TIMESTAMP)\n"
-	    "      --uri URI        libvirt URI (default: the scenario's, else\n"
-	    "                       qemu:///embed?root=STATE/embed, no daemon needed)\n"
-	    "      --accel A        auto, tcg or kvm (default: the scenario's, else auto:\n"
-	    "                       a short probe decides, TCG when KVM does not boot)\n"
-	    "      --isolation M    boot (a fresh boot per case), snapshot (every case starts\n"
-	    "                       from a saved, booted guest) or reuse (one guest takes cases\n"
-	    "                       while it stays healthy; failures are re-run on a fresh guest)\n"
-	    "                       (default: the scenario's, else snapshot)\n"
-	    "  -j, --jobs N         guests in parallel (default: the scenario's fleet size, else\n"
-	    "                       the number of cores)\n"
-	    "      --state-dir DIR  images, build output and the embedded libvirt root\n"
-	    "                       (default /var/lib/faultline as root, else ~/.cache/faultline)\n"
-	    "      --list           print the expanded cases and exit without booting\n"
-	    "      --resume DIR     continue the run in DIR (killed or interrupted): run only\n"
-	    "                       the cases it has no record of, and append to its results\n"
-	    "  -h, --help           this text\n\n"
-	    "Writes RUN_DIR/results.jsonl (one JSON object per case, fsync'd as each ends),\n"
-	    "RUN_DIR/inputs/CASE.bin, RUN_DIR/consoles/SENSOR/CASE.log, and at the end\n"
-	    "RUN_DIR/report.html and RUN_DIR/results.xml (JUnit).\n"
-	    "Exit status: 0 every expectation held, 1 a case fell short, 2 usage or input error,\n"
-	    "130/143 interrupted by SIGINT/SIGTERM (results so far are kept).\n");
+	cli_help_print(stdout, "run");
 }
 
 /* Options shared with bench: --uri, --accel, --jobs, --state-dir. Returns 1 when taken. */
@@ -88,11 +63,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 						 {"list", no_argument, NULL, 'l'},
 						 {"isolation", required_argument, NULL, 'i'},
 						 {"resume", required_argument, NULL, 'r'},
+						 {"quiet", no_argument, NULL, 'q'},
 						 {"help", no_argument, NULL, 'h'},
 						 {}};
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "o:j:qh", longopts, NULL)) >= 0) {
 		if ((r = cli_session_option(c, optarg, &o->s)) != 0) {
 			if (r < 0)
 				return r;
@@ -117,6 +93,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			}
 			o->isolation = optarg;
 			break;
+		case 'q':
+			o->quiet = true;
+			break;
 		case 'h':
 			help();
 			return 1;
@@ -130,7 +109,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	}
 	o->s.scenario_path = argv[optind];
 	o->s.no_guests = o->list;
-	o->s.progress = stderr;
+	o->s.progress = o->quiet ? NULL : stderr;
 	return 0;
 }
 
@@ -210,12 +189,14 @@ int cmd_run(int argc, char **argv)
 	struct session_error err = {0};
 	struct session_stats st = {0};
 	struct session *s = NULL;
+	_cleanup_(progress_freep) struct progress *meter = NULL;
 	_cleanup_free_ char *run_id = NULL, *run_dir = NULL;
 	int r, ret;
 
 	r = parse_opts(argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? 0 : 2;
+	meter = o.s.meter = progress_new(stderr, o.quiet);
 	if (session_open(&o.s, &s, &err) < 0)
 		return cli_session_failed(&err);
 	if (o.list) {

@@ -4,24 +4,13 @@
 #include <libgen.h>
 
 #include "cli-fault.h"
+#include "cli-help.h"
 #include "cli.h"
-#include "config.h"
+#include "datadir.h"
 #include "format.h"
 #include "scenario.h"
 #include "sensor.h"
 #include "util.h"
-
-const char *cli_sensors_dir(void)
-{
-	const char *e = getenv("FAULTLINE_SENSORS_DIR");
-	return e && *e ? e : FAULTLINE_SOURCE_DIR "/guests/sensors";
-}
-
-const char *cli_formats_dir(void)
-{
-	const char *e = getenv("FAULTLINE_FORMATS_DIR");
-	return e && *e ? e : FAULTLINE_SOURCE_DIR "/guests/formats";
-}
 
 struct ordered {
 	const struct diag *d;
@@ -138,29 +127,15 @@ static int validate_scenario(const char *path, const struct scenario_opts *so, b
 
 static void help(FILE *f)
 {
-	fprintf(
-	    f,
-	    "Usage: faultline validate [OPTIONS] FILE.yaml...\n\n"
-	    "Check scenario files, sensor.yaml files and format descriptions without booting\n"
-	    "anything: schema, sensors, formats, seed files, mutation paths. Every error is\n"
-	    "printed as FILE:LINE:COLUMN: what is wrong, what was expected.\n\n"
-	    "A file named sensor.yaml is read as a sensor (its folder's name is the sensor's);\n"
-	    "a file with top-level format: and fields: as a format description; any other\n"
-	    "as a scenario.\n\n"
-	    "  -q, --quiet     print nothing for valid files\n"
-	    "  -h, --help      this help\n\n"
-	    "Sensors are looked up in $FAULTLINE_SENSORS_DIR (default %s),\n"
-	    "formats in $FAULTLINE_FORMATS_DIR (default %s).\n"
-	    "Exit status: 0 all files valid, 2 any error.\n",
-	    cli_sensors_dir(), cli_formats_dir());
+	cli_help_print(f, "validate");
 }
 
 int cmd_validate(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"help", no_argument, NULL, 'h'}, {"quiet", no_argument, NULL, 'q'}, {}};
-	struct scenario_opts so = {.sensors_dir = cli_sensors_dir(),
-				   .formats_dir = cli_formats_dir()};
+	struct scenario_opts so = {.sensors_dir = datadir_sensors(),
+				   .formats_dir = datadir_formats()};
 	bool quiet = false;
 	int c, bad = 0;
 

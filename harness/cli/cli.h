@@ -25,11 +25,8 @@ int cmd_compare(int argc, char **argv);	 /* cli-compare.c */
 int cmd_validate(int argc, char **argv); /* cli-validate.c */
 int cmd_mutate(int argc, char **argv);	 /* cli-mutate.c */
 
-/* Shared by the commands (defined in cli-validate.c): the sensors and formats folders
- * ($FAULTLINE_SENSORS_DIR / $FAULTLINE_FORMATS_DIR, else the source tree's guests/), and
- * printing scenario diags as FILE:LINE:COLUMN: message. */
+/* Shared by the commands (defined in cli-validate.c): printing scenario diags as
+ * FILE:LINE:COLUMN: message. */
 #include <stdio.h>
 struct diags;
-const char *cli_sensors_dir(void);
-const char *cli_formats_dir(void);
 void cli_print_diags(FILE *f, const struct diags *d);

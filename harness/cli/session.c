@@ -10,6 +10,7 @@
 #include "case-record.h"
 #include "cli.h"
 #include "config.h"
+#include "datadir.h"
 #include "image.h"
 #include "reaper.h"
 #include "results.h"
@@ -132,8 +133,8 @@ static void take_signals(void)
 static int load(struct session *s, struct session_error *e)
 {
 	struct scenario_opts so = {
-	    .sensors_dir = s->opts.sensors_dir ? s->opts.sensors_dir : cli_sensors_dir(),
-	    .formats_dir = s->opts.formats_dir ? s->opts.formats_dir : cli_formats_dir(),
+	    .sensors_dir = s->opts.sensors_dir ? s->opts.sensors_dir : datadir_sensors(),
+	    .formats_dir = s->opts.formats_dir ? s->opts.formats_dir : datadir_formats(),
 	};
 	int r = scenario_load(s->opts.scenario_path, &so, &e->diags, &s->sc);
 
@@ -413,7 +414,6 @@ struct run_state {
 	bool *skip; /* NULL, or [case * n_sensors + sensor]: recorded by the run resumed */
 	json_object *meta;
 	uint64_t start_ms;
-	bool tty;
 };
 
 static void on_result(void *userdata, size_t si, size_t ci, const struct case_result *res,
@@ -439,12 +439,7 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	if (!st->first_verdict_ms)
 		st->first_verdict_ms = now_ms() - rs->start_ms;
 	st->finished++;
-	if (rs->tty) {
-		fprintf(rs->s->opts.progress, "\r\033[K[%zu/%zu] %s %s: %s%s%.60s", st->finished,
-			st->total, sensor, c->id, verdict_name(res->verdict),
-			*dst->note ? " — " : "", dst->note);
-		fflush(rs->s->opts.progress);
-	}
+	progress_result(rs->s->opts.meter, res->verdict, false);
 }
 
 /* A session opened without guests has no kernel, URI or accelerator: null in run.json. */
@@ -610,11 +605,14 @@ static void run_fleet(struct run_state *rs)
 	progress(s, "running %zu cases x %zu sensors on %u guests (%s, %s, %s) into %s",
 		 rs->n_cases, s->n_sensors, fc.jobs, s->uri, s->accel,
 		 fleet_isolation_name(rs->o->mode), rs->o->run_dir);
+	progress_begin(s->opts.meter, fleet_isolation_name(rs->o->mode), st->total);
+	for (size_t i = 0; rs->skip && i < st->total; i++)
+		if (rs->skip[i])
+			progress_result(s->opts.meter, st->res[i].verdict, true);
 	rs->start_ms = now_ms();
 	r = fleet_run(&fc);
 	st->wall_ms = now_ms() - rs->start_ms;
-	if (rs->tty)
-		fputs("\r\033[K", s->opts.progress);
+	progress_end(s->opts.meter);
 
 	st->interrupted = r == -ECANCELED;
 	st->signal = stop_signal;
@@ -634,7 +632,6 @@ int session_run(struct session *s, const struct session_run_opts *o, struct sess
 	    .o = o,
 	    .n_cases = n_cases,
 	    .st = &st,
-	    .tty = s->opts.progress && isatty(fileno(s->opts.progress)),
 	};
 	int r;
 

@@ -5,8 +5,9 @@
  * Errors: every fallible call returns 0 or a negative errno and, on failure, fills a
  * struct session_error with the party at fault and what went wrong; the command prints it
  * (cli_session_failed()) and decides the exit status. Nothing here prints an error. Progress
- * for the user (images being built, the KVM probe, what a resumed run already holds, one line
- * per result on a terminal) goes to session_opts.progress, nowhere when it is NULL.
+ * for the user (images being built, the KVM probe, what a resumed run already holds) goes to
+ * session_opts.progress, nowhere when it is NULL; while the fleet runs, every result is counted
+ * on session_opts.meter, the live progress line (progress.h), when there is one.
  * SIGINT, SIGTERM and SIGHUP are taken by a thread of their own once a session boots guests:
  * they cancel the fleet (every guest destroyed) and session_run reports the interruption in the
  * run's statistics.
@@ -23,12 +24,13 @@
 #include "cli-fault.h"
 #include "diag.h"
 #include "fleet.h"
+#include "progress.h"
 #include "scenario.h"
 
 struct session_opts {
 	const char *scenario_path;
-	const char *sensors_dir; /* NULL: cli_sensors_dir() */
-	const char *formats_dir; /* NULL: cli_formats_dir() */
+	const char *sensors_dir; /* NULL: datadir_sensors() */
+	const char *formats_dir; /* NULL: datadir_formats() */
 	const char *uri;	 /* NULL: the scenario's, else the embedded default */
 	const char *accel;	 /* NULL: the scenario's, else auto */
 	const char *state_dir;	 /* NULL: /var/lib/faultline (root) or ~/.cache/faultline */
@@ -36,6 +38,7 @@ struct session_opts {
 	bool no_guests;		 /* load and expand only (run --list) */
 	size_t max_cases;	 /* 0: all; else only the first N cases (bench) */
 	FILE *progress;		 /* progress lines for the user; NULL: none */
+	struct progress *meter;	 /* the live progress line, owned by the caller; NULL: none */
 };
 
 struct session_error {

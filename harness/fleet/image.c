@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "config.h"
+#include "datadir.h"
 #include "util.h"
 
 static bool exists(const char *fmt, const char *kver)
@@ -117,12 +117,6 @@ static int run_sensor_build(const struct sensor *s, const char *kver, const char
 	return 0;
 }
 
-static const char *agent_path(void)
-{
-	const char *p = getenv("FAULTLINE_AGENT");
-	return p ? p : FAULTLINE_BUILD_DIR "/guests/faultline-agent";
-}
-
 int image_build(const struct sensor *s, const char *kver, const char *state_dir, struct image **ret,
 		char **ret_error)
 {
@@ -139,10 +133,10 @@ int image_build(const struct sensor *s, const char *kver, const char *state_dir,
 		*ret_error = xasprintf("cannot create %s: %s", build_dir, strerror(-r));
 		return r;
 	}
-	if (access(agent_path(), X_OK) < 0) {
-		*ret_error =
-		    xasprintf("faultline bug: guest agent %s missing (build with ninja -C build)",
-			      agent_path());
+	if (access(datadir_agent(), X_OK) < 0) {
+		*ret_error = xasprintf("faultline bug: guest agent %s missing (build with ninja -C "
+				       "build, or install again)",
+				       datadir_agent());
 		return -ENOENT;
 	}
 	unlink(log);
@@ -156,11 +150,11 @@ int image_build(const struct sensor *s, const char *kver, const char *state_dir,
 	}
 
 	argv = xcalloc(12 + 2 * s->n_files, sizeof(char *));
-	argv[n++] = xstrdup(FAULTLINE_SOURCE_DIR "/guests/build-image.sh");
+	argv[n++] = xstrdup(datadir_image_builder());
 	argv[n++] = xstrdup("--kver");
 	argv[n++] = xstrdup(kver);
 	argv[n++] = xstrdup("--agent");
-	argv[n++] = xstrdup(agent_path());
+	argv[n++] = xstrdup(datadir_agent());
 	argv[n++] = xstrdup("--conf");
 	argv[n++] = xstrdup(conf_path);
 	argv[n++] = xstrdup("--out");
