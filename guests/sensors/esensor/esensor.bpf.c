@@ -12,11 +12,13 @@
  *
  * Kernel structures: the two fields used, with preserve_access_index, instead of a vmlinux.h;
  * libbpf relocates their offsets against /sys/kernel/btf/vmlinux at load time. */
-#include <linux/types.h>
+/* uapi types first: the libbpf headers use them without including them */
 #include <linux/bpf.h>
+#include <linux/types.h>
+
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
 
 #include "esensor.h"
 

@@ -15,7 +15,7 @@ enum es_role { ES_ROLE_COMM, ES_ROLE_MAXUID, ES_ROLE_ACTION, ES_ROLE_PCOMM };
 
 struct es_field {
 	__u16 type;
-	__u16 len;		   /* as the update said */
+	__u16 len;		/* as the update said */
 	__u8 data[ES_DATA_LEN]; /* its first ES_DATA_LEN bytes; zeros past len */
 };
 

@@ -201,8 +201,7 @@ static int install(const struct ks_content *c, char *why, size_t why_size)
 	struct es_slot slot = {.n = c->n, .nfields = c->tmpl->nfields};
 
 	if (c->n > ES_MAX_RULES) {
-		snprintf(why, why_size, "%u instances, the rules map holds %u", c->n,
-			 ES_MAX_RULES);
+		snprintf(why, why_size, "%u instances, the rules map holds %u", c->n, ES_MAX_RULES);
 		return -E2BIG;
 	}
 	for (uint32_t i = 0; i < c->n; i++) {
@@ -320,8 +319,9 @@ static void handle_command(int cfd, const char *cmd)
 		ctl_reply(cfd, "%s", reply);
 	} else if (strcmp(cmd, "stats") == 0) {
 		read_stats(bpf.stats_fd, v);
-		ctl_reply(cfd, "ok matches=%llu loads=%lu rejects=%lu events=%llu lost=%llu "
-			       "instances=%u",
+		ctl_reply(cfd,
+			  "ok matches=%llu loads=%lu rejects=%lu events=%llu lost=%llu "
+			  "instances=%u",
 			  (unsigned long long)v[ES_STAT_MATCHES], n_loads, n_rejects,
 			  (unsigned long long)v[ES_STAT_EXECS], (unsigned long long)v[ES_STAT_LOST],
 			  bpf.n_active);
@@ -344,8 +344,8 @@ static int probe(void)
 	} else {
 		read_stats(sfd, v);
 		printf("ok attached execs=%llu matches=%llu lost=%llu\n",
-		       (unsigned long long)v[ES_STAT_EXECS],
-		       (unsigned long long)v[ES_STAT_MATCHES], (unsigned long long)v[ES_STAT_LOST]);
+		       (unsigned long long)v[ES_STAT_EXECS], (unsigned long long)v[ES_STAT_MATCHES],
+		       (unsigned long long)v[ES_STAT_LOST]);
 	}
 	free(link);
 	free(stats);
@@ -408,11 +408,13 @@ static int serve(int lfd, int sfd, const char *sock)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-	    {"content", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 's'},
-	    {"pin-dir", required_argument, NULL, 'p'}, {"name", required_argument, NULL, 'n'},
-	    {"probe", no_argument, NULL, 'P'},	       {"help", no_argument, NULL, 'h'},
-	    {0}};
+	static const struct option lo[] = {{"content", required_argument, NULL, 'c'},
+					   {"socket", required_argument, NULL, 's'},
+					   {"pin-dir", required_argument, NULL, 'p'},
+					   {"name", required_argument, NULL, 'n'},
+					   {"probe", no_argument, NULL, 'P'},
+					   {"help", no_argument, NULL, 'h'},
+					   {0}};
 	const char *sock = NULL;
 	bool do_probe = false;
 	char reply[512];

@@ -25,10 +25,16 @@
 #endif
 
 static const struct ks_template ks_templates[] = {
-    {1, "exec-rule", 3, {KS_FT_STRING, KS_FT_U32, KS_FT_U32},
-     {KS_ROLE_COMM, KS_ROLE_MAXUID, KS_ROLE_ACTION}},
-    {2, "exec-rule-ext", 4, {KS_FT_STRING, KS_FT_U32, KS_FT_U32, KS_FT_STRING},
-     {KS_ROLE_COMM, KS_ROLE_MAXUID, KS_ROLE_ACTION, KS_ROLE_PCOMM}},
+    {.type = 1,
+     .name = "exec-rule",
+     .nfields = 3,
+     .ftype = {KS_FT_STRING, KS_FT_U32, KS_FT_U32},
+     .role = {KS_ROLE_COMM, KS_ROLE_MAXUID, KS_ROLE_ACTION}},
+    {.type = 2,
+     .name = "exec-rule-ext",
+     .nfields = 4,
+     .ftype = {KS_FT_STRING, KS_FT_U32, KS_FT_U32, KS_FT_STRING},
+     .role = {KS_ROLE_COMM, KS_ROLE_MAXUID, KS_ROLE_ACTION, KS_ROLE_PCOMM}},
 };
 
 const struct ks_template *ks_template_find(uint16_t type)

@@ -85,6 +85,6 @@ const struct ks_template *ks_template_find(uint16_t type);
 #define ks_le32(p)                                                                                 \
 	({                                                                                         \
 		const uint8_t *p32_ = (p);                                                         \
-		(uint32_t)p32_[0] | (uint32_t)p32_[1] << 8 | (uint32_t)p32_[2] << 16 |             \
+		(uint32_t) p32_[0] | (uint32_t)p32_[1] << 8 | (uint32_t)p32_[2] << 16 |            \
 		    (uint32_t)p32_[3] << 24;                                                       \
 	})

@@ -56,8 +56,7 @@ struct opts {
 	char **argv;
 };
 
-static struct opts o = {
-    .restart_ms = 100, .burst = 5, .interval_s = 10, .log_max = 1u << 20};
+static struct opts o = {.restart_ms = 100, .burst = 5, .interval_s = 10, .log_max = 1u << 20};
 
 static int log_fd = -1;
 static size_t log_size;
@@ -395,13 +394,18 @@ static int usage(int status)
 
 static int parse_args(int argc, char **argv)
 {
-	static const struct option lo[] = {
-	    {"name", required_argument, NULL, 'n'},	{"log", required_argument, NULL, 'l'},
-	    {"state", required_argument, NULL, 's'},	{"kmsg", no_argument, NULL, 'k'},
-	    {"daemon", no_argument, NULL, 'd'},		{"watchdog", required_argument, NULL, 'w'},
-	    {"restart-ms", required_argument, NULL, 'r'}, {"burst", required_argument, NULL, 'b'},
-	    {"interval", required_argument, NULL, 'i'}, {"log-max", required_argument, NULL, 'm'},
-	    {"help", no_argument, NULL, 'h'},		{0}};
+	static const struct option lo[] = {{"name", required_argument, NULL, 'n'},
+					   {"log", required_argument, NULL, 'l'},
+					   {"state", required_argument, NULL, 's'},
+					   {"kmsg", no_argument, NULL, 'k'},
+					   {"daemon", no_argument, NULL, 'd'},
+					   {"watchdog", required_argument, NULL, 'w'},
+					   {"restart-ms", required_argument, NULL, 'r'},
+					   {"burst", required_argument, NULL, 'b'},
+					   {"interval", required_argument, NULL, 'i'},
+					   {"log-max", required_argument, NULL, 'm'},
+					   {"help", no_argument, NULL, 'h'},
+					   {0}};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+", lo, NULL)) != -1) {

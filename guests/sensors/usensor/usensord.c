@@ -181,7 +181,8 @@ static void handle_command(int cfd, const char *cmd)
 		ctl_reply(cfd,
 			  "ok matches=%lu loads=%lu rejects=%lu events=%lu missed=%lu "
 			  "instances=%u",
-			  n_matches, n_loads, n_rejects, n_events, n_missed, active ? active->n : 0);
+			  n_matches, n_loads, n_rejects, n_events, n_missed,
+			  active ? active->n : 0);
 	} else {
 		ctl_reply(cfd, "error unknown command '%s' (reload, stats)", cmd);
 	}

@@ -76,7 +76,12 @@ impl fmt::Display for Reject {
         match self {
             Reject::BadMagic(m) => write!(f, "bad magic 0x{:08x}", m),
             Reject::UnknownTemplate(t) => write!(f, "unknown template type {}", t),
-            Reject::Truncated { what, at, need, len } => write!(
+            Reject::Truncated {
+                what,
+                at,
+                need,
+                len,
+            } => write!(
                 f,
                 "{} at offset {}: {} bytes past the end of the {}-byte update",
                 what,
@@ -88,10 +93,20 @@ impl fmt::Display for Reject {
     }
 }
 
-fn bytes<'a>(buf: &'a [u8], at: usize, need: usize, what: &'static str) -> Result<&'a [u8], Reject> {
+fn bytes<'a>(
+    buf: &'a [u8],
+    at: usize,
+    need: usize,
+    what: &'static str,
+) -> Result<&'a [u8], Reject> {
     at.checked_add(need)
         .and_then(|end| buf.get(at..end))
-        .ok_or(Reject::Truncated { what, at, need, len: buf.len() })
+        .ok_or(Reject::Truncated {
+            what,
+            at,
+            need,
+            len: buf.len(),
+        })
 }
 
 fn le16(buf: &[u8], at: usize, what: &'static str) -> Result<u16, Reject> {
@@ -127,7 +142,10 @@ fn parse_instance(buf: &[u8], off: &mut usize) -> Result<Instance, Reject> {
         let kind = le16(buf, at, "field header")?;
         let len = le16(buf, at + 2, "field header")? as usize;
         let data = bytes(buf, at + FIELD_HDR, len, "field data")?;
-        fields.push(Field { kind, data: data.to_vec() });
+        fields.push(Field {
+            kind,
+            data: data.to_vec(),
+        });
         at += FIELD_HDR + len;
     }
     *off += inst_len;
@@ -149,7 +167,10 @@ pub fn load(buf: &[u8]) -> Result<Content, Reject> {
     while instances.len() < count as usize {
         instances.push(parse_instance(buf, &mut off)?);
     }
-    Ok(Content { template, instances })
+    Ok(Content {
+        template,
+        instances,
+    })
 }
 
 /// What an exec looks like to the evaluator.

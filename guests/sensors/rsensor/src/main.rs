@@ -52,9 +52,14 @@ struct Notify(Option<File>);
 
 impl Notify {
     fn from_env() -> Notify {
-        let fd = env::var("NOTIFY_FD").ok().and_then(|v| v.parse::<i32>().ok());
+        let fd = env::var("NOTIFY_FD")
+            .ok()
+            .and_then(|v| v.parse::<i32>().ok());
         // SAFETY: the supervisor opened this fd for us and nothing else in the process uses it.
-        Notify(fd.filter(|&fd| fd >= 0).map(|fd| unsafe { File::from_raw_fd(fd) }))
+        Notify(
+            fd.filter(|&fd| fd >= 0)
+                .map(|fd| unsafe { File::from_raw_fd(fd) }),
+        )
     }
 
     fn send(&mut self, msg: &str) {
@@ -74,7 +79,10 @@ impl Sensor {
                 let (n, t) = (c.instances.len(), c.template.name);
                 self.active = Some(c);
                 self.n.loads += 1;
-                say(&self.name, &format!("loaded update: {} instances (template {})", n, t));
+                say(
+                    &self.name,
+                    &format!("loaded update: {} instances (template {})", n, t),
+                );
                 Ok(format!("ok loaded {} instances (template {})", n, t))
             }
             Err(why) => {
@@ -168,7 +176,10 @@ fn main() {
     sys::raise_priority(-10);
 
     let pc = procconn::ProcConn::open().unwrap_or_else(|e| {
-        say(&name, &format!("cannot subscribe to the proc connector: {}", e));
+        say(
+            &name,
+            &format!("cannot subscribe to the proc connector: {}", e),
+        );
         process::exit(1);
     });
     let _ = fs::remove_file(&socket);
@@ -183,11 +194,20 @@ fn main() {
         name,
         content_path,
         active: None,
-        n: Counters { matches: 0, loads: 0, rejects: 0, events: 0, missed: 0 },
+        n: Counters {
+            matches: 0,
+            loads: 0,
+            rejects: 0,
+            events: 0,
+            missed: 0,
+        },
     };
     // What the last update left on disk: a restarted daemon loads it again.
     if let Err(e) = s.reload() {
-        say(&s.name, &format!("no content yet (cannot read {}: {})", s.content_path, e));
+        say(
+            &s.name,
+            &format!("no content yet (cannot read {}: {})", s.content_path, e),
+        );
     }
     notify.send("READY=1");
     let n = s.active.as_ref().map_or(0, |c| c.instances.len());
@@ -199,8 +219,8 @@ fn main() {
             notify.send("WATCHDOG=1");
             last_ping = Some(Instant::now());
         }
-        let ready = sys::poll_readable(&[pc.raw_fd(), listener.as_raw_fd()], 500)
-            .unwrap_or_else(|e| {
+        let ready =
+            sys::poll_readable(&[pc.raw_fd(), listener.as_raw_fd()], 500).unwrap_or_else(|e| {
                 say(&s.name, &format!("poll: {}", e));
                 process::exit(1);
             });

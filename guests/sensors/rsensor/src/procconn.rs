@@ -106,5 +106,9 @@ pub fn describe(pid: i32) -> io::Result<Event> {
         Some(ppid) if ppid > 0 => crate::procconn::comm(ppid as i32).unwrap_or_default(),
         _ => String::new(),
     };
-    Ok(Event { comm, parent_comm, uid })
+    Ok(Event {
+        comm,
+        parent_comm,
+        uid,
+    })
 }

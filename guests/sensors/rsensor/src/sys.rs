@@ -51,12 +51,29 @@ fn check(r: isize) -> io::Result<usize> {
 
 pub fn netlink_socket(protocol: i32, groups: u32) -> io::Result<OwnedFd> {
     // SAFETY: plain system calls; the fd is owned from here on.
-    let fd = check(unsafe { socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol) } as isize)?;
+    let fd = check(unsafe {
+        socket(
+            AF_NETLINK,
+            SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+            protocol,
+        )
+    } as isize)?;
     let fd = unsafe { OwnedFd::from_raw_fd(fd as RawFd) };
     let rcvbuf: i32 = 1 << 20;
     unsafe { setsockopt(fd.as_raw_fd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, 4) };
-    let sa = SockaddrNl { family: AF_NETLINK as u16, pad: 0, pid: 0, groups };
-    check(unsafe { bind(fd.as_raw_fd(), &sa, std::mem::size_of::<SockaddrNl>() as u32) } as isize)?;
+    let sa = SockaddrNl {
+        family: AF_NETLINK as u16,
+        pad: 0,
+        pid: 0,
+        groups,
+    };
+    check(unsafe {
+        bind(
+            fd.as_raw_fd(),
+            &sa,
+            std::mem::size_of::<SockaddrNl>() as u32,
+        )
+    } as isize)?;
     Ok(fd)
 }
 
@@ -70,7 +87,14 @@ pub fn recv_bytes(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {
 
 /// poll() over the given fds; returns which ones are readable (or errored).
 pub fn poll_readable(fds: &[RawFd], timeout_ms: i32) -> io::Result<Vec<bool>> {
-    let mut p: Vec<PollFd> = fds.iter().map(|&fd| PollFd { fd, events: POLLIN, revents: 0 }).collect();
+    let mut p: Vec<PollFd> = fds
+        .iter()
+        .map(|&fd| PollFd {
+            fd,
+            events: POLLIN,
+            revents: 0,
+        })
+        .collect();
     let r = unsafe { c_poll(p.as_mut_ptr(), p.len() as u64, timeout_ms) };
     if r < 0 {
         let e = io::Error::last_os_error();
