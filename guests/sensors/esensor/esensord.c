@@ -22,33 +22,24 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <linux/types.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "crash.h"
 #include "ctl.h"
+#include "daemon.h"
 #include "esensor.h"
 #include "kscu.h"
-#include "notify.h"
-
-#define WATCHDOG_PING_MS 500
 
 /* esensor-obj.S: the compiled esensor.bpf.c */
 extern const unsigned char esensor_bpf_obj[], esensor_bpf_obj_end[];
 
-static const char *name = "esensor";
 static const char *content_path, *pin_dir = "/sys/fs/bpf/esensor";
 static unsigned long n_loads, n_rejects;
 
@@ -60,24 +51,6 @@ static struct {
 	uint32_t n_active; /* rules in it */
 } bpf = {.rules_fd = -1, .slots_fd = -1, .active_fd = -1, .stats_fd = -1};
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n = snprintf(line, sizeof(line), "%s: ", name);
-
-	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	while (n > 0 && line[n - 1] == '\n')
-		n--;
-	line[n++] = '\n';
-	(void)!write(STDERR_FILENO, line, (size_t)n);
-}
-
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char buf[1024];
@@ -85,16 +58,8 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	if (level == LIBBPF_DEBUG)
 		return 0;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	say("libbpf: %s", buf);
+	daemon_say("libbpf: %s", buf);
 	return 0;
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -103,7 +68,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	(void)ctx;
 	if (size >= sizeof(*m))
-		say("match rule %u on %.*s", m->rule, ES_COMM_LEN, m->comm);
+		daemon_say("match rule %u on %.*s", m->rule, ES_COMM_LEN, m->comm);
 	return 0;
 }
 
@@ -129,7 +94,7 @@ static int bpf_setup(void)
 
 	if (mkdir(pin_dir, 0700) < 0 && errno != EEXIST) {
 		r = -errno;
-		say("cannot create %s: %s (is bpffs mounted?)", pin_dir, strerror(errno));
+		daemon_say("cannot create %s: %s (is bpffs mounted?)", pin_dir, strerror(errno));
 		goto out;
 	}
 	attached = access(link_path, F_OK) == 0;
@@ -183,8 +148,8 @@ static int bpf_setup(void)
 	if (bpf_map_lookup_elem(bpf.active_fd, &zero, &bpf.half) == 0 &&
 	    bpf_map_lookup_elem(bpf.slots_fd, &bpf.half, &slot) == 0)
 		bpf.n_active = slot.n;
-	say("attached to sched_process_exec (%s, %u rules active), pinned at %s",
-	    attached ? "taken over" : "new", bpf.n_active, pin_dir);
+	daemon_say("attached to sched_process_exec (%s, %u rules active), pinned at %s",
+		   attached ? "taken over" : "new", bpf.n_active, pin_dir);
 	r = 0;
 out:
 	free(link_path);
@@ -233,73 +198,27 @@ static int install(const struct ks_content *c, char *why, size_t why_size)
 	return 0;
 }
 
-static int read_update(const char *path, uint8_t **ret, size_t *ret_size)
+/* daemon_reload()'s take: the kernel gets its copy, the parsed content is not kept. */
+static int take(struct ks_content *c, char *why, size_t why_size, void *userdata)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	uint8_t *buf;
-	size_t off = 0;
+	int r = install(c, why, why_size);
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	buf = malloc((size_t)st.st_size);
-	if (!buf && st.st_size) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (off < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-			free(buf);
-			close(fd);
-			return -e;
-		}
-		off += (size_t)n;
-	}
-	close(fd);
-	*ret = buf;
-	*ret_size = off;
-	return 0;
+	(void)userdata;
+	if (r == 0)
+		ks_content_free(c);
+	return r;
 }
 
-/* As usensord's reload(): 0 loaded, 1 rejected, -errno no file. */
+/* daemon_reload(), counted: 0 loaded, 1 rejected, -errno no file */
 static int reload(char *reply, size_t size)
 {
-	struct ks_content *c = NULL;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	char why[256] = "";
-	int r = read_update(content_path, &buf, &len);
+	int r = daemon_reload(content_path, take, NULL, reply, size);
 
-	if (r < 0) {
-		snprintf(reply, size, "error cannot read %s: %s", content_path, strerror(-r));
-		return r;
-	}
-	r = ks_load(buf, len, &c, why, sizeof(why));
-	if (r < 0)
-		free(buf);
-	else
-		r = install(c, why, sizeof(why));
-	if (r < 0) {
-		ks_content_free(c);
+	if (r == 0)
+		n_loads++;
+	else if (r == 1)
 		n_rejects++;
-		say("rejected update: %s", why);
-		snprintf(reply, size, "rejected %s", why);
-		return 1;
-	}
-	n_loads++;
-	say("loaded update: %u instances (template %s)", c->n, c->tmpl->name);
-	snprintf(reply, size, "ok loaded %u instances (template %s)", c->n, c->tmpl->name);
-	ks_content_free(c); /* the kernel has its copy */
-	return 0;
+	return r;
 }
 
 static void read_stats(int fd, uint64_t v[ES_STAT_MAX])
@@ -309,7 +228,19 @@ static void read_stats(int fd, uint64_t v[ES_STAT_MAX])
 			v[k] = 0;
 }
 
-static void handle_command(int cfd, const char *cmd)
+static void on_events(void)
+{
+	ring_buffer__consume(bpf.rb);
+}
+
+static void on_reload(void)
+{
+	char reply[512];
+
+	reload(reply, sizeof(reply));
+}
+
+static void on_command(int cfd, const char *cmd)
 {
 	char reply[512];
 	uint64_t v[ES_STAT_MAX];
@@ -360,52 +291,6 @@ static int usage(int status)
 	return status;
 }
 
-static int serve(int lfd, int sfd, const char *sock)
-{
-	uint64_t last_ping = 0;
-
-	for (;;) {
-		struct pollfd p[3] = {{.fd = ring_buffer__epoll_fd(bpf.rb), .events = POLLIN},
-				      {.fd = lfd, .events = POLLIN},
-				      {.fd = sfd, .events = POLLIN}};
-		uint64_t now = mono_ms();
-
-		if (now - last_ping >= WATCHDOG_PING_MS) {
-			notify_send("WATCHDOG=1");
-			last_ping = now;
-		}
-		if (poll(p, 3, WATCHDOG_PING_MS) < 0 && errno != EINTR) {
-			say("poll: %s", strerror(errno));
-			return 1;
-		}
-		if (p[0].revents)
-			ring_buffer__consume(bpf.rb);
-		if (p[1].revents) {
-			char cmd[64];
-			int cfd;
-
-			while ((cfd = ctl_accept(lfd, cmd, sizeof(cmd))) >= 0 || cfd == -EPROTO)
-				if (cfd >= 0)
-					handle_command(cfd, cmd);
-		}
-		if (p[2].revents) {
-			struct signalfd_siginfo si;
-			char reply[512];
-
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGHUP) {
-					reload(reply, sizeof(reply));
-					continue;
-				}
-				/* the pinned program stays: protection outlives the daemon */
-				say("stopping on signal %d", (int)si.ssi_signo);
-				unlink(sock);
-				return 0;
-			}
-		}
-	}
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {{"content", required_argument, NULL, 'c'},
@@ -415,11 +300,12 @@ int main(int argc, char **argv)
 					   {"probe", no_argument, NULL, 'P'},
 					   {"help", no_argument, NULL, 'h'},
 					   {0}};
-	const char *sock = NULL;
+	const char *sock = NULL, *name = "esensor";
+	struct daemon_ops ops = {
+	    .on_events = on_events, .on_command = on_command, .on_reload = on_reload};
 	bool do_probe = false;
 	char reply[512];
-	sigset_t mask;
-	int c, lfd, sfd, r;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (c == 'c')
@@ -441,30 +327,25 @@ int main(int argc, char **argv)
 		return probe();
 	if (!content_path || !sock)
 		return usage(2);
-	r = crash_install(name);
-	if (r < 0)
-		say("crash reporter not installed: %s", strerror(-r));
-	libbpf_set_print(libbpf_log);
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	r = bpf_setup();
+	r = daemon_init(name, true);
 	if (r < 0) {
-		say("cannot load the BPF program: %s", strerror(-r));
+		daemon_say("cannot set up signals: %s", strerror(-r));
 		return 1;
 	}
-	lfd = ctl_listen(sock);
-	if (lfd < 0 || sfd < 0) {
-		say("cannot listen on %s: %s", sock, strerror(lfd < 0 ? -lfd : errno));
+	libbpf_set_print(libbpf_log);
+	r = bpf_setup();
+	if (r < 0) {
+		daemon_say("cannot load the BPF program: %s", strerror(-r));
+		return 1;
+	}
+	r = daemon_listen(sock);
+	if (r < 0) {
+		daemon_say("cannot listen on %s: %s", sock, strerror(-r));
 		return 1;
 	}
 	if (reload(reply, sizeof(reply)) < 0)
-		say("no content yet (%s)", reply + strlen("error "));
-	notify_send("READY=1");
-	say("ready (content: %u instances)", bpf.n_active);
-	return serve(lfd, sfd, sock);
+		daemon_say("no content yet (%s)", reply + strlen("error "));
+	/* on SIGTERM the pinned program stays: protection outlives the daemon */
+	ops.event_fd = ring_buffer__epoll_fd(bpf.rb);
+	return daemon_serve(&ops, bpf.n_active);
 }

@@ -2,15 +2,15 @@
 #define _GNU_SOURCE
 #include "crash.h"
 
+#include "readfile.h"
+
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/stat.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -35,39 +35,6 @@ static int cmp_sym(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static int read_all(const char *path, uint8_t **ret, size_t *ret_size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	uint8_t *buf;
-	size_t off = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || st.st_size <= 0) {
-		close(fd);
-		return -EINVAL;
-	}
-	buf = malloc((size_t)st.st_size);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (off < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
-		if (n <= 0) {
-			free(buf);
-			close(fd);
-			return n < 0 ? -errno : -EIO;
-		}
-		off += (size_t)n;
-	}
-	close(fd);
-	*ret = buf;
-	*ret_size = off;
-	return 0;
-}
-
 /* The function symbols of /proc/self/exe, sorted by address, with the load bias applied. */
 static int load_symbols(void)
 {
@@ -76,7 +43,7 @@ static int load_symbols(void)
 	const Elf64_Ehdr *eh;
 	const Elf64_Shdr *sh;
 	uintptr_t bias = 0;
-	int r = read_all("/proc/self/exe", &img, &size);
+	int r = read_file("/proc/self/exe", &img, &size);
 
 	if (r < 0)
 		return r;

@@ -21,7 +21,8 @@ BASE_CFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
 STATIC_LDFLAGS := -static
 
 KSCU_SRCS := $(KSCU)/kscu.c
-RUNTIME_SRCS := $(USERMODE)/crash.c $(USERMODE)/ctl.c $(USERMODE)/notify.c $(USERMODE)/procconn.c
+RUNTIME_SRCS := $(USERMODE)/crash.c $(USERMODE)/ctl.c $(USERMODE)/daemon.c $(USERMODE)/notify.c \
+	$(USERMODE)/procconn.c $(USERMODE)/readfile.c
 RUNTIME_HDRS := $(wildcard $(USERMODE)/*.h) $(KSCU)/kscu.h $(USERMODE)/usermode.mk
 
 $(OUTABS)/supervise: $(USERMODE)/supervise.c
