@@ -40,8 +40,7 @@
 /* esensor-obj.S: the compiled esensor.bpf.c */
 extern const unsigned char esensor_bpf_obj[], esensor_bpf_obj_end[];
 
-static const char *content_path, *pin_dir = "/sys/fs/bpf/esensor";
-static unsigned long n_loads, n_rejects;
+static const char *pin_dir = "/sys/fs/bpf/esensor";
 
 static struct {
 	struct bpf_object *obj;
@@ -198,27 +197,19 @@ static int install(const struct ks_content *c, char *why, size_t why_size)
 	return 0;
 }
 
-/* daemon_reload()'s take: the kernel gets its copy, the parsed content is not kept. */
-static int take(struct ks_content *c, char *why, size_t why_size, void *userdata)
+/* daemon_run()'s take: the kernel gets its copy, the parsed content is not kept. */
+static int take(struct ks_content *c, char *why, size_t why_size)
 {
 	int r = install(c, why, why_size);
 
-	(void)userdata;
 	if (r == 0)
 		ks_content_free(c);
 	return r;
 }
 
-/* daemon_reload(), counted: 0 loaded, 1 rejected, -errno no file */
-static int reload(char *reply, size_t size)
+static unsigned instances(void)
 {
-	int r = daemon_reload(content_path, take, NULL, reply, size);
-
-	if (r == 0)
-		n_loads++;
-	else if (r == 1)
-		n_rejects++;
-	return r;
+	return bpf.n_active;
 }
 
 static void read_stats(int fd, uint64_t v[ES_STAT_MAX])
@@ -233,32 +224,19 @@ static void on_events(void)
 	ring_buffer__consume(bpf.rb);
 }
 
-static void on_reload(void)
-{
-	char reply[512];
-
-	reload(reply, sizeof(reply));
-}
-
 static void on_command(int cfd, const char *cmd)
 {
-	char reply[512];
 	uint64_t v[ES_STAT_MAX];
 
-	if (strcmp(cmd, "reload") == 0) {
-		reload(reply, sizeof(reply));
-		ctl_reply(cfd, "%s", reply);
-	} else if (strcmp(cmd, "stats") == 0) {
-		read_stats(bpf.stats_fd, v);
-		ctl_reply(cfd,
-			  "ok matches=%llu loads=%lu rejects=%lu events=%llu lost=%llu "
-			  "instances=%u",
-			  (unsigned long long)v[ES_STAT_MATCHES], n_loads, n_rejects,
-			  (unsigned long long)v[ES_STAT_EXECS], (unsigned long long)v[ES_STAT_LOST],
-			  bpf.n_active);
-	} else {
+	if (strcmp(cmd, "stats") != 0) {
 		ctl_reply(cfd, "error unknown command '%s' (reload, stats)", cmd);
+		return;
 	}
+	read_stats(bpf.stats_fd, v);
+	ctl_reply(cfd, "ok matches=%llu loads=%lu rejects=%lu events=%llu lost=%llu instances=%u",
+		  (unsigned long long)v[ES_STAT_MATCHES], daemon_loads(), daemon_rejects(),
+		  (unsigned long long)v[ES_STAT_EXECS], (unsigned long long)v[ES_STAT_LOST],
+		  bpf.n_active);
 }
 
 /* --probe: the pinned program's counters, without the daemon. */
@@ -302,14 +280,13 @@ int main(int argc, char **argv)
 					   {0}};
 	const char *sock = NULL, *name = "esensor";
 	struct daemon_ops ops = {
-	    .on_events = on_events, .on_command = on_command, .on_reload = on_reload};
+	    .take = take, .on_events = on_events, .on_command = on_command, .instances = instances};
 	bool do_probe = false;
-	char reply[512];
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (c == 'c')
-			content_path = optarg;
+			ops.content = optarg;
 		else if (c == 's')
 			sock = optarg;
 		else if (c == 'p')
@@ -325,7 +302,7 @@ int main(int argc, char **argv)
 		return usage(2);
 	if (do_probe)
 		return probe();
-	if (!content_path || !sock)
+	if (!ops.content || !sock)
 		return usage(2);
 	r = daemon_init(name, true);
 	if (r < 0) {
@@ -338,14 +315,7 @@ int main(int argc, char **argv)
 		daemon_say("cannot load the BPF program: %s", strerror(-r));
 		return 1;
 	}
-	r = daemon_listen(sock);
-	if (r < 0) {
-		daemon_say("cannot listen on %s: %s", sock, strerror(-r));
-		return 1;
-	}
-	if (reload(reply, sizeof(reply)) < 0)
-		daemon_say("no content yet (%s)", reply + strlen("error "));
 	/* on SIGTERM the pinned program stays: protection outlives the daemon */
 	ops.event_fd = ring_buffer__epoll_fd(bpf.rb);
-	return daemon_serve(&ops, bpf.n_active);
+	return daemon_run(sock, &ops);
 }

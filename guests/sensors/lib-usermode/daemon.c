@@ -21,8 +21,8 @@
 #define WATCHDOG_PING_MS 500
 
 static const char *name = "sensor";
-static const char *sock_path;
-static int sig_fd = -1, listen_fd = -1;
+static int sig_fd = -1;
+static unsigned long n_loads, n_rejects;
 
 int daemon_init(const char *n, bool crash_reporter)
 {
@@ -62,7 +62,8 @@ void daemon_say(const char *fmt, ...)
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
-int daemon_reload(const char *path, daemon_take_fn take, void *userdata, char *reply, size_t size)
+/* Load the content file: 0 loaded, 1 rejected, -errno no file. The reply is for "reload". */
+static int reload(const struct daemon_ops *ops, char *reply, size_t size)
 {
 	struct ks_content *c = NULL;
 	uint8_t *buf = NULL;
@@ -70,10 +71,10 @@ int daemon_reload(const char *path, daemon_take_fn take, void *userdata, char *r
 	char why[256] = "";
 	uint32_t n;
 	const char *tmpl;
-	int r = read_file(path, &buf, &len);
+	int r = read_file(ops->content, &buf, &len);
 
 	if (r < 0) {
-		snprintf(reply, size, "error cannot read %s: %s", path, strerror(-r));
+		snprintf(reply, size, "error cannot read %s: %s", ops->content, strerror(-r));
 		return r;
 	}
 	r = ks_load(buf, len, &c, why, sizeof(why));
@@ -82,27 +83,30 @@ int daemon_reload(const char *path, daemon_take_fn take, void *userdata, char *r
 	} else {
 		n = c->n;
 		tmpl = c->tmpl->name; /* static: outlives c */
-		r = take(c, why, sizeof(why), userdata);
+		r = ops->take(c, why, sizeof(why));
 		if (r < 0)
 			ks_content_free(c);
 	}
 	if (r < 0) {
+		n_rejects++;
 		daemon_say("rejected update: %s", why);
 		snprintf(reply, size, "rejected %s", why);
 		return 1; /* the previous content stays active */
 	}
+	n_loads++;
 	daemon_say("loaded update: %u instances (template %s)", n, tmpl);
 	snprintf(reply, size, "ok loaded %u instances (template %s)", n, tmpl);
 	return 0;
 }
 
-int daemon_listen(const char *path)
+unsigned long daemon_loads(void)
 {
-	listen_fd = ctl_listen(path);
-	if (listen_fd < 0)
-		return listen_fd;
-	sock_path = path;
-	return 0;
+	return n_loads;
+}
+
+unsigned long daemon_rejects(void)
+{
+	return n_rejects;
 }
 
 static uint64_t mono_ms(void)
@@ -114,34 +118,60 @@ static uint64_t mono_ms(void)
 }
 
 /* Returns -1 to go on, or the exit status. */
-static int handle_signals(const struct daemon_ops *ops)
+static int handle_signals(const struct daemon_ops *ops, const char *sock)
 {
 	struct signalfd_siginfo si;
+	char reply[512];
 
 	while (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			ops->on_reload();
+			reload(ops, reply, sizeof(reply));
 			continue;
 		}
 		daemon_say("stopping on signal %d", (int)si.ssi_signo);
-		unlink(sock_path);
+		unlink(sock);
 		return 0;
 	}
 	return -1;
 }
 
-int daemon_serve(const struct daemon_ops *ops, unsigned instances)
+static void handle_clients(const struct daemon_ops *ops, int lfd)
+{
+	char cmd[64], reply[512];
+	int cfd;
+
+	/* until nobody waits; a client that said nothing is dropped */
+	while ((cfd = ctl_accept(lfd, cmd, sizeof(cmd))) >= 0 || cfd == -EPROTO) {
+		if (cfd < 0)
+			continue;
+		if (strcmp(cmd, "reload") == 0) {
+			reload(ops, reply, sizeof(reply));
+			ctl_reply(cfd, "%s", reply);
+		} else {
+			ops->on_command(cfd, cmd);
+		}
+	}
+}
+
+int daemon_run(const char *sock, const struct daemon_ops *ops)
 {
 	uint64_t last_ping = 0;
+	char reply[512];
+	int lfd = ctl_listen(sock), r;
 
+	if (lfd < 0) {
+		daemon_say("cannot listen on %s: %s", sock, strerror(-lfd));
+		return 1;
+	}
+	if (reload(ops, reply, sizeof(reply)) < 0)
+		daemon_say("no content yet (%s)", reply + strlen("error "));
 	notify_send("READY=1");
-	daemon_say("ready (content: %u instances)", instances);
+	daemon_say("ready (content: %u instances)", ops->instances());
 	for (;;) {
 		struct pollfd p[3] = {{.fd = ops->event_fd, .events = POLLIN},
-				      {.fd = listen_fd, .events = POLLIN},
+				      {.fd = lfd, .events = POLLIN},
 				      {.fd = sig_fd, .events = POLLIN}};
 		uint64_t now = mono_ms();
-		int r;
 
 		if (now - last_ping >= WATCHDOG_PING_MS) {
 			notify_send("WATCHDOG=1");
@@ -153,17 +183,9 @@ int daemon_serve(const struct daemon_ops *ops, unsigned instances)
 		}
 		if (p[0].revents)
 			ops->on_events();
-		if (p[1].revents) {
-			char cmd[64];
-			int cfd;
-
-			/* until nobody waits; a client that said nothing is dropped */
-			while ((cfd = ctl_accept(listen_fd, cmd, sizeof(cmd))) >= 0 ||
-			       cfd == -EPROTO)
-				if (cfd >= 0)
-					ops->on_command(cfd, cmd);
-		}
-		if (p[2].revents && (r = handle_signals(ops)) >= 0)
+		if (p[1].revents)
+			handle_clients(ops, lfd);
+		if (p[2].revents && (r = handle_signals(ops, sock)) >= 0)
 			return r;
 	}
 }

@@ -35,31 +35,22 @@
 #define USENSOR_ASAN 0
 #endif
 
-static const char *content_path;
 static struct ks_content *active;
 static int proc_fd = -1;
-static unsigned long n_matches, n_loads, n_rejects, n_events, n_missed;
+static unsigned long n_matches, n_events, n_missed;
 
-static int take(struct ks_content *c, char *why, size_t why_size, void *userdata)
+static int take(struct ks_content *c, char *why, size_t why_size)
 {
 	(void)why;
 	(void)why_size;
-	(void)userdata;
 	ks_content_free(active);
 	active = c;
 	return 0;
 }
 
-/* daemon_reload(), counted: 0 loaded, 1 rejected, -errno no file */
-static int reload(char *reply, size_t size)
+static unsigned instances(void)
 {
-	int r = daemon_reload(content_path, take, NULL, reply, size);
-
-	if (r == 0)
-		n_loads++;
-	else if (r == 1)
-		n_rejects++;
-	return r;
+	return active ? active->n : 0;
 }
 
 static void on_match(uint32_t rule, uint32_t action, const struct ks_event *ev, void *userdata)
@@ -96,27 +87,14 @@ static void on_events(void)
 
 static void on_command(int cfd, const char *cmd)
 {
-	char reply[512];
-
-	if (strcmp(cmd, "reload") == 0) {
-		reload(reply, sizeof(reply));
-		ctl_reply(cfd, "%s", reply);
-	} else if (strcmp(cmd, "stats") == 0) {
+	if (strcmp(cmd, "stats") == 0)
 		ctl_reply(cfd,
 			  "ok matches=%lu loads=%lu rejects=%lu events=%lu missed=%lu "
 			  "instances=%u",
-			  n_matches, n_loads, n_rejects, n_events, n_missed,
-			  active ? active->n : 0);
-	} else {
+			  n_matches, daemon_loads(), daemon_rejects(), n_events, n_missed,
+			  instances());
+	else
 		ctl_reply(cfd, "error unknown command '%s' (reload, stats)", cmd);
-	}
-}
-
-static void on_reload(void)
-{
-	char reply[512];
-
-	reload(reply, sizeof(reply));
 }
 
 static int usage(int status)
@@ -135,13 +113,12 @@ int main(int argc, char **argv)
 					   {0}};
 	const char *sock = NULL, *name = "usensor";
 	struct daemon_ops ops = {
-	    .on_events = on_events, .on_command = on_command, .on_reload = on_reload};
-	char reply[512];
+	    .take = take, .on_events = on_events, .on_command = on_command, .instances = instances};
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (c == 'c')
-			content_path = optarg;
+			ops.content = optarg;
 		else if (c == 's')
 			sock = optarg;
 		else if (c == 'n')
@@ -149,7 +126,7 @@ int main(int argc, char **argv)
 		else
 			return usage(c == 'h' ? 0 : 2);
 	}
-	if (!content_path || !sock || optind != argc)
+	if (!ops.content || !sock || optind != argc)
 		return usage(2);
 	r = daemon_init(name, !USENSOR_ASAN);
 	if (r < 0) {
@@ -164,15 +141,6 @@ int main(int argc, char **argv)
 		daemon_say("cannot subscribe to the proc connector: %s", strerror(-proc_fd));
 		return 1;
 	}
-	r = daemon_listen(sock);
-	if (r < 0) {
-		daemon_say("cannot listen on %s: %s", sock, strerror(-r));
-		return 1;
-	}
-	/* The content on disk is what the last update left: loading it again is what makes a
-	 * restarted daemon die again on the same bad update. */
-	if (reload(reply, sizeof(reply)) < 0)
-		daemon_say("no content yet (%s)", reply + strlen("error "));
 	ops.event_fd = proc_fd;
-	return daemon_serve(&ops, active ? active->n : 0);
+	return daemon_run(sock, &ops);
 }
