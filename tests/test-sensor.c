@@ -161,13 +161,14 @@ START_TEST(test_shipped)
 		}
 		ck_assert_str_eq(s->name, e->d_name);
 		ck_assert_str_eq(s->format, "kscu");
-		ck_assert_str_eq(s->deliver_method, "device");
+		/* the kernel designs take one write to a device, the user-mode ones a file */
+		ck_assert(streq(s->deliver_method, "device") || streq(s->deliver_method, "file"));
 		ck_assert_uint_ge(s->n_files, 1);
 		sensor_free(s);
 		n++;
 	}
 	closedir(dir);
-	ck_assert_uint_ge(n, 2);
+	ck_assert_uint_ge(n, 6);
 }
 END_TEST
 
