@@ -76,6 +76,36 @@ START_TEST(test_conf_command_and_unknown)
 }
 END_TEST
 
+/* The watch and probe keys (sensor.yaml's watch: and probe:), with the probe's defaults. */
+START_TEST(test_conf_watch)
+{
+	struct agent_conf *c = NULL;
+	const char *what;
+	unsigned line;
+
+	ck_assert_int_eq(parse("name=u\ndeliver=file\npath=/x\nwatch_process=usensord\n"
+			       "watch_log=/var/log/u.log\nwatch_died=supervise: usensord died\n"
+			       "probe=/lib/sensor/probe 'x stats'\nprobe_timeout_ms=2500\n"
+			       "probe_interval_ms=150\n",
+			       &c, &line, &what),
+			 0);
+	ck_assert_str_eq(c->watch_process, "usensord");
+	ck_assert_str_eq(c->watch_log, "/var/log/u.log");
+	ck_assert_str_eq(c->watch_died, "supervise: usensord died");
+	ck_assert_str_eq(c->probe, "/lib/sensor/probe 'x stats'");
+	ck_assert_uint_eq(c->probe_timeout_ms, 2500);
+	ck_assert_uint_eq(c->probe_interval_ms, 150);
+	ck_assert_uint_eq(c->unknown_keys, 0);
+	agent_conf_free(c);
+	ck_assert_int_eq(parse("name=u\ndeliver=file\npath=/x\n", &c, &line, &what), 0);
+	ck_assert_ptr_null(c->watch_process);
+	ck_assert_ptr_null(c->probe);
+	ck_assert_uint_eq(c->probe_timeout_ms, 3000);
+	ck_assert_uint_eq(c->probe_interval_ms, 200);
+	agent_conf_free(c);
+}
+END_TEST
+
 START_TEST(test_conf_errors)
 {
 	static const struct {
@@ -95,6 +125,14 @@ START_TEST(test_conf_errors)
 	    {"name=a\ndeliver=command\npath=/x\n", 0,
 	     "command is missing (command delivery needs it)"},
 	    {"", 0, "name is missing"},
+	    {"name=a\nprobe_timeout_ms=0\n", 2,
+	     "probe_timeout_ms and probe_interval_ms must be 1 to 60000"},
+	    {"name=a\nprobe_interval_ms=60001\n", 2,
+	     "probe_timeout_ms and probe_interval_ms must be 1 to 60000"},
+	    {"name=a\n\nprobe_interval_ms=2s\n", 3,
+	     "probe_timeout_ms and probe_interval_ms must be 1 to 60000"},
+	    {"name=a\nprobe_timeout_ms=\n", 2,
+	     "probe_timeout_ms and probe_interval_ms must be 1 to 60000"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -156,6 +194,16 @@ START_TEST(test_frame_actions)
 	ck_assert_int_eq(a.kind, AGENT_ACT_ERROR);
 	ck_assert_int_eq(a.err, EPROTO);
 	ck_assert_str_eq(a.text, "unexpected frame type 3 (HEARTBEAT) from the host");
+	proto_frame_finish(&f);
+
+	f = mkframe(PROTO_WATCH, "");
+	agent_frame_action(&f, true, &a); /* the host asks after RESULT; busy or not, answer */
+	ck_assert_int_eq(a.kind, AGENT_ACT_WATCH);
+	proto_frame_finish(&f);
+
+	f = mkframe(PROTO_WATCHED, "");
+	agent_frame_action(&f, false, &a); /* the agent's own answer is no request */
+	ck_assert_int_eq(a.kind, AGENT_ACT_ERROR);
 	proto_frame_finish(&f);
 
 	f = mkframe(999, "x");
@@ -225,6 +273,7 @@ static Suite *agent_suite(void)
 
 	tcase_add_test(tc, test_conf_full);
 	tcase_add_test(tc, test_conf_command_and_unknown);
+	tcase_add_test(tc, test_conf_watch);
 	tcase_add_test(tc, test_conf_errors);
 	tcase_add_test(tc, test_conf_nul);
 	tcase_add_test(tc, test_frame_actions);

@@ -126,6 +126,92 @@ START_TEST(test_le_helpers)
 }
 END_TEST
 
+/* WATCHED: every field and the log through encode and decode; the log bounded; the reader
+ * strict about numbers, lenient about keys it does not know. */
+START_TEST(test_watch_roundtrip)
+{
+	struct proto_watch w, back;
+	const uint8_t *log;
+	size_t len, log_len;
+	uint8_t *p;
+	char *big;
+
+	memset(&w, 0, sizeof(w));
+	strcpy(w.process, "usensord");
+	w.log = w.probe = 1;
+	w.pid_at_delivery = 81;
+	w.pid_at_end = 0;
+	w.pid_changes = 3;
+	w.died_lines = 5;
+	w.first_death_ms = 212;
+	w.log_bytes = 9000;
+	w.log_scanned = 9000;
+	w.probes = 7;
+	w.probe_failures = 7;
+	w.probe_status = 2;
+	w.loss_ms = 212;
+	w.restored_ms = -1;
+	w.window_ms = 2431;
+	strcpy(w.probe_output, "probe: cannot read the counter: no\nanswer");
+	ck_assert_int_eq(proto_watch_encode(&w, "a\n\nb", 4, &p, &len), 0);
+	ck_assert_int_eq(proto_watch_decode(p, len, &back, &log, &log_len), 0);
+	/* a newline in a text would end its line: it comes back as a space */
+	strcpy(w.probe_output, "probe: cannot read the counter: no answer");
+	ck_assert_mem_eq(&w, &back, sizeof(w));
+	ck_assert_uint_eq(log_len, 4);
+	ck_assert_mem_eq(log, "a\n\nb", 4);
+	free(p);
+
+	/* nothing watched: the defaults read back */
+	memset(&w, 0, sizeof(w));
+	w.first_death_ms = w.probe_status = w.loss_ms = w.restored_ms = -1;
+	ck_assert_int_eq(proto_watch_encode(&w, NULL, 0, &p, &len), 0);
+	ck_assert_int_eq(proto_watch_decode(p, len, &back, &log, &log_len), 0);
+	ck_assert_mem_eq(&w, &back, sizeof(w));
+	ck_assert_uint_eq(log_len, 0);
+	free(p);
+
+	/* a log past the bound is cut */
+	big = malloc(PROTO_WATCH_LOG_MAX + 100);
+	memset(big, 'x', PROTO_WATCH_LOG_MAX + 100);
+	ck_assert_int_eq(proto_watch_encode(&w, big, PROTO_WATCH_LOG_MAX + 100, &p, &len), 0);
+	ck_assert_int_eq(proto_watch_decode(p, len, &back, &log, &log_len), 0);
+	ck_assert_uint_eq(log_len, PROTO_WATCH_LOG_MAX);
+	free(p);
+	free(big);
+}
+END_TEST
+
+static int decode_text(const char *text, struct proto_watch *w)
+{
+	const uint8_t *log;
+	size_t n;
+
+	return proto_watch_decode((const uint8_t *)text, strlen(text), w, &log, &n);
+}
+
+START_TEST(test_watch_decode_errors)
+{
+	struct proto_watch w;
+
+	ck_assert_int_eq(decode_text("probes=2\nnewer_key=x\n\n", &w), 0);
+	ck_assert_int_eq(w.probes, 2);
+	ck_assert_int_eq(w.loss_ms, -1); /* absent: none */
+	ck_assert_str_eq(w.process, "");
+	ck_assert_int_eq(decode_text("probes=2\n", &w), -EBADMSG); /* no empty line */
+	ck_assert_int_eq(decode_text("", &w), -EBADMSG);
+	ck_assert_int_eq(decode_text("probes=two\n\n", &w), -EBADMSG);
+	ck_assert_int_eq(decode_text("probes=\n\n", &w), -EBADMSG);
+	ck_assert_int_eq(decode_text("probes= 2\n\n", &w), -EBADMSG);
+	ck_assert_int_eq(decode_text("probes=99999999999999999999\n\n", &w), -EBADMSG);
+	ck_assert_int_eq(decode_text("no equals sign\n\n", &w), -EBADMSG);
+	ck_assert_int_eq(decode_text("=1\n\n", &w), -EBADMSG);
+	ck_assert_int_eq(decode_text("log=7\n\n", &w), 0);
+	ck_assert_int_eq(w.log, 1);
+	ck_assert_str_eq(proto_type_name(PROTO_WATCHED), "WATCHED");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("proto");
@@ -138,6 +224,8 @@ int main(void)
 	tcase_add_test(tc, test_bad_crc_dropped);
 	tcase_add_test(tc, test_oversize_and_flags);
 	tcase_add_test(tc, test_le_helpers);
+	tcase_add_test(tc, test_watch_roundtrip);
+	tcase_add_test(tc, test_watch_decode_errors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

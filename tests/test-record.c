@@ -18,8 +18,9 @@
 
 START_TEST(test_verdict_table)
 {
-	static const char *const severity[] = {"boot-loop",   "crash",	  "hang",     "sensor-died",
-					       "infra-error", "accepted", "rejected", "other"};
+	static const char *const severity[] = {"boot-loop",   "crash",		 "hang",
+					       "sensor-died", "protection-lost", "infra-error",
+					       "accepted",    "rejected",	 "other"};
 	const char *const *expectable = verdict_expectable_names();
 	size_t n = 0;
 
@@ -48,11 +49,11 @@ START_TEST(test_verdict_table)
 			ck_assert_str_eq(expectable[n++], i->name);
 	}
 	ck_assert_ptr_null(expectable[n]);
-	ck_assert_uint_eq(n, 6);
+	ck_assert_uint_eq(n, 7);
 	/* "other" is what an unknown name reads as, never a name one can write or expect */
 	ck_assert_int_eq(verdict_from_name("other"), -EINVAL);
-	ck_assert_int_eq(verdict_from_name("protection-lost"), -EINVAL);
-	ck_assert_int_eq(verdict_parse("protection-lost"), VERDICT_OTHER);
+	ck_assert_int_eq(verdict_from_name("quarantined"), -EINVAL);
+	ck_assert_int_eq(verdict_parse("quarantined"), VERDICT_OTHER);
 	ck_assert_str_eq(verdict_name(_VERDICT_MAX), "other");
 	/* how a verdict counts */
 	ck_assert(verdict_has(VERDICT_CRASH, VERDICT_FAILURE | VERDICT_SIGNATURE));
@@ -68,32 +69,21 @@ END_TEST
 
 /* The members of a line, in the order the writer puts them. */
 static const char *const members[] = {
-    "run_id",
-    "scenario",
-    "sensor",
-    "case",
-    "case_name",
-    "seed",
-    "seed_file",
-    "mutations",
-    "input_sha256",
-    "input",
-    "input_size",
-    "verdict",
-    "title",
-    "detail",
-    "report",
-    "console",
-    "expect",
-    "matched",
-    "attempt",
-    "flaky",
-    "reused_guest_run",
-    "timings",
-    "agent",
-    "started",
-    "kernel",
-    "faultline_version",
+    "run_id",	       "scenario",
+    "sensor",	       "case",
+    "case_name",       "seed",
+    "seed_file",       "mutations",
+    "input_sha256",    "input",
+    "input_size",      "verdict",
+    "title",	       "detail",
+    "report",	       "console",
+    "sensor_log",      "expect",
+    "matched",	       "attempt",
+    "flaky",	       "reused_guest_run",
+    "timings",	       "agent",
+    "protection",      "protection_gap_ms",
+    "sensor_restarts", "started",
+    "kernel",	       "faultline_version",
 };
 
 static void fill_every_field(struct record *r)
@@ -132,6 +122,10 @@ static void fill_every_field(struct record *r)
 	r->agent_outcome = xstrdup("agent-error");
 	r->agent_errno = 22;
 	r->agent_message = xstrdup("write(/dev/ksensor, 116 bytes): Invalid argument");
+	r->protection = xstrdup("restored");
+	r->protection_gap_ms = 812;
+	r->sensor_restarts = 4;
+	r->sensor_log = xstrdup("consoles/ksensor-legacy/field-count-mismatch-0003.sensor.log");
 	r->started = xstrdup("2026-11-26T10:15:03Z");
 	r->kernel = xstrdup("6.1.0-56-amd64");
 	r->faultline_version = xstrdup("0.1.0");
@@ -169,6 +163,10 @@ static void assert_same_record(const struct record *a, const struct record *b)
 	ck_assert_str_eq(a->agent_outcome, b->agent_outcome);
 	ck_assert_int_eq(a->agent_errno, b->agent_errno);
 	ck_assert_str_eq(a->agent_message, b->agent_message);
+	ck_assert_str_eq(a->protection, b->protection);
+	ck_assert_int_eq(a->protection_gap_ms, b->protection_gap_ms);
+	ck_assert_int_eq(a->sensor_restarts, b->sensor_restarts);
+	ck_assert_str_eq(a->sensor_log, b->sensor_log);
 	ck_assert_str_eq(a->started, b->started);
 	ck_assert_str_eq(a->kernel, b->kernel);
 	ck_assert_str_eq(a->faultline_version, b->faultline_version);
@@ -246,12 +244,12 @@ START_TEST(test_absent_fields)
 	record_init(&min);
 	min.sensor = xstrdup("s");
 	min.case_id = xstrdup("c");
-	min.verdict = xstrdup("protection-lost");
+	min.verdict = xstrdup("quarantined");
 	dir = write_run("absent", &min, 1);
 	ck_assert_int_eq(rundir_load(dir, &run), 0);
 	r = &run->records[0];
 	ck_assert_int_eq(r->kind, VERDICT_OTHER);
-	ck_assert_str_eq(r->verdict, "protection-lost");
+	ck_assert_str_eq(r->verdict, "quarantined");
 	ck_assert_ptr_null(r->title);
 	ck_assert_ptr_null(r->expect);
 	ck_assert_ptr_null(r->reused.verdict);
@@ -259,6 +257,10 @@ START_TEST(test_absent_fields)
 	ck_assert_int_eq(r->matched, -1);
 	ck_assert_int_eq(r->input_size, -1);
 	ck_assert_int_eq(r->total_ms, -1);
+	ck_assert_ptr_null(r->protection);
+	ck_assert_int_eq(r->protection_gap_ms, -1);
+	ck_assert_int_eq(r->sensor_restarts, -1);
+	ck_assert_ptr_null(r->sensor_log);
 	ck_assert_int_eq(r->attempt, 1);
 	ck_assert(!r->flaky);
 	ck_assert_str_eq(r->mutations, "[]");
@@ -365,7 +367,29 @@ START_TEST(test_case_record)
 	ck_assert_str_eq(json_object_get_string(field(o, "console")), "consoles/ks/c1.log");
 	ck_assert_str_eq(json_object_get_string(field(o, "faultline_version")), FAULTLINE_VERSION);
 	ck_assert_ptr_null(field(o, "reused_guest_run"));
+	/* not watched: the watch's members are there, null */
+	ck_assert(json_object_object_get_ex(o, "protection", NULL));
+	ck_assert_ptr_null(field(o, "protection"));
+	ck_assert_ptr_null(field(o, "protection_gap_ms"));
+	ck_assert_ptr_null(field(o, "sensor_restarts"));
+	ck_assert_ptr_null(field(o, "sensor_log"));
 	json_object_put(o);
+
+	/* a watched sensor that died and came back: its log lies beside the console */
+	res.protection = "restored";
+	res.protection_gap_ms = 640;
+	res.sensor_restarts = 1;
+	res.sensor_log = true;
+	o = case_record_json(&ctx, "ks", &c, &res, "consoles/ks/c1.log");
+	ck_assert_str_eq(json_object_get_string(field(o, "protection")), "restored");
+	ck_assert_int_eq(json_object_get_int(field(o, "protection_gap_ms")), 640);
+	ck_assert_int_eq(json_object_get_int(field(o, "sensor_restarts")), 1);
+	ck_assert_str_eq(json_object_get_string(field(o, "sensor_log")),
+			 "consoles/ks/c1.sensor.log");
+	json_object_put(o);
+	res.protection = NULL;
+	res.protection_gap_ms = res.sensor_restarts = -1;
+	res.sensor_log = false;
 
 	/* another sensor has no expectation: matched is null; an agent that never answered has
 	 * no outcome */

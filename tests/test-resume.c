@@ -83,7 +83,7 @@ START_TEST(test_last_record_wins)
 		      "{\"sensor\":\"s1\",\"case\":\"one\",\"input_sha256\":\"" SHA_ABC "\","
 		      "\"verdict\":\"hang\",\"title\":\"BUG: soft lockup\"}\n"
 		      "{\"sensor\":\"s2\",\"case\":\"two\",\"input_sha256\":\"" SHA_XYZ "\","
-		      "\"verdict\":\"protection-lost\"}\n",
+		      "\"verdict\":\"quarantined\"}\n",
 		      NULL);
 	_cleanup_free_ char *err = NULL;
 	struct resume_state st;

@@ -140,6 +140,99 @@ START_TEST(test_values)
 }
 END_TEST
 
+/* watch and probe: what a user-mode sensor adds, and what the agent receives of it. */
+START_TEST(test_watch_probe)
+{
+	_cleanup_free_ char *conf = NULL;
+	struct sensor *s = load_text("um", "name: um\n"
+					   "deliver: {method: file, path: /var/lib/um/c}\n"
+					   "watch:\n"
+					   "  process: umd\n"
+					   "  log: /var/log/um.log\n"
+					   "  died: \"supervise: umd died\"\n"
+					   "probe:\n"
+					   "  command: /lib/sensor/probe 'umctl stats'\n"
+					   "  timeout: 2.5s\n"
+					   "  interval: 150ms\n");
+
+	ck_assert_str_eq(s->watch_process, "umd");
+	ck_assert_str_eq(s->watch_log, "/var/log/um.log");
+	ck_assert_str_eq(s->watch_died, "supervise: umd died");
+	ck_assert_str_eq(s->probe_command, "/lib/sensor/probe 'umctl stats'");
+	ck_assert_uint_eq(s->probe_timeout_ms, 2500);
+	ck_assert_uint_eq(s->probe_interval_ms, 150);
+	conf = sensor_agent_conf(s);
+	ck_assert_str_eq(conf, "name=um\ndeliver=file\npath=/var/lib/um/c\n"
+			       "reject_errno=1\nreject_exit=1\n"
+			       "watch_process=umd\nwatch_log=/var/log/um.log\n"
+			       "watch_died=supervise: umd died\n"
+			       "probe=/lib/sensor/probe 'umctl stats'\n"
+			       "probe_timeout_ms=2500\nprobe_interval_ms=150\n");
+	sensor_free(s);
+
+	/* each part alone; the probe's defaults */
+	s = load_text("um", "name: um\ndeliver: {method: file, path: /x}\n"
+			    "watch: {process: umd}\nprobe: {command: 'true'}\n");
+	ck_assert_ptr_null(s->watch_log);
+	ck_assert_ptr_null(s->watch_died);
+	ck_assert_uint_eq(s->probe_timeout_ms, SENSOR_PROBE_TIMEOUT_MS);
+	ck_assert_uint_eq(s->probe_interval_ms, SENSOR_PROBE_INTERVAL_MS);
+	sensor_free(s);
+	s = load_text("um", "name: um\ndeliver: {method: file, path: /x}\n"
+			    "watch: {log: /var/log/um.log, died: died}\n");
+	ck_assert_ptr_null(s->watch_process);
+	ck_assert_ptr_null(s->probe_command);
+	free(conf);
+	conf = sensor_agent_conf(s);
+	ck_assert_ptr_null(strstr(conf, "probe"));
+	sensor_free(s);
+}
+END_TEST
+
+START_TEST(test_watch_probe_errors)
+{
+	static const char *const head = "name: w\ndeliver: {method: file, path: /x}\n";
+	static const struct {
+		const char *text;
+		unsigned line, column;
+		const char *needle;
+	} bad[] = {
+	    {"watch: umd\n", 3, 8, "watch must be a map (process: ...), not a scalar"},
+	    {"watch: {}\n", 3, 8, "watch needs process: or log:"},
+	    {"watch: {process: umd, pid: 3}\n", 3, 23,
+	     "unknown key 'pid' in watch; expected one of: process, log, died"},
+	    {"watch: {process: a-very-long-daemon}\n", 3, 18,
+	     "watch process 'a-very-long-daemon' is not a process name; expected the name the "
+	     "kernel keeps (/proc/PID/comm: at most 15 characters"},
+	    {"watch: {process: /lib/umd}\n", 3, 18, "is not a process name"},
+	    {"watch: {process: ''}\n", 3, 18, "watch process is empty"},
+	    {"watch: {process: [a]}\n", 3, 18, "watch process must be a string, not a list"},
+	    {"watch: {log: var/log/x}\n", 3, 14,
+	     "watch log 'var/log/x' is relative; expected an absolute guest path"},
+	    {"watch: {process: umd, died: x}\n", 3, 29,
+	     "watch died needs log:; expected the file the death lines go to"},
+	    {"watch: {log: /x, died: \"a\\nb\"}\n", 3, 24,
+	     "watch died spans several lines; expected one line"},
+	    {"probe: 'true'\n", 3, 8, "probe must be a map (command: ...), not a scalar"},
+	    {"probe: {timeout: 3s}\n", 3, 8, "missing probe command"},
+	    {"probe: {command: ''}\n", 3, 18, "probe command is empty"},
+	    {"probe: {command: x, timeout: soon}\n", 3, 30,
+	     "bad probe timeout 'soon'; expected a duration like 3s or 200ms"},
+	    {"probe: {command: x, timeout: 2m}\n", 3, 30,
+	     "probe timeout '2m' is out of range; expected more than 0 and at most 60 s"},
+	    {"probe: {command: x, interval: 0}\n", 3, 31, "probe interval '0' is out of range"},
+	    {"probe: {command: x, interval: [1]}\n", 3, 31,
+	     "probe interval must be a duration like 3s or 200ms, not a list"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *text = xasprintf("%s%s", head, bad[i].text);
+
+		expect_text("w", text, bad[i].line, bad[i].column, bad[i].needle);
+	}
+}
+END_TEST
+
 START_TEST(test_shipped)
 {
 	_cleanup_free_ char *root = xstrdup(FAULTLINE_SOURCE_DIR "/guests/sensors");
@@ -279,6 +372,8 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_good);
 	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_watch_probe);
+	tcase_add_test(tc, test_watch_probe_errors);
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_located);
 	tcase_add_test(tc, test_all_at_once);

@@ -29,6 +29,7 @@
 #include "config.h"
 #include "frames.h"
 #include "proto.h"
+#include "watch.h"
 
 #define CONF_PATH "/etc/faultline/sensor.conf"
 #define UPDATE_PATH "/tmp/update.bin"
@@ -39,6 +40,8 @@
 #define RESULT_MAX (8 + AGENT_TEXT_MAX)
 
 static int port_fd = -1;
+/* run_shell()'s limit; a probe worker lowers it to the probe's timeout (agent_run_shell) */
+static uint64_t shell_timeout_ms = CMD_TIMEOUT_S * 1000ull;
 static uint32_t tx_seq;
 static uint64_t heartbeats;
 static bool heartbeat_now;
@@ -230,7 +233,7 @@ static pid_t fork_with_pipe(int pfd[2])
 static int run_shell(const char *cmd, const char *update_path, char *out, size_t size)
 {
 	size_t used = strlen(out);
-	uint64_t deadline = mono_ms() + CMD_TIMEOUT_S * 1000ull;
+	uint64_t deadline = mono_ms() + shell_timeout_ms;
 	int pfd[2], status = 0;
 	pid_t pid = fork_with_pipe(pfd);
 
@@ -343,6 +346,8 @@ static void worker_start(const struct agent_conf *c, int fd)
 			worker_report(fd, 1, 0, out);
 		}
 	}
+	if (agent_watch_check_start(c, out, sizeof(out)) < 0)
+		worker_report(fd, 1, 0, out);
 	worker_report(fd, 0, 0, out);
 }
 
@@ -612,12 +617,16 @@ static void handle_frame(const struct agent_conf *c, const struct proto_frame *f
 	case AGENT_ACT_ERROR:
 		queue_error(a.err, a.text);
 		return;
+	case AGENT_ACT_WATCH:
+		agent_watch_request(c, mono_ms());
+		return;
 	case AGENT_ACT_UPDATE:
 		if (!c) {
 			queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){EINVAL},
 				     "no valid " CONF_PATH " in the guest");
 			return;
 		}
+		agent_watch_arm(c, mono_ms());
 		r = job_spawn(c, false, f->payload, f->len, f->seq);
 		if (r < 0)
 			queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){-r},
@@ -692,9 +701,11 @@ int main(void)
 
 	next_hb = mono_ms() + HEARTBEAT_MS;
 	for (;;) {
-		struct pollfd p[2];
+		struct pollfd p[3];
 		uint64_t now = mono_ms();
-		int n = 0, port_i = -1, job_i = -1, timeout;
+		int n = 0, port_i = -1, job_i = -1, timeout, watch_t;
+		uint8_t *watched;
+		size_t watched_len;
 
 		if (now >= next_hb || heartbeat_now) {
 			uint8_t hb[16];
@@ -721,9 +732,16 @@ int main(void)
 			p[n].fd = job.fd;
 			p[n++].events = POLLIN;
 		}
+		if (agent_watch_fd() >= 0) {
+			p[n].fd = agent_watch_fd();
+			p[n++].events = POLLIN;
+		}
 		timeout = (int)(next_hb - now);
 		if (now < hup_until && (int)(hup_until - now) < timeout)
 			timeout = (int)(hup_until - now);
+		watch_t = agent_watch_timeout_ms(now);
+		if (watch_t >= 0 && watch_t < timeout)
+			timeout = watch_t;
 		if (poll(p, (nfds_t)n, timeout) < 0) {
 			if (errno != EINTR)
 				usleep(10 * 1000);
@@ -731,6 +749,10 @@ int main(void)
 		}
 		if (job_i >= 0 && p[job_i].revents)
 			job_read();
+		if (agent_watch_tick(mono_ms(), &watched, &watched_len)) {
+			queue_frame(PROTO_WATCHED, watched, watched_len);
+			free(watched);
+		}
 		if (port_i < 0)
 			continue;
 		if (p[port_i].revents & POLLIN) {
@@ -763,4 +785,10 @@ int main(void)
 		if (p[port_i].revents & POLLOUT)
 			flush_out();
 	}
+}
+
+int agent_run_shell(const char *cmd, unsigned timeout_ms, char *out, size_t size)
+{
+	shell_timeout_ms = timeout_ms;
+	return run_shell(cmd, NULL, out, size);
 }

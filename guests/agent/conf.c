@@ -19,6 +19,10 @@ struct agent_conf *agent_conf_free(struct agent_conf *c)
 	free(c->command);
 	free(c->trigger);
 	free(c->reject_log);
+	free(c->watch_process);
+	free(c->watch_log);
+	free(c->watch_died);
+	free(c->probe);
 	free(c);
 	return NULL;
 }
@@ -56,6 +60,23 @@ static int parse_bool(const char *v, size_t n, bool *ret)
 	return -EINVAL;
 }
 
+static int parse_ms(const char *v, size_t n, unsigned *ret)
+{
+	unsigned x = 0;
+
+	if (n == 0 || n > 5)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -EINVAL;
+		x = x * 10 + (unsigned)(v[i] - '0');
+	}
+	if (x == 0 || x > AGENT_PROBE_MS_MAX)
+		return -EINVAL;
+	*ret = x;
+	return 0;
+}
+
 static int fail(unsigned line, const char *what, unsigned *ret_line, const char **ret_what)
 {
 	*ret_line = line;
@@ -77,6 +98,8 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	c->probe_timeout_ms = 3000;
+	c->probe_interval_ms = 200;
 	while (off < size) {
 		const char *l = text + off, *nl = memchr(l, '\n', size - off), *eq;
 		size_t len = nl ? (size_t)(nl - l) : size - off, klen, vlen;
@@ -144,6 +167,25 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 		} else if (KEY("reject_exit")) {
 			if (parse_bool(v, vlen, &c->reject_exit) < 0) {
 				r = fail(line, "reject_exit must be 0 or 1", ret_line, ret_what);
+				goto out;
+			}
+		} else if (KEY("watch_process")) {
+			r = set_string(&c->watch_process, v, vlen);
+		} else if (KEY("watch_log")) {
+			r = set_string(&c->watch_log, v, vlen);
+		} else if (KEY("watch_died")) {
+			r = set_string(&c->watch_died, v, vlen);
+		} else if (KEY("probe")) {
+			r = set_string(&c->probe, v, vlen);
+		} else if (KEY("probe_timeout_ms") || KEY("probe_interval_ms")) {
+			unsigned *dst =
+			    KEY("probe_timeout_ms") ? &c->probe_timeout_ms : &c->probe_interval_ms;
+
+			if (parse_ms(v, vlen, dst) < 0) {
+				r = fail(
+				    line,
+				    "probe_timeout_ms and probe_interval_ms must be 1 to 60000",
+				    ret_line, ret_what);
 				goto out;
 			}
 		} else {

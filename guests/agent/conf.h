@@ -4,8 +4,10 @@
  * `key=value` per line, the value being the rest of the line (it may contain '='); empty lines
  * and lines starting with '#' are ignored. Keys: name, start (repeatable, kept in order),
  * deliver (device|file|command), path, reload, command, trigger, reject_errno (0/1),
- * reject_log, reject_exit (0/1). Unknown keys are skipped and counted, so that an older agent
- * still runs a newer harness's file.
+ * reject_log, reject_exit (0/1), watch_process, watch_log, watch_died, probe,
+ * probe_timeout_ms and probe_interval_ms (decimal, 1 to AGENT_PROBE_MS_MAX; defaults 3000 and
+ * 200). Unknown keys are skipped and counted, so that an older agent still runs a newer
+ * harness's file.
  *
  * Ownership: agent_conf_parse() returns a conf owning all its strings; free with
  * agent_conf_free(), which accepts NULL.
@@ -14,6 +16,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#define AGENT_PROBE_MS_MAX 60000
 
 enum agent_deliver {
 	AGENT_DELIVER_DEVICE,  /* the update in one write() to path */
@@ -33,6 +37,10 @@ struct agent_conf {
 	bool reject_errno;
 	bool reject_exit;
 	char *reject_log; /* NULL when absent */
+	/* the sensor watch and protection probe (watch.h); NULL when absent */
+	char *watch_process, *watch_log, *watch_died;
+	char *probe;
+	unsigned probe_timeout_ms, probe_interval_ms;
 	unsigned unknown_keys;
 };
 

@@ -61,6 +61,12 @@ void agent_frame_action(const struct proto_frame *f, bool busy, struct agent_act
 		ret->err = 0;
 		ret->text[0] = 0;
 		return;
+	case PROTO_WATCH:
+		/* whatever the payload (none is sent): the host only asks for the state */
+		ret->kind = AGENT_ACT_WATCH;
+		ret->err = 0;
+		ret->text[0] = 0;
+		return;
 	case PROTO_MARK:
 		ret->kind = AGENT_ACT_MARK;
 		ret->err = 0;

@@ -20,6 +20,7 @@ enum agent_action_kind {
 	AGENT_ACT_UPDATE, /* deliver the frame's payload as a content update */
 	AGENT_ACT_MARK,	  /* write "faultline: " + action.text to /dev/kmsg */
 	AGENT_ACT_ERROR,  /* reply ERROR(action.err, action.text) */
+	AGENT_ACT_WATCH,  /* finish the sensor watch (watch.h) and reply WATCHED */
 };
 
 struct agent_action {

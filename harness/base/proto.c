@@ -3,6 +3,9 @@
 #include "proto.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -49,7 +52,7 @@ const char *proto_type_name(uint16_t type)
 	static const char *const names[] = {
 	    [PROTO_HELLO] = "HELLO",   [PROTO_READY] = "READY",	  [PROTO_HEARTBEAT] = "HEARTBEAT",
 	    [PROTO_UPDATE] = "UPDATE", [PROTO_RESULT] = "RESULT", [PROTO_MARK] = "MARK",
-	    [PROTO_ERROR] = "ERROR",
+	    [PROTO_ERROR] = "ERROR",   [PROTO_WATCH] = "WATCH",	  [PROTO_WATCHED] = "WATCHED",
 	};
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];
@@ -177,4 +180,164 @@ void proto_frame_finish(struct proto_frame *f)
 {
 	free(f->payload);
 	f->payload = NULL;
+}
+
+/* ---- WATCHED ---- */
+
+/* The numbers of struct proto_watch (all int64_t) by their key: one table for both directions. */
+static const struct {
+	const char *key;
+	size_t offset;
+} watch_numbers[] = {
+    {"log", offsetof(struct proto_watch, log)},
+    {"probe", offsetof(struct proto_watch, probe)},
+    {"pid_at_delivery", offsetof(struct proto_watch, pid_at_delivery)},
+    {"pid_at_end", offsetof(struct proto_watch, pid_at_end)},
+    {"pid_changes", offsetof(struct proto_watch, pid_changes)},
+    {"died_lines", offsetof(struct proto_watch, died_lines)},
+    {"first_death_ms", offsetof(struct proto_watch, first_death_ms)},
+    {"log_bytes", offsetof(struct proto_watch, log_bytes)},
+    {"log_scanned", offsetof(struct proto_watch, log_scanned)},
+    {"probes", offsetof(struct proto_watch, probes)},
+    {"probe_failures", offsetof(struct proto_watch, probe_failures)},
+    {"probe_status", offsetof(struct proto_watch, probe_status)},
+    {"loss_ms", offsetof(struct proto_watch, loss_ms)},
+    {"restored_ms", offsetof(struct proto_watch, restored_ms)},
+    {"window_ms", offsetof(struct proto_watch, window_ms)},
+};
+
+static int64_t *watch_number(struct proto_watch *w, size_t i)
+{
+	return (int64_t *)((char *)w + watch_numbers[i].offset);
+}
+
+static void watch_none(struct proto_watch *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->first_death_ms = w->probe_status = w->loss_ms = w->restored_ms = -1;
+}
+
+/* A text value on one line: a newline would end it early, so it becomes a space. */
+static void put_text(FILE *f, const char *key, const char *v)
+{
+	fprintf(f, "%s=", key);
+	for (size_t i = 0; i < PROTO_WATCH_TEXT_MAX && v[i]; i++)
+		fputc(v[i] == '\n' ? ' ' : v[i], f);
+	fputc('\n', f);
+}
+
+int proto_watch_encode(const struct proto_watch *w, const void *log, size_t log_len, uint8_t **ret,
+		       size_t *ret_len)
+{
+	size_t size = 0;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &size);
+
+	if (!f)
+		return -ENOMEM;
+	put_text(f, "process", w->process);
+	for (size_t i = 0; i < sizeof(watch_numbers) / sizeof(watch_numbers[0]); i++)
+		fprintf(f, "%s=%" PRId64 "\n", watch_numbers[i].key,
+			*(const int64_t *)((const char *)w + watch_numbers[i].offset));
+	put_text(f, "probe_output", w->probe_output);
+	fputc('\n', f);
+	if (log_len)
+		fwrite(log, 1, log_len < PROTO_WATCH_LOG_MAX ? log_len : PROTO_WATCH_LOG_MAX, f);
+	if (fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	*ret = (uint8_t *)text;
+	*ret_len = size;
+	return 0;
+}
+
+static int set_number(const char *v, size_t n, int64_t *ret)
+{
+	char buf[24], *end;
+	long long x;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -EBADMSG;
+	memcpy(buf, v, n);
+	buf[n] = 0;
+	errno = 0;
+	x = strtoll(buf, &end, 10);
+	if (errno || *end || !(buf[0] == '-' || (buf[0] >= '0' && buf[0] <= '9')))
+		return -EBADMSG;
+	*ret = x;
+	return 0;
+}
+
+static void set_text(char *dst, const char *v, size_t n)
+{
+	if (n >= PROTO_WATCH_TEXT_MAX)
+		n = PROTO_WATCH_TEXT_MAX - 1;
+	memcpy(dst, v, n);
+	dst[n] = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!dst[i])
+			dst[i] = ' ';
+}
+
+/* One "key=value" line into w: 0 or -EBADMSG. */
+static int watch_line(struct proto_watch *w, const char *l, size_t len)
+{
+	const char *eq = memchr(l, '=', len), *v;
+	size_t klen, vlen;
+	int64_t x;
+
+	if (!eq || eq == l)
+		return -EBADMSG;
+	klen = (size_t)(eq - l);
+	v = eq + 1;
+	vlen = len - klen - 1;
+#define IS(k) (klen == strlen(k) && memcmp(l, k, klen) == 0)
+	if (IS("process")) {
+		set_text(w->process, v, vlen);
+		return 0;
+	}
+	if (IS("probe_output")) {
+		set_text(w->probe_output, v, vlen);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(watch_numbers) / sizeof(watch_numbers[0]); i++) {
+		if (!IS(watch_numbers[i].key))
+			continue;
+		if (set_number(v, vlen, &x) < 0)
+			return -EBADMSG;
+		*watch_number(w, i) = x;
+		return 0;
+	}
+#undef IS
+	return 0; /* a newer agent's key */
+}
+
+int proto_watch_decode(const uint8_t *payload, size_t len, struct proto_watch *ret,
+		       const uint8_t **ret_log, size_t *ret_log_len)
+{
+	struct proto_watch w;
+	size_t off = 0;
+
+	watch_none(&w);
+	for (;;) {
+		const char *l = (const char *)payload + off;
+		const char *nl = off < len ? memchr(l, '\n', len - off) : NULL;
+		size_t n;
+
+		if (!nl)
+			return -EBADMSG; /* no empty line: the header was cut */
+		n = (size_t)(nl - l);
+		off += n + 1;
+		if (n == 0)
+			break;
+		if (watch_line(&w, l, n) < 0)
+			return -EBADMSG;
+	}
+	w.log = !!w.log;
+	w.probe = !!w.probe;
+	*ret = w;
+	*ret_log = payload + off;
+	*ret_log_len = len - off;
+	return 0;
 }

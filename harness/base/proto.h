@@ -20,6 +20,11 @@
  *   RESULT    g->h  i32 outcome (enum proto_outcome), i32 errno, then text message
  *   MARK      h->g  text; the agent writes it to /dev/kmsg (case markers in the console)
  *   ERROR     g->h  i32 errno, then text: the agent's reply to a malformed frame
+ *   WATCH     h->g  empty: the observation window is over; report what became of the sensor
+ *   WATCHED   g->h  the answer (struct proto_watch): "key=value\n" lines, an empty line, then
+ *                   the bytes the sensor's log grew by during the case, bounded (at most the
+ *                   first PROTO_WATCH_LOG_HEAD and the last PROTO_WATCH_LOG_TAIL, with a
+ *                   "[... N bytes skipped ...]" line between)
  *
  * The decoder is a pure byte-stream state machine so that it can be unit-tested and fuzzed:
  * a malformed header is reported once and the decoder resynchronises on the next magic.
@@ -42,6 +47,8 @@ enum proto_type {
 	PROTO_RESULT = 5,
 	PROTO_MARK = 6,
 	PROTO_ERROR = 7,
+	PROTO_WATCH = 8,
+	PROTO_WATCHED = 9,
 };
 
 enum proto_outcome {
@@ -76,6 +83,46 @@ void proto_decoder_feed(struct proto_decoder *d, const void *data, size_t size);
  * After an error the caller may call again; the decoder has moved past the bad bytes. */
 int proto_decoder_next(struct proto_decoder *d, struct proto_frame *ret);
 void proto_frame_finish(struct proto_frame *f);
+
+/* ---- WATCHED: the sensor watch and the protection probe, from delivery to the answer ---- */
+
+#define PROTO_WATCH_LOG_HEAD (16u * 1024)
+#define PROTO_WATCH_LOG_TAIL (48u * 1024)
+/* the log bytes of a WATCHED: head, tail and the line that says what was skipped */
+#define PROTO_WATCH_LOG_MAX (PROTO_WATCH_LOG_HEAD + PROTO_WATCH_LOG_TAIL + 64)
+#define PROTO_WATCH_TEXT_MAX 256 /* process name, probe output: longer is cut */
+
+struct proto_watch {
+	/* what sensor.conf asks for: a process (its name), a log, a probe */
+	char process[PROTO_WATCH_TEXT_MAX]; /* "" when no process is watched */
+	int64_t log, probe;		    /* 0 or 1 */
+	/* the process, sampled every few ms */
+	int64_t pid_at_delivery; /* 0: not running when the update arrived */
+	int64_t pid_at_end;	 /* 0: not running when the answer was made */
+	int64_t pid_changes;	 /* times it was gone or had another pid */
+	int64_t died_lines;	 /* the log's watch_died texts (counted in log_scanned bytes) */
+	int64_t first_death_ms;	 /* the first death seen, since delivery; -1: none */
+	/* the log */
+	int64_t log_bytes;   /* appended during the case */
+	int64_t log_scanned; /* of those, searched for watch_died (bounded) */
+	/* the probe */
+	int64_t probes, probe_failures;
+	int64_t probe_status; /* the last probe's exit status; -1: none ran */
+	int64_t loss_ms;      /* the first death or failed probe, since delivery; -1: none */
+	int64_t restored_ms;  /* the end of the first passing probe after the last failure; -1 */
+	int64_t window_ms;    /* delivery to the answer */
+	char probe_output[PROTO_WATCH_TEXT_MAX]; /* the last probe's last line of output */
+};
+
+/* The WATCHED payload: w, then the log bytes (at most PROTO_WATCH_LOG_MAX; longer is cut). Caller
+ * frees *ret. Returns 0 or -ENOMEM. */
+int proto_watch_encode(const struct proto_watch *w, const void *log, size_t log_len, uint8_t **ret,
+		       size_t *ret_len);
+/* Read a WATCHED payload: *ret filled (keys it does not know are skipped, missing ones keep
+ * their "none" value), *ret_log and *ret_log_len point into payload. Returns 0, or -EBADMSG when a
+ * line is not key=value, a number is not one, or the empty line is missing. */
+int proto_watch_decode(const uint8_t *payload, size_t len, struct proto_watch *ret,
+		       const uint8_t **ret_log, size_t *ret_log_len);
 
 /* Little-endian helpers used to build and parse payloads. */
 void proto_put_u32(uint8_t *p, uint32_t v);

@@ -29,6 +29,13 @@ static const struct verdict_info table[_VERDICT_MAX] = {
 			     {"died", "\xe2\x80\xa0", "sensor died", "sensor died",
 			      "a user-mode sensor died; the kernel survived", "#6a1b9a", "#efe0f5",
 			      "#fff"}},
+    /* The sensor took the update, or refused it, and stopped detecting: worse than any
+     * acceptance, and a guest that must not take the next case (reuse mode). */
+    [VERDICT_PROTECTION_LOST] = {"protection-lost",
+				 VERDICT_EXPECTABLE,
+				 {"blind", "\xe2\x8a\x98", "protection lost", "protection lost",
+				  "the sensor survived but no longer detects the trigger's event",
+				  "#5d4037", "#efe7e4", "#fff"}},
     [VERDICT_INFRA_ERROR] = {"infra-error",
 			     VERDICT_ERROR,
 			     {"infra", "?", "infra error", "infra errors",

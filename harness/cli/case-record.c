@@ -5,6 +5,7 @@
 #include "proto.h"
 #include "results.h"
 #include "util.h"
+#include "watch.h"
 
 static char *dup_or_null(const char *s)
 {
@@ -68,6 +69,9 @@ static void fill_result(const char *sensor, const struct scenario_case *c,
 	r->agent_outcome = dup_or_null(agent_outcome_name(res->agent_outcome));
 	r->agent_errno = res->agent_errno;
 	r->agent_message = dup_or_null(res->agent_message);
+	r->protection = dup_or_null(res->protection);
+	r->protection_gap_ms = res->protection_gap_ms;
+	r->sensor_restarts = res->sensor_restarts;
 }
 
 void case_record_fill(const struct record_context *ctx, const char *sensor,
@@ -85,6 +89,8 @@ void case_record_fill(const struct record_context *ctx, const char *sensor,
 	fill_case(c, &r);
 	fill_result(sensor, c, res, &r);
 	r.console = dup_or_null(console_rel);
+	if (res->sensor_log && console_rel)
+		r.sensor_log = watch_log_path(console_rel);
 	r.started = xstrdup(ts);
 	r.kernel = dup_or_null(ctx->kernel);
 	r.faultline_version = xstrdup(FAULTLINE_VERSION);

@@ -8,6 +8,7 @@
 
 #include "classify.h"
 #include "util.h"
+#include "watch.h"
 
 #define QUIET_MS 400
 
@@ -16,6 +17,8 @@ void case_result_init(struct case_result *r)
 	memset(r, 0, sizeof(*r));
 	r->agent_outcome = -1;
 	r->attempt = 1;
+	r->protection_gap_ms = -1;
+	r->sensor_restarts = -1;
 }
 
 void case_result_finish(struct case_result *r)
@@ -95,10 +98,13 @@ static bool silent(struct vm *vm, const struct runner_timeouts *t, uint64_t hb, 
 	return cpu - hb_cpu >= t->hang_ms / 4;
 }
 
+/* The window ends with the agent's WATCHED answer (watch.h), handed out in *ret_watched. */
 static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
-		 struct case_result *res, enum ending *ret_end, uint64_t *ret_delivered)
+		 struct case_result *res, enum ending *ret_end, uint64_t *ret_delivered,
+		 struct proto_frame *ret_watched)
 {
 	uint64_t hb = now_ms(), hb_cpu = 0, observe_until = 0, case_until = start + t->case_ms;
+	uint64_t asked_until = 0; /* WATCH sent: its answer is due by then */
 	bool hb_after_result = false;
 
 	vm_cpu_time_ms(vm, &hb_cpu);
@@ -109,8 +115,10 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 
 		if (deadline <= now)
 			deadline = now + 500; /* silent but starved: look again shortly */
-		if (observe_until && hb_after_result && observe_until < deadline)
+		if (observe_until && hb_after_result && !asked_until && observe_until < deadline)
 			deadline = observe_until;
+		if (asked_until && asked_until < deadline)
+			deadline = asked_until;
 		if (!observe_until && case_until < deadline)
 			deadline = case_until;
 		r = vm_next_event(vm, deadline, &ev);
@@ -123,8 +131,15 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 				return 0;
 			}
 			if (observe_until && hb_after_result && now >= observe_until) {
-				*ret_end = END_HEALTHY;
-				return 0;
+				/* the window is over: what became of the sensor? */
+				if (!asked_until && vm_send(vm, PROTO_WATCH, NULL, 0) == 0) {
+					asked_until = now + t->case_ms;
+					continue;
+				}
+				if (!asked_until || now >= asked_until) {
+					*ret_end = END_HEALTHY;
+					return 0;
+				}
 			}
 			if (!observe_until && now >= case_until) {
 				*ret_end = END_NO_RESULT;
@@ -143,6 +158,10 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 				take_result(res, &ev.frame);
 				*ret_delivered = ev.at_ms;
 				observe_until = ev.at_ms + t->observe_ms;
+			} else if (ev.frame.type == PROTO_WATCHED && asked_until) {
+				*ret_watched = ev.frame;
+				*ret_end = END_HEALTHY;
+				return 0;
 			} else if (ev.frame.type == PROTO_ERROR && !observe_until) {
 				res->agent_outcome = PROTO_OUTCOME_AGENT_ERROR;
 				free(res->agent_message);
@@ -197,6 +216,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 {
 	_cleanup_free_ char *mark = xasprintf("case %s: delivering %zu bytes", case_id, size);
 	uint64_t start = now_ms(), delivered = 0;
+	struct proto_frame watched = {0};
 	enum ending end;
 	int r;
 
@@ -212,7 +232,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		res->detail = xstrdup("faultline error: the agent channel closed before delivery");
 		return 0;
 	}
-	r = watch(vm, t, start, res, &end, &delivered);
+	r = watch(vm, t, start, res, &end, &delivered, &watched);
 	if (r < 0)
 		return r;
 	if (delivered)
@@ -239,6 +259,8 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		runner_judge_console(console_path, _VERDICT_MAX, NULL, res);
 		if (res->verdict == _VERDICT_MAX)
 			agent_verdict(res);
+		watch_judge(watched.payload, watched.len, console_path, res);
+		proto_frame_finish(&watched);
 		break;
 	}
 	res->verdict_ms = now_ms() - start;

@@ -13,9 +13,11 @@
 #include "vm.h"
 
 struct runner_timeouts {
-	unsigned observe_ms; /* healthy window after the agent's RESULT */
-	unsigned hang_ms;    /* heartbeat silence that is a hang */
-	unsigned case_ms;    /* the agent must answer within this */
+	/* healthy window after the agent's RESULT; then the agent is asked what became of the
+	 * sensor (WATCH, watch.h) and the case ends with its answer */
+	unsigned observe_ms;
+	unsigned hang_ms; /* heartbeat silence that is a hang */
+	unsigned case_ms; /* the agent must answer within this */
 };
 
 struct case_result {
@@ -34,6 +36,11 @@ struct case_result {
 	enum verdict first_verdict;
 	char *first_title;
 	bool flaky; /* the fresh run did not reproduce the first verdict and title */
+	/* the sensor watch (watch.h), at the end of the observation window */
+	const char *protection;	   /* "kept", "restored", "lost" (static); NULL: not measured */
+	int64_t protection_gap_ms; /* -1: none (not measured, or lost) */
+	int sensor_restarts;	   /* -1: not watched */
+	bool sensor_log;	   /* the sensor's log of the case is in watch_log_path(console) */
 };
 
 void case_result_init(struct case_result *r);

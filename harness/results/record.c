@@ -15,6 +15,8 @@ void record_init(struct record *r)
 	    .deliver_ms = -1,
 	    .verdict_ms = -1,
 	    .total_ms = -1,
+	    .protection_gap_ms = -1,
+	    .sensor_restarts = -1,
 	    .kind = VERDICT_OTHER,
 	};
 }
@@ -42,6 +44,8 @@ void record_finish(struct record *r)
 	    &r->reused.console,
 	    &r->agent_outcome,
 	    &r->agent_message,
+	    &r->protection,
+	    &r->sensor_log,
 	    &r->started,
 	    &r->kernel,
 	    &r->faultline_version,
@@ -118,6 +122,7 @@ json_object *record_to_json(const struct record *r)
 	json_object_object_add(o, "detail", str_or_null(r->detail));
 	json_object_object_add(o, "report", str_or_null(r->report));
 	json_object_object_add(o, "console", str_or_null(r->console));
+	json_object_object_add(o, "sensor_log", str_or_null(r->sensor_log));
 	json_object_object_add(o, "expect", str_or_null(r->expect));
 	json_object_object_add(o, "matched",
 			       r->matched < 0 ? NULL : json_object_new_boolean(r->matched));
@@ -127,6 +132,9 @@ json_object *record_to_json(const struct record *r)
 		json_object_object_add(o, "reused_guest_run", reuse_json(&r->reused));
 	json_object_object_add(o, "timings", timings_json(r));
 	json_object_object_add(o, "agent", agent_json(r));
+	json_object_object_add(o, "protection", str_or_null(r->protection));
+	json_object_object_add(o, "protection_gap_ms", int_or_null(r->protection_gap_ms));
+	json_object_object_add(o, "sensor_restarts", int_or_null(r->sensor_restarts));
 	json_object_object_add(o, "started", str_or_null(r->started));
 	json_object_object_add(o, "kernel", str_or_null(r->kernel));
 	json_object_object_add(o, "faultline_version", str_or_null(r->faultline_version));
@@ -251,11 +259,15 @@ int record_from_json(json_object *o, struct record *ret)
 	r.detail = get_str(o, "detail");
 	r.report = get_str(o, "report");
 	r.console = get_str(o, "console");
+	r.sensor_log = get_str(o, "sensor_log");
 	r.expect = get_str(o, "expect");
 	r.matched = get_bool(o, "matched", -1);
 	r.attempt = (int)get_int(o, "attempt", 1);
 	r.flaky = get_bool(o, "flaky", 0);
 	read_nested(o, &r);
+	r.protection = get_str(o, "protection");
+	r.protection_gap_ms = get_int(o, "protection_gap_ms", -1);
+	r.sensor_restarts = get_int(o, "sensor_restarts", -1);
 	r.started = get_str(o, "started");
 	r.kernel = get_str(o, "kernel");
 	r.faultline_version = get_str(o, "faultline_version");

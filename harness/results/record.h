@@ -48,7 +48,12 @@ struct record {
 	char *agent_outcome; /* "agent": accepted, rejected, agent-error; NULL: no answer */
 	int agent_errno;
 	char *agent_message;
-	char *started; /* when the case started, UTC ISO 8601 */
+	/* the sensor watch (harness/fleet/watch.h): kept, restored, lost; NULL: not measured */
+	char *protection;
+	int64_t protection_gap_ms; /* death or failed probe to protection back; -1: none */
+	int64_t sensor_restarts;   /* -1: the sensor's process is not watched */
+	char *sensor_log;	   /* its log during the case, relative to the run directory */
+	char *started;		   /* when the case started, UTC ISO 8601 */
 	char *kernel, *faultline_version;
 
 	/* Derived by record_from_json(); not written. */
@@ -60,7 +65,7 @@ struct record {
 };
 
 /* An empty record: strings NULL, numbers -1 where the schema has "absent" (input_size, timings,
- * matched), attempt 1. */
+ * matched, protection_gap_ms, sensor_restarts), attempt 1. */
 void record_init(struct record *r);
 void record_finish(struct record *r);
 

@@ -47,6 +47,10 @@ struct scenario_timeouts {
 	unsigned case_ms;    /* whole case, after boot */
 };
 
+/* "60s", "500ms", "2m", or a number of seconds (decimals allowed): 0, -EINVAL, or -ERANGE past a
+ * day. The one duration syntax of scenarios and sensor.yaml files. */
+int scenario_duration_ms(const char *s, uint64_t *ret);
+
 const char *scenario_name(const struct scenario *s);
 const char *scenario_path(const struct scenario *s);
 uint64_t scenario_seed(const struct scenario *s);

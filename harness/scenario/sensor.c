@@ -7,6 +7,7 @@
 #include <libgen.h>
 #include <stdarg.h>
 
+#include "scenario.h"
 #include "util.h"
 #include "ynode.h"
 
@@ -214,10 +215,97 @@ static void load_deliver(struct sctx *c, const struct ynode *doc)
 	}
 }
 
+/* A one-line value that must not be empty: a watch or probe key set to "" is a mistake, not a
+ * way to turn it off (leave the key out). */
+static void get_nonempty_line(struct sctx *c, const struct ynode *n, const char *what, char **ret)
+{
+	_cleanup_free_ char *v = NULL;
+
+	get_line(c, n, what, &v);
+	if (v && !*v)
+		serr(c, n, "%s is empty; expected a value (leave the key out for none)", what);
+	else if (v)
+		*ret = TAKE_PTR(v);
+}
+
+static void get_duration(struct sctx *c, const struct ynode *n, const char *what, unsigned max_ms,
+			 unsigned *ret)
+{
+	uint64_t ms;
+	int r;
+
+	if (!n)
+		return;
+	if (n->kind != YNODE_SCALAR) {
+		serr(c, n, "%s must be a duration like 3s or 200ms, not %s", what,
+		     ynode_kind_name(n->kind));
+		return;
+	}
+	r = scenario_duration_ms(n->scalar, &ms);
+	if (r < 0)
+		serr(c, n, "bad %s '%s'; expected a duration like 3s or 200ms", what, n->scalar);
+	else if (ms == 0 || ms > max_ms)
+		serr(c, n, "%s '%s' is out of range; expected more than 0 and at most %u s", what,
+		     n->scalar, max_ms / 1000);
+	else
+		*ret = (unsigned)ms;
+}
+
+static void load_watch(struct sctx *c, const struct ynode *doc)
+{
+	static const char *const keys[] = {"process", "log", "died", NULL};
+	const struct ynode *n = section(c, doc, "watch", keys), *process, *log, *died;
+	struct sensor *s = c->s;
+
+	if (!n)
+		return;
+	process = ynode_get(n, "process");
+	log = ynode_get(n, "log");
+	died = ynode_get(n, "died");
+	if (!process && !log)
+		serr(c, n,
+		     "watch needs process: or log:; expected the sensor process's name, its "
+		     "log file, or both");
+	get_nonempty_line(c, process, "watch process", &s->watch_process);
+	if (s->watch_process &&
+	    (strlen(s->watch_process) > SENSOR_COMM_MAX || strchr(s->watch_process, '/')))
+		serr(c, process,
+		     "watch process '%s' is not a process name; expected the name the kernel "
+		     "keeps (/proc/PID/comm: at most %d characters, no '/')",
+		     s->watch_process, SENSOR_COMM_MAX);
+	get_nonempty_line(c, log, "watch log", &s->watch_log);
+	if (s->watch_log && s->watch_log[0] != '/')
+		serr(c, log, "watch log '%s' is relative; expected an absolute guest path",
+		     s->watch_log);
+	get_nonempty_line(c, died, "watch died", &s->watch_died);
+	if (died && !log)
+		serr(c, died, "watch died needs log:; expected the file the death lines go to");
+}
+
+static void load_probe(struct sctx *c, const struct ynode *doc)
+{
+	static const char *const keys[] = {"command", "timeout", "interval", NULL};
+	const struct ynode *n = section(c, doc, "probe", keys), *command;
+	struct sensor *s = c->s;
+
+	if (!n)
+		return;
+	command = ynode_get(n, "command");
+	if (!command)
+		serr(c, n,
+		     "missing probe command; expected a shell command that exits 0 while "
+		     "the sensor detects the trigger's event");
+	get_nonempty_line(c, command, "probe command", &s->probe_command);
+	/* the agent's limit for any command it runs */
+	get_duration(c, ynode_get(n, "timeout"), "probe timeout", 60000, &s->probe_timeout_ms);
+	get_duration(c, ynode_get(n, "interval"), "probe interval", 10000, &s->probe_interval_ms);
+}
+
 static void load_doc(struct sctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {"name",  "description", "format",  "build",	"files",
-					   "start", "deliver",	   "trigger", "reject", NULL};
+	static const char *const keys[] = {"name",   "description", "format",  "build",
+					   "files",  "start",	    "deliver", "trigger",
+					   "reject", "watch",	    "probe",   NULL};
 	static const char *const build_keys[] = {"command", NULL};
 	static const char *const reject_keys[] = {"errno", "exit_status", "log", NULL};
 	struct sensor *s = c->s;
@@ -240,6 +328,8 @@ static void load_doc(struct sctx *c, const struct ynode *doc)
 		get_bool(c, ynode_get(n, "exit_status"), "reject exit_status", &s->reject_exit);
 		get_line(c, ynode_get(n, "log"), "reject log", &s->reject_log);
 	}
+	load_watch(c, doc);
+	load_probe(c, doc);
 }
 
 int sensor_parse(const char *path, const void *data, size_t size, struct diags *diags,
@@ -270,6 +360,8 @@ int sensor_parse(const char *path, const void *data, size_t size, struct diags *
 	s->dir = xstrdup(dirname(copy));
 	s->reject_errno = true;
 	s->reject_exit = true;
+	s->probe_timeout_ms = SENSOR_PROBE_TIMEOUT_MS;
+	s->probe_interval_ms = SENSOR_PROBE_INTERVAL_MS;
 	load_doc(&c, doc);
 	if (diags->n != before) {
 		sensor_free(s);
@@ -344,6 +436,10 @@ struct sensor *sensor_free(struct sensor *s)
 	free(s->deliver_command);
 	free(s->trigger);
 	free(s->reject_log);
+	free(s->watch_process);
+	free(s->watch_log);
+	free(s->watch_died);
+	free(s->probe_command);
 	free(s);
 	return NULL;
 }
@@ -372,6 +468,14 @@ char *sensor_agent_conf(const struct sensor *s)
 	put(f, "trigger", s->trigger);
 	fprintf(f, "reject_errno=%d\nreject_exit=%d\n", s->reject_errno, s->reject_exit);
 	put(f, "reject_log", s->reject_log);
+	put(f, "watch_process", s->watch_process);
+	put(f, "watch_log", s->watch_log);
+	put(f, "watch_died", s->watch_died);
+	if (s->probe_command) {
+		put(f, "probe", s->probe_command);
+		fprintf(f, "probe_timeout_ms=%u\nprobe_interval_ms=%u\n", s->probe_timeout_ms,
+			s->probe_interval_ms);
+	}
 	fclose(f);
 	return text;
 }

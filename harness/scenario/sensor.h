@@ -16,8 +16,20 @@
  *                                 (required; device and file need path, command needs command)
  *   trigger: SHELL
  *   reject: {errno: BOOL, exit_status: BOOL, log: TEXT}   (both booleans default to true)
- * Values the agent receives (deliver, trigger, start, reject log) must be one line. Booleans are
- * read as in scenarios (true/false/yes/no/on/off, unquoted).
+ *   watch: {process: COMM, log: /GUEST, died: TEXT}
+ *                                 a user-mode sensor's process, watched from delivery to the end
+ *                                 of the observation window: process is its name as the kernel
+ *                                 keeps it (/proc/PID/comm, at most 15 characters), log the file
+ *                                 its stderr goes to, died a text that marks one death in that
+ *                                 log (needs log); at least process or log
+ *   probe: {command: SHELL, timeout: DURATION, interval: DURATION}
+ *                                 is the sensor still detecting? command exits 0 when the
+ *                                 trigger's event is detected (run at start, after a death every
+ *                                 interval, and at the end of the window); timeout defaults to
+ *                                 3s (at most 60s), interval to 200ms
+ * Values the agent receives (deliver, trigger, start, reject log, watch, probe command) must be
+ * one line. Booleans are read as in scenarios (true/false/yes/no/on/off, unquoted), durations
+ * too (500ms, 3s).
  *
  * Ownership: a loaded sensor owns all its strings; free with sensor_free() (accepts NULL).
  */
@@ -29,6 +41,9 @@
 #include "diag.h"
 
 #define SENSOR_MAX_SIZE (1u << 20) /* a sensor.yaml larger than this is refused */
+#define SENSOR_COMM_MAX 15	   /* the kernel's comm: TASK_COMM_LEN - 1 */
+#define SENSOR_PROBE_TIMEOUT_MS 3000
+#define SENSOR_PROBE_INTERVAL_MS 200
 
 struct sensor_file {
 	char *src; /* host path; may contain $FAULTLINE_BUILD, expanded when the image is built */
@@ -51,6 +66,11 @@ struct sensor {
 	char *trigger;
 	bool reject_errno, reject_exit;
 	char *reject_log;
+	char *watch_process; /* NULL: no process watched */
+	char *watch_log;     /* NULL: no log captured */
+	char *watch_died;    /* NULL: deaths are the process's pid changes */
+	char *probe_command; /* NULL: protection is not measured */
+	unsigned probe_timeout_ms, probe_interval_ms;
 };
 
 /* Parse the text of a sensor.yaml. path names it in diags, and the folder it is in is the

@@ -2,7 +2,9 @@
  * the stream decoder (harness/base/proto.c) fed in chunks whose sizes come from the input, every
  * result mapped to an action (guests/agent/frames.c) and the reply payload built, exactly as
  * agent.c does. Nothing may crash, leak or read out of bounds, and every action must be one the
- * agent knows how to carry out. Build and run: tests/fuzz/run-fuzz-agent.sh frames [SECONDS]. */
+ * agent knows how to carry out. Every frame's payload also goes through the host's reader of
+ * the agent's WATCHED answer (proto_watch_decode), which must stay inside it and read back what
+ * it writes. Build and run: tests/fuzz/run-fuzz-agent.sh frames [SECONDS]. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@ static void act(const struct agent_action *a)
 		abort();
 	switch (a->kind) {
 	case AGENT_ACT_UPDATE:
+	case AGENT_ACT_WATCH:
 		break;
 	case AGENT_ACT_MARK:
 		if (strlen(a->text) > AGENT_MARK_MAX)
@@ -45,6 +48,31 @@ static void act(const struct agent_action *a)
 	}
 }
 
+/* The host reads WATCHED payloads from the guest: bounded, and a decoded state re-encodes to a
+ * payload that decodes to the same state. */
+static void watched(const struct proto_frame *f)
+{
+	struct proto_watch w, again;
+	const uint8_t *log, *log2;
+	size_t n, n2, len;
+	uint8_t *p;
+
+	if (proto_watch_decode(f->payload, f->len, &w, &log, &n) < 0)
+		return;
+	if (log < f->payload || log + n != f->payload + f->len)
+		abort();
+	if (strnlen(w.process, sizeof(w.process)) >= sizeof(w.process) ||
+	    strnlen(w.probe_output, sizeof(w.probe_output)) >= sizeof(w.probe_output))
+		abort();
+	if (proto_watch_encode(&w, log, n, &p, &len) < 0)
+		abort();
+	if (proto_watch_decode(p, len, &again, &log2, &n2) < 0 ||
+	    memcmp(&w, &again, sizeof(w)) != 0 ||
+	    n2 != (n < PROTO_WATCH_LOG_MAX ? n : PROTO_WATCH_LOG_MAX) || memcmp(log, log2, n2))
+		abort();
+	free(p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct proto_decoder *d = proto_decoder_new();
@@ -66,6 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				agent_decode_error(r, &a);
 			} else {
 				agent_frame_action(&f, busy, &a);
+				watched(&f);
 				if (a.kind == AGENT_ACT_UPDATE)
 					busy = !busy; /* alternate so both paths run */
 				proto_frame_finish(&f);

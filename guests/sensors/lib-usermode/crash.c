@@ -197,10 +197,15 @@ static void handler(int sig, siginfo_t *si, void *uc_)
 	struct line l = {.len = 0};
 	int saved = errno;
 
+	/* The words of glibc's own reporters, so that a reader of user-space deaths (faultline's
+	 * classify --user) takes the signal from "caught signal N" and the function from the
+	 * first frame, as it does for backtrace_symbols_fd() output. */
 	put(&l, crash_name);
-	put(&l, ": fatal signal ");
+	put(&l, ": caught signal ");
+	put_dec(&l, sig);
+	put(&l, " (");
 	put(&l, signame(sig));
-	put(&l, " in ");
+	put(&l, ") in ");
 	put_where(&l, ip);
 	if (sig == SIGSEGV || sig == SIGBUS) {
 		put(&l, " (address ");
@@ -215,12 +220,11 @@ static void handler(int sig, siginfo_t *si, void *uc_)
 
 	for (int i = 0; i < MAX_FRAMES; i++) {
 		put(&l, crash_name);
-		put(&l, ":   #");
-		put_dec(&l, i);
-		put(&l, " ");
-		put_hex(&l, ip, 16);
-		put(&l, " ");
+		put(&l, "(");
 		put_where(&l, ip);
+		put(&l, ")[");
+		put_hex(&l, ip, 1);
+		put(&l, "]");
 		emit(&l);
 		/* Follow the saved frame pointers while they point up the same stack. */
 		if (fp == 0 || (fp & 7) || fp >= stack_top || stack_top - fp > (8u << 20))

@@ -5,10 +5,12 @@
  * one report before the process dies of that same signal (so a supervisor still sees the
  * signal as the cause of death):
  *
- *   NAME: fatal signal SIGSEGV in ks_eval_field+0x2a (address 0x21)
- *   NAME:   #0 0x0000000000401c2a ks_eval_field+0x2a
- *   NAME:   #1 0x0000000000401d10 ks_match+0x40
+ *   NAME: caught signal 11 (SIGSEGV) in ks_eval_field+0x2a (address 0x21)
+ *   NAME(ks_eval_field+0x2a)[0x401c2a]
+ *   NAME(ks_match+0x40)[0x401d10]
  *
+ * in the words of glibc's backtrace_symbols_fd(), which user-space crash readers know
+ * (`faultline classify --user`: "SEGV in ks_eval_field").
  * Function names come from the executable's own symbol table (read once at install time, so
  * the handler only looks up and writes); frames come from the frame-pointer chain (build with
  * -fno-omit-frame-pointer). Not for the AddressSanitizer build, which has its own reporter.
