@@ -14,6 +14,38 @@ static void count(struct aggregate_counts *c, const struct record *r)
 		c->silent_accept++;
 }
 
+enum aggregate_design aggregate_design_of(const struct record *r)
+{
+	switch (r->kind) {
+	case VERDICT_BOOT_LOOP:
+	case VERDICT_CRASH:
+	case VERDICT_HANG:
+		return AGGREGATE_DOWN;
+	case VERDICT_SENSOR_DIED:
+		return r->protection && !streq(r->protection, "lost") ? AGGREGATE_DIED_BACK
+								      : AGGREGATE_DIED;
+	case VERDICT_PROTECTION_LOST:
+		return AGGREGATE_BLIND;
+	case VERDICT_ACCEPTED:
+		return record_silent_accept(r) ? AGGREGATE_SILENT : AGGREGATE_ACCEPTED;
+	case VERDICT_REJECTED:
+		return AGGREGATE_REJECTED;
+	default:
+		return AGGREGATE_NOT_RUN;
+	}
+}
+
+static void count_design(struct aggregate_design_row *d, const struct record *r)
+{
+	d->n[aggregate_design_of(r)]++;
+	if (r->kind == VERDICT_SENSOR_DIED && r->detail && startswith(r->detail, "crash-loop"))
+		d->crash_loops++;
+	if (r->protection) {
+		d->protection_measured++;
+		d->protection_lost += streq(r->protection, "lost");
+	}
+}
+
 enum verdict aggregate_worst(const struct aggregate_counts *c)
 {
 	for (int v = 0; v < _VERDICT_MAX; v++)
@@ -100,19 +132,23 @@ static int64_t pct(const int64_t *v, size_t n, unsigned p)
 }
 
 struct times {
-	int64_t *total, *boot;
-	size_t n_total, n_boot;
+	int64_t *total, *boot, *gap;
+	size_t n_total, n_boot, n_gap;
 };
 
 static void sensor_times(struct aggregate_sensor *s, struct times *t)
 {
 	qsort(t->total, t->n_total, sizeof(int64_t), cmp_i64);
 	qsort(t->boot, t->n_boot, sizeof(int64_t), cmp_i64);
+	qsort(t->gap, t->n_gap, sizeof(int64_t), cmp_i64);
 	s->n_timed = t->n_total;
 	s->time_median_ms = pct(t->total, t->n_total, 50);
 	s->time_p90_ms = pct(t->total, t->n_total, 90);
 	s->time_max_ms = t->n_total ? t->total[t->n_total - 1] : -1;
 	s->boot_median_ms = pct(t->boot, t->n_boot, 50);
+	s->design.n_gaps = t->n_gap;
+	s->design.gap_median_ms = pct(t->gap, t->n_gap, 50);
+	s->design.gap_max_ms = t->n_gap ? t->gap[t->n_gap - 1] : -1;
 }
 
 /* What aggregate_build() keeps while it works. */
@@ -197,6 +233,7 @@ static void alloc_tables(struct build *b)
 	for (size_t s = 0; s < a->n_sensors; s++) {
 		b->times[s].total = xcalloc(a->n_records + 1, sizeof(int64_t));
 		b->times[s].boot = xcalloc(a->n_records + 1, sizeof(int64_t));
+		b->times[s].gap = xcalloc(a->n_records + 1, sizeof(int64_t));
 	}
 }
 
@@ -289,6 +326,12 @@ static void count_record(struct build *b, size_t run_i, size_t ri, const struct 
 	}
 	if (r->boot_ms >= 0)
 		t->boot[t->n_boot++] = r->boot_ms;
+	count_design(&s->design, r);
+	if (r->protection || r->sensor_restarts >= 0)
+		a->n_watched++;
+	/* the gap of a protection that was lost and came back; "kept" has none to show */
+	if (r->protection && streq(r->protection, "restored") && r->protection_gap_ms >= 0)
+		t->gap[t->n_gap++] = r->protection_gap_ms;
 	consider_slow(a, r);
 	note_signature(b, si, r);
 }
@@ -344,6 +387,7 @@ static void build_finish(struct build *b)
 	for (size_t s = 0; b->times && s < b->a->n_sensors; s++) {
 		free(b->times[s].total);
 		free(b->times[s].boot);
+		free(b->times[s].gap);
 	}
 	free(b->times);
 	free(b->class_rank);

@@ -21,6 +21,29 @@ struct aggregate_counts {
 	size_t silent_accept; /* of v[VERDICT_ACCEPTED], those on a mutated input */
 };
 
+/* The design comparison: every case in one outcome for the machine and the protection, worst
+ * first (aggregate_design_of()). */
+enum aggregate_design {
+	AGGREGATE_DOWN,	     /* crash, hang, boot loop: the machine went down */
+	AGGREGATE_DIED,	     /* the sensor died and was not found protecting again */
+	AGGREGATE_DIED_BACK, /* the sensor died; protection kept or restored in the window */
+	AGGREGATE_BLIND,     /* alive, but no longer detecting (protection-lost) */
+	AGGREGATE_SILENT,    /* malformed input accepted */
+	AGGREGATE_REJECTED,  /* clean rejection */
+	AGGREGATE_ACCEPTED,  /* the unmutated seed accepted */
+	AGGREGATE_NOT_RUN,   /* infra-error, or a verdict this version does not know */
+	_AGGREGATE_DESIGN_MAX,
+};
+
+struct aggregate_design_row {
+	size_t n[_AGGREGATE_DESIGN_MAX];
+	size_t crash_loops;		   /* sensor deaths whose detail says "crash-loop" */
+	size_t protection_measured;	   /* records with a protection (the probe ran) */
+	size_t protection_lost;		   /* of those, "lost" */
+	size_t n_gaps;			   /* restored after a loss: the gaps below */
+	int64_t gap_median_ms, gap_max_ms; /* -1 without any */
+};
+
 struct aggregate_sensor {
 	const char *name;
 	struct aggregate_counts counts;
@@ -34,6 +57,7 @@ struct aggregate_sensor {
 	int64_t time_median_ms, time_p90_ms, time_max_ms, boot_median_ms;
 	int64_t time_sum_ms;
 	size_t time_bins[AGGREGATE_TIME_BINS]; /* cases by total time, bins of time_bin_ms */
+	struct aggregate_design_row design;
 };
 
 struct aggregate_signature {
@@ -54,6 +78,7 @@ struct aggregate {
 	struct aggregate_counts total;
 	size_t failures, errors;
 	int64_t time_bin_ms; /* width of a histogram bin; 0 when no case has a time */
+	size_t n_watched;    /* records of a watched sensor (a protection or restart count) */
 
 	struct aggregate_sensor *sensors; /* run.json order first, then order of appearance */
 	size_t n_sensors;
@@ -74,5 +99,7 @@ int aggregate_build(struct rundir *const *runs, size_t n_runs, struct aggregate 
 struct aggregate *aggregate_free(struct aggregate *a);
 
 const struct aggregate_counts *aggregate_cell(const struct aggregate *a, size_t sensor, size_t cls);
+/* Where a record falls in the design comparison. */
+enum aggregate_design aggregate_design_of(const struct record *r);
 /* The worst verdict present in counts (verdict.h: the lowest value); _VERDICT_MAX when empty. */
 enum verdict aggregate_worst(const struct aggregate_counts *c);

@@ -30,7 +30,7 @@ struct cats {
 	int silent;
 };
 
-static const struct verdict_style silent_style = {
+const struct verdict_style html_silent_style = {
     .css = "silent",
     .symbol = "!",
     .one = "silent acceptance",
@@ -48,7 +48,7 @@ static void cats_init(struct cats *k)
 	for (int v = 0; v < _VERDICT_MAX; v++) {
 		if (v == VERDICT_INFRA_ERROR) {
 			k->silent = n;
-			k->style[n++] = &silent_style;
+			k->style[n++] = &html_silent_style;
 		}
 		if (v == VERDICT_ACCEPTED)
 			continue;
@@ -242,8 +242,10 @@ static void header(const struct ctx *x)
 	distinct(f, a, offsetof(struct rundir, kernel));
 	fputs(" \xc2\xb7 started ", f);
 	distinct(f, a, offsetof(struct rundir, started));
-	fputs("</p>\n<nav aria-label=\"Sections\"><a href=\"#sensors\">Sensors</a>"
-	      "<a href=\"#matrix\">Mutation classes</a><a href=\"#signatures\">Crash signatures</a>"
+	fputs("</p>\n<nav aria-label=\"Sections\"><a href=\"#sensors\">Sensors</a>", f);
+	if (a->n_watched)
+		fputs("<a href=\"#designs\">Designs compared</a>", f);
+	fputs("<a href=\"#matrix\">Mutation classes</a><a href=\"#signatures\">Crash signatures</a>"
 	      "<a href=\"#times\">Time per case</a><a href=\"#cases\">Cases</a>"
 	      "<a href=\"#runs\">Runs</a></nav>\n</header>\n<main>\n",
 	      f);
@@ -885,6 +887,8 @@ int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts)
 	header(&x);
 	notes(&x);
 	sensors(&x);
+	if (a->n_watched) /* a run that watched its sensors' processes or protection */
+		html_designs(f, a);
 	matrix(&x);
 	signatures(&x);
 	times(&x);

@@ -21,6 +21,10 @@ extern const char html_css_palette[];
 extern const char html_css[];
 
 int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts);
+/* The HTML report's design comparison section (html-designs.c), and the style of a silent
+ * acceptance, the report's one category that is not a verdict (html.c). */
+void html_designs(FILE *f, const struct aggregate *a);
+extern const struct verdict_style html_silent_style;
 int junit_write(FILE *f, const struct aggregate *a);
 int markdown_write(FILE *f, const struct aggregate *a);
 int jsonsum_write(FILE *f, const struct aggregate *a);
