@@ -19,12 +19,14 @@
 #define BAR_X 200
 #define BAR_W 560
 #define NOTE_X 775
+#define HEAD_H 26 /* the column headings above the bars */
 #define ROW_H 40
 #define BAR_H 26
 
 struct design_style {
 	const char *legend;
 	const char *colour, *ink;
+	const char *symbol; /* a cue that is not colour, as the verdicts have */
 };
 
 static struct design_style style_of(enum aggregate_design d)
@@ -35,29 +37,32 @@ static struct design_style style_of(enum aggregate_design d)
 	case AGGREGATE_DOWN:
 		v = &verdict_info(VERDICT_CRASH)->style;
 		return (struct design_style){"the machine went down (crash, hang, boot loop)",
-					     v->colour, v->ink};
+					     v->colour, v->ink, v->symbol};
 	case AGGREGATE_DIED:
 		v = &verdict_info(VERDICT_SENSOR_DIED)->style;
 		return (struct design_style){"the sensor died and was not protecting at the end",
-					     v->colour, v->ink};
+					     v->colour, v->ink, v->symbol};
 	case AGGREGATE_DIED_BACK:
 		return (struct design_style){"the sensor died and was back protecting", "#ce93d8",
-					     "#000"};
+					     "#000", "\xe2\x86\xbb"};
 	case AGGREGATE_BLIND:
 		v = &verdict_info(VERDICT_PROTECTION_LOST)->style;
-		return (struct design_style){"alive, but no longer detecting", v->colour, v->ink};
+		return (struct design_style){"alive, but no longer detecting", v->colour, v->ink,
+					     v->symbol};
 	case AGGREGATE_SILENT:
 		return (struct design_style){"malformed input accepted, still detecting",
-					     html_silent_style.colour, html_silent_style.ink};
+					     html_silent_style.colour, html_silent_style.ink,
+					     html_silent_style.symbol};
 	case AGGREGATE_REJECTED:
 		v = &verdict_info(VERDICT_REJECTED)->style;
-		return (struct design_style){"clean rejection", v->colour, v->ink};
+		return (struct design_style){"clean rejection", v->colour, v->ink, v->symbol};
 	case AGGREGATE_ACCEPTED:
 		v = &verdict_info(VERDICT_ACCEPTED)->style;
-		return (struct design_style){"the unmutated seed accepted", v->colour, v->ink};
+		return (struct design_style){"the unmutated seed accepted", v->colour, v->ink,
+					     v->symbol};
 	default:
 		v = &verdict_info(VERDICT_INFRA_ERROR)->style;
-		return (struct design_style){"not run (infra error)", v->colour, v->ink};
+		return (struct design_style){"not run (infra error)", v->colour, v->ink, v->symbol};
 	}
 }
 
@@ -83,7 +88,7 @@ static void gap_note(FILE *f, const struct aggregate_design_row *d)
 static void chart_row(FILE *f, const struct aggregate_sensor *sen, size_t row)
 {
 	const struct aggregate_design_row *d = &sen->design;
-	double y = (double)row * ROW_H, x = BAR_X;
+	double y = HEAD_H + (double)row * ROW_H, x = BAR_X;
 	char b[32];
 
 	fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" class=\"dl\">", LABEL_W,
@@ -120,12 +125,14 @@ static void chart_row(FILE *f, const struct aggregate_sensor *sen, size_t row)
 
 static void chart(FILE *f, const struct aggregate *a)
 {
-	int height = (int)a->n_sensors * ROW_H;
+	int height = HEAD_H + (int)a->n_sensors * ROW_H;
 
 	fprintf(f,
 		"<svg class=\"designs\" viewBox=\"0 0 1000 %d\" role=\"img\" aria-labelledby=\""
-		"h-designs\" aria-describedby=\"designs-table\">",
-		height);
+		"h-designs\" aria-describedby=\"designs-table\">"
+		"<text x=\"%d\" y=\"16\" class=\"dh\">every case: worst outcome on the left</text>"
+		"<text x=\"%d\" y=\"16\" class=\"dh\">protection after a death</text>",
+		height, BAR_X, NOTE_X);
 	for (size_t s = 0; s < a->n_sensors; s++)
 		chart_row(f, &a->sensors[s], s);
 	fputs("</svg>\n<ul class=\"legend\" aria-label=\"Legend of the design chart\">", f);
@@ -137,13 +144,14 @@ static void chart(FILE *f, const struct aggregate *a)
 			continue;
 		fprintf(f,
 			"<li><span class=\"sw\" style=\"background:%s;color:%s\" "
-			"aria-hidden=\"true\">%d</span>%s</li>",
-			st.colour, st.ink, c + 1, st.legend);
+			"aria-hidden=\"true\">%s</span>%s</li>",
+			st.colour, st.ink, st.symbol, st.legend);
 	}
 	fputs("</ul>\n", f);
 }
 
-static void cell(FILE *f, size_t n, size_t of)
+/* "7 (64%)", and "5 in a crash loop" under it when loops is given. */
+static void cell(FILE *f, size_t n, size_t of, const char *loops)
 {
 	char b1[32], b2[32];
 
@@ -151,42 +159,49 @@ static void cell(FILE *f, size_t n, size_t of)
 		fputs("<td class=\"n muted\">0</td>", f);
 		return;
 	}
-	fprintf(f, "<td class=\"n\">%s <span class=\"muted\">(%s)</span></td>", render_count(b1, n),
+	fprintf(f, "<td class=\"n\">%s <span class=\"muted\">(%s)</span>", render_count(b1, n),
 		render_percent(b2, n, of));
+	if (loops)
+		fprintf(f, "<br><span class=\"muted\">%s in a crash loop</span>", loops);
+	fputs("</td>", f);
 }
 
 static void table(FILE *f, const struct aggregate *a)
 {
-	char b[2][32];
+	char b[3][32];
 
 	fputs("<div class=\"scroll\"><table class=\"stack t-designs\" id=\"designs-table\">\n"
 	      "<thead><tr><th scope=\"col\">design</th><th scope=\"col\" class=\"n\">cases</th>"
 	      "<th scope=\"col\" class=\"n\">machine down</th><th scope=\"col\" class=\"n\">"
-	      "sensor died</th><th scope=\"col\" class=\"n\">of which crash loops</th>"
-	      "<th scope=\"col\" class=\"n\">clean rejections</th><th scope=\"col\" "
-	      "class=\"n\">silent acceptances</th><th scope=\"col\" class=\"n\">protection "
-	      "lost</th><th scope=\"col\" class=\"n\">protection back after a death: median"
-	      "</th><th scope=\"col\" class=\"n\">worst</th></tr></thead>\n<tbody>\n",
+	      "sensor died</th><th scope=\"col\" class=\"n\">clean rejections</th>"
+	      "<th scope=\"col\" class=\"n\">silent acceptances</th><th scope=\"col\" "
+	      "class=\"n\">protection lost</th><th scope=\"col\" class=\"n\">protection gap"
+	      "</th></tr></thead>\n<tbody>\n",
 	      f);
 	for (size_t s = 0; s < a->n_sensors; s++) {
 		const struct aggregate_sensor *sen = &a->sensors[s];
 		const struct aggregate_design_row *d = &sen->design;
-		size_t n = sen->counts.n;
+		size_t n = sen->counts.n, died = d->n[AGGREGATE_DIED] + d->n[AGGREGATE_DIED_BACK];
 
 		fputs("<tr><th scope=\"row\">", f);
 		esc(f, sen->name);
 		fprintf(f, "</th><td class=\"n\">%zu</td>", n);
-		cell(f, d->n[AGGREGATE_DOWN], n);
-		cell(f, d->n[AGGREGATE_DIED] + d->n[AGGREGATE_DIED_BACK], n);
-		fprintf(f, "<td class=\"n\">%zu</td>", d->crash_loops);
-		cell(f, d->n[AGGREGATE_REJECTED], n);
-		cell(f, d->n[AGGREGATE_SILENT], n);
+		cell(f, d->n[AGGREGATE_DOWN], n, NULL);
+		cell(f, died, n, d->crash_loops ? render_count(b[2], d->crash_loops) : NULL);
+		cell(f, d->n[AGGREGATE_REJECTED], n, NULL);
+		cell(f, d->n[AGGREGATE_SILENT], n, NULL);
 		if (d->protection_measured)
-			cell(f, d->protection_lost, n);
+			cell(f, d->protection_lost, n, NULL);
 		else
 			fputs("<td class=\"n muted\">not measured</td>", f);
-		fprintf(f, "<td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
-			render_ms(b[0], d->gap_median_ms), render_ms(b[1], d->gap_max_ms));
+		if (d->n_gaps)
+			fprintf(f,
+				"<td class=\"n\">%s <span class=\"muted\">(worst %s)</span></td>"
+				"</tr>\n",
+				render_ms(b[0], d->gap_median_ms), render_ms(b[1], d->gap_max_ms));
+		else
+			fprintf(f, "<td class=\"n muted\">%s</td></tr>\n",
+				died > d->n[AGGREGATE_DIED_BACK] ? "never back" : "\xe2\x80\x93");
 	}
 	fputs("</tbody></table></div>\n", f);
 }
@@ -203,9 +218,12 @@ void html_designs(FILE *f, const struct aggregate *a)
 	      f);
 	chart(f, a);
 	table(f, a);
-	fputs("<p class=\"meta\">Machine down: crash, hang or boot loop; the sensor's protection "
+	fputs("<p class=\"meta\">Protection gap: from a death to the first probe that passed "
+	      "after it, median over the cases where protection came back (the worst in "
+	      "brackets). Machine down: crash, hang or boot loop; the sensor's protection "
 	      "is not measured then. Protection lost: the probe failed at the end of the case "
 	      "(a dead sensor that did not come back, or a live one that went blind). A crash "
-	      "loop: the sensor died 3 times or more in one case.</p>\n</section>\n",
+	      "loop: the restarted sensor died again and again in the same case (3 deaths or "
+	      "more).</p>\n</section>\n",
 	      f);
 }
