@@ -77,7 +77,7 @@ static void gap_note(FILE *f, const struct aggregate_design_row *d)
 	char b1[32], b2[32];
 
 	if (!d->n_gaps) {
-		fputs(d->n[AGGREGATE_DIED] ? "not back" : "", f);
+		fputs(d->n[AGGREGATE_DIED] ? "never back" : "", f);
 		return;
 	}
 	fprintf(f, "back in %s", render_ms(b1, d->gap_median_ms));

@@ -49,6 +49,41 @@ static void sensors_table(FILE *f, const struct aggregate *a)
 	}
 }
 
+/* The design comparison (html-designs.c has the chart): what the cases did to the machine and
+ * to the protection, per sensor. */
+static void designs_table(FILE *f, const struct aggregate *a)
+{
+	char b[3][32];
+
+	fputs("\n## Designs compared: the machine and the protection\n\n"
+	      "| design | cases | machine down | sensor died (crash loops) | clean rejections | "
+	      "silent acceptances | protection lost | protection gap (median, worst) |\n"
+	      "|---|---:|---:|---:|---:|---:|---:|---:|\n",
+	      f);
+	for (size_t s = 0; s < a->n_sensors; s++) {
+		const struct aggregate_sensor *sen = &a->sensors[s];
+		const struct aggregate_design_row *d = &sen->design;
+		size_t died = d->n[AGGREGATE_DIED] + d->n[AGGREGATE_DIED_BACK];
+
+		fputs("| ", f);
+		escape_markdown(f, sen->name);
+		fprintf(f, " | %zu | %zu | %zu (%zu) | %zu | %zu | ", sen->counts.n,
+			d->n[AGGREGATE_DOWN], died, d->crash_loops, d->n[AGGREGATE_REJECTED],
+			d->n[AGGREGATE_SILENT]);
+		if (d->protection_measured)
+			fprintf(f, "%zu", d->protection_lost);
+		else
+			fputs("not measured", f);
+		if (d->n_gaps)
+			fprintf(f, " | %s, %s |\n", render_ms(b[0], d->gap_median_ms),
+				render_ms(b[1], d->gap_max_ms));
+		else
+			fprintf(f, " | %s |\n",
+				died > d->n[AGGREGATE_DIED_BACK] ? "never back"
+								 : render_ms(b[2], -1));
+	}
+}
+
 static void signatures(FILE *f, const struct aggregate *a)
 {
 	size_t shown = a->n_sigs < MAX_SIGS ? a->n_sigs : MAX_SIGS;
@@ -149,6 +184,8 @@ int markdown_write(FILE *f, const struct aggregate *a)
 		render_plural(a->n_sigs, "signature", "signatures"));
 	skipped_notes(f, a);
 	sensors_table(f, a);
+	if (a->n_watched)
+		designs_table(f, a);
 	if (a->n_sigs)
 		signatures(f, a);
 	if (a->n_failing)

@@ -344,6 +344,81 @@ START_TEST(test_aggregate_designs)
 }
 END_TEST
 
+/* The design comparison of a real designs.yaml run (tests/data/runs/designs): every case in one
+ * outcome for the machine and the protection. */
+START_TEST(test_aggregate_design_rows)
+{
+	struct rundir *run = load(FAULTLINE_TEST_DATA "/runs/designs");
+	struct aggregate *a;
+	const struct aggregate_design_row *d;
+
+	ck_assert_int_eq(aggregate_build(&run, 1, &a), 0);
+	ck_assert_uint_eq(a->n_sensors, 6);
+	ck_assert_uint_eq(a->n_watched, 66 - 7); /* legacy's crashes and hang measure nothing */
+	d = &a->sensors[0].design;		 /* ksensor-legacy */
+	ck_assert_uint_eq(d->n[AGGREGATE_DOWN], 7);
+	ck_assert_uint_eq(d->n[AGGREGATE_SILENT], 3);
+	ck_assert_uint_eq(d->n[AGGREGATE_ACCEPTED], 1);
+	ck_assert_uint_eq(d->protection_measured, 4);
+	d = &a->sensors[2].design; /* usensor */
+	ck_assert_str_eq(a->sensors[2].name, "usensor");
+	ck_assert_uint_eq(d->n[AGGREGATE_DIED], 3);
+	ck_assert_uint_eq(d->n[AGGREGATE_BLIND], 3);
+	ck_assert_uint_eq(d->n[AGGREGATE_SILENT], 4);
+	ck_assert_uint_eq(d->crash_loops, 2);
+	ck_assert_uint_eq(d->protection_lost, 6);
+	ck_assert_uint_eq(d->n_gaps, 0); /* never back: each restart loads the same update */
+	ck_assert_int_eq(d->gap_median_ms, -1);
+	d = &a->sensors[5].design; /* esensor: the loader dies, the BPF program goes on */
+	ck_assert_uint_eq(d->n[AGGREGATE_DIED_BACK], 2);
+	ck_assert_uint_eq(d->n[AGGREGATE_DIED], 0);
+	ck_assert_uint_eq(d->n[AGGREGATE_BLIND], 3);
+	aggregate_free(a);
+	rundir_free(run);
+}
+END_TEST
+
+/* Gaps: a median and a worst over the cases whose protection came back. */
+START_TEST(test_aggregate_gaps)
+{
+	_cleanup_free_ char *d = xasprintf("%s/gaps", testlib_tmpdir());
+	struct rundir *run;
+	struct aggregate *a;
+	const struct aggregate_design_row *row;
+
+	free(testlib_write_text(
+	    "gaps/results.jsonl",
+	    "{\"sensor\":\"u\",\"case\":\"a\",\"verdict\":\"sensor-died\",\"protection\":"
+	    "\"restored\",\"protection_gap_ms\":700,\"sensor_restarts\":1}\n"
+	    "{\"sensor\":\"u\",\"case\":\"b\",\"verdict\":\"sensor-died\",\"protection\":"
+	    "\"restored\",\"protection_gap_ms\":1500,\"sensor_restarts\":1}\n"
+	    "{\"sensor\":\"u\",\"case\":\"c\",\"verdict\":\"sensor-died\",\"protection\":"
+	    "\"restored\",\"protection_gap_ms\":900,\"sensor_restarts\":2}\n"
+	    "{\"sensor\":\"u\",\"case\":\"d\",\"verdict\":\"sensor-died\",\"detail\":"
+	    "\"crash-loop: u died 5 times\",\"protection\":\"lost\",\"sensor_restarts\":4}\n"
+	    "{\"sensor\":\"u\",\"case\":\"e\",\"verdict\":\"accepted\",\"protection\":"
+	    "\"kept\",\"protection_gap_ms\":0,\"sensor_restarts\":0}\n"
+	    "{\"sensor\":\"k\",\"case\":\"e\",\"verdict\":\"accepted\"}\n"));
+	ck_assert_int_eq(rundir_load(d, &run), 0);
+	ck_assert_int_eq(aggregate_build(&run, 1, &a), 0);
+	ck_assert_uint_eq(a->n_watched, 5);
+	row = &a->sensors[0].design;
+	ck_assert_uint_eq(row->n_gaps, 3); /* a kept protection has no gap to count */
+	ck_assert_int_eq(row->gap_median_ms, 900);
+	ck_assert_int_eq(row->gap_max_ms, 1500);
+	ck_assert_uint_eq(row->n[AGGREGATE_DIED_BACK], 3);
+	ck_assert_uint_eq(row->n[AGGREGATE_DIED], 1);
+	ck_assert_uint_eq(row->crash_loops, 1);
+	ck_assert_uint_eq(row->protection_measured, 5);
+	ck_assert_uint_eq(row->protection_lost, 1);
+	row = &a->sensors[1].design;
+	ck_assert_uint_eq(row->protection_measured, 0);
+	ck_assert_int_eq(row->gap_max_ms, -1);
+	aggregate_free(a);
+	rundir_free(run);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("report-aggregate");
@@ -354,6 +429,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_aggregate_one);
 	tcase_add_test(tc, test_aggregate_merged);
 	tcase_add_test(tc, test_aggregate_designs);
+	tcase_add_test(tc, test_aggregate_design_rows);
+	tcase_add_test(tc, test_aggregate_gaps);
 	suite_add_tcase(s, tc);
 	return s;
 }

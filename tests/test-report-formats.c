@@ -137,6 +137,33 @@ START_TEST(test_markdown)
 }
 END_TEST
 
+/* The design comparison, for a run whose sensors were watched. */
+START_TEST(test_markdown_designs)
+{
+	struct rundir *run = NULL;
+	char *md = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&md, &size);
+
+	ck_assert_int_eq(rundir_load(FAULTLINE_TEST_DATA "/runs/designs", &run), 0);
+	ck_assert_int_eq(reports_render(f, REPORTS_MARKDOWN, &run, 1, NULL, 0), 0);
+	fclose(f);
+	ck_assert(strstr(md, "\n## Designs compared: the machine and the protection\n"));
+	ck_assert(strstr(md, "| ksensor-legacy | 11 | 7 | 0 (0) | 0 | 3 | 0 | \xe2\x80\x93 |\n"));
+	ck_assert(
+	    strstr(md, "| ksensor-hardened | 11 | 0 | 0 (0) | 10 | 0 | 0 | \xe2\x80\x93 |\n"));
+	ck_assert(strstr(md, "| usensor | 11 | 0 | 3 (2) | 0 | 4 | 6 | never back |\n"));
+	ck_assert(strstr(md, "| rsensor | 11 | 0 | 4 (3) | 3 | 3 | 4 | never back |\n"));
+	ck_assert(strstr(md, "| esensor | 11 | 0 | 2 (1) | 0 | 5 | 3 | \xe2\x80\x93 |\n"));
+	free(md);
+	rundir_free(run);
+	/* the quickstart watched nothing: no such section */
+	md = render(REPORTS_MARKDOWN);
+	ck_assert_ptr_null(strstr(md, "Designs compared"));
+	free(md);
+}
+END_TEST
+
 START_TEST(test_cli_output_file)
 {
 	const char *dir = testlib_tmpdir();
@@ -198,6 +225,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_markdown);
+	tcase_add_test(tc, test_markdown_designs);
 	tcase_add_test(tc, test_cli_output_file);
 	tcase_add_test(tc, test_numbers);
 	suite_add_tcase(s, tc);

@@ -15,6 +15,7 @@
 
 #define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"
 #define NEW FAULTLINE_TEST_DATA "/runs/quickstart-new"
+#define DESIGNS FAULTLINE_TEST_DATA "/runs/designs"
 
 static struct rundir *load(const char *d)
 {
@@ -155,6 +156,39 @@ START_TEST(test_large_run_aggregated)
 	ck_assert(strstr(html, "case-00450"));
 	ck_assert_ptr_null(strstr(html, "case-00500"));
 	rundir_free(run);
+}
+END_TEST
+
+/* A run of watched sensors gets the design comparison: one chart row and one table row per
+ * design; a run without a watch (the quickstart) does not. */
+START_TEST(test_designs_section)
+{
+	struct rundir *run = load(DESIGNS), *base = load(BASE);
+	_cleanup_free_ char *html = render_html(&run, 1, 0), *plain = render_html(&base, 1, 0);
+	const char *sec = strstr(html, "<section id=\"designs\"");
+	_cleanup_free_ char *section = NULL;
+
+	ck_assert_ptr_nonnull(sec);
+	section = xstrndup(sec, (size_t)(strstr(sec, "</section>") - sec));
+	ck_assert(strstr(html, "<a href=\"#designs\">Designs compared</a>"));
+	/* the chart: six labelled rows, every segment titled in words */
+	ck_assert_uint_eq(count(section, "class=\"dl\">"), 6);
+	ck_assert(strstr(section, "<title>usensor: 3 of 11: the sensor died and was not protecting "
+				  "at the end</title>"));
+	ck_assert(strstr(section, "<title>esensor: 2 of 11: the sensor died and was back "
+				  "protecting</title>"));
+	ck_assert(strstr(section, "<title>ksensor-legacy: 7 of 11: the machine went down (crash, "
+				  "hang, boot loop)</title>"));
+	/* the table */
+	ck_assert(strstr(section, "<tr><th scope=\"row\">usensor</th><td class=\"n\">11</td>"
+				  "<td class=\"n muted\">0</td><td class=\"n\">3 <span "
+				  "class=\"muted\">(27%)</span><br><span class=\"muted\">2 in a "
+				  "crash loop</span></td>"));
+	ck_assert_uint_eq(count(section, "never back"), 3 + 3); /* chart notes and table */
+	ck_assert_ptr_null(strstr(plain, "id=\"designs\""));
+	ck_assert_ptr_null(strstr(plain, "#designs"));
+	rundir_free(run);
+	rundir_free(base);
 }
 END_TEST
 
@@ -325,6 +359,7 @@ int main(int argc, char **argv)
 		tcase_add_test(tc, test_designs);
 		tcase_add_test(tc, test_large_run_aggregated);
 		tcase_add_test(tc, test_write_defaults);
+		tcase_add_test(tc, test_designs_section);
 	}
 	suite_add_tcase(s, tc);
 	return testlib_run(s);

@@ -3,7 +3,8 @@
 # and run it for a bounded time.
 # Usage: tests/fuzz/run-fuzz-agent.sh conf|frames [SECONDS]   (default 60; OUT=dir for the build)
 #   conf    guests/agent/conf.c (sensor.conf parser), seeded with sensor.conf texts
-#   frames  harness/base/proto.c decoder + guests/agent/frames.c, seeded with valid frames
+#   frames  harness/base/proto.c decoder + guests/agent/frames.c, seeded with valid frames; every
+#           payload also read as the agent's WATCHED answer
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$here/../..
@@ -49,6 +50,13 @@ int main(int argc, char **argv)
 	put(out, PROTO_UPDATE, upd, (uint32_t)n);
 	put(out, PROTO_UPDATE, upd, (uint32_t)n);
 	put(out, PROTO_HEARTBEAT, "", 0);
+	put(out, PROTO_WATCH, "", 0);
+	{
+		static const char w[] = "process=usensord\nlog=1\nprobe=1\npid_at_delivery=81\n"
+					"pid_changes=2\ndied_lines=3\nloss_ms=300\nprobes=4\n"
+					"probe_output=probe: blind\n\nusensor: caught signal 11\n";
+		put(out, PROTO_WATCHED, w, sizeof(w) - 1);
+	}
 	return fclose(out) != 0;
 }
 SEED

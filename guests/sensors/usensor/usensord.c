@@ -12,7 +12,7 @@
  *   NAME: loaded update: N instances (template T)
  *   NAME: rejected update: REASON
  *   NAME: match rule N on COMM
- *   NAME: fatal signal SIGSEGV in FUNC+0xOFF (address A)   (crash.h; not in the ASan build)
+ *   NAME: caught signal 11 (SIGSEGV) in FUNC+0xOFF (address A)   (crash.h; not in ASan)
  *
  * Built twice from this one source: usensor (static, crash reporter) and usensor-asan
  * (-fsanitize=address: AddressSanitizer reports instead). See README.md.
