@@ -65,37 +65,38 @@ static bool wants(const struct agent_conf *c)
 
 /* ---- the process ---- */
 
-static bool comm_is(pid_t pid, const char *name)
+/* The start of /proc/PID/WHAT, NUL-terminated; its length, or -1. */
+static ssize_t proc_read(pid_t pid, const char *what, char *buf, size_t size)
 {
-	char path[64], comm[32];
+	char path[64];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
-	n = read(fd, comm, sizeof(comm) - 1);
+		return -1;
+	n = read(fd, buf, size - 1);
 	close(fd);
-	if (n <= 0)
+	buf[n > 0 ? n : 0] = 0;
+	return n > 0 ? n : -1;
+}
+
+static bool comm_is(pid_t pid, const char *name)
+{
+	char buf[64], *paren;
+
+	if (proc_read(pid, "comm", buf, sizeof(buf)) < 0)
 		return false;
-	comm[n] = 0;
-	comm[strcspn(comm, "\n")] = 0;
-	/* a zombie keeps its comm until it is reaped: dead all the same */
-	if (strcmp(comm, name) != 0)
+	buf[strcspn(buf, "\n")] = 0;
+	if (strcmp(buf, name) != 0)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	if (n <= 0)
+	/* a zombie keeps its comm until it is reaped: dead all the same. "PID (COMM) S ...":
+	 * COMM is at most 15 characters, so the state is in the buffer unless the name has odd
+	 * characters; then take it as alive */
+	if (proc_read(pid, "stat", buf, sizeof(buf)) < 0)
 		return true;
-	comm[n] = 0;
-	/* "PID (COMM) S ...": COMM is at most 15 characters, so the state is in the buffer unless
-	 * the name has odd characters; then take it as alive */
-	char *paren = strrchr(comm, ')');
+	paren = strrchr(buf, ')');
 	return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
 }
 
