@@ -389,7 +389,7 @@ static int write_text(const char *path, char *const *lines, size_t n)
 
 /* minimal.bin, its SHA-256, explanation.txt, steps.json, and minimize.json last. */
 static int write_outputs(const struct mini *m, const struct shrink_result *res,
-			 const struct minimized *sum)
+			 struct minimized *sum)
 {
 	_cleanup_free_ char *bin = xasprintf("%s/minimal.bin", m->out);
 	_cleanup_free_ char *sha = xasprintf("%s/minimal.bin.sha256", m->out);
@@ -398,6 +398,8 @@ static int write_outputs(const struct mini *m, const struct shrink_result *res,
 	_cleanup_free_ char *summary = xasprintf("%s/minimize.json", m->out);
 	int r = mkdir_p(m->out);
 
+	sum->guest_runs = m->guest_runs;
+	sum->wall_ms = (int64_t)(now_ms() - m->start_ms);
 	if (r == 0 && res) {
 		_cleanup_free_ char *line = xasprintf("%s  minimal.bin\n", res->sha256);
 		json_object *a = steps_json(res);
@@ -406,7 +408,7 @@ static int write_outputs(const struct mini *m, const struct shrink_result *res,
 		if (r == 0)
 			r = write_file_atomic(sha, line, strlen(line));
 		if (r == 0)
-			r = write_text(expl, res->explanation, res->n_explanation);
+			r = write_text(expl, sum->explanation, sum->n_explanation);
 		if (r == 0)
 			r = write_json(steps, a);
 		json_object_put(a);

@@ -501,7 +501,7 @@ static int stage_ops(struct shrinker *s, bool *ret_blind)
 		     err ? err : "the seed or the format changed since the run");
 		goto out;
 	}
-	say(s, "ops: %zu mutations", o.n);
+	say(s, "ops: %zu mutation%s", o.n, o.n == 1 ? "" : "s");
 	r = ddmin(s, "ops", &u, keep);
 	for (size_t i = 0; i < o.n; i++)
 		if (keep[i] && !is_tree_op(json_object_array_get_idx(list, i)))
@@ -530,7 +530,7 @@ static int stage_fields(struct shrinker *s, bool *ret_done)
 		return 0;
 	}
 	u = tree_units_view(&t);
-	say(s, "fields: %zu differences from the seed", u.n);
+	say(s, "fields: %zu field difference%s from the seed", u.n, u.n == 1 ? "" : "s");
 	keep = xcalloc(u.n ? u.n : 1, sizeof(*keep));
 	for (size_t i = 0; i < u.n; i++)
 		keep[i] = true;

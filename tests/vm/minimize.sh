@@ -43,7 +43,8 @@ want='instances[0]: field_count 3 -> 2 (template 1 declares 3 input fields)'
 cmp "$out/minimal.bin" "$run/expected/000000.bin" || fail "minimal input is not the field drop alone"
 (cd "$out" && sha256sum -c --quiet minimal.bin.sha256) || fail "minimal.bin.sha256"
 grep -q '"reproduced":3' "$out/minimize.json" && grep -q '"tries":3' "$out/minimize.json" &&
-	grep -q '"status":"minimized"' "$out/minimize.json" || fail "minimize.json: $(cat "$out/minimize.json")"
+	grep -q '"status":"minimized"' "$out/minimize.json" &&
+	grep -q '"guest_runs":[1-9]' "$out/minimize.json" || fail "minimize.json: $(cat "$out/minimize.json")"
 grep -q '"kept":true' "$out/steps.json" || fail "steps.json has no kept step"
 
 # the report shows the explanation and the reproduction rate beside the signature
