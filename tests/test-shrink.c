@@ -119,22 +119,31 @@ static bool has_line(const struct shrink_result *r, const char *line)
 	return false;
 }
 
-static void run_kscu(const char *ops, struct fake *f, size_t batch_max, struct shrink_result *ret)
+/* Shrink data (made from s by ops, when known) against the fake oracle f. */
+static void run_with(const struct format *format, const uint8_t *s, size_t ns, const uint8_t *data,
+		     size_t size, const char *ops, struct fake *f, size_t batch_max,
+		     struct shrink_result *ret)
 {
-	_cleanup_free_ uint8_t *data = NULL;
-	size_t size;
-
-	make_case(ops, &data, &size);
-	struct shrink_config cfg = {.format = fmt,
-				    .seed = seed,
-				    .seed_size = seed_size,
+	struct shrink_config cfg = {.format = format,
+				    .seed = s,
+				    .seed_size = ns,
 				    .mutations_json = ops,
 				    .data = data,
 				    .size = size,
 				    .oracle = oracle,
 				    .userdata = f,
 				    .batch_max = batch_max};
+
 	ck_assert_int_eq(shrink_run(&cfg, ret), 0);
+}
+
+static void run_kscu(const char *ops, struct fake *f, size_t batch_max, struct shrink_result *ret)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	size_t size;
+
+	make_case(ops, &data, &size);
+	run_with(fmt, seed, seed_size, data, size, ops, f, batch_max, ret);
 }
 
 /* ---- tests ---- */
@@ -209,14 +218,7 @@ START_TEST(ddmin_bytes_1_minimal)
 	cur[90] ^= 4;
 	f.cur = cur;
 	f.cur_size = seed_size;
-	struct shrink_config cfg = {.seed = seed,
-				    .seed_size = seed_size,
-				    .data = cur,
-				    .size = seed_size,
-				    .oracle = oracle,
-				    .userdata = &f,
-				    .batch_max = 4};
-	ck_assert_int_eq(shrink_run(&cfg, &r), 0);
+	run_with(NULL, seed, seed_size, cur, seed_size, NULL, &f, 4, &r);
 	ck_assert(three_bytes(&f, r.data, r.size));
 	for (size_t i = 0; i < seed_size; i++)
 		ck_assert_msg((r.data[i] != seed[i]) == (i == 40 || i == 41 || i == 90), "byte %zu",
@@ -336,14 +338,7 @@ START_TEST(revert_undecodable_is_said)
 	bool said = false;
 
 	ck_assert_int_eq(format_parse("tiny.yaml", tiny_yaml, strlen(tiny_yaml), &d, &fmt), 0);
-	struct shrink_config cfg = {.format = fmt,
-				    .seed = s,
-				    .seed_size = ns,
-				    .data = c,
-				    .size = nc,
-				    .oracle = oracle,
-				    .userdata = &f};
-	ck_assert_int_eq(shrink_run(&cfg, &r), 0);
+	run_with(fmt, s, ns, c, nc, NULL, &f, 0, &r);
 	/* keeping b's change alone reverts a to 100 bytes: 1+100+1+200 does not fit total's u8 */
 	ck_assert_uint_eq(f.undecodable_fields, 0);
 	for (size_t i = 0; i < r.n_steps; i++)

@@ -82,8 +82,31 @@ void mini_budget_stop(struct mini *m)
 
 /* ---- batches ---- */
 
-static int write_batch(struct mini *m, const char *dir, char *const *names,
-		       const uint8_t *const *data, const size_t *sizes, size_t n, unsigned jobs,
+void mini_batch_init(struct mini_batch *b, size_t n)
+{
+	*b = (struct mini_batch){.n = n,
+				 .names = xcalloc(n, sizeof(*b->names)),
+				 .data = xcalloc(n, sizeof(*b->data)),
+				 .sizes = xcalloc(n, sizeof(*b->sizes)),
+				 .res = xcalloc(n, sizeof(*b->res))};
+}
+
+void mini_batch_finish(struct mini_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->names[i]);
+		free(b->res[i].title);
+		free(b->res[i].note);
+	}
+	free(b->names);
+	free(b->data);
+	free(b->sizes);
+	free(b->res);
+	free(b->rel);
+	*b = (struct mini_batch){0};
+}
+
+static int write_batch(struct mini *m, const char *dir, const struct mini_batch *b, unsigned jobs,
 		       char **ret_yaml)
 {
 	_cleanup_free_ char *content = xasprintf("%s/content", dir);
@@ -94,13 +117,13 @@ static int write_batch(struct mini *m, const char *dir, char *const *names,
 		      m->rec->case_id, m->sensor, m->sensor, jobs);
 	int r = mkdir_p(content);
 
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		_cleanup_free_ char *p = xasprintf("%s/%s.bin", content, names[i]);
-		char *t = xasprintf("%s  - name: %s\n    content: content/%s.bin\n", text, names[i],
-				    names[i]);
+	for (size_t i = 0; r == 0 && i < b->n; i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s.bin", content, b->names[i]);
+		char *t = xasprintf("%s  - name: %s\n    content: content/%s.bin\n", text,
+				    b->names[i], b->names[i]);
 		free(text);
 		text = t;
-		r = write_file_atomic(p, data[i], sizes[i]);
+		r = write_file_atomic(p, b->data[i], b->sizes[i]);
 	}
 	if (r == 0)
 		r = write_file_atomic(yaml, text, strlen(text));
@@ -114,8 +137,7 @@ static int write_batch(struct mini *m, const char *dir, char *const *names,
 	return 0;
 }
 
-int mini_run_batch(struct mini *m, char *const *names, const uint8_t *const *data,
-		   const size_t *sizes, size_t n, struct session_result *ret, char **ret_rel)
+int mini_run_batch(struct mini *m, struct mini_batch *b)
 {
 	_cleanup_free_ char *rel = xasprintf("runs/%02zu", m->batch_no++);
 	_cleanup_free_ char *dir = xasprintf("%s/%s", m->out, rel), *yaml = NULL;
@@ -124,11 +146,10 @@ int mini_run_batch(struct mini *m, char *const *names, const uint8_t *const *dat
 	struct session *s = NULL;
 	int r;
 
-	memset(ret, 0, n * sizeof(*ret));
 	if (m->budget_spent)
 		return -ECANCELED;
-	so.jobs = n < m->slots ? (unsigned)n : m->slots;
-	if ((r = write_batch(m, dir, names, data, sizes, n, so.jobs, &yaml)) < 0)
+	so.jobs = b->n < m->slots ? (unsigned)b->n : m->slots;
+	if ((r = write_batch(m, dir, b, so.jobs, &yaml)) < 0)
 		return r;
 	so.scenario_path = yaml;
 	so.progress = m->images_shown ? NULL : stderr;
@@ -142,10 +163,10 @@ int mini_run_batch(struct mini *m, char *const *names, const uint8_t *const *dat
 	if (r < 0) {
 		m->failed = true;
 	} else {
-		for (size_t i = 0; i < n && i < st.total; i++) {
-			ret[i] = st.res[i];
+		for (size_t i = 0; i < b->n && i < st.total; i++) {
+			b->res[i] = st.res[i];
 			st.res[i] = (struct session_result){0};
-			m->guest_runs += ret[i].done;
+			m->guest_runs += b->res[i].done;
 		}
 		if (st.interrupted) {
 			m->signal = st.signal;
@@ -154,9 +175,8 @@ int mini_run_batch(struct mini *m, char *const *names, const uint8_t *const *dat
 		session_stats_finish(&st);
 	}
 	session_close(s);
-	if (r != -ECANCELED && r < 0)
-		return r;
-	*ret_rel = TAKE_PTR(rel);
+	if (r == 0 || r == -ECANCELED)
+		b->rel = TAKE_PTR(rel);
 	return r;
 }
 
@@ -166,37 +186,34 @@ int mini_oracle(void *userdata, const struct shrink_candidate *c, size_t n,
 		struct shrink_answer *ret)
 {
 	struct mini *m = userdata;
-	_cleanup_free_ char **names = xcalloc(n, sizeof(*names));
-	_cleanup_free_ const uint8_t **data = xcalloc(n, sizeof(*data));
-	_cleanup_free_ size_t *sizes = xcalloc(n, sizeof(*sizes));
-	_cleanup_free_ struct session_result *res = xcalloc(n, sizeof(*res));
-	_cleanup_free_ char *rel = NULL;
-	int r;
-
-	for (size_t i = 0; i < n; i++) {
-		names[i] = xasprintf("step-%zu", c[i].step);
-		data[i] = c[i].data;
-		sizes[i] = c[i].size;
-	}
 	unsigned guests = n < m->slots ? (unsigned)n : m->slots;
 	_cleanup_free_ char *range = n > 1 ? xasprintf("steps %zu-%zu", c[0].step, c[n - 1].step)
 					   : xasprintf("step %zu", c[0].step);
-	mini_say(m, "%s: %s on %u guest%s", c[0].stage, range, guests, guests == 1 ? "" : "s");
-	r = mini_run_batch(m, names, data, sizes, n, res, &rel);
+	struct mini_batch b;
+	int r;
+
+	mini_batch_init(&b, n);
 	for (size_t i = 0; i < n; i++) {
-		ret[i].done = res[i].done;
-		ret[i].same = mini_same(m, &res[i]);
-		ret[i].verdict = res[i].done ? xstrdup(verdict_name(res[i].verdict)) : NULL;
-		ret[i].title = TAKE_PTR(res[i].title);
-		ret[i].where = rel ? xasprintf("%s/%s", rel, names[i]) : NULL;
-		if (res[i].done)
-			mini_say(m, "  step %zu: %s%s%s: %s", c[i].step,
-				 verdict_name(res[i].verdict),
-				 res[i].note && *res[i].note ? " - " : "",
-				 res[i].note ? res[i].note : "",
-				 ret[i].same ? "same signature" : "not the signature");
-		free(res[i].note);
-		free(names[i]);
+		b.names[i] = xasprintf("step-%zu", c[i].step);
+		b.data[i] = c[i].data;
+		b.sizes[i] = c[i].size;
 	}
+	mini_say(m, "%s: %s on %u guest%s", c[0].stage, range, guests, guests == 1 ? "" : "s");
+	r = mini_run_batch(m, &b);
+	for (size_t i = 0; i < n; i++) {
+		const struct session_result *res = &b.res[i];
+
+		ret[i] = (struct shrink_answer){
+		    .done = res->done,
+		    .same = mini_same(m, res),
+		    .verdict = res->done ? xstrdup(verdict_name(res->verdict)) : NULL,
+		    .title = res->title ? xstrdup(res->title) : NULL,
+		    .where = b.rel ? xasprintf("%s/%s", b.rel, b.names[i]) : NULL};
+		if (res->done)
+			mini_say(m, "  step %zu: %s%s%s: %s", c[i].step, verdict_name(res->verdict),
+				 res->note && *res->note ? " - " : "", res->note ? res->note : "",
+				 ret[i].same ? "same signature" : "not the signature");
+	}
+	mini_batch_finish(&b);
 	return r;
 }

@@ -282,39 +282,34 @@ static int reproduce(struct mini *m, const struct mcase *c, struct minimized *su
 		     struct shrink_answer *ret_seed)
 {
 	size_t n = m->o->tries + 1;
-	_cleanup_free_ char **names = xcalloc(n, sizeof(*names));
-	_cleanup_free_ const uint8_t **data = xcalloc(n, sizeof(*data));
-	_cleanup_free_ size_t *sizes = xcalloc(n, sizeof(*sizes));
-	_cleanup_free_ struct session_result *res = xcalloc(n, sizeof(*res));
-	_cleanup_free_ char *rel = NULL;
+	const struct session_result *seed;
+	struct mini_batch b;
 	int r;
 
+	mini_batch_init(&b, n);
 	for (size_t i = 0; i < n; i++) {
-		bool seed = i == n - 1;
-		names[i] = seed ? xstrdup("seed") : xasprintf("repro-%zu", i + 1);
-		data[i] = seed ? c->seed : c->data;
-		sizes[i] = seed ? c->seed_size : c->size;
+		bool is_seed = i == n - 1;
+		b.names[i] = is_seed ? xstrdup("seed") : xasprintf("repro-%zu", i + 1);
+		b.data[i] = is_seed ? c->seed : c->data;
+		b.sizes[i] = is_seed ? c->seed_size : c->size;
 	}
 	mini_say(m, "reproducing %s on %s: %u runs of the recorded input and one of the seed",
 		 c->case_id, m->sensor, m->o->tries);
-	r = mini_run_batch(m, names, data, sizes, n, res, &rel);
+	r = mini_run_batch(m, &b);
 	sum->tries = m->o->tries;
 	for (size_t i = 0; i + 1 < n; i++)
-		if (res[i].done) {
-			count_seen(sum, &res[i]);
-			sum->reproduced += mini_same(m, &res[i]);
+		if (b.res[i].done) {
+			count_seen(sum, &b.res[i]);
+			sum->reproduced += mini_same(m, &b.res[i]);
 		}
+	seed = &b.res[n - 1];
 	*ret_seed = (struct shrink_answer){
-	    .done = res[n - 1].done,
-	    .same = mini_same(m, &res[n - 1]),
-	    .verdict = res[n - 1].done ? xstrdup(verdict_name(res[n - 1].verdict)) : NULL,
-	    .title = TAKE_PTR(res[n - 1].title),
-	    .where = rel ? xasprintf("%s/seed", rel) : NULL};
-	for (size_t i = 0; i < n; i++) {
-		free(res[i].title);
-		free(res[i].note);
-		free(names[i]);
-	}
+	    .done = seed->done,
+	    .same = mini_same(m, seed),
+	    .verdict = seed->done ? xstrdup(verdict_name(seed->verdict)) : NULL,
+	    .title = seed->title ? xstrdup(seed->title) : NULL,
+	    .where = b.rel ? xasprintf("%s/seed", b.rel) : NULL};
+	mini_batch_finish(&b);
 	return r;
 }
 

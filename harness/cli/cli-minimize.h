@@ -37,12 +37,22 @@ struct mini {
 	bool failed; /* err holds why a batch could not run */
 };
 
-/* Run the inputs (named, one case each) side by side on fresh guests restored from one booted
- * snapshot, in RUN_DIR-like folder OUT/runs/NN (*ret_rel: "runs/NN"). ret[i] gets each result
- * (done false when it did not finish). Returns 0, -ECANCELED when stopped (Ctrl-C, the
- * budget: finished results are filled), or another negative errno with m->err set. */
-int mini_run_batch(struct mini *m, char *const *names, const uint8_t *const *data,
-		   const size_t *sizes, size_t n, struct session_result *ret, char **ret_rel);
+/* A batch of inputs to run side by side, one case each. */
+struct mini_batch {
+	size_t n;
+	char **names;	      /* case names, safe as file names */
+	const uint8_t **data; /* borrowed */
+	size_t *sizes;
+	struct session_result *res; /* what came back (done false when it did not finish) */
+	char *rel;		    /* the batch's folder, relative to the output: "runs/NN" */
+};
+
+void mini_batch_init(struct mini_batch *b, size_t n);
+void mini_batch_finish(struct mini_batch *b);
+/* Run the batch on fresh guests restored from one booted snapshot, in OUT/runs/NN (a run
+ * directory of its own). Returns 0, -ECANCELED when stopped (Ctrl-C, the budget: finished
+ * results are filled), or another negative errno with m->err set. */
+int mini_run_batch(struct mini *m, struct mini_batch *b);
 /* The same verdict and title as the record: the same signature. */
 bool mini_same(const struct mini *m, const struct session_result *r);
 /* The shrinker's oracle (shrink.h): userdata is the struct mini. */

@@ -323,9 +323,20 @@ static void round_finish(struct round *rd)
 	free(rd->whats);
 }
 
-/* Shrink the set of units kept, starting from all of them, to a 1-minimal one: *keep (u->n
- * entries) says which are left. Returns 0 or -ECANCELED. */
-static int ddmin(struct shrinker *s, const char *stage, const struct shrink_units *u, bool *keep)
+static bool *all_kept(size_t n)
+{
+	bool *keep = xcalloc(n ? n : 1, sizeof(*keep));
+
+	for (size_t i = 0; i < n; i++)
+		keep[i] = true;
+	return keep;
+}
+
+/* Shrink the set of units kept, starting from all of them, to a 1-minimal one; *ret_keep (u->n
+ * entries, caller frees; NULL: not wanted) says which are left, also when stopped. Returns 0,
+ * -ECANCELED or the oracle's error. */
+static int ddmin(struct shrinker *s, const char *stage, const struct shrink_units *u,
+		 bool **ret_keep)
 {
 	_cleanup_free_ size_t *c = xcalloc(u->n ? u->n : 1, sizeof(*c));
 	size_t nc = u->n, gran = 2;
@@ -363,9 +374,11 @@ static int ddmin(struct shrinker *s, const char *stage, const struct shrink_unit
 			break;
 		gran = 2 * n < nc ? 2 * n : nc;
 	}
-	memset(keep, 0, u->n * sizeof(*keep));
-	for (size_t i = 0; i < nc; i++)
-		keep[c[i]] = true;
+	if (ret_keep) {
+		*ret_keep = xcalloc(u->n ? u->n : 1, sizeof(bool));
+		for (size_t i = 0; i < nc; i++)
+			(*ret_keep)[c[i]] = true;
+	}
 	return r;
 }
 
@@ -475,7 +488,7 @@ static int stage_ops(struct shrinker *s, bool *ret_blind)
 	json_object *list = cfg->mutations_json ? json_tokener_parse(cfg->mutations_json) : NULL;
 	struct op_units o = {.cfg = cfg, .list = list};
 	struct shrink_units u = {.build = ops_build, .name = ops_name, .ctx = &o};
-	_cleanup_free_ bool *keep = NULL;
+	_cleanup_free_ bool *keep = NULL, *every = NULL;
 	_cleanup_free_ uint8_t *all = NULL;
 	_cleanup_free_ char *err = NULL;
 	size_t size;
@@ -489,11 +502,9 @@ static int stage_ops(struct shrinker *s, bool *ret_blind)
 		goto out;
 	}
 	o.n = u.n = json_object_array_length(list);
-	keep = xcalloc(o.n, sizeof(*keep));
-	for (size_t i = 0; i < o.n; i++)
-		keep[i] = true;
+	every = all_kept(o.n);
 	/* The ops must still make the input as kept: the seed or the format may have changed. */
-	if (ops_build(&o, keep, &all, &size, &err) < 0 || size != s->cur_size ||
+	if (ops_build(&o, every, &all, &size, &err) < 0 || size != s->cur_size ||
 	    memcmp(all, s->cur, size) != 0) {
 		note(s,
 		     "the recorded mutations no longer make the input as kept (%s): shrinking its "
@@ -502,7 +513,7 @@ static int stage_ops(struct shrinker *s, bool *ret_blind)
 		goto out;
 	}
 	say(s, "ops: %zu mutation%s", o.n, o.n == 1 ? "" : "s");
-	r = ddmin(s, "ops", &u, keep);
+	r = ddmin(s, "ops", &u, &keep);
 	for (size_t i = 0; i < o.n; i++)
 		if (keep[i] && !is_tree_op(json_object_array_get_idx(list, i)))
 			*ret_blind = true;
@@ -516,7 +527,6 @@ static int stage_fields(struct shrinker *s, bool *ret_done)
 {
 	const struct shrink_config *cfg = s->cfg;
 	_cleanup_free_ char *err = NULL;
-	_cleanup_free_ bool *keep = NULL;
 	struct tree_units t;
 	struct shrink_units u;
 	int r;
@@ -531,10 +541,7 @@ static int stage_fields(struct shrinker *s, bool *ret_done)
 	}
 	u = tree_units_view(&t);
 	say(s, "fields: %zu field difference%s from the seed", u.n, u.n == 1 ? "" : "s");
-	keep = xcalloc(u.n ? u.n : 1, sizeof(*keep));
-	for (size_t i = 0; i < u.n; i++)
-		keep[i] = true;
-	r = ddmin(s, "fields", &u, keep);
+	r = ddmin(s, "fields", &u, NULL);
 	tree_units_finish(&t);
 	*ret_done = true;
 	return r;
@@ -542,7 +549,6 @@ static int stage_fields(struct shrinker *s, bool *ret_done)
 
 static int stage_bytes(struct shrinker *s)
 {
-	_cleanup_free_ bool *keep = NULL;
 	_cleanup_free_ uint8_t *cur = xmemdup(s->cur, s->cur_size ? s->cur_size : 1);
 	struct byte_units b;
 	struct shrink_units u;
@@ -552,10 +558,7 @@ static int stage_bytes(struct shrinker *s)
 	byte_units_init(&b, s->cfg->format, s->cfg->seed, s->cfg->seed_size, cur, s->cur_size);
 	u = byte_units_view(&b);
 	say(s, "bytes: %zu changed bytes%s", b.n_pos, b.length ? " and the size" : "");
-	keep = xcalloc(u.n ? u.n : 1, sizeof(*keep));
-	for (size_t i = 0; i < u.n; i++)
-		keep[i] = true;
-	r = ddmin(s, "bytes", &u, keep);
+	r = ddmin(s, "bytes", &u, NULL);
 	byte_units_finish(&b);
 	return r;
 }
