@@ -251,6 +251,12 @@ START_TEST(blind_flip_named_by_field)
 	ck_assert_ptr_nonnull(strstr(r.notes[0], "the input does not decode as kscu"));
 	ck_assert_uint_ge(r.n_explanation, 2);
 	ck_assert(has_line(&r, "instances[0]: inst_len 37 -> 293 (bit 8 flipped)"));
+	shrink_result_finish(&r);
+
+	/* a field with a description: said with the seed's other fields */
+	run_kscu("[{\"op\":\"bitflip\",\"offset\":37,\"bit\":3}]", &f, 8, &r);
+	ck_assert(has_line(&r, "instances[0]: field_count 3 -> 2051 (bit 11 flipped; template 1 "
+			       "declares 3 input fields)"));
 	ck_assert_ptr_nonnull(
 	    strstr(r.explanation[r.n_explanation - 1], "it does not decode as kscu: "));
 	shrink_result_finish(&r);

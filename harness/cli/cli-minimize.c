@@ -565,7 +565,8 @@ static int minimize(struct mini *m, const struct mcase *c, struct minimized *sum
 		goto out;
 	}
 	print_result(m, c, &res, sum);
-	if (reports_write_defaults(c->run_dir) == 0)
+	/* the run's report shows what the run directory holds */
+	if (!m->o->out_dir && reports_write_defaults(c->run_dir) == 0)
 		printf("report: %s/report.html\n", c->run_dir);
 	ret = res.stopped && !m->budget_spent ? exit_stopped(m) : 0;
 out:

@@ -135,8 +135,6 @@ static void leaf_line(struct bex *x, const struct format_node *l)
 {
 	_cleanup_free_ char *label = tree_node_label(l->parent, l->item->name);
 	_cleanup_free_ char *a = NULL, *b = NULL;
-	const char *suffix = "";
-
 	if (l->kind == FORMAT_NODE_BYTES) {
 		size_t end = min_size(l->offset + l->len, x->size);
 		a = shrink_fmt_bytes(l->bytes, l->len);
@@ -150,15 +148,20 @@ static void leaf_line(struct bex *x, const struct format_node *l)
 		return;
 	}
 	uint64_t v = read_uint(x->data + l->offset, l->item->width, l->item->big_endian);
-	_cleanup_free_ char *flip = NULL;
+	_cleanup_free_ char *note = NULL, *why = NULL;
 
 	b = shrink_fmt_uint(v);
 	if (l->item->role == FORMAT_ROLE_CHECKSUM)
-		suffix = x->sums_right ? " (fixed up for the changed bytes)"
-				       : " (not what it covers gives)";
+		why = xstrdup(x->sums_right ? "fixed up for the changed bytes"
+					    : "not what it covers gives");
 	else if (__builtin_popcountll(l->value ^ v) == 1)
-		suffix = flip = xasprintf(" (bit %d flipped)", __builtin_ctzll(l->value ^ v));
-	lines_push(x->lines, x->n, xasprintf("%s %s -> %s%s", label, a, b, suffix));
+		why = xasprintf("bit %d flipped", __builtin_ctzll(l->value ^ v));
+	/* the other fields as the seed has them: the input itself does not decode */
+	note = tree_describe(l->item->description, a, b, l->parent);
+	lines_push(x->lines, x->n,
+		   xasprintf("%s %s -> %s%s%s%s%s%s", label, a, b, why || note ? " (" : "",
+			     why ? why : "", why && note ? "; " : "", note ? note : "",
+			     why || note ? ")" : ""));
 }
 
 /* A root checksum the changes left as the seed had it, although what it covers changed. */

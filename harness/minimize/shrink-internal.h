@@ -50,6 +50,11 @@ void tree_units_finish(struct tree_units *t);
 struct shrink_units tree_units_view(struct tree_units *t);
 /* "instances[0]: field_count 3 -> 2 (template 1 declares 3 input fields)" (caller frees). */
 char *tree_diff_line(const struct tree_diff *d);
+/* A field's description with {seed} and {value} replaced by the two values, {NAME} by the value
+ * of field NAME seen from record `where` (in it, else in the records around it); NULL when
+ * desc is NULL (caller frees). */
+char *tree_describe(const char *desc, const char *seed_v, const char *new_v,
+		    const struct format_node *where);
 /* How a line names field `name` of record `record`: "instances[0]: name", or "name" for a
  * field of the root (caller frees). */
 char *tree_node_label(const struct format_node *record, const char *name);

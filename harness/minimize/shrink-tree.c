@@ -265,9 +265,8 @@ static char *lookup(const struct format_node *r, const char *name)
 	return NULL;
 }
 
-/* The field's description with {seed}, {value} and {NAME} filled in; NULL when it has none. */
-static char *describe(const char *desc, const char *seed_v, const char *new_v,
-		      const struct format_node *where)
+char *tree_describe(const char *desc, const char *seed_v, const char *new_v,
+		    const struct format_node *where)
 {
 	char *out = xstrdup(""), *t;
 
@@ -335,7 +334,7 @@ char *tree_diff_line(const struct tree_diff *d)
 		return xasprintf("%s %s -> %s (stale: what it covers gives %s)", label, a, b,
 				 truth);
 	}
-	note = describe(it->description, a, b, rec);
+	note = tree_describe(it->description, a, b, rec);
 	return xasprintf("%s %s -> %s%s%s%s%s", label, a, b, extra ? extra : "", note ? " (" : "",
 			 note ? note : "", note ? ")" : "");
 }
