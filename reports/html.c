@@ -544,14 +544,14 @@ static void minimized(const struct ctx *x, const struct aggregate_signature *sig
 	}
 	if (m->minimal) {
 		_cleanup_free_ char *rel = xasprintf("%s/%s", m->dir, m->minimal);
-		_cleanup_free_ char *sum = xasprintf("%s/minimize.json", m->dir);
+		_cleanup_free_ char *steps = xasprintf("%s/steps.json", m->dir);
 
 		fputs("<br>", f);
 		file_link(x, r->run, rel, "minimal input");
 		if (m->minimal_size >= 0)
 			fprintf(f, " (%" PRId64 " bytes)", m->minimal_size);
 		fputs(" \xc2\xb7 ", f);
-		file_link(x, r->run, sum, "steps");
+		file_link(x, r->run, steps, "steps");
 	}
 	if (m->replay) {
 		fputs("<code class=\"cmd\" title=\"replay the minimal input\">", f);

@@ -33,11 +33,9 @@ static void help(void)
 	    "fields)\"). Ctrl-C keeps the best input found so far.\n\n"
 	    "Options:\n"
 	    "      --sensor NAME    the sensor the case failed on (default: the case's only one)\n"
-	    "      --tries N        runs of the recorded input to measure reproduction (default "
-	    "3)\n"
-	    "      --budget TIME    stop shrinking after TIME (10m, 90s; default 10m) and keep "
-	    "the\n"
-	    "                       best input so far\n"
+	    "      --tries N        runs of the recorded input on fresh guests (default 3)\n"
+	    "      --budget TIME    stop shrinking after TIME (default 10m), keeping the best\n"
+	    "                       input so far\n"
 	    "  -j, --jobs N         guests side by side (default: one per core)\n"
 	    "  -o, --output DIR     where to write (default RUN_DIR/minimized/SENSOR/CASE)\n"
 	    "      --uri, --accel, --state-dir   as for faultline run\n"
@@ -277,9 +275,10 @@ static void count_seen(struct minimized *sum, const struct session_result *r)
 	    .verdict = xstrdup(v), .title = r->title ? xstrdup(r->title) : NULL, .count = 1};
 }
 
-/* The recorded input o->tries times and the seed once, side by side. */
+/* The recorded input o->tries times and the seed once, side by side. *ret_infra: why the first
+ * run that the harness could not run failed (caller frees), or NULL. */
 static int reproduce(struct mini *m, const struct mcase *c, struct minimized *sum,
-		     struct shrink_answer *ret_seed)
+		     struct shrink_answer *ret_seed, char **ret_infra)
 {
 	size_t n = m->o->tries + 1;
 	const struct session_result *seed;
@@ -297,11 +296,14 @@ static int reproduce(struct mini *m, const struct mcase *c, struct minimized *su
 		 c->case_id, m->sensor, m->o->tries);
 	r = mini_run_batch(m, &b);
 	sum->tries = m->o->tries;
-	for (size_t i = 0; i + 1 < n; i++)
-		if (b.res[i].done) {
-			count_seen(sum, &b.res[i]);
-			sum->reproduced += mini_same(m, &b.res[i]);
-		}
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (!b.res[i].done)
+			continue;
+		count_seen(sum, &b.res[i]);
+		sum->reproduced += mini_same(m, &b.res[i]);
+		if (b.res[i].verdict == VERDICT_INFRA_ERROR && !*ret_infra)
+			*ret_infra = xstrdup(b.res[i].note ? b.res[i].note : "");
+	}
 	seed = &b.res[n - 1];
 	*ret_seed = (struct shrink_answer){
 	    .done = seed->done,
@@ -311,6 +313,17 @@ static int reproduce(struct mini *m, const struct mcase *c, struct minimized *su
 	    .where = b.rel ? xasprintf("%s/seed", b.rel) : NULL};
 	mini_batch_finish(&b);
 	return r;
+}
+
+/* Runs that gave the sensor's answer: not an infra error, and finished. */
+static size_t verdict_runs(const struct minimized *sum)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sum->n_seen; i++)
+		if (!streq(sum->seen[i].verdict, verdict_name(VERDICT_INFRA_ERROR)))
+			n += sum->seen[i].count;
+	return n;
 }
 
 /* ---- what is written ---- */
@@ -532,13 +545,18 @@ static int minimize(struct mini *m, const struct mcase *c, struct minimized *sum
 {
 	struct shrink_answer seed = {0};
 	struct shrink_result res = {0};
+	_cleanup_free_ char *infra = NULL;
 	int r, ret;
 
-	r = reproduce(m, c, sum, &seed);
-	if (r < 0 && !(r == -ECANCELED && m->budget_spent)) {
-		ret = r == -ECANCELED ? exit_stopped(m) : cli_session_failed(&m->err);
-		if (r == -ECANCELED)
-			mini_say(m, "interrupted before the case was reproduced; nothing written");
+	r = reproduce(m, c, sum, &seed, &infra);
+	if (r == -ECANCELED) {
+		mini_say(m, "%s before the case was reproduced; nothing written",
+			 m->budget_spent ? "the time budget ran out" : "interrupted");
+		ret = m->budget_spent ? 1 : exit_stopped(m);
+		goto out;
+	}
+	if (r < 0) {
+		ret = cli_session_failed(&m->err);
 		goto out;
 	}
 	printf("reproduced: %zu/%zu on fresh guests (%s%s%s)\n", sum->reproduced, sum->tries,
@@ -547,6 +565,13 @@ static int minimize(struct mini *m, const struct mcase *c, struct minimized *sum
 		printf("  seen %zu x: %s%s%s\n", sum->seen[i].count, sum->seen[i].verdict,
 		       sum->seen[i].title ? " - " : "",
 		       sum->seen[i].title ? sum->seen[i].title : "");
+	if (sum->reproduced == 0 && infra && verdict_runs(sum) == 0) {
+		/* an infra error is never the sensor's answer: nothing was learned */
+		cli_error(CLI_FAULT_HOST, "the harness could not run %s on a guest: %s", c->case_id,
+			  infra);
+		ret = 1;
+		goto out;
+	}
 	if (sum->reproduced == 0) {
 		printf("did not reproduce: nothing to shrink\n");
 		sum->status = xstrdup("not-reproduced");

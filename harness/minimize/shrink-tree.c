@@ -268,10 +268,11 @@ static char *lookup(const struct format_node *r, const char *name)
 char *tree_describe(const char *desc, const char *seed_v, const char *new_v,
 		    const struct format_node *where)
 {
-	char *out = xstrdup(""), *t;
+	char *out, *t;
 
 	if (!desc)
 		return NULL;
+	out = xstrdup("");
 	for (const char *p = desc; *p;) {
 		const char *close = *p == '{' ? strchr(p, '}') : NULL;
 		_cleanup_free_ char *name = NULL, *v = NULL;
