@@ -557,7 +557,8 @@ static int stage_bytes(struct shrinker *s)
 	/* the units point into cur, which adopting a candidate replaces */
 	byte_units_init(&b, s->cfg->format, s->cfg->seed, s->cfg->seed_size, cur, s->cur_size);
 	u = byte_units_view(&b);
-	say(s, "bytes: %zu changed bytes%s", b.n_pos, b.length ? " and the size" : "");
+	say(s, "bytes: %zu changed byte%s%s", b.n_pos, b.n_pos == 1 ? "" : "s",
+	    b.length ? " and the size" : "");
 	r = ddmin(s, "bytes", &u, NULL);
 	byte_units_finish(&b);
 	return r;
