@@ -263,6 +263,16 @@ int record_from_json(json_object *o, struct record *ret)
 	return 0;
 }
 
+char *record_json_string(json_object *o, const char *key)
+{
+	return get_str(o, key);
+}
+
+int64_t record_json_int(json_object *o, const char *key, int64_t dflt)
+{
+	return get_int(o, key, dflt);
+}
+
 /* ---- what a record means ---- */
 
 enum record_outcome record_outcome(const struct record *r)
