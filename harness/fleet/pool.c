@@ -5,6 +5,10 @@
  * of the template's save image (snapshot.h) under a name of its own, so any number can run side
  * by side and a clone being destroyed never delays the next. Clones ("identities") are files in
  * the work dir, reused once their last guest is destroyed.
+ *
+ * A save image is checked against its stamp before each use, and one that changed or did not
+ * restore is never used again: a clone is dropped, and when the template itself is in doubt
+ * (it changed, or a clone never restored) it is dropped too and booted again by the next job.
  */
 #include "pool.h"
 
@@ -15,15 +19,23 @@
 
 enum template_state { TEMPLATE_NONE, TEMPLATE_BUILDING, TEMPLATE_READY, TEMPLATE_FAILED };
 
+/* A clone of the template, its file in the work dir. */
+struct identity {
+	char *path;
+	struct snapshot_stamp stamp;
+	bool busy;     /* a guest restored from it exists (or is being restored) */
+	bool dead;     /* changed, failed to restore, or of a dropped template: never used again */
+	bool restored; /* has restored once */
+};
+
 struct template
 {
 	enum template_state state;
 	char *name, *uuid, *path;
+	struct snapshot_stamp stamp;
 	struct case_result failure; /* why it could not be made, repeated for every job */
 	bool failure_retry;
-	/* identities: clone files; busy[i] while a guest restored from it exists */
-	char **id_paths;
-	bool *id_busy;
+	struct identity *ids;
 	size_t n_ids;
 };
 
@@ -61,6 +73,8 @@ static void result_copy(struct case_result *dst, const struct case_result *src)
 	dst->detail = src->detail ? xstrdup(src->detail) : NULL;
 	dst->report = src->report ? xstrdup(src->report) : NULL;
 	dst->agent_message = src->agent_message ? xstrdup(src->agent_message) : NULL;
+	dst->first_title = src->first_title ? xstrdup(src->first_title) : NULL;
+	dst->host_fault = src->host_fault ? xstrdup(src->host_fault) : NULL;
 }
 
 struct pool *pool_new(const struct fleet_config *cfg, unsigned slots)
@@ -83,12 +97,16 @@ struct doomed {
 	struct guest *guest;
 };
 
+/* The guest restored from identity id is gone; a dead identity's file goes with it. */
 static void identity_put(struct pool *p, size_t si, int id)
 {
 	if (id < 0)
 		return;
 	pthread_mutex_lock(&p->lock);
-	p->templates[si].id_busy[id] = false;
+	struct identity *x = &p->templates[si].ids[id];
+	x->busy = false;
+	if (x->dead)
+		unlink(x->path);
 	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -166,19 +184,44 @@ static void boot_failed(const char *console_path, bool hello, const char *what,
 	res->detail = xstrdup("while the sensor was being started, before the update");
 }
 
+/* A boot that failed after the host stalled: a kernel report then may be the guest's clock
+ * jumping over the stall, not the sensor. */
+static void boot_stalled(uint64_t stall_ms, struct case_result *res, bool *ret_retry)
+{
+	char *why = xasprintf("host error: the host stalled for %llu ms while the guest booted "
+			      "(the guest got no CPU); the boot's outcome, %s%s%s, is not trusted",
+			      (unsigned long long)stall_ms, verdict_name(res->verdict),
+			      res->title ? ": " : "", res->title ? res->title : "");
+
+	res->verdict = VERDICT_INFRA_ERROR;
+	free(res->title);
+	res->title = NULL;
+	free(res->detail);
+	res->detail = why;
+	res->host_stall_ms = stall_ms;
+	*ret_retry = true;
+}
+
 /* Wait for the booting guest's agent to report the sensor started (READY). Returns 0, 1 (res
  * filled), or -ECANCELED. */
 static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char *console_path,
 		      uint64_t deadline, struct case_result *res, bool *ret_retry)
 {
 	bool ready = false, hello = false;
+	struct runner_stall stall;
 
+	runner_stall_start(vm, &stall);
 	while (!ready && !res->detail) {
 		struct vm_event ev;
-		int r = vm_next_event(vm, deadline, &ev);
+		uint64_t look = now_ms() + 1000; /* a stall shows only to one who looks */
+		int r;
 
+		runner_stall_sample(vm, &stall);
+		r = vm_next_event(vm, look < deadline ? look : deadline, &ev);
 		if (r == -ECANCELED)
 			return r;
+		if (r == -ETIMEDOUT && now_ms() < deadline)
+			continue;
 		if (r == -ETIMEDOUT) {
 			_cleanup_free_ char *what = xasprintf(
 			    "guest did not become ready within %u s", cfg->boot_ms / 1000);
@@ -192,13 +235,32 @@ static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char 
 				ready_status(&ev.frame, res, &ready);
 			proto_frame_finish(&ev.frame);
 		} else if (ev.type != VM_EVENT_PROTO_ERROR) {
+			_cleanup_free_ char *how = NULL, *what = NULL;
+			bool guest;
+
 			runner_drain_console(vm, 3000);
-			boot_failed(console_path, hello,
-				    "guest stopped during boot without a kernel report", res,
-				    ret_retry);
+			guest = vm_stopped_by_guest(vm, &how);
+			what = guest ? xstrdup("guest stopped during boot without a kernel report")
+				     : xasprintf("host error: %s", how);
+			boot_failed(console_path, hello, what, res, ret_retry);
 		}
 	}
+	if (!ready && runner_stall_ms(&stall) > 0)
+		boot_stalled(runner_stall_ms(&stall), res, ret_retry);
 	return ready ? 0 : 1;
+}
+
+/* The guest agent's test modes (guests/agent/agent.c: malformed frames, a console flood) are
+ * for faultline's own fault-injection tests: FAULTLINE_AGENT_TEST=MODE[,MODE] in the
+ * controller's environment puts them on the guest's kernel command line. Unset, nothing is
+ * added; a value with anything but letters and commas is ignored. */
+static char *guest_cmdline(const char *cmdline)
+{
+	const char *test = getenv("FAULTLINE_AGENT_TEST");
+
+	if (!test || !*test || test[strspn(test, "abcdefghijklmnopqrstuvwxyz,")])
+		return xstrdup(cmdline);
+	return xasprintf("%s faultline.agent_test=%s", cmdline, test);
 }
 
 /* Boot a guest and wait until its agent reports the sensor started. 0, 1 (res filled), or
@@ -208,11 +270,12 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 		      bool *ret_retry)
 {
 	const struct fleet_sensor *s = &cfg->sensors[si];
+	_cleanup_free_ char *cmdline = guest_cmdline(cfg->cmdline);
 	struct vm_config vc = {
 	    .name = name,
 	    .kernel = s->image->kernel,
 	    .initrd = s->image->initrd,
-	    .cmdline = cfg->cmdline,
+	    .cmdline = cmdline,
 	    .memory_mib = cfg->memory_mib,
 	    .accel = cfg->accel,
 	    .console_log = console_path,
@@ -283,6 +346,9 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 	if (r == 0) {
 		r = vm_save(vm, t->path, &t->uuid, &error);
 		vm_destroy(vm);
+		if (r == 0 && (r = snapshot_stamp(t->path, &t->stamp)) < 0)
+			error = xasprintf("host error: cannot stat the saved guest %s: %s", t->path,
+					  strerror(-r));
 		if (r == 0) {
 			case_result_finish(&res);
 			return 0;
@@ -308,8 +374,12 @@ static int template_get(struct pool *p, size_t si, struct case_result *res, bool
 		pthread_cond_wait(&p->changed, &p->lock);
 	if (t->state == TEMPLATE_NONE) {
 		t->state = TEMPLATE_BUILDING;
-		t->name = guest_name(si, 0);
-		t->path = xasprintf("%s/%s.save", p->cfg->work_dir, p->cfg->sensors[si].name);
+		if (!t->name) /* else made again after template_drop: same name and file */
+			t->name = guest_name(si, 0);
+		if (!t->path)
+			t->path =
+			    xasprintf("%s/%s.save", p->cfg->work_dir, p->cfg->sensors[si].name);
+		free(TAKE_PTR(t->uuid));
 		pthread_mutex_unlock(&p->lock);
 		r = build_template(p, si, t);
 		pthread_mutex_lock(&p->lock);
@@ -325,58 +395,125 @@ static int template_get(struct pool *p, size_t si, struct case_result *res, bool
 	return r;
 }
 
-/* An idle clone of the template (made when none is idle). Returns its index or -errno. */
-static int identity_get(struct pool *p, size_t si, char **ret_error)
+/* The template's save image is in doubt: drop it and every clone of it (a busy clone's file
+ * goes when its guest does); the next job boots and saves a new one. Called with p->lock. */
+static void template_drop(struct pool *p, size_t si)
 {
 	struct template *t = &p->templates[si];
-	_cleanup_free_ char *name = NULL, *path = NULL;
+
+	if (t->state != TEMPLATE_READY)
+		return;
+	t->state = TEMPLATE_NONE;
+	unlink(t->path);
+	for (size_t i = 0; i < t->n_ids; i++) {
+		t->ids[i].dead = true;
+		if (!t->ids[i].busy)
+			unlink(t->ids[i].path);
+	}
+}
+
+/* Clone the template into a new identity, marked busy. Returns its index or -errno. */
+static int identity_new(struct pool *p, size_t si, char **ret_error)
+{
+	struct template *t = &p->templates[si];
+	_cleanup_free_ char *name = NULL, *path = NULL, *tpath = NULL, *tname = NULL;
+	_cleanup_free_ char *tuuid = NULL, *why = NULL;
+	struct snapshot_stamp tstamp, stamp;
 	char uuid[37];
 	unsigned serial;
 	int r;
 
 	pthread_mutex_lock(&p->lock);
-	for (size_t i = 0; i < t->n_ids; i++)
-		if (!t->id_busy[i]) {
-			t->id_busy[i] = true;
-			pthread_mutex_unlock(&p->lock);
-			return (int)i;
-		}
+	if (t->state != TEMPLATE_READY) {
+		pthread_mutex_unlock(&p->lock);
+		*ret_error = xstrdup("host error: the saved guest was dropped as damaged");
+		return -ESTALE;
+	}
 	serial = ++p->serial;
+	tpath = xstrdup(t->path);
+	tname = xstrdup(t->name);
+	tuuid = xstrdup(t->uuid);
+	tstamp = t->stamp;
 	pthread_mutex_unlock(&p->lock);
 
+	if ((r = snapshot_check(tpath, &tstamp, &why)) < 0) {
+		pthread_mutex_lock(&p->lock);
+		template_drop(p, si);
+		pthread_mutex_unlock(&p->lock);
+		*ret_error =
+		    xasprintf("host error: %s; the next attempt boots and saves it again", why);
+		return r;
+	}
 	name = guest_name(si, serial);
 	path = xasprintf("%s/%s.save", p->cfg->work_dir, name);
 	make_uuid(uuid, serial);
-	r = snapshot_clone(t->path, path, t->name, t->uuid, name, uuid);
+	r = snapshot_clone(tpath, path, tname, tuuid, name, uuid);
+	if (r == 0 && (r = snapshot_stamp(path, &stamp)) < 0)
+		unlink(path);
 	if (r < 0) {
-		*ret_error = xasprintf("faultline error: cannot clone the saved guest %s: %s",
-				       t->path, strerror(-r));
+		*ret_error =
+		    xasprintf("%s: cannot clone the saved guest %s: %s",
+			      r == -EBADMSG || r == -EINVAL ? "faultline bug" : "host error", tpath,
+			      strerror(-r));
 		return r;
 	}
 	pthread_mutex_lock(&p->lock);
-	t->id_paths = xreallocarray(t->id_paths, t->n_ids + 1, sizeof(char *));
-	t->id_busy = xreallocarray(t->id_busy, t->n_ids + 1, sizeof(bool));
-	t->id_paths[t->n_ids] = TAKE_PTR(path);
-	t->id_busy[t->n_ids] = true;
+	t->ids = xreallocarray(t->ids, t->n_ids + 1, sizeof(*t->ids));
+	t->ids[t->n_ids] = (struct identity){.path = TAKE_PTR(path), .stamp = stamp, .busy = true};
 	r = (int)t->n_ids++;
 	pthread_mutex_unlock(&p->lock);
 	return r;
+}
+
+/* An idle clone of the template (made when none is idle), marked busy. Its index or -errno. */
+static int identity_get(struct pool *p, size_t si, char **ret_error)
+{
+	struct template *t = &p->templates[si];
+
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < t->n_ids; i++)
+		if (!t->ids[i].busy && !t->ids[i].dead) {
+			t->ids[i].busy = true;
+			pthread_mutex_unlock(&p->lock);
+			return (int)i;
+		}
+	pthread_mutex_unlock(&p->lock);
+	return identity_new(p, si, ret_error);
+}
+
+/* Identity id changed or did not restore: never use it again. A clone that never restored
+ * casts doubt on the template it was copied from. */
+static void identity_fail(struct pool *p, size_t si, int id)
+{
+	pthread_mutex_lock(&p->lock);
+	p->templates[si].ids[id].dead = true;
+	if (!p->templates[si].ids[id].restored)
+		template_drop(p, si);
+	pthread_mutex_unlock(&p->lock);
+	identity_put(p, si, id);
 }
 
 /* Restore a clone of sensor si's template, paused, console not yet attached to a file. */
 static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **ret_error)
 {
 	struct template *t = &p->templates[si];
-	_cleanup_free_ char *name = NULL;
+	_cleanup_free_ char *name = NULL, *path = NULL, *why = NULL;
 	_cleanup_free_ struct guest *g = NULL;
+	struct snapshot_stamp stamp;
 	int id, r;
 
 	id = identity_get(p, si, ret_error);
 	if (id < 0)
 		return id;
 	pthread_mutex_lock(&p->lock);
-	const char *path = t->id_paths[id];
+	path = xstrdup(t->ids[id].path);
+	stamp = t->ids[id].stamp;
 	pthread_mutex_unlock(&p->lock);
+	if ((r = snapshot_check(path, &stamp, &why)) < 0) {
+		*ret_error = xasprintf("host error: %s", why);
+		identity_fail(p, si, id);
+		return r;
+	}
 	/* the clone's name is in its file name */
 	const char *base = strrchr(path, '/') + 1;
 	name = xstrndup(base, strlen(base) - strlen(".save"));
@@ -386,9 +523,12 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	g->identity = id;
 	r = vm_restore(p->cfg->host, path, name, NULL, &g->vm, ret_error);
 	if (r < 0) {
-		identity_put(p, si, id);
+		identity_fail(p, si, id);
 		return r;
 	}
+	pthread_mutex_lock(&p->lock);
+	t->ids[id].restored = true;
+	pthread_mutex_unlock(&p->lock);
 	*ret = TAKE_PTR(g);
 	return 0;
 }
@@ -542,13 +682,12 @@ void pool_free(struct pool *p)
 	for (size_t si = 0; si < p->cfg->n_sensors; si++) {
 		struct template *t = &p->templates[si];
 		for (size_t i = 0; i < t->n_ids; i++) {
-			unlink(t->id_paths[i]);
-			free(t->id_paths[i]);
+			unlink(t->ids[i].path);
+			free(t->ids[i].path);
 		}
 		if (t->path)
 			unlink(t->path);
-		free(t->id_paths);
-		free(t->id_busy);
+		free(t->ids);
 		free(t->name);
 		free(t->uuid);
 		free(t->path);

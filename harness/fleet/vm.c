@@ -19,11 +19,22 @@
 #include "virt-util.h"
 
 #define PANIC_MARKER "---[ end Kernel panic"
+/* A guest that floods its console must not fill the disk: past CONSOLE_MAX bytes a console log
+ * is cut down to its last CONSOLE_KEEP bytes (where a report that ends the case is), with a
+ * line that says so. A callback reads at most CONSOLE_BATCH bytes before it lets the event loop
+ * serve the other streams: one flooding guest must not starve every guest's heartbeats. */
+#define CONSOLE_MAX (8u << 20)
+#define CONSOLE_KEEP (256u << 10)
+#define CONSOLE_BATCH (128u << 10)
+#define STOP_EVENT_WAIT_MS 2000
 
 struct vm_host {
 	virConnectPtr conn;
 	char *uri;
+	char *log_dir; /* QEMU's logs (embedded driver), or NULL */
 	int lifecycle_id;
+	bool close_cb;
+	int lost_reason; /* VIR_CONNECT_CLOSE_REASON_*, once the connection dropped */
 };
 
 struct event_node {
@@ -44,7 +55,11 @@ struct vm {
 
 	int console_fd;
 	uint64_t console_last_ms;
+	uint64_t console_bytes; /* in the current console log */
 	bool panicked;
+	/* how the domain ended, as libvirt and the streams told (vm_stopped_by_guest) */
+	bool shutdown_seen, stop_seen, crash_seen, console_eof, channel_eof, host_lost;
+	int shutdown_detail, stop_detail;
 	char tail[sizeof(PANIC_MARKER)]; /* end of the previous chunk, for markers split in two */
 
 	struct proto_decoder *dec;
@@ -163,14 +178,42 @@ static int lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int det
 	vm = registry_find(virDomainGetName(dom));
 	if (vm) {
 		pthread_mutex_lock(&vm->lock);
-		if (event == VIR_DOMAIN_EVENT_CRASHED)
+		if (event == VIR_DOMAIN_EVENT_CRASHED) {
+			vm->crash_seen = true;
 			push_simple(vm, VM_EVENT_CRASHED, detail);
-		else if (event == VIR_DOMAIN_EVENT_STOPPED)
+		} else if (event == VIR_DOMAIN_EVENT_STOPPED) {
+			vm->stop_seen = true;
+			vm->stop_detail = detail;
 			push_simple(vm, VM_EVENT_STOPPED, detail);
+		} else if (event == VIR_DOMAIN_EVENT_SHUTDOWN) {
+			/* QEMU says whether the guest asked for it; STOPPED follows */
+			vm->shutdown_seen = true;
+			vm->shutdown_detail = detail;
+			pthread_cond_broadcast(&vm->cond);
+		}
 		pthread_mutex_unlock(&vm->lock);
 	}
 	pthread_mutex_unlock(&registry_lock);
 	return 0;
+}
+
+/* A remote host's connection dropped (keepalive, EOF): every guest on it is lost to us. */
+static void close_cb(virConnectPtr conn, int reason, void *opaque)
+{
+	struct vm_host *h = opaque;
+
+	(void)conn;
+	pthread_mutex_lock(&registry_lock);
+	h->lost_reason = reason;
+	for (struct vm *vm = registry; vm; vm = vm->next_registered) {
+		if (vm->host != h)
+			continue;
+		pthread_mutex_lock(&vm->lock);
+		vm->host_lost = true;
+		push_simple(vm, VM_EVENT_HOST_LOST, reason);
+		pthread_mutex_unlock(&vm->lock);
+	}
+	pthread_mutex_unlock(&registry_lock);
 }
 
 static void write_all(int fd, const char *p, size_t n)
@@ -186,6 +229,25 @@ static void write_all(int fd, const char *p, size_t n)
 		p += w;
 		n -= (size_t)w;
 	}
+}
+
+/* Cut a flooded console log down to its tail. Called with vm->lock held. */
+static void console_cut(struct vm *vm)
+{
+	off_t size = lseek(vm->console_fd, 0, SEEK_END);
+	size_t keep = size > (off_t)CONSOLE_KEEP ? CONSOLE_KEEP : (size_t)(size > 0 ? size : 0);
+	_cleanup_free_ char *tail = xmalloc(keep ? keep : 1);
+	_cleanup_free_ char *note = NULL;
+	ssize_t n = keep ? pread(vm->console_fd, tail, keep, size - (off_t)keep) : 0;
+
+	if (n < 0 || ftruncate(vm->console_fd, 0) < 0)
+		return; /* not ours to cut (a FIFO, a device): leave it */
+	note = xasprintf("[faultline: the guest flooded its console: %lld bytes dropped here, the "
+			 "last %zd kept]\n",
+			 (long long)(size - n), n);
+	write_all(vm->console_fd, note, strlen(note));
+	write_all(vm->console_fd, tail, (size_t)n);
+	vm->console_bytes = strlen(note) + (uint64_t)n;
 }
 
 /* Look for the panic marker in the previous tail + this chunk. Called with vm->lock held. */
@@ -219,19 +281,26 @@ static void console_cb(virStreamPtr st, int events, void *opaque)
 		pthread_mutex_unlock(&vm->lock);
 		return;
 	}
-	for (;;) {
+	for (size_t got = 0; got < CONSOLE_BATCH;) {
 		int n = virStreamRecv(st, buf, sizeof(buf));
 		if (n > 0) {
+			got += (size_t)n;
 			vm->console_last_ms = now_ms();
-			if (vm->console_fd >= 0)
+			if (vm->console_fd >= 0) {
 				write_all(vm->console_fd, buf, (size_t)n);
+				vm->console_bytes += (size_t)n;
+				if (vm->console_bytes > CONSOLE_MAX)
+					console_cut(vm);
+			}
 			scan_console(vm, buf, (size_t)n);
 			continue;
 		}
 		if (n == -2)
 			break;
-		/* EOF or error: the guest is gone; lifecycle events say why */
+		/* EOF or error: the guest is gone, or the stream is; vm_stopped_by_guest tells */
 		virStreamEventRemoveCallback(st);
+		vm->console_eof = true;
+		push_simple(vm, VM_EVENT_CONSOLE_EOF, 0);
 		break;
 	}
 	(void)events;
@@ -246,6 +315,7 @@ static void flush_out(struct vm *vm, virStreamPtr st)
 			break;
 		if (n < 0) {
 			vm->out_len = 0;
+			vm->channel_eof = true;
 			push_simple(vm, VM_EVENT_CHANNEL_EOF, -EIO);
 			break;
 		}
@@ -271,10 +341,12 @@ static void channel_cb(virStreamPtr st, int events, void *opaque)
 	}
 	if (events & VIR_STREAM_EVENT_WRITABLE)
 		flush_out(vm, st);
-	for (;;) {
+	/* bounded, like the console: a guest that floods the channel gets called again */
+	for (size_t got = 0; got < 16 * sizeof(buf);) {
 		int n = virStreamRecv(st, buf, sizeof(buf));
 		if (n > 0) {
 			proto_decoder_feed(vm->dec, buf, (size_t)n);
+			got += (size_t)n;
 			continue;
 		}
 		eof = n != -2;
@@ -293,6 +365,7 @@ static void channel_cb(virStreamPtr st, int events, void *opaque)
 	}
 	if (eof) {
 		virStreamEventRemoveCallback(st);
+		vm->channel_eof = true;
 		push_simple(vm, VM_EVENT_CHANNEL_EOF, 0);
 	}
 	pthread_mutex_unlock(&vm->lock);
@@ -329,6 +402,16 @@ static int prepare_embed_root(const char *uri)
 	return write_file_atomic(conf, embed_qemu_conf, strlen(embed_qemu_conf));
 }
 
+/* Where the embedded driver has QEMU write each domain's log: ROOT/log/qemu. */
+static char *embed_log_dir(const char *uri)
+{
+	const char *root = strstr(uri, "root=");
+
+	if (!startswith(uri, "qemu:///embed") || !root)
+		return NULL;
+	return xasprintf("%.*s/log/qemu", (int)strcspn(root + 5, "&"), root + 5);
+}
+
 int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
 {
 	_cleanup_virConnect_ virConnectPtr conn = NULL;
@@ -351,9 +434,12 @@ int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
 	}
 	h = xzalloc(sizeof(*h));
 	h->uri = xstrdup(uri);
+	h->log_dir = embed_log_dir(uri);
 	h->lifecycle_id =
 	    virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 					     VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), NULL, NULL);
+	/* only remote drivers have a connection that can drop */
+	h->close_cb = virConnectRegisterCloseCallback(conn, close_cb, h, NULL) == 0;
 	h->conn = TAKE_PTR(conn);
 	*ret = h;
 	return 0;
@@ -365,8 +451,11 @@ struct vm_host *vm_host_close(struct vm_host *h)
 		return NULL;
 	if (h->lifecycle_id >= 0)
 		virConnectDomainEventDeregisterAny(h->conn, h->lifecycle_id);
+	if (h->close_cb)
+		virConnectUnregisterCloseCallback(h->conn, close_cb);
 	virConnectClose(h->conn);
 	free(h->uri);
+	free(h->log_dir);
 	free(h);
 	return NULL;
 }
@@ -656,19 +745,188 @@ int vm_cpu_time_ms(struct vm *vm, uint64_t *ret)
 	return 0;
 }
 
+/* The lines of QEMU's log since the domain last started that say how it ended: QEMU's own
+ * "terminating on signal N from pid P" and libvirt's "shutting down, reason=R". NULL without a
+ * local log (remote host) or without such lines. */
+static char *qemu_log_ending(struct vm *vm)
+{
+	_cleanup_free_ char *path = NULL, *out = NULL;
+	_cleanup_close_ int fd = -1;
+	char buf[16384 + 1], *start, *line, *save = NULL;
+	off_t size;
+	ssize_t n;
+
+	if (!vm->host->log_dir)
+		return NULL;
+	path = xasprintf("%s/%s.log", vm->host->log_dir, vm->name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 0)
+		return NULL;
+	n = pread(fd, buf, sizeof(buf) - 1, size > 16384 ? size - 16384 : 0);
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	/* the log is appended to each time a domain of this name starts */
+	start = buf;
+	for (char *p = buf; (p = strstr(p, "starting up")); p++)
+		start = p;
+	for (line = strtok_r(start, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *what = strstr(line, "terminating on signal");
+
+		if (!what)
+			what = strstr(line, "shutting down, reason=");
+		if (!what)
+			continue;
+		char *joined = xasprintf("%s%s\"%s\"", out ? out : "", out ? ", " : "", what);
+		free(out);
+		out = joined;
+	}
+	return TAKE_PTR(out);
+}
+
+static const char *stopped_detail_name(int detail)
+{
+	static const char *const names[] = {
+	    [VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN] = "shutdown",
+	    [VIR_DOMAIN_EVENT_STOPPED_DESTROYED] = "destroyed",
+	    [VIR_DOMAIN_EVENT_STOPPED_CRASHED] = "crashed",
+	    [VIR_DOMAIN_EVENT_STOPPED_MIGRATED] = "migrated",
+	    [VIR_DOMAIN_EVENT_STOPPED_SAVED] = "saved",
+	    [VIR_DOMAIN_EVENT_STOPPED_FAILED] = "failed",
+	    [VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT] = "from snapshot",
+	};
+	return detail >= 0 && detail < (int)ARRAY_SIZE(names) && names[detail] ? names[detail]
+									       : "unknown";
+}
+
+/* The domain stopped (lifecycle event STOPPED): who did it, and a line saying how. */
+static bool stop_by_guest(struct vm *vm, int detail, bool shutdown_seen, int shutdown_detail,
+			  char **ret_reason)
+{
+	_cleanup_free_ char *log = qemu_log_ending(vm);
+	const char *how;
+	bool guest = false;
+
+	switch (detail) {
+	case VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN:
+		/* QEMU exits on a guest reset too (<on_reboot>destroy); a signal from the host
+		 * side makes it shut down with guest=false */
+		guest = !shutdown_seen || shutdown_detail != VIR_DOMAIN_EVENT_SHUTDOWN_HOST;
+		how = guest ? "the guest reset or powered off"
+			    : "QEMU was shut down from the host side (a signal)";
+		break;
+	case VIR_DOMAIN_EVENT_STOPPED_CRASHED:
+		guest = true;
+		how = "the guest crashed";
+		break;
+	case VIR_DOMAIN_EVENT_STOPPED_DESTROYED:
+		how = "QEMU exited: the domain was destroyed by another libvirt client";
+		break;
+	case VIR_DOMAIN_EVENT_STOPPED_FAILED:
+		how = "QEMU exited unexpectedly: killed, or crashed itself";
+		break;
+	default:
+		how = "QEMU exited: the domain was taken away (saved, migrated or reverted)";
+		break;
+	}
+	*ret_reason =
+	    xasprintf("%s (libvirt: domain stopped, %s%s%s)", how, stopped_detail_name(detail),
+		      log ? "; QEMU log: " : "", log ? log : "");
+	return guest;
+}
+
+/* Neither a lifecycle event nor a panic came, yet a stream closed: ask libvirt. */
+static char *stream_closed_reason(struct vm *vm, bool console_eof, bool channel_eof)
+{
+	const char *which = channel_eof && console_eof ? "the agent channel and console streams"
+			    : channel_eof	       ? "the agent channel stream"
+						       : "the console stream";
+	int state, reason;
+
+	if (!vm->dom || virDomainGetState(vm->dom, &state, &reason, 0) < 0) {
+		const char *msg = virGetLastErrorMessage();
+		return xasprintf("%s closed and the domain vanished (libvirt: %s)", which,
+				 msg ? msg : "no domain");
+	}
+	if (state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_PAUSED)
+		return xasprintf("%s closed while the guest was %s", which,
+				 state == VIR_DOMAIN_RUNNING ? "running" : "paused");
+	return xasprintf("%s closed; libvirt gives the domain state %d, reason %d", which, state,
+			 reason);
+}
+
+static const char *close_reason_name(int reason)
+{
+	switch (reason) {
+	case VIR_CONNECT_CLOSE_REASON_EOF:
+		return "end of file";
+	case VIR_CONNECT_CLOSE_REASON_KEEPALIVE:
+		return "keepalive timeout";
+	case VIR_CONNECT_CLOSE_REASON_CLIENT:
+		return "closed by the client";
+	default:
+		return "connection error";
+	}
+}
+
+bool vm_stopped_by_guest(struct vm *vm, char **ret_reason)
+{
+	uint64_t deadline = now_ms() + STOP_EVENT_WAIT_MS;
+	struct timespec ts = {.tv_sec = (time_t)(deadline / 1000),
+			      .tv_nsec = (long)(deadline % 1000) * 1000000};
+	bool shutdown_seen, stop_seen, crash_seen, panicked, console_eof, channel_eof, lost;
+	int shutdown_detail, stop_detail;
+
+	pthread_mutex_lock(&vm->lock);
+	/* a stream may close before libvirt has told us the domain stopped */
+	while (!vm->crash_seen && !vm->panicked && !vm->stop_seen && !vm->host_lost && !cancelled)
+		if (pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT)
+			break;
+	shutdown_seen = vm->shutdown_seen;
+	stop_seen = vm->stop_seen;
+	crash_seen = vm->crash_seen;
+	panicked = vm->panicked;
+	console_eof = vm->console_eof;
+	channel_eof = vm->channel_eof;
+	lost = vm->host_lost;
+	shutdown_detail = vm->shutdown_detail;
+	stop_detail = vm->stop_detail;
+	pthread_mutex_unlock(&vm->lock);
+
+	if (crash_seen || panicked) {
+		*ret_reason = xstrdup(crash_seen ? "the guest reported a panic (pvpanic)"
+						 : "the guest's kernel panicked (console)");
+		return true;
+	}
+	if (lost) {
+		*ret_reason = xasprintf("the libvirt connection to %s dropped (%s)", vm->host->uri,
+					close_reason_name(vm->host->lost_reason));
+		return false;
+	}
+	if (stop_seen)
+		return stop_by_guest(vm, stop_detail, shutdown_seen, shutdown_detail, ret_reason);
+	*ret_reason = stream_closed_reason(vm, console_eof, channel_eof);
+	return false;
+}
+
 int vm_set_console_log(struct vm *vm, const char *path)
 {
 	int fd = -1;
 
+	off_t size = 0;
+
 	if (path) {
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		/* read access too: a flooded log is cut down to its tail (console_cut) */
+		fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return -errno;
+		size = lseek(fd, 0, SEEK_END);
 	}
 	pthread_mutex_lock(&vm->lock);
 	if (vm->console_fd >= 0)
 		close(vm->console_fd);
 	vm->console_fd = fd;
+	vm->console_bytes = size > 0 ? (uint64_t)size : 0;
 	pthread_mutex_unlock(&vm->lock);
 	return 0;
 }

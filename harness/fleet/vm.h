@@ -53,6 +53,8 @@ enum vm_event_type {
 	VM_EVENT_CRASHED,     /* the guest reported a panic (pvpanic) or the console showed one */
 	VM_EVENT_STOPPED,     /* the domain stopped (reset, poweroff, QEMU died) */
 	VM_EVENT_CHANNEL_EOF, /* the agent channel closed */
+	VM_EVENT_CONSOLE_EOF, /* the console stream closed */
+	VM_EVENT_HOST_LOST,   /* the libvirt connection closed */
 };
 
 struct vm_event {
@@ -75,6 +77,14 @@ int vm_resume(struct vm *vm, char **ret_error);
 int vm_save(struct vm *vm, const char *path, char **ret_uuid, char **ret_error);
 /* vCPU time the guest has consumed, in ms: guest progress, as opposed to host wall time. */
 int vm_cpu_time_ms(struct vm *vm, uint64_t *ret);
+/* After a VM_EVENT_STOPPED, _CRASHED, _CHANNEL_EOF, _CONSOLE_EOF or _HOST_LOST: who ended the
+ * guest. Returns true when the guest did it itself (a panic reported through pvpanic or on the
+ * console, a reset or poweroff it asked for): evidence about the guest. Returns false when the
+ * host's side did (QEMU killed or crashed, the domain destroyed by someone else, a stream that
+ * closed while the guest ran, the libvirt connection dropped): never the guest's fault.
+ * *ret_reason gets one line saying how, with what libvirt and QEMU's log said (caller frees).
+ * Waits up to 2 s for libvirt's lifecycle event when a stream closed first. */
+bool vm_stopped_by_guest(struct vm *vm, char **ret_reason);
 /* Append console output to this file from now on (NULL: discard). Opens with O_APPEND. */
 int vm_set_console_log(struct vm *vm, const char *path);
 /* Queue one frame for the agent. */

@@ -83,6 +83,9 @@ json_object *record_build(const struct record_context *ctx, const char *sensor,
 	json_object_object_add(o, "matched",
 			       expect ? json_object_new_boolean(streq(expect, verdict)) : NULL);
 	json_object_object_add(o, "attempt", json_object_new_int(res->attempt));
+	/* what the host did to earlier attempts, and how long it stalled the guest */
+	json_object_object_add(o, "host_fault", jstr(res->host_fault));
+	json_object_object_add(o, "host_stall_ms", json_object_new_uint64(res->host_stall_ms));
 	add_reuse(o, sensor, c, res);
 	add_timings(o, res);
 	add_agent(o, res);
