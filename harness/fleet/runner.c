@@ -118,6 +118,7 @@ enum ending {
 struct watch_state {
 	uint64_t life, life_cpu; /* last sign of life from the agent, and vCPU time then */
 	unsigned bad_frames;	 /* malformed frames since the update was sent */
+	unsigned bad_by_kind[4]; /* bad magic, too large, bad flags, bad CRC */
 	struct runner_stall stall;
 };
 
@@ -208,10 +209,12 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 			proto_frame_finish(&ev.frame);
 			break;
 		case VM_EVENT_PROTO_ERROR:
-			/* a garbled frame from the guest: note it, the heartbeat decides health */
-			if (!res->detail)
-				res->detail = xasprintf("malformed frame from the guest agent: %s",
-							strerror(-ev.error));
+			/* a garbled frame from the guest: noted (bad_note), the heartbeat decides
+			 * health */
+			w->bad_by_kind[ev.error == -EMSGSIZE ? 1
+				       : ev.error == -EPROTO ? 2
+				       : ev.error == -EILSEQ ? 3
+							     : 0]++;
 			w->bad_frames++;
 			alive(vm, w, ev.at_ms);
 			break;
@@ -261,6 +264,15 @@ void runner_judge_stopped(struct vm *vm, const char *console_path, const char *f
 	free(res->detail);
 	res->detail = xasprintf("host error: %s", reason);
 	res->retry = true;
+}
+
+/* For the record: what was wrong with the frames the agent sent. */
+static char *bad_note(const struct watch_state *w)
+{
+	return xasprintf("%u malformed frames from the guest agent (bad magic %u, too large %u, "
+			 "bad flags %u, bad CRC %u): dropped, the verdict is from the whole ones",
+			 w->bad_frames, w->bad_by_kind[0], w->bad_by_kind[1], w->bad_by_kind[2],
+			 w->bad_by_kind[3]);
 }
 
 /* Without a kernel report, silence or a missing answer may still be the host's doing. Sets an
@@ -349,6 +361,8 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 			agent_verdict(res);
 		break;
 	}
+	if (w.bad_frames && !res->detail)
+		res->detail = bad_note(&w);
 	res->verdict_ms = now_ms() - start;
 	return 0;
 }

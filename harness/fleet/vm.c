@@ -20,11 +20,12 @@
 
 #define PANIC_MARKER "---[ end Kernel panic"
 /* A guest that floods its console must not fill the disk: past CONSOLE_MAX bytes a console log
- * is cut down to its last CONSOLE_KEEP bytes (where a report that ends the case is), with a
- * line that says so. A callback reads at most CONSOLE_BATCH bytes before it lets the event loop
- * serve the other streams: one flooding guest must not starve every guest's heartbeats. */
+ * is cut down to its last quarter (where a report that ends the case is), with a
+ * line that says so. The serial line gives a guest about 64 KiB/s, so that takes minutes:
+ * FAULTLINE_CONSOLE_MAX (bytes) lowers the bound for faultline's own tests. A callback reads at
+ * most CONSOLE_BATCH bytes before it lets the event loop serve the other streams: one flooding
+ * guest must not starve every guest's heartbeats. */
 #define CONSOLE_MAX (8u << 20)
-#define CONSOLE_KEEP (256u << 10)
 #define CONSOLE_BATCH (128u << 10)
 #define STOP_EVENT_WAIT_MS 2000
 
@@ -56,6 +57,7 @@ struct vm {
 	int console_fd;
 	uint64_t console_last_ms;
 	uint64_t console_bytes; /* in the current console log */
+	uint64_t console_max;
 	bool panicked;
 	/* how the domain ended, as libvirt and the streams told (vm_stopped_by_guest) */
 	bool shutdown_seen, stop_seen, crash_seen, console_eof, channel_eof, host_lost;
@@ -234,8 +236,8 @@ static void write_all(int fd, const char *p, size_t n)
 /* Cut a flooded console log down to its tail. Called with vm->lock held. */
 static void console_cut(struct vm *vm)
 {
-	off_t size = lseek(vm->console_fd, 0, SEEK_END);
-	size_t keep = size > (off_t)CONSOLE_KEEP ? CONSOLE_KEEP : (size_t)(size > 0 ? size : 0);
+	off_t size = lseek(vm->console_fd, 0, SEEK_END), most = (off_t)vm->console_max / 4;
+	size_t keep = (size_t)(size < most ? (size > 0 ? size : 0) : most);
 	_cleanup_free_ char *tail = xmalloc(keep ? keep : 1);
 	_cleanup_free_ char *note = NULL;
 	ssize_t n = keep ? pread(vm->console_fd, tail, keep, size - (off_t)keep) : 0;
@@ -289,7 +291,7 @@ static void console_cb(virStreamPtr st, int events, void *opaque)
 			if (vm->console_fd >= 0) {
 				write_all(vm->console_fd, buf, (size_t)n);
 				vm->console_bytes += (size_t)n;
-				if (vm->console_bytes > CONSOLE_MAX)
+				if (vm->console_bytes > vm->console_max)
 					console_cut(vm);
 			}
 			scan_console(vm, buf, (size_t)n);
@@ -625,6 +627,17 @@ static int open_stream(struct vm *vm, bool channel, char **ret_error)
 	return 0;
 }
 
+static uint64_t console_max(void)
+{
+	const char *e = getenv("FAULTLINE_CONSOLE_MAX");
+	char *end;
+	unsigned long long v = e ? strtoull(e, &end, 10) : 0;
+
+	if (!e || end == e || *end || v < 4096)
+		return CONSOLE_MAX;
+	return v;
+}
+
 static struct vm *vm_new(struct vm_host *h, const char *name)
 {
 	pthread_condattr_t ca;
@@ -634,6 +647,7 @@ static struct vm *vm_new(struct vm_host *h, const char *name)
 	vm->name = xstrdup(name);
 	vm->refs = 1;
 	vm->console_fd = -1;
+	vm->console_max = console_max();
 	vm->dec = proto_decoder_new();
 	if (!vm->dec)
 		abort();

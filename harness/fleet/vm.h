@@ -85,7 +85,9 @@ int vm_cpu_time_ms(struct vm *vm, uint64_t *ret);
  * *ret_reason gets one line saying how, with what libvirt and QEMU's log said (caller frees).
  * Waits up to 2 s for libvirt's lifecycle event when a stream closed first. */
 bool vm_stopped_by_guest(struct vm *vm, char **ret_reason);
-/* Append console output to this file from now on (NULL: discard). Opens with O_APPEND. */
+/* Append console output to this file from now on (NULL: discard). Opens with O_APPEND. A guest
+ * that floods its console does not fill the disk: past 8 MiB (FAULTLINE_CONSOLE_MAX bytes, for
+ * tests) the log is cut down to its last quarter, after a line saying how much was dropped. */
 int vm_set_console_log(struct vm *vm, const char *path);
 /* Queue one frame for the agent. */
 int vm_send(struct vm *vm, uint16_t type, const void *payload, uint32_t len);
