@@ -120,6 +120,7 @@ static int run_job(struct slot *slot, size_t si, size_t ci, size_t next_si, stru
 	for (unsigned attempt = 1; attempt <= cfg->max_attempts; attempt++) {
 		case_result_init(res);
 		res->attempt = (int)attempt;
+		res->host_fault = TAKE_PTR(faults); /* this attempt's notes follow */
 		r = run_once(slot, si, ci, next_si, res, &retry, ret_reused);
 		if (r < 0)
 			return r;
@@ -128,16 +129,14 @@ static int run_job(struct slot *slot, size_t si, size_t ci, size_t next_si, stru
 		if (!again || attempt == cfg->max_attempts)
 			break;
 		_cleanup_free_ char *line = attempt_fault(res);
-		char *joined = xasprintf("%s%s%s", faults ? faults : "", faults ? "\n" : "", line);
-		free(faults);
-		faults = joined;
+		case_result_note_host(res, "%s", line);
+		faults = TAKE_PTR(res->host_fault);
 		stalled += res->host_stall_ms;
 		case_result_finish(res);
 	}
 	if (res->host_stall_ms && !healthy(res->verdict) && res->verdict != VERDICT_INFRA_ERROR)
 		distrust(res);
 	res->host_stall_ms += stalled;
-	res->host_fault = TAKE_PTR(faults);
 	return 0;
 }
 

@@ -8,7 +8,8 @@
  *
  * A save image is checked against its stamp before each use, and one that changed or did not
  * restore is never used again: a clone is dropped, and when the template itself is in doubt
- * (it changed, or a clone never restored) it is dropped too and booted again by the next job.
+ * (it changed, or two new clones in a row did not restore) it is dropped too and booted again
+ * by the next job. One failed restore does not condemn it: a full disk fails restores too.
  */
 #include "pool.h"
 
@@ -37,6 +38,7 @@ struct template
 	bool failure_retry;
 	struct identity *ids;
 	size_t n_ids;
+	unsigned new_failed; /* new clones that did not restore, in a row */
 };
 
 struct spare {
@@ -66,15 +68,20 @@ struct pool {
 	unsigned serial;
 };
 
+/* The outcome of src into the job's result dst (its attempt and host notes stay). */
 static void result_copy(struct case_result *dst, const struct case_result *src)
 {
+	char *notes = dst->host_fault;
+	int attempt = dst->attempt;
+
 	*dst = *src;
 	dst->title = src->title ? xstrdup(src->title) : NULL;
 	dst->detail = src->detail ? xstrdup(src->detail) : NULL;
 	dst->report = src->report ? xstrdup(src->report) : NULL;
 	dst->agent_message = src->agent_message ? xstrdup(src->agent_message) : NULL;
 	dst->first_title = src->first_title ? xstrdup(src->first_title) : NULL;
-	dst->host_fault = src->host_fault ? xstrdup(src->host_fault) : NULL;
+	dst->host_fault = notes;
+	dst->attempt = attempt;
 }
 
 struct pool *pool_new(const struct fleet_config *cfg, unsigned slots)
@@ -404,6 +411,7 @@ static void template_drop(struct pool *p, size_t si)
 	if (t->state != TEMPLATE_READY)
 		return;
 	t->state = TEMPLATE_NONE;
+	t->new_failed = 0;
 	unlink(t->path);
 	for (size_t i = 0; i < t->n_ids; i++) {
 		t->ids[i].dead = true;
@@ -427,7 +435,7 @@ static int identity_new(struct pool *p, size_t si, char **ret_error)
 	if (t->state != TEMPLATE_READY) {
 		pthread_mutex_unlock(&p->lock);
 		*ret_error = xstrdup("host error: the saved guest was dropped as damaged");
-		return -ESTALE;
+		return -ESTALE; /* template_get makes it again */
 	}
 	serial = ++p->serial;
 	tpath = xstrdup(t->path);
@@ -440,9 +448,8 @@ static int identity_new(struct pool *p, size_t si, char **ret_error)
 		pthread_mutex_lock(&p->lock);
 		template_drop(p, si);
 		pthread_mutex_unlock(&p->lock);
-		*ret_error =
-		    xasprintf("host error: %s; the next attempt boots and saves it again", why);
-		return r;
+		*ret_error = xasprintf("host error: %s: dropped, booted and saved again", why);
+		return -ESTALE;
 	}
 	name = guest_name(si, serial);
 	path = xasprintf("%s/%s.save", p->cfg->work_dir, name);
@@ -481,13 +488,15 @@ static int identity_get(struct pool *p, size_t si, char **ret_error)
 	return identity_new(p, si, ret_error);
 }
 
-/* Identity id changed or did not restore: never use it again. A clone that never restored
- * casts doubt on the template it was copied from. */
-static void identity_fail(struct pool *p, size_t si, int id)
+/* Identity id changed (restore_failed false) or did not restore: never use it again. New
+ * clones that do not restore cast doubt on the template they were copied from. */
+static void identity_fail(struct pool *p, size_t si, int id, bool restore_failed)
 {
+	struct template *t = &p->templates[si];
+
 	pthread_mutex_lock(&p->lock);
-	p->templates[si].ids[id].dead = true;
-	if (!p->templates[si].ids[id].restored)
+	t->ids[id].dead = true;
+	if (restore_failed && !t->ids[id].restored && ++t->new_failed >= 2)
 		template_drop(p, si);
 	pthread_mutex_unlock(&p->lock);
 	identity_put(p, si, id);
@@ -510,9 +519,9 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	stamp = t->ids[id].stamp;
 	pthread_mutex_unlock(&p->lock);
 	if ((r = snapshot_check(path, &stamp, &why)) < 0) {
-		*ret_error = xasprintf("host error: %s", why);
-		identity_fail(p, si, id);
-		return r;
+		*ret_error = xasprintf("host error: %s: dropped", why);
+		identity_fail(p, si, id, false);
+		return -ESTALE;
 	}
 	/* the clone's name is in its file name */
 	const char *base = strrchr(path, '/') + 1;
@@ -523,11 +532,19 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	g->identity = id;
 	r = vm_restore(p->cfg->host, path, name, NULL, &g->vm, ret_error);
 	if (r < 0) {
-		identity_fail(p, si, id);
+		identity_fail(p, si, id, true);
 		return r;
+	}
+	/* changed while QEMU read it: the guest may hold damaged memory */
+	if ((r = snapshot_check(path, &stamp, &why)) < 0) {
+		*ret_error = xasprintf("host error: %s while it was restored: dropped", why);
+		vm_destroy(TAKE_PTR(g->vm));
+		identity_fail(p, si, id, false);
+		return -ESTALE;
 	}
 	pthread_mutex_lock(&p->lock);
 	t->ids[id].restored = true;
+	t->new_failed = 0;
 	pthread_mutex_unlock(&p->lock);
 	*ret = TAKE_PTR(g);
 	return 0;
@@ -559,19 +576,25 @@ static void spare_start(struct pool *p, unsigned slot, size_t si)
 		s->running = true;
 }
 
-/* Collect the slot's spare if it is for sensor si; otherwise throw it away. */
-static struct guest *spare_take(struct pool *p, unsigned slot, size_t si)
+/* Collect the slot's spare if it is for sensor si; otherwise throw it away. When it could not
+ * be restored, why goes to res's host notes (res may be NULL). */
+static struct guest *spare_take(struct pool *p, unsigned slot, size_t si, struct case_result *res)
 {
 	struct spare *s = &p->slots[slot].spare;
+	_cleanup_free_ char *error = NULL;
 	struct guest *g = NULL;
 
 	if (!s->running)
 		return NULL;
 	pthread_join(s->thread, NULL);
 	s->running = false;
-	free(TAKE_PTR(s->error));
-	if (s->r < 0)
+	error = TAKE_PTR(s->error);
+	if (s->r < 0) {
+		if (res && s->r != -ECANCELED)
+			case_result_note_host(res, "the guest prepared for this case: %s",
+					      error ? error : strerror(-s->r));
 		return NULL;
+	}
 	if (s->sensor == si)
 		g = s->guest;
 	else
@@ -581,6 +604,41 @@ static struct guest *spare_take(struct pool *p, unsigned slot, size_t si)
 }
 
 /* ---- acquire / release ---- */
+
+/* A restored guest of sensor si, paused: the slot's spare, or one restored now. Save images
+ * found damaged before any guest ran from them were dropped (restore_guest: -ESTALE): that is
+ * noted in the record, and the next image (or a template booted again) is tried, a few times.
+ * Returns 0, 1 (res filled), or -ECANCELED. */
+static int restored_guest(struct pool *p, unsigned slot, size_t si, struct guest **ret,
+			  struct case_result *res, bool *ret_retry)
+{
+	struct guest *g = NULL;
+	int r;
+
+	for (unsigned tries = 0;; tries++) {
+		_cleanup_free_ char *error = NULL;
+
+		r = template_get(p, si, res, ret_retry);
+		if (r != 0)
+			return r;
+		if (tries == 0)
+			g = spare_take(p, slot, si, res);
+		if (g || (r = restore_guest(p, si, &g, &error)) == 0)
+			break;
+		if (r == -ECANCELED)
+			return r;
+		if (r == -ESTALE && tries < 8) {
+			case_result_note_host(res, "%s", error);
+			continue;
+		}
+		res->verdict = VERDICT_INFRA_ERROR;
+		res->detail = TAKE_PTR(error);
+		*ret_retry = true;
+		return 1;
+	}
+	*ret = g;
+	return 0;
+}
 
 static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *console_path,
 		       struct guest **ret, struct case_result *res, bool *ret_retry)
@@ -605,18 +663,9 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 			*ret = TAKE_PTR(booted);
 		return r;
 	}
-	r = template_get(p, si, res, ret_retry);
+	r = restored_guest(p, slot, si, &g, res, ret_retry);
 	if (r != 0)
 		return r;
-	g = spare_take(p, slot, si);
-	if (!g && (r = restore_guest(p, si, &g, &error)) < 0) {
-		if (r == -ECANCELED)
-			return r;
-		res->verdict = VERDICT_INFRA_ERROR;
-		res->detail = TAKE_PTR(error);
-		*ret_retry = true;
-		return 1;
-	}
 	if ((r = vm_set_console_log(g->vm, console_path)) < 0 || vm_resume(g->vm, &error) < 0) {
 		res->verdict = VERDICT_INFRA_ERROR;
 		res->detail = error ? TAKE_PTR(error)
@@ -672,7 +721,7 @@ void pool_free(struct pool *p)
 	if (!p)
 		return;
 	for (unsigned i = 0; i < p->n_slots; i++) {
-		destroy_later(p, spare_take(p, i, SIZE_MAX));
+		destroy_later(p, spare_take(p, i, SIZE_MAX, NULL));
 		destroy_later(p, TAKE_PTR(p->slots[i].kept));
 	}
 	pthread_mutex_lock(&p->lock);

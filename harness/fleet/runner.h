@@ -62,6 +62,8 @@ uint64_t runner_stall_ms(const struct runner_stall *s);
 
 void case_result_init(struct case_result *r);
 void case_result_finish(struct case_result *r);
+/* Add a line to r->host_fault. */
+void case_result_note_host(struct case_result *r, const char *fmt, ...) _printf_(2, 3);
 
 /* Fill *res from the console log at console_path after the guest stopped, crashed or went
  * silent: the classifier decides crash or hang and the title. Returns true when it found a
