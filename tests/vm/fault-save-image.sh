@@ -10,7 +10,7 @@
 start_run --isolation snapshot
 wait_case valid
 work=$state/work-$pid
-images=$(ls "$work"/*.save)
+images=$(ls "$work"/*.save) || fail "no save images in $work"
 [ -n "$images" ] || fail "no save images in $work"
 truncate -s 40M "$work"/ksensor-legacy.save
 for f in "$work"/fl-*.save; do
