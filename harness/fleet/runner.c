@@ -65,20 +65,25 @@ void runner_stall_sample(struct vm *vm, struct runner_stall *s)
 	if (now < s->sampled_ms + STALL_SAMPLE_MS || vm_cpu_time_ms(vm, &cpu) < 0)
 		return;
 	s->sampled_ms = now;
-	if (cpu == s->cpu_ms)
+	if (cpu == s->cpu_ms) {
+		/* unknown (a remote host) counts as withheld: the CPU time is all we have */
+		if (!s->withheld && now - s->moved_ms >= RUNNER_STALL_MS / 2)
+			s->withheld = vm_qemu_withheld(vm) != 0;
 		return;
+	}
 	/* the guest ran again: the gap since it last did, if long, was the host's */
-	if (now - s->moved_ms >= RUNNER_STALL_MS)
+	if (s->withheld && now - s->moved_ms >= RUNNER_STALL_MS)
 		s->total_ms += now - s->moved_ms;
 	s->cpu_ms = cpu;
 	s->moved_ms = now;
+	s->withheld = false;
 }
 
 uint64_t runner_stall_ms(const struct runner_stall *s)
 {
 	uint64_t ongoing = s->sampled_ms - s->moved_ms;
 
-	return s->total_ms + (ongoing >= RUNNER_STALL_MS ? ongoing : 0);
+	return s->total_ms + (s->withheld && ongoing >= RUNNER_STALL_MS ? ongoing : 0);
 }
 
 void runner_drain_console(struct vm *vm, unsigned max_ms)
@@ -301,7 +306,7 @@ static bool host_silenced(const struct watch_state *w, const struct runner_timeo
 	uint64_t stalled = w->stall.sampled_ms - w->stall.moved_ms;
 	char *why;
 
-	if (end == END_SILENT && stalled >= t->hang_ms)
+	if (end == END_SILENT && w->stall.withheld && stalled >= t->hang_ms)
 		why =
 		    xasprintf("host error: the host stalled: the guest had got no CPU for %llu ms "
 			      "when faultline gave up on it",

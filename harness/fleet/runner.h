@@ -42,8 +42,10 @@ struct case_result {
 };
 
 /* A wall-clock gap of at least this many ms in which the guest's vCPU time did not advance at
- * all is a host stall (QEMU stopped or not scheduled): the guest's clock jumps over it, so its
- * own watchdogs may report a lockup or an RCU stall that never happened. */
+ * all while the host withheld the CPU (vm_qemu_withheld: QEMU stopped, or waiting to run) is a
+ * host stall: the guest's clock jumps over it, so its own watchdogs may report a lockup or an
+ * RCU stall that never happened. A guest that halted itself (every QEMU thread asleep) is not
+ * stalled. */
 #define RUNNER_STALL_MS 2000
 
 struct runner_stall {
@@ -51,6 +53,7 @@ struct runner_stall {
 	uint64_t moved_ms;   /* when (now_ms clock) it was last seen to advance */
 	uint64_t sampled_ms; /* when it was last sampled */
 	uint64_t total_ms;   /* stalls that ended, summed */
+	bool withheld;	     /* the host was seen withholding the CPU since moved_ms */
 };
 
 /* Watch a guest for host stalls from now on; sample as often as every 250 ms (more often is

@@ -7,6 +7,7 @@
  */
 #include "vm.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -33,6 +34,7 @@ struct vm_host {
 	virConnectPtr conn;
 	char *uri;
 	char *log_dir; /* QEMU's logs (embedded driver), or NULL */
+	char *run_dir; /* QEMU's pid files (embedded driver), or NULL */
 	int lifecycle_id;
 	bool close_cb;
 	int lost_reason; /* VIR_CONNECT_CLOSE_REASON_*, once the connection dropped */
@@ -54,6 +56,7 @@ struct vm {
 	int refs;
 	bool dead; /* owner is destroying: callbacks must not touch streams */
 
+	pid_t qemu_pid; /* 0: not read yet */
 	int console_fd;
 	uint64_t console_last_ms;
 	uint64_t console_bytes; /* in the current console log */
@@ -404,14 +407,14 @@ static int prepare_embed_root(const char *uri)
 	return write_file_atomic(conf, embed_qemu_conf, strlen(embed_qemu_conf));
 }
 
-/* Where the embedded driver has QEMU write each domain's log: ROOT/log/qemu. */
-static char *embed_log_dir(const char *uri)
+/* Where the embedded driver keeps a domain's files: ROOT/SUB (log/qemu, run/qemu). */
+static char *embed_dir(const char *uri, const char *sub)
 {
 	const char *root = strstr(uri, "root=");
 
 	if (!startswith(uri, "qemu:///embed") || !root)
 		return NULL;
-	return xasprintf("%.*s/log/qemu", (int)strcspn(root + 5, "&"), root + 5);
+	return xasprintf("%.*s/%s", (int)strcspn(root + 5, "&"), root + 5, sub);
 }
 
 int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
@@ -436,7 +439,8 @@ int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
 	}
 	h = xzalloc(sizeof(*h));
 	h->uri = xstrdup(uri);
-	h->log_dir = embed_log_dir(uri);
+	h->log_dir = embed_dir(uri, "log/qemu");
+	h->run_dir = embed_dir(uri, "run/qemu");
 	h->lifecycle_id =
 	    virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 					     VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), NULL, NULL);
@@ -458,6 +462,7 @@ struct vm_host *vm_host_close(struct vm_host *h)
 	virConnectClose(h->conn);
 	free(h->uri);
 	free(h->log_dir);
+	free(h->run_dir);
 	free(h);
 	return NULL;
 }
@@ -796,6 +801,56 @@ static char *qemu_log_ending(struct vm *vm)
 		out = joined;
 	}
 	return TAKE_PTR(out);
+}
+
+/* QEMU's pid, from the pid file libvirt keeps while the domain runs; 0 when unknown. */
+static pid_t qemu_pid(struct vm *vm)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ uint8_t *data = NULL;
+	size_t size;
+	long pid;
+
+	if (vm->qemu_pid || !vm->host->run_dir)
+		return vm->qemu_pid;
+	path = xasprintf("%s/%s.pid", vm->host->run_dir, vm->name);
+	if (read_file(path, 64, &data, &size) < 0 || (pid = strtol((char *)data, NULL, 10)) <= 0)
+		return 0;
+	vm->qemu_pid = (pid_t)pid;
+	return vm->qemu_pid;
+}
+
+int vm_qemu_withheld(struct vm *vm)
+{
+	pid_t pid = qemu_pid(vm);
+	_cleanup_free_ char *dir = NULL;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (!pid)
+		return -ENODATA;
+	dir = xasprintf("/proc/%d/task", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return -ENODATA;
+	while (r == 0 && (de = readdir(d))) {
+		_cleanup_free_ char *stat = NULL;
+		_cleanup_free_ uint8_t *data = NULL;
+		const char *state;
+		size_t size;
+
+		if (de->d_name[0] == '.')
+			continue;
+		stat = xasprintf("%s/%s/stat", dir, de->d_name);
+		if (read_file(stat, 4096, &data, &size) < 0 ||
+		    !(state = strrchr((char *)data, ')')))
+			continue;
+		/* "pid (comm) S ...": S sleeps, I idles; anything else waits on the host */
+		r = state[1] == ' ' && state[2] != 'S' && state[2] != 'I';
+	}
+	closedir(d);
+	return r;
 }
 
 static const char *stopped_detail_name(int detail)

@@ -77,6 +77,11 @@ int vm_resume(struct vm *vm, char **ret_error);
 int vm_save(struct vm *vm, const char *path, char **ret_uuid, char **ret_error);
 /* vCPU time the guest has consumed, in ms: guest progress, as opposed to host wall time. */
 int vm_cpu_time_ms(struct vm *vm, uint64_t *ret);
+/* Whether the host is withholding the CPU from the guest's QEMU right now: 1 when QEMU is
+ * stopped (SIGSTOP, a debugger) or one of its threads waits for a CPU or for I/O; 0 when every
+ * thread sleeps (the guest idles, or halted itself); -ENODATA when the host's processes cannot
+ * be seen from here (a remote libvirt). */
+int vm_qemu_withheld(struct vm *vm);
 /* After a VM_EVENT_STOPPED, _CRASHED, _CHANNEL_EOF, _CONSOLE_EOF or _HOST_LOST: who ended the
  * guest. Returns true when the guest did it itself (a panic reported through pvpanic or on the
  * console, a reset or poweroff it asked for): evidence about the guest. Returns false when the
