@@ -139,19 +139,29 @@ static void queue_frame(uint16_t type, const void *payload, size_t len)
 
 /* ---- test modes (see the top of the file) ---- */
 
+/* A small text file (sysfs, procfs) into buf, NUL-terminated. Returns its length, or -1 when it
+ * cannot be read or is empty. */
+static ssize_t read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
 static void test_mode_parse(void)
 {
 	char buf[4096], *p;
-	ssize_t n;
-	int fd = open(CMDLINE_PATH, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (read_text(CMDLINE_PATH, buf, sizeof(buf)) < 0)
 		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
 	p = strstr(buf, TEST_KEY);
 	if (!p)
 		return;
@@ -297,18 +307,11 @@ static int find_port(char *path, size_t size)
 		return -ENOENT;
 	while ((e = readdir(d))) {
 		char p[PATH_MAX], name[256] = {0};
-		ssize_t n;
-		int fd;
 
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(p, sizeof(p), "/sys/class/virtio-ports/%s/name", e->d_name);
-		fd = open(p, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, name, sizeof(name) - 1);
-		close(fd);
-		if (n <= 0)
+		if (read_text(p, name, sizeof(name)) < 0)
 			continue;
 		name[strcspn(name, "\n")] = 0;
 		if (strcmp(name, PROTO_CHANNEL_NAME) == 0) {

@@ -89,22 +89,6 @@ static char *attempt_fault(const struct case_result *res)
 			 res->title ? res->title : "");
 }
 
-/* The last attempt stalled too: what the guest said then may be an artefact of its clock
- * jumping (a lockup or RCU stall report), so it is not recorded as the sensor's verdict. */
-static void distrust(struct case_result *res)
-{
-	char *why = xasprintf("host error: the host stalled for %llu ms during every attempt (the "
-			      "guest got no CPU); the guest's verdict %s%s%s is not trusted",
-			      (unsigned long long)res->host_stall_ms, verdict_name(res->verdict),
-			      res->title ? ": " : "", res->title ? res->title : "");
-
-	res->verdict = VERDICT_INFRA_ERROR;
-	free(res->title);
-	res->title = NULL;
-	free(res->detail);
-	res->detail = why;
-}
-
 /* A job, run again on a fresh guest (up to max_attempts in all) when the host failed it: an
  * infra-error that another attempt may not have, or a host stall during the case. The record
  * is the last attempt's, with what happened to the earlier ones in host_fault. */
@@ -134,8 +118,9 @@ static int run_job(struct slot *slot, size_t si, size_t ci, size_t next_si, stru
 		stalled += res->host_stall_ms;
 		case_result_finish(res);
 	}
+	/* the last attempt stalled too: a failure then is not the sensor's verdict */
 	if (res->host_stall_ms && !healthy(res->verdict) && res->verdict != VERDICT_INFRA_ERROR)
-		distrust(res);
+		runner_stalled(res, "during every attempt");
 	res->host_stall_ms += stalled;
 	return 0;
 }

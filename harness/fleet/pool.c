@@ -195,17 +195,8 @@ static void boot_failed(const char *console_path, bool hello, const char *what,
  * jumping over the stall, not the sensor. */
 static void boot_stalled(uint64_t stall_ms, struct case_result *res, bool *ret_retry)
 {
-	char *why = xasprintf("host error: the host stalled for %llu ms while the guest booted "
-			      "(the guest got no CPU); the boot's outcome, %s%s%s, is not trusted",
-			      (unsigned long long)stall_ms, verdict_name(res->verdict),
-			      res->title ? ": " : "", res->title ? res->title : "");
-
-	res->verdict = VERDICT_INFRA_ERROR;
-	free(res->title);
-	res->title = NULL;
-	free(res->detail);
-	res->detail = why;
 	res->host_stall_ms = stall_ms;
+	runner_stalled(res, "while the guest booted");
 	*ret_retry = true;
 }
 

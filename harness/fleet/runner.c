@@ -274,6 +274,21 @@ static void agent_verdict(struct case_result *res)
 	}
 }
 
+void runner_stalled(struct case_result *res, const char *when)
+{
+	char *why =
+	    xasprintf("host error: the host stalled for %llu ms %s (the guest got no "
+		      "CPU); the guest's verdict then, %s%s%s, is not trusted",
+		      (unsigned long long)res->host_stall_ms, when, verdict_name(res->verdict),
+		      res->title ? ": " : "", res->title ? res->title : "");
+
+	res->verdict = VERDICT_INFRA_ERROR;
+	free(res->title);
+	res->title = NULL;
+	free(res->detail);
+	res->detail = why;
+}
+
 void runner_judge_stopped(struct vm *vm, const char *console_path, const char *fallback_title,
 			  struct case_result *res)
 {

@@ -84,6 +84,12 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		    const struct runner_timeouts *t, const char *console_path,
 		    struct case_result *res);
 
+/* The host stalled (res->host_stall_ms) `when` ("while the guest booted"): what the guest
+ * said then may be an artefact of its clock jumping over the stall (a lockup or RCU stall
+ * report), so res becomes an infra-error whose detail names the stall and the distrusted
+ * verdict. */
+void runner_stalled(struct case_result *res, const char *when);
+
 /* After VM_EVENT_STOPPED, _CRASHED or a closed stream without a kernel report: a guest that
  * ended itself is a crash with fallback_title; one the host ended is an infra-error naming how,
  * res->retry set. A kernel report on the console decides first, as in runner_judge_console. */
