@@ -4,10 +4,10 @@
  * on the single libvirt event-loop thread started on first use. A vm is reference counted because
  * stream callbacks may still be queued when its owner destroys it: the owner's reference and one
  * per registered callback (dropped by libvirt's free function) keep the memory valid.
+ * How a guest ended, told from what the callbacks here recorded, is vm-end.c's business.
  */
 #include "vm.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -18,63 +18,16 @@
 
 #include "util.h"
 #include "virt-util.h"
+#include "vm-private.h"
 
-#define PANIC_MARKER "---[ end Kernel panic"
 /* A guest that floods its console must not fill the disk: past CONSOLE_MAX bytes a console log
- * is cut down to its last quarter (where a report that ends the case is), with a
- * line that says so. The serial line gives a guest about 64 KiB/s, so that takes minutes:
- * FAULTLINE_CONSOLE_MAX (bytes) lowers the bound for faultline's own tests. A callback reads at
- * most CONSOLE_BATCH bytes before it lets the event loop serve the other streams: one flooding
- * guest must not starve every guest's heartbeats. */
+ * is cut down to its last quarter (where a report that ends the case is), with a line that says
+ * so. The serial line gives a guest about 64 KiB/s, so that takes minutes: FAULTLINE_CONSOLE_MAX
+ * (bytes) lowers the bound for faultline's own tests. A callback reads at most CONSOLE_BATCH
+ * bytes before it lets the event loop serve the other streams: one flooding guest must not
+ * starve every guest's heartbeats. */
 #define CONSOLE_MAX (8u << 20)
 #define CONSOLE_BATCH (128u << 10)
-#define STOP_EVENT_WAIT_MS 2000
-
-struct vm_host {
-	virConnectPtr conn;
-	char *uri;
-	char *log_dir; /* QEMU's logs (embedded driver), or NULL */
-	char *run_dir; /* QEMU's pid files (embedded driver), or NULL */
-	int lifecycle_id;
-	bool close_cb;
-	int lost_reason; /* VIR_CONNECT_CLOSE_REASON_*, once the connection dropped */
-};
-
-struct event_node {
-	struct vm_event ev;
-	struct event_node *next;
-};
-
-struct vm {
-	struct vm_host *host;
-	char *name;
-	virDomainPtr dom;
-	virStreamPtr console, channel;
-
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int refs;
-	bool dead; /* owner is destroying: callbacks must not touch streams */
-
-	pid_t qemu_pid; /* 0: not read yet */
-	int console_fd;
-	uint64_t console_last_ms;
-	uint64_t console_bytes; /* in the current console log */
-	uint64_t console_max;
-	bool panicked;
-	/* how the domain ended, as libvirt and the streams told (vm_stopped_by_guest) */
-	bool shutdown_seen, stop_seen, crash_seen, console_eof, channel_eof, host_lost;
-	int shutdown_detail, stop_detail;
-	char tail[sizeof(PANIC_MARKER)]; /* end of the previous chunk, for markers split in two */
-
-	struct proto_decoder *dec;
-	struct event_node *head, *last;
-	uint8_t *out;
-	size_t out_len;
-	bool channel_writable_wanted;
-
-	struct vm *next_registered;
-};
 
 static pthread_once_t loop_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -762,220 +715,6 @@ int vm_cpu_time_ms(struct vm *vm, uint64_t *ret)
 		return -EIO;
 	*ret = info.cpuTime / 1000000;
 	return 0;
-}
-
-/* The lines of QEMU's log since the domain last started that say how it ended: QEMU's own
- * "terminating on signal N from pid P" and libvirt's "shutting down, reason=R". NULL without a
- * local log (remote host) or without such lines. */
-static char *qemu_log_ending(struct vm *vm)
-{
-	_cleanup_free_ char *path = NULL, *out = NULL;
-	_cleanup_close_ int fd = -1;
-	char buf[16384 + 1], *start, *line, *save = NULL;
-	off_t size;
-	ssize_t n;
-
-	if (!vm->host->log_dir)
-		return NULL;
-	path = xasprintf("%s/%s.log", vm->host->log_dir, vm->name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 0)
-		return NULL;
-	n = pread(fd, buf, sizeof(buf) - 1, size > 16384 ? size - 16384 : 0);
-	if (n <= 0)
-		return NULL;
-	buf[n] = 0;
-	/* the log is appended to each time a domain of this name starts */
-	start = buf;
-	for (char *p = buf; (p = strstr(p, "starting up")); p++)
-		start = p;
-	for (line = strtok_r(start, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		const char *what = strstr(line, "terminating on signal");
-
-		if (!what)
-			what = strstr(line, "shutting down, reason=");
-		if (!what)
-			continue;
-		char *joined = xasprintf("%s%s\"%s\"", out ? out : "", out ? ", " : "", what);
-		free(out);
-		out = joined;
-	}
-	return TAKE_PTR(out);
-}
-
-/* QEMU's pid, from the pid file libvirt keeps while the domain runs; 0 when unknown. */
-static pid_t qemu_pid(struct vm *vm)
-{
-	_cleanup_free_ char *path = NULL;
-	_cleanup_free_ uint8_t *data = NULL;
-	size_t size;
-	long pid;
-
-	if (vm->qemu_pid || !vm->host->run_dir)
-		return vm->qemu_pid;
-	path = xasprintf("%s/%s.pid", vm->host->run_dir, vm->name);
-	if (read_file(path, 64, &data, &size) < 0 || (pid = strtol((char *)data, NULL, 10)) <= 0)
-		return 0;
-	vm->qemu_pid = (pid_t)pid;
-	return vm->qemu_pid;
-}
-
-int vm_qemu_withheld(struct vm *vm)
-{
-	pid_t pid = qemu_pid(vm);
-	_cleanup_free_ char *dir = NULL;
-	struct dirent *de;
-	DIR *d;
-	int r = 0;
-
-	if (!pid)
-		return -ENODATA;
-	dir = xasprintf("/proc/%d/task", (int)pid);
-	d = opendir(dir);
-	if (!d)
-		return -ENODATA;
-	while (r == 0 && (de = readdir(d))) {
-		_cleanup_free_ char *stat = NULL;
-		_cleanup_free_ uint8_t *data = NULL;
-		const char *state;
-		size_t size;
-
-		if (de->d_name[0] == '.')
-			continue;
-		stat = xasprintf("%s/%s/stat", dir, de->d_name);
-		if (read_file(stat, 4096, &data, &size) < 0 ||
-		    !(state = strrchr((char *)data, ')')))
-			continue;
-		/* "pid (comm) S ...": S sleeps, I idles; anything else waits on the host */
-		r = state[1] == ' ' && state[2] != 'S' && state[2] != 'I';
-	}
-	closedir(d);
-	return r;
-}
-
-static const char *stopped_detail_name(int detail)
-{
-	static const char *const names[] = {
-	    [VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN] = "shutdown",
-	    [VIR_DOMAIN_EVENT_STOPPED_DESTROYED] = "destroyed",
-	    [VIR_DOMAIN_EVENT_STOPPED_CRASHED] = "crashed",
-	    [VIR_DOMAIN_EVENT_STOPPED_MIGRATED] = "migrated",
-	    [VIR_DOMAIN_EVENT_STOPPED_SAVED] = "saved",
-	    [VIR_DOMAIN_EVENT_STOPPED_FAILED] = "failed",
-	    [VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT] = "from snapshot",
-	};
-	return detail >= 0 && detail < (int)ARRAY_SIZE(names) && names[detail] ? names[detail]
-									       : "unknown";
-}
-
-/* The domain stopped (lifecycle event STOPPED): who did it, and a line saying how. */
-static bool stop_by_guest(struct vm *vm, int detail, bool shutdown_seen, int shutdown_detail,
-			  char **ret_reason)
-{
-	_cleanup_free_ char *log = qemu_log_ending(vm);
-	const char *how;
-	bool guest = false;
-
-	switch (detail) {
-	case VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN:
-		/* QEMU exits on a guest reset too (<on_reboot>destroy); a signal from the host
-		 * side makes it shut down with guest=false */
-		guest = !shutdown_seen || shutdown_detail != VIR_DOMAIN_EVENT_SHUTDOWN_HOST;
-		how = guest ? "the guest reset or powered off"
-			    : "QEMU was shut down from the host side (a signal)";
-		break;
-	case VIR_DOMAIN_EVENT_STOPPED_CRASHED:
-		guest = true;
-		how = "the guest crashed";
-		break;
-	case VIR_DOMAIN_EVENT_STOPPED_DESTROYED:
-		how = "QEMU exited: the domain was destroyed by another libvirt client";
-		break;
-	case VIR_DOMAIN_EVENT_STOPPED_FAILED:
-		how = "QEMU exited unexpectedly: killed, or crashed itself";
-		break;
-	default:
-		how = "QEMU exited: the domain was taken away (saved, migrated or reverted)";
-		break;
-	}
-	*ret_reason =
-	    xasprintf("%s (libvirt: domain stopped, %s%s%s)", how, stopped_detail_name(detail),
-		      log ? "; QEMU log: " : "", log ? log : "");
-	return guest;
-}
-
-/* Neither a lifecycle event nor a panic came, yet a stream closed: ask libvirt. */
-static char *stream_closed_reason(struct vm *vm, bool console_eof, bool channel_eof)
-{
-	const char *which = channel_eof && console_eof ? "the agent channel and console streams"
-			    : channel_eof	       ? "the agent channel stream"
-						       : "the console stream";
-	int state, reason;
-
-	if (!vm->dom || virDomainGetState(vm->dom, &state, &reason, 0) < 0) {
-		const char *msg = virGetLastErrorMessage();
-		return xasprintf("%s closed and the domain vanished (libvirt: %s)", which,
-				 msg ? msg : "no domain");
-	}
-	if (state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_PAUSED)
-		return xasprintf("%s closed while the guest was %s", which,
-				 state == VIR_DOMAIN_RUNNING ? "running" : "paused");
-	return xasprintf("%s closed; libvirt gives the domain state %d, reason %d", which, state,
-			 reason);
-}
-
-static const char *close_reason_name(int reason)
-{
-	switch (reason) {
-	case VIR_CONNECT_CLOSE_REASON_EOF:
-		return "end of file";
-	case VIR_CONNECT_CLOSE_REASON_KEEPALIVE:
-		return "keepalive timeout";
-	case VIR_CONNECT_CLOSE_REASON_CLIENT:
-		return "closed by the client";
-	default:
-		return "connection error";
-	}
-}
-
-bool vm_stopped_by_guest(struct vm *vm, char **ret_reason)
-{
-	uint64_t deadline = now_ms() + STOP_EVENT_WAIT_MS;
-	struct timespec ts = {.tv_sec = (time_t)(deadline / 1000),
-			      .tv_nsec = (long)(deadline % 1000) * 1000000};
-	bool shutdown_seen, stop_seen, crash_seen, panicked, console_eof, channel_eof, lost;
-	int shutdown_detail, stop_detail;
-
-	pthread_mutex_lock(&vm->lock);
-	/* a stream may close before libvirt has told us the domain stopped */
-	while (!vm->crash_seen && !vm->panicked && !vm->stop_seen && !vm->host_lost && !cancelled)
-		if (pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT)
-			break;
-	shutdown_seen = vm->shutdown_seen;
-	stop_seen = vm->stop_seen;
-	crash_seen = vm->crash_seen;
-	panicked = vm->panicked;
-	console_eof = vm->console_eof;
-	channel_eof = vm->channel_eof;
-	lost = vm->host_lost;
-	shutdown_detail = vm->shutdown_detail;
-	stop_detail = vm->stop_detail;
-	pthread_mutex_unlock(&vm->lock);
-
-	if (crash_seen || panicked) {
-		*ret_reason = xstrdup(crash_seen ? "the guest reported a panic (pvpanic)"
-						 : "the guest's kernel panicked (console)");
-		return true;
-	}
-	if (lost) {
-		*ret_reason = xasprintf("the libvirt connection to %s dropped (%s)", vm->host->uri,
-					close_reason_name(vm->host->lost_reason));
-		return false;
-	}
-	if (stop_seen)
-		return stop_by_guest(vm, stop_detail, shutdown_seen, shutdown_detail, ret_reason);
-	*ret_reason = stream_closed_reason(vm, console_eof, channel_eof);
-	return false;
 }
 
 int vm_set_console_log(struct vm *vm, const char *path)
