@@ -7,13 +7,8 @@
  * before it happens, and a slow one must not stop the heartbeat. Malformed frames get an ERROR
  * reply and the agent carries on.
  *
- * Test modes, for faultline's own fault-injection suite only (tests/vm/fault-agent.sh): the
- * kernel command line's faultline.agent_test=MODE[,MODE], which the controller adds only when
- * FAULTLINE_AGENT_TEST is set in its environment. Never on otherwise.
- *   garbage  malformed bytes around the heartbeats: random bytes, an oversized frame header,
- *            a frame with bad flags, a RESULT with a bad CRC, now and then a large frame of an
- *            unknown type; the real frames between them stay whole
- *   flood    from READY on, a child writes lines to /dev/console as fast as it can
+ * Test modes (testmode.h), for faultline's own fault-injection suite only: garbage ahead of
+ * the heartbeats, a console flood. Never on unless the kernel command line asks.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +32,7 @@
 #include "config.h"
 #include "frames.h"
 #include "proto.h"
+#include "testmode.h"
 
 #define CONF_PATH "/etc/faultline/sensor.conf"
 #define UPDATE_PATH "/tmp/update.bin"
@@ -46,16 +42,12 @@
 #define OUTQ_SOFT_MAX (4u << 20) /* past this, heartbeats and ERRORs are dropped */
 #define RESULT_MAX (8 + AGENT_TEXT_MAX)
 #define CMDLINE_PATH "/proc/cmdline"
-#define TEST_KEY "faultline.agent_test="
 
 static int port_fd = -1;
 static uint32_t tx_seq;
 static uint64_t heartbeats;
 static bool heartbeat_now;
-static struct {
-	bool garbage, flood;
-	uint32_t rng;
-} test_mode;
+static struct agent_test test_mode;
 
 static struct {
 	uint8_t *buf;
@@ -158,87 +150,24 @@ static ssize_t read_text(const char *path, char *buf, size_t size)
 
 static void test_mode_parse(void)
 {
-	char buf[4096], *p;
+	char buf[4096];
 
-	if (read_text(CMDLINE_PATH, buf, sizeof(buf)) < 0)
+	if (read_text(CMDLINE_PATH, buf, sizeof(buf)) < 0 ||
+	    !agent_test_parse(buf, (uint32_t)mono_ms(), &test_mode))
 		return;
-	p = strstr(buf, TEST_KEY);
-	if (!p)
-		return;
-	p += strlen(TEST_KEY);
-	p[strcspn(p, " \n")] = 0;
-	for (char *save = NULL, *m = strtok_r(p, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-		test_mode.garbage |= strcmp(m, "garbage") == 0;
-		test_mode.flood |= strcmp(m, "flood") == 0;
-	}
-	test_mode.rng = (uint32_t)mono_ms() | 1;
 	kmsg("faultline-agent: TEST MODE%s%s: not a real run", test_mode.garbage ? " garbage" : "",
 	     test_mode.flood ? " flood" : "");
 }
 
-/* Random bytes that never hold the first byte of PROTO_MAGIC, so that they cannot hide a
- * real frame from the host's decoder (which resynchronises on the magic). */
-static void garbage_fill(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint32_t x = test_mode.rng;
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		test_mode.rng = x;
-		p[i] = (uint8_t)x == (PROTO_MAGIC & 0xff) ? 0 : (uint8_t)x;
-	}
-}
-
-static void queue_garbage_frame(uint16_t type, uint32_t len, int damage)
-{
-	uint8_t *frame, *payload = malloc(len ? len : 1);
-	size_t size;
-
-	if (!payload)
-		return;
-	garbage_fill(payload, len);
-	if (proto_encode(type, tx_seq++, payload, len, &frame, &size) == 0) {
-		if (damage == 1)
-			frame[6] = 1; /* flags */
-		else if (damage == 2)
-			frame[16] ^= 0xff; /* CRC */
-		queue_raw(frame, size);
-		free(frame);
-	}
-	free(payload);
-}
-
-/* Malformed bytes ahead of heartbeat number n: each kind in turn. */
 static void queue_garbage(uint64_t n)
 {
-	uint8_t junk[4096];
+	uint8_t *junk;
+	size_t len;
 
-	garbage_fill(junk, 64 + n % 192);
-	queue_raw(junk, 64 + n % 192);
-	switch (n % 10) {
-	case 0: { /* a header past PROTO_MAX_PAYLOAD, then bytes that are not its payload */
-		uint8_t h[PROTO_HEADER_SIZE] = {0};
-		proto_put_u32(h, PROTO_MAGIC);
-		h[4] = PROTO_HEARTBEAT;
-		proto_put_u32(h + 8, tx_seq++);
-		proto_put_u32(h + 12, PROTO_MAX_PAYLOAD + 1 + (uint32_t)(n % 4096));
-		queue_raw(h, sizeof(h));
-		garbage_fill(junk, sizeof(junk));
-		queue_raw(junk, sizeof(junk));
-		break;
-	}
-	case 3:
-		queue_garbage_frame(PROTO_HEARTBEAT, 16, 1);
-		break;
-	case 6:
-		queue_garbage_frame(PROTO_RESULT, 24, 2);
-		break;
-	case 9:
-		if (n % 50 == 9) /* large but legal, of a type the host does not know */
-			queue_garbage_frame(0x7777, 256u << 10, 0);
-		break;
-	}
+	if (agent_test_garbage(&test_mode, n, &tx_seq, &junk, &len) < 0)
+		return;
+	queue_raw(junk, len);
+	free(junk);
 }
 
 /* The console flood: a child that writes to /dev/console until the guest ends. */
