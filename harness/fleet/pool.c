@@ -522,6 +522,10 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	g->fresh = true;
 	g->identity = id;
 	r = vm_restore(p->cfg->host, path, name, NULL, &g->vm, ret_error);
+	if (r == -ENOTCONN) { /* restored: the image is fine, its guest's streams were not */
+		identity_put(p, si, id);
+		return r;
+	}
 	if (r < 0) {
 		identity_fail(p, si, id, true);
 		return r;

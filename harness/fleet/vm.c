@@ -549,6 +549,55 @@ static void registry_remove(struct vm *vm)
 	pthread_mutex_unlock(&registry_lock);
 }
 
+/* libvirt locks a console's pty with a lock file in /var/lock, machine-wide, for as long as a
+ * controller has the console open. A guest that stopped by itself has freed its pty while its
+ * controller (this one for a few seconds, or another process on the machine for as long as it
+ * likes) still holds the lock, and the kernel gives the lowest free pty number to the next
+ * QEMU: every new guest would get the locked pty. So once the guest that got it is destroyed,
+ * the controller takes that number itself (a pty of its own, kept open) and the next guest gets
+ * another. msg is libvirt's error, which names the pty. Returns whether it took it. */
+static bool plug_pty(const char *msg)
+{
+	static pthread_mutex_t plug_lock = PTHREAD_MUTEX_INITIALIZER;
+	static int plugs[16], n_plugs;
+	const char *dev = msg ? strstr(msg, "'/dev/pts/") : NULL;
+	int fds[64], n = 0, want = dev ? atoi(dev + 10) : -1, got = -1;
+
+	if (want < 0)
+		return false;
+	pthread_mutex_lock(&plug_lock);
+	while (n_plugs < (int)ARRAY_SIZE(plugs) && n < (int)ARRAY_SIZE(fds)) {
+		int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		char name[64];
+
+		if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0 ||
+		    ptsname_r(fd, name, sizeof(name)) != 0) {
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		if (startswith(name, "/dev/pts/") && atoi(name + 9) == want) {
+			got = plugs[n_plugs++] = fd;
+			break;
+		}
+		fds[n++] = fd; /* a lower number was free: hold it until we have ours */
+	}
+	while (n > 0)
+		close(fds[--n]);
+	pthread_mutex_unlock(&plug_lock);
+	return got >= 0;
+}
+
+static int open_console(struct vm *vm, virStreamPtr st)
+{
+	const char *msg;
+
+	if (virDomainOpenConsole(vm->dom, NULL, st, VIR_DOMAIN_CONSOLE_FORCE) == 0)
+		return 0;
+	msg = virGetLastErrorMessage();
+	return msg && strstr(msg, "is locked by lock file") ? -EADDRINUSE : -ENOTCONN;
+}
+
 static int open_stream(struct vm *vm, bool channel, char **ret_error)
 {
 	_cleanup_virStream_ virStreamPtr st = virStreamNew(vm->host->conn, VIR_STREAM_NONBLOCK);
@@ -561,10 +610,10 @@ static int open_stream(struct vm *vm, bool channel, char **ret_error)
 	if (channel)
 		r = virDomainOpenChannel(vm->dom, PROTO_CHANNEL_NAME, st, VIR_DOMAIN_CHANNEL_FORCE);
 	else
-		r = virDomainOpenConsole(vm->dom, NULL, st, VIR_DOMAIN_CONSOLE_FORCE);
+		r = open_console(vm, st);
 	if (r < 0) {
 		*ret_error = last_error(channel ? "virDomainOpenChannel" : "virDomainOpenConsole");
-		return -EIO;
+		return r == -EADDRINUSE ? r : -ENOTCONN;
 	}
 	/* the callback's reference, dropped by unref_cb when libvirt lets go of it */
 	pthread_mutex_lock(&vm->lock);
@@ -633,9 +682,14 @@ static int attach(struct vm *vm, const char *console_log, char **ret_error)
 	return r;
 }
 
-int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error)
+/* vm_start and vm_restore try again, a few times, when the new guest was given a pty another
+ * controller holds locked: the guest is destroyed, its pty plugged (plug_pty), and the next
+ * one gets another. */
+#define PTY_TRIES 3
+
+static int start_once(struct vm_host *h, const struct vm_config *cfg, const char *xml,
+		      struct vm **ret, char **ret_error)
 {
-	_cleanup_free_ char *xml = domain_xml(cfg);
 	_cleanup_vm_ struct vm *vm = NULL;
 	int r;
 
@@ -657,8 +711,23 @@ int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, ch
 	return 0;
 }
 
-int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *console_log,
-	       struct vm **ret, char **ret_error)
+int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error)
+{
+	_cleanup_free_ char *xml = domain_xml(cfg);
+	int r = -EADDRINUSE;
+
+	for (int i = 0; i < PTY_TRIES && r == -EADDRINUSE; i++) {
+		if (i > 0)
+			free(TAKE_PTR(*ret_error));
+		r = start_once(h, cfg, xml, ret, ret_error);
+		if (r == -EADDRINUSE && !plug_pty(*ret_error))
+			break;
+	}
+	return r == -EADDRINUSE ? -ENOTCONN : r;
+}
+
+static int restore_once(struct vm_host *h, const char *state_path, const char *name,
+			const char *console_log, struct vm **ret, char **ret_error)
 {
 	_cleanup_vm_ struct vm *vm = NULL;
 	int r;
@@ -680,6 +749,21 @@ int vm_restore(struct vm_host *h, const char *state_path, const char *name, cons
 		return r;
 	*ret = TAKE_PTR(vm);
 	return 0;
+}
+
+int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *console_log,
+	       struct vm **ret, char **ret_error)
+{
+	int r = -EADDRINUSE;
+
+	for (int i = 0; i < PTY_TRIES && r == -EADDRINUSE; i++) {
+		if (i > 0)
+			free(TAKE_PTR(*ret_error));
+		r = restore_once(h, state_path, name, console_log, ret, ret_error);
+		if (r == -EADDRINUSE && !plug_pty(*ret_error))
+			break;
+	}
+	return r == -EADDRINUSE ? -ENOTCONN : r;
 }
 
 int vm_resume(struct vm *vm, char **ret_error)
