@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "proto.h"
+#include "testlib.h"
 #include "testmode.h"
 
 START_TEST(test_parse)
@@ -82,7 +83,7 @@ START_TEST(test_garbage_keeps_real_frames)
 }
 END_TEST
 
-static Suite *testmode_suite(void)
+static Suite *suite(void)
 {
 	Suite *s = suite_create("agent-testmode");
 	TCase *tc = tcase_create("core");
@@ -93,13 +94,4 @@ static Suite *testmode_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(testmode_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TESTLIB_MAIN(suite)
