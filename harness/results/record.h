@@ -42,7 +42,11 @@ struct record {
 	char *expect; /* NULL when the case expects nothing on this sensor */
 	int matched;  /* -1 null, 0 false, 1 true */
 	int attempt;
-	bool flaky; /* a reused-guest failure that a fresh guest did not reproduce */
+	char *host_fault; /* what the host did to earlier attempts (QEMU killed, ...); NULL: nothing
+			   */
+	int64_t
+	    host_stall_ms; /* how long the host withheld the CPU from the guest during the case */
+	bool flaky;	   /* a reused-guest failure that a fresh guest did not reproduce */
 	struct record_reuse reused;
 	int64_t boot_ms, deliver_ms, verdict_ms, total_ms; /* "timings" */
 	char *agent_outcome; /* "agent": accepted, rejected, agent-error; NULL: no answer */
