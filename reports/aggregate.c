@@ -285,6 +285,9 @@ static void note_signature(struct build *b, size_t si, const struct record *r)
 	}
 	g = &a->sigs[idx];
 	g->count++;
+	if (!g->minimized && r->run &&
+	    (g->minimized = rundir_minimized(r->run, r->sensor, r->case_id)))
+		g->minimized_record = r;
 	if (r->verdict_ms >= 0) {
 		if (g->ttc_min_ms < 0 || r->verdict_ms < g->ttc_min_ms)
 			g->ttc_min_ms = r->verdict_ms;

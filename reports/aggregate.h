@@ -68,6 +68,10 @@ struct aggregate_signature {
 	const struct record *first; /* first occurrence in run and file order */
 	/* verdict_ms (time to crash) over the occurrences; -1 without data */
 	int64_t ttc_min_ms, ttc_max_ms;
+	/* The first occurrence that `faultline minimize` worked on, and what it found; NULL
+	 * when none was minimized. */
+	const struct record *minimized_record;
+	const struct minimized *minimized;
 };
 
 struct aggregate {

@@ -515,6 +515,53 @@ static void matrix(const struct ctx *x)
 	fputs("</tbody></table></div>\n</section>\n", f);
 }
 
+/* What `faultline minimize` found for a signature: the reproduction rate, the explanation in
+ * the format's terms, the minimal input and the command that replays it. */
+static void minimized(const struct ctx *x, const struct aggregate_signature *sig)
+{
+	const struct minimized *m = sig->minimized;
+	const struct record *r = sig->minimized_record;
+	FILE *f = x->f;
+	char rate[48];
+
+	if (!m)
+		return;
+	fputs("<br><strong>minimized</strong>", f);
+	if (r != sig->first) {
+		fputs(" (", f);
+		esc(f, r->case_id);
+		fputs(" on ", f);
+		esc(f, r->sensor);
+		fputs(")", f);
+	}
+	fprintf(f, ": reproduced %s on fresh guests", minimized_rate(m, rate));
+	if (m->status && streq(m->status, "not-reproduced"))
+		fputs(", so not shrunk", f);
+	else if (m->status && !streq(m->status, "minimized"))
+		fputs(", stopped early: the best input found so far", f);
+	for (size_t i = 0; i < m->n_explanation; i++) {
+		fputs("<br><span class=\"mono\">", f);
+		esc(f, m->explanation[i]);
+		fputs("</span>", f);
+	}
+	if (m->minimal) {
+		_cleanup_free_ char *rel = xasprintf("%s/%s", m->dir, m->minimal);
+		_cleanup_free_ char *steps = xasprintf("%s/steps.json", m->dir);
+
+		fputs("<br>", f);
+		file_link(x, r->run, rel, "minimal input");
+		if (m->minimal_size >= 0)
+			fprintf(f, " (%" PRId64 " bytes)", m->minimal_size);
+		fputs(" \xc2\xb7 ", f);
+		file_link(x, r->run, steps, "steps");
+	}
+	if (m->replay) {
+		fputs("<code class=\"cmd\" title=\"replay the minimal input\">", f);
+		esc(f, m->replay);
+		fputs("</code>", f);
+	}
+}
+
 static void signatures(const struct ctx *x)
 {
 	FILE *f = x->f;
@@ -580,6 +627,7 @@ static void signatures(const struct ctx *x)
 			esc(f, r->input_sha256);
 			fputs("</span>", f);
 		}
+		minimized(x, sig);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table></div>\n", f);

@@ -69,21 +69,14 @@ END_TEST
 
 /* The members of a line, in the order the writer puts them. */
 static const char *const members[] = {
-    "run_id",	       "scenario",
-    "sensor",	       "case",
-    "case_name",       "seed",
-    "seed_file",       "mutations",
-    "input_sha256",    "input",
-    "input_size",      "verdict",
-    "title",	       "detail",
-    "report",	       "console",
-    "sensor_log",      "expect",
-    "matched",	       "attempt",
-    "flaky",	       "reused_guest_run",
-    "timings",	       "agent",
-    "protection",      "protection_gap_ms",
-    "sensor_restarts", "started",
-    "kernel",	       "faultline_version",
+    "run_id",	       "scenario",	"sensor",     "case",
+    "case_name",       "seed",		"seed_file",  "mutations",
+    "input_sha256",    "input",		"input_size", "verdict",
+    "title",	       "detail",	"report",     "console",
+    "sensor_log",      "expect",	"matched",    "attempt",
+    "host_fault",      "host_stall_ms", "flaky",      "reused_guest_run",
+    "timings",	       "agent",		"protection", "protection_gap_ms",
+    "sensor_restarts", "started",	"kernel",     "faultline_version",
 };
 
 static void fill_every_field(struct record *r)
@@ -111,6 +104,9 @@ static void fill_every_field(struct record *r)
 	r->expect = xstrdup("rejected");
 	r->matched = 0;
 	r->attempt = 2;
+	r->host_fault = xstrdup("host error: QEMU exited unexpectedly: killed (libvirt: domain "
+				"stopped, failed)");
+	r->host_stall_ms = 19513;
 	r->flaky = true;
 	r->reused.verdict = xstrdup("hang");
 	r->reused.title = xstrdup("BUG: soft lockup - CPU#0 stuck for 22s!");
@@ -152,6 +148,8 @@ static void assert_same_record(const struct record *a, const struct record *b)
 	ck_assert_str_eq(a->expect, b->expect);
 	ck_assert_int_eq(a->matched, b->matched);
 	ck_assert_int_eq(a->attempt, b->attempt);
+	ck_assert_str_eq(a->host_fault, b->host_fault);
+	ck_assert_int_eq(a->host_stall_ms, b->host_stall_ms);
 	ck_assert_int_eq(a->flaky, b->flaky);
 	ck_assert_str_eq(a->reused.verdict, b->reused.verdict);
 	ck_assert_str_eq(a->reused.title, b->reused.title);

@@ -216,6 +216,60 @@ START_TEST(test_write_defaults)
 }
 END_TEST
 
+/* A minimization `faultline minimize` left in a run: beside its signature's first input, the
+ * reproduction rate, the explanation (escaped), the minimal input and the replay command. A
+ * run without one renders no such thing. */
+START_TEST(test_minimized)
+{
+	_cleanup_free_ char *d = xasprintf("%s/minimized-run", testlib_tmpdir());
+	_cleanup_free_ char *cmd = xasprintf("cp -r '" BASE "' '%s'", d);
+	_cleanup_free_ char *dir = xasprintf("%s/minimized/ksensor-legacy/field-count-mismatch", d);
+	_cleanup_free_ char *path = xasprintf("%s/minimize.json", dir);
+	char *lines[] = {"instances[0]: field_count 3 -> 2 (template 1 declares <3> input fields)"};
+	struct minimized m;
+	struct rundir *base = load(BASE), *run;
+	json_object *o;
+
+	minimized_init(&m);
+	m.sensor = "ksensor-legacy";
+	m.case_id = "field-count-mismatch";
+	m.verdict = "crash";
+	m.title = "BUG: unable to handle page fault in ks_eval_field";
+	m.tries = 3;
+	m.reproduced = 2;
+	m.minimal = "minimal.bin";
+	m.minimal_size = 93;
+	m.explanation = lines;
+	m.n_explanation = 1;
+	m.status = "minimized";
+	m.replay = "faultline replay x/runs/02/step-4 --sensor ksensor-legacy";
+	o = minimized_to_json(&m);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(mkdir_p(dir), 0);
+	ck_assert_int_eq(json_object_to_file(path, o), 0);
+	json_object_put(o);
+
+	run = load(d);
+	ck_assert_uint_eq(run->n_minimized, 1);
+	ck_assert_str_eq(run->minimized[0].dir, "minimized/ksensor-legacy/field-count-mismatch");
+	_cleanup_free_ char *html = render_html(&run, 1, 0);
+	ck_assert(strstr(html, "<strong>minimized</strong>: reproduced 2/3 on fresh guests"));
+	ck_assert(strstr(html, "<span class=\"mono\">instances[0]: field_count 3 -&gt; 2 "
+			       "(template 1 declares &lt;3&gt; input fields)</span>"));
+	ck_assert(strstr(html, "\"minimized-run/minimized/ksensor-legacy/field-count-mismatch/"
+			       "minimal.bin\">minimal input</a> (93 bytes)"));
+	ck_assert(
+	    strstr(html, ">faultline replay x/runs/02/step-4 --sensor ksensor-legacy</code>"));
+	/* once: beside the field-count signature only */
+	ck_assert_uint_eq(count(html, "<strong>minimized</strong>"), 1);
+	rundir_free(run);
+
+	_cleanup_free_ char *plain = render_html(&base, 1, 0);
+	ck_assert_ptr_null(strstr(plain, "minimized"));
+	rundir_free(base);
+}
+END_TEST
+
 /* Minimal PNG reader for the screenshot: 8-bit RGB or RGBA, not interlaced. Returns the
  * fraction of pixels that are not near-white and whether the crash red is present. */
 static uint32_t be32(const uint8_t *p)
@@ -360,6 +414,7 @@ int main(int argc, char **argv)
 		tcase_add_test(tc, test_large_run_aggregated);
 		tcase_add_test(tc, test_write_defaults);
 		tcase_add_test(tc, test_designs_section);
+		tcase_add_test(tc, test_minimized);
 	}
 	suite_add_tcase(s, tc);
 	return testlib_run(s);

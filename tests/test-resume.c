@@ -72,7 +72,8 @@ START_TEST(test_marks_done_and_cuts_partial_line)
 END_TEST
 
 /* A retried case has two lines: the last one counts, once. An unknown verdict is taken as an
- * infra error (the case is not run again); a line that is no record is skipped. */
+ * infra error (the case is not run again); a job whose last record is an infra-error is run
+ * again (the harness could not run it); a line that is no record is skipped. */
 START_TEST(test_last_record_wins)
 {
 	_cleanup_free_ char *dir =
@@ -83,7 +84,9 @@ START_TEST(test_last_record_wins)
 		      "{\"sensor\":\"s1\",\"case\":\"one\",\"input_sha256\":\"" SHA_ABC "\","
 		      "\"verdict\":\"hang\",\"title\":\"BUG: soft lockup\"}\n"
 		      "{\"sensor\":\"s2\",\"case\":\"two\",\"input_sha256\":\"" SHA_XYZ "\","
-		      "\"verdict\":\"quarantined\"}\n",
+		      "\"verdict\":\"quarantined\"}\n"
+		      "{\"sensor\":\"s2\",\"case\":\"one\",\"input_sha256\":\"" SHA_ABC "\","
+		      "\"verdict\":\"infra-error\",\"detail\":\"host error: disk full\"}\n",
 		      NULL);
 	_cleanup_free_ char *err = NULL;
 	struct resume_state st;
@@ -97,6 +100,7 @@ START_TEST(test_last_record_wins)
 	ck_assert(st.jobs[3].done);
 	ck_assert_int_eq(st.jobs[3].verdict, VERDICT_INFRA_ERROR);
 	ck_assert_str_eq(st.jobs[3].note, "");
+	ck_assert(!st.jobs[1].done);
 	resume_finish(&st, 4);
 }
 END_TEST

@@ -89,6 +89,55 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* A save image changed after faultline wrote it is found out, however it was changed. */
+START_TEST(test_stamp)
+{
+	_cleanup_free_ char *img = path("stamped.save"), *other = path("other.save");
+	struct snapshot_stamp st;
+	char *why = NULL;
+	FILE *f;
+
+	write_image(img, "LibvirtQemudSave", 2);
+	ck_assert_int_eq(snapshot_stamp(img, &st), 0);
+	ck_assert_int_eq(snapshot_check(img, &st, &why), 0);
+	ck_assert_ptr_null(why);
+	/* read, as a restore does: still the same */
+	f = fopen(img, "r");
+	ck_assert_int_eq(fgetc(f), 'L');
+	fclose(f);
+	ck_assert_int_eq(snapshot_check(img, &st, &why), 0);
+
+	/* overwritten in place, same size */
+	usleep(10 * 1000);
+	f = fopen(img, "r+");
+	fseek(f, 200, SEEK_SET);
+	fputc('X', f);
+	fclose(f);
+	ck_assert_int_eq(snapshot_check(img, &st, &why), -ESTALE);
+	ck_assert_ptr_nonnull(strstr(why, "was modified since it was written"));
+	free(why);
+
+	/* truncated */
+	ck_assert_int_eq(snapshot_stamp(img, &st), 0);
+	ck_assert_int_eq(truncate(img, 100), 0);
+	ck_assert_int_eq(snapshot_check(img, &st, &why), -ESTALE);
+	ck_assert_ptr_nonnull(strstr(why, "changed size since it was written: 100 bytes"));
+	free(why);
+
+	/* replaced by another file, and gone */
+	ck_assert_int_eq(snapshot_stamp(img, &st), 0);
+	write_image(other, "LibvirtQemudSave", 2);
+	ck_assert_int_eq(rename(other, img), 0);
+	ck_assert_int_eq(snapshot_check(img, &st, &why), -ESTALE);
+	ck_assert_ptr_nonnull(strstr(why, "was replaced by another file"));
+	free(why);
+	unlink(img);
+	ck_assert_int_eq(snapshot_check(img, &st, &why), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(why, "is gone"));
+	free(why);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -96,6 +145,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_clone);
 	tcase_add_test(tc, test_refusals);
+	tcase_add_test(tc, test_stamp);
 	suite_add_tcase(s, tc);
 	return s;
 }

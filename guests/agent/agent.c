@@ -6,6 +6,9 @@
  * worker: a delivery that hangs or crashes the kernel must not be mistaken for a silent agent
  * before it happens, and a slow one must not stop the heartbeat. Malformed frames get an ERROR
  * reply and the agent carries on.
+ *
+ * Test modes (testmode.h), for faultline's own fault-injection suite only: garbage ahead of
+ * the heartbeats, a console flood. Never on unless the kernel command line asks.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +32,7 @@
 #include "config.h"
 #include "frames.h"
 #include "proto.h"
+#include "testmode.h"
 #include "watch.h"
 
 #define CONF_PATH "/etc/faultline/sensor.conf"
@@ -38,6 +42,7 @@
 #define CMD_TIMEOUT_S 60
 #define OUTQ_SOFT_MAX (4u << 20) /* past this, heartbeats and ERRORs are dropped */
 #define RESULT_MAX (8 + AGENT_TEXT_MAX)
+#define CMDLINE_PATH "/proc/cmdline"
 
 static int port_fd = -1;
 /* run_shell()'s limit; a probe worker lowers it to the probe's timeout (agent_run_shell) */
@@ -45,6 +50,7 @@ static uint64_t shell_timeout_ms = CMD_TIMEOUT_S * 1000ull;
 static uint32_t tx_seq;
 static uint64_t heartbeats;
 static bool heartbeat_now;
+static struct agent_test test_mode;
 
 static struct {
 	uint8_t *buf;
@@ -103,6 +109,16 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+static void queue_raw(const void *p, size_t size)
+{
+	if (outq.len + size > outq.cap) {
+		outq.cap = outq.len + size + 4096;
+		outq.buf = xrealloc(outq.buf, outq.cap);
+	}
+	memcpy(outq.buf + outq.len, p, size);
+	outq.len += size;
+}
+
 static void queue_frame(uint16_t type, const void *payload, size_t len)
 {
 	uint8_t *frame;
@@ -112,13 +128,73 @@ static void queue_frame(uint16_t type, const void *payload, size_t len)
 		return;
 	if (proto_encode(type, tx_seq++, payload, (uint32_t)len, &frame, &size) < 0)
 		return;
-	if (outq.len + size > outq.cap) {
-		outq.cap = outq.len + size + 4096;
-		outq.buf = xrealloc(outq.buf, outq.cap);
-	}
-	memcpy(outq.buf + outq.len, frame, size);
-	outq.len += size;
+	queue_raw(frame, size);
 	free(frame);
+}
+
+/* ---- test modes (see the top of the file) ---- */
+
+/* A small text file (sysfs, procfs) into buf, NUL-terminated. Returns its length, or -1 when it
+ * cannot be read or is empty. */
+static ssize_t read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
+static void test_mode_parse(void)
+{
+	char buf[4096];
+
+	if (read_text(CMDLINE_PATH, buf, sizeof(buf)) < 0 ||
+	    !agent_test_parse(buf, (uint32_t)mono_ms(), &test_mode))
+		return;
+	kmsg("faultline-agent: TEST MODE%s%s: not a real run", test_mode.garbage ? " garbage" : "",
+	     test_mode.flood ? " flood" : "");
+}
+
+static void queue_garbage(uint64_t n)
+{
+	uint8_t *junk;
+	size_t len;
+
+	if (agent_test_garbage(&test_mode, n, &tx_seq, &junk, &len) < 0)
+		return;
+	queue_raw(junk, len);
+	free(junk);
+}
+
+/* The console flood: a child that writes to /dev/console until the guest ends. */
+static void flood_console(void)
+{
+	char line[160];
+	unsigned long n = 0;
+	pid_t pid = fork();
+	int fd;
+
+	if (pid != 0)
+		return;
+	close(port_fd);
+	fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		_exit(1);
+	for (;;) {
+		int len = snprintf(line, sizeof(line),
+				   "faultline-agent test: console flood, line %lu: the quick brown "
+				   "fox jumps over the lazy dog\n",
+				   n++);
+		if (write(fd, line, (size_t)len) < 0 && errno != EINTR && errno != EAGAIN)
+			_exit(1);
+	}
 }
 
 static void queue_status(uint16_t type, int32_t a, const int32_t *b, const char *text)
@@ -163,18 +239,11 @@ static int find_port(char *path, size_t size)
 		return -ENOENT;
 	while ((e = readdir(d))) {
 		char p[PATH_MAX], name[256] = {0};
-		ssize_t n;
-		int fd;
 
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(p, sizeof(p), "/sys/class/virtio-ports/%s/name", e->d_name);
-		fd = open(p, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, name, sizeof(name) - 1);
-		close(fd);
-		if (n <= 0)
+		if (read_text(p, name, sizeof(name)) < 0)
 			continue;
 		name[strcspn(name, "\n")] = 0;
 		if (strcmp(name, PROTO_CHANNEL_NAME) == 0) {
@@ -570,6 +639,8 @@ static void job_finish(void)
 		heartbeat_now = !job.is_start;
 		if (job.is_start)
 			kmsg("faultline-agent: sensor start %s", a == 0 ? "ok" : "failed");
+		if (job.is_start && a == 0 && test_mode.flood)
+			flood_console();
 		return;
 	}
 	if (WIFSIGNALED(status))
@@ -686,6 +757,7 @@ int main(void)
 		return 1;
 	port_fd = open_port();
 	kmsg("faultline-agent %s: port open", FAULTLINE_VERSION);
+	test_mode_parse();
 
 	conf = load_conf(conf_err, sizeof(conf_err));
 	uname(&u);
@@ -713,6 +785,8 @@ int main(void)
 			/* A heartbeat queued behind unsent data says nothing new: skip it (but not
 			 * the one that follows a result). */
 			if (outq.len == 0 || heartbeat_now) {
+				if (test_mode.garbage)
+					queue_garbage(heartbeats);
 				proto_put_u64(hb, now);
 				proto_put_u64(hb + 8, heartbeats++);
 				queue_frame(PROTO_HEARTBEAT, hb, sizeof(hb));

@@ -72,8 +72,7 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o, const char *
 	return 0;
 }
 
-/* Read the run, or say why not. */
-static int load_run(const char *run_dir, struct rundir **ret)
+int cli_load_run(const char *run_dir, struct rundir **ret)
 {
 	int r = rundir_load(run_dir, ret);
 
@@ -85,9 +84,8 @@ static int load_run(const char *run_dir, struct rundir **ret)
 	return r;
 }
 
-/* The record of the case (on the sensor, when one was named): the last one, as in the reports. */
-static int find_record(const struct rundir *run, const char *case_id, const char *sensor,
-		       const struct record **ret)
+int cli_find_record(const struct rundir *run, const char *case_id, const char *sensor,
+		    const struct record **ret)
 {
 	const struct record *found = NULL;
 
@@ -214,9 +212,9 @@ int cmd_replay(int argc, char **argv)
 	copy1 = xstrdup(arg);
 	copy2 = xstrdup(arg);
 	const char *run_dir = dirname(copy1), *case_id = basename(copy2);
-	if (load_run(run_dir, &run) < 0)
+	if (cli_load_run(run_dir, &run) < 0)
 		return 2;
-	if (find_record(run, case_id, o.sensor, &rec) < 0) {
+	if (cli_find_record(run, case_id, o.sensor, &rec) < 0) {
 		rundir_free(run);
 		return 2;
 	}

@@ -6,8 +6,18 @@
 #pragma once
 
 int cmd_run(int argc, char **argv);
-int cmd_bench(int argc, char **argv);  /* cli-bench.c */
-int cmd_replay(int argc, char **argv); /* cli-replay.c */
+int cmd_bench(int argc, char **argv);	 /* cli-bench.c */
+int cmd_replay(int argc, char **argv);	 /* cli-replay.c */
+int cmd_minimize(int argc, char **argv); /* cli-minimize.c */
+
+/* Shared by replay and minimize (defined in cli-replay.c): read a run directory, and find the
+ * record of a case (on the sensor, when one is named; the last one, as in the reports), or
+ * say why not (cli_error, the user's fault). */
+struct rundir;
+struct record;
+int cli_load_run(const char *run_dir, struct rundir **ret);
+int cli_find_record(const struct rundir *run, const char *case_id, const char *sensor,
+		    const struct record **ret);
 
 /* Options run, bench and replay share (--uri u, --accel a, --jobs j, --state-dir s): returns 1
  * when option c was one of them, 0 when not, negative on a bad value (message printed). */

@@ -18,7 +18,7 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, NULL},	  {"validate", cmd_validate, NULL},
     {"mutate", cmd_mutate, NULL}, {"classify", cmd_classify, NULL},
-    {"replay", cmd_replay, NULL}, {"minimize", NULL, "a later issue"},
+    {"replay", cmd_replay, NULL}, {"minimize", cmd_minimize, NULL},
     {"report", cmd_report, NULL}, {"compare", cmd_compare, NULL},
     {"bench", cmd_bench, NULL},
 };

@@ -17,6 +17,7 @@ static struct format_item *item_free(struct format_item *it)
 	free(it->kids);
 	free(it->name);
 	free(it->target_name);
+	free(it->description);
 	free(it);
 	return NULL;
 }
@@ -277,6 +278,7 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	    "length_of", "offset_of", "checksum", "fields", "endian", "description", NULL};
 	struct format_item *it;
 	struct ynode *v;
+	const char *s;
 
 	if (n->kind != YNODE_MAP) {
 		ferr(p, n, "a field must be a map with name and type, not %s",
@@ -291,6 +293,8 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	it->id = p->f->n_items++;
 	it->big_endian = p->big_endian;
 	parse_name(p, n, it);
+	if ((s = yscalar(p, ynode_get(n, "description"), "description")))
+		it->description = xstrdup(s);
 	parse_type(p, n, it);
 	parse_layout(p, n, it);
 	parse_role(p, n, it);

@@ -39,6 +39,11 @@ struct format_item {
 	bool repeated; /* an array of this item; counted by count_by or up to the end */
 	enum format_role role;
 	char *target_name; /* what the role points at ("parent" = the record this field is in) */
+	/* description: what a value of the field means, or NULL. `faultline minimize` shows it
+	 * beside a change of the field, with {NAME} replaced by the value of field NAME in the
+	 * same record or an enclosing one, {seed} by the field's value in the seed and {value} by
+	 * its new value. */
+	char *description;
 	struct format_item *target;    /* resolved; NULL for "parent" */
 	struct format_item *count_by;  /* the field that counts this repeated item */
 	struct format_item *length_by; /* the field that gives this item's size */

@@ -69,30 +69,60 @@ static int run_once(struct slot *slot, size_t si, size_t ci, size_t next_si,
 	if (r == 0) {
 		*ret_reused = !g->fresh;
 		r = runner_run_case(g->vm, c->id, c->data, c->size, &cfg->timeouts, path, res);
-		pool_release(f->pool, slot->index, g, r == 0 && healthy(res->verdict));
+		pool_release(f->pool, slot->index, g,
+			     r == 0 && healthy(res->verdict) && !res->host_stall_ms);
 	}
 	res->total_ms = now_ms() - start;
 	return r < 0 ? r : 0;
 }
 
-/* A job with infra-error retries. */
+/* One line for the record on what the host did to an attempt that was run again. */
+static char *attempt_fault(const struct case_result *res)
+{
+	if (res->verdict == VERDICT_INFRA_ERROR)
+		return xasprintf("attempt %d: %s", res->attempt,
+				 res->detail ? res->detail : "infra-error");
+	return xasprintf("attempt %d: host error: the host stalled for %llu ms (the guest got no "
+			 "CPU, its clock jumped); the guest's verdict then: %s%s%s",
+			 res->attempt, (unsigned long long)res->host_stall_ms,
+			 verdict_name(res->verdict), res->title ? ": " : "",
+			 res->title ? res->title : "");
+}
+
+/* A job, run again on a fresh guest (up to max_attempts in all) when the host failed it: an
+ * infra-error that another attempt may not have, or a host stall during the case. The record
+ * is the last attempt's, with what happened to the earlier ones in host_fault. */
 static int run_job(struct slot *slot, size_t si, size_t ci, size_t next_si, struct case_result *res,
 		   bool *ret_reused)
 {
 	const struct fleet_config *cfg = slot->fleet->cfg;
+	_cleanup_free_ char *faults = NULL;
+	uint64_t stalled = 0;
 	bool retry = false;
 	int r = 0;
 
 	for (unsigned attempt = 1; attempt <= cfg->max_attempts; attempt++) {
 		case_result_init(res);
 		res->attempt = (int)attempt;
+		res->host_fault = TAKE_PTR(faults); /* this attempt's notes follow */
 		r = run_once(slot, si, ci, next_si, res, &retry, ret_reused);
-		if (r < 0 || res->verdict != VERDICT_INFRA_ERROR || !retry ||
-		    attempt == cfg->max_attempts)
+		if (r < 0)
+			return r;
+		bool again = (res->verdict == VERDICT_INFRA_ERROR && (retry || res->retry)) ||
+			     res->host_stall_ms > 0;
+		if (!again || attempt == cfg->max_attempts)
 			break;
+		_cleanup_free_ char *line = attempt_fault(res);
+		case_result_note_host(res, "%s", line);
+		faults = TAKE_PTR(res->host_fault);
+		stalled += res->host_stall_ms;
 		case_result_finish(res);
 	}
-	return r;
+	/* the last attempt stalled too: a failure then is not the sensor's verdict */
+	if (res->host_stall_ms && !healthy(res->verdict) && res->verdict != VERDICT_INFRA_ERROR)
+		runner_stalled(res, "during every attempt");
+	res->host_stall_ms += stalled;
+	return 0;
 }
 
 /* reuse: a case that failed on a guest with history runs again alone on a fresh guest. */

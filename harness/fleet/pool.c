@@ -5,6 +5,11 @@
  * of the template's save image (snapshot.h) under a name of its own, so any number can run side
  * by side and a clone being destroyed never delays the next. Clones ("identities") are files in
  * the work dir, reused once their last guest is destroyed.
+ *
+ * A save image is checked against its stamp before each use, and one that changed or did not
+ * restore is never used again: a clone is dropped, and when the template itself is in doubt
+ * (it changed, or two new clones in a row did not restore) it is dropped too and booted again
+ * by the next job. One failed restore does not condemn it: a full disk fails restores too.
  */
 #include "pool.h"
 
@@ -15,16 +20,25 @@
 
 enum template_state { TEMPLATE_NONE, TEMPLATE_BUILDING, TEMPLATE_READY, TEMPLATE_FAILED };
 
+/* A clone of the template, its file in the work dir. */
+struct identity {
+	char *path;
+	struct snapshot_stamp stamp;
+	bool busy;     /* a guest restored from it exists (or is being restored) */
+	bool dead;     /* changed, failed to restore, or of a dropped template: never used again */
+	bool restored; /* has restored once */
+};
+
 struct template
 {
 	enum template_state state;
 	char *name, *uuid, *path;
+	struct snapshot_stamp stamp;
 	struct case_result failure; /* why it could not be made, repeated for every job */
 	bool failure_retry;
-	/* identities: clone files; busy[i] while a guest restored from it exists */
-	char **id_paths;
-	bool *id_busy;
+	struct identity *ids;
 	size_t n_ids;
+	unsigned new_failed; /* new clones that did not restore, in a row */
 };
 
 struct spare {
@@ -54,13 +68,20 @@ struct pool {
 	unsigned serial;
 };
 
+/* The outcome of src into the job's result dst (its attempt and host notes stay). */
 static void result_copy(struct case_result *dst, const struct case_result *src)
 {
+	char *notes = dst->host_fault;
+	int attempt = dst->attempt;
+
 	*dst = *src;
 	dst->title = src->title ? xstrdup(src->title) : NULL;
 	dst->detail = src->detail ? xstrdup(src->detail) : NULL;
 	dst->report = src->report ? xstrdup(src->report) : NULL;
 	dst->agent_message = src->agent_message ? xstrdup(src->agent_message) : NULL;
+	dst->first_title = src->first_title ? xstrdup(src->first_title) : NULL;
+	dst->host_fault = notes;
+	dst->attempt = attempt;
 }
 
 struct pool *pool_new(const struct fleet_config *cfg, unsigned slots)
@@ -83,12 +104,16 @@ struct doomed {
 	struct guest *guest;
 };
 
+/* The guest restored from identity id is gone; a dead identity's file goes with it. */
 static void identity_put(struct pool *p, size_t si, int id)
 {
 	if (id < 0)
 		return;
 	pthread_mutex_lock(&p->lock);
-	p->templates[si].id_busy[id] = false;
+	struct identity *x = &p->templates[si].ids[id];
+	x->busy = false;
+	if (x->dead)
+		unlink(x->path);
 	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -166,19 +191,35 @@ static void boot_failed(const char *console_path, bool hello, const char *what,
 	res->detail = xstrdup("while the sensor was being started, before the update");
 }
 
+/* A boot that failed after the host stalled: a kernel report then may be the guest's clock
+ * jumping over the stall, not the sensor. */
+static void boot_stalled(uint64_t stall_ms, struct case_result *res, bool *ret_retry)
+{
+	res->host_stall_ms = stall_ms;
+	runner_stalled(res, "while the guest booted");
+	*ret_retry = true;
+}
+
 /* Wait for the booting guest's agent to report the sensor started (READY). Returns 0, 1 (res
  * filled), or -ECANCELED. */
 static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char *console_path,
 		      uint64_t deadline, struct case_result *res, bool *ret_retry)
 {
 	bool ready = false, hello = false;
+	struct runner_stall stall;
 
+	runner_stall_start(vm, &stall);
 	while (!ready && !res->detail) {
 		struct vm_event ev;
-		int r = vm_next_event(vm, deadline, &ev);
+		uint64_t look = now_ms() + 1000; /* a stall shows only to one who looks */
+		int r;
 
+		runner_stall_sample(vm, &stall);
+		r = vm_next_event(vm, look < deadline ? look : deadline, &ev);
 		if (r == -ECANCELED)
 			return r;
+		if (r == -ETIMEDOUT && now_ms() < deadline)
+			continue;
 		if (r == -ETIMEDOUT) {
 			_cleanup_free_ char *what = xasprintf(
 			    "guest did not become ready within %u s", cfg->boot_ms / 1000);
@@ -192,13 +233,32 @@ static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char 
 				ready_status(&ev.frame, res, &ready);
 			proto_frame_finish(&ev.frame);
 		} else if (ev.type != VM_EVENT_PROTO_ERROR) {
+			_cleanup_free_ char *how = NULL, *what = NULL;
+			bool guest;
+
 			runner_drain_console(vm, 3000);
-			boot_failed(console_path, hello,
-				    "guest stopped during boot without a kernel report", res,
-				    ret_retry);
+			guest = vm_stopped_by_guest(vm, &how);
+			what = guest ? xstrdup("guest stopped during boot without a kernel report")
+				     : xasprintf("host error: %s", how);
+			boot_failed(console_path, hello, what, res, ret_retry);
 		}
 	}
+	if (!ready && runner_stall_ms(&stall) > 0)
+		boot_stalled(runner_stall_ms(&stall), res, ret_retry);
 	return ready ? 0 : 1;
+}
+
+/* The guest agent's test modes (guests/agent/agent.c: malformed frames, a console flood) are
+ * for faultline's own fault-injection tests: FAULTLINE_AGENT_TEST=MODE[,MODE] in the
+ * controller's environment puts them on the guest's kernel command line. Unset, nothing is
+ * added; a value with anything but letters and commas is ignored. */
+static char *guest_cmdline(const char *cmdline)
+{
+	const char *test = getenv("FAULTLINE_AGENT_TEST");
+
+	if (!test || !*test || test[strspn(test, "abcdefghijklmnopqrstuvwxyz,")])
+		return xstrdup(cmdline);
+	return xasprintf("%s faultline.agent_test=%s", cmdline, test);
 }
 
 /* Boot a guest and wait until its agent reports the sensor started. 0, 1 (res filled), or
@@ -208,11 +268,12 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 		      bool *ret_retry)
 {
 	const struct fleet_sensor *s = &cfg->sensors[si];
+	_cleanup_free_ char *cmdline = guest_cmdline(cfg->cmdline);
 	struct vm_config vc = {
 	    .name = name,
 	    .kernel = s->image->kernel,
 	    .initrd = s->image->initrd,
-	    .cmdline = cfg->cmdline,
+	    .cmdline = cmdline,
 	    .memory_mib = cfg->memory_mib,
 	    .accel = cfg->accel,
 	    .console_log = console_path,
@@ -283,6 +344,9 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 	if (r == 0) {
 		r = vm_save(vm, t->path, &t->uuid, &error);
 		vm_destroy(vm);
+		if (r == 0 && (r = snapshot_stamp(t->path, &t->stamp)) < 0)
+			error = xasprintf("host error: cannot stat the saved guest %s: %s", t->path,
+					  strerror(-r));
 		if (r == 0) {
 			case_result_finish(&res);
 			return 0;
@@ -308,8 +372,12 @@ static int template_get(struct pool *p, size_t si, struct case_result *res, bool
 		pthread_cond_wait(&p->changed, &p->lock);
 	if (t->state == TEMPLATE_NONE) {
 		t->state = TEMPLATE_BUILDING;
-		t->name = guest_name(si, 0);
-		t->path = xasprintf("%s/%s.save", p->cfg->work_dir, p->cfg->sensors[si].name);
+		if (!t->name) /* else made again after template_drop: same name and file */
+			t->name = guest_name(si, 0);
+		if (!t->path)
+			t->path =
+			    xasprintf("%s/%s.save", p->cfg->work_dir, p->cfg->sensors[si].name);
+		free(TAKE_PTR(t->uuid));
 		pthread_mutex_unlock(&p->lock);
 		r = build_template(p, si, t);
 		pthread_mutex_lock(&p->lock);
@@ -325,58 +393,127 @@ static int template_get(struct pool *p, size_t si, struct case_result *res, bool
 	return r;
 }
 
-/* An idle clone of the template (made when none is idle). Returns its index or -errno. */
-static int identity_get(struct pool *p, size_t si, char **ret_error)
+/* The template's save image is in doubt: drop it and every clone of it (a busy clone's file
+ * goes when its guest does); the next job boots and saves a new one. Called with p->lock. */
+static void template_drop(struct pool *p, size_t si)
 {
 	struct template *t = &p->templates[si];
-	_cleanup_free_ char *name = NULL, *path = NULL;
+
+	if (t->state != TEMPLATE_READY)
+		return;
+	t->state = TEMPLATE_NONE;
+	t->new_failed = 0;
+	unlink(t->path);
+	for (size_t i = 0; i < t->n_ids; i++) {
+		t->ids[i].dead = true;
+		if (!t->ids[i].busy)
+			unlink(t->ids[i].path);
+	}
+}
+
+/* Clone the template into a new identity, marked busy. Returns its index or -errno. */
+static int identity_new(struct pool *p, size_t si, char **ret_error)
+{
+	struct template *t = &p->templates[si];
+	_cleanup_free_ char *name = NULL, *path = NULL, *tpath = NULL, *tname = NULL;
+	_cleanup_free_ char *tuuid = NULL, *why = NULL;
+	struct snapshot_stamp tstamp, stamp;
 	char uuid[37];
 	unsigned serial;
 	int r;
 
 	pthread_mutex_lock(&p->lock);
-	for (size_t i = 0; i < t->n_ids; i++)
-		if (!t->id_busy[i]) {
-			t->id_busy[i] = true;
-			pthread_mutex_unlock(&p->lock);
-			return (int)i;
-		}
+	if (t->state != TEMPLATE_READY) {
+		pthread_mutex_unlock(&p->lock);
+		*ret_error = xstrdup("host error: the saved guest was dropped as damaged");
+		return -ESTALE; /* template_get makes it again */
+	}
 	serial = ++p->serial;
+	tpath = xstrdup(t->path);
+	tname = xstrdup(t->name);
+	tuuid = xstrdup(t->uuid);
+	tstamp = t->stamp;
 	pthread_mutex_unlock(&p->lock);
 
+	if ((r = snapshot_check(tpath, &tstamp, &why)) < 0) {
+		pthread_mutex_lock(&p->lock);
+		template_drop(p, si);
+		pthread_mutex_unlock(&p->lock);
+		*ret_error = xasprintf("host error: %s: dropped, booted and saved again", why);
+		return -ESTALE;
+	}
 	name = guest_name(si, serial);
 	path = xasprintf("%s/%s.save", p->cfg->work_dir, name);
 	make_uuid(uuid, serial);
-	r = snapshot_clone(t->path, path, t->name, t->uuid, name, uuid);
+	r = snapshot_clone(tpath, path, tname, tuuid, name, uuid);
+	if (r == 0 && (r = snapshot_stamp(path, &stamp)) < 0)
+		unlink(path);
 	if (r < 0) {
-		*ret_error = xasprintf("faultline error: cannot clone the saved guest %s: %s",
-				       t->path, strerror(-r));
+		*ret_error =
+		    xasprintf("%s: cannot clone the saved guest %s: %s",
+			      r == -EBADMSG || r == -EINVAL ? "faultline bug" : "host error", tpath,
+			      strerror(-r));
 		return r;
 	}
 	pthread_mutex_lock(&p->lock);
-	t->id_paths = xreallocarray(t->id_paths, t->n_ids + 1, sizeof(char *));
-	t->id_busy = xreallocarray(t->id_busy, t->n_ids + 1, sizeof(bool));
-	t->id_paths[t->n_ids] = TAKE_PTR(path);
-	t->id_busy[t->n_ids] = true;
+	t->ids = xreallocarray(t->ids, t->n_ids + 1, sizeof(*t->ids));
+	t->ids[t->n_ids] = (struct identity){.path = TAKE_PTR(path), .stamp = stamp, .busy = true};
 	r = (int)t->n_ids++;
 	pthread_mutex_unlock(&p->lock);
 	return r;
+}
+
+/* An idle clone of the template (made when none is idle), marked busy. Its index or -errno. */
+static int identity_get(struct pool *p, size_t si, char **ret_error)
+{
+	struct template *t = &p->templates[si];
+
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < t->n_ids; i++)
+		if (!t->ids[i].busy && !t->ids[i].dead) {
+			t->ids[i].busy = true;
+			pthread_mutex_unlock(&p->lock);
+			return (int)i;
+		}
+	pthread_mutex_unlock(&p->lock);
+	return identity_new(p, si, ret_error);
+}
+
+/* Identity id changed (restore_failed false) or did not restore: never use it again. New
+ * clones that do not restore cast doubt on the template they were copied from. */
+static void identity_fail(struct pool *p, size_t si, int id, bool restore_failed)
+{
+	struct template *t = &p->templates[si];
+
+	pthread_mutex_lock(&p->lock);
+	t->ids[id].dead = true;
+	if (restore_failed && !t->ids[id].restored && ++t->new_failed >= 2)
+		template_drop(p, si);
+	pthread_mutex_unlock(&p->lock);
+	identity_put(p, si, id);
 }
 
 /* Restore a clone of sensor si's template, paused, console not yet attached to a file. */
 static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **ret_error)
 {
 	struct template *t = &p->templates[si];
-	_cleanup_free_ char *name = NULL;
+	_cleanup_free_ char *name = NULL, *path = NULL, *why = NULL;
 	_cleanup_free_ struct guest *g = NULL;
+	struct snapshot_stamp stamp;
 	int id, r;
 
 	id = identity_get(p, si, ret_error);
 	if (id < 0)
 		return id;
 	pthread_mutex_lock(&p->lock);
-	const char *path = t->id_paths[id];
+	path = xstrdup(t->ids[id].path);
+	stamp = t->ids[id].stamp;
 	pthread_mutex_unlock(&p->lock);
+	if ((r = snapshot_check(path, &stamp, &why)) < 0) {
+		*ret_error = xasprintf("host error: %s: dropped", why);
+		identity_fail(p, si, id, false);
+		return -ESTALE;
+	}
 	/* the clone's name is in its file name */
 	const char *base = strrchr(path, '/') + 1;
 	name = xstrndup(base, strlen(base) - strlen(".save"));
@@ -385,10 +522,25 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	g->fresh = true;
 	g->identity = id;
 	r = vm_restore(p->cfg->host, path, name, NULL, &g->vm, ret_error);
-	if (r < 0) {
+	if (r == -ENOTCONN) { /* restored: the image is fine, its guest's streams were not */
 		identity_put(p, si, id);
 		return r;
 	}
+	if (r < 0) {
+		identity_fail(p, si, id, true);
+		return r;
+	}
+	/* changed while QEMU read it: the guest may hold damaged memory */
+	if ((r = snapshot_check(path, &stamp, &why)) < 0) {
+		*ret_error = xasprintf("host error: %s while it was restored: dropped", why);
+		vm_destroy(TAKE_PTR(g->vm));
+		identity_fail(p, si, id, false);
+		return -ESTALE;
+	}
+	pthread_mutex_lock(&p->lock);
+	t->ids[id].restored = true;
+	t->new_failed = 0;
+	pthread_mutex_unlock(&p->lock);
 	*ret = TAKE_PTR(g);
 	return 0;
 }
@@ -419,19 +571,25 @@ static void spare_start(struct pool *p, unsigned slot, size_t si)
 		s->running = true;
 }
 
-/* Collect the slot's spare if it is for sensor si; otherwise throw it away. */
-static struct guest *spare_take(struct pool *p, unsigned slot, size_t si)
+/* Collect the slot's spare if it is for sensor si; otherwise throw it away. When it could not
+ * be restored, why goes to res's host notes (res may be NULL). */
+static struct guest *spare_take(struct pool *p, unsigned slot, size_t si, struct case_result *res)
 {
 	struct spare *s = &p->slots[slot].spare;
+	_cleanup_free_ char *error = NULL;
 	struct guest *g = NULL;
 
 	if (!s->running)
 		return NULL;
 	pthread_join(s->thread, NULL);
 	s->running = false;
-	free(TAKE_PTR(s->error));
-	if (s->r < 0)
+	error = TAKE_PTR(s->error);
+	if (s->r < 0) {
+		if (res && s->r != -ECANCELED)
+			case_result_note_host(res, "the guest prepared for this case: %s",
+					      error ? error : strerror(-s->r));
 		return NULL;
+	}
 	if (s->sensor == si)
 		g = s->guest;
 	else
@@ -441,6 +599,41 @@ static struct guest *spare_take(struct pool *p, unsigned slot, size_t si)
 }
 
 /* ---- acquire / release ---- */
+
+/* A restored guest of sensor si, paused: the slot's spare, or one restored now. Save images
+ * found damaged before any guest ran from them were dropped (restore_guest: -ESTALE): that is
+ * noted in the record, and the next image (or a template booted again) is tried, a few times.
+ * Returns 0, 1 (res filled), or -ECANCELED. */
+static int restored_guest(struct pool *p, unsigned slot, size_t si, struct guest **ret,
+			  struct case_result *res, bool *ret_retry)
+{
+	struct guest *g = NULL;
+	int r;
+
+	for (unsigned tries = 0;; tries++) {
+		_cleanup_free_ char *error = NULL;
+
+		r = template_get(p, si, res, ret_retry);
+		if (r != 0)
+			return r;
+		if (tries == 0)
+			g = spare_take(p, slot, si, res);
+		if (g || (r = restore_guest(p, si, &g, &error)) == 0)
+			break;
+		if (r == -ECANCELED)
+			return r;
+		if (r == -ESTALE && tries < 8) {
+			case_result_note_host(res, "%s", error);
+			continue;
+		}
+		res->verdict = VERDICT_INFRA_ERROR;
+		res->detail = TAKE_PTR(error);
+		*ret_retry = true;
+		return 1;
+	}
+	*ret = g;
+	return 0;
+}
 
 static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *console_path,
 		       struct guest **ret, struct case_result *res, bool *ret_retry)
@@ -465,18 +658,9 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 			*ret = TAKE_PTR(booted);
 		return r;
 	}
-	r = template_get(p, si, res, ret_retry);
+	r = restored_guest(p, slot, si, &g, res, ret_retry);
 	if (r != 0)
 		return r;
-	g = spare_take(p, slot, si);
-	if (!g && (r = restore_guest(p, si, &g, &error)) < 0) {
-		if (r == -ECANCELED)
-			return r;
-		res->verdict = VERDICT_INFRA_ERROR;
-		res->detail = TAKE_PTR(error);
-		*ret_retry = true;
-		return 1;
-	}
 	if ((r = vm_set_console_log(g->vm, console_path)) < 0 || vm_resume(g->vm, &error) < 0) {
 		res->verdict = VERDICT_INFRA_ERROR;
 		res->detail = error ? TAKE_PTR(error)
@@ -532,7 +716,7 @@ void pool_free(struct pool *p)
 	if (!p)
 		return;
 	for (unsigned i = 0; i < p->n_slots; i++) {
-		destroy_later(p, spare_take(p, i, SIZE_MAX));
+		destroy_later(p, spare_take(p, i, SIZE_MAX, NULL));
 		destroy_later(p, TAKE_PTR(p->slots[i].kept));
 	}
 	pthread_mutex_lock(&p->lock);
@@ -542,13 +726,12 @@ void pool_free(struct pool *p)
 	for (size_t si = 0; si < p->cfg->n_sensors; si++) {
 		struct template *t = &p->templates[si];
 		for (size_t i = 0; i < t->n_ids; i++) {
-			unlink(t->id_paths[i]);
-			free(t->id_paths[i]);
+			unlink(t->ids[i].path);
+			free(t->ids[i].path);
 		}
 		if (t->path)
 			unlink(t->path);
-		free(t->id_paths);
-		free(t->id_busy);
+		free(t->ids);
 		free(t->name);
 		free(t->uuid);
 		free(t->path);

@@ -3,14 +3,20 @@
  *
  * Order of evidence: a kernel report on the console beats everything (the classifier decides
  * crash or hang and names it); then a stopped or silent guest; then the agent's own answer.
+ * What the host did is never the guest's verdict: a guest that QEMU, libvirt or a stream lost
+ * is an infra-error, silence counts only while the guest had the CPU to break it, and stalls
+ * of the whole guest (vCPU time not advancing) are measured for the fleet to run the case again.
  */
 #include "runner.h"
+
+#include <stdarg.h>
 
 #include "classify.h"
 #include "util.h"
 #include "watch.h"
 
 #define QUIET_MS 400
+#define STALL_SAMPLE_MS 250
 
 void case_result_init(struct case_result *r)
 {
@@ -28,7 +34,59 @@ void case_result_finish(struct case_result *r)
 	free(r->report);
 	free(r->agent_message);
 	free(r->first_title);
+	free(r->host_fault);
 	case_result_init(r);
+}
+
+void case_result_note_host(struct case_result *r, const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL;
+	va_list ap;
+	char *joined;
+
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	joined = xasprintf("%s%s%s", r->host_fault ? r->host_fault : "", r->host_fault ? "\n" : "",
+			   line);
+	free(r->host_fault);
+	r->host_fault = joined;
+}
+
+void runner_stall_start(struct vm *vm, struct runner_stall *s)
+{
+	*s = (struct runner_stall){.moved_ms = now_ms()};
+	s->sampled_ms = s->moved_ms;
+	vm_cpu_time_ms(vm, &s->cpu_ms);
+}
+
+void runner_stall_sample(struct vm *vm, struct runner_stall *s)
+{
+	uint64_t now = now_ms(), cpu;
+
+	if (now < s->sampled_ms + STALL_SAMPLE_MS || vm_cpu_time_ms(vm, &cpu) < 0)
+		return;
+	s->sampled_ms = now;
+	if (cpu == s->cpu_ms) {
+		/* unknown (a remote host) counts as withheld: the CPU time is all we have */
+		if (!s->withheld && now - s->moved_ms >= RUNNER_STALL_MS / 2)
+			s->withheld = vm_qemu_withheld(vm) != 0;
+		return;
+	}
+	/* the guest ran again: the gap since it last did, if long, was the host's */
+	if (s->withheld && now - s->moved_ms >= RUNNER_STALL_MS)
+		s->total_ms += now - s->moved_ms;
+	s->cpu_ms = cpu;
+	s->moved_ms = now;
+	s->withheld = false;
+}
+
+uint64_t runner_stall_ms(const struct runner_stall *s)
+{
+	uint64_t ongoing = s->sampled_ms - s->moved_ms;
+
+	return s->total_ms + (s->withheld && ongoing >= RUNNER_STALL_MS ? ongoing : 0);
 }
 
 void runner_drain_console(struct vm *vm, unsigned max_ms)
@@ -77,42 +135,59 @@ static void take_result(struct case_result *res, const struct proto_frame *f)
 
 enum ending {
 	END_HEALTHY,   /* observation window passed */
-	END_STOPPED,   /* crashed / stopped / channel gone */
+	END_STOPPED,   /* crashed / stopped / a stream or the connection gone */
 	END_SILENT,    /* heartbeat silence */
 	END_NO_RESULT, /* heartbeats but no RESULT in time */
 };
 
+/* What watch() saw besides frames. */
+struct watch_state {
+	uint64_t life, life_cpu; /* last sign of life from the agent, and vCPU time then */
+	unsigned bad_frames;	 /* malformed frames since the update was sent */
+	unsigned bad_by_kind[4]; /* bad magic, too large, bad flags, bad CRC */
+	struct runner_stall stall;
+};
+
 /* Heartbeat silence is a hang only if the guest had the CPU to send one: on a loaded host a
  * vCPU that got no time is not hung. The guest counts as silent once it has gone hang_ms of
- * wall time without a heartbeat and has used a quarter of that in vCPU time since the last
- * one, or once 4 x hang_ms have passed whatever its CPU time. */
-static bool silent(struct vm *vm, const struct runner_timeouts *t, uint64_t hb, uint64_t hb_cpu,
+ * wall time without a sign of life (a heartbeat, or even a malformed frame: bytes come from a
+ * running guest) and has used a quarter of that in vCPU time since, or once 4 x hang_ms have
+ * passed whatever its CPU time (a stall that long is recorded as one, see watch_end). */
+static bool silent(struct vm *vm, const struct runner_timeouts *t, const struct watch_state *w,
 		   uint64_t now)
 {
 	uint64_t cpu;
 
-	if (now < hb + t->hang_ms)
+	if (now < w->life + t->hang_ms)
 		return false;
-	if (now >= hb + 4ull * t->hang_ms || vm_cpu_time_ms(vm, &cpu) < 0)
+	if (now >= w->life + 4ull * t->hang_ms || vm_cpu_time_ms(vm, &cpu) < 0)
 		return true;
-	return cpu - hb_cpu >= t->hang_ms / 4;
+	return cpu - w->life_cpu >= t->hang_ms / 4;
+}
+
+static void alive(struct vm *vm, struct watch_state *w, uint64_t at)
+{
+	w->life = at;
+	vm_cpu_time_ms(vm, &w->life_cpu);
 }
 
 /* The window ends with the agent's WATCHED answer (watch.h), handed out in *ret_watched. */
 static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
-		 struct case_result *res, enum ending *ret_end, uint64_t *ret_delivered,
-		 struct proto_frame *ret_watched)
+		 struct watch_state *w, struct case_result *res, enum ending *ret_end,
+		 uint64_t *ret_delivered, struct proto_frame *ret_watched)
 {
-	uint64_t hb = now_ms(), hb_cpu = 0, observe_until = 0, case_until = start + t->case_ms;
+	uint64_t observe_until = 0, case_until = start + t->case_ms;
 	uint64_t asked_until = 0; /* WATCH sent: its answer is due by then */
 	bool hb_after_result = false;
 
-	vm_cpu_time_ms(vm, &hb_cpu);
+	alive(vm, w, now_ms());
+	runner_stall_start(vm, &w->stall);
 	for (;;) {
-		uint64_t now = now_ms(), deadline = hb + t->hang_ms;
+		uint64_t now = now_ms(), deadline = w->life + t->hang_ms;
 		struct vm_event ev;
 		int r;
 
+		runner_stall_sample(vm, &w->stall);
 		if (deadline <= now)
 			deadline = now + 500; /* silent but starved: look again shortly */
 		if (observe_until && hb_after_result && !asked_until && observe_until < deadline)
@@ -121,12 +196,14 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 			deadline = asked_until;
 		if (!observe_until && case_until < deadline)
 			deadline = case_until;
+		if (deadline > now + 1000)
+			deadline = now + 1000; /* a stall shows only to one who looks */
 		r = vm_next_event(vm, deadline, &ev);
 		if (r == -ECANCELED)
 			return r;
 		if (r == -ETIMEDOUT) {
 			now = now_ms();
-			if (silent(vm, t, hb, hb_cpu, now)) {
+			if (silent(vm, t, w, now)) {
 				*ret_end = END_SILENT;
 				return 0;
 			}
@@ -150,8 +227,7 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 		switch (ev.type) {
 		case VM_EVENT_FRAME:
 			if (ev.frame.type == PROTO_HEARTBEAT) {
-				hb = ev.at_ms;
-				vm_cpu_time_ms(vm, &hb_cpu);
+				alive(vm, w, ev.at_ms);
 				/* proof that the guest ran after the update was handled */
 				hb_after_result = observe_until != 0;
 			} else if (ev.frame.type == PROTO_RESULT && !observe_until) {
@@ -174,14 +250,20 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 			proto_frame_finish(&ev.frame);
 			break;
 		case VM_EVENT_PROTO_ERROR:
-			/* a garbled frame from the guest: note it, the heartbeat decides health */
-			if (!res->detail)
-				res->detail = xasprintf("malformed frame from the guest agent: %s",
-							strerror(-ev.error));
+			/* a garbled frame from the guest: noted (bad_note), the heartbeat decides
+			 * health */
+			w->bad_by_kind[ev.error == -EMSGSIZE ? 1
+				       : ev.error == -EPROTO ? 2
+				       : ev.error == -EILSEQ ? 3
+							     : 0]++;
+			w->bad_frames++;
+			alive(vm, w, ev.at_ms);
 			break;
 		case VM_EVENT_CRASHED:
 		case VM_EVENT_STOPPED:
 		case VM_EVENT_CHANNEL_EOF:
+		case VM_EVENT_CONSOLE_EOF:
+		case VM_EVENT_HOST_LOST:
 			*ret_end = END_STOPPED;
 			return 0;
 		}
@@ -210,6 +292,73 @@ static void agent_verdict(struct case_result *res)
 	}
 }
 
+void runner_stalled(struct case_result *res, const char *when)
+{
+	char *why =
+	    xasprintf("host error: the host stalled for %llu ms %s (the guest got no "
+		      "CPU); the guest's verdict then, %s%s%s, is not trusted",
+		      (unsigned long long)res->host_stall_ms, when, verdict_name(res->verdict),
+		      res->title ? ": " : "", res->title ? res->title : "");
+
+	res->verdict = VERDICT_INFRA_ERROR;
+	free(res->title);
+	res->title = NULL;
+	free(res->detail);
+	res->detail = why;
+}
+
+void runner_judge_stopped(struct vm *vm, const char *console_path, const char *fallback_title,
+			  struct case_result *res)
+{
+	_cleanup_free_ char *reason = NULL;
+	bool guest = vm_stopped_by_guest(vm, &reason);
+
+	runner_judge_console(console_path, guest ? VERDICT_CRASH : VERDICT_INFRA_ERROR,
+			     guest ? fallback_title : NULL, res);
+	if (res->verdict != VERDICT_INFRA_ERROR)
+		return;
+	free(res->detail);
+	res->detail = xasprintf("host error: %s", reason);
+	res->retry = true;
+}
+
+/* For the record: what was wrong with the frames the agent sent. */
+static char *bad_note(const struct watch_state *w)
+{
+	return xasprintf("%u malformed frames from the guest agent (bad magic %u, too large %u, "
+			 "bad flags %u, bad CRC %u): dropped, the verdict is from the whole ones",
+			 w->bad_frames, w->bad_by_kind[0], w->bad_by_kind[1], w->bad_by_kind[2],
+			 w->bad_by_kind[3]);
+}
+
+/* Without a kernel report, silence or a missing answer may still be the host's doing. Sets an
+ * infra-error and returns true when it is. */
+static bool host_silenced(const struct watch_state *w, const struct runner_timeouts *t,
+			  enum ending end, struct case_result *res)
+{
+	uint64_t stalled = w->stall.sampled_ms - w->stall.moved_ms;
+	char *why;
+
+	if (end == END_SILENT && w->stall.withheld && stalled >= t->hang_ms)
+		why =
+		    xasprintf("host error: the host stalled: the guest had got no CPU for %llu ms "
+			      "when faultline gave up on it",
+			      (unsigned long long)stalled);
+	else if (end == END_NO_RESULT && w->bad_frames > 0)
+		why = xasprintf("faultline bug: the guest agent's answer may have been lost: %u "
+				"malformed frames came from it after the update",
+				w->bad_frames);
+	else
+		return false;
+	free(res->detail);
+	res->detail = why;
+	res->verdict = VERDICT_INFRA_ERROR;
+	free(res->title);
+	res->title = NULL;
+	res->retry = true;
+	return true;
+}
+
 int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, size_t size,
 		    const struct runner_timeouts *t, const char *console_path,
 		    struct case_result *res)
@@ -217,6 +366,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	_cleanup_free_ char *mark = xasprintf("case %s: delivering %zu bytes", case_id, size);
 	uint64_t start = now_ms(), delivered = 0;
 	struct proto_frame watched = {0};
+	struct watch_state w = {0};
 	enum ending end;
 	int r;
 
@@ -229,29 +379,36 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	if (vm_send(vm, PROTO_MARK, mark, (uint32_t)strlen(mark)) < 0 ||
 	    vm_send(vm, PROTO_UPDATE, data, (uint32_t)size) < 0) {
 		res->verdict = VERDICT_INFRA_ERROR;
-		res->detail = xstrdup("faultline error: the agent channel closed before delivery");
+		res->detail = xstrdup("host error: the agent channel closed before delivery");
+		res->retry = true;
 		return 0;
 	}
-	r = watch(vm, t, start, res, &end, &delivered, &watched);
+	r = watch(vm, t, start, &w, res, &end, &delivered, &watched);
 	if (r < 0)
 		return r;
 	if (delivered)
 		res->deliver_ms = delivered - start;
+	/* a guest that stopped is not stalled: its vCPU time stands still for another reason */
+	res->host_stall_ms = end == END_STOPPED ? w.stall.total_ms : runner_stall_ms(&w.stall);
 	if (end != END_HEALTHY)
 		runner_drain_console(vm, 3000);
 
 	switch (end) {
 	case END_STOPPED:
-		runner_judge_console(console_path, VERDICT_CRASH,
-				     "guest stopped without a kernel report", res);
+		runner_judge_stopped(vm, console_path, "guest stopped without a kernel report",
+				     res);
 		break;
 	case END_SILENT:
 		runner_judge_console(console_path, VERDICT_HANG, "hang: agent heartbeat silent",
 				     res);
+		if (!res->report)
+			host_silenced(&w, t, end, res);
 		break;
 	case END_NO_RESULT:
 		runner_judge_console(console_path, VERDICT_HANG,
 				     "hang: update delivery did not complete", res);
+		if (!res->report)
+			host_silenced(&w, t, end, res);
 		break;
 	case END_HEALTHY:
 		/* the guest looks fine; a report that did not stop it (WARNING, oops with
@@ -263,6 +420,8 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		proto_frame_finish(&watched);
 		break;
 	}
+	if (w.bad_frames && !res->detail)
+		res->detail = bad_note(&w);
 	res->verdict_ms = now_ms() - start;
 	return 0;
 }

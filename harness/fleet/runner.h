@@ -30,6 +30,11 @@ struct case_result {
 	char *agent_message;
 	uint64_t boot_ms, deliver_ms, verdict_ms, total_ms;
 	int attempt;
+	bool retry; /* infra-error: another attempt on a fresh guest may do better */
+	/* the host stalled: the guest got no vCPU time at all for this long while its case ran
+	 * (summed over the job's attempts; stalls shorter than RUNNER_STALL_MS are not counted) */
+	uint64_t host_stall_ms;
+	char *host_fault; /* what the host did to the job's earlier attempts, or NULL */
 	/* reuse: the case failed on a guest that had run earlier cases and was run again alone on
 	 * a fresh guest; this result is the fresh run's, these fields the first run's */
 	bool confirmed;
@@ -43,8 +48,32 @@ struct case_result {
 	bool sensor_log;	   /* the sensor's log of the case is in watch_log_path(console) */
 };
 
+/* A wall-clock gap of at least this many ms in which the guest's vCPU time did not advance at
+ * all while the host withheld the CPU (vm_qemu_withheld: QEMU stopped, or waiting to run) is a
+ * host stall: the guest's clock jumps over it, so its own watchdogs may report a lockup or an
+ * RCU stall that never happened. A guest that halted itself (every QEMU thread asleep) is not
+ * stalled. */
+#define RUNNER_STALL_MS 2000
+
+struct runner_stall {
+	uint64_t cpu_ms;     /* the guest's vCPU time at the last sample */
+	uint64_t moved_ms;   /* when (now_ms clock) it was last seen to advance */
+	uint64_t sampled_ms; /* when it was last sampled */
+	uint64_t total_ms;   /* stalls that ended, summed */
+	bool withheld;	     /* the host was seen withholding the CPU since moved_ms */
+};
+
+/* Watch a guest for host stalls from now on; sample as often as every 250 ms (more often is
+ * ignored), and at least every second while watching. */
+void runner_stall_start(struct vm *vm, struct runner_stall *s);
+void runner_stall_sample(struct vm *vm, struct runner_stall *s);
+/* The stalls so far, with the one going on now if it is long enough to count. */
+uint64_t runner_stall_ms(const struct runner_stall *s);
+
 void case_result_init(struct case_result *r);
 void case_result_finish(struct case_result *r);
+/* Add a line to r->host_fault. */
+void case_result_note_host(struct case_result *r, const char *fmt, ...) _printf_(2, 3);
 
 /* Fill *res from the console log at console_path after the guest stopped, crashed or went
  * silent: the classifier decides crash or hang and the title. Returns true when it found a
@@ -53,10 +82,26 @@ void runner_judge_console(const char *console_path, enum verdict fallback_verdic
 			  const char *fallback_title, struct case_result *res);
 
 /* Deliver `data` to the ready guest and wait for the verdict. Returns 0 (res filled) or
- * -ECANCELED when the run was interrupted (res then holds nothing to record). */
+ * -ECANCELED when the run was interrupted (res then holds nothing to record).
+ * The host's faults are never the guest's verdict: a guest that QEMU, libvirt or a stream lost
+ * without a kernel report, or that went silent only because it got no CPU, is an infra-error
+ * with res->retry set; a host stall during the case is in res->host_stall_ms, whatever the
+ * verdict (the fleet runs such a case again). */
 int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, size_t size,
 		    const struct runner_timeouts *t, const char *console_path,
 		    struct case_result *res);
+
+/* The host stalled (res->host_stall_ms) `when` ("while the guest booted"): what the guest
+ * said then may be an artefact of its clock jumping over the stall (a lockup or RCU stall
+ * report), so res becomes an infra-error whose detail names the stall and the distrusted
+ * verdict. */
+void runner_stalled(struct case_result *res, const char *when);
+
+/* After VM_EVENT_STOPPED, _CRASHED or a closed stream without a kernel report: a guest that
+ * ended itself is a crash with fallback_title; one the host ended is an infra-error naming how,
+ * res->retry set. A kernel report on the console decides first, as in runner_judge_console. */
+void runner_judge_stopped(struct vm *vm, const char *console_path, const char *fallback_title,
+			  struct case_result *res);
 
 /* Wait for the guest after the fact of a crash/stop: until the console has been quiet for a
  * short while (so the whole report is on disk), at most max_ms. */

@@ -125,3 +125,44 @@ fail:
 	unlink(tmp);
 	return r;
 }
+
+int snapshot_stamp(const char *path, struct snapshot_stamp *ret)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	*ret = (struct snapshot_stamp){.dev = st.st_dev,
+				       .ino = st.st_ino,
+				       .size = st.st_size,
+				       .mtime = st.st_mtim,
+				       .ctime = st.st_ctim};
+	return 0;
+}
+
+static bool same_time(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+int snapshot_check(const char *path, const struct snapshot_stamp *stamp, char **ret_reason)
+{
+	struct snapshot_stamp now;
+	int r = snapshot_stamp(path, &now);
+
+	if (r < 0) {
+		*ret_reason = xasprintf("save image %s is gone: %s", path, strerror(-r));
+		return r;
+	}
+	if (now.dev != stamp->dev || now.ino != stamp->ino)
+		*ret_reason = xasprintf("save image %s was replaced by another file", path);
+	else if (now.size != stamp->size)
+		*ret_reason = xasprintf("save image %s changed size since it was written: %lld "
+					"bytes, written with %lld",
+					path, (long long)now.size, (long long)stamp->size);
+	else if (!same_time(now.mtime, stamp->mtime) || !same_time(now.ctime, stamp->ctime))
+		*ret_reason = xasprintf("save image %s was modified since it was written", path);
+	else
+		return 0;
+	return -ESTALE;
+}

@@ -7,8 +7,26 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <sys/stat.h>
+
 /* Copy the save image src to dst, renaming the domain. Returns 0, -EINVAL (name or UUID
  * lengths differ), -EBADMSG (not a libvirt QEMU save image of a known version, or the name is
  * not in it), or another negative errno. dst is written via a temporary and renamed. */
 int snapshot_clone(const char *src, const char *dst, const char *old_name, const char *old_uuid,
 		   const char *new_name, const char *new_uuid);
+
+/* What a save image was when faultline wrote it. A file truncated, overwritten or replaced since
+ * may restore as a damaged guest whose faults would be blamed on the sensor, so every restore
+ * and clone checks it first (a read, as a restore does, changes none of these). */
+struct snapshot_stamp {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+int snapshot_stamp(const char *path, struct snapshot_stamp *ret);
+/* 0 when path is the stamped file, unchanged; otherwise -ESTALE or the -errno of stat, and
+ * *ret_reason (caller frees) says what changed, for the infra-error record. */
+int snapshot_check(const char *path, const struct snapshot_stamp *stamp, char **ret_reason);

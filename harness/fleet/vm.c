@@ -4,6 +4,7 @@
  * on the single libvirt event-loop thread started on first use. A vm is reference counted because
  * stream callbacks may still be queued when its owner destroys it: the owner's reference and one
  * per registered callback (dropped by libvirt's free function) keep the memory valid.
+ * How a guest ended, told from what the callbacks here recorded, is vm-end.c's business.
  */
 #include "vm.h"
 
@@ -17,44 +18,16 @@
 
 #include "util.h"
 #include "virt-util.h"
+#include "vm-private.h"
 
-#define PANIC_MARKER "---[ end Kernel panic"
-
-struct vm_host {
-	virConnectPtr conn;
-	char *uri;
-	int lifecycle_id;
-};
-
-struct event_node {
-	struct vm_event ev;
-	struct event_node *next;
-};
-
-struct vm {
-	struct vm_host *host;
-	char *name;
-	virDomainPtr dom;
-	virStreamPtr console, channel;
-
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int refs;
-	bool dead; /* owner is destroying: callbacks must not touch streams */
-
-	int console_fd;
-	uint64_t console_last_ms;
-	bool panicked;
-	char tail[sizeof(PANIC_MARKER)]; /* end of the previous chunk, for markers split in two */
-
-	struct proto_decoder *dec;
-	struct event_node *head, *last;
-	uint8_t *out;
-	size_t out_len;
-	bool channel_writable_wanted;
-
-	struct vm *next_registered;
-};
+/* A guest that floods its console must not fill the disk: past CONSOLE_MAX bytes a console log
+ * is cut down to its last quarter (where a report that ends the case is), with a line that says
+ * so. The serial line gives a guest about 64 KiB/s, so that takes minutes: FAULTLINE_CONSOLE_MAX
+ * (bytes) lowers the bound for faultline's own tests. A callback reads at most CONSOLE_BATCH
+ * bytes before it lets the event loop serve the other streams: one flooding guest must not
+ * starve every guest's heartbeats. */
+#define CONSOLE_MAX (8u << 20)
+#define CONSOLE_BATCH (128u << 10)
 
 static pthread_once_t loop_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -163,14 +136,42 @@ static int lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int det
 	vm = registry_find(virDomainGetName(dom));
 	if (vm) {
 		pthread_mutex_lock(&vm->lock);
-		if (event == VIR_DOMAIN_EVENT_CRASHED)
+		if (event == VIR_DOMAIN_EVENT_CRASHED) {
+			vm->crash_seen = true;
 			push_simple(vm, VM_EVENT_CRASHED, detail);
-		else if (event == VIR_DOMAIN_EVENT_STOPPED)
+		} else if (event == VIR_DOMAIN_EVENT_STOPPED) {
+			vm->stop_seen = true;
+			vm->stop_detail = detail;
 			push_simple(vm, VM_EVENT_STOPPED, detail);
+		} else if (event == VIR_DOMAIN_EVENT_SHUTDOWN) {
+			/* QEMU says whether the guest asked for it; STOPPED follows */
+			vm->shutdown_seen = true;
+			vm->shutdown_detail = detail;
+			pthread_cond_broadcast(&vm->cond);
+		}
 		pthread_mutex_unlock(&vm->lock);
 	}
 	pthread_mutex_unlock(&registry_lock);
 	return 0;
+}
+
+/* A remote host's connection dropped (keepalive, EOF): every guest on it is lost to us. */
+static void close_cb(virConnectPtr conn, int reason, void *opaque)
+{
+	struct vm_host *h = opaque;
+
+	(void)conn;
+	pthread_mutex_lock(&registry_lock);
+	h->lost_reason = reason;
+	for (struct vm *vm = registry; vm; vm = vm->next_registered) {
+		if (vm->host != h)
+			continue;
+		pthread_mutex_lock(&vm->lock);
+		vm->host_lost = true;
+		push_simple(vm, VM_EVENT_HOST_LOST, reason);
+		pthread_mutex_unlock(&vm->lock);
+	}
+	pthread_mutex_unlock(&registry_lock);
 }
 
 static void write_all(int fd, const char *p, size_t n)
@@ -186,6 +187,25 @@ static void write_all(int fd, const char *p, size_t n)
 		p += w;
 		n -= (size_t)w;
 	}
+}
+
+/* Cut a flooded console log down to its tail. Called with vm->lock held. */
+static void console_cut(struct vm *vm)
+{
+	off_t size = lseek(vm->console_fd, 0, SEEK_END), most = (off_t)vm->console_max / 4;
+	size_t keep = (size_t)(size < most ? (size > 0 ? size : 0) : most);
+	_cleanup_free_ char *tail = xmalloc(keep ? keep : 1);
+	_cleanup_free_ char *note = NULL;
+	ssize_t n = keep ? pread(vm->console_fd, tail, keep, size - (off_t)keep) : 0;
+
+	if (n < 0 || ftruncate(vm->console_fd, 0) < 0)
+		return; /* not ours to cut (a FIFO, a device): leave it */
+	note = xasprintf("[faultline: the guest flooded its console: %lld bytes dropped here, the "
+			 "last %zd kept]\n",
+			 (long long)(size - n), n);
+	write_all(vm->console_fd, note, strlen(note));
+	write_all(vm->console_fd, tail, (size_t)n);
+	vm->console_bytes = strlen(note) + (uint64_t)n;
 }
 
 /* Look for the panic marker in the previous tail + this chunk. Called with vm->lock held. */
@@ -219,19 +239,26 @@ static void console_cb(virStreamPtr st, int events, void *opaque)
 		pthread_mutex_unlock(&vm->lock);
 		return;
 	}
-	for (;;) {
+	for (size_t got = 0; got < CONSOLE_BATCH;) {
 		int n = virStreamRecv(st, buf, sizeof(buf));
 		if (n > 0) {
+			got += (size_t)n;
 			vm->console_last_ms = now_ms();
-			if (vm->console_fd >= 0)
+			if (vm->console_fd >= 0) {
 				write_all(vm->console_fd, buf, (size_t)n);
+				vm->console_bytes += (size_t)n;
+				if (vm->console_bytes > vm->console_max)
+					console_cut(vm);
+			}
 			scan_console(vm, buf, (size_t)n);
 			continue;
 		}
 		if (n == -2)
 			break;
-		/* EOF or error: the guest is gone; lifecycle events say why */
+		/* EOF or error: the guest is gone, or the stream is; vm_stopped_by_guest tells */
 		virStreamEventRemoveCallback(st);
+		vm->console_eof = true;
+		push_simple(vm, VM_EVENT_CONSOLE_EOF, 0);
 		break;
 	}
 	(void)events;
@@ -246,6 +273,7 @@ static void flush_out(struct vm *vm, virStreamPtr st)
 			break;
 		if (n < 0) {
 			vm->out_len = 0;
+			vm->channel_eof = true;
 			push_simple(vm, VM_EVENT_CHANNEL_EOF, -EIO);
 			break;
 		}
@@ -271,10 +299,12 @@ static void channel_cb(virStreamPtr st, int events, void *opaque)
 	}
 	if (events & VIR_STREAM_EVENT_WRITABLE)
 		flush_out(vm, st);
-	for (;;) {
+	/* bounded, like the console: a guest that floods the channel gets called again */
+	for (size_t got = 0; got < 16 * sizeof(buf);) {
 		int n = virStreamRecv(st, buf, sizeof(buf));
 		if (n > 0) {
 			proto_decoder_feed(vm->dec, buf, (size_t)n);
+			got += (size_t)n;
 			continue;
 		}
 		eof = n != -2;
@@ -293,6 +323,7 @@ static void channel_cb(virStreamPtr st, int events, void *opaque)
 	}
 	if (eof) {
 		virStreamEventRemoveCallback(st);
+		vm->channel_eof = true;
 		push_simple(vm, VM_EVENT_CHANNEL_EOF, 0);
 	}
 	pthread_mutex_unlock(&vm->lock);
@@ -329,6 +360,16 @@ static int prepare_embed_root(const char *uri)
 	return write_file_atomic(conf, embed_qemu_conf, strlen(embed_qemu_conf));
 }
 
+/* Where the embedded driver keeps a domain's files: ROOT/SUB (log/qemu, run/qemu). */
+static char *embed_dir(const char *uri, const char *sub)
+{
+	const char *root = strstr(uri, "root=");
+
+	if (!startswith(uri, "qemu:///embed") || !root)
+		return NULL;
+	return xasprintf("%.*s/%s", (int)strcspn(root + 5, "&"), root + 5, sub);
+}
+
 int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
 {
 	_cleanup_virConnect_ virConnectPtr conn = NULL;
@@ -351,9 +392,13 @@ int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
 	}
 	h = xzalloc(sizeof(*h));
 	h->uri = xstrdup(uri);
+	h->log_dir = embed_dir(uri, "log/qemu");
+	h->run_dir = embed_dir(uri, "run/qemu");
 	h->lifecycle_id =
 	    virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 					     VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), NULL, NULL);
+	/* only remote drivers have a connection that can drop */
+	h->close_cb = virConnectRegisterCloseCallback(conn, close_cb, h, NULL) == 0;
 	h->conn = TAKE_PTR(conn);
 	*ret = h;
 	return 0;
@@ -365,8 +410,12 @@ struct vm_host *vm_host_close(struct vm_host *h)
 		return NULL;
 	if (h->lifecycle_id >= 0)
 		virConnectDomainEventDeregisterAny(h->conn, h->lifecycle_id);
+	if (h->close_cb)
+		virConnectUnregisterCloseCallback(h->conn, close_cb);
 	virConnectClose(h->conn);
 	free(h->uri);
+	free(h->log_dir);
+	free(h->run_dir);
 	free(h);
 	return NULL;
 }
@@ -500,6 +549,55 @@ static void registry_remove(struct vm *vm)
 	pthread_mutex_unlock(&registry_lock);
 }
 
+/* libvirt locks a console's pty with a lock file in /var/lock, machine-wide, for as long as a
+ * controller has the console open. A guest that stopped by itself has freed its pty while its
+ * controller (this one for a few seconds, or another process on the machine for as long as it
+ * likes) still holds the lock, and the kernel gives the lowest free pty number to the next
+ * QEMU: every new guest would get the locked pty. So once the guest that got it is destroyed,
+ * the controller takes that number itself (a pty of its own, kept open) and the next guest gets
+ * another. msg is libvirt's error, which names the pty. Returns whether it took it. */
+static bool plug_pty(const char *msg)
+{
+	static pthread_mutex_t plug_lock = PTHREAD_MUTEX_INITIALIZER;
+	static int plugs[16], n_plugs;
+	const char *dev = msg ? strstr(msg, "'/dev/pts/") : NULL;
+	int fds[64], n = 0, want = dev ? atoi(dev + 10) : -1, got = -1;
+
+	if (want < 0)
+		return false;
+	pthread_mutex_lock(&plug_lock);
+	while (n_plugs < (int)ARRAY_SIZE(plugs) && n < (int)ARRAY_SIZE(fds)) {
+		int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		char name[64];
+
+		if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0 ||
+		    ptsname_r(fd, name, sizeof(name)) != 0) {
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		if (startswith(name, "/dev/pts/") && atoi(name + 9) == want) {
+			got = plugs[n_plugs++] = fd;
+			break;
+		}
+		fds[n++] = fd; /* a lower number was free: hold it until we have ours */
+	}
+	while (n > 0)
+		close(fds[--n]);
+	pthread_mutex_unlock(&plug_lock);
+	return got >= 0;
+}
+
+static int open_console(struct vm *vm, virStreamPtr st)
+{
+	const char *msg;
+
+	if (virDomainOpenConsole(vm->dom, NULL, st, VIR_DOMAIN_CONSOLE_FORCE) == 0)
+		return 0;
+	msg = virGetLastErrorMessage();
+	return msg && strstr(msg, "is locked by lock file") ? -EADDRINUSE : -ENOTCONN;
+}
+
 static int open_stream(struct vm *vm, bool channel, char **ret_error)
 {
 	_cleanup_virStream_ virStreamPtr st = virStreamNew(vm->host->conn, VIR_STREAM_NONBLOCK);
@@ -512,10 +610,10 @@ static int open_stream(struct vm *vm, bool channel, char **ret_error)
 	if (channel)
 		r = virDomainOpenChannel(vm->dom, PROTO_CHANNEL_NAME, st, VIR_DOMAIN_CHANNEL_FORCE);
 	else
-		r = virDomainOpenConsole(vm->dom, NULL, st, VIR_DOMAIN_CONSOLE_FORCE);
+		r = open_console(vm, st);
 	if (r < 0) {
 		*ret_error = last_error(channel ? "virDomainOpenChannel" : "virDomainOpenConsole");
-		return -EIO;
+		return r == -EADDRINUSE ? r : -ENOTCONN;
 	}
 	/* the callback's reference, dropped by unref_cb when libvirt lets go of it */
 	pthread_mutex_lock(&vm->lock);
@@ -536,6 +634,17 @@ static int open_stream(struct vm *vm, bool channel, char **ret_error)
 	return 0;
 }
 
+static uint64_t console_max(void)
+{
+	const char *e = getenv("FAULTLINE_CONSOLE_MAX");
+	char *end;
+	unsigned long long v = e ? strtoull(e, &end, 10) : 0;
+
+	if (!e || end == e || *end || v < 4096)
+		return CONSOLE_MAX;
+	return v;
+}
+
 static struct vm *vm_new(struct vm_host *h, const char *name)
 {
 	pthread_condattr_t ca;
@@ -545,6 +654,7 @@ static struct vm *vm_new(struct vm_host *h, const char *name)
 	vm->name = xstrdup(name);
 	vm->refs = 1;
 	vm->console_fd = -1;
+	vm->console_max = console_max();
 	vm->dec = proto_decoder_new();
 	if (!vm->dec)
 		abort();
@@ -572,9 +682,14 @@ static int attach(struct vm *vm, const char *console_log, char **ret_error)
 	return r;
 }
 
-int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error)
+/* vm_start and vm_restore try again, a few times, when the new guest was given a pty another
+ * controller holds locked: the guest is destroyed, its pty plugged (plug_pty), and the next
+ * one gets another. */
+#define PTY_TRIES 3
+
+static int start_once(struct vm_host *h, const struct vm_config *cfg, const char *xml,
+		      struct vm **ret, char **ret_error)
 {
-	_cleanup_free_ char *xml = domain_xml(cfg);
 	_cleanup_vm_ struct vm *vm = NULL;
 	int r;
 
@@ -596,8 +711,23 @@ int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, ch
 	return 0;
 }
 
-int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *console_log,
-	       struct vm **ret, char **ret_error)
+int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error)
+{
+	_cleanup_free_ char *xml = domain_xml(cfg);
+	int r = -EADDRINUSE;
+
+	for (int i = 0; i < PTY_TRIES && r == -EADDRINUSE; i++) {
+		if (i > 0)
+			free(TAKE_PTR(*ret_error));
+		r = start_once(h, cfg, xml, ret, ret_error);
+		if (r == -EADDRINUSE && !plug_pty(*ret_error))
+			break;
+	}
+	return r == -EADDRINUSE ? -ENOTCONN : r;
+}
+
+static int restore_once(struct vm_host *h, const char *state_path, const char *name,
+			const char *console_log, struct vm **ret, char **ret_error)
 {
 	_cleanup_vm_ struct vm *vm = NULL;
 	int r;
@@ -619,6 +749,21 @@ int vm_restore(struct vm_host *h, const char *state_path, const char *name, cons
 		return r;
 	*ret = TAKE_PTR(vm);
 	return 0;
+}
+
+int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *console_log,
+	       struct vm **ret, char **ret_error)
+{
+	int r = -EADDRINUSE;
+
+	for (int i = 0; i < PTY_TRIES && r == -EADDRINUSE; i++) {
+		if (i > 0)
+			free(TAKE_PTR(*ret_error));
+		r = restore_once(h, state_path, name, console_log, ret, ret_error);
+		if (r == -EADDRINUSE && !plug_pty(*ret_error))
+			break;
+	}
+	return r == -EADDRINUSE ? -ENOTCONN : r;
 }
 
 int vm_resume(struct vm *vm, char **ret_error)
@@ -660,15 +805,20 @@ int vm_set_console_log(struct vm *vm, const char *path)
 {
 	int fd = -1;
 
+	off_t size = 0;
+
 	if (path) {
-		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		/* read access too: a flooded log is cut down to its tail (console_cut) */
+		fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return -errno;
+		size = lseek(fd, 0, SEEK_END);
 	}
 	pthread_mutex_lock(&vm->lock);
 	if (vm->console_fd >= 0)
 		close(vm->console_fd);
 	vm->console_fd = fd;
+	vm->console_bytes = size > 0 ? (uint64_t)size : 0;
 	pthread_mutex_unlock(&vm->lock);
 	return 0;
 }

@@ -53,6 +53,8 @@ enum vm_event_type {
 	VM_EVENT_CRASHED,     /* the guest reported a panic (pvpanic) or the console showed one */
 	VM_EVENT_STOPPED,     /* the domain stopped (reset, poweroff, QEMU died) */
 	VM_EVENT_CHANNEL_EOF, /* the agent channel closed */
+	VM_EVENT_CONSOLE_EOF, /* the console stream closed */
+	VM_EVENT_HOST_LOST,   /* the libvirt connection closed */
 };
 
 struct vm_event {
@@ -66,7 +68,8 @@ struct vm_event {
  * reason for the infra-error record. */
 int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error);
 /* Restore a save image (snapshot.h) as domain `name` (the name saved in the image), paused,
- * with console and channel open. vm_resume() lets it run. */
+ * with console and channel open. vm_resume() lets it run. -ENOTCONN: the image restored, but
+ * a stream could not be opened (not the image's fault); -EIO: it did not restore. */
 int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *console_log,
 	       struct vm **ret, char **ret_error);
 int vm_resume(struct vm *vm, char **ret_error);
@@ -75,7 +78,22 @@ int vm_resume(struct vm *vm, char **ret_error);
 int vm_save(struct vm *vm, const char *path, char **ret_uuid, char **ret_error);
 /* vCPU time the guest has consumed, in ms: guest progress, as opposed to host wall time. */
 int vm_cpu_time_ms(struct vm *vm, uint64_t *ret);
-/* Append console output to this file from now on (NULL: discard). Opens with O_APPEND. */
+/* Whether the host is withholding the CPU from the guest's QEMU right now: 1 when QEMU is
+ * stopped (SIGSTOP, a debugger) or one of its threads waits for a CPU or for I/O; 0 when every
+ * thread sleeps (the guest idles, or halted itself); -ENODATA when the host's processes cannot
+ * be seen from here (a remote libvirt). */
+int vm_qemu_withheld(struct vm *vm);
+/* After a VM_EVENT_STOPPED, _CRASHED, _CHANNEL_EOF, _CONSOLE_EOF or _HOST_LOST: who ended the
+ * guest. Returns true when the guest did it itself (a panic reported through pvpanic or on the
+ * console, a reset or poweroff it asked for): evidence about the guest. Returns false when the
+ * host's side did (QEMU killed or crashed, the domain destroyed by someone else, a stream that
+ * closed while the guest ran, the libvirt connection dropped): never the guest's fault.
+ * *ret_reason gets one line saying how, with what libvirt and QEMU's log said (caller frees).
+ * Waits up to 2 s for libvirt's lifecycle event when a stream closed first. */
+bool vm_stopped_by_guest(struct vm *vm, char **ret_reason);
+/* Append console output to this file from now on (NULL: discard). Opens with O_APPEND. A guest
+ * that floods its console does not fill the disk: past 8 MiB (FAULTLINE_CONSOLE_MAX bytes, for
+ * tests) the log is cut down to its last quarter, after a line saying how much was dropped. */
 int vm_set_console_log(struct vm *vm, const char *path);
 /* Queue one frame for the agent. */
 int vm_send(struct vm *vm, uint16_t type, const void *payload, uint32_t len);

@@ -24,31 +24,19 @@ void record_init(struct record *r)
 void record_finish(struct record *r)
 {
 	char **strings[] = {
-	    &r->run_id,
-	    &r->scenario,
-	    &r->sensor,
-	    &r->case_id,
-	    &r->case_name,
-	    &r->seed_file,
-	    &r->mutations,
-	    &r->input_sha256,
-	    &r->input,
-	    &r->verdict,
-	    &r->title,
-	    &r->detail,
-	    &r->report,
-	    &r->console,
-	    &r->expect,
-	    &r->reused.verdict,
-	    &r->reused.title,
-	    &r->reused.console,
-	    &r->agent_outcome,
-	    &r->agent_message,
-	    &r->protection,
-	    &r->sensor_log,
-	    &r->started,
-	    &r->kernel,
-	    &r->faultline_version,
+	    &r->run_id,		&r->scenario,
+	    &r->sensor,		&r->case_id,
+	    &r->case_name,	&r->seed_file,
+	    &r->mutations,	&r->input_sha256,
+	    &r->input,		&r->verdict,
+	    &r->host_fault,	&r->title,
+	    &r->detail,		&r->report,
+	    &r->console,	&r->expect,
+	    &r->reused.verdict, &r->reused.title,
+	    &r->reused.console, &r->agent_outcome,
+	    &r->agent_message,	&r->protection,
+	    &r->sensor_log,	&r->started,
+	    &r->kernel,		&r->faultline_version,
 	    &r->mutation_class,
 	};
 
@@ -127,6 +115,8 @@ json_object *record_to_json(const struct record *r)
 	json_object_object_add(o, "matched",
 			       r->matched < 0 ? NULL : json_object_new_boolean(r->matched));
 	json_object_object_add(o, "attempt", json_object_new_int(r->attempt));
+	json_object_object_add(o, "host_fault", str_or_null(r->host_fault));
+	json_object_object_add(o, "host_stall_ms", json_object_new_int64(r->host_stall_ms));
 	json_object_object_add(o, "flaky", json_object_new_boolean(r->flaky));
 	if (r->reused.verdict)
 		json_object_object_add(o, "reused_guest_run", reuse_json(&r->reused));
@@ -263,6 +253,8 @@ int record_from_json(json_object *o, struct record *ret)
 	r.expect = get_str(o, "expect");
 	r.matched = get_bool(o, "matched", -1);
 	r.attempt = (int)get_int(o, "attempt", 1);
+	r.host_fault = get_str(o, "host_fault");
+	r.host_stall_ms = get_int(o, "host_stall_ms", 0);
 	r.flaky = get_bool(o, "flaky", 0);
 	read_nested(o, &r);
 	r.protection = get_str(o, "protection");
@@ -273,6 +265,16 @@ int record_from_json(json_object *o, struct record *ret)
 	r.faultline_version = get_str(o, "faultline_version");
 	*ret = r;
 	return 0;
+}
+
+char *record_json_string(json_object *o, const char *key)
+{
+	return get_str(o, key);
+}
+
+int64_t record_json_int(json_object *o, const char *key, int64_t dflt)
+{
+	return get_int(o, key, dflt);
 }
 
 /* ---- what a record means ---- */

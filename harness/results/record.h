@@ -42,7 +42,11 @@ struct record {
 	char *expect; /* NULL when the case expects nothing on this sensor */
 	int matched;  /* -1 null, 0 false, 1 true */
 	int attempt;
-	bool flaky; /* a reused-guest failure that a fresh guest did not reproduce */
+	char *host_fault; /* what the host did to earlier attempts (QEMU killed, ...); NULL: nothing
+			   */
+	int64_t
+	    host_stall_ms; /* how long the host withheld the CPU from the guest during the case */
+	bool flaky;	   /* a reused-guest failure that a fresh guest did not reproduce */
 	struct record_reuse reused;
 	int64_t boot_ms, deliver_ms, verdict_ms, total_ms; /* "timings" */
 	char *agent_outcome; /* "agent": accepted, rejected, agent-error; NULL: no answer */
@@ -73,6 +77,12 @@ json_object *record_to_json(const struct record *r);
 /* Fill *ret from one parsed line. Returns 0, or -EINVAL when o is not an object or lacks what
  * every reader needs (a sensor, a case, a verdict); *ret is then empty. */
 int record_from_json(json_object *o, struct record *ret);
+
+/* Members as the record reader reads them, for the other files of a run directory
+ * (minimized.c): a copied string, NULL when o is NULL or the member absent, null or not a
+ * string; a number, dflt when it is none. */
+char *record_json_string(json_object *o, const char *key);
+int64_t record_json_int(json_object *o, const char *key, int64_t dflt);
 
 /* How a case counts for CI (JUnit <failure>, <error>, or a pass). */
 enum record_outcome {

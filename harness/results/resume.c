@@ -76,7 +76,11 @@ static int take_record(const struct record *rec, const struct case_index *idx,
 				       rec->case_id);
 		return -EINVAL;
 	}
-	/* rundir_load() kept the last record of each job, as the reports do. */
+	/* rundir_load() kept the last record of each job, as the reports do. A job the harness
+	 * could not run (a full disk, a lost host) is not done: resuming runs it again, and its new
+	 * record supersedes the infra-error. */
+	if (verdict_has(rec->kind, VERDICT_ERROR))
+		return 0;
 	j = &st->jobs[hit->ci * n_sensors + (size_t)si];
 	j->done = true;
 	j->verdict = rec->kind == VERDICT_OTHER ? VERDICT_INFRA_ERROR : rec->kind;

@@ -1,6 +1,7 @@
 /* rundir.c — see rundir.h. */
 #include "rundir.h"
 
+#include <dirent.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
@@ -181,6 +182,94 @@ static int load_results(struct rundir *run)
 	return 0;
 }
 
+/* ---- minimizations ---- */
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in a folder but . and .., sorted (so that the order never depends on the file
+ * system); NULL when it cannot be read. */
+static char **list_dir(const char *path, size_t *ret_n)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char **v = NULL;
+	size_t n = 0;
+
+	*ret_n = 0;
+	if (!d)
+		return NULL;
+	while ((de = readdir(d)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
+			v = xreallocarray(v, n + 1, sizeof(*v));
+			v[n++] = xstrdup(de->d_name);
+		}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_names);
+	*ret_n = n;
+	return v;
+}
+
+static void free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void load_one_minimized(struct rundir *run, const char *rel)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s/minimize.json", run->dir, rel);
+	_cleanup_free_ uint8_t *data = NULL;
+	struct minimized m;
+	json_object *o;
+	size_t size;
+
+	if (read_file(path, RUN_JSON_MAX, &data, &size) < 0)
+		return;
+	o = json_tokener_parse((const char *)data);
+	if (minimized_from_json(o, &m) == 0) {
+		m.dir = xstrdup(rel);
+		run->minimized =
+		    xreallocarray(run->minimized, run->n_minimized + 1, sizeof(*run->minimized));
+		run->minimized[run->n_minimized++] = m;
+	}
+	json_object_put(o);
+}
+
+static void load_minimized(struct rundir *run)
+{
+	_cleanup_free_ char *top = xasprintf("%s/minimized", run->dir);
+	size_t ns, nc;
+	char **sensors = list_dir(top, &ns);
+
+	for (size_t i = 0; i < ns; i++) {
+		_cleanup_free_ char *sdir = xasprintf("%s/%s", top, sensors[i]);
+		char **cases = list_dir(sdir, &nc);
+
+		for (size_t j = 0; j < nc; j++) {
+			_cleanup_free_ char *rel =
+			    xasprintf("minimized/%s/%s", sensors[i], cases[j]);
+			load_one_minimized(run, rel);
+		}
+		free_names(cases, nc);
+	}
+	free_names(sensors, ns);
+}
+
+const struct minimized *rundir_minimized(const struct rundir *run, const char *sensor,
+					 const char *case_id)
+{
+	for (size_t i = 0; i < run->n_minimized; i++)
+		if (streq(run->minimized[i].sensor, sensor) &&
+		    streq(run->minimized[i].case_id, case_id))
+			return &run->minimized[i];
+	return NULL;
+}
+
 int rundir_load(const char *dir, struct rundir **ret)
 {
 	struct rundir *run = xzalloc(sizeof(*run));
@@ -190,6 +279,8 @@ int rundir_load(const char *dir, struct rundir **ret)
 	r = load_meta(run);
 	if (r >= 0)
 		r = load_results(run);
+	if (r >= 0)
+		load_minimized(run);
 	if (r < 0) {
 		rundir_free(run);
 		return r;
@@ -205,6 +296,9 @@ struct rundir *rundir_free(struct rundir *run)
 	for (size_t i = 0; i < run->n_records; i++)
 		record_finish(&run->records[i]);
 	free(run->records);
+	for (size_t i = 0; i < run->n_minimized; i++)
+		minimized_finish(&run->minimized[i]);
+	free(run->minimized);
 	for (size_t i = 0; i < run->n_sensors; i++)
 		free(run->sensors[i]);
 	free(run->sensors);

@@ -7,7 +7,8 @@
  * the last line wins, at the place of the first, and the earlier ones are counted as
  * superseded.
  *
- * Ownership: rundir_load() returns a run that owns its records and every string in them;
+ * Ownership: rundir_load() returns a run that owns its records, its minimizations and every
+ * string in them;
  * rundir_free() accepts NULL. Records point back to their run. */
 #pragma once
 
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "minimized.h"
 #include "record.h"
 
 struct rundir {
@@ -37,7 +39,16 @@ struct rundir {
 	size_t first_skipped; /* 1-based line number of the first skipped line; 0 when none */
 	bool last_truncated;  /* the last line had no newline and did not parse: a killed run */
 	size_t n_superseded;  /* earlier attempts replaced by a later line for the same case */
+
+	/* What `faultline minimize` left: RUN_DIR/minimized/SENSOR/CASE/minimize.json, by sensor
+	 * and case name; unreadable ones are left out. */
+	struct minimized *minimized;
+	size_t n_minimized;
 };
+
+/* The minimization of a case on a sensor, or NULL. */
+const struct minimized *rundir_minimized(const struct rundir *run, const char *sensor,
+					 const char *case_id);
 
 /* Load RUN_DIR. Returns 0, -ENOENT when RUN_DIR/results.jsonl does not exist, -EINVAL when
  * run.json exists but is not a JSON object, or another negative errno. */

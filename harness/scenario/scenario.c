@@ -216,7 +216,7 @@ static const char *want_enum(struct lctx *c, const struct ynode *n, const char *
 	return NULL;
 }
 
-int scenario_duration_ms(const char *s, uint64_t *ret)
+int scenario_parse_duration_ms(const char *s, uint64_t *ret)
 {
 	char *end;
 	double v;
@@ -315,7 +315,7 @@ static void load_timeouts(struct lctx *c, const struct ynode *n)
 			     keys[i], ynode_kind_name(v->kind));
 			continue;
 		}
-		r = scenario_duration_ms(v->scalar, &ms);
+		r = scenario_parse_duration_ms(v->scalar, &ms);
 		if (r == -ERANGE)
 			lerr(c, v, "timeout %s '%s' is longer than a day", keys[i], v->scalar);
 		else if (r < 0)

@@ -47,10 +47,6 @@ struct scenario_timeouts {
 	unsigned case_ms;    /* whole case, after boot */
 };
 
-/* "60s", "500ms", "2m", or a number of seconds (decimals allowed): 0, -EINVAL, or -ERANGE past a
- * day. The one duration syntax of scenarios and sensor.yaml files. */
-int scenario_duration_ms(const char *s, uint64_t *ret);
-
 const char *scenario_name(const struct scenario *s);
 const char *scenario_path(const struct scenario *s);
 uint64_t scenario_seed(const struct scenario *s);
@@ -95,5 +91,8 @@ int scenario_describe_cases(const struct scenario *s, const struct scenario_case
 			    FILE *out);
 size_t scenario_n_cases(const struct scenario *s);	    /* cases as written, before expansion */
 const char *scenario_format_path(const struct scenario *s); /* NULL when no format: */
+/* A duration as scenarios write it: "60s", "500ms", "2m", "1h", or a number of seconds (decimals
+ * allowed). Returns 0, -EINVAL, or -ERANGE past a day. */
+int scenario_parse_duration_ms(const char *s, uint64_t *ret);
 /* The verdict expected of this case on this sensor, or NULL when none. */
 const char *scenario_case_expect(const struct scenario_case *c, const char *sensor);

@@ -241,7 +241,7 @@ static void get_duration(struct sctx *c, const struct ynode *n, const char *what
 		     ynode_kind_name(n->kind));
 		return;
 	}
-	r = scenario_duration_ms(n->scalar, &ms);
+	r = scenario_parse_duration_ms(n->scalar, &ms);
 	if (r < 0)
 		serr(c, n, "bad %s '%s'; expected a duration like 3s or 200ms", what, n->scalar);
 	else if (ms == 0 || ms > max_ms)
