@@ -19,10 +19,29 @@
 #include "readfile.h"
 
 #define WATCHDOG_PING_MS 500
+/* Content active this long without a death is good even if no exec event came to test it. */
+#define GOOD_AFTER_MS 5000
 
 static const char *name = "sensor";
 static int sig_fd = -1;
 static unsigned long n_loads, n_rejects;
+
+/* With ops->last_good: a copy of the bytes of the content in effect (ks_load() owns its own),
+ * when it was loaded, and whether it has since evaluated exec events with the daemon alive. */
+static struct {
+	uint8_t *buf;
+	size_t len;
+	uint64_t since_ms;
+	bool survived_events;
+} cur;
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 int daemon_init(const char *n, bool crash_reporter)
 {
@@ -62,11 +81,35 @@ void daemon_say(const char *fmt, ...)
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
+/* Content that is about to be replaced and has lived (it evaluated exec events and the daemon
+ * is still here, or it has been in effect GOOD_AFTER_MS) becomes the last good content:
+ * ops->last_good, which the supervisor puts back when the update after it kills the daemon
+ * (supervise --rollback). Content loaded by a restart after a death has not lived yet, so a
+ * bad update is never promoted by the restarts it causes. Takes next, the bytes of the
+ * content now in effect. */
+static void keep_last_good(const struct daemon_ops *ops, uint8_t *next, size_t next_len)
+{
+	bool lived = cur.survived_events || mono_ms() - cur.since_ms >= GOOD_AFTER_MS;
+	int r;
+
+	if (cur.buf && lived) {
+		r = write_file_atomic(ops->last_good, cur.buf, cur.len);
+		if (r < 0)
+			daemon_say("cannot keep the last good content in %s: %s", ops->last_good,
+				   strerror(-r));
+	}
+	free(cur.buf);
+	cur.buf = next;
+	cur.len = next_len;
+	cur.since_ms = mono_ms();
+	cur.survived_events = false;
+}
+
 /* Load the content file: 0 loaded, 1 rejected, -errno no file. The reply is for "reload". */
 static int reload(const struct daemon_ops *ops, char *reply, size_t size)
 {
 	struct ks_content *c = NULL;
-	uint8_t *buf = NULL;
+	uint8_t *buf = NULL, *keep = NULL;
 	size_t len = 0;
 	char why[256] = "";
 	uint32_t n;
@@ -77,6 +120,10 @@ static int reload(const struct daemon_ops *ops, char *reply, size_t size)
 		snprintf(reply, size, "error cannot read %s: %s", ops->content, strerror(-r));
 		return r;
 	}
+	if (ops->last_good)
+		keep = malloc(len ? len : 1); /* ks_load() takes buf, and may reject it */
+	if (keep && len)
+		memcpy(keep, buf, len);
 	r = ks_load(buf, len, &c, why, sizeof(why));
 	if (r < 0) {
 		free(buf);
@@ -87,6 +134,11 @@ static int reload(const struct daemon_ops *ops, char *reply, size_t size)
 		if (r < 0)
 			ks_content_free(c);
 	}
+	if (r == 0 && keep) {
+		keep_last_good(ops, keep, len); /* takes keep */
+		keep = NULL;
+	}
+	free(keep);
 	if (r < 0) {
 		n_rejects++;
 		daemon_say("rejected update: %s", why);
@@ -107,14 +159,6 @@ unsigned long daemon_loads(void)
 unsigned long daemon_rejects(void)
 {
 	return n_rejects;
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Returns -1 to go on, or the exit status. */
@@ -181,8 +225,10 @@ int daemon_run(const char *sock, const struct daemon_ops *ops)
 			daemon_say("poll: %s", strerror(errno));
 			return 1;
 		}
-		if (p[0].revents)
+		if (p[0].revents) {
 			ops->on_events();
+			cur.survived_events = true; /* evaluated against the content, and alive */
+		}
 		if (p[1].revents)
 			handle_clients(ops, lfd);
 		if (p[2].revents && (r = handle_signals(ops, sock)) >= 0)

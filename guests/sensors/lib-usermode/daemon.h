@@ -31,6 +31,11 @@ struct daemon_ops {
 	/* a control command other than "reload"; must ctl_reply() */
 	void (*on_command)(int cfd, const char *cmd);
 	unsigned (*instances)(void); /* rules in effect, for the ready line */
+	/* NULL, or where the last good content goes: when a load replaces content that has lived
+	 * (evaluated exec events with the daemon still alive, or been in effect 5 s), its bytes are
+	 * written there first, for supervise --rollback to put back (the vendors' answer to July
+	 * 2024: an update that kills the sensor is rolled back, not reloaded forever) */
+	const char *last_good;
 };
 
 /* Listen on the control socket sock (ctl.h), load ops->content (what the last update left on

@@ -2,7 +2,9 @@
  * that has no systemd, and keep a record of every death.
  *
  *   supervise --name NAME --log FILE [--state FILE] [--kmsg] [--daemon] [--watchdog SEC]
- *             [--restart-ms MS] [--burst N] [--interval SEC] [--log-max BYTES] -- CMD [ARG]...
+ *             [--restart-ms MS] [--burst N] [--interval SEC] [--log-max BYTES]
+ *             [--rollback N --content FILE --last-good FILE2 [--rollback-window SEC]]
+ *             -- CMD [ARG]...
  *
  * - The daemon's stdout and stderr (its own lines, an AddressSanitizer report, a Rust panic, the
  *   crash reporter's frames) are copied verbatim to FILE, which is kept under --log-max bytes
@@ -13,6 +15,12 @@
  *   --interval seconds (StartLimitBurst=5, StartLimitIntervalSec=10 s) and it gives up.
  * - WatchdogSec=: with --watchdog, a daemon that sends no "WATCHDOG=1" (notify.h) for that many
  *   seconds is sent SIGABRT, then SIGKILL a second later.
+ * - Rollback to the last known good content (what vendors adopted after July 2024): with
+ *   --rollback N, when the daemon has died N times within --rollback-window seconds (default
+ *   10) and the content file FILE differs from FILE2 (the last good content, kept by the
+ *   daemon: daemon.h's last_good), FILE2 is copied over FILE before the restart, so the
+ *   restarted daemon loads content that lived instead of the update that kills it. Once: after
+ *   a rollback FILE is FILE2, and a daemon that still dies crash-loops to the start limit.
  * - Every event is one line in FILE (and the kernel log), in a stable form for the harness:
  *     supervise: NAME started pid=P start=N t_ms=T
  *     supervise: NAME ready pid=P t_ms=T
@@ -20,11 +28,13 @@
  *     supervise: NAME died pid=P status=1 uptime_ms=U restarts=R t_ms=T
  *     supervise: NAME watchdog pid=P silent_ms=S, sending SIGABRT t_ms=T
  *     supervise: NAME restart=R in MS ms t_ms=T
+ *     supervise: NAME rollback to last good content after N deaths t_ms=T
  *     supervise: NAME start-limit hit: N starts within S s, giving up t_ms=T
  *     supervise: NAME exited status=0, not restarting t_ms=T
  *   t_ms is CLOCK_MONOTONIC in milliseconds (the kernel log's clock).
  * - --state FILE is rewritten atomically on every event: name, state (starting, ready, restarting,
- *   failed, stopped), supervisor_pid, pid, starts, restarts, last_death, last_death_ms, ready_ms.
+ *   failed, stopped), supervisor_pid, pid, starts, restarts, last_death, last_death_ms, ready_ms,
+ *   rollbacks.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,19 +54,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "readfile.h"
+
 #define KMSG_PER_SEC 50
 #define LINE_MAX_BYTES 900 /* /dev/kmsg takes records up to about 1 KiB */
 #define NOTIFY_FD 3
 
 struct opts {
-	const char *name, *log, *state;
+	const char *name, *log, *state, *content, *last_good;
 	bool kmsg, daemon;
-	unsigned watchdog_s, restart_ms, burst, interval_s;
+	unsigned watchdog_s, restart_ms, burst, interval_s, rollback, rollback_window_s;
 	size_t log_max;
 	char **argv;
 };
 
-static struct opts o = {.restart_ms = 100, .burst = 5, .interval_s = 10, .log_max = 1u << 20};
+static struct opts o = {
+    .restart_ms = 100, .burst = 5, .interval_s = 10, .rollback_window_s = 10, .log_max = 1u << 20};
 
 static int log_fd = -1;
 static size_t log_size;
@@ -74,6 +87,8 @@ static struct {
 
 static unsigned starts, restarts;
 static uint64_t *start_times; /* ring of the last o.burst start times */
+static uint64_t *death_times; /* ring of the last o.rollback death times (with --rollback) */
+static unsigned deaths, rollbacks;
 static char state_name[16] = "starting", last_death[64] = "";
 static uint64_t last_death_ms, ready_ms;
 
@@ -176,9 +191,9 @@ static void write_state(void)
 		return;
 	n = snprintf(text, sizeof(text),
 		     "name=%s\nstate=%s\nsupervisor_pid=%d\npid=%d\nstarts=%u\nrestarts=%u\n"
-		     "last_death=%s\nlast_death_ms=%llu\nready_ms=%llu\n",
+		     "last_death=%s\nlast_death_ms=%llu\nready_ms=%llu\nrollbacks=%u\n",
 		     o.name, state_name, (int)getpid(), (int)ch.pid, starts, restarts, last_death,
-		     (unsigned long long)last_death_ms, (unsigned long long)ready_ms);
+		     (unsigned long long)last_death_ms, (unsigned long long)ready_ms, rollbacks);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", o.state);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -330,6 +345,43 @@ static const char *sig_name(int sig)
 	return buf;
 }
 
+/* With --rollback, a death at now: the o.rollback-th within the window while the content file
+ * is not the last good content (an update is in place) puts the last good content back. */
+static void maybe_roll_back(uint64_t now)
+{
+	uint8_t *cur = NULL, *good = NULL;
+	size_t cur_len = 0, good_len = 0;
+	int r;
+
+	if (!o.rollback)
+		return;
+	death_times[deaths % o.rollback] = now;
+	deaths++;
+	if (deaths < o.rollback ||
+	    now - death_times[deaths % o.rollback] >= o.rollback_window_s * 1000ull)
+		return;
+	/* no last good content yet, or already on it: the restarts go on as before */
+	if (read_file(o.last_good, &good, &good_len) < 0 ||
+	    read_file(o.content, &cur, &cur_len) < 0 ||
+	    (cur_len == good_len && (!cur_len || memcmp(cur, good, cur_len) == 0))) {
+		free(cur);
+		free(good);
+		return;
+	}
+	r = write_file_atomic(o.content, good, good_len);
+	free(cur);
+	free(good);
+	if (r < 0) {
+		say("cannot roll back to %s: %s t_ms=%llu", o.last_good, strerror(-r),
+		    (unsigned long long)now);
+		return;
+	}
+	rollbacks++;
+	deaths = 0; /* the content that lived gets a window of its own */
+	say("rollback to last good content after %u deaths t_ms=%llu", o.rollback,
+	    (unsigned long long)now);
+}
+
 /* The child is gone: record how, and say whether to restart. */
 static bool reap(int status)
 {
@@ -356,6 +408,7 @@ static bool reap(int status)
 	last_death_ms = now;
 	say("died pid=%d %s uptime_ms=%llu restarts=%u t_ms=%llu", (int)pid, last_death,
 	    (unsigned long long)(now - ch.started_ms), restarts, (unsigned long long)now);
+	maybe_roll_back(now);
 	if (starts >= o.burst && now - start_times[starts % o.burst] < o.interval_s * 1000ull) {
 		say("start-limit hit: %u starts within %u s, giving up t_ms=%llu", o.burst,
 		    o.interval_s, (unsigned long long)now);
@@ -384,11 +437,14 @@ static void watchdog_check(uint64_t now)
 
 static int usage(int status)
 {
-	fprintf(status ? stderr : stdout,
-		"Usage: supervise --name NAME --log FILE [--state FILE] [--kmsg] [--daemon]\n"
-		"                 [--watchdog SEC] [--restart-ms MS] [--burst N] [--interval SEC]\n"
-		"                 [--log-max BYTES] -- CMD [ARG]...\n"
-		"Run CMD, restart it when it dies (not when it exits 0), log every death.\n");
+	fprintf(
+	    status ? stderr : stdout,
+	    "Usage: supervise --name NAME --log FILE [--state FILE] [--kmsg] [--daemon]\n"
+	    "                 [--watchdog SEC] [--restart-ms MS] [--burst N] [--interval SEC]\n"
+	    "                 [--log-max BYTES] [--rollback N --content FILE --last-good FILE2\n"
+	    "                 [--rollback-window SEC]] -- CMD [ARG]...\n"
+	    "Run CMD, restart it when it dies (not when it exits 0), log every death; with\n"
+	    "--rollback, after N deaths within SEC s put FILE2 back over FILE first.\n");
 	return status;
 }
 
@@ -404,6 +460,10 @@ static int parse_args(int argc, char **argv)
 					   {"burst", required_argument, NULL, 'b'},
 					   {"interval", required_argument, NULL, 'i'},
 					   {"log-max", required_argument, NULL, 'm'},
+					   {"rollback", required_argument, NULL, 'R'},
+					   {"rollback-window", required_argument, NULL, 'W'},
+					   {"content", required_argument, NULL, 'c'},
+					   {"last-good", required_argument, NULL, 'g'},
 					   {"help", no_argument, NULL, 'h'},
 					   {0}};
 	int c;
@@ -440,6 +500,18 @@ static int parse_args(int argc, char **argv)
 		case 'm':
 			o.log_max = (size_t)strtoull(optarg, NULL, 10);
 			break;
+		case 'R':
+			o.rollback = (unsigned)atoi(optarg);
+			break;
+		case 'W':
+			o.rollback_window_s = (unsigned)atoi(optarg);
+			break;
+		case 'c':
+			o.content = optarg;
+			break;
+		case 'g':
+			o.last_good = optarg;
+			break;
 		case 'h':
 			exit(usage(0));
 		default:
@@ -447,6 +519,8 @@ static int parse_args(int argc, char **argv)
 		}
 	}
 	if (!o.name || !o.log || optind >= argc || o.burst == 0 || o.log_max < 4096)
+		return -EINVAL;
+	if (o.rollback && (!o.content || !o.last_good))
 		return -EINVAL;
 	o.argv = argv + optind;
 	return 0;
@@ -486,6 +560,7 @@ int main(int argc, char **argv)
 	if (o.daemon)
 		daemonize();
 	start_times = calloc(o.burst, sizeof(*start_times));
+	death_times = calloc(o.rollback ? o.rollback : 1, sizeof(*death_times));
 	log_open();
 	if (log_fd < 0) {
 		fprintf(stderr, "supervise: cannot open %s: %s\n", o.log, strerror(errno));

@@ -25,9 +25,9 @@ RUNTIME_SRCS := $(USERMODE)/crash.c $(USERMODE)/ctl.c $(USERMODE)/daemon.c $(USE
 	$(USERMODE)/procconn.c $(USERMODE)/readfile.c
 RUNTIME_HDRS := $(wildcard $(USERMODE)/*.h) $(KSCU)/kscu.h $(USERMODE)/usermode.mk
 
-$(OUTABS)/supervise: $(USERMODE)/supervise.c
+$(OUTABS)/supervise: $(USERMODE)/supervise.c $(USERMODE)/readfile.c $(USERMODE)/readfile.h
 	@mkdir -p $(OUTABS)
-	$(CC) $(BASE_CFLAGS) -o $@ $< $(STATIC_LDFLAGS)
+	$(CC) $(BASE_CFLAGS) -o $@ $(USERMODE)/supervise.c $(USERMODE)/readfile.c $(STATIC_LDFLAGS)
 
 $(OUTABS)/sensorctl: $(USERMODE)/sensorctl.c
 	@mkdir -p $(OUTABS)

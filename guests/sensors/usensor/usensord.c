@@ -1,6 +1,6 @@
 /* usensord — the legacy KSCU interpreter (lib-kscu) as a user-mode daemon.
  *
- *   usensord --content FILE --socket PATH [--name NAME]
+ *   usensord --content FILE --socket PATH [--name NAME] [--last-good FILE2]
  *
  * Exec events come from the kernel's proc connector (lib-usermode/procconn.h); content is the
  * file FILE, read at start and again on SIGHUP or on a "reload" command on the control socket
@@ -13,6 +13,9 @@
  *   NAME: rejected update: REASON
  *   NAME: match rule N on COMM
  *   NAME: caught signal 11 (SIGSEGV) in FUNC+0xOFF (address A)   (crash.h; not in ASan)
+ *
+ * With --last-good, content that lived (lib-usermode/daemon.h) is copied to FILE2 when an update
+ * replaces it, for supervise --rollback to put back.
  *
  * Built twice from this one source: usensor (static, crash reporter) and usensor-asan
  * (-fsanitize=address: AddressSanitizer reports instead). See README.md.
@@ -100,17 +103,16 @@ static void on_command(int cfd, const char *cmd)
 static int usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"Usage: usensord --content FILE --socket PATH [--name NAME]\n");
+		"Usage: usensord --content FILE --socket PATH [--name NAME] [--last-good FILE2]\n");
 	return status;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {{"content", required_argument, NULL, 'c'},
-					   {"socket", required_argument, NULL, 's'},
-					   {"name", required_argument, NULL, 'n'},
-					   {"help", no_argument, NULL, 'h'},
-					   {0}};
+	static const struct option lo[] = {
+	    {"content", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 's'},
+	    {"name", required_argument, NULL, 'n'},    {"last-good", required_argument, NULL, 'g'},
+	    {"help", no_argument, NULL, 'h'},	       {0}};
 	const char *sock = NULL, *name = "usensor";
 	struct daemon_ops ops = {
 	    .take = take, .on_events = on_events, .on_command = on_command, .instances = instances};
@@ -123,6 +125,8 @@ int main(int argc, char **argv)
 			sock = optarg;
 		else if (c == 'n')
 			name = optarg;
+		else if (c == 'g')
+			ops.last_good = optarg;
 		else
 			return usage(c == 'h' ? 0 : 2);
 	}
