@@ -81,23 +81,27 @@ void daemon_say(const char *fmt, ...)
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
-/* Content that is about to be replaced and has lived (it evaluated exec events and the daemon
- * is still here, or it has been in effect GOOD_AFTER_MS) becomes the last good content:
+/* Before a load: content in effect that has lived (it evaluated exec events and the daemon is
+ * still here, or it has been in effect GOOD_AFTER_MS) becomes the last good content,
  * ops->last_good, which the supervisor puts back when the update after it kills the daemon
- * (supervise --rollback). Content loaded by a restart after a death has not lived yet, so a
- * bad update is never promoted by the restarts it causes. Takes next, the bytes of the
- * content now in effect. */
-static void keep_last_good(const struct daemon_ops *ops, uint8_t *next, size_t next_len)
+ * (supervise --rollback), be it at the load or at the next event. Content loaded by a restart
+ * after a death has not lived yet, so a bad update is never promoted by the restarts it
+ * causes. */
+static void keep_last_good(const struct daemon_ops *ops)
 {
-	bool lived = cur.survived_events || mono_ms() - cur.since_ms >= GOOD_AFTER_MS;
 	int r;
 
-	if (cur.buf && lived) {
-		r = write_file_atomic(ops->last_good, cur.buf, cur.len);
-		if (r < 0)
-			daemon_say("cannot keep the last good content in %s: %s", ops->last_good,
-				   strerror(-r));
-	}
+	if (!cur.buf || !(cur.survived_events || mono_ms() - cur.since_ms >= GOOD_AFTER_MS))
+		return;
+	r = write_file_atomic(ops->last_good, cur.buf, cur.len);
+	if (r < 0)
+		daemon_say("cannot keep the last good content in %s: %s", ops->last_good,
+			   strerror(-r));
+}
+
+/* After a load: next (taken) is the content in effect now. */
+static void set_current(uint8_t *next, size_t next_len)
+{
 	free(cur.buf);
 	cur.buf = next;
 	cur.len = next_len;
@@ -120,8 +124,10 @@ static int reload(const struct daemon_ops *ops, char *reply, size_t size)
 		snprintf(reply, size, "error cannot read %s: %s", ops->content, strerror(-r));
 		return r;
 	}
-	if (ops->last_good)
+	if (ops->last_good) {
+		keep_last_good(ops);
 		keep = malloc(len ? len : 1); /* ks_load() takes buf, and may reject it */
+	}
 	if (keep && len)
 		memcpy(keep, buf, len);
 	r = ks_load(buf, len, &c, why, sizeof(why));
@@ -135,7 +141,7 @@ static int reload(const struct daemon_ops *ops, char *reply, size_t size)
 			ks_content_free(c);
 	}
 	if (r == 0 && keep) {
-		keep_last_good(ops, keep, len); /* takes keep */
+		set_current(keep, len);
 		keep = NULL;
 	}
 	free(keep);
