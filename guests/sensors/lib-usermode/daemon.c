@@ -140,8 +140,9 @@ static int reload(const struct daemon_ops *ops, char *reply, size_t size)
 		if (r < 0)
 			ks_content_free(c);
 	}
-	if (r == 0 && keep) {
-		set_current(keep, len);
+	if (r == 0 && ops->last_good) {
+		set_current(keep,
+			    len); /* NULL when out of memory: nothing to keep, not stale bytes */
 		keep = NULL;
 	}
 	free(keep);
