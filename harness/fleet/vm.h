@@ -102,7 +102,10 @@ int vm_send(struct vm *vm, uint16_t type, const void *payload, uint32_t len);
 int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret);
 /* Milliseconds (now_ms clock) of the last console byte; 0 if none yet. */
 uint64_t vm_console_last_ms(struct vm *vm);
-/* Destroy the domain (if still running) and free everything. Accepts NULL. */
-void vm_destroy(struct vm *vm);
+/* Close the streams, destroy the domain (if still running), remove its definition and free
+ * everything. Accepts NULL. Returns 0, or -ETIMEDOUT when libvirt did not finish within 90 s
+ * (FAULTLINE_TEARDOWN_MS, for tests): the teardown is left to a thread of its own, never
+ * waited for, and the guest's name may stay taken on the host. */
+int vm_destroy(struct vm *vm);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vm *, vm_destroy)
 #define _cleanup_vm_ _cleanup_(vm_destroyp)
