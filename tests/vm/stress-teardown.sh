@@ -1,29 +1,36 @@
 #!/bin/bash
-# Stress test: guests that stop on their own while faultline tears them down must never hang a
-# run. libvirt 9.0 deadlocked (lock-order inversion between a stream's abort and the disposal of
-# the stopped domain's chrdev table, see harness/fleet/vm.c) when a guest stopped by itself
-# (a crash, QEMU exiting, a save) while its console and channel streams were aborted.
+# Stress test: guests that stop on their own while faultline tears them down must never hang
+# or crash a run. libvirt 9.0 has a lock-order inversion between aborting a console or channel
+# stream and disposing of the domain object the stream was opened on (harness/fleet/vm.c, at
+# the top); when a guest stopped by itself (QEMU exited or was killed) while faultline aborted
+# its streams, a run hung for good (CI) or crashed.
 #
-# Each iteration runs a scenario of short crash cases (and one accepted case) with -j JOBS,
-# alternating boot and snapshot isolation; every third iteration also kills one guest's QEMU
-# (SIGKILL) while its case runs, so that a domain goes away under libvirt's own event thread.
-# A run that does not finish within LIMIT seconds is a hang: its threads' stacks are printed
-# (gdb), it is killed, and the test fails. Every finished run must have recorded every case,
-# left no QEMU process and no pty or channel lock file (/var/lock/LCK..*) of its own behind.
+# Each iteration runs a scenario of short crash cases and one accepted case with -j JOBS,
+# alternating boot and snapshot isolation; every STRESS_KILL_EVERY-th iteration also kills one
+# of the run's QEMU processes (SIGKILL) once the cases are under way, so that a domain goes away
+# under libvirt's own event thread. A run that does not finish within STRESS_LIMIT seconds is a
+# hang: its threads' stacks are printed (gdb), it is killed. Every finished run must exit 0 or
+# 1, have recorded every case, and have left no QEMU process and no pty or channel lock file
+# (/var/lock/LCK..*) of its own behind.
+#
+# The race window is a few microseconds: unaided, a run may go thousands of times without
+# hitting it. STRESS_WIDEN=SHIM.so preloads tests/vm/teardown-shim.c into faultline, which
+# stretches it to seconds (its SHIM_* variables, in the environment, say how): any teardown
+# that can race, will. Every STRESS_STALL_EVERY-th iteration (with the shim) makes libvirt's
+# domain destroy never return, with FAULTLINE_TEARDOWN_MS=3000: vm_destroy's watchdog must let
+# the run finish anyway.
 #
 # Usage: stress-teardown.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR [ITERATIONS [CASES]]
 #   ITERATIONS (default 2) runs of CASES crash cases (default 4) plus one accepted case.
 #   STRESS_JOBS (default 2) guests in parallel, STRESS_LIMIT (default 240) seconds per run,
-#   STRESS_KILL_EVERY (default 3): every Nth iteration kills a QEMU (1: every one),
-#   STRESS_KEEP_GOING=1 goes on after a hang (to count how many iterations hang),
-#   STRESS_WIDEN=SHIM.so preloads tests/vm/teardown-shim.c into faultline, which widens libvirt's
-#   race window from microseconds to seconds: a teardown that can race, will.
+#   STRESS_KILL_EVERY (default 3; 1: every iteration), STRESS_STALL_EVERY (default 0: never),
+#   STRESS_KEEP_GOING=1 goes on after a failure, to count them.
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 iterations=${5:-2} crashes=${6:-4}
 jobs=${STRESS_JOBS:-2} limit=${STRESS_LIMIT:-240} kill_every=${STRESS_KILL_EVERY:-3}
-preload=()
-STRESS_WIDEN=${STRESS_WIDEN:-}
-[ -z "$STRESS_WIDEN" ] || preload=(env "LD_PRELOAD=$STRESS_WIDEN")
+stall_every=${STRESS_STALL_EVERY:-0} shim=${STRESS_WIDEN:-}
+[ -z "$shim" ] || [ -f "$shim" ] || { echo "FAIL: no shim $shim"; exit 1; }
+[ -n "$shim" ] || stall_every=0
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
 tmp=$(mktemp -d /tmp/faultline-stress-XXXXXX)
 pid=
@@ -85,7 +92,16 @@ hangs=0 failed=0 done_ok=0
 for it in $(seq 1 "$iterations"); do
 	mode=$([ $((it % 2)) = 1 ] && echo boot || echo snapshot)
 	kill_qemu=$([ $((it % kill_every)) = 0 ] && echo yes || echo no)
-	what="iteration $it ($mode, kill QEMU: $kill_qemu)"
+	what="iteration $it ($mode, kill QEMU: $kill_qemu"
+	preload=()
+	if [ -n "$shim" ]; then
+		preload=(env "LD_PRELOAD=$shim")
+		if [ "$stall_every" -gt 0 ] && [ $((it % stall_every)) = 0 ]; then
+			preload+=(SHIM_STALL_DESTROY=1 FAULTLINE_TEARDOWN_MS=3000)
+			what+=", destroy stalls"
+		fi
+	fi
+	what+=")"
 	run=$tmp/run-$it
 	start=$(date +%s)
 	"${preload[@]}" "$faultline" run -q --state-dir "$state" --isolation "$mode" -j "$jobs" \
@@ -125,9 +141,9 @@ for it in $(seq 1 "$iterations"); do
 	fi
 	verdicts=$(sed 's/.*"verdict":"\([^"]*\)".*/\1/' "$run/results.jsonl" | sort | uniq -c |
 		awk '{printf "%s%s %s", sep, $2, $1; sep = ", "}')
-	shim=$(grep -c '^teardown-shim:' "$tmp/out" || true)
+	delays=$(grep -c '^teardown-shim:' "$tmp/out" || true)
 	echo "$what$([ -f "$run/killed" ] && echo ", killed one"): exit $rc in $secs s: $verdicts" \
-		"$([ -z "$STRESS_WIDEN" ] || echo "($shim shim delays)")"
+		"$([ -z "$shim" ] || echo "($delays shim delays)")"
 	done_ok=$((done_ok + 1))
 	pid=
 	rm -rf "$run"

@@ -19,7 +19,6 @@
  * paths that unhook a stream hold the chrdev lock: virChrdevFree, and virChrdevOpen with FORCE
  * when the device is already open (faultline opens each device once).
  */
-#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdbool.h>
 #include <stdint.h>
