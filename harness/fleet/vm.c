@@ -21,7 +21,7 @@
  * not help: every console or channel stream goes into the table. A persistent domain's object
  * outlives the guest, whoever stops it: it is disposed only when vm_destroy undefines it, after
  * the streams are aborted, so no stream of ours is ever listed in a table being disposed.
- * tests/vm/stress-teardown.sh makes the race certain (tests/vm/chrdev-widen.c) and checks it.
+ * tests/vm/stress-teardown.sh makes the race certain (tests/vm/teardown-shim.c) and checks it.
  */
 #include "vm.h"
 
@@ -461,7 +461,10 @@ bool vm_host_cancelled(void)
 }
 
 /* Domain names are "fl-<controller pid>-<rest>": a domain whose controller is gone is ours to
- * reap (a controller killed with SIGKILL cannot clean up after itself). */
+ * reap (a controller killed with SIGKILL cannot clean up after itself). Guests are persistent
+ * (see the top of this file), so a killed controller leaves definitions behind even when its
+ * QEMU processes were killed: this process's pid may be a dead one's again, and a definition
+ * under it would take the name of this process's first guest. */
 int vm_host_reap_orphans(struct vm_host *h)
 {
 	virDomainPtr *doms = NULL;
@@ -479,12 +482,11 @@ int vm_host_reap_orphans(struct vm_host *h)
 		if (!name || !startswith(name, "fl-"))
 			continue;
 		pid = strtol(name + 3, &end, 10);
-		if (end == name + 3 || *end != '-' || pid <= 0 || pid == getpid() ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (end == name + 3 || *end != '-' || pid <= 0 ||
+		    (pid != getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)))
 			continue;
 		if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) == 0)
 			reaped++;
-		/* guests are persistent (see the top of this file): the definition goes too */
 		virDomainUndefine(dom);
 	}
 	free(doms);
@@ -831,7 +833,8 @@ int vm_cpu_time_ms(struct vm *vm, uint64_t *ret)
 {
 	virDomainInfo info;
 
-	if (virDomainGetInfo(vm->dom, &info) < 0)
+	/* a stopped guest's domain stays defined (see the top of this file) with no vCPU time */
+	if (virDomainGetInfo(vm->dom, &info) < 0 || info.state == VIR_DOMAIN_SHUTOFF)
 		return -EIO;
 	*ret = info.cpuTime / 1000000;
 	return 0;

@@ -4,7 +4,8 @@
  * all of its guests' console and agent-channel streams are serviced by one process-wide libvirt
  * event loop thread, so a remote host works exactly like the local one.
  *
- * A vm is a transient domain created from generated XML. It starts paused, its console and agent
+ * A vm is a domain defined from generated XML (or a save image) for as long as the vm exists
+ * (vm_destroy removes the definition; vm.c says why). It starts paused, its console and agent
  * channel are opened, then it runs: nothing the guest prints is lost. Console bytes are appended
  * to the file set with vm_set_console_log(); agent frames, protocol errors and domain lifecycle
  * changes queue up as events that the owning thread pulls with vm_next_event().
@@ -32,8 +33,10 @@ struct vm_host *vm_host_close(struct vm_host *h);
 /* Wake every waiter of every vm on every host with -ECANCELED; later waits fail the same way. */
 void vm_host_cancel_all(void);
 bool vm_host_cancelled(void);
-/* Destroy domains left behind by faultline controllers that are no longer running. Returns how
- * many were destroyed. */
+/* Destroy domains left behind by faultline controllers that are no longer running, and remove
+ * their definitions. Call it before this process starts guests: a domain named after its own
+ * pid is then a dead controller's that had the same pid. Returns how many were destroyed (were
+ * still running). */
 int vm_host_reap_orphans(struct vm_host *h);
 
 struct vm_config {
