@@ -18,7 +18,8 @@
 # stretches it to seconds (its SHIM_* variables, in the environment, say how): any teardown
 # that can race, will. Every STRESS_STALL_EVERY-th iteration (with the shim) makes libvirt's
 # domain destroy never return, with FAULTLINE_TEARDOWN_MS=3000: vm_destroy's watchdog must let
-# the run finish anyway.
+# the run finish anyway, and the guests' definitions it leaves in the embedded root must be gone
+# once the next run has started (other runs leave none).
 #
 # Usage: stress-teardown.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR [ITERATIONS [CASES]]
 #   ITERATIONS (default 2) runs of CASES crash cases (default 4) plus one accepted case.
@@ -34,7 +35,7 @@ stall_every=${STRESS_STALL_EVERY:-0} shim=${STRESS_WIDEN:-}
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
 tmp=$(mktemp -d /tmp/faultline-stress-XXXXXX)
 pid=
-trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -z "$pid" ] || kill -KILL "$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 {
 	echo "name: stress-teardown"
@@ -85,19 +86,27 @@ check_run() {
 	sleep 1
 	if pgrep -f "guest=fl-$pid-" >/dev/null; then echo "QEMU processes outlived the run"; return; fi
 	locks=$(grep -lx " *$pid" /var/lock/LCK..* 2>/dev/null || true)
-	[ -z "$locks" ] || echo "lock files left behind: $locks"
+	[ -z "$locks" ] || { echo "lock files left behind: $locks"; return; }
+	if [ -z "$stalled" ] && defined "$pid"; then echo "guest definitions left behind"; return; fi
+	if [ -n "$prev" ] && defined "$prev"; then echo "the previous run's definitions not reaped"; fi
 }
 
-hangs=0 failed=0 done_ok=0
+# defined PID: guests of controller PID are still defined in the embedded root.
+defined() {
+	compgen -G "$state/embed/etc/qemu/fl-$1-*.xml" >/dev/null
+}
+
+hangs=0 failed=0 done_ok=0 prev=
 for it in $(seq 1 "$iterations"); do
 	mode=$([ $((it % 2)) = 1 ] && echo boot || echo snapshot)
 	kill_qemu=$([ $((it % kill_every)) = 0 ] && echo yes || echo no)
 	what="iteration $it ($mode, kill QEMU: $kill_qemu"
-	preload=()
+	preload=() stalled=
 	if [ -n "$shim" ]; then
 		preload=(env "LD_PRELOAD=$shim")
 		if [ "$stall_every" -gt 0 ] && [ $((it % stall_every)) = 0 ]; then
 			preload+=(SHIM_STALL_DESTROY=1 FAULTLINE_TEARDOWN_MS=3000)
+			stalled=yes
 			what+=", destroy stalls"
 		fi
 	fi
@@ -122,7 +131,7 @@ for it in $(seq 1 "$iterations"); do
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 		[ -z "$killer" ] || { kill "$killer" 2>/dev/null || true; wait "$killer" || true; }
-		pid=
+		prev=$pid pid=
 		[ "${STRESS_KEEP_GOING:-0}" = 1 ] || break
 		continue
 	fi
@@ -135,7 +144,7 @@ for it in $(seq 1 "$iterations"); do
 		failed=$((failed + 1))
 		echo "FAIL: $what: $wrong"
 		grep -v '^teardown-shim:' "$tmp/out" | tail -20 || true
-		pid=
+		prev=$pid pid=
 		[ "${STRESS_KEEP_GOING:-0}" = 1 ] || break
 		continue
 	fi
@@ -145,7 +154,7 @@ for it in $(seq 1 "$iterations"); do
 	echo "$what$([ -f "$run/killed" ] && echo ", killed one"): exit $rc in $secs s: $verdicts" \
 		"$([ -z "$shim" ] || echo "($delays shim delays)")"
 	done_ok=$((done_ok + 1))
-	pid=
+	prev=$pid pid=
 	rm -rf "$run"
 done
 echo "stress-teardown: $done_ok of $iterations runs finished clean, $hangs hung" \
