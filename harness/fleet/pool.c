@@ -104,14 +104,17 @@ struct doomed {
 	struct guest *guest;
 };
 
-/* The guest restored from identity id is gone; a dead identity's file goes with it. */
-static void identity_put(struct pool *p, size_t si, int id)
+/* The guest restored from identity id is gone; a dead identity's file goes with it. abandoned:
+ * libvirt did not finish tearing the guest down (vm_destroy), so the domain may still hold the
+ * identity's name: it dies too. */
+static void identity_put(struct pool *p, size_t si, int id, bool abandoned)
 {
 	if (id < 0)
 		return;
 	pthread_mutex_lock(&p->lock);
 	struct identity *x = &p->templates[si].ids[id];
 	x->busy = false;
+	x->dead |= abandoned;
 	if (x->dead)
 		unlink(x->path);
 	pthread_cond_broadcast(&p->changed);
@@ -123,8 +126,9 @@ static void *destroy_thread(void *arg)
 	struct doomed *d = arg;
 	struct pool *p = d->pool;
 
-	vm_destroy(d->guest->vm);
-	identity_put(p, d->guest->sensor, d->guest->identity);
+	int r = vm_destroy(d->guest->vm);
+
+	identity_put(p, d->guest->sensor, d->guest->identity, r < 0);
 	free(d->guest);
 	free(d);
 	pthread_mutex_lock(&p->lock);
@@ -490,7 +494,7 @@ static void identity_fail(struct pool *p, size_t si, int id, bool restore_failed
 	if (restore_failed && !t->ids[id].restored && ++t->new_failed >= 2)
 		template_drop(p, si);
 	pthread_mutex_unlock(&p->lock);
-	identity_put(p, si, id);
+	identity_put(p, si, id, false);
 }
 
 /* Restore a clone of sensor si's template, paused, console not yet attached to a file. */
@@ -523,7 +527,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	g->identity = id;
 	r = vm_restore(p->cfg->host, path, name, NULL, &g->vm, ret_error);
 	if (r == -ENOTCONN) { /* restored: the image is fine, its guest's streams were not */
-		identity_put(p, si, id);
+		identity_put(p, si, id, false);
 		return r;
 	}
 	if (r < 0) {

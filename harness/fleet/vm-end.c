@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <libvirt/virterror.h>
-#include <time.h>
 
 #include "util.h"
 #include "vm-private.h"
@@ -169,6 +168,10 @@ static char *stream_closed_reason(struct vm *vm, bool console_eof, bool channel_
 	if (state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_PAUSED)
 		return xasprintf("%s closed while the guest was %s", which,
 				 state == VIR_DOMAIN_RUNNING ? "running" : "paused");
+	/* the domain stays defined after it stops (vm.c: persistent domains) */
+	if (state == VIR_DOMAIN_SHUTOFF)
+		return xasprintf("%s closed and the domain stopped (libvirt: shut off, reason %d)",
+				 which, reason);
 	return xasprintf("%s closed; libvirt gives the domain state %d, reason %d", which, state,
 			 reason);
 }
@@ -190,8 +193,6 @@ static const char *close_reason_name(int reason)
 bool vm_stopped_by_guest(struct vm *vm, char **ret_reason)
 {
 	uint64_t deadline = now_ms() + STOP_EVENT_WAIT_MS;
-	struct timespec ts = {.tv_sec = (time_t)(deadline / 1000),
-			      .tv_nsec = (long)(deadline % 1000) * 1000000};
 	bool shutdown_seen, stop_seen, crash_seen, panicked, console_eof, channel_eof, lost;
 	int shutdown_detail, stop_detail;
 
@@ -199,7 +200,7 @@ bool vm_stopped_by_guest(struct vm *vm, char **ret_reason)
 	/* a stream may close before libvirt has told us the domain stopped */
 	while (!vm->crash_seen && !vm->panicked && !vm->stop_seen && !vm->host_lost &&
 	       !vm_host_cancelled())
-		if (pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT)
+		if (vm_wait_locked(vm, deadline) < 0)
 			break;
 	shutdown_seen = vm->shutdown_seen;
 	stop_seen = vm->stop_seen;

@@ -40,7 +40,8 @@ struct vm {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int refs;
-	bool dead; /* owner is destroying: callbacks must not touch streams */
+	bool dead;	/* owner is destroying: callbacks must not touch streams */
+	bool torn_down; /* libvirt has let go of the guest (vm_destroy) */
 
 	pid_t qemu_pid; /* 0: not read yet */
 	int console_fd;
@@ -61,3 +62,7 @@ struct vm {
 
 	struct vm *next_registered;
 };
+
+/* Wait on vm->cond, vm->lock held, until woken or until deadline_ms (now_ms() clock). Returns 0
+ * when woken (or spuriously: callers loop on their condition), -ETIMEDOUT past the deadline. */
+int vm_wait_locked(struct vm *vm, uint64_t deadline_ms);

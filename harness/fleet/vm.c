@@ -5,6 +5,23 @@
  * stream callbacks may still be queued when its owner destroys it: the owner's reference and one
  * per registered callback (dropped by libvirt's free function) keep the memory valid.
  * How a guest ended, told from what the callbacks here recorded, is vm-end.c's business.
+ *
+ * Every guest is a persistent domain, defined before it starts and undefined by vm_destroy
+ * after its streams are closed, because of a lock-order inversion in libvirt (9.0 at least).
+ * libvirt keeps, in each domain object, a table of the console and channel streams open on
+ * it, with a lock. Aborting one of those streams takes the stream's lock, then the table's, to
+ * leave the table; disposing of the domain object (virChrdevFree, when its last reference
+ * goes) takes the table's lock, then each listed stream's, to unhook it. Run at the same time,
+ * the two deadlock (a run hung in vm_destroy for good, its pty lock file left in /var/lock) or
+ * crash (the abort had already cleared the stream). A transient domain's object is disposed
+ * once the domain has stopped, on whichever libvirt thread drops the last reference: when the
+ * guest stopped by itself (QEMU exited or was killed) that is libvirt's "qemu-event" thread,
+ * at a moment we can neither see nor wait for (the STOPPED event goes out before the object
+ * leaves the domain list, and other jobs may hold references after that). The FORCE flags do
+ * not help: every console or channel stream goes into the table. A persistent domain's object
+ * outlives the guest, whoever stops it: it is disposed only when vm_destroy undefines it, after
+ * the streams are aborted, so no stream of ours is ever listed in a table being disposed.
+ * tests/vm/stress-teardown.sh makes the race certain (tests/vm/teardown-shim.c) and checks it.
  */
 #include "vm.h"
 
@@ -28,6 +45,12 @@
  * starve every guest's heartbeats. */
 #define CONSOLE_MAX (8u << 20)
 #define CONSOLE_BATCH (128u << 10)
+
+/* vm_destroy's watchdog, the last line should libvirt ever hang in a teardown again: after
+ * TEARDOWN_MS (FAULTLINE_TEARDOWN_MS, for tests) the caller goes on and the teardown is left
+ * to its thread. A destroy normally takes 1.4-1.8 s; libvirt itself gives up on a domain's job
+ * after 30 s and on a QEMU that does not die after 15 s. */
+#define TEARDOWN_MS 90000
 
 static pthread_once_t loop_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -438,13 +461,16 @@ bool vm_host_cancelled(void)
 }
 
 /* Domain names are "fl-<controller pid>-<rest>": a domain whose controller is gone is ours to
- * reap (a controller killed with SIGKILL cannot clean up after itself). */
+ * reap (a controller killed with SIGKILL cannot clean up after itself). Guests are persistent
+ * (see the top of this file), so a killed controller leaves definitions behind even when its
+ * QEMU processes were killed: this process's pid may be a dead one's again, and a definition
+ * under it would take the name of this process's first guest. */
 int vm_host_reap_orphans(struct vm_host *h)
 {
 	virDomainPtr *doms = NULL;
 	int n, reaped = 0;
 
-	n = virConnectListAllDomains(h->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	n = virConnectListAllDomains(h->conn, &doms, 0);
 	if (n < 0)
 		return -EIO;
 	for (int i = 0; i < n; i++) {
@@ -456,9 +482,12 @@ int vm_host_reap_orphans(struct vm_host *h)
 		if (!name || !startswith(name, "fl-"))
 			continue;
 		pid = strtol(name + 3, &end, 10);
-		if (end != name + 3 && *end == '-' && pid > 0 && pid != getpid() &&
-		    kill((pid_t)pid, 0) < 0 && errno == ESRCH && virDomainDestroy(dom) == 0)
+		if (end == name + 3 || *end != '-' || pid <= 0 ||
+		    (pid != getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)))
+			continue;
+		if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) == 0)
 			reaped++;
+		virDomainUndefine(dom);
 	}
 	free(doms);
 	return reaped;
@@ -634,14 +663,15 @@ static int open_stream(struct vm *vm, bool channel, char **ret_error)
 	return 0;
 }
 
-static uint64_t console_max(void)
+/* A bound from the environment (faultline's own tests lower them), else its default. */
+static uint64_t env_bound(const char *name, uint64_t min, uint64_t fallback)
 {
-	const char *e = getenv("FAULTLINE_CONSOLE_MAX");
+	const char *e = getenv(name);
 	char *end;
 	unsigned long long v = e ? strtoull(e, &end, 10) : 0;
 
-	if (!e || end == e || *end || v < 4096)
-		return CONSOLE_MAX;
+	if (!e || end == e || *end || v < min)
+		return fallback;
 	return v;
 }
 
@@ -654,7 +684,7 @@ static struct vm *vm_new(struct vm_host *h, const char *name)
 	vm->name = xstrdup(name);
 	vm->refs = 1;
 	vm->console_fd = -1;
-	vm->console_max = console_max();
+	vm->console_max = env_bound("FAULTLINE_CONSOLE_MAX", 4096, CONSOLE_MAX);
 	vm->dec = proto_decoder_new();
 	if (!vm->dec)
 		abort();
@@ -696,9 +726,10 @@ static int start_once(struct vm_host *h, const struct vm_config *cfg, const char
 	if (cancelled)
 		return -ECANCELED;
 	vm = vm_new(h, cfg->name);
+	/* persistent: see the top of this file */
+	vm->dom = virDomainDefineXML(h->conn, xml);
 	/* Paused first: a pty console drops whatever the guest prints before it is opened. */
-	vm->dom = virDomainCreateXML(h->conn, xml, VIR_DOMAIN_START_PAUSED);
-	if (!vm->dom) {
+	if (!vm->dom || virDomainCreateWithFlags(vm->dom, VIR_DOMAIN_START_PAUSED) < 0) {
 		*ret_error = last_error("cannot create domain");
 		return -EIO;
 	}
@@ -730,18 +761,25 @@ static int restore_once(struct vm_host *h, const char *state_path, const char *n
 			const char *console_log, struct vm **ret, char **ret_error)
 {
 	_cleanup_vm_ struct vm *vm = NULL;
+	_cleanup_free_ char *xml = NULL;
 	int r;
 
 	if (cancelled)
 		return -ECANCELED;
 	vm = vm_new(h, name);
-	if (virDomainRestoreFlags(h->conn, state_path, NULL, VIR_DOMAIN_SAVE_PAUSED) < 0) {
+	/* persistent (see the top of this file): defined from the image, restored into that */
+	xml = virDomainSaveImageGetXMLDesc(h->conn, state_path, 0);
+	if (!xml || !(vm->dom = virDomainDefineXML(h->conn, xml))) {
 		*ret_error = last_error("cannot restore saved guest");
 		return -EIO;
 	}
-	vm->dom = virDomainLookupByName(h->conn, name);
-	if (!vm->dom) {
-		*ret_error = last_error("restored guest not found");
+	if (!streq_ptr(virDomainGetName(vm->dom), name)) {
+		*ret_error = xasprintf("libvirt error: restored guest not found: %s holds %s",
+				       state_path, virDomainGetName(vm->dom));
+		return -EIO;
+	}
+	if (virDomainRestoreFlags(h->conn, state_path, NULL, VIR_DOMAIN_SAVE_PAUSED) < 0) {
+		*ret_error = last_error("cannot restore saved guest");
 		return -EIO;
 	}
 	r = attach(vm, console_log, ret_error);
@@ -795,7 +833,8 @@ int vm_cpu_time_ms(struct vm *vm, uint64_t *ret)
 {
 	virDomainInfo info;
 
-	if (virDomainGetInfo(vm->dom, &info) < 0)
+	/* a stopped guest's domain stays defined (see the top of this file) with no vCPU time */
+	if (virDomainGetInfo(vm->dom, &info) < 0 || info.state == VIR_DOMAIN_SHUTOFF)
 		return -EIO;
 	*ret = info.cpuTime / 1000000;
 	return 0;
@@ -852,15 +891,21 @@ int vm_send(struct vm *vm, uint16_t type, const void *payload, uint32_t len)
 	return 0;
 }
 
-int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret)
+int vm_wait_locked(struct vm *vm, uint64_t deadline_ms)
 {
 	struct timespec ts = {.tv_sec = (time_t)(deadline_ms / 1000),
 			      .tv_nsec = (long)(deadline_ms % 1000) * 1000000};
+
+	return pthread_cond_timedwait(&vm->cond, &vm->lock, &ts) == ETIMEDOUT ? -ETIMEDOUT : 0;
+}
+
+int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret)
+{
 	int r = 0;
 
 	pthread_mutex_lock(&vm->lock);
-	while (!vm->head && !cancelled && r != ETIMEDOUT)
-		r = pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
+	while (!vm->head && !cancelled && r == 0)
+		r = vm_wait_locked(vm, deadline_ms);
 	if (cancelled) {
 		pthread_mutex_unlock(&vm->lock);
 		return -ECANCELED;
@@ -898,23 +943,66 @@ static void close_stream(virStreamPtr st)
 	virStreamFree(st);
 }
 
-void vm_destroy(struct vm *vm)
-{
+/* What vm_destroy hands to libvirt, on a thread of its own (the watchdog, TEARDOWN_MS). */
+struct teardown {
+	struct vm *vm; /* a reference of the thread's own */
 	virStreamPtr console, channel;
+	virDomainPtr dom;
+};
+
+static void *teardown_thread(void *arg)
+{
+	struct teardown *t = arg;
+	struct vm *vm = t->vm;
+
+	/* The streams first, while the domain is still defined, so that libvirt cannot dispose
+	 * of its object under them (see the top of this file); then the guest; then the
+	 * definition, which disposes of the object, its stream table empty by then. */
+	close_stream(t->console);
+	close_stream(t->channel);
+	if (t->dom) {
+		virDomainDestroy(t->dom); /* fails harmlessly when it already stopped */
+		virDomainUndefine(t->dom);
+		virDomainFree(t->dom);
+	}
+	free(t);
+	pthread_mutex_lock(&vm->lock);
+	vm->torn_down = true;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+	vm_unref(vm);
+	return NULL;
+}
+
+int vm_destroy(struct vm *vm)
+{
+	uint64_t deadline;
+	struct teardown *t;
+	pthread_t thread;
+	bool done;
 
 	if (!vm)
-		return;
+		return 0;
+	deadline = now_ms() + env_bound("FAULTLINE_TEARDOWN_MS", 100, TEARDOWN_MS);
 	registry_remove(vm);
+	t = xzalloc(sizeof(*t));
+	t->vm = vm;
+	t->dom = TAKE_PTR(vm->dom);
 	pthread_mutex_lock(&vm->lock);
 	vm->dead = true;
-	console = TAKE_PTR(vm->console);
-	channel = TAKE_PTR(vm->channel);
+	t->console = TAKE_PTR(vm->console);
+	t->channel = TAKE_PTR(vm->channel);
+	vm->refs++;
 	pthread_mutex_unlock(&vm->lock);
-	close_stream(console);
-	close_stream(channel);
-	if (vm->dom) {
-		virDomainDestroy(vm->dom); /* fails harmlessly when it already stopped */
-		virDomainFree(vm->dom);
-	}
+	if (pthread_create(&thread, NULL, teardown_thread, t) == 0)
+		pthread_detach(thread);
+	else
+		teardown_thread(t);
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->torn_down && vm_wait_locked(vm, deadline) == 0)
+		;
+	done = vm->torn_down;
+	pthread_mutex_unlock(&vm->lock);
 	vm_unref(vm);
+	return done ? 0 : -ETIMEDOUT;
 }

@@ -4,7 +4,8 @@
  * all of its guests' console and agent-channel streams are serviced by one process-wide libvirt
  * event loop thread, so a remote host works exactly like the local one.
  *
- * A vm is a transient domain created from generated XML. It starts paused, its console and agent
+ * A vm is a domain defined from generated XML (or a save image) for as long as the vm exists
+ * (vm_destroy removes the definition; vm.c says why). It starts paused, its console and agent
  * channel are opened, then it runs: nothing the guest prints is lost. Console bytes are appended
  * to the file set with vm_set_console_log(); agent frames, protocol errors and domain lifecycle
  * changes queue up as events that the owning thread pulls with vm_next_event().
@@ -32,8 +33,10 @@ struct vm_host *vm_host_close(struct vm_host *h);
 /* Wake every waiter of every vm on every host with -ECANCELED; later waits fail the same way. */
 void vm_host_cancel_all(void);
 bool vm_host_cancelled(void);
-/* Destroy domains left behind by faultline controllers that are no longer running. Returns how
- * many were destroyed. */
+/* Destroy domains left behind by faultline controllers that are no longer running, and remove
+ * their definitions. Call it before this process starts guests: a domain named after its own
+ * pid is then a dead controller's that had the same pid. Returns how many were destroyed (were
+ * still running). */
 int vm_host_reap_orphans(struct vm_host *h);
 
 struct vm_config {
@@ -102,7 +105,10 @@ int vm_send(struct vm *vm, uint16_t type, const void *payload, uint32_t len);
 int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret);
 /* Milliseconds (now_ms clock) of the last console byte; 0 if none yet. */
 uint64_t vm_console_last_ms(struct vm *vm);
-/* Destroy the domain (if still running) and free everything. Accepts NULL. */
-void vm_destroy(struct vm *vm);
+/* Close the streams, destroy the domain (if still running), remove its definition and free
+ * everything. Accepts NULL. Returns 0, or -ETIMEDOUT when libvirt did not finish within 90 s
+ * (FAULTLINE_TEARDOWN_MS, for tests): the teardown is left to a thread of its own, never
+ * waited for, and the guest's name may stay taken on the host. */
+int vm_destroy(struct vm *vm);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct vm *, vm_destroy)
 #define _cleanup_vm_ _cleanup_(vm_destroyp)
