@@ -743,6 +743,54 @@ static struct agent_conf *load_conf(char *err, size_t size)
 	return c;
 }
 
+/* Queue a heartbeat when one is due (or one must follow a result right away). */
+static void heartbeat(uint64_t now, uint64_t *next_hb)
+{
+	uint8_t hb[16];
+
+	if (now < *next_hb && !heartbeat_now)
+		return;
+	/* A heartbeat queued behind unsent data says nothing new: skip it (but not the one that
+	 * follows a result). */
+	if (outq.len == 0 || heartbeat_now) {
+		if (test_mode.garbage)
+			queue_garbage(heartbeats);
+		proto_put_u64(hb, now);
+		proto_put_u64(hb + 8, heartbeats++);
+		queue_frame(PROTO_HEARTBEAT, hb, sizeof(hb));
+	}
+	*next_hb = now + HEARTBEAT_MS;
+	heartbeat_now = false;
+}
+
+/* Read what the host sent and handle every whole frame; a malformed one gets an ERROR reply. A
+ * read of 0 bytes means no host on the other end: back off before polling the port again. */
+static void read_port(struct proto_decoder *dec, const struct agent_conf *conf, uint64_t *hup_until)
+{
+	uint8_t buf[65536];
+	ssize_t got = read(port_fd, buf, sizeof(buf));
+
+	if (got > 0)
+		proto_decoder_feed(dec, buf, (size_t)got);
+	else if (got == 0)
+		*hup_until = mono_ms() + HUP_BACKOFF_MS;
+	for (;;) {
+		struct proto_frame f;
+		struct agent_action a;
+		int r = proto_decoder_next(dec, &f);
+
+		if (r == 0)
+			break;
+		if (r < 0) {
+			agent_decode_error(r, &a);
+			queue_error(a.err, a.text);
+			continue;
+		}
+		handle_frame(conf, &f);
+		proto_frame_finish(&f);
+	}
+}
+
 int main(void)
 {
 	struct proto_decoder *dec = proto_decoder_new();
@@ -779,21 +827,7 @@ int main(void)
 		uint8_t *watched;
 		size_t watched_len;
 
-		if (now >= next_hb || heartbeat_now) {
-			uint8_t hb[16];
-
-			/* A heartbeat queued behind unsent data says nothing new: skip it (but not
-			 * the one that follows a result). */
-			if (outq.len == 0 || heartbeat_now) {
-				if (test_mode.garbage)
-					queue_garbage(heartbeats);
-				proto_put_u64(hb, now);
-				proto_put_u64(hb + 8, heartbeats++);
-				queue_frame(PROTO_HEARTBEAT, hb, sizeof(hb));
-			}
-			next_hb = now + HEARTBEAT_MS;
-			heartbeat_now = false;
-		}
+		heartbeat(now, &next_hb);
 		if (outq.len && now >= hup_until)
 			flush_out();
 		if (now >= hup_until) {
@@ -829,30 +863,8 @@ int main(void)
 		}
 		if (port_i < 0)
 			continue;
-		if (p[port_i].revents & POLLIN) {
-			uint8_t buf[65536];
-			ssize_t got = read(port_fd, buf, sizeof(buf));
-
-			if (got > 0)
-				proto_decoder_feed(dec, buf, (size_t)got);
-			else if (got == 0)
-				hup_until = mono_ms() + HUP_BACKOFF_MS;
-			for (;;) {
-				struct proto_frame f;
-				struct agent_action a;
-
-				r = proto_decoder_next(dec, &f);
-				if (r == 0)
-					break;
-				if (r < 0) {
-					agent_decode_error(r, &a);
-					queue_error(a.err, a.text);
-					continue;
-				}
-				handle_frame(conf, &f);
-				proto_frame_finish(&f);
-			}
-		}
+		if (p[port_i].revents & POLLIN)
+			read_port(dec, conf, &hup_until);
 		/* No host on the other end: the port polls as hung up; do not spin on it. */
 		if ((p[port_i].revents & (POLLHUP | POLLERR)) && !(p[port_i].revents & POLLIN))
 			hup_until = mono_ms() + HUP_BACKOFF_MS;
