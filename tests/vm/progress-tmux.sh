@@ -46,7 +46,9 @@ grep -q '^exit 0 ' "$tmp/status" || fail "faultline run: $(cat "$tmp/status")"
 # the line, as drawn: erased and rewritten in place, with counts, verdicts, rate and ETA
 grep -aq $'\r\033\\[Ksnapshot 0/2 | - cases/min | 0s | ETA -' "$tmp/raw" ||
 	fail "no progress line at the start of the run"
-grep -aqE $'\r\033\\[Ksnapshot 1/2 \\| (\033\\[31m)?(crash|accepted) 1(\033\\[0m)? \\| [0-9.]+ cases/min \\| [0-9hms]+ \\| ETA [0-9hms]+' "$tmp/raw" ||
+# Both results may land within one redraw (the crash case can take under a second): then the
+# first line with a result is the final 2/2 one, which has no ETA left to show.
+grep -aqE $'\r\033\\[Ksnapshot (1/2 \\| (\033\\[31m)?(crash|accepted) 1(\033\\[0m)? \\| [0-9.]+ cases/min \\| [0-9hms]+ \\| ETA [0-9hms]+|2/2 \\| \033\\[31mcrash 1\033\\[0m accepted 1 \\| [0-9.]+ cases/min \\| [0-9hms]+)' "$tmp/raw" ||
 	fail "no progress line after the first result"
 draws=$(grep -ao $'\r\033\\[K' "$tmp/raw" | wc -l)
 secs=$(sed 's/.* after \([0-9]*\) s/\1/' "$tmp/status")
