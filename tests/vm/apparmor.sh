@@ -9,48 +9,35 @@ faultline=$1 check=$2 src=$3 state=$4 run=$5
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
 command -v apparmor_parser >/dev/null || [ -x /sbin/apparmor_parser ] ||
 	{ echo "SKIP: no apparmor_parser (Debian package apparmor)"; exit 77; }
-rm -rf "$run"
-mkdir -p "$(dirname "$run")"
-fail() { echo "FAIL: $*"; exit 1; }
-record() { grep -F "\"sensor\":\"apparmor\",\"case\":\"$1\"," "$run/results.jsonl"; }
+. "$src/tests/vm/sensor-lib.sh"
 
-# the committed seed is what compile.sh makes of the profile today
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-"$src/guests/sensors/apparmor/compile.sh" "$src/guests/sensors/apparmor/confined.profile" "$tmp/seed.aa"
-cmp "$tmp/seed.aa" "$src/scenarios/content/apparmor.aa" ||
-	fail "scenarios/content/apparmor.aa is not the compile of confined.profile (regenerate it: see compile.sh)"
-
-start=$(date +%s)
-rc=0
-"$faultline" run --state-dir "$state" -o "$run" -j 1 -q "$src/tests/data/vm/apparmor.yaml" || rc=$?
-"$check" "$run/results.jsonl" --list
-echo "apparmor: exit $rc in $(($(date +%s) - start)) s"
-[ "$rc" = 0 ] || fail "expected exit 0 (every stated expectation met)"
-[ "$("$check" "$run/results.jsonl")" = 5 ] || fail "expected 5 records"
-res=$run/results.jsonl
+seed_current "$src/scenarios/content/apparmor.aa" \
+	"$src/guests/sensors/apparmor/compile.sh" "$src/guests/sensors/apparmor/confined.profile"
+run_vm apparmor 5
 
 "$check" "$res" apparmor valid verdict accepted
 "$check" "$res" apparmor valid protection kept
 # the trigger really ran the program under the profile (its output is in the agent's message)
-record valid | grep -q 'label: faultline-confined (enforce)' || fail "valid: the trigger's program was not confined"
-record valid | grep -q 'secret: denied' || fail "valid: the deny rule did not hold"
+record apparmor valid | grep -q 'label: faultline-confined (enforce)' ||
+	fail "valid: the trigger's program was not confined"
+record apparmor valid | grep -q 'secret: denied' || fail "valid: the deny rule did not hold"
 # refusals: the errno of the write and the unpacker's own reason in the audit line
 # (the record's detail carries both: the write's error, the audit line, the errno)
-record unknown-version | grep -q 'Protocol not supported.*(errno 93)' || fail "unknown-version: not EPROTONOSUPPORT"
+record apparmor unknown-version | grep -q 'Protocol not supported.*(errno 93)' ||
+	fail "unknown-version: not EPROTONOSUPPORT"
 for c in unknown-version dfa-table-huge truncated; do
 	"$check" "$res" apparmor $c verdict rejected
 	"$check" "$res" apparmor $c protection kept # the baseline profile still confines
 	grep -q 'apparmor="STATUS" info="[^"]*" error=-' "$run/consoles/apparmor/$c.log" ||
 		fail "$c: no audit line with the unpacker's reason"
 done
-record dfa-table-huge | grep -q 'Protocol error.*info=\\"bad xmatch\\".*(errno 71)' ||
+record apparmor dfa-table-huge | grep -q 'Protocol error.*info=\\"bad xmatch\\".*(errno 71)' ||
 	fail "dfa-table-huge: not EPROTO with the unpacker's reason"
-record unknown-version | grep -qF 'info=\"unsupported interface version\"' ||
+record apparmor unknown-version | grep -qF 'info=\"unsupported interface version\"' ||
 	fail "unknown-version: the record does not say why"
 # taken, and the program now runs unconfined in effect
 "$check" "$res" apparmor complain-mode verdict protection-lost
 "$check" "$res" apparmor complain-mode protection lost
-record complain-mode | grep -q 'not confined: faultline-confined (complain)' ||
+record apparmor complain-mode | grep -q 'not confined: faultline-confined (complain)' ||
 	fail "complain-mode: the probe's reason is not recorded"
 echo "apparmor: every verdict as expected"

@@ -7,27 +7,13 @@
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
-[ -x /usr/sbin/clamd ] || { echo "SKIP: no /usr/sbin/clamd (Debian package clamav-daemon)"; exit 77; }
-rm -rf "$run"
-mkdir -p "$(dirname "$run")"
-fail() { echo "FAIL: $*"; exit 1; }
-record() { grep -F "\"sensor\":\"$1\",\"case\":\"$2\"," "$run/results.jsonl"; }
+[ -x /usr/sbin/clamd ] ||
+	{ echo "SKIP: no /usr/sbin/clamd (Debian package clamav-daemon)"; exit 77; }
+. "$src/tests/vm/sensor-lib.sh"
 
-# the committed seed is what make-cud.sh packs of the databases today
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-"$src/guests/sensors/clamav/make-cud.sh" "$src/guests/sensors/clamav/db" "$tmp/clamav.cud"
-cmp "$tmp/clamav.cud" "$src/scenarios/content/clamav.cud" ||
-	fail "scenarios/content/clamav.cud is not make-cud.sh's packing of guests/sensors/clamav/db"
-
-start=$(date +%s)
-rc=0
-"$faultline" run --state-dir "$state" -o "$run" -j 1 -q "$src/tests/data/vm/clamav.yaml" || rc=$?
-"$check" "$run/results.jsonl" --list
-echo "clamav: exit $rc in $(($(date +%s) - start)) s"
-[ "$rc" = 0 ] || fail "expected exit 0 (every stated expectation met)"
-[ "$("$check" "$run/results.jsonl")" = 12 ] || fail "expected 12 records"
-res=$run/results.jsonl
+seed_current "$src/scenarios/content/clamav.cud" \
+	"$src/guests/sensors/clamav/make-cud.sh" "$src/guests/sensors/clamav/db"
+run_vm clamav 12
 
 for s in clamav clamav-lowmem; do
 	for c in valid valid-ldb; do
@@ -36,12 +22,16 @@ for s in clamav clamav-lowmem; do
 		"$check" "$res" $s $c sensor_restarts 0
 	done
 	# the container and the text database really loaded, and clamd scanned with them
-	record $s valid | grep -q 'Database correctly reloaded (5 signatures)' || fail "$s: the container did not load"
-	record $s valid | grep -q 'sample: Faultline.Test.[A-Za-z]*-1.UNOFFICIAL FOUND' || fail "$s: the trigger's scan found nothing"
-	record $s valid-ldb | grep -q 'Faultline.Test.Logical-1.UNOFFICIAL FOUND' || fail "$s: the logical signature did not match"
+	record $s valid | grep -q 'Database correctly reloaded (5 signatures)' ||
+		fail "$s: the container did not load"
+	record $s valid | grep -q 'sample: Faultline.Test.[A-Za-z]*-1.UNOFFICIAL FOUND' ||
+		fail "$s: the trigger's scan found nothing"
+	record $s valid-ldb | grep -q 'Faultline.Test.Logical-1.UNOFFICIAL FOUND' ||
+		fail "$s: the logical signature did not match"
 	for c in ldb-cut gzip-method archive-cut; do
 		# clamd's own reason, through the kernel log
-		record $s $c | grep -q 'clamav: rejected update: ERROR: reload_th: Database load failed: Malformed database' ||
+		record $s $c |
+			grep -q 'clamav: rejected update: ERROR: reload_th: Database load failed: Malformed database' ||
 			fail "$s $c: clamd's refusal is not recorded"
 		"$check" "$res" $s $c sensor_restarts 0
 	done
@@ -52,7 +42,8 @@ for c in ldb-cut gzip-method archive-cut; do
 	# clamav-lowmem: refused, alive, and blind
 	"$check" "$res" clamav-lowmem $c verdict protection-lost
 	"$check" "$res" clamav-lowmem $c protection lost
-	record clamav-lowmem $c | grep -q 'probe: no verdict from clamd' || fail "clamav-lowmem $c: not the probe's reason"
+	record clamav-lowmem $c | grep -q 'probe: no verdict from clamd' ||
+		fail "clamav-lowmem $c: not the probe's reason"
 	grep -q 'cl_engine_addref: engine == NULL' "$run/consoles/clamav-lowmem/$c.log" ||
 		fail "clamav-lowmem $c: no 'engine == NULL' in the console"
 done
