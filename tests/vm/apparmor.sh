@@ -2,8 +2,9 @@
 # vm suite: AppArmor as a third-party sensor (guests/sensors/apparmor, brought in through its
 # sensor.yaml only): the compiled policy is taken, malformed policy is refused by the kernel's
 # unpacker with the errno and the audit line it gives, and a well-formed update that switches
-# the profile to complain mode is taken but leaves the program unprotected. Cases from
-# tests/data/vm/apparmor.yaml. Usage: apparmor.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR
+# the profile to complain mode, or renames it by one bit, is taken but leaves the program
+# unprotected. Cases from tests/data/vm/apparmor.yaml.
+# Usage: apparmor.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
@@ -13,7 +14,7 @@ command -v apparmor_parser >/dev/null || [ -x /sbin/apparmor_parser ] ||
 
 seed_current "$src/scenarios/content/apparmor.aa" \
 	"$src/guests/sensors/apparmor/compile.sh" "$src/guests/sensors/apparmor/confined.profile"
-run_vm apparmor 5
+run_vm apparmor 6
 
 "$check" "$res" apparmor valid verdict accepted
 "$check" "$res" apparmor valid protection kept
@@ -40,4 +41,11 @@ record apparmor unknown-version | grep -qF 'info=\"unsupported interface version
 "$check" "$res" apparmor complain-mode protection lost
 record apparmor complain-mode | grep -q 'not confined: faultline-confined (complain)' ||
 	fail "complain-mode: the probe's reason is not recorded"
+# one bit of the profile's name: taken, a second profile with the same attachment, and the
+# program runs unconfined
+"$check" "$res" apparmor renamed-profile verdict protection-lost
+record apparmor renamed-profile | grep -q 'not confined: unconfined' ||
+	fail "renamed-profile: the program is not reported unconfined"
+grep -q 'operation="profile_load" profile="unconfined" name="faultline-#onfined"' \
+	"$run/consoles/apparmor/renamed-profile.log" || fail "renamed-profile: no new profile loaded"
 echo "apparmor: every verdict as expected"
