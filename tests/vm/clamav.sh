@@ -2,7 +2,8 @@
 # vm suite: ClamAV as a third-party sensor (guests/sensors/clamav and clamav-lowmem, brought in
 # through their sensor.yaml only): Debian's clamd takes the container and text databases, refuses
 # malformed ones and keeps scanning; with ConcurrentDatabaseReload off the same refusal leaves
-# clamd alive but unable to scan (protection-lost). Cases from tests/data/vm/clamav.yaml.
+# clamd alive but unable to scan (protection-lost); a signature whose name is not UTF-8 loads and
+# aborts clamd on its first match (sensor-died). Cases from tests/data/vm/clamav.yaml.
 # Usage: clamav.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5
@@ -13,7 +14,7 @@ command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machin
 
 seed_current "$src/scenarios/content/clamav.cud" \
 	"$src/guests/sensors/clamav/make-cud.sh" "$src/guests/sensors/clamav/db"
-run_vm clamav 12
+run_vm clamav 14
 
 for s in clamav clamav-lowmem; do
 	for c in valid valid-ldb; do
@@ -46,6 +47,15 @@ for c in ldb-cut gzip-method archive-cut; do
 		fail "clamav-lowmem $c: not the probe's reason"
 	grep -q 'cl_engine_addref: engine == NULL' "$run/consoles/clamav-lowmem/$c.log" ||
 		fail "clamav-lowmem $c: no 'engine == NULL' in the console"
+done
+# a signature name that is not UTF-8: taken, then the trigger's scan aborts clamd in libclamav's
+# Rust code, and every restart dies on the next scan
+for s in clamav clamav-lowmem; do
+	"$check" "$res" $s utf8-name verdict sensor-died
+	"$check" "$res" $s utf8-name title "panic: assertion failed in ffi_util.rs"
+	"$check" "$res" $s utf8-name protection lost
+	grep -q 'panicked at libclamav_rust/src/ffi_util.rs' "$run/consoles/$s/utf8-name.sensor.log" ||
+		fail "$s utf8-name: no panic in clamd's output"
 done
 # an unsigned container's digest is not checked
 "$check" "$res" clamav digest-off verdict accepted

@@ -5,12 +5,14 @@
 fail() { echo "FAIL: $*"; exit 1; }
 
 # seed_current COMMITTED GENERATOR [ARG...]: GENERATOR ARG... OUT writes what COMMITTED must be
+# (OUT has COMMITTED's file name: make-cud.sh names the container's contents after it)
 seed_current() {
-	local committed=$1 tmp
+	local committed=$1 tmp seed
 	shift
 	tmp=$(mktemp -d)
-	"$@" "$tmp/seed"
-	cmp "$tmp/seed" "$committed" ||
+	seed=$tmp/$(basename "$committed")
+	"$@" "$seed"
+	cmp "$seed" "$committed" ||
 		{ rm -rf "$tmp"; fail "$committed is not what '$*' writes (regenerate it)"; }
 	rm -rf "$tmp"
 }
