@@ -18,6 +18,7 @@ enum aggregate_design aggregate_design_of(const struct record *r)
 {
 	switch (r->kind) {
 	case VERDICT_BOOT_LOOP:
+	case VERDICT_RECOVERED:
 	case VERDICT_CRASH:
 	case VERDICT_HANG:
 		return AGGREGATE_DOWN;

@@ -18,7 +18,7 @@
 
 START_TEST(test_verdict_table)
 {
-	static const char *const severity[] = {"boot-loop",   "crash",		 "hang",
+	static const char *const severity[] = {"boot-loop", "recovered",   "crash",		 "hang",
 					       "sensor-died", "protection-lost", "infra-error",
 					       "accepted",    "rejected",	 "other"};
 	const char *const *expectable = verdict_expectable_names();

@@ -16,6 +16,13 @@ static const struct verdict_info table[_VERDICT_MAX] = {
 			   {"bootloop", "\xe2\x9f\xb3", "boot loop", "boot loops",
 			    "the persisted update crashed the guest again on reboot", "#6d1a1a",
 			    "#f3d6d6", "#fff"}},
+    /* Still a crash of the machine (its title is the first crash's signature), but one the
+     * machine came back from. */
+    [VERDICT_RECOVERED] = {"recovered",
+			   FATAL,
+			   {"recovered", "\xe2\x86\xba", "recovered crash", "recovered crashes",
+			    "the update crashed the guest; a later boot came up healthy", "#ad1457",
+			    "#fbe3ee", "#fff"}},
     [VERDICT_CRASH] = {"crash",
 		       FATAL,
 		       {"crash", "\xe2\x9c\x96", "crash", "crashes", "the guest kernel crashed",

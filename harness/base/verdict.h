@@ -12,7 +12,8 @@
 #include <stdbool.h>
 
 enum verdict {
-	VERDICT_BOOT_LOOP,
+	VERDICT_BOOT_LOOP, /* the persisted update crashed the guest at every reboot followed */
+	VERDICT_RECOVERED, /* it crashed the guest, and a later boot came up healthy */
 	VERDICT_CRASH,
 	VERDICT_HANG,
 	VERDICT_SENSOR_DIED,

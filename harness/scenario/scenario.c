@@ -25,6 +25,7 @@ struct scase {
 	struct mutate_list *muts;
 	struct scenario_expect *expects;
 	size_t n_expects;
+	struct scenario_persistence persist;
 };
 
 struct scenario {
@@ -38,6 +39,7 @@ struct scenario {
 	struct scase *cases;
 	size_t n_cases;
 	size_t n_inputs; /* inputs the cases expand to (before dropping duplicates) */
+	struct scenario_persistence persist; /* the scenario's defaults for its cases */
 };
 
 static void scase_finish(struct scase *c)
@@ -119,6 +121,26 @@ const char *scenario_format_path(const struct scenario *s)
 size_t scenario_n_cases(const struct scenario *s)
 {
 	return s->n_cases;
+}
+
+bool scenario_persists(const struct scenario *s)
+{
+	for (size_t i = 0; i < s->n_cases; i++)
+		if (s->cases[i].persist.on)
+			return true;
+	return false;
+}
+
+static const char *const recovery_names[_SCENARIO_RECOVERY_MAX + 1] = {
+    [SCENARIO_RECOVERY_NONE] = "none",
+    [SCENARIO_RECOVERY_COUNTER] = "counter",
+    [SCENARIO_RECOVERY_REMEDIATION] = "remediation",
+    [SCENARIO_RECOVERY_MANUAL] = "manual",
+};
+
+const char *scenario_recovery_name(enum scenario_recovery r)
+{
+	return (unsigned)r < _SCENARIO_RECOVERY_MAX ? recovery_names[r] : "?";
 }
 
 /* ---- loading ---- */
@@ -519,10 +541,80 @@ static bool within_budget(struct lctx *c, const struct ynode *n, const struct sc
 	return true;
 }
 
+static void load_switch(struct lctx *c, const struct ynode *n, const char *what, bool *ret)
+{
+	if (n->kind != YNODE_SCALAR || ynode_bool(n, ret) < 0)
+		lerr(c, n, "%s must be on or off, not %s", what,
+		     n->kind == YNODE_SCALAR ? n->scalar : ynode_kind_name(n->kind));
+}
+
+static void load_boot_loop(struct lctx *c, const struct ynode *n, struct scenario_persistence *p)
+{
+	static const char *const keys[] = {"reboots", NULL};
+	const struct ynode *v;
+	uint64_t u;
+
+	if (!want_map(c, n, "boot_loop"))
+		return;
+	c->errors += ynode_check_keys(n, c->file, "boot_loop", keys, c->diags);
+	if ((v = ynode_get(n, "reboots")) && want_uint(c, v, "boot_loop reboots", 1, 20, &u))
+		p->reboots = (unsigned)u;
+}
+
+/* recovery: MECHANISM, or {mechanism:, boots:, action:, after:} */
+static void load_recovery(struct lctx *c, const struct ynode *n, struct scenario_persistence *p)
+{
+	static const char *const keys[] = {"mechanism", "boots", "action", "after", NULL};
+	static const char *const actions[] = {"rollback", "delete", NULL};
+	const struct ynode *m = n, *v;
+	const char *str;
+	uint64_t u;
+
+	if (n->kind == YNODE_MAP) {
+		c->errors += ynode_check_keys(n, c->file, "recovery", keys, c->diags);
+		if (!(m = ynode_get(n, "mechanism"))) {
+			lerr(c, n, "recovery without mechanism:; expected one of: none, counter, "
+				   "remediation, manual");
+			return;
+		}
+	}
+	if (!(str = want_enum(c, m, "recovery mechanism", recovery_names)))
+		return;
+	for (int r = 0; r < _SCENARIO_RECOVERY_MAX; r++)
+		if (streq(recovery_names[r], str))
+			p->recovery = (enum scenario_recovery)r;
+	p->after = p->recovery == SCENARIO_RECOVERY_MANUAL ? 2 : 1;
+	if (n->kind != YNODE_MAP)
+		return;
+	if ((v = ynode_get(n, "boots")) && want_uint(c, v, "recovery boots", 1, 20, &u))
+		p->counter_boots = (unsigned)u;
+	if ((v = ynode_get(n, "action")) && (str = want_enum(c, v, "remediation action", actions)))
+		p->remedy = streq(str, "delete") ? SCENARIO_REMEDY_DELETE : SCENARIO_REMEDY_ROLLBACK;
+	if ((v = ynode_get(n, "after")) && want_uint(c, v, "recovery after", 1, 20, &u))
+		p->after = (unsigned)u;
+}
+
+/* persistence:, boot_loop: and recovery: of the scenario (its cases' defaults) or of a case */
+static void load_persistence(struct lctx *c, const struct ynode *n, struct scenario_persistence *p)
+{
+	const struct ynode *v;
+
+	if ((v = ynode_get(n, "persistence")))
+		load_switch(c, v, "persistence", &p->on);
+	if ((v = ynode_get(n, "boot_loop")))
+		load_boot_loop(c, v, p);
+	if ((v = ynode_get(n, "recovery")))
+		load_recovery(c, v, p);
+	if (p->recovery != SCENARIO_RECOVERY_NONE && !p->on && (v = ynode_get(n, "recovery")))
+		lerr(c, v, "recovery: needs persistence: on (a guest without stored content has "
+			   "nothing to recover from)");
+}
+
 static void load_case(struct lctx *c, const struct ynode *n)
 {
-	static const char *const keys[] = {"name",	"description", "content",
-					   "mutations", "expect",      NULL};
+	static const char *const keys[] = {"name",	  "description", "content",   "mutations",
+					   "expect",	  "persistence", "boot_loop", "recovery",
+					   NULL};
 	struct scenario *s = c->s;
 	struct scase *k;
 	struct ynode *v;
@@ -537,6 +629,8 @@ static void load_case(struct lctx *c, const struct ynode *n)
 	memset(k, 0, sizeof(*k));
 	k->line = n->line;
 	k->column = n->column;
+	k->persist = s->persist;
+	load_persistence(c, n, &k->persist);
 
 	v = ynode_get(n, "name");
 	if (!v)
@@ -593,8 +687,9 @@ static void load_case(struct lctx *c, const struct ynode *n)
 
 static int load_doc(struct lctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {"name",    "description", "seed",  "format", "fleet",
-					   "sensors", "timeouts",    "cases", NULL};
+	static const char *const keys[] = {
+	    "name",	"description", "seed",	    "format",	"fleet", "sensors",
+	    "timeouts", "cases",       "persistence", "boot_loop", "recovery", NULL};
 	struct scenario *s = c->s;
 	struct ynode *v;
 	const char *str;
@@ -619,6 +714,8 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 		load_fleet(c, v);
 	if ((v = ynode_get(doc, "timeouts")))
 		load_timeouts(c, v);
+	s->persist = (struct scenario_persistence){.reboots = 3, .counter_boots = 2, .after = 1};
+	load_persistence(c, doc, &s->persist);
 	if ((v = ynode_get(doc, "sensors")))
 		load_sensors(c, v);
 	else
@@ -817,6 +914,7 @@ int scenario_expand_full(const struct scenario *s, struct diags *diags,
 				c->expects[e].verdict = xstrdup(k->expects[e].verdict);
 			}
 			c->n_expects = k->n_expects;
+			c->persist = k->persist;
 			c->format_file = s->format ? xstrdup(format_path(s->format)) : NULL;
 		}
 		mutate_result_finish(&res);
