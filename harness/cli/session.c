@@ -514,6 +514,7 @@ static struct fleet_config fleet_config(struct session *s, enum fleet_isolation 
 	    .memory_mib = fl->memory_mib ? fl->memory_mib : 256,
 	    .accel = s->accel,
 	    .cmdline = GUEST_CMDLINE,
+	    .persist = scenario_persists(s->sc),
 	    .boot_ms = to->boot_ms,
 	    .timeouts = {.observe_ms = to->observe_ms,
 			 .hang_ms = to->hang_ms,

@@ -2,6 +2,7 @@
 #include "disk.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "util.h"

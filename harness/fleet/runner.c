@@ -12,6 +12,7 @@
 #include <stdarg.h>
 
 #include "classify.h"
+#include "reboot.h"
 #include "util.h"
 #include "watch.h"
 
@@ -35,6 +36,10 @@ void case_result_finish(struct case_result *r)
 	free(r->agent_message);
 	free(r->first_title);
 	free(r->host_fault);
+	if (r->reboot) {
+		reboot_result_finish(r->reboot);
+		free(r->reboot);
+	}
 	case_result_init(r);
 }
 
@@ -424,4 +429,62 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		res->detail = bad_note(&w);
 	res->verdict_ms = now_ms() - start;
 	return 0;
+}
+
+static void store_failed(struct case_result *res, char *detail)
+{
+	res->verdict = VERDICT_INFRA_ERROR;
+	free(res->detail);
+	res->detail = detail;
+}
+
+int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct runner_timeouts *t,
+		 const char *console_path, struct case_result *res)
+{
+	uint64_t deadline = now_ms() + t->case_ms;
+
+	if (vm_send(vm, PROTO_STORE, data, (uint32_t)size) < 0) {
+		store_failed(res, xstrdup("host error: the agent channel closed before the update "
+					  "could be stored"));
+		res->retry = true;
+		return 1;
+	}
+	for (;;) {
+		struct vm_event ev;
+		int r = vm_next_event(vm, deadline, &ev);
+
+		if (r == -ECANCELED)
+			return r;
+		if (r == -ETIMEDOUT) {
+			store_failed(res, xasprintf("guest error: the agent did not store the update "
+						    "within %u s",
+						    t->case_ms / 1000));
+			return 1;
+		}
+		if (ev.type == VM_EVENT_PROTO_ERROR)
+			continue;
+		if (ev.type != VM_EVENT_FRAME) {
+			runner_drain_console(vm, 3000);
+			runner_judge_stopped(vm, console_path,
+					     "guest stopped while the update was stored", res);
+			return 1;
+		}
+		if (ev.frame.type == PROTO_STORED) {
+			int32_t status = ev.frame.len >= 4 ? (int32_t)proto_get_u32(ev.frame.payload)
+							   : EBADMSG;
+			if (status != 0)
+				/* not the sensor's doing: the partition or the agent failed */
+				store_failed(res,
+					     xasprintf("guest error: cannot keep the update (%zu "
+						       "bytes) on the content partition: %s: %.*s",
+						       size, strerror(status),
+						       ev.frame.len > 4 ? (int)(ev.frame.len - 4) : 0,
+						       ev.frame.len > 4
+							   ? (const char *)ev.frame.payload + 4
+							   : ""));
+			proto_frame_finish(&ev.frame);
+			return status == 0 ? 0 : 1;
+		}
+		proto_frame_finish(&ev.frame);
+	}
 }

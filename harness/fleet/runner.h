@@ -46,7 +46,13 @@ struct case_result {
 	int64_t protection_gap_ms; /* -1: none (not measured, or lost) */
 	int sensor_restarts;	   /* -1: not watched */
 	bool sensor_log;	   /* the sensor's log of the case is in watch_log_path(console) */
+	/* persistence: the guest the update crashed, booted again and followed (reboot.h); the
+	 * verdict is then its outcome, the title the first crash's. NULL: not followed */
+	struct reboot_result *reboot;
+	enum verdict reboot_first; /* the case's own verdict, when reboot is set */
 };
+
+struct reboot_result;
 
 /* A wall-clock gap of at least this many ms in which the guest's vCPU time did not advance at
  * all while the host withheld the CPU (vm_qemu_withheld: QEMU stopped, or waiting to run) is a
@@ -90,6 +96,13 @@ void runner_judge_console(const char *console_path, enum verdict fallback_verdic
 int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, size_t size,
 		    const struct runner_timeouts *t, const char *console_path,
 		    struct case_result *res);
+
+/* Persistence: hand the update to the agent to keep on the guest's content partition, as the
+ * sensor stores its content, before it is delivered. Returns 0 when it is stored, 1 when not
+ * (res filled: an infra-error saying why, e.g. the partition is full; or the guest's crash), or
+ * -ECANCELED. */
+int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct runner_timeouts *t,
+		 const char *console_path, struct case_result *res);
 
 /* The host stalled (res->host_stall_ms) `when` ("while the guest booted"): what the guest
  * said then may be an artefact of its clock jumping over the stall (a lockup or RCU stall
