@@ -245,7 +245,7 @@ START_TEST(test_width)
 	progress_result(p, VERDICT_CRASH, false);
 	progress_end(p);
 	s = term_read(&t);
-	ck_assert_ptr_nonnull(strstr(s, "9/1000")); /* every verdict once, and a crash */
+	ck_assert_ptr_nonnull(strstr(s, "10/1000")); /* every verdict once, and a crash */
 	for (const char *l = strstr(s, "\r\033[K"); l; l = strstr(l, "\r\033[K")) {
 		size_t visible = 0;
 

@@ -18,9 +18,9 @@
 
 START_TEST(test_verdict_table)
 {
-	static const char *const severity[] = {"boot-loop", "recovered",   "crash",		 "hang",
-					       "sensor-died", "protection-lost", "infra-error",
-					       "accepted",    "rejected",	 "other"};
+	static const char *const severity[] = {
+	    "boot-loop",       "recovered",   "crash",	  "hang",     "sensor-died",
+	    "protection-lost", "infra-error", "accepted", "rejected", "other"};
 	const char *const *expectable = verdict_expectable_names();
 	size_t n = 0;
 
@@ -49,7 +49,7 @@ START_TEST(test_verdict_table)
 			ck_assert_str_eq(expectable[n++], i->name);
 	}
 	ck_assert_ptr_null(expectable[n]);
-	ck_assert_uint_eq(n, 7);
+	ck_assert_uint_eq(n, 8);
 	/* "other" is what an unknown name reads as, never a name one can write or expect */
 	ck_assert_int_eq(verdict_from_name("other"), -EINVAL);
 	ck_assert_int_eq(verdict_from_name("quarantined"), -EINVAL);

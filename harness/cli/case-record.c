@@ -3,8 +3,8 @@
 
 #include "config.h"
 #include "proto.h"
-#include "results.h"
 #include "reboot.h"
+#include "results.h"
 #include "util.h"
 #include "watch.h"
 

@@ -305,9 +305,9 @@ static char *disk_for(struct pool *p, const char *src, const char *name, char **
 
 /* Boot a guest and wait until its agent reports the sensor started. 0, 1 (res filled), or
  * -ECANCELED. */
-static int boot_guest(const struct fleet_config *cfg, size_t si, const char *name,
-		      const char *disk, const char *console_path, struct vm **ret,
-		      struct case_result *res, bool *ret_retry)
+static int boot_guest(const struct fleet_config *cfg, size_t si, const char *name, const char *disk,
+		      const char *console_path, struct vm **ret, struct case_result *res,
+		      bool *ret_retry)
 {
 	const struct fleet_sensor *s = &cfg->sensors[si];
 	_cleanup_free_ char *cmdline = guest_cmdline(cfg);

@@ -120,7 +120,8 @@ static enum boot_end boot_failed(struct vm *vm, unsigned n, bool hello, bool sto
 			     &res);
 	if (!hello || (!guest && !res.report)) {
 		note(f, "boot %u: %s", n,
-		     !guest ? how : "the guest kernel did not reach the agent: not the sensor's doing");
+		     !guest ? how
+			    : "the guest kernel did not reach the agent: not the sensor's doing");
 		case_result_finish(&res);
 		return BOOT_INFRA;
 	}
@@ -187,11 +188,11 @@ static int one_boot(struct follow *f, unsigned n, bool safe, const char *console
 		else if (ev.frame.type == PROTO_REMEDY_ASK)
 			answer_remedy(f, vm, &late_at);
 		else if (ev.frame.type == PROTO_READY) {
-			int32_t status = ev.frame.len >= 4 ? (int32_t)proto_get_u32(ev.frame.payload)
-							   : -1;
+			int32_t status =
+			    ev.frame.len >= 4 ? (int32_t)proto_get_u32(ev.frame.payload) : -1;
 			if (status != 0)
-				note(f, "boot %u: the agent's READY said status %d: %.*s", n, status,
-				     ev.frame.len > 4 ? (int)(ev.frame.len - 4) : 0,
+				note(f, "boot %u: the agent's READY said status %d: %.*s", n,
+				     status, ev.frame.len > 4 ? (int)(ev.frame.len - 4) : 0,
 				     ev.frame.len > 4 ? (const char *)ev.frame.payload + 4 : "");
 			*ret = status == 0 ? BOOT_READY : BOOT_INFRA;
 			proto_frame_finish(&ev.frame);
@@ -264,8 +265,8 @@ int reboot_follow(const struct fleet_config *cfg, size_t si, const struct scenar
 
 	/* a loop is `reboots` crashed boots in a row; the manual way adds two boots */
 	for (unsigned n = 1; n <= p->reboots + 3; n++) {
-		bool safe = p->recovery == SCENARIO_RECOVERY_MANUAL && !safe_done &&
-			    f.crashes >= p->after;
+		bool safe =
+		    p->recovery == SCENARIO_RECOVERY_MANUAL && !safe_done && f.crashes >= p->after;
 		_cleanup_free_ char *rel = xasprintf("%s.boot%u.log", console_stem, n);
 		_cleanup_free_ char *console = xasprintf("%s/%s", cfg->run_dir, rel);
 		struct reboot_boot *b;

@@ -456,9 +456,10 @@ int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct r
 		if (r == -ECANCELED)
 			return r;
 		if (r == -ETIMEDOUT) {
-			store_failed(res, xasprintf("guest error: the agent did not store the update "
-						    "within %u s",
-						    t->case_ms / 1000));
+			store_failed(res,
+				     xasprintf("guest error: the agent did not store the update "
+					       "within %u s",
+					       t->case_ms / 1000));
 			return 1;
 		}
 		if (ev.type == VM_EVENT_PROTO_ERROR)
@@ -470,18 +471,18 @@ int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct r
 			return 1;
 		}
 		if (ev.frame.type == PROTO_STORED) {
-			int32_t status = ev.frame.len >= 4 ? (int32_t)proto_get_u32(ev.frame.payload)
-							   : EBADMSG;
+			int32_t status =
+			    ev.frame.len >= 4 ? (int32_t)proto_get_u32(ev.frame.payload) : EBADMSG;
 			if (status != 0)
 				/* not the sensor's doing: the partition or the agent failed */
-				store_failed(res,
-					     xasprintf("guest error: cannot keep the update (%zu "
-						       "bytes) on the content partition: %s: %.*s",
-						       size, strerror(status),
-						       ev.frame.len > 4 ? (int)(ev.frame.len - 4) : 0,
-						       ev.frame.len > 4
-							   ? (const char *)ev.frame.payload + 4
-							   : ""));
+				store_failed(
+				    res,
+				    xasprintf("guest error: cannot keep the update (%zu "
+					      "bytes) on the content partition: %s: %.*s",
+					      size, strerror(status),
+					      ev.frame.len > 4 ? (int)(ev.frame.len - 4) : 0,
+					      ev.frame.len > 4 ? (const char *)ev.frame.payload + 4
+							       : ""));
 			proto_frame_finish(&ev.frame);
 			return status == 0 ? 0 : 1;
 		}

@@ -787,7 +787,8 @@ static char *xml_with_disk(const char *xml, const char *disk)
 }
 
 static int restore_once(struct vm_host *h, const char *state_path, const char *name,
-			const char *disk, const char *console_log, struct vm **ret, char **ret_error)
+			const char *disk, const char *console_log, struct vm **ret,
+			char **ret_error)
 {
 	_cleanup_vm_ struct vm *vm = NULL;
 	_cleanup_free_ char *xml = NULL;
@@ -801,7 +802,8 @@ static int restore_once(struct vm_host *h, const char *state_path, const char *n
 	if (xml && disk) {
 		char *moved = xml_with_disk(xml, disk);
 		if (!moved) {
-			*ret_error = xasprintf("faultline bug: saved guest %s has no disk", state_path);
+			*ret_error =
+			    xasprintf("faultline bug: saved guest %s has no disk", state_path);
 			return -EIO;
 		}
 		free(xml);

@@ -73,8 +73,9 @@ struct vm_event {
 int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error);
 /* Restore a save image (snapshot.h) as domain `name` (the name saved in the image), paused,
  * with console and channel open. disk: the guest's content partition, replacing the one saved
- * in the image (a copy of it, disk.h), or NULL when it has none. vm_resume() lets it run. -ENOTCONN: the image restored, but
- * a stream could not be opened (not the image's fault); -EIO: it did not restore. */
+ * in the image (a copy of it, disk.h), or NULL when it has none. vm_resume() lets it run.
+ * -ENOTCONN: the image restored, but a stream could not be opened (not the image's fault); -EIO: it
+ * did not restore. */
 int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *disk,
 	       const char *console_log, struct vm **ret, char **ret_error);
 int vm_resume(struct vm *vm, char **ret_error);

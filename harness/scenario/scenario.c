@@ -573,8 +573,9 @@ static void load_recovery(struct lctx *c, const struct ynode *n, struct scenario
 	if (n->kind == YNODE_MAP) {
 		c->errors += ynode_check_keys(n, c->file, "recovery", keys, c->diags);
 		if (!(m = ynode_get(n, "mechanism"))) {
-			lerr(c, n, "recovery without mechanism:; expected one of: none, counter, "
-				   "remediation, manual");
+			lerr(c, n,
+			     "recovery without mechanism:; expected one of: none, counter, "
+			     "remediation, manual");
 			return;
 		}
 	}
@@ -589,7 +590,8 @@ static void load_recovery(struct lctx *c, const struct ynode *n, struct scenario
 	if ((v = ynode_get(n, "boots")) && want_uint(c, v, "recovery boots", 1, 20, &u))
 		p->counter_boots = (unsigned)u;
 	if ((v = ynode_get(n, "action")) && (str = want_enum(c, v, "remediation action", actions)))
-		p->remedy = streq(str, "delete") ? SCENARIO_REMEDY_DELETE : SCENARIO_REMEDY_ROLLBACK;
+		p->remedy =
+		    streq(str, "delete") ? SCENARIO_REMEDY_DELETE : SCENARIO_REMEDY_ROLLBACK;
 	if ((v = ynode_get(n, "after")) && want_uint(c, v, "recovery after", 1, 20, &u))
 		p->after = (unsigned)u;
 }
@@ -606,15 +608,16 @@ static void load_persistence(struct lctx *c, const struct ynode *n, struct scena
 	if ((v = ynode_get(n, "recovery")))
 		load_recovery(c, v, p);
 	if (p->recovery != SCENARIO_RECOVERY_NONE && !p->on && (v = ynode_get(n, "recovery")))
-		lerr(c, v, "recovery: needs persistence: on (a guest without stored content has "
-			   "nothing to recover from)");
+		lerr(c, v,
+		     "recovery: needs persistence: on (a guest without stored content has "
+		     "nothing to recover from)");
 }
 
 static void load_case(struct lctx *c, const struct ynode *n)
 {
-	static const char *const keys[] = {"name",	  "description", "content",   "mutations",
-					   "expect",	  "persistence", "boot_loop", "recovery",
-					   NULL};
+	static const char *const keys[] = {"name",	"description", "content",
+					   "mutations", "expect",      "persistence",
+					   "boot_loop", "recovery",    NULL};
 	struct scenario *s = c->s;
 	struct scase *k;
 	struct ynode *v;
@@ -687,9 +690,9 @@ static void load_case(struct lctx *c, const struct ynode *n)
 
 static int load_doc(struct lctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {
-	    "name",	"description", "seed",	    "format",	"fleet", "sensors",
-	    "timeouts", "cases",       "persistence", "boot_loop", "recovery", NULL};
+	static const char *const keys[] = {"name",	  "description", "seed",     "format",
+					   "fleet",	  "sensors",	 "timeouts", "cases",
+					   "persistence", "boot_loop",	 "recovery", NULL};
 	struct scenario *s = c->s;
 	struct ynode *v;
 	const char *str;
