@@ -258,6 +258,55 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* persistence:, boot_loop: and recovery:, at the top and per case */
+START_TEST(test_persistence)
+{
+	struct scenario *s = load_ok(
+	    HEAD "persistence: on\nboot_loop: {reboots: 4}\nrecovery: counter\ncases:\n"
+		 "  - {name: a, content: seed.kscu}\n"
+		 "  - {name: b, content: seed.kscu, persistence: off}\n"
+		 "  - {name: c, content: seed.kscu, recovery: {mechanism: remediation, "
+		 "action: delete, after: 2}}\n"
+		 "  - {name: d, content: seed.kscu, recovery: manual}\n"
+		 "  - {name: e, content: seed.kscu, recovery: {mechanism: counter, boots: 5}}\n");
+	struct scenario_case *c;
+	size_t n;
+
+	ck_assert(scenario_persists(s));
+	ck_assert_int_eq(scenario_expand(s, NULL, &c, &n), 0);
+	ck_assert_uint_eq(n, 5);
+	ck_assert(c[0].persist.on);
+	ck_assert_uint_eq(c[0].persist.reboots, 4);
+	ck_assert_int_eq(c[0].persist.recovery, SCENARIO_RECOVERY_COUNTER);
+	ck_assert_uint_eq(c[0].persist.counter_boots, 2);
+	ck_assert(!c[1].persist.on);
+	ck_assert_int_eq(c[2].persist.recovery, SCENARIO_RECOVERY_REMEDIATION);
+	ck_assert_int_eq(c[2].persist.remedy, SCENARIO_REMEDY_DELETE);
+	ck_assert_uint_eq(c[2].persist.after, 2);
+	ck_assert_int_eq(c[3].persist.recovery, SCENARIO_RECOVERY_MANUAL);
+	ck_assert_uint_eq(c[3].persist.after, 2); /* a person sees it crash again first */
+	ck_assert_uint_eq(c[4].persist.counter_boots, 5);
+	ck_assert_str_eq(scenario_recovery_name(c[4].persist.recovery), "counter");
+	scenario_cases_free(c, n);
+	scenario_free(s);
+
+	s = load_ok(HEAD CASE);
+	ck_assert(!scenario_persists(s));
+	scenario_free(s);
+
+	load_err(HEAD CASE "persistence: maybe\n", 4, 14, "persistence must be on or off");
+	load_err(HEAD CASE "boot_loop: {reboots: 0}\n", 4, 22, "out of range; expected 1 to 20");
+	load_err(HEAD CASE "boot_loop: {loops: 2}\n", 4, 13, "unknown key 'loops' in boot_loop");
+	load_err(HEAD CASE "persistence: on\nrecovery: prayer\n", 5, 11,
+		 "bad recovery mechanism 'prayer'; expected one of: none, counter");
+	load_err(HEAD CASE "recovery: counter\n", 4, 11, "recovery: needs persistence: on");
+	load_err(HEAD CASE "persistence: on\nrecovery: {boots: 2}\n", 5, 11,
+		 "recovery without mechanism:");
+	load_err(HEAD CASE "persistence: on\nrecovery: {mechanism: remediation, action: pray}\n", 5,
+		 44, "bad remediation action 'pray'; expected one of: rollback, delete");
+}
+END_TEST
+
 START_TEST(test_all_errors_at_once)
 {
 	static const char text[] = "sensors: [alpha, gamma]\nfleet: {accel: hvf}\n"
@@ -391,6 +440,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_everything);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_persistence);
 	tcase_add_test(tc, test_all_errors_at_once);
 	tcase_add_test(tc, test_sensor_errors);
 	tcase_add_test(tc, test_unreadable);
