@@ -317,17 +317,25 @@ static int open_host(struct session *s, struct session_error *e)
 
 /* Everything a session needs to boot guests. The checks that cost nothing (state dir, guest
  * kernel) come before the watcher process and the signal thread. */
+/* Save images and content partitions of this controller's guests; fleet_run removes it, and
+ * the reaper's watcher when the controller was killed. */
+static char *session_work_dir(const struct session *s)
+{
+	return xasprintf("%s/work-%d", s->state_dir, (int)getpid());
+}
+
 static int prepare_guests(struct session *s, struct session_error *e)
 {
-	_cleanup_free_ char *err = NULL;
+	_cleanup_free_ char *err = NULL, *work_dir = NULL;
 	int r;
 
 	if ((r = state_dir_absolute(s->opts.state_dir, &s->state_dir, e)) < 0)
 		return r;
+	work_dir = session_work_dir(s);
 	if ((r = image_kernel_discover(&s->kver, &err)) < 0)
 		return fail_reason(e, r, CLI_FAULT_HOST, err);
 	/* before any thread: the watcher is forked from a single-threaded process */
-	if ((r = reaper_start()) < 0)
+	if ((r = reaper_start(work_dir)) < 0)
 		progress(s, "faultline: warning: no watcher for a killed controller's guests: %s",
 			 strerror(-r));
 	take_signals();
@@ -594,7 +602,7 @@ static void run_fleet(struct run_state *rs)
 {
 	struct session *s = rs->s;
 	struct session_stats *st = rs->st;
-	_cleanup_free_ char *work_dir = xasprintf("%s/work-%d", s->state_dir, (int)getpid());
+	_cleanup_free_ char *work_dir = session_work_dir(s);
 	struct fleet_config fc = fleet_config(s, rs->o->mode, rs->o->run_dir, work_dir);
 	char ts[32];
 	int r;

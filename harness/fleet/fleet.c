@@ -256,7 +256,7 @@ int fleet_run(const struct fleet_config *cfg)
 
 	if (n > f.total)
 		n = f.total ? (unsigned)f.total : 1;
-	if (cfg->isolation != FLEET_BOOT && (r = mkdir_p(cfg->work_dir)) < 0)
+	if ((cfg->isolation != FLEET_BOOT || cfg->persist) && (r = mkdir_p(cfg->work_dir)) < 0)
 		return r;
 	pthread_mutex_init(&f.lock, NULL);
 	for (size_t i = 0; i < cfg->n_sensors; i++) {
@@ -274,8 +274,7 @@ int fleet_run(const struct fleet_config *cfg)
 	for (unsigned i = 0; i < n; i++)
 		pthread_join(slots[i].thread, NULL);
 	pool_free(f.pool);
-	if (cfg->isolation != FLEET_BOOT)
-		rmdir(cfg->work_dir);
+	rmdir(cfg->work_dir); /* when it was made: everything in it is gone by now */
 	free(slots);
 	pthread_mutex_destroy(&f.lock);
 	return f.cancelled || vm_host_cancelled() ? -ECANCELED : 0;
