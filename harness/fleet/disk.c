@@ -7,14 +7,22 @@
 
 #include "util.h"
 
+static off_t disk_size(void)
+{
+	const char *env = getenv("FAULTLINE_DISK_MIB");
+	unsigned long mib = env ? strtoul(env, NULL, 10) : 0;
+
+	return (off_t)(mib >= 3 && mib <= 1024 ? mib : DISK_SIZE_MIB) << 20;
+}
+
 int disk_make(const char *path, char **ret_error)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path), *size = NULL;
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
 	int fd, status;
 	pid_t pid;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, (off_t)DISK_SIZE_MIB << 20) < 0) {
+	if (fd < 0 || ftruncate(fd, disk_size()) < 0) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);

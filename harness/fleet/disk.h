@@ -14,8 +14,9 @@
 #define DISK_SIZE_MIB 16
 #define DISK_LABEL "FLPERSIST"
 
-/* Make an empty ext4 partition at path (written via a temporary, then renamed). On failure
- * *ret_error says why (caller frees). */
+/* Make an empty ext4 partition at path (written via a temporary, then renamed), of
+ * DISK_SIZE_MIB, or FAULTLINE_DISK_MIB (3 to 1024) from the environment: faultline's own tests
+ * fill a small one. On failure *ret_error says why (caller frees). */
 int disk_make(const char *path, char **ret_error);
 /* Copy src to dst, keeping holes (written via a temporary, then renamed). 0 or -errno. */
 int disk_copy(const char *src, const char *dst);
