@@ -25,6 +25,16 @@
  *                   the bytes the sensor's log grew by during the case, bounded (at most the
  *                   first PROTO_WATCH_LOG_HEAD and the last PROTO_WATCH_LOG_TAIL, with a
  *                   "[... N bytes skipped ...]" line between)
+ *   STORE     h->g  the update bytes, to keep in the sensor's content store (persist_store) as
+ *                   the sensor stores content: written to a temp file, fsynced, renamed. Sent
+ *                   before UPDATE on persistent cases (boot loops, issue 12)
+ *   STORED    g->h  i32 status (0, or a positive errno: ENOSPC, EIO, EINVAL when there is no
+ *                   persist_store or /persist is not mounted), then text
+ *   REMEDY_ASK g->h text "boot=N\nstore=PATH\nstored=0|1\n": early in a boot with
+ *                   faultline.recovery=remediation, before the sensor starts, the agent asks
+ *                   the controller what to do with the stored content
+ *   REMEDY    h->g  u32 action (enum proto_remedy), then for ROLLBACK the content to put in
+ *                   persist_store (at least one byte); anything else is malformed
  *
  * The decoder is a pure byte-stream state machine so that it can be unit-tested and fuzzed:
  * a malformed header is reported once and the decoder resynchronises on the next magic.
@@ -49,6 +59,10 @@ enum proto_type {
 	PROTO_ERROR = 7,
 	PROTO_WATCH = 8,
 	PROTO_WATCHED = 9,
+	PROTO_STORE = 10,
+	PROTO_STORED = 11,
+	PROTO_REMEDY_ASK = 12,
+	PROTO_REMEDY = 13,
 };
 
 enum proto_outcome {
@@ -123,6 +137,21 @@ int proto_watch_encode(const struct proto_watch *w, const void *log, size_t log_
  * line is not key=value, a number is not one, or the empty line is missing. */
 int proto_watch_decode(const uint8_t *payload, size_t len, struct proto_watch *ret,
 		       const uint8_t **ret_log, size_t *ret_log_len);
+
+/* ---- REMEDY: the controller's answer to REMEDY_ASK (platform-side recovery) ---- */
+
+enum proto_remedy {
+	PROTO_REMEDY_NONE = 0,	   /* boot unchanged */
+	PROTO_REMEDY_DELETE = 1,   /* remove the stored content */
+	PROTO_REMEDY_ROLLBACK = 2, /* replace it with the bytes that follow the action */
+};
+
+/* Read a REMEDY payload. On success *ret_action is an enum proto_remedy and, for ROLLBACK,
+ * *ret_data and *ret_len point into p at the content (at least one byte; NULL/0 otherwise). Returns
+ * 0, or -EBADMSG when the payload is shorter than the action, the action is unknown, a NONE/DELETE
+ * carries bytes or a ROLLBACK carries none. */
+int proto_remedy_decode(const uint8_t *p, size_t len, uint32_t *ret_action,
+			const uint8_t **ret_data, size_t *ret_len);
 
 /* Little-endian helpers used to build and parse payloads. */
 void proto_put_u32(uint8_t *p, uint32_t v);
