@@ -106,6 +106,49 @@ START_TEST(test_conf_watch)
 }
 END_TEST
 
+START_TEST(test_conf_persist)
+{
+	const char *text = "name=ksensor-legacy\n"
+			   "deliver=device\n"
+			   "path=/dev/ksensor\n"
+			   "persist_store=/persist/ksensor/content.kscu\n"
+			   "persist_load=/lib/sensor/boot-content load a\n"
+			   "persist_healthy=/lib/sensor/boot-content healthy\n"
+			   "persist_load=echo b=c\n";
+	struct agent_conf *c = NULL;
+	const char *what;
+	unsigned line;
+
+	ck_assert_int_eq(parse(text, &c, &line, &what), 0);
+	ck_assert_str_eq(c->persist_store, "/persist/ksensor/content.kscu");
+	ck_assert_uint_eq(c->n_persist_load, 2);
+	ck_assert_str_eq(c->persist_load[0], "/lib/sensor/boot-content load a");
+	ck_assert_str_eq(c->persist_load[1], "echo b=c");
+	ck_assert_uint_eq(c->n_persist_healthy, 1);
+	ck_assert_str_eq(c->persist_healthy[0], "/lib/sensor/boot-content healthy");
+	ck_assert_uint_eq(c->unknown_keys, 0);
+	agent_conf_free(c);
+	/* absent: nothing to keep */
+	ck_assert_int_eq(parse("name=x\ndeliver=device\npath=/d\n", &c, &line, &what), 0);
+	ck_assert_ptr_null(c->persist_store);
+	ck_assert_uint_eq(c->n_persist_load, 0);
+	ck_assert_uint_eq(c->n_persist_healthy, 0);
+	agent_conf_free(c);
+	/* a store outside the content partition is refused, at its line */
+	ck_assert_int_eq(
+	    parse("name=x\ndeliver=device\npath=/d\npersist_store=/tmp/c\n", &c, &line, &what),
+	    -EINVAL);
+	ck_assert_uint_eq(line, 4);
+	ck_assert_str_eq(what, "persist_store must be a path under /persist/");
+	ck_assert_int_eq(
+	    parse("name=x\ndeliver=device\npath=/d\npersist_store=/persist/\n", &c, &line, &what),
+	    -EINVAL);
+	ck_assert_int_eq(parse("name=x\ndeliver=device\npath=/d\npersist_store=/persistent/a\n", &c,
+			       &line, &what),
+			 -EINVAL);
+}
+END_TEST
+
 START_TEST(test_conf_errors)
 {
 	static const struct {
@@ -274,6 +317,7 @@ static Suite *agent_suite(void)
 	tcase_add_test(tc, test_conf_full);
 	tcase_add_test(tc, test_conf_command_and_unknown);
 	tcase_add_test(tc, test_conf_watch);
+	tcase_add_test(tc, test_conf_persist);
 	tcase_add_test(tc, test_conf_errors);
 	tcase_add_test(tc, test_conf_nul);
 	tcase_add_test(tc, test_frame_actions);
