@@ -106,6 +106,49 @@ START_TEST(test_conf_watch)
 }
 END_TEST
 
+START_TEST(test_conf_persist)
+{
+	const char *text = "name=ksensor-legacy\n"
+			   "deliver=device\n"
+			   "path=/dev/ksensor\n"
+			   "persist_store=/persist/ksensor/content.kscu\n"
+			   "persist_load=/lib/sensor/boot-content load a\n"
+			   "persist_healthy=/lib/sensor/boot-content healthy\n"
+			   "persist_load=echo b=c\n";
+	struct agent_conf *c = NULL;
+	const char *what;
+	unsigned line;
+
+	ck_assert_int_eq(parse(text, &c, &line, &what), 0);
+	ck_assert_str_eq(c->persist_store, "/persist/ksensor/content.kscu");
+	ck_assert_uint_eq(c->n_persist_load, 2);
+	ck_assert_str_eq(c->persist_load[0], "/lib/sensor/boot-content load a");
+	ck_assert_str_eq(c->persist_load[1], "echo b=c");
+	ck_assert_uint_eq(c->n_persist_healthy, 1);
+	ck_assert_str_eq(c->persist_healthy[0], "/lib/sensor/boot-content healthy");
+	ck_assert_uint_eq(c->unknown_keys, 0);
+	agent_conf_free(c);
+	/* absent: nothing to keep */
+	ck_assert_int_eq(parse("name=x\ndeliver=device\npath=/d\n", &c, &line, &what), 0);
+	ck_assert_ptr_null(c->persist_store);
+	ck_assert_uint_eq(c->n_persist_load, 0);
+	ck_assert_uint_eq(c->n_persist_healthy, 0);
+	agent_conf_free(c);
+	/* a store outside the content partition is refused, at its line */
+	ck_assert_int_eq(
+	    parse("name=x\ndeliver=device\npath=/d\npersist_store=/tmp/c\n", &c, &line, &what),
+	    -EINVAL);
+	ck_assert_uint_eq(line, 4);
+	ck_assert_str_eq(what, "persist_store must be a path under /persist/");
+	ck_assert_int_eq(
+	    parse("name=x\ndeliver=device\npath=/d\npersist_store=/persist/\n", &c, &line, &what),
+	    -EINVAL);
+	ck_assert_int_eq(parse("name=x\ndeliver=device\npath=/d\npersist_store=/persistent/a\n", &c,
+			       &line, &what),
+			 -EINVAL);
+}
+END_TEST
+
 START_TEST(test_conf_errors)
 {
 	static const struct {
@@ -214,6 +257,53 @@ START_TEST(test_frame_actions)
 }
 END_TEST
 
+START_TEST(test_frame_store_remedy)
+{
+	static const uint8_t rollback[] = {2, 0, 0, 0, 'K', 'S'}, bad[] = {1, 0, 0, 0, 'x'};
+	struct proto_frame f = mkframe(PROTO_STORE, "KSCU");
+	struct agent_action a;
+
+	agent_frame_action(&f, false, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_STORE);
+	ck_assert_int_eq(a.err, 0);
+	ck_assert_ptr_eq(a.data, f.payload);
+	ck_assert_uint_eq(a.len, 4);
+	agent_frame_action(&f, true, &a); /* busy: answered, not written */
+	ck_assert_int_eq(a.kind, AGENT_ACT_STORE);
+	ck_assert_int_eq(a.err, EBUSY);
+	ck_assert_str_eq(a.text, "STORE seq 42 refused: an update, the sensor start or the "
+				 "remediation is in flight");
+	proto_frame_finish(&f);
+
+	f = (struct proto_frame){.type = PROTO_REMEDY, .len = sizeof(rollback)};
+	f.payload = malloc(sizeof(rollback));
+	memcpy(f.payload, rollback, sizeof(rollback));
+	agent_frame_action(&f, true, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_REMEDY);
+	ck_assert_int_eq(a.err, 0);
+	ck_assert_uint_eq(a.remedy, PROTO_REMEDY_ROLLBACK);
+	ck_assert_uint_eq(a.len, 2);
+	ck_assert_ptr_eq(a.data, f.payload + 4);
+	memcpy(f.payload, bad, sizeof(bad)); /* a delete with content */
+	f.len = sizeof(bad);
+	agent_frame_action(&f, false, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_REMEDY);
+	ck_assert_int_eq(a.err, EBADMSG);
+	ck_assert_str_eq(a.text, "action 1 with 1 bytes of content");
+	f.len = 2;
+	agent_frame_action(&f, false, &a);
+	ck_assert_int_eq(a.err, EBADMSG);
+	ck_assert_str_eq(a.text, "2 bytes, shorter than the action");
+	proto_frame_finish(&f);
+
+	f = mkframe(PROTO_REMEDY_ASK, "boot=1\n"); /* the agent's own question is no request */
+	agent_frame_action(&f, false, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_ERROR);
+	ck_assert_str_eq(a.text, "unexpected frame type 12 (REMEDY_ASK) from the host");
+	proto_frame_finish(&f);
+}
+END_TEST
+
 START_TEST(test_mark_bounded)
 {
 	char big[5000];
@@ -274,9 +364,11 @@ static Suite *agent_suite(void)
 	tcase_add_test(tc, test_conf_full);
 	tcase_add_test(tc, test_conf_command_and_unknown);
 	tcase_add_test(tc, test_conf_watch);
+	tcase_add_test(tc, test_conf_persist);
 	tcase_add_test(tc, test_conf_errors);
 	tcase_add_test(tc, test_conf_nul);
 	tcase_add_test(tc, test_frame_actions);
+	tcase_add_test(tc, test_frame_store_remedy);
 	tcase_add_test(tc, test_mark_bounded);
 	tcase_add_test(tc, test_decode_errors);
 	tcase_add_test(tc, test_payload);

@@ -233,6 +233,86 @@ START_TEST(test_watch_probe_errors)
 }
 END_TEST
 
+/* persist: what the agent receives for content kept across reboots; absent, no persistence. */
+START_TEST(test_persist)
+{
+	_cleanup_free_ char *conf = NULL;
+	struct sensor *s = load_text("ps", "name: ps\n"
+					   "deliver: {method: device, path: /dev/ps}\n"
+					   "persist:\n"
+					   "  store: /persist/ps/content.kscu\n"
+					   "  load:\n"
+					   "    - /lib/sensor/boot-content load a\n"
+					   "    - echo loaded\n"
+					   "  healthy: [/lib/sensor/boot-content healthy]\n");
+
+	ck_assert(sensor_persists(s));
+	ck_assert_str_eq(s->persist_store, "/persist/ps/content.kscu");
+	ck_assert_str_eq(s->persist_load[1], "echo loaded");
+	ck_assert_ptr_null(s->persist_load[2]);
+	ck_assert_str_eq(s->persist_healthy[0], "/lib/sensor/boot-content healthy");
+	conf = sensor_agent_conf(s);
+	ck_assert_str_eq(conf, "name=ps\ndeliver=device\npath=/dev/ps\n"
+			       "reject_errno=1\nreject_exit=1\n"
+			       "persist_store=/persist/ps/content.kscu\n"
+			       "persist_load=/lib/sensor/boot-content load a\n"
+			       "persist_load=echo loaded\n"
+			       "persist_healthy=/lib/sensor/boot-content healthy\n");
+	sensor_free(s);
+	s = load_text("ps", "name: ps\ndeliver: {method: device, path: /dev/ps}\n"
+			    "persist: {store: /persist/c}\n");
+	ck_assert(sensor_persists(s));
+	ck_assert_ptr_null(s->persist_load);
+	ck_assert_ptr_null(s->persist_healthy);
+	sensor_free(s);
+	s = load_text("ps", "name: ps\ndeliver: {method: device, path: /dev/ps}\n");
+	ck_assert(!sensor_persists(s));
+	ck_assert(!sensor_persists(NULL));
+	free(conf);
+	conf = sensor_agent_conf(s);
+	ck_assert_ptr_null(strstr(conf, "persist"));
+	sensor_free(s);
+}
+END_TEST
+
+START_TEST(test_persist_errors)
+{
+	static const char *const head = "name: p\ndeliver: {method: file, path: /x}\n";
+	static const struct {
+		const char *text;
+		unsigned line, column;
+		const char *needle;
+	} bad[] = {
+	    {"persist: /persist/c\n", 3, 10, "persist must be a map (store: ...), not a scalar"},
+	    {"persist: {load: [x]}\n", 3, 10, "missing persist store; expected the absolute path"},
+	    {"persist: {store: /persist/c, boot: x}\n", 3, 30,
+	     "unknown key 'boot' in persist; expected one of: store, load, healthy"},
+	    {"persist: {store: /var/lib/c}\n", 3, 18,
+	     "persist store '/var/lib/c' is not a file under /persist; expected an absolute path"},
+	    {"persist: {store: persist/c}\n", 3, 18, "is not a file under /persist"},
+	    {"persist: {store: /persist/}\n", 3, 18, "is not a file under /persist"},
+	    {"persist: {store: /persist/../etc/c}\n", 3, 18, "is not a file under /persist"},
+	    {"persist: {store: /persist/a//c}\n", 3, 18, "is not a file under /persist"},
+	    {"persist: {store: /persist/a/./c}\n", 3, 18, "is not a file under /persist"},
+	    {"persist: {store: /persistent/c}\n", 3, 18, "is not a file under /persist"},
+	    {"persist: {store: ''}\n", 3, 18, "persist store is empty"},
+	    {"persist: {store: [a]}\n", 3, 18, "persist store must be a string, not a list"},
+	    {"persist: {store: /persist/c, load: x}\n", 3, 36,
+	     "persist load must be a list of shell commands, not a scalar"},
+	    {"persist: {store: /persist/c, healthy: {a: b}}\n", 3, 39,
+	     "persist healthy must be a list of shell commands, not a map"},
+	    {"persist: {store: /persist/c, load: [\"a\\nb\"]}\n", 3, 37,
+	     "a persist load command spans several lines; expected one line"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *text = xasprintf("%s%s", head, bad[i].text);
+
+		expect_text("p", text, bad[i].line, bad[i].column, bad[i].needle);
+	}
+}
+END_TEST
+
 START_TEST(test_shipped)
 {
 	_cleanup_free_ char *root = xstrdup(FAULTLINE_SOURCE_DIR "/guests/sensors");
@@ -374,6 +454,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_watch_probe);
 	tcase_add_test(tc, test_watch_probe_errors);
+	tcase_add_test(tc, test_persist);
+	tcase_add_test(tc, test_persist_errors);
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_located);
 	tcase_add_test(tc, test_all_at_once);

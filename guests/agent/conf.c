@@ -6,14 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void free_list(char **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
 struct agent_conf *agent_conf_free(struct agent_conf *c)
 {
 	if (!c)
 		return NULL;
 	free(c->name);
-	for (size_t i = 0; i < c->n_start; i++)
-		free(c->start[i]);
-	free(c->start);
+	free_list(c->start, c->n_start);
+	free_list(c->persist_load, c->n_persist_load);
+	free_list(c->persist_healthy, c->n_persist_healthy);
+	free(c->persist_store);
 	free(c->path);
 	free(c->reload);
 	free(c->command);
@@ -48,6 +56,21 @@ static int set_string(char **dst, const char *v, size_t n)
 		return -ENOMEM;
 	free(*dst);
 	*dst = s;
+	return 0;
+}
+
+/* Append a copy of v to a repeatable key's list. */
+static int append_string(char ***list, size_t *n, const char *v, size_t vlen)
+{
+	char **nl = realloc(*list, (*n + 1) * sizeof(*nl));
+
+	if (!nl)
+		return -ENOMEM;
+	*list = nl;
+	nl[*n] = strndup(v, vlen);
+	if (!nl[*n])
+		return -ENOMEM;
+	(*n)++;
 	return 0;
 }
 
@@ -123,19 +146,18 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 		if (KEY("name")) {
 			r = set_string(&c->name, v, vlen);
 		} else if (KEY("start")) {
-			char **ns = realloc(c->start, (c->n_start + 1) * sizeof(*ns));
-
-			if (!ns) {
-				r = -ENOMEM;
+			r = append_string(&c->start, &c->n_start, v, vlen);
+		} else if (KEY("persist_load")) {
+			r = append_string(&c->persist_load, &c->n_persist_load, v, vlen);
+		} else if (KEY("persist_healthy")) {
+			r = append_string(&c->persist_healthy, &c->n_persist_healthy, v, vlen);
+		} else if (KEY("persist_store")) {
+			if (vlen < 10 || memcmp(v, "/persist/", 9) != 0) {
+				r = fail(line, "persist_store must be a path under /persist/",
+					 ret_line, ret_what);
 				goto out;
 			}
-			c->start = ns;
-			c->start[c->n_start] = strndup(v, vlen);
-			if (!c->start[c->n_start]) {
-				r = -ENOMEM;
-				goto out;
-			}
-			c->n_start++;
+			r = set_string(&c->persist_store, v, vlen);
 		} else if (KEY("deliver")) {
 			if (vlen == 6 && memcmp(v, "device", 6) == 0)
 				c->deliver = AGENT_DELIVER_DEVICE;

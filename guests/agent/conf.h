@@ -6,8 +6,10 @@
  * deliver (device|file|command), path, reload, command, trigger, reject_errno (0/1),
  * reject_log, reject_exit (0/1), watch_process, watch_log, watch_died, probe,
  * probe_timeout_ms and probe_interval_ms (decimal, 1 to AGENT_PROBE_MS_MAX; defaults 3000 and
- * 200). Unknown keys are skipped and counted, so that an older agent still runs a newer
- * harness's file.
+ * 200), and for content kept across reboots (issue 12, used only with faultline.persist=1 on
+ * the kernel command line): persist_store (an absolute path under /persist), persist_load and
+ * persist_healthy (repeatable, kept in order). Unknown keys are skipped and counted, so that an
+ * older agent still runs a newer harness's file.
  *
  * Ownership: agent_conf_parse() returns a conf owning all its strings; free with
  * agent_conf_free(), which accepts NULL.
@@ -41,6 +43,11 @@ struct agent_conf {
 	char *watch_process, *watch_log, *watch_died;
 	char *probe;
 	unsigned probe_timeout_ms, probe_interval_ms;
+	/* persistence (persist.h): where the sensor keeps its content, the commands that load it
+	 * at boot and those run once the boot is healthy; NULL / empty when absent */
+	char *persist_store;
+	char **persist_load, **persist_healthy;
+	size_t n_persist_load, n_persist_healthy;
 	unsigned unknown_keys;
 };
 

@@ -156,22 +156,28 @@ static void load_files(struct sctx *c, const struct ynode *n)
 	}
 }
 
-static void load_start(struct sctx *c, const struct ynode *n)
+/* A list of one-line shell commands (start:, persist load: and healthy:), NULL-terminated. */
+static void get_commands(struct sctx *c, const struct ynode *n, const char *list, const char *item,
+			 char ***ret)
 {
-	struct sensor *s = c->s;
 	size_t k = 0;
 
 	if (n->kind != YNODE_SEQ) {
-		serr(c, n, "start must be a list of shell commands, not %s",
+		serr(c, n, "%s must be a list of shell commands, not %s", list,
 		     ynode_kind_name(n->kind));
 		return;
 	}
-	s->start = xcalloc(n->n + 1, sizeof(*s->start));
+	*ret = xcalloc(n->n + 1, sizeof(**ret));
 	for (size_t i = 0; i < n->n; i++) {
-		get_line(c, n->items[i], "a start command", &s->start[k]);
-		if (s->start[k])
+		get_line(c, n->items[i], item, &(*ret)[k]);
+		if ((*ret)[k])
 			k++;
 	}
+}
+
+static void load_start(struct sctx *c, const struct ynode *n)
+{
+	get_commands(c, n, "start", "a start command", &c->s->start);
 }
 
 static void load_deliver(struct sctx *c, const struct ynode *doc)
@@ -301,11 +307,55 @@ static void load_probe(struct sctx *c, const struct ynode *doc)
 	get_duration(c, ynode_get(n, "interval"), "probe interval", 10000, &s->probe_interval_ms);
 }
 
+/* Is path a file under /persist: absolute, below it, no "." or ".." step out of it? */
+static bool under_persist(const char *path)
+{
+	if (!startswith(path, "/persist/") || !path[strlen("/persist/")])
+		return false;
+	for (const char *p = path + strlen("/persist"); p && *p; p = strchr(p + 1, '/')) {
+		size_t n = strcspn(p + 1, "/");
+
+		if (n == 0 || (n == 1 && p[1] == '.') || (n == 2 && !strncmp(p + 1, "..", 2)))
+			return false;
+	}
+	return true;
+}
+
+/* persist: how the sensor keeps content across reboots (issue 12). */
+static void load_persist(struct sctx *c, const struct ynode *doc)
+{
+	static const char *const keys[] = {"store", "load", "healthy", NULL};
+	const struct ynode *n = section(c, doc, "persist", keys), *store, *l;
+	struct sensor *s = c->s;
+
+	if (!n)
+		return;
+	store = ynode_get(n, "store");
+	if (!store)
+		serr(c, n,
+		     "missing persist store; expected the absolute path under /persist where the "
+		     "sensor keeps its content");
+	get_nonempty_line(c, store, "persist store", &s->persist_store);
+	if (s->persist_store && !under_persist(s->persist_store)) {
+		serr(c, store,
+		     "persist store '%s' is not a file under /persist; expected an absolute path "
+		     "like /persist/SENSOR/content (the content partition)",
+		     s->persist_store);
+		free(s->persist_store);
+		s->persist_store = NULL;
+	}
+	if ((l = ynode_get(n, "load")))
+		get_commands(c, l, "persist load", "a persist load command", &s->persist_load);
+	if ((l = ynode_get(n, "healthy")))
+		get_commands(c, l, "persist healthy", "a persist healthy command",
+			     &s->persist_healthy);
+}
+
 static void load_doc(struct sctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {"name",   "description", "format",  "build",
-					   "files",  "start",	    "deliver", "trigger",
-					   "reject", "watch",	    "probe",   NULL};
+	static const char *const keys[] = {"name",  "description", "format",  "build",	"files",
+					   "start", "deliver",	   "trigger", "reject", "watch",
+					   "probe", "persist",	   NULL};
 	static const char *const build_keys[] = {"command", NULL};
 	static const char *const reject_keys[] = {"errno", "exit_status", "log", NULL};
 	struct sensor *s = c->s;
@@ -330,6 +380,7 @@ static void load_doc(struct sctx *c, const struct ynode *doc)
 	}
 	load_watch(c, doc);
 	load_probe(c, doc);
+	load_persist(c, doc);
 }
 
 int sensor_parse(const char *path, const void *data, size_t size, struct diags *diags,
@@ -413,6 +464,13 @@ int sensor_load(const char *dir, struct sensor **ret, char **ret_error)
 	return r;
 }
 
+static void free_commands(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
 struct sensor *sensor_free(struct sensor *s)
 {
 	if (!s)
@@ -422,9 +480,10 @@ struct sensor *sensor_free(struct sensor *s)
 		free(s->files[i].dst);
 	}
 	free(s->files);
-	for (char **p = s->start; p && *p; p++)
-		free(*p);
-	free(s->start);
+	free_commands(s->start);
+	free_commands(s->persist_load);
+	free_commands(s->persist_healthy);
+	free(s->persist_store);
 	free(s->name);
 	free(s->dir);
 	free(s->description);
@@ -450,6 +509,17 @@ static void put(FILE *f, const char *key, const char *value)
 		fprintf(f, "%s=%s\n", key, value);
 }
 
+bool sensor_persists(const struct sensor *s)
+{
+	return s && s->persist_store;
+}
+
+static void put_list(FILE *f, const char *key, char *const *values)
+{
+	for (char *const *p = values; p && *p; p++)
+		put(f, key, *p);
+}
+
 char *sensor_agent_conf(const struct sensor *s)
 {
 	char *text = NULL;
@@ -459,8 +529,7 @@ char *sensor_agent_conf(const struct sensor *s)
 	if (!f)
 		abort();
 	put(f, "name", s->name);
-	for (char **p = s->start; p && *p; p++)
-		put(f, "start", *p);
+	put_list(f, "start", s->start);
 	put(f, "deliver", s->deliver_method);
 	put(f, "path", s->deliver_path);
 	put(f, "reload", s->deliver_reload);
@@ -476,6 +545,9 @@ char *sensor_agent_conf(const struct sensor *s)
 		fprintf(f, "probe_timeout_ms=%u\nprobe_interval_ms=%u\n", s->probe_timeout_ms,
 			s->probe_interval_ms);
 	}
+	put(f, "persist_store", s->persist_store);
+	put_list(f, "persist_load", s->persist_load);
+	put_list(f, "persist_healthy", s->persist_healthy);
 	fclose(f);
 	return text;
 }

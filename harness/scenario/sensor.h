@@ -27,6 +27,13 @@
  *                                 trigger's event is detected (run at start, after a death every
  *                                 interval, and at the end of the window); timeout defaults to
  *                                 3s (at most 60s), interval to 200ms
+ *   persist: {store: /persist/PATH, load: [SHELL, ...], healthy: [SHELL, ...]}
+ *                                 content kept across reboots (boot loops, issue 12): store is
+ *                                 where the sensor keeps the content the harness stores, an
+ *                                 absolute path under /persist (the content partition); load
+ *                                 runs at every boot after start: to load the stored content,
+ *                                 healthy once that boot is healthy (after load and the
+ *                                 trigger). Absent: the sensor does not support persistence
  * Values the agent receives (deliver, trigger, start, reject log, watch, probe command) must be
  * one line. Booleans are read as in scenarios (true/false/yes/no/on/off, unquoted), durations
  * too (500ms, 3s).
@@ -71,6 +78,9 @@ struct sensor {
 	char *watch_died;    /* NULL: deaths are the process's pid changes */
 	char *probe_command; /* NULL: protection is not measured */
 	unsigned probe_timeout_ms, probe_interval_ms;
+	char *persist_store;	/* NULL: no persist: section (sensor_persists()) */
+	char **persist_load;	/* NULL-terminated; NULL when none */
+	char **persist_healthy; /* NULL-terminated; NULL when none */
 };
 
 /* Parse the text of a sensor.yaml. path names it in diags, and the folder it is in is the
@@ -85,6 +95,10 @@ int sensor_load_file(const char *path, struct diags *diags, struct sensor **ret)
  * diag, one per line, "FILE:LINE:COL: what is wrong; expected what" (caller frees). */
 int sensor_load(const char *dir, struct sensor **ret, char **ret_error);
 struct sensor *sensor_free(struct sensor *s);
+
+/* Does the sensor keep content across reboots (a persist: section)? A persistence scenario for
+ * one that does not is refused. */
+bool sensor_persists(const struct sensor *s);
 
 /* The agent's /etc/faultline/sensor.conf text (caller frees). */
 char *sensor_agent_conf(const struct sensor *s);
