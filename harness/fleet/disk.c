@@ -2,10 +2,22 @@
 #include "disk.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "util.h"
+
+/* QEMU opens the partition as the user libvirt runs it as (libvirt-qemu for the embedded
+ * driver, which is told not to relabel files: vm.c): that group may read and write it. Where
+ * there is no such group (not root, another libvirt), the file stays the caller's own. */
+static void share_with_qemu(int fd)
+{
+	struct group *g = getgrnam("libvirt-qemu");
+
+	if (g && fchown(fd, (uid_t)-1, g->gr_gid) == 0)
+		fchmod(fd, 0660);
+}
 
 static off_t disk_size(void)
 {
@@ -30,6 +42,7 @@ int disk_make(const char *path, char **ret_error)
 		*ret_error = xasprintf("host error: cannot create %s: %s", tmp, strerror(e));
 		return -e;
 	}
+	share_with_qemu(fd);
 	close(fd);
 	pid = fork();
 	if (pid < 0) {
@@ -108,6 +121,7 @@ int disk_copy(const char *src, const char *dst)
 	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0)
 		return -errno;
+	share_with_qemu(out);
 	r = ftruncate(out, st.st_size) < 0 ? -errno : copy_data(in, out, st.st_size);
 	if (r == 0 && rename(tmp, dst) < 0)
 		r = -errno;

@@ -94,7 +94,8 @@ static void answer_remedy(struct follow *f, struct vm *vm, uint64_t *late_at)
 	if (vm_send(vm, PROTO_REMEDY, payload, (uint32_t)(4 + seed_size)) == 0 && !test &&
 	    action != PROTO_REMEDY_NONE) {
 		f->remedied = true;
-		note(f, "remediation at boot after %u crashes: %s", f->crashes,
+		note(f, "remediation at boot after %u crash%s: %s", f->crashes,
+		     f->crashes == 1 ? "" : "es",
 		     action == PROTO_REMEDY_DELETE ? "delete the content"
 						   : "roll back to the previous content");
 	}
