@@ -262,13 +262,14 @@ END_TEST
 START_TEST(test_persistence)
 {
 	struct scenario *s = load_ok(
-	    HEAD "persistence: on\nboot_loop: {reboots: 4}\nrecovery: counter\ncases:\n"
-		 "  - {name: a, content: seed.kscu}\n"
-		 "  - {name: b, content: seed.kscu, persistence: off}\n"
-		 "  - {name: c, content: seed.kscu, recovery: {mechanism: remediation, "
-		 "action: delete, after: 2}}\n"
-		 "  - {name: d, content: seed.kscu, recovery: manual}\n"
-		 "  - {name: e, content: seed.kscu, recovery: {mechanism: counter, boots: 5}}\n");
+	    "sensors: [alpha]\n"
+	    "persistence: on\nboot_loop: {reboots: 4}\nrecovery: counter\ncases:\n"
+	    "  - {name: a, content: seed.kscu}\n"
+	    "  - {name: b, content: seed.kscu, persistence: off}\n"
+	    "  - {name: c, content: seed.kscu, recovery: {mechanism: remediation, "
+	    "action: delete, after: 2}}\n"
+	    "  - {name: d, content: seed.kscu, recovery: manual}\n"
+	    "  - {name: e, content: seed.kscu, recovery: {mechanism: counter, boots: 5}}\n");
 	struct scenario_case *c;
 	size_t n;
 
@@ -294,6 +295,8 @@ START_TEST(test_persistence)
 	ck_assert(!scenario_persists(s));
 	scenario_free(s);
 
+	load_err("sensors: [alpha, beta]\npersistence: on\n" CASE, 1, 18,
+		 "sensor 'beta' keeps no content across reboots");
 	load_err(HEAD CASE "persistence: maybe\n", 4, 14, "persistence must be on or off");
 	load_err(HEAD CASE "boot_loop: {reboots: 0}\n", 4, 22, "out of range; expected 1 to 20");
 	load_err(HEAD CASE "boot_loop: {loops: 2}\n", 4, 13, "unknown key 'loops' in boot_loop");

@@ -154,6 +154,9 @@ struct lctx {
 	char *sensor_format; /* the format the sensors read, when they agree */
 	bool format_failed;  /* reported once; mutations are not dry-run against no format */
 	const struct ynode *sensor_format_conflict;
+	/* sensors without a persist: section, where they are listed (persistence needs one) */
+	const struct ynode **no_persist;
+	size_t n_no_persist;
 };
 
 _printf_(3, 4) static void lerr(struct lctx *c, const struct ynode *at, const char *fmt, ...)
@@ -392,6 +395,10 @@ static void load_sensor(struct lctx *c, const char *name, const char *yaml, cons
 			c->sensor_format = xstrdup(sn->format);
 		else if (!streq(c->sensor_format, sn->format))
 			c->sensor_format_conflict = at;
+	}
+	if (!sensor_persists(sn)) {
+		c->no_persist = xreallocarray(c->no_persist, c->n_no_persist + 1, sizeof(at));
+		c->no_persist[c->n_no_persist++] = at;
 	}
 	sensor_free(sn);
 }
@@ -741,6 +748,12 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 		for (size_t i = 0; i < v->n; i++)
 			load_case(c, v->items[i]);
 	}
+	if (scenario_persists(s))
+		for (size_t i = 0; i < c->n_no_persist; i++)
+			lerr(c, c->no_persist[i],
+			     "sensor '%s' keeps no content across reboots (no persist: in its "
+			     "sensor.yaml), which persistence: on needs",
+			     c->no_persist[i]->scalar);
 	return c->errors ? -EINVAL : 0;
 }
 
@@ -791,6 +804,7 @@ int scenario_parse(const char *path, const void *data, size_t size,
 	r = load_doc(&c, doc);
 	ynode_free(doc);
 	free(c.sensor_format);
+	free(c.no_persist);
 	if (r < 0) {
 		scenario_free(s);
 		return r;
