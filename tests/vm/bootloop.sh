@@ -19,7 +19,9 @@ T="BUG: unable to handle page fault in ks_eval_field"
 
 start=$(date +%s)
 rc=0
-"$faultline" run --state-dir "$state" -o "$run" -q "$src/scenarios/bootloop.yaml" || rc=$?
+"$faultline" run --state-dir "$state" -o "$run" -q "$src/scenarios/bootloop.yaml" &
+pid=$!
+wait $pid || rc=$?
 "$check" "$res" --list
 echo "bootloop: exit $rc in $(($(date +%s) - start)) s"
 [ "$rc" = 0 ] || fail "expected exit 0 (every stated expectation met)"
@@ -84,8 +86,7 @@ for c in no-recovery boot-counter remediation manual; do
 		fail "$c: a design that did not crash was rebooted"
 done
 
-if pgrep -af 'guest=fl-' | grep -v pgrep; then fail "QEMU processes left behind"; fi
-left=$(find "$state" -name '*.disk' | head -3)
-[ -z "$left" ] || fail "content partitions left behind: $left"
+if pgrep -af "guest=fl-$pid-"; then fail "QEMU processes left behind"; fi
+[ ! -e "$state/work-$pid" ] || fail "content partitions left behind: $(ls "$state/work-$pid")"
 grep -q 'id="recovery"' "$run/report.html" || fail "the report has no recovery section"
 echo "bootloop: boot-loop, 3 recoveries (counter, remediation, manual), no reboot for the others"
