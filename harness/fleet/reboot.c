@@ -24,7 +24,6 @@ struct follow {
 	const struct scenario_case *c;
 	const char *disk;
 	unsigned crashes; /* the case's own crash included */
-	bool remedied;	  /* a remediation was sent that changes the content */
 	char *notes;
 };
 
@@ -93,7 +92,6 @@ static void answer_remedy(struct follow *f, struct vm *vm, uint64_t *late_at)
 		memcpy(payload + 4, seed, seed_size);
 	if (vm_send(vm, PROTO_REMEDY, payload, (uint32_t)(4 + seed_size)) == 0 && !test &&
 	    action != PROTO_REMEDY_NONE) {
-		f->remedied = true;
 		note(f, "remediation at boot after %u crash%s: %s", f->crashes,
 		     f->crashes == 1 ? "" : "es",
 		     action == PROTO_REMEDY_DELETE ? "delete the content"
@@ -228,17 +226,6 @@ int64_t reboot_report_uptime_ms(const char *console_path, long line)
 	return last;
 }
 
-static const char *mechanism(const struct follow *f, bool safe_done)
-{
-	if (safe_done)
-		return "manual";
-	if (f->remedied)
-		return "remediation";
-	if (f->c->persist.recovery == SCENARIO_RECOVERY_COUNTER && f->crashes > 1)
-		return "counter";
-	return "none";
-}
-
 /* After boot b: its uptime for the guest time, and its crash's kernel timestamp. */
 static void account(const char *console, struct reboot_boot *b, uint64_t *guest_ms)
 {
@@ -258,7 +245,8 @@ int reboot_follow(const struct fleet_config *cfg, size_t si, const struct scenar
 {
 	const struct scenario_persistence *p = &c->persist;
 	struct follow f = {.cfg = cfg, .si = si, .c = c, .disk = disk, .crashes = 1};
-	struct reboot_result out = {.outcome = VERDICT_INFRA_ERROR, .mechanism = "none"};
+	struct reboot_result out = {.outcome = VERDICT_INFRA_ERROR,
+				    .mechanism = scenario_recovery_name(p->recovery)};
 	uint64_t start = now_ms();
 	unsigned in_a_row = 0;
 	bool safe_done = false;
@@ -288,7 +276,6 @@ int reboot_follow(const struct fleet_config *cfg, size_t si, const struct scenar
 		}
 		if (end == BOOT_READY) {
 			out.outcome = VERDICT_RECOVERED;
-			out.mechanism = mechanism(&f, safe_done);
 			out.recovery_wall_ms = now_ms() - start;
 			break;
 		}

@@ -30,7 +30,9 @@ struct reboot_result {
 	enum verdict outcome; /* BOOT_LOOP, RECOVERED, or INFRA_ERROR (detail says why) */
 	struct reboot_boot *boots;
 	size_t n_boots;
-	const char *mechanism; /* static: what brought it back ("none" when it came back alone) */
+	/* static: the recovery mechanism in place (scenario.h), whatever the outcome: a counter
+	 * that did not bring the machine back is a counter's boot loop */
+	const char *mechanism;
 	uint64_t recovery_wall_ms;  /* from the first crash to the healthy boot's READY */
 	uint64_t recovery_guest_ms; /* the guest's uptime summed over every boot followed */
 	char *detail;		    /* what happened on the way (remediation answers...), or NULL */
