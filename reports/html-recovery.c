@@ -29,7 +29,7 @@ static void count_cell(FILE *f, enum verdict v, size_t n, const char *word)
 		st->symbol, n, word);
 }
 
-/* "21 s (max 40 s)", "–" */
+/* "21 s", "max 40 s" under it; "–" */
 static void time_cell(FILE *f, int64_t median, int64_t max)
 {
 	char b1[32], b2[32];
@@ -40,7 +40,7 @@ static void time_cell(FILE *f, int64_t median, int64_t max)
 	}
 	fprintf(f, "<td class=\"n\">%s", render_ms(b1, median));
 	if (max > median)
-		fprintf(f, " <span class=\"muted\">(max %s)</span>", render_ms(b2, max));
+		fprintf(f, "<br><span class=\"muted\">max %s</span>", render_ms(b2, max));
 	fputs("</td>", f);
 }
 
@@ -54,7 +54,7 @@ static void boots_cell(FILE *f, const struct aggregate_recovery *row)
 	}
 	fprintf(f, "<td class=\"n\">%s", render_boots(b, row->boots_median));
 	if ((double)row->boots_max > row->boots_median)
-		fprintf(f, " <span class=\"muted\">(max %zu)</span>", row->boots_max);
+		fprintf(f, "<br><span class=\"muted\">max %zu</span>", row->boots_max);
 	fputs("</td>", f);
 }
 
@@ -62,9 +62,9 @@ static void titles_cell(FILE *f, const struct aggregate_recovery *row)
 {
 	if (!row->loops)
 		fputs("<td class=\"muted\">no loop</td>", f);
-	else if (row->loops_agreed == row->loops)
-		fprintf(f, "<td>agreed at every boot (%zu of %zu %s)</td>", row->loops_agreed,
-			row->loops, render_plural(row->loops, "loop", "loops"));
+	else if (row->loops_agreed == row->loops) /* at every boot of every loop */
+		fprintf(f, "<td>agreed (%zu of %zu %s)</td>", row->loops_agreed, row->loops,
+			render_plural(row->loops, "loop", "loops"));
 	else
 		fprintf(f, "<td><strong>differed</strong> in %zu of %zu %s</td>",
 			row->loops - row->loops_agreed, row->loops,
@@ -75,17 +75,17 @@ static void table(FILE *f, const struct aggregate *a)
 {
 	fputs("<div class=\"scroll\"><table class=\"stack t-recovery\" id=\"recovery-table\">\n"
 	      "<thead><tr><th scope=\"col\">sensor</th><th scope=\"col\">mechanism</th>"
-	      "<th scope=\"col\" class=\"n\">machines followed</th><th scope=\"col\" class=\"n\">"
-	      "stuck in a boot loop</th><th scope=\"col\" class=\"n\">recovered</th>"
-	      "<th scope=\"col\" class=\"n\">infra error</th><th scope=\"col\" class=\"n\">boots "
-	      "to recovery</th><th scope=\"col\" class=\"n\">time to recovery</th>"
-	      "<th scope=\"col\" class=\"n\">guest time to recovery</th><th scope=\"col\">crash "
-	      "titles in a loop</th></tr></thead>\n<tbody>\n",
+	      "<th scope=\"col\" class=\"n\">machines</th><th scope=\"col\" class=\"n\">stuck "
+	      "in a loop</th><th scope=\"col\" class=\"n\">recovered</th><th scope=\"col\" "
+	      "class=\"n\">infra error</th><th scope=\"col\" class=\"n\">boots to recovery</th>"
+	      "<th scope=\"col\" class=\"n\">time to recovery</th><th scope=\"col\" "
+	      "class=\"n\">guest time</th><th scope=\"col\">crash titles in a loop</th></tr>"
+	      "</thead>\n<tbody>\n",
 	      f);
 	for (size_t i = 0; i < a->n_recovery; i++) {
 		const struct aggregate_recovery *row = &a->recovery[i];
 
-		fputs("<tr><th scope=\"row\">", f);
+		fputs("<tr><th scope=\"row\" class=\"nw\">", f);
 		esc(f, row->sensor);
 		fputs("</th><td>", f);
 		esc(f, row->mechanism);
@@ -133,7 +133,7 @@ void html_recovery(FILE *f, const struct aggregate *a)
 	table(f, a);
 	fputs("<p class=\"meta\">Boots to recovery: the boots after the first crash, up to and "
 	      "including the healthy one (a safe-mode boot counts), median over the recovered "
-	      "machines (the most in brackets). Time to recovery: wall time from the first crash "
+	      "machines (the most under it). Time to recovery: wall time from the first crash "
 	      "to the healthy boot's agent ready; guest time: the guest's uptime summed over those "
 	      "boots. Crash titles agree when every boot that crashed had the first crash's "
 	      "title.</p>\n</section>\n",
