@@ -537,12 +537,26 @@ START_TEST(test_aggregate_recovery_edges)
 }
 END_TEST
 
+/* render_recovery_answer() for sensor s of run: want, or NULL. */
+static void check_answer(struct rundir *run, size_t s, const char *want)
+{
+	struct aggregate *a;
+	_cleanup_free_ char *say = NULL;
+
+	ck_assert_int_eq(aggregate_build(&run, 1, &a), 0);
+	say = render_recovery_answer(a, s);
+	if (want)
+		ck_assert_str_eq(say, want);
+	else
+		ck_assert_ptr_null(say);
+	aggregate_free(a);
+}
+
 /* The words the renderers share: the answer per sensor and what each followed case's boots
  * did. */
 START_TEST(test_recovery_words)
 {
 	struct rundir *run = load(BOOTLOOP), *edge = load(BOOTLOOP_EDGE);
-	struct aggregate *a;
 	static const struct {
 		const char *sensor, *case_id, *want;
 	} cases[] = {
@@ -573,27 +587,15 @@ START_TEST(test_recovery_words)
 	}
 	ck_assert_ptr_null(render_reboot_case(find(run, "ksensor-hardened", "manual")));
 
-	ck_assert_int_eq(aggregate_build(&run, 1, &a), 0);
-	{
-		_cleanup_free_ char *say = render_recovery_answer(a, 0);
-		ck_assert_str_eq(say,
-				 "ksensor-legacy: 1 of 1 machines stuck in a boot loop without "
-				 "recovery; counter, remediation and manual brought 3 of 3 "
-				 "back in 1.0\xe2\x80\x93"
-				 "3.0 boots.");
-	}
-	ck_assert_ptr_null(render_recovery_answer(a, 1)); /* never rebooted */
-	aggregate_free(a);
-	ck_assert_int_eq(aggregate_build(&edge, 1, &a), 0);
-	{
-		_cleanup_free_ char *say = render_recovery_answer(a, 0);
-		ck_assert_str_eq(say,
-				 "ksensor-legacy: 2 of 4 machines stuck in a boot loop without "
-				 "recovery; 1 of 4 machines came back without a recovery "
-				 "mechanism; counter brought 2 of 2 back in 2.5 boots; 1 "
-				 "follow-up ended in an infra error.");
-	}
-	aggregate_free(a);
+	check_answer(run, 0,
+		     "ksensor-legacy: 1 of 1 machines stuck in a boot loop without recovery; "
+		     "counter, remediation and manual brought 3 of 3 back in 1.0\xe2\x80\x93"
+		     "3.0 boots.");
+	check_answer(run, 1, NULL); /* never rebooted */
+	check_answer(edge, 0,
+		     "ksensor-legacy: 2 of 4 machines stuck in a boot loop without recovery; 1 of "
+		     "4 machines came back without a recovery mechanism; counter brought 2 of 2 "
+		     "back in 2.5 boots; 1 follow-up ended in an infra error.");
 	rundir_free(run);
 	rundir_free(edge);
 }
