@@ -487,8 +487,45 @@ static int cmp_recovery(const void *a, const void *b)
 	return strcmp(x->mechanism, y->mechanism);
 }
 
-/* Boots and times to recovery of each row, over its recovered machines; then the rows in
- * display order. */
+static int cmp_followed(const void *a, const void *b)
+{
+	const struct followed *x = a, *y = b;
+
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Boots and times to recovery of one row, over its recovered machines: followed[0..n). */
+static void recovery_stats(struct aggregate_recovery *row, const struct followed *followed,
+			   size_t n, int64_t *boots, int64_t *wall, int64_t *guest)
+{
+	size_t nb = 0, nw = 0, ng = 0;
+
+	for (size_t j = 0; j < n; j++) {
+		const struct record_reboot *rb = &followed[j].r->reboot;
+
+		if (!rb->outcome || !streq(rb->outcome, "recovered"))
+			continue;
+		boots[nb++] = (int64_t)rb->n_boots;
+		if (rb->recovery_wall_ms >= 0)
+			wall[nw++] = rb->recovery_wall_ms;
+		if (rb->recovery_guest_ms >= 0)
+			guest[ng++] = rb->recovery_guest_ms;
+	}
+	qsort(boots, nb, sizeof(int64_t), cmp_i64);
+	qsort(wall, nw, sizeof(int64_t), cmp_i64);
+	qsort(guest, ng, sizeof(int64_t), cmp_i64);
+	if (nb) {
+		row->boots_median = nb % 2 ? (double)boots[nb / 2]
+					   : (double)(boots[nb / 2 - 1] + boots[nb / 2]) / 2;
+		row->boots_max = (size_t)boots[nb - 1];
+	}
+	row->wall_median_ms = pct(wall, nw, 50);
+	row->wall_max_ms = nw ? wall[nw - 1] : -1;
+	row->guest_median_ms = pct(guest, ng, 50);
+}
+
+/* Each row's statistics (the followed records grouped by row, so that many rows stay
+ * linearithmic); then the rows in display order. */
 static void finish_recovery(struct build *b)
 {
 	struct aggregate *a = b->a;
@@ -496,34 +533,13 @@ static void finish_recovery(struct build *b)
 	int64_t *wall = xcalloc(a->n_followed + 1, sizeof(int64_t));
 	int64_t *guest = xcalloc(a->n_followed + 1, sizeof(int64_t));
 
-	for (size_t i = 0; i < a->n_recovery; i++) {
-		struct aggregate_recovery *row = &a->recovery[i];
-		size_t nb = 0, nw = 0, ng = 0;
-
-		for (size_t j = 0; j < a->n_followed; j++) {
-			const struct record_reboot *rb = &b->followed[j].r->reboot;
-
-			if (b->followed[j].row != i || !rb->outcome ||
-			    !streq(rb->outcome, "recovered"))
-				continue;
-			boots[nb++] = (int64_t)rb->n_boots;
-			if (rb->recovery_wall_ms >= 0)
-				wall[nw++] = rb->recovery_wall_ms;
-			if (rb->recovery_guest_ms >= 0)
-				guest[ng++] = rb->recovery_guest_ms;
-		}
-		qsort(boots, nb, sizeof(int64_t), cmp_i64);
-		qsort(wall, nw, sizeof(int64_t), cmp_i64);
-		qsort(guest, ng, sizeof(int64_t), cmp_i64);
-		if (nb) {
-			row->boots_median = nb % 2
-						? (double)boots[nb / 2]
-						: (double)(boots[nb / 2 - 1] + boots[nb / 2]) / 2;
-			row->boots_max = (size_t)boots[nb - 1];
-		}
-		row->wall_median_ms = pct(wall, nw, 50);
-		row->wall_max_ms = nw ? wall[nw - 1] : -1;
-		row->guest_median_ms = pct(guest, ng, 50);
+	if (a->n_followed)
+		qsort(b->followed, a->n_followed, sizeof(*b->followed), cmp_followed);
+	for (size_t j = 0, end; j < a->n_followed; j = end) {
+		for (end = j; end < a->n_followed && b->followed[end].row == b->followed[j].row;)
+			end++;
+		recovery_stats(&a->recovery[b->followed[j].row], b->followed + j, end - j, boots,
+			       wall, guest);
 	}
 	if (a->n_recovery)
 		qsort(a->recovery, a->n_recovery, sizeof(*a->recovery), cmp_recovery);
