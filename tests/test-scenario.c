@@ -21,7 +21,7 @@ static const uint8_t seed[] = {
 };
 
 static const struct scenario_opts opts = {
-    .sensors_dir = FAULTLINE_TEST_DATA "/scenario/sensors",
+    .sensors_dirs = (const char *const[]){FAULTLINE_TEST_DATA "/scenario/sensors", NULL},
     .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 };
 
@@ -218,7 +218,8 @@ START_TEST(test_errors)
 	load_err(HEAD "cases: []\n", 2, 8, "cases is empty");
 	load_err("sensors: [alpha, gamma]\n" CASE, 1, 18, "unknown sensor 'gamma'");
 	load_err("sensors: [alpha, alpha]\n" CASE, 1, 18, "sensor 'alpha' listed twice");
-	load_err("sensors: [../etc]\n" CASE, 1, 11, "bad sensor name");
+	load_err("sensors: [../etc]\n" CASE, 1, 11, "no sensor at '../etc'");
+	load_err("sensors: [.hidden]\n" CASE, 1, 11, "bad sensor name");
 	load_err("sensors: alpha\n" CASE, 1, 10, "sensors must be a list");
 	load_err(HEAD CASE "sensors: [beta]\n", 4, 1, "duplicate key 'sensors' (first at line 1)");
 	load_err(HEAD CASE "seed: -1\n", 4, 7, "seed must be a whole number");
@@ -324,8 +325,9 @@ START_TEST(test_shipped_replay)
 {
 	static const char *const files[] = {"quickstart.yaml", "field-count.yaml",
 					    "blind-sweep.yaml"};
+	static const char *const shipped[] = {FAULTLINE_SOURCE_DIR "/guests/sensors", NULL};
 	static const struct scenario_opts real = {
-	    .sensors_dir = FAULTLINE_SOURCE_DIR "/guests/sensors",
+	    .sensors_dirs = shipped,
 	    .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 	};
 
@@ -365,7 +367,7 @@ START_TEST(test_input_budget)
 {
 	_cleanup_free_ char *p = xasprintf("%s/scenarios/soak-hardened.yaml", FAULTLINE_SOURCE_DIR);
 	struct scenario_opts o = {
-	    .sensors_dir = FAULTLINE_SOURCE_DIR "/guests/sensors",
+	    .sensors_dirs = (const char *const[]){FAULTLINE_SOURCE_DIR "/guests/sensors", NULL},
 	    .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 	};
 	struct diags d = {0};

@@ -130,14 +130,21 @@ static void take_signals(void)
 
 /* ---- loading ---- */
 
+char **session_sensor_path(const char *const *sensors_dirs)
+{
+	return sensor_search_path(sensors_dirs, getenv("FAULTLINE_SENSORS_DIR"), datadir_sensors());
+}
+
 static int load(struct session *s, struct session_error *e)
 {
+	char **path = session_sensor_path(s->opts.sensors_dirs);
 	struct scenario_opts so = {
-	    .sensors_dir = s->opts.sensors_dir ? s->opts.sensors_dir : datadir_sensors(),
+	    .sensors_dirs = (const char *const *)path,
 	    .formats_dir = s->opts.formats_dir ? s->opts.formats_dir : datadir_formats(),
 	};
 	int r = scenario_load(s->opts.scenario_path, &so, &e->diags, &s->sc);
 
+	sensor_search_path_free(path);
 	if (r == 0)
 		r = scenario_expand(s->sc, &e->diags, &s->cases, &s->n_cases);
 	s->n_cases_all = s->n_cases;
