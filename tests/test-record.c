@@ -18,9 +18,9 @@
 
 START_TEST(test_verdict_table)
 {
-	static const char *const severity[] = {"boot-loop",   "crash",		 "hang",
-					       "sensor-died", "protection-lost", "infra-error",
-					       "accepted",    "rejected",	 "other"};
+	static const char *const severity[] = {
+	    "boot-loop",    "crash",	   "hang",     "sensor-died", "protection-lost",
+	    "sensor-error", "infra-error", "accepted", "rejected",    "other"};
 	const char *const *expectable = verdict_expectable_names();
 	size_t n = 0;
 
@@ -49,7 +49,7 @@ START_TEST(test_verdict_table)
 			ck_assert_str_eq(expectable[n++], i->name);
 	}
 	ck_assert_ptr_null(expectable[n]);
-	ck_assert_uint_eq(n, 7);
+	ck_assert_uint_eq(n, 8);
 	/* "other" is what an unknown name reads as, never a name one can write or expect */
 	ck_assert_int_eq(verdict_from_name("other"), -EINVAL);
 	ck_assert_int_eq(verdict_from_name("quarantined"), -EINVAL);
@@ -59,6 +59,9 @@ START_TEST(test_verdict_table)
 	ck_assert(verdict_has(VERDICT_CRASH, VERDICT_FAILURE | VERDICT_SIGNATURE));
 	ck_assert(verdict_has(VERDICT_BOOT_LOOP, VERDICT_SIGNATURE));
 	ck_assert(!verdict_has(VERDICT_SENSOR_DIED, VERDICT_FAILURE));
+	/* the sensor's own errno: a finding one may expect, not a failure of every case */
+	ck_assert(verdict_has(VERDICT_SENSOR_ERROR, VERDICT_EXPECTABLE));
+	ck_assert(!verdict_has(VERDICT_SENSOR_ERROR, VERDICT_FAILURE | VERDICT_ERROR));
 	ck_assert(verdict_has(VERDICT_INFRA_ERROR, VERDICT_ERROR));
 	ck_assert(!verdict_has(VERDICT_INFRA_ERROR, VERDICT_EXPECTABLE));
 	ck_assert(!verdict_has(VERDICT_OTHER, VERDICT_EXPECTABLE));
@@ -69,14 +72,39 @@ END_TEST
 
 /* The members of a line, in the order the writer puts them. */
 static const char *const members[] = {
-    "run_id",	       "scenario",	"sensor",     "case",
-    "case_name",       "seed",		"seed_file",  "mutations",
-    "input_sha256",    "input",		"input_size", "verdict",
-    "title",	       "detail",	"report",     "console",
-    "sensor_log",      "expect",	"matched",    "attempt",
-    "host_fault",      "host_stall_ms", "flaky",      "reused_guest_run",
-    "timings",	       "agent",		"protection", "protection_gap_ms",
-    "sensor_restarts", "started",	"kernel",     "faultline_version",
+    "run_id",
+    "scenario",
+    "sensor",
+    "case",
+    "case_name",
+    "seed",
+    "seed_file",
+    "mutations",
+    "input_sha256",
+    "input",
+    "input_size",
+    "verdict",
+    "title",
+    "phase",
+    "detail",
+    "report",
+    "console",
+    "sensor_log",
+    "expect",
+    "matched",
+    "attempt",
+    "host_fault",
+    "host_stall_ms",
+    "flaky",
+    "reused_guest_run",
+    "timings",
+    "agent",
+    "protection",
+    "protection_gap_ms",
+    "sensor_restarts",
+    "started",
+    "kernel",
+    "faultline_version",
 };
 
 static void fill_every_field(struct record *r)
@@ -97,6 +125,7 @@ static void fill_every_field(struct record *r)
 	r->input_size = 116;
 	r->verdict = xstrdup("crash");
 	r->title = xstrdup("BUG: unable to handle page fault in ks_eval_field");
+	r->phase = xstrdup("evaluate");
 	r->detail = xstrdup("agent: no answer after \"write\"\nsecond line");
 	r->report =
 	    xstrdup("[    4.2] BUG: unable to handle page fault\n[    4.2] RIP: ks_eval_field");
@@ -142,6 +171,7 @@ static void assert_same_record(const struct record *a, const struct record *b)
 	ck_assert_int_eq(a->input_size, b->input_size);
 	ck_assert_str_eq(a->verdict, b->verdict);
 	ck_assert_str_eq(a->title, b->title);
+	ck_assert_str_eq(a->phase, b->phase);
 	ck_assert_str_eq(a->detail, b->detail);
 	ck_assert_str_eq(a->report, b->report);
 	ck_assert_str_eq(a->console, b->console);
@@ -347,7 +377,9 @@ START_TEST(test_case_record)
 	res.title = xstrdup("BUG: unable to handle page fault in ks_eval_field");
 	res.total_ms = 1234;
 	res.agent_outcome = 0;
+	res.phase = "load";
 	o = case_record_json(&ctx, "ks", &c, &res, "consoles/ks/c1.log");
+	ck_assert_str_eq(json_object_get_string(field(o, "phase")), "load");
 	ck_assert_int_eq(json_object_object_length(o), ARRAY_SIZE(members) - 1); /* no reuse */
 	ck_assert_str_eq(json_object_get_string(field(o, "run_id")), "r1");
 	ck_assert_str_eq(json_object_get_string(field(o, "verdict")), "crash");

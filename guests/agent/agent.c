@@ -460,6 +460,13 @@ static bool kmsg_find(int fd, const char *pattern, char *line, size_t size)
 	}
 }
 
+static const char *errno_name(int e)
+{
+	const char *name = strerrorname_np(e);
+
+	return name ? name : "unnamed errno";
+}
+
 static int write_all_file(const char *path, const uint8_t *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -572,16 +579,29 @@ static void worker_update(const struct agent_conf *c, const uint8_t *data, size_
 		append(out, sizeof(out), "%skernel log: %s", out[0] ? "\n" : "", logline);
 		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
 	}
+	if (delivered_err && err && !agent_conf_rejects_errno(c, err)) {
+		append(out, sizeof(out), " (%s), not an errno the sensor declares a rejection",
+		       errno_name(err));
+		worker_report(fd, PROTO_OUTCOME_SENSOR_ERROR, err, out);
+	}
 	if (delivered_err)
 		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
 
 	if (c->trigger && *c->trigger) {
+		/* the phase mark: a crash after it on the console happened while evaluating */
+		kmsg("%s", PROTO_EVALUATE_MARK);
 		append(out, sizeof(out), "$ %s\n", c->trigger);
 		st = run_shell(c->trigger, UPDATE_PATH, out, sizeof(out));
 		if (st < 0)
 			append(out, sizeof(out), "trigger failed: %s", strerror(-st));
 		else
 			append(out, sizeof(out), "trigger exited with status %d", st);
+		/* a sensor that parses lazily rejects when the content is first used */
+		if (kmsg_find(kfd, c->reject_log, logline, sizeof(logline))) {
+			append(out, sizeof(out), "\nkernel log, while the trigger ran: %s",
+			       logline);
+			worker_report(fd, PROTO_OUTCOME_REJECTED, 0, out);
+		}
 	}
 	worker_report(fd, PROTO_OUTCOME_ACCEPTED, 0, out);
 }
