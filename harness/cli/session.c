@@ -198,7 +198,8 @@ static int prepare_images(struct session *s, struct session_error *e)
 		r = sensor_load(scenario_sensor_dir(s->sc, i), &s->sensors[i], &err);
 		if (r < 0)
 			return fail_reason(e, r, CLI_FAULT_SENSOR, err);
-		r = image_build(s->sensors[i], s->kver, s->state_dir, &s->images[i], &err);
+		r = image_build(s->sensors[i], scenario_guest(s->sc), s->kver, s->state_dir,
+				&s->images[i], &err);
 		if (r < 0)
 			return fail_reason(e, r, CLI_FAULT_HOST, err);
 		s->fs[i] =
