@@ -238,6 +238,24 @@ START_TEST(test_sensor_paths_and_guest)
 	ck_assert_ptr_null(scenario_guest(s)->cmdline);
 	scenario_free(s);
 
+	/* a format named by path in a sensor.yaml is relative to the sensor's folder */
+	{
+		size_t size;
+		_cleanup_free_ uint8_t *fmt = NULL;
+		_cleanup_free_ char *fp = NULL, *sp = NULL;
+
+		ck_assert_int_eq(read_file(FAULTLINE_SOURCE_DIR "/guests/formats/kscu.yaml",
+					   1 << 20, &fmt, &size),
+				 0);
+		fp = testlib_write("vfmt/kscu-copy.yaml", fmt, size);
+		sp = testlib_write_text("vendor/vfs/sensor.yaml",
+					"name: vfs\nformat: ../../vfmt/kscu-copy.yaml\n"
+					"deliver: {method: device, path: /dev/v}\n");
+		s = load_ok("sensors: [vendor/vfs]\ncases:\n  - {name: c, content: seed.kscu}\n");
+		ck_assert_ptr_nonnull(strstr(scenario_format_path(s), "/vfmt/kscu-copy.yaml"));
+		scenario_free(s);
+	}
+
 	load_err("sensors: [vendor/vsens, ./vendor/vsens]\n" CASE, 1, 25,
 		 "sensor 'vsens' listed twice");
 	load_err("sensors: [vendor/none]\n" CASE, 1, 11, "no sensor at 'vendor/none': ");

@@ -349,6 +349,20 @@ static void adopt_diags(struct lctx *c, const struct ynode *at, const struct dia
 	}
 }
 
+/* The format a sensor names, as load_format() takes it: a name, or a path (with a '/' or ending
+ * in .yaml) made absolute from the sensor's folder, which it is relative to. */
+static char *sensor_format_ref(const struct sensor *sn, const char *dir)
+{
+	size_t len = strlen(sn->format);
+	_cleanup_free_ char *real = NULL;
+
+	if (!strchr(sn->format, '/') && !(len > 5 && streq(sn->format + len - 5, ".yaml")))
+		return xstrdup(sn->format);
+	if (sn->format[0] == '/' || !(real = realpath(dir, NULL)))
+		return xstrdup(sn->format);
+	return xasprintf("%s/%s", real, sn->format);
+}
+
 /* Load the sensor's sensor.yaml (its errors are this scenario's: a run could not use it), and
  * note the format it reads so that a scenario need not repeat it. Returns its name (the
  * folder's) or NULL when it has errors. */
@@ -365,9 +379,11 @@ static char *load_sensor(struct lctx *c, const char *entry, const char *dir, con
 		return NULL;
 	}
 	if (sn->format && *sn->format) {
+		_cleanup_free_ char *format = sensor_format_ref(sn, dir);
+
 		if (!c->sensor_format)
-			c->sensor_format = xstrdup(sn->format);
-		else if (!streq(c->sensor_format, sn->format))
+			c->sensor_format = TAKE_PTR(format);
+		else if (!streq(c->sensor_format, format))
 			c->sensor_format_conflict = at;
 	}
 	name = TAKE_PTR(sn->name);
