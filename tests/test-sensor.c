@@ -73,6 +73,23 @@ static void expect_text(const char *name, const char *text, unsigned line, unsig
 	expect_diags(path, &w, 1);
 }
 
+/* A line or two after a good head, and the one diag it must give. */
+struct bad_text {
+	const char *text;
+	unsigned line, column;
+	const char *needle;
+};
+
+static void expect_bad_texts(const char *name, const char *head, const struct bad_text *bad,
+			     size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *text = xasprintf("%s%s", head, bad[i].text);
+
+		expect_text(name, text, bad[i].line, bad[i].column, bad[i].needle);
+	}
+}
+
 static struct sensor *load_text(const char *name, const char *text)
 {
 	_cleanup_free_ char *rel = xasprintf("%s/sensor.yaml", name);
@@ -193,11 +210,7 @@ END_TEST
 START_TEST(test_watch_probe_errors)
 {
 	static const char *const head = "name: w\ndeliver: {method: file, path: /x}\n";
-	static const struct {
-		const char *text;
-		unsigned line, column;
-		const char *needle;
-	} bad[] = {
+	static const struct bad_text bad[] = {
 	    {"watch: umd\n", 3, 8, "watch must be a map (process: ...), not a scalar"},
 	    {"watch: {}\n", 3, 8, "watch needs process: or log:"},
 	    {"watch: {process: umd, pid: 3}\n", 3, 23,
@@ -226,11 +239,7 @@ START_TEST(test_watch_probe_errors)
 	     "probe interval must be a duration like 3s or 200ms, not a list"},
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		_cleanup_free_ char *text = xasprintf("%s%s", head, bad[i].text);
-
-		expect_text("w", text, bad[i].line, bad[i].column, bad[i].needle);
-	}
+	expect_bad_texts("w", head, bad, ARRAY_SIZE(bad));
 }
 END_TEST
 
@@ -323,11 +332,7 @@ END_TEST
 START_TEST(test_new_key_errors)
 {
 	static const char *const head = "name: n\ndeliver: {method: file, path: /x}\n";
-	static const struct {
-		const char *text;
-		unsigned line, column;
-		const char *needle;
-	} bad[] = {
+	static const struct bad_text bad[] = {
 	    {"reject: {errno: [EINVAL, ENOPE]}\n", 3, 26,
 	     "bad reject errno 'ENOPE'; expected an errno name like EINVAL"},
 	    {"reject: {errno: [EINVAL, EINVAL]}\n", 3, 26, "reject errno 'EINVAL' listed twice"},
@@ -346,11 +351,7 @@ START_TEST(test_new_key_errors)
 	     "unknown guest debug preset 'kasan'; expected one of slub, panic_on_warn"},
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		_cleanup_free_ char *text = xasprintf("%s%s", head, bad[i].text);
-
-		expect_text("n", text, bad[i].line, bad[i].column, bad[i].needle);
-	}
+	expect_bad_texts("n", head, bad, ARRAY_SIZE(bad));
 }
 END_TEST
 

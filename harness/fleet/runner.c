@@ -277,19 +277,16 @@ static void agent_verdict(struct case_result *res)
 		res->verdict = VERDICT_ACCEPTED;
 		break;
 	case PROTO_OUTCOME_REJECTED:
-		res->verdict = VERDICT_REJECTED;
+	case PROTO_OUTCOME_SENSOR_ERROR: {
+		bool clean = res->agent_outcome == PROTO_OUTCOME_REJECTED;
+
+		res->verdict = clean ? VERDICT_REJECTED : VERDICT_SENSOR_ERROR;
 		free(res->detail);
 		res->detail =
-		    xasprintf("sensor rejected: %s (errno %d)",
+		    xasprintf("%s: %s (errno %d)", clean ? "sensor rejected" : "sensor error",
 			      res->agent_message ? res->agent_message : "", res->agent_errno);
 		break;
-	case PROTO_OUTCOME_SENSOR_ERROR:
-		res->verdict = VERDICT_SENSOR_ERROR;
-		free(res->detail);
-		res->detail =
-		    xasprintf("sensor error: %s (errno %d)",
-			      res->agent_message ? res->agent_message : "", res->agent_errno);
-		break;
+	}
 	default:
 		res->verdict = VERDICT_INFRA_ERROR;
 		free(res->detail);
