@@ -99,9 +99,10 @@ grep -q 'slub_debug' "$run/consoles/$H/_template-boot.log" && fail "$H: got $V's
 # EBADMSG: not declared by the vendor (its own error), a clean rejection for the shipped sensor
 "$check" "$res" $V bad-magic verdict sensor-error
 "$check" "$res" $V bad-magic phase load
-grep -F '"sensor":"vendor-ksensor","case":"bad-magic",' "$res" |
-	grep -qF 'sensor error: write(/dev/ksensor, 101 bytes): Bad message (EBADMSG), not an errno the sensor declares a rejection (errno 74)' ||
-	fail "$V bad-magic: the detail does not name the errno"
+"$check" "$res" $V bad-magic detail "sensor error: write(/dev/ksensor, 101 bytes): Bad message \
+(EBADMSG), not an errno the sensor declares a rejection (errno 74)"
 "$check" "$res" $H bad-magic verdict rejected
 "$check" "$res" $H bad-magic phase load
+grep -q '<span class="muted">at evaluate</span>' "$run/report.html" ||
+	fail "the report does not show the crash's phase beside its title"
 echo "sensor-contract: ok"
