@@ -800,6 +800,11 @@ static void case_row(const struct ctx *x, const struct record *r)
 		fputs("<br><span class=\"mono wrap\">", f);
 		esc(f, r->title);
 		fputs("</span>", f);
+		if (r->phase) { /* did it fall over loading the update, or using it? */
+			fputs(" <span class=\"muted\">at ", f);
+			esc(f, r->phase);
+			fputs("</span>", f);
+		}
 	} else if (r->detail && out != RECORD_PASS) {
 		fputs("<br><span class=\"wrap\">", f);
 		esc(f, r->detail);

@@ -51,6 +51,34 @@ START_TEST(test_conf_full)
 	ck_assert(!c->reject_exit);
 	ck_assert_str_eq(c->reject_log, "ksensor: rejected");
 	ck_assert_uint_eq(c->unknown_keys, 0);
+	/* no reject_errnos: the default set */
+	ck_assert(agent_conf_rejects_errno(c, EINVAL));
+	ck_assert(agent_conf_rejects_errno(c, EBADMSG));
+	ck_assert(agent_conf_rejects_errno(c, EPROTO));
+	ck_assert(!agent_conf_rejects_errno(c, ENOMEM));
+	agent_conf_free(c);
+}
+END_TEST
+
+/* The errnos a sensor declares: only those are rejections; none at all with reject_errno=0. */
+START_TEST(test_conf_reject_errnos)
+{
+	struct agent_conf *c = NULL;
+	const char *what;
+	unsigned line;
+
+	ck_assert_int_eq(parse("name=a\ndeliver=device\npath=/x\nreject_errno=1\n"
+			       "reject_errnos=22,7,4095\n",
+			       &c, &line, &what),
+			 0);
+	ck_assert_uint_eq(c->n_reject_errnos, 3);
+	ck_assert(agent_conf_rejects_errno(c, EINVAL));
+	ck_assert(agent_conf_rejects_errno(c, E2BIG));
+	ck_assert(agent_conf_rejects_errno(c, 4095));
+	ck_assert(!agent_conf_rejects_errno(c, EBADMSG));
+	ck_assert(!agent_conf_rejects_errno(c, EFAULT));
+	c->reject_errno = false;
+	ck_assert(!agent_conf_rejects_errno(c, EINVAL));
 	agent_conf_free(c);
 }
 END_TEST
@@ -161,6 +189,14 @@ START_TEST(test_conf_errors)
 	    {"name=a\ndeliver=socket\n", 2, "deliver must be device, file or command"},
 	    {"name=a\nreject_errno=yes\n", 2, "reject_errno must be 0 or 1"},
 	    {"name=a\n\n\nreject_exit=2\n", 4, "reject_exit must be 0 or 1"},
+	    {"name=a\nreject_errnos=\n", 2, "reject_errnos must be a list of errno numbers"},
+	    {"name=a\nreject_errnos=22,\n", 2, "reject_errnos must be a list of errno numbers"},
+	    {"name=a\nreject_errnos=22,,7\n", 2, "reject_errnos must be a list of errno numbers"},
+	    {"name=a\nreject_errnos=0\n", 2, "reject_errnos must be a list of errno numbers"},
+	    {"name=a\nreject_errnos=4096\n", 2, "reject_errnos must be a list of errno numbers"},
+	    {"name=a\nreject_errnos=EINVAL\n", 2, "reject_errnos must be a list of errno numbers"},
+	    {"name=a\nreject_errnos=99999999999\n", 2,
+	     "reject_errnos must be a list of errno numbers"},
 	    {"deliver=device\npath=/dev/x\n", 0, "name is missing"},
 	    {"name=\ndeliver=device\npath=/dev/x\n", 0, "name is missing"},
 	    {"name=a\npath=/dev/x\n", 0, "deliver is missing"},
@@ -362,6 +398,7 @@ static Suite *agent_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_conf_full);
+	tcase_add_test(tc, test_conf_reject_errnos);
 	tcase_add_test(tc, test_conf_command_and_unknown);
 	tcase_add_test(tc, test_conf_watch);
 	tcase_add_test(tc, test_conf_persist);

@@ -20,8 +20,8 @@
 START_TEST(test_verdict_table)
 {
 	static const char *const severity[] = {
-	    "boot-loop",       "recovered",   "crash",	  "hang",     "sensor-died",
-	    "protection-lost", "infra-error", "accepted", "rejected", "other"};
+	    "boot-loop",    "recovered",   "crash",    "hang",	   "sensor-died", "protection-lost",
+	    "sensor-error", "infra-error", "accepted", "rejected", "other"};
 	const char *const *expectable = verdict_expectable_names();
 	size_t n = 0;
 
@@ -50,7 +50,7 @@ START_TEST(test_verdict_table)
 			ck_assert_str_eq(expectable[n++], i->name);
 	}
 	ck_assert_ptr_null(expectable[n]);
-	ck_assert_uint_eq(n, 8);
+	ck_assert_uint_eq(n, 9);
 	/* "other" is what an unknown name reads as, never a name one can write or expect */
 	ck_assert_int_eq(verdict_from_name("other"), -EINVAL);
 	ck_assert_int_eq(verdict_from_name("quarantined"), -EINVAL);
@@ -60,6 +60,9 @@ START_TEST(test_verdict_table)
 	ck_assert(verdict_has(VERDICT_CRASH, VERDICT_FAILURE | VERDICT_SIGNATURE));
 	ck_assert(verdict_has(VERDICT_BOOT_LOOP, VERDICT_SIGNATURE));
 	ck_assert(!verdict_has(VERDICT_SENSOR_DIED, VERDICT_FAILURE));
+	/* the sensor's own errno: a finding one may expect, not a failure of every case */
+	ck_assert(verdict_has(VERDICT_SENSOR_ERROR, VERDICT_EXPECTABLE));
+	ck_assert(!verdict_has(VERDICT_SENSOR_ERROR, VERDICT_FAILURE | VERDICT_ERROR));
 	ck_assert(verdict_has(VERDICT_INFRA_ERROR, VERDICT_ERROR));
 	ck_assert(!verdict_has(VERDICT_INFRA_ERROR, VERDICT_EXPECTABLE));
 	ck_assert(!verdict_has(VERDICT_OTHER, VERDICT_EXPECTABLE));
@@ -83,6 +86,7 @@ static const char *const members[] = {
     "input_size",
     "verdict",
     "title",
+    "phase",
     "detail",
     "report",
     "console",
@@ -123,6 +127,7 @@ static void fill_every_field(struct record *r)
 	r->input_size = 116;
 	r->verdict = xstrdup("crash");
 	r->title = xstrdup("BUG: unable to handle page fault in ks_eval_field");
+	r->phase = xstrdup("evaluate");
 	r->detail = xstrdup("agent: no answer after \"write\"\nsecond line");
 	r->report =
 	    xstrdup("[    4.2] BUG: unable to handle page fault\n[    4.2] RIP: ks_eval_field");
@@ -188,6 +193,7 @@ static void assert_same_record(const struct record *a, const struct record *b)
 	ck_assert_int_eq(a->input_size, b->input_size);
 	ck_assert_str_eq(a->verdict, b->verdict);
 	ck_assert_str_eq(a->title, b->title);
+	ck_assert_str_eq(a->phase, b->phase);
 	ck_assert_str_eq(a->detail, b->detail);
 	ck_assert_str_eq(a->report, b->report);
 	ck_assert_str_eq(a->console, b->console);
@@ -409,7 +415,9 @@ START_TEST(test_case_record)
 	res.title = xstrdup("BUG: unable to handle page fault in ks_eval_field");
 	res.total_ms = 1234;
 	res.agent_outcome = 0;
+	res.phase = "load";
 	o = case_record_json(&ctx, "ks", &c, &res, "consoles/ks/c1.log");
+	ck_assert_str_eq(json_object_get_string(field(o, "phase")), "load");
 	/* no reuse, no reboot */
 	ck_assert_int_eq(json_object_object_length(o), ARRAY_SIZE(members) - 2);
 	ck_assert_str_eq(json_object_get_string(field(o, "run_id")), "r1");

@@ -21,7 +21,7 @@ static const uint8_t seed[] = {
 };
 
 static const struct scenario_opts opts = {
-    .sensors_dir = FAULTLINE_TEST_DATA "/scenario/sensors",
+    .sensors_dirs = (const char *const[]){FAULTLINE_TEST_DATA "/scenario/sensors", NULL},
     .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 };
 
@@ -205,6 +205,68 @@ START_TEST(test_everything)
 }
 END_TEST
 
+/* sensors: entries as paths relative to the scenario (a folder, or its sensor.yaml) beside a
+ * name from the search path; the scenario's guest: section. */
+START_TEST(test_sensor_paths_and_guest)
+{
+	_cleanup_free_ char *v = testlib_write_text(
+	    "vendor/vsens/sensor.yaml",
+	    "name: vsens\nformat: kscu\ndeliver: {method: device, path: /dev/v}\n"
+	    "guest: {cmdline: loglevel=8, modules: [libcrc32c]}\n");
+	_cleanup_free_ char *vdir = xasprintf("%s/vendor/vsens", testlib_tmpdir());
+	_cleanup_free_ char *vdir2 = xasprintf("%s/./vendor/vsens", testlib_tmpdir());
+	struct scenario *s = load_ok("sensors: [alpha, vendor/vsens]\n"
+				     "guest: {cmdline: quiet, debug: [slub], modules: [xfs]}\n"
+				     "cases:\n  - {name: c, content: seed.kscu}\n");
+	const struct sensor_guest *g = scenario_guest(s);
+
+	ck_assert_uint_eq(scenario_n_sensors(s), 2);
+	ck_assert_str_eq(scenario_sensor(s, 0), "alpha");
+	ck_assert_str_eq(scenario_sensor_dir(s, 0), FAULTLINE_TEST_DATA "/scenario/sensors/alpha");
+	ck_assert_str_eq(scenario_sensor(s, 1), "vsens"); /* the name its sensor.yaml gives */
+	ck_assert_str_eq(scenario_sensor_dir(s, 1), vdir);
+	ck_assert_str_eq(g->cmdline, "quiet slub_debug=FZPU");
+	ck_assert_str_eq(g->modules[0], "xfs");
+	ck_assert_ptr_null(g->modules[1]);
+	scenario_free(s);
+
+	/* a sensor.yaml named directly stands for its folder */
+	s = load_ok("sensors: [./vendor/vsens/sensor.yaml]\n"
+		    "cases:\n  - {name: c, content: seed.kscu}\n");
+	ck_assert_str_eq(scenario_sensor(s, 0), "vsens");
+	ck_assert_str_eq(scenario_sensor_dir(s, 0), vdir2);
+	ck_assert_ptr_null(scenario_guest(s)->cmdline);
+	scenario_free(s);
+
+	/* a format named by path in a sensor.yaml is relative to the sensor's folder */
+	{
+		size_t size;
+		_cleanup_free_ uint8_t *fmt = NULL;
+		_cleanup_free_ char *fp = NULL, *sp = NULL;
+
+		ck_assert_int_eq(read_file(FAULTLINE_SOURCE_DIR "/guests/formats/kscu.yaml",
+					   1 << 20, &fmt, &size),
+				 0);
+		fp = testlib_write("vfmt/kscu-copy.yaml", fmt, size);
+		sp = testlib_write_text("vendor/vfs/sensor.yaml",
+					"name: vfs\nformat: ../../vfmt/kscu-copy.yaml\n"
+					"deliver: {method: device, path: /dev/v}\n");
+		s = load_ok("sensors: [vendor/vfs]\ncases:\n  - {name: c, content: seed.kscu}\n");
+		ck_assert_ptr_nonnull(strstr(scenario_format_path(s), "/vfmt/kscu-copy.yaml"));
+		scenario_free(s);
+	}
+
+	load_err("sensors: [vendor/vsens, ./vendor/vsens]\n" CASE, 1, 25,
+		 "sensor 'vsens' listed twice");
+	load_err("sensors: [vendor/none]\n" CASE, 1, 11, "no sensor at 'vendor/none': ");
+	load_err("sensors: [alpha]\nguest: {cmdline: panic=0}\n" CASE, 2, 18,
+		 "guest cmdline option 'panic' is faultline's own");
+	load_err("sensors: [alpha]\nguest: {modules: [a/b]}\n" CASE, 2, 19,
+		 "bad kernel module name 'a/b'");
+	(void)v;
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	load_err("", 1, 1, "empty file");
@@ -218,7 +280,8 @@ START_TEST(test_errors)
 	load_err(HEAD "cases: []\n", 2, 8, "cases is empty");
 	load_err("sensors: [alpha, gamma]\n" CASE, 1, 18, "unknown sensor 'gamma'");
 	load_err("sensors: [alpha, alpha]\n" CASE, 1, 18, "sensor 'alpha' listed twice");
-	load_err("sensors: [../etc]\n" CASE, 1, 11, "bad sensor name");
+	load_err("sensors: [../etc]\n" CASE, 1, 11, "no sensor at '../etc'");
+	load_err("sensors: [.hidden]\n" CASE, 1, 11, "bad sensor name");
 	load_err("sensors: alpha\n" CASE, 1, 10, "sensors must be a list");
 	load_err(HEAD CASE "sensors: [beta]\n", 4, 1, "duplicate key 'sensors' (first at line 1)");
 	load_err(HEAD CASE "seed: -1\n", 4, 7, "seed must be a whole number");
@@ -376,8 +439,9 @@ START_TEST(test_shipped_replay)
 {
 	static const char *const files[] = {"quickstart.yaml", "field-count.yaml",
 					    "blind-sweep.yaml"};
+	static const char *const shipped[] = {FAULTLINE_SOURCE_DIR "/guests/sensors", NULL};
 	static const struct scenario_opts real = {
-	    .sensors_dir = FAULTLINE_SOURCE_DIR "/guests/sensors",
+	    .sensors_dirs = shipped,
 	    .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 	};
 
@@ -417,7 +481,7 @@ START_TEST(test_input_budget)
 {
 	_cleanup_free_ char *p = xasprintf("%s/scenarios/soak-hardened.yaml", FAULTLINE_SOURCE_DIR);
 	struct scenario_opts o = {
-	    .sensors_dir = FAULTLINE_SOURCE_DIR "/guests/sensors",
+	    .sensors_dirs = (const char *const[]){FAULTLINE_SOURCE_DIR "/guests/sensors", NULL},
 	    .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 	};
 	struct diags d = {0};
@@ -449,6 +513,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_unreadable);
 	tcase_add_test(tc, test_shipped_replay);
 	tcase_add_test(tc, test_input_budget);
+	tcase_add_test(tc, test_sensor_paths_and_guest);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -516,6 +516,13 @@ static bool kmsg_find(int fd, const char *pattern, char *line, size_t size)
 	}
 }
 
+static const char *errno_name(int e)
+{
+	const char *name = strerrorname_np(e);
+
+	return name ? name : "unnamed errno";
+}
+
 static int write_all_file(const char *path, const uint8_t *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -539,9 +546,47 @@ static int write_all_file(const char *path, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/* After the delivery: a rejection in the kernel log, a failed write (declared errno or not), or
+ * the evaluate phase: the trigger, and the kernel log again. Reports and exits. */
+static void judge_update(const struct agent_conf *c, int fd, int kfd, bool delivered_err, int err,
+			 char *out, size_t size)
+{
+	char logline[1024];
+	int st;
+
+	if (kmsg_find(kfd, c->reject_log, logline, sizeof(logline))) {
+		append(out, size, "%skernel log: %s", out[0] ? "\n" : "", logline);
+		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
+	}
+	if (delivered_err && err && !agent_conf_rejects_errno(c, err)) {
+		append(out, size, " (%s), not an errno the sensor declares a rejection",
+		       errno_name(err));
+		worker_report(fd, PROTO_OUTCOME_SENSOR_ERROR, err, out);
+	}
+	if (delivered_err)
+		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
+
+	if (c->trigger && *c->trigger) {
+		/* the phase mark: a crash after it on the console happened while evaluating */
+		kmsg("%s", PROTO_EVALUATE_MARK);
+		append(out, size, "$ %s\n", c->trigger);
+		st = run_shell(c->trigger, UPDATE_PATH, out, size);
+		if (st < 0)
+			append(out, size, "trigger failed: %s", strerror(-st));
+		else
+			append(out, size, "trigger exited with status %d", st);
+		/* a sensor that parses lazily rejects when the content is first used */
+		if (kmsg_find(kfd, c->reject_log, logline, sizeof(logline))) {
+			append(out, size, "\nkernel log, while the trigger ran: %s", logline);
+			worker_report(fd, PROTO_OUTCOME_REJECTED, 0, out);
+		}
+	}
+	worker_report(fd, PROTO_OUTCOME_ACCEPTED, 0, out);
+}
+
 static void worker_update(const struct agent_conf *c, const uint8_t *data, size_t len, int fd)
 {
-	char out[AGENT_TEXT_MAX] = "", logline[1024];
+	char out[AGENT_TEXT_MAX] = "";
 	int kfd, r, st;
 	bool delivered_err = false;
 	int err = 0;
@@ -624,22 +669,7 @@ static void worker_update(const struct agent_conf *c, const uint8_t *data, size_
 		break;
 	}
 
-	if (kmsg_find(kfd, c->reject_log, logline, sizeof(logline))) {
-		append(out, sizeof(out), "%skernel log: %s", out[0] ? "\n" : "", logline);
-		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
-	}
-	if (delivered_err)
-		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
-
-	if (c->trigger && *c->trigger) {
-		append(out, sizeof(out), "$ %s\n", c->trigger);
-		st = run_shell(c->trigger, UPDATE_PATH, out, sizeof(out));
-		if (st < 0)
-			append(out, sizeof(out), "trigger failed: %s", strerror(-st));
-		else
-			append(out, sizeof(out), "trigger exited with status %d", st);
-	}
-	worker_report(fd, PROTO_OUTCOME_ACCEPTED, 0, out);
+	judge_update(c, fd, kfd, delivered_err, err, out, sizeof(out));
 }
 
 /* Fork a worker. is_start: run the start commands; else deliver payload. */

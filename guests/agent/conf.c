@@ -48,6 +48,41 @@ const char *agent_deliver_name(enum agent_deliver d)
 	return "?";
 }
 
+bool agent_conf_rejects_errno(const struct agent_conf *c, int e)
+{
+	if (!c->reject_errno)
+		return false;
+	for (size_t i = 0; i < c->n_reject_errnos; i++)
+		if (c->reject_errnos[i] == e)
+			return true;
+	return false;
+}
+
+/* "22,74,71": 1 to AGENT_REJECT_ERRNOS_MAX numbers from 1 to 4095. */
+static int parse_errnos(const char *v, size_t n, struct agent_conf *c)
+{
+	size_t k = 0, i = 0;
+
+	while (i < n) {
+		unsigned e = 0;
+		size_t start = i;
+
+		while (i < n && v[i] >= '0' && v[i] <= '9' && e <= 4095)
+			e = e * 10 + (unsigned)(v[i++] - '0');
+		if (i == start || e == 0 || e > 4095 || k == AGENT_REJECT_ERRNOS_MAX)
+			return -EINVAL;
+		c->reject_errnos[k++] = (int)e;
+		if (i < n && v[i++] != ',')
+			return -EINVAL;
+		if (i == n && v[n - 1] == ',')
+			return -EINVAL;
+	}
+	if (k == 0)
+		return -EINVAL;
+	c->n_reject_errnos = k;
+	return 0;
+}
+
 static int set_string(char **dst, const char *v, size_t n)
 {
 	char *s = strndup(v, n);
@@ -123,6 +158,11 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 		return -ENOMEM;
 	c->probe_timeout_ms = 3000;
 	c->probe_interval_ms = 200;
+	/* sensor.h's SENSOR_REJECT_ERRNO_DEFAULT, for a file that does not list them */
+	c->reject_errnos[0] = EINVAL;
+	c->reject_errnos[1] = EBADMSG;
+	c->reject_errnos[2] = EPROTO;
+	c->n_reject_errnos = 3;
 	while (off < size) {
 		const char *l = text + off, *nl = memchr(l, '\n', size - off), *eq;
 		size_t len = nl ? (size_t)(nl - l) : size - off, klen, vlen;
@@ -184,6 +224,12 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 		} else if (KEY("reject_errno")) {
 			if (parse_bool(v, vlen, &c->reject_errno) < 0) {
 				r = fail(line, "reject_errno must be 0 or 1", ret_line, ret_what);
+				goto out;
+			}
+		} else if (KEY("reject_errnos")) {
+			if (parse_errnos(v, vlen, c) < 0) {
+				r = fail(line, "reject_errnos must be a list of errno numbers",
+					 ret_line, ret_what);
 				goto out;
 			}
 		} else if (KEY("reject_exit")) {

@@ -4,9 +4,10 @@
  * `key=value` per line, the value being the rest of the line (it may contain '='); empty lines
  * and lines starting with '#' are ignored. Keys: name, start (repeatable, kept in order),
  * deliver (device|file|command), path, reload, command, trigger, reject_errno (0/1),
- * reject_log, reject_exit (0/1), watch_process, watch_log, watch_died, probe,
- * probe_timeout_ms and probe_interval_ms (decimal, 1 to AGENT_PROBE_MS_MAX; defaults 3000 and
- * 200), and for content kept across reboots (issue 12, used only with faultline.persist=1 on
+ * reject_errnos (comma-separated decimal errnos, at most AGENT_REJECT_ERRNOS_MAX; default
+ * EINVAL, EBADMSG, EPROTO), reject_log, reject_exit (0/1), watch_process, watch_log, watch_died,
+ * probe, probe_timeout_ms and probe_interval_ms (decimal, 1 to AGENT_PROBE_MS_MAX; defaults 3000
+ * and 200), and for content kept across reboots (issue 12, used only with faultline.persist=1 on
  * the kernel command line): persist_store (an absolute path under /persist), persist_load and
  * persist_healthy (repeatable, kept in order). Unknown keys are skipped and counted, so that an
  * older agent still runs a newer harness's file.
@@ -20,6 +21,7 @@
 #include <stddef.h>
 
 #define AGENT_PROBE_MS_MAX 60000
+#define AGENT_REJECT_ERRNOS_MAX 32
 
 enum agent_deliver {
 	AGENT_DELIVER_DEVICE,  /* the update in one write() to path */
@@ -37,6 +39,8 @@ struct agent_conf {
 	char *command; /* NULL when absent */
 	char *trigger; /* NULL when absent */
 	bool reject_errno;
+	int reject_errnos[AGENT_REJECT_ERRNOS_MAX]; /* the failed writes that are rejections */
+	size_t n_reject_errnos;
 	bool reject_exit;
 	char *reject_log; /* NULL when absent */
 	/* the sensor watch and protection probe (watch.h); NULL when absent */
@@ -59,3 +63,6 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 		     const char **ret_what);
 struct agent_conf *agent_conf_free(struct agent_conf *c);
 const char *agent_deliver_name(enum agent_deliver d);
+/* Does a write that failed with errno e count as a clean rejection (reject_errno set and e one
+ * of reject_errnos)? */
+bool agent_conf_rejects_errno(const struct agent_conf *c, int e);

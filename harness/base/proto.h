@@ -17,7 +17,8 @@
  *   READY     g->h  i32 status (0 = sensor started), then text (start log or error)
  *   HEARTBEAT g->h  u64 guest CLOCK_MONOTONIC ms, u64 heartbeat counter
  *   UPDATE    h->g  the content update bytes, delivered as sensor.conf says
- *   RESULT    g->h  i32 outcome (enum proto_outcome), i32 errno, then text message
+ *   RESULT    g->h  i32 outcome (enum proto_outcome), i32 errno (of a failed delivery, else 0),
+ *                   then text message
  *   MARK      h->g  text; the agent writes it to /dev/kmsg (case markers in the console)
  *   ERROR     g->h  i32 errno, then text: the agent's reply to a malformed frame
  *   WATCH     h->g  empty: the observation window is over; report what became of the sensor
@@ -69,7 +70,15 @@ enum proto_outcome {
 	PROTO_OUTCOME_ACCEPTED = 0,    /* delivered, sensor took it, event triggered */
 	PROTO_OUTCOME_REJECTED = 1,    /* the sensor refused the update (errno / log) */
 	PROTO_OUTCOME_AGENT_ERROR = 2, /* the agent could not deliver (not the sensor's doing) */
+	/* the delivery failed with an errno the sensor does not declare a rejection (sensor.yaml
+	 * reject: errno): its own error, errno in the RESULT */
+	PROTO_OUTCOME_SENSOR_ERROR = 3,
 };
+
+/* What the agent writes to /dev/kmsg, so on the console, when the update is in and the trigger
+ * starts: a report after it on the console came in the evaluate phase, one before it (or with
+ * no such line after the case's MARK) in the load phase. */
+#define PROTO_EVALUATE_MARK "faultline-agent: evaluate: running the trigger"
 
 struct proto_frame {
 	uint16_t type;

@@ -43,6 +43,14 @@ static const struct verdict_info table[_VERDICT_MAX] = {
 				 {"blind", "\xe2\x8a\x98", "protection lost", "protection lost",
 				  "the sensor survived but no longer detects the trigger's event",
 				  "#5d4037", "#efe7e4", "#fff"}},
+    /* The write failed with an errno the sensor does not list as a clean rejection (ENOMEM,
+     * EFAULT...): its own error on this input, not a refusal of it. */
+    [VERDICT_SENSOR_ERROR] = {"sensor-error",
+			      VERDICT_EXPECTABLE,
+			      {"senserr", "!", "sensor error", "sensor errors",
+			       "the update failed with an errno the sensor does not declare a "
+			       "rejection",
+			       "#ad1457", "#fbe4ec", "#fff"}},
     [VERDICT_INFRA_ERROR] = {"infra-error",
 			     VERDICT_ERROR,
 			     {"infra", "?", "infra error", "infra errors",

@@ -18,6 +18,7 @@ enum verdict {
 	VERDICT_HANG,
 	VERDICT_SENSOR_DIED,
 	VERDICT_PROTECTION_LOST, /* alive, kernel up, but no longer detecting (the probe failed) */
+	VERDICT_SENSOR_ERROR,	 /* the delivery failed with an errno not declared a rejection */
 	VERDICT_INFRA_ERROR,
 	VERDICT_ACCEPTED, /* worse than rejected: on a malformed input it is a silent acceptance */
 	VERDICT_REJECTED,

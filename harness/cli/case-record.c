@@ -22,6 +22,8 @@ static const char *agent_outcome_name(int outcome)
 		return "rejected";
 	case PROTO_OUTCOME_AGENT_ERROR:
 		return "agent-error";
+	case PROTO_OUTCOME_SENSOR_ERROR:
+		return "sensor-error";
 	default:
 		return NULL; /* the agent never answered */
 	}
@@ -79,6 +81,7 @@ static void fill_result(const char *sensor, const struct scenario_case *c,
 	r->verdict = xstrdup(verdict_name(res->verdict));
 	r->kind = res->verdict;
 	r->title = dup_or_null(res->title);
+	r->phase = dup_or_null(res->phase);
 	r->detail = dup_or_null(res->detail);
 	r->report = dup_or_null(res->report);
 	r->expect = dup_or_null(expect);

@@ -130,14 +130,21 @@ static void take_signals(void)
 
 /* ---- loading ---- */
 
+char **session_sensor_path(const char *const *sensors_dirs)
+{
+	return sensor_search_path(sensors_dirs, getenv("FAULTLINE_SENSORS_DIR"), datadir_sensors());
+}
+
 static int load(struct session *s, struct session_error *e)
 {
+	char **path = session_sensor_path(s->opts.sensors_dirs);
 	struct scenario_opts so = {
-	    .sensors_dir = s->opts.sensors_dir ? s->opts.sensors_dir : datadir_sensors(),
+	    .sensors_dirs = (const char *const *)path,
 	    .formats_dir = s->opts.formats_dir ? s->opts.formats_dir : datadir_formats(),
 	};
 	int r = scenario_load(s->opts.scenario_path, &so, &e->diags, &s->sc);
 
+	sensor_search_path_free(path);
 	if (r == 0)
 		r = scenario_expand(s->sc, &e->diags, &s->cases, &s->n_cases);
 	s->n_cases_all = s->n_cases;
@@ -191,7 +198,8 @@ static int prepare_images(struct session *s, struct session_error *e)
 		r = sensor_load(scenario_sensor_dir(s->sc, i), &s->sensors[i], &err);
 		if (r < 0)
 			return fail_reason(e, r, CLI_FAULT_SENSOR, err);
-		r = image_build(s->sensors[i], s->kver, s->state_dir, &s->images[i], &err);
+		r = image_build(s->sensors[i], scenario_guest(s->sc), s->kver, s->state_dir,
+				&s->images[i], &err);
 		if (r < 0)
 			return fail_reason(e, r, CLI_FAULT_HOST, err);
 		s->fs[i] =

@@ -317,6 +317,7 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 	    .kernel = s->image->kernel,
 	    .initrd = s->image->initrd,
 	    .cmdline = cmdline,
+	    .cmdline_extra = s->image->cmdline,
 	    .memory_mib = cfg->memory_mib,
 	    .accel = cfg->accel,
 	    .console_log = console_path,

@@ -141,6 +141,7 @@ static int one_boot(struct follow *f, unsigned n, bool safe, const char *console
 			       .kernel = f->cfg->sensors[f->si].image->kernel,
 			       .initrd = f->cfg->sensors[f->si].image->initrd,
 			       .cmdline = cmdline,
+			       .cmdline_extra = f->cfg->sensors[f->si].image->cmdline,
 			       .memory_mib = f->cfg->memory_mib,
 			       .accel = f->cfg->accel,
 			       .console_log = console,

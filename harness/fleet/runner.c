@@ -282,12 +282,16 @@ static void agent_verdict(struct case_result *res)
 		res->verdict = VERDICT_ACCEPTED;
 		break;
 	case PROTO_OUTCOME_REJECTED:
-		res->verdict = VERDICT_REJECTED;
+	case PROTO_OUTCOME_SENSOR_ERROR: {
+		bool clean = res->agent_outcome == PROTO_OUTCOME_REJECTED;
+
+		res->verdict = clean ? VERDICT_REJECTED : VERDICT_SENSOR_ERROR;
 		free(res->detail);
 		res->detail =
-		    xasprintf("sensor rejected: %s (errno %d)",
+		    xasprintf("%s: %s (errno %d)", clean ? "sensor rejected" : "sensor error",
 			      res->agent_message ? res->agent_message : "", res->agent_errno);
 		break;
+	}
 	default:
 		res->verdict = VERDICT_INFRA_ERROR;
 		free(res->detail);
@@ -364,6 +368,25 @@ static bool host_silenced(const struct watch_state *w, const struct runner_timeo
 	return true;
 }
 
+const char *runner_phase(const char *console_path, const char *case_id)
+{
+	_cleanup_free_ char *mark = xasprintf("faultline: case %s: delivering", case_id);
+	_cleanup_free_ char *line = NULL;
+	_cleanup_fclose_ FILE *f = fopen(console_path, "re");
+	size_t cap = 0;
+	bool in_case = false, evaluating = false;
+
+	if (!f)
+		return "load";
+	while (getline(&line, &cap, f) >= 0) {
+		if (strstr(line, mark))
+			in_case = true, evaluating = false; /* the last delivery of the case */
+		else if (in_case && strstr(line, PROTO_EVALUATE_MARK))
+			evaluating = true;
+	}
+	return evaluating ? "evaluate" : "load";
+}
+
 int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, size_t size,
 		    const struct runner_timeouts *t, const char *console_path,
 		    struct case_result *res)
@@ -391,12 +414,13 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	r = watch(vm, t, start, &w, res, &end, &delivered, &watched);
 	if (r < 0)
 		return r;
+	if (end != END_HEALTHY)
+		runner_drain_console(vm, 3000);
 	if (delivered)
 		res->deliver_ms = delivered - start;
 	/* a guest that stopped is not stalled: its vCPU time stands still for another reason */
 	res->host_stall_ms = end == END_STOPPED ? w.stall.total_ms : runner_stall_ms(&w.stall);
-	if (end != END_HEALTHY)
-		runner_drain_console(vm, 3000);
+	res->phase = runner_phase(console_path, case_id);
 
 	switch (end) {
 	case END_STOPPED:

@@ -26,6 +26,9 @@ struct case_result {
 	char *detail;	   /* agent message, errno, infra reason; or NULL */
 	char *report;	   /* console report excerpt; or NULL */
 	int agent_outcome; /* enum proto_outcome, or -1 when the agent never answered */
+	/* when the verdict came: "load" (the update being delivered) or "evaluate" (the trigger
+	 * started, PROTO_EVALUATE_MARK on the console); static; NULL: nothing was delivered */
+	const char *phase;
 	int agent_errno;
 	char *agent_message;
 	uint64_t boot_ms, deliver_ms, verdict_ms, total_ms;
@@ -115,6 +118,10 @@ void runner_stalled(struct case_result *res, const char *when);
  * res->retry set. A kernel report on the console decides first, as in runner_judge_console. */
 void runner_judge_stopped(struct vm *vm, const char *console_path, const char *fallback_title,
 			  struct case_result *res);
+
+/* The phase of case_id on the console at console_path: "evaluate" when PROTO_EVALUATE_MARK
+ * follows the case's MARK line, else "load". */
+const char *runner_phase(const char *console_path, const char *case_id);
 
 /* Wait for the guest after the fact of a crash/stop: until the console has been quiet for a
  * short while (so the whole report is on disk), at most max_ms. */

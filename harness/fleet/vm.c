@@ -536,6 +536,10 @@ static char *domain_xml(const struct vm_config *cfg)
 	xml_escape_into(f, cfg->initrd);
 	fputs("</initrd>\n    <cmdline>", f);
 	xml_escape_into(f, cfg->cmdline);
+	if (cfg->cmdline_extra && *cfg->cmdline_extra) {
+		fputc(' ', f);
+		xml_escape_into(f, cfg->cmdline_extra);
+	}
 	fputs("</cmdline>\n  </os>\n"
 	      "  <features><acpi/></features>\n"
 	      "  <clock offset='utc'/>\n"

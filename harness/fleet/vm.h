@@ -44,6 +44,8 @@ struct vm_config {
 	const char *kernel; /* path on the libvirt host */
 	const char *initrd;
 	const char *cmdline;
+	const char *cmdline_extra; /* the sensor's and scenario's guest options, after cmdline;
+				      NULL: none */
 	unsigned memory_mib;
 	const char *accel; /* "tcg" or "kvm" */
 	const char

@@ -52,7 +52,7 @@ void record_finish(struct record *r)
 	    &r->agent_message,	&r->protection,
 	    &r->sensor_log,	&r->started,
 	    &r->kernel,		&r->faultline_version,
-	    &r->mutation_class,
+	    &r->mutation_class, &r->phase,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
@@ -149,6 +149,7 @@ json_object *record_to_json(const struct record *r)
 	json_object_object_add(o, "input_size", int_or_null(r->input_size));
 	json_object_object_add(o, "verdict", str_or_null(r->verdict));
 	json_object_object_add(o, "title", str_or_null(r->title));
+	json_object_object_add(o, "phase", str_or_null(r->phase));
 	json_object_object_add(o, "detail", str_or_null(r->detail));
 	json_object_object_add(o, "report", str_or_null(r->report));
 	json_object_object_add(o, "console", str_or_null(r->console));
@@ -322,6 +323,7 @@ int record_from_json(json_object *o, struct record *ret)
 	r.input = get_str(o, "input");
 	r.input_size = get_int(o, "input_size", -1);
 	r.title = get_str(o, "title");
+	r.phase = get_str(o, "phase");
 	r.detail = get_str(o, "detail");
 	r.report = get_str(o, "report");
 	r.console = get_str(o, "console");

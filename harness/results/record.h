@@ -62,6 +62,9 @@ struct record {
 	int64_t input_size;
 	char *verdict; /* as written */
 	char *title, *detail, *report, *console;
+	/* when the verdict came: "load" (delivering the update) or "evaluate" (the trigger ran);
+	 * NULL: nothing was delivered (or a run older than the member) */
+	char *phase;
 	char *expect; /* NULL when the case expects nothing on this sensor */
 	int matched;  /* -1 null, 0 false, 1 true */
 	int attempt;

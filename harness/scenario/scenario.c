@@ -35,6 +35,7 @@ struct scenario {
 	struct scenario_timeouts timeouts;
 	char **sensors, **sensor_dirs;
 	size_t n_sensors;
+	struct sensor_guest guest;
 	struct format *format;
 	struct scase *cases;
 	size_t n_cases;
@@ -74,6 +75,7 @@ struct scenario *scenario_free(struct scenario *s)
 	}
 	free(s->sensors);
 	free(s->sensor_dirs);
+	sensor_guest_finish(&s->guest);
 	format_free(s->format);
 	for (size_t i = 0; i < s->n_cases; i++)
 		scase_finish(&s->cases[i]);
@@ -113,6 +115,10 @@ const char *scenario_sensor(const struct scenario *s, size_t i)
 const char *scenario_sensor_dir(const struct scenario *s, size_t i)
 {
 	return i < s->n_sensors ? s->sensor_dirs[i] : NULL;
+}
+const struct sensor_guest *scenario_guest(const struct scenario *s)
+{
+	return &s->guest;
 }
 const char *scenario_format_path(const struct scenario *s)
 {
@@ -355,16 +361,6 @@ static void load_timeouts(struct lctx *c, const struct ynode *n)
 	}
 }
 
-static bool sensor_name_ok(const char *s)
-{
-	if (!*s || *s == '.')
-		return false;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' || *s == '.'))
-			return false;
-	return true;
-}
-
 /* Every problem of another file this scenario names (a sensor.yaml, a format description) as
  * this scenario's errors, after one at the name that says where they come from. */
 static void adopt_diags(struct lctx *c, const struct ynode *at, const struct diags *other,
@@ -378,70 +374,105 @@ static void adopt_diags(struct lctx *c, const struct ynode *at, const struct dia
 	}
 }
 
-/* Load the sensor's sensor.yaml (its errors are this scenario's: a run could not use it), and
- * note the format it reads so that a scenario need not repeat it. */
-static void load_sensor(struct lctx *c, const char *name, const char *yaml, const struct ynode *at)
+/* The format a sensor names, as load_format() takes it: a name, or a path (with a '/' or ending
+ * in .yaml) made absolute from the sensor's folder, which it is relative to. */
+static char *sensor_format_ref(const struct sensor *sn, const char *dir)
 {
+	size_t len = strlen(sn->format);
+	_cleanup_free_ char *real = NULL;
+
+	if (!strchr(sn->format, '/') && !(len > 5 && streq(sn->format + len - 5, ".yaml")))
+		return xstrdup(sn->format);
+	if (sn->format[0] == '/' || !(real = realpath(dir, NULL)))
+		return xstrdup(sn->format);
+	return xasprintf("%s/%s", real, sn->format);
+}
+
+/* Load the sensor's sensor.yaml (its errors are this scenario's: a run could not use it), and
+ * note the format it reads so that a scenario need not repeat it. Returns its name (the
+ * folder's) or NULL when it has errors. */
+static char *load_sensor(struct lctx *c, const char *entry, const char *dir, const struct ynode *at)
+{
+	_cleanup_free_ char *yaml = xasprintf("%s/sensor.yaml", dir);
 	struct diags d = {0};
 	struct sensor *sn = NULL;
+	char *name;
 
 	if (sensor_load_file(yaml, &d, &sn) < 0) {
-		adopt_diags(c, at, &d, "sensor", name, yaml);
+		adopt_diags(c, at, &d, "sensor", entry, yaml);
 		diags_finish(&d);
-		return;
+		return NULL;
 	}
 	if (sn->format && *sn->format) {
+		_cleanup_free_ char *format = sensor_format_ref(sn, dir);
+
 		if (!c->sensor_format)
-			c->sensor_format = xstrdup(sn->format);
-		else if (!streq(c->sensor_format, sn->format))
+			c->sensor_format = TAKE_PTR(format);
+		else if (!streq(c->sensor_format, format))
 			c->sensor_format_conflict = at;
 	}
 	if (!sensor_persists(sn)) {
 		c->no_persist = xreallocarray(c->no_persist, c->n_no_persist + 1, sizeof(at));
 		c->no_persist[c->n_no_persist++] = at;
 	}
+	name = TAKE_PTR(sn->name);
 	sensor_free(sn);
+	return name;
 }
 
+static bool sensor_name_ok(const char *s)
+{
+	if (!*s || *s == '.')
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' || *s == '.'))
+			return false;
+	return true;
+}
+
+/* Each entry is a name, found on the search path, or a path relative to the scenario. */
 static void load_sensors(struct lctx *c, const struct ynode *n)
 {
-	const char *dir = c->opts && c->opts->sensors_dir ? c->opts->sensors_dir : ".";
+	const char *const *dirs = c->opts ? c->opts->sensors_dirs : NULL;
 
 	if (n->kind != YNODE_SEQ) {
-		lerr(c, n, "sensors must be a list of sensor names, not %s",
+		lerr(c, n, "sensors must be a list of sensor names or paths, not %s",
 		     ynode_kind_name(n->kind));
 		return;
 	}
 	if (n->n == 0)
-		lerr(c, n, "sensors is empty; expected at least one sensor name");
+		lerr(c, n, "sensors is empty; expected at least one sensor name or path");
 	c->s->sensors = xcalloc(n->n + 1, sizeof(char *));
 	c->s->sensor_dirs = xcalloc(n->n + 1, sizeof(char *));
 	for (size_t i = 0; i < n->n; i++) {
-		const char *name = want_string(c, n->items[i], "sensor name");
-		_cleanup_free_ char *sdir = NULL, *yaml = NULL;
+		const char *entry = want_string(c, n->items[i], "sensor name");
+		_cleanup_free_ char *sdir = NULL, *err = NULL, *name = NULL;
 
+		if (!entry)
+			continue;
+		if (!strchr(entry, '/') && !sensor_name_ok(entry)) {
+			lerr(c, n->items[i],
+			     "bad sensor name '%s'; expected a folder name (letters, digits, '-', "
+			     "'_', '.') or a path with a '/' to a sensor folder",
+			     entry);
+			continue;
+		}
+		if (sensor_find(entry, c->s->dir, dirs, &sdir, &err) < 0) {
+			lerr(c, n->items[i], "%s", err);
+			continue;
+		}
+		name = load_sensor(c, entry, sdir, n->items[i]);
 		if (!name)
 			continue;
-		if (!sensor_name_ok(name)) {
-			lerr(c, n->items[i],
-			     "bad sensor name '%s'; expected a folder name under %s (letters, "
-			     "digits, '-', '_', '.')",
-			     name, dir);
-			continue;
-		}
 		for (size_t j = 0; j < c->s->n_sensors; j++)
 			if (streq(c->s->sensors[j], name))
-				lerr(c, n->items[i], "sensor '%s' listed twice", name);
-		sdir = xasprintf("%s/%s", dir, name);
-		yaml = xasprintf("%s/sensor.yaml", sdir);
-		if (access(yaml, R_OK) < 0) {
-			lerr(c, n->items[i], "unknown sensor '%s': %s: %s", name, yaml,
-			     strerror(errno));
-			continue;
-		}
-		c->s->sensors[c->s->n_sensors] = xstrdup(name);
+				lerr(
+				    c, n->items[i],
+				    "sensor '%s' listed twice (as %s and %s); expected each sensor "
+				    "once",
+				    name, c->s->sensor_dirs[j], sdir);
+		c->s->sensors[c->s->n_sensors] = TAKE_PTR(name);
 		c->s->sensor_dirs[c->s->n_sensors++] = TAKE_PTR(sdir);
-		load_sensor(c, name, yaml, n->items[i]);
 	}
 }
 
@@ -697,9 +728,9 @@ static void load_case(struct lctx *c, const struct ynode *n)
 
 static int load_doc(struct lctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {"name",	  "description", "seed",     "format",
-					   "fleet",	  "sensors",	 "timeouts", "cases",
-					   "persistence", "boot_loop",	 "recovery", NULL};
+	static const char *const keys[] = {
+	    "name",  "description", "seed",	 "format",   "fleet", "sensors", "timeouts",
+	    "cases", "persistence", "boot_loop", "recovery", "guest", NULL};
 	struct scenario *s = c->s;
 	struct ynode *v;
 	const char *str;
@@ -726,6 +757,8 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 		load_timeouts(c, v);
 	s->persist = (struct scenario_persistence){.reboots = 3, .counter_boots = 2, .after = 1};
 	load_persistence(c, doc, &s->persist);
+	if ((v = ynode_get(doc, "guest")))
+		c->errors += sensor_guest_load(c->file, v, c->diags, &s->guest);
 	if ((v = ynode_get(doc, "sensors")))
 		load_sensors(c, v);
 	else

@@ -12,11 +12,14 @@
 #include <stdio.h>
 
 #include "diag.h"
+#include "sensor.h"
 
 struct scenario;
 
 struct scenario_opts {
-	const char *sensors_dir; /* where sensor folders live (guests/sensors) */
+	/* Where sensors named in sensors: are looked for, in order (sensor_search_path()):
+	 * NULL-terminated; NULL: nowhere (only paths work). */
+	const char *const *sensors_dirs;
 	const char *formats_dir; /* where format descriptions live (guests/formats) */
 	/* Most inputs the whole scenario may expand to; 0 = the engine's own limit
 	 * (MUTATE_MAX_VARIANTS per mutation list). The fuzz target sets a small one so that one
@@ -56,6 +59,8 @@ const struct scenario_timeouts *scenario_timeouts(const struct scenario *s);
 size_t scenario_n_sensors(const struct scenario *s);
 const char *scenario_sensor(const struct scenario *s, size_t i);     /* name */
 const char *scenario_sensor_dir(const struct scenario *s, size_t i); /* folder with sensor.yaml */
+/* The scenario's guest: section (cmdline, modules), for every sensor's guest; never NULL. */
+const struct sensor_guest *scenario_guest(const struct scenario *s);
 
 /* Boot loops (issue 12): the update persists on the guest's content partition, and a guest it
  * crashed is rebooted and followed until it loops or recovers. */
