@@ -73,6 +73,24 @@ static void expect_text(const char *name, const char *text, unsigned line, unsig
 	expect_diags(path, &w, 1);
 }
 
+/* One bad variant of a section: its text after a file's head, and the diag it must give. */
+struct bad_text {
+	const char *text;
+	unsigned line, column;
+	const char *needle;
+};
+
+/* Each variant, appended to head, written as NAME/sensor.yaml: exactly its diag. */
+static void expect_bad_texts(const char *name, const char *head, const struct bad_text *bad,
+			     size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *text = xasprintf("%s%s", head, bad[i].text);
+
+		expect_text(name, text, bad[i].line, bad[i].column, bad[i].needle);
+	}
+}
+
 static struct sensor *load_text(const char *name, const char *text)
 {
 	_cleanup_free_ char *rel = xasprintf("%s/sensor.yaml", name);
@@ -192,11 +210,7 @@ END_TEST
 START_TEST(test_watch_probe_errors)
 {
 	static const char *const head = "name: w\ndeliver: {method: file, path: /x}\n";
-	static const struct {
-		const char *text;
-		unsigned line, column;
-		const char *needle;
-	} bad[] = {
+	static const struct bad_text bad[] = {
 	    {"watch: umd\n", 3, 8, "watch must be a map (process: ...), not a scalar"},
 	    {"watch: {}\n", 3, 8, "watch needs process: or log:"},
 	    {"watch: {process: umd, pid: 3}\n", 3, 23,
@@ -225,11 +239,7 @@ START_TEST(test_watch_probe_errors)
 	     "probe interval must be a duration like 3s or 200ms, not a list"},
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		_cleanup_free_ char *text = xasprintf("%s%s", head, bad[i].text);
-
-		expect_text("w", text, bad[i].line, bad[i].column, bad[i].needle);
-	}
+	expect_bad_texts("w", head, bad, ARRAY_SIZE(bad));
 }
 END_TEST
 
@@ -278,11 +288,7 @@ END_TEST
 START_TEST(test_persist_errors)
 {
 	static const char *const head = "name: p\ndeliver: {method: file, path: /x}\n";
-	static const struct {
-		const char *text;
-		unsigned line, column;
-		const char *needle;
-	} bad[] = {
+	static const struct bad_text bad[] = {
 	    {"persist: /persist/c\n", 3, 10, "persist must be a map (store: ...), not a scalar"},
 	    {"persist: {load: [x]}\n", 3, 10, "missing persist store; expected the absolute path"},
 	    {"persist: {store: /persist/c, boot: x}\n", 3, 30,
@@ -305,11 +311,7 @@ START_TEST(test_persist_errors)
 	     "a persist load command spans several lines; expected one line"},
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		_cleanup_free_ char *text = xasprintf("%s%s", head, bad[i].text);
-
-		expect_text("p", text, bad[i].line, bad[i].column, bad[i].needle);
-	}
+	expect_bad_texts("p", head, bad, ARRAY_SIZE(bad));
 }
 END_TEST
 
