@@ -9,6 +9,8 @@ struct format {
 	char *path;
 	struct format_item *root;
 	unsigned n_items;
+	struct format_magic *magic;
+	size_t n_magic;
 };
 
 /* Smallest encoding of an item (repeated kids count as empty). */

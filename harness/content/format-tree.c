@@ -56,6 +56,7 @@ static void put_uint(uint8_t *d, unsigned w, bool be, uint64_t v)
 
 struct dctx {
 	const uint8_t *data;
+	uint64_t serial;
 	uint64_t *vals; /* latest decoded value per item id */
 	char *error;
 };
@@ -107,17 +108,19 @@ static int decode_record(struct dctx *c, const struct format_item *it, size_t *p
 			arr->item = k;
 			arr->kind = FORMAT_NODE_ARRAY;
 			arr->offset = *pos;
+			arr->serial = ++c->serial;
 			node_push(rec, arr);
-			if (k->count_by) {
-				uint64_t count = c->vals[k->count_by->id];
+			if (k->count_by || k->has_count) {
+				uint64_t count = k->has_count ? k->count : c->vals[k->count_by->id];
 				size_t ms = format_item_min_size(k);
 
 				if (count > (rec_end - *pos) / ms)
 					return derr(c,
 						    "%s at offset %zu: %s says %" PRIu64
 						    " but only %zu bytes are left",
-						    k->name, *pos, k->count_by->name, count,
-						    rec_end - *pos);
+						    k->name, *pos,
+						    k->has_count ? "its count" : k->count_by->name,
+						    count, rec_end - *pos);
 				for (uint64_t j = 0; j < count; j++) {
 					r = decode_item(c, k, pos, rec_end, &kn);
 					if (r < 0)
@@ -157,6 +160,56 @@ static int decode_record(struct dctx *c, const struct format_item *it, size_t *p
 	return 0;
 }
 
+/* The case of union it that tag value v selects: the one whose when: lists it, else the
+ * default, else NULL. */
+static const struct format_item *union_case(const struct format_item *it, uint64_t v)
+{
+	const struct format_item *def = NULL;
+
+	for (size_t i = 0; i < it->n_kids; i++) {
+		const struct format_item *k = it->kids[i];
+
+		for (size_t w = 0; w < k->n_when; w++)
+			if (k->when[w] == v)
+				return k;
+		if (k->is_default)
+			def = k;
+	}
+	return def;
+}
+
+/* A union decodes as a record holding the one case its tag selects, bounded like a record. */
+static int decode_union(struct dctx *c, const struct format_item *it, size_t *pos, size_t end,
+			struct format_node *n)
+{
+	size_t start = *pos, lim = end;
+	uint64_t tag = c->vals[it->tag->id];
+	const struct format_item *k = union_case(it, tag);
+	struct format_node *kn;
+	bool known = false;
+	int r;
+
+	if (it->has_size || (it->length_by && it->length_by->parent != it)) {
+		uint64_t len = it->has_size ? it->size : c->vals[it->length_by->id];
+		if (len > end - start)
+			return derr(c, "%s at offset %zu: needs %" PRIu64 " bytes, %zu left",
+				    it->name, start, len, end - start);
+		lim = start + len;
+		known = true;
+	}
+	if (!k)
+		return derr(c, "%s at offset %zu: %s = %" PRIu64 " selects none of its cases",
+			    it->name, start, it->tag->name, tag);
+	r = decode_item(c, k, pos, lim, &kn);
+	if (r < 0)
+		return r;
+	node_push(n, kn);
+	if (known && *pos != lim)
+		return derr(c, "%s at offset %zu: %zu bytes left over after case %s", it->name,
+			    start, lim - *pos, k->name);
+	return 0;
+}
+
 static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos, size_t end,
 		       struct format_node **ret)
 {
@@ -166,6 +219,7 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 
 	n->item = it;
 	n->offset = *pos;
+	n->serial = ++c->serial;
 	switch (it->type) {
 	case FORMAT_UINT:
 		n->kind = FORMAT_NODE_UINT;
@@ -205,6 +259,10 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 		n->kind = FORMAT_NODE_RECORD;
 		r = decode_record(c, it, pos, end, n);
 		break;
+	case FORMAT_UNION:
+		n->kind = FORMAT_NODE_RECORD;
+		r = decode_union(c, it, pos, end, n);
+		break;
 	}
 	n->size = *pos - n->offset;
 	if (r < 0) {
@@ -214,6 +272,8 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 	*ret = n;
 	return 0;
 }
+
+static void link_pointers(struct format_node *n);
 
 int format_decode(const struct format *f, const uint8_t *data, size_t size,
 		  struct format_node **ret, char **ret_error)
@@ -230,6 +290,8 @@ int format_decode(const struct format *f, const uint8_t *data, size_t size,
 		root = format_node_free(root);
 	}
 	free(c.vals);
+	if (r == 0)
+		link_pointers(root);
 	if (r < 0) {
 		if (ret_error)
 			*ret_error = c.error ? c.error : xstrdup("cannot decode");
@@ -296,12 +358,69 @@ static struct format_node *role_target(struct format_node *n)
 	return NULL;
 }
 
+static struct format_node *first_of(struct format_node *x, const struct format_item *t)
+{
+	if (x->item == t)
+		return x;
+	for (size_t i = 0; i < x->n_kids; i++) {
+		struct format_node *f = first_of(x->kids[i], t);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+/* The node of item t as n sees it: an enclosing node, one in the scope of an enclosing record,
+ * else the first in the file (a table in another section). */
+static struct format_node *find_node(struct format_node *n, const struct format_item *t)
+{
+	struct format_node *root = n;
+
+	for (struct format_node *r = n->parent; r; r = r->parent) {
+		struct format_node *x;
+
+		root = r;
+		if (r->item == t)
+			return r;
+		if (r->kind == FORMAT_NODE_RECORD && (x = scope_node(r, t)))
+			return x;
+	}
+	return first_of(root, t);
+}
+
+/* points_into: after decoding, remember which element of the table each offset points into. */
+static void link_pointers(struct format_node *n)
+{
+	struct format_node *t;
+
+	for (size_t i = 0; i < n->n_kids; i++)
+		link_pointers(n->kids[i]);
+	if (n->kind != FORMAT_NODE_UINT || n->item->role != FORMAT_ROLE_POINTER)
+		return;
+	t = find_node(n, n->item->target);
+	if (!t || t->kind != FORMAT_NODE_ARRAY)
+		return;
+	for (size_t i = 0; i < t->n_kids; i++) {
+		struct format_node *e = t->kids[i];
+		uint64_t lo = e->offset - t->offset;
+
+		if (n->value >= lo && n->value - lo < e->size) {
+			n->has_ref = true;
+			n->ref_serial = e->serial;
+			n->ref_delta = n->value - lo;
+			return;
+		}
+	}
+}
+
 static uint64_t width_mask(unsigned w)
 {
 	return w >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * w)) - 1;
 }
 
-static uint64_t apply_pin(const struct format_node *n, uint64_t truth, size_t total,
+static uint64_t offset_base(struct format_node *n);
+
+static uint64_t apply_pin(struct format_node *n, uint64_t truth, size_t total,
 			  const struct format_node *t)
 {
 	switch (n->pin) {
@@ -317,7 +436,7 @@ static uint64_t apply_pin(const struct format_node *n, uint64_t truth, size_t to
 		if (!t)
 			return truth;
 		if (n->item->role == FORMAT_ROLE_OFFSET)
-			return (uint64_t)total + (uint64_t)n->pin_arg - 1;
+			return (uint64_t)total + (uint64_t)n->pin_arg - 1 - offset_base(n);
 		return (uint64_t)total + (uint64_t)n->pin_arg - t->offset;
 	}
 	return truth;
@@ -329,7 +448,81 @@ struct ectx {
 	bool fix_lengths, fix_checksums;
 	struct format_node **sums;
 	size_t n_sums;
+	struct format_node **rels; /* equals: fields, computed after every other field */
+	size_t n_rels;
 };
+
+/* Where an offset_of counts from: the file, the record the field is in, or field from:. */
+static uint64_t offset_base(struct format_node *n)
+{
+	struct format_node *b;
+
+	if (n->item->base_parent)
+		return n->parent->offset;
+	if (n->item->base && (b = find_node(n, n->item->base)))
+		return b->offset;
+	return 0;
+}
+
+/* What a derived field says when the tree is consistent. */
+static uint64_t role_truth(struct format_node *n, struct format_node *t)
+{
+	switch (n->item->role) {
+	case FORMAT_ROLE_COUNT:
+		return t->n_kids;
+	case FORMAT_ROLE_LENGTH:
+		return t->size;
+	case FORMAT_ROLE_OFFSET:
+		return t->offset - offset_base(n);
+	case FORMAT_ROLE_POINTER:
+		if (!n->has_ref || t->kind != FORMAT_NODE_ARRAY)
+			return n->value;
+		for (size_t i = 0; i < t->n_kids; i++)
+			if (t->kids[i]->serial == n->ref_serial)
+				return t->kids[i]->offset - t->offset + n->ref_delta;
+		return n->value; /* its element was dropped: the offset dangles as it was */
+	default:
+		return n->value;
+	}
+}
+
+static uint64_t term_value(struct format_node *n, const struct format_term *t)
+{
+	struct format_node *x;
+
+	if (t->kind == FORMAT_TERM_NUMBER)
+		return t->number;
+	x = t->item ? find_node(n, t->item) : n->parent;
+	if (!x)
+		return 0;
+	switch (t->kind) {
+	case FORMAT_TERM_VALUE:
+		return x->value;
+	case FORMAT_TERM_SIZE:
+		return x->size;
+	case FORMAT_TERM_COUNT:
+		return x->n_kids;
+	default:
+		return x->offset;
+	}
+}
+
+/* equals: the sum of its terms, unless pinned or fix-ups are off. */
+static void encode_relation(struct ectx *e, struct format_node *n)
+{
+	uint64_t truth = 0;
+
+	for (size_t i = 0; i < n->item->n_terms; i++) {
+		uint64_t v = term_value(n, &n->item->terms[i]);
+		truth = n->item->terms[i].negative ? truth - v : truth + v;
+	}
+	if (!e->fix_lengths && n->pin == FORMAT_PIN_NONE)
+		truth = n->value;
+	else if (!e->fix_lengths && n->pin == FORMAT_PIN_ABS)
+		truth = n->value;
+	n->value = apply_pin(n, truth, e->total, NULL) & width_mask(n->item->width);
+	put_uint(e->buf + n->offset, n->item->width, n->item->big_endian, n->value);
+}
 
 static void encode_node(struct ectx *e, struct format_node *n)
 {
@@ -344,15 +537,16 @@ static void encode_node(struct ectx *e, struct format_node *n)
 			e->sums[e->n_sums++] = n;
 			break;
 		}
+		if (it->role == FORMAT_ROLE_EQUALS) {
+			e->rels = xreallocarray(e->rels, e->n_rels + 1, sizeof(*e->rels));
+			e->rels[e->n_rels++] = n;
+			break;
+		}
 		if (it->role != FORMAT_ROLE_NONE) {
-			t = role_target(n);
+			t = it->role == FORMAT_ROLE_POINTER ? find_node(n, it->target)
+							    : role_target(n);
 			if (t && (e->fix_lengths || n->pin != FORMAT_PIN_NONE)) {
-				if (it->role == FORMAT_ROLE_COUNT)
-					truth = t->n_kids;
-				else if (it->role == FORMAT_ROLE_LENGTH)
-					truth = t->size;
-				else
-					truth = t->offset;
+				truth = role_truth(n, t);
 				if (!e->fix_lengths && n->pin != FORMAT_PIN_NONE)
 					truth = n->pin == FORMAT_PIN_ABS ? n->value : truth;
 			}
@@ -398,6 +592,10 @@ int format_encode(const struct format *f, struct format_node *root, bool fix_len
 	e.total = layout(root, 0);
 	e.buf = xzalloc(e.total);
 	encode_node(&e, root);
+	/* Relations after the fields they add up, in document order. */
+	for (size_t i = 0; i < e.n_rels; i++)
+		encode_relation(&e, e.rels[i]);
+	free(e.rels);
 	/* Checksums last, innermost (latest) first, so an outer one covers the final bytes. */
 	for (size_t i = e.n_sums; i-- > 0;) {
 		struct format_node *n = e.sums[i];

@@ -122,39 +122,6 @@ _printf_(3, 4) static void perr(struct pctx *p, const struct ynode *at, const ch
 	p->errors++;
 }
 
-static int parse_hex(const char *s, uint8_t **ret, size_t *ret_n)
-{
-	size_t n = 0, cap = strlen(s) / 2 + 1;
-	_cleanup_free_ uint8_t *b = xmalloc(cap);
-	int hi = -1;
-
-	for (; *s; s++) {
-		int d;
-
-		if (*s == ' ' || *s == ':' || *s == '_')
-			continue;
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			return -EINVAL;
-		if (hi < 0)
-			hi = d;
-		else {
-			b[n++] = (uint8_t)(hi << 4 | d);
-			hi = -1;
-		}
-	}
-	if (hi >= 0)
-		return -EINVAL;
-	*ret = TAKE_PTR(b);
-	*ret_n = n;
-	return 0;
-}
-
 static bool is_scalar(const struct ynode *n)
 {
 	return n && n->kind == YNODE_SCALAR;
@@ -359,7 +326,7 @@ static void parse_bytes(struct pctx *p, const struct ynode *m, struct mutate_op 
 	const char *s;
 
 	if ((s = get_s(p, m, "hex"))) {
-		if (parse_hex(s, &o->hex, &o->n_hex) < 0)
+		if (format_parse_hex(s, &o->hex, &o->n_hex) < 0)
 			perr(p, ynode_get(m, "hex"),
 			     "bad hex '%s'; expected pairs of hex digits like \"de ad be ef\"", s);
 		else if (o->n_hex > MUTATE_MAX_SIZE)
