@@ -543,8 +543,9 @@ static void encode_node(struct ectx *e, struct format_node *n)
 			break;
 		}
 		if (it->role != FORMAT_ROLE_NONE) {
-			t = it->role == FORMAT_ROLE_POINTER ? find_node(n, it->target)
-							    : role_target(n);
+			t = it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET
+				? find_node(n, it->target)
+				: role_target(n);
 			if (t && (e->fix_lengths || n->pin != FORMAT_PIN_NONE)) {
 				truth = role_truth(n, t);
 				if (!e->fix_lengths && n->pin != FORMAT_PIN_NONE)

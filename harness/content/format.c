@@ -895,7 +895,8 @@ static void resolve_target(struct fparse *p, struct format_item *it, const struc
 	} else {
 		/* Look in the enclosing records, innermost first; a table that an offset points
 		 * into may be anywhere. */
-		t = lookup_item(p, it, it->target_name, it->role == FORMAT_ROLE_POINTER);
+		t = lookup_item(p, it, it->target_name,
+				it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET);
 		if (!t)
 			ferr(p, at, "%s '%s': no such field in scope", role_key(it->role),
 			     it->target_name);
