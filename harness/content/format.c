@@ -984,6 +984,7 @@ static void parse_dictionary(struct fparse *p, const struct ynode *v)
 		struct format_magic *m = &p->f->magic[p->f->n_magic];
 		const char *s;
 
+		m->big_endian = p->big_endian;
 		if (x->kind == YNODE_SCALAR && x->quoted) {
 			m->is_bytes = true;
 			m->bytes = xmemdup(x->scalar, x->scalar_len + 1);

@@ -47,6 +47,7 @@ struct format_term {
 /* A value of the magic dictionary: an integer, or bytes (a quoted string or {hex: ...}). */
 struct format_magic {
 	bool is_bytes;
+	bool big_endian; /* the format's default byte order, for an integer */
 	uint64_t value;
 	uint8_t *bytes;
 	size_t len;
