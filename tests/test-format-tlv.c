@@ -137,6 +137,12 @@ START_TEST(test_tlv_roundtrip)
 	ck_assert_uint_eq(size, seed_size);
 	ck_assert_mem_eq(out, seed, size);
 	format_node_free(root);
+	root = NULL;
+	/* a relation that does not hold is a decode error, like a wrong count */
+	out[8]++;
+	ck_assert_int_eq(format_decode(fmt, out, size, &root, &err), -EINVAL);
+	ck_assert_str_eq(err, "total_len at offset 8 is 106, its equals: gives 105");
+	free(err);
 }
 END_TEST
 

@@ -274,6 +274,7 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 }
 
 static void link_pointers(struct format_node *n);
+static int check_relations(struct dctx *c, struct format_node *n);
 
 int format_decode(const struct format *f, const uint8_t *data, size_t size,
 		  struct format_node **ret, char **ret_error)
@@ -290,8 +291,12 @@ int format_decode(const struct format *f, const uint8_t *data, size_t size,
 		root = format_node_free(root);
 	}
 	free(c.vals);
-	if (r == 0)
+	if (r == 0) {
 		link_pointers(root);
+		r = check_relations(&c, root);
+		if (r < 0)
+			root = format_node_free(root);
+	}
 	if (r < 0) {
 		if (ret_error)
 			*ret_error = c.error ? c.error : xstrdup("cannot decode");
@@ -400,15 +405,23 @@ static void link_pointers(struct format_node *n)
 	t = find_node(n, n->item->target);
 	if (!t || t->kind != FORMAT_NODE_ARRAY)
 		return;
-	for (size_t i = 0; i < t->n_kids; i++) {
-		struct format_node *e = t->kids[i];
-		uint64_t lo = e->offset - t->offset;
+	/* the elements lie in offset order: the last one starting at or before the value */
+	size_t lo = 0, hi = t->n_kids;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->kids[mid]->offset - t->offset <= n->value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0) {
+		struct format_node *e = t->kids[lo - 1];
+		uint64_t start = e->offset - t->offset;
 
-		if (n->value >= lo && n->value - lo < e->size) {
+		if (n->value - start < e->size) {
 			n->has_ref = true;
 			n->ref_serial = e->serial;
-			n->ref_delta = n->value - lo;
-			return;
+			n->ref_delta = n->value - start;
 		}
 	}
 }
@@ -507,15 +520,35 @@ static uint64_t term_value(struct format_node *n, const struct format_term *t)
 	}
 }
 
+static uint64_t relation_value(struct format_node *n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n->item->n_terms; i++) {
+		uint64_t x = term_value(n, &n->item->terms[i]);
+		v = n->item->terms[i].negative ? v - x : v + x;
+	}
+	return v & width_mask(n->item->width);
+}
+
+/* A decoded file must satisfy its relations, as it must its counts and lengths. */
+static int check_relations(struct dctx *c, struct format_node *n)
+{
+	for (size_t i = 0; i < n->n_kids; i++)
+		if (check_relations(c, n->kids[i]) < 0)
+			return -EINVAL;
+	if (n->kind == FORMAT_NODE_UINT && n->item->role == FORMAT_ROLE_EQUALS &&
+	    relation_value(n) != n->value)
+		return derr(c, "%s at offset %zu is %" PRIu64 ", its equals: gives %" PRIu64,
+			    n->item->name, n->offset, n->value, relation_value(n));
+	return 0;
+}
+
 /* equals: the sum of its terms, unless pinned or fix-ups are off. */
 static void encode_relation(struct ectx *e, struct format_node *n)
 {
-	uint64_t truth = 0;
+	uint64_t truth = relation_value(n);
 
-	for (size_t i = 0; i < n->item->n_terms; i++) {
-		uint64_t v = term_value(n, &n->item->terms[i]);
-		truth = n->item->terms[i].negative ? truth - v : truth + v;
-	}
 	if (!e->fix_lengths && n->pin == FORMAT_PIN_NONE)
 		truth = n->value;
 	else if (!e->fix_lengths && n->pin == FORMAT_PIN_ABS)
