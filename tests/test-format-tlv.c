@@ -238,6 +238,15 @@ START_TEST(test_tlv_set_each_magic)
 	static const char *const want[] = {"\"zero\"", "\"one\"", "\"max\"", "\"max-1\"",
 					   "\"sign\"", "2",	  "3",	     "127"};
 
+	/* a relation and a pointer are derived: +1, -1 and x2 of the true value too */
+	expand("{op: set, at: total_len, value: each}", 1, &a);
+	ck_assert_uint_eq(a.n_variants, 5 + 3 + 2);
+	ck_assert_ptr_nonnull(strstr(a.v[5].json, "\"value\":\"+1\""));
+	mutate_result_finish(&a);
+	expand("{op: set, at: 'sections[1].rules[0].name_off', value: each}", 1, &a);
+	ck_assert_uint_eq(a.n_variants, 5 + 3 + 1);
+	mutate_result_finish(&a);
+
 	ck_assert_uint_eq(expand("{op: set, at: 'sections[0].type', value: each}", 1, &a), 8);
 	for (size_t i = 0; i < 8; i++) {
 		_cleanup_free_ char *s = xasprintf("\"value\":%s}", want[i]);

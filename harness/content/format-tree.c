@@ -376,8 +376,9 @@ static struct format_node *first_of(struct format_node *x, const struct format_i
 }
 
 /* The node of item t as n sees it: an enclosing node, one in the scope of an enclosing record,
- * else the first in the file (a table in another section). */
-static struct format_node *find_node(struct format_node *n, const struct format_item *t)
+ * else the first in the file (a table in another section). list: t is a table, so from inside
+ * one of its elements, the whole list. */
+static struct format_node *find_node(struct format_node *n, const struct format_item *t, bool list)
 {
 	struct format_node *root = n;
 
@@ -385,8 +386,10 @@ static struct format_node *find_node(struct format_node *n, const struct format_
 		struct format_node *x;
 
 		root = r;
-		if (r->item == t)
-			return r;
+		if (r->item ==
+		    t) /* inside an element of t: that element, or for a table the list */
+			return list && r->parent && r->parent->kind == FORMAT_NODE_ARRAY ? r->parent
+											 : r;
 		if (r->kind == FORMAT_NODE_RECORD && (x = scope_node(r, t)))
 			return x;
 	}
@@ -402,7 +405,7 @@ static void link_pointers(struct format_node *n)
 		link_pointers(n->kids[i]);
 	if (n->kind != FORMAT_NODE_UINT || n->item->role != FORMAT_ROLE_POINTER)
 		return;
-	t = find_node(n, n->item->target);
+	t = find_node(n, n->item->target, true);
 	if (!t || t->kind != FORMAT_NODE_ARRAY)
 		return;
 	/* the elements lie in offset order: the last one starting at or before the value */
@@ -472,7 +475,7 @@ static uint64_t offset_base(struct format_node *n)
 
 	if (n->item->base_parent)
 		return n->parent->offset;
-	if (n->item->base && (b = find_node(n, n->item->base)))
+	if (n->item->base && (b = find_node(n, n->item->base, false)))
 		return b->offset;
 	return 0;
 }
@@ -505,7 +508,7 @@ static uint64_t term_value(struct format_node *n, const struct format_term *t)
 
 	if (t->kind == FORMAT_TERM_NUMBER)
 		return t->number;
-	x = t->item ? find_node(n, t->item) : n->parent;
+	x = t->item ? find_node(n, t->item, false) : n->parent;
 	if (!x)
 		return 0;
 	switch (t->kind) {
@@ -577,7 +580,7 @@ static void encode_node(struct ectx *e, struct format_node *n)
 		}
 		if (it->role != FORMAT_ROLE_NONE) {
 			t = it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET
-				? find_node(n, it->target)
+				? find_node(n, it->target, it->role == FORMAT_ROLE_POINTER)
 				: role_target(n);
 			if (t && (e->fix_lengths || n->pin != FORMAT_PIN_NONE)) {
 				truth = role_truth(n, t);
