@@ -29,21 +29,7 @@ struct follow {
 
 static atomic_uint serial;
 
-static void note(struct follow *f, const char *fmt, ...) _printf_(2, 3);
-static void note(struct follow *f, const char *fmt, ...)
-{
-	_cleanup_free_ char *line = NULL;
-	va_list ap;
-	char *joined;
-
-	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	joined = xasprintf("%s%s%s", f->notes ? f->notes : "", f->notes ? "; " : "", line);
-	free(f->notes);
-	f->notes = joined;
-}
+#define note(f, ...) strappendf(&(f)->notes, "; ", __VA_ARGS__)
 
 static char *boot_cmdline(const struct follow *f, unsigned n, bool safe)
 {

@@ -47,16 +47,12 @@ void case_result_note_host(struct case_result *r, const char *fmt, ...)
 {
 	_cleanup_free_ char *line = NULL;
 	va_list ap;
-	char *joined;
 
 	va_start(ap, fmt);
 	if (vasprintf(&line, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	joined = xasprintf("%s%s%s", r->host_fault ? r->host_fault : "", r->host_fault ? "\n" : "",
-			   line);
-	free(r->host_fault);
-	r->host_fault = joined;
+	strappendf(&r->host_fault, "\n", "%s", line);
 }
 
 void runner_stall_start(struct vm *vm, struct runner_stall *s)
