@@ -6,7 +6,10 @@
 #                         [--file SRC=DST]... [--module NAME]...
 #
 # Writes OUT_DIR/vmlinuz (copy of /boot/vmlinuz-V), OUT_DIR/initrd.img (gzip'd newc cpio) and
-# OUT_DIR/inputs.sha256. When the SHA-256 over every input matches inputs.sha256 the build is
+# OUT_DIR/inputs.sha256. The persistence modules (virtio_blk, ext4 and what they need) are always
+# in the image, listed in /etc/faultline/persist-modules.order, and loaded by /init only when the
+# kernel command line has faultline.persist=1: then /dev/vda, the content partition the harness
+# attaches (bootloop-spec.md), is mounted on /persist before the agent starts. When the SHA-256 over every input matches inputs.sha256 the build is
 # skipped. Files are built in a temporary directory and renamed into place, inputs.sha256 last,
 # so an interrupted build is never mistaken for a good one.
 #
@@ -36,6 +39,8 @@ EOF
 kver= agent= conf= out=
 files=
 modules="virtio_pci virtio_console pvpanic_mmio"
+# crc32c: ext4's metadata checksums ask the crypto API for it, and the initramfs has no modprobe
+persist_modules="virtio_blk crc32c_generic ext4"
 nl='
 '
 while [ $# -gt 0 ]; do
@@ -103,10 +108,18 @@ add_with_deps() { # path
 	done
 	case "$nl$order" in *"$nl$1$nl"*) ;; *) order="$order$1$nl" ;; esac
 }
-for m in $modules; do
-	p=$(resolve "$m") || die "kernel module '$m' not found in $moddir/modules.dep"
-	[ -z "$p" ] || add_with_deps "$p"
-done
+add_modules() { # names
+	for m in "$@"; do
+		p=$(resolve "$m") || die "kernel module '$m' not found in $moddir/modules.dep"
+		[ -z "$p" ] || add_with_deps "$p"
+	done
+}
+# shellcheck disable=SC2086 # lists of names
+add_modules $modules
+boot_order=$order
+# shellcheck disable=SC2086
+add_modules $persist_modules
+persist_order=${order#"$boot_order"}
 for p in $order; do
 	case "$p" in *.ko) ;; *) die "module $p is compressed; only uncompressed .ko is supported" ;; esac
 	[ -f "$moddir/$p" ] || die "module file $moddir/$p missing"
@@ -155,10 +168,13 @@ chmod 0755 "$r/sbin/faultline-agent"
 cp "$conf" "$r/etc/faultline/sensor.conf"
 
 : >"$r/etc/faultline/modules.order"
+: >"$r/etc/faultline/persist-modules.order"
 for p in $order; do
 	mkdir -p "$r/lib/modules/$kver/$(dirname "$p")"
 	cp "$moddir/$p" "$r/lib/modules/$kver/$p"
-	echo "/lib/modules/$kver/$p" >>"$r/etc/faultline/modules.order"
+	list=modules.order
+	case "$nl$persist_order" in *"$nl$p$nl"*) list=persist-modules.order ;; esac
+	echo "/lib/modules/$kver/$p" >>"$r/etc/faultline/$list"
 done
 
 printf '%s' "$files" | while IFS= read -r spec; do
@@ -181,9 +197,26 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
-while read -r m; do
-	insmod "$m" || echo "faultline-init: insmod $m failed" >/dev/kmsg
-done </etc/faultline/modules.order
+load_modules() { # list file
+	while read -r m; do
+		insmod "$m" || echo "faultline-init: insmod $m failed" >/dev/kmsg
+	done <"$1"
+}
+load_modules /etc/faultline/modules.order
+# The content partition, only when the harness attached one (the agent checks the mount).
+case " $(cat /proc/cmdline) " in
+*" faultline.persist=1 "*)
+	load_modules /etc/faultline/persist-modules.order
+	mkdir -p /persist
+	n=0
+	while [ ! -b /dev/vda ] && [ $n -lt 50 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	mount -t ext4 /dev/vda /persist ||
+		echo "faultline-init: cannot mount the content partition" >/dev/kmsg
+	;;
+esac
 [ -d /sys/kernel/security ] && mount -t securityfs securityfs /sys/kernel/security
 hostname -F /etc/hostname
 echo "faultline-init: starting agent" >/dev/kmsg

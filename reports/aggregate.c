@@ -18,6 +18,7 @@ enum aggregate_design aggregate_design_of(const struct record *r)
 {
 	switch (r->kind) {
 	case VERDICT_BOOT_LOOP:
+	case VERDICT_RECOVERED:
 	case VERDICT_CRASH:
 	case VERDICT_HANG:
 		return AGGREGATE_DOWN;
@@ -151,6 +152,13 @@ static void sensor_times(struct aggregate_sensor *s, struct times *t)
 	s->design.gap_max_ms = t->n_gap ? t->gap[t->n_gap - 1] : -1;
 }
 
+/* A record with a reboot object and its row of aggregate.recovery, until the rows' medians are
+ * computed. */
+struct followed {
+	size_t row;
+	const struct record *r;
+};
+
 /* What aggregate_build() keeps while it works. */
 struct build {
 	struct aggregate *a;
@@ -162,6 +170,9 @@ struct build {
 	size_t *class_rank;		/* interned class index -> display position */
 	size_t *last_run;		/* per sensor: the last run that had it */
 	struct times *times;		/* per sensor */
+	struct strmap *recovery_map;	/* "sensor index\x1fmechanism" -> row */
+	struct followed *followed;	/* a->n_followed of them */
+	size_t n_recovery_alloc, n_followed_alloc;
 };
 
 static size_t add_sensor(struct build *b, const char *name)
@@ -300,6 +311,74 @@ static void note_signature(struct build *b, size_t si, const struct record *r)
 		a->sensors[si].n_signatures++;
 }
 
+bool aggregate_loop_titles_agree(const struct record *r)
+{
+	for (size_t i = 0; i < r->reboot.n_boots; i++) {
+		const struct record_boot *x = &r->reboot.boots[i];
+
+		if (x->safe || (x->verdict && streq(x->verdict, "accepted")))
+			continue;
+		if (!streq_ptr(x->title, r->title))
+			return false;
+	}
+	return true;
+}
+
+static struct aggregate_recovery *recovery_row(struct build *b, size_t si, const char *mech)
+{
+	struct aggregate *a = b->a;
+	_cleanup_free_ char *key = xasprintf("%zu\x1f%s", si, mech);
+	bool created;
+	size_t idx = *strmap_put(b->recovery_map, key, a->n_recovery, &created);
+
+	if (created) {
+		if (a->n_recovery == b->n_recovery_alloc) {
+			b->n_recovery_alloc = b->n_recovery_alloc ? 2 * b->n_recovery_alloc : 8;
+			a->recovery =
+			    xreallocarray(a->recovery, b->n_recovery_alloc, sizeof(*a->recovery));
+		}
+		a->recovery[a->n_recovery++] = (struct aggregate_recovery){
+		    .sensor = a->sensors[si].name,
+		    .sensor_index = si,
+		    .mechanism = mech,
+		    .boots_median = -1,
+		    .wall_median_ms = -1,
+		    .wall_max_ms = -1,
+		    .guest_median_ms = -1,
+		};
+	}
+	return &a->recovery[idx];
+}
+
+/* A machine followed across boots: counted in its (sensor, mechanism) row, kept for the
+ * medians. */
+static void note_reboot(struct build *b, size_t si, const struct record *r)
+{
+	struct aggregate *a = b->a;
+	const struct record_reboot *rb = &r->reboot;
+	struct aggregate_recovery *row;
+	const char *outcome = rb->outcome ? rb->outcome : "";
+
+	if (!rb->first_verdict)
+		return;
+	row = recovery_row(b, si, rb->mechanism ? rb->mechanism : "unknown");
+	row->followed++;
+	if (streq(outcome, "boot-loop")) {
+		row->loops++;
+		row->loops_agreed += aggregate_loop_titles_agree(r);
+	} else if (streq(outcome, "recovered")) {
+		row->recovered++;
+	} else if (streq(outcome, "infra-error")) {
+		row->infra++;
+	}
+	if (a->n_followed == b->n_followed_alloc) {
+		b->n_followed_alloc = b->n_followed_alloc ? 2 * b->n_followed_alloc : 16;
+		b->followed = xreallocarray(b->followed, b->n_followed_alloc, sizeof(*b->followed));
+	}
+	b->followed[a->n_followed++] =
+	    (struct followed){.row = (size_t)(row - a->recovery), .r = r};
+}
+
 /* Pass 2: one record of run number run_i, the ri-th record overall. */
 static void count_record(struct build *b, size_t run_i, size_t ri, const struct record *r)
 {
@@ -337,6 +416,7 @@ static void count_record(struct build *b, size_t run_i, size_t ri, const struct 
 		t->gap[t->n_gap++] = r->protection_gap_ms;
 	consider_slow(a, r);
 	note_signature(b, si, r);
+	note_reboot(b, si, r);
 }
 
 /* Time statistics per sensor, and histograms on one scale for all sensors, so that they
@@ -385,6 +465,89 @@ static void finish_signatures(struct build *b)
 		qsort(a->sigs, a->n_sigs, sizeof(*a->sigs), cmp_sig);
 }
 
+static int mechanism_rank(const char *m)
+{
+	static const char *const order[] = {"none", "counter", "remediation", "manual"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		if (streq(m, order[i]))
+			return (int)i;
+	return (int)ARRAY_SIZE(order);
+}
+
+static int cmp_recovery(const void *a, const void *b)
+{
+	const struct aggregate_recovery *x = a, *y = b;
+	int rx = mechanism_rank(x->mechanism), ry = mechanism_rank(y->mechanism);
+
+	if (x->sensor_index != y->sensor_index)
+		return x->sensor_index < y->sensor_index ? -1 : 1;
+	if (rx != ry)
+		return rx - ry;
+	return strcmp(x->mechanism, y->mechanism);
+}
+
+static int cmp_followed(const void *a, const void *b)
+{
+	const struct followed *x = a, *y = b;
+
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Boots and times to recovery of one row, over its recovered machines: followed[0..n). */
+static void recovery_stats(struct aggregate_recovery *row, const struct followed *followed,
+			   size_t n, int64_t *boots, int64_t *wall, int64_t *guest)
+{
+	size_t nb = 0, nw = 0, ng = 0;
+
+	for (size_t j = 0; j < n; j++) {
+		const struct record_reboot *rb = &followed[j].r->reboot;
+
+		if (!rb->outcome || !streq(rb->outcome, "recovered"))
+			continue;
+		boots[nb++] = (int64_t)rb->n_boots;
+		if (rb->recovery_wall_ms >= 0)
+			wall[nw++] = rb->recovery_wall_ms;
+		if (rb->recovery_guest_ms >= 0)
+			guest[ng++] = rb->recovery_guest_ms;
+	}
+	qsort(boots, nb, sizeof(int64_t), cmp_i64);
+	qsort(wall, nw, sizeof(int64_t), cmp_i64);
+	qsort(guest, ng, sizeof(int64_t), cmp_i64);
+	if (nb) {
+		row->boots_median = nb % 2 ? (double)boots[nb / 2]
+					   : (double)(boots[nb / 2 - 1] + boots[nb / 2]) / 2;
+		row->boots_max = (size_t)boots[nb - 1];
+	}
+	row->wall_median_ms = pct(wall, nw, 50);
+	row->wall_max_ms = nw ? wall[nw - 1] : -1;
+	row->guest_median_ms = pct(guest, ng, 50);
+}
+
+/* Each row's statistics (the followed records grouped by row, so that many rows stay
+ * linearithmic); then the rows in display order. */
+static void finish_recovery(struct build *b)
+{
+	struct aggregate *a = b->a;
+	int64_t *boots = xcalloc(a->n_followed + 1, sizeof(int64_t));
+	int64_t *wall = xcalloc(a->n_followed + 1, sizeof(int64_t));
+	int64_t *guest = xcalloc(a->n_followed + 1, sizeof(int64_t));
+
+	if (a->n_followed)
+		qsort(b->followed, a->n_followed, sizeof(*b->followed), cmp_followed);
+	for (size_t j = 0, end; j < a->n_followed; j = end) {
+		for (end = j; end < a->n_followed && b->followed[end].row == b->followed[j].row;)
+			end++;
+		recovery_stats(&a->recovery[b->followed[j].row], b->followed + j, end - j, boots,
+			       wall, guest);
+	}
+	if (a->n_recovery)
+		qsort(a->recovery, a->n_recovery, sizeof(*a->recovery), cmp_recovery);
+	free(boots);
+	free(wall);
+	free(guest);
+}
+
 static void build_finish(struct build *b)
 {
 	for (size_t s = 0; b->times && s < b->a->n_sensors; s++) {
@@ -402,6 +565,8 @@ static void build_finish(struct build *b)
 	strmap_free(b->class_map);
 	strmap_free(b->sig_map);
 	strmap_free(b->sig_sensor);
+	strmap_free(b->recovery_map);
+	free(b->followed);
 }
 
 int aggregate_build(struct rundir *const *runs, size_t n_runs, struct aggregate **ret)
@@ -413,6 +578,7 @@ int aggregate_build(struct rundir *const *runs, size_t n_runs, struct aggregate 
 	    .class_map = strmap_new(),
 	    .sig_map = strmap_new(),
 	    .sig_sensor = strmap_new(),
+	    .recovery_map = strmap_new(),
 	};
 	size_t ri = 0;
 
@@ -432,6 +598,7 @@ int aggregate_build(struct rundir *const *runs, size_t n_runs, struct aggregate 
 			count_record(&b, i, ri, &runs[i]->records[j]);
 	finish_times(&b);
 	finish_signatures(&b);
+	finish_recovery(&b);
 	build_finish(&b);
 	*ret = a;
 	return 0;
@@ -451,6 +618,7 @@ struct aggregate *aggregate_free(struct aggregate *a)
 	free(a->cells);
 	free(a->failing);
 	free(a->slowest);
+	free(a->recovery);
 	free(a);
 	return NULL;
 }

@@ -7,6 +7,7 @@
  * must be freed (aggregate_free(), accepts NULL) before them. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,26 @@ struct aggregate_sensor {
 	struct aggregate_design_row design;
 };
 
+/* The follow-up of machines the persisted update crashed (record.h, "reboot"): one row per
+ * sensor and mechanism as the record names it (what brought the machine back; "none" for a
+ * machine still in a boot loop, one that came back by itself, or a follow-up that ended in an
+ * infra error). */
+struct aggregate_recovery {
+	const char *sensor;		/* the sensor's name, as in aggregate_sensor */
+	size_t sensor_index;		/* into aggregate.sensors */
+	const char *mechanism;		/* the first record's; "unknown" when it had none */
+	size_t followed;		/* records with a reboot object */
+	size_t loops, recovered, infra; /* by outcome: boot-loop, recovered, infra-error */
+	size_t loops_agreed; /* loops whose every crashed boot had the first crash's title */
+	/* Over the recovered machines. Boots: those after the first crash, up to and including
+	 * the healthy one (a safe-mode boot counts); the median of an even number is the mean of
+	 * the middle two. Times: wall from the first crash to the healthy boot's ready, guest
+	 * uptime summed over the boots. -1 (boots_max 0) without any. */
+	double boots_median;
+	size_t boots_max;
+	int64_t wall_median_ms, wall_max_ms, guest_median_ms;
+};
+
 struct aggregate_signature {
 	const char *title; /* record_signature() of the first occurrence */
 	enum verdict kind;
@@ -97,6 +118,12 @@ struct aggregate {
 	size_t n_failing;
 	const struct record **slowest; /* by total time, descending; at most 10 */
 	size_t n_slowest;
+
+	/* by sensor (in the order above), then none, counter, remediation, manual, the rest by
+	 * name */
+	struct aggregate_recovery *recovery;
+	size_t n_recovery;
+	size_t n_followed; /* records with a reboot object */
 };
 
 int aggregate_build(struct rundir *const *runs, size_t n_runs, struct aggregate **ret);
@@ -105,5 +132,8 @@ struct aggregate *aggregate_free(struct aggregate *a);
 const struct aggregate_counts *aggregate_cell(const struct aggregate *a, size_t sensor, size_t cls);
 /* Where a record falls in the design comparison. */
 enum aggregate_design aggregate_design_of(const struct record *r);
+/* Whether the crash titles of a boot loop agreed: every boot that crashed or hung (not the
+ * healthy or safe-mode ones) had the first crash's title (both none counts as agreeing). */
+bool aggregate_loop_titles_agree(const struct record *r);
 /* The worst verdict present in counts (verdict.h: the lowest value); _VERDICT_MAX when empty. */
 enum verdict aggregate_worst(const struct aggregate_counts *c);

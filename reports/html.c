@@ -245,6 +245,8 @@ static void header(const struct ctx *x)
 	fputs("</p>\n<nav aria-label=\"Sections\"><a href=\"#sensors\">Sensors</a>", f);
 	if (a->n_watched)
 		fputs("<a href=\"#designs\">Designs compared</a>", f);
+	if (a->n_followed)
+		fputs("<a href=\"#recovery\">Recovery</a>", f);
 	fputs("<a href=\"#matrix\">Mutation classes</a><a href=\"#signatures\">Crash signatures</a>"
 	      "<a href=\"#times\">Time per case</a><a href=\"#cases\">Cases</a>"
 	      "<a href=\"#runs\">Runs</a></nav>\n</header>\n<main>\n",
@@ -759,10 +761,24 @@ static void times(const struct ctx *x)
 	fputs("</section>\n", f);
 }
 
+/* The console of every boot after the first crash, for a machine followed across boots. */
+static void boot_links(const struct ctx *x, const struct record *r)
+{
+	for (size_t i = 0; i < r->reboot.n_boots; i++) {
+		const struct record_boot *b = &r->reboot.boots[i];
+		_cleanup_free_ char *label =
+		    xasprintf("boot %zu console%s", i + 1, b->safe ? " (safe mode)" : "");
+
+		fputs(" \xc2\xb7 ", x->f);
+		file_link(x, r->run, b->console, label);
+	}
+}
+
 static void case_row(const struct ctx *x, const struct record *r)
 {
 	FILE *f = x->f;
 	enum record_outcome out = record_outcome(r);
+	_cleanup_free_ char *boots = render_reboot_case(r);
 	char b[32];
 
 	fputs("<tr><td class=\"wrap\">", f);
@@ -784,9 +800,19 @@ static void case_row(const struct ctx *x, const struct record *r)
 		fputs("<br><span class=\"mono wrap\">", f);
 		esc(f, r->title);
 		fputs("</span>", f);
+		if (r->phase) { /* did it fall over loading the update, or using it? */
+			fputs(" <span class=\"muted\">at ", f);
+			esc(f, r->phase);
+			fputs("</span>", f);
+		}
 	} else if (r->detail && out != RECORD_PASS) {
 		fputs("<br><span class=\"wrap\">", f);
 		esc(f, r->detail);
+		fputs("</span>", f);
+	}
+	if (boots) {
+		fputs("<br><span class=\"wrap\">", f);
+		esc(f, boots);
 		fputs("</span>", f);
 	}
 	fputs("</td><td>", f);
@@ -802,6 +828,7 @@ static void case_row(const struct ctx *x, const struct record *r)
 	file_link(x, r->run, r->input, "input");
 	fputs(" \xc2\xb7 ", f);
 	file_link(x, r->run, r->console, "console");
+	boot_links(x, r);
 	fputs("</td></tr>\n", f);
 }
 
@@ -937,6 +964,8 @@ int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts)
 	sensors(&x);
 	if (a->n_watched) /* a run that watched its sensors' processes or protection */
 		html_designs(f, a);
+	if (a->n_followed) /* a run with persistence that followed crashed machines */
+		html_recovery(f, a);
 	matrix(&x);
 	signatures(&x);
 	times(&x);

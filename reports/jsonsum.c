@@ -1,5 +1,6 @@
 /* jsonsum.c — the aggregate as one JSON document for dashboards: totals, per-sensor headline
- * and times, the matrix, signatures, and the runs. Per-case data stays in results.jsonl. */
+ * and times, the matrix, signatures, recovery rows, and the runs. Per-case data stays in
+ * results.jsonl. */
 #include "render.h"
 
 #include <json-c/json.h>
@@ -110,12 +111,41 @@ static struct json_object *signature_json(const struct aggregate_signature *sig)
 	return o;
 }
 
+/* A row of the recovery table (aggregate.h, struct aggregate_recovery). */
+static struct json_object *recovery_json(const struct aggregate_recovery *row)
+{
+	struct json_object *o = json_object_new_object(), *boots = json_object_new_object();
+	struct json_object *wall = json_object_new_object(), *guest = json_object_new_object();
+	bool any = row->boots_median >= 0;
+
+	json_object_object_add(o, "sensor", json_object_new_string(row->sensor));
+	json_object_object_add(o, "mechanism", json_object_new_string(row->mechanism));
+	json_object_object_add(o, "followed", json_object_new_int64((int64_t)row->followed));
+	json_object_object_add(o, "boot_loop", json_object_new_int64((int64_t)row->loops));
+	json_object_object_add(o, "recovered", json_object_new_int64((int64_t)row->recovered));
+	json_object_object_add(o, "infra_error", json_object_new_int64((int64_t)row->infra));
+	json_object_object_add(o, "loops_titles_agreed",
+			       json_object_new_int64((int64_t)row->loops_agreed));
+	json_object_object_add(boots, "median",
+			       any ? json_object_new_double(row->boots_median) : NULL);
+	json_object_object_add(boots, "max",
+			       any ? json_object_new_int64((int64_t)row->boots_max) : NULL);
+	json_object_object_add(o, "boots_to_recovery", boots);
+	json_object_object_add(wall, "median", ms_or_null(row->wall_median_ms));
+	json_object_object_add(wall, "max", ms_or_null(row->wall_max_ms));
+	json_object_object_add(o, "recovery_wall_ms", wall);
+	json_object_object_add(guest, "median", ms_or_null(row->guest_median_ms));
+	json_object_object_add(o, "recovery_guest_ms", guest);
+	return o;
+}
+
 int jsonsum_write(FILE *f, const struct aggregate *a)
 {
 	struct json_object *root = json_object_new_object();
 	struct json_object *runs = json_object_new_array(), *sensors = json_object_new_array();
 	struct json_object *matrix = json_object_new_array(), *sigs = json_object_new_array();
 	struct json_object *total = counts_json(&a->total), *classes = json_object_new_array();
+	struct json_object *recovery = json_object_new_array();
 
 	for (size_t i = 0; i < a->n_runs; i++)
 		json_object_array_add(runs, run_json(a->runs[i]));
@@ -131,6 +161,8 @@ int jsonsum_write(FILE *f, const struct aggregate *a)
 	}
 	for (size_t g = 0; g < a->n_sigs; g++)
 		json_object_array_add(sigs, signature_json(&a->sigs[g]));
+	for (size_t i = 0; i < a->n_recovery; i++)
+		json_object_array_add(recovery, recovery_json(&a->recovery[i]));
 
 	json_object_object_add(root, "faultline_report", json_object_new_int(1));
 	json_object_object_add(root, "total", total);
@@ -139,6 +171,8 @@ int jsonsum_write(FILE *f, const struct aggregate *a)
 	json_object_object_add(root, "classes", classes);
 	json_object_object_add(root, "matrix", matrix);
 	json_object_object_add(root, "signatures", sigs);
+	/* empty unless cases ran with persistence and a crashed machine was followed */
+	json_object_object_add(root, "recovery", recovery);
 	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 						       JSON_C_TO_STRING_NOSLASHESCAPE),
 	      f);

@@ -90,6 +90,7 @@ static void testcase(FILE *f, const struct record *r, bool with_run)
 	text_line(f, "verdict", r->verdict);
 	text_line(f, "expected", r->expect);
 	text_line(f, "title", r->title);
+	text_line(f, "phase", r->phase);
 	text_line(f, "detail", r->detail);
 	text_line(f, "mutations", r->mutations);
 	text_line(f, "input", r->input);

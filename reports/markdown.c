@@ -84,6 +84,53 @@ static void designs_table(FILE *f, const struct aggregate *a)
 	}
 }
 
+/* The recovery of machines the persisted update crashed (html-recovery.c has the same): the
+ * answer per sensor, then a row per sensor and mechanism. */
+static void recovery_table(FILE *f, const struct aggregate *a)
+{
+	char b[5][32];
+
+	fputs("\n## Recovery: does the machine come back?\n\n", f);
+	for (size_t s = 0; s < a->n_sensors; s++) {
+		_cleanup_free_ char *say = render_recovery_answer(a, s);
+
+		if (!say)
+			continue;
+		escape_markdown(f, say);
+		fputs("\n\n", f);
+	}
+	fputs("| sensor | mechanism | machines followed | stuck in a boot loop | recovered | "
+	      "infra error | boots to recovery (median, max) | time to recovery (median, max) | "
+	      "guest time to recovery (median) | loops whose crash titles agreed |\n"
+	      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+	      f);
+	for (size_t i = 0; i < a->n_recovery; i++) {
+		const struct aggregate_recovery *row = &a->recovery[i];
+
+		fputs("| ", f);
+		escape_markdown(f, row->sensor);
+		fputs(" | ", f);
+		escape_markdown(f, row->mechanism);
+		fprintf(f, " | %zu | %zu | %zu | %zu | ", row->followed, row->loops, row->recovered,
+			row->infra);
+		if (row->boots_median >= 0)
+			fprintf(f, "%s, %zu", render_boots(b[0], row->boots_median),
+				row->boots_max);
+		else
+			fputs(render_boots(b[0], -1), f);
+		if (row->wall_median_ms >= 0)
+			fprintf(f, " | %s, %s", render_ms(b[1], row->wall_median_ms),
+				render_ms(b[2], row->wall_max_ms));
+		else
+			fprintf(f, " | %s", render_ms(b[1], -1));
+		fprintf(f, " | %s | ", render_ms(b[3], row->guest_median_ms));
+		if (row->loops)
+			fprintf(f, "%zu of %zu |\n", row->loops_agreed, row->loops);
+		else
+			fprintf(f, "%s |\n", render_ms(b[4], -1));
+	}
+}
+
 static void signatures(FILE *f, const struct aggregate *a)
 {
 	size_t shown = a->n_sigs < MAX_SIGS ? a->n_sigs : MAX_SIGS;
@@ -186,6 +233,8 @@ int markdown_write(FILE *f, const struct aggregate *a)
 	sensors_table(f, a);
 	if (a->n_watched)
 		designs_table(f, a);
+	if (a->n_followed)
+		recovery_table(f, a);
 	if (a->n_sigs)
 		signatures(f, a);
 	if (a->n_failing)

@@ -25,6 +25,9 @@ int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts)
  * acceptance, the report's one category that is not a verdict (html.c). */
 void html_designs(FILE *f, const struct aggregate *a);
 extern const struct verdict_style html_silent_style;
+/* The HTML report's recovery section (html-recovery.c), for runs whose records carry a reboot
+ * object (aggregate.n_followed). */
+void html_recovery(FILE *f, const struct aggregate *a);
 int junit_write(FILE *f, const struct aggregate *a);
 int markdown_write(FILE *f, const struct aggregate *a);
 int jsonsum_write(FILE *f, const struct aggregate *a);
@@ -37,6 +40,17 @@ const char *render_count(char buf[32], size_t n);
 const char *render_percent(char buf[32], size_t part, size_t whole);
 /* "1 line was" / "3 lines were": human count phrases for notes about skipped input. */
 const char *render_plural(size_t n, const char *one, const char *many);
+/* A median number of boots: "2.5"; "–" when negative (none). */
+const char *render_boots(char buf[32], double boots);
+/* The recovery section's answer for sensor index s, in plain text (the caller escapes it):
+ * "ksensor-legacy: 1 of 1 machines stuck in a boot loop without recovery; counter,
+ * remediation and manual brought 3 of 3 back in 1.0–3.0 boots." NULL when no machine of the
+ * sensor was followed. Caller frees. */
+char *render_recovery_answer(const struct aggregate *a, size_t s);
+/* What the boots after a record's first crash did, in plain text: "3 boots, crashed at 2.9 s
+ * each", "recovered by counter after 2 boots in 21 s". NULL when the record has no reboot
+ * object. Caller frees. */
+char *render_reboot_case(const struct record *r);
 /* The documented command that replays a record read from a run directory:
  * "faultline replay DIR/CASE --sensor S". Caller frees. */
 char *render_replay_command(const struct record *r);

@@ -37,6 +37,7 @@ expect "--help --version bench classify compare minimize mutate replay report ru
 expect "replay report run" r
 expect "--quiet" run --qu
 expect "--isolation" run --is
+expect "--sensors-dir" validate --sen
 expect "boot reuse snapshot" run --isolation ""
 expect "auto kvm tcg" bench --accel ""
 expect "boot,reuse boot,snapshot" bench --modes boot,

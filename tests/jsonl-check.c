@@ -2,7 +2,8 @@
  *
  *   jsonl-check FILE                         every line is a JSON object; prints the count
  *   jsonl-check FILE SENSOR CASE FIELD VALUE the record of SENSOR/CASE has FIELD == VALUE
- *                                            (VALUE "null" matches null)
+ *                                            (VALUE "null" matches null; FIELD may be a
+ *                                            path: reboot.boots.0.title, reboot.boots.length)
  *   jsonl-check FILE --list                  prints "sensor case verdict title" per record
  * Exit 0 when it holds, 1 otherwise (with a message). */
 #include <json-c/json.h>
@@ -11,11 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A member, or a dotted path into nested objects and arrays ("length": an array's length). */
 static const char *field(json_object *o, const char *k)
 {
-	json_object *v;
+	static char len[32];
+	char path[256], *save = NULL;
+	json_object *v = o;
 
-	if (!json_object_object_get_ex(o, k, &v) || json_object_is_type(v, json_type_null))
+	snprintf(path, sizeof(path), "%s", k);
+	for (char *part = strtok_r(path, ".", &save); part; part = strtok_r(NULL, ".", &save)) {
+		if (json_object_is_type(v, json_type_array)) {
+			if (!strcmp(part, "length")) {
+				snprintf(len, sizeof(len), "%zu", json_object_array_length(v));
+				return len;
+			}
+			v = json_object_array_get_idx(v, (size_t)strtoul(part, NULL, 10));
+		} else if (!json_object_object_get_ex(v, part, &v)) {
+			v = NULL;
+		}
+		if (!v)
+			return "null";
+	}
+	if (json_object_is_type(v, json_type_null))
 		return "null";
 	return json_object_get_string(v);
 }

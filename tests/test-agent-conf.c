@@ -51,6 +51,34 @@ START_TEST(test_conf_full)
 	ck_assert(!c->reject_exit);
 	ck_assert_str_eq(c->reject_log, "ksensor: rejected");
 	ck_assert_uint_eq(c->unknown_keys, 0);
+	/* no reject_errnos: the default set */
+	ck_assert(agent_conf_rejects_errno(c, EINVAL));
+	ck_assert(agent_conf_rejects_errno(c, EBADMSG));
+	ck_assert(agent_conf_rejects_errno(c, EPROTO));
+	ck_assert(!agent_conf_rejects_errno(c, ENOMEM));
+	agent_conf_free(c);
+}
+END_TEST
+
+/* The errnos a sensor declares: only those are rejections; none at all with reject_errno=0. */
+START_TEST(test_conf_reject_errnos)
+{
+	struct agent_conf *c = NULL;
+	const char *what;
+	unsigned line;
+
+	ck_assert_int_eq(parse("name=a\ndeliver=device\npath=/x\nreject_errno=1\n"
+			       "reject_errnos=22,7,4095\n",
+			       &c, &line, &what),
+			 0);
+	ck_assert_uint_eq(c->n_reject_errnos, 3);
+	ck_assert(agent_conf_rejects_errno(c, EINVAL));
+	ck_assert(agent_conf_rejects_errno(c, E2BIG));
+	ck_assert(agent_conf_rejects_errno(c, 4095));
+	ck_assert(!agent_conf_rejects_errno(c, EBADMSG));
+	ck_assert(!agent_conf_rejects_errno(c, EFAULT));
+	c->reject_errno = false;
+	ck_assert(!agent_conf_rejects_errno(c, EINVAL));
 	agent_conf_free(c);
 }
 END_TEST
@@ -106,6 +134,49 @@ START_TEST(test_conf_watch)
 }
 END_TEST
 
+START_TEST(test_conf_persist)
+{
+	const char *text = "name=ksensor-legacy\n"
+			   "deliver=device\n"
+			   "path=/dev/ksensor\n"
+			   "persist_store=/persist/ksensor/content.kscu\n"
+			   "persist_load=/lib/sensor/boot-content load a\n"
+			   "persist_healthy=/lib/sensor/boot-content healthy\n"
+			   "persist_load=echo b=c\n";
+	struct agent_conf *c = NULL;
+	const char *what;
+	unsigned line;
+
+	ck_assert_int_eq(parse(text, &c, &line, &what), 0);
+	ck_assert_str_eq(c->persist_store, "/persist/ksensor/content.kscu");
+	ck_assert_uint_eq(c->n_persist_load, 2);
+	ck_assert_str_eq(c->persist_load[0], "/lib/sensor/boot-content load a");
+	ck_assert_str_eq(c->persist_load[1], "echo b=c");
+	ck_assert_uint_eq(c->n_persist_healthy, 1);
+	ck_assert_str_eq(c->persist_healthy[0], "/lib/sensor/boot-content healthy");
+	ck_assert_uint_eq(c->unknown_keys, 0);
+	agent_conf_free(c);
+	/* absent: nothing to keep */
+	ck_assert_int_eq(parse("name=x\ndeliver=device\npath=/d\n", &c, &line, &what), 0);
+	ck_assert_ptr_null(c->persist_store);
+	ck_assert_uint_eq(c->n_persist_load, 0);
+	ck_assert_uint_eq(c->n_persist_healthy, 0);
+	agent_conf_free(c);
+	/* a store outside the content partition is refused, at its line */
+	ck_assert_int_eq(
+	    parse("name=x\ndeliver=device\npath=/d\npersist_store=/tmp/c\n", &c, &line, &what),
+	    -EINVAL);
+	ck_assert_uint_eq(line, 4);
+	ck_assert_str_eq(what, "persist_store must be a path under /persist/");
+	ck_assert_int_eq(
+	    parse("name=x\ndeliver=device\npath=/d\npersist_store=/persist/\n", &c, &line, &what),
+	    -EINVAL);
+	ck_assert_int_eq(parse("name=x\ndeliver=device\npath=/d\npersist_store=/persistent/a\n", &c,
+			       &line, &what),
+			 -EINVAL);
+}
+END_TEST
+
 START_TEST(test_conf_errors)
 {
 	static const struct {
@@ -118,6 +189,14 @@ START_TEST(test_conf_errors)
 	    {"name=a\ndeliver=socket\n", 2, "deliver must be device, file or command"},
 	    {"name=a\nreject_errno=yes\n", 2, "reject_errno must be 0 or 1"},
 	    {"name=a\n\n\nreject_exit=2\n", 4, "reject_exit must be 0 or 1"},
+	    {"name=a\nreject_errnos=\n", 2, "reject_errnos must be a list of errno numbers"},
+	    {"name=a\nreject_errnos=22,\n", 2, "reject_errnos must be a list of errno numbers"},
+	    {"name=a\nreject_errnos=22,,7\n", 2, "reject_errnos must be a list of errno numbers"},
+	    {"name=a\nreject_errnos=0\n", 2, "reject_errnos must be a list of errno numbers"},
+	    {"name=a\nreject_errnos=4096\n", 2, "reject_errnos must be a list of errno numbers"},
+	    {"name=a\nreject_errnos=EINVAL\n", 2, "reject_errnos must be a list of errno numbers"},
+	    {"name=a\nreject_errnos=99999999999\n", 2,
+	     "reject_errnos must be a list of errno numbers"},
 	    {"deliver=device\npath=/dev/x\n", 0, "name is missing"},
 	    {"name=\ndeliver=device\npath=/dev/x\n", 0, "name is missing"},
 	    {"name=a\npath=/dev/x\n", 0, "deliver is missing"},
@@ -214,6 +293,53 @@ START_TEST(test_frame_actions)
 }
 END_TEST
 
+START_TEST(test_frame_store_remedy)
+{
+	static const uint8_t rollback[] = {2, 0, 0, 0, 'K', 'S'}, bad[] = {1, 0, 0, 0, 'x'};
+	struct proto_frame f = mkframe(PROTO_STORE, "KSCU");
+	struct agent_action a;
+
+	agent_frame_action(&f, false, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_STORE);
+	ck_assert_int_eq(a.err, 0);
+	ck_assert_ptr_eq(a.data, f.payload);
+	ck_assert_uint_eq(a.len, 4);
+	agent_frame_action(&f, true, &a); /* busy: answered, not written */
+	ck_assert_int_eq(a.kind, AGENT_ACT_STORE);
+	ck_assert_int_eq(a.err, EBUSY);
+	ck_assert_str_eq(a.text, "STORE seq 42 refused: an update, the sensor start or the "
+				 "remediation is in flight");
+	proto_frame_finish(&f);
+
+	f = (struct proto_frame){.type = PROTO_REMEDY, .len = sizeof(rollback)};
+	f.payload = malloc(sizeof(rollback));
+	memcpy(f.payload, rollback, sizeof(rollback));
+	agent_frame_action(&f, true, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_REMEDY);
+	ck_assert_int_eq(a.err, 0);
+	ck_assert_uint_eq(a.remedy, PROTO_REMEDY_ROLLBACK);
+	ck_assert_uint_eq(a.len, 2);
+	ck_assert_ptr_eq(a.data, f.payload + 4);
+	memcpy(f.payload, bad, sizeof(bad)); /* a delete with content */
+	f.len = sizeof(bad);
+	agent_frame_action(&f, false, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_REMEDY);
+	ck_assert_int_eq(a.err, EBADMSG);
+	ck_assert_str_eq(a.text, "action 1 with 1 bytes of content");
+	f.len = 2;
+	agent_frame_action(&f, false, &a);
+	ck_assert_int_eq(a.err, EBADMSG);
+	ck_assert_str_eq(a.text, "2 bytes, shorter than the action");
+	proto_frame_finish(&f);
+
+	f = mkframe(PROTO_REMEDY_ASK, "boot=1\n"); /* the agent's own question is no request */
+	agent_frame_action(&f, false, &a);
+	ck_assert_int_eq(a.kind, AGENT_ACT_ERROR);
+	ck_assert_str_eq(a.text, "unexpected frame type 12 (REMEDY_ASK) from the host");
+	proto_frame_finish(&f);
+}
+END_TEST
+
 START_TEST(test_mark_bounded)
 {
 	char big[5000];
@@ -272,11 +398,14 @@ static Suite *agent_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_conf_full);
+	tcase_add_test(tc, test_conf_reject_errnos);
 	tcase_add_test(tc, test_conf_command_and_unknown);
 	tcase_add_test(tc, test_conf_watch);
+	tcase_add_test(tc, test_conf_persist);
 	tcase_add_test(tc, test_conf_errors);
 	tcase_add_test(tc, test_conf_nul);
 	tcase_add_test(tc, test_frame_actions);
+	tcase_add_test(tc, test_frame_store_remedy);
 	tcase_add_test(tc, test_mark_bounded);
 	tcase_add_test(tc, test_decode_errors);
 	tcase_add_test(tc, test_payload);

@@ -201,6 +201,48 @@ START_TEST(test_format_errors)
 }
 END_TEST
 
+/* Errors in the syntax for unions, counts, offsets from a base, pointers, relations and magic
+ * values, each located. */
+#define HDR "format: x\nfields:\n  - {name: t, type: u8}\n"
+START_TEST(test_new_syntax_errors)
+{
+	format_error(HDR "  - {name: b, type: union, cases: [{name: c, when: 1, fields: [{name: "
+			 "x, type: u8}]}]}\n",
+		     4, 5, "needs switch: FIELD");
+	format_error(HDR "  - {name: b, switch: t, cases: [{name: c, fields: [{name: x, type: "
+			 "u8}]}]}\n",
+		     4, 34, "without when:");
+	format_error(HDR "  - {name: b, switch: nope, cases: [{name: c, when: 1, fields: [{name: "
+			 "x, type: u8}]}]}\n",
+		     4, 5, "switch 'nope': no such field");
+	format_error(HDR "  - {name: b, switch: t, cases: [{name: c, when: 1, fields: [{name: x, "
+			 "type: u8}]}, {name: d, when: [2, 1], fields: [{name: y, type: u8}]}]}\n",
+		     4, 85, "tag value 1 already selects case 'c'");
+	format_error(HDR "  - {name: b, switch: t, cases: [{name: c, when: default, fields: "
+			 "[{name: x, type: u8}]}, {name: d, when: default, fields: [{name: y, "
+			 "type: u8}]}]}\n",
+		     4, 91, "two default cases");
+	format_error(HDR "  - {name: b, type: u8, when: 3}\n", 4, 31, "when: applies to the cases");
+	format_error(HDR "  - {name: s, type: u16, equals: 't + * 2'}\n", 4, 34, "bad equals");
+	format_error(HDR "  - {name: s, type: u16, equals: 'size(nope) + 2'}\n", 4, 5,
+		     "equals: no field 'nope'");
+	format_error(HDR "  - {name: s, type: u16, equals: 'count(t)'}\n", 4, 5,
+		     "count(t): that field is not repeated");
+	format_error(HDR "  - {name: a, type: u8, repeated: false, count: 3}\n", 4, 49,
+		     "count: applies to repeated fields");
+	format_error(HDR "  - {name: o, type: u8, from: t}\n", 4, 31, "from: applies to offset_of");
+	format_error(HDR "  - {name: o, type: u8, points_into: nope}\n", 4, 5,
+		     "points_into 'nope': no such field");
+	format_error(HDR "  - {name: o, type: bytes, size: 2, magic: [1]}\n", 4, 44,
+		     "magic: on a field applies to integer fields only");
+	format_error("format: x\nmagic: [1, [2]]\nfields: [{name: a, type: u8}]\n", 2, 12,
+		     "bad magic value");
+	format_error(HDR "  - {name: c, type: u8, count_of: r}\n  - {name: r, type: u8, repeated: "
+			 "true, count: 2}\n",
+		     5, 5, "has count: and is counted by 'c'");
+}
+END_TEST
+
 static void yaml_error(const char *yaml, size_t len, unsigned line, unsigned col,
 		       const char *needle)
 {
@@ -299,6 +341,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_decode_errors);
 	tcase_add_test(tc, test_fix_checksums_raw);
 	tcase_add_test(tc, test_format_errors);
+	tcase_add_test(tc, test_new_syntax_errors);
 	tcase_add_test(tc, test_hostile_yaml);
 	tcase_add_test(tc, test_repeated_keys);
 	tcase_add_test(tc, test_numbers);

@@ -212,6 +212,49 @@ START_TEST(test_watch_decode_errors)
 }
 END_TEST
 
+static int remedy(uint32_t action, const char *data, size_t n, uint32_t *ret_action,
+		  const uint8_t **ret_data, size_t *ret_len)
+{
+	uint8_t p[16];
+
+	proto_put_u32(p, action);
+	memcpy(p + 4, data, n);
+	return proto_remedy_decode(p, 4 + n, ret_action, ret_data, ret_len);
+}
+
+START_TEST(test_remedy_decode)
+{
+	uint8_t three[3] = {0, 0, 0};
+	uint32_t action = 99;
+	const uint8_t *data = (const uint8_t *)"x";
+	size_t n = 99;
+
+	ck_assert_int_eq(remedy(PROTO_REMEDY_NONE, "", 0, &action, &data, &n), 0);
+	ck_assert_uint_eq(action, PROTO_REMEDY_NONE);
+	ck_assert_ptr_null(data);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(remedy(PROTO_REMEDY_DELETE, "", 0, &action, &data, &n), 0);
+	ck_assert_uint_eq(action, PROTO_REMEDY_DELETE);
+	ck_assert_int_eq(remedy(PROTO_REMEDY_ROLLBACK, "good", 4, &action, &data, &n), 0);
+	ck_assert_uint_eq(action, PROTO_REMEDY_ROLLBACK);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(memcmp(data, "good", 4), 0);
+	/* malformed: outputs untouched */
+	action = 77;
+	ck_assert_int_eq(remedy(PROTO_REMEDY_ROLLBACK, "", 0, &action, &data, &n), -EBADMSG);
+	ck_assert_int_eq(remedy(PROTO_REMEDY_DELETE, "x", 1, &action, &data, &n), -EBADMSG);
+	ck_assert_int_eq(remedy(PROTO_REMEDY_NONE, "x", 1, &action, &data, &n), -EBADMSG);
+	ck_assert_int_eq(remedy(3, "", 0, &action, &data, &n), -EBADMSG);
+	ck_assert_int_eq(remedy(0x100, "", 0, &action, &data, &n), -EBADMSG);
+	ck_assert_int_eq(proto_remedy_decode(three, 3, &action, &data, &n), -EBADMSG);
+	ck_assert_int_eq(proto_remedy_decode(three, 0, &action, &data, &n), -EBADMSG);
+	ck_assert_uint_eq(action, 77);
+	ck_assert_str_eq(proto_type_name(PROTO_REMEDY), "REMEDY");
+	ck_assert_str_eq(proto_type_name(PROTO_REMEDY_ASK), "REMEDY_ASK");
+	ck_assert_str_eq(proto_type_name(PROTO_STORED), "STORED");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("proto");
@@ -226,6 +269,7 @@ int main(void)
 	tcase_add_test(tc, test_le_helpers);
 	tcase_add_test(tc, test_watch_roundtrip);
 	tcase_add_test(tc, test_watch_decode_errors);
+	tcase_add_test(tc, test_remedy_decode);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -9,6 +9,7 @@
 
 #include "case-record.h"
 #include "config.h"
+#include "reboot.h"
 #include "results.h"
 #include "rundir.h"
 #include "testlib.h"
@@ -18,9 +19,9 @@
 
 START_TEST(test_verdict_table)
 {
-	static const char *const severity[] = {"boot-loop",   "crash",		 "hang",
-					       "sensor-died", "protection-lost", "infra-error",
-					       "accepted",    "rejected",	 "other"};
+	static const char *const severity[] = {
+	    "boot-loop",    "recovered",   "crash",    "hang",	   "sensor-died", "protection-lost",
+	    "sensor-error", "infra-error", "accepted", "rejected", "other"};
 	const char *const *expectable = verdict_expectable_names();
 	size_t n = 0;
 
@@ -49,7 +50,7 @@ START_TEST(test_verdict_table)
 			ck_assert_str_eq(expectable[n++], i->name);
 	}
 	ck_assert_ptr_null(expectable[n]);
-	ck_assert_uint_eq(n, 7);
+	ck_assert_uint_eq(n, 9);
 	/* "other" is what an unknown name reads as, never a name one can write or expect */
 	ck_assert_int_eq(verdict_from_name("other"), -EINVAL);
 	ck_assert_int_eq(verdict_from_name("quarantined"), -EINVAL);
@@ -59,6 +60,9 @@ START_TEST(test_verdict_table)
 	ck_assert(verdict_has(VERDICT_CRASH, VERDICT_FAILURE | VERDICT_SIGNATURE));
 	ck_assert(verdict_has(VERDICT_BOOT_LOOP, VERDICT_SIGNATURE));
 	ck_assert(!verdict_has(VERDICT_SENSOR_DIED, VERDICT_FAILURE));
+	/* the sensor's own errno: a finding one may expect, not a failure of every case */
+	ck_assert(verdict_has(VERDICT_SENSOR_ERROR, VERDICT_EXPECTABLE));
+	ck_assert(!verdict_has(VERDICT_SENSOR_ERROR, VERDICT_FAILURE | VERDICT_ERROR));
 	ck_assert(verdict_has(VERDICT_INFRA_ERROR, VERDICT_ERROR));
 	ck_assert(!verdict_has(VERDICT_INFRA_ERROR, VERDICT_EXPECTABLE));
 	ck_assert(!verdict_has(VERDICT_OTHER, VERDICT_EXPECTABLE));
@@ -69,14 +73,40 @@ END_TEST
 
 /* The members of a line, in the order the writer puts them. */
 static const char *const members[] = {
-    "run_id",	       "scenario",	"sensor",     "case",
-    "case_name",       "seed",		"seed_file",  "mutations",
-    "input_sha256",    "input",		"input_size", "verdict",
-    "title",	       "detail",	"report",     "console",
-    "sensor_log",      "expect",	"matched",    "attempt",
-    "host_fault",      "host_stall_ms", "flaky",      "reused_guest_run",
-    "timings",	       "agent",		"protection", "protection_gap_ms",
-    "sensor_restarts", "started",	"kernel",     "faultline_version",
+    "run_id",
+    "scenario",
+    "sensor",
+    "case",
+    "case_name",
+    "seed",
+    "seed_file",
+    "mutations",
+    "input_sha256",
+    "input",
+    "input_size",
+    "verdict",
+    "title",
+    "phase",
+    "detail",
+    "report",
+    "console",
+    "sensor_log",
+    "expect",
+    "matched",
+    "attempt",
+    "host_fault",
+    "host_stall_ms",
+    "flaky",
+    "reused_guest_run",
+    "reboot",
+    "timings",
+    "agent",
+    "protection",
+    "protection_gap_ms",
+    "sensor_restarts",
+    "started",
+    "kernel",
+    "faultline_version",
 };
 
 static void fill_every_field(struct record *r)
@@ -97,6 +127,7 @@ static void fill_every_field(struct record *r)
 	r->input_size = 116;
 	r->verdict = xstrdup("crash");
 	r->title = xstrdup("BUG: unable to handle page fault in ks_eval_field");
+	r->phase = xstrdup("evaluate");
 	r->detail = xstrdup("agent: no answer after \"write\"\nsecond line");
 	r->report =
 	    xstrdup("[    4.2] BUG: unable to handle page fault\n[    4.2] RIP: ks_eval_field");
@@ -111,6 +142,26 @@ static void fill_every_field(struct record *r)
 	r->reused.verdict = xstrdup("hang");
 	r->reused.title = xstrdup("BUG: soft lockup - CPU#0 stuck for 22s!");
 	r->reused.console = xstrdup("consoles/ksensor-legacy/field-count-mismatch-0003.reused.log");
+	r->reboot.first_verdict = xstrdup("crash");
+	r->reboot.outcome = xstrdup("recovered");
+	r->reboot.mechanism = xstrdup("counter");
+	r->reboot.recovery_wall_ms = 31000;
+	r->reboot.recovery_guest_ms = 9400;
+	r->reboot.detail = xstrdup("remediation: none");
+	r->reboot.boots = xcalloc(2, sizeof(*r->reboot.boots));
+	r->reboot.n_boots = 2;
+	r->reboot.boots[0] = (struct record_boot){
+	    .verdict = xstrdup("crash"),
+	    .title = xstrdup("BUG: unable to handle page fault in ks_eval_field"),
+	    .died_at_ms = 2913,
+	    .wall_ms = 8100,
+	    .console = xstrdup("consoles/ksensor-legacy/c.boot1.log")};
+	r->reboot.boots[1] =
+	    (struct record_boot){.verdict = xstrdup("accepted"),
+				 .died_at_ms = -1,
+				 .wall_ms = 7000,
+				 .safe = true,
+				 .console = xstrdup("consoles/ksensor-legacy/c.boot2.log")};
 	r->boot_ms = 2100;
 	r->deliver_ms = 31;
 	r->verdict_ms = 402;
@@ -142,6 +193,7 @@ static void assert_same_record(const struct record *a, const struct record *b)
 	ck_assert_int_eq(a->input_size, b->input_size);
 	ck_assert_str_eq(a->verdict, b->verdict);
 	ck_assert_str_eq(a->title, b->title);
+	ck_assert_str_eq(a->phase, b->phase);
 	ck_assert_str_eq(a->detail, b->detail);
 	ck_assert_str_eq(a->report, b->report);
 	ck_assert_str_eq(a->console, b->console);
@@ -154,6 +206,22 @@ static void assert_same_record(const struct record *a, const struct record *b)
 	ck_assert_str_eq(a->reused.verdict, b->reused.verdict);
 	ck_assert_str_eq(a->reused.title, b->reused.title);
 	ck_assert_str_eq(a->reused.console, b->reused.console);
+	ck_assert_str_eq(a->reboot.first_verdict, b->reboot.first_verdict);
+	ck_assert_str_eq(a->reboot.outcome, b->reboot.outcome);
+	ck_assert_str_eq(a->reboot.mechanism, b->reboot.mechanism);
+	ck_assert_int_eq(a->reboot.recovery_wall_ms, b->reboot.recovery_wall_ms);
+	ck_assert_int_eq(a->reboot.recovery_guest_ms, b->reboot.recovery_guest_ms);
+	ck_assert_str_eq(a->reboot.detail, b->reboot.detail);
+	ck_assert_uint_eq(a->reboot.n_boots, b->reboot.n_boots);
+	for (size_t i = 0; i < a->reboot.n_boots; i++) {
+		const struct record_boot *x = &a->reboot.boots[i], *y = &b->reboot.boots[i];
+		ck_assert_str_eq(x->verdict, y->verdict);
+		ck_assert_pstr_eq(x->title, y->title);
+		ck_assert_int_eq(x->died_at_ms, y->died_at_ms);
+		ck_assert_int_eq(x->wall_ms, y->wall_ms);
+		ck_assert_int_eq(x->safe, y->safe);
+		ck_assert_str_eq(x->console, y->console);
+	}
 	ck_assert_int_eq(a->boot_ms, b->boot_ms);
 	ck_assert_int_eq(a->deliver_ms, b->deliver_ms);
 	ck_assert_int_eq(a->verdict_ms, b->verdict_ms);
@@ -347,8 +415,11 @@ START_TEST(test_case_record)
 	res.title = xstrdup("BUG: unable to handle page fault in ks_eval_field");
 	res.total_ms = 1234;
 	res.agent_outcome = 0;
+	res.phase = "load";
 	o = case_record_json(&ctx, "ks", &c, &res, "consoles/ks/c1.log");
-	ck_assert_int_eq(json_object_object_length(o), ARRAY_SIZE(members) - 1); /* no reuse */
+	ck_assert_str_eq(json_object_get_string(field(o, "phase")), "load");
+	/* no reuse, no reboot */
+	ck_assert_int_eq(json_object_object_length(o), ARRAY_SIZE(members) - 2);
 	ck_assert_str_eq(json_object_get_string(field(o, "run_id")), "r1");
 	ck_assert_str_eq(json_object_get_string(field(o, "verdict")), "crash");
 	ck_assert_str_eq(json_object_get_string(field(o, "title")), res.title);
@@ -410,6 +481,33 @@ START_TEST(test_case_record)
 	ck_assert_str_eq(json_object_get_string(field(field(o, "reused_guest_run"), "console")),
 			 "consoles/ks/c1.reused.log");
 	ck_assert(json_object_get_boolean(field(o, "flaky")));
+	json_object_put(o);
+	res.confirmed = false;
+
+	/* persistence: the crashed guest was followed across boots and looped */
+	res.reboot = xzalloc(sizeof(*res.reboot));
+	res.reboot_first = VERDICT_CRASH;
+	res.verdict = VERDICT_BOOT_LOOP;
+	res.reboot->outcome = VERDICT_BOOT_LOOP;
+	res.reboot->mechanism = "none";
+	res.reboot->boots = xcalloc(1, sizeof(*res.reboot->boots));
+	res.reboot->n_boots = 1;
+	res.reboot->boots[0] = (struct reboot_boot){.verdict = VERDICT_CRASH,
+						    .title = xstrdup(res.title),
+						    .died_at_ms = 2913,
+						    .wall_ms = 8000,
+						    .console = xstrdup("consoles/ks/c1.boot1.log")};
+	o = case_record_json(&ctx, "ks", &c, &res, "consoles/ks/c1.log");
+	ck_assert_str_eq(json_object_get_string(field(o, "verdict")), "boot-loop");
+	ck_assert_str_eq(json_object_get_string(field(o, "title")), res.title);
+	ck_assert_str_eq(json_object_get_string(field(field(o, "reboot"), "first_verdict")),
+			 "crash");
+	ck_assert_str_eq(json_object_get_string(field(field(o, "reboot"), "outcome")), "boot-loop");
+	ck_assert_ptr_null(field(field(o, "reboot"), "recovery_wall_ms"));
+	ck_assert_int_eq(
+	    json_object_get_int(field(
+		json_object_array_get_idx(field(field(o, "reboot"), "boots"), 0), "died_at_ms")),
+	    2913);
 	json_object_put(o);
 	case_result_finish(&res);
 }

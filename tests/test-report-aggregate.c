@@ -14,6 +14,8 @@
 
 #define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"
 #define NEW FAULTLINE_TEST_DATA "/runs/quickstart-new"
+#define BOOTLOOP FAULTLINE_TEST_DATA "/runs/bootloop"
+#define BOOTLOOP_EDGE FAULTLINE_TEST_DATA "/runs/bootloop-edge"
 #define PF "BUG: unable to handle page fault in ks_eval_field"
 #define HOSTILE "BUG: ]]> <script>alert(1)</script> & \"quoted\" in ks_parse"
 #define LOCKUP "watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [kworker/0:1]"
@@ -419,6 +421,209 @@ START_TEST(test_aggregate_gaps)
 }
 END_TEST
 
+static void check_row(const struct aggregate_recovery *row, const char *sensor, const char *mech,
+		      size_t followed, size_t loops, size_t recovered, size_t infra)
+{
+	ck_assert_str_eq(row->sensor, sensor);
+	ck_assert_str_eq(row->mechanism, mech);
+	ck_assert_uint_eq(row->followed, followed);
+	ck_assert_uint_eq(row->loops, loops);
+	ck_assert_uint_eq(row->recovered, recovered);
+	ck_assert_uint_eq(row->infra, infra);
+}
+
+/* A run of scenarios/bootloop.yaml: the legacy sensor followed across boots under each
+ * mechanism, one row each in display order; the hardened and user-mode sensors never rebooted,
+ * so they have no row. */
+START_TEST(test_aggregate_recovery)
+{
+	struct rundir *run = load(BOOTLOOP), *base = load(BASE);
+	struct aggregate *a;
+	const struct aggregate_recovery *row;
+	const struct record *r;
+
+	r = find(run, "ksensor-legacy", "manual");
+	ck_assert_int_eq(r->kind, VERDICT_RECOVERED);
+	ck_assert_str_eq(r->reboot.first_verdict, "crash");
+	ck_assert_uint_eq(r->reboot.n_boots, 3);
+	ck_assert(r->reboot.boots[1].safe);
+	ck_assert_str_eq(r->reboot.boots[2].console, "consoles/ksensor-legacy/manual.boot3.log");
+
+	ck_assert_int_eq(aggregate_build(&run, 1, &a), 0);
+	ck_assert_uint_eq(a->n_followed, 4);
+	ck_assert_uint_eq(a->n_recovery, 4);
+	row = &a->recovery[0];
+	check_row(row, "ksensor-legacy", "none", 1, 1, 0, 0);
+	ck_assert_uint_eq(row->sensor_index, 0);
+	ck_assert_uint_eq(row->loops_agreed, 1);
+	ck_assert(row->boots_median < 0);
+	ck_assert_uint_eq(row->boots_max, 0);
+	ck_assert_int_eq(row->wall_median_ms, -1);
+	ck_assert_int_eq(row->guest_median_ms, -1);
+	row = &a->recovery[1];
+	check_row(row, "ksensor-legacy", "counter", 1, 0, 1, 0);
+	ck_assert(row->boots_median == 2.0);
+	ck_assert_uint_eq(row->boots_max, 2);
+	ck_assert_int_eq(row->wall_median_ms, 21400);
+	ck_assert_int_eq(row->wall_max_ms, 21400);
+	ck_assert_int_eq(row->guest_median_ms, 8300);
+	check_row(&a->recovery[2], "ksensor-legacy", "remediation", 1, 0, 1, 0);
+	ck_assert(a->recovery[2].boots_median == 1.0);
+	row = &a->recovery[3];
+	check_row(row, "ksensor-legacy", "manual", 1, 0, 1, 0);
+	ck_assert(row->boots_median == 3.0); /* the safe-mode boot counts */
+	ck_assert_int_eq(row->wall_median_ms, 31200);
+	ck_assert_int_eq(row->guest_median_ms, 13400);
+	/* a recovered machine still went down once: the design comparison counts it there */
+	ck_assert_uint_eq(a->sensors[0].design.n[AGGREGATE_DOWN], 4);
+	aggregate_free(a);
+
+	/* no persistence, no rows */
+	ck_assert_int_eq(aggregate_build(&base, 1, &a), 0);
+	ck_assert_uint_eq(a->n_followed, 0);
+	ck_assert_uint_eq(a->n_recovery, 0);
+	aggregate_free(a);
+	rundir_free(run);
+	rundir_free(base);
+}
+END_TEST
+
+/* What the rows make of loops whose titles differ, a machine that came back by itself, a
+ * follow-up that ended in an infra error, medians over an even count, and runs merged. */
+START_TEST(test_aggregate_recovery_edges)
+{
+	struct rundir *runs[2] = {load(BOOTLOOP_EDGE), load(BOOTLOOP)};
+	struct aggregate *a;
+	const struct aggregate_recovery *row;
+
+	ck_assert(aggregate_loop_titles_agree(find(runs[0], "ksensor-legacy", "loop-a")));
+	ck_assert(!aggregate_loop_titles_agree(find(runs[0], "ksensor-legacy", "loop-b")));
+	ck_assert_int_eq(aggregate_build(runs, 1, &a), 0);
+	ck_assert_uint_eq(a->n_followed, 7);
+	ck_assert_uint_eq(a->n_recovery, 3);
+	row = &a->recovery[0];
+	check_row(row, "ksensor-legacy", "none", 4, 2, 1, 1);
+	ck_assert_uint_eq(row->loops_agreed, 1);
+	ck_assert(row->boots_median == 1.0);
+	ck_assert_int_eq(row->wall_median_ms, 12000);
+	ck_assert_int_eq(row->guest_median_ms, 5000);
+	row = &a->recovery[1];
+	check_row(row, "ksensor-legacy", "counter", 2, 0, 2, 0);
+	ck_assert(row->boots_median == 2.5); /* the mean of the middle two */
+	ck_assert_uint_eq(row->boots_max, 3);
+	ck_assert_int_eq(row->wall_median_ms, 20000); /* times: nearest rank, as elsewhere */
+	ck_assert_int_eq(row->wall_max_ms, 40000);
+	ck_assert_int_eq(row->guest_median_ms, 8000);
+	/* a sensor not in run.json comes after those that are */
+	check_row(&a->recovery[2], "<b>esensor</b>", "<script>quick</script>", 1, 0, 1, 0);
+	ck_assert_uint_eq(a->recovery[2].sensor_index, 1);
+	aggregate_free(a);
+
+	/* merged: one row per sensor and mechanism across the runs */
+	ck_assert_int_eq(aggregate_build(runs, 2, &a), 0);
+	ck_assert_uint_eq(a->n_followed, 11);
+	ck_assert_uint_eq(a->n_recovery, 5);
+	check_row(&a->recovery[0], "ksensor-legacy", "none", 5, 3, 1, 1);
+	ck_assert_uint_eq(a->recovery[0].loops_agreed, 2);
+	check_row(&a->recovery[1], "ksensor-legacy", "counter", 3, 0, 3, 0);
+	ck_assert(a->recovery[1].boots_median == 2.0);
+	check_row(&a->recovery[2], "ksensor-legacy", "remediation", 1, 0, 1, 0);
+	check_row(&a->recovery[3], "ksensor-legacy", "manual", 1, 0, 1, 0);
+	check_row(&a->recovery[4], "<b>esensor</b>", "<script>quick</script>", 1, 0, 1, 0);
+	ck_assert_uint_eq(a->recovery[4].sensor_index, 3); /* after run.json's sensors */
+	aggregate_free(a);
+	rundir_free(runs[0]);
+	rundir_free(runs[1]);
+}
+END_TEST
+
+/* render_recovery_answer() for sensor s of run: want, or NULL. */
+static void check_answer(struct rundir *run, size_t s, const char *want)
+{
+	struct aggregate *a;
+	_cleanup_free_ char *say = NULL;
+
+	ck_assert_int_eq(aggregate_build(&run, 1, &a), 0);
+	say = render_recovery_answer(a, s);
+	if (want)
+		ck_assert_str_eq(say, want);
+	else
+		ck_assert_ptr_null(say);
+	aggregate_free(a);
+}
+
+/* The words the renderers share: the answer per sensor and what each followed case's boots
+ * did. */
+START_TEST(test_recovery_words)
+{
+	struct rundir *run = load(BOOTLOOP), *edge = load(BOOTLOOP_EDGE);
+	static const struct {
+		const char *sensor, *case_id, *want;
+	} cases[] = {
+	    {"ksensor-legacy", "no-recovery", "3 boots, crashed at 2.9 s each"},
+	    {"ksensor-legacy", "boot-counter", "recovered by counter after 2 boots in 21.4 s"},
+	    {"ksensor-legacy", "manual", "recovered by manual after 3 boots in 31.2 s"},
+	};
+	static const struct {
+		const char *case_id, *want;
+	} edges[] = {
+	    {"loop-a", "3 boots, crashed between 2.9 s and 3.5 s"},
+	    {"loop-b", "3 boots, 2 crashed between 2.9 s and 3.0 s, 1 hung; the crash titles "
+		       "differ"},
+	    {"alone", "came back by itself after 1 boot in 12.0 s"},
+	    {"lost", "followed for 1 boot, then an infra error: boot 2: libvirt error: <domain> & "
+		     "could not start"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *got =
+		    render_reboot_case(find(run, cases[i].sensor, cases[i].case_id));
+		ck_assert_str_eq(got, cases[i].want);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(edges); i++) {
+		_cleanup_free_ char *got =
+		    render_reboot_case(find(edge, "ksensor-legacy", edges[i].case_id));
+		ck_assert_str_eq(got, edges[i].want);
+	}
+	ck_assert_ptr_null(render_reboot_case(find(run, "ksensor-hardened", "manual")));
+
+	check_answer(run, 0,
+		     "ksensor-legacy: 1 of 1 machines stuck in a boot loop without recovery; "
+		     "counter, remediation and manual brought 3 of 3 back in 1.0\xe2\x80\x93"
+		     "3.0 boots.");
+	check_answer(run, 1, NULL); /* never rebooted */
+	check_answer(edge, 0,
+		     "ksensor-legacy: 2 of 4 machines stuck in a boot loop without recovery; 1 of "
+		     "4 machines came back without a recovery mechanism; counter brought 2 of 2 "
+		     "back in 2.5 boots; 1 follow-up ended in an infra error.");
+	rundir_free(run);
+	rundir_free(edge);
+}
+END_TEST
+
+/* A reboot object from another version, without outcome or mechanism: counted, not guessed. */
+START_TEST(test_recovery_incomplete)
+{
+	_cleanup_free_ char *d = xasprintf("%s/incomplete", testlib_tmpdir());
+	struct rundir *run;
+	struct aggregate *a;
+
+	free(testlib_write_text("incomplete/results.jsonl",
+				"{\"sensor\":\"k\",\"case\":\"a\",\"verdict\":\"crash\","
+				"\"reboot\":{\"first_verdict\":\"crash\",\"boots\":7}}\n"));
+	ck_assert_int_eq(rundir_load(d, &run), 0);
+	ck_assert_int_eq(aggregate_build(&run, 1, &a), 0);
+	ck_assert_uint_eq(a->n_recovery, 1);
+	check_row(&a->recovery[0], "k", "unknown", 1, 0, 0, 0);
+	{
+		_cleanup_free_ char *got = render_reboot_case(&run->records[0]);
+		ck_assert_str_eq(got, "followed for 0 boots, then no outcome");
+	}
+	aggregate_free(a);
+	rundir_free(run);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("report-aggregate");
@@ -431,6 +636,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_aggregate_designs);
 	tcase_add_test(tc, test_aggregate_design_rows);
 	tcase_add_test(tc, test_aggregate_gaps);
+	tcase_add_test(tc, test_aggregate_recovery);
+	tcase_add_test(tc, test_aggregate_recovery_edges);
+	tcase_add_test(tc, test_recovery_words);
+	tcase_add_test(tc, test_recovery_incomplete);
 	suite_add_tcase(s, tc);
 	return s;
 }

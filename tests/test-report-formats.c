@@ -12,20 +12,27 @@
 #include "util.h"
 
 #define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"
+#define BOOTLOOP FAULTLINE_TEST_DATA "/runs/bootloop"
+#define BOOTLOOP_EDGE FAULTLINE_TEST_DATA "/runs/bootloop-edge"
 #define HOSTILE "BUG: ]]> <script>alert(1)</script> & \"quoted\" in ks_parse"
 
-static char *render(enum reports_format format)
+static char *render_dir(enum reports_format format, const char *dir)
 {
 	struct rundir *run = NULL;
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
 
-	ck_assert_int_eq(rundir_load(BASE, &run), 0);
+	ck_assert_int_eq(rundir_load(dir, &run), 0);
 	ck_assert_int_eq(reports_render(f, format, &run, 1, NULL, 0), 0);
 	fclose(f);
 	rundir_free(run);
 	return buf;
+}
+
+static char *render(enum reports_format format)
+{
+	return render_dir(format, BASE);
 }
 
 /* The value at a dotted path of object keys and array indexes, e.g. "sensors.0.sensor". */
@@ -89,6 +96,8 @@ static void check_json(struct json_object *o)
 	/* JSON escaping is json-c's: the hostile title round-trips exactly. */
 	CHECK_STR(o, "signatures.1.title", HOSTILE);
 	CHECK_STR(o, "signatures.2.verdict", "hang");
+	/* no persistence: no machine followed */
+	ck_assert_uint_eq(json_object_array_length(at(o, "recovery")), 0);
 }
 
 START_TEST(test_json)
@@ -164,6 +173,60 @@ START_TEST(test_markdown_designs)
 }
 END_TEST
 
+/* The recovery rows, for runs with persistence: JSON numbers and nulls, Markdown's table. */
+START_TEST(test_recovery)
+{
+	_cleanup_free_ char *text = render_dir(REPORTS_JSON, BOOTLOOP);
+	_cleanup_free_ char *edge_text = render_dir(REPORTS_JSON, BOOTLOOP_EDGE);
+	_cleanup_free_ char *md = render_dir(REPORTS_MARKDOWN, BOOTLOOP);
+	_cleanup_free_ char *edge_md = render_dir(REPORTS_MARKDOWN, BOOTLOOP_EDGE);
+	_cleanup_free_ char *plain = render(REPORTS_MARKDOWN);
+	struct json_object *o = json_tokener_parse(text), *e = json_tokener_parse(edge_text);
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(json_object_array_length(at(o, "recovery")), 4);
+	CHECK_STR(o, "recovery.0.sensor", "ksensor-legacy");
+	CHECK_STR(o, "recovery.0.mechanism", "none");
+	CHECK_INT(o, "recovery.0.followed", 1);
+	CHECK_INT(o, "recovery.0.boot_loop", 1);
+	CHECK_INT(o, "recovery.0.recovered", 0);
+	CHECK_INT(o, "recovery.0.loops_titles_agreed", 1);
+	ck_assert_ptr_null(json_object_object_get(at(o, "recovery.0.boots_to_recovery"), "median"));
+	ck_assert_ptr_null(json_object_object_get(at(o, "recovery.0.recovery_wall_ms"), "max"));
+	CHECK_STR(o, "recovery.3.mechanism", "manual");
+	CHECK_INT(o, "recovery.3.recovered", 1);
+	CHECK_INT(o, "recovery.3.boots_to_recovery.max", 3);
+	CHECK_INT(o, "recovery.3.recovery_wall_ms.median", 31200);
+	CHECK_INT(o, "recovery.3.recovery_guest_ms.median", 13400);
+	CHECK_INT(o, "total.verdicts.boot-loop", 1);
+	CHECK_INT(o, "total.verdicts.recovered", 3);
+	ck_assert_ptr_nonnull(e);
+	CHECK_INT(e, "recovery.0.infra_error", 1);
+	CHECK_INT(e, "recovery.0.loops_titles_agreed", 1);
+	ck_assert(json_object_get_double(at(e, "recovery.1.boots_to_recovery.median")) == 2.5);
+	CHECK_INT(e, "recovery.1.recovery_wall_ms.max", 40000);
+	CHECK_STR(e, "recovery.2.mechanism", "<script>quick</script>");
+	json_object_put(o);
+	json_object_put(e);
+
+	ck_assert(strstr(md, "\n## Recovery: does the machine come back?\n\nksensor-legacy: 1 of 1 "
+			     "machines stuck in a boot loop without recovery; counter, remediation "
+			     "and manual brought 3 of 3 back in 1.0\xe2\x80\x93"
+			     "3.0 boots.\n\n| sensor | mechanism |"));
+	ck_assert(strstr(md, "| ksensor-legacy | none | 1 | 1 | 0 | 0 | \xe2\x80\x93 | "
+			     "\xe2\x80\x93 | \xe2\x80\x93 | 1 of 1 |\n"));
+	ck_assert(strstr(md, "| ksensor-legacy | counter | 1 | 0 | 1 | 0 | 2.0, 2 | 21.4 s, 21.4 s "
+			     "| 8.3 s | \xe2\x80\x93 |\n"));
+	ck_assert(strstr(edge_md, "| ksensor-legacy | none | 4 | 2 | 1 | 1 | 1.0, 1 | 12.0 s, "
+				  "12.0 s | 5.0 s | 1 of 2 |\n"));
+	ck_assert(strstr(edge_md,
+			 "| &lt;b&gt;esensor&lt;/b&gt; | &lt;script&gt;quick&lt;/script&gt; "
+			 "| 1 | 0 | 1 |"));
+	ck_assert_ptr_null(strstr(edge_md, "<b>"));
+	ck_assert_ptr_null(strstr(plain, "Recovery"));
+}
+END_TEST
+
 START_TEST(test_cli_output_file)
 {
 	const char *dir = testlib_tmpdir();
@@ -226,6 +289,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_markdown);
 	tcase_add_test(tc, test_markdown_designs);
+	tcase_add_test(tc, test_recovery);
 	tcase_add_test(tc, test_cli_output_file);
 	tcase_add_test(tc, test_numbers);
 	suite_add_tcase(s, tc);

@@ -16,6 +16,8 @@
 #define BASE FAULTLINE_TEST_DATA "/runs/quickstart-base"
 #define NEW FAULTLINE_TEST_DATA "/runs/quickstart-new"
 #define DESIGNS FAULTLINE_TEST_DATA "/runs/designs"
+#define BOOTLOOP FAULTLINE_TEST_DATA "/runs/bootloop"
+#define BOOTLOOP_EDGE FAULTLINE_TEST_DATA "/runs/bootloop-edge"
 
 static struct rundir *load(const char *d)
 {
@@ -189,6 +191,113 @@ START_TEST(test_designs_section)
 	ck_assert_ptr_null(strstr(plain, "#designs"));
 	rundir_free(run);
 	rundir_free(base);
+}
+END_TEST
+
+/* The HTML parses without structural errors: xmllint's HTML parser (libxml2-utils) reports
+ * unclosed or misnested elements and stray end tags; it knows only HTML 4, so the HTML 5
+ * element names it does not know are the one message allowed. */
+static void check_parses(const char *html)
+{
+	_cleanup_free_ char *path = testlib_write_text("parse.html", html);
+	_cleanup_free_ char *cmd =
+	    xasprintf("command -v xmllint >/dev/null || exit 2; ! xmllint --html --noout '%s' "
+		      "2>&1 | grep 'HTML parser error' | grep -v 'Tag [a-z]* invalid'",
+		      path);
+	int status = system(cmd);
+
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 2,
+		      "xmllint is not installed (Debian's libxml2-utils)");
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "xmllint --html found errors (above)");
+}
+
+static char *section_of(const char *html, const char *id)
+{
+	_cleanup_free_ char *open = xasprintf("<section id=\"%s\"", id);
+	const char *sec = strstr(html, open);
+
+	ck_assert_ptr_nonnull(sec);
+	return xstrndup(sec, (size_t)(strstr(sec, "</section>") - sec));
+}
+
+/* A run with persistence: the answer per sensor, the table per sensor and mechanism, and each
+ * followed case with its boots and their consoles. A run without persistence has none. */
+START_TEST(test_recovery_section)
+{
+	struct rundir *run = load(BOOTLOOP), *base = load(BASE);
+	_cleanup_free_ char *html = render_html(&run, 1, 0), *plain = render_html(&base, 1, 0);
+	_cleanup_free_ char *section = section_of(html, "recovery");
+
+	check_parses(html);
+	check_parses(plain);
+	ck_assert(strstr(html, "<a href=\"#recovery\">Recovery</a>"));
+	ck_assert(strstr(section, "<h2 id=\"h-recovery\">Recovery: does the machine come back?"
+				  "</h2>\n<p class=\"say\">\xe2\x9f\xb3 ksensor-legacy: 1 of 1 "
+				  "machines stuck in a boot loop without recovery; counter, "
+				  "remediation and manual brought 3 of 3 back in 1.0\xe2\x80\x93"
+				  "3.0 boots.</p>"));
+	/* only the sensor whose machines were followed */
+	ck_assert_uint_eq(count(section, "<p class=\"say\">"), 1);
+	ck_assert_uint_eq(count(section, "<tr><th scope=\"row\" class=\"nw\">ksensor-legacy</th>"),
+			  4);
+	ck_assert_ptr_null(strstr(section, "usensor"));
+	/* colours with words, headers with scope */
+	ck_assert(strstr(section,
+			 "<tr><th scope=\"row\" class=\"nw\">ksensor-legacy</th><td>none</td><td "
+			 "class=\"n\">1</td><td class=\"n\"><span class=\"b s-bootloop\">"
+			 "\xe2\x9f\xb3 1 stuck</span></td><td class=\"n muted\">0</td>"
+			 "<td class=\"n muted\">0</td><td class=\"n muted\">\xe2\x80\x93"
+			 "</td><td class=\"n muted\">\xe2\x80\x93</td><td class=\"n "
+			 "muted\">\xe2\x80\x93</td><td>agreed (1 of 1 loop)"
+			 "</td></tr>"));
+	ck_assert(strstr(section,
+			 "<tr><th scope=\"row\" class=\"nw\">ksensor-legacy</th><td>manual</td><td "
+			 "class=\"n\">1</td><td class=\"n muted\">0</td><td class=\"n\">"
+			 "<span class=\"b s-recovered\">\xe2\x86\xba 1 recovered</span>"
+			 "</td><td class=\"n muted\">0</td><td class=\"n\">3.0</td><td "
+			 "class=\"n\">31.2 s</td><td class=\"n\">13.4 s</td><td "
+			 "class=\"muted\">no loop</td></tr>"));
+	ck_assert_uint_eq(count(section, "<th scope=\"col\""), 10);
+	/* the cases: what the boots did, and every boot's console */
+	ck_assert(strstr(html, "<br><span class=\"wrap\">3 boots, crashed at 2.9 s each</span>"));
+	ck_assert(strstr(html, "<br><span class=\"wrap\">recovered by remediation after 1 boot "
+			       "in 11.8 s</span>"));
+	ck_assert(strstr(html, "no-recovery.log\">console</a> \xc2\xb7 <a href=\""));
+	ck_assert(strstr(html, "/tests/data/runs/bootloop/consoles/ksensor-legacy/"
+			       "no-recovery.boot1.log\">boot 1 console</a> \xc2\xb7 <a"));
+	ck_assert(strstr(html, "manual.boot2.log\">boot 2 console (safe mode)</a>"));
+	ck_assert_uint_eq(count(html, ".boot"), 3 + 2 + 1 + 3);
+	ck_assert_ptr_null(strstr(plain, "id=\"recovery\""));
+	ck_assert_ptr_null(strstr(plain, "#recovery"));
+	ck_assert_ptr_null(strstr(plain, " boot 1 console"));
+	rundir_free(run);
+	rundir_free(base);
+}
+END_TEST
+
+/* Loops whose titles differ, infra errors, a hostile sensor and mechanism: said, and inert. */
+START_TEST(test_recovery_edges)
+{
+	struct rundir *run = load(BOOTLOOP_EDGE);
+	_cleanup_free_ char *html = render_html(&run, 1, 0);
+	_cleanup_free_ char *section = section_of(html, "recovery");
+
+	check_parses(html);
+	ck_assert_ptr_null(strcasestr(html, "<script"));
+	ck_assert_ptr_null(strstr(html, "<b>"));
+	ck_assert(strstr(section, "<p class=\"say\">\xe2\x86\xba &lt;b&gt;esensor&lt;/b&gt;: "
+				  "&lt;script&gt;quick&lt;/script&gt; brought 1 of 1 back in 1.0 "
+				  "boots.</p>"));
+	ck_assert(strstr(section, "1 follow-up ended in an infra error.</p>"));
+	ck_assert(strstr(section, "<td><strong>differed</strong> in 1 of 2 loops</td>"));
+	ck_assert(strstr(section,
+			 "<td class=\"n\">2.5<br><span class=\"muted\">max 3</span></td>"
+			 "<td class=\"n\">20.0 s<br><span class=\"muted\">max 40.0 s</span>"
+			 "</td>"));
+	ck_assert(strstr(html, "then an infra error: boot 2: libvirt error: &lt;domain&gt; &amp; "
+			       "could not start</span>"));
+	rundir_free(run);
 }
 END_TEST
 
@@ -415,6 +524,8 @@ int main(int argc, char **argv)
 		tcase_add_test(tc, test_write_defaults);
 		tcase_add_test(tc, test_designs_section);
 		tcase_add_test(tc, test_minimized);
+		tcase_add_test(tc, test_recovery_section);
+		tcase_add_test(tc, test_recovery_edges);
 	}
 	suite_add_tcase(s, tc);
 	return testlib_run(s);

@@ -21,7 +21,7 @@ static const uint8_t seed[] = {
 };
 
 static const struct scenario_opts opts = {
-    .sensors_dir = FAULTLINE_TEST_DATA "/scenario/sensors",
+    .sensors_dirs = (const char *const[]){FAULTLINE_TEST_DATA "/scenario/sensors", NULL},
     .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 };
 
@@ -205,6 +205,68 @@ START_TEST(test_everything)
 }
 END_TEST
 
+/* sensors: entries as paths relative to the scenario (a folder, or its sensor.yaml) beside a
+ * name from the search path; the scenario's guest: section. */
+START_TEST(test_sensor_paths_and_guest)
+{
+	_cleanup_free_ char *v = testlib_write_text(
+	    "vendor/vsens/sensor.yaml",
+	    "name: vsens\nformat: kscu\ndeliver: {method: device, path: /dev/v}\n"
+	    "guest: {cmdline: loglevel=8, modules: [libcrc32c]}\n");
+	_cleanup_free_ char *vdir = xasprintf("%s/vendor/vsens", testlib_tmpdir());
+	_cleanup_free_ char *vdir2 = xasprintf("%s/./vendor/vsens", testlib_tmpdir());
+	struct scenario *s = load_ok("sensors: [alpha, vendor/vsens]\n"
+				     "guest: {cmdline: quiet, debug: [slub], modules: [xfs]}\n"
+				     "cases:\n  - {name: c, content: seed.kscu}\n");
+	const struct sensor_guest *g = scenario_guest(s);
+
+	ck_assert_uint_eq(scenario_n_sensors(s), 2);
+	ck_assert_str_eq(scenario_sensor(s, 0), "alpha");
+	ck_assert_str_eq(scenario_sensor_dir(s, 0), FAULTLINE_TEST_DATA "/scenario/sensors/alpha");
+	ck_assert_str_eq(scenario_sensor(s, 1), "vsens"); /* the name its sensor.yaml gives */
+	ck_assert_str_eq(scenario_sensor_dir(s, 1), vdir);
+	ck_assert_str_eq(g->cmdline, "quiet slub_debug=FZPU");
+	ck_assert_str_eq(g->modules[0], "xfs");
+	ck_assert_ptr_null(g->modules[1]);
+	scenario_free(s);
+
+	/* a sensor.yaml named directly stands for its folder */
+	s = load_ok("sensors: [./vendor/vsens/sensor.yaml]\n"
+		    "cases:\n  - {name: c, content: seed.kscu}\n");
+	ck_assert_str_eq(scenario_sensor(s, 0), "vsens");
+	ck_assert_str_eq(scenario_sensor_dir(s, 0), vdir2);
+	ck_assert_ptr_null(scenario_guest(s)->cmdline);
+	scenario_free(s);
+
+	/* a format named by path in a sensor.yaml is relative to the sensor's folder */
+	{
+		size_t size;
+		_cleanup_free_ uint8_t *fmt = NULL;
+		_cleanup_free_ char *fp = NULL, *sp = NULL;
+
+		ck_assert_int_eq(read_file(FAULTLINE_SOURCE_DIR "/guests/formats/kscu.yaml",
+					   1 << 20, &fmt, &size),
+				 0);
+		fp = testlib_write("vfmt/kscu-copy.yaml", fmt, size);
+		sp = testlib_write_text("vendor/vfs/sensor.yaml",
+					"name: vfs\nformat: ../../vfmt/kscu-copy.yaml\n"
+					"deliver: {method: device, path: /dev/v}\n");
+		s = load_ok("sensors: [vendor/vfs]\ncases:\n  - {name: c, content: seed.kscu}\n");
+		ck_assert_ptr_nonnull(strstr(scenario_format_path(s), "/vfmt/kscu-copy.yaml"));
+		scenario_free(s);
+	}
+
+	load_err("sensors: [vendor/vsens, ./vendor/vsens]\n" CASE, 1, 25,
+		 "sensor 'vsens' listed twice");
+	load_err("sensors: [vendor/none]\n" CASE, 1, 11, "no sensor at 'vendor/none': ");
+	load_err("sensors: [alpha]\nguest: {cmdline: panic=0}\n" CASE, 2, 18,
+		 "guest cmdline option 'panic' is faultline's own");
+	load_err("sensors: [alpha]\nguest: {modules: [a/b]}\n" CASE, 2, 19,
+		 "bad kernel module name 'a/b'");
+	(void)v;
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	load_err("", 1, 1, "empty file");
@@ -218,7 +280,8 @@ START_TEST(test_errors)
 	load_err(HEAD "cases: []\n", 2, 8, "cases is empty");
 	load_err("sensors: [alpha, gamma]\n" CASE, 1, 18, "unknown sensor 'gamma'");
 	load_err("sensors: [alpha, alpha]\n" CASE, 1, 18, "sensor 'alpha' listed twice");
-	load_err("sensors: [../etc]\n" CASE, 1, 11, "bad sensor name");
+	load_err("sensors: [../etc]\n" CASE, 1, 11, "no sensor at '../etc'");
+	load_err("sensors: [.hidden]\n" CASE, 1, 11, "bad sensor name");
 	load_err("sensors: alpha\n" CASE, 1, 10, "sensors must be a list");
 	load_err(HEAD CASE "sensors: [beta]\n", 4, 1, "duplicate key 'sensors' (first at line 1)");
 	load_err(HEAD CASE "seed: -1\n", 4, 7, "seed must be a whole number");
@@ -255,6 +318,58 @@ START_TEST(test_errors)
 		 6, 9, "index out of range (1 elements)");
 	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, colour: red}\n", 3, 35,
 		 "unknown key 'colour' in a case");
+}
+END_TEST
+
+/* persistence:, boot_loop: and recovery:, at the top and per case */
+START_TEST(test_persistence)
+{
+	struct scenario *s = load_ok(
+	    "sensors: [alpha]\n"
+	    "persistence: on\nboot_loop: {reboots: 4}\nrecovery: counter\ncases:\n"
+	    "  - {name: a, content: seed.kscu}\n"
+	    "  - {name: b, content: seed.kscu, persistence: off}\n"
+	    "  - {name: c, content: seed.kscu, recovery: {mechanism: remediation, "
+	    "action: delete, after: 2}}\n"
+	    "  - {name: d, content: seed.kscu, recovery: manual}\n"
+	    "  - {name: e, content: seed.kscu, recovery: {mechanism: counter, boots: 5}}\n");
+	struct scenario_case *c;
+	size_t n;
+
+	ck_assert(scenario_persists(s));
+	ck_assert_int_eq(scenario_expand(s, NULL, &c, &n), 0);
+	ck_assert_uint_eq(n, 5);
+	ck_assert(c[0].persist.on);
+	ck_assert_uint_eq(c[0].persist.reboots, 4);
+	ck_assert_int_eq(c[0].persist.recovery, SCENARIO_RECOVERY_COUNTER);
+	ck_assert_uint_eq(c[0].persist.counter_boots, 2);
+	ck_assert(!c[1].persist.on);
+	ck_assert_int_eq(c[2].persist.recovery, SCENARIO_RECOVERY_REMEDIATION);
+	ck_assert_int_eq(c[2].persist.remedy, SCENARIO_REMEDY_DELETE);
+	ck_assert_uint_eq(c[2].persist.after, 2);
+	ck_assert_int_eq(c[3].persist.recovery, SCENARIO_RECOVERY_MANUAL);
+	ck_assert_uint_eq(c[3].persist.after, 2); /* a person sees it crash again first */
+	ck_assert_uint_eq(c[4].persist.counter_boots, 5);
+	ck_assert_str_eq(scenario_recovery_name(c[4].persist.recovery), "counter");
+	scenario_cases_free(c, n);
+	scenario_free(s);
+
+	s = load_ok(HEAD CASE);
+	ck_assert(!scenario_persists(s));
+	scenario_free(s);
+
+	load_err("sensors: [alpha, beta]\npersistence: on\n" CASE, 1, 18,
+		 "sensor 'beta' keeps no content across reboots");
+	load_err(HEAD CASE "persistence: maybe\n", 4, 14, "persistence must be on or off");
+	load_err(HEAD CASE "boot_loop: {reboots: 0}\n", 4, 22, "out of range; expected 1 to 20");
+	load_err(HEAD CASE "boot_loop: {loops: 2}\n", 4, 13, "unknown key 'loops' in boot_loop");
+	load_err(HEAD CASE "persistence: on\nrecovery: prayer\n", 5, 11,
+		 "bad recovery mechanism 'prayer'; expected one of: none, counter");
+	load_err(HEAD CASE "recovery: counter\n", 4, 11, "recovery: needs persistence: on");
+	load_err(HEAD CASE "persistence: on\nrecovery: {boots: 2}\n", 5, 11,
+		 "recovery without mechanism:");
+	load_err(HEAD CASE "persistence: on\nrecovery: {mechanism: remediation, action: pray}\n", 5,
+		 44, "bad remediation action 'pray'; expected one of: rollback, delete");
 }
 END_TEST
 
@@ -324,8 +439,9 @@ START_TEST(test_shipped_replay)
 {
 	static const char *const files[] = {"quickstart.yaml", "field-count.yaml",
 					    "blind-sweep.yaml"};
+	static const char *const shipped[] = {FAULTLINE_SOURCE_DIR "/guests/sensors", NULL};
 	static const struct scenario_opts real = {
-	    .sensors_dir = FAULTLINE_SOURCE_DIR "/guests/sensors",
+	    .sensors_dirs = shipped,
 	    .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 	};
 
@@ -365,7 +481,7 @@ START_TEST(test_input_budget)
 {
 	_cleanup_free_ char *p = xasprintf("%s/scenarios/soak-hardened.yaml", FAULTLINE_SOURCE_DIR);
 	struct scenario_opts o = {
-	    .sensors_dir = FAULTLINE_SOURCE_DIR "/guests/sensors",
+	    .sensors_dirs = (const char *const[]){FAULTLINE_SOURCE_DIR "/guests/sensors", NULL},
 	    .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 	};
 	struct diags d = {0};
@@ -391,11 +507,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_everything);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_persistence);
 	tcase_add_test(tc, test_all_errors_at_once);
 	tcase_add_test(tc, test_sensor_errors);
 	tcase_add_test(tc, test_unreadable);
 	tcase_add_test(tc, test_shipped_replay);
 	tcase_add_test(tc, test_input_budget);
+	tcase_add_test(tc, test_sensor_paths_and_guest);
 	suite_add_tcase(s, tc);
 	return s;
 }

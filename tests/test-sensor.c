@@ -73,6 +73,23 @@ static void expect_text(const char *name, const char *text, unsigned line, unsig
 	expect_diags(path, &w, 1);
 }
 
+/* A line or two after a good head, and the one diag it must give. */
+struct bad_text {
+	const char *text;
+	unsigned line, column;
+	const char *needle;
+};
+
+static void expect_bad_texts(const char *name, const char *head, const struct bad_text *bad,
+			     size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *text = xasprintf("%s%s", head, bad[i].text);
+
+		expect_text(name, text, bad[i].line, bad[i].column, bad[i].needle);
+	}
+}
+
 static struct sensor *load_text(const char *name, const char *text)
 {
 	_cleanup_free_ char *rel = xasprintf("%s/sensor.yaml", name);
@@ -113,7 +130,8 @@ START_TEST(test_good)
 	conf = sensor_agent_conf(s);
 	ck_assert_str_eq(conf, "name=good\nstart=insmod /lib/sensor/x.ko\nstart=echo started\n"
 			       "deliver=device\npath=/dev/x\ntrigger=/lib/sensor/trigger\n"
-			       "reject_errno=1\nreject_exit=1\nreject_log=x: rejected\n");
+			       "reject_errno=1\nreject_exit=1\nreject_errnos=22,74,71\n"
+			       "reject_log=x: rejected\n");
 	sensor_free(s);
 }
 END_TEST
@@ -163,7 +181,7 @@ START_TEST(test_watch_probe)
 	ck_assert_uint_eq(s->probe_interval_ms, 150);
 	conf = sensor_agent_conf(s);
 	ck_assert_str_eq(conf, "name=um\ndeliver=file\npath=/var/lib/um/c\n"
-			       "reject_errno=1\nreject_exit=1\n"
+			       "reject_errno=1\nreject_exit=1\nreject_errnos=22,74,71\n"
 			       "watch_process=umd\nwatch_log=/var/log/um.log\n"
 			       "watch_died=supervise: umd died\n"
 			       "probe=/lib/sensor/probe 'umctl stats'\n"
@@ -192,11 +210,7 @@ END_TEST
 START_TEST(test_watch_probe_errors)
 {
 	static const char *const head = "name: w\ndeliver: {method: file, path: /x}\n";
-	static const struct {
-		const char *text;
-		unsigned line, column;
-		const char *needle;
-	} bad[] = {
+	static const struct bad_text bad[] = {
 	    {"watch: umd\n", 3, 8, "watch must be a map (process: ...), not a scalar"},
 	    {"watch: {}\n", 3, 8, "watch needs process: or log:"},
 	    {"watch: {process: umd, pid: 3}\n", 3, 23,
@@ -225,10 +239,261 @@ START_TEST(test_watch_probe_errors)
 	     "probe interval must be a duration like 3s or 200ms, not a list"},
 	};
 
+	expect_bad_texts("w", head, bad, ARRAY_SIZE(bad));
+}
+END_TEST
+
+/* reject errno: a list of names or numbers, true for the default set, false for none; what the
+ * agent receives of each. */
+START_TEST(test_reject_errnos)
+{
+	_cleanup_free_ char *conf = NULL;
+	struct sensor *s = load_text("e", "name: e\ndeliver: {method: device, path: /dev/e}\n"
+					  "reject: {errno: [EINVAL, EBADMSG, 5, E2BIG]}\n");
+
+	ck_assert(s->reject_errno);
+	ck_assert_uint_eq(s->n_reject_errnos, 4);
+	ck_assert_int_eq(s->reject_errnos[0], EINVAL);
+	ck_assert_int_eq(s->reject_errnos[1], EBADMSG);
+	ck_assert_int_eq(s->reject_errnos[2], EIO);
+	ck_assert_int_eq(s->reject_errnos[3], E2BIG);
+	conf = sensor_agent_conf(s);
+	ck_assert_ptr_nonnull(strstr(conf, "reject_errnos=22,74,5,7\n"));
+	sensor_free(s);
+
+	s = load_text("e", "name: e\ndeliver: {method: device, path: /dev/e}\n");
+	ck_assert_uint_eq(s->n_reject_errnos, 3); /* errno: true, the default */
+	ck_assert_int_eq(s->reject_errnos[0], EINVAL);
+	ck_assert_int_eq(s->reject_errnos[1], EBADMSG);
+	ck_assert_int_eq(s->reject_errnos[2], EPROTO);
+	sensor_free(s);
+
+	free(conf);
+	s = load_text("e", "name: e\ndeliver: {method: device, path: /dev/e}\n"
+			   "reject: {errno: false}\n");
+	conf = sensor_agent_conf(s);
+	ck_assert(!s->reject_errno);
+	ck_assert_ptr_null(strstr(conf, "reject_errnos"));
+	sensor_free(s);
+}
+END_TEST
+
+START_TEST(test_errno_names)
+{
+	char buf[24];
+	int e;
+
+	ck_assert_int_eq(sensor_errno_parse("ENOMEM", &e), 0);
+	ck_assert_int_eq(e, ENOMEM);
+	ck_assert_int_eq(sensor_errno_parse("71", &e), 0);
+	ck_assert_int_eq(e, EPROTO);
+	ck_assert_int_eq(sensor_errno_parse("ENOPE", &e), -EINVAL);
+	ck_assert_int_eq(sensor_errno_parse("0", &e), -EINVAL);
+	ck_assert_int_eq(sensor_errno_parse("4096", &e), -EINVAL);
+	ck_assert_int_eq(sensor_errno_parse("12x", &e), -EINVAL);
+	ck_assert_str_eq(sensor_errno_name(EFAULT, buf), "EFAULT");
+	ck_assert_str_eq(sensor_errno_name(4000, buf), "errno 4000");
+}
+END_TEST
+
+/* guest: the command line (debug presets appended), modules; a scenario's merged after. */
+START_TEST(test_guest)
+{
+	struct sensor_guest m = {0}, sc = {0};
+	struct sensor *s = load_text("g", "name: g\ndeliver: {method: device, path: /dev/g}\n"
+					  "guest:\n"
+					  "  cmdline: slub_debug=FZ loglevel=7\n"
+					  "  debug: [panic_on_warn]\n"
+					  "  modules: [crc32c_generic, zstd]\n");
+	char *mods[] = {"zstd", "xxhash", NULL};
+
+	ck_assert_str_eq(s->guest.cmdline, "slub_debug=FZ loglevel=7 panic_on_warn=1");
+	ck_assert_str_eq(s->guest.modules[0], "crc32c_generic");
+	ck_assert_str_eq(s->guest.modules[1], "zstd");
+	ck_assert_ptr_null(s->guest.modules[2]);
+	sc = (struct sensor_guest){.cmdline = "init_on_free=1", .modules = mods};
+	sensor_guest_merge(&s->guest, &sc, &m);
+	ck_assert_str_eq(m.cmdline, "slub_debug=FZ loglevel=7 panic_on_warn=1 init_on_free=1");
+	ck_assert_str_eq(m.modules[0], "crc32c_generic");
+	ck_assert_str_eq(m.modules[1], "zstd");
+	ck_assert_str_eq(m.modules[2], "xxhash");
+	ck_assert_ptr_null(m.modules[3]);
+	sensor_guest_finish(&m);
+	sensor_guest_merge(NULL, NULL, &m);
+	ck_assert_ptr_null(m.cmdline);
+	ck_assert_ptr_null(m.modules[0]);
+	sensor_guest_finish(&m);
+	ck_assert_str_eq(sensor_guest_debug_cmdline("slub"), "slub_debug=FZPU");
+	ck_assert_ptr_null(sensor_guest_debug_cmdline("kasan"));
+	sensor_free(s);
+}
+END_TEST
+
+START_TEST(test_new_key_errors)
+{
+	static const char *const head = "name: n\ndeliver: {method: file, path: /x}\n";
+	static const struct bad_text bad[] = {
+	    {"reject: {errno: [EINVAL, ENOPE]}\n", 3, 26,
+	     "bad reject errno 'ENOPE'; expected an errno name like EINVAL"},
+	    {"reject: {errno: [EINVAL, EINVAL]}\n", 3, 26, "reject errno 'EINVAL' listed twice"},
+	    {"reject: {errno: []}\n", 3, 17, "reject errno is an empty list"},
+	    {"reject: {errno: [[1]]}\n", 3, 18, "bad reject errno a list"},
+	    {"reject: {errno: maybe}\n", 3, 17, "reject errno must be true or false"},
+	    {"guest: slub\n", 3, 8, "guest must be a map (cmdline: ..., modules: [...])"},
+	    {"guest: {kernel: x}\n", 3, 9, "unknown key 'kernel' in guest"},
+	    {"guest: {cmdline: console=tty0}\n", 3, 18,
+	     "guest cmdline option 'console' is faultline's own"},
+	    {"guest: {cmdline: 'a=\"b c\"'}\n", 3, 18, "guest cmdline contains quotes"},
+	    {"guest: {cmdline: ''}\n", 3, 18, "guest cmdline is empty"},
+	    {"guest: {modules: zstd}\n", 3, 18, "guest modules must be a list"},
+	    {"guest: {modules: [../x]}\n", 3, 19, "bad kernel module name '../x'"},
+	    {"guest: {debug: [kasan]}\n", 3, 17,
+	     "unknown guest debug preset 'kasan'; expected one of slub, panic_on_warn"},
+	};
+
+	expect_bad_texts("n", head, bad, ARRAY_SIZE(bad));
+}
+END_TEST
+
+/* Names on the search path in order, paths relative to the scenario (a folder or its
+ * sensor.yaml), and a miss that lists every place looked at. */
+START_TEST(test_find)
+{
+	_cleanup_free_ char *a = testlib_write_text("path-a/s1/sensor.yaml", "name: s1\n");
+	_cleanup_free_ char *b = testlib_write_text("path-b/s1/sensor.yaml", "name: s1\n");
+	_cleanup_free_ char *c = testlib_write_text("path-b/s2/sensor.yaml", "name: s2\n");
+	_cleanup_free_ char *v = testlib_write_text("vendor/mine/sensor.yaml", "name: mine\n");
+	_cleanup_free_ char *scen = testlib_write_text("scen/s.yaml", "");
+	_cleanup_free_ char *da = xasprintf("%s/path-a", testlib_tmpdir());
+	_cleanup_free_ char *db = xasprintf("%s/path-b", testlib_tmpdir());
+	_cleanup_free_ char *sc = xasprintf("%s/scen", testlib_tmpdir());
+	_cleanup_free_ char *want_s1 = xasprintf("%s/s1", da);
+	_cleanup_free_ char *want_v = xasprintf("%s/../vendor/mine", sc);
+	_cleanup_free_ char *dir = NULL, *err = NULL;
+	const char *dirs[] = {da, db, NULL};
+
+	ck_assert_int_eq(sensor_find("s1", sc, dirs, &dir, &err), 0);
+	ck_assert_str_eq(dir, want_s1); /* the first folder that has it */
+	free(dir);
+	ck_assert_int_eq(sensor_find("s2", sc, dirs, &dir, &err), 0);
+	ck_assert_ptr_nonnull(strstr(dir, "path-b/s2"));
+	free(dir);
+	ck_assert_int_eq(sensor_find("../vendor/mine", sc, dirs, &dir, &err), 0);
+	ck_assert_str_eq(dir, want_v);
+	free(dir);
+	ck_assert_int_eq(sensor_find("../vendor/mine/sensor.yaml", sc, dirs, &dir, &err), 0);
+	ck_assert_str_eq(dir, want_v);
+	free(dir);
+	ck_assert_int_eq(sensor_find(v, "/nowhere", NULL, &dir, &err), 0);
+	free(dir);
+	dir = NULL;
+	ck_assert_int_eq(sensor_find("s3", sc, dirs, &dir, &err), -ENOENT);
+	ck_assert_ptr_null(dir);
+	ck_assert_ptr_nonnull(strstr(err, "unknown sensor 's3'; looked for "));
+	ck_assert_ptr_nonnull(strstr(err, "path-a/s3/sensor.yaml, "));
+	ck_assert_ptr_nonnull(strstr(err, "path-b/s3/sensor.yaml (add a folder with"));
+	free(err);
+	ck_assert_int_eq(sensor_find("../vendor/none", sc, dirs, &dir, &err), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err, "no sensor at '../vendor/none': "));
+	(void)a, (void)b, (void)c, (void)scen;
+}
+END_TEST
+
+START_TEST(test_search_path)
+{
+	const char *cli[] = {"/cli1", "/cli2", NULL};
+	char **p = sensor_search_path(cli, "/env1::/env2:", "/shipped");
+
+	ck_assert_str_eq(p[0], "/cli1");
+	ck_assert_str_eq(p[1], "/cli2");
+	ck_assert_str_eq(p[2], "/env1");
+	ck_assert_str_eq(p[3], "/env2");
+	ck_assert_str_eq(p[4], "/shipped");
+	ck_assert_ptr_null(p[5]);
+	sensor_search_path_free(p);
+	p = sensor_search_path(NULL, NULL, "/shipped");
+	ck_assert_str_eq(p[0], "/shipped");
+	ck_assert_ptr_null(p[1]);
+	ck_assert_ptr_null(sensor_search_path_free(p));
+}
+END_TEST
+
+/* persist: what the agent receives for content kept across reboots; absent, no persistence. */
+START_TEST(test_persist)
+{
+	_cleanup_free_ char *conf = NULL;
+	struct sensor *s = load_text("ps", "name: ps\n"
+					   "deliver: {method: device, path: /dev/ps}\n"
+					   "persist:\n"
+					   "  store: /persist/ps/content.kscu\n"
+					   "  load:\n"
+					   "    - /lib/sensor/boot-content load a\n"
+					   "    - echo loaded\n"
+					   "  healthy: [/lib/sensor/boot-content healthy]\n");
+
+	ck_assert(sensor_persists(s));
+	ck_assert_str_eq(s->persist_store, "/persist/ps/content.kscu");
+	ck_assert_str_eq(s->persist_load[1], "echo loaded");
+	ck_assert_ptr_null(s->persist_load[2]);
+	ck_assert_str_eq(s->persist_healthy[0], "/lib/sensor/boot-content healthy");
+	conf = sensor_agent_conf(s);
+	ck_assert_str_eq(conf, "name=ps\ndeliver=device\npath=/dev/ps\n"
+			       "reject_errno=1\nreject_exit=1\nreject_errnos=22,74,71\n"
+			       "persist_store=/persist/ps/content.kscu\n"
+			       "persist_load=/lib/sensor/boot-content load a\n"
+			       "persist_load=echo loaded\n"
+			       "persist_healthy=/lib/sensor/boot-content healthy\n");
+	sensor_free(s);
+	s = load_text("ps", "name: ps\ndeliver: {method: device, path: /dev/ps}\n"
+			    "persist: {store: /persist/c}\n");
+	ck_assert(sensor_persists(s));
+	ck_assert_ptr_null(s->persist_load);
+	ck_assert_ptr_null(s->persist_healthy);
+	sensor_free(s);
+	s = load_text("ps", "name: ps\ndeliver: {method: device, path: /dev/ps}\n");
+	ck_assert(!sensor_persists(s));
+	ck_assert(!sensor_persists(NULL));
+	free(conf);
+	conf = sensor_agent_conf(s);
+	ck_assert_ptr_null(strstr(conf, "persist"));
+	sensor_free(s);
+}
+END_TEST
+
+START_TEST(test_persist_errors)
+{
+	static const char *const head = "name: p\ndeliver: {method: file, path: /x}\n";
+	static const struct {
+		const char *text;
+		unsigned line, column;
+		const char *needle;
+	} bad[] = {
+	    {"persist: /persist/c\n", 3, 10, "persist must be a map (store: ...), not a scalar"},
+	    {"persist: {load: [x]}\n", 3, 10, "missing persist store; expected the absolute path"},
+	    {"persist: {store: /persist/c, boot: x}\n", 3, 30,
+	     "unknown key 'boot' in persist; expected one of: store, load, healthy"},
+	    {"persist: {store: /var/lib/c}\n", 3, 18,
+	     "persist store '/var/lib/c' is not a file under /persist; expected an absolute path"},
+	    {"persist: {store: persist/c}\n", 3, 18, "is not a file under /persist"},
+	    {"persist: {store: /persist/}\n", 3, 18, "is not a file under /persist"},
+	    {"persist: {store: /persist/../etc/c}\n", 3, 18, "is not a file under /persist"},
+	    {"persist: {store: /persist/a//c}\n", 3, 18, "is not a file under /persist"},
+	    {"persist: {store: /persist/a/./c}\n", 3, 18, "is not a file under /persist"},
+	    {"persist: {store: /persistent/c}\n", 3, 18, "is not a file under /persist"},
+	    {"persist: {store: ''}\n", 3, 18, "persist store is empty"},
+	    {"persist: {store: [a]}\n", 3, 18, "persist store must be a string, not a list"},
+	    {"persist: {store: /persist/c, load: x}\n", 3, 36,
+	     "persist load must be a list of shell commands, not a scalar"},
+	    {"persist: {store: /persist/c, healthy: {a: b}}\n", 3, 39,
+	     "persist healthy must be a list of shell commands, not a map"},
+	    {"persist: {store: /persist/c, load: [\"a\\nb\"]}\n", 3, 37,
+	     "a persist load command spans several lines; expected one line"},
+	};
+
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		_cleanup_free_ char *text = xasprintf("%s%s", head, bad[i].text);
 
-		expect_text("w", text, bad[i].line, bad[i].column, bad[i].needle);
+		expect_text("p", text, bad[i].line, bad[i].column, bad[i].needle);
 	}
 }
 END_TEST
@@ -380,11 +645,19 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_watch_probe);
 	tcase_add_test(tc, test_watch_probe_errors);
+	tcase_add_test(tc, test_persist);
+	tcase_add_test(tc, test_persist_errors);
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_located);
 	tcase_add_test(tc, test_all_at_once);
 	tcase_add_test(tc, test_rules);
 	tcase_add_test(tc, test_missing);
+	tcase_add_test(tc, test_reject_errnos);
+	tcase_add_test(tc, test_errno_names);
+	tcase_add_test(tc, test_guest);
+	tcase_add_test(tc, test_new_key_errors);
+	tcase_add_test(tc, test_find);
+	tcase_add_test(tc, test_search_path);
 	suite_add_tcase(s, tc);
 	return s;
 }

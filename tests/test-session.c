@@ -33,11 +33,13 @@ static char *path_in_tmp(const char *name)
 	return xasprintf("%s/%s", testlib_tmpdir(), name);
 }
 
+static const char *const sensors_dirs[] = {SENSORS_DIR, NULL};
+
 static struct session_opts opts_for(const char *scenario_path)
 {
 	return (struct session_opts){
 	    .scenario_path = scenario_path,
-	    .sensors_dir = SENSORS_DIR,
+	    .sensors_dirs = sensors_dirs,
 	    .no_guests = true,
 	};
 }
@@ -183,7 +185,9 @@ START_TEST(test_missing_sensor_folder)
 	struct session_error e = {0};
 	struct session *s = NULL;
 
-	o.sensors_dir = dir;
+	const char *dirs[] = {dir, NULL};
+
+	o.sensors_dirs = dirs;
 	ck_assert_int_eq(session_open(&o, &s, &e), -EINVAL);
 	ck_assert_int_eq(e.fault, CLI_FAULT_SCENARIO);
 	ck_assert_uint_eq(e.diags.n, 2); /* alpha and beta */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runner.h"
 #include "testlib.h"
 #include "util.h"
 #include "watch.h"
@@ -277,6 +278,29 @@ START_TEST(test_no_answer)
 }
 END_TEST
 
+/* The phase from the console: the evaluate mark after the case's own MARK line, not one of an
+ * earlier case on the same guest, nor a console without it. */
+START_TEST(test_phase)
+{
+	_cleanup_free_ char *crash = testlib_write_text(
+	    "phase-eval.log", "[    3.1] faultline: case c-0001: delivering 116 bytes\n"
+			      "[    3.2] " PROTO_EVALUATE_MARK "\n"
+			      "[    3.3] BUG: unable to handle page fault for address: 0\n");
+	_cleanup_free_ char *load = testlib_write_text(
+	    "phase-load.log", "[    2.0] faultline: case c-0000: delivering 9 bytes\n"
+			      "[    2.1] " PROTO_EVALUATE_MARK "\n"
+			      "[    3.1] faultline: case c-0001: delivering 116 bytes\n"
+			      "[    3.3] BUG: unable to handle page fault for address: 0\n");
+	_cleanup_free_ char *missing = xasprintf("%s/no-such.log", testlib_tmpdir());
+
+	ck_assert_str_eq(runner_phase(crash, "c-0001"), "evaluate");
+	ck_assert_str_eq(runner_phase(load, "c-0001"), "load");
+	ck_assert_str_eq(runner_phase(load, "c-0000"), "evaluate");
+	ck_assert_str_eq(runner_phase(load, "c-000"), "load"); /* ids are matched whole */
+	ck_assert_str_eq(runner_phase(missing, "c-0001"), "load");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("watch");
@@ -288,6 +312,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_blind_and_kept);
 	tcase_add_test(tc, test_decide);
 	tcase_add_test(tc, test_no_answer);
+	tcase_add_test(tc, test_phase);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,6 +7,11 @@
  * before it happens, and a slow one must not stop the heartbeat. Malformed frames get an ERROR
  * reply and the agent carries on.
  *
+ * Persistence (persist.h, issue 12): with faultline.persist=1 the agent keeps STOREd content
+ * on the content partition, loads it at every boot after the start commands (then runs the
+ * trigger once, as a booting system runs programs), and before the sensor starts it can boot in
+ * safe mode (the stored content removed, no sensor) or ask the host for a remediation.
+ *
  * Test modes (testmode.h), for faultline's own fault-injection suite only: garbage ahead of
  * the heartbeats, a console flood. Never on unless the kernel command line asks.
  */
@@ -31,6 +36,7 @@
 #include "conf.h"
 #include "config.h"
 #include "frames.h"
+#include "persist.h"
 #include "proto.h"
 #include "testmode.h"
 #include "watch.h"
@@ -51,6 +57,14 @@ static uint32_t tx_seq;
 static uint64_t heartbeats;
 static bool heartbeat_now;
 static struct agent_test test_mode;
+static struct agent_boot boot; /* the kernel command line's persistence keys */
+static bool persist_mounted;   /* AGENT_PERSIST_DIR is the content partition */
+static bool safe_mode;	       /* this boot started no sensor (faultline.safe=1) */
+/* the remediation question in flight: the sensor starts on the answer or at the deadline */
+static struct {
+	bool asking;
+	uint64_t deadline;
+} remedy;
 
 static struct {
 	uint8_t *buf;
@@ -151,12 +165,16 @@ static ssize_t read_text(const char *path, char *buf, size_t size)
 	return n;
 }
 
-static void test_mode_parse(void)
+static void cmdline_parse(void)
 {
 	char buf[4096];
 
-	if (read_text(CMDLINE_PATH, buf, sizeof(buf)) < 0 ||
-	    !agent_test_parse(buf, (uint32_t)mono_ms(), &test_mode))
+	if (read_text(CMDLINE_PATH, buf, sizeof(buf)) < 0)
+		buf[0] = 0;
+	agent_boot_parse(buf, &boot);
+	persist_mounted = boot.persist && agent_persist_mounted(AGENT_PERSIST_DIR);
+	agent_boot_export(&boot, persist_mounted);
+	if (!agent_test_parse(buf, (uint32_t)mono_ms(), &test_mode))
 		return;
 	kmsg("faultline-agent: TEST MODE%s%s: not a real run", test_mode.garbage ? " garbage" : "",
 	     test_mode.flood ? " flood" : "");
@@ -396,6 +414,42 @@ static void worker_report(int fd, int32_t a, int32_t b, const char *text)
 	_exit(0);
 }
 
+/* Persistence is on for this boot: the flag, the partition and a sensor that keeps content. */
+static bool persist_active(const struct agent_conf *c)
+{
+	return boot.persist && persist_mounted && c && c->persist_store && *c->persist_store;
+}
+
+/* One step of the boot sequence. A failure is logged, not fatal: a sensor that refuses its
+ * stored content keeps booting on its last good one. */
+static void boot_step(const char *what, const char *cmd, char *out, size_t size)
+{
+	int st;
+
+	append(out, size, "$ %s\n", cmd);
+	st = run_shell(cmd, NULL, out, size);
+	if (st == 0)
+		return;
+	if (st < 0)
+		append(out, size, "boot %s command failed: %s\n", what, strerror(-st));
+	else
+		append(out, size, "boot %s command exited with status %d\n", what, st);
+	kmsg("faultline-agent: boot %s command %s %d: %s", what, st < 0 ? "error" : "status",
+	     st < 0 ? -st : st, cmd);
+}
+
+/* The stored content meets the boot: load it, run the trigger once (a booting system runs
+ * programs), then the commands that mark the boot healthy. */
+static void worker_boot_content(const struct agent_conf *c, char *out, size_t size)
+{
+	for (size_t i = 0; i < c->n_persist_load; i++)
+		boot_step("load", c->persist_load[i], out, size);
+	if (c->trigger && *c->trigger)
+		boot_step("trigger", c->trigger, out, size);
+	for (size_t i = 0; i < c->n_persist_healthy; i++)
+		boot_step("healthy", c->persist_healthy[i], out, size);
+}
+
 static void worker_start(const struct agent_conf *c, int fd)
 {
 	char out[AGENT_TEXT_MAX] = "";
@@ -417,6 +471,8 @@ static void worker_start(const struct agent_conf *c, int fd)
 	}
 	if (agent_watch_check_start(c, out, sizeof(out)) < 0)
 		worker_report(fd, 1, 0, out);
+	if (persist_active(c))
+		worker_boot_content(c, out, sizeof(out));
 	worker_report(fd, 0, 0, out);
 }
 
@@ -460,6 +516,13 @@ static bool kmsg_find(int fd, const char *pattern, char *line, size_t size)
 	}
 }
 
+static const char *errno_name(int e)
+{
+	const char *name = strerrorname_np(e);
+
+	return name ? name : "unnamed errno";
+}
+
 static int write_all_file(const char *path, const uint8_t *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -483,9 +546,47 @@ static int write_all_file(const char *path, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/* After the delivery: a rejection in the kernel log, a failed write (declared errno or not), or
+ * the evaluate phase: the trigger, and the kernel log again. Reports and exits. */
+static void judge_update(const struct agent_conf *c, int fd, int kfd, bool delivered_err, int err,
+			 char *out, size_t size)
+{
+	char logline[1024];
+	int st;
+
+	if (kmsg_find(kfd, c->reject_log, logline, sizeof(logline))) {
+		append(out, size, "%skernel log: %s", out[0] ? "\n" : "", logline);
+		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
+	}
+	if (delivered_err && err && !agent_conf_rejects_errno(c, err)) {
+		append(out, size, " (%s), not an errno the sensor declares a rejection",
+		       errno_name(err));
+		worker_report(fd, PROTO_OUTCOME_SENSOR_ERROR, err, out);
+	}
+	if (delivered_err)
+		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
+
+	if (c->trigger && *c->trigger) {
+		/* the phase mark: a crash after it on the console happened while evaluating */
+		kmsg("%s", PROTO_EVALUATE_MARK);
+		append(out, size, "$ %s\n", c->trigger);
+		st = run_shell(c->trigger, UPDATE_PATH, out, size);
+		if (st < 0)
+			append(out, size, "trigger failed: %s", strerror(-st));
+		else
+			append(out, size, "trigger exited with status %d", st);
+		/* a sensor that parses lazily rejects when the content is first used */
+		if (kmsg_find(kfd, c->reject_log, logline, sizeof(logline))) {
+			append(out, size, "\nkernel log, while the trigger ran: %s", logline);
+			worker_report(fd, PROTO_OUTCOME_REJECTED, 0, out);
+		}
+	}
+	worker_report(fd, PROTO_OUTCOME_ACCEPTED, 0, out);
+}
+
 static void worker_update(const struct agent_conf *c, const uint8_t *data, size_t len, int fd)
 {
-	char out[AGENT_TEXT_MAX] = "", logline[1024];
+	char out[AGENT_TEXT_MAX] = "";
 	int kfd, r, st;
 	bool delivered_err = false;
 	int err = 0;
@@ -568,22 +669,7 @@ static void worker_update(const struct agent_conf *c, const uint8_t *data, size_
 		break;
 	}
 
-	if (kmsg_find(kfd, c->reject_log, logline, sizeof(logline))) {
-		append(out, sizeof(out), "%skernel log: %s", out[0] ? "\n" : "", logline);
-		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
-	}
-	if (delivered_err)
-		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
-
-	if (c->trigger && *c->trigger) {
-		append(out, sizeof(out), "$ %s\n", c->trigger);
-		st = run_shell(c->trigger, UPDATE_PATH, out, sizeof(out));
-		if (st < 0)
-			append(out, sizeof(out), "trigger failed: %s", strerror(-st));
-		else
-			append(out, sizeof(out), "trigger exited with status %d", st);
-	}
-	worker_report(fd, PROTO_OUTCOME_ACCEPTED, 0, out);
+	judge_update(c, fd, kfd, delivered_err, err, out, sizeof(out));
 }
 
 /* Fork a worker. is_start: run the start commands; else deliver payload. */
@@ -675,13 +761,170 @@ static void job_read(void)
 	}
 }
 
+static void start_sensor(const struct agent_conf *c)
+{
+	if (job_spawn(c, true, NULL, 0, 0) < 0)
+		queue_status(PROTO_READY, 1, NULL, "cannot fork the start worker");
+}
+
+/* STORE: keep the update as the sensor keeps content. Returns 0 or a positive errno, with what
+ * happened in text. */
+static int store(const struct agent_conf *c, const struct agent_action *a, char *text, size_t size)
+{
+	int r;
+
+	if (a->err) {
+		snprintf(text, size, "%s", a->text);
+		return a->err;
+	}
+	if (safe_mode) {
+		snprintf(text, size, "safe mode: no content is stored");
+		return EPERM;
+	}
+	if (!persist_active(c)) {
+		snprintf(text, size, "no content store: %s",
+			 !c || !c->persist_store ? "the sensor has no persist_store"
+			 : !boot.persist	 ? "faultline.persist=1 is not set"
+						 : AGENT_PERSIST_DIR " is not mounted");
+		return EINVAL;
+	}
+	r = agent_persist_write(c->persist_store, a->data, a->len);
+	if (r < 0) {
+		snprintf(text, size, "cannot store %s: %s", c->persist_store, strerror(-r));
+		return -r;
+	}
+	snprintf(text, size, "stored %zu bytes in %s", a->len, c->persist_store);
+	return 0;
+}
+
+static void store_frame(const struct agent_conf *c, const struct agent_action *a)
+{
+	char text[PATH_MAX + 128];
+	int err = store(c, a, text, sizeof(text));
+
+	kmsg("faultline-agent: %s", text);
+	queue_status(PROTO_STORED, err, NULL, text);
+}
+
+static void remedy_apply(const char *store, const struct agent_action *a)
+{
+	int r = 0;
+
+	switch (a->remedy) {
+	case PROTO_REMEDY_DELETE:
+		r = agent_persist_remove(store);
+		if (r == 0 || r == -ENOENT)
+			kmsg("faultline-agent: remediation: deleted %s%s", store,
+			     r ? " (nothing was stored)" : "");
+		break;
+	case PROTO_REMEDY_ROLLBACK:
+		r = agent_persist_write(store, a->data, a->len);
+		if (r == 0)
+			kmsg("faultline-agent: remediation: rolled back %s (%zu bytes)", store,
+			     a->len);
+		break;
+	default:
+		kmsg("faultline-agent: remediation: none");
+		break;
+	}
+	if (r < 0 && r != -ENOENT)
+		kmsg("faultline-agent: remediation: cannot apply it to %s: %s, booting unchanged",
+		     store, strerror(-r));
+	sync();
+}
+
+/* REMEDY: applied when it answers the question in flight, then the sensor starts. */
+static void remedy_frame(const struct agent_conf *c, const struct agent_action *a)
+{
+	if (!remedy.asking) {
+		kmsg("faultline-agent: remediation: an answer nobody waits for (late or unasked), "
+		     "ignored");
+		return;
+	}
+	remedy.asking = false;
+	if (a->err)
+		kmsg("faultline-agent: remediation: malformed answer (%s), booting unchanged",
+		     a->text);
+	else
+		remedy_apply(c->persist_store, a);
+	start_sensor(c);
+}
+
+/* No answer by the deadline: boot unchanged. */
+static void remedy_tick(const struct agent_conf *c, uint64_t now)
+{
+	if (!remedy.asking || now < remedy.deadline)
+		return;
+	remedy.asking = false;
+	kmsg("faultline-agent: remediation: no answer within %u s, booting unchanged",
+	     AGENT_REMEDY_WAIT_MS / 1000);
+	start_sensor(c);
+}
+
+static void remedy_ask(const struct agent_conf *c)
+{
+	char text[PATH_MAX + 64];
+	struct stat st;
+
+	agent_remedy_ask_text(boot.boot, c->persist_store, stat(c->persist_store, &st) == 0, text,
+			      sizeof(text));
+	queue_frame(PROTO_REMEDY_ASK, text, strlen(text));
+	kmsg("faultline-agent: remediation: asking the controller (boot %u)", boot.boot);
+	remedy.asking = true;
+	remedy.deadline = mono_ms() + AGENT_REMEDY_WAIT_MS;
+}
+
+/* Safe mode (the manual recovery's step): no sensor, the stored content removed. */
+static void safe_boot(const struct agent_conf *c)
+{
+	char text[PATH_MAX + 64];
+	int r;
+
+	safe_mode = true;
+	if (!persist_active(c)) {
+		queue_status(PROTO_READY, 0, NULL,
+			     "safe mode: sensor not started, no content store");
+		return;
+	}
+	r = agent_persist_remove(c->persist_store);
+	sync();
+	if (r == 0)
+		snprintf(text, sizeof(text), "safe mode: removed %s", c->persist_store);
+	else
+		snprintf(text, sizeof(text), "safe mode: nothing removed from %s: %s",
+			 c->persist_store, strerror(-r));
+	kmsg("faultline-agent: %s", text);
+	queue_status(PROTO_READY, 0, NULL, text);
+}
+
+/* After HELLO: what this boot does before (or instead of) starting the sensor. */
+static void boot_begin(const struct agent_conf *c)
+{
+	if (boot.persist && !persist_mounted) {
+		kmsg("faultline-agent: persistence: %s is not mounted", AGENT_PERSIST_DIR);
+		queue_status(PROTO_READY, 3, NULL, "persistence: /persist is not mounted");
+	} else if (boot.safe) {
+		safe_boot(c);
+	} else if (persist_active(c) && boot.recovery == AGENT_RECOVERY_REMEDIATION) {
+		remedy_ask(c);
+	} else {
+		start_sensor(c);
+	}
+}
+
 static void handle_frame(const struct agent_conf *c, const struct proto_frame *f)
 {
 	struct agent_action a;
 	int r;
 
-	agent_frame_action(f, job.pid > 0, &a);
+	agent_frame_action(f, job.pid > 0 || remedy.asking, &a);
 	switch (a.kind) {
+	case AGENT_ACT_STORE:
+		store_frame(c, &a);
+		return;
+	case AGENT_ACT_REMEDY:
+		remedy_frame(c, &a);
+		return;
 	case AGENT_ACT_MARK:
 		kmsg("faultline: %s", a.text);
 		return;
@@ -692,9 +935,11 @@ static void handle_frame(const struct agent_conf *c, const struct proto_frame *f
 		agent_watch_request(c, mono_ms());
 		return;
 	case AGENT_ACT_UPDATE:
-		if (!c) {
-			queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){EINVAL},
-				     "no valid " CONF_PATH " in the guest");
+		if (!c || safe_mode) {
+			queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR,
+				     &(int32_t){safe_mode ? EPERM : EINVAL},
+				     safe_mode ? "safe mode: the sensor is not running"
+					       : "no valid " CONF_PATH " in the guest");
 			return;
 		}
 		agent_watch_arm(c, mono_ms());
@@ -798,14 +1043,13 @@ int main(void)
 	char conf_err[512] = "", hello[512];
 	struct utsname u;
 	uint64_t next_hb, hup_until = 0;
-	int r;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (!dec)
 		return 1;
 	port_fd = open_port();
 	kmsg("faultline-agent %s: port open", FAULTLINE_VERSION);
-	test_mode_parse();
+	cmdline_parse();
 
 	conf = load_conf(conf_err, sizeof(conf_err));
 	uname(&u);
@@ -815,8 +1059,8 @@ int main(void)
 	if (!conf) {
 		kmsg("faultline-agent: %s", conf_err);
 		queue_status(PROTO_READY, 2, NULL, conf_err);
-	} else if ((r = job_spawn(conf, true, NULL, 0, 0)) < 0) {
-		queue_status(PROTO_READY, 1, NULL, "cannot fork the start worker");
+	} else {
+		boot_begin(conf);
 	}
 
 	next_hb = mono_ms() + HEARTBEAT_MS;
@@ -850,6 +1094,8 @@ int main(void)
 		watch_t = agent_watch_timeout_ms(now);
 		if (watch_t >= 0 && watch_t < timeout)
 			timeout = watch_t;
+		if (remedy.asking && (int64_t)(remedy.deadline - now) < timeout)
+			timeout = remedy.deadline > now ? (int)(remedy.deadline - now) : 0;
 		if (poll(p, (nfds_t)n, timeout) < 0) {
 			if (errno != EINTR)
 				usleep(10 * 1000);
@@ -857,6 +1103,7 @@ int main(void)
 		}
 		if (job_i >= 0 && p[job_i].revents)
 			job_read();
+		remedy_tick(conf, mono_ms());
 		if (agent_watch_tick(mono_ms(), &watched, &watched_len)) {
 			queue_frame(PROTO_WATCHED, watched, watched_len);
 			free(watched);

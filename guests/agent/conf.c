@@ -6,14 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void free_list(char **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
 struct agent_conf *agent_conf_free(struct agent_conf *c)
 {
 	if (!c)
 		return NULL;
 	free(c->name);
-	for (size_t i = 0; i < c->n_start; i++)
-		free(c->start[i]);
-	free(c->start);
+	free_list(c->start, c->n_start);
+	free_list(c->persist_load, c->n_persist_load);
+	free_list(c->persist_healthy, c->n_persist_healthy);
+	free(c->persist_store);
 	free(c->path);
 	free(c->reload);
 	free(c->command);
@@ -40,6 +48,41 @@ const char *agent_deliver_name(enum agent_deliver d)
 	return "?";
 }
 
+bool agent_conf_rejects_errno(const struct agent_conf *c, int e)
+{
+	if (!c->reject_errno)
+		return false;
+	for (size_t i = 0; i < c->n_reject_errnos; i++)
+		if (c->reject_errnos[i] == e)
+			return true;
+	return false;
+}
+
+/* "22,74,71": 1 to AGENT_REJECT_ERRNOS_MAX numbers from 1 to 4095. */
+static int parse_errnos(const char *v, size_t n, struct agent_conf *c)
+{
+	size_t k = 0, i = 0;
+
+	while (i < n) {
+		unsigned e = 0;
+		size_t start = i;
+
+		while (i < n && v[i] >= '0' && v[i] <= '9' && e <= 4095)
+			e = e * 10 + (unsigned)(v[i++] - '0');
+		if (i == start || e == 0 || e > 4095 || k == AGENT_REJECT_ERRNOS_MAX)
+			return -EINVAL;
+		c->reject_errnos[k++] = (int)e;
+		if (i < n && v[i++] != ',')
+			return -EINVAL;
+		if (i == n && v[n - 1] == ',')
+			return -EINVAL;
+	}
+	if (k == 0)
+		return -EINVAL;
+	c->n_reject_errnos = k;
+	return 0;
+}
+
 static int set_string(char **dst, const char *v, size_t n)
 {
 	char *s = strndup(v, n);
@@ -48,6 +91,21 @@ static int set_string(char **dst, const char *v, size_t n)
 		return -ENOMEM;
 	free(*dst);
 	*dst = s;
+	return 0;
+}
+
+/* Append a copy of v to a repeatable key's list. */
+static int append_string(char ***list, size_t *n, const char *v, size_t vlen)
+{
+	char **nl = realloc(*list, (*n + 1) * sizeof(*nl));
+
+	if (!nl)
+		return -ENOMEM;
+	*list = nl;
+	nl[*n] = strndup(v, vlen);
+	if (!nl[*n])
+		return -ENOMEM;
+	(*n)++;
 	return 0;
 }
 
@@ -100,6 +158,11 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 		return -ENOMEM;
 	c->probe_timeout_ms = 3000;
 	c->probe_interval_ms = 200;
+	/* sensor.h's SENSOR_REJECT_ERRNO_DEFAULT, for a file that does not list them */
+	c->reject_errnos[0] = EINVAL;
+	c->reject_errnos[1] = EBADMSG;
+	c->reject_errnos[2] = EPROTO;
+	c->n_reject_errnos = 3;
 	while (off < size) {
 		const char *l = text + off, *nl = memchr(l, '\n', size - off), *eq;
 		size_t len = nl ? (size_t)(nl - l) : size - off, klen, vlen;
@@ -123,19 +186,18 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 		if (KEY("name")) {
 			r = set_string(&c->name, v, vlen);
 		} else if (KEY("start")) {
-			char **ns = realloc(c->start, (c->n_start + 1) * sizeof(*ns));
-
-			if (!ns) {
-				r = -ENOMEM;
+			r = append_string(&c->start, &c->n_start, v, vlen);
+		} else if (KEY("persist_load")) {
+			r = append_string(&c->persist_load, &c->n_persist_load, v, vlen);
+		} else if (KEY("persist_healthy")) {
+			r = append_string(&c->persist_healthy, &c->n_persist_healthy, v, vlen);
+		} else if (KEY("persist_store")) {
+			if (vlen < 10 || memcmp(v, "/persist/", 9) != 0) {
+				r = fail(line, "persist_store must be a path under /persist/",
+					 ret_line, ret_what);
 				goto out;
 			}
-			c->start = ns;
-			c->start[c->n_start] = strndup(v, vlen);
-			if (!c->start[c->n_start]) {
-				r = -ENOMEM;
-				goto out;
-			}
-			c->n_start++;
+			r = set_string(&c->persist_store, v, vlen);
 		} else if (KEY("deliver")) {
 			if (vlen == 6 && memcmp(v, "device", 6) == 0)
 				c->deliver = AGENT_DELIVER_DEVICE;
@@ -162,6 +224,12 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 		} else if (KEY("reject_errno")) {
 			if (parse_bool(v, vlen, &c->reject_errno) < 0) {
 				r = fail(line, "reject_errno must be 0 or 1", ret_line, ret_what);
+				goto out;
+			}
+		} else if (KEY("reject_errnos")) {
+			if (parse_errnos(v, vlen, c) < 0) {
+				r = fail(line, "reject_errnos must be a list of errno numbers",
+					 ret_line, ret_what);
 				goto out;
 			}
 		} else if (KEY("reject_exit")) {

@@ -4,10 +4,13 @@
  * `key=value` per line, the value being the rest of the line (it may contain '='); empty lines
  * and lines starting with '#' are ignored. Keys: name, start (repeatable, kept in order),
  * deliver (device|file|command), path, reload, command, trigger, reject_errno (0/1),
- * reject_log, reject_exit (0/1), watch_process, watch_log, watch_died, probe,
- * probe_timeout_ms and probe_interval_ms (decimal, 1 to AGENT_PROBE_MS_MAX; defaults 3000 and
- * 200). Unknown keys are skipped and counted, so that an older agent still runs a newer
- * harness's file.
+ * reject_errnos (comma-separated decimal errnos, at most AGENT_REJECT_ERRNOS_MAX; default
+ * EINVAL, EBADMSG, EPROTO), reject_log, reject_exit (0/1), watch_process, watch_log, watch_died,
+ * probe, probe_timeout_ms and probe_interval_ms (decimal, 1 to AGENT_PROBE_MS_MAX; defaults 3000
+ * and 200), and for content kept across reboots (issue 12, used only with faultline.persist=1 on
+ * the kernel command line): persist_store (an absolute path under /persist), persist_load and
+ * persist_healthy (repeatable, kept in order). Unknown keys are skipped and counted, so that an
+ * older agent still runs a newer harness's file.
  *
  * Ownership: agent_conf_parse() returns a conf owning all its strings; free with
  * agent_conf_free(), which accepts NULL.
@@ -18,6 +21,7 @@
 #include <stddef.h>
 
 #define AGENT_PROBE_MS_MAX 60000
+#define AGENT_REJECT_ERRNOS_MAX 32
 
 enum agent_deliver {
 	AGENT_DELIVER_DEVICE,  /* the update in one write() to path */
@@ -35,12 +39,19 @@ struct agent_conf {
 	char *command; /* NULL when absent */
 	char *trigger; /* NULL when absent */
 	bool reject_errno;
+	int reject_errnos[AGENT_REJECT_ERRNOS_MAX]; /* the failed writes that are rejections */
+	size_t n_reject_errnos;
 	bool reject_exit;
 	char *reject_log; /* NULL when absent */
 	/* the sensor watch and protection probe (watch.h); NULL when absent */
 	char *watch_process, *watch_log, *watch_died;
 	char *probe;
 	unsigned probe_timeout_ms, probe_interval_ms;
+	/* persistence (persist.h): where the sensor keeps its content, the commands that load it
+	 * at boot and those run once the boot is healthy; NULL / empty when absent */
+	char *persist_store;
+	char **persist_load, **persist_healthy;
+	size_t n_persist_load, n_persist_healthy;
 	unsigned unknown_keys;
 };
 
@@ -52,3 +63,6 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 		     const char **ret_what);
 struct agent_conf *agent_conf_free(struct agent_conf *c);
 const char *agent_deliver_name(enum agent_deliver d);
+/* Does a write that failed with errno e count as a clean rejection (reject_errno set and e one
+ * of reject_errnos)? */
+bool agent_conf_rejects_errno(const struct agent_conf *c, int e);

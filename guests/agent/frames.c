@@ -44,9 +44,46 @@ void agent_decode_error(int r, struct agent_action *ret)
 	snprintf(ret->text, sizeof(ret->text), "%s", what);
 }
 
+static void store_action(const struct proto_frame *f, bool busy, struct agent_action *ret)
+{
+	ret->kind = AGENT_ACT_STORE;
+	ret->err = busy ? EBUSY : 0;
+	ret->data = f->payload;
+	ret->len = f->len;
+	if (busy)
+		snprintf(ret->text, sizeof(ret->text),
+			 "STORE seq %u refused: an update, the sensor start or the remediation is "
+			 "in flight",
+			 f->seq);
+}
+
+static void remedy_action(const struct proto_frame *f, struct agent_action *ret)
+{
+	ret->kind = AGENT_ACT_REMEDY;
+	if (proto_remedy_decode(f->payload, f->len, &ret->remedy, &ret->data, &ret->len) == 0)
+		return;
+	ret->err = EBADMSG;
+	if (f->len < 4)
+		snprintf(ret->text, sizeof(ret->text), "%u bytes, shorter than the action", f->len);
+	else
+		snprintf(ret->text, sizeof(ret->text), "action %u with %u bytes of content",
+			 proto_get_u32(f->payload), f->len - 4);
+}
+
 void agent_frame_action(const struct proto_frame *f, bool busy, struct agent_action *ret)
 {
+	ret->remedy = 0;
+	ret->data = NULL;
+	ret->len = 0;
+	ret->err = 0;
+	ret->text[0] = 0;
 	switch (f->type) {
+	case PROTO_STORE:
+		store_action(f, busy, ret);
+		return;
+	case PROTO_REMEDY:
+		remedy_action(f, ret);
+		return;
 	case PROTO_UPDATE:
 		if (busy) {
 			ret->kind = AGENT_ACT_ERROR;
@@ -58,18 +95,13 @@ void agent_frame_action(const struct proto_frame *f, bool busy, struct agent_act
 			return;
 		}
 		ret->kind = AGENT_ACT_UPDATE;
-		ret->err = 0;
-		ret->text[0] = 0;
 		return;
 	case PROTO_WATCH:
 		/* whatever the payload (none is sent): the host only asks for the state */
 		ret->kind = AGENT_ACT_WATCH;
-		ret->err = 0;
-		ret->text[0] = 0;
 		return;
 	case PROTO_MARK:
 		ret->kind = AGENT_ACT_MARK;
-		ret->err = 0;
 		agent_sanitize(f->payload, f->len, ret->text, AGENT_MARK_MAX + 1);
 		return;
 	default:

@@ -21,12 +21,19 @@ enum agent_action_kind {
 	AGENT_ACT_MARK,	  /* write "faultline: " + action.text to /dev/kmsg */
 	AGENT_ACT_ERROR,  /* reply ERROR(action.err, action.text) */
 	AGENT_ACT_WATCH,  /* finish the sensor watch (watch.h) and reply WATCHED */
+	AGENT_ACT_STORE,  /* err 0: keep data in persist_store and reply STORED; else reply
+			     STORED(err, text) without writing (busy) */
+	AGENT_ACT_REMEDY, /* err 0: apply remedy (with data for a rollback); EBADMSG: the answer
+			     is malformed, text says how (persist.h) */
 };
 
 struct agent_action {
 	enum agent_action_kind kind;
-	int err;			 /* positive errno for AGENT_ACT_ERROR */
+	int err;			 /* positive errno for AGENT_ACT_ERROR, STORE, REMEDY */
 	char text[AGENT_MARK_MAX + 100]; /* NUL-terminated */
+	uint32_t remedy;		 /* REMEDY: enum proto_remedy */
+	const uint8_t *data;		 /* STORE, REMEDY rollback: into the frame's payload */
+	size_t len;
 };
 
 /* What to do with a decoded frame; busy means an update (or the sensor start) is in flight. */

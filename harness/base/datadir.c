@@ -71,7 +71,8 @@ static void find_root(void)
 		d.root = canonical(installed);
 	d.root = env_or("FAULTLINE_DATA_DIR", d.root);
 
-	d.sensors = env_or("FAULTLINE_SENSORS_DIR", xasprintf("%s/guests/sensors", d.root));
+	/* $FAULTLINE_SENSORS_DIR adds folders ahead of this one (sensor_search_path()) */
+	d.sensors = xasprintf("%s/guests/sensors", d.root);
 	d.formats = env_or("FAULTLINE_FORMATS_DIR", xasprintf("%s/guests/formats", d.root));
 	d.builder = xasprintf("%s/guests/build-image.sh", d.root);
 	/* The agent is built, not a source: a data folder has it, the source tree does not. */

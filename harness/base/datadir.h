@@ -13,7 +13,8 @@
 
 /* The data folder: $FAULTLINE_DATA_DIR, else the installed one, else the source tree. */
 const char *datadir_root(void);
-/* ROOT/guests/sensors, unless $FAULTLINE_SENSORS_DIR names another. */
+/* ROOT/guests/sensors, the shipped sensors: the last folder of the sensor search path, after
+ * --sensors-dir and $FAULTLINE_SENSORS_DIR (sensor.h, sensor_search_path()). */
 const char *datadir_sensors(void);
 /* ROOT/guests/formats, unless $FAULTLINE_FORMATS_DIR names another. */
 const char *datadir_formats(void);

@@ -53,6 +53,8 @@ const char *proto_type_name(uint16_t type)
 	    [PROTO_HELLO] = "HELLO",   [PROTO_READY] = "READY",	  [PROTO_HEARTBEAT] = "HEARTBEAT",
 	    [PROTO_UPDATE] = "UPDATE", [PROTO_RESULT] = "RESULT", [PROTO_MARK] = "MARK",
 	    [PROTO_ERROR] = "ERROR",   [PROTO_WATCH] = "WATCH",	  [PROTO_WATCHED] = "WATCHED",
+	    [PROTO_STORE] = "STORE",   [PROTO_STORED] = "STORED", [PROTO_REMEDY_ASK] = "REMEDY_ASK",
+	    [PROTO_REMEDY] = "REMEDY",
 	};
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];
@@ -339,5 +341,32 @@ int proto_watch_decode(const uint8_t *payload, size_t len, struct proto_watch *r
 	*ret = w;
 	*ret_log = payload + off;
 	*ret_log_len = len - off;
+	return 0;
+}
+
+int proto_remedy_decode(const uint8_t *p, size_t len, uint32_t *ret_action,
+			const uint8_t **ret_data, size_t *ret_len)
+{
+	uint32_t action;
+
+	if (len < 4)
+		return -EBADMSG;
+	action = proto_get_u32(p);
+	switch (action) {
+	case PROTO_REMEDY_NONE:
+	case PROTO_REMEDY_DELETE:
+		if (len != 4)
+			return -EBADMSG;
+		break;
+	case PROTO_REMEDY_ROLLBACK:
+		if (len == 4)
+			return -EBADMSG;
+		break;
+	default:
+		return -EBADMSG;
+	}
+	*ret_action = action;
+	*ret_data = len > 4 ? p + 4 : NULL;
+	*ret_len = len - 4;
 	return 0;
 }

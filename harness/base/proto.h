@@ -17,7 +17,8 @@
  *   READY     g->h  i32 status (0 = sensor started), then text (start log or error)
  *   HEARTBEAT g->h  u64 guest CLOCK_MONOTONIC ms, u64 heartbeat counter
  *   UPDATE    h->g  the content update bytes, delivered as sensor.conf says
- *   RESULT    g->h  i32 outcome (enum proto_outcome), i32 errno, then text message
+ *   RESULT    g->h  i32 outcome (enum proto_outcome), i32 errno (of a failed delivery, else 0),
+ *                   then text message
  *   MARK      h->g  text; the agent writes it to /dev/kmsg (case markers in the console)
  *   ERROR     g->h  i32 errno, then text: the agent's reply to a malformed frame
  *   WATCH     h->g  empty: the observation window is over; report what became of the sensor
@@ -25,6 +26,16 @@
  *                   the bytes the sensor's log grew by during the case, bounded (at most the
  *                   first PROTO_WATCH_LOG_HEAD and the last PROTO_WATCH_LOG_TAIL, with a
  *                   "[... N bytes skipped ...]" line between)
+ *   STORE     h->g  the update bytes, to keep in the sensor's content store (persist_store) as
+ *                   the sensor stores content: written to a temp file, fsynced, renamed. Sent
+ *                   before UPDATE on persistent cases (boot loops, issue 12)
+ *   STORED    g->h  i32 status (0, or a positive errno: ENOSPC, EIO, EINVAL when there is no
+ *                   persist_store or /persist is not mounted), then text
+ *   REMEDY_ASK g->h text "boot=N\nstore=PATH\nstored=0|1\n": early in a boot with
+ *                   faultline.recovery=remediation, before the sensor starts, the agent asks
+ *                   the controller what to do with the stored content
+ *   REMEDY    h->g  u32 action (enum proto_remedy), then for ROLLBACK the content to put in
+ *                   persist_store (at least one byte); anything else is malformed
  *
  * The decoder is a pure byte-stream state machine so that it can be unit-tested and fuzzed:
  * a malformed header is reported once and the decoder resynchronises on the next magic.
@@ -49,13 +60,25 @@ enum proto_type {
 	PROTO_ERROR = 7,
 	PROTO_WATCH = 8,
 	PROTO_WATCHED = 9,
+	PROTO_STORE = 10,
+	PROTO_STORED = 11,
+	PROTO_REMEDY_ASK = 12,
+	PROTO_REMEDY = 13,
 };
 
 enum proto_outcome {
 	PROTO_OUTCOME_ACCEPTED = 0,    /* delivered, sensor took it, event triggered */
 	PROTO_OUTCOME_REJECTED = 1,    /* the sensor refused the update (errno / log) */
 	PROTO_OUTCOME_AGENT_ERROR = 2, /* the agent could not deliver (not the sensor's doing) */
+	/* the delivery failed with an errno the sensor does not declare a rejection (sensor.yaml
+	 * reject: errno): its own error, errno in the RESULT */
+	PROTO_OUTCOME_SENSOR_ERROR = 3,
 };
+
+/* What the agent writes to /dev/kmsg, so on the console, when the update is in and the trigger
+ * starts: a report after it on the console came in the evaluate phase, one before it (or with
+ * no such line after the case's MARK) in the load phase. */
+#define PROTO_EVALUATE_MARK "faultline-agent: evaluate: running the trigger"
 
 struct proto_frame {
 	uint16_t type;
@@ -123,6 +146,21 @@ int proto_watch_encode(const struct proto_watch *w, const void *log, size_t log_
  * line is not key=value, a number is not one, or the empty line is missing. */
 int proto_watch_decode(const uint8_t *payload, size_t len, struct proto_watch *ret,
 		       const uint8_t **ret_log, size_t *ret_log_len);
+
+/* ---- REMEDY: the controller's answer to REMEDY_ASK (platform-side recovery) ---- */
+
+enum proto_remedy {
+	PROTO_REMEDY_NONE = 0,	   /* boot unchanged */
+	PROTO_REMEDY_DELETE = 1,   /* remove the stored content */
+	PROTO_REMEDY_ROLLBACK = 2, /* replace it with the bytes that follow the action */
+};
+
+/* Read a REMEDY payload. On success *ret_action is an enum proto_remedy and, for ROLLBACK,
+ * *ret_data and *ret_len point into p at the content (at least one byte; NULL/0 otherwise). Returns
+ * 0, or -EBADMSG when the payload is shorter than the action, the action is unknown, a NONE/DELETE
+ * carries bytes or a ROLLBACK carries none. */
+int proto_remedy_decode(const uint8_t *p, size_t len, uint32_t *ret_action,
+			const uint8_t **ret_data, size_t *ret_len);
 
 /* Little-endian helpers used to build and parse payloads. */
 void proto_put_u32(uint8_t *p, uint32_t v);

@@ -71,6 +71,22 @@ char *xasprintf(const char *fmt, ...)
 	return oom(s);
 }
 
+void strappendf(char **text, const char *sep, const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL;
+	va_list ap;
+	char *joined;
+
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = NULL;
+	va_end(ap);
+	oom(line);
+	joined = xasprintf("%s%s%s", *text ? *text : "", *text ? sep : "", line);
+	free(*text);
+	*text = joined;
+}
+
 uint64_t now_ms(void)
 {
 	struct timespec ts;

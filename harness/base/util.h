@@ -49,6 +49,9 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 void *xmemdup(const void *p, size_t n);
 char *xasprintf(const char *fmt, ...) _printf_(1, 2);
+/* Append a formatted line to *text (a malloc'd string or NULL), after sep when it is not empty:
+ * notes that collect over a case. */
+void strappendf(char **text, const char *sep, const char *fmt, ...) _printf_(3, 4);
 
 static inline void freep(void *p)
 {

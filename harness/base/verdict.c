@@ -16,6 +16,13 @@ static const struct verdict_info table[_VERDICT_MAX] = {
 			   {"bootloop", "\xe2\x9f\xb3", "boot loop", "boot loops",
 			    "the persisted update crashed the guest again on reboot", "#6d1a1a",
 			    "#f3d6d6", "#fff"}},
+    /* Still a crash of the machine (its title is the first crash's signature), but one the
+     * machine came back from. */
+    [VERDICT_RECOVERED] = {"recovered",
+			   FATAL,
+			   {"recovered", "\xe2\x86\xba", "recovered crash", "recovered crashes",
+			    "the update crashed the guest; a later boot came up healthy", "#ad1457",
+			    "#fbe3ee", "#fff"}},
     [VERDICT_CRASH] = {"crash",
 		       FATAL,
 		       {"crash", "\xe2\x9c\x96", "crash", "crashes", "the guest kernel crashed",
@@ -36,6 +43,14 @@ static const struct verdict_info table[_VERDICT_MAX] = {
 				 {"blind", "\xe2\x8a\x98", "protection lost", "protection lost",
 				  "the sensor survived but no longer detects the trigger's event",
 				  "#5d4037", "#efe7e4", "#fff"}},
+    /* The write failed with an errno the sensor does not list as a clean rejection (ENOMEM,
+     * EFAULT...): its own error on this input, not a refusal of it. */
+    [VERDICT_SENSOR_ERROR] = {"sensor-error",
+			      VERDICT_EXPECTABLE,
+			      {"senserr", "!", "sensor error", "sensor errors",
+			       "the update failed with an errno the sensor does not declare a "
+			       "rejection",
+			       "#ad1457", "#fbe4ec", "#fff"}},
     [VERDICT_INFRA_ERROR] = {"infra-error",
 			     VERDICT_ERROR,
 			     {"infra", "?", "infra error", "infra errors",

@@ -12,11 +12,13 @@
 #include <stdbool.h>
 
 enum verdict {
-	VERDICT_BOOT_LOOP,
+	VERDICT_BOOT_LOOP, /* the persisted update crashed the guest at every reboot followed */
+	VERDICT_RECOVERED, /* it crashed the guest, and a later boot came up healthy */
 	VERDICT_CRASH,
 	VERDICT_HANG,
 	VERDICT_SENSOR_DIED,
 	VERDICT_PROTECTION_LOST, /* alive, kernel up, but no longer detecting (the probe failed) */
+	VERDICT_SENSOR_ERROR,	 /* the delivery failed with an errno not declared a rejection */
 	VERDICT_INFRA_ERROR,
 	VERDICT_ACCEPTED, /* worse than rejected: on a malformed input it is a silent acceptance */
 	VERDICT_REJECTED,

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "proto.h"
+#include "reboot.h"
 #include "results.h"
 #include "util.h"
 #include "watch.h"
@@ -21,6 +22,8 @@ static const char *agent_outcome_name(int outcome)
 		return "rejected";
 	case PROTO_OUTCOME_AGENT_ERROR:
 		return "agent-error";
+	case PROTO_OUTCOME_SENSOR_ERROR:
+		return "sensor-error";
 	default:
 		return NULL; /* the agent never answered */
 	}
@@ -42,6 +45,33 @@ static void fill_case(const struct scenario_case *c, struct record *r)
 	r->input_size = (int64_t)c->size;
 }
 
+/* The follow-up across boots after the first crash (reboot.h). */
+static void fill_reboot(const struct case_result *res, struct record_reboot *b)
+{
+	const struct reboot_result *rr = res->reboot;
+	bool recovered = rr->outcome == VERDICT_RECOVERED;
+
+	b->first_verdict = xstrdup(verdict_name(res->reboot_first));
+	b->outcome = xstrdup(verdict_name(rr->outcome));
+	b->mechanism = xstrdup(rr->mechanism ? rr->mechanism : "none");
+	b->recovery_wall_ms = recovered ? (int64_t)rr->recovery_wall_ms : -1;
+	b->recovery_guest_ms = recovered ? (int64_t)rr->recovery_guest_ms : -1;
+	b->detail = dup_or_null(rr->detail);
+	b->boots = xcalloc(rr->n_boots ? rr->n_boots : 1, sizeof(*b->boots));
+	for (size_t i = 0; i < rr->n_boots; i++) {
+		const struct reboot_boot *x = &rr->boots[i];
+		b->boots[i] = (struct record_boot){
+		    .verdict = xstrdup(verdict_name(x->verdict)),
+		    .title = dup_or_null(x->title),
+		    .died_at_ms = x->died_at_ms,
+		    .wall_ms = (int64_t)x->wall_ms,
+		    .safe = x->safe,
+		    .console = dup_or_null(x->console),
+		};
+	}
+	b->n_boots = rr->n_boots;
+}
+
 /* What happened: the verdict and the evidence. */
 static void fill_result(const char *sensor, const struct scenario_case *c,
 			const struct case_result *res, struct record *r)
@@ -51,6 +81,7 @@ static void fill_result(const char *sensor, const struct scenario_case *c,
 	r->verdict = xstrdup(verdict_name(res->verdict));
 	r->kind = res->verdict;
 	r->title = dup_or_null(res->title);
+	r->phase = dup_or_null(res->phase);
 	r->detail = dup_or_null(res->detail);
 	r->report = dup_or_null(res->report);
 	r->expect = dup_or_null(expect);
@@ -64,6 +95,8 @@ static void fill_result(const char *sensor, const struct scenario_case *c,
 		r->reused.title = dup_or_null(res->first_title);
 		r->reused.console = xasprintf("consoles/%s/%s.reused.log", sensor, c->id);
 	}
+	if (res->reboot)
+		fill_reboot(res, &r->reboot);
 	r->boot_ms = (int64_t)res->boot_ms;
 	r->deliver_ms = (int64_t)res->deliver_ms;
 	r->verdict_ms = (int64_t)res->verdict_ms;

@@ -112,10 +112,30 @@ int cli_find_record(const struct rundir *run, const char *case_id, const char *s
 	return 0;
 }
 
+/* A case that was followed across boots (persistence) is replayed the same way: its mechanism
+ * with the defaults of scenarios/README.md, for as many crashed boots as made its loop. The
+ * replay's seed is the recorded input itself, so remediation deletes rather than rolls back. */
+static char *persistence_text(const struct record *rec)
+{
+	const struct record_reboot *b = &rec->reboot;
+	const char *mech = b->mechanism ? b->mechanism : "none";
+	size_t reboots =
+	    b->outcome && streq(b->outcome, "boot-loop") && b->n_boots ? b->n_boots : 3;
+
+	if (!b->first_verdict)
+		return xstrdup("");
+	if (streq(mech, "remediation"))
+		mech = "{mechanism: remediation, action: delete}";
+	else if (!streq(mech, "counter") && !streq(mech, "manual"))
+		mech = "none";
+	return xasprintf("persistence: on\nboot_loop: {reboots: %zu}\nrecovery: %s\n",
+			 reboots > 20 ? 20 : reboots, mech);
+}
+
 /* The one-case scenario. YAML double-quoted strings: the paths are escaped. */
 static char *scenario_text(const char *case_id, const char *input, const struct record *rec)
 {
-	_cleanup_free_ char *q = NULL;
+	_cleanup_free_ char *q = NULL, *persist = persistence_text(rec);
 	int v = verdict_from_name(rec->verdict);
 	bool expect = v >= 0 && verdict_has(v, VERDICT_EXPECTABLE);
 	size_t n = 0;
@@ -127,9 +147,9 @@ static char *scenario_text(const char *case_id, const char *input, const struct 
 		q[n++] = *p;
 	}
 	q[n] = 0;
-	return xasprintf("name: replay\nseed: 1\nsensors: [%s]\nfleet: {size: 1}\n"
+	return xasprintf("name: replay\nseed: 1\nsensors: [%s]\nfleet: {size: 1}\n%s"
 			 "cases:\n  - name: \"%s\"\n    content: \"%s\"\n%s%s%s",
-			 rec->sensor, case_id, q, expect ? "    expect: " : "",
+			 rec->sensor, persist, case_id, q, expect ? "    expect: " : "",
 			 expect ? rec->verdict : "", expect ? "\n" : "");
 }
 

@@ -23,6 +23,21 @@ static void help(void)
 	cli_help_print(stdout, "run");
 }
 
+int cli_sensors_dir_add(const char *dir, const char *const **dirs)
+{
+	static const char *v[CLI_SENSORS_DIRS_MAX + 1];
+	static size_t n;
+
+	if (n == CLI_SENSORS_DIRS_MAX) {
+		cli_error(CLI_FAULT_USAGE, "--sensors-dir given more than %d times",
+			  CLI_SENSORS_DIRS_MAX);
+		return -E2BIG;
+	}
+	v[n++] = dir;
+	*dirs = v;
+	return 0;
+}
+
 /* Options shared with bench: --uri, --accel, --jobs, --state-dir. Returns 1 when taken. */
 int cli_session_option(int c, const char *arg, struct session_opts *o)
 {
@@ -30,6 +45,8 @@ int cli_session_option(int c, const char *arg, struct session_opts *o)
 	long v;
 
 	switch (c) {
+	case CLI_OPT_SENSORS_DIR:
+		return cli_sensors_dir_add(arg, &o->sensors_dirs) < 0 ? -E2BIG : 1;
 	case 'u':
 		o->uri = arg;
 		return 1;

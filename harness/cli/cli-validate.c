@@ -10,6 +10,7 @@
 #include "format.h"
 #include "scenario.h"
 #include "sensor.h"
+#include "session.h"
 #include "util.h"
 
 struct ordered {
@@ -133,9 +134,13 @@ static void help(FILE *f)
 int cmd_validate(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"help", no_argument, NULL, 'h'}, {"quiet", no_argument, NULL, 'q'}, {}};
-	struct scenario_opts so = {.sensors_dir = datadir_sensors(),
-				   .formats_dir = datadir_formats()};
+	    {"help", no_argument, NULL, 'h'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"sensors-dir", required_argument, NULL, CLI_OPT_SENSORS_DIR},
+	    {}};
+	const char *const *dirs = NULL;
+	struct scenario_opts so = {.formats_dir = datadir_formats()};
+	_cleanup_(sensor_search_path_freep) char **path = NULL;
 	bool quiet = false;
 	int c, bad = 0;
 
@@ -148,6 +153,10 @@ int cmd_validate(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case CLI_OPT_SENSORS_DIR:
+			if (cli_sensors_dir_add(optarg, &dirs) < 0)
+				return 2;
+			break;
 		default:
 			help(stderr);
 			return 2;
@@ -158,6 +167,8 @@ int cmd_validate(int argc, char **argv)
 		help(stderr);
 		return 2;
 	}
+	path = session_sensor_path(dirs);
+	so.sensors_dirs = (const char *const *)path;
 	for (int i = optind; i < argc; i++) {
 		struct diags d = {0};
 		int r;

@@ -19,13 +19,20 @@ int cli_load_run(const char *run_dir, struct rundir **ret);
 int cli_find_record(const struct rundir *run, const char *case_id, const char *sensor,
 		    const struct record **ret);
 
-/* Options run, bench and replay share (--uri u, --accel a, --jobs j, --state-dir s): returns 1
- * when option c was one of them, 0 when not, negative on a bad value (message printed). */
+/* Options run, bench, replay and minimize share (--uri u, --accel a, --jobs j, --state-dir s,
+ * --sensors-dir DIR, repeatable): returns 1 when option c was one of them, 0 when not, negative
+ * on a bad value (message printed). */
 struct session_opts;
 int cli_session_option(int c, const char *arg, struct session_opts *o);
+#define CLI_OPT_SENSORS_DIR 0x100 /* getopt value of --sensors-dir */
+#define CLI_SENSORS_DIRS_MAX 16
+/* --sensors-dir DIR: add DIR to the NULL-terminated list *dirs (at most CLI_SENSORS_DIRS_MAX,
+ * process-wide storage). Returns 0 or -E2BIG (message printed). */
+int cli_sensors_dir_add(const char *dir, const char *const **dirs);
 /* Their entries for a getopt_long table. */
 #define CLI_SESSION_LONGOPTS                                                                       \
 	{"uri", required_argument, NULL, 'u'}, {"accel", required_argument, NULL, 'a'},            \
+	    {"sensors-dir", required_argument, NULL, CLI_OPT_SENSORS_DIR},                         \
 	{                                                                                          \
 		"state-dir", required_argument, NULL, 's'                                          \
 	}

@@ -83,6 +83,7 @@ static const char *verdict_color(enum verdict v)
 	case VERDICT_CRASH:
 	case VERDICT_SENSOR_DIED:
 	case VERDICT_BOOT_LOOP:
+	case VERDICT_RECOVERED:
 		return "\033[31m";
 	case VERDICT_HANG:
 		return "\033[33m";

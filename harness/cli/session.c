@@ -130,14 +130,21 @@ static void take_signals(void)
 
 /* ---- loading ---- */
 
+char **session_sensor_path(const char *const *sensors_dirs)
+{
+	return sensor_search_path(sensors_dirs, getenv("FAULTLINE_SENSORS_DIR"), datadir_sensors());
+}
+
 static int load(struct session *s, struct session_error *e)
 {
+	char **path = session_sensor_path(s->opts.sensors_dirs);
 	struct scenario_opts so = {
-	    .sensors_dir = s->opts.sensors_dir ? s->opts.sensors_dir : datadir_sensors(),
+	    .sensors_dirs = (const char *const *)path,
 	    .formats_dir = s->opts.formats_dir ? s->opts.formats_dir : datadir_formats(),
 	};
 	int r = scenario_load(s->opts.scenario_path, &so, &e->diags, &s->sc);
 
+	sensor_search_path_free(path);
 	if (r == 0)
 		r = scenario_expand(s->sc, &e->diags, &s->cases, &s->n_cases);
 	s->n_cases_all = s->n_cases;
@@ -191,7 +198,8 @@ static int prepare_images(struct session *s, struct session_error *e)
 		r = sensor_load(scenario_sensor_dir(s->sc, i), &s->sensors[i], &err);
 		if (r < 0)
 			return fail_reason(e, r, CLI_FAULT_SENSOR, err);
-		r = image_build(s->sensors[i], s->kver, s->state_dir, &s->images[i], &err);
+		r = image_build(s->sensors[i], scenario_guest(s->sc), s->kver, s->state_dir,
+				&s->images[i], &err);
 		if (r < 0)
 			return fail_reason(e, r, CLI_FAULT_HOST, err);
 		s->fs[i] =
@@ -317,17 +325,25 @@ static int open_host(struct session *s, struct session_error *e)
 
 /* Everything a session needs to boot guests. The checks that cost nothing (state dir, guest
  * kernel) come before the watcher process and the signal thread. */
+/* Save images and content partitions of this controller's guests; fleet_run removes it, and
+ * the reaper's watcher when the controller was killed. */
+static char *session_work_dir(const struct session *s)
+{
+	return xasprintf("%s/work-%d", s->state_dir, (int)getpid());
+}
+
 static int prepare_guests(struct session *s, struct session_error *e)
 {
-	_cleanup_free_ char *err = NULL;
+	_cleanup_free_ char *err = NULL, *work_dir = NULL;
 	int r;
 
 	if ((r = state_dir_absolute(s->opts.state_dir, &s->state_dir, e)) < 0)
 		return r;
+	work_dir = session_work_dir(s);
 	if ((r = image_kernel_discover(&s->kver, &err)) < 0)
 		return fail_reason(e, r, CLI_FAULT_HOST, err);
 	/* before any thread: the watcher is forked from a single-threaded process */
-	if ((r = reaper_start()) < 0)
+	if ((r = reaper_start(work_dir)) < 0)
 		progress(s, "faultline: warning: no watcher for a killed controller's guests: %s",
 			 strerror(-r));
 	take_signals();
@@ -514,6 +530,7 @@ static struct fleet_config fleet_config(struct session *s, enum fleet_isolation 
 	    .memory_mib = fl->memory_mib ? fl->memory_mib : 256,
 	    .accel = s->accel,
 	    .cmdline = GUEST_CMDLINE,
+	    .persist = scenario_persists(s->sc),
 	    .boot_ms = to->boot_ms,
 	    .timeouts = {.observe_ms = to->observe_ms,
 			 .hang_ms = to->hang_ms,
@@ -593,7 +610,7 @@ static void run_fleet(struct run_state *rs)
 {
 	struct session *s = rs->s;
 	struct session_stats *st = rs->st;
-	_cleanup_free_ char *work_dir = xasprintf("%s/work-%d", s->state_dir, (int)getpid());
+	_cleanup_free_ char *work_dir = session_work_dir(s);
 	struct fleet_config fc = fleet_config(s, rs->o->mode, rs->o->run_dir, work_dir);
 	char ts[32];
 	int r;

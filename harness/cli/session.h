@@ -29,7 +29,9 @@
 
 struct session_opts {
 	const char *scenario_path;
-	const char *sensors_dir; /* NULL: datadir_sensors() */
+	/* --sensors-dir, NULL-terminated (NULL: none): searched before $FAULTLINE_SENSORS_DIR and
+	 * the shipped sensors (session_sensor_path()) */
+	const char *const *sensors_dirs;
 	const char *formats_dir; /* NULL: datadir_formats() */
 	const char *uri;	 /* NULL: the scenario's, else the embedded default */
 	const char *accel;	 /* NULL: the scenario's, else auto */
@@ -57,6 +59,9 @@ struct session;
 int session_open(const struct session_opts *o, struct session **ret,
 		 struct session_error *ret_error);
 void session_close(struct session *s);
+/* The sensor search path of o: its --sensors-dir, $FAULTLINE_SENSORS_DIR, the shipped sensors
+ * (sensor_search_path_free()). */
+char **session_sensor_path(const char *const *sensors_dirs);
 
 const struct scenario *session_scenario(const struct session *s);
 const struct scenario_case *session_cases(const struct session *s, size_t *ret_n);

@@ -1,4 +1,5 @@
-/* format-tree.c — decoding bytes into a value tree, encoding it back with fix-ups, paths. */
+/* format-tree.c — decoding bytes into a value tree, encoding it back with fix-ups (paths are in
+ * format-path.c). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <zlib.h>
@@ -56,6 +57,7 @@ static void put_uint(uint8_t *d, unsigned w, bool be, uint64_t v)
 
 struct dctx {
 	const uint8_t *data;
+	uint64_t serial;
 	uint64_t *vals; /* latest decoded value per item id */
 	char *error;
 };
@@ -107,17 +109,19 @@ static int decode_record(struct dctx *c, const struct format_item *it, size_t *p
 			arr->item = k;
 			arr->kind = FORMAT_NODE_ARRAY;
 			arr->offset = *pos;
+			arr->serial = ++c->serial;
 			node_push(rec, arr);
-			if (k->count_by) {
-				uint64_t count = c->vals[k->count_by->id];
+			if (k->count_by || k->has_count) {
+				uint64_t count = k->has_count ? k->count : c->vals[k->count_by->id];
 				size_t ms = format_item_min_size(k);
 
 				if (count > (rec_end - *pos) / ms)
 					return derr(c,
 						    "%s at offset %zu: %s says %" PRIu64
 						    " but only %zu bytes are left",
-						    k->name, *pos, k->count_by->name, count,
-						    rec_end - *pos);
+						    k->name, *pos,
+						    k->has_count ? "its count" : k->count_by->name,
+						    count, rec_end - *pos);
 				for (uint64_t j = 0; j < count; j++) {
 					r = decode_item(c, k, pos, rec_end, &kn);
 					if (r < 0)
@@ -157,6 +161,56 @@ static int decode_record(struct dctx *c, const struct format_item *it, size_t *p
 	return 0;
 }
 
+/* The case of union it that tag value v selects: the one whose when: lists it, else the
+ * default, else NULL. */
+static const struct format_item *union_case(const struct format_item *it, uint64_t v)
+{
+	const struct format_item *def = NULL;
+
+	for (size_t i = 0; i < it->n_kids; i++) {
+		const struct format_item *k = it->kids[i];
+
+		for (size_t w = 0; w < k->n_when; w++)
+			if (k->when[w] == v)
+				return k;
+		if (k->is_default)
+			def = k;
+	}
+	return def;
+}
+
+/* A union decodes as a record holding the one case its tag selects, bounded like a record. */
+static int decode_union(struct dctx *c, const struct format_item *it, size_t *pos, size_t end,
+			struct format_node *n)
+{
+	size_t start = *pos, lim = end;
+	uint64_t tag = c->vals[it->tag->id];
+	const struct format_item *k = union_case(it, tag);
+	struct format_node *kn;
+	bool known = false;
+	int r;
+
+	if (it->has_size || (it->length_by && it->length_by->parent != it)) {
+		uint64_t len = it->has_size ? it->size : c->vals[it->length_by->id];
+		if (len > end - start)
+			return derr(c, "%s at offset %zu: needs %" PRIu64 " bytes, %zu left",
+				    it->name, start, len, end - start);
+		lim = start + len;
+		known = true;
+	}
+	if (!k)
+		return derr(c, "%s at offset %zu: %s = %" PRIu64 " selects none of its cases",
+			    it->name, start, it->tag->name, tag);
+	r = decode_item(c, k, pos, lim, &kn);
+	if (r < 0)
+		return r;
+	node_push(n, kn);
+	if (known && *pos != lim)
+		return derr(c, "%s at offset %zu: %zu bytes left over after case %s", it->name,
+			    start, lim - *pos, k->name);
+	return 0;
+}
+
 static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos, size_t end,
 		       struct format_node **ret)
 {
@@ -166,6 +220,7 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 
 	n->item = it;
 	n->offset = *pos;
+	n->serial = ++c->serial;
 	switch (it->type) {
 	case FORMAT_UINT:
 		n->kind = FORMAT_NODE_UINT;
@@ -205,6 +260,10 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 		n->kind = FORMAT_NODE_RECORD;
 		r = decode_record(c, it, pos, end, n);
 		break;
+	case FORMAT_UNION:
+		n->kind = FORMAT_NODE_RECORD;
+		r = decode_union(c, it, pos, end, n);
+		break;
 	}
 	n->size = *pos - n->offset;
 	if (r < 0) {
@@ -214,6 +273,9 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 	*ret = n;
 	return 0;
 }
+
+static void link_pointers(struct format_node *n);
+static int check_relations(struct dctx *c, struct format_node *n);
 
 int format_decode(const struct format *f, const uint8_t *data, size_t size,
 		  struct format_node **ret, char **ret_error)
@@ -230,6 +292,12 @@ int format_decode(const struct format *f, const uint8_t *data, size_t size,
 		root = format_node_free(root);
 	}
 	free(c.vals);
+	if (r == 0) {
+		link_pointers(root);
+		r = check_relations(&c, root);
+		if (r < 0)
+			root = format_node_free(root);
+	}
 	if (r < 0) {
 		if (ret_error)
 			*ret_error = c.error ? c.error : xstrdup("cannot decode");
@@ -296,12 +364,80 @@ static struct format_node *role_target(struct format_node *n)
 	return NULL;
 }
 
+static struct format_node *first_of(struct format_node *x, const struct format_item *t)
+{
+	if (x->item == t)
+		return x;
+	for (size_t i = 0; i < x->n_kids; i++) {
+		struct format_node *f = first_of(x->kids[i], t);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+/* The node of item t as n sees it: an enclosing node, one in the scope of an enclosing record,
+ * else the first in the file (a table in another section). list: t is a table, so from inside
+ * one of its elements, the whole list. */
+static struct format_node *find_node(struct format_node *n, const struct format_item *t, bool list)
+{
+	struct format_node *root = n;
+
+	for (struct format_node *r = n->parent; r; r = r->parent) {
+		struct format_node *x;
+
+		root = r;
+		if (r->item ==
+		    t) /* inside an element of t: that element, or for a table the list */
+			return list && r->parent && r->parent->kind == FORMAT_NODE_ARRAY ? r->parent
+											 : r;
+		if (r->kind == FORMAT_NODE_RECORD && (x = scope_node(r, t)))
+			return x;
+	}
+	return first_of(root, t);
+}
+
+/* points_into: after decoding, remember which element of the table each offset points into. */
+static void link_pointers(struct format_node *n)
+{
+	struct format_node *t;
+
+	for (size_t i = 0; i < n->n_kids; i++)
+		link_pointers(n->kids[i]);
+	if (n->kind != FORMAT_NODE_UINT || n->item->role != FORMAT_ROLE_POINTER)
+		return;
+	t = find_node(n, n->item->target, true);
+	if (!t || t->kind != FORMAT_NODE_ARRAY)
+		return;
+	/* the elements lie in offset order: the last one starting at or before the value */
+	size_t lo = 0, hi = t->n_kids;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->kids[mid]->offset - t->offset <= n->value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0) {
+		struct format_node *e = t->kids[lo - 1];
+		uint64_t start = e->offset - t->offset;
+
+		if (n->value - start < e->size) {
+			n->has_ref = true;
+			n->ref_serial = e->serial;
+			n->ref_delta = n->value - start;
+		}
+	}
+}
+
 static uint64_t width_mask(unsigned w)
 {
 	return w >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * w)) - 1;
 }
 
-static uint64_t apply_pin(const struct format_node *n, uint64_t truth, size_t total,
+static uint64_t offset_base(struct format_node *n);
+
+static uint64_t apply_pin(struct format_node *n, uint64_t truth, size_t total,
 			  const struct format_node *t)
 {
 	switch (n->pin) {
@@ -317,7 +453,7 @@ static uint64_t apply_pin(const struct format_node *n, uint64_t truth, size_t to
 		if (!t)
 			return truth;
 		if (n->item->role == FORMAT_ROLE_OFFSET)
-			return (uint64_t)total + (uint64_t)n->pin_arg - 1;
+			return (uint64_t)total + (uint64_t)n->pin_arg - 1 - offset_base(n);
 		return (uint64_t)total + (uint64_t)n->pin_arg - t->offset;
 	}
 	return truth;
@@ -329,7 +465,101 @@ struct ectx {
 	bool fix_lengths, fix_checksums;
 	struct format_node **sums;
 	size_t n_sums;
+	struct format_node **rels; /* equals: fields, computed after every other field */
+	size_t n_rels;
 };
+
+/* Where an offset_of counts from: the file, the record the field is in, or field from:. */
+static uint64_t offset_base(struct format_node *n)
+{
+	struct format_node *b;
+
+	if (n->item->base_parent)
+		return n->parent->offset;
+	if (n->item->base && (b = find_node(n, n->item->base, false)))
+		return b->offset;
+	return 0;
+}
+
+/* What a derived field says when the tree is consistent. */
+static uint64_t role_truth(struct format_node *n, struct format_node *t)
+{
+	switch (n->item->role) {
+	case FORMAT_ROLE_COUNT:
+		return t->n_kids;
+	case FORMAT_ROLE_LENGTH:
+		return t->size;
+	case FORMAT_ROLE_OFFSET:
+		return t->offset - offset_base(n);
+	case FORMAT_ROLE_POINTER:
+		if (!n->has_ref || t->kind != FORMAT_NODE_ARRAY)
+			return n->value;
+		for (size_t i = 0; i < t->n_kids; i++)
+			if (t->kids[i]->serial == n->ref_serial)
+				return t->kids[i]->offset - t->offset + n->ref_delta;
+		return n->value; /* its element was dropped: the offset dangles as it was */
+	default:
+		return n->value;
+	}
+}
+
+static uint64_t term_value(struct format_node *n, const struct format_term *t)
+{
+	struct format_node *x;
+
+	if (t->kind == FORMAT_TERM_NUMBER)
+		return t->number;
+	x = t->item ? find_node(n, t->item, false) : n->parent;
+	if (!x)
+		return 0;
+	switch (t->kind) {
+	case FORMAT_TERM_VALUE:
+		return x->value;
+	case FORMAT_TERM_SIZE:
+		return x->size;
+	case FORMAT_TERM_COUNT:
+		return x->n_kids;
+	default:
+		return x->offset;
+	}
+}
+
+static uint64_t relation_value(struct format_node *n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n->item->n_terms; i++) {
+		uint64_t x = term_value(n, &n->item->terms[i]);
+		v = n->item->terms[i].negative ? v - x : v + x;
+	}
+	return v & width_mask(n->item->width);
+}
+
+/* A decoded file must satisfy its relations, as it must its counts and lengths. */
+static int check_relations(struct dctx *c, struct format_node *n)
+{
+	for (size_t i = 0; i < n->n_kids; i++)
+		if (check_relations(c, n->kids[i]) < 0)
+			return -EINVAL;
+	if (n->kind == FORMAT_NODE_UINT && n->item->role == FORMAT_ROLE_EQUALS &&
+	    relation_value(n) != n->value)
+		return derr(c, "%s at offset %zu is %" PRIu64 ", its equals: gives %" PRIu64,
+			    n->item->name, n->offset, n->value, relation_value(n));
+	return 0;
+}
+
+/* equals: the sum of its terms, unless pinned or fix-ups are off. */
+static void encode_relation(struct ectx *e, struct format_node *n)
+{
+	uint64_t truth = relation_value(n);
+
+	if (!e->fix_lengths && n->pin == FORMAT_PIN_NONE)
+		truth = n->value;
+	else if (!e->fix_lengths && n->pin == FORMAT_PIN_ABS)
+		truth = n->value;
+	n->value = apply_pin(n, truth, e->total, NULL) & width_mask(n->item->width);
+	put_uint(e->buf + n->offset, n->item->width, n->item->big_endian, n->value);
+}
 
 static void encode_node(struct ectx *e, struct format_node *n)
 {
@@ -344,15 +574,17 @@ static void encode_node(struct ectx *e, struct format_node *n)
 			e->sums[e->n_sums++] = n;
 			break;
 		}
+		if (it->role == FORMAT_ROLE_EQUALS) {
+			e->rels = xreallocarray(e->rels, e->n_rels + 1, sizeof(*e->rels));
+			e->rels[e->n_rels++] = n;
+			break;
+		}
 		if (it->role != FORMAT_ROLE_NONE) {
-			t = role_target(n);
+			t = it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET
+				? find_node(n, it->target, it->role == FORMAT_ROLE_POINTER)
+				: role_target(n);
 			if (t && (e->fix_lengths || n->pin != FORMAT_PIN_NONE)) {
-				if (it->role == FORMAT_ROLE_COUNT)
-					truth = t->n_kids;
-				else if (it->role == FORMAT_ROLE_LENGTH)
-					truth = t->size;
-				else
-					truth = t->offset;
+				truth = role_truth(n, t);
 				if (!e->fix_lengths && n->pin != FORMAT_PIN_NONE)
 					truth = n->pin == FORMAT_PIN_ABS ? n->value : truth;
 			}
@@ -398,6 +630,10 @@ int format_encode(const struct format *f, struct format_node *root, bool fix_len
 	e.total = layout(root, 0);
 	e.buf = xzalloc(e.total);
 	encode_node(&e, root);
+	/* Relations after the fields they add up, in document order. */
+	for (size_t i = 0; i < e.n_rels; i++)
+		encode_relation(&e, e.rels[i]);
+	free(e.rels);
 	/* Checksums last, innermost (latest) first, so an outer one covers the final bytes. */
 	for (size_t i = e.n_sums; i-- > 0;) {
 		struct format_node *n = e.sums[i];
@@ -464,208 +700,4 @@ int format_fix_checksums_raw(const struct format *f, uint8_t *data, size_t size)
 	}
 	free(vals);
 	return written;
-}
-
-/* ---- paths ---- */
-
-static bool transparent(const struct format_node *n)
-{
-	return n->kind == FORMAT_NODE_RECORD && !n->item->repeated;
-}
-
-static void find_name(struct format_node *rec, const char *name, size_t nlen,
-		      struct format_node **out)
-{
-	for (size_t i = 0; i < rec->n_kids && !*out; i++) {
-		struct format_node *k = rec->kids[i];
-
-		if (strlen(k->item->name) == nlen && !strncmp(k->item->name, name, nlen))
-			*out = k;
-		else if (transparent(k))
-			find_name(k, name, nlen, out);
-	}
-}
-
-static void push_node(struct format_node ***v, size_t *n, struct format_node *x)
-{
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	(*v)[(*n)++] = x;
-}
-
-/* One segment of a path: NAME, NAME[N], NAME[last] or NAME[*]. */
-struct segment {
-	const char *text;
-	size_t len;  /* of the whole segment */
-	size_t nlen; /* of its name */
-	enum { INDEX_NONE, INDEX_NUMBER, INDEX_LAST, INDEX_ALL } index;
-	uint64_t n;
-};
-
-static int parse_segment(const char *p, const char *path, struct segment *ret, char **ret_error)
-{
-	struct segment g = {.text = p, .len = strcspn(p, ".")};
-	const char *br = memchr(p, '[', g.len), *close;
-
-	g.nlen = br ? (size_t)(br - p) : g.len;
-	if (br) {
-		close = memchr(br, ']', g.len - (size_t)(br - p));
-		if (!close || close != p + g.len - 1 || close == br + 1) {
-			*ret_error = xasprintf("bad index in '%.*s'; expected NAME[N], NAME[last] "
-					       "or NAME[*]",
-					       (int)g.len, p);
-			return -EINVAL;
-		}
-		if (close - br == 2 && br[1] == '*')
-			g.index = INDEX_ALL;
-		else if (close - br == 5 && !strncmp(br + 1, "last", 4))
-			g.index = INDEX_LAST;
-		else {
-			g.index = INDEX_NUMBER;
-			for (const char *d = br + 1; d < close; d++) {
-				if (*d < '0' || *d > '9' || g.n > 100000000) {
-					*ret_error = xasprintf("bad index in '%.*s'; expected a "
-							       "number, last or *",
-							       (int)g.len, p);
-					return -EINVAL;
-				}
-				g.n = g.n * 10 + (uint64_t)(*d - '0');
-			}
-		}
-	}
-	if (g.nlen == 0) {
-		*ret_error = xasprintf("empty name in path '%s'", path);
-		return -EINVAL;
-	}
-	*ret = g;
-	return 0;
-}
-
-/* What segment g names inside record node x, appended to next. */
-static int step(struct format_node *root, struct format_node *x, const struct segment *g,
-		struct format_node ***next, size_t *n_next, char **ret_error)
-{
-	struct format_node *hit = NULL;
-
-	if (x->kind != FORMAT_NODE_RECORD) {
-		*ret_error =
-		    xasprintf("'%.*s': %s is not a record", (int)g->nlen, g->text, x->item->name);
-		return -EINVAL;
-	}
-	find_name(x, g->text, g->nlen, &hit);
-	if (!hit) {
-		*ret_error = xasprintf("no field '%.*s' in %s", (int)g->nlen, g->text,
-				       x == root ? "the file" : x->item->name);
-		return -EINVAL;
-	}
-	if (g->index == INDEX_NONE) {
-		push_node(next, n_next, hit);
-		return 0;
-	}
-	if (hit->kind != FORMAT_NODE_ARRAY) {
-		*ret_error =
-		    xasprintf("'%.*s' is not repeated; drop the [index]", (int)g->nlen, g->text);
-		return -EINVAL;
-	}
-	switch (g->index) {
-	case INDEX_ALL:
-		for (size_t j = 0; j < hit->n_kids; j++)
-			push_node(next, n_next, hit->kids[j]);
-		break;
-	case INDEX_LAST:
-		if (hit->n_kids == 0) {
-			*ret_error =
-			    xasprintf("'%.*s' is empty: no last element", (int)g->len, g->text);
-			return -EINVAL;
-		}
-		push_node(next, n_next, hit->kids[hit->n_kids - 1]);
-		break;
-	default:
-		if (g->n >= hit->n_kids) {
-			*ret_error = xasprintf("'%.*s': index out of range (%zu elements)",
-					       (int)g->len, g->text, hit->n_kids);
-			return -EINVAL;
-		}
-		push_node(next, n_next, hit->kids[g->n]);
-		break;
-	}
-	return 0;
-}
-
-int format_node_find(struct format_node *root, const char *path, struct format_node ***nodes,
-		     size_t *n_nodes, char **ret_error)
-{
-	_cleanup_free_ struct format_node **cur = NULL;
-	size_t n_cur = 0;
-	const char *p = path;
-	int r;
-
-	push_node(&cur, &n_cur, root);
-	if (!*p) {
-		*ret_error = xstrdup("empty path");
-		return -EINVAL;
-	}
-	while (*p) {
-		_cleanup_free_ struct format_node **next = NULL;
-		size_t n_next = 0;
-		struct segment g;
-
-		r = parse_segment(p, path, &g, ret_error);
-		if (r < 0)
-			return r;
-		for (size_t i = 0; i < n_cur; i++) {
-			r = step(root, cur[i], &g, &next, &n_next, ret_error);
-			if (r < 0)
-				return r;
-		}
-		free(cur);
-		cur = TAKE_PTR(next);
-		n_cur = n_next;
-		p = g.text + g.len;
-		if (*p == '.') {
-			p++;
-			if (!*p) {
-				*ret_error = xasprintf("path '%s' ends with '.'", path);
-				return -EINVAL;
-			}
-		}
-	}
-	for (size_t i = 0; i < n_cur; i++)
-		push_node(nodes, n_nodes, cur[i]);
-	return (int)n_cur;
-}
-
-char *format_node_path(const struct format_node *n)
-{
-	char *s = xstrdup("");
-
-	for (const struct format_node *x = n; x && x->parent; x = x->parent) {
-		char *seg;
-
-		if (x->parent->kind == FORMAT_NODE_ARRAY) {
-			size_t i;
-			for (i = 0; i < x->parent->n_kids && x->parent->kids[i] != x; i++)
-				;
-			seg = xasprintf("%s[%zu]", x->item->name, i);
-			x = x->parent; /* the array node carries the same name */
-		} else if (transparent(x) && x != n) {
-			continue;
-		} else {
-			seg = xstrdup(x->item->name);
-		}
-		char *t = xasprintf("%s%s%s", seg, *s ? "." : "", s);
-		free(seg);
-		free(s);
-		s = t;
-	}
-	return s;
-}
-
-void format_node_leaves(struct format_node *root, struct format_node ***nodes, size_t *n_nodes)
-{
-	if (root->kind == FORMAT_NODE_UINT || root->kind == FORMAT_NODE_BYTES) {
-		push_node(nodes, n_nodes, root);
-		return;
-	}
-	for (size_t i = 0; i < root->n_kids; i++)
-		format_node_leaves(root->kids[i], nodes, n_nodes);
 }

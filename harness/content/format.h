@@ -16,13 +16,41 @@
 
 /* ---- format description ---- */
 
-enum format_type { FORMAT_UINT, FORMAT_BYTES, FORMAT_RECORD };
+/* FORMAT_UNION: a tagged union; its kids are the cases (records), one of which is chosen by the
+ * value of the tag field as decoded. */
+enum format_type { FORMAT_UINT, FORMAT_BYTES, FORMAT_RECORD, FORMAT_UNION };
 enum format_role {
 	FORMAT_ROLE_NONE,
 	FORMAT_ROLE_COUNT,
 	FORMAT_ROLE_LENGTH,
 	FORMAT_ROLE_OFFSET,
-	FORMAT_ROLE_CHECKSUM
+	FORMAT_ROLE_CHECKSUM,
+	FORMAT_ROLE_POINTER, /* points_into: an offset into a table, kept on its element */
+	FORMAT_ROLE_EQUALS,  /* equals: a sum of fields, sizes, counts, offsets and numbers */
+};
+
+/* One term of an equals: expression. */
+struct format_term {
+	enum {
+		FORMAT_TERM_NUMBER,
+		FORMAT_TERM_VALUE,
+		FORMAT_TERM_SIZE,
+		FORMAT_TERM_COUNT,
+		FORMAT_TERM_OFFSET
+	} kind;
+	bool negative;
+	uint64_t number;
+	char *name;		  /* the field named ("parent" for size(parent)) */
+	struct format_item *item; /* resolved; NULL for parent */
+};
+
+/* A value of the magic dictionary: an integer, or bytes (a quoted string or {hex: ...}). */
+struct format_magic {
+	bool is_bytes;
+	bool big_endian; /* the format's default byte order, for an integer */
+	uint64_t value;
+	uint8_t *bytes;
+	size_t len;
 };
 
 struct format_item {
@@ -36,7 +64,9 @@ struct format_item {
 	size_t size;
 	bool has_offset; /* declared offset within the parent record (checked at load) */
 	size_t offset;
-	bool repeated; /* an array of this item; counted by count_by or up to the end */
+	bool repeated;	/* an array of this item; counted by count_by, count, or up to the end */
+	bool has_count; /* repeated exactly count times (no field holds the count) */
+	uint64_t count;
 	enum format_role role;
 	char *target_name; /* what the role points at ("parent" = the record this field is in) */
 	/* description: what a value of the field means, or NULL. `faultline minimize` shows it
@@ -44,7 +74,21 @@ struct format_item {
 	 * same record or an enclosing one, {seed} by the field's value in the seed and {value} by
 	 * its new value. */
 	char *description;
-	struct format_item *target;    /* resolved; NULL for "parent" */
+	struct format_item *target; /* resolved; NULL for "parent" */
+	char *base_name;	    /* offset_of/points_into from: what the offset counts from */
+	struct format_item *base;   /* resolved; NULL = the file ("parent": see base_parent) */
+	bool base_parent;	    /* from: parent, the record the field is in */
+	struct format_term *terms;  /* equals: */
+	size_t n_terms;
+	uint64_t *magic; /* magic: values the field means something with (set value: each) */
+	size_t n_magic;
+	/* FORMAT_UNION: the tag field (switch:), resolved; a case (a kid of a union) carries the
+	 * tag values that select it (when:), or is the default. */
+	char *tag_name;
+	struct format_item *tag;
+	uint64_t *when;
+	size_t n_when;
+	bool is_default;
 	struct format_item *count_by;  /* the field that counts this repeated item */
 	struct format_item *length_by; /* the field that gives this item's size */
 	struct format_item *parent;
@@ -63,6 +107,8 @@ struct format *format_free(struct format *f);
 const char *format_name(const struct format *f);
 const char *format_path(const struct format *f);
 const struct format_item *format_root(const struct format *f);
+/* The format's magic dictionary (magic: at the top level), in the order written. */
+const struct format_magic *format_magic(const struct format *f, size_t *ret_n);
 
 /* ---- value tree ---- */
 
@@ -93,9 +139,16 @@ struct format_node {
 	enum format_pin pin;
 	int64_t pin_arg;
 	size_t offset, size; /* filled by decode and by encode */
+	/* FORMAT_ROLE_POINTER: the element of the table that the offset pointed at when decoded
+	 * (by serial; a clone keeps its serial) and how far into it. */
+	uint64_t serial; /* unique per decoded node */
+	uint64_t ref_serial;
+	uint64_t ref_delta;
+	bool has_ref;
 };
 
-/* Decode data strictly (every count, length and size must agree). On failure returns -EINVAL
+/* Decode data strictly (every count, length and size must agree; a union's tag must select a
+ * case). On failure returns -EINVAL
  * and *ret_error (caller frees) says where and what. */
 int format_decode(const struct format *f, const uint8_t *data, size_t size,
 		  struct format_node **ret, char **ret_error);
@@ -122,5 +175,8 @@ int format_node_find(struct format_node *root, const char *path, struct format_n
 char *format_node_path(const struct format_node *n);
 /* Every UINT and BYTES leaf in document order. */
 void format_node_leaves(struct format_node *root, struct format_node ***nodes, size_t *n_nodes);
+
+/* Hex text ("de ad:be_ef", separators ' ', ':' and '_') to bytes; -EINVAL when it is not. */
+int format_parse_hex(const char *s, uint8_t **ret, size_t *ret_n);
 
 uint32_t format_crc32(const uint8_t *data, size_t size);

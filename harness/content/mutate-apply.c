@@ -433,29 +433,73 @@ static int zero_or_write(struct mstate *s, struct mutate_op *o, size_t off, size
 	return 0;
 }
 
-/* interesting: a width and a boundary value of that width, unless given. */
-static void draw_interesting(struct mutate_op *o, struct rng *rng)
+size_t mutate_interesting_values(unsigned width, const struct format *f, uint64_t **ret)
 {
 	static const uint64_t v1[] = {0, 1, 0x7f, 0x80, 0xff};
 	static const uint64_t v2[] = {0, 1, 0x7fff, 0x8000, 0xffff, 0x100, 0xff};
 	static const uint64_t v4[] = {0,	  1,	   0x7fffffff, 0x80000000,
 				      0xffffffff, 0x10000, 0xffff,     0x1000};
 	static const uint64_t v8[] = {0, 1, UINT64_MAX, 1ull << 63, (1ull << 63) - 1};
+	const uint64_t *t = width == 1 ? v1 : width == 2 ? v2 : width == 4 ? v4 : v8;
+	size_t nt = width == 1	 ? ARRAY_SIZE(v1)
+		    : width == 2 ? ARRAY_SIZE(v2)
+		    : width == 4 ? ARRAY_SIZE(v4)
+				 : ARRAY_SIZE(v8);
+	uint64_t mask = width >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * width)) - 1;
+	const struct format_magic *m = NULL;
+	size_t n_m = 0, n;
+	uint64_t *v;
 
+	if (f)
+		m = format_magic(f, &n_m);
+	v = xcalloc(nt + n_m, sizeof(*v));
+	memcpy(v, t, nt * sizeof(*v));
+	n = nt;
+	for (size_t i = 0; i < n_m; i++) {
+		bool dup = false;
+
+		if (m[i].is_bytes || m[i].value > mask)
+			continue;
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = v[j] == m[i].value;
+		if (!dup)
+			v[n++] = m[i].value;
+	}
+	*ret = v;
+	return n;
+}
+
+uint8_t *mutate_magic_bytes(const struct format_magic *m, size_t *ret_n)
+{
+	unsigned w = 1;
+	uint8_t *b;
+
+	if (m->is_bytes) {
+		*ret_n = m->len;
+		return xmemdup(m->bytes, m->len ? m->len : 1);
+	}
+	while (w < 8 && m->value >> (8 * w))
+		w *= 2;
+	b = xmalloc(w);
+	for (unsigned i = 0; i < w; i++)
+		b[m->big_endian ? w - 1 - i : i] = (uint8_t)(m->value >> (8 * i));
+	*ret_n = w;
+	return b;
+}
+
+/* interesting: a width and a value from its table (boundaries, then magic values), unless
+ * given. */
+static void draw_interesting(const struct format *f, struct mutate_op *o, struct rng *rng)
+{
 	if (!o->has_width) {
 		static const unsigned ws[] = {1, 2, 4};
 		o->has_width = true;
 		o->width = ws[rng_below(rng, 3)];
 	}
 	if (!o->has_value_num) {
-		const uint64_t *t = o->width == 1   ? v1
-				    : o->width == 2 ? v2
-				    : o->width == 4 ? v4
-						    : v8;
-		size_t nt = o->width == 1   ? ARRAY_SIZE(v1)
-			    : o->width == 2 ? ARRAY_SIZE(v2)
-			    : o->width == 4 ? ARRAY_SIZE(v4)
-					    : ARRAY_SIZE(v8);
+		_cleanup_free_ uint64_t *t = NULL;
+		size_t nt = mutate_interesting_values(o->width, f, &t);
+
 		o->has_value_num = true;
 		o->value_num = t[rng_below(rng, nt)];
 	}
@@ -495,7 +539,10 @@ static int flip_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng, si
 	}
 	if (span == 0 && !o->has_offset)
 		return serr(s, "%s: nothing to mutate (empty range)", mutate_op_names[o->kind]);
-	if (!o->has_offset) {
+	if (!o->has_offset && o->fixed_place) {
+		o->has_offset = true;
+		o->offset = (int64_t)lo;
+	} else if (!o->has_offset) {
 		o->has_offset = true;
 		o->offset = (int64_t)(lo + rng_below(rng, span));
 	}
@@ -511,7 +558,7 @@ static int flip_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng, si
 		}
 		s->data[off] ^= (uint8_t)(1u << o->bit);
 	} else if (o->kind == OP_INTERESTING) {
-		draw_interesting(o, rng);
+		draw_interesting(s->f, o, rng);
 		for (unsigned i = 0; i < o->width && off + i < s->size; i++)
 			s->data[off + i] = (uint8_t)(o->value_num >> (8 * i));
 	} else {
@@ -519,6 +566,59 @@ static int flip_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng, si
 		for (size_t i = 0; i < o->n_hex && off + i < s->size; i++)
 			s->data[off + i] = o->hex[i];
 	}
+	return 0;
+}
+
+/* The bytes an insert puts in: hex:, size: filled (zero by default), or 1 to 16 random ones;
+ * recorded as hex. */
+static void insert_draw(struct mutate_op *o, struct rng *rng)
+{
+	size_t n;
+
+	if (o->has_hex)
+		return;
+	n = o->has_size ? (size_t)o->size : 1 + rng_below(rng, 16);
+	_cleanup_free_ uint8_t *b = xzalloc(n);
+	if (o->has_fill && o->fill == FILL_BYTE)
+		memset(b, o->fill_byte, n);
+	else if (!o->has_size || (o->has_fill && o->fill == FILL_RANDOM))
+		for (size_t i = 0; i < n; i++)
+			b[i] = (uint8_t)rng_next(rng);
+	set_hex(o, b, n);
+	o->has_size = false;
+	o->has_fill = false;
+}
+
+/* insert: bytes at an offset (at: a field's start or end, offset:, or a random place), the rest
+ * moved up. */
+static int insert_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng, size_t off,
+			size_t len)
+{
+	size_t at;
+
+	if (o->at) {
+		at = o->where == WHERE_END ? off + len : off;
+		free(o->about);
+		o->about = xasprintf("at %s%s", o->at, o->where == WHERE_END ? " end" : "");
+		o->at = (free(o->at), NULL);
+		o->has_where = false;
+		o->has_offset = true;
+		o->offset = (int64_t)at;
+	} else if (!o->has_offset) {
+		o->has_offset = true;
+		o->offset = (int64_t)rng_below(rng, s->size + 1);
+	}
+	at = resolve_offset(s, o->offset);
+	o->offset = (int64_t)at;
+	if (at > s->size)
+		return serr(s, "insert at offset %zu: past the end (%zu bytes)", at, s->size);
+	insert_draw(o, rng);
+	if (s->size + o->n_hex > MUTATE_MAX_SIZE)
+		return serr(s, "insert: the input would exceed %u bytes", MUTATE_MAX_SIZE);
+	s->data = xrealloc(s->data, s->size + o->n_hex);
+	memmove(s->data + at + o->n_hex, s->data + at, s->size - at);
+	memcpy(s->data + at, o->hex, o->n_hex);
+	s->size += o->n_hex;
 	return 0;
 }
 
@@ -578,6 +678,9 @@ static int apply_bytes(struct mstate *s, struct mutate_op *o, struct rng *rng)
 		break;
 	case OP_SPLICE:
 		r = splice_bytes(s, o, rng);
+		break;
+	case OP_INSERT:
+		r = insert_bytes(s, o, rng, off, len);
 		break;
 	default:
 		break;

@@ -10,8 +10,14 @@
 struct choice {
 	char *at;	   /* concrete path (or NULL = the op's own) */
 	const char *value; /* set value keyword (or NULL = the op's own) */
+	char *own_value;   /* a set value made for this choice (a magic value); value points here */
 	int64_t size;	   /* truncate at a boundary */
 	bool has_size;
+	bool has_num; /* interesting value: each: this width and value */
+	unsigned width;
+	uint64_t num;
+	uint8_t *hex; /* insert value: each: these bytes */
+	size_t n_hex;
 };
 
 struct opchoices {
@@ -77,9 +83,97 @@ static int wild_nodes(const struct mutate_op *o, struct format_node *tree,
 	return 0;
 }
 
-/* The choices node x gives op o: a truncation point, each boundary value, or its path. */
-static void push_node_choices(const struct mutate_op *o, const struct format_node *x,
+static struct choice *last_choice(struct opchoices *c, size_t before)
+{
+	return c->n > before ? &c->v[c->n - 1] : NULL;
+}
+
+/* set value: each on an integer field also tries the field's magic: values and the format's
+ * magic integers that fit, after the boundary values. */
+static void push_magic_values(const struct format *f, const struct format_node *x,
 			      struct opchoices *c)
+{
+	uint64_t mask =
+	    x->item->width >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * x->item->width)) - 1;
+	const struct format_magic *m = NULL;
+	size_t n_m = 0, n = x->item->n_magic;
+	_cleanup_free_ uint64_t *v = NULL;
+
+	if (f)
+		m = format_magic(f, &n_m);
+	v = xcalloc(n + n_m + 1, sizeof(*v));
+	memcpy(v, x->item->magic, n * sizeof(*v));
+	for (size_t i = 0; i < n_m; i++)
+		if (!m[i].is_bytes && m[i].value <= mask)
+			v[n++] = m[i].value;
+	for (size_t i = 0; i < n; i++) {
+		bool dup = v[i] <= 1 || v[i] == mask || v[i] == mask - 1 ||
+			   v[i] == (mask >> 1) + 1; /* zero, one, max, max-1, sign */
+		size_t before = c->n;
+		struct choice *ch;
+
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = v[j] == v[i];
+		if (dup || v[i] > mask)
+			continue;
+		push_choice(c, format_node_path(x), NULL, false, 0);
+		if ((ch = last_choice(c, before))) {
+			ch->own_value = xasprintf("%" PRIu64, v[i]);
+			ch->value = ch->own_value;
+		}
+	}
+}
+
+/* interesting value: each: every (width, value) of the table at x's start (or the op's
+ * offset:); the width is the op's, the integer field's, or each of 1, 2 and 4. */
+static void push_interesting_each(const struct mutate_op *o, const struct format *f,
+				  const struct format_node *x, struct opchoices *c)
+{
+	static const unsigned all[] = {1, 2, 4};
+	unsigned one = o->has_width			  ? o->width
+		       : x && x->kind == FORMAT_NODE_UINT ? x->item->width
+							  : 0;
+	const unsigned *ws = one ? &one : all;
+	size_t nw = one ? 1 : ARRAY_SIZE(all);
+
+	for (size_t w = 0; w < nw; w++) {
+		_cleanup_free_ uint64_t *t = NULL;
+		size_t nt = mutate_interesting_values(ws[w], f, &t);
+
+		for (size_t i = 0; i < nt; i++) {
+			size_t before = c->n;
+			struct choice *ch;
+
+			push_choice(c, x ? format_node_path(x) : NULL, NULL, false, 0);
+			if ((ch = last_choice(c, before))) {
+				ch->has_num = true;
+				ch->width = ws[w];
+				ch->num = t[i];
+			}
+		}
+	}
+}
+
+/* insert value: each: every value of the format's magic dictionary, as bytes. */
+static void push_insert_each(const struct format *f, const struct format_node *x,
+			     struct opchoices *c)
+{
+	size_t n_m = 0;
+	const struct format_magic *m = format_magic(f, &n_m);
+
+	for (size_t i = 0; i < n_m; i++) {
+		size_t before = c->n;
+		struct choice *ch;
+
+		push_choice(c, x ? format_node_path(x) : NULL, NULL, false, 0);
+		if ((ch = last_choice(c, before)))
+			ch->hex = mutate_magic_bytes(&m[i], &ch->n_hex);
+	}
+}
+
+/* The choices node x gives op o: a truncation point, each boundary value, or its path. */
+static void push_node_choices(const struct mutate_op *o, const struct format *f,
+			      const struct format_node *x, struct opchoices *c)
 {
 	static const char *const plain_vals[] = {"zero", "one", "max", "max-1", "sign"};
 	static const char *const derived_vals[] = {"+1", "-1", "x2"};
@@ -102,21 +196,45 @@ static void push_node_choices(const struct mutate_op *o, const struct format_nod
 		if (node_derived(x))
 			for (size_t k = 0; k < ARRAY_SIZE(derived_vals); k++)
 				push_choice(c, format_node_path(x), derived_vals[k], false, 0);
-		if (node_derived(x) && x->item->role != FORMAT_ROLE_COUNT)
+		if (node_derived(x) && x->item->role != FORMAT_ROLE_COUNT &&
+		    x->item->role != FORMAT_ROLE_POINTER && x->item->role != FORMAT_ROLE_EQUALS)
 			push_choice(c, format_node_path(x), "past_end", false, 0);
+		push_magic_values(f, x, c);
+		return;
+	}
+	if (o->kind == OP_INTERESTING && o->value_each) {
+		push_interesting_each(o, f, x, c);
+		return;
+	}
+	if (o->kind == OP_INSERT && o->value_each) {
+		push_insert_each(f, x, c);
 		return;
 	}
 	push_choice(c, format_node_path(x), NULL, false, 0);
 }
 
-static int build_choices(const struct mutate_op *o, struct format_node *tree, const char *seed_err,
-			 struct opchoices *c, char **ret_error)
+static int build_choices(const struct mutate_op *o, const struct format *f,
+			 struct format_node *tree, const char *seed_err, struct opchoices *c,
+			 char **ret_error)
 {
 	_cleanup_free_ struct format_node **nodes = NULL;
 	size_t n_nodes = 0;
 	int r;
 
 	memset(c, 0, sizeof(*c));
+	if (o->value_each && !o->at && (o->kind == OP_INTERESTING || o->kind == OP_INSERT)) {
+		/* at a fixed offset: no seed tree needed (insert's dictionary needs the format) */
+		if (o->kind == OP_INTERESTING)
+			push_interesting_each(o, f, NULL, c);
+		else
+			push_insert_each(f, NULL, c);
+		if (c->n == 0) {
+			*ret_error = xstrdup("value: each: the format has no magic: values");
+			return -EINVAL;
+		}
+		c->total = c->n;
+		return 0;
+	}
 	if (has_wild(o->at) || o->value_each) {
 		if (!tree) {
 			*ret_error = xasprintf("'each' and [*] need the seed to decode: %s",
@@ -131,7 +249,7 @@ static int build_choices(const struct mutate_op *o, struct format_node *tree, co
 		if (r < 0)
 			return r;
 		for (size_t i = 0; i < n_nodes; i++)
-			push_node_choices(o, nodes[i], c);
+			push_node_choices(o, f, nodes[i], c);
 		if (c->n == 0) {
 			*ret_error = xasprintf("at '%s' matches nothing in the seed", o->at);
 			return -EINVAL;
@@ -144,8 +262,11 @@ static int build_choices(const struct mutate_op *o, struct format_node *tree, co
 static void choices_finish(struct opchoices *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < c[i].n; j++)
+		for (size_t j = 0; j < c[i].n; j++) {
 			free(c[i].v[j].at);
+			free(c[i].v[j].own_value);
+			free(c[i].v[j].hex);
+		}
 		free(c[i].v);
 	}
 	free(c);
@@ -176,7 +297,7 @@ static int prepare(const struct mutate_list *l, const struct format *f, const ui
 			r = -EINVAL;
 			continue;
 		}
-		if (build_choices(o, tree, seed_err, &c[i], &err) < 0) {
+		if (build_choices(o, f, tree, seed_err, &c[i], &err) < 0) {
 			diag_add(diags, file, o->line, o->column, "op %s: %s",
 				 mutate_op_names[o->kind], err);
 			free(err);
@@ -281,9 +402,27 @@ static struct mutate_op *variant_ops(const struct mutate_list *l, const struct o
 				ops[i].value = xstrdup(x->value);
 				ops[i].value_each = false;
 			}
+			if (x->has_num) {
+				ops[i].has_width = true;
+				ops[i].width = x->width;
+				ops[i].has_value_num = true;
+				ops[i].value_num = x->num;
+				ops[i].fixed_place = true;
+				ops[i].value_each = false;
+			}
+			if (x->hex) {
+				free(ops[i].hex);
+				ops[i].hex = xmemdup(x->hex, x->n_hex ? x->n_hex : 1);
+				ops[i].n_hex = x->n_hex;
+				ops[i].has_hex = true;
+				ops[i].value_each = false;
+			}
 		}
 		ops[i].count = 1;
-		draw[i] = k;
+		/* The draw stream: the count index, and for the choices after the first (elements
+		 * of [*], leaves of each) a stream of their own, so random bytes aimed at [*]
+		 * differ from element to element; the first choice draws as it always did. */
+		draw[i] = c[i].n ? ch * o->count + k : k;
 	}
 	return ops;
 }

@@ -21,6 +21,7 @@ enum op_kind {
 	OP_INTERESTING,
 	OP_RANDOM_BYTES,
 	OP_SPLICE,
+	OP_INSERT,
 	_OP_MAX,
 };
 
@@ -34,7 +35,7 @@ static inline bool op_is_tree(enum op_kind k)
 static inline bool op_is_random(enum op_kind k)
 {
 	return k == OP_BITFLIP || k == OP_INTERESTING || k == OP_RANDOM_BYTES || k == OP_SPLICE ||
-	       k == OP_EXTEND;
+	       k == OP_EXTEND || k == OP_INSERT;
 }
 
 enum where { WHERE_START, WHERE_MIDDLE, WHERE_END };
@@ -48,7 +49,8 @@ struct mutate_op {
 	char *value; /* set: raw value text */
 	bool value_quoted;
 	bool value_each;
-	uint8_t *hex; /* set/write/extend/random_bytes: explicit bytes */
+	bool fixed_place; /* interesting at: FIELD from value: each: at the field's start */
+	uint8_t *hex;	  /* set/write/extend/random_bytes: explicit bytes */
 	size_t n_hex;
 	bool has_hex;
 	bool has_offset, has_size, has_bit, has_width, has_with_offset, has_value_num;
@@ -106,8 +108,16 @@ static inline bool node_derived(const struct format_node *n)
 {
 	return n->kind == FORMAT_NODE_UINT &&
 	       (n->item->role == FORMAT_ROLE_COUNT || n->item->role == FORMAT_ROLE_LENGTH ||
-		n->item->role == FORMAT_ROLE_OFFSET);
+		n->item->role == FORMAT_ROLE_OFFSET || n->item->role == FORMAT_ROLE_POINTER ||
+		n->item->role == FORMAT_ROLE_EQUALS);
 }
+
+/* The values interesting draws from (or enumerates) for a width: the boundary values, then the
+ * integers of f's magic dictionary that fit (f may be NULL). Caller frees. */
+size_t mutate_interesting_values(unsigned width, const struct format *f, uint64_t **ret);
+/* A magic dictionary entry as bytes: a string's bytes, or an integer in its smallest width of
+ * 1, 2, 4 or 8 bytes, in the format's byte order. Caller frees. */
+uint8_t *mutate_magic_bytes(const struct format_magic *m, size_t *ret_n);
 
 /* The JSON object recording one concrete op. */
 json_object *mutate_op_json(const struct mutate_op *o);

@@ -19,6 +19,7 @@ const char *const mutate_op_names[_OP_MAX] = {
     [OP_INTERESTING] = "interesting",
     [OP_RANDOM_BYTES] = "random_bytes",
     [OP_SPLICE] = "splice",
+    [OP_INSERT] = "insert",
 };
 
 void mutate_op_finish(struct mutate_op *o)
@@ -82,7 +83,8 @@ static bool path_needs_format(const char *at)
 bool mutate_list_needs_format(const struct mutate_list *l)
 {
 	for (size_t i = 0; l && i < l->n; i++)
-		if (op_is_tree(l->v[i].kind) || path_needs_format(l->v[i].at))
+		if (op_is_tree(l->v[i].kind) || path_needs_format(l->v[i].at) ||
+		    (l->v[i].kind == OP_INSERT && l->v[i].value_each))
 			return true;
 	return false;
 }
@@ -122,39 +124,6 @@ _printf_(3, 4) static void perr(struct pctx *p, const struct ynode *at, const ch
 	p->errors++;
 }
 
-static int parse_hex(const char *s, uint8_t **ret, size_t *ret_n)
-{
-	size_t n = 0, cap = strlen(s) / 2 + 1;
-	_cleanup_free_ uint8_t *b = xmalloc(cap);
-	int hi = -1;
-
-	for (; *s; s++) {
-		int d;
-
-		if (*s == ' ' || *s == ':' || *s == '_')
-			continue;
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			return -EINVAL;
-		if (hi < 0)
-			hi = d;
-		else {
-			b[n++] = (uint8_t)(hi << 4 | d);
-			hi = -1;
-		}
-	}
-	if (hi >= 0)
-		return -EINVAL;
-	*ret = TAKE_PTR(b);
-	*ret_n = n;
-	return 0;
-}
-
 static bool is_scalar(const struct ynode *n)
 {
 	return n && n->kind == YNODE_SCALAR;
@@ -165,7 +134,7 @@ static const char *const common_keys[] = {"op", "checksum", "fixup", "about", NU
 static void allowed_keys(enum op_kind k, const char **out)
 {
 	size_t n = 0;
-	static const char *const per_op[_OP_MAX][8] = {
+	static const char *const per_op[_OP_MAX][10] = {
 	    [OP_SET] = {"at", "value", "hex", NULL},
 	    [OP_DROP] = {"at", NULL},
 	    [OP_DUPLICATE] = {"at", "times", NULL},
@@ -178,6 +147,7 @@ static void allowed_keys(enum op_kind k, const char **out)
 	    [OP_INTERESTING] = {"at", "offset", "width", "value", "count", NULL},
 	    [OP_RANDOM_BYTES] = {"at", "offset", "size", "hex", "count", NULL},
 	    [OP_SPLICE] = {"with", "offset", "with_offset", "count", NULL},
+	    [OP_INSERT] = {"at", "where", "offset", "hex", "size", "fill", "value", "count", NULL},
 	};
 	for (const char *const *c = common_keys; *c; c++)
 		out[n++] = *c;
@@ -258,7 +228,7 @@ static bool valid_value_text(const char *v)
 /* The op: key and the keys that op takes. Returns -EINVAL when the rest cannot be read. */
 static int parse_op_kind(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 {
-	const char *keys[24];
+	const char *keys[32];
 	_cleanup_free_ char *what = NULL;
 	const struct ynode *n;
 	const char *s;
@@ -273,7 +243,8 @@ static int parse_op_kind(struct pctx *p, const struct ynode *m, struct mutate_op
 	if (!n) {
 		perr(p, m,
 		     "mutation without op:; expected one of: set, drop, duplicate, swap, "
-		     "truncate, extend, zero, write, bitflip, interesting, random_bytes, splice");
+		     "truncate, extend, zero, write, bitflip, interesting, random_bytes, splice, "
+		     "insert");
 		return -EINVAL;
 	}
 	s = get_s(p, m, "op");
@@ -285,7 +256,7 @@ static int parse_op_kind(struct pctx *p, const struct ynode *m, struct mutate_op
 	if (k == _OP_MAX) {
 		perr(p, n,
 		     "unknown op '%s'; expected one of: set, drop, duplicate, swap, truncate, "
-		     "extend, zero, write, bitflip, interesting, random_bytes, splice",
+		     "extend, zero, write, bitflip, interesting, random_bytes, splice, insert",
 		     s);
 		return -EINVAL;
 	}
@@ -359,7 +330,7 @@ static void parse_bytes(struct pctx *p, const struct ynode *m, struct mutate_op 
 	const char *s;
 
 	if ((s = get_s(p, m, "hex"))) {
-		if (parse_hex(s, &o->hex, &o->n_hex) < 0)
+		if (format_parse_hex(s, &o->hex, &o->n_hex) < 0)
 			perr(p, ynode_get(m, "hex"),
 			     "bad hex '%s'; expected pairs of hex digits like \"de ad be ef\"", s);
 		else if (o->n_hex > MUTATE_MAX_SIZE)
@@ -415,8 +386,16 @@ static void parse_value(struct pctx *p, const struct ynode *m, struct mutate_op 
 		     ynode_kind_name(n->kind));
 		return;
 	}
-	if (o->kind == OP_INTERESTING) {
-		get_u(p, m, "value", UINT64_MAX, &o->has_value_num, &o->value_num);
+	if (o->kind == OP_INTERESTING || o->kind == OP_INSERT) {
+		/* each: one case per value of the table (interesting) or the magic dictionary
+		 * (insert), in order, instead of random draws */
+		if (!n->quoted && streq(n->scalar, "each"))
+			o->value_each = true;
+		else if (o->kind == OP_INSERT)
+			perr(p, n, "bad value '%s' for insert; expected each (every magic value)",
+			     n->scalar);
+		else
+			get_u(p, m, "value", UINT64_MAX, &o->has_value_num, &o->value_num);
 		return;
 	}
 	o->value = xmemdup(n->scalar, n->scalar_len + 1);
@@ -512,13 +491,33 @@ static void check_needs(struct pctx *p, const struct ynode *n, const struct muta
 		if (!o->with)
 			perr(p, n, "splice needs with: FILE (the other seed)");
 		break;
+	case OP_INSERT:
+		if (o->has_size && o->size <= 0)
+			perr(p, n, "insert size must be positive");
+		if (o->has_hex + o->has_size + o->value_each > 1)
+			perr(p, n, "insert takes one of hex:, size: (with fill:) or value: each");
+		if (o->has_fill && !o->has_size)
+			perr(p, n, "fill: applies with size:");
+		if (o->at && o->has_offset)
+			perr(p, n, "insert takes at: FIELD or offset:, not both");
+		if (o->has_where && !o->at)
+			perr(p, n, "where: applies with at:");
+		break;
+	case OP_INTERESTING:
+		if (o->value_each && !o->at && !o->has_offset)
+			perr(p, n,
+			     "interesting with value: each needs a fixed place: offset: or at: "
+			     "FIELD");
+		if (o->value_each && o->count > 1)
+			perr(p, n, "value: each enumerates; count does not apply");
+		break;
 	default:
 		break;
 	}
 	if (o->count > 1 && !op_is_random(o->kind))
 		perr(p, ynode_get(n, "count") ? ynode_get(n, "count") : n,
 		     "count applies to random ops (bitflip, interesting, random_bytes, splice, "
-		     "extend with fill: random)");
+		     "insert, extend with fill: random)");
 }
 
 static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "pool.h"
+#include "reboot.h"
 #include "util.h"
 
 struct fleet {
@@ -49,6 +50,36 @@ static bool healthy(enum verdict v)
 	return v == VERDICT_ACCEPTED || v == VERDICT_REJECTED;
 }
 
+/* Persistence: the update crashed the guest. The machine reboots from its partition: follow it
+ * (reboot.h). The verdict becomes the follow-up's outcome; the title stays the first crash's. */
+static int follow(struct fleet *f, size_t si, size_t ci, struct guest *g, struct case_result *res)
+{
+	const struct fleet_config *cfg = f->cfg;
+	_cleanup_free_ char *disk = pool_end_keep_disk(f->pool, g);
+	_cleanup_free_ char *stem =
+	    xasprintf("consoles/%s/%s", cfg->sensors[si].name, cfg->cases[ci].id);
+	struct reboot_result *rr = xzalloc(sizeof(*rr));
+	int r = -EIO;
+
+	if (disk)
+		r = reboot_follow(cfg, si, &cfg->cases[ci], disk, stem, rr);
+	if (disk)
+		unlink(disk);
+	if (r == -ECANCELED) {
+		free(rr);
+		return r;
+	}
+	if (r < 0) {
+		rr->outcome = VERDICT_INFRA_ERROR;
+		rr->detail = xstrdup("faultline bug: the crashed guest had no content partition");
+	}
+	res->reboot = rr;
+	res->reboot_first = res->verdict;
+	if (rr->outcome != VERDICT_INFRA_ERROR)
+		res->verdict = rr->outcome;
+	return 0;
+}
+
 /* One attempt at one job. Returns 0 (res filled; *ret_reused says whether the guest had run
  * earlier cases), or -ECANCELED. */
 static int run_once(struct slot *slot, size_t si, size_t ci, size_t next_si,
@@ -68,9 +99,19 @@ static int run_once(struct slot *slot, size_t si, size_t ci, size_t next_si,
 	r = pool_acquire(f->pool, slot->index, si, next_si, path, &g, res, ret_retry);
 	if (r == 0) {
 		*ret_reused = !g->fresh;
-		r = runner_run_case(g->vm, c->id, c->data, c->size, &cfg->timeouts, path, res);
+		if (c->persist.on)
+			r = runner_store(g->vm, c->data, c->size, &cfg->timeouts, path, res);
+		if (r == 0)
+			r = runner_run_case(g->vm, c->id, c->data, c->size, &cfg->timeouts, path,
+					    res);
+		else if (r == 1)
+			r = 0; /* res says why it was not stored */
+		if (r == 0 && c->persist.on && res->verdict == VERDICT_CRASH && !res->host_stall_ms)
+			r = follow(f, si, ci, TAKE_PTR(g), res);
+		/* a guest whose partition holds a case's update never takes another case */
 		pool_release(f->pool, slot->index, g,
-			     r == 0 && healthy(res->verdict) && !res->host_stall_ms);
+			     r == 0 && healthy(res->verdict) && !res->host_stall_ms &&
+				 !c->persist.on);
 	}
 	res->total_ms = now_ms() - start;
 	return r < 0 ? r : 0;
@@ -215,7 +256,7 @@ int fleet_run(const struct fleet_config *cfg)
 
 	if (n > f.total)
 		n = f.total ? (unsigned)f.total : 1;
-	if (cfg->isolation != FLEET_BOOT && (r = mkdir_p(cfg->work_dir)) < 0)
+	if ((cfg->isolation != FLEET_BOOT || cfg->persist) && (r = mkdir_p(cfg->work_dir)) < 0)
 		return r;
 	pthread_mutex_init(&f.lock, NULL);
 	for (size_t i = 0; i < cfg->n_sensors; i++) {
@@ -233,8 +274,7 @@ int fleet_run(const struct fleet_config *cfg)
 	for (unsigned i = 0; i < n; i++)
 		pthread_join(slots[i].thread, NULL);
 	pool_free(f.pool);
-	if (cfg->isolation != FLEET_BOOT)
-		rmdir(cfg->work_dir);
+	rmdir(cfg->work_dir); /* when it was made: everything in it is gone by now */
 	free(slots);
 	pthread_mutex_destroy(&f.lock);
 	return f.cancelled || vm_host_cancelled() ? -ECANCELED : 0;

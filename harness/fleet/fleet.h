@@ -49,6 +49,7 @@ struct fleet_config {
 	unsigned memory_mib;
 	const char *accel;
 	const char *cmdline;
+	bool persist; /* guests get a content partition (disk.h): some case has persistence on */
 	unsigned boot_ms;
 	struct runner_timeouts timeouts;
 	unsigned max_attempts; /* an infra-error is retried up to this many attempts in all */

@@ -117,16 +117,54 @@ static int run_sensor_build(const struct sensor *s, const char *kver, const char
 	return 0;
 }
 
-int image_build(const struct sensor *s, const char *kver, const char *state_dir, struct image **ret,
-		char **ret_error)
+/* The image builder's command line (free with free_argv). */
+static char **builder_argv(const struct sensor *s, const struct sensor_guest *g, const char *kver,
+			   const char *conf_path, const char *out, const char *build_dir)
+{
+	size_t n = 0, n_modules = 0;
+	char **argv;
+
+	for (char **m = g->modules; m && *m; m++)
+		n_modules++;
+	argv = xcalloc(12 + 2 * s->n_files + 2 * n_modules, sizeof(char *));
+	argv[n++] = xstrdup(datadir_image_builder());
+	argv[n++] = xstrdup("--kver");
+	argv[n++] = xstrdup(kver);
+	argv[n++] = xstrdup("--agent");
+	argv[n++] = xstrdup(datadir_agent());
+	argv[n++] = xstrdup("--conf");
+	argv[n++] = xstrdup(conf_path);
+	argv[n++] = xstrdup("--out");
+	argv[n++] = xstrdup(out);
+	for (size_t i = 0; i < s->n_files; i++) {
+		_cleanup_free_ char *src = expand_src(s, s->files[i].src, build_dir);
+		argv[n++] = xstrdup("--file");
+		argv[n++] = xasprintf("%s=%s", src, s->files[i].dst);
+	}
+	for (char **m = g->modules; m && *m; m++) {
+		argv[n++] = xstrdup("--module");
+		argv[n++] = xstrdup(*m);
+	}
+	return argv;
+}
+
+static void free_argv(char **argv)
+{
+	for (char **a = argv; a && *a; a++)
+		free(*a);
+	free(argv);
+}
+
+int image_build(const struct sensor *s, const struct sensor_guest *extra, const char *kver,
+		const char *state_dir, struct image **ret, char **ret_error)
 {
 	_cleanup_free_ char *build_dir = xasprintf("%s/build/%s", state_dir, s->name);
 	_cleanup_free_ char *log = xasprintf("%s/build/%s.log", state_dir, s->name);
 	_cleanup_free_ char *out = xasprintf("%s/images/%s", state_dir, s->name);
 	_cleanup_free_ char *conf_path = xasprintf("%s/sensor.conf", build_dir);
 	_cleanup_free_ char *conf = sensor_agent_conf(s);
+	_cleanup_(sensor_guest_finish) struct sensor_guest guest = {0};
 	char **argv = NULL;
-	size_t n = 0;
 	int r;
 
 	if ((r = mkdir_p(build_dir)) < 0 || (r = mkdir_p(out)) < 0) {
@@ -149,25 +187,10 @@ int image_build(const struct sensor *s, const char *kver, const char *state_dir,
 		return r;
 	}
 
-	argv = xcalloc(12 + 2 * s->n_files, sizeof(char *));
-	argv[n++] = xstrdup(datadir_image_builder());
-	argv[n++] = xstrdup("--kver");
-	argv[n++] = xstrdup(kver);
-	argv[n++] = xstrdup("--agent");
-	argv[n++] = xstrdup(datadir_agent());
-	argv[n++] = xstrdup("--conf");
-	argv[n++] = xstrdup(conf_path);
-	argv[n++] = xstrdup("--out");
-	argv[n++] = xstrdup(out);
-	for (size_t i = 0; i < s->n_files; i++) {
-		_cleanup_free_ char *src = expand_src(s, s->files[i].src, build_dir);
-		argv[n++] = xstrdup("--file");
-		argv[n++] = xasprintf("%s=%s", src, s->files[i].dst);
-	}
+	sensor_guest_merge(&s->guest, extra, &guest);
+	argv = builder_argv(s, &guest, kver, conf_path, out, build_dir);
 	r = image_spawn(argv, NULL, NULL, log);
-	for (size_t i = 0; i < n; i++)
-		free(argv[i]);
-	free(argv);
+	free_argv(argv);
 	if (r != 0) {
 		*ret_error =
 		    xasprintf("building the guest image of %s failed, see %s", s->name, log);
@@ -178,6 +201,7 @@ int image_build(const struct sensor *s, const char *kver, const char *state_dir,
 	img->kver = xstrdup(kver);
 	img->kernel = xasprintf("%s/vmlinuz", out);
 	img->initrd = xasprintf("%s/initrd.img", out);
+	img->cmdline = TAKE_PTR(guest.cmdline);
 	*ret = img;
 	return 0;
 }
@@ -188,6 +212,7 @@ struct image *image_free(struct image *img)
 		free(img->kver);
 		free(img->kernel);
 		free(img->initrd);
+		free(img->cmdline);
 		free(img);
 	}
 	return NULL;

@@ -17,14 +17,20 @@ struct image {
 	char *kver;
 	char *kernel;
 	char *initrd;
+	/* what the guest's kernel command line adds to faultline's own: the sensor's guest
+	 * options, then the scenario's (sensor.h, struct sensor_guest); NULL: nothing */
+	char *cmdline;
 };
 
 /* The newest installed kernel that has /boot/vmlinuz-V, modules and headers. */
 int image_kernel_discover(char **ret_kver, char **ret_error);
 /* Build (or reuse) the image of a sensor under STATE_DIR/images/NAME. Build output of the
- * sensor goes to STATE_DIR/build/NAME, its log to STATE_DIR/build/NAME.log. */
-int image_build(const struct sensor *s, const char *kver, const char *state_dir, struct image **ret,
-		char **ret_error);
+ * sensor goes to STATE_DIR/build/NAME, its log to STATE_DIR/build/NAME.log. extra (may be
+ * NULL) is the scenario's guest section: its modules go into the image with the sensor's (the
+ * builder loads them at boot, dependencies first, and hashes them into the cache key), its
+ * command line after the sensor's into image->cmdline. */
+int image_build(const struct sensor *s, const struct sensor_guest *extra, const char *kver,
+		const char *state_dir, struct image **ret, char **ret_error);
 struct image *image_free(struct image *img);
 
 /* Run argv with extra environment (NULL-terminated "K=V" list), cwd (NULL: unchanged), and

@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 
+#include "disk.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -33,6 +34,7 @@ struct template
 {
 	enum template_state state;
 	char *name, *uuid, *path;
+	char *disk; /* persistence: its content partition, frozen once it is saved */
 	struct snapshot_stamp stamp;
 	struct case_result failure; /* why it could not be made, repeated for every job */
 	bool failure_retry;
@@ -66,6 +68,8 @@ struct pool {
 	unsigned n_slots;
 	unsigned destroying;
 	unsigned serial;
+	char *base_disk; /* persistence: the empty partition every booted guest starts from */
+	bool base_tried;
 };
 
 /* The outcome of src into the job's result dst (its attempt and host notes stay). */
@@ -129,6 +133,9 @@ static void *destroy_thread(void *arg)
 	int r = vm_destroy(d->guest->vm);
 
 	identity_put(p, d->guest->sensor, d->guest->identity, r < 0);
+	if (d->guest->disk)
+		unlink(d->guest->disk);
+	free(d->guest->disk);
 	free(d->guest);
 	free(d);
 	pthread_mutex_lock(&p->lock);
@@ -256,28 +263,61 @@ static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char 
  * for faultline's own fault-injection tests: FAULTLINE_AGENT_TEST=MODE[,MODE] in the
  * controller's environment puts them on the guest's kernel command line. Unset, nothing is
  * added; a value with anything but letters and commas is ignored. */
-static char *guest_cmdline(const char *cmdline)
+static char *guest_cmdline(const struct fleet_config *cfg)
 {
 	const char *test = getenv("FAULTLINE_AGENT_TEST");
+	const char *persist = cfg->persist ? " faultline.persist=1" : "";
 
 	if (!test || !*test || test[strspn(test, "abcdefghijklmnopqrstuvwxyz,")])
-		return xstrdup(cmdline);
-	return xasprintf("%s faultline.agent_test=%s", cmdline, test);
+		return xasprintf("%s%s", cfg->cmdline, persist);
+	return xasprintf("%s%s faultline.agent_test=%s", cfg->cmdline, persist, test);
+}
+
+/* Persistence: a content partition for a new guest, copied from src (the base when NULL) into
+ * the work dir. Returns its path, or NULL with *ret_error set (caller frees both). */
+static char *disk_for(struct pool *p, const char *src, const char *name, char **ret_error)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s.disk", p->cfg->work_dir, name);
+	int r;
+
+	pthread_mutex_lock(&p->lock);
+	if (!p->base_tried) {
+		p->base_tried = true;
+		p->base_disk = xasprintf("%s/persist-base.disk", p->cfg->work_dir);
+		if (disk_make(p->base_disk, ret_error) < 0)
+			free(TAKE_PTR(p->base_disk));
+	}
+	if (!src)
+		src = p->base_disk;
+	pthread_mutex_unlock(&p->lock);
+	if (!src) {
+		if (!*ret_error)
+			*ret_error = xstrdup("host error: the content partition could not be made");
+		return NULL;
+	}
+	if ((r = disk_copy(src, path)) < 0) {
+		*ret_error = xasprintf("host error: cannot copy the content partition %s to %s: %s",
+				       src, path, strerror(-r));
+		return NULL;
+	}
+	return TAKE_PTR(path);
 }
 
 /* Boot a guest and wait until its agent reports the sensor started. 0, 1 (res filled), or
  * -ECANCELED. */
-static int boot_guest(const struct fleet_config *cfg, size_t si, const char *name,
+static int boot_guest(const struct fleet_config *cfg, size_t si, const char *name, const char *disk,
 		      const char *console_path, struct vm **ret, struct case_result *res,
 		      bool *ret_retry)
 {
 	const struct fleet_sensor *s = &cfg->sensors[si];
-	_cleanup_free_ char *cmdline = guest_cmdline(cfg->cmdline);
+	_cleanup_free_ char *cmdline = guest_cmdline(cfg);
 	struct vm_config vc = {
+	    .disk = disk,
 	    .name = name,
 	    .kernel = s->image->kernel,
 	    .initrd = s->image->initrd,
 	    .cmdline = cmdline,
+	    .cmdline_extra = s->image->cmdline,
 	    .memory_mib = cfg->memory_mib,
 	    .accel = cfg->accel,
 	    .console_log = console_path,
@@ -334,10 +374,18 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 	bool retry = false;
 	int r = 1;
 
+	if (cfg->persist && !(t->disk = disk_for(p, NULL, t->name, &error))) {
+		case_result_init(&res);
+		res.verdict = VERDICT_INFRA_ERROR;
+		res.detail = TAKE_PTR(error);
+		t->failure = res;
+		t->failure_retry = false;
+		return 1;
+	}
 	for (unsigned attempt = 1; attempt <= cfg->max_attempts && r == 1; attempt++) {
 		case_result_init(&res);
 		unlink(log);
-		r = boot_guest(cfg, si, t->name, log, &vm, &res, &retry);
+		r = boot_guest(cfg, si, t->name, t->disk, log, &vm, &res, &retry);
 		if (r == 1 && (!retry || attempt == cfg->max_attempts))
 			break;
 		if (r == 1)
@@ -408,6 +456,9 @@ static void template_drop(struct pool *p, size_t si)
 	t->state = TEMPLATE_NONE;
 	t->new_failed = 0;
 	unlink(t->path);
+	if (t->disk)
+		unlink(t->disk);
+	free(TAKE_PTR(t->disk));
 	for (size_t i = 0; i < t->n_ids; i++) {
 		t->ids[i].dead = true;
 		if (!t->ids[i].busy)
@@ -525,7 +576,25 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	g->sensor = si;
 	g->fresh = true;
 	g->identity = id;
-	r = vm_restore(p->cfg->host, path, name, NULL, &g->vm, ret_error);
+	if (p->cfg->persist) {
+		_cleanup_free_ char *dname = NULL, *tdisk = NULL;
+
+		pthread_mutex_lock(&p->lock);
+		dname = xasprintf("%s-d%u", name, ++p->serial);
+		tdisk = t->disk ? xstrdup(t->disk) : NULL;
+		pthread_mutex_unlock(&p->lock);
+		if (!tdisk || !(g->disk = disk_for(p, tdisk, dname, ret_error))) {
+			if (!*ret_error)
+				*ret_error = xstrdup("host error: the template has no partition");
+			identity_put(p, si, id, false);
+			return -EIO;
+		}
+	}
+	r = vm_restore(p->cfg->host, path, name, g->disk, NULL, &g->vm, ret_error);
+	if (r < 0 && g->disk)
+		unlink(g->disk);
+	if (r < 0)
+		free(TAKE_PTR(g->disk));
 	if (r == -ENOTCONN) { /* restored: the image is fine, its guest's streams were not */
 		identity_put(p, si, id, false);
 		return r;
@@ -538,6 +607,9 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	if ((r = snapshot_check(path, &stamp, &why)) < 0) {
 		*ret_error = xasprintf("host error: %s while it was restored: dropped", why);
 		vm_destroy(TAKE_PTR(g->vm));
+		if (g->disk)
+			unlink(g->disk);
+		free(TAKE_PTR(g->disk));
 		identity_fail(p, si, id, false);
 		return -ESTALE;
 	}
@@ -657,9 +729,19 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 		booted->sensor = si;
 		booted->fresh = true;
 		booted->identity = -1;
-		r = boot_guest(p->cfg, si, name, console_path, &booted->vm, res, ret_retry);
+		if (p->cfg->persist && !(booted->disk = disk_for(p, NULL, name, &error))) {
+			res->verdict = VERDICT_INFRA_ERROR;
+			res->detail = TAKE_PTR(error);
+			return 1;
+		}
+		r = boot_guest(p->cfg, si, name, booted->disk, console_path, &booted->vm, res,
+			       ret_retry);
 		if (r == 0)
 			*ret = TAKE_PTR(booted);
+		else if (booted->disk)
+			unlink(booted->disk);
+		if (r != 0)
+			free(booted->disk);
 		return r;
 	}
 	r = restored_guest(p, slot, si, &g, res, ret_retry);
@@ -702,6 +784,16 @@ int pool_acquire(struct pool *p, unsigned slot, size_t si, size_t next_si, const
 	return r;
 }
 
+char *pool_end_keep_disk(struct pool *p, struct guest *g)
+{
+	char *disk = TAKE_PTR(g->disk);
+	int r = vm_destroy(g->vm);
+
+	identity_put(p, g->sensor, g->identity, r < 0);
+	free(g);
+	return disk;
+}
+
 void pool_release(struct pool *p, unsigned slot, struct guest *g, bool healthy)
 {
 	if (!g)
@@ -735,12 +827,18 @@ void pool_free(struct pool *p)
 		}
 		if (t->path)
 			unlink(t->path);
+		if (t->disk)
+			unlink(t->disk);
+		free(t->disk);
 		free(t->ids);
 		free(t->name);
 		free(t->uuid);
 		free(t->path);
 		case_result_finish(&t->failure);
 	}
+	if (p->base_disk)
+		unlink(p->base_disk);
+	free(p->base_disk);
 	free(p->templates);
 	free(p->slots);
 	pthread_mutex_destroy(&p->lock);

@@ -21,6 +21,7 @@ struct guest {
 	size_t sensor;
 	bool fresh;   /* has run no case yet */
 	int identity; /* save-image clone it was restored from; -1 when booted */
+	char *disk;   /* its content partition (persistence, disk.h), or NULL */
 };
 
 struct pool *pool_new(const struct fleet_config *cfg, unsigned slots);
@@ -34,6 +35,10 @@ void pool_free(struct pool *p);
  * may do better); or -ECANCELED. */
 int pool_acquire(struct pool *p, unsigned slot, size_t si, size_t next_si, const char *console_path,
 		 struct guest **ret, struct case_result *res, bool *ret_retry);
+
+/* Destroy the guest now and hand its content partition to the caller (who unlinks it), for a
+ * follow-up across boots (reboot.h). Returns the partition's path (caller frees) or NULL. */
+char *pool_end_keep_disk(struct pool *p, struct guest *g);
 
 /* Hand a guest back. healthy: its last case left it fit for another (reuse keeps it). */
 void pool_release(struct pool *p, unsigned slot, struct guest *g, bool healthy);

@@ -35,7 +35,22 @@ static void kill_guests(pid_t controller)
 	closedir(d);
 }
 
-static void watch(int fd, pid_t controller)
+/* A controller that ended cleanly removed it already: then this finds nothing. */
+static void remove_work_dir(const char *dir)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (!dir || !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	rmdir(dir);
+}
+
+static void watch(int fd, pid_t controller, const char *work_dir)
 {
 	char c;
 
@@ -48,10 +63,11 @@ static void watch(int fd, pid_t controller)
 		;
 	/* end of file: the controller is gone, one way or another */
 	kill_guests(controller);
+	remove_work_dir(work_dir);
 	_exit(0);
 }
 
-int reaper_start(void)
+int reaper_start(const char *work_dir)
 {
 	int p[2];
 	pid_t controller = getpid(), pid;
@@ -66,7 +82,7 @@ int reaper_start(void)
 	}
 	if (pid == 0) {
 		close(p[1]);
-		watch(p[0], controller);
+		watch(p[0], controller, work_dir);
 	}
 	/* the controller keeps only the write end, open until it exits */
 	close(p[0]);

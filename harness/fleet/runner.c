@@ -12,6 +12,7 @@
 #include <stdarg.h>
 
 #include "classify.h"
+#include "reboot.h"
 #include "util.h"
 #include "watch.h"
 
@@ -35,6 +36,10 @@ void case_result_finish(struct case_result *r)
 	free(r->agent_message);
 	free(r->first_title);
 	free(r->host_fault);
+	if (r->reboot) {
+		reboot_result_finish(r->reboot);
+		free(r->reboot);
+	}
 	case_result_init(r);
 }
 
@@ -42,16 +47,12 @@ void case_result_note_host(struct case_result *r, const char *fmt, ...)
 {
 	_cleanup_free_ char *line = NULL;
 	va_list ap;
-	char *joined;
 
 	va_start(ap, fmt);
 	if (vasprintf(&line, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	joined = xasprintf("%s%s%s", r->host_fault ? r->host_fault : "", r->host_fault ? "\n" : "",
-			   line);
-	free(r->host_fault);
-	r->host_fault = joined;
+	strappendf(&r->host_fault, "\n", "%s", line);
 }
 
 void runner_stall_start(struct vm *vm, struct runner_stall *s)
@@ -277,12 +278,16 @@ static void agent_verdict(struct case_result *res)
 		res->verdict = VERDICT_ACCEPTED;
 		break;
 	case PROTO_OUTCOME_REJECTED:
-		res->verdict = VERDICT_REJECTED;
+	case PROTO_OUTCOME_SENSOR_ERROR: {
+		bool clean = res->agent_outcome == PROTO_OUTCOME_REJECTED;
+
+		res->verdict = clean ? VERDICT_REJECTED : VERDICT_SENSOR_ERROR;
 		free(res->detail);
 		res->detail =
-		    xasprintf("sensor rejected: %s (errno %d)",
+		    xasprintf("%s: %s (errno %d)", clean ? "sensor rejected" : "sensor error",
 			      res->agent_message ? res->agent_message : "", res->agent_errno);
 		break;
+	}
 	default:
 		res->verdict = VERDICT_INFRA_ERROR;
 		free(res->detail);
@@ -359,6 +364,25 @@ static bool host_silenced(const struct watch_state *w, const struct runner_timeo
 	return true;
 }
 
+const char *runner_phase(const char *console_path, const char *case_id)
+{
+	_cleanup_free_ char *mark = xasprintf("faultline: case %s: delivering", case_id);
+	_cleanup_free_ char *line = NULL;
+	_cleanup_fclose_ FILE *f = fopen(console_path, "re");
+	size_t cap = 0;
+	bool in_case = false, evaluating = false;
+
+	if (!f)
+		return "load";
+	while (getline(&line, &cap, f) >= 0) {
+		if (strstr(line, mark))
+			in_case = true, evaluating = false; /* the last delivery of the case */
+		else if (in_case && strstr(line, PROTO_EVALUATE_MARK))
+			evaluating = true;
+	}
+	return evaluating ? "evaluate" : "load";
+}
+
 int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, size_t size,
 		    const struct runner_timeouts *t, const char *console_path,
 		    struct case_result *res)
@@ -386,12 +410,13 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	r = watch(vm, t, start, &w, res, &end, &delivered, &watched);
 	if (r < 0)
 		return r;
+	if (end != END_HEALTHY)
+		runner_drain_console(vm, 3000);
 	if (delivered)
 		res->deliver_ms = delivered - start;
 	/* a guest that stopped is not stalled: its vCPU time stands still for another reason */
 	res->host_stall_ms = end == END_STOPPED ? w.stall.total_ms : runner_stall_ms(&w.stall);
-	if (end != END_HEALTHY)
-		runner_drain_console(vm, 3000);
+	res->phase = runner_phase(console_path, case_id);
 
 	switch (end) {
 	case END_STOPPED:
@@ -424,4 +449,63 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		res->detail = bad_note(&w);
 	res->verdict_ms = now_ms() - start;
 	return 0;
+}
+
+static void store_failed(struct case_result *res, char *detail)
+{
+	res->verdict = VERDICT_INFRA_ERROR;
+	free(res->detail);
+	res->detail = detail;
+}
+
+int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct runner_timeouts *t,
+		 const char *console_path, struct case_result *res)
+{
+	uint64_t deadline = now_ms() + t->case_ms;
+
+	if (vm_send(vm, PROTO_STORE, data, (uint32_t)size) < 0) {
+		store_failed(res, xstrdup("host error: the agent channel closed before the update "
+					  "could be stored"));
+		res->retry = true;
+		return 1;
+	}
+	for (;;) {
+		struct vm_event ev;
+		int r = vm_next_event(vm, deadline, &ev);
+
+		if (r == -ECANCELED)
+			return r;
+		if (r == -ETIMEDOUT) {
+			store_failed(res,
+				     xasprintf("guest error: the agent did not store the update "
+					       "within %u s",
+					       t->case_ms / 1000));
+			return 1;
+		}
+		if (ev.type == VM_EVENT_PROTO_ERROR)
+			continue;
+		if (ev.type != VM_EVENT_FRAME) {
+			runner_drain_console(vm, 3000);
+			runner_judge_stopped(vm, console_path,
+					     "guest stopped while the update was stored", res);
+			return 1;
+		}
+		if (ev.frame.type == PROTO_STORED) {
+			int32_t status =
+			    ev.frame.len >= 4 ? (int32_t)proto_get_u32(ev.frame.payload) : EBADMSG;
+			if (status != 0)
+				/* not the sensor's doing: the partition or the agent failed */
+				store_failed(
+				    res,
+				    xasprintf("guest error: cannot keep the update (%zu "
+					      "bytes) on the content partition: %s: %.*s",
+					      size, strerror(status),
+					      ev.frame.len > 4 ? (int)(ev.frame.len - 4) : 0,
+					      ev.frame.len > 4 ? (const char *)ev.frame.payload + 4
+							       : ""));
+			proto_frame_finish(&ev.frame);
+			return status == 0 ? 0 : 1;
+		}
+		proto_frame_finish(&ev.frame);
+	}
 }

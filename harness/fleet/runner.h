@@ -26,6 +26,9 @@ struct case_result {
 	char *detail;	   /* agent message, errno, infra reason; or NULL */
 	char *report;	   /* console report excerpt; or NULL */
 	int agent_outcome; /* enum proto_outcome, or -1 when the agent never answered */
+	/* when the verdict came: "load" (the update being delivered) or "evaluate" (the trigger
+	 * started, PROTO_EVALUATE_MARK on the console); static; NULL: nothing was delivered */
+	const char *phase;
 	int agent_errno;
 	char *agent_message;
 	uint64_t boot_ms, deliver_ms, verdict_ms, total_ms;
@@ -46,7 +49,13 @@ struct case_result {
 	int64_t protection_gap_ms; /* -1: none (not measured, or lost) */
 	int sensor_restarts;	   /* -1: not watched */
 	bool sensor_log;	   /* the sensor's log of the case is in watch_log_path(console) */
+	/* persistence: the guest the update crashed, booted again and followed (reboot.h); the
+	 * verdict is then its outcome, the title the first crash's. NULL: not followed */
+	struct reboot_result *reboot;
+	enum verdict reboot_first; /* the case's own verdict, when reboot is set */
 };
+
+struct reboot_result;
 
 /* A wall-clock gap of at least this many ms in which the guest's vCPU time did not advance at
  * all while the host withheld the CPU (vm_qemu_withheld: QEMU stopped, or waiting to run) is a
@@ -91,6 +100,13 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		    const struct runner_timeouts *t, const char *console_path,
 		    struct case_result *res);
 
+/* Persistence: hand the update to the agent to keep on the guest's content partition, as the
+ * sensor stores its content, before it is delivered. Returns 0 when it is stored, 1 when not
+ * (res filled: an infra-error saying why, e.g. the partition is full; or the guest's crash), or
+ * -ECANCELED. */
+int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct runner_timeouts *t,
+		 const char *console_path, struct case_result *res);
+
 /* The host stalled (res->host_stall_ms) `when` ("while the guest booted"): what the guest
  * said then may be an artefact of its clock jumping over the stall (a lockup or RCU stall
  * report), so res becomes an infra-error whose detail names the stall and the distrusted
@@ -102,6 +118,10 @@ void runner_stalled(struct case_result *res, const char *when);
  * res->retry set. A kernel report on the console decides first, as in runner_judge_console. */
 void runner_judge_stopped(struct vm *vm, const char *console_path, const char *fallback_title,
 			  struct case_result *res);
+
+/* The phase of case_id on the console at console_path: "evaluate" when PROTO_EVALUATE_MARK
+ * follows the case's MARK line, else "load". */
+const char *runner_phase(const char *console_path, const char *case_id);
 
 /* Wait for the guest after the fact of a crash/stop: until the console has been quiet for a
  * short while (so the whole report is on disk), at most max_ms. */

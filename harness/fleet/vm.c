@@ -536,6 +536,10 @@ static char *domain_xml(const struct vm_config *cfg)
 	xml_escape_into(f, cfg->initrd);
 	fputs("</initrd>\n    <cmdline>", f);
 	xml_escape_into(f, cfg->cmdline);
+	if (cfg->cmdline_extra && *cfg->cmdline_extra) {
+		fputc(' ', f);
+		xml_escape_into(f, cfg->cmdline_extra);
+	}
 	fputs("</cmdline>\n  </os>\n"
 	      "  <features><acpi/></features>\n"
 	      "  <clock offset='utc'/>\n"
@@ -551,10 +555,18 @@ static char *domain_xml(const struct vm_config *cfg)
 	      "'/></channel>\n"
 	      "    <panic model='isa'><address type='isa' iobase='0x505'/></panic>\n"
 	      "    <controller type='usb' model='none'/>\n"
-	      "    <memballoon model='none'/>\n"
-	      "  </devices>\n"
-	      "</domain>\n",
+	      "    <memballoon model='none'/>\n",
 	      f);
+	if (cfg->disk) {
+		/* unsafe: the guest's flushes need not reach the host's disk, only QEMU's file
+		 * (which outlives QEMU): a case's partition never outlives the run */
+		fputs("    <disk type='file' device='disk'><driver name='qemu' type='raw' "
+		      "cache='unsafe'/><source file='",
+		      f);
+		xml_escape_into(f, cfg->disk);
+		fputs("'/><target dev='vda' bus='virtio'/></disk>\n", f);
+	}
+	fputs("  </devices>\n</domain>\n", f);
 	fclose(f);
 	return xml;
 }
@@ -757,8 +769,30 @@ int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, ch
 	return r == -EADDRINUSE ? -ENOTCONN : r;
 }
 
+/* The saved domain XML with its disk's source file replaced by disk (escaped). NULL when the
+ * XML has no file-backed disk. */
+static char *xml_with_disk(const char *xml, const char *disk)
+{
+	const char *d = strstr(xml, "<disk "), *src, *end;
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	if (!d || !(src = strstr(d, "<source file=")) || !(end = strchr(src + 14, src[13])))
+		return NULL;
+	f = open_memstream(&out, &size);
+	if (!f)
+		abort();
+	fwrite(xml, 1, (size_t)(src + 14 - xml), f);
+	xml_escape_into(f, disk);
+	fputs(end, f);
+	fclose(f);
+	return out;
+}
+
 static int restore_once(struct vm_host *h, const char *state_path, const char *name,
-			const char *console_log, struct vm **ret, char **ret_error)
+			const char *disk, const char *console_log, struct vm **ret,
+			char **ret_error)
 {
 	_cleanup_vm_ struct vm *vm = NULL;
 	_cleanup_free_ char *xml = NULL;
@@ -769,6 +803,16 @@ static int restore_once(struct vm_host *h, const char *state_path, const char *n
 	vm = vm_new(h, name);
 	/* persistent (see the top of this file): defined from the image, restored into that */
 	xml = virDomainSaveImageGetXMLDesc(h->conn, state_path, 0);
+	if (xml && disk) {
+		char *moved = xml_with_disk(xml, disk);
+		if (!moved) {
+			*ret_error =
+			    xasprintf("faultline bug: saved guest %s has no disk", state_path);
+			return -EIO;
+		}
+		free(xml);
+		xml = moved;
+	}
 	if (!xml || !(vm->dom = virDomainDefineXML(h->conn, xml))) {
 		*ret_error = last_error("cannot restore saved guest");
 		return -EIO;
@@ -778,7 +822,8 @@ static int restore_once(struct vm_host *h, const char *state_path, const char *n
 				       state_path, virDomainGetName(vm->dom));
 		return -EIO;
 	}
-	if (virDomainRestoreFlags(h->conn, state_path, NULL, VIR_DOMAIN_SAVE_PAUSED) < 0) {
+	if (virDomainRestoreFlags(h->conn, state_path, disk ? xml : NULL, VIR_DOMAIN_SAVE_PAUSED) <
+	    0) {
 		*ret_error = last_error("cannot restore saved guest");
 		return -EIO;
 	}
@@ -789,15 +834,15 @@ static int restore_once(struct vm_host *h, const char *state_path, const char *n
 	return 0;
 }
 
-int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *console_log,
-	       struct vm **ret, char **ret_error)
+int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *disk,
+	       const char *console_log, struct vm **ret, char **ret_error)
 {
 	int r = -EADDRINUSE;
 
 	for (int i = 0; i < PTY_TRIES && r == -EADDRINUSE; i++) {
 		if (i > 0)
 			free(TAKE_PTR(*ret_error));
-		r = restore_once(h, state_path, name, console_log, ret, ret_error);
+		r = restore_once(h, state_path, name, disk, console_log, ret, ret_error);
 		if (r == -EADDRINUSE && !plug_pty(*ret_error))
 			break;
 	}

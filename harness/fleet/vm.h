@@ -44,10 +44,13 @@ struct vm_config {
 	const char *kernel; /* path on the libvirt host */
 	const char *initrd;
 	const char *cmdline;
+	const char *cmdline_extra; /* the sensor's and scenario's guest options, after cmdline;
+				      NULL: none */
 	unsigned memory_mib;
 	const char *accel; /* "tcg" or "kvm" */
 	const char
 	    *console_log; /* console bytes are appended here from the first one; may be NULL */
+	const char *disk; /* a raw content partition as /dev/vda (disk.h), or NULL */
 };
 
 enum vm_event_type {
@@ -71,10 +74,12 @@ struct vm_event {
  * reason for the infra-error record. */
 int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error);
 /* Restore a save image (snapshot.h) as domain `name` (the name saved in the image), paused,
- * with console and channel open. vm_resume() lets it run. -ENOTCONN: the image restored, but
- * a stream could not be opened (not the image's fault); -EIO: it did not restore. */
-int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *console_log,
-	       struct vm **ret, char **ret_error);
+ * with console and channel open. disk: the guest's content partition, replacing the one saved
+ * in the image (a copy of it, disk.h), or NULL when it has none. vm_resume() lets it run.
+ * -ENOTCONN: the image restored, but a stream could not be opened (not the image's fault); -EIO: it
+ * did not restore. */
+int vm_restore(struct vm_host *h, const char *state_path, const char *name, const char *disk,
+	       const char *console_log, struct vm **ret, char **ret_error);
 int vm_resume(struct vm *vm, char **ret_error);
 /* Save the guest's state to path; the domain stops (still call vm_destroy). *ret_uuid gets the
  * domain's UUID, which the image carries (caller frees). */

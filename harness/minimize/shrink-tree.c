@@ -134,6 +134,14 @@ static void walk(struct walk *w, struct format_node *a, const struct format_node
 		}
 		return;
 	case FORMAT_NODE_RECORD:
+		/* A union whose tag chose another case in the input: the bodies do not line up
+		 * field by field, so they are left to the byte-level pass. */
+		if (a->n_kids != cur->n_kids || a->n_kids != fix->n_kids)
+			return;
+		for (size_t i = 0; i < a->n_kids; i++)
+			if (a->kids[i]->item != cur->kids[i]->item ||
+			    a->kids[i]->item != fix->kids[i]->item)
+				return;
 		for (size_t i = 0; i < a->n_kids; i++)
 			walk(w, a->kids[i], cur->kids[i], fix->kids[i]);
 		return;

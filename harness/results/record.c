@@ -21,6 +21,21 @@ void record_init(struct record *r)
 	};
 }
 
+static void record_reboot_finish(struct record_reboot *b)
+{
+	for (size_t i = 0; i < b->n_boots; i++) {
+		free(b->boots[i].verdict);
+		free(b->boots[i].title);
+		free(b->boots[i].console);
+	}
+	free(b->boots);
+	free(b->first_verdict);
+	free(b->outcome);
+	free(b->mechanism);
+	free(b->detail);
+	memset(b, 0, sizeof(*b));
+}
+
 void record_finish(struct record *r)
 {
 	char **strings[] = {
@@ -37,11 +52,12 @@ void record_finish(struct record *r)
 	    &r->agent_message,	&r->protection,
 	    &r->sensor_log,	&r->started,
 	    &r->kernel,		&r->faultline_version,
-	    &r->mutation_class,
+	    &r->mutation_class, &r->phase,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
 		free(*strings[i]);
+	record_reboot_finish(&r->reboot);
 	record_init(r);
 }
 
@@ -89,6 +105,32 @@ static json_object *reuse_json(const struct record_reuse *u)
 	return o;
 }
 
+static json_object *reboot_json(const struct record_reboot *b)
+{
+	json_object *o = json_object_new_object(), *boots = json_object_new_array();
+
+	for (size_t i = 0; i < b->n_boots; i++) {
+		const struct record_boot *x = &b->boots[i];
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "verdict", str_or_null(x->verdict));
+		json_object_object_add(j, "title", str_or_null(x->title));
+		json_object_object_add(j, "died_at_ms", int_or_null(x->died_at_ms));
+		json_object_object_add(j, "wall_ms", int_or_null(x->wall_ms));
+		json_object_object_add(j, "safe_mode", json_object_new_boolean(x->safe));
+		json_object_object_add(j, "console", str_or_null(x->console));
+		json_object_array_add(boots, j);
+	}
+	json_object_object_add(o, "first_verdict", str_or_null(b->first_verdict));
+	json_object_object_add(o, "outcome", str_or_null(b->outcome));
+	json_object_object_add(o, "mechanism", str_or_null(b->mechanism));
+	json_object_object_add(o, "boots", boots);
+	json_object_object_add(o, "recovery_wall_ms", int_or_null(b->recovery_wall_ms));
+	json_object_object_add(o, "recovery_guest_ms", int_or_null(b->recovery_guest_ms));
+	json_object_object_add(o, "detail", str_or_null(b->detail));
+	return o;
+}
+
 json_object *record_to_json(const struct record *r)
 {
 	json_object *o = json_object_new_object();
@@ -107,6 +149,7 @@ json_object *record_to_json(const struct record *r)
 	json_object_object_add(o, "input_size", int_or_null(r->input_size));
 	json_object_object_add(o, "verdict", str_or_null(r->verdict));
 	json_object_object_add(o, "title", str_or_null(r->title));
+	json_object_object_add(o, "phase", str_or_null(r->phase));
 	json_object_object_add(o, "detail", str_or_null(r->detail));
 	json_object_object_add(o, "report", str_or_null(r->report));
 	json_object_object_add(o, "console", str_or_null(r->console));
@@ -120,6 +163,8 @@ json_object *record_to_json(const struct record *r)
 	json_object_object_add(o, "flaky", json_object_new_boolean(r->flaky));
 	if (r->reused.verdict)
 		json_object_object_add(o, "reused_guest_run", reuse_json(&r->reused));
+	if (r->reboot.first_verdict)
+		json_object_object_add(o, "reboot", reboot_json(&r->reboot));
 	json_object_object_add(o, "timings", timings_json(r));
 	json_object_object_add(o, "agent", agent_json(r));
 	json_object_object_add(o, "protection", str_or_null(r->protection));
@@ -198,6 +243,36 @@ static void read_mutations(json_object *o, struct record *r)
 	    v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+static void read_reboot(json_object *o, struct record_reboot *b)
+{
+	json_object *boots;
+	size_t n;
+
+	if (!(b->first_verdict = get_str(o, "first_verdict")))
+		return;
+	b->outcome = get_str(o, "outcome");
+	b->mechanism = get_str(o, "mechanism");
+	b->recovery_wall_ms = get_int(o, "recovery_wall_ms", -1);
+	b->recovery_guest_ms = get_int(o, "recovery_guest_ms", -1);
+	b->detail = get_str(o, "detail");
+	if (!json_object_object_get_ex(o, "boots", &boots) ||
+	    !json_object_is_type(boots, json_type_array))
+		return;
+	n = json_object_array_length(boots);
+	b->boots = xcalloc(n ? n : 1, sizeof(*b->boots));
+	for (size_t i = 0; i < n; i++) {
+		json_object *j = json_object_array_get_idx(boots, i);
+		struct record_boot *x = &b->boots[b->n_boots++];
+
+		x->verdict = get_str(j, "verdict");
+		x->title = get_str(j, "title");
+		x->died_at_ms = get_int(j, "died_at_ms", -1);
+		x->wall_ms = get_int(j, "wall_ms", -1);
+		x->safe = get_bool(j, "safe_mode", 0);
+		x->console = get_str(j, "console");
+	}
+}
+
 static void read_nested(json_object *o, struct record *r)
 {
 	json_object *timings = NULL, *agent = NULL, *reuse = NULL;
@@ -218,6 +293,8 @@ static void read_nested(json_object *o, struct record *r)
 		r->reused.title = get_str(reuse, "title");
 		r->reused.console = get_str(reuse, "console");
 	}
+	if (json_object_object_get_ex(o, "reboot", &reuse))
+		read_reboot(reuse, &r->reboot);
 }
 
 int record_from_json(json_object *o, struct record *ret)
@@ -246,6 +323,7 @@ int record_from_json(json_object *o, struct record *ret)
 	r.input = get_str(o, "input");
 	r.input_size = get_int(o, "input_size", -1);
 	r.title = get_str(o, "title");
+	r.phase = get_str(o, "phase");
 	r.detail = get_str(o, "detail");
 	r.report = get_str(o, "report");
 	r.console = get_str(o, "console");

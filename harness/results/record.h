@@ -27,6 +27,29 @@ struct record_reuse {
 	char *title, *console;
 };
 
+/* "reboot": the persisted update crashed the guest, which was booted again and followed
+ * (harness/fleet/reboot.h). The record's verdict is then boot-loop or recovered (or the
+ * first crash's, when the follow-up could not finish: outcome infra-error), its title the
+ * first crash's. */
+struct record_boot {
+	char *verdict; /* "crash", "hang", or "accepted" (came up healthy) */
+	char *title;
+	int64_t died_at_ms; /* the guest's uptime at the crash; -1 unknown */
+	int64_t wall_ms;
+	bool safe; /* the manual mechanism's safe-mode boot */
+	char *console;
+};
+
+struct record_reboot {
+	char *first_verdict; /* the case's own crash; NULL: the guest was not followed */
+	char *outcome;	     /* boot-loop, recovered, infra-error */
+	char *mechanism;     /* none, counter, remediation, manual */
+	struct record_boot *boots;
+	size_t n_boots;
+	int64_t recovery_wall_ms, recovery_guest_ms; /* -1 unless recovered */
+	char *detail;
+};
+
 struct record {
 	char *run_id, *scenario;
 	char *sensor, *case_id; /* "case" */
@@ -39,6 +62,9 @@ struct record {
 	int64_t input_size;
 	char *verdict; /* as written */
 	char *title, *detail, *report, *console;
+	/* when the verdict came: "load" (delivering the update) or "evaluate" (the trigger ran);
+	 * NULL: nothing was delivered (or a run older than the member) */
+	char *phase;
 	char *expect; /* NULL when the case expects nothing on this sensor */
 	int matched;  /* -1 null, 0 false, 1 true */
 	int attempt;
@@ -48,6 +74,7 @@ struct record {
 	    host_stall_ms; /* how long the host withheld the CPU from the guest during the case */
 	bool flaky;	   /* a reused-guest failure that a fresh guest did not reproduce */
 	struct record_reuse reused;
+	struct record_reboot reboot;
 	int64_t boot_ms, deliver_ms, verdict_ms, total_ms; /* "timings" */
 	char *agent_outcome; /* "agent": accepted, rejected, agent-error; NULL: no answer */
 	int agent_errno;

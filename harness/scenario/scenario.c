@@ -25,6 +25,7 @@ struct scase {
 	struct mutate_list *muts;
 	struct scenario_expect *expects;
 	size_t n_expects;
+	struct scenario_persistence persist;
 };
 
 struct scenario {
@@ -34,10 +35,12 @@ struct scenario {
 	struct scenario_timeouts timeouts;
 	char **sensors, **sensor_dirs;
 	size_t n_sensors;
+	struct sensor_guest guest;
 	struct format *format;
 	struct scase *cases;
 	size_t n_cases;
 	size_t n_inputs; /* inputs the cases expand to (before dropping duplicates) */
+	struct scenario_persistence persist; /* the scenario's defaults for its cases */
 };
 
 static void scase_finish(struct scase *c)
@@ -72,6 +75,7 @@ struct scenario *scenario_free(struct scenario *s)
 	}
 	free(s->sensors);
 	free(s->sensor_dirs);
+	sensor_guest_finish(&s->guest);
 	format_free(s->format);
 	for (size_t i = 0; i < s->n_cases; i++)
 		scase_finish(&s->cases[i]);
@@ -112,6 +116,10 @@ const char *scenario_sensor_dir(const struct scenario *s, size_t i)
 {
 	return i < s->n_sensors ? s->sensor_dirs[i] : NULL;
 }
+const struct sensor_guest *scenario_guest(const struct scenario *s)
+{
+	return &s->guest;
+}
 const char *scenario_format_path(const struct scenario *s)
 {
 	return s->format ? format_path(s->format) : NULL;
@@ -119,6 +127,26 @@ const char *scenario_format_path(const struct scenario *s)
 size_t scenario_n_cases(const struct scenario *s)
 {
 	return s->n_cases;
+}
+
+bool scenario_persists(const struct scenario *s)
+{
+	for (size_t i = 0; i < s->n_cases; i++)
+		if (s->cases[i].persist.on)
+			return true;
+	return false;
+}
+
+static const char *const recovery_names[_SCENARIO_RECOVERY_MAX + 1] = {
+    [SCENARIO_RECOVERY_NONE] = "none",
+    [SCENARIO_RECOVERY_COUNTER] = "counter",
+    [SCENARIO_RECOVERY_REMEDIATION] = "remediation",
+    [SCENARIO_RECOVERY_MANUAL] = "manual",
+};
+
+const char *scenario_recovery_name(enum scenario_recovery r)
+{
+	return (unsigned)r < _SCENARIO_RECOVERY_MAX ? recovery_names[r] : "?";
 }
 
 /* ---- loading ---- */
@@ -132,6 +160,9 @@ struct lctx {
 	char *sensor_format; /* the format the sensors read, when they agree */
 	bool format_failed;  /* reported once; mutations are not dry-run against no format */
 	const struct ynode *sensor_format_conflict;
+	/* sensors without a persist: section, where they are listed (persistence needs one) */
+	const struct ynode **no_persist;
+	size_t n_no_persist;
 };
 
 _printf_(3, 4) static void lerr(struct lctx *c, const struct ynode *at, const char *fmt, ...)
@@ -330,16 +361,6 @@ static void load_timeouts(struct lctx *c, const struct ynode *n)
 	}
 }
 
-static bool sensor_name_ok(const char *s)
-{
-	if (!*s || *s == '.')
-		return false;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' || *s == '.'))
-			return false;
-	return true;
-}
-
 /* Every problem of another file this scenario names (a sensor.yaml, a format description) as
  * this scenario's errors, after one at the name that says where they come from. */
 static void adopt_diags(struct lctx *c, const struct ynode *at, const struct diags *other,
@@ -353,66 +374,105 @@ static void adopt_diags(struct lctx *c, const struct ynode *at, const struct dia
 	}
 }
 
-/* Load the sensor's sensor.yaml (its errors are this scenario's: a run could not use it), and
- * note the format it reads so that a scenario need not repeat it. */
-static void load_sensor(struct lctx *c, const char *name, const char *yaml, const struct ynode *at)
+/* The format a sensor names, as load_format() takes it: a name, or a path (with a '/' or ending
+ * in .yaml) made absolute from the sensor's folder, which it is relative to. */
+static char *sensor_format_ref(const struct sensor *sn, const char *dir)
 {
-	struct diags d = {0};
-	struct sensor *sn = NULL;
+	size_t len = strlen(sn->format);
+	_cleanup_free_ char *real = NULL;
 
-	if (sensor_load_file(yaml, &d, &sn) < 0) {
-		adopt_diags(c, at, &d, "sensor", name, yaml);
-		diags_finish(&d);
-		return;
-	}
-	if (sn->format && *sn->format) {
-		if (!c->sensor_format)
-			c->sensor_format = xstrdup(sn->format);
-		else if (!streq(c->sensor_format, sn->format))
-			c->sensor_format_conflict = at;
-	}
-	sensor_free(sn);
+	if (!strchr(sn->format, '/') && !(len > 5 && streq(sn->format + len - 5, ".yaml")))
+		return xstrdup(sn->format);
+	if (sn->format[0] == '/' || !(real = realpath(dir, NULL)))
+		return xstrdup(sn->format);
+	return xasprintf("%s/%s", real, sn->format);
 }
 
+/* Load the sensor's sensor.yaml (its errors are this scenario's: a run could not use it), and
+ * note the format it reads so that a scenario need not repeat it. Returns its name (the
+ * folder's) or NULL when it has errors. */
+static char *load_sensor(struct lctx *c, const char *entry, const char *dir, const struct ynode *at)
+{
+	_cleanup_free_ char *yaml = xasprintf("%s/sensor.yaml", dir);
+	struct diags d = {0};
+	struct sensor *sn = NULL;
+	char *name;
+
+	if (sensor_load_file(yaml, &d, &sn) < 0) {
+		adopt_diags(c, at, &d, "sensor", entry, yaml);
+		diags_finish(&d);
+		return NULL;
+	}
+	if (sn->format && *sn->format) {
+		_cleanup_free_ char *format = sensor_format_ref(sn, dir);
+
+		if (!c->sensor_format)
+			c->sensor_format = TAKE_PTR(format);
+		else if (!streq(c->sensor_format, format))
+			c->sensor_format_conflict = at;
+	}
+	if (!sensor_persists(sn)) {
+		c->no_persist = xreallocarray(c->no_persist, c->n_no_persist + 1, sizeof(at));
+		c->no_persist[c->n_no_persist++] = at;
+	}
+	name = TAKE_PTR(sn->name);
+	sensor_free(sn);
+	return name;
+}
+
+static bool sensor_name_ok(const char *s)
+{
+	if (!*s || *s == '.')
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' || *s == '.'))
+			return false;
+	return true;
+}
+
+/* Each entry is a name, found on the search path, or a path relative to the scenario. */
 static void load_sensors(struct lctx *c, const struct ynode *n)
 {
-	const char *dir = c->opts && c->opts->sensors_dir ? c->opts->sensors_dir : ".";
+	const char *const *dirs = c->opts ? c->opts->sensors_dirs : NULL;
 
 	if (n->kind != YNODE_SEQ) {
-		lerr(c, n, "sensors must be a list of sensor names, not %s",
+		lerr(c, n, "sensors must be a list of sensor names or paths, not %s",
 		     ynode_kind_name(n->kind));
 		return;
 	}
 	if (n->n == 0)
-		lerr(c, n, "sensors is empty; expected at least one sensor name");
+		lerr(c, n, "sensors is empty; expected at least one sensor name or path");
 	c->s->sensors = xcalloc(n->n + 1, sizeof(char *));
 	c->s->sensor_dirs = xcalloc(n->n + 1, sizeof(char *));
 	for (size_t i = 0; i < n->n; i++) {
-		const char *name = want_string(c, n->items[i], "sensor name");
-		_cleanup_free_ char *sdir = NULL, *yaml = NULL;
+		const char *entry = want_string(c, n->items[i], "sensor name");
+		_cleanup_free_ char *sdir = NULL, *err = NULL, *name = NULL;
 
+		if (!entry)
+			continue;
+		if (!strchr(entry, '/') && !sensor_name_ok(entry)) {
+			lerr(c, n->items[i],
+			     "bad sensor name '%s'; expected a folder name (letters, digits, '-', "
+			     "'_', '.') or a path with a '/' to a sensor folder",
+			     entry);
+			continue;
+		}
+		if (sensor_find(entry, c->s->dir, dirs, &sdir, &err) < 0) {
+			lerr(c, n->items[i], "%s", err);
+			continue;
+		}
+		name = load_sensor(c, entry, sdir, n->items[i]);
 		if (!name)
 			continue;
-		if (!sensor_name_ok(name)) {
-			lerr(c, n->items[i],
-			     "bad sensor name '%s'; expected a folder name under %s (letters, "
-			     "digits, '-', '_', '.')",
-			     name, dir);
-			continue;
-		}
 		for (size_t j = 0; j < c->s->n_sensors; j++)
 			if (streq(c->s->sensors[j], name))
-				lerr(c, n->items[i], "sensor '%s' listed twice", name);
-		sdir = xasprintf("%s/%s", dir, name);
-		yaml = xasprintf("%s/sensor.yaml", sdir);
-		if (access(yaml, R_OK) < 0) {
-			lerr(c, n->items[i], "unknown sensor '%s': %s: %s", name, yaml,
-			     strerror(errno));
-			continue;
-		}
-		c->s->sensors[c->s->n_sensors] = xstrdup(name);
+				lerr(
+				    c, n->items[i],
+				    "sensor '%s' listed twice (as %s and %s); expected each sensor "
+				    "once",
+				    name, c->s->sensor_dirs[j], sdir);
+		c->s->sensors[c->s->n_sensors] = TAKE_PTR(name);
 		c->s->sensor_dirs[c->s->n_sensors++] = TAKE_PTR(sdir);
-		load_sensor(c, name, yaml, n->items[i]);
 	}
 }
 
@@ -519,10 +579,83 @@ static bool within_budget(struct lctx *c, const struct ynode *n, const struct sc
 	return true;
 }
 
+static void load_switch(struct lctx *c, const struct ynode *n, const char *what, bool *ret)
+{
+	if (n->kind != YNODE_SCALAR || ynode_bool(n, ret) < 0)
+		lerr(c, n, "%s must be on or off, not %s", what,
+		     n->kind == YNODE_SCALAR ? n->scalar : ynode_kind_name(n->kind));
+}
+
+static void load_boot_loop(struct lctx *c, const struct ynode *n, struct scenario_persistence *p)
+{
+	static const char *const keys[] = {"reboots", NULL};
+	const struct ynode *v;
+	uint64_t u;
+
+	if (!want_map(c, n, "boot_loop"))
+		return;
+	c->errors += ynode_check_keys(n, c->file, "boot_loop", keys, c->diags);
+	if ((v = ynode_get(n, "reboots")) && want_uint(c, v, "boot_loop reboots", 1, 20, &u))
+		p->reboots = (unsigned)u;
+}
+
+/* recovery: MECHANISM, or {mechanism:, boots:, action:, after:} */
+static void load_recovery(struct lctx *c, const struct ynode *n, struct scenario_persistence *p)
+{
+	static const char *const keys[] = {"mechanism", "boots", "action", "after", NULL};
+	static const char *const actions[] = {"rollback", "delete", NULL};
+	const struct ynode *m = n, *v;
+	const char *str;
+	uint64_t u;
+
+	if (n->kind == YNODE_MAP) {
+		c->errors += ynode_check_keys(n, c->file, "recovery", keys, c->diags);
+		if (!(m = ynode_get(n, "mechanism"))) {
+			lerr(c, n,
+			     "recovery without mechanism:; expected one of: none, counter, "
+			     "remediation, manual");
+			return;
+		}
+	}
+	if (!(str = want_enum(c, m, "recovery mechanism", recovery_names)))
+		return;
+	for (int r = 0; r < _SCENARIO_RECOVERY_MAX; r++)
+		if (streq(recovery_names[r], str))
+			p->recovery = (enum scenario_recovery)r;
+	p->after = p->recovery == SCENARIO_RECOVERY_MANUAL ? 2 : 1;
+	if (n->kind != YNODE_MAP)
+		return;
+	if ((v = ynode_get(n, "boots")) && want_uint(c, v, "recovery boots", 1, 20, &u))
+		p->counter_boots = (unsigned)u;
+	if ((v = ynode_get(n, "action")) && (str = want_enum(c, v, "remediation action", actions)))
+		p->remedy =
+		    streq(str, "delete") ? SCENARIO_REMEDY_DELETE : SCENARIO_REMEDY_ROLLBACK;
+	if ((v = ynode_get(n, "after")) && want_uint(c, v, "recovery after", 1, 20, &u))
+		p->after = (unsigned)u;
+}
+
+/* persistence:, boot_loop: and recovery: of the scenario (its cases' defaults) or of a case */
+static void load_persistence(struct lctx *c, const struct ynode *n, struct scenario_persistence *p)
+{
+	const struct ynode *v;
+
+	if ((v = ynode_get(n, "persistence")))
+		load_switch(c, v, "persistence", &p->on);
+	if ((v = ynode_get(n, "boot_loop")))
+		load_boot_loop(c, v, p);
+	if ((v = ynode_get(n, "recovery")))
+		load_recovery(c, v, p);
+	if (p->recovery != SCENARIO_RECOVERY_NONE && !p->on && (v = ynode_get(n, "recovery")))
+		lerr(c, v,
+		     "recovery: needs persistence: on (a guest without stored content has "
+		     "nothing to recover from)");
+}
+
 static void load_case(struct lctx *c, const struct ynode *n)
 {
 	static const char *const keys[] = {"name",	"description", "content",
-					   "mutations", "expect",      NULL};
+					   "mutations", "expect",      "persistence",
+					   "boot_loop", "recovery",    NULL};
 	struct scenario *s = c->s;
 	struct scase *k;
 	struct ynode *v;
@@ -537,6 +670,8 @@ static void load_case(struct lctx *c, const struct ynode *n)
 	memset(k, 0, sizeof(*k));
 	k->line = n->line;
 	k->column = n->column;
+	k->persist = s->persist;
+	load_persistence(c, n, &k->persist);
 
 	v = ynode_get(n, "name");
 	if (!v)
@@ -593,8 +728,9 @@ static void load_case(struct lctx *c, const struct ynode *n)
 
 static int load_doc(struct lctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {"name",    "description", "seed",  "format", "fleet",
-					   "sensors", "timeouts",    "cases", NULL};
+	static const char *const keys[] = {
+	    "name",  "description", "seed",	 "format",   "fleet", "sensors", "timeouts",
+	    "cases", "persistence", "boot_loop", "recovery", "guest", NULL};
 	struct scenario *s = c->s;
 	struct ynode *v;
 	const char *str;
@@ -619,6 +755,10 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 		load_fleet(c, v);
 	if ((v = ynode_get(doc, "timeouts")))
 		load_timeouts(c, v);
+	s->persist = (struct scenario_persistence){.reboots = 3, .counter_boots = 2, .after = 1};
+	load_persistence(c, doc, &s->persist);
+	if ((v = ynode_get(doc, "guest")))
+		c->errors += sensor_guest_load(c->file, v, c->diags, &s->guest);
 	if ((v = ynode_get(doc, "sensors")))
 		load_sensors(c, v);
 	else
@@ -641,6 +781,12 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 		for (size_t i = 0; i < v->n; i++)
 			load_case(c, v->items[i]);
 	}
+	if (scenario_persists(s))
+		for (size_t i = 0; i < c->n_no_persist; i++)
+			lerr(c, c->no_persist[i],
+			     "sensor '%s' keeps no content across reboots (no persist: in its "
+			     "sensor.yaml), which persistence: on needs",
+			     c->no_persist[i]->scalar);
 	return c->errors ? -EINVAL : 0;
 }
 
@@ -691,6 +837,7 @@ int scenario_parse(const char *path, const void *data, size_t size,
 	r = load_doc(&c, doc);
 	ynode_free(doc);
 	free(c.sensor_format);
+	free(c.no_persist);
 	if (r < 0) {
 		scenario_free(s);
 		return r;
@@ -817,6 +964,7 @@ int scenario_expand_full(const struct scenario *s, struct diags *diags,
 				c->expects[e].verdict = xstrdup(k->expects[e].verdict);
 			}
 			c->n_expects = k->n_expects;
+			c->persist = k->persist;
 			c->format_file = s->format ? xstrdup(format_path(s->format)) : NULL;
 		}
 		mutate_result_finish(&res);

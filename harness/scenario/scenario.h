@@ -6,16 +6,20 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "diag.h"
+#include "sensor.h"
 
 struct scenario;
 
 struct scenario_opts {
-	const char *sensors_dir; /* where sensor folders live (guests/sensors) */
+	/* Where sensors named in sensors: are looked for, in order (sensor_search_path()):
+	 * NULL-terminated; NULL: nowhere (only paths work). */
+	const char *const *sensors_dirs;
 	const char *formats_dir; /* where format descriptions live (guests/formats) */
 	/* Most inputs the whole scenario may expand to; 0 = the engine's own limit
 	 * (MUTATE_MAX_VARIANTS per mutation list). The fuzz target sets a small one so that one
@@ -55,6 +59,36 @@ const struct scenario_timeouts *scenario_timeouts(const struct scenario *s);
 size_t scenario_n_sensors(const struct scenario *s);
 const char *scenario_sensor(const struct scenario *s, size_t i);     /* name */
 const char *scenario_sensor_dir(const struct scenario *s, size_t i); /* folder with sensor.yaml */
+/* The scenario's guest: section (cmdline, modules), for every sensor's guest; never NULL. */
+const struct sensor_guest *scenario_guest(const struct scenario *s);
+
+/* Boot loops (issue 12): the update persists on the guest's content partition, and a guest it
+ * crashed is rebooted and followed until it loops or recovers. */
+enum scenario_recovery {
+	SCENARIO_RECOVERY_NONE,
+	SCENARIO_RECOVERY_COUNTER,     /* sensor-side: a boot counter skips newer content */
+	SCENARIO_RECOVERY_REMEDIATION, /* platform-side: the agent asks the host at boot */
+	SCENARIO_RECOVERY_MANUAL,      /* a safe-mode boot removes the content, then a reboot */
+	_SCENARIO_RECOVERY_MAX,
+};
+
+enum scenario_remedy {
+	SCENARIO_REMEDY_ROLLBACK, /* put the case's seed (the previous content) back */
+	SCENARIO_REMEDY_DELETE,	  /* remove the stored content */
+};
+
+struct scenario_persistence {
+	bool on;
+	unsigned reboots; /* boot_loop.reboots: crashed boots in a row that make a loop (3) */
+	enum scenario_recovery recovery;
+	unsigned counter_boots;	     /* counter: boots that may fail before the sensor skips (2) */
+	enum scenario_remedy remedy; /* remediation's answer */
+	/* remediation and manual act once the guest has crashed this many times, the case's own
+	 * crash included (remediation 1, manual 2: a person sees it crash again first) */
+	unsigned after;
+};
+
+const char *scenario_recovery_name(enum scenario_recovery r);
 
 struct scenario_expect {
 	char *sensor;  /* NULL = every sensor */
@@ -72,6 +106,7 @@ struct scenario_case {
 	size_t size;
 	struct scenario_expect *expects;
 	size_t n_expects;
+	struct scenario_persistence persist;
 	char *format_file; /* the format description the mutations used; NULL when none.
 			    * mutate_replay(mutations_json, format_file, seed_file) regenerates
 			    * data */
@@ -91,6 +126,8 @@ int scenario_describe_cases(const struct scenario *s, const struct scenario_case
 			    FILE *out);
 size_t scenario_n_cases(const struct scenario *s);	    /* cases as written, before expansion */
 const char *scenario_format_path(const struct scenario *s); /* NULL when no format: */
+/* Whether any case has persistence on: then every guest of the run gets a content partition. */
+bool scenario_persists(const struct scenario *s);
 /* A duration as scenarios write it: "60s", "500ms", "2m", "1h", or a number of seconds (decimals
  * allowed). Returns 0, -EINVAL, or -ERANGE past a day. */
 int scenario_parse_duration_ms(const char *s, uint64_t *ret);

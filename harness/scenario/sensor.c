@@ -4,8 +4,10 @@
  * in scenarios and formats. */
 #include "sensor.h"
 
+#include <ctype.h>
 #include <libgen.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 #include "scenario.h"
 #include "util.h"
@@ -156,22 +158,28 @@ static void load_files(struct sctx *c, const struct ynode *n)
 	}
 }
 
-static void load_start(struct sctx *c, const struct ynode *n)
+/* A list of one-line shell commands (start:, persist load: and healthy:), NULL-terminated. */
+static void get_commands(struct sctx *c, const struct ynode *n, const char *list, const char *item,
+			 char ***ret)
 {
-	struct sensor *s = c->s;
 	size_t k = 0;
 
 	if (n->kind != YNODE_SEQ) {
-		serr(c, n, "start must be a list of shell commands, not %s",
+		serr(c, n, "%s must be a list of shell commands, not %s", list,
 		     ynode_kind_name(n->kind));
 		return;
 	}
-	s->start = xcalloc(n->n + 1, sizeof(*s->start));
+	*ret = xcalloc(n->n + 1, sizeof(**ret));
 	for (size_t i = 0; i < n->n; i++) {
-		get_line(c, n->items[i], "a start command", &s->start[k]);
-		if (s->start[k])
+		get_line(c, n->items[i], item, &(*ret)[k]);
+		if ((*ret)[k])
 			k++;
 	}
+}
+
+static void load_start(struct sctx *c, const struct ynode *n)
+{
+	get_commands(c, n, "start", "a start command", &c->s->start);
 }
 
 static void load_deliver(struct sctx *c, const struct ynode *doc)
@@ -301,11 +309,106 @@ static void load_probe(struct sctx *c, const struct ynode *doc)
 	get_duration(c, ynode_get(n, "interval"), "probe interval", 10000, &s->probe_interval_ms);
 }
 
+static void set_default_errnos(struct sensor *s)
+{
+	static const int def[] = SENSOR_REJECT_ERRNO_DEFAULT;
+
+	free(s->reject_errnos);
+	s->reject_errnos = xcalloc(ARRAY_SIZE(def), sizeof(int));
+	memcpy(s->reject_errnos, def, sizeof(def));
+	s->n_reject_errnos = ARRAY_SIZE(def);
+}
+
+/* errno: true (the default set), false, or the list of errnos that are clean rejections. */
+static void load_reject_errno(struct sctx *c, const struct ynode *n)
+{
+	struct sensor *s = c->s;
+
+	if (!n)
+		return;
+	if (n->kind != YNODE_SEQ) {
+		get_bool(c, n, "reject errno", &s->reject_errno);
+		return;
+	}
+	if (n->n == 0) {
+		serr(c, n,
+		     "reject errno is an empty list; expected errno names like EINVAL (or "
+		     "false for none)");
+		return;
+	}
+	s->n_reject_errnos = 0;
+	s->reject_errnos = xcalloc(n->n, sizeof(int));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *e = n->items[i];
+		int v;
+
+		if (e->kind != YNODE_SCALAR || sensor_errno_parse(e->scalar, &v) < 0) {
+			serr(c, e,
+			     "bad reject errno %s%s%s; expected an errno name like EINVAL or "
+			     "EBADMSG, or its number",
+			     e->kind == YNODE_SCALAR ? "'" : "",
+			     e->kind == YNODE_SCALAR ? e->scalar : ynode_kind_name(e->kind),
+			     e->kind == YNODE_SCALAR ? "'" : "");
+			continue;
+		}
+		for (size_t j = 0; j < s->n_reject_errnos; j++)
+			if (s->reject_errnos[j] == v) {
+				serr(c, e, "reject errno '%s' listed twice", e->scalar);
+				break;
+			}
+		s->reject_errnos[s->n_reject_errnos++] = v;
+	}
+}
+
+/* Is path a file under /persist: absolute, below it, no "." or ".." step out of it? */
+static bool under_persist(const char *path)
+{
+	if (!startswith(path, "/persist/") || !path[strlen("/persist/")])
+		return false;
+	for (const char *p = path + strlen("/persist"); p && *p; p = strchr(p + 1, '/')) {
+		size_t n = strcspn(p + 1, "/");
+
+		if (n == 0 || (n == 1 && p[1] == '.') || (n == 2 && !strncmp(p + 1, "..", 2)))
+			return false;
+	}
+	return true;
+}
+
+/* persist: how the sensor keeps content across reboots (issue 12). */
+static void load_persist(struct sctx *c, const struct ynode *doc)
+{
+	static const char *const keys[] = {"store", "load", "healthy", NULL};
+	const struct ynode *n = section(c, doc, "persist", keys), *store, *l;
+	struct sensor *s = c->s;
+
+	if (!n)
+		return;
+	store = ynode_get(n, "store");
+	if (!store)
+		serr(c, n,
+		     "missing persist store; expected the absolute path under /persist where the "
+		     "sensor keeps its content");
+	get_nonempty_line(c, store, "persist store", &s->persist_store);
+	if (s->persist_store && !under_persist(s->persist_store)) {
+		serr(c, store,
+		     "persist store '%s' is not a file under /persist; expected an absolute path "
+		     "like /persist/SENSOR/content (the content partition)",
+		     s->persist_store);
+		free(s->persist_store);
+		s->persist_store = NULL;
+	}
+	if ((l = ynode_get(n, "load")))
+		get_commands(c, l, "persist load", "a persist load command", &s->persist_load);
+	if ((l = ynode_get(n, "healthy")))
+		get_commands(c, l, "persist healthy", "a persist healthy command",
+			     &s->persist_healthy);
+}
+
 static void load_doc(struct sctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {"name",   "description", "format",  "build",
-					   "files",  "start",	    "deliver", "trigger",
-					   "reject", "watch",	    "probe",   NULL};
+	static const char *const keys[] = {"name",  "description", "format",  "build",	"files",
+					   "start", "deliver",	   "trigger", "reject", "watch",
+					   "probe", "guest",	   "persist", NULL};
 	static const char *const build_keys[] = {"command", NULL};
 	static const char *const reject_keys[] = {"errno", "exit_status", "log", NULL};
 	struct sensor *s = c->s;
@@ -324,12 +427,15 @@ static void load_doc(struct sctx *c, const struct ynode *doc)
 	load_deliver(c, doc);
 	get_line(c, ynode_get(doc, "trigger"), "trigger", &s->trigger);
 	if ((n = section(c, doc, "reject", reject_keys))) {
-		get_bool(c, ynode_get(n, "errno"), "reject errno", &s->reject_errno);
+		load_reject_errno(c, ynode_get(n, "errno"));
 		get_bool(c, ynode_get(n, "exit_status"), "reject exit_status", &s->reject_exit);
 		get_line(c, ynode_get(n, "log"), "reject log", &s->reject_log);
 	}
 	load_watch(c, doc);
 	load_probe(c, doc);
+	load_persist(c, doc);
+	if ((n = ynode_get(doc, "guest")))
+		sensor_guest_load(c->file, n, c->diags, &s->guest);
 }
 
 int sensor_parse(const char *path, const void *data, size_t size, struct diags *diags,
@@ -359,6 +465,7 @@ int sensor_parse(const char *path, const void *data, size_t size, struct diags *
 	s = c.s = xzalloc(sizeof(*s));
 	s->dir = xstrdup(dirname(copy));
 	s->reject_errno = true;
+	set_default_errnos(s);
 	s->reject_exit = true;
 	s->probe_timeout_ms = SENSOR_PROBE_TIMEOUT_MS;
 	s->probe_interval_ms = SENSOR_PROBE_INTERVAL_MS;
@@ -413,6 +520,13 @@ int sensor_load(const char *dir, struct sensor **ret, char **ret_error)
 	return r;
 }
 
+static void free_commands(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
 struct sensor *sensor_free(struct sensor *s)
 {
 	if (!s)
@@ -422,9 +536,10 @@ struct sensor *sensor_free(struct sensor *s)
 		free(s->files[i].dst);
 	}
 	free(s->files);
-	for (char **p = s->start; p && *p; p++)
-		free(*p);
-	free(s->start);
+	free_commands(s->start);
+	free_commands(s->persist_load);
+	free_commands(s->persist_healthy);
+	free(s->persist_store);
 	free(s->name);
 	free(s->dir);
 	free(s->description);
@@ -440,6 +555,8 @@ struct sensor *sensor_free(struct sensor *s)
 	free(s->watch_log);
 	free(s->watch_died);
 	free(s->probe_command);
+	free(s->reject_errnos);
+	sensor_guest_finish(&s->guest);
 	free(s);
 	return NULL;
 }
@@ -448,6 +565,17 @@ static void put(FILE *f, const char *key, const char *value)
 {
 	if (value && *value)
 		fprintf(f, "%s=%s\n", key, value);
+}
+
+bool sensor_persists(const struct sensor *s)
+{
+	return s && s->persist_store;
+}
+
+static void put_list(FILE *f, const char *key, char *const *values)
+{
+	for (char *const *p = values; p && *p; p++)
+		put(f, key, *p);
 }
 
 char *sensor_agent_conf(const struct sensor *s)
@@ -459,14 +587,19 @@ char *sensor_agent_conf(const struct sensor *s)
 	if (!f)
 		abort();
 	put(f, "name", s->name);
-	for (char **p = s->start; p && *p; p++)
-		put(f, "start", *p);
+	put_list(f, "start", s->start);
 	put(f, "deliver", s->deliver_method);
 	put(f, "path", s->deliver_path);
 	put(f, "reload", s->deliver_reload);
 	put(f, "command", s->deliver_command);
 	put(f, "trigger", s->trigger);
 	fprintf(f, "reject_errno=%d\nreject_exit=%d\n", s->reject_errno, s->reject_exit);
+	if (s->reject_errno) {
+		fputs("reject_errnos=", f);
+		for (size_t i = 0; i < s->n_reject_errnos; i++)
+			fprintf(f, "%s%d", i ? "," : "", s->reject_errnos[i]);
+		fputc('\n', f);
+	}
 	put(f, "reject_log", s->reject_log);
 	put(f, "watch_process", s->watch_process);
 	put(f, "watch_log", s->watch_log);
@@ -476,6 +609,344 @@ char *sensor_agent_conf(const struct sensor *s)
 		fprintf(f, "probe_timeout_ms=%u\nprobe_interval_ms=%u\n", s->probe_timeout_ms,
 			s->probe_interval_ms);
 	}
+	put(f, "persist_store", s->persist_store);
+	put_list(f, "persist_load", s->persist_load);
+	put_list(f, "persist_healthy", s->persist_healthy);
 	fclose(f);
 	return text;
+}
+
+/* ---- guest options ---- */
+
+/* Options faultline sets itself (session.c's command line) or that would take the guest from it:
+ * a sensor changing them would change what a verdict means. */
+static const char *const reserved_options[] = {"console",
+					       "panic",
+					       "oops",
+					       "softlockup_panic",
+					       "watchdog_thresh",
+					       "hung_task_panic",
+					       "init",
+					       "rdinit",
+					       "root",
+					       "faultline.agent_test",
+					       NULL};
+
+static const struct {
+	const char *name, *cmdline;
+} debug_presets[] = {
+    /* SLUB red zones, poisoning and sanity checks: an overflow or use after free of a slab
+     * object becomes a "BUG kmalloc-..." report (a crash) instead of silent corruption */
+    {"slub", "slub_debug=FZPU"},
+    /* every WARN() panics: a warning becomes a crash with its title */
+    {"panic_on_warn", "panic_on_warn=1"},
+    /* freed pages are zeroed and allocations too: stale pointers read zeros, not old data */
+    {"init_on_free", "init_on_alloc=1 init_on_free=1"},
+    /* KFENCE samples every 10 ms instead of 100: more out-of-bounds accesses caught */
+    {"kfence", "kfence.sample_interval=10"},
+};
+
+const char *const *sensor_guest_debug_names(void)
+{
+	static const char *names[ARRAY_SIZE(debug_presets) + 1];
+
+	for (size_t i = 0; i < ARRAY_SIZE(debug_presets); i++)
+		names[i] = debug_presets[i].name;
+	return names;
+}
+
+const char *sensor_guest_debug_cmdline(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(debug_presets); i++)
+		if (streq(debug_presets[i].name, name))
+			return debug_presets[i].cmdline;
+	return NULL;
+}
+
+static bool module_name_ok(const char *s)
+{
+	if (!*s || strlen(s) > 55) /* the kernel's MODULE_NAME_LEN - 1 */
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_'))
+			return false;
+	return true;
+}
+
+/* One line of space-separated options, none of them faultline's own. Returns diags added. */
+static unsigned check_cmdline(struct sctx *c, const struct ynode *n, const char *v)
+{
+	_cleanup_free_ char *copy = xstrdup(v);
+	unsigned before = (unsigned)c->diags->n;
+	char *save = NULL;
+
+	if (strpbrk(v, "\"'\\\n\t")) {
+		serr(c, n,
+		     "guest cmdline contains quotes, a backslash, a tab or a newline; expected "
+		     "options separated by spaces");
+		return 1;
+	}
+	for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		size_t klen = strcspn(t, "=");
+
+		for (const char *const *r = reserved_options; *r; r++)
+			if (strlen(*r) == klen && strncmp(*r, t, klen) == 0)
+				serr(c, n,
+				     "guest cmdline option '%.*s' is faultline's own; expected "
+				     "options it does not set (see CONTRACT.md)",
+				     (int)klen, t);
+	}
+	return (unsigned)c->diags->n - before;
+}
+
+static void guest_modules(struct sctx *c, const struct ynode *n, struct sensor_guest *g)
+{
+	size_t k = 0;
+
+	if (n->kind != YNODE_SEQ) {
+		serr(c, n, "guest modules must be a list of kernel module names, not %s",
+		     ynode_kind_name(n->kind));
+		return;
+	}
+	g->modules = xcalloc(n->n + 1, sizeof(char *));
+	for (size_t i = 0; i < n->n; i++) {
+		_cleanup_free_ char *m = NULL;
+
+		get_string(c, n->items[i], "a guest module", &m);
+		if (m && !module_name_ok(m))
+			serr(c, n->items[i],
+			     "bad kernel module name '%s'; expected a name as modprobe takes it "
+			     "(letters, digits, '-', '_')",
+			     m);
+		else if (m)
+			g->modules[k++] = TAKE_PTR(m);
+	}
+}
+
+/* The debug presets' command line, appended to *cmdline. */
+static void guest_debug(struct sctx *c, const struct ynode *n, char **cmdline)
+{
+	if (n->kind != YNODE_SEQ) {
+		serr(c, n, "guest debug must be a list of presets, not %s",
+		     ynode_kind_name(n->kind));
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *e = n->items[i];
+		const char *add =
+		    e->kind == YNODE_SCALAR ? sensor_guest_debug_cmdline(e->scalar) : NULL;
+		char *joined;
+
+		if (!add) {
+			_cleanup_free_ char *names = NULL;
+			size_t size = 0;
+			FILE *f = open_memstream(&names, &size);
+
+			if (!f)
+				abort();
+			for (size_t j = 0; j < ARRAY_SIZE(debug_presets); j++)
+				fprintf(f, "%s%s", j ? ", " : "", debug_presets[j].name);
+			fclose(f);
+			serr(c, e, "unknown guest debug preset %s%s%s; expected one of %s",
+			     e->kind == YNODE_SCALAR ? "'" : "",
+			     e->kind == YNODE_SCALAR ? e->scalar : ynode_kind_name(e->kind),
+			     e->kind == YNODE_SCALAR ? "'" : "", names);
+			continue;
+		}
+		joined = *cmdline ? xasprintf("%s %s", *cmdline, add) : xstrdup(add);
+		free(*cmdline);
+		*cmdline = joined;
+	}
+}
+
+unsigned sensor_guest_load(const char *file, const struct ynode *n, struct diags *diags,
+			   struct sensor_guest *g)
+{
+	static const char *const keys[] = {"cmdline", "modules", "debug", NULL};
+	struct sctx c = {.file = file, .diags = diags};
+	size_t before = diags->n;
+	const struct ynode *v;
+	_cleanup_free_ char *cmdline = NULL;
+
+	if (n->kind != YNODE_MAP) {
+		serr(&c, n, "guest must be a map (cmdline: ..., modules: [...]), not %s",
+		     ynode_kind_name(n->kind));
+		return 1;
+	}
+	ynode_check_keys(n, file, "guest", keys, diags);
+	if ((v = ynode_get(n, "cmdline"))) {
+		get_nonempty_line(&c, v, "guest cmdline", &cmdline);
+		if (cmdline && check_cmdline(&c, v, cmdline) > 0) {
+			free(cmdline);
+			cmdline = NULL;
+		}
+	}
+	if ((v = ynode_get(n, "debug")))
+		guest_debug(&c, v, &cmdline);
+	if ((v = ynode_get(n, "modules")))
+		guest_modules(&c, v, g);
+	g->cmdline = TAKE_PTR(cmdline);
+	return (unsigned)(diags->n - before);
+}
+
+static bool has(char **v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(v[i], s))
+			return true;
+	return false;
+}
+
+void sensor_guest_merge(const struct sensor_guest *a, const struct sensor_guest *b,
+			struct sensor_guest *ret)
+{
+	const struct sensor_guest *both[] = {a, b};
+	size_t n = 0, k = 0;
+
+	*ret = (struct sensor_guest){0};
+	for (size_t i = 0; i < 2; i++)
+		for (char **m = both[i] ? both[i]->modules : NULL; m && *m; m++)
+			n++;
+	ret->modules = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < 2; i++) {
+		const char *cl = both[i] ? both[i]->cmdline : NULL;
+
+		for (char **m = both[i] ? both[i]->modules : NULL; m && *m; m++)
+			if (!has(ret->modules, k, *m))
+				ret->modules[k++] = xstrdup(*m);
+		if (cl && ret->cmdline) {
+			char *joined = xasprintf("%s %s", ret->cmdline, cl);
+			free(ret->cmdline);
+			ret->cmdline = joined;
+		} else if (cl) {
+			ret->cmdline = xstrdup(cl);
+		}
+	}
+}
+
+void sensor_guest_finish(struct sensor_guest *g)
+{
+	for (char **m = g->modules; m && *m; m++)
+		free(*m);
+	free(g->modules);
+	free(g->cmdline);
+	*g = (struct sensor_guest){0};
+}
+
+/* ---- errnos ---- */
+
+int sensor_errno_parse(const char *text, int *ret)
+{
+	char *end;
+	long v;
+
+	if (isdigit((unsigned char)text[0])) {
+		errno = 0;
+		v = strtol(text, &end, 10);
+		if (errno || *end || v < 1 || v > 4095)
+			return -EINVAL;
+		*ret = (int)v;
+		return 0;
+	}
+	for (int e = 1; e < 4096; e++) {
+		const char *name = strerrorname_np(e);
+
+		if (name && streq(name, text)) {
+			*ret = e;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *sensor_errno_name(int e, char buf[static 24])
+{
+	const char *name = strerrorname_np(e);
+
+	if (name)
+		return name;
+	snprintf(buf, 24, "errno %d", e);
+	return buf;
+}
+
+/* ---- finding sensors ---- */
+
+int sensor_find(const char *entry, const char *scenario_dir, const char *const *dirs,
+		char **ret_dir, char **ret_error)
+{
+	_cleanup_free_ char *tried = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	if (strchr(entry, '/')) {
+		_cleanup_free_ char *p =
+		    entry[0] == '/' ? xstrdup(entry) : xasprintf("%s/%s", scenario_dir, entry);
+		_cleanup_free_ char *copy = xstrdup(p), *yaml = NULL;
+		struct stat st;
+
+		/* a sensor.yaml named directly stands for its folder */
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			*ret_dir = xstrdup(dirname(copy));
+			return 0;
+		}
+		yaml = xasprintf("%s/sensor.yaml", p);
+		if (access(yaml, R_OK) == 0) {
+			*ret_dir = TAKE_PTR(p);
+			return 0;
+		}
+		*ret_error = xasprintf("no sensor at '%s': %s: %s", entry, yaml, strerror(errno));
+		return -ENOENT;
+	}
+	f = open_memstream(&tried, &size);
+	if (!f)
+		abort();
+	for (const char *const *d = dirs; d && *d; d++) {
+		_cleanup_free_ char *yaml = xasprintf("%s/%s/sensor.yaml", *d, entry);
+
+		if (access(yaml, R_OK) == 0) {
+			fclose(f);
+			*ret_dir = xasprintf("%s/%s", *d, entry);
+			return 0;
+		}
+		fprintf(f, "%s%s", d == dirs ? "" : ", ", yaml);
+	}
+	fclose(f);
+	*ret_error = xasprintf("unknown sensor '%s'; looked for %s (add a folder with "
+			       "--sensors-dir or $FAULTLINE_SENSORS_DIR, or give a path)",
+			       entry, size ? tried : "it in no folder");
+	return -ENOENT;
+}
+
+char **sensor_search_path(const char *const *cli_dirs, const char *env, const char *shipped)
+{
+	_cleanup_free_ char *copy = env ? xstrdup(env) : NULL;
+	size_t n = 0, k = 0;
+	char **v;
+
+	for (const char *const *d = cli_dirs; d && *d; d++)
+		n++;
+	for (const char *p = env; p && *p; p++)
+		n += *p == ':';
+	n += (env ? 1 : 0) + (shipped ? 1 : 0);
+	v = xcalloc(n + 1, sizeof(char *));
+	for (const char *const *d = cli_dirs; d && *d; d++)
+		v[k++] = xstrdup(*d);
+	for (char *p = copy, *next; p; p = next) {
+		next = strchr(p, ':');
+		if (next)
+			*next++ = 0;
+		if (*p)
+			v[k++] = xstrdup(p);
+	}
+	if (shipped)
+		v[k++] = xstrdup(shipped);
+	return v;
+}
+
+char **sensor_search_path_free(char **path)
+{
+	for (char **p = path; p && *p; p++)
+		free(*p);
+	free(path);
+	return NULL;
 }

@@ -15,7 +15,16 @@
  *   deliver: {method: device|file|command, path: /GUEST, reload: SHELL, command: SHELL}
  *                                 (required; device and file need path, command needs command)
  *   trigger: SHELL
- *   reject: {errno: BOOL, exit_status: BOOL, log: TEXT}   (both booleans default to true)
+ *   reject: {errno: BOOL | [ERRNO, ...], exit_status: BOOL, log: TEXT}
+ *                                 errno: the write errors that are clean rejections, by name
+ *                                 (EINVAL) or number; true (the default) means EINVAL, EBADMSG
+ *                                 and EPROTO, false that a failed write is the agent's problem;
+ *                                 exit_status defaults to true
+ *   guest: {cmdline: TEXT, modules: [NAME, ...], debug: [NAME, ...]}
+ *                                 extra kernel command line options, kernel modules loaded at
+ *                                 boot (with their modules.dep dependencies, before the agent
+ *                                 starts), and named debug presets (sensor_guest_debug_names())
+ *                                 that add to the command line; a scenario may say the same
  *   watch: {process: COMM, log: /GUEST, died: TEXT}
  *                                 a user-mode sensor's process, watched from delivery to the end
  *                                 of the observation window: process is its name as the kernel
@@ -27,6 +36,13 @@
  *                                 trigger's event is detected (run at start, after a death every
  *                                 interval, and at the end of the window); timeout defaults to
  *                                 3s (at most 60s), interval to 200ms
+ *   persist: {store: /persist/PATH, load: [SHELL, ...], healthy: [SHELL, ...]}
+ *                                 content kept across reboots (boot loops, issue 12): store is
+ *                                 where the sensor keeps the content the harness stores, an
+ *                                 absolute path under /persist (the content partition); load
+ *                                 runs at every boot after start: to load the stored content,
+ *                                 healthy once that boot is healthy (after load and the
+ *                                 trigger). Absent: the sensor does not support persistence
  * Values the agent receives (deliver, trigger, start, reject log, watch, probe command) must be
  * one line. Booleans are read as in scenarios (true/false/yes/no/on/off, unquoted), durations
  * too (500ms, 3s).
@@ -38,7 +54,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <errno.h>
+
 #include "diag.h"
+
+struct ynode;
 
 #define SENSOR_MAX_SIZE (1u << 20) /* a sensor.yaml larger than this is refused */
 #define SENSOR_COMM_MAX 15	   /* the kernel's comm: TASK_COMM_LEN - 1 */
@@ -49,6 +69,19 @@ struct sensor_file {
 	char *src; /* host path; may contain $FAULTLINE_BUILD, expanded when the image is built */
 	char *dst; /* absolute guest path */
 };
+
+/* What the guest kernel gets besides faultline's own settings: a sensor's and a scenario's
+ * guest: section, merged by sensor_guest_merge(). */
+struct sensor_guest {
+	char *cmdline;	/* extra command line, debug presets expanded; NULL: none */
+	char **modules; /* NULL-terminated; NULL: none */
+};
+
+/* The errnos of `reject: {errno: true}`. */
+#define SENSOR_REJECT_ERRNO_DEFAULT                                                                \
+	{                                                                                          \
+		EINVAL, EBADMSG, EPROTO                                                            \
+	}
 
 struct sensor {
 	char *name;
@@ -64,13 +97,19 @@ struct sensor {
 	char *deliver_reload;
 	char *deliver_command;
 	char *trigger;
-	bool reject_errno, reject_exit;
+	bool reject_errno, reject_exit; /* reject_errno: a failed write may be a rejection */
+	int *reject_errnos;		/* which errnos are, when reject_errno */
+	size_t n_reject_errnos;
 	char *reject_log;
 	char *watch_process; /* NULL: no process watched */
 	char *watch_log;     /* NULL: no log captured */
 	char *watch_died;    /* NULL: deaths are the process's pid changes */
 	char *probe_command; /* NULL: protection is not measured */
 	unsigned probe_timeout_ms, probe_interval_ms;
+	char *persist_store;	/* NULL: no persist: section (sensor_persists()) */
+	char **persist_load;	/* NULL-terminated; NULL when none */
+	char **persist_healthy; /* NULL-terminated; NULL when none */
+	struct sensor_guest guest;
 };
 
 /* Parse the text of a sensor.yaml. path names it in diags, and the folder it is in is the
@@ -86,5 +125,43 @@ int sensor_load_file(const char *path, struct diags *diags, struct sensor **ret)
 int sensor_load(const char *dir, struct sensor **ret, char **ret_error);
 struct sensor *sensor_free(struct sensor *s);
 
+/* Does the sensor keep content across reboots (a persist: section)? A persistence scenario for
+ * one that does not is refused. */
+bool sensor_persists(const struct sensor *s);
+
 /* The agent's /etc/faultline/sensor.conf text (caller frees). */
 char *sensor_agent_conf(const struct sensor *s);
+
+/* Read a guest: section (n, the map under the key) of file into *g (whose members must be
+ * NULL), every problem a located diag. Returns how many diags it added. Shared with scenarios. */
+unsigned sensor_guest_load(const char *file, const struct ynode *n, struct diags *diags,
+			   struct sensor_guest *g);
+/* a's options, then b's (modules once each, in order): a new guest (finish it). Either may be
+ * NULL. */
+void sensor_guest_merge(const struct sensor_guest *a, const struct sensor_guest *b,
+			struct sensor_guest *ret);
+void sensor_guest_finish(struct sensor_guest *g);
+/* The debug presets, NULL-terminated, and what one adds to the command line (NULL: unknown). */
+const char *const *sensor_guest_debug_names(void);
+const char *sensor_guest_debug_cmdline(const char *name);
+
+/* An errno by name ("EINVAL") or decimal number: 0 and its value, or -EINVAL. */
+int sensor_errno_parse(const char *text, int *ret);
+/* "EINVAL", or "errno 4095" in buf for a number without a name. */
+const char *sensor_errno_name(int e, char buf[static 24]);
+
+/* Where a scenario's sensors: entry leads. An entry with a '/' is a path,
+ * relative to scenario_dir, of a sensor folder or of its sensor.yaml; any other is a name,
+ * looked up as DIR/NAME/sensor.yaml in each of dirs (NULL-terminated) in order. Returns 0 and
+ * the folder (caller frees), or -ENOENT with *ret_error saying every place it looked. */
+int sensor_find(const char *entry, const char *scenario_dir, const char *const *dirs,
+		char **ret_dir, char **ret_error);
+/* The search path: cli_dirs (NULL-terminated, may be NULL) in order, then each entry of env
+ * (a ':'-separated list, may be NULL; empty entries skipped), then shipped. A new
+ * NULL-terminated list (sensor_search_path_free()). */
+char **sensor_search_path(const char *const *cli_dirs, const char *env, const char *shipped);
+char **sensor_search_path_free(char **path);
+static inline void sensor_search_path_freep(char ***p)
+{
+	sensor_search_path_free(*p);
+}

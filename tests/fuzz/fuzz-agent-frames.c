@@ -4,7 +4,10 @@
  * agent.c does. Nothing may crash, leak or read out of bounds, and every action must be one the
  * agent knows how to carry out. Every frame's payload also goes through the host's reader of
  * the agent's WATCHED answer (proto_watch_decode), which must stay inside it and read back what
- * it writes. Build and run: tests/fuzz/run-fuzz-agent.sh frames [SECONDS]. */
+ * it writes. STORE and REMEDY actions must point inside their frame's payload, and a REMEDY taken
+ * as well-formed must be one the agent can apply. Build and run: tests/fuzz/run-fuzz-agent.sh
+ * frames [SECONDS]. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,23 @@
 #include "proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* STORE and REMEDY: data inside the payload; a well-formed REMEDY is one of the three actions, a
+ * rollback with content; a malformed one or a refused STORE is answered with a text. */
+static void act_content(const struct agent_action *a, const struct proto_frame *f)
+{
+	if (a->len && (!a->data || a->data < f->payload || a->data + a->len > f->payload + f->len))
+		abort();
+	if (a->kind == AGENT_ACT_STORE && (a->err != 0 && a->err != EBUSY))
+		abort();
+	if (a->kind != AGENT_ACT_REMEDY)
+		return;
+	if (a->err == EBADMSG && a->text[0])
+		return;
+	if (a->err != 0 || a->remedy > PROTO_REMEDY_ROLLBACK ||
+	    (a->remedy == PROTO_REMEDY_ROLLBACK) != (a->len > 0) || a->len != f->len - 4)
+		abort();
+}
 
 static void act(const struct agent_action *a)
 {
@@ -25,6 +45,8 @@ static void act(const struct agent_action *a)
 	switch (a->kind) {
 	case AGENT_ACT_UPDATE:
 	case AGENT_ACT_WATCH:
+	case AGENT_ACT_STORE:
+	case AGENT_ACT_REMEDY:
 		break;
 	case AGENT_ACT_MARK:
 		if (strlen(a->text) > AGENT_MARK_MAX)
@@ -94,8 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				agent_decode_error(r, &a);
 			} else {
 				agent_frame_action(&f, busy, &a);
+				act_content(&a, &f);
 				watched(&f);
-				if (a.kind == AGENT_ACT_UPDATE)
+				if (a.kind == AGENT_ACT_UPDATE || a.kind == AGENT_ACT_STORE)
 					busy = !busy; /* alternate so both paths run */
 				proto_frame_finish(&f);
 				frames++;

@@ -1,27 +1,45 @@
-/* fuzz-format.c — libFuzzer target for the format reader. An input whose first byte is even is a
- * format description (YAML): parse it and, if valid, decode/encode the shipped seeds with it. An
- * odd first byte: the rest is a content file, decoded with guests/formats/kscu.yaml, re-encoded,
- * and checksum-fixed raw. Must never crash, hang or leak. */
+/* fuzz-format.c — libFuzzer target for the format reader and the structural mutations on its
+ * trees. The first byte selects the mode:
+ *   even: the rest is a format description (YAML): parse it and, if valid, decode/encode the
+ *         shipped kscu seed and the TLV fixture's seed with it;
+ *   1 mod 4: the rest is a content file, decoded with guests/formats/kscu.yaml;
+ *   3 mod 4: the rest is a content file, decoded with tests/data/format/tlv.yaml (unions, nested
+ *         groups, pointers into a string table, relations, magic values).
+ * A decoded content is re-encoded, checksum-fixed raw, and mutated (drop and duplicate of every
+ * element, insert of every magic value). Must never crash, hang or leak. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "format.h"
+#include "mutate.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct format *kscu;
-static uint8_t *seed;
-static size_t seed_size;
+static struct format *kscu, *tlv;
+static uint8_t *kscu_seed, *tlv_seed;
+static size_t kscu_seed_size, tlv_seed_size;
+static struct mutate_list *ops;
 
-static void exercise(const struct format *f, const uint8_t *d, size_t n)
+static void mutate(const struct format *f, const uint8_t *d, size_t n)
+{
+	struct mutate_result res = {0};
+	struct diags diags = {0};
+
+	if (mutate_expand(ops, f, d, n, 1, "fuzz", &diags, &res) == 0)
+		mutate_result_finish(&res);
+	diags_finish(&diags);
+}
+
+static void exercise(const struct format *f, const uint8_t *d, size_t n, bool with_ops)
 {
 	struct format_node *root = NULL, **v = NULL;
 	size_t nv = 0, osize;
 	uint8_t *out = NULL, *copy;
 	char *err = NULL;
 
-	copy = xmemdup(d, n);
+	copy = xmalloc(n + 1);
+	memcpy(copy, d, n);
 	format_fix_checksums_raw(f, copy, n);
 	free(copy);
 	if (format_decode(f, d, n, &root, &err) < 0) {
@@ -36,10 +54,23 @@ static void exercise(const struct format *f, const uint8_t *d, size_t n)
 	nv = 0;
 	if (format_node_find(root, "instances[*].fields[last].len", &v, &nv, &err) < 0)
 		free(err);
+	if (format_node_find(root, "sections[*].rules[*].name_off", &v, &nv, &err) < 0)
+		free(err);
 	free(v);
 	format_encode(f, root, true, true, &out, &osize);
 	free(out);
 	format_node_free(root);
+	/* bounded: the mutations multiply with the elements of the input */
+	if (with_ops && n <= 512)
+		mutate(f, d, n);
+}
+
+static void load(const char *fmt, const char *seed, struct format **f, uint8_t **s, size_t *n)
+{
+	struct diags d = {0};
+
+	if (format_load(fmt, &d, f) < 0 || read_file(seed, 1 << 20, s, n) < 0)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -47,21 +78,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!kscu) {
 		struct diags d = {0};
 
-		if (format_load(FAULTLINE_SOURCE_DIR "/guests/formats/kscu.yaml", &d, &kscu) < 0 ||
-		    read_file(FAULTLINE_SOURCE_DIR "/scenarios/content/basic.kscu", 1 << 20, &seed,
-			      &seed_size) < 0)
+		load(FAULTLINE_SOURCE_DIR "/guests/formats/kscu.yaml",
+		     FAULTLINE_SOURCE_DIR "/scenarios/content/basic.kscu", &kscu, &kscu_seed,
+		     &kscu_seed_size);
+		load(FAULTLINE_SOURCE_DIR "/tests/data/format/tlv.yaml",
+		     FAULTLINE_SOURCE_DIR "/tests/data/format/tlv.bin", &tlv, &tlv_seed,
+		     &tlv_seed_size);
+		if (mutate_list_parse_text("[{op: drop, at: each}, {op: insert, offset: 0, value: "
+					   "each}]",
+					   "fuzz", "/", &d, &ops) < 0)
 			abort();
 	}
 	if (size == 0)
 		return 0;
-	if (data[0] & 1) {
-		exercise(kscu, data + 1, size - 1);
+	if ((data[0] & 3) == 1) {
+		exercise(kscu, data + 1, size - 1, false);
+	} else if ((data[0] & 3) == 3) {
+		exercise(tlv, data + 1, size - 1, true);
 	} else {
 		struct diags d = {0};
 		struct format *f = NULL;
 
 		if (format_parse("fuzz.yaml", data + 1, size - 1, &d, &f) == 0) {
-			exercise(f, seed, seed_size);
+			exercise(f, kscu_seed, kscu_seed_size, false);
+			exercise(f, tlv_seed, tlv_seed_size, false);
 			format_free(f);
 		}
 		diags_finish(&d);

@@ -11,8 +11,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const char *const shipped[] = {FAULTLINE_SOURCE_DIR "/guests/sensors", NULL};
 	static const struct scenario_opts opts = {
-	    .sensors_dir = FAULTLINE_SOURCE_DIR "/guests/sensors",
+	    .sensors_dirs = shipped,
 	    .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 	    /* the parser is under test, not an expansion of thousands of inputs: under ASan at
 	     * -O1 one shipped soak scenario (10,500 inputs) takes ~10 s to expand */

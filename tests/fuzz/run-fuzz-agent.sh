@@ -3,8 +3,9 @@
 # and run it for a bounded time.
 # Usage: tests/fuzz/run-fuzz-agent.sh conf|frames [SECONDS]   (default 60; OUT=dir for the build)
 #   conf    guests/agent/conf.c (sensor.conf parser), seeded with sensor.conf texts
-#   frames  harness/base/proto.c decoder + guests/agent/frames.c, seeded with valid frames; every
-#           payload also read as the agent's WATCHED answer
+#   frames  harness/base/proto.c decoder + guests/agent/frames.c, seeded with valid frames (STORE
+#           and well-formed and malformed REMEDY answers among them); every payload also read as
+#           the agent's WATCHED answer
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$here/../..
@@ -26,11 +27,14 @@ if [ "$target" = conf ]; then
 	printf 'name=ksensor-legacy\nstart=insmod /lib/sensor/ksensor.ko\ndeliver=device\npath=/dev/ksensor\ntrigger=/lib/sensor/kstrigger\nreject_errno=1\nreject_exit=1\nreject_log=ksensor: rejected\n' \
 		>"$OUT/corpus/ksensor.conf"
 	printf 'name=u\ndeliver=command\ncommand=load "$FAULTLINE_UPDATE"\n' >"$OUT/corpus/command.conf"
+	printf 'name=p\ndeliver=device\npath=/dev/p\npersist_store=/persist/p/c\npersist_load=a\npersist_load=b\npersist_healthy=c\n' \
+		>"$OUT/corpus/persist.conf"
 else
 	# seeds: well-formed frame streams, written with the real encoder
 	cat >"$OUT/seed.c" <<'SEED'
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "proto.h"
 static void put(FILE *f, uint16_t type, const void *p, uint32_t n)
 {
@@ -50,6 +54,18 @@ int main(int argc, char **argv)
 	put(out, PROTO_UPDATE, upd, (uint32_t)n);
 	put(out, PROTO_UPDATE, upd, (uint32_t)n);
 	put(out, PROTO_HEARTBEAT, "", 0);
+	put(out, PROTO_STORE, upd, (uint32_t)n);
+	{
+		/* REMEDY answers: none, delete, a rollback to the update, and malformed ones */
+		static uint8_t r[4 + sizeof(upd)];
+		for (uint32_t action = 0; action < 4; action++) {
+			proto_put_u32(r, action);
+			put(out, PROTO_REMEDY, r, 4);
+			memcpy(r + 4, upd, n);
+			put(out, PROTO_REMEDY, r, 4 + (uint32_t)n);
+		}
+		put(out, PROTO_REMEDY, r, 3);
+	}
 	put(out, PROTO_WATCH, "", 0);
 	{
 		static const char w[] = "process=usensord\nlog=1\nprobe=1\npid_at_delivery=81\n"

@@ -1,0 +1,22 @@
+/* disk.h — the content partition of a persistence run (boot loops, issue 12).
+ *
+ * A guest of a scenario with `persistence: on` gets a small raw ext4 image as /dev/vda, which
+ * its init mounts on /persist: the sensor stores its content there and loads it at every boot.
+ * Every guest has a partition of its own, copied from a base (a fresh boot) or from its
+ * template's partition frozen when the template was saved (snapshot isolation), so no case sees
+ * another's disk. A raw copy rather than a qcow2 overlay: 16 MiB, mostly holes, copies in a few
+ * ms; it needs no qemu-img and no storage driver, and a guest's writes cannot reach the base.
+ *
+ * Ownership: paths are the caller's; the files are the caller's to unlink.
+ */
+#pragma once
+
+#define DISK_SIZE_MIB 16
+#define DISK_LABEL "FLPERSIST"
+
+/* Make an empty ext4 partition at path (written via a temporary, then renamed), of
+ * DISK_SIZE_MIB, or FAULTLINE_DISK_MIB (3 to 1024) from the environment: faultline's own tests
+ * fill a small one. On failure *ret_error says why (caller frees). */
+int disk_make(const char *path, char **ret_error);
+/* Copy src to dst, keeping holes (written via a temporary, then renamed). 0 or -errno. */
+int disk_copy(const char *src, const char *dst);

@@ -1,0 +1,79 @@
+/* test-disk.c — the content partition: made by mkfs.ext4, copied with its holes kept, and
+ * copies independent of their source. */
+#include <check.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "disk.h"
+#include "testlib.h"
+#include "util.h"
+
+START_TEST(test_make_and_copy)
+{
+	_cleanup_free_ char *base = xasprintf("%s/base.disk", testlib_tmpdir());
+	_cleanup_free_ char *copy = xasprintf("%s/copy.disk", testlib_tmpdir());
+	_cleanup_free_ char *error = NULL;
+	_cleanup_free_ uint8_t *a = NULL, *b = NULL;
+	size_t na, nb;
+	struct stat sa, sb;
+	int fd;
+
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", base);
+
+	/* .ci/setup installs e2fsprogs */
+	ck_assert_msg(disk_make(base, &error) == 0, "%s", error);
+	ck_assert_int_eq(stat(base, &sa), 0);
+	ck_assert_int_eq(sa.st_size, (off_t)DISK_SIZE_MIB << 20);
+	ck_assert_int_eq(access(tmp, F_OK), -1); /* no temporary left */
+	/* an ext4 superblock: magic 0xef53 at 1024 + 56 */
+	ck_assert_int_eq(read_file(base, 64 << 20, &a, &na), 0);
+	ck_assert_int_eq(a[1024 + 56], 0x53);
+	ck_assert_int_eq(a[1024 + 57], 0xef);
+	ck_assert_str_eq((const char *)a + 1024 + 120, DISK_LABEL);
+
+	ck_assert_int_eq(disk_copy(base, copy), 0);
+	ck_assert_int_eq(read_file(copy, 64 << 20, &b, &nb), 0);
+	ck_assert_uint_eq(na, nb);
+	ck_assert(memcmp(a, b, na) == 0);
+	ck_assert_int_eq(stat(copy, &sb), 0);
+	/* holes kept: the copy takes no more blocks than its source */
+	ck_assert_int_le(sb.st_blocks, sa.st_blocks);
+
+	/* a guest writing to its copy does not touch the source */
+	fd = open(copy, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "x", 1, 4096 * 100), 1);
+	close(fd);
+	free(b);
+	b = NULL;
+	ck_assert_int_eq(read_file(base, 64 << 20, &b, &nb), 0);
+	ck_assert(memcmp(a, b, na) == 0);
+
+	ck_assert_int_eq(disk_copy("/nonexistent/disk", copy), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_make_fails_clearly)
+{
+	_cleanup_free_ char *error = NULL;
+
+	ck_assert_int_lt(disk_make("/nonexistent/dir/base.disk", &error), 0);
+	ck_assert_ptr_nonnull(strstr(error, "host error: cannot create"));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("disk");
+	TCase *tc = tcase_create("disk");
+
+	tcase_add_test(tc, test_make_and_copy);
+	tcase_add_test(tc, test_make_fails_clearly);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TESTLIB_MAIN(suite)
