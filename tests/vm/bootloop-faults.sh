@@ -21,9 +21,10 @@ fail() {
 	cat "$tmp"/*/results.jsonl 2>/dev/null || true
 	exit 1
 }
-nothing_left() { # PID
-	for _ in $(seq 1 20); do
-		pgrep -f "guest=fl-$1-" >/dev/null || break
+nothing_left() { # PID WHAT
+	# the killed controller's watcher kills its QEMU, then removes its work dir: give it time
+	for _ in $(seq 1 40); do
+		pgrep -f "guest=fl-$1-" >/dev/null || [ -e "$state/work-$1" ] || break
 		sleep 0.5
 	done
 	if pgrep -af "guest=fl-$1-"; then fail "$2: QEMU left behind"; fi
