@@ -22,8 +22,8 @@ START_TEST(test_report_uptime)
 	ck_assert_int_eq(reboot_report_uptime_ms(log, 2), 0);	  /* at 0.000000 */
 	ck_assert_int_eq(reboot_report_uptime_ms(log, 3), 2913);  /* the report's line */
 	ck_assert_int_eq(reboot_report_uptime_ms(log, 4), 2913);  /* the closest before */
-	ck_assert_int_eq(reboot_report_uptime_ms(log, 5), 12000); /* after a carriage return */
-	ck_assert_int_eq(reboot_report_uptime_ms(log, LONG_MAX), 12000); /* the last stamp */
+	ck_assert_int_eq(reboot_report_uptime_ms(log, 5), 12500); /* after a carriage return */
+	ck_assert_int_eq(reboot_report_uptime_ms(log, LONG_MAX), 12500); /* the last stamp */
 	ck_assert_int_eq(reboot_report_uptime_ms("/nonexistent", 3), -1);
 }
 END_TEST

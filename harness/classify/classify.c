@@ -555,3 +555,45 @@ const char *classify_verdict_name(enum classify_verdict v)
 	}
 	return "unknown";
 }
+
+/* "[    2.913706]" within the first 8 bytes of the line at p (len bytes): its ms, or -1. */
+static int64_t line_stamp_ms(const char *p, size_t len)
+{
+	const char *b = memchr(p, '[', len < 8 ? len : 8), *end = p + len;
+	uint64_t sec = 0, usec = 0;
+	int digits = 0;
+
+	if (!b)
+		return -1;
+	for (b++; b < end && *b == ' '; b++)
+		;
+	for (; b < end && *b >= '0' && *b <= '9' && digits < 12; b++, digits++)
+		sec = sec * 10 + (uint64_t)(*b - '0');
+	if (!digits || b >= end || *b != '.')
+		return -1;
+	digits = 0;
+	for (b++; b < end && *b >= '0' && *b <= '9' && digits < 6; b++, digits++)
+		usec = usec * 10 + (uint64_t)(*b - '0');
+	if (!digits || b >= end || *b != ']')
+		return -1;
+	for (; digits < 6; digits++)
+		usec *= 10;
+	return (int64_t)(sec * 1000 + usec / 1000);
+}
+
+int64_t classify_uptime_ms(const void *data, size_t size, long line)
+{
+	const char *p = data, *end = p + size;
+	int64_t last = -1;
+
+	for (long i = 1; i <= line && p < end; i++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		int64_t ms = line_stamp_ms(p, len);
+
+		if (ms >= 0)
+			last = ms;
+		p = nl ? nl + 1 : end;
+	}
+	return last;
+}

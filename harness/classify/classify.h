@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum classify_verdict {
@@ -41,6 +42,11 @@ int classify_path(const char *path, struct classify_result **ret);
 int classify_buffer(const void *data, size_t size, struct classify_result **ret);
 
 struct classify_result *classify_result_free(struct classify_result *r);
+
+/* The guest's uptime in ms at 1-based line `line` of a console log (data, size bytes; NULs
+ * allowed): the "[  SECONDS.MICROS]" stamp of that line, or of the closest stamped line before
+ * it (a line may start with a carriage return or a log level). -1 when there is none. */
+int64_t classify_uptime_ms(const void *data, size_t size, long line);
 const char *classify_verdict_name(enum classify_verdict v); /* "clean", "crash", "hang" */
 
 /* Incremental use, for a console that is still being written (the run loop can feed the console

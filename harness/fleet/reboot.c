@@ -195,22 +195,13 @@ static int one_boot(struct follow *f, unsigned n, bool safe, const char *console
 
 int64_t reboot_report_uptime_ms(const char *console_path, long line)
 {
-	_cleanup_fclose_ FILE *f = fopen(console_path, "re");
-	_cleanup_free_ char *buf = NULL;
-	size_t cap = 0;
-	int64_t last = -1;
+	_cleanup_free_ uint8_t *data = NULL;
+	size_t size;
 
-	if (!f)
+	/* a console is at most 8 MiB (vm.h), and its tail is where a boot ends */
+	if (read_file(console_path, 16 << 20, &data, &size) < 0)
 		return -1;
-	for (long i = 1; i <= line && getline(&buf, &cap, f) >= 0; i++) {
-		unsigned long sec, usec;
-		const char *p = strchr(buf, '[');
-
-		/* "[    2.913706] ..." possibly after a carriage return or a log level */
-		if (p && p - buf < 8 && sscanf(p, "[%lu.%lu]", &sec, &usec) == 2 && usec < 1000000)
-			last = (int64_t)sec * 1000 + (int64_t)usec / 1000;
-	}
-	return last;
+	return classify_uptime_ms(data, size, line);
 }
 
 /* After boot b: its uptime for the guest time, and its crash's kernel timestamp. */

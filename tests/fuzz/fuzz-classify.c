@@ -34,6 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (a->report && strlen(a->report) > 64 * 1024)
 		abort();
+	/* the guest's uptime at the report (reboot.c): a stamp, or -1 */
+	if (classify_uptime_ms(data, size, a->first_line ? a->first_line : (long)size) < -1)
+		abort();
 	classify_result_free(a);
 	classify_result_free(b);
 
