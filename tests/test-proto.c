@@ -215,7 +215,7 @@ END_TEST
 static int remedy(uint32_t action, const char *data, size_t n, uint32_t *ret_action,
 		  const uint8_t **ret_data, size_t *ret_len)
 {
-	uint8_t p[16];
+	static uint8_t p[16]; /* *ret_data points into it: it must outlive the call */
 
 	proto_put_u32(p, action);
 	memcpy(p + 4, data, n);

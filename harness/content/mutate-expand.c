@@ -102,7 +102,8 @@ static void push_magic_values(const struct format *f, const struct format_node *
 	if (f)
 		m = format_magic(f, &n_m);
 	v = xcalloc(n + n_m + 1, sizeof(*v));
-	memcpy(v, x->item->magic, n * sizeof(*v));
+	if (n)
+		memcpy(v, x->item->magic, n * sizeof(*v));
 	for (size_t i = 0; i < n_m; i++)
 		if (!m[i].is_bytes && m[i].value <= mask)
 			v[n++] = m[i].value;

@@ -337,6 +337,7 @@ static void load_reject_errno(struct sctx *c, const struct ynode *n)
 		return;
 	}
 	s->n_reject_errnos = 0;
+	free(s->reject_errnos); /* the default set */
 	s->reject_errnos = xcalloc(n->n, sizeof(int));
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *e = n->items[i];
