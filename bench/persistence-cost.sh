@@ -28,7 +28,8 @@ for v in off on; do
 	echo "== persistence $v"
 	"$faultline" bench --modes snapshot --cases "$cases" -q -o "$work/$v" "$f" | tee "$work/$v.txt"
 done
-rate() { awk '/^snapshot/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) { print $i; exit } }' "$1"; }
+# the table's snapshot row: mode cases wall_s cases/min ...
+rate() { awk '$1 == "snapshot" && $2 ~ /^[0-9]+$/ { print $4; exit }' "$1"; }
 a=$(rate "$work/off.txt") b=$(rate "$work/on.txt")
 if [ -n "$a" ] && [ -n "$b" ]; then
 	awk -v a="$a" -v b="$b" 'BEGIN { printf "snapshot cases/min: %.1f without persistence, %.1f with (%.2fx, %+.0f%% per case)\n", a, b, b / a, (a / b - 1) * 100 }'
