@@ -30,7 +30,8 @@ int rollout_ring_sizes(const struct rollspec *spec, unsigned fleet, size_t *size
 	unsigned long long sum = 0;
 
 	for (size_t r = 0; r < spec->n_rings; r++) {
-		sizes[r] = spec->rings[r].rest ? 0 : rollspec_ring_want(&spec->rings[r].size, fleet);
+		sizes[r] =
+		    spec->rings[r].rest ? 0 : rollspec_ring_want(&spec->rings[r].size, fleet);
 		sum += sizes[r];
 	}
 	if (sum > fleet)
@@ -49,7 +50,8 @@ void rollout_profile_counts(const struct rollspec *spec, unsigned fleet, size_t 
 	for (size_t i = 0; i < spec->n_profiles; i++)
 		total += spec->profiles[i].weight;
 	for (size_t i = 0; i < spec->n_profiles; i++) {
-		counts[i] = total ? (size_t)((uint64_t)fleet * spec->profiles[i].weight / total) : 0;
+		counts[i] =
+		    total ? (size_t)((uint64_t)fleet * spec->profiles[i].weight / total) : 0;
 		given += counts[i];
 	}
 	/* what the floors left, one each to the largest remainders */

@@ -19,11 +19,11 @@
 #include "rollspec.h"
 
 struct rollout_machine {
-	unsigned index;	  /* 0-based, in rollout order */
-	size_t profile;	  /* index into the spec's profiles */
-	size_t ring;	  /* index into the spec's rings */
-	uint32_t jitter;  /* the seed of its workload's jitter (31 bits) */
-	char id[48];	  /* "PROFILE-NNNN" (NNNN = index + 1), its case id and console name */
+	unsigned index;	 /* 0-based, in rollout order */
+	size_t profile;	 /* index into the spec's profiles */
+	size_t ring;	 /* index into the spec's rings */
+	uint32_t jitter; /* the seed of its workload's jitter (31 bits) */
+	char id[48];	 /* "PROFILE-NNNN" (NNNN = index + 1), its case id and console name */
 };
 
 struct rollout_plan {

@@ -66,12 +66,12 @@ struct rollout_result {
 	struct rollout_outcome *machines; /* [n_machines], the plan's */
 	size_t n_machines;
 	struct rollout_ring_result *rings;
-	size_t n_rings;		/* 1 for all at once */
-	size_t stopped_at;	/* ring whose gate failed, or SIZE_MAX: it went through */
+	size_t n_rings;	   /* 1 for all at once */
+	size_t stopped_at; /* ring whose gate failed, or SIZE_MAX: it went through */
 	bool interrupted;
 	struct rollout_tally total;
-	uint64_t wall_ms;	/* real time the strategy took on this host */
-	uint64_t end_ms;	/* on the schedule: the last event */
+	uint64_t wall_ms; /* real time the strategy took on this host */
+	uint64_t end_ms;  /* on the schedule: the last event */
 };
 
 struct rollout_config {

@@ -52,7 +52,8 @@ static bool uint_in(struct rctx *c, const struct ynode *n, const char *what, uin
 
 	if (ynode_uint(n, UINT64_MAX, &v) < 0 || v < min || v > max) {
 		rerr(c, n, "%s must be a whole number from %" PRIu64 " to %" PRIu64 ", not %s",
-		     what, min, max, n->kind == YNODE_SCALAR ? n->scalar : ynode_kind_name(n->kind));
+		     what, min, max,
+		     n->kind == YNODE_SCALAR ? n->scalar : ynode_kind_name(n->kind));
 		return false;
 	}
 	*ret = v;
@@ -170,7 +171,7 @@ static size_t sensor_index(struct rctx *c, const struct ynode *n)
 
 static void load_profile(struct rctx *c, const struct ynode *n, struct rollspec_profile *p)
 {
-	static const char *const keys[] = {"name",   "weight", "sensor",  "memory",
+	static const char *const keys[] = {"name",    "weight",	  "sensor", "memory",
 					   "cmdline", "workload", NULL};
 	struct ynode *v;
 	const char *s;
@@ -393,8 +394,7 @@ unsigned rollspec_load(const char *file, const struct ynode *doc, const char *co
 		       size_t n_sensors, const char *const *cases, size_t n_cases,
 		       struct diags *diags, struct rollspec **ret)
 {
-	struct rctx c = {
-	    .file = file, .diags = diags, .sensors = sensors, .n_sensors = n_sensors};
+	struct rctx c = {.file = file, .diags = diags, .sensors = sensors, .n_sensors = n_sensors};
 	struct ynode *p = ynode_get(doc, "profiles"), *ro = ynode_get(doc, "rollout");
 	struct rollspec *r;
 

@@ -747,9 +747,10 @@ static void load_rollspec(struct lctx *c, const struct ynode *doc)
 
 static int load_doc(struct lctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {
-	    "name",  "description", "seed",	 "format",   "fleet", "sensors", "timeouts",
-	    "cases", "persistence", "boot_loop", "recovery", "guest", "profiles", "rollout", NULL};
+	static const char *const keys[] = {"name",	  "description", "seed",     "format",
+					   "fleet",	  "sensors",	 "timeouts", "cases",
+					   "persistence", "boot_loop",	 "recovery", "guest",
+					   "profiles",	  "rollout",	 NULL};
 	struct scenario *s = c->s;
 	struct ynode *v;
 	const char *str;
