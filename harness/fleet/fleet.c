@@ -192,6 +192,13 @@ static int confirm(struct slot *slot, size_t si, size_t ci, struct case_result *
 	return 0;
 }
 
+unsigned fleet_sensor_memory(const struct fleet_config *cfg, size_t si)
+{
+	unsigned m = cfg->sensors[si].memory_mib;
+
+	return m ? m : cfg->memory_mib;
+}
+
 static bool skipped(const struct fleet_config *cfg, size_t job)
 {
 	size_t si = job / cfg->n_cases, ci = job % cfg->n_cases;

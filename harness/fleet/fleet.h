@@ -36,7 +36,12 @@ const char *fleet_isolation_name(enum fleet_isolation mode);
 struct fleet_sensor {
 	const char *name;
 	const struct image *image;
+	unsigned memory_mib; /* guest RAM; 0: the config's (fleet_sensor_memory()) */
 };
+
+struct fleet_config;
+/* The RAM of sensor si's guests. */
+unsigned fleet_sensor_memory(const struct fleet_config *cfg, size_t si);
 
 struct fleet_config {
 	struct vm_host *host;

@@ -44,6 +44,10 @@ void rollout_profile_counts(const struct rollspec *spec, unsigned fleet, size_t 
 int rollout_plan_new(const struct rollspec *spec, unsigned fleet, uint64_t seed,
 		     struct rollout_plan **ret);
 struct rollout_plan *rollout_plan_free(struct rollout_plan *p);
+static inline void rollout_plan_freep(struct rollout_plan **p)
+{
+	rollout_plan_free(*p);
+}
 
 /* Down machines a gate allows in a ring of n machines: a count as is, a percentage of n rounded
  * down. */
