@@ -140,6 +140,7 @@ struct recorder {
 	const struct rollspec *spec;
 	const struct scenario *sc;
 	const struct scenario_case *update, *previous;
+	char *update_input, *previous_input; /* relative to the run dir */
 	struct progress *meter;
 };
 
@@ -163,6 +164,9 @@ static void on_machine(void *userdata, enum rollout_strategy st, const struct ro
 	json_object_object_add(ro, "delivery",
 			       json_object_new_string(rollback ? "rollback" : "update"));
 	json_object_object_add(o, "rollout", ro);
+	/* one copy of the bytes for every machine (write_inputs()) */
+	json_object_object_add(
+	    o, "input", json_object_new_string(rollback ? rec->previous_input : rec->update_input));
 	pthread_mutex_lock(&rec->lock);
 	if (fprintf(rec->f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) <
 		0 ||
@@ -343,11 +347,34 @@ static int write_outputs(const char *dir, json_object *summary)
 	return r;
 }
 
+/* The update's bytes and the previous content's, once each, where the records say. */
+static int write_inputs(const char *dir, struct recorder *rec)
+{
+	const struct scenario_case *c[2] = {rec->update, rec->previous};
+	char **rel[2] = {&rec->update_input, &rec->previous_input};
+
+	for (size_t i = 0; i < 2; i++) {
+		*rel[i] = xasprintf("inputs/%s%s.bin", rec->update->id, i ? ".previous" : "");
+		_cleanup_free_ char *p = xasprintf("%s/%s", dir, *rel[i]);
+		_cleanup_free_ char *d = xasprintf("%s/inputs", dir);
+		int r = mkdir_p(d);
+		if (r == 0)
+			r = write_file_atomic(p, c[i]->data, c[i]->size);
+		if (r < 0) {
+			cli_error(CLI_FAULT_HOST, "cannot write %s: %s", p, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
 static int open_records(const char *dir, struct recorder *rec)
 {
 	_cleanup_free_ char *path = xasprintf("%s/rollout.jsonl", dir);
 	int r = mkdir_p(dir);
 
+	if (r == 0 && (r = write_inputs(dir, rec)) < 0)
+		return r;
 	if (r < 0 || !(rec->f = fopen(path, "ae"))) {
 		r = r < 0 ? r : -errno;
 		cli_error(CLI_FAULT_HOST, "cannot create %s: %s", path, strerror(-r));
@@ -430,6 +457,8 @@ static int rollout_main(struct session *s, const struct rollout_opts *o, const c
 		rollout_result_finish(&res[k]);
 	}
 	free(previous.data);
+	free(rec.update_input);
+	free(rec.previous_input);
 	return ret;
 }
 

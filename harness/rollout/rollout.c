@@ -33,7 +33,7 @@ void rollout_tally_add(struct rollout_tally *t, const struct rollout_outcome *o)
 	t->infra += verdict_has(o->verdict, VERDICT_ERROR);
 }
 
-/* One batch of machines on the fleet: the update (or the previous content) to each. */
+/* Machines on the fleet: the update (or the previous content) to each, ring by ring. */
 struct batch {
 	const struct rollout_config *cfg;
 	enum rollout_strategy strategy;
@@ -68,14 +68,18 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 		b->cfg->on_machine(b->cfg->userdata, b->strategy, m, res, rel, b->rollback);
 }
 
-/* Run content c on machines[first..first+n) whose `want` is set (NULL: all). */
+static bool on_ring_end(void *userdata, size_t done, size_t next);
+
+/* Run content c on machines[first..first+n) whose `want` is set (NULL: all), a batch per ring
+ * when staged (the gates read between them, on_ring_end). */
 static int run_batch(struct batch *b, const struct scenario_case *c, size_t first, size_t n,
-		     const bool *want)
+		     const bool *want, bool staged)
 {
 	const struct rollout_config *cfg = b->cfg;
 	size_t np = cfg->spec->n_profiles, k = 0;
 	_cleanup_free_ struct scenario_case *cases = xcalloc(n ? n : 1, sizeof(*cases));
 	_cleanup_free_ size_t *machine = xcalloc(n ? n : 1, sizeof(size_t));
+	_cleanup_free_ size_t *ring = xcalloc(n ? n : 1, sizeof(size_t));
 	_cleanup_free_ bool *skip = xcalloc((n ? n : 1) * np, sizeof(bool));
 	_cleanup_free_ char *dir = xasprintf("%s/%s", cfg->run_dir, b->dir);
 	struct fleet_config fc = *cfg->fleet;
@@ -89,6 +93,7 @@ static int run_batch(struct batch *b, const struct scenario_case *c, size_t firs
 		if (b->rollback)
 			cases[k].persist.on = false;
 		machine[k] = i;
+		ring[k] = m->ring;
 		for (size_t p = 0; p < np; p++)
 			skip[k * np + p] = p != m->profile;
 		k++;
@@ -102,6 +107,10 @@ static int run_batch(struct batch *b, const struct scenario_case *c, size_t firs
 	fc.on_result = on_result;
 	fc.userdata = b;
 	fc.run_dir = dir;
+	if (staged) {
+		fc.batch = ring;
+		fc.on_batch_end = on_ring_end;
+	}
 	return fleet_run(&fc);
 }
 
@@ -122,6 +131,37 @@ static void read_gate(const struct rollout_config *cfg, struct rollout_result *r
 	rr->passed = rollout_gate_passes(g, rr->n, rr->gate_down);
 }
 
+static uint64_t ring_end(const struct rollout_result *res, size_t r)
+{
+	const struct rollout_ring_result *rr = &res->rings[r];
+	uint64_t end = rr->gate_ms;
+
+	for (size_t i = rr->first; i < rr->first + rr->n; i++)
+		if (res->machines[i].updated && res->machines[i].down_after_ms + rr->start_ms > end)
+			end = res->machines[i].down_after_ms + rr->start_ms;
+	return end;
+}
+
+/* Between two rings' batches: the gates of the rings done; false (the run ends) at the first
+ * that failed. */
+static bool on_ring_end(void *userdata, size_t done, size_t next)
+{
+	struct batch *b = userdata;
+	struct rollout_result *res = b->res;
+
+	for (size_t r = done; r < next && r < res->n_rings; r++) {
+		read_gate(b->cfg, res, r);
+		res->end_ms = ring_end(res, r);
+		if (!res->rings[r].passed) {
+			res->stopped_at = r;
+			return false;
+		}
+	}
+	for (size_t r = done + 1; r <= next && r < res->n_rings; r++)
+		res->rings[r].reached = true;
+	return true;
+}
+
 /* The gate of ring r failed: the previous content to every updated machine that is up. */
 static int rollback(struct batch *b, size_t r)
 {
@@ -137,18 +177,7 @@ static int rollback(struct batch *b, size_t r)
 	}
 	b->rollback = true;
 	b->dir = "rings/rollback";
-	return run_batch(b, cfg->previous, 0, end, want);
-}
-
-static uint64_t ring_end(const struct rollout_result *res, size_t r)
-{
-	const struct rollout_ring_result *rr = &res->rings[r];
-	uint64_t end = rr->gate_ms;
-
-	for (size_t i = rr->first; i < rr->first + rr->n; i++)
-		if (res->machines[i].updated && res->machines[i].down_after_ms + rr->start_ms > end)
-			end = res->machines[i].down_after_ms + rr->start_ms;
-	return end;
+	return run_batch(b, cfg->previous, 0, end, want, false);
 }
 
 static void init_rings(const struct rollout_config *cfg, enum rollout_strategy s,
@@ -186,25 +215,23 @@ int rollout_run(const struct rollout_config *cfg, enum rollout_strategy s,
 	res.machines = xcalloc(cfg->plan->n_machines, sizeof(*res.machines));
 	res.n_machines = cfg->plan->n_machines;
 	init_rings(cfg, s, &res);
-	for (size_t i = 0; i < res.n_rings && r == 0; i++) {
-		struct rollout_ring_result *rr = &res.rings[i];
-
-		b.rollback = false;
-		b.dir = rollout_strategy_name(s);
-		rr->reached = true;
-		r = run_batch(&b, cfg->update, rr->first, rr->n, NULL);
-		if (r < 0)
-			break;
+	b.dir = rollout_strategy_name(s);
+	res.rings[0].reached = true;
+	r = run_batch(&b, cfg->update, 0, cfg->plan->n_machines, NULL, s == ROLLOUT_RINGS);
+	if (r == 0 && res.stopped_at == SIZE_MAX) {
+		/* the last ring reached: its gate, if it has one, was not read between batches */
+		size_t last = 0;
+		for (size_t i = 0; i < res.n_rings; i++)
+			if (res.rings[i].reached)
+				last = i;
 		if (s == ROLLOUT_RINGS)
-			read_gate(cfg, &res, i);
-		res.end_ms = ring_end(&res, i);
-		if (rr->passed)
-			continue;
-		res.stopped_at = i;
-		if (cfg->spec->rollback && cfg->previous)
-			r = rollback(&b, i);
-		break;
+			read_gate(cfg, &res, last);
+		res.end_ms = ring_end(&res, last);
+		if (!res.rings[last].passed)
+			res.stopped_at = last;
 	}
+	if (r == 0 && res.stopped_at != SIZE_MAX && cfg->spec->rollback && cfg->previous)
+		r = rollback(&b, res.stopped_at);
 	res.interrupted = r == -ECANCELED;
 	for (size_t i = 0; i < res.n_rings; i++) {
 		struct rollout_ring_result *rr = &res.rings[i];
