@@ -7,6 +7,7 @@
 # The issue's target: 500 machines well under half an hour on 2 cores.
 #
 # Usage: bench/rollout-bench.sh [BUILD_DIR] [FLEET] [OUT_DIR]   (defaults: ./build, 500, a temp dir)
+# FAULTLINE_STATE_DIR: the state dir to use (images, embedded root), as --state-dir.
 set -euo pipefail
 build=${1:-build}
 fleet=${2:-500}
@@ -24,7 +25,8 @@ sed -e 's/gate: {max_down: 0}/gate: {max_down: 50%}/' -e 's/gate: {max_down: 10%
 	"$src/scenarios/rollout.yaml" >"$work/rollout-bench.yaml"
 
 start=$(date +%s)
-"$faultline" rollout --rings-only --fleet "$fleet" -o "$out" -q "$work/rollout-bench.yaml"
+"$faultline" rollout --rings-only --fleet "$fleet" -o "$out" -q \
+	${FAULTLINE_STATE_DIR:+--state-dir "$FAULTLINE_STATE_DIR"} "$work/rollout-bench.yaml"
 wall=$(($(date +%s) - start))
 machines=$(wc -l <"$out/rollout.jsonl")
 echo "rollout-bench: $machines machines (rings: 1%, 10%, rest) in ${wall} s on $(nproc) cores:" \

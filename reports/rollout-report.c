@@ -188,7 +188,12 @@ static void svg_chart(FILE *f, json_object *st, uint64_t fleet, uint64_t end)
 			ypos(d, fleet));
 		prev = d;
 	}
-	fprintf(f, " %.1f,%.1f\"/>\n</svg>\n", xpos(end, end), ypos(prev, fleet));
+	fprintf(f, " %.1f,%.1f\"/>\n", xpos(end, end), ypos(prev, fleet));
+	/* the count it ends at, beside the line's end */
+	fprintf(f,
+		"<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" font-weight=\"600\" "
+		"fill=\"#cf222e\" text-anchor=\"end\">%" PRIu64 " down</text>\n</svg>\n",
+		xpos(end, end) - 4, ypos(prev, fleet) - 5, prev);
 }
 
 static void html_table(FILE *f, json_object *st, uint64_t fleet)
