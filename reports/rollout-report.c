@@ -58,6 +58,14 @@ static char *stop_text(json_object *st)
 	return stop ? xasprintf("halted at %s", stop) : xstrdup("went through");
 }
 
+/* How long the guests took: "52 guest runs in 136.7 s (22.8 machines/min)." */
+static void figures(FILE *f, json_object *s)
+{
+	fprintf(f, "%" PRIu64 " guest runs in %.1f s (%.1f machines/min).", num(s, "guest_runs"),
+		(double)num(s, "wall_ms") / 1000.0,
+		json_object_get_double(json_object_object_get(s, "machines_per_min")));
+}
+
 /* ---- Markdown ---- */
 
 static void md_row(FILE *f, const char *strategy, const char *ring, uint64_t n, json_object *t,
@@ -104,9 +112,9 @@ static int markdown(FILE *f, json_object *s)
 		md_row(f, str(st, "name"), "**total**", num(s, "fleet"),
 		       json_object_object_get(st, "total"), stop);
 	}
-	fprintf(f, "\n%" PRIu64 " guest runs in %.1f s (%.1f machines/min).\n\n_",
-		num(s, "guest_runs"), (double)num(s, "wall_ms") / 1000.0,
-		json_object_get_double(json_object_object_get(s, "machines_per_min")));
+	fputs("\n", f);
+	figures(f, s);
+	fputs("\n\n_", f);
 	escape_markdown(f, str(s, "note"));
 	fputs("._\n", f);
 	return ferror(f) ? -EIO : 0;
@@ -277,9 +285,9 @@ int rollout_report_html_section(FILE *f, json_object *s)
 	fprintf(f, "; on gate failure: %s</p>\n", str(s, "on_gate_failure"));
 	for (size_t k = 0; k < json_object_array_length(strategies); k++)
 		html_strategy(f, json_object_array_get_idx(strategies, k), fleet, end);
-	fprintf(f, "<p class=\"sub\">%" PRIu64 " guest runs in %.1f s (%.1f machines/min). ",
-		num(s, "guest_runs"), (double)num(s, "wall_ms") / 1000.0,
-		json_object_get_double(json_object_object_get(s, "machines_per_min")));
+	fputs("<p class=\"sub\">", f);
+	figures(f, s);
+	fputs(" ", f);
 	escape_html(f, str(s, "note"));
 	fputs(".</p>\n</section>\n", f);
 	return ferror(f) ? -EIO : 0;

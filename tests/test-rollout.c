@@ -13,19 +13,15 @@
 #include "util.h"
 #include "verdict.h"
 
-static const uint8_t seed[] = {
-    0x4b, 0x53, 0x43, 0x55, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x16, 0x00,
-    0x00, 0x00, 0xf5, 0x0e, 0x1c, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
-    0x02, 0x00, 0x61, 0x62, 0x02, 0x00, 0x04, 0x00, 0x07, 0x00, 0x00, 0x00,
-};
-
 static const struct scenario_opts opts = {
     .sensors_dirs = (const char *const[]){FAULTLINE_TEST_DATA "/scenario/sensors", NULL},
     .formats_dir = FAULTLINE_SOURCE_DIR "/guests/formats",
 };
 
-#define HEAD "sensors: [alpha, beta]\ncases:\n  - {name: c, content: seed.kscu}\n"
+/* the case's content: the shipped seed, by absolute path */
+#define HEAD                                                                                       \
+	"sensors: [alpha, beta]\ncases:\n  - {name: c, content: " FAULTLINE_SOURCE_DIR             \
+	"/scenarios/content/basic.kscu}\n"
 #define PROFILES                                                                                   \
 	"profiles:\n"                                                                              \
 	"  - {name: office, weight: 60, workload: [{exec: outlook, at: 1s, jitter: 2s}]}\n"        \
@@ -47,7 +43,6 @@ static struct scenario *load(const char *text, struct diags *d)
 	_cleanup_free_ char *p = NULL;
 	struct scenario *s = NULL;
 
-	free(testlib_write("seed.kscu", seed, sizeof(seed)));
 	p = testlib_write_text("s.yaml", text);
 	scenario_load(p, &opts, d, &s);
 	return s;

@@ -88,14 +88,7 @@ static int parse_opts(int argc, char **argv, struct rollout_opts *o)
 			return -EINVAL;
 		}
 	}
-	if (optind != argc - 1) {
-		cli_error(CLI_FAULT_USAGE,
-			  "expected one SCENARIO.yaml (see faultline rollout --help)");
-		return -EINVAL;
-	}
-	o->s.scenario_path = argv[optind];
-	o->s.progress = o->quiet ? NULL : stderr;
-	return 0;
+	return cli_scenario_arg(argc, argv, "rollout", o->quiet, &o->s);
 }
 
 /* The session's hook: every sensor's guest gets the workload script of the profiles that run

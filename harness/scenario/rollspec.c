@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 
 #include "scenario.h"
@@ -22,18 +21,11 @@ struct rctx {
 	size_t n_sensors;
 };
 
-_printf_(3, 4) static void rerr(struct rctx *c, const struct ynode *at, const char *fmt, ...)
-{
-	va_list ap;
-	_cleanup_free_ char *msg = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	diag_add(c->diags, c->file, at ? at->line : 0, at ? at->column : 0, "%s", msg);
-	c->errors++;
-}
+/* A problem at node `at` (NULL: the file), counted. */
+#define rerr(c, at, ...)                                                                           \
+	((void)diag_add((c)->diags, (c)->file, (at) ? (at)->line : 0, (at) ? (at)->column : 0,     \
+			__VA_ARGS__),                                                              \
+	 (c)->errors++)
 
 static const char *scalar(struct rctx *c, const struct ynode *n, const char *what)
 {
@@ -104,6 +96,21 @@ static bool safe_name(const char *s)
 		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' || *s == '.'))
 			return false;
 	return true;
+}
+
+/* The name of item i (names[i], stride bytes apart) must not be an earlier item's. */
+static void unique_name(struct rctx *c, const struct ynode *at, const char *what,
+			char *const *names, size_t stride, size_t i)
+{
+	const char *name = *(char *const *)((const char *)names + i * stride);
+
+	for (size_t k = 0; k < i && name; k++) {
+		const char *other = *(char *const *)((const char *)names + k * stride);
+		if (other && streq(other, name)) {
+			rerr(c, at, "%s '%s' is named twice", what, name);
+			return;
+		}
+	}
 }
 
 unsigned rollspec_default_down(void)
@@ -222,10 +229,8 @@ static void load_profiles(struct rctx *c, const struct ynode *n, struct rollspec
 	r->n_profiles = n->n;
 	for (size_t i = 0; i < n->n; i++) {
 		load_profile(c, n->items[i], &r->profiles[i]);
-		for (size_t k = 0; k < i && r->profiles[i].name; k++)
-			if (r->profiles[k].name && streq(r->profiles[k].name, r->profiles[i].name))
-				rerr(c, n->items[i], "profile '%s' is named twice",
-				     r->profiles[i].name);
+		unique_name(c, n->items[i], "profile", &r->profiles[0].name, sizeof(*r->profiles),
+			    i);
 	}
 }
 
@@ -382,9 +387,7 @@ static void load_rollout(struct rctx *c, const struct ynode *n, const char *cons
 	r->n_rings = v->n;
 	for (size_t i = 0; i < v->n; i++) {
 		load_ring(c, v->items[i], &r->rings[i]);
-		for (size_t k = 0; k < i && r->rings[i].name; k++)
-			if (r->rings[k].name && streq(r->rings[k].name, r->rings[i].name))
-				rerr(c, v->items[i], "ring '%s' is named twice", r->rings[i].name);
+		unique_name(c, v->items[i], "ring", &r->rings[0].name, sizeof(*r->rings), i);
 	}
 	if (r->fleet)
 		check_rings(c, v, r);
