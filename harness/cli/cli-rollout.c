@@ -423,6 +423,8 @@ static int rollout_main(struct session *s, const struct rollout_opts *o, const c
 		return 2;
 	if (open_records(dir, &rec) < 0) {
 		free(previous.data);
+		free(rec.update_input);
+		free(rec.previous_input);
 		return 1;
 	}
 	rec.ctx = (struct record_context){
