@@ -137,6 +137,27 @@ struct recorder {
 	struct progress *meter;
 };
 
+/* The fleet names the consoles of a followed machine's boots relative to the strategy's folder
+ * (its run dir): the record's are relative to the rollout's, like its own console. */
+static void prefix_boot_consoles(json_object *record, const char *console_rel)
+{
+	const char *cut = strstr(console_rel, "consoles/");
+	json_object *boots =
+	    json_object_object_get(json_object_object_get(record, "reboot"), "boots");
+
+	if (!cut || cut == console_rel || !boots)
+		return;
+	for (size_t i = 0; i < json_object_array_length(boots); i++) {
+		json_object *b = json_object_array_get_idx(boots, i);
+		const char *c = json_object_get_string(json_object_object_get(b, "console"));
+		if (!c)
+			continue;
+		_cleanup_free_ char *p =
+		    xasprintf("%.*s%s", (int)(cut - console_rel), console_rel, c);
+		json_object_object_add(b, "console", json_object_new_string(p));
+	}
+}
+
 static void on_machine(void *userdata, enum rollout_strategy st, const struct rollout_machine *m,
 		       const struct case_result *res, const char *console_rel, bool rollback)
 {
@@ -157,6 +178,7 @@ static void on_machine(void *userdata, enum rollout_strategy st, const struct ro
 	json_object_object_add(ro, "delivery",
 			       json_object_new_string(rollback ? "rollback" : "update"));
 	json_object_object_add(o, "rollout", ro);
+	prefix_boot_consoles(o, console_rel);
 	/* one copy of the bytes for every machine (write_inputs()) */
 	json_object_object_add(
 	    o, "input", json_object_new_string(rollback ? rec->previous_input : rec->update_input));
