@@ -55,7 +55,9 @@ static char *stop_text(json_object *st)
 {
 	const char *stop = str(st, "stopped_at");
 
-	return stop ? xasprintf("halted at %s", stop) : xstrdup("went through");
+	return stop
+		   ? xasprintf("halted at %s (%.0f s in)", stop, (double)num(st, "end_ms") / 1000.0)
+		   : xstrdup("went through");
 }
 
 /* How long the guests took: "52 guest runs in 136.7 s (22.8 machines/min)." */

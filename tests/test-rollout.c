@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "plan.h"
+#include "rollout.h"
 #include "rollspec.h"
 #include "scenario.h"
 #include "testlib.h"
@@ -307,6 +308,37 @@ START_TEST(test_workload)
 }
 END_TEST
 
+START_TEST(test_tally)
+{
+	struct rollout_outcome o[] = {
+	    {.updated = true, .verdict = VERDICT_CRASH},
+	    {.updated = true, .verdict = VERDICT_BOOT_LOOP},
+	    {.updated = true, .verdict = VERDICT_RECOVERED, .rolled_back = true},
+	    {.updated = true, .verdict = VERDICT_SENSOR_DIED, .protection = "lost"},
+	    {.updated = true, .verdict = VERDICT_PROTECTION_LOST, .protection = "lost"},
+	    {.updated = true, .verdict = VERDICT_ACCEPTED, .protection = "kept"},
+	    {.updated = true, .verdict = VERDICT_INFRA_ERROR},
+	    {.updated = false, .verdict = VERDICT_CRASH}, /* never reached: not counted */
+	};
+	struct rollout_tally t = {0};
+
+	for (size_t i = 0; i < ARRAY_SIZE(o); i++)
+		rollout_tally_add(&t, &o[i]);
+	ck_assert_uint_eq(t.updated, 7);
+	ck_assert_uint_eq(t.down, 2); /* crash and boot-loop; a recovered machine is up */
+	ck_assert_uint_eq(t.crash, 1);
+	ck_assert_uint_eq(t.boot_loop, 1);
+	ck_assert_uint_eq(t.recovered, 1);
+	ck_assert_uint_eq(t.rolled_back, 1);
+	ck_assert_uint_eq(t.sensor_died, 1);
+	ck_assert_uint_eq(t.protection_lost, 2); /* the verdict, or the watch's "lost" */
+	ck_assert_uint_eq(t.infra, 1);
+	ck_assert(rollout_verdict_down(VERDICT_HANG));
+	ck_assert(!rollout_verdict_down(VERDICT_SENSOR_DIED));
+	ck_assert_str_eq(rollout_strategy_name(ROLLOUT_ALL_AT_ONCE), "all-at-once");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("rollout");
@@ -318,6 +350,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_draw);
 	tcase_add_test(tc, test_gate);
 	tcase_add_test(tc, test_workload);
+	tcase_add_test(tc, test_tally);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -296,7 +296,8 @@ static void print_table(const struct rollspec *spec, const struct rollout_result
 		_cleanup_free_ char *stop =
 		    r->stopped_at == SIZE_MAX
 			? xstrdup("went through")
-			: xasprintf("halted at %s", spec->rings[r->stopped_at].name);
+			: xasprintf("halted at %s (%.0f s in)", spec->rings[r->stopped_at].name,
+				    (double)r->end_ms / 1000.0);
 		print_row(name, "total", &r->total, r->n_machines, stop);
 	}
 }
