@@ -51,6 +51,14 @@ static char *gate_text(json_object *ring)
 			 num(g, "down"), num(g, "allows"));
 }
 
+/* "all-at-once", or "VARIANT/all-at-once" for a variant's (caller frees). */
+static char *strategy_title(json_object *st)
+{
+	const char *v = str(st, "variant");
+
+	return v ? xasprintf("%s/%s", v, str(st, "name")) : xstrdup(str(st, "name"));
+}
+
 static char *stop_text(json_object *st)
 {
 	const char *stop = str(st, "stopped_at");
@@ -103,16 +111,16 @@ static int markdown(FILE *f, json_object *s)
 	for (size_t k = 0; k < json_object_array_length(strategies); k++) {
 		json_object *st = json_object_array_get_idx(strategies, k);
 		json_object *rings = json_object_object_get(st, "rings");
-		_cleanup_free_ char *stop = stop_text(st);
+		_cleanup_free_ char *stop = stop_text(st), *title = strategy_title(st);
 
 		for (size_t i = 0; i < json_object_array_length(rings); i++) {
 			json_object *ring = json_object_array_get_idx(rings, i);
 			_cleanup_free_ char *gate = gate_text(ring);
-			md_row(f, str(st, "name"), str(ring, "name"), num(ring, "machines"),
+			md_row(f, title, str(ring, "name"), num(ring, "machines"),
 			       json_object_object_get(ring, "tally"), gate);
 		}
-		md_row(f, str(st, "name"), "**total**", num(s, "fleet"),
-		       json_object_object_get(st, "total"), stop);
+		md_row(f, title, "**total**", num(s, "fleet"), json_object_object_get(st, "total"),
+		       stop);
 	}
 	fputs("\n", f);
 	figures(f, s);
@@ -239,9 +247,10 @@ static void html_strategy(FILE *f, json_object *st, uint64_t fleet, uint64_t end
 	json_object *tot = json_object_object_get(st, "total");
 	json_object *byp = json_object_object_get(st, "down_by_profile");
 	bool first = true;
+	_cleanup_free_ char *title = strategy_title(st);
 
 	fputs("<h3>", f);
-	escape_html(f, str(st, "name"));
+	escape_html(f, title);
 	fprintf(f, ": %" PRIu64 " of %" PRIu64 " machines down</h3>\n<p class=\"sub\">",
 		num(tot, "down"), fleet);
 	json_object_object_foreach(byp, name, v)
@@ -257,6 +266,28 @@ static void html_strategy(FILE *f, json_object *st, uint64_t fleet, uint64_t end
 		(double)num(st, "wall_ms") / 1000.0);
 	svg_chart(f, st, fleet, end);
 	html_table(f, st, fleet);
+}
+
+/* The variants: the same rollout with the profiles on other sensors. */
+static void html_variants(FILE *f, json_object *variants)
+{
+	for (size_t i = 0; i < json_object_array_length(variants); i++) {
+		json_object *v = json_object_array_get_idx(variants, i);
+		bool first = true;
+
+		fputs("<p class=\"sub\">variant <strong>", f);
+		escape_html(f, str(v, "name"));
+		fputs("</strong>:", f);
+		json_object_object_foreach(json_object_object_get(v, "sensors"), profile, sensor)
+		{
+			fputs(first ? " " : ", ", f);
+			escape_html(f, profile);
+			fputs(" on ", f);
+			escape_html(f, json_object_get_string(sensor));
+			first = false;
+		}
+		fputs("</p>\n", f);
+	}
 }
 
 /* The rollout section alone, for a page of its own or another report. */
@@ -285,6 +316,7 @@ int rollout_report_html_section(FILE *f, json_object *s)
 		fputs(")", f);
 	}
 	fprintf(f, "; on gate failure: %s</p>\n", str(s, "on_gate_failure"));
+	html_variants(f, json_object_object_get(s, "variants"));
 	for (size_t k = 0; k < json_object_array_length(strategies); k++)
 		html_strategy(f, json_object_array_get_idx(strategies, k), fleet, end);
 	fputs("<p class=\"sub\">", f);

@@ -37,7 +37,10 @@ static const struct scenario_opts opts = {
 	"    - {name: early, size: 10%, bake: 60s, gate: {max_down: 1%, down: [crash, "            \
 	"sensor-died]}}\n"                                                                         \
 	"    - {name: broad, size: rest}\n"                                                        \
-	"  on_gate_failure: rollback\n"
+	"  on_gate_failure: rollback\n"                                                            \
+	"  variants:\n"                                                                            \
+	"    - {name: one-vendor, sensor: alpha}\n"                                                \
+	"    - {name: swap, sensors: {office: beta}}\n"
 
 static struct scenario *load(const char *text, struct diags *d)
 {
@@ -92,6 +95,13 @@ START_TEST(test_parse)
 	ck_assert_uint_eq(r->rings[1].bake_ms, 60000);
 	ck_assert(r->rings[2].rest && !r->rings[2].gate);
 	ck_assert(r->rollback);
+	/* variants: every profile on one sensor, or some moved */
+	ck_assert_uint_eq(r->n_variants, 2);
+	ck_assert_str_eq(r->variants[0].name, "one-vendor");
+	ck_assert_uint_eq(r->variants[0].sensor[1], 0);
+	ck_assert_uint_eq(r->variants[1].sensor[0], 1);
+	ck_assert_uint_eq(r->variants[1].sensor[1], 1); /* as written */
+	ck_assert_uint_eq(r->variants[1].sensor[2], 0);
 	scenario_free(s);
 
 	/* a scenario without the sections has none */
@@ -134,6 +144,9 @@ START_TEST(test_bad_input)
 	load_err(HEAD PROFILES
 		 "rollout:\n  case: nope\n  fleet: 4\n  rings: [{name: a, size: rest}]\n",
 		 10, 9, "rollout case 'nope' is not one of the scenario's cases");
+	load_err(HEAD PROFILES "rollout:\n  fleet: 4\n  rings: [{name: a, size: rest}]\n"
+			       "  variants: [{name: v, sensors: {desk: beta}}]\n",
+		 12, 34, "variant names profile 'desk', which profiles: has not");
 	load_err(HEAD PROFILES "rollout:\n  fleet: 4\n  on_gate_failure: panic\n"
 			       "  rings: [{name: a, size: rest}]\n",
 		 11, 20, "bad on_gate_failure 'panic'");

@@ -93,11 +93,13 @@ static json_object *by_profile_json(const struct rollout_summary_in *in,
 	return o;
 }
 
-static json_object *strategy_json(const struct rollout_summary_in *in,
-				  const struct rollout_result *r)
+static json_object *strategy_json(const struct rollout_summary_in *in, size_t k)
 {
+	const struct rollout_result *r = &in->res[k];
 	json_object *o = json_object_new_object(), *rings = json_object_new_array();
 
+	json_object_object_add(o, "variant",
+			       in->variants[k] ? json_object_new_string(in->variants[k]) : NULL);
 	for (size_t i = 0; i < r->n_rings; i++)
 		json_object_array_add(rings, ring_json(in, r, i));
 	json_object_object_add(o, "name",
@@ -162,7 +164,7 @@ json_object *rollout_summary_json(const struct rollout_summary_in *in)
 		json_object_array_add(profiles, x);
 	}
 	for (size_t k = 0; k < in->n_res; k++) {
-		json_object_array_add(strategies, strategy_json(in, &in->res[k]));
+		json_object_array_add(strategies, strategy_json(in, k));
 		for (size_t m = 0; m < in->res[k].n_machines; m++)
 			machines +=
 			    in->res[k].machines[m].updated + in->res[k].machines[m].rolled_back;
@@ -176,6 +178,21 @@ json_object *rollout_summary_json(const struct rollout_summary_in *in)
 	json_object_object_add(o, "on_gate_failure",
 			       json_object_new_string(in->spec->rollback ? "rollback" : "halt"));
 	json_object_object_add(o, "profiles", profiles);
+	if (in->spec->n_variants) {
+		json_object *vs = json_object_new_array();
+		for (size_t v = 0; v < in->spec->n_variants; v++) {
+			json_object *x = json_object_new_object(), *ps = json_object_new_object();
+			const struct rollspec_variant *var = &in->spec->variants[v];
+			for (size_t p = 0; p < in->spec->n_profiles; p++)
+				json_object_object_add(ps, in->spec->profiles[p].name,
+						       json_object_new_string(scenario_sensor(
+							   in->sc, var->sensor[p])));
+			json_object_object_add(x, "name", json_object_new_string(var->name));
+			json_object_object_add(x, "sensors", ps);
+			json_object_array_add(vs, x);
+		}
+		json_object_object_add(o, "variants", vs);
+	}
 	json_object_object_add(o, "strategies", strategies);
 	json_object_object_add(o, "wall_ms", json_object_new_uint64(in->wall_ms));
 	json_object_object_add(o, "guest_runs", json_object_new_uint64(machines));

@@ -135,6 +135,9 @@ struct recorder {
 	const struct scenario_case *update, *previous;
 	char *update_input, *previous_input; /* relative to the run dir */
 	struct progress *meter;
+	/* the variant being run (rollspec.h): its name (NULL: as written), each profile's sensor */
+	const char *variant;
+	const size_t *sensor_of;
 };
 
 /* The fleet names the consoles of a followed machine's boots relative to the strategy's folder
@@ -167,7 +170,10 @@ static void on_machine(void *userdata, enum rollout_strategy st, const struct ro
 	json_object *o, *ro = json_object_new_object();
 
 	c.id = (char *)m->id;
-	o = case_record_json(&rec->ctx, scenario_sensor(rec->sc, p->sensor), &c, res, console_rel);
+	o = case_record_json(&rec->ctx, scenario_sensor(rec->sc, rec->sensor_of[m->profile]), &c,
+			     res, console_rel);
+	json_object_object_add(ro, "variant",
+			       rec->variant ? json_object_new_string(rec->variant) : NULL);
 	json_object_object_add(ro, "strategy", json_object_new_string(rollout_strategy_name(st)));
 	json_object_object_add(ro, "ring",
 			       json_object_new_string(st == ROLLOUT_ALL_AT_ONCE
@@ -208,17 +214,17 @@ static void profile_fleet_finish(struct profile_fleet *pf)
 	free(pf->fs);
 }
 
-/* Each profile's guests: its sensor's image, its command line (with faultline.profile=NAME,
- * which the workload script reads) and memory. */
+/* Each profile's guests: its sensor's image (sensor_of[profile]), its command line (with
+ * faultline.profile=NAME, which the workload script reads) and memory. */
 static void profile_fleet_init(struct session *s, const struct rollspec *spec,
-			       struct profile_fleet *pf)
+			       const size_t *sensor_of, struct profile_fleet *pf)
 {
 	pf->n = spec->n_profiles;
 	pf->images = xcalloc(pf->n, sizeof(*pf->images));
 	pf->fs = xcalloc(pf->n, sizeof(*pf->fs));
 	for (size_t i = 0; i < pf->n; i++) {
 		const struct rollspec_profile *p = &spec->profiles[i];
-		const struct image *img = session_image(s, p->sensor);
+		const struct image *img = session_image(s, sensor_of[i]);
 
 		pf->images[i] = *img;
 		pf->images[i].cmdline =
@@ -272,14 +278,18 @@ static void print_row(const char *strategy, const char *ring, const struct rollo
 	       t->rolled_back, t->infra, gate);
 }
 
-static void print_table(const struct rollspec *spec, const struct rollout_result *res, size_t n_res)
+static void print_table(const struct rollspec *spec, const struct rollout_result *res,
+			const char *const *variants, size_t n_res)
 {
 	printf("%-12s %-10s %8s %8s %6s %6s %6s %6s %6s %6s %6s  %s\n", "STRATEGY", "RING",
 	       "MACHINES", "UPDATED", "DOWN", "LOOP", "S-DIED", "P-LOST", "RECOV", "ROLLBK",
 	       "INFRA", "GATE");
 	for (size_t k = 0; k < n_res; k++) {
 		const struct rollout_result *r = &res[k];
-		const char *name = rollout_strategy_name(r->strategy);
+		_cleanup_free_ char *name =
+		    variants[k]
+			? xasprintf("%s/%s", variants[k], rollout_strategy_name(r->strategy))
+			: xstrdup(rollout_strategy_name(r->strategy));
 
 		for (size_t i = 0; i < r->n_rings; i++) {
 			const struct rollout_ring_result *rr = &r->rings[i];
@@ -304,10 +314,12 @@ static void print_table(const struct rollspec *spec, const struct rollout_result
 
 /* ---- the command ---- */
 
+/* Both strategies (or the rings only) with the profiles on the sensors rec->sensor_of says,
+ * into dir; results appended to res[*n]. */
 static int run_strategies(struct session *s, const struct rollout_opts *o,
 			  const struct rollspec *spec, const struct rollout_plan *plan,
 			  const char *dir, struct recorder *rec, struct rollout_result *res,
-			  size_t *ret_n)
+			  size_t *n)
 {
 	_cleanup_free_ char *work_dir = session_work_dir(s);
 	struct profile_fleet pf = {0};
@@ -325,25 +337,55 @@ static int run_strategies(struct session *s, const struct rollout_opts *o,
 	    .userdata = rec,
 	};
 	enum rollout_strategy order[2] = {ROLLOUT_ALL_AT_ONCE, ROLLOUT_RINGS};
-	size_t n = 0;
 	int r = 0;
 
-	profile_fleet_init(s, spec, &pf);
+	profile_fleet_init(s, spec, rec->sensor_of, &pf);
 	fc.sensors = pf.fs;
 	fc.n_sensors = pf.n;
 	for (size_t k = o->rings_only ? 1 : 0; k < 2; k++) {
 		progress_begin(rec->meter, rollout_strategy_name(order[k]), plan->n_machines);
 		if (o->s.progress)
-			fprintf(o->s.progress, "rollout %s: %zu machines on %u guests into %s\n",
+			fprintf(o->s.progress,
+				"rollout %s%s%s: %zu machines on %u guests into %s\n",
+				rec->variant ? rec->variant : "", rec->variant ? " " : "",
 				rollout_strategy_name(order[k]), plan->n_machines, fc.jobs, dir);
-		r = rollout_run(&cfg, order[k], &res[n]);
+		r = rollout_run(&cfg, order[k], &res[*n]);
 		progress_end(rec->meter);
 		if (r < 0)
 			break;
-		if (res[n++].interrupted)
+		if (res[(*n)++].interrupted)
 			break;
 	}
 	profile_fleet_finish(&pf);
+	return r;
+}
+
+/* The rollout as written, then each variant (into DIR/VARIANT); variants[k] names the variant
+ * of res[k] (NULL: as written). */
+static int run_variants(struct session *s, const struct rollout_opts *o,
+			const struct rollspec *spec, const struct rollout_plan *plan,
+			const char *dir, struct recorder *rec, struct rollout_result *res,
+			const char **variants, size_t *ret_n)
+{
+	_cleanup_free_ size_t *own = xcalloc(spec->n_profiles + 1, sizeof(size_t));
+	size_t n = 0;
+	int r = 0;
+
+	for (size_t p = 0; p < spec->n_profiles; p++)
+		own[p] = spec->profiles[p].sensor;
+	for (size_t v = 0; v <= spec->n_variants && r == 0; v++) {
+		const struct rollspec_variant *x = v ? &spec->variants[v - 1] : NULL;
+		_cleanup_free_ char *vdir = x ? xasprintf("%s/%s", dir, x->name) : xstrdup(dir);
+		size_t first = n;
+
+		rec->variant = x ? x->name : NULL;
+		rec->sensor_of = x ? x->sensor : own;
+		r = run_strategies(s, o, spec, plan, vdir, rec, res, &n);
+		for (size_t k = first; k < n; k++)
+			variants[k] = rec->variant;
+		if (n && res[n - 1].interrupted)
+			break;
+	}
 	*ret_n = n;
 	return r;
 }
@@ -428,7 +470,9 @@ static int rollout_main(struct session *s, const struct rollout_opts *o, const c
 	const struct rollspec *spec = scenario_rollout(sc);
 	_cleanup_(rollout_plan_freep) struct rollout_plan *plan = NULL;
 	struct scenario_case previous = {0};
-	struct rollout_result res[2] = {0};
+	_cleanup_free_ struct rollout_result *res =
+	    xcalloc(2 * (spec->n_variants + 1), sizeof(*res));
+	_cleanup_free_ const char **variants = xcalloc(2 * (spec->n_variants + 1), sizeof(char *));
 	struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER,
 			       .spec = spec,
 			       .sc = sc,
@@ -452,19 +496,20 @@ static int rollout_main(struct session *s, const struct rollout_opts *o, const c
 	}
 	rec.ctx = (struct record_context){
 	    .run_id = run_id, .scenario = scenario_name(sc), .kernel = session_kernel(s)};
-	r = run_strategies(s, o, spec, plan, dir, &rec, res, &n_res);
+	r = run_variants(s, o, spec, plan, dir, &rec, res, variants, &n_res);
 	fclose(rec.f);
 	if (r < 0) {
 		cli_error(CLI_FAULT_HOST, "the rollout could not run: %s", strerror(-r));
 		ret = 1;
 	} else {
-		print_table(spec, res, n_res);
+		print_table(spec, res, variants, n_res);
 		struct rollout_summary_in in = {.sc = sc,
 						.spec = spec,
 						.plan = plan,
 						.update = rec.update,
 						.run_id = run_id,
 						.res = res,
+						.variants = variants,
 						.n_res = n_res,
 						.wall_ms = now_ms() - start};
 		ret = finish(dir, &in, &rec);

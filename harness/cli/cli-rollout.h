@@ -17,6 +17,7 @@ struct rollout_summary_in {
 	const struct scenario_case *update;
 	const char *run_id;
 	const struct rollout_result *res; /* the strategies run, all at once first */
+	const char *const *variants;	  /* [n_res]: the variant of each (NULL: as written) */
 	size_t n_res;
 	uint64_t wall_ms; /* the whole command, both strategies */
 };

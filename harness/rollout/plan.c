@@ -183,6 +183,17 @@ static void script_profile(FILE *f, const struct rollspec_profile *p)
 	fprintf(f, "\t;;\n");
 }
 
+/* Does profile p run on sensor si, as written or in a variant? */
+static bool runs_on(const struct rollspec *spec, size_t p, size_t si)
+{
+	if (spec->profiles[p].sensor == si)
+		return true;
+	for (size_t v = 0; v < spec->n_variants; v++)
+		if (spec->variants[v].sensor[p] == si)
+			return true;
+	return false;
+}
+
 char *rollout_workload_script(const struct rollspec *spec, size_t si, uint64_t seed)
 {
 	char *buf = NULL;
@@ -229,7 +240,7 @@ char *rollout_workload_script(const struct rollspec *spec, size_t si, uint64_t s
 		"case $profile in\n",
 		(unsigned long long)(seed % LCG_MOD), LCG_MOD, LCG_MOD, LCG_MOD);
 	for (size_t i = 0; i < spec->n_profiles; i++)
-		if (spec->profiles[i].sensor == si)
+		if (runs_on(spec, i, si))
 			script_profile(f, &spec->profiles[i]);
 	fprintf(f, "*) echo \"workload: no profile '$profile' here\" ;;\n"
 		   "esac\n"

@@ -63,7 +63,8 @@ uint32_t rollout_jitter_seed(uint64_t seed, unsigned n);
 size_t rollout_event_times(const struct rollspec_profile *p, uint32_t j, uint64_t *times,
 			   size_t max);
 
-/* The workload script (/bin/sh) for every profile of spec that runs on sensor si: it finds its
+/* The workload script (/bin/sh) for every profile of spec that runs on sensor si (as written or
+ * in a variant): it finds its
  * profile on the kernel command line (faultline.profile=NAME) and its machine number in the
  * case mark on the kernel log, and runs the profile's events at their jittered times. seed is
  * the run's. Caller frees. */

@@ -342,10 +342,80 @@ unsigned long long rollspec_ring_want(const struct rollspec_amount *a, unsigned 
 	return n == 0 && a->value > 0 ? 1 : n;
 }
 
+static size_t profile_index(const struct rollspec *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_profiles; i++)
+		if (r->profiles[i].name && streq(r->profiles[i].name, name))
+			return i;
+	return SIZE_MAX;
+}
+
+/* A variant: every profile on one sensor (sensor:), or some on others (sensors: {P: S}). */
+static void load_variant(struct rctx *c, const struct ynode *n, const struct rollspec *r,
+			 struct rollspec_variant *x)
+{
+	static const char *const keys[] = {"name", "sensor", "sensors", NULL};
+	struct ynode *v, *m;
+	const char *s;
+
+	x->sensor = xcalloc(r->n_profiles + 1, sizeof(size_t));
+	for (size_t p = 0; p < r->n_profiles; p++)
+		x->sensor[p] = r->profiles[p].sensor;
+	if (n->kind != YNODE_MAP) {
+		rerr(c, n, "a variant must be a map ({name: one-vendor, sensor: NAME}), not %s",
+		     ynode_kind_name(n->kind));
+		return;
+	}
+	c->errors += ynode_check_keys(n, c->file, "variant", keys, c->diags);
+	if (!(v = ynode_get(n, "name")))
+		rerr(c, n, "variant without a name:");
+	else if ((s = scalar(c, v, "variant name")) && !safe_name(s))
+		rerr(c, v, "variant name '%s' must be letters, digits, '-', '_' or '.'", s);
+	else if (s)
+		x->name = xstrdup(s);
+	v = ynode_get(n, "sensor");
+	m = ynode_get(n, "sensors");
+	if (!!v == !!m)
+		rerr(c, n,
+		     "a variant needs sensor: NAME (every profile) or sensors: {PROFILE: NAME}");
+	if (v) {
+		size_t si = sensor_index(c, v);
+		for (size_t p = 0; p < r->n_profiles; p++)
+			x->sensor[p] = si;
+	}
+	if (m && m->kind != YNODE_MAP)
+		rerr(c, m, "sensors must be a map of profile to sensor, not %s",
+		     ynode_kind_name(m->kind));
+	for (size_t i = 0; m && m->kind == YNODE_MAP && i < m->n; i++) {
+		size_t p = profile_index(r, m->keys[i]->scalar);
+		if (p == SIZE_MAX)
+			rerr(c, m->keys[i], "variant names profile '%s', which profiles: has not",
+			     m->keys[i]->scalar);
+		else
+			x->sensor[p] = sensor_index(c, m->items[i]);
+	}
+}
+
+static void load_variants(struct rctx *c, const struct ynode *n, struct rollspec *r)
+{
+	if (n->kind != YNODE_SEQ || n->n == 0) {
+		rerr(c, n, "variants must be a non-empty list of variants");
+		return;
+	}
+	r->variants = xcalloc(n->n, sizeof(*r->variants));
+	r->n_variants = n->n;
+	for (size_t i = 0; i < n->n; i++) {
+		load_variant(c, n->items[i], r, &r->variants[i]);
+		unique_name(c, n->items[i], "variant", &r->variants[0].name, sizeof(*r->variants),
+			    i);
+	}
+}
+
 static void load_rollout(struct rctx *c, const struct ynode *n, const char *const *cases,
 			 size_t n_cases, struct rollspec *r)
 {
-	static const char *const keys[] = {"case", "fleet", "rings", "on_gate_failure", NULL};
+	static const char *const keys[] = {"case",     "fleet", "rings", "on_gate_failure",
+					   "variants", NULL};
 	struct ynode *v;
 	const char *s;
 	uint64_t u;
@@ -375,6 +445,8 @@ static void load_rollout(struct rctx *c, const struct ynode *n, const char *cons
 		else if (!streq(s, "halt"))
 			rerr(c, v, "bad on_gate_failure '%s'; expected halt or rollback", s);
 	}
+	if ((v = ynode_get(n, "variants")))
+		load_variants(c, v, r);
 	if (!(v = ynode_get(n, "rings"))) {
 		rerr(c, n, "rollout without rings:");
 		return;
@@ -436,6 +508,11 @@ struct rollspec *rollspec_free(struct rollspec *r)
 	for (size_t i = 0; i < r->n_rings; i++)
 		free(r->rings[i].name);
 	free(r->rings);
+	for (size_t i = 0; i < r->n_variants; i++) {
+		free(r->variants[i].name);
+		free(r->variants[i].sensor);
+	}
+	free(r->variants);
 	free(r->case_name);
 	free(r);
 	return NULL;

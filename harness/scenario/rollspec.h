@@ -16,6 +16,9 @@
  *       - {name: canary, size: 1%, bake: 30s, gate: {max_down: 0, down: [crash, hang]}}
  *       - {name: broad, size: rest}
  *     on_gate_failure: halt | rollback
+ *     variants:                     the same rollout again with other sensors (vendor diversity)
+ *       - {name: one-vendor, sensor: ksensor-legacy}          every profile on one sensor
+ *       - {name: swap, sensors: {office: ksensor-hardened}}   some profiles on another
  *
  * A workload event execs a program whose name (the kernel's comm) is COMM, or opens PATH (a
  * named pipe is opened read-write, so it never blocks), at `at` plus a seeded jitter in
@@ -77,6 +80,12 @@ struct rollspec_ring {
 	unsigned down_mask; /* 1 << enum verdict for each verdict that counts as down */
 };
 
+/* The rollout again with other sensors: sensor[p] for profile p. */
+struct rollspec_variant {
+	char *name;
+	size_t *sensor; /* [n_profiles] */
+};
+
 struct rollspec {
 	struct rollspec_profile *profiles;
 	size_t n_profiles;
@@ -85,7 +94,9 @@ struct rollspec {
 	unsigned fleet;
 	struct rollspec_ring *rings;
 	size_t n_rings;
-	bool rollback; /* on_gate_failure: rollback (else halt) */
+	bool rollback;			   /* on_gate_failure: rollback (else halt) */
+	struct rollspec_variant *variants; /* run after the rollout as written */
+	size_t n_variants;
 };
 
 /* Machines a ring of size a takes of a fleet of `fleet` (not rest): a count as is, a percentage
