@@ -118,29 +118,32 @@ static json_object *strategy_json(const struct rollout_summary_in *in, size_t k)
 	return o;
 }
 
+/* One strategy's part of the answer: "two-vendors rings: 1 of 40 machines down, halted at
+ * canary". */
+static char *answer_part(const struct rollout_summary_in *in, size_t k)
+{
+	const struct rollout_result *r = &in->res[k];
+	const char *v = in->variants[k];
+	_cleanup_free_ char *how =
+	    r->strategy == ROLLOUT_ALL_AT_ONCE ? xstrdup("")
+	    : r->stopped_at == SIZE_MAX
+		? xstrdup(", went through every ring")
+		: xasprintf(", halted at %s", in->spec->rings[r->stopped_at].name);
+
+	return xasprintf("%s%s%s: %zu of %zu machines down%s%s", v ? v : "", v ? " " : "",
+			 r->strategy == ROLLOUT_ALL_AT_ONCE ? "all at once" : "rings",
+			 r->total.down, r->n_machines, how, r->interrupted ? " (interrupted)" : "");
+}
+
 char *rollout_answer(const struct rollout_summary_in *in)
 {
 	char *s = xstrdup("");
 
 	for (size_t k = 0; k < in->n_res; k++) {
-		const struct rollout_result *r = &in->res[k];
-		char *next = xasprintf("%s%s%s: %zu of %zu machines down%s%s%s", s, k ? "; " : "",
-				       r->strategy == ROLLOUT_ALL_AT_ONCE ? "all at once" : "rings",
-				       r->total.down, r->n_machines,
-				       r->strategy == ROLLOUT_RINGS ? ", " : "",
-				       r->strategy != ROLLOUT_RINGS ? ""
-				       : r->stopped_at == SIZE_MAX  ? "went through every ring"
-								    : "halted at ",
-				       r->strategy == ROLLOUT_RINGS && r->stopped_at != SIZE_MAX
-					   ? in->spec->rings[r->stopped_at].name
-					   : "");
+		_cleanup_free_ char *part = answer_part(in, k);
+		char *next = xasprintf("%s%s%s", s, k ? "; " : "", part);
 		free(s);
 		s = next;
-		if (r->interrupted) {
-			next = xasprintf("%s (interrupted)", s);
-			free(s);
-			s = next;
-		}
 	}
 	return s;
 }

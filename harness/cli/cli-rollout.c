@@ -270,18 +270,23 @@ static int find_update(struct session *s, const struct rollspec *spec,
 
 /* ---- the table ---- */
 
-static void print_row(const char *strategy, const char *ring, const struct rollout_tally *t,
-		      size_t n, const char *gate)
+static void print_row(int width, const char *strategy, const char *ring,
+		      const struct rollout_tally *t, size_t n, const char *gate)
 {
-	printf("%-12s %-10s %8zu %8zu %6zu %6zu %6zu %6zu %6zu %6zu %6zu  %s\n", strategy, ring, n,
-	       t->updated, t->down, t->boot_loop, t->sensor_died, t->protection_lost, t->recovered,
-	       t->rolled_back, t->infra, gate);
+	printf("%-*s %-10s %8zu %8zu %6zu %6zu %6zu %6zu %6zu %6zu %6zu  %s\n", width, strategy,
+	       ring, n, t->updated, t->down, t->boot_loop, t->sensor_died, t->protection_lost,
+	       t->recovered, t->rolled_back, t->infra, gate);
 }
 
 static void print_table(const struct rollspec *spec, const struct rollout_result *res,
 			const char *const *variants, size_t n_res)
 {
-	printf("%-12s %-10s %8s %8s %6s %6s %6s %6s %6s %6s %6s  %s\n", "STRATEGY", "RING",
+	int width = 12;
+
+	for (size_t k = 0; k < n_res; k++)
+		if (variants[k] && (int)strlen(variants[k]) + 13 > width)
+			width = (int)strlen(variants[k]) + 13; /* "VARIANT/all-at-once" */
+	printf("%-*s %-10s %8s %8s %6s %6s %6s %6s %6s %6s %6s  %s\n", width, "STRATEGY", "RING",
 	       "MACHINES", "UPDATED", "DOWN", "LOOP", "S-DIED", "P-LOST", "RECOV", "ROLLBK",
 	       "INFRA", "GATE");
 	for (size_t k = 0; k < n_res; k++) {
@@ -299,7 +304,7 @@ static void print_table(const struct rollspec *spec, const struct rollout_result
 					 : xasprintf("%s (%zu down, allows %zu)",
 						     rr->passed ? "passed" : "FAILED",
 						     rr->gate_down, rr->gate_allows);
-			print_row(name,
+			print_row(width, name,
 				  r->strategy == ROLLOUT_ALL_AT_ONCE ? "all" : spec->rings[i].name,
 				  &rr->tally, rr->n, gate);
 		}
@@ -308,7 +313,7 @@ static void print_table(const struct rollspec *spec, const struct rollout_result
 			? xstrdup("went through")
 			: xasprintf("halted at %s (%.0f s in)", spec->rings[r->stopped_at].name,
 				    (double)r->end_ms / 1000.0);
-		print_row(name, "total", &r->total, r->n_machines, stop);
+		print_row(width, name, "total", &r->total, r->n_machines, stop);
 	}
 }
 
