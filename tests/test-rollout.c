@@ -56,14 +56,12 @@ static void load_err(const char *text, unsigned line, unsigned col, const char *
 {
 	struct diags d = {0};
 	struct scenario *s = load(text, &d);
+	const struct diag *first = d.n ? &d.v[0] : &(struct diag){.message = ""};
 
 	ck_assert_ptr_null(s);
-	ck_assert_uint_ge(d.n, 1);
-	if (!strstr(d.v[0].message, needle))
-		ck_abort_msg("'%s' not in '%s'", needle, d.v[0].message);
-	if (d.v[0].line != line || d.v[0].column != col)
-		ck_abort_msg("'%s' at %u:%u, expected %u:%u", d.v[0].message, d.v[0].line,
-			     d.v[0].column, line, col);
+	ck_assert_msg(strstr(first->message, needle) && first->line == line && first->column == col,
+		      "first of %zu diags '%s' at %u:%u; expected '%s' at %u:%u", d.n,
+		      first->message, first->line, first->column, needle, line, col);
 	diags_finish(&d);
 }
 
