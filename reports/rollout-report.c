@@ -16,6 +16,12 @@
 #define PAD_T 12
 #define PAD_R 12
 
+/* An array's length; 0 for anything else (a summary edited by hand, or missing a key). */
+static size_t len(json_object *a)
+{
+	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
 static const char *str(json_object *o, const char *key)
 {
 	json_object *v = json_object_object_get(o, key);
@@ -108,12 +114,12 @@ static int markdown(FILE *f, json_object *s)
 	for (const char *const *h = tally_heads; *h; h++)
 		fputs("|---", f);
 	fputs("|---|\n", f);
-	for (size_t k = 0; k < json_object_array_length(strategies); k++) {
+	for (size_t k = 0; k < len(strategies); k++) {
 		json_object *st = json_object_array_get_idx(strategies, k);
 		json_object *rings = json_object_object_get(st, "rings");
 		_cleanup_free_ char *stop = stop_text(st), *title = strategy_title(st);
 
-		for (size_t i = 0; i < json_object_array_length(rings); i++) {
+		for (size_t i = 0; i < len(rings); i++) {
 			json_object *ring = json_object_array_get_idx(rings, i);
 			_cleanup_free_ char *gate = gate_text(ring);
 			md_row(f, title, str(ring, "name"), num(ring, "machines"),
@@ -145,13 +151,13 @@ static double ypos(uint64_t n, uint64_t fleet)
 /* Rings as shaded bands with their names, gates as dashed lines (red when they failed). */
 static void svg_rings(FILE *f, json_object *rings, uint64_t end)
 {
-	for (size_t i = 0; i < json_object_array_length(rings); i++) {
+	for (size_t i = 0; i < len(rings); i++) {
 		json_object *ring = json_object_array_get_idx(rings, i), *g;
 		uint64_t a = num(ring, "start_ms"), b = a + num(ring, "bake_ms");
 
 		if (!json_object_get_boolean(json_object_object_get(ring, "reached")))
 			continue;
-		if (i + 1 == json_object_array_length(rings) || b <= a)
+		if (i + 1 == len(rings) || b <= a)
 			b = end;
 		fprintf(f,
 			"<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>"
@@ -177,7 +183,7 @@ static void svg_rings(FILE *f, json_object *rings, uint64_t end)
 static void svg_chart(FILE *f, json_object *st, uint64_t fleet, uint64_t end)
 {
 	json_object *tl = json_object_object_get(st, "timeline");
-	size_t n = json_object_array_length(tl);
+	size_t n = len(tl);
 	uint64_t prev = 0;
 
 	fprintf(f,
@@ -223,8 +229,8 @@ static void html_table(FILE *f, json_object *st, uint64_t fleet)
 	for (const char *const *h = tally_heads; *h; h++)
 		fprintf(f, "<th>%s</th>", *h);
 	fputs("<th>gate</th></tr></thead><tbody>\n", f);
-	for (size_t i = 0; i <= json_object_array_length(rings); i++) {
-		bool total = i == json_object_array_length(rings);
+	for (size_t i = 0; i <= len(rings); i++) {
+		bool total = i == len(rings);
 		json_object *ring = total ? NULL : json_object_array_get_idx(rings, i);
 		json_object *t =
 		    json_object_object_get(total ? st : ring, total ? "total" : "tally");
@@ -253,6 +259,10 @@ static void html_strategy(FILE *f, json_object *st, uint64_t fleet, uint64_t end
 	escape_html(f, title);
 	fprintf(f, ": %" PRIu64 " of %" PRIu64 " machines down</h3>\n<p class=\"sub\">",
 		num(tot, "down"), fleet);
+	if (!json_object_is_type(byp, json_type_object))
+		byp = json_object_new_object(); /* an empty one, freed below */
+	else
+		json_object_get(byp);
 	json_object_object_foreach(byp, name, v)
 	{
 		if (!json_object_get_int64(v))
@@ -262,6 +272,7 @@ static void html_strategy(FILE *f, json_object *st, uint64_t fleet, uint64_t end
 		fprintf(f, " %" PRId64, json_object_get_int64(v));
 		first = false;
 	}
+	json_object_put(byp);
 	fprintf(f, "%s (%.1f s on this host)</p>\n", first ? "no machine down" : "",
 		(double)num(st, "wall_ms") / 1000.0);
 	svg_chart(f, st, fleet, end);
@@ -271,20 +282,23 @@ static void html_strategy(FILE *f, json_object *st, uint64_t fleet, uint64_t end
 /* The variants: the same rollout with the profiles on other sensors. */
 static void html_variants(FILE *f, json_object *variants)
 {
-	for (size_t i = 0; i < json_object_array_length(variants); i++) {
+	for (size_t i = 0; i < len(variants); i++) {
 		json_object *v = json_object_array_get_idx(variants, i);
+		json_object *sensors = json_object_object_get(v, "sensors");
 		bool first = true;
 
 		fputs("<p class=\"sub\">variant <strong>", f);
 		escape_html(f, str(v, "name"));
 		fputs("</strong>:", f);
-		json_object_object_foreach(json_object_object_get(v, "sensors"), profile, sensor)
-		{
-			fputs(first ? " " : ", ", f);
-			escape_html(f, profile);
-			fputs(" on ", f);
-			escape_html(f, json_object_get_string(sensor));
-			first = false;
+		if (json_object_is_type(sensors, json_type_object)) {
+			json_object_object_foreach(sensors, profile, sensor)
+			{
+				fputs(first ? " " : ", ", f);
+				escape_html(f, profile);
+				fputs(" on ", f);
+				escape_html(f, json_object_get_string(sensor));
+				first = false;
+			}
 		}
 		fputs("</p>\n", f);
 	}
@@ -298,7 +312,7 @@ int rollout_report_html_section(FILE *f, json_object *s)
 	uint64_t fleet = num(s, "fleet"), end = 1;
 
 	/* one time axis for every strategy, so that the charts compare at a glance */
-	for (size_t k = 0; k < json_object_array_length(strategies); k++) {
+	for (size_t k = 0; k < len(strategies); k++) {
 		uint64_t e = num(json_object_array_get_idx(strategies, k), "end_ms");
 		end = e > end ? e : end;
 	}
@@ -307,7 +321,7 @@ int rollout_report_html_section(FILE *f, json_object *s)
 	fputs("</strong></p>\n<p class=\"sub\">update <code>", f);
 	escape_html(f, str(s, "update"));
 	fprintf(f, "</code>, fleet of %" PRIu64 " (seed %" PRIu64 "): ", fleet, num(s, "seed"));
-	for (size_t i = 0; i < json_object_array_length(profiles); i++) {
+	for (size_t i = 0; i < len(profiles); i++) {
 		json_object *p = json_object_array_get_idx(profiles, i);
 		fputs(i ? ", " : "", f);
 		escape_html(f, str(p, "name"));
@@ -317,7 +331,7 @@ int rollout_report_html_section(FILE *f, json_object *s)
 	}
 	fprintf(f, "; on gate failure: %s</p>\n", str(s, "on_gate_failure"));
 	html_variants(f, json_object_object_get(s, "variants"));
-	for (size_t k = 0; k < json_object_array_length(strategies); k++)
+	for (size_t k = 0; k < len(strategies); k++)
 		html_strategy(f, json_object_array_get_idx(strategies, k), fleet, end);
 	fputs("<p class=\"sub\">", f);
 	figures(f, s);
