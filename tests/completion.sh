@@ -33,8 +33,8 @@ expect() {
 	fi
 }
 
-expect "--help --version bench classify compare minimize mutate replay report run validate" ""
-expect "replay report run" r
+expect "--help --version bench classify compare minimize mutate replay report rollout run validate" ""
+expect "replay report rollout run" r
 expect "--quiet" run --qu
 expect "--isolation" run --is
 expect "--sensors-dir" validate --sen

@@ -115,14 +115,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			return -EINVAL;
 		}
 	}
-	if (optind != argc - 1) {
-		cli_error(CLI_FAULT_USAGE,
-			  "expected one SCENARIO.yaml (see faultline bench --help)");
-		return -EINVAL;
-	}
-	o->s.scenario_path = argv[optind];
-	o->s.progress = o->quiet ? NULL : stderr;
-	return 0;
+	return cli_scenario_arg(argc, argv, "bench", o->quiet, &o->s);
 }
 
 static long rss_kb(void)

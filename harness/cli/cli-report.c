@@ -6,6 +6,7 @@
 #include "cli-help.h"
 #include "cli.h"
 #include "reports.h"
+#include "rollout-report.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -51,6 +52,34 @@ static int render(const char *output, enum reports_format format, struct rundir 
 		if (r < 0)
 			cli_error(CLI_FAULT_HOST, "cannot write the report: %s", strerror(-r));
 	}
+	return r < 0 ? 2 : 0;
+}
+
+/* A rollout's run directory (faultline rollout) has rollout.json and no results.jsonl: its
+ * report is the rollout's. Returns -ENOENT when dir is not one. */
+static int render_rollout(const char *dir, const char *output, enum reports_format format)
+{
+	_cleanup_free_ char *json = xasprintf("%s/rollout.json", dir);
+	_cleanup_free_ char *results = xasprintf("%s/results.jsonl", dir);
+	json_object *summary;
+	int r;
+
+	if (access(results, F_OK) == 0 || access(json, F_OK) < 0)
+		return -ENOENT;
+	if (format == REPORTS_JUNIT) {
+		cli_error(CLI_FAULT_USAGE,
+			  "a rollout has no JUnit report (html, markdown or json)");
+		return 2;
+	}
+	if (!(summary = json_object_from_file(json))) {
+		cli_error(CLI_FAULT_USAGE, "%s is not a rollout summary", json);
+		return 2;
+	}
+	r = output ? rollout_report_write(output, format, summary)
+		   : rollout_report_render(stdout, format, summary);
+	json_object_put(summary);
+	if (r < 0)
+		cli_error(CLI_FAULT_HOST, "cannot write the report: %s", strerror(-r));
 	return r < 0 ? 2 : 0;
 }
 
@@ -108,6 +137,9 @@ int cmd_report(int argc, char **argv)
 		return 2;
 	}
 
+	if (argc - optind == 1 && (ret = render_rollout(argv[optind], output, format)) != -ENOENT)
+		return ret;
+	ret = 0;
 	runs = xcalloc((size_t)(argc - optind), sizeof(*runs));
 	for (int i = optind; i < argc && ret == 0; i++)
 		if ((ret = load_run(argv[i], &runs[n_runs])) == 0)

@@ -72,6 +72,18 @@ int cli_session_option(int c, const char *arg, struct session_opts *o)
 	return 0;
 }
 
+int cli_scenario_arg(int argc, char **argv, const char *cmd, bool quiet, struct session_opts *o)
+{
+	if (optind != argc - 1) {
+		cli_error(CLI_FAULT_USAGE, "expected one SCENARIO.yaml (see faultline %s --help)",
+			  cmd);
+		return -EINVAL;
+	}
+	o->scenario_path = argv[optind];
+	o->progress = quiet ? NULL : stderr;
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longopts[] = {CLI_SESSION_LONGOPTS,
@@ -120,14 +132,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			return -EINVAL;
 		}
 	}
-	if (optind != argc - 1) {
-		cli_error(CLI_FAULT_USAGE, "expected one SCENARIO.yaml (see faultline run --help)");
-		return -EINVAL;
-	}
-	o->s.scenario_path = argv[optind];
 	o->s.no_guests = o->list;
-	o->s.progress = o->quiet ? NULL : stderr;
-	return 0;
+	return cli_scenario_arg(argc, argv, "run", o->quiet, &o->s);
 }
 
 static void list_cases(struct session *s)

@@ -5,6 +5,8 @@
  * commands decide exit statuses; what they call returns 0 or -errno. */
 #pragma once
 
+#include <stdbool.h>
+
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);	 /* cli-bench.c */
 int cmd_replay(int argc, char **argv);	 /* cli-replay.c */
@@ -26,6 +28,9 @@ struct session_opts;
 int cli_session_option(int c, const char *arg, struct session_opts *o);
 #define CLI_OPT_SENSORS_DIR 0x100 /* getopt value of --sensors-dir */
 #define CLI_SENSORS_DIRS_MAX 16
+/* After the options: the one SCENARIO.yaml of command cmd into o, and progress on standard
+ * error unless quiet. Returns 0, or -EINVAL (message printed). */
+int cli_scenario_arg(int argc, char **argv, const char *cmd, bool quiet, struct session_opts *o);
 /* --sensors-dir DIR: add DIR to the NULL-terminated list *dirs (at most CLI_SENSORS_DIRS_MAX,
  * process-wide storage). Returns 0 or -E2BIG (message printed). */
 int cli_sensors_dir_add(const char *dir, const char *const **dirs);

@@ -5,6 +5,7 @@
 
 #include "cli-fault.h"
 #include "cli-help.h"
+#include "cli-rollout.h"
 #include "cli.h"
 #include "config.h"
 
@@ -20,7 +21,7 @@ static const struct command commands[] = {
     {"mutate", cmd_mutate, NULL}, {"classify", cmd_classify, NULL},
     {"replay", cmd_replay, NULL}, {"minimize", cmd_minimize, NULL},
     {"report", cmd_report, NULL}, {"compare", cmd_compare, NULL},
-    {"bench", cmd_bench, NULL},
+    {"bench", cmd_bench, NULL},	  {"rollout", cmd_rollout, NULL},
 };
 
 static void usage(FILE *f)

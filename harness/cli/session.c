@@ -198,6 +198,10 @@ static int prepare_images(struct session *s, struct session_error *e)
 		r = sensor_load(scenario_sensor_dir(s->sc, i), &s->sensors[i], &err);
 		if (r < 0)
 			return fail_reason(e, r, CLI_FAULT_SENSOR, err);
+		if (s->opts.prepare_sensor &&
+		    (r = s->opts.prepare_sensor(s->opts.userdata, s->sc, i, s->sensors[i],
+						s->state_dir, &err)) < 0)
+			return fail_reason(e, r, CLI_FAULT_HOST, err);
 		r = image_build(s->sensors[i], scenario_guest(s->sc), s->kver, s->state_dir,
 				&s->images[i], &err);
 		if (r < 0)
@@ -327,7 +331,7 @@ static int open_host(struct session *s, struct session_error *e)
  * kernel) come before the watcher process and the signal thread. */
 /* Save images and content partitions of this controller's guests; fleet_run removes it, and
  * the reaper's watcher when the controller was killed. */
-static char *session_work_dir(const struct session *s)
+char *session_work_dir(const struct session *s)
 {
 	return xasprintf("%s/work-%d", s->state_dir, (int)getpid());
 }
@@ -404,6 +408,21 @@ const struct scenario_case *session_cases(const struct session *s, size_t *ret_n
 const char *session_sensor_name(const struct session *s, size_t i)
 {
 	return scenario_sensor(s->sc, i);
+}
+
+const struct image *session_image(const struct session *s, size_t i)
+{
+	return s->images && i < s->n_sensors ? s->images[i] : NULL;
+}
+
+const char *session_kernel(const struct session *s)
+{
+	return s->kver;
+}
+
+int session_stop_signal(void)
+{
+	return stop_signal;
 }
 
 size_t session_n_sensors(const struct session *s)
@@ -510,8 +529,8 @@ char *session_new_run_id(const struct session *s)
 	return xasprintf("%s-%s", scenario_name(s->sc), stamp);
 }
 
-static struct fleet_config fleet_config(struct session *s, enum fleet_isolation mode,
-					const char *run_dir, const char *work_dir)
+struct fleet_config session_fleet_config(const struct session *s, enum fleet_isolation mode,
+					 const char *run_dir, const char *work_dir)
 {
 	const struct scenario_fleet *fl = scenario_fleet(s->sc);
 	const struct scenario_timeouts *to = scenario_timeouts(s->sc);
@@ -611,7 +630,7 @@ static void run_fleet(struct run_state *rs)
 	struct session *s = rs->s;
 	struct session_stats *st = rs->st;
 	_cleanup_free_ char *work_dir = session_work_dir(s);
-	struct fleet_config fc = fleet_config(s, rs->o->mode, rs->o->run_dir, work_dir);
+	struct fleet_config fc = session_fleet_config(s, rs->o->mode, rs->o->run_dir, work_dir);
 	char ts[32];
 	int r;
 

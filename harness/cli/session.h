@@ -26,6 +26,7 @@
 #include "fleet.h"
 #include "progress.h"
 #include "scenario.h"
+#include "sensor.h"
 
 struct session_opts {
 	const char *scenario_path;
@@ -41,6 +42,12 @@ struct session_opts {
 	size_t max_cases;	 /* 0: all; else only the first N cases (bench) */
 	FILE *progress;		 /* progress lines for the user; NULL: none */
 	struct progress *meter;	 /* the live progress line, owned by the caller; NULL: none */
+	/* Called for each sensor before its image is built, to change what goes into the guest
+	 * (rollout: the profiles' workload in place of the trigger); NULL: none. Returns 0 or a
+	 * negative errno, *ret_error (caller frees) saying why. */
+	int (*prepare_sensor)(void *userdata, const struct scenario *sc, size_t i, struct sensor *s,
+			      const char *state_dir, char **ret_error);
+	void *userdata;
 };
 
 struct session_error {
@@ -66,6 +73,18 @@ char **session_sensor_path(const char *const *sensors_dirs);
 const struct scenario *session_scenario(const struct session *s);
 const struct scenario_case *session_cases(const struct session *s, size_t *ret_n);
 const char *session_sensor_name(const struct session *s, size_t i);
+/* The guest image of sensor i (NULL without guests). */
+const struct image *session_image(const struct session *s, size_t i);
+/* The fleet of the session as a run in mode would have it: host, slots, timeouts, the guest
+ * command line, every sensor and case; run_dir and work_dir borrowed. */
+struct fleet_config session_fleet_config(const struct session *s, enum fleet_isolation mode,
+					 const char *run_dir, const char *work_dir);
+/* Where fleet runs keep save images and content partitions (caller frees). */
+char *session_work_dir(const struct session *s);
+/* The guest kernel's version (NULL without guests). */
+const char *session_kernel(const struct session *s);
+/* Set when SIGINT or SIGTERM stopped the fleet: the signal, else 0. */
+int session_stop_signal(void);
 size_t session_n_sensors(const struct session *s);
 /* The isolation mode the scenario asks for (snapshot unless it says otherwise). */
 const char *session_isolation(const struct session *s);

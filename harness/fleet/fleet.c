@@ -16,6 +16,12 @@ struct fleet {
 	size_t next, total;
 	pthread_mutex_t lock;
 	bool cancelled;
+	/* batches (fleet_config.batch): jobs in batch order, the batch being run, its jobs in
+	 * flight, and whether on_batch_end ended the run */
+	size_t *order;
+	size_t batch, in_flight;
+	pthread_cond_t drained;
+	bool stopped;
 };
 
 struct slot {
@@ -192,29 +198,91 @@ static int confirm(struct slot *slot, size_t si, size_t ci, struct case_result *
 	return 0;
 }
 
+unsigned fleet_sensor_memory(const struct fleet_config *cfg, size_t si)
+{
+	unsigned m = cfg->sensors[si].memory_mib;
+
+	return m ? m : cfg->memory_mib;
+}
+
+/* The k-th job to hand out: sensor by sensor, or with batches batch by batch and sensor by
+ * sensor within one. */
+static size_t job_at(const struct fleet *f, size_t k)
+{
+	return f->order ? f->order[k] : k;
+}
+
 static bool skipped(const struct fleet_config *cfg, size_t job)
 {
 	size_t si = job / cfg->n_cases, ci = job % cfg->n_cases;
 	return cfg->skip && cfg->skip[ci * cfg->n_sensors + si];
 }
 
+static size_t *batch_order(const struct fleet_config *cfg)
+{
+	size_t *order = xcalloc(cfg->n_cases * cfg->n_sensors + 1, sizeof(size_t)), k = 0;
+
+	for (size_t c0 = 0, c1; c0 < cfg->n_cases; c0 = c1) {
+		for (c1 = c0; c1 < cfg->n_cases && cfg->batch[c1] == cfg->batch[c0]; c1++)
+			;
+		for (size_t si = 0; si < cfg->n_sensors; si++)
+			for (size_t ci = c0; ci < c1; ci++)
+				order[k++] = si * cfg->n_cases + ci;
+	}
+	return order;
+}
+
+/* The next job not skipped, or SIZE_MAX. A job of the next batch waits until none of the
+ * current one is in flight and on_batch_end let the run go on. Called with the lock held. */
+static size_t take_job(struct fleet *f)
+{
+	const struct fleet_config *cfg = f->cfg;
+
+	for (;;) {
+		while (f->next < f->total && skipped(cfg, job_at(f, f->next)))
+			f->next++;
+		if (f->next >= f->total || f->cancelled || f->stopped)
+			return SIZE_MAX;
+		size_t job = job_at(f, f->next);
+		size_t b = cfg->batch ? cfg->batch[job % cfg->n_cases] : 0;
+		if (b == f->batch) {
+			f->next++;
+			f->in_flight++;
+			return job;
+		}
+		if (f->in_flight) {
+			pthread_cond_wait(&f->drained, &f->lock);
+			continue;
+		}
+		if (cfg->on_batch_end && !cfg->on_batch_end(cfg->userdata, f->batch, b))
+			f->stopped = true;
+		f->batch = b;
+	}
+}
+
 static bool next_job(struct fleet *f, size_t *ret_si, size_t *ret_ci, size_t *ret_next_si)
 {
 	const struct fleet_config *cfg = f->cfg;
-	size_t job;
+	size_t job, after;
 
 	pthread_mutex_lock(&f->lock);
-	while (f->next < f->total && skipped(cfg, f->next))
-		f->next++;
-	job = f->next < f->total && !f->cancelled ? f->next++ : SIZE_MAX;
+	job = take_job(f);
+	after = f->next < f->total ? job_at(f, f->next) : SIZE_MAX;
 	pthread_mutex_unlock(&f->lock);
 	if (job == SIZE_MAX || vm_host_cancelled())
 		return false;
 	*ret_si = job / cfg->n_cases;
 	*ret_ci = job % cfg->n_cases;
 	/* the job after the next one another slot may take: a good guess for this slot's next */
-	*ret_next_si = job + 1 < f->total ? (job + 1) / cfg->n_cases : SIZE_MAX;
+	*ret_next_si = after != SIZE_MAX ? after / cfg->n_cases : SIZE_MAX;
 	return true;
+}
+
+/* A job is over (recorded, or the run cancelled): a slot waiting for the batch may go on. */
+static void job_done(struct fleet *f)
+{
+	f->in_flight--;
+	pthread_cond_broadcast(&f->drained);
 }
 
 static void *slot_thread(void *arg)
@@ -235,12 +303,14 @@ static void *slot_thread(void *arg)
 			case_result_finish(&res);
 			pthread_mutex_lock(&f->lock);
 			f->cancelled = true;
+			job_done(f);
 			pthread_mutex_unlock(&f->lock);
 			break;
 		}
 		_cleanup_free_ char *rel = console_rel(cfg, si, ci, "");
 		pthread_mutex_lock(&f->lock);
 		cfg->on_result(cfg->userdata, si, ci, &res, rel);
+		job_done(f);
 		pthread_mutex_unlock(&f->lock);
 		case_result_finish(&res);
 	}
@@ -259,6 +329,11 @@ int fleet_run(const struct fleet_config *cfg)
 	if ((cfg->isolation != FLEET_BOOT || cfg->persist) && (r = mkdir_p(cfg->work_dir)) < 0)
 		return r;
 	pthread_mutex_init(&f.lock, NULL);
+	pthread_cond_init(&f.drained, NULL);
+	if (cfg->batch && cfg->n_cases) {
+		f.order = batch_order(cfg);
+		f.batch = cfg->batch[0];
+	}
 	for (size_t i = 0; i < cfg->n_sensors; i++) {
 		_cleanup_free_ char *d =
 		    xasprintf("%s/consoles/%s", cfg->run_dir, cfg->sensors[i].name);
@@ -276,6 +351,8 @@ int fleet_run(const struct fleet_config *cfg)
 	pool_free(f.pool);
 	rmdir(cfg->work_dir); /* when it was made: everything in it is gone by now */
 	free(slots);
+	free(f.order);
+	pthread_cond_destroy(&f.drained);
 	pthread_mutex_destroy(&f.lock);
 	return f.cancelled || vm_host_cancelled() ? -ECANCELED : 0;
 }

@@ -36,7 +36,12 @@ const char *fleet_isolation_name(enum fleet_isolation mode);
 struct fleet_sensor {
 	const char *name;
 	const struct image *image;
+	unsigned memory_mib; /* guest RAM; 0: the config's (fleet_sensor_memory()) */
 };
+
+struct fleet_config;
+/* The RAM of sensor si's guests. */
+unsigned fleet_sensor_memory(const struct fleet_config *cfg, size_t si);
 
 struct fleet_config {
 	struct vm_host *host;
@@ -60,6 +65,12 @@ struct fleet_config {
 	void (*on_result)(void *userdata, size_t sensor, size_t case_idx,
 			  const struct case_result *res, const char *console_rel);
 	void *userdata;
+	/* NULL, or [n_cases], non-decreasing: the jobs run batch by batch (staged rollouts' rings,
+	 * on one pool, so templates are booted once). No job of a batch starts before every job of
+	 * the one before has been reported; then on_batch_end (if set; serialised with on_result)
+	 * is told the batch done and the one next, and ends the run there by returning false. */
+	const size_t *batch;
+	bool (*on_batch_end)(void *userdata, size_t done, size_t next);
 };
 
 /* Run every job. Returns 0, or -ECANCELED when interrupted (finished jobs were reported; every

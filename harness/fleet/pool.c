@@ -318,7 +318,7 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 	    .initrd = s->image->initrd,
 	    .cmdline = cmdline,
 	    .cmdline_extra = s->image->cmdline,
-	    .memory_mib = cfg->memory_mib,
+	    .memory_mib = fleet_sensor_memory(cfg, si),
 	    .accel = cfg->accel,
 	    .console_log = console_path,
 	};

@@ -128,7 +128,7 @@ static int one_boot(struct follow *f, unsigned n, bool safe, const char *console
 			       .initrd = f->cfg->sensors[f->si].image->initrd,
 			       .cmdline = cmdline,
 			       .cmdline_extra = f->cfg->sensors[f->si].image->cmdline,
-			       .memory_mib = f->cfg->memory_mib,
+			       .memory_mib = fleet_sensor_memory(f->cfg, f->si),
 			       .accel = f->cfg->accel,
 			       .console_log = console,
 			       .disk = f->disk};

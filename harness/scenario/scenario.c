@@ -10,6 +10,7 @@
 
 #include "format.h"
 #include "mutate.h"
+#include "rollspec.h"
 #include "sensor.h"
 #include "util.h"
 #include "verdict.h"
@@ -41,6 +42,7 @@ struct scenario {
 	size_t n_cases;
 	size_t n_inputs; /* inputs the cases expand to (before dropping duplicates) */
 	struct scenario_persistence persist; /* the scenario's defaults for its cases */
+	struct rollspec *rollout;	     /* profiles: and rollout:, or NULL */
 };
 
 static void scase_finish(struct scase *c)
@@ -80,6 +82,7 @@ struct scenario *scenario_free(struct scenario *s)
 	for (size_t i = 0; i < s->n_cases; i++)
 		scase_finish(&s->cases[i]);
 	free(s->cases);
+	rollspec_free(s->rollout);
 	free(s);
 	return NULL;
 }
@@ -123,6 +126,10 @@ const struct sensor_guest *scenario_guest(const struct scenario *s)
 const char *scenario_format_path(const struct scenario *s)
 {
 	return s->format ? format_path(s->format) : NULL;
+}
+const struct rollspec *scenario_rollout(const struct scenario *s)
+{
+	return s->rollout;
 }
 size_t scenario_n_cases(const struct scenario *s)
 {
@@ -726,11 +733,24 @@ static void load_case(struct lctx *c, const struct ynode *n)
 	s->n_cases++;
 }
 
+/* profiles: and rollout: (rollspec.h), against the sensors and cases read so far. */
+static void load_rollspec(struct lctx *c, const struct ynode *doc)
+{
+	struct scenario *s = c->s;
+	_cleanup_free_ const char **cases = xcalloc(s->n_cases + 1, sizeof(char *));
+
+	for (size_t i = 0; i < s->n_cases; i++)
+		cases[i] = s->cases[i].name ? s->cases[i].name : "";
+	c->errors += rollspec_load(c->file, doc, (const char *const *)s->sensors, s->n_sensors,
+				   cases, s->n_cases, c->diags, &s->rollout);
+}
+
 static int load_doc(struct lctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {
-	    "name",  "description", "seed",	 "format",   "fleet", "sensors", "timeouts",
-	    "cases", "persistence", "boot_loop", "recovery", "guest", NULL};
+	static const char *const keys[] = {"name",	  "description", "seed",     "format",
+					   "fleet",	  "sensors",	 "timeouts", "cases",
+					   "persistence", "boot_loop",	 "recovery", "guest",
+					   "profiles",	  "rollout",	 NULL};
 	struct scenario *s = c->s;
 	struct ynode *v;
 	const char *str;
@@ -781,6 +801,7 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 		for (size_t i = 0; i < v->n; i++)
 			load_case(c, v->items[i]);
 	}
+	load_rollspec(c, doc);
 	if (scenario_persists(s))
 		for (size_t i = 0; i < c->n_no_persist; i++)
 			lerr(c, c->no_persist[i],

@@ -121,6 +121,9 @@ void scenario_cases_free(struct scenario_case *cases, size_t n);
  * dropped). Multi-input cases get ids "<case>-NNNN" (variant index, stable across dedup). */
 int scenario_expand_full(const struct scenario *s, struct diags *diags,
 			 struct scenario_case **ret_cases, size_t *ret_n, size_t *ret_duplicates);
+struct rollspec;
+/* The scenario's profiles: and rollout: sections (rollspec.h), or NULL when it has neither. */
+const struct rollspec *scenario_rollout(const struct scenario *s);
 /* For `run --list`: one line per case (id, size, sha256 prefix, expectations, mutations). */
 int scenario_describe_cases(const struct scenario *s, const struct scenario_case *cases, size_t n,
 			    FILE *out);

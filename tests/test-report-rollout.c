@@ -1,0 +1,105 @@
+/* test-report-rollout.c — the rollout report (reports/rollout-report.c) from a summary that
+ * `faultline rollout scenarios/rollout-vendors.yaml --fleet 3` wrote (tests/data/rollout/): the
+ * answer first, a chart per strategy with its gates, the variant named; the same without
+ * variants, and a summary missing every key renders without failing. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rollout-report.h"
+#include "testlib.h"
+#include "util.h"
+
+static char *render(json_object *summary, enum reports_format format)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(rollout_report_render(f, format, summary), 0);
+	fclose(f);
+	return buf;
+}
+
+static json_object *fixture(void)
+{
+	_cleanup_free_ char *path = testlib_fixture_path("rollout/summary.json");
+	json_object *o = json_object_from_file(path);
+
+	ck_assert_ptr_nonnull(o);
+	return o;
+}
+
+START_TEST(test_html)
+{
+	json_object *s = fixture();
+	_cleanup_free_ char *html = render(s, REPORTS_HTML);
+	const char *answer =
+	    strstr(html, "<p class=\"lead\"><strong>all at once: 2 of 3 machines down; "
+			 "rings: 1 of 3 machines down, halted at canary; two-vendors");
+
+	ck_assert_ptr_nonnull(answer);
+	/* the answer comes before any chart, and there is a chart per strategy */
+	ck_assert_ptr_nonnull(strstr(html, "<svg class=\"blast\""));
+	ck_assert(answer < strstr(html, "<svg class=\"blast\""));
+	size_t charts = 0;
+	for (const char *p = html; (p = strstr(p, "<svg class=\"blast\"")); p++)
+		charts++;
+	ck_assert_uint_eq(charts, 4);
+	/* the canary's failed gate, red, and where the rollout stopped */
+	ck_assert_ptr_nonnull(strstr(html, "stroke=\"#cf222e\" stroke-dasharray=\"4 3\""));
+	ck_assert_ptr_nonnull(strstr(html, "<title>gate of canary: failed</title>"));
+	ck_assert_ptr_nonnull(strstr(html, "halted at canary (30 s in)"));
+	ck_assert_ptr_nonnull(strstr(html, "<h3>two-vendors/rings: 0 of 3 machines down</h3>"));
+	ck_assert_ptr_nonnull(strstr(html, "variant <strong>two-vendors</strong>: office on "
+					   "ksensor-legacy, build-server on ksensor-hardened"));
+	ck_assert_ptr_nonnull(strstr(html, "down by profile: build-server 1, kiosk 1"));
+	json_object_put(s);
+}
+END_TEST
+
+START_TEST(test_markdown)
+{
+	json_object *s = fixture();
+	_cleanup_free_ char *md = NULL, *md2 = NULL;
+
+	md = render(s, REPORTS_MARKDOWN);
+	ck_assert_ptr_nonnull(strstr(md, "| rings | canary | 1 | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | "
+					 "failed (1 down, allows 0) |"));
+	ck_assert_ptr_nonnull(strstr(md, "| two-vendors/all-at-once | **total** | 3 | 3 | 0 |"));
+	/* without variants: no variant line, the same tables */
+	json_object_object_del(s, "variants");
+	md2 = render(s, REPORTS_MARKDOWN);
+	ck_assert_ptr_nonnull(strstr(md2, "| rings | **total** | 3 | 1 | 1 |"));
+	free(render(s, REPORTS_HTML));
+	ck_assert_int_eq(rollout_report_render(stdout, REPORTS_JUNIT, s), -EOPNOTSUPP);
+	json_object_put(s);
+}
+END_TEST
+
+START_TEST(test_empty)
+{
+	json_object *s = json_tokener_parse("{\"strategies\": 3, \"variants\": {}}");
+	_cleanup_free_ char *html = render(s, REPORTS_HTML), *md = render(s, REPORTS_MARKDOWN);
+
+	ck_assert_ptr_nonnull(strstr(html, "<h2>Rollout</h2>"));
+	ck_assert_ptr_null(strstr(html, "<svg"));
+	ck_assert_ptr_nonnull(strstr(md, "# Rollout"));
+	json_object_put(s);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("report-rollout");
+	TCase *tc = tcase_create("report-rollout");
+
+	tcase_add_test(tc, test_html);
+	tcase_add_test(tc, test_markdown);
+	tcase_add_test(tc, test_empty);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TESTLIB_MAIN(suite)
