@@ -54,7 +54,7 @@ const char *proto_type_name(uint16_t type)
 	    [PROTO_UPDATE] = "UPDATE", [PROTO_RESULT] = "RESULT", [PROTO_MARK] = "MARK",
 	    [PROTO_ERROR] = "ERROR",   [PROTO_WATCH] = "WATCH",	  [PROTO_WATCHED] = "WATCHED",
 	    [PROTO_STORE] = "STORE",   [PROTO_STORED] = "STORED", [PROTO_REMEDY_ASK] = "REMEDY_ASK",
-	    [PROTO_REMEDY] = "REMEDY",
+	    [PROTO_REMEDY] = "REMEDY", [PROTO_MODULES] = "MODULES",
 	};
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];
