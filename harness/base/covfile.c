@@ -16,8 +16,7 @@ int covfile_parse(const void *buf, size_t len, struct covfile_view *ret)
 		return -EBADMSG;
 	/* a power of two in bounds, and all of it in the file */
 	if (h->map_size < COVFILE_MAP_MIN || h->map_size > COVFILE_MAP_MAX ||
-	    (h->map_size & (h->map_size - 1)) != 0 ||
-	    (len - COVFILE_HEADER_SIZE) / 2 < h->map_size)
+	    (h->map_size & (h->map_size - 1)) != 0 || (len - COVFILE_HEADER_SIZE) / 2 < h->map_size)
 		return -EBADMSG;
 	if (h->n_ranges > COVFILE_MAX_RANGES || h->n_imms > COVFILE_MAX_IMMS)
 		return -EBADMSG;
@@ -96,8 +95,8 @@ int covfile_reset(const char *path, const struct covfile_range *ranges, size_t n
 	 * the fields that are ours are written */
 	zero = xzalloc(2 * v.map_size);
 	if ((r = pwrite_all(fd, zero, 2 * v.map_size, COVFILE_HEADER_SIZE)) < 0 ||
-	    (r = pwrite_all(fd, &h.execs, sizeof(h.execs), offsetof(struct covfile_header, execs))) <
-		0)
+	    (r = pwrite_all(fd, &h.execs, sizeof(h.execs),
+			    offsetof(struct covfile_header, execs))) < 0)
 		return r;
 	header_ranges(&h, ranges, n);
 	if ((r = pwrite_all(fd, h.ranges, sizeof(h.ranges),

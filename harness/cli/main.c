@@ -20,7 +20,7 @@ static const struct command commands[] = {
     {"mutate", cmd_mutate, NULL}, {"classify", cmd_classify, NULL},
     {"replay", cmd_replay, NULL}, {"minimize", cmd_minimize, NULL},
     {"report", cmd_report, NULL}, {"compare", cmd_compare, NULL},
-    {"bench", cmd_bench, NULL},
+    {"bench", cmd_bench, NULL},	  {"fuzz", cmd_fuzz, NULL},
 };
 
 static void usage(FILE *f)

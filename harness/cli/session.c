@@ -327,7 +327,7 @@ static int open_host(struct session *s, struct session_error *e)
  * kernel) come before the watcher process and the signal thread. */
 /* Save images and content partitions of this controller's guests; fleet_run removes it, and
  * the reaper's watcher when the controller was killed. */
-static char *session_work_dir(const struct session *s)
+char *session_work_dir(const struct session *s)
 {
 	return xasprintf("%s/work-%d", s->state_dir, (int)getpid());
 }
@@ -411,6 +411,16 @@ size_t session_n_sensors(const struct session *s)
 	return scenario_n_sensors(s->sc);
 }
 
+const char *session_kernel(const struct session *s)
+{
+	return s->kver;
+}
+
+int session_stop_signal(void)
+{
+	return stop_signal;
+}
+
 const char *session_isolation(const struct session *s)
 {
 	const char *m = scenario_fleet(s->sc)->isolation;
@@ -464,7 +474,7 @@ static json_object *string_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-static json_object *run_meta(struct session *s, const char *run_id, enum fleet_isolation mode)
+json_object *session_run_meta(struct session *s, const char *run_id, enum fleet_isolation mode)
 {
 	json_object *m = json_object_new_object(), *sensors = json_object_new_array();
 	char ts[32], host[256] = "";
@@ -510,8 +520,8 @@ char *session_new_run_id(const struct session *s)
 	return xasprintf("%s-%s", scenario_name(s->sc), stamp);
 }
 
-static struct fleet_config fleet_config(struct session *s, enum fleet_isolation mode,
-					const char *run_dir, const char *work_dir)
+struct fleet_config session_fleet_config(struct session *s, enum fleet_isolation mode,
+					 const char *run_dir, const char *work_dir)
 {
 	const struct scenario_fleet *fl = scenario_fleet(s->sc);
 	const struct scenario_timeouts *to = scenario_timeouts(s->sc);
@@ -598,7 +608,7 @@ static int run_prepare(struct run_state *rs, struct session_error *e)
 		return r;
 	rs->ctx = (struct record_context){
 	    .run_id = rs->id, .scenario = scenario_name(s->sc), .kernel = s->kver};
-	rs->meta = run_meta(s, rs->id, o->mode);
+	rs->meta = session_run_meta(s, rs->id, o->mode);
 	if (o->resume)
 		json_object_object_add(rs->meta, "resumed", json_object_new_boolean(true));
 	results_write_meta(rs->results, rs->meta);
@@ -611,7 +621,7 @@ static void run_fleet(struct run_state *rs)
 	struct session *s = rs->s;
 	struct session_stats *st = rs->st;
 	_cleanup_free_ char *work_dir = session_work_dir(s);
-	struct fleet_config fc = fleet_config(s, rs->o->mode, rs->o->run_dir, work_dir);
+	struct fleet_config fc = session_fleet_config(s, rs->o->mode, rs->o->run_dir, work_dir);
 	char ts[32];
 	int r;
 

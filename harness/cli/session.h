@@ -108,3 +108,16 @@ struct session_run_opts {
 int session_run(struct session *s, const struct session_run_opts *o, struct session_stats *ret,
 		struct session_error *ret_error);
 void session_stats_finish(struct session_stats *st);
+
+/* For a command that drives guests itself (fuzz): the fleet configuration a run in `mode` into
+ * run_dir would have (borrowing the session's host and images), the controller's work dir for
+ * saved guests (caller frees; the caller removes it), run.json's fields (caller puts), the guest
+ * kernel's version, and the signal that interrupted the session (0: none). */
+struct fleet_config session_fleet_config(struct session *s, enum fleet_isolation mode,
+					 const char *run_dir, const char *work_dir);
+char *session_work_dir(const struct session *s);
+struct json_object;
+struct json_object *session_run_meta(struct session *s, const char *run_id,
+				     enum fleet_isolation mode);
+const char *session_kernel(const struct session *s);
+int session_stop_signal(void);

@@ -36,7 +36,7 @@ struct template
 	char *name, *uuid, *path;
 	char *disk; /* persistence: its content partition, frozen once it is saved */
 	struct snapshot_stamp stamp;
-	char *modules; /* its MODULES text, or NULL */
+	char *modules;		    /* its MODULES text, or NULL */
 	struct case_result failure; /* why it could not be made, repeated for every job */
 	bool failure_retry;
 	struct identity *ids;
@@ -254,7 +254,8 @@ static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char 
 			else if (ev.frame.type == PROTO_READY)
 				ready_status(&ev.frame, res, &ready);
 			else if (ev.frame.type == PROTO_MODULES && ret_modules)
-				free(*ret_modules), *ret_modules = xstrdup((char *)ev.frame.payload);
+				free(*ret_modules),
+				    *ret_modules = xstrdup((char *)ev.frame.payload);
 			proto_frame_finish(&ev.frame);
 		} else if (ev.type != VM_EVENT_PROTO_ERROR) {
 			_cleanup_free_ char *how = NULL, *what = NULL;

@@ -68,8 +68,7 @@ enum fuzz_news fuzz_bitmap_news(const struct fuzz_bitmap *b, const uint8_t *edge
 	return scan((struct fuzz_bitmap *)b, edges, blocks, false);
 }
 
-enum fuzz_news fuzz_bitmap_merge(struct fuzz_bitmap *b, const uint8_t *edges,
-				 const uint8_t *blocks)
+enum fuzz_news fuzz_bitmap_merge(struct fuzz_bitmap *b, const uint8_t *edges, const uint8_t *blocks)
 {
 	return scan(b, edges, blocks, true);
 }

@@ -137,8 +137,8 @@ int corpus_add(struct corpus *c, const char *name, const struct corpus_entry *e)
 
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "parent", e->parent ? json_object_new_string(e->parent) : NULL);
-	json_object_object_add(o, "mutations",
-			       json_object_new_string(e->mutations_json ? e->mutations_json : "[]"));
+	json_object_object_add(
+	    o, "mutations", json_object_new_string(e->mutations_json ? e->mutations_json : "[]"));
 	json_object_object_add(o, "edges", json_object_new_int64((int64_t)e->edges));
 	json_object_object_add(o, "new_edges", json_object_new_int64((int64_t)e->new_edges));
 	json_object_object_add(o, "found_ms", json_object_new_int64((int64_t)e->found_ms));

@@ -122,10 +122,10 @@ static int apply(const char *spec, uint64_t *rng, const struct format *f, struct
 	}
 	struct mutate_output *o = &res.v[fuzz_rng_below(rng, res.n)];
 	size_t jl = strlen(cur->json);
-	_cleanup_free_ char *joined =
-	    jl <= 2 ? xstrdup(o->json)
-		    : xasprintf("%.*s%s%s", (int)(jl - 1), cur->json, strlen(o->json) > 2 ? "," : "",
-				o->json + 1);
+	_cleanup_free_ char *joined = jl <= 2
+					  ? xstrdup(o->json)
+					  : xasprintf("%.*s%s%s", (int)(jl - 1), cur->json,
+						      strlen(o->json) > 2 ? "," : "", o->json + 1);
 	free(cur->data);
 	cur->data = TAKE_PTR(o->data);
 	cur->size = o->size;
