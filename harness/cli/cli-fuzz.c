@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bitmap.h"
@@ -177,7 +178,7 @@ static void state_save(struct campaign *c)
 static uint64_t juint(json_object *o, const char *key)
 {
 	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? (uint64_t)json_object_get_int64(v) : 0;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
 }
 
 /* --resume: where the campaign stopped. -ENOENT when dir holds none. */
@@ -209,7 +210,7 @@ static int state_load(struct campaign *c)
 	if (json_object_object_get_ex(o, "magic", &v))
 		for (size_t i = 0; i < json_object_array_length(v) && i < COVFILE_MAX_IMMS; i++)
 			c->imms[c->n_imms++] =
-			    (uint64_t)json_object_get_int64(json_object_array_get_idx(v, i));
+			    json_object_get_uint64(json_object_array_get_idx(v, i));
 	json_object_put(o);
 	r = fuzz_bitmap_load(&c->map, map);
 	return r == -ENOENT ? 0 : r;
@@ -393,35 +394,46 @@ static void judge(struct campaign *c, const struct scenario_case *sc, const char
 	state_save(c);
 }
 
-/* The scenario's cases, each run twice when coverage is on: a seed whose two runs cover
- * differently makes every later decision noisy, and the user should know. */
+static void calibrated(struct campaign *c, const char *id, const struct trace *first)
+{
+	const struct trace *t = c->trace;
+	size_t differ =
+	    fuzz_bitmap_calibrate(&c->map, first->edges, first->blocks, t->edges, t->blocks);
+	bool counts = fuzz_trace_hash(first->edges, first->blocks, COVFILE_MAP_SIZE, true) ==
+		      fuzz_trace_hash(t->edges, t->blocks, COVFILE_MAP_SIZE, true);
+
+	if (c->o->quiet)
+		return;
+	fprintf(stderr, "%scalibration: %s: %s coverage in two runs (%zu edges, %zu blocks%s)\n",
+		c->tty ? "\r\033[K" : "", id, differ ? "DIFFERENT" : "identical",
+		fuzz_trace_count(t->edges, COVFILE_MAP_SIZE),
+		fuzz_trace_count(t->blocks, COVFILE_MAP_SIZE),
+		counts ? ", same hit counts" : "; hit counts vary on some edges");
+}
+
+/* The scenario's cases, each run twice when coverage is on: edges whose hit counts differ between
+ * the two runs are marked variable (their counts are not news), and a seed whose two runs cover
+ * different code makes every later decision noisy: the user is told. */
 static int run_seeds(struct campaign *c)
 {
 	size_t n;
 	const struct scenario_case *cases = session_cases(c->s, &n);
+	_cleanup_free_ struct trace *first = xzalloc(sizeof(*first));
 
 	for (; c->seeds_done < n; c->seeds_done++) {
 		struct scenario_case sc = cases[c->seeds_done];
 		_cleanup_free_ char *id = xasprintf("seed-%s", sc.id);
+		int rounds = c->o->no_coverage ? 1 : 2;
 		struct case_result res;
-		uint64_t first = 0;
 		int r;
 
 		sc.id = id;
-		int rounds = c->o->no_coverage ? 1 : 2;
-
 		for (int round = 0; round < rounds; round++) {
 			if ((r = run_case(c, id, sc.data, sc.size, &res)) < 0)
 				return r;
-			uint64_t h =
-			    fuzz_trace_hash(c->trace->edges, c->trace->blocks, COVFILE_MAP_SIZE);
-			if (round == 1 && !c->o->quiet)
-				fprintf(stderr,
-					"%scalibration: %s: %s coverage in two runs (%zu edges)\n",
-					c->tty ? "\r\033[K" : "", id,
-					h == first ? "identical" : "DIFFERENT",
-					fuzz_trace_count(c->trace->edges, COVFILE_MAP_SIZE));
-			first = h;
+			if (round == 1)
+				calibrated(c, id, first);
+			*first = *c->trace;
 			if (round == rounds - 1)
 				judge(c, &sc, NULL, -1, &res);
 			case_result_finish(&res);
@@ -560,6 +572,12 @@ static int guests_open(struct campaign *c)
 	if ((r = mkdir_p(c->cov_dir ? c->cov_dir : c->work_dir)) < 0) {
 		cli_error(CLI_FAULT_HOST, "cannot create %s: %s", c->work_dir, strerror(-r));
 		return r;
+	}
+	/* QEMU may run as another user (libvirt's qemu user): its plugin makes the files here */
+	if (c->cov_dir && chmod(c->cov_dir, 01777) < 0) {
+		cli_error(CLI_FAULT_HOST, "cannot open %s to QEMU: %s", c->cov_dir,
+			  strerror(errno));
+		return -errno;
 	}
 	c->pool = pool_new(&c->fc, 1);
 	return 0;

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,9 @@ struct fuzz_bitmap {
 	size_t size;	     /* counters in each map, a power of two */
 	uint8_t *edge_seen;  /* per edge: the buckets seen (bit per bucket) */
 	uint8_t *block_seen; /* per block: 1 when seen */
+	/* per edge: 1 when its hit count varies between runs of one input (a timer, a periodic
+	 * probe): a new bucket of such an edge is not news */
+	uint8_t *variable;
 	size_t n_edges, n_blocks;
 };
 
@@ -35,12 +39,17 @@ enum fuzz_news fuzz_bitmap_news(const struct fuzz_bitmap *b, const uint8_t *edge
 /* Add the trace; returns what it added. */
 enum fuzz_news fuzz_bitmap_merge(struct fuzz_bitmap *b, const uint8_t *edges,
 				 const uint8_t *blocks);
+/* Two runs of one input: mark the edges whose buckets differ as variable. Returns how many
+ * edges or blocks one run covered and the other did not (0: the same code was covered). */
+size_t fuzz_bitmap_calibrate(struct fuzz_bitmap *b, const uint8_t *edges1, const uint8_t *blocks1,
+			     const uint8_t *edges2, const uint8_t *blocks2);
 /* Edges (non-zero counters) of a map of size counters. */
 size_t fuzz_trace_count(const uint8_t *map, size_t size);
-/* A hash of the bucketed trace: equal for traces that cover the same in the same buckets. */
-uint64_t fuzz_trace_hash(const uint8_t *edges, const uint8_t *blocks, size_t size);
+/* A hash of the trace: equal for traces that cover the same edges and blocks (with counts: in the
+ * same buckets too). */
+uint64_t fuzz_trace_hash(const uint8_t *edges, const uint8_t *blocks, size_t size, bool counts);
 
-/* Save to / load from a file (resume): the size, then the two maps. Load returns -EBADMSG for a
+/* Save to / load from a file (resume): the size, then the three maps. Load returns -EBADMSG for a
  * file of another size or shape. */
 int fuzz_bitmap_save(const struct fuzz_bitmap *b, const char *path);
 int fuzz_bitmap_load(struct fuzz_bitmap *b, const char *path);
