@@ -60,6 +60,9 @@ struct campaign {
 	struct format *format;
 	const char *format_path;
 	uint64_t rng, execs, execs_at_start, elapsed_ms, start_ms, last_new_ms, last_line_ms;
+	/* guests run by this process and the time they took, the first (which boots the
+	 * template) left out: the campaign's cost per case (bench/fuzz-bench.sh) */
+	uint64_t runs, runs_ms;
 	size_t seeds_done, n_sigs, n_imms;
 	char **sigs;
 	uint64_t imms[COVFILE_MAX_IMMS];
@@ -165,6 +168,8 @@ static void state_save(struct campaign *c)
 			       json_object_new_uint64(c->elapsed_ms + now_ms() - c->start_ms));
 	json_object_object_add(o, "rng", json_object_new_uint64(c->rng));
 	json_object_object_add(o, "seeds_done", json_object_new_uint64(c->seeds_done));
+	json_object_object_add(o, "guest_runs", json_object_new_uint64(c->runs));
+	json_object_object_add(o, "guest_runs_ms", json_object_new_uint64(c->runs_ms));
 	json_object_object_add(o, "edges", json_object_new_uint64(c->map.n_edges));
 	json_object_object_add(o, "blocks", json_object_new_uint64(c->map.n_blocks));
 	json_object_object_add(o, "corpus", json_object_new_uint64(c->corpus->n));
@@ -268,6 +273,7 @@ static int run_case(struct campaign *c, const char *id, const uint8_t *data, siz
 		    struct case_result *res)
 {
 	_cleanup_free_ char *path = xasprintf("%s/consoles/%s/%s.log", c->dir, c->sensor, id);
+	uint64_t start = now_ms();
 	int r = 0;
 
 	for (int attempt = 1; attempt <= 2; attempt++) {
@@ -295,6 +301,8 @@ static int run_case(struct campaign *c, const char *id, const uint8_t *data, siz
 			break;
 		case_result_finish(res);
 	}
+	if (c->runs++ > 0)
+		c->runs_ms += now_ms() - start;
 	return 0;
 }
 
@@ -328,8 +336,9 @@ static void record(struct campaign *c, const struct scenario_case *sc,
 	results_append(c->results, o);
 	json_object_put(o);
 	if (!c->o->quiet)
-		fprintf(stderr, "%snew signature after %llu execs: %s (%s)\n",
+		fprintf(stderr, "%snew signature after %llu execs, %llu s: %s (%s)\n",
 			c->tty ? "\r\033[K" : "", (unsigned long long)c->execs,
+			(unsigned long long)((c->elapsed_ms + now_ms() - c->start_ms) / 1000),
 			c->sigs[c->n_sigs - 1], sc->id);
 	return;
 drop:;
