@@ -52,6 +52,13 @@ START_TEST(test_create_reset_read)
 	ck_assert_uint_eq(v.header->ranges[0].end, r.end);
 	ck_assert_uint_eq(v.n_imms, 1);
 	ck_assert_uint_eq(v.header->imms[0], 0x1f2e);
+	/* each reset is a new generation: the emulator starts the case's edges afresh */
+	ck_assert_uint_eq(v.header->generation, 1);
+	free(TAKE_PTR(buf));
+	ck_assert_int_eq(covfile_reset(path, NULL, 0), 0);
+	ck_assert_int_eq(covfile_read(path, &buf, &v), 0);
+	ck_assert_uint_eq(v.header->generation, 2);
+	ck_assert_uint_eq(v.n_ranges, 0);
 }
 END_TEST
 

@@ -94,9 +94,12 @@ int covfile_reset(const char *path, const struct covfile_range *ranges, size_t n
 	/* the maps first, then the ranges: the emulator writes blocks and imms meanwhile, so only
 	 * the fields that are ours are written */
 	zero = xzalloc(2 * v.map_size);
+	h.generation = v.header->generation + 1;
 	if ((r = pwrite_all(fd, zero, 2 * v.map_size, COVFILE_HEADER_SIZE)) < 0 ||
 	    (r = pwrite_all(fd, &h.execs, sizeof(h.execs),
-			    offsetof(struct covfile_header, execs))) < 0)
+			    offsetof(struct covfile_header, execs))) < 0 ||
+	    (r = pwrite_all(fd, &h.generation, sizeof(h.generation),
+			    offsetof(struct covfile_header, generation))) < 0)
 		return r;
 	header_ranges(&h, ranges, n);
 	if ((r = pwrite_all(fd, h.ranges, sizeof(h.ranges),

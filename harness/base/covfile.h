@@ -46,6 +46,9 @@ struct covfile_header {
 	struct covfile_range ranges[COVFILE_MAX_RANGES];
 	uint64_t blocks; /* blocks of covered code translated, since the file was made */
 	uint64_t execs;	 /* executions of such blocks, since the map was last zeroed */
+	/* bumped by each covfile_reset: the emulator then forgets the block it saw last, so the
+	 * first edge of a case does not depend on what ran before it */
+	uint64_t generation;
 	/* immediate operands of comparisons in covered code (the plugin decodes the x86 CMP
 	 * forms): the sensor's magic values; distinct, at most COVFILE_MAX_IMMS */
 	uint64_t imms[COVFILE_MAX_IMMS];

@@ -27,6 +27,7 @@
 #include "covfile.h"
 #include "datadir.h"
 #include "pool.h"
+#include "reports.h"
 #include "results.h"
 #include "session.h"
 #include "step.h"
@@ -665,6 +666,8 @@ int cmd_fuzz(int argc, char **argv)
 		       c.map.n_edges, c.n_sigs);
 		for (size_t i = 0; i < c.n_sigs; i++)
 			printf("  %s\n", c.sigs[i]);
+		if (reports_write_defaults(c.dir) == 0)
+			printf("report: %s/report.html, JUnit: %s/results.xml\n", c.dir, c.dir);
 		printf("results: %s/results.jsonl\n", c.dir);
 		ret = c.n_sigs ? 1 : 0;
 		if (r == -ECANCELED || vm_host_cancelled()) {

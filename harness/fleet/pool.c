@@ -253,9 +253,10 @@ static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char 
 				hello = true;
 			else if (ev.frame.type == PROTO_READY)
 				ready_status(&ev.frame, res, &ready);
-			else if (ev.frame.type == PROTO_MODULES && ret_modules)
-				free(*ret_modules),
-				    *ret_modules = xstrdup((char *)ev.frame.payload);
+			else if (ev.frame.type == PROTO_MODULES) {
+				free(*ret_modules);
+				*ret_modules = xstrdup((char *)ev.frame.payload);
+			}
 			proto_frame_finish(&ev.frame);
 		} else if (ev.type != VM_EVENT_PROTO_ERROR) {
 			_cleanup_free_ char *how = NULL, *what = NULL;

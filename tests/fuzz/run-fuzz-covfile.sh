@@ -23,7 +23,7 @@ import struct, sys
 out = sys.argv[1]
 hdr = b"FLCOV1\n\0" + struct.pack("<IIII", 1, 256, 1, 2)
 hdr += struct.pack("<QQ", 0xffffffffc0000000, 0xffffffffc0004000) + b"\0" * 16 * 7
-hdr += struct.pack("<QQ", 12, 345) + struct.pack("<QQ", 0x1f2e, 7) + b"\0" * 8 * 254
+hdr += struct.pack("<QQQ", 12, 345, 1) + struct.pack("<QQ", 0x1f2e, 7) + b"\0" * 8 * 254
 hdr = hdr.ljust(4096, b"\0")
 maps = bytes((i * 7) % 5 for i in range(256)) + bytes(i % 2 for i in range(256))
 open(out + "/covfile", "wb").write(b"\0" + hdr + maps)

@@ -5,10 +5,11 @@
  *
  * PATH is created when missing. Blocks are instrumented when they are translated and lie in the
  * file's ranges or, while the file names none, in [lo, hi) (default: the x86-64 kernel's module
- * area); an instrumented block counts itself and the edge from the block before it whenever it
- * runs. Translation is where the cost is paid once: code outside the ranges runs as fast as
- * without the plugin. Each guest is a QEMU process of its own with an empty translation cache,
- * so the ranges set before its case (after its restore) decide what is instrumented.
+ * area); an instrumented block that is in the file's ranges counts itself and the edge from the
+ * block before it whenever it runs. Translation is where the cost is paid once: code outside the
+ * ranges runs as fast as without the plugin. Each guest is a QEMU process of its own with an empty
+ * translation cache, so the ranges set before its case (after its restore) decide what is
+ * instrumented.
  *
  * The plugin also reads the immediate of every CMP in covered code (the sensor's magic values)
  * into the file's imms. It links nothing but libc: it runs inside QEMU.
@@ -32,6 +33,7 @@ static uint8_t *edges, *blocks;
 static uint32_t mask;
 static uint64_t lo = 0xffffffffa0000000ull, hi = 0xffffffffff000000ull;
 static uint32_t prev[64];
+static uint64_t generation;
 
 static bool covered(uint64_t pc)
 {
@@ -45,11 +47,26 @@ static bool covered(uint64_t pc)
 	return false;
 }
 
+static uint32_t block_id(uint64_t pc)
+{
+	return (uint32_t)(((pc ^ (pc >> 15)) * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+}
+
+/* Also checked here, not only at translation: a block translated before the controller set the
+ * ranges (between the guest's restore and its case) was judged by the default area. */
 static void block_exec(unsigned int vcpu, void *udata)
 {
-	uint32_t cur = (uint32_t)(uintptr_t)udata, *p = &prev[vcpu & 63];
-	uint32_t e = (cur ^ *p) & mask;
+	uint64_t pc = (uintptr_t)udata;
+	uint32_t cur, e, *p = &prev[vcpu & 63];
 
+	if (hdr->n_ranges && !covered(pc))
+		return;
+	if (hdr->generation != generation) { /* a new case */
+		generation = hdr->generation;
+		memset(prev, 0, sizeof(prev));
+	}
+	cur = block_id(pc);
+	e = (cur ^ *p) & mask;
 	if (edges[e] != 255)
 		edges[e]++;
 	if (blocks[cur] != 255)
@@ -104,18 +121,18 @@ static void scan_cmp(const uint8_t *b, size_t n)
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	uint64_t pc = qemu_plugin_tb_vaddr(tb);
-	uint64_t h = (pc ^ (pc >> 15)) * 0x9e3779b97f4a7c15ull;
 
 	(void)id;
 	if (!covered(pc))
 		return;
 	hdr->blocks++;
-	for (size_t i = 0; i < qemu_plugin_tb_n_insns(tb); i++) {
+	/* magic values only of the sensor's code: not before its ranges are known */
+	for (size_t i = 0; hdr->n_ranges && i < qemu_plugin_tb_n_insns(tb); i++) {
 		const struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		scan_cmp(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
 	}
 	qemu_plugin_register_vcpu_tb_exec_cb(tb, block_exec, QEMU_PLUGIN_CB_NO_REGS,
-					     (void *)(uintptr_t)((h >> 32) & mask));
+					     (void *)(uintptr_t)pc);
 }
 
 /* Map PATH, making it first when it is missing or empty. */
