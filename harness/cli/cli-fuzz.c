@@ -567,6 +567,12 @@ static int guests_open(struct campaign *c)
 	c->work_dir = session_work_dir(c->s);
 	c->fc = session_fleet_config(c->s, FLEET_SNAPSHOT, c->dir, c->work_dir);
 	c->fc.jobs = 1;
+	if (!c->o->no_coverage && streq(c->fc.accel, "kvm")) {
+		/* the plugin sees what TCG translates: under KVM the guest's code is never
+		 * translated */
+		cli_error(CLI_FAULT_USAGE, "coverage needs TCG: --accel tcg, or --no-coverage");
+		return -EINVAL;
+	}
 	if (!c->o->no_coverage) {
 		/* QEMU runs elsewhere: the path must be absolute */
 		c->cov_dir = c->work_dir[0] == '/' ? xasprintf("%s/cov", c->work_dir)
