@@ -46,7 +46,7 @@ struct trace {
 	bool read; /* the guest's coverage file was read */
 };
 
-struct campaign {
+struct fuzz_campaign {
 	const struct fuzz_opts *o;
 	struct session *s;
 	size_t si;
@@ -151,7 +151,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 
 /* ---- the campaign's state on disk ---- */
 
-static void state_save(struct campaign *c)
+static void state_save(struct fuzz_campaign *c)
 {
 	_cleanup_free_ char *path = xasprintf("%s/campaign.json", c->dir);
 	json_object *o = json_object_new_object(), *sigs = json_object_new_array();
@@ -188,7 +188,7 @@ static uint64_t juint(json_object *o, const char *key)
 }
 
 /* --resume: where the campaign stopped. -ENOENT when dir holds none. */
-static int state_load(struct campaign *c)
+static int state_load(struct fuzz_campaign *c)
 {
 	_cleanup_free_ char *path = xasprintf("%s/campaign.json", c->dir);
 	_cleanup_free_ char *map = xasprintf("%s/coverage.bin", c->dir);
@@ -222,7 +222,7 @@ static int state_load(struct campaign *c)
 	return r == -ENOENT ? 0 : r;
 }
 
-static void timeline_add(struct campaign *c)
+static void timeline_add(struct fuzz_campaign *c)
 {
 	_cleanup_free_ char *path = xasprintf("%s/coverage.jsonl", c->dir);
 	FILE *f = fopen(path, "ae");
@@ -237,7 +237,7 @@ static void timeline_add(struct campaign *c)
 
 /* ---- one case on a guest ---- */
 
-static void imms_merge(struct campaign *c, const struct covfile_view *v)
+static void imms_merge(struct fuzz_campaign *c, const struct covfile_view *v)
 {
 	for (size_t i = 0; i < v->n_imms; i++) {
 		uint64_t x = v->header->imms[i];
@@ -251,7 +251,7 @@ static void imms_merge(struct campaign *c, const struct covfile_view *v)
 }
 
 /* The guest's coverage after its case, into c->trace. */
-static void trace_take(struct campaign *c, const struct guest *g)
+static void trace_take(struct fuzz_campaign *c, const struct guest *g)
 {
 	_cleanup_free_ void *buf = NULL;
 	struct covfile_view v;
@@ -270,7 +270,7 @@ static void trace_take(struct campaign *c, const struct guest *g)
 
 /* Run data as case id on a fresh guest, the coverage into c->trace. An infra-error that another
  * attempt may not have is tried once more. Returns 0 (res filled) or -ECANCELED. */
-static int run_case(struct campaign *c, const char *id, const uint8_t *data, size_t size,
+static int run_case(struct fuzz_campaign *c, const char *id, const uint8_t *data, size_t size,
 		    struct case_result *res)
 {
 	_cleanup_free_ char *path = xasprintf("%s/consoles/%s/%s.log", c->dir, c->sensor, id);
@@ -315,7 +315,7 @@ static bool healthy(enum verdict v)
 }
 
 /* Record the case when its signature is new; its console is kept only then. */
-static void record(struct campaign *c, const struct scenario_case *sc,
+static void record(struct fuzz_campaign *c, const struct scenario_case *sc,
 		   const struct case_result *res)
 {
 	_cleanup_free_ char *rel = xasprintf("consoles/%s/%s.log", c->sensor, sc->id);
@@ -348,7 +348,7 @@ drop:;
 	unlink(sensor_log);
 }
 
-static void progress_line(struct campaign *c, bool force)
+static void progress_line(struct fuzz_campaign *c, bool force)
 {
 	uint64_t now = now_ms(), t = c->elapsed_ms + now - c->start_ms;
 	uint64_t since = c->last_new_ms ? (now - c->last_new_ms) / 1000 : t / 1000;
@@ -369,7 +369,7 @@ static void progress_line(struct campaign *c, bool force)
 }
 
 /* The outcome of one input: recorded if it failed, kept if it covered something new. */
-static void judge(struct campaign *c, const struct scenario_case *sc, const char *parent,
+static void judge(struct fuzz_campaign *c, const struct scenario_case *sc, const char *parent,
 		  ssize_t parent_idx, const struct case_result *res)
 {
 	enum fuzz_news news = FUZZ_NEWS_NONE;
@@ -404,7 +404,7 @@ static void judge(struct campaign *c, const struct scenario_case *sc, const char
 	state_save(c);
 }
 
-static void calibrated(struct campaign *c, const char *id, const struct trace *first)
+static void calibrated(struct fuzz_campaign *c, const char *id, const struct trace *first)
 {
 	const struct trace *t = c->trace;
 	size_t differ =
@@ -424,7 +424,7 @@ static void calibrated(struct campaign *c, const char *id, const struct trace *f
 /* The scenario's cases, each run twice when coverage is on: edges whose hit counts differ between
  * the two runs are marked variable (their counts are not news), and a seed whose two runs cover
  * different code makes every later decision noisy: the user is told. */
-static int run_seeds(struct campaign *c)
+static int run_seeds(struct fuzz_campaign *c)
 {
 	size_t n;
 	const struct scenario_case *cases = session_cases(c->s, &n);
@@ -452,7 +452,7 @@ static int run_seeds(struct campaign *c)
 	return 0;
 }
 
-static bool done(const struct campaign *c)
+static bool done(const struct fuzz_campaign *c)
 {
 	uint64_t t = c->elapsed_ms + now_ms() - c->start_ms;
 	return vm_host_cancelled() || t >= c->o->duration_ms ||
@@ -460,7 +460,7 @@ static bool done(const struct campaign *c)
 }
 
 /* Mutate, run, judge, until the time or the executions are up. */
-static int run_steps(struct campaign *c)
+static int run_steps(struct fuzz_campaign *c)
 {
 	const struct fuzz_step_ctx ctx = {.format = c->format, .imms = c->imms};
 
@@ -504,7 +504,7 @@ static int run_steps(struct campaign *c)
 
 /* ---- setting up and ending ---- */
 
-static int find_sensor(struct campaign *c)
+static int find_sensor(struct fuzz_campaign *c)
 {
 	size_t n = session_n_sensors(c->s);
 
@@ -524,7 +524,7 @@ static int find_sensor(struct campaign *c)
 }
 
 /* The campaign directory, its corpus, map, records and guests' pool. */
-static int campaign_open(struct campaign *c)
+static int campaign_open(struct fuzz_campaign *c)
 {
 	_cleanup_free_ char *corpus = xasprintf("%s/corpus", c->dir);
 	_cleanup_free_ char *consoles = xasprintf("%s/consoles/%s", c->dir, c->sensor);
@@ -559,7 +559,7 @@ static int campaign_open(struct campaign *c)
 	return 0;
 }
 
-static int guests_open(struct campaign *c)
+static int guests_open(struct fuzz_campaign *c)
 {
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	int r;
@@ -599,7 +599,7 @@ static int guests_open(struct campaign *c)
 	return 0;
 }
 
-static void campaign_close(struct campaign *c)
+static void campaign_close(struct fuzz_campaign *c)
 {
 	pool_free(c->pool);
 	if (c->cov_dir)
@@ -619,7 +619,7 @@ static void campaign_close(struct campaign *c)
 	free(c->trace);
 }
 
-static int campaign_run(struct campaign *c)
+static int campaign_run(struct fuzz_campaign *c)
 {
 	int r;
 
@@ -645,7 +645,7 @@ int cmd_fuzz(int argc, char **argv)
 	struct fuzz_opts o = {0};
 	struct session_error err = {0};
 	struct session *s = NULL;
-	struct campaign c = {.o = &o};
+	struct fuzz_campaign c = {.o = &o};
 	_cleanup_free_ char *dir = NULL;
 	int r, ret = 0;
 

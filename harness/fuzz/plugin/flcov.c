@@ -35,37 +35,43 @@ static uint64_t lo = 0xffffffffa0000000ull, hi = 0xffffffffff000000ull;
 static uint32_t prev[64];
 static uint64_t generation;
 
-static bool covered(uint64_t pc)
+/* Whether pc is covered code; *ret_key is where it is in a way that does not depend on where the
+ * module was loaded (its offset in its range, and which range), so that the blocks of two boots
+ * (a template booted again, boot isolation) have the same ids. */
+static bool covered(uint64_t pc, uint64_t *ret_key)
 {
 	uint32_t n = hdr->n_ranges;
 
+	*ret_key = pc;
 	if (n == 0 || n > COVFILE_MAX_RANGES)
 		return pc >= lo && pc < hi;
 	for (uint32_t i = 0; i < n; i++)
-		if (pc >= hdr->ranges[i].start && pc < hdr->ranges[i].end)
+		if (pc >= hdr->ranges[i].start && pc < hdr->ranges[i].end) {
+			*ret_key = (pc - hdr->ranges[i].start) | (uint64_t)i << 48;
 			return true;
+		}
 	return false;
 }
 
-static uint32_t block_id(uint64_t pc)
+static uint32_t block_id(uint64_t key)
 {
-	return (uint32_t)(((pc ^ (pc >> 15)) * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+	return (uint32_t)(((key ^ (key >> 15)) * 0x9e3779b97f4a7c15ull) >> 32) & mask;
 }
 
 /* Also checked here, not only at translation: a block translated before the controller set the
  * ranges (between the guest's restore and its case) was judged by the default area. */
 static void block_exec(unsigned int vcpu, void *udata)
 {
-	uint64_t pc = (uintptr_t)udata;
+	uint64_t pc = (uintptr_t)udata, key;
 	uint32_t cur, e, *p = &prev[vcpu & 63];
 
-	if (hdr->n_ranges && !covered(pc))
+	if (!covered(pc, &key) || !hdr->n_ranges)
 		return;
 	if (hdr->generation != generation) { /* a new case */
 		generation = hdr->generation;
 		memset(prev, 0, sizeof(prev));
 	}
-	cur = block_id(pc);
+	cur = block_id(key);
 	e = (cur ^ *p) & mask;
 	if (edges[e] != 255)
 		edges[e]++;
@@ -120,10 +126,10 @@ static void scan_cmp(const uint8_t *b, size_t n)
 
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
-	uint64_t pc = qemu_plugin_tb_vaddr(tb);
+	uint64_t pc = qemu_plugin_tb_vaddr(tb), key;
 
 	(void)id;
-	if (!covered(pc))
+	if (!covered(pc, &key))
 		return;
 	hdr->blocks++;
 	/* magic values only of the sensor's code: not before its ranges are known */
