@@ -404,6 +404,13 @@ static void judge(struct fuzz_campaign *c, const struct scenario_case *sc, const
 	state_save(c);
 }
 
+static bool done(const struct fuzz_campaign *c)
+{
+	uint64_t t = c->elapsed_ms + now_ms() - c->start_ms;
+	return vm_host_cancelled() || t >= c->o->duration_ms ||
+	       (c->o->max_execs && c->execs >= c->o->max_execs);
+}
+
 static void calibrated(struct fuzz_campaign *c, const char *id, const struct trace *first)
 {
 	const struct trace *t = c->trace;
@@ -430,7 +437,7 @@ static int run_seeds(struct fuzz_campaign *c)
 	const struct scenario_case *cases = session_cases(c->s, &n);
 	_cleanup_free_ struct trace *first = xzalloc(sizeof(*first));
 
-	for (; c->seeds_done < n; c->seeds_done++) {
+	for (; c->seeds_done < n && !done(c); c->seeds_done++) {
 		struct scenario_case sc = cases[c->seeds_done];
 		_cleanup_free_ char *id = xasprintf("seed-%s", sc.id);
 		int rounds = c->o->no_coverage ? 1 : 2;
@@ -450,13 +457,6 @@ static int run_seeds(struct fuzz_campaign *c)
 		}
 	}
 	return 0;
-}
-
-static bool done(const struct fuzz_campaign *c)
-{
-	uint64_t t = c->elapsed_ms + now_ms() - c->start_ms;
-	return vm_host_cancelled() || t >= c->o->duration_ms ||
-	       (c->o->max_execs && c->execs >= c->o->max_execs);
 }
 
 /* Mutate, run, judge, until the time or the executions are up. */
