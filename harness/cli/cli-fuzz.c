@@ -302,8 +302,9 @@ static int run_case(struct fuzz_campaign *c, const char *id, const uint8_t *data
 			break;
 		case_result_finish(res);
 	}
+	res->total_ms = now_ms() - start;
 	if (c->runs++ > 0)
-		c->runs_ms += now_ms() - start;
+		c->runs_ms += res->total_ms;
 	return 0;
 }
 
