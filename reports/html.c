@@ -966,6 +966,11 @@ int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts)
 		html_designs(f, a);
 	if (a->n_followed) /* a run with persistence that followed crashed machines */
 		html_recovery(f, a);
+	for (size_t i = 0; i < a->n_runs; i++)
+		if (a->runs[i]->campaign) { /* a fuzz campaign's directory */
+			html_campaign(f, a);
+			break;
+		}
 	matrix(&x);
 	signatures(&x);
 	times(&x);

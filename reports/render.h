@@ -28,6 +28,9 @@ extern const struct verdict_style html_silent_style;
 /* The HTML report's recovery section (html-recovery.c), for runs whose records carry a reboot
  * object (aggregate.n_followed). */
 void html_recovery(FILE *f, const struct aggregate *a);
+/* The HTML report's campaign section (html-campaign.c), for `faultline fuzz` directories (a run
+ * whose rundir has a campaign). */
+void html_campaign(FILE *f, const struct aggregate *a);
 int junit_write(FILE *f, const struct aggregate *a);
 int markdown_write(FILE *f, const struct aggregate *a);
 int jsonsum_write(FILE *f, const struct aggregate *a);

@@ -700,6 +700,59 @@ static int job_spawn(const struct agent_conf *c, bool is_start, const uint8_t *d
 	return 0;
 }
 
+/* MODULES (proto.h): the modules the sensor's start loaded, as /proc/modules lists them. The
+ * guest's kernel may load modules of its own (drivers): only those that were not there before
+ * the start are the sensor's. */
+static char modules_before[16384];
+
+static size_t read_modules(char *buf, size_t size)
+{
+	size_t len = 0;
+	int fd = open("/proc/modules", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = 0;
+	return len;
+}
+
+/* Whether module `name` (len bytes) starts a line of modules_before. */
+static bool loaded_before(const char *name, size_t len)
+{
+	for (const char *l = modules_before; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, name, len) && l[len] == ' ')
+			return true;
+	return false;
+}
+
+static void queue_modules(void)
+{
+	static char now[16384], out[16384];
+	size_t n = 0;
+
+	read_modules(now, sizeof(now));
+	for (char *l = now, *eol; *l; l = eol ? eol + 1 : l + strlen(l)) {
+		size_t len = strcspn(l, " \n"), line = strcspn(l, "\n");
+
+		eol = l[line] ? l + line : NULL;
+		if (len && !loaded_before(l, len) && n + line + 1 < sizeof(out)) {
+			memcpy(out + n, l, line);
+			n += line;
+			out[n++] = '\n';
+		}
+	}
+	queue_frame(PROTO_MODULES, out, n);
+}
+
 static void job_finish(void)
 {
 	int status = 0;
@@ -716,6 +769,8 @@ static void job_finish(void)
 
 		memcpy(text, job.buf + 8, job.len - 8);
 		text[job.len - 8] = 0;
+		if (job.is_start && a == 0)
+			queue_modules();
 		if (job.is_start)
 			queue_status(PROTO_READY, a, NULL, text);
 		else
@@ -763,6 +818,7 @@ static void job_read(void)
 
 static void start_sensor(const struct agent_conf *c)
 {
+	read_modules(modules_before, sizeof(modules_before));
 	if (job_spawn(c, true, NULL, 0, 0) < 0)
 		queue_status(PROTO_READY, 1, NULL, "cannot fork the start worker");
 }

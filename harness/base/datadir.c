@@ -10,7 +10,7 @@
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct {
-	char *root, *sensors, *formats, *builder, *agent;
+	char *root, *sensors, *formats, *builder, *agent, *plugin;
 } d;
 
 /* Whether PATH is DIR or below it, a whole path component at a time. */
@@ -82,6 +82,12 @@ static void find_root(void)
 		d.agent = xstrdup(FAULTLINE_BUILD_DIR "/guests/faultline-agent");
 	}
 	d.agent = env_or("FAULTLINE_AGENT", d.agent);
+	d.plugin = xasprintf("%s/guests/flcov.so", d.root);
+	if (access(d.plugin, R_OK) < 0 && in_build) {
+		free(d.plugin);
+		d.plugin = xstrdup(FAULTLINE_BUILD_DIR "/harness/fuzz/plugin/flcov.so");
+	}
+	d.plugin = env_or("FAULTLINE_COVERAGE_PLUGIN", d.plugin);
 }
 
 /* The paths, found on first use (by whichever thread comes first). */
@@ -114,4 +120,9 @@ const char *datadir_image_builder(void)
 const char *datadir_agent(void)
 {
 	return paths()->agent;
+}
+
+const char *datadir_coverage_plugin(void)
+{
+	return paths()->plugin;
 }

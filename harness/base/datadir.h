@@ -23,3 +23,6 @@ const char *datadir_image_builder(void);
 /* The static guest agent: $FAULTLINE_AGENT, else ROOT/guests/faultline-agent, in the build tree
  * BUILD/guests/faultline-agent (it is built, not a source). */
 const char *datadir_agent(void);
+/* The QEMU coverage plugin (harness/fuzz/plugin/flcov.c): $FAULTLINE_COVERAGE_PLUGIN, else
+ * ROOT/guests/flcov.so, in the build tree BUILD/harness/fuzz/plugin/flcov.so. */
+const char *datadir_coverage_plugin(void);

@@ -50,11 +50,13 @@ static uint32_t payload_crc(const void *payload, uint32_t len)
 const char *proto_type_name(uint16_t type)
 {
 	static const char *const names[] = {
-	    [PROTO_HELLO] = "HELLO",   [PROTO_READY] = "READY",	  [PROTO_HEARTBEAT] = "HEARTBEAT",
-	    [PROTO_UPDATE] = "UPDATE", [PROTO_RESULT] = "RESULT", [PROTO_MARK] = "MARK",
-	    [PROTO_ERROR] = "ERROR",   [PROTO_WATCH] = "WATCH",	  [PROTO_WATCHED] = "WATCHED",
-	    [PROTO_STORE] = "STORE",   [PROTO_STORED] = "STORED", [PROTO_REMEDY_ASK] = "REMEDY_ASK",
-	    [PROTO_REMEDY] = "REMEDY",
+	    [PROTO_HELLO] = "HELLO",	     [PROTO_READY] = "READY",
+	    [PROTO_HEARTBEAT] = "HEARTBEAT", [PROTO_UPDATE] = "UPDATE",
+	    [PROTO_RESULT] = "RESULT",	     [PROTO_MARK] = "MARK",
+	    [PROTO_ERROR] = "ERROR",	     [PROTO_WATCH] = "WATCH",
+	    [PROTO_WATCHED] = "WATCHED",     [PROTO_STORE] = "STORE",
+	    [PROTO_STORED] = "STORED",	     [PROTO_REMEDY_ASK] = "REMEDY_ASK",
+	    [PROTO_REMEDY] = "REMEDY",	     [PROTO_MODULES] = "MODULES",
 	};
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];

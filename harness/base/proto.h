@@ -36,6 +36,10 @@
  *                   the controller what to do with the stored content
  *   REMEDY    h->g  u32 action (enum proto_remedy), then for ROLLBACK the content to put in
  *                   persist_store (at least one byte); anything else is malformed
+ *   MODULES   g->h  text: the modules the sensor's start loaded, as /proc/modules lists them
+ *                   ("NAME SIZE REFS DEPS STATE 0xADDR" lines; none for a user-mode sensor),
+ *                   right before a READY with status 0: where a kernel sensor's code is, for
+ *                   coverage (covfile.h). A controller that does not need it ignores it
  *
  * The decoder is a pure byte-stream state machine so that it can be unit-tested and fuzzed:
  * a malformed header is reported once and the decoder resynchronises on the next magic.
@@ -64,6 +68,7 @@ enum proto_type {
 	PROTO_STORED = 11,
 	PROTO_REMEDY_ASK = 12,
 	PROTO_REMEDY = 13,
+	PROTO_MODULES = 14,
 };
 
 enum proto_outcome {

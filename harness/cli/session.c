@@ -483,7 +483,7 @@ static json_object *string_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-static json_object *run_meta(struct session *s, const char *run_id, enum fleet_isolation mode)
+json_object *session_run_meta(struct session *s, const char *run_id, enum fleet_isolation mode)
 {
 	json_object *m = json_object_new_object(), *sensors = json_object_new_array();
 	char ts[32], host[256] = "";
@@ -617,7 +617,7 @@ static int run_prepare(struct run_state *rs, struct session_error *e)
 		return r;
 	rs->ctx = (struct record_context){
 	    .run_id = rs->id, .scenario = scenario_name(s->sc), .kernel = s->kver};
-	rs->meta = run_meta(s, rs->id, o->mode);
+	rs->meta = session_run_meta(s, rs->id, o->mode);
 	if (o->resume)
 		json_object_object_add(rs->meta, "resumed", json_object_new_boolean(true));
 	results_write_meta(rs->results, rs->meta);

@@ -127,3 +127,10 @@ struct session_run_opts {
 int session_run(struct session *s, const struct session_run_opts *o, struct session_stats *ret,
 		struct session_error *ret_error);
 void session_stats_finish(struct session_stats *st);
+
+/* For a command that drives guests itself (fuzz): run.json's fields (caller puts), the guest
+ * kernel's version, and the signal that interrupted the session (0: none). The fleet and work
+ * dir: session_fleet_config() and session_work_dir() above. */
+struct json_object;
+struct json_object *session_run_meta(struct session *s, const char *run_id,
+				     enum fleet_isolation mode);

@@ -61,6 +61,9 @@ struct fleet_config {
 	const char *run_dir;   /* consoles go to RUN_DIR/consoles/SENSOR/CASE.log */
 	const char *work_dir;  /* saved guest images (snapshot, reuse); removed by fleet_run */
 	const bool *skip;      /* NULL, or [case * n_sensors + sensor]: jobs already done */
+	/* coverage (covfile.h): QEMU loads this plugin and each guest shares its counters in
+	 * COVERAGE_DIR/NAME.cov (struct guest's coverage); NULL: no coverage */
+	const char *coverage_plugin, *coverage_dir;
 	/* Called from worker threads, serialised by the fleet, once per finished job. */
 	void (*on_result)(void *userdata, size_t sensor, size_t case_idx,
 			  const struct case_result *res, const char *console_rel);

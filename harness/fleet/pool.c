@@ -36,6 +36,7 @@ struct template
 	char *name, *uuid, *path;
 	char *disk; /* persistence: its content partition, frozen once it is saved */
 	struct snapshot_stamp stamp;
+	char *modules;		    /* its MODULES text, or NULL */
 	struct case_result failure; /* why it could not be made, repeated for every job */
 	bool failure_retry;
 	struct identity *ids;
@@ -125,6 +126,14 @@ static void identity_put(struct pool *p, size_t si, int id, bool abandoned)
 	pthread_mutex_unlock(&p->lock);
 }
 
+static void guest_free_coverage(struct guest *g)
+{
+	if (g->coverage)
+		unlink(g->coverage);
+	free(TAKE_PTR(g->coverage));
+	free(TAKE_PTR(g->modules));
+}
+
 static void *destroy_thread(void *arg)
 {
 	struct doomed *d = arg;
@@ -135,6 +144,7 @@ static void *destroy_thread(void *arg)
 	identity_put(p, d->guest->sensor, d->guest->identity, r < 0);
 	if (d->guest->disk)
 		unlink(d->guest->disk);
+	guest_free_coverage(d->guest);
 	free(d->guest->disk);
 	free(d->guest);
 	free(d);
@@ -214,7 +224,8 @@ static void boot_stalled(uint64_t stall_ms, struct case_result *res, bool *ret_r
 /* Wait for the booting guest's agent to report the sensor started (READY). Returns 0, 1 (res
  * filled), or -ECANCELED. */
 static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char *console_path,
-		      uint64_t deadline, struct case_result *res, bool *ret_retry)
+		      uint64_t deadline, struct case_result *res, bool *ret_retry,
+		      char **ret_modules)
 {
 	bool ready = false, hello = false;
 	struct runner_stall stall;
@@ -242,6 +253,10 @@ static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char 
 				hello = true;
 			else if (ev.frame.type == PROTO_READY)
 				ready_status(&ev.frame, res, &ready);
+			else if (ev.frame.type == PROTO_MODULES) {
+				free(*ret_modules);
+				*ret_modules = xstrdup((char *)ev.frame.payload);
+			}
 			proto_frame_finish(&ev.frame);
 		} else if (ev.type != VM_EVENT_PROTO_ERROR) {
 			_cleanup_free_ char *how = NULL, *what = NULL;
@@ -303,14 +318,23 @@ static char *disk_for(struct pool *p, const char *src, const char *name, char **
 	return TAKE_PTR(path);
 }
 
+/* Coverage: the file guest `name` counts in (NULL: none). */
+static char *coverage_path(const struct fleet_config *cfg, const char *name)
+{
+	return cfg->coverage_dir ? xasprintf("%s/%s.cov", cfg->coverage_dir, name) : NULL;
+}
+
 /* Boot a guest and wait until its agent reports the sensor started. 0, 1 (res filled), or
- * -ECANCELED. */
+ * -ECANCELED. *ret_modules gets its MODULES text (caller frees; NULL when none came). */
 static int boot_guest(const struct fleet_config *cfg, size_t si, const char *name, const char *disk,
 		      const char *console_path, struct vm **ret, struct case_result *res,
-		      bool *ret_retry)
+		      bool *ret_retry, char **ret_modules)
 {
 	const struct fleet_sensor *s = &cfg->sensors[si];
-	_cleanup_free_ char *cmdline = guest_cmdline(cfg);
+	_cleanup_free_ char *cmdline = guest_cmdline(cfg), *cov = coverage_path(cfg, name);
+	_cleanup_free_ char *plugin =
+	    cov ? xasprintf("%s,out=%s", cfg->coverage_plugin, cov) : NULL;
+	const char *qemu_args[] = {"-plugin", plugin, NULL};
 	struct vm_config vc = {
 	    .disk = disk,
 	    .name = name,
@@ -321,8 +345,9 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 	    .memory_mib = fleet_sensor_memory(cfg, si),
 	    .accel = cfg->accel,
 	    .console_log = console_path,
+	    .qemu_args = plugin ? qemu_args : NULL,
 	};
-	_cleanup_free_ char *error = NULL;
+	_cleanup_free_ char *error = NULL, *modules = NULL;
 	_cleanup_vm_ struct vm *vm = NULL;
 	uint64_t start = now_ms();
 	int r;
@@ -337,12 +362,14 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 		*ret_retry = true;
 		return 1;
 	}
-	r = wait_ready(cfg, vm, console_path, start + cfg->boot_ms, res, ret_retry);
+	r = wait_ready(cfg, vm, console_path, start + cfg->boot_ms, res, ret_retry, &modules);
 	if (r < 0)
 		return r;
 	res->boot_ms = now_ms() - start;
-	if (r == 0)
+	if (r == 0) {
 		*ret = TAKE_PTR(vm);
+		*ret_modules = TAKE_PTR(modules);
+	}
 	return r;
 }
 
@@ -385,7 +412,8 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 	for (unsigned attempt = 1; attempt <= cfg->max_attempts && r == 1; attempt++) {
 		case_result_init(&res);
 		unlink(log);
-		r = boot_guest(cfg, si, t->name, t->disk, log, &vm, &res, &retry);
+		free(TAKE_PTR(t->modules));
+		r = boot_guest(cfg, si, t->name, t->disk, log, &vm, &res, &retry, &t->modules);
 		if (r == 1 && (!retry || attempt == cfg->max_attempts))
 			break;
 		if (r == 1)
@@ -394,8 +422,11 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 	if (r < 0)
 		return r;
 	if (r == 0) {
+		_cleanup_free_ char *cov = coverage_path(cfg, t->name);
 		r = vm_save(vm, t->path, &t->uuid, &error);
 		vm_destroy(vm);
+		if (cov)
+			unlink(cov);
 		if (r == 0 && (r = snapshot_stamp(t->path, &t->stamp)) < 0)
 			error = xasprintf("host error: cannot stat the saved guest %s: %s", t->path,
 					  strerror(-r));
@@ -590,11 +621,19 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 			return -EIO;
 		}
 	}
+	if (p->cfg->coverage_dir) {
+		g->coverage = coverage_path(p->cfg, name);
+		pthread_mutex_lock(&p->lock);
+		g->modules = t->modules ? xstrdup(t->modules) : NULL;
+		pthread_mutex_unlock(&p->lock);
+	}
 	r = vm_restore(p->cfg->host, path, name, g->disk, NULL, &g->vm, ret_error);
 	if (r < 0 && g->disk)
 		unlink(g->disk);
-	if (r < 0)
+	if (r < 0) {
 		free(TAKE_PTR(g->disk));
+		guest_free_coverage(g);
+	}
 	if (r == -ENOTCONN) { /* restored: the image is fine, its guest's streams were not */
 		identity_put(p, si, id, false);
 		return r;
@@ -610,6 +649,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 		if (g->disk)
 			unlink(g->disk);
 		free(TAKE_PTR(g->disk));
+		guest_free_coverage(g);
 		identity_fail(p, si, id, false);
 		return -ESTALE;
 	}
@@ -734,8 +774,11 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 			res->detail = TAKE_PTR(error);
 			return 1;
 		}
+		booted->coverage = coverage_path(p->cfg, name);
 		r = boot_guest(p->cfg, si, name, booted->disk, console_path, &booted->vm, res,
-			       ret_retry);
+			       ret_retry, &booted->modules);
+		if (r != 0)
+			guest_free_coverage(booted);
 		if (r == 0)
 			*ret = TAKE_PTR(booted);
 		else if (booted->disk)
@@ -790,6 +833,7 @@ char *pool_end_keep_disk(struct pool *p, struct guest *g)
 	int r = vm_destroy(g->vm);
 
 	identity_put(p, g->sensor, g->identity, r < 0);
+	guest_free_coverage(g);
 	free(g);
 	return disk;
 }
@@ -830,6 +874,7 @@ void pool_free(struct pool *p)
 		if (t->disk)
 			unlink(t->disk);
 		free(t->disk);
+		free(t->modules);
 		free(t->ids);
 		free(t->name);
 		free(t->uuid);

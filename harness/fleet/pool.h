@@ -22,6 +22,10 @@ struct guest {
 	bool fresh;   /* has run no case yet */
 	int identity; /* save-image clone it was restored from; -1 when booted */
 	char *disk;   /* its content partition (persistence, disk.h), or NULL */
+	/* coverage (fleet_config's coverage_dir): the file its emulator counts in, removed with
+	 * the guest; and the guest's /proc/modules when its sensor started (proto.h, MODULES):
+	 * where the sensor's code is. NULL: no coverage, or no MODULES came */
+	char *coverage, *modules;
 };
 
 struct pool *pool_new(const struct fleet_config *cfg, unsigned slots);

@@ -526,7 +526,8 @@ static char *domain_xml(const struct vm_config *cfg)
 
 	if (!f)
 		abort();
-	fprintf(f, "<domain type='%s'>\n  <name>", streq(cfg->accel, "kvm") ? "kvm" : "qemu");
+	fprintf(f, "<domain type='%s'%s>\n  <name>", streq(cfg->accel, "kvm") ? "kvm" : "qemu",
+		cfg->qemu_args ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" : "");
 	xml_escape_into(f, cfg->name);
 	fprintf(f, "</name>\n  <memory unit='MiB'>%u</memory>\n  <vcpu>1</vcpu>\n",
 		cfg->memory_mib);
@@ -566,7 +567,17 @@ static char *domain_xml(const struct vm_config *cfg)
 		xml_escape_into(f, cfg->disk);
 		fputs("'/><target dev='vda' bus='virtio'/></disk>\n", f);
 	}
-	fputs("  </devices>\n</domain>\n", f);
+	fputs("  </devices>\n", f);
+	if (cfg->qemu_args) {
+		fputs("  <qemu:commandline>\n", f);
+		for (const char *const *a = cfg->qemu_args; *a; a++) {
+			fputs("    <qemu:arg value='", f);
+			xml_escape_into(f, *a);
+			fputs("'/>\n", f);
+		}
+		fputs("  </qemu:commandline>\n", f);
+	}
+	fputs("</domain>\n", f);
 	fclose(f);
 	return xml;
 }
@@ -967,6 +978,11 @@ int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret)
 	*ret = n->ev;
 	free(n);
 	return 0;
+}
+
+const char *vm_name(const struct vm *vm)
+{
+	return vm->name;
 }
 
 uint64_t vm_console_last_ms(struct vm *vm)

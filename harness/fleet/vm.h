@@ -51,6 +51,10 @@ struct vm_config {
 	const char
 	    *console_log; /* console bytes are appended here from the first one; may be NULL */
 	const char *disk; /* a raw content partition as /dev/vda (disk.h), or NULL */
+	/* more QEMU arguments, NULL-terminated (NULL: none), through libvirt's QEMU command-line
+	 * namespace so that a remote host takes them too (the coverage plugin, covfile.h). A save
+	 * image keeps them: its clones (snapshot.h) get them with the domain's name replaced */
+	const char *const *qemu_args;
 };
 
 enum vm_event_type {
@@ -108,6 +112,8 @@ int vm_send(struct vm *vm, uint16_t type, const void *payload, uint32_t len);
 /* Wait for the next event until deadline_ms (now_ms() clock). Returns 0 with *ret filled,
  * -ETIMEDOUT, or -ECANCELED. */
 int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret);
+/* The domain's name (owned by the vm). */
+const char *vm_name(const struct vm *vm);
 /* Milliseconds (now_ms clock) of the last console byte; 0 if none yet. */
 uint64_t vm_console_last_ms(struct vm *vm);
 /* Close the streams, destroy the domain (if still running), remove its definition and free

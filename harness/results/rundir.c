@@ -279,8 +279,10 @@ int rundir_load(const char *dir, struct rundir **ret)
 	r = load_meta(run);
 	if (r >= 0)
 		r = load_results(run);
-	if (r >= 0)
+	if (r >= 0) {
 		load_minimized(run);
+		run->campaign = campaign_load(dir);
+	}
 	if (r < 0) {
 		rundir_free(run);
 		return r;
@@ -299,6 +301,7 @@ struct rundir *rundir_free(struct rundir *run)
 	for (size_t i = 0; i < run->n_minimized; i++)
 		minimized_finish(&run->minimized[i]);
 	free(run->minimized);
+	campaign_free(run->campaign);
 	for (size_t i = 0; i < run->n_sensors; i++)
 		free(run->sensors[i]);
 	free(run->sensors);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "campaign.h"
 #include "minimized.h"
 #include "record.h"
 
@@ -44,6 +45,9 @@ struct rundir {
 	 * and case name; unreadable ones are left out. */
 	struct minimized *minimized;
 	size_t n_minimized;
+
+	/* What `faultline fuzz` left (campaign.h); NULL: not a campaign directory. */
+	struct campaign *campaign;
 };
 
 /* The minimization of a case on a sensor, or NULL. */

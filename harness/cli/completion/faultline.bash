@@ -47,7 +47,7 @@ _faultline()
 		return
 	fi
 	case $cmd in
-	run | bench | rollout | validate)
+	run | bench | rollout | validate | fuzz)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -X '!*.yaml' -- "$cur"; compgen -d -- "$cur")
 		;;

@@ -1,0 +1,165 @@
+/* step.c — a step's stacked mutations, as op specs the mutation engine expands (see step.h). */
+#include "step.h"
+
+#include "corpus.h"
+#include "mutate.h"
+#include "util.h"
+
+void fuzz_mutant_finish(struct fuzz_mutant *m)
+{
+	free(m->data);
+	free(m->json);
+	*m = (struct fuzz_mutant){0};
+}
+
+/* The path of an element that holds the leaf (an array element: "instances[0].fields[2]"), or
+ * NULL when the leaf is in no array. */
+static char *element_of(const char *leaf, uint64_t *rng)
+{
+	size_t cuts[16], n = 0;
+
+	for (size_t i = 0; leaf[i] && n < ARRAY_SIZE(cuts); i++)
+		if (leaf[i] == ']')
+			cuts[n++] = i + 1;
+	return n ? xstrndup(leaf, cuts[fuzz_rng_below(rng, n)]) : NULL;
+}
+
+static char *magic_value(const struct fuzz_step_ctx *ctx, uint64_t *rng)
+{
+	return xasprintf("%#llx", (unsigned long long)ctx->imms[fuzz_rng_below(rng, ctx->n_imms)]);
+}
+
+/* A structural op on a random leaf of the decoded input, or NULL. */
+static char *structural_op(const struct fuzz_step_ctx *ctx, uint64_t *rng, const uint8_t *data,
+			   size_t size)
+{
+	_cleanup_free_ char *err = NULL, *path = NULL, *elem = NULL, *imm = NULL;
+	_cleanup_free_ struct format_node **leaves = NULL;
+	struct format_node *root = NULL;
+	size_t n = 0;
+	char *op = NULL;
+
+	if (!ctx->format || format_decode(ctx->format, data, size, &root, &err) < 0)
+		return NULL;
+	format_node_leaves(root, &leaves, &n);
+	if (n) {
+		struct format_node *leaf = leaves[fuzz_rng_below(rng, n)];
+		bool uint = leaf->kind == FORMAT_NODE_UINT;
+
+		path = format_node_path(leaf);
+		switch (fuzz_rng_below(rng, 4)) {
+		case 0:
+			if (uint)
+				op = xasprintf("{op: set, at: \"%s\", value: each}", path);
+			break;
+		case 1:
+			if (uint && ctx->n_imms)
+				op = xasprintf("{op: set, at: \"%s\", value: %s}", path,
+					       imm = magic_value(ctx, rng));
+			break;
+		case 2:
+			if ((elem = element_of(path, rng)))
+				op = xasprintf("{op: drop, at: \"%s\"}", elem);
+			break;
+		default:
+			if ((elem = element_of(path, rng)))
+				op = xasprintf("{op: duplicate, at: \"%s\"}", elem);
+			break;
+		}
+	}
+	format_node_free(root);
+	return op;
+}
+
+static char *byte_op(const struct fuzz_step_ctx *ctx, uint64_t *rng)
+{
+	size_t n_dict = 0;
+
+	if (ctx->format)
+		format_magic(ctx->format, &n_dict);
+	switch (fuzz_rng_below(rng, 6)) {
+	case 0:
+		return xstrdup("{op: interesting}");
+	case 1:
+		return xstrdup("{op: random_bytes}");
+	case 2:
+		if (n_dict)
+			return xstrdup("{op: insert, value: each}");
+		break;
+	case 3:
+		if (ctx->n_imms) {
+			_cleanup_free_ char *imm = magic_value(ctx, rng);
+			unsigned w = 1u << fuzz_rng_below(rng, 3);
+			uint64_t v = strtoull(imm, NULL, 0);
+			if (w < 8 && v >> (8 * w))
+				w = v >> 16 ? 4 : 2;
+			return xasprintf("{op: interesting, width: %u, value: %s}", w, imm);
+		}
+		break;
+	}
+	return xstrdup("{op: bitflip}");
+}
+
+/* Apply one op spec to *cur; the variant taken is the PRNG's among those it expands into. */
+static int apply(const char *spec, uint64_t *rng, const struct format *f, struct fuzz_mutant *cur)
+{
+	struct mutate_list *l = NULL;
+	struct diags diags = {0};
+	struct mutate_result res = {0};
+	uint64_t seed = fuzz_rng_next(rng);
+	int r;
+
+	r = mutate_list_parse_text(spec, "fuzz", ".", &diags, &l);
+	if (r == 0)
+		r = mutate_expand(l, f, cur->data, cur->size, seed, "fuzz", &diags, &res);
+	mutate_list_free(l);
+	diags_finish(&diags);
+	if (r < 0)
+		return r;
+	if (res.n == 0) {
+		mutate_result_finish(&res);
+		return -EINVAL;
+	}
+	struct mutate_output *o = &res.v[fuzz_rng_below(rng, res.n)];
+	size_t jl = strlen(cur->json);
+	_cleanup_free_ char *joined = jl <= 2
+					  ? xstrdup(o->json)
+					  : xasprintf("%.*s%s%s", (int)(jl - 1), cur->json,
+						      strlen(o->json) > 2 ? "," : "", o->json + 1);
+	free(cur->data);
+	cur->data = TAKE_PTR(o->data);
+	cur->size = o->size;
+	free(cur->json);
+	cur->json = TAKE_PTR(joined);
+	mutate_result_finish(&res);
+	return 0;
+}
+
+int fuzz_step_mutate(const struct fuzz_step_ctx *ctx, uint64_t *rng, const uint8_t *data,
+		     size_t size, struct fuzz_mutant *ret)
+{
+	struct fuzz_mutant cur = {
+	    .data = xmemdup(data, size ? size : 1), .size = size, .json = xstrdup("[]")};
+	unsigned ops = 1 + (unsigned)fuzz_rng_below(rng, 3), applied = 0;
+
+	for (unsigned i = 0; i < ops; i++) {
+		_cleanup_free_ char *spec = NULL;
+
+		if (fuzz_rng_below(rng, 2) == 0)
+			spec = structural_op(ctx, rng, cur.data, cur.size);
+		if (spec && apply(spec, rng, ctx->format, &cur) == 0) {
+			applied++;
+			continue;
+		}
+		free(spec);
+		spec = byte_op(ctx, rng);
+		if (apply(spec, rng, ctx->format, &cur) == 0)
+			applied++;
+	}
+	if (!applied) {
+		fuzz_mutant_finish(&cur);
+		return -EINVAL;
+	}
+	*ret = cur;
+	return 0;
+}

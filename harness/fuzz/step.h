@@ -1,0 +1,34 @@
+/* step.h — one campaign step's mutation: from a corpus input, a new input and the concrete
+ * mutations that made it (the JSON mutate_replay() takes, with the parent as the seed file).
+ *
+ * A step stacks one to three ops, each applied to the result of the one before: where the input
+ * decodes with the scenario's format, half of them are structural (set a field to a boundary,
+ * dictionary or magic value; drop or duplicate an element), the rest byte ops (bit flips,
+ * interesting values, random runs, dictionary inserts, the sensor's magic values). Every random
+ * choice comes from the caller's PRNG: the same state and input give the same mutant.
+ *
+ * Ownership: a fuzz_mutant owns its bytes and JSON (fuzz_mutant_finish).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+
+struct fuzz_step_ctx {
+	const struct format *format; /* NULL: byte ops only */
+	const uint64_t *imms;	     /* the sensor's compared constants (covfile.h), or NULL */
+	size_t n_imms;
+};
+
+struct fuzz_mutant {
+	uint8_t *data;
+	size_t size;
+	char *json; /* JSON array of the concrete mutations */
+};
+
+/* Returns 0, or -EINVAL when no op applied (the input is too small for any). */
+int fuzz_step_mutate(const struct fuzz_step_ctx *ctx, uint64_t *rng, const uint8_t *data,
+		     size_t size, struct fuzz_mutant *ret);
+void fuzz_mutant_finish(struct fuzz_mutant *m);

@@ -1,0 +1,132 @@
+/* test-covfile.c — the coverage file shared with the guest's emulator: made, reset and read as
+ * the controller does, refused when it is not what the plugin writes; and the module ranges read
+ * from the agent's MODULES text. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "covfile.h"
+#include "testlib.h"
+#include "util.h"
+
+START_TEST(test_create_reset_read)
+{
+	_cleanup_free_ char *path = xasprintf("%s/g.cov", testlib_tmpdir());
+	struct covfile_range r = {0xffffffffc0000000ull, 0xffffffffc0004000ull};
+	_cleanup_free_ void *buf = NULL;
+	struct covfile_view v;
+	int fd;
+
+	ck_assert_int_eq(covfile_create(path, 1024, NULL, 0), 0);
+	ck_assert_int_eq(covfile_read(path, &buf, &v), 0);
+	ck_assert_uint_eq(v.map_size, 1024);
+	ck_assert_uint_eq(v.n_ranges, 0);
+	free(TAKE_PTR(buf));
+
+	/* the emulator counted something and found a magic value */
+	fd = open(path, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "\x05", 1, COVFILE_HEADER_SIZE + 17), 1);
+	ck_assert_int_eq(pwrite(fd, "\x01", 1, COVFILE_HEADER_SIZE + 1024 + 3), 1);
+	uint32_t one = 1;
+	uint64_t imm = 0x1f2e;
+	ck_assert_int_eq(pwrite(fd, &one, 4, offsetof(struct covfile_header, n_imms)), 4);
+	ck_assert_int_eq(pwrite(fd, &imm, 8, offsetof(struct covfile_header, imms)), 8);
+	close(fd);
+	ck_assert_int_eq(covfile_read(path, &buf, &v), 0);
+	ck_assert_uint_eq(v.edges[17], 5);
+	ck_assert_uint_eq(v.blocks[3], 1);
+	free(TAKE_PTR(buf));
+
+	/* a case starts: counters zeroed, ranges set; the magic values the emulator found stay */
+	ck_assert_int_eq(covfile_reset(path, &r, 1), 0);
+	ck_assert_int_eq(covfile_read(path, &buf, &v), 0);
+	ck_assert_uint_eq(v.edges[17], 0);
+	ck_assert_uint_eq(v.blocks[3], 0);
+	ck_assert_uint_eq(v.n_ranges, 1);
+	ck_assert_uint_eq(v.header->ranges[0].end, r.end);
+	ck_assert_uint_eq(v.n_imms, 1);
+	ck_assert_uint_eq(v.header->imms[0], 0x1f2e);
+	/* each reset is a new generation: the emulator starts the case's edges afresh */
+	ck_assert_uint_eq(v.header->generation, 1);
+	free(TAKE_PTR(buf));
+	ck_assert_int_eq(covfile_reset(path, NULL, 0), 0);
+	ck_assert_int_eq(covfile_read(path, &buf, &v), 0);
+	ck_assert_uint_eq(v.header->generation, 2);
+	ck_assert_uint_eq(v.n_ranges, 0);
+}
+END_TEST
+
+START_TEST(test_refused)
+{
+	_cleanup_free_ struct covfile_header *h = xzalloc(COVFILE_HEADER_SIZE + 2 * 512);
+	size_t len = COVFILE_HEADER_SIZE + 2 * 512;
+	struct covfile_view v;
+
+	memcpy(h->magic, COVFILE_MAGIC, 8);
+	h->version = COVFILE_VERSION;
+	h->map_size = 512;
+	ck_assert_int_eq(covfile_parse(h, len, &v), 0);
+	/* too short for its maps, a map size not a power of two or out of bounds */
+	ck_assert_int_eq(covfile_parse(h, len - 1, &v), -EBADMSG);
+	ck_assert_int_eq(covfile_parse(h, 100, &v), -EBADMSG);
+	h->map_size = 500;
+	ck_assert_int_eq(covfile_parse(h, len, &v), -EBADMSG);
+	h->map_size = 128;
+	ck_assert_int_eq(covfile_parse(h, len, &v), -EBADMSG);
+	h->map_size = 512;
+	/* counts past their arrays, an empty range, another version or magic */
+	h->n_ranges = COVFILE_MAX_RANGES + 1;
+	ck_assert_int_eq(covfile_parse(h, len, &v), -EBADMSG);
+	h->n_ranges = 1;
+	ck_assert_int_eq(covfile_parse(h, len, &v), -EBADMSG);
+	h->ranges[0].end = 1;
+	ck_assert_int_eq(covfile_parse(h, len, &v), 0);
+	h->n_imms = COVFILE_MAX_IMMS + 1;
+	ck_assert_int_eq(covfile_parse(h, len, &v), -EBADMSG);
+	h->n_imms = 0;
+	h->version = 2;
+	ck_assert_int_eq(covfile_parse(h, len, &v), -EBADMSG);
+	h->version = COVFILE_VERSION;
+	h->magic[0] = 'X';
+	ck_assert_int_eq(covfile_parse(h, len, &v), -EBADMSG);
+}
+END_TEST
+
+START_TEST(test_modules)
+{
+	static const char text[] = "ksensor 20480 0 - Live 0xffffffffc0000000 (O)\n"
+				   "hidden 4096 0 - Live 0x0000000000000000\n"
+				   "garbage line\n"
+				   "other 8192 1 ksensor, Live 0xffffffffc0010000";
+	struct covfile_range r[4];
+
+	ck_assert_uint_eq(covfile_ranges_from_modules(text, NULL, r, 4), 2);
+	ck_assert_uint_eq(r[0].start, 0xffffffffc0000000ull);
+	ck_assert_uint_eq(r[0].end, 0xffffffffc0005000ull);
+	ck_assert_uint_eq(r[1].start, 0xffffffffc0010000ull);
+	ck_assert_uint_eq(covfile_ranges_from_modules(text, "other", r, 4), 1);
+	ck_assert_uint_eq(r[0].end, 0xffffffffc0012000ull);
+	ck_assert_uint_eq(covfile_ranges_from_modules(text, NULL, r, 1), 1);
+	ck_assert_uint_eq(covfile_ranges_from_modules("", NULL, r, 4), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("covfile");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_create_reset_read);
+	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_modules);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TESTLIB_MAIN(suite)

@@ -1,0 +1,279 @@
+/* test-fuzz.c — the campaign's pure parts (harness/fuzz): the coverage map's new-coverage logic
+ * and merge, calibration, the corpus on disk and its scheduler, and that a step is a function of
+ * the PRNG state (same seed and same outcomes, same campaign). */
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bitmap.h"
+#include "corpus.h"
+#include "format.h"
+#include "mutate.h"
+#include "step.h"
+#include "testlib.h"
+#include "util.h"
+
+#define SIZE 256
+
+START_TEST(test_buckets)
+{
+	static const uint8_t in[] = {0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 127, 128, 255};
+	static const uint8_t out[] = {0, 1, 2, 4, 8, 8, 16, 16, 32, 32, 64, 64, 128, 128};
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		ck_assert_uint_eq(fuzz_bucket(in[i]), out[i]);
+}
+END_TEST
+
+START_TEST(test_news_and_merge)
+{
+	struct fuzz_bitmap b;
+	uint8_t e[SIZE] = {0}, k[SIZE] = {0};
+
+	fuzz_bitmap_init(&b, SIZE);
+	/* nothing covered is no news */
+	ck_assert_int_eq(fuzz_bitmap_news(&b, e, k), FUZZ_NEWS_NONE);
+	e[3] = 1, k[9] = 1;
+	ck_assert_int_eq(fuzz_bitmap_news(&b, e, k), FUZZ_NEWS_EDGES);
+	/* news does not change the map; merge does, once */
+	ck_assert_int_eq(fuzz_bitmap_news(&b, e, k), FUZZ_NEWS_EDGES);
+	ck_assert_int_eq(fuzz_bitmap_merge(&b, e, k), FUZZ_NEWS_EDGES);
+	ck_assert_uint_eq(b.n_edges, 1);
+	ck_assert_uint_eq(b.n_blocks, 1);
+	ck_assert_int_eq(fuzz_bitmap_merge(&b, e, k), FUZZ_NEWS_NONE);
+	/* the same edge in the same bucket (1) is nothing; in a new bucket (4-7) is counts */
+	e[3] = 5;
+	ck_assert_int_eq(fuzz_bitmap_news(&b, e, k), FUZZ_NEWS_COUNTS);
+	ck_assert_int_eq(fuzz_bitmap_merge(&b, e, k), FUZZ_NEWS_COUNTS);
+	ck_assert_uint_eq(b.n_edges, 1);
+	e[3] = 6; /* same bucket as 5 */
+	ck_assert_int_eq(fuzz_bitmap_news(&b, e, k), FUZZ_NEWS_NONE);
+	/* a new edge beside a known one is edges news; a known block alone is not */
+	e[200] = 1;
+	ck_assert_int_eq(fuzz_bitmap_merge(&b, e, k), FUZZ_NEWS_EDGES);
+	ck_assert_uint_eq(b.n_edges, 2);
+	memset(e, 0, sizeof(e));
+	ck_assert_int_eq(fuzz_bitmap_news(&b, e, k), FUZZ_NEWS_NONE);
+	k[10] = 3;
+	ck_assert_int_eq(fuzz_bitmap_merge(&b, e, k), FUZZ_NEWS_EDGES);
+	ck_assert_uint_eq(b.n_blocks, 2);
+	fuzz_bitmap_finish(&b);
+}
+END_TEST
+
+START_TEST(test_calibrate_and_save)
+{
+	struct fuzz_bitmap b, c;
+	uint8_t e1[SIZE] = {0}, e2[SIZE] = {0}, k[SIZE] = {0};
+	_cleanup_free_ char *path = xasprintf("%s/map.bin", testlib_tmpdir());
+
+	fuzz_bitmap_init(&b, SIZE);
+	e1[1] = 1, e2[1] = 1; /* stable */
+	e1[2] = 3, e2[2] = 9; /* a periodic probe: same edge, other bucket */
+	ck_assert_uint_eq(fuzz_bitmap_calibrate(&b, e1, k, e2, k), 0);
+	ck_assert_uint_eq(fuzz_trace_hash(e1, k, SIZE, false), fuzz_trace_hash(e2, k, SIZE, false));
+	ck_assert_uint_ne(fuzz_trace_hash(e1, k, SIZE, true), fuzz_trace_hash(e2, k, SIZE, true));
+	fuzz_bitmap_merge(&b, e1, k);
+	/* a variable edge in yet another bucket is not news; a stable one is */
+	e1[2] = 40;
+	ck_assert_int_eq(fuzz_bitmap_news(&b, e1, k), FUZZ_NEWS_NONE);
+	e1[1] = 2;
+	ck_assert_int_eq(fuzz_bitmap_news(&b, e1, k), FUZZ_NEWS_COUNTS);
+	/* an edge one run had and the other not: the seed covers different code */
+	e2[7] = 1;
+	ck_assert_uint_eq(fuzz_bitmap_calibrate(&b, e1, k, e2, k), 1);
+
+	/* resume: saved and loaded, the same decisions */
+	ck_assert_int_eq(fuzz_bitmap_save(&b, path), 0);
+	fuzz_bitmap_init(&c, SIZE);
+	ck_assert_int_eq(fuzz_bitmap_load(&c, path), 0);
+	ck_assert_uint_eq(c.n_edges, b.n_edges);
+	ck_assert_int_eq(memcmp(c.variable, b.variable, SIZE), 0);
+	ck_assert_int_eq(fuzz_bitmap_news(&c, e1, k), fuzz_bitmap_news(&b, e1, k));
+	fuzz_bitmap_finish(&c);
+	/* a map of another size is refused */
+	fuzz_bitmap_init(&c, SIZE * 2);
+	ck_assert_int_eq(fuzz_bitmap_load(&c, path), -EBADMSG);
+	fuzz_bitmap_finish(&c);
+	fuzz_bitmap_finish(&b);
+}
+END_TEST
+
+static struct corpus *corpus_with(const char *dir, size_t n)
+{
+	struct corpus *c;
+
+	ck_assert_int_eq(corpus_open(dir, &c), 0);
+	for (size_t i = c->n; i < n; i++) {
+		uint8_t data[4] = {(uint8_t)i, 1, 2, 3};
+		_cleanup_free_ char *name = xasprintf("in%zu", i);
+		struct corpus_entry e = {
+		    .data = data, .size = sizeof(data), .new_edges = i == 2 ? 50 : 1};
+		ck_assert_int_eq(corpus_add(c, name, &e), (int)i);
+	}
+	return c;
+}
+
+START_TEST(test_corpus_disk)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/corpus", testlib_tmpdir());
+	_cleanup_free_ char *cut = xasprintf("%s/000003-cut.bin", dir);
+	struct corpus *c = corpus_with(dir, 3), *again;
+
+	ck_assert_str_eq(c->v[1].id, "000001-in1");
+	ck_assert_str_eq(c->v[0].mutations_json, "[]");
+	/* a .bin without its .json is a cut-off write: not loaded */
+	ck_assert_int_eq(write_file_atomic(cut, "x", 1), 0);
+	ck_assert_int_eq(corpus_open(dir, &again), 0);
+	ck_assert_uint_eq(again->n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_str_eq(again->v[i].id, c->v[i].id);
+		ck_assert_uint_eq(again->v[i].size, 4);
+		ck_assert_uint_eq(again->v[i].data[0], i);
+		ck_assert_uint_eq(again->v[i].new_edges, c->v[i].new_edges);
+	}
+	corpus_free(again);
+	corpus_free(c);
+}
+END_TEST
+
+START_TEST(test_scheduling)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/sched", testlib_tmpdir());
+	struct corpus *c = corpus_with(dir, 4);
+	size_t hits[4] = {0}, seq1[64], seq2[64];
+	uint64_t rng = 42;
+
+	/* every entry gets picked; the one that found the most coverage the most */
+	for (size_t i = 0; i < 400; i++)
+		hits[corpus_pick(c, &rng)]++;
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_uint_gt(hits[i], 0);
+	ck_assert_uint_gt(hits[2], hits[0]);
+	ck_assert_uint_gt(hits[2], hits[3]);
+	/* picks wear an entry out: after many, the others catch up */
+	ck_assert_uint_gt(c->v[2].picks, c->v[0].picks);
+	/* credit (a kept child) raises an entry's weight */
+	for (size_t i = 0; i < 4; i++)
+		c->v[i].picks = 0;
+	for (int i = 0; i < 20; i++)
+		corpus_credit(c, 3);
+	memset(hits, 0, sizeof(hits));
+	for (size_t i = 0; i < 100; i++)
+		hits[corpus_pick(c, &rng)]++;
+	ck_assert_uint_gt(hits[3], hits[0]);
+	corpus_free(c);
+
+	/* the same seed and the same corpus: the same picks */
+	for (int run = 0; run < 2; run++) {
+		_cleanup_free_ char *d = xasprintf("%s/det%d", testlib_tmpdir(), run);
+		struct corpus *k = corpus_with(d, 4);
+		uint64_t r = 7;
+
+		for (size_t i = 0; i < 64; i++)
+			(run ? seq2 : seq1)[i] = corpus_pick(k, &r);
+		corpus_free(k);
+	}
+	ck_assert_int_eq(memcmp(seq1, seq2, sizeof(seq1)), 0);
+}
+END_TEST
+
+static struct format *kscu(void)
+{
+	_cleanup_free_ char *path =
+	    xasprintf("%s/guests/formats/kscu.yaml", getenv("FAULTLINE_SOURCE_DIR"));
+	struct diags d = {0};
+	struct format *f = NULL;
+
+	ck_assert_int_eq(format_load(path, &d, &f), 0);
+	diags_finish(&d);
+	return f;
+}
+
+START_TEST(test_step_deterministic)
+{
+	_cleanup_free_ char *seed_path =
+	    xasprintf("%s/scenarios/content/basic.kscu", getenv("FAULTLINE_SOURCE_DIR"));
+	_cleanup_free_ uint8_t *seed = NULL;
+	struct format *f = kscu();
+	static const uint64_t imms[] = {0x1f2e, 7};
+	const struct fuzz_step_ctx ctx = {.format = f, .imms = imms, .n_imms = 2};
+	size_t size, differ = 0, structural = 0;
+
+	ck_assert_int_eq(read_file(seed_path, 1 << 20, &seed, &size), 0);
+	for (uint64_t s = 1; s <= 40; s++) {
+		struct fuzz_mutant a, b;
+		uint64_t ra = s, rb = s;
+
+		ck_assert_int_eq(fuzz_step_mutate(&ctx, &ra, seed, size, &a), 0);
+		ck_assert_int_eq(fuzz_step_mutate(&ctx, &rb, seed, size, &b), 0);
+		/* the same state: the same bytes, the same mutations, the same state after */
+		ck_assert_uint_eq(a.size, b.size);
+		ck_assert_int_eq(memcmp(a.data, b.data, a.size), 0);
+		ck_assert_str_eq(a.json, b.json);
+		ck_assert_uint_eq(ra, rb);
+		ck_assert_int_eq(a.json[0], '[');
+		differ += a.size != size || memcmp(a.data, seed, size) != 0;
+		structural += strstr(a.json, "\"at\"") != NULL;
+		fuzz_mutant_finish(&a);
+		fuzz_mutant_finish(&b);
+	}
+	/* the steps change the input, and the format is used */
+	ck_assert_uint_gt(differ, 30);
+	ck_assert_uint_gt(structural, 5);
+	format_free(f);
+}
+END_TEST
+
+START_TEST(test_step_replays)
+{
+	_cleanup_free_ char *seed_path =
+	    xasprintf("%s/scenarios/content/basic.kscu", getenv("FAULTLINE_SOURCE_DIR"));
+	_cleanup_free_ char *format_path =
+	    xasprintf("%s/guests/formats/kscu.yaml", getenv("FAULTLINE_SOURCE_DIR"));
+	_cleanup_free_ uint8_t *seed = NULL;
+	struct format *f = kscu();
+	const struct fuzz_step_ctx ctx = {.format = f};
+	size_t size;
+
+	ck_assert_int_eq(read_file(seed_path, 1 << 20, &seed, &size), 0);
+	/* what a recorded case says regenerates its bytes from its parent (faultline replay) */
+	for (uint64_t s = 100; s < 120; s++) {
+		struct fuzz_mutant m;
+		uint8_t *again = NULL;
+		size_t n = 0;
+		char *err = NULL;
+		uint64_t r = s;
+
+		ck_assert_int_eq(fuzz_step_mutate(&ctx, &r, seed, size, &m), 0);
+		ck_assert_msg(mutate_replay(m.json, format_path, seed_path, &again, &n, &err) == 0,
+			      "%s: %s", m.json, err ? err : "");
+		ck_assert_uint_eq(n, m.size);
+		ck_assert_int_eq(memcmp(again, m.data, n), 0);
+		free(again);
+		fuzz_mutant_finish(&m);
+	}
+	format_free(f);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("fuzz");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_buckets);
+	tcase_add_test(tc, test_news_and_merge);
+	tcase_add_test(tc, test_calibrate_and_save);
+	tcase_add_test(tc, test_corpus_disk);
+	tcase_add_test(tc, test_scheduling);
+	tcase_add_test(tc, test_step_deterministic);
+	tcase_add_test(tc, test_step_replays);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TESTLIB_MAIN(suite)

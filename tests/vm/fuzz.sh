@@ -1,0 +1,62 @@
+#!/bin/bash
+# vm suite: `faultline fuzz` on real guests. The coverage plugin loads into the host's QEMU and
+# reports; a short campaign against ksensor-legacy, seeded with the well-formed update only
+# (tests/data/vm/fuzz.yaml: no case names a fault), grows coverage above the seed's and finds the
+# field-count crash; the seed run twice covers identical code; a recorded find replays; --resume
+# continues the campaign with its corpus.
+# Usage: fuzz.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR PLUGIN
+set -euo pipefail
+faultline=$1 check=$2 src=$3 state=$4 run=$5 plugin=$6
+command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
+rm -rf "$run"
+mkdir -p "$run"
+L=ksensor-legacy
+fail() { echo "FAIL: $*"; exit 1; }
+
+# 1. the plugin's API declarations against the running QEMU: it loads, installs and reports
+timeout 20 qemu-system-x86_64 -M none -display none -S -plugin "$plugin,out=$run/probe.cov" \
+	-d plugin -D "$run/probe.log" & pid=$!
+for _ in $(seq 50); do grep -q flcov "$run/probe.log" 2>/dev/null && break; sleep 0.2; done
+kill "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+grep -q "flcov: coverage of" "$run/probe.log" || fail "the plugin did not load: $(cat "$run/probe.log")"
+[ "$(stat -c %s "$run/probe.cov")" = $((4096 + 2 * 65536)) ] || fail "the plugin made no coverage file"
+
+# 2. a campaign; stop when it has found what it must, or after three minutes
+c=$run/campaign
+rc=0
+timeout -s INT 200 "$faultline" fuzz --state-dir "$state" --sensor $L --duration 180s -o "$c" \
+	"$src/tests/data/vm/fuzz.yaml" >"$run/fuzz.out" 2>"$run/fuzz.err" || rc=$?
+cat "$run/fuzz.err" "$run/fuzz.out"
+[ "$rc" = 1 ] || fail "fuzz exit $rc (1: failures found)"
+grep -q "^calibration: seed-basic: identical coverage in two runs" "$run/fuzz.err" ||
+	fail "the seed's two runs covered different code"
+seed_edges=$(sed -n 's/.*"edges":\([0-9]*\).*/\1/p' "$c"/corpus/000000-seed-basic.json)
+edges=$(sed -n 's/^ *"edges":\([0-9]*\).*/\1/p' "$c/campaign.json")
+corpus=$(sed -n 's/^ *"corpus":\([0-9]*\).*/\1/p' "$c/campaign.json")
+echo "fuzz: seed $seed_edges edges, campaign $edges edges, corpus $corpus"
+[ "$seed_edges" -gt 0 ] || fail "the seed covered nothing of the sensor"
+[ "$edges" -gt "$seed_edges" ] || fail "coverage did not grow above the seed's"
+[ "$corpus" -gt 1 ] || fail "nothing joined the corpus"
+title="BUG: unable to handle page fault in ks_eval_field"
+id=$(grep -F "\"title\":\"$title\"" "$c/results.jsonl" | head -1 | sed 's/.*"case":"\([^"]*\)".*/\1/')
+[ -n "$id" ] || fail "the field-count crash was not found"
+"$check" "$c/results.jsonl" $L "$id" verdict crash
+[ -f "$c/inputs/$id.bin" ] && [ -f "$c/consoles/$L/$id.log" ] || fail "$id: input or console missing"
+# one record per signature
+dups=$(sed -n 's/.*"title":"\([^"]*\)".*/\1/p' "$c/results.jsonl" | sort | uniq -d)
+[ -z "$dups" ] || fail "signatures recorded twice: $dups"
+
+# 3. the find replays on a fresh guest
+"$faultline" replay "$c/$id" --state-dir "$state" --isolation snapshot >"$run/replay.out" 2>&1 ||
+	{ cat "$run/replay.out"; fail "replay of $id did not reproduce"; }
+
+# 4. --resume: the corpus and counters carry on
+execs=$(sed -n 's/^ *"execs":\([0-9]*\).*/\1/p' "$c/campaign.json")
+"$faultline" fuzz --state-dir "$state" --resume "$c" --execs $((execs + 3)) --duration 10m \
+	"$src/tests/data/vm/fuzz.yaml" >"$run/resume.out" 2>"$run/resume.err" || true
+grep -q "(resumed)" "$run/resume.err" || fail "not resumed: $(cat "$run/resume.err")"
+grep -q "calibration" "$run/resume.err" && fail "the resumed campaign ran its seeds again"
+after=$(sed -n 's/^ *"execs":\([0-9]*\).*/\1/p' "$c/campaign.json")
+[ "$after" -ge $((execs + 3)) ] || fail "resume ran nothing: $execs -> $after"
+echo "fuzz: OK ($id found; resumed $execs -> $after execs)"
