@@ -28,7 +28,7 @@ static void coverage_file(const uint8_t *data, size_t size)
 		fuzz_bitmap_merge(&b, v.edges, v.blocks);
 		if (fuzz_bitmap_news(&b, v.edges, v.blocks) != FUZZ_NEWS_NONE)
 			abort(); /* a trace merged is never news again */
-		(void)fuzz_trace_hash(v.edges, v.blocks, v.map_size);
+		(void)fuzz_trace_hash(v.edges, v.blocks, v.map_size, size & 1);
 		for (size_t i = 0; i < v.n_imms; i++)
 			(void)v.header->imms[i];
 		for (size_t i = 0; i < v.n_ranges; i++)
