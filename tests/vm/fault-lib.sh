@@ -43,23 +43,17 @@ wait_case() {
 	fail "case $1 never ran"
 }
 
-# running_guest: the QEMU process running the case, not a paused spare (snapshot mode restores
-# the next guest while a case runs): the one that uses the most CPU over half a second.
+# running_guest: the QEMU process running the case. The tests aim at the scenario's last case,
+# for which no spare guest is restored, so it is the newest of the controller's QEMU processes;
+# the one that ran the case before may still be exiting (its teardown uses CPU too).
 running_guest() {
-	local q best= most=-1 d
-	declare -A before
-	for q in $(guests); do before[$q]=$(cpu_ticks "$q"); done
-	sleep 0.5
-	for q in "${!before[@]}"; do
-		d=$(($(cpu_ticks "$q") - ${before[$q]}))
-		if ((d > most)); then best=$q most=$d; fi
+	local q best= newest=-1 t
+	for q in $(guests); do
+		t=$(awk '{print $22}' "/proc/$q/stat" 2>/dev/null) || continue
+		if ((t > newest)); then best=$q newest=$t; fi
 	done
 	[ -n "$best" ] || fail "no QEMU process found"
 	echo "$best"
-}
-
-cpu_ticks() {
-	awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
 # finish_run EXPECTED_STATUS: wait for the controller and check what every run must leave.
