@@ -33,14 +33,16 @@ struct session_opts {
 	 * the shipped sensors (session_sensor_path()) */
 	const char *const *sensors_dirs;
 	const char *formats_dir; /* NULL: datadir_formats() */
-	const char *uri;	 /* NULL: the scenario's, else the embedded default */
-	const char *accel;	 /* NULL: the scenario's, else auto */
-	const char *state_dir;	 /* NULL: /var/lib/faultline (root) or ~/.cache/faultline */
-	unsigned jobs;		 /* 0: the scenario's fleet size, else the number of cores */
-	bool no_guests;		 /* load and expand only (run --list) */
-	size_t max_cases;	 /* 0: all; else only the first N cases (bench) */
-	FILE *progress;		 /* progress lines for the user; NULL: none */
-	struct progress *meter;	 /* the live progress line, owned by the caller; NULL: none */
+	/* --uri, NULL-terminated (NULL: the scenario's hosts, else the embedded driver); "local"
+	 * is the embedded driver */
+	const char *const *uris;
+	const char *accel;	/* NULL: the scenario's, else auto */
+	const char *state_dir;	/* NULL: /var/lib/faultline (root) or ~/.cache/faultline */
+	unsigned jobs;		/* 0: the scenario's fleet size, else the number of cores */
+	bool no_guests;		/* load and expand only (run --list) */
+	size_t max_cases;	/* 0: all; else only the first N cases (bench) */
+	FILE *progress;		/* progress lines for the user; NULL: none */
+	struct progress *meter; /* the live progress line, owned by the caller; NULL: none */
 };
 
 struct session_error {

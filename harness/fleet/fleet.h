@@ -38,6 +38,22 @@ struct fleet_sensor {
 	const struct image *image;
 };
 
+struct upload_pool;
+
+/* One libvirt host of the fleet (hosts.h connects it); fleet_run schedules over all of them. */
+struct fleet_host {
+	/* set by the caller */
+	char *uri;
+	unsigned slots;	   /* parallel guests; 0: one per CPU of the host */
+	const char *accel; /* "tcg" or "kvm" */
+	/* while connected (hosts.h) */
+	struct vm_host *vm;
+	struct upload_pool *upload;	/* NULL: the embedded driver, which shares our files */
+	struct fleet_sensor *sensors;	/* the sensors' images as the host sees them */
+	char *dir;			/* where its saved guests go (the pool's folder) */
+	uint64_t sent_bytes, upload_ms; /* guest images uploaded by the last connect */
+};
+
 struct fleet_config {
 	struct vm_host *host;
 	const struct fleet_sensor *sensors;
@@ -45,7 +61,12 @@ struct fleet_config {
 	const struct scenario_case *cases;
 	size_t n_cases;
 	enum fleet_isolation isolation;
-	unsigned jobs; /* parallel guests */
+	/* The hosts to run on ([n_hosts], at least one; fleet_run reconnects those it loses). */
+	struct fleet_host *hosts;
+	size_t n_hosts;
+	struct upload_pool
+	    *upload;		/* the host's pool, in fleet_run's copy of the config per host */
+	const char *host_label; /* "" or "@N": tells the hosts' template boot logs apart */
 	unsigned memory_mib;
 	const char *accel;
 	const char *cmdline;
@@ -60,6 +81,9 @@ struct fleet_config {
 	void (*on_result)(void *userdata, size_t sensor, size_t case_idx,
 			  const struct case_result *res, const char *console_rel);
 	void *userdata;
+	/* Called from worker threads, serialised with on_result, when a host is lost, comes back,
+	 * or is given up on: one line for the user. NULL: nobody is told. */
+	void (*on_notice)(void *userdata, const char *line);
 };
 
 /* Run every job. Returns 0, or -ECANCELED when interrupted (finished jobs were reported; every

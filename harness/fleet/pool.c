@@ -17,6 +17,7 @@
 
 #include "disk.h"
 #include "snapshot.h"
+#include "upload.h"
 #include "util.h"
 
 enum template_state { TEMPLATE_NONE, TEMPLATE_BUILDING, TEMPLATE_READY, TEMPLATE_FAILED };
@@ -88,6 +89,28 @@ static void result_copy(struct case_result *dst, const struct case_result *src)
 	dst->attempt = attempt;
 }
 
+/* Save images are files here, or in the host's storage pool when the host is not the embedded
+ * driver (cfg->upload, upload.h): the same operations either way. */
+static int image_stamp(struct pool *p, const char *path, struct snapshot_stamp *ret)
+{
+	return p->cfg->upload ? upload_stamp(p->cfg->upload, path, ret) : snapshot_stamp(path, ret);
+}
+
+static int image_check(struct pool *p, const char *path, const struct snapshot_stamp *stamp,
+		       char **ret_reason)
+{
+	return p->cfg->upload ? upload_check(p->cfg->upload, path, stamp, ret_reason)
+			      : snapshot_check(path, stamp, ret_reason);
+}
+
+static void image_remove(struct pool *p, const char *path)
+{
+	if (p->cfg->upload)
+		upload_remove(p->cfg->upload, path);
+	else
+		unlink(path);
+}
+
 struct pool *pool_new(const struct fleet_config *cfg, unsigned slots)
 {
 	struct pool *p = xzalloc(sizeof(*p));
@@ -120,7 +143,7 @@ static void identity_put(struct pool *p, size_t si, int id, bool abandoned)
 	x->busy = false;
 	x->dead |= abandoned;
 	if (x->dead)
-		unlink(x->path);
+		image_remove(p, x->path);
 	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -367,7 +390,8 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 	const struct fleet_config *cfg = p->cfg;
 	/* the template's boot is evidence too: kept with the run's consoles */
 	_cleanup_free_ char *log =
-	    xasprintf("%s/consoles/%s/_template-boot.log", cfg->run_dir, cfg->sensors[si].name);
+	    xasprintf("%s/consoles/%s/_template-boot%s.log", cfg->run_dir, cfg->sensors[si].name,
+		      cfg->host_label ? cfg->host_label : "");
 	_cleanup_free_ char *error = NULL;
 	struct case_result res;
 	struct vm *vm = NULL;
@@ -394,9 +418,16 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 	if (r < 0)
 		return r;
 	if (r == 0) {
-		r = vm_save(vm, t->path, &t->uuid, &error);
+		_cleanup_free_ char *made = NULL;
+
+		/* libvirt writes the file, in a volume of the host's pool when it is remote */
+		if (cfg->upload &&
+		    !(made = upload_new_path(cfg->upload, strrchr(t->path, '/') + 1, &error)))
+			r = -EIO;
+		if (r == 0)
+			r = vm_save(vm, t->path, &t->uuid, &error);
 		vm_destroy(vm);
-		if (r == 0 && (r = snapshot_stamp(t->path, &t->stamp)) < 0)
+		if (r == 0 && (r = image_stamp(p, t->path, &t->stamp)) < 0)
 			error = xasprintf("host error: cannot stat the saved guest %s: %s", t->path,
 					  strerror(-r));
 		if (r == 0) {
@@ -455,14 +486,14 @@ static void template_drop(struct pool *p, size_t si)
 		return;
 	t->state = TEMPLATE_NONE;
 	t->new_failed = 0;
-	unlink(t->path);
+	image_remove(p, t->path);
 	if (t->disk)
 		unlink(t->disk);
 	free(TAKE_PTR(t->disk));
 	for (size_t i = 0; i < t->n_ids; i++) {
 		t->ids[i].dead = true;
 		if (!t->ids[i].busy)
-			unlink(t->ids[i].path);
+			image_remove(p, t->ids[i].path);
 	}
 }
 
@@ -490,7 +521,7 @@ static int identity_new(struct pool *p, size_t si, char **ret_error)
 	tstamp = t->stamp;
 	pthread_mutex_unlock(&p->lock);
 
-	if ((r = snapshot_check(tpath, &tstamp, &why)) < 0) {
+	if ((r = image_check(p, tpath, &tstamp, &why)) < 0) {
 		pthread_mutex_lock(&p->lock);
 		template_drop(p, si);
 		pthread_mutex_unlock(&p->lock);
@@ -500,9 +531,10 @@ static int identity_new(struct pool *p, size_t si, char **ret_error)
 	name = guest_name(si, serial);
 	path = xasprintf("%s/%s.save", p->cfg->work_dir, name);
 	make_uuid(uuid, serial);
-	r = snapshot_clone(tpath, path, tname, tuuid, name, uuid);
-	if (r == 0 && (r = snapshot_stamp(path, &stamp)) < 0)
-		unlink(path);
+	r = p->cfg->upload ? upload_clone(p->cfg->upload, tpath, path, tname, tuuid, name, uuid)
+			   : snapshot_clone(tpath, path, tname, tuuid, name, uuid);
+	if (r == 0 && (r = image_stamp(p, path, &stamp)) < 0)
+		image_remove(p, path);
 	if (r < 0) {
 		*ret_error =
 		    xasprintf("%s: cannot clone the saved guest %s: %s",
@@ -564,7 +596,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	path = xstrdup(t->ids[id].path);
 	stamp = t->ids[id].stamp;
 	pthread_mutex_unlock(&p->lock);
-	if ((r = snapshot_check(path, &stamp, &why)) < 0) {
+	if ((r = image_check(p, path, &stamp, &why)) < 0) {
 		*ret_error = xasprintf("host error: %s: dropped", why);
 		identity_fail(p, si, id, false);
 		return -ESTALE;
@@ -604,7 +636,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 		return r;
 	}
 	/* changed while QEMU read it: the guest may hold damaged memory */
-	if ((r = snapshot_check(path, &stamp, &why)) < 0) {
+	if ((r = image_check(p, path, &stamp, &why)) < 0) {
 		*ret_error = xasprintf("host error: %s while it was restored: dropped", why);
 		vm_destroy(TAKE_PTR(g->vm));
 		if (g->disk)
@@ -822,11 +854,11 @@ void pool_free(struct pool *p)
 	for (size_t si = 0; si < p->cfg->n_sensors; si++) {
 		struct template *t = &p->templates[si];
 		for (size_t i = 0; i < t->n_ids; i++) {
-			unlink(t->ids[i].path);
+			image_remove(p, t->ids[i].path);
 			free(t->ids[i].path);
 		}
 		if (t->path)
-			unlink(t->path);
+			image_remove(p, t->path);
 		if (t->disk)
 			unlink(t->disk);
 		free(t->disk);
