@@ -28,6 +28,8 @@ extern const struct verdict_style html_silent_style;
 /* The HTML report's recovery section (html-recovery.c), for runs whose records carry a reboot
  * object (aggregate.n_followed). */
 void html_recovery(FILE *f, const struct aggregate *a);
+/* The HTML report's hosts section (html-hosts.c), for runs spread over several libvirt hosts. */
+void html_hosts(FILE *f, const struct aggregate *a);
 int junit_write(FILE *f, const struct aggregate *a);
 int markdown_write(FILE *f, const struct aggregate *a);
 int jsonsum_write(FILE *f, const struct aggregate *a);

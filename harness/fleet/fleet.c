@@ -38,8 +38,9 @@ struct host_rt {
 
 struct handback {
 	size_t job;
-	char *notes; /* what happened to it on the hosts it was lost on */
-	unsigned count;
+	char *notes;	 /* what happened to it on the hosts it was lost on, or failed on */
+	unsigned count;	 /* times its host was lost under it */
+	uint64_t failed; /* hosts (bit i: hosts[i]) where it ended an infra-error */
 };
 
 struct fleet {
@@ -272,6 +273,12 @@ _printf_(2, 3) static void notice(struct fleet *f, const char *fmt, ...)
 	f->cfg->on_notice(f->cfg->userdata, line);
 }
 
+static uint64_t host_bit(const struct host_rt *hr)
+{
+	size_t i = (size_t)(hr - hr->fleet->hosts);
+	return i < 64 ? (uint64_t)1 << i : 0;
+}
+
 /* The next job for a slot of hr: a handed-back one first, else the next in order; waits while
  * none is left but some may still be handed back. False when the slot should end. */
 static bool next_job(struct host_rt *hr, size_t *ret_job, struct handback *ret_back)
@@ -283,12 +290,17 @@ static bool next_job(struct host_rt *hr, size_t *ret_job, struct handback *ret_b
 	for (;;) {
 		if (f->cancelled || f->stopping || hr->lost || vm_host_cancelled())
 			break;
-		if (f->n_back > 0) {
-			*ret_back = f->back[--f->n_back];
+		for (size_t i = f->n_back; i-- > 0;) {
+			if (f->back[i].failed & host_bit(hr))
+				continue; /* failed here: for another host */
+			*ret_back = f->back[i];
+			f->back[i] = f->back[--f->n_back];
 			*ret_job = ret_back->job;
 			got = true;
 			break;
 		}
+		if (got)
+			break;
 		if (jobs_left(f)) {
 			*ret_job = f->next++;
 			*ret_back = (struct handback){.job = *ret_job};
@@ -346,6 +358,34 @@ static void hand_back(struct host_rt *hr, struct handback *b)
 	pthread_mutex_unlock(&f->lock);
 }
 
+/* An infra-error on a host that is up: the job goes to another host that is running and has
+ * not failed it yet (a host that cannot run guests fails them fast and would take every job
+ * otherwise). Returns true when it was passed on (res finished). */
+static bool pass_on(struct host_rt *hr, struct handback *b, struct case_result *res)
+{
+	struct fleet *f = hr->fleet;
+	bool other = false;
+
+	pthread_mutex_lock(&f->lock);
+	b->failed |= host_bit(hr);
+	for (size_t i = 0; i < f->n_hosts && i < 64; i++)
+		other |= !(b->failed & host_bit(&f->hosts[i])) && f->hosts[i].running > 0 &&
+			 !f->hosts[i].lost;
+	if (other) {
+		case_result_note_host(res, "on %s: %s", hr->h->uri,
+				      res->detail ? res->detail : "infra-error");
+		b->notes = TAKE_PTR(res->host_fault);
+		f->back = xreallocarray(f->back, f->n_back + 1, sizeof(*f->back));
+		f->back[f->n_back++] = *b;
+		f->in_flight--;
+		pthread_cond_broadcast(&f->changed);
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (other)
+		case_result_finish(res);
+	return other;
+}
+
 static void slot_loop(struct slot *slot)
 {
 	struct host_rt *hr = slot->host;
@@ -367,6 +407,8 @@ static void slot_loop(struct slot *slot)
 			hand_back(hr, &b);
 			break;
 		}
+		if (r == 0 && res.verdict == VERDICT_INFRA_ERROR && pass_on(hr, &b, &res))
+			continue;
 		free(TAKE_PTR(b.notes));
 		pthread_mutex_lock(&f->lock);
 		if (r < 0)
@@ -547,7 +589,7 @@ static bool wait_done(struct fleet *f)
 		struct timespec until;
 
 		for (size_t i = 0; i < f->n_hosts; i++)
-			any |= f->hosts[i].up;
+			any |= f->hosts[i].running > 0;
 		if (any)
 			gone_since = 0;
 		else if (!gone_since)

@@ -11,8 +11,9 @@ host_start() {
 	HOST_DIR=$1 HOST_PORT=$2
 	HOST_URI=qemu+tcp://127.0.0.1:$HOST_PORT/system
 	local d=$HOST_DIR
-	mkdir -p "$d"/{etc,run,lib,cache,log,pool}
-	chmod 755 "$d" "$d"/pool
+	mkdir -p "$d"/{etc,run,lib,cache,log}
+	# QEMU runs as libvirt-qemu: it must reach the pool faultline makes in /var/lib/libvirt
+	chmod 755 "$(dirname "$d")" "$d" "$d/lib"
 	cat >"$d/etc/libvirtd.conf" <<CONF
 listen_tls = 0
 listen_tcp = 1
@@ -24,11 +25,6 @@ log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
 CONF
 	# no virtlogd: QEMU writes its own log, as with faultline's embedded driver
 	printf 'stdio_handler = "file"\n' >"$d/etc/qemu.conf"
-	# the daemon's own pool: faultline uses an existing pool named faultline as it is
-	mkdir -p "$d/etc/storage"
-	cat >"$d/etc/storage/faultline.xml" <<XML
-<pool type='dir'><name>faultline</name><target><path>$d/pool</path></target></pool>
-XML
 	host_launch
 }
 
