@@ -341,7 +341,7 @@ static const char *const *named_hosts(const struct session *s, const unsigned **
 	return (const char *const *)fl->uris;
 }
 
-/* Open host h of the fleet (i of n); a remote one that does not answer is reported and left
+/* Open host h of a fleet of n; a remote one that does not answer is reported and left
  * for the fleet to try again. Returns 0, 1 (did not answer), or an error of the embedded one. */
 static int open_one(struct session *s, struct fleet_host *h, size_t n, const char *accel,
 		    struct session_error *e)
@@ -374,10 +374,9 @@ static int open_one(struct session *s, struct fleet_host *h, size_t n, const cha
 	}
 	r = fleet_host_connect(h, s->fs, s->n_sensors, work_dir, &err);
 	if (r < 0) {
-		progress(s,
-			 "faultline: host %s does not answer: %s; the run goes on without it "
-			 "(tried again while it lasts)",
-			 h->uri, err ? err : strerror(-r));
+		progress(s, "faultline: host %s does not answer: %s%s", h->uri,
+			 err ? err : strerror(-r),
+			 n > 1 ? "; the run goes on without it (tried again while it lasts)" : "");
 		return 1;
 	}
 	if (h->sent_bytes)
