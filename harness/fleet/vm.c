@@ -1066,6 +1066,11 @@ int vm_destroy(struct vm *vm)
 	t->dom = TAKE_PTR(vm->dom);
 	pthread_mutex_lock(&vm->lock);
 	vm->dead = true;
+	/* callbacks write nothing more (dead); the last reference may be libvirt's for a while
+	 * (a remote stream whose callback was removed while it ran): the log is closed now */
+	if (vm->console_fd >= 0)
+		close(vm->console_fd);
+	vm->console_fd = -1;
 	t->console = TAKE_PTR(vm->console);
 	t->channel = TAKE_PTR(vm->channel);
 	vm->refs++;
