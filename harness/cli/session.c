@@ -364,13 +364,6 @@ static int open_one(struct session *s, struct fleet_host *h, size_t n, const cha
 	} else {
 		/* no probe on a remote host: KVM is asked for, never guessed */
 		h->accel = streq(accel, "auto") ? "tcg" : accel;
-		if (scenario_persists(s->sc)) {
-			progress(s,
-				 "faultline: host %s is not used: content partitions "
-				 "(persistence) are not sent to remote hosts yet",
-				 h->uri);
-			return 1;
-		}
 	}
 	r = fleet_host_connect(h, s->fs, s->n_sensors, work_dir, &err);
 	if (r < 0) {

@@ -103,7 +103,7 @@ static int follow(struct host_rt *hr, size_t si, size_t ci, struct guest *g,
 	if (disk)
 		r = reboot_follow(cfg, si, &cfg->cases[ci], disk, stem, rr);
 	if (disk)
-		unlink(disk);
+		pool_remove_disk(hr->pool, disk);
 	if (r == -ECANCELED) {
 		free(rr);
 		return r;
@@ -491,6 +491,7 @@ static void host_config(struct host_rt *hr)
 	hr->cfg.sensors = hr->h->sensors;
 	hr->cfg.upload = hr->h->upload;
 	hr->cfg.work_dir = hr->h->dir;
+	hr->cfg.scratch_dir = f->cfg->work_dir;
 	hr->cfg.accel = hr->h->accel;
 	hr->cfg.host_label = f->n_hosts > 1 && i > 0 ? hr->label : "";
 }

@@ -76,7 +76,9 @@ struct fleet_config {
 	unsigned max_attempts; /* an infra-error is retried up to this many attempts in all */
 	const char *run_dir;   /* consoles go to RUN_DIR/consoles/SENSOR/CASE.log */
 	const char *work_dir;  /* saved guest images (snapshot, reuse); removed by fleet_run */
-	const bool *skip;      /* NULL, or [case * n_sensors + sensor]: jobs already done */
+	const char
+	    *scratch_dir; /* this machine's work dir, when work_dir is a host's (fleet_run) */
+	const bool *skip; /* NULL, or [case * n_sensors + sensor]: jobs already done */
 	/* Called from worker threads, serialised by the fleet, once per finished job. */
 	void (*on_result)(void *userdata, size_t sensor, size_t case_idx,
 			  const struct case_result *res, const char *console_rel);

@@ -157,7 +157,7 @@ static void *destroy_thread(void *arg)
 
 	identity_put(p, d->guest->sensor, d->guest->identity, r < 0);
 	if (d->guest->disk)
-		unlink(d->guest->disk);
+		image_remove(p, d->guest->disk);
 	free(d->guest->disk);
 	free(d->guest);
 	free(d);
@@ -296,6 +296,18 @@ static char *guest_cmdline(const struct fleet_config *cfg)
 	return xasprintf("%s%s faultline.agent_test=%s", cfg->cmdline, persist, test);
 }
 
+/* A remote host's base partition: made here, sent to its pool (once per content). */
+static void base_upload(struct pool *p, char **ret_error)
+{
+	_cleanup_free_ char *local = TAKE_PTR(p->base_disk);
+	uint64_t sent;
+
+	if (upload_file(p->cfg->upload, local, "persist-base.disk", &p->base_disk, &sent,
+			ret_error) < 0)
+		p->base_disk = NULL;
+	unlink(local);
+}
+
 /* Persistence: a content partition for a new guest, copied from src (the base when NULL) into
  * the work dir. Returns its path, or NULL with *ret_error set (caller frees both). */
 static char *disk_for(struct pool *p, const char *src, const char *name, char **ret_error)
@@ -306,9 +318,11 @@ static char *disk_for(struct pool *p, const char *src, const char *name, char **
 	pthread_mutex_lock(&p->lock);
 	if (!p->base_tried) {
 		p->base_tried = true;
-		p->base_disk = xasprintf("%s/persist-base.disk", p->cfg->work_dir);
+		p->base_disk = xasprintf("%s/persist-base.disk", p->cfg->scratch_dir);
 		if (disk_make(p->base_disk, ret_error) < 0)
 			free(TAKE_PTR(p->base_disk));
+		else if (p->cfg->upload)
+			base_upload(p, ret_error);
 	}
 	if (!src)
 		src = p->base_disk;
@@ -316,6 +330,15 @@ static char *disk_for(struct pool *p, const char *src, const char *name, char **
 	if (!src) {
 		if (!*ret_error)
 			*ret_error = xstrdup("host error: the content partition could not be made");
+		return NULL;
+	}
+	if (p->cfg->upload) {
+		char *made;
+
+		if ((r = upload_copy(p->cfg->upload, src, strrchr(path, '/') + 1, &made)) == 0)
+			return made;
+		*ret_error = xasprintf("host error: cannot copy the content partition %s on %s: %s",
+				       src, vm_host_uri(p->cfg->host), strerror(-r));
 		return NULL;
 	}
 	if ((r = disk_copy(src, path)) < 0) {
@@ -488,7 +511,7 @@ static void template_drop(struct pool *p, size_t si)
 	t->new_failed = 0;
 	image_remove(p, t->path);
 	if (t->disk)
-		unlink(t->disk);
+		image_remove(p, t->disk);
 	free(TAKE_PTR(t->disk));
 	for (size_t i = 0; i < t->n_ids; i++) {
 		t->ids[i].dead = true;
@@ -624,7 +647,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	}
 	r = vm_restore(p->cfg->host, path, name, g->disk, NULL, &g->vm, ret_error);
 	if (r < 0 && g->disk)
-		unlink(g->disk);
+		image_remove(p, g->disk);
 	if (r < 0)
 		free(TAKE_PTR(g->disk));
 	if (r == -ENOTCONN) { /* restored: the image is fine, its guest's streams were not */
@@ -640,7 +663,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 		*ret_error = xasprintf("host error: %s while it was restored: dropped", why);
 		vm_destroy(TAKE_PTR(g->vm));
 		if (g->disk)
-			unlink(g->disk);
+			image_remove(p, g->disk);
 		free(TAKE_PTR(g->disk));
 		identity_fail(p, si, id, false);
 		return -ESTALE;
@@ -771,7 +794,7 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 		if (r == 0)
 			*ret = TAKE_PTR(booted);
 		else if (booted->disk)
-			unlink(booted->disk);
+			image_remove(p, booted->disk);
 		if (r != 0)
 			free(booted->disk);
 		return r;
@@ -814,6 +837,11 @@ int pool_acquire(struct pool *p, unsigned slot, size_t si, size_t next_si, const
 	if (r == 0)
 		spare_start(p, slot, p->cfg->isolation == FLEET_REUSE ? SIZE_MAX : next_si);
 	return r;
+}
+
+void pool_remove_disk(struct pool *p, const char *disk)
+{
+	image_remove(p, disk);
 }
 
 char *pool_end_keep_disk(struct pool *p, struct guest *g)
@@ -860,7 +888,7 @@ void pool_free(struct pool *p)
 		if (t->path)
 			image_remove(p, t->path);
 		if (t->disk)
-			unlink(t->disk);
+			image_remove(p, t->disk);
 		free(t->disk);
 		free(t->ids);
 		free(t->name);
@@ -868,8 +896,8 @@ void pool_free(struct pool *p)
 		free(t->path);
 		case_result_finish(&t->failure);
 	}
-	if (p->base_disk)
-		unlink(p->base_disk);
+	if (p->base_disk && !p->cfg->upload) /* a host's is kept by its hash, for later runs */
+		image_remove(p, p->base_disk);
 	free(p->base_disk);
 	free(p->templates);
 	free(p->slots);

@@ -119,6 +119,14 @@ static void vol_delete(struct upload_pool *p, const char *name)
 		virStorageVolDelete(v, 0);
 }
 
+/* A copy of volume from named name (replacing one of that name), made by the host. */
+static virStorageVolPtr vol_copy(struct upload_pool *p, virStorageVolPtr from, uint64_t size,
+				 const char *name)
+{
+	vol_delete(p, name);
+	return vol_create(p, name, size, from);
+}
+
 struct source {
 	const uint8_t *data;
 	size_t left;
@@ -289,12 +297,26 @@ int upload_clone(struct upload_pool *p, const char *src, const char *dst, const 
 	if ((r = vol_read(p, from, head, size)) < 0 ||
 	    (r = snapshot_rename_head(head, size, old_name, old_uuid, new_name, new_uuid)) < 0)
 		return r;
-	vol_delete(p, name);
-	if (!(to = vol_create(p, name, info.capacity, from)))
+	if (!(to = vol_copy(p, from, info.capacity, name)))
 		return -EIO;
 	if ((r = vol_write(p, to, 0, head, size)) < 0)
 		virStorageVolDelete(to, 0);
 	return r;
+}
+
+int upload_copy(struct upload_pool *p, const char *src, const char *name, char **ret_path)
+{
+	_cleanup_virVol_ virStorageVolPtr from = virStorageVolLookupByPath(p->host->conn, src);
+	_cleanup_virVol_ virStorageVolPtr to = NULL;
+	virStorageVolInfo info;
+	char *path;
+
+	if (!from || virStorageVolGetInfo(from, &info) < 0)
+		return -ENOENT;
+	if (!(to = vol_copy(p, from, info.capacity, name)) || !(path = virStorageVolGetPath(to)))
+		return -EIO;
+	*ret_path = path;
+	return 0;
 }
 
 void upload_remove(struct upload_pool *p, const char *path)

@@ -48,5 +48,7 @@ int upload_check(struct upload_pool *p, const char *path, const struct snapshot_
  * as new_name / new_uuid. Same returns. */
 int upload_clone(struct upload_pool *p, const char *src, const char *dst, const char *old_name,
 		 const char *old_uuid, const char *new_name, const char *new_uuid);
+/* A copy of pool file src, made on the host, named name; *ret_path: its path (caller frees). */
+int upload_copy(struct upload_pool *p, const char *src, const char *name, char **ret_path);
 /* Delete a pool file (a missing one is fine). */
 void upload_remove(struct upload_pool *p, const char *path);
