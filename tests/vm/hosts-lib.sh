@@ -7,6 +7,21 @@
 # Source it; then host_start DIR PORT, host_kill (SIGKILL the daemon), host_stop (the daemon,
 # its QEMU processes, DIR). HOST_URI is the URI to give faultline.
 
+# The two-host tests' setup: skip without QEMU or root; $tmp (removed at exit, with the daemon
+# and what it made), the daemon on port $1, and $tmp/two.yaml: the quickstart of source dir $2
+# on a fleet of the embedded driver and the daemon, one guest each.
+hosts_two() {
+	command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
+	[ "$(id -u)" = 0 ] || { echo "SKIP: the loopback libvirtd needs root"; exit 77; }
+	tmp=$(mktemp -d /tmp/faultline-hosts-XXXXXX)
+	trap 'host_stop; rm -rf "$tmp"' EXIT
+	host_start "$tmp/host" "$1"
+	ln -s "$2/scenarios/content" "$tmp/content"
+	sed -e "s|^  size: 0 .*|  hosts: [{uri: local, slots: 1}, {uri: \"$HOST_URI\", slots: 1}]|" \
+		"$2/scenarios/quickstart.yaml" >"$tmp/two.yaml"
+	grep -q "hosts:" "$tmp/two.yaml" || { echo "FAIL: the scenario's fleet was not rewritten"; exit 1; }
+}
+
 host_start() {
 	HOST_DIR=$1 HOST_PORT=$2
 	HOST_URI=qemu+tcp://127.0.0.1:$HOST_PORT/system

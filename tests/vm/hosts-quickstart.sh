@@ -5,18 +5,8 @@
 # Usage: hosts-quickstart.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4
-command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
-[ "$(id -u)" = 0 ] || { echo "SKIP: the loopback libvirtd needs root"; exit 77; }
 . "$(dirname "$0")/hosts-lib.sh"
-tmp=$(mktemp -d /tmp/faultline-hosts-XXXXXX)
-trap 'host_stop; rm -rf "$tmp"' EXIT
-host_start "$tmp/host" 16601
-
-# the quickstart with a fleet of two hosts, one guest each
-ln -s "$src/scenarios/content" "$tmp/content"
-sed -e "s|^  size: 0 .*|  hosts: [{uri: local, slots: 1}, {uri: \"$HOST_URI\", slots: 1}]|" \
-	"$src/scenarios/quickstart.yaml" >"$tmp/two.yaml"
-grep -q "hosts:" "$tmp/two.yaml" || { echo "FAIL: the scenario's fleet was not rewritten"; exit 1; }
+hosts_two 16601 "$src"
 
 run=$tmp/run
 start=$(date +%s)
