@@ -896,7 +896,7 @@ void pool_free(struct pool *p)
 		free(t->path);
 		case_result_finish(&t->failure);
 	}
-	if (p->base_disk && !p->cfg->upload) /* a host's is kept by its hash, for later runs */
+	if (p->base_disk) /* mkfs makes every one different: nothing for a later run */
 		image_remove(p, p->base_disk);
 	free(p->base_disk);
 	free(p->templates);

@@ -321,8 +321,12 @@ int upload_copy(struct upload_pool *p, const char *src, const char *name, char *
 
 void upload_remove(struct upload_pool *p, const char *path)
 {
+	_cleanup_free_ char *ok = xasprintf("%s.ok", path);
 	_cleanup_virVol_ virStorageVolPtr v = virStorageVolLookupByPath(p->host->conn, path);
+	_cleanup_virVol_ virStorageVolPtr done = virStorageVolLookupByPath(p->host->conn, ok);
 
+	if (done) /* an uploaded file's mark first: it is never whole without it */
+		virStorageVolDelete(done, 0);
 	if (v)
 		virStorageVolDelete(v, 0);
 }

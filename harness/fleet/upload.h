@@ -50,5 +50,5 @@ int upload_clone(struct upload_pool *p, const char *src, const char *dst, const 
 		 const char *old_uuid, const char *new_name, const char *new_uuid);
 /* A copy of pool file src, made on the host, named name; *ret_path: its path (caller frees). */
 int upload_copy(struct upload_pool *p, const char *src, const char *name, char **ret_path);
-/* Delete a pool file (a missing one is fine). */
+/* Delete a pool file (a missing one is fine), with its upload's mark. */
 void upload_remove(struct upload_pool *p, const char *path);
