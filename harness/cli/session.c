@@ -352,9 +352,9 @@ static int open_one(struct session *s, struct fleet_host *h, size_t n, const cha
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int r;
 
-	/* one host: --jobs and the fleet's size say its slots, as they always did */
-	if (!h->slots && n == 1)
-		h->slots = s->opts.jobs ? s->opts.jobs : fl->size;
+	/* --jobs: guests per host; the fleet's size is the one host's, as it always was */
+	if (!h->slots)
+		h->slots = s->opts.jobs ? s->opts.jobs : n == 1 ? fl->size : 0;
 	if (embedded) {
 		if ((r = open_embedded(s, h, e)) < 0)
 			return r;
