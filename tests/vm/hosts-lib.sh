@@ -22,6 +22,18 @@ hosts_two() {
 	grep -q "hosts:" "$tmp/two.yaml" || { echo "FAIL: the scenario's fleet was not rewritten"; exit 1; }
 }
 
+# Wait for the run of test $1 (pid $2, output in $tmp/out, into $run): exit 0, and the 14
+# records of the quickstart in $res (checked with $check).
+hosts_wait_run() {
+	local rc=0
+	wait "$2" || rc=$?
+	cat "$tmp/out"
+	echo "$1: exit $rc"
+	[ "$rc" = 0 ] || { echo "FAIL: expected exit 0 (every expectation met)"; exit 1; }
+	res=$run/results.jsonl
+	[ "$("$check" "$res")" = 14 ] || { echo "FAIL: expected 14 records, one per case"; exit 1; }
+}
+
 host_start() {
 	HOST_DIR=$1 HOST_PORT=$2
 	HOST_URI=qemu+tcp://127.0.0.1:$HOST_PORT/system

@@ -9,17 +9,9 @@ faultline=$1 check=$2 src=$3 state=$4
 hosts_two 16601 "$src"
 
 run=$tmp/run
-start=$(date +%s)
-rc=0
 "$faultline" run --state-dir "$state" -o "$run" "$tmp/two.yaml" >"$tmp/out" 2>&1 &
 pid=$!
-wait $pid || rc=$?
-cat "$tmp/out"
-echo "hosts-quickstart: exit $rc in $(($(date +%s) - start)) s"
-[ "$rc" = 0 ] || { echo "FAIL: expected exit 0 (every expectation met)"; exit 1; }
-
-res=$run/results.jsonl
-[ "$("$check" "$res")" = 14 ] || { echo "FAIL: expected 14 records"; exit 1; }
+hosts_wait_run hosts-quickstart $pid
 L=ksensor-legacy H=ksensor-hardened
 "$check" "$res" $L valid verdict accepted
 "$check" "$res" $H valid verdict accepted
