@@ -380,6 +380,29 @@ static void note_reboot(struct build *b, size_t si, const struct record *r)
 }
 
 /* Pass 2: one record of run number run_i, the ri-th record overall. */
+static void note_host(struct aggregate *a, const struct record *r)
+{
+	struct aggregate_host *h = NULL;
+
+	if (!r->host)
+		return;
+	for (size_t i = 0; i < a->n_hosts && !h; i++)
+		if (streq(a->hosts[i].uri, r->host))
+			h = &a->hosts[i];
+	if (!h) {
+		a->hosts = xreallocarray(a->hosts, a->n_hosts + 1, sizeof(*a->hosts));
+		h = &a->hosts[a->n_hosts++];
+		*h = (struct aggregate_host){.uri = r->host};
+	}
+	h->cases++;
+	h->infra_errors += r->kind == VERDICT_INFRA_ERROR;
+	h->host_faults += r->host_fault != NULL;
+	if (r->total_ms >= 0) {
+		h->time_sum_ms += r->total_ms;
+		h->n_timed++;
+	}
+}
+
 static void count_record(struct build *b, size_t run_i, size_t ri, const struct record *r)
 {
 	struct aggregate *a = b->a;
@@ -417,6 +440,7 @@ static void count_record(struct build *b, size_t run_i, size_t ri, const struct 
 	consider_slow(a, r);
 	note_signature(b, si, r);
 	note_reboot(b, si, r);
+	note_host(a, r);
 }
 
 /* Time statistics per sensor, and histograms on one scale for all sensors, so that they
@@ -619,6 +643,7 @@ struct aggregate *aggregate_free(struct aggregate *a)
 	free(a->failing);
 	free(a->slowest);
 	free(a->recovery);
+	free(a->hosts);
 	free(a);
 	return NULL;
 }

@@ -95,6 +95,15 @@ struct aggregate_signature {
 	const struct minimized *minimized;
 };
 
+/* A libvirt host the cases ran on (record "host"), in order of appearance. */
+struct aggregate_host {
+	const char *uri; /* the records' */
+	size_t cases, infra_errors;
+	size_t host_faults; /* cases with a note of what a host did to an earlier attempt */
+	int64_t time_sum_ms;
+	size_t n_timed;
+};
+
 struct aggregate {
 	struct rundir *const *runs;
 	size_t n_runs;
@@ -124,6 +133,9 @@ struct aggregate {
 	struct aggregate_recovery *recovery;
 	size_t n_recovery;
 	size_t n_followed; /* records with a reboot object */
+
+	struct aggregate_host *hosts; /* records without a host are not counted */
+	size_t n_hosts;
 };
 
 int aggregate_build(struct rundir *const *runs, size_t n_runs, struct aggregate **ret);

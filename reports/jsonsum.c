@@ -139,6 +139,23 @@ static struct json_object *recovery_json(const struct aggregate_recovery *row)
 	return o;
 }
 
+static json_object *hosts_json(const struct aggregate *a)
+{
+	json_object *hosts = json_object_new_array();
+
+	for (size_t i = 0; i < a->n_hosts; i++) {
+		const struct aggregate_host *h = &a->hosts[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "uri", json_object_new_string(h->uri));
+		json_object_object_add(o, "cases", json_object_new_uint64(h->cases));
+		json_object_object_add(o, "infra_errors", json_object_new_uint64(h->infra_errors));
+		json_object_object_add(o, "host_faults", json_object_new_uint64(h->host_faults));
+		json_object_array_add(hosts, o);
+	}
+	return hosts;
+}
+
 int jsonsum_write(FILE *f, const struct aggregate *a)
 {
 	struct json_object *root = json_object_new_object();
@@ -173,6 +190,8 @@ int jsonsum_write(FILE *f, const struct aggregate *a)
 	json_object_object_add(root, "signatures", sigs);
 	/* empty unless cases ran with persistence and a crashed machine was followed */
 	json_object_object_add(root, "recovery", recovery);
+	if (a->n_hosts > 1)
+		json_object_object_add(root, "hosts", hosts_json(a));
 	fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 						       JSON_C_TO_STRING_NOSLASHESCAPE),
 	      f);

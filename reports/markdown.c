@@ -214,6 +214,22 @@ static void runs(FILE *f, const struct aggregate *a)
 	}
 }
 
+/* A fleet across hosts: cases and infra-errors per libvirt host. */
+static void hosts_table(FILE *f, const struct aggregate *a)
+{
+	fputs("## Hosts\n\n| libvirt host | cases | infra-errors | run again after a host fault "
+	      "|\n|---|---:|---:|---:|\n",
+	      f);
+	for (size_t i = 0; i < a->n_hosts; i++) {
+		const struct aggregate_host *h = &a->hosts[i];
+
+		fputs("| ", f);
+		escape_markdown_code(f, h->uri, true);
+		fprintf(f, " | %zu | %zu | %zu |\n", h->cases, h->infra_errors, h->host_faults);
+	}
+	fputs("\n", f);
+}
+
 int markdown_write(FILE *f, const struct aggregate *a)
 {
 	fputs("# faultline report", f);
@@ -235,6 +251,8 @@ int markdown_write(FILE *f, const struct aggregate *a)
 		designs_table(f, a);
 	if (a->n_followed)
 		recovery_table(f, a);
+	if (a->n_hosts > 1)
+		hosts_table(f, a);
 	if (a->n_sigs)
 		signatures(f, a);
 	if (a->n_failing)

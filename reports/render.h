@@ -31,6 +31,8 @@ void html_recovery(FILE *f, const struct aggregate *a);
 /* The HTML report's campaign section (html-campaign.c), for `faultline fuzz` directories (a run
  * whose rundir has a campaign). */
 void html_campaign(FILE *f, const struct aggregate *a);
+/* The HTML report's hosts section (html-hosts.c), for runs spread over several libvirt hosts. */
+void html_hosts(FILE *f, const struct aggregate *a);
 int junit_write(FILE *f, const struct aggregate *a);
 int markdown_write(FILE *f, const struct aggregate *a);
 int jsonsum_write(FILE *f, const struct aggregate *a);

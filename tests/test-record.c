@@ -94,6 +94,7 @@ static const char *const members[] = {
     "expect",
     "matched",
     "attempt",
+    "host",
     "host_fault",
     "host_stall_ms",
     "flaky",
@@ -135,6 +136,7 @@ static void fill_every_field(struct record *r)
 	r->expect = xstrdup("rejected");
 	r->matched = 0;
 	r->attempt = 2;
+	r->host = xstrdup("qemu+tcp://127.0.0.1:16599/system");
 	r->host_fault = xstrdup("host error: QEMU exited unexpectedly: killed (libvirt: domain "
 				"stopped, failed)");
 	r->host_stall_ms = 19513;

@@ -101,6 +101,30 @@ START_TEST(test_defaults)
 }
 END_TEST
 
+/* fleet.hosts: URIs with their slots, in order; located errors for what is wrong. */
+START_TEST(test_hosts)
+{
+	struct scenario *s = load_ok("fleet:\n  hosts:\n    - {uri: local, slots: 2}\n"
+				     "    - {uri: 'qemu+ssh://lab1/system'}\n" HEAD CASE);
+	const struct scenario_fleet *f = scenario_fleet(s);
+
+	ck_assert_str_eq(f->uris[0], "local");
+	ck_assert_str_eq(f->uris[1], "qemu+ssh://lab1/system");
+	ck_assert_ptr_null(f->uris[2]);
+	ck_assert_uint_eq(f->slots[0], 2);
+	ck_assert_uint_eq(f->slots[1], 0); /* its CPU count, when the fleet connects it */
+	scenario_free(s);
+
+	load_err("fleet: {hosts: [{slots: 2}]}\n" HEAD CASE, 1, 17, "a host needs uri:");
+	load_err("fleet: {hosts: [{uri: a, slots: 0}]}\n" HEAD CASE, 1, 33, "host slots");
+	load_err("fleet: {hosts: [{uri: a}, {uri: a}]}\n" HEAD CASE, 1, 33, "listed twice");
+	load_err("fleet: {hosts: [{uri: a, cores: 2}]}\n" HEAD CASE, 1, 26, "cores");
+	load_err("fleet: {hosts: []}\n" HEAD CASE, 1, 16, "hosts is empty");
+	load_err("fleet: {hosts: a}\n" HEAD CASE, 1, 16, "hosts must be a list");
+	load_err("fleet: {uri: a, hosts: [{uri: b}]}\n" HEAD CASE, 1, 24, "hosts: alone");
+}
+END_TEST
+
 START_TEST(test_everything)
 {
 	struct scenario *s =
@@ -506,6 +530,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_everything);
+	tcase_add_test(tc, test_hosts);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_persistence);
 	tcase_add_test(tc, test_all_errors_at_once);

@@ -87,6 +87,7 @@ static void fill_result(const char *sensor, const struct scenario_case *c,
 	r->expect = dup_or_null(expect);
 	r->matched = expect ? streq(expect, r->verdict) : -1;
 	r->attempt = res->attempt;
+	r->host = dup_or_null(res->host);
 	r->host_fault = res->host_fault ? xstrdup(res->host_fault) : NULL;
 	r->host_stall_ms = (int64_t)res->host_stall_ms;
 	r->flaky = res->flaky;

@@ -567,7 +567,12 @@ static int guests_open(struct fuzz_campaign *c)
 
 	c->work_dir = session_work_dir(c->s);
 	c->fc = session_fleet_config(c->s, FLEET_SNAPSHOT, c->dir, c->work_dir);
-	c->fc.jobs = 1;
+	if (c->s && session_first_host(c->s)->upload) {
+		/* the coverage counters are files QEMU shares with this process */
+		cli_error(CLI_FAULT_USAGE, "fuzz runs on this machine's embedded libvirt only: "
+					   "no --uri, and no fleet.hosts in the scenario");
+		return -EINVAL;
+	}
 	if (!c->o->no_coverage && streq(c->fc.accel, "kvm")) {
 		/* the plugin sees what TCG translates: under KVM the guest's code is never
 		 * translated */

@@ -353,7 +353,8 @@ static int run_strategies(struct session *s, const struct rollout_opts *o,
 			fprintf(o->s.progress,
 				"rollout %s%s%s: %zu machines on %u guests into %s\n",
 				rec->variant ? rec->variant : "", rec->variant ? " " : "",
-				rollout_strategy_name(order[k]), plan->n_machines, fc.jobs, dir);
+				rollout_strategy_name(order[k]), plan->n_machines, session_slots(s),
+				dir);
 		r = rollout_run(&cfg, order[k], &res[*n]);
 		progress_end(rec->meter);
 		if (r < 0)

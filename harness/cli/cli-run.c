@@ -38,6 +38,25 @@ int cli_sensors_dir_add(const char *dir, const char *const **dirs)
 	return 0;
 }
 
+int cli_uri_add(const char *uri, const char *const **uris)
+{
+	static const char *v[CLI_URIS_MAX + 1];
+	static size_t n;
+
+	if (n == CLI_URIS_MAX) {
+		cli_error(CLI_FAULT_USAGE, "--uri given more than %d times", CLI_URIS_MAX);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (streq(v[i], uri)) {
+			cli_error(CLI_FAULT_USAGE, "--uri %s given twice", uri);
+			return -EINVAL;
+		}
+	v[n++] = uri;
+	*uris = v;
+	return 0;
+}
+
 /* Options shared with bench: --uri, --accel, --jobs, --state-dir. Returns 1 when taken. */
 int cli_session_option(int c, const char *arg, struct session_opts *o)
 {
@@ -48,8 +67,7 @@ int cli_session_option(int c, const char *arg, struct session_opts *o)
 	case CLI_OPT_SENSORS_DIR:
 		return cli_sensors_dir_add(arg, &o->sensors_dirs) < 0 ? -E2BIG : 1;
 	case 'u':
-		o->uri = arg;
-		return 1;
+		return cli_uri_add(arg, &o->uris) < 0 ? -E2BIG : 1;
 	case 's':
 		o->state_dir = arg;
 		return 1;

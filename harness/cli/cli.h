@@ -35,6 +35,10 @@ int cli_scenario_arg(int argc, char **argv, const char *cmd, bool quiet, struct 
 /* --sensors-dir DIR: add DIR to the NULL-terminated list *dirs (at most CLI_SENSORS_DIRS_MAX,
  * process-wide storage). Returns 0 or -E2BIG (message printed). */
 int cli_sensors_dir_add(const char *dir, const char *const **dirs);
+#define CLI_URIS_MAX 64
+/* --uri URI: add a host to the NULL-terminated list *uris (process-wide storage). 0, or -E2BIG
+ * or -EINVAL (given twice) with the message printed. */
+int cli_uri_add(const char *uri, const char *const **uris);
 /* Their entries for a getopt_long table. */
 #define CLI_SESSION_LONGOPTS                                                                       \
 	{"uri", required_argument, NULL, 'u'}, {"accel", required_argument, NULL, 'a'},            \

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "config.h"
 #include "datadir.h"
+#include "hosts.h"
 #include "image.h"
 #include "reaper.h"
 #include "results.h"
@@ -42,6 +43,9 @@ struct session {
 	struct sensor **sensors;
 	struct image **images;
 	struct fleet_sensor *fs;
+	/* the fleet's hosts [n_hosts]; host: the first that answered (owned by hosts) */
+	struct fleet_host *hosts;
+	size_t n_hosts;
 	struct vm_host *host;
 };
 
@@ -231,7 +235,7 @@ static bool agent_says_hello(struct vm *vm)
 
 /* KVM guests hang on some hosts (nested virtualisation): boot one with KVM and see whether its
  * agent says hello within a few seconds; remember the answer per host kernel. */
-static const char *probe_accel(struct session *s)
+static const char *probe_accel(struct session *s, struct vm_host *h)
 {
 	_cleanup_free_ char *name = xasprintf("fl-%d-kvmprobe", (int)getpid());
 	_cleanup_free_ char *cache = NULL, *err = NULL;
@@ -242,7 +246,7 @@ static const char *probe_accel(struct session *s)
 	struct utsname u;
 	size_t size;
 
-	if (access("/dev/kvm", R_OK | W_OK) < 0 || !startswith(s->uri, "qemu:///embed"))
+	if (access("/dev/kvm", R_OK | W_OK) < 0 || !vm_host_embedded(h))
 		return "tcg";
 	uname(&u);
 	cache = xasprintf("%s/kvm-probe-%s", s->state_dir, u.release);
@@ -255,7 +259,7 @@ static const char *probe_accel(struct session *s)
 			       .cmdline = GUEST_CMDLINE,
 			       .memory_mib = 256,
 			       .accel = "kvm"};
-	if (vm_start(s->host, &vc, &vm, &err) == 0 && agent_says_hello(vm))
+	if (vm_start(h, &vc, &vm, &err) == 0 && agent_says_hello(vm))
 		result = "kvm";
 	write_file_atomic(cache, result, strlen(result));
 	return result;
@@ -292,24 +296,27 @@ static int embed_root(const char *state_dir, char **ret)
 	return 0;
 }
 
-static int open_host(struct session *s, struct session_error *e)
+/* Save images and content partitions of this controller's guests; fleet_run removes it, and
+ * the reaper's watcher when the controller was killed. */
+char *session_work_dir(const struct session *s)
 {
-	const struct scenario_fleet *fl = scenario_fleet(s->sc);
+	return xasprintf("%s/work-%d", s->state_dir, (int)getpid());
+}
+
+/* The embedded driver, in the state dir: h->uri is set to its URI. */
+static int open_embedded(struct session *s, struct fleet_host *h, struct session_error *e)
+{
 	_cleanup_free_ char *err = NULL, *root = NULL;
 	int r;
 
-	if (s->opts.uri)
-		s->uri = xstrdup(s->opts.uri);
-	else if (fl->uris && fl->uris[0])
-		s->uri = xstrdup(fl->uris[0]);
-	else if ((r = embed_root(s->state_dir, &root)) < 0)
+	if (!h->uri && (r = embed_root(s->state_dir, &root)) < 0)
 		return fail(e, r, CLI_FAULT_HOST, "cannot prepare the embedded libvirt root: %s",
 			    strerror(-r));
-	else
-		s->uri = xasprintf("qemu:///embed?root=%s", root);
-	if ((r = vm_host_open(s->uri, &s->host, &err)) < 0) {
+	if (!h->uri)
+		h->uri = xasprintf("qemu:///embed?root=%s", root);
+	if ((r = vm_host_open(h->uri, &h->vm, &err)) < 0) {
 		/* the embedded driver takes a lock on its root for the life of the process */
-		if (startswith(s->uri, "qemu:///embed") && err && strstr(err, "pid file")) {
+		if (err && strstr(err, "pid file")) {
 			_cleanup_free_ char *why =
 			    xasprintf("%s; another faultline is using this embedded libvirt root: "
 				      "wait for it, or give this run its own --state-dir",
@@ -318,24 +325,100 @@ static int open_host(struct session *s, struct session_error *e)
 		}
 		return fail_reason(e, r, CLI_FAULT_HOST, err);
 	}
-	r = vm_host_reap_orphans(s->host);
+	r = vm_host_reap_orphans(h->vm);
 	if (r > 0)
 		progress(s, "destroyed %d guests left behind by a killed faultline", r);
-	s->accel = s->opts.accel ? s->opts.accel : fl->accel ? fl->accel : "auto";
-	if (streq(s->accel, "auto"))
-		s->accel = probe_accel(s);
+	return 0;
+}
+
+/* The hosts named by --uri, else by the scenario (NULL: the embedded driver alone). */
+static const char *const *named_hosts(const struct session *s, const unsigned **ret_slots)
+{
+	const struct scenario_fleet *fl = scenario_fleet(s->sc);
+
+	*ret_slots = NULL;
+	if (s->opts.uris)
+		return s->opts.uris;
+	if (!fl->uris || !fl->uris[0])
+		return NULL;
+	*ret_slots = fl->slots;
+	return (const char *const *)fl->uris;
+}
+
+/* Open host h of a fleet of n; a remote one that does not answer is reported and left
+ * for the fleet to try again. Returns 0, 1 (did not answer), or an error of the embedded one. */
+static int open_one(struct session *s, struct fleet_host *h, size_t n, const char *accel,
+		    struct session_error *e)
+{
+	const struct scenario_fleet *fl = scenario_fleet(s->sc);
+	_cleanup_free_ char *err = NULL, *work_dir = session_work_dir(s);
+	bool embedded = !h->uri || startswith(h->uri, "qemu:///embed");
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int r;
+
+	/* --jobs: guests per host; the fleet's size is the one host's, as it always was */
+	if (!h->slots)
+		h->slots = s->opts.jobs ? s->opts.jobs : n == 1 ? fl->size : 0;
+	if (embedded) {
+		if ((r = open_embedded(s, h, e)) < 0)
+			return r;
+		if (!h->slots)
+			h->slots = (unsigned)(cores > 0 ? cores : 1);
+		h->accel = streq(accel, "auto") ? probe_accel(s, h->vm) : accel;
+	} else {
+		/* no probe on a remote host: KVM is asked for, never guessed */
+		h->accel = streq(accel, "auto") ? "tcg" : accel;
+	}
+	r = fleet_host_connect(h, s->fs, s->n_sensors, work_dir, &err);
+	if (r < 0) {
+		progress(s, "faultline: host %s does not answer: %s%s", h->uri,
+			 err ? err : strerror(-r),
+			 n > 1 ? "; the run goes on without it (tried again while it lasts)" : "");
+		return 1;
+	}
+	if (h->sent_bytes)
+		progress(s, "uploaded %.1f MiB of guest images to %s in %.1f s",
+			 (double)h->sent_bytes / (1 << 20), h->uri, (double)h->upload_ms / 1000);
+	return 0;
+}
+
+static int open_hosts(struct session *s, struct session_error *e)
+{
+	const struct scenario_fleet *fl = scenario_fleet(s->sc);
+	const unsigned *slots;
+	const char *const *uris = named_hosts(s, &slots);
+	const char *accel = s->opts.accel ? s->opts.accel : fl->accel ? fl->accel : "auto";
+	size_t answered = 0;
+	int r;
+
+	while (uris && uris[s->n_hosts])
+		s->n_hosts++;
+	if (!uris)
+		s->n_hosts = 1;
+	s->hosts = xcalloc(s->n_hosts, sizeof(*s->hosts));
+	for (size_t i = 0; i < s->n_hosts; i++) {
+		struct fleet_host *h = &s->hosts[i];
+
+		if (uris && !streq(uris[i], "local"))
+			h->uri = xstrdup(uris[i]);
+		h->slots = slots ? slots[i] : 0;
+		if ((r = open_one(s, h, s->n_hosts, accel, e)) < 0)
+			return r;
+		if (r == 0 && answered++ == 0) {
+			s->host = h->vm;
+			s->accel = h->accel;
+		}
+	}
+	s->uri = xstrdup(s->hosts[0].uri);
+	if (answered == 0)
+		/* every URI named is wrong, or every host down: the fleet the user gave */
+		return fail(e, -EHOSTUNREACH, CLI_FAULT_USAGE,
+			    "no host of the fleet answers (%zu named)", s->n_hosts);
 	return 0;
 }
 
 /* Everything a session needs to boot guests. The checks that cost nothing (state dir, guest
  * kernel) come before the watcher process and the signal thread. */
-/* Save images and content partitions of this controller's guests; fleet_run removes it, and
- * the reaper's watcher when the controller was killed. */
-char *session_work_dir(const struct session *s)
-{
-	return xasprintf("%s/work-%d", s->state_dir, (int)getpid());
-}
-
 static int prepare_guests(struct session *s, struct session_error *e)
 {
 	_cleanup_free_ char *err = NULL, *work_dir = NULL;
@@ -353,7 +436,7 @@ static int prepare_guests(struct session *s, struct session_error *e)
 	take_signals();
 	if ((r = prepare_images(s, e)) < 0)
 		return r;
-	return open_host(s, e);
+	return open_hosts(s, e);
 }
 
 int session_open(const struct session_opts *o, struct session **ret,
@@ -378,7 +461,11 @@ void session_close(struct session *s)
 {
 	if (!s)
 		return;
-	vm_host_close(s->host);
+	for (size_t i = 0; i < s->n_hosts; i++) {
+		fleet_host_disconnect(&s->hosts[i]);
+		free(s->hosts[i].uri);
+	}
+	free(s->hosts);
 	for (size_t i = 0; s->sensors && i < s->n_sensors; i++) {
 		sensor_free(s->sensors[i]);
 		image_free(s->images[i]);
@@ -477,6 +564,13 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	progress_result(rs->s->opts.meter, res->verdict, false);
 }
 
+static void on_notice(void *userdata, const char *line)
+{
+	struct run_state *rs = userdata;
+
+	progress(rs->s, "faultline: %s", line);
+}
+
 /* A session opened without guests has no kernel, URI or accelerator: null in run.json. */
 static json_object *string_or_null(const char *s)
 {
@@ -500,6 +594,19 @@ json_object *session_run_meta(struct session *s, const char *run_id, enum fleet_
 	json_object_object_add(m, "kernel", string_or_null(s->kver));
 	json_object_object_add(m, "uri", string_or_null(s->uri));
 	json_object_object_add(m, "accel", string_or_null(s->accel));
+	if (s->n_hosts > 1) {
+		json_object *hosts = json_object_new_array();
+
+		for (size_t i = 0; i < s->n_hosts; i++) {
+			json_object *h = json_object_new_object();
+
+			json_object_object_add(h, "uri", json_object_new_string(s->hosts[i].uri));
+			json_object_object_add(h, "answered",
+					       json_object_new_boolean(s->hosts[i].vm != NULL));
+			json_object_array_add(hosts, h);
+		}
+		json_object_object_add(m, "hosts", hosts);
+	}
 	json_object_object_add(m, "isolation", json_object_new_string(fleet_isolation_name(mode)));
 	json_object_object_add(m, "seed", json_object_new_uint64(scenario_seed(s->sc)));
 	json_object_object_add(m, "sensors", sensors);
@@ -529,25 +636,44 @@ char *session_new_run_id(const struct session *s)
 	return xasprintf("%s-%s", scenario_name(s->sc), stamp);
 }
 
+const struct fleet_host *session_first_host(const struct session *s)
+{
+	for (size_t i = 0; i < s->n_hosts; i++)
+		if (s->hosts[i].vm)
+			return &s->hosts[i];
+	return NULL;
+}
+
+unsigned session_slots(const struct session *s)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < s->n_hosts; i++)
+		if (s->hosts[i].vm)
+			n += fleet_host_slots(&s->hosts[i]);
+	return n;
+}
+
 struct fleet_config session_fleet_config(const struct session *s, enum fleet_isolation mode,
 					 const char *run_dir, const char *work_dir)
 {
 	const struct scenario_fleet *fl = scenario_fleet(s->sc);
 	const struct scenario_timeouts *to = scenario_timeouts(s->sc);
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	const struct fleet_host *first = session_first_host(s);
 
 	return (struct fleet_config){
-	    .host = s->host,
+	    .hosts = s->hosts,
+	    .n_hosts = s->n_hosts,
+	    /* for a caller that drives one pool itself (fuzz): the first host that answered */
+	    .host = first ? first->vm : NULL,
+	    .accel = first ? first->accel : NULL,
 	    .sensors = s->fs,
 	    .n_sensors = s->n_sensors,
 	    .cases = s->cases,
 	    .n_cases = s->n_cases,
 	    .isolation = mode,
-	    .jobs = s->opts.jobs ? s->opts.jobs
-		    : fl->size	 ? fl->size
-				 : (unsigned)(cores > 0 ? cores : 1),
 	    .memory_mib = fl->memory_mib ? fl->memory_mib : 256,
-	    .accel = s->accel,
 	    .cmdline = GUEST_CMDLINE,
 	    .persist = scenario_persists(s->sc),
 	    .boot_ms = to->boot_ms,
@@ -638,9 +764,19 @@ static void run_fleet(struct run_state *rs)
 	fc.skip = rs->skip;
 	fc.on_result = on_result;
 	fc.userdata = rs;
-	progress(s, "running %zu cases x %zu sensors on %u guests (%s, %s, %s) into %s",
-		 rs->n_cases, s->n_sensors, fc.jobs, s->uri, s->accel,
-		 fleet_isolation_name(rs->o->mode), rs->o->run_dir);
+	fc.on_notice = on_notice;
+	if (s->n_hosts == 1)
+		progress(s, "running %zu cases x %zu sensors on %u guests (%s, %s, %s) into %s",
+			 rs->n_cases, s->n_sensors, fleet_host_slots(&s->hosts[0]), s->uri,
+			 s->accel, fleet_isolation_name(rs->o->mode), rs->o->run_dir);
+	else
+		progress(s, "running %zu cases x %zu sensors on %zu hosts (%s) into %s",
+			 rs->n_cases, s->n_sensors, s->n_hosts, fleet_isolation_name(rs->o->mode),
+			 rs->o->run_dir);
+	for (size_t i = 0; s->n_hosts > 1 && i < s->n_hosts; i++)
+		if (s->hosts[i].vm)
+			progress(s, "  %s: %u guests (%s)", s->hosts[i].uri,
+				 fleet_host_slots(&s->hosts[i]), s->hosts[i].accel);
 	progress_begin(s->opts.meter, fleet_isolation_name(rs->o->mode), st->total);
 	for (size_t i = 0; rs->skip && i < st->total; i++)
 		if (rs->skip[i])

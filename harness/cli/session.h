@@ -34,14 +34,16 @@ struct session_opts {
 	 * the shipped sensors (session_sensor_path()) */
 	const char *const *sensors_dirs;
 	const char *formats_dir; /* NULL: datadir_formats() */
-	const char *uri;	 /* NULL: the scenario's, else the embedded default */
-	const char *accel;	 /* NULL: the scenario's, else auto */
-	const char *state_dir;	 /* NULL: /var/lib/faultline (root) or ~/.cache/faultline */
-	unsigned jobs;		 /* 0: the scenario's fleet size, else the number of cores */
-	bool no_guests;		 /* load and expand only (run --list) */
-	size_t max_cases;	 /* 0: all; else only the first N cases (bench) */
-	FILE *progress;		 /* progress lines for the user; NULL: none */
-	struct progress *meter;	 /* the live progress line, owned by the caller; NULL: none */
+	/* --uri, NULL-terminated (NULL: the scenario's hosts, else the embedded driver); "local"
+	 * is the embedded driver */
+	const char *const *uris;
+	const char *accel;	/* NULL: the scenario's, else auto */
+	const char *state_dir;	/* NULL: /var/lib/faultline (root) or ~/.cache/faultline */
+	unsigned jobs;		/* 0: the scenario's fleet size, else the number of cores */
+	bool no_guests;		/* load and expand only (run --list) */
+	size_t max_cases;	/* 0: all; else only the first N cases (bench) */
+	FILE *progress;		/* progress lines for the user; NULL: none */
+	struct progress *meter; /* the live progress line, owned by the caller; NULL: none */
 	/* Called for each sensor before its image is built, to change what goes into the guest
 	 * (rollout: the profiles' workload in place of the trigger); NULL: none. Returns 0 or a
 	 * negative errno, *ret_error (caller frees) saying why. */
@@ -79,6 +81,10 @@ const struct image *session_image(const struct session *s, size_t i);
  * command line, every sensor and case; run_dir and work_dir borrowed. */
 struct fleet_config session_fleet_config(const struct session *s, enum fleet_isolation mode,
 					 const char *run_dir, const char *work_dir);
+/* The first host of the fleet that answered (NULL without guests); the session owns it. */
+const struct fleet_host *session_first_host(const struct session *s);
+/* The guests all hosts that answered run at once. */
+unsigned session_slots(const struct session *s);
 /* Where fleet runs keep save images and content partitions (caller frees). */
 char *session_work_dir(const struct session *s);
 /* The guest kernel's version (NULL without guests). */

@@ -1,33 +1,71 @@
 /* fleet.c — worker threads, one per slot, pull jobs from a shared counter. Jobs run sensor by
  * sensor so that a slot's next guest (restored in the background) is usually for the sensor it
  * will need. A slow or stuck guest only holds its own slot: every wait in a slot is bounded by
- * the scenario's timeouts. */
+ * the scenario's timeouts.
+ *
+ * Hosts: every slot is bound to one host (its pool of guests); all slots pull from the same
+ * jobs, so a slow host simply takes fewer. A host whose connection drops is lost: its slots
+ * hand their jobs back (they run again elsewhere, the loss noted in their record) and end; the
+ * last one tears the host down and reconnects it with backoff, and new slots start when it is
+ * back. The run ends when every job is recorded, or when no host has been up for
+ * FLEET_HOSTS_GONE_MS (the jobs left are then recorded as infra-errors).
+ */
 #include "fleet.h"
 
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 
+#include "hosts.h"
 #include "pool.h"
 #include "reboot.h"
 #include "util.h"
 
+/* a job handed back this many times (its host lost under it each time) is recorded as is */
+#define MAX_HANDBACKS 3
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 30000
+
+struct host_rt {
+	struct fleet *fleet;
+	struct fleet_host *h;
+	struct fleet_config cfg; /* the run's, with this host's connection, images and pool */
+	struct pool *pool;
+	unsigned n_slots, running;    /* slot threads started, still running */
+	struct fleet_sensor *sensors; /* a remote host's copies of the run's images */
+	bool lost, up;
+	char label[24]; /* "@N": its template boot logs */
+};
+
+struct handback {
+	size_t job;
+	char *notes;	 /* what happened to it on the hosts it was lost on, or failed on */
+	unsigned count;	 /* times its host was lost under it */
+	uint64_t failed; /* hosts (bit i: hosts[i]) where it ended an infra-error */
+};
+
 struct fleet {
 	const struct fleet_config *cfg;
-	struct pool *pool;
+	struct host_rt *hosts;
+	size_t n_hosts;
 	size_t next, total;
+	struct handback *back; /* jobs handed back by lost hosts, to run first */
+	size_t n_back;
+	size_t in_flight;
+	unsigned threads; /* slot and reconnect threads alive */
 	pthread_mutex_t lock;
-	bool cancelled;
-	/* batches (fleet_config.batch): jobs in batch order, the batch being run, its jobs in
-	 * flight, and whether on_batch_end ended the run */
+	pthread_cond_t changed;
+	bool cancelled, stopping;
+	/* batches (fleet_config.batch): jobs in batch order, the batch being run, and whether
+	 * on_batch_end ended the run */
 	size_t *order;
-	size_t batch, in_flight;
-	pthread_cond_t drained;
+	size_t batch;
 	bool stopped;
 };
 
 struct slot {
-	struct fleet *fleet;
+	struct host_rt *host;
 	unsigned index;
-	pthread_t thread;
 };
 
 static const char *const isolation_names[] = {
@@ -58,10 +96,11 @@ static bool healthy(enum verdict v)
 
 /* Persistence: the update crashed the guest. The machine reboots from its partition: follow it
  * (reboot.h). The verdict becomes the follow-up's outcome; the title stays the first crash's. */
-static int follow(struct fleet *f, size_t si, size_t ci, struct guest *g, struct case_result *res)
+static int follow(struct host_rt *hr, size_t si, size_t ci, struct guest *g,
+		  struct case_result *res)
 {
-	const struct fleet_config *cfg = f->cfg;
-	_cleanup_free_ char *disk = pool_end_keep_disk(f->pool, g);
+	const struct fleet_config *cfg = &hr->cfg;
+	_cleanup_free_ char *disk = pool_end_keep_disk(hr->pool, g);
 	_cleanup_free_ char *stem =
 	    xasprintf("consoles/%s/%s", cfg->sensors[si].name, cfg->cases[ci].id);
 	struct reboot_result *rr = xzalloc(sizeof(*rr));
@@ -70,7 +109,7 @@ static int follow(struct fleet *f, size_t si, size_t ci, struct guest *g, struct
 	if (disk)
 		r = reboot_follow(cfg, si, &cfg->cases[ci], disk, stem, rr);
 	if (disk)
-		unlink(disk);
+		pool_remove_disk(hr->pool, disk);
 	if (r == -ECANCELED) {
 		free(rr);
 		return r;
@@ -91,8 +130,8 @@ static int follow(struct fleet *f, size_t si, size_t ci, struct guest *g, struct
 static int run_once(struct slot *slot, size_t si, size_t ci, size_t next_si,
 		    struct case_result *res, bool *ret_retry, bool *ret_reused)
 {
-	struct fleet *f = slot->fleet;
-	const struct fleet_config *cfg = f->cfg;
+	struct host_rt *hr = slot->host;
+	const struct fleet_config *cfg = &hr->cfg;
 	const struct scenario_case *c = &cfg->cases[ci];
 	_cleanup_free_ char *rel = console_rel(cfg, si, ci, "");
 	_cleanup_free_ char *path = xasprintf("%s/%s", cfg->run_dir, rel);
@@ -102,7 +141,7 @@ static int run_once(struct slot *slot, size_t si, size_t ci, size_t next_si,
 
 	truncate(path, 0); /* a retried attempt starts a fresh log */
 	*ret_reused = false;
-	r = pool_acquire(f->pool, slot->index, si, next_si, path, &g, res, ret_retry);
+	r = pool_acquire(hr->pool, slot->index, si, next_si, path, &g, res, ret_retry);
 	if (r == 0) {
 		*ret_reused = !g->fresh;
 		if (c->persist.on)
@@ -113,9 +152,9 @@ static int run_once(struct slot *slot, size_t si, size_t ci, size_t next_si,
 		else if (r == 1)
 			r = 0; /* res says why it was not stored */
 		if (r == 0 && c->persist.on && res->verdict == VERDICT_CRASH && !res->host_stall_ms)
-			r = follow(f, si, ci, TAKE_PTR(g), res);
+			r = follow(hr, si, ci, TAKE_PTR(g), res);
 		/* a guest whose partition holds a case's update never takes another case */
-		pool_release(f->pool, slot->index, g,
+		pool_release(hr->pool, slot->index, g,
 			     r == 0 && healthy(res->verdict) && !res->host_stall_ms &&
 				 !c->persist.on);
 	}
@@ -138,12 +177,14 @@ static char *attempt_fault(const struct case_result *res)
 
 /* A job, run again on a fresh guest (up to max_attempts in all) when the host failed it: an
  * infra-error that another attempt may not have, or a host stall during the case. The record
- * is the last attempt's, with what happened to the earlier ones in host_fault. */
+ * is the last attempt's, with what happened to the earlier ones in host_fault. *faults: notes
+ * of the job's earlier runs on hosts that were lost (taken). Returns 0, -ECANCELED, or
+ * -ENOTCONN when the host was lost under the job: res is then empty and *faults says what
+ * happened, for the job's next run. */
 static int run_job(struct slot *slot, size_t si, size_t ci, size_t next_si, struct case_result *res,
-		   bool *ret_reused)
+		   bool *ret_reused, char **faults)
 {
-	const struct fleet_config *cfg = slot->fleet->cfg;
-	_cleanup_free_ char *faults = NULL;
+	const struct fleet_config *cfg = &slot->host->cfg;
 	uint64_t stalled = 0;
 	bool retry = false;
 	int r = 0;
@@ -151,17 +192,28 @@ static int run_job(struct slot *slot, size_t si, size_t ci, size_t next_si, stru
 	for (unsigned attempt = 1; attempt <= cfg->max_attempts; attempt++) {
 		case_result_init(res);
 		res->attempt = (int)attempt;
-		res->host_fault = TAKE_PTR(faults); /* this attempt's notes follow */
+		res->host_fault = TAKE_PTR(*faults); /* this attempt's notes follow */
 		r = run_once(slot, si, ci, next_si, res, &retry, ret_reused);
-		if (r < 0)
+		res->host = slot->host->h->uri;
+		if (r < 0) {
+			case_result_finish(res);
 			return r;
+		}
+		/* the host is gone: the job runs again on another (or on it once it is back) */
+		if (res->verdict == VERDICT_INFRA_ERROR && vm_host_lost(cfg->host)) {
+			case_result_note_host(res, "on %s: %s", res->host,
+					      res->detail ? res->detail : "the host was lost");
+			*faults = TAKE_PTR(res->host_fault);
+			case_result_finish(res);
+			return -ENOTCONN;
+		}
 		bool again = (res->verdict == VERDICT_INFRA_ERROR && (retry || res->retry)) ||
 			     res->host_stall_ms > 0;
 		if (!again || attempt == cfg->max_attempts)
 			break;
 		_cleanup_free_ char *line = attempt_fault(res);
 		case_result_note_host(res, "%s", line);
-		faults = TAKE_PTR(res->host_fault);
+		*faults = TAKE_PTR(res->host_fault);
 		stalled += res->host_stall_ms;
 		case_result_finish(res);
 	}
@@ -175,17 +227,18 @@ static int run_job(struct slot *slot, size_t si, size_t ci, size_t next_si, stru
 /* reuse: a case that failed on a guest with history runs again alone on a fresh guest. */
 static int confirm(struct slot *slot, size_t si, size_t ci, struct case_result *res)
 {
-	const struct fleet_config *cfg = slot->fleet->cfg;
+	const struct fleet_config *cfg = &slot->host->cfg;
 	_cleanup_free_ char *rel = console_rel(cfg, si, ci, "");
 	_cleanup_free_ char *rel2 = console_rel(cfg, si, ci, ".reused");
 	_cleanup_free_ char *a = xasprintf("%s/%s", cfg->run_dir, rel);
 	_cleanup_free_ char *b = xasprintf("%s/%s", cfg->run_dir, rel2);
 	struct case_result first = *res;
+	_cleanup_free_ char *faults = NULL;
 	bool reused;
 	int r;
 
 	rename(a, b); /* keep the first run's console beside the fresh one */
-	r = run_job(slot, si, ci, SIZE_MAX, res, &reused);
+	r = run_job(slot, si, ci, SIZE_MAX, res, &reused, &faults);
 	if (r < 0) {
 		case_result_finish(&first);
 		return r;
@@ -232,104 +285,434 @@ static size_t *batch_order(const struct fleet_config *cfg)
 	return order;
 }
 
-/* The next job not skipped, or SIZE_MAX. A job of the next batch waits until none of the
- * current one is in flight and on_batch_end let the run go on. Called with the lock held. */
-static size_t take_job(struct fleet *f)
+/* Jobs neither taken nor handed back (none once on_batch_end ended the run). Called with
+ * f->lock. */
+static bool jobs_left(struct fleet *f)
+{
+	while (f->next < f->total && skipped(f->cfg, job_at(f, f->next)))
+		f->next++;
+	return (f->next < f->total && !f->stopped) || f->n_back > 0;
+}
+
+/* Whether the next job in order may start: it is of the batch being run, or that batch is
+ * over (none of it in flight or handed back) and on_batch_end let the run go on to the next.
+ * Called with f->lock. */
+static bool batch_open(struct fleet *f)
 {
 	const struct fleet_config *cfg = f->cfg;
+	size_t b;
 
+	if (f->stopped || f->next >= f->total)
+		return false;
+	b = cfg->batch ? cfg->batch[job_at(f, f->next) % cfg->n_cases] : 0;
+	if (b == f->batch)
+		return true;
+	if (f->in_flight > 0 || f->n_back > 0)
+		return false;
+	if (cfg->on_batch_end && !cfg->on_batch_end(cfg->userdata, f->batch, b))
+		f->stopped = true;
+	f->batch = b;
+	pthread_cond_broadcast(&f->changed);
+	return !f->stopped;
+}
+
+_printf_(2, 3) static void notice(struct fleet *f, const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL;
+	va_list ap;
+
+	if (!f->cfg->on_notice)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	f->cfg->on_notice(f->cfg->userdata, line);
+}
+
+static uint64_t host_bit(const struct host_rt *hr)
+{
+	size_t i = (size_t)(hr - hr->fleet->hosts);
+	return i < 64 ? (uint64_t)1 << i : 0;
+}
+
+/* The next job for a slot of hr: a handed-back one first, else the next in order; waits while
+ * none is left but some may still be handed back, or while the batch before is not done.
+ * *ret_next_si: the sensor of the job after it, a good guess for this slot's next. False when
+ * the slot should end. */
+static bool next_job(struct host_rt *hr, size_t *ret_job, size_t *ret_next_si,
+		     struct handback *ret_back)
+{
+	struct fleet *f = hr->fleet;
+	bool got = false;
+
+	pthread_mutex_lock(&f->lock);
 	for (;;) {
-		while (f->next < f->total && skipped(cfg, job_at(f, f->next)))
-			f->next++;
-		if (f->next >= f->total || f->cancelled || f->stopped)
-			return SIZE_MAX;
-		size_t job = job_at(f, f->next);
-		size_t b = cfg->batch ? cfg->batch[job % cfg->n_cases] : 0;
-		if (b == f->batch) {
-			f->next++;
-			f->in_flight++;
-			return job;
+		if (f->cancelled || f->stopping || hr->lost || vm_host_cancelled())
+			break;
+		for (size_t i = f->n_back; i-- > 0;) {
+			if (f->back[i].failed & host_bit(hr))
+				continue; /* failed here: for another host */
+			*ret_back = f->back[i];
+			f->back[i] = f->back[--f->n_back];
+			*ret_job = ret_back->job;
+			got = true;
+			break;
 		}
-		if (f->in_flight) {
-			pthread_cond_wait(&f->drained, &f->lock);
+		if (got)
+			break;
+		if (jobs_left(f) && batch_open(f)) {
+			*ret_job = job_at(f, f->next++);
+			*ret_back = (struct handback){.job = *ret_job};
+			got = true;
+			break;
+		}
+		if (f->in_flight == 0 && !jobs_left(f))
+			break;
+		pthread_cond_wait(&f->changed, &f->lock);
+	}
+	if (got) {
+		f->in_flight++;
+		*ret_next_si = f->next < f->total ? job_at(f, f->next) / f->cfg->n_cases : SIZE_MAX;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return got;
+}
+
+static void record(struct fleet *f, size_t job, struct case_result *res)
+{
+	const struct fleet_config *cfg = f->cfg;
+	size_t si = job / cfg->n_cases, ci = job % cfg->n_cases;
+	_cleanup_free_ char *rel = console_rel(cfg, si, ci, "");
+
+	cfg->on_result(cfg->userdata, si, ci, res, rel);
+}
+
+/* The host of the slot was lost under job b: hand it back for another slot (or record it
+ * when it was handed back too often). */
+static void hand_back(struct host_rt *hr, struct handback *b)
+{
+	struct fleet *f = hr->fleet;
+
+	pthread_mutex_lock(&f->lock);
+	if (!hr->lost) {
+		hr->lost = true;
+		notice(f, "host %s lost: its cases in flight run again on another host",
+		       hr->h->uri);
+	}
+	if (++b->count >= MAX_HANDBACKS) {
+		struct case_result res;
+
+		case_result_init(&res);
+		res.verdict = VERDICT_INFRA_ERROR;
+		res.host = hr->h->uri;
+		res.detail =
+		    xasprintf("host error: the host was lost under this case %u times", b->count);
+		res.host_fault = TAKE_PTR(b->notes);
+		record(f, b->job, &res);
+		case_result_finish(&res);
+	} else {
+		f->back = xreallocarray(f->back, f->n_back + 1, sizeof(*f->back));
+		f->back[f->n_back++] = *b;
+	}
+	f->in_flight--;
+	pthread_cond_broadcast(&f->changed);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* An infra-error on a host that is up: the job goes to another host that is running and has
+ * not failed it yet (a host that cannot run guests fails them fast and would take every job
+ * otherwise). Returns true when it was passed on (res finished). */
+static bool pass_on(struct host_rt *hr, struct handback *b, struct case_result *res)
+{
+	struct fleet *f = hr->fleet;
+	bool other = false;
+
+	pthread_mutex_lock(&f->lock);
+	b->failed |= host_bit(hr);
+	for (size_t i = 0; i < f->n_hosts && i < 64; i++)
+		other |= !(b->failed & host_bit(&f->hosts[i])) && f->hosts[i].running > 0 &&
+			 !f->hosts[i].lost;
+	if (other) {
+		case_result_note_host(res, "on %s: %s", hr->h->uri,
+				      res->detail ? res->detail : "infra-error");
+		b->notes = TAKE_PTR(res->host_fault);
+		f->back = xreallocarray(f->back, f->n_back + 1, sizeof(*f->back));
+		f->back[f->n_back++] = *b;
+		f->in_flight--;
+		pthread_cond_broadcast(&f->changed);
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (other)
+		case_result_finish(res);
+	return other;
+}
+
+static void slot_loop(struct slot *slot)
+{
+	struct host_rt *hr = slot->host;
+	struct fleet *f = hr->fleet;
+	const struct fleet_config *cfg = &hr->cfg;
+	struct handback b;
+	size_t job, next_si;
+
+	while (next_job(hr, &job, &next_si, &b)) {
+		size_t si = job / cfg->n_cases, ci = job % cfg->n_cases;
+		struct case_result res;
+		bool reused;
+		int r = run_job(slot, si, ci, next_si, &res, &reused, &b.notes);
+
+		if (r == 0 && reused && !healthy(res.verdict) && res.verdict != VERDICT_INFRA_ERROR)
+			r = confirm(slot, si, ci, &res);
+		if (r == -ENOTCONN) {
+			hand_back(hr, &b);
+			break;
+		}
+		if (r == 0 && res.verdict == VERDICT_INFRA_ERROR && pass_on(hr, &b, &res))
 			continue;
-		}
-		if (cfg->on_batch_end && !cfg->on_batch_end(cfg->userdata, f->batch, b))
-			f->stopped = true;
-		f->batch = b;
+		free(TAKE_PTR(b.notes));
+		pthread_mutex_lock(&f->lock);
+		if (r < 0)
+			f->cancelled = true;
+		else
+			record(f, job, &res);
+		f->in_flight--;
+		pthread_cond_broadcast(&f->changed);
+		pthread_mutex_unlock(&f->lock);
+		case_result_finish(&res);
+		if (r < 0)
+			break;
 	}
 }
 
-static bool next_job(struct fleet *f, size_t *ret_si, size_t *ret_ci, size_t *ret_next_si)
-{
-	const struct fleet_config *cfg = f->cfg;
-	size_t job, after;
+static int host_start_slots(struct host_rt *hr);
+static void *reconnect_thread(void *arg);
 
+static void thread_exit(struct fleet *f)
+{
 	pthread_mutex_lock(&f->lock);
-	job = take_job(f);
-	after = f->next < f->total ? job_at(f, f->next) : SIZE_MAX;
+	f->threads--;
+	pthread_cond_broadcast(&f->changed);
 	pthread_mutex_unlock(&f->lock);
-	if (job == SIZE_MAX || vm_host_cancelled())
-		return false;
-	*ret_si = job / cfg->n_cases;
-	*ret_ci = job % cfg->n_cases;
-	/* the job after the next one another slot may take: a good guess for this slot's next */
-	*ret_next_si = after != SIZE_MAX ? after / cfg->n_cases : SIZE_MAX;
-	return true;
 }
 
-/* A job is over (recorded, or the run cancelled): a slot waiting for the batch may go on. */
-static void job_done(struct fleet *f)
+static void spawn(struct fleet *f, void *(*fn)(void *), void *arg)
 {
-	f->in_flight--;
-	pthread_cond_broadcast(&f->drained);
+	pthread_t t;
+
+	pthread_mutex_lock(&f->lock);
+	f->threads++;
+	pthread_mutex_unlock(&f->lock);
+	if (pthread_create(&t, NULL, fn, arg) != 0)
+		abort();
+	pthread_detach(t);
+}
+
+/* Take down what a lost host had: its guests (their destroys fail fast on a dropped
+ * connection), its pool of save images, its connection. */
+static void host_down(struct host_rt *hr)
+{
+	struct fleet *f = hr->fleet;
+
+	pool_free(TAKE_PTR(hr->pool));
+	fleet_host_images_free(TAKE_PTR(hr->sensors), f->cfg->n_sensors);
+	fleet_host_disconnect(hr->h);
+	pthread_mutex_lock(&f->lock);
+	hr->up = false;
+	pthread_mutex_unlock(&f->lock);
 }
 
 static void *slot_thread(void *arg)
 {
 	struct slot *slot = arg;
-	struct fleet *f = slot->fleet;
-	const struct fleet_config *cfg = f->cfg;
-	size_t si, ci, next_si;
+	struct host_rt *hr = slot->host;
+	struct fleet *f = hr->fleet;
+	bool last;
 
-	while (next_job(f, &si, &ci, &next_si)) {
-		struct case_result res;
-		bool reused;
-		int r = run_job(slot, si, ci, next_si, &res, &reused);
+	slot_loop(slot);
+	free(slot);
+	pthread_mutex_lock(&f->lock);
+	last = --hr->running == 0 && hr->lost;
+	pthread_mutex_unlock(&f->lock);
+	if (last) {
+		host_down(hr);
+		spawn(f, reconnect_thread, hr);
+	}
+	thread_exit(f);
+	return NULL;
+}
 
-		if (r == 0 && reused && !healthy(res.verdict) && res.verdict != VERDICT_INFRA_ERROR)
-			r = confirm(slot, si, ci, &res);
+/* A connected host: a copy of the run's config with its connection, images and pool. */
+static void host_config(struct host_rt *hr)
+{
+	struct fleet *f = hr->fleet;
+	size_t i = (size_t)(hr - f->hosts);
+
+	hr->cfg = *f->cfg;
+	hr->cfg.host = hr->h->vm;
+	hr->cfg.sensors = hr->sensors ? hr->sensors : f->cfg->sensors;
+	hr->cfg.upload = hr->h->upload;
+	hr->cfg.work_dir = hr->h->dir;
+	hr->cfg.scratch_dir = f->cfg->work_dir;
+	hr->cfg.accel = hr->h->accel;
+	hr->cfg.host_label = f->n_hosts > 1 && i > 0 ? hr->label : "";
+}
+
+/* Start the slots of connected host hr. A remote host gets this run's images first (the
+ * session's were uploaded when it connected; a rollout's profiles are other images): when that
+ * fails, the host is taken down and -errno returned. */
+static int host_start_slots(struct host_rt *hr)
+{
+	struct fleet *f = hr->fleet;
+
+	if (hr->h->upload) {
+		_cleanup_free_ char *err = NULL;
+		int r = fleet_host_images(hr->h, f->cfg->sensors, f->cfg->n_sensors, &hr->sensors,
+					  NULL, &err);
+
 		if (r < 0) {
-			case_result_finish(&res);
 			pthread_mutex_lock(&f->lock);
-			f->cancelled = true;
-			job_done(f);
+			notice(f, "host %s: %s", hr->h->uri, err);
 			pthread_mutex_unlock(&f->lock);
-			break;
+			host_down(hr);
+			return r;
 		}
-		_cleanup_free_ char *rel = console_rel(cfg, si, ci, "");
-		pthread_mutex_lock(&f->lock);
-		cfg->on_result(cfg->userdata, si, ci, &res, rel);
-		job_done(f);
+	}
+	host_config(hr);
+	hr->n_slots = fleet_host_slots(hr->h);
+	if (hr->n_slots > f->total)
+		hr->n_slots = f->total ? (unsigned)f->total : 1;
+	hr->pool = pool_new(&hr->cfg, hr->n_slots);
+	pthread_mutex_lock(&f->lock);
+	hr->lost = false;
+	hr->up = true;
+	hr->running = hr->n_slots;
+	pthread_mutex_unlock(&f->lock);
+	for (unsigned i = 0; i < hr->n_slots; i++) {
+		struct slot *slot = xzalloc(sizeof(*slot));
+		*slot = (struct slot){.host = hr, .index = i};
+		spawn(f, slot_thread, slot);
+	}
+	return 0;
+}
+
+/* Whether the run still wants hosts. Called with f->lock. */
+static bool wanted(struct fleet *f)
+{
+	return !f->stopping && !f->cancelled && !vm_host_cancelled() &&
+	       (jobs_left(f) || f->in_flight > 0);
+}
+
+/* A lost host (or one that did not answer at the start), tried again with backoff until it
+ * answers or the run no longer needs it. */
+static void *reconnect_thread(void *arg)
+{
+	struct host_rt *hr = arg;
+	struct fleet *f = hr->fleet;
+	unsigned delay = BACKOFF_MIN_MS;
+
+	pthread_mutex_lock(&f->lock);
+	while (wanted(f)) {
+		struct timespec until;
+		_cleanup_free_ char *err = NULL;
+		int r;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += delay / 1000;
+		until.tv_nsec += (long)(delay % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&f->changed, &f->lock, &until);
+		if (!wanted(f))
+			break;
 		pthread_mutex_unlock(&f->lock);
+		r = fleet_host_connect(hr->h, f->cfg->sensors, f->cfg->n_sensors, f->cfg->work_dir,
+				       &err);
+		pthread_mutex_lock(&f->lock);
+		if (r == 0) {
+			notice(f, "host %s is back", hr->h->uri);
+			pthread_mutex_unlock(&f->lock);
+			r = host_start_slots(hr);
+			pthread_mutex_lock(&f->lock);
+			if (r == 0)
+				break;
+		}
+		delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
+	}
+	pthread_mutex_unlock(&f->lock);
+	thread_exit(f);
+	return NULL;
+}
+
+/* No host has been up this long (or FAULTLINE_HOSTS_GONE_MS, for tests): the run gives up on
+ * the jobs left. */
+#define HOSTS_GONE_MS 120000
+
+static uint64_t hosts_gone_ms(void)
+{
+	const char *e = getenv("FAULTLINE_HOSTS_GONE_MS");
+	char *end;
+	unsigned long long v = e ? strtoull(e, &end, 10) : 0;
+
+	return e && *e && !*end && v > 0 ? v : HOSTS_GONE_MS;
+}
+
+/* Wait until every job is recorded, the run is cancelled, or no host has been up for
+ * hosts_gone_ms(). Returns whether hosts were given up on. Called with f->lock. */
+static bool wait_done(struct fleet *f)
+{
+	uint64_t gone_since = 0, limit = hosts_gone_ms();
+
+	while (wanted(f)) {
+		bool any = false;
+		struct timespec until;
+
+		for (size_t i = 0; i < f->n_hosts; i++)
+			any |= f->hosts[i].running > 0;
+		if (any)
+			gone_since = 0;
+		else if (!gone_since)
+			gone_since = now_ms();
+		else if (now_ms() - gone_since >= limit)
+			return true;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&f->changed, &f->lock, &until);
+	}
+	return false;
+}
+
+/* The jobs no host ran, recorded as infra-errors. Called with f->lock, no slot running. */
+static void give_up(struct fleet *f)
+{
+	notice(f, "no host has answered for %llu s: the cases left are infra-errors",
+	       (unsigned long long)(hosts_gone_ms() / 1000));
+	while (f->n_back > 0 || jobs_left(f)) {
+		struct handback b = f->n_back > 0 ? f->back[--f->n_back]
+						  : (struct handback){.job = job_at(f, f->next++)};
+		struct case_result res;
+
+		case_result_init(&res);
+		res.verdict = VERDICT_INFRA_ERROR;
+		res.detail = xstrdup("host error: no host of the fleet answered");
+		res.host_fault = TAKE_PTR(b.notes);
+		record(f, b.job, &res);
 		case_result_finish(&res);
 	}
-	return NULL;
 }
 
 int fleet_run(const struct fleet_config *cfg)
 {
 	struct fleet f = {.cfg = cfg, .total = cfg->n_cases * cfg->n_sensors};
-	unsigned n = cfg->jobs ? cfg->jobs : 1;
-	struct slot *slots;
+	bool gave_up;
 	int r;
 
-	if (n > f.total)
-		n = f.total ? (unsigned)f.total : 1;
 	if ((cfg->isolation != FLEET_BOOT || cfg->persist) && (r = mkdir_p(cfg->work_dir)) < 0)
 		return r;
 	pthread_mutex_init(&f.lock, NULL);
-	pthread_cond_init(&f.drained, NULL);
+	pthread_cond_init(&f.changed, NULL);
 	if (cfg->batch && cfg->n_cases) {
 		f.order = batch_order(cfg);
 		f.batch = cfg->batch[0];
@@ -339,20 +722,37 @@ int fleet_run(const struct fleet_config *cfg)
 		    xasprintf("%s/consoles/%s", cfg->run_dir, cfg->sensors[i].name);
 		mkdir_p(d);
 	}
-	f.pool = pool_new(cfg, n);
-	slots = xcalloc(n, sizeof(*slots));
-	for (unsigned i = 0; i < n; i++) {
-		slots[i] = (struct slot){.fleet = &f, .index = i};
-		if (pthread_create(&slots[i].thread, NULL, slot_thread, &slots[i]) != 0)
-			abort();
+	f.n_hosts = cfg->n_hosts;
+	f.hosts = xcalloc(f.n_hosts, sizeof(*f.hosts));
+	for (size_t i = 0; i < f.n_hosts; i++) {
+		struct host_rt *hr = &f.hosts[i];
+
+		*hr = (struct host_rt){.fleet = &f, .h = &cfg->hosts[i]};
+		snprintf(hr->label, sizeof(hr->label), "@%zu", i);
+		/* one that did not answer at the start (or took no images) may later */
+		if (!hr->h->vm || host_start_slots(hr) < 0)
+			spawn(&f, reconnect_thread, hr);
 	}
-	for (unsigned i = 0; i < n; i++)
-		pthread_join(slots[i].thread, NULL);
-	pool_free(f.pool);
+	pthread_mutex_lock(&f.lock);
+	gave_up = wait_done(&f);
+	f.stopping = true;
+	pthread_cond_broadcast(&f.changed);
+	while (f.threads > 0)
+		pthread_cond_wait(&f.changed, &f.lock);
+	if (gave_up && !f.cancelled && !vm_host_cancelled())
+		give_up(&f);
+	pthread_mutex_unlock(&f.lock);
+	for (size_t i = 0; i < f.n_hosts; i++) {
+		pool_free(f.hosts[i].pool);
+		fleet_host_images_free(f.hosts[i].sensors, cfg->n_sensors);
+	}
+	for (size_t i = 0; i < f.n_back; i++)
+		free(f.back[i].notes);
+	free(f.back);
+	free(f.hosts);
 	rmdir(cfg->work_dir); /* when it was made: everything in it is gone by now */
-	free(slots);
 	free(f.order);
-	pthread_cond_destroy(&f.drained);
 	pthread_mutex_destroy(&f.lock);
+	pthread_cond_destroy(&f.changed);
 	return f.cancelled || vm_host_cancelled() ? -ECANCELED : 0;
 }

@@ -43,6 +43,23 @@ struct fleet_config;
 /* The RAM of sensor si's guests. */
 unsigned fleet_sensor_memory(const struct fleet_config *cfg, size_t si);
 
+struct upload_pool;
+
+/* One libvirt host of the fleet (hosts.h connects it); fleet_run schedules over all of them. */
+struct fleet_host {
+	/* set by the caller */
+	char *uri;
+	unsigned slots;	   /* parallel guests; 0: one per CPU of the host */
+	const char *accel; /* "tcg" or "kvm" */
+	/* while connected (hosts.h) */
+	struct vm_host *vm;
+	struct upload_pool *upload;   /* NULL: the embedded driver, which shares our files */
+	struct fleet_sensor *sensors; /* the sensors' images as the host sees them [n_sensors] */
+	size_t n_sensors;
+	char *dir;			/* where its saved guests go (the pool's folder) */
+	uint64_t sent_bytes, upload_ms; /* guest images uploaded by the last connect */
+};
+
 struct fleet_config {
 	struct vm_host *host;
 	const struct fleet_sensor *sensors;
@@ -50,7 +67,12 @@ struct fleet_config {
 	const struct scenario_case *cases;
 	size_t n_cases;
 	enum fleet_isolation isolation;
-	unsigned jobs; /* parallel guests */
+	/* The hosts to run on ([n_hosts], at least one; fleet_run reconnects those it loses). */
+	struct fleet_host *hosts;
+	size_t n_hosts;
+	struct upload_pool
+	    *upload;		/* the host's pool, in fleet_run's copy of the config per host */
+	const char *host_label; /* "" or "@N": tells the hosts' template boot logs apart */
 	unsigned memory_mib;
 	const char *accel;
 	const char *cmdline;
@@ -60,7 +82,9 @@ struct fleet_config {
 	unsigned max_attempts; /* an infra-error is retried up to this many attempts in all */
 	const char *run_dir;   /* consoles go to RUN_DIR/consoles/SENSOR/CASE.log */
 	const char *work_dir;  /* saved guest images (snapshot, reuse); removed by fleet_run */
-	const bool *skip;      /* NULL, or [case * n_sensors + sensor]: jobs already done */
+	const char
+	    *scratch_dir; /* this machine's work dir, when work_dir is a host's (fleet_run) */
+	const bool *skip; /* NULL, or [case * n_sensors + sensor]: jobs already done */
 	/* coverage (covfile.h): QEMU loads this plugin and each guest shares its counters in
 	 * COVERAGE_DIR/NAME.cov (struct guest's coverage); NULL: no coverage */
 	const char *coverage_plugin, *coverage_dir;
@@ -74,6 +98,9 @@ struct fleet_config {
 	 * is told the batch done and the one next, and ends the run there by returning false. */
 	const size_t *batch;
 	bool (*on_batch_end)(void *userdata, size_t done, size_t next);
+	/* Called from worker threads, serialised with on_result, when a host is lost, comes back,
+	 * or is given up on: one line for the user. NULL: nobody is told. */
+	void (*on_notice)(void *userdata, const char *line);
 };
 
 /* Run every job. Returns 0, or -ECANCELED when interrupted (finished jobs were reported; every

@@ -17,6 +17,7 @@
 
 #include "disk.h"
 #include "snapshot.h"
+#include "upload.h"
 #include "util.h"
 
 enum template_state { TEMPLATE_NONE, TEMPLATE_BUILDING, TEMPLATE_READY, TEMPLATE_FAILED };
@@ -89,6 +90,28 @@ static void result_copy(struct case_result *dst, const struct case_result *src)
 	dst->attempt = attempt;
 }
 
+/* Save images are files here, or in the host's storage pool when the host is not the embedded
+ * driver (cfg->upload, upload.h): the same operations either way. */
+static int image_stamp(struct pool *p, const char *path, struct snapshot_stamp *ret)
+{
+	return p->cfg->upload ? upload_stamp(p->cfg->upload, path, ret) : snapshot_stamp(path, ret);
+}
+
+static int image_check(struct pool *p, const char *path, const struct snapshot_stamp *stamp,
+		       char **ret_reason)
+{
+	return p->cfg->upload ? upload_check(p->cfg->upload, path, stamp, ret_reason)
+			      : snapshot_check(path, stamp, ret_reason);
+}
+
+static void image_remove(struct pool *p, const char *path)
+{
+	if (p->cfg->upload)
+		upload_remove(p->cfg->upload, path);
+	else
+		unlink(path);
+}
+
 struct pool *pool_new(const struct fleet_config *cfg, unsigned slots)
 {
 	struct pool *p = xzalloc(sizeof(*p));
@@ -121,7 +144,7 @@ static void identity_put(struct pool *p, size_t si, int id, bool abandoned)
 	x->busy = false;
 	x->dead |= abandoned;
 	if (x->dead)
-		unlink(x->path);
+		image_remove(p, x->path);
 	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -143,7 +166,7 @@ static void *destroy_thread(void *arg)
 
 	identity_put(p, d->guest->sensor, d->guest->identity, r < 0);
 	if (d->guest->disk)
-		unlink(d->guest->disk);
+		image_remove(p, d->guest->disk);
 	guest_free_coverage(d->guest);
 	free(d->guest->disk);
 	free(d->guest);
@@ -288,6 +311,18 @@ static char *guest_cmdline(const struct fleet_config *cfg)
 	return xasprintf("%s%s faultline.agent_test=%s", cfg->cmdline, persist, test);
 }
 
+/* A remote host's base partition: made here, sent to its pool (once per content). */
+static void base_upload(struct pool *p, char **ret_error)
+{
+	_cleanup_free_ char *local = TAKE_PTR(p->base_disk);
+	uint64_t sent;
+
+	if (upload_file(p->cfg->upload, local, "persist-base.disk", &p->base_disk, &sent,
+			ret_error) < 0)
+		p->base_disk = NULL;
+	unlink(local);
+}
+
 /* Persistence: a content partition for a new guest, copied from src (the base when NULL) into
  * the work dir. Returns its path, or NULL with *ret_error set (caller frees both). */
 static char *disk_for(struct pool *p, const char *src, const char *name, char **ret_error)
@@ -298,9 +333,11 @@ static char *disk_for(struct pool *p, const char *src, const char *name, char **
 	pthread_mutex_lock(&p->lock);
 	if (!p->base_tried) {
 		p->base_tried = true;
-		p->base_disk = xasprintf("%s/persist-base.disk", p->cfg->work_dir);
+		p->base_disk = xasprintf("%s/persist-base.disk", p->cfg->scratch_dir);
 		if (disk_make(p->base_disk, ret_error) < 0)
 			free(TAKE_PTR(p->base_disk));
+		else if (p->cfg->upload)
+			base_upload(p, ret_error);
 	}
 	if (!src)
 		src = p->base_disk;
@@ -308,6 +345,15 @@ static char *disk_for(struct pool *p, const char *src, const char *name, char **
 	if (!src) {
 		if (!*ret_error)
 			*ret_error = xstrdup("host error: the content partition could not be made");
+		return NULL;
+	}
+	if (p->cfg->upload) {
+		char *made;
+
+		if ((r = upload_copy(p->cfg->upload, src, strrchr(path, '/') + 1, &made)) == 0)
+			return made;
+		*ret_error = xasprintf("host error: cannot copy the content partition %s on %s: %s",
+				       src, vm_host_uri(p->cfg->host), strerror(-r));
 		return NULL;
 	}
 	if ((r = disk_copy(src, path)) < 0) {
@@ -394,7 +440,8 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 	const struct fleet_config *cfg = p->cfg;
 	/* the template's boot is evidence too: kept with the run's consoles */
 	_cleanup_free_ char *log =
-	    xasprintf("%s/consoles/%s/_template-boot.log", cfg->run_dir, cfg->sensors[si].name);
+	    xasprintf("%s/consoles/%s/_template-boot%s.log", cfg->run_dir, cfg->sensors[si].name,
+		      cfg->host_label ? cfg->host_label : "");
 	_cleanup_free_ char *error = NULL;
 	struct case_result res;
 	struct vm *vm = NULL;
@@ -423,11 +470,18 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 		return r;
 	if (r == 0) {
 		_cleanup_free_ char *cov = coverage_path(cfg, t->name);
-		r = vm_save(vm, t->path, &t->uuid, &error);
+		_cleanup_free_ char *made = NULL;
+
+		/* libvirt writes the file, in a volume of the host's pool when it is remote */
+		if (cfg->upload &&
+		    !(made = upload_new_path(cfg->upload, strrchr(t->path, '/') + 1, &error)))
+			r = -EIO;
+		if (r == 0)
+			r = vm_save(vm, t->path, &t->uuid, &error);
 		vm_destroy(vm);
 		if (cov)
 			unlink(cov);
-		if (r == 0 && (r = snapshot_stamp(t->path, &t->stamp)) < 0)
+		if (r == 0 && (r = image_stamp(p, t->path, &t->stamp)) < 0)
 			error = xasprintf("host error: cannot stat the saved guest %s: %s", t->path,
 					  strerror(-r));
 		if (r == 0) {
@@ -486,14 +540,14 @@ static void template_drop(struct pool *p, size_t si)
 		return;
 	t->state = TEMPLATE_NONE;
 	t->new_failed = 0;
-	unlink(t->path);
+	image_remove(p, t->path);
 	if (t->disk)
-		unlink(t->disk);
+		image_remove(p, t->disk);
 	free(TAKE_PTR(t->disk));
 	for (size_t i = 0; i < t->n_ids; i++) {
 		t->ids[i].dead = true;
 		if (!t->ids[i].busy)
-			unlink(t->ids[i].path);
+			image_remove(p, t->ids[i].path);
 	}
 }
 
@@ -521,7 +575,7 @@ static int identity_new(struct pool *p, size_t si, char **ret_error)
 	tstamp = t->stamp;
 	pthread_mutex_unlock(&p->lock);
 
-	if ((r = snapshot_check(tpath, &tstamp, &why)) < 0) {
+	if ((r = image_check(p, tpath, &tstamp, &why)) < 0) {
 		pthread_mutex_lock(&p->lock);
 		template_drop(p, si);
 		pthread_mutex_unlock(&p->lock);
@@ -531,9 +585,10 @@ static int identity_new(struct pool *p, size_t si, char **ret_error)
 	name = guest_name(si, serial);
 	path = xasprintf("%s/%s.save", p->cfg->work_dir, name);
 	make_uuid(uuid, serial);
-	r = snapshot_clone(tpath, path, tname, tuuid, name, uuid);
-	if (r == 0 && (r = snapshot_stamp(path, &stamp)) < 0)
-		unlink(path);
+	r = p->cfg->upload ? upload_clone(p->cfg->upload, tpath, path, tname, tuuid, name, uuid)
+			   : snapshot_clone(tpath, path, tname, tuuid, name, uuid);
+	if (r == 0 && (r = image_stamp(p, path, &stamp)) < 0)
+		image_remove(p, path);
 	if (r < 0) {
 		*ret_error =
 		    xasprintf("%s: cannot clone the saved guest %s: %s",
@@ -595,7 +650,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	path = xstrdup(t->ids[id].path);
 	stamp = t->ids[id].stamp;
 	pthread_mutex_unlock(&p->lock);
-	if ((r = snapshot_check(path, &stamp, &why)) < 0) {
+	if ((r = image_check(p, path, &stamp, &why)) < 0) {
 		*ret_error = xasprintf("host error: %s: dropped", why);
 		identity_fail(p, si, id, false);
 		return -ESTALE;
@@ -629,7 +684,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	}
 	r = vm_restore(p->cfg->host, path, name, g->disk, NULL, &g->vm, ret_error);
 	if (r < 0 && g->disk)
-		unlink(g->disk);
+		image_remove(p, g->disk);
 	if (r < 0) {
 		free(TAKE_PTR(g->disk));
 		guest_free_coverage(g);
@@ -643,11 +698,11 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 		return r;
 	}
 	/* changed while QEMU read it: the guest may hold damaged memory */
-	if ((r = snapshot_check(path, &stamp, &why)) < 0) {
+	if ((r = image_check(p, path, &stamp, &why)) < 0) {
 		*ret_error = xasprintf("host error: %s while it was restored: dropped", why);
 		vm_destroy(TAKE_PTR(g->vm));
 		if (g->disk)
-			unlink(g->disk);
+			image_remove(p, g->disk);
 		free(TAKE_PTR(g->disk));
 		guest_free_coverage(g);
 		identity_fail(p, si, id, false);
@@ -782,7 +837,7 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 		if (r == 0)
 			*ret = TAKE_PTR(booted);
 		else if (booted->disk)
-			unlink(booted->disk);
+			image_remove(p, booted->disk);
 		if (r != 0)
 			free(booted->disk);
 		return r;
@@ -827,6 +882,11 @@ int pool_acquire(struct pool *p, unsigned slot, size_t si, size_t next_si, const
 	return r;
 }
 
+void pool_remove_disk(struct pool *p, const char *disk)
+{
+	image_remove(p, disk);
+}
+
 char *pool_end_keep_disk(struct pool *p, struct guest *g)
 {
 	char *disk = TAKE_PTR(g->disk);
@@ -866,13 +926,13 @@ void pool_free(struct pool *p)
 	for (size_t si = 0; si < p->cfg->n_sensors; si++) {
 		struct template *t = &p->templates[si];
 		for (size_t i = 0; i < t->n_ids; i++) {
-			unlink(t->ids[i].path);
+			image_remove(p, t->ids[i].path);
 			free(t->ids[i].path);
 		}
 		if (t->path)
-			unlink(t->path);
+			image_remove(p, t->path);
 		if (t->disk)
-			unlink(t->disk);
+			image_remove(p, t->disk);
 		free(t->disk);
 		free(t->modules);
 		free(t->ids);
@@ -881,8 +941,8 @@ void pool_free(struct pool *p)
 		free(t->path);
 		case_result_finish(&t->failure);
 	}
-	if (p->base_disk)
-		unlink(p->base_disk);
+	if (p->base_disk) /* mkfs makes every one different: nothing for a later run */
+		image_remove(p, p->base_disk);
 	free(p->base_disk);
 	free(p->templates);
 	free(p->slots);

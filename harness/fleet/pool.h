@@ -44,5 +44,8 @@ int pool_acquire(struct pool *p, unsigned slot, size_t si, size_t next_si, const
  * follow-up across boots (reboot.h). Returns the partition's path (caller frees) or NULL. */
 char *pool_end_keep_disk(struct pool *p, struct guest *g);
 
+/* Remove such a partition, wherever the host keeps it. */
+void pool_remove_disk(struct pool *p, const char *disk);
+
 /* Hand a guest back. healthy: its last case left it fit for another (reuse keeps it). */
 void pool_release(struct pool *p, unsigned slot, struct guest *g, bool healthy);

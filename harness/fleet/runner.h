@@ -33,7 +33,8 @@ struct case_result {
 	char *agent_message;
 	uint64_t boot_ms, deliver_ms, verdict_ms, total_ms;
 	int attempt;
-	bool retry; /* infra-error: another attempt on a fresh guest may do better */
+	const char *host; /* URI of the host the case ran on (static for the run); NULL: one host */
+	bool retry;	  /* infra-error: another attempt on a fresh guest may do better */
 	/* the host stalled: the guest got no vCPU time at all for this long while its case ran
 	 * (summed over the job's attempts; stalls shorter than RUNNER_STALL_MS are not counted) */
 	uint64_t host_stall_ms;

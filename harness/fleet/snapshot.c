@@ -20,7 +20,7 @@
 #include "util.h"
 
 #define SAVE_MAGIC "LibvirtQemudSave"
-#define HEADER_SIZE 92
+#define HEADER_SIZE SNAPSHOT_HEADER_SIZE
 #define MAX_XML_AREA (16u * 1024 * 1024)
 
 static int read_exact(int fd, void *buf, size_t n)
@@ -69,14 +69,41 @@ static size_t replace_all(uint8_t *buf, size_t n, const char *from, const char *
 	return count;
 }
 
+int snapshot_head_size(const uint8_t header[SNAPSHOT_HEADER_SIZE], uint64_t file_size, size_t *ret)
+{
+	uint32_t version, data_len;
+
+	memcpy(&version, header + 16, 4);
+	memcpy(&data_len, header + 20, 4);
+	if (memcmp(header, SAVE_MAGIC, 16) != 0 || version != 2 || data_len > MAX_XML_AREA ||
+	    HEADER_SIZE + (uint64_t)data_len > file_size)
+		return -EBADMSG; /* not a save image we know how to edit */
+	*ret = HEADER_SIZE + data_len;
+	return 0;
+}
+
+int snapshot_rename_head(uint8_t *head, size_t size, const char *old_name, const char *old_uuid,
+			 const char *new_name, const char *new_uuid)
+{
+	if (strlen(old_name) != strlen(new_name) || strlen(old_uuid) != strlen(new_uuid))
+		return -EINVAL;
+	/* the name must be found: otherwise libvirt's format changed and we would restore a
+	 * second domain under the first one's name */
+	if (size < HEADER_SIZE ||
+	    replace_all(head + HEADER_SIZE, size - HEADER_SIZE, old_name, new_name) == 0 ||
+	    replace_all(head + HEADER_SIZE, size - HEADER_SIZE, old_uuid, new_uuid) == 0)
+		return -EBADMSG;
+	return 0;
+}
+
 int snapshot_clone(const char *src, const char *dst, const char *old_name, const char *old_uuid,
 		   const char *new_name, const char *new_uuid)
 {
 	_cleanup_close_ int in = -1, out = -1;
-	_cleanup_free_ uint8_t *area = NULL;
+	_cleanup_free_ uint8_t *head = NULL;
 	_cleanup_free_ char *tmp = NULL;
 	uint8_t header[HEADER_SIZE];
-	uint32_t version, data_len;
+	size_t head_size;
 	struct stat st;
 	int r;
 
@@ -85,30 +112,22 @@ int snapshot_clone(const char *src, const char *dst, const char *old_name, const
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0 || fstat(in, &st) < 0)
 		return -errno;
-	if ((r = read_exact(in, header, sizeof(header))) < 0)
+	if ((r = read_exact(in, header, sizeof(header))) < 0 ||
+	    (r = snapshot_head_size(header, (uint64_t)st.st_size, &head_size)) < 0)
 		return r;
-	memcpy(&version, header + 16, 4);
-	memcpy(&data_len, header + 20, 4);
-	if (memcmp(header, SAVE_MAGIC, 16) != 0 || version != 2 || data_len > MAX_XML_AREA ||
-	    (off_t)(HEADER_SIZE + data_len) > st.st_size)
-		return -EBADMSG; /* not a save image we know how to edit */
-	area = xmalloc(data_len);
-	if ((r = read_exact(in, area, data_len)) < 0)
+	head = xmalloc(head_size);
+	memcpy(head, header, HEADER_SIZE);
+	if ((r = read_exact(in, head + HEADER_SIZE, head_size - HEADER_SIZE)) < 0 ||
+	    (r = snapshot_rename_head(head, head_size, old_name, old_uuid, new_name, new_uuid)) < 0)
 		return r;
-	/* the name must be found: otherwise libvirt's format changed and we would restore a
-	 * second domain under the first one's name */
-	if (replace_all(area, data_len, old_name, new_name) == 0 ||
-	    replace_all(area, data_len, old_uuid, new_uuid) == 0)
-		return -EBADMSG;
 
 	tmp = xasprintf("%s.tmp", dst);
 	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0)
 		return -errno;
-	if ((r = write_exact(out, header, sizeof(header))) < 0 ||
-	    (r = write_exact(out, area, data_len)) < 0)
+	if ((r = write_exact(out, head, head_size)) < 0)
 		goto fail;
-	for (off_t left = st.st_size - (off_t)(HEADER_SIZE + data_len); left > 0;) {
+	for (off_t left = st.st_size - (off_t)head_size; left > 0;) {
 		ssize_t n = sendfile(out, in, NULL, (size_t)left);
 		if (n <= 0) {
 			r = n < 0 ? -errno : -EIO;

@@ -8,13 +8,26 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
+
+/* The fixed header of a libvirt QEMU save image; the domain XML area follows it. */
+#define SNAPSHOT_HEADER_SIZE 92
 
 /* Copy the save image src to dst, renaming the domain. Returns 0, -EINVAL (name or UUID
  * lengths differ), -EBADMSG (not a libvirt QEMU save image of a known version, or the name is
  * not in it), or another negative errno. dst is written via a temporary and renamed. */
 int snapshot_clone(const char *src, const char *dst, const char *old_name, const char *old_uuid,
 		   const char *new_name, const char *new_uuid);
+
+/* The part of a save image that names the domain, for a clone made where the image is (a
+ * remote host, upload.h): from its header, the bytes of header and XML area. 0, or -EBADMSG
+ * (not a save image of a known version). */
+int snapshot_head_size(const uint8_t header[SNAPSHOT_HEADER_SIZE], uint64_t file_size, size_t *ret);
+/* Rename the domain in that part (as snapshot_clone does). 0, -EINVAL, or -EBADMSG. */
+int snapshot_rename_head(uint8_t *head, size_t size, const char *old_name, const char *old_uuid,
+			 const char *new_name, const char *new_uuid);
 
 /* What a save image was when faultline wrote it. A file truncated, overwritten or replaced since
  * may restore as a damaged guest whose faults would be blamed on the sensor, so every restore

@@ -1,6 +1,6 @@
 /* vm-private.h — the insides of struct vm and struct vm_host, shared by vm.c (lifecycle,
- * streams, events) and vm-end.c (how a guest ended, whether the host withholds its CPU). Not for
- * any other file: everyone else goes through vm.h.
+ * streams, events), vm-end.c (how a guest ended, whether the host withholds its CPU) and upload.c
+ * (files into the host's storage pool). Not for any other file: everyone else goes through vm.h.
  *
  * Locking: the fields of struct vm that libvirt's callbacks write are read and written with
  * vm->lock held; qemu_pid belongs to the thread that drives the vm.
@@ -24,6 +24,7 @@ struct vm_host {
 	int lifecycle_id;
 	bool close_cb;
 	int lost_reason; /* VIR_CONNECT_CLOSE_REASON_*, once the connection dropped */
+	bool lost;	 /* the connection dropped */
 };
 
 struct event_node {
@@ -62,6 +63,9 @@ struct vm {
 
 	struct vm *next_registered;
 };
+
+/* "libvirt error: WHAT: " and libvirt's last error message of this thread (caller frees). */
+char *vm_last_error(const char *what);
 
 /* Wait on vm->cond, vm->lock held, until woken or until deadline_ms (now_ms() clock). Returns 0
  * when woken (or spuriously: callers loop on their condition), -ETIMEDOUT past the deadline. */

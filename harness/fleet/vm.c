@@ -83,7 +83,7 @@ static void loop_start(void)
 	pthread_detach(t);
 }
 
-static char *last_error(const char *what)
+char *vm_last_error(const char *what)
 {
 	const char *msg = virGetLastErrorMessage();
 	return xasprintf("libvirt error: %s: %s", what, msg ? msg : "unknown error");
@@ -139,12 +139,13 @@ static void push_simple(struct vm *vm, enum vm_event_type type, int error)
 	push_event(vm, &ev);
 }
 
-static struct vm *registry_find(const char *name)
+/* The vm of domain `name` on connection conn: hosts of one fleet have guests of the same name. */
+static struct vm *registry_find(virConnectPtr conn, const char *name)
 {
 	struct vm *vm;
 
 	for (vm = registry; vm; vm = vm->next_registered)
-		if (streq(vm->name, name))
+		if (vm->host->conn == conn && streq(vm->name, name))
 			return vm;
 	return NULL;
 }
@@ -153,10 +154,9 @@ static int lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int det
 {
 	struct vm *vm;
 
-	(void)conn;
 	(void)opaque;
 	pthread_mutex_lock(&registry_lock);
-	vm = registry_find(virDomainGetName(dom));
+	vm = registry_find(conn, virDomainGetName(dom));
 	if (vm) {
 		pthread_mutex_lock(&vm->lock);
 		if (event == VIR_DOMAIN_EVENT_CRASHED) {
@@ -186,6 +186,7 @@ static void close_cb(virConnectPtr conn, int reason, void *opaque)
 	(void)conn;
 	pthread_mutex_lock(&registry_lock);
 	h->lost_reason = reason;
+	h->lost = true;
 	for (struct vm *vm = registry; vm; vm = vm->next_registered) {
 		if (vm->host != h)
 			continue;
@@ -410,7 +411,7 @@ int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
 	conn = virConnectOpen(uri);
 	if (!conn) {
 		if (ret_error)
-			*ret_error = last_error(uri);
+			*ret_error = vm_last_error(uri);
 		return -EIO;
 	}
 	h = xzalloc(sizeof(*h));
@@ -441,6 +442,35 @@ struct vm_host *vm_host_close(struct vm_host *h)
 	free(h->run_dir);
 	free(h);
 	return NULL;
+}
+
+bool vm_host_embedded(const struct vm_host *h)
+{
+	return startswith(h->uri, "qemu:///embed");
+}
+
+const char *vm_host_uri(const struct vm_host *h)
+{
+	return h->uri;
+}
+
+bool vm_host_lost(struct vm_host *h)
+{
+	pthread_mutex_lock(&registry_lock);
+	bool lost = h->lost;
+	pthread_mutex_unlock(&registry_lock);
+	/* the close callback comes from the event loop: a call that just failed may be first */
+	return lost || virConnectIsAlive(h->conn) == 0;
+}
+
+int vm_host_cpus(struct vm_host *h, unsigned *ret)
+{
+	virNodeInfo info;
+
+	if (virNodeGetInfo(h->conn, &info) < 0 || info.cpus == 0)
+		return -EIO;
+	*ret = info.cpus;
+	return 0;
 }
 
 void vm_host_cancel_all(void)
@@ -656,7 +686,7 @@ static int open_stream(struct vm *vm, bool channel, char **ret_error)
 	int r;
 
 	if (!st) {
-		*ret_error = last_error("virStreamNew");
+		*ret_error = vm_last_error("virStreamNew");
 		return -EIO;
 	}
 	if (channel)
@@ -664,7 +694,8 @@ static int open_stream(struct vm *vm, bool channel, char **ret_error)
 	else
 		r = open_console(vm, st);
 	if (r < 0) {
-		*ret_error = last_error(channel ? "virDomainOpenChannel" : "virDomainOpenConsole");
+		*ret_error =
+		    vm_last_error(channel ? "virDomainOpenChannel" : "virDomainOpenConsole");
 		return r == -EADDRINUSE ? r : -ENOTCONN;
 	}
 	/* the callback's reference, dropped by unref_cb when libvirt lets go of it */
@@ -675,7 +706,7 @@ static int open_stream(struct vm *vm, bool channel, char **ret_error)
 		st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR | VIR_STREAM_EVENT_HANGUP,
 		channel ? channel_cb : console_cb, vm, unref_cb) < 0) {
 		vm_unref(vm);
-		*ret_error = last_error("virStreamEventAddCallback");
+		*ret_error = vm_last_error("virStreamEventAddCallback");
 		virStreamAbort(st);
 		return -EIO;
 	}
@@ -753,7 +784,7 @@ static int start_once(struct vm_host *h, const struct vm_config *cfg, const char
 	vm->dom = virDomainDefineXML(h->conn, xml);
 	/* Paused first: a pty console drops whatever the guest prints before it is opened. */
 	if (!vm->dom || virDomainCreateWithFlags(vm->dom, VIR_DOMAIN_START_PAUSED) < 0) {
-		*ret_error = last_error("cannot create domain");
+		*ret_error = vm_last_error("cannot create domain");
 		return -EIO;
 	}
 	r = attach(vm, cfg->console_log, ret_error);
@@ -825,7 +856,7 @@ static int restore_once(struct vm_host *h, const char *state_path, const char *n
 		xml = moved;
 	}
 	if (!xml || !(vm->dom = virDomainDefineXML(h->conn, xml))) {
-		*ret_error = last_error("cannot restore saved guest");
+		*ret_error = vm_last_error("cannot restore saved guest");
 		return -EIO;
 	}
 	if (!streq_ptr(virDomainGetName(vm->dom), name)) {
@@ -835,7 +866,7 @@ static int restore_once(struct vm_host *h, const char *state_path, const char *n
 	}
 	if (virDomainRestoreFlags(h->conn, state_path, disk ? xml : NULL, VIR_DOMAIN_SAVE_PAUSED) <
 	    0) {
-		*ret_error = last_error("cannot restore saved guest");
+		*ret_error = vm_last_error("cannot restore saved guest");
 		return -EIO;
 	}
 	r = attach(vm, console_log, ret_error);
@@ -863,7 +894,7 @@ int vm_restore(struct vm_host *h, const char *state_path, const char *name, cons
 int vm_resume(struct vm *vm, char **ret_error)
 {
 	if (virDomainResume(vm->dom) < 0) {
-		*ret_error = last_error("cannot resume domain");
+		*ret_error = vm_last_error("cannot resume domain");
 		return -EIO;
 	}
 	return 0;
@@ -874,11 +905,11 @@ int vm_save(struct vm *vm, const char *path, char **ret_uuid, char **ret_error)
 	char uuid[VIR_UUID_STRING_BUFLEN];
 
 	if (virDomainGetUUIDString(vm->dom, uuid) < 0) {
-		*ret_error = last_error("cannot read the domain's UUID");
+		*ret_error = vm_last_error("cannot read the domain's UUID");
 		return -EIO;
 	}
 	if (virDomainSave(vm->dom, path) < 0) {
-		*ret_error = last_error("cannot save guest");
+		*ret_error = vm_last_error("cannot save guest");
 		return -EIO;
 	}
 	*ret_uuid = xstrdup(uuid);
@@ -1051,6 +1082,11 @@ int vm_destroy(struct vm *vm)
 	t->dom = TAKE_PTR(vm->dom);
 	pthread_mutex_lock(&vm->lock);
 	vm->dead = true;
+	/* callbacks write nothing more (dead); the last reference may be libvirt's for a while
+	 * (a remote stream whose callback was removed while it ran): the log is closed now */
+	if (vm->console_fd >= 0)
+		close(vm->console_fd);
+	vm->console_fd = -1;
 	t->console = TAKE_PTR(vm->console);
 	t->channel = TAKE_PTR(vm->channel);
 	vm->refs++;

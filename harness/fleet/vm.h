@@ -30,6 +30,15 @@ struct vm;
  * the root could not be prepared (caller frees). */
 int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error);
 struct vm_host *vm_host_close(struct vm_host *h);
+/* Whether h is libvirt's embedded driver in this process (files are shared with it), as opposed
+ * to a daemon, local or remote, that gets files through its storage pool (upload.h). */
+bool vm_host_embedded(const struct vm_host *h);
+const char *vm_host_uri(const struct vm_host *h);
+/* Whether the connection dropped (the daemon died, the network broke): it never comes back; a
+ * new vm_host_open() is needed. */
+bool vm_host_lost(struct vm_host *h);
+/* The host's CPU count (virNodeGetInfo). 0 or -EIO. */
+int vm_host_cpus(struct vm_host *h, unsigned *ret);
 /* Wake every waiter of every vm on every host with -ECANCELED; later waits fail the same way. */
 void vm_host_cancel_all(void);
 bool vm_host_cancelled(void);

@@ -39,19 +39,15 @@ static void record_reboot_finish(struct record_reboot *b)
 void record_finish(struct record *r)
 {
 	char **strings[] = {
-	    &r->run_id,		&r->scenario,
-	    &r->sensor,		&r->case_id,
-	    &r->case_name,	&r->seed_file,
-	    &r->mutations,	&r->input_sha256,
-	    &r->input,		&r->verdict,
-	    &r->host_fault,	&r->title,
-	    &r->detail,		&r->report,
-	    &r->console,	&r->expect,
-	    &r->reused.verdict, &r->reused.title,
-	    &r->reused.console, &r->agent_outcome,
-	    &r->agent_message,	&r->protection,
-	    &r->sensor_log,	&r->started,
-	    &r->kernel,		&r->faultline_version,
+	    &r->run_id,		&r->scenario,	    &r->sensor,
+	    &r->case_id,	&r->case_name,	    &r->seed_file,
+	    &r->mutations,	&r->input_sha256,   &r->input,
+	    &r->verdict,	&r->host_fault,	    &r->title,
+	    &r->host,		&r->detail,	    &r->report,
+	    &r->console,	&r->expect,	    &r->reused.verdict,
+	    &r->reused.title,	&r->reused.console, &r->agent_outcome,
+	    &r->agent_message,	&r->protection,	    &r->sensor_log,
+	    &r->started,	&r->kernel,	    &r->faultline_version,
 	    &r->mutation_class, &r->phase,
 	};
 
@@ -158,6 +154,7 @@ json_object *record_to_json(const struct record *r)
 	json_object_object_add(o, "matched",
 			       r->matched < 0 ? NULL : json_object_new_boolean(r->matched));
 	json_object_object_add(o, "attempt", json_object_new_int(r->attempt));
+	json_object_object_add(o, "host", str_or_null(r->host));
 	json_object_object_add(o, "host_fault", str_or_null(r->host_fault));
 	json_object_object_add(o, "host_stall_ms", json_object_new_int64(r->host_stall_ms));
 	json_object_object_add(o, "flaky", json_object_new_boolean(r->flaky));
@@ -331,6 +328,7 @@ int record_from_json(json_object *o, struct record *ret)
 	r.expect = get_str(o, "expect");
 	r.matched = get_bool(o, "matched", -1);
 	r.attempt = (int)get_int(o, "attempt", 1);
+	r.host = get_str(o, "host");
 	r.host_fault = get_str(o, "host_fault");
 	r.host_stall_ms = get_int(o, "host_stall_ms", 0);
 	r.flaky = get_bool(o, "flaky", 0);

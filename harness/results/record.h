@@ -68,6 +68,7 @@ struct record {
 	char *expect; /* NULL when the case expects nothing on this sensor */
 	int matched;  /* -1 null, 0 false, 1 true */
 	int attempt;
+	char *host; /* the libvirt URI of the host the case ran on; NULL: not recorded (older) */
 	char *host_fault; /* what the host did to earlier attempts (QEMU killed, ...); NULL: nothing
 			   */
 	int64_t

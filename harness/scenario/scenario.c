@@ -71,6 +71,7 @@ struct scenario *scenario_free(struct scenario *s)
 	for (char **u = s->fleet.uris; u && *u; u++)
 		free(*u);
 	free(s->fleet.uris);
+	free(s->fleet.slots);
 	for (size_t i = 0; i < s->n_sensors; i++) {
 		free(s->sensors[i]);
 		free(s->sensor_dirs[i]);
@@ -288,14 +289,53 @@ static char *path_join(const char *dir, const char *p)
 	return xasprintf("%s/%s", dir, p);
 }
 
+/* hosts: [{uri: URI, slots: N}, ...]: the fleet's libvirt hosts, each with its guests. */
+static void load_hosts(struct lctx *c, const struct ynode *n)
+{
+	static const char *const keys[] = {"uri", "slots", NULL};
+	struct scenario_fleet *f = &c->s->fleet;
+	struct ynode *v;
+	uint64_t x;
+	const char *s;
+
+	if (n->kind != YNODE_SEQ) {
+		lerr(c, n, "hosts must be a list of {uri: URI, slots: N}, not %s",
+		     ynode_kind_name(n->kind));
+		return;
+	}
+	if (n->n == 0)
+		lerr(c, n, "hosts is empty; expected at least one {uri: URI}");
+	f->uris = xcalloc(n->n + 1, sizeof(char *));
+	f->slots = xcalloc(n->n + 1, sizeof(unsigned));
+	for (size_t i = 0, k = 0; i < n->n; i++) {
+		const struct ynode *h = n->items[i];
+
+		if (!want_map(c, h, "a host"))
+			continue;
+		c->errors += ynode_check_keys(h, c->file, "host", keys, c->diags);
+		if (!(v = ynode_get(h, "uri"))) {
+			lerr(c, h, "a host needs uri: (a libvirt URI, or local)");
+			continue;
+		}
+		if (!(s = want_string(c, v, "uri")))
+			continue;
+		for (size_t j = 0; j < k; j++)
+			if (streq(f->uris[j], s))
+				lerr(c, v, "host %s is listed twice", s);
+		if ((v = ynode_get(h, "slots")) && want_uint(c, v, "host slots", 1, 1024, &x))
+			f->slots[k] = (unsigned)x;
+		f->uris[k++] = xstrdup(s);
+	}
+}
+
 static void load_fleet(struct lctx *c, const struct ynode *n)
 {
-	static const char *const keys[] = {"size",  "uri",	 "uris", "memory",
-					   "accel", "isolation", NULL};
+	static const char *const keys[] = {"size",   "uri",   "uris",	   "hosts",
+					   "memory", "accel", "isolation", NULL};
 	static const char *const accels[] = {"auto", "tcg", "kvm", NULL};
 	static const char *const isos[] = {"boot", "snapshot", "reuse", NULL};
 	struct scenario_fleet *f = &c->s->fleet;
-	struct ynode *v, *u;
+	struct ynode *v, *u, *h;
 	uint64_t x;
 	const char *s;
 
@@ -312,7 +352,12 @@ static void load_fleet(struct lctx *c, const struct ynode *n)
 		f->isolation = s;
 	v = ynode_get(n, "uri");
 	u = ynode_get(n, "uris");
-	if (v && u)
+	h = ynode_get(n, "hosts");
+	if (h && (u || v))
+		lerr(c, h, "give hosts: alone, without uri: or uris:");
+	else if (h)
+		load_hosts(c, h);
+	else if (v && u)
 		lerr(c, u, "give uri: or uris:, not both");
 	else if (v && (s = want_string(c, v, "uri"))) {
 		f->uris = xcalloc(2, sizeof(char *));

@@ -39,6 +39,7 @@ struct scenario *scenario_free(struct scenario *s);
 struct scenario_fleet {
 	unsigned size;	       /* parallel guests; 0 = number of host cores */
 	char **uris;	       /* NULL-terminated; empty = default embedded URI */
+	unsigned *slots;       /* [per uri] guests on that host (hosts: slots:); 0 = its cores */
 	unsigned memory_mib;   /* guest RAM */
 	const char *accel;     /* "auto", "tcg" or "kvm" */
 	const char *isolation; /* "snapshot" (default), "boot", "reuse" */
