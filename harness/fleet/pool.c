@@ -45,9 +45,13 @@ struct template
 	unsigned new_failed; /* new clones that did not restore, in a row */
 };
 
+/* Guests restored ahead per slot: the one for the next case hides a restore behind the case
+ * running; a second absorbs a slow restore (a remote host's take 0.35-2 s here, against a case
+ * of 0.35 s). */
+#define SPARES 2
+
 struct spare {
 	pthread_t thread;
-	bool running;
 	size_t sensor;
 	int r;
 	struct guest *guest;
@@ -57,8 +61,8 @@ struct spare {
 };
 
 struct slot_state {
-	struct spare spare;
-	struct guest *kept; /* reuse: the healthy guest of the previous case */
+	struct spare *spares[SPARES]; /* oldest first; NULL from the first free place on */
+	struct guest *kept;	      /* reuse: the healthy guest of the previous case */
 };
 
 struct pool {
@@ -726,46 +730,63 @@ static void *spare_thread(void *arg)
 	return NULL;
 }
 
+/* Restore guests of sensor si into the slot's free places. */
 static void spare_start(struct pool *p, unsigned slot, size_t si)
 {
-	struct spare *s = &p->slots[slot].spare;
+	struct spare **q = p->slots[slot].spares;
 
-	if (s->running || p->cfg->isolation == FLEET_BOOT || si == SIZE_MAX)
+	if (p->cfg->isolation == FLEET_BOOT || si == SIZE_MAX)
 		return;
 	pthread_mutex_lock(&p->lock);
 	bool ready = p->templates[si].state == TEMPLATE_READY;
 	pthread_mutex_unlock(&p->lock);
 	if (!ready)
 		return;
-	*s = (struct spare){.sensor = si, .pool = p, .slot = slot};
-	if (pthread_create(&s->thread, NULL, spare_thread, s) == 0)
-		s->running = true;
+	for (size_t k = 0; k < SPARES; k++) {
+		if (q[k])
+			continue;
+		q[k] = xzalloc(sizeof(*q[k]));
+		*q[k] = (struct spare){.sensor = si, .pool = p, .slot = slot};
+		if (pthread_create(&q[k]->thread, NULL, spare_thread, q[k]) != 0) {
+			free(TAKE_PTR(q[k]));
+			return;
+		}
+	}
 }
 
-/* Collect the slot's spare if it is for sensor si; otherwise throw it away. When it could not
- * be restored, why goes to res's host notes (res may be NULL). */
-static struct guest *spare_take(struct pool *p, unsigned slot, size_t si, struct case_result *res)
+/* The slot's oldest spare, finished, taken out of its queue (NULL: none). */
+static struct spare *spare_pop(struct pool *p, unsigned slot)
 {
-	struct spare *s = &p->slots[slot].spare;
-	_cleanup_free_ char *error = NULL;
-	struct guest *g = NULL;
+	struct spare **q = p->slots[slot].spares, *s = q[0];
 
-	if (!s->running)
+	if (!s)
 		return NULL;
 	pthread_join(s->thread, NULL);
-	s->running = false;
-	error = TAKE_PTR(s->error);
-	if (s->r < 0) {
-		if (res && s->r != -ECANCELED)
+	memmove(q, q + 1, (SPARES - 1) * sizeof(*q));
+	q[SPARES - 1] = NULL;
+	return s;
+}
+
+/* Collect the slot's oldest spare for sensor si; those before it (for another sensor, or not
+ * restored: why goes to res's host notes; res may be NULL) are thrown away. NULL: none left. */
+static struct guest *spare_take(struct pool *p, unsigned slot, size_t si, struct case_result *res)
+{
+	struct spare *s;
+	struct guest *g = NULL;
+
+	while (!g && (s = spare_pop(p, slot))) {
+		_cleanup_free_ char *error = TAKE_PTR(s->error);
+		int r = s->r;
+
+		if (r < 0 && res && r != -ECANCELED)
 			case_result_note_host(res, "the guest prepared for this case: %s",
-					      error ? error : strerror(-s->r));
-		return NULL;
+					      error ? error : strerror(-r));
+		if (r == 0 && s->sensor == si)
+			g = s->guest;
+		else if (r == 0)
+			destroy_later(p, s->guest);
+		free(s);
 	}
-	if (s->sensor == si)
-		g = s->guest;
-	else
-		destroy_later(p, s->guest);
-	s->guest = NULL;
 	return g;
 }
 
@@ -916,7 +937,12 @@ void pool_free(struct pool *p)
 	if (!p)
 		return;
 	for (unsigned i = 0; i < p->n_slots; i++) {
-		destroy_later(p, spare_take(p, i, SIZE_MAX, NULL));
+		for (struct spare *s; (s = spare_pop(p, i));) {
+			if (s->r == 0)
+				destroy_later(p, s->guest);
+			free(s->error);
+			free(s);
+		}
 		destroy_later(p, TAKE_PTR(p->slots[i].kept));
 	}
 	pthread_mutex_lock(&p->lock);

@@ -83,6 +83,16 @@ void runner_stall_sample(struct vm *vm, struct runner_stall *s)
 	s->withheld = false;
 }
 
+void runner_stall_alive(struct runner_stall *s, uint64_t at)
+{
+	if (at <= s->moved_ms)
+		return;
+	if (s->withheld && at - s->moved_ms >= RUNNER_STALL_MS)
+		s->total_ms += at - s->moved_ms;
+	s->moved_ms = at;
+	s->withheld = false;
+}
+
 uint64_t runner_stall_ms(const struct runner_stall *s)
 {
 	uint64_t ongoing = s->sampled_ms - s->moved_ms;
@@ -143,7 +153,9 @@ enum ending {
 
 /* What watch() saw besides frames. */
 struct watch_state {
-	uint64_t life, life_cpu; /* last sign of life from the agent, and vCPU time then */
+	/* last sign of life from the agent, and the vCPU time sampled first after it */
+	uint64_t life, life_cpu;
+	bool life_cpu_known;
 	unsigned bad_frames;	 /* malformed frames since the update was sent */
 	unsigned bad_by_kind[4]; /* bad magic, too large, bad flags, bad CRC */
 	struct runner_stall stall;
@@ -163,13 +175,30 @@ static bool silent(struct vm *vm, const struct runner_timeouts *t, const struct 
 		return false;
 	if (now >= w->life + 4ull * t->hang_ms || vm_cpu_time_ms(vm, &cpu) < 0)
 		return true;
-	return cpu - w->life_cpu >= t->hang_ms / 4;
+	return w->life_cpu_known && cpu - w->life_cpu >= t->hang_ms / 4;
 }
 
-static void alive(struct vm *vm, struct watch_state *w, uint64_t at)
+/* A sign of life asks libvirt nothing: while the agent talks, the guest evidently runs. Only a
+ * quiet guest is sampled (quiet()), and its vCPU time then counts from the first sample. */
+static void alive(struct watch_state *w, uint64_t at)
 {
 	w->life = at;
-	vm_cpu_time_ms(vm, &w->life_cpu);
+	w->life_cpu_known = false;
+	runner_stall_alive(&w->stall, at);
+}
+
+/* No sign of life for STALL_SAMPLE_MS: sample the vCPU time for silent() and the stall count
+ * (the CPU the guest used in its first STALL_SAMPLE_MS of quiet is not counted: in doubt, a
+ * guest is not called hung). */
+static void quiet(struct vm *vm, struct watch_state *w, uint64_t now)
+{
+	if (now < w->life + STALL_SAMPLE_MS)
+		return;
+	runner_stall_sample(vm, &w->stall);
+	if (!w->life_cpu_known) {
+		w->life_cpu = w->stall.cpu_ms;
+		w->life_cpu_known = true;
+	}
 }
 
 /* The window ends with the agent's WATCHED answer (watch.h), handed out in *ret_watched. */
@@ -181,14 +210,14 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 	uint64_t asked_until = 0; /* WATCH sent: its answer is due by then */
 	bool hb_after_result = false;
 
-	alive(vm, w, now_ms());
 	runner_stall_start(vm, &w->stall);
+	alive(w, now_ms());
 	for (;;) {
 		uint64_t now = now_ms(), deadline = w->life + t->hang_ms;
 		struct vm_event ev;
 		int r;
 
-		runner_stall_sample(vm, &w->stall);
+		quiet(vm, w, now);
 		if (deadline <= now)
 			deadline = now + 500; /* silent but starved: look again shortly */
 		if (observe_until && hb_after_result && !asked_until && observe_until < deadline)
@@ -197,8 +226,10 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 			deadline = asked_until;
 		if (!observe_until && case_until < deadline)
 			deadline = case_until;
-		if (deadline > now + 1000)
-			deadline = now + 1000; /* a stall shows only to one who looks */
+		if (deadline > now + STALL_SAMPLE_MS)
+			deadline =
+			    now +
+			    STALL_SAMPLE_MS; /* a quiet guest's stall shows to one who looks */
 		r = vm_next_event(vm, deadline, &ev);
 		if (r == -ECANCELED)
 			return r;
@@ -228,7 +259,7 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 		switch (ev.type) {
 		case VM_EVENT_FRAME:
 			if (ev.frame.type == PROTO_HEARTBEAT) {
-				alive(vm, w, ev.at_ms);
+				alive(w, ev.at_ms);
 				/* proof that the guest ran after the update was handled */
 				hb_after_result = observe_until != 0;
 			} else if (ev.frame.type == PROTO_RESULT && !observe_until) {
@@ -258,7 +289,7 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 				       : ev.error == -EILSEQ ? 3
 							     : 0]++;
 			w->bad_frames++;
-			alive(vm, w, ev.at_ms);
+			alive(w, ev.at_ms);
 			break;
 		case VM_EVENT_CRASHED:
 		case VM_EVENT_STOPPED:

@@ -77,6 +77,9 @@ struct runner_stall {
  * ignored), and at least every second while watching. */
 void runner_stall_start(struct vm *vm, struct runner_stall *s);
 void runner_stall_sample(struct vm *vm, struct runner_stall *s);
+/* The guest sent something at `at` (now_ms clock): it ran then, as a sample would have shown,
+ * without asking libvirt (on a remote host each sample is a round trip). */
+void runner_stall_alive(struct runner_stall *s, uint64_t at);
 /* The stalls so far, with the one going on now if it is long enough to count. */
 uint64_t runner_stall_ms(const struct runner_stall *s);
 

@@ -123,8 +123,29 @@ static void vol_delete(struct upload_pool *p, const char *name)
 static virStorageVolPtr vol_copy(struct upload_pool *p, virStorageVolPtr from, uint64_t size,
 				 const char *name)
 {
+	virConnectPtr job = vm_conn_get(p->host);
+	virStoragePoolPtr pool = p->pool;
+	virStorageVolPtr src = from, to;
+	_cleanup_free_ char *path = NULL;
+
 	vol_delete(p, name);
-	return vol_create(p, name, size, from);
+	/* the host copies for up to a second: on a connection of its own (vm_conn_get) */
+	if (job != p->host->conn && (path = virStorageVolGetPath(from)) &&
+	    (pool = virStoragePoolLookupByName(job, UPLOAD_POOL_NAME)) &&
+	    !(src = virStorageVolLookupByPath(job, path))) {
+		virStoragePoolFree(pool);
+		pool = p->pool;
+		src = from;
+	}
+	if (!pool)
+		pool = p->pool;
+	to = vol_create(&(struct upload_pool){.host = p->host, .pool = pool}, name, size, src);
+	if (src != from)
+		virStorageVolFree(src);
+	if (pool != p->pool)
+		virStoragePoolFree(pool);
+	vm_conn_put(p->host, job);
+	return to;
 }
 
 struct source {
@@ -145,10 +166,9 @@ static int source_cb(virStreamPtr st, char *buf, size_t n, void *opaque)
 }
 
 /* Write data at offset of volume v. */
-static int vol_write(struct upload_pool *p, virStorageVolPtr v, uint64_t offset,
-		     const uint8_t *data, size_t size)
+static int vol_write(virStorageVolPtr v, uint64_t offset, const uint8_t *data, size_t size)
 {
-	_cleanup_virStream_ virStreamPtr st = virStreamNew(p->host->conn, 0);
+	_cleanup_virStream_ virStreamPtr st = virStreamNew(virStorageVolGetConnect(v), 0);
 	struct source src = {data, size};
 
 	if (!st || virStorageVolUpload(v, st, offset, size, 0) < 0)
@@ -178,9 +198,9 @@ static int sink_cb(virStreamPtr st, const char *buf, size_t n, void *opaque)
 }
 
 /* Read size bytes from the start of volume v into buf. */
-static int vol_read(struct upload_pool *p, virStorageVolPtr v, uint8_t *buf, size_t size)
+static int vol_read(virStorageVolPtr v, uint8_t *buf, size_t size)
 {
-	_cleanup_virStream_ virStreamPtr st = virStreamNew(p->host->conn, 0);
+	_cleanup_virStream_ virStreamPtr st = virStreamNew(virStorageVolGetConnect(v), 0);
 	struct sink s = {buf, 0, size};
 
 	if (!st || virStorageVolDownload(v, st, 0, size, 0) < 0)
@@ -219,7 +239,7 @@ int upload_file(struct upload_pool *p, const char *path, const char *label, char
 		virStorageVolFree(TAKE_PTR(v));
 		vol_delete(p, ok);
 		vol_delete(p, name);
-		if (!(v = vol_create(p, name, size, NULL)) || vol_write(p, v, 0, data, size) < 0 ||
+		if (!(v = vol_create(p, name, size, NULL)) || vol_write(v, 0, data, size) < 0 ||
 		    !(done = vol_create(p, ok, 0, NULL))) {
 			*ret_error = vm_last_error("cannot upload the guest's files");
 			vol_delete(p, name);
@@ -290,16 +310,16 @@ int upload_clone(struct upload_pool *p, const char *src, const char *dst, const 
 
 	if (!from || virStorageVolGetInfo(from, &info) < 0)
 		return -ENOENT;
-	if ((r = vol_read(p, from, header, sizeof(header))) < 0 ||
+	if ((r = vol_read(from, header, sizeof(header))) < 0 ||
 	    (r = snapshot_head_size(header, info.capacity, &size)) < 0)
 		return r;
 	head = xmalloc(size);
-	if ((r = vol_read(p, from, head, size)) < 0 ||
+	if ((r = vol_read(from, head, size)) < 0 ||
 	    (r = snapshot_rename_head(head, size, old_name, old_uuid, new_name, new_uuid)) < 0)
 		return r;
 	if (!(to = vol_copy(p, from, info.capacity, name)))
 		return -EIO;
-	if ((r = vol_write(p, to, 0, head, size)) < 0)
+	if ((r = vol_write(to, 0, head, size)) < 0)
 		virStorageVolDelete(to, 0);
 	return r;
 }

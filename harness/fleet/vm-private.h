@@ -17,7 +17,13 @@
 #define PANIC_MARKER "---[ end Kernel panic"
 
 struct vm_host {
-	virConnectPtr conn;
+	virConnectPtr conn; /* events, streams and short calls */
+	/* a remote host's connections for long calls (vm-conn.c), idle ones */
+	pthread_mutex_t jobs_lock;
+	virConnectPtr *jobs;
+	size_t n_jobs;
+	unsigned refs; /* the owner's, and one per connection handed out (a teardown may outlive
+			* vm_host_close, see vm_destroy's watchdog) */
 	char *uri;
 	char *log_dir; /* QEMU's logs (embedded driver), or NULL */
 	char *run_dir; /* QEMU's pid files (embedded driver), or NULL */
@@ -63,6 +69,16 @@ struct vm {
 
 	struct vm *next_registered;
 };
+
+/* A connection to h for one long call (a restore, a save, a teardown): on a remote host a
+ * call waits for the calls before it on its connection (libvirt 9.0's daemon: a restore behind
+ * a teardown took the teardown's 1.2-2 s), so each long call gets an idle connection of its
+ * own, opened when none is idle. The embedded driver's h->conn runs calls side by side and is
+ * what it gets. Give it back with vm_conn_put(). */
+virConnectPtr vm_conn_get(struct vm_host *h);
+void vm_conn_put(struct vm_host *h, virConnectPtr c);
+/* Drop a reference to h (vm_host_close drops the owner's); the last one frees it. */
+void vm_host_unref(struct vm_host *h);
 
 /* "libvirt error: WHAT: " and libvirt's last error message of this thread (caller frees). */
 char *vm_last_error(const char *what);

@@ -415,6 +415,8 @@ int vm_host_open(const char *uri, struct vm_host **ret, char **ret_error)
 		return -EIO;
 	}
 	h = xzalloc(sizeof(*h));
+	pthread_mutex_init(&h->jobs_lock, NULL);
+	h->refs = 1;
 	h->uri = xstrdup(uri);
 	h->log_dir = embed_dir(uri, "log/qemu");
 	h->run_dir = embed_dir(uri, "run/qemu");
@@ -437,10 +439,7 @@ struct vm_host *vm_host_close(struct vm_host *h)
 	if (h->close_cb)
 		virConnectUnregisterCloseCallback(h->conn, close_cb);
 	virConnectClose(h->conn);
-	free(h->uri);
-	free(h->log_dir);
-	free(h->run_dir);
-	free(h);
+	vm_host_unref(h);
 	return NULL;
 }
 
@@ -864,11 +863,13 @@ static int restore_once(struct vm_host *h, const char *state_path, const char *n
 				       state_path, virDomainGetName(vm->dom));
 		return -EIO;
 	}
-	if (virDomainRestoreFlags(h->conn, state_path, disk ? xml : NULL, VIR_DOMAIN_SAVE_PAUSED) <
-	    0) {
+	virConnectPtr job = vm_conn_get(h);
+	r = virDomainRestoreFlags(job, state_path, disk ? xml : NULL, VIR_DOMAIN_SAVE_PAUSED);
+	if (r < 0)
 		*ret_error = vm_last_error("cannot restore saved guest");
+	vm_conn_put(h, job);
+	if (r < 0)
 		return -EIO;
-	}
 	r = attach(vm, console_log, ret_error);
 	if (r < 0)
 		return r;
@@ -908,10 +909,17 @@ int vm_save(struct vm *vm, const char *path, char **ret_uuid, char **ret_error)
 		*ret_error = vm_last_error("cannot read the domain's UUID");
 		return -EIO;
 	}
-	if (virDomainSave(vm->dom, path) < 0) {
+	virConnectPtr job = vm_conn_get(vm->host);
+	virDomainPtr dom = job == vm->host->conn ? vm->dom : virDomainLookupByUUIDString(job, uuid);
+	int r = dom ? virDomainSave(dom, path) : -1;
+
+	if (r < 0)
 		*ret_error = vm_last_error("cannot save guest");
+	if (dom != vm->dom)
+		virDomainFree(dom);
+	vm_conn_put(vm->host, job);
+	if (r < 0)
 		return -EIO;
-	}
 	*ret_uuid = xstrdup(uuid);
 	return 0;
 }
@@ -1053,9 +1061,20 @@ static void *teardown_thread(void *arg)
 	close_stream(t->console);
 	close_stream(t->channel);
 	if (t->dom) {
-		virDomainDestroy(t->dom); /* fails harmlessly when it already stopped */
-		virDomainUndefine(t->dom);
+		unsigned char uuid[VIR_UUID_BUFLEN];
+		virConnectPtr job = vm_conn_get(vm->host);
+		virDomainPtr dom = t->dom;
+
+		if (job != vm->host->conn && virDomainGetUUID(t->dom, uuid) == 0)
+			dom = virDomainLookupByUUID(job, uuid);
+		if (!dom) /* gone already, or the host: as the main connection would say */
+			dom = t->dom;
+		virDomainDestroy(dom); /* fails harmlessly when it already stopped */
+		virDomainUndefine(dom);
+		if (dom != t->dom)
+			virDomainFree(dom);
 		virDomainFree(t->dom);
+		vm_conn_put(vm->host, job);
 	}
 	free(t);
 	pthread_mutex_lock(&vm->lock);
