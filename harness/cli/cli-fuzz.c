@@ -285,7 +285,8 @@ static int run_case(struct fuzz_campaign *c, const char *id, const uint8_t *data
 		case_result_init(res);
 		res->attempt = attempt;
 		truncate(path, 0);
-		r = pool_acquire(c->pool, 0, c->si, c->si, path, &g, res, &retry);
+		r = pool_acquire(c->pool, 0, c->si, (size_t[POOL_AHEAD]){c->si, c->si}, path, &g,
+				 res, &retry);
 		if (r == 0) {
 			size_t n = g->modules ? covfile_ranges_from_modules(
 						    g->modules, NULL, ranges, COVFILE_MAX_RANGES)

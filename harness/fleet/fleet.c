@@ -127,7 +127,7 @@ static int follow(struct host_rt *hr, size_t si, size_t ci, struct guest *g,
 
 /* One attempt at one job. Returns 0 (res filled; *ret_reused says whether the guest had run
  * earlier cases), or -ECANCELED. */
-static int run_once(struct slot *slot, size_t si, size_t ci, size_t next_si,
+static int run_once(struct slot *slot, size_t si, size_t ci, const size_t *next,
 		    struct case_result *res, bool *ret_retry, bool *ret_reused)
 {
 	struct host_rt *hr = slot->host;
@@ -141,7 +141,7 @@ static int run_once(struct slot *slot, size_t si, size_t ci, size_t next_si,
 
 	truncate(path, 0); /* a retried attempt starts a fresh log */
 	*ret_reused = false;
-	r = pool_acquire(hr->pool, slot->index, si, next_si, path, &g, res, ret_retry);
+	r = pool_acquire(hr->pool, slot->index, si, next, path, &g, res, ret_retry);
 	if (r == 0) {
 		*ret_reused = !g->fresh;
 		if (c->persist.on)
@@ -181,8 +181,8 @@ static char *attempt_fault(const struct case_result *res)
  * of the job's earlier runs on hosts that were lost (taken). Returns 0, -ECANCELED, or
  * -ENOTCONN when the host was lost under the job: res is then empty and *faults says what
  * happened, for the job's next run. */
-static int run_job(struct slot *slot, size_t si, size_t ci, size_t next_si, struct case_result *res,
-		   bool *ret_reused, char **faults)
+static int run_job(struct slot *slot, size_t si, size_t ci, const size_t *next,
+		   struct case_result *res, bool *ret_reused, char **faults)
 {
 	const struct fleet_config *cfg = &slot->host->cfg;
 	uint64_t stalled = 0;
@@ -193,7 +193,7 @@ static int run_job(struct slot *slot, size_t si, size_t ci, size_t next_si, stru
 		case_result_init(res);
 		res->attempt = (int)attempt;
 		res->host_fault = TAKE_PTR(*faults); /* this attempt's notes follow */
-		r = run_once(slot, si, ci, next_si, res, &retry, ret_reused);
+		r = run_once(slot, si, ci, next, res, &retry, ret_reused);
 		res->host = slot->host->h->uri;
 		if (r < 0) {
 			case_result_finish(res);
@@ -238,7 +238,7 @@ static int confirm(struct slot *slot, size_t si, size_t ci, struct case_result *
 	int r;
 
 	rename(a, b); /* keep the first run's console beside the fresh one */
-	r = run_job(slot, si, ci, SIZE_MAX, res, &reused, &faults);
+	r = run_job(slot, si, ci, (size_t[POOL_AHEAD]){SIZE_MAX, SIZE_MAX}, res, &reused, &faults);
 	if (r < 0) {
 		case_result_finish(&first);
 		return r;
@@ -338,9 +338,10 @@ static uint64_t host_bit(const struct host_rt *hr)
 
 /* The next job for a slot of hr: a handed-back one first, else the next in order; waits while
  * none is left but some may still be handed back, or while the batch before is not done.
- * *ret_next_si: the sensor of the job after it, a good guess for this slot's next. False when
+ * ret_next[POOL_AHEAD]: the sensors of the jobs after it, a good guess for this slot's next
+ * (SIZE_MAX: none). False when
  * the slot should end. */
-static bool next_job(struct host_rt *hr, size_t *ret_job, size_t *ret_next_si,
+static bool next_job(struct host_rt *hr, size_t *ret_job, size_t *ret_next,
 		     struct handback *ret_back)
 {
 	struct fleet *f = hr->fleet;
@@ -373,7 +374,10 @@ static bool next_job(struct host_rt *hr, size_t *ret_job, size_t *ret_next_si,
 	}
 	if (got) {
 		f->in_flight++;
-		*ret_next_si = f->next < f->total ? job_at(f, f->next) / f->cfg->n_cases : SIZE_MAX;
+		for (size_t k = 0; k < POOL_AHEAD; k++)
+			ret_next[k] = f->next + k < f->total
+					  ? job_at(f, f->next + k) / f->cfg->n_cases
+					  : SIZE_MAX;
 	}
 	pthread_mutex_unlock(&f->lock);
 	return got;
@@ -454,13 +458,13 @@ static void slot_loop(struct slot *slot)
 	struct fleet *f = hr->fleet;
 	const struct fleet_config *cfg = &hr->cfg;
 	struct handback b;
-	size_t job, next_si;
+	size_t job, next[POOL_AHEAD];
 
-	while (next_job(hr, &job, &next_si, &b)) {
+	while (next_job(hr, &job, next, &b)) {
 		size_t si = job / cfg->n_cases, ci = job % cfg->n_cases;
 		struct case_result res;
 		bool reused;
-		int r = run_job(slot, si, ci, next_si, &res, &reused, &b.notes);
+		int r = run_job(slot, si, ci, next, &res, &reused, &b.notes);
 
 		if (r == 0 && reused && !healthy(res.verdict) && res.verdict != VERDICT_INFRA_ERROR)
 			r = confirm(slot, si, ci, &res);

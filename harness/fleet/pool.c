@@ -45,11 +45,6 @@ struct template
 	unsigned new_failed; /* new clones that did not restore, in a row */
 };
 
-/* Guests restored ahead per slot: the one for the next case hides a restore behind the case
- * running; a second absorbs a slow restore (a remote host's take 0.35-2 s here, against a case
- * of 0.35 s). */
-#define SPARES 2
-
 struct spare {
 	pthread_t thread;
 	size_t sensor;
@@ -61,8 +56,8 @@ struct spare {
 };
 
 struct slot_state {
-	struct spare *spares[SPARES]; /* oldest first; NULL from the first free place on */
-	struct guest *kept;	      /* reuse: the healthy guest of the previous case */
+	struct spare *spares[POOL_AHEAD]; /* oldest first; NULL from the first free place on */
+	struct guest *kept;		  /* reuse: the healthy guest of the previous case */
 };
 
 struct pool {
@@ -730,21 +725,24 @@ static void *spare_thread(void *arg)
 	return NULL;
 }
 
-/* Restore guests of sensor si into the slot's free places. */
-static void spare_start(struct pool *p, unsigned slot, size_t si)
+/* Restore guests into the slot's free places, for the sensors next[] says come next (none
+ * past a SIZE_MAX: no more guests than jobs). */
+static void spare_start(struct pool *p, unsigned slot, const size_t *next)
 {
 	struct spare **q = p->slots[slot].spares;
 
-	if (p->cfg->isolation == FLEET_BOOT || si == SIZE_MAX)
+	if (p->cfg->isolation != FLEET_SNAPSHOT)
 		return;
-	pthread_mutex_lock(&p->lock);
-	bool ready = p->templates[si].state == TEMPLATE_READY;
-	pthread_mutex_unlock(&p->lock);
-	if (!ready)
-		return;
-	for (size_t k = 0; k < SPARES; k++) {
+	for (size_t k = 0; k < POOL_AHEAD && next[k] != SIZE_MAX; k++) {
+		size_t si = next[k];
+
 		if (q[k])
 			continue;
+		pthread_mutex_lock(&p->lock);
+		bool ready = p->templates[si].state == TEMPLATE_READY;
+		pthread_mutex_unlock(&p->lock);
+		if (!ready)
+			return;
 		q[k] = xzalloc(sizeof(*q[k]));
 		*q[k] = (struct spare){.sensor = si, .pool = p, .slot = slot};
 		if (pthread_create(&q[k]->thread, NULL, spare_thread, q[k]) != 0) {
@@ -762,8 +760,8 @@ static struct spare *spare_pop(struct pool *p, unsigned slot)
 	if (!s)
 		return NULL;
 	pthread_join(s->thread, NULL);
-	memmove(q, q + 1, (SPARES - 1) * sizeof(*q));
-	q[SPARES - 1] = NULL;
+	memmove(q, q + 1, (POOL_AHEAD - 1) * sizeof(*q));
+	q[POOL_AHEAD - 1] = NULL;
 	return s;
 }
 
@@ -879,8 +877,9 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 	return 0;
 }
 
-int pool_acquire(struct pool *p, unsigned slot, size_t si, size_t next_si, const char *console_path,
-		 struct guest **ret, struct case_result *res, bool *ret_retry)
+int pool_acquire(struct pool *p, unsigned slot, size_t si, const size_t *next,
+		 const char *console_path, struct guest **ret, struct case_result *res,
+		 bool *ret_retry)
 {
 	struct slot_state *ss = &p->slots[slot];
 	int r;
@@ -899,7 +898,7 @@ int pool_acquire(struct pool *p, unsigned slot, size_t si, size_t next_si, const
 	destroy_later(p, TAKE_PTR(ss->kept));
 	r = fresh_guest(p, slot, si, console_path, ret, res, ret_retry);
 	if (r == 0)
-		spare_start(p, slot, p->cfg->isolation == FLEET_REUSE ? SIZE_MAX : next_si);
+		spare_start(p, slot, next);
 	return r;
 }
 
