@@ -69,6 +69,7 @@ struct pool {
 	unsigned n_slots;
 	unsigned destroying;
 	unsigned serial;
+	size_t ahead;	 /* guests restored ahead per slot: POOL_AHEAD, or FAULTLINE_POOL_AHEAD */
 	char *base_disk; /* persistence: the empty partition every booted guest starts from */
 	bool base_tried;
 };
@@ -111,6 +112,15 @@ static void image_remove(struct pool *p, const char *path)
 		unlink(path);
 }
 
+static size_t pool_ahead(void)
+{
+	const char *e = getenv("FAULTLINE_POOL_AHEAD");
+	char *end;
+	unsigned long v = e ? strtoul(e, &end, 10) : POOL_AHEAD;
+
+	return e && (end == e || *end || v > POOL_AHEAD) ? POOL_AHEAD : v;
+}
+
 struct pool *pool_new(const struct fleet_config *cfg, unsigned slots)
 {
 	struct pool *p = xzalloc(sizeof(*p));
@@ -121,6 +131,7 @@ struct pool *pool_new(const struct fleet_config *cfg, unsigned slots)
 	p->templates = xcalloc(cfg->n_sensors, sizeof(*p->templates));
 	p->slots = xcalloc(slots, sizeof(*p->slots));
 	p->n_slots = slots;
+	p->ahead = pool_ahead();
 	return p;
 }
 
@@ -733,7 +744,7 @@ static void spare_start(struct pool *p, unsigned slot, const size_t *next)
 
 	if (p->cfg->isolation != FLEET_SNAPSHOT)
 		return;
-	for (size_t k = 0; k < POOL_AHEAD && next[k] != SIZE_MAX; k++) {
+	for (size_t k = 0; k < p->ahead && next[k] != SIZE_MAX; k++) {
 		size_t si = next[k];
 
 		if (q[k])

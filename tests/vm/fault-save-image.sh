@@ -5,8 +5,9 @@
 # sensor: it is found changed (or QEMU refuses it), dropped, the template booted and saved
 # again, and every verdict is the sensor's, with what was dropped in the record. Which clones a
 # job meets depends on timing (a spare may be restored before the damage); the template always
-# has to be remade.
+# has to be remade: one guest restored ahead, so that the last case's is restored after it.
 . "$(dirname "$0")/fault-lib.sh"
+export FAULTLINE_POOL_AHEAD=1
 start_run --isolation snapshot
 wait_case valid
 work=$state/work-$pid
