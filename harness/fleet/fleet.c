@@ -238,7 +238,8 @@ static int confirm(struct slot *slot, size_t si, size_t ci, struct case_result *
 	int r;
 
 	rename(a, b); /* keep the first run's console beside the fresh one */
-	r = run_job(slot, si, ci, (size_t[POOL_AHEAD]){SIZE_MAX, SIZE_MAX}, res, &reused, &faults);
+	/* alone: no guest restored ahead (spare_start stops at the first SIZE_MAX) */
+	r = run_job(slot, si, ci, (size_t[POOL_AHEAD]){SIZE_MAX}, res, &reused, &faults);
 	if (r < 0) {
 		case_result_finish(&first);
 		return r;

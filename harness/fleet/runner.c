@@ -226,10 +226,9 @@ static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
 			deadline = asked_until;
 		if (!observe_until && case_until < deadline)
 			deadline = case_until;
+		/* a quiet guest's stall shows to one who looks */
 		if (deadline > now + STALL_SAMPLE_MS)
-			deadline =
-			    now +
-			    STALL_SAMPLE_MS; /* a quiet guest's stall shows to one who looks */
+			deadline = now + STALL_SAMPLE_MS;
 		r = vm_next_event(vm, deadline, &ev);
 		if (r == -ECANCELED)
 			return r;

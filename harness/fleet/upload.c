@@ -124,21 +124,22 @@ static virStorageVolPtr vol_copy(struct upload_pool *p, virStorageVolPtr from, u
 				 const char *name)
 {
 	virConnectPtr job = vm_conn_get(p->host);
-	virStoragePoolPtr pool = p->pool;
-	virStorageVolPtr src = from, to;
+	virStoragePoolPtr pool = NULL;
+	virStorageVolPtr src = NULL, to;
 	_cleanup_free_ char *path = NULL;
 
 	vol_delete(p, name);
-	/* the host copies for up to a second: on a connection of its own (vm_conn_get) */
+	/* the host copies for up to a second: on a connection of its own (vm_conn_get), else on
+	 * the main one */
 	if (job != p->host->conn && (path = virStorageVolGetPath(from)) &&
-	    (pool = virStoragePoolLookupByName(job, UPLOAD_POOL_NAME)) &&
-	    !(src = virStorageVolLookupByPath(job, path))) {
-		virStoragePoolFree(pool);
+	    (pool = virStoragePoolLookupByName(job, virStoragePoolGetName(p->pool))))
+		src = virStorageVolLookupByPath(job, path);
+	if (!src) {
+		if (pool)
+			virStoragePoolFree(pool);
 		pool = p->pool;
 		src = from;
 	}
-	if (!pool)
-		pool = p->pool;
 	to = vol_create(&(struct upload_pool){.host = p->host, .pool = pool}, name, size, src);
 	if (src != from)
 		virStorageVolFree(src);
