@@ -396,13 +396,12 @@ static int run_variants(struct session *s, const struct rollout_opts *o,
 	return r;
 }
 
-static int write_outputs(const char *dir, json_object *summary)
+static int write_outputs(const char *dir, const struct rollout_summary *summary)
 {
 	_cleanup_free_ char *json = xasprintf("%s/rollout.json", dir);
 	_cleanup_free_ char *md = xasprintf("%s/rollout.md", dir);
 	_cleanup_free_ char *html = xasprintf("%s/report.html", dir);
-	const char *text = json_object_to_json_string_ext(summary, JSON_C_TO_STRING_PRETTY);
-	int r = write_file_atomic(json, text, strlen(text));
+	int r = rollout_summary_write(json, summary);
 
 	if (r == 0)
 		r = rollout_report_write(md, REPORTS_MARKDOWN, summary);
@@ -449,11 +448,13 @@ static int open_records(const char *dir, struct recorder *rec)
 
 static int finish(const char *dir, struct rollout_summary_in *in, struct recorder *rec)
 {
-	json_object *summary = rollout_summary_json(in);
-	int r = write_outputs(dir, summary), ret = 0;
+	struct rollout_summary summary;
+	int r, ret = 0;
 
-	printf("\n%s\n", json_object_get_string(json_object_object_get(summary, "answer")));
-	json_object_put(summary);
+	rollout_summarize(in, &summary);
+	r = write_outputs(dir, &summary);
+	printf("\n%s\n", summary.answer);
+	rollout_summary_finish(&summary);
 	if (r < 0) {
 		cli_error(CLI_FAULT_HOST, "cannot write the reports into %s: %s", dir,
 			  strerror(-r));

@@ -6,21 +6,12 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "jsonx.h"
 #include "strmap.h"
 #include "util.h"
 
 /* run.json is small; refuse something absurd rather than reading it all. */
 #define RUN_JSON_MAX (4 * 1024 * 1024)
-
-/* A string member, copied; NULL when absent, null or not a string. */
-static char *get_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return xstrdup(json_object_get_string(v));
-}
 
 static void load_sensors(struct rundir *run, struct json_object *v)
 {
@@ -53,19 +44,19 @@ static int load_meta(struct rundir *run)
 		return -EINVAL;
 	}
 	run->has_meta = true;
-	run->run_id = get_str(o, "run_id");
-	run->scenario = get_str(o, "scenario");
-	run->scenario_path = get_str(o, "scenario_path");
-	run->started = get_str(o, "started");
-	run->finished = get_str(o, "finished");
-	run->interrupted = get_str(o, "interrupted");
-	run->faultline_version = get_str(o, "faultline_version");
-	run->kernel = get_str(o, "kernel");
-	run->uri = get_str(o, "uri");
-	run->accel = get_str(o, "accel");
-	run->isolation = get_str(o, "isolation");
-	run->host = get_str(o, "host");
-	run->argv = get_str(o, "argv");
+	run->run_id = jsonx_get_str(o, "run_id");
+	run->scenario = jsonx_get_str(o, "scenario");
+	run->scenario_path = jsonx_get_str(o, "scenario_path");
+	run->started = jsonx_get_str(o, "started");
+	run->finished = jsonx_get_str(o, "finished");
+	run->interrupted = jsonx_get_str(o, "interrupted");
+	run->faultline_version = jsonx_get_str(o, "faultline_version");
+	run->kernel = jsonx_get_str(o, "kernel");
+	run->uri = jsonx_get_str(o, "uri");
+	run->accel = jsonx_get_str(o, "accel");
+	run->isolation = jsonx_get_str(o, "isolation");
+	run->host = jsonx_get_str(o, "host");
+	run->argv = jsonx_get_str(o, "argv");
 	if (json_object_object_get_ex(o, "seed", &v) && json_object_is_type(v, json_type_int)) {
 		run->seed = (uint64_t)json_object_get_int64(v);
 		run->has_seed = true;
