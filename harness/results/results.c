@@ -13,16 +13,13 @@ struct results {
 	pthread_mutex_t lock;
 };
 
-int results_open(const char *run_dir, struct results **ret)
+/* RUN_DIR/NAME opened for appending. */
+static int open_log(const char *run_dir, const char *name, struct results **ret)
 {
-	_cleanup_free_ char *inputs = xasprintf("%s/inputs", run_dir);
-	_cleanup_free_ char *consoles = xasprintf("%s/consoles", run_dir);
-	_cleanup_free_ char *path = xasprintf("%s/results.jsonl", run_dir);
+	_cleanup_free_ char *path = xasprintf("%s/%s", run_dir, name);
 	struct results *r;
-	int fd, k;
+	int fd;
 
-	if ((k = mkdir_p(inputs)) < 0 || (k = mkdir_p(consoles)) < 0)
-		return k;
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
@@ -32,6 +29,24 @@ int results_open(const char *run_dir, struct results **ret)
 	pthread_mutex_init(&r->lock, NULL);
 	*ret = r;
 	return 0;
+}
+
+int results_open(const char *run_dir, struct results **ret)
+{
+	_cleanup_free_ char *inputs = xasprintf("%s/inputs", run_dir);
+	_cleanup_free_ char *consoles = xasprintf("%s/consoles", run_dir);
+	int k;
+
+	if ((k = mkdir_p(inputs)) < 0 || (k = mkdir_p(consoles)) < 0)
+		return k;
+	return open_log(run_dir, "results.jsonl", ret);
+}
+
+int results_open_log(const char *run_dir, const char *name, struct results **ret)
+{
+	int k = mkdir_p(run_dir);
+
+	return k < 0 ? k : open_log(run_dir, name, ret);
 }
 
 struct results *results_close(struct results *r)
