@@ -532,10 +532,12 @@ static int campaign_open(struct fuzz_campaign *c)
 	c->ctx = (struct record_context){.run_id = c->run_id,
 					 .scenario = scenario_name(session_scenario(c->s)),
 					 .kernel = session_kernel(c->s)};
-	json_object *meta = session_run_meta(c->s, c->run_id, FLEET_SNAPSHOT);
-	json_object_object_add(meta, "campaign", json_object_new_string(c->sensor));
-	results_write_meta(c->results, meta);
-	json_object_put(meta);
+	struct run_meta meta;
+
+	session_run_meta(c->s, c->run_id, FLEET_SNAPSHOT, &meta);
+	meta.campaign = xstrdup(c->sensor);
+	results_write_meta(c->results, &meta);
+	run_meta_finish(&meta);
 	return 0;
 }
 

@@ -85,12 +85,14 @@ int results_append(struct results *r, struct json_object *record)
 	return ret;
 }
 
-int results_write_meta(struct results *r, struct json_object *meta)
+int results_write_meta(struct results *r, const struct run_meta *meta)
 {
 	_cleanup_free_ char *path = xasprintf("%s/run.json", r->dir);
-	const char *s = json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PRETTY);
-	_cleanup_free_ char *text = xasprintf("%s\n", s);
+	json_object *o = run_meta_to_json(meta);
+	_cleanup_free_ char *text =
+	    xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 
+	json_object_put(o);
 	return write_file_atomic(path, text, strlen(text));
 }
 

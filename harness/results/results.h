@@ -12,6 +12,8 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "run-meta.h"
+
 struct results;
 
 /* Create RUN_DIR (and inputs/, consoles/) and open results.jsonl for appending. */
@@ -22,8 +24,8 @@ int results_open_log(const char *run_dir, const char *name, struct results **ret
 struct results *results_close(struct results *r);
 /* Append one record as a single line, then fsync. */
 int results_append(struct results *r, struct json_object *record);
-/* Write RUN_DIR/run.json atomically. */
-int results_write_meta(struct results *r, struct json_object *meta);
+/* Write RUN_DIR/run.json atomically (run-meta.h). */
+int results_write_meta(struct results *r, const struct run_meta *meta);
 /* Current UTC time as ISO 8601 into buf[32]. */
 void results_timestamp(char buf[32]);
 /* The same for a time ago_ms milliseconds before now. */
