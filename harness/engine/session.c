@@ -603,24 +603,19 @@ static void on_notice(void *userdata, const char *line)
 	progress(rs->s, "faultline: %s", line);
 }
 
-/* A session opened without guests has no kernel, URI or accelerator: null in run.json. */
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 void session_run_meta(struct session *s, const char *run_id, enum fleet_isolation mode,
 		      struct run_meta *ret)
 {
 	char ts[32], host[256] = "";
+	/* a session opened without guests has no kernel, URI or accelerator: null in run.json */
 	struct run_meta m = {
 	    .run_id = xstrdup(run_id),
 	    .scenario = xstrdup(scenario_name(s->sc)),
 	    .scenario_path = xstrdup(scenario_path(s->sc)),
 	    .faultline_version = xstrdup(FAULTLINE_VERSION),
-	    .kernel = dup_or_null(s->kver),
-	    .uri = dup_or_null(s->uri),
-	    .accel = dup_or_null(s->accel),
+	    .kernel = s->kver ? xstrdup(s->kver) : NULL,
+	    .uri = s->uri ? xstrdup(s->uri) : NULL,
+	    .accel = s->accel ? xstrdup(s->accel) : NULL,
 	    .isolation = xstrdup(fleet_isolation_name(mode)),
 	    .seed = scenario_seed(s->sc),
 	    .has_seed = true,
