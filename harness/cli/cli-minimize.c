@@ -17,7 +17,6 @@
 #include "datadir.h"
 #include "format.h"
 #include "jsonx.h"
-#include "jsonx.h"
 #include "minimized.h"
 #include "reports.h"
 #include "results.h"
