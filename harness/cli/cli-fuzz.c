@@ -664,11 +664,11 @@ int cmd_fuzz(int argc, char **argv)
 	struct session *s = NULL;
 	struct fuzz_campaign c = {.o = &o};
 	_cleanup_free_ char *dir = NULL;
-	int r, ret = 0;
+	int r, ret = CLI_EXIT_OK;
 
 	r = parse_opts(argc, argv, &o);
 	if (r != 0)
-		return r > 0 ? 0 : 2;
+		return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	if (session_open(&o.s, &s, &err) < 0)
 		return cli_session_failed(&err);
 	c.s = s;
@@ -680,8 +680,8 @@ int cmd_fuzz(int argc, char **argv)
 	}
 	c.dir = o.out_dir ? o.out_dir : dir;
 	if (find_sensor(&c) < 0 || campaign_open(&c) < 0 || guests_open(&c) < 0)
-		ret = 2;
-	if (ret == 0) {
+		ret = CLI_EXIT_USAGE;
+	if (ret == CLI_EXIT_OK) {
 		r = campaign_run(&c);
 		printf("campaign: %s: %llu execs, corpus %zu, coverage %zu blocks / %zu edges, %zu "
 		       "signatures\n",
@@ -692,11 +692,11 @@ int cmd_fuzz(int argc, char **argv)
 		if (reports_write_defaults(c.dir) == 0)
 			printf("report: %s/report.html, JUnit: %s/results.xml\n", c.dir, c.dir);
 		printf("results: %s/results.jsonl\n", c.dir);
-		ret = c.n_sigs ? 1 : 0;
+		ret = c.n_sigs ? CLI_EXIT_SHORT : CLI_EXIT_OK;
 		if (r == -ECANCELED || vm_host_cancelled()) {
 			fprintf(stderr, "faultline fuzz: interrupted; resume with --resume %s\n",
 				c.dir);
-			ret = session_stop_signal() == SIGTERM ? 143 : 130;
+			ret = cli_exit_interrupted(session_stop_signal());
 		}
 	}
 	campaign_close(&c);
