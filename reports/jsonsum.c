@@ -5,17 +5,8 @@
 
 #include <json-c/json.h>
 
+#include "jsonx.h"
 #include "util.h"
-
-static struct json_object *str_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *ms_or_null(int64_t ms)
-{
-	return ms >= 0 ? json_object_new_int64(ms) : NULL;
-}
 
 static struct json_object *counts_json(const struct aggregate_counts *c)
 {
@@ -37,17 +28,17 @@ static struct json_object *run_json(const struct rundir *r)
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "dir", json_object_new_string(r->dir));
-	json_object_object_add(o, "run_id", str_or_null(r->run_id));
-	json_object_object_add(o, "scenario", str_or_null(r->scenario));
-	json_object_object_add(o, "started", str_or_null(r->started));
-	json_object_object_add(o, "finished", str_or_null(r->finished));
-	json_object_object_add(o, "interrupted", str_or_null(r->interrupted));
-	json_object_object_add(o, "kernel", str_or_null(r->kernel));
-	json_object_object_add(o, "faultline_version", str_or_null(r->faultline_version));
-	json_object_object_add(o, "accel", str_or_null(r->accel));
-	json_object_object_add(o, "isolation", str_or_null(r->isolation));
+	json_object_object_add(o, "run_id", jsonx_str_or_null(r->run_id));
+	json_object_object_add(o, "scenario", jsonx_str_or_null(r->scenario));
+	json_object_object_add(o, "started", jsonx_str_or_null(r->started));
+	json_object_object_add(o, "finished", jsonx_str_or_null(r->finished));
+	json_object_object_add(o, "interrupted", jsonx_str_or_null(r->interrupted));
+	json_object_object_add(o, "kernel", jsonx_str_or_null(r->kernel));
+	json_object_object_add(o, "faultline_version", jsonx_str_or_null(r->faultline_version));
+	json_object_object_add(o, "accel", jsonx_str_or_null(r->accel));
+	json_object_object_add(o, "isolation", jsonx_str_or_null(r->isolation));
 	json_object_object_add(o, "seed", r->has_seed ? json_object_new_uint64(r->seed) : NULL);
-	json_object_object_add(o, "host", str_or_null(r->host));
+	json_object_object_add(o, "host", jsonx_str_or_null(r->host));
 	json_object_object_add(o, "records", json_object_new_int64((int64_t)r->n_records));
 	json_object_object_add(o, "skipped_lines", json_object_new_int64((int64_t)r->n_skipped));
 	json_object_object_add(o, "last_line_truncated",
@@ -67,10 +58,10 @@ static struct json_object *sensor_json(const struct aggregate_sensor *sen)
 			       json_object_new_int64((int64_t)sen->expect_total));
 	json_object_object_add(o, "expect_met", json_object_new_int64((int64_t)sen->expect_met));
 	json_object_object_add(o, "signatures", json_object_new_int64((int64_t)sen->n_signatures));
-	json_object_object_add(t, "median", ms_or_null(sen->time_median_ms));
-	json_object_object_add(t, "p90", ms_or_null(sen->time_p90_ms));
-	json_object_object_add(t, "max", ms_or_null(sen->time_max_ms));
-	json_object_object_add(t, "boot_median", ms_or_null(sen->boot_median_ms));
+	json_object_object_add(t, "median", jsonx_int_or_null(sen->time_median_ms));
+	json_object_object_add(t, "p90", jsonx_int_or_null(sen->time_p90_ms));
+	json_object_object_add(t, "max", jsonx_int_or_null(sen->time_max_ms));
+	json_object_object_add(t, "boot_median", jsonx_int_or_null(sen->boot_median_ms));
 	json_object_object_add(o, "time_ms", t);
 	return o;
 }
@@ -98,14 +89,14 @@ static struct json_object *signature_json(const struct aggregate_signature *sig)
 	json_object_object_add(o, "verdict", json_object_new_string(sig->first->verdict));
 	json_object_object_add(o, "count", json_object_new_int64((int64_t)sig->count));
 	json_object_object_add(o, "sensors", json_object_new_string(sig->sensors));
-	json_object_object_add(o, "time_to_verdict_min_ms", ms_or_null(sig->ttc_min_ms));
-	json_object_object_add(o, "time_to_verdict_max_ms", ms_or_null(sig->ttc_max_ms));
+	json_object_object_add(o, "time_to_verdict_min_ms", jsonx_int_or_null(sig->ttc_min_ms));
+	json_object_object_add(o, "time_to_verdict_max_ms", jsonx_int_or_null(sig->ttc_max_ms));
 	json_object_object_add(first, "run_dir", json_object_new_string(sig->first->run->dir));
 	json_object_object_add(first, "sensor", json_object_new_string(sig->first->sensor));
 	json_object_object_add(first, "case", json_object_new_string(sig->first->case_id));
-	json_object_object_add(first, "input", str_or_null(sig->first->input));
-	json_object_object_add(first, "input_sha256", str_or_null(sig->first->input_sha256));
-	json_object_object_add(first, "console", str_or_null(sig->first->console));
+	json_object_object_add(first, "input", jsonx_str_or_null(sig->first->input));
+	json_object_object_add(first, "input_sha256", jsonx_str_or_null(sig->first->input_sha256));
+	json_object_object_add(first, "console", jsonx_str_or_null(sig->first->console));
 	json_object_object_add(first, "replay", json_object_new_string(replay));
 	json_object_object_add(o, "first", first);
 	return o;
@@ -131,10 +122,10 @@ static struct json_object *recovery_json(const struct aggregate_recovery *row)
 	json_object_object_add(boots, "max",
 			       any ? json_object_new_int64((int64_t)row->boots_max) : NULL);
 	json_object_object_add(o, "boots_to_recovery", boots);
-	json_object_object_add(wall, "median", ms_or_null(row->wall_median_ms));
-	json_object_object_add(wall, "max", ms_or_null(row->wall_max_ms));
+	json_object_object_add(wall, "median", jsonx_int_or_null(row->wall_median_ms));
+	json_object_object_add(wall, "max", jsonx_int_or_null(row->wall_max_ms));
 	json_object_object_add(o, "recovery_wall_ms", wall);
-	json_object_object_add(guest, "median", ms_or_null(row->guest_median_ms));
+	json_object_object_add(guest, "median", jsonx_int_or_null(row->guest_median_ms));
 	json_object_object_add(o, "recovery_guest_ms", guest);
 	return o;
 }

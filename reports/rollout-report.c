@@ -4,6 +4,7 @@
 #include "rollout-report.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 
 #include "escape.h"
 #include "render.h"
@@ -16,97 +17,80 @@
 #define PAD_T 12
 #define PAD_R 12
 
-/* An array's length; 0 for anything else (a summary edited by hand, or missing a key). */
-static size_t len(json_object *a)
-{
-	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
-static const char *str(json_object *o, const char *key)
-{
-	json_object *v = json_object_object_get(o, key);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static uint64_t num(json_object *o, const char *key)
-{
-	json_object *v = json_object_object_get(o, key);
-
-	return v ? (uint64_t)json_object_get_int64(v) : 0;
-}
-
-static const char *const tally_keys[] = {
-    "updated",	 "down",	"boot_loop",   "sensor_died", "protection_lost",
-    "recovered", "rolled_back", "infra_error", NULL};
+/* The tally's columns, in the order of tally_heads. */
+static const size_t tally_offsets[] = {
+    offsetof(struct rollout_summary_tally, updated),
+    offsetof(struct rollout_summary_tally, down),
+    offsetof(struct rollout_summary_tally, boot_loop),
+    offsetof(struct rollout_summary_tally, sensor_died),
+    offsetof(struct rollout_summary_tally, protection_lost),
+    offsetof(struct rollout_summary_tally, recovered),
+    offsetof(struct rollout_summary_tally, rolled_back),
+    offsetof(struct rollout_summary_tally, infra_error),
+};
 static const char *const tally_heads[] = {
     "updated",	 "down",	"boot loop",   "sensor died", "protection lost",
     "recovered", "rolled back", "infra-error", NULL};
 
-static char *gate_text(json_object *ring)
+static uint64_t tally_column(const struct rollout_summary_tally *t, size_t i)
 {
-	json_object *g = json_object_object_get(ring, "gate");
+	return *(const uint64_t *)((const char *)t + tally_offsets[i]);
+}
 
-	if (!json_object_get_boolean(json_object_object_get(ring, "reached")))
+static char *gate_text(const struct rollout_summary_ring *ring)
+{
+	if (!ring->reached)
 		return xstrdup("not reached");
-	if (!g)
+	if (!ring->has_gate)
 		return xstrdup("-");
 	return xasprintf("%s (%" PRIu64 " down, allows %" PRIu64 ")",
-			 json_object_get_boolean(json_object_object_get(g, "passed")) ? "passed"
-										      : "failed",
-			 num(g, "down"), num(g, "allows"));
+			 ring->gate.passed ? "passed" : "failed", ring->gate.down,
+			 ring->gate.allows);
 }
 
 /* "all-at-once", or "VARIANT/all-at-once" for a variant's (caller frees). */
-static char *strategy_title(json_object *st)
+static char *strategy_title(const struct rollout_summary_strategy *st)
 {
-	const char *v = str(st, "variant");
-
-	return v ? xasprintf("%s/%s", v, str(st, "name")) : xstrdup(str(st, "name"));
+	return st->variant ? xasprintf("%s/%s", st->variant, st->name) : xasprintf("%s", st->name);
 }
 
-static char *stop_text(json_object *st)
+static char *stop_text(const struct rollout_summary_strategy *st)
 {
-	const char *stop = str(st, "stopped_at");
-
-	return stop
-		   ? xasprintf("halted at %s (%.0f s in)", stop, (double)num(st, "end_ms") / 1000.0)
-		   : xstrdup("went through");
+	return st->stopped_at ? xasprintf("halted at %s (%.0f s in)", st->stopped_at,
+					  (double)st->end_ms / 1000.0)
+			      : xstrdup("went through");
 }
 
 /* How long the guests took: "52 guest runs in 136.7 s (22.8 machines/min)." */
-static void figures(FILE *f, json_object *s)
+static void figures(FILE *f, const struct rollout_summary *s)
 {
-	fprintf(f, "%" PRIu64 " guest runs in %.1f s (%.1f machines/min).", num(s, "guest_runs"),
-		(double)num(s, "wall_ms") / 1000.0,
-		json_object_get_double(json_object_object_get(s, "machines_per_min")));
+	fprintf(f, "%" PRIu64 " guest runs in %.1f s (%.1f machines/min).", s->guest_runs,
+		(double)s->wall_ms / 1000.0, s->machines_per_min);
 }
 
 /* ---- Markdown ---- */
 
-static void md_row(FILE *f, const char *strategy, const char *ring, uint64_t n, json_object *t,
-		   const char *gate)
+static void md_row(FILE *f, const char *strategy, const char *ring, uint64_t n,
+		   const struct rollout_summary_tally *t, const char *gate)
 {
 	fprintf(f, "| %s | %s | %" PRIu64, strategy, ring, n);
-	for (const char *const *k = tally_keys; *k; k++)
-		fprintf(f, " | %" PRIu64, num(t, *k));
+	for (size_t k = 0; k < ARRAY_SIZE(tally_offsets); k++)
+		fprintf(f, " | %" PRIu64, tally_column(t, k));
 	fputs(" | ", f);
 	escape_markdown(f, gate);
 	fputs(" |\n", f);
 }
 
-static int markdown(FILE *f, json_object *s)
+static int markdown(FILE *f, const struct rollout_summary *s)
 {
-	json_object *strategies = json_object_object_get(s, "strategies");
-
 	fputs("# Rollout: ", f);
-	escape_markdown(f, str(s, "scenario"));
+	escape_markdown(f, s->scenario);
 	fputs("\n\n**", f);
-	escape_markdown(f, str(s, "answer"));
+	escape_markdown(f, s->answer);
 	fprintf(f,
 		"**\n\nUpdate `%s` to a fleet of %" PRIu64 " machines (seed %" PRIu64
 		"), every machine a real guest of its profile.\n\n",
-		str(s, "update"), num(s, "fleet"), num(s, "seed"));
+		s->update, s->fleet, s->seed);
 	fputs("| strategy | ring | machines", f);
 	for (const char *const *h = tally_heads; *h; h++)
 		fprintf(f, " | %s", *h);
@@ -114,24 +98,21 @@ static int markdown(FILE *f, json_object *s)
 	for (const char *const *h = tally_heads; *h; h++)
 		fputs("|---", f);
 	fputs("|---|\n", f);
-	for (size_t k = 0; k < len(strategies); k++) {
-		json_object *st = json_object_array_get_idx(strategies, k);
-		json_object *rings = json_object_object_get(st, "rings");
+	for (size_t k = 0; k < s->n_strategies; k++) {
+		const struct rollout_summary_strategy *st = &s->strategies[k];
 		_cleanup_free_ char *stop = stop_text(st), *title = strategy_title(st);
 
-		for (size_t i = 0; i < len(rings); i++) {
-			json_object *ring = json_object_array_get_idx(rings, i);
-			_cleanup_free_ char *gate = gate_text(ring);
-			md_row(f, title, str(ring, "name"), num(ring, "machines"),
-			       json_object_object_get(ring, "tally"), gate);
+		for (size_t i = 0; i < st->n_rings; i++) {
+			_cleanup_free_ char *gate = gate_text(&st->rings[i]);
+			md_row(f, title, st->rings[i].name, st->rings[i].machines,
+			       &st->rings[i].tally, gate);
 		}
-		md_row(f, title, "**total**", num(s, "fleet"), json_object_object_get(st, "total"),
-		       stop);
+		md_row(f, title, "**total**", s->fleet, &st->total, stop);
 	}
 	fputs("\n", f);
 	figures(f, s);
 	fputs("\n\n_", f);
-	escape_markdown(f, str(s, "note"));
+	escape_markdown(f, s->note);
 	fputs("._\n", f);
 	return ferror(f) ? -EIO : 0;
 }
@@ -149,48 +130,47 @@ static double ypos(uint64_t n, uint64_t fleet)
 }
 
 /* Rings as shaded bands with their names, gates as dashed lines (red when they failed). */
-static void svg_rings(FILE *f, json_object *rings, uint64_t end)
+static void svg_rings(FILE *f, const struct rollout_summary_strategy *st, uint64_t end)
 {
-	for (size_t i = 0; i < len(rings); i++) {
-		json_object *ring = json_object_array_get_idx(rings, i), *g;
-		uint64_t a = num(ring, "start_ms"), b = a + num(ring, "bake_ms");
+	for (size_t i = 0; i < st->n_rings; i++) {
+		const struct rollout_summary_ring *ring = &st->rings[i];
+		uint64_t a = ring->start_ms, b = a + ring->bake_ms;
 
-		if (!json_object_get_boolean(json_object_object_get(ring, "reached")))
+		if (!ring->reached)
 			continue;
-		if (i + 1 == len(rings) || b <= a)
+		if (i + 1 == st->n_rings || b <= a)
 			b = end;
 		fprintf(f,
 			"<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>"
 			"<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#57606a\">",
 			xpos(a, end), PAD_T, xpos(b, end) - xpos(a, end), H - PAD_B - PAD_T,
 			i % 2 ? "#eef2f6" : "#f6f8fa", xpos(a, end) + 3, PAD_T + 12);
-		escape_html(f, str(ring, "name"));
+		escape_html(f, ring->name);
 		fputs("</text>\n", f);
-		if ((g = json_object_object_get(ring, "gate"))) {
-			bool ok = json_object_get_boolean(json_object_object_get(g, "passed"));
-			double x = xpos(num(g, "at_ms"), end);
+		if (ring->has_gate) {
+			bool ok = ring->gate.passed;
+			double x = xpos(ring->gate.at_ms, end);
 			fprintf(f,
 				"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
 				"stroke-dasharray=\"4 3\" stroke-width=\"2\"><title>gate of %s: "
 				"%s</title></line>\n",
-				x, PAD_T, x, H - PAD_B, ok ? "#1a7f37" : "#cf222e",
-				str(ring, "name"), ok ? "passed" : "failed");
+				x, PAD_T, x, H - PAD_B, ok ? "#1a7f37" : "#cf222e", ring->name,
+				ok ? "passed" : "failed");
 		}
 	}
 }
 
 /* The blast radius: machines down so far, a step line over the schedule. */
-static void svg_chart(FILE *f, json_object *st, uint64_t fleet, uint64_t end)
+static void svg_chart(FILE *f, const struct rollout_summary_strategy *st, uint64_t fleet,
+		      uint64_t end)
 {
-	json_object *tl = json_object_object_get(st, "timeline");
-	size_t n = len(tl);
 	uint64_t prev = 0;
 
 	fprintf(f,
 		"<svg class=\"blast\" viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" "
 		"aria-label=\"machines down over time\" style=\"max-width:%dpx\">\n",
 		W, H, W);
-	svg_rings(f, json_object_object_get(st, "rings"), end);
+	svg_rings(f, st, end);
 	fprintf(f,
 		"<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d0d7de\"/>"
 		"<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d0d7de\"/>\n",
@@ -204,10 +184,8 @@ static void svg_chart(FILE *f, json_object *st, uint64_t fleet, uint64_t end)
 	fprintf(
 	    f, "<polyline fill=\"none\" stroke=\"#cf222e\" stroke-width=\"2.5\" points=\"%.1f,%.1f",
 	    xpos(0, end), ypos(0, fleet));
-	for (size_t i = 0; i < n; i++) {
-		json_object *p = json_object_array_get_idx(tl, i);
-		uint64_t t = (uint64_t)json_object_get_int64(json_object_array_get_idx(p, 0));
-		uint64_t d = (uint64_t)json_object_get_int64(json_object_array_get_idx(p, 1));
+	for (size_t i = 0; i < st->n_timeline; i++) {
+		uint64_t t = st->timeline[i].t_ms, d = st->timeline[i].down;
 		fprintf(f, " %.1f,%.1f %.1f,%.1f", xpos(t, end), ypos(prev, fleet), xpos(t, end),
 			ypos(d, fleet));
 		prev = d;
@@ -220,27 +198,25 @@ static void svg_chart(FILE *f, json_object *st, uint64_t fleet, uint64_t end)
 		xpos(end, end) - 4, ypos(prev, fleet) - 5, prev);
 }
 
-static void html_table(FILE *f, json_object *st, uint64_t fleet)
+static void html_table(FILE *f, const struct rollout_summary_strategy *st, uint64_t fleet)
 {
-	json_object *rings = json_object_object_get(st, "rings");
 	_cleanup_free_ char *stop = stop_text(st);
 
 	fputs("<table><thead><tr><th>ring</th><th>machines</th>", f);
 	for (const char *const *h = tally_heads; *h; h++)
 		fprintf(f, "<th>%s</th>", *h);
 	fputs("<th>gate</th></tr></thead><tbody>\n", f);
-	for (size_t i = 0; i <= len(rings); i++) {
-		bool total = i == len(rings);
-		json_object *ring = total ? NULL : json_object_array_get_idx(rings, i);
-		json_object *t =
-		    json_object_object_get(total ? st : ring, total ? "total" : "tally");
+	for (size_t i = 0; i <= st->n_rings; i++) {
+		bool total = i == st->n_rings;
+		const struct rollout_summary_ring *ring = total ? NULL : &st->rings[i];
+		const struct rollout_summary_tally *t = total ? &st->total : &ring->tally;
 		_cleanup_free_ char *gate = total ? xstrdup(stop) : gate_text(ring);
 
 		fprintf(f, "<tr%s><td>", total ? " style=\"font-weight:600\"" : "");
-		escape_html(f, total ? "total" : str(ring, "name"));
-		fprintf(f, "</td><td>%" PRIu64 "</td>", total ? fleet : num(ring, "machines"));
-		for (const char *const *k = tally_keys; *k; k++)
-			fprintf(f, "<td>%" PRIu64 "</td>", num(t, *k));
+		escape_html(f, total ? "total" : ring->name);
+		fprintf(f, "</td><td>%" PRIu64 "</td>", total ? fleet : ring->machines);
+		for (size_t k = 0; k < ARRAY_SIZE(tally_offsets); k++)
+			fprintf(f, "<td>%" PRIu64 "</td>", tally_column(t, k));
 		fputs("<td>", f);
 		escape_html(f, gate);
 		fputs("</td></tr>\n", f);
@@ -248,106 +224,89 @@ static void html_table(FILE *f, json_object *st, uint64_t fleet)
 	fputs("</tbody></table>\n", f);
 }
 
-static void html_strategy(FILE *f, json_object *st, uint64_t fleet, uint64_t end)
+static void html_strategy(FILE *f, const struct rollout_summary_strategy *st, uint64_t fleet,
+			  uint64_t end)
 {
-	json_object *tot = json_object_object_get(st, "total");
-	json_object *byp = json_object_object_get(st, "down_by_profile");
 	bool first = true;
 	_cleanup_free_ char *title = strategy_title(st);
 
 	fputs("<h3>", f);
 	escape_html(f, title);
 	fprintf(f, ": %" PRIu64 " of %" PRIu64 " machines down</h3>\n<p class=\"sub\">",
-		num(tot, "down"), fleet);
-	if (!json_object_is_type(byp, json_type_object))
-		byp = json_object_new_object(); /* an empty one, freed below */
-	else
-		json_object_get(byp);
-	json_object_object_foreach(byp, name, v)
-	{
-		if (!json_object_get_int64(v))
+		st->total.down, fleet);
+	for (size_t i = 0; i < st->n_down_by_profile; i++) {
+		const struct rollout_summary_count *c = &st->down_by_profile[i];
+		if (!c->n)
 			continue;
 		fprintf(f, "%s", first ? "down by profile: " : ", ");
-		escape_html(f, name);
-		fprintf(f, " %" PRId64, json_object_get_int64(v));
+		escape_html(f, c->name);
+		fprintf(f, " %" PRIu64, c->n);
 		first = false;
 	}
-	json_object_put(byp);
 	fprintf(f, "%s (%.1f s on this host)</p>\n", first ? "no machine down" : "",
-		(double)num(st, "wall_ms") / 1000.0);
+		(double)st->wall_ms / 1000.0);
 	svg_chart(f, st, fleet, end);
 	html_table(f, st, fleet);
 }
 
 /* The variants: the same rollout with the profiles on other sensors. */
-static void html_variants(FILE *f, json_object *variants)
+static void html_variants(FILE *f, const struct rollout_summary *s)
 {
-	for (size_t i = 0; i < len(variants); i++) {
-		json_object *v = json_object_array_get_idx(variants, i);
-		json_object *sensors = json_object_object_get(v, "sensors");
-		bool first = true;
+	for (size_t i = 0; i < s->n_variants; i++) {
+		const struct rollout_summary_variant *v = &s->variants[i];
 
 		fputs("<p class=\"sub\">variant <strong>", f);
-		escape_html(f, str(v, "name"));
+		escape_html(f, v->name);
 		fputs("</strong>:", f);
-		if (json_object_is_type(sensors, json_type_object)) {
-			json_object_object_foreach(sensors, profile, sensor)
-			{
-				fputs(first ? " " : ", ", f);
-				escape_html(f, profile);
-				fputs(" on ", f);
-				escape_html(f, json_object_get_string(sensor));
-				first = false;
-			}
+		for (size_t k = 0; k < v->n_sensors; k++) {
+			fputs(k ? ", " : " ", f);
+			escape_html(f, v->sensors[k].key);
+			fputs(" on ", f);
+			escape_html(f, v->sensors[k].value);
 		}
 		fputs("</p>\n", f);
 	}
 }
 
 /* The rollout section alone, for a page of its own or another report. */
-int rollout_report_html_section(FILE *f, json_object *s)
+int rollout_report_html_section(FILE *f, const struct rollout_summary *s)
 {
-	json_object *strategies = json_object_object_get(s, "strategies");
-	json_object *profiles = json_object_object_get(s, "profiles");
-	uint64_t fleet = num(s, "fleet"), end = 1;
+	uint64_t fleet = s->fleet, end = 1;
 
 	/* one time axis for every strategy, so that the charts compare at a glance */
-	for (size_t k = 0; k < len(strategies); k++) {
-		uint64_t e = num(json_object_array_get_idx(strategies, k), "end_ms");
-		end = e > end ? e : end;
-	}
+	for (size_t k = 0; k < s->n_strategies; k++)
+		end = s->strategies[k].end_ms > end ? s->strategies[k].end_ms : end;
 	fputs("<section id=\"rollout\">\n<h2>Rollout</h2>\n<p class=\"lead\"><strong>", f);
-	escape_html(f, str(s, "answer"));
+	escape_html(f, s->answer);
 	fputs("</strong></p>\n<p class=\"sub\">update <code>", f);
-	escape_html(f, str(s, "update"));
-	fprintf(f, "</code>, fleet of %" PRIu64 " (seed %" PRIu64 "): ", fleet, num(s, "seed"));
-	for (size_t i = 0; i < len(profiles); i++) {
-		json_object *p = json_object_array_get_idx(profiles, i);
+	escape_html(f, s->update);
+	fprintf(f, "</code>, fleet of %" PRIu64 " (seed %" PRIu64 "): ", fleet, s->seed);
+	for (size_t i = 0; i < s->n_profiles; i++) {
 		fputs(i ? ", " : "", f);
-		escape_html(f, str(p, "name"));
-		fprintf(f, " %" PRIu64 " (", num(p, "machines"));
-		escape_html(f, str(p, "sensor"));
+		escape_html(f, s->profiles[i].name);
+		fprintf(f, " %" PRIu64 " (", s->profiles[i].machines);
+		escape_html(f, s->profiles[i].sensor);
 		fputs(")", f);
 	}
-	fprintf(f, "; on gate failure: %s</p>\n", str(s, "on_gate_failure"));
-	html_variants(f, json_object_object_get(s, "variants"));
-	for (size_t k = 0; k < len(strategies); k++)
-		html_strategy(f, json_object_array_get_idx(strategies, k), fleet, end);
+	fprintf(f, "; on gate failure: %s</p>\n", s->on_gate_failure);
+	html_variants(f, s);
+	for (size_t k = 0; k < s->n_strategies; k++)
+		html_strategy(f, &s->strategies[k], fleet, end);
 	fputs("<p class=\"sub\">", f);
 	figures(f, s);
 	fputs(" ", f);
-	escape_html(f, str(s, "note"));
+	escape_html(f, s->note);
 	fputs(".</p>\n</section>\n", f);
 	return ferror(f) ? -EIO : 0;
 }
 
-static int html(FILE *f, json_object *s)
+static int html(FILE *f, const struct rollout_summary *s)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
 	      "<title>faultline rollout: ",
 	      f);
-	escape_html(f, str(s, "scenario"));
+	escape_html(f, s->scenario);
 	fputs("</title>\n<style>\n:root{", f);
 	fputs(html_css_palette, f);
 	fputs("}\n", f);
@@ -357,16 +316,26 @@ static int html(FILE *f, json_object *s)
 	      "td:last-child{text-align:left}\n</style>\n</head>\n<body>\n<header><h1>faultline "
 	      "rollout: ",
 	      f);
-	escape_html(f, str(s, "scenario"));
+	escape_html(f, s->scenario);
 	fputs("</h1><p class=\"sub\">run ", f);
-	escape_html(f, str(s, "run_id"));
+	escape_html(f, s->run_id);
 	fputs("</p></header>\n<main>\n", f);
 	rollout_report_html_section(f, s);
 	fputs("</main>\n</body>\n</html>\n", f);
 	return ferror(f) ? -EIO : 0;
 }
 
-int rollout_report_render(FILE *f, enum reports_format format, json_object *summary)
+static int json(FILE *f, const struct rollout_summary *s)
+{
+	json_object *o = rollout_summary_to_json(s);
+
+	fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	json_object_put(o);
+	return ferror(f) ? -EIO : 0;
+}
+
+int rollout_report_render(FILE *f, enum reports_format format,
+			  const struct rollout_summary *summary)
 {
 	switch (format) {
 	case REPORTS_HTML:
@@ -374,15 +343,14 @@ int rollout_report_render(FILE *f, enum reports_format format, json_object *summ
 	case REPORTS_MARKDOWN:
 		return markdown(f, summary);
 	case REPORTS_JSON:
-		fprintf(f, "%s\n",
-			json_object_to_json_string_ext(summary, JSON_C_TO_STRING_PRETTY));
-		return ferror(f) ? -EIO : 0;
+		return json(f, summary);
 	default:
 		return -EOPNOTSUPP;
 	}
 }
 
-int rollout_report_write(const char *path, enum reports_format format, json_object *summary)
+int rollout_report_write(const char *path, enum reports_format format,
+			 const struct rollout_summary *summary)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0;

@@ -10,7 +10,7 @@
 #include "testlib.h"
 #include "util.h"
 
-static char *render(json_object *summary, enum reports_format format)
+static char *render(const struct rollout_summary *summary, enum reports_format format)
 {
 	char *buf = NULL;
 	size_t size = 0;
@@ -22,7 +22,7 @@ static char *render(json_object *summary, enum reports_format format)
 	return buf;
 }
 
-static json_object *fixture(void)
+static json_object *fixture_json(void)
 {
 	_cleanup_free_ char *path = testlib_fixture_path("rollout/summary.json");
 	json_object *o = json_object_from_file(path);
@@ -31,10 +31,28 @@ static json_object *fixture(void)
 	return o;
 }
 
+/* The summary as the report reads it (harness/results/rollout-summary.h). */
+static struct rollout_summary summary_of(json_object *o)
+{
+	struct rollout_summary s;
+
+	ck_assert_int_eq(rollout_summary_from_json(o, &s), 0);
+	return s;
+}
+
+static struct rollout_summary fixture(void)
+{
+	_cleanup_free_ char *path = testlib_fixture_path("rollout/summary.json");
+	struct rollout_summary s;
+
+	ck_assert_int_eq(rollout_summary_read(path, &s), 0);
+	return s;
+}
+
 START_TEST(test_html)
 {
-	json_object *s = fixture();
-	_cleanup_free_ char *html = render(s, REPORTS_HTML);
+	struct rollout_summary s = fixture();
+	_cleanup_free_ char *html = render(&s, REPORTS_HTML);
 	const char *answer =
 	    strstr(html, "<p class=\"lead\"><strong>all at once: 2 of 3 machines down; "
 			 "rings: 1 of 3 machines down, halted at canary; two-vendors");
@@ -55,38 +73,44 @@ START_TEST(test_html)
 	ck_assert_ptr_nonnull(strstr(html, "variant <strong>two-vendors</strong>: office on "
 					   "ksensor-legacy, build-server on ksensor-hardened"));
 	ck_assert_ptr_nonnull(strstr(html, "down by profile: build-server 1, kiosk 1"));
-	json_object_put(s);
+	rollout_summary_finish(&s);
 }
 END_TEST
 
 START_TEST(test_markdown)
 {
-	json_object *s = fixture();
+	json_object *o = fixture_json();
+	struct rollout_summary s = summary_of(o);
 	_cleanup_free_ char *md = NULL, *md2 = NULL;
 
-	md = render(s, REPORTS_MARKDOWN);
+	md = render(&s, REPORTS_MARKDOWN);
 	ck_assert_ptr_nonnull(strstr(md, "| rings | canary | 1 | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | "
 					 "failed (1 down, allows 0) |"));
 	ck_assert_ptr_nonnull(strstr(md, "| two-vendors/all-at-once | **total** | 3 | 3 | 0 |"));
 	/* without variants: no variant line, the same tables */
-	json_object_object_del(s, "variants");
-	md2 = render(s, REPORTS_MARKDOWN);
+	rollout_summary_finish(&s);
+	json_object_object_del(o, "variants");
+	s = summary_of(o);
+	md2 = render(&s, REPORTS_MARKDOWN);
 	ck_assert_ptr_nonnull(strstr(md2, "| rings | **total** | 3 | 1 | 1 |"));
-	free(render(s, REPORTS_HTML));
-	ck_assert_int_eq(rollout_report_render(stdout, REPORTS_JUNIT, s), -EOPNOTSUPP);
-	json_object_put(s);
+	free(render(&s, REPORTS_HTML));
+	ck_assert_int_eq(rollout_report_render(stdout, REPORTS_JUNIT, &s), -EOPNOTSUPP);
+	rollout_summary_finish(&s);
+	json_object_put(o);
 }
 END_TEST
 
 START_TEST(test_empty)
 {
-	json_object *s = json_tokener_parse("{\"strategies\": 3, \"variants\": {}}");
-	_cleanup_free_ char *html = render(s, REPORTS_HTML), *md = render(s, REPORTS_MARKDOWN);
+	json_object *o = json_tokener_parse("{\"strategies\": 3, \"variants\": {}}");
+	struct rollout_summary s = summary_of(o);
+	_cleanup_free_ char *html = render(&s, REPORTS_HTML), *md = render(&s, REPORTS_MARKDOWN);
 
 	ck_assert_ptr_nonnull(strstr(html, "<h2>Rollout</h2>"));
 	ck_assert_ptr_null(strstr(html, "<svg"));
 	ck_assert_ptr_nonnull(strstr(md, "# Rollout"));
-	json_object_put(s);
+	rollout_summary_finish(&s);
+	json_object_put(o);
 }
 END_TEST
 

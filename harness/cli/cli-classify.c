@@ -7,16 +7,12 @@
 #include "cli-fault.h"
 #include "cli-help.h"
 #include "cli.h"
+#include "jsonx.h"
 #include "util.h"
 
 static void help(FILE *f)
 {
 	cli_help_print(f, "classify");
-}
-
-static json_object *string_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
 }
 
 int cmd_classify(int argc, char **argv)
@@ -82,12 +78,12 @@ int cmd_classify(int argc, char **argv)
 	bool found = res->verdict != CLASSIFY_CLEAN;
 	json_object_object_add(o, "verdict",
 			       json_object_new_string(classify_verdict_name(res->verdict)));
-	json_object_object_add(o, "title", string_or_null(res->title));
-	json_object_object_add(o, "type", string_or_null(res->type));
+	json_object_object_add(o, "title", jsonx_str_or_null(res->title));
+	json_object_object_add(o, "type", jsonx_str_or_null(res->type));
 	json_object_object_add(o, "first_line",
 			       found && res->first_line ? json_object_new_int64(res->first_line)
 							: NULL);
-	json_object_object_add(o, "report", string_or_null(res->report));
+	json_object_object_add(o, "report", jsonx_str_or_null(res->report));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 						   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);

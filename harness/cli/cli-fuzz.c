@@ -20,6 +20,7 @@
 
 #include "attempt.h"
 #include "bitmap.h"
+#include "campaign.h"
 #include "case-record.h"
 #include "cli-fault.h"
 #include "cli-help.h"
@@ -154,86 +155,62 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 
 static void state_save(struct fuzz_campaign *c)
 {
-	_cleanup_free_ char *path = xasprintf("%s/campaign.json", c->dir);
-	json_object *o = json_object_new_object(), *sigs = json_object_new_array();
-	json_object *imms = json_object_new_array();
+	/* borrowed: nothing here is freed */
+	const struct campaign st = {
+	    .run_id = c->run_id,
+	    .sensor = (char *)c->sensor,
+	    .coverage = !c->o->no_coverage,
+	    .execs = c->execs,
+	    .elapsed_ms = c->elapsed_ms + now_ms() - c->start_ms,
+	    .rng = c->rng,
+	    .seeds_done = c->seeds_done,
+	    .guest_runs = c->runs,
+	    .guest_runs_ms = c->runs_ms,
+	    .edges = c->map.n_edges,
+	    .blocks = c->map.n_blocks,
+	    .corpus = c->corpus->n,
+	    .signatures = c->sigs,
+	    .n_signatures = c->n_sigs,
+	    .magic = c->imms,
+	    .n_magic = c->n_imms,
+	};
 
-	for (size_t i = 0; i < c->n_sigs; i++)
-		json_object_array_add(sigs, json_object_new_string(c->sigs[i]));
-	for (size_t i = 0; i < c->n_imms; i++)
-		json_object_array_add(imms, json_object_new_uint64(c->imms[i]));
-	json_object_object_add(o, "run_id", json_object_new_string(c->run_id));
-	json_object_object_add(o, "sensor", json_object_new_string(c->sensor));
-	json_object_object_add(o, "coverage", json_object_new_boolean(!c->o->no_coverage));
-	json_object_object_add(o, "execs", json_object_new_uint64(c->execs));
-	json_object_object_add(o, "elapsed_ms",
-			       json_object_new_uint64(c->elapsed_ms + now_ms() - c->start_ms));
-	json_object_object_add(o, "rng", json_object_new_uint64(c->rng));
-	json_object_object_add(o, "seeds_done", json_object_new_uint64(c->seeds_done));
-	json_object_object_add(o, "guest_runs", json_object_new_uint64(c->runs));
-	json_object_object_add(o, "guest_runs_ms", json_object_new_uint64(c->runs_ms));
-	json_object_object_add(o, "edges", json_object_new_uint64(c->map.n_edges));
-	json_object_object_add(o, "blocks", json_object_new_uint64(c->map.n_blocks));
-	json_object_object_add(o, "corpus", json_object_new_uint64(c->corpus->n));
-	json_object_object_add(o, "signatures", sigs);
-	json_object_object_add(o, "magic", imms);
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	write_file_atomic(path, text, strlen(text));
-	json_object_put(o);
-}
-
-static uint64_t juint(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
+	campaign_write(c->dir, &st);
 }
 
 /* --resume: where the campaign stopped. -ENOENT when dir holds none. */
 static int state_load(struct fuzz_campaign *c)
 {
-	_cleanup_free_ char *path = xasprintf("%s/campaign.json", c->dir);
 	_cleanup_free_ char *map = xasprintf("%s/coverage.bin", c->dir);
-	_cleanup_free_ uint8_t *text = NULL;
-	json_object *o, *v;
-	size_t n;
+	struct campaign *st;
 	int r;
 
-	if ((r = read_file(path, 1u << 20, &text, &n)) < 0)
+	if ((r = campaign_read(c->dir, &st)) < 0)
 		return r;
-	if (!(o = json_tokener_parse((char *)text)))
-		return -EBADMSG;
-	if (json_object_object_get_ex(o, "run_id", &v))
-		c->run_id = xstrdup(json_object_get_string(v));
-	c->execs = juint(o, "execs");
-	c->elapsed_ms = juint(o, "elapsed_ms");
-	c->rng = juint(o, "rng");
-	c->seeds_done = juint(o, "seeds_done");
-	if (json_object_object_get_ex(o, "signatures", &v))
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			c->sigs = xreallocarray(c->sigs, c->n_sigs + 1, sizeof(char *));
-			c->sigs[c->n_sigs++] =
-			    xstrdup(json_object_get_string(json_object_array_get_idx(v, i)));
-		}
-	if (json_object_object_get_ex(o, "magic", &v))
-		for (size_t i = 0; i < json_object_array_length(v) && i < COVFILE_MAX_IMMS; i++)
-			c->imms[c->n_imms++] =
-			    json_object_get_uint64(json_object_array_get_idx(v, i));
-	json_object_put(o);
+	c->run_id = TAKE_PTR(st->run_id);
+	c->execs = st->execs;
+	c->elapsed_ms = st->elapsed_ms;
+	c->rng = st->rng;
+	c->seeds_done = st->seeds_done;
+	c->sigs = TAKE_PTR(st->signatures);
+	c->n_sigs = st->n_signatures;
+	st->n_signatures = 0;
+	for (size_t i = 0; i < st->n_magic && i < COVFILE_MAX_IMMS; i++)
+		c->imms[c->n_imms++] = st->magic[i];
+	campaign_free(st);
 	r = fuzz_bitmap_load(&c->map, map);
 	return r == -ENOENT ? 0 : r;
 }
 
 static void timeline_add(struct fuzz_campaign *c)
 {
-	_cleanup_free_ char *path = xasprintf("%s/coverage.jsonl", c->dir);
-	FILE *f = fopen(path, "ae");
+	const struct campaign_point p = {.ms = c->elapsed_ms + now_ms() - c->start_ms,
+					 .execs = c->execs,
+					 .blocks = c->map.n_blocks,
+					 .edges = c->map.n_edges,
+					 .corpus = c->corpus->n};
 
-	if (!f)
-		return;
-	fprintf(f, "{\"ms\":%llu,\"execs\":%llu,\"blocks\":%zu,\"edges\":%zu,\"corpus\":%zu}\n",
-		(unsigned long long)(c->elapsed_ms + now_ms() - c->start_ms),
-		(unsigned long long)c->execs, c->map.n_blocks, c->map.n_edges, c->corpus->n);
-	fclose(f);
+	campaign_point_append(c->dir, &p);
 }
 
 /* ---- one case on a guest ---- */
@@ -564,10 +541,12 @@ static int campaign_open(struct fuzz_campaign *c)
 	c->ctx = (struct record_context){.run_id = c->run_id,
 					 .scenario = scenario_name(session_scenario(c->s)),
 					 .kernel = session_kernel(c->s)};
-	json_object *meta = session_run_meta(c->s, c->run_id, FLEET_SNAPSHOT);
-	json_object_object_add(meta, "campaign", json_object_new_string(c->sensor));
-	results_write_meta(c->results, meta);
-	json_object_put(meta);
+	struct run_meta meta;
+
+	session_run_meta(c->s, c->run_id, FLEET_SNAPSHOT, &meta);
+	meta.campaign = xstrdup(c->sensor);
+	results_write_meta(c->results, &meta);
+	run_meta_finish(&meta);
 	return 0;
 }
 

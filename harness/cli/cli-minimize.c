@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "datadir.h"
 #include "format.h"
+#include "jsonx.h"
 #include "minimized.h"
 #include "reports.h"
 #include "results.h"
@@ -322,11 +323,6 @@ static const char *how_name(enum shrink_how h)
 	return h == SHRINK_RAN ? "ran" : h == SHRINK_CACHED ? "earlier-step" : "not-run";
 }
 
-static json_object *str_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
 static json_object *steps_json(const struct shrink_result *res)
 {
 	json_object *a = json_object_new_array();
@@ -338,18 +334,19 @@ static json_object *steps_json(const struct shrink_result *res)
 		json_object_object_add(o, "step", json_object_new_int64((int64_t)st->n));
 		json_object_object_add(o, "stage", json_object_new_string(st->stage));
 		json_object_object_add(o, "what", json_object_new_string(st->what));
-		json_object_object_add(o, "sha256", str_or_null(st->sha256[0] ? st->sha256 : NULL));
+		json_object_object_add(o, "sha256",
+				       jsonx_str_or_null(st->sha256[0] ? st->sha256 : NULL));
 		json_object_object_add(o, "size", json_object_new_int64((int64_t)st->size));
 		json_object_object_add(o, "how", json_object_new_string(how_name(st->how)));
 		json_object_object_add(
 		    o, "same_as",
 		    st->how == SHRINK_CACHED ? json_object_new_int64((int64_t)st->same_as) : NULL);
-		json_object_object_add(o, "verdict", str_or_null(st->verdict));
-		json_object_object_add(o, "title", str_or_null(st->title));
+		json_object_object_add(o, "verdict", jsonx_str_or_null(st->verdict));
+		json_object_object_add(o, "title", jsonx_str_or_null(st->title));
 		json_object_object_add(o, "same_signature", json_object_new_boolean(st->same));
 		json_object_object_add(o, "kept", json_object_new_boolean(st->kept));
-		json_object_object_add(o, "run", str_or_null(st->where));
-		json_object_object_add(o, "note", str_or_null(st->note));
+		json_object_object_add(o, "run", jsonx_str_or_null(st->where));
+		json_object_object_add(o, "note", jsonx_str_or_null(st->note));
 		json_object_array_add(a, o);
 	}
 	return a;

@@ -62,7 +62,7 @@ static int render_rollout(const char *dir, const char *output, enum reports_form
 {
 	_cleanup_free_ char *json = xasprintf("%s/rollout.json", dir);
 	_cleanup_free_ char *results = xasprintf("%s/results.jsonl", dir);
-	json_object *summary;
+	struct rollout_summary summary;
 	int r;
 
 	if (access(results, F_OK) == 0 || access(json, F_OK) < 0)
@@ -72,13 +72,13 @@ static int render_rollout(const char *dir, const char *output, enum reports_form
 			  "a rollout has no JUnit report (html, markdown or json)");
 		return CLI_EXIT_USAGE;
 	}
-	if (!(summary = json_object_from_file(json))) {
+	if (rollout_summary_read(json, &summary) < 0) {
 		cli_error(SESSION_FAULT_USAGE, "%s is not a rollout summary", json);
 		return CLI_EXIT_USAGE;
 	}
-	r = output ? rollout_report_write(output, format, summary)
-		   : rollout_report_render(stdout, format, summary);
-	json_object_put(summary);
+	r = output ? rollout_report_write(output, format, &summary)
+		   : rollout_report_render(stdout, format, &summary);
+	rollout_summary_finish(&summary);
 	if (r < 0)
 		cli_error(SESSION_FAULT_HOST, "cannot write the report: %s", strerror(-r));
 	return r < 0 ? CLI_EXIT_HOST : CLI_EXIT_OK;

@@ -15,6 +15,7 @@
 #include "image.h"
 #include "reports.h"
 #include "results.h"
+#include "rollout-record.h"
 #include "rollout-report.h"
 #include "rollspec.h"
 #include "session.h"
@@ -126,8 +127,8 @@ static int prepare_sensor(void *userdata, const struct scenario *sc, size_t i, s
 /* ---- one record per machine (rollout.jsonl) ---- */
 
 struct recorder {
-	pthread_mutex_t lock;
-	FILE *f;
+	struct results *log;  /* rollout.jsonl */
+	pthread_mutex_t lock; /* over error */
 	int error;
 	struct record_context ctx;
 	const struct rollspec *spec;
@@ -142,22 +143,19 @@ struct recorder {
 
 /* The fleet names the consoles of a followed machine's boots relative to the strategy's folder
  * (its run dir): the record's are relative to the rollout's, like its own console. */
-static void prefix_boot_consoles(json_object *record, const char *console_rel)
+static void prefix_boot_consoles(struct record *r, const char *console_rel)
 {
 	const char *cut = strstr(console_rel, "consoles/");
-	json_object *boots =
-	    json_object_object_get(json_object_object_get(record, "reboot"), "boots");
 
-	if (!cut || cut == console_rel || !boots)
+	if (!cut || cut == console_rel)
 		return;
-	for (size_t i = 0; i < json_object_array_length(boots); i++) {
-		json_object *b = json_object_array_get_idx(boots, i);
-		const char *c = json_object_get_string(json_object_object_get(b, "console"));
+	for (size_t i = 0; i < r->reboot.n_boots; i++) {
+		char *c = r->reboot.boots[i].console;
 		if (!c)
 			continue;
-		_cleanup_free_ char *p =
+		r->reboot.boots[i].console =
 		    xasprintf("%.*s%s", (int)(cut - console_rel), console_rel, c);
-		json_object_object_add(b, "console", json_object_new_string(p));
+		free(c);
 	}
 }
 
@@ -165,36 +163,33 @@ static void on_machine(void *userdata, enum rollout_strategy st, const struct ro
 		       const struct case_result *res, const char *console_rel, bool rollback)
 {
 	struct recorder *rec = userdata;
-	const struct rollspec_profile *p = &rec->spec->profiles[m->profile];
 	struct scenario_case c = rollback ? *rec->previous : *rec->update;
-	json_object *o, *ro = json_object_new_object();
+	struct rollout_record r = {
+	    .variant = rec->variant ? xstrdup(rec->variant) : NULL,
+	    .strategy = xstrdup(rollout_strategy_name(st)),
+	    .ring = xstrdup(st == ROLLOUT_ALL_AT_ONCE ? "all" : rec->spec->rings[m->ring].name),
+	    .profile = xstrdup(rec->spec->profiles[m->profile].name),
+	    .machine = (unsigned)m->index + 1,
+	    .delivery = xstrdup(rollback ? "rollback" : "update"),
+	};
+	json_object *o;
+	int k;
 
 	c.id = (char *)m->id;
-	o = case_record_json(&rec->ctx, scenario_sensor(rec->sc, rec->sensor_of[m->profile]), &c,
-			     res, console_rel);
-	json_object_object_add(ro, "variant",
-			       rec->variant ? json_object_new_string(rec->variant) : NULL);
-	json_object_object_add(ro, "strategy", json_object_new_string(rollout_strategy_name(st)));
-	json_object_object_add(ro, "ring",
-			       json_object_new_string(st == ROLLOUT_ALL_AT_ONCE
-							  ? "all"
-							  : rec->spec->rings[m->ring].name));
-	json_object_object_add(ro, "profile", json_object_new_string(p->name));
-	json_object_object_add(ro, "machine", json_object_new_int((int)m->index + 1));
-	json_object_object_add(ro, "delivery",
-			       json_object_new_string(rollback ? "rollback" : "update"));
-	json_object_object_add(o, "rollout", ro);
-	prefix_boot_consoles(o, console_rel);
+	case_record_fill(&rec->ctx, scenario_sensor(rec->sc, rec->sensor_of[m->profile]), &c, res,
+			 console_rel, &r.record);
+	prefix_boot_consoles(&r.record, console_rel);
 	/* one copy of the bytes for every machine (write_inputs()) */
-	json_object_object_add(
-	    o, "input", json_object_new_string(rollback ? rec->previous_input : rec->update_input));
-	pthread_mutex_lock(&rec->lock);
-	if (fprintf(rec->f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) <
-		0 ||
-	    fflush(rec->f) != 0 || fsync(fileno(rec->f)) < 0)
-		rec->error = rec->error ? rec->error : -errno;
-	pthread_mutex_unlock(&rec->lock);
+	free(r.record.input);
+	r.record.input = xstrdup(rollback ? rec->previous_input : rec->update_input);
+	o = rollout_record_to_json(&r);
+	if ((k = results_append(rec->log, o)) < 0) {
+		pthread_mutex_lock(&rec->lock);
+		rec->error = rec->error ? rec->error : k;
+		pthread_mutex_unlock(&rec->lock);
+	}
 	json_object_put(o);
+	rollout_record_finish(&r);
 	progress_result(rec->meter, res->verdict, false);
 }
 
@@ -396,13 +391,12 @@ static int run_variants(struct session *s, const struct rollout_opts *o,
 	return r;
 }
 
-static int write_outputs(const char *dir, json_object *summary)
+static int write_outputs(const char *dir, const struct rollout_summary *summary)
 {
 	_cleanup_free_ char *json = xasprintf("%s/rollout.json", dir);
 	_cleanup_free_ char *md = xasprintf("%s/rollout.md", dir);
 	_cleanup_free_ char *html = xasprintf("%s/report.html", dir);
-	const char *text = json_object_to_json_string_ext(summary, JSON_C_TO_STRING_PRETTY);
-	int r = write_file_atomic(json, text, strlen(text));
+	int r = rollout_summary_write(json, summary);
 
 	if (r == 0)
 		r = rollout_report_write(md, REPORTS_MARKDOWN, summary);
@@ -439,8 +433,7 @@ static int open_records(const char *dir, struct recorder *rec)
 
 	if (r == 0 && (r = write_inputs(dir, rec)) < 0)
 		return r;
-	if (r < 0 || !(rec->f = fopen(path, "ae"))) {
-		r = r < 0 ? r : -errno;
+	if (r < 0 || (r = results_open_log(dir, "rollout.jsonl", &rec->log)) < 0) {
 		cli_error(SESSION_FAULT_HOST, "cannot create %s: %s", path, strerror(-r));
 		return r;
 	}
@@ -449,11 +442,13 @@ static int open_records(const char *dir, struct recorder *rec)
 
 static int finish(const char *dir, struct rollout_summary_in *in, struct recorder *rec)
 {
-	json_object *summary = rollout_summary_json(in);
-	int r = write_outputs(dir, summary), ret = CLI_EXIT_OK;
+	struct rollout_summary summary;
+	int r, ret = CLI_EXIT_OK;
 
-	printf("\n%s\n", json_object_get_string(json_object_object_get(summary, "answer")));
-	json_object_put(summary);
+	rollout_summarize(in, &summary);
+	r = write_outputs(dir, &summary);
+	printf("\n%s\n", summary.answer);
+	rollout_summary_finish(&summary);
 	if (r < 0) {
 		cli_error(SESSION_FAULT_HOST, "cannot write the reports into %s: %s", dir,
 			  strerror(-r));
@@ -505,7 +500,7 @@ static int rollout_main(struct session *s, const struct rollout_opts *o, const c
 	rec.ctx = (struct record_context){
 	    .run_id = run_id, .scenario = scenario_name(sc), .kernel = session_kernel(s)};
 	r = run_variants(s, o, spec, plan, dir, &rec, res, variants, &n_res);
-	fclose(rec.f);
+	rec.log = results_close(rec.log);
 	if (r < 0) {
 		cli_error(SESSION_FAULT_HOST, "the rollout could not run: %s", strerror(-r));
 		ret = CLI_EXIT_HOST;

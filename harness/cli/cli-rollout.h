@@ -1,12 +1,12 @@
-/* cli-rollout.h — the summary of `faultline rollout` as JSON (rollout.json), from which
- * reports/rollout-report.c renders the Markdown and the HTML section. Schema: see
- * rollout_summary_json() in cli-rollout-json.c and scenarios/README.md, "Staged rollouts".
- * Ownership: the input is borrowed; the JSON object returned is the caller's (put it). */
+/* cli-rollout.h — the summary of `faultline rollout` (rollout.json, whose schema, writer and
+ * reader are harness/results/rollout-summary.h), from which reports/rollout-report.c renders
+ * the Markdown and the HTML section; see also scenarios/README.md, "Staged rollouts".
+ * Ownership: the input is borrowed; the summary filled is the caller's
+ * (rollout_summary_finish). */
 #pragma once
 
-#include <json-c/json.h>
-
 #include "plan.h"
+#include "rollout-summary.h"
 #include "rollout.h"
 #include "scenario.h"
 
@@ -22,7 +22,7 @@ struct rollout_summary_in {
 	uint64_t wall_ms; /* the whole command, both strategies */
 };
 
-json_object *rollout_summary_json(const struct rollout_summary_in *in);
+void rollout_summarize(const struct rollout_summary_in *in, struct rollout_summary *ret);
 /* The one-line answer: "all at once: 20 of 40 machines down; rings: 1 of 40, halted at
  * canary" (caller frees). */
 char *rollout_answer(const struct rollout_summary_in *in);

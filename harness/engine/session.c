@@ -566,7 +566,7 @@ struct run_state {
 	struct session_stats *st;
 	char *id;
 	bool *skip; /* NULL, or [case * n_sensors + sensor]: recorded by the run resumed */
-	json_object *meta;
+	struct run_meta meta;
 	uint64_t start_ms;
 };
 
@@ -603,47 +603,40 @@ static void on_notice(void *userdata, const char *line)
 	progress(rs->s, "faultline: %s", line);
 }
 
-/* A session opened without guests has no kernel, URI or accelerator: null in run.json. */
-static json_object *string_or_null(const char *s)
+void session_run_meta(struct session *s, const char *run_id, enum fleet_isolation mode,
+		      struct run_meta *ret)
 {
-	return s ? json_object_new_string(s) : NULL;
-}
-
-json_object *session_run_meta(struct session *s, const char *run_id, enum fleet_isolation mode)
-{
-	json_object *m = json_object_new_object(), *sensors = json_object_new_array();
 	char ts[32], host[256] = "";
+	/* a session opened without guests has no kernel, URI or accelerator: null in run.json */
+	struct run_meta m = {
+	    .run_id = xstrdup(run_id),
+	    .scenario = xstrdup(scenario_name(s->sc)),
+	    .scenario_path = xstrdup(scenario_path(s->sc)),
+	    .faultline_version = xstrdup(FAULTLINE_VERSION),
+	    .kernel = s->kver ? xstrdup(s->kver) : NULL,
+	    .uri = s->uri ? xstrdup(s->uri) : NULL,
+	    .accel = s->accel ? xstrdup(s->accel) : NULL,
+	    .isolation = xstrdup(fleet_isolation_name(mode)),
+	    .seed = scenario_seed(s->sc),
+	    .has_seed = true,
+	    .n_sensors = s->n_sensors,
+	    .sensors = xcalloc(s->n_sensors + 1, sizeof(char *)),
+	};
 
 	results_timestamp(ts);
 	gethostname(host, sizeof(host) - 1);
+	m.started = xstrdup(ts);
+	m.host = xstrdup(host);
 	for (size_t i = 0; i < s->n_sensors; i++)
-		json_object_array_add(sensors, json_object_new_string(session_sensor_name(s, i)));
-	json_object_object_add(m, "run_id", json_object_new_string(run_id));
-	json_object_object_add(m, "scenario", json_object_new_string(scenario_name(s->sc)));
-	json_object_object_add(m, "scenario_path", json_object_new_string(scenario_path(s->sc)));
-	json_object_object_add(m, "started", json_object_new_string(ts));
-	json_object_object_add(m, "faultline_version", json_object_new_string(FAULTLINE_VERSION));
-	json_object_object_add(m, "kernel", string_or_null(s->kver));
-	json_object_object_add(m, "uri", string_or_null(s->uri));
-	json_object_object_add(m, "accel", string_or_null(s->accel));
+		m.sensors[i] = xstrdup(session_sensor_name(s, i));
 	if (s->n_hosts > 1) {
-		json_object *hosts = json_object_new_array();
-
-		for (size_t i = 0; i < s->n_hosts; i++) {
-			json_object *h = json_object_new_object();
-
-			json_object_object_add(h, "uri", json_object_new_string(s->hosts[i].uri));
-			json_object_object_add(h, "answered",
-					       json_object_new_boolean(s->hosts[i].vm != NULL));
-			json_object_array_add(hosts, h);
-		}
-		json_object_object_add(m, "hosts", hosts);
+		m.n_hosts = s->n_hosts;
+		m.hosts = xcalloc(s->n_hosts, sizeof(*m.hosts));
+		for (size_t i = 0; i < s->n_hosts; i++)
+			m.hosts[i] = (struct run_meta_host){.uri = xstrdup(s->hosts[i].uri),
+							    .answered = s->hosts[i].vm != NULL};
 	}
-	json_object_object_add(m, "isolation", json_object_new_string(fleet_isolation_name(mode)));
-	json_object_object_add(m, "seed", json_object_new_uint64(scenario_seed(s->sc)));
-	json_object_object_add(m, "sensors", sensors);
-	json_object_object_add(m, "host", json_object_new_string(host));
-	return m;
+	*ret = m;
 }
 
 static int write_inputs(struct session *s, const char *run_dir, struct session_error *e)
@@ -777,10 +770,9 @@ static int run_prepare(struct run_state *rs, struct session_error *e)
 		return r;
 	rs->ctx = (struct record_context){
 	    .run_id = rs->id, .scenario = scenario_name(s->sc), .kernel = s->kver};
-	rs->meta = session_run_meta(s, rs->id, o->mode);
-	if (o->resume)
-		json_object_object_add(rs->meta, "resumed", json_object_new_boolean(true));
-	results_write_meta(rs->results, rs->meta);
+	session_run_meta(s, rs->id, o->mode, &rs->meta);
+	rs->meta.resumed = o->resume;
+	results_write_meta(rs->results, &rs->meta);
 	return 0;
 }
 
@@ -823,9 +815,8 @@ static void run_fleet(struct run_state *rs)
 	st->interrupted = r == -ECANCELED;
 	st->signal = stop_signal;
 	results_timestamp(ts);
-	json_object_object_add(rs->meta, st->interrupted ? "interrupted" : "finished",
-			       json_object_new_string(ts));
-	results_write_meta(rs->results, rs->meta);
+	*(st->interrupted ? &rs->meta.interrupted : &rs->meta.finished) = xstrdup(ts);
+	results_write_meta(rs->results, &rs->meta);
 }
 
 int session_run(struct session *s, const struct session_run_opts *o, struct session_stats *ret,
@@ -848,7 +839,7 @@ int session_run(struct session *s, const struct session_run_opts *o, struct sess
 	r = run_prepare(&rs, ret_error);
 	if (r == 0 && !o->prepare_only)
 		run_fleet(&rs);
-	json_object_put(rs.meta);
+	run_meta_finish(&rs.meta);
 	results_close(rs.results);
 	free(rs.id);
 	free(rs.skip);

@@ -24,6 +24,7 @@
 #include "diag.h"
 #include "fleet.h"
 #include "progress.h"
+#include "run-meta.h"
 #include "scenario.h"
 #include "sensor.h"
 
@@ -152,9 +153,8 @@ int session_run(struct session *s, const struct session_run_opts *o, struct sess
 		struct session_error *ret_error);
 void session_stats_finish(struct session_stats *st);
 
-/* For a command that drives guests itself (fuzz): run.json's fields (caller puts), the guest
- * kernel's version, and the signal that interrupted the session (0: none). The fleet and work
+/* For a command that drives guests itself (fuzz): run.json's fields (caller run_meta_finish), the
+ * guest kernel's version, and the signal that interrupted the session (0: none). The fleet and work
  * dir: session_fleet_config() and session_work_dir() above. */
-struct json_object;
-struct json_object *session_run_meta(struct session *s, const char *run_id,
-				     enum fleet_isolation mode);
+void session_run_meta(struct session *s, const char *run_id, enum fleet_isolation mode,
+		      struct run_meta *ret);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <json-c/json.h>
 
+#include "jsonx.h"
 #include "util.h"
 
 uint64_t fuzz_rng_next(uint64_t *state)
@@ -45,20 +46,6 @@ static void push(struct corpus *c, struct corpus_entry *e)
 	c->v[c->n++] = *e;
 }
 
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-		   ? json_object_get_string(v)
-		   : NULL;
-}
-
-static int64_t jint(json_object *o, const char *key)
-{
-	json_object *v;
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
 /* Entry `id` from the directory; 0, or -errno when it is not whole. */
 static int load_entry(struct corpus *c, const char *id)
 {
@@ -78,11 +65,13 @@ static int load_entry(struct corpus *c, const char *id)
 	e.id = xstrdup(id);
 	e.data = TAKE_PTR(data);
 	e.size = size;
-	e.parent = jstr(o, "parent") ? xstrdup(jstr(o, "parent")) : NULL;
-	e.mutations_json = xstrdup(jstr(o, "mutations") ? jstr(o, "mutations") : "[]");
-	e.edges = (size_t)jint(o, "edges");
-	e.new_edges = (size_t)jint(o, "new_edges");
-	e.found_ms = (uint64_t)jint(o, "found_ms");
+	e.parent = jsonx_get_str(o, "parent");
+	e.mutations_json = jsonx_get_str(o, "mutations");
+	if (!e.mutations_json)
+		e.mutations_json = xstrdup("[]");
+	e.edges = (size_t)jsonx_get_int(o, "edges", 0);
+	e.new_edges = (size_t)jsonx_get_int(o, "new_edges", 0);
+	e.found_ms = (uint64_t)jsonx_get_int(o, "found_ms", 0);
 	json_object_put(o);
 	push(c, &e);
 	return 0;

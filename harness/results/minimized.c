@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "jsonx.h"
 #include "record.h"
 #include "util.h"
 
@@ -39,11 +40,6 @@ void minimized_init(struct minimized *m)
 
 /* ---- writing ---- */
 
-static json_object *str_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
 static json_object *lines_json(char *const *v, size_t n)
 {
 	json_object *a = json_object_new_array();
@@ -59,8 +55,8 @@ static json_object *reproduction_json(const struct minimized *m)
 
 	for (size_t i = 0; i < m->n_seen; i++) {
 		json_object *s = json_object_new_object();
-		json_object_object_add(s, "verdict", str_or_null(m->seen[i].verdict));
-		json_object_object_add(s, "title", str_or_null(m->seen[i].title));
+		json_object_object_add(s, "verdict", jsonx_str_or_null(m->seen[i].verdict));
+		json_object_object_add(s, "title", jsonx_str_or_null(m->seen[i].title));
 		json_object_object_add(s, "count",
 				       json_object_new_int64((int64_t)m->seen[i].count));
 		json_object_array_add(seen, s);
@@ -76,30 +72,30 @@ json_object *minimized_to_json(const struct minimized *m)
 	json_object *o = json_object_new_object(), *sig = json_object_new_object();
 	json_object *in = json_object_new_object(), *min = json_object_new_object();
 
-	json_object_object_add(sig, "verdict", str_or_null(m->verdict));
-	json_object_object_add(sig, "title", str_or_null(m->title));
-	json_object_object_add(in, "sha256", str_or_null(m->input_sha256));
+	json_object_object_add(sig, "verdict", jsonx_str_or_null(m->verdict));
+	json_object_object_add(sig, "title", jsonx_str_or_null(m->title));
+	json_object_object_add(in, "sha256", jsonx_str_or_null(m->input_sha256));
 	json_object_object_add(in, "size",
 			       m->input_size >= 0 ? json_object_new_int64(m->input_size) : NULL);
-	json_object_object_add(min, "file", str_or_null(m->minimal));
-	json_object_object_add(min, "sha256", str_or_null(m->minimal_sha256));
+	json_object_object_add(min, "file", jsonx_str_or_null(m->minimal));
+	json_object_object_add(min, "sha256", jsonx_str_or_null(m->minimal_sha256));
 	json_object_object_add(
 	    min, "size", m->minimal_size >= 0 ? json_object_new_int64(m->minimal_size) : NULL);
 
-	json_object_object_add(o, "sensor", str_or_null(m->sensor));
-	json_object_object_add(o, "case", str_or_null(m->case_id));
+	json_object_object_add(o, "sensor", jsonx_str_or_null(m->sensor));
+	json_object_object_add(o, "case", jsonx_str_or_null(m->case_id));
 	json_object_object_add(o, "signature", sig);
-	json_object_object_add(o, "status", str_or_null(m->status));
+	json_object_object_add(o, "status", jsonx_str_or_null(m->status));
 	json_object_object_add(o, "reproduction", reproduction_json(m));
 	json_object_object_add(o, "input", in);
 	json_object_object_add(o, "minimal", min);
 	json_object_object_add(o, "explanation", lines_json(m->explanation, m->n_explanation));
 	json_object_object_add(o, "notes", lines_json(m->notes, m->n_notes));
-	json_object_object_add(o, "replay", str_or_null(m->replay));
+	json_object_object_add(o, "replay", jsonx_str_or_null(m->replay));
 	json_object_object_add(o, "guest_runs", json_object_new_int64((int64_t)m->guest_runs));
 	json_object_object_add(o, "wall_ms",
 			       m->wall_ms >= 0 ? json_object_new_int64(m->wall_ms) : NULL);
-	json_object_object_add(o, "started", str_or_null(m->started));
+	json_object_object_add(o, "started", jsonx_str_or_null(m->started));
 	return o;
 }
 
@@ -116,7 +112,7 @@ static json_object *member(json_object *o, const char *key)
 
 static size_t count(json_object *o, const char *key)
 {
-	int64_t v = record_json_int(o, key, 0);
+	int64_t v = jsonx_get_int(o, key, 0);
 
 	return v > 0 ? (size_t)v : 0;
 }
@@ -146,8 +142,8 @@ static void read_reproduction(json_object *r, struct minimized *m)
 	for (size_t i = 0; i < n; i++) {
 		json_object *s = json_object_array_get_idx(seen, i);
 		m->seen[m->n_seen++] = (struct minimized_seen){
-		    .verdict = record_json_string(s, "verdict"),
-		    .title = record_json_string(s, "title"),
+		    .verdict = jsonx_get_str(s, "verdict"),
+		    .title = jsonx_get_str(s, "title"),
 		    .count = count(s, "count"),
 		};
 	}
@@ -163,28 +159,28 @@ int minimized_from_json(json_object *o, struct minimized *ret)
 	minimized_init(ret);
 	if (!json_object_is_type(o, json_type_object))
 		return -EINVAL;
-	m.sensor = record_json_string(o, "sensor");
-	m.case_id = record_json_string(o, "case");
-	m.verdict = record_json_string(sig, "verdict");
+	m.sensor = jsonx_get_str(o, "sensor");
+	m.case_id = jsonx_get_str(o, "case");
+	m.verdict = jsonx_get_str(sig, "verdict");
 	if (!m.sensor || !m.case_id || !m.verdict) {
 		minimized_finish(&m);
 		return -EINVAL;
 	}
 	m.kind = verdict_parse(m.verdict);
-	m.title = record_json_string(sig, "title");
-	m.status = record_json_string(o, "status");
+	m.title = jsonx_get_str(sig, "title");
+	m.status = jsonx_get_str(o, "status");
 	read_reproduction(member(o, "reproduction"), &m);
-	m.input_sha256 = record_json_string(in, "sha256");
-	m.input_size = record_json_int(in, "size", -1);
-	m.minimal = record_json_string(min, "file");
-	m.minimal_sha256 = record_json_string(min, "sha256");
-	m.minimal_size = record_json_int(min, "size", -1);
+	m.input_sha256 = jsonx_get_str(in, "sha256");
+	m.input_size = jsonx_get_int(in, "size", -1);
+	m.minimal = jsonx_get_str(min, "file");
+	m.minimal_sha256 = jsonx_get_str(min, "sha256");
+	m.minimal_size = jsonx_get_int(min, "size", -1);
 	m.explanation = read_lines(member(o, "explanation"), &m.n_explanation);
 	m.notes = read_lines(member(o, "notes"), &m.n_notes);
-	m.replay = record_json_string(o, "replay");
+	m.replay = jsonx_get_str(o, "replay");
 	m.guest_runs = count(o, "guest_runs");
-	m.wall_ms = record_json_int(o, "wall_ms", -1);
-	m.started = record_json_string(o, "started");
+	m.wall_ms = jsonx_get_int(o, "wall_ms", -1);
+	m.started = jsonx_get_str(o, "started");
 	*ret = m;
 	return 0;
 }

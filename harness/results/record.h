@@ -106,12 +106,6 @@ json_object *record_to_json(const struct record *r);
  * every reader needs (a sensor, a case, a verdict); *ret is then empty. */
 int record_from_json(json_object *o, struct record *ret);
 
-/* Members as the record reader reads them, for the other files of a run directory
- * (minimized.c): a copied string, NULL when o is NULL or the member absent, null or not a
- * string; a number, dflt when it is none. */
-char *record_json_string(json_object *o, const char *key);
-int64_t record_json_int(json_object *o, const char *key, int64_t dflt);
-
 /* How a case counts for CI (JUnit <failure>, <error>, or a pass). */
 enum record_outcome {
 	RECORD_PASS = 0,

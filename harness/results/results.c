@@ -13,16 +13,13 @@ struct results {
 	pthread_mutex_t lock;
 };
 
-int results_open(const char *run_dir, struct results **ret)
+/* RUN_DIR/NAME opened for appending. */
+static int open_log(const char *run_dir, const char *name, struct results **ret)
 {
-	_cleanup_free_ char *inputs = xasprintf("%s/inputs", run_dir);
-	_cleanup_free_ char *consoles = xasprintf("%s/consoles", run_dir);
-	_cleanup_free_ char *path = xasprintf("%s/results.jsonl", run_dir);
+	_cleanup_free_ char *path = xasprintf("%s/%s", run_dir, name);
 	struct results *r;
-	int fd, k;
+	int fd;
 
-	if ((k = mkdir_p(inputs)) < 0 || (k = mkdir_p(consoles)) < 0)
-		return k;
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
@@ -32,6 +29,24 @@ int results_open(const char *run_dir, struct results **ret)
 	pthread_mutex_init(&r->lock, NULL);
 	*ret = r;
 	return 0;
+}
+
+int results_open(const char *run_dir, struct results **ret)
+{
+	_cleanup_free_ char *inputs = xasprintf("%s/inputs", run_dir);
+	_cleanup_free_ char *consoles = xasprintf("%s/consoles", run_dir);
+	int k;
+
+	if ((k = mkdir_p(inputs)) < 0 || (k = mkdir_p(consoles)) < 0)
+		return k;
+	return open_log(run_dir, "results.jsonl", ret);
+}
+
+int results_open_log(const char *run_dir, const char *name, struct results **ret)
+{
+	int k = mkdir_p(run_dir);
+
+	return k < 0 ? k : open_log(run_dir, name, ret);
 }
 
 struct results *results_close(struct results *r)
@@ -70,12 +85,14 @@ int results_append(struct results *r, struct json_object *record)
 	return ret;
 }
 
-int results_write_meta(struct results *r, struct json_object *meta)
+int results_write_meta(struct results *r, const struct run_meta *meta)
 {
 	_cleanup_free_ char *path = xasprintf("%s/run.json", r->dir);
-	const char *s = json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PRETTY);
-	_cleanup_free_ char *text = xasprintf("%s\n", s);
+	json_object *o = run_meta_to_json(meta);
+	_cleanup_free_ char *text =
+	    xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 
+	json_object_put(o);
 	return write_file_atomic(path, text, strlen(text));
 }
 

@@ -1,7 +1,8 @@
 /* results.h — the result store of a run directory.
  *
- * RUN_DIR/results.jsonl gets one JSON object per case, appended and fsync'd before the call
- * returns, so that a killed controller loses at most the case in flight. RUN_DIR/run.json holds
+ * RUN_DIR/results.jsonl (or another log, results_open_log()) gets one JSON object per case,
+ * appended and fsync'd before the call returns, so that a killed controller loses at most the
+ * case in flight. RUN_DIR/run.json holds
  * the run's metadata, rewritten atomically at start and end. Thread-safe: fleet workers append
  * concurrently.
  * Ownership: results_close() frees the store; records passed in stay the caller's.
@@ -11,15 +12,20 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "run-meta.h"
+
 struct results;
 
 /* Create RUN_DIR (and inputs/, consoles/) and open results.jsonl for appending. */
 int results_open(const char *run_dir, struct results **ret);
+/* Create RUN_DIR and open RUN_DIR/NAME for appending records of another kind through the same
+ * appender (rollout.jsonl, rollout-record.h); nothing else is made. */
+int results_open_log(const char *run_dir, const char *name, struct results **ret);
 struct results *results_close(struct results *r);
 /* Append one record as a single line, then fsync. */
 int results_append(struct results *r, struct json_object *record);
-/* Write RUN_DIR/run.json atomically. */
-int results_write_meta(struct results *r, struct json_object *meta);
+/* Write RUN_DIR/run.json atomically (run-meta.h). */
+int results_write_meta(struct results *r, const struct run_meta *meta);
 /* Current UTC time as ISO 8601 into buf[32]. */
 void results_timestamp(char buf[32]);
 /* The same for a time ago_ms milliseconds before now. */

@@ -6,73 +6,43 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "run-meta.h"
 #include "strmap.h"
 #include "util.h"
 
-/* run.json is small; refuse something absurd rather than reading it all. */
-#define RUN_JSON_MAX (4 * 1024 * 1024)
-
-/* A string member, copied; NULL when absent, null or not a string. */
-static char *get_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return xstrdup(json_object_get_string(v));
-}
-
-static void load_sensors(struct rundir *run, struct json_object *v)
-{
-	size_t n = json_object_array_length(v);
-
-	run->sensors = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *s = json_object_array_get_idx(v, i);
-		if (json_object_is_type(s, json_type_string))
-			run->sensors[run->n_sensors++] = xstrdup(json_object_get_string(s));
-	}
-}
+/* minimize.json is small; refuse something absurd rather than reading it all. */
+#define MINIMIZED_JSON_MAX (4 * 1024 * 1024)
 
 static int load_meta(struct rundir *run)
 {
 	_cleanup_free_ char *path = xasprintf("%s/run.json", run->dir);
-	_cleanup_free_ uint8_t *data = NULL;
-	struct json_object *o, *v;
-	size_t size;
-	int r;
+	struct run_meta m;
+	int r = run_meta_read(path, &m);
 
-	r = read_file(path, RUN_JSON_MAX, &data, &size);
 	if (r == -ENOENT)
 		return 0; /* a report without metadata is still a report */
 	if (r < 0)
 		return r;
-	o = json_tokener_parse((const char *)data);
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return -EINVAL;
-	}
 	run->has_meta = true;
-	run->run_id = get_str(o, "run_id");
-	run->scenario = get_str(o, "scenario");
-	run->scenario_path = get_str(o, "scenario_path");
-	run->started = get_str(o, "started");
-	run->finished = get_str(o, "finished");
-	run->interrupted = get_str(o, "interrupted");
-	run->faultline_version = get_str(o, "faultline_version");
-	run->kernel = get_str(o, "kernel");
-	run->uri = get_str(o, "uri");
-	run->accel = get_str(o, "accel");
-	run->isolation = get_str(o, "isolation");
-	run->host = get_str(o, "host");
-	run->argv = get_str(o, "argv");
-	if (json_object_object_get_ex(o, "seed", &v) && json_object_is_type(v, json_type_int)) {
-		run->seed = (uint64_t)json_object_get_int64(v);
-		run->has_seed = true;
-	}
-	if (json_object_object_get_ex(o, "sensors", &v) && json_object_is_type(v, json_type_array))
-		load_sensors(run, v);
-	json_object_put(o);
+	run->run_id = TAKE_PTR(m.run_id);
+	run->scenario = TAKE_PTR(m.scenario);
+	run->scenario_path = TAKE_PTR(m.scenario_path);
+	run->started = TAKE_PTR(m.started);
+	run->finished = TAKE_PTR(m.finished);
+	run->interrupted = TAKE_PTR(m.interrupted);
+	run->faultline_version = TAKE_PTR(m.faultline_version);
+	run->kernel = TAKE_PTR(m.kernel);
+	run->uri = TAKE_PTR(m.uri);
+	run->accel = TAKE_PTR(m.accel);
+	run->isolation = TAKE_PTR(m.isolation);
+	run->host = TAKE_PTR(m.host);
+	run->argv = TAKE_PTR(m.argv);
+	run->seed = m.seed;
+	run->has_seed = m.has_seed;
+	run->sensors = TAKE_PTR(m.sensors);
+	run->n_sensors = m.n_sensors;
+	m.n_sensors = 0;
+	run_meta_finish(&m);
 	return 0;
 }
 
@@ -228,7 +198,7 @@ static void load_one_minimized(struct rundir *run, const char *rel)
 	json_object *o;
 	size_t size;
 
-	if (read_file(path, RUN_JSON_MAX, &data, &size) < 0)
+	if (read_file(path, MINIMIZED_JSON_MAX, &data, &size) < 0)
 		return;
 	o = json_tokener_parse((const char *)data);
 	if (minimized_from_json(o, &m) == 0) {

@@ -1,0 +1,156 @@
+/* run-meta.c — run.json (see run-meta.h). */
+#include "run-meta.h"
+
+#include "jsonx.h"
+#include "util.h"
+
+/* run.json is small; refuse something absurd rather than reading it all. */
+#define RUN_JSON_MAX (4 * 1024 * 1024)
+
+void run_meta_finish(struct run_meta *m)
+{
+	char **strings[] = {
+	    &m->run_id, &m->scenario, &m->scenario_path, &m->started,	 &m->faultline_version,
+	    &m->kernel, &m->uri,      &m->accel,	 &m->isolation,	 &m->host,
+	    &m->argv,	&m->campaign, &m->finished,	 &m->interrupted};
+
+	for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
+		free(*strings[i]);
+	for (size_t i = 0; i < m->n_hosts; i++)
+		free(m->hosts[i].uri);
+	for (size_t i = 0; i < m->n_sensors; i++)
+		free(m->sensors[i]);
+	free(m->hosts);
+	free(m->sensors);
+	*m = (struct run_meta){0};
+}
+
+/* ---- writing ---- */
+
+static json_object *hosts_json(const struct run_meta *m)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < m->n_hosts; i++) {
+		json_object *h = json_object_new_object();
+		json_object_object_add(h, "uri", jsonx_str_or_null(m->hosts[i].uri));
+		json_object_object_add(h, "answered",
+				       json_object_new_boolean(m->hosts[i].answered));
+		json_object_array_add(a, h);
+	}
+	return a;
+}
+
+static void add_if(json_object *o, const char *key, const char *s)
+{
+	if (s)
+		json_object_object_add(o, key, json_object_new_string(s));
+}
+
+json_object *run_meta_to_json(const struct run_meta *m)
+{
+	json_object *o = json_object_new_object(), *sensors = json_object_new_array();
+
+	for (size_t i = 0; i < m->n_sensors; i++)
+		json_object_array_add(sensors, jsonx_str_or_null(m->sensors[i]));
+	json_object_object_add(o, "run_id", jsonx_str_or_null(m->run_id));
+	json_object_object_add(o, "scenario", jsonx_str_or_null(m->scenario));
+	json_object_object_add(o, "scenario_path", jsonx_str_or_null(m->scenario_path));
+	json_object_object_add(o, "started", jsonx_str_or_null(m->started));
+	json_object_object_add(o, "faultline_version", jsonx_str_or_null(m->faultline_version));
+	json_object_object_add(o, "kernel", jsonx_str_or_null(m->kernel));
+	json_object_object_add(o, "uri", jsonx_str_or_null(m->uri));
+	json_object_object_add(o, "accel", jsonx_str_or_null(m->accel));
+	if (m->n_hosts)
+		json_object_object_add(o, "hosts", hosts_json(m));
+	json_object_object_add(o, "isolation", jsonx_str_or_null(m->isolation));
+	if (m->has_seed)
+		json_object_object_add(o, "seed", json_object_new_uint64(m->seed));
+	json_object_object_add(o, "sensors", sensors);
+	json_object_object_add(o, "host", jsonx_str_or_null(m->host));
+	add_if(o, "argv", m->argv);
+	add_if(o, "campaign", m->campaign);
+	if (m->resumed)
+		json_object_object_add(o, "resumed", json_object_new_boolean(true));
+	add_if(o, "finished", m->finished);
+	add_if(o, "interrupted", m->interrupted);
+	return o;
+}
+
+/* ---- reading ---- */
+
+static json_object *array(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array)
+		   ? v
+		   : NULL;
+}
+
+static void read_arrays(json_object *o, struct run_meta *m)
+{
+	json_object *sensors = array(o, "sensors"), *hosts = array(o, "hosts");
+
+	m->sensors = xcalloc(jsonx_len(sensors) + 1, sizeof(char *));
+	for (size_t i = 0; i < jsonx_len(sensors); i++) {
+		json_object *s = json_object_array_get_idx(sensors, i);
+		if (json_object_is_type(s, json_type_string))
+			m->sensors[m->n_sensors++] = xstrdup(json_object_get_string(s));
+	}
+	m->hosts = xcalloc(jsonx_len(hosts) + 1, sizeof(*m->hosts));
+	for (size_t i = 0; i < jsonx_len(hosts); i++) {
+		json_object *h = json_object_array_get_idx(hosts, i);
+		m->hosts[m->n_hosts++] = (struct run_meta_host){
+		    .uri = jsonx_get_str(h, "uri"), .answered = jsonx_get_bool(h, "answered")};
+	}
+}
+
+int run_meta_from_json(json_object *o, struct run_meta *ret)
+{
+	struct run_meta m = {0};
+	json_object *v;
+
+	if (!json_object_is_type(o, json_type_object))
+		return -EINVAL;
+	m.run_id = jsonx_get_str(o, "run_id");
+	m.scenario = jsonx_get_str(o, "scenario");
+	m.scenario_path = jsonx_get_str(o, "scenario_path");
+	m.started = jsonx_get_str(o, "started");
+	m.faultline_version = jsonx_get_str(o, "faultline_version");
+	m.kernel = jsonx_get_str(o, "kernel");
+	m.uri = jsonx_get_str(o, "uri");
+	m.accel = jsonx_get_str(o, "accel");
+	m.isolation = jsonx_get_str(o, "isolation");
+	/* seeds are 64-bit unsigned: read them without clamping at INT64_MAX */
+	if (json_object_object_get_ex(o, "seed", &v) && json_object_is_type(v, json_type_int)) {
+		m.seed = json_object_get_int64(v) < 0 ? (uint64_t)json_object_get_int64(v)
+						      : json_object_get_uint64(v);
+		m.has_seed = true;
+	}
+	m.host = jsonx_get_str(o, "host");
+	m.argv = jsonx_get_str(o, "argv");
+	m.campaign = jsonx_get_str(o, "campaign");
+	m.resumed = json_object_object_get_ex(o, "resumed", &v) &&
+		    json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+	m.finished = jsonx_get_str(o, "finished");
+	m.interrupted = jsonx_get_str(o, "interrupted");
+	read_arrays(o, &m);
+	*ret = m;
+	return 0;
+}
+
+int run_meta_read(const char *path, struct run_meta *ret)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	json_object *o;
+	size_t size;
+	int r;
+
+	if ((r = read_file(path, RUN_JSON_MAX, &data, &size)) < 0)
+		return r;
+	o = json_tokener_parse((const char *)data);
+	r = run_meta_from_json(o, ret);
+	json_object_put(o);
+	return r;
+}
