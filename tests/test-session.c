@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -408,6 +409,19 @@ START_TEST(test_fault_prefixes)
 	ck_assert_int_eq(cli_fault_exit_status(SESSION_FAULT_SCENARIO), 2);
 	ck_assert_int_eq(cli_fault_exit_status(SESSION_FAULT_LIBVIRT), 1);
 	ck_assert_int_eq(cli_fault_exit_status(SESSION_FAULT_SENSOR), 1);
+	ck_assert_int_eq(cli_fault_exit_status(SESSION_FAULT_HOST), 1);
+}
+END_TEST
+
+/* faultline(1)'s table: 130 for SIGINT (and SIGHUP, which the session takes too), 143 for
+ * SIGTERM, whichever command was interrupted. */
+START_TEST(test_exit_interrupted)
+{
+	ck_assert_int_eq(cli_exit_interrupted(SIGINT), 130);
+	ck_assert_int_eq(cli_exit_interrupted(SIGHUP), 130);
+	ck_assert_int_eq(cli_exit_interrupted(SIGTERM), 143);
+	ck_assert_int_eq(CLI_EXIT_USAGE, 2);
+	ck_assert_int_eq(CLI_EXIT_HOST, 1);
 }
 END_TEST
 
@@ -422,6 +436,7 @@ static Suite *suite(void)
 	tcase_add_test(open, test_loaded);
 	tcase_add_test(open, test_state_dir_unusable);
 	tcase_add_test(open, test_fault_prefixes);
+	tcase_add_test(open, test_exit_interrupted);
 	tcase_add_test(run, test_run_needs_guests);
 	tcase_add_test(run, test_run_dir_unusable);
 	tcase_add_test(run, test_prepare);

@@ -189,7 +189,7 @@ static void agreement(const struct session_stats *ref, const struct session_stat
 
 static int print_figures(const struct mode_figures *f, size_t n)
 {
-	int ret = 0;
+	int ret = CLI_EXIT_OK;
 
 	printf("\n%-9s %6s %8s %10s %9s %7s %12s %16s %12s %10s\n", "mode", "cases", "wall_s",
 	       "cases/min", "median_s", "p95_s", "first_verd_s", "rss_kb", "fds", "agree");
@@ -200,7 +200,7 @@ static int print_figures(const struct mode_figures *f, size_t n)
 
 		agreement(&f[0].st, st, &same, &both);
 		if (same != both)
-			ret = 1;
+			ret = CLI_EXIT_SHORT;
 		snprintf(agree, sizeof(agree), "%zu/%zu", same, both);
 		snprintf(rss, sizeof(rss), "%ld->%ld", f[i].rss_before_kb, f[i].rss_after_kb);
 		snprintf(fds, sizeof(fds), "%d->%d", f[i].fds_before, f[i].fds_after);
@@ -219,8 +219,8 @@ static int print_figures(const struct mode_figures *f, size_t n)
 	return ret;
 }
 
-/* One mode's run, with the controller's memory and descriptors around it. Returns 0 or the
- * exit status to stop with (the run could not start, or it was interrupted). */
+/* One mode's run, with the controller's memory and descriptors around it. Returns CLI_EXIT_OK or
+ * the exit status to stop with (the run could not start, or it was interrupted). */
 static int run_mode(struct session *s, const struct bench_opts *o, const char *base,
 		    enum fleet_isolation mode, struct mode_figures *f)
 {
@@ -244,8 +244,8 @@ static int run_mode(struct session *s, const struct bench_opts *o, const char *b
 	fprintf(stderr, "%s: %zu cases in %.1f s\n", fleet_isolation_name(mode), f->st.finished,
 		(double)f->st.wall_ms / 1000.0);
 	if (f->st.interrupted)
-		return f->st.signal == SIGTERM ? 143 : 130;
-	return 0;
+		return cli_exit_interrupted(f->st.signal);
+	return CLI_EXIT_OK;
 }
 
 int cmd_bench(int argc, char **argv)
@@ -257,11 +257,11 @@ int cmd_bench(int argc, char **argv)
 	_cleanup_(progress_freep) struct progress *meter = NULL;
 	struct session *s = NULL;
 	size_t done = 0;
-	int r, ret = 0;
+	int r, ret = CLI_EXIT_OK;
 
 	r = parse_opts(argc, argv, &o);
 	if (r != 0)
-		return r > 0 ? 0 : 2;
+		return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	meter = o.s.meter = progress_new(stderr, o.quiet);
 	if (session_open(&o.s, &s, &err) < 0)
 		return cli_session_failed(&err);
@@ -271,16 +271,16 @@ int cmd_bench(int argc, char **argv)
 		_cleanup_free_ char *id = session_new_run_id(s);
 		base = xasprintf("runs/bench-%s", id);
 	}
-	for (size_t i = 0; i < o.n_modes && ret == 0; i++) {
+	for (size_t i = 0; i < o.n_modes && ret == CLI_EXIT_OK; i++) {
 		ret = run_mode(s, &o, base, o.modes[i], &figs[i]);
 		/* an interrupted mode still has figures; one that could not start has none */
-		if (ret == 0 || figs[i].st.interrupted)
+		if (ret == CLI_EXIT_OK || figs[i].st.interrupted)
 			done++;
 	}
 	if (done > 0) {
 		printf("bench of %s, runs in %s\n", scenario_name(session_scenario(s)), base);
 		r = print_figures(figs, done);
-		if (ret == 0)
+		if (ret == CLI_EXIT_OK)
 			ret = r;
 	}
 	for (size_t i = 0; i < o.n_modes; i++)

@@ -39,29 +39,29 @@ int cmd_classify(int argc, char **argv)
 				fprintf(stderr,
 					"faultline classify: --signal wants 1..128, not '%s'\n",
 					optarg);
-				return 2;
+				return CLI_EXIT_USAGE;
 			}
 			term_signal = (int)v;
 			break;
 		}
 		case 'h':
 			help(stdout);
-			return 0;
+			return CLI_EXIT_OK;
 		default:
 			help(stderr);
-			return 2;
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1) {
 		cli_error(SESSION_FAULT_USAGE, "expected one LOG argument (or '-')");
 		help(stderr);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	const char *path = argv[optind];
 	struct classify_result *res = NULL;
 	if (term_signal && !user) {
 		fprintf(stderr, "faultline classify: --signal goes with --user\n");
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	int r;
 	if (user)
@@ -71,7 +71,7 @@ int cmd_classify(int argc, char **argv)
 		r = streq(path, "-") ? classify_file(stdin, &res) : classify_path(path, &res);
 	if (r < 0) {
 		cli_error(SESSION_FAULT_USAGE, "cannot read %s: %s", path, strerror(-r));
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 
 	json_object *o = json_object_new_object();
@@ -90,7 +90,7 @@ int cmd_classify(int argc, char **argv)
 	classify_result_free(res);
 	if (fflush(stdout) != 0) {
 		cli_error(SESSION_FAULT_HOST, "cannot write the result: %s", strerror(errno));
-		return 2;
+		return CLI_EXIT_HOST;
 	}
-	return 0;
+	return CLI_EXIT_OK;
 }

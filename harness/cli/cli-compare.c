@@ -42,28 +42,28 @@ int cmd_compare(int argc, char **argv)
 		switch (c) {
 		case 'h':
 			usage(stdout);
-			return 0;
+			return CLI_EXIT_OK;
 		default:
 			usage(stderr);
-			return 2;
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2) {
 		cli_error(SESSION_FAULT_USAGE, "want exactly two run directories, BASE and NEW");
 		usage(stderr);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	if (load(argv[optind], &base) < 0 || load(argv[optind + 1], &new) < 0) {
-		ret = 2;
+		ret = CLI_EXIT_USAGE;
 		goto out;
 	}
 	compare_runs(base, new, &res);
 	if (compare_write_markdown(stdout, res, base, new) < 0 || fflush(stdout) != 0) {
 		cli_error(SESSION_FAULT_HOST, "cannot write the summary: %m");
-		ret = 2;
+		ret = CLI_EXIT_HOST;
 		goto out;
 	}
-	ret = res->regression ? 1 : 0;
+	ret = res->regression ? CLI_EXIT_SHORT : CLI_EXIT_OK;
 out:
 	compare_result_free(res);
 	rundir_free(base);

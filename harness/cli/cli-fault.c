@@ -2,14 +2,21 @@
 #include "cli-fault.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 
 #include "diag.h"
 #include "session.h"
 
-int cli_fault_exit_status(enum session_fault f)
+enum cli_exit cli_fault_exit_status(enum session_fault f)
 {
-	return f == SESSION_FAULT_USAGE || f == SESSION_FAULT_SCENARIO ? 2 : 1;
+	return f == SESSION_FAULT_USAGE || f == SESSION_FAULT_SCENARIO ? CLI_EXIT_USAGE
+								       : CLI_EXIT_HOST;
+}
+
+enum cli_exit cli_exit_interrupted(int sig)
+{
+	return sig == SIGTERM ? CLI_EXIT_SIGTERM : CLI_EXIT_SIGINT;
 }
 
 void cli_error(enum session_fault f, const char *fmt, ...)

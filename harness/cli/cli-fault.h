@@ -16,12 +16,13 @@
  */
 #pragma once
 
+#include "cli.h"
 #include "session.h"
 #include "util.h"
 
-/* The exit status of a command that stops on it: 2 for the user's input (usage, scenario),
- * 1 for everything else. */
-int cli_fault_exit_status(enum session_fault f);
+/* The exit status of a command that stops on it: CLI_EXIT_USAGE for the user's input (usage,
+ * scenario), CLI_EXIT_HOST for everything else. */
+enum cli_exit cli_fault_exit_status(enum session_fault f);
 void cli_error(enum session_fault f, const char *fmt, ...) _printf_(2, 3);
 /* Located problems, one line each. */
 struct diags;

@@ -489,7 +489,7 @@ static void summary_init(struct minimized *sum, const struct mcase *c)
 
 static int exit_stopped(const struct mini *m)
 {
-	return m->signal == SIGTERM ? 143 : 130;
+	return cli_exit_interrupted(m->signal);
 }
 
 static void progress_line(void *userdata, const char *line)
@@ -530,7 +530,7 @@ static int minimize(struct mini *m, const struct mcase *c, struct minimized *sum
 	if (r == -ECANCELED) {
 		mini_say(m, "%s before the case was reproduced; nothing written",
 			 m->budget_spent ? "the time budget ran out" : "interrupted");
-		ret = m->budget_spent ? 1 : exit_stopped(m);
+		ret = m->budget_spent ? CLI_EXIT_SHORT : exit_stopped(m);
 		goto out;
 	}
 	if (r < 0) {
@@ -547,31 +547,31 @@ static int minimize(struct mini *m, const struct mcase *c, struct minimized *sum
 		/* an infra error is never the sensor's answer: nothing was learned */
 		cli_error(SESSION_FAULT_HOST, "the harness could not run %s on a guest: %s",
 			  c->case_id, infra);
-		ret = 1;
+		ret = CLI_EXIT_HOST;
 		goto out;
 	}
 	if (sum->reproduced == 0) {
 		printf("did not reproduce: nothing to shrink\n");
 		sum->status = xstrdup("not-reproduced");
 		write_outputs(m, NULL, sum);
-		ret = 1;
+		ret = CLI_EXIT_SHORT;
 		goto out;
 	}
 	r = shrink(m, c, &seed, &res);
 	if (r < 0) {
-		ret = m->failed ? cli_session_failed(&m->err) : 1;
+		ret = m->failed ? cli_session_failed(&m->err) : CLI_EXIT_HOST;
 		goto out;
 	}
 	summarize(m, c, &res, sum);
 	if (write_outputs(m, &res, sum) < 0) {
-		ret = 1;
+		ret = CLI_EXIT_HOST;
 		goto out;
 	}
 	print_result(m, c, &res, sum);
 	/* the run's report shows what the run directory holds */
 	if (!m->o->out_dir && reports_write_defaults(c->run_dir) == 0)
 		printf("report: %s/report.html\n", c->run_dir);
-	ret = res.stopped && !m->budget_spent ? exit_stopped(m) : 0;
+	ret = res.stopped && !m->budget_spent ? exit_stopped(m) : CLI_EXIT_OK;
 out:
 	free(seed.verdict);
 	free(seed.title);
@@ -592,10 +592,10 @@ int cmd_minimize(int argc, char **argv)
 
 	r = parse_opts(argc, argv, &o, &arg);
 	if (r != 0)
-		return r > 0 ? 0 : 2;
+		return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	if (load_case(&o, arg, &c) < 0) {
 		mcase_finish(&c);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	out = o.out_dir ? xstrdup(o.out_dir)
 			: xasprintf("%s/minimized/%s/%s", c.run_dir, c.rec->sensor, c.case_id);

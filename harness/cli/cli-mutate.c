@@ -152,11 +152,11 @@ int cmd_mutate(int argc, char **argv)
 	uint64_t seed = 1;
 	const char *in, *outdir;
 	size_t size;
-	int r, ret = 2;
+	int r, ret = CLI_EXIT_USAGE;
 
 	r = parse_options(argc, argv, &fpath, &seed, list, &d);
 	if (r != 0) {
-		ret = r > 0 ? 0 : 2;
+		ret = r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 		goto out;
 	}
 	in = argv[optind];
@@ -188,11 +188,13 @@ int cmd_mutate(int argc, char **argv)
 		cli_print_diags(stderr, &d);
 		goto out;
 	}
-	if (write_outputs(&res, outdir, in, seed, fmt ? fpath : NULL) < 0)
+	if (write_outputs(&res, outdir, in, seed, fmt ? fpath : NULL) < 0) {
+		ret = CLI_EXIT_HOST; /* the message says which file */
 		goto out;
+	}
 	printf("%zu input(s) written to %s (%zu variant(s), %zu duplicate(s) dropped)\n", res.n,
 	       outdir, res.n_variants, res.n_duplicates);
-	ret = 0;
+	ret = CLI_EXIT_OK;
 out:
 	mutate_result_finish(&res);
 	mutate_list_free(list);

@@ -181,11 +181,11 @@ static int replay(struct replay_opts *o, const char *run_dir, const char *case_i
 
 	if (!abs) {
 		cli_error(SESSION_FAULT_USAGE, "the run kept no input %s: %m", input);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	text = scenario_text(case_id, abs, rec);
 	if (write_scenario(out_dir, text, &yaml) < 0)
-		return 1;
+		return CLI_EXIT_HOST;
 	o->s.scenario_path = yaml;
 	o->s.jobs = 1;
 	o->s.progress = stderr;
@@ -209,9 +209,10 @@ static int replay(struct replay_opts *o, const char *run_dir, const char *case_i
 		       r->note ? r->note : "", same ? "reproduced" : "DID NOT REPRODUCE");
 		printf("replay run: %s\n", out_dir);
 		reports_write_defaults(out_dir);
-		ret = same ? 0 : 1;
+		ret = same ? CLI_EXIT_OK : CLI_EXIT_SHORT;
 	} else if (ret == 0) {
-		ret = st.interrupted ? 130 : 1;
+		/* no result: interrupted, or the fleet gave up on its host */
+		ret = st.interrupted ? cli_exit_interrupted(st.signal) : CLI_EXIT_HOST;
 	}
 	session_stats_finish(&st);
 	session_close(s);
@@ -229,15 +230,15 @@ int cmd_replay(int argc, char **argv)
 
 	r = parse_opts(argc, argv, &o, &arg);
 	if (r != 0)
-		return r > 0 ? 0 : 2;
+		return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	copy1 = xstrdup(arg);
 	copy2 = xstrdup(arg);
 	const char *run_dir = dirname(copy1), *case_id = basename(copy2);
 	if (cli_load_run(run_dir, &run) < 0)
-		return 2;
+		return CLI_EXIT_USAGE;
 	if (cli_find_record(run, case_id, o.sensor, &rec) < 0) {
 		rundir_free(run);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	if (o.out_dir) {
 		out = xstrdup(o.out_dir);

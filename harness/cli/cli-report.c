@@ -14,7 +14,8 @@ static void usage(FILE *f)
 	cli_help_print(f, "report");
 }
 
-/* A run directory, or a message saying why it cannot be read. Returns 0 or an exit status. */
+/* A run directory, or a message saying why it cannot be read. Returns CLI_EXIT_OK or the exit
+ * status. */
 static int load_run(const char *dir, struct rundir **ret)
 {
 	struct rundir *run;
@@ -22,11 +23,11 @@ static int load_run(const char *dir, struct rundir **ret)
 
 	if (r == -ENOENT || r == -ENOTDIR) {
 		cli_error(SESSION_FAULT_USAGE, "%s: not a run directory (no results.jsonl)", dir);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	if (r < 0) {
 		cli_error(SESSION_FAULT_USAGE, "%s: cannot read the run: %s", dir, strerror(-r));
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	if (run->n_skipped)
 		fprintf(
@@ -35,7 +36,7 @@ static int load_run(const char *dir, struct rundir **ret)
 		    dir, run->n_skipped, run->n_skipped == 1 ? "line" : "lines", run->first_skipped,
 		    run->last_truncated ? "; truncated last line, the run was killed" : "");
 	*ret = run;
-	return 0;
+	return CLI_EXIT_OK;
 }
 
 static int render(const char *output, enum reports_format format, struct rundir *const *runs,
@@ -52,7 +53,7 @@ static int render(const char *output, enum reports_format format, struct rundir 
 		if (r < 0)
 			cli_error(SESSION_FAULT_HOST, "cannot write the report: %s", strerror(-r));
 	}
-	return r < 0 ? 2 : 0;
+	return r < 0 ? CLI_EXIT_HOST : CLI_EXIT_OK;
 }
 
 /* A rollout's run directory (faultline rollout) has rollout.json and no results.jsonl: its
@@ -69,18 +70,18 @@ static int render_rollout(const char *dir, const char *output, enum reports_form
 	if (format == REPORTS_JUNIT) {
 		cli_error(SESSION_FAULT_USAGE,
 			  "a rollout has no JUnit report (html, markdown or json)");
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	if (rollout_summary_read(json, &summary) < 0) {
 		cli_error(SESSION_FAULT_USAGE, "%s is not a rollout summary", json);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	r = output ? rollout_report_write(output, format, &summary)
 		   : rollout_report_render(stdout, format, &summary);
 	rollout_summary_finish(&summary);
 	if (r < 0)
 		cli_error(SESSION_FAULT_HOST, "cannot write the report: %s", strerror(-r));
-	return r < 0 ? 2 : 0;
+	return r < 0 ? CLI_EXIT_HOST : CLI_EXIT_OK;
 }
 
 int cmd_report(int argc, char **argv)
@@ -96,7 +97,7 @@ int cmd_report(int argc, char **argv)
 	const char *output = NULL;
 	struct rundir **runs;
 	size_t n_runs = 0, max_rows = 0;
-	int c, ret = 0;
+	int c, ret = CLI_EXIT_OK;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:f:h", options, NULL)) >= 0) {
@@ -110,7 +111,7 @@ int cmd_report(int argc, char **argv)
 					  "unknown format '%s' (html, junit, "
 					  "markdown or json)",
 					  optarg);
-				return 2;
+				return CLI_EXIT_USAGE;
 			}
 			break;
 		case 'm': {
@@ -119,33 +120,33 @@ int cmd_report(int argc, char **argv)
 			if (!*optarg || *end || v == 0) {
 				cli_error(SESSION_FAULT_USAGE,
 					  "--max-rows wants a positive number");
-				return 2;
+				return CLI_EXIT_USAGE;
 			}
 			max_rows = (size_t)v;
 			break;
 		}
 		case 'h':
 			usage(stdout);
-			return 0;
+			return CLI_EXIT_OK;
 		default:
 			usage(stderr);
-			return 2;
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		cli_error(SESSION_FAULT_USAGE, "no run directory given");
 		usage(stderr);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 
 	if (argc - optind == 1 && (ret = render_rollout(argv[optind], output, format)) != -ENOENT)
 		return ret;
-	ret = 0;
+	ret = CLI_EXIT_OK;
 	runs = xcalloc((size_t)(argc - optind), sizeof(*runs));
-	for (int i = optind; i < argc && ret == 0; i++)
-		if ((ret = load_run(argv[i], &runs[n_runs])) == 0)
+	for (int i = optind; i < argc && ret == CLI_EXIT_OK; i++)
+		if ((ret = load_run(argv[i], &runs[n_runs])) == CLI_EXIT_OK)
 			n_runs++;
-	if (ret == 0)
+	if (ret == CLI_EXIT_OK)
 		ret = render(output, format, runs, n_runs, max_rows);
 	for (size_t i = 0; i < n_runs; i++)
 		rundir_free(runs[i]);

@@ -1,7 +1,7 @@
 /* cli-rollout.c — `faultline rollout SCENARIO`: deploy the scenario's update to a fleet drawn
  * from its profiles, all at once and then ring by ring with gates, every machine a real guest
  * of its profile; one record per machine, the table, rollout.json, rollout.md and report.html.
- * Exit 0, 2 for usage or input errors (nothing booted), 130/143 interrupted. */
+ * Exit statuses: enum cli_exit; usage or input errors stop before anything is booted. */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -443,7 +443,7 @@ static int open_records(const char *dir, struct recorder *rec)
 static int finish(const char *dir, struct rollout_summary_in *in, struct recorder *rec)
 {
 	struct rollout_summary summary;
-	int r, ret = 0;
+	int r, ret = CLI_EXIT_OK;
 
 	rollout_summarize(in, &summary);
 	r = write_outputs(dir, &summary);
@@ -452,7 +452,7 @@ static int finish(const char *dir, struct rollout_summary_in *in, struct recorde
 	if (r < 0) {
 		cli_error(SESSION_FAULT_HOST, "cannot write the reports into %s: %s", dir,
 			  strerror(-r));
-		ret = 1;
+		ret = CLI_EXIT_HOST;
 	} else
 		printf("report: %s/report.html, summary: %s/rollout.json, records: "
 		       "%s/rollout.jsonl\n",
@@ -460,7 +460,7 @@ static int finish(const char *dir, struct rollout_summary_in *in, struct recorde
 	if (rec->error) {
 		cli_error(SESSION_FAULT_HOST, "could not record a machine: %s",
 			  strerror(-rec->error));
-		ret = 1;
+		ret = CLI_EXIT_HOST;
 	}
 	return ret;
 }
@@ -487,15 +487,15 @@ static int rollout_main(struct session *s, const struct rollout_opts *o, const c
 	if ((r = rollout_plan_new(spec, o->fleet, scenario_seed(sc), &plan)) < 0) {
 		cli_error(SESSION_FAULT_USAGE, "the rings do not fit a fleet of %u machines",
 			  o->fleet);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	if (find_update(s, spec, &rec.update, &previous) < 0)
-		return 2;
+		return CLI_EXIT_USAGE;
 	if (open_records(dir, &rec) < 0) {
 		free(previous.data);
 		free(rec.update_input);
 		free(rec.previous_input);
-		return 1;
+		return CLI_EXIT_HOST;
 	}
 	rec.ctx = (struct record_context){
 	    .run_id = run_id, .scenario = scenario_name(sc), .kernel = session_kernel(s)};
@@ -503,7 +503,7 @@ static int rollout_main(struct session *s, const struct rollout_opts *o, const c
 	rec.log = results_close(rec.log);
 	if (r < 0) {
 		cli_error(SESSION_FAULT_HOST, "the rollout could not run: %s", strerror(-r));
-		ret = 1;
+		ret = CLI_EXIT_HOST;
 	} else {
 		print_table(spec, res, variants, n_res);
 		struct rollout_summary_in in = {.sc = sc,
@@ -519,7 +519,7 @@ static int rollout_main(struct session *s, const struct rollout_opts *o, const c
 	}
 	for (size_t k = 0; k < n_res; k++) {
 		if (res[k].interrupted)
-			ret = session_stop_signal() == SIGTERM ? 143 : 130;
+			ret = cli_exit_interrupted(session_stop_signal());
 		rollout_result_finish(&res[k]);
 	}
 	free(previous.data);
@@ -540,7 +540,7 @@ int cmd_rollout(int argc, char **argv)
 
 	r = parse_opts(argc, argv, &o);
 	if (r != 0)
-		return r > 0 ? 0 : 2;
+		return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	/* the sections are checked before anything is built or booted */
 	o.s.no_guests = true;
 	if (session_open(&o.s, &s, &err) < 0)
@@ -553,7 +553,7 @@ int cmd_rollout(int argc, char **argv)
 		cli_error_diags(SESSION_FAULT_SCENARIO, &d);
 		diags_finish(&d);
 		session_close(s);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	session_close(s);
 	o.s.no_guests = false;

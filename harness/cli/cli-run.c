@@ -1,5 +1,5 @@
 /* cli-run.c — `faultline run SCENARIO`: validate, expand, build images, run the fleet, record
- * every verdict, print the table and write the reports; exit 0/1/2 (130/143 interrupted). */
+ * every verdict, print the table and write the reports; exit with enum cli_exit. */
 #include <getopt.h>
 #include <signal.h>
 #include <time.h>
@@ -179,7 +179,7 @@ static int print_table(struct session *s, const struct session_stats *st)
 {
 	size_t ns = session_n_sensors(s), n;
 	const struct scenario_case *cases = session_cases(s, &n);
-	int failed = 0;
+	int status = CLI_EXIT_OK;
 
 	printf("%-20s %-28s %-12s %-10s %s\n", "SENSOR", "CASE", "VERDICT", "EXPECTED",
 	       "TITLE / DETAIL");
@@ -192,12 +192,12 @@ static int print_table(struct session *s, const struct session_stats *st)
 			bool ok = r->done && (!expect || streq(expect, v));
 
 			if (!ok)
-				failed = 1;
+				status = CLI_EXIT_SHORT;
 			printf("%-20s %-28s %-12s %-10s %s%s\n", session_sensor_name(s, si),
 			       cases[ci].id, v, expect ? expect : "-",
 			       ok || !r->done ? "" : "MISMATCH ", r->note ? r->note : "");
 		}
-	return failed;
+	return status;
 }
 
 /* After the run: the reports, where everything is, and the exit status (ret: the table's). */
@@ -214,12 +214,12 @@ static int finish_run(const char *dir, const struct session_stats *st, int ret)
 	if (st->record_error) {
 		cli_error(SESSION_FAULT_HOST, "could not record a result: %s",
 			  strerror(-st->record_error));
-		ret = 1;
+		ret = CLI_EXIT_HOST;
 	}
 	if (st->interrupted) {
 		fprintf(stderr, "faultline run: interrupted; %zu of %zu results recorded in %s\n",
 			st->finished, st->total, dir);
-		ret = st->signal == SIGTERM ? 143 : 130;
+		ret = cli_exit_interrupted(st->signal);
 	}
 	return ret;
 }
@@ -236,14 +236,14 @@ int cmd_run(int argc, char **argv)
 
 	r = parse_opts(argc, argv, &o);
 	if (r != 0)
-		return r > 0 ? 0 : 2;
+		return r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	meter = o.s.meter = progress_new(stderr, o.quiet);
 	if (session_open(&o.s, &s, &err) < 0)
 		return cli_session_failed(&err);
 	if (o.list) {
 		list_cases(s);
 		session_close(s);
-		return 0;
+		return CLI_EXIT_OK;
 	}
 	if (!o.out_dir) {
 		run_id = session_new_run_id(s);

@@ -149,23 +149,23 @@ int cmd_validate(int argc, char **argv)
 		switch (c) {
 		case 'h':
 			help(stdout);
-			return 0;
+			return CLI_EXIT_OK;
 		case 'q':
 			quiet = true;
 			break;
 		case CLI_OPT_SENSORS_DIR:
 			if (cli_sensors_dir_add(optarg, &dirs) < 0)
-				return 2;
+				return CLI_EXIT_USAGE;
 			break;
 		default:
 			help(stderr);
-			return 2;
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		cli_error(SESSION_FAULT_USAGE, "no file given");
 		help(stderr);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	path = session_sensor_path(dirs);
 	so.sensors_dirs = (const char *const *)path;
@@ -188,5 +188,5 @@ int cmd_validate(int argc, char **argv)
 		cli_print_diags(stderr, &d);
 		diags_finish(&d);
 	}
-	return bad ? 2 : 0;
+	return bad ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 }

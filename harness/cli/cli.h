@@ -1,11 +1,25 @@
 /* cli.h — the subcommands of the faultline binary. Each takes (argc, argv) with argv[0] the
  * command name, parses its own options with getopt_long, prints for the user (errors through
- * cli-fault.h), and returns the process exit status: 0 all expectations held, 1 a case fell
- * short or a regression was found, 2 usage or input error, 130/143 interrupted. Only the
- * commands decide exit statuses; what they call returns 0 or -errno. */
+ * cli-fault.h), and returns the process exit status, one of enum cli_exit. Only the commands
+ * decide exit statuses; what they call returns 0 or -errno. */
 #pragma once
 
 #include <stdbool.h>
+
+/* The exit statuses of every command; faultline(1) states the same table. */
+enum cli_exit {
+	CLI_EXIT_OK = 0,    /* every expectation held: the command did what was asked */
+	CLI_EXIT_SHORT = 1, /* a case fell short, a regression or a failure was found */
+	/* the host failed the command: its files, libvirt, a sensor's build, faultline itself
+	 * (cli_fault_exit_status(): every party but the user's input) */
+	CLI_EXIT_HOST = 1,
+	CLI_EXIT_USAGE = 2,	/* the user's input: the command line, a scenario, a file named */
+	CLI_EXIT_SIGINT = 130,	/* interrupted by SIGINT or SIGHUP (128 + 2) */
+	CLI_EXIT_SIGTERM = 143, /* interrupted by SIGTERM (128 + 15) */
+};
+
+/* The status of a command that signal sig interrupted (defined in cli-fault.c). */
+enum cli_exit cli_exit_interrupted(int sig);
 
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);	 /* cli-bench.c */

@@ -38,15 +38,15 @@ int main(int argc, char **argv)
 	mallopt(M_ARENA_MAX, 2);
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return CLI_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return 0;
+		return CLI_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("faultline %s\n", FAULTLINE_VERSION);
-		return 0;
+		return CLI_EXIT_OK;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name))
@@ -54,12 +54,12 @@ int main(int argc, char **argv)
 		if (!commands[i].fn) {
 			cli_error(SESSION_FAULT_USAGE, "'%s' is not built yet (%s will build it)",
 				  commands[i].name, commands[i].missing);
-			return 2;
+			return CLI_EXIT_USAGE;
 		}
 		return commands[i].fn(argc - 1, argv + 1);
 	}
 	cli_error(SESSION_FAULT_USAGE, "unknown command '%s'", argv[1]);
 	fputc('\n', stderr);
 	usage(stderr);
-	return 2;
+	return CLI_EXIT_USAGE;
 }

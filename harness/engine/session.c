@@ -89,17 +89,35 @@ void session_error_finish(struct session_error *e)
 	diags_finish(&e->diags);
 }
 
+static int error_setv(struct session_error *e, int r, enum session_fault fault, const char *fmt,
+		      va_list ap)
+{
+	e->fault = fault;
+	free(e->message);
+	if (vasprintf(&e->message, fmt, ap) < 0)
+		abort();
+	return r;
+}
+
+int session_error_set(struct session_error *e, int r, enum session_fault fault, const char *fmt,
+		      ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = error_setv(e, r, fault, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 /* Say in *e who is at fault and what went wrong; returns r (a negative errno). */
 _printf_(4, 5) static int fail(struct session_error *e, int r, enum session_fault fault,
 			       const char *fmt, ...)
 {
 	va_list ap;
 
-	e->fault = fault;
-	free(e->message);
 	va_start(ap, fmt);
-	if (vasprintf(&e->message, fmt, ap) < 0)
-		abort();
+	r = error_setv(e, r, fault, fmt, ap);
 	va_end(ap);
 	return r;
 }

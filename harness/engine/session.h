@@ -78,6 +78,10 @@ struct session_error {
 };
 
 void session_error_finish(struct session_error *e);
+/* For the engine's other modules: say in *e who is at fault and what went wrong (the message
+ * replaces any earlier one). Returns r, a negative errno. */
+int session_error_set(struct session_error *e, int r, enum session_fault fault, const char *fmt,
+		      ...) _printf_(4, 5);
 
 struct session;
 

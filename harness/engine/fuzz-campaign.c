@@ -1,0 +1,568 @@
+/* fuzz-campaign.c — a coverage-guided campaign on one sensor's guests (see fuzz-campaign.h). */
+#include "fuzz-campaign.h"
+
+#include <json-c/json.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "attempt.h"
+#include "bitmap.h"
+#include "campaign.h"
+#include "case-record.h"
+#include "corpus.h"
+#include "covfile.h"
+#include "datadir.h"
+#include "pool.h"
+#include "results.h"
+#include "step.h"
+#include "util.h"
+#include "watched.h"
+
+struct trace {
+	uint8_t edges[COVFILE_MAP_SIZE], blocks[COVFILE_MAP_SIZE];
+	bool read; /* the guest's coverage file was read */
+};
+
+struct fuzz_campaign {
+	const struct fuzz_campaign_opts *o;
+	struct session_error *err;
+	struct session *s;
+	size_t si;
+	const char *sensor, *dir;
+	char *run_id, *work_dir, *cov_dir;
+	struct fleet_config fc;
+	struct pool *pool;
+	struct results *results;
+	struct record_context ctx;
+	struct corpus *corpus;
+	struct fuzz_bitmap map;
+	struct format *format;
+	const char *format_path;
+	uint64_t rng, execs, execs_at_start, elapsed_ms, start_ms, last_new_ms, last_line_ms;
+	/* guests run by this process and the time they took, the first (which boots the
+	 * template) left out: the campaign's cost per case (bench/fuzz-bench.sh) */
+	uint64_t runs, runs_ms;
+	size_t seeds_done, n_sigs, n_imms;
+	char **sigs;
+	uint64_t imms[COVFILE_MAX_IMMS];
+	struct trace *trace;
+	bool tty;
+};
+
+/* ---- the campaign's state on disk ---- */
+
+static void state_save(struct fuzz_campaign *c)
+{
+	/* borrowed: nothing here is freed */
+	const struct campaign st = {
+	    .run_id = c->run_id,
+	    .sensor = (char *)c->sensor,
+	    .coverage = !c->o->no_coverage,
+	    .execs = c->execs,
+	    .elapsed_ms = c->elapsed_ms + now_ms() - c->start_ms,
+	    .rng = c->rng,
+	    .seeds_done = c->seeds_done,
+	    .guest_runs = c->runs,
+	    .guest_runs_ms = c->runs_ms,
+	    .edges = c->map.n_edges,
+	    .blocks = c->map.n_blocks,
+	    .corpus = c->corpus->n,
+	    .signatures = c->sigs,
+	    .n_signatures = c->n_sigs,
+	    .magic = c->imms,
+	    .n_magic = c->n_imms,
+	};
+
+	campaign_write(c->dir, &st);
+}
+
+/* --resume: where the campaign stopped. -ENOENT when dir holds none. */
+static int state_load(struct fuzz_campaign *c)
+{
+	_cleanup_free_ char *map = xasprintf("%s/coverage.bin", c->dir);
+	struct campaign *st;
+	int r;
+
+	if ((r = campaign_read(c->dir, &st)) < 0)
+		return r;
+	c->run_id = TAKE_PTR(st->run_id);
+	c->execs = st->execs;
+	c->elapsed_ms = st->elapsed_ms;
+	c->rng = st->rng;
+	c->seeds_done = st->seeds_done;
+	c->sigs = TAKE_PTR(st->signatures);
+	c->n_sigs = st->n_signatures;
+	st->n_signatures = 0;
+	for (size_t i = 0; i < st->n_magic && i < COVFILE_MAX_IMMS; i++)
+		c->imms[c->n_imms++] = st->magic[i];
+	campaign_free(st);
+	r = fuzz_bitmap_load(&c->map, map);
+	return r == -ENOENT ? 0 : r;
+}
+
+static void timeline_add(struct fuzz_campaign *c)
+{
+	const struct campaign_point p = {.ms = c->elapsed_ms + now_ms() - c->start_ms,
+					 .execs = c->execs,
+					 .blocks = c->map.n_blocks,
+					 .edges = c->map.n_edges,
+					 .corpus = c->corpus->n};
+
+	campaign_point_append(c->dir, &p);
+}
+
+/* ---- one case on a guest ---- */
+
+static void imms_merge(struct fuzz_campaign *c, const struct covfile_view *v)
+{
+	for (size_t i = 0; i < v->n_imms; i++) {
+		uint64_t x = v->header->imms[i];
+		bool known = false;
+
+		for (size_t k = 0; k < c->n_imms && !known; k++)
+			known = c->imms[k] == x;
+		if (!known && c->n_imms < COVFILE_MAX_IMMS)
+			c->imms[c->n_imms++] = x;
+	}
+}
+
+/* Before the case: the guest's counters zeroed, over the sensor's code where its modules are
+ * known. */
+static void trace_reset(void *userdata, struct guest *g)
+{
+	struct covfile_range ranges[COVFILE_MAX_RANGES];
+	size_t n = g->modules
+		       ? covfile_ranges_from_modules(g->modules, NULL, ranges, COVFILE_MAX_RANGES)
+		       : 0;
+
+	(void)userdata;
+	if (g->coverage)
+		covfile_reset(g->coverage, ranges, n);
+}
+
+/* After the case: the guest's coverage into c->trace. */
+static void trace_take(void *userdata, const struct guest *g)
+{
+	struct fuzz_campaign *c = userdata;
+	_cleanup_free_ void *buf = NULL;
+	struct covfile_view v;
+
+	c->trace->read = false;
+	memset(c->trace->edges, 0, sizeof(c->trace->edges));
+	memset(c->trace->blocks, 0, sizeof(c->trace->blocks));
+	if (!g->coverage || covfile_read(g->coverage, &buf, &v) < 0 ||
+	    v.map_size != COVFILE_MAP_SIZE)
+		return;
+	memcpy(c->trace->edges, v.edges, v.map_size);
+	memcpy(c->trace->blocks, v.blocks, v.map_size);
+	c->trace->read = true;
+	imms_merge(c, &v);
+}
+
+/* Run case sc on a fresh guest (attempt.h: the one path of every case, tried again when the host
+ * failed it), its coverage into c->trace. The campaign does not follow a guest across reboots:
+ * the case runs without persistence. Returns 0 (res filled), -ECANCELED, or -ENOTCONN (the
+ * host's libvirt connection was lost). */
+static int run_case(struct fuzz_campaign *c, const struct scenario_case *sc,
+		    struct case_result *res)
+{
+	_cleanup_free_ char *path = xasprintf("%s/consoles/%s/%s.log", c->dir, c->sensor, sc->id);
+	_cleanup_free_ char *faults = NULL;
+	const struct attempt_hooks hooks = {
+	    .before = trace_reset, .after = trace_take, .userdata = c};
+	struct scenario_case one = *sc;
+	const struct attempt_job j = {
+	    .cfg = &c->fc,
+	    .pool = c->pool,
+	    .si = c->si,
+	    .c = &one,
+	    .console = path,
+	    .next = (size_t[POOL_AHEAD]){c->si, c->si},
+	    .hooks = &hooks,
+	};
+	uint64_t start = now_ms();
+	bool reused;
+	int r;
+
+	one.persist.on = false;
+	r = attempt_run(&j, res, &reused, &faults);
+	if (r < 0)
+		return r;
+	if (c->runs++ > 0)
+		c->runs_ms += now_ms() - start;
+	return 0;
+}
+
+/* ---- what a case found ---- */
+
+static bool healthy(enum verdict v)
+{
+	return v == VERDICT_ACCEPTED || v == VERDICT_REJECTED;
+}
+
+/* Record the case when its signature is new; its console is kept only then. */
+static void record(struct fuzz_campaign *c, const struct scenario_case *sc,
+		   const struct case_result *res)
+{
+	_cleanup_free_ char *rel = xasprintf("consoles/%s/%s.log", c->sensor, sc->id);
+	_cleanup_free_ char *console = xasprintf("%s/%s", c->dir, rel);
+	_cleanup_free_ char *input = xasprintf("%s/inputs/%s.bin", c->dir, sc->id);
+	const char *what = res->title ? res->title : res->detail ? res->detail : "";
+	_cleanup_free_ char *sig =
+	    xasprintf("%s: %.*s", verdict_name(res->verdict), (int)strcspn(what, "\n"), what);
+
+	for (size_t i = 0; i < c->n_sigs && !healthy(res->verdict); i++)
+		if (streq(c->sigs[i], sig))
+			goto drop;
+	if (healthy(res->verdict))
+		goto drop;
+	c->sigs = xreallocarray(c->sigs, c->n_sigs + 1, sizeof(char *));
+	c->sigs[c->n_sigs++] = TAKE_PTR(sig);
+	write_file_atomic(input, sc->data, sc->size);
+	json_object *o = case_record_json(&c->ctx, c->sensor, sc, res, rel);
+	results_append(c->results, o);
+	json_object_put(o);
+	if (c->o->progress)
+		fprintf(c->o->progress, "%snew signature after %llu execs, %llu s: %s (%s)\n",
+			c->tty ? "\r\033[K" : "", (unsigned long long)c->execs,
+			(unsigned long long)((c->elapsed_ms + now_ms() - c->start_ms) / 1000),
+			c->sigs[c->n_sigs - 1], sc->id);
+	return;
+drop:;
+	_cleanup_free_ char *sensor_log = watched_log_path(console);
+	unlink(console);
+	unlink(sensor_log);
+}
+
+static void progress_line(struct fuzz_campaign *c, bool force)
+{
+	uint64_t now = now_ms(), t = c->elapsed_ms + now - c->start_ms;
+	uint64_t since = c->last_new_ms ? (now - c->last_new_ms) / 1000 : t / 1000;
+	uint64_t run_ms = now - c->start_ms ? now - c->start_ms : 1;
+
+	if (!c->o->progress || (!c->tty && !force && now - c->last_line_ms < 30000))
+		return;
+	c->last_line_ms = now;
+	fprintf(c->o->progress,
+		"%sfuzz %llum%02llus  %llu execs (%.2f/s)  corpus %zu  coverage %zu blocks / %zu "
+		"edges  %zu signatures  last new coverage %llus ago%s",
+		c->tty ? "\r\033[K" : "", (unsigned long long)(t / 60000),
+		(unsigned long long)(t / 1000 % 60), (unsigned long long)c->execs,
+		(double)(c->execs - c->execs_at_start) * 1000.0 / (double)run_ms, c->corpus->n,
+		c->map.n_blocks, c->map.n_edges, c->n_sigs, (unsigned long long)since,
+		c->tty ? "" : "\n");
+	fflush(c->o->progress);
+}
+
+/* The outcome of one input: recorded if it failed, kept if it covered something new. */
+static void judge(struct fuzz_campaign *c, const struct scenario_case *sc, const char *parent,
+		  ssize_t parent_idx, const struct case_result *res)
+{
+	enum fuzz_news news = FUZZ_NEWS_NONE;
+
+	c->execs++;
+	record(c, sc, res);
+	if (c->trace->read && res->verdict != VERDICT_INFRA_ERROR)
+		news = fuzz_bitmap_news(&c->map, c->trace->edges, c->trace->blocks);
+	/* a failing input is recorded, not mutated further: its coverage is the failure's */
+	if (healthy(res->verdict) && (news != FUZZ_NEWS_NONE || (!parent && !c->trace->read))) {
+		size_t before = c->map.n_edges + c->map.n_blocks;
+		fuzz_bitmap_merge(&c->map, c->trace->edges, c->trace->blocks);
+		struct corpus_entry e = {
+		    .data = sc->data,
+		    .size = sc->size,
+		    .parent = (char *)parent,
+		    .mutations_json = sc->mutations_json,
+		    .edges = fuzz_trace_count(c->trace->edges, COVFILE_MAP_SIZE),
+		    .new_edges = c->map.n_edges + c->map.n_blocks - before,
+		    .found_ms = c->elapsed_ms + now_ms() - c->start_ms,
+		};
+		if (corpus_add(c->corpus, sc->id, &e) >= 0) {
+			if (parent_idx >= 0)
+				corpus_credit(c->corpus, (size_t)parent_idx);
+			_cleanup_free_ char *map = xasprintf("%s/coverage.bin", c->dir);
+			fuzz_bitmap_save(&c->map, map);
+			c->last_new_ms = now_ms();
+			timeline_add(c);
+			progress_line(c, true);
+		}
+	}
+	state_save(c);
+}
+
+static bool done(const struct fuzz_campaign *c)
+{
+	uint64_t t = c->elapsed_ms + now_ms() - c->start_ms;
+	return vm_host_cancelled() || t >= c->o->duration_ms ||
+	       (c->o->max_execs && c->execs >= c->o->max_execs);
+}
+
+static void calibrated(struct fuzz_campaign *c, const char *id, const struct trace *first)
+{
+	const struct trace *t = c->trace;
+	size_t differ =
+	    fuzz_bitmap_calibrate(&c->map, first->edges, first->blocks, t->edges, t->blocks);
+	bool counts = fuzz_trace_hash(first->edges, first->blocks, COVFILE_MAP_SIZE, true) ==
+		      fuzz_trace_hash(t->edges, t->blocks, COVFILE_MAP_SIZE, true);
+
+	if (!c->o->progress)
+		return;
+	fprintf(c->o->progress,
+		"%scalibration: %s: %s coverage in two runs (%zu edges, %zu blocks%s)\n",
+		c->tty ? "\r\033[K" : "", id, differ ? "DIFFERENT" : "identical",
+		fuzz_trace_count(t->edges, COVFILE_MAP_SIZE),
+		fuzz_trace_count(t->blocks, COVFILE_MAP_SIZE),
+		counts ? ", same hit counts" : "; hit counts vary on some edges");
+}
+
+/* The scenario's cases, each run twice when coverage is on: edges whose hit counts differ between
+ * the two runs are marked variable (their counts are not news), and a seed whose two runs cover
+ * different code makes every later decision noisy: the user is told. */
+static int run_seeds(struct fuzz_campaign *c)
+{
+	size_t n;
+	const struct scenario_case *cases = session_cases(c->s, &n);
+	_cleanup_free_ struct trace *first = xzalloc(sizeof(*first));
+
+	for (; c->seeds_done < n && !done(c); c->seeds_done++) {
+		struct scenario_case sc = cases[c->seeds_done];
+		_cleanup_free_ char *id = xasprintf("seed-%s", sc.id);
+		int rounds = c->o->no_coverage ? 1 : 2;
+		struct case_result res;
+		int r;
+
+		sc.id = id;
+		for (int round = 0; round < rounds; round++) {
+			if ((r = run_case(c, &sc, &res)) < 0)
+				return r;
+			if (round == 1)
+				calibrated(c, id, first);
+			*first = *c->trace;
+			if (round == rounds - 1)
+				judge(c, &sc, NULL, -1, &res);
+			case_result_finish(&res);
+		}
+	}
+	return 0;
+}
+
+/* Mutate, run, judge, until the time or the executions are up. */
+static int run_steps(struct fuzz_campaign *c)
+{
+	const struct fuzz_step_ctx ctx = {.format = c->format, .imms = c->imms};
+
+	while (!done(c) && c->corpus->n) {
+		size_t pi = corpus_pick(c->corpus, &c->rng);
+		const struct corpus_entry *p = &c->corpus->v[pi];
+		_cleanup_free_ char *id = xasprintf("fuzz-%06llu", (unsigned long long)c->execs);
+		_cleanup_free_ char *seed_file = xasprintf("%s/corpus/%s.bin", c->dir, p->id);
+		_cleanup_free_ char *parent = xstrdup(p->id);
+		struct fuzz_step_ctx x = ctx;
+		struct fuzz_mutant m;
+		struct case_result res;
+		int r;
+
+		x.n_imms = c->n_imms;
+		if (fuzz_step_mutate(&x, &c->rng, p->data, p->size, &m) < 0) {
+			c->execs++; /* an input no op applies to: skip it, but move on */
+			continue;
+		}
+		struct scenario_case sc = {
+		    .id = id,
+		    .name = (char *)"fuzz",
+		    .seed = scenario_seed(session_scenario(c->s)),
+		    .seed_file = seed_file,
+		    .mutations_json = m.json,
+		    .data = m.data,
+		    .size = m.size,
+		    .format_file = (char *)c->format_path,
+		};
+		r = run_case(c, &sc, &res);
+		if (r == 0)
+			judge(c, &sc, parent, (ssize_t)pi, &res);
+		case_result_finish(&res);
+		fuzz_mutant_finish(&m);
+		if (r < 0)
+			return r;
+		progress_line(c, false);
+	}
+	return 0;
+}
+
+/* ---- setting up and ending ---- */
+
+static int find_sensor(struct fuzz_campaign *c)
+{
+	size_t n = session_n_sensors(c->s);
+
+	if (!c->o->sensor && n == 1)
+		c->sensor = session_sensor_name(c->s, 0);
+	for (size_t i = 0; i < n && !c->sensor; i++)
+		if (streq(session_sensor_name(c->s, i), c->o->sensor)) {
+			c->si = i;
+			c->sensor = c->o->sensor;
+		}
+	if (!c->sensor) {
+		return session_error_set(c->err, -EINVAL, SESSION_FAULT_USAGE,
+					 "%s: --sensor must name one of the scenario's sensors",
+					 c->o->sensor ? c->o->sensor : "no sensor given");
+	}
+	return 0;
+}
+
+/* The campaign directory, its corpus, map, records and guests' pool. */
+static int campaign_open(struct fuzz_campaign *c)
+{
+	_cleanup_free_ char *corpus = xasprintf("%s/corpus", c->dir);
+	_cleanup_free_ char *consoles = xasprintf("%s/consoles/%s", c->dir, c->sensor);
+	struct diags d = {0};
+	int r;
+
+	fuzz_bitmap_init(&c->map, COVFILE_MAP_SIZE);
+	c->rng = c->o->has_seed ? c->o->seed : scenario_seed(session_scenario(c->s));
+	if (c->o->resume && (r = state_load(c)) < 0) {
+		return session_error_set(
+		    c->err, r, SESSION_FAULT_USAGE, "cannot resume %s: %s", c->dir,
+		    r == -ENOENT ? "no campaign.json (not a fuzz campaign)" : strerror(-r));
+	}
+	if (!c->run_id)
+		c->run_id = session_new_run_id(c->s);
+	if ((r = results_open(c->dir, &c->results)) < 0 || (r = mkdir_p(consoles)) < 0 ||
+	    (r = corpus_open(corpus, &c->corpus)) < 0) {
+		return session_error_set(c->err, r, SESSION_FAULT_HOST, "cannot create %s: %s",
+					 c->dir, strerror(-r));
+	}
+	c->format_path = scenario_format_path(session_scenario(c->s));
+	if (c->format_path && format_load(c->format_path, &d, &c->format) < 0)
+		c->format = NULL; /* validated with the scenario: byte ops only if it fails now */
+	diags_finish(&d);
+	c->ctx = (struct record_context){.run_id = c->run_id,
+					 .scenario = scenario_name(session_scenario(c->s)),
+					 .kernel = session_kernel(c->s)};
+	struct run_meta meta;
+
+	session_run_meta(c->s, c->run_id, FLEET_SNAPSHOT, &meta);
+	meta.campaign = xstrdup(c->sensor);
+	results_write_meta(c->results, &meta);
+	run_meta_finish(&meta);
+	return 0;
+}
+
+static int guests_open(struct fuzz_campaign *c)
+{
+	_cleanup_free_ char *cwd = getcwd(NULL, 0);
+	int r;
+
+	c->work_dir = session_work_dir(c->s);
+	c->fc = session_fleet_config(c->s, FLEET_SNAPSHOT, c->dir, c->work_dir);
+	if (c->s && session_first_host(c->s)->upload) {
+		/* the coverage counters are files QEMU shares with this process */
+		return session_error_set(c->err, -EINVAL, SESSION_FAULT_USAGE,
+					 "fuzz runs on this machine's embedded libvirt only: "
+					 "no --uri, and no fleet.hosts in the scenario");
+	}
+	if (!c->o->no_coverage && streq(c->fc.accel, "kvm")) {
+		/* the plugin sees what TCG translates: under KVM the guest's code is never
+		 * translated */
+		return session_error_set(c->err, -EINVAL, SESSION_FAULT_USAGE,
+					 "coverage needs TCG: --accel tcg, or --no-coverage");
+	}
+	if (!c->o->no_coverage) {
+		/* QEMU runs elsewhere: the path must be absolute */
+		c->cov_dir = c->work_dir[0] == '/' ? xasprintf("%s/cov", c->work_dir)
+						   : xasprintf("%s/%s/cov", cwd, c->work_dir);
+		c->fc.coverage_dir = c->cov_dir;
+		c->fc.coverage_plugin = datadir_coverage_plugin();
+		if (access(c->fc.coverage_plugin, R_OK) < 0) {
+			return session_error_set(c->err, -errno, SESSION_FAULT_HOST,
+						 "the coverage plugin %s: %s",
+						 c->fc.coverage_plugin, strerror(errno));
+		}
+	}
+	if ((r = mkdir_p(c->cov_dir ? c->cov_dir : c->work_dir)) < 0) {
+		return session_error_set(c->err, r, SESSION_FAULT_HOST, "cannot create %s: %s",
+					 c->work_dir, strerror(-r));
+	}
+	/* QEMU may run as another user (libvirt's qemu user): its plugin makes the files here */
+	if (c->cov_dir && chmod(c->cov_dir, 01777) < 0) {
+		return session_error_set(c->err, -errno, SESSION_FAULT_HOST,
+					 "cannot open %s to QEMU: %s", c->cov_dir, strerror(errno));
+	}
+	c->pool = pool_new(&c->fc, 1);
+	return 0;
+}
+
+void fuzz_campaign_free(struct fuzz_campaign *c)
+{
+	if (!c)
+		return;
+	pool_free(c->pool);
+	if (c->cov_dir)
+		rmdir(c->cov_dir);
+	if (c->work_dir)
+		rmdir(c->work_dir);
+	results_close(c->results);
+	corpus_free(c->corpus);
+	fuzz_bitmap_finish(&c->map);
+	format_free(c->format);
+	for (size_t i = 0; i < c->n_sigs; i++)
+		free(c->sigs[i]);
+	free(c->sigs);
+	free(c->run_id);
+	free(c->work_dir);
+	free(c->cov_dir);
+	free(c->trace);
+	free(c);
+}
+
+int fuzz_campaign_run(struct fuzz_campaign *c, struct session_error *ret_error)
+{
+	int r;
+
+	c->start_ms = now_ms();
+	c->execs_at_start = c->execs;
+	if (c->o->progress)
+		fprintf(c->o->progress, "fuzzing %s with %s for %llus into %s%s\n", c->sensor,
+			c->o->no_coverage ? "no coverage (blind)" : "coverage of its code",
+			(unsigned long long)(c->o->duration_ms / 1000), c->dir,
+			c->o->resume ? " (resumed)" : "");
+	r = run_seeds(c);
+	if (r == 0)
+		r = run_steps(c);
+	state_save(c);
+	progress_line(c, true);
+	if (c->tty && c->o->progress)
+		fputc('\n', c->o->progress);
+	if (r == -ENOTCONN)
+		return session_error_set(ret_error, r, SESSION_FAULT_LIBVIRT,
+					 "the campaign stopped: the libvirt connection was lost");
+	return r;
+}
+
+int fuzz_campaign_open(struct session *s, const struct fuzz_campaign_opts *o,
+		       struct fuzz_campaign **ret, struct session_error *ret_error)
+{
+	struct fuzz_campaign *c = xzalloc(sizeof(*c));
+	int r;
+
+	*c = (struct fuzz_campaign){.o = o, .err = ret_error, .s = s, .dir = o->dir};
+	c->tty = o->progress && isatty(fileno(o->progress));
+	c->trace = xzalloc(sizeof(*c->trace));
+	if ((r = find_sensor(c)) < 0 || (r = campaign_open(c)) < 0 || (r = guests_open(c)) < 0) {
+		fuzz_campaign_free(c);
+		return r;
+	}
+	c->err = NULL;
+	*ret = c;
+	return 0;
+}
+
+void fuzz_campaign_figures(const struct fuzz_campaign *c, struct fuzz_campaign_figures *ret)
+{
+	*ret = (struct fuzz_campaign_figures){.execs = c->execs,
+					      .corpus = c->corpus->n,
+					      .blocks = c->map.n_blocks,
+					      .edges = c->map.n_edges,
+					      .signatures = (const char *const *)c->sigs,
+					      .n_signatures = c->n_sigs};
+}
