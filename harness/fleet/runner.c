@@ -418,7 +418,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		    struct case_result *res)
 {
 	_cleanup_free_ char *mark = xasprintf("case %s: delivering %zu bytes", case_id, size);
-	uint64_t start = now_ms(), delivered = 0;
+	uint64_t start = now_ms(), delivered = 0, dropped = vm_frames_dropped(vm);
 	struct proto_frame watched = {0};
 	struct watch_state w = {0};
 	enum ending end;
@@ -444,6 +444,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		runner_drain_console(vm, 3000);
 	if (delivered)
 		res->deliver_ms = delivered - start;
+	res->frames_dropped = vm_frames_dropped(vm) - dropped;
 	/* a guest that stopped is not stalled: its vCPU time stands still for another reason */
 	res->host_stall_ms = end == END_STOPPED ? w.stall.total_ms : runner_stall_ms(&w.stall);
 	res->phase = runner_phase(console_path, case_id);
@@ -477,6 +478,10 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	}
 	if (w.bad_frames && !res->detail)
 		res->detail = bad_note(&w);
+	if (res->frames_dropped && !res->detail)
+		res->detail = xasprintf("%llu frames from the guest agent dropped: it sent faster "
+					"than the controller reads",
+					(unsigned long long)res->frames_dropped);
 	res->verdict_ms = now_ms() - start;
 	return 0;
 }
