@@ -8,7 +8,8 @@
  * (vm_destroy removes the definition; vm.c says why). It starts paused, its console and agent
  * channel are opened, then it runs: nothing the guest prints is lost. Console bytes are appended
  * to the file set with vm_set_console_log(); agent frames, protocol errors and domain lifecycle
- * changes queue up as events that the owning thread pulls with vm_next_event().
+ * changes queue up as events (at most VM_EVENTS_MAX: vm-events.h) that the owning thread pulls
+ * with vm_next_event().
  *
  * Ownership: the caller owns the vm and must vm_destroy() it (which also frees it). A vm_host
  * must outlive its vms. Each vm is driven by one thread at a time; vm_host_cancel() may be called
