@@ -32,6 +32,7 @@
 #include "session.h"
 #include "step.h"
 #include "util.h"
+#include "ynode.h"
 #include "watch.h"
 
 struct fuzz_opts {
@@ -99,7 +100,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			o->sensor = optarg;
 			break;
 		case 'd':
-			if (scenario_parse_duration_ms(optarg, &o->duration_ms) < 0) {
+			if (ynode_parse_duration_ms(optarg, &o->duration_ms) < 0) {
 				cli_error(CLI_FAULT_USAGE, "--duration takes 30s, 10m, 1h...");
 				return -EINVAL;
 			}
