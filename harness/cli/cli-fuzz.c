@@ -32,8 +32,8 @@
 #include "session.h"
 #include "step.h"
 #include "util.h"
-#include "ynode.h"
 #include "watch.h"
+#include "ynode.h"
 
 struct fuzz_opts {
 	struct session_opts s;
