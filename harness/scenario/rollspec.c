@@ -4,10 +4,8 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 
-#include "scenario.h"
 #include "sensor.h"
 #include "util.h"
 #include "verdict.h"

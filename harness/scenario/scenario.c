@@ -4,9 +4,7 @@
 #include "scenario.h"
 
 #include <ctype.h>
-#include <inttypes.h>
 #include <libgen.h>
-#include <stdarg.h>
 
 #include "format.h"
 #include "mutate.h"

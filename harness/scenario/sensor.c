@@ -8,7 +8,6 @@
 #include <libgen.h>
 #include <sys/stat.h>
 
-#include "scenario.h"
 #include "util.h"
 #include "ynode.h"
 
