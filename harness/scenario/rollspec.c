@@ -203,8 +203,10 @@ static void load_gate(struct rctx *c, const struct ynode *n, struct rollspec_rin
 		amount(c, v, "max_down", &g->max_down);
 	if (!(v = ynode_get(n, "down")))
 		return;
-	if (!ynode_want_seq(&c->y, v, "down", "verdicts ([crash, hang, boot-loop])", 1))
+	if (v->kind != YNODE_SEQ || v->n == 0) {
+		rerr(c, v, "down must be a non-empty list of verdicts ([crash, hang, boot-loop])");
 		return;
+	}
 	g->down_mask = 0;
 	for (size_t i = 0; i < v->n; i++) {
 		if (!(s = ynode_want_string(&c->y, v->items[i], "verdict", YNODE_NONEMPTY)))
