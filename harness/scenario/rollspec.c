@@ -20,11 +20,17 @@ struct rctx {
 /* A problem at node `at` (NULL: the file), counted: shorthand for the reader's own. */
 #define rerr(c, at, ...) ynode_error(&(c)->y, (at), __VA_ARGS__)
 
+/* A non-empty string (ynode_want_string()), the rollout sections' names and values. */
+static const char *scalar(struct rctx *c, const struct ynode *n, const char *what)
+{
+	return ynode_want_string(&c->y, n, what, YNODE_NONEMPTY);
+}
+
 /* "10%", "0.5%" or a whole number. */
 static bool amount(struct rctx *c, const struct ynode *n, const char *what,
 		   struct rollspec_amount *ret)
 {
-	const char *s = ynode_want_string(&c->y, n, what, YNODE_NONEMPTY);
+	const char *s = scalar(c, n, what);
 	char *end;
 	double v;
 
@@ -90,7 +96,7 @@ static void load_event(struct rctx *c, const struct ynode *n, struct rollspec_ev
 	ynode_want_keys(&c->y, n, "workload event", keys);
 	if (!!x == !!o)
 		rerr(c, n, "a workload event needs exec: NAME or open: PATH (one of them)");
-	else if (x && (s = ynode_want_string(&c->y, x, "exec", YNODE_NONEMPTY))) {
+	else if (x && (s = scalar(c, x, "exec"))) {
 		if (strlen(s) > SENSOR_COMM_MAX || strchr(s, '/') || !safe_name(s))
 			rerr(c, x,
 			     "exec '%s' is not a program name; expected at most %d letters, "
@@ -99,7 +105,7 @@ static void load_event(struct rctx *c, const struct ynode *n, struct rollspec_ev
 		else
 			e->what = xstrdup(s);
 		e->kind = ROLLSPEC_EXEC;
-	} else if (o && (s = ynode_want_string(&c->y, o, "open", YNODE_NONEMPTY))) {
+	} else if (o && (s = scalar(c, o, "open"))) {
 		if (s[0] != '/' || strchr(s, '\'') || strchr(s, '\n'))
 			rerr(c, o, "open '%s' must be an absolute guest path without quotes", s);
 		else
@@ -120,7 +126,7 @@ static void load_event(struct rctx *c, const struct ynode *n, struct rollspec_ev
 
 static size_t sensor_index(struct rctx *c, const struct ynode *n)
 {
-	const char *s = ynode_want_string(&c->y, n, "sensor", YNODE_NONEMPTY);
+	const char *s = scalar(c, n, "sensor");
 
 	for (size_t i = 0; s && i < c->n_sensors; i++)
 		if (streq(c->sensors[i], s))
@@ -143,7 +149,7 @@ static void load_profile(struct rctx *c, const struct ynode *n, struct rollspec_
 	ynode_want_keys(&c->y, n, "profile", keys);
 	if (!(v = ynode_get(n, "name")))
 		rerr(c, n, "profile without a name:");
-	else if ((s = ynode_want_string(&c->y, v, "profile name", YNODE_NONEMPTY)) && !safe_name(s))
+	else if ((s = scalar(c, v, "profile name")) && !safe_name(s))
 		rerr(c, v, "profile name '%s' must be letters, digits, '-', '_' or '.'", s);
 	else if (s)
 		p->name = xstrdup(s);
@@ -157,8 +163,7 @@ static void load_profile(struct rctx *c, const struct ynode *n, struct rollspec_
 	if ((v = ynode_get(n, "memory")) &&
 	    ynode_want_uint(&c->y, v, "profile memory (MiB)", 64, 1 << 20, &u))
 		p->memory_mib = (unsigned)u;
-	if ((v = ynode_get(n, "cmdline")) &&
-	    (s = ynode_want_string(&c->y, v, "cmdline", YNODE_NONEMPTY)))
+	if ((v = ynode_get(n, "cmdline")) && (s = scalar(c, v, "cmdline")))
 		p->cmdline = xstrdup(s);
 	if (!(v = ynode_get(n, "workload")))
 		return;
@@ -209,7 +214,7 @@ static void load_gate(struct rctx *c, const struct ynode *n, struct rollspec_rin
 	}
 	g->down_mask = 0;
 	for (size_t i = 0; i < v->n; i++) {
-		if (!(s = ynode_want_string(&c->y, v->items[i], "verdict", YNODE_NONEMPTY)))
+		if (!(s = scalar(c, v->items[i], "verdict")))
 			continue;
 		vd = verdict_from_name(s);
 		if (vd < 0 || verdict_has((enum verdict)vd, VERDICT_ERROR))
@@ -234,7 +239,7 @@ static void load_ring(struct rctx *c, const struct ynode *n, struct rollspec_rin
 	ynode_want_keys(&c->y, n, "ring", keys);
 	if (!(v = ynode_get(n, "name")))
 		rerr(c, n, "ring without a name:");
-	else if ((s = ynode_want_string(&c->y, v, "ring name", YNODE_NONEMPTY)) && !safe_name(s))
+	else if ((s = scalar(c, v, "ring name")) && !safe_name(s))
 		rerr(c, v, "ring name '%s' must be letters, digits, '-', '_' or '.'", s);
 	else if (s)
 		g->name = xstrdup(s);
@@ -310,7 +315,7 @@ static void load_variant(struct rctx *c, const struct ynode *n, const struct rol
 	ynode_want_keys(&c->y, n, "variant", keys);
 	if (!(v = ynode_get(n, "name")))
 		rerr(c, n, "variant without a name:");
-	else if ((s = ynode_want_string(&c->y, v, "variant name", YNODE_NONEMPTY)) && !safe_name(s))
+	else if ((s = scalar(c, v, "variant name")) && !safe_name(s))
 		rerr(c, v, "variant name '%s' must be letters, digits, '-', '_' or '.'", s);
 	else if (s)
 		x->name = xstrdup(s);
@@ -363,8 +368,7 @@ static void load_rollout(struct rctx *c, const struct ynode *n, const char *cons
 	if (!ynode_want_map(&c->y, n, "rollout", "fleet:, rings:"))
 		return;
 	ynode_want_keys(&c->y, n, "rollout", keys);
-	if ((v = ynode_get(n, "case")) &&
-	    (s = ynode_want_string(&c->y, v, "case", YNODE_NONEMPTY))) {
+	if ((v = ynode_get(n, "case")) && (s = scalar(c, v, "case"))) {
 		bool found = false;
 		for (size_t i = 0; i < n_cases; i++)
 			found = found || streq(cases[i], s);
