@@ -100,7 +100,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			break;
 		case 'd':
 			if (scenario_parse_duration_ms(optarg, &o->duration_ms) < 0) {
-				cli_error(CLI_FAULT_USAGE, "--duration takes 30s, 10m, 1h...");
+				cli_error(SESSION_FAULT_USAGE, "--duration takes 30s, 10m, 1h...");
 				return -EINVAL;
 			}
 			break;
@@ -109,7 +109,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			errno = 0;
 			uint64_t v = strtoull(optarg, &end, 0);
 			if (errno || *end || !*optarg) {
-				cli_error(CLI_FAULT_USAGE, "--%s takes a number",
+				cli_error(SESSION_FAULT_USAGE, "--%s takes a number",
 					  c == 'n' ? "execs" : "seed");
 				return -EINVAL;
 			}
@@ -139,7 +139,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 		}
 	}
 	if (optind != argc - 1) {
-		cli_error(CLI_FAULT_USAGE,
+		cli_error(SESSION_FAULT_USAGE,
 			  "expected one SCENARIO.yaml (see faultline fuzz --help)");
 		return -EINVAL;
 	}
@@ -518,7 +518,8 @@ static int find_sensor(struct fuzz_campaign *c)
 			c->sensor = c->o->sensor;
 		}
 	if (!c->sensor) {
-		cli_error(CLI_FAULT_USAGE, "%s: --sensor must name one of the scenario's sensors",
+		cli_error(SESSION_FAULT_USAGE,
+			  "%s: --sensor must name one of the scenario's sensors",
 			  c->o->sensor ? c->o->sensor : "no sensor given");
 		return -EINVAL;
 	}
@@ -536,7 +537,7 @@ static int campaign_open(struct fuzz_campaign *c)
 	fuzz_bitmap_init(&c->map, COVFILE_MAP_SIZE);
 	c->rng = c->o->has_seed ? c->o->seed : scenario_seed(session_scenario(c->s));
 	if (c->o->resume && (r = state_load(c)) < 0) {
-		cli_error(CLI_FAULT_USAGE, "cannot resume %s: %s", c->dir,
+		cli_error(SESSION_FAULT_USAGE, "cannot resume %s: %s", c->dir,
 			  r == -ENOENT ? "no campaign.json (not a fuzz campaign)" : strerror(-r));
 		return r;
 	}
@@ -544,7 +545,7 @@ static int campaign_open(struct fuzz_campaign *c)
 		c->run_id = session_new_run_id(c->s);
 	if ((r = results_open(c->dir, &c->results)) < 0 || (r = mkdir_p(consoles)) < 0 ||
 	    (r = corpus_open(corpus, &c->corpus)) < 0) {
-		cli_error(CLI_FAULT_HOST, "cannot create %s: %s", c->dir, strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "cannot create %s: %s", c->dir, strerror(-r));
 		return r;
 	}
 	c->format_path = scenario_format_path(session_scenario(c->s));
@@ -570,14 +571,14 @@ static int guests_open(struct fuzz_campaign *c)
 	c->fc = session_fleet_config(c->s, FLEET_SNAPSHOT, c->dir, c->work_dir);
 	if (c->s && session_first_host(c->s)->upload) {
 		/* the coverage counters are files QEMU shares with this process */
-		cli_error(CLI_FAULT_USAGE, "fuzz runs on this machine's embedded libvirt only: "
-					   "no --uri, and no fleet.hosts in the scenario");
+		cli_error(SESSION_FAULT_USAGE, "fuzz runs on this machine's embedded libvirt only: "
+					       "no --uri, and no fleet.hosts in the scenario");
 		return -EINVAL;
 	}
 	if (!c->o->no_coverage && streq(c->fc.accel, "kvm")) {
 		/* the plugin sees what TCG translates: under KVM the guest's code is never
 		 * translated */
-		cli_error(CLI_FAULT_USAGE, "coverage needs TCG: --accel tcg, or --no-coverage");
+		cli_error(SESSION_FAULT_USAGE, "coverage needs TCG: --accel tcg, or --no-coverage");
 		return -EINVAL;
 	}
 	if (!c->o->no_coverage) {
@@ -587,18 +588,18 @@ static int guests_open(struct fuzz_campaign *c)
 		c->fc.coverage_dir = c->cov_dir;
 		c->fc.coverage_plugin = datadir_coverage_plugin();
 		if (access(c->fc.coverage_plugin, R_OK) < 0) {
-			cli_error(CLI_FAULT_HOST, "the coverage plugin %s: %s",
+			cli_error(SESSION_FAULT_HOST, "the coverage plugin %s: %s",
 				  c->fc.coverage_plugin, strerror(errno));
 			return -errno;
 		}
 	}
 	if ((r = mkdir_p(c->cov_dir ? c->cov_dir : c->work_dir)) < 0) {
-		cli_error(CLI_FAULT_HOST, "cannot create %s: %s", c->work_dir, strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "cannot create %s: %s", c->work_dir, strerror(-r));
 		return r;
 	}
 	/* QEMU may run as another user (libvirt's qemu user): its plugin makes the files here */
 	if (c->cov_dir && chmod(c->cov_dir, 01777) < 0) {
-		cli_error(CLI_FAULT_HOST, "cannot open %s to QEMU: %s", c->cov_dir,
+		cli_error(SESSION_FAULT_HOST, "cannot open %s to QEMU: %s", c->cov_dir,
 			  strerror(errno));
 		return -errno;
 	}
