@@ -14,7 +14,7 @@
 
 struct runner_timeouts {
 	/* healthy window after the agent's RESULT; then the agent is asked what became of the
-	 * sensor (WATCH, watch.h) and the case ends with its answer */
+	 * sensor (WATCH, watched.h) and the case ends with its answer */
 	unsigned observe_ms;
 	unsigned hang_ms; /* heartbeat silence that is a hang */
 	unsigned case_ms; /* the agent must answer within this */
@@ -47,11 +47,11 @@ struct case_result {
 	enum verdict first_verdict;
 	char *first_title;
 	bool flaky; /* the fresh run did not reproduce the first verdict and title */
-	/* the sensor watch (watch.h), at the end of the observation window */
+	/* the sensor watch (watched.h), at the end of the observation window */
 	const char *protection;	   /* "kept", "restored", "lost" (static); NULL: not measured */
 	int64_t protection_gap_ms; /* -1: none (not measured, or lost) */
 	int sensor_restarts;	   /* -1: not watched */
-	bool sensor_log;	   /* the sensor's log of the case is in watch_log_path(console) */
+	bool sensor_log; /* the sensor's log of the case is in watched_log_path(console) */
 	/* persistence: the guest the update crashed, booted again and followed (reboot.h); the
 	 * verdict is then its outcome, the title the first crash's. NULL: not followed */
 	struct reboot_result *reboot;
@@ -95,6 +95,13 @@ void case_result_note_host(struct case_result *r, const char *fmt, ...) _printf_
  * report; fallback_verdict/fallback_title are used otherwise. */
 void runner_judge_console(const char *console_path, enum verdict fallback_verdict,
 			  const char *fallback_title, struct case_result *res);
+
+/* A frame of the agent's that is an i32 status, then text (READY, STORED, ERROR): returns the
+ * status (short_status when the frame is too short to hold one); *ret_text gets the text, which
+ * is the guest's: cleaned to one line and capped (guesttext.h). Caller frees *ret_text. */
+int32_t runner_frame_status(const struct proto_frame *f, int32_t short_status, char **ret_text);
+/* The agent's RESULT into res: agent_outcome, agent_errno and agent_message (cleaned as above). */
+void runner_take_result(struct case_result *res, const struct proto_frame *f);
 
 /* Deliver `data` to the ready guest and wait for the verdict. Returns 0 (res filled) or
  * -ECANCELED when the run was interrupted (res then holds nothing to record).

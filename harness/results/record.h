@@ -6,6 +6,7 @@
  * run written by another version of faultline still reads. Adding a field is one member here
  * and one line in each of the two.
  *
+ * Strings are written and read back cleaned and capped as guest text (guesttext.h).
  * Ownership: a record owns every string in it; record_finish() frees them and accepts a record
  * that record_init() or a failed record_from_json() left. record_to_json() returns a new object
  * the caller puts (json_object_put). */
@@ -84,7 +85,7 @@ struct record {
 	 * it sent faster than the controller reads them (harness/fleet/vm-events.h); 0 in older
 	 * runs */
 	int64_t frames_dropped;
-	/* the sensor watch (harness/fleet/watch.h): kept, restored, lost; NULL: not measured */
+	/* the sensor watch (harness/fleet/watched.h): kept, restored, lost; NULL: not measured */
 	char *protection;
 	int64_t protection_gap_ms; /* death or failed probe to protection back; -1: none */
 	int64_t sensor_restarts;   /* -1: the sensor's process is not watched */
