@@ -142,8 +142,8 @@ static void read_reproduction(json_object *r, struct minimized *m)
 	for (size_t i = 0; i < n; i++) {
 		json_object *s = json_object_array_get_idx(seen, i);
 		m->seen[m->n_seen++] = (struct minimized_seen){
-		    .verdict = jsonx_get_str(s, "verdict"),
-		    .title = jsonx_get_str(s, "title"),
+		    .verdict = record_json_string(s, "verdict"),
+		    .title = record_json_string(s, "title"),
 		    .count = count(s, "count"),
 		};
 	}
@@ -159,28 +159,28 @@ int minimized_from_json(json_object *o, struct minimized *ret)
 	minimized_init(ret);
 	if (!json_object_is_type(o, json_type_object))
 		return -EINVAL;
-	m.sensor = jsonx_get_str(o, "sensor");
-	m.case_id = jsonx_get_str(o, "case");
-	m.verdict = jsonx_get_str(sig, "verdict");
+	m.sensor = record_json_string(o, "sensor");
+	m.case_id = record_json_string(o, "case");
+	m.verdict = record_json_string(sig, "verdict");
 	if (!m.sensor || !m.case_id || !m.verdict) {
 		minimized_finish(&m);
 		return -EINVAL;
 	}
 	m.kind = verdict_parse(m.verdict);
-	m.title = jsonx_get_str(sig, "title");
-	m.status = jsonx_get_str(o, "status");
+	m.title = record_json_string(sig, "title");
+	m.status = record_json_string(o, "status");
 	read_reproduction(member(o, "reproduction"), &m);
-	m.input_sha256 = jsonx_get_str(in, "sha256");
+	m.input_sha256 = record_json_string(in, "sha256");
 	m.input_size = jsonx_get_int(in, "size", -1);
-	m.minimal = jsonx_get_str(min, "file");
-	m.minimal_sha256 = jsonx_get_str(min, "sha256");
+	m.minimal = record_json_string(min, "file");
+	m.minimal_sha256 = record_json_string(min, "sha256");
 	m.minimal_size = jsonx_get_int(min, "size", -1);
 	m.explanation = read_lines(member(o, "explanation"), &m.n_explanation);
 	m.notes = read_lines(member(o, "notes"), &m.n_notes);
-	m.replay = jsonx_get_str(o, "replay");
+	m.replay = record_json_string(o, "replay");
 	m.guest_runs = count(o, "guest_runs");
 	m.wall_ms = jsonx_get_int(o, "wall_ms", -1);
-	m.started = jsonx_get_str(o, "started");
+	m.started = record_json_string(o, "started");
 	*ret = m;
 	return 0;
 }

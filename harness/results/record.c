@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 
+#include "guesttext.h"
 #include "jsonx.h"
 #include "util.h"
 
@@ -60,6 +61,16 @@ void record_finish(struct record *r)
 
 /* ---- writing ---- */
 
+/* Every string: much of a record is the guest's text (title, detail, report, the agent's
+ * message), which is cleaned and capped at its source; here again, so that no record line holds
+ * terminal controls or invalid UTF-8 (JSON text is UTF-8) or grows past GUESTTEXT_MAX a string. */
+static json_object *str_or_null(const char *s)
+{
+	_cleanup_free_ char *clean = guesttext_strdup(s, GUESTTEXT_LINES);
+
+	return clean ? json_object_new_string(clean) : NULL;
+}
+
 static json_object *timings_json(const struct record *r)
 {
 	json_object *t = json_object_new_object();
@@ -75,9 +86,10 @@ static json_object *agent_json(const struct record *r)
 {
 	json_object *a = json_object_new_object();
 
-	json_object_object_add(a, "outcome", jsonx_str_or_null(r->agent_outcome));
+	json_object_object_add(a, "outcome", str_or_null(r->agent_outcome));
 	json_object_object_add(a, "errno", json_object_new_int(r->agent_errno));
-	json_object_object_add(a, "message", jsonx_str_or_null(r->agent_message));
+	json_object_object_add(a, "message", str_or_null(r->agent_message));
+	json_object_object_add(a, "frames_dropped", json_object_new_int64(r->frames_dropped));
 	return a;
 }
 
@@ -85,9 +97,9 @@ static json_object *reuse_json(const struct record_reuse *u)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "verdict", jsonx_str_or_null(u->verdict));
-	json_object_object_add(o, "title", jsonx_str_or_null(u->title));
-	json_object_object_add(o, "console", jsonx_str_or_null(u->console));
+	json_object_object_add(o, "verdict", str_or_null(u->verdict));
+	json_object_object_add(o, "title", str_or_null(u->title));
+	json_object_object_add(o, "console", str_or_null(u->console));
 	return o;
 }
 
@@ -99,21 +111,21 @@ static json_object *reboot_json(const struct record_reboot *b)
 		const struct record_boot *x = &b->boots[i];
 		json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "verdict", jsonx_str_or_null(x->verdict));
-		json_object_object_add(j, "title", jsonx_str_or_null(x->title));
+		json_object_object_add(j, "verdict", str_or_null(x->verdict));
+		json_object_object_add(j, "title", str_or_null(x->title));
 		json_object_object_add(j, "died_at_ms", jsonx_int_or_null(x->died_at_ms));
 		json_object_object_add(j, "wall_ms", jsonx_int_or_null(x->wall_ms));
 		json_object_object_add(j, "safe_mode", json_object_new_boolean(x->safe));
-		json_object_object_add(j, "console", jsonx_str_or_null(x->console));
+		json_object_object_add(j, "console", str_or_null(x->console));
 		json_object_array_add(boots, j);
 	}
-	json_object_object_add(o, "first_verdict", jsonx_str_or_null(b->first_verdict));
-	json_object_object_add(o, "outcome", jsonx_str_or_null(b->outcome));
-	json_object_object_add(o, "mechanism", jsonx_str_or_null(b->mechanism));
+	json_object_object_add(o, "first_verdict", str_or_null(b->first_verdict));
+	json_object_object_add(o, "outcome", str_or_null(b->outcome));
+	json_object_object_add(o, "mechanism", str_or_null(b->mechanism));
 	json_object_object_add(o, "boots", boots);
 	json_object_object_add(o, "recovery_wall_ms", jsonx_int_or_null(b->recovery_wall_ms));
 	json_object_object_add(o, "recovery_guest_ms", jsonx_int_or_null(b->recovery_guest_ms));
-	json_object_object_add(o, "detail", jsonx_str_or_null(b->detail));
+	json_object_object_add(o, "detail", str_or_null(b->detail));
 	return o;
 }
 
@@ -122,30 +134,30 @@ json_object *record_to_json(const struct record *r)
 	json_object *o = json_object_new_object();
 	json_object *m = json_tokener_parse(r->mutations ? r->mutations : "[]");
 
-	json_object_object_add(o, "run_id", jsonx_str_or_null(r->run_id));
-	json_object_object_add(o, "scenario", jsonx_str_or_null(r->scenario));
-	json_object_object_add(o, "sensor", jsonx_str_or_null(r->sensor));
-	json_object_object_add(o, "case", jsonx_str_or_null(r->case_id));
-	json_object_object_add(o, "case_name", jsonx_str_or_null(r->case_name));
+	json_object_object_add(o, "run_id", str_or_null(r->run_id));
+	json_object_object_add(o, "scenario", str_or_null(r->scenario));
+	json_object_object_add(o, "sensor", str_or_null(r->sensor));
+	json_object_object_add(o, "case", str_or_null(r->case_id));
+	json_object_object_add(o, "case_name", str_or_null(r->case_name));
 	json_object_object_add(o, "seed", json_object_new_uint64(r->seed));
-	json_object_object_add(o, "seed_file", jsonx_str_or_null(r->seed_file));
+	json_object_object_add(o, "seed_file", str_or_null(r->seed_file));
 	json_object_object_add(o, "mutations", m ? m : json_object_new_array());
-	json_object_object_add(o, "input_sha256", jsonx_str_or_null(r->input_sha256));
-	json_object_object_add(o, "input", jsonx_str_or_null(r->input));
+	json_object_object_add(o, "input_sha256", str_or_null(r->input_sha256));
+	json_object_object_add(o, "input", str_or_null(r->input));
 	json_object_object_add(o, "input_size", jsonx_int_or_null(r->input_size));
-	json_object_object_add(o, "verdict", jsonx_str_or_null(r->verdict));
-	json_object_object_add(o, "title", jsonx_str_or_null(r->title));
-	json_object_object_add(o, "phase", jsonx_str_or_null(r->phase));
-	json_object_object_add(o, "detail", jsonx_str_or_null(r->detail));
-	json_object_object_add(o, "report", jsonx_str_or_null(r->report));
-	json_object_object_add(o, "console", jsonx_str_or_null(r->console));
-	json_object_object_add(o, "sensor_log", jsonx_str_or_null(r->sensor_log));
-	json_object_object_add(o, "expect", jsonx_str_or_null(r->expect));
+	json_object_object_add(o, "verdict", str_or_null(r->verdict));
+	json_object_object_add(o, "title", str_or_null(r->title));
+	json_object_object_add(o, "phase", str_or_null(r->phase));
+	json_object_object_add(o, "detail", str_or_null(r->detail));
+	json_object_object_add(o, "report", str_or_null(r->report));
+	json_object_object_add(o, "console", str_or_null(r->console));
+	json_object_object_add(o, "sensor_log", str_or_null(r->sensor_log));
+	json_object_object_add(o, "expect", str_or_null(r->expect));
 	json_object_object_add(o, "matched",
 			       r->matched < 0 ? NULL : json_object_new_boolean(r->matched));
 	json_object_object_add(o, "attempt", json_object_new_int(r->attempt));
-	json_object_object_add(o, "host", jsonx_str_or_null(r->host));
-	json_object_object_add(o, "host_fault", jsonx_str_or_null(r->host_fault));
+	json_object_object_add(o, "host", str_or_null(r->host));
+	json_object_object_add(o, "host_fault", str_or_null(r->host_fault));
 	json_object_object_add(o, "host_stall_ms", json_object_new_int64(r->host_stall_ms));
 	json_object_object_add(o, "flaky", json_object_new_boolean(r->flaky));
 	if (r->reused.verdict)
@@ -154,16 +166,29 @@ json_object *record_to_json(const struct record *r)
 		json_object_object_add(o, "reboot", reboot_json(&r->reboot));
 	json_object_object_add(o, "timings", timings_json(r));
 	json_object_object_add(o, "agent", agent_json(r));
-	json_object_object_add(o, "protection", jsonx_str_or_null(r->protection));
+	json_object_object_add(o, "protection", str_or_null(r->protection));
 	json_object_object_add(o, "protection_gap_ms", jsonx_int_or_null(r->protection_gap_ms));
 	json_object_object_add(o, "sensor_restarts", jsonx_int_or_null(r->sensor_restarts));
-	json_object_object_add(o, "started", jsonx_str_or_null(r->started));
-	json_object_object_add(o, "kernel", jsonx_str_or_null(r->kernel));
-	json_object_object_add(o, "faultline_version", jsonx_str_or_null(r->faultline_version));
+	json_object_object_add(o, "started", str_or_null(r->started));
+	json_object_object_add(o, "kernel", str_or_null(r->kernel));
+	json_object_object_add(o, "faultline_version", str_or_null(r->faultline_version));
 	return o;
 }
 
 /* ---- reading ---- */
+
+/* A string member, copied; NULL when o is NULL, or the member absent, null or not a string.
+ * Cleaned as when written: a line from an older faultline or edited by hand is printed too. */
+static char *get_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return guesttext_dup(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+			     GUESTTEXT_LINES);
+}
 
 static bool get_number(json_object *o, const char *key, json_object **ret)
 {
@@ -205,7 +230,7 @@ static void read_mutations(json_object *o, struct record *r)
 		r->mutations = xstrdup("[]");
 		return;
 	}
-	r->mutation_class = jsonx_get_str(json_object_array_get_idx(v, 0), "op");
+	r->mutation_class = get_str(json_object_array_get_idx(v, 0), "op");
 	if (!r->mutation_class)
 		r->mutation_class = xstrdup("unknown");
 	r->mutations = xstrdup(json_object_to_json_string_ext(
@@ -217,13 +242,13 @@ static void read_reboot(json_object *o, struct record_reboot *b)
 	json_object *boots;
 	size_t n;
 
-	if (!(b->first_verdict = jsonx_get_str(o, "first_verdict")))
+	if (!(b->first_verdict = get_str(o, "first_verdict")))
 		return;
-	b->outcome = jsonx_get_str(o, "outcome");
-	b->mechanism = jsonx_get_str(o, "mechanism");
+	b->outcome = get_str(o, "outcome");
+	b->mechanism = get_str(o, "mechanism");
 	b->recovery_wall_ms = jsonx_get_int(o, "recovery_wall_ms", -1);
 	b->recovery_guest_ms = jsonx_get_int(o, "recovery_guest_ms", -1);
-	b->detail = jsonx_get_str(o, "detail");
+	b->detail = get_str(o, "detail");
 	if (!json_object_object_get_ex(o, "boots", &boots) ||
 	    !json_object_is_type(boots, json_type_array))
 		return;
@@ -233,12 +258,12 @@ static void read_reboot(json_object *o, struct record_reboot *b)
 		json_object *j = json_object_array_get_idx(boots, i);
 		struct record_boot *x = &b->boots[b->n_boots++];
 
-		x->verdict = jsonx_get_str(j, "verdict");
-		x->title = jsonx_get_str(j, "title");
+		x->verdict = get_str(j, "verdict");
+		x->title = get_str(j, "title");
 		x->died_at_ms = jsonx_get_int(j, "died_at_ms", -1);
 		x->wall_ms = jsonx_get_int(j, "wall_ms", -1);
 		x->safe = get_bool(j, "safe_mode", 0);
-		x->console = jsonx_get_str(j, "console");
+		x->console = get_str(j, "console");
 	}
 }
 
@@ -253,14 +278,15 @@ static void read_nested(json_object *o, struct record *r)
 	r->total_ms = jsonx_get_int(timings, "total_ms", -1);
 
 	json_object_object_get_ex(o, "agent", &agent);
-	r->agent_outcome = jsonx_get_str(agent, "outcome");
-	r->agent_message = jsonx_get_str(agent, "message");
+	r->agent_outcome = get_str(agent, "outcome");
+	r->agent_message = get_str(agent, "message");
 	r->agent_errno = (int)jsonx_get_int(agent, "errno", 0);
+	r->frames_dropped = jsonx_get_int(agent, "frames_dropped", 0);
 
 	if (json_object_object_get_ex(o, "reused_guest_run", &reuse) &&
-	    (r->reused.verdict = jsonx_get_str(reuse, "verdict"))) {
-		r->reused.title = jsonx_get_str(reuse, "title");
-		r->reused.console = jsonx_get_str(reuse, "console");
+	    (r->reused.verdict = get_str(reuse, "verdict"))) {
+		r->reused.title = get_str(reuse, "title");
+		r->reused.console = get_str(reuse, "console");
 	}
 	if (json_object_object_get_ex(o, "reboot", &reuse))
 		read_reboot(reuse, &r->reboot);
@@ -274,45 +300,50 @@ int record_from_json(json_object *o, struct record *ret)
 	record_init(ret);
 	if (!json_object_is_type(o, json_type_object))
 		return -EINVAL;
-	r.sensor = jsonx_get_str(o, "sensor");
-	r.case_id = jsonx_get_str(o, "case");
-	r.verdict = jsonx_get_str(o, "verdict");
+	r.sensor = get_str(o, "sensor");
+	r.case_id = get_str(o, "case");
+	r.verdict = get_str(o, "verdict");
 	if (!r.sensor || !r.case_id || !r.verdict || !r.sensor[0] || !r.case_id[0]) {
 		record_finish(&r);
 		return -EINVAL;
 	}
 	r.kind = verdict_parse(r.verdict);
-	r.run_id = jsonx_get_str(o, "run_id");
-	r.scenario = jsonx_get_str(o, "scenario");
-	r.case_name = jsonx_get_str(o, "case_name");
+	r.run_id = get_str(o, "run_id");
+	r.scenario = get_str(o, "scenario");
+	r.case_name = get_str(o, "case_name");
 	r.seed = get_uint(o, "seed");
-	r.seed_file = jsonx_get_str(o, "seed_file");
+	r.seed_file = get_str(o, "seed_file");
 	read_mutations(o, &r);
-	r.input_sha256 = jsonx_get_str(o, "input_sha256");
-	r.input = jsonx_get_str(o, "input");
+	r.input_sha256 = get_str(o, "input_sha256");
+	r.input = get_str(o, "input");
 	r.input_size = jsonx_get_int(o, "input_size", -1);
-	r.title = jsonx_get_str(o, "title");
-	r.phase = jsonx_get_str(o, "phase");
-	r.detail = jsonx_get_str(o, "detail");
-	r.report = jsonx_get_str(o, "report");
-	r.console = jsonx_get_str(o, "console");
-	r.sensor_log = jsonx_get_str(o, "sensor_log");
-	r.expect = jsonx_get_str(o, "expect");
+	r.title = get_str(o, "title");
+	r.phase = get_str(o, "phase");
+	r.detail = get_str(o, "detail");
+	r.report = get_str(o, "report");
+	r.console = get_str(o, "console");
+	r.sensor_log = get_str(o, "sensor_log");
+	r.expect = get_str(o, "expect");
 	r.matched = get_bool(o, "matched", -1);
 	r.attempt = (int)jsonx_get_int(o, "attempt", 1);
-	r.host = jsonx_get_str(o, "host");
-	r.host_fault = jsonx_get_str(o, "host_fault");
+	r.host = get_str(o, "host");
+	r.host_fault = get_str(o, "host_fault");
 	r.host_stall_ms = jsonx_get_int(o, "host_stall_ms", 0);
 	r.flaky = get_bool(o, "flaky", 0);
 	read_nested(o, &r);
-	r.protection = jsonx_get_str(o, "protection");
+	r.protection = get_str(o, "protection");
 	r.protection_gap_ms = jsonx_get_int(o, "protection_gap_ms", -1);
 	r.sensor_restarts = jsonx_get_int(o, "sensor_restarts", -1);
-	r.started = jsonx_get_str(o, "started");
-	r.kernel = jsonx_get_str(o, "kernel");
-	r.faultline_version = jsonx_get_str(o, "faultline_version");
+	r.started = get_str(o, "started");
+	r.kernel = get_str(o, "kernel");
+	r.faultline_version = get_str(o, "faultline_version");
 	*ret = r;
 	return 0;
+}
+
+char *record_json_string(json_object *o, const char *key)
+{
+	return get_str(o, key);
 }
 
 /* ---- what a record means ---- */

@@ -6,6 +6,7 @@
  * run written by another version of faultline still reads. Adding a field is one member here
  * and one line in each of the two.
  *
+ * Strings are written and read back cleaned and capped as guest text (guesttext.h).
  * Ownership: a record owns every string in it; record_finish() frees them and accepts a record
  * that record_init() or a failed record_from_json() left. record_to_json() returns a new object
  * the caller puts (json_object_put). */
@@ -80,6 +81,10 @@ struct record {
 	char *agent_outcome; /* "agent": accepted, rejected, agent-error; NULL: no answer */
 	int agent_errno;
 	char *agent_message;
+	/* "agent"."frames_dropped": frames from the guest agent dropped during the case because
+	 * it sent faster than the controller reads them (harness/fleet/vm-events.h); 0 in older
+	 * runs */
+	int64_t frames_dropped;
 	/* the sensor watch (harness/fleet/watched.h): kept, restored, lost; NULL: not measured */
 	char *protection;
 	int64_t protection_gap_ms; /* death or failed probe to protection back; -1: none */
@@ -105,6 +110,11 @@ json_object *record_to_json(const struct record *r);
 /* Fill *ret from one parsed line. Returns 0, or -EINVAL when o is not an object or lacks what
  * every reader needs (a sensor, a case, a verdict); *ret is then empty. */
 int record_from_json(json_object *o, struct record *ret);
+
+/* A string member as the record reader reads it (cleaned as guest text), for the other files
+ * of a run directory (minimized.c): a copy, NULL when o is NULL or the member absent, null or
+ * not a string. Numbers: jsonx_get_int() (base/jsonx.h). */
+char *record_json_string(json_object *o, const char *key);
 
 /* How a case counts for CI (JUnit <failure>, <error>, or a pass). */
 enum record_outcome {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "run-meta.h"
@@ -22,8 +23,13 @@ int results_open(const char *run_dir, struct results **ret);
  * appender (rollout.jsonl, rollout-record.h); nothing else is made. */
 int results_open_log(const char *run_dir, const char *name, struct results **ret);
 struct results *results_close(struct results *r);
-/* Append one record as a single line, then fsync. */
+/* Append one record as a single line, then fsync. On failure (ENOSPC, EIO, EFBIG) the file
+ * is cut back to where it ended before, so that the next record starts a line of its own, and
+ * the error is returned; -errno of the cut when even that failed. */
 int results_append(struct results *r, struct json_object *record);
+/* Whether RUN_DIR already holds a run (results.jsonl or run.json): `run -o` refuses to add to
+ * one unless resumed. */
+bool results_exists(const char *run_dir);
 /* Write RUN_DIR/run.json atomically (run-meta.h). */
 int results_write_meta(struct results *r, const struct run_meta *meta);
 /* Current UTC time as ISO 8601 into buf[32]. */
