@@ -16,7 +16,7 @@
 #include "results.h"
 #include "step.h"
 #include "util.h"
-#include "watch.h"
+#include "watched.h"
 
 struct trace {
 	uint8_t edges[COVFILE_MAP_SIZE], blocks[COVFILE_MAP_SIZE];
@@ -229,7 +229,7 @@ static void record(struct fuzz_campaign *c, const struct scenario_case *sc,
 			c->sigs[c->n_sigs - 1], sc->id);
 	return;
 drop:;
-	_cleanup_free_ char *sensor_log = watch_log_path(console);
+	_cleanup_free_ char *sensor_log = watched_log_path(console);
 	unlink(console);
 	unlink(sensor_log);
 }
