@@ -168,16 +168,14 @@ static int find_update(struct session *s, const struct rollspec *spec,
 	for (size_t i = 0; i < n && !u; i++)
 		if (!spec->case_name || streq(cases[i].name, spec->case_name))
 			u = &cases[i];
-	if (!u) {
+	if (!u)
 		return session_error_set(e, -EINVAL, SESSION_FAULT_SCENARIO,
 					 "the rollout's case %s expands to no input",
 					 spec->case_name);
-	}
-	if ((r = read_file(u->seed_file, 16 << 20, &data, &size)) < 0) {
+	if ((r = read_file(u->seed_file, 16 << 20, &data, &size)) < 0)
 		return session_error_set(e, r, SESSION_FAULT_HOST,
 					 "cannot read the previous content %s: %s", u->seed_file,
 					 strerror(-r));
-	}
 	*ret_previous = *u;
 	ret_previous->data = data;
 	ret_previous->size = size;
