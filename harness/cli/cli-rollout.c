@@ -1,28 +1,16 @@
-/* cli-rollout.c — `faultline rollout SCENARIO`: deploy the scenario's update to a fleet drawn
- * from its profiles, all at once and then ring by ring with gates, every machine a real guest
- * of its profile; one record per machine, the table, rollout.json, rollout.md and report.html.
+/* cli-rollout.c — `faultline rollout SCENARIO`: the options, the deployment
+ * (harness/engine/deployment.h: the update to a fleet drawn from the scenario's profiles, all at
+ * once and then ring by ring with gates, every machine a real guest), the table and the reports.
  * Exit statuses: enum cli_exit; usage or input errors stop before anything is booted. */
 #include <getopt.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/stat.h>
 
-#include "case-record.h"
 #include "cli-fault.h"
 #include "cli-help.h"
-#include "cli-rollout.h"
 #include "cli.h"
-#include "image.h"
-#include "reports.h"
-#include "results.h"
-#include "rollout-record.h"
-#include "rollout-report.h"
+#include "deployment.h"
 #include "rollspec.h"
 #include "session.h"
 #include "util.h"
-
-/* Where the workload script lands in the guest; the trigger runs it. */
-#define WORKLOAD_GUEST_PATH "/lib/faultline/workload"
 
 struct rollout_opts {
 	struct session_opts s;
@@ -92,177 +80,6 @@ static int parse_opts(int argc, char **argv, struct rollout_opts *o)
 	return cli_scenario_arg(argc, argv, "rollout", o->quiet, &o->s);
 }
 
-/* The session's hook: every sensor's guest gets the workload script of the profiles that run
- * it, and runs it in place of its trigger. */
-static int prepare_sensor(void *userdata, const struct scenario *sc, size_t i, struct sensor *s,
-			  const char *state_dir, char **ret_error)
-{
-	const struct rollspec *spec = scenario_rollout(sc);
-	_cleanup_free_ char *dir = xasprintf("%s/rollout", state_dir);
-	_cleanup_free_ char *path = xasprintf("%s/%s.workload", dir, s->name);
-	_cleanup_free_ char *script = NULL;
-	int r;
-
-	(void)userdata;
-	if (!spec)
-		return 0;
-	script = rollout_workload_script(spec, i, scenario_seed(sc));
-	if ((r = mkdir_p(dir)) < 0 || (r = write_file_atomic(path, script, strlen(script))) < 0) {
-		*ret_error = xasprintf("cannot write %s: %s", path, strerror(-r));
-		return r;
-	}
-	s->files = xrealloc(s->files, (s->n_files + 1) * sizeof(*s->files));
-	s->files[s->n_files++] =
-	    (struct sensor_file){.src = TAKE_PTR(path), .dst = xstrdup(WORKLOAD_GUEST_PATH)};
-	free(s->trigger);
-	s->trigger = xstrdup("sh " WORKLOAD_GUEST_PATH);
-	/* A probe execs the sensor's own trigger program: on a machine whose workload never
-	 * runs it, the probe would be the event that meets the update. Protection is then read
-	 * from the watch alone (a sensor process or log that died). */
-	free(s->probe_command);
-	s->probe_command = NULL;
-	return 0;
-}
-
-/* ---- one record per machine (rollout.jsonl) ---- */
-
-struct recorder {
-	struct results *log;  /* rollout.jsonl */
-	pthread_mutex_t lock; /* over error */
-	int error;
-	struct record_context ctx;
-	const struct rollspec *spec;
-	const struct scenario *sc;
-	const struct scenario_case *update, *previous;
-	char *update_input, *previous_input; /* relative to the run dir */
-	struct progress *meter;
-	/* the variant being run (rollspec.h): its name (NULL: as written), each profile's sensor */
-	const char *variant;
-	const size_t *sensor_of;
-};
-
-/* The fleet names the consoles of a followed machine's boots relative to the strategy's folder
- * (its run dir): the record's are relative to the rollout's, like its own console. */
-static void prefix_boot_consoles(struct record *r, const char *console_rel)
-{
-	const char *cut = strstr(console_rel, "consoles/");
-
-	if (!cut || cut == console_rel)
-		return;
-	for (size_t i = 0; i < r->reboot.n_boots; i++) {
-		char *c = r->reboot.boots[i].console;
-		if (!c)
-			continue;
-		r->reboot.boots[i].console =
-		    xasprintf("%.*s%s", (int)(cut - console_rel), console_rel, c);
-		free(c);
-	}
-}
-
-static void on_machine(void *userdata, enum rollout_strategy st, const struct rollout_machine *m,
-		       const struct case_result *res, const char *console_rel, bool rollback)
-{
-	struct recorder *rec = userdata;
-	struct scenario_case c = rollback ? *rec->previous : *rec->update;
-	struct rollout_record r = {
-	    .variant = rec->variant ? xstrdup(rec->variant) : NULL,
-	    .strategy = xstrdup(rollout_strategy_name(st)),
-	    .ring = xstrdup(st == ROLLOUT_ALL_AT_ONCE ? "all" : rec->spec->rings[m->ring].name),
-	    .profile = xstrdup(rec->spec->profiles[m->profile].name),
-	    .machine = (unsigned)m->index + 1,
-	    .delivery = xstrdup(rollback ? "rollback" : "update"),
-	};
-	json_object *o;
-	int k;
-
-	c.id = (char *)m->id;
-	case_record_fill(&rec->ctx, scenario_sensor(rec->sc, rec->sensor_of[m->profile]), &c, res,
-			 console_rel, &r.record);
-	prefix_boot_consoles(&r.record, console_rel);
-	/* one copy of the bytes for every machine (write_inputs()) */
-	free(r.record.input);
-	r.record.input = xstrdup(rollback ? rec->previous_input : rec->update_input);
-	o = rollout_record_to_json(&r);
-	if ((k = results_append(rec->log, o)) < 0) {
-		pthread_mutex_lock(&rec->lock);
-		rec->error = rec->error ? rec->error : k;
-		pthread_mutex_unlock(&rec->lock);
-	}
-	json_object_put(o);
-	rollout_record_finish(&r);
-	progress_result(rec->meter, res->verdict, false);
-}
-
-/* ---- the fleet: a fleet sensor per profile ---- */
-
-struct profile_fleet {
-	struct image *images;
-	struct fleet_sensor *fs;
-	size_t n;
-};
-
-static void profile_fleet_finish(struct profile_fleet *pf)
-{
-	for (size_t i = 0; i < pf->n; i++)
-		free(pf->images[i].cmdline);
-	free(pf->images);
-	free(pf->fs);
-}
-
-/* Each profile's guests: its sensor's image (sensor_of[profile]), its command line (with
- * faultline.profile=NAME, which the workload script reads) and memory. */
-static void profile_fleet_init(struct session *s, const struct rollspec *spec,
-			       const size_t *sensor_of, struct profile_fleet *pf)
-{
-	pf->n = spec->n_profiles;
-	pf->images = xcalloc(pf->n, sizeof(*pf->images));
-	pf->fs = xcalloc(pf->n, sizeof(*pf->fs));
-	for (size_t i = 0; i < pf->n; i++) {
-		const struct rollspec_profile *p = &spec->profiles[i];
-		const struct image *img = session_image(s, sensor_of[i]);
-
-		pf->images[i] = *img;
-		pf->images[i].cmdline =
-		    xasprintf("%s%sfaultline.profile=%s%s%s", img->cmdline ? img->cmdline : "",
-			      img->cmdline ? " " : "", p->name, p->cmdline ? " " : "",
-			      p->cmdline ? p->cmdline : "");
-		pf->fs[i] = (struct fleet_sensor){
-		    .name = p->name, .image = &pf->images[i], .memory_mib = p->memory_mib};
-	}
-}
-
-/* The update (the case the rollout names, or the first) and the content before it (its seed),
- * which a rollback delivers. */
-static int find_update(struct session *s, const struct rollspec *spec,
-		       const struct scenario_case **ret_update, struct scenario_case *ret_previous)
-{
-	size_t n;
-	const struct scenario_case *cases = session_cases(s, &n), *u = NULL;
-	uint8_t *data = NULL;
-	size_t size;
-	int r;
-
-	for (size_t i = 0; i < n && !u; i++)
-		if (!spec->case_name || streq(cases[i].name, spec->case_name))
-			u = &cases[i];
-	if (!u) {
-		cli_error(SESSION_FAULT_SCENARIO, "the rollout's case %s expands to no input",
-			  spec->case_name);
-		return -EINVAL;
-	}
-	if ((r = read_file(u->seed_file, 16 << 20, &data, &size)) < 0) {
-		cli_error(SESSION_FAULT_HOST, "cannot read the previous content %s: %s",
-			  u->seed_file, strerror(-r));
-		return r;
-	}
-	*ret_previous = *u;
-	ret_previous->data = data;
-	ret_previous->size = size;
-	ret_previous->mutations_json = (char *)"[]";
-	*ret_update = u;
-	return 0;
-}
-
 /* ---- the table ---- */
 
 static void print_row(int width, const char *strategy, const char *ring,
@@ -314,141 +131,14 @@ static void print_table(const struct rollspec *spec, const struct rollout_result
 
 /* ---- the command ---- */
 
-/* Both strategies (or the rings only) with the profiles on the sensors rec->sensor_of says,
- * into dir; results appended to res[*n]. */
-static int run_strategies(struct session *s, const struct rollout_opts *o,
-			  const struct rollspec *spec, const struct rollout_plan *plan,
-			  const char *dir, struct recorder *rec, struct rollout_result *res,
-			  size_t *n)
+/* The table, the reports, and the exit status of a deployment into dir. */
+static int finish(const char *dir, const struct rollspec *spec, const struct deployment *d)
 {
-	_cleanup_free_ char *work_dir = session_work_dir(s);
-	struct profile_fleet pf = {0};
-	struct fleet_config fc = session_fleet_config(
-	    s, (enum fleet_isolation)fleet_isolation_from_name(session_isolation(s)), dir,
-	    work_dir);
-	struct rollout_config cfg = {
-	    .fleet = &fc,
-	    .spec = spec,
-	    .plan = plan,
-	    .update = rec->update,
-	    .previous = rec->previous,
-	    .run_dir = dir,
-	    .on_machine = on_machine,
-	    .userdata = rec,
-	};
-	enum rollout_strategy order[2] = {ROLLOUT_ALL_AT_ONCE, ROLLOUT_RINGS};
-	int r = 0;
-
-	profile_fleet_init(s, spec, rec->sensor_of, &pf);
-	fc.sensors = pf.fs;
-	fc.n_sensors = pf.n;
-	for (size_t k = o->rings_only ? 1 : 0; k < 2; k++) {
-		progress_begin(rec->meter, rollout_strategy_name(order[k]), plan->n_machines);
-		if (o->s.progress)
-			fprintf(o->s.progress,
-				"rollout %s%s%s: %zu machines on %u guests into %s\n",
-				rec->variant ? rec->variant : "", rec->variant ? " " : "",
-				rollout_strategy_name(order[k]), plan->n_machines, session_slots(s),
-				dir);
-		r = rollout_run(&cfg, order[k], &res[*n]);
-		progress_end(rec->meter);
-		if (r < 0)
-			break;
-		if (res[(*n)++].interrupted)
-			break;
-	}
-	profile_fleet_finish(&pf);
-	return r;
-}
-
-/* The rollout as written, then each variant (into DIR/VARIANT); variants[k] names the variant
- * of res[k] (NULL: as written). */
-static int run_variants(struct session *s, const struct rollout_opts *o,
-			const struct rollspec *spec, const struct rollout_plan *plan,
-			const char *dir, struct recorder *rec, struct rollout_result *res,
-			const char **variants, size_t *ret_n)
-{
-	_cleanup_free_ size_t *own = xcalloc(spec->n_profiles + 1, sizeof(size_t));
-	size_t n = 0;
-	int r = 0;
-
-	for (size_t p = 0; p < spec->n_profiles; p++)
-		own[p] = spec->profiles[p].sensor;
-	for (size_t v = 0; v <= spec->n_variants && r == 0; v++) {
-		const struct rollspec_variant *x = v ? &spec->variants[v - 1] : NULL;
-		_cleanup_free_ char *vdir = x ? xasprintf("%s/%s", dir, x->name) : xstrdup(dir);
-		size_t first = n;
-
-		rec->variant = x ? x->name : NULL;
-		rec->sensor_of = x ? x->sensor : own;
-		r = run_strategies(s, o, spec, plan, vdir, rec, res, &n);
-		for (size_t k = first; k < n; k++)
-			variants[k] = rec->variant;
-		if (n && res[n - 1].interrupted)
-			break;
-	}
-	*ret_n = n;
-	return r;
-}
-
-static int write_outputs(const char *dir, const struct rollout_summary *summary)
-{
-	_cleanup_free_ char *json = xasprintf("%s/rollout.json", dir);
-	_cleanup_free_ char *md = xasprintf("%s/rollout.md", dir);
-	_cleanup_free_ char *html = xasprintf("%s/report.html", dir);
-	int r = rollout_summary_write(json, summary);
-
-	if (r == 0)
-		r = rollout_report_write(md, REPORTS_MARKDOWN, summary);
-	if (r == 0)
-		r = rollout_report_write(html, REPORTS_HTML, summary);
-	return r;
-}
-
-/* The update's bytes and the previous content's, once each, where the records say. */
-static int write_inputs(const char *dir, struct recorder *rec)
-{
-	const struct scenario_case *c[2] = {rec->update, rec->previous};
-	char **rel[2] = {&rec->update_input, &rec->previous_input};
-
-	for (size_t i = 0; i < 2; i++) {
-		*rel[i] = xasprintf("inputs/%s%s.bin", rec->update->id, i ? ".previous" : "");
-		_cleanup_free_ char *p = xasprintf("%s/%s", dir, *rel[i]);
-		_cleanup_free_ char *d = xasprintf("%s/inputs", dir);
-		int r = mkdir_p(d);
-		if (r == 0)
-			r = write_file_atomic(p, c[i]->data, c[i]->size);
-		if (r < 0) {
-			cli_error(SESSION_FAULT_HOST, "cannot write %s: %s", p, strerror(-r));
-			return r;
-		}
-	}
-	return 0;
-}
-
-static int open_records(const char *dir, struct recorder *rec)
-{
-	_cleanup_free_ char *path = xasprintf("%s/rollout.jsonl", dir);
-	int r = mkdir_p(dir);
-
-	if (r == 0 && (r = write_inputs(dir, rec)) < 0)
-		return r;
-	if (r < 0 || (r = results_open_log(dir, "rollout.jsonl", &rec->log)) < 0) {
-		cli_error(SESSION_FAULT_HOST, "cannot create %s: %s", path, strerror(-r));
-		return r;
-	}
-	return 0;
-}
-
-static int finish(const char *dir, struct rollout_summary_in *in, struct recorder *rec)
-{
-	struct rollout_summary summary;
 	int r, ret = CLI_EXIT_OK;
 
-	rollout_summarize(in, &summary);
-	r = write_outputs(dir, &summary);
-	printf("\n%s\n", summary.answer);
-	rollout_summary_finish(&summary);
+	print_table(spec, d->res, d->variants, d->n_res);
+	r = deployment_write_reports(dir, d);
+	printf("\n%s\n", d->summary.answer);
 	if (r < 0) {
 		cli_error(SESSION_FAULT_HOST, "cannot write the reports into %s: %s", dir,
 			  strerror(-r));
@@ -457,74 +147,37 @@ static int finish(const char *dir, struct rollout_summary_in *in, struct recorde
 		printf("report: %s/report.html, summary: %s/rollout.json, records: "
 		       "%s/rollout.jsonl\n",
 		       dir, dir, dir);
-	if (rec->error) {
+	if (d->record_error) {
 		cli_error(SESSION_FAULT_HOST, "could not record a machine: %s",
-			  strerror(-rec->error));
+			  strerror(-d->record_error));
 		ret = CLI_EXIT_HOST;
 	}
+	if (d->interrupted)
+		ret = cli_exit_interrupted(session_stop_signal());
 	return ret;
 }
 
 static int rollout_main(struct session *s, const struct rollout_opts *o, const char *dir,
 			const char *run_id)
 {
-	const struct scenario *sc = session_scenario(s);
-	const struct rollspec *spec = scenario_rollout(sc);
-	_cleanup_(rollout_plan_freep) struct rollout_plan *plan = NULL;
-	struct scenario_case previous = {0};
-	_cleanup_free_ struct rollout_result *res =
-	    xcalloc(2 * (spec->n_variants + 1), sizeof(*res));
-	_cleanup_free_ const char **variants = xcalloc(2 * (spec->n_variants + 1), sizeof(char *));
-	struct recorder rec = {.lock = PTHREAD_MUTEX_INITIALIZER,
-			       .spec = spec,
-			       .sc = sc,
-			       .previous = &previous,
-			       .meter = o->s.meter};
-	size_t n_res = 0;
-	uint64_t start = now_ms();
-	int r, ret;
+	const struct deployment_opts dopts = {.dir = dir,
+					      .run_id = run_id,
+					      .fleet = o->fleet,
+					      .rings_only = o->rings_only,
+					      .progress = o->s.progress,
+					      .meter = o->s.meter};
+	struct session_error err = {0};
+	struct deployment d = {0};
+	int ret;
 
-	if ((r = rollout_plan_new(spec, o->fleet, scenario_seed(sc), &plan)) < 0) {
-		cli_error(SESSION_FAULT_USAGE, "the rings do not fit a fleet of %u machines",
-			  o->fleet);
-		return CLI_EXIT_USAGE;
-	}
-	if (find_update(s, spec, &rec.update, &previous) < 0)
-		return CLI_EXIT_USAGE;
-	if (open_records(dir, &rec) < 0) {
-		free(previous.data);
-		free(rec.update_input);
-		free(rec.previous_input);
-		return CLI_EXIT_HOST;
-	}
-	rec.ctx = (struct record_context){
-	    .run_id = run_id, .scenario = scenario_name(sc), .kernel = session_kernel(s)};
-	r = run_variants(s, o, spec, plan, dir, &rec, res, variants, &n_res);
-	rec.log = results_close(rec.log);
-	if (r < 0) {
-		cli_error(SESSION_FAULT_HOST, "the rollout could not run: %s", strerror(-r));
-		ret = CLI_EXIT_HOST;
-	} else {
-		print_table(spec, res, variants, n_res);
-		struct rollout_summary_in in = {.sc = sc,
-						.spec = spec,
-						.plan = plan,
-						.update = rec.update,
-						.run_id = run_id,
-						.res = res,
-						.variants = variants,
-						.n_res = n_res,
-						.wall_ms = now_ms() - start};
-		ret = finish(dir, &in, &rec);
-	}
-	for (size_t k = 0; k < n_res; k++) {
-		if (res[k].interrupted)
+	if (deployment_run(s, &dopts, &d, &err) < 0) {
+		ret = cli_session_failed(&err);
+		if (session_stop_signal())
 			ret = cli_exit_interrupted(session_stop_signal());
-		rollout_result_finish(&res[k]);
+		return ret;
 	}
-	free(previous.data);
-	free(rec.update_input);
-	free(rec.previous_input);
+	ret = finish(dir, scenario_rollout(session_scenario(s)), &d);
+	deployment_finish(&d);
 	return ret;
 }
 
@@ -557,7 +210,7 @@ int cmd_rollout(int argc, char **argv)
 	}
 	session_close(s);
 	o.s.no_guests = false;
-	o.s.prepare_sensor = prepare_sensor;
+	o.s.prepare_sensor = deployment_prepare_sensor;
 	meter = o.s.meter = progress_new(stderr, o.quiet);
 	if (session_open(&o.s, &s, &err) < 0)
 		return cli_session_failed(&err);

@@ -26,6 +26,7 @@ int cmd_bench(int argc, char **argv);	 /* cli-bench.c */
 int cmd_replay(int argc, char **argv);	 /* cli-replay.c */
 int cmd_minimize(int argc, char **argv); /* cli-minimize.c */
 int cmd_fuzz(int argc, char **argv);	 /* cli-fuzz.c */
+int cmd_rollout(int argc, char **argv);	 /* cli-rollout.c */
 
 /* Shared by replay and minimize (defined in cli-replay.c): read a run directory, and find the
  * record of a case (on the sensor, when one is named; the last one, as in the reports), or

@@ -5,7 +5,6 @@
 
 #include "cli-fault.h"
 #include "cli-help.h"
-#include "cli-rollout.h"
 #include "cli.h"
 #include "config.h"
 

@@ -402,11 +402,10 @@ static int find_sensor(struct fuzz_campaign *c)
 			c->si = i;
 			c->sensor = c->o->sensor;
 		}
-	if (!c->sensor) {
+	if (!c->sensor)
 		return session_error_set(c->err, -EINVAL, SESSION_FAULT_USAGE,
 					 "%s: --sensor must name one of the scenario's sensors",
 					 c->o->sensor ? c->o->sensor : "no sensor given");
-	}
 	return 0;
 }
 
@@ -420,18 +419,16 @@ static int campaign_open(struct fuzz_campaign *c)
 
 	fuzz_bitmap_init(&c->map, COVFILE_MAP_SIZE);
 	c->rng = c->o->has_seed ? c->o->seed : scenario_seed(session_scenario(c->s));
-	if (c->o->resume && (r = state_load(c)) < 0) {
+	if (c->o->resume && (r = state_load(c)) < 0)
 		return session_error_set(
 		    c->err, r, SESSION_FAULT_USAGE, "cannot resume %s: %s", c->dir,
 		    r == -ENOENT ? "no campaign.json (not a fuzz campaign)" : strerror(-r));
-	}
 	if (!c->run_id)
 		c->run_id = session_new_run_id(c->s);
 	if ((r = results_open(c->dir, &c->results)) < 0 || (r = mkdir_p(consoles)) < 0 ||
-	    (r = corpus_open(corpus, &c->corpus)) < 0) {
+	    (r = corpus_open(corpus, &c->corpus)) < 0)
 		return session_error_set(c->err, r, SESSION_FAULT_HOST, "cannot create %s: %s",
 					 c->dir, strerror(-r));
-	}
 	c->format_path = scenario_format_path(session_scenario(c->s));
 	if (c->format_path && format_load(c->format_path, &d, &c->format) < 0)
 		c->format = NULL; /* validated with the scenario: byte ops only if it fails now */
@@ -473,21 +470,18 @@ static int guests_open(struct fuzz_campaign *c)
 						   : xasprintf("%s/%s/cov", cwd, c->work_dir);
 		c->fc.coverage_dir = c->cov_dir;
 		c->fc.coverage_plugin = datadir_coverage_plugin();
-		if (access(c->fc.coverage_plugin, R_OK) < 0) {
+		if (access(c->fc.coverage_plugin, R_OK) < 0)
 			return session_error_set(c->err, -errno, SESSION_FAULT_HOST,
 						 "the coverage plugin %s: %s",
 						 c->fc.coverage_plugin, strerror(errno));
-		}
 	}
-	if ((r = mkdir_p(c->cov_dir ? c->cov_dir : c->work_dir)) < 0) {
+	if ((r = mkdir_p(c->cov_dir ? c->cov_dir : c->work_dir)) < 0)
 		return session_error_set(c->err, r, SESSION_FAULT_HOST, "cannot create %s: %s",
 					 c->work_dir, strerror(-r));
-	}
 	/* QEMU may run as another user (libvirt's qemu user): its plugin makes the files here */
-	if (c->cov_dir && chmod(c->cov_dir, 01777) < 0) {
+	if (c->cov_dir && chmod(c->cov_dir, 01777) < 0)
 		return session_error_set(c->err, -errno, SESSION_FAULT_HOST,
 					 "cannot open %s to QEMU: %s", c->cov_dir, strerror(errno));
-	}
 	c->pool = pool_new(&c->fc, 1);
 	return 0;
 }

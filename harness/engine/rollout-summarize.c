@@ -1,9 +1,9 @@
-/* cli-rollout-json.c — the rollout's summary (rollout.json, harness/results/rollout-summary.h):
+/* rollout-summarize.c — the rollout's summary (rollout.json, harness/results/rollout-summary.h):
  * what it did, per strategy, per ring and in total, with the time line of machines going down,
- * for the reports (cli-rollout.h). */
+ * for the reports (rollout-summarize.h). */
 #include <stdlib.h>
 
-#include "cli-rollout.h"
+#include "rollout-summarize.h"
 #include "util.h"
 
 static struct rollout_summary_tally tally(const struct rollout_tally *t)

@@ -1,6 +1,6 @@
-/* cli-rollout.h — the summary of `faultline rollout` (rollout.json, whose schema, writer and
- * reader are harness/results/rollout-summary.h), from which reports/rollout-report.c renders
- * the Markdown and the HTML section; see also scenarios/README.md, "Staged rollouts".
+/* rollout-summarize.h — the summary of a deployment (deployment.h) (rollout.json, whose schema,
+ * writer and reader are harness/results/rollout-summary.h), from which reports/rollout-report.c
+ * renders the Markdown and the HTML section; see also scenarios/README.md, "Staged rollouts".
  * Ownership: the input is borrowed; the summary filled is the caller's
  * (rollout_summary_finish). */
 #pragma once
@@ -26,5 +26,3 @@ void rollout_summarize(const struct rollout_summary_in *in, struct rollout_summa
 /* The one-line answer: "all at once: 20 of 40 machines down; rings: 1 of 40, halted at
  * canary" (caller frees). */
 char *rollout_answer(const struct rollout_summary_in *in);
-
-int cmd_rollout(int argc, char **argv);
