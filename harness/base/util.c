@@ -132,6 +132,31 @@ int read_file(const char *path, size_t max, uint8_t **ret_data, size_t *ret_size
 	return 0;
 }
 
+char *shell_quote(const char *s)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				   "_-+./:,@%";
+	size_t n = 2;
+	char *q, *p;
+
+	if (*s && s[strspn(s, safe)] == 0)
+		return xstrdup(s);
+	for (const char *c = s; *c; c++)
+		n += *c == '\'' ? 4 : 1;
+	p = q = xmalloc(n + 1);
+	*p++ = '\'';
+	for (const char *c = s; *c; c++) {
+		if (*c == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else
+			*p++ = *c;
+	}
+	*p++ = '\'';
+	*p = 0;
+	return q;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t size)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());

@@ -90,6 +90,11 @@ static inline bool startswith(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* s as one shell word: unchanged when made only of characters no shell treats specially,
+ * otherwise in single quotes (a ' inside becomes '\''). For commands printed for the user to
+ * paste. Caller frees. */
+char *shell_quote(const char *s);
+
 /* Monotonic clock in milliseconds. */
 uint64_t now_ms(void);
 
