@@ -33,7 +33,8 @@
 #include "session.h"
 #include "step.h"
 #include "util.h"
-#include "watch.h"
+#include "watched.h"
+#include "ynode.h"
 
 struct fuzz_opts {
 	struct session_opts s;
@@ -100,7 +101,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			o->sensor = optarg;
 			break;
 		case 'd':
-			if (scenario_parse_duration_ms(optarg, &o->duration_ms) < 0) {
+			if (ynode_parse_duration_ms(optarg, &o->duration_ms) < 0) {
 				cli_error(SESSION_FAULT_USAGE, "--duration takes 30s, 10m, 1h...");
 				return -EINVAL;
 			}
@@ -354,7 +355,7 @@ static void record(struct fuzz_campaign *c, const struct scenario_case *sc,
 			c->sigs[c->n_sigs - 1], sc->id);
 	return;
 drop:;
-	_cleanup_free_ char *sensor_log = watch_log_path(console);
+	_cleanup_free_ char *sensor_log = watched_log_path(console);
 	unlink(console);
 	unlink(sensor_log);
 }

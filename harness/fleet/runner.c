@@ -14,7 +14,7 @@
 #include "classify.h"
 #include "reboot.h"
 #include "util.h"
-#include "watch.h"
+#include "watched.h"
 
 #define QUIET_MS 400
 #define STALL_SAMPLE_MS 250
@@ -151,8 +151,8 @@ enum ending {
 	END_NO_RESULT, /* heartbeats but no RESULT in time */
 };
 
-/* What watch() saw besides frames. */
-struct watch_state {
+/* What observe_window() saw besides frames. */
+struct window_state {
 	/* last sign of life from the agent, and the vCPU time sampled first after it */
 	uint64_t life, life_cpu;
 	bool life_cpu_known;
@@ -165,8 +165,8 @@ struct watch_state {
  * vCPU that got no time is not hung. The guest counts as silent once it has gone hang_ms of
  * wall time without a sign of life (a heartbeat, or even a malformed frame: bytes come from a
  * running guest) and has used a quarter of that in vCPU time since, or once 4 x hang_ms have
- * passed whatever its CPU time (a stall that long is recorded as one, see watch_end). */
-static bool silent(struct vm *vm, const struct runner_timeouts *t, const struct watch_state *w,
+ * passed whatever its CPU time (a stall that long is recorded as one, see host_silenced). */
+static bool silent(struct vm *vm, const struct runner_timeouts *t, const struct window_state *w,
 		   uint64_t now)
 {
 	uint64_t cpu;
@@ -180,7 +180,7 @@ static bool silent(struct vm *vm, const struct runner_timeouts *t, const struct 
 
 /* A sign of life asks libvirt nothing: while the agent talks, the guest evidently runs. Only a
  * quiet guest is sampled (quiet()), and its vCPU time then counts from the first sample. */
-static void alive(struct watch_state *w, uint64_t at)
+static void alive(struct window_state *w, uint64_t at)
 {
 	w->life = at;
 	w->life_cpu_known = false;
@@ -190,7 +190,7 @@ static void alive(struct watch_state *w, uint64_t at)
 /* No sign of life for STALL_SAMPLE_MS: sample the vCPU time for silent() and the stall count
  * (the CPU the guest used in its first STALL_SAMPLE_MS of quiet is not counted: in doubt, a
  * guest is not called hung). */
-static void quiet(struct vm *vm, struct watch_state *w, uint64_t now)
+static void quiet(struct vm *vm, struct window_state *w, uint64_t now)
 {
 	if (now < w->life + STALL_SAMPLE_MS)
 		return;
@@ -201,10 +201,10 @@ static void quiet(struct vm *vm, struct watch_state *w, uint64_t now)
 	}
 }
 
-/* The window ends with the agent's WATCHED answer (watch.h), handed out in *ret_watched. */
-static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
-		 struct watch_state *w, struct case_result *res, enum ending *ret_end,
-		 uint64_t *ret_delivered, struct proto_frame *ret_watched)
+/* The window ends with the agent's WATCHED answer (watched.h), handed out in *ret_watched. */
+static int observe_window(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
+			  struct window_state *w, struct case_result *res, enum ending *ret_end,
+			  uint64_t *ret_delivered, struct proto_frame *ret_watched)
 {
 	uint64_t observe_until = 0, case_until = start + t->case_ms;
 	uint64_t asked_until = 0; /* WATCH sent: its answer is due by then */
@@ -358,7 +358,7 @@ void runner_judge_stopped(struct vm *vm, const char *console_path, const char *f
 }
 
 /* For the record: what was wrong with the frames the agent sent. */
-static char *bad_note(const struct watch_state *w)
+static char *bad_note(const struct window_state *w)
 {
 	return xasprintf("%u malformed frames from the guest agent (bad magic %u, too large %u, "
 			 "bad flags %u, bad CRC %u): dropped, the verdict is from the whole ones",
@@ -368,7 +368,7 @@ static char *bad_note(const struct watch_state *w)
 
 /* Without a kernel report, silence or a missing answer may still be the host's doing. Sets an
  * infra-error and returns true when it is. */
-static bool host_silenced(const struct watch_state *w, const struct runner_timeouts *t,
+static bool host_silenced(const struct window_state *w, const struct runner_timeouts *t,
 			  enum ending end, struct case_result *res)
 {
 	uint64_t stalled = w->stall.sampled_ms - w->stall.moved_ms;
@@ -433,7 +433,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	_cleanup_free_ char *mark = xasprintf("case %s: delivering %zu bytes", case_id, size);
 	uint64_t start = now_ms(), delivered = 0;
 	struct proto_frame watched = {0};
-	struct watch_state w = {0};
+	struct window_state w = {0};
 	enum ending end;
 	int r;
 
@@ -446,7 +446,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		res->retry = true;
 		return 0;
 	}
-	r = watch(vm, t, start, &w, res, &end, &delivered, &watched);
+	r = observe_window(vm, t, start, &w, res, &end, &delivered, &watched);
 	if (r < 0)
 		return r;
 	if (end != END_HEALTHY)
@@ -480,7 +480,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		runner_judge_console(console_path, _VERDICT_MAX, NULL, res);
 		if (res->verdict == _VERDICT_MAX)
 			agent_verdict(res);
-		watch_judge(watched.payload, watched.len, console_path, res);
+		watched_judge(watched.payload, watched.len, console_path, res);
 		proto_frame_finish(&watched);
 		break;
 	}

@@ -1,5 +1,5 @@
-/* watch.c — the sensor watch's verdict (see watch.h). */
-#include "watch.h"
+/* watched.c — the sensor watch's verdict (see watched.h). */
+#include "watched.h"
 
 #include <inttypes.h>
 
@@ -72,7 +72,7 @@ static void died(const struct proto_watch *w, const void *log, size_t log_len,
 	classify_result_free(cr);
 	free(res->detail);
 	res->detail = xasprintf("%s%s died %" PRId64 " %s in %" PRId64 " ms, restarted %d %s%s%s",
-				d >= WATCH_CRASH_LOOP_DEATHS ? "crash-loop: " : "", name_of(w), d,
+				d >= WATCHED_CRASH_LOOP_DEATHS ? "crash-loop: " : "", name_of(w), d,
 				d == 1 ? "time" : "times", w->window_ms, n,
 				n == 1 ? "time" : "times", res->protection ? "; protection " : "",
 				res->protection ? res->protection : "");
@@ -92,8 +92,8 @@ static void blind(const struct proto_watch *w, struct case_result *res)
 	res->verdict = VERDICT_PROTECTION_LOST;
 }
 
-void watch_decide(const struct proto_watch *w, const void *log, size_t log_len,
-		  struct case_result *res)
+void watched_decide(const struct proto_watch *w, const void *log, size_t log_len,
+		    struct case_result *res)
 {
 	bool judged = res->verdict == VERDICT_ACCEPTED || res->verdict == VERDICT_REJECTED ||
 		      (res->verdict == VERDICT_INFRA_ERROR &&
@@ -120,7 +120,7 @@ void watch_decide(const struct proto_watch *w, const void *log, size_t log_len,
 		blind(w, res);
 }
 
-char *watch_log_path(const char *console_path)
+char *watched_log_path(const char *console_path)
 {
 	size_t n = strlen(console_path);
 
@@ -129,8 +129,8 @@ char *watch_log_path(const char *console_path)
 	return xasprintf("%.*s.sensor.log", (int)n, console_path);
 }
 
-void watch_judge(const uint8_t *payload, size_t len, const char *console_path,
-		 struct case_result *res)
+void watched_judge(const uint8_t *payload, size_t len, const char *console_path,
+		   struct case_result *res)
 {
 	struct proto_watch w;
 	const uint8_t *log;
@@ -148,9 +148,9 @@ void watch_judge(const uint8_t *payload, size_t len, const char *console_path,
 		return;
 	}
 	if (log_len && console_path) {
-		_cleanup_free_ char *path = watch_log_path(console_path);
+		_cleanup_free_ char *path = watched_log_path(console_path);
 
 		res->sensor_log = write_file_atomic(path, log, log_len) == 0;
 	}
-	watch_decide(&w, log, log_len, res);
+	watched_decide(&w, log, log_len, res);
 }

@@ -1,4 +1,4 @@
-/* watch.h — what became of the sensor during a case the kernel survived, and what that does to
+/* watched.h — what became of the sensor during a case the kernel survived, and what that does to
  * the verdict: the agent's WATCHED answer (harness/base/proto.h, made by guests/agent/watch.c)
  * at the end of the observation window, read as sensor.yaml's watch and probe keys ask.
  *
@@ -9,7 +9,7 @@
  *   it died (pid gone or replaced, or the log's death text)       sensor-died; the title from
  *                                                                 the log (classify_userspace),
  *                                                                 detail "crash-loop: ..." from
- *                                                                 WATCH_CRASH_LOOP_DEATHS on
+ *                                                                 WATCHED_CRASH_LOOP_DEATHS on
  *   alive, but the last probe failed                              protection-lost
  * Any other verdict (a kernel report on a guest that kept running) stays; the protection
  * fields are filled whatever the verdict:
@@ -30,15 +30,15 @@
 
 /* Deaths in one window that make a sensor death a crash loop: the supervisor brought it back
  * at least twice and the same content (or the next event) killed it again each time. */
-#define WATCH_CRASH_LOOP_DEATHS 3
+#define WATCHED_CRASH_LOOP_DEATHS 3
 
 /* Decide from a decoded answer and the log bytes it carried (see above). */
-void watch_decide(const struct proto_watch *w, const void *log, size_t log_len,
-		  struct case_result *res);
+void watched_decide(const struct proto_watch *w, const void *log, size_t log_len,
+		    struct case_result *res);
 /* The whole step for the runner: payload is the WATCHED frame's (NULL: the agent never
- * answered, an infra-error), the log it carries is saved as watch_log_path(console_path) and
- * res->sensor_log set, then watch_decide(). */
-void watch_judge(const uint8_t *payload, size_t len, const char *console_path,
-		 struct case_result *res);
+ * answered, an infra-error), the log it carries is saved as watched_log_path(console_path) and
+ * res->sensor_log set, then watched_decide(). */
+void watched_judge(const uint8_t *payload, size_t len, const char *console_path,
+		   struct case_result *res);
 /* "DIR/CASE.sensor.log" for the console "DIR/CASE.log" (caller frees). */
-char *watch_log_path(const char *console_path);
+char *watched_log_path(const char *console_path);

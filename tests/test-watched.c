@@ -1,4 +1,4 @@
-/* test-watch.c — the sensor watch's verdict (harness/fleet/watch.c) from agent answers recorded
+/* test-watched.c — the sensor watch's verdict (harness/fleet/watched.c) from agent answers recorded
  * in real runs of scenarios/designs.yaml (tests/data/watch/SENSOR_CASE.watched: the WATCHED
  * payloads, the sensor's log included), and from made-up states for what those runs did not
  * show (a protection that came back, a process missing at delivery, a kernel verdict that
@@ -11,7 +11,7 @@
 #include "runner.h"
 #include "testlib.h"
 #include "util.h"
-#include "watch.h"
+#include "watched.h"
 
 /* The result of a case the guest survived, as the runner has it before the watch. */
 static void healthy(struct case_result *res, enum verdict v)
@@ -33,7 +33,7 @@ static void judge_fixture(const char *name, enum verdict before, struct case_res
 
 	data = testlib_fixture(rel, &size);
 	healthy(res, before);
-	watch_judge(data, size, console, res);
+	watched_judge(data, size, console, res);
 }
 
 static void none_state(struct proto_watch *w)
@@ -173,7 +173,7 @@ START_TEST(test_decide)
 	w.restored_ms = 1140;
 	w.window_ms = 2500;
 	healthy(&res, VERDICT_ACCEPTED);
-	watch_decide(&w, "umd: fatal\nSegmentation fault\n", 30, &res);
+	watched_decide(&w, "umd: fatal\nSegmentation fault\n", 30, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_SENSOR_DIED);
 	ck_assert_str_eq(res.title, "SEGV");
 	ck_assert_str_eq(res.detail, "umd died 1 time in 2500 ms, restarted 1 time; protection "
@@ -189,7 +189,7 @@ START_TEST(test_decide)
 	w.died_lines = 3;
 	w.log = 0;
 	healthy(&res, VERDICT_REJECTED);
-	watch_decide(&w, NULL, 0, &res);
+	watched_decide(&w, NULL, 0, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_SENSOR_DIED);
 	ck_assert_str_eq(res.title, "umd died");
 	ck_assert(startswith(res.detail, "crash-loop: umd died 3 times"));
@@ -199,14 +199,14 @@ START_TEST(test_decide)
 	/* the last probe passed while it died again: not back */
 	w.restored_ms = -1;
 	healthy(&res, VERDICT_ACCEPTED);
-	watch_decide(&w, NULL, 0, &res);
+	watched_decide(&w, NULL, 0, &res);
 	ck_assert_str_eq(res.protection, "lost");
 	case_result_finish(&res);
 
 	/* not running when the update came: the harness's business, not a verdict on it */
 	w.pid_at_delivery = 0;
 	healthy(&res, VERDICT_ACCEPTED);
-	watch_decide(&w, NULL, 0, &res);
+	watched_decide(&w, NULL, 0, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_INFRA_ERROR);
 	ck_assert_str_eq(res.detail, "guest error: sensor process umd was not running when the "
 				     "update was delivered (watch process in sensor.yaml)");
@@ -216,7 +216,7 @@ START_TEST(test_decide)
 	w.pid_at_delivery = 80;
 	healthy(&res, VERDICT_CRASH);
 	res.title = xstrdup("WARNING in ks_write");
-	watch_decide(&w, NULL, 0, &res);
+	watched_decide(&w, NULL, 0, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_CRASH);
 	ck_assert_str_eq(res.title, "WARNING in ks_write");
 	ck_assert_str_eq(res.protection, "lost");
@@ -225,14 +225,14 @@ START_TEST(test_decide)
 	/* a delivery that failed because the sensor died under it: the death explains it */
 	healthy(&res, VERDICT_INFRA_ERROR);
 	res.agent_outcome = PROTO_OUTCOME_AGENT_ERROR;
-	watch_decide(&w, NULL, 0, &res);
+	watched_decide(&w, NULL, 0, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_SENSOR_DIED);
 	case_result_finish(&res);
 
 	/* nothing asked: nothing changes */
 	none_state(&w);
 	healthy(&res, VERDICT_ACCEPTED);
-	watch_decide(&w, NULL, 0, &res);
+	watched_decide(&w, NULL, 0, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_ACCEPTED);
 	ck_assert_ptr_null(res.protection);
 	ck_assert_int_eq(res.sensor_restarts, -1);
@@ -241,7 +241,7 @@ START_TEST(test_decide)
 	/* a probe that never ran measures nothing */
 	w.probe = 1;
 	healthy(&res, VERDICT_ACCEPTED);
-	watch_decide(&w, NULL, 0, &res);
+	watched_decide(&w, NULL, 0, &res);
 	ck_assert_ptr_null(res.protection);
 	case_result_finish(&res);
 }
@@ -252,14 +252,14 @@ START_TEST(test_no_answer)
 	struct case_result res;
 
 	healthy(&res, VERDICT_ACCEPTED);
-	watch_judge(NULL, 0, NULL, &res);
+	watched_judge(NULL, 0, NULL, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_INFRA_ERROR);
 	ck_assert_str_eq(res.detail, "guest agent did not report the sensor's state at the end of "
 				     "the observation window");
 	case_result_finish(&res);
 
 	healthy(&res, VERDICT_ACCEPTED);
-	watch_judge((const uint8_t *)"probes=x\n\n", 10, NULL, &res);
+	watched_judge((const uint8_t *)"probes=x\n\n", 10, NULL, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_INFRA_ERROR);
 	ck_assert_str_eq(res.detail,
 			 "faultline bug: malformed WATCHED answer from the guest agent");
@@ -267,12 +267,12 @@ START_TEST(test_no_answer)
 
 	/* a guest already judged by its console keeps that verdict */
 	healthy(&res, VERDICT_CRASH);
-	watch_judge(NULL, 0, NULL, &res);
+	watched_judge(NULL, 0, NULL, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_CRASH);
 	case_result_finish(&res);
 
 	{
-		_cleanup_free_ char *p = watch_log_path("run/consoles/s/c.log");
+		_cleanup_free_ char *p = watched_log_path("run/consoles/s/c.log");
 		ck_assert_str_eq(p, "run/consoles/s/c.sensor.log");
 	}
 }
