@@ -441,7 +441,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		    struct case_result *res)
 {
 	_cleanup_free_ char *mark = xasprintf("case %s: delivering %zu bytes", case_id, size);
-	uint64_t start = now_ms(), delivered = 0;
+	uint64_t start = now_ms(), delivered = 0, dropped;
 	struct proto_frame watched = {0};
 	struct window_state w = {0};
 	enum ending end;
@@ -449,6 +449,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 
 	if (too_large(size, res))
 		return 0;
+	dropped = vm_frames_dropped(vm);
 	if (vm_send(vm, PROTO_MARK, mark, (uint32_t)strlen(mark)) < 0 ||
 	    vm_send(vm, PROTO_UPDATE, data, (uint32_t)size) < 0) {
 		res->verdict = VERDICT_INFRA_ERROR;
@@ -463,6 +464,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		runner_drain_console(vm, 3000);
 	if (delivered)
 		res->deliver_ms = delivered - start;
+	res->frames_dropped = vm_frames_dropped(vm) - dropped;
 	/* a guest that stopped is not stalled: its vCPU time stands still for another reason */
 	res->host_stall_ms = end == END_STOPPED ? w.stall.total_ms : runner_stall_ms(&w.stall);
 	res->phase = runner_phase(console_path, case_id);
@@ -496,6 +498,10 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	}
 	if (w.bad_frames && !res->detail)
 		res->detail = bad_note(&w);
+	if (res->frames_dropped && !res->detail)
+		res->detail = xasprintf("%llu frames from the guest agent dropped: it sent faster "
+					"than the controller reads",
+					(unsigned long long)res->frames_dropped);
 	res->verdict_ms = now_ms() - start;
 	return 0;
 }

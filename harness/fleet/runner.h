@@ -38,7 +38,9 @@ struct case_result {
 	/* the host stalled: the guest got no vCPU time at all for this long while its case ran
 	 * (summed over the job's attempts; stalls shorter than RUNNER_STALL_MS are not counted) */
 	uint64_t host_stall_ms;
-	char *host_fault; /* what the host did to the job's earlier attempts, or NULL */
+	char *host_fault;	 /* what the host did to the job's earlier attempts, or NULL */
+	uint64_t frames_dropped; /* from the agent during the case: it sent faster than they
+				    were read (vm_frames_dropped) */
 	/* reuse: the case failed on a guest that had run earlier cases and was run again alone on
 	 * a fresh guest; this result is the fresh run's, these fields the first run's */
 	bool confirmed;
