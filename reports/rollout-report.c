@@ -70,10 +70,18 @@ static void figures(FILE *f, const struct rollout_summary *s)
 
 /* ---- Markdown ---- */
 
+/* ring NULL: the strategy's total. */
 static void md_row(FILE *f, const char *strategy, const char *ring, uint64_t n,
 		   const struct rollout_summary_tally *t, const char *gate)
 {
-	fprintf(f, "| %s | %s | %" PRIu64, strategy, ring, n);
+	fputs("| ", f);
+	escape_markdown(f, strategy);
+	fputs(" | ", f);
+	if (ring)
+		escape_markdown(f, ring);
+	else
+		fputs("**total**", f);
+	fprintf(f, " | %" PRIu64, n);
 	for (size_t k = 0; k < ARRAY_SIZE(tally_offsets); k++)
 		fprintf(f, " | %" PRIu64, tally_column(t, k));
 	fputs(" | ", f);
@@ -87,10 +95,12 @@ static int markdown(FILE *f, const struct rollout_summary *s)
 	escape_markdown(f, s->scenario);
 	fputs("\n\n**", f);
 	escape_markdown(f, s->answer);
+	fputs("**\n\nUpdate ", f);
+	escape_markdown_code(f, s->update, false);
 	fprintf(f,
-		"**\n\nUpdate `%s` to a fleet of %" PRIu64 " machines (seed %" PRIu64
+		" to a fleet of %" PRIu64 " machines (seed %" PRIu64
 		"), every machine a real guest of its profile.\n\n",
-		s->update, s->fleet, s->seed);
+		s->fleet, s->seed);
 	fputs("| strategy | ring | machines", f);
 	for (const char *const *h = tally_heads; *h; h++)
 		fprintf(f, " | %s", *h);
@@ -107,7 +117,7 @@ static int markdown(FILE *f, const struct rollout_summary *s)
 			md_row(f, title, st->rings[i].name, st->rings[i].machines,
 			       &st->rings[i].tally, gate);
 		}
-		md_row(f, title, "**total**", s->fleet, &st->total, stop);
+		md_row(f, title, NULL, s->fleet, &st->total, stop);
 	}
 	fputs("\n", f);
 	figures(f, s);
@@ -152,10 +162,10 @@ static void svg_rings(FILE *f, const struct rollout_summary_strategy *st, uint64
 			double x = xpos(ring->gate.at_ms, end);
 			fprintf(f,
 				"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
-				"stroke-dasharray=\"4 3\" stroke-width=\"2\"><title>gate of %s: "
-				"%s</title></line>\n",
-				x, PAD_T, x, H - PAD_B, ok ? "#1a7f37" : "#cf222e", ring->name,
-				ok ? "passed" : "failed");
+				"stroke-dasharray=\"4 3\" stroke-width=\"2\"><title>gate of ",
+				x, PAD_T, x, H - PAD_B, ok ? "#1a7f37" : "#cf222e");
+			escape_html(f, ring->name);
+			fprintf(f, ": %s</title></line>\n", ok ? "passed" : "failed");
 		}
 	}
 }
@@ -288,7 +298,9 @@ int rollout_report_html_section(FILE *f, const struct rollout_summary *s)
 		escape_html(f, s->profiles[i].sensor);
 		fputs(")", f);
 	}
-	fprintf(f, "; on gate failure: %s</p>\n", s->on_gate_failure);
+	fputs("; on gate failure: ", f);
+	escape_html(f, s->on_gate_failure);
+	fputs("</p>\n", f);
 	html_variants(f, s);
 	for (size_t k = 0; k < s->n_strategies; k++)
 		html_strategy(f, &s->strategies[k], fleet, end);

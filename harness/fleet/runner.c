@@ -423,23 +423,33 @@ const char *runner_phase(const char *console_path, const char *case_id)
 	return evaluating ? "evaluate" : "load";
 }
 
+/* An input the agent would refuse is not sent: the guest would close the channel, and the
+ * case would be retried for nothing. */
+static bool too_large(size_t size, struct case_result *res)
+{
+	if (size <= PROTO_MAX_PAYLOAD)
+		return false;
+	res->verdict = VERDICT_INFRA_ERROR;
+	free(res->detail);
+	res->detail = xasprintf("input of %zu bytes exceeds the agent protocol's limit (%u bytes)",
+				size, PROTO_MAX_PAYLOAD);
+	return true;
+}
+
 int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, size_t size,
 		    const struct runner_timeouts *t, const char *console_path,
 		    struct case_result *res)
 {
 	_cleanup_free_ char *mark = xasprintf("case %s: delivering %zu bytes", case_id, size);
-	uint64_t start = now_ms(), delivered = 0, dropped = vm_frames_dropped(vm);
+	uint64_t start = now_ms(), delivered = 0, dropped;
 	struct proto_frame watched = {0};
 	struct window_state w = {0};
 	enum ending end;
 	int r;
 
-	if (size > PROTO_MAX_PAYLOAD) {
-		res->verdict = VERDICT_INFRA_ERROR;
-		res->detail =
-		    xasprintf("input of %zu bytes exceeds the agent protocol's limit", size);
+	if (too_large(size, res))
 		return 0;
-	}
+	dropped = vm_frames_dropped(vm);
 	if (vm_send(vm, PROTO_MARK, mark, (uint32_t)strlen(mark)) < 0 ||
 	    vm_send(vm, PROTO_UPDATE, data, (uint32_t)size) < 0) {
 		res->verdict = VERDICT_INFRA_ERROR;
@@ -508,6 +518,8 @@ int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct r
 {
 	uint64_t deadline = now_ms() + t->case_ms;
 
+	if (too_large(size, res))
+		return 1;
 	if (vm_send(vm, PROTO_STORE, data, (uint32_t)size) < 0) {
 		store_failed(res, xstrdup("host error: the agent channel closed before the update "
 					  "could be stored"));

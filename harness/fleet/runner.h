@@ -115,8 +115,8 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 
 /* Persistence: hand the update to the agent to keep on the guest's content partition, as the
  * sensor stores its content, before it is delivered. Returns 0 when it is stored, 1 when not
- * (res filled: an infra-error saying why, e.g. the partition is full; or the guest's crash), or
- * -ECANCELED. */
+ * (res filled: an infra-error saying why, e.g. the input is larger than the agent takes or the
+ * partition is full; or the guest's crash), or -ECANCELED. */
 int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct runner_timeouts *t,
 		 const char *console_path, struct case_result *res);
 
