@@ -9,41 +9,78 @@
 #include "datadir.h"
 #include "util.h"
 
-static bool exists(const char *fmt, const char *kver)
+/* Where a kernel may be: the host's own (/boot, /lib/modules), then the one .ci/setup unpacked
+ * from Debian's packages without installing them (IMAGE_KERNEL_CACHE, or
+ * $FAULTLINE_KERNEL_ROOT): installing linux-image-* would regenerate the host's initramfs for
+ * files that are only read here. */
+static const char *kernel_roots[2];
+
+static void init_kernel_roots(void)
 {
-	_cleanup_free_ char *p = xasprintf(fmt, kver);
+	const char *env = getenv("FAULTLINE_KERNEL_ROOT");
+
+	kernel_roots[0] = "";
+	kernel_roots[1] = env && *env ? env : IMAGE_KERNEL_CACHE;
+}
+
+static bool exists(const char *fmt, const char *root, const char *kver)
+{
+	_cleanup_free_ char *p = xasprintf(fmt, root, kver);
 	struct stat st;
 
 	return stat(p, &st) == 0;
 }
 
-int image_kernel_discover(char **ret_kver, char **ret_error)
+static bool usable(const char *root, const char *kver)
 {
-	DIR *d = opendir("/lib/modules");
-	_cleanup_free_ char *best = NULL;
+	return exists("%s/boot/vmlinuz-%s", root, kver) &&
+	       exists("%s/lib/modules/%s/modules.dep", root, kver) &&
+	       exists("%s/lib/modules/%s/build/Makefile", root, kver);
+}
+
+/* The first root that holds kver whole, NULL when none does. */
+static const char *kernel_root(const char *kver)
+{
+	init_kernel_roots();
+	for (size_t i = 0; i < ARRAY_SIZE(kernel_roots); i++)
+		if (usable(kernel_roots[i], kver))
+			return kernel_roots[i];
+	return NULL;
+}
+
+/* The newest usable version under root/lib/modules into *best (kept when it is newer). */
+static void newest_in(const char *root, char **best)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/lib/modules", root);
+	DIR *d = opendir(dir);
 	struct dirent *de;
 
-	if (!d) {
-		*ret_error =
-		    xstrdup("no /lib/modules: install linux-image-amd64 and linux-headers-amd64");
-		return -ENOENT;
-	}
+	if (!d)
+		return;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || !usable(root, de->d_name))
 			continue;
-		if (!exists("/boot/vmlinuz-%s", de->d_name) ||
-		    !exists("/lib/modules/%s/modules.dep", de->d_name) ||
-		    !exists("/lib/modules/%s/build/Makefile", de->d_name))
-			continue;
-		if (!best || strverscmp(de->d_name, best) > 0) {
-			free(best);
-			best = xstrdup(de->d_name);
+		if (!*best || strverscmp(de->d_name, *best) > 0) {
+			free(*best);
+			*best = xstrdup(de->d_name);
 		}
 	}
 	closedir(d);
+}
+
+int image_kernel_discover(char **ret_kver, char **ret_error)
+{
+	_cleanup_free_ char *best = NULL;
+
+	init_kernel_roots();
+	for (size_t i = 0; i < ARRAY_SIZE(kernel_roots); i++)
+		newest_in(kernel_roots[i], &best);
 	if (!best) {
-		*ret_error = xstrdup("no guest kernel with /boot/vmlinuz-V, modules and headers: "
-				     "install linux-image-amd64 and linux-headers-amd64");
+		*ret_error = xasprintf("no guest kernel with /boot/vmlinuz-V, modules and headers, "
+				       "installed or unpacked in %s: run .ci/setup (it unpacks "
+				       "Debian's kernel there), or install linux-image-amd64 and "
+				       "linux-headers-amd64",
+				       kernel_roots[1]);
 		return -ENOENT;
 	}
 	*ret_kver = TAKE_PTR(best);
@@ -96,12 +133,12 @@ static char *expand_src(const struct sensor *s, const char *src, const char *bui
 	return xasprintf("%s/%s", s->dir, p);
 }
 
-static int run_sensor_build(const struct sensor *s, const char *kver, const char *build_dir,
-			    const char *log, char **ret_error)
+static int run_sensor_build(const struct sensor *s, const char *root, const char *kver,
+			    const char *build_dir, const char *log, char **ret_error)
 {
 	_cleanup_free_ char *e1 = xasprintf("FAULTLINE_BUILD=%s", build_dir);
 	_cleanup_free_ char *e2 = xasprintf("FAULTLINE_KVER=%s", kver);
-	_cleanup_free_ char *e3 = xasprintf("FAULTLINE_KBUILD=/lib/modules/%s/build", kver);
+	_cleanup_free_ char *e3 = xasprintf("FAULTLINE_KBUILD=%s/lib/modules/%s/build", root, kver);
 	char *env[] = {e1, e2, e3, NULL};
 	char *argv[] = {"/bin/sh", "-c", s->build_command, NULL};
 	int r;
@@ -164,6 +201,8 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	_cleanup_free_ char *conf_path = xasprintf("%s/sensor.conf", build_dir);
 	_cleanup_free_ char *conf = sensor_agent_conf(s);
 	_cleanup_(sensor_guest_finish) struct sensor_guest guest = {0};
+	_cleanup_free_ char *root_env = NULL;
+	const char *root;
 	char **argv = NULL;
 	int r;
 
@@ -177,8 +216,15 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 				       datadir_agent());
 		return -ENOENT;
 	}
+	if (!(root = kernel_root(kver))) {
+		*ret_error =
+		    xasprintf("guest kernel %s: no /boot/vmlinuz, modules and headers of it "
+			      "are left in / or %s",
+			      kver, kernel_roots[1]);
+		return -ENOENT;
+	}
 	unlink(log);
-	r = run_sensor_build(s, kver, build_dir, log, ret_error);
+	r = run_sensor_build(s, root, kver, build_dir, log, ret_error);
 	if (r < 0)
 		return r;
 	r = write_file_atomic(conf_path, conf, strlen(conf));
@@ -187,9 +233,10 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 		return r;
 	}
 
+	root_env = xasprintf("FAULTLINE_KERNEL_ROOT=%s", root);
 	sensor_guest_merge(&s->guest, extra, &guest);
 	argv = builder_argv(s, &guest, kver, conf_path, out, build_dir);
-	r = image_spawn(argv, NULL, NULL, log);
+	r = image_spawn(argv, (char *[]){root_env, NULL}, NULL, log);
 	free_argv(argv);
 	if (r != 0) {
 		*ret_error =
