@@ -60,7 +60,7 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 measure() { # REF
 	local ref=$1 name root log t0 t1 t2 rc=0 pkgs mb
-	name=$(echo "$ref" | tr -c 'A-Za-z0-9._-\n' _)
+	name=$(echo "$ref" | tr -c 'A-Za-z0-9._\n-' _)
 	root=$OUT/$name.root
 	log=$OUT/$name.log
 	rm -rf "$root"

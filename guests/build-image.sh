@@ -9,7 +9,7 @@
 # OUT_DIR/inputs.sha256. The persistence modules (virtio_blk, ext4 and what they need) are always
 # in the image, listed in /etc/faultline/persist-modules.order, and loaded by /init only when the
 # kernel command line has faultline.persist=1: then /dev/vda, the content partition the harness
-# attaches (bootloop-spec.md), is mounted on /persist before the agent starts. When the SHA-256 over every input matches inputs.sha256 the build is
+# attaches (scenarios/README.md, "Persistence and boot loops"), is mounted on /persist before the agent starts. When the SHA-256 over every input matches inputs.sha256 the build is
 # skipped. Files are built in a temporary directory and renamed into place, inputs.sha256 last,
 # so an interrupted build is never mistaken for a good one.
 #
