@@ -192,10 +192,10 @@ if [ "${1:-}" = --self-check ]; then
 	self_check "$2" "$3"
 	exit
 fi
-[ $# -ge 1 ] && [ $# -le 2 ] || {
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	echo "usage: $0 SOURCE_ROOT [BUILD_DIR]" >&2
 	exit 2
-}
+fi
 status=0
 check_includes "$1" || status=1
 if [ $# = 2 ]; then
