@@ -71,6 +71,8 @@ measure() { # REF
 	mkdir -p "$root/root/faultline"
 	git archive "$ref" | tar -x -C "$root/root/faultline"
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	# the chroot's / a mount point of its own: libvirt's QEMU namespace makes / a slave mount
+	mount_in "$root" "$root" --bind
 	mount_in proc "$root/proc" -t proc
 	mount_in sysfs "$root/sys" -t sysfs
 	mount_in /dev "$root/dev" --rbind
