@@ -93,7 +93,12 @@ measure() { # REF
 		"$ref" "$(secs "$t0" "$t1")" "$(secs "$t1" "$t2")" "$(secs "$t0" "$t2")" "$rc" "$pkgs" \
 		"${mb:-0}" "$( ((setup_only)) && echo '  (setup only)')"
 	cleanup
-	((keep)) || rm -rf "$root"
+	# never delete through a mount still there (/dev is bound in)
+	if grep -q " $root[/ ]" /proc/mounts; then
+		echo "fresh-setup.sh: $root still has mounts; not removed" >&2
+	elif ((!keep)); then
+		rm -rf "$root"
+	fi
 }
 
 for ref in "${refs[@]}"; do
