@@ -94,7 +94,7 @@ measure() { # REF
 		"${mb:-0}" "$( ((setup_only)) && echo '  (setup only)')"
 	cleanup
 	# never delete through a mount still there (/dev is bound in)
-	if grep -q " $root[/ ]" /proc/mounts; then
+	if grep -q " ${root}[/ ]" /proc/mounts; then
 		echo "fresh-setup.sh: $root still has mounts; not removed" >&2
 	elif ((!keep)); then
 		rm -rf "$root"
