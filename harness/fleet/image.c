@@ -15,12 +15,20 @@
  * files that are only read here. */
 static const char *kernel_roots[2];
 
-static void init_kernel_roots(void)
+static const char *unpacked_root(void)
 {
 	const char *env = getenv("FAULTLINE_KERNEL_ROOT");
 
-	kernel_roots[0] = "";
-	kernel_roots[1] = env && *env ? env : IMAGE_KERNEL_CACHE;
+	return env && *env ? env : IMAGE_KERNEL_CACHE;
+}
+
+/* A root named in the environment comes first: at equal versions it wins over the host's. */
+static void init_kernel_roots(void)
+{
+	bool named = !streq(unpacked_root(), IMAGE_KERNEL_CACHE);
+
+	kernel_roots[0] = named ? unpacked_root() : "";
+	kernel_roots[1] = named ? "" : unpacked_root();
 }
 
 static bool exists(const char *fmt, const char *root, const char *kver)
@@ -80,7 +88,7 @@ int image_kernel_discover(char **ret_kver, char **ret_error)
 				       "installed or unpacked in %s: run .ci/setup (it unpacks "
 				       "Debian's kernel there), or install linux-image-amd64 and "
 				       "linux-headers-amd64",
-				       kernel_roots[1]);
+				       unpacked_root());
 		return -ENOENT;
 	}
 	*ret_kver = TAKE_PTR(best);
@@ -220,7 +228,7 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 		*ret_error =
 		    xasprintf("guest kernel %s: no /boot/vmlinuz, modules and headers of it "
 			      "are left in / or %s",
-			      kver, kernel_roots[1]);
+			      kver, unpacked_root());
 		return -ENOENT;
 	}
 	unlink(log);

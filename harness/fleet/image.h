@@ -24,7 +24,8 @@ struct image {
 };
 
 /* Where .ci/setup unpacks Debian's guest kernel and headers (without installing them) when the
- * host has none installed; $FAULTLINE_KERNEL_ROOT names another such root. */
+ * host has none installed. $FAULTLINE_KERNEL_ROOT names another such root, which then wins over
+ * the host's installed kernel at equal versions. */
 #define IMAGE_KERNEL_CACHE "/var/cache/faultline/kernel"
 
 /* The newest kernel that has /boot/vmlinuz-V, modules and headers, installed or in the
