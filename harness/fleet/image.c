@@ -46,14 +46,14 @@ static bool usable(const char *root, const char *kver)
 	       exists("%s/lib/modules/%s/build/Makefile", root, kver);
 }
 
-/* The first root that holds kver whole, NULL when none does. */
+/* The first root that holds kver whole, "" (the host's) when none does. */
 static const char *kernel_root(const char *kver)
 {
 	init_kernel_roots();
 	for (size_t i = 0; i < ARRAY_SIZE(kernel_roots); i++)
 		if (usable(kernel_roots[i], kver))
 			return kernel_roots[i];
-	return NULL;
+	return "";
 }
 
 /* The newest usable version under root/lib/modules into *best (kept when it is newer). */
@@ -112,9 +112,10 @@ int image_spawn(char *const argv[], char *const env[], const char *cwd, const ch
 			dup2(nul, 0);
 		if (cwd && chdir(cwd) < 0)
 			_exit(127);
-		for (char *const *e = env; e && *e; e++)
-			putenv(*e);
-		execvp(argv[0], argv);
+		if (env)
+			execvpe(argv[0], argv, env);
+		else
+			execvp(argv[0], argv);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -141,19 +142,46 @@ static char *expand_src(const struct sensor *s, const char *src, const char *bui
 	return xasprintf("%s/%s", s->dir, p);
 }
 
+static void free_argv(char **argv)
+{
+	for (char **a = argv; a && *a; a++)
+		free(*a);
+	free(argv);
+}
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The build runs as root on the host: it gets what the contract promises and nothing of
+ * faultline's own environment (tokens, SSH agent sockets, libvirt URIs). */
+static char **build_env(const char *root, const char *kver, const char *build_dir)
+{
+	static const char *const keep[] = {"HOME", "LANG"};
+	const char *path = getenv("PATH");
+	char **env = xcalloc(ARRAY_SIZE(keep) + 5, sizeof(char *));
+	size_t n = 0;
+
+	env[n++] = xasprintf("PATH=%s", path && *path ? path : DEFAULT_PATH);
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+		if (getenv(keep[i]))
+			env[n++] = xasprintf("%s=%s", keep[i], getenv(keep[i]));
+	env[n++] = xasprintf("FAULTLINE_BUILD=%s", build_dir);
+	env[n++] = xasprintf("FAULTLINE_KVER=%s", kver);
+	env[n++] = xasprintf("FAULTLINE_KBUILD=%s/lib/modules/%s/build", root, kver);
+	return env;
+}
+
 static int run_sensor_build(const struct sensor *s, const char *root, const char *kver,
 			    const char *build_dir, const char *log, char **ret_error)
 {
-	_cleanup_free_ char *e1 = xasprintf("FAULTLINE_BUILD=%s", build_dir);
-	_cleanup_free_ char *e2 = xasprintf("FAULTLINE_KVER=%s", kver);
-	_cleanup_free_ char *e3 = xasprintf("FAULTLINE_KBUILD=%s/lib/modules/%s/build", root, kver);
-	char *env[] = {e1, e2, e3, NULL};
+	char **env;
 	char *argv[] = {"/bin/sh", "-c", s->build_command, NULL};
 	int r;
 
 	if (!s->build_command)
 		return 0;
+	env = build_env(root, kver, build_dir);
 	r = image_spawn(argv, env, s->dir, log);
+	free_argv(env);
 	if (r != 0) {
 		*ret_error = xasprintf("sensor error: building %s failed (%s %d), see %s", s->name,
 				       r < 0 ? "error" : "exit status", r, log);
@@ -163,18 +191,21 @@ static int run_sensor_build(const struct sensor *s, const char *root, const char
 }
 
 /* The image builder's command line (free with free_argv). */
-static char **builder_argv(const struct sensor *s, const struct sensor_guest *g, const char *kver,
-			   const char *conf_path, const char *out, const char *build_dir)
+static char **builder_argv(const struct sensor *s, const struct sensor_guest *g, const char *root,
+			   const char *kver, const char *conf_path, const char *out,
+			   const char *build_dir)
 {
 	size_t n = 0, n_modules = 0;
 	char **argv;
 
 	for (char **m = g->modules; m && *m; m++)
 		n_modules++;
-	argv = xcalloc(12 + 2 * s->n_files + 2 * n_modules, sizeof(char *));
+	argv = xcalloc(14 + 2 * s->n_files + 2 * n_modules, sizeof(char *));
 	argv[n++] = xstrdup(datadir_image_builder());
 	argv[n++] = xstrdup("--kver");
 	argv[n++] = xstrdup(kver);
+	argv[n++] = xstrdup("--kernel-root");
+	argv[n++] = xstrdup(root);
 	argv[n++] = xstrdup("--agent");
 	argv[n++] = xstrdup(datadir_agent());
 	argv[n++] = xstrdup("--conf");
@@ -193,13 +224,6 @@ static char **builder_argv(const struct sensor *s, const struct sensor_guest *g,
 	return argv;
 }
 
-static void free_argv(char **argv)
-{
-	for (char **a = argv; a && *a; a++)
-		free(*a);
-	free(argv);
-}
-
 int image_build(const struct sensor *s, const struct sensor_guest *extra, const char *kver,
 		const char *state_dir, struct image **ret, char **ret_error)
 {
@@ -209,7 +233,6 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	_cleanup_free_ char *conf_path = xasprintf("%s/sensor.conf", build_dir);
 	_cleanup_free_ char *conf = sensor_agent_conf(s);
 	_cleanup_(sensor_guest_finish) struct sensor_guest guest = {0};
-	_cleanup_free_ char *root_env = NULL;
 	const char *root;
 	char **argv = NULL;
 	int r;
@@ -224,13 +247,8 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 				       datadir_agent());
 		return -ENOENT;
 	}
-	if (!(root = kernel_root(kver))) {
-		*ret_error =
-		    xasprintf("guest kernel %s: no /boot/vmlinuz, modules and headers of it "
-			      "are left in / or %s",
-			      kver, unpacked_root());
-		return -ENOENT;
-	}
+	/* none whole: the host's paths, which the build and the builder then name as missing */
+	root = kernel_root(kver);
 	unlink(log);
 	r = run_sensor_build(s, root, kver, build_dir, log, ret_error);
 	if (r < 0)
@@ -241,10 +259,9 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 		return r;
 	}
 
-	root_env = xasprintf("FAULTLINE_KERNEL_ROOT=%s", root);
 	sensor_guest_merge(&s->guest, extra, &guest);
-	argv = builder_argv(s, &guest, kver, conf_path, out, build_dir);
-	r = image_spawn(argv, (char *[]){root_env, NULL}, NULL, log);
+	argv = builder_argv(s, &guest, root, kver, conf_path, out, build_dir);
+	r = image_spawn(argv, NULL, NULL, log);
 	free_argv(argv);
 	if (r != 0) {
 		*ret_error =

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 
 #include "classify.h"
+#include "guesttext.h"
 #include "reboot.h"
 #include "util.h"
 #include "watched.h"
@@ -131,8 +132,17 @@ void runner_judge_console(const char *console_path, enum verdict fallback_verdic
 	classify_result_free(cr);
 }
 
-static void take_result(struct case_result *res, const struct proto_frame *f)
+int32_t runner_frame_status(const struct proto_frame *f, int32_t short_status, char **ret_text)
 {
+	size_t skip = f->len < 4 ? f->len : 4;
+
+	*ret_text = guesttext_dup(f->payload + skip, f->len - skip, GUESTTEXT_LINE);
+	return f->len >= 4 ? (int32_t)proto_get_u32(f->payload) : short_status;
+}
+
+void runner_take_result(struct case_result *res, const struct proto_frame *f)
+{
+	free(res->agent_message);
 	if (f->len < 8) {
 		res->agent_outcome = PROTO_OUTCOME_AGENT_ERROR;
 		res->agent_message = xstrdup("faultline bug: short RESULT frame from the agent");
@@ -140,8 +150,7 @@ static void take_result(struct case_result *res, const struct proto_frame *f)
 	}
 	res->agent_outcome = (int32_t)proto_get_u32(f->payload);
 	res->agent_errno = (int32_t)proto_get_u32(f->payload + 4);
-	free(res->agent_message);
-	res->agent_message = xstrndup((const char *)f->payload + 8, f->len - 8);
+	res->agent_message = guesttext_dup(f->payload + 8, f->len - 8, GUESTTEXT_LINE);
 }
 
 enum ending {
@@ -262,7 +271,7 @@ static int observe_window(struct vm *vm, const struct runner_timeouts *t, uint64
 				/* proof that the guest ran after the update was handled */
 				hb_after_result = observe_until != 0;
 			} else if (ev.frame.type == PROTO_RESULT && !observe_until) {
-				take_result(res, &ev.frame);
+				runner_take_result(res, &ev.frame);
 				*ret_delivered = ev.at_ms;
 				observe_until = ev.at_ms + t->observe_ms;
 			} else if (ev.frame.type == PROTO_WATCHED && asked_until) {
@@ -270,11 +279,12 @@ static int observe_window(struct vm *vm, const struct runner_timeouts *t, uint64
 				*ret_end = END_HEALTHY;
 				return 0;
 			} else if (ev.frame.type == PROTO_ERROR && !observe_until) {
+				_cleanup_free_ char *why = NULL;
+
+				runner_frame_status(&ev.frame, 0, &why);
 				res->agent_outcome = PROTO_OUTCOME_AGENT_ERROR;
 				free(res->agent_message);
-				res->agent_message =
-				    xasprintf("agent refused a frame: %s",
-					      ev.frame.len > 4 ? (char *)ev.frame.payload + 4 : "");
+				res->agent_message = xasprintf("agent refused a frame: %s", why);
 				*ret_delivered = ev.at_ms;
 				observe_until = ev.at_ms + t->observe_ms;
 			}
@@ -413,23 +423,33 @@ const char *runner_phase(const char *console_path, const char *case_id)
 	return evaluating ? "evaluate" : "load";
 }
 
+/* An input the agent would refuse is not sent: the guest would close the channel, and the
+ * case would be retried for nothing. */
+static bool too_large(size_t size, struct case_result *res)
+{
+	if (size <= PROTO_MAX_PAYLOAD)
+		return false;
+	res->verdict = VERDICT_INFRA_ERROR;
+	free(res->detail);
+	res->detail = xasprintf("input of %zu bytes exceeds the agent protocol's limit (%u bytes)",
+				size, PROTO_MAX_PAYLOAD);
+	return true;
+}
+
 int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, size_t size,
 		    const struct runner_timeouts *t, const char *console_path,
 		    struct case_result *res)
 {
 	_cleanup_free_ char *mark = xasprintf("case %s: delivering %zu bytes", case_id, size);
-	uint64_t start = now_ms(), delivered = 0;
+	uint64_t start = now_ms(), delivered = 0, dropped;
 	struct proto_frame watched = {0};
 	struct window_state w = {0};
 	enum ending end;
 	int r;
 
-	if (size > PROTO_MAX_PAYLOAD) {
-		res->verdict = VERDICT_INFRA_ERROR;
-		res->detail =
-		    xasprintf("input of %zu bytes exceeds the agent protocol's limit", size);
+	if (too_large(size, res))
 		return 0;
-	}
+	dropped = vm_frames_dropped(vm);
 	if (vm_send(vm, PROTO_MARK, mark, (uint32_t)strlen(mark)) < 0 ||
 	    vm_send(vm, PROTO_UPDATE, data, (uint32_t)size) < 0) {
 		res->verdict = VERDICT_INFRA_ERROR;
@@ -444,6 +464,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		runner_drain_console(vm, 3000);
 	if (delivered)
 		res->deliver_ms = delivered - start;
+	res->frames_dropped = vm_frames_dropped(vm) - dropped;
 	/* a guest that stopped is not stalled: its vCPU time stands still for another reason */
 	res->host_stall_ms = end == END_STOPPED ? w.stall.total_ms : runner_stall_ms(&w.stall);
 	res->phase = runner_phase(console_path, case_id);
@@ -477,6 +498,10 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	}
 	if (w.bad_frames && !res->detail)
 		res->detail = bad_note(&w);
+	if (res->frames_dropped && !res->detail)
+		res->detail = xasprintf("%llu frames from the guest agent dropped: it sent faster "
+					"than the controller reads",
+					(unsigned long long)res->frames_dropped);
 	res->verdict_ms = now_ms() - start;
 	return 0;
 }
@@ -493,6 +518,8 @@ int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct r
 {
 	uint64_t deadline = now_ms() + t->case_ms;
 
+	if (too_large(size, res))
+		return 1;
 	if (vm_send(vm, PROTO_STORE, data, (uint32_t)size) < 0) {
 		store_failed(res, xstrdup("host error: the agent channel closed before the update "
 					  "could be stored"));
@@ -521,18 +548,15 @@ int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct r
 			return 1;
 		}
 		if (ev.frame.type == PROTO_STORED) {
-			int32_t status =
-			    ev.frame.len >= 4 ? (int32_t)proto_get_u32(ev.frame.payload) : EBADMSG;
+			_cleanup_free_ char *text = NULL;
+			int32_t status = runner_frame_status(&ev.frame, EBADMSG, &text);
+
 			if (status != 0)
 				/* not the sensor's doing: the partition or the agent failed */
-				store_failed(
-				    res,
-				    xasprintf("guest error: cannot keep the update (%zu "
-					      "bytes) on the content partition: %s: %.*s",
-					      size, strerror(status),
-					      ev.frame.len > 4 ? (int)(ev.frame.len - 4) : 0,
-					      ev.frame.len > 4 ? (const char *)ev.frame.payload + 4
-							       : ""));
+				store_failed(res,
+					     xasprintf("guest error: cannot keep the update (%zu "
+						       "bytes) on the content partition: %s: %s",
+						       size, strerror(status), text));
 			proto_frame_finish(&ev.frame);
 			return status == 0 ? 0 : 1;
 		}

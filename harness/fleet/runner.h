@@ -38,7 +38,9 @@ struct case_result {
 	/* the host stalled: the guest got no vCPU time at all for this long while its case ran
 	 * (summed over the job's attempts; stalls shorter than RUNNER_STALL_MS are not counted) */
 	uint64_t host_stall_ms;
-	char *host_fault; /* what the host did to the job's earlier attempts, or NULL */
+	char *host_fault;	 /* what the host did to the job's earlier attempts, or NULL */
+	uint64_t frames_dropped; /* from the agent during the case: it sent faster than they
+				    were read (vm_frames_dropped) */
 	/* reuse: the case failed on a guest that had run earlier cases and was run again alone on
 	 * a fresh guest; this result is the fresh run's, these fields the first run's */
 	bool confirmed;
@@ -94,6 +96,13 @@ void case_result_note_host(struct case_result *r, const char *fmt, ...) _printf_
 void runner_judge_console(const char *console_path, enum verdict fallback_verdict,
 			  const char *fallback_title, struct case_result *res);
 
+/* A frame of the agent's that is an i32 status, then text (READY, STORED, ERROR): returns the
+ * status (short_status when the frame is too short to hold one); *ret_text gets the text, which
+ * is the guest's: cleaned to one line and capped (guesttext.h). Caller frees *ret_text. */
+int32_t runner_frame_status(const struct proto_frame *f, int32_t short_status, char **ret_text);
+/* The agent's RESULT into res: agent_outcome, agent_errno and agent_message (cleaned as above). */
+void runner_take_result(struct case_result *res, const struct proto_frame *f);
+
 /* Deliver `data` to the ready guest and wait for the verdict. Returns 0 (res filled) or
  * -ECANCELED when the run was interrupted (res then holds nothing to record).
  * The host's faults are never the guest's verdict: a guest that QEMU, libvirt or a stream lost
@@ -106,8 +115,8 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 
 /* Persistence: hand the update to the agent to keep on the guest's content partition, as the
  * sensor stores its content, before it is delivered. Returns 0 when it is stored, 1 when not
- * (res filled: an infra-error saying why, e.g. the partition is full; or the guest's crash), or
- * -ECANCELED. */
+ * (res filled: an infra-error saying why, e.g. the input is larger than the agent takes or the
+ * partition is full; or the guest's crash), or -ECANCELED. */
 int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct runner_timeouts *t,
 		 const char *console_path, struct case_result *res);
 

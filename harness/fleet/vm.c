@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "escape.h"
 #include "util.h"
 #include "virt-util.h"
 #include "vm-private.h"
@@ -98,11 +99,7 @@ static void vm_unref(struct vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 	if (!last)
 		return;
-	for (struct event_node *n = vm->head, *next; n; n = next) {
-		next = n->next;
-		proto_frame_finish(&n->ev.frame);
-		free(n);
-	}
+	vm_events_finish(&vm->events);
 	proto_decoder_free(vm->dec);
 	if (vm->console_fd >= 0)
 		close(vm->console_fd);
@@ -118,19 +115,15 @@ static void unref_cb(void *opaque)
 	vm_unref(opaque);
 }
 
-/* Called with vm->lock held. */
+/* Called with vm->lock held. A frame that finds the queue full is dropped and counted
+ * (vm-events.h): nobody waits for it. */
 static void push_event(struct vm *vm, const struct vm_event *ev)
 {
-	struct event_node *n = xzalloc(sizeof(*n));
+	struct vm_event e = *ev;
 
-	n->ev = *ev;
-	n->ev.at_ms = now_ms();
-	if (vm->last)
-		vm->last->next = n;
-	else
-		vm->head = n;
-	vm->last = n;
-	pthread_cond_broadcast(&vm->cond);
+	e.at_ms = now_ms();
+	if (vm_events_push(&vm->events, &e))
+		pthread_cond_broadcast(&vm->cond);
 }
 
 static void push_simple(struct vm *vm, enum vm_event_type type, int error)
@@ -522,31 +515,6 @@ int vm_host_reap_orphans(struct vm_host *h)
 	return reaped;
 }
 
-static void xml_escape_into(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
-
 static char *domain_xml(const struct vm_config *cfg)
 {
 	char *xml = NULL;
@@ -557,18 +525,18 @@ static char *domain_xml(const struct vm_config *cfg)
 		abort();
 	fprintf(f, "<domain type='%s'%s>\n  <name>", streq(cfg->accel, "kvm") ? "kvm" : "qemu",
 		cfg->qemu_args ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" : "");
-	xml_escape_into(f, cfg->name);
+	escape_xml_text(f, cfg->name);
 	fprintf(f, "</name>\n  <memory unit='MiB'>%u</memory>\n  <vcpu>1</vcpu>\n",
 		cfg->memory_mib);
 	fputs("  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n    <kernel>", f);
-	xml_escape_into(f, cfg->kernel);
+	escape_xml_text(f, cfg->kernel);
 	fputs("</kernel>\n    <initrd>", f);
-	xml_escape_into(f, cfg->initrd);
+	escape_xml_text(f, cfg->initrd);
 	fputs("</initrd>\n    <cmdline>", f);
-	xml_escape_into(f, cfg->cmdline);
+	escape_xml_text(f, cfg->cmdline);
 	if (cfg->cmdline_extra && *cfg->cmdline_extra) {
 		fputc(' ', f);
-		xml_escape_into(f, cfg->cmdline_extra);
+		escape_xml_text(f, cfg->cmdline_extra);
 	}
 	fputs("</cmdline>\n  </os>\n"
 	      "  <features><acpi/></features>\n"
@@ -593,7 +561,7 @@ static char *domain_xml(const struct vm_config *cfg)
 		fputs("    <disk type='file' device='disk'><driver name='qemu' type='raw' "
 		      "cache='unsafe'/><source file='",
 		      f);
-		xml_escape_into(f, cfg->disk);
+		escape_xml_attr(f, cfg->disk);
 		fputs("'/><target dev='vda' bus='virtio'/></disk>\n", f);
 	}
 	fputs("  </devices>\n", f);
@@ -601,7 +569,7 @@ static char *domain_xml(const struct vm_config *cfg)
 		fputs("  <qemu:commandline>\n", f);
 		for (const char *const *a = cfg->qemu_args; *a; a++) {
 			fputs("    <qemu:arg value='", f);
-			xml_escape_into(f, *a);
+			escape_xml_attr(f, *a);
 			fputs("'/>\n", f);
 		}
 		fputs("  </qemu:commandline>\n", f);
@@ -825,7 +793,7 @@ static char *xml_with_disk(const char *xml, const char *disk)
 	if (!f)
 		abort();
 	fwrite(xml, 1, (size_t)(src + 14 - xml), f);
-	xml_escape_into(f, disk);
+	escape_xml_attr(f, disk);
 	fputs(end, f);
 	fclose(f);
 	return out;
@@ -996,27 +964,37 @@ int vm_wait_locked(struct vm *vm, uint64_t deadline_ms)
 
 int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret)
 {
-	int r = 0;
+	bool waited = false;
+	int r;
 
 	pthread_mutex_lock(&vm->lock);
-	while (!vm->head && !cancelled && r == 0)
-		r = vm_wait_locked(vm, deadline_ms);
-	if (cancelled) {
-		pthread_mutex_unlock(&vm->lock);
-		return -ECANCELED;
+	for (;;) {
+		if (cancelled) {
+			r = -ECANCELED;
+			break;
+		}
+		/* an event that came at or after the deadline waits for the caller's timeout */
+		r = vm_events_pop(&vm->events, deadline_ms, ret);
+		if (r != -EAGAIN)
+			break;
+		if (waited) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		waited = vm_wait_locked(vm, deadline_ms) == -ETIMEDOUT;
 	}
-	if (!vm->head) {
-		pthread_mutex_unlock(&vm->lock);
-		return -ETIMEDOUT;
-	}
-	struct event_node *n = vm->head;
-	vm->head = n->next;
-	if (!vm->head)
-		vm->last = NULL;
 	pthread_mutex_unlock(&vm->lock);
-	*ret = n->ev;
-	free(n);
-	return 0;
+	return r;
+}
+
+uint64_t vm_frames_dropped(struct vm *vm)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&vm->lock);
+	n = vm->events.dropped;
+	pthread_mutex_unlock(&vm->lock);
+	return n;
 }
 
 const char *vm_name(const struct vm *vm)

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 
 #include "classify.h"
+#include "guesttext.h"
 #include "util.h"
 
 static bool watches_process(const struct proto_watch *w)
@@ -92,15 +93,19 @@ static void blind(const struct proto_watch *w, struct case_result *res)
 	res->verdict = VERDICT_PROTECTION_LOST;
 }
 
-void watched_decide(const struct proto_watch *w, const void *log, size_t log_len,
+void watched_decide(const struct proto_watch *answer, const void *log, size_t log_len,
 		    struct case_result *res)
 {
+	struct proto_watch clean = *answer, *w = &clean;
 	bool judged = res->verdict == VERDICT_ACCEPTED || res->verdict == VERDICT_REJECTED ||
 		      (res->verdict == VERDICT_INFRA_ERROR &&
 		       res->agent_outcome == PROTO_OUTCOME_AGENT_ERROR);
 
 	if (!watches_process(w) && !w->log && !w->probe)
 		return; /* sensor.yaml asks for nothing */
+	/* the names and the probe's output are the guest's: they become the title and detail */
+	guesttext_clean_str(w->process, GUESTTEXT_LINE);
+	guesttext_clean_str(w->probe_output, GUESTTEXT_LINE);
 	if (watches_process(w) || (w->log && w->died_lines))
 		res->sensor_restarts = restarts(w);
 	protection(w, res);
@@ -147,6 +152,10 @@ void watched_judge(const uint8_t *payload, size_t len, const char *console_path,
 		res->verdict = VERDICT_INFRA_ERROR;
 		return;
 	}
+	/* the agent sends at most this much (proto.h); a guest that sends more is cut, so that
+	 * every case's sensor log stays bounded */
+	if (log_len > PROTO_WATCH_LOG_MAX)
+		log_len = PROTO_WATCH_LOG_MAX;
 	if (log_len && console_path) {
 		_cleanup_free_ char *path = watched_log_path(console_path);
 

@@ -6,6 +6,7 @@
  * run written by another version of faultline still reads. Adding a field is one member here
  * and one line in each of the two.
  *
+ * Strings are written and read back cleaned and capped as guest text (guesttext.h).
  * Ownership: a record owns every string in it; record_finish() frees them and accepts a record
  * that record_init() or a failed record_from_json() left. record_to_json() returns a new object
  * the caller puts (json_object_put). */
@@ -80,6 +81,10 @@ struct record {
 	char *agent_outcome; /* "agent": accepted, rejected, agent-error; NULL: no answer */
 	int agent_errno;
 	char *agent_message;
+	/* "agent"."frames_dropped": frames from the guest agent dropped during the case because
+	 * it sent faster than the controller reads them (harness/fleet/vm-events.h); 0 in older
+	 * runs */
+	int64_t frames_dropped;
 	/* the sensor watch (harness/fleet/watched.h): kept, restored, lost; NULL: not measured */
 	char *protection;
 	int64_t protection_gap_ms; /* death or failed probe to protection back; -1: none */
