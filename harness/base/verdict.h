@@ -1,5 +1,6 @@
 /* verdict.h — the verdict table: every outcome a case can have, its name in records and
- * scenarios, how bad it is, how it counts, and how the reports show it (DESIGN.md, "Verdicts").
+ * scenarios, how bad it is, how it counts, and how the reports show it (scenarios/README.md, the
+ * verdicts under "Schema").
  *
  * The enum runs from worst to best, and that is the severity order everywhere: a report lists
  * verdicts in it and colours a cell by its worst verdict. A new verdict is its constant here, at
