@@ -59,12 +59,12 @@ static const struct verdict_info table[_VERDICT_MAX] = {
     /* The reports show accepted malformed inputs apart, as silent acceptances: what is left
      * here is the unmutated seed. */
     [VERDICT_ACCEPTED] = {"accepted",
-			  VERDICT_EXPECTABLE,
+			  VERDICT_EXPECTABLE | VERDICT_HEALTHY,
 			  {"accepted", "\xe2\x97\x8f", "accepted", "accepted",
 			   "unmutated seed content accepted, guest healthy", "#1565c0", "#e1ecfa",
 			   "#fff"}},
     [VERDICT_REJECTED] = {"rejected",
-			  VERDICT_EXPECTABLE,
+			  VERDICT_EXPECTABLE | VERDICT_HEALTHY,
 			  {"rejected", "\xe2\x9c\x93", "clean rejection", "clean rejections",
 			   "the sensor refused the update and the guest stayed healthy", "#2e7d32",
 			   "#e3f2e4", "#fff"}},

@@ -91,7 +91,7 @@ static char *console_rel(const struct fleet_config *cfg, size_t si, size_t ci, c
 
 static bool healthy(enum verdict v)
 {
-	return v == VERDICT_ACCEPTED || v == VERDICT_REJECTED;
+	return verdict_has(v, VERDICT_HEALTHY);
 }
 
 /* Persistence: the update crashed the guest. The machine reboots from its partition: follow it
@@ -120,8 +120,7 @@ static int follow(struct host_rt *hr, size_t si, size_t ci, struct guest *g,
 	}
 	res->reboot = rr;
 	res->reboot_first = res->verdict;
-	if (rr->outcome != VERDICT_INFRA_ERROR)
-		res->verdict = rr->outcome;
+	res->verdict = judge_persisted(res->verdict, rr->outcome);
 	return 0;
 }
 
@@ -409,10 +408,11 @@ static void hand_back(struct host_rt *hr, struct handback *b)
 		struct case_result res;
 
 		case_result_init(&res);
-		res.verdict = VERDICT_INFRA_ERROR;
+		runner_failed(&res,
+			      xasprintf("host error: the host was lost under this case %u times",
+					b->count),
+			      false);
 		res.host = hr->h->uri;
-		res.detail =
-		    xasprintf("host error: the host was lost under this case %u times", b->count);
 		res.host_fault = TAKE_PTR(b->notes);
 		record(f, b->job, &res);
 		case_result_finish(&res);
@@ -700,8 +700,7 @@ static void give_up(struct fleet *f)
 		struct case_result res;
 
 		case_result_init(&res);
-		res.verdict = VERDICT_INFRA_ERROR;
-		res.detail = xstrdup("host error: no host of the fleet answered");
+		runner_failed(&res, xstrdup("host error: no host of the fleet answered"), false);
 		res.host_fault = TAKE_PTR(b.notes);
 		record(f, b.job, &res);
 		case_result_finish(&res);
