@@ -31,7 +31,8 @@ enum verdict_flag {
 	VERDICT_FAILURE = 1 << 1,    /* a case that expects nothing fails with it */
 	VERDICT_SIGNATURE = 1 << 2,  /* its title is a crash signature, deduplicated across runs */
 	VERDICT_ERROR = 1 << 3, /* the harness could not run the case: never the sensor's fault */
-	VERDICT_HEALTHY = 1 << 4, /* the guest and its sensor came through: it may take another case */
+	VERDICT_HEALTHY =
+	    1 << 4, /* the guest and its sensor came through: it may take another case */
 };
 
 /* How the reports show a verdict (or one of their own categories, like silent acceptance). */

@@ -119,8 +119,9 @@ static void agent(const struct judge_input *in, struct judgement *j)
 		break;
 	}
 	default:
-		infra(j, xasprintf("guest agent could not deliver the update: %s",
-				   msg ? msg : "no message"),
+		infra(j,
+		      xasprintf("guest agent could not deliver the update: %s",
+				msg ? msg : "no message"),
 		      false);
 		break;
 	}
@@ -219,9 +220,9 @@ static void blind(const struct proto_watch *w, struct judgement *j)
 static void watched(const struct judge_input *in, struct judgement *j)
 {
 	const struct proto_watch *w = in->watch;
-	bool judged = j->verdict == VERDICT_ACCEPTED || j->verdict == VERDICT_REJECTED ||
-		      (j->verdict == VERDICT_INFRA_ERROR &&
-		       in->agent_outcome == PROTO_OUTCOME_AGENT_ERROR);
+	bool judged =
+	    j->verdict == VERDICT_ACCEPTED || j->verdict == VERDICT_REJECTED ||
+	    (j->verdict == VERDICT_INFRA_ERROR && in->agent_outcome == PROTO_OUTCOME_AGENT_ERROR);
 	const char *protection;
 	int64_t gap;
 
@@ -335,8 +336,7 @@ void judge_stalled(const struct judgement *seen, uint64_t stall_ms, const char *
 	ret->report = seen->report ? xstrdup(seen->report) : NULL;
 }
 
-enum verdict judge_follow_up(enum verdict boot, bool safe, unsigned crashes_in_a_row,
-			     unsigned loop)
+enum verdict judge_follow_up(enum verdict boot, bool safe, unsigned crashes_in_a_row, unsigned loop)
 {
 	if (boot == VERDICT_INFRA_ERROR)
 		return VERDICT_INFRA_ERROR;

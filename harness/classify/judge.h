@@ -66,10 +66,10 @@
  *            it died (pid gone or replaced, or the     sensor-died      the log's report's
  *            log's death text)                                          (classify_userspace), or
  *                                                                       "P died"; "crash-loop: "
- *                                                                       from JUDGE_CRASH_LOOP_DEATHS
- *            alive, but the last probe failed          protection-lost  "sensor blind: ..."
- *  case    done, outcome accepted or rejected, and no  infra-error      "guest agent did not report
- *          (or a malformed) watch answer                                the sensor's state ..." /
+ *                                                                       from
+ * JUDGE_CRASH_LOOP_DEATHS alive, but the last probe failed          protection-lost  "sensor blind:
+ * ..." case    done, outcome accepted or rejected, and no  infra-error      "guest agent did not
+ * report (or a malformed) watch answer                                the sensor's state ..." /
  *                                                                       "faultline bug: malformed
  *                                                                       WATCHED answer ..."
  *  case    done, the agent's outcome                   accepted         -
@@ -128,9 +128,9 @@ struct judge_input {
 	enum judge_step step;
 	enum judge_end end;
 	/* the host and the harness */
-	bool failed;		/* a step the harness could not take */
-	const char *failed_why; /* what failed (NULL: no detail) */
-	bool failed_retry;	/* and another attempt, on a fresh guest, may do better */
+	bool failed;		     /* a step the harness could not take */
+	const char *failed_why;	     /* what failed (NULL: no detail) */
+	bool failed_retry;	     /* and another attempt, on a fresh guest, may do better */
 	const char *stopped_by_host; /* stopped: how the host ended the guest (NULL: it ended
 					itself) */
 	uint64_t withheld_ms;	     /* case, silent: how long the host had withheld the CPU when

@@ -408,10 +408,10 @@ static void hand_back(struct host_rt *hr, struct handback *b)
 		struct case_result res;
 
 		case_result_init(&res);
-		runner_failed(&res,
-			      xasprintf("host error: the host was lost under this case %u times",
-					b->count),
-			      false);
+		runner_failed(
+		    &res,
+		    xasprintf("host error: the host was lost under this case %u times", b->count),
+		    false);
 		res.host = hr->h->uri;
 		res.host_fault = TAKE_PTR(b->notes);
 		record(f, b->job, &res);

@@ -219,11 +219,12 @@ static void ready_status(const struct proto_frame *fr, struct case_result *res, 
 		*ready = true;
 		return;
 	}
-	runner_failed(res,
-		      xasprintf("sensor error: the sensor's start commands failed (status %d): %.*s",
-				status, fr->len > 4 ? (int)(fr->len - 4) : 0,
-				fr->len > 4 ? (const char *)fr->payload + 4 : ""),
-		      false);
+	runner_failed(
+	    res,
+	    xasprintf("sensor error: the sensor's start commands failed (status %d): %.*s", status,
+		      fr->len > 4 ? (int)(fr->len - 4) : 0,
+		      fr->len > 4 ? (const char *)fr->payload + 4 : ""),
+	    false);
 }
 
 /* The guest died or went quiet before READY (judge.h, the boot rows). how: the host's doing,
@@ -293,8 +294,8 @@ static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char 
 
 			runner_drain_console(vm, 3000);
 			guest = vm_stopped_by_guest(vm, &how);
-			boot_failed(cfg, console_path, hello, JUDGE_STOPPED, guest ? NULL : how, res,
-				    ret_retry);
+			boot_failed(cfg, console_path, hello, JUDGE_STOPPED, guest ? NULL : how,
+				    res, ret_retry);
 		}
 	}
 	if (!ready && runner_stall_ms(&stall) > 0)

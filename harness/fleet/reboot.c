@@ -93,9 +93,8 @@ static enum boot_end boot_failed(struct vm *vm, unsigned n, bool hello, bool sto
 				 const char *console, struct reboot_boot *b, struct follow *f)
 {
 	_cleanup_free_ char *how = NULL;
-	struct judge_input in = {.step = JUDGE_REBOOT,
-				 .end = stopped ? JUDGE_STOPPED : JUDGE_SILENT,
-				 .hello = hello};
+	struct judge_input in = {
+	    .step = JUDGE_REBOOT, .end = stopped ? JUDGE_STOPPED : JUDGE_SILENT, .hello = hello};
 	struct case_result res;
 
 	runner_drain_console(vm, 3000);
@@ -255,8 +254,8 @@ int reboot_follow(const struct fleet_config *cfg, size_t si, const struct scenar
 			f.crashes++;
 			in_a_row++;
 		}
-		outcome = judge_follow_up(end == BOOT_INFRA ? VERDICT_INFRA_ERROR : b->verdict, safe,
-					  in_a_row, p->reboots);
+		outcome = judge_follow_up(end == BOOT_INFRA ? VERDICT_INFRA_ERROR : b->verdict,
+					  safe, in_a_row, p->reboots);
 		if (outcome == VERDICT_RECOVERED)
 			out.recovery_wall_ms = now_ms() - start;
 		if (outcome != _VERDICT_MAX) {

@@ -316,7 +316,8 @@ void runner_failed(struct case_result *res, char *why, bool retry)
 
 void runner_stalled(struct case_result *res, const char *when)
 {
-	struct judgement seen = {.verdict = res->verdict, .title = res->title, .report = res->report};
+	struct judgement seen = {
+	    .verdict = res->verdict, .title = res->title, .report = res->report};
 	struct judgement j;
 
 	judge_stalled(&seen, res->host_stall_ms, when, &j);
@@ -421,10 +422,11 @@ int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct r
 	struct judge_input in = {.step = JUDGE_STORE};
 
 	if (vm_send(vm, PROTO_STORE, data, (uint32_t)size) < 0) {
-		runner_failed(res,
-			      xstrdup("host error: the agent channel closed before the update could "
-				      "be stored"),
-			      true);
+		runner_failed(
+		    res,
+		    xstrdup("host error: the agent channel closed before the update could "
+			    "be stored"),
+		    true);
 		return 1;
 	}
 	for (;;) {
@@ -459,12 +461,12 @@ int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct r
 			if (status != 0) {
 				runner_failed(
 				    res,
-				    xasprintf("guest error: cannot keep the update (%zu bytes) on the "
-					      "content partition: %s: %.*s",
-					      size, strerror(status),
-					      ev.frame.len > 4 ? (int)(ev.frame.len - 4) : 0,
-					      ev.frame.len > 4 ? (const char *)ev.frame.payload + 4
-							       : ""),
+				    xasprintf(
+					"guest error: cannot keep the update (%zu bytes) on the "
+					"content partition: %s: %.*s",
+					size, strerror(status),
+					ev.frame.len > 4 ? (int)(ev.frame.len - 4) : 0,
+					ev.frame.len > 4 ? (const char *)ev.frame.payload + 4 : ""),
 				    false);
 			}
 			proto_frame_finish(&ev.frame);

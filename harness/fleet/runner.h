@@ -1,6 +1,7 @@
 /* runner.h — execute one case on a guest that is up with its sensor loaded, and have the judge
- * (judge.h) decide the verdict from what it saw. Provisioning the guest (boot, snapshot restore, reuse) is the fleet's business; the
- * runner only needs a ready vm and the file its console is being written to.
+ * (judge.h) decide the verdict from what it saw. Provisioning the guest (boot, snapshot restore,
+ * reuse) is the fleet's business; the runner only needs a ready vm and the file its console is
+ * being written to.
  *
  * Ownership: case_result_finish() frees the strings of a result the runner filled.
  */

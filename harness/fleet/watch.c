@@ -21,8 +21,8 @@ char *watch_log_path(const char *console_path)
 	return xasprintf("%.*s.sensor.log", (int)n, console_path);
 }
 
-void watch_read(const uint8_t *payload, size_t len, const char *console_path,
-		struct proto_watch *w, struct judge_input *in, struct case_result *res)
+void watch_read(const uint8_t *payload, size_t len, const char *console_path, struct proto_watch *w,
+		struct judge_input *in, struct case_result *res)
 {
 	const uint8_t *log;
 	size_t log_len;

@@ -26,7 +26,7 @@ void watch_measure(const struct proto_watch *w, struct case_result *res);
  * (res->sensor_log set), measures (watch_measure), and describes the answer in *in for the
  * judge: in->watch (= w, or NULL when there is none or it is malformed), in->watch_malformed,
  * in->sensor_log (into payload). */
-void watch_read(const uint8_t *payload, size_t len, const char *console_path,
-		struct proto_watch *w, struct judge_input *in, struct case_result *res);
+void watch_read(const uint8_t *payload, size_t len, const char *console_path, struct proto_watch *w,
+		struct judge_input *in, struct case_result *res);
 /* "DIR/CASE.sensor.log" for the console "DIR/CASE.log" (caller frees). */
 char *watch_log_path(const char *console_path);
