@@ -12,84 +12,81 @@
  * time), no-answer (case: heartbeats, but no RESULT in time). "Report": a kernel report on the
  * console (the classifier's crash or hang), whose title and excerpt the verdict takes.
  *
- * The table. The first row that applies decides.
+ * The table. The first row that applies decides. Titles and details in quotes are literal
+ * (HOW: what the host did, TITLE: the report's).
  *
- *  step    evidence                                    verdict          title / detail
- *  any     failed: a step the harness could not take   infra-error      detail: why; retry as said
- *          (start, send, store, READY's status...)
- *  boot    report, after HELLO                         crash / hang     report's; "while the sensor
- *                                                                       was being started, before
- *                                                                       the update"
- *  boot    report, before HELLO                        infra-error      "guest kernel failed to
- *                                                                       boot: TITLE" (report kept,
- *                                                                       no title), retry
- *  boot    stopped: by the host / by the guest         infra-error      "host error: HOW" / "guest
- *                                                                       stopped during boot without
- *                                                                       a kernel report", retry
- *  boot    silent                                      infra-error      "guest did not become ready
- *                                                                       within N s", retry
- *  boot    done                                        none (_VERDICT_MAX): the case goes on
- *  reboot  no HELLO                                    infra-error      HOW the host stopped it, or
- *                                                                       "the guest kernel did not
- *                                                                       reach the agent: not the
- *                                                                       sensor's doing"
- *  reboot  report                                      crash / hang     report's
- *  reboot  stopped by the host                         infra-error      HOW
- *  reboot  stopped by the guest                        crash            "guest stopped during boot
- *                                                                       without a kernel report"
- *  reboot  silent                                      hang             "hang: the boot did not
- *                                                                       complete"
- *  reboot  done                                        accepted         (came up healthy)
- *  store   report                                      crash / hang     report's
- *  store   stopped by the host                         infra-error      "host error: HOW", retry
- *  store   stopped by the guest                        crash            "guest stopped while the
- *                                                                       update was stored"
- *  store   done                                        none (_VERDICT_MAX): the case goes on
- *  case    report (whatever the agent and the watch)   crash / hang     report's
- *  case    stopped by the host                         infra-error      "host error: HOW", retry
- *  case    stopped by the guest                        crash            "guest stopped without a
- *                                                                       kernel report"
- *  case    silent, the host withholding the CPU for    infra-error      "host error: the host
- *          at least hang_ms when faultline gave up                      stalled: ...", retry
- *  case    silent                                      hang             "hang: agent heartbeat
- *                                                                       silent"
- *  case    no-answer, malformed frames came            infra-error      "faultline bug: the guest
- *                                                                       agent's answer may have
- *                                                                       been lost: ...", retry
- *  case    no-answer                                   hang             "hang: update delivery did
- *                                                                       not complete"
- *  case    done: the agent's outcome is accepted, rejected or agent-error, and the watch answered
- *          (sensor.yaml asks for a process, a log or a probe):
- *            the process was not running at delivery   infra-error      "guest error: sensor
- *                                                                       process P was not running
- *                                                                       ..."
- *            it died (pid gone or replaced, or the     sensor-died      the log's report's
- *            log's death text)                                          (classify_userspace), or
- *                                                                       "P died"; "crash-loop: "
- *                                                                       from
- * JUDGE_CRASH_LOOP_DEATHS alive, but the last probe failed          protection-lost  "sensor blind:
- * ..." case    done, outcome accepted or rejected, and no  infra-error      "guest agent did not
- * report (or a malformed) watch answer                                the sensor's state ..." /
- *                                                                       "faultline bug: malformed
- *                                                                       WATCHED answer ..."
- *  case    done, the agent's outcome                   accepted         -
- *                                                      rejected         "sensor rejected: MSG
- *                                                                       (errno N)"
- *                                                      sensor-error     "sensor error: MSG (errno
- *                                                                       N)"
- *                                                      infra-error      (agent-error, or an outcome
- *                                                                       this version does not know)
- *                                                                       "guest agent could not
- *                                                                       deliver the update: MSG"
- *  case    any end: malformed frames came and no detail was set: the detail counts them.
+ *  step    evidence                          verdict          title; detail
+ *  any     failed: a step the harness        infra-error      detail: what failed; retry as
+ *          could not take (start, send,                       the fleet said
+ *          store, READY's status...)
+ *
+ *  boot    report, after HELLO               crash / hang     the report's; "while the sensor
+ *                                                             was being started, before the
+ *                                                             update"
+ *          report, before HELLO              infra-error      "guest kernel failed to boot:
+ *                                                             TITLE" (the excerpt kept); retry
+ *          stopped by the host               infra-error      "host error: HOW"; retry
+ *          stopped by the guest              infra-error      "guest stopped during boot
+ *                                                             without a kernel report"; retry
+ *          silent                            infra-error      "guest did not become ready
+ *                                                             within N s"; retry
+ *          done                              none (_VERDICT_MAX): the case goes on
+ *
+ *  reboot  no HELLO (report or not)          infra-error      HOW, or "the guest kernel did
+ *                                                             not reach the agent: ..."
+ *          report                            crash / hang     the report's
+ *          stopped by the host               infra-error      HOW
+ *          stopped by the guest              crash            "guest stopped during boot
+ *                                                             without a kernel report"
+ *          silent                            hang             "hang: the boot did not complete"
+ *          done                              accepted         (came up healthy)
+ *
+ *  store   report                            crash / hang     the report's
+ *          stopped by the host               infra-error      "host error: HOW"; retry
+ *          stopped by the guest              crash            "guest stopped while the update
+ *                                                             was stored"
+ *          done                              none (_VERDICT_MAX): the case goes on
+ *
+ *  case    report (whatever the agent, the   crash / hang     the report's
+ *          watch and the host said)
+ *          stopped by the host               infra-error      "host error: HOW"; retry
+ *          stopped by the guest              crash            "guest stopped without a kernel
+ *                                                             report"
+ *          silent, the host withholding the  infra-error      "host error: the host stalled:
+ *          CPU for hang_ms or more when                       ..."; retry
+ *          faultline gave up
+ *          silent                            hang             "hang: agent heartbeat silent"
+ *          no-answer, malformed frames came  infra-error      "faultline bug: the guest agent's
+ *                                                             answer may have been lost: ...";
+ *                                                             retry
+ *          no-answer                         hang             "hang: update delivery did not
+ *                                                             complete"
+ *          done, the agent's outcome accepted, rejected or agent-error, and a watch answer
+ *          that asks for something (sensor.yaml: a process, a log or a probe):
+ *            the process was not running     infra-error      "guest error: sensor process P
+ *            when the update came                             was not running ..."
+ *            it died (pid gone or replaced,  sensor-died      the log's (classify_userspace), or
+ *            or the log's death text)                         "P died"; "P died N times ...",
+ *                                                             "crash-loop: " first from
+ *                                                             JUDGE_CRASH_LOOP_DEATHS deaths
+ *            alive, the last probe failed    protection-lost  "sensor blind: ..."
+ *          done, outcome accepted or         infra-error      "guest agent did not report the
+ *          rejected, no watch answer (or a                    sensor's state ..." ("faultline
+ *          malformed one)                                     bug: malformed WATCHED ...")
+ *          done: the agent's outcome         accepted
+ *                                            rejected         "sensor rejected: MSG (errno N)"
+ *                                            sensor-error     "sensor error: MSG (errno N)"
+ *            agent-error, or an outcome      infra-error      "guest agent could not deliver the
+ *            this version does not know                       update: MSG"
+ *          any end: malformed frames came and nothing set a detail: the detail counts them
  *
  * After the fact, over a judged result (the fleet):
  *  judge_stalled    the host stalled (the guest got no vCPU time) while a boot failed, or during
  *                   every attempt of a case that failed: infra-error naming the stall and the
  *                   distrusted verdict (a lockup or RCU stall report may be the guest's clock
  *                   jumping over it); title cleared, report kept
- *  judge_follow_up  one boot of a crashed persistent guest: infra-error ends the follow-up; a
- *                   healthy safe-mode boot goes on; a healthy boot is recovered; crashed boots
+ *  judge_follow_up  one boot of a crashed persistent guest: an infra-error ends the follow-up;
+ *                   a healthy safe-mode boot goes on; a healthy boot is recovered; crashed boots
  *                   in a row, as many as the scenario's reboots, are a boot-loop
  *  judge_persisted  a crash followed across reboots takes the follow-up's outcome (its title
  *                   stays the first crash's), unless the follow-up was an infra-error
