@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #define FATAL (VERDICT_EXPECTABLE | VERDICT_FAILURE | VERDICT_SIGNATURE)
@@ -104,7 +105,13 @@ enum verdict verdict_parse(const char *name)
 	return v < 0 ? VERDICT_OTHER : (enum verdict)v;
 }
 
+bool verdict_is(const char *name, enum verdict v)
+{
+	return name && verdict_parse(name) == v;
+}
+
 static const char *expectable[_VERDICT_MAX + 1];
+static char expectable_list[_VERDICT_MAX * 24];
 static pthread_once_t expectable_once = PTHREAD_ONCE_INIT;
 
 static void fill_expectable(void)
@@ -115,10 +122,25 @@ static void fill_expectable(void)
 		if (table[v].flags & VERDICT_EXPECTABLE)
 			expectable[n++] = table[v].name;
 	expectable[n] = NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(expectable_list);
+
+		snprintf(expectable_list + len, sizeof(expectable_list) - len, "%s%s",
+			 i == 0	      ? ""
+			 : i + 1 == n ? " or "
+				      : ", ",
+			 expectable[i]);
+	}
 }
 
 const char *const *verdict_expectable_names(void)
 {
 	pthread_once(&expectable_once, fill_expectable);
 	return expectable;
+}
+
+const char *verdict_expectable_list(void)
+{
+	pthread_once(&expectable_once, fill_expectable);
+	return expectable_list;
 }

@@ -60,5 +60,9 @@ bool verdict_has(enum verdict v, enum verdict_flag flag);
 int verdict_from_name(const char *name);
 /* The same for a name read from a file: VERDICT_OTHER when it is not known. */
 enum verdict verdict_parse(const char *name);
+/* name (NULL: none) is v's. */
+bool verdict_is(const char *name, enum verdict v);
 /* The names a scenario may expect, in severity order, NULL-terminated. */
 const char *const *verdict_expectable_names(void);
+/* The same for a message: "boot-loop, recovered, ..., accepted or rejected". */
+const char *verdict_expectable_list(void);

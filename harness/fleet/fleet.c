@@ -166,7 +166,7 @@ static char *attempt_fault(const struct case_result *res)
 {
 	if (res->verdict == VERDICT_INFRA_ERROR)
 		return xasprintf("attempt %d: %s", res->attempt,
-				 res->detail ? res->detail : "infra-error");
+				 res->detail ? res->detail : verdict_name(VERDICT_INFRA_ERROR));
 	return xasprintf("attempt %d: host error: the host stalled for %llu ms (the guest got no "
 			 "CPU, its clock jumped); the guest's verdict then: %s%s%s",
 			 res->attempt, (unsigned long long)res->host_stall_ms,
@@ -440,7 +440,8 @@ static bool pass_on(struct host_rt *hr, struct handback *b, struct case_result *
 			 !f->hosts[i].lost;
 	if (other) {
 		case_result_note_host(res, "on %s: %s", hr->h->uri,
-				      res->detail ? res->detail : "infra-error");
+				      res->detail ? res->detail
+						  : verdict_name(VERDICT_INFRA_ERROR));
 		b->notes = TAKE_PTR(res->host_fault);
 		f->back = xreallocarray(f->back, f->n_back + 1, sizeof(*f->back));
 		f->back[f->n_back++] = *b;
