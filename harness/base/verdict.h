@@ -1,10 +1,12 @@
 /* verdict.h — the verdict table: every outcome a case can have, its name in records and
- * scenarios, how bad it is, how it counts, and how the reports show it (DESIGN.md, "Verdicts").
+ * scenarios, how bad it is and how it counts. The one place a verdict's name is spelled; how a
+ * case gets its verdict is the judge's (harness/classify/judge.h), how the reports show it the
+ * palette's (reports/palette.h).
  *
  * The enum runs from worst to best, and that is the severity order everywhere: a report lists
  * verdicts in it and colours a cell by its worst verdict. A new verdict is its constant here, at
- * its place in that order, and its row in verdict.c's table; scenario parsing, records, replay
- * and the reports take everything else from the row.
+ * its place in that order, its row in verdict.c's table and its style in reports/palette.c;
+ * scenario parsing, records, replay and the reports take everything else from the row.
  * Ownership: every string here is static.
  */
 #pragma once
@@ -35,21 +37,9 @@ enum verdict_flag {
 	    1 << 4, /* the guest and its sensor came through: it may take another case */
 };
 
-/* How the reports show a verdict (or one of their own categories, like silent acceptance). */
-struct verdict_style {
-	const char *css;	/* HTML class suffix and CSS variable name */
-	const char *symbol;	/* a cue that is not colour */
-	const char *one, *many; /* "crash", "crashes" */
-	const char *legend;	/* what it means, for the legend */
-	const char *colour;	/* solid swatch */
-	const char *tint;	/* background of a cell whose worst verdict it is */
-	const char *ink;	/* text on the solid swatch (contrast of at least 4.5:1) */
-};
-
 struct verdict_info {
 	const char *name; /* in records and scenarios */
 	unsigned flags;	  /* enum verdict_flag */
-	struct verdict_style style;
 };
 
 /* The row of v; VERDICT_OTHER's for a value out of range. */
