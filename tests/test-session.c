@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "case-record.h"
+#include "cli-fault.h"
 #include "config.h"
 #include "results.h"
 #include "session.h"
@@ -64,7 +65,7 @@ static struct session *open_ok(size_t max_cases)
 
 /* A failed call: its errno, the party at fault, and a word of its message. */
 static void assert_error(int r, int want_r, const struct session_error *e,
-			 enum cli_fault want_fault, const char *needle)
+			 enum session_fault want_fault, const char *needle)
 {
 	ck_assert_int_eq(r, want_r);
 	ck_assert_int_eq(e->fault, want_fault);
@@ -150,7 +151,7 @@ START_TEST(test_bad_scenario)
 	o.no_guests = false;
 	ck_assert_int_eq(session_open(&o, &s, &e), -EINVAL);
 	ck_assert_ptr_null(s);
-	ck_assert_int_eq(e.fault, CLI_FAULT_SCENARIO);
+	ck_assert_int_eq(e.fault, SESSION_FAULT_SCENARIO);
 	ck_assert_int_eq(cli_fault_exit_status(e.fault), 2);
 	ck_assert_uint_eq(e.diags.n, 1);
 	ck_assert_str_eq(e.diags.v[0].file, p);
@@ -170,7 +171,7 @@ START_TEST(test_missing_scenario)
 	struct session *s = NULL;
 
 	ck_assert_int_eq(session_open(&o, &s, &e), -ENOENT);
-	ck_assert_int_eq(e.fault, CLI_FAULT_SCENARIO);
+	ck_assert_int_eq(e.fault, SESSION_FAULT_SCENARIO);
 	ck_assert_uint_eq(e.diags.n, 1);
 	ck_assert_ptr_nonnull(strstr(e.diags.v[0].message, "cannot read scenario"));
 	session_error_finish(&e);
@@ -189,7 +190,7 @@ START_TEST(test_missing_sensor_folder)
 
 	o.sensors_dirs = dirs;
 	ck_assert_int_eq(session_open(&o, &s, &e), -EINVAL);
-	ck_assert_int_eq(e.fault, CLI_FAULT_SCENARIO);
+	ck_assert_int_eq(e.fault, SESSION_FAULT_SCENARIO);
 	ck_assert_uint_eq(e.diags.n, 2); /* alpha and beta */
 	ck_assert_uint_eq(e.diags.v[0].line, 2);
 	ck_assert_ptr_nonnull(strstr(e.diags.v[0].message, "unknown sensor 'alpha'"));
@@ -236,7 +237,7 @@ START_TEST(test_state_dir_unusable)
 
 	o.no_guests = false;
 	o.state_dir = state;
-	assert_error(session_open(&o, &s, &e), -ENOTDIR, &e, CLI_FAULT_HOST,
+	assert_error(session_open(&o, &s, &e), -ENOTDIR, &e, SESSION_FAULT_HOST,
 		     "cannot use state dir");
 	ck_assert_ptr_null(s);
 	ck_assert_int_eq(cli_fault_exit_status(e.fault), 1);
@@ -252,7 +253,8 @@ START_TEST(test_run_needs_guests)
 	struct session_stats st = {0};
 	struct session_error e = {0};
 
-	assert_error(session_run(s, &ro, &st, &e), -EINVAL, &e, CLI_FAULT_BUG, "without guests");
+	assert_error(session_run(s, &ro, &st, &e), -EINVAL, &e, SESSION_FAULT_BUG,
+		     "without guests");
 	ck_assert_int_eq(access(dir, F_OK), -1);
 	session_error_finish(&e);
 	session_close(s);
@@ -267,7 +269,7 @@ START_TEST(test_run_dir_unusable)
 	struct session_stats st = {0};
 	struct session_error e = {0};
 
-	assert_error(prepare(s, dir, false, &st, &e), -ENOTDIR, &e, CLI_FAULT_HOST,
+	assert_error(prepare(s, dir, false, &st, &e), -ENOTDIR, &e, SESSION_FAULT_HOST,
 		     "cannot create run directory");
 	ck_assert_ptr_null(st.res);
 	session_error_finish(&e);
@@ -317,12 +319,12 @@ START_TEST(test_resume_without_results)
 	struct session_error e = {0};
 
 	ck_assert_int_eq(mkdir_p(empty), 0);
-	assert_error(prepare(s, empty, true, &st, &e), -ENOENT, &e, CLI_FAULT_USAGE,
+	assert_error(prepare(s, empty, true, &st, &e), -ENOENT, &e, SESSION_FAULT_USAGE,
 		     "cannot resume");
 	ck_assert_int_eq(cli_fault_exit_status(e.fault), 2);
 	session_error_finish(&e);
 	/* nothing is made of a folder that is not there */
-	assert_error(prepare(s, missing, true, &st, &e), -ENOENT, &e, CLI_FAULT_USAGE,
+	assert_error(prepare(s, missing, true, &st, &e), -ENOENT, &e, SESSION_FAULT_USAGE,
 		     "no-such-run");
 	ck_assert_int_eq(access(missing, F_OK), -1);
 	session_error_finish(&e);
@@ -375,7 +377,7 @@ START_TEST(test_resume_other_scenario)
 	changed.data = other;
 	changed.size = sizeof(other);
 	append_record(dir, &changed, "alpha", VERDICT_ACCEPTED, NULL);
-	assert_error(prepare(s, dir, true, &st, &e), -EINVAL, &e, CLI_FAULT_USAGE,
+	assert_error(prepare(s, dir, true, &st, &e), -EINVAL, &e, SESSION_FAULT_USAGE,
 		     "case valid: the recorded input differs");
 	session_error_finish(&e);
 	session_close(s);
@@ -386,24 +388,26 @@ START_TEST(test_fault_prefixes)
 {
 	const char *rest;
 
-	ck_assert_int_eq(
-	    cli_fault_parse("libvirt error: cannot create domain: no", CLI_FAULT_HOST, &rest),
-	    CLI_FAULT_LIBVIRT);
+	ck_assert_int_eq(session_fault_parse("libvirt error: cannot create domain: no",
+					     SESSION_FAULT_HOST, &rest),
+			 SESSION_FAULT_LIBVIRT);
 	ck_assert_str_eq(rest, "cannot create domain: no");
-	ck_assert_int_eq(cli_fault_parse("faultline bug: agent missing", CLI_FAULT_HOST, &rest),
-			 CLI_FAULT_BUG);
+	ck_assert_int_eq(
+	    session_fault_parse("faultline bug: agent missing", SESSION_FAULT_HOST, &rest),
+	    SESSION_FAULT_BUG);
 	ck_assert_str_eq(rest, "agent missing");
 	/* a reason that names no party gets the caller's */
-	ck_assert_int_eq(cli_fault_parse("cannot create /x: denied", CLI_FAULT_SENSOR, &rest),
-			 CLI_FAULT_SENSOR);
+	ck_assert_int_eq(
+	    session_fault_parse("cannot create /x: denied", SESSION_FAULT_SENSOR, &rest),
+	    SESSION_FAULT_SENSOR);
 	ck_assert_str_eq(rest, "cannot create /x: denied");
-	ck_assert_int_eq(cli_fault_parse("sensor errors: x", CLI_FAULT_HOST, &rest),
-			 CLI_FAULT_HOST);
-	ck_assert_str_eq(cli_fault_prefix(CLI_FAULT_GUEST), "guest kernel crash");
-	ck_assert_int_eq(cli_fault_exit_status(CLI_FAULT_USAGE), 2);
-	ck_assert_int_eq(cli_fault_exit_status(CLI_FAULT_SCENARIO), 2);
-	ck_assert_int_eq(cli_fault_exit_status(CLI_FAULT_LIBVIRT), 1);
-	ck_assert_int_eq(cli_fault_exit_status(CLI_FAULT_SENSOR), 1);
+	ck_assert_int_eq(session_fault_parse("sensor errors: x", SESSION_FAULT_HOST, &rest),
+			 SESSION_FAULT_HOST);
+	ck_assert_str_eq(session_fault_prefix(SESSION_FAULT_GUEST), "guest kernel crash");
+	ck_assert_int_eq(cli_fault_exit_status(SESSION_FAULT_USAGE), 2);
+	ck_assert_int_eq(cli_fault_exit_status(SESSION_FAULT_SCENARIO), 2);
+	ck_assert_int_eq(cli_fault_exit_status(SESSION_FAULT_LIBVIRT), 1);
+	ck_assert_int_eq(cli_fault_exit_status(SESSION_FAULT_SENSOR), 1);
 }
 END_TEST
 

@@ -44,7 +44,7 @@ static int parse_modes(const char *arg, struct bench_opts *o)
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int m = fleet_isolation_from_name(t);
 		if (m < 0 || o->n_modes == MAX_MODES) {
-			cli_error(CLI_FAULT_USAGE,
+			cli_error(SESSION_FAULT_USAGE,
 				  "--modes takes up to three of boot, snapshot, reuse");
 			return -EINVAL;
 		}
@@ -59,7 +59,7 @@ static int parse_count(const char *arg, const char *opt, size_t *ret)
 	unsigned long v = strtoul(arg, &end, 10);
 
 	if (*end || v == 0 || arg[0] == '-') {
-		cli_error(CLI_FAULT_USAGE, "%s takes a positive number", opt);
+		cli_error(SESSION_FAULT_USAGE, "%s takes a positive number", opt);
 		return -EINVAL;
 	}
 	*ret = v;

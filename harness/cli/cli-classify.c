@@ -57,7 +57,7 @@ int cmd_classify(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1) {
-		cli_error(CLI_FAULT_USAGE, "expected one LOG argument (or '-')");
+		cli_error(SESSION_FAULT_USAGE, "expected one LOG argument (or '-')");
 		help(stderr);
 		return 2;
 	}
@@ -74,7 +74,7 @@ int cmd_classify(int argc, char **argv)
 	else
 		r = streq(path, "-") ? classify_file(stdin, &res) : classify_path(path, &res);
 	if (r < 0) {
-		cli_error(CLI_FAULT_USAGE, "cannot read %s: %s", path, strerror(-r));
+		cli_error(SESSION_FAULT_USAGE, "cannot read %s: %s", path, strerror(-r));
 		return 2;
 	}
 
@@ -93,7 +93,7 @@ int cmd_classify(int argc, char **argv)
 	json_object_put(o);
 	classify_result_free(res);
 	if (fflush(stdout) != 0) {
-		cli_error(CLI_FAULT_HOST, "cannot write the result: %s", strerror(errno));
+		cli_error(SESSION_FAULT_HOST, "cannot write the result: %s", strerror(errno));
 		return 2;
 	}
 	return 0;

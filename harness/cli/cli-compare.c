@@ -17,9 +17,9 @@ static int load(const char *dir, struct rundir **ret)
 	int r = rundir_load(dir, ret);
 
 	if (r == -ENOENT || r == -ENOTDIR)
-		cli_error(CLI_FAULT_USAGE, "%s: not a run directory (no results.jsonl)", dir);
+		cli_error(SESSION_FAULT_USAGE, "%s: not a run directory (no results.jsonl)", dir);
 	else if (r < 0)
-		cli_error(CLI_FAULT_USAGE, "%s: cannot read the run: %s", dir, strerror(-r));
+		cli_error(SESSION_FAULT_USAGE, "%s: cannot read the run: %s", dir, strerror(-r));
 	else if ((*ret)->n_skipped)
 		fprintf(stderr, "faultline: warning: %s/results.jsonl: %zu %s skipped%s\n", dir,
 			(*ret)->n_skipped, (*ret)->n_skipped == 1 ? "line" : "lines",
@@ -49,7 +49,7 @@ int cmd_compare(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2) {
-		cli_error(CLI_FAULT_USAGE, "want exactly two run directories, BASE and NEW");
+		cli_error(SESSION_FAULT_USAGE, "want exactly two run directories, BASE and NEW");
 		usage(stderr);
 		return 2;
 	}
@@ -59,7 +59,7 @@ int cmd_compare(int argc, char **argv)
 	}
 	compare_runs(base, new, &res);
 	if (compare_write_markdown(stdout, res, base, new) < 0 || fflush(stdout) != 0) {
-		cli_error(CLI_FAULT_HOST, "cannot write the summary: %m");
+		cli_error(SESSION_FAULT_HOST, "cannot write the summary: %m");
 		ret = 2;
 		goto out;
 	}

@@ -7,46 +7,17 @@
 #include "diag.h"
 #include "session.h"
 
-static const char *const prefixes[] = {
-    [CLI_FAULT_USAGE] = "usage",
-    [CLI_FAULT_SCENARIO] = "scenario error",
-    [CLI_FAULT_SENSOR] = "sensor error",
-    [CLI_FAULT_LIBVIRT] = "libvirt error",
-    [CLI_FAULT_GUEST] = "guest kernel crash",
-    [CLI_FAULT_HOST] = "host error",
-    [CLI_FAULT_BUG] = "faultline bug",
-};
-
-const char *cli_fault_prefix(enum cli_fault f)
+int cli_fault_exit_status(enum session_fault f)
 {
-	return (unsigned)f < ARRAY_SIZE(prefixes) ? prefixes[f] : prefixes[CLI_FAULT_BUG];
+	return f == SESSION_FAULT_USAGE || f == SESSION_FAULT_SCENARIO ? 2 : 1;
 }
 
-int cli_fault_exit_status(enum cli_fault f)
-{
-	return f == CLI_FAULT_USAGE || f == CLI_FAULT_SCENARIO ? 2 : 1;
-}
-
-enum cli_fault cli_fault_parse(const char *reason, enum cli_fault fallback, const char **ret_rest)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
-		size_t n = strlen(prefixes[i]);
-
-		if (strncmp(reason, prefixes[i], n) == 0 && reason[n] == ':') {
-			*ret_rest = reason + n + 1 + (reason[n + 1] == ' ');
-			return (enum cli_fault)i;
-		}
-	}
-	*ret_rest = reason;
-	return fallback;
-}
-
-void cli_error(enum cli_fault f, const char *fmt, ...)
+void cli_error(enum session_fault f, const char *fmt, ...)
 {
 	va_list ap;
 	int saved = errno; /* for a %m in fmt */
 
-	fprintf(stderr, "faultline: %s: ", cli_fault_prefix(f));
+	fprintf(stderr, "faultline: %s: ", session_fault_prefix(f));
 	errno = saved;
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -54,17 +25,17 @@ void cli_error(enum cli_fault f, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void cli_error_diags(enum cli_fault f, const struct diags *d)
+void cli_error_diags(enum session_fault f, const struct diags *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const struct diag *x = &d->v[i];
 
 		if (x->line)
 			fprintf(stderr, "%s:%u:%u: %s: %s\n", x->file ? x->file : "-", x->line,
-				x->column, cli_fault_prefix(f), x->message);
+				x->column, session_fault_prefix(f), x->message);
 		else
 			fprintf(stderr, "%s: %s: %s\n", x->file ? x->file : "-",
-				cli_fault_prefix(f), x->message);
+				session_fault_prefix(f), x->message);
 	}
 }
 

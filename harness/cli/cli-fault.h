@@ -12,34 +12,19 @@
  * Only the commands print: library code returns -errno and keeps a reason (a string, or a
  * struct session_error) that the command prints with these helpers, on stderr, as
  * "faultline: PREFIX: message" ("FILE:LINE:COLUMN: PREFIX: message" for located problems).
+ * The parties and their prefixes are the session's (enum session_fault, session.h).
  */
 #pragma once
 
+#include "session.h"
 #include "util.h"
 
-enum cli_fault {
-	CLI_FAULT_USAGE,
-	CLI_FAULT_SCENARIO,
-	CLI_FAULT_SENSOR,
-	CLI_FAULT_LIBVIRT,
-	CLI_FAULT_GUEST,
-	CLI_FAULT_HOST,
-	CLI_FAULT_BUG,
-};
-
-/* "usage", "scenario error", ... */
-const char *cli_fault_prefix(enum cli_fault f);
 /* The exit status of a command that stops on it: 2 for the user's input (usage, scenario),
  * 1 for everything else. */
-int cli_fault_exit_status(enum cli_fault f);
-/* The party a reason string names at its start ("libvirt error: ...", as fleet and image
- * reasons do), else fallback; *ret_rest is the reason without the prefix. */
-enum cli_fault cli_fault_parse(const char *reason, enum cli_fault fallback, const char **ret_rest);
-
-void cli_error(enum cli_fault f, const char *fmt, ...) _printf_(2, 3);
+int cli_fault_exit_status(enum session_fault f);
+void cli_error(enum session_fault f, const char *fmt, ...) _printf_(2, 3);
 /* Located problems, one line each. */
 struct diags;
-void cli_error_diags(enum cli_fault f, const struct diags *d);
+void cli_error_diags(enum session_fault f, const struct diags *d);
 /* Print why a session call failed, free the error, and return the exit status for it. */
-struct session_error;
 int cli_session_failed(struct session_error *e);

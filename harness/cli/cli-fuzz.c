@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attempt.h"
 #include "bitmap.h"
 #include "case-record.h"
 #include "cli-fault.h"
@@ -100,7 +101,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			break;
 		case 'd':
 			if (scenario_parse_duration_ms(optarg, &o->duration_ms) < 0) {
-				cli_error(CLI_FAULT_USAGE, "--duration takes 30s, 10m, 1h...");
+				cli_error(SESSION_FAULT_USAGE, "--duration takes 30s, 10m, 1h...");
 				return -EINVAL;
 			}
 			break;
@@ -109,7 +110,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			errno = 0;
 			uint64_t v = strtoull(optarg, &end, 0);
 			if (errno || *end || !*optarg) {
-				cli_error(CLI_FAULT_USAGE, "--%s takes a number",
+				cli_error(SESSION_FAULT_USAGE, "--%s takes a number",
 					  c == 'n' ? "execs" : "seed");
 				return -EINVAL;
 			}
@@ -139,7 +140,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 		}
 	}
 	if (optind != argc - 1) {
-		cli_error(CLI_FAULT_USAGE,
+		cli_error(SESSION_FAULT_USAGE,
 			  "expected one SCENARIO.yaml (see faultline fuzz --help)");
 		return -EINVAL;
 	}
@@ -250,9 +251,24 @@ static void imms_merge(struct fuzz_campaign *c, const struct covfile_view *v)
 	}
 }
 
-/* The guest's coverage after its case, into c->trace. */
-static void trace_take(struct fuzz_campaign *c, const struct guest *g)
+/* Before the case: the guest's counters zeroed, over the sensor's code where its modules are
+ * known. */
+static void trace_reset(void *userdata, struct guest *g)
 {
+	struct covfile_range ranges[COVFILE_MAX_RANGES];
+	size_t n = g->modules
+		       ? covfile_ranges_from_modules(g->modules, NULL, ranges, COVFILE_MAX_RANGES)
+		       : 0;
+
+	(void)userdata;
+	if (g->coverage)
+		covfile_reset(g->coverage, ranges, n);
+}
+
+/* After the case: the guest's coverage into c->trace. */
+static void trace_take(void *userdata, const struct guest *g)
+{
+	struct fuzz_campaign *c = userdata;
 	_cleanup_free_ void *buf = NULL;
 	struct covfile_view v;
 
@@ -268,44 +284,37 @@ static void trace_take(struct fuzz_campaign *c, const struct guest *g)
 	imms_merge(c, &v);
 }
 
-/* Run data as case id on a fresh guest, the coverage into c->trace. An infra-error that another
- * attempt may not have is tried once more. Returns 0 (res filled) or -ECANCELED. */
-static int run_case(struct fuzz_campaign *c, const char *id, const uint8_t *data, size_t size,
+/* Run case sc on a fresh guest (attempt.h: the one path of every case, tried again when the host
+ * failed it), its coverage into c->trace. The campaign does not follow a guest across reboots:
+ * the case runs without persistence. Returns 0 (res filled), -ECANCELED, or -ENOTCONN (the
+ * host's libvirt connection was lost). */
+static int run_case(struct fuzz_campaign *c, const struct scenario_case *sc,
 		    struct case_result *res)
 {
-	_cleanup_free_ char *path = xasprintf("%s/consoles/%s/%s.log", c->dir, c->sensor, id);
+	_cleanup_free_ char *path = xasprintf("%s/consoles/%s/%s.log", c->dir, c->sensor, sc->id);
+	_cleanup_free_ char *faults = NULL;
+	const struct attempt_hooks hooks = {
+	    .before = trace_reset, .after = trace_take, .userdata = c};
+	struct scenario_case one = *sc;
+	const struct attempt_job j = {
+	    .cfg = &c->fc,
+	    .pool = c->pool,
+	    .si = c->si,
+	    .c = &one,
+	    .console = path,
+	    .next = (size_t[POOL_AHEAD]){c->si, c->si},
+	    .hooks = &hooks,
+	};
 	uint64_t start = now_ms();
-	int r = 0;
+	bool reused;
+	int r;
 
-	for (int attempt = 1; attempt <= 2; attempt++) {
-		struct covfile_range ranges[COVFILE_MAX_RANGES];
-		struct guest *g = NULL;
-		bool retry = false;
-
-		case_result_init(res);
-		res->attempt = attempt;
-		truncate(path, 0);
-		r = pool_acquire(c->pool, 0, c->si, (size_t[POOL_AHEAD]){c->si, c->si}, path, &g,
-				 res, &retry);
-		if (r == 0) {
-			size_t n = g->modules ? covfile_ranges_from_modules(
-						    g->modules, NULL, ranges, COVFILE_MAX_RANGES)
-					      : 0;
-			if (g->coverage)
-				covfile_reset(g->coverage, ranges, n);
-			r = runner_run_case(g->vm, id, data, size, &c->fc.timeouts, path, res);
-			trace_take(c, g);
-			pool_release(c->pool, 0, g, false);
-		}
-		if (r < 0)
-			return r;
-		if (res->verdict != VERDICT_INFRA_ERROR || !(retry || res->retry) || attempt == 2)
-			break;
-		case_result_finish(res);
-	}
-	res->total_ms = now_ms() - start;
+	one.persist.on = false;
+	r = attempt_run(&j, res, &reused, &faults);
+	if (r < 0)
+		return r;
 	if (c->runs++ > 0)
-		c->runs_ms += res->total_ms;
+		c->runs_ms += now_ms() - start;
 	return 0;
 }
 
@@ -313,7 +322,7 @@ static int run_case(struct fuzz_campaign *c, const char *id, const uint8_t *data
 
 static bool healthy(enum verdict v)
 {
-	return v == VERDICT_ACCEPTED || v == VERDICT_REJECTED;
+	return verdict_has(v, VERDICT_HEALTHY);
 }
 
 /* Record the case when its signature is new; its console is kept only then. */
@@ -448,7 +457,7 @@ static int run_seeds(struct fuzz_campaign *c)
 
 		sc.id = id;
 		for (int round = 0; round < rounds; round++) {
-			if ((r = run_case(c, id, sc.data, sc.size, &res)) < 0)
+			if ((r = run_case(c, &sc, &res)) < 0)
 				return r;
 			if (round == 1)
 				calibrated(c, id, first);
@@ -492,7 +501,7 @@ static int run_steps(struct fuzz_campaign *c)
 		    .size = m.size,
 		    .format_file = (char *)c->format_path,
 		};
-		r = run_case(c, id, m.data, m.size, &res);
+		r = run_case(c, &sc, &res);
 		if (r == 0)
 			judge(c, &sc, parent, (ssize_t)pi, &res);
 		case_result_finish(&res);
@@ -518,7 +527,8 @@ static int find_sensor(struct fuzz_campaign *c)
 			c->sensor = c->o->sensor;
 		}
 	if (!c->sensor) {
-		cli_error(CLI_FAULT_USAGE, "%s: --sensor must name one of the scenario's sensors",
+		cli_error(SESSION_FAULT_USAGE,
+			  "%s: --sensor must name one of the scenario's sensors",
 			  c->o->sensor ? c->o->sensor : "no sensor given");
 		return -EINVAL;
 	}
@@ -536,7 +546,7 @@ static int campaign_open(struct fuzz_campaign *c)
 	fuzz_bitmap_init(&c->map, COVFILE_MAP_SIZE);
 	c->rng = c->o->has_seed ? c->o->seed : scenario_seed(session_scenario(c->s));
 	if (c->o->resume && (r = state_load(c)) < 0) {
-		cli_error(CLI_FAULT_USAGE, "cannot resume %s: %s", c->dir,
+		cli_error(SESSION_FAULT_USAGE, "cannot resume %s: %s", c->dir,
 			  r == -ENOENT ? "no campaign.json (not a fuzz campaign)" : strerror(-r));
 		return r;
 	}
@@ -544,7 +554,7 @@ static int campaign_open(struct fuzz_campaign *c)
 		c->run_id = session_new_run_id(c->s);
 	if ((r = results_open(c->dir, &c->results)) < 0 || (r = mkdir_p(consoles)) < 0 ||
 	    (r = corpus_open(corpus, &c->corpus)) < 0) {
-		cli_error(CLI_FAULT_HOST, "cannot create %s: %s", c->dir, strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "cannot create %s: %s", c->dir, strerror(-r));
 		return r;
 	}
 	c->format_path = scenario_format_path(session_scenario(c->s));
@@ -570,14 +580,14 @@ static int guests_open(struct fuzz_campaign *c)
 	c->fc = session_fleet_config(c->s, FLEET_SNAPSHOT, c->dir, c->work_dir);
 	if (c->s && session_first_host(c->s)->upload) {
 		/* the coverage counters are files QEMU shares with this process */
-		cli_error(CLI_FAULT_USAGE, "fuzz runs on this machine's embedded libvirt only: "
-					   "no --uri, and no fleet.hosts in the scenario");
+		cli_error(SESSION_FAULT_USAGE, "fuzz runs on this machine's embedded libvirt only: "
+					       "no --uri, and no fleet.hosts in the scenario");
 		return -EINVAL;
 	}
 	if (!c->o->no_coverage && streq(c->fc.accel, "kvm")) {
 		/* the plugin sees what TCG translates: under KVM the guest's code is never
 		 * translated */
-		cli_error(CLI_FAULT_USAGE, "coverage needs TCG: --accel tcg, or --no-coverage");
+		cli_error(SESSION_FAULT_USAGE, "coverage needs TCG: --accel tcg, or --no-coverage");
 		return -EINVAL;
 	}
 	if (!c->o->no_coverage) {
@@ -587,18 +597,18 @@ static int guests_open(struct fuzz_campaign *c)
 		c->fc.coverage_dir = c->cov_dir;
 		c->fc.coverage_plugin = datadir_coverage_plugin();
 		if (access(c->fc.coverage_plugin, R_OK) < 0) {
-			cli_error(CLI_FAULT_HOST, "the coverage plugin %s: %s",
+			cli_error(SESSION_FAULT_HOST, "the coverage plugin %s: %s",
 				  c->fc.coverage_plugin, strerror(errno));
 			return -errno;
 		}
 	}
 	if ((r = mkdir_p(c->cov_dir ? c->cov_dir : c->work_dir)) < 0) {
-		cli_error(CLI_FAULT_HOST, "cannot create %s: %s", c->work_dir, strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "cannot create %s: %s", c->work_dir, strerror(-r));
 		return r;
 	}
 	/* QEMU may run as another user (libvirt's qemu user): its plugin makes the files here */
 	if (c->cov_dir && chmod(c->cov_dir, 01777) < 0) {
-		cli_error(CLI_FAULT_HOST, "cannot open %s to QEMU: %s", c->cov_dir,
+		cli_error(SESSION_FAULT_HOST, "cannot open %s to QEMU: %s", c->cov_dir,
 			  strerror(errno));
 		return -errno;
 	}

@@ -128,7 +128,7 @@ static int write_batch(struct mini *m, const char *dir, const struct mini_batch 
 	if (r == 0)
 		r = write_file_atomic(yaml, text, strlen(text));
 	if (r < 0) {
-		m->err.fault = CLI_FAULT_HOST;
+		m->err.fault = SESSION_FAULT_HOST;
 		m->err.message = xasprintf("cannot write %s: %s", dir, strerror(-r));
 		m->failed = true;
 		return r;

@@ -34,7 +34,7 @@ static int parse_number(const char *opt, const char *arg, long max, long *ret)
 	long v = strtol(arg, &end, 10);
 
 	if (*end || v < 1 || v > max) {
-		cli_error(CLI_FAULT_USAGE, "%s takes a number from 1 to %ld", opt, max);
+		cli_error(SESSION_FAULT_USAGE, "%s takes a number from 1 to %ld", opt, max);
 		return -EINVAL;
 	}
 	*ret = v;
@@ -59,7 +59,7 @@ static int parse_opt(int c, const char *arg, struct minimize_opts *o)
 		return 0;
 	case 'b':
 		if (scenario_parse_duration_ms(arg, &o->budget_ms) < 0 || o->budget_ms == 0) {
-			cli_error(CLI_FAULT_USAGE,
+			cli_error(SESSION_FAULT_USAGE,
 				  "--budget takes a duration like 10m, 90s or 1h (at most a day)");
 			return -EINVAL;
 		}
@@ -94,7 +94,7 @@ static int parse_opts(int argc, char **argv, struct minimize_opts *o, const char
 			return r;
 	}
 	if (optind != argc - 1) {
-		cli_error(CLI_FAULT_USAGE, "expected one RUN_DIR/CASE (see --help)");
+		cli_error(SESSION_FAULT_USAGE, "expected one RUN_DIR/CASE (see --help)");
 		return -EINVAL;
 	}
 	*ret_case = argv[optind];
@@ -139,8 +139,8 @@ static int check_sensor(const struct rundir *run, const char *sensor)
 		free(list);
 		list = t;
 	}
-	cli_error(CLI_FAULT_USAGE, "sensor %s is not in the run %s (it ran: %s)", sensor, run->dir,
-		  list);
+	cli_error(SESSION_FAULT_USAGE, "sensor %s is not in the run %s (it ran: %s)", sensor,
+		  run->dir, list);
 	return -ENOENT;
 }
 
@@ -159,23 +159,23 @@ static int load_bytes(struct mcase *c)
 	int r;
 
 	if ((r = read_file(input, 64u << 20, &c->data, &c->size)) < 0) {
-		cli_error(CLI_FAULT_USAGE, "the run kept no input %s: %s", input, strerror(-r));
+		cli_error(SESSION_FAULT_USAGE, "the run kept no input %s: %s", input, strerror(-r));
 		return r;
 	}
 	sha256_hex(c->data, c->size, sha);
 	if (rec->input_sha256 && !streq(sha, rec->input_sha256)) {
-		cli_error(CLI_FAULT_USAGE,
+		cli_error(SESSION_FAULT_USAGE,
 			  "%s is not the input the run recorded (SHA-256 %s, not %s)", input, sha,
 			  rec->input_sha256);
 		return -EINVAL;
 	}
 	if (!rec->seed_file) {
-		cli_error(CLI_FAULT_USAGE, "the record of %s names no seed file to shrink towards",
-			  c->case_id);
+		cli_error(SESSION_FAULT_USAGE,
+			  "the record of %s names no seed file to shrink towards", c->case_id);
 		return -EINVAL;
 	}
 	if ((r = read_file(rec->seed_file, 64u << 20, &c->seed, &c->seed_size)) < 0) {
-		cli_error(CLI_FAULT_USAGE,
+		cli_error(SESSION_FAULT_USAGE,
 			  "cannot read the seed %s the case was made from: %s (a run's paths are "
 			  "relative to the folder it was started in)",
 			  rec->seed_file, strerror(-r));
@@ -194,13 +194,13 @@ static int load_format(struct mcase *c)
 	int r;
 
 	if ((r = sensor_load(dir, &sensor, &err)) < 0) {
-		cli_error(CLI_FAULT_SENSOR, "%s", err ? err : strerror(-r));
+		cli_error(SESSION_FAULT_SENSOR, "%s", err ? err : strerror(-r));
 		return r;
 	}
 	if (sensor->format) {
 		path = xasprintf("%s/%s.yaml", datadir_formats(), sensor->format);
 		if ((r = format_load(path, &d, &c->format)) < 0)
-			cli_error_diags(CLI_FAULT_SENSOR, &d);
+			cli_error_diags(SESSION_FAULT_SENSOR, &d);
 	}
 	diags_finish(&d);
 	sensor_free(sensor);
@@ -216,7 +216,7 @@ static int load_case(const struct minimize_opts *o, const char *arg, struct mcas
 	*c =
 	    (struct mcase){.run_dir = xstrdup(dirname(copy1)), .case_id = xstrdup(basename(copy2))};
 	if (stat(c->run_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		cli_error(CLI_FAULT_USAGE, "no run directory %s (expected RUN_DIR/CASE)",
+		cli_error(SESSION_FAULT_USAGE, "no run directory %s (expected RUN_DIR/CASE)",
 			  c->run_dir);
 		return -ENOENT;
 	}
@@ -225,7 +225,7 @@ static int load_case(const struct minimize_opts *o, const char *arg, struct mcas
 	    (r = cli_find_record(c->run, c->case_id, o->sensor, &c->rec)) < 0)
 		return r;
 	if (!minimizable(c->rec->kind)) {
-		cli_error(CLI_FAULT_USAGE,
+		cli_error(SESSION_FAULT_USAGE,
 			  "%s on %s was %s, not a failure: minimize takes a case whose verdict was "
 			  "crash, hang, sensor-died or boot-loop",
 			  c->case_id, c->rec->sensor, c->rec->verdict);
@@ -408,7 +408,7 @@ static int write_outputs(const struct mini *m, const struct shrink_result *res,
 		json_object_put(o);
 	}
 	if (r < 0)
-		cli_error(CLI_FAULT_HOST, "cannot write into %s: %s", m->out, strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "cannot write into %s: %s", m->out, strerror(-r));
 	return r;
 }
 
@@ -548,8 +548,8 @@ static int minimize(struct mini *m, const struct mcase *c, struct minimized *sum
 		       sum->seen[i].title ? sum->seen[i].title : "");
 	if (sum->reproduced == 0 && infra && verdict_runs(sum) == 0) {
 		/* an infra error is never the sensor's answer: nothing was learned */
-		cli_error(CLI_FAULT_HOST, "the harness could not run %s on a guest: %s", c->case_id,
-			  infra);
+		cli_error(SESSION_FAULT_HOST, "the harness could not run %s on a guest: %s",
+			  c->case_id, infra);
 		ret = 1;
 		goto out;
 	}

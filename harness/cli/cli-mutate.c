@@ -54,7 +54,7 @@ static int parse_options(int argc, char **argv, char **fpath, uint64_t *seed,
 			errno = 0;
 			*seed = strtoull(optarg, &end, 0);
 			if (errno || *end || !*optarg || optarg[0] == '-') {
-				cli_error(CLI_FAULT_USAGE,
+				cli_error(SESSION_FAULT_USAGE,
 					  "bad --seed '%s'; expected a "
 					  "number",
 					  optarg);
@@ -76,7 +76,7 @@ static int parse_options(int argc, char **argv, char **fpath, uint64_t *seed,
 		}
 	}
 	if (argc - optind != 2) {
-		cli_error(CLI_FAULT_USAGE, "expected IN and OUT_DIR");
+		cli_error(SESSION_FAULT_USAGE, "expected IN and OUT_DIR");
 		help(stderr);
 		return -EINVAL;
 	}
@@ -112,13 +112,13 @@ static int write_outputs(const struct mutate_result *res, const char *outdir, co
 
 	r = mkdir_p(outdir);
 	if (r < 0) {
-		cli_error(CLI_FAULT_HOST, "cannot create %s: %s", outdir, strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "cannot create %s: %s", outdir, strerror(-r));
 		return r;
 	}
 	man = fopen(mpath, "we");
 	if (!man) {
 		r = -errno;
-		cli_error(CLI_FAULT_HOST, "cannot write %s: %s", mpath, strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "cannot write %s: %s", mpath, strerror(-r));
 		return r;
 	}
 	for (size_t i = 0; i < res->n; i++) {
@@ -128,14 +128,14 @@ static int write_outputs(const struct mutate_result *res, const char *outdir, co
 
 		r = write_file_atomic(path, o->data, o->size);
 		if (r < 0) {
-			cli_error(CLI_FAULT_HOST, "cannot write %s: %s", path, strerror(-r));
+			cli_error(SESSION_FAULT_HOST, "cannot write %s: %s", path, strerror(-r));
 			return r;
 		}
 		manifest_line(man, o, name, seed, in, format);
 	}
 	if (fflush(man) != 0 || fsync(fileno(man)) < 0) {
 		r = -errno;
-		cli_error(CLI_FAULT_HOST, "cannot write the manifest: %s", strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "cannot write the manifest: %s", strerror(-r));
 		return r;
 	}
 	return 0;
@@ -180,7 +180,7 @@ int cmd_mutate(int argc, char **argv)
 	}
 	r = read_file(in, MUTATE_MAX_SIZE, &data, &size);
 	if (r < 0) {
-		cli_error(CLI_FAULT_USAGE, "cannot read %s: %s", in, strerror(-r));
+		cli_error(SESSION_FAULT_USAGE, "cannot read %s: %s", in, strerror(-r));
 		goto out;
 	}
 	r = mutate_expand(list, fmt, data, size, seed, "--op", &d, &res);

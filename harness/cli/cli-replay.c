@@ -52,7 +52,8 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o, const char *
 			break;
 		case 'i':
 			if (!streq(optarg, "boot") && !streq(optarg, "snapshot")) {
-				cli_error(CLI_FAULT_USAGE, "--isolation takes boot or snapshot");
+				cli_error(SESSION_FAULT_USAGE,
+					  "--isolation takes boot or snapshot");
 				return -EINVAL;
 			}
 			o->isolation = optarg;
@@ -65,7 +66,7 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o, const char *
 		}
 	}
 	if (optind != argc - 1) {
-		cli_error(CLI_FAULT_USAGE, "expected one RUN_DIR/CASE (see --help)");
+		cli_error(SESSION_FAULT_USAGE, "expected one RUN_DIR/CASE (see --help)");
 		return -EINVAL;
 	}
 	*ret_case = argv[optind];
@@ -77,9 +78,9 @@ int cli_load_run(const char *run_dir, struct rundir **ret)
 	int r = rundir_load(run_dir, ret);
 
 	if (r == -EINVAL)
-		cli_error(CLI_FAULT_USAGE, "%s/run.json is not a JSON object", run_dir);
+		cli_error(SESSION_FAULT_USAGE, "%s/run.json is not a JSON object", run_dir);
 	else if (r < 0)
-		cli_error(CLI_FAULT_USAGE, "cannot read %s/results.jsonl: %s", run_dir,
+		cli_error(SESSION_FAULT_USAGE, "cannot read %s/results.jsonl: %s", run_dir,
 			  strerror(-r));
 	return r;
 }
@@ -95,7 +96,7 @@ int cli_find_record(const struct rundir *run, const char *case_id, const char *s
 		if (!streq(rec->case_id, case_id) || (sensor && !streq(rec->sensor, sensor)))
 			continue;
 		if (found) {
-			cli_error(CLI_FAULT_USAGE,
+			cli_error(SESSION_FAULT_USAGE,
 				  "%s ran on several sensors; say which with "
 				  "--sensor",
 				  case_id);
@@ -104,7 +105,7 @@ int cli_find_record(const struct rundir *run, const char *case_id, const char *s
 		found = rec;
 	}
 	if (!found) {
-		cli_error(CLI_FAULT_USAGE, "%s/results.jsonl has no record of %s%s%s", run->dir,
+		cli_error(SESSION_FAULT_USAGE, "%s/results.jsonl has no record of %s%s%s", run->dir,
 			  case_id, sensor ? " on " : "", sensor ? sensor : "");
 		return -ENOENT;
 	}
@@ -160,7 +161,7 @@ static int write_scenario(const char *out_dir, const char *text, char **ret_path
 	if (r == 0)
 		r = write_file_atomic(path, text, strlen(text));
 	if (r < 0) {
-		cli_error(CLI_FAULT_HOST, "cannot write %s: %s", path, strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "cannot write %s: %s", path, strerror(-r));
 		return r;
 	}
 	*ret_path = TAKE_PTR(path);
@@ -178,7 +179,7 @@ static int replay(struct replay_opts *o, const char *run_dir, const char *case_i
 	int ret;
 
 	if (!abs) {
-		cli_error(CLI_FAULT_USAGE, "the run kept no input %s: %m", input);
+		cli_error(SESSION_FAULT_USAGE, "the run kept no input %s: %m", input);
 		return 2;
 	}
 	text = scenario_text(case_id, abs, rec);

@@ -21,11 +21,11 @@ static int load_run(const char *dir, struct rundir **ret)
 	int r = rundir_load(dir, &run);
 
 	if (r == -ENOENT || r == -ENOTDIR) {
-		cli_error(CLI_FAULT_USAGE, "%s: not a run directory (no results.jsonl)", dir);
+		cli_error(SESSION_FAULT_USAGE, "%s: not a run directory (no results.jsonl)", dir);
 		return 2;
 	}
 	if (r < 0) {
-		cli_error(CLI_FAULT_USAGE, "%s: cannot read the run: %s", dir, strerror(-r));
+		cli_error(SESSION_FAULT_USAGE, "%s: cannot read the run: %s", dir, strerror(-r));
 		return 2;
 	}
 	if (run->n_skipped)
@@ -46,11 +46,11 @@ static int render(const char *output, enum reports_format format, struct rundir 
 	if (output) {
 		r = reports_write_file(output, format, runs, n_runs, max_rows);
 		if (r < 0)
-			cli_error(CLI_FAULT_HOST, "cannot write %s: %s", output, strerror(-r));
+			cli_error(SESSION_FAULT_HOST, "cannot write %s: %s", output, strerror(-r));
 	} else {
 		r = reports_render(stdout, format, runs, n_runs, NULL, max_rows);
 		if (r < 0)
-			cli_error(CLI_FAULT_HOST, "cannot write the report: %s", strerror(-r));
+			cli_error(SESSION_FAULT_HOST, "cannot write the report: %s", strerror(-r));
 	}
 	return r < 0 ? 2 : 0;
 }
@@ -67,19 +67,19 @@ static int render_rollout(const char *dir, const char *output, enum reports_form
 	if (access(results, F_OK) == 0 || access(json, F_OK) < 0)
 		return -ENOENT;
 	if (format == REPORTS_JUNIT) {
-		cli_error(CLI_FAULT_USAGE,
+		cli_error(SESSION_FAULT_USAGE,
 			  "a rollout has no JUnit report (html, markdown or json)");
 		return 2;
 	}
 	if (!(summary = json_object_from_file(json))) {
-		cli_error(CLI_FAULT_USAGE, "%s is not a rollout summary", json);
+		cli_error(SESSION_FAULT_USAGE, "%s is not a rollout summary", json);
 		return 2;
 	}
 	r = output ? rollout_report_write(output, format, summary)
 		   : rollout_report_render(stdout, format, summary);
 	json_object_put(summary);
 	if (r < 0)
-		cli_error(CLI_FAULT_HOST, "cannot write the report: %s", strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "cannot write the report: %s", strerror(-r));
 	return r < 0 ? 2 : 0;
 }
 
@@ -106,7 +106,7 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'f':
 			if (reports_format_from_name(optarg, &format) < 0) {
-				cli_error(CLI_FAULT_USAGE,
+				cli_error(SESSION_FAULT_USAGE,
 					  "unknown format '%s' (html, junit, "
 					  "markdown or json)",
 					  optarg);
@@ -117,7 +117,8 @@ int cmd_report(int argc, char **argv)
 			char *end;
 			unsigned long long v = strtoull(optarg, &end, 10);
 			if (!*optarg || *end || v == 0) {
-				cli_error(CLI_FAULT_USAGE, "--max-rows wants a positive number");
+				cli_error(SESSION_FAULT_USAGE,
+					  "--max-rows wants a positive number");
 				return 2;
 			}
 			max_rows = (size_t)v;
@@ -132,7 +133,7 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		cli_error(CLI_FAULT_USAGE, "no run directory given");
+		cli_error(SESSION_FAULT_USAGE, "no run directory given");
 		usage(stderr);
 		return 2;
 	}

@@ -41,7 +41,7 @@ static int parse_fleet(const char *arg, unsigned *ret)
 	long v = strtol(arg, &end, 10);
 
 	if (*end || v < 1 || v > (long)ROLLSPEC_MAX_FLEET) {
-		cli_error(CLI_FAULT_USAGE, "--fleet takes a number from 1 to %u",
+		cli_error(SESSION_FAULT_USAGE, "--fleet takes a number from 1 to %u",
 			  ROLLSPEC_MAX_FLEET);
 		return -EINVAL;
 	}
@@ -251,13 +251,13 @@ static int find_update(struct session *s, const struct rollspec *spec,
 		if (!spec->case_name || streq(cases[i].name, spec->case_name))
 			u = &cases[i];
 	if (!u) {
-		cli_error(CLI_FAULT_SCENARIO, "the rollout's case %s expands to no input",
+		cli_error(SESSION_FAULT_SCENARIO, "the rollout's case %s expands to no input",
 			  spec->case_name);
 		return -EINVAL;
 	}
 	if ((r = read_file(u->seed_file, 16 << 20, &data, &size)) < 0) {
-		cli_error(CLI_FAULT_HOST, "cannot read the previous content %s: %s", u->seed_file,
-			  strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "cannot read the previous content %s: %s",
+			  u->seed_file, strerror(-r));
 		return r;
 	}
 	*ret_previous = *u;
@@ -425,7 +425,7 @@ static int write_inputs(const char *dir, struct recorder *rec)
 		if (r == 0)
 			r = write_file_atomic(p, c[i]->data, c[i]->size);
 		if (r < 0) {
-			cli_error(CLI_FAULT_HOST, "cannot write %s: %s", p, strerror(-r));
+			cli_error(SESSION_FAULT_HOST, "cannot write %s: %s", p, strerror(-r));
 			return r;
 		}
 	}
@@ -441,7 +441,7 @@ static int open_records(const char *dir, struct recorder *rec)
 		return r;
 	if (r < 0 || !(rec->f = fopen(path, "ae"))) {
 		r = r < 0 ? r : -errno;
-		cli_error(CLI_FAULT_HOST, "cannot create %s: %s", path, strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "cannot create %s: %s", path, strerror(-r));
 		return r;
 	}
 	return 0;
@@ -455,7 +455,7 @@ static int finish(const char *dir, struct rollout_summary_in *in, struct recorde
 	printf("\n%s\n", json_object_get_string(json_object_object_get(summary, "answer")));
 	json_object_put(summary);
 	if (r < 0) {
-		cli_error(CLI_FAULT_HOST, "cannot write the reports into %s: %s", dir,
+		cli_error(SESSION_FAULT_HOST, "cannot write the reports into %s: %s", dir,
 			  strerror(-r));
 		ret = 1;
 	} else
@@ -463,7 +463,8 @@ static int finish(const char *dir, struct rollout_summary_in *in, struct recorde
 		       "%s/rollout.jsonl\n",
 		       dir, dir, dir);
 	if (rec->error) {
-		cli_error(CLI_FAULT_HOST, "could not record a machine: %s", strerror(-rec->error));
+		cli_error(SESSION_FAULT_HOST, "could not record a machine: %s",
+			  strerror(-rec->error));
 		ret = 1;
 	}
 	return ret;
@@ -489,7 +490,8 @@ static int rollout_main(struct session *s, const struct rollout_opts *o, const c
 	int r, ret;
 
 	if ((r = rollout_plan_new(spec, o->fleet, scenario_seed(sc), &plan)) < 0) {
-		cli_error(CLI_FAULT_USAGE, "the rings do not fit a fleet of %u machines", o->fleet);
+		cli_error(SESSION_FAULT_USAGE, "the rings do not fit a fleet of %u machines",
+			  o->fleet);
 		return 2;
 	}
 	if (find_update(s, spec, &rec.update, &previous) < 0)
@@ -505,7 +507,7 @@ static int rollout_main(struct session *s, const struct rollout_opts *o, const c
 	r = run_variants(s, o, spec, plan, dir, &rec, res, variants, &n_res);
 	fclose(rec.f);
 	if (r < 0) {
-		cli_error(CLI_FAULT_HOST, "the rollout could not run: %s", strerror(-r));
+		cli_error(SESSION_FAULT_HOST, "the rollout could not run: %s", strerror(-r));
 		ret = 1;
 	} else {
 		print_table(spec, res, variants, n_res);
@@ -553,7 +555,7 @@ int cmd_rollout(int argc, char **argv)
 		diag_add(&d, o.s.scenario_path, 0, 0,
 			 "no rollout: section; expected profiles: and rollout: (see faultline "
 			 "rollout --help)");
-		cli_error_diags(CLI_FAULT_SCENARIO, &d);
+		cli_error_diags(SESSION_FAULT_SCENARIO, &d);
 		diags_finish(&d);
 		session_close(s);
 		return 2;

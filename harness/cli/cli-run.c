@@ -29,7 +29,7 @@ int cli_sensors_dir_add(const char *dir, const char *const **dirs)
 	static size_t n;
 
 	if (n == CLI_SENSORS_DIRS_MAX) {
-		cli_error(CLI_FAULT_USAGE, "--sensors-dir given more than %d times",
+		cli_error(SESSION_FAULT_USAGE, "--sensors-dir given more than %d times",
 			  CLI_SENSORS_DIRS_MAX);
 		return -E2BIG;
 	}
@@ -44,12 +44,12 @@ int cli_uri_add(const char *uri, const char *const **uris)
 	static size_t n;
 
 	if (n == CLI_URIS_MAX) {
-		cli_error(CLI_FAULT_USAGE, "--uri given more than %d times", CLI_URIS_MAX);
+		cli_error(SESSION_FAULT_USAGE, "--uri given more than %d times", CLI_URIS_MAX);
 		return -E2BIG;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (streq(v[i], uri)) {
-			cli_error(CLI_FAULT_USAGE, "--uri %s given twice", uri);
+			cli_error(SESSION_FAULT_USAGE, "--uri %s given twice", uri);
 			return -EINVAL;
 		}
 	v[n++] = uri;
@@ -73,7 +73,7 @@ int cli_session_option(int c, const char *arg, struct session_opts *o)
 		return 1;
 	case 'a':
 		if (!streq(arg, "auto") && !streq(arg, "tcg") && !streq(arg, "kvm")) {
-			cli_error(CLI_FAULT_USAGE, "--accel takes auto, tcg or kvm");
+			cli_error(SESSION_FAULT_USAGE, "--accel takes auto, tcg or kvm");
 			return -EINVAL;
 		}
 		o->accel = arg;
@@ -81,7 +81,7 @@ int cli_session_option(int c, const char *arg, struct session_opts *o)
 	case 'j':
 		v = strtol(arg, &end, 10);
 		if (*end || v < 1 || v > 256) {
-			cli_error(CLI_FAULT_USAGE, "--jobs takes a number from 1 to 256");
+			cli_error(SESSION_FAULT_USAGE, "--jobs takes a number from 1 to 256");
 			return -EINVAL;
 		}
 		o->jobs = (unsigned)v;
@@ -93,8 +93,8 @@ int cli_session_option(int c, const char *arg, struct session_opts *o)
 int cli_scenario_arg(int argc, char **argv, const char *cmd, bool quiet, struct session_opts *o)
 {
 	if (optind != argc - 1) {
-		cli_error(CLI_FAULT_USAGE, "expected one SCENARIO.yaml (see faultline %s --help)",
-			  cmd);
+		cli_error(SESSION_FAULT_USAGE,
+			  "expected one SCENARIO.yaml (see faultline %s --help)", cmd);
 		return -EINVAL;
 	}
 	o->scenario_path = argv[optind];
@@ -134,7 +134,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'i':
 			if (fleet_isolation_from_name(optarg) < 0) {
-				cli_error(CLI_FAULT_USAGE,
+				cli_error(SESSION_FAULT_USAGE,
 					  "--isolation takes boot, snapshot or reuse");
 				return -EINVAL;
 			}
@@ -206,13 +206,13 @@ static int finish_run(const char *dir, const struct session_stats *st, int ret)
 	int r = reports_write_defaults(dir);
 
 	if (r < 0)
-		cli_error(CLI_FAULT_HOST, "cannot write the reports into %s: %s", dir,
+		cli_error(SESSION_FAULT_HOST, "cannot write the reports into %s: %s", dir,
 			  strerror(-r));
 	else
 		printf("report: %s/report.html, JUnit: %s/results.xml\n", dir, dir);
 	printf("results: %s/results.jsonl\n", dir);
 	if (st->record_error) {
-		cli_error(CLI_FAULT_HOST, "could not record a result: %s",
+		cli_error(SESSION_FAULT_HOST, "could not record a result: %s",
 			  strerror(-st->record_error));
 		ret = 1;
 	}

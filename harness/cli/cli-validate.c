@@ -163,7 +163,7 @@ int cmd_validate(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		cli_error(CLI_FAULT_USAGE, "no file given");
+		cli_error(SESSION_FAULT_USAGE, "no file given");
 		help(stderr);
 		return 2;
 	}
@@ -181,7 +181,7 @@ int cmd_validate(int argc, char **argv)
 			r = validate_scenario(argv[i], &so, quiet, &d);
 		if (r < 0) {
 			if (d.n == 0)
-				cli_error(CLI_FAULT_USAGE, "%s: %s", argv[i], strerror(-r));
+				cli_error(SESSION_FAULT_USAGE, "%s: %s", argv[i], strerror(-r));
 			bad++;
 		}
 		fflush(stdout);

@@ -52,13 +52,13 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name))
 			continue;
 		if (!commands[i].fn) {
-			cli_error(CLI_FAULT_USAGE, "'%s' is not built yet (%s will build it)",
+			cli_error(SESSION_FAULT_USAGE, "'%s' is not built yet (%s will build it)",
 				  commands[i].name, commands[i].missing);
 			return 2;
 		}
 		return commands[i].fn(argc - 1, argv + 1);
 	}
-	cli_error(CLI_FAULT_USAGE, "unknown command '%s'", argv[1]);
+	cli_error(SESSION_FAULT_USAGE, "unknown command '%s'", argv[1]);
 	fputc('\n', stderr);
 	usage(stderr);
 	return 2;

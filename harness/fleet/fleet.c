@@ -16,9 +16,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "attempt.h"
 #include "hosts.h"
 #include "pool.h"
-#include "reboot.h"
 #include "util.h"
 
 /* a job handed back this many times (its host lost under it each time) is recorded as is */
@@ -94,133 +94,25 @@ static bool healthy(enum verdict v)
 	return verdict_has(v, VERDICT_HEALTHY);
 }
 
-/* Persistence: the update crashed the guest. The machine reboots from its partition: follow it
- * (reboot.h). The verdict becomes the follow-up's outcome; the title stays the first crash's. */
-static int follow(struct host_rt *hr, size_t si, size_t ci, struct guest *g,
-		  struct case_result *res)
-{
-	const struct fleet_config *cfg = &hr->cfg;
-	_cleanup_free_ char *disk = pool_end_keep_disk(hr->pool, g);
-	_cleanup_free_ char *stem =
-	    xasprintf("consoles/%s/%s", cfg->sensors[si].name, cfg->cases[ci].id);
-	struct reboot_result *rr = xzalloc(sizeof(*rr));
-	int r = -EIO;
-
-	if (disk)
-		r = reboot_follow(cfg, si, &cfg->cases[ci], disk, stem, rr);
-	if (disk)
-		pool_remove_disk(hr->pool, disk);
-	if (r == -ECANCELED) {
-		free(rr);
-		return r;
-	}
-	if (r < 0) {
-		rr->outcome = VERDICT_INFRA_ERROR;
-		rr->detail = xstrdup("faultline bug: the crashed guest had no content partition");
-	}
-	res->reboot = rr;
-	res->reboot_first = res->verdict;
-	res->verdict = judge_persisted(res->verdict, rr->outcome);
-	return 0;
-}
-
-/* One attempt at one job. Returns 0 (res filled; *ret_reused says whether the guest had run
- * earlier cases), or -ECANCELED. */
-static int run_once(struct slot *slot, size_t si, size_t ci, const size_t *next,
-		    struct case_result *res, bool *ret_retry, bool *ret_reused)
-{
-	struct host_rt *hr = slot->host;
-	const struct fleet_config *cfg = &hr->cfg;
-	const struct scenario_case *c = &cfg->cases[ci];
-	_cleanup_free_ char *rel = console_rel(cfg, si, ci, "");
-	_cleanup_free_ char *path = xasprintf("%s/%s", cfg->run_dir, rel);
-	uint64_t start = now_ms();
-	struct guest *g = NULL;
-	int r;
-
-	truncate(path, 0); /* a retried attempt starts a fresh log */
-	*ret_reused = false;
-	r = pool_acquire(hr->pool, slot->index, si, next, path, &g, res, ret_retry);
-	if (r == 0) {
-		*ret_reused = !g->fresh;
-		if (c->persist.on)
-			r = runner_store(g->vm, c->data, c->size, &cfg->timeouts, path, res);
-		if (r == 0)
-			r = runner_run_case(g->vm, c->id, c->data, c->size, &cfg->timeouts, path,
-					    res);
-		else if (r == 1)
-			r = 0; /* res says why it was not stored */
-		if (r == 0 && c->persist.on && res->verdict == VERDICT_CRASH && !res->host_stall_ms)
-			r = follow(hr, si, ci, TAKE_PTR(g), res);
-		/* a guest whose partition holds a case's update never takes another case */
-		pool_release(hr->pool, slot->index, g,
-			     r == 0 && healthy(res->verdict) && !res->host_stall_ms &&
-				 !c->persist.on);
-	}
-	res->total_ms = now_ms() - start;
-	return r < 0 ? r : 0;
-}
-
-/* One line for the record on what the host did to an attempt that was run again. */
-static char *attempt_fault(const struct case_result *res)
-{
-	if (res->verdict == VERDICT_INFRA_ERROR)
-		return xasprintf("attempt %d: %s", res->attempt,
-				 res->detail ? res->detail : verdict_name(VERDICT_INFRA_ERROR));
-	return xasprintf("attempt %d: host error: the host stalled for %llu ms (the guest got no "
-			 "CPU, its clock jumped); the guest's verdict then: %s%s%s",
-			 res->attempt, (unsigned long long)res->host_stall_ms,
-			 verdict_name(res->verdict), res->title ? ": " : "",
-			 res->title ? res->title : "");
-}
-
-/* A job, run again on a fresh guest (up to max_attempts in all) when the host failed it: an
- * infra-error that another attempt may not have, or a host stall during the case. The record
- * is the last attempt's, with what happened to the earlier ones in host_fault. *faults: notes
- * of the job's earlier runs on hosts that were lost (taken). Returns 0, -ECANCELED, or
- * -ENOTCONN when the host was lost under the job: res is then empty and *faults says what
- * happened, for the job's next run. */
+/* A job on the slot's guests: attempt.h's one path for a case. */
 static int run_job(struct slot *slot, size_t si, size_t ci, const size_t *next,
 		   struct case_result *res, bool *ret_reused, char **faults)
 {
-	const struct fleet_config *cfg = &slot->host->cfg;
-	uint64_t stalled = 0;
-	bool retry = false;
-	int r = 0;
+	struct host_rt *hr = slot->host;
+	_cleanup_free_ char *rel = console_rel(&hr->cfg, si, ci, "");
+	_cleanup_free_ char *path = xasprintf("%s/%s", hr->cfg.run_dir, rel);
+	const struct attempt_job j = {
+	    .cfg = &hr->cfg,
+	    .pool = hr->pool,
+	    .slot = slot->index,
+	    .si = si,
+	    .c = &hr->cfg.cases[ci],
+	    .console = path,
+	    .next = next,
+	    .uri = hr->h->uri,
+	};
 
-	for (unsigned attempt = 1; attempt <= cfg->max_attempts; attempt++) {
-		case_result_init(res);
-		res->attempt = (int)attempt;
-		res->host_fault = TAKE_PTR(*faults); /* this attempt's notes follow */
-		r = run_once(slot, si, ci, next, res, &retry, ret_reused);
-		res->host = slot->host->h->uri;
-		if (r < 0) {
-			case_result_finish(res);
-			return r;
-		}
-		/* the host is gone: the job runs again on another (or on it once it is back) */
-		if (res->verdict == VERDICT_INFRA_ERROR && vm_host_lost(cfg->host)) {
-			case_result_note_host(res, "on %s: %s", res->host,
-					      res->detail ? res->detail : "the host was lost");
-			*faults = TAKE_PTR(res->host_fault);
-			case_result_finish(res);
-			return -ENOTCONN;
-		}
-		bool again = (res->verdict == VERDICT_INFRA_ERROR && (retry || res->retry)) ||
-			     res->host_stall_ms > 0;
-		if (!again || attempt == cfg->max_attempts)
-			break;
-		_cleanup_free_ char *line = attempt_fault(res);
-		case_result_note_host(res, "%s", line);
-		*faults = TAKE_PTR(res->host_fault);
-		stalled += res->host_stall_ms;
-		case_result_finish(res);
-	}
-	/* the last attempt stalled too: a failure then is not the sensor's verdict */
-	if (res->host_stall_ms && !healthy(res->verdict) && res->verdict != VERDICT_INFRA_ERROR)
-		runner_stalled(res, "during every attempt");
-	res->host_stall_ms += stalled;
-	return 0;
+	return attempt_run(&j, res, ret_reused, faults);
 }
 
 /* reuse: a case that failed on a guest with history runs again alone on a fresh guest. */

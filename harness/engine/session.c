@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "case-record.h"
-#include "cli.h"
 #include "config.h"
 #include "datadir.h"
 #include "hosts.h"
@@ -51,6 +50,36 @@ struct session {
 
 /* ---- errors and progress ---- */
 
+static const char *const prefixes[] = {
+    [SESSION_FAULT_USAGE] = "usage",
+    [SESSION_FAULT_SCENARIO] = "scenario error",
+    [SESSION_FAULT_SENSOR] = "sensor error",
+    [SESSION_FAULT_LIBVIRT] = "libvirt error",
+    [SESSION_FAULT_GUEST] = "guest kernel crash",
+    [SESSION_FAULT_HOST] = "host error",
+    [SESSION_FAULT_BUG] = "faultline bug",
+};
+
+const char *session_fault_prefix(enum session_fault f)
+{
+	return (unsigned)f < ARRAY_SIZE(prefixes) ? prefixes[f] : prefixes[SESSION_FAULT_BUG];
+}
+
+enum session_fault session_fault_parse(const char *reason, enum session_fault fallback,
+				       const char **ret_rest)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (strncmp(reason, prefixes[i], n) == 0 && reason[n] == ':') {
+			*ret_rest = reason + n + 1 + (reason[n + 1] == ' ');
+			return (enum session_fault)i;
+		}
+	}
+	*ret_rest = reason;
+	return fallback;
+}
+
 void session_error_finish(struct session_error *e)
 {
 	if (!e)
@@ -61,7 +90,7 @@ void session_error_finish(struct session_error *e)
 }
 
 /* Say in *e who is at fault and what went wrong; returns r (a negative errno). */
-_printf_(4, 5) static int fail(struct session_error *e, int r, enum cli_fault fault,
+_printf_(4, 5) static int fail(struct session_error *e, int r, enum session_fault fault,
 			       const char *fmt, ...)
 {
 	va_list ap;
@@ -76,10 +105,12 @@ _printf_(4, 5) static int fail(struct session_error *e, int r, enum cli_fault fa
 }
 
 /* The same with a module's reason, which may name the party itself ("libvirt error: ..."). */
-static int fail_reason(struct session_error *e, int r, enum cli_fault fallback, const char *reason)
+static int fail_reason(struct session_error *e, int r, enum session_fault fallback,
+		       const char *reason)
 {
 	const char *rest;
-	enum cli_fault fault = cli_fault_parse(reason ? reason : strerror(-r), fallback, &rest);
+	enum session_fault fault =
+	    session_fault_parse(reason ? reason : strerror(-r), fallback, &rest);
 
 	return fail(e, r, fault, "%s", rest);
 }
@@ -154,10 +185,10 @@ static int load(struct session *s, struct session_error *e)
 	s->n_cases_all = s->n_cases;
 	s->n_sensors = s->sc ? scenario_n_sensors(s->sc) : 0;
 	if (r < 0) {
-		e->fault = CLI_FAULT_SCENARIO;
+		e->fault = SESSION_FAULT_SCENARIO;
 		if (e->diags.n == 0)
-			fail(e, r, CLI_FAULT_SCENARIO, "cannot load %s: %s", s->opts.scenario_path,
-			     strerror(-r));
+			fail(e, r, SESSION_FAULT_SCENARIO, "cannot load %s: %s",
+			     s->opts.scenario_path, strerror(-r));
 		return r;
 	}
 	if (s->opts.max_cases && s->opts.max_cases < s->n_cases)
@@ -183,7 +214,8 @@ static int state_dir_absolute(const char *given, char **ret, struct session_erro
 
 	if (r < 0 || !(abs = realpath(dir, NULL))) {
 		r = r < 0 ? r : -errno;
-		return fail(e, r, CLI_FAULT_HOST, "cannot use state dir %s: %s", dir, strerror(-r));
+		return fail(e, r, SESSION_FAULT_HOST, "cannot use state dir %s: %s", dir,
+			    strerror(-r));
 	}
 	*ret = abs;
 	return 0;
@@ -201,15 +233,15 @@ static int prepare_images(struct session *s, struct session_error *e)
 		progress(s, "building the guest image of %s...", scenario_sensor(s->sc, i));
 		r = sensor_load(scenario_sensor_dir(s->sc, i), &s->sensors[i], &err);
 		if (r < 0)
-			return fail_reason(e, r, CLI_FAULT_SENSOR, err);
+			return fail_reason(e, r, SESSION_FAULT_SENSOR, err);
 		if (s->opts.prepare_sensor &&
 		    (r = s->opts.prepare_sensor(s->opts.userdata, s->sc, i, s->sensors[i],
 						s->state_dir, &err)) < 0)
-			return fail_reason(e, r, CLI_FAULT_HOST, err);
+			return fail_reason(e, r, SESSION_FAULT_HOST, err);
 		r = image_build(s->sensors[i], scenario_guest(s->sc), s->kver, s->state_dir,
 				&s->images[i], &err);
 		if (r < 0)
-			return fail_reason(e, r, CLI_FAULT_HOST, err);
+			return fail_reason(e, r, SESSION_FAULT_HOST, err);
 		s->fs[i] =
 		    (struct fleet_sensor){.name = s->sensors[i]->name, .image = s->images[i]};
 	}
@@ -310,8 +342,8 @@ static int open_embedded(struct session *s, struct fleet_host *h, struct session
 	int r;
 
 	if (!h->uri && (r = embed_root(s->state_dir, &root)) < 0)
-		return fail(e, r, CLI_FAULT_HOST, "cannot prepare the embedded libvirt root: %s",
-			    strerror(-r));
+		return fail(e, r, SESSION_FAULT_HOST,
+			    "cannot prepare the embedded libvirt root: %s", strerror(-r));
 	if (!h->uri)
 		h->uri = xasprintf("qemu:///embed?root=%s", root);
 	if ((r = vm_host_open(h->uri, &h->vm, &err)) < 0) {
@@ -321,9 +353,9 @@ static int open_embedded(struct session *s, struct fleet_host *h, struct session
 			    xasprintf("%s; another faultline is using this embedded libvirt root: "
 				      "wait for it, or give this run its own --state-dir",
 				      err);
-			return fail_reason(e, r, CLI_FAULT_HOST, why);
+			return fail_reason(e, r, SESSION_FAULT_HOST, why);
 		}
-		return fail_reason(e, r, CLI_FAULT_HOST, err);
+		return fail_reason(e, r, SESSION_FAULT_HOST, err);
 	}
 	r = vm_host_reap_orphans(h->vm);
 	if (r > 0)
@@ -412,7 +444,7 @@ static int open_hosts(struct session *s, struct session_error *e)
 	s->uri = xstrdup(s->hosts[0].uri);
 	if (answered == 0)
 		/* every URI named is wrong, or every host down: the fleet the user gave */
-		return fail(e, -EHOSTUNREACH, CLI_FAULT_USAGE,
+		return fail(e, -EHOSTUNREACH, SESSION_FAULT_USAGE,
 			    "no host of the fleet answers (%zu named)", s->n_hosts);
 	return 0;
 }
@@ -428,7 +460,7 @@ static int prepare_guests(struct session *s, struct session_error *e)
 		return r;
 	work_dir = session_work_dir(s);
 	if ((r = image_kernel_discover(&s->kver, &err)) < 0)
-		return fail_reason(e, r, CLI_FAULT_HOST, err);
+		return fail_reason(e, r, SESSION_FAULT_HOST, err);
 	/* before any thread: the watcher is forked from a single-threaded process */
 	if ((r = reaper_start(work_dir)) < 0)
 		progress(s, "faultline: warning: no watcher for a killed controller's guests: %s",
@@ -620,7 +652,8 @@ static int write_inputs(struct session *s, const char *run_dir, struct session_e
 		_cleanup_free_ char *p = xasprintf("%s/inputs/%s.bin", run_dir, s->cases[i].id);
 		int r = write_file_atomic(p, s->cases[i].data, s->cases[i].size);
 		if (r < 0)
-			return fail(e, r, CLI_FAULT_HOST, "cannot write %s: %s", p, strerror(-r));
+			return fail(e, r, SESSION_FAULT_HOST, "cannot write %s: %s", p,
+				    strerror(-r));
 	}
 	return 0;
 }
@@ -702,7 +735,8 @@ static int resume(struct run_state *rs, struct session_error *e)
 	r = resume_scan(rs->o->run_dir, s->cases, rs->n_cases, names, s->n_sensors, &scan, &err);
 	if (r < 0)
 		/* a folder that holds no run, or a run of another scenario: the command line's */
-		return fail(e, r, r == -EINVAL || r == -ENOENT ? CLI_FAULT_USAGE : CLI_FAULT_HOST,
+		return fail(e, r,
+			    r == -EINVAL || r == -ENOENT ? SESSION_FAULT_USAGE : SESSION_FAULT_HOST,
 			    "cannot resume %s: %s", rs->o->run_dir, err ? err : strerror(-r));
 	rs->skip = xcalloc(st->total ? st->total : 1, sizeof(bool));
 	for (size_t i = 0; i < st->total; i++) {
@@ -737,8 +771,8 @@ static int run_prepare(struct run_state *rs, struct session_error *e)
 		rs->id = o->run_id ? xstrdup(o->run_id) : session_new_run_id(s);
 	r = results_open(o->run_dir, &rs->results);
 	if (r < 0)
-		return fail(e, r, CLI_FAULT_HOST, "cannot create run directory %s: %s", o->run_dir,
-			    strerror(-r));
+		return fail(e, r, SESSION_FAULT_HOST, "cannot create run directory %s: %s",
+			    o->run_dir, strerror(-r));
 	if ((r = write_inputs(s, o->run_dir, e)) < 0)
 		return r;
 	rs->ctx = (struct record_context){
@@ -808,7 +842,7 @@ int session_run(struct session *s, const struct session_run_opts *o, struct sess
 	int r;
 
 	if (!s->host && !o->prepare_only)
-		return fail(ret_error, -EINVAL, CLI_FAULT_BUG,
+		return fail(ret_error, -EINVAL, SESSION_FAULT_BUG,
 			    "session_run: the session was opened without guests");
 	st.res = xcalloc(st.total ? st.total : 1, sizeof(*st.res));
 	r = run_prepare(&rs, ret_error);

@@ -21,7 +21,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cli-fault.h"
 #include "diag.h"
 #include "fleet.h"
 #include "progress.h"
@@ -52,8 +51,27 @@ struct session_opts {
 	void *userdata;
 };
 
+/* The party at fault in a session error: the command names it (cli-fault.h) and takes its exit
+ * status from it. */
+enum session_fault {
+	SESSION_FAULT_USAGE,	/* the command line: an option, an argument, a file it names */
+	SESSION_FAULT_SCENARIO, /* the scenario file or what it refers to */
+	SESSION_FAULT_SENSOR,	/* a sensor's folder: sensor.yaml, its build, its commands */
+	SESSION_FAULT_LIBVIRT,	/* libvirt or the host connection through it */
+	SESSION_FAULT_GUEST,	/* the guest's kernel, where that is not a case's verdict */
+	SESSION_FAULT_HOST,	/* the machine faultline runs on */
+	SESSION_FAULT_BUG,	/* faultline itself */
+};
+
+/* "usage", "scenario error", ... */
+const char *session_fault_prefix(enum session_fault f);
+/* The party a reason string names at its start ("libvirt error: ...", as fleet and image
+ * reasons do), else fallback; *ret_rest is the reason without the prefix. */
+enum session_fault session_fault_parse(const char *reason, enum session_fault fallback,
+				       const char **ret_rest);
+
 struct session_error {
-	enum cli_fault fault;
+	enum session_fault fault;
 	char *message;	    /* what went wrong, without the prefix; NULL when diags say it all */
 	struct diags diags; /* located problems of the scenario */
 };
