@@ -1,5 +1,5 @@
 /* watch.h — the sensor watch and the protection probe, agent side (sensor.conf's watch_* and
- * probe keys; the host reads the answer in harness/fleet/watch.c).
+ * probe keys; the host reads the answer in harness/fleet/watched.c).
  *
  * From the delivery of an update until the host's WATCH frame, the agent samples the watched
  * process (the pid whose /proc/PID/comm is watch_process) and scans what the sensor's log grows

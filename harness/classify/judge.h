@@ -1,7 +1,7 @@
 /* judge.h — the one place a case's verdict is decided: from what was seen of a guest (the
  * classifier's reading of its console, the agent's answers, the sensor watch's answer, what the
  * host did) to a verdict, a title and a detail. Pure: no I/O, no clock. The fleet gathers the
- * facts (runner.c, pool.c, reboot.c, watch.c) and records the judgement.
+ * facts (runner.c, pool.c, reboot.c, watched.c) and records the judgement.
  *
  * Steps: boot (a fresh guest boots and starts its sensor, before the update), store
  * (persistence: the update kept on the guest's content partition before delivery), case (the
@@ -172,7 +172,7 @@ enum verdict judge_follow_up(enum verdict boot, bool safe, unsigned crashes_in_a
 enum verdict judge_persisted(enum verdict crash, enum verdict follow_up);
 void judgement_finish(struct judgement *j);
 
-/* The watch answer's counts, recorded whatever the verdict (the fleet's watch.h). */
+/* The watch answer's counts, recorded whatever the verdict (the fleet's watched.h). */
 int64_t judge_watch_deaths(const struct proto_watch *w);
 /* Deaths the process came back from. */
 int judge_watch_restarts(const struct proto_watch *w);

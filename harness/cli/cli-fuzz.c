@@ -33,7 +33,7 @@
 #include "session.h"
 #include "step.h"
 #include "util.h"
-#include "watch.h"
+#include "watched.h"
 
 struct fuzz_opts {
 	struct session_opts s;
@@ -354,7 +354,7 @@ static void record(struct fuzz_campaign *c, const struct scenario_case *sc,
 			c->sigs[c->n_sigs - 1], sc->id);
 	return;
 drop:;
-	_cleanup_free_ char *sensor_log = watch_log_path(console);
+	_cleanup_free_ char *sensor_log = watched_log_path(console);
 	unlink(console);
 	unlink(sensor_log);
 }

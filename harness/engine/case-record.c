@@ -7,7 +7,7 @@
 #include "reboot.h"
 #include "results.h"
 #include "util.h"
-#include "watch.h"
+#include "watched.h"
 
 static char *dup_or_null(const char *s)
 {
@@ -111,7 +111,7 @@ void case_record_fill(const struct record_context *ctx, const char *sensor,
 	fill_result(sensor, c, res, &r);
 	r.console = dup_or_null(console_rel);
 	if (res->sensor_log && console_rel)
-		r.sensor_log = watch_log_path(console_rel);
+		r.sensor_log = watched_log_path(console_rel);
 	r.started = xstrdup(ts);
 	r.kernel = dup_or_null(ctx->kernel);
 	r.faultline_version = xstrdup(FAULTLINE_VERSION);

@@ -43,7 +43,7 @@ struct fleet_config;
 /* The RAM of sensor si's guests. */
 unsigned fleet_sensor_memory(const struct fleet_config *cfg, size_t si);
 
-struct upload_pool;
+struct upload_store;
 
 /* One libvirt host of the fleet (hosts.h connects it); fleet_run schedules over all of them. */
 struct fleet_host {
@@ -53,7 +53,7 @@ struct fleet_host {
 	const char *accel; /* "tcg" or "kvm" */
 	/* while connected (hosts.h) */
 	struct vm_host *vm;
-	struct upload_pool *upload;   /* NULL: the embedded driver, which shares our files */
+	struct upload_store *upload;  /* NULL: the embedded driver, which shares our files */
 	struct fleet_sensor *sensors; /* the sensors' images as the host sees them [n_sensors] */
 	size_t n_sensors;
 	char *dir;			/* where its saved guests go (the pool's folder) */
@@ -70,8 +70,8 @@ struct fleet_config {
 	/* The hosts to run on ([n_hosts], at least one; fleet_run reconnects those it loses). */
 	struct fleet_host *hosts;
 	size_t n_hosts;
-	struct upload_pool
-	    *upload;		/* the host's pool, in fleet_run's copy of the config per host */
+	struct upload_store
+	    *upload; /* the host's storage pool, in fleet_run's copy of the config per host */
 	const char *host_label; /* "" or "@N": tells the hosts' template boot logs apart */
 	unsigned memory_mib;
 	const char *accel;

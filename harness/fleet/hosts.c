@@ -72,11 +72,11 @@ int fleet_host_connect(struct fleet_host *h, const struct fleet_sensor *sensors,
 	}
 	/* guests of this controller from a connection that dropped (the daemon came back) */
 	vm_host_reap_orphans(h->vm);
-	r = upload_pool_open(h->vm, &h->upload, ret_error);
+	r = upload_store_open(h->vm, &h->upload, ret_error);
 	if (r == 0)
 		r = upload_images(h, sensors, n, ret_error);
 	if (r == 0)
-		h->dir = xstrdup(upload_pool_dir(h->upload));
+		h->dir = xstrdup(upload_store_dir(h->upload));
 	if (r < 0) {
 		_cleanup_free_ char *why = *ret_error;
 		*ret_error = xasprintf("%s: %s", h->uri, why);
@@ -92,7 +92,7 @@ void fleet_host_disconnect(struct fleet_host *h)
 	free(TAKE_PTR(h->sensors));
 	h->n_sensors = 0;
 	free(TAKE_PTR(h->dir));
-	h->upload = upload_pool_free(h->upload);
+	h->upload = upload_store_free(h->upload);
 	h->vm = vm_host_close(h->vm);
 }
 

@@ -92,19 +92,19 @@ static void result_copy(struct case_result *dst, const struct case_result *src)
 
 /* Save images are files here, or in the host's storage pool when the host is not the embedded
  * driver (cfg->upload, upload.h): the same operations either way. */
-static int image_stamp(struct pool *p, const char *path, struct snapshot_stamp *ret)
+static int saveimg_stamp(struct pool *p, const char *path, struct snapshot_stamp *ret)
 {
 	return p->cfg->upload ? upload_stamp(p->cfg->upload, path, ret) : snapshot_stamp(path, ret);
 }
 
-static int image_check(struct pool *p, const char *path, const struct snapshot_stamp *stamp,
-		       char **ret_reason)
+static int saveimg_check(struct pool *p, const char *path, const struct snapshot_stamp *stamp,
+			 char **ret_reason)
 {
 	return p->cfg->upload ? upload_check(p->cfg->upload, path, stamp, ret_reason)
 			      : snapshot_check(path, stamp, ret_reason);
 }
 
-static void image_remove(struct pool *p, const char *path)
+static void saveimg_remove(struct pool *p, const char *path)
 {
 	if (p->cfg->upload)
 		upload_remove(p->cfg->upload, path);
@@ -154,7 +154,7 @@ static void identity_put(struct pool *p, size_t si, int id, bool abandoned)
 	x->busy = false;
 	x->dead |= abandoned;
 	if (x->dead)
-		image_remove(p, x->path);
+		saveimg_remove(p, x->path);
 	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -176,7 +176,7 @@ static void *destroy_thread(void *arg)
 
 	identity_put(p, d->guest->sensor, d->guest->identity, r < 0);
 	if (d->guest->disk)
-		image_remove(p, d->guest->disk);
+		saveimg_remove(p, d->guest->disk);
 	guest_free_coverage(d->guest);
 	free(d->guest->disk);
 	free(d->guest);
@@ -485,7 +485,7 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 		vm_destroy(vm);
 		if (cov)
 			unlink(cov);
-		if (r == 0 && (r = image_stamp(p, t->path, &t->stamp)) < 0)
+		if (r == 0 && (r = saveimg_stamp(p, t->path, &t->stamp)) < 0)
 			error = xasprintf("host error: cannot stat the saved guest %s: %s", t->path,
 					  strerror(-r));
 		if (r == 0) {
@@ -543,14 +543,14 @@ static void template_drop(struct pool *p, size_t si)
 		return;
 	t->state = TEMPLATE_NONE;
 	t->new_failed = 0;
-	image_remove(p, t->path);
+	saveimg_remove(p, t->path);
 	if (t->disk)
-		image_remove(p, t->disk);
+		saveimg_remove(p, t->disk);
 	free(TAKE_PTR(t->disk));
 	for (size_t i = 0; i < t->n_ids; i++) {
 		t->ids[i].dead = true;
 		if (!t->ids[i].busy)
-			image_remove(p, t->ids[i].path);
+			saveimg_remove(p, t->ids[i].path);
 	}
 }
 
@@ -578,7 +578,7 @@ static int identity_new(struct pool *p, size_t si, char **ret_error)
 	tstamp = t->stamp;
 	pthread_mutex_unlock(&p->lock);
 
-	if ((r = image_check(p, tpath, &tstamp, &why)) < 0) {
+	if ((r = saveimg_check(p, tpath, &tstamp, &why)) < 0) {
 		pthread_mutex_lock(&p->lock);
 		template_drop(p, si);
 		pthread_mutex_unlock(&p->lock);
@@ -590,8 +590,8 @@ static int identity_new(struct pool *p, size_t si, char **ret_error)
 	make_uuid(uuid, serial);
 	r = p->cfg->upload ? upload_clone(p->cfg->upload, tpath, path, tname, tuuid, name, uuid)
 			   : snapshot_clone(tpath, path, tname, tuuid, name, uuid);
-	if (r == 0 && (r = image_stamp(p, path, &stamp)) < 0)
-		image_remove(p, path);
+	if (r == 0 && (r = saveimg_stamp(p, path, &stamp)) < 0)
+		saveimg_remove(p, path);
 	if (r < 0) {
 		*ret_error =
 		    xasprintf("%s: cannot clone the saved guest %s: %s",
@@ -653,7 +653,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	path = xstrdup(t->ids[id].path);
 	stamp = t->ids[id].stamp;
 	pthread_mutex_unlock(&p->lock);
-	if ((r = image_check(p, path, &stamp, &why)) < 0) {
+	if ((r = saveimg_check(p, path, &stamp, &why)) < 0) {
 		*ret_error = xasprintf("host error: %s: dropped", why);
 		identity_fail(p, si, id, false);
 		return -ESTALE;
@@ -687,7 +687,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	}
 	r = vm_restore(p->cfg->host, path, name, g->disk, NULL, &g->vm, ret_error);
 	if (r < 0 && g->disk)
-		image_remove(p, g->disk);
+		saveimg_remove(p, g->disk);
 	if (r < 0) {
 		free(TAKE_PTR(g->disk));
 		guest_free_coverage(g);
@@ -701,11 +701,11 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 		return r;
 	}
 	/* changed while QEMU read it: the guest may hold damaged memory */
-	if ((r = image_check(p, path, &stamp, &why)) < 0) {
+	if ((r = saveimg_check(p, path, &stamp, &why)) < 0) {
 		*ret_error = xasprintf("host error: %s while it was restored: dropped", why);
 		vm_destroy(TAKE_PTR(g->vm));
 		if (g->disk)
-			image_remove(p, g->disk);
+			saveimg_remove(p, g->disk);
 		free(TAKE_PTR(g->disk));
 		guest_free_coverage(g);
 		identity_fail(p, si, id, false);
@@ -858,7 +858,7 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 		if (r == 0)
 			*ret = TAKE_PTR(booted);
 		else if (booted->disk)
-			image_remove(p, booted->disk);
+			saveimg_remove(p, booted->disk);
 		if (r != 0)
 			free(booted->disk);
 		return r;
@@ -907,7 +907,7 @@ int pool_acquire(struct pool *p, unsigned slot, size_t si, const size_t *next,
 
 void pool_remove_disk(struct pool *p, const char *disk)
 {
-	image_remove(p, disk);
+	saveimg_remove(p, disk);
 }
 
 char *pool_end_keep_disk(struct pool *p, struct guest *g)
@@ -954,13 +954,13 @@ void pool_free(struct pool *p)
 	for (size_t si = 0; si < p->cfg->n_sensors; si++) {
 		struct template *t = &p->templates[si];
 		for (size_t i = 0; i < t->n_ids; i++) {
-			image_remove(p, t->ids[i].path);
+			saveimg_remove(p, t->ids[i].path);
 			free(t->ids[i].path);
 		}
 		if (t->path)
-			image_remove(p, t->path);
+			saveimg_remove(p, t->path);
 		if (t->disk)
-			image_remove(p, t->disk);
+			saveimg_remove(p, t->disk);
 		free(t->disk);
 		free(t->modules);
 		free(t->ids);
@@ -970,7 +970,7 @@ void pool_free(struct pool *p)
 		case_result_finish(&t->failure);
 	}
 	if (p->base_disk) /* mkfs makes every one different: nothing for a later run */
-		image_remove(p, p->base_disk);
+		saveimg_remove(p, p->base_disk);
 	free(p->base_disk);
 	free(p->templates);
 	free(p->slots);

@@ -50,7 +50,7 @@ static void remove_work_dir(const char *dir)
 	rmdir(dir);
 }
 
-static void watch(int fd, pid_t controller, const char *work_dir)
+static void guard_controller(int fd, pid_t controller, const char *work_dir)
 {
 	char c;
 
@@ -82,7 +82,7 @@ int reaper_start(const char *work_dir)
 	}
 	if (pid == 0) {
 		close(p[1]);
-		watch(p[0], controller, work_dir);
+		guard_controller(p[0], controller, work_dir);
 	}
 	/* the controller keeps only the write end, open until it exits */
 	close(p[0]);

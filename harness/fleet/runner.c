@@ -13,7 +13,7 @@
 #include "classify.h"
 #include "reboot.h"
 #include "util.h"
-#include "watch.h"
+#include "watched.h"
 
 #define QUIET_MS 400
 #define STALL_SAMPLE_MS 250
@@ -156,8 +156,8 @@ enum ending {
 	END_NO_RESULT, /* heartbeats but no RESULT in time */
 };
 
-/* What watch() saw besides frames. */
-struct watch_state {
+/* What observe_window() saw besides frames. */
+struct window_state {
 	/* last sign of life from the agent, and the vCPU time sampled first after it */
 	uint64_t life, life_cpu;
 	bool life_cpu_known;
@@ -170,8 +170,8 @@ struct watch_state {
  * vCPU that got no time is not hung. The guest counts as silent once it has gone hang_ms of
  * wall time without a sign of life (a heartbeat, or even a malformed frame: bytes come from a
  * running guest) and has used a quarter of that in vCPU time since, or once 4 x hang_ms have
- * passed whatever its CPU time (a stall that long is recorded as one, see watch_end). */
-static bool silent(struct vm *vm, const struct runner_timeouts *t, const struct watch_state *w,
+ * passed whatever its CPU time (a stall that long is recorded as one, see host_silenced). */
+static bool silent(struct vm *vm, const struct runner_timeouts *t, const struct window_state *w,
 		   uint64_t now)
 {
 	uint64_t cpu;
@@ -185,7 +185,7 @@ static bool silent(struct vm *vm, const struct runner_timeouts *t, const struct 
 
 /* A sign of life asks libvirt nothing: while the agent talks, the guest evidently runs. Only a
  * quiet guest is sampled (quiet()), and its vCPU time then counts from the first sample. */
-static void alive(struct watch_state *w, uint64_t at)
+static void alive(struct window_state *w, uint64_t at)
 {
 	w->life = at;
 	w->life_cpu_known = false;
@@ -195,7 +195,7 @@ static void alive(struct watch_state *w, uint64_t at)
 /* No sign of life for STALL_SAMPLE_MS: sample the vCPU time for silent() and the stall count
  * (the CPU the guest used in its first STALL_SAMPLE_MS of quiet is not counted: in doubt, a
  * guest is not called hung). */
-static void quiet(struct vm *vm, struct watch_state *w, uint64_t now)
+static void quiet(struct vm *vm, struct window_state *w, uint64_t now)
 {
 	if (now < w->life + STALL_SAMPLE_MS)
 		return;
@@ -206,10 +206,10 @@ static void quiet(struct vm *vm, struct watch_state *w, uint64_t now)
 	}
 }
 
-/* The window ends with the agent's WATCHED answer (watch.h), handed out in *ret_watched. */
-static int watch(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
-		 struct watch_state *w, struct case_result *res, enum ending *ret_end,
-		 uint64_t *ret_delivered, struct proto_frame *ret_watched)
+/* The window ends with the agent's WATCHED answer (watched.h), handed out in *ret_watched. */
+static int observe_window(struct vm *vm, const struct runner_timeouts *t, uint64_t start,
+			  struct window_state *w, struct case_result *res, enum ending *ret_end,
+			  uint64_t *ret_delivered, struct proto_frame *ret_watched)
 {
 	uint64_t observe_until = 0, case_until = start + t->case_ms;
 	uint64_t asked_until = 0; /* WATCH sent: its answer is due by then */
@@ -345,7 +345,7 @@ const char *runner_phase(const char *console_path, const char *case_id)
 
 /* The case's facts besides the console, for the judge. */
 static void case_facts(struct vm *vm, const struct runner_timeouts *t, enum ending end,
-		       const struct watch_state *w, struct judge_input *in, char **ret_how)
+		       const struct window_state *w, struct judge_input *in, char **ret_how)
 {
 	static const enum judge_end ends[] = {
 	    [END_HEALTHY] = JUDGE_DONE,
@@ -374,7 +374,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	uint64_t start = now_ms(), delivered = 0;
 	struct proto_frame watched = {0};
 	struct proto_watch pw;
-	struct watch_state w = {0};
+	struct window_state w = {0};
 	struct judge_input in = {.step = JUDGE_CASE};
 	enum ending end;
 	int r;
@@ -391,7 +391,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 			      true);
 		return 0;
 	}
-	r = watch(vm, t, start, &w, res, &end, &delivered, &watched);
+	r = observe_window(vm, t, start, &w, res, &end, &delivered, &watched);
 	if (r < 0)
 		return r;
 	if (end != END_HEALTHY)
@@ -408,7 +408,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	/* the guest looks fine: the agent's answer and the watch decide, unless the console
 	 * holds a report that did not stop it (WARNING, oops with panic_on_oops off) */
 	if (end == END_HEALTHY)
-		watch_read(watched.payload, watched.len, console_path, &pw, &in, res);
+		watched_read(watched.payload, watched.len, console_path, &pw, &in, res);
 	runner_judge(&in, console_path, res);
 	proto_frame_finish(&watched);
 	res->verdict_ms = now_ms() - start;

@@ -16,7 +16,7 @@
 
 struct runner_timeouts {
 	/* healthy window after the agent's RESULT; then the agent is asked what became of the
-	 * sensor (WATCH, watch.h) and the case ends with its answer */
+	 * sensor (WATCH, watched.h) and the case ends with its answer */
 	unsigned observe_ms;
 	unsigned hang_ms; /* heartbeat silence that is a hang */
 	unsigned case_ms; /* the agent must answer within this */
@@ -47,11 +47,11 @@ struct case_result {
 	enum verdict first_verdict;
 	char *first_title;
 	bool flaky; /* the fresh run did not reproduce the first verdict and title */
-	/* the sensor watch (watch.h), at the end of the observation window */
+	/* the sensor watch (watched.h), at the end of the observation window */
 	const char *protection;	   /* "kept", "restored", "lost" (static); NULL: not measured */
 	int64_t protection_gap_ms; /* -1: none (not measured, or lost) */
 	int sensor_restarts;	   /* -1: not watched */
-	bool sensor_log;	   /* the sensor's log of the case is in watch_log_path(console) */
+	bool sensor_log; /* the sensor's log of the case is in watched_log_path(console) */
 	/* persistence: the guest the update crashed, booted again and followed (reboot.h); the
 	 * verdict is then its outcome, the title the first crash's. NULL: not followed */
 	struct reboot_result *reboot;

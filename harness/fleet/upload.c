@@ -20,14 +20,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(virStorageVolPtr, virStorageVolFree)
 #define _cleanup_virPool_ _cleanup_(virStoragePoolFreep)
 #define _cleanup_virVol_ _cleanup_(virStorageVolFreep)
 
-struct upload_pool {
+struct upload_store {
 	struct vm_host *host;
 	virStoragePoolPtr pool;
 	char *dir;
 };
 
 /* The <path> of the pool's <target>, or NULL. */
-static char *pool_dir(virStoragePoolPtr pool)
+static char *store_dir(virStoragePoolPtr pool)
 {
 	_cleanup_free_ char *xml = virStoragePoolGetXMLDesc(pool, 0);
 	const char *t, *a, *b;
@@ -38,10 +38,10 @@ static char *pool_dir(virStoragePoolPtr pool)
 	return xstrndup(a + 6, (size_t)(b - a - 6));
 }
 
-static virStoragePoolPtr pool_define(virConnectPtr conn)
+static virStoragePoolPtr store_define(virConnectPtr conn)
 {
 	static const char xml[] =
-	    "<pool type='dir'><name>" UPLOAD_POOL_NAME "</name><target><path>" UPLOAD_POOL_DIR
+	    "<pool type='dir'><name>" UPLOAD_STORE_NAME "</name><target><path>" UPLOAD_STORE_DIR
 	    "</path><permissions><mode>0711</mode></permissions></target></pool>";
 	virStoragePoolPtr pool = virStoragePoolDefineXML(conn, xml, 0);
 
@@ -55,25 +55,25 @@ static virStoragePoolPtr pool_define(virConnectPtr conn)
 	return pool;
 }
 
-int upload_pool_open(struct vm_host *h, struct upload_pool **ret, char **ret_error)
+int upload_store_open(struct vm_host *h, struct upload_store **ret, char **ret_error)
 {
 	_cleanup_virPool_ virStoragePoolPtr pool =
-	    virStoragePoolLookupByName(h->conn, UPLOAD_POOL_NAME);
-	struct upload_pool *p;
+	    virStoragePoolLookupByName(h->conn, UPLOAD_STORE_NAME);
+	struct upload_store *p;
 	char *dir;
 
-	if (!pool && !(pool = pool_define(h->conn))) {
-		*ret_error = vm_last_error("cannot define the storage pool " UPLOAD_POOL_NAME
-					   " at " UPLOAD_POOL_DIR);
+	if (!pool && !(pool = store_define(h->conn))) {
+		*ret_error = vm_last_error("cannot define the storage pool " UPLOAD_STORE_NAME
+					   " at " UPLOAD_STORE_DIR);
 		return -EIO;
 	}
 	if (virStoragePoolIsActive(pool) != 1 && virStoragePoolCreate(pool, 0) < 0) {
-		*ret_error = vm_last_error("cannot start the storage pool " UPLOAD_POOL_NAME);
+		*ret_error = vm_last_error("cannot start the storage pool " UPLOAD_STORE_NAME);
 		return -EIO;
 	}
 	/* volumes a daemon has not seen yet (written while it was down) */
-	if (virStoragePoolRefresh(pool, 0) < 0 || !(dir = pool_dir(pool))) {
-		*ret_error = vm_last_error("cannot read the storage pool " UPLOAD_POOL_NAME);
+	if (virStoragePoolRefresh(pool, 0) < 0 || !(dir = store_dir(pool))) {
+		*ret_error = vm_last_error("cannot read the storage pool " UPLOAD_STORE_NAME);
 		return -EIO;
 	}
 	p = xzalloc(sizeof(*p));
@@ -84,7 +84,7 @@ int upload_pool_open(struct vm_host *h, struct upload_pool **ret, char **ret_err
 	return 0;
 }
 
-struct upload_pool *upload_pool_free(struct upload_pool *p)
+struct upload_store *upload_store_free(struct upload_store *p)
 {
 	if (!p)
 		return NULL;
@@ -94,12 +94,12 @@ struct upload_pool *upload_pool_free(struct upload_pool *p)
 	return NULL;
 }
 
-const char *upload_pool_dir(const struct upload_pool *p)
+const char *upload_store_dir(const struct upload_store *p)
 {
 	return p->dir;
 }
 
-static virStorageVolPtr vol_create(struct upload_pool *p, const char *name, uint64_t size,
+static virStorageVolPtr vol_create(struct upload_store *p, const char *name, uint64_t size,
 				   virStorageVolPtr from)
 {
 	_cleanup_free_ char *xml =
@@ -111,7 +111,7 @@ static virStorageVolPtr vol_create(struct upload_pool *p, const char *name, uint
 		    : virStorageVolCreateXML(p->pool, xml, 0);
 }
 
-static void vol_delete(struct upload_pool *p, const char *name)
+static void vol_delete(struct upload_store *p, const char *name)
 {
 	_cleanup_virVol_ virStorageVolPtr v = virStorageVolLookupByName(p->pool, name);
 
@@ -120,7 +120,7 @@ static void vol_delete(struct upload_pool *p, const char *name)
 }
 
 /* A copy of volume from named name (replacing one of that name), made by the host. */
-static virStorageVolPtr vol_copy(struct upload_pool *p, virStorageVolPtr from, uint64_t size,
+static virStorageVolPtr vol_copy(struct upload_store *p, virStorageVolPtr from, uint64_t size,
 				 const char *name)
 {
 	virConnectPtr job = vm_conn_get(p->host);
@@ -140,7 +140,7 @@ static virStorageVolPtr vol_copy(struct upload_pool *p, virStorageVolPtr from, u
 		pool = p->pool;
 		src = from;
 	}
-	to = vol_create(&(struct upload_pool){.host = p->host, .pool = pool}, name, size, src);
+	to = vol_create(&(struct upload_store){.host = p->host, .pool = pool}, name, size, src);
 	if (src != from)
 		virStorageVolFree(src);
 	if (pool != p->pool)
@@ -215,7 +215,7 @@ static int vol_read(virStorageVolPtr v, uint8_t *buf, size_t size)
 	return s.len == size ? 0 : -EBADMSG;
 }
 
-int upload_file(struct upload_pool *p, const char *path, const char *label, char **ret_path,
+int upload_file(struct upload_store *p, const char *path, const char *label, char **ret_path,
 		uint64_t *ret_sent, char **ret_error)
 {
 	_cleanup_free_ uint8_t *data = NULL;
@@ -255,7 +255,7 @@ int upload_file(struct upload_pool *p, const char *path, const char *label, char
 	return 0;
 }
 
-char *upload_new_path(struct upload_pool *p, const char *name, char **ret_error)
+char *upload_new_path(struct upload_store *p, const char *name, char **ret_error)
 {
 	_cleanup_virVol_ virStorageVolPtr v = NULL;
 	char *path;
@@ -268,7 +268,7 @@ char *upload_new_path(struct upload_pool *p, const char *name, char **ret_error)
 	return path;
 }
 
-int upload_stamp(struct upload_pool *p, const char *path, struct snapshot_stamp *ret)
+int upload_stamp(struct upload_store *p, const char *path, struct snapshot_stamp *ret)
 {
 	_cleanup_virVol_ virStorageVolPtr v = virStorageVolLookupByPath(p->host->conn, path);
 	virStorageVolInfo info;
@@ -280,7 +280,7 @@ int upload_stamp(struct upload_pool *p, const char *path, struct snapshot_stamp 
 	return 0;
 }
 
-int upload_check(struct upload_pool *p, const char *path, const struct snapshot_stamp *stamp,
+int upload_check(struct upload_store *p, const char *path, const struct snapshot_stamp *stamp,
 		 char **ret_reason)
 {
 	struct snapshot_stamp now;
@@ -297,7 +297,7 @@ int upload_check(struct upload_pool *p, const char *path, const struct snapshot_
 	return -ESTALE;
 }
 
-int upload_clone(struct upload_pool *p, const char *src, const char *dst, const char *old_name,
+int upload_clone(struct upload_store *p, const char *src, const char *dst, const char *old_name,
 		 const char *old_uuid, const char *new_name, const char *new_uuid)
 {
 	_cleanup_virVol_ virStorageVolPtr from = virStorageVolLookupByPath(p->host->conn, src);
@@ -325,7 +325,7 @@ int upload_clone(struct upload_pool *p, const char *src, const char *dst, const 
 	return r;
 }
 
-int upload_copy(struct upload_pool *p, const char *src, const char *name, char **ret_path)
+int upload_copy(struct upload_store *p, const char *src, const char *name, char **ret_path)
 {
 	_cleanup_virVol_ virStorageVolPtr from = virStorageVolLookupByPath(p->host->conn, src);
 	_cleanup_virVol_ virStorageVolPtr to = NULL;
@@ -340,7 +340,7 @@ int upload_copy(struct upload_pool *p, const char *src, const char *name, char *
 	return 0;
 }
 
-void upload_remove(struct upload_pool *p, const char *path)
+void upload_remove(struct upload_store *p, const char *path)
 {
 	_cleanup_free_ char *ok = xasprintf("%s.ok", path);
 	_cleanup_virVol_ virStorageVolPtr v = virStorageVolLookupByPath(p->host->conn, path);

@@ -80,7 +80,7 @@ struct record {
 	char *agent_outcome; /* "agent": accepted, rejected, agent-error; NULL: no answer */
 	int agent_errno;
 	char *agent_message;
-	/* the sensor watch (harness/fleet/watch.h): kept, restored, lost; NULL: not measured */
+	/* the sensor watch (harness/fleet/watched.h): kept, restored, lost; NULL: not measured */
 	char *protection;
 	int64_t protection_gap_ms; /* death or failed probe to protection back; -1: none */
 	int64_t sensor_restarts;   /* -1: the sensor's process is not watched */

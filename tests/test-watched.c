@@ -1,4 +1,4 @@
-/* test-watch.c — the sensor watch (harness/fleet/watch.c) and what the judge makes of it, from
+/* test-watched.c — the sensor watch (harness/fleet/watched.c) and what the judge makes of it, from
  * agent answers recorded in real runs of scenarios/designs.yaml
  * (tests/data/watch/SENSOR_CASE.watched: the WATCHED payloads, the sensor's log included), and from
  * made-up states for what those runs did not show (a protection that came back, a process missing
@@ -11,7 +11,7 @@
 #include "runner.h"
 #include "testlib.h"
 #include "util.h"
-#include "watch.h"
+#include "watched.h"
 
 /* A case the guest survived, as the runner has it before the watch: the agent's outcome. */
 static void healthy(struct case_result *res, int outcome)
@@ -31,7 +31,7 @@ static void judge_payload(const uint8_t *payload, size_t len, const char *consol
 				 .console = report};
 	struct proto_watch w;
 
-	watch_read(payload, len, console, &w, &in, res);
+	watched_read(payload, len, console, &w, &in, res);
 	runner_judge(&in, NULL, res);
 }
 
@@ -47,7 +47,7 @@ static void decide(const struct proto_watch *w, const char *log, size_t log_len,
 				 .sensor_log = log,
 				 .sensor_log_len = log_len};
 
-	watch_measure(w, res);
+	watched_measure(w, res);
 	runner_judge(&in, NULL, res);
 }
 
@@ -305,7 +305,7 @@ START_TEST(test_no_answer)
 	case_result_finish(&res);
 
 	{
-		_cleanup_free_ char *p = watch_log_path("run/consoles/s/c.log");
+		_cleanup_free_ char *p = watched_log_path("run/consoles/s/c.log");
 		ck_assert_str_eq(p, "run/consoles/s/c.sensor.log");
 	}
 }

@@ -1,9 +1,9 @@
-/* watch.c — the sensor watch's answer, read and measured (see watch.h). */
-#include "watch.h"
+/* watched.c — the sensor watch's answer, read and measured (see watched.h). */
+#include "watched.h"
 
 #include "util.h"
 
-void watch_measure(const struct proto_watch *w, struct case_result *res)
+void watched_measure(const struct proto_watch *w, struct case_result *res)
 {
 	if (!judge_watch_asks(w))
 		return; /* sensor.yaml asks for nothing */
@@ -12,7 +12,7 @@ void watch_measure(const struct proto_watch *w, struct case_result *res)
 	res->protection = judge_watch_protection(w, &res->protection_gap_ms);
 }
 
-char *watch_log_path(const char *console_path)
+char *watched_log_path(const char *console_path)
 {
 	size_t n = strlen(console_path);
 
@@ -21,8 +21,8 @@ char *watch_log_path(const char *console_path)
 	return xasprintf("%.*s.sensor.log", (int)n, console_path);
 }
 
-void watch_read(const uint8_t *payload, size_t len, const char *console_path, struct proto_watch *w,
-		struct judge_input *in, struct case_result *res)
+void watched_read(const uint8_t *payload, size_t len, const char *console_path,
+		  struct proto_watch *w, struct judge_input *in, struct case_result *res)
 {
 	const uint8_t *log;
 	size_t log_len;
@@ -36,11 +36,11 @@ void watch_read(const uint8_t *payload, size_t len, const char *console_path, st
 		return;
 	}
 	if (log_len && console_path) {
-		_cleanup_free_ char *path = watch_log_path(console_path);
+		_cleanup_free_ char *path = watched_log_path(console_path);
 
 		res->sensor_log = write_file_atomic(path, log, log_len) == 0;
 	}
-	watch_measure(w, res);
+	watched_measure(w, res);
 	in->watch = w;
 	in->sensor_log = log;
 	in->sensor_log_len = log_len;
