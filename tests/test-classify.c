@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "classify.h"
+#include "guesttext.h"
 #include "util.h"
 
 #ifndef FAULTLINE_TEST_DATA
@@ -552,6 +553,37 @@ START_TEST(test_stable_titles)
 END_TEST
 
 /* Binary garbage, NULs, a 10 MB line, an endless stack trace: no crash, bounded result. */
+/* A console line that would retitle the terminal (OSC), clear it (CSI, and the C1 CSI
+ * "\xc2\x9b" that a UTF-8 terminal also obeys) and print a fake line: the title and report the
+ * run table prints hold none of it; the same from a user-space sensor's log. */
+START_TEST(test_hostile_title)
+{
+	static const char kernel[] = "Kernel panic - not syncing: \x1b]0;owned\x07\x1b[2J"
+				     "\xc2\x9b"
+				     "2J FAKE \xff\n";
+	static const char user[] = "thread 'main' panicked at 'index \x1b]0;owned\x07\x1b[2J"
+				   "\xc2\x9b"
+				   "2J FAKE', src/main.rs:5:10\n";
+	struct classify_result *r = NULL;
+
+	ck_assert_int_eq(classify_buffer(kernel, sizeof(kernel) - 1, &r), 0);
+	ck_assert_int_eq(r->verdict, CLASSIFY_CRASH);
+	ck_assert_ptr_nonnull(strstr(r->title, "FAKE"));
+	ck_assert_ptr_null(strstr(r->title, "\xc2\x9b"));
+	ck_assert_ptr_null(strchr(r->title, 0x1b));
+	ck_assert(guesttext_is_clean(r->title, strlen(r->title), GUESTTEXT_LINE));
+	ck_assert(guesttext_is_clean(r->report, strlen(r->report), GUESTTEXT_LINES));
+	classify_result_free(r);
+
+	ck_assert_int_eq(classify_userspace_buffer(user, sizeof(user) - 1, 0, &r), 0);
+	ck_assert_int_eq(r->verdict, CLASSIFY_CRASH);
+	ck_assert_ptr_nonnull(strstr(r->title, "FAKE"));
+	ck_assert(guesttext_is_clean(r->title, strlen(r->title), GUESTTEXT_LINE));
+	ck_assert(guesttext_is_clean(r->report, strlen(r->report), GUESTTEXT_LINES));
+	classify_result_free(r);
+}
+END_TEST
+
 START_TEST(test_hostile)
 {
 	size_t n = 10 * 1024 * 1024;
@@ -665,6 +697,7 @@ static Suite *classify_suite(void)
 	tc = tcase_create("robustness");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_hostile);
+	tcase_add_test(tc, test_hostile_title);
 	tcase_add_test(tc, test_speed);
 	suite_add_tcase(s, tc);
 	return s;

@@ -361,7 +361,7 @@ static void check_error(const char *ops, unsigned line, unsigned col, const char
 
 START_TEST(test_errors)
 {
-	check_error("{op: frob}", 1, 6, "unknown op 'frob'");
+	check_error("{op: frob}", 1, 6, "bad op 'frob'; expected one of: set, drop");
 	check_error("[{op: truncate}]", 1, 2, "truncate needs exactly one of");
 	check_error("{op: set, at: nosuch, value: 1}", 1, 1, "no field 'nosuch'");
 	check_error("{op: set, at: 'instances[5].inst_len', value: 1}", 1, 1, "out of range");
@@ -369,13 +369,13 @@ START_TEST(test_errors)
 		    "does not fit in 2 bytes");
 	check_error("{op: drop, at: instance_count}", 1, 1, "not an element");
 	check_error("{op: set, at: version, value: past_end}", 1, 1, "past_end applies to");
-	check_error("{op: bitflip, bit: 9}", 1, 20, "bad bit");
+	check_error("{op: bitflip, bit: 9}", 1, 20, "bit '9' is out of range; expected 0 to 7");
 	check_error("{op: set, at: version, value: 1, colour: red}", 1, 34, "unknown key 'colour'");
 	check_error("[{op: truncate, size: 10}, {op: set, at: version, value: 2}]", 1, 28,
 		    "does not decode");
 	check_error("{op: drop, at: 'instances[0', value: 1}", 1, 31, "unknown key 'value'");
 	check_error("{op: drop, at: 'instances[0'}", 1, 1, "bad index");
-	check_error("{op: bitflip, count: 1000000}", 1, 22, "bad count");
+	check_error("{op: bitflip, count: 1000000}", 1, 22, "count '1000000' is out of range");
 	check_error("{op: set, at: each, value: each, checksum: maybe}", 1, 44, "bad checksum");
 	/* bounded expansion and growth */
 	check_error("[{op: bitflip, count: 100000}, {op: interesting, count: 2}]", 1, 32,

@@ -9,6 +9,7 @@
 
 #include "case-record.h"
 #include "config.h"
+#include "guesttext.h"
 #include "reboot.h"
 #include "results.h"
 #include "rundir.h"
@@ -511,6 +512,80 @@ START_TEST(test_case_record)
 }
 END_TEST
 
+/* The whole text is valid UTF-8 without a raw control character (JSON escapes them). */
+static bool clean_text(const char *s, size_t len)
+{
+	_cleanup_free_ char *copy = xmalloc(len + 1);
+
+	return guesttext_clean(copy, s, len, GUESTTEXT_LINES) == len && memcmp(copy, s, len) == 0;
+}
+
+/* 16 MiB of what a hostile guest sends: terminal controls, a C1 CSI, invalid UTF-8. */
+static char *hostile_text(void)
+{
+	static const char unit[] = "\x1b]0;owned\x07\x1b[2J\xc2\x9b"
+				   "2J\xff\xc0\xaf FAKE ";
+	size_t len = 16u << 20;
+	char *s = xmalloc(len + 1);
+
+	for (size_t i = 0; i < len; i++)
+		s[i] = unit[i % (sizeof(unit) - 1)];
+	s[len] = '\0';
+	return s;
+}
+
+/* Every guest string of a record is capped and cleaned when written, and again when read (a
+ * line an older faultline wrote): one case cannot write hundreds of MiB, and results.jsonl
+ * stays JSON text. */
+START_TEST(test_hostile_strings)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/hostile", testlib_tmpdir());
+	_cleanup_free_ char *path = xasprintf("%s/results.jsonl", dir);
+	_cleanup_free_ uint8_t *line = NULL;
+	struct rundir *run = NULL;
+	struct record in;
+	json_object *o, *back;
+	size_t len;
+
+	record_init(&in);
+	in.sensor = xstrdup("ks");
+	in.case_id = xstrdup("c1");
+	in.verdict = xstrdup("sensor-died");
+	in.title = hostile_text();
+	in.detail = hostile_text();
+	in.report = hostile_text();
+	in.agent_message = hostile_text();
+	in.host_fault = hostile_text();
+	o = record_to_json(&in);
+	line = (uint8_t *)xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	len = strlen((char *)line);
+	/* five strings of at most GUESTTEXT_MAX bytes, each escaped at most 6-fold */
+	ck_assert_uint_lt(len, 5 * 6 * GUESTTEXT_MAX + 4096);
+	ck_assert(clean_text((char *)line, len));
+	back = json_tokener_parse((char *)line);
+	ck_assert_ptr_nonnull(back);
+	json_object_put(back);
+	json_object_put(o);
+	record_finish(&in);
+	free(TAKE_PTR(line));
+
+	/* a line with raw controls and invalid UTF-8, as an older faultline wrote it */
+	ck_assert_int_eq(mkdir_p(dir), 0);
+	{
+		static const char raw[] =
+		    "{\"sensor\":\"ks\",\"case\":\"c1\",\"verdict\":\"crash\","
+		    "\"title\":\"\x1b]0;x\x07\xc2\x9b"
+		    "2J\xff in f\",\"detail\":\"a\\u001b[2Jb\"}\n";
+		ck_assert_int_eq(write_file_atomic(path, raw, sizeof(raw) - 1), 0);
+	}
+	ck_assert_int_eq(rundir_load(dir, &run), 0);
+	ck_assert_uint_eq(run->n_records, 1);
+	ck_assert_str_eq(run->records[0].title, "?]0;x??2J? in f");
+	ck_assert_str_eq(run->records[0].detail, "a?[2Jb");
+	rundir_free(run);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("record");
@@ -521,6 +596,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_absent_fields);
 	tcase_add_test(tc, test_outcome);
 	tcase_add_test(tc, test_case_record);
+	tcase_add_test(tc, test_hostile_strings);
 	suite_add_tcase(s, tc);
 	return s;
 }

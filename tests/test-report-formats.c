@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "guesttext.h"
 #include "render.h"
 #include "reports.h"
 #include "testlib.h"
@@ -107,6 +108,28 @@ START_TEST(test_json)
 
 	ck_assert_ptr_nonnull(o);
 	check_json(o);
+	json_object_put(o);
+}
+END_TEST
+
+/* A run whose results.jsonl holds a guest's raw bytes (terminal controls, a C1 CSI, invalid
+ * UTF-8, as an older faultline wrote them): the JSON report is still UTF-8 JSON text. */
+START_TEST(test_json_hostile)
+{
+	static const char raw[] = "{\"sensor\":\"ks\",\"case\":\"c1\",\"verdict\":\"crash\","
+				  "\"title\":\"\x1b]0;x\x07\xc2\x9b"
+				  "2J\xff in f\",\"detail\":\"\xfe\"}\n";
+	_cleanup_free_ char *path =
+	    testlib_write("hostile-run/results.jsonl", raw, sizeof(raw) - 1);
+	_cleanup_free_ char *dir = xasprintf("%s/hostile-run", testlib_tmpdir());
+	_cleanup_free_ char *text = render_dir(REPORTS_JSON, dir);
+	_cleanup_free_ char *copy = xmalloc(strlen(text) + 1);
+	struct json_object *o = json_tokener_parse(text);
+
+	ck_assert_uint_eq(guesttext_clean(copy, text, strlen(text), GUESTTEXT_LINES), strlen(text));
+	ck_assert_str_eq(copy, text);
+	ck_assert_ptr_nonnull(o);
+	CHECK_STR(o, "signatures.0.title", "?]0;x??2J? in f");
 	json_object_put(o);
 }
 END_TEST
@@ -287,6 +310,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("formats");
 
 	tcase_add_test(tc, test_json);
+	tcase_add_test(tc, test_json_hostile);
 	tcase_add_test(tc, test_markdown);
 	tcase_add_test(tc, test_markdown_designs);
 	tcase_add_test(tc, test_recovery);

@@ -139,8 +139,9 @@ START_TEST(test_structure)
 	ck_assert_ptr_null(strstr((char *)xml, "]]>"));
 	ck_assert_ptr_null(strstr((char *)xml, "CDATA"));
 	ck_assert_uint_eq(count((char *)xml, "<testcase "), 14);
-	/* The report excerpt's control character was replaced, so the file stays XML. */
-	ck_assert(strstr((char *)xml, "]]&gt;\n\xef\xbf\xbd\x7f end</failure>"));
+	/* The report excerpt's control characters were replaced (as the guest's text, when the
+	 * record was read), so the file stays XML. */
+	ck_assert(strstr((char *)xml, "]]&gt;\n?? end</failure>"));
 	rundir_free(run);
 }
 END_TEST

@@ -319,8 +319,10 @@ START_TEST(test_errors)
 	load_err(HEAD CASE "fleet: {uri: a, uris: [b]}\n", 4, 23, "give uri: or uris:, not both");
 	load_err(HEAD CASE "fleet: {cores: 2}\n", 4, 9, "unknown key 'cores' in fleet");
 	load_err(HEAD CASE "timeouts: {boot: 10 parsecs}\n", 4, 18, "bad timeout boot");
-	load_err(HEAD CASE "timeouts: {hang: 0}\n", 4, 18, "must be more than 0");
-	load_err(HEAD CASE "timeouts: {case: 48h}\n", 4, 18, "longer than a day");
+	load_err(HEAD CASE "timeouts: {hang: 0}\n", 4, 18,
+		 "timeout hang '0' is out of range; expected more than 0");
+	load_err(HEAD CASE "timeouts: {case: 48h}\n", 4, 18,
+		 "timeout case '48h' is out of range; expected more than 0 and at most 24 h");
 	load_err(HEAD CASE "format: nosuch\n", 4, 9, "unknown format 'nosuch'");
 	load_err(HEAD "cases:\n  - {name: c}\n", 3, 5, "case without content:");
 	load_err(HEAD "cases:\n  - {content: seed.kscu}\n", 3, 5, "case without a name");
@@ -336,7 +338,7 @@ START_TEST(test_errors)
 	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, mutations: {op: drop}}\n", 3, 46,
 		 "mutations must be a list");
 	load_err(HEAD "cases:\n  - {name: c, content: seed.kscu, mutations: [{op: melt}]}\n", 3, 52,
-		 "unknown op 'melt'");
+		 "bad op 'melt'");
 	load_err(HEAD "cases:\n  - name: c\n    content: seed.kscu\n    mutations:\n"
 		      "      - {op: set, at: 'instances[3].inst_len', value: 0}\n",
 		 6, 9, "index out of range (1 elements)");
@@ -384,7 +386,8 @@ START_TEST(test_persistence)
 
 	load_err("sensors: [alpha, beta]\npersistence: on\n" CASE, 1, 18,
 		 "sensor 'beta' keeps no content across reboots");
-	load_err(HEAD CASE "persistence: maybe\n", 4, 14, "persistence must be on or off");
+	load_err(HEAD CASE "persistence: maybe\n", 4, 14,
+		 "persistence must be true or false, not 'maybe'");
 	load_err(HEAD CASE "boot_loop: {reboots: 0}\n", 4, 22, "out of range; expected 1 to 20");
 	load_err(HEAD CASE "boot_loop: {loops: 2}\n", 4, 13, "unknown key 'loops' in boot_loop");
 	load_err(HEAD CASE "persistence: on\nrecovery: prayer\n", 5, 11,
@@ -436,7 +439,7 @@ START_TEST(test_sensor_errors)
 	ck_assert_str_eq(d.v[1].file, yaml);
 	ck_assert_uint_eq(d.v[1].line, 3);
 	ck_assert_uint_eq(d.v[1].column, 19);
-	ck_assert_ptr_nonnull(strstr(d.v[1].message, "unknown deliver method 'pigeon'"));
+	ck_assert_ptr_nonnull(strstr(d.v[1].message, "bad deliver method 'pigeon'"));
 	ck_assert_str_eq(d.v[2].file, yaml);
 	ck_assert_uint_eq(d.v[2].line, 4);
 	ck_assert_uint_eq(d.v[2].column, 17);

@@ -231,12 +231,12 @@ START_TEST(test_watch_probe_errors)
 	    {"probe: {timeout: 3s}\n", 3, 8, "missing probe command"},
 	    {"probe: {command: ''}\n", 3, 18, "probe command is empty"},
 	    {"probe: {command: x, timeout: soon}\n", 3, 30,
-	     "bad probe timeout 'soon'; expected a duration like 3s or 200ms"},
+	     "bad probe timeout 'soon'; expected a duration like 30s, 500ms"},
 	    {"probe: {command: x, timeout: 2m}\n", 3, 30,
 	     "probe timeout '2m' is out of range; expected more than 0 and at most 60 s"},
 	    {"probe: {command: x, interval: 0}\n", 3, 31, "probe interval '0' is out of range"},
 	    {"probe: {command: x, interval: [1]}\n", 3, 31,
-	     "probe interval must be a duration like 3s or 200ms, not a list"},
+	     "probe interval must be a duration like 30s, 500ms or 2m, not a list"},
 	};
 
 	expect_bad_texts("w", head, bad, ARRAY_SIZE(bad));
@@ -562,7 +562,7 @@ START_TEST(test_all_at_once)
 	    {2, 1, "unknown key 'colour' in sensor.yaml"},
 	    {4, 22, "files dst 'lib/a.ko' is relative; expected an absolute guest path"},
 	    {5, 23, "a start command must be a string, not a map"},
-	    {7, 11, "unknown deliver method 'pigeon'; expected device, file or command"},
+	    {7, 11, "bad deliver method 'pigeon'; expected one of: device, file, command"},
 	    {8, 3, "unknown key 'speed' in deliver"},
 	    {10, 10, "reject errno must be true or false, not quoted 'true'"},
 	    {11, 16, "reject exit_status must be true or false, not a list"},

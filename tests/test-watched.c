@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guesttext.h"
 #include "runner.h"
 #include "testlib.h"
 #include "util.h"
@@ -311,6 +312,60 @@ START_TEST(test_no_answer)
 }
 END_TEST
 
+/* A hostile guest's answer: a process name and a probe output made of terminal controls (they
+ * become the title and the detail, which the run table prints), and a log far past what the
+ * agent sends (it is saved per case). */
+static const char hostile[] = "\x1b]0;owned\x07\x1b[2J\x1b[31mFAKE: all cases accepted"
+			      "\xc2\x9b"
+			      "0m\xff";
+
+static uint8_t *hostile_answer(const char *state, size_t log_len, size_t *ret_len)
+{
+	_cleanup_free_ char *head =
+	    xasprintf("process=%s\nprobe_output=%s\n%s\n", hostile, hostile, state);
+	size_t n = strlen(head);
+	uint8_t *p = xmalloc(n + log_len);
+
+	memcpy(p, head, n);
+	memset(p + n, 'A', log_len);
+	*ret_len = n + log_len;
+	return p;
+}
+
+START_TEST(test_hostile_text)
+{
+	_cleanup_free_ char *console = xasprintf("%s/hostile.log", testlib_tmpdir());
+	_cleanup_free_ char *log = xasprintf("%s/hostile.sensor.log", testlib_tmpdir());
+	_cleanup_free_ uint8_t *died = NULL, *blind = NULL, *saved = NULL;
+	struct case_result res;
+	size_t len, saved_len;
+
+	died = hostile_answer("log=1\npid_at_delivery=7\npid_changes=1\npid_at_end=8\n", 4u << 20,
+			      &len);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	judge_payload(died, len, console, NULL, &res);
+	ck_assert_int_eq(res.verdict, VERDICT_SENSOR_DIED);
+	ck_assert_str_eq(res.title, "?]0;owned??[2J?[31mFAKE: all cases accepted?0m? died without "
+				    "a report in its log");
+	ck_assert(guesttext_is_clean(res.detail, strlen(res.detail), GUESTTEXT_LINE));
+	ck_assert_ptr_nonnull(strstr(res.detail, "FAKE"));
+	ck_assert(res.sensor_log);
+	ck_assert_int_eq(read_file(log, 64u << 20, &saved, &saved_len), 0);
+	ck_assert_uint_eq(saved_len, PROTO_WATCH_LOG_MAX);
+	case_result_finish(&res);
+
+	blind = hostile_answer("probe=1\npid_at_delivery=7\npid_at_end=7\nprobes=2\nprobe_failures="
+			       "2\nprobe_status=1\n",
+			       0, &len);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	judge_payload(blind, len, NULL, NULL, &res);
+	ck_assert_int_eq(res.verdict, VERDICT_PROTECTION_LOST);
+	ck_assert(guesttext_is_clean(res.detail, strlen(res.detail), GUESTTEXT_LINE));
+	ck_assert_ptr_nonnull(strstr(res.detail, "last: ?]0;owned"));
+	case_result_finish(&res);
+}
+END_TEST
+
 /* The phase from the console: the evaluate mark after the case's own MARK line, not one of an
  * earlier case on the same guest, nor a console without it. */
 START_TEST(test_phase)
@@ -346,6 +401,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_decide);
 	tcase_add_test(tc, test_no_answer);
 	tcase_add_test(tc, test_phase);
+	tcase_add_test(tc, test_hostile_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,6 +1,9 @@
 /* ynode.c — see ynode.h. */
 #include "ynode.h"
 
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <yaml.h>
 
 #include "util.h"
@@ -416,4 +419,231 @@ unsigned ynode_check_keys(const struct ynode *n, const char *file, const char *w
 		bad++;
 	}
 	return bad;
+}
+
+int ynode_parse_duration_ms(const char *s, uint64_t *ret)
+{
+	char *end;
+	double v;
+
+	if (!*s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || v < 0)
+		return -EINVAL;
+	if (streq(end, "ms"))
+		;
+	else if (streq(end, "s") || !*end)
+		v *= 1000;
+	else if (streq(end, "m") || streq(end, "min"))
+		v *= 60000;
+	else if (streq(end, "h"))
+		v *= 3600000;
+	else
+		return -EINVAL;
+	if (v > (double)YNODE_DURATION_MAX_MS)
+		return -ERANGE;
+	*ret = (uint64_t)(v + 0.5);
+	return 0;
+}
+
+/* ---- typed, located getters ---- */
+
+void ynode_error(struct ynode_ctx *c, const struct ynode *at, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	diag_add(c->diags, c->file, at ? at->line : 0, at ? at->column : 0, "%s", msg);
+	c->errors++;
+}
+
+/* What a wrong node is, for "not ...": its text quoted, or its kind. */
+#define SHOWN_MAX 128
+static const char *shown(const struct ynode *n, char buf[static SHOWN_MAX])
+{
+	if (n->kind != YNODE_SCALAR)
+		return ynode_kind_name(n->kind);
+	snprintf(buf, SHOWN_MAX, "'%s'", n->scalar);
+	return buf;
+}
+
+const char *ynode_want_string(struct ynode_ctx *c, const struct ynode *n, const char *what,
+			      unsigned flags)
+{
+	if (!n)
+		return NULL;
+	if (n->kind != YNODE_SCALAR)
+		ynode_error(c, n, "%s must be a string, not %s", what, ynode_kind_name(n->kind));
+	else if (strlen(n->scalar) != n->scalar_len)
+		ynode_error(c, n, "%s contains a NUL character; expected text", what);
+	else if (flags & YNODE_ONE_LINE && strchr(n->scalar, '\n'))
+		ynode_error(c, n, "%s spans several lines; expected one line", what);
+	else if (flags & YNODE_NONEMPTY && n->scalar_len == 0)
+		ynode_error(c, n, "%s is empty; expected a value", what);
+	else
+		return n->scalar;
+	return NULL;
+}
+
+bool ynode_want_bool(struct ynode_ctx *c, const struct ynode *n, const char *what, bool *ret)
+{
+	char buf[SHOWN_MAX];
+
+	if (!n)
+		return false;
+	if (ynode_bool(n, ret) == 0)
+		return true;
+	ynode_error(c, n, "%s must be true or false, not %s%s", what,
+		    n->kind == YNODE_SCALAR && n->quoted ? "quoted " : "", shown(n, buf));
+	return false;
+}
+
+bool ynode_want_uint(struct ynode_ctx *c, const struct ynode *n, const char *what, uint64_t min,
+		     uint64_t max, uint64_t *ret)
+{
+	char buf[SHOWN_MAX];
+	uint64_t v;
+	int r;
+
+	if (!n)
+		return false;
+	r = ynode_uint(n, UINT64_MAX, &v);
+	if (r == -ERANGE || (r == 0 && (v < min || v > max)))
+		ynode_error(c, n, "%s %s is out of range; expected %" PRIu64 " to %" PRIu64, what,
+			    shown(n, buf), min, max);
+	else if (r < 0)
+		ynode_error(c, n, "%s must be a whole number, not %s", what, shown(n, buf));
+	else {
+		*ret = v;
+		return true;
+	}
+	return false;
+}
+
+bool ynode_want_int(struct ynode_ctx *c, const struct ynode *n, const char *what, int64_t min,
+		    int64_t max, int64_t *ret)
+{
+	char buf[SHOWN_MAX];
+	int64_t v;
+	int r;
+
+	if (!n)
+		return false;
+	r = ynode_int(n, &v);
+	if (r == -ERANGE || (r == 0 && (v < min || v > max)))
+		ynode_error(c, n, "%s %s is out of range; expected %" PRId64 " to %" PRId64, what,
+			    shown(n, buf), min, max);
+	else if (r < 0)
+		ynode_error(c, n, "%s must be a whole number, not %s", what, shown(n, buf));
+	else {
+		*ret = v;
+		return true;
+	}
+	return false;
+}
+
+/* A bound of a duration range as people write it: "24 h", "60 s", "500 ms". */
+static const char *ms_text(uint64_t ms, char buf[static 32])
+{
+	if (ms && ms % 3600000 == 0)
+		snprintf(buf, 32, "%" PRIu64 " h", ms / 3600000);
+	else if (ms % 1000 == 0)
+		snprintf(buf, 32, "%" PRIu64 " s", ms / 1000);
+	else
+		snprintf(buf, 32, "%" PRIu64 " ms", ms);
+	return buf;
+}
+
+bool ynode_want_duration(struct ynode_ctx *c, const struct ynode *n, const char *what,
+			 uint64_t min_ms, uint64_t max_ms, uint64_t *ret)
+{
+	char lo[32], hi[32];
+	uint64_t ms;
+	int r;
+
+	if (!n)
+		return false;
+	if (n->kind != YNODE_SCALAR) {
+		ynode_error(c, n, "%s must be a duration like 30s, 500ms or 2m, not %s", what,
+			    ynode_kind_name(n->kind));
+		return false;
+	}
+	r = strlen(n->scalar) != n->scalar_len ? -EINVAL : ynode_parse_duration_ms(n->scalar, &ms);
+	if (r == -EINVAL)
+		ynode_error(c, n,
+			    "bad %s '%s'; expected a duration like 30s, 500ms, 2m or a number of "
+			    "seconds",
+			    what, n->scalar);
+	else if (r < 0 || ms < min_ms || ms > max_ms)
+		ynode_error(c, n, "%s '%s' is out of range; expected %s%s%s%s", what, n->scalar,
+			    min_ms == 0	  ? "at most "
+			    : min_ms == 1 ? "more than 0 and at most "
+					  : "from ",
+			    min_ms > 1 ? ms_text(min_ms, lo) : "", min_ms > 1 ? " to " : "",
+			    ms_text(max_ms, hi));
+	else {
+		*ret = ms;
+		return true;
+	}
+	return false;
+}
+
+const char *ynode_want_enum(struct ynode_ctx *c, const struct ynode *n, const char *what,
+			    const char *const *allowed)
+{
+	const char *s = ynode_want_string(c, n, what, YNODE_NONEMPTY);
+	_cleanup_free_ char *list = NULL;
+
+	if (!s)
+		return NULL;
+	for (const char *const *a = allowed; *a; a++)
+		if (streq(*a, s))
+			return *a;
+	for (const char *const *a = allowed; *a; a++)
+		strappendf(&list, ", ", "%s", *a);
+	ynode_error(c, n, "bad %s '%s'; expected one of: %s", what, s, list ? list : "");
+	return NULL;
+}
+
+bool ynode_want_map(struct ynode_ctx *c, const struct ynode *n, const char *what, const char *like)
+{
+	if (!n)
+		return false;
+	if (n->kind == YNODE_MAP)
+		return true;
+	ynode_error(c, n, "%s must be a map%s%s%s, not %s", what, like ? " (" : "",
+		    like ? like : "", like ? ")" : "", ynode_kind_name(n->kind));
+	return false;
+}
+
+bool ynode_want_seq(struct ynode_ctx *c, const struct ynode *n, const char *what, const char *of,
+		    size_t min_items)
+{
+	if (!n)
+		return false;
+	if (n->kind != YNODE_SEQ)
+		ynode_error(c, n, "%s must be a list%s%s, not %s", what, of ? " of " : "",
+			    of ? of : "", ynode_kind_name(n->kind));
+	else if (n->n == 0 && min_items == 1)
+		ynode_error(c, n, "%s is empty; expected at least one", what);
+	else if (n->n < min_items)
+		ynode_error(c, n, "%s has %zu items; expected at least %zu", what, n->n, min_items);
+	else
+		return true;
+	return false;
+}
+
+bool ynode_want_keys(struct ynode_ctx *c, const struct ynode *n, const char *what,
+		     const char *const *allowed)
+{
+	unsigned bad = ynode_check_keys(n, c->file, what, allowed, c->diags);
+
+	c->errors += bad;
+	return bad == 0;
 }

@@ -1,10 +1,12 @@
 /* ynode.h — the one YAML reader: scenarios, sensor.yaml files and format descriptions are all
  * read through it. It builds a small node tree with 1-based line/column marks, refuses aliases,
  * bounds nesting depth and node count, and reports libyaml's own errors (bad syntax, invalid
- * UTF-8) as located diags.
+ * UTF-8) as located diags. The typed getters (ynode_want_*) are how every reader of a tree checks
+ * a value and reports a wrong one, so that the same mistake reads the same in every file.
  *
  * Ownership: ynode_parse() returns a tree the caller frees with ynode_free() (accepts NULL);
- * pointers from ynode_get() live as long as the tree.
+ * pointers from ynode_get() and the string getters live as long as the tree. A struct ynode_ctx
+ * borrows its file name and diags.
  */
 #pragma once
 
@@ -55,3 +57,54 @@ int ynode_bool(const struct ynode *n, bool *ret);
 unsigned ynode_check_keys(const struct ynode *n, const char *file, const char *what,
 			  const char *const *allowed, struct diags *diags);
 const char *ynode_kind_name(enum ynode_kind k);
+
+/* A duration as the YAML files (and the command line) write it: "60s", "500ms", "2m", "1h", or a
+ * number of seconds (decimals allowed). Returns 0, -EINVAL, or -ERANGE past a day. */
+#define YNODE_DURATION_MAX_MS 86400000u
+int ynode_parse_duration_ms(const char *s, uint64_t *ret);
+
+/* ---- typed, located getters ----
+ *
+ * Each checks one node and, when it is not what was asked for, appends a diag at the node's
+ * line and column ("<what> must be ..., not ...") and counts it in ctx->errors; the reader goes
+ * on, so one validation shows every problem. what names the value as the user wrote it ("fleet
+ * size", "probe timeout"). A NULL node is an absent key: no diag, and the getter returns
+ * false/NULL. Outputs are set only on success. */
+struct ynode_ctx {
+	const char *file;
+	struct diags *diags;
+	unsigned errors; /* diags added through this context */
+};
+
+/* A located problem at node at (NULL: the file as a whole), counted. */
+void ynode_error(struct ynode_ctx *c, const struct ynode *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+enum {
+	YNODE_NONEMPTY = 1 << 0, /* "" is an error */
+	YNODE_ONE_LINE = 1 << 1, /* a newline is an error (values of key=value files) */
+};
+/* A scalar without NUL characters ("" allowed unless YNODE_NONEMPTY). */
+const char *ynode_want_string(struct ynode_ctx *c, const struct ynode *n, const char *what,
+			      unsigned flags);
+/* true/false (yes/no, on/off) as ynode_bool() reads it; a quoted one is a string. */
+bool ynode_want_bool(struct ynode_ctx *c, const struct ynode *n, const char *what, bool *ret);
+/* A whole number from min to max (ynode_uint()'s forms; unquoted). */
+bool ynode_want_uint(struct ynode_ctx *c, const struct ynode *n, const char *what, uint64_t min,
+		     uint64_t max, uint64_t *ret);
+bool ynode_want_int(struct ynode_ctx *c, const struct ynode *n, const char *what, int64_t min,
+		    int64_t max, int64_t *ret);
+/* A duration (ynode_parse_duration_ms()) from min_ms to max_ms, in milliseconds. */
+bool ynode_want_duration(struct ynode_ctx *c, const struct ynode *n, const char *what,
+			 uint64_t min_ms, uint64_t max_ms, uint64_t *ret);
+/* One of the NULL-terminated list allowed; returns the list's entry. */
+const char *ynode_want_enum(struct ynode_ctx *c, const struct ynode *n, const char *what,
+			    const char *const *allowed);
+/* A map; like, when not NULL, shows what one looks like ("process: ..."). */
+bool ynode_want_map(struct ynode_ctx *c, const struct ynode *n, const char *what, const char *like);
+/* A list of at least min_items items; of says of what ("shell commands"), NULL for nothing. */
+bool ynode_want_seq(struct ynode_ctx *c, const struct ynode *n, const char *what, const char *of,
+		    size_t min_items);
+/* ynode_check_keys() through the context: true when every key of map n is in allowed. */
+bool ynode_want_keys(struct ynode_ctx *c, const struct ynode *n, const char *what,
+		     const char *const *allowed);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "guesttext.h"
 #include "util.h"
 
 static bool is_sym_start(char c)
@@ -623,36 +624,6 @@ char *classify_lines_end(struct classify_lines *l)
 	return l->line;
 }
 
-/* The excerpt is for humans and JSON: keep it valid UTF-8 (other bytes become '?'). */
-char *classify_utf8_sanitize(const char *s, size_t n)
-{
-	char *out = xmalloc(n + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t len = c < 0x80	      ? 1
-			     : (c >> 5) == 6  ? 2
-			     : (c >> 4) == 14 ? 3
-			     : (c >> 3) == 30 ? 4
-					      : 0;
-		bool ok = len > 0 && i + len <= n;
-		for (size_t k = 1; ok && k < len; k++)
-			ok = ((unsigned char)s[i + k] >> 6) == 2;
-		if (ok && len == 2 && c < 0xc2)
-			ok = false;
-		if (!ok) {
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(out + o, s + i, len);
-		o += len;
-		i += len;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 void classify_excerpt_append(struct classify_excerpt *e, const char *line)
 {
 	if (!e->buf)
@@ -675,7 +646,8 @@ void classify_excerpt_reset(struct classify_excerpt *e)
 
 char *classify_excerpt_text(const struct classify_excerpt *e)
 {
-	return classify_utf8_sanitize(e->buf ? e->buf : "", e->len);
+	/* for humans and JSON: the guest's bytes, cleaned of controls and invalid UTF-8 */
+	return guesttext_dup(e->buf, e->len, GUESTTEXT_LINES);
 }
 
 int classify_open(const char *path, FILE **ret)

@@ -85,13 +85,11 @@ struct classify_excerpt {
 };
 void classify_excerpt_append(struct classify_excerpt *e, const char *line);
 void classify_excerpt_reset(struct classify_excerpt *e);
-/* The excerpt as valid UTF-8, for the result (the caller frees it). */
+/* The excerpt as guest text made safe (guesttext.h), for the result (the caller frees it). */
 char *classify_excerpt_text(const struct classify_excerpt *e);
 
 /* Open a log for reading: a regular file or a pipe, not a folder. Returns 0 or -errno. */
 int classify_open(const char *path, FILE **ret);
 
-/* A copy of s[0..n) that is valid UTF-8 (other bytes become '?'), for humans and JSON. */
-char *classify_utf8_sanitize(const char *s, size_t n);
 /* Free text without what changes from run to run (addresses, numbers, offsets), into out. */
 void classify_scrub(const char *in, char *out, size_t size);

@@ -7,6 +7,7 @@
 #include "classify-match.h"
 #include "classify-patterns.h"
 #include "classify.h"
+#include "guesttext.h"
 #include "util.h"
 
 #define USER_MAX_FRAMES 64
@@ -423,6 +424,8 @@ static struct classify_result *user_finish(struct user_reader *u, int term_signa
 	if (u->state != US_SCAN) {
 		r->verdict = CLASSIFY_CRASH;
 		r->title = build_title(u);
+		/* made of the log's bytes: no terminal controls, valid UTF-8 */
+		guesttext_clean_str(r->title, GUESTTEXT_LINE);
 		r->type = xstrdup(u->pat ? u->pat->type : "signal");
 		r->first_line = u->header_line;
 		r->report = classify_excerpt_text(&u->excerpt);

@@ -11,6 +11,7 @@
 #include "classify-frame.h"
 #include "classify-match.h"
 #include "classify-patterns.h"
+#include "guesttext.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -489,6 +490,8 @@ int classify_stream_finish(struct classify_stream *st, struct classify_result **
 	if ((st->state == ST_REPORT && st->confirmed) || st->state == ST_DONE) {
 		r->verdict = st->pat->verdict;
 		r->title = build_title(st);
+		/* made of the console's bytes: no terminal controls, valid UTF-8 */
+		guesttext_clean_str(r->title, GUESTTEXT_LINE);
 		r->type = xstrdup(st->pat->type);
 		r->first_line = st->header_line;
 		r->report = classify_excerpt_text(&st->excerpt);

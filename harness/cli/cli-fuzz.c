@@ -34,6 +34,7 @@
 #include "step.h"
 #include "util.h"
 #include "watched.h"
+#include "ynode.h"
 
 struct fuzz_opts {
 	struct session_opts s;
@@ -100,7 +101,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			o->sensor = optarg;
 			break;
 		case 'd':
-			if (scenario_parse_duration_ms(optarg, &o->duration_ms) < 0) {
+			if (ynode_parse_duration_ms(optarg, &o->duration_ms) < 0) {
 				cli_error(SESSION_FAULT_USAGE, "--duration takes 30s, 10m, 1h...");
 				return -EINVAL;
 			}

@@ -22,6 +22,7 @@
 #include "rundir.h"
 #include "sensor.h"
 #include "util.h"
+#include "ynode.h"
 
 static void help(void)
 {
@@ -58,7 +59,7 @@ static int parse_opt(int c, const char *arg, struct minimize_opts *o)
 		o->tries = (unsigned)v;
 		return 0;
 	case 'b':
-		if (scenario_parse_duration_ms(arg, &o->budget_ms) < 0 || o->budget_ms == 0) {
+		if (ynode_parse_duration_ms(arg, &o->budget_ms) < 0 || o->budget_ms == 0) {
 			cli_error(SESSION_FAULT_USAGE,
 				  "--budget takes a duration like 10m, 90s or 1h (at most a day)");
 			return -EINVAL;

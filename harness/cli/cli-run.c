@@ -8,6 +8,7 @@
 #include "cli-help.h"
 #include "cli.h"
 #include "reports.h"
+#include "results.h"
 #include "session.h"
 #include "util.h"
 
@@ -237,6 +238,14 @@ int cmd_run(int argc, char **argv)
 	r = parse_opts(argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? 0 : 2;
+	/* appending a second run to a first would mix them (and follow a torn last line) */
+	if (o.out_dir && !o.resume && !o.list && results_exists(o.out_dir)) {
+		cli_error(SESSION_FAULT_USAGE,
+			  "%s already holds a run: continue it with --resume %s, or choose another "
+			  "-o",
+			  o.out_dir, o.out_dir);
+		return 2;
+	}
 	meter = o.s.meter = progress_new(stderr, o.quiet);
 	if (session_open(&o.s, &s, &err) < 0)
 		return cli_session_failed(&err);

@@ -25,7 +25,7 @@ enum op_kind {
 	_OP_MAX,
 };
 
-extern const char *const mutate_op_names[_OP_MAX];
+extern const char *const mutate_op_names[_OP_MAX + 1]; /* NULL-terminated */
 
 static inline bool op_is_tree(enum op_kind k)
 {

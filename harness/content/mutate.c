@@ -1,12 +1,11 @@
 /* mutate.c — see mutate.h. This file: op specs (parsing and validation) and lists; applying is
  * in mutate-apply.c, expansion in mutate-expand.c. */
 #include <inttypes.h>
-#include <stdarg.h>
 
 #include "mutate-internal.h"
 #include "util.h"
 
-const char *const mutate_op_names[_OP_MAX] = {
+const char *const mutate_op_names[_OP_MAX + 1] = {
     [OP_SET] = "set",
     [OP_DROP] = "drop",
     [OP_DUPLICATE] = "duplicate",
@@ -105,24 +104,12 @@ uint64_t mutate_seed_derive(uint64_t seed, const char *name, uint64_t index)
 /* ======================================================================== parsing */
 
 struct pctx {
-	const char *file;
+	struct ynode_ctx y; /* the list's file, its diags and the errors counted */
 	const char *base_dir;
-	struct diags *diags;
-	unsigned errors;
 };
 
-_printf_(3, 4) static void perr(struct pctx *p, const struct ynode *at, const char *fmt, ...)
-{
-	va_list ap;
-	_cleanup_free_ char *msg = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	diag_add(p->diags, p->file, at->line, at->column, "%s", msg);
-	p->errors++;
-}
+/* A located problem, counted: shorthand for the reader's own. */
+#define perr(p, at, ...) ynode_error(&(p)->y, (at), __VA_ARGS__)
 
 static bool is_scalar(const struct ynode *n)
 {
@@ -156,25 +143,21 @@ static void allowed_keys(enum op_kind k, const char **out)
 	out[n] = NULL;
 }
 
+/* The whole number under key, quoted or not ('40' as well as 40); has, when not NULL, is set
+ * when there is one. */
 static bool get_u(struct pctx *p, const struct ynode *m, const char *key, uint64_t max, bool *has,
 		  uint64_t *v)
 {
-	struct ynode *n = ynode_get(m, key);
-	int r;
+	const struct ynode *n = ynode_get(m, key);
+	struct ynode tmp;
 
-	if (!n)
-		return false;
-	r = ynode_uint(n, max, v);
-	if (r == -EINVAL && is_scalar(n) && n->quoted) {
-		struct ynode tmp = *n;
+	if (is_scalar(n) && n->quoted) {
+		tmp = *n;
 		tmp.quoted = false;
-		r = ynode_uint(&tmp, max, v);
+		n = &tmp;
 	}
-	if (r < 0) {
-		perr(p, n, "bad %s '%s'; expected a number from 0 to %" PRIu64, key,
-		     is_scalar(n) ? n->scalar : ynode_kind_name(n->kind), max);
+	if (!ynode_want_uint(&p->y, n, key, 0, max, v))
 		return false;
-	}
 	if (has)
 		*has = true;
 	return true;
@@ -183,36 +166,16 @@ static bool get_u(struct pctx *p, const struct ynode *m, const char *key, uint64
 static bool get_i(struct pctx *p, const struct ynode *m, const char *key, int64_t min, int64_t max,
 		  bool *has, int64_t *v)
 {
-	struct ynode *n = ynode_get(m, key);
-	int64_t x;
-
-	if (!n)
+	if (!ynode_want_int(&p->y, ynode_get(m, key), key, min, max, v))
 		return false;
-	if (ynode_int(n, &x) < 0 || x < min || x > max) {
-		perr(p, n, "bad %s '%s'; expected a number from %" PRId64 " to %" PRId64, key,
-		     is_scalar(n) ? n->scalar : ynode_kind_name(n->kind), min, max);
-		return false;
-	}
 	*has = true;
-	*v = x;
 	return true;
 }
 
+/* The string under key ("" allowed). */
 static const char *get_s(struct pctx *p, const struct ynode *m, const char *key)
 {
-	struct ynode *n = ynode_get(m, key);
-
-	if (!n)
-		return NULL;
-	if (n->kind != YNODE_SCALAR) {
-		perr(p, n, "%s must be a string, not %s", key, ynode_kind_name(n->kind));
-		return NULL;
-	}
-	if (strlen(n->scalar) != n->scalar_len) {
-		perr(p, n, "%s contains a NUL character", key);
-		return NULL;
-	}
-	return n->scalar;
+	return ynode_want_string(&p->y, ynode_get(m, key), key, 0);
 }
 
 static bool valid_value_text(const char *v)
@@ -247,49 +210,34 @@ static int parse_op_kind(struct pctx *p, const struct ynode *m, struct mutate_op
 		     "insert");
 		return -EINVAL;
 	}
-	s = get_s(p, m, "op");
+	s = ynode_want_enum(&p->y, n, "op", mutate_op_names);
 	if (!s)
 		return -EINVAL;
-	for (k = 0; k < _OP_MAX; k++)
-		if (streq(s, mutate_op_names[k]))
-			break;
-	if (k == _OP_MAX) {
-		perr(p, n,
-		     "unknown op '%s'; expected one of: set, drop, duplicate, swap, truncate, "
-		     "extend, zero, write, bitflip, interesting, random_bytes, splice, insert",
-		     s);
-		return -EINVAL;
-	}
+	for (k = 0; !streq(s, mutate_op_names[k]); k++)
+		;
 	o->kind = (enum op_kind)k;
 	allowed_keys(o->kind, keys);
 	what = xasprintf("op %s", s);
-	p->errors += ynode_check_keys(m, p->file, what, keys, p->diags);
+	ynode_want_keys(&p->y, m, what, keys);
 	return 0;
 }
 
 /* at:, about:, checksum: and fixup:, which every op may have. */
 static void parse_common(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 {
-	const struct ynode *n;
+	static const char *const checksums[] = {"fix", "stale", NULL};
+	const struct ynode *n = ynode_get(m, "fixup");
 	const char *s;
+	bool b;
 
 	if ((s = get_s(p, m, "at")))
 		o->at = xstrdup(s);
 	if ((s = get_s(p, m, "about")))
 		o->about = xstrdup(s);
-	if ((n = ynode_get(m, "checksum"))) {
-		s = get_s(p, m, "checksum");
-		if (s && streq(s, "stale"))
-			o->stale = true;
-		else if (!s || !streq(s, "fix"))
-			perr(p, n, "bad checksum '%s'; expected fix (default) or stale",
-			     s ? s : "");
-	}
-	if ((n = ynode_get(m, "fixup"))) {
-		bool b;
-		if (ynode_bool(n, &b) < 0)
-			perr(p, n, "bad fixup; expected true (default) or false");
-		else if (!op_is_tree(o->kind))
+	if ((s = ynode_want_enum(&p->y, ynode_get(m, "checksum"), "checksum", checksums)))
+		o->stale = streq(s, "stale");
+	if (ynode_want_bool(&p->y, n, "fixup", &b)) {
+		if (!op_is_tree(o->kind))
 			perr(p, n, "fixup applies to set, drop, duplicate and swap");
 		else
 			o->nofixup = !b;
@@ -522,7 +470,7 @@ static void check_needs(struct pctx *p, const struct ynode *n, const struct muta
 
 static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 {
-	unsigned before = p->errors;
+	unsigned before = p->y.errors;
 
 	memset(o, 0, sizeof(*o));
 	o->line = m->line;
@@ -537,13 +485,13 @@ static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 	parse_value(p, m, o);
 	parse_with(p, m, o);
 	check_needs(p, m, o);
-	return p->errors > before ? -EINVAL : 0;
+	return p->y.errors > before ? -EINVAL : 0;
 }
 
 int mutate_list_parse(const struct ynode *seq, const char *file, const char *base_dir,
 		      struct diags *diags, struct mutate_list **ret)
 {
-	struct pctx p = {.file = file, .base_dir = base_dir, .diags = diags};
+	struct pctx p = {.y = {.file = file, .diags = diags}, .base_dir = base_dir};
 	struct mutate_list *l = xzalloc(sizeof(*l));
 	const struct ynode *one = seq;
 	size_t n = 1;
@@ -560,7 +508,7 @@ int mutate_list_parse(const struct ynode *seq, const char *file, const char *bas
 		}
 		l->n++;
 	}
-	if (p.errors) {
+	if (p.y.errors) {
 		mutate_list_free(l);
 		return -EINVAL;
 	}

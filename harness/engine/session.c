@@ -583,6 +583,10 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	int r = results_append(rs->results, o);
 
 	json_object_put(o);
+	if (r < 0)
+		/* cut back off results.jsonl: --resume runs it again */
+		progress(rs->s, "host error: %s on %s could not be recorded: %s", c->id, sensor,
+			 strerror(-r));
 	if (r < 0 && !st->record_error)
 		st->record_error = r;
 	dst->done = true;

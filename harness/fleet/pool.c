@@ -213,18 +213,17 @@ static void destroy_later(struct pool *p, struct guest *g)
 
 static void ready_status(const struct proto_frame *fr, struct case_result *res, bool *ready)
 {
-	int32_t status = fr->len >= 4 ? (int32_t)proto_get_u32(fr->payload) : -1;
+	_cleanup_free_ char *text = NULL;
+	int32_t status = runner_frame_status(fr, -1, &text);
 
 	if (status == 0) {
 		*ready = true;
 		return;
 	}
-	runner_failed(
-	    res,
-	    xasprintf("sensor error: the sensor's start commands failed (status %d): %.*s", status,
-		      fr->len > 4 ? (int)(fr->len - 4) : 0,
-		      fr->len > 4 ? (const char *)fr->payload + 4 : ""),
-	    false);
+	runner_failed(res,
+		      xasprintf("sensor error: the sensor's start commands failed (status %d): %s",
+				status, text),
+		      false);
 }
 
 /* The guest died or went quiet before READY (judge.h, the boot rows). how: the host's doing,

@@ -171,12 +171,12 @@ static int one_boot(struct follow *f, unsigned n, bool safe, const char *console
 		else if (ev.frame.type == PROTO_REMEDY_ASK)
 			answer_remedy(f, vm, &late_at);
 		else if (ev.frame.type == PROTO_READY) {
-			int32_t status =
-			    ev.frame.len >= 4 ? (int32_t)proto_get_u32(ev.frame.payload) : -1;
+			_cleanup_free_ char *text = NULL;
+			int32_t status = runner_frame_status(&ev.frame, -1, &text);
+
 			if (status != 0)
-				note(f, "boot %u: the agent's READY said status %d: %.*s", n,
-				     status, ev.frame.len > 4 ? (int)(ev.frame.len - 4) : 0,
-				     ev.frame.len > 4 ? (const char *)ev.frame.payload + 4 : "");
+				note(f, "boot %u: the agent's READY said status %d: %s", n, status,
+				     text);
 			*ret = status == 0 ? BOOT_READY : BOOT_INFRA;
 			proto_frame_finish(&ev.frame);
 			break;

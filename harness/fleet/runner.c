@@ -11,6 +11,7 @@
 #include <stdarg.h>
 
 #include "classify.h"
+#include "guesttext.h"
 #include "reboot.h"
 #include "util.h"
 #include "watched.h"
@@ -136,8 +137,17 @@ void runner_judge(struct judge_input *in, const char *console_path, struct case_
 	case_result_take(res, &j);
 }
 
-static void take_result(struct case_result *res, const struct proto_frame *f)
+int32_t runner_frame_status(const struct proto_frame *f, int32_t short_status, char **ret_text)
 {
+	size_t skip = f->len < 4 ? f->len : 4;
+
+	*ret_text = guesttext_dup(f->payload + skip, f->len - skip, GUESTTEXT_LINE);
+	return f->len >= 4 ? (int32_t)proto_get_u32(f->payload) : short_status;
+}
+
+void runner_take_result(struct case_result *res, const struct proto_frame *f)
+{
+	free(res->agent_message);
 	if (f->len < 8) {
 		res->agent_outcome = PROTO_OUTCOME_AGENT_ERROR;
 		res->agent_message = xstrdup("faultline bug: short RESULT frame from the agent");
@@ -145,8 +155,7 @@ static void take_result(struct case_result *res, const struct proto_frame *f)
 	}
 	res->agent_outcome = (int32_t)proto_get_u32(f->payload);
 	res->agent_errno = (int32_t)proto_get_u32(f->payload + 4);
-	free(res->agent_message);
-	res->agent_message = xstrndup((const char *)f->payload + 8, f->len - 8);
+	res->agent_message = guesttext_dup(f->payload + 8, f->len - 8, GUESTTEXT_LINE);
 }
 
 enum ending {
@@ -267,7 +276,7 @@ static int observe_window(struct vm *vm, const struct runner_timeouts *t, uint64
 				/* proof that the guest ran after the update was handled */
 				hb_after_result = observe_until != 0;
 			} else if (ev.frame.type == PROTO_RESULT && !observe_until) {
-				take_result(res, &ev.frame);
+				runner_take_result(res, &ev.frame);
 				*ret_delivered = ev.at_ms;
 				observe_until = ev.at_ms + t->observe_ms;
 			} else if (ev.frame.type == PROTO_WATCHED && asked_until) {
@@ -275,11 +284,12 @@ static int observe_window(struct vm *vm, const struct runner_timeouts *t, uint64
 				*ret_end = END_HEALTHY;
 				return 0;
 			} else if (ev.frame.type == PROTO_ERROR && !observe_until) {
+				_cleanup_free_ char *why = NULL;
+
+				runner_frame_status(&ev.frame, 0, &why);
 				res->agent_outcome = PROTO_OUTCOME_AGENT_ERROR;
 				free(res->agent_message);
-				res->agent_message =
-				    xasprintf("agent refused a frame: %s",
-					      ev.frame.len > 4 ? (char *)ev.frame.payload + 4 : "");
+				res->agent_message = xasprintf("agent refused a frame: %s", why);
 				*ret_delivered = ev.at_ms;
 				observe_until = ev.at_ms + t->observe_ms;
 			}
@@ -455,20 +465,16 @@ int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct r
 			return 1;
 		}
 		if (ev.frame.type == PROTO_STORED) {
-			int32_t status =
-			    ev.frame.len >= 4 ? (int32_t)proto_get_u32(ev.frame.payload) : EBADMSG;
+			_cleanup_free_ char *text = NULL;
+			int32_t status = runner_frame_status(&ev.frame, EBADMSG, &text);
+
 			/* not the sensor's doing: the partition or the agent failed */
-			if (status != 0) {
-				runner_failed(
-				    res,
-				    xasprintf(
-					"guest error: cannot keep the update (%zu bytes) on the "
-					"content partition: %s: %.*s",
-					size, strerror(status),
-					ev.frame.len > 4 ? (int)(ev.frame.len - 4) : 0,
-					ev.frame.len > 4 ? (const char *)ev.frame.payload + 4 : ""),
-				    false);
-			}
+			if (status != 0)
+				runner_failed(res,
+					      xasprintf("guest error: cannot keep the update (%zu "
+							"bytes) on the content partition: %s: %s",
+							size, strerror(status), text),
+					      false);
 			proto_frame_finish(&ev.frame);
 			return status == 0 ? 0 : 1;
 		}

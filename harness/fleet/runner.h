@@ -96,6 +96,13 @@ void case_result_take(struct case_result *res, struct judgement *j);
  * take the judgement into res. */
 void runner_judge(struct judge_input *in, const char *console_path, struct case_result *res);
 
+/* A frame of the agent's that is an i32 status, then text (READY, STORED, ERROR): returns the
+ * status (short_status when the frame is too short to hold one); *ret_text gets the text, which
+ * is the guest's: cleaned to one line and capped (guesttext.h). Caller frees *ret_text. */
+int32_t runner_frame_status(const struct proto_frame *f, int32_t short_status, char **ret_text);
+/* The agent's RESULT into res: agent_outcome, agent_errno and agent_message (cleaned as above). */
+void runner_take_result(struct case_result *res, const struct proto_frame *f);
+
 /* Deliver `data` to the ready guest and wait for the verdict. Returns 0 (res filled) or
  * -ECANCELED when the run was interrupted (res then holds nothing to record).
  * The host's faults are never the guest's verdict: a guest that QEMU, libvirt or a stream lost

@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 
+#include "escape.h"
 #include "virt-util.h"
 #include "vm-private.h"
 
@@ -102,10 +103,11 @@ const char *upload_store_dir(const struct upload_store *p)
 static virStorageVolPtr vol_create(struct upload_store *p, const char *name, uint64_t size,
 				   virStorageVolPtr from)
 {
+	_cleanup_free_ char *text = escape_xml_text_str(name);
 	_cleanup_free_ char *xml =
 	    xasprintf("<volume><name>%s</name><capacity unit='bytes'>%llu</capacity><allocation "
 		      "unit='bytes'>0</allocation><target><format type='raw'/></target></volume>",
-		      name, (unsigned long long)size);
+		      text, (unsigned long long)size);
 
 	return from ? virStorageVolCreateXMLFrom(p->pool, xml, from, 0)
 		    : virStorageVolCreateXML(p->pool, xml, 0);

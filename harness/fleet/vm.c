@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "escape.h"
 #include "util.h"
 #include "virt-util.h"
 #include "vm-private.h"
@@ -522,31 +523,6 @@ int vm_host_reap_orphans(struct vm_host *h)
 	return reaped;
 }
 
-static void xml_escape_into(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
-
 static char *domain_xml(const struct vm_config *cfg)
 {
 	char *xml = NULL;
@@ -557,18 +533,18 @@ static char *domain_xml(const struct vm_config *cfg)
 		abort();
 	fprintf(f, "<domain type='%s'%s>\n  <name>", streq(cfg->accel, "kvm") ? "kvm" : "qemu",
 		cfg->qemu_args ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" : "");
-	xml_escape_into(f, cfg->name);
+	escape_xml_text(f, cfg->name);
 	fprintf(f, "</name>\n  <memory unit='MiB'>%u</memory>\n  <vcpu>1</vcpu>\n",
 		cfg->memory_mib);
 	fputs("  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n    <kernel>", f);
-	xml_escape_into(f, cfg->kernel);
+	escape_xml_text(f, cfg->kernel);
 	fputs("</kernel>\n    <initrd>", f);
-	xml_escape_into(f, cfg->initrd);
+	escape_xml_text(f, cfg->initrd);
 	fputs("</initrd>\n    <cmdline>", f);
-	xml_escape_into(f, cfg->cmdline);
+	escape_xml_text(f, cfg->cmdline);
 	if (cfg->cmdline_extra && *cfg->cmdline_extra) {
 		fputc(' ', f);
-		xml_escape_into(f, cfg->cmdline_extra);
+		escape_xml_text(f, cfg->cmdline_extra);
 	}
 	fputs("</cmdline>\n  </os>\n"
 	      "  <features><acpi/></features>\n"
@@ -593,7 +569,7 @@ static char *domain_xml(const struct vm_config *cfg)
 		fputs("    <disk type='file' device='disk'><driver name='qemu' type='raw' "
 		      "cache='unsafe'/><source file='",
 		      f);
-		xml_escape_into(f, cfg->disk);
+		escape_xml_attr(f, cfg->disk);
 		fputs("'/><target dev='vda' bus='virtio'/></disk>\n", f);
 	}
 	fputs("  </devices>\n", f);
@@ -601,7 +577,7 @@ static char *domain_xml(const struct vm_config *cfg)
 		fputs("  <qemu:commandline>\n", f);
 		for (const char *const *a = cfg->qemu_args; *a; a++) {
 			fputs("    <qemu:arg value='", f);
-			xml_escape_into(f, *a);
+			escape_xml_attr(f, *a);
 			fputs("'/>\n", f);
 		}
 		fputs("  </qemu:commandline>\n", f);
@@ -825,7 +801,7 @@ static char *xml_with_disk(const char *xml, const char *disk)
 	if (!f)
 		abort();
 	fwrite(xml, 1, (size_t)(src + 14 - xml), f);
-	xml_escape_into(f, disk);
+	escape_xml_attr(f, disk);
 	fputs(end, f);
 	fclose(f);
 	return out;

@@ -1,6 +1,7 @@
 /* watched.c — the sensor watch's answer, read and measured (see watched.h). */
 #include "watched.h"
 
+#include "guesttext.h"
 #include "util.h"
 
 void watched_measure(const struct proto_watch *w, struct case_result *res)
@@ -34,6 +35,15 @@ void watched_read(const uint8_t *payload, size_t len, const char *console_path,
 	if (proto_watch_decode(payload, len, w, &log, &log_len) < 0) {
 		in->watch_malformed = true;
 		return;
+	}
+	/* the agent sends at most this much (proto.h); a guest that sends more is cut, so that
+	 * every case's sensor log stays bounded */
+	if (log_len > PROTO_WATCH_LOG_MAX)
+		log_len = PROTO_WATCH_LOG_MAX;
+	/* the names and the probe's output are the guest's: they become the title and detail */
+	if (judge_watch_asks(w)) {
+		guesttext_clean_str(w->process, GUESTTEXT_LINE);
+		guesttext_clean_str(w->probe_output, GUESTTEXT_LINE);
 	}
 	if (log_len && console_path) {
 		_cleanup_free_ char *path = watched_log_path(console_path);

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 
+#include "guesttext.h"
 #include "util.h"
 
 void record_init(struct record *r)
@@ -59,9 +60,14 @@ void record_finish(struct record *r)
 
 /* ---- writing ---- */
 
+/* Every string: much of a record is the guest's text (title, detail, report, the agent's
+ * message), which is cleaned and capped at its source; here again, so that no record line holds
+ * terminal controls or invalid UTF-8 (JSON text is UTF-8) or grows past GUESTTEXT_MAX a string. */
 static json_object *str_or_null(const char *s)
 {
-	return s ? json_object_new_string(s) : NULL;
+	_cleanup_free_ char *clean = guesttext_strdup(s, GUESTTEXT_LINES);
+
+	return clean ? json_object_new_string(clean) : NULL;
 }
 
 /* Numbers that may be absent: -1 is written as null. */
@@ -175,7 +181,8 @@ json_object *record_to_json(const struct record *r)
 
 /* ---- reading ---- */
 
-/* A string member, copied; NULL when o is NULL, or the member absent, null or not a string. */
+/* A string member, copied; NULL when o is NULL, or the member absent, null or not a string.
+ * Cleaned as when written: a line from an older faultline or edited by hand is printed too. */
 static char *get_str(json_object *o, const char *key)
 {
 	json_object *v;
@@ -183,7 +190,8 @@ static char *get_str(json_object *o, const char *key)
 	if (!o || !json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return NULL;
-	return xstrdup(json_object_get_string(v));
+	return guesttext_dup(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+			     GUESTTEXT_LINES);
 }
 
 static bool get_number(json_object *o, const char *key, json_object **ret)

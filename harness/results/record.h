@@ -6,6 +6,7 @@
  * run written by another version of faultline still reads. Adding a field is one member here
  * and one line in each of the two.
  *
+ * Strings are written and read back cleaned and capped as guest text (guesttext.h).
  * Ownership: a record owns every string in it; record_finish() frees them and accepts a record
  * that record_init() or a failed record_from_json() left. record_to_json() returns a new object
  * the caller puts (json_object_put). */

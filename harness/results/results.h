@@ -9,6 +9,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct results;
@@ -16,8 +17,13 @@ struct results;
 /* Create RUN_DIR (and inputs/, consoles/) and open results.jsonl for appending. */
 int results_open(const char *run_dir, struct results **ret);
 struct results *results_close(struct results *r);
-/* Append one record as a single line, then fsync. */
+/* Append one record as a single line, then fsync. On failure (ENOSPC, EIO, EFBIG) the file
+ * is cut back to where it ended before, so that the next record starts a line of its own, and
+ * the error is returned; -errno of the cut when even that failed. */
 int results_append(struct results *r, struct json_object *record);
+/* Whether RUN_DIR already holds a run (results.jsonl or run.json): `run -o` refuses to add to
+ * one unless resumed. */
+bool results_exists(const char *run_dir);
 /* Write RUN_DIR/run.json atomically. */
 int results_write_meta(struct results *r, struct json_object *meta);
 /* Current UTC time as ISO 8601 into buf[32]. */

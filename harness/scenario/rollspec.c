@@ -4,63 +4,26 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 
-#include "scenario.h"
 #include "sensor.h"
 #include "util.h"
 #include "verdict.h"
 #include "ynode.h"
 
 struct rctx {
-	const char *file;
-	struct diags *diags;
-	unsigned errors;
+	struct ynode_ctx y; /* the scenario's file, its diags and the errors counted */
 	const char *const *sensors;
 	size_t n_sensors;
 };
 
-/* A problem at node `at` (NULL: the file), counted. */
-#define rerr(c, at, ...)                                                                           \
-	((void)diag_add((c)->diags, (c)->file, (at) ? (at)->line : 0, (at) ? (at)->column : 0,     \
-			__VA_ARGS__),                                                              \
-	 (c)->errors++)
+/* A problem at node `at` (NULL: the file), counted: shorthand for the reader's own. */
+#define rerr(c, at, ...) ynode_error(&(c)->y, (at), __VA_ARGS__)
 
+/* A non-empty string (ynode_want_string()), the rollout sections' names and values. */
 static const char *scalar(struct rctx *c, const struct ynode *n, const char *what)
 {
-	if (n->kind != YNODE_SCALAR || strlen(n->scalar) != n->scalar_len || !n->scalar_len) {
-		rerr(c, n, "%s must be a non-empty string, not %s", what,
-		     n->kind == YNODE_SCALAR ? "an empty one" : ynode_kind_name(n->kind));
-		return NULL;
-	}
-	return n->scalar;
-}
-
-static bool uint_in(struct rctx *c, const struct ynode *n, const char *what, uint64_t min,
-		    uint64_t max, uint64_t *ret)
-{
-	uint64_t v;
-
-	if (ynode_uint(n, UINT64_MAX, &v) < 0 || v < min || v > max) {
-		rerr(c, n, "%s must be a whole number from %" PRIu64 " to %" PRIu64 ", not %s",
-		     what, min, max,
-		     n->kind == YNODE_SCALAR ? n->scalar : ynode_kind_name(n->kind));
-		return false;
-	}
-	*ret = v;
-	return true;
-}
-
-static bool duration(struct rctx *c, const struct ynode *n, const char *what, uint64_t *ret)
-{
-	const char *s = scalar(c, n, what);
-
-	if (s && scenario_parse_duration_ms(s, ret) < 0) {
-		rerr(c, n, "bad %s '%s'; expected a duration such as 500ms, 30s or 2m", what, s);
-		return false;
-	}
-	return s != NULL;
+	return ynode_want_string(&c->y, n, what, YNODE_NONEMPTY);
 }
 
 /* "10%", "0.5%" or a whole number. */
@@ -84,7 +47,7 @@ static bool amount(struct rctx *c, const struct ynode *n, const char *what,
 		return true;
 	}
 	uint64_t x;
-	if (!uint_in(c, n, what, 0, ROLLSPEC_MAX_FLEET, &x))
+	if (!ynode_want_uint(&c->y, n, what, 0, ROLLSPEC_MAX_FLEET, &x))
 		return false;
 	*ret = (struct rollspec_amount){.value = (double)x};
 	return true;
@@ -128,12 +91,9 @@ static void load_event(struct rctx *c, const struct ynode *n, struct rollspec_ev
 	uint64_t u;
 
 	e->repeat = 1;
-	if (n->kind != YNODE_MAP) {
-		rerr(c, n, "a workload event must be a map ({exec: NAME, at: 1s}), not %s",
-		     ynode_kind_name(n->kind));
+	if (!ynode_want_map(&c->y, n, "a workload event", "{exec: NAME, at: 1s}"))
 		return;
-	}
-	c->errors += ynode_check_keys(n, c->file, "workload event", keys, c->diags);
+	ynode_want_keys(&c->y, n, "workload event", keys);
 	if (!!x == !!o)
 		rerr(c, n, "a workload event needs exec: NAME or open: PATH (one of them)");
 	else if (x && (s = scalar(c, x, "exec"))) {
@@ -153,12 +113,12 @@ static void load_event(struct rctx *c, const struct ynode *n, struct rollspec_ev
 		e->kind = ROLLSPEC_OPEN;
 	}
 	if ((v = ynode_get(n, "at")))
-		duration(c, v, "at", &e->at_ms);
+		ynode_want_duration(&c->y, v, "at", 0, YNODE_DURATION_MAX_MS, &e->at_ms);
 	if ((v = ynode_get(n, "jitter")))
-		duration(c, v, "jitter", &e->jitter_ms);
+		ynode_want_duration(&c->y, v, "jitter", 0, YNODE_DURATION_MAX_MS, &e->jitter_ms);
 	if ((v = ynode_get(n, "every")))
-		duration(c, v, "every", &e->every_ms);
-	if ((v = ynode_get(n, "repeat")) && uint_in(c, v, "repeat", 1, 1000, &u))
+		ynode_want_duration(&c->y, v, "every", 0, YNODE_DURATION_MAX_MS, &e->every_ms);
+	if ((v = ynode_get(n, "repeat")) && ynode_want_uint(&c->y, v, "repeat", 1, 1000, &u))
 		e->repeat = (unsigned)u;
 	if (e->repeat > 1 && !ynode_get(n, "every"))
 		rerr(c, n, "repeat: %u needs every: (the time between two of them)", e->repeat);
@@ -184,12 +144,9 @@ static void load_profile(struct rctx *c, const struct ynode *n, struct rollspec_
 	const char *s;
 	uint64_t u;
 
-	if (n->kind != YNODE_MAP) {
-		rerr(c, n, "a profile must be a map ({name: office, weight: 60, ...}), not %s",
-		     ynode_kind_name(n->kind));
+	if (!ynode_want_map(&c->y, n, "a profile", "{name: office, weight: 60, ...}"))
 		return;
-	}
-	c->errors += ynode_check_keys(n, c->file, "profile", keys, c->diags);
+	ynode_want_keys(&c->y, n, "profile", keys);
 	if (!(v = ynode_get(n, "name")))
 		rerr(c, n, "profile without a name:");
 	else if ((s = scalar(c, v, "profile name")) && !safe_name(s))
@@ -199,20 +156,19 @@ static void load_profile(struct rctx *c, const struct ynode *n, struct rollspec_
 	if (!(v = ynode_get(n, "weight")))
 		rerr(c, n, "profile '%s' has no weight: (its share of the fleet, at least 1)",
 		     p->name ? p->name : "?");
-	else if (uint_in(c, v, "weight", 1, 1000000, &u))
+	else if (ynode_want_uint(&c->y, v, "weight", 1, 1000000, &u))
 		p->weight = (unsigned)u;
 	if ((v = ynode_get(n, "sensor")))
 		p->sensor = sensor_index(c, v);
-	if ((v = ynode_get(n, "memory")) && uint_in(c, v, "profile memory (MiB)", 64, 1 << 20, &u))
+	if ((v = ynode_get(n, "memory")) &&
+	    ynode_want_uint(&c->y, v, "profile memory (MiB)", 64, 1 << 20, &u))
 		p->memory_mib = (unsigned)u;
 	if ((v = ynode_get(n, "cmdline")) && (s = scalar(c, v, "cmdline")))
 		p->cmdline = xstrdup(s);
 	if (!(v = ynode_get(n, "workload")))
 		return;
-	if (v->kind != YNODE_SEQ) {
-		rerr(c, v, "workload must be a list of events, not %s", ynode_kind_name(v->kind));
+	if (!ynode_want_seq(&c->y, v, "workload", "events", 0))
 		return;
-	}
 	p->events = xcalloc(v->n ? v->n : 1, sizeof(*p->events));
 	p->n_events = v->n;
 	for (size_t i = 0; i < v->n; i++)
@@ -221,10 +177,8 @@ static void load_profile(struct rctx *c, const struct ynode *n, struct rollspec_
 
 static void load_profiles(struct rctx *c, const struct ynode *n, struct rollspec *r)
 {
-	if (n->kind != YNODE_SEQ || n->n == 0) {
-		rerr(c, n, "profiles must be a non-empty list of profiles");
+	if (!ynode_want_seq(&c->y, n, "profiles", "profiles", 1))
 		return;
-	}
 	r->profiles = xcalloc(n->n, sizeof(*r->profiles));
 	r->n_profiles = n->n;
 	for (size_t i = 0; i < n->n; i++) {
@@ -245,11 +199,9 @@ static void load_gate(struct rctx *c, const struct ynode *n, struct rollspec_rin
 
 	g->gate = true;
 	g->down_mask = rollspec_default_down();
-	if (n->kind != YNODE_MAP) {
-		rerr(c, n, "gate must be a map ({max_down: 0}), not %s", ynode_kind_name(n->kind));
+	if (!ynode_want_map(&c->y, n, "gate", "{max_down: 0}"))
 		return;
-	}
-	c->errors += ynode_check_keys(n, c->file, "gate", keys, c->diags);
+	ynode_want_keys(&c->y, n, "gate", keys);
 	if (!(v = ynode_get(n, "max_down")))
 		rerr(c, n, "gate without max_down: (a count, or a percentage of the ring)");
 	else
@@ -281,12 +233,9 @@ static void load_ring(struct rctx *c, const struct ynode *n, struct rollspec_rin
 	struct ynode *v;
 	const char *s;
 
-	if (n->kind != YNODE_MAP) {
-		rerr(c, n, "a ring must be a map ({name: canary, size: 1%%}), not %s",
-		     ynode_kind_name(n->kind));
+	if (!ynode_want_map(&c->y, n, "a ring", "{name: canary, size: 1%}"))
 		return;
-	}
-	c->errors += ynode_check_keys(n, c->file, "ring", keys, c->diags);
+	ynode_want_keys(&c->y, n, "ring", keys);
 	if (!(v = ynode_get(n, "name")))
 		rerr(c, n, "ring without a name:");
 	else if ((s = scalar(c, v, "ring name")) && !safe_name(s))
@@ -300,7 +249,7 @@ static void load_ring(struct rctx *c, const struct ynode *n, struct rollspec_rin
 	else
 		amount(c, v, "ring size", &g->size);
 	if ((v = ynode_get(n, "bake")))
-		duration(c, v, "bake", &g->bake_ms);
+		ynode_want_duration(&c->y, v, "bake", 0, YNODE_DURATION_MAX_MS, &g->bake_ms);
 	if ((v = ynode_get(n, "gate")))
 		load_gate(c, v, g);
 }
@@ -360,12 +309,9 @@ static void load_variant(struct rctx *c, const struct ynode *n, const struct rol
 	x->sensor = xcalloc(r->n_profiles + 1, sizeof(size_t));
 	for (size_t p = 0; p < r->n_profiles; p++)
 		x->sensor[p] = r->profiles[p].sensor;
-	if (n->kind != YNODE_MAP) {
-		rerr(c, n, "a variant must be a map ({name: one-vendor, sensor: NAME}), not %s",
-		     ynode_kind_name(n->kind));
+	if (!ynode_want_map(&c->y, n, "a variant", "{name: one-vendor, sensor: NAME}"))
 		return;
-	}
-	c->errors += ynode_check_keys(n, c->file, "variant", keys, c->diags);
+	ynode_want_keys(&c->y, n, "variant", keys);
 	if (!(v = ynode_get(n, "name")))
 		rerr(c, n, "variant without a name:");
 	else if ((s = scalar(c, v, "variant name")) && !safe_name(s))
@@ -382,10 +328,9 @@ static void load_variant(struct rctx *c, const struct ynode *n, const struct rol
 		for (size_t p = 0; p < r->n_profiles; p++)
 			x->sensor[p] = si;
 	}
-	if (m && m->kind != YNODE_MAP)
-		rerr(c, m, "sensors must be a map of profile to sensor, not %s",
-		     ynode_kind_name(m->kind));
-	for (size_t i = 0; m && m->kind == YNODE_MAP && i < m->n; i++) {
+	if (m && !ynode_want_map(&c->y, m, "sensors", "{PROFILE: SENSOR}"))
+		m = NULL;
+	for (size_t i = 0; m && i < m->n; i++) {
 		size_t p = profile_index(r, m->keys[i]->scalar);
 		if (p == SIZE_MAX)
 			rerr(c, m->keys[i], "variant names profile '%s', which profiles: has not",
@@ -397,10 +342,8 @@ static void load_variant(struct rctx *c, const struct ynode *n, const struct rol
 
 static void load_variants(struct rctx *c, const struct ynode *n, struct rollspec *r)
 {
-	if (n->kind != YNODE_SEQ || n->n == 0) {
-		rerr(c, n, "variants must be a non-empty list of variants");
+	if (!ynode_want_seq(&c->y, n, "variants", "variants", 1))
 		return;
-	}
 	r->variants = xcalloc(n->n, sizeof(*r->variants));
 	r->n_variants = n->n;
 	for (size_t i = 0; i < n->n; i++) {
@@ -415,17 +358,15 @@ static void load_rollout(struct rctx *c, const struct ynode *n, const char *cons
 {
 	static const char *const keys[] = {"case",     "fleet", "rings", "on_gate_failure",
 					   "variants", NULL};
+	static const char *const on_failure[] = {"halt", "rollback", NULL};
 	struct ynode *v;
 	const char *s;
 	uint64_t u;
 
 	r->has_rollout = true;
-	if (n->kind != YNODE_MAP) {
-		rerr(c, n, "rollout must be a map (fleet:, rings:), not %s",
-		     ynode_kind_name(n->kind));
+	if (!ynode_want_map(&c->y, n, "rollout", "fleet:, rings:"))
 		return;
-	}
-	c->errors += ynode_check_keys(n, c->file, "rollout", keys, c->diags);
+	ynode_want_keys(&c->y, n, "rollout", keys);
 	if ((v = ynode_get(n, "case")) && (s = scalar(c, v, "case"))) {
 		bool found = false;
 		for (size_t i = 0; i < n_cases; i++)
@@ -436,24 +377,19 @@ static void load_rollout(struct rctx *c, const struct ynode *n, const char *cons
 	}
 	if (!(v = ynode_get(n, "fleet")))
 		rerr(c, n, "rollout without fleet: (the number of machines)");
-	else if (uint_in(c, v, "rollout fleet", 1, ROLLSPEC_MAX_FLEET, &u))
+	else if (ynode_want_uint(&c->y, v, "rollout fleet", 1, ROLLSPEC_MAX_FLEET, &u))
 		r->fleet = (unsigned)u;
-	if ((v = ynode_get(n, "on_gate_failure")) && (s = scalar(c, v, "on_gate_failure"))) {
-		if (streq(s, "rollback"))
-			r->rollback = true;
-		else if (!streq(s, "halt"))
-			rerr(c, v, "bad on_gate_failure '%s'; expected halt or rollback", s);
-	}
+	if ((s = ynode_want_enum(&c->y, ynode_get(n, "on_gate_failure"), "on_gate_failure",
+				 on_failure)))
+		r->rollback = streq(s, "rollback");
 	if ((v = ynode_get(n, "variants")))
 		load_variants(c, v, r);
 	if (!(v = ynode_get(n, "rings"))) {
 		rerr(c, n, "rollout without rings:");
 		return;
 	}
-	if (v->kind != YNODE_SEQ || v->n == 0) {
-		rerr(c, v, "rings must be a non-empty list of rings");
+	if (!ynode_want_seq(&c->y, v, "rings", "rings", 1))
 		return;
-	}
 	r->rings = xcalloc(v->n, sizeof(*r->rings));
 	r->n_rings = v->n;
 	for (size_t i = 0; i < v->n; i++) {
@@ -468,7 +404,8 @@ unsigned rollspec_load(const char *file, const struct ynode *doc, const char *co
 		       size_t n_sensors, const char *const *cases, size_t n_cases,
 		       struct diags *diags, struct rollspec **ret)
 {
-	struct rctx c = {.file = file, .diags = diags, .sensors = sensors, .n_sensors = n_sensors};
+	struct rctx c = {
+	    .y = {.file = file, .diags = diags}, .sensors = sensors, .n_sensors = n_sensors};
 	struct ynode *p = ynode_get(doc, "profiles"), *ro = ynode_get(doc, "rollout");
 	struct rollspec *r;
 
@@ -483,9 +420,9 @@ unsigned rollspec_load(const char *file, const struct ynode *doc, const char *co
 		if (!p)
 			rerr(&c, ro, "rollout: needs profiles: (the machines it is deployed to)");
 	}
-	if (c.errors) {
+	if (c.y.errors) {
 		rollspec_free(r);
-		return c.errors;
+		return c.y.errors;
 	}
 	*ret = r;
 	return 0;

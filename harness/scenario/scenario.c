@@ -4,9 +4,7 @@
 #include "scenario.h"
 
 #include <ctype.h>
-#include <inttypes.h>
 #include <libgen.h>
-#include <stdarg.h>
 
 #include "format.h"
 #include "mutate.h"
@@ -14,6 +12,7 @@
 #include "sensor.h"
 #include "util.h"
 #include "verdict.h"
+#include "ynode.h"
 
 struct scase {
 	char *name;
@@ -160,9 +159,7 @@ const char *scenario_recovery_name(enum scenario_recovery r)
 /* ---- loading ---- */
 
 struct lctx {
-	const char *file;
-	struct diags *diags;
-	unsigned errors;
+	struct ynode_ctx y; /* the scenario's file, its diags and the errors counted */
 	const struct scenario_opts *opts;
 	struct scenario *s;
 	char *sensor_format; /* the format the sensors read, when they agree */
@@ -173,114 +170,8 @@ struct lctx {
 	size_t n_no_persist;
 };
 
-_printf_(3, 4) static void lerr(struct lctx *c, const struct ynode *at, const char *fmt, ...)
-{
-	va_list ap;
-	_cleanup_free_ char *msg = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	diag_add(c->diags, c->file, at ? at->line : 0, at ? at->column : 0, "%s", msg);
-	c->errors++;
-}
-
-static const char *want_string(struct lctx *c, const struct ynode *n, const char *what)
-{
-	if (!n)
-		return NULL;
-	if (n->kind != YNODE_SCALAR) {
-		lerr(c, n, "%s must be a string, not %s", what, ynode_kind_name(n->kind));
-		return NULL;
-	}
-	if (strlen(n->scalar) != n->scalar_len) {
-		lerr(c, n, "%s contains a NUL character", what);
-		return NULL;
-	}
-	if (n->scalar_len == 0) {
-		lerr(c, n, "%s is empty", what);
-		return NULL;
-	}
-	return n->scalar;
-}
-
-static bool want_map(struct lctx *c, const struct ynode *n, const char *what)
-{
-	if (n->kind == YNODE_MAP)
-		return true;
-	lerr(c, n, "%s must be a map, not %s", what, ynode_kind_name(n->kind));
-	return false;
-}
-
-static bool want_uint(struct lctx *c, const struct ynode *n, const char *what, uint64_t min,
-		      uint64_t max, uint64_t *ret)
-{
-	uint64_t v;
-	int r;
-
-	r = ynode_uint(n, UINT64_MAX, &v);
-	if (r == -ERANGE || (r == 0 && (v < min || v > max))) {
-		lerr(c, n, "%s %s out of range; expected %" PRIu64 " to %" PRIu64, what, n->scalar,
-		     min, max);
-		return false;
-	}
-	if (r < 0) {
-		lerr(c, n, "%s must be a whole number, got %s%s%s", what,
-		     n->kind == YNODE_SCALAR ? "'" : "",
-		     n->kind == YNODE_SCALAR ? n->scalar : ynode_kind_name(n->kind),
-		     n->kind == YNODE_SCALAR ? "'" : "");
-		return false;
-	}
-	*ret = v;
-	return true;
-}
-
-static const char *want_enum(struct lctx *c, const struct ynode *n, const char *what,
-			     const char *const *allowed)
-{
-	const char *s = want_string(c, n, what);
-	char list[256] = "";
-	size_t len = 0;
-
-	if (!s)
-		return NULL;
-	for (const char *const *a = allowed; *a; a++)
-		if (streq(*a, s))
-			return *a;
-	for (const char *const *a = allowed; *a; a++)
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-					a == allowed ? "" : ", ", *a);
-	lerr(c, n, "bad %s '%s'; expected one of: %s", what, s, list);
-	return NULL;
-}
-
-int scenario_parse_duration_ms(const char *s, uint64_t *ret)
-{
-	char *end;
-	double v;
-
-	if (!*s || !(isdigit((unsigned char)*s) || *s == '.'))
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || v < 0)
-		return -EINVAL;
-	if (streq(end, "ms"))
-		;
-	else if (streq(end, "s") || !*end)
-		v *= 1000;
-	else if (streq(end, "m") || streq(end, "min"))
-		v *= 60000;
-	else if (streq(end, "h"))
-		v *= 3600000;
-	else
-		return -EINVAL;
-	if (v > 86400000.0)
-		return -ERANGE;
-	*ret = (uint64_t)(v + 0.5);
-	return 0;
-}
+/* A located problem, counted: shorthand for the reader's own. */
+#define lerr(c, at, ...) ynode_error(&(c)->y, (at), __VA_ARGS__)
 
 static char *path_join(const char *dir, const char *p)
 {
@@ -298,31 +189,27 @@ static void load_hosts(struct lctx *c, const struct ynode *n)
 	uint64_t x;
 	const char *s;
 
-	if (n->kind != YNODE_SEQ) {
-		lerr(c, n, "hosts must be a list of {uri: URI, slots: N}, not %s",
-		     ynode_kind_name(n->kind));
+	if (!ynode_want_seq(&c->y, n, "hosts", "{uri: URI, slots: N}", 1))
 		return;
-	}
-	if (n->n == 0)
-		lerr(c, n, "hosts is empty; expected at least one {uri: URI}");
 	f->uris = xcalloc(n->n + 1, sizeof(char *));
 	f->slots = xcalloc(n->n + 1, sizeof(unsigned));
 	for (size_t i = 0, k = 0; i < n->n; i++) {
 		const struct ynode *h = n->items[i];
 
-		if (!want_map(c, h, "a host"))
+		if (!ynode_want_map(&c->y, h, "a host", NULL))
 			continue;
-		c->errors += ynode_check_keys(h, c->file, "host", keys, c->diags);
+		ynode_want_keys(&c->y, h, "host", keys);
 		if (!(v = ynode_get(h, "uri"))) {
 			lerr(c, h, "a host needs uri: (a libvirt URI, or local)");
 			continue;
 		}
-		if (!(s = want_string(c, v, "uri")))
+		if (!(s = ynode_want_string(&c->y, v, "uri", YNODE_NONEMPTY)))
 			continue;
 		for (size_t j = 0; j < k; j++)
 			if (streq(f->uris[j], s))
 				lerr(c, v, "host %s is listed twice", s);
-		if ((v = ynode_get(h, "slots")) && want_uint(c, v, "host slots", 1, 1024, &x))
+		if ((v = ynode_get(h, "slots")) &&
+		    ynode_want_uint(&c->y, v, "host slots", 1, 1024, &x))
 			f->slots[k] = (unsigned)x;
 		f->uris[k++] = xstrdup(s);
 	}
@@ -339,16 +226,17 @@ static void load_fleet(struct lctx *c, const struct ynode *n)
 	uint64_t x;
 	const char *s;
 
-	if (!want_map(c, n, "fleet"))
+	if (!ynode_want_map(&c->y, n, "fleet", NULL))
 		return;
-	c->errors += ynode_check_keys(n, c->file, "fleet", keys, c->diags);
-	if ((v = ynode_get(n, "size")) && want_uint(c, v, "fleet size", 0, 1024, &x))
+	ynode_want_keys(&c->y, n, "fleet", keys);
+	if ((v = ynode_get(n, "size")) && ynode_want_uint(&c->y, v, "fleet size", 0, 1024, &x))
 		f->size = (unsigned)x;
-	if ((v = ynode_get(n, "memory")) && want_uint(c, v, "fleet memory (MiB)", 64, 1 << 20, &x))
+	if ((v = ynode_get(n, "memory")) &&
+	    ynode_want_uint(&c->y, v, "fleet memory (MiB)", 64, 1 << 20, &x))
 		f->memory_mib = (unsigned)x;
-	if ((v = ynode_get(n, "accel")) && (s = want_enum(c, v, "accel", accels)))
+	if ((v = ynode_get(n, "accel")) && (s = ynode_want_enum(&c->y, v, "accel", accels)))
 		f->accel = s;
-	if ((v = ynode_get(n, "isolation")) && (s = want_enum(c, v, "isolation", isos)))
+	if ((v = ynode_get(n, "isolation")) && (s = ynode_want_enum(&c->y, v, "isolation", isos)))
 		f->isolation = s;
 	v = ynode_get(n, "uri");
 	u = ynode_get(n, "uris");
@@ -359,20 +247,15 @@ static void load_fleet(struct lctx *c, const struct ynode *n)
 		load_hosts(c, h);
 	else if (v && u)
 		lerr(c, u, "give uri: or uris:, not both");
-	else if (v && (s = want_string(c, v, "uri"))) {
+	else if (v && (s = ynode_want_string(&c->y, v, "uri", YNODE_NONEMPTY))) {
 		f->uris = xcalloc(2, sizeof(char *));
 		f->uris[0] = xstrdup(s);
 	} else if (u) {
-		if (u->kind != YNODE_SEQ) {
-			lerr(c, u, "uris must be a list of libvirt URIs, not %s",
-			     ynode_kind_name(u->kind));
+		if (!ynode_want_seq(&c->y, u, "uris", "libvirt URIs", 1))
 			return;
-		}
-		if (u->n == 0)
-			lerr(c, u, "uris is empty; expected at least one libvirt URI");
 		f->uris = xcalloc(u->n + 1, sizeof(char *));
 		for (size_t i = 0, k = 0; i < u->n; i++)
-			if ((s = want_string(c, u->items[i], "uri")))
+			if ((s = ynode_want_string(&c->y, u->items[i], "uri", YNODE_NONEMPTY)))
 				f->uris[k++] = xstrdup(s);
 	}
 }
@@ -383,32 +266,16 @@ static void load_timeouts(struct lctx *c, const struct ynode *n)
 	unsigned *dst[] = {&c->s->timeouts.boot_ms, &c->s->timeouts.observe_ms,
 			   &c->s->timeouts.hang_ms, &c->s->timeouts.case_ms};
 
-	if (!want_map(c, n, "timeouts"))
+	if (!ynode_want_map(&c->y, n, "timeouts", NULL))
 		return;
-	c->errors += ynode_check_keys(n, c->file, "timeouts", keys, c->diags);
+	ynode_want_keys(&c->y, n, "timeouts", keys);
 	for (size_t i = 0; i < 4; i++) {
-		struct ynode *v = ynode_get(n, keys[i]);
+		_cleanup_free_ char *what = xasprintf("timeout %s", keys[i]);
 		uint64_t ms;
-		int r;
 
-		if (!v)
-			continue;
-		if (v->kind != YNODE_SCALAR) {
-			lerr(c, v, "timeout %s must be a duration like 60s or 500ms, not %s",
-			     keys[i], ynode_kind_name(v->kind));
-			continue;
-		}
-		r = scenario_parse_duration_ms(v->scalar, &ms);
-		if (r == -ERANGE)
-			lerr(c, v, "timeout %s '%s' is longer than a day", keys[i], v->scalar);
-		else if (r < 0)
-			lerr(c, v,
-			     "bad timeout %s '%s'; expected a duration like 60s, 500ms, 2m or "
-			     "a number of seconds",
-			     keys[i], v->scalar);
-		else if (ms == 0 && i != 1) /* observe 0: until the next heartbeat (runner.c) */
-			lerr(c, v, "timeout %s must be more than 0", keys[i]);
-		else
+		/* observe 0: until the next heartbeat (runner.c) */
+		if (ynode_want_duration(&c->y, ynode_get(n, keys[i]), what, i == 1 ? 0 : 1,
+					YNODE_DURATION_MAX_MS, &ms))
 			*dst[i] = (unsigned)ms;
 	}
 }
@@ -420,9 +287,9 @@ static void adopt_diags(struct lctx *c, const struct ynode *at, const struct dia
 {
 	lerr(c, at, "%s '%s' (%s) has errors, listed below", what, name, path);
 	for (size_t i = 0; i < other->n; i++) {
-		diag_add(c->diags, other->v[i].file, other->v[i].line, other->v[i].column, "%s",
+		diag_add(c->y.diags, other->v[i].file, other->v[i].line, other->v[i].column, "%s",
 			 other->v[i].message);
-		c->errors++;
+		c->y.errors++;
 	}
 }
 
@@ -487,17 +354,13 @@ static void load_sensors(struct lctx *c, const struct ynode *n)
 {
 	const char *const *dirs = c->opts ? c->opts->sensors_dirs : NULL;
 
-	if (n->kind != YNODE_SEQ) {
-		lerr(c, n, "sensors must be a list of sensor names or paths, not %s",
-		     ynode_kind_name(n->kind));
+	if (!ynode_want_seq(&c->y, n, "sensors", "sensor names or paths", 1))
 		return;
-	}
-	if (n->n == 0)
-		lerr(c, n, "sensors is empty; expected at least one sensor name or path");
 	c->s->sensors = xcalloc(n->n + 1, sizeof(char *));
 	c->s->sensor_dirs = xcalloc(n->n + 1, sizeof(char *));
 	for (size_t i = 0; i < n->n; i++) {
-		const char *entry = want_string(c, n->items[i], "sensor name");
+		const char *entry =
+		    ynode_want_string(&c->y, n->items[i], "sensor name", YNODE_NONEMPTY);
 		_cleanup_free_ char *sdir = NULL, *err = NULL, *name = NULL;
 
 		if (!entry)
@@ -571,7 +434,8 @@ static void load_expect(struct lctx *c, const struct ynode *n, struct scase *k)
 	const char *v;
 
 	if (n->kind == YNODE_SCALAR) {
-		if (!(v = want_enum(c, n, "expected verdict", verdict_expectable_names())))
+		if (!(v = ynode_want_enum(&c->y, n, "expected verdict",
+					  verdict_expectable_names())))
 			return;
 		k->expects = xcalloc(1, sizeof(*k->expects));
 		k->expects[0].verdict = xstrdup(v);
@@ -596,8 +460,8 @@ static void load_expect(struct lctx *c, const struct ynode *n, struct scase *k)
 			     "expect names sensor '%s', which is not in sensors:", sensor);
 			continue;
 		}
-		if (!(v = want_enum(c, n->items[i], "expected verdict",
-				    verdict_expectable_names())))
+		if (!(v = ynode_want_enum(&c->y, n->items[i], "expected verdict",
+					  verdict_expectable_names())))
 			continue;
 		k->expects[k->n_expects].sensor = xstrdup(sensor);
 		k->expects[k->n_expects++].verdict = xstrdup(v);
@@ -609,15 +473,15 @@ static void load_expect(struct lctx *c, const struct ynode *n, struct scase *k)
 static bool within_budget(struct lctx *c, const struct ynode *n, const struct scase *k)
 {
 	size_t count = 0, limit = c->opts ? c->opts->max_inputs : 0;
-	unsigned nd = (unsigned)c->diags->n;
+	unsigned nd = (unsigned)c->y.diags->n;
 
 	if (!limit)
 		return true;
 	if (c->s->n_inputs > limit) /* said once, at the case that crossed it */
 		return false;
-	if (mutate_count(k->muts, c->s->format, k->seed_data, k->seed_size, c->file, c->diags,
+	if (mutate_count(k->muts, c->s->format, k->seed_data, k->seed_size, c->y.file, c->y.diags,
 			 &count) < 0) {
-		c->errors += (unsigned)(c->diags->n - nd) + 1;
+		c->y.errors += (unsigned)(c->y.diags->n - nd) + 1;
 		return false;
 	}
 	c->s->n_inputs += count;
@@ -631,23 +495,17 @@ static bool within_budget(struct lctx *c, const struct ynode *n, const struct sc
 	return true;
 }
 
-static void load_switch(struct lctx *c, const struct ynode *n, const char *what, bool *ret)
-{
-	if (n->kind != YNODE_SCALAR || ynode_bool(n, ret) < 0)
-		lerr(c, n, "%s must be on or off, not %s", what,
-		     n->kind == YNODE_SCALAR ? n->scalar : ynode_kind_name(n->kind));
-}
-
 static void load_boot_loop(struct lctx *c, const struct ynode *n, struct scenario_persistence *p)
 {
 	static const char *const keys[] = {"reboots", NULL};
 	const struct ynode *v;
 	uint64_t u;
 
-	if (!want_map(c, n, "boot_loop"))
+	if (!ynode_want_map(&c->y, n, "boot_loop", NULL))
 		return;
-	c->errors += ynode_check_keys(n, c->file, "boot_loop", keys, c->diags);
-	if ((v = ynode_get(n, "reboots")) && want_uint(c, v, "boot_loop reboots", 1, 20, &u))
+	ynode_want_keys(&c->y, n, "boot_loop", keys);
+	if ((v = ynode_get(n, "reboots")) &&
+	    ynode_want_uint(&c->y, v, "boot_loop reboots", 1, 20, &u))
 		p->reboots = (unsigned)u;
 }
 
@@ -661,7 +519,7 @@ static void load_recovery(struct lctx *c, const struct ynode *n, struct scenario
 	uint64_t u;
 
 	if (n->kind == YNODE_MAP) {
-		c->errors += ynode_check_keys(n, c->file, "recovery", keys, c->diags);
+		ynode_want_keys(&c->y, n, "recovery", keys);
 		if (!(m = ynode_get(n, "mechanism"))) {
 			lerr(c, n,
 			     "recovery without mechanism:; expected one of: none, counter, "
@@ -669,7 +527,7 @@ static void load_recovery(struct lctx *c, const struct ynode *n, struct scenario
 			return;
 		}
 	}
-	if (!(str = want_enum(c, m, "recovery mechanism", recovery_names)))
+	if (!(str = ynode_want_enum(&c->y, m, "recovery mechanism", recovery_names)))
 		return;
 	for (int r = 0; r < _SCENARIO_RECOVERY_MAX; r++)
 		if (streq(recovery_names[r], str))
@@ -677,12 +535,13 @@ static void load_recovery(struct lctx *c, const struct ynode *n, struct scenario
 	p->after = p->recovery == SCENARIO_RECOVERY_MANUAL ? 2 : 1;
 	if (n->kind != YNODE_MAP)
 		return;
-	if ((v = ynode_get(n, "boots")) && want_uint(c, v, "recovery boots", 1, 20, &u))
+	if ((v = ynode_get(n, "boots")) && ynode_want_uint(&c->y, v, "recovery boots", 1, 20, &u))
 		p->counter_boots = (unsigned)u;
-	if ((v = ynode_get(n, "action")) && (str = want_enum(c, v, "remediation action", actions)))
+	if ((v = ynode_get(n, "action")) &&
+	    (str = ynode_want_enum(&c->y, v, "remediation action", actions)))
 		p->remedy =
 		    streq(str, "delete") ? SCENARIO_REMEDY_DELETE : SCENARIO_REMEDY_ROLLBACK;
-	if ((v = ynode_get(n, "after")) && want_uint(c, v, "recovery after", 1, 20, &u))
+	if ((v = ynode_get(n, "after")) && ynode_want_uint(&c->y, v, "recovery after", 1, 20, &u))
 		p->after = (unsigned)u;
 }
 
@@ -692,7 +551,7 @@ static void load_persistence(struct lctx *c, const struct ynode *n, struct scena
 	const struct ynode *v;
 
 	if ((v = ynode_get(n, "persistence")))
-		load_switch(c, v, "persistence", &p->on);
+		ynode_want_bool(&c->y, v, "persistence", &p->on);
 	if ((v = ynode_get(n, "boot_loop")))
 		load_boot_loop(c, v, p);
 	if ((v = ynode_get(n, "recovery")))
@@ -712,12 +571,12 @@ static void load_case(struct lctx *c, const struct ynode *n)
 	struct scase *k;
 	struct ynode *v;
 	const char *str;
-	unsigned before = c->errors;
+	unsigned before = c->y.errors;
 	int r;
 
-	if (!want_map(c, n, "a case"))
+	if (!ynode_want_map(&c->y, n, "a case", NULL))
 		return;
-	c->errors += ynode_check_keys(n, c->file, "a case", keys, c->diags);
+	ynode_want_keys(&c->y, n, "a case", keys);
 	k = &s->cases[s->n_cases];
 	memset(k, 0, sizeof(*k));
 	k->line = n->line;
@@ -728,7 +587,7 @@ static void load_case(struct lctx *c, const struct ynode *n)
 	v = ynode_get(n, "name");
 	if (!v)
 		lerr(c, n, "case without a name; expected name: TEXT");
-	else if ((str = want_string(c, v, "case name"))) {
+	else if ((str = ynode_want_string(&c->y, v, "case name", YNODE_NONEMPTY))) {
 		k->name = xstrdup(str);
 		k->id = safe_id(str);
 		for (size_t i = 0; i < s->n_cases; i++)
@@ -740,7 +599,7 @@ static void load_case(struct lctx *c, const struct ynode *n)
 	if (!v)
 		lerr(c, n, "case without content:; expected the seed file (relative to %s)",
 		     s->dir);
-	else if ((str = want_string(c, v, "content"))) {
+	else if ((str = ynode_want_string(&c->y, v, "content", YNODE_NONEMPTY))) {
 		k->content = xstrdup(str);
 		k->content_path = path_join(s->dir, str);
 		r = read_file(k->content_path, MUTATE_MAX_SIZE, &k->seed_data, &k->seed_size);
@@ -749,14 +608,11 @@ static void load_case(struct lctx *c, const struct ynode *n)
 	}
 	v = ynode_get(n, "mutations");
 	if (v) {
-		if (v->kind != YNODE_SEQ)
-			lerr(c, v, "mutations must be a list of {op: ...} maps, not %s",
-			     ynode_kind_name(v->kind));
-		else {
-			unsigned nd = (unsigned)c->diags->n;
-			r = mutate_list_parse(v, c->file, s->dir, c->diags, &k->muts);
+		if (ynode_want_seq(&c->y, v, "mutations", "{op: ...} maps", 0)) {
+			unsigned nd = (unsigned)c->y.diags->n;
+			r = mutate_list_parse(v, c->y.file, s->dir, c->y.diags, &k->muts);
 			if (r < 0)
-				c->errors += (unsigned)(c->diags->n - nd) + 1;
+				c->y.errors += (unsigned)(c->y.diags->n - nd) + 1;
 		}
 	}
 	if (!k->muts)
@@ -765,14 +621,14 @@ static void load_case(struct lctx *c, const struct ynode *n)
 		load_expect(c, v, k);
 
 	/* Dry-run the expansion so that bad paths and out-of-range indexes show up in validate. */
-	if (c->errors == before && k->seed_data && !c->format_failed && within_budget(c, n, k)) {
+	if (c->y.errors == before && k->seed_data && !c->format_failed && within_budget(c, n, k)) {
 		struct mutate_result res = {0};
-		unsigned nd = (unsigned)c->diags->n;
+		unsigned nd = (unsigned)c->y.diags->n;
 
-		r = mutate_expand(k->muts, s->format, k->seed_data, k->seed_size, 0, c->file,
-				  c->diags, &res);
+		r = mutate_expand(k->muts, s->format, k->seed_data, k->seed_size, 0, c->y.file,
+				  c->y.diags, &res);
 		if (r < 0)
-			c->errors += (unsigned)(c->diags->n - nd) + 1;
+			c->y.errors += (unsigned)(c->y.diags->n - nd) + 1;
 		mutate_result_finish(&res);
 	}
 	s->n_cases++;
@@ -786,8 +642,8 @@ static void load_rollspec(struct lctx *c, const struct ynode *doc)
 
 	for (size_t i = 0; i < s->n_cases; i++)
 		cases[i] = s->cases[i].name ? s->cases[i].name : "";
-	c->errors += rollspec_load(c->file, doc, (const char *const *)s->sensors, s->n_sensors,
-				   cases, s->n_cases, c->diags, &s->rollout);
+	c->y.errors += rollspec_load(c->y.file, doc, (const char *const *)s->sensors, s->n_sensors,
+				     cases, s->n_cases, c->y.diags, &s->rollout);
 }
 
 static int load_doc(struct lctx *c, const struct ynode *doc)
@@ -809,13 +665,15 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 		lerr(c, doc, "empty scenario; expected at least sensors: and cases:");
 		return -EINVAL;
 	}
-	c->errors += ynode_check_keys(doc, c->file, "the scenario", keys, c->diags);
-	if ((v = ynode_get(doc, "name")) && (str = want_string(c, v, "name")))
+	ynode_want_keys(&c->y, doc, "the scenario", keys);
+	if ((v = ynode_get(doc, "name")) &&
+	    (str = ynode_want_string(&c->y, v, "name", YNODE_NONEMPTY)))
 		s->name = xstrdup(str);
-	if ((v = ynode_get(doc, "description")) && (str = want_string(c, v, "description")))
+	if ((v = ynode_get(doc, "description")) &&
+	    (str = ynode_want_string(&c->y, v, "description", YNODE_NONEMPTY)))
 		s->description = xstrdup(str);
 	if ((v = ynode_get(doc, "seed")))
-		want_uint(c, v, "seed", 0, UINT64_MAX, &s->seed);
+		ynode_want_uint(&c->y, v, "seed", 0, UINT64_MAX, &s->seed);
 	if ((v = ynode_get(doc, "fleet")))
 		load_fleet(c, v);
 	if ((v = ynode_get(doc, "timeouts")))
@@ -823,13 +681,13 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 	s->persist = (struct scenario_persistence){.reboots = 3, .counter_boots = 2, .after = 1};
 	load_persistence(c, doc, &s->persist);
 	if ((v = ynode_get(doc, "guest")))
-		c->errors += sensor_guest_load(c->file, v, c->diags, &s->guest);
+		c->y.errors += sensor_guest_load(c->y.file, v, c->y.diags, &s->guest);
 	if ((v = ynode_get(doc, "sensors")))
 		load_sensors(c, v);
 	else
 		lerr(c, doc, "missing sensors: (the list of sensors under test)");
 	if ((v = ynode_get(doc, "format"))) {
-		if ((str = want_string(c, v, "format")))
+		if ((str = ynode_want_string(&c->y, v, "format", YNODE_NONEMPTY)))
 			load_format(c, v, str);
 	} else if (c->sensor_format && !c->sensor_format_conflict) {
 		load_format(c, ynode_get(doc, "sensors"), c->sensor_format);
@@ -837,11 +695,7 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 	v = ynode_get(doc, "cases");
 	if (!v)
 		lerr(c, doc, "missing cases: (the list of cases)");
-	else if (v->kind != YNODE_SEQ)
-		lerr(c, v, "cases must be a list, not %s", ynode_kind_name(v->kind));
-	else if (v->n == 0)
-		lerr(c, v, "cases is empty; expected at least one case");
-	else {
+	else if (ynode_want_seq(&c->y, v, "cases", NULL, 1)) {
 		s->cases = xcalloc(v->n, sizeof(*s->cases));
 		for (size_t i = 0; i < v->n; i++)
 			load_case(c, v->items[i]);
@@ -853,7 +707,7 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 			     "sensor '%s' keeps no content across reboots (no persist: in its "
 			     "sensor.yaml), which persistence: on needs",
 			     c->no_persist[i]->scalar);
-	return c->errors ? -EINVAL : 0;
+	return c->y.errors ? -EINVAL : 0;
 }
 
 int scenario_load(const char *path, const struct scenario_opts *opts, struct diags *diags,
@@ -876,7 +730,7 @@ int scenario_parse(const char *path, const void *data, size_t size,
 {
 	_cleanup_free_ char *dcopy = NULL, *bcopy = NULL;
 	struct ynode *doc = NULL;
-	struct lctx c = {.file = path, .diags = diags, .opts = opts};
+	struct lctx c = {.y = {.file = path, .diags = diags}, .opts = opts};
 	struct scenario *s;
 	int r;
 

@@ -132,8 +132,5 @@ size_t scenario_n_cases(const struct scenario *s);	    /* cases as written, befo
 const char *scenario_format_path(const struct scenario *s); /* NULL when no format: */
 /* Whether any case has persistence on: then every guest of the run gets a content partition. */
 bool scenario_persists(const struct scenario *s);
-/* A duration as scenarios write it: "60s", "500ms", "2m", "1h", or a number of seconds (decimals
- * allowed). Returns 0, -EINVAL, or -ERANGE past a day. */
-int scenario_parse_duration_ms(const char *s, uint64_t *ret);
 /* The verdict expected of this case on this sensor, or NULL when none. */
 const char *scenario_case_expect(const struct scenario_case *c, const char *sensor);

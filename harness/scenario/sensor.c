@@ -6,68 +6,46 @@
 
 #include <ctype.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <sys/stat.h>
 
-#include "scenario.h"
 #include "util.h"
 #include "ynode.h"
 
 struct sctx {
-	const char *file;
-	struct diags *diags;
+	struct ynode_ctx y; /* the sensor.yaml, its diags */
 	struct sensor *s;
 };
 
-_printf_(3, 4) static void serr(struct sctx *c, const struct ynode *at, const char *fmt, ...)
-{
-	_cleanup_free_ char *msg = NULL;
-	va_list ap;
+/* A located problem: shorthand for the reader's own. */
+#define serr(c, at, ...) ynode_error(&(c)->y, (at), __VA_ARGS__)
 
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	diag_add(c->diags, c->file, at ? at->line : 0, at ? at->column : 0, "%s", msg);
-}
-
-/* Any scalar, "" included: `reload: ""` says there is nothing to run. NULL n: key absent. */
+/* The string getter's answer copied into the sensor, which owns its strings. NULL n: key absent.
+ * Any scalar, "" included: `reload: ""` says there is nothing to run. */
 static void get_string(struct sctx *c, const struct ynode *n, const char *what, char **ret)
 {
-	if (!n)
-		return;
-	if (n->kind != YNODE_SCALAR) {
-		serr(c, n, "%s must be a string, not %s", what, ynode_kind_name(n->kind));
-		return;
-	}
-	if (strlen(n->scalar) != n->scalar_len) {
-		serr(c, n, "%s contains a NUL character; expected text", what);
-		return;
-	}
-	*ret = xstrdup(n->scalar);
+	const char *v = ynode_want_string(&c->y, n, what, 0);
+
+	if (v)
+		*ret = xstrdup(v);
 }
 
 /* A string the agent's key=value sensor.conf carries: one line. */
 static void get_line(struct sctx *c, const struct ynode *n, const char *what, char **ret)
 {
-	_cleanup_free_ char *v = NULL;
+	const char *v = ynode_want_string(&c->y, n, what, YNODE_ONE_LINE);
 
-	get_string(c, n, what, &v);
-	if (v && strchr(v, '\n'))
-		serr(c, n, "%s spans several lines; expected one line", what);
-	else if (v)
-		*ret = TAKE_PTR(v);
+	if (v)
+		*ret = xstrdup(v);
 }
 
-static void get_bool(struct sctx *c, const struct ynode *n, const char *what, bool *ret)
+/* A one-line value that must not be empty: a watch or probe key set to "" is a mistake, not a
+ * way to turn it off (leave the key out). */
+static void get_nonempty_line(struct sctx *c, const struct ynode *n, const char *what, char **ret)
 {
-	if (!n || ynode_bool(n, ret) == 0)
-		return;
-	if (n->kind == YNODE_SCALAR)
-		serr(c, n, "%s must be true or false, not %s'%s'", what, n->quoted ? "quoted " : "",
-		     n->scalar);
-	else
-		serr(c, n, "%s must be true or false, not %s", what, ynode_kind_name(n->kind));
+	const char *v = ynode_want_string(&c->y, n, what, YNODE_ONE_LINE | YNODE_NONEMPTY);
+
+	if (v)
+		*ret = xstrdup(v);
 }
 
 /* The map under key in doc with its keys checked; NULL when absent or not a map. */
@@ -75,15 +53,14 @@ static const struct ynode *section(struct sctx *c, const struct ynode *doc, cons
 				   const char *const *keys)
 {
 	const struct ynode *n = ynode_get(doc, key);
+	_cleanup_free_ char *like = NULL;
 
 	if (!n)
 		return NULL;
-	if (n->kind != YNODE_MAP) {
-		serr(c, n, "%s must be a map (%s: ...), not %s", key, keys[0],
-		     ynode_kind_name(n->kind));
+	like = xasprintf("%s: ...", keys[0]);
+	if (!ynode_want_map(&c->y, n, key, like))
 		return NULL;
-	}
-	ynode_check_keys(n, c->file, key, keys, c->diags);
+	ynode_want_keys(&c->y, n, key, keys);
 	return n;
 }
 
@@ -123,22 +100,16 @@ static void load_files(struct sctx *c, const struct ynode *n)
 	static const char *const keys[] = {"src", "dst", NULL};
 	struct sensor *s = c->s;
 
-	if (n->kind != YNODE_SEQ) {
-		serr(c, n, "files must be a list of {src, dst} maps, not %s",
-		     ynode_kind_name(n->kind));
+	if (!ynode_want_seq(&c->y, n, "files", "{src, dst} maps", 0))
 		return;
-	}
 	s->files = xcalloc(n->n, sizeof(*s->files));
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *e = n->items[i], *dst;
 		struct sensor_file f = {0};
 
-		if (e->kind != YNODE_MAP) {
-			serr(c, e, "a files entry must be a map {src, dst}, not %s",
-			     ynode_kind_name(e->kind));
+		if (!ynode_want_map(&c->y, e, "a files entry", "{src, dst}"))
 			continue;
-		}
-		ynode_check_keys(e, c->file, "a files entry", keys, c->diags);
+		ynode_want_keys(&c->y, e, "a files entry", keys);
 		if (!ynode_get(e, "src"))
 			serr(c, e, "files entry without src; expected the host path of a file");
 		dst = ynode_get(e, "dst");
@@ -164,11 +135,8 @@ static void get_commands(struct sctx *c, const struct ynode *n, const char *list
 {
 	size_t k = 0;
 
-	if (n->kind != YNODE_SEQ) {
-		serr(c, n, "%s must be a list of shell commands, not %s", list,
-		     ynode_kind_name(n->kind));
+	if (!ynode_want_seq(&c->y, n, list, "shell commands", 0))
 		return;
-	}
 	*ret = xcalloc(n->n + 1, sizeof(**ret));
 	for (size_t i = 0; i < n->n; i++) {
 		get_line(c, n->items[i], item, &(*ret)[k]);
@@ -185,8 +153,10 @@ static void load_start(struct sctx *c, const struct ynode *n)
 static void load_deliver(struct sctx *c, const struct ynode *doc)
 {
 	static const char *const keys[] = {"method", "path", "reload", "command", NULL};
+	static const char *const methods[] = {"device", "file", "command", NULL};
 	const struct ynode *n = section(c, doc, "deliver", keys), *m, *path, *command;
 	struct sensor *s = c->s;
+	const char *method;
 
 	if (!n) {
 		if (!ynode_get(doc, "deliver"))
@@ -205,58 +175,18 @@ static void load_deliver(struct sctx *c, const struct ynode *doc)
 		serr(c, n, "missing deliver method; expected device, file or command");
 		return;
 	}
-	get_string(c, m, "deliver method", &s->deliver_method);
-	if (!s->deliver_method)
+	if (!(method = ynode_want_enum(&c->y, m, "deliver method", methods)))
 		return;
+	s->deliver_method = xstrdup(method);
 	if (streq(s->deliver_method, "device") || streq(s->deliver_method, "file")) {
 		if (!s->deliver_path || s->deliver_path[0] != '/')
 			serr(c, path ? path : n,
 			     "deliver method %s needs path:; expected an absolute guest path",
 			     s->deliver_method);
-	} else if (streq(s->deliver_method, "command")) {
-		if (!s->deliver_command || !*s->deliver_command)
-			serr(c, command ? command : n,
-			     "deliver method command needs command:; expected a shell command");
-	} else {
-		serr(c, m, "unknown deliver method '%s'; expected device, file or command",
-		     s->deliver_method);
+	} else if (!s->deliver_command || !*s->deliver_command) {
+		serr(c, command ? command : n,
+		     "deliver method command needs command:; expected a shell command");
 	}
-}
-
-/* A one-line value that must not be empty: a watch or probe key set to "" is a mistake, not a
- * way to turn it off (leave the key out). */
-static void get_nonempty_line(struct sctx *c, const struct ynode *n, const char *what, char **ret)
-{
-	_cleanup_free_ char *v = NULL;
-
-	get_line(c, n, what, &v);
-	if (v && !*v)
-		serr(c, n, "%s is empty; expected a value (leave the key out for none)", what);
-	else if (v)
-		*ret = TAKE_PTR(v);
-}
-
-static void get_duration(struct sctx *c, const struct ynode *n, const char *what, unsigned max_ms,
-			 unsigned *ret)
-{
-	uint64_t ms;
-	int r;
-
-	if (!n)
-		return;
-	if (n->kind != YNODE_SCALAR) {
-		serr(c, n, "%s must be a duration like 3s or 200ms, not %s", what,
-		     ynode_kind_name(n->kind));
-		return;
-	}
-	r = scenario_parse_duration_ms(n->scalar, &ms);
-	if (r < 0)
-		serr(c, n, "bad %s '%s'; expected a duration like 3s or 200ms", what, n->scalar);
-	else if (ms == 0 || ms > max_ms)
-		serr(c, n, "%s '%s' is out of range; expected more than 0 and at most %u s", what,
-		     n->scalar, max_ms / 1000);
-	else
-		*ret = (unsigned)ms;
 }
 
 static void load_watch(struct sctx *c, const struct ynode *doc)
@@ -295,6 +225,7 @@ static void load_probe(struct sctx *c, const struct ynode *doc)
 	static const char *const keys[] = {"command", "timeout", "interval", NULL};
 	const struct ynode *n = section(c, doc, "probe", keys), *command;
 	struct sensor *s = c->s;
+	uint64_t ms;
 
 	if (!n)
 		return;
@@ -305,8 +236,10 @@ static void load_probe(struct sctx *c, const struct ynode *doc)
 		     "the sensor detects the trigger's event");
 	get_nonempty_line(c, command, "probe command", &s->probe_command);
 	/* the agent's limit for any command it runs */
-	get_duration(c, ynode_get(n, "timeout"), "probe timeout", 60000, &s->probe_timeout_ms);
-	get_duration(c, ynode_get(n, "interval"), "probe interval", 10000, &s->probe_interval_ms);
+	if (ynode_want_duration(&c->y, ynode_get(n, "timeout"), "probe timeout", 1, 60000, &ms))
+		s->probe_timeout_ms = (unsigned)ms;
+	if (ynode_want_duration(&c->y, ynode_get(n, "interval"), "probe interval", 1, 10000, &ms))
+		s->probe_interval_ms = (unsigned)ms;
 }
 
 static void set_default_errnos(struct sensor *s)
@@ -327,7 +260,7 @@ static void load_reject_errno(struct sctx *c, const struct ynode *n)
 	if (!n)
 		return;
 	if (n->kind != YNODE_SEQ) {
-		get_bool(c, n, "reject errno", &s->reject_errno);
+		ynode_want_bool(&c->y, n, "reject errno", &s->reject_errno);
 		return;
 	}
 	if (n->n == 0) {
@@ -415,7 +348,7 @@ static void load_doc(struct sctx *c, const struct ynode *doc)
 	struct sensor *s = c->s;
 	const struct ynode *n;
 
-	ynode_check_keys(doc, c->file, "sensor.yaml", keys, c->diags);
+	ynode_want_keys(&c->y, doc, "sensor.yaml", keys);
 	load_name(c, doc);
 	get_string(c, ynode_get(doc, "description"), "description", &s->description);
 	get_string(c, ynode_get(doc, "format"), "format", &s->format);
@@ -429,14 +362,15 @@ static void load_doc(struct sctx *c, const struct ynode *doc)
 	get_line(c, ynode_get(doc, "trigger"), "trigger", &s->trigger);
 	if ((n = section(c, doc, "reject", reject_keys))) {
 		load_reject_errno(c, ynode_get(n, "errno"));
-		get_bool(c, ynode_get(n, "exit_status"), "reject exit_status", &s->reject_exit);
+		ynode_want_bool(&c->y, ynode_get(n, "exit_status"), "reject exit_status",
+				&s->reject_exit);
 		get_line(c, ynode_get(n, "log"), "reject log", &s->reject_log);
 	}
 	load_watch(c, doc);
 	load_probe(c, doc);
 	load_persist(c, doc);
 	if ((n = ynode_get(doc, "guest")))
-		sensor_guest_load(c->file, n, c->diags, &s->guest);
+		sensor_guest_load(c->y.file, n, c->y.diags, &s->guest);
 }
 
 int sensor_parse(const char *path, const void *data, size_t size, struct diags *diags,
@@ -445,7 +379,7 @@ int sensor_parse(const char *path, const void *data, size_t size, struct diags *
 	_cleanup_(ynode_freep) struct ynode *doc = NULL;
 	_cleanup_free_ char *copy = xstrdup(path);
 	struct sensor *s;
-	struct sctx c = {.file = path, .diags = diags};
+	struct sctx c = {.y = {.file = path, .diags = diags}};
 	size_t before = diags->n;
 	int r;
 
@@ -678,7 +612,7 @@ static bool module_name_ok(const char *s)
 static unsigned check_cmdline(struct sctx *c, const struct ynode *n, const char *v)
 {
 	_cleanup_free_ char *copy = xstrdup(v);
-	unsigned before = (unsigned)c->diags->n;
+	unsigned before = (unsigned)c->y.diags->n;
 	char *save = NULL;
 
 	if (strpbrk(v, "\"'\\\n\t")) {
@@ -697,18 +631,15 @@ static unsigned check_cmdline(struct sctx *c, const struct ynode *n, const char 
 				     "options it does not set (see CONTRACT.md)",
 				     (int)klen, t);
 	}
-	return (unsigned)c->diags->n - before;
+	return (unsigned)c->y.diags->n - before;
 }
 
 static void guest_modules(struct sctx *c, const struct ynode *n, struct sensor_guest *g)
 {
 	size_t k = 0;
 
-	if (n->kind != YNODE_SEQ) {
-		serr(c, n, "guest modules must be a list of kernel module names, not %s",
-		     ynode_kind_name(n->kind));
+	if (!ynode_want_seq(&c->y, n, "guest modules", "kernel module names", 0))
 		return;
-	}
 	g->modules = xcalloc(n->n + 1, sizeof(char *));
 	for (size_t i = 0; i < n->n; i++) {
 		_cleanup_free_ char *m = NULL;
@@ -727,11 +658,8 @@ static void guest_modules(struct sctx *c, const struct ynode *n, struct sensor_g
 /* The debug presets' command line, appended to *cmdline. */
 static void guest_debug(struct sctx *c, const struct ynode *n, char **cmdline)
 {
-	if (n->kind != YNODE_SEQ) {
-		serr(c, n, "guest debug must be a list of presets, not %s",
-		     ynode_kind_name(n->kind));
+	if (!ynode_want_seq(&c->y, n, "guest debug", "presets", 0))
 		return;
-	}
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *e = n->items[i];
 		const char *add =
@@ -764,17 +692,14 @@ unsigned sensor_guest_load(const char *file, const struct ynode *n, struct diags
 			   struct sensor_guest *g)
 {
 	static const char *const keys[] = {"cmdline", "modules", "debug", NULL};
-	struct sctx c = {.file = file, .diags = diags};
+	struct sctx c = {.y = {.file = file, .diags = diags}};
 	size_t before = diags->n;
 	const struct ynode *v;
 	_cleanup_free_ char *cmdline = NULL;
 
-	if (n->kind != YNODE_MAP) {
-		serr(&c, n, "guest must be a map (cmdline: ..., modules: [...]), not %s",
-		     ynode_kind_name(n->kind));
+	if (!ynode_want_map(&c.y, n, "guest", "cmdline: ..., modules: [...]"))
 		return 1;
-	}
-	ynode_check_keys(n, file, "guest", keys, diags);
+	ynode_want_keys(&c.y, n, "guest", keys);
 	if ((v = ynode_get(n, "cmdline"))) {
 		get_nonempty_line(&c, v, "guest cmdline", &cmdline);
 		if (cmdline && check_cmdline(&c, v, cmdline) > 0) {

@@ -1,5 +1,6 @@
-/* escape.h — writing strings that come from a run (titles, console text, case names, paths) into
- * HTML, XML, URLs and Markdown so that they come out as inert text.
+/* escape.h — the one escaper: strings that come from a run or a user (titles, console text, case
+ * names, paths, guest names) written into HTML, XML (the reports, JUnit, libvirt's domain and
+ * volume descriptions), URLs and Markdown so that they come out as inert text.
  *
  * Every escaper also repairs the text: invalid UTF-8 and characters XML 1.0 forbids (C0 controls
  * other than tab, newline and carriage return; U+FFFE, U+FFFF) become U+FFFD, so that a console

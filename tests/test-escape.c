@@ -1,4 +1,4 @@
-/* test-report-escape.c — everything from a run must come out inert in HTML, XML and Markdown,
+/* test-escape.c — everything from a run must come out inert in HTML, XML and Markdown,
  * and repaired where it is not valid UTF-8 or not allowed in XML. */
 #include <check.h>
 #include <stdlib.h>
@@ -118,7 +118,7 @@ END_TEST
 
 static Suite *suite(void)
 {
-	Suite *s = suite_create("report-escape");
+	Suite *s = suite_create("escape");
 	TCase *tc = tcase_create("escape");
 
 	tcase_add_test(tc, test_html);
