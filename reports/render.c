@@ -56,12 +56,16 @@ char *render_replay_command(const struct record *r)
 {
 	const char *dir = r->run->dir;
 	size_t n = strlen(dir);
+	_cleanup_free_ char *path = NULL, *qpath = NULL, *qsensor = shell_quote(r->sensor);
 
 	/* "run/" and "run" give the same command. */
 	while (n > 1 && dir[n - 1] == '/')
 		n--;
-	return xasprintf("faultline replay %.*s/%s --sensor %s", (int)n, dir, r->case_id,
-			 r->sensor);
+	/* Folder, case and sensor names come from files anyone may have written: the command
+	 * is pasted into a shell. */
+	path = xasprintf("%.*s/%s", (int)n, dir, r->case_id);
+	qpath = shell_quote(path);
+	return xasprintf("faultline replay %s --sensor %s", qpath, qsensor);
 }
 
 const char *render_boots(char buf[32], double boots)

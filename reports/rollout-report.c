@@ -84,10 +84,18 @@ static void figures(FILE *f, json_object *s)
 
 /* ---- Markdown ---- */
 
+/* ring NULL: the strategy's total. */
 static void md_row(FILE *f, const char *strategy, const char *ring, uint64_t n, json_object *t,
 		   const char *gate)
 {
-	fprintf(f, "| %s | %s | %" PRIu64, strategy, ring, n);
+	fputs("| ", f);
+	escape_markdown(f, strategy);
+	fputs(" | ", f);
+	if (ring)
+		escape_markdown(f, ring);
+	else
+		fputs("**total**", f);
+	fprintf(f, " | %" PRIu64, n);
 	for (const char *const *k = tally_keys; *k; k++)
 		fprintf(f, " | %" PRIu64, num(t, *k));
 	fputs(" | ", f);
@@ -103,10 +111,12 @@ static int markdown(FILE *f, json_object *s)
 	escape_markdown(f, str(s, "scenario"));
 	fputs("\n\n**", f);
 	escape_markdown(f, str(s, "answer"));
+	fputs("**\n\nUpdate ", f);
+	escape_markdown_code(f, str(s, "update"), false);
 	fprintf(f,
-		"**\n\nUpdate `%s` to a fleet of %" PRIu64 " machines (seed %" PRIu64
+		" to a fleet of %" PRIu64 " machines (seed %" PRIu64
 		"), every machine a real guest of its profile.\n\n",
-		str(s, "update"), num(s, "fleet"), num(s, "seed"));
+		num(s, "fleet"), num(s, "seed"));
 	fputs("| strategy | ring | machines", f);
 	for (const char *const *h = tally_heads; *h; h++)
 		fprintf(f, " | %s", *h);
@@ -125,8 +135,7 @@ static int markdown(FILE *f, json_object *s)
 			md_row(f, title, str(ring, "name"), num(ring, "machines"),
 			       json_object_object_get(ring, "tally"), gate);
 		}
-		md_row(f, title, "**total**", num(s, "fleet"), json_object_object_get(st, "total"),
-		       stop);
+		md_row(f, title, NULL, num(s, "fleet"), json_object_object_get(st, "total"), stop);
 	}
 	fputs("\n", f);
 	figures(f, s);
@@ -171,10 +180,10 @@ static void svg_rings(FILE *f, json_object *rings, uint64_t end)
 			double x = xpos(num(g, "at_ms"), end);
 			fprintf(f,
 				"<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
-				"stroke-dasharray=\"4 3\" stroke-width=\"2\"><title>gate of %s: "
-				"%s</title></line>\n",
-				x, PAD_T, x, H - PAD_B, ok ? "#1a7f37" : "#cf222e",
-				str(ring, "name"), ok ? "passed" : "failed");
+				"stroke-dasharray=\"4 3\" stroke-width=\"2\"><title>gate of ",
+				x, PAD_T, x, H - PAD_B, ok ? "#1a7f37" : "#cf222e");
+			escape_html(f, str(ring, "name"));
+			fprintf(f, ": %s</title></line>\n", ok ? "passed" : "failed");
 		}
 	}
 }
@@ -329,7 +338,9 @@ int rollout_report_html_section(FILE *f, json_object *s)
 		escape_html(f, str(p, "sensor"));
 		fputs(")", f);
 	}
-	fprintf(f, "; on gate failure: %s</p>\n", str(s, "on_gate_failure"));
+	fputs("; on gate failure: ", f);
+	escape_html(f, str(s, "on_gate_failure"));
+	fputs("</p>\n", f);
 	html_variants(f, json_object_object_get(s, "variants"));
 	for (size_t k = 0; k < len(strategies); k++)
 		html_strategy(f, json_object_array_get_idx(strategies, k), fleet, end);

@@ -28,6 +28,39 @@ START_TEST(test_parse)
 	ck_assert(t.flood && !t.garbage);
 	ck_assert(!agent_test_parse("faultline.agent_test= garbage", 1, &t));
 	ck_assert(!agent_test_parse("faultline.agent_test=", 1, &t));
+	ck_assert(agent_test_parse("faultline.agent_test=flood,frames", 1, &t));
+	ck_assert(t.flood && t.frames && !t.garbage);
+	ck_assert(!agent_test_parse("faultline.agent_test=frame", 1, &t));
+}
+END_TEST
+
+/* The frames mode's burst: whole minimal frames of a type the host does not know, one sequence
+ * number each, that a decoder takes without an error. */
+START_TEST(test_frames_burst)
+{
+	struct proto_decoder *d = proto_decoder_new();
+	uint32_t seq = 41, want = 41;
+	unsigned frames = 0;
+	struct proto_frame f;
+	uint8_t *burst;
+	size_t len;
+	int r;
+
+	ck_assert_int_eq(agent_test_frames(&seq, &burst, &len), 0);
+	ck_assert_uint_eq(len, AGENT_TEST_FRAMES_BURST / PROTO_HEADER_SIZE * PROTO_HEADER_SIZE);
+	proto_decoder_feed(d, burst, len);
+	free(burst);
+	while ((r = proto_decoder_next(d, &f)) == 1) {
+		ck_assert_uint_eq(f.type, 0x7777);
+		ck_assert_uint_eq(f.len, 0);
+		ck_assert_uint_eq(f.seq, want++);
+		proto_frame_finish(&f);
+		frames++;
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(frames, len / PROTO_HEADER_SIZE);
+	ck_assert_uint_eq(seq, want);
+	proto_decoder_free(d);
 }
 END_TEST
 
@@ -90,6 +123,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_garbage_keeps_real_frames);
+	tcase_add_test(tc, test_frames_burst);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -270,6 +270,16 @@ START_TEST(test_case_stopped_silent)
 	       "4 malformed frames from the guest agent (bad magic 0, too large 0, bad flags 0, "
 	       "bad CRC 4): dropped, the verdict is from the whole ones",
 	       false);
+
+	/* then frames the controller dropped */
+	in.frames_dropped = 9;
+	decide(&in);
+	ck_assert(startswith(j.detail, "4 malformed frames"));
+	in.bad_frames = 0;
+	decide(&in);
+	expect(VERDICT_HANG, "hang: agent heartbeat silent",
+	       "9 frames from the guest agent dropped: it sent faster than the controller reads",
+	       false);
 }
 END_TEST
 

@@ -382,7 +382,7 @@ START_TEST(test_errors)
 		    "more than 100000 inputs");
 	check_error(
 	    "[{op: random_bytes, offset: 24, size: 4, count: 60}, {op: extend, size: 16000000}]", 1,
-	    2, "more than 512 MiB of inputs");
+	    2, "more than 256 MiB of inputs");
 }
 END_TEST
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "proto.h"
 
@@ -255,6 +256,125 @@ START_TEST(test_remedy_decode)
 }
 END_TEST
 
+/* ---- decoding time: linear in the bytes, whatever the guest sends ---- */
+
+#define FLOOD_BYTES (16u << 20)
+/* Linear decoding of FLOOD_BYTES takes well under a second here; a decoder that moves the rest
+ * of its buffer after every frame needs minutes (0.3 s for 1 MiB, 256 times that for 16). */
+#define FLOOD_WALL_MS 10000
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* FLOOD_BYTES of minimal frames (no payload), each after `junk` bytes that are not a magic. */
+static uint8_t *flood(size_t junk, size_t *ret_size, size_t *ret_frames)
+{
+	size_t unit = junk + PROTO_HEADER_SIZE, n = FLOOD_BYTES / unit;
+	uint8_t *buf = malloc(n * unit), *f;
+	size_t size;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(proto_encode(0x7777, 1, NULL, 0, &f, &size), 0);
+	ck_assert_uint_eq(size, PROTO_HEADER_SIZE);
+	for (size_t i = 0; i < n; i++) {
+		memset(buf + i * unit, '.', junk);
+		memcpy(buf + i * unit + junk, f, size);
+	}
+	free(f);
+	*ret_size = n * unit;
+	*ret_frames = n;
+	return buf;
+}
+
+/* Decode everything fed so far, counting frames and resyncs (a frame with a payload counts as
+ * neither). Check records every assertion it passes, so there is none per frame; fails as
+ * soon as the wall bound is past, so that a quadratic decoder fails in seconds, not minutes. */
+static void drain(struct proto_decoder *d, uint64_t start, size_t *frames, size_t *errors)
+{
+	struct proto_frame f;
+	int r;
+
+	while ((r = proto_decoder_next(d, &f)) != 0) {
+		if (r == 1) {
+			*frames += f.len == 0;
+			proto_frame_finish(&f);
+		} else {
+			*errors += r == -EBADMSG;
+		}
+		if (((*frames + *errors) & 4095) == 0 && mono_ms() - start >= FLOOD_WALL_MS)
+			ck_abort_msg("decoding is not linear: %zu frames in %u ms", *frames,
+				     FLOOD_WALL_MS);
+	}
+}
+
+/* 16 MiB of minimal frames at once, and with a byte of junk before each (a resync per frame),
+ * and fed as the controller feeds it (1 MiB per read, decoded after each). */
+START_TEST(test_flood_linear)
+{
+	static const struct {
+		size_t junk, chunk;
+	} runs[] = {{0, FLOOD_BYTES}, {1, FLOOD_BYTES}, {0, 1u << 20}, {3, 65536 + 7}};
+
+	for (size_t k = 0; k < sizeof(runs) / sizeof(runs[0]); k++) {
+		size_t size, n, frames = 0, errors = 0;
+		uint8_t *buf = flood(runs[k].junk, &size, &n);
+		struct proto_decoder *d = proto_decoder_new();
+		uint64_t start = mono_ms();
+
+		for (size_t off = 0; off < size; off += runs[k].chunk) {
+			size_t len = size - off < runs[k].chunk ? size - off : runs[k].chunk;
+			proto_decoder_feed(d, buf + off, len);
+			drain(d, start, &frames, &errors);
+		}
+		ck_assert_uint_eq(frames, n);
+		/* one resync per run of junk, two when a read ends inside it */
+		if (runs[k].junk)
+			ck_assert_uint_ge(errors, n);
+		else
+			ck_assert_uint_eq(errors, 0);
+		proto_decoder_free(d);
+		free(buf);
+	}
+}
+END_TEST
+
+/* A frame split across feeds at every offset still decodes once the rest of it arrives, after
+ * frames already taken from the same buffer. */
+START_TEST(test_partial_after_consumed)
+{
+	size_t a_size, b_size;
+	uint8_t *a = enc(PROTO_HEARTBEAT, "first", &a_size);
+	uint8_t *b = enc(PROTO_RESULT, "second frame", &b_size);
+
+	for (size_t cut = 0; cut <= b_size; cut++) {
+		struct proto_decoder *d = proto_decoder_new();
+		struct proto_frame f;
+
+		proto_decoder_feed(d, a, a_size);
+		proto_decoder_feed(d, b, cut);
+		ck_assert_int_eq(proto_decoder_next(d, &f), 1);
+		ck_assert_str_eq((char *)f.payload, "first");
+		proto_frame_finish(&f);
+		ck_assert_int_eq(proto_decoder_next(d, &f), cut == b_size ? 1 : 0);
+		if (cut < b_size) {
+			proto_decoder_feed(d, b + cut, b_size - cut);
+			ck_assert_int_eq(proto_decoder_next(d, &f), 1);
+		}
+		ck_assert_str_eq((char *)f.payload, "second frame");
+		proto_frame_finish(&f);
+		ck_assert_int_eq(proto_decoder_next(d, &f), 0);
+		proto_decoder_free(d);
+	}
+	free(a);
+	free(b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("proto");
@@ -270,6 +390,8 @@ int main(void)
 	tcase_add_test(tc, test_watch_roundtrip);
 	tcase_add_test(tc, test_watch_decode_errors);
 	tcase_add_test(tc, test_remedy_decode);
+	tcase_add_test(tc, test_flood_linear);
+	tcase_add_test(tc, test_partial_after_consumed);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

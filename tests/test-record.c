@@ -168,6 +168,7 @@ static void fill_every_field(struct record *r)
 	r->agent_outcome = xstrdup("agent-error");
 	r->agent_errno = 22;
 	r->agent_message = xstrdup("write(/dev/ksensor, 116 bytes): Invalid argument");
+	r->frames_dropped = 52001;
 	r->protection = xstrdup("restored");
 	r->protection_gap_ms = 812;
 	r->sensor_restarts = 4;
@@ -201,6 +202,7 @@ static void assert_same_record(const struct record *a, const struct record *b)
 	ck_assert_int_eq(a->attempt, b->attempt);
 	ck_assert_str_eq(a->host_fault, b->host_fault);
 	ck_assert_int_eq(a->host_stall_ms, b->host_stall_ms);
+	ck_assert_int_eq(a->frames_dropped, b->frames_dropped);
 	ck_assert_int_eq(a->flaky, b->flaky);
 	ck_assert_str_eq(a->reused.verdict, b->reused.verdict);
 	ck_assert_str_eq(a->reused.title, b->reused.title);
@@ -432,6 +434,7 @@ START_TEST(test_case_record)
 	ck_assert_int_eq(json_object_get_int(field(field(o, "timings"), "total_ms")), 1234);
 	ck_assert_int_eq(json_object_get_int(field(field(o, "timings"), "boot_ms")), 0);
 	ck_assert_str_eq(json_object_get_string(field(field(o, "agent"), "outcome")), "accepted");
+	ck_assert_int_eq(json_object_get_int(field(field(o, "agent"), "frames_dropped")), 0);
 	ck_assert_str_eq(json_object_get_string(field(o, "console")), "consoles/ks/c1.log");
 	ck_assert_str_eq(json_object_get_string(field(o, "faultline_version")), FAULTLINE_VERSION);
 	ck_assert_ptr_null(field(o, "reused_guest_run"));
@@ -448,7 +451,9 @@ START_TEST(test_case_record)
 	res.protection_gap_ms = 640;
 	res.sensor_restarts = 1;
 	res.sensor_log = true;
+	res.frames_dropped = 52001; /* and a guest that flooded its channel */
 	o = case_record_json(&ctx, "ks", &c, &res, "consoles/ks/c1.log");
+	ck_assert_int_eq(json_object_get_int(field(field(o, "agent"), "frames_dropped")), 52001);
 	ck_assert_str_eq(json_object_get_string(field(o, "protection")), "restored");
 	ck_assert_int_eq(json_object_get_int(field(o, "protection_gap_ms")), 640);
 	ck_assert_int_eq(json_object_get_int(field(o, "sensor_restarts")), 1);
@@ -458,6 +463,7 @@ START_TEST(test_case_record)
 	res.protection = NULL;
 	res.protection_gap_ms = res.sensor_restarts = -1;
 	res.sensor_log = false;
+	res.frames_dropped = 0;
 
 	/* another sensor has no expectation: matched is null; an agent that never answered has
 	 * no outcome */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "aggregate.h"
 #include "render.h"
@@ -110,10 +111,35 @@ START_TEST(test_read_killed_run)
 	ck_assert_str_eq(r->mutation_class, "set_field");
 	{
 		_cleanup_free_ char *cmd = render_replay_command(r);
-		ck_assert_str_eq(cmd, "faultline replay " BASE
-				      "/hostile]]>&<script> --sensor ksensor-legacy");
+		ck_assert_str_eq(cmd, "faultline replay '" BASE
+				      "/hostile]]>&<script>' --sensor ksensor-legacy");
 	}
 	rundir_free(run);
+}
+END_TEST
+
+/* A sensor folder, run folder or case may be named to run something when the replay
+ * command is pasted: each is one quoted word that the shell gives back unchanged. */
+START_TEST(test_replay_quoted)
+{
+	struct rundir run = {.dir = "runs/it's here/"};
+	struct record r = {.run = &run, .case_id = "c;rm -rf ~", .sensor = "a$(touch pwn);b"};
+	_cleanup_free_ char *cmd = render_replay_command(&r);
+	_cleanup_free_ char *sh =
+	    xasprintf("cd '%s' && set -- %s && printf '%%s|' \"$@\"", testlib_tmpdir(), cmd);
+	_cleanup_free_ char *pwn = xasprintf("%s/pwn", testlib_tmpdir());
+	char out[256] = {0};
+	FILE *p;
+
+	ck_assert_str_eq(cmd, "faultline replay 'runs/it'\\''s here/c;rm -rf ~' --sensor "
+			      "'a$(touch pwn);b'");
+	p = popen(sh, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_gt(fread(out, 1, sizeof(out) - 1, p), 0);
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_str_eq(out,
+			 "faultline|replay|runs/it's here/c;rm -rf ~|--sensor|a$(touch pwn);b|");
+	ck_assert_int_eq(access(pwn, F_OK), -1);
 }
 END_TEST
 
@@ -631,6 +657,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_read_killed_run);
 	tcase_add_test(tc, test_read_malformed);
+	tcase_add_test(tc, test_replay_quoted);
 	tcase_add_test(tc, test_aggregate_one);
 	tcase_add_test(tc, test_aggregate_merged);
 	tcase_add_test(tc, test_aggregate_designs);

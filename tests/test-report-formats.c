@@ -164,7 +164,7 @@ START_TEST(test_markdown)
 		ck_assert(open && open < p);
 		ck_assert(close && !memchr(p, '\n', (size_t)(close - p)));
 	}
-	ck_assert(strstr(md, "quickstart-base/hostile]]>&<script> --sensor ksensor-legacy `"));
+	ck_assert(strstr(md, "quickstart-base/hostile]]>&<script>' --sensor ksensor-legacy `"));
 	ck_assert_ptr_null(strstr(md, "<b>"));
 }
 END_TEST

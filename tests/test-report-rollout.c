@@ -90,6 +90,87 @@ START_TEST(test_empty)
 }
 END_TEST
 
+#define HOSTILE "<script>alert(1)</script>|x*y*"
+
+/* Every string of the summary, at any depth, replaced by HOSTILE (a tampered rollout.json). */
+static void tamper(json_object *o)
+{
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			json_object *v = json_object_array_get_idx(o, i);
+			if (json_object_is_type(v, json_type_string))
+				json_object_array_put_idx(o, i, json_object_new_string(HOSTILE));
+			else
+				tamper(v);
+		}
+	} else if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v)
+		{
+			if (json_object_is_type(v, json_type_string))
+				json_object_object_add(o, k, json_object_new_string(HOSTILE));
+			else
+				tamper(v);
+		}
+	}
+}
+
+/* The unescaped '|' of a Markdown line: its cell borders. */
+static size_t md_cells(const char *line, const char *end)
+{
+	size_t n = 0;
+
+	for (const char *p = line; p < end; p++)
+		if (*p == '\\' && p + 1 < end)
+			p++;
+		else if (*p == '|')
+			n++;
+	return n;
+}
+
+START_TEST(test_tampered)
+{
+	json_object *s = fixture(), *st;
+	_cleanup_free_ char *html = NULL, *md = NULL;
+	const char *p, *code;
+	size_t cells = 0;
+
+	/* names that were not strings but keys, and fields that were null */
+	json_object_object_add(s, "on_gate_failure", json_object_new_string(HOSTILE));
+	st = json_object_array_get_idx(json_object_object_get(s, "strategies"), 0);
+	json_object_object_add(st, "variant", json_object_new_string(HOSTILE));
+	json_object_object_add(json_object_object_get(st, "down_by_profile"), HOSTILE,
+			       json_object_new_int(1));
+	json_object_object_add(
+	    json_object_object_get(
+		json_object_array_get_idx(json_object_object_get(s, "variants"), 0), "sensors"),
+	    HOSTILE, json_object_new_string("x"));
+	tamper(s);
+	html = render(s, REPORTS_HTML);
+	md = render(s, REPORTS_MARKDOWN);
+	ck_assert_msg(!strstr(html, "<script"), "%.60s", strstr(html, "<script"));
+	ck_assert_ptr_nonnull(strstr(html, "on gate failure: &lt;script&gt;"));
+	ck_assert_ptr_nonnull(strstr(html, "<title>gate of &lt;script&gt;"));
+	/* Markdown: the one <script> left is the update's, inside a code span */
+	code = strstr(md, "Update ` " HOSTILE " ` to a fleet");
+	ck_assert_ptr_nonnull(code);
+	ck_assert_ptr_eq(strstr(md, "<script"), code + strlen("Update ` "));
+	ck_assert_ptr_null(strstr(code + strlen("Update ` <script"), "<script"));
+	/* every table row has the header's cells: no field adds a column */
+	for (p = md; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		const char *end = strchr(p, '\n') ? strchr(p, '\n') : p + strlen(p);
+		if (*p != '|')
+			continue;
+		if (!cells)
+			cells = md_cells(p, end);
+		ck_assert_msg(md_cells(p, end) == cells, "%.*s", (int)(end - p), p);
+	}
+	ck_assert_uint_eq(cells, 13);
+	ck_assert_ptr_nonnull(strstr(md, "&lt;script&gt;alert(1)&lt;/script&gt;\\|x\\*y\\* | "
+					 "**total** |"));
+	json_object_put(s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("report-rollout");
@@ -98,6 +179,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_html);
 	tcase_add_test(tc, test_markdown);
 	tcase_add_test(tc, test_empty);
+	tcase_add_test(tc, test_tampered);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -151,6 +151,25 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* A variant's name becomes a folder of the rollout's output: '..', '.' and '' would be the
+ * output itself or its parent. */
+START_TEST(test_variant_names)
+{
+	static const char *const bad[] = {"'..'", "'.'", "''", "a/b", "\"\""};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *text = xasprintf(
+		    HEAD PROFILES "rollout:\n  fleet: 4\n  rings: [{name: a, size: rest}]\n"
+				  "  variants: [{name: %s, sensor: alpha}]\n",
+		    bad[i]);
+
+		load_err(text, 12, 21, "variant name");
+	}
+	load_err(HEAD PROFILES "rollout:\n  fleet: 4\n  rings: [{name: '..', size: rest}]\n", 11,
+		 18, "ring name '..' must be");
+}
+END_TEST
+
 static struct rollspec spec3(struct rollspec_profile *p, struct rollspec_ring *g)
 {
 	p[0] = (struct rollspec_profile){.name = "office", .weight = 60};
@@ -357,6 +376,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_bad_input);
+	tcase_add_test(tc, test_variant_names);
 	tcase_add_test(tc, test_ring_sizes);
 	tcase_add_test(tc, test_draw);
 	tcase_add_test(tc, test_gate);

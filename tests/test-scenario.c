@@ -526,6 +526,42 @@ START_TEST(test_input_budget)
 }
 END_TEST
 
+/* Inputs past what the guest agent accepts, or more bytes in all than a run should hold: errors
+ * at the case's mutations, found before the bytes are generated. */
+START_TEST(test_bytes_budget)
+{
+	_cleanup_free_ char *many = xstrdup(HEAD "cases:\n");
+	uint64_t t0 = now_ms();
+
+	/* 30 random inputs of 10 MB: 300 MB, refused without drawing a byte */
+	load_err(HEAD "cases:\n  - name: c\n    content: seed.kscu\n"
+		      "    mutations: [{op: extend, size: 10000000, fill: random, count: 30}]\n",
+		 5, 16, "the cases so far expand to more than 256 MiB of inputs (this one: 30 of");
+	ck_assert_uint_lt(now_ms() - t0, 5000);
+	/* one input of 17 MB */
+	load_err(
+	    HEAD "cases:\n  - name: c\n    content: seed.kscu\n"
+		 "    mutations: [{op: extend, size: 17000000}]\n",
+	    5, 16,
+	    "case 'c' makes inputs of at least 17000054 bytes, more than the 16777216 the guest "
+	    "agent accepts");
+	/* shrinking first: the size is known only once made */
+	load_err(HEAD "cases:\n  - name: c\n    content: seed.kscu\n"
+		      "    mutations: [{op: truncate, size: 4}, {op: extend, size: 16777216}]\n",
+		 5, 16, "case 'c' makes an input of 16777220 bytes, more than the 16777216");
+	/* 10 MB cases, each alone fine: the 27th crosses 256 MiB */
+	for (int i = 0; i < 27; i++) {
+		char *more = xasprintf("%s  - name: c%d\n    content: seed.kscu\n"
+				       "    mutations: [{op: extend, size: %d}]\n",
+				       many, i, 10000000 + i);
+		free(many);
+		many = more;
+	}
+	load_err(many, 2 + 26 * 3 + 3, 16,
+		 "the cases so far expand to more than 256 MiB of inputs (this one: 1 of");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -541,6 +577,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_unreadable);
 	tcase_add_test(tc, test_shipped_replay);
 	tcase_add_test(tc, test_input_budget);
+	tcase_add_test(tc, test_bytes_budget);
 	tcase_add_test(tc, test_sensor_paths_and_guest);
 	suite_add_tcase(s, tc);
 	return s;

@@ -616,6 +616,28 @@ START_TEST(test_rules)
 }
 END_TEST
 
+/* The image is staged on the host under each files dst: a '..' would write outside it. */
+START_TEST(test_files_dst_dotdot)
+{
+	static const char *const head = "name: f\ndeliver: {method: file, path: /x}\n";
+	static const struct bad_text bad[] = {
+	    {"files: [{src: a, dst: /../../etc/cron.d/x}]\n", 3, 23,
+	     "files dst '/../../etc/cron.d/x' has a '..' component; expected a guest path "
+	     "without '..'"},
+	    {"files: [{src: a, dst: /lib/..}]\n", 3, 23, "files dst '/lib/..' has a '..'"},
+	    {"files: [{src: a, dst: /a/../../b}]\n", 3, 23, "has a '..' component"},
+	};
+	struct sensor *s;
+
+	expect_bad_texts("f", head, bad, ARRAY_SIZE(bad));
+	/* dots inside a name are fine */
+	s = load_text("f", "name: f\ndeliver: {method: file, path: /x}\n"
+			   "files: [{src: a, dst: /lib/..a/b..}, {src: a, dst: /x/.../y}]\n");
+	ck_assert_uint_eq(s->n_files, 2);
+	sensor_free(s);
+}
+END_TEST
+
 START_TEST(test_missing)
 {
 	_cleanup_free_ char *dir = testlib_fixture_path("sensor/nonexistent");
@@ -652,6 +674,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_all_at_once);
 	tcase_add_test(tc, test_rules);
 	tcase_add_test(tc, test_missing);
+	tcase_add_test(tc, test_files_dst_dotdot);
 	tcase_add_test(tc, test_reject_errnos);
 	tcase_add_test(tc, test_errno_names);
 	tcase_add_test(tc, test_guest);

@@ -13,7 +13,8 @@
  * safe mode (the stored content removed, no sensor) or ask the host for a remediation.
  *
  * Test modes (testmode.h), for faultline's own fault-injection suite only: garbage ahead of
- * the heartbeats, a console flood. Never on unless the kernel command line asks.
+ * the heartbeats, a console flood, a flood of frames in place of a delivery. Never on unless
+ * the kernel command line asks.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -176,8 +177,24 @@ static void cmdline_parse(void)
 	agent_boot_export(&boot, persist_mounted);
 	if (!agent_test_parse(buf, (uint32_t)mono_ms(), &test_mode))
 		return;
-	kmsg("faultline-agent: TEST MODE%s%s: not a real run", test_mode.garbage ? " garbage" : "",
-	     test_mode.flood ? " flood" : "");
+	kmsg("faultline-agent: TEST MODE%s%s%s: not a real run",
+	     test_mode.garbage ? " garbage" : "", test_mode.flood ? " flood" : "",
+	     test_mode.frames ? " frames" : "");
+}
+
+/* The frames mode: an update arrived; from then on the queue is kept full of minimal frames. */
+static bool flooding_frames;
+
+static void queue_frames_burst(void)
+{
+	uint8_t *burst;
+	size_t len;
+
+	if (!flooding_frames || outq.len >= AGENT_TEST_FRAMES_BURST ||
+	    agent_test_frames(&tx_seq, &burst, &len) < 0)
+		return;
+	queue_raw(burst, len);
+	free(burst);
 }
 
 static void queue_garbage(uint64_t n)
@@ -998,6 +1015,12 @@ static void handle_frame(const struct agent_conf *c, const struct proto_frame *f
 					       : "no valid " CONF_PATH " in the guest");
 			return;
 		}
+		if (test_mode.frames) {
+			kmsg("faultline-agent test: flooding frames instead of delivering the "
+			     "update");
+			flooding_frames = true;
+			return;
+		}
 		agent_watch_arm(c, mono_ms());
 		r = job_spawn(c, false, f->payload, f->len, f->seq);
 		if (r < 0)
@@ -1052,8 +1075,8 @@ static void heartbeat(uint64_t now, uint64_t *next_hb)
 	if (now < *next_hb && !heartbeat_now)
 		return;
 	/* A heartbeat queued behind unsent data says nothing new: skip it (but not the one that
-	 * follows a result). */
-	if (outq.len == 0 || heartbeat_now) {
+	 * follows a result, nor one among the frames mode's flood: that guest lives on). */
+	if (outq.len == 0 || heartbeat_now || flooding_frames) {
 		if (test_mode.garbage)
 			queue_garbage(heartbeats);
 		proto_put_u64(hb, now);
@@ -1128,6 +1151,7 @@ int main(void)
 		size_t watched_len;
 
 		heartbeat(now, &next_hb);
+		queue_frames_burst();
 		if (outq.len && now >= hup_until)
 			flush_out();
 		if (now >= hup_until) {
@@ -1171,8 +1195,11 @@ int main(void)
 		/* No host on the other end: the port polls as hung up; do not spin on it. */
 		if ((p[port_i].revents & (POLLHUP | POLLERR)) && !(p[port_i].revents & POLLIN))
 			hup_until = mono_ms() + HUP_BACKOFF_MS;
-		if (p[port_i].revents & POLLOUT)
+		if (p[port_i].revents & POLLOUT) {
 			flush_out();
+			queue_frames_burst();
+			flush_out();
+		}
 	}
 }
 

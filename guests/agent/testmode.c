@@ -22,12 +22,13 @@ bool agent_test_parse(const char *cmdline, uint32_t seed, struct agent_test *ret
 				m = n;
 			t.garbage |= m == 7 && !strncmp(p, "garbage", m);
 			t.flood |= m == 5 && !strncmp(p, "flood", m);
+			t.frames |= m == 6 && !strncmp(p, "frames", m);
 			p += m < n ? m + 1 : m;
 			n -= m < n ? m + 1 : m;
 		}
 	}
 	*ret = t;
-	return t.garbage || t.flood;
+	return t.garbage || t.flood || t.frames;
 }
 
 struct buf {
@@ -123,5 +124,28 @@ int agent_test_garbage(struct agent_test *t, uint64_t n, uint32_t *seq, uint8_t 
 	}
 	*ret = b.p;
 	*ret_len = b.len;
+	return 0;
+}
+
+int agent_test_frames(uint32_t *seq, uint8_t **ret, size_t *ret_len)
+{
+	size_t n = AGENT_TEST_FRAMES_BURST / PROTO_HEADER_SIZE;
+	uint8_t *buf = malloc(n * PROTO_HEADER_SIZE);
+
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *f;
+		size_t size;
+
+		if (proto_encode(UNKNOWN_TYPE, (*seq)++, NULL, 0, &f, &size) < 0) {
+			free(buf);
+			return -ENOMEM;
+		}
+		memcpy(buf + i * PROTO_HEADER_SIZE, f, size);
+		free(f);
+	}
+	*ret = buf;
+	*ret_len = n * PROTO_HEADER_SIZE;
 	return 0;
 }

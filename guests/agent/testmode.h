@@ -10,6 +10,10 @@
  *            frame from the host's decoder: the random bytes never hold PROTO_MAGIC's first
  *            byte, on which the decoder resynchronises.
  *   flood    from READY on, a child writes to /dev/console as fast as it can (agent.c)
+ *   frames   an update is not delivered: from then on the agent sends minimal frames (no
+ *            payload, a type the host does not know) as fast as the channel takes them, its
+ *            heartbeats among them, and never a RESULT: the case can end only by the host's
+ *            timeouts (tests/vm/flood-neighbour.sh)
  *
  * Ownership: agent_test_garbage() returns a buffer the caller frees.
  */
@@ -22,13 +26,17 @@
 #define AGENT_TEST_KEY "faultline.agent_test="
 
 struct agent_test {
-	bool garbage, flood;
+	bool garbage, flood, frames;
 	uint32_t rng; /* xorshift state for the garbage, never 0 */
 };
 
 /* The modes the command line asks for (all off without the key; unknown modes are ignored).
  * seed starts the garbage's random bytes. Returns true when a mode is on. */
 bool agent_test_parse(const char *cmdline, uint32_t seed, struct agent_test *ret);
+/* The frames mode's next burst: AGENT_TEST_FRAMES_BURST bytes of whole minimal frames, *seq
+ * advanced for each. Returns 0 or -ENOMEM. */
+#define AGENT_TEST_FRAMES_BURST (16u * 1024)
+int agent_test_frames(uint32_t *seq, uint8_t **ret, size_t *ret_len);
 /* The malformed bytes to send ahead of heartbeat number n; each kind in turn as n grows. *seq is
  * the sender's frame counter (advanced for every frame header written). Returns 0 or -ENOMEM. */
 int agent_test_garbage(struct agent_test *t, uint64_t n, uint32_t *seq, uint8_t **ret,

@@ -10,9 +10,12 @@
 #include <string.h>
 #include <zlib.h>
 
+/* The unread bytes are buf[off, off + len): a frame taken is an offset moved, and the bytes
+ * before off are given back once per feed, not once per frame (moving the rest of a 1 MiB read
+ * after each 20-byte frame made decoding quadratic: 0.3 s of a flooding guest's megabyte). */
 struct proto_decoder {
 	uint8_t *buf;
-	size_t len, cap;
+	size_t off, len, cap;
 };
 
 void proto_put_u32(uint8_t *p, uint32_t v)
@@ -101,11 +104,25 @@ struct proto_decoder *proto_decoder_free(struct proto_decoder *d)
 	return NULL;
 }
 
+/* Give back the bytes already read, when they are at least as many as the unread ones that must
+ * move for it: every byte moved is paid for by one consumed, so decoding stays linear however
+ * the caller interleaves feeds and reads (a caller that reads every frame before the next feed
+ * compacts once per feed). */
+static void compact(struct proto_decoder *d)
+{
+	if (d->off == 0 || d->off < d->len)
+		return;
+	if (d->len)
+		memmove(d->buf, d->buf + d->off, d->len);
+	d->off = 0;
+}
+
 void proto_decoder_feed(struct proto_decoder *d, const void *data, size_t size)
 {
-	if (d->len + size > d->cap) {
+	compact(d);
+	if (d->off + d->len + size > d->cap) {
 		size_t cap = d->cap ? d->cap : 4096;
-		while (cap < d->len + size)
+		while (cap < d->off + d->len + size)
 			cap *= 2;
 		uint8_t *nb = realloc(d->buf, cap);
 		if (!nb)
@@ -113,23 +130,27 @@ void proto_decoder_feed(struct proto_decoder *d, const void *data, size_t size)
 		d->buf = nb;
 		d->cap = cap;
 	}
-	memcpy(d->buf + d->len, data, size);
+	if (size)
+		memcpy(d->buf + d->off + d->len, data, size);
 	d->len += size;
 }
 
 static void consume(struct proto_decoder *d, size_t n)
 {
-	memmove(d->buf, d->buf + n, d->len - n);
+	d->off += n;
 	d->len -= n;
+	if (d->len == 0)
+		d->off = 0;
 }
 
 /* Drop bytes up to the next possible magic (at least one byte, so that we make progress). */
 static void resync(struct proto_decoder *d)
 {
+	const uint8_t *p = d->buf + d->off;
 	size_t i;
 
 	for (i = 1; i + 4 <= d->len; i++)
-		if (proto_get_u32(d->buf + i) == PROTO_MAGIC)
+		if (proto_get_u32(p + i) == PROTO_MAGIC)
 			break;
 	if (i + 4 > d->len)
 		i = d->len >= 3 ? d->len - 3 : 1; /* keep a possible partial magic */
@@ -140,19 +161,21 @@ static void resync(struct proto_decoder *d)
 
 int proto_decoder_next(struct proto_decoder *d, struct proto_frame *ret)
 {
+	const uint8_t *p;
 	uint32_t len, crc;
 	uint16_t flags;
 
 	if (d->len < 4)
 		return 0;
-	if (proto_get_u32(d->buf) != PROTO_MAGIC) {
+	p = d->buf + d->off;
+	if (proto_get_u32(p) != PROTO_MAGIC) {
 		resync(d);
 		return -EBADMSG;
 	}
 	if (d->len < PROTO_HEADER_SIZE)
 		return 0;
-	len = proto_get_u32(d->buf + 12);
-	flags = get_u16(d->buf + 6);
+	len = proto_get_u32(p + 12);
+	flags = get_u16(p + 6);
 	if (len > PROTO_MAX_PAYLOAD) {
 		resync(d);
 		return -EMSGSIZE;
@@ -163,18 +186,18 @@ int proto_decoder_next(struct proto_decoder *d, struct proto_frame *ret)
 	}
 	if (d->len < PROTO_HEADER_SIZE + (size_t)len)
 		return 0;
-	crc = proto_get_u32(d->buf + 16);
-	if (crc != payload_crc(d->buf + PROTO_HEADER_SIZE, len)) {
+	crc = proto_get_u32(p + 16);
+	if (crc != payload_crc(p + PROTO_HEADER_SIZE, len)) {
 		consume(d, PROTO_HEADER_SIZE + (size_t)len);
 		return -EILSEQ;
 	}
 	ret->payload = malloc((size_t)len + 1);
 	if (!ret->payload)
 		abort();
-	memcpy(ret->payload, d->buf + PROTO_HEADER_SIZE, len);
+	memcpy(ret->payload, p + PROTO_HEADER_SIZE, len);
 	ret->payload[len] = 0;
-	ret->type = get_u16(d->buf + 4);
-	ret->seq = proto_get_u32(d->buf + 8);
+	ret->type = get_u16(p + 4);
+	ret->seq = proto_get_u32(p + 8);
 	ret->len = len;
 	consume(d, PROTO_HEADER_SIZE + (size_t)len);
 	return 1;

@@ -132,14 +132,46 @@ int read_file(const char *path, size_t max, uint8_t **ret_data, size_t *ret_size
 	return 0;
 }
 
+char *shell_quote(const char *s)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				   "_-+./:,@%";
+	size_t n = 2;
+	char *q, *p;
+
+	if (*s && s[strspn(s, safe)] == 0)
+		return xstrdup(s);
+	for (const char *c = s; *c; c++)
+		n += *c == '\'' ? 4 : 1;
+	p = q = xmalloc(n + 1);
+	*p++ = '\'';
+	for (const char *c = s; *c; c++) {
+		if (*c == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else
+			*p++ = *c;
+	}
+	*p++ = '\'';
+	*p = 0;
+	return q;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t size)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A name nobody can guess, made with O_EXCL: a symlink or file planted beside path is
+	 * never followed or reused. */
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.XXXXXX", path);
+	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
 	const uint8_t *p = data;
 
 	if (fd < 0)
 		return -errno;
+	if (fchmod(fd, 0644) < 0) {
+		int r = -errno;
+		unlink(tmp);
+		return r;
+	}
 	while (size > 0) {
 		ssize_t n = write(fd, p, size);
 		if (n < 0) {
@@ -157,6 +189,19 @@ int write_file_atomic(const char *path, const void *data, size_t size)
 		unlink(tmp);
 		return r;
 	}
+	return 0;
+}
+
+int mkdir_private(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		return -EPERM;
 	return 0;
 }
 

@@ -90,6 +90,11 @@ static inline bool startswith(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* s as one shell word: unchanged when made only of characters no shell treats specially,
+ * otherwise in single quotes (a ' inside becomes '\''). For commands printed for the user to
+ * paste. Caller frees. */
+char *shell_quote(const char *s);
+
 /* Monotonic clock in milliseconds. */
 uint64_t now_ms(void);
 
@@ -99,5 +104,9 @@ int read_file(const char *path, size_t max, uint8_t **ret_data, size_t *ret_size
 int write_file_atomic(const char *path, const void *data, size_t size);
 /* mkdir -p, mode 0755. */
 int mkdir_p(const char *path);
+/* A folder only we can use, in a place others can write to (/tmp): made with mode 0700 when
+ * absent (its parent must exist); refused with -EPERM when it is a symlink, not a folder, not
+ * ours or open to anyone else, since another user could have planted files in it. */
+int mkdir_private(const char *path);
 /* Lowercase hex SHA-256 of a buffer into out[65]. */
 void sha256_hex(const void *data, size_t size, char out[65]);

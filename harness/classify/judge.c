@@ -300,6 +300,11 @@ static void run_case(const struct judge_input *in, struct judgement *j)
 		    "flags %u, bad CRC %u): dropped, the verdict is from the whole ones",
 		    in->bad_frames, in->bad_by_kind[0], in->bad_by_kind[1], in->bad_by_kind[2],
 		    in->bad_by_kind[3]);
+	if (in->frames_dropped && !j->detail)
+		j->detail =
+		    xasprintf("%llu frames from the guest agent dropped: it sent faster than "
+			      "the controller reads",
+			      (unsigned long long)in->frames_dropped);
 }
 
 void judge_decide(const struct judge_input *in, struct judgement *ret)

@@ -78,7 +78,8 @@
  *                                            sensor-error     "sensor error: MSG (errno N)"
  *            agent-error, or an outcome      infra-error      "guest agent could not deliver the
  *            this version does not know                       update: MSG"
- *          any end: malformed frames came and nothing set a detail: the detail counts them
+ *          any end: malformed frames came and nothing set a detail: the detail counts them;
+ *          then frames the controller dropped, the same way
  *
  * After the fact, over a judged result (the fleet):
  *  judge_stalled    the host stalled (the guest got no vCPU time) while a boot failed, or during
@@ -136,6 +137,7 @@ struct judge_input {
 	unsigned boot_ms;	     /* boot: the time a boot may take */
 	unsigned bad_frames;	     /* case: malformed frames from the agent after the update */
 	unsigned bad_by_kind[4];     /* bad magic, too large, bad flags, bad CRC */
+	uint64_t frames_dropped;     /* case: frames the controller dropped (it read too slowly) */
 	/* the console: NULL or clean when it holds no kernel report */
 	const struct classify_result *console;
 	/* the agent */

@@ -415,19 +415,26 @@ static int write_outputs(const struct mini *m, const struct shrink_result *res,
 	return r;
 }
 
+/* The command pasted into a shell: every name in it quoted. */
+static char *replay_line(const char *dir, const char *case_dir, const char *sensor)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, case_dir);
+	_cleanup_free_ char *qpath = shell_quote(path), *qsensor = shell_quote(sensor);
+
+	return xasprintf("faultline replay %s --sensor %s", qpath, qsensor);
+}
+
 /* The command that replays the minimal input: the step that ran it is a run directory's case;
  * the recorded input replays from the run itself. */
 static char *replay_command(const struct mini *m, const struct mcase *c,
 			    const struct shrink_result *res)
 {
 	if (streq(res->sha256, c->rec->input_sha256 ? c->rec->input_sha256 : ""))
-		return xasprintf("faultline replay %s/%s --sensor %s", c->run_dir, c->case_id,
-				 m->sensor);
+		return replay_line(c->run_dir, c->case_id, m->sensor);
 	for (size_t i = 0; i < res->n_steps; i++) {
 		const struct shrink_step *st = &res->steps[i];
 		if (st->how == SHRINK_RAN && st->where && streq(st->sha256, res->sha256))
-			return xasprintf("faultline replay %s/%s --sensor %s", m->out, st->where,
-					 m->sensor);
+			return replay_line(m->out, st->where, m->sensor);
 	}
 	return NULL;
 }

@@ -326,6 +326,33 @@ static int prepare(const struct mutate_list *l, const struct format *f, const ui
 	return 0;
 }
 
+size_t mutate_min_size(const struct mutate_list *l, size_t seed_size)
+{
+	size_t n = seed_size;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct mutate_op *o = &l->v[i];
+
+		switch (o->kind) {
+		case OP_EXTEND:
+			n += o->has_hex ? o->n_hex : (size_t)o->size;
+			break;
+		case OP_INSERT: /* random: 1 to 16 bytes */
+			n += o->has_hex ? o->n_hex : o->has_size ? (size_t)o->size : 1;
+			break;
+		case OP_ZERO:
+		case OP_WRITE:
+		case OP_BITFLIP:
+		case OP_INTERESTING:
+		case OP_RANDOM_BYTES:
+			break; /* in place */
+		default:
+			n = 0;
+		}
+	}
+	return n;
+}
+
 int mutate_count(const struct mutate_list *l, const struct format *f, const uint8_t *data,
 		 size_t size, const char *file, struct diags *diags, size_t *ret_n)
 {

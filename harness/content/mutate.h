@@ -56,7 +56,7 @@ struct mutate_result {
 
 #define MUTATE_MAX_VARIANTS 100000
 #define MUTATE_MAX_SIZE (64u << 20)   /* one generated input */
-#define MUTATE_MAX_TOTAL (512u << 20) /* all inputs of one expansion together */
+#define MUTATE_MAX_TOTAL (256u << 20) /* all inputs of one expansion together */
 #define MUTATE_MAX_NODES 4000000      /* decoded tree nodes while editing */
 
 /* Expand and apply. f may be NULL when no op needs a format. Deterministic for (list, seed data,
@@ -68,6 +68,10 @@ int mutate_expand(const struct mutate_list *l, const struct format *f, const uin
  * expansion needs a decodable seed that does not decode, or is too large. */
 int mutate_count(const struct mutate_list *l, const struct format *f, const uint8_t *data,
 		 size_t size, const char *file, struct diags *diags, size_t *ret_n);
+/* A size no variant of the list goes below, for a seed of seed_size bytes (without applying):
+ * extend and insert add to it; an op that may shrink the input brings it to 0. For limits
+ * checked before anything is generated. */
+size_t mutate_min_size(const struct mutate_list *l, size_t seed_size);
 void mutate_result_finish(struct mutate_result *r);
 
 /* Regenerate the bytes of a recorded case: apply mutations_json (a scenario_case's, or a

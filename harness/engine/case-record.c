@@ -90,6 +90,7 @@ static void fill_result(const char *sensor, const struct scenario_case *c,
 	r->agent_outcome = dup_or_null(judge_agent_outcome_name(res->agent_outcome));
 	r->agent_errno = res->agent_errno;
 	r->agent_message = dup_or_null(res->agent_message);
+	r->frames_dropped = (int64_t)res->frames_dropped;
 	r->protection = dup_or_null(res->protection);
 	r->protection_gap_ms = res->protection_gap_ms;
 	r->sensor_restarts = res->sensor_restarts;

@@ -196,22 +196,46 @@ static int load(struct session *s, struct session_error *e)
 	return 0;
 }
 
-static char *default_state_dir(void)
+/* Images built here are booted as they are: the folder must be one nobody else could have put
+ * an image in. Without a home, /tmp/faultline-UID, checked to be ours and closed to others. */
+static int default_state_dir(char **ret)
 {
 	const char *home = getenv("HOME");
+	_cleanup_free_ char *dir = NULL;
+	int r;
 
-	if (geteuid() == 0)
-		return xstrdup("/var/lib/faultline");
-	return xasprintf("%s/.cache/faultline", home ? home : "/tmp");
+	if (geteuid() == 0) {
+		*ret = xstrdup("/var/lib/faultline");
+		return 0;
+	}
+	if (home && home[0] == '/') {
+		*ret = xasprintf("%s/.cache/faultline", home);
+		return 0;
+	}
+	dir = xasprintf("/tmp/faultline-%u", (unsigned)geteuid());
+	r = mkdir_private(dir);
+	*ret = TAKE_PTR(dir);
+	return r;
 }
 
 /* Sensor builds run in the sensor's folder: every path handed to them must be absolute. */
 static int state_dir_absolute(const char *given, char **ret, struct session_error *e)
 {
-	_cleanup_free_ char *dir = given ? xstrdup(given) : default_state_dir();
+	_cleanup_free_ char *dir = NULL;
 	char *abs;
-	int r = mkdir_p(dir);
+	int r = 0;
 
+	if (given)
+		dir = xstrdup(given);
+	else
+		r = default_state_dir(&dir);
+	if (r == -EPERM)
+		return fail(e, r, SESSION_FAULT_HOST,
+			    "cannot use state dir %s: another user owns it, or can write to it "
+			    "(set HOME, or pass --state-dir)",
+			    dir);
+	if (r == 0)
+		r = mkdir_p(dir);
 	if (r < 0 || !(abs = realpath(dir, NULL))) {
 		r = r < 0 ? r : -errno;
 		return fail(e, r, SESSION_FAULT_HOST, "cannot use state dir %s: %s", dir,

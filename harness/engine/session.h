@@ -37,7 +37,8 @@ struct session_opts {
 	 * is the embedded driver */
 	const char *const *uris;
 	const char *accel;	/* NULL: the scenario's, else auto */
-	const char *state_dir;	/* NULL: /var/lib/faultline (root) or ~/.cache/faultline */
+	const char *state_dir;	/* NULL: /var/lib/faultline (root), ~/.cache/faultline, or
+				 * /tmp/faultline-UID (no HOME; must be ours, 0700) */
 	unsigned jobs;		/* 0: the scenario's fleet size, else the number of cores */
 	bool no_guests;		/* load and expand only (run --list) */
 	size_t max_cases;	/* 0: all; else only the first N cases (bench) */

@@ -67,9 +67,10 @@ int image_spawn(char *const argv[], char *const env[], const char *cwd, const ch
 			dup2(nul, 0);
 		if (cwd && chdir(cwd) < 0)
 			_exit(127);
-		for (char *const *e = env; e && *e; e++)
-			putenv(*e);
-		execvp(argv[0], argv);
+		if (env)
+			execvpe(argv[0], argv, env);
+		else
+			execvp(argv[0], argv);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -96,19 +97,46 @@ static char *expand_src(const struct sensor *s, const char *src, const char *bui
 	return xasprintf("%s/%s", s->dir, p);
 }
 
+static void free_argv(char **argv)
+{
+	for (char **a = argv; a && *a; a++)
+		free(*a);
+	free(argv);
+}
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The build runs as root on the host: it gets what the contract promises and nothing of
+ * faultline's own environment (tokens, SSH agent sockets, libvirt URIs). */
+static char **build_env(const char *kver, const char *build_dir)
+{
+	static const char *const keep[] = {"HOME", "LANG"};
+	const char *path = getenv("PATH");
+	char **env = xcalloc(ARRAY_SIZE(keep) + 5, sizeof(char *));
+	size_t n = 0;
+
+	env[n++] = xasprintf("PATH=%s", path && *path ? path : DEFAULT_PATH);
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+		if (getenv(keep[i]))
+			env[n++] = xasprintf("%s=%s", keep[i], getenv(keep[i]));
+	env[n++] = xasprintf("FAULTLINE_BUILD=%s", build_dir);
+	env[n++] = xasprintf("FAULTLINE_KVER=%s", kver);
+	env[n++] = xasprintf("FAULTLINE_KBUILD=/lib/modules/%s/build", kver);
+	return env;
+}
+
 static int run_sensor_build(const struct sensor *s, const char *kver, const char *build_dir,
 			    const char *log, char **ret_error)
 {
-	_cleanup_free_ char *e1 = xasprintf("FAULTLINE_BUILD=%s", build_dir);
-	_cleanup_free_ char *e2 = xasprintf("FAULTLINE_KVER=%s", kver);
-	_cleanup_free_ char *e3 = xasprintf("FAULTLINE_KBUILD=/lib/modules/%s/build", kver);
-	char *env[] = {e1, e2, e3, NULL};
+	char **env;
 	char *argv[] = {"/bin/sh", "-c", s->build_command, NULL};
 	int r;
 
 	if (!s->build_command)
 		return 0;
+	env = build_env(kver, build_dir);
 	r = image_spawn(argv, env, s->dir, log);
+	free_argv(env);
 	if (r != 0) {
 		*ret_error = xasprintf("sensor error: building %s failed (%s %d), see %s", s->name,
 				       r < 0 ? "error" : "exit status", r, log);
@@ -146,13 +174,6 @@ static char **builder_argv(const struct sensor *s, const struct sensor_guest *g,
 		argv[n++] = xstrdup(*m);
 	}
 	return argv;
-}
-
-static void free_argv(char **argv)
-{
-	for (char **a = argv; a && *a; a++)
-		free(*a);
-	free(argv);
 }
 
 int image_build(const struct sensor *s, const struct sensor_guest *extra, const char *kver,

@@ -33,6 +33,7 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 		const char *state_dir, struct image **ret, char **ret_error);
 struct image *image_free(struct image *img);
 
-/* Run argv with extra environment (NULL-terminated "K=V" list), cwd (NULL: unchanged), and
- * stdout+stderr appended to log_path. Returns the exit status (0..255) or a negative errno. */
+/* Run argv with env as its whole environment (a NULL-terminated "K=V" list; NULL: faultline's
+ * own), cwd (NULL: unchanged), and stdout+stderr appended to log_path. Returns the exit status
+ * (0..255) or a negative errno. */
 int image_spawn(char *const argv[], char *const env[], const char *cwd, const char *log_path);

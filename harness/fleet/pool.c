@@ -304,13 +304,18 @@ static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char 
 
 /* The guest agent's test modes (guests/agent/agent.c: malformed frames, a console flood) are
  * for faultline's own fault-injection tests: FAULTLINE_AGENT_TEST=MODE[,MODE] in the
- * controller's environment puts them on the guest's kernel command line. Unset, nothing is
- * added; a value with anything but letters and commas is ignored. */
-static char *guest_cmdline(const struct fleet_config *cfg)
+ * controller's environment puts them on the guest's kernel command line (with
+ * FAULTLINE_AGENT_TEST_SENSOR=NAME, only on sensor NAME's guests: one guest misbehaves beside
+ * well-behaved ones). Unset, nothing is added; a value with anything but letters and commas is
+ * ignored. */
+static char *guest_cmdline(const struct fleet_config *cfg, const char *sensor)
 {
 	const char *test = getenv("FAULTLINE_AGENT_TEST");
+	const char *only = getenv("FAULTLINE_AGENT_TEST_SENSOR");
 	const char *persist = cfg->persist ? " faultline.persist=1" : "";
 
+	if (only && *only && !streq(only, sensor))
+		test = NULL;
 	if (!test || !*test || test[strspn(test, "abcdefghijklmnopqrstuvwxyz,")])
 		return xasprintf("%s%s", cfg->cmdline, persist);
 	return xasprintf("%s%s faultline.agent_test=%s", cfg->cmdline, persist, test);
@@ -382,7 +387,7 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 		      bool *ret_retry, char **ret_modules)
 {
 	const struct fleet_sensor *s = &cfg->sensors[si];
-	_cleanup_free_ char *cmdline = guest_cmdline(cfg), *cov = coverage_path(cfg, name);
+	_cleanup_free_ char *cmdline = guest_cmdline(cfg, s->name), *cov = coverage_path(cfg, name);
 	_cleanup_free_ char *plugin =
 	    cov ? xasprintf("%s,out=%s", cfg->coverage_plugin, cov) : NULL;
 	const char *qemu_args[] = {"-plugin", plugin, NULL};

@@ -179,7 +179,8 @@ struct window_state {
  * vCPU that got no time is not hung. The guest counts as silent once it has gone hang_ms of
  * wall time without a sign of life (a heartbeat, or even a malformed frame: bytes come from a
  * running guest) and has used a quarter of that in vCPU time since, or once 4 x hang_ms have
- * passed whatever its CPU time (a stall that long is recorded as one, see host_silenced). */
+ * passed whatever its CPU time (a stall that long is recorded as one, see judge.h's silent rows).
+ */
 static bool silent(struct vm *vm, const struct runner_timeouts *t, const struct window_state *w,
 		   uint64_t now)
 {
@@ -296,8 +297,8 @@ static int observe_window(struct vm *vm, const struct runner_timeouts *t, uint64
 			proto_frame_finish(&ev.frame);
 			break;
 		case VM_EVENT_PROTO_ERROR:
-			/* a garbled frame from the guest: noted (bad_note), the heartbeat decides
-			 * health */
+			/* a garbled frame from the guest: noted (the judge counts them), the
+			 * heartbeat decides health */
 			w->bad_by_kind[ev.error == -EMSGSIZE ? 1
 				       : ev.error == -EPROTO ? 2
 				       : ev.error == -EILSEQ ? 3
@@ -375,13 +376,26 @@ static void case_facts(struct vm *vm, const struct runner_timeouts *t, enum endi
 	memcpy(in->bad_by_kind, w->bad_by_kind, sizeof(in->bad_by_kind));
 }
 
+/* An input the agent would refuse is not sent: the guest would close the channel, and the
+ * case would be retried for nothing. */
+static bool too_large(size_t size, struct case_result *res)
+{
+	if (size <= PROTO_MAX_PAYLOAD)
+		return false;
+	runner_failed(res,
+		      xasprintf("input of %zu bytes exceeds the agent protocol's limit (%u bytes)",
+				size, PROTO_MAX_PAYLOAD),
+		      false);
+	return true;
+}
+
 int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, size_t size,
 		    const struct runner_timeouts *t, const char *console_path,
 		    struct case_result *res)
 {
 	_cleanup_free_ char *mark = xasprintf("case %s: delivering %zu bytes", case_id, size);
 	_cleanup_free_ char *how = NULL;
-	uint64_t start = now_ms(), delivered = 0;
+	uint64_t start = now_ms(), delivered = 0, dropped;
 	struct proto_frame watched = {0};
 	struct proto_watch pw;
 	struct window_state w = {0};
@@ -389,12 +403,9 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	enum ending end;
 	int r;
 
-	if (size > PROTO_MAX_PAYLOAD) {
-		runner_failed(
-		    res, xasprintf("input of %zu bytes exceeds the agent protocol's limit", size),
-		    false);
+	if (too_large(size, res))
 		return 0;
-	}
+	dropped = vm_frames_dropped(vm);
 	if (vm_send(vm, PROTO_MARK, mark, (uint32_t)strlen(mark)) < 0 ||
 	    vm_send(vm, PROTO_UPDATE, data, (uint32_t)size) < 0) {
 		runner_failed(res, xstrdup("host error: the agent channel closed before delivery"),
@@ -408,6 +419,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		runner_drain_console(vm, 3000);
 	if (delivered)
 		res->deliver_ms = delivered - start;
+	res->frames_dropped = vm_frames_dropped(vm) - dropped;
 	/* a guest that stopped is not stalled: its vCPU time stands still for another reason */
 	res->host_stall_ms = end == END_STOPPED ? w.stall.total_ms : runner_stall_ms(&w.stall);
 	res->phase = runner_phase(console_path, case_id);
@@ -415,6 +427,7 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	in.agent_outcome = res->agent_outcome;
 	in.agent_errno = res->agent_errno;
 	in.agent_message = res->agent_message;
+	in.frames_dropped = res->frames_dropped;
 	/* the guest looks fine: the agent's answer and the watch decide, unless the console
 	 * holds a report that did not stop it (WARNING, oops with panic_on_oops off) */
 	if (end == END_HEALTHY)
@@ -431,6 +444,8 @@ int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct r
 	uint64_t deadline = now_ms() + t->case_ms;
 	struct judge_input in = {.step = JUDGE_STORE};
 
+	if (too_large(size, res))
+		return 1;
 	if (vm_send(vm, PROTO_STORE, data, (uint32_t)size) < 0) {
 		runner_failed(
 		    res,

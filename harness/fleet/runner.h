@@ -40,7 +40,9 @@ struct case_result {
 	/* the host stalled: the guest got no vCPU time at all for this long while its case ran
 	 * (summed over the job's attempts; stalls shorter than RUNNER_STALL_MS are not counted) */
 	uint64_t host_stall_ms;
-	char *host_fault; /* what the host did to the job's earlier attempts, or NULL */
+	char *host_fault;	 /* what the host did to the job's earlier attempts, or NULL */
+	uint64_t frames_dropped; /* from the agent during the case: it sent faster than they
+				    were read (vm_frames_dropped) */
 	/* reuse: the case failed on a guest that had run earlier cases and was run again alone on
 	 * a fresh guest; this result is the fresh run's, these fields the first run's */
 	bool confirmed;
@@ -115,8 +117,8 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 
 /* Persistence: hand the update to the agent to keep on the guest's content partition, as the
  * sensor stores its content, before it is delivered. Returns 0 when it is stored, 1 when not
- * (res filled: an infra-error saying why, e.g. the partition is full; or the guest's crash), or
- * -ECANCELED. */
+ * (res filled: an infra-error saying why, e.g. the input is larger than the agent takes or the
+ * partition is full; or the guest's crash), or -ECANCELED. */
 int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct runner_timeouts *t,
 		 const char *console_path, struct case_result *res);
 

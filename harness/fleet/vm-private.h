@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+#include "vm-events.h"
 #include "vm.h"
 
 /* the line that ends a kernel panic's report on the console */
@@ -31,11 +32,6 @@ struct vm_host {
 	bool close_cb;
 	int lost_reason; /* VIR_CONNECT_CLOSE_REASON_*, once the connection dropped */
 	bool lost;	 /* the connection dropped */
-};
-
-struct event_node {
-	struct vm_event ev;
-	struct event_node *next;
 };
 
 struct vm {
@@ -62,7 +58,7 @@ struct vm {
 	char tail[sizeof(PANIC_MARKER)]; /* end of the previous chunk, for markers split in two */
 
 	struct proto_decoder *dec;
-	struct event_node *head, *last;
+	struct vm_events events;
 	uint8_t *out;
 	size_t out_len;
 	bool channel_writable_wanted;

@@ -99,11 +99,7 @@ static void vm_unref(struct vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 	if (!last)
 		return;
-	for (struct event_node *n = vm->head, *next; n; n = next) {
-		next = n->next;
-		proto_frame_finish(&n->ev.frame);
-		free(n);
-	}
+	vm_events_finish(&vm->events);
 	proto_decoder_free(vm->dec);
 	if (vm->console_fd >= 0)
 		close(vm->console_fd);
@@ -119,19 +115,15 @@ static void unref_cb(void *opaque)
 	vm_unref(opaque);
 }
 
-/* Called with vm->lock held. */
+/* Called with vm->lock held. A frame that finds the queue full is dropped and counted
+ * (vm-events.h): nobody waits for it. */
 static void push_event(struct vm *vm, const struct vm_event *ev)
 {
-	struct event_node *n = xzalloc(sizeof(*n));
+	struct vm_event e = *ev;
 
-	n->ev = *ev;
-	n->ev.at_ms = now_ms();
-	if (vm->last)
-		vm->last->next = n;
-	else
-		vm->head = n;
-	vm->last = n;
-	pthread_cond_broadcast(&vm->cond);
+	e.at_ms = now_ms();
+	if (vm_events_push(&vm->events, &e))
+		pthread_cond_broadcast(&vm->cond);
 }
 
 static void push_simple(struct vm *vm, enum vm_event_type type, int error)
@@ -972,27 +964,37 @@ int vm_wait_locked(struct vm *vm, uint64_t deadline_ms)
 
 int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret)
 {
-	int r = 0;
+	bool waited = false;
+	int r;
 
 	pthread_mutex_lock(&vm->lock);
-	while (!vm->head && !cancelled && r == 0)
-		r = vm_wait_locked(vm, deadline_ms);
-	if (cancelled) {
-		pthread_mutex_unlock(&vm->lock);
-		return -ECANCELED;
+	for (;;) {
+		if (cancelled) {
+			r = -ECANCELED;
+			break;
+		}
+		/* an event that came at or after the deadline waits for the caller's timeout */
+		r = vm_events_pop(&vm->events, deadline_ms, ret);
+		if (r != -EAGAIN)
+			break;
+		if (waited) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		waited = vm_wait_locked(vm, deadline_ms) == -ETIMEDOUT;
 	}
-	if (!vm->head) {
-		pthread_mutex_unlock(&vm->lock);
-		return -ETIMEDOUT;
-	}
-	struct event_node *n = vm->head;
-	vm->head = n->next;
-	if (!vm->head)
-		vm->last = NULL;
 	pthread_mutex_unlock(&vm->lock);
-	*ret = n->ev;
-	free(n);
-	return 0;
+	return r;
+}
+
+uint64_t vm_frames_dropped(struct vm *vm)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&vm->lock);
+	n = vm->events.dropped;
+	pthread_mutex_unlock(&vm->lock);
+	return n;
 }
 
 const char *vm_name(const struct vm *vm)

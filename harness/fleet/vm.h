@@ -8,7 +8,8 @@
  * (vm_destroy removes the definition; vm.c says why). It starts paused, its console and agent
  * channel are opened, then it runs: nothing the guest prints is lost. Console bytes are appended
  * to the file set with vm_set_console_log(); agent frames, protocol errors and domain lifecycle
- * changes queue up as events that the owning thread pulls with vm_next_event().
+ * changes queue up as events (at most VM_EVENTS_MAX: vm-events.h) that the owning thread pulls
+ * with vm_next_event().
  *
  * Ownership: the caller owns the vm and must vm_destroy() it (which also frees it). A vm_host
  * must outlive its vms. Each vm is driven by one thread at a time; vm_host_cancel() may be called
@@ -119,8 +120,13 @@ int vm_set_console_log(struct vm *vm, const char *path);
 /* Queue one frame for the agent. */
 int vm_send(struct vm *vm, uint16_t type, const void *payload, uint32_t len);
 /* Wait for the next event until deadline_ms (now_ms() clock). Returns 0 with *ret filled,
- * -ETIMEDOUT, or -ECANCELED. */
+ * -ETIMEDOUT, or -ECANCELED. Events come in the order they arrived; one that arrived at or after
+ * deadline_ms is not returned (-ETIMEDOUT): however fast a guest sends, the caller's deadline
+ * comes in its turn. */
 int vm_next_event(struct vm *vm, uint64_t deadline_ms, struct vm_event *ret);
+/* Frames (and malformed-frame reports) from the guest dropped because its queue of events was
+ * full (vm-events.h), since the vm was made. */
+uint64_t vm_frames_dropped(struct vm *vm);
 /* The domain's name (owned by the vm). */
 const char *vm_name(const struct vm *vm);
 /* Milliseconds (now_ms clock) of the last console byte; 0 if none yet. */

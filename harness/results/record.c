@@ -94,6 +94,7 @@ static json_object *agent_json(const struct record *r)
 	json_object_object_add(a, "outcome", str_or_null(r->agent_outcome));
 	json_object_object_add(a, "errno", json_object_new_int(r->agent_errno));
 	json_object_object_add(a, "message", str_or_null(r->agent_message));
+	json_object_object_add(a, "frames_dropped", json_object_new_int64(r->frames_dropped));
 	return a;
 }
 
@@ -292,6 +293,7 @@ static void read_nested(json_object *o, struct record *r)
 	r->agent_outcome = get_str(agent, "outcome");
 	r->agent_message = get_str(agent, "message");
 	r->agent_errno = (int)get_int(agent, "errno", 0);
+	r->frames_dropped = get_int(agent, "frames_dropped", 0);
 
 	if (json_object_object_get_ex(o, "reused_guest_run", &reuse) &&
 	    (r->reused.verdict = get_str(reuse, "verdict"))) {

@@ -81,6 +81,10 @@ struct record {
 	char *agent_outcome; /* "agent": accepted, rejected, agent-error; NULL: no answer */
 	int agent_errno;
 	char *agent_message;
+	/* "agent"."frames_dropped": frames from the guest agent dropped during the case because
+	 * it sent faster than the controller reads them (harness/fleet/vm-events.h); 0 in older
+	 * runs */
+	int64_t frames_dropped;
 	/* the sensor watch (harness/fleet/watched.h): kept, restored, lost; NULL: not measured */
 	char *protection;
 	int64_t protection_gap_ms; /* death or failed probe to protection back; -1: none */

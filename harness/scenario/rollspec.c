@@ -53,8 +53,11 @@ static bool amount(struct rctx *c, const struct ynode *n, const char *what,
 	return true;
 }
 
+/* Names become file and folder names (a variant's output folder): '.' and '..' are not. */
 static bool safe_name(const char *s)
 {
+	if (!*s || streq(s, ".") || streq(s, ".."))
+		return false;
 	for (; *s; s++)
 		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' || *s == '.'))
 			return false;
@@ -150,7 +153,9 @@ static void load_profile(struct rctx *c, const struct ynode *n, struct rollspec_
 	if (!(v = ynode_get(n, "name")))
 		rerr(c, n, "profile without a name:");
 	else if ((s = scalar(c, v, "profile name")) && !safe_name(s))
-		rerr(c, v, "profile name '%s' must be letters, digits, '-', '_' or '.'", s);
+		rerr(c, v,
+		     "profile name '%s' must be letters, digits, '-', '_' or '.', not '.' or '..'",
+		     s);
 	else if (s)
 		p->name = xstrdup(s);
 	if (!(v = ynode_get(n, "weight")))
@@ -239,7 +244,8 @@ static void load_ring(struct rctx *c, const struct ynode *n, struct rollspec_rin
 	if (!(v = ynode_get(n, "name")))
 		rerr(c, n, "ring without a name:");
 	else if ((s = scalar(c, v, "ring name")) && !safe_name(s))
-		rerr(c, v, "ring name '%s' must be letters, digits, '-', '_' or '.'", s);
+		rerr(c, v,
+		     "ring name '%s' must be letters, digits, '-', '_' or '.', not '.' or '..'", s);
 	else if (s)
 		g->name = xstrdup(s);
 	if (!(v = ynode_get(n, "size")))
@@ -315,7 +321,9 @@ static void load_variant(struct rctx *c, const struct ynode *n, const struct rol
 	if (!(v = ynode_get(n, "name")))
 		rerr(c, n, "variant without a name:");
 	else if ((s = scalar(c, v, "variant name")) && !safe_name(s))
-		rerr(c, v, "variant name '%s' must be letters, digits, '-', '_' or '.'", s);
+		rerr(c, v,
+		     "variant name '%s' must be letters, digits, '-', '_' or '.', not '.' or '..'",
+		     s);
 	else if (s)
 		x->name = xstrdup(s);
 	v = ynode_get(n, "sensor");

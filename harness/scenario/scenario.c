@@ -8,6 +8,7 @@
 
 #include "format.h"
 #include "mutate.h"
+#include "proto.h"
 #include "rollspec.h"
 #include "sensor.h"
 #include "util.h"
@@ -40,6 +41,7 @@ struct scenario {
 	struct scase *cases;
 	size_t n_cases;
 	size_t n_inputs; /* inputs the cases expand to (before dropping duplicates) */
+	size_t n_bytes;	 /* and their bytes */
 	struct scenario_persistence persist; /* the scenario's defaults for its cases */
 	struct rollspec *rollout;	     /* profiles: and rollout:, or NULL */
 };
@@ -495,6 +497,66 @@ static bool within_budget(struct lctx *c, const struct ynode *n, const struct sc
 	return true;
 }
 
+/* A run holds every input in memory, and the guest agent takes one of at most
+ * PROTO_MAX_PAYLOAD bytes. */
+#define SCENARIO_MAX_BYTES ((size_t)256 << 20)
+
+/* What the case's mutations say of its sizes before anything is generated: an input that no
+ * variant keeps within what the agent takes, or more bytes than a run holds. */
+static bool within_bytes(struct lctx *c, const struct ynode *n, const struct scase *k)
+{
+	const struct ynode *at = ynode_get(n, "mutations") ? ynode_get(n, "mutations") : n;
+	size_t min = mutate_min_size(k->muts, k->seed_size), count = 0;
+	unsigned nd = (unsigned)c->y.diags->n;
+
+	if (c->s->n_bytes > SCENARIO_MAX_BYTES) /* said once, at the case that crossed it */
+		return false;
+	if (min > PROTO_MAX_PAYLOAD) {
+		lerr(c, at,
+		     "case '%s' makes inputs of at least %zu bytes, more than the %u the guest "
+		     "agent accepts; smaller inputs",
+		     k->name, min, PROTO_MAX_PAYLOAD);
+		return false;
+	}
+	if (mutate_count(k->muts, c->s->format, k->seed_data, k->seed_size, c->y.file, c->y.diags,
+			 &count) < 0) {
+		c->y.errors += (unsigned)(c->y.diags->n - nd) + 1;
+		return false;
+	}
+	if (min && count > (SCENARIO_MAX_BYTES - c->s->n_bytes) / min) {
+		lerr(c, at,
+		     "the cases so far expand to more than %zu MiB of inputs (this one: %zu of "
+		     "at least %zu bytes), more than a run holds; fewer variants or smaller inputs",
+		     SCENARIO_MAX_BYTES >> 20, count, min);
+		c->s->n_bytes = SCENARIO_MAX_BYTES + 1; /* the later cases: said */
+		return false;
+	}
+	return true;
+}
+
+/* The same, counted on the inputs the dry run made. */
+static void count_bytes(struct lctx *c, const struct ynode *n, const struct scase *k,
+			const struct mutate_result *res)
+{
+	const struct ynode *at = ynode_get(n, "mutations") ? ynode_get(n, "mutations") : n;
+
+	for (size_t i = 0; i < res->n; i++) {
+		if (res->v[i].size > PROTO_MAX_PAYLOAD) {
+			lerr(c, at,
+			     "case '%s' makes an input of %zu bytes, more than the %u the guest "
+			     "agent accepts; smaller inputs",
+			     k->name, res->v[i].size, PROTO_MAX_PAYLOAD);
+			return;
+		}
+		c->s->n_bytes += res->v[i].size;
+	}
+	if (c->s->n_bytes > SCENARIO_MAX_BYTES)
+		lerr(c, at,
+		     "the cases so far expand to %zu MiB of inputs, more than the %zu MiB a run "
+		     "holds; fewer variants or smaller inputs",
+		     c->s->n_bytes >> 20, SCENARIO_MAX_BYTES >> 20);
+}
+
 static void load_boot_loop(struct lctx *c, const struct ynode *n, struct scenario_persistence *p)
 {
 	static const char *const keys[] = {"reboots", NULL};
@@ -621,7 +683,8 @@ static void load_case(struct lctx *c, const struct ynode *n)
 		load_expect(c, v, k);
 
 	/* Dry-run the expansion so that bad paths and out-of-range indexes show up in validate. */
-	if (c->y.errors == before && k->seed_data && !c->format_failed && within_budget(c, n, k)) {
+	if (c->y.errors == before && k->seed_data && !c->format_failed && within_budget(c, n, k) &&
+	    within_bytes(c, n, k)) {
 		struct mutate_result res = {0};
 		unsigned nd = (unsigned)c->y.diags->n;
 
@@ -629,6 +692,8 @@ static void load_case(struct lctx *c, const struct ynode *n)
 				  c->y.diags, &res);
 		if (r < 0)
 			c->y.errors += (unsigned)(c->y.diags->n - nd) + 1;
+		else
+			count_bytes(c, n, k, &res);
 		mutate_result_finish(&res);
 	}
 	s->n_cases++;

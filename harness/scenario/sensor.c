@@ -95,6 +95,15 @@ static void load_name(struct sctx *c, const struct ynode *doc)
 		serr(c, n, "name '%s' is not the folder's; expected '%s'", c->s->name, folder);
 }
 
+/* The image is staged in a host directory under the guest path: a '..' would leave it. */
+static bool has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")); p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == 0 || p[2] == '/'))
+			return true;
+	return false;
+}
+
 static void load_files(struct sctx *c, const struct ynode *n)
 {
 	static const char *const keys[] = {"src", "dst", NULL};
@@ -120,7 +129,12 @@ static void load_files(struct sctx *c, const struct ynode *n)
 		if (f.dst && f.dst[0] != '/')
 			serr(c, dst, "files dst '%s' is relative; expected an absolute guest path",
 			     f.dst);
-		if (f.src && f.dst && f.dst[0] == '/') {
+		else if (f.dst && has_dotdot(f.dst))
+			serr(c, dst,
+			     "files dst '%s' has a '..' component; expected a guest path "
+			     "without '..'",
+			     f.dst);
+		if (f.src && f.dst && f.dst[0] == '/' && !has_dotdot(f.dst)) {
 			s->files[s->n_files++] = f;
 			continue;
 		}
