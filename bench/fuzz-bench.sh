@@ -1,5 +1,5 @@
 #!/bin/bash
-# fuzz-bench.sh — what coverage costs and what it buys, in one run (issue 18):
+# fuzz-bench.sh — what coverage costs and what it buys, in one run:
 #   1. cases/min in snapshot isolation with coverage on and off: `faultline fuzz` on the first
 #      CASES cases of scenarios/bench-hardened.yaml against ksensor-hardened (seeds only, so both
 #      runs deliver the same inputs, coverage on runs each twice to calibrate; the hardened build

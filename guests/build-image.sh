@@ -2,19 +2,19 @@
 # build-image.sh — build the default faultline guest: Debian's kernel plus a busybox initramfs
 # holding the guest agent, the sensor's files and the kernel modules the guest needs.
 #
-#   guests/build-image.sh --kver V --agent PATH --conf SENSOR_CONF --out OUT_DIR
-#                         [--file SRC=DST]... [--module NAME]...
+#   guests/build-image.sh --kver V [--kernel-root DIR] --agent PATH --conf SENSOR_CONF
+#                         --out OUT_DIR [--file SRC=DST]... [--module NAME]...
 #
 # Writes OUT_DIR/vmlinuz (copy of /boot/vmlinuz-V), OUT_DIR/initrd.img (gzip'd newc cpio) and
 # OUT_DIR/inputs.sha256. The persistence modules (virtio_blk, ext4 and what they need) are always
 # in the image, listed in /etc/faultline/persist-modules.order, and loaded by /init only when the
 # kernel command line has faultline.persist=1: then /dev/vda, the content partition the harness
-# attaches (bootloop-spec.md), is mounted on /persist before the agent starts. When the SHA-256 over every input matches inputs.sha256 the build is
+# attaches (scenarios/README.md, "Persistence and boot loops"), is mounted on /persist before the agent starts. When the SHA-256 over every input matches inputs.sha256 the build is
 # skipped. Files are built in a temporary directory and renamed into place, inputs.sha256 last,
 # so an interrupted build is never mistaken for a good one.
 #
 # Environment: FAULTLINE_BUSYBOX (default: busybox on PATH, must be static),
-#              FAULTLINE_KERNEL_ROOT (default: empty, i.e. /boot and /lib/modules).
+#              FAULTLINE_KERNEL_ROOT (--kernel-root's default; empty: /boot and /lib/modules).
 set -eu
 
 prog=build-image.sh
@@ -24,10 +24,11 @@ die() {
 }
 usage() {
 	cat <<EOF
-Usage: $prog --kver V --agent PATH --conf SENSOR_CONF --out OUT_DIR
+Usage: $prog --kver V [--kernel-root DIR] --agent PATH --conf SENSOR_CONF --out OUT_DIR
                       [--file SRC=DST]... [--module NAME]...
 Build OUT_DIR/vmlinuz and OUT_DIR/initrd.img for a faultline guest.
   --kver V         guest kernel version (/boot/vmlinuz-V, /lib/modules/V)
+  --kernel-root D  read those under D (a kernel unpacked by .ci/guest-kernel); default: /
   --agent PATH     the static faultline-agent binary
   --conf FILE      sensor.conf for the agent (installed as /etc/faultline/sensor.conf)
   --out DIR        output directory (created)
@@ -37,6 +38,7 @@ EOF
 }
 
 kver= agent= conf= out=
+root=${FAULTLINE_KERNEL_ROOT:-}
 files=
 modules="virtio_pci virtio_console pvpanic_mmio"
 # crc32c: ext4's metadata checksums ask the crypto API for it, and the initramfs has no modprobe
@@ -46,6 +48,7 @@ nl='
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=${2-}; shift 2 || die "--kver needs a value" ;;
+	--kernel-root) [ $# -ge 2 ] || die "--kernel-root needs a value"; root=$2; shift 2 ;;
 	--agent) agent=${2-}; shift 2 || die "--agent needs a value" ;;
 	--conf) conf=${2-}; shift 2 || die "--conf needs a value" ;;
 	--out) out=${2-}; shift 2 || die "--out needs a value" ;;
@@ -60,7 +63,6 @@ done
 [ -n "$conf" ] || die "missing --conf"
 [ -n "$out" ] || die "missing --out"
 
-root=${FAULTLINE_KERNEL_ROOT:-}
 vmlinuz=$root/boot/vmlinuz-$kver
 moddir=$root/lib/modules/$kver
 [ -f "$vmlinuz" ] || die "kernel $vmlinuz not found (is linux-image-$kver installed?)"

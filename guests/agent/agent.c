@@ -7,7 +7,7 @@
  * before it happens, and a slow one must not stop the heartbeat. Malformed frames get an ERROR
  * reply and the agent carries on.
  *
- * Persistence (persist.h, issue 12): with faultline.persist=1 the agent keeps STOREd content
+ * Persistence (persist.h, boot loops): with faultline.persist=1 the agent keeps STOREd content
  * on the content partition, loads it at every boot after the start commands (then runs the
  * trigger once, as a booting system runs programs), and before the sensor starts it can boot in
  * safe mode (the stored content removed, no sensor) or ask the host for a remediation.

@@ -7,7 +7,7 @@
  * reject_errnos (comma-separated decimal errnos, at most AGENT_REJECT_ERRNOS_MAX; default
  * EINVAL, EBADMSG, EPROTO), reject_log, reject_exit (0/1), watch_process, watch_log, watch_died,
  * probe, probe_timeout_ms and probe_interval_ms (decimal, 1 to AGENT_PROBE_MS_MAX; defaults 3000
- * and 200), and for content kept across reboots (issue 12, used only with faultline.persist=1 on
+ * and 200), and for content kept across reboots (boot loops, used only with faultline.persist=1 on
  * the kernel command line): persist_store (an absolute path under /persist), persist_load and
  * persist_healthy (repeatable, kept in order). Unknown keys are skipped and counted, so that an
  * older agent still runs a newer harness's file.

@@ -1,4 +1,4 @@
-/* persist.h — the guest side of content kept across reboots (issue 12, boot loops).
+/* persist.h — the guest side of content kept across reboots (boot loops).
  *
  * With faultline.persist=1 on the kernel command line, /init mounts the guest's content
  * partition (/dev/vda, ext4) on AGENT_PERSIST_DIR before it starts the agent. The agent then
@@ -6,7 +6,7 @@
  * persist_load commands at boot (the stored content meets the boot's workload: a sensor that
  * trusts it crashes the boot) and, in safe mode or on the host's remediation, removes or
  * replaces the stored content before the sensor starts. The kernel command line keys, all put
- * there by the harness (bootloop-spec.md):
+ * there by the harness (scenarios/README.md, "Persistence and boot loops"):
  *   faultline.persist=1                 the content partition is attached
  *   faultline.boot=N                    reboot N of a case's follow-up (0 when absent)
  *   faultline.recovery=counter|remediation|manual, faultline.recovery_boots=N (default 2)

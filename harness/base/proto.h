@@ -28,7 +28,7 @@
  *                   "[... N bytes skipped ...]" line between)
  *   STORE     h->g  the update bytes, to keep in the sensor's content store (persist_store) as
  *                   the sensor stores content: written to a temp file, fsynced, renamed. Sent
- *                   before UPDATE on persistent cases (boot loops, issue 12)
+ *                   before UPDATE on persistent cases (boot loops)
  *   STORED    g->h  i32 status (0, or a positive errno: ENOSPC, EIO, EINVAL when there is no
  *                   persist_store or /persist is not mounted), then text
  *   REMEDY_ASK g->h text "boot=N\nstore=PATH\nstored=0|1\n": early in a boot with

@@ -1,7 +1,7 @@
 /* verdict.h — the verdict table: every outcome a case can have, its name in records and
- * scenarios, how bad it is and how it counts. The one place a verdict's name is spelled; how a
- * case gets its verdict is the judge's (harness/classify/judge.h), how the reports show it the
- * palette's (reports/palette.h).
+ * scenarios, how bad it is and how it counts (scenarios/README.md, the verdicts under "Schema").
+ * The one place a verdict's name is spelled; how a case gets its verdict is the judge's
+ * (harness/classify/judge.h), how the reports show it the palette's (reports/palette.h).
  *
  * The enum runs from worst to best, and that is the severity order everywhere: a report lists
  * verdicts in it and colours a cell by its worst verdict. A new verdict is its constant here, at

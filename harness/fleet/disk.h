@@ -1,4 +1,4 @@
-/* disk.h — the content partition of a persistence run (boot loops, issue 12).
+/* disk.h — the content partition of a persistence run (boot loops).
  *
  * A guest of a scenario with `persistence: on` gets a small raw ext4 image as /dev/vda, which
  * its init mounts on /persist: the sensor stores its content there and loads it at every boot.

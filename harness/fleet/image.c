@@ -9,41 +9,86 @@
 #include "datadir.h"
 #include "util.h"
 
-static bool exists(const char *fmt, const char *kver)
+/* Where a kernel may be: the host's own (/boot, /lib/modules), then the one .ci/setup unpacked
+ * from Debian's packages without installing them (IMAGE_KERNEL_CACHE, or
+ * $FAULTLINE_KERNEL_ROOT): installing linux-image-* would regenerate the host's initramfs for
+ * files that are only read here. */
+static const char *kernel_roots[2];
+
+static const char *unpacked_root(void)
 {
-	_cleanup_free_ char *p = xasprintf(fmt, kver);
+	const char *env = getenv("FAULTLINE_KERNEL_ROOT");
+
+	return env && *env ? env : IMAGE_KERNEL_CACHE;
+}
+
+/* A root named in the environment comes first: at equal versions it wins over the host's. */
+static void init_kernel_roots(void)
+{
+	bool named = !streq(unpacked_root(), IMAGE_KERNEL_CACHE);
+
+	kernel_roots[0] = named ? unpacked_root() : "";
+	kernel_roots[1] = named ? "" : unpacked_root();
+}
+
+static bool exists(const char *fmt, const char *root, const char *kver)
+{
+	_cleanup_free_ char *p = xasprintf(fmt, root, kver);
 	struct stat st;
 
 	return stat(p, &st) == 0;
 }
 
-int image_kernel_discover(char **ret_kver, char **ret_error)
+static bool usable(const char *root, const char *kver)
 {
-	DIR *d = opendir("/lib/modules");
-	_cleanup_free_ char *best = NULL;
+	return exists("%s/boot/vmlinuz-%s", root, kver) &&
+	       exists("%s/lib/modules/%s/modules.dep", root, kver) &&
+	       exists("%s/lib/modules/%s/build/Makefile", root, kver);
+}
+
+/* The first root that holds kver whole, "" (the host's) when none does. */
+static const char *kernel_root(const char *kver)
+{
+	init_kernel_roots();
+	for (size_t i = 0; i < ARRAY_SIZE(kernel_roots); i++)
+		if (usable(kernel_roots[i], kver))
+			return kernel_roots[i];
+	return "";
+}
+
+/* The newest usable version under root/lib/modules into *best (kept when it is newer). */
+static void newest_in(const char *root, char **best)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/lib/modules", root);
+	DIR *d = opendir(dir);
 	struct dirent *de;
 
-	if (!d) {
-		*ret_error =
-		    xstrdup("no /lib/modules: install linux-image-amd64 and linux-headers-amd64");
-		return -ENOENT;
-	}
+	if (!d)
+		return;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || !usable(root, de->d_name))
 			continue;
-		if (!exists("/boot/vmlinuz-%s", de->d_name) ||
-		    !exists("/lib/modules/%s/modules.dep", de->d_name) ||
-		    !exists("/lib/modules/%s/build/Makefile", de->d_name))
-			continue;
-		if (!best || strverscmp(de->d_name, best) > 0) {
-			free(best);
-			best = xstrdup(de->d_name);
+		if (!*best || strverscmp(de->d_name, *best) > 0) {
+			free(*best);
+			*best = xstrdup(de->d_name);
 		}
 	}
 	closedir(d);
+}
+
+int image_kernel_discover(char **ret_kver, char **ret_error)
+{
+	_cleanup_free_ char *best = NULL;
+
+	init_kernel_roots();
+	for (size_t i = 0; i < ARRAY_SIZE(kernel_roots); i++)
+		newest_in(kernel_roots[i], &best);
 	if (!best) {
-		*ret_error = xstrdup("no guest kernel with /boot/vmlinuz-V, modules and headers: "
-				     "install linux-image-amd64 and linux-headers-amd64");
+		*ret_error = xasprintf("no guest kernel with /boot/vmlinuz-V, modules and headers, "
+				       "installed or unpacked in %s: run .ci/setup (it unpacks "
+				       "Debian's kernel there), or install linux-image-amd64 and "
+				       "linux-headers-amd64",
+				       unpacked_root());
 		return -ENOENT;
 	}
 	*ret_kver = TAKE_PTR(best);
@@ -108,7 +153,7 @@ static void free_argv(char **argv)
 
 /* The build runs as root on the host: it gets what the contract promises and nothing of
  * faultline's own environment (tokens, SSH agent sockets, libvirt URIs). */
-static char **build_env(const char *kver, const char *build_dir)
+static char **build_env(const char *root, const char *kver, const char *build_dir)
 {
 	static const char *const keep[] = {"HOME", "LANG"};
 	const char *path = getenv("PATH");
@@ -121,12 +166,12 @@ static char **build_env(const char *kver, const char *build_dir)
 			env[n++] = xasprintf("%s=%s", keep[i], getenv(keep[i]));
 	env[n++] = xasprintf("FAULTLINE_BUILD=%s", build_dir);
 	env[n++] = xasprintf("FAULTLINE_KVER=%s", kver);
-	env[n++] = xasprintf("FAULTLINE_KBUILD=/lib/modules/%s/build", kver);
+	env[n++] = xasprintf("FAULTLINE_KBUILD=%s/lib/modules/%s/build", root, kver);
 	return env;
 }
 
-static int run_sensor_build(const struct sensor *s, const char *kver, const char *build_dir,
-			    const char *log, char **ret_error)
+static int run_sensor_build(const struct sensor *s, const char *root, const char *kver,
+			    const char *build_dir, const char *log, char **ret_error)
 {
 	char **env;
 	char *argv[] = {"/bin/sh", "-c", s->build_command, NULL};
@@ -134,7 +179,7 @@ static int run_sensor_build(const struct sensor *s, const char *kver, const char
 
 	if (!s->build_command)
 		return 0;
-	env = build_env(kver, build_dir);
+	env = build_env(root, kver, build_dir);
 	r = image_spawn(argv, env, s->dir, log);
 	free_argv(env);
 	if (r != 0) {
@@ -146,18 +191,21 @@ static int run_sensor_build(const struct sensor *s, const char *kver, const char
 }
 
 /* The image builder's command line (free with free_argv). */
-static char **builder_argv(const struct sensor *s, const struct sensor_guest *g, const char *kver,
-			   const char *conf_path, const char *out, const char *build_dir)
+static char **builder_argv(const struct sensor *s, const struct sensor_guest *g, const char *root,
+			   const char *kver, const char *conf_path, const char *out,
+			   const char *build_dir)
 {
 	size_t n = 0, n_modules = 0;
 	char **argv;
 
 	for (char **m = g->modules; m && *m; m++)
 		n_modules++;
-	argv = xcalloc(12 + 2 * s->n_files + 2 * n_modules, sizeof(char *));
+	argv = xcalloc(14 + 2 * s->n_files + 2 * n_modules, sizeof(char *));
 	argv[n++] = xstrdup(datadir_image_builder());
 	argv[n++] = xstrdup("--kver");
 	argv[n++] = xstrdup(kver);
+	argv[n++] = xstrdup("--kernel-root");
+	argv[n++] = xstrdup(root);
 	argv[n++] = xstrdup("--agent");
 	argv[n++] = xstrdup(datadir_agent());
 	argv[n++] = xstrdup("--conf");
@@ -185,6 +233,7 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	_cleanup_free_ char *conf_path = xasprintf("%s/sensor.conf", build_dir);
 	_cleanup_free_ char *conf = sensor_agent_conf(s);
 	_cleanup_(sensor_guest_finish) struct sensor_guest guest = {0};
+	const char *root;
 	char **argv = NULL;
 	int r;
 
@@ -198,8 +247,10 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 				       datadir_agent());
 		return -ENOENT;
 	}
+	/* none whole: the host's paths, which the build and the builder then name as missing */
+	root = kernel_root(kver);
 	unlink(log);
-	r = run_sensor_build(s, kver, build_dir, log, ret_error);
+	r = run_sensor_build(s, root, kver, build_dir, log, ret_error);
 	if (r < 0)
 		return r;
 	r = write_file_atomic(conf_path, conf, strlen(conf));
@@ -209,7 +260,7 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	}
 
 	sensor_guest_merge(&s->guest, extra, &guest);
-	argv = builder_argv(s, &guest, kver, conf_path, out, build_dir);
+	argv = builder_argv(s, &guest, root, kver, conf_path, out, build_dir);
 	r = image_spawn(argv, NULL, NULL, log);
 	free_argv(argv);
 	if (r != 0) {

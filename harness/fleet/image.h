@@ -1,5 +1,6 @@
-/* image.h — the guest image of one sensor: Debian's installed kernel plus an initramfs holding
- * busybox, the guest agent, the kernel modules the guest needs and the sensor's files.
+/* image.h — the guest image of one sensor: Debian's kernel (installed, or unpacked by .ci/setup)
+ * plus an initramfs holding busybox, the guest agent, the kernel modules the guest needs and the
+ * sensor's files.
  *
  * The sensor's own build command runs first (on the host, against the discovered kernel's
  * headers); guests/build-image.sh then assembles the initramfs and caches it by the hash of its
@@ -22,7 +23,13 @@ struct image {
 	char *cmdline;
 };
 
-/* The newest installed kernel that has /boot/vmlinuz-V, modules and headers. */
+/* Where .ci/setup unpacks Debian's guest kernel and headers (without installing them) when the
+ * host has none installed. $FAULTLINE_KERNEL_ROOT names another such root, which then wins over
+ * the host's installed kernel at equal versions. */
+#define IMAGE_KERNEL_CACHE "/var/cache/faultline/kernel"
+
+/* The newest kernel that has /boot/vmlinuz-V, modules and headers, installed or in the
+ * unpacked root (see IMAGE_KERNEL_CACHE); image_build() finds it again by its version. */
 int image_kernel_discover(char **ret_kver, char **ret_error);
 /* Build (or reuse) the image of a sensor under STATE_DIR/images/NAME. Build output of the
  * sensor goes to STATE_DIR/build/NAME, its log to STATE_DIR/build/NAME.log. extra (may be

@@ -1,5 +1,5 @@
-/* record.h — the record schema: one case's result as a line of RUN_DIR/results.jsonl (DESIGN.md,
- * "Results"), and the only code that turns it into JSON and back.
+/* record.h — the record schema: one case's result as a line of RUN_DIR/results.jsonl (README.md,
+ * "What a run leaves behind"), and the only code that turns it into JSON and back.
  *
  * record_to_json() writes every member below (absent ones as null, in a fixed key order);
  * record_from_json() reads a line back, tolerating absent, null or mistyped members so that a

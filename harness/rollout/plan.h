@@ -1,4 +1,4 @@
-/* plan.h — the arithmetic of a staged rollout (issue 13), no guest involved: which machines the
+/* plan.h — the arithmetic of a staged rollout, no guest involved: which machines the
  * fleet has (drawn from the profiles by weight, seeded), which ring each is in, when each of a
  * machine's workload events happens (seeded jitter), what a gate allows, and the workload script
  * the guest runs in place of the sensor's trigger.

@@ -1,4 +1,4 @@
-/* rollspec.h — a scenario's profiles: and rollout: sections (issue 13), as written.
+/* rollspec.h — a scenario's profiles: and rollout: sections, as written.
  *
  *   profiles:
  *     - name: NAME                  unique, safe as a file name

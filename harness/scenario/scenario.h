@@ -63,7 +63,7 @@ const char *scenario_sensor_dir(const struct scenario *s, size_t i); /* folder w
 /* The scenario's guest: section (cmdline, modules), for every sensor's guest; never NULL. */
 const struct sensor_guest *scenario_guest(const struct scenario *s);
 
-/* Boot loops (issue 12): the update persists on the guest's content partition, and a guest it
+/* Boot loops: the update persists on the guest's content partition, and a guest it
  * crashed is rebooted and followed until it loops or recovers. */
 enum scenario_recovery {
 	SCENARIO_RECOVERY_NONE,

@@ -322,7 +322,7 @@ static bool under_persist(const char *path)
 	return true;
 }
 
-/* persist: how the sensor keeps content across reboots (issue 12). */
+/* persist: how the sensor keeps content across reboots (boot loops). */
 static void load_persist(struct sctx *c, const struct ynode *doc)
 {
 	static const char *const keys[] = {"store", "load", "healthy", NULL};

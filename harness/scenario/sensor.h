@@ -37,7 +37,7 @@
  *                                 interval, and at the end of the window); timeout defaults to
  *                                 3s (at most 60s), interval to 200ms
  *   persist: {store: /persist/PATH, load: [SHELL, ...], healthy: [SHELL, ...]}
- *                                 content kept across reboots (boot loops, issue 12): store is
+ *                                 content kept across reboots (boot loops): store is
  *                                 where the sensor keeps the content the harness stores, an
  *                                 absolute path under /persist (the content partition); load
  *                                 runs at every boot after start: to load the stored content,

@@ -25,7 +25,7 @@ name: vendor-ksensor
 description: ksensor-legacy as a vendor would bring it, from its own folder
 format: kscu
 build:
-  command: make -C "$ks/ksensor" VARIANT=legacy OUT="\$FAULTLINE_BUILD" KVER="\$FAULTLINE_KVER"
+  command: make -C "$ks/ksensor" VARIANT=legacy OUT="\$FAULTLINE_BUILD" KDIR="\$FAULTLINE_KBUILD"
 files:
   - {src: \$FAULTLINE_BUILD/ksensor.ko, dst: /lib/sensor/ksensor.ko}
   - {src: $ks/ksensor/kstrigger, dst: /lib/sensor/kstrigger}
