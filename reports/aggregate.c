@@ -316,7 +316,7 @@ bool aggregate_loop_titles_agree(const struct record *r)
 	for (size_t i = 0; i < r->reboot.n_boots; i++) {
 		const struct record_boot *x = &r->reboot.boots[i];
 
-		if (x->safe || (x->verdict && streq(x->verdict, "accepted")))
+		if (x->safe || verdict_is(x->verdict, VERDICT_ACCEPTED))
 			continue;
 		if (!streq_ptr(x->title, r->title))
 			return false;
@@ -363,12 +363,12 @@ static void note_reboot(struct build *b, size_t si, const struct record *r)
 		return;
 	row = recovery_row(b, si, rb->mechanism ? rb->mechanism : "unknown");
 	row->followed++;
-	if (streq(outcome, "boot-loop")) {
+	if (verdict_is(outcome, VERDICT_BOOT_LOOP)) {
 		row->loops++;
 		row->loops_agreed += aggregate_loop_titles_agree(r);
-	} else if (streq(outcome, "recovered")) {
+	} else if (verdict_is(outcome, VERDICT_RECOVERED)) {
 		row->recovered++;
-	} else if (streq(outcome, "infra-error")) {
+	} else if (verdict_is(outcome, VERDICT_INFRA_ERROR)) {
 		row->infra++;
 	}
 	if (a->n_followed == b->n_followed_alloc) {
@@ -527,7 +527,7 @@ static void recovery_stats(struct aggregate_recovery *row, const struct followed
 	for (size_t j = 0; j < n; j++) {
 		const struct record_reboot *rb = &followed[j].r->reboot;
 
-		if (!rb->outcome || !streq(rb->outcome, "recovered"))
+		if (!verdict_is(rb->outcome, VERDICT_RECOVERED))
 			continue;
 		boots[nb++] = (int64_t)rb->n_boots;
 		if (rb->recovery_wall_ms >= 0)

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 
 #include "escape.h"
+#include "palette.h"
 #include "util.h"
 
 /* Chart geometry, in SVG user units (the chart scales to the page's width). */
@@ -31,37 +32,37 @@ struct design_style {
 
 static struct design_style style_of(enum aggregate_design d)
 {
-	const struct verdict_style *v;
+	const struct palette_style *v;
 
 	switch (d) {
 	case AGGREGATE_DOWN:
-		v = &verdict_info(VERDICT_CRASH)->style;
+		v = palette_verdict(VERDICT_CRASH);
 		return (struct design_style){"the machine went down (crash, hang, boot loop)",
 					     v->colour, v->ink, v->symbol};
 	case AGGREGATE_DIED:
-		v = &verdict_info(VERDICT_SENSOR_DIED)->style;
+		v = palette_verdict(VERDICT_SENSOR_DIED);
 		return (struct design_style){"the sensor died and was not protecting at the end",
 					     v->colour, v->ink, v->symbol};
 	case AGGREGATE_DIED_BACK:
 		return (struct design_style){"the sensor died and was back protecting", "#ce93d8",
 					     "#000", "\xe2\x86\xbb"};
 	case AGGREGATE_BLIND:
-		v = &verdict_info(VERDICT_PROTECTION_LOST)->style;
+		v = palette_verdict(VERDICT_PROTECTION_LOST);
 		return (struct design_style){"alive, but no longer detecting", v->colour, v->ink,
 					     v->symbol};
 	case AGGREGATE_SILENT:
 		return (struct design_style){"malformed input accepted, still detecting",
-					     html_silent_style.colour, html_silent_style.ink,
-					     html_silent_style.symbol};
+					     palette_silent.colour, palette_silent.ink,
+					     palette_silent.symbol};
 	case AGGREGATE_REJECTED:
-		v = &verdict_info(VERDICT_REJECTED)->style;
+		v = palette_verdict(VERDICT_REJECTED);
 		return (struct design_style){"clean rejection", v->colour, v->ink, v->symbol};
 	case AGGREGATE_ACCEPTED:
-		v = &verdict_info(VERDICT_ACCEPTED)->style;
+		v = palette_verdict(VERDICT_ACCEPTED);
 		return (struct design_style){"the unmutated seed accepted", v->colour, v->ink,
 					     v->symbol};
 	default:
-		v = &verdict_info(VERDICT_INFRA_ERROR)->style;
+		v = palette_verdict(VERDICT_INFRA_ERROR);
 		return (struct design_style){"not run (infra error)", v->colour, v->ink, v->symbol};
 	}
 }

@@ -9,6 +9,7 @@
 #include "render.h"
 
 #include "escape.h"
+#include "palette.h"
 #include "util.h"
 
 static void esc(FILE *f, const char *s)
@@ -19,7 +20,7 @@ static void esc(FILE *f, const char *s)
 /* A count as a badge in the verdict's colour and symbol, with its word; 0 as a muted number. */
 static void count_cell(FILE *f, enum verdict v, size_t n, const char *word)
 {
-	const struct verdict_style *st = &verdict_info(v)->style;
+	const struct palette_style *st = palette_verdict(v);
 
 	if (!n) {
 		fputs("<td class=\"n muted\">0</td>", f);
@@ -119,7 +120,7 @@ void html_recovery(FILE *f, const struct aggregate *a)
 		for (size_t i = 0; i < a->n_recovery; i++)
 			stuck |= a->recovery[i].sensor_index == s && a->recovery[i].loops;
 		fprintf(f, "<p class=\"say\">%s ",
-			verdict_info(stuck ? VERDICT_BOOT_LOOP : VERDICT_RECOVERED)->style.symbol);
+			palette_verdict(stuck ? VERDICT_BOOT_LOOP : VERDICT_RECOVERED)->symbol);
 		esc(f, say);
 		fputs("</p>\n", f);
 	}

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "escape.h"
+#include "palette.h"
 #include "util.h"
 
 #define MAX_SIGS_SHOWN 200
@@ -25,20 +26,9 @@
 #define N_CATS (_VERDICT_MAX + 1)
 
 struct cats {
-	const struct verdict_style *style[N_CATS];
+	const struct palette_style *style[N_CATS];
 	int of[_VERDICT_MAX]; /* the category of each verdict */
 	int silent;
-};
-
-const struct verdict_style html_silent_style = {
-    .css = "silent",
-    .symbol = "!",
-    .one = "silent acceptance",
-    .many = "silent acceptances",
-    .legend = "malformed input accepted without complaint",
-    .colour = "#f2b600",
-    .tint = "#fff4cc",
-    .ink = "#000", /* the yellow swatch carries black text */
 };
 
 static void cats_init(struct cats *k)
@@ -48,15 +38,15 @@ static void cats_init(struct cats *k)
 	for (int v = 0; v < _VERDICT_MAX; v++) {
 		if (v == VERDICT_INFRA_ERROR) {
 			k->silent = n;
-			k->style[n++] = &html_silent_style;
+			k->style[n++] = &palette_silent;
 		}
 		if (v == VERDICT_ACCEPTED)
 			continue;
 		k->of[v] = n;
-		k->style[n++] = &verdict_info(v)->style;
+		k->style[n++] = palette_verdict(v);
 		if (v == VERDICT_REJECTED) {
 			k->of[VERDICT_ACCEPTED] = n;
-			k->style[n++] = &verdict_info(VERDICT_ACCEPTED)->style;
+			k->style[n++] = palette_verdict(VERDICT_ACCEPTED);
 		}
 	}
 }
@@ -101,7 +91,7 @@ static void esc(FILE *f, const char *s)
 	escape_html(f, s);
 }
 
-static void badge(FILE *f, const struct verdict_style *style, const char *text)
+static void badge(FILE *f, const struct palette_style *style, const char *text)
 {
 	fprintf(f, "<span class=\"b s-%s\">%s ", style->css, style->symbol);
 	esc(f, text);
@@ -153,7 +143,7 @@ struct ctx {
 /* The verdict of a record as a badge; one this version does not know, as written. */
 static void record_badge(const struct ctx *x, const struct record *r)
 {
-	const struct verdict_style *st = x->k.style[record_cat(&x->k, r)];
+	const struct palette_style *st = x->k.style[record_cat(&x->k, r)];
 
 	badge(x->f, st, r->kind == VERDICT_OTHER ? r->verdict : st->one);
 }
@@ -299,7 +289,7 @@ static void notes(const struct ctx *x)
 	}
 }
 
-static const char *cat_label(const struct verdict_style *style, size_t n)
+static const char *cat_label(const struct palette_style *style, size_t n)
 {
 	return n == 1 ? style->one : style->many;
 }
@@ -357,15 +347,14 @@ static void sensor_say(const struct ctx *x, const struct aggregate_sensor *sen,
 		fputs("No case finished.", f);
 	else if (fatal)
 		fprintf(f, "%s Took the guest down in %s of %s %s (%s; %zu distinct %s).",
-			verdict_info(VERDICT_CRASH)->style.symbol, render_count(b1, fatal),
+			palette_verdict(VERDICT_CRASH)->symbol, render_count(b1, fatal),
 			render_count(b2, sen->counts.n),
 			render_plural(sen->counts.n, "case", "cases"),
 			render_percent(b3, fatal, sen->counts.n), sen->n_signatures,
 			render_plural(sen->n_signatures, "signature", "signatures"));
 	else {
 		fprintf(f, "%s The guest kernel survived all %s %s",
-			verdict_info(VERDICT_REJECTED)->style.symbol,
-			render_count(b1, sen->counts.n),
+			palette_verdict(VERDICT_REJECTED)->symbol, render_count(b1, sen->counts.n),
 			render_plural(sen->counts.n, "case", "cases"));
 		if (n[x->k.of[VERDICT_SENSOR_DIED]])
 			fprintf(f, "; the sensor died in %s",
@@ -445,7 +434,7 @@ static void sensors(const struct ctx *x)
 		sensor_card(x, &x->a->sensors[s]);
 	fputs("</div>\n<ul class=\"legend\" aria-label=\"Legend\">", f);
 	for (int c = 0; c < N_CATS; c++) {
-		const struct verdict_style *st = x->k.style[c];
+		const struct palette_style *st = x->k.style[c];
 
 		if (c == x->k.of[VERDICT_OTHER] && !x->a->total.v[VERDICT_OTHER])
 			continue;
@@ -591,7 +580,7 @@ static void signatures(const struct ctx *x)
 		const struct aggregate_signature *sig = &a->sigs[g];
 		const struct record *r = sig->first;
 		_cleanup_free_ char *replay = render_replay_command(r);
-		const struct verdict_style *st = x->k.style[record_cat(&x->k, r)];
+		const struct palette_style *st = x->k.style[record_cat(&x->k, r)];
 
 		fputs("<tr><td class=\"wrap\"><strong class=\"mono\">", f);
 		esc(f, sig->title);

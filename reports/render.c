@@ -182,9 +182,9 @@ static void loop_boots(FILE *f, const struct record_reboot *rb)
 			safe++;
 			continue;
 		}
-		if (x->verdict && streq(x->verdict, "accepted"))
+		if (verdict_is(x->verdict, VERDICT_ACCEPTED))
 			continue;
-		if (x->verdict && streq(x->verdict, "hang")) {
+		if (verdict_is(x->verdict, VERDICT_HANG)) {
 			hung++;
 			continue;
 		}
@@ -224,11 +224,11 @@ char *render_reboot_case(const struct record *r)
 	if (!rb->first_verdict)
 		return NULL;
 	f = memstream(&buf, &size);
-	if (streq(outcome, "boot-loop")) {
+	if (verdict_is(outcome, VERDICT_BOOT_LOOP)) {
 		loop_boots(f, rb);
 		if (!aggregate_loop_titles_agree(r))
 			fputs("; the crash titles differ", f);
-	} else if (streq(outcome, "recovered")) {
+	} else if (verdict_is(outcome, VERDICT_RECOVERED)) {
 		if (!rb->mechanism || streq(rb->mechanism, "none"))
 			fputs("came back by itself", f);
 		else
@@ -240,9 +240,9 @@ char *render_reboot_case(const struct record *r)
 	} else {
 		fprintf(f, "followed for %zu %s, then %s", rb->n_boots,
 			render_plural(rb->n_boots, "boot", "boots"),
-			streq(outcome, "infra-error") ? "an infra error"
-			: *outcome		      ? outcome
-						      : "no outcome");
+			verdict_is(outcome, VERDICT_INFRA_ERROR) ? "an infra error"
+			: *outcome				 ? outcome
+								 : "no outcome");
 		if (rb->detail)
 			fprintf(f, ": %s", rb->detail);
 	}

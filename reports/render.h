@@ -21,10 +21,8 @@ extern const char html_css_palette[];
 extern const char html_css[];
 
 int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts);
-/* The HTML report's design comparison section (html-designs.c), and the style of a silent
- * acceptance, the report's one category that is not a verdict (html.c). */
+/* The HTML report's design comparison section (html-designs.c). */
 void html_designs(FILE *f, const struct aggregate *a);
-extern const struct verdict_style html_silent_style;
 /* The HTML report's recovery section (html-recovery.c), for runs whose records carry a reboot
  * object (aggregate.n_followed). */
 void html_recovery(FILE *f, const struct aggregate *a);

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <zlib.h>
 
+#include "palette.h"
 #include "reports.h"
 #include "testlib.h"
 #include "util.h"
@@ -46,6 +47,28 @@ static size_t count(const char *hay, const char *needle)
 		n++;
 	return n;
 }
+
+/* Every verdict has a complete style of its own: a new verdict cannot be half added. */
+START_TEST(test_palette)
+{
+	for (int v = 0; v < _VERDICT_MAX; v++) {
+		const struct palette_style *st = palette_verdict(v);
+
+		ck_assert_ptr_nonnull(st->css);
+		ck_assert_ptr_nonnull(st->symbol);
+		ck_assert_ptr_nonnull(st->one);
+		ck_assert_ptr_nonnull(st->many);
+		ck_assert_ptr_nonnull(st->legend);
+		ck_assert_int_eq(st->colour[0], '#');
+		ck_assert_int_eq(st->tint[0], '#');
+		ck_assert_int_eq(st->ink[0], '#');
+		ck_assert_str_ne(st->css, palette_silent.css);
+		for (int w = 0; w < v; w++)
+			ck_assert_str_ne(palette_verdict(w)->css, st->css);
+	}
+	ck_assert_ptr_eq(palette_verdict(_VERDICT_MAX), palette_verdict(VERDICT_OTHER));
+}
+END_TEST
 
 START_TEST(test_inert_and_self_contained)
 {
@@ -518,6 +541,7 @@ int main(int argc, char **argv)
 		tcase_add_test(tc, test_browser_render);
 		tcase_set_timeout(tc, 120);
 	} else {
+		tcase_add_test(tc, test_palette);
 		tcase_add_test(tc, test_inert_and_self_contained);
 		tcase_add_test(tc, test_designs);
 		tcase_add_test(tc, test_large_run_aggregated);

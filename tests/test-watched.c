@@ -1,8 +1,8 @@
-/* test-watched.c — the sensor watch's verdict (harness/fleet/watched.c) from agent answers recorded
- * in real runs of scenarios/designs.yaml (tests/data/watch/SENSOR_CASE.watched: the WATCHED
- * payloads, the sensor's log included), and from made-up states for what those runs did not
- * show (a protection that came back, a process missing at delivery, a kernel verdict that
- * stays). */
+/* test-watched.c — the sensor watch (harness/fleet/watched.c) and what the judge makes of it, from
+ * agent answers recorded in real runs of scenarios/designs.yaml
+ * (tests/data/watch/SENSOR_CASE.watched: the WATCHED payloads, the sensor's log included), and from
+ * made-up states for what those runs did not show (a protection that came back, a process missing
+ * at delivery, a kernel verdict that stays). */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -14,18 +14,47 @@
 #include "util.h"
 #include "watched.h"
 
-/* The result of a case the guest survived, as the runner has it before the watch. */
-static void healthy(struct case_result *res, enum verdict v)
+/* A case the guest survived, as the runner has it before the watch: the agent's outcome. */
+static void healthy(struct case_result *res, int outcome)
 {
 	case_result_init(res);
-	res->verdict = v;
-	res->agent_outcome =
-	    v == VERDICT_REJECTED ? PROTO_OUTCOME_REJECTED : PROTO_OUTCOME_ACCEPTED;
+	res->agent_outcome = outcome;
+}
+
+/* The runner's end of the window: the watch answer read (payload NULL: none), measured, and
+ * judged with the agent's outcome; report: a kernel report on the console, or NULL. */
+static void judge_payload(const uint8_t *payload, size_t len, const char *console,
+			  const struct classify_result *report, struct case_result *res)
+{
+	struct judge_input in = {.step = JUDGE_CASE,
+				 .end = JUDGE_DONE,
+				 .agent_outcome = res->agent_outcome,
+				 .console = report};
+	struct proto_watch w;
+
+	watched_read(payload, len, console, &w, &in, res);
+	runner_judge(&in, NULL, res);
+}
+
+/* The same from a decoded answer and its log. */
+static void decide(const struct proto_watch *w, const char *log, size_t log_len,
+		   const struct classify_result *report, struct case_result *res)
+{
+	struct judge_input in = {.step = JUDGE_CASE,
+				 .end = JUDGE_DONE,
+				 .agent_outcome = res->agent_outcome,
+				 .console = report,
+				 .watch = w,
+				 .sensor_log = log,
+				 .sensor_log_len = log_len};
+
+	watched_measure(w, res);
+	runner_judge(&in, NULL, res);
 }
 
 /* Judge a recorded answer as the runner does, its log saved beside a console in the temporary
  * folder. */
-static void judge_fixture(const char *name, enum verdict before, struct case_result *res)
+static void judge_fixture(const char *name, int outcome, struct case_result *res)
 {
 	_cleanup_free_ char *rel = xasprintf("watch/%s.watched", name);
 	_cleanup_free_ char *console = xasprintf("%s/%s.log", testlib_tmpdir(), name);
@@ -33,9 +62,15 @@ static void judge_fixture(const char *name, enum verdict before, struct case_res
 	size_t size;
 
 	data = testlib_fixture(rel, &size);
-	healthy(res, before);
-	watched_judge(data, size, console, res);
+	healthy(res, outcome);
+	judge_payload(data, size, console, NULL, res);
 }
+
+/* A report that did not stop the guest. */
+static const struct classify_result warning = {.verdict = CLASSIFY_CRASH,
+					       .title = (char *)"WARNING in ks_write",
+					       .report =
+						   (char *)"WARNING: CPU: 0 PID: 1 at ks_write"};
 
 static void none_state(struct proto_watch *w)
 {
@@ -53,7 +88,7 @@ START_TEST(test_crash_loop)
 	struct case_result res;
 	size_t size;
 
-	judge_fixture("usensor_field-count-mismatch", VERDICT_ACCEPTED, &res);
+	judge_fixture("usensor_field-count-mismatch", PROTO_OUTCOME_ACCEPTED, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_SENSOR_DIED);
 	ck_assert_str_eq(res.title, "SEGV in ks_eval_field");
 	ck_assert_ptr_nonnull(strstr(res.report, "caught signal 11 (SIGSEGV)"));
@@ -94,7 +129,7 @@ START_TEST(test_titles)
 	for (size_t i = 0; i < ARRAY_SIZE(deaths); i++) {
 		struct case_result res;
 
-		judge_fixture(deaths[i].fixture, VERDICT_ACCEPTED, &res);
+		judge_fixture(deaths[i].fixture, PROTO_OUTCOME_ACCEPTED, &res);
 		ck_assert_int_eq(res.verdict, VERDICT_SENSOR_DIED);
 		ck_assert_str_eq(res.title, deaths[i].title);
 		ck_assert_str_eq(res.detail, deaths[i].detail);
@@ -110,7 +145,7 @@ START_TEST(test_died_but_protected)
 {
 	struct case_result res;
 
-	judge_fixture("esensor_huge-instance-count", VERDICT_ACCEPTED, &res);
+	judge_fixture("esensor_huge-instance-count", PROTO_OUTCOME_ACCEPTED, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_SENSOR_DIED);
 	ck_assert_str_eq(res.title, "SEGV in ks_parse_instance");
 	ck_assert(startswith(res.detail, "crash-loop: esensord died 5 times"));
@@ -125,7 +160,7 @@ START_TEST(test_blind_and_kept)
 {
 	struct case_result res;
 
-	judge_fixture("usensor_oversized-field-len", VERDICT_ACCEPTED, &res);
+	judge_fixture("usensor_oversized-field-len", PROTO_OUTCOME_ACCEPTED, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_PROTECTION_LOST);
 	ck_assert_ptr_null(res.title);
 	ck_assert_str_eq(res.detail, "sensor blind: it took the update, then the protection probe "
@@ -135,7 +170,7 @@ START_TEST(test_blind_and_kept)
 	ck_assert_int_eq(res.sensor_restarts, 0);
 	case_result_finish(&res);
 
-	judge_fixture("usensor_valid", VERDICT_ACCEPTED, &res);
+	judge_fixture("usensor_valid", PROTO_OUTCOME_ACCEPTED, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_ACCEPTED);
 	ck_assert_ptr_null(res.detail);
 	ck_assert_str_eq(res.protection, "kept");
@@ -144,7 +179,7 @@ START_TEST(test_blind_and_kept)
 	case_result_finish(&res);
 
 	/* a kernel sensor: a probe and nothing else to watch */
-	judge_fixture("ksensor-hardened_field-count-mismatch", VERDICT_REJECTED, &res);
+	judge_fixture("ksensor-hardened_field-count-mismatch", PROTO_OUTCOME_REJECTED, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_REJECTED);
 	ck_assert_str_eq(res.protection, "kept");
 	ck_assert_int_eq(res.sensor_restarts, -1);
@@ -173,8 +208,8 @@ START_TEST(test_decide)
 	w.probe_status = 0;
 	w.restored_ms = 1140;
 	w.window_ms = 2500;
-	healthy(&res, VERDICT_ACCEPTED);
-	watched_decide(&w, "umd: fatal\nSegmentation fault\n", 30, &res);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	decide(&w, "umd: fatal\nSegmentation fault\n", 30, NULL, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_SENSOR_DIED);
 	ck_assert_str_eq(res.title, "SEGV");
 	ck_assert_str_eq(res.detail, "umd died 1 time in 2500 ms, restarted 1 time; protection "
@@ -189,8 +224,8 @@ START_TEST(test_decide)
 	w.pid_changes = 1;
 	w.died_lines = 3;
 	w.log = 0;
-	healthy(&res, VERDICT_REJECTED);
-	watched_decide(&w, NULL, 0, &res);
+	healthy(&res, PROTO_OUTCOME_REJECTED);
+	decide(&w, NULL, 0, NULL, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_SENSOR_DIED);
 	ck_assert_str_eq(res.title, "umd died");
 	ck_assert(startswith(res.detail, "crash-loop: umd died 3 times"));
@@ -199,15 +234,15 @@ START_TEST(test_decide)
 
 	/* the last probe passed while it died again: not back */
 	w.restored_ms = -1;
-	healthy(&res, VERDICT_ACCEPTED);
-	watched_decide(&w, NULL, 0, &res);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	decide(&w, NULL, 0, NULL, &res);
 	ck_assert_str_eq(res.protection, "lost");
 	case_result_finish(&res);
 
 	/* not running when the update came: the harness's business, not a verdict on it */
 	w.pid_at_delivery = 0;
-	healthy(&res, VERDICT_ACCEPTED);
-	watched_decide(&w, NULL, 0, &res);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	decide(&w, NULL, 0, NULL, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_INFRA_ERROR);
 	ck_assert_str_eq(res.detail, "guest error: sensor process umd was not running when the "
 				     "update was delivered (watch process in sensor.yaml)");
@@ -215,25 +250,23 @@ START_TEST(test_decide)
 
 	/* a kernel report on a guest that kept running stays the verdict; the fields are kept */
 	w.pid_at_delivery = 80;
-	healthy(&res, VERDICT_CRASH);
-	res.title = xstrdup("WARNING in ks_write");
-	watched_decide(&w, NULL, 0, &res);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	decide(&w, NULL, 0, &warning, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_CRASH);
 	ck_assert_str_eq(res.title, "WARNING in ks_write");
 	ck_assert_str_eq(res.protection, "lost");
 	case_result_finish(&res);
 
 	/* a delivery that failed because the sensor died under it: the death explains it */
-	healthy(&res, VERDICT_INFRA_ERROR);
-	res.agent_outcome = PROTO_OUTCOME_AGENT_ERROR;
-	watched_decide(&w, NULL, 0, &res);
+	healthy(&res, PROTO_OUTCOME_AGENT_ERROR);
+	decide(&w, NULL, 0, NULL, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_SENSOR_DIED);
 	case_result_finish(&res);
 
 	/* nothing asked: nothing changes */
 	none_state(&w);
-	healthy(&res, VERDICT_ACCEPTED);
-	watched_decide(&w, NULL, 0, &res);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	decide(&w, NULL, 0, NULL, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_ACCEPTED);
 	ck_assert_ptr_null(res.protection);
 	ck_assert_int_eq(res.sensor_restarts, -1);
@@ -241,8 +274,8 @@ START_TEST(test_decide)
 
 	/* a probe that never ran measures nothing */
 	w.probe = 1;
-	healthy(&res, VERDICT_ACCEPTED);
-	watched_decide(&w, NULL, 0, &res);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	decide(&w, NULL, 0, NULL, &res);
 	ck_assert_ptr_null(res.protection);
 	case_result_finish(&res);
 }
@@ -252,23 +285,23 @@ START_TEST(test_no_answer)
 {
 	struct case_result res;
 
-	healthy(&res, VERDICT_ACCEPTED);
-	watched_judge(NULL, 0, NULL, &res);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	judge_payload(NULL, 0, NULL, NULL, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_INFRA_ERROR);
 	ck_assert_str_eq(res.detail, "guest agent did not report the sensor's state at the end of "
 				     "the observation window");
 	case_result_finish(&res);
 
-	healthy(&res, VERDICT_ACCEPTED);
-	watched_judge((const uint8_t *)"probes=x\n\n", 10, NULL, &res);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	judge_payload((const uint8_t *)"probes=x\n\n", 10, NULL, NULL, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_INFRA_ERROR);
 	ck_assert_str_eq(res.detail,
 			 "faultline bug: malformed WATCHED answer from the guest agent");
 	case_result_finish(&res);
 
 	/* a guest already judged by its console keeps that verdict */
-	healthy(&res, VERDICT_CRASH);
-	watched_judge(NULL, 0, NULL, &res);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	judge_payload(NULL, 0, NULL, &warning, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_CRASH);
 	case_result_finish(&res);
 
@@ -309,8 +342,8 @@ START_TEST(test_hostile_text)
 
 	died = hostile_answer("log=1\npid_at_delivery=7\npid_changes=1\npid_at_end=8\n", 4u << 20,
 			      &len);
-	healthy(&res, VERDICT_ACCEPTED);
-	watched_judge(died, len, console, &res);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	judge_payload(died, len, console, NULL, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_SENSOR_DIED);
 	ck_assert_str_eq(res.title, "?]0;owned??[2J?[31mFAKE: all cases accepted?0m? died without "
 				    "a report in its log");
@@ -324,8 +357,8 @@ START_TEST(test_hostile_text)
 	blind = hostile_answer("probe=1\npid_at_delivery=7\npid_at_end=7\nprobes=2\nprobe_failures="
 			       "2\nprobe_status=1\n",
 			       0, &len);
-	healthy(&res, VERDICT_ACCEPTED);
-	watched_judge(blind, len, NULL, &res);
+	healthy(&res, PROTO_OUTCOME_ACCEPTED);
+	judge_payload(blind, len, NULL, NULL, &res);
 	ck_assert_int_eq(res.verdict, VERDICT_PROTECTION_LOST);
 	ck_assert(guesttext_is_clean(res.detail, strlen(res.detail), GUESTTEXT_LINE));
 	ck_assert_ptr_nonnull(strstr(res.detail, "last: ?]0;owned"));

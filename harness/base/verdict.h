@@ -1,11 +1,12 @@
 /* verdict.h — the verdict table: every outcome a case can have, its name in records and
- * scenarios, how bad it is, how it counts, and how the reports show it (scenarios/README.md, the
- * verdicts under "Schema").
+ * scenarios, how bad it is and how it counts (scenarios/README.md, the verdicts under "Schema").
+ * The one place a verdict's name is spelled; how a case gets its verdict is the judge's
+ * (harness/classify/judge.h), how the reports show it the palette's (reports/palette.h).
  *
  * The enum runs from worst to best, and that is the severity order everywhere: a report lists
  * verdicts in it and colours a cell by its worst verdict. A new verdict is its constant here, at
- * its place in that order, and its row in verdict.c's table; scenario parsing, records, replay
- * and the reports take everything else from the row.
+ * its place in that order, its row in verdict.c's table and its style in reports/palette.c;
+ * scenario parsing, records, replay and the reports take everything else from the row.
  * Ownership: every string here is static.
  */
 #pragma once
@@ -32,23 +33,13 @@ enum verdict_flag {
 	VERDICT_FAILURE = 1 << 1,    /* a case that expects nothing fails with it */
 	VERDICT_SIGNATURE = 1 << 2,  /* its title is a crash signature, deduplicated across runs */
 	VERDICT_ERROR = 1 << 3, /* the harness could not run the case: never the sensor's fault */
-};
-
-/* How the reports show a verdict (or one of their own categories, like silent acceptance). */
-struct verdict_style {
-	const char *css;	/* HTML class suffix and CSS variable name */
-	const char *symbol;	/* a cue that is not colour */
-	const char *one, *many; /* "crash", "crashes" */
-	const char *legend;	/* what it means, for the legend */
-	const char *colour;	/* solid swatch */
-	const char *tint;	/* background of a cell whose worst verdict it is */
-	const char *ink;	/* text on the solid swatch (contrast of at least 4.5:1) */
+	VERDICT_HEALTHY =
+	    1 << 4, /* the guest and its sensor came through: it may take another case */
 };
 
 struct verdict_info {
 	const char *name; /* in records and scenarios */
 	unsigned flags;	  /* enum verdict_flag */
-	struct verdict_style style;
 };
 
 /* The row of v; VERDICT_OTHER's for a value out of range. */
@@ -59,5 +50,9 @@ bool verdict_has(enum verdict v, enum verdict_flag flag);
 int verdict_from_name(const char *name);
 /* The same for a name read from a file: VERDICT_OTHER when it is not known. */
 enum verdict verdict_parse(const char *name);
+/* name (NULL: none) is v's. */
+bool verdict_is(const char *name, enum verdict v);
 /* The names a scenario may expect, in severity order, NULL-terminated. */
 const char *const *verdict_expectable_names(void);
+/* The same for a message: "boot-loop, recovered, ..., accepted or rejected". */
+const char *verdict_expectable_list(void);

@@ -13,6 +13,7 @@
 #include "classify-patterns.h"
 #include "guesttext.h"
 #include "util.h"
+#include "verdict.h"
 
 #define LINE_CAP CLASSIFY_LINE_CAP
 #define REPORT_MAX_LINES 400
@@ -552,9 +553,9 @@ const char *classify_verdict_name(enum classify_verdict v)
 	case CLASSIFY_CLEAN:
 		return "clean";
 	case CLASSIFY_CRASH:
-		return "crash";
+		return verdict_name(VERDICT_CRASH);
 	case CLASSIFY_HANG:
-		return "hang";
+		return verdict_name(VERDICT_HANG);
 	}
 	return "unknown";
 }

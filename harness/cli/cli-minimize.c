@@ -229,8 +229,10 @@ static int load_case(const struct minimize_opts *o, const char *arg, struct mcas
 	if (!minimizable(c->rec->kind)) {
 		cli_error(SESSION_FAULT_USAGE,
 			  "%s on %s was %s, not a failure: minimize takes a case whose verdict was "
-			  "crash, hang, sensor-died or boot-loop",
-			  c->case_id, c->rec->sensor, c->rec->verdict);
+			  "%s, %s, %s or %s",
+			  c->case_id, c->rec->sensor, c->rec->verdict, verdict_name(VERDICT_CRASH),
+			  verdict_name(VERDICT_HANG), verdict_name(VERDICT_SENSOR_DIED),
+			  verdict_name(VERDICT_BOOT_LOOP));
 		return -EINVAL;
 	}
 	if ((r = load_bytes(c)) < 0)

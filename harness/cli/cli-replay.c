@@ -120,8 +120,7 @@ static char *persistence_text(const struct record *rec)
 {
 	const struct record_reboot *b = &rec->reboot;
 	const char *mech = b->mechanism ? b->mechanism : "none";
-	size_t reboots =
-	    b->outcome && streq(b->outcome, "boot-loop") && b->n_boots ? b->n_boots : 3;
+	size_t reboots = verdict_is(b->outcome, VERDICT_BOOT_LOOP) && b->n_boots ? b->n_boots : 3;
 
 	if (!b->first_verdict)
 		return xstrdup("");

@@ -2,6 +2,7 @@
 #include "case-record.h"
 
 #include "config.h"
+#include "judge.h"
 #include "proto.h"
 #include "reboot.h"
 #include "results.h"
@@ -11,22 +12,6 @@
 static char *dup_or_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;
-}
-
-static const char *agent_outcome_name(int outcome)
-{
-	switch (outcome) {
-	case PROTO_OUTCOME_ACCEPTED:
-		return "accepted";
-	case PROTO_OUTCOME_REJECTED:
-		return "rejected";
-	case PROTO_OUTCOME_AGENT_ERROR:
-		return "agent-error";
-	case PROTO_OUTCOME_SENSOR_ERROR:
-		return "sensor-error";
-	default:
-		return NULL; /* the agent never answered */
-	}
 }
 
 /* What the case was: the same for every sensor it ran on. */
@@ -102,7 +87,7 @@ static void fill_result(const char *sensor, const struct scenario_case *c,
 	r->deliver_ms = (int64_t)res->deliver_ms;
 	r->verdict_ms = (int64_t)res->verdict_ms;
 	r->total_ms = (int64_t)res->total_ms;
-	r->agent_outcome = dup_or_null(agent_outcome_name(res->agent_outcome));
+	r->agent_outcome = dup_or_null(judge_agent_outcome_name(res->agent_outcome));
 	r->agent_errno = res->agent_errno;
 	r->agent_message = dup_or_null(res->agent_message);
 	r->frames_dropped = (int64_t)res->frames_dropped;

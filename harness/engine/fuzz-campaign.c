@@ -197,7 +197,7 @@ static int run_case(struct fuzz_campaign *c, const struct scenario_case *sc,
 
 static bool healthy(enum verdict v)
 {
-	return v == VERDICT_ACCEPTED || v == VERDICT_REJECTED;
+	return verdict_has(v, VERDICT_HEALTHY);
 }
 
 /* Record the case when its signature is new; its console is kept only then. */

@@ -8,7 +8,7 @@
 
 static bool healthy(enum verdict v)
 {
-	return v == VERDICT_ACCEPTED || v == VERDICT_REJECTED;
+	return verdict_has(v, VERDICT_HEALTHY);
 }
 
 /* Persistence: the update crashed the guest. The machine reboots from its partition: follow it
@@ -35,8 +35,7 @@ static int follow(const struct attempt_job *j, struct guest *g, struct case_resu
 	}
 	res->reboot = rr;
 	res->reboot_first = res->verdict;
-	if (rr->outcome != VERDICT_INFRA_ERROR)
-		res->verdict = rr->outcome;
+	res->verdict = judge_persisted(res->verdict, rr->outcome);
 	return 0;
 }
 
@@ -89,7 +88,7 @@ static char *attempt_fault(const struct case_result *res)
 {
 	if (res->verdict == VERDICT_INFRA_ERROR)
 		return xasprintf("attempt %d: %s", res->attempt,
-				 res->detail ? res->detail : "infra-error");
+				 res->detail ? res->detail : verdict_name(VERDICT_INFRA_ERROR));
 	return xasprintf("attempt %d: host error: the host stalled for %llu ms (the guest got no "
 			 "CPU, its clock jumped); the guest's verdict then: %s%s%s",
 			 res->attempt, (unsigned long long)res->host_stall_ms,

@@ -91,7 +91,7 @@ static char *console_rel(const struct fleet_config *cfg, size_t si, size_t ci, c
 
 static bool healthy(enum verdict v)
 {
-	return v == VERDICT_ACCEPTED || v == VERDICT_REJECTED;
+	return verdict_has(v, VERDICT_HEALTHY);
 }
 
 /* A job on the slot's guests: attempt.h's one path for a case. */
@@ -300,10 +300,11 @@ static void hand_back(struct host_rt *hr, struct handback *b)
 		struct case_result res;
 
 		case_result_init(&res);
-		res.verdict = VERDICT_INFRA_ERROR;
+		runner_failed(
+		    &res,
+		    xasprintf("host error: the host was lost under this case %u times", b->count),
+		    false);
 		res.host = hr->h->uri;
-		res.detail =
-		    xasprintf("host error: the host was lost under this case %u times", b->count);
 		res.host_fault = TAKE_PTR(b->notes);
 		record(f, b->job, &res);
 		case_result_finish(&res);
@@ -331,7 +332,8 @@ static bool pass_on(struct host_rt *hr, struct handback *b, struct case_result *
 			 !f->hosts[i].lost;
 	if (other) {
 		case_result_note_host(res, "on %s: %s", hr->h->uri,
-				      res->detail ? res->detail : "infra-error");
+				      res->detail ? res->detail
+						  : verdict_name(VERDICT_INFRA_ERROR));
 		b->notes = TAKE_PTR(res->host_fault);
 		f->back = xreallocarray(f->back, f->n_back + 1, sizeof(*f->back));
 		f->back[f->n_back++] = *b;
@@ -591,8 +593,7 @@ static void give_up(struct fleet *f)
 		struct case_result res;
 
 		case_result_init(&res);
-		res.verdict = VERDICT_INFRA_ERROR;
-		res.detail = xstrdup("host error: no host of the fleet answered");
+		runner_failed(&res, xstrdup("host error: no host of the fleet answered"), false);
 		res.host_fault = TAKE_PTR(b.notes);
 		record(f, b.job, &res);
 		case_result_finish(&res);

@@ -220,29 +220,27 @@ static void ready_status(const struct proto_frame *fr, struct case_result *res, 
 		*ready = true;
 		return;
 	}
-	res->verdict = VERDICT_INFRA_ERROR;
-	res->detail = xasprintf("sensor error: the sensor's start commands failed (status %d): %s",
-				status, text);
+	runner_failed(res,
+		      xasprintf("sensor error: the sensor's start commands failed (status %d): %s",
+				status, text),
+		      false);
 }
 
-/* The guest died or went quiet before READY. Before the agent's HELLO only the kernel and the
- * emulator were running: an infra-error, retried. After HELLO the sensor was being started, so
- * a kernel report is the sensor's crash at load. */
-static void boot_failed(const char *console_path, bool hello, const char *what,
-			struct case_result *res, bool *ret_retry)
+/* The guest died or went quiet before READY (judge.h, the boot rows). how: the host's doing,
+ * when it stopped the guest. */
+static void boot_failed(const struct fleet_config *cfg, const char *console_path, bool hello,
+			enum judge_end end, const char *how, struct case_result *res,
+			bool *ret_retry)
 {
-	runner_judge_console(console_path, VERDICT_INFRA_ERROR, NULL, res);
-	if (res->verdict == VERDICT_INFRA_ERROR || !hello) {
-		_cleanup_free_ char *title = TAKE_PTR(res->title);
-		res->verdict = VERDICT_INFRA_ERROR;
-		free(res->detail);
-		res->detail =
-		    title ? xasprintf("guest kernel failed to boot: %s", title) : xstrdup(what);
+	struct judge_input in = {.step = JUDGE_BOOT,
+				 .end = end,
+				 .hello = hello,
+				 .stopped_by_host = how,
+				 .boot_ms = cfg->boot_ms};
+
+	runner_judge(&in, console_path, res);
+	if (res->retry)
 		*ret_retry = true;
-		return;
-	}
-	free(res->detail);
-	res->detail = xstrdup("while the sensor was being started, before the update");
 }
 
 /* A boot that failed after the host stalled: a kernel report then may be the guest's clock
@@ -276,9 +274,7 @@ static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char 
 		if (r == -ETIMEDOUT && now_ms() < deadline)
 			continue;
 		if (r == -ETIMEDOUT) {
-			_cleanup_free_ char *what = xasprintf(
-			    "guest did not become ready within %u s", cfg->boot_ms / 1000);
-			boot_failed(console_path, hello, what, res, ret_retry);
+			boot_failed(cfg, console_path, hello, JUDGE_SILENT, NULL, res, ret_retry);
 			break;
 		}
 		if (ev.type == VM_EVENT_FRAME) {
@@ -292,14 +288,13 @@ static int wait_ready(const struct fleet_config *cfg, struct vm *vm, const char 
 			}
 			proto_frame_finish(&ev.frame);
 		} else if (ev.type != VM_EVENT_PROTO_ERROR) {
-			_cleanup_free_ char *how = NULL, *what = NULL;
+			_cleanup_free_ char *how = NULL;
 			bool guest;
 
 			runner_drain_console(vm, 3000);
 			guest = vm_stopped_by_guest(vm, &how);
-			what = guest ? xstrdup("guest stopped during boot without a kernel report")
-				     : xasprintf("host error: %s", how);
-			boot_failed(console_path, hello, what, res, ret_retry);
+			boot_failed(cfg, console_path, hello, JUDGE_STOPPED, guest ? NULL : how,
+				    res, ret_retry);
 		}
 	}
 	if (!ready && runner_stall_ms(&stall) > 0)
@@ -418,8 +413,7 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 	if (r == -ECANCELED)
 		return r;
 	if (r < 0) {
-		res->verdict = VERDICT_INFRA_ERROR;
-		res->detail = TAKE_PTR(error);
+		runner_failed(res, TAKE_PTR(error), false);
 		*ret_retry = true;
 		return 1;
 	}
@@ -465,8 +459,7 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 
 	if (cfg->persist && !(t->disk = disk_for(p, NULL, t->name, &error))) {
 		case_result_init(&res);
-		res.verdict = VERDICT_INFRA_ERROR;
-		res.detail = TAKE_PTR(error);
+		runner_failed(&res, TAKE_PTR(error), false);
 		t->failure = res;
 		t->failure_retry = false;
 		return 1;
@@ -503,8 +496,7 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 			case_result_finish(&res);
 			return 0;
 		}
-		res.verdict = VERDICT_INFRA_ERROR;
-		res.detail = TAKE_PTR(error);
+		runner_failed(&res, TAKE_PTR(error), false);
 		retry = true;
 	}
 	t->failure = res;
@@ -832,8 +824,7 @@ static int restored_guest(struct pool *p, unsigned slot, size_t si, struct guest
 			case_result_note_host(res, "%s", error);
 			continue;
 		}
-		res->verdict = VERDICT_INFRA_ERROR;
-		res->detail = TAKE_PTR(error);
+		runner_failed(res, TAKE_PTR(error), false);
 		*ret_retry = true;
 		return 1;
 	}
@@ -860,8 +851,7 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 		booted->fresh = true;
 		booted->identity = -1;
 		if (p->cfg->persist && !(booted->disk = disk_for(p, NULL, name, &error))) {
-			res->verdict = VERDICT_INFRA_ERROR;
-			res->detail = TAKE_PTR(error);
+			runner_failed(res, TAKE_PTR(error), false);
 			return 1;
 		}
 		booted->coverage = coverage_path(p->cfg, name);
@@ -881,9 +871,10 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 	if (r != 0)
 		return r;
 	if ((r = vm_set_console_log(g->vm, console_path)) < 0 || vm_resume(g->vm, &error) < 0) {
-		res->verdict = VERDICT_INFRA_ERROR;
-		res->detail = error ? TAKE_PTR(error)
-				    : xasprintf("cannot open %s: %s", console_path, strerror(-r));
+		runner_failed(res,
+			      error ? TAKE_PTR(error)
+				    : xasprintf("cannot open %s: %s", console_path, strerror(-r)),
+			      false);
 		*ret_retry = true;
 		destroy_later(p, g);
 		return 1;

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "classify.h"
+#include "judge.h"
 #include "util.h"
 
 /* FAULTLINE_REMEDY_TEST (faultline's own tests): answer remediation requests with a malformed
@@ -87,26 +88,22 @@ static void answer_remedy(struct follow *f, struct vm *vm, uint64_t *late_at)
 
 enum boot_end { BOOT_READY, BOOT_CRASHED, BOOT_INFRA };
 
-/* Judge a boot that ended without READY. */
+/* Judge a boot that ended without READY (judge.h, the reboot rows). */
 static enum boot_end boot_failed(struct vm *vm, unsigned n, bool hello, bool stopped,
 				 const char *console, struct reboot_boot *b, struct follow *f)
 {
 	_cleanup_free_ char *how = NULL;
+	struct judge_input in = {
+	    .step = JUDGE_REBOOT, .end = stopped ? JUDGE_STOPPED : JUDGE_SILENT, .hello = hello};
 	struct case_result res;
-	bool guest = true;
 
 	runner_drain_console(vm, 3000);
-	if (stopped)
-		guest = vm_stopped_by_guest(vm, &how);
+	if (stopped && !vm_stopped_by_guest(vm, &how))
+		in.stopped_by_host = how;
 	case_result_init(&res);
-	runner_judge_console(console, stopped ? VERDICT_CRASH : VERDICT_HANG,
-			     stopped ? "guest stopped during boot without a kernel report"
-				     : "hang: the boot did not complete",
-			     &res);
-	if (!hello || (!guest && !res.report)) {
-		note(f, "boot %u: %s", n,
-		     !guest ? how
-			    : "the guest kernel did not reach the agent: not the sensor's doing");
+	runner_judge(&in, console, &res);
+	if (res.verdict == VERDICT_INFRA_ERROR) {
+		note(f, "boot %u: %s", n, res.detail);
 		case_result_finish(&res);
 		return BOOT_INFRA;
 	}
@@ -188,8 +185,14 @@ static int one_boot(struct follow *f, unsigned n, bool safe, const char *console
 	}
 	b->wall_ms = now_ms() - start;
 	b->safe = safe;
-	if (*ret == BOOT_READY)
-		b->verdict = VERDICT_ACCEPTED;
+	if (*ret == BOOT_READY) {
+		struct judge_input in = {.step = JUDGE_REBOOT, .end = JUDGE_DONE, .hello = true};
+		struct judgement j;
+
+		judge_decide(&in, &j);
+		b->verdict = j.verdict;
+		judgement_finish(&j);
+	}
 	return 0;
 }
 
@@ -228,6 +231,7 @@ int reboot_follow(const struct fleet_config *cfg, size_t si, const struct scenar
 	uint64_t start = now_ms();
 	unsigned in_a_row = 0;
 	bool safe_done = false;
+	enum verdict outcome;
 	int r = 0;
 
 	/* a loop is `reboots` crashed boots in a row; the manual way adds two boots */
@@ -246,22 +250,19 @@ int reboot_follow(const struct fleet_config *cfg, size_t si, const struct scenar
 		if ((r = one_boot(&f, n, safe, console, b, &end)) < 0)
 			break;
 		account(console, b, &out.recovery_guest_ms);
-		if (end == BOOT_INFRA)
-			break;
-		if (end == BOOT_READY && safe) {
-			safe_done = true;
-			continue;
+		if (end == BOOT_CRASHED) {
+			f.crashes++;
+			in_a_row++;
 		}
-		if (end == BOOT_READY) {
-			out.outcome = VERDICT_RECOVERED;
+		outcome = judge_follow_up(end == BOOT_INFRA ? VERDICT_INFRA_ERROR : b->verdict,
+					  safe, in_a_row, p->reboots);
+		if (outcome == VERDICT_RECOVERED)
 			out.recovery_wall_ms = now_ms() - start;
+		if (outcome != _VERDICT_MAX) {
+			out.outcome = outcome;
 			break;
 		}
-		f.crashes++;
-		if (++in_a_row >= p->reboots) {
-			out.outcome = VERDICT_BOOT_LOOP;
-			break;
-		}
+		safe_done |= safe && end == BOOT_READY;
 	}
 	if (r == 0 && out.outcome == VERDICT_INFRA_ERROR && !f.notes)
 		note(&f, "no verdict after %zu boots", out.n_boots);

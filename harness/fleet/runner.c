@@ -1,8 +1,7 @@
 /* runner.c — one case on one ready guest: UPDATE, then watch heartbeats, the agent's RESULT,
- * lifecycle events and the console until a verdict is certain.
+ * lifecycle events and the console until a verdict is certain, and hand what was seen to the
+ * judge (judge.h holds the order of evidence).
  *
- * Order of evidence: a kernel report on the console beats everything (the classifier decides
- * crash or hang and names it); then a stopped or silent guest; then the agent's own answer.
  * What the host did is never the guest's verdict: a guest that QEMU, libvirt or a stream lost
  * is an infra-error, silence counts only while the guest had the CPU to break it, and stalls
  * of the whole guest (vCPU time not advancing) are measured for the fleet to run the case again.
@@ -113,23 +112,29 @@ void runner_drain_console(struct vm *vm, unsigned max_ms)
 	}
 }
 
-void runner_judge_console(const char *console_path, enum verdict fallback_verdict,
-			  const char *fallback_title, struct case_result *res)
+void case_result_take(struct case_result *res, struct judgement *j)
+{
+	res->verdict = j->verdict;
+	free(res->title);
+	res->title = TAKE_PTR(j->title);
+	free(res->detail);
+	res->detail = TAKE_PTR(j->detail);
+	free(res->report);
+	res->report = TAKE_PTR(j->report);
+	res->retry |= j->retry;
+}
+
+void runner_judge(struct judge_input *in, const char *console_path, struct case_result *res)
 {
 	struct classify_result *cr = NULL;
+	struct judgement j;
 
-	if (classify_path(console_path, &cr) == 0 && cr->verdict != CLASSIFY_CLEAN) {
-		res->verdict = cr->verdict == CLASSIFY_HANG ? VERDICT_HANG : VERDICT_CRASH;
-		free(res->title);
-		res->title = cr->title ? xstrdup(cr->title) : NULL;
-		free(res->report);
-		res->report = cr->report ? xstrdup(cr->report) : NULL;
-	} else {
-		res->verdict = fallback_verdict;
-		free(res->title);
-		res->title = fallback_title ? xstrdup(fallback_title) : NULL;
-	}
+	if (console_path && classify_path(console_path, &cr) == 0)
+		in->console = cr;
+	judge_decide(in, &j);
+	in->console = NULL;
 	classify_result_free(cr);
+	case_result_take(res, &j);
 }
 
 int32_t runner_frame_status(const struct proto_frame *f, int32_t short_status, char **ret_text)
@@ -174,7 +179,8 @@ struct window_state {
  * vCPU that got no time is not hung. The guest counts as silent once it has gone hang_ms of
  * wall time without a sign of life (a heartbeat, or even a malformed frame: bytes come from a
  * running guest) and has used a quarter of that in vCPU time since, or once 4 x hang_ms have
- * passed whatever its CPU time (a stall that long is recorded as one, see host_silenced). */
+ * passed whatever its CPU time (a stall that long is recorded as one, see judge.h's silent rows).
+ */
 static bool silent(struct vm *vm, const struct runner_timeouts *t, const struct window_state *w,
 		   uint64_t now)
 {
@@ -291,8 +297,8 @@ static int observe_window(struct vm *vm, const struct runner_timeouts *t, uint64
 			proto_frame_finish(&ev.frame);
 			break;
 		case VM_EVENT_PROTO_ERROR:
-			/* a garbled frame from the guest: noted (bad_note), the heartbeat decides
-			 * health */
+			/* a garbled frame from the guest: noted (the judge counts them), the
+			 * heartbeat decides health */
 			w->bad_by_kind[ev.error == -EMSGSIZE ? 1
 				       : ev.error == -EPROTO ? 2
 				       : ev.error == -EILSEQ ? 3
@@ -311,97 +317,22 @@ static int observe_window(struct vm *vm, const struct runner_timeouts *t, uint64
 	}
 }
 
-static void agent_verdict(struct case_result *res)
+void runner_failed(struct case_result *res, char *why, bool retry)
 {
-	switch (res->agent_outcome) {
-	case PROTO_OUTCOME_ACCEPTED:
-		res->verdict = VERDICT_ACCEPTED;
-		break;
-	case PROTO_OUTCOME_REJECTED:
-	case PROTO_OUTCOME_SENSOR_ERROR: {
-		bool clean = res->agent_outcome == PROTO_OUTCOME_REJECTED;
+	struct judge_input in = {.failed = true, .failed_why = why, .failed_retry = retry};
 
-		res->verdict = clean ? VERDICT_REJECTED : VERDICT_SENSOR_ERROR;
-		free(res->detail);
-		res->detail =
-		    xasprintf("%s: %s (errno %d)", clean ? "sensor rejected" : "sensor error",
-			      res->agent_message ? res->agent_message : "", res->agent_errno);
-		break;
-	}
-	default:
-		res->verdict = VERDICT_INFRA_ERROR;
-		free(res->detail);
-		res->detail = xasprintf("guest agent could not deliver the update: %s",
-					res->agent_message ? res->agent_message : "no message");
-		break;
-	}
+	runner_judge(&in, NULL, res);
+	free(why);
 }
 
 void runner_stalled(struct case_result *res, const char *when)
 {
-	char *why =
-	    xasprintf("host error: the host stalled for %llu ms %s (the guest got no "
-		      "CPU); the guest's verdict then, %s%s%s, is not trusted",
-		      (unsigned long long)res->host_stall_ms, when, verdict_name(res->verdict),
-		      res->title ? ": " : "", res->title ? res->title : "");
+	struct judgement seen = {
+	    .verdict = res->verdict, .title = res->title, .report = res->report};
+	struct judgement j;
 
-	res->verdict = VERDICT_INFRA_ERROR;
-	free(res->title);
-	res->title = NULL;
-	free(res->detail);
-	res->detail = why;
-}
-
-void runner_judge_stopped(struct vm *vm, const char *console_path, const char *fallback_title,
-			  struct case_result *res)
-{
-	_cleanup_free_ char *reason = NULL;
-	bool guest = vm_stopped_by_guest(vm, &reason);
-
-	runner_judge_console(console_path, guest ? VERDICT_CRASH : VERDICT_INFRA_ERROR,
-			     guest ? fallback_title : NULL, res);
-	if (res->verdict != VERDICT_INFRA_ERROR)
-		return;
-	free(res->detail);
-	res->detail = xasprintf("host error: %s", reason);
-	res->retry = true;
-}
-
-/* For the record: what was wrong with the frames the agent sent. */
-static char *bad_note(const struct window_state *w)
-{
-	return xasprintf("%u malformed frames from the guest agent (bad magic %u, too large %u, "
-			 "bad flags %u, bad CRC %u): dropped, the verdict is from the whole ones",
-			 w->bad_frames, w->bad_by_kind[0], w->bad_by_kind[1], w->bad_by_kind[2],
-			 w->bad_by_kind[3]);
-}
-
-/* Without a kernel report, silence or a missing answer may still be the host's doing. Sets an
- * infra-error and returns true when it is. */
-static bool host_silenced(const struct window_state *w, const struct runner_timeouts *t,
-			  enum ending end, struct case_result *res)
-{
-	uint64_t stalled = w->stall.sampled_ms - w->stall.moved_ms;
-	char *why;
-
-	if (end == END_SILENT && w->stall.withheld && stalled >= t->hang_ms)
-		why =
-		    xasprintf("host error: the host stalled: the guest had got no CPU for %llu ms "
-			      "when faultline gave up on it",
-			      (unsigned long long)stalled);
-	else if (end == END_NO_RESULT && w->bad_frames > 0)
-		why = xasprintf("faultline bug: the guest agent's answer may have been lost: %u "
-				"malformed frames came from it after the update",
-				w->bad_frames);
-	else
-		return false;
-	free(res->detail);
-	res->detail = why;
-	res->verdict = VERDICT_INFRA_ERROR;
-	free(res->title);
-	res->title = NULL;
-	res->retry = true;
-	return true;
+	judge_stalled(&seen, res->host_stall_ms, when, &j);
+	case_result_take(res, &j);
 }
 
 const char *runner_phase(const char *console_path, const char *case_id)
@@ -423,16 +354,38 @@ const char *runner_phase(const char *console_path, const char *case_id)
 	return evaluating ? "evaluate" : "load";
 }
 
+/* The case's facts besides the console, for the judge. */
+static void case_facts(struct vm *vm, const struct runner_timeouts *t, enum ending end,
+		       const struct window_state *w, struct judge_input *in, char **ret_how)
+{
+	static const enum judge_end ends[] = {
+	    [END_HEALTHY] = JUDGE_DONE,
+	    [END_STOPPED] = JUDGE_STOPPED,
+	    [END_SILENT] = JUDGE_SILENT,
+	    [END_NO_RESULT] = JUDGE_NO_ANSWER,
+	};
+
+	in->step = JUDGE_CASE;
+	in->end = ends[end];
+	in->hang_ms = t->hang_ms;
+	if (end == END_STOPPED && !vm_stopped_by_guest(vm, ret_how))
+		in->stopped_by_host = *ret_how;
+	if (w->stall.withheld)
+		in->withheld_ms = w->stall.sampled_ms - w->stall.moved_ms;
+	in->bad_frames = w->bad_frames;
+	memcpy(in->bad_by_kind, w->bad_by_kind, sizeof(in->bad_by_kind));
+}
+
 /* An input the agent would refuse is not sent: the guest would close the channel, and the
  * case would be retried for nothing. */
 static bool too_large(size_t size, struct case_result *res)
 {
 	if (size <= PROTO_MAX_PAYLOAD)
 		return false;
-	res->verdict = VERDICT_INFRA_ERROR;
-	free(res->detail);
-	res->detail = xasprintf("input of %zu bytes exceeds the agent protocol's limit (%u bytes)",
-				size, PROTO_MAX_PAYLOAD);
+	runner_failed(res,
+		      xasprintf("input of %zu bytes exceeds the agent protocol's limit (%u bytes)",
+				size, PROTO_MAX_PAYLOAD),
+		      false);
 	return true;
 }
 
@@ -441,9 +394,12 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		    struct case_result *res)
 {
 	_cleanup_free_ char *mark = xasprintf("case %s: delivering %zu bytes", case_id, size);
+	_cleanup_free_ char *how = NULL;
 	uint64_t start = now_ms(), delivered = 0, dropped;
 	struct proto_frame watched = {0};
+	struct proto_watch pw;
 	struct window_state w = {0};
+	struct judge_input in = {.step = JUDGE_CASE};
 	enum ending end;
 	int r;
 
@@ -452,9 +408,8 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	dropped = vm_frames_dropped(vm);
 	if (vm_send(vm, PROTO_MARK, mark, (uint32_t)strlen(mark)) < 0 ||
 	    vm_send(vm, PROTO_UPDATE, data, (uint32_t)size) < 0) {
-		res->verdict = VERDICT_INFRA_ERROR;
-		res->detail = xstrdup("host error: the agent channel closed before delivery");
-		res->retry = true;
+		runner_failed(res, xstrdup("host error: the agent channel closed before delivery"),
+			      true);
 		return 0;
 	}
 	r = observe_window(vm, t, start, &w, res, &end, &delivered, &watched);
@@ -468,95 +423,73 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 	/* a guest that stopped is not stalled: its vCPU time stands still for another reason */
 	res->host_stall_ms = end == END_STOPPED ? w.stall.total_ms : runner_stall_ms(&w.stall);
 	res->phase = runner_phase(console_path, case_id);
-
-	switch (end) {
-	case END_STOPPED:
-		runner_judge_stopped(vm, console_path, "guest stopped without a kernel report",
-				     res);
-		break;
-	case END_SILENT:
-		runner_judge_console(console_path, VERDICT_HANG, "hang: agent heartbeat silent",
-				     res);
-		if (!res->report)
-			host_silenced(&w, t, end, res);
-		break;
-	case END_NO_RESULT:
-		runner_judge_console(console_path, VERDICT_HANG,
-				     "hang: update delivery did not complete", res);
-		if (!res->report)
-			host_silenced(&w, t, end, res);
-		break;
-	case END_HEALTHY:
-		/* the guest looks fine; a report that did not stop it (WARNING, oops with
-		 * panic_on_oops off) still makes it a crash */
-		runner_judge_console(console_path, _VERDICT_MAX, NULL, res);
-		if (res->verdict == _VERDICT_MAX)
-			agent_verdict(res);
-		watched_judge(watched.payload, watched.len, console_path, res);
-		proto_frame_finish(&watched);
-		break;
-	}
-	if (w.bad_frames && !res->detail)
-		res->detail = bad_note(&w);
-	if (res->frames_dropped && !res->detail)
-		res->detail = xasprintf("%llu frames from the guest agent dropped: it sent faster "
-					"than the controller reads",
-					(unsigned long long)res->frames_dropped);
+	case_facts(vm, t, end, &w, &in, &how);
+	in.agent_outcome = res->agent_outcome;
+	in.agent_errno = res->agent_errno;
+	in.agent_message = res->agent_message;
+	in.frames_dropped = res->frames_dropped;
+	/* the guest looks fine: the agent's answer and the watch decide, unless the console
+	 * holds a report that did not stop it (WARNING, oops with panic_on_oops off) */
+	if (end == END_HEALTHY)
+		watched_read(watched.payload, watched.len, console_path, &pw, &in, res);
+	runner_judge(&in, console_path, res);
+	proto_frame_finish(&watched);
 	res->verdict_ms = now_ms() - start;
 	return 0;
-}
-
-static void store_failed(struct case_result *res, char *detail)
-{
-	res->verdict = VERDICT_INFRA_ERROR;
-	free(res->detail);
-	res->detail = detail;
 }
 
 int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct runner_timeouts *t,
 		 const char *console_path, struct case_result *res)
 {
 	uint64_t deadline = now_ms() + t->case_ms;
+	struct judge_input in = {.step = JUDGE_STORE};
 
 	if (too_large(size, res))
 		return 1;
 	if (vm_send(vm, PROTO_STORE, data, (uint32_t)size) < 0) {
-		store_failed(res, xstrdup("host error: the agent channel closed before the update "
-					  "could be stored"));
-		res->retry = true;
+		runner_failed(
+		    res,
+		    xstrdup("host error: the agent channel closed before the update could "
+			    "be stored"),
+		    true);
 		return 1;
 	}
 	for (;;) {
+		_cleanup_free_ char *how = NULL;
 		struct vm_event ev;
 		int r = vm_next_event(vm, deadline, &ev);
 
 		if (r == -ECANCELED)
 			return r;
 		if (r == -ETIMEDOUT) {
-			store_failed(res,
-				     xasprintf("guest error: the agent did not store the update "
-					       "within %u s",
-					       t->case_ms / 1000));
+			runner_failed(res,
+				      xasprintf("guest error: the agent did not store the update "
+						"within %u s",
+						t->case_ms / 1000),
+				      false);
 			return 1;
 		}
 		if (ev.type == VM_EVENT_PROTO_ERROR)
 			continue;
 		if (ev.type != VM_EVENT_FRAME) {
 			runner_drain_console(vm, 3000);
-			runner_judge_stopped(vm, console_path,
-					     "guest stopped while the update was stored", res);
+			in.end = JUDGE_STOPPED;
+			if (!vm_stopped_by_guest(vm, &how))
+				in.stopped_by_host = how;
+			runner_judge(&in, console_path, res);
 			return 1;
 		}
 		if (ev.frame.type == PROTO_STORED) {
 			_cleanup_free_ char *text = NULL;
 			int32_t status = runner_frame_status(&ev.frame, EBADMSG, &text);
 
+			/* not the sensor's doing: the partition or the agent failed */
 			if (status != 0)
-				/* not the sensor's doing: the partition or the agent failed */
-				store_failed(res,
-					     xasprintf("guest error: cannot keep the update (%zu "
-						       "bytes) on the content partition: %s: %s",
-						       size, strerror(status), text));
+				runner_failed(res,
+					      xasprintf("guest error: cannot keep the update (%zu "
+							"bytes) on the content partition: %s: %s",
+							size, strerror(status), text),
+					      false);
 			proto_frame_finish(&ev.frame);
 			return status == 0 ? 0 : 1;
 		}

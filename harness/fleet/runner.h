@@ -1,6 +1,7 @@
-/* runner.h — execute one case on a guest that is up with its sensor loaded, and decide the
- * verdict. Provisioning the guest (boot, snapshot restore, reuse) is the fleet's business; the
- * runner only needs a ready vm and the file its console is being written to.
+/* runner.h — execute one case on a guest that is up with its sensor loaded, and have the judge
+ * (judge.h) decide the verdict from what it saw. Provisioning the guest (boot, snapshot restore,
+ * reuse) is the fleet's business; the runner only needs a ready vm and the file its console is
+ * being written to.
  *
  * Ownership: case_result_finish() frees the strings of a result the runner filled.
  */
@@ -9,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "judge.h"
 #include "verdict.h"
 #include "vm.h"
 
@@ -90,11 +92,11 @@ void case_result_finish(struct case_result *r);
 /* Add a line to r->host_fault. */
 void case_result_note_host(struct case_result *r, const char *fmt, ...) _printf_(2, 3);
 
-/* Fill *res from the console log at console_path after the guest stopped, crashed or went
- * silent: the classifier decides crash or hang and the title. Returns true when it found a
- * report; fallback_verdict/fallback_title are used otherwise. */
-void runner_judge_console(const char *console_path, enum verdict fallback_verdict,
-			  const char *fallback_title, struct case_result *res);
+/* Move judgement j into res: verdict, title, detail and report replaced, retry added. */
+void case_result_take(struct case_result *res, struct judgement *j);
+/* Judge *in (judge.h), the console at console_path classified first (NULL: none read), and
+ * take the judgement into res. */
+void runner_judge(struct judge_input *in, const char *console_path, struct case_result *res);
 
 /* A frame of the agent's that is an i32 status, then text (READY, STORED, ERROR): returns the
  * status (short_status when the frame is too short to hold one); *ret_text gets the text, which
@@ -120,17 +122,12 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 int runner_store(struct vm *vm, const uint8_t *data, size_t size, const struct runner_timeouts *t,
 		 const char *console_path, struct case_result *res);
 
-/* The host stalled (res->host_stall_ms) `when` ("while the guest booted"): what the guest
- * said then may be an artefact of its clock jumping over the stall (a lockup or RCU stall
- * report), so res becomes an infra-error whose detail names the stall and the distrusted
- * verdict. */
+/* A step the harness could not take: res becomes an infra-error saying why (taken), retry as
+ * said (judge.h, the first row). */
+void runner_failed(struct case_result *res, char *why, bool retry);
+/* The host stalled (res->host_stall_ms) `when` ("while the guest booted"): res becomes what
+ * judge_stalled() makes of it. */
 void runner_stalled(struct case_result *res, const char *when);
-
-/* After VM_EVENT_STOPPED, _CRASHED or a closed stream without a kernel report: a guest that
- * ended itself is a crash with fallback_title; one the host ended is an infra-error naming how,
- * res->retry set. A kernel report on the console decides first, as in runner_judge_console. */
-void runner_judge_stopped(struct vm *vm, const char *console_path, const char *fallback_title,
-			  struct case_result *res);
 
 /* The phase of case_id on the console at console_path: "evaluate" when PROTO_EVALUATE_MARK
  * follows the case's MARK line, else "load". */

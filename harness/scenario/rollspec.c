@@ -214,7 +214,9 @@ static void load_gate(struct rctx *c, const struct ynode *n, struct rollspec_rin
 	if (!(v = ynode_get(n, "down")))
 		return;
 	if (v->kind != YNODE_SEQ || v->n == 0) {
-		rerr(c, v, "down must be a non-empty list of verdicts ([crash, hang, boot-loop])");
+		rerr(c, v, "down must be a non-empty list of verdicts ([%s, %s, %s])",
+		     verdict_name(VERDICT_CRASH), verdict_name(VERDICT_HANG),
+		     verdict_name(VERDICT_BOOT_LOOP));
 		return;
 	}
 	g->down_mask = 0;
@@ -223,11 +225,8 @@ static void load_gate(struct rctx *c, const struct ynode *n, struct rollspec_rin
 			continue;
 		vd = verdict_from_name(s);
 		if (vd < 0 || verdict_has((enum verdict)vd, VERDICT_ERROR))
-			rerr(c, v->items[i],
-			     "unknown verdict '%s' in the gate; expected crash, hang, boot-loop, "
-			     "recovered, sensor-died, protection-lost, sensor-error, accepted or "
-			     "rejected",
-			     s);
+			rerr(c, v->items[i], "unknown verdict '%s' in the gate; expected %s", s,
+			     verdict_expectable_list());
 		else
 			g->down_mask |= 1u << vd;
 	}
