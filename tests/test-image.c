@@ -28,6 +28,8 @@ START_TEST(test_build_environment)
 	struct image *img = NULL;
 	size_t size;
 
+	/* the agent is not built under the sanitizers; the build fails before it is needed */
+	setenv("FAULTLINE_AGENT", "/bin/true", 1);
 	setenv("FAULTLINE_TEST_SECRET", "hunter2", 1);
 	setenv("SSH_AUTH_SOCK", "/tmp/ssh-agent.sock", 1);
 	setenv("LANG", "C.UTF-8", 1);

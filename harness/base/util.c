@@ -41,6 +41,14 @@ void *xreallocarray(void *p, size_t nmemb, size_t size)
 	return oom(reallocarray(p, nmemb ? nmemb : 1, size ? size : 1));
 }
 
+void *xgrowarray(void *p, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 16;
+	return xreallocarray(p, *cap, size);
+}
+
 char *xstrdup(const char *s)
 {
 	return oom(strdup(s));

@@ -45,6 +45,10 @@ void *xzalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t nmemb, size_t size);
+/* Room for entry n of the array p of *cap entries: the capacity doubles when it is full, so that
+ * an array grown one entry at a time costs linear time (a realloc per entry copies the whole
+ * array each time; ASan's realloc always moves, and thousands of cases took 50 s to validate). */
+void *xgrowarray(void *p, size_t n, size_t *cap, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 void *xmemdup(const void *p, size_t n);

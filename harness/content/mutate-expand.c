@@ -391,8 +391,9 @@ struct expansion {
 	const char *file;
 	struct diags *diags;
 	struct mutate_result res;
-	char **seen; /* SHA-256s of the outputs kept, sorted */
-	size_t n_seen;
+	size_t cap_res; /* allocated entries of res.v */
+	char **seen;	/* SHA-256s of the outputs kept, sorted */
+	size_t n_seen, cap_seen;
 	size_t total_bytes;
 };
 
@@ -476,7 +477,7 @@ static bool seen_add(struct expansion *e, const char *sha)
 	}
 	if (lo < e->n_seen && streq(e->seen[lo], sha))
 		return false;
-	e->seen = xreallocarray(e->seen, e->n_seen + 1, sizeof(*e->seen));
+	e->seen = xgrowarray(e->seen, e->n_seen, &e->cap_seen, sizeof(*e->seen));
 	memmove(e->seen + lo + 1, e->seen + lo, (e->n_seen - lo) * sizeof(*e->seen));
 	e->seen[lo] = xstrdup(sha);
 	e->n_seen++;
@@ -524,7 +525,7 @@ static int expand_variant(struct expansion *e, size_t v)
 	for (size_t i = 0; i < l->n; i++)
 		json_object_array_add(arr, mutate_op_json(&ops[i]));
 	ops_free(ops, l->n);
-	e->res.v = xreallocarray(e->res.v, e->res.n + 1, sizeof(*e->res.v));
+	e->res.v = xgrowarray(e->res.v, e->res.n, &e->cap_res, sizeof(*e->res.v));
 	o = &e->res.v[e->res.n++];
 	*o = (struct mutate_output){
 	    .data = TAKE_PTR(out),

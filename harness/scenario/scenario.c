@@ -893,7 +893,7 @@ int scenario_expand_full(const struct scenario *s, struct diags *diags,
 	/* SHA-256 of every input so far: multi-input cases drop what an earlier input already
 	 * covered; a named single case is always kept (the user asked for it by name). */
 	char(*seen)[64] = NULL;
-	size_t n_seen = 0;
+	size_t n_seen = 0, cap_seen = 0, cap = 0;
 	int r = 0;
 
 	for (size_t i = 0; i < s->n_cases; i++) {
@@ -926,13 +926,13 @@ int scenario_expand_full(const struct scenario *s, struct diags *diags,
 					else
 						hi = mid;
 				}
-				seen = xreallocarray(seen, n_seen + 1, sizeof(*seen));
+				seen = xgrowarray(seen, n_seen, &cap_seen, sizeof(*seen));
 				memmove(seen + lo + 1, seen + lo, (n_seen - lo) * sizeof(*seen));
 				memcpy(seen[lo], o->sha256, 64);
 				n_seen++;
 			}
 
-			out = xreallocarray(out, n + 1, sizeof(*out));
+			out = xgrowarray(out, n, &cap, sizeof(*out));
 			c = &out[n++];
 			memset(c, 0, sizeof(*c));
 			c->id = multi ? xasprintf("%s-%04zu", k->id, o->index) : xstrdup(k->id);
