@@ -13,7 +13,8 @@ mkdir -p "$OUT/corpus" "$OUT/artifacts"
 "$CC" -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -I"$src/harness/base" -I"$src/harness/classify" \
 	"$here/fuzz-classify.c" "$src"/harness/classify/*.c \
-	"$src/harness/base/util.c" -lcrypto -o "$OUT/fuzz-classify"
+	"$src/harness/base/util.c" "$src/harness/base/guesttext.c" "$src/harness/base/verdict.c" \
+	-lcrypto -o "$OUT/fuzz-classify"
 cp "$src"/tests/data/console/*.log "$OUT/corpus/" 2>/dev/null || true
 for f in "$src"/tests/data/console/user/*.log; do cp "$f" "$OUT/corpus/user-${f##*/}"; done
 # -max_len: large enough for whole reports; -rss_limit_mb: the classifier's memory is bounded
