@@ -3,7 +3,7 @@
 # holding the guest agent, the sensor's files and the kernel modules the guest needs.
 #
 #   guests/build-image.sh --kver V [--kernel-root DIR] --agent PATH --conf SENSOR_CONF
-#                         --out OUT_DIR [--file SRC=DST]... [--module NAME]...
+#                         --out OUT_DIR [--file SRC=DST]... [--module NAME]... [--switch-root DEV]
 #
 # Writes OUT_DIR/vmlinuz (copy of /boot/vmlinuz-V), OUT_DIR/initrd.img (gzip'd newc cpio) and
 # OUT_DIR/inputs.sha256. The persistence modules (virtio_blk, ext4 and what they need) are always
@@ -12,6 +12,9 @@
 # attaches (scenarios/README.md, "Persistence and boot loops"), is mounted on /persist before the agent starts. When the SHA-256 over every input matches inputs.sha256 the build is
 # skipped. Files are built in a temporary directory and renamed into place, inputs.sha256 last,
 # so an interrupted build is never mistaken for a good one.
+# With --switch-root DEV the initramfs only boots a full system (guests/build-debian.sh): /init
+# loads the modules, mounts the ext4 on DEV and hands over to its /sbin/init (systemd), which
+# starts the agent from its own root.
 #
 # Environment: FAULTLINE_BUSYBOX (default: busybox on PATH, must be static),
 #              FAULTLINE_KERNEL_ROOT (--kernel-root's default; empty: /boot and /lib/modules).
@@ -34,12 +37,14 @@ Build OUT_DIR/vmlinuz and OUT_DIR/initrd.img for a faultline guest.
   --out DIR        output directory (created)
   --file SRC=DST   copy SRC into the initramfs at absolute path DST (repeatable; mode kept)
   --module NAME    also load kernel module NAME at boot, with its modules.dep dependencies
+  --switch-root D  mount the ext4 on device D and run its /sbin/init instead of the agent
 EOF
 }
 
 kver= agent= conf= out=
 root=${FAULTLINE_KERNEL_ROOT:-}
 files=
+switch_root=
 modules="virtio_pci virtio_console pvpanic_mmio"
 # crc32c: ext4's metadata checksums ask the crypto API for it, and the initramfs has no modprobe
 persist_modules="virtio_blk crc32c_generic ext4"
@@ -54,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2-}; shift 2 || die "--out needs a value" ;;
 	--file) [ $# -ge 2 ] || die "--file needs SRC=DST"; files="$files$2$nl"; shift 2 ;;
 	--module) [ $# -ge 2 ] || die "--module needs a name"; modules="$modules $2"; shift 2 ;;
+	--switch-root) [ $# -ge 2 ] || die "--switch-root needs a device"; switch_root=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -62,6 +68,8 @@ done
 [ -n "$agent" ] || die "missing --agent"
 [ -n "$conf" ] || die "missing --conf"
 [ -n "$out" ] || die "missing --out"
+[ -z "$switch_root" ] || printf '%s\n' "$switch_root" | grep -Eqx '/dev/[a-z0-9]+' ||
+	die "--switch-root '$switch_root': expected /dev/NAME"
 
 vmlinuz=$root/boot/vmlinuz-$kver
 moddir=$root/lib/modules/$kver
@@ -133,6 +141,7 @@ key=$(
 	{
 		echo "script $(sha256sum <"$self" | cut -d' ' -f1)"
 		echo "kver $kver"
+		echo "switch-root $switch_root"
 		echo "vmlinuz $(sha256sum <"$vmlinuz" | cut -d' ' -f1)"
 		echo "agent $(sha256sum <"$agent" | cut -d' ' -f1)"
 		echo "conf $(sha256sum <"$conf" | cut -d' ' -f1)"
@@ -219,6 +228,26 @@ case " $(cat /proc/cmdline) " in
 		echo "faultline-init: cannot mount the content partition" >/dev/kmsg
 	;;
 esac
+if [ -n "$SWITCH_ROOT" ]; then
+	load_modules /etc/faultline/persist-modules.order
+	mkdir -p /newroot
+	n=0
+	while [ ! -b "$SWITCH_ROOT" ] && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if mount -t ext4 -o rw "$SWITCH_ROOT" /newroot &&
+		{ [ -e /newroot/sbin/init ] || [ -L /newroot/sbin/init ]; }; then
+		umount /tmp
+		for m in dev proc sys run; do
+			mount --move /$m /newroot/$m
+		done
+		exec switch_root /newroot /sbin/init
+	fi
+	# no agent will ever answer: say why on the console, which the harness keeps
+	echo "faultline-init: cannot mount the root file system $SWITCH_ROOT" >/dev/kmsg
+	while :; do sleep 3600; done
+fi
 [ -d /sys/kernel/security ] && mount -t securityfs securityfs /sys/kernel/security
 hostname -F /etc/hostname
 echo "faultline-init: starting agent" >/dev/kmsg
@@ -229,6 +258,7 @@ while :; do
 done
 EOF
 chmod 0755 "$r/init"
+sed -i "2a SWITCH_ROOT='$switch_root'" "$r/init"
 
 (cd "$r" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) |
 	gzip -n -6 >"$tmp/initrd.img" || die "cpio/gzip failed"

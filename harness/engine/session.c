@@ -284,6 +284,11 @@ static int prepare_images(struct session *s, struct session_error *e)
 				&s->images[i], &err);
 		if (r < 0)
 			return fail_reason(e, r, SESSION_FAULT_HOST, err);
+		if (s->images[i]->root_disk && scenario_persists(s->sc))
+			return fail(e, -EOPNOTSUPP, SESSION_FAULT_SCENARIO,
+				    "persistence on a full system (%s) is not built yet; expected "
+				    "an initramfs guest",
+				    s->images[i]->system);
 		s->fs[i] =
 		    (struct fleet_sensor){.name = s->sensors[i]->name, .image = s->images[i]};
 	}

@@ -81,6 +81,52 @@ int disk_make(const char *path, char **ret_error)
 	return 0;
 }
 
+int disk_overlay(const char *base, const char *path, char **ret_error)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
+	int status, fd;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		*ret_error = xasprintf("host error: cannot fork qemu-img: %s", strerror(errno));
+		return -errno;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+		}
+		execlp("qemu-img", "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
+		       base, tmp, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		unlink(tmp);
+		*ret_error = xasprintf("host error: qemu-img create of an overlay on %s failed "
+				       "(status %d%s)",
+				       base, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+				       WIFEXITED(status) && WEXITSTATUS(status) == 127
+					   ? ": is qemu-utils installed?"
+					   : "");
+		return -EIO;
+	}
+	fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		share_with_qemu(fd);
+		close(fd);
+	}
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		*ret_error = xasprintf("host error: cannot rename %s: %s", tmp, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
 /* Copy the data segments of in to out (which is as long as in, all holes). */
 static int copy_data(int in, int out, off_t size)
 {

@@ -7,6 +7,9 @@
  * another's disk. A raw copy rather than a qcow2 overlay: 16 MiB, mostly holes, copies in a few
  * ms; it needs no qemu-img and no storage driver, and a guest's writes cannot reach the base.
  *
+ * A full system (guest: {system: ...}) boots from a qcow2 overlay of its image's root disk
+ * (disk_overlay()); a clone copies its template's overlay like a partition.
+ *
  * Ownership: paths are the caller's; the files are the caller's to unlink.
  */
 #pragma once
@@ -18,5 +21,9 @@
  * DISK_SIZE_MIB, or FAULTLINE_DISK_MIB (3 to 1024) from the environment: faultline's own tests
  * fill a small one. On failure *ret_error says why (caller frees). */
 int disk_make(const char *path, char **ret_error);
+/* A full system's root disk for one guest: a new qcow2 at path whose backing file is the qcow2
+ * base (which the guest never writes). Made via a temporary and renamed; QEMU's group may write
+ * it. On failure *ret_error says why (caller frees). */
+int disk_overlay(const char *base, const char *path, char **ret_error);
 /* Copy src to dst, keeping holes (written via a temporary, then renamed). 0 or -errno. */
 int disk_copy(const char *src, const char *dst);

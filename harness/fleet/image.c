@@ -190,18 +190,27 @@ static int run_sensor_build(const struct sensor *s, const char *root, const char
 	return 0;
 }
 
-/* The image builder's command line (free with free_argv). */
+/* The image builder's command line (free with free_argv): build-image.sh, or for a full system
+ * build-debian.sh, whose bootstrapped package sets are kept in STATE_DIR/images/_systems. */
 static char **builder_argv(const struct sensor *s, const struct sensor_guest *g, const char *root,
 			   const char *kver, const char *conf_path, const char *out,
-			   const char *build_dir)
+			   const char *build_dir, const char *state_dir)
 {
 	size_t n = 0, n_modules = 0;
 	char **argv;
 
 	for (char **m = g->modules; m && *m; m++)
 		n_modules++;
-	argv = xcalloc(14 + 2 * s->n_files + 2 * n_modules, sizeof(char *));
-	argv[n++] = xstrdup(datadir_image_builder());
+	argv = xcalloc(18 + 2 * s->n_files + 2 * n_modules, sizeof(char *));
+	if (g->system) {
+		argv[n++] = xasprintf("%s/guests/build-debian.sh", datadir_root());
+		argv[n++] = xstrdup("--system");
+		argv[n++] = xstrdup(g->system);
+		argv[n++] = xstrdup("--base-cache");
+		argv[n++] = xasprintf("%s/images/_systems", state_dir);
+	} else {
+		argv[n++] = xstrdup(datadir_image_builder());
+	}
 	argv[n++] = xstrdup("--kver");
 	argv[n++] = xstrdup(kver);
 	argv[n++] = xstrdup("--kernel-root");
@@ -260,12 +269,12 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	}
 
 	sensor_guest_merge(&s->guest, extra, &guest);
-	argv = builder_argv(s, &guest, root, kver, conf_path, out, build_dir);
+	argv = builder_argv(s, &guest, root, kver, conf_path, out, build_dir, state_dir);
 	r = image_spawn(argv, NULL, NULL, log);
 	free_argv(argv);
 	if (r != 0) {
-		*ret_error =
-		    xasprintf("building the guest image of %s failed, see %s", s->name, log);
+		*ret_error = xasprintf("building the guest %s of %s failed, see %s",
+				       guest.system ? guest.system : "image", s->name, log);
 		return -EIO;
 	}
 
@@ -274,6 +283,15 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	img->kernel = xasprintf("%s/vmlinuz", out);
 	img->initrd = xasprintf("%s/initrd.img", out);
 	img->cmdline = TAKE_PTR(guest.cmdline);
+	if (guest.system) {
+		/* the initramfs mounts /dev/vda itself; root= tells systemd what its root is */
+		char *cl = xasprintf("root=/dev/vda rw%s%s", img->cmdline ? " " : "",
+				     img->cmdline ? img->cmdline : "");
+		free(img->cmdline);
+		img->cmdline = cl;
+		img->system = TAKE_PTR(guest.system);
+		img->root_disk = xasprintf("%s/root.qcow2", out);
+	}
 	*ret = img;
 	return 0;
 }
@@ -285,6 +303,8 @@ struct image *image_free(struct image *img)
 		free(img->kernel);
 		free(img->initrd);
 		free(img->cmdline);
+		free(img->system);
+		free(img->root_disk);
 		free(img);
 	}
 	return NULL;

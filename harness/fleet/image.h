@@ -21,6 +21,11 @@ struct image {
 	/* what the guest's kernel command line adds to faultline's own: the sensor's guest
 	 * options, then the scenario's (sensor.h, struct sensor_guest); NULL: nothing */
 	char *cmdline;
+	/* guest: {system: NAME} (guests/build-debian.sh): the system's name and its root disk,
+	 * a qcow2 every guest boots from through its own overlay (root=/dev/vda); NULL both for
+	 * the initramfs */
+	char *system;
+	char *root_disk;
 };
 
 /* Where .ci/setup unpacks Debian's guest kernel and headers (without installing them) when the

@@ -333,13 +333,41 @@ static void base_upload(struct pool *p, char **ret_error)
 	unlink(local);
 }
 
-/* Persistence: a content partition for a new guest, copied from src (the base when NULL) into
- * the work dir. Returns its path, or NULL with *ret_error set (caller frees both). */
-static char *disk_for(struct pool *p, const char *src, const char *name, char **ret_error)
+/* Does sensor si's guest get a disk: the content partition (persistence), or the root disk of
+ * a full system (image.h)? */
+static bool wants_disk(const struct fleet_config *cfg, size_t si)
+{
+	return cfg->persist || cfg->sensors[si].image->root_disk;
+}
+
+/* A full system's root for a booted guest: a qcow2 overlay on the image's root disk, which stays
+ * as built. Clones copy their template's overlay (disk_for()), backed by the same root. */
+static char *overlay_for(struct pool *p, size_t si, const char *name, char **ret_error)
+{
+	const char *root = p->cfg->sensors[si].image->root_disk;
+	_cleanup_free_ char *path = xasprintf("%s/%s.qcow2", p->cfg->work_dir, name);
+	int r;
+
+	if (p->cfg->upload) {
+		*ret_error = xstrdup("scenario error: full systems (guest: {system: ...}) run on "
+				     "the local host only");
+		return NULL;
+	}
+	r = disk_overlay(root, path, ret_error);
+	return r < 0 ? NULL : TAKE_PTR(path);
+}
+
+/* A new guest's disk in the work dir: copied from src (a template's), or when src is NULL the
+ * content partition's base or a full system's overlay. Returns its path, or NULL with
+ * *ret_error set (caller frees both). */
+static char *disk_for(struct pool *p, size_t si, const char *src, const char *name,
+		      char **ret_error)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s.disk", p->cfg->work_dir, name);
 	int r;
 
+	if (!src && p->cfg->sensors[si].image->root_disk)
+		return overlay_for(p, si, name, ret_error);
 	pthread_mutex_lock(&p->lock);
 	if (!p->base_tried) {
 		p->base_tried = true;
@@ -393,6 +421,7 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 	const char *qemu_args[] = {"-plugin", plugin, NULL};
 	struct vm_config vc = {
 	    .disk = disk,
+	    .disk_qcow2 = s->image->root_disk != NULL,
 	    .name = name,
 	    .kernel = s->image->kernel,
 	    .initrd = s->image->initrd,
@@ -457,7 +486,7 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 	bool retry = false;
 	int r = 1;
 
-	if (cfg->persist && !(t->disk = disk_for(p, NULL, t->name, &error))) {
+	if (wants_disk(cfg, si) && !(t->disk = disk_for(p, si, NULL, t->name, &error))) {
 		case_result_init(&res);
 		runner_failed(&res, TAKE_PTR(error), false);
 		t->failure = res;
@@ -669,14 +698,14 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	g->sensor = si;
 	g->fresh = true;
 	g->identity = id;
-	if (p->cfg->persist) {
+	if (wants_disk(p->cfg, si)) {
 		_cleanup_free_ char *dname = NULL, *tdisk = NULL;
 
 		pthread_mutex_lock(&p->lock);
 		dname = xasprintf("%s-d%u", name, ++p->serial);
 		tdisk = t->disk ? xstrdup(t->disk) : NULL;
 		pthread_mutex_unlock(&p->lock);
-		if (!tdisk || !(g->disk = disk_for(p, tdisk, dname, ret_error))) {
+		if (!tdisk || !(g->disk = disk_for(p, si, tdisk, dname, ret_error))) {
 			if (!*ret_error)
 				*ret_error = xstrdup("host error: the template has no partition");
 			identity_put(p, si, id, false);
@@ -850,7 +879,8 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 		booted->sensor = si;
 		booted->fresh = true;
 		booted->identity = -1;
-		if (p->cfg->persist && !(booted->disk = disk_for(p, NULL, name, &error))) {
+		if (wants_disk(p->cfg, si) &&
+		    !(booted->disk = disk_for(p, si, NULL, name, &error))) {
 			runner_failed(res, TAKE_PTR(error), false);
 			return 1;
 		}

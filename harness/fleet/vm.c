@@ -558,9 +558,10 @@ static char *domain_xml(const struct vm_config *cfg)
 	if (cfg->disk) {
 		/* unsafe: the guest's flushes need not reach the host's disk, only QEMU's file
 		 * (which outlives QEMU): a case's partition never outlives the run */
-		fputs("    <disk type='file' device='disk'><driver name='qemu' type='raw' "
-		      "cache='unsafe'/><source file='",
-		      f);
+		fprintf(f,
+			"    <disk type='file' device='disk'><driver name='qemu' type='%s' "
+			"cache='unsafe'/><source file='",
+			cfg->disk_qcow2 ? "qcow2" : "raw");
 		escape_xml_attr(f, cfg->disk);
 		fputs("'/><target dev='vda' bus='virtio'/></disk>\n", f);
 	}

@@ -669,6 +669,45 @@ static void guest_modules(struct sctx *c, const struct ynode *n, struct sensor_g
 	}
 }
 
+static const char *const guest_systems[] = {"debian-12", NULL};
+
+const char *const *sensor_guest_systems(void)
+{
+	return guest_systems;
+}
+
+/* system: one of guest_systems; disk: a path, relative to the file's folder. Not both. */
+static void guest_system_disk(struct sctx *c, const struct ynode *n, struct sensor_guest *g)
+{
+	const struct ynode *v;
+
+	if ((v = ynode_get(n, "system"))) {
+		_cleanup_free_ char *name = NULL;
+		bool known = false;
+
+		get_string(c, v, "a guest system", &name);
+		for (const char *const *k = guest_systems; name && *k; k++)
+			known = known || streq(*k, name);
+		if (name && !known)
+			serr(c, v, "unknown guest system '%s'; expected debian-12", name);
+		else if (name)
+			g->system = TAKE_PTR(name);
+	}
+	if ((v = ynode_get(n, "disk"))) {
+		_cleanup_free_ char *path = NULL, *copy = xstrdup(c->y.file);
+
+		get_string(c, v, "a guest disk image path", &path);
+		if (path && !*path)
+			serr(c, v, "guest disk is empty; expected the path of a disk image");
+		else if (path && path[0] == '/')
+			g->disk = TAKE_PTR(path);
+		else if (path)
+			g->disk = xasprintf("%s/%s", dirname(copy), path);
+	}
+	if (g->system && g->disk)
+		serr(c, n, "guest has both system and disk; expected one of them");
+}
+
 /* The debug presets' command line, appended to *cmdline. */
 static void guest_debug(struct sctx *c, const struct ynode *n, char **cmdline)
 {
@@ -705,7 +744,7 @@ static void guest_debug(struct sctx *c, const struct ynode *n, char **cmdline)
 unsigned sensor_guest_load(const char *file, const struct ynode *n, struct diags *diags,
 			   struct sensor_guest *g)
 {
-	static const char *const keys[] = {"cmdline", "modules", "debug", NULL};
+	static const char *const keys[] = {"cmdline", "modules", "debug", "system", "disk", NULL};
 	struct sctx c = {.y = {.file = file, .diags = diags}};
 	size_t before = diags->n;
 	const struct ynode *v;
@@ -725,6 +764,7 @@ unsigned sensor_guest_load(const char *file, const struct ynode *n, struct diags
 		guest_debug(&c, v, &cmdline);
 	if ((v = ynode_get(n, "modules")))
 		guest_modules(&c, v, g);
+	guest_system_disk(&c, n, g);
 	g->cmdline = TAKE_PTR(cmdline);
 	return (unsigned)(diags->n - before);
 }
@@ -761,6 +801,12 @@ void sensor_guest_merge(const struct sensor_guest *a, const struct sensor_guest 
 		} else if (cl) {
 			ret->cmdline = xstrdup(cl);
 		}
+		if (both[i] && (both[i]->system || both[i]->disk)) {
+			free(ret->system);
+			free(ret->disk);
+			ret->system = both[i]->system ? xstrdup(both[i]->system) : NULL;
+			ret->disk = both[i]->disk ? xstrdup(both[i]->disk) : NULL;
+		}
 	}
 }
 
@@ -770,6 +816,8 @@ void sensor_guest_finish(struct sensor_guest *g)
 		free(*m);
 	free(g->modules);
 	free(g->cmdline);
+	free(g->system);
+	free(g->disk);
 	*g = (struct sensor_guest){0};
 }
 

@@ -20,7 +20,7 @@
  *                                 (EINVAL) or number; true (the default) means EINVAL, EBADMSG
  *                                 and EPROTO, false that a failed write is the agent's problem;
  *                                 exit_status defaults to true
- *   guest: {cmdline: TEXT, modules: [NAME, ...], debug: [NAME, ...]}
+ *   guest: {cmdline: TEXT, modules: [NAME, ...], debug: [NAME, ...], system: NAME, disk: PATH}
  *                                 extra kernel command line options, kernel modules loaded at
  *                                 boot (with their modules.dep dependencies, before the agent
  *                                 starts), and named debug presets (sensor_guest_debug_names())
@@ -75,6 +75,8 @@ struct sensor_file {
 struct sensor_guest {
 	char *cmdline;	/* extra command line, debug presets expanded; NULL: none */
 	char **modules; /* NULL-terminated; NULL: none */
+	char *system;	/* a full system built for the guest ("debian-12"); NULL: the initramfs */
+	char *disk;	/* a user's disk image booted as is (absolute path); NULL: none */
 };
 
 /* The errnos of `reject: {errno: true}`. */
@@ -136,13 +138,15 @@ char *sensor_agent_conf(const struct sensor *s);
  * NULL), every problem a located diag. Returns how many diags it added. Shared with scenarios. */
 unsigned sensor_guest_load(const char *file, const struct ynode *n, struct diags *diags,
 			   struct sensor_guest *g);
-/* a's options, then b's (modules once each, in order): a new guest (finish it). Either may be
- * NULL. */
+/* a's options, then b's (modules once each, in order; b's system or disk replaces a's): a new
+ * guest (finish it). Either may be NULL. */
 void sensor_guest_merge(const struct sensor_guest *a, const struct sensor_guest *b,
 			struct sensor_guest *ret);
 void sensor_guest_finish(struct sensor_guest *g);
 /* The debug presets, NULL-terminated, and what one adds to the command line (NULL: unknown). */
 const char *const *sensor_guest_debug_names(void);
+/* The full systems guest: {system: NAME} can name, NULL-terminated. */
+const char *const *sensor_guest_systems(void);
 const char *sensor_guest_debug_cmdline(const char *name);
 
 /* An errno by name ("EINVAL") or decimal number: 0 and its value, or -EINVAL. */
