@@ -85,7 +85,7 @@ moddir=$root/lib/modules/$kver
 for t in mmdebstrap mke2fs qemu-img depmod sha256sum tar; do
 	command -v $t >/dev/null || die "$t not found (run .ci/setup: mmdebstrap, e2fsprogs, qemu-utils, kmod)"
 done
-printf '%s' "$packages" | grep -Eq '^(,[a-z0-9][a-z0-9.+-]*)*$' ||
+[ -z "$packages" ] || printf '%s' "$packages" | grep -Eq '^(,[a-z0-9][a-z0-9.+-]*)*$' ||
 	die "--package: expected Debian package names"
 printf '%s' "$files" | while IFS= read -r spec; do
 	src=${spec%%=*}
@@ -184,13 +184,14 @@ done
 	for m in virtio_console pvpanic_mmio $modules; do echo "$m"; done
 } >"$r/etc/modules-load.d/faultline.conf"
 
-# The agent: started by systemd once the virtio port is there; it finds the port by its name
-# (org.faultline.agent.0) in /sys/class/virtio-ports and waits for it.
+# The agent: started by systemd once the system is up (multi-user.target reached), so that the
+# sensor starts, and the template is saved, on a settled system rather than one still booting
+# (under TCG the boot's own work made the start's protection probe miss its 3 s). It finds the
+# port by its name (org.faultline.agent.0) in /sys/class/virtio-ports and waits for it.
 cat >"$r/etc/systemd/system/faultline-agent.service" <<'EOF'
 [Unit]
 Description=faultline guest agent (virtio-serial port org.faultline.agent.0)
-After=systemd-modules-load.service local-fs.target
-DefaultDependencies=no
+After=multi-user.target
 
 [Service]
 ExecStart=/usr/sbin/faultline-agent

@@ -329,6 +329,35 @@ START_TEST(test_guest)
 }
 END_TEST
 
+/* guest: {system: ...} and {disk: PATH} (relative to the file's folder); a scenario's replaces
+ * the sensor's. */
+START_TEST(test_guest_system_disk)
+{
+	struct sensor_guest m = {0}, sc = {0};
+	struct sensor *s = load_text("gs", "name: gs\ndeliver: {method: device, path: /dev/g}\n"
+					   "guest: {system: debian-12}\n");
+	struct sensor *d = load_text("gd", "name: gd\ndeliver: {method: device, path: /dev/g}\n"
+					   "guest: {disk: img/my.qcow2}\n");
+	_cleanup_free_ char *want = xasprintf("%s/gd/img/my.qcow2", testlib_tmpdir());
+
+	ck_assert_str_eq(s->guest.system, "debian-12");
+	ck_assert_ptr_null(s->guest.disk);
+	ck_assert_str_eq(d->guest.disk, want);
+	ck_assert_ptr_null(d->guest.system);
+	sensor_guest_merge(&s->guest, &d->guest, &m);
+	ck_assert_ptr_null(m.system);
+	ck_assert_str_eq(m.disk, want);
+	sensor_guest_finish(&m);
+	sc = (struct sensor_guest){.cmdline = "x=1"};
+	sensor_guest_merge(&s->guest, &sc, &m);
+	ck_assert_str_eq(m.system, "debian-12");
+	sensor_guest_finish(&m);
+	ck_assert_str_eq(sensor_guest_systems()[0], "debian-12");
+	sensor_free(s);
+	sensor_free(d);
+}
+END_TEST
+
 START_TEST(test_new_key_errors)
 {
 	static const char *const head = "name: n\ndeliver: {method: file, path: /x}\n";
@@ -349,6 +378,12 @@ START_TEST(test_new_key_errors)
 	    {"guest: {modules: [../x]}\n", 3, 19, "bad kernel module name '../x'"},
 	    {"guest: {debug: [kasan]}\n", 3, 17,
 	     "unknown guest debug preset 'kasan'; expected one of slub, panic_on_warn"},
+	    {"guest: {system: debian-99}\n", 3, 17,
+	     "unknown guest system 'debian-99'; expected debian-12"},
+	    {"guest: {system: [debian-12]}\n", 3, 17, "guest system must be"},
+	    {"guest: {disk: ''}\n", 3, 15, "guest disk is empty"},
+	    {"guest: {system: debian-12, disk: /x.qcow2}\n", 3, 8,
+	     "guest has both system and disk; expected one of them"},
 	};
 
 	expect_bad_texts("n", head, bad, ARRAY_SIZE(bad));
@@ -678,6 +713,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_reject_errnos);
 	tcase_add_test(tc, test_errno_names);
 	tcase_add_test(tc, test_guest);
+	tcase_add_test(tc, test_guest_system_disk);
 	tcase_add_test(tc, test_new_key_errors);
 	tcase_add_test(tc, test_find);
 	tcase_add_test(tc, test_search_path);

@@ -685,7 +685,7 @@ static void guest_system_disk(struct sctx *c, const struct ynode *n, struct sens
 		_cleanup_free_ char *name = NULL;
 		bool known = false;
 
-		get_string(c, v, "a guest system", &name);
+		get_line(c, v, "guest system", &name);
 		for (const char *const *k = guest_systems; name && *k; k++)
 			known = known || streq(*k, name);
 		if (name && !known)
@@ -696,7 +696,7 @@ static void guest_system_disk(struct sctx *c, const struct ynode *n, struct sens
 	if ((v = ynode_get(n, "disk"))) {
 		_cleanup_free_ char *path = NULL, *copy = xstrdup(c->y.file);
 
-		get_string(c, v, "a guest disk image path", &path);
+		get_line(c, v, "guest disk", &path);
 		if (path && !*path)
 			serr(c, v, "guest disk is empty; expected the path of a disk image");
 		else if (path && path[0] == '/')

@@ -1,0 +1,66 @@
+#!/bin/bash
+# vm suite: the quickstart's first cases (valid, field-count-mismatch) on full Debian 12 guests
+# (guest: {system: debian-12}, guests/build-debian.sh) in snapshot isolation: the same verdicts
+# and titles as on the initramfs; then an unknown system name is a located error before any guest.
+# The Debian image is cached in the default state dir (its first build bootstraps Debian from
+# this machine's archive: minutes); the run's libvirt root too.
+# Usage: debian-quickstart.sh FAULTLINE JSONL_CHECK SOURCE_DIR RUN_DIR
+set -euo pipefail
+faultline=$1 check=$2 src=$3 run=$4
+command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
+command -v mmdebstrap >/dev/null || { echo "SKIP: no mmdebstrap (run .ci/setup)"; exit 77; }
+rm -rf "$run"
+mkdir -p "$run.in"
+trap 'rm -rf "$run.in"' EXIT
+sc=$run.in/debian-ci.yaml
+cat >"$sc" <<EOF
+name: debian-ci
+seed: 1
+format: kscu
+fleet: {size: 0, memory: 256, accel: auto}
+sensors: [ksensor-legacy, ksensor-hardened]
+guest: {system: debian-12}
+timeouts: {boot: 300s, observe: 2s, hang: 15s, case: 60s}
+cases:
+  - name: valid
+    content: $src/scenarios/content/basic.kscu
+    expect: accepted
+  - name: field-count-mismatch
+    content: $src/scenarios/content/basic.kscu
+    mutations:
+      - {op: drop, at: "instances[0].fields[last]"}
+    expect: {ksensor-legacy: crash, ksensor-hardened: rejected}
+EOF
+
+start=$(date +%s)
+rc=0
+"$faultline" run --isolation snapshot -o "$run" "$sc" >"$run.in/out" 2>&1 || rc=$?
+cat "$run.in/out"
+echo "debian-quickstart: exit $rc in $(($(date +%s) - start)) s"
+[ "$rc" = 0 ] || { echo "FAIL: expected exit 0 (every expectation met)"; exit 1; }
+res=$run/results.jsonl
+[ "$("$check" "$res")" = 4 ] || { echo "FAIL: expected 4 records"; exit 1; }
+L=ksensor-legacy H=ksensor-hardened
+"$check" "$res" $L valid verdict accepted
+"$check" "$res" $H valid verdict accepted
+"$check" "$res" $L field-count-mismatch verdict crash
+"$check" "$res" $L field-count-mismatch title "BUG: unable to handle page fault in ks_eval_field"
+"$check" "$res" $H field-count-mismatch verdict rejected
+# the guest was the full system: systemd booted it and started the agent as a service
+boot=$run/consoles/$L/_template-boot.log
+grep -q 'systemd\[1\]: systemd 252' "$boot" || { echo "FAIL: no systemd in the boot log"; exit 1; }
+grep -q 'faultline-agent.service' "$boot" || { echo "FAIL: the agent was not a unit"; exit 1; }
+grep -q 'RIP: 0010:ks_eval_field' "$run/consoles/$L/field-count-mismatch.log" ||
+	{ echo "FAIL: console log lacks the oops"; exit 1; }
+# no overlay left behind in the run's work dirs
+if find "$run" -name '*.qcow2' | grep -q .; then echo "FAIL: overlays left behind"; exit 1; fi
+
+# an unknown system: a located scenario error, exit 2, before any guest
+sed 's/system: debian-12/system: debian-99/' "$sc" >"$run.in/bad.yaml"
+rc=0
+"$faultline" run -o "$run.in/bad" "$run.in/bad.yaml" >"$run.in/bad.out" 2>&1 || rc=$?
+cat "$run.in/bad.out"
+[ "$rc" = 2 ] || { echo "FAIL: unknown system: expected exit 2, got $rc"; exit 1; }
+grep -q "bad.yaml:6:.*unknown guest system 'debian-99'; expected debian-12" "$run.in/bad.out" ||
+	{ echo "FAIL: unknown system: no located error"; exit 1; }
+echo "debian-quickstart: all verdicts as expected"
