@@ -6,7 +6,7 @@
 #
 #   guests/build-debian.sh --system debian-12 --kver V [--kernel-root DIR] --agent PATH
 #                          --conf SENSOR_CONF --out OUT_DIR [--base-cache DIR]
-#                          [--file SRC=DST]... [--module NAME]... [--package NAME]...
+#                          [--file SRC=DST]... [--module NAME]... [--package NAME]... [--deb PATH]
 #
 # Writes OUT_DIR/vmlinuz, OUT_DIR/initrd.img, OUT_DIR/root.qcow2 and OUT_DIR/inputs.sha256
 # (the SHA-256 over every input; when it matches, nothing is built). The guest boots with
@@ -14,6 +14,10 @@
 # set alone is bootstrapped once into BASE_CACHE/base-KEY.tar and reused by every sensor's image.
 # Nothing is mounted: mmdebstrap writes a directory, mke2fs -d makes the ext4 from it,
 # qemu-img converts it to qcow2.
+#
+# --deb installs a sensor's own package: its Depends are bootstrapped with the rest (resolved from
+# the archive), then dpkg installs it in the root (its maintainer scripts chrooted there); a
+# package that does not install fails the build (exit status 3), before any guest boots.
 #
 # Environment: FAULTLINE_DEBIAN_MIRROR (default: the first Debian archive in
 #              /etc/apt/sources.list.d/ or /etc/apt/sources.list),
@@ -29,7 +33,7 @@ usage() {
 	cat <<EOF
 Usage: $prog --system debian-12 --kver V [--kernel-root DIR] --agent PATH --conf SENSOR_CONF
                        --out OUT_DIR [--base-cache DIR] [--file SRC=DST]... [--module NAME]...
-                       [--package NAME]...
+                       [--package NAME]... [--deb PATH]
 Build OUT_DIR/{vmlinuz,initrd.img,root.qcow2}: a full Debian system for a faultline guest.
   --system NAME    debian-12 (the only one today)
   --kver V         guest kernel version (/boot/vmlinuz-V, /lib/modules/V)
@@ -41,13 +45,15 @@ Build OUT_DIR/{vmlinuz,initrd.img,root.qcow2}: a full Debian system for a faultl
   --file SRC=DST   copy SRC into the root file system at absolute path DST (mode kept)
   --module NAME    load kernel module NAME at boot (/etc/modules-load.d)
   --package NAME   install Debian package NAME too
+  --deb PATH       install the .deb at PATH (a sensor's package), its dependencies from the archive
 EOF
 }
 
 here=$(cd "$(dirname "$0")" && pwd)
 system= kver= agent= conf= out= cache=
 root=${FAULTLINE_KERNEL_ROOT:-}
-files= modules= packages=
+files= modules= packages= deb=
+base_packages=systemd,systemd-sysv,udev,kmod
 nl='
 '
 while [ $# -gt 0 ]; do
@@ -62,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--file) [ $# -ge 2 ] || die "--file needs SRC=DST"; files="$files$2$nl"; shift 2 ;;
 	--module) [ $# -ge 2 ] || die "--module needs a name"; modules="$modules $2"; shift 2 ;;
 	--package) [ $# -ge 2 ] || die "--package needs a name"; packages="$packages,$2"; shift 2 ;;
+	--deb) [ $# -ge 2 ] || die "--deb needs a path"; deb=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -95,6 +102,21 @@ printf '%s' "$files" | while IFS= read -r spec; do
 	[ -f "$src" ] || die "--file '$spec': $src not found"
 done
 
+# The sensor's package: its dependencies join the bootstrap (alternatives: the first; versions:
+# whatever the archive has).
+if [ -n "$deb" ]; then
+	[ -f "$deb" ] || die "package $deb not found (did the sensor's build make it?)"
+	command -v dpkg-deb >/dev/null || die "dpkg-deb not found"
+	debname=$(dpkg-deb -f "$deb" Package 2>/dev/null) || die "$deb is not a Debian package"
+	[ -n "$debname" ] || die "$deb has no Package field"
+	for d in $({ dpkg-deb -f "$deb" Depends; dpkg-deb -f "$deb" Pre-Depends; } |
+		tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/:any//' | tr -d ' '); do
+		case ",$base_packages$packages," in *",$d,"*) ;; *) packages="$packages,$d" ;; esac
+	done
+	printf '%s' "$packages" | grep -Eq '^(,[a-z0-9][a-z0-9.+-]*)*$' ||
+		die "$deb: cannot read its Depends ($packages)"
+fi
+
 # The archive: this machine's own apt source for Debian (never a name written here).
 mirror=${FAULTLINE_DEBIAN_MIRROR:-}
 if [ -z "$mirror" ]; then
@@ -113,7 +135,7 @@ if [ -z "$mirror" ]; then
 fi
 [ -n "$mirror" ] || die "no Debian archive for $suite in /etc/apt/sources.list.d/; set FAULTLINE_DEBIAN_MIRROR"
 
-include="systemd,systemd-sysv,udev,kmod$packages"
+include="$base_packages$packages"
 base_key=$(printf '%s\n' bootstrap-1 "$suite" "$mirror" "$include" |
 	sha256sum | cut -c1-16)
 base=$cache/debian-$suite-$base_key.tar
@@ -130,6 +152,7 @@ key=$(
 		echo "agent $(self_sum "$agent")"
 		echo "conf $(self_sum "$conf")"
 		echo "modules $modules"
+		[ -z "$deb" ] || echo "deb $(self_sum "$deb")"
 		printf '%s' "$files" | while IFS= read -r spec; do
 			src=${spec%%=*}
 			echo "file ${spec#*=} $(stat -c %a "$src") $(self_sum "$src")"
@@ -205,8 +228,10 @@ EOF
 mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
 ln -sf /etc/systemd/system/faultline-agent.service \
 	"$r/etc/systemd/system/multi-user.target.wants/faultline-agent.service"
-# What a test guest never needs, and costs seconds of boot under TCG.
-for u in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service \
+# What a test guest never needs, and costs seconds of boot under TCG. getty.target: nobody logs
+# in, and multi-user.target (which the agent waits for) would wait for /dev/ttyS0's device unit,
+# 90 s on a loaded host.
+for u in getty.target apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service \
 	fstrim.timer systemd-timesyncd.service man-db.timer dpkg-db-backup.timer; do
 	ln -sf /dev/null "$r/etc/systemd/system/$u"
 done
@@ -214,6 +239,15 @@ ln -sf /lib/systemd/system/multi-user.target "$r/etc/systemd/system/default.targ
 echo faultline >"$r/etc/hostname"
 echo "/dev/vda / ext4 rw,errors=remount-ro 0 0" >"$r/etc/fstab"
 : >"$r/etc/machine-id"
+if [ -n "$deb" ]; then
+	cp "$deb" "$r/tmp/faultline-sensor.deb"
+	# exit status 3: the package's fault, not the machine's (image.c names the sensor)
+	chroot "$r" dpkg -i /tmp/faultline-sensor.deb || {
+		echo "$prog: the package $debname ($deb) does not install in $system (dpkg -i failed, above)" >&2
+		exit 3
+	}
+	rm -f "$r/tmp/faultline-sensor.deb"
+fi
 t2=$(date +%s)
 
 # 3. The disk: ext4 from the directory (no mount), then qcow2.

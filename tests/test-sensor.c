@@ -353,8 +353,13 @@ START_TEST(test_guest_system_disk)
 	ck_assert_str_eq(m.system, "debian-12");
 	sensor_guest_finish(&m);
 	ck_assert_str_eq(sensor_guest_systems()[0], "debian-12");
+	ck_assert_ptr_null(s->package);
 	sensor_free(s);
 	sensor_free(d);
+	s = load_text("gp", "name: gp\ndeliver: {method: device, path: /dev/g}\n"
+			    "package: $FAULTLINE_BUILD/gp.deb\nguest: {system: debian-12}\n");
+	ck_assert_str_eq(s->package, "$FAULTLINE_BUILD/gp.deb");
+	sensor_free(s);
 }
 END_TEST
 
@@ -382,6 +387,8 @@ START_TEST(test_new_key_errors)
 	     "unknown guest system 'debian-99'; expected debian-12"},
 	    {"guest: {system: [debian-12]}\n", 3, 17, "guest system must be"},
 	    {"guest: {disk: ''}\n", 3, 15, "guest disk is empty"},
+	    {"package: ''\n", 3, 10, "package is empty; expected the path of a .deb"},
+	    {"package: [a.deb]\n", 3, 10, "package must be"},
 	    {"guest: {system: debian-12, disk: /x.qcow2}\n", 3, 8,
 	     "guest has both system and disk; expected one of them"},
 	};
@@ -562,7 +569,8 @@ START_TEST(test_shipped)
 		 * a command that installs it by kind) */
 		ck_assert(streq(s->deliver_method, "device") || streq(s->deliver_method, "file") ||
 			  streq(s->deliver_method, "command"));
-		ck_assert_uint_ge(s->n_files, 1);
+		/* files in the guest, or a package that brings them */
+		ck_assert(s->n_files >= 1 || s->package);
 		sensor_free(s);
 		n++;
 	}

@@ -230,6 +230,10 @@ static char **builder_argv(const struct sensor *s, const struct sensor_guest *g,
 		argv[n++] = xstrdup("--module");
 		argv[n++] = xstrdup(*m);
 	}
+	if (g->system && s->package) {
+		argv[n++] = xstrdup("--deb");
+		argv[n++] = expand_src(s, s->package, build_dir);
+	}
 	return argv;
 }
 
@@ -238,6 +242,9 @@ static char **builder_argv(const struct sensor *s, const struct sensor_guest *g,
  * the system came up): there the probe gets SYSTEM_PROBE_SCALE times its timeout. */
 #define SYSTEM_PROBE_SCALE 5
 #define SYSTEM_PROBE_MAX_MS 60000
+
+/* build-debian.sh's exit status when dpkg would not install the sensor's package */
+#define BUILDER_PACKAGE_FAILED 3
 
 static char *agent_conf(const struct sensor *s, const struct sensor_guest *g)
 {
@@ -282,6 +289,13 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 			      guest.disk);
 		return -EOPNOTSUPP;
 	}
+	if (s->package && !guest.system) {
+		*ret_error =
+		    xasprintf("sensor error: %s names a package; a package is installed in "
+			      "a full system only: expected guest: {system: debian-12}",
+			      s->name);
+		return -EINVAL;
+	}
 	/* none whole: the host's paths, which the build and the builder then name as missing */
 	root = kernel_root(kver);
 	unlink(log);
@@ -297,6 +311,13 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	argv = builder_argv(s, &guest, root, kver, conf_path, out, build_dir, state_dir);
 	r = image_spawn(argv, NULL, NULL, log);
 	free_argv(argv);
+	if (r == BUILDER_PACKAGE_FAILED && guest.system && s->package) {
+		*ret_error =
+		    xasprintf("sensor error: the package of %s (%s) does not install on %s, "
+			      "see %s",
+			      s->name, s->package, guest.system, log);
+		return -EIO;
+	}
 	if (r != 0) {
 		*ret_error = xasprintf("building the guest %s of %s failed, see %s",
 				       guest.system ? guest.system : "image", s->name, log);

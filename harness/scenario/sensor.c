@@ -354,9 +354,9 @@ static void load_persist(struct sctx *c, const struct ynode *doc)
 
 static void load_doc(struct sctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {"name",  "description", "format",  "build",	"files",
-					   "start", "deliver",	   "trigger", "reject", "watch",
-					   "probe", "guest",	   "persist", NULL};
+	static const char *const keys[] = {"name",  "description", "format",  "build",	 "files",
+					   "start", "deliver",	   "trigger", "reject",	 "watch",
+					   "probe", "guest",	   "persist", "package", NULL};
 	static const char *const build_keys[] = {"command", NULL};
 	static const char *const reject_keys[] = {"errno", "exit_status", "log", NULL};
 	struct sensor *s = c->s;
@@ -385,6 +385,9 @@ static void load_doc(struct sctx *c, const struct ynode *doc)
 	load_persist(c, doc);
 	if ((n = ynode_get(doc, "guest")))
 		sensor_guest_load(c->y.file, n, c->y.diags, &s->guest);
+	get_line(c, ynode_get(doc, "package"), "package", &s->package);
+	if (s->package && !*s->package)
+		serr(c, ynode_get(doc, "package"), "package is empty; expected the path of a .deb");
 }
 
 int sensor_parse(const char *path, const void *data, size_t size, struct diags *diags,
@@ -506,6 +509,7 @@ struct sensor *sensor_free(struct sensor *s)
 	free(s->probe_command);
 	free(s->reject_errnos);
 	sensor_guest_finish(&s->guest);
+	free(s->package);
 	free(s);
 	return NULL;
 }

@@ -20,6 +20,7 @@
  *                                 (EINVAL) or number; true (the default) means EINVAL, EBADMSG
  *                                 and EPROTO, false that a failed write is the agent's problem;
  *                                 exit_status defaults to true
+ *   package: PATH                 a .deb the full system's image installs (guest: {system: ...})
  *   guest: {cmdline: TEXT, modules: [NAME, ...], debug: [NAME, ...], system: NAME, disk: PATH}
  *                                 extra kernel command line options, kernel modules loaded at
  *                                 boot (with their modules.dep dependencies, before the agent
@@ -112,6 +113,8 @@ struct sensor {
 	char **persist_load;	/* NULL-terminated; NULL when none */
 	char **persist_healthy; /* NULL-terminated; NULL when none */
 	struct sensor_guest guest;
+	char
+	    *package; /* a .deb installed in a full system's image (host path as files src); NULL */
 };
 
 /* Parse the text of a sensor.yaml. path names it in diags, and the folder it is in is the

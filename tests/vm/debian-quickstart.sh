@@ -1,7 +1,9 @@
 #!/bin/bash
 # vm suite: the quickstart's first cases (valid, field-count-mismatch) on full Debian 12 guests
-# (guest: {system: debian-12}, guests/build-debian.sh) in snapshot isolation: the same verdicts
-# and titles as on the initramfs; then an unknown system name is a located error before any guest.
+# (guest: {system: debian-12}, guests/build-debian.sh) against the packaged ksensor builds
+# (ksensor-legacy-deb, ksensor-hardened-deb: .debs whose module systemd loads at boot) in snapshot
+# isolation: the same verdicts and titles as on the initramfs. Then bad input, each an error
+# before any guest: an unknown system name (located), a package that does not install.
 # The Debian image is cached in the default state dir (its first build bootstraps Debian from
 # this machine's archive: minutes); the run's libvirt root too.
 # Usage: debian-quickstart.sh FAULTLINE JSONL_CHECK SOURCE_DIR RUN_DIR
@@ -18,7 +20,7 @@ name: debian-ci
 seed: 1
 format: kscu
 fleet: {size: 0, memory: 256, accel: auto}
-sensors: [ksensor-legacy, ksensor-hardened]
+sensors: [ksensor-legacy-deb, ksensor-hardened-deb]
 guest: {system: debian-12}
 timeouts: {boot: 300s, observe: 2s, hang: 15s, case: 60s}
 cases:
@@ -29,7 +31,7 @@ cases:
     content: $src/scenarios/content/basic.kscu
     mutations:
       - {op: drop, at: "instances[0].fields[last]"}
-    expect: {ksensor-legacy: crash, ksensor-hardened: rejected}
+    expect: {ksensor-legacy-deb: crash, ksensor-hardened-deb: rejected}
 EOF
 
 start=$(date +%s)
@@ -40,7 +42,7 @@ echo "debian-quickstart: exit $rc in $(($(date +%s) - start)) s"
 [ "$rc" = 0 ] || { echo "FAIL: expected exit 0 (every expectation met)"; exit 1; }
 res=$run/results.jsonl
 [ "$("$check" "$res")" = 4 ] || { echo "FAIL: expected 4 records"; exit 1; }
-L=ksensor-legacy H=ksensor-hardened
+L=ksensor-legacy-deb H=ksensor-hardened-deb
 "$check" "$res" $L valid verdict accepted
 "$check" "$res" $H valid verdict accepted
 "$check" "$res" $L field-count-mismatch verdict crash
@@ -50,6 +52,8 @@ L=ksensor-legacy H=ksensor-hardened
 boot=$run/consoles/$L/_template-boot.log
 grep -q 'systemd\[1\]: systemd 252' "$boot" || { echo "FAIL: no systemd in the boot log"; exit 1; }
 grep -q 'faultline-agent.service' "$boot" || { echo "FAIL: the agent was not a unit"; exit 1; }
+# the module came from the package, loaded by systemd at boot
+grep -q 'ksensor-content.service' "$boot" || { echo "FAIL: the package's unit did not run"; exit 1; }
 grep -q 'RIP: 0010:ks_eval_field' "$run/consoles/$L/field-count-mismatch.log" ||
 	{ echo "FAIL: console log lacks the oops"; exit 1; }
 # no overlay left behind in the run's work dirs
@@ -63,4 +67,30 @@ cat "$run.in/bad.out"
 [ "$rc" = 2 ] || { echo "FAIL: unknown system: expected exit 2, got $rc"; exit 1; }
 grep -q "bad.yaml:6:.*unknown guest system 'debian-99'; expected debian-12" "$run.in/bad.out" ||
 	{ echo "FAIL: unknown system: no located error"; exit 1; }
+# a package whose maintainer script fails: a sensor error naming the package, before any guest
+mkdir -p "$run.in/badpkg"
+cat >"$run.in/badpkg/sensor.yaml" <<'EOF'
+name: badpkg
+format: kscu
+build:
+  command: >-
+    mkdir -p "$FAULTLINE_BUILD/d/DEBIAN" &&
+    printf 'Package: badpkg\nVersion: 1\nArchitecture: all\nMaintainer: t <t@localhost>\nDescription: t\n' >"$FAULTLINE_BUILD/d/DEBIAN/control" &&
+    printf '#!/bin/sh\necho badpkg: postinst fails >&2\nexit 1\n' >"$FAULTLINE_BUILD/d/DEBIAN/postinst" &&
+    chmod 755 "$FAULTLINE_BUILD/d/DEBIAN/postinst" &&
+    dpkg-deb --root-owner-group --build "$FAULTLINE_BUILD/d" "$FAULTLINE_BUILD/badpkg.deb"
+package: $FAULTLINE_BUILD/badpkg.deb
+guest: {system: debian-12}
+deliver: {method: device, path: /dev/ksensor}
+EOF
+sed 's|sensors: \[.*\]|sensors: [./badpkg]|; /expect: {/d' "$sc" >"$run.in/badpkg.yaml"
+rc=0
+"$faultline" run -o "$run.in/badpkg-run" "$run.in/badpkg.yaml" >"$run.in/badpkg.out" 2>&1 || rc=$?
+cat "$run.in/badpkg.out"
+[ "$rc" != 0 ] || { echo "FAIL: a package that does not install: expected an error"; exit 1; }
+grep -q "sensor error: the package of badpkg .* does not install on debian-12" "$run.in/badpkg.out" ||
+	{ echo "FAIL: the bad package is not named"; exit 1; }
+if [ -e "$run.in/badpkg-run/results.jsonl" ] && grep -q verdict "$run.in/badpkg-run/results.jsonl"; then
+	echo "FAIL: cases ran with a package that does not install"; exit 1
+fi
 echo "debian-quickstart: all verdicts as expected"
