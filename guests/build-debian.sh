@@ -113,7 +113,7 @@ if [ -n "$deb" ]; then
 		tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/:any//' | tr -d ' '); do
 		case ",$base_packages$packages," in *",$d,"*) ;; *) packages="$packages,$d" ;; esac
 	done
-	printf '%s' "$packages" | grep -Eq '^(,[a-z0-9][a-z0-9.+-]*)*$' ||
+	[ -z "$packages" ] || printf '%s' "$packages" | grep -Eq '^(,[a-z0-9][a-z0-9.+-]*)*$' ||
 		die "$deb: cannot read its Depends ($packages)"
 fi
 
