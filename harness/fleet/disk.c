@@ -81,7 +81,7 @@ int disk_make(const char *path, char **ret_error)
 	return 0;
 }
 
-int disk_overlay(const char *base, const char *path, char **ret_error)
+int disk_overlay(const char *base, const char *base_format, const char *path, char **ret_error)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
 	int status, fd;
@@ -97,8 +97,8 @@ int disk_overlay(const char *base, const char *path, char **ret_error)
 			dup2(null, STDIN_FILENO);
 			dup2(null, STDOUT_FILENO);
 		}
-		execlp("qemu-img", "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
-		       base, tmp, (char *)NULL);
+		execlp("qemu-img", "qemu-img", "create", "-q", "-f", "qcow2", "-F", base_format,
+		       "-b", base, tmp, (char *)NULL);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

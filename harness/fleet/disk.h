@@ -21,9 +21,9 @@
  * DISK_SIZE_MIB, or FAULTLINE_DISK_MIB (3 to 1024) from the environment: faultline's own tests
  * fill a small one. On failure *ret_error says why (caller frees). */
 int disk_make(const char *path, char **ret_error);
-/* A full system's root disk for one guest: a new qcow2 at path whose backing file is the qcow2
- * base (which the guest never writes). Made via a temporary and renamed; QEMU's group may write
- * it. On failure *ret_error says why (caller frees). */
-int disk_overlay(const char *base, const char *path, char **ret_error);
+/* A full system's root disk for one guest: a new qcow2 at path whose backing file is base
+ * (base_format: qcow2 or raw; the guest never writes it). Made via a temporary and renamed; QEMU's
+ * group may write it. On failure *ret_error says why (caller frees). */
+int disk_overlay(const char *base, const char *base_format, const char *path, char **ret_error);
 /* Copy src to dst, keeping holes (written via a temporary, then renamed). 0 or -errno. */
 int disk_copy(const char *src, const char *dst);

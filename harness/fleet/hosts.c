@@ -28,6 +28,7 @@ int fleet_host_images(struct fleet_host *h, const struct fleet_sensor *sensors, 
 		img->cmdline = src->cmdline ? xstrdup(src->cmdline) : NULL;
 		/* not sent: the pool refuses full systems on remote hosts (pool.c) */
 		img->root_disk = src->root_disk ? xstrdup(src->root_disk) : NULL;
+		img->root_format = src->root_format;
 		r = upload_file(h->upload, src->kernel, "vmlinuz", &img->kernel, &k, ret_error);
 		if (r == 0)
 			r = upload_file(h->upload, src->initrd, "initrd.img", &img->initrd, &i2,

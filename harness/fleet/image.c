@@ -210,6 +210,10 @@ static char **builder_argv(const struct sensor *s, const struct sensor_guest *g,
 		argv[n++] = xasprintf("%s/images/_systems", state_dir);
 	} else {
 		argv[n++] = xstrdup(datadir_image_builder());
+		if (g->disk) { /* an initramfs that mounts the user's disk and runs its init */
+			argv[n++] = xstrdup("--switch-root");
+			argv[n++] = xstrdup("/dev/vda");
+		}
 	}
 	argv[n++] = xstrdup("--kver");
 	argv[n++] = xstrdup(kver);
@@ -244,6 +248,29 @@ static char **builder_argv(const struct sensor *s, const struct sensor_guest *g,
  * hung probe waits that long. */
 #define SYSTEM_PROBE_TIMEOUT_MS 60000
 
+/* A user's disk image (guest: {disk: PATH}): its format by its first bytes, qcow2 or else raw;
+ * an image that cannot be read is the scenario's fault, named before any guest boots. */
+static int disk_format(const char *path, const char **ret, char **ret_error)
+{
+	static const char qcow2_magic[4] = {'Q', 'F', 'I', (char)0xfb};
+	char head[4];
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int e = errno;
+		*ret_error = xasprintf("scenario error: guest disk %s: %s", path, strerror(e));
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode) || read(fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
+		*ret_error =
+		    xasprintf("scenario error: guest disk %s is not a disk image file", path);
+		return -EINVAL;
+	}
+	*ret = memcmp(head, qcow2_magic, sizeof(head)) == 0 ? "qcow2" : "raw";
+	return 0;
+}
+
 /* build-debian.sh's exit status when dpkg would not install the sensor's package */
 #define BUILDER_PACKAGE_FAILED 3
 
@@ -262,6 +289,7 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	_cleanup_free_ char *build_dir = xasprintf("%s/build/%s", state_dir, s->name);
 	_cleanup_free_ char *log = xasprintf("%s/build/%s.log", state_dir, s->name);
 	_cleanup_free_ char *out = xasprintf("%s/images/%s", state_dir, s->name);
+	const char *disk_fmt = NULL;
 	_cleanup_free_ char *conf_path = xasprintf("%s/sensor.conf", build_dir);
 	_cleanup_free_ char *conf = NULL;
 	_cleanup_(sensor_guest_finish) struct sensor_guest guest = {0};
@@ -280,14 +308,17 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 		return -ENOENT;
 	}
 	sensor_guest_merge(&s->guest, extra, &guest);
-	if (guest.disk) {
-		*ret_error =
-		    xasprintf("scenario error: guest disk %s: booting a user's disk image is "
-			      "not built yet; expected system: debian-12 or no disk",
-			      guest.disk);
-		return -EOPNOTSUPP;
+	if (guest.disk && (r = disk_format(guest.disk, &disk_fmt, ret_error)) < 0)
+		return r;
+	if (guest.disk) { /* the initramfs that boots it is not the sensor's own image */
+		free(out);
+		out = xasprintf("%s/images/%s@disk", state_dir, s->name);
+		if ((r = mkdir_p(out)) < 0) {
+			*ret_error = xasprintf("cannot create %s: %s", out, strerror(-r));
+			return r;
+		}
 	}
-	if (s->package && !guest.system) {
+	if (s->package && !guest.system && !guest.disk) {
 		*ret_error =
 		    xasprintf("sensor error: %s names a package; a package is installed in "
 			      "a full system only: expected guest: {system: debian-12}",
@@ -335,6 +366,15 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 		img->cmdline = cl;
 		img->system = TAKE_PTR(guest.system);
 		img->root_disk = xasprintf("%s/root.qcow2", out);
+		img->root_format = "qcow2";
+	} else if (guest.disk) {
+		char *cl = xasprintf("root=/dev/vda rw%s%s", img->cmdline ? " " : "",
+				     img->cmdline ? img->cmdline : "");
+		free(img->cmdline);
+		img->cmdline = cl;
+		img->system = xstrdup("disk");
+		img->root_disk = TAKE_PTR(guest.disk);
+		img->root_format = disk_fmt;
 	}
 	*ret = img;
 	return 0;

@@ -26,6 +26,10 @@ struct image {
 	 * the initramfs */
 	char *system;
 	char *root_disk;
+	/* guest: {disk: PATH}: system is "disk", root_disk the user's image (never written: the
+	 * guests boot from overlays), root_format "qcow2" or "raw" (static); booted by an
+	 * initramfs that mounts it (build-image.sh --switch-root) */
+	const char *root_format;
 };
 
 /* Where .ci/setup unpacks Debian's guest kernel and headers (without installing them) when the

@@ -353,7 +353,7 @@ static char *overlay_for(struct pool *p, size_t si, const char *name, char **ret
 				     "the local host only");
 		return NULL;
 	}
-	r = disk_overlay(root, path, ret_error);
+	r = disk_overlay(root, p->cfg->sensors[si].image->root_format, path, ret_error);
 	return r < 0 ? NULL : TAKE_PTR(path);
 }
 
