@@ -65,6 +65,39 @@ START_TEST(test_make_fails_clearly)
 }
 END_TEST
 
+/* A full system's overlay: a qcow2 backed by the base, which stays as it was; a base that is
+ * not there is named. */
+START_TEST(test_overlay)
+{
+	_cleanup_free_ char *base = xasprintf("%s/base.raw", testlib_tmpdir());
+	_cleanup_free_ char *ov = xasprintf("%s/guest.qcow2", testlib_tmpdir());
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", ov);
+	_cleanup_free_ char *error = NULL;
+	_cleanup_free_ uint8_t *data = NULL;
+	size_t size = 0;
+	int fd;
+
+	ck_assert_msg(system("command -v qemu-img >/dev/null") == 0,
+		      "qemu-img not found: .ci/setup installs qemu-utils");
+	fd = open(base, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+	close(fd);
+	ck_assert_int_eq(disk_overlay(base, "raw", ov, &error), 0);
+	ck_assert_int_eq(read_file(ov, 1 << 20, &data, &size), 0);
+	ck_assert_uint_ge(size, 4);
+	ck_assert_int_eq(memcmp(data, "QFI\xfb", 4), 0);
+	/* qcow2 names its backing file in its header */
+	ck_assert_ptr_nonnull(memmem(data, size, base, strlen(base)));
+	ck_assert_int_lt(access(tmp, F_OK), 0);
+
+	ck_assert_int_lt(disk_overlay("/nonexistent/base.qcow2", "qcow2", ov, &error), 0);
+	ck_assert_ptr_nonnull(strstr(error, "host error: qemu-img create of an overlay on "
+					    "/nonexistent/base.qcow2 failed"));
+	ck_assert_int_lt(access(tmp, F_OK), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("disk");
@@ -72,6 +105,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_make_and_copy);
 	tcase_add_test(tc, test_make_fails_clearly);
+	tcase_add_test(tc, test_overlay);
 	suite_add_tcase(s, tc);
 	return s;
 }
