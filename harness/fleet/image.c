@@ -341,10 +341,11 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	r = image_spawn(argv, NULL, NULL, log);
 	free_argv(argv);
 	if (r == BUILDER_PACKAGE_FAILED && guest.system && s->package) {
+		_cleanup_free_ char *deb = expand_src(s, s->package, build_dir);
 		*ret_error =
 		    xasprintf("sensor error: the package of %s (%s) does not install on %s, "
 			      "see %s",
-			      s->name, s->package, guest.system, log);
+			      s->name, deb, guest.system, log);
 		return -EIO;
 	}
 	if (r != 0) {
