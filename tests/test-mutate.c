@@ -259,7 +259,7 @@ START_TEST(test_random_deterministic)
 
 	ck_assert_uint_eq(run_ops("{op: bitflip, count: 40}", seed_hex, 7, &a, &d), a.n);
 	ck_assert_uint_eq(a.n_variants, 40);
-	ck_assert_uint_eq(a.n + a.n_duplicates, 40);
+	ck_assert_uint_eq(a.n + a.n_duplicates + a.n_same_as_seed, 40);
 	ck_assert_uint_gt(a.n, 20);
 	run_ops("{op: bitflip, count: 40}", seed_hex, 7, &b, &d);
 	run_ops("{op: bitflip, count: 40}", seed_hex, 8, &c, &d);
@@ -308,9 +308,9 @@ START_TEST(test_each_expansion)
 	run_ops("{op: set, at: each, value: each}", seed_hex, 1, &a, &d);
 	ck_assert_uint_eq(d.n, 0);
 	ck_assert_uint_eq(a.n_variants, 92);
-	ck_assert_uint_eq(a.n + a.n_duplicates, 92);
-	ck_assert_uint_gt(a.n_duplicates,
-			  0); /* flags: zero is the seed's value, as is reserved's */
+	ck_assert_uint_eq(a.n + a.n_duplicates + a.n_same_as_seed, 92);
+	/* flags: zero is the seed's value, as is reserved's: equal to the seed, dropped */
+	ck_assert_uint_gt(a.n_same_as_seed, 0);
 	mutate_result_finish(&a);
 
 	/* truncate at each field boundary: 17 leaves, the first at offset 0 is skipped */

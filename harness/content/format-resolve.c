@@ -125,34 +125,91 @@ static const char *role_key(enum format_role r)
 	}
 }
 
+/* The names a path sees from a record: its kids, through non-repeated records; a union's cases
+ * are checked each on its own against what is around the union. */
+struct names {
+	struct format_item **v;
+	size_t n;
+};
+
+static void check_name(struct fparse *p, struct format_item *k, struct names *seen)
+{
+	for (size_t j = 0; j < seen->n; j++) {
+		struct ynode kat = {.line = k->line, .column = k->column};
+
+		if (!streq(seen->v[j]->name, k->name))
+			continue;
+		if (seen->v[j] == k->parent)
+			format_ferr(p, &kat,
+				    "field '%s' is named like the record or case it is in (a path "
+				    "would reach only that); rename one",
+				    k->name);
+		else if (k->parent && k->parent->parent &&
+			 k->parent->parent->type == FORMAT_UNION && seen->v[j]->parent != k->parent)
+			format_ferr(p, &kat,
+				    "field '%s' of case '%s' shadows the field '%s' at line %u "
+				    "around the union (paths would reach only that one); rename it",
+				    k->name, k->parent->name, k->name, seen->v[j]->line);
+		else
+			format_ferr(p, &kat,
+				    "duplicate field name '%s' (also at line %u); names "
+				    "must be unique within a record",
+				    k->name, seen->v[j]->line);
+		return;
+	}
+	seen->v = xreallocarray(seen->v, seen->n + 1, sizeof(*seen->v));
+	seen->v[seen->n++] = k;
+}
+
+/* Collect the names of r's scope into seen, and the unions in it into unions. */
+static void collect_names(struct fparse *p, struct format_item *r, struct names *seen,
+			  struct names *unions, unsigned depth)
+{
+	for (size_t i = 0; i < r->n_kids && depth < 64; i++) {
+		struct format_item *k = r->kids[i];
+
+		check_name(p, k, seen);
+		if (k->repeated)
+			continue;
+		if (k->type == FORMAT_RECORD)
+			collect_names(p, k, seen, unions, depth + 1);
+		if (k->type == FORMAT_UNION) {
+			unions->v = xreallocarray(unions->v, unions->n + 1, sizeof(*unions->v));
+			unions->v[unions->n++] = k;
+		}
+	}
+}
+
+static void scope_names(struct fparse *p, struct format_item *r, struct names *seen,
+			unsigned depth)
+{
+	struct names unions = {0};
+
+	collect_names(p, r, seen, &unions, depth);
+	for (size_t i = 0; i < unions.n && depth < 64; i++) {
+		struct format_item *u = unions.v[i];
+
+		for (size_t c = 0; c < u->n_kids; c++) {
+			struct names mine = {.n = seen->n};
+
+			/* a case sees the names around the union, and its own */
+			mine.v = xcalloc(seen->n + 1, sizeof(*mine.v));
+			memcpy(mine.v, seen->v, seen->n * sizeof(*mine.v));
+			check_name(p, u->kids[c], &mine);
+			scope_names(p, u->kids[c], &mine, depth + 1);
+			free(mine.v);
+		}
+	}
+	free(unions.v);
+}
+
 /* Names must be unique in the scope a path sees, or paths would be ambiguous. */
 static void check_unique_names(struct fparse *p, struct format_item *it)
 {
-	_cleanup_free_ struct format_item **seen = NULL;
-	size_t n_seen = 0;
-	struct format_item *stack[64];
-	size_t sp = 0;
+	struct names seen = {0};
 
-	stack[sp++] = it;
-	while (sp > 0) {
-		struct format_item *r = stack[--sp];
-		for (size_t i = 0; i < r->n_kids; i++) {
-			struct format_item *k = r->kids[i];
-			for (size_t j = 0; j < n_seen; j++)
-				if (streq(seen[j]->name, k->name)) {
-					struct ynode kat = {.line = k->line, .column = k->column};
-					format_ferr(
-					    p, &kat,
-					    "duplicate field name '%s' (also at line %u); names "
-					    "must be unique within a record",
-					    k->name, seen[j]->line);
-				}
-			seen = xreallocarray(seen, n_seen + 1, sizeof(*seen));
-			seen[n_seen++] = k;
-			if (k->type == FORMAT_RECORD && !k->repeated && sp < 64)
-				stack[sp++] = k;
-		}
-	}
+	scope_names(p, it, &seen, 0);
+	free(seen.v);
 }
 
 /* it counts or measures t: t must be something it can count or measure, after it. */
@@ -369,8 +426,11 @@ void format_resolve(struct fparse *p, struct format_item *it)
 {
 	struct ynode at = {.line = it->line, .column = it->column};
 
-	if (it->type == FORMAT_RECORD)
+	/* a scope starts at the file and at each repeated field; cases are checked in theirs */
+	if (it->type == FORMAT_RECORD && (!it->parent || it->repeated))
 		check_unique_names(p, it);
+	for (size_t i = 0; it->type == FORMAT_UNION && it->repeated && i < it->n_kids; i++)
+		check_unique_names(p, it->kids[i]);
 	if (it->role != FORMAT_ROLE_NONE && it->target_name)
 		resolve_target(p, it, &at);
 	resolve_refs(p, it, &at);

@@ -60,7 +60,28 @@ struct dctx {
 	uint64_t serial;
 	uint64_t *vals; /* latest decoded value per item id */
 	char *error;
+	char *where; /* the path to what failed, built while unwinding */
 };
+
+/* Put a segment in front of the failing path: an element's name[j], the failing field itself,
+ * and the records around it that are not transparent (as format_node_path() names them). */
+static void where_push(struct dctx *c, const struct format_item *it, bool indexed, uint64_t j)
+{
+	char *seg;
+
+	if (!c->error || !*it->name)
+		return;
+	if (c->where && !indexed && (it->type == FORMAT_RECORD || it->type == FORMAT_UNION))
+		return; /* transparent */
+	seg = indexed ? xasprintf("%s[%" PRIu64 "]", it->name, j) : xstrdup(it->name);
+	if (c->where) {
+		char *t = xasprintf("%s.%s", seg, c->where);
+		free(seg);
+		seg = t;
+	}
+	free(c->where);
+	c->where = seg;
+}
 
 _printf_(2, 3) static int derr(struct dctx *c, const char *fmt, ...)
 {
@@ -124,15 +145,19 @@ static int decode_record(struct dctx *c, const struct format_item *it, size_t *p
 						    count, rec_end - *pos);
 				for (uint64_t j = 0; j < count; j++) {
 					r = decode_item(c, k, pos, rec_end, &kn);
-					if (r < 0)
+					if (r < 0) {
+						where_push(c, k, true, j);
 						return r;
+					}
 					node_push(arr, kn);
 				}
 			} else {
 				while (*pos < rec_end) {
 					r = decode_item(c, k, pos, rec_end, &kn);
-					if (r < 0)
+					if (r < 0) {
+						where_push(c, k, true, arr->n_kids);
 						return r;
+					}
 					node_push(arr, kn);
 				}
 			}
@@ -140,8 +165,10 @@ static int decode_record(struct dctx *c, const struct format_item *it, size_t *p
 			continue;
 		}
 		r = decode_item(c, k, pos, rec_end, &kn);
-		if (r < 0)
+		if (r < 0) {
+			where_push(c, k, false, 0);
 			return r;
+		}
 		node_push(rec, kn);
 		if (k->role == FORMAT_ROLE_LENGTH && !k->target) {
 			/* length_of: parent — the record's own size, this field included. */
@@ -202,8 +229,10 @@ static int decode_union(struct dctx *c, const struct format_item *it, size_t *po
 		return derr(c, "%s at offset %zu: %s = %" PRIu64 " selects none of its cases",
 			    it->name, start, it->tag->name, tag);
 	r = decode_item(c, k, pos, lim, &kn);
-	if (r < 0)
+	if (r < 0) {
+		where_push(c, k, false, 0);
 		return r;
+	}
 	node_push(n, kn);
 	if (known && *pos != lim)
 		return derr(c, "%s at offset %zu: %zu bytes left over after case %s", it->name,
@@ -299,13 +328,31 @@ int format_decode(const struct format *f, const uint8_t *data, size_t size,
 			root = format_node_free(root);
 	}
 	if (r < 0) {
-		if (ret_error)
-			*ret_error = c.error ? c.error : xstrdup("cannot decode");
-		else
+		char *msg = c.error ? c.error : xstrdup("cannot decode");
+
+		if (c.where) { /* where it failed, as a path that format show and at: take */
+			const char *last = strrchr(c.where, '.');
+			size_t len;
+
+			last = last ? last + 1 : c.where;
+			len = strcspn(last, "[");
+			/* "n_ops at offset 40: ..." names the field: say its path instead */
+			if (!strncmp(msg, last, len) && !strncmp(msg + len, " at offset ", 11))
+				msg = xasprintf("%.*s%s", (int)(last - c.where + len), c.where,
+						msg + len);
+			else
+				msg = xasprintf("at %s: %s", c.where, msg);
 			free(c.error);
+		}
+		if (ret_error)
+			*ret_error = msg;
+		else
+			free(msg);
+		free(c.where);
 		return r;
 	}
 	free(c.error);
+	free(c.where);
 	*ret = root;
 	return 0;
 }
@@ -542,9 +589,12 @@ static int check_relations(struct dctx *c, struct format_node *n)
 		if (check_relations(c, n->kids[i]) < 0)
 			return -EINVAL;
 	if (n->kind == FORMAT_NODE_UINT && n->item->role == FORMAT_ROLE_EQUALS &&
-	    relation_value(n) != n->value)
-		return derr(c, "%s at offset %zu is %" PRIu64 ", its equals: gives %" PRIu64,
-			    n->item->name, n->offset, n->value, relation_value(n));
+	    relation_value(n) != n->value) {
+		derr(c, "%s at offset %zu is %" PRIu64 ", its equals: gives %" PRIu64,
+		     n->item->name, n->offset, n->value, relation_value(n));
+		c->where = format_node_path(n);
+		return -EINVAL;
+	}
 	return 0;
 }
 

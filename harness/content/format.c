@@ -537,6 +537,7 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	struct format_item *it;
 	struct ynode *v;
 	const char *s;
+	bool outer_big;
 
 	if (n->kind != YNODE_MAP) {
 		format_ferr(p, n, "a field must be a map with name and type, not %s",
@@ -554,9 +555,18 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	if ((s = yscalar(p, ynode_get(n, "description"), "description")))
 		it->description = xstrdup(s);
 	parse_type(p, n, it);
+	if ((v = ynode_get(n, "endian")) && it->type == FORMAT_BYTES)
+		format_ferr(p, v,
+			    "endian: applies to integers, and to records and unions (the default "
+			    "of their fields); a bytes field has no byte order");
 	parse_layout(p, n, it);
+	if (is_case && (v = ynode_get(n, "offset")))
+		format_ferr(p, v, "offset: on a case; a case starts where its union does");
 	parse_role(p, n, it);
 	parse_values(p, n, it, is_case);
+	/* a record's or union's endian: is the default of the fields inside it */
+	outer_big = p->big_endian;
+	p->big_endian = it->big_endian;
 	parse_union(p, n, it, depth);
 
 	v = ynode_get(n, "fields");
@@ -570,6 +580,7 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	} else if (v) {
 		format_ferr(p, v, "fields: applies to records only; set type: record");
 	}
+	p->big_endian = outer_big;
 	return it;
 }
 

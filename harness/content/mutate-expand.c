@@ -375,6 +375,7 @@ void mutate_result_finish(struct mutate_result *r)
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->v[i].data);
 		free(r->v[i].json);
+		free(r->v[i].note);
 	}
 	free(r->v);
 	memset(r, 0, sizeof(*r));
@@ -495,16 +496,24 @@ static int expand_variant(struct expansion *e, size_t v)
 	size_t out_size = 0, failed = 0;
 	struct mutate_output *o;
 	json_object *arr;
+	bool undone = false, same;
 	char sha[65];
 	int r;
 
 	r = mutate_apply_all(e->f, ops, l->n, e->data, e->size, e->seed, draw, &out, &out_size,
-			     &failed, &err);
+			     &undone, &failed, &err);
 	if (r < 0) {
 		diag_add(e->diags, e->file, l->v[failed].line, l->v[failed].column, "op %s: %s",
 			 mutate_op_names[l->v[failed].kind], err);
 		ops_free(ops, l->n);
 		return -EINVAL;
+	}
+	same = l->n > 0 && out_size == e->size && !memcmp(out, e->data, out_size);
+	e->res.n_undone += undone;
+	if (same && e->res.n_variants > 1) {
+		e->res.n_same_as_seed++;
+		ops_free(ops, l->n);
+		return 0;
 	}
 	sha256_hex(out, out_size, sha);
 	if (!seen_add(e, sha)) {
@@ -532,6 +541,11 @@ static int expand_variant(struct expansion *e, size_t v)
 	    .size = out_size,
 	    .json = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN)),
 	    .index = v,
+	    .note = !same  ? NULL
+		    : undone ? xstrdup("equals the seed: the checksum fix-up wrote back the "
+				       "checksum this byte mutation changed (checksum: stale or "
+				       "fixup: false keeps the raw bytes)")
+			     : xstrdup("equals the seed: the mutation changed nothing"),
 	};
 	memcpy(o->sha256, sha, 65);
 	json_object_put(arr);
