@@ -393,6 +393,61 @@ START_TEST(test_union_decode_errors)
 }
 END_TEST
 
+/* [*] across union cases selects the elements where the rest of the path exists. */
+START_TEST(test_wild_across_cases)
+{
+	_cleanup_free_ struct format_node **v = NULL;
+	struct format_node *root = decode(seed, seed_size);
+	struct mutate_result a;
+	size_t n = 0, rulesets = 0;
+	char *err = NULL;
+
+	for (size_t i = 0; i < at(root, "sections")->n_kids; i++)
+		rulesets += at(root, "sections")->kids[i]->kids[0]->value == 2;
+	ck_assert_uint_gt(rulesets, 0);
+	ck_assert_int_eq(format_node_find(root, "sections[*].rule_count", &v, &n, &err),
+			 (int)rulesets);
+	ck_assert_int_lt(at(root, "sections")->n_kids, 1 + rulesets + 10);
+	ck_assert_uint_lt(rulesets, at(root, "sections")->n_kids);
+	/* deeper: every rule's opcode, in every ruleset */
+	ck_assert_int_gt(format_node_find(root, "sections[*].rules[*].opcode", &v, &n, &err), 0);
+	/* a name no element has is still an error, and says so */
+	ck_assert_int_eq(format_node_find(root, "sections[*].nosuch", &v, &n, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "no field 'nosuch'"));
+	ck_assert_ptr_nonnull(strstr(err, "in none of the"));
+	free(err);
+	err = NULL;
+	/* without [*], a field that this element's case lacks is an error */
+	ck_assert_int_eq(format_node_find(root, "sections[0].rule_count", &v, &n, &err), -EINVAL);
+	free(err);
+	format_node_free(root);
+
+	/* the ops take it: one input per ruleset */
+	ck_assert_uint_eq(expand("{op: set, at: 'sections[*].rule_count', value: max}", 1, &a),
+			  rulesets);
+	mutate_result_finish(&a);
+}
+END_TEST
+
+/* A decode error names the path of the field that failed. */
+START_TEST(test_decode_error_path)
+{
+	_cleanup_free_ uint8_t *d = xmemdup(seed, seed_size);
+	struct format_node *root = decode(seed, seed_size);
+	struct format_node *rc = at(root, "sections[1].rule_count");
+	char *err = NULL;
+
+	ck_assert_uint_eq(at(root, "sections[1].type")->value, 2);
+	d[rc->offset] = 0xff; /* more rules than bytes */
+	format_node_free(root);
+	root = NULL;
+	ck_assert_int_eq(format_decode(fmt, d, seed_size, &root, &err), -EINVAL);
+	if (!strstr(err, "sections[1].rules at offset"))
+		ck_abort_msg("no path in '%s'", err);
+	free(err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("format-tlv");
@@ -409,6 +464,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_interesting_each);
 	tcase_add_test(tc, test_distinct_draws);
 	tcase_add_test(tc, test_union_decode_errors);
+	tcase_add_test(tc, test_wild_across_cases);
+	tcase_add_test(tc, test_decode_error_path);
 	suite_add_tcase(s, tc);
 	return s;
 }

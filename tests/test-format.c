@@ -240,6 +240,41 @@ START_TEST(test_new_syntax_errors)
 	format_error(HDR "  - {name: c, type: u8, count_of: r}\n  - {name: r, type: u8, repeated: "
 			 "true, count: 2}\n",
 		     5, 5, "has count: and is counted by 'c'");
+	/* a case's field named like a field around the union: a path would reach only that */
+	format_error(HDR "  - {name: x, type: u8}\n  - {name: b, switch: t, cases: [{name: c, when: "
+			 "1, fields: [{name: x, type: u8}]}]}\n",
+		     5, 62, "field 'x' of case 'c' shadows the field 'x' at line 4");
+	format_error(HDR "  - {name: b, switch: t, cases: [{name: c, when: 1, fields: [{name: c, "
+			 "type: u8}]}]}\n",
+		     4, 62, "named like the record or case it is in");
+	/* keys that would be ignored are errors */
+	format_error(HDR "  - {name: r, type: bytes, size: 2, endian: big}\n", 4, 45,
+		     "a bytes field has no byte order");
+	format_error(HDR "  - {name: b, switch: t, cases: [{name: c, when: 1, offset: 1, fields: "
+			 "[{name: x, type: u8}]}]}\n",
+		     4, 61, "offset: on a case");
+}
+
+/* A record's endian: is the default of the fields inside it. */
+START_TEST(test_record_endian)
+{
+	struct diags d = {0};
+	struct format *f = NULL;
+	struct format_node *root = NULL;
+	static const char y[] = "format: x\nfields:\n  - {name: a, type: u16}\n"
+				"  - {name: r, endian: big, fields: [{name: b, type: u16}, {name: "
+				"c, type: u16le}]}\n";
+
+	ck_assert_int_eq(format_parse("f.yaml", y, strlen(y), &d, &f), 0);
+	ck_assert_int_eq(format_decode(f, (const uint8_t *)"\x01\x02\x01\x02\x01\x02", 6, &root,
+				       NULL),
+			 0);
+	ck_assert_uint_eq(root->kids[0]->value, 0x0201);
+	ck_assert_uint_eq(root->kids[1]->kids[0]->value, 0x0102);
+	ck_assert_uint_eq(root->kids[1]->kids[1]->value, 0x0201);
+	format_node_free(root);
+	format_free(f);
+	diags_finish(&d);
 }
 END_TEST
 
@@ -342,6 +377,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fix_checksums_raw);
 	tcase_add_test(tc, test_format_errors);
 	tcase_add_test(tc, test_new_syntax_errors);
+	tcase_add_test(tc, test_record_endian);
 	tcase_add_test(tc, test_hostile_yaml);
 	tcase_add_test(tc, test_repeated_keys);
 	tcase_add_test(tc, test_numbers);

@@ -136,13 +136,15 @@ static int decode_record(struct dctx *c, const struct format_item *it, size_t *p
 				uint64_t count = k->has_count ? k->count : c->vals[k->count_by->id];
 				size_t ms = format_item_min_size(k);
 
-				if (count > (rec_end - *pos) / ms)
-					return derr(c,
-						    "%s at offset %zu: %s says %" PRIu64
-						    " but only %zu bytes are left",
-						    k->name, *pos,
-						    k->has_count ? "its count" : k->count_by->name,
-						    count, rec_end - *pos);
+				if (count > (rec_end - *pos) / ms) {
+					derr(c,
+					     "%s at offset %zu: %s says %" PRIu64
+					     " but only %zu bytes are left",
+					     k->name, *pos, k->has_count ? "its count" : k->count_by->name,
+					     count, rec_end - *pos);
+					where_push(c, k, false, 0);
+					return -EINVAL;
+				}
 				for (uint64_t j = 0; j < count; j++) {
 					r = decode_item(c, k, pos, rec_end, &kn);
 					if (r < 0) {
