@@ -210,11 +210,12 @@ int cmd_mutate(int argc, char **argv)
 	       "seed dropped)\n",
 	       res.n, outdir, res.n_variants, res.n_duplicates, res.n_same_as_seed);
 	if (res.n_undone)
-		fprintf(stderr,
-			"warning: %zu mutation(s) undone by the checksum fix-up (a byte op changed a "
-			"checksum, and the fix-up wrote it back); checksum: stale or fixup: false "
-			"keeps the raw bytes\n",
-			res.n_undone);
+		fprintf(
+		    stderr,
+		    "warning: %zu mutation(s) undone by the checksum fix-up (a byte op changed a "
+		    "checksum, and the fix-up wrote it back); checksum: stale or fixup: false "
+		    "keeps the raw bytes\n",
+		    res.n_undone);
 	for (size_t i = 0; i < res.n; i++)
 		if (res.v[i].note && !res.n_undone)
 			fprintf(stderr, "warning: input %06zu %s\n", res.v[i].index, res.v[i].note);

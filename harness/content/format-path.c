@@ -176,8 +176,8 @@ int format_node_find(struct format_node *root, const char *path, struct format_n
 				free(err);
 		}
 		if (n_next == 0 && miss) {
-			*ret_error = xasprintf("%s (in none of the %zu elements [*] selects)", miss,
-					       n_cur);
+			*ret_error =
+			    xasprintf("%s (in none of the %zu elements [*] selects)", miss, n_cur);
 			return -EINVAL;
 		}
 		wild = wild || g.index == INDEX_ALL;

@@ -180,8 +180,7 @@ static void collect_names(struct fparse *p, struct format_item *r, struct names 
 	}
 }
 
-static void scope_names(struct fparse *p, struct format_item *r, struct names *seen,
-			unsigned depth)
+static void scope_names(struct fparse *p, struct format_item *r, struct names *seen, unsigned depth)
 {
 	struct names unions = {0};
 

@@ -140,8 +140,9 @@ static int decode_record(struct dctx *c, const struct format_item *it, size_t *p
 					derr(c,
 					     "%s at offset %zu: %s says %" PRIu64
 					     " but only %zu bytes are left",
-					     k->name, *pos, k->has_count ? "its count" : k->count_by->name,
-					     count, rec_end - *pos);
+					     k->name, *pos,
+					     k->has_count ? "its count" : k->count_by->name, count,
+					     rec_end - *pos);
 					where_push(c, k, false, 0);
 					return -EINVAL;
 				}

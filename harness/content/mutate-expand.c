@@ -541,7 +541,7 @@ static int expand_variant(struct expansion *e, size_t v)
 	    .size = out_size,
 	    .json = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN)),
 	    .index = v,
-	    .note = !same  ? NULL
+	    .note = !same    ? NULL
 		    : undone ? xstrdup("equals the seed: the checksum fix-up wrote back the "
 				       "checksum this byte mutation changed (checksum: stale or "
 				       "fixup: false keeps the raw bytes)")
