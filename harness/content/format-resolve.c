@@ -46,7 +46,7 @@ size_t format_item_min_size(const struct format_item *it)
 	case FORMAT_UINT:
 		return it->width;
 	case FORMAT_BYTES:
-		return it->has_size ? it->size : 0;
+		return it->cstring ? 1 : it->has_size ? it->size : 0;
 	case FORMAT_RECORD:
 		if (it->has_size)
 			return it->size;
@@ -80,7 +80,7 @@ size_t format_item_fixed_size(const struct format_item *it)
 	case FORMAT_UINT:
 		return it->width;
 	case FORMAT_BYTES:
-		return it->has_size ? it->size : SIZE_MAX;
+		return it->has_size && !it->cstring ? it->size : SIZE_MAX;
 	case FORMAT_RECORD:
 		if (it->has_size)
 			return it->size;
@@ -319,9 +319,10 @@ static void resolve_union(struct fparse *p, struct format_item *it, const struct
 				    it->name, def->name, k->name);
 		if (k->is_default)
 			def = k;
-		for (size_t w = 0; w < k->n_when; w++)
+		for (size_t w = 0; w < k->n_when && !k->has_mask; w++)
 			for (size_t j = 0; j < i; j++)
-				for (size_t x = 0; x < it->kids[j]->n_when; x++)
+				for (size_t x = 0; x < it->kids[j]->n_when && !it->kids[j]->has_mask;
+				     x++)
 					if (it->kids[j]->when[x] == k->when[w])
 						format_ferr(p, &kat,
 							    "case '%s': tag value %" PRIu64
@@ -444,7 +445,19 @@ void format_resolve(struct fparse *p, struct format_item *it)
 		    p, &at,
 		    "repeated field '%s' can be empty; give it at least one fixed-size field",
 		    it->name);
-	if (it->type == FORMAT_BYTES && !it->has_size && !it->length_by && it->parent) {
+	if (it->cstring && (it->has_size || it->length_by))
+		format_ferr(p, &at,
+			    "cstring '%s' ends at its NUL; it takes no size: and no length_of field "
+			    "(use bytes for a string of a given size)",
+			    it->name);
+	if (it->has_mask && it->n_when == 1 && (it->when[0] & ~it->mask))
+		format_ferr(p, &at, "case '%s': when: has bits outside its mask", it->name);
+	else if (it->has_mask && it->n_when != 1)
+		format_ferr(p, &at,
+			    "case '%s': with mask:, when: is one value (the bits under the mask)",
+			    it->name);
+	if (it->type == FORMAT_BYTES && !it->cstring && !it->has_size && !it->length_by &&
+	    it->parent) {
 		/* "rest of the enclosing record": valid only as the last field. */
 		if (it->parent->kids[it->parent->n_kids - 1] != it)
 			format_ferr(

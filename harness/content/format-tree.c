@@ -200,11 +200,18 @@ static const struct format_item *union_case(const struct format_item *it, uint64
 	for (size_t i = 0; i < it->n_kids; i++) {
 		const struct format_item *k = it->kids[i];
 
-		for (size_t w = 0; w < k->n_when; w++)
+		for (size_t w = 0; w < k->n_when && !k->has_mask; w++)
 			if (k->when[w] == v)
 				return k;
 		if (k->is_default)
 			def = k;
+	}
+	/* flag bits: the first case whose bits under its mask are as it says */
+	for (size_t i = 0; i < it->n_kids; i++) {
+		const struct format_item *k = it->kids[i];
+
+		if (k->has_mask && k->n_when == 1 && (v & k->mask) == k->when[0])
+			return k;
 	}
 	return def;
 }
@@ -267,11 +274,31 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 				 it->name, *pos, n->value, it->const_value);
 			break;
 		}
+		if (it->has_range && (n->value < it->range_lo || n->value > it->range_hi)) {
+			r = derr(c,
+				 "%s at offset %zu is %" PRIu64 ", outside its range [%" PRIu64
+				 ", %" PRIu64 "]",
+				 it->name, *pos, n->value, it->range_lo, it->range_hi);
+			break;
+		}
 		c->vals[it->id] = n->value;
 		*pos += it->width;
 		break;
 	case FORMAT_BYTES:
 		n->kind = FORMAT_NODE_BYTES;
+		if (it->cstring) {
+			const uint8_t *z = memchr(c->data + *pos, 0, end - *pos);
+
+			if (!z) {
+				r = derr(c, "%s at offset %zu: no NUL before the end (%zu bytes)",
+					 it->name, *pos, end - *pos);
+				break;
+			}
+			n->len = (size_t)(z - (c->data + *pos));
+			n->bytes = xmemdup(c->data + *pos, n->len + 1);
+			*pos += n->len + 1;
+			break;
+		}
 		if (it->has_size)
 			len = it->size;
 		else if (it->length_by)
@@ -368,7 +395,7 @@ static size_t layout(struct format_node *n, size_t off)
 		n->size = n->item->width;
 		break;
 	case FORMAT_NODE_BYTES:
-		n->size = n->len;
+		n->size = format_node_bytes_size(n);
 		break;
 	default:
 		n->size = 0;
@@ -574,15 +601,57 @@ static uint64_t term_value(struct format_node *n, const struct format_term *t)
 	}
 }
 
+static uint64_t apply_op(enum format_opcode code, uint64_t a, uint64_t b)
+{
+	switch (code) {
+	case FORMAT_OP_ADD:
+		return a + b;
+	case FORMAT_OP_SUB:
+		return a - b;
+	case FORMAT_OP_MUL:
+		return a * b;
+	case FORMAT_OP_DIV:
+		return b ? a / b : 0;
+	case FORMAT_OP_MOD:
+		return b ? a % b : 0;
+	case FORMAT_OP_AND:
+		return a & b;
+	case FORMAT_OP_OR:
+		return a | b;
+	case FORMAT_OP_XOR:
+		return a ^ b;
+	case FORMAT_OP_SHL:
+		return b >= 64 ? 0 : a << b;
+	case FORMAT_OP_SHR:
+		return b >= 64 ? 0 : a >> b;
+	default:
+		return 0;
+	}
+}
+
+/* The value of the field's equals: expression, run on a stack (the parser made it postfix; it
+ * never holds more values than terms). */
 static uint64_t relation_value(struct format_node *n)
 {
-	uint64_t v = 0;
+	const struct format_item *it = n->item;
+	_cleanup_free_ uint64_t *st = xcalloc(it->n_terms + 1, sizeof(*st));
+	size_t sp = 0;
 
-	for (size_t i = 0; i < n->item->n_terms; i++) {
-		uint64_t x = term_value(n, &n->item->terms[i]);
-		v = n->item->terms[i].negative ? v - x : v + x;
+	for (size_t i = 0; i < it->n_prog; i++) {
+		const struct format_op *o = &it->prog[i];
+
+		if (o->code == FORMAT_OP_TERM)
+			st[sp++] = term_value(n, &it->terms[o->arg]);
+		else if (o->code == FORMAT_OP_NOT && sp >= 1)
+			st[sp - 1] = ~st[sp - 1];
+		else if (o->code == FORMAT_OP_NEG && sp >= 1)
+			st[sp - 1] = -st[sp - 1];
+		else if (sp >= 2) {
+			st[sp - 2] = apply_op(o->code, st[sp - 2], st[sp - 1]);
+			sp--;
+		}
 	}
-	return v & width_mask(n->item->width);
+	return (sp ? st[sp - 1] : 0) & width_mask(it->width);
 }
 
 /* A decoded file must satisfy its relations, as it must its counts and lengths. */
@@ -653,6 +722,8 @@ static void encode_node(struct ectx *e, struct format_node *n)
 	case FORMAT_NODE_BYTES:
 		if (n->len)
 			memcpy(e->buf + n->offset, n->bytes, n->len);
+		if (n->item->cstring)
+			e->buf[n->offset + n->len] = 0;
 		break;
 	default:
 		for (size_t i = 0; i < n->n_kids; i++)

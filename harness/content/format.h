@@ -29,7 +29,7 @@ enum format_role {
 	FORMAT_ROLE_EQUALS,  /* equals: a sum of fields, sizes, counts, offsets and numbers */
 };
 
-/* One term of an equals: expression. */
+/* One leaf of an equals: expression. */
 struct format_term {
 	enum {
 		FORMAT_TERM_NUMBER,
@@ -38,10 +38,32 @@ struct format_term {
 		FORMAT_TERM_COUNT,
 		FORMAT_TERM_OFFSET
 	} kind;
-	bool negative;
 	uint64_t number;
 	char *name;		  /* the field named ("parent" for size(parent)) */
 	struct format_item *item; /* resolved; NULL for parent */
+};
+
+/* An equals: expression in postfix: push a term, or apply an operator to the top of the stack
+ * (unsigned 64-bit arithmetic, wrapping; x / 0 and x % 0 are 0). */
+enum format_opcode {
+	FORMAT_OP_TERM, /* push terms[arg] */
+	FORMAT_OP_ADD,
+	FORMAT_OP_SUB,
+	FORMAT_OP_MUL,
+	FORMAT_OP_DIV,
+	FORMAT_OP_MOD,
+	FORMAT_OP_AND,
+	FORMAT_OP_OR,
+	FORMAT_OP_XOR,
+	FORMAT_OP_SHL,
+	FORMAT_OP_SHR,
+	FORMAT_OP_NOT, /* unary ~ */
+	FORMAT_OP_NEG, /* unary - */
+};
+
+struct format_op {
+	enum format_opcode code;
+	size_t arg;
 };
 
 /* A value of the magic dictionary: an integer, or bytes (a quoted string or {hex: ...}). */
@@ -78,8 +100,10 @@ struct format_item {
 	char *base_name;	    /* offset_of/points_into from: what the offset counts from */
 	struct format_item *base;   /* resolved; NULL = the file ("parent": see base_parent) */
 	bool base_parent;	    /* from: parent, the record the field is in */
-	struct format_term *terms;  /* equals: */
+	struct format_term *terms;  /* equals: its leaves */
 	size_t n_terms;
+	struct format_op *prog; /* equals: the expression, in postfix */
+	size_t n_prog;
 	uint64_t *magic; /* magic: values the field means something with (set value: each) */
 	size_t n_magic;
 	/* FORMAT_UNION: the tag field (switch:), resolved; a case (a kid of a union) carries the
@@ -89,6 +113,15 @@ struct format_item {
 	uint64_t *when;
 	size_t n_when;
 	bool is_default;
+	/* a case on flag bits (mask:): it matches when tag & mask equals its when: value (the mask
+	 * itself without when:); exact when: cases are tried first, then these in order */
+	bool has_mask;
+	uint64_t mask;
+	/* range: [lo, hi] (or max:): a valid file's value lies inside; decoding checks it and
+	 * set value: each tries both sides of both ends */
+	bool has_range;
+	uint64_t range_lo, range_hi;
+	bool cstring; /* FORMAT_BYTES: ends at its NUL (not kept in the node's bytes) */
 	struct format_item *count_by;  /* the field that counts this repeated item */
 	struct format_item *length_by; /* the field that gives this item's size */
 	struct format_item *parent;
@@ -146,6 +179,11 @@ struct format_node {
 	uint64_t ref_delta;
 	bool has_ref;
 };
+/* Bytes a node takes in the file (a C string's NUL included). */
+static inline size_t format_node_bytes_size(const struct format_node *n)
+{
+	return n->len + (n->item->cstring ? 1 : 0);
+}
 
 /* Decode data strictly (every count, length and size must agree; a union's tag must select a
  * case). On failure returns -EINVAL

@@ -88,22 +88,33 @@ static struct choice *last_choice(struct opchoices *c, size_t before)
 	return c->n > before ? &c->v[c->n - 1] : NULL;
 }
 
-/* set value: each on an integer field also tries the field's magic: values and the format's
- * magic integers that fit, after the boundary values. */
+/* set value: each on an integer field also tries, after the boundary values, both sides of
+ * both ends of its range:, the field's magic: values and the format's magic integers that fit. */
 static void push_magic_values(const struct format *f, const struct format_node *x,
 			      struct opchoices *c)
 {
 	uint64_t mask =
 	    x->item->width >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * x->item->width)) - 1;
 	const struct format_magic *m = NULL;
-	size_t n_m = 0, n = x->item->n_magic;
+	const struct format_item *it = x->item;
+	size_t n_m = 0, n = it->n_magic;
 	_cleanup_free_ uint64_t *v = NULL;
 
 	if (f)
 		m = format_magic(f, &n_m);
-	v = xcalloc(n + n_m + 1, sizeof(*v));
-	if (n)
-		memcpy(v, x->item->magic, n * sizeof(*v));
+	v = xcalloc(n + n_m + 5, sizeof(*v));
+	n = 0;
+	if (it->has_range) { /* both sides of both ends */
+		if (it->range_lo > 0)
+			v[n++] = it->range_lo - 1;
+		v[n++] = it->range_lo;
+		v[n++] = it->range_hi;
+		if (it->range_hi < mask)
+			v[n++] = it->range_hi + 1;
+	}
+	if (it->n_magic)
+		memcpy(v + n, it->magic, it->n_magic * sizeof(*v));
+	n += it->n_magic;
 	for (size_t i = 0; i < n_m; i++)
 		if (!m[i].is_bytes && m[i].value <= mask)
 			v[n++] = m[i].value;
