@@ -1,0 +1,355 @@
+/* test-format-lang.c — the format language's computed relations, C strings, flag-bit cases and
+ * ranges, on a small rule pack (tests/data/format/lang.yaml): an XOR-and-shift check and a size
+ * in words checked on decode and recomputed on encode; a table of NUL-terminated names whose
+ * offsets follow their strings; a rule with two flag bits set read by the first case whose bits
+ * match; counts whose ranges decoding checks and set each tries on both sides. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "format.h"
+#include "mutate.h"
+#include "testlib.h"
+#include "util.h"
+
+static struct format *fmt;
+static uint8_t *seed;
+static size_t seed_size;
+
+static void setup(void)
+{
+	struct diags d = {0};
+
+	ck_assert_int_eq(format_load(FAULTLINE_TEST_DATA "/format/lang.yaml", &d, &fmt), 0);
+	ck_assert_uint_eq(d.n, 0);
+	ck_assert_int_eq(
+	    read_file(FAULTLINE_TEST_DATA "/format/lang.bin", 1 << 20, &seed, &seed_size), 0);
+	ck_assert_uint_eq(seed_size, 33);
+}
+
+static void teardown(void)
+{
+	fmt = format_free(fmt);
+	free(seed);
+	seed = NULL;
+}
+
+static struct format_node *decode(const uint8_t *d, size_t n)
+{
+	struct format_node *root = NULL;
+	char *err = NULL;
+
+	if (format_decode(fmt, d, n, &root, &err) < 0)
+		ck_abort_msg("does not decode: %s", err);
+	return root;
+}
+
+static struct format_node *at(struct format_node *root, const char *path)
+{
+	_cleanup_free_ struct format_node **v = NULL;
+	size_t n = 0;
+	char *err = NULL;
+
+	if (format_node_find(root, path, &v, &n, &err) != 1)
+		ck_abort_msg("%s: %s", path, err ? err : "not exactly one match");
+	return v[0];
+}
+
+static uint64_t val(struct format_node *root, const char *path)
+{
+	return at(root, path)->value;
+}
+
+static void decode_fails(const uint8_t *d, size_t n, const char *needle)
+{
+	struct format_node *root = NULL;
+	char *err = NULL;
+
+	ck_assert_int_eq(format_decode(fmt, d, n, &root, &err), -EINVAL);
+	if (!strstr(err, needle))
+		ck_abort_msg("'%s' not in '%s'", needle, err);
+	free(err);
+}
+
+/* The one input ops make from the seed, decoded. */
+static struct format_node *one(const char *ops, uint8_t **ret, size_t *ret_size)
+{
+	struct diags d = {0};
+	struct mutate_list *l = NULL;
+	struct mutate_result a = {0};
+	struct format_node *root;
+
+	ck_assert_int_eq(mutate_list_parse_text(ops, "ops", "/", &d, &l), 0);
+	if (mutate_expand(l, fmt, seed, seed_size, 1, "ops", &d, &a) < 0)
+		ck_abort_msg("%s: %s", ops, d.n ? d.v[0].message : "failed");
+	ck_assert_uint_eq(a.n, 1);
+	root = decode(a.v[0].data, a.v[0].size);
+	if (ret) {
+		*ret = TAKE_PTR(a.v[0].data);
+		*ret_size = a.v[0].size;
+	}
+	mutate_result_finish(&a);
+	mutate_list_free(l);
+	diags_finish(&d);
+	return root;
+}
+
+START_TEST(test_lang_roundtrip)
+{
+	struct format_node *root = decode(seed, seed_size);
+	_cleanup_free_ uint8_t *out = NULL;
+	size_t size;
+
+	ck_assert_uint_eq(val(root, "check"), (0x13 ^ 0x5a) | (2 << 8));
+	ck_assert_uint_eq(val(root, "rule_words"), 3);
+	ck_assert_uint_eq(at(root, "names[1]")->len, 4);
+	ck_assert_mem_eq(at(root, "names[1]")->bytes, "open", 4);
+	ck_assert_uint_eq(at(root, "names[1]")->size, 5); /* its NUL */
+	ck_assert_int_eq(format_encode(fmt, root, true, true, &out, &size), 0);
+	ck_assert_uint_eq(size, seed_size);
+	ck_assert_mem_eq(out, seed, size);
+	format_node_free(root);
+}
+END_TEST
+
+/* A relation is checked when decoding: a check that does not match the key is an error. */
+START_TEST(test_lang_relation_checked)
+{
+	_cleanup_free_ uint8_t *d = xmemdup(seed, seed_size);
+
+	d[5] = 0x14; /* the key, without its check */
+	decode_fails(d, seed_size, "check at offset 6 is 585, its equals: gives 590");
+	d[5] = 0x13;
+	d[10] = 4; /* rules take 3 words */
+	decode_fails(d, seed_size, "rule_words at offset 10 is 4, its equals: gives 3");
+}
+END_TEST
+
+/* ...and recomputed on encode after whatever changed what it reads. */
+START_TEST(test_lang_relation_fixed_up)
+{
+	struct format_node *root;
+
+	root = one("{op: set, at: key, value: 0xff}", NULL, NULL);
+	ck_assert_uint_eq(val(root, "check"), (0xff ^ 0x5a) | (2 << 8));
+	format_node_free(root);
+	root = one("{op: duplicate, at: 'names[1]'}", NULL, NULL);
+	ck_assert_uint_eq(val(root, "check"), (0x13 ^ 0x5a) | (3 << 8));
+	format_node_free(root);
+	root = one("{op: duplicate, at: 'rules[0]'}", NULL, NULL);
+	ck_assert_uint_eq(val(root, "rule_words"), (18 + 3) / 4);
+	format_node_free(root);
+	/* set pins it: the check is wrong on purpose, and the input no longer decodes */
+	{
+		struct diags d = {0};
+		struct mutate_list *l = NULL;
+		struct mutate_result a = {0};
+		struct format_node *r = NULL;
+		char *err = NULL;
+
+		ck_assert_int_eq(
+		    mutate_list_parse_text("{op: set, at: check, value: 1}", "ops", "/", &d, &l), 0);
+		ck_assert_int_eq(mutate_expand(l, fmt, seed, seed_size, 1, "ops", &d, &a), 0);
+		ck_assert_int_eq(format_decode(fmt, a.v[0].data, a.v[0].size, &r, &err), -EINVAL);
+		free(err);
+		mutate_result_finish(&a);
+		mutate_list_free(l);
+	}
+}
+END_TEST
+
+/* Offsets into a table of C strings follow their strings, not single bytes. */
+START_TEST(test_lang_cstring_table)
+{
+	struct format_node *root;
+	uint8_t *out = NULL;
+	size_t size;
+
+	root = one("{op: drop, at: 'names[0]'}", &out, &size);
+	ck_assert_uint_eq(size, seed_size - 5);
+	ck_assert_uint_eq(val(root, "rules[0].name_off"), 0); /* "open" moved to the start */
+	format_node_free(root);
+	free(out);
+	root = one("{op: set, at: 'names[0]', value: \"execve\"}", &out, &size);
+	ck_assert_uint_eq(val(root, "rules[0].name_off"), 7);
+	ck_assert_mem_eq(out + 12, "execve\0open\0", 12);
+	format_node_free(root);
+	free(out);
+	/* a string without its NUL */
+	decode_fails(seed, 20, "names at offset 17: no NUL before the end");
+}
+END_TEST
+
+/* Union cases on flag bits: 0x81 has the wide bit and the short pattern; the first case in
+ * order whose bits match wins; tags no mask matches take the default. */
+START_TEST(test_lang_flag_cases)
+{
+	_cleanup_free_ uint8_t *d = xmemdup(seed, seed_size);
+	_cleanup_free_ struct format_node **v = NULL;
+	struct format_node *root = decode(seed, seed_size);
+	size_t n = 0;
+	char *err = NULL;
+
+	ck_assert_uint_eq(val(root, "rules[0].wide_arg"), 1);
+	ck_assert_uint_eq(val(root, "rules[1].short_arg"), 7);
+	ck_assert_int_eq(format_node_find(root, "rules[*].wide_arg", &v, &n, &err), 1);
+	format_node_free(root);
+	/* 0x85: bit 7 set, low bits 01: still wide */
+	d[22] = 0x85;
+	root = decode(d, seed_size);
+	ck_assert_uint_eq(val(root, "rules[0].wide_arg"), 1);
+	format_node_free(root);
+	/* 0x03 on the second rule: no case's bits match, the default (no body) leaves a byte */
+	d[29] = 0x03;
+	decode_fails(d, seed_size, "trailing bytes");
+}
+END_TEST
+
+/* Ranges: decoding checks them; set each tries both sides of both ends. */
+START_TEST(test_lang_ranges)
+{
+	struct diags d = {0};
+	struct mutate_list *l = NULL;
+	struct mutate_result a = {0};
+	bool seen8 = false, seen9 = false, seen5 = false;
+
+	ck_assert_int_eq(mutate_list_parse_text("[{op: set, at: n_names, value: each}]", "ops",
+						"/", &d, &l),
+			 0);
+	ck_assert_int_eq(mutate_expand(l, fmt, seed, seed_size, 1, "ops", &d, &a), 0);
+	for (size_t i = 0; i < a.n; i++) {
+		seen8 |= strstr(a.v[i].json, "\"value\":8}") != NULL;
+		seen9 |= strstr(a.v[i].json, "\"value\":9}") != NULL;
+	}
+	ck_assert(seen8 && seen9);
+	mutate_result_finish(&a);
+	mutate_list_free(l);
+	ck_assert_int_eq(mutate_list_parse_text("{op: set, at: n_rules, value: each}", "ops", "/",
+						&d, &l),
+			 0);
+	ck_assert_int_eq(mutate_expand(l, fmt, seed, seed_size, 1, "ops", &d, &a), 0);
+	for (size_t i = 0; i < a.n; i++)
+		seen5 |= strstr(a.v[i].json, "\"value\":5}") != NULL;
+	ck_assert(seen5);
+	mutate_result_finish(&a);
+	mutate_list_free(l);
+	diags_finish(&d);
+
+	{
+		_cleanup_free_ uint8_t *b = xmemdup(seed, seed_size);
+		b[8] = 0; /* no names: below the range (and the counts no longer agree) */
+		decode_fails(b, seed_size, "n_names at offset 8 is 0, outside its range [1, 8]");
+	}
+}
+END_TEST
+
+/* The expression language: C's precedence, parentheses, unary operators, errors located. */
+static void expr_is(const char *expr, uint8_t want)
+{
+	_cleanup_free_ char *y = xasprintf("format: e\nfields:\n  - {name: a, type: u8}\n"
+					   "  - {name: x, type: u8, equals: \"%s\"}\n",
+					   expr);
+	struct diags d = {0};
+	struct format *f = NULL;
+	struct format_node *root = NULL;
+	uint8_t data[2] = {6, want};
+	char *err = NULL;
+
+	if (format_parse("e.yaml", y, strlen(y), &d, &f) < 0)
+		ck_abort_msg("%s: %s", expr, d.n ? d.v[0].message : "?");
+	if (format_decode(f, data, 2, &root, &err) < 0)
+		ck_abort_msg("%s: %s", expr, err);
+	format_node_free(root);
+	data[1] = (uint8_t)(want + 1);
+	ck_assert_int_eq(format_decode(f, data, 2, &root, &err), -EINVAL);
+	free(err);
+	format_free(f);
+	diags_finish(&d);
+}
+
+static void expr_bad(const char *expr)
+{
+	_cleanup_free_ char *y = xasprintf("format: e\nfields:\n  - {name: a, type: u8}\n"
+					   "  - {name: x, type: u8, equals: \"%s\"}\n",
+					   expr);
+	struct diags d = {0};
+	struct format *f = NULL;
+
+	ck_assert_int_eq(format_parse("e.yaml", y, strlen(y), &d, &f), -EINVAL);
+	ck_assert_uint_ge(d.n, 1);
+	ck_assert_uint_eq(d.v[0].line, 4);
+	diags_finish(&d);
+}
+
+START_TEST(test_lang_expressions)
+{
+	expr_is("1 + 2 * 3", 7);
+	expr_is("(1 + 2) * 3", 9);
+	expr_is("a * a - 1", 35);
+	expr_is("~a & 0xff", 0xf9);
+	expr_is("a >> 1 | 8", 11);
+	expr_is("a << 4 ^ 0x5a", 0x3a);
+	expr_is("a % 4 - -1", 3);
+	expr_is("(a + 3) / 4", 2);
+	expr_is("a / 0", 0);
+	expr_is("1 + 2 & 3", 3);
+	expr_bad("a +");
+	expr_bad("(a + 1");
+	expr_bad("a ** 2");
+	expr_bad("size(a");
+	expr_bad("((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))");
+}
+END_TEST
+
+static void lang_error(const char *fields, unsigned line, const char *needle)
+{
+	_cleanup_free_ char *y = xasprintf("format: e\nfields:\n  - {name: t, type: u8}\n%s", fields);
+	struct diags d = {0};
+	struct format *f = NULL;
+
+	ck_assert_int_eq(format_parse("e.yaml", y, strlen(y), &d, &f), -EINVAL);
+	ck_assert_uint_ge(d.n, 1);
+	if (!strstr(d.v[0].message, needle))
+		ck_abort_msg("'%s' not in '%s'", needle, d.v[0].message);
+	ck_assert_uint_eq(d.v[0].line, line);
+	diags_finish(&d);
+}
+
+START_TEST(test_lang_errors)
+{
+	lang_error("  - {name: s, type: cstring, size: 4}\n", 4, "ends at its NUL");
+	lang_error("  - {name: s, type: u8, range: [4, 2]}\n", 4, "bad range");
+	lang_error("  - {name: s, type: u8, range: [1, 300]}\n", 4, "bad range");
+	lang_error("  - {name: s, type: u8, range: [1, 3], max: 2}\n", 4, "say the same");
+	lang_error("  - {name: s, type: bytes, size: 1, max: 2}\n", 4, "apply to integer fields");
+	lang_error("  - {name: s, type: u8, mask: 2}\n", 4, "mask: applies to the cases");
+	lang_error("  - {name: b, switch: t, cases: [{name: c, mask: 3, when: 4, fields: "
+		   "[{name: x, type: u8}]}]}\n",
+		   4, "bits outside its mask");
+	lang_error("  - {name: b, switch: t, cases: [{name: c, mask: 0, fields: "
+		   "[{name: x, type: u8}]}]}\n",
+		   4, "bad mask");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("format-lang");
+	TCase *tc = tcase_create("format-lang");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_lang_roundtrip);
+	tcase_add_test(tc, test_lang_relation_checked);
+	tcase_add_test(tc, test_lang_relation_fixed_up);
+	tcase_add_test(tc, test_lang_cstring_table);
+	tcase_add_test(tc, test_lang_flag_cases);
+	tcase_add_test(tc, test_lang_ranges);
+	tcase_add_test(tc, test_lang_expressions);
+	tcase_add_test(tc, test_lang_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TESTLIB_MAIN(suite)
