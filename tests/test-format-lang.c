@@ -150,7 +150,8 @@ START_TEST(test_lang_relation_fixed_up)
 		char *err = NULL;
 
 		ck_assert_int_eq(
-		    mutate_list_parse_text("{op: set, at: check, value: 1}", "ops", "/", &d, &l), 0);
+		    mutate_list_parse_text("{op: set, at: check, value: 1}", "ops", "/", &d, &l),
+		    0);
 		ck_assert_int_eq(mutate_expand(l, fmt, seed, seed_size, 1, "ops", &d, &a), 0);
 		ck_assert_int_eq(format_decode(fmt, a.v[0].data, a.v[0].size, &r, &err), -EINVAL);
 		free(err);
@@ -215,9 +216,8 @@ START_TEST(test_lang_ranges)
 	struct mutate_result a = {0};
 	bool seen8 = false, seen9 = false, seen5 = false;
 
-	ck_assert_int_eq(mutate_list_parse_text("[{op: set, at: n_names, value: each}]", "ops",
-						"/", &d, &l),
-			 0);
+	ck_assert_int_eq(
+	    mutate_list_parse_text("[{op: set, at: n_names, value: each}]", "ops", "/", &d, &l), 0);
 	ck_assert_int_eq(mutate_expand(l, fmt, seed, seed_size, 1, "ops", &d, &a), 0);
 	for (size_t i = 0; i < a.n; i++) {
 		seen8 |= strstr(a.v[i].json, "\"value\":8}") != NULL;
@@ -226,9 +226,8 @@ START_TEST(test_lang_ranges)
 	ck_assert(seen8 && seen9);
 	mutate_result_finish(&a);
 	mutate_list_free(l);
-	ck_assert_int_eq(mutate_list_parse_text("{op: set, at: n_rules, value: each}", "ops", "/",
-						&d, &l),
-			 0);
+	ck_assert_int_eq(
+	    mutate_list_parse_text("{op: set, at: n_rules, value: each}", "ops", "/", &d, &l), 0);
 	ck_assert_int_eq(mutate_expand(l, fmt, seed, seed_size, 1, "ops", &d, &a), 0);
 	for (size_t i = 0; i < a.n; i++)
 		seen5 |= strstr(a.v[i].json, "\"value\":5}") != NULL;
@@ -305,7 +304,8 @@ END_TEST
 
 static void lang_error(const char *fields, unsigned line, const char *needle)
 {
-	_cleanup_free_ char *y = xasprintf("format: e\nfields:\n  - {name: t, type: u8}\n%s", fields);
+	_cleanup_free_ char *y =
+	    xasprintf("format: e\nfields:\n  - {name: t, type: u8}\n%s", fields);
 	struct diags d = {0};
 	struct format *f = NULL;
 

@@ -321,8 +321,8 @@ static void resolve_union(struct fparse *p, struct format_item *it, const struct
 			def = k;
 		for (size_t w = 0; w < k->n_when && !k->has_mask; w++)
 			for (size_t j = 0; j < i; j++)
-				for (size_t x = 0; x < it->kids[j]->n_when && !it->kids[j]->has_mask;
-				     x++)
+				for (size_t x = 0;
+				     x < it->kids[j]->n_when && !it->kids[j]->has_mask; x++)
 					if (it->kids[j]->when[x] == k->when[w])
 						format_ferr(p, &kat,
 							    "case '%s': tag value %" PRIu64
@@ -446,10 +446,11 @@ void format_resolve(struct fparse *p, struct format_item *it)
 		    "repeated field '%s' can be empty; give it at least one fixed-size field",
 		    it->name);
 	if (it->cstring && (it->has_size || it->length_by))
-		format_ferr(p, &at,
-			    "cstring '%s' ends at its NUL; it takes no size: and no length_of field "
-			    "(use bytes for a string of a given size)",
-			    it->name);
+		format_ferr(
+		    p, &at,
+		    "cstring '%s' ends at its NUL; it takes no size: and no length_of field "
+		    "(use bytes for a string of a given size)",
+		    it->name);
 	if (it->has_mask && it->n_when == 1 && (it->when[0] & ~it->mask))
 		format_ferr(p, &at, "case '%s': when: has bits outside its mask", it->name);
 	else if (it->has_mask && it->n_when != 1)

@@ -476,8 +476,9 @@ static void e_primary(struct eparse *e)
 			    s[len] == '(') {
 				t.kind = fns[i].kind;
 				s += len + 1;
-				len = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123"
-						"456789_-");
+				len = strspn(
+				    s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123"
+				       "456789_-");
 				if (!len || s[len] != ')')
 					e->bad = true;
 			}
@@ -648,11 +649,10 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 				      struct format_item *parent, unsigned depth, bool is_case)
 {
 	static const char *const keys[] = {
-	    "name",	   "type",	"size",	     "offset",	    "const",  "repeated",
-	    "count_of",	   "length_of", "offset_of", "checksum",    "fields", "endian",
-	    "description", "count",	"from",	     "points_into", "equals", "magic",
-	    "switch",	   "cases",	"when",	     "mask",	    "range",  "max",
-	    NULL};
+	    "name",	 "type",	"size",	    "offset", "const",	"repeated",    "count_of",
+	    "length_of", "offset_of",	"checksum", "fields", "endian", "description", "count",
+	    "from",	 "points_into", "equals",   "magic",  "switch", "cases",       "when",
+	    "mask",	 "range",	"max",	    NULL};
 	struct format_item *it;
 	struct ynode *v;
 	const char *s;
