@@ -26,7 +26,7 @@ static void setup(void)
 	ck_assert_uint_eq(d.n, 0);
 	ck_assert_int_eq(
 	    read_file(FAULTLINE_TEST_DATA "/format/lang.bin", 1 << 20, &seed, &seed_size), 0);
-	ck_assert_uint_eq(seed_size, 33);
+	ck_assert_uint_eq(seed_size, 35);
 }
 
 static void teardown(void)
@@ -180,6 +180,32 @@ START_TEST(test_lang_cstring_table)
 	free(out);
 	/* a string without its NUL */
 	decode_fails(seed, 20, "names at offset 17: no NUL before the end");
+}
+END_TEST
+
+/* An absolute offset into any rule follows its rule when rules move, and dangles (keeps its
+ * value) when its rule is dropped. */
+START_TEST(test_lang_absolute_pointer)
+{
+	struct format_node *root = decode(seed, seed_size);
+
+	ck_assert_uint_eq(val(root, "entry"), 25);
+	ck_assert(at(root, "entry")->has_ref);
+	ck_assert_uint_eq(at(root, "entry")->ref_delta, 3);
+	format_node_free(root);
+	root = one("{op: drop, at: 'names[0]'}", NULL, NULL);
+	ck_assert_uint_eq(val(root, "entry"), 20);
+	format_node_free(root);
+	root = one("{op: swap, at: 'rules[0]', with: 'rules[1]'}", NULL, NULL);
+	ck_assert_uint_eq(val(root, "entry"), 29);
+	ck_assert_uint_eq(val(root, "rules[1].wide_arg"), 1);
+	format_node_free(root);
+	root = one("{op: duplicate, at: 'rules[0]'}", NULL, NULL);
+	ck_assert_uint_eq(val(root, "entry"), 25); /* the original, not its copy */
+	format_node_free(root);
+	root = one("[{op: duplicate, at: 'names[1]'}, {op: drop, at: 'rules[0]'}]", NULL, NULL);
+	ck_assert_uint_eq(val(root, "entry"), 25); /* dangles as the mutation meant */
+	format_node_free(root);
 }
 END_TEST
 
@@ -345,6 +371,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_lang_relation_fixed_up);
 	tcase_add_test(tc, test_lang_cstring_table);
 	tcase_add_test(tc, test_lang_flag_cases);
+	tcase_add_test(tc, test_lang_absolute_pointer);
 	tcase_add_test(tc, test_lang_ranges);
 	tcase_add_test(tc, test_lang_expressions);
 	tcase_add_test(tc, test_lang_errors);

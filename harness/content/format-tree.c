@@ -474,6 +474,49 @@ static struct format_node *find_node(struct format_node *n, const struct format_
 	return first_of(root, t);
 }
 
+static uint64_t offset_base(struct format_node *n);
+
+/* Every element of every list of item t under x, in document order. */
+static void elements_of(struct format_node *x, const struct format_item *t, struct format_node ***v,
+			size_t *n)
+{
+	for (size_t i = 0; i < x->n_kids; i++) {
+		if (x->kind == FORMAT_NODE_ARRAY && x->item == t) {
+			*v = xreallocarray(*v, *n + 1, sizeof(**v));
+			(*v)[(*n)++] = x->kids[i];
+		}
+		elements_of(x->kids[i], t, v, n);
+	}
+}
+
+static struct format_node *root_of(struct format_node *n)
+{
+	while (n->parent)
+		n = n->parent;
+	return n;
+}
+
+/* points_into with from:: the innermost element of the table, anywhere, that holds the
+ * offset. */
+static void link_anywhere(struct format_node *n)
+{
+	_cleanup_free_ struct format_node **v = NULL;
+	size_t nv = 0;
+	uint64_t abs = n->value + offset_base(n);
+	struct format_node *best = NULL;
+
+	elements_of(root_of(n), n->item->target, &v, &nv);
+	for (size_t i = 0; i < nv; i++)
+		if (v[i]->offset <= abs && abs - v[i]->offset < v[i]->size &&
+		    (!best || v[i]->offset >= best->offset))
+			best = v[i];
+	if (best) {
+		n->has_ref = true;
+		n->ref_serial = best->serial;
+		n->ref_delta = abs - best->offset;
+	}
+}
+
 /* points_into: after decoding, remember which element of the table each offset points into. */
 static void link_pointers(struct format_node *n)
 {
@@ -483,6 +526,10 @@ static void link_pointers(struct format_node *n)
 		link_pointers(n->kids[i]);
 	if (n->kind != FORMAT_NODE_UINT || n->item->role != FORMAT_ROLE_POINTER)
 		return;
+	if (n->item->base_any) {
+		link_anywhere(n);
+		return;
+	}
 	t = find_node(n, n->item->target, true);
 	if (!t || t->kind != FORMAT_NODE_ARRAY)
 		return;
@@ -569,6 +616,18 @@ static uint64_t role_truth(struct format_node *n, struct format_node *t)
 	case FORMAT_ROLE_OFFSET:
 		return t->offset - offset_base(n);
 	case FORMAT_ROLE_POINTER:
+		if (n->has_ref && n->item->base_any) {
+			_cleanup_free_ struct format_node **v = NULL;
+			size_t nv = 0;
+
+			/* the first of that serial: a duplicate's copy keeps it, the original
+			 * comes first */
+			elements_of(root_of(n), n->item->target, &v, &nv);
+			for (size_t i = 0; i < nv; i++)
+				if (v[i]->serial == n->ref_serial)
+					return v[i]->offset + n->ref_delta - offset_base(n);
+			return n->value;
+		}
 		if (!n->has_ref || t->kind != FORMAT_NODE_ARRAY)
 			return n->value;
 		for (size_t i = 0; i < t->n_kids; i++)
@@ -705,6 +764,8 @@ static void encode_node(struct ectx *e, struct format_node *n)
 			t = it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET
 				? find_node(n, it->target, it->role == FORMAT_ROLE_POINTER)
 				: role_target(n);
+			if (!t && it->base_any)
+				t = n; /* no list in scope: the element is looked for everywhere */
 			if (t && (e->fix_lengths || n->pin != FORMAT_PIN_NONE)) {
 				truth = role_truth(n, t);
 				if (!e->fix_lengths && n->pin != FORMAT_PIN_NONE)

@@ -579,12 +579,15 @@ static void parse_role(struct fparse *p, const struct ynode *n, struct format_it
 		}
 	}
 	if ((v = ynode_get(n, "from"))) {
-		if (it->role != FORMAT_ROLE_OFFSET)
-			format_ferr(p, v, "from: applies to offset_of fields");
-		else if ((s = yscalar(p, v, "from")) && streq(s, "parent"))
+		if (it->role != FORMAT_ROLE_OFFSET && it->role != FORMAT_ROLE_POINTER)
+			format_ferr(p, v, "from: applies to offset_of and points_into fields");
+		else if (!(s = yscalar(p, v, "from")))
+			;
+		else if (streq(s, "parent"))
 			it->base_parent = true;
-		else if (s)
+		else if (!streq(s, "file"))
 			it->base_name = xstrdup(s);
+		it->base_any = it->role == FORMAT_ROLE_POINTER;
 	}
 	if ((v = ynode_get(n, "checksum"))) {
 		nroles++;

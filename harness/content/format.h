@@ -100,6 +100,10 @@ struct format_item {
 	char *base_name;	    /* offset_of/points_into from: what the offset counts from */
 	struct format_item *base;   /* resolved; NULL = the file ("parent": see base_parent) */
 	bool base_parent;	    /* from: parent, the record the field is in */
+	/* points_into with from: (file, parent or a field): the value is an offset from that base
+	 * to an element of TABLE anywhere in the file (any list of that item, nested or not), not
+	 * from the start of the nearest table */
+	bool base_any;
 	struct format_term *terms;  /* equals: its leaves */
 	size_t n_terms;
 	struct format_op *prog; /* equals: the expression, in postfix */
