@@ -26,7 +26,7 @@ static void setup(void)
 	ck_assert_uint_eq(d.n, 0);
 	ck_assert_int_eq(
 	    read_file(FAULTLINE_TEST_DATA "/format/lang.bin", 1 << 20, &seed, &seed_size), 0);
-	ck_assert_uint_eq(seed_size, 35);
+	ck_assert_uint_eq(seed_size, 41);
 }
 
 static void teardown(void)
@@ -209,6 +209,52 @@ START_TEST(test_lang_absolute_pointer)
 }
 END_TEST
 
+/* References: an index into a table and a key of an element, checked on decode, kept on their
+ * element when elements move or keys change. */
+START_TEST(test_lang_references)
+{
+	_cleanup_free_ uint8_t *d = xmemdup(seed, seed_size);
+	struct format_node *root = decode(seed, seed_size);
+	char *err = NULL;
+
+	ck_assert_uint_eq(val(root, "sets[0].set_rule"), 1);
+	ck_assert_uint_eq(val(root, "default_set"), 0x20);
+	format_node_free(root);
+	root = one("{op: swap, at: 'rules[0]', with: 'rules[1]'}", NULL, NULL);
+	ck_assert_uint_eq(val(root, "sets[0].set_rule"), 0);
+	ck_assert_uint_eq(val(root, "sets[1].set_rule"), 1);
+	format_node_free(root);
+	root = one("{op: set, at: 'sets[1].set_id', value: 0x30}", NULL, NULL);
+	ck_assert_uint_eq(val(root, "default_set"), 0x30);
+	format_node_free(root);
+	root = one("{op: swap, at: 'sets[0]', with: 'sets[1]'}", NULL, NULL);
+	ck_assert_uint_eq(val(root, "default_set"), 0x20);
+	format_node_free(root);
+	/* its set dropped, the reference dangles: the input does not decode, as meant */
+	{
+		struct diags dg = {0};
+		struct mutate_list *l = NULL;
+		struct mutate_result a = {0};
+
+		ck_assert_int_eq(
+		    mutate_list_parse_text("{op: drop, at: 'sets[1]'}", "ops", "/", &dg, &l), 0);
+		ck_assert_int_eq(mutate_expand(l, fmt, seed, seed_size, 1, "ops", &dg, &a), 0);
+		ck_assert_int_eq(format_decode(fmt, a.v[0].data, a.v[0].size, &root, &err),
+				 -EINVAL);
+		ck_assert_ptr_nonnull(strstr(err, "no element of sets has set_id 32"));
+		free(err);
+		mutate_result_finish(&a);
+		mutate_list_free(l);
+	}
+	d[40] = 0x11;
+	decode_fails(d, seed_size, "default_set at offset 40 is 17, but no element of sets has");
+	d[40] = 0x20;
+	d[37] = 2;
+	decode_fails(d, seed_size,
+		     "sets[0].set_rule at offset 37 is 2, not the index of an element");
+}
+END_TEST
+
 /* Union cases on flag bits: 0x81 has the wide bit and the short pattern; the first case in
  * order whose bits match wins; tags no mask matches take the default. */
 START_TEST(test_lang_flag_cases)
@@ -372,6 +418,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_lang_cstring_table);
 	tcase_add_test(tc, test_lang_flag_cases);
 	tcase_add_test(tc, test_lang_absolute_pointer);
+	tcase_add_test(tc, test_lang_references);
 	tcase_add_test(tc, test_lang_ranges);
 	tcase_add_test(tc, test_lang_expressions);
 	tcase_add_test(tc, test_lang_errors);

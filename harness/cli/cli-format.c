@@ -38,6 +38,10 @@ static const char *role_name(enum format_role r)
 		return "points_into";
 	case FORMAT_ROLE_EQUALS:
 		return "equals";
+	case FORMAT_ROLE_INDEX:
+		return "index_into";
+	case FORMAT_ROLE_REFERS:
+		return "refers_to";
 	default:
 		return NULL;
 	}

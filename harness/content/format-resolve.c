@@ -120,6 +120,10 @@ static const char *role_key(enum format_role r)
 		return "points_into";
 	case FORMAT_ROLE_EQUALS:
 		return "equals";
+	case FORMAT_ROLE_INDEX:
+		return "index_into";
+	case FORMAT_ROLE_REFERS:
+		return "refers_to";
 	default:
 		return "";
 	}
@@ -377,7 +381,9 @@ static void resolve_target(struct fparse *p, struct format_item *it, const struc
 		/* Look in the enclosing records, innermost first; a table that an offset points
 		 * into may be anywhere. */
 		t = lookup_item(p, it, it->target_name,
-				it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET);
+				it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET ||
+				    it->role == FORMAT_ROLE_INDEX ||
+				    it->role == FORMAT_ROLE_REFERS);
 		if (!t)
 			format_ferr(p, at, "%s '%s': no such field in scope", role_key(it->role),
 				    it->target_name);
@@ -385,6 +391,17 @@ static void resolve_target(struct fparse *p, struct format_item *it, const struc
 			format_ferr(p, at, "%s points at itself", role_key(it->role));
 	}
 	it->target = t;
+	if (t && (it->role == FORMAT_ROLE_INDEX || it->role == FORMAT_ROLE_REFERS) && !t->repeated)
+		format_ferr(p, at, "%s '%s': that field is not repeated (a table of elements)",
+			    role_key(it->role), t->name);
+	else if (t && it->role == FORMAT_ROLE_REFERS) {
+		it->key = t->type == FORMAT_RECORD ? scope_find(t, it->key_name) : NULL;
+		if (!it->key || it->key->type != FORMAT_UINT || it->key->repeated)
+			format_ferr(p, at,
+				    "refers_to '%s.%s': the elements of %s have no integer field "
+				    "'%s'",
+				    t->name, it->key_name, t->name, it->key_name);
+	}
 	if (t)
 		link_target(p, it, t, at);
 }

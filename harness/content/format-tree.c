@@ -517,6 +517,39 @@ static void link_anywhere(struct format_node *n)
 	}
 }
 
+/* The value of the key field in element e of a table (refers_to). */
+static struct format_node *key_node(struct format_node *e, const struct format_item *key)
+{
+	return e->item->type == FORMAT_RECORD ? scope_node(e, key) : NULL;
+}
+
+/* index_into and refers_to: the element the value names (none: decoding fails on it). */
+static void link_reference(struct format_node *n)
+{
+	_cleanup_free_ struct format_node **v = NULL;
+	size_t nv = 0;
+
+	if (n->item->role == FORMAT_ROLE_INDEX) {
+		struct format_node *t = find_node(n, n->item->target, true);
+
+		if (t && t->kind == FORMAT_NODE_ARRAY && n->value < t->n_kids) {
+			n->has_ref = true;
+			n->ref_serial = t->kids[n->value]->serial;
+		}
+		return;
+	}
+	elements_of(root_of(n), n->item->target, &v, &nv);
+	for (size_t i = 0; i < nv; i++) {
+		struct format_node *k = key_node(v[i], n->item->key);
+
+		if (k && k->value == n->value) {
+			n->has_ref = true;
+			n->ref_serial = v[i]->serial;
+			return;
+		}
+	}
+}
+
 /* points_into: after decoding, remember which element of the table each offset points into. */
 static void link_pointers(struct format_node *n)
 {
@@ -524,6 +557,11 @@ static void link_pointers(struct format_node *n)
 
 	for (size_t i = 0; i < n->n_kids; i++)
 		link_pointers(n->kids[i]);
+	if (n->kind == FORMAT_NODE_UINT &&
+	    (n->item->role == FORMAT_ROLE_INDEX || n->item->role == FORMAT_ROLE_REFERS)) {
+		link_reference(n);
+		return;
+	}
 	if (n->kind != FORMAT_NODE_UINT || n->item->role != FORMAT_ROLE_POINTER)
 		return;
 	if (n->item->base_any) {
@@ -615,6 +653,24 @@ static uint64_t role_truth(struct format_node *n, struct format_node *t)
 		return t->size;
 	case FORMAT_ROLE_OFFSET:
 		return t->offset - offset_base(n);
+	case FORMAT_ROLE_INDEX:
+		for (size_t i = 0; n->has_ref && t->kind == FORMAT_NODE_ARRAY && i < t->n_kids; i++)
+			if (t->kids[i]->serial == n->ref_serial)
+				return i;
+		return n->value; /* its element was dropped: the index dangles as it was */
+	case FORMAT_ROLE_REFERS: {
+		_cleanup_free_ struct format_node **v = NULL;
+		size_t nv = 0;
+
+		elements_of(root_of(n), n->item->target, &v, &nv);
+		for (size_t i = 0; n->has_ref && i < nv; i++) {
+			struct format_node *k = key_node(v[i], n->item->key);
+
+			if (v[i]->serial == n->ref_serial && k)
+				return k->value; /* its element's key, set or not */
+		}
+		return n->value;
+	}
 	case FORMAT_ROLE_POINTER:
 		if (n->has_ref && n->item->base_any) {
 			_cleanup_free_ struct format_node **v = NULL;
@@ -719,6 +775,22 @@ static int check_relations(struct dctx *c, struct format_node *n)
 	for (size_t i = 0; i < n->n_kids; i++)
 		if (check_relations(c, n->kids[i]) < 0)
 			return -EINVAL;
+	if (n->kind == FORMAT_NODE_UINT &&
+	    (n->item->role == FORMAT_ROLE_INDEX || n->item->role == FORMAT_ROLE_REFERS) &&
+	    !n->has_ref) {
+		if (n->item->role == FORMAT_ROLE_INDEX)
+			derr(c,
+			     "%s at offset %zu is %" PRIu64 ", not the index of an element of %s",
+			     n->item->name, n->offset, n->value, n->item->target->name);
+		else
+			derr(c,
+			     "%s at offset %zu is %" PRIu64
+			     ", but no element of %s has %s %" PRIu64,
+			     n->item->name, n->offset, n->value, n->item->target->name,
+			     n->item->key->name, n->value);
+		c->where = format_node_path(n);
+		return -EINVAL;
+	}
 	if (n->kind == FORMAT_NODE_UINT && n->item->role == FORMAT_ROLE_EQUALS &&
 	    relation_value(n) != n->value) {
 		derr(c, "%s at offset %zu is %" PRIu64 ", its equals: gives %" PRIu64,
@@ -761,10 +833,13 @@ static void encode_node(struct ectx *e, struct format_node *n)
 			break;
 		}
 		if (it->role != FORMAT_ROLE_NONE) {
-			t = it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET
-				? find_node(n, it->target, it->role == FORMAT_ROLE_POINTER)
+			t = it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET ||
+				    it->role == FORMAT_ROLE_INDEX
+				? find_node(n, it->target,
+					    it->role == FORMAT_ROLE_POINTER ||
+						it->role == FORMAT_ROLE_INDEX)
 				: role_target(n);
-			if (!t && it->base_any)
+			if (!t && (it->base_any || it->role == FORMAT_ROLE_REFERS))
 				t = n; /* no list in scope: the element is looked for everywhere */
 			if (t && (e->fix_lengths || n->pin != FORMAT_PIN_NONE)) {
 				truth = role_truth(n, t);

@@ -21,6 +21,7 @@ static struct format_item *item_free(struct format_item *it)
 	free(it->target_name);
 	free(it->description);
 	free(it->base_name);
+	free(it->key_name);
 	for (size_t i = 0; i < it->n_terms; i++)
 		free(it->terms[i].name);
 	free(it->terms);
@@ -563,6 +564,31 @@ static void parse_role(struct fparse *p, const struct ynode *n, struct format_it
 			it->target_name = xstrdup(s);
 		}
 	}
+	if ((v = ynode_get(n, "index_into"))) {
+		nroles++;
+		if ((s = yscalar(p, v, "index_into"))) {
+			it->role = FORMAT_ROLE_INDEX;
+			free(it->target_name);
+			it->target_name = xstrdup(s);
+		}
+	}
+	if ((v = ynode_get(n, "refers_to"))) {
+		const char *dot;
+
+		nroles++;
+		if ((s = yscalar(p, v, "refers_to")) &&
+		    (!(dot = strrchr(s, '.')) || dot == s || !dot[1]))
+			format_ferr(p, v,
+				    "bad refers_to '%s'; expected TABLE.KEY (a repeated record and "
+				    "an integer field of its elements)",
+				    s);
+		else if (s) {
+			it->role = FORMAT_ROLE_REFERS;
+			free(it->target_name);
+			it->target_name = xstrndup(s, (size_t)(dot - s));
+			it->key_name = xstrdup(dot + 1);
+		}
+	}
 	if ((v = ynode_get(n, "points_into"))) {
 		nroles++;
 		if ((s = yscalar(p, v, "points_into"))) {
@@ -596,7 +622,8 @@ static void parse_role(struct fparse *p, const struct ynode *n, struct format_it
 	if (nroles > 1)
 		format_ferr(p, n,
 			    "field '%s' has more than one role (count_of, length_of, offset_of, "
-			    "points_into, equals, checksum); expected at most one",
+			    "points_into, index_into, refers_to, equals, checksum); expected at "
+			    "most one",
 			    it->name);
 	if (it->role != FORMAT_ROLE_NONE && it->type != FORMAT_UINT)
 		format_ferr(p, n, "field '%s' has a role but is not an integer", it->name);
@@ -652,10 +679,11 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 				      struct format_item *parent, unsigned depth, bool is_case)
 {
 	static const char *const keys[] = {
-	    "name",	 "type",	"size",	    "offset", "const",	"repeated",    "count_of",
-	    "length_of", "offset_of",	"checksum", "fields", "endian", "description", "count",
-	    "from",	 "points_into", "equals",   "magic",  "switch", "cases",       "when",
-	    "mask",	 "range",	"max",	    NULL};
+	    "name",	   "type",	"size",	     "offset",	    "const",  "repeated",
+	    "count_of",	   "length_of", "offset_of", "checksum",    "fields", "endian",
+	    "description", "count",	"from",	     "points_into", "equals", "magic",
+	    "switch",	   "cases",	"when",	     "mask",	    "range",  "max",
+	    "index_into",  "refers_to", NULL};
 	struct format_item *it;
 	struct ynode *v;
 	const char *s;

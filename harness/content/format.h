@@ -26,7 +26,9 @@ enum format_role {
 	FORMAT_ROLE_OFFSET,
 	FORMAT_ROLE_CHECKSUM,
 	FORMAT_ROLE_POINTER, /* points_into: an offset into a table, kept on its element */
-	FORMAT_ROLE_EQUALS,  /* equals: a sum of fields, sizes, counts, offsets and numbers */
+	FORMAT_ROLE_EQUALS,  /* equals: an expression of fields, sizes, counts, offsets, numbers */
+	FORMAT_ROLE_INDEX,   /* index_into: the index of an element of a table, kept on it */
+	FORMAT_ROLE_REFERS,  /* refers_to: TABLE.KEY: the KEY of an element of TABLE, kept on it */
 };
 
 /* One leaf of an equals: expression. */
@@ -104,7 +106,9 @@ struct format_item {
 	 * to an element of TABLE anywhere in the file (any list of that item, nested or not), not
 	 * from the start of the nearest table */
 	bool base_any;
-	struct format_term *terms;  /* equals: its leaves */
+	char *key_name;		   /* refers_to: the key field of the table's elements */
+	struct format_item *key;   /* resolved */
+	struct format_term *terms; /* equals: its leaves */
 	size_t n_terms;
 	struct format_op *prog; /* equals: the expression, in postfix */
 	size_t n_prog;

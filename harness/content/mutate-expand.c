@@ -208,8 +208,7 @@ static void push_node_choices(const struct mutate_op *o, const struct format *f,
 		if (node_derived(x))
 			for (size_t k = 0; k < ARRAY_SIZE(derived_vals); k++)
 				push_choice(c, format_node_path(x), derived_vals[k], false, 0);
-		if (node_derived(x) && x->item->role != FORMAT_ROLE_COUNT &&
-		    x->item->role != FORMAT_ROLE_POINTER && x->item->role != FORMAT_ROLE_EQUALS)
+		if (x->item->role == FORMAT_ROLE_LENGTH || x->item->role == FORMAT_ROLE_OFFSET)
 			push_choice(c, format_node_path(x), "past_end", false, 0);
 		push_magic_values(f, x, c);
 		return;

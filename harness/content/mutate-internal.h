@@ -109,6 +109,7 @@ static inline bool node_derived(const struct format_node *n)
 	return n->kind == FORMAT_NODE_UINT &&
 	       (n->item->role == FORMAT_ROLE_COUNT || n->item->role == FORMAT_ROLE_LENGTH ||
 		n->item->role == FORMAT_ROLE_OFFSET || n->item->role == FORMAT_ROLE_POINTER ||
+		n->item->role == FORMAT_ROLE_INDEX || n->item->role == FORMAT_ROLE_REFERS ||
 		n->item->role == FORMAT_ROLE_EQUALS);
 }
 
