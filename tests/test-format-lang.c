@@ -406,6 +406,69 @@ START_TEST(test_lang_errors)
 }
 END_TEST
 
+/* A recursive type: nodes inside nodes, each level found by path, counted and fixed up, and
+ * nesting past the depth bound a decode error. */
+START_TEST(test_tree_recursion)
+{
+	struct diags d = {0};
+	struct format *t = NULL;
+	struct format_node *root = NULL, *n;
+	_cleanup_free_ uint8_t *data = NULL, *out = NULL;
+	_cleanup_free_ struct format_node **v = NULL;
+	size_t size, osize, nv = 0;
+	struct mutate_list *l = NULL;
+	struct mutate_result a = {0};
+	char *err = NULL;
+	/* a chain of 6 nodes: 5 levels below the top, one more than the bound */
+	static const uint8_t deep[] = {1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0,
+				       1, 1, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0};
+
+	ck_assert_int_eq(format_load(FAULTLINE_TEST_DATA "/format/tree.yaml", &d, &t), 0);
+	ck_assert_int_eq(read_file(FAULTLINE_TEST_DATA "/format/tree.bin", 1 << 20, &data, &size),
+			 0);
+	if (format_decode(t, data, size, &root, &err) < 0)
+		ck_abort_msg("%s", err);
+	ck_assert_int_eq(format_node_find(root, "nodes[0].kids[1].kids[0].value", &v, &nv, &err),
+			 1);
+	ck_assert_uint_eq(v[0]->value, 5);
+	n = v[0];
+	{
+		_cleanup_free_ char *path = format_node_path(n);
+		ck_assert_str_eq(path, "nodes[0].kids[1].kids[0].value");
+	}
+	ck_assert_int_eq(format_node_find(root, "nodes[*].kids[*].value", &v, &nv, &err), 2);
+	ck_assert_int_eq(format_encode(t, root, true, true, &out, &osize), 0);
+	ck_assert_mem_eq(out, data, size);
+	format_node_free(root);
+
+	/* a copy of the deepest node: its parent's count follows */
+	ck_assert_int_eq(mutate_list_parse_text("{op: duplicate, at: 'nodes[0].kids[1].kids[0]'}",
+						"ops", "/", &d, &l),
+			 0);
+	ck_assert_int_eq(mutate_expand(l, t, data, size, 1, "ops", &d, &a), 0);
+	ck_assert_uint_eq(a.v[0].size, size + 4);
+	ck_assert_uint_eq(a.v[0].data[10], 2); /* nodes[0].kids[1].n_kids */
+	ck_assert_int_eq(format_decode(t, a.v[0].data, a.v[0].size, &root, &err), 0);
+	format_node_free(root);
+	mutate_result_finish(&a);
+	mutate_list_free(l);
+
+	ck_assert_int_eq(format_decode(t, deep, sizeof(deep), &root, &err), -EINVAL);
+	if (!strstr(err, "nested deeper than its depth: 4"))
+		ck_abort_msg("%s", err);
+	free(err);
+	format_free(t);
+	diags_finish(&d);
+	/* recurse: names an enclosing record, and the field repeats */
+	lang_error("  - name: r\n    repeated: true\n    fields: [{name: a, type: u8}, {name: k, "
+		   "recurse: nope, repeated: true}]\n",
+		   6, "recurse 'nope': no enclosing record");
+	lang_error("  - name: r\n    repeated: true\n    fields: [{name: a, type: u8}, {name: k, "
+		   "recurse: r}]\n",
+		   6, "must be repeated");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("format-lang");
@@ -422,6 +485,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_lang_ranges);
 	tcase_add_test(tc, test_lang_expressions);
 	tcase_add_test(tc, test_lang_errors);
+	tcase_add_test(tc, test_tree_recursion);
 	suite_add_tcase(s, tc);
 	return s;
 }

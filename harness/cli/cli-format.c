@@ -76,7 +76,9 @@ static void print_note(FILE *out, const struct format_node *n)
 		fprintf(out, "  (derived: %s %s)", role, it->target_name ? it->target_name : "?");
 	if (it->has_const)
 		fprintf(out, "  (const)");
-	if (n->has_ref)
+	if (it->has_range)
+		fprintf(out, "  (range [%" PRIu64 ", %" PRIu64 "])", it->range_lo, it->range_hi);
+	if (n->has_ref && it->role == FORMAT_ROLE_POINTER)
 		fprintf(out, "  (points into an element, +%" PRIu64 ")", n->ref_delta);
 }
 

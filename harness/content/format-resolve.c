@@ -42,6 +42,8 @@ size_t format_item_min_size(const struct format_item *it)
 {
 	size_t s = 0;
 
+	if (it->recurse) /* its repeated self inside counts as empty: this ends */
+		it = it->recurse;
 	switch (it->type) {
 	case FORMAT_UINT:
 		return it->width;
@@ -439,10 +441,30 @@ static void check_offsets(struct fparse *p, struct format_item *it, const struct
 			    it->name, it->size, off);
 }
 
+/* recurse: NAME: an enclosing record, and a repeated field (so that it can end). */
+static void resolve_recurse(struct fparse *p, struct format_item *it, const struct ynode *at)
+{
+	for (struct format_item *a = it->parent; a; a = a->parent)
+		if (a->type == FORMAT_RECORD && streq(a->name, it->recurse_name) && a->parent) {
+			it->recurse = a;
+			break;
+		}
+	if (!it->recurse)
+		format_ferr(p, at, "recurse '%s': no enclosing record of that name",
+			    it->recurse_name);
+	else if (!it->repeated || it->has_count || it->has_size)
+		format_ferr(p, at,
+			    "recurse field '%s' must be repeated, without count: or size: (so that "
+			    "the nesting can end)",
+			    it->name);
+}
+
 void format_resolve(struct fparse *p, struct format_item *it)
 {
 	struct ynode at = {.line = it->line, .column = it->column};
 
+	if (it->recurse_name)
+		resolve_recurse(p, it, &at);
 	/* a scope starts at the file and at each repeated field; cases are checked in theirs */
 	if (it->type == FORMAT_RECORD && (!it->parent || it->repeated))
 		check_unique_names(p, it);

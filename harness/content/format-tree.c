@@ -60,7 +60,8 @@ struct dctx {
 	uint64_t serial;
 	uint64_t *vals; /* latest decoded value per item id */
 	char *error;
-	char *where; /* the path to what failed, built while unwinding */
+	char *where;	 /* the path to what failed, built while unwinding */
+	unsigned rdepth; /* recurse: fields open */
 };
 
 /* Put a segment in front of the failing path: an element's name[j], the failing field itself,
@@ -317,7 +318,14 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 		break;
 	case FORMAT_RECORD:
 		n->kind = FORMAT_NODE_RECORD;
-		r = decode_record(c, it, pos, end, n);
+		if (it->recurse && c->rdepth >= it->depth) {
+			r = derr(c, "%s at offset %zu: nested deeper than its depth: %u", it->name,
+				 *pos, it->depth);
+			break;
+		}
+		c->rdepth += it->recurse != NULL;
+		r = decode_record(c, it->recurse ? it->recurse : it, pos, end, n);
+		c->rdepth -= it->recurse != NULL;
 		break;
 	case FORMAT_UNION:
 		n->kind = FORMAT_NODE_RECORD;
@@ -481,7 +489,7 @@ static void elements_of(struct format_node *x, const struct format_item *t, stru
 			size_t *n)
 {
 	for (size_t i = 0; i < x->n_kids; i++) {
-		if (x->kind == FORMAT_NODE_ARRAY && x->item == t) {
+		if (x->kind == FORMAT_NODE_ARRAY && (x->item == t || x->item->recurse == t)) {
 			*v = xreallocarray(*v, *n + 1, sizeof(**v));
 			(*v)[(*n)++] = x->kids[i];
 		}

@@ -22,6 +22,7 @@ static struct format_item *item_free(struct format_item *it)
 	free(it->description);
 	free(it->base_name);
 	free(it->key_name);
+	free(it->recurse_name);
 	for (size_t i = 0; i < it->n_terms; i++)
 		free(it->terms[i].name);
 	free(it->terms);
@@ -166,7 +167,7 @@ static void parse_type(struct fparse *p, const struct ynode *n, struct format_it
 	} ints[] = {{"u8", 1, -1},   {"u16", 2, -1},  {"u32", 4, -1},  {"u64", 8, -1},
 		    {"u16le", 2, 0}, {"u32le", 4, 0}, {"u64le", 8, 0}, {"u16be", 2, 1},
 		    {"u32be", 4, 1}, {"u64be", 8, 1}};
-	const struct ynode *v = ynode_get(n, "endian");
+	const struct ynode *v = ynode_get(n, "endian"), *v2;
 	const char *s;
 	bool found = false;
 
@@ -180,6 +181,15 @@ static void parse_type(struct fparse *p, const struct ynode *n, struct format_it
 	}
 	v = ynode_get(n, "type");
 	s = yscalar(p, v, "type");
+	if ((v2 = ynode_get(n, "recurse"))) {
+		/* laid out as an enclosing record: resolved later */
+		if (v)
+			format_ferr(p, v, "recurse: gives the type; remove type:");
+		if ((s = yscalar(p, v2, "recurse")))
+			it->recurse_name = xstrdup(s);
+		it->type = FORMAT_RECORD;
+		return;
+	}
 	if (!v) {
 		it->type = ynode_get(n, "fields")  ? FORMAT_RECORD
 			   : ynode_get(n, "cases") ? FORMAT_UNION
@@ -683,9 +693,9 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	    "count_of",	   "length_of", "offset_of", "checksum",    "fields", "endian",
 	    "description", "count",	"from",	     "points_into", "equals", "magic",
 	    "switch",	   "cases",	"when",	     "mask",	    "range",  "max",
-	    "index_into",  "refers_to", NULL};
+	    "index_into",  "refers_to", "recurse",   "depth",	    NULL};
 	struct format_item *it;
-	struct ynode *v;
+	struct ynode *v, *v2;
 	const char *s;
 	bool outer_big;
 
@@ -720,7 +730,24 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	parse_union(p, n, it, depth);
 
 	v = ynode_get(n, "fields");
-	if (it->type == FORMAT_RECORD) {
+	if ((v2 = ynode_get(n, "depth"))) {
+		uint64_t x;
+
+		if (!it->recurse_name)
+			format_ferr(p, v2, "depth: applies to recurse: fields");
+		else if (ynode_uint(v2, 64, &x) < 0 || x == 0)
+			format_ferr(p, v2, "bad depth; expected 1 to 64 levels");
+		else
+			it->depth = (unsigned)x;
+	}
+	if (it->recurse_name) {
+		if (!it->depth)
+			it->depth = 16;
+		if (v)
+			format_ferr(p, v,
+				    "recurse: takes its fields from the record it names; "
+				    "remove fields:");
+	} else if (it->type == FORMAT_RECORD) {
 		if (!v)
 			format_ferr(p, n, "record '%s' needs fields: [...]", it->name);
 		else if (depth >= 16)

@@ -106,6 +106,11 @@ struct format_item {
 	 * to an element of TABLE anywhere in the file (any list of that item, nested or not), not
 	 * from the start of the nearest table */
 	bool base_any;
+	/* recurse: NAME: a repeated field whose elements are laid out as the enclosing record
+	 * NAME (its kids are NAME's; this item has none of its own), nested at most depth deep */
+	char *recurse_name;
+	struct format_item *recurse;
+	unsigned depth;
 	char *key_name;		   /* refers_to: the key field of the table's elements */
 	struct format_item *key;   /* resolved */
 	struct format_term *terms; /* equals: its leaves */

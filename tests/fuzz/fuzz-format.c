@@ -3,7 +3,8 @@
  *   0 mod 4: the rest is a format description (YAML): parse it and, if valid, decode/encode
  *         the shipped kscu seed and the TLV and LANG fixtures' seeds with it;
  *   2 mod 4: the rest is a content file, decoded with tests/data/format/lang.yaml (expression
- *         relations, C string tables, flag-bit cases, ranges);
+ *         relations, C string tables, flag-bit cases, ranges, absolute pointers, references),
+ *         or with bit 2 set tests/data/format/tree.yaml (a recursive type);
  *   1 mod 4: the rest is a content file, decoded with guests/formats/kscu.yaml;
  *   3 mod 4: the rest is a content file, decoded with tests/data/format/tlv.yaml (unions, nested
  *         groups, pointers into a string table, relations, magic values).
@@ -18,9 +19,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct format *kscu, *tlv, *lang;
-static uint8_t *kscu_seed, *tlv_seed, *lang_seed;
-static size_t kscu_seed_size, tlv_seed_size, lang_seed_size;
+static struct format *kscu, *tlv, *lang, *tree;
+static uint8_t *kscu_seed, *tlv_seed, *lang_seed, *tree_seed;
+static size_t kscu_seed_size, tlv_seed_size, lang_seed_size, tree_seed_size;
 static struct mutate_list *ops, *drops, *sets;
 
 static void mutate_with(const struct mutate_list *l, const struct format *f, const uint8_t *d,
@@ -107,6 +108,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		load(FAULTLINE_SOURCE_DIR "/tests/data/format/lang.yaml",
 		     FAULTLINE_SOURCE_DIR "/tests/data/format/lang.bin", &lang, &lang_seed,
 		     &lang_seed_size);
+		load(FAULTLINE_SOURCE_DIR "/tests/data/format/tree.yaml",
+		     FAULTLINE_SOURCE_DIR "/tests/data/format/tree.bin", &tree, &tree_seed,
+		     &tree_seed_size);
 		if (mutate_list_parse_text("[{op: drop, at: each}, {op: insert, offset: 0, value: "
 					   "each}]",
 					   "fuzz", "/", &d, &ops) < 0 ||
@@ -122,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if ((data[0] & 3) == 3) {
 		exercise(tlv, data + 1, size - 1, true);
 	} else if ((data[0] & 3) == 2) {
-		exercise(lang, data + 1, size - 1, true);
+		exercise(data[0] & 4 ? tree : lang, data + 1, size - 1, true);
 	} else {
 		struct diags d = {0};
 		struct format *f = NULL;
@@ -131,6 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			exercise(f, kscu_seed, kscu_seed_size, false);
 			exercise(f, tlv_seed, tlv_seed_size, false);
 			exercise(f, lang_seed, lang_seed_size, false);
+			exercise(f, tree_seed, tree_seed_size, false);
 			format_free(f);
 		}
 		diags_finish(&d);
