@@ -280,6 +280,36 @@ START_TEST(test_lang_flag_cases)
 }
 END_TEST
 
+/* set each on a flag tag tries each flag case's bits set (the other flags kept) and cleared:
+ * on rules[1].rflags (0x01, short), the wide bit set gives 0x81, which no magic: names. */
+START_TEST(test_lang_flag_values)
+{
+	struct diags d = {0};
+	struct mutate_list *l = NULL;
+	struct mutate_result a = {0};
+	struct format_node *root;
+	bool wide = false;
+
+	ck_assert_int_eq(mutate_list_parse_text("{op: set, at: 'rules[1].rflags', value: each}",
+						"ops", "/", &d, &l),
+			 0);
+	ck_assert_int_eq(mutate_expand(l, fmt, seed, seed_size, 1, "ops", &d, &a), 0);
+	for (size_t i = 0; i < a.n; i++)
+		if (strstr(a.v[i].json, "\"value\":129}")) {
+			wide = true;
+			ck_assert_uint_eq(a.v[i].data[29], 0x81);
+		}
+	ck_assert(wide);
+	ck_assert_uint_ge(a.n_same_as_seed, 1); /* short's bits as they are: the seed */
+	mutate_result_finish(&a);
+	mutate_list_free(l);
+	diags_finish(&d);
+	root = decode(seed, seed_size);
+	ck_assert_uint_eq(val(root, "rules[1].rflags"), 1);
+	format_node_free(root);
+}
+END_TEST
+
 /* Ranges: decoding checks them; set each tries both sides of both ends. */
 START_TEST(test_lang_ranges)
 {
@@ -483,6 +513,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_lang_absolute_pointer);
 	tcase_add_test(tc, test_lang_references);
 	tcase_add_test(tc, test_lang_ranges);
+	tcase_add_test(tc, test_lang_flag_values);
 	tcase_add_test(tc, test_lang_expressions);
 	tcase_add_test(tc, test_lang_errors);
 	tcase_add_test(tc, test_tree_recursion);

@@ -88,8 +88,42 @@ static struct choice *last_choice(struct opchoices *c, size_t before)
 	return c->n > before ? &c->v[c->n - 1] : NULL;
 }
 
+struct u64s {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static void u64_push(struct u64s *a, uint64_t x)
+{
+	a->v = xgrowarray(a->v, a->n, &a->cap, sizeof(*a->v));
+	a->v[a->n++] = x;
+}
+
+/* The values that choose the cases of every union that switches on tag: each case's when:
+ * values; for a case on flag bits, the seed's value with the case's bits as it wants them and
+ * with them cleared (the other flags kept). */
+static void push_tag_values(const struct format_item *r, const struct format_item *tag,
+			    uint64_t seed, struct u64s *a, unsigned depth)
+{
+	for (size_t i = 0; i < r->n_kids && depth < 64; i++) {
+		const struct format_item *k = r->kids[i];
+
+		if (r->type == FORMAT_UNION && r->tag == tag) {
+			if (k->has_mask) {
+				u64_push(a, (seed & ~k->mask) | k->when[0]);
+				u64_push(a, seed & ~k->mask);
+			} else {
+				for (size_t w = 0; w < k->n_when; w++)
+					u64_push(a, k->when[w]);
+			}
+		}
+		push_tag_values(k, tag, seed, a, depth + 1);
+	}
+}
+
 /* set value: each on an integer field also tries, after the boundary values, both sides of
- * both ends of its range:, the field's magic: values and the format's magic integers that fit. */
+ * both ends of its range:, the field's magic: values, the values that choose the cases of the
+ * unions it is the tag of, and the format's magic integers that fit. */
 static void push_magic_values(const struct format *f, const struct format_node *x,
 			      struct opchoices *c)
 {
@@ -97,43 +131,43 @@ static void push_magic_values(const struct format *f, const struct format_node *
 	    x->item->width >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * x->item->width)) - 1;
 	const struct format_magic *m = NULL;
 	const struct format_item *it = x->item;
-	size_t n_m = 0, n = it->n_magic;
-	_cleanup_free_ uint64_t *v = NULL;
+	struct u64s a = {0};
+	size_t n_m = 0;
 
 	if (f)
 		m = format_magic(f, &n_m);
-	v = xcalloc(n + n_m + 5, sizeof(*v));
-	n = 0;
 	if (it->has_range) { /* both sides of both ends */
 		if (it->range_lo > 0)
-			v[n++] = it->range_lo - 1;
-		v[n++] = it->range_lo;
-		v[n++] = it->range_hi;
+			u64_push(&a, it->range_lo - 1);
+		u64_push(&a, it->range_lo);
+		u64_push(&a, it->range_hi);
 		if (it->range_hi < mask)
-			v[n++] = it->range_hi + 1;
+			u64_push(&a, it->range_hi + 1);
 	}
-	if (it->n_magic)
-		memcpy(v + n, it->magic, it->n_magic * sizeof(*v));
-	n += it->n_magic;
+	for (size_t i = 0; i < it->n_magic; i++)
+		u64_push(&a, it->magic[i]);
+	if (f)
+		push_tag_values(format_root(f), it, x->value, &a, 0);
 	for (size_t i = 0; i < n_m; i++)
 		if (!m[i].is_bytes && m[i].value <= mask)
-			v[n++] = m[i].value;
-	for (size_t i = 0; i < n; i++) {
-		bool dup = v[i] <= 1 || v[i] == mask || v[i] == mask - 1 ||
-			   v[i] == (mask >> 1) + 1; /* zero, one, max, max-1, sign */
+			u64_push(&a, m[i].value);
+	for (size_t i = 0; i < a.n; i++) {
+		bool dup = a.v[i] <= 1 || a.v[i] == mask || a.v[i] == mask - 1 ||
+			   a.v[i] == (mask >> 1) + 1; /* zero, one, max, max-1, sign */
 		size_t before = c->n;
 		struct choice *ch;
 
 		for (size_t j = 0; j < i && !dup; j++)
-			dup = v[j] == v[i];
-		if (dup || v[i] > mask)
+			dup = a.v[j] == a.v[i];
+		if (dup || a.v[i] > mask)
 			continue;
 		push_choice(c, format_node_path(x), NULL, false, 0);
 		if ((ch = last_choice(c, before))) {
-			ch->own_value = xasprintf("%" PRIu64, v[i]);
+			ch->own_value = xasprintf("%" PRIu64, a.v[i]);
 			ch->value = ch->own_value;
 		}
 	}
+	free(a.v);
 }
 
 /* interesting value: each: every (width, value) of the table at x's start (or the op's
