@@ -614,6 +614,7 @@ static uint64_t apply_pin(struct format_node *n, uint64_t truth, size_t total,
 	case FORMAT_PIN_NONE:
 		return truth;
 	case FORMAT_PIN_ABS:
+	case FORMAT_PIN_SOLVE:
 		return n->value;
 	case FORMAT_PIN_ADD:
 		return truth + (uint64_t)n->pin_arg;
@@ -810,9 +811,138 @@ static int check_relations(struct dctx *c, struct format_node *n)
 }
 
 /* equals: the sum of its terms, unless pinned or fix-ups are off. */
+/* The expression as a tree (built from its postfix): node i applies prog[i] to kids a and b. */
+struct enode {
+	int a, b;
+};
+
+static int expr_tree(const struct format_item *it, struct enode *t)
+{
+	_cleanup_free_ int *st = xcalloc(it->n_prog + 1, sizeof(int));
+	size_t sp = 0;
+
+	for (size_t i = 0; i < it->n_prog; i++) {
+		enum format_opcode c = it->prog[i].code;
+
+		t[i].a = t[i].b = -1;
+		if (c == FORMAT_OP_NOT || c == FORMAT_OP_NEG) {
+			if (sp < 1)
+				return -1;
+			t[i].a = st[sp - 1];
+			sp--;
+		} else if (c != FORMAT_OP_TERM) {
+			if (sp < 2)
+				return -1;
+			t[i].a = st[sp - 2];
+			t[i].b = st[sp - 1];
+			sp -= 2;
+		}
+		st[sp++] = (int)i;
+	}
+	return sp == 1 ? st[0] : -1;
+}
+
+static uint64_t expr_eval(struct format_node *n, const struct enode *t, int i)
+{
+	const struct format_op *o = &n->item->prog[i];
+
+	if (o->code == FORMAT_OP_TERM)
+		return term_value(n, &n->item->terms[o->arg]);
+	if (o->code == FORMAT_OP_NOT)
+		return ~expr_eval(n, t, t[i].a);
+	if (o->code == FORMAT_OP_NEG)
+		return -expr_eval(n, t, t[i].a);
+	return apply_op(o->code, expr_eval(n, t, t[i].a), expr_eval(n, t, t[i].b));
+}
+
+/* A term that solve may change: the value of a field that nothing derives. */
+static bool free_term(const struct format_term *t)
+{
+	return t->kind == FORMAT_TERM_VALUE && t->item && t->item->role == FORMAT_ROLE_NONE &&
+	       !t->item->has_const;
+}
+
+static int count_free(const struct format_item *it, const struct enode *t, int i, int *leaf)
+{
+	const struct format_op *o = &it->prog[i];
+
+	if (o->code == FORMAT_OP_TERM) {
+		if (!free_term(&it->terms[o->arg]))
+			return 0;
+		*leaf = i;
+		return 1;
+	}
+	return count_free(it, t, t[i].a, leaf) +
+	       (t[i].b >= 0 ? count_free(it, t, t[i].b, leaf) : 0);
+}
+
+static bool contains(const struct enode *t, int i, int leaf)
+{
+	return i == leaf || (i >= 0 && (contains(t, t[i].a, leaf) ||
+					(t[i].b >= 0 && contains(t, t[i].b, leaf))));
+}
+
+/* x * y == 1 modulo 2^64, y odd (Newton's iteration doubles the correct bits each step). */
+static uint64_t inverse_odd(uint64_t y)
+{
+	uint64_t x = y;
+
+	for (int k = 0; k < 5; k++)
+		x *= 2 - y * x;
+	return x;
+}
+
+/* FORMAT_PIN_SOLVE: give the one free field of n's expression the value that makes the
+ * expression equal n's value, undoing the operators from the top down. Returns false when the
+ * expression has not exactly one free field or an operator on its way cannot be undone. */
+static bool solve_relation(struct ectx *e, struct format_node *n)
+{
+	const struct format_item *it = n->item;
+	_cleanup_free_ struct enode *t = xcalloc(it->n_prog + 1, sizeof(*t));
+	uint64_t want = n->value;
+	int i = expr_tree(it, t), leaf = -1;
+	struct format_node *x;
+
+	if (i < 0 || count_free(it, t, i, &leaf) != 1)
+		return false;
+	while (i != leaf) {
+		enum format_opcode c = it->prog[i].code;
+		bool left = contains(t, t[i].a, leaf);
+		uint64_t other = c == FORMAT_OP_NOT || c == FORMAT_OP_NEG
+				     ? 0
+				     : expr_eval(n, t, left ? t[i].b : t[i].a);
+
+		if (c == FORMAT_OP_ADD)
+			want -= other;
+		else if (c == FORMAT_OP_SUB)
+			want = left ? want + other : other - want;
+		else if (c == FORMAT_OP_XOR)
+			want ^= other;
+		else if (c == FORMAT_OP_NOT)
+			want = ~want;
+		else if (c == FORMAT_OP_NEG)
+			want = -want;
+		else if (c == FORMAT_OP_MUL && (other & 1))
+			want *= inverse_odd(other);
+		else
+			return false;
+		i = left ? t[i].a : t[i].b;
+	}
+	x = find_node(n, it->terms[it->prog[leaf].arg].item, false);
+	if (!x || x->kind != FORMAT_NODE_UINT)
+		return false;
+	x->value = want & width_mask(x->item->width);
+	put_uint(e->buf + x->offset, x->item->width, x->item->big_endian, x->value);
+	return true;
+}
+
 static void encode_relation(struct ectx *e, struct format_node *n)
 {
-	uint64_t truth = relation_value(n);
+	uint64_t truth;
+
+	if (n->pin == FORMAT_PIN_SOLVE)
+		solve_relation(e, n);
+	truth = relation_value(n);
 
 	if (!e->fix_lengths && n->pin == FORMAT_PIN_NONE)
 		truth = n->value;

@@ -164,6 +164,9 @@ enum format_pin {
 	FORMAT_PIN_ADD,	     /* true value + pin_arg */
 	FORMAT_PIN_MUL,	     /* true value * pin_arg */
 	FORMAT_PIN_PAST_END, /* length/offset reaching pin_arg + 1 bytes past the end of the file */
+	/* an equals: field kept at its value, with the one free field of its expression solved
+	 * so that the relation holds (where the operators on the way can be inverted) */
+	FORMAT_PIN_SOLVE,
 };
 
 enum format_node_kind {

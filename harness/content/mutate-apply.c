@@ -216,6 +216,13 @@ static int apply_set(struct mstate *s, struct mutate_op *o)
 	r = set_uint_field(s, n, o);
 	if (r < 0)
 		return r;
+	if (o->solve && (n->item->role != FORMAT_ROLE_EQUALS || n->pin != FORMAT_PIN_ABS))
+		return serr(s,
+			    "set at '%s': solve: applies to an equals: field given a value (the "
+			    "free field of its expression is solved for it)",
+			    o->at);
+	if (o->solve)
+		n->pin = FORMAT_PIN_SOLVE;
 	if (n->item->role == FORMAT_ROLE_CHECKSUM)
 		s->sum_pinned = true;
 	s->tree_dirty = true;
@@ -744,6 +751,8 @@ json_object *mutate_op_json(const struct mutate_op *o)
 		json_object_object_add(j, "checksum", json_object_new_string("stale"));
 	if (o->nofixup)
 		json_object_object_add(j, "fixup", json_object_new_boolean(false));
+	if (o->solve)
+		json_object_object_add(j, "solve", json_object_new_boolean(true));
 	if (o->about)
 		json_object_object_add(j, "about", json_object_new_string(o->about));
 	return j;

@@ -66,6 +66,7 @@ struct mutate_op {
 	unsigned times;
 	unsigned count;
 	bool stale, nofixup;
+	bool solve; /* set on an equals: field: solve its expression's free field for it */
 	char *about;
 	uint8_t *with_data; /* splice input */
 	size_t with_size;

@@ -122,7 +122,7 @@ static void allowed_keys(enum op_kind k, const char **out)
 {
 	size_t n = 0;
 	static const char *const per_op[_OP_MAX][10] = {
-	    [OP_SET] = {"at", "value", "hex", NULL},
+	    [OP_SET] = {"at", "value", "hex", "solve", NULL},
 	    [OP_DROP] = {"at", NULL},
 	    [OP_DUPLICATE] = {"at", "times", NULL},
 	    [OP_SWAP] = {"at", "with", NULL},
@@ -240,6 +240,7 @@ static void parse_common(struct pctx *p, const struct ynode *m, struct mutate_op
 	 * places of the header, recomputed after the bytes changed (false keeps the raw bytes) */
 	if (ynode_want_bool(&p->y, n, "fixup", &b))
 		o->nofixup = !b;
+	ynode_want_bool(&p->y, ynode_get(m, "solve"), "solve", &o->solve);
 }
 
 static void parse_numbers(struct pctx *p, const struct ynode *m, struct mutate_op *o)
