@@ -50,8 +50,12 @@ static const char *role_name(enum format_role r)
 /* Up to 16 bytes in hex, then the text when it is all printable. */
 static void print_bytes(FILE *out, const uint8_t *b, size_t n)
 {
-	bool text = n > 0;
+	bool text = true;
 
+	if (n == 0) {
+		fprintf(out, "(empty)");
+		return;
+	}
 	for (size_t i = 0; i < n && i < 16; i++)
 		fprintf(out, "%s%02x", i ? " " : "", b[i]);
 	if (n > 16)

@@ -495,7 +495,7 @@ static void e_primary(struct eparse *e)
 			}
 		t.name = xstrndup(s, len);
 		e_term(e, t);
-		e->s = s + len + (t.kind != FORMAT_TERM_VALUE);
+		e->s = s + len + (t.kind != FORMAT_TERM_VALUE && s[len] == ')');
 	} else {
 		e->bad = true;
 	}
