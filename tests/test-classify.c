@@ -232,12 +232,16 @@ START_TEST(test_first_line_and_report)
 	r = classify_str("noise\n"
 			 "------------[ cut here ]------------\n"
 			 "ks_load: field count 21 > 20\n"
-			 "WARNING: CPU: 0 PID: 1 at ks.c:1 ks_load+0x1/0x2 [ks]\n");
+			 "WARNING: CPU: 0 PID: 1 at ks.c:1 ks_load+0x1/0x2 [ks]\n"
+			 "Call Trace:\n"
+			 " ks_init+0x1/0x2 [ks]\n");
 	assert_result(r, CLASSIFY_CRASH, "WARNING in ks_load", "cut here");
 	ck_assert_int_eq(r->first_line, 4);
 	ck_assert_str_eq(r->report, "------------[ cut here ]------------\n"
 				    "ks_load: field count 21 > 20\n"
-				    "WARNING: CPU: 0 PID: 1 at ks.c:1 ks_load+0x1/0x2 [ks]\n");
+				    "WARNING: CPU: 0 PID: 1 at ks.c:1 ks_load+0x1/0x2 [ks]\n"
+				    "Call Trace:\n"
+				    " ks_init+0x1/0x2 [ks]\n");
 	classify_result_free(r);
 }
 END_TEST

@@ -87,6 +87,17 @@ static enum directive match_directive(const char **pp, const char **ps, struct c
 		return DIR_MATCH;
 	case 'S':
 	case 'C':
+		/* last in the pattern: the whole run (shortest first would keep one character:
+		 * "BUG: KASAN: %S" on "null-ptr-deref on address ..." gave "n") */
+		if (p[2] == '\0' || (p[2] == '$' && p[3] == '\0')) {
+			while (*t && !(k == 'S' && classify_is_blank(*t)))
+				t++;
+			if (t == s || (p[2] == '$' && *t))
+				return DIR_FAIL;
+			set_cap(m, slot, s, t, false);
+			m->n++;
+			return DIR_MATCH;
+		}
 		/* shortest first, at least one character */
 		for (t = s + 1; t[-1]; t++) {
 			if (k == 'S' && classify_is_blank(t[-1]))

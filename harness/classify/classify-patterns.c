@@ -20,6 +20,9 @@
 #define LEAK CLASSIFY_PAT_LEAK
 #define REBOOT CLASSIFY_PAT_REBOOT
 #define OWNNAME CLASSIFY_PAT_OWN_NAME
+#define SITE CLASSIFY_PAT_SITE
+#define ASIDE CLASSIFY_PAT_ASIDE
+#define CUTHDR CLASSIFY_PAT_CUT_HEADER
 
 const struct classify_pattern classify_patterns[] = {
 	/* ---- Known harmless lines that look like reports. ---- */
@@ -374,46 +377,46 @@ const struct classify_pattern classify_patterns[] = {
 
 	/* ---- WARN() (kernel/panic.c __warn). Known locations first. ---- */
 	{ "WARNING: CPU: %d PID: %d at lib/refcount.c", CRASH, "refcount",
-	  "WARNING: refcount bug in $F", 0 },
+	  "WARNING: refcount bug in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at lib/list_debug.c", CRASH, "list-corruption",
-	  "BUG: corrupted list in $F", 0 },
+	  "BUG: corrupted list in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at lib/debugobjects.c", CRASH, "debugobjects",
-	  "WARNING: ODEBUG bug in $F", 0 },
+	  "WARNING: ODEBUG bug in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at mm/usercopy.c", CRASH, "usercopy",
-	  "WARNING: bad usercopy in $F", 0 },
+	  "WARNING: bad usercopy in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at kernel/locking/lockdep.c", CRASH, "lockdep",
-	  "WARNING: locking bug in $F", 0 },
+	  "WARNING: locking bug in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at mm/util.c", CRASH, "warning", "WARNING: kmalloc bug in $F",
-	  0 },
+	  SITE },
 	{ "WARNING: CPU: %d PID: %d at mm/slab_common.c:%d kmalloc_slab", CRASH, "warning",
-	  "WARNING: kmalloc bug in $F", 0 },
+	  "WARNING: kmalloc bug in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at mm/vmalloc.c:%d __vmalloc_node_range", CRASH, "warning",
-	  "WARNING: zero-size vmalloc in $F", 0 },
+	  "WARNING: zero-size vmalloc in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at lib/kobject.c", CRASH, "warning",
-	  "WARNING: kobject bug in $F", 0 },
+	  "WARNING: kobject bug in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at fs/proc/generic.c", CRASH, "warning",
-	  "WARNING: proc registration bug in $F", 0 },
-	{ "WARNING: CPU: %d PID: %d at %F+0x", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: CPU: %d PID: %d at %S %F", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: CPU: %d UID: %d PID: %d at %S %F", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: CPU: %d PID: %d at", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: CPU: %d UID: %d PID: %d at", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: at %S %F", CRASH, "warning", "WARNING in $F", 0 },
+	  "WARNING: proc registration bug in $F", SITE },
+	{ "WARNING: CPU: %d PID: %d at %F+0x", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: CPU: %d PID: %d at %S %F", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: CPU: %d UID: %d PID: %d at %S %F", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: CPU: %d PID: %d at", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: CPU: %d UID: %d PID: %d at", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: at %S %F", CRASH, "warning", "WARNING in $F", SITE },
 	/* 6.18+: "WARNING: lib/foo.c:12 at func+0x1/0x2, CPU#0: comm/123" */
 	{ "WARNING: lib/refcount.c:%d at ", CRASH, "refcount", "WARNING: refcount bug in $F",
-	  0 },
+	  SITE },
 	{ "WARNING: lib/debugobjects.c:%d at ", CRASH, "debugobjects",
-	  "WARNING: ODEBUG bug in $F", 0 },
+	  "WARNING: ODEBUG bug in $F", SITE },
 	{ "WARNING: lib/list_debug.c:%d at ", CRASH, "list-corruption",
-	  "BUG: corrupted list in $F", 0 },
+	  "BUG: corrupted list in $F", SITE },
 	{ "WARNING: kernel/locking/lockdep.c:%d at ", CRASH, "lockdep",
-	  "WARNING: locking bug in $F", 0 },
+	  "WARNING: locking bug in $F", SITE },
 	{ "WARNING: mm/usercopy.c:%d at ", CRASH, "usercopy", "WARNING: bad usercopy in $F",
-	  0 },
-	{ "WARNING: %S:%d at %C, CPU#%d: ", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: at %S", CRASH, "warning", "WARNING in $F", 0 }, /* function on the next line */
-	{ "WARNING: %S:%d at %F", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: %S at %F", CRASH, "warning", "WARNING in $F", WEAK },
+	  SITE },
+	{ "WARNING: %S:%d at %C, CPU#%d: ", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: at %S", CRASH, "warning", "WARNING in $F", SITE }, /* function on the next line */
+	{ "WARNING: %S:%d at %F", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: %S at %F", CRASH, "warning", "WARNING in $F", WEAK | SITE },
 
 	/* ---- Generic fallbacks: only with kernel report structure after them. ---- */
 	{ "BUG: %C at %S", CRASH, "bug", "BUG: $1 in $F", WEAK },

@@ -59,6 +59,16 @@ enum {
 	/* A memory leak: the stack is the allocation's, so allocation wrappers of every name
 	 * ("*alloc*") are skipped to reach the code that made the object. */
 	CLASSIFY_PAT_LEAK = 1u << 10,
+	/* Printed by the stack unwinder while some report's stack is dumped: inside a report it
+	 * is ignored; alone it is a report, which the next header within a few lines replaces
+	 * (the report whose dump made the unwinder complain). */
+	CLASSIFY_PAT_ASIDE = 1u << 11,
+	/* Cut before it named any function: the title is the header line itself (as lockdep's
+	 * reports are filed when their lock chains and stack were lost), not "in corrupted". */
+	CLASSIFY_PAT_CUT_HEADER = 1u << 12,
+	/* The header's function is the check that fired (WARN()'s "at func+0x1/0x2"), not
+	 * necessarily the culprit: with no stack after it the report is "corrupted". */
+	CLASSIFY_PAT_SITE = 1u << 13,
 };
 
 struct classify_pattern {

@@ -47,6 +47,7 @@ struct classify_stream {
 	bool line_stamped;   /* the current line had printk's time stamp or caller id */
 	bool header_stamped; /* ... and the header line */
 	char caps[MAX_CAPS][CAP_LEN];
+	char header[CAP_LEN]; /* the header message, for CLASSIFY_PAT_CUT_HEADER */
 	size_t ncaps;
 	struct classify_frame hdr_func, at_func[2]; /* the lock taken, the lock held */
 	bool have_hdr_func;
@@ -55,6 +56,10 @@ struct classify_stream {
 	struct classify_frame frames[MAX_FRAMES];
 	size_t nframes;
 	bool in_trace, frames_closed;
+	/* "corrupted" (see report_corrupted()): a "Call Trace:"-like line was seen; another
+	 * report's header came after it before the first frame */
+	bool trace_announced, interleaved;
+	unsigned stack_lines; /* frame lines seen, unreliable ("? func+0x1/0x2") ones included */
 	unsigned addr_frames; /* "[<addr>] func+0x.." lines seen while a weak header waits */
 	size_t irq_end;	      /* frames[] index after the first "</IRQ>"-like marker */
 	bool have_irq_end;
@@ -121,9 +126,13 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	st->access = NULL;
 	st->nframes = 0;
 	/* sanitizers (KMSAN, KFENCE) and lockdep's dependency chains list frames right after the
-	 * header, without a "Call Trace:" line */
-	st->in_trace = true;
+	 * header, without a "Call Trace:" line; WARN() dumps its stack with one (show_regs(),
+	 * dump_stack()) */
+	st->in_trace = !(p->flags & CLASSIFY_PAT_SITE);
 	st->frames_closed = false;
+	st->trace_announced = false;
+	st->interleaved = false;
+	st->stack_lines = 0;
 	st->addr_frames = 0;
 	st->have_irq_end = false;
 	st->end_trace_at = 0;
@@ -155,6 +164,12 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	}
 	st->cut_line = 0;
 	report_append(st, line);
+	char ignored[16];
+	bool stamped;
+	const char *msg = classify_strip_prefixes(line, ignored, &stamped);
+	while (classify_is_blank(*msg))
+		msg++;
+	snprintf(st->header, sizeof(st->header), "%s", classify_strip_transparent(msg));
 }
 
 /* Lines from another task interleave with the report when the log carries caller ids: keep only
@@ -276,11 +291,23 @@ static void report_frames(struct classify_stream *st, const char *body)
 			return;
 		}
 		st->in_trace = true;
+		st->trace_announced = true;
 		return;
 	}
 	body = skip_stack_markers(st, body);
+	const char *rel = classify_skip_addr_brackets(body);
+	if (rel[0] == '?' && rel[1] == ' ' && classify_parse_symbol(rel + 2, true, &f))
+		st->stack_lines++;
 	if (classify_parse_ip_line(body, &f)) {
 		add_frame(st, &f);
+		return;
+	}
+	/* WARN()'s stack comes after its "Call Trace:": a stack before it is another task's,
+	 * printed between our header and our stack */
+	if ((st->pat->flags & CLASSIFY_PAT_SITE) && !st->trace_announced && st->nframes == 0 &&
+	    classify_parse_frame_line(body, &f) && !strstr(body, "()")) {
+		st->interleaved = true;
+		st->frames_closed = true;
 		return;
 	}
 	/* "[<addr>] func+0x1/0x2" is a stack frame even where no "Call Trace:" announced it */
@@ -303,13 +330,25 @@ static void report_line(struct classify_stream *st, const char *line, const char
 		return;
 
 	const struct classify_pattern *p = find_header(st, line, body, &m);
+	/* the unwinder's complaint while this report's stack is dumped */
+	if (p && (p->flags & CLASSIFY_PAT_ASIDE))
+		p = NULL;
 	if (!st->confirmed) {
 		if (!weak_header_line(st, p, &m, line, body, caller))
 			return;
+	} else if (p && (st->pat->flags & CLASSIFY_PAT_ASIDE) && st->report_lines < WEAK_WINDOW) {
+		/* the unwinder complained while dumping the report that follows */
+		report_start(st, p, &m, caller, line);
+		return;
 	} else if (p && st->nframes > 0 && strstr(p->title, "$F")) {
 		/* the next report (often the panic that ends this one): its frames are not ours;
 		 * a one-line report that names no function (unregister_netdevice: waiting ...) is
 		 * only interleaved */
+		st->frames_closed = true;
+	} else if (p && st->trace_announced && !st->frames_closed && strstr(p->title, "$F")) {
+		/* another CPU's report between our "Call Trace:" and its first frame: the frames
+		 * that follow may be either report's */
+		st->interleaved = true;
 		st->frames_closed = true;
 	}
 
@@ -423,9 +462,27 @@ void classify_stream_feed(struct classify_stream *st, const void *data, size_t s
 	}
 }
 
+/* The report cannot name its function ("corrupted"): another report interleaved with it
+ * between its "Call Trace:" and its first frame, or it was cut before any frame and any lock
+ * site. A function named by the header stands in for the stack when the header names the
+ * culprit (a sanitizer's faulting access, a fortified call), not when it names only the check
+ * that fired (CLASSIFY_PAT_SITE: WARN()'s "at func+0x1/0x2"). */
+static bool report_corrupted(const struct classify_stream *st)
+{
+	if (st->interleaved)
+		return true;
+	if (st->pat->flags & CLASSIFY_PAT_HDR_FUNC_ONLY)
+		return false;
+	if (st->nframes > 0 || st->stack_lines > 0 || st->n_at_func > 0)
+		return false;
+	return !st->have_hdr_func || (st->pat->flags & CLASSIFY_PAT_SITE);
+}
+
 /* The guilty function's name into out, or false when the report names none. */
 static bool guilty_function(const struct classify_stream *st, char out[SYM_LEN])
 {
+	if (report_corrupted(st))
+		return false;
 	const struct classify_frame *cand[MAX_FRAMES + 3];
 	size_t n = 0, marker;
 	for (size_t i = 0; i < st->n_at_func; i++)
@@ -450,6 +507,10 @@ static char *build_title(const struct classify_stream *st)
 	if (!found)
 		snprintf(func, sizeof(func), "corrupted");
 	char buf[512];
+	if (!found && (st->pat->flags & CLASSIFY_PAT_CUT_HEADER)) {
+		classify_scrub(st->header, buf, sizeof(buf));
+		return xstrdup(buf);
+	}
 	size_t o = 0;
 
 	for (const char *t = tpl; *t && o + 1 < sizeof(buf);) {
