@@ -177,9 +177,11 @@ START_TEST(test_fixture_truncations)
 			      extra, classify_verdict_name(r->verdict));
 		const char *rin = strstr(r->title, " in ");
 		size_t rlen = rin ? (size_t)(rin - r->title) : strlen(r->title);
-		ck_assert_msg(rlen <= kind_len && strncmp(r->title, full->title, rlen) == 0,
-			      "%s cut at +%ld: title '%s', full '%s'", e->file, extra, r->title,
-			      full->title);
+		/* cut before its lock chains, a lockdep report is named by its header */
+		bool header = !rin && streq(r->type, full->type);
+		ck_assert_msg(
+		    header || (rlen <= kind_len && strncmp(r->title, full->title, rlen) == 0),
+		    "%s cut at +%ld: title '%s', full '%s'", e->file, extra, r->title, full->title);
 		ck_assert_int_eq(r->first_line, full->first_line);
 		classify_result_free(r);
 	}

@@ -29,7 +29,6 @@ const struct classify_pattern classify_patterns[] = {
 	{ "INFO: lockdep is turned off", 0, NULL, NULL, IGNORE },
 	{ "INFO: Stall ended before state dump start", 0, NULL, NULL, IGNORE },
 	{ "INFO: NMI handler (", 0, NULL, NULL, IGNORE }, /* took too long to run: perf noise */
-	{ "WARNING: kernel stack frame pointer at", 0, NULL, NULL, IGNORE }, /* unwinder noise */
 	{ "WARNING: Unprivileged eBPF is enabled", 0, NULL, NULL, IGNORE },
 	{ "WARNING: fbcon: Driver", 0, NULL, NULL, IGNORE },
 	{ "WARNING: See https", 0, NULL, NULL, IGNORE }, /* "... for mitigation options." */
@@ -110,6 +109,9 @@ const struct classify_pattern classify_patterns[] = {
 	{ "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: %F", CRASH,
 	  "stack-protector", "kernel panic: stack-protector: Kernel stack is corrupted in $F",
 	  HDRONLY },
+	/* %pB printed an address (no symbols): the stack names the function */
+	{ "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in", CRASH,
+	  "stack-protector", "kernel panic: stack-protector: Kernel stack is corrupted in $F", 0 },
 	{ "Kernel panic - not syncing: corrupted stack end detected inside scheduler", CRASH,
 	  "stack-overflow", "kernel panic: corrupted stack end in $F", 0 },
 	{ "Thread overran stack, or stack corrupted", CRASH, "stack-overflow",
@@ -151,9 +153,10 @@ const struct classify_pattern classify_patterns[] = {
 
 	/* ---- BUG() and data-corruption checks (include/asm-generic/bug.h, lib/list_debug.c,
 	 * lib/refcount.c, mm/usercopy.c). The message lines come before the BUG/WARNING line. */
+	/* fortify_panic() (lib/string.c 4.13 - 5.17, lib/string_helpers.c 5.18 - 6.8) prints this
+	 * line, then BUG(): the report starts here. A "kernel BUG at lib/string*.c" alone (the
+	 * pr_emerg() line lost) is filed as the kernel BUG it prints. */
 	{ "detected buffer overflow in %F", CRASH, "fortify", "detected buffer overflow in $F", 0 },
-	{ "kernel BUG at lib/string_helpers.c", CRASH, "fortify", "detected buffer overflow in $F",
-	  0 }, /* fortify_panic(); newer kernels print "<func>: detected buffer overflow: ..." */
 	{ "kernel BUG at lib/list_debug.c", CRASH, "list-corruption",
 	  "BUG: corrupted list in $F", 0 },
 	{ "kernel BUG at mm/usercopy.c", CRASH, "usercopy", "BUG: bad usercopy in $F", 0 },
@@ -176,6 +179,8 @@ const struct classify_pattern classify_patterns[] = {
 	{ "BUG: KASAN: double-free in %F", CRASH, "kasan", "KASAN: double-free in $F", 0 },
 	{ "BUG: KASAN: invalid-free in %F", CRASH, "kasan", "KASAN: invalid-free in $F", 0 },
 	{ "BUG: KASAN: %S in %F", CRASH, "kasan", "KASAN: $1 $A in $F", ACCESS },
+	/* 4.x kasan_report_error(): an address without shadow, the access on the next line */
+	{ "BUG: KASAN: %S on address", CRASH, "kasan", "KASAN: $1 $A in $F", ACCESS },
 	{ "BUG: KASAN: %S", CRASH, "kasan", "KASAN: $1 in $F", 0 },
 	{ "BUG: KASan: %C in %F", CRASH, "kasan", "KASAN: $1 in $F", 0 }, /* 4.0 - 4.3 */
 	{ "BUG: KFENCE: %C in %F", CRASH, "kfence", "KFENCE: $1 in $F", 0 },
@@ -187,26 +192,26 @@ const struct classify_pattern classify_patterns[] = {
 
 	/* ---- SLUB debugging (mm/slub.c slab_bug: "BUG <cache> (<taint>): <what>"). ---- */
 	{ "BUG %S (%Cainted%C): Poison overwritten", CRASH, "slub",
-	  "SLUB: Poison overwritten in $F", 0 },
-	{ "BUG %S (%Cainted%C): %C overwritten", CRASH, "slub", "SLUB: $4 overwritten in $F", 0 },
+	  "BUG: Poison overwritten in $F", 0 },
+	{ "BUG %S (%Cainted%C): %C overwritten", CRASH, "slub", "BUG: $4 overwritten in $F", 0 },
 	{ "BUG %S (%Cainted%C): Invalid object pointer", CRASH, "slub",
-	  "SLUB: Invalid object pointer in $F", 0 },
+	  "BUG: Invalid object pointer in $F", 0 },
 	{ "BUG %S (%Cainted%C): Attempt to free object", CRASH, "slub",
-	  "SLUB: Attempt to free object outside of slab in $F", 0 },
+	  "BUG: Attempt to free object outside of slab in $F", 0 },
 	{ "BUG %S (%Cainted%C): Wrong number of objects", CRASH, "slub",
-	  "SLUB: Wrong number of objects in $F", 0 },
+	  "BUG: Wrong number of objects in $F", 0 },
 	{ "BUG %S (%Cainted%C): Wrong object count", CRASH, "slub",
-	  "SLUB: Wrong object count in $F",
+	  "BUG: Wrong object count in $F",
 	  0 },
-	{ "BUG %S (%Cainted%C): %R", CRASH, "slub", "SLUB: $4 in $F", 0 },
-	{ "BUG: %S (%Cainted%C): %R", CRASH, "slub", "SLUB: $4 in $F", 0 },
+	{ "BUG %S (%Cainted%C): %R", CRASH, "slub", "BUG: $4 in $F", 0 },
+	{ "BUG: %S (%Cainted%C): %R", CRASH, "slub", "BUG: $4 in $F", 0 },
 	/* before the taint string was added (2.6 - 4.x) */
-	{ "BUG %S: %C overwritten", CRASH, "slub", "SLUB: $2 overwritten in $F", 0 },
-	{ "BUG %S: Object already free", CRASH, "slub", "SLUB: Object already free in $F", 0 },
-	{ "BUG %S: Freepointer corrupt", CRASH, "slub", "SLUB: Freepointer corrupt in $F", 0 },
-	{ "BUG %S: Invalid object pointer", CRASH, "slub", "SLUB: Invalid object pointer in $F",
+	{ "BUG %S: %C overwritten", CRASH, "slub", "BUG: $2 overwritten in $F", 0 },
+	{ "BUG %S: Object already free", CRASH, "slub", "BUG: Object already free in $F", 0 },
+	{ "BUG %S: Freepointer corrupt", CRASH, "slub", "BUG: Freepointer corrupt in $F", 0 },
+	{ "BUG %S: Invalid object pointer", CRASH, "slub", "BUG: Invalid object pointer in $F",
 	  0 },
-	{ "BUG %S: %R", CRASH, "slub", "SLUB: $2 in $F", WEAK },
+	{ "BUG %S: %R", CRASH, "slub", "BUG: $2 in $F", WEAK },
 
 	/* ---- Memory leaks (mm/kmemleak.c). ---- */
 	{ "BUG: memory leak", CRASH, "memory-leak", "memory leak in $F", LEAK },
@@ -217,28 +222,32 @@ const struct classify_pattern classify_patterns[] = {
 	/* ---- Lockdep (kernel/locking/lockdep.c). The guilty function is where the lock is
 	 * taken. ---- */
 	{ "WARNING: possible circular locking dependency detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR },
 	{ "WARNING: possible recursive locking detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR },
 	{ "WARNING: possible irq lock inversion dependency detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR },
 	{ "WARNING: %C-safe -> %C-unsafe lock order detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR },
 	{ "WARNING: inconsistent lock state", CRASH, "lockdep", "inconsistent lock state in $F",
 	  ATFUNC },
 	{ "INFO: possible circular locking dependency detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR },
 	{ "INFO: possible recursive locking detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR },
 	{ "INFO: possible irq lock inversion dependency detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR },
 	{ "INFO: %C-safe -> %C-unsafe lock order detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR },
 	{ "INFO: inconsistent lock state", CRASH, "lockdep", "inconsistent lock state in $F",
 	  ATFUNC },
 	{ "[ INFO: possible circular locking dependency detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR },
 	{ "[ INFO: possible recursive locking detected", CRASH, "lockdep",
+	  "possible deadlock in $F", ATFUNC | CUTHDR },
+	{ "[ INFO: possible irq lock inversion dependency detected", CRASH, "lockdep",
+	  "possible deadlock in $F", ATFUNC },
+	{ "[ INFO: %C-safe -> %C-unsafe lock order detected", CRASH, "lockdep",
 	  "possible deadlock in $F", ATFUNC },
 	{ "[ INFO: inconsistent lock state", CRASH, "lockdep", "inconsistent lock state in $F",
 	  ATFUNC },
@@ -264,14 +273,20 @@ const struct classify_pattern classify_patterns[] = {
 	{ "[ BUG: bad unlock balance detected! ]", CRASH, "lockdep",
 	  "BUG: bad unlock balance in $F", 0 },
 	{ "[ BUG: held lock freed! ]", CRASH, "lockdep", "BUG: held lock freed in $F", ATFUNC },
+	/* print_lock_invalid_wait_context(): a locking rule broken, filed with lockdep's other
+	 * WARN()s as a locking bug */
+	{ "[ BUG: Invalid wait context ]", CRASH, "lockdep", "WARNING: locking bug in $F", 0 },
 	{ "[ BUG: %C ]", CRASH, "lockdep", "BUG: $1 in $F", 0 },
 	{ "BUG: bad unlock balance detected!", CRASH, "lockdep", "BUG: bad unlock balance in $F",
 	  0 },
 	{ "BUG: held lock freed!", CRASH, "lockdep", "BUG: held lock freed in $F", ATFUNC },
-	/* the unwinder (arch/x86/kernel/unwind_frame.c): one name for its bad-value reports */
+	/* the unwinder (arch/x86/kernel/unwind_frame.c unwind_next_frame): printed while some
+	 * report's stack is dumped (ignored inside a report, replaced by the report that follows
+	 * it); the regs warning, printed by the same path, names the pair */
 	{ "WARNING: kernel stack regs at %C has bad", CRASH, "unwinder",
-	  "WARNING: kernel stack regs has bad value", 0 },
-	/* its frame-pointer warning is only noise: see the ignored rows */
+	  "WARNING: kernel stack regs has bad value", ASIDE },
+	{ "WARNING: kernel stack frame pointer at %C has bad value", CRASH, "unwinder",
+	  "WARNING: kernel stack frame pointer has bad value", ASIDE },
 
 	/* ---- Hangs (kernel/watchdog.c, kernel/watchdog_hld.c, kernel/rcu/tree_stall.h,
 	 * kernel/rcu/tasks.h, kernel/hung_task.c, kernel/workqueue.c). ---- */
@@ -309,8 +324,10 @@ const struct classify_pattern classify_patterns[] = {
 	  "BUG: spinlock lockup suspected in $F", SPIN },
 	{ "Kernel panic - not syncing: softlockup: hung tasks", HANG, "soft-lockup",
 	  "BUG: soft lockup in $F", SPIN },
+	/* kernel/hung_task.c: after the "INFO: task ... blocked" reports (part of their report);
+	 * alone once hung_task_warnings ran out: the panic names it */
 	{ "Kernel panic - not syncing: hung_task: blocked tasks", HANG, "hung-task",
-	  "INFO: task hung in $F", HUNG },
+	  "kernel panic: hung_task: blocked tasks", 0 },
 	{ "Kernel panic - not syncing: Hard LOCKUP", HANG, "hard-lockup",
 	  "BUG: hard lockup in $F", SPIN },
 	{ "Kernel panic - not syncing: Watchdog detected hard LOCKUP", HANG, "hard-lockup",
@@ -344,7 +361,7 @@ const struct classify_pattern classify_patterns[] = {
 	  0 },
 	{ "BUG: Dentry %C still in use", CRASH, "bug", "BUG: Dentry still in use in $F", 0 },
 	{ "BUG: MAX_%S too low!", CRASH, "lockdep", "BUG: MAX_$1 too low!", 0 },
-	{ "BUG: Invalid wait context", CRASH, "lockdep", "BUG: Invalid wait context in $F", 0 },
+	{ "BUG: Invalid wait context", CRASH, "lockdep", "WARNING: locking bug in $F", 0 },
 	{ "unregister_netdevice: waiting for %S to become free", HANG, "netdev-leak",
 	  "unregister_netdevice: waiting for DEV to become free", 0 },
 	{ "VFS: Busy inodes after unmount", CRASH, "bug", "VFS: Busy inodes after unmount", 0 },
@@ -364,9 +381,21 @@ const struct classify_pattern classify_patterns[] = {
 	  "kernel panic: Fatal exception", 0 },
 	{ "Kernel panic - not syncing: %R", CRASH, "panic", "kernel panic: $1", 0 },
 
+	/* ---- A trusted OS's panic forwarded by its Linux driver (drivers/trusty/trusty.c logs
+	 * the secure side's output; Little Kernel's _panic() prints "panic (caller %p): ", its
+	 * ASSERT() "ASSERT FAILED at (%s:%d): %s"). ---- */
+	{ "trusty: panic (caller 0x%x): *ASSERT FAILED at (%C): %R", CRASH, "tee-panic",
+	  "trusty: ASSERT FAILED: $2", 0 },
+	{ "trusty: panic (caller 0x%x): %R", CRASH, "tee-panic", "trusty: panic: $1", 0 },
+	{ "trusty: panic: %R", CRASH, "tee-panic", "trusty: panic: $1", 0 },
+
 	/* ---- An unexpected reboot: the boot loader's or the kernel's banner after the kernel had
 	 * run (the engine decides "after": the same lines at the start of a log are a boot). */
 	{ "Booting the kernel", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
+	/* arch/arm/boot/compressed/misc.c: "Uncompressing Linux... done, booting the kernel." */
+	{ "Uncompressing Linux", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
+	/* the firmware of a PC guest starting again */
+	{ "SeaBIOS (version", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
 	{ "Linux version %S", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
 
 	/* ---- A fuzzer's executor in the guest gave up (syzkaller's SYZFAIL / SYZFATAL): not a

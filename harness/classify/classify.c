@@ -331,7 +331,7 @@ static void report_line(struct classify_stream *st, const char *line, const char
 
 	const struct classify_pattern *p = find_header(st, line, body, &m);
 	/* the unwinder's complaint while this report's stack is dumped */
-	if (p && (p->flags & CLASSIFY_PAT_ASIDE))
+	if (p && (p->flags & CLASSIFY_PAT_ASIDE) && !(st->pat->flags & CLASSIFY_PAT_ASIDE))
 		p = NULL;
 	if (!st->confirmed) {
 		if (!weak_header_line(st, p, &m, line, body, caller))
