@@ -23,6 +23,7 @@
 #define SITE CLASSIFY_PAT_SITE
 #define ASIDE CLASSIFY_PAT_ASIDE
 #define CUTHDR CLASSIFY_PAT_CUT_HEADER
+#define TRIM CLASSIFY_PAT_TRIM
 
 const struct classify_pattern classify_patterns[] = {
 	/* ---- Known harmless lines that look like reports. ---- */
@@ -379,7 +380,7 @@ const struct classify_pattern classify_patterns[] = {
 	  "kernel panic: Attempted to kill the idle task!", 0 },
 	{ "Kernel panic - not syncing: Fatal exception", CRASH, "panic",
 	  "kernel panic: Fatal exception", 0 },
-	{ "Kernel panic - not syncing: %R", CRASH, "panic", "kernel panic: $1", 0 },
+	{ "Kernel panic - not syncing: %R", CRASH, "panic", "kernel panic: $1", TRIM },
 
 	/* ---- A trusted OS's panic forwarded by its Linux driver (drivers/trusty/trusty.c logs
 	 * the secure side's output; Little Kernel's _panic() prints "panic (caller %p): ", its
@@ -506,6 +507,12 @@ const char *const classify_trace_stop[] = {
 };
 const size_t classify_trace_stop_n = ARRAY_SIZE(classify_trace_stop);
 
+const char *const classify_die_headers[] = {
+	"divide error: ", "general protection fault", "invalid opcode: ", "stack segment: ",
+	"double fault: ", "int3: ", "bounds: ", "Oops: ", "Internal error: ",
+};
+const size_t classify_die_headers_n = ARRAY_SIZE(classify_die_headers);
+
 const char *const classify_report_end[] = {
 	"---[ end Kernel panic",
 	"Kernel Offset:",
@@ -556,7 +563,10 @@ const char *const classify_skip_functions[] = {
 	"exc_nmi", "asm_exc_nmi", "nmi_handle", "arch_trigger_cpumask_backtrace",
 	"nmi_trigger_cpumask_backtrace", "trigger_*", "perf_event_nmi_handler", "native_*", "pv_*",
 	"arch_cpu_idle", "default_idle*", "cpu_idle*", "do_idle", "cpu_startup_entry",
-	"start_secondary", "secondary_startup*", "rest_init", "start_kernel", "x86_64_start_*",
+	"start_secondary", "secondary_startup*", "rest_init", "x86_64_start_*",
+	/* the boot path below start_kernel(), which is itself code that can be at fault */
+	"i386_start_kernel", "startup_32*", "startup_64*", "__primary_switched", "__mmap_switched",
+	"start_kernel_proc", "__startup_64", "xen_start_kernel",
 	"arch_call_rest_init", "mwait_idle*", "acpi_idle_*", "cpuidle_enter*", "__cpuidle_text*",
 	"sched_show_task", "csd_lock_wait", "smp_call_function*", "on_each_cpu*",
 	/* Scheduling, sleeping and locking primitives. */

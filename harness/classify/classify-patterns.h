@@ -69,6 +69,9 @@ enum {
 	/* The header's function is the check that fired (WARN()'s "at func+0x1/0x2"), not
 	 * necessarily the culprit: with no stack after it the report is "corrupted". */
 	CLASSIFY_PAT_SITE = 1u << 13,
+	/* $1 is a free-form message whose variable tail is cut (classify_trim_tail()): a
+	 * panic("Couldn't open N_TTY ldisc for %s --- error %d.") is one report whatever tty. */
+	CLASSIFY_PAT_TRIM = 1u << 14,
 };
 
 struct classify_pattern {
@@ -98,6 +101,11 @@ extern const size_t classify_trace_start_n;
 /* Lines after which frames belong to another story (allocation / free stacks of KASAN, ...). */
 extern const char *const classify_trace_stop[];
 extern const size_t classify_trace_stop_n;
+
+/* die()'s headers ("<what>: <error code> [#<counter>]"), also looked for inside a line that
+ * another message left unterminated. */
+extern const char *const classify_die_headers[];
+extern const size_t classify_die_headers_n;
 
 /* Lines that end a report. */
 extern const char *const classify_report_end[];

@@ -63,8 +63,9 @@ struct classify_stream {
 	unsigned addr_frames; /* "[<addr>] func+0x.." lines seen while a weak header waits */
 	size_t irq_end;	      /* frames[] index after the first "</IRQ>"-like marker */
 	bool have_irq_end;
-	bool kernel_ran;   /* a kernel line stamped after boot, or a boot banner, was seen */
-	long end_trace_at; /* report line of "---[ end trace", 0 when not seen */
+	bool kernel_ran;     /* a kernel line stamped after boot, or a boot banner, was seen */
+	long mem_abort_line; /* arm64's "Mem abort info:" (1-based), 0 when not seen */
+	long end_trace_at;   /* report line of "---[ end trace", 0 when not seen */
 	struct classify_excerpt excerpt;
 };
 
@@ -101,6 +102,22 @@ static const struct classify_pattern *find_header(struct classify_stream *st, co
 		return reboot ? p : NULL;
 	}
 	return p;
+}
+
+/* arm64 (arch/arm64/mm/fault.c die_kernel_fault): "Unable to handle kernel %s at virtual
+ * address", "Mem abort info:", ..., then die()'s "Internal error: Oops: %x [#1]". When the
+ * first line is lost (interleaved, cut), the abort decoding before the oops still says it was a
+ * kernel fault on a data or instruction access: a paging request. */
+#define MEM_ABORT_WINDOW 30
+static const struct classify_pattern *
+arm64_fault(struct classify_stream *st, const struct classify_pattern *p, struct classify_match *m)
+{
+	if (!st->mem_abort_line || st->lineno + 1 - st->mem_abort_line > MEM_ABORT_WINDOW ||
+	    !startswith(p->match, "Internal error: "))
+		return p;
+	const struct classify_pattern *fault =
+	    classify_match_header("Unable to handle kernel paging request", m);
+	return fault ? fault : p;
 }
 
 /* ---- Report state ---- */
@@ -373,6 +390,29 @@ static void report_line(struct classify_stream *st, const char *line, const char
 	report_frames(st, body);
 }
 
+/* die()'s header (arch/x86/kernel/dumpstack.c __die_header: "%s: %04lx [#%d]", arm64's
+ * "Internal error: %s: %x [#%d]") after a partial line that the console did not end: "...some
+ * text without its newlinedivide error: 0000 [#1] SMP". The error code and oops counter make
+ * it unmistakable wherever it starts. */
+static void die_header_inside(struct classify_stream *st, const char *line, const char *msg,
+			      const char *caller)
+{
+	const char *bracket = strstr(msg, " [#");
+	if (!bracket || bracket == msg)
+		return;
+	for (size_t i = 0; i < classify_die_headers_n; i++) {
+		const char *t = strstr(msg, classify_die_headers[i]);
+		if (!t || t == msg || t > bracket)
+			continue;
+		struct classify_match m;
+		const struct classify_pattern *p = classify_match_header(t, &m);
+		if (p && !(p->flags & (CLASSIFY_PAT_WEAK | CLASSIFY_PAT_IGNORE))) {
+			report_start(st, p, &m, caller, line);
+			return;
+		}
+	}
+}
+
 static void process_line(struct classify_stream *st, char *line)
 {
 	char caller[16];
@@ -395,9 +435,15 @@ static void process_line(struct classify_stream *st, char *line)
 		st->cut_msg[0] = '\0';
 		st->cut_line = st->lineno + 1;
 	}
+	if (startswith(body, "Mem abort info:"))
+		st->mem_abort_line = st->lineno + 1;
+	/* init/main.c: user space is starting, whatever the time stamps say */
+	if (startswith(body, "Run ") && classify_match_text("Run %S as init process", body, NULL))
+		st->kernel_ran = true;
 	struct classify_match m;
 	const struct classify_pattern *p = find_header(st, line, body, &m);
 	if (p) {
+		p = arm64_fault(st, p, &m);
 		report_start(st, p, &m, caller, line);
 		/* a reboot has no report after its banner: the next lines are the new boot's */
 		if (p->flags & CLASSIFY_PAT_REBOOT)
@@ -419,6 +465,7 @@ static void process_line(struct classify_stream *st, char *line)
 			return;
 		}
 	}
+	die_header_inside(st, line, msg, caller);
 }
 
 /* ---- Line splitting ---- */
@@ -529,8 +576,13 @@ static char *build_title(const struct classify_stream *st)
 			t += 2;
 		} else if (t[0] == '$' && t[1] >= '1' && t[1] <= '4') {
 			size_t i = t[1] - '1';
-			char clean[CAP_LEN];
-			classify_scrub(i < st->ncaps ? st->caps[i] : "", clean, sizeof(clean));
+			char clean[CAP_LEN], trimmed[CAP_LEN];
+			const char *cap = i < st->ncaps ? st->caps[i] : "";
+			if (st->pat->flags & CLASSIFY_PAT_TRIM) {
+				classify_trim_tail(cap, trimmed, sizeof(trimmed));
+				cap = trimmed;
+			}
+			classify_scrub(cap, clean, sizeof(clean));
 			o += snprintf(buf + o, sizeof(buf) - o, "%s", clean);
 			t += 2;
 		} else {
