@@ -25,8 +25,8 @@
 #define FLOOR_RECALL 985
 #define FLOOR_FALSE_POS 10 /* a ceiling: on the 16 clean logs, any false positive fails */
 #define FLOOR_CATEGORY 985
-#define FLOOR_KIND 940
-#define FLOOR_TITLE 795
+#define FLOOR_KIND 950
+#define FLOOR_TITLE 825
 
 #define MAX_ALTS 8
 

@@ -75,6 +75,9 @@ static enum directive match_directive(const char **pp, const char **ps, struct c
 			return DIR_FAIL;
 		while (is_sym_char(*t))
 			t++;
+		/* an address where a symbol was expected (%pB, %pS without symbols) */
+		if (t - s >= 8 && strspn(s, "0123456789abcdefABCDEF") >= (size_t)(t - s))
+			return DIR_FAIL;
 		set_cap(m, slot, s, t, true);
 		m->n++;
 		if (match_here(p + 2, t, m, depth + 1))

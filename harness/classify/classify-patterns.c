@@ -191,21 +191,22 @@ const struct classify_pattern classify_patterns[] = {
 	{ "UBSAN: Undefined behaviour in", CRASH, "ubsan", "UBSAN: undefined-behaviour in $F", 0 },
 	{ "UBSAN: %C in ", CRASH, "ubsan", "UBSAN: $1 in $F", 0 },
 
-	/* ---- SLUB debugging (mm/slub.c slab_bug: "BUG <cache> (<taint>): <what>"). ---- */
-	{ "BUG %S (%Cainted%C): Poison overwritten", CRASH, "slub",
+	/* ---- SLUB debugging (mm/slub.c slab_bug: "BUG %s (%s): %pV", the cache and
+	 * print_tainted(): "Not tainted" or "Tainted: G    B"). ---- */
+	{ "BUG %S (%Cainted*): Poison overwritten", CRASH, "slub",
 	  "BUG: Poison overwritten in $F", 0 },
-	{ "BUG %S (%Cainted%C): %C overwritten", CRASH, "slub", "BUG: $4 overwritten in $F", 0 },
-	{ "BUG %S (%Cainted%C): Invalid object pointer", CRASH, "slub",
+	{ "BUG %S (%Cainted*): %C overwritten", CRASH, "slub", "BUG: $3 overwritten in $F", 0 },
+	{ "BUG %S (%Cainted*): Invalid object pointer", CRASH, "slub",
 	  "BUG: Invalid object pointer in $F", 0 },
-	{ "BUG %S (%Cainted%C): Attempt to free object", CRASH, "slub",
+	{ "BUG %S (%Cainted*): Attempt to free object", CRASH, "slub",
 	  "BUG: Attempt to free object outside of slab in $F", 0 },
-	{ "BUG %S (%Cainted%C): Wrong number of objects", CRASH, "slub",
+	{ "BUG %S (%Cainted*): Wrong number of objects", CRASH, "slub",
 	  "BUG: Wrong number of objects in $F", 0 },
-	{ "BUG %S (%Cainted%C): Wrong object count", CRASH, "slub",
+	{ "BUG %S (%Cainted*): Wrong object count", CRASH, "slub",
 	  "BUG: Wrong object count in $F",
 	  0 },
-	{ "BUG %S (%Cainted%C): %R", CRASH, "slub", "BUG: $4 in $F", 0 },
-	{ "BUG: %S (%Cainted%C): %R", CRASH, "slub", "BUG: $4 in $F", 0 },
+	{ "BUG %S (%Cainted*): %R", CRASH, "slub", "BUG: $3 in $F", 0 },
+	{ "BUG: %S (%Cainted*): %R", CRASH, "slub", "BUG: $3 in $F", 0 },
 	/* before the taint string was added (2.6 - 4.x) */
 	{ "BUG %S: %C overwritten", CRASH, "slub", "BUG: $2 overwritten in $F", 0 },
 	{ "BUG %S: Object already free", CRASH, "slub", "BUG: Object already free in $F", 0 },
