@@ -193,6 +193,14 @@ START_TEST(test_lockdep_cut_and_invalid_wait)
 	con_boot(&c);
 	lockdep_header(&c, "WARNING: possible circular locking dependency detected%s%s", "", "");
 	assert_title(&c, CLASSIFY_CRASH, "WARNING: possible circular locking dependency detected");
+	/* not cut: the locks were printed, but only in machinery (2.6's "[ INFO: ... ]" and
+	 * print_lock()'s "at: [<%p>] %pS"): named "corrupted", the kind kept */
+	con_boot(&c);
+	lockdep_header(&c, "[ INFO: possible circular locking dependency detected ]%s%s", "", "");
+	con_line(&c, "%s/%d is trying to acquire lock:", "kacpi_hotplug", 246);
+	con_line(&c, " (%s){%s}, at: [<%lx>] %s", "kacpid", "+.+.+.", 0xffffffff8105bbd0ul,
+		 "flush_workqueue+0x0/0xb0");
+	assert_title(&c, CLASSIFY_CRASH, "possible deadlock in corrupted");
 	/* print_lock_invalid_wait_context(): "[ BUG: Invalid wait context ]\n" */
 	con_boot(&c);
 	con_line(&c, "%s", "=============================");
@@ -346,6 +354,12 @@ START_TEST(test_page_faults)
 		snprintf(want, sizeof(want), "BUG: unable to handle kernel %s in ks_peek", what[i]);
 		assert_title(&c, CLASSIFY_CRASH, want);
 	}
+	/* the pr_cont() pieces lost to another CPU's message: the header as far as it got */
+	con_boot(&c);
+	con_part(&c, "%s", "BUG: unable to handle kernel ");
+	con_line(&c, "deprecated getsockopt IP_VLAN used by %s!", "ksensor");
+	con_line(&c, "IP: %s", "ks_peek+0x10/0x20 [ksensor]");
+	assert_title(&c, CLASSIFY_CRASH, "BUG: unable to handle kernel");
 	/* arch/arm64/mm/fault.c die_kernel_fault(): "Unable to handle kernel %s at virtual
 	 * address %016lx\n", mem_abort_decode(): "Mem abort info:\n", "  ESR = 0x%016lx\n";
 	 * arch/arm64/kernel/traps.c __die(): "Internal error: %s: %016lx [#%d] " */

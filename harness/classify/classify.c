@@ -413,6 +413,26 @@ static void die_header_inside(struct classify_stream *st, const char *line, cons
 	}
 }
 
+/* A message that another record cut short: pr_cont() pieces ("BUG: unable to handle kernel ",
+ * then "paging request at ...") lost to a message printed in between, which starts with its own
+ * time stamp on the same console line. The message is the text before that stamp (into buf),
+ * or body itself when there is none. */
+static const char *interrupted_message(const char *body, char buf[LINE_CAP + 1])
+{
+	for (const char *t = *body ? strchr(body + 1, '[') : NULL; t; t = strchr(t + 1, '[')) {
+		if (!classify_match_text("[ %d.%d]", t, NULL) &&
+		    !classify_match_text("[%d.%d]", t, NULL))
+			continue;
+		size_t n = t - body;
+		while (n > 0 && classify_is_blank(body[n - 1]))
+			n--;
+		memcpy(buf, body, n);
+		buf[n] = '\0';
+		return buf;
+	}
+	return body;
+}
+
 static void process_line(struct classify_stream *st, char *line)
 {
 	char caller[16];
@@ -441,7 +461,9 @@ static void process_line(struct classify_stream *st, char *line)
 	if (startswith(body, "Run ") && classify_match_text("Run %S as init process", body, NULL))
 		st->kernel_ran = true;
 	struct classify_match m;
-	const struct classify_pattern *p = find_header(st, line, body, &m);
+	char head[LINE_CAP + 1];
+	const struct classify_pattern *p =
+	    find_header(st, line, interrupted_message(body, head), &m);
 	if (p) {
 		p = arm64_fault(st, p, &m);
 		report_start(st, p, &m, caller, line);
@@ -554,7 +576,7 @@ static char *build_title(const struct classify_stream *st)
 	if (!found)
 		snprintf(func, sizeof(func), "corrupted");
 	char buf[512];
-	if (!found && (st->pat->flags & CLASSIFY_PAT_CUT_HEADER)) {
+	if (!found && (st->pat->flags & CLASSIFY_PAT_CUT_HEADER) && report_corrupted(st)) {
 		classify_scrub(st->header, buf, sizeof(buf));
 		return xstrdup(buf);
 	}
