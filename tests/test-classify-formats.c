@@ -499,6 +499,40 @@ START_TEST(test_corrupted)
 	con_line(&c, "%s of size %zu at addr %lx by task %s/%d", "Write", (size_t)8,
 		 0xffff88002db3cf50ul, "ksensor", 321);
 	assert_title(&c, CLASSIFY_CRASH, "KASAN: use-after-free Write in ks_wake");
+	/* lockdep_rcu_suspicious(): "WARNING: suspicious RCU usage\n", ..., "other info that
+	 * might help us debug this:\n", "\nstack backtrace:\n", dump_stack(): a "Call Trace:"
+	 * before "stack backtrace:" is another task's */
+	for (int foreign = 0; foreign < 2; foreign++) {
+		con_boot(&c);
+		con_line(&c, "%s", "=============================");
+		con_line(&c, "%s", "WARNING: suspicious RCU usage");
+		con_line(&c, "%s", "-----------------------------");
+		if (foreign)
+			con_stack(&c, 14047, "dump_stack+0x1a/0x20", "ks_other+0x10/0x20 [ksensor]",
+				  NULL);
+		con_line(&c, "%s:%d %s!", "net/core/dev.c", 4242,
+			 "suspicious rcu_dereference_check() usage");
+		con_line(&c, "%s", "other info that might help us debug this:");
+		con_line(&c, "%s", "stack backtrace:");
+		con_stack(&c, 321, "dump_stack_lvl+0x44/0x5c", "lockdep_rcu_suspicious+0x10/0x20",
+			  "ks_lookup+0x10/0x20 [ksensor]", NULL);
+		assert_title(&c, CLASSIFY_CRASH,
+			     foreign ? "WARNING: suspicious RCU usage in corrupted"
+				     : "WARNING: suspicious RCU usage in ks_lookup");
+	}
+	/* __warn(): print_modules(), then show_regs() or dump_stack() with the header's PID; a
+	 * "Call Trace:" before either is another task's */
+	for (int foreign = 0; foreign < 2; foreign++) {
+		con_boot(&c);
+		con_line(&c, "WARNING: CPU: %d PID: %d at %s:%d %s", 1, 13845, "net/core/dev.c", 10,
+			 "ks_xmit+0x10/0x20 [ksensor]");
+		if (!foreign)
+			con_line(&c, "Modules linked in: %s", "ksensor");
+		con_line(&c, "%sCall Trace:", "");
+		con_line(&c, " %s", "ks_send+0x10/0x20 [ksensor]");
+		assert_title(&c, CLASSIFY_CRASH,
+			     foreign ? "WARNING in corrupted" : "WARNING in ks_xmit");
+	}
 	/* a report that is only its header: detected, and named "corrupted" */
 	con_boot(&c);
 	con_line(&c, "BUG: %s", "scheduling while atomic: ksensor/321/0x00000002");

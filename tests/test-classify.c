@@ -235,6 +235,7 @@ START_TEST(test_first_line_and_report)
 			 "------------[ cut here ]------------\n"
 			 "ks_load: field count 21 > 20\n"
 			 "WARNING: CPU: 0 PID: 1 at ks.c:1 ks_load+0x1/0x2 [ks]\n"
+			 "Modules linked in: ks\n"
 			 "Call Trace:\n"
 			 " ks_init+0x1/0x2 [ks]\n");
 	assert_result(r, CLASSIFY_CRASH, "WARNING in ks_load", "cut here");
@@ -242,6 +243,7 @@ START_TEST(test_first_line_and_report)
 	ck_assert_str_eq(r->report, "------------[ cut here ]------------\n"
 				    "ks_load: field count 21 > 20\n"
 				    "WARNING: CPU: 0 PID: 1 at ks.c:1 ks_load+0x1/0x2 [ks]\n"
+				    "Modules linked in: ks\n"
 				    "Call Trace:\n"
 				    " ks_init+0x1/0x2 [ks]\n");
 	classify_result_free(r);

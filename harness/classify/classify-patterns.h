@@ -72,6 +72,10 @@ enum {
 	/* $1 is a free-form message whose variable tail is cut (classify_trim_tail()): a
 	 * panic("Couldn't open N_TTY ldisc for %s --- error %d.") is one report whatever tty. */
 	CLASSIFY_PAT_TRIM = 1u << 14,
+	/* Lockdep's report format (kernel/locking/lockdep.c print_*_bug()): the lock chains, then
+	 * "stack backtrace:" and dump_stack(). A "Call Trace:" before that line is another
+	 * task's, printed in the middle of ours: interleaved. */
+	CLASSIFY_PAT_BACKTRACE = 1u << 15,
 };
 
 struct classify_pattern {

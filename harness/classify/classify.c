@@ -59,6 +59,11 @@ struct classify_stream {
 	/* "corrupted" (see report_corrupted()): a "Call Trace:"-like line was seen; another
 	 * report's header came after it before the first frame */
 	bool trace_announced, interleaved;
+	/* the report's own stack is announced: lockdep's "stack backtrace:", or for WARN() its
+	 * modules line or the "CPU: %d PID: %d" line of the task its header names (hdr_pid; -1
+	 * when none) */
+	bool own_stack;
+	long hdr_pid;
 	unsigned stack_lines; /* frame lines seen, unreliable ("? func+0x1/0x2") ones included */
 	unsigned addr_frames; /* "[<addr>] func+0x.." lines seen while a weak header waits */
 	size_t irq_end;	      /* frames[] index after the first "</IRQ>"-like marker */
@@ -149,6 +154,8 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	st->frames_closed = false;
 	st->trace_announced = false;
 	st->interleaved = false;
+	st->own_stack = false;
+	st->hdr_pid = -1;
 	st->stack_lines = 0;
 	st->addr_frames = 0;
 	st->have_irq_end = false;
@@ -187,6 +194,10 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	while (classify_is_blank(*msg))
 		msg++;
 	snprintf(st->header, sizeof(st->header), "%s", classify_strip_transparent(msg));
+	/* __warn(): "WARNING: CPU: %d PID: %d at %pS" */
+	const char *pid = strstr(st->header, " PID: ");
+	if ((p->flags & CLASSIFY_PAT_SITE) && pid && isdigit((unsigned char)pid[6]))
+		st->hdr_pid = strtol(pid + 6, NULL, 10);
 }
 
 /* Lines from another task interleave with the report when the log carries caller ids: keep only
@@ -301,7 +312,26 @@ static void report_frames(struct classify_stream *st, const char *body)
 		st->in_trace = false;
 		return;
 	}
+	/* __warn() goes on with print_modules() ("Modules linked in:") and show_regs() or
+	 * dump_stack() ("CPU: %d PID: %d Comm: ..."): either is the reporting task's */
+	if (st->hdr_pid >= 0 && startswith(body, "Modules linked in:"))
+		st->own_stack = true;
+	if (st->hdr_pid >= 0 && startswith(body, "CPU: ")) {
+		const char *pid = strstr(body, " PID: ");
+		if (pid && strtol(pid + 6, NULL, 10) == st->hdr_pid)
+			st->own_stack = true;
+	}
+	if ((st->pat->flags & CLASSIFY_PAT_BACKTRACE) && startswith(body, "stack backtrace:"))
+		st->own_stack = true;
 	if (classify_match_any(classify_trace_start, classify_trace_start_n, body)) {
+		/* a stack before the one the report announces is another task's, printed in
+		 * the middle of ours */
+		if (!st->own_stack && st->nframes == 0 &&
+		    (st->hdr_pid >= 0 || (st->pat->flags & CLASSIFY_PAT_BACKTRACE))) {
+			st->interleaved = true;
+			st->frames_closed = true;
+			return;
+		}
 		/* a blocked task's report goes on with other tasks' and CPUs' stacks */
 		if ((st->pat->flags & CLASSIFY_PAT_HUNG) && st->nframes > 0) {
 			st->frames_closed = true;
