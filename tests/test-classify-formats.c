@@ -432,6 +432,17 @@ START_TEST(test_frames)
 		  "start_kernel+0x4f0/0x6a0", "i386_start_kernel+0x43/0x45",
 		  "startup_32_smp+0x161/0x164", NULL);
 	assert_title(&c, CLASSIFY_CRASH, "WARNING in alloc_large_system_hash");
+	/* a check that fired inside the unwinder saving a stack (kernel/stacktrace.c,
+	 * lib/stackdepot.c): the caller that asked for the stack names it */
+	con_boot(&c);
+	con_line(&c, "WARNING: CPU: %d PID: %d at %s:%d %s", 0, 321, "arch/x86/kernel/unwind_orc.c",
+		 510, "unwind_next_frame+0x1a0/0x2a0");
+	con_stack(&c, 321, "dump_stack_lvl+0x44/0x5c", "__warn+0x81/0x130",
+		  "report_bug+0x171/0x1a0", "unwind_next_frame+0x1a0/0x2a0",
+		  "arch_stack_walk+0x7d/0xf0", "stack_trace_save+0x90/0xd0",
+		  "stack_depot_save+0x10/0x20", "sk_alloc+0x32/0x9a0", "inet_create+0x2ff/0x7c0",
+		  NULL);
+	assert_title(&c, CLASSIFY_CRASH, "WARNING in sk_alloc");
 	/* everything above start_kernel() is machinery: start_kernel names it, not the boot path
 	 * below it */
 	con_boot(&c);

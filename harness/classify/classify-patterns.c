@@ -687,6 +687,12 @@ const char *const classify_skip_substrings[] = {
 	"hex_dump_to_buffer", "print_hex_dump", "^__virt_addr_valid$", "^__virt_to_phys",
 	"^__phys_addr", "^__read_once", "^__unwind_start$", "^unwind_next_frame",
 	"^__read_once_word_nocheck",
+	/* the unwinders that print a report's stack (x86 unwind_*.c, arm64 stacktrace.c,
+	 * kernel/stacktrace.c, lib/stackdepot.c) and the sanitizers' report framing
+	 * (mm/kasan/report.c, mm/kfence/report.c start_report / end_report / describe_object) */
+	"^unwind_", "^__unwind_", "^kunwind_", "^update_stack_state$", "^arch_stack_walk",
+	"^stack_trace_", "save_stack_trace", "^stack_depot_", "^__stack_depot_",
+	"^start_report$", "^end_report$", "^describe_object", "^check_panic_on_warn$",
 	/* waiting and work machinery, device-model plumbing: the caller asked for it */
 	"^del_timer", "^timer_delete", "^flush_work", "^__flush_work", "^__cancel_work",
 	"^cancel_work_sync", "try_to_grab_pending", "^flush_workqueue", "^__flush_workqueue",
