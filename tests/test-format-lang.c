@@ -316,6 +316,33 @@ START_TEST(test_lang_references)
 		mutate_result_finish(&a);
 		mutate_list_free(l);
 	}
+	/* set each names no element too: one past the end of rules, a set id no set has */
+	{
+		struct diags dg = {0};
+		struct mutate_list *l = NULL;
+		struct mutate_result a = {0};
+		bool past = false, unused = false;
+
+		ck_assert_int_eq(mutate_list_parse_text("[{op: set, at: 'sets[1].set_rule', value: "
+							"each}]",
+							"ops", "/", &dg, &l),
+				 0);
+		ck_assert_int_eq(mutate_expand(l, fmt, seed, seed_size, 1, "ops", &dg, &a), 0);
+		for (size_t i = 0; i < a.n; i++) /* sets[1] names rules[0]: not +1 */
+			past |= strstr(a.v[i].json, "\"value\":2}") != NULL;
+		mutate_result_finish(&a);
+		mutate_list_free(l);
+		ck_assert_int_eq(mutate_list_parse_text("{op: set, at: default_set, value: each}",
+							"ops", "/", &dg, &l),
+				 0);
+		ck_assert_int_eq(mutate_expand(l, fmt, seed, seed_size, 1, "ops", &dg, &a), 0);
+		for (size_t i = 0; i < a.n; i++) /* 0x21 (the same bytes as +1, kept first) */
+			unused |= a.v[i].data[40] == 0x21;
+		mutate_result_finish(&a);
+		mutate_list_free(l);
+		diags_finish(&dg);
+		ck_assert(past && unused);
+	}
 	d[40] = 0x11;
 	decode_fails(d, seed_size, "default_set at offset 40 is 17, but no element of sets has");
 	d[40] = 0x20;

@@ -558,6 +558,35 @@ static void link_reference(struct format_node *n)
 	}
 }
 
+bool format_node_missing_ref(struct format_node *n, uint64_t *ret)
+{
+	_cleanup_free_ struct format_node **v = NULL;
+	struct format_node *t;
+	uint64_t max = 0;
+	size_t nv = 0;
+
+	if (n->kind != FORMAT_NODE_UINT)
+		return false;
+	if (n->item->role == FORMAT_ROLE_INDEX) {
+		t = find_node(n, n->item->target, true);
+		if (!t || t->kind != FORMAT_NODE_ARRAY)
+			return false;
+		*ret = t->n_kids;
+		return true;
+	}
+	if (n->item->role != FORMAT_ROLE_REFERS)
+		return false;
+	elements_of(root_of(n), n->item->target, &v, &nv);
+	for (size_t i = 0; i < nv; i++) {
+		struct format_node *k = key_node(v[i], n->item->key);
+
+		if (k && k->value >= max)
+			max = k->value + 1;
+	}
+	*ret = max;
+	return true;
+}
+
 /* points_into: after decoding, remember which element of the table each offset points into. */
 static void link_pointers(struct format_node *n)
 {

@@ -227,6 +227,10 @@ int format_node_find(struct format_node *root, const char *path, struct format_n
 		     size_t *n_nodes, char **ret_error);
 /* Canonical path of a node: "instances[0].fields[2].len" (transparent records omitted). */
 char *format_node_path(const struct format_node *n);
+/* For an index_into field: the number of elements of its table (the first index past the end);
+ * for a refers_to field: one more than the largest key of its table's elements (a key no
+ * element has). False for other fields, or when there is no table. */
+bool format_node_missing_ref(struct format_node *n, uint64_t *ret);
 /* Every UINT and BYTES leaf in document order. */
 void format_node_leaves(struct format_node *root, struct format_node ***nodes, size_t *n_nodes);
 

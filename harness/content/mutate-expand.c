@@ -122,8 +122,8 @@ static void push_tag_values(const struct format_item *r, const struct format_ite
 }
 
 /* set value: each on an integer field also tries, after the boundary values, both sides of
- * both ends of its range:, the field's magic: values, the values that choose the cases of the
- * unions it is the tag of, and the format's magic integers that fit. */
+ * both ends of its range:, a reference to no element, the field's magic: values, the values that
+ * choose the cases of the unions it is the tag of, and the format's magic integers that fit. */
 static void push_magic_values(const struct format *f, const struct format_node *x,
 			      struct opchoices *c)
 {
@@ -132,6 +132,7 @@ static void push_magic_values(const struct format *f, const struct format_node *
 	const struct format_magic *m = NULL;
 	const struct format_item *it = x->item;
 	struct u64s a = {0};
+	uint64_t missing;
 	size_t n_m = 0;
 
 	if (f)
@@ -144,6 +145,9 @@ static void push_magic_values(const struct format *f, const struct format_node *
 		if (it->range_hi < mask)
 			u64_push(&a, it->range_hi + 1);
 	}
+	/* a reference to no element: one past a table's end, a key no element has */
+	if (format_node_missing_ref((struct format_node *)x, &missing))
+		u64_push(&a, missing);
 	for (size_t i = 0; i < it->n_magic; i++)
 		u64_push(&a, it->magic[i]);
 	if (f)
