@@ -144,7 +144,8 @@ static int sighting(void *userdata, size_t n, const char *const *c)
 		add_version(s, c[5]);
 	l->in_run |= run == h->run;
 	l->in_base |= run == h->baseline;
-	if (l->base_started && c[4] && strcmp(c[4], l->base_started) < 0 && run != h->baseline)
+	if (l->base_started && c[4] && strcmp(c[4], l->base_started) < 0 && run != h->baseline &&
+	    run != h->run)
 		l->before_base = true;
 	return 0;
 }
