@@ -83,7 +83,8 @@ int cmd_db(int argc, char **argv)
 	int c, ret = CLI_EXIT_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0) {
+	/* getopt moves the options before the operands: --db may come after import too */
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
 		switch (c) {
 		case CLI_OPT_DB:
 			url = optarg;
@@ -100,19 +101,7 @@ int cmd_db(int argc, char **argv)
 		cli_error(SESSION_FAULT_USAGE, "expected: faultline db import RUN_DIR...");
 		return CLI_EXIT_USAGE;
 	}
-	/* options may follow the subcommand too */
-	argc -= optind;
-	argv += optind;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-		if (c == CLI_OPT_DB)
-			url = optarg;
-		else {
-			cli_help_print(c == 'h' ? stdout : stderr, "db");
-			return c == 'h' ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
+	if (++optind >= argc) {
 		cli_error(SESSION_FAULT_USAGE, "db import: expected one or more run directories");
 		return CLI_EXIT_USAGE;
 	}

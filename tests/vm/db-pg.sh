@@ -1,0 +1,84 @@
+#!/bin/bash
+# vm suite: the quickstart with --db against a real PostgreSQL (a throwaway cluster,
+# tests/lib/pg-cluster.sh). Two whole runs at once write to one database, which then holds
+# exactly the records of both run directories; a third run whose server is stopped mid-run
+# completes, says how many records the database missed and how to add them, and `db import`
+# makes the database whole. An unreachable database stops a run before any guest boots (exit 2).
+# Usage: db-pg.sh FAULTLINE SOURCE_DIR STATE_DIR
+set -euo pipefail
+faultline=$(realpath "$1") src=$(realpath "$2") state=$3
+command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
+# shellcheck source=../lib/pg-cluster.sh
+. "$src/tests/lib/pg-cluster.sh"
+tmp=$(mktemp -d /tmp/faultline-vm-db.XXXXXX)
+chmod 755 "$tmp"
+trap 'pg_cluster_stop "$tmp/pg"; rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+scenario=$src/scenarios/quickstart.yaml
+pg_cluster_start "$tmp/pg"
+psql() { command psql -X -A -t -q "$PG_URL" -c "$1"; }
+
+# the database's (sensor, case, verdict, title) rows of a run, and the run directory's
+have() {
+	psql "SELECT r.sensor || '|' || r.\"case\" || '|' || r.verdict || '|' || COALESCE(r.title, '') FROM records r JOIN runs ON runs.id = r.run WHERE runs.run_dir = '$1'" | sort
+}
+want() {
+	python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+	r = json.loads(l); print("|".join([r["sensor"], r["case"], r["verdict"], r["title"] or ""]))' "$1/results.jsonl" | sort
+}
+
+# unreachable at the start: exit 2, no guest, no run directory
+set +e
+"$faultline" run --state-dir "$state" --db "postgresql:///x?host=$tmp/nowhere" -o "$tmp/none" \
+	"$scenario" >"$tmp/none.out" 2>&1
+rc=$?
+set -e
+[ $rc = 2 ] && grep -q 'database error: cannot connect to PostgreSQL' "$tmp/none.out" ||
+	{ cat "$tmp/none.out"; fail "unreachable database: exit $rc"; }
+[ ! -e "$tmp/none" ] || fail "a run directory was made with no database"
+
+# two runs at once: the second starts once the first has built the guest images (two runs
+# building them into one state folder at once would race) and recorded a case
+"$faultline" run -q --state-dir "$state" --db "$PG_URL" -o "$tmp/a" "$scenario" >"$tmp/a.out" 2>&1 &
+a=$!
+for _ in $(seq 1 3000); do
+	[ -s "$tmp/a/results.jsonl" ] || ! kill -0 $a 2>/dev/null && break
+	sleep 0.2
+done
+FAULTLINE_DB=$PG_URL "$faultline" run -q --state-dir "$state" -o "$tmp/b" "$scenario" >"$tmp/b.out" 2>&1 &
+b=$!
+wait $a || { cat "$tmp/a.out"; fail "run a"; }
+wait $b || { cat "$tmp/b.out"; fail "run b"; }
+for r in a b; do
+	grep -q "^database: 14 records written to" "$tmp/$r.out" || { cat "$tmp/$r.out"; fail "run $r: not 14 written"; }
+	[ "$(have "$tmp/$r")" = "$(want "$tmp/$r")" ] || fail "run $r: the database differs from results.jsonl"
+done
+[ "$(psql 'SELECT COUNT(*) FROM records')" = 28 ] || fail "want 28 records"
+[ "$(psql 'SELECT COUNT(*) FROM runs WHERE finished IS NOT NULL')" = 2 ] || fail "runs not finished"
+
+# the server stopped mid-run
+"$faultline" run -q --state-dir "$state" --db "$PG_URL" -o "$tmp/c" "$scenario" >"$tmp/c.out" 2>&1 &
+c=$!
+for _ in $(seq 1 600); do
+	[ "$(wc -l <"$tmp/c/results.jsonl" 2>/dev/null || echo 0)" -ge 3 ] && break
+	sleep 0.2
+done
+pg_cluster_stop "$tmp/pg"
+set +e
+wait $c
+rc=$?
+set -e
+cat "$tmp/c.out" | tail -4
+[ "$(wc -l <"$tmp/c/results.jsonl")" = 14 ] || fail "run c did not complete its 14 records"
+[ $rc = 1 ] || fail "run c: exit $rc, want 1 (the database missed records)"
+grep -qE "database error: .* missed [0-9]+ of 14 records .*faultline db import --db" "$tmp/c.out" ||
+	fail "run c did not say what the database missed"
+pg_cluster_as "$(pg_cluster_bin)/pg_ctl" -D "$tmp/pg/data" -l "$tmp/pg/server.log" -w -t 60 \
+	-o "-c listen_addresses='' -c unix_socket_directories='$tmp/pg' -c fsync=off" start >/dev/null
+[ "$(have "$tmp/c")" != "$(want "$tmp/c")" ] || fail "run c: nothing was missed"
+"$faultline" db import --db "$PG_URL" "$tmp/c"
+[ "$(have "$tmp/c")" = "$(want "$tmp/c")" ] || fail "run c: db import did not make the database whole"
+[ "$(psql 'SELECT COUNT(*) FROM records')" = 42 ] || fail "want 42 records"
+"$faultline" history --db "$PG_URL" | tail -8
+echo "vm db-pg: ok"
