@@ -10,6 +10,7 @@
 #include "db-schema.h"
 #include "db.h"
 #include "history.h"
+#include "reports.h"
 #include "testlib.h"
 #include "util.h"
 
@@ -124,6 +125,36 @@ START_TEST(test_selectors)
 }
 END_TEST
 
+/* The HTML report's "since the baseline" section says the same. */
+START_TEST(test_report_section)
+{
+	_cleanup_free_ char *dir = testlib_fixture_path("history/h3"), *html = NULL;
+	struct rundir *rd;
+	struct history *h;
+	size_t size = 0;
+	FILE *f = open_memstream(&html, &size);
+	int64_t r3 = run("run:quickstart-h3", 0);
+
+	ck_assert_int_eq(rundir_load(dir, &rd), 0);
+	ck_assert_int_eq(history_load(db, r3, run("run:quickstart-h2", 0), &h), 0);
+	ck_assert_int_eq(reports_render_since(f, REPORTS_HTML, &rd, 1, NULL, 0, h), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(html, "<h2 id=\"h-since\">Since the baseline</h2>"));
+	ck_assert_ptr_nonnull(strstr(html, "1 regressed, 0 new, 0 fixed, 2 still there"));
+	ck_assert_ptr_nonnull(strstr(html, "<td class=\"wrap\">regressed</td><td "
+					   "class=\"wrap\">ksensor-hardened</td>"));
+	free(html);
+	html = NULL;
+	/* without a history, no section */
+	f = open_memstream(&html, &size);
+	ck_assert_int_eq(reports_render(f, REPORTS_HTML, &rd, 1, NULL, 0), 0);
+	fclose(f);
+	ck_assert_ptr_null(strstr(html, "h-since"));
+	history_free(h);
+	rundir_free(rd);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("history");
@@ -133,6 +164,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fixed_then_regressed);
 	tcase_add_test(tc, test_counts);
 	tcase_add_test(tc, test_selectors);
+	tcase_add_test(tc, test_report_section);
 	suite_add_tcase(s, tc);
 	return s;
 }
