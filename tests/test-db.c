@@ -6,6 +6,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "db-import.h"
 #include "db-schema.h"
@@ -242,6 +243,61 @@ START_TEST(test_versions)
 }
 END_TEST
 
+/* Two processes writing records one transaction each into one SQLite file at once: every row
+ * is there, none missed (the second waits for the first's lock). */
+static void writer_child(const char *url, const char *fixture, int k)
+{
+	_cleanup_free_ char *dir = testlib_fixture_path(fixture);
+	_cleanup_free_ char *meta_path = xasprintf("%s/run.json", dir), *err = NULL;
+	struct db_writer *w;
+	struct rundir *d;
+	struct run_meta m;
+
+	if (rundir_load(dir, &d) < 0 || run_meta_read(meta_path, &m) < 0 ||
+	    db_writer_open(url, &w, &err) < 0)
+		_exit(3);
+	for (int rep = 0; rep < 20; rep++) {
+		free(m.run_id);
+		m.run_id = xasprintf("writer-%d-%d", k, rep);
+		db_writer_run(w, &m, dir);
+		for (size_t i = 0; i < d->n_records; i++) {
+			json_object *o = record_to_json(&d->records[i]);
+			db_writer_record(w, o);
+			json_object_put(o);
+		}
+	}
+	_exit(db_writer_missed(w, NULL) == 0 && db_writer_written(w) == 20 * d->n_records ? 0 : 4);
+}
+
+START_TEST(test_two_writers)
+{
+	_cleanup_free_ char *url = xasprintf("sqlite:%s/two.db", testlib_tmpdir());
+	struct db *db;
+	pid_t pids[2];
+	int status;
+
+	for (int k = 0; k < 2; k++) {
+		pids[k] = fork();
+		ck_assert_int_ge(pids[k], 0);
+		if (pids[k] == 0)
+			writer_child(url, k ? "history/h2" : "history/h1", k);
+	}
+	for (int k = 0; k < 2; k++) {
+		ck_assert_int_eq(waitpid(pids[k], &status, 0), pids[k]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d: status %d",
+			      k, status);
+	}
+	db = open_fresh("two.db");
+	ck_assert_int_eq(count(db, "SELECT COUNT(*) FROM runs"), 40);
+	ck_assert_int_eq(count(db, "SELECT COUNT(*) FROM records"), 2 * 20 * 6);
+	/* h1 has the hardened crash, h2 not: 20 runs' worth; the legacy one in all 40 */
+	ck_assert_int_eq(count(db, "SELECT occurrences FROM signatures WHERE sensor = "
+				   "'ksensor-hardened'"),
+			 20);
+	db_close(db);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("db");
@@ -256,6 +312,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_import_bootloop);
 	tcase_add_test(tc, test_import_not_a_run);
 	tcase_add_test(tc, test_versions);
+	tcase_add_test(tc, test_two_writers);
 	suite_add_tcase(s, tc);
 	return s;
 }
