@@ -208,6 +208,18 @@ static int print_table(struct session *s, const struct session_stats *st)
 	return status;
 }
 
+/* "faultline run ARG...", each argument as one shell word: run.json's argv. */
+static char *command_line(int argc, char **argv)
+{
+	char *s = xstrdup("faultline");
+
+	for (int i = 0; i < argc; i++) {
+		_cleanup_free_ char *q = shell_quote(argv[i]), *old = s;
+		s = xasprintf("%s %s", old, q);
+	}
+	return s;
+}
+
 /* What the database did not get: the run directory has it, and db import adds it. */
 static int finish_db(const char *dir, struct db_writer *db, int ret)
 {
@@ -224,6 +236,12 @@ static int finish_db(const char *dir, struct db_writer *db, int ret)
 		return ret;
 	}
 	url = shell_quote(db_writer_url(db));
+	if (!missed) {
+		cli_db_error("%s: every record written, but not the run's end (%s): bring it up to "
+			     "date with 'faultline db import --db %s %s'",
+			     db_writer_url(db), why, url, q);
+		return ret == CLI_EXIT_OK ? CLI_EXIT_HOST : ret;
+	}
 	cli_db_error("%s missed %zu of %zu records (%s); every record is in %s/results.jsonl: add "
 		     "them with 'faultline db import --db %s %s'",
 		     db_writer_url(db), missed, missed + db_writer_written(db),
@@ -263,7 +281,7 @@ int cmd_run(int argc, char **argv)
 	struct session *s = NULL;
 	struct db_writer *db = NULL;
 	_cleanup_(progress_freep) struct progress *meter = NULL;
-	_cleanup_free_ char *run_id = NULL, *run_dir = NULL;
+	_cleanup_free_ char *run_id = NULL, *run_dir = NULL, *cmdline = command_line(argc, argv);
 	int r, ret;
 
 	r = parse_opts(argc, argv, &o);
@@ -307,6 +325,7 @@ int cmd_run(int argc, char **argv)
 	    .run_id = run_id,
 	    .resume = o.resume,
 	    .db = db,
+	    .command_line = cmdline,
 	};
 	if (session_run(s, &ro, &st, &err) < 0)
 		ret = cli_session_failed(&err);

@@ -856,6 +856,8 @@ static int run_prepare(struct run_state *rs, struct session_error *e)
 	    .run_id = rs->id, .scenario = scenario_name(s->sc), .kernel = s->kver};
 	session_run_meta(s, rs->id, o->mode, &rs->meta);
 	rs->meta.resumed = o->resume;
+	if (o->command_line)
+		rs->meta.argv = xstrdup(o->command_line);
 	if ((r = run_versions(rs, e)) < 0)
 		return r;
 	results_write_meta(rs->results, &rs->meta);

@@ -152,6 +152,7 @@ struct session_run_opts {
 	 * opened by the caller before the session boots guests; a database lost mid-run counts
 	 * what it missed (db_writer_missed()) and the run goes on */
 	struct db_writer *db;
+	const char *command_line; /* run.json's argv (and the database's); NULL: not recorded */
 };
 
 /* Run every case on every sensor in one isolation mode, recording each result. Returns 0 (an

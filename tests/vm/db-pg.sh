@@ -38,15 +38,18 @@ set -e
 	{ cat "$tmp/none.out"; fail "unreachable database: exit $rc"; }
 [ ! -e "$tmp/none" ] || fail "a run directory was made with no database"
 
-# two runs at once: the second starts once the first has built the guest images (two runs
-# building them into one state folder at once would race) and recorded a case
+# two runs at once: the second starts once the first has built the guest images and recorded a
+# case, in a state folder of its own (one embedded libvirt root serves one run) with a copy of
+# the images
 "$faultline" run -q --state-dir "$state" --db "$PG_URL" -o "$tmp/a" "$scenario" >"$tmp/a.out" 2>&1 &
 a=$!
 for _ in $(seq 1 3000); do
 	[ -s "$tmp/a/results.jsonl" ] || ! kill -0 $a 2>/dev/null && break
 	sleep 0.2
 done
-FAULTLINE_DB=$PG_URL "$faultline" run -q --state-dir "$state" -o "$tmp/b" "$scenario" >"$tmp/b.out" 2>&1 &
+mkdir "$tmp/state-b"
+cp -a "$state/build" "$state/images" "$tmp/state-b/"
+FAULTLINE_DB=$PG_URL "$faultline" run -q --state-dir "$tmp/state-b" -o "$tmp/b" "$scenario" >"$tmp/b.out" 2>&1 &
 b=$!
 wait $a || { cat "$tmp/a.out"; fail "run a"; }
 wait $b || { cat "$tmp/b.out"; fail "run b"; }
