@@ -51,8 +51,15 @@ mkdir "$tmp/state-b"
 cp -a "$state/build" "$state/images" "$tmp/state-b/"
 FAULTLINE_DB=$PG_URL "$faultline" run -q --state-dir "$tmp/state-b" -o "$tmp/b" "$scenario" >"$tmp/b.out" 2>&1 &
 b=$!
-wait $a || { cat "$tmp/a.out"; fail "run a"; }
-wait $b || { cat "$tmp/b.out"; fail "run b"; }
+# what the guests did is not this test's (exit 1: a case fell short, as on a loaded machine
+# where a guest is not ready in time); the database's records are
+ok_run() {
+	local rc=0
+	wait "$1" || rc=$?
+	[ $rc -le 1 ] || { cat "$tmp/$2.out"; fail "run $2: exit $rc"; }
+}
+ok_run $a a
+ok_run $b b
 for r in a b; do
 	grep -q "^database: 14 records written to" "$tmp/$r.out" || { cat "$tmp/$r.out"; fail "run $r: not 14 written"; }
 	[ "$(have "$tmp/$r")" = "$(want "$tmp/$r")" ] || fail "run $r: the database differs from results.jsonl"
@@ -74,7 +81,7 @@ rc=$?
 set -e
 cat "$tmp/c.out" | tail -4
 [ "$(wc -l <"$tmp/c/results.jsonl")" = 14 ] || fail "run c did not complete its 14 records"
-[ $rc = 1 ] || fail "run c: exit $rc, want 1 (the database missed records)"
+[ $rc = 1 ] || { cat "$tmp/c.out"; fail "run c: exit $rc, want 1 (the database missed records)"; }
 grep -qE "database error: .* missed [0-9]+ of 14 records .*faultline db import --db" "$tmp/c.out" ||
 	fail "run c did not say what the database missed"
 pg_cluster_as "$(pg_cluster_bin)/pg_ctl" -D "$tmp/pg/data" -l "$tmp/pg/server.log" -w -t 60 \
