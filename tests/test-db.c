@@ -154,6 +154,25 @@ START_TEST(test_bad_urls)
 }
 END_TEST
 
+START_TEST(test_redact)
+{
+	const char *cases[][2] = {
+	    {"postgresql://ci:s3cret@db.example/faultline",
+	     "postgresql://ci:***@db.example/faultline"},
+	    {"postgres://ci@db.example/f", "postgres://ci@db.example/f"},
+	    {"postgresql:///f?host=/run/postgresql", "postgresql:///f?host=/run/postgresql"},
+	    {"postgresql://db.example:5432/f", "postgresql://db.example:5432/f"},
+	    {"sqlite:a:b@c", "sqlite:a:b@c"},
+	    {"--db", "--db"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = db_url_redact(cases[i][0]);
+		ck_assert_str_eq(r, cases[i][1]);
+	}
+}
+END_TEST
+
 static char *line_of(const struct record *r)
 {
 	json_object *o = record_to_json(r);
@@ -308,6 +327,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_migrate_v1);
 	tcase_add_test(tc, test_newer_refused);
 	tcase_add_test(tc, test_bad_urls);
+	tcase_add_test(tc, test_redact);
 	tcase_add_test(tc, test_import_quickstart);
 	tcase_add_test(tc, test_import_bootloop);
 	tcase_add_test(tc, test_import_not_a_run);

@@ -9,6 +9,7 @@
 #include "cli-help.h"
 #include "cli.h"
 #include "db-import.h"
+#include "db.h"
 #include "reports.h"
 #include "results.h"
 #include "session.h"
@@ -208,13 +209,15 @@ static int print_table(struct session *s, const struct session_stats *st)
 	return status;
 }
 
-/* "faultline run ARG...", each argument as one shell word: run.json's argv. */
+/* "faultline run ARG...", each argument as one shell word: run.json's argv, with a database
+ * password left out. */
 static char *command_line(int argc, char **argv)
 {
 	char *s = xstrdup("faultline");
 
 	for (int i = 0; i < argc; i++) {
-		_cleanup_free_ char *q = shell_quote(argv[i]), *old = s;
+		_cleanup_free_ char *arg = db_url_redact(argv[i]);
+		_cleanup_free_ char *q = shell_quote(arg), *old = s;
 		s = xasprintf("%s %s", old, q);
 	}
 	return s;

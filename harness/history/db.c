@@ -43,6 +43,20 @@ long db_changes(const struct db *db)
 	return db->changes;
 }
 
+char *db_url_redact(const char *url)
+{
+	const char *auth = strstr(url, "://"), *at, *colon;
+
+	if (!auth)
+		return xstrdup(url);
+	auth += 3;
+	at = auth + strcspn(auth, "@/?");
+	colon = memchr(auth, ':', (size_t)(at - auth));
+	if (*at != '@' || !colon)
+		return xstrdup(url);
+	return xasprintf("%.*s***%s", (int)(colon + 1 - url), url, at);
+}
+
 static void set_error(struct db *db, const char *text)
 {
 	free(db->error);
@@ -78,7 +92,7 @@ static int open_pg(struct db *db, const char *url, char **ret_error)
 		_cleanup_free_ char *msg = xstrdup(PQerrorMessage(db->pg));
 
 		msg[strcspn(msg, "\n")] = 0;
-		*ret_error = xasprintf("cannot connect to PostgreSQL at %s: %s", url, msg);
+		*ret_error = xasprintf("cannot connect to PostgreSQL at %s: %s", db->url, msg);
 		return -EIO;
 	}
 	/* notices (CREATE TABLE IF NOT EXISTS on a table that exists) are not for the user */
@@ -91,7 +105,7 @@ int db_open(const char *url, struct db **ret, char **ret_error)
 	struct db *db = xzalloc(sizeof(*db));
 	int r;
 
-	db->url = xstrdup(url);
+	db->url = db_url_redact(url);
 	if (streq(url, "sqlite") || startswith(url, "sqlite:")) {
 		const char *path = url[6] ? url + 7 : DB_DEFAULT_SQLITE;
 

@@ -29,8 +29,11 @@ struct db;
 int db_open(const char *url, struct db **ret, char **ret_error);
 struct db *db_close(struct db *db);
 enum db_backend db_backend(const struct db *db);
-/* The URL as given, for messages. */
+/* The URL for messages: as given, but a password in it (postgresql://USER:PASSWORD@HOST) as
+ * ***, so that it is not printed nor kept in run.json. */
 const char *db_url(const struct db *db);
+/* The same for any URL: a copy (caller frees); not a URL with a password: unchanged. */
+char *db_url_redact(const char *url);
 /* The last error's text (the library's own), valid until the next call on db. */
 const char *db_error(const struct db *db);
 
