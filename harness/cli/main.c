@@ -16,13 +16,13 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run, NULL},	    {"validate", cmd_validate, NULL},
-    {"mutate", cmd_mutate, NULL},   {"classify", cmd_classify, NULL},
-    {"replay", cmd_replay, NULL},   {"minimize", cmd_minimize, NULL},
-    {"report", cmd_report, NULL},   {"compare", cmd_compare, NULL},
-    {"bench", cmd_bench, NULL},	    {"rollout", cmd_rollout, NULL},
-    {"fuzz", cmd_fuzz, NULL},	    {"db", cmd_db, NULL},
-    {"history", cmd_history, NULL},
+    {"run", cmd_run, NULL},	  {"validate", cmd_validate, NULL},
+    {"mutate", cmd_mutate, NULL}, {"classify", cmd_classify, NULL},
+    {"replay", cmd_replay, NULL}, {"minimize", cmd_minimize, NULL},
+    {"report", cmd_report, NULL}, {"compare", cmd_compare, NULL},
+    {"bench", cmd_bench, NULL},	  {"rollout", cmd_rollout, NULL},
+    {"fuzz", cmd_fuzz, NULL},	  {"format", cmd_format, NULL},
+    {"db", cmd_db, NULL},	  {"history", cmd_history, NULL},
 };
 
 static void usage(FILE *f)

@@ -59,7 +59,7 @@ _faultline()
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -W import -- "$cur"; compgen -d -- "$cur")
 		;;
-	classify | mutate)
+	classify | mutate | format)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		;;
