@@ -18,6 +18,8 @@
 #  - 6.12's config says the compiler has -fmin-function-alignment (gcc 14); gcc 12 does not: that
 #    Kconfig symbol is dropped from include/config/auto.conf, so the kernel's Makefile falls back
 #    to -falign-functions (the same 16-byte alignment for the module's functions).
+#  - 6.12's headers carry vmlinux, so module builds run pahole for BTF (not installed here, and
+#    the sensors do not need module BTF): CONFIG_DEBUG_INFO_BTF_MODULES is dropped from auto.conf.
 #  - a kbuild program linked against a newer glibc than the host's (trixie's modpost, objtool and
 #    resolve_btfids need GLIBC_2.38): it is run through that release's own dynamic loader and
 #    libraries, unpacked beside it under ROOT/runtime, by a wrapper in its place.
@@ -165,6 +167,8 @@ unpack() { # KVER
 	if ! gcc -Werror -fmin-function-alignment=16 -x c -c -o /dev/null /dev/null 2>/dev/null; then
 		sed -i '/^CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=/d' "$hdr/include/config/auto.conf"
 	fi
+	# module BTF needs pahole of the kernel's generation; the sensors do not need it
+	sed -i '/^CONFIG_DEBUG_INFO_BTF_MODULES=/d' "$hdr/include/config/auto.conf"
 	wrap_new_glibc "$stage"
 	rm -rf "$root"
 	mv "$stage" "$root"
