@@ -320,7 +320,9 @@ static char *last_line(const char *log)
 static int fetch(const struct kernels_ref *ref, const char *name, const char *state_dir,
 		 char **ret_kver, char **ret_root, char **ret_error)
 {
-	_cleanup_free_ char *archive = NULL, *dir = xasprintf("%s/kernels", state_dir);
+	const char *env = getenv("FAULTLINE_KERNELS_DIR");
+	_cleanup_free_ char *archive = NULL,
+			    *dir = env && *env ? xstrdup(env) : xasprintf("%s/kernels", state_dir);
 	_cleanup_free_ char *log = NULL, *fetcher = fetcher_path(), *line = NULL;
 	char *argv[12], *sp;
 	size_t n = 0;

@@ -4,11 +4,11 @@
  *
  * A Debian name or version is fetched by guests/fetch-kernel.sh from the Debian archive this
  * host's apt uses (derived from /etc/apt/sources.list.d/ and /etc/apt/sources.list), with a
- * private apt configuration, into STATE_DIR/kernels/VERSION: downloaded and unpacked, never
- * installed; cached by version (a second run needs no network). A PATH is a kernel root already
- * unpacked (its newest usable version is taken).
- * Errors: *ret_error (caller frees) says which kernel, package or archive failed.
- * Ownership: strings returned are the caller's.
+ * private apt configuration, into STATE_DIR/kernels/VERSION ($FAULTLINE_KERNELS_DIR/VERSION when
+ * set: a cache shared by state dirs, as the vm tests share the default's): downloaded and unpacked,
+ * never installed; cached by version (a second run needs no network). A PATH is a kernel root
+ * already unpacked (its newest usable version is taken). Errors: *ret_error (caller frees) says
+ * which kernel, package or archive failed. Ownership: strings returned are the caller's.
  */
 #pragma once
 
