@@ -317,7 +317,9 @@ static int prepare_images(struct session *s, struct session_error *e)
 		if ((r = build_image(s, i, &err)) < 0)
 			return fail_reason(e, r, SESSION_FAULT_HOST, err);
 		s->fs[i] =
-		    (struct fleet_sensor){.name = s->sensors[i]->name, .image = s->images[i]};
+		    /* a matrix cell's name (SENSOR@KERNEL): its consoles and saved guests are
+		     * its own */
+		    (struct fleet_sensor){.name = scenario_sensor(s->sc, i), .image = s->images[i]};
 	}
 	return 0;
 }

@@ -35,8 +35,8 @@ done
 grep -q '"kernel":"6\.12\.' "$res" || { echo "FAIL: no 6.12 record"; exit 1; }
 grep -q '"kernel":"6\.1\.' "$res" || { echo "FAIL: no 6.1 record"; exit 1; }
 # the guests' consoles say which kernel booted
-grep -q "Linux version 5\.10\." "$run/consoles/ksensor-legacy@debian-11/valid.log" ||
+grep -q "Linux version 5\.10\." "$run/consoles/ksensor-legacy@debian-11/_template-boot.log" ||
 	{ echo "FAIL: debian-11's console does not show a 5.10 boot"; exit 1; }
-grep -q "Linux version 6\.12\." "$run/consoles/ksensor-legacy@debian-13/valid.log" ||
+grep -q "Linux version 6\.12\." "$run/consoles/ksensor-legacy@debian-13/_template-boot.log" ||
 	{ echo "FAIL: debian-13's console does not show a 6.12 boot"; exit 1; }
 echo "PASS: kernel-matrix"
