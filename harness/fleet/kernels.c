@@ -51,7 +51,9 @@ int kernels_ref_parse(const char *name, struct kernels_ref *ret, char **ret_erro
 		}
 	series = series_of(name);
 	for (size_t i = 0; series && i < ARRAY_SIZE(releases); i++)
-		if (streq(series, releases[i].series) && !strpbrk(name, " /\t\n'\"\\")) {
+		/* a whole version (5.10.0-32-amd64): the series alone names no package */
+		if (streq(series, releases[i].series) && strchr(".-", name[strlen(series)]) &&
+		    name[strlen(series)] && !strpbrk(name, " \t\n'\"\\")) {
 			*ret =
 			    (struct kernels_ref){.suite = releases[i].suite, .kver = xstrdup(name)};
 			return 0;

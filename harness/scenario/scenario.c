@@ -738,7 +738,10 @@ static char **matrix_kernels(struct lctx *c, const struct ynode *n, size_t *ret_
 		if (!v)
 			continue;
 		/* the name is part of the cell's name, which names folders of the run */
-		if (!sensor_name_ok(v) || strchr(v, '/')) {
+		/* a Debian kernel version has a '+' (6.12.117+deb13-amd64) */
+		if (v[0] == '.' ||
+		    v[strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789-_.+")] != '\0') {
 			lerr(
 			    c, n->items[i],
 			    "bad matrix kernel '%s'; expected debian-11, debian-12, debian-13 or a "
