@@ -31,7 +31,7 @@ die() {
 	exit 1
 }
 
-archive= suite= kver= dir=
+archive='' suite='' kver='' dir=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--archive) archive=${2-}; shift 2 || die "--archive needs a value" ;;
@@ -41,7 +41,9 @@ while [ $# -gt 0 ]; do
 	*) die "usage: $prog --archive URI --suite SUITE [--kver KVER] --dir DIR" ;;
 	esac
 done
-[ -n "$archive" ] && [ -n "$suite" ] && [ -n "$dir" ] || die "--archive, --suite and --dir are required"
+if [ -z "$archive" ] || [ -z "$suite" ] || [ -z "$dir" ]; then
+	die "--archive, --suite and --dir are required"
+fi
 
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 aptdir=$dir/apt/$suite
@@ -133,6 +135,7 @@ wrap_new_glibc() { # STAGE
 	libs="$final/usr/lib/x86_64-linux-gnu:$final/lib/x86_64-linux-gnu"
 	for f in "${list[@]}"; do
 		mv "$f" "$f.bin"
+		# shellcheck disable=SC2016 # $0 and $@ are the wrapper's own
 		printf '#!/bin/sh\nexec %s --library-path %s --argv0 "$0" "$0.bin" "$@"\n' \
 			"$final/$ld" "$libs" >"$f"
 		chmod 755 "$f"
