@@ -30,8 +30,8 @@ for k in debian-11 debian-12 debian-13; do
 	"$check" "$res" "$s" valid kernel_name "$k"
 	"$check" "$res" "$s" valid arch amd64
 done
-"$check" "$res" ksensor-legacy@debian-11 valid kernel 5.10.0-32-amd64 ||
-	grep -o '"kernel":"5\.10\.[^"]*"' "$res" >/dev/null || { echo "FAIL: debian-11 is not 5.10"; exit 1; }
+# the versions follow the archive's point releases: only the series are checked
+grep -q '"kernel":"5\.10\.' "$res" || { echo "FAIL: no 5.10 record"; exit 1; }
 grep -q '"kernel":"6\.12\.' "$res" || { echo "FAIL: no 6.12 record"; exit 1; }
 grep -q '"kernel":"6\.1\.' "$res" || { echo "FAIL: no 6.1 record"; exit 1; }
 # the guests' consoles say which kernel booted
