@@ -66,6 +66,7 @@ int cmd_report(int argc, char **argv);	 /* cli-report.c */
 int cmd_compare(int argc, char **argv);	 /* cli-compare.c */
 int cmd_validate(int argc, char **argv); /* cli-validate.c */
 int cmd_mutate(int argc, char **argv);	 /* cli-mutate.c */
+int cmd_format(int argc, char **argv);	 /* cli-format.c */
 
 /* Shared by the commands (defined in cli-validate.c): printing scenario diags as
  * FILE:LINE:COLUMN: message. */
