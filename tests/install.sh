@@ -68,8 +68,8 @@ installed() {
 	fi
 }
 
-installed --version | grep -q '^faultline ' || fail "faultline --version"
-installed run --help | grep -q -- '--isolation' || fail "faultline run --help"
+installed --version | grep '^faultline ' >/dev/null || fail "faultline --version"
+installed run --help | grep -- '--isolation' >/dev/null || fail "faultline run --help"
 installed validate "$data"/scenarios/*.yaml "$data"/guests/formats/*.yaml ||
 	fail "the installed examples do not validate"
 out=$(installed run --list "$data/scenarios/quickstart.yaml") || fail "run --list: $out"

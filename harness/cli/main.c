@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"report", cmd_report, NULL}, {"compare", cmd_compare, NULL},
     {"bench", cmd_bench, NULL},	  {"rollout", cmd_rollout, NULL},
     {"fuzz", cmd_fuzz, NULL},	  {"format", cmd_format, NULL},
+    {"db", cmd_db, NULL},	  {"history", cmd_history, NULL},
 };
 
 static void usage(FILE *f)

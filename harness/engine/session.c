@@ -10,8 +10,10 @@
 #include "case-record.h"
 #include "config.h"
 #include "datadir.h"
+#include "db-import.h"
 #include "hosts.h"
 #include "image.h"
+#include "kernels.h"
 #include "reaper.h"
 #include "results.h"
 #include "resume.h"
@@ -263,6 +265,39 @@ static int state_dir_absolute(const char *given, char **ret, struct session_erro
 	return 0;
 }
 
+/* The kernel of sensor i: its matrix cell's, else the scenario's guest: kernel:, else the
+ * sensor's, else the one discovered (s->kver). */
+static const char *kernel_name(const struct session *s, size_t i)
+{
+	const char *k = scenario_sensor_kernel(s->sc, i);
+
+	if (!k)
+		k = scenario_guest(s->sc)->kernel;
+	if (!k)
+		k = s->sensors[i]->guest.kernel;
+	return k;
+}
+
+static int build_image(struct session *s, size_t i, char **ret_error)
+{
+	_cleanup_free_ char *kver = NULL, *root = NULL;
+	const char *name = kernel_name(s, i);
+	uint64_t t0 = now_ms();
+	int r;
+
+	if (!name)
+		return image_build(s->sensors[i], scenario_guest(s->sc), s->kver, NULL,
+				   s->state_dir, &s->images[i], ret_error);
+	if ((r = kernels_get(name, s->state_dir, &kver, &root, ret_error)) < 0)
+		return r;
+	progress(s, "kernel %s is %s (%.1f s)", name, kver, (double)(now_ms() - t0) / 1000);
+	r = image_build(s->sensors[i], scenario_guest(s->sc), kver, root, s->state_dir,
+			&s->images[i], ret_error);
+	if (r == 0)
+		s->images[i]->kernel_name = xstrdup(name);
+	return r;
+}
+
 static int prepare_images(struct session *s, struct session_error *e)
 {
 	s->sensors = xcalloc(s->n_sensors, sizeof(*s->sensors));
@@ -280,9 +315,7 @@ static int prepare_images(struct session *s, struct session_error *e)
 		    (r = s->opts.prepare_sensor(s->opts.userdata, s->sc, i, s->sensors[i],
 						s->state_dir, &err)) < 0)
 			return fail_reason(e, r, SESSION_FAULT_HOST, err);
-		r = image_build(s->sensors[i], scenario_guest(s->sc), s->kver, s->state_dir,
-				&s->images[i], &err);
-		if (r < 0)
+		if ((r = build_image(s, i, &err)) < 0)
 			return fail_reason(e, r, SESSION_FAULT_HOST, err);
 		if (s->images[i]->root_disk && scenario_persists(s->sc))
 			return fail(e, -EOPNOTSUPP, SESSION_FAULT_SCENARIO,
@@ -290,7 +323,9 @@ static int prepare_images(struct session *s, struct session_error *e)
 				    "an initramfs guest",
 				    s->images[i]->system);
 		s->fs[i] =
-		    (struct fleet_sensor){.name = s->sensors[i]->name, .image = s->images[i]};
+		    /* a matrix cell's name (SENSOR@KERNEL): its consoles and saved guests are
+		     * its own */
+		    (struct fleet_sensor){.name = scenario_sensor(s->sc, i), .image = s->images[i]};
 	}
 	return 0;
 }
@@ -624,11 +659,22 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	struct session_stats *st = rs->st;
 	const char *sensor = session_sensor_name(rs->s, si);
 	const struct scenario_case *c = &rs->s->cases[ci];
-	json_object *o = case_record_json(&rs->ctx, sensor, c, res, console_rel);
+	const struct image *img = session_image(rs->s, si);
+	struct record_context ctx = rs->ctx;
+	json_object *o;
+
+	/* the guest's own kernel: a matrix cell's, or one a sensor names */
+	if (img) {
+		ctx.kernel = img->kver;
+		ctx.kernel_name = img->kernel_name;
+	}
+	o = case_record_json(&ctx, sensor, c, res, console_rel);
 	struct session_result *dst = &st->res[ci * rs->s->n_sensors + si];
 	const char *note = res->title ? res->title : res->detail ? res->detail : "";
 	int r = results_append(rs->results, o);
 
+	if (r == 0 && rs->o->db)
+		db_writer_record(rs->o->db, o);
 	json_object_put(o);
 	if (r < 0)
 		/* cut back off results.jsonl: --resume runs it again */
@@ -802,6 +848,41 @@ static int resume(struct run_state *rs, struct session_error *e)
 	return 0;
 }
 
+/* run.json's sensor versions (sensor_version()) and the hash of the content the cases were made
+ * from: every distinct seed file's SHA-256, hashed in case order. */
+static int run_versions(struct run_state *rs, struct session_error *e)
+{
+	struct session *s = rs->s;
+	_cleanup_free_ char *hashes = NULL;
+	char hex[65];
+
+	rs->meta.sensor_versions = xcalloc(s->n_sensors + 1, sizeof(char *));
+	for (size_t i = 0; s->sensors && i < s->n_sensors; i++) {
+		_cleanup_free_ char *err = NULL;
+		int r = sensor_version(s->sensors[i], &rs->meta.sensor_versions[i], &err);
+		if (r < 0)
+			return fail(e, r, SESSION_FAULT_SENSOR, "%s", err);
+	}
+	for (size_t i = 0; i < s->n_cases; i++) {
+		const char *seed = s->cases[i].seed_file;
+		_cleanup_free_ uint8_t *data = NULL;
+		size_t size;
+		bool seen = false;
+
+		for (size_t k = 0; seed && k < i && !seen; k++)
+			seen = streq_ptr(s->cases[k].seed_file, seed);
+		if (!seed || seen || read_file(seed, SIZE_MAX, &data, &size) < 0)
+			continue;
+		sha256_hex(data, size, hex);
+		strappendf(&hashes, "\n", "%s", hex);
+	}
+	if (hashes) {
+		sha256_hex(hashes, strlen(hashes), hex);
+		rs->meta.content_sha256 = xstrdup(hex);
+	}
+	return 0;
+}
+
 /* The run directory, ready for the fleet: resumed or created, inputs written, run.json begun. */
 static int run_prepare(struct run_state *rs, struct session_error *e)
 {
@@ -823,7 +904,13 @@ static int run_prepare(struct run_state *rs, struct session_error *e)
 	    .run_id = rs->id, .scenario = scenario_name(s->sc), .kernel = s->kver};
 	session_run_meta(s, rs->id, o->mode, &rs->meta);
 	rs->meta.resumed = o->resume;
+	if (o->command_line)
+		rs->meta.argv = xstrdup(o->command_line);
+	if ((r = run_versions(rs, e)) < 0)
+		return r;
 	results_write_meta(rs->results, &rs->meta);
+	if (o->db)
+		db_writer_run(o->db, &rs->meta, o->run_dir);
 	return 0;
 }
 
@@ -868,6 +955,8 @@ static void run_fleet(struct run_state *rs)
 	results_timestamp(ts);
 	*(st->interrupted ? &rs->meta.interrupted : &rs->meta.finished) = xstrdup(ts);
 	results_write_meta(rs->results, &rs->meta);
+	if (rs->o->db)
+		db_writer_run(rs->o->db, &rs->meta, rs->o->run_dir);
 }
 
 int session_run(struct session *s, const struct session_run_opts *o, struct session_stats *ret,

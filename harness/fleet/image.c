@@ -284,11 +284,14 @@ static char *agent_conf(const struct sensor *s, const struct sensor_guest *g)
 }
 
 int image_build(const struct sensor *s, const struct sensor_guest *extra, const char *kver,
-		const char *state_dir, struct image **ret, char **ret_error)
+		const char *kroot, const char *state_dir, struct image **ret, char **ret_error)
 {
-	_cleanup_free_ char *build_dir = xasprintf("%s/build/%s", state_dir, s->name);
-	_cleanup_free_ char *log = xasprintf("%s/build/%s.log", state_dir, s->name);
-	_cleanup_free_ char *out = xasprintf("%s/images/%s", state_dir, s->name);
+	/* a kernel of its own: its own build and image folders, so that a matrix's cells do not
+	 * rebuild each other's */
+	_cleanup_free_ char *name = kroot ? xasprintf("%s@%s", s->name, kver) : xstrdup(s->name);
+	_cleanup_free_ char *build_dir = xasprintf("%s/build/%s", state_dir, name);
+	_cleanup_free_ char *log = xasprintf("%s/build/%s.log", state_dir, name);
+	_cleanup_free_ char *out = xasprintf("%s/images/%s", state_dir, name);
 	const char *disk_fmt = NULL;
 	_cleanup_free_ char *conf_path = xasprintf("%s/sensor.conf", build_dir);
 	_cleanup_free_ char *conf = NULL;
@@ -312,7 +315,7 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 		return r;
 	if (guest.disk) { /* the initramfs that boots it is not the sensor's own image */
 		free(out);
-		out = xasprintf("%s/images/%s@disk", state_dir, s->name);
+		out = xasprintf("%s/images/%s@disk", state_dir, name);
 		if ((r = mkdir_p(out)) < 0) {
 			*ret_error = xasprintf("cannot create %s: %s", out, strerror(-r));
 			return r;
@@ -326,7 +329,7 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 		return -EINVAL;
 	}
 	/* none whole: the host's paths, which the build and the builder then name as missing */
-	root = kernel_root(kver);
+	root = kroot ? kroot : kernel_root(kver);
 	unlink(log);
 	r = run_sensor_build(s, root, kver, build_dir, log, ret_error);
 	if (r < 0)
@@ -390,6 +393,7 @@ struct image *image_free(struct image *img)
 		free(img->cmdline);
 		free(img->system);
 		free(img->root_disk);
+		free(img->kernel_name);
 		free(img);
 	}
 	return NULL;

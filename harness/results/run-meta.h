@@ -35,10 +35,14 @@ struct run_meta {
 	bool has_seed;
 	char **sensors; /* in the scenario's order */
 	size_t n_sensors;
-	char *host;	/* the controller's host name */
-	char *argv;	/* the command line; NULL: not recorded */
-	char *campaign; /* `faultline fuzz`: the sensor fuzzed */
-	bool resumed;	/* `run --resume` */
+	/* "sensor_versions": {SENSOR: VERSION}, written when any is set; parallel to sensors,
+	 * NULL entries (or a NULL array) where sensor.yaml gave no version: */
+	char **sensor_versions;
+	char *content_sha256; /* the content the cases were made from (its seed files) */
+	char *host;	      /* the controller's host name */
+	char *argv;	      /* the command line; NULL: not recorded */
+	char *campaign;	      /* `faultline fuzz`: the sensor fuzzed */
+	bool resumed;	      /* `run --resume` */
 	/* how it ended: "finished" at a time, or "interrupted" (SIGINT/SIGTERM); both NULL while it
 	 * runs, or when the controller was killed */
 	char *finished, *interrupted;

@@ -21,7 +21,8 @@
  *                                 and EPROTO, false that a failed write is the agent's problem;
  *                                 exit_status defaults to true
  *   package: PATH                 a .deb the full system's image installs (guest: {system: ...})
- *   guest: {cmdline: TEXT, modules: [NAME, ...], debug: [NAME, ...], system: NAME, disk: PATH}
+ *   guest: {cmdline: TEXT, modules: [NAME, ...], debug: [NAME, ...], kernel: NAME,
+ *           system: NAME, disk: PATH}
  *                                 extra kernel command line options, kernel modules loaded at
  *                                 boot (with their modules.dep dependencies, before the agent
  *                                 starts), and named debug presets (sensor_guest_debug_names())
@@ -78,6 +79,7 @@ struct sensor_guest {
 	char **modules; /* NULL-terminated; NULL: none */
 	char *system;	/* a full system built for the guest ("debian-12"); NULL: the initramfs */
 	char *disk;	/* a user's disk image booted as is (absolute path); NULL: none */
+	char *kernel;	/* debian-11|12|13, VERSION or PATH (fleet/kernels.h); NULL: the host's */
 };
 
 /* The errnos of `reject: {errno: true}`. */
@@ -91,6 +93,9 @@ struct sensor {
 	char *dir; /* the sensor folder (the one sensor.yaml is in) */
 	char *description;
 	char *format;
+	/* version: the sensor build's version, or version-command: a shell command run in dir whose
+	 * first line of output is (e.g. git describe); both NULL: not versioned */
+	char *version, *version_command;
 	char *build_command; /* NULL when nothing to build */
 	struct sensor_file *files;
 	size_t n_files;
@@ -134,6 +139,11 @@ struct sensor *sensor_free(struct sensor *s);
  * one that does not is refused. */
 bool sensor_persists(const struct sensor *s);
 
+/* The sensor's version: version:, or the first line version-command: prints (run with sh -c in
+ * the sensor's folder). *ret NULL when it has neither. Returns 0, or -EIO when the command fails
+ * or prints nothing (*ret_error says so; caller frees both). */
+int sensor_version(const struct sensor *s, char **ret, char **ret_error);
+
 /* The agent's /etc/faultline/sensor.conf text (caller frees). */
 char *sensor_agent_conf(const struct sensor *s);
 
@@ -141,8 +151,8 @@ char *sensor_agent_conf(const struct sensor *s);
  * NULL), every problem a located diag. Returns how many diags it added. Shared with scenarios. */
 unsigned sensor_guest_load(const char *file, const struct ynode *n, struct diags *diags,
 			   struct sensor_guest *g);
-/* a's options, then b's (modules once each, in order; b's system or disk replaces a's): a new
- * guest (finish it). Either may be NULL. */
+/* a's options, then b's (modules once each, in order; b's kernel over a's, b's system or disk
+ * replaces a's): a new guest (finish it). Either may be NULL. */
 void sensor_guest_merge(const struct sensor_guest *a, const struct sensor_guest *b,
 			struct sensor_guest *ret);
 void sensor_guest_finish(struct sensor_guest *g);

@@ -55,6 +55,10 @@ _faultline()
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		;;
+	db)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -W import -- "$cur"; compgen -d -- "$cur")
+		;;
 	classify | mutate | format)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
