@@ -16,6 +16,7 @@
 #include "results.h"
 #include "resume.h"
 #include "sensor.h"
+#include "shard.h"
 #include "util.h"
 
 /* Every fault visible and final, within seconds: an oops panics, a panic is reported to the
@@ -38,6 +39,11 @@ struct session {
 	struct scenario_case *cases;
 	size_t n_cases, n_cases_all; /* run the first n_cases (bench --cases) */
 	size_t n_sensors;
+	/* [n_cases * n_sensors]: whether the job (case * n_sensors + sensor) is in the --shard
+	 * asked for (all of them without one); n_selected of them are */
+	bool *selected;
+	size_t n_selected;
+	char *jobs_hash; /* shard_jobs_hash() of every job, selected or not */
 	/* [n_sensors] once the session prepares guests; NULL without */
 	struct sensor **sensors;
 	struct image **images;
@@ -188,6 +194,29 @@ char **session_sensor_path(const char *const *sensors_dirs)
 	return sensor_search_path(sensors_dirs, getenv("FAULTLINE_SENSORS_DIR"), datadir_sensors());
 }
 
+/* The one place jobs are chosen: --shard K/N keeps the jobs shard_assign() gives shard K. */
+static void select_shard(struct session *s)
+{
+	size_t m = s->n_cases * s->n_sensors;
+	_cleanup_free_ unsigned *shard = xcalloc(m ? m : 1, sizeof(*shard));
+	_cleanup_free_ const char **ids = xcalloc(s->n_cases + 1, sizeof(char *));
+	_cleanup_free_ const char **names = xcalloc(s->n_sensors + 1, sizeof(char *));
+
+	for (size_t i = 0; i < s->n_cases; i++)
+		ids[i] = s->cases[i].id;
+	for (size_t i = 0; i < s->n_sensors; i++)
+		names[i] = scenario_sensor(s->sc, i);
+	if (s->opts.shard.n)
+		shard_assign(names, s->n_sensors, ids, s->n_cases, s->opts.shard.n, shard);
+	s->selected = xcalloc(m ? m : 1, sizeof(bool));
+	for (size_t i = 0; i < m; i++)
+		if (!s->opts.shard.n || shard[i] == s->opts.shard.k) {
+			s->selected[i] = true;
+			s->n_selected++;
+		}
+	s->jobs_hash = shard_jobs_hash(s->sc, s->cases, s->n_cases);
+}
+
 static int load(struct session *s, struct session_error *e)
 {
 	char **path = session_sensor_path(s->opts.sensors_dirs);
@@ -211,6 +240,7 @@ static int load(struct session *s, struct session_error *e)
 	}
 	if (s->opts.max_cases && s->opts.max_cases < s->n_cases)
 		s->n_cases = s->opts.max_cases;
+	select_shard(s);
 	return 0;
 }
 
@@ -549,6 +579,8 @@ void session_close(struct session *s)
 	free(s->fs);
 	scenario_cases_free(s->cases, s->n_cases_all);
 	scenario_free(s->sc);
+	free(s->selected);
+	free(s->jobs_hash);
 	free(s->state_dir);
 	free(s->kver);
 	free(s->uri);
@@ -564,6 +596,16 @@ const struct scenario_case *session_cases(const struct session *s, size_t *ret_n
 {
 	*ret_n = s->n_cases;
 	return s->cases;
+}
+
+bool session_job_selected(const struct session *s, size_t ci, size_t si)
+{
+	return ci < s->n_cases && si < s->n_sensors && s->selected[ci * s->n_sensors + si];
+}
+
+size_t session_n_selected(const struct session *s)
+{
+	return s->n_selected;
 }
 
 const char *session_sensor_name(const struct session *s, size_t i)
@@ -673,6 +715,13 @@ void session_run_meta(struct session *s, const char *run_id, enum fleet_isolatio
 	gethostname(host, sizeof(host) - 1);
 	m.started = xstrdup(ts);
 	m.host = xstrdup(host);
+	m.jobs_hash = s->jobs_hash ? xstrdup(s->jobs_hash) : NULL;
+	m.jobs = s->n_cases * s->n_sensors;
+	if (s->opts.shard.n) {
+		m.shard_k = s->opts.shard.k;
+		m.shard_n = s->opts.shard.n;
+		m.shard_jobs = s->n_selected;
+	}
 	for (size_t i = 0; i < s->n_sensors; i++)
 		m.sensors[i] = xstrdup(session_sensor_name(s, i));
 	if (s->n_hosts > 1) {
@@ -685,9 +734,15 @@ void session_run_meta(struct session *s, const char *run_id, enum fleet_isolatio
 	*ret = m;
 }
 
+/* The inputs of the cases this run has a job of (a shard's: `merge` gathers them). */
 static int write_inputs(struct session *s, const char *run_dir, struct session_error *e)
 {
 	for (size_t i = 0; i < s->n_cases; i++) {
+		bool any = false;
+		for (size_t j = 0; j < s->n_sensors; j++)
+			any = any || session_job_selected(s, i, j);
+		if (!any)
+			continue;
 		_cleanup_free_ char *p = xasprintf("%s/inputs/%s.bin", run_dir, s->cases[i].id);
 		int r = write_file_atomic(p, s->cases[i].data, s->cases[i].size);
 		if (r < 0)
@@ -789,12 +844,31 @@ static int resume(struct run_state *rs, struct session_error *e)
 						     .note = TAKE_PTR(j->note)};
 	}
 	progress(s, "resuming %s: %zu of %zu results already recorded%s", rs->o->run_dir,
-		 scan.n_done, st->total,
+		 scan.n_done, s->opts.shard.n ? s->n_selected : st->total,
 		 scan.skipped_lines ? ", a cut-off last record dropped" : "");
 	st->finished = scan.n_done;
 	rs->id = TAKE_PTR(scan.run_id);
 	resume_finish(&scan, st->total);
 	return 0;
+}
+
+/* A shard's run skips the jobs of the other shards: they are not its to run or to count. */
+static void skip_other_shards(struct run_state *rs)
+{
+	struct session_stats *st = rs->st;
+	size_t ns = rs->s->n_sensors;
+
+	st->selected = 0;
+	for (size_t i = 0; i < st->total; i++) {
+		if (session_job_selected(rs->s, i / ns, i % ns)) {
+			st->selected++;
+			continue;
+		}
+		if (!rs->skip)
+			rs->skip = xcalloc(st->total, sizeof(bool));
+		rs->skip[i] = true;
+		st->res[i].other_shard = true;
+	}
 }
 
 /* The run directory, ready for the fleet: resumed or created, inputs written, run.json begun. */
@@ -806,6 +880,7 @@ static int run_prepare(struct run_state *rs, struct session_error *e)
 
 	if (o->resume && (r = resume(rs, e)) < 0)
 		return r;
+	skip_other_shards(rs);
 	if (!rs->id)
 		rs->id = o->run_id ? xstrdup(o->run_id) : session_new_run_id(s);
 	r = results_open(o->run_dir, &rs->results);
@@ -837,6 +912,12 @@ static void run_fleet(struct run_state *rs)
 	fc.on_result = on_result;
 	fc.userdata = rs;
 	fc.on_notice = on_notice;
+	if (s->opts.shard.n)
+		progress(
+		    s,
+		    "shard %u/%u: %zu of the %zu jobs (sensor x case), the others' are left to "
+		    "the other shards",
+		    s->opts.shard.k, s->opts.shard.n, st->selected, st->total);
 	if (s->n_hosts == 1)
 		progress(s, "running %zu cases x %zu sensors on %u guests (%s, %s, %s) into %s",
 			 rs->n_cases, s->n_sensors, fleet_host_slots(&s->hosts[0]), s->uri,
@@ -849,9 +930,9 @@ static void run_fleet(struct run_state *rs)
 		if (s->hosts[i].vm)
 			progress(s, "  %s: %u guests (%s)", s->hosts[i].uri,
 				 fleet_host_slots(&s->hosts[i]), s->hosts[i].accel);
-	progress_begin(s->opts.meter, fleet_isolation_name(rs->o->mode), st->total);
+	progress_begin(s->opts.meter, fleet_isolation_name(rs->o->mode), st->selected);
 	for (size_t i = 0; rs->skip && i < st->total; i++)
-		if (rs->skip[i])
+		if (rs->skip[i] && !st->res[i].other_shard)
 			progress_result(s->opts.meter, st->res[i].verdict, true);
 	rs->start_ms = now_ms();
 	r = fleet_run(&fc);
