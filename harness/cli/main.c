@@ -21,7 +21,7 @@ static const struct command commands[] = {
     {"replay", cmd_replay, NULL}, {"minimize", cmd_minimize, NULL},
     {"report", cmd_report, NULL}, {"compare", cmd_compare, NULL},
     {"bench", cmd_bench, NULL},	  {"rollout", cmd_rollout, NULL},
-    {"fuzz", cmd_fuzz, NULL},
+    {"fuzz", cmd_fuzz, NULL},	  {"merge", cmd_merge, NULL},
 };
 
 static void usage(FILE *f)

@@ -371,9 +371,10 @@ static const char *probe_accel(struct session *s, struct vm_host *h)
 
 /* libvirt puts each guest's agent socket under the embedded root, and a UNIX socket path has
  * at most 107 bytes: a deep state dir is reached through a short symlink in the runtime dir. */
-static int embed_root(const char *state_dir, char **ret)
+static int embed_root(const char *state_dir, const char *name, char **ret)
 {
-	_cleanup_free_ char *target = xasprintf("%s/embed", state_dir), *link = NULL, *dir = NULL;
+	_cleanup_free_ char *target = xasprintf("%s/%s", state_dir, name), *link = NULL,
+			    *dir = NULL;
 	const char *rt = getenv("XDG_RUNTIME_DIR");
 	char sha[65], cur[4096];
 	ssize_t n;
@@ -407,18 +408,43 @@ char *session_work_dir(const struct session *s)
 	return xasprintf("%s/work-%d", s->state_dir, (int)getpid());
 }
 
+/* The embedded driver takes a lock on its root for the life of the process. Runs that share a
+ * state dir at once (the shards of a run on one machine) share its image cache, each with a root
+ * of its own: embed, else embed-2 ... embed-EMBED_ROOTS, the first free. */
+#define EMBED_ROOTS 16
+
+static int open_embedded_root(struct session *s, struct fleet_host *h, char **ret_error)
+{
+	int r = -EBUSY;
+
+	for (unsigned i = 1; i <= EMBED_ROOTS; i++) {
+		_cleanup_free_ char *root = NULL,
+				    *name = i == 1 ? xstrdup("embed") : xasprintf("embed-%u", i);
+
+		if ((r = embed_root(s->state_dir, name, &root)) < 0) {
+			*ret_error =
+			    xasprintf("cannot prepare the embedded libvirt root: %s", strerror(-r));
+			return r;
+		}
+		free(h->uri);
+		h->uri = xasprintf("qemu:///embed?root=%s", root);
+		free(*ret_error);
+		*ret_error = NULL;
+		r = vm_host_open(h->uri, &h->vm, ret_error);
+		if (r == 0 || !*ret_error || !strstr(*ret_error, "pid file"))
+			return r;
+	}
+	return r;
+}
+
 /* The embedded driver, in the state dir: h->uri is set to its URI. */
 static int open_embedded(struct session *s, struct fleet_host *h, struct session_error *e)
 {
-	_cleanup_free_ char *err = NULL, *root = NULL;
+	_cleanup_free_ char *err = NULL;
 	int r;
 
-	if (!h->uri && (r = embed_root(s->state_dir, &root)) < 0)
-		return fail(e, r, SESSION_FAULT_HOST,
-			    "cannot prepare the embedded libvirt root: %s", strerror(-r));
-	if (!h->uri)
-		h->uri = xasprintf("qemu:///embed?root=%s", root);
-	if ((r = vm_host_open(h->uri, &h->vm, &err)) < 0) {
+	r = h->uri ? vm_host_open(h->uri, &h->vm, &err) : open_embedded_root(s, h, &err);
+	if (r < 0) {
 		/* the embedded driver takes a lock on its root for the life of the process */
 		if (err && strstr(err, "pid file")) {
 			_cleanup_free_ char *why =
