@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -52,6 +54,7 @@ struct session {
 	struct fleet_host *hosts;
 	size_t n_hosts;
 	struct vm_host *host;
+	int embed_lock; /* the lock of the embedded root this session uses; -1: none */
 };
 
 /* ---- errors and progress ---- */
@@ -410,8 +413,23 @@ char *session_work_dir(const struct session *s)
 
 /* The embedded driver takes a lock on its root for the life of the process. Runs that share a
  * state dir at once (the shards of a run on one machine) share its image cache, each with a root
- * of its own: embed, else embed-2 ... embed-EMBED_ROOTS, the first free. */
+ * of its own: embed, else embed-2 ... embed-EMBED_ROOTS, the first whose lock file
+ * (STATE_DIR/NAME.lock, held while the session lives) is free. */
 #define EMBED_ROOTS 16
+
+/* 0 and *ret_fd when the root NAME is ours, 1 when another process holds it. */
+static int lock_root(const char *state_dir, const char *name, int *ret_fd)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s.lock", state_dir, name);
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 1 : -errno;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
 
 static int open_embedded_root(struct session *s, struct fleet_host *h, char **ret_error)
 {
@@ -421,6 +439,13 @@ static int open_embedded_root(struct session *s, struct fleet_host *h, char **re
 		_cleanup_free_ char *root = NULL,
 				    *name = i == 1 ? xstrdup("embed") : xasprintf("embed-%u", i);
 
+		if (s->embed_lock < 0 && (r = lock_root(s->state_dir, name, &s->embed_lock)) != 0) {
+			if (r > 0)
+				continue;
+			*ret_error = xasprintf("cannot lock the embedded libvirt root %s/%s: %s",
+					       s->state_dir, name, strerror(-r));
+			return r;
+		}
 		if ((r = embed_root(s->state_dir, name, &root)) < 0) {
 			*ret_error =
 			    xasprintf("cannot prepare the embedded libvirt root: %s", strerror(-r));
@@ -430,10 +455,10 @@ static int open_embedded_root(struct session *s, struct fleet_host *h, char **re
 		h->uri = xasprintf("qemu:///embed?root=%s", root);
 		free(*ret_error);
 		*ret_error = NULL;
-		r = vm_host_open(h->uri, &h->vm, ret_error);
-		if (r == 0 || !*ret_error || !strstr(*ret_error, "pid file"))
-			return r;
+		return vm_host_open(h->uri, &h->vm, ret_error);
 	}
+	*ret_error = xasprintf("pid file: every embedded libvirt root of %s is in use (%d)",
+			       s->state_dir, EMBED_ROOTS);
 	return r;
 }
 
@@ -575,6 +600,7 @@ int session_open(const struct session_opts *o, struct session **ret,
 	struct session *s = xzalloc(sizeof(*s));
 	int r;
 
+	s->embed_lock = -1;
 	s->opts = *o;
 	r = load(s, ret_error);
 	if (r == 0 && !o->no_guests)
@@ -596,6 +622,8 @@ void session_close(struct session *s)
 		free(s->hosts[i].uri);
 	}
 	free(s->hosts);
+	if (s->embed_lock >= 0)
+		close(s->embed_lock);
 	for (size_t i = 0; s->sensors && i < s->n_sensors; i++) {
 		sensor_free(s->sensors[i]);
 		image_free(s->images[i]);

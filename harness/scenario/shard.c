@@ -1,6 +1,7 @@
 /* shard.c — a scenario's jobs split into shards, and their fingerprint (shard.h). */
 #include "shard.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,12 @@ int shard_parse(const char *text, struct shard_spec *ret, char **ret_error)
 
 	errno = 0;
 	k = strtoul(text, &end, 10);
-	if (end == text || *end != '/' || text[0] == '-' || text[0] == '+' || errno)
+	/* digits only: strtoul would take blanks, signs, and wrap a minus around */
+	if (!isdigit((unsigned char)text[0]) || *end != '/' || errno)
 		goto bad;
 	text = end + 1;
 	n = strtoul(text, &end, 10);
-	if (end == text || *end || text[0] == '-' || text[0] == '+' || errno)
+	if (!isdigit((unsigned char)text[0]) || *end || errno)
 		goto bad;
 	if (n < 1 || n > SHARD_MAX || k < 1 || k > n) {
 		*ret_error = xasprintf("expected K/N with 1 <= K <= N <= %d", SHARD_MAX);
