@@ -33,7 +33,7 @@ expect() {
 	fi
 }
 
-expect "--help --version bench classify compare fuzz minimize mutate replay report rollout run validate" ""
+expect "--help --version bench classify compare fuzz merge minimize mutate replay report rollout run validate" ""
 expect "replay report rollout run" r
 expect "--quiet" run --qu
 expect "--isolation" run --is

@@ -121,9 +121,13 @@ END_TEST
  * shards of a run may be made by different builds, and merge checks the jobs, not the split. */
 START_TEST(test_pinned)
 {
-	static const char *const qs[] = {"valid",	 "field-count-mismatch", "truncated",
-					 "huge-instance-count", "oversized-field-len",
-					 "zero-inst-len",	 "bad-checksum"};
+	static const char *const qs[] = {"valid",
+					 "field-count-mismatch",
+					 "truncated",
+					 "huge-instance-count",
+					 "oversized-field-len",
+					 "zero-inst-len",
+					 "bad-checksum"};
 	unsigned v[14];
 	char got[64] = "";
 
@@ -136,7 +140,7 @@ END_TEST
 
 START_TEST(test_parse)
 {
-	static const char *const bad[] = {"",	 "3",	"0/3",	 "4/3",	 "1/0", "-1/3", "1/-3",
+	static const char *const bad[] = {"",	  "3",	 "0/3",	 "4/3",	 "1/0",	     "-1/3", "1/-3",
 					  "1/3x", "x/3", "1//3", "+1/3", "1/100001", " 1/3"};
 	struct shard_spec s = {0};
 	char *err = NULL;

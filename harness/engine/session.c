@@ -1,10 +1,10 @@
 /* session.c — scenario, images, host and recorded fleet runs for the commands (session.h). */
 #include "session.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/utsname.h>
 #include <time.h>
