@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -328,18 +329,28 @@ static bool same_bytes(const char *a, const char *b)
 }
 
 /* A file of a shard into the merged run: a hard link, else a copy. A path two shards both
- * have (the input of a case whose jobs they share) must hold the same bytes. */
-static int carry_file(const char *from, const char *to, char **ret_error)
+ * have must hold the same bytes when it is an input (of a case whose jobs they share); a
+ * console of the run itself (the snapshot's template boot, one per shard) is kept beside the
+ * first one's as NAME.shard-K.EXT. */
+static int carry_file(const char *from, const char *to, bool strict, unsigned k, char **ret_error)
 {
+	_cleanup_free_ char *aside = NULL;
 	int r;
 
-	if (access(to, F_OK) == 0)
-		return same_bytes(from, to)
-			   ? 0
-			   : fail(ret_error, -EINVAL,
-				  "%s differs from the file of another shard at %s: the shards did "
-				  "not run the same inputs",
-				  from, to);
+	if (access(to, F_OK) == 0 && same_bytes(from, to))
+		return 0;
+	if (access(to, F_OK) == 0 && strict)
+		return fail(ret_error, -EINVAL,
+			    "%s differs from the file of another shard at %s: the shards did not "
+			    "run the same inputs",
+			    from, to);
+	if (access(to, F_OK) == 0) {
+		const char *dot = strrchr(to, '.'), *slash = strrchr(to, '/');
+		if (!dot || (slash && dot < slash))
+			dot = to + strlen(to);
+		aside = xasprintf("%.*s.shard-%u%s", (int)(dot - to), to, k, dot);
+		to = aside;
+	}
 	if (link(from, to) == 0)
 		return 0;
 	r = copy_file(from, to);
@@ -352,7 +363,7 @@ static void closedirp(DIR **d)
 		closedir(*d);
 }
 
-static int carry_tree(const char *from, const char *to, char **ret_error)
+static int carry_tree(const char *from, const char *to, bool strict, unsigned k, char **ret_error)
 {
 	_cleanup_(closedirp) DIR *d = opendir(from);
 	struct dirent *e;
@@ -375,9 +386,9 @@ static int carry_tree(const char *from, const char *to, char **ret_error)
 		if (lstat(src, &st) < 0)
 			return fail(ret_error, -errno, "cannot read %s: %s", src, strerror(errno));
 		if (S_ISDIR(st.st_mode))
-			r = carry_tree(src, dst, ret_error);
+			r = carry_tree(src, dst, strict, k, ret_error);
 		else if (S_ISREG(st.st_mode))
-			r = carry_file(src, dst, ret_error);
+			r = carry_file(src, dst, strict, k, ret_error);
 		else
 			r = 0; /* a run directory holds only folders and files */
 		if (r < 0)
@@ -394,7 +405,7 @@ static int carry_files(const struct shard *v, size_t n, const char *out, char **
 		for (size_t t = 0; t < ARRAY_SIZE(trees); t++) {
 			_cleanup_free_ char *from = xasprintf("%s/%s", v[i].dir, trees[t]);
 			_cleanup_free_ char *to = xasprintf("%s/%s", out, trees[t]);
-			int r = carry_tree(from, to, ret_error);
+			int r = carry_tree(from, to, t == 0, v[i].meta.shard_k, ret_error);
 			if (r < 0)
 				return r;
 		}
@@ -468,6 +479,20 @@ static size_t first_started(const struct shard *v, size_t n)
 	return first;
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path); /* what cannot be removed stays: there is nothing else to do about it */
+	return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* ---- all of it ---- */
 
 static int check_all(struct shard *v, size_t n, const struct merge_opts *o, unsigned **ret_missing,
@@ -506,6 +531,7 @@ int merge_shards(const char *const *dirs, size_t n_dirs, const char *out,
 	struct run_meta meta = {0};
 	unsigned *missing = NULL;
 	size_t n_missing = 0, n_records = 0;
+	bool created;
 	int r;
 
 	if (n_dirs == 0) {
@@ -515,6 +541,7 @@ int merge_shards(const char *const *dirs, size_t n_dirs, const char *out,
 	for (size_t i = 0; i < n_dirs; i++)
 		v[i].dir = dirs[i];
 	r = check_all(v, n_dirs, o, &missing, &n_missing, ret_error);
+	created = access(out, F_OK) < 0;
 	if (r == 0 && results_exists(out))
 		r = fail(ret_error, -EEXIST, "%s already holds a run: choose another -o", out);
 	if (r == 0 && (r = results_open(out, &res)) < 0)
@@ -535,6 +562,11 @@ int merge_shards(const char *const *dirs, size_t n_dirs, const char *out,
 					      .records = n_records,
 					      .jobs = meta.jobs,
 					      .missing = n_missing};
+	/* half a merge is no run: take away what this one made */
+	if (r < 0 && res && created) {
+		res = results_close(res);
+		remove_tree(out);
+	}
 	results_close(res);
 	run_meta_finish(&meta);
 	free(missing);

@@ -11,7 +11,9 @@
  * (rundir.h: the last line of a job wins) copied byte for byte but for its "run_id", which
  * becomes the merged run's (that of the shard that started first), ordered by the records'
  * "started" and then by shard; inputs/ and consoles/ of every shard, hard-linked where the file
- * system allows, else copied (an input two shards share must be the same bytes); run.json with
+ * system allows, else copied (an input two shards share must be the same bytes; a console of
+ * the run itself that each shard has, the snapshot's template boot, is kept for each, the
+ * second one's as NAME.shard-K.log); run.json with
  * the shards' common members, the earliest start and the latest end, no "shard", and
  * "merged_from" (every shard's K, run id, host and times) and "missing_shards" (allow_partial).
  * What may differ from an unsharded run of the same scenario: the run id, the times (run.json's
@@ -39,6 +41,7 @@ struct merge_summary {
 
 /* Merge dirs[n_dirs] into out, which must not hold a run yet. Returns 0, -EINVAL when the
  * shards cannot be merged (what is wrong in *ret_error, before anything is written), -EEXIST
- * when out holds a run, or another negative errno when a file cannot be read or written. */
+ * when out holds a run, or another negative errno when a file cannot be read or written (out,
+ * when this call made it, is then removed again). */
 int merge_shards(const char *const *dirs, size_t n_dirs, const char *out,
 		 const struct merge_opts *o, struct merge_summary *ret, char **ret_error);

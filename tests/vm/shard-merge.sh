@@ -55,11 +55,16 @@ grep -q "merged 3 of 3 shards: 14 records of 14 jobs" "$work/merge.out" || fail 
 cmp <("$check" "$work/whole/results.jsonl" --list | sort) \
 	<("$check" "$work/merged/results.jsonl" --list | sort) ||
 	fail "verdicts and titles differ between the merged and the unsharded run"
-for d in whole merged; do
-	for f in "$work/$d"/inputs/*.bin; do
-		cmp "$f" "$work/merged/inputs/${f##*/}" || fail "input ${f##*/} differs"
+for f in "$work/whole"/inputs/*.bin; do
+	cmp "$f" "$work/merged/inputs/${f##*/}" || fail "input ${f##*/} differs"
+done
+[ "$(ls "$work/whole/inputs" | wc -l)" = "$(ls "$work/merged/inputs" | wc -l)" ] ||
+	fail "the merged run has other inputs"
+# every case's console is the shard's own
+for k in 1 2 3; do
+	jq -r '.console // empty' "$work/shard-$k/results.jsonl" | while read -r c; do
+		cmp "$work/shard-$k/$c" "$work/merged/$c" || fail "console $c not carried over"
 	done
-	[ "$(ls "$work/$d"/consoles/*/*.log | wc -l)" = 14 ] || fail "$d: not 14 consoles"
 done
 grep -q 'RIP: 0010:ks_eval_field' "$work/merged/consoles/ksensor-legacy/field-count-mismatch.log" ||
 	fail "the merged run lacks the crash's console"
