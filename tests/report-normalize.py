@@ -6,7 +6,8 @@ the same jobs taken out, so that a merged sharded run and an unsharded run compa
 What may differ, and so goes (the merged run's documented differences, harness/results/merge.h):
   - run ids (SCENARIO-YYYYMMDD-HHMMSS) and run directories;
   - times: timestamps, durations and every figure derived from them (medians, charts);
-  - the host: controller host names and libvirt URIs (each shard its own);
+  - the host: controller host names and libvirt URIs (each shard its own), and so the "Hosts"
+    section (cases per libvirt host), which a run on one host does not have;
   - order: a run records cases as they end, so every list and table row is compared as a set,
     and the "first" case of a signature (the first in file order) is any of its cases.
 Everything else (verdicts, titles, details, expectations, counts, signatures, classes) stays."""
@@ -42,6 +43,10 @@ def walk(v):
     return v
 
 
+def drop_hosts_markdown(s):
+    return re.sub(r"(?ms)^## Hosts\n.*?(?=^## |\Z)", "", s)
+
+
 def lines(s):
     return "\n".join(sorted(text(l) for l in s.splitlines() if l.strip())) + "\n"
 
@@ -59,6 +64,8 @@ def junit(path):
 
 
 def html(s):
+    s = re.sub(r"(?s)<section id=\"hosts\".*?</section>", "", s)
+    s = re.sub(r"(?s)<a href=\"#hosts\">.*?</a>", "", s)
     s = re.sub(r"(?s)<(svg|script|style)\b.*?</\1>", "", s)
     s = re.sub(r"(?s)<[^>]*>", "\n", s)
     s = s.replace("&nbsp;", " ")
@@ -71,7 +78,7 @@ def main():
     if fmt == "json":
         out = json.dumps(walk(json.loads(data)), indent=1, sort_keys=True) + "\n"
     elif fmt in ("markdown", "compare"):
-        out = lines(data)
+        out = lines(drop_hosts_markdown(data))
     elif fmt == "junit":
         out = junit(path)
     elif fmt == "html":

@@ -867,6 +867,31 @@ struct fleet_config session_fleet_config(const struct session *s, enum fleet_iso
 	};
 }
 
+/* A shard's directory is resumed as that shard, and a whole run's as a whole one: another
+ * split would run other jobs into it. */
+static int resume_same_shard(struct run_state *rs, struct session_error *e)
+{
+	_cleanup_free_ char *path = xasprintf("%s/run.json", rs->o->run_dir);
+	const struct shard_spec *want = &rs->s->opts.shard;
+	struct run_meta m;
+	int r = run_meta_read(path, &m);
+
+	if (r < 0)
+		return 0; /* no run.json (killed at once): the records alone tell */
+	if (m.shard_n != want->n || m.shard_k != want->k) {
+		_cleanup_free_ char *was = m.shard_n
+					       ? xasprintf("shard %u/%u", m.shard_k, m.shard_n)
+					       : xstrdup("a run of every job");
+		_cleanup_free_ char *fix = m.shard_n
+					       ? xasprintf("--shard %u/%u", m.shard_k, m.shard_n)
+					       : xstrdup("no --shard");
+		r = fail(e, -EINVAL, SESSION_FAULT_USAGE,
+			 "cannot resume %s: it is %s; resume it with %s", rs->o->run_dir, was, fix);
+	}
+	run_meta_finish(&m);
+	return r < 0 ? r : 0;
+}
+
 /* Take over what an earlier run of this directory recorded: its results, its run id, and
  * which jobs to skip. */
 static int resume(struct run_state *rs, struct session_error *e)
@@ -878,6 +903,8 @@ static int resume(struct run_state *rs, struct session_error *e)
 	struct resume_state scan;
 	int r;
 
+	if ((r = resume_same_shard(rs, e)) < 0)
+		return r;
 	for (size_t i = 0; i < s->n_sensors; i++)
 		names[i] = session_sensor_name(s, i);
 	r = resume_scan(rs->o->run_dir, s->cases, rs->n_cases, names, s->n_sensors, &scan, &err);
