@@ -30,7 +30,8 @@ TIME = [
 def text(s):
     for rx, sub in TIME:
         s = rx.sub(sub, s)
-    return s
+    # "1 min 5 s" and "59 s" are both a time
+    return re.sub(r"<time>(\s*<time>)+", "<time>", s)
 
 
 def walk(v):

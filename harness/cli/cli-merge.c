@@ -30,17 +30,6 @@ static size_t count_short(const char *dir)
 	return n;
 }
 
-static char *joined_argv(int argc, char **argv)
-{
-	_cleanup_free_ char *text = xstrdup("faultline");
-
-	for (int i = 0; i < argc; i++) {
-		_cleanup_free_ char *q = shell_quote(argv[i]);
-		strappendf(&text, " ", "%s", q);
-	}
-	return TAKE_PTR(text);
-}
-
 int cmd_merge(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -49,8 +38,8 @@ int cmd_merge(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	_cleanup_free_ char *err = NULL, *cmdline = joined_argv(argc, argv);
-	struct merge_opts o = {.argv = cmdline};
+	_cleanup_free_ char *err = NULL;
+	struct merge_opts o = {0};
 	struct merge_summary sum;
 	const char *out = NULL;
 	size_t n_short;

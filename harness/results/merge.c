@@ -421,8 +421,8 @@ static char *dup_or_null(const char *s)
 
 /* The shards' common metadata (of shard `first`, the one that started first), the earliest
  * start, the latest end, and where each shard ran. */
-static void merged_meta(const struct shard *v, size_t n, size_t first, const struct merge_opts *o,
-			unsigned *missing, size_t n_missing, struct run_meta *ret)
+static void merged_meta(const struct shard *v, size_t n, size_t first, unsigned *missing,
+			size_t n_missing, struct run_meta *ret)
 {
 	const struct run_meta *a = &v[first].meta;
 	struct run_meta m = {
@@ -440,7 +440,7 @@ static void merged_meta(const struct shard *v, size_t n, size_t first, const str
 	    .n_sensors = a->n_sensors,
 	    .sensors = xcalloc(a->n_sensors + 1, sizeof(char *)),
 	    .host = dup_or_null(a->host),
-	    .argv = dup_or_null(o->argv),
+	    .argv = dup_or_null(a->argv),
 	    .jobs = a->jobs,
 	    .jobs_hash = dup_or_null(a->jobs_hash),
 	    .n_merged = n,
@@ -547,7 +547,7 @@ int merge_shards(const char *const *dirs, size_t n_dirs, const char *out,
 	if (r == 0 && (r = results_open(out, &res)) < 0)
 		fail(ret_error, r, "cannot create %s: %s", out, strerror(-r));
 	if (r == 0) {
-		merged_meta(v, n_dirs, first_started(v, n_dirs), o, TAKE_PTR(missing), n_missing,
+		merged_meta(v, n_dirs, first_started(v, n_dirs), TAKE_PTR(missing), n_missing,
 			    &meta);
 		r = write_records(v, n_dirs, res, meta.run_id, &n_records, ret_error);
 	}

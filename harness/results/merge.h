@@ -14,7 +14,8 @@
  * system allows, else copied (an input two shards share must be the same bytes; a console of
  * the run itself that each shard has, the snapshot's template boot, is kept for each, the
  * second one's as NAME.shard-K.log); run.json with
- * the shards' common members, the earliest start and the latest end, no "shard", and
+ * the shards' common members (the command line too: a run's, as an unsharded run has it), the
+ * earliest start and the latest end, no "shard", and
  * "merged_from" (every shard's K, run id, host and times) and "missing_shards" (allow_partial).
  * What may differ from an unsharded run of the same scenario: the run id, the times (run.json's
  * and each record's "started" and "timings"), the host, URI and command line, and the order of
@@ -29,7 +30,6 @@
 
 struct merge_opts {
 	bool allow_partial; /* merge what is there when shards are missing (they are recorded) */
-	const char *argv;   /* the merge's command line, for run.json; NULL: none */
 };
 
 struct merge_summary {
