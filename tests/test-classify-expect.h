@@ -25,8 +25,8 @@ static const struct expect expectations[] = {
 	{ "real-ud2.log", CRASH, "invalid opcode in crashme_ud2", "invalid-opcode" },
 
 	/* kfree() is crashme_doublefree's tail call: the frame left is its caller's */
-	{ "real-doublefree.log", CRASH, "SLUB: Object already free in crashme_write", "slub" },
-	{ "real-uaf.log", CRASH, "SLUB: Poison overwritten in crashme_uaf", "slub" },
+	{ "real-doublefree.log", CRASH, "BUG: Object already free in crashme_write", "slub" },
+	{ "real-uaf.log", CRASH, "BUG: Poison overwritten in crashme_uaf", "slub" },
 	{ "real-stackoverflow.log", CRASH, "BUG: stack guard page was hit in crashme_recurse",
 	  "stack-overflow" },
 	{ "real-stackprotector.log", CRASH,
@@ -130,7 +130,7 @@ static const struct expect expectations[] = {
 	  "KASAN: slab-out-of-bounds Write in kmalloc_oob_right", "kasan" },
 	{ "doc-old-null-iret.log", CRASH,
 	  "BUG: unable to handle kernel NULL pointer dereference in iret_exc", "null-deref" },
-	{ "doc-old-slub-redzone.log", CRASH, "SLUB: Right Redzone overwritten in get_modalias",
+	{ "doc-old-slub-redzone.log", CRASH, "BUG: Right Redzone overwritten in get_modalias",
 	  "slub" },
 	{ "doc-old-warning-dma-api.log", CRASH, "WARNING in check_unmap", "warning" },
 	/* no function to name: "corrupted", as the ecosystem says */

@@ -21,12 +21,13 @@
 
 /* Floors, in per mille, just under what the classifier reaches on the shared sample (before it
  * was tuned on that sample: recall 95.1%, false positives 0%, category 95.1%, kind 80.1%, title
- * 34.4%). */
+ * 34.4%; after the rules were rewritten from the kernel's formats, tests/test-classify-formats.c:
+ * kind 95.6%, title 83.9%). */
 #define FLOOR_RECALL 985
 #define FLOOR_FALSE_POS 10 /* a ceiling: on the 16 clean logs, any false positive fails */
 #define FLOOR_CATEGORY 985
-#define FLOOR_KIND 940
-#define FLOOR_TITLE 795
+#define FLOOR_KIND 950
+#define FLOOR_TITLE 835
 
 #define MAX_ALTS 8
 

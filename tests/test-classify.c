@@ -177,9 +177,11 @@ START_TEST(test_fixture_truncations)
 			      extra, classify_verdict_name(r->verdict));
 		const char *rin = strstr(r->title, " in ");
 		size_t rlen = rin ? (size_t)(rin - r->title) : strlen(r->title);
-		ck_assert_msg(rlen <= kind_len && strncmp(r->title, full->title, rlen) == 0,
-			      "%s cut at +%ld: title '%s', full '%s'", e->file, extra, r->title,
-			      full->title);
+		/* cut before its lock chains, a lockdep report is named by its header */
+		bool header = !rin && streq(r->type, full->type);
+		ck_assert_msg(
+		    header || (rlen <= kind_len && strncmp(r->title, full->title, rlen) == 0),
+		    "%s cut at +%ld: title '%s', full '%s'", e->file, extra, r->title, full->title);
 		ck_assert_int_eq(r->first_line, full->first_line);
 		classify_result_free(r);
 	}
@@ -232,12 +234,18 @@ START_TEST(test_first_line_and_report)
 	r = classify_str("noise\n"
 			 "------------[ cut here ]------------\n"
 			 "ks_load: field count 21 > 20\n"
-			 "WARNING: CPU: 0 PID: 1 at ks.c:1 ks_load+0x1/0x2 [ks]\n");
+			 "WARNING: CPU: 0 PID: 1 at ks.c:1 ks_load+0x1/0x2 [ks]\n"
+			 "Modules linked in: ks\n"
+			 "Call Trace:\n"
+			 " ks_init+0x1/0x2 [ks]\n");
 	assert_result(r, CLASSIFY_CRASH, "WARNING in ks_load", "cut here");
 	ck_assert_int_eq(r->first_line, 4);
 	ck_assert_str_eq(r->report, "------------[ cut here ]------------\n"
 				    "ks_load: field count 21 > 20\n"
-				    "WARNING: CPU: 0 PID: 1 at ks.c:1 ks_load+0x1/0x2 [ks]\n");
+				    "WARNING: CPU: 0 PID: 1 at ks.c:1 ks_load+0x1/0x2 [ks]\n"
+				    "Modules linked in: ks\n"
+				    "Call Trace:\n"
+				    " ks_init+0x1/0x2 [ks]\n");
 	classify_result_free(r);
 }
 END_TEST

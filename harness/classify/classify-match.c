@@ -75,6 +75,9 @@ static enum directive match_directive(const char **pp, const char **ps, struct c
 			return DIR_FAIL;
 		while (is_sym_char(*t))
 			t++;
+		/* an address where a symbol was expected (%pB, %pS without symbols) */
+		if (t - s >= 8 && strspn(s, "0123456789abcdefABCDEF") >= (size_t)(t - s))
+			return DIR_FAIL;
 		set_cap(m, slot, s, t, true);
 		m->n++;
 		if (match_here(p + 2, t, m, depth + 1))
@@ -87,6 +90,17 @@ static enum directive match_directive(const char **pp, const char **ps, struct c
 		return DIR_MATCH;
 	case 'S':
 	case 'C':
+		/* last in the pattern: the whole run (shortest first would keep one character:
+		 * "BUG: KASAN: %S" on "null-ptr-deref on address ..." gave "n") */
+		if (p[2] == '\0' || (p[2] == '$' && p[3] == '\0')) {
+			while (*t && !(k == 'S' && classify_is_blank(*t)))
+				t++;
+			if (t == s || (p[2] == '$' && *t))
+				return DIR_FAIL;
+			set_cap(m, slot, s, t, false);
+			m->n++;
+			return DIR_MATCH;
+		}
 		/* shortest first, at least one character */
 		for (t = s + 1; t[-1]; t++) {
 			if (k == 'S' && classify_is_blank(t[-1]))
@@ -667,4 +681,75 @@ int classify_open(const char *path, FILE **ret)
 	}
 	*ret = f;
 	return 0;
+}
+
+/* A token that names what changes from run to run: a device or object numbered by the kernel
+ * ("ptm0", "loop3", "ttyS1") or a "key=value", once its brackets and punctuation are set
+ * aside. Plain numbers are not: scrubbing makes them "N" and the words around them stay. */
+static bool variable_token(const char *t, size_t n)
+{
+	while (n > 0 && strchr("([{'\"", *t))
+		t++, n--;
+	while (n > 0 && strchr(")]}'\".,:;!", t[n - 1]))
+		n--;
+	if (n == 0)
+		return false;
+	if (memchr(t, '=', n) && t[0] != '=')
+		return true;
+	size_t letters = 0;
+	while (letters < n && (isalpha((unsigned char)t[letters]) || t[letters] == '_'))
+		letters++;
+	size_t digits = letters;
+	while (digits < n && isdigit((unsigned char)t[digits]))
+		digits++;
+	return letters > 0 && digits > letters && digits == n;
+}
+
+/* Words that only introduce what was cut: dropped from the end. */
+static bool connector(const char *t, size_t n)
+{
+	static const char *const words[] = {"for",  "in",   "at", "on",	 "of", "to",
+					    "from", "with", "by", "---", "-",  ":"};
+	if (n > 0 && strchr("([{", t[0]))
+		return true; /* "(error": its closing part was cut */
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (strlen(words[i]) == n && strncmp(t, words[i], n) == 0)
+			return true;
+	return false;
+}
+
+void classify_trim_tail(const char *in, char *out, size_t size)
+{
+	const char *start[64];
+	size_t len[64], n = 0;
+	for (const char *t = in; *t && n < ARRAY_SIZE(start);) {
+		while (classify_is_blank(*t))
+			t++;
+		if (!*t)
+			break;
+		start[n] = t;
+		while (*t && !classify_is_blank(*t))
+			t++;
+		len[n] = t - start[n];
+		n++;
+	}
+	size_t keep = n;
+	for (size_t i = CLASSIFY_TRIM_MIN_WORDS; i < n; i++)
+		if (variable_token(start[i], len[i])) {
+			keep = i;
+			break;
+		}
+	while (keep < n && keep > CLASSIFY_TRIM_MIN_WORDS - 1 && keep > 1 &&
+	       connector(start[keep - 1], len[keep - 1]))
+		keep--;
+	if (keep == n || keep == 0) {
+		snprintf(out, size, "%s", in);
+		return;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < keep && o + 1 < size; i++) {
+		int w = snprintf(out + o, size - o, "%s%.*s", i ? " " : "", (int)len[i], start[i]);
+		o += (size_t)w < size - o ? (size_t)w : size - o - 1;
+	}
+	out[o] = '\0';
 }

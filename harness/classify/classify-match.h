@@ -91,5 +91,11 @@ char *classify_excerpt_text(const struct classify_excerpt *e);
 /* Open a log for reading: a regular file or a pipe, not a folder. Returns 0 or -errno. */
 int classify_open(const char *path, FILE **ret);
 
+/* A message without its variable tail (CLASSIFY_PAT_TRIM), into out: cut before the first
+ * numbered token ("ptm0", "-22", "exitcode=0x0b") past the first CLASSIFY_TRIM_MIN_WORDS words,
+ * then without the words that only introduced it ("for", "(error"). Unchanged when nothing
+ * variable follows those words. */
+#define CLASSIFY_TRIM_MIN_WORDS 3
+void classify_trim_tail(const char *in, char *out, size_t size);
 /* Free text without what changes from run to run (addresses, numbers, offsets), into out. */
 void classify_scrub(const char *in, char *out, size_t size);

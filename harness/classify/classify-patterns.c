@@ -20,13 +20,17 @@
 #define LEAK CLASSIFY_PAT_LEAK
 #define REBOOT CLASSIFY_PAT_REBOOT
 #define OWNNAME CLASSIFY_PAT_OWN_NAME
+#define SITE CLASSIFY_PAT_SITE
+#define ASIDE CLASSIFY_PAT_ASIDE
+#define CUTHDR CLASSIFY_PAT_CUT_HEADER
+#define TRIM CLASSIFY_PAT_TRIM
+#define BTRACE CLASSIFY_PAT_BACKTRACE
 
 const struct classify_pattern classify_patterns[] = {
 	/* ---- Known harmless lines that look like reports. ---- */
 	{ "INFO: lockdep is turned off", 0, NULL, NULL, IGNORE },
 	{ "INFO: Stall ended before state dump start", 0, NULL, NULL, IGNORE },
 	{ "INFO: NMI handler (", 0, NULL, NULL, IGNORE }, /* took too long to run: perf noise */
-	{ "WARNING: kernel stack frame pointer at", 0, NULL, NULL, IGNORE }, /* unwinder noise */
 	{ "WARNING: Unprivileged eBPF is enabled", 0, NULL, NULL, IGNORE },
 	{ "WARNING: fbcon: Driver", 0, NULL, NULL, IGNORE },
 	{ "WARNING: See https", 0, NULL, NULL, IGNORE }, /* "... for mitigation options." */
@@ -107,6 +111,9 @@ const struct classify_pattern classify_patterns[] = {
 	{ "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: %F", CRASH,
 	  "stack-protector", "kernel panic: stack-protector: Kernel stack is corrupted in $F",
 	  HDRONLY },
+	/* %pB printed an address (no symbols): the stack names the function */
+	{ "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in", CRASH,
+	  "stack-protector", "kernel panic: stack-protector: Kernel stack is corrupted in $F", 0 },
 	{ "Kernel panic - not syncing: corrupted stack end detected inside scheduler", CRASH,
 	  "stack-overflow", "kernel panic: corrupted stack end in $F", 0 },
 	{ "Thread overran stack, or stack corrupted", CRASH, "stack-overflow",
@@ -148,9 +155,10 @@ const struct classify_pattern classify_patterns[] = {
 
 	/* ---- BUG() and data-corruption checks (include/asm-generic/bug.h, lib/list_debug.c,
 	 * lib/refcount.c, mm/usercopy.c). The message lines come before the BUG/WARNING line. */
+	/* fortify_panic() (lib/string.c 4.13 - 5.17, lib/string_helpers.c 5.18 - 6.8) prints this
+	 * line, then BUG(): the report starts here. A "kernel BUG at lib/string*.c" alone (the
+	 * pr_emerg() line lost) is filed as the kernel BUG it prints. */
 	{ "detected buffer overflow in %F", CRASH, "fortify", "detected buffer overflow in $F", 0 },
-	{ "kernel BUG at lib/string_helpers.c", CRASH, "fortify", "detected buffer overflow in $F",
-	  0 }, /* fortify_panic(); newer kernels print "<func>: detected buffer overflow: ..." */
 	{ "kernel BUG at lib/list_debug.c", CRASH, "list-corruption",
 	  "BUG: corrupted list in $F", 0 },
 	{ "kernel BUG at mm/usercopy.c", CRASH, "usercopy", "BUG: bad usercopy in $F", 0 },
@@ -173,6 +181,8 @@ const struct classify_pattern classify_patterns[] = {
 	{ "BUG: KASAN: double-free in %F", CRASH, "kasan", "KASAN: double-free in $F", 0 },
 	{ "BUG: KASAN: invalid-free in %F", CRASH, "kasan", "KASAN: invalid-free in $F", 0 },
 	{ "BUG: KASAN: %S in %F", CRASH, "kasan", "KASAN: $1 $A in $F", ACCESS },
+	/* 4.x kasan_report_error(): an address without shadow, the access on the next line */
+	{ "BUG: KASAN: %S on address", CRASH, "kasan", "KASAN: $1 $A in $F", ACCESS },
 	{ "BUG: KASAN: %S", CRASH, "kasan", "KASAN: $1 in $F", 0 },
 	{ "BUG: KASan: %C in %F", CRASH, "kasan", "KASAN: $1 in $F", 0 }, /* 4.0 - 4.3 */
 	{ "BUG: KFENCE: %C in %F", CRASH, "kfence", "KFENCE: $1 in $F", 0 },
@@ -182,28 +192,29 @@ const struct classify_pattern classify_patterns[] = {
 	{ "UBSAN: Undefined behaviour in", CRASH, "ubsan", "UBSAN: undefined-behaviour in $F", 0 },
 	{ "UBSAN: %C in ", CRASH, "ubsan", "UBSAN: $1 in $F", 0 },
 
-	/* ---- SLUB debugging (mm/slub.c slab_bug: "BUG <cache> (<taint>): <what>"). ---- */
-	{ "BUG %S (%Cainted%C): Poison overwritten", CRASH, "slub",
-	  "SLUB: Poison overwritten in $F", 0 },
-	{ "BUG %S (%Cainted%C): %C overwritten", CRASH, "slub", "SLUB: $4 overwritten in $F", 0 },
-	{ "BUG %S (%Cainted%C): Invalid object pointer", CRASH, "slub",
-	  "SLUB: Invalid object pointer in $F", 0 },
-	{ "BUG %S (%Cainted%C): Attempt to free object", CRASH, "slub",
-	  "SLUB: Attempt to free object outside of slab in $F", 0 },
-	{ "BUG %S (%Cainted%C): Wrong number of objects", CRASH, "slub",
-	  "SLUB: Wrong number of objects in $F", 0 },
-	{ "BUG %S (%Cainted%C): Wrong object count", CRASH, "slub",
-	  "SLUB: Wrong object count in $F",
+	/* ---- SLUB debugging (mm/slub.c slab_bug: "BUG %s (%s): %pV", the cache and
+	 * print_tainted(): "Not tainted" or "Tainted: G    B"). ---- */
+	{ "BUG %S (%Cainted*): Poison overwritten", CRASH, "slub",
+	  "BUG: Poison overwritten in $F", 0 },
+	{ "BUG %S (%Cainted*): %C overwritten", CRASH, "slub", "BUG: $3 overwritten in $F", 0 },
+	{ "BUG %S (%Cainted*): Invalid object pointer", CRASH, "slub",
+	  "BUG: Invalid object pointer in $F", 0 },
+	{ "BUG %S (%Cainted*): Attempt to free object", CRASH, "slub",
+	  "BUG: Attempt to free object outside of slab in $F", 0 },
+	{ "BUG %S (%Cainted*): Wrong number of objects", CRASH, "slub",
+	  "BUG: Wrong number of objects in $F", 0 },
+	{ "BUG %S (%Cainted*): Wrong object count", CRASH, "slub",
+	  "BUG: Wrong object count in $F",
 	  0 },
-	{ "BUG %S (%Cainted%C): %R", CRASH, "slub", "SLUB: $4 in $F", 0 },
-	{ "BUG: %S (%Cainted%C): %R", CRASH, "slub", "SLUB: $4 in $F", 0 },
+	{ "BUG %S (%Cainted*): %R", CRASH, "slub", "BUG: $3 in $F", 0 },
+	{ "BUG: %S (%Cainted*): %R", CRASH, "slub", "BUG: $3 in $F", 0 },
 	/* before the taint string was added (2.6 - 4.x) */
-	{ "BUG %S: %C overwritten", CRASH, "slub", "SLUB: $2 overwritten in $F", 0 },
-	{ "BUG %S: Object already free", CRASH, "slub", "SLUB: Object already free in $F", 0 },
-	{ "BUG %S: Freepointer corrupt", CRASH, "slub", "SLUB: Freepointer corrupt in $F", 0 },
-	{ "BUG %S: Invalid object pointer", CRASH, "slub", "SLUB: Invalid object pointer in $F",
+	{ "BUG %S: %C overwritten", CRASH, "slub", "BUG: $2 overwritten in $F", 0 },
+	{ "BUG %S: Object already free", CRASH, "slub", "BUG: Object already free in $F", 0 },
+	{ "BUG %S: Freepointer corrupt", CRASH, "slub", "BUG: Freepointer corrupt in $F", 0 },
+	{ "BUG %S: Invalid object pointer", CRASH, "slub", "BUG: Invalid object pointer in $F",
 	  0 },
-	{ "BUG %S: %R", CRASH, "slub", "SLUB: $2 in $F", WEAK },
+	{ "BUG %S: %R", CRASH, "slub", "BUG: $2 in $F", WEAK },
 
 	/* ---- Memory leaks (mm/kmemleak.c). ---- */
 	{ "BUG: memory leak", CRASH, "memory-leak", "memory leak in $F", LEAK },
@@ -214,61 +225,71 @@ const struct classify_pattern classify_patterns[] = {
 	/* ---- Lockdep (kernel/locking/lockdep.c). The guilty function is where the lock is
 	 * taken. ---- */
 	{ "WARNING: possible circular locking dependency detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR | BTRACE },
 	{ "WARNING: possible recursive locking detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR | BTRACE },
 	{ "WARNING: possible irq lock inversion dependency detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR | BTRACE },
 	{ "WARNING: %C-safe -> %C-unsafe lock order detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR | BTRACE },
 	{ "WARNING: inconsistent lock state", CRASH, "lockdep", "inconsistent lock state in $F",
-	  ATFUNC },
+	  ATFUNC | BTRACE },
 	{ "INFO: possible circular locking dependency detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR | BTRACE },
 	{ "INFO: possible recursive locking detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR | BTRACE },
 	{ "INFO: possible irq lock inversion dependency detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR | BTRACE },
 	{ "INFO: %C-safe -> %C-unsafe lock order detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR | BTRACE },
 	{ "INFO: inconsistent lock state", CRASH, "lockdep", "inconsistent lock state in $F",
-	  ATFUNC },
+	  ATFUNC | BTRACE },
 	{ "[ INFO: possible circular locking dependency detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR | BTRACE },
 	{ "[ INFO: possible recursive locking detected", CRASH, "lockdep",
-	  "possible deadlock in $F", ATFUNC },
+	  "possible deadlock in $F", ATFUNC | CUTHDR | BTRACE },
+	{ "[ INFO: possible irq lock inversion dependency detected", CRASH, "lockdep",
+	  "possible deadlock in $F", ATFUNC | BTRACE },
+	{ "[ INFO: %C-safe -> %C-unsafe lock order detected", CRASH, "lockdep",
+	  "possible deadlock in $F", ATFUNC | BTRACE },
 	{ "[ INFO: inconsistent lock state", CRASH, "lockdep", "inconsistent lock state in $F",
-	  ATFUNC },
+	  ATFUNC | BTRACE },
 	{ "WARNING: bad unlock balance detected!", CRASH, "lockdep",
-	  "WARNING: bad unlock balance in $F", 0 },
+	  "WARNING: bad unlock balance in $F", BTRACE },
 	/* where the lock left held was taken */
-	{ "WARNING: held lock freed!", CRASH, "lockdep", "WARNING: held lock freed in $F", ATFUNC },
+	{ "WARNING: held lock freed!", CRASH, "lockdep", "WARNING: held lock freed in $F", ATFUNC | BTRACE },
 	{ "WARNING: lock held when returning to user space!", CRASH, "lockdep",
 	  "WARNING: lock held when returning to user space in $F", ATFUNC },
 	{ "WARNING: %C still has locks held!", CRASH, "lockdep",
-	  "WARNING: still has locks held in $F", ATFUNC },
+	  "WARNING: still has locks held in $F", ATFUNC | BTRACE },
 	{ "WARNING: Nested lock was not taken", CRASH, "lockdep",
-	  "WARNING: nested lock was not taken in $F", 0 },
+	  "WARNING: nested lock was not taken in $F", BTRACE },
 	{ "WARNING: suspicious RCU usage", CRASH, "lockdep", "WARNING: suspicious RCU usage in $F",
-	  0 },
-	{ "INFO: suspicious RCU usage", CRASH, "lockdep", "INFO: suspicious RCU usage in $F", 0 },
+	  BTRACE },
+	{ "INFO: suspicious RCU usage", CRASH, "lockdep", "INFO: suspicious RCU usage in $F", BTRACE },
 	{ "INFO: trying to register non-static key", CRASH, "lockdep",
 	  "INFO: trying to register non-static key in $F", 0 },
 	/* before 4.14 the kernel called it INFO, and so do the reports filed then */
 	{ "[ INFO: suspicious RCU usage", CRASH, "lockdep", "INFO: suspicious RCU usage in $F",
-	  0 },
-	{ "[ INFO: %C ]", CRASH, "lockdep", "INFO: $1 in $F", ATFUNC },
+	  BTRACE },
+	{ "[ INFO: %C ]", CRASH, "lockdep", "INFO: $1 in $F", ATFUNC | BTRACE },
 	{ "[ BUG: bad unlock balance detected! ]", CRASH, "lockdep",
-	  "BUG: bad unlock balance in $F", 0 },
-	{ "[ BUG: held lock freed! ]", CRASH, "lockdep", "BUG: held lock freed in $F", ATFUNC },
-	{ "[ BUG: %C ]", CRASH, "lockdep", "BUG: $1 in $F", 0 },
+	  "BUG: bad unlock balance in $F", BTRACE },
+	{ "[ BUG: held lock freed! ]", CRASH, "lockdep", "BUG: held lock freed in $F", ATFUNC | BTRACE },
+	/* print_lock_invalid_wait_context(): a locking rule broken, filed with lockdep's other
+	 * WARN()s as a locking bug */
+	{ "[ BUG: Invalid wait context ]", CRASH, "lockdep", "WARNING: locking bug in $F", BTRACE },
+	{ "[ BUG: %C ]", CRASH, "lockdep", "BUG: $1 in $F", BTRACE },
 	{ "BUG: bad unlock balance detected!", CRASH, "lockdep", "BUG: bad unlock balance in $F",
-	  0 },
-	{ "BUG: held lock freed!", CRASH, "lockdep", "BUG: held lock freed in $F", ATFUNC },
-	/* the unwinder (arch/x86/kernel/unwind_frame.c): one name for its bad-value reports */
+	  BTRACE },
+	{ "BUG: held lock freed!", CRASH, "lockdep", "BUG: held lock freed in $F", ATFUNC | BTRACE },
+	/* the unwinder (arch/x86/kernel/unwind_frame.c unwind_next_frame): printed while some
+	 * report's stack is dumped (ignored inside a report, replaced by the report that follows
+	 * it); the regs warning, printed by the same path, names the pair */
 	{ "WARNING: kernel stack regs at %C has bad", CRASH, "unwinder",
-	  "WARNING: kernel stack regs has bad value", 0 },
-	/* its frame-pointer warning is only noise: see the ignored rows */
+	  "WARNING: kernel stack regs has bad value", ASIDE },
+	{ "WARNING: kernel stack frame pointer at %C has bad value", CRASH, "unwinder",
+	  "WARNING: kernel stack frame pointer has bad value", ASIDE },
 
 	/* ---- Hangs (kernel/watchdog.c, kernel/watchdog_hld.c, kernel/rcu/tree_stall.h,
 	 * kernel/rcu/tasks.h, kernel/hung_task.c, kernel/workqueue.c). ---- */
@@ -306,8 +327,10 @@ const struct classify_pattern classify_patterns[] = {
 	  "BUG: spinlock lockup suspected in $F", SPIN },
 	{ "Kernel panic - not syncing: softlockup: hung tasks", HANG, "soft-lockup",
 	  "BUG: soft lockup in $F", SPIN },
+	/* kernel/hung_task.c: after the "INFO: task ... blocked" reports (part of their report);
+	 * alone once hung_task_warnings ran out: the panic names it */
 	{ "Kernel panic - not syncing: hung_task: blocked tasks", HANG, "hung-task",
-	  "INFO: task hung in $F", HUNG },
+	  "kernel panic: hung_task: blocked tasks", 0 },
 	{ "Kernel panic - not syncing: Hard LOCKUP", HANG, "hard-lockup",
 	  "BUG: hard lockup in $F", SPIN },
 	{ "Kernel panic - not syncing: Watchdog detected hard LOCKUP", HANG, "hard-lockup",
@@ -341,7 +364,7 @@ const struct classify_pattern classify_patterns[] = {
 	  0 },
 	{ "BUG: Dentry %C still in use", CRASH, "bug", "BUG: Dentry still in use in $F", 0 },
 	{ "BUG: MAX_%S too low!", CRASH, "lockdep", "BUG: MAX_$1 too low!", 0 },
-	{ "BUG: Invalid wait context", CRASH, "lockdep", "BUG: Invalid wait context in $F", 0 },
+	{ "BUG: Invalid wait context", CRASH, "lockdep", "WARNING: locking bug in $F", 0 },
 	{ "unregister_netdevice: waiting for %S to become free", HANG, "netdev-leak",
 	  "unregister_netdevice: waiting for DEV to become free", 0 },
 	{ "VFS: Busy inodes after unmount", CRASH, "bug", "VFS: Busy inodes after unmount", 0 },
@@ -359,11 +382,23 @@ const struct classify_pattern classify_patterns[] = {
 	  "kernel panic: Attempted to kill the idle task!", 0 },
 	{ "Kernel panic - not syncing: Fatal exception", CRASH, "panic",
 	  "kernel panic: Fatal exception", 0 },
-	{ "Kernel panic - not syncing: %R", CRASH, "panic", "kernel panic: $1", 0 },
+	{ "Kernel panic - not syncing: %R", CRASH, "panic", "kernel panic: $1", TRIM },
+
+	/* ---- A trusted OS's panic forwarded by its Linux driver (drivers/trusty/trusty.c logs
+	 * the secure side's output; Little Kernel's _panic() prints "panic (caller %p): ", its
+	 * ASSERT() "ASSERT FAILED at (%s:%d): %s"). ---- */
+	{ "trusty: panic (caller 0x%x): *ASSERT FAILED at (%C): %R", CRASH, "tee-panic",
+	  "trusty: ASSERT FAILED: $2", 0 },
+	{ "trusty: panic (caller 0x%x): %R", CRASH, "tee-panic", "trusty: panic: $1", 0 },
+	{ "trusty: panic: %R", CRASH, "tee-panic", "trusty: panic: $1", 0 },
 
 	/* ---- An unexpected reboot: the boot loader's or the kernel's banner after the kernel had
 	 * run (the engine decides "after": the same lines at the start of a log are a boot). */
 	{ "Booting the kernel", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
+	/* arch/arm/boot/compressed/misc.c: "Uncompressing Linux... done, booting the kernel." */
+	{ "Uncompressing Linux", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
+	/* the firmware of a PC guest starting again */
+	{ "SeaBIOS (version", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
 	{ "Linux version %S", CRASH, "reboot", "unexpected kernel reboot", REBOOT },
 
 	/* ---- A fuzzer's executor in the guest gave up (syzkaller's SYZFAIL / SYZFATAL): not a
@@ -374,46 +409,46 @@ const struct classify_pattern classify_patterns[] = {
 
 	/* ---- WARN() (kernel/panic.c __warn). Known locations first. ---- */
 	{ "WARNING: CPU: %d PID: %d at lib/refcount.c", CRASH, "refcount",
-	  "WARNING: refcount bug in $F", 0 },
+	  "WARNING: refcount bug in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at lib/list_debug.c", CRASH, "list-corruption",
-	  "BUG: corrupted list in $F", 0 },
+	  "BUG: corrupted list in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at lib/debugobjects.c", CRASH, "debugobjects",
-	  "WARNING: ODEBUG bug in $F", 0 },
+	  "WARNING: ODEBUG bug in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at mm/usercopy.c", CRASH, "usercopy",
-	  "WARNING: bad usercopy in $F", 0 },
+	  "WARNING: bad usercopy in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at kernel/locking/lockdep.c", CRASH, "lockdep",
-	  "WARNING: locking bug in $F", 0 },
+	  "WARNING: locking bug in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at mm/util.c", CRASH, "warning", "WARNING: kmalloc bug in $F",
-	  0 },
+	  SITE },
 	{ "WARNING: CPU: %d PID: %d at mm/slab_common.c:%d kmalloc_slab", CRASH, "warning",
-	  "WARNING: kmalloc bug in $F", 0 },
+	  "WARNING: kmalloc bug in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at mm/vmalloc.c:%d __vmalloc_node_range", CRASH, "warning",
-	  "WARNING: zero-size vmalloc in $F", 0 },
+	  "WARNING: zero-size vmalloc in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at lib/kobject.c", CRASH, "warning",
-	  "WARNING: kobject bug in $F", 0 },
+	  "WARNING: kobject bug in $F", SITE },
 	{ "WARNING: CPU: %d PID: %d at fs/proc/generic.c", CRASH, "warning",
-	  "WARNING: proc registration bug in $F", 0 },
-	{ "WARNING: CPU: %d PID: %d at %F+0x", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: CPU: %d PID: %d at %S %F", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: CPU: %d UID: %d PID: %d at %S %F", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: CPU: %d PID: %d at", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: CPU: %d UID: %d PID: %d at", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: at %S %F", CRASH, "warning", "WARNING in $F", 0 },
+	  "WARNING: proc registration bug in $F", SITE },
+	{ "WARNING: CPU: %d PID: %d at %F+0x", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: CPU: %d PID: %d at %S %F", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: CPU: %d UID: %d PID: %d at %S %F", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: CPU: %d PID: %d at", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: CPU: %d UID: %d PID: %d at", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: at %S %F", CRASH, "warning", "WARNING in $F", SITE },
 	/* 6.18+: "WARNING: lib/foo.c:12 at func+0x1/0x2, CPU#0: comm/123" */
 	{ "WARNING: lib/refcount.c:%d at ", CRASH, "refcount", "WARNING: refcount bug in $F",
-	  0 },
+	  SITE },
 	{ "WARNING: lib/debugobjects.c:%d at ", CRASH, "debugobjects",
-	  "WARNING: ODEBUG bug in $F", 0 },
+	  "WARNING: ODEBUG bug in $F", SITE },
 	{ "WARNING: lib/list_debug.c:%d at ", CRASH, "list-corruption",
-	  "BUG: corrupted list in $F", 0 },
+	  "BUG: corrupted list in $F", SITE },
 	{ "WARNING: kernel/locking/lockdep.c:%d at ", CRASH, "lockdep",
-	  "WARNING: locking bug in $F", 0 },
+	  "WARNING: locking bug in $F", SITE },
 	{ "WARNING: mm/usercopy.c:%d at ", CRASH, "usercopy", "WARNING: bad usercopy in $F",
-	  0 },
-	{ "WARNING: %S:%d at %C, CPU#%d: ", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: at %S", CRASH, "warning", "WARNING in $F", 0 }, /* function on the next line */
-	{ "WARNING: %S:%d at %F", CRASH, "warning", "WARNING in $F", 0 },
-	{ "WARNING: %S at %F", CRASH, "warning", "WARNING in $F", WEAK },
+	  SITE },
+	{ "WARNING: %S:%d at %C, CPU#%d: ", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: at %S", CRASH, "warning", "WARNING in $F", SITE }, /* function on the next line */
+	{ "WARNING: %S:%d at %F", CRASH, "warning", "WARNING in $F", SITE },
+	{ "WARNING: %S at %F", CRASH, "warning", "WARNING in $F", WEAK | SITE },
 
 	/* ---- Generic fallbacks: only with kernel report structure after them. ---- */
 	{ "BUG: %C at %S", CRASH, "bug", "BUG: $1 in $F", WEAK },
@@ -474,6 +509,12 @@ const char *const classify_trace_stop[] = {
 };
 const size_t classify_trace_stop_n = ARRAY_SIZE(classify_trace_stop);
 
+const char *const classify_die_headers[] = {
+	"divide error: ", "general protection fault", "invalid opcode: ", "stack segment: ",
+	"double fault: ", "int3: ", "bounds: ", "Oops: ", "Internal error: ",
+};
+const size_t classify_die_headers_n = ARRAY_SIZE(classify_die_headers);
+
 const char *const classify_report_end[] = {
 	"---[ end Kernel panic",
 	"Kernel Offset:",
@@ -524,7 +565,10 @@ const char *const classify_skip_functions[] = {
 	"exc_nmi", "asm_exc_nmi", "nmi_handle", "arch_trigger_cpumask_backtrace",
 	"nmi_trigger_cpumask_backtrace", "trigger_*", "perf_event_nmi_handler", "native_*", "pv_*",
 	"arch_cpu_idle", "default_idle*", "cpu_idle*", "do_idle", "cpu_startup_entry",
-	"start_secondary", "secondary_startup*", "rest_init", "start_kernel", "x86_64_start_*",
+	"start_secondary", "secondary_startup*", "rest_init", "x86_64_start_*",
+	/* the boot path below start_kernel(), which is itself code that can be at fault */
+	"i386_start_kernel", "startup_32*", "startup_64*", "__primary_switched", "__mmap_switched",
+	"start_kernel_proc", "__startup_64", "xen_start_kernel",
 	"arch_call_rest_init", "mwait_idle*", "acpi_idle_*", "cpuidle_enter*", "__cpuidle_text*",
 	"sched_show_task", "csd_lock_wait", "smp_call_function*", "on_each_cpu*",
 	/* Scheduling, sleeping and locking primitives. */
@@ -643,6 +687,12 @@ const char *const classify_skip_substrings[] = {
 	"hex_dump_to_buffer", "print_hex_dump", "^__virt_addr_valid$", "^__virt_to_phys",
 	"^__phys_addr", "^__read_once", "^__unwind_start$", "^unwind_next_frame",
 	"^__read_once_word_nocheck",
+	/* the unwinders that print a report's stack (x86 unwind_*.c, arm64 stacktrace.c,
+	 * kernel/stacktrace.c, lib/stackdepot.c) and the sanitizers' report framing
+	 * (mm/kasan/report.c, mm/kfence/report.c start_report / end_report / describe_object) */
+	"^unwind_", "^__unwind_", "^kunwind_", "^update_stack_state$", "^arch_stack_walk",
+	"^stack_trace_", "save_stack_trace", "^stack_depot_", "^__stack_depot_",
+	"^start_report$", "^end_report$", "^describe_object", "^check_panic_on_warn$",
 	/* waiting and work machinery, device-model plumbing: the caller asked for it */
 	"^del_timer", "^timer_delete", "^flush_work", "^__flush_work", "^__cancel_work",
 	"^cancel_work_sync", "try_to_grab_pending", "^flush_workqueue", "^__flush_workqueue",

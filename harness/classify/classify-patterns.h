@@ -59,6 +59,23 @@ enum {
 	/* A memory leak: the stack is the allocation's, so allocation wrappers of every name
 	 * ("*alloc*") are skipped to reach the code that made the object. */
 	CLASSIFY_PAT_LEAK = 1u << 10,
+	/* Printed by the stack unwinder while some report's stack is dumped: inside a report it
+	 * is ignored; alone it is a report, which the next header within a few lines replaces
+	 * (the report whose dump made the unwinder complain). */
+	CLASSIFY_PAT_ASIDE = 1u << 11,
+	/* Cut before it named any function: the title is the header line itself (as lockdep's
+	 * reports are filed when their lock chains and stack were lost), not "in corrupted". */
+	CLASSIFY_PAT_CUT_HEADER = 1u << 12,
+	/* The header's function is the check that fired (WARN()'s "at func+0x1/0x2"), not
+	 * necessarily the culprit: with no stack after it the report is "corrupted". */
+	CLASSIFY_PAT_SITE = 1u << 13,
+	/* $1 is a free-form message whose variable tail is cut (classify_trim_tail()): a
+	 * panic("Couldn't open N_TTY ldisc for %s --- error %d.") is one report whatever tty. */
+	CLASSIFY_PAT_TRIM = 1u << 14,
+	/* Lockdep's report format (kernel/locking/lockdep.c print_*_bug()): the lock chains, then
+	 * "stack backtrace:" and dump_stack(). A "Call Trace:" before that line is another
+	 * task's, printed in the middle of ours: interleaved. */
+	CLASSIFY_PAT_BACKTRACE = 1u << 15,
 };
 
 struct classify_pattern {
@@ -88,6 +105,11 @@ extern const size_t classify_trace_start_n;
 /* Lines after which frames belong to another story (allocation / free stacks of KASAN, ...). */
 extern const char *const classify_trace_stop[];
 extern const size_t classify_trace_stop_n;
+
+/* die()'s headers ("<what>: <error code> [#<counter>]"), also looked for inside a line that
+ * another message left unterminated. */
+extern const char *const classify_die_headers[];
+extern const size_t classify_die_headers_n;
 
 /* Lines that end a report. */
 extern const char *const classify_report_end[];

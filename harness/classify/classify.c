@@ -47,6 +47,7 @@ struct classify_stream {
 	bool line_stamped;   /* the current line had printk's time stamp or caller id */
 	bool header_stamped; /* ... and the header line */
 	char caps[MAX_CAPS][CAP_LEN];
+	char header[CAP_LEN]; /* the header message, for CLASSIFY_PAT_CUT_HEADER */
 	size_t ncaps;
 	struct classify_frame hdr_func, at_func[2]; /* the lock taken, the lock held */
 	bool have_hdr_func;
@@ -55,11 +56,21 @@ struct classify_stream {
 	struct classify_frame frames[MAX_FRAMES];
 	size_t nframes;
 	bool in_trace, frames_closed;
+	/* "corrupted" (see report_corrupted()): a "Call Trace:"-like line was seen; another
+	 * report's header came after it before the first frame */
+	bool trace_announced, interleaved;
+	/* the report's own stack is announced: lockdep's "stack backtrace:", or for WARN() its
+	 * modules line or the "CPU: %d PID: %d" line of the task its header names (hdr_pid; -1
+	 * when none) */
+	bool own_stack;
+	long hdr_pid;
+	unsigned stack_lines; /* frame lines seen, unreliable ("? func+0x1/0x2") ones included */
 	unsigned addr_frames; /* "[<addr>] func+0x.." lines seen while a weak header waits */
 	size_t irq_end;	      /* frames[] index after the first "</IRQ>"-like marker */
 	bool have_irq_end;
-	bool kernel_ran;   /* a kernel line stamped after boot, or a boot banner, was seen */
-	long end_trace_at; /* report line of "---[ end trace", 0 when not seen */
+	bool kernel_ran;     /* a kernel line stamped after boot, or a boot banner, was seen */
+	long mem_abort_line; /* arm64's "Mem abort info:" (1-based), 0 when not seen */
+	long end_trace_at;   /* report line of "---[ end trace", 0 when not seen */
 	struct classify_excerpt excerpt;
 };
 
@@ -98,6 +109,22 @@ static const struct classify_pattern *find_header(struct classify_stream *st, co
 	return p;
 }
 
+/* arm64 (arch/arm64/mm/fault.c die_kernel_fault): "Unable to handle kernel %s at virtual
+ * address", "Mem abort info:", ..., then die()'s "Internal error: Oops: %x [#1]". When the
+ * first line is lost (interleaved, cut), the abort decoding before the oops still says it was a
+ * kernel fault on a data or instruction access: a paging request. */
+#define MEM_ABORT_WINDOW 30
+static const struct classify_pattern *
+arm64_fault(struct classify_stream *st, const struct classify_pattern *p, struct classify_match *m)
+{
+	if (!st->mem_abort_line || st->lineno + 1 - st->mem_abort_line > MEM_ABORT_WINDOW ||
+	    !startswith(p->match, "Internal error: "))
+		return p;
+	const struct classify_pattern *fault =
+	    classify_match_header("Unable to handle kernel paging request", m);
+	return fault ? fault : p;
+}
+
 /* ---- Report state ---- */
 
 static void report_append(struct classify_stream *st, const char *line)
@@ -121,9 +148,15 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	st->access = NULL;
 	st->nframes = 0;
 	/* sanitizers (KMSAN, KFENCE) and lockdep's dependency chains list frames right after the
-	 * header, without a "Call Trace:" line */
-	st->in_trace = true;
+	 * header, without a "Call Trace:" line; WARN() dumps its stack with one (show_regs(),
+	 * dump_stack()) */
+	st->in_trace = !(p->flags & CLASSIFY_PAT_SITE);
 	st->frames_closed = false;
+	st->trace_announced = false;
+	st->interleaved = false;
+	st->own_stack = false;
+	st->hdr_pid = -1;
+	st->stack_lines = 0;
 	st->addr_frames = 0;
 	st->have_irq_end = false;
 	st->end_trace_at = 0;
@@ -155,6 +188,16 @@ static void report_start(struct classify_stream *st, const struct classify_patte
 	}
 	st->cut_line = 0;
 	report_append(st, line);
+	char ignored[16];
+	bool stamped;
+	const char *msg = classify_strip_prefixes(line, ignored, &stamped);
+	while (classify_is_blank(*msg))
+		msg++;
+	snprintf(st->header, sizeof(st->header), "%s", classify_strip_transparent(msg));
+	/* __warn(): "WARNING: CPU: %d PID: %d at %pS" */
+	const char *pid = strstr(st->header, " PID: ");
+	if ((p->flags & CLASSIFY_PAT_SITE) && pid && isdigit((unsigned char)pid[6]))
+		st->hdr_pid = strtol(pid + 6, NULL, 10);
 }
 
 /* Lines from another task interleave with the report when the log carries caller ids: keep only
@@ -269,18 +312,49 @@ static void report_frames(struct classify_stream *st, const char *body)
 		st->in_trace = false;
 		return;
 	}
+	/* __warn() goes on with print_modules() ("Modules linked in:") and show_regs() or
+	 * dump_stack() ("CPU: %d PID: %d Comm: ..."): either is the reporting task's */
+	if (st->hdr_pid >= 0 && startswith(body, "Modules linked in:"))
+		st->own_stack = true;
+	if (st->hdr_pid >= 0 && startswith(body, "CPU: ")) {
+		const char *pid = strstr(body, " PID: ");
+		if (pid && strtol(pid + 6, NULL, 10) == st->hdr_pid)
+			st->own_stack = true;
+	}
+	if ((st->pat->flags & CLASSIFY_PAT_BACKTRACE) && startswith(body, "stack backtrace:"))
+		st->own_stack = true;
 	if (classify_match_any(classify_trace_start, classify_trace_start_n, body)) {
+		/* a stack before the one the report announces is another task's, printed in
+		 * the middle of ours */
+		if (!st->own_stack && st->nframes == 0 &&
+		    (st->hdr_pid >= 0 || (st->pat->flags & CLASSIFY_PAT_BACKTRACE))) {
+			st->interleaved = true;
+			st->frames_closed = true;
+			return;
+		}
 		/* a blocked task's report goes on with other tasks' and CPUs' stacks */
 		if ((st->pat->flags & CLASSIFY_PAT_HUNG) && st->nframes > 0) {
 			st->frames_closed = true;
 			return;
 		}
 		st->in_trace = true;
+		st->trace_announced = true;
 		return;
 	}
 	body = skip_stack_markers(st, body);
+	const char *rel = classify_skip_addr_brackets(body);
+	if (rel[0] == '?' && rel[1] == ' ' && classify_parse_symbol(rel + 2, true, &f))
+		st->stack_lines++;
 	if (classify_parse_ip_line(body, &f)) {
 		add_frame(st, &f);
+		return;
+	}
+	/* WARN()'s stack comes after its "Call Trace:": a stack before it is another task's,
+	 * printed between our header and our stack */
+	if ((st->pat->flags & CLASSIFY_PAT_SITE) && !st->trace_announced && st->nframes == 0 &&
+	    classify_parse_frame_line(body, &f) && !strstr(body, "()")) {
+		st->interleaved = true;
+		st->frames_closed = true;
 		return;
 	}
 	/* "[<addr>] func+0x1/0x2" is a stack frame even where no "Call Trace:" announced it */
@@ -303,13 +377,25 @@ static void report_line(struct classify_stream *st, const char *line, const char
 		return;
 
 	const struct classify_pattern *p = find_header(st, line, body, &m);
+	/* the unwinder's complaint while this report's stack is dumped */
+	if (p && (p->flags & CLASSIFY_PAT_ASIDE) && !(st->pat->flags & CLASSIFY_PAT_ASIDE))
+		p = NULL;
 	if (!st->confirmed) {
 		if (!weak_header_line(st, p, &m, line, body, caller))
 			return;
+	} else if (p && (st->pat->flags & CLASSIFY_PAT_ASIDE) && st->report_lines < WEAK_WINDOW) {
+		/* the unwinder complained while dumping the report that follows */
+		report_start(st, p, &m, caller, line);
+		return;
 	} else if (p && st->nframes > 0 && strstr(p->title, "$F")) {
 		/* the next report (often the panic that ends this one): its frames are not ours;
 		 * a one-line report that names no function (unregister_netdevice: waiting ...) is
 		 * only interleaved */
+		st->frames_closed = true;
+	} else if (p && st->trace_announced && !st->frames_closed && strstr(p->title, "$F")) {
+		/* another CPU's report between our "Call Trace:" and its first frame: the frames
+		 * that follow may be either report's */
+		st->interleaved = true;
 		st->frames_closed = true;
 	}
 
@@ -334,6 +420,49 @@ static void report_line(struct classify_stream *st, const char *line, const char
 	report_frames(st, body);
 }
 
+/* die()'s header (arch/x86/kernel/dumpstack.c __die_header: "%s: %04lx [#%d]", arm64's
+ * "Internal error: %s: %x [#%d]") after a partial line that the console did not end: "...some
+ * text without its newlinedivide error: 0000 [#1] SMP". The error code and oops counter make
+ * it unmistakable wherever it starts. */
+static void die_header_inside(struct classify_stream *st, const char *line, const char *msg,
+			      const char *caller)
+{
+	const char *bracket = strstr(msg, " [#");
+	if (!bracket || bracket == msg)
+		return;
+	for (size_t i = 0; i < classify_die_headers_n; i++) {
+		const char *t = strstr(msg, classify_die_headers[i]);
+		if (!t || t == msg || t > bracket)
+			continue;
+		struct classify_match m;
+		const struct classify_pattern *p = classify_match_header(t, &m);
+		if (p && !(p->flags & (CLASSIFY_PAT_WEAK | CLASSIFY_PAT_IGNORE))) {
+			report_start(st, p, &m, caller, line);
+			return;
+		}
+	}
+}
+
+/* A message that another record cut short: pr_cont() pieces ("BUG: unable to handle kernel ",
+ * then "paging request at ...") lost to a message printed in between, which starts with its own
+ * time stamp on the same console line. The message is the text before that stamp (into buf),
+ * or body itself when there is none. */
+static const char *interrupted_message(const char *body, char buf[LINE_CAP + 1])
+{
+	for (const char *t = *body ? strchr(body + 1, '[') : NULL; t; t = strchr(t + 1, '[')) {
+		if (!classify_match_text("[ %d.%d]", t, NULL) &&
+		    !classify_match_text("[%d.%d]", t, NULL))
+			continue;
+		size_t n = t - body;
+		while (n > 0 && classify_is_blank(body[n - 1]))
+			n--;
+		memcpy(buf, body, n);
+		buf[n] = '\0';
+		return buf;
+	}
+	return body;
+}
+
 static void process_line(struct classify_stream *st, char *line)
 {
 	char caller[16];
@@ -356,9 +485,17 @@ static void process_line(struct classify_stream *st, char *line)
 		st->cut_msg[0] = '\0';
 		st->cut_line = st->lineno + 1;
 	}
+	if (startswith(body, "Mem abort info:"))
+		st->mem_abort_line = st->lineno + 1;
+	/* init/main.c: user space is starting, whatever the time stamps say */
+	if (startswith(body, "Run ") && classify_match_text("Run %S as init process", body, NULL))
+		st->kernel_ran = true;
 	struct classify_match m;
-	const struct classify_pattern *p = find_header(st, line, body, &m);
+	char head[LINE_CAP + 1];
+	const struct classify_pattern *p =
+	    find_header(st, line, interrupted_message(body, head), &m);
 	if (p) {
+		p = arm64_fault(st, p, &m);
 		report_start(st, p, &m, caller, line);
 		/* a reboot has no report after its banner: the next lines are the new boot's */
 		if (p->flags & CLASSIFY_PAT_REBOOT)
@@ -380,6 +517,7 @@ static void process_line(struct classify_stream *st, char *line)
 			return;
 		}
 	}
+	die_header_inside(st, line, msg, caller);
 }
 
 /* ---- Line splitting ---- */
@@ -423,9 +561,27 @@ void classify_stream_feed(struct classify_stream *st, const void *data, size_t s
 	}
 }
 
+/* The report cannot name its function ("corrupted"): another report interleaved with it
+ * between its "Call Trace:" and its first frame, or it was cut before any frame and any lock
+ * site. A function named by the header stands in for the stack when the header names the
+ * culprit (a sanitizer's faulting access, a fortified call), not when it names only the check
+ * that fired (CLASSIFY_PAT_SITE: WARN()'s "at func+0x1/0x2"). */
+static bool report_corrupted(const struct classify_stream *st)
+{
+	if (st->interleaved)
+		return true;
+	if (st->pat->flags & CLASSIFY_PAT_HDR_FUNC_ONLY)
+		return false;
+	if (st->nframes > 0 || st->stack_lines > 0 || st->n_at_func > 0)
+		return false;
+	return !st->have_hdr_func || (st->pat->flags & CLASSIFY_PAT_SITE);
+}
+
 /* The guilty function's name into out, or false when the report names none. */
 static bool guilty_function(const struct classify_stream *st, char out[SYM_LEN])
 {
+	if (report_corrupted(st))
+		return false;
 	const struct classify_frame *cand[MAX_FRAMES + 3];
 	size_t n = 0, marker;
 	for (size_t i = 0; i < st->n_at_func; i++)
@@ -450,6 +606,10 @@ static char *build_title(const struct classify_stream *st)
 	if (!found)
 		snprintf(func, sizeof(func), "corrupted");
 	char buf[512];
+	if (!found && (st->pat->flags & CLASSIFY_PAT_CUT_HEADER) && report_corrupted(st)) {
+		classify_scrub(st->header, buf, sizeof(buf));
+		return xstrdup(buf);
+	}
 	size_t o = 0;
 
 	for (const char *t = tpl; *t && o + 1 < sizeof(buf);) {
@@ -468,8 +628,13 @@ static char *build_title(const struct classify_stream *st)
 			t += 2;
 		} else if (t[0] == '$' && t[1] >= '1' && t[1] <= '4') {
 			size_t i = t[1] - '1';
-			char clean[CAP_LEN];
-			classify_scrub(i < st->ncaps ? st->caps[i] : "", clean, sizeof(clean));
+			char clean[CAP_LEN], trimmed[CAP_LEN];
+			const char *cap = i < st->ncaps ? st->caps[i] : "";
+			if (st->pat->flags & CLASSIFY_PAT_TRIM) {
+				classify_trim_tail(cap, trimmed, sizeof(trimmed));
+				cap = trimmed;
+			}
+			classify_scrub(cap, clean, sizeof(clean));
 			o += snprintf(buf + o, sizeof(buf) - o, "%s", clean);
 			t += 2;
 		} else {

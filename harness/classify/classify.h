@@ -32,9 +32,11 @@ struct classify_result {
  * stalls) the outermost frame of the module's run, else the frame above the dispatcher of its
  * work (syscall entry, workqueue, softirq, vfs/socket layer), which does not depend on where
  * the sample landed; for a blocked task what it waits for (synchronize_rcu, rtnl_lock) or the
- * first frame past the waiting machinery; "corrupted" when the report is too cut or
- * interleaved to name a function. A boot banner after the kernel had run is an "unexpected
- * kernel reboot". The tables are in classify-patterns.c. */
+ * first frame past the waiting machinery; "corrupted" when another report's header came between
+ * its "Call Trace:" and its first frame, when another task's stack came before a WARN()'s own,
+ * or when it was cut before any frame and its header names only the check that fired (a
+ * lockdep deadlock cut before its locks keeps its header line as its title). A boot banner after
+ * the kernel had run is an "unexpected kernel reboot". The tables are in classify-patterns.c. */
 int classify_file(FILE *f, struct classify_result **ret);
 /* Same for a path. */
 int classify_path(const char *path, struct classify_result **ret);
