@@ -9,7 +9,8 @@ What may differ, and so goes (the merged run's documented differences, harness/r
   - the host: controller host names and libvirt URIs (each shard its own), and so the "Hosts"
     section (cases per libvirt host), which a run on one host does not have;
   - order: a run records cases as they end, so every list and table row is compared as a set,
-    and the "first" case of a signature (the first in file order) is any of its cases.
+    and the "first" case of a signature (the first in file order) is any of its cases, with its
+    console excerpt (the guest's clock and addresses differ from run to run anyway).
 Everything else (verdicts, titles, details, expectations, counts, signatures, classes) stays."""
 import json
 import re
@@ -24,6 +25,9 @@ TIME = [
     (re.compile(r"qemu(\+\w+)?://[^\s\"'<>|`)]*"), "<uri>"),
     (re.compile(r"\d+(\.\d+)?\s?(ms|s|min|h)\b"), "<time>"),
     (re.compile(r"(faultline replay )\S+"), r"\1<case>"),
+    # guest console excerpts: the guest's clock and (randomised) kernel addresses
+    (re.compile(r"\[\s*\d+\.\d+\]"), "[<t>]"),
+    (re.compile(r"\b[0-9a-f]{8,16}\b"), "<hex>"),
 ]
 
 
@@ -68,6 +72,10 @@ def html(s):
     s = re.sub(r"(?s)<section id=\"hosts\".*?</section>", "", s)
     s = re.sub(r"(?s)<a href=\"#hosts\">.*?</a>", "", s)
     s = re.sub(r"(?s)<(svg|script|style)\b.*?</\1>", "", s)
+    # a signature's first occurrence: its console excerpt (guest clock, addresses) and its case,
+    # input and hash, which depend on which of its cases ended first
+    s = re.sub(r"(?s)<details>.*?</details>", "", s)
+    s = re.sub(r"(?s)<td class=\"wrap\">[^<]* on [^<]*<br><a href=.*?</td>", "<td>first</td>", s)
     s = re.sub(r"(?s)<[^>]*>", "\n", s)
     s = s.replace("&nbsp;", " ")
     return lines(s)
