@@ -971,6 +971,8 @@ int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts)
 			break;
 		}
 	matrix(&x);
+	if (opts && opts->since) /* report --db */
+		html_since(f, opts->since);
 	signatures(&x);
 	times(&x);
 	if (a->n_hosts > 1) /* a fleet across hosts */

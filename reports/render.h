@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "aggregate.h"
+#include "history.h"
 
 struct html_opts {
 	/* Directory the HTML file is written to, so that links to inputs and console logs are
@@ -13,6 +14,9 @@ struct html_opts {
 	const char *out_dir;
 	/* Rows of the per-case table before the report lists only failing cases. */
 	size_t max_case_rows;
+	/* NULL, or the history of the reported run against a stored baseline: the "since the
+	 * baseline" section (html-since.c) */
+	const struct history *since;
 };
 
 /* The inline style sheet of the HTML report (html-style.c): the neutral colours as CSS
@@ -31,6 +35,8 @@ void html_recovery(FILE *f, const struct aggregate *a);
 void html_campaign(FILE *f, const struct aggregate *a);
 /* The HTML report's hosts section (html-hosts.c), for runs spread over several libvirt hosts. */
 void html_hosts(FILE *f, const struct aggregate *a);
+/* The HTML report's "since the baseline" section (html-since.c). */
+void html_since(FILE *f, const struct history *h);
 int junit_write(FILE *f, const struct aggregate *a);
 int markdown_write(FILE *f, const struct aggregate *a);
 int jsonsum_write(FILE *f, const struct aggregate *a);

@@ -28,8 +28,16 @@ int reports_format_from_name(const char *name, enum reports_format *ret)
 int reports_render(FILE *f, enum reports_format format, struct rundir *const *runs, size_t n_runs,
 		   const char *out_dir, size_t max_case_rows)
 {
+	return reports_render_since(f, format, runs, n_runs, out_dir, max_case_rows, NULL);
+}
+
+int reports_render_since(FILE *f, enum reports_format format, struct rundir *const *runs,
+			 size_t n_runs, const char *out_dir, size_t max_case_rows,
+			 const struct history *since)
+{
 	struct aggregate *a;
-	struct html_opts opts = {.out_dir = out_dir, .max_case_rows = max_case_rows};
+	struct html_opts opts = {
+	    .out_dir = out_dir, .max_case_rows = max_case_rows, .since = since};
 	int r;
 
 	r = aggregate_build(runs, n_runs, &a);
@@ -60,6 +68,13 @@ int reports_render(FILE *f, enum reports_format format, struct rundir *const *ru
 int reports_write_file(const char *path, enum reports_format format, struct rundir *const *runs,
 		       size_t n_runs, size_t max_case_rows)
 {
+	return reports_write_file_since(path, format, runs, n_runs, max_case_rows, NULL);
+}
+
+int reports_write_file_since(const char *path, enum reports_format format,
+			     struct rundir *const *runs, size_t n_runs, size_t max_case_rows,
+			     const struct history *since)
+{
 	_cleanup_free_ char *dir_copy = xstrdup(path);
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0;
@@ -69,7 +84,7 @@ int reports_write_file(const char *path, enum reports_format format, struct rund
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return -errno;
-	r = reports_render(f, format, runs, n_runs, dirname(dir_copy), max_case_rows);
+	r = reports_render_since(f, format, runs, n_runs, dirname(dir_copy), max_case_rows, since);
 	if (fclose(f) != 0 && r >= 0)
 		r = -errno;
 	if (r < 0)

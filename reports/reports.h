@@ -28,6 +28,16 @@ int reports_render(FILE *f, enum reports_format format, struct rundir *const *ru
 int reports_write_file(const char *path, enum reports_format format, struct rundir *const *runs,
 		       size_t n_runs, size_t max_case_rows);
 
+/* The same with the HTML report's "since the baseline" section for since (history.h; NULL:
+ * none; other formats leave it out). */
+struct history;
+int reports_render_since(FILE *f, enum reports_format format, struct rundir *const *runs,
+			 size_t n_runs, const char *out_dir, size_t max_case_rows,
+			 const struct history *since);
+int reports_write_file_since(const char *path, enum reports_format format,
+			     struct rundir *const *runs, size_t n_runs, size_t max_case_rows,
+			     const struct history *since);
+
 /* Write RUN_DIR/report.html and RUN_DIR/results.xml (JUnit) for one run directory: what
  * `faultline run` calls at its end. Returns 0, -ENOENT when RUN_DIR/results.jsonl is missing,
  * or another negative errno. */

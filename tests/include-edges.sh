@@ -28,9 +28,10 @@ fleet: scenario classify content base
 results: scenario content base
 rollout: fleet scenario classify content base
 fuzz: content base
-engine: fleet rollout fuzz minimize results reports scenario classify content base
-reports: results base
-cli: engine fleet rollout fuzz minimize results reports scenario classify content base
+history: results base
+engine: fleet rollout fuzz minimize results history reports scenario classify content base
+reports: results history base
+cli: engine fleet rollout fuzz minimize results history reports scenario classify content base
 agent: base
 '
 # generated headers: name -> the stage whose build folder holds it

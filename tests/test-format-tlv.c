@@ -235,8 +235,8 @@ END_TEST
 START_TEST(test_tlv_set_each_magic)
 {
 	struct mutate_result a;
-	static const char *const want[] = {"\"zero\"", "\"one\"", "\"max\"", "\"max-1\"",
-					   "\"sign\"", "2",	  "3",	     "127"};
+	static const char *const want[] = {
+	    "\"zero\"", "\"one\"", "\"max\"", "\"max-1\"", "\"sign\"", "2", "3", "4", "127"};
 
 	/* a relation and a pointer are derived: +1, -1 and x2 of the true value too */
 	expand("{op: set, at: total_len, value: each}", 1, &a);
@@ -247,11 +247,15 @@ START_TEST(test_tlv_set_each_magic)
 	ck_assert_uint_eq(a.n_variants, 5 + 3 + 1);
 	mutate_result_finish(&a);
 
+	/* the section's type is 1 already: "one" makes the seed again, dropped and counted; 4
+	 * selects a case (group) that no magic: names */
 	ck_assert_uint_eq(expand("{op: set, at: 'sections[0].type', value: each}", 1, &a), 8);
+	ck_assert_uint_eq(a.n_same_as_seed, 1);
 	for (size_t i = 0; i < 8; i++) {
-		_cleanup_free_ char *s = xasprintf("\"value\":%s}", want[i]);
+		_cleanup_free_ char *s = xasprintf("\"value\":%s}", want[a.v[i].index]);
 		if (!strstr(a.v[i].json, s))
 			ck_abort_msg("%zu: %s lacks %s", i, a.v[i].json, s);
+		ck_assert_uint_ne(a.v[i].index, 1);
 	}
 	mutate_result_finish(&a);
 }
@@ -313,11 +317,13 @@ START_TEST(test_interesting_each)
 	static const uint8_t want1[] = {0, 1, 0x7f, 0x80, 0xff};
 	struct mutate_result a, b;
 
+	/* the opcode is 1: that value makes the seed again, dropped and counted */
 	ck_assert_uint_eq(
-	    expand("{op: interesting, at: 'sections[1].rules[0].opcode', value: each}", 1, &a), 5);
-	for (size_t i = 0; i < 5; i++) {
+	    expand("{op: interesting, at: 'sections[1].rules[0].opcode', value: each}", 1, &a), 4);
+	ck_assert_uint_eq(a.n_same_as_seed, 1);
+	for (size_t i = 0; i < 4; i++) {
 		ck_assert_uint_eq(a.v[i].size, seed_size);
-		ck_assert_uint_eq(a.v[i].data[57], want1[i]);
+		ck_assert_uint_eq(a.v[i].data[57], want1[a.v[i].index]);
 		ck_assert_ptr_nonnull(strstr(a.v[i].json, "\"offset\":57,\"width\":1"));
 	}
 	mutate_result_finish(&a);
@@ -388,6 +394,61 @@ START_TEST(test_union_decode_errors)
 }
 END_TEST
 
+/* [*] across union cases selects the elements where the rest of the path exists. */
+START_TEST(test_wild_across_cases)
+{
+	_cleanup_free_ struct format_node **v = NULL;
+	struct format_node *root = decode(seed, seed_size);
+	struct mutate_result a;
+	size_t n = 0, rulesets = 0;
+	char *err = NULL;
+
+	for (size_t i = 0; i < at(root, "sections")->n_kids; i++)
+		rulesets += at(root, "sections")->kids[i]->kids[0]->value == 2;
+	ck_assert_uint_gt(rulesets, 0);
+	ck_assert_int_eq(format_node_find(root, "sections[*].rule_count", &v, &n, &err),
+			 (int)rulesets);
+	ck_assert_int_lt(at(root, "sections")->n_kids, 1 + rulesets + 10);
+	ck_assert_uint_lt(rulesets, at(root, "sections")->n_kids);
+	/* deeper: every rule's opcode, in every ruleset */
+	ck_assert_int_gt(format_node_find(root, "sections[*].rules[*].opcode", &v, &n, &err), 0);
+	/* a name no element has is still an error, and says so */
+	ck_assert_int_eq(format_node_find(root, "sections[*].nosuch", &v, &n, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "no field 'nosuch'"));
+	ck_assert_ptr_nonnull(strstr(err, "in none of the"));
+	free(err);
+	err = NULL;
+	/* without [*], a field that this element's case lacks is an error */
+	ck_assert_int_eq(format_node_find(root, "sections[0].rule_count", &v, &n, &err), -EINVAL);
+	free(err);
+	format_node_free(root);
+
+	/* the ops take it: one input per ruleset */
+	ck_assert_uint_eq(expand("{op: set, at: 'sections[*].rule_count', value: max}", 1, &a),
+			  rulesets);
+	mutate_result_finish(&a);
+}
+END_TEST
+
+/* A decode error names the path of the field that failed. */
+START_TEST(test_decode_error_path)
+{
+	_cleanup_free_ uint8_t *d = xmemdup(seed, seed_size);
+	struct format_node *root = decode(seed, seed_size);
+	struct format_node *rc = at(root, "sections[1].rule_count");
+	char *err = NULL;
+
+	ck_assert_uint_eq(at(root, "sections[1].type")->value, 2);
+	d[rc->offset] = 0xff; /* more rules than bytes */
+	format_node_free(root);
+	root = NULL;
+	ck_assert_int_eq(format_decode(fmt, d, seed_size, &root, &err), -EINVAL);
+	if (!strstr(err, "sections[1].rules at offset"))
+		ck_abort_msg("no path in '%s'", err);
+	free(err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("format-tlv");
@@ -404,6 +465,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_interesting_each);
 	tcase_add_test(tc, test_distinct_draws);
 	tcase_add_test(tc, test_union_decode_errors);
+	tcase_add_test(tc, test_wild_across_cases);
+	tcase_add_test(tc, test_decode_error_path);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -90,6 +90,42 @@ START_TEST(test_kscu_real_seeds)
 }
 END_TEST
 
+/* Every shipped format decodes the seeds its scenarios feed it, and encodes them back to the
+ * same bytes (what `faultline format show` prints is the whole file). */
+START_TEST(test_shipped_seeds_roundtrip)
+{
+	static const char *const pairs[][2] = {{"kscu", "basic.kscu"},
+					       {"kscu", "ext.kscu"},
+					       {"apparmor", "apparmor.aa"},
+					       {"clamav-cvd", "clamav.cud"}};
+
+	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
+		_cleanup_free_ char *fp =
+		    xasprintf("%s/guests/formats/%s.yaml", FAULTLINE_SOURCE_DIR, pairs[i][0]);
+		_cleanup_free_ char *sp =
+		    xasprintf("%s/scenarios/content/%s", FAULTLINE_SOURCE_DIR, pairs[i][1]);
+		_cleanup_free_ uint8_t *data = NULL, *out = NULL;
+		struct format_node *root = NULL;
+		struct format *f = NULL;
+		struct diags d = {0};
+		char *err = NULL;
+		size_t size, osize;
+
+		ck_assert_int_eq(format_load(fp, &d, &f), 0);
+		ck_assert_int_eq(read_file(sp, 1 << 20, &data, &size), 0);
+		if (format_decode(f, data, size, &root, &err) < 0)
+			ck_abort_msg("%s as %s: %s", pairs[i][1], pairs[i][0], err);
+		ck_assert_uint_eq(root->size, size);
+		ck_assert_int_eq(format_encode(f, root, true, true, &out, &osize), 0);
+		ck_assert_uint_eq(osize, size);
+		ck_assert_mem_eq(out, data, size);
+		format_node_free(root);
+		format_free(f);
+		diags_finish(&d);
+	}
+}
+END_TEST
+
 static void decode_fails(const uint8_t *d, size_t n, const char *needle)
 {
 	struct format *f = load_kscu();
@@ -240,6 +276,41 @@ START_TEST(test_new_syntax_errors)
 	format_error(HDR "  - {name: c, type: u8, count_of: r}\n  - {name: r, type: u8, repeated: "
 			 "true, count: 2}\n",
 		     5, 5, "has count: and is counted by 'c'");
+	/* a case's field named like a field around the union: a path would reach only that */
+	format_error(HDR
+		     "  - {name: x, type: u8}\n  - {name: b, switch: t, cases: [{name: c, when: "
+		     "1, fields: [{name: x, type: u8}]}]}\n",
+		     5, 62, "field 'x' of case 'c' shadows the field 'x' at line 4");
+	format_error(HDR "  - {name: b, switch: t, cases: [{name: c, when: 1, fields: [{name: c, "
+			 "type: u8}]}]}\n",
+		     4, 62, "named like the record or case it is in");
+	/* keys that would be ignored are errors */
+	format_error(HDR "  - {name: r, type: bytes, size: 2, endian: big}\n", 4, 45,
+		     "a bytes field has no byte order");
+	format_error(HDR "  - {name: b, switch: t, cases: [{name: c, when: 1, offset: 1, fields: "
+			 "[{name: x, type: u8}]}]}\n",
+		     4, 61, "offset: on a case");
+}
+
+/* A record's endian: is the default of the fields inside it. */
+START_TEST(test_record_endian)
+{
+	struct diags d = {0};
+	struct format *f = NULL;
+	struct format_node *root = NULL;
+	static const char y[] = "format: x\nfields:\n  - {name: a, type: u16}\n"
+				"  - {name: r, endian: big, fields: [{name: b, type: u16}, {name: "
+				"c, type: u16le}]}\n";
+
+	ck_assert_int_eq(format_parse("f.yaml", y, strlen(y), &d, &f), 0);
+	ck_assert_int_eq(
+	    format_decode(f, (const uint8_t *)"\x01\x02\x01\x02\x01\x02", 6, &root, NULL), 0);
+	ck_assert_uint_eq(root->kids[0]->value, 0x0201);
+	ck_assert_uint_eq(root->kids[1]->kids[0]->value, 0x0102);
+	ck_assert_uint_eq(root->kids[1]->kids[1]->value, 0x0201);
+	format_node_free(root);
+	format_free(f);
+	diags_finish(&d);
 }
 END_TEST
 
@@ -338,10 +409,12 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_kscu_roundtrip);
 	tcase_add_test(tc, test_kscu_real_seeds);
+	tcase_add_test(tc, test_shipped_seeds_roundtrip);
 	tcase_add_test(tc, test_decode_errors);
 	tcase_add_test(tc, test_fix_checksums_raw);
 	tcase_add_test(tc, test_format_errors);
 	tcase_add_test(tc, test_new_syntax_errors);
+	tcase_add_test(tc, test_record_endian);
 	tcase_add_test(tc, test_hostile_yaml);
 	tcase_add_test(tc, test_repeated_keys);
 	tcase_add_test(tc, test_numbers);

@@ -259,7 +259,7 @@ START_TEST(test_random_deterministic)
 
 	ck_assert_uint_eq(run_ops("{op: bitflip, count: 40}", seed_hex, 7, &a, &d), a.n);
 	ck_assert_uint_eq(a.n_variants, 40);
-	ck_assert_uint_eq(a.n + a.n_duplicates, 40);
+	ck_assert_uint_eq(a.n + a.n_duplicates + a.n_same_as_seed, 40);
 	ck_assert_uint_gt(a.n, 20);
 	run_ops("{op: bitflip, count: 40}", seed_hex, 7, &b, &d);
 	run_ops("{op: bitflip, count: 40}", seed_hex, 8, &c, &d);
@@ -308,9 +308,9 @@ START_TEST(test_each_expansion)
 	run_ops("{op: set, at: each, value: each}", seed_hex, 1, &a, &d);
 	ck_assert_uint_eq(d.n, 0);
 	ck_assert_uint_eq(a.n_variants, 92);
-	ck_assert_uint_eq(a.n + a.n_duplicates, 92);
-	ck_assert_uint_gt(a.n_duplicates,
-			  0); /* flags: zero is the seed's value, as is reserved's */
+	ck_assert_uint_eq(a.n + a.n_duplicates + a.n_same_as_seed, 92);
+	/* flags: zero is the seed's value, as is reserved's: equal to the seed, dropped */
+	ck_assert_uint_gt(a.n_same_as_seed, 0);
 	mutate_result_finish(&a);
 
 	/* truncate at each field boundary: 17 leaves, the first at offset 0 is skipped */
@@ -386,6 +386,61 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* A byte op aimed at the checksum is undone by the fix-up: said, and dropped as the seed when
+ * the list expands into several inputs; checksum: stale or fixup: false keep the raw bytes. */
+START_TEST(test_fixup_undoes_byte_op)
+{
+	struct diags d = {0};
+	struct mutate_result a;
+
+	ck_assert_uint_eq(run_ops("{op: bitflip, at: crc32, count: 3}", seed_hex, 1, &a, &d), 0);
+	ck_assert_uint_eq(a.n_variants, 3);
+	ck_assert_uint_eq(a.n_same_as_seed, 3);
+	ck_assert_uint_eq(a.n_undone, 3);
+	mutate_result_finish(&a);
+
+	/* one variant: kept, with a note saying why it is the seed */
+	ck_assert_uint_eq(run_ops("{op: bitflip, at: crc32, bit: 3}", seed_hex, 1, &a, &d), 1);
+	ck_assert_uint_eq(a.n_undone, 1);
+	ck_assert_ptr_nonnull(a.v[0].note);
+	ck_assert_ptr_nonnull(strstr(a.v[0].note, "checksum fix-up wrote back"));
+	mutate_result_finish(&a);
+
+	ck_assert_uint_ge(
+	    run_ops("{op: bitflip, at: crc32, count: 3, fixup: false}", seed_hex, 1, &a, &d), 1);
+	ck_assert_uint_eq(a.n_same_as_seed, 0);
+	ck_assert_uint_eq(a.n_undone, 0);
+	ck_assert_ptr_nonnull(strstr(a.v[0].json, "\"fixup\":false"));
+	mutate_result_finish(&a);
+	ck_assert_uint_ge(
+	    run_ops("{op: bitflip, at: crc32, count: 3, checksum: stale}", seed_hex, 1, &a, &d), 1);
+	ck_assert_uint_eq(a.n_undone, 0);
+	mutate_result_finish(&a);
+
+	/* a set to the value there: one variant is kept with a note; in an expansion, dropped */
+	ck_assert_uint_eq(run_ops("{op: set, at: version, value: 1}", seed_hex, 1, &a, &d), 1);
+	ck_assert_ptr_nonnull(strstr(a.v[0].note, "changed nothing"));
+	mutate_result_finish(&a);
+	ck_assert_uint_eq(d.n, 0);
+	diags_finish(&d);
+}
+END_TEST
+
+/* Keys that would be ignored, or repeat one input, are errors. */
+START_TEST(test_ignored_keys)
+{
+	check_error("{op: insert, at: version, hex: '00', count: 3}", 1, 45,
+		    "would make 3 identical inputs");
+	check_error("{op: bitflip, offset: 4, bit: 1, count: 2}", 1, 41,
+		    "would make 2 identical inputs");
+	check_error("{op: zero, at: version, offset: 3}", 1, 33, "at: FIELD or offset:, not both");
+	check_error("{op: zero, at: version, size: 3}", 1, 31, "not at: and size:");
+	check_error("{op: extend, hex: '00', fill: zero}", 1, 31, "fill: applies with size:");
+	check_error("{op: random_bytes, hex: '00', size: 2}", 1, 37, "not both");
+	check_error("{op: bitflip, checksum: stale, fixup: false}", 1, 39, "say the same");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("mutate");
@@ -393,6 +448,8 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_no_ops_is_seed);
+	tcase_add_test(tc, test_fixup_undoes_byte_op);
+	tcase_add_test(tc, test_ignored_keys);
 	tcase_add_test(tc, test_drop_fixes_counts);
 	tcase_add_test(tc, test_drop_nofixup);
 	tcase_add_test(tc, test_set_header_count);

@@ -355,6 +355,49 @@ START_TEST(test_new_key_errors)
 }
 END_TEST
 
+/* version: as given; version-command: the first line it prints, run in the sensor's folder; a
+ * failing or silent command is an error naming the sensor; both keys at once are refused. */
+START_TEST(test_version)
+{
+	static const char *const head = "name: v\ndeliver: {method: file, path: /x}\n";
+	static const struct bad_text bad[] = {
+	    {"version: 1.0\nversion-command: echo 2\n", 4, 18,
+	     "both version: and version-command: given"},
+	    {"version: ''\n", 3, 10, "version"},
+	};
+	struct sensor *s;
+	char *v = NULL, *err = NULL;
+
+	s = load_text("v", "name: v\ndeliver: {method: file, path: /x}\nversion: 4.2.1\n");
+	ck_assert_int_eq(sensor_version(s, &v, &err), 0);
+	ck_assert_str_eq(v, "4.2.1");
+	free(v);
+	sensor_free(s);
+
+	testlib_write_text("v/VERSION", "7.1-rc2\nnot this line\n");
+	s = load_text("v", "name: v\ndeliver: {method: file, path: /x}\n"
+			   "version-command: cat VERSION\n");
+	ck_assert_int_eq(sensor_version(s, &v, &err), 0);
+	ck_assert_str_eq(v, "7.1-rc2");
+	free(v);
+	sensor_free(s);
+
+	s = load_text("v",
+		      "name: v\ndeliver: {method: file, path: /x}\nversion-command: 'false'\n");
+	ck_assert_int_eq(sensor_version(s, &v, &err), -EIO);
+	ck_assert_ptr_nonnull(strstr(err, "v: version-command 'false' failed"));
+	free(err);
+	sensor_free(s);
+
+	s = load_text("v", "name: v\ndeliver: {method: file, path: /x}\n");
+	v = (char *)"unset";
+	ck_assert_int_eq(sensor_version(s, &v, &err), 0);
+	ck_assert_ptr_null(v);
+	sensor_free(s);
+	expect_bad_texts("v", head, bad, ARRAY_SIZE(bad));
+}
+END_TEST
+
 /* Names on the search path in order, paths relative to the scenario (a folder or its
  * sensor.yaml), and a miss that lists every place looked at. */
 START_TEST(test_find)
@@ -679,6 +722,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_errno_names);
 	tcase_add_test(tc, test_guest);
 	tcase_add_test(tc, test_new_key_errors);
+	tcase_add_test(tc, test_version);
 	tcase_add_test(tc, test_find);
 	tcase_add_test(tc, test_search_path);
 	suite_add_tcase(s, tc);

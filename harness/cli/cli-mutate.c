@@ -29,7 +29,7 @@ static char *format_path_for(const char *name)
 /* The options: the format, the seed and the ops. Returns 0, 1 when --help was given, or -EINVAL
  * (the message is printed). */
 static int parse_options(int argc, char **argv, char **fpath, uint64_t *seed,
-			 struct mutate_list *list, struct diags *d)
+			 struct mutate_list *list, bool *ops_given, struct diags *d)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
 					     {"format", required_argument, NULL, 'f'},
@@ -69,6 +69,7 @@ static int parse_options(int argc, char **argv, char **fpath, uint64_t *seed,
 				return -EINVAL;
 			}
 			mutate_list_append(list, one);
+			*ops_given = true;
 			break;
 		default:
 			help(stderr);
@@ -97,6 +98,8 @@ static void manifest_line(FILE *man, const struct mutate_output *o, const char *
 	if (format)
 		json_object_object_add(j, "format", json_object_new_string(format));
 	json_object_object_add(j, "mutations", json_tokener_parse(o->json));
+	if (o->note)
+		json_object_object_add(j, "note", json_object_new_string(o->note));
 	fprintf(man, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 	json_object_put(j);
 }
@@ -151,10 +154,11 @@ int cmd_mutate(int argc, char **argv)
 	struct mutate_result res = {0};
 	uint64_t seed = 1;
 	const char *in, *outdir;
+	bool ops_given = false;
 	size_t size;
 	int r, ret = CLI_EXIT_USAGE;
 
-	r = parse_options(argc, argv, &fpath, &seed, list, &d);
+	r = parse_options(argc, argv, &fpath, &seed, list, &ops_given, &d);
 	if (r != 0) {
 		ret = r > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 		goto out;
@@ -167,6 +171,16 @@ int cmd_mutate(int argc, char **argv)
 			cli_print_diags(stderr, &d);
 			goto out;
 		}
+	}
+	if (mutate_list_size(list) == 0 && ops_given) {
+		/* --op '[]': nothing to do, said so (not the default sweep) */
+		if (write_outputs(&res, outdir, in, seed, fmt ? fpath : NULL) < 0) {
+			ret = CLI_EXIT_HOST;
+			goto out;
+		}
+		printf("0 input(s) written to %s: the mutation list is empty\n", outdir);
+		ret = CLI_EXIT_OK;
+		goto out;
 	}
 	if (mutate_list_size(list) == 0) {
 		struct mutate_list *def = NULL;
@@ -192,8 +206,19 @@ int cmd_mutate(int argc, char **argv)
 		ret = CLI_EXIT_HOST; /* the message says which file */
 		goto out;
 	}
-	printf("%zu input(s) written to %s (%zu variant(s), %zu duplicate(s) dropped)\n", res.n,
-	       outdir, res.n_variants, res.n_duplicates);
+	printf("%zu input(s) written to %s (%zu variant(s), %zu duplicate(s) and %zu equal to the "
+	       "seed dropped)\n",
+	       res.n, outdir, res.n_variants, res.n_duplicates, res.n_same_as_seed);
+	if (res.n_undone)
+		fprintf(
+		    stderr,
+		    "warning: %zu mutation(s) undone by the checksum fix-up (a byte op changed a "
+		    "checksum, and the fix-up wrote it back); checksum: stale or fixup: false "
+		    "keeps the raw bytes\n",
+		    res.n_undone);
+	for (size_t i = 0; i < res.n; i++)
+		if (res.v[i].note && !res.n_undone)
+			fprintf(stderr, "warning: input %06zu %s\n", res.v[i].index, res.v[i].note);
 	ret = CLI_EXIT_OK;
 out:
 	mutate_result_finish(&res);

@@ -2,9 +2,11 @@
 #include <getopt.h>
 #include <libgen.h>
 
+#include "cli-db.h"
 #include "cli-fault.h"
 #include "cli-help.h"
 #include "cli.h"
+#include "history.h"
 #include "reports.h"
 #include "rollout-report.h"
 #include "util.h"
@@ -40,16 +42,16 @@ static int load_run(const char *dir, struct rundir **ret)
 }
 
 static int render(const char *output, enum reports_format format, struct rundir *const *runs,
-		  size_t n_runs, size_t max_rows)
+		  size_t n_runs, size_t max_rows, const struct history *since)
 {
 	int r;
 
 	if (output) {
-		r = reports_write_file(output, format, runs, n_runs, max_rows);
+		r = reports_write_file_since(output, format, runs, n_runs, max_rows, since);
 		if (r < 0)
 			cli_error(SESSION_FAULT_HOST, "cannot write %s: %s", output, strerror(-r));
 	} else {
-		r = reports_render(stdout, format, runs, n_runs, NULL, max_rows);
+		r = reports_render_since(stdout, format, runs, n_runs, NULL, max_rows, since);
 		if (r < 0)
 			cli_error(SESSION_FAULT_HOST, "cannot write the report: %s", strerror(-r));
 	}
@@ -84,15 +86,52 @@ static int render_rollout(const char *dir, const char *output, enum reports_form
 	return r < 0 ? CLI_EXIT_HOST : CLI_EXIT_OK;
 }
 
+/* report --db: the first run's history against the baseline. The run must be stored (run --db
+ * or db import). */
+static int load_since(const char *url, const char *selector, const struct rundir *run,
+		      struct history **ret)
+{
+	struct db *db = NULL;
+	int64_t self, base;
+	int r, status;
+
+	if ((status = cli_db_open(cli_db_url(url, true), &db)) != 0)
+		return status;
+	if (!run->run_id || (r = history_find_run(db, run->run_id, &self)) == -ENOENT) {
+		cli_error(SESSION_FAULT_USAGE,
+			  "%s is not in %s: add it with 'faultline db import --db %s %s'", run->dir,
+			  db_url(db), db_url(db), run->dir);
+		status = CLI_EXIT_USAGE;
+		goto out;
+	}
+	r = r < 0 ? r : history_select(db, selector, self, &base);
+	if (r == -EINVAL || r == -ENOENT) {
+		cli_error(SESSION_FAULT_USAGE, "--baseline '%s': %s", selector,
+			  r == -EINVAL ? "expected run:RUN_ID, version:VERSION or last"
+				       : "no such run in the database");
+		status = CLI_EXIT_USAGE;
+	} else if (r < 0 || (r = history_load(db, self, base, ret)) < 0) {
+		cli_db_error("%s: %s", db_url(db), db_error(db));
+		status = CLI_EXIT_HOST;
+	}
+out:
+	db_close(db);
+	return status;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct option options[] = {
 	    {"output", required_argument, NULL, 'o'},
 	    {"format", required_argument, NULL, 'f'},
 	    {"max-rows", required_argument, NULL, 'm'},
+	    {"db", required_argument, NULL, CLI_OPT_DB},
+	    {"baseline", required_argument, NULL, 'b'},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
+	const char *url = NULL, *baseline = NULL;
+	struct history *since = NULL;
 	enum reports_format format = REPORTS_HTML;
 	const char *output = NULL;
 	struct rundir **runs;
@@ -125,6 +164,12 @@ int cmd_report(int argc, char **argv)
 			max_rows = (size_t)v;
 			break;
 		}
+		case CLI_OPT_DB:
+			url = optarg;
+			break;
+		case 'b':
+			baseline = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return CLI_EXIT_OK;
@@ -146,8 +191,11 @@ int cmd_report(int argc, char **argv)
 	for (int i = optind; i < argc && ret == CLI_EXIT_OK; i++)
 		if ((ret = load_run(argv[i], &runs[n_runs])) == CLI_EXIT_OK)
 			n_runs++;
+	if (ret == CLI_EXIT_OK && (url || baseline))
+		ret = load_since(url, baseline ? baseline : "last", runs[0], &since);
 	if (ret == CLI_EXIT_OK)
-		ret = render(output, format, runs, n_runs, max_rows);
+		ret = render(output, format, runs, n_runs, max_rows, since);
+	history_free(since);
 	for (size_t i = 0; i < n_runs; i++)
 		rundir_free(runs[i]);
 	free(runs);

@@ -4,9 +4,12 @@
 #include <signal.h>
 #include <time.h>
 
+#include "cli-db.h"
 #include "cli-fault.h"
 #include "cli-help.h"
 #include "cli.h"
+#include "db-import.h"
+#include "db.h"
 #include "reports.h"
 #include "results.h"
 #include "session.h"
@@ -16,6 +19,7 @@ struct run_opts {
 	struct session_opts s;
 	const char *out_dir;
 	const char *isolation;
+	const char *db; /* --db */
 	bool list, resume, quiet;
 };
 
@@ -113,6 +117,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 						 {"resume", required_argument, NULL, 'r'},
 						 {"quiet", no_argument, NULL, 'q'},
 						 {"shard", required_argument, NULL, 'S'},
+						 {"db", required_argument, NULL, CLI_OPT_DB},
 						 {"help", no_argument, NULL, 'h'},
 						 {}};
 	int c, r;
@@ -153,6 +158,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			}
 			break;
 		}
+		case CLI_OPT_DB:
+			o->db = optarg;
+			break;
 		case 'h':
 			help();
 			return 1;
@@ -225,6 +233,49 @@ static int print_table(struct session *s, const struct session_stats *st)
 	return status;
 }
 
+/* "faultline run ARG...", each argument as one shell word: run.json's argv, with a database
+ * password left out. */
+static char *command_line(int argc, char **argv)
+{
+	char *s = xstrdup("faultline");
+
+	for (int i = 0; i < argc; i++) {
+		_cleanup_free_ char *arg = db_url_redact(argv[i]);
+		_cleanup_free_ char *q = shell_quote(arg), *old = s;
+		s = xasprintf("%s %s", old, q);
+	}
+	return s;
+}
+
+/* What the database did not get: the run directory has it, and db import adds it. */
+static int finish_db(const char *dir, struct db_writer *db, int ret)
+{
+	_cleanup_free_ char *q = shell_quote(dir), *url = NULL;
+	const char *why;
+	size_t missed;
+
+	if (!db)
+		return ret;
+	missed = db_writer_missed(db, &why);
+	if (!missed && !why) {
+		printf("database: %zu records written to %s\n", db_writer_written(db),
+		       db_writer_url(db));
+		return ret;
+	}
+	url = shell_quote(db_writer_url(db));
+	if (!missed) {
+		cli_db_error("%s: every record written, but not the run's end (%s): bring it up to "
+			     "date with 'faultline db import --db %s %s'",
+			     db_writer_url(db), why, url, q);
+		return ret == CLI_EXIT_OK ? CLI_EXIT_HOST : ret;
+	}
+	cli_db_error("%s missed %zu of %zu records (%s); every record is in %s/results.jsonl: add "
+		     "them with 'faultline db import --db %s %s'",
+		     db_writer_url(db), missed, missed + db_writer_written(db),
+		     why ? why : "no error", dir, url, q);
+	return ret == CLI_EXIT_OK ? CLI_EXIT_HOST : ret;
+}
+
 /* After the run: the reports, where everything is, and the exit status (ret: the table's). */
 static int finish_run(const char *dir, const struct session_stats *st, int ret)
 {
@@ -255,8 +306,9 @@ int cmd_run(int argc, char **argv)
 	struct session_error err = {0};
 	struct session_stats st = {0};
 	struct session *s = NULL;
+	struct db_writer *db = NULL;
 	_cleanup_(progress_freep) struct progress *meter = NULL;
-	_cleanup_free_ char *run_id = NULL, *run_dir = NULL;
+	_cleanup_free_ char *run_id = NULL, *run_dir = NULL, *cmdline = command_line(argc, argv);
 	int r, ret;
 
 	r = parse_opts(argc, argv, &o);
@@ -270,9 +322,19 @@ int cmd_run(int argc, char **argv)
 			  o.out_dir, o.out_dir);
 		return CLI_EXIT_USAGE;
 	}
+	/* the database before any guest boots: unreachable, nothing has run */
+	if (!o.list && cli_db_url(o.db, false)) {
+		_cleanup_free_ char *why = NULL;
+		if (db_writer_open(cli_db_url(o.db, false), &db, &why) < 0) {
+			cli_db_error("%s", why);
+			return CLI_EXIT_USAGE;
+		}
+	}
 	meter = o.s.meter = progress_new(stderr, o.quiet);
-	if (session_open(&o.s, &s, &err) < 0)
+	if (session_open(&o.s, &s, &err) < 0) {
+		db_writer_close(db);
 		return cli_session_failed(&err);
+	}
 	if (o.list) {
 		list_cases(s, &o.s.shard);
 		session_close(s);
@@ -289,12 +351,15 @@ int cmd_run(int argc, char **argv)
 	    .run_dir = dir,
 	    .run_id = run_id,
 	    .resume = o.resume,
+	    .db = db,
+	    .command_line = cmdline,
 	};
 	if (session_run(s, &ro, &st, &err) < 0)
 		ret = cli_session_failed(&err);
 	else
-		ret = finish_run(dir, &st, print_table(s, &st));
+		ret = finish_db(dir, db, finish_run(dir, &st, print_table(s, &st)));
 	session_stats_finish(&st);
 	session_close(s);
+	db_writer_close(db);
 	return ret;
 }

@@ -67,6 +67,9 @@ int cmd_compare(int argc, char **argv);	 /* cli-compare.c */
 int cmd_merge(int argc, char **argv);	 /* cli-merge.c */
 int cmd_validate(int argc, char **argv); /* cli-validate.c */
 int cmd_mutate(int argc, char **argv);	 /* cli-mutate.c */
+int cmd_format(int argc, char **argv);	 /* cli-format.c */
+int cmd_db(int argc, char **argv);	 /* cli-db.c */
+int cmd_history(int argc, char **argv);	 /* cli-history.c */
 
 /* Shared by the commands (defined in cli-validate.c): printing scenario diags as
  * FILE:LINE:COLUMN: message. */

@@ -21,7 +21,9 @@ static const struct command commands[] = {
     {"replay", cmd_replay, NULL}, {"minimize", cmd_minimize, NULL},
     {"report", cmd_report, NULL}, {"compare", cmd_compare, NULL},
     {"bench", cmd_bench, NULL},	  {"rollout", cmd_rollout, NULL},
-    {"fuzz", cmd_fuzz, NULL},	  {"merge", cmd_merge, NULL},
+    {"fuzz", cmd_fuzz, NULL},	  {"format", cmd_format, NULL},
+    {"db", cmd_db, NULL},	  {"history", cmd_history, NULL},
+    {"merge", cmd_merge, NULL},
 };
 
 static void usage(FILE *f)

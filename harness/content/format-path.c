@@ -125,12 +125,24 @@ static int step(struct format_node *root, struct format_node *x, const struct se
 	return 0;
 }
 
+/* Does x lack the field g names (rather than g being wrong for it)? */
+static bool missing(struct format_node *x, const struct segment *g)
+{
+	struct format_node *hit = NULL;
+
+	if (x->kind != FORMAT_NODE_RECORD)
+		return false;
+	find_name(x, g->text, g->nlen, &hit);
+	return !hit;
+}
+
 int format_node_find(struct format_node *root, const char *path, struct format_node ***nodes,
 		     size_t *n_nodes, char **ret_error)
 {
 	_cleanup_free_ struct format_node **cur = NULL;
 	size_t n_cur = 0;
 	const char *p = path;
+	bool wild = false; /* a [*] came before: elements may differ (union cases) */
 	int r;
 
 	push_node(&cur, &n_cur, root);
@@ -146,11 +158,29 @@ int format_node_find(struct format_node *root, const char *path, struct format_n
 		r = parse_segment(p, path, &g, ret_error);
 		if (r < 0)
 			return r;
+		_cleanup_free_ char *miss = NULL;
+
 		for (size_t i = 0; i < n_cur; i++) {
-			r = step(root, cur[i], &g, &next, &n_next, ret_error);
-			if (r < 0)
+			char *err = NULL;
+
+			r = step(root, cur[i], &g, &next, &n_next, &err);
+			if (r < 0 && (!wild || !missing(cur[i], &g))) {
+				*ret_error = err;
 				return r;
+			}
+			/* After [*], a name that some elements lack (another union case) selects
+			 * the elements that have it. */
+			if (r < 0 && !miss)
+				miss = err;
+			else
+				free(err);
 		}
+		if (n_next == 0 && miss) {
+			*ret_error =
+			    xasprintf("%s (in none of the %zu elements [*] selects)", miss, n_cur);
+			return -EINVAL;
+		}
+		wild = wild || g.index == INDEX_ALL;
 		free(cur);
 		cur = TAKE_PTR(next);
 		n_cur = n_next;

@@ -42,11 +42,13 @@ size_t format_item_min_size(const struct format_item *it)
 {
 	size_t s = 0;
 
+	if (it->recurse) /* its repeated self inside counts as empty: this ends */
+		it = it->recurse;
 	switch (it->type) {
 	case FORMAT_UINT:
 		return it->width;
 	case FORMAT_BYTES:
-		return it->has_size ? it->size : 0;
+		return it->cstring ? 1 : it->has_size ? it->size : 0;
 	case FORMAT_RECORD:
 		if (it->has_size)
 			return it->size;
@@ -80,7 +82,7 @@ size_t format_item_fixed_size(const struct format_item *it)
 	case FORMAT_UINT:
 		return it->width;
 	case FORMAT_BYTES:
-		return it->has_size ? it->size : SIZE_MAX;
+		return it->has_size && !it->cstring ? it->size : SIZE_MAX;
 	case FORMAT_RECORD:
 		if (it->has_size)
 			return it->size;
@@ -120,39 +122,99 @@ static const char *role_key(enum format_role r)
 		return "points_into";
 	case FORMAT_ROLE_EQUALS:
 		return "equals";
+	case FORMAT_ROLE_INDEX:
+		return "index_into";
+	case FORMAT_ROLE_REFERS:
+		return "refers_to";
 	default:
 		return "";
 	}
 }
 
+/* The names a path sees from a record: its kids, through non-repeated records; a union's cases
+ * are checked each on its own against what is around the union. */
+struct names {
+	struct format_item **v;
+	size_t n;
+};
+
+static void check_name(struct fparse *p, struct format_item *k, struct names *seen)
+{
+	for (size_t j = 0; j < seen->n; j++) {
+		struct ynode kat = {.line = k->line, .column = k->column};
+
+		if (!streq(seen->v[j]->name, k->name))
+			continue;
+		if (seen->v[j] == k->parent)
+			format_ferr(p, &kat,
+				    "field '%s' is named like the record or case it is in (a path "
+				    "would reach only that); rename one",
+				    k->name);
+		else if (k->parent && k->parent->parent &&
+			 k->parent->parent->type == FORMAT_UNION && seen->v[j]->parent != k->parent)
+			format_ferr(p, &kat,
+				    "field '%s' of case '%s' shadows the field '%s' at line %u "
+				    "around the union (paths would reach only that one); rename it",
+				    k->name, k->parent->name, k->name, seen->v[j]->line);
+		else
+			format_ferr(p, &kat,
+				    "duplicate field name '%s' (also at line %u); names "
+				    "must be unique within a record",
+				    k->name, seen->v[j]->line);
+		return;
+	}
+	seen->v = xreallocarray(seen->v, seen->n + 1, sizeof(*seen->v));
+	seen->v[seen->n++] = k;
+}
+
+/* Collect the names of r's scope into seen, and the unions in it into unions. */
+static void collect_names(struct fparse *p, struct format_item *r, struct names *seen,
+			  struct names *unions, unsigned depth)
+{
+	for (size_t i = 0; i < r->n_kids && depth < 64; i++) {
+		struct format_item *k = r->kids[i];
+
+		check_name(p, k, seen);
+		if (k->repeated)
+			continue;
+		if (k->type == FORMAT_RECORD)
+			collect_names(p, k, seen, unions, depth + 1);
+		if (k->type == FORMAT_UNION) {
+			unions->v = xreallocarray(unions->v, unions->n + 1, sizeof(*unions->v));
+			unions->v[unions->n++] = k;
+		}
+	}
+}
+
+static void scope_names(struct fparse *p, struct format_item *r, struct names *seen, unsigned depth)
+{
+	struct names unions = {0};
+
+	collect_names(p, r, seen, &unions, depth);
+	for (size_t i = 0; i < unions.n && depth < 64; i++) {
+		struct format_item *u = unions.v[i];
+
+		for (size_t c = 0; c < u->n_kids; c++) {
+			struct names mine = {.n = seen->n};
+
+			/* a case sees the names around the union, and its own */
+			mine.v = xcalloc(seen->n + 1, sizeof(*mine.v));
+			memcpy(mine.v, seen->v, seen->n * sizeof(*mine.v));
+			check_name(p, u->kids[c], &mine);
+			scope_names(p, u->kids[c], &mine, depth + 1);
+			free(mine.v);
+		}
+	}
+	free(unions.v);
+}
+
 /* Names must be unique in the scope a path sees, or paths would be ambiguous. */
 static void check_unique_names(struct fparse *p, struct format_item *it)
 {
-	_cleanup_free_ struct format_item **seen = NULL;
-	size_t n_seen = 0;
-	struct format_item *stack[64];
-	size_t sp = 0;
+	struct names seen = {0};
 
-	stack[sp++] = it;
-	while (sp > 0) {
-		struct format_item *r = stack[--sp];
-		for (size_t i = 0; i < r->n_kids; i++) {
-			struct format_item *k = r->kids[i];
-			for (size_t j = 0; j < n_seen; j++)
-				if (streq(seen[j]->name, k->name)) {
-					struct ynode kat = {.line = k->line, .column = k->column};
-					format_ferr(
-					    p, &kat,
-					    "duplicate field name '%s' (also at line %u); names "
-					    "must be unique within a record",
-					    k->name, seen[j]->line);
-				}
-			seen = xreallocarray(seen, n_seen + 1, sizeof(*seen));
-			seen[n_seen++] = k;
-			if (k->type == FORMAT_RECORD && !k->repeated && sp < 64)
-				stack[sp++] = k;
-		}
-	}
+	scope_names(p, it, &seen, 0);
+	free(seen.v);
 }
 
 /* it counts or measures t: t must be something it can count or measure, after it. */
@@ -263,9 +325,10 @@ static void resolve_union(struct fparse *p, struct format_item *it, const struct
 				    it->name, def->name, k->name);
 		if (k->is_default)
 			def = k;
-		for (size_t w = 0; w < k->n_when; w++)
+		for (size_t w = 0; w < k->n_when && !k->has_mask; w++)
 			for (size_t j = 0; j < i; j++)
-				for (size_t x = 0; x < it->kids[j]->n_when; x++)
+				for (size_t x = 0;
+				     x < it->kids[j]->n_when && !it->kids[j]->has_mask; x++)
 					if (it->kids[j]->when[x] == k->when[w])
 						format_ferr(p, &kat,
 							    "case '%s': tag value %" PRIu64
@@ -320,7 +383,9 @@ static void resolve_target(struct fparse *p, struct format_item *it, const struc
 		/* Look in the enclosing records, innermost first; a table that an offset points
 		 * into may be anywhere. */
 		t = lookup_item(p, it, it->target_name,
-				it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET);
+				it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET ||
+				    it->role == FORMAT_ROLE_INDEX ||
+				    it->role == FORMAT_ROLE_REFERS);
 		if (!t)
 			format_ferr(p, at, "%s '%s': no such field in scope", role_key(it->role),
 				    it->target_name);
@@ -328,6 +393,17 @@ static void resolve_target(struct fparse *p, struct format_item *it, const struc
 			format_ferr(p, at, "%s points at itself", role_key(it->role));
 	}
 	it->target = t;
+	if (t && (it->role == FORMAT_ROLE_INDEX || it->role == FORMAT_ROLE_REFERS) && !t->repeated)
+		format_ferr(p, at, "%s '%s': that field is not repeated (a table of elements)",
+			    role_key(it->role), t->name);
+	else if (t && it->role == FORMAT_ROLE_REFERS) {
+		it->key = t->type == FORMAT_RECORD ? scope_find(t, it->key_name) : NULL;
+		if (!it->key || it->key->type != FORMAT_UINT || it->key->repeated)
+			format_ferr(p, at,
+				    "refers_to '%s.%s': the elements of %s have no integer field "
+				    "'%s'",
+				    t->name, it->key_name, t->name, it->key_name);
+	}
 	if (t)
 		link_target(p, it, t, at);
 }
@@ -365,12 +441,35 @@ static void check_offsets(struct fparse *p, struct format_item *it, const struct
 			    it->name, it->size, off);
 }
 
+/* recurse: NAME: an enclosing record, and a repeated field (so that it can end). */
+static void resolve_recurse(struct fparse *p, struct format_item *it, const struct ynode *at)
+{
+	for (struct format_item *a = it->parent; a; a = a->parent)
+		if (a->type == FORMAT_RECORD && streq(a->name, it->recurse_name) && a->parent) {
+			it->recurse = a;
+			break;
+		}
+	if (!it->recurse)
+		format_ferr(p, at, "recurse '%s': no enclosing record of that name",
+			    it->recurse_name);
+	else if (!it->repeated || it->has_count || it->has_size)
+		format_ferr(p, at,
+			    "recurse field '%s' must be repeated, without count: or size: (so that "
+			    "the nesting can end)",
+			    it->name);
+}
+
 void format_resolve(struct fparse *p, struct format_item *it)
 {
 	struct ynode at = {.line = it->line, .column = it->column};
 
-	if (it->type == FORMAT_RECORD)
+	if (it->recurse_name)
+		resolve_recurse(p, it, &at);
+	/* a scope starts at the file and at each repeated field; cases are checked in theirs */
+	if (it->type == FORMAT_RECORD && (!it->parent || it->repeated))
 		check_unique_names(p, it);
+	for (size_t i = 0; it->type == FORMAT_UNION && it->repeated && i < it->n_kids; i++)
+		check_unique_names(p, it->kids[i]);
 	if (it->role != FORMAT_ROLE_NONE && it->target_name)
 		resolve_target(p, it, &at);
 	resolve_refs(p, it, &at);
@@ -385,7 +484,20 @@ void format_resolve(struct fparse *p, struct format_item *it)
 		    p, &at,
 		    "repeated field '%s' can be empty; give it at least one fixed-size field",
 		    it->name);
-	if (it->type == FORMAT_BYTES && !it->has_size && !it->length_by && it->parent) {
+	if (it->cstring && (it->has_size || it->length_by))
+		format_ferr(
+		    p, &at,
+		    "cstring '%s' ends at its NUL; it takes no size: and no length_of field "
+		    "(use bytes for a string of a given size)",
+		    it->name);
+	if (it->has_mask && it->n_when == 1 && (it->when[0] & ~it->mask))
+		format_ferr(p, &at, "case '%s': when: has bits outside its mask", it->name);
+	else if (it->has_mask && it->n_when != 1)
+		format_ferr(p, &at,
+			    "case '%s': with mask:, when: is one value (the bits under the mask)",
+			    it->name);
+	if (it->type == FORMAT_BYTES && !it->cstring && !it->has_size && !it->length_by &&
+	    it->parent) {
 		/* "rest of the enclosing record": valid only as the last field. */
 		if (it->parent->kids[it->parent->n_kids - 1] != it)
 			format_ferr(

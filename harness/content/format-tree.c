@@ -60,7 +60,29 @@ struct dctx {
 	uint64_t serial;
 	uint64_t *vals; /* latest decoded value per item id */
 	char *error;
+	char *where;	 /* the path to what failed, built while unwinding */
+	unsigned rdepth; /* recurse: fields open */
 };
+
+/* Put a segment in front of the failing path: an element's name[j], the failing field itself,
+ * and the records around it that are not transparent (as format_node_path() names them). */
+static void where_push(struct dctx *c, const struct format_item *it, bool indexed, uint64_t j)
+{
+	char *seg;
+
+	if (!c->error || !*it->name)
+		return;
+	if (c->where && !indexed && (it->type == FORMAT_RECORD || it->type == FORMAT_UNION))
+		return; /* transparent */
+	seg = indexed ? xasprintf("%s[%" PRIu64 "]", it->name, j) : xstrdup(it->name);
+	if (c->where) {
+		char *t = xasprintf("%s.%s", seg, c->where);
+		free(seg);
+		seg = t;
+	}
+	free(c->where);
+	c->where = seg;
+}
 
 _printf_(2, 3) static int derr(struct dctx *c, const char *fmt, ...)
 {
@@ -115,24 +137,31 @@ static int decode_record(struct dctx *c, const struct format_item *it, size_t *p
 				uint64_t count = k->has_count ? k->count : c->vals[k->count_by->id];
 				size_t ms = format_item_min_size(k);
 
-				if (count > (rec_end - *pos) / ms)
-					return derr(c,
-						    "%s at offset %zu: %s says %" PRIu64
-						    " but only %zu bytes are left",
-						    k->name, *pos,
-						    k->has_count ? "its count" : k->count_by->name,
-						    count, rec_end - *pos);
+				if (count > (rec_end - *pos) / ms) {
+					derr(c,
+					     "%s at offset %zu: %s says %" PRIu64
+					     " but only %zu bytes are left",
+					     k->name, *pos,
+					     k->has_count ? "its count" : k->count_by->name, count,
+					     rec_end - *pos);
+					where_push(c, k, false, 0);
+					return -EINVAL;
+				}
 				for (uint64_t j = 0; j < count; j++) {
 					r = decode_item(c, k, pos, rec_end, &kn);
-					if (r < 0)
+					if (r < 0) {
+						where_push(c, k, true, j);
 						return r;
+					}
 					node_push(arr, kn);
 				}
 			} else {
 				while (*pos < rec_end) {
 					r = decode_item(c, k, pos, rec_end, &kn);
-					if (r < 0)
+					if (r < 0) {
+						where_push(c, k, true, arr->n_kids);
 						return r;
+					}
 					node_push(arr, kn);
 				}
 			}
@@ -140,8 +169,10 @@ static int decode_record(struct dctx *c, const struct format_item *it, size_t *p
 			continue;
 		}
 		r = decode_item(c, k, pos, rec_end, &kn);
-		if (r < 0)
+		if (r < 0) {
+			where_push(c, k, false, 0);
 			return r;
+		}
 		node_push(rec, kn);
 		if (k->role == FORMAT_ROLE_LENGTH && !k->target) {
 			/* length_of: parent — the record's own size, this field included. */
@@ -170,11 +201,18 @@ static const struct format_item *union_case(const struct format_item *it, uint64
 	for (size_t i = 0; i < it->n_kids; i++) {
 		const struct format_item *k = it->kids[i];
 
-		for (size_t w = 0; w < k->n_when; w++)
+		for (size_t w = 0; w < k->n_when && !k->has_mask; w++)
 			if (k->when[w] == v)
 				return k;
 		if (k->is_default)
 			def = k;
+	}
+	/* flag bits: the first case whose bits under its mask are as it says */
+	for (size_t i = 0; i < it->n_kids; i++) {
+		const struct format_item *k = it->kids[i];
+
+		if (k->has_mask && k->n_when == 1 && (v & k->mask) == k->when[0])
+			return k;
 	}
 	return def;
 }
@@ -202,8 +240,10 @@ static int decode_union(struct dctx *c, const struct format_item *it, size_t *po
 		return derr(c, "%s at offset %zu: %s = %" PRIu64 " selects none of its cases",
 			    it->name, start, it->tag->name, tag);
 	r = decode_item(c, k, pos, lim, &kn);
-	if (r < 0)
+	if (r < 0) {
+		where_push(c, k, false, 0);
 		return r;
+	}
 	node_push(n, kn);
 	if (known && *pos != lim)
 		return derr(c, "%s at offset %zu: %zu bytes left over after case %s", it->name,
@@ -235,11 +275,31 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 				 it->name, *pos, n->value, it->const_value);
 			break;
 		}
+		if (it->has_range && (n->value < it->range_lo || n->value > it->range_hi)) {
+			r = derr(c,
+				 "%s at offset %zu is %" PRIu64 ", outside its range [%" PRIu64
+				 ", %" PRIu64 "]",
+				 it->name, *pos, n->value, it->range_lo, it->range_hi);
+			break;
+		}
 		c->vals[it->id] = n->value;
 		*pos += it->width;
 		break;
 	case FORMAT_BYTES:
 		n->kind = FORMAT_NODE_BYTES;
+		if (it->cstring) {
+			const uint8_t *z = memchr(c->data + *pos, 0, end - *pos);
+
+			if (!z) {
+				r = derr(c, "%s at offset %zu: no NUL before the end (%zu bytes)",
+					 it->name, *pos, end - *pos);
+				break;
+			}
+			n->len = (size_t)(z - (c->data + *pos));
+			n->bytes = xmemdup(c->data + *pos, n->len + 1);
+			*pos += n->len + 1;
+			break;
+		}
 		if (it->has_size)
 			len = it->size;
 		else if (it->length_by)
@@ -258,7 +318,14 @@ static int decode_item(struct dctx *c, const struct format_item *it, size_t *pos
 		break;
 	case FORMAT_RECORD:
 		n->kind = FORMAT_NODE_RECORD;
-		r = decode_record(c, it, pos, end, n);
+		if (it->recurse && c->rdepth >= it->depth) {
+			r = derr(c, "%s at offset %zu: nested deeper than its depth: %u", it->name,
+				 *pos, it->depth);
+			break;
+		}
+		c->rdepth += it->recurse != NULL;
+		r = decode_record(c, it->recurse ? it->recurse : it, pos, end, n);
+		c->rdepth -= it->recurse != NULL;
 		break;
 	case FORMAT_UNION:
 		n->kind = FORMAT_NODE_RECORD;
@@ -299,13 +366,31 @@ int format_decode(const struct format *f, const uint8_t *data, size_t size,
 			root = format_node_free(root);
 	}
 	if (r < 0) {
-		if (ret_error)
-			*ret_error = c.error ? c.error : xstrdup("cannot decode");
-		else
+		char *msg = c.error ? c.error : xstrdup("cannot decode");
+
+		if (c.where) { /* where it failed, as a path that format show and at: take */
+			const char *last = strrchr(c.where, '.');
+			size_t len;
+
+			last = last ? last + 1 : c.where;
+			len = strcspn(last, "[");
+			/* "n_ops at offset 40: ..." names the field: say its path instead */
+			if (!strncmp(msg, last, len) && !strncmp(msg + len, " at offset ", 11))
+				msg = xasprintf("%.*s%s", (int)(last - c.where + len), c.where,
+						msg + len);
+			else
+				msg = xasprintf("at %s: %s", c.where, msg);
 			free(c.error);
+		}
+		if (ret_error)
+			*ret_error = msg;
+		else
+			free(msg);
+		free(c.where);
 		return r;
 	}
 	free(c.error);
+	free(c.where);
 	*ret = root;
 	return 0;
 }
@@ -318,7 +403,7 @@ static size_t layout(struct format_node *n, size_t off)
 		n->size = n->item->width;
 		break;
 	case FORMAT_NODE_BYTES:
-		n->size = n->len;
+		n->size = format_node_bytes_size(n);
 		break;
 	default:
 		n->size = 0;
@@ -397,6 +482,111 @@ static struct format_node *find_node(struct format_node *n, const struct format_
 	return first_of(root, t);
 }
 
+static uint64_t offset_base(struct format_node *n);
+
+/* Every element of every list of item t under x, in document order. */
+static void elements_of(struct format_node *x, const struct format_item *t, struct format_node ***v,
+			size_t *n)
+{
+	for (size_t i = 0; i < x->n_kids; i++) {
+		if (x->kind == FORMAT_NODE_ARRAY && (x->item == t || x->item->recurse == t)) {
+			*v = xreallocarray(*v, *n + 1, sizeof(**v));
+			(*v)[(*n)++] = x->kids[i];
+		}
+		elements_of(x->kids[i], t, v, n);
+	}
+}
+
+static struct format_node *root_of(struct format_node *n)
+{
+	while (n->parent)
+		n = n->parent;
+	return n;
+}
+
+/* points_into with from:: the innermost element of the table, anywhere, that holds the
+ * offset. */
+static void link_anywhere(struct format_node *n)
+{
+	_cleanup_free_ struct format_node **v = NULL;
+	size_t nv = 0;
+	uint64_t abs = n->value + offset_base(n);
+	struct format_node *best = NULL;
+
+	elements_of(root_of(n), n->item->target, &v, &nv);
+	for (size_t i = 0; i < nv; i++)
+		if (v[i]->offset <= abs && abs - v[i]->offset < v[i]->size &&
+		    (!best || v[i]->offset >= best->offset))
+			best = v[i];
+	if (best) {
+		n->has_ref = true;
+		n->ref_serial = best->serial;
+		n->ref_delta = abs - best->offset;
+	}
+}
+
+/* The value of the key field in element e of a table (refers_to). */
+static struct format_node *key_node(struct format_node *e, const struct format_item *key)
+{
+	return e->item->type == FORMAT_RECORD ? scope_node(e, key) : NULL;
+}
+
+/* index_into and refers_to: the element the value names (none: decoding fails on it). */
+static void link_reference(struct format_node *n)
+{
+	_cleanup_free_ struct format_node **v = NULL;
+	size_t nv = 0;
+
+	if (n->item->role == FORMAT_ROLE_INDEX) {
+		struct format_node *t = find_node(n, n->item->target, true);
+
+		if (t && t->kind == FORMAT_NODE_ARRAY && n->value < t->n_kids) {
+			n->has_ref = true;
+			n->ref_serial = t->kids[n->value]->serial;
+		}
+		return;
+	}
+	elements_of(root_of(n), n->item->target, &v, &nv);
+	for (size_t i = 0; i < nv; i++) {
+		struct format_node *k = key_node(v[i], n->item->key);
+
+		if (k && k->value == n->value) {
+			n->has_ref = true;
+			n->ref_serial = v[i]->serial;
+			return;
+		}
+	}
+}
+
+bool format_node_missing_ref(struct format_node *n, uint64_t *ret)
+{
+	_cleanup_free_ struct format_node **v = NULL;
+	struct format_node *t;
+	uint64_t max = 0;
+	size_t nv = 0;
+
+	if (n->kind != FORMAT_NODE_UINT)
+		return false;
+	if (n->item->role == FORMAT_ROLE_INDEX) {
+		t = find_node(n, n->item->target, true);
+		if (!t || t->kind != FORMAT_NODE_ARRAY)
+			return false;
+		*ret = t->n_kids;
+		return true;
+	}
+	if (n->item->role != FORMAT_ROLE_REFERS)
+		return false;
+	elements_of(root_of(n), n->item->target, &v, &nv);
+	for (size_t i = 0; i < nv; i++) {
+		struct format_node *k = key_node(v[i], n->item->key);
+
+		if (k && k->value >= max)
+			max = k->value + 1;
+	}
+	*ret = max;
+	return true;
+}
+
 /* points_into: after decoding, remember which element of the table each offset points into. */
 static void link_pointers(struct format_node *n)
 {
@@ -404,8 +594,17 @@ static void link_pointers(struct format_node *n)
 
 	for (size_t i = 0; i < n->n_kids; i++)
 		link_pointers(n->kids[i]);
+	if (n->kind == FORMAT_NODE_UINT &&
+	    (n->item->role == FORMAT_ROLE_INDEX || n->item->role == FORMAT_ROLE_REFERS)) {
+		link_reference(n);
+		return;
+	}
 	if (n->kind != FORMAT_NODE_UINT || n->item->role != FORMAT_ROLE_POINTER)
 		return;
+	if (n->item->base_any) {
+		link_anywhere(n);
+		return;
+	}
 	t = find_node(n, n->item->target, true);
 	if (!t || t->kind != FORMAT_NODE_ARRAY)
 		return;
@@ -444,6 +643,7 @@ static uint64_t apply_pin(struct format_node *n, uint64_t truth, size_t total,
 	case FORMAT_PIN_NONE:
 		return truth;
 	case FORMAT_PIN_ABS:
+	case FORMAT_PIN_SOLVE:
 		return n->value;
 	case FORMAT_PIN_ADD:
 		return truth + (uint64_t)n->pin_arg;
@@ -491,7 +691,37 @@ static uint64_t role_truth(struct format_node *n, struct format_node *t)
 		return t->size;
 	case FORMAT_ROLE_OFFSET:
 		return t->offset - offset_base(n);
+	case FORMAT_ROLE_INDEX:
+		for (size_t i = 0; n->has_ref && t->kind == FORMAT_NODE_ARRAY && i < t->n_kids; i++)
+			if (t->kids[i]->serial == n->ref_serial)
+				return i;
+		return n->value; /* its element was dropped: the index dangles as it was */
+	case FORMAT_ROLE_REFERS: {
+		_cleanup_free_ struct format_node **v = NULL;
+		size_t nv = 0;
+
+		elements_of(root_of(n), n->item->target, &v, &nv);
+		for (size_t i = 0; n->has_ref && i < nv; i++) {
+			struct format_node *k = key_node(v[i], n->item->key);
+
+			if (v[i]->serial == n->ref_serial && k)
+				return k->value; /* its element's key, set or not */
+		}
+		return n->value;
+	}
 	case FORMAT_ROLE_POINTER:
+		if (n->has_ref && n->item->base_any) {
+			_cleanup_free_ struct format_node **v = NULL;
+			size_t nv = 0;
+
+			/* the first of that serial: a duplicate's copy keeps it, the original
+			 * comes first */
+			elements_of(root_of(n), n->item->target, &v, &nv);
+			for (size_t i = 0; i < nv; i++)
+				if (v[i]->serial == n->ref_serial)
+					return v[i]->offset + n->ref_delta - offset_base(n);
+			return n->value;
+		}
 		if (!n->has_ref || t->kind != FORMAT_NODE_ARRAY)
 			return n->value;
 		for (size_t i = 0; i < t->n_kids; i++)
@@ -524,15 +754,57 @@ static uint64_t term_value(struct format_node *n, const struct format_term *t)
 	}
 }
 
+static uint64_t apply_op(enum format_opcode code, uint64_t a, uint64_t b)
+{
+	switch (code) {
+	case FORMAT_OP_ADD:
+		return a + b;
+	case FORMAT_OP_SUB:
+		return a - b;
+	case FORMAT_OP_MUL:
+		return a * b;
+	case FORMAT_OP_DIV:
+		return b ? a / b : 0;
+	case FORMAT_OP_MOD:
+		return b ? a % b : 0;
+	case FORMAT_OP_AND:
+		return a & b;
+	case FORMAT_OP_OR:
+		return a | b;
+	case FORMAT_OP_XOR:
+		return a ^ b;
+	case FORMAT_OP_SHL:
+		return b >= 64 ? 0 : a << b;
+	case FORMAT_OP_SHR:
+		return b >= 64 ? 0 : a >> b;
+	default:
+		return 0;
+	}
+}
+
+/* The value of the field's equals: expression, run on a stack (the parser made it postfix; it
+ * never holds more values than terms). */
 static uint64_t relation_value(struct format_node *n)
 {
-	uint64_t v = 0;
+	const struct format_item *it = n->item;
+	_cleanup_free_ uint64_t *st = xcalloc(it->n_terms + 1, sizeof(*st));
+	size_t sp = 0;
 
-	for (size_t i = 0; i < n->item->n_terms; i++) {
-		uint64_t x = term_value(n, &n->item->terms[i]);
-		v = n->item->terms[i].negative ? v - x : v + x;
+	for (size_t i = 0; i < it->n_prog; i++) {
+		const struct format_op *o = &it->prog[i];
+
+		if (o->code == FORMAT_OP_TERM)
+			st[sp++] = term_value(n, &it->terms[o->arg]);
+		else if (o->code == FORMAT_OP_NOT && sp >= 1)
+			st[sp - 1] = ~st[sp - 1];
+		else if (o->code == FORMAT_OP_NEG && sp >= 1)
+			st[sp - 1] = -st[sp - 1];
+		else if (sp >= 2) {
+			st[sp - 2] = apply_op(o->code, st[sp - 2], st[sp - 1]);
+			sp--;
+		}
 	}
-	return v & width_mask(n->item->width);
+	return (sp ? st[sp - 1] : 0) & width_mask(it->width);
 }
 
 /* A decoded file must satisfy its relations, as it must its counts and lengths. */
@@ -541,17 +813,165 @@ static int check_relations(struct dctx *c, struct format_node *n)
 	for (size_t i = 0; i < n->n_kids; i++)
 		if (check_relations(c, n->kids[i]) < 0)
 			return -EINVAL;
+	if (n->kind == FORMAT_NODE_UINT &&
+	    (n->item->role == FORMAT_ROLE_INDEX || n->item->role == FORMAT_ROLE_REFERS) &&
+	    !n->has_ref) {
+		if (n->item->role == FORMAT_ROLE_INDEX)
+			derr(c,
+			     "%s at offset %zu is %" PRIu64 ", not the index of an element of %s",
+			     n->item->name, n->offset, n->value, n->item->target->name);
+		else
+			derr(c,
+			     "%s at offset %zu is %" PRIu64
+			     ", but no element of %s has %s %" PRIu64,
+			     n->item->name, n->offset, n->value, n->item->target->name,
+			     n->item->key->name, n->value);
+		c->where = format_node_path(n);
+		return -EINVAL;
+	}
 	if (n->kind == FORMAT_NODE_UINT && n->item->role == FORMAT_ROLE_EQUALS &&
-	    relation_value(n) != n->value)
-		return derr(c, "%s at offset %zu is %" PRIu64 ", its equals: gives %" PRIu64,
-			    n->item->name, n->offset, n->value, relation_value(n));
+	    relation_value(n) != n->value) {
+		derr(c, "%s at offset %zu is %" PRIu64 ", its equals: gives %" PRIu64,
+		     n->item->name, n->offset, n->value, relation_value(n));
+		c->where = format_node_path(n);
+		return -EINVAL;
+	}
 	return 0;
 }
 
 /* equals: the sum of its terms, unless pinned or fix-ups are off. */
+/* The expression as a tree (built from its postfix): node i applies prog[i] to kids a and b. */
+struct enode {
+	int a, b;
+};
+
+static int expr_tree(const struct format_item *it, struct enode *t)
+{
+	_cleanup_free_ int *st = xcalloc(it->n_prog + 1, sizeof(int));
+	size_t sp = 0;
+
+	for (size_t i = 0; i < it->n_prog; i++) {
+		enum format_opcode c = it->prog[i].code;
+
+		t[i].a = t[i].b = -1;
+		if (c == FORMAT_OP_NOT || c == FORMAT_OP_NEG) {
+			if (sp < 1)
+				return -1;
+			t[i].a = st[sp - 1];
+			sp--;
+		} else if (c != FORMAT_OP_TERM) {
+			if (sp < 2)
+				return -1;
+			t[i].a = st[sp - 2];
+			t[i].b = st[sp - 1];
+			sp -= 2;
+		}
+		st[sp++] = (int)i;
+	}
+	return sp == 1 ? st[0] : -1;
+}
+
+static uint64_t expr_eval(struct format_node *n, const struct enode *t, int i)
+{
+	const struct format_op *o = &n->item->prog[i];
+
+	if (o->code == FORMAT_OP_TERM)
+		return term_value(n, &n->item->terms[o->arg]);
+	if (o->code == FORMAT_OP_NOT)
+		return ~expr_eval(n, t, t[i].a);
+	if (o->code == FORMAT_OP_NEG)
+		return -expr_eval(n, t, t[i].a);
+	return apply_op(o->code, expr_eval(n, t, t[i].a), expr_eval(n, t, t[i].b));
+}
+
+/* A term that solve may change: the value of a field that nothing derives. */
+static bool free_term(const struct format_term *t)
+{
+	return t->kind == FORMAT_TERM_VALUE && t->item && t->item->role == FORMAT_ROLE_NONE &&
+	       !t->item->has_const;
+}
+
+static int count_free(const struct format_item *it, const struct enode *t, int i, int *leaf)
+{
+	const struct format_op *o = &it->prog[i];
+
+	if (o->code == FORMAT_OP_TERM) {
+		if (!free_term(&it->terms[o->arg]))
+			return 0;
+		*leaf = i;
+		return 1;
+	}
+	return count_free(it, t, t[i].a, leaf) +
+	       (t[i].b >= 0 ? count_free(it, t, t[i].b, leaf) : 0);
+}
+
+static bool contains(const struct enode *t, int i, int leaf)
+{
+	return i == leaf || (i >= 0 && (contains(t, t[i].a, leaf) ||
+					(t[i].b >= 0 && contains(t, t[i].b, leaf))));
+}
+
+/* x * y == 1 modulo 2^64, y odd (Newton's iteration doubles the correct bits each step). */
+static uint64_t inverse_odd(uint64_t y)
+{
+	uint64_t x = y;
+
+	for (int k = 0; k < 5; k++)
+		x *= 2 - y * x;
+	return x;
+}
+
+/* FORMAT_PIN_SOLVE: give the one free field of n's expression the value that makes the
+ * expression equal n's value, undoing the operators from the top down. Returns false when the
+ * expression has not exactly one free field or an operator on its way cannot be undone. */
+static bool solve_relation(struct ectx *e, struct format_node *n)
+{
+	const struct format_item *it = n->item;
+	_cleanup_free_ struct enode *t = xcalloc(it->n_prog + 1, sizeof(*t));
+	uint64_t want = n->value;
+	int i = expr_tree(it, t), leaf = -1;
+	struct format_node *x;
+
+	if (i < 0 || count_free(it, t, i, &leaf) != 1)
+		return false;
+	while (i != leaf) {
+		enum format_opcode c = it->prog[i].code;
+		bool left = contains(t, t[i].a, leaf);
+		uint64_t other = c == FORMAT_OP_NOT || c == FORMAT_OP_NEG
+				     ? 0
+				     : expr_eval(n, t, left ? t[i].b : t[i].a);
+
+		if (c == FORMAT_OP_ADD)
+			want -= other;
+		else if (c == FORMAT_OP_SUB)
+			want = left ? want + other : other - want;
+		else if (c == FORMAT_OP_XOR)
+			want ^= other;
+		else if (c == FORMAT_OP_NOT)
+			want = ~want;
+		else if (c == FORMAT_OP_NEG)
+			want = -want;
+		else if (c == FORMAT_OP_MUL && (other & 1))
+			want *= inverse_odd(other);
+		else
+			return false;
+		i = left ? t[i].a : t[i].b;
+	}
+	x = find_node(n, it->terms[it->prog[leaf].arg].item, false);
+	if (!x || x->kind != FORMAT_NODE_UINT)
+		return false;
+	x->value = want & width_mask(x->item->width);
+	put_uint(e->buf + x->offset, x->item->width, x->item->big_endian, x->value);
+	return true;
+}
+
 static void encode_relation(struct ectx *e, struct format_node *n)
 {
-	uint64_t truth = relation_value(n);
+	uint64_t truth;
+
+	if (n->pin == FORMAT_PIN_SOLVE)
+		solve_relation(e, n);
+	truth = relation_value(n);
 
 	if (!e->fix_lengths && n->pin == FORMAT_PIN_NONE)
 		truth = n->value;
@@ -580,9 +1000,14 @@ static void encode_node(struct ectx *e, struct format_node *n)
 			break;
 		}
 		if (it->role != FORMAT_ROLE_NONE) {
-			t = it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET
-				? find_node(n, it->target, it->role == FORMAT_ROLE_POINTER)
+			t = it->role == FORMAT_ROLE_POINTER || it->role == FORMAT_ROLE_OFFSET ||
+				    it->role == FORMAT_ROLE_INDEX
+				? find_node(n, it->target,
+					    it->role == FORMAT_ROLE_POINTER ||
+						it->role == FORMAT_ROLE_INDEX)
 				: role_target(n);
+			if (!t && (it->base_any || it->role == FORMAT_ROLE_REFERS))
+				t = n; /* no list in scope: the element is looked for everywhere */
 			if (t && (e->fix_lengths || n->pin != FORMAT_PIN_NONE)) {
 				truth = role_truth(n, t);
 				if (!e->fix_lengths && n->pin != FORMAT_PIN_NONE)
@@ -600,6 +1025,8 @@ static void encode_node(struct ectx *e, struct format_node *n)
 	case FORMAT_NODE_BYTES:
 		if (n->len)
 			memcpy(e->buf + n->offset, n->bytes, n->len);
+		if (n->item->cstring)
+			e->buf[n->offset + n->len] = 0;
 		break;
 	default:
 		for (size_t i = 0; i < n->n_kids; i++)

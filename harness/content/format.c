@@ -21,9 +21,12 @@ static struct format_item *item_free(struct format_item *it)
 	free(it->target_name);
 	free(it->description);
 	free(it->base_name);
+	free(it->key_name);
+	free(it->recurse_name);
 	for (size_t i = 0; i < it->n_terms; i++)
 		free(it->terms[i].name);
 	free(it->terms);
+	free(it->prog);
 	free(it->magic);
 	free(it->tag_name);
 	free(it->when);
@@ -164,7 +167,7 @@ static void parse_type(struct fparse *p, const struct ynode *n, struct format_it
 	} ints[] = {{"u8", 1, -1},   {"u16", 2, -1},  {"u32", 4, -1},  {"u64", 8, -1},
 		    {"u16le", 2, 0}, {"u32le", 4, 0}, {"u64le", 8, 0}, {"u16be", 2, 1},
 		    {"u32be", 4, 1}, {"u64be", 8, 1}};
-	const struct ynode *v = ynode_get(n, "endian");
+	const struct ynode *v = ynode_get(n, "endian"), *v2;
 	const char *s;
 	bool found = false;
 
@@ -178,6 +181,15 @@ static void parse_type(struct fparse *p, const struct ynode *n, struct format_it
 	}
 	v = ynode_get(n, "type");
 	s = yscalar(p, v, "type");
+	if ((v2 = ynode_get(n, "recurse"))) {
+		/* laid out as an enclosing record: resolved later */
+		if (v)
+			format_ferr(p, v, "recurse: gives the type; remove type:");
+		if ((s = yscalar(p, v2, "recurse")))
+			it->recurse_name = xstrdup(s);
+		it->type = FORMAT_RECORD;
+		return;
+	}
 	if (!v) {
 		it->type = ynode_get(n, "fields")  ? FORMAT_RECORD
 			   : ynode_get(n, "cases") ? FORMAT_UNION
@@ -200,8 +212,9 @@ static void parse_type(struct fparse *p, const struct ynode *n, struct format_it
 				it->big_endian = ints[i].big;
 			found = true;
 		}
-	if (streq(s, "bytes")) {
+	if (streq(s, "bytes") || streq(s, "cstring")) {
 		it->type = FORMAT_BYTES;
+		it->cstring = streq(s, "cstring");
 		found = true;
 	} else if (streq(s, "record")) {
 		it->type = FORMAT_RECORD;
@@ -214,7 +227,7 @@ static void parse_type(struct fparse *p, const struct ynode *n, struct format_it
 		format_ferr(
 		    p, v,
 		    "unknown type '%s'; expected u8, u16, u32, u64 (optionally le/be), bytes, "
-		    "record or union",
+		    "cstring, record or union",
 		    s);
 }
 
@@ -287,6 +300,36 @@ static size_t parse_uint_list(struct fparse *p, const struct ynode *v, const cha
 	return n;
 }
 
+/* range: [LO, HI] or max: HI on an integer field. */
+static void parse_range(struct fparse *p, const struct ynode *n, struct format_item *it)
+{
+	const struct ynode *r = ynode_get(n, "range"), *m = ynode_get(n, "max");
+	uint64_t mask = it->width >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * it->width)) - 1;
+
+	if (it->type != FORMAT_UINT) {
+		format_ferr(p, r ? r : m, "range: and max: apply to integer fields");
+		return;
+	}
+	if (r && m) {
+		format_ferr(p, m, "range: and max: say the same; keep one");
+		return;
+	}
+	if (m && ynode_uint(m, mask, &it->range_hi) == 0) {
+		it->has_range = true;
+		return;
+	}
+	if (r && r->kind == YNODE_SEQ && r->n == 2 &&
+	    ynode_uint(r->items[0], mask, &it->range_lo) == 0 &&
+	    ynode_uint(r->items[1], mask, &it->range_hi) == 0 && it->range_lo <= it->range_hi) {
+		it->has_range = true;
+		return;
+	}
+	format_ferr(p, r ? r : m,
+		    r ? "bad range; expected [LO, HI], LO <= HI, both fitting in %u bytes"
+		      : "bad max; expected a number that fits in %u bytes",
+		    it->width);
+}
+
 /* A field's magic: values, and a case's when: (numbers, or default). */
 static void parse_values(struct fparse *p, const struct ynode *n, struct format_item *it,
 			 bool is_case)
@@ -298,6 +341,21 @@ static void parse_values(struct fparse *p, const struct ynode *n, struct format_
 			format_ferr(p, v, "magic: on a field applies to integer fields only");
 		else
 			it->n_magic = parse_uint_list(p, v, "magic", &it->magic);
+	}
+	if ((v = ynode_get(n, "range")) || (v = ynode_get(n, "max")))
+		parse_range(p, n, it);
+	if ((v = ynode_get(n, "mask"))) {
+		if (!is_case)
+			format_ferr(p, v, "mask: applies to the cases of a union (flag bits)");
+		else if (ynode_uint(v, UINT64_MAX, &it->mask) < 0 || !it->mask)
+			format_ferr(p, v, "bad mask; expected a number with at least one bit set");
+		else
+			it->has_mask = true;
+		if (it->has_mask && !ynode_get(n, "when")) {
+			it->when = xmemdup(&it->mask, sizeof(it->mask));
+			it->n_when = 1;
+			return;
+		}
 	}
 	v = ynode_get(n, "when");
 	if (v && !is_case)
@@ -339,16 +397,43 @@ static void parse_checksum(struct fparse *p, const struct ynode *v, struct forma
 		format_ferr(p, v, "a crc32 checksum field must be u32");
 }
 
-static void push_term(struct format_item *it, struct format_term t)
+/* equals: an expression with C's operators and precedence: | ^ & << >> + - * / % and unary ~
+ * and -, parentheses, numbers, field names (their value), size(NAME), count(NAME),
+ * offset(NAME); size(parent) is the enclosing record. A name may contain '-': put spaces
+ * around a minus. Parsed by recursive descent into postfix. */
+struct eparse {
+	const char *s;
+	unsigned depth;
+	bool bad;
+	struct format_item *it;
+};
+
+static void emit(struct eparse *e, enum format_opcode code, size_t arg)
 {
-	it->terms = xreallocarray(it->terms, it->n_terms + 1, sizeof(*it->terms));
-	it->terms[it->n_terms++] = t;
+	struct format_item *it = e->it;
+
+	it->prog = xreallocarray(it->prog, it->n_prog + 1, sizeof(*it->prog));
+	it->prog[it->n_prog++] = (struct format_op){.code = code, .arg = arg};
 }
 
-/* equals: "TERM (+|- TERM)*", a TERM being a number, a field's name (its value), or
- * size(NAME), count(NAME), offset(NAME); size(parent) is the enclosing record's size. */
-static void parse_expr(struct fparse *p, const struct ynode *at, const char *s,
-		       struct format_item *it)
+static void eskip(struct eparse *e)
+{
+	while (*e->s == ' ')
+		e->s++;
+}
+
+static void e_binary(struct eparse *e, int level);
+
+static void e_term(struct eparse *e, struct format_term t)
+{
+	struct format_item *it = e->it;
+
+	it->terms = xreallocarray(it->terms, it->n_terms + 1, sizeof(*it->terms));
+	it->terms[it->n_terms++] = t;
+	emit(e, FORMAT_OP_TERM, it->n_terms - 1);
+}
+
+static void e_primary(struct eparse *e)
 {
 	static const struct {
 		const char *fn;
@@ -356,67 +441,112 @@ static void parse_expr(struct fparse *p, const struct ynode *at, const char *s,
 	} fns[] = {{"size", FORMAT_TERM_SIZE},
 		   {"count", FORMAT_TERM_COUNT},
 		   {"offset", FORMAT_TERM_OFFSET}};
-	bool negative = false, want_term = true;
+	const char *s;
+	size_t len;
 
-	while (*s) {
-		struct format_term t = {.negative = negative};
-		size_t len;
-
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		if (!want_term) {
-			if (*s != '+' && *s != '-')
-				goto bad;
-			negative = *s++ == '-';
-			want_term = true;
-			continue;
-		}
-		len = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
-		if (len && s[0] >= '0' && s[0] <= '9') {
-			struct ynode num = {.kind = YNODE_SCALAR};
-
-			len = strspn(s, "0123456789abcdefABCDEFxob_");
-			num.scalar = xstrndup(s, len);
-			num.scalar_len = len;
-			t.kind = FORMAT_TERM_NUMBER;
-			int r = ynode_uint(&num, UINT64_MAX, &t.number);
-			free(num.scalar);
-			if (r < 0)
-				goto bad;
-		} else if (len) {
-			t.kind = FORMAT_TERM_VALUE;
-			/* a name may contain '-', which is also minus: names end at " -" */
-			len = strcspn(s, " +()");
-			for (size_t i = 0; i < ARRAY_SIZE(fns); i++)
-				if (strlen(fns[i].fn) == len && !strncmp(s, fns[i].fn, len) &&
-				    s[len] == '(') {
-					t.kind = fns[i].kind;
-					s += len + 1;
-					len = strcspn(s, " )");
-					if (s[len] != ')')
-						goto bad;
-				}
-			t.name = xstrndup(s, len);
-			if (t.kind != FORMAT_TERM_VALUE)
-				len++;
-		} else {
-			goto bad;
-		}
-		push_term(it, t);
-		s += len;
-		want_term = false;
-		negative = false;
-	}
-	if (!want_term && it->n_terms > 0)
+	eskip(e);
+	s = e->s;
+	if (++e->depth > 32 || e->bad) {
+		e->bad = true;
 		return;
-bad:
-	format_ferr(
-	    p, at,
-	    "bad equals '%s'; expected terms joined by + or -: numbers, field names, size(NAME), "
-	    "count(NAME), offset(NAME)",
-	    at->scalar);
+	}
+	if (*s == '(' || *s == '~' || *s == '-') {
+		e->s++;
+		if (*s == '(') {
+			e_binary(e, 0);
+			eskip(e);
+			if (*e->s != ')')
+				e->bad = true;
+			else
+				e->s++;
+		} else {
+			e_primary(e);
+			emit(e, *s == '~' ? FORMAT_OP_NOT : FORMAT_OP_NEG, 0);
+		}
+		e->depth--;
+		return;
+	}
+	len = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+	if (len && s[0] >= '0' && s[0] <= '9') {
+		struct ynode num = {.kind = YNODE_SCALAR};
+		struct format_term t = {.kind = FORMAT_TERM_NUMBER};
+
+		len = strspn(s, "0123456789abcdefABCDEFxob_");
+		num.scalar = xstrndup(s, len);
+		num.scalar_len = len;
+		if (ynode_uint(&num, UINT64_MAX, &t.number) < 0)
+			e->bad = true;
+		free(num.scalar);
+		e_term(e, t);
+		e->s += len;
+	} else if (len && s[0] != '-') {
+		struct format_term t = {.kind = FORMAT_TERM_VALUE};
+
+		for (size_t i = 0; i < ARRAY_SIZE(fns); i++)
+			if (strlen(fns[i].fn) == len && !strncmp(s, fns[i].fn, len) &&
+			    s[len] == '(') {
+				t.kind = fns[i].kind;
+				s += len + 1;
+				len = strspn(
+				    s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123"
+				       "456789_-");
+				if (!len || s[len] != ')')
+					e->bad = true;
+			}
+		t.name = xstrndup(s, len);
+		e_term(e, t);
+		e->s = s + len + (t.kind != FORMAT_TERM_VALUE && s[len] == ')');
+	} else {
+		e->bad = true;
+	}
+	e->depth--;
+}
+
+/* Binary operators by level, loosest first: | ^ & (<< >>) (+ -) (* / %). */
+static void e_binary(struct eparse *e, int level)
+{
+	static const struct {
+		const char *tok;
+		int level;
+		enum format_opcode code;
+	} ops[] = {{"|", 0, FORMAT_OP_OR},   {"^", 1, FORMAT_OP_XOR},  {"&", 2, FORMAT_OP_AND},
+		   {"<<", 3, FORMAT_OP_SHL}, {">>", 3, FORMAT_OP_SHR}, {"+", 4, FORMAT_OP_ADD},
+		   {"-", 4, FORMAT_OP_SUB},  {"*", 5, FORMAT_OP_MUL},  {"/", 5, FORMAT_OP_DIV},
+		   {"%", 5, FORMAT_OP_MOD}};
+
+	if (level > 5) {
+		e_primary(e);
+		return;
+	}
+	e_binary(e, level + 1);
+	for (;;) {
+		size_t i;
+
+		eskip(e);
+		for (i = 0; i < ARRAY_SIZE(ops); i++)
+			if (ops[i].level == level && !strncmp(e->s, ops[i].tok, strlen(ops[i].tok)))
+				break;
+		if (i == ARRAY_SIZE(ops) || e->bad)
+			return;
+		e->s += strlen(ops[i].tok);
+		e_binary(e, level + 1);
+		emit(e, ops[i].code, 0);
+	}
+}
+
+static void parse_expr(struct fparse *p, const struct ynode *at, const char *s,
+		       struct format_item *it)
+{
+	struct eparse e = {.s = s, .it = it};
+
+	e_binary(&e, 0);
+	eskip(&e);
+	if (!e.bad && !*e.s && it->n_terms > 0)
+		return;
+	format_ferr(p, at,
+		    "bad equals '%s'; expected an expression of numbers, field names, size(NAME), "
+		    "count(NAME), offset(NAME), parentheses and + - * / %% & | ^ << >> ~",
+		    at->scalar);
 }
 
 /* The field's role, at most one: count_of, length_of, offset_of (names resolved later) or
@@ -444,6 +574,31 @@ static void parse_role(struct fparse *p, const struct ynode *n, struct format_it
 			it->target_name = xstrdup(s);
 		}
 	}
+	if ((v = ynode_get(n, "index_into"))) {
+		nroles++;
+		if ((s = yscalar(p, v, "index_into"))) {
+			it->role = FORMAT_ROLE_INDEX;
+			free(it->target_name);
+			it->target_name = xstrdup(s);
+		}
+	}
+	if ((v = ynode_get(n, "refers_to"))) {
+		const char *dot;
+
+		nroles++;
+		if ((s = yscalar(p, v, "refers_to")) &&
+		    (!(dot = strrchr(s, '.')) || dot == s || !dot[1]))
+			format_ferr(p, v,
+				    "bad refers_to '%s'; expected TABLE.KEY (a repeated record and "
+				    "an integer field of its elements)",
+				    s);
+		else if (s) {
+			it->role = FORMAT_ROLE_REFERS;
+			free(it->target_name);
+			it->target_name = xstrndup(s, (size_t)(dot - s));
+			it->key_name = xstrdup(dot + 1);
+		}
+	}
 	if ((v = ynode_get(n, "points_into"))) {
 		nroles++;
 		if ((s = yscalar(p, v, "points_into"))) {
@@ -460,12 +615,15 @@ static void parse_role(struct fparse *p, const struct ynode *n, struct format_it
 		}
 	}
 	if ((v = ynode_get(n, "from"))) {
-		if (it->role != FORMAT_ROLE_OFFSET)
-			format_ferr(p, v, "from: applies to offset_of fields");
-		else if ((s = yscalar(p, v, "from")) && streq(s, "parent"))
+		if (it->role != FORMAT_ROLE_OFFSET && it->role != FORMAT_ROLE_POINTER)
+			format_ferr(p, v, "from: applies to offset_of and points_into fields");
+		else if (!(s = yscalar(p, v, "from")))
+			;
+		else if (streq(s, "parent"))
 			it->base_parent = true;
-		else if (s)
+		else if (!streq(s, "file"))
 			it->base_name = xstrdup(s);
+		it->base_any = it->role == FORMAT_ROLE_POINTER;
 	}
 	if ((v = ynode_get(n, "checksum"))) {
 		nroles++;
@@ -474,7 +632,8 @@ static void parse_role(struct fparse *p, const struct ynode *n, struct format_it
 	if (nroles > 1)
 		format_ferr(p, n,
 			    "field '%s' has more than one role (count_of, length_of, offset_of, "
-			    "points_into, equals, checksum); expected at most one",
+			    "points_into, index_into, refers_to, equals, checksum); expected at "
+			    "most one",
 			    it->name);
 	if (it->role != FORMAT_ROLE_NONE && it->type != FORMAT_UINT)
 		format_ferr(p, n, "field '%s' has a role but is not an integer", it->name);
@@ -533,10 +692,12 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	    "name",	   "type",	"size",	     "offset",	    "const",  "repeated",
 	    "count_of",	   "length_of", "offset_of", "checksum",    "fields", "endian",
 	    "description", "count",	"from",	     "points_into", "equals", "magic",
-	    "switch",	   "cases",	"when",	     NULL};
+	    "switch",	   "cases",	"when",	     "mask",	    "range",  "max",
+	    "index_into",  "refers_to", "recurse",   "depth",	    NULL};
 	struct format_item *it;
-	struct ynode *v;
+	struct ynode *v, *v2;
 	const char *s;
+	bool outer_big;
 
 	if (n->kind != YNODE_MAP) {
 		format_ferr(p, n, "a field must be a map with name and type, not %s",
@@ -554,13 +715,39 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	if ((s = yscalar(p, ynode_get(n, "description"), "description")))
 		it->description = xstrdup(s);
 	parse_type(p, n, it);
+	if ((v = ynode_get(n, "endian")) && it->type == FORMAT_BYTES)
+		format_ferr(p, v,
+			    "endian: applies to integers, and to records and unions (the default "
+			    "of their fields); a bytes field has no byte order");
 	parse_layout(p, n, it);
+	if (is_case && (v = ynode_get(n, "offset")))
+		format_ferr(p, v, "offset: on a case; a case starts where its union does");
 	parse_role(p, n, it);
 	parse_values(p, n, it, is_case);
+	/* a record's or union's endian: is the default of the fields inside it */
+	outer_big = p->big_endian;
+	p->big_endian = it->big_endian;
 	parse_union(p, n, it, depth);
 
 	v = ynode_get(n, "fields");
-	if (it->type == FORMAT_RECORD) {
+	if ((v2 = ynode_get(n, "depth"))) {
+		uint64_t x;
+
+		if (!it->recurse_name)
+			format_ferr(p, v2, "depth: applies to recurse: fields");
+		else if (ynode_uint(v2, 64, &x) < 0 || x == 0)
+			format_ferr(p, v2, "bad depth; expected 1 to 64 levels");
+		else
+			it->depth = (unsigned)x;
+	}
+	if (it->recurse_name) {
+		if (!it->depth)
+			it->depth = 16;
+		if (v)
+			format_ferr(p, v,
+				    "recurse: takes its fields from the record it names; "
+				    "remove fields:");
+	} else if (it->type == FORMAT_RECORD) {
 		if (!v)
 			format_ferr(p, n, "record '%s' needs fields: [...]", it->name);
 		else if (depth >= 16)
@@ -570,6 +757,7 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	} else if (v) {
 		format_ferr(p, v, "fields: applies to records only; set type: record");
 	}
+	p->big_endian = outer_big;
 	return it;
 }
 

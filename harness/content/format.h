@@ -26,10 +26,12 @@ enum format_role {
 	FORMAT_ROLE_OFFSET,
 	FORMAT_ROLE_CHECKSUM,
 	FORMAT_ROLE_POINTER, /* points_into: an offset into a table, kept on its element */
-	FORMAT_ROLE_EQUALS,  /* equals: a sum of fields, sizes, counts, offsets and numbers */
+	FORMAT_ROLE_EQUALS,  /* equals: an expression of fields, sizes, counts, offsets, numbers */
+	FORMAT_ROLE_INDEX,   /* index_into: the index of an element of a table, kept on it */
+	FORMAT_ROLE_REFERS,  /* refers_to: TABLE.KEY: the KEY of an element of TABLE, kept on it */
 };
 
-/* One term of an equals: expression. */
+/* One leaf of an equals: expression. */
 struct format_term {
 	enum {
 		FORMAT_TERM_NUMBER,
@@ -38,10 +40,32 @@ struct format_term {
 		FORMAT_TERM_COUNT,
 		FORMAT_TERM_OFFSET
 	} kind;
-	bool negative;
 	uint64_t number;
 	char *name;		  /* the field named ("parent" for size(parent)) */
 	struct format_item *item; /* resolved; NULL for parent */
+};
+
+/* An equals: expression in postfix: push a term, or apply an operator to the top of the stack
+ * (unsigned 64-bit arithmetic, wrapping; x / 0 and x % 0 are 0). */
+enum format_opcode {
+	FORMAT_OP_TERM, /* push terms[arg] */
+	FORMAT_OP_ADD,
+	FORMAT_OP_SUB,
+	FORMAT_OP_MUL,
+	FORMAT_OP_DIV,
+	FORMAT_OP_MOD,
+	FORMAT_OP_AND,
+	FORMAT_OP_OR,
+	FORMAT_OP_XOR,
+	FORMAT_OP_SHL,
+	FORMAT_OP_SHR,
+	FORMAT_OP_NOT, /* unary ~ */
+	FORMAT_OP_NEG, /* unary - */
+};
+
+struct format_op {
+	enum format_opcode code;
+	size_t arg;
 };
 
 /* A value of the magic dictionary: an integer, or bytes (a quoted string or {hex: ...}). */
@@ -78,8 +102,21 @@ struct format_item {
 	char *base_name;	    /* offset_of/points_into from: what the offset counts from */
 	struct format_item *base;   /* resolved; NULL = the file ("parent": see base_parent) */
 	bool base_parent;	    /* from: parent, the record the field is in */
-	struct format_term *terms;  /* equals: */
+	/* points_into with from: (file, parent or a field): the value is an offset from that base
+	 * to an element of TABLE anywhere in the file (any list of that item, nested or not), not
+	 * from the start of the nearest table */
+	bool base_any;
+	/* recurse: NAME: a repeated field whose elements are laid out as the enclosing record
+	 * NAME (its kids are NAME's; this item has none of its own), nested at most depth deep */
+	char *recurse_name;
+	struct format_item *recurse;
+	unsigned depth;
+	char *key_name;		   /* refers_to: the key field of the table's elements */
+	struct format_item *key;   /* resolved */
+	struct format_term *terms; /* equals: its leaves */
 	size_t n_terms;
+	struct format_op *prog; /* equals: the expression, in postfix */
+	size_t n_prog;
 	uint64_t *magic; /* magic: values the field means something with (set value: each) */
 	size_t n_magic;
 	/* FORMAT_UNION: the tag field (switch:), resolved; a case (a kid of a union) carries the
@@ -89,6 +126,15 @@ struct format_item {
 	uint64_t *when;
 	size_t n_when;
 	bool is_default;
+	/* a case on flag bits (mask:): it matches when tag & mask equals its when: value (the mask
+	 * itself without when:); exact when: cases are tried first, then these in order */
+	bool has_mask;
+	uint64_t mask;
+	/* range: [lo, hi] (or max:): a valid file's value lies inside; decoding checks it and
+	 * set value: each tries both sides of both ends */
+	bool has_range;
+	uint64_t range_lo, range_hi;
+	bool cstring; /* FORMAT_BYTES: ends at its NUL (not kept in the node's bytes) */
 	struct format_item *count_by;  /* the field that counts this repeated item */
 	struct format_item *length_by; /* the field that gives this item's size */
 	struct format_item *parent;
@@ -118,6 +164,9 @@ enum format_pin {
 	FORMAT_PIN_ADD,	     /* true value + pin_arg */
 	FORMAT_PIN_MUL,	     /* true value * pin_arg */
 	FORMAT_PIN_PAST_END, /* length/offset reaching pin_arg + 1 bytes past the end of the file */
+	/* an equals: field kept at its value, with the one free field of its expression solved
+	 * so that the relation holds (where the operators on the way can be inverted) */
+	FORMAT_PIN_SOLVE,
 };
 
 enum format_node_kind {
@@ -146,6 +195,11 @@ struct format_node {
 	uint64_t ref_delta;
 	bool has_ref;
 };
+/* Bytes a node takes in the file (a C string's NUL included). */
+static inline size_t format_node_bytes_size(const struct format_node *n)
+{
+	return n->len + (n->item->cstring ? 1 : 0);
+}
 
 /* Decode data strictly (every count, length and size must agree; a union's tag must select a
  * case). On failure returns -EINVAL
@@ -173,6 +227,10 @@ int format_node_find(struct format_node *root, const char *path, struct format_n
 		     size_t *n_nodes, char **ret_error);
 /* Canonical path of a node: "instances[0].fields[2].len" (transparent records omitted). */
 char *format_node_path(const struct format_node *n);
+/* For an index_into field: the number of elements of its table (the first index past the end);
+ * for a refers_to field: one more than the largest key of its table's elements (a key no
+ * element has). False for other fields, or when there is no table. */
+bool format_node_missing_ref(struct format_node *n, uint64_t *ret);
 /* Every UINT and BYTES leaf in document order. */
 void format_node_leaves(struct format_node *root, struct format_node ***nodes, size_t *n_nodes);
 

@@ -216,6 +216,13 @@ static int apply_set(struct mstate *s, struct mutate_op *o)
 	r = set_uint_field(s, n, o);
 	if (r < 0)
 		return r;
+	if (o->solve && (n->item->role != FORMAT_ROLE_EQUALS || n->pin != FORMAT_PIN_ABS))
+		return serr(s,
+			    "set at '%s': solve: applies to an equals: field given a value (the "
+			    "free field of its expression is solved for it)",
+			    o->at);
+	if (o->solve)
+		n->pin = FORMAT_PIN_SOLVE;
 	if (n->item->role == FORMAT_ROLE_CHECKSUM)
 		s->sum_pinned = true;
 	s->tree_dirty = true;
@@ -744,6 +751,8 @@ json_object *mutate_op_json(const struct mutate_op *o)
 		json_object_object_add(j, "checksum", json_object_new_string("stale"));
 	if (o->nofixup)
 		json_object_object_add(j, "fixup", json_object_new_boolean(false));
+	if (o->solve)
+		json_object_object_add(j, "solve", json_object_new_boolean(true));
 	if (o->about)
 		json_object_object_add(j, "about", json_object_new_string(o->about));
 	return j;
@@ -751,7 +760,7 @@ json_object *mutate_op_json(const struct mutate_op *o)
 
 int mutate_apply_all(const struct format *f, struct mutate_op *ops, size_t n, const uint8_t *data,
 		     size_t size, uint64_t seed, const size_t *draw, uint8_t **ret,
-		     size_t *ret_size, size_t *ret_failed, char **ret_error)
+		     size_t *ret_size, bool *ret_undone, size_t *ret_failed, char **ret_error)
 {
 	struct mstate s = {.f = f, .fix_lengths = true};
 	int r = 0;
@@ -759,8 +768,9 @@ int mutate_apply_all(const struct format *f, struct mutate_op *ops, size_t n, co
 	s.data = xmemdup(data, size);
 	s.size = size;
 	for (size_t i = 0; i < n; i++)
-		if (ops[i].stale)
+		if (ops[i].stale || (ops[i].nofixup && !op_is_tree(ops[i].kind)))
 			s.stale = true;
+	*ret_undone = false;
 	for (size_t i = 0; i < n; i++) {
 		/* Each op draws from its own stream: (seed, op position, draw number), so one op's
 		 * choices do not shift when another op's expansion changes. */
@@ -779,8 +789,13 @@ int mutate_apply_all(const struct format *f, struct mutate_op *ops, size_t n, co
 		*ret_failed = n ? n - 1 : 0;
 		goto fail;
 	}
-	if (n > 0 && s.raw_dirty && f && !s.stale && !s.sum_pinned)
+	if (n > 0 && s.raw_dirty && f && !s.stale && !s.sum_pinned) {
+		bool was_seed = s.size == size && !memcmp(s.data, data, size);
+
 		format_fix_checksums_raw(f, s.data, s.size);
+		/* a byte mutation of a checksum, written back by the fix-up */
+		*ret_undone = !was_seed && s.size == size && !memcmp(s.data, data, size);
+	}
 	format_node_free(s.tree);
 	*ret = s.data;
 	*ret_size = s.size;

@@ -88,41 +88,90 @@ static struct choice *last_choice(struct opchoices *c, size_t before)
 	return c->n > before ? &c->v[c->n - 1] : NULL;
 }
 
-/* set value: each on an integer field also tries the field's magic: values and the format's
- * magic integers that fit, after the boundary values. */
+struct u64s {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static void u64_push(struct u64s *a, uint64_t x)
+{
+	a->v = xgrowarray(a->v, a->n, &a->cap, sizeof(*a->v));
+	a->v[a->n++] = x;
+}
+
+/* The values that choose the cases of every union that switches on tag: each case's when:
+ * values; for a case on flag bits, the seed's value with the case's bits as it wants them and
+ * with them cleared (the other flags kept). */
+static void push_tag_values(const struct format_item *r, const struct format_item *tag,
+			    uint64_t seed, struct u64s *a, unsigned depth)
+{
+	for (size_t i = 0; i < r->n_kids && depth < 64; i++) {
+		const struct format_item *k = r->kids[i];
+
+		if (r->type == FORMAT_UNION && r->tag == tag) {
+			if (k->has_mask) {
+				u64_push(a, (seed & ~k->mask) | k->when[0]);
+				u64_push(a, seed & ~k->mask);
+			} else {
+				for (size_t w = 0; w < k->n_when; w++)
+					u64_push(a, k->when[w]);
+			}
+		}
+		push_tag_values(k, tag, seed, a, depth + 1);
+	}
+}
+
+/* set value: each on an integer field also tries, after the boundary values, both sides of
+ * both ends of its range:, a reference to no element, the field's magic: values, the values that
+ * choose the cases of the unions it is the tag of, and the format's magic integers that fit. */
 static void push_magic_values(const struct format *f, const struct format_node *x,
 			      struct opchoices *c)
 {
 	uint64_t mask =
 	    x->item->width >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * x->item->width)) - 1;
 	const struct format_magic *m = NULL;
-	size_t n_m = 0, n = x->item->n_magic;
-	_cleanup_free_ uint64_t *v = NULL;
+	const struct format_item *it = x->item;
+	struct u64s a = {0};
+	uint64_t missing;
+	size_t n_m = 0;
 
 	if (f)
 		m = format_magic(f, &n_m);
-	v = xcalloc(n + n_m + 1, sizeof(*v));
-	if (n)
-		memcpy(v, x->item->magic, n * sizeof(*v));
+	if (it->has_range) { /* both sides of both ends */
+		if (it->range_lo > 0)
+			u64_push(&a, it->range_lo - 1);
+		u64_push(&a, it->range_lo);
+		u64_push(&a, it->range_hi);
+		if (it->range_hi < mask)
+			u64_push(&a, it->range_hi + 1);
+	}
+	/* a reference to no element: one past a table's end, a key no element has */
+	if (format_node_missing_ref((struct format_node *)x, &missing))
+		u64_push(&a, missing);
+	for (size_t i = 0; i < it->n_magic; i++)
+		u64_push(&a, it->magic[i]);
+	if (f)
+		push_tag_values(format_root(f), it, x->value, &a, 0);
 	for (size_t i = 0; i < n_m; i++)
 		if (!m[i].is_bytes && m[i].value <= mask)
-			v[n++] = m[i].value;
-	for (size_t i = 0; i < n; i++) {
-		bool dup = v[i] <= 1 || v[i] == mask || v[i] == mask - 1 ||
-			   v[i] == (mask >> 1) + 1; /* zero, one, max, max-1, sign */
+			u64_push(&a, m[i].value);
+	for (size_t i = 0; i < a.n; i++) {
+		bool dup = a.v[i] <= 1 || a.v[i] == mask || a.v[i] == mask - 1 ||
+			   a.v[i] == (mask >> 1) + 1; /* zero, one, max, max-1, sign */
 		size_t before = c->n;
 		struct choice *ch;
 
 		for (size_t j = 0; j < i && !dup; j++)
-			dup = v[j] == v[i];
-		if (dup || v[i] > mask)
+			dup = a.v[j] == a.v[i];
+		if (dup || a.v[i] > mask)
 			continue;
 		push_choice(c, format_node_path(x), NULL, false, 0);
 		if ((ch = last_choice(c, before))) {
-			ch->own_value = xasprintf("%" PRIu64, v[i]);
+			ch->own_value = xasprintf("%" PRIu64, a.v[i]);
 			ch->value = ch->own_value;
 		}
 	}
+	free(a.v);
 }
 
 /* interesting value: each: every (width, value) of the table at x's start (or the op's
@@ -197,8 +246,7 @@ static void push_node_choices(const struct mutate_op *o, const struct format *f,
 		if (node_derived(x))
 			for (size_t k = 0; k < ARRAY_SIZE(derived_vals); k++)
 				push_choice(c, format_node_path(x), derived_vals[k], false, 0);
-		if (node_derived(x) && x->item->role != FORMAT_ROLE_COUNT &&
-		    x->item->role != FORMAT_ROLE_POINTER && x->item->role != FORMAT_ROLE_EQUALS)
+		if (x->item->role == FORMAT_ROLE_LENGTH || x->item->role == FORMAT_ROLE_OFFSET)
 			push_choice(c, format_node_path(x), "past_end", false, 0);
 		push_magic_values(f, x, c);
 		return;
@@ -375,6 +423,7 @@ void mutate_result_finish(struct mutate_result *r)
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->v[i].data);
 		free(r->v[i].json);
+		free(r->v[i].note);
 	}
 	free(r->v);
 	memset(r, 0, sizeof(*r));
@@ -495,16 +544,24 @@ static int expand_variant(struct expansion *e, size_t v)
 	size_t out_size = 0, failed = 0;
 	struct mutate_output *o;
 	json_object *arr;
+	bool undone = false, same;
 	char sha[65];
 	int r;
 
 	r = mutate_apply_all(e->f, ops, l->n, e->data, e->size, e->seed, draw, &out, &out_size,
-			     &failed, &err);
+			     &undone, &failed, &err);
 	if (r < 0) {
 		diag_add(e->diags, e->file, l->v[failed].line, l->v[failed].column, "op %s: %s",
 			 mutate_op_names[l->v[failed].kind], err);
 		ops_free(ops, l->n);
 		return -EINVAL;
+	}
+	same = l->n > 0 && out_size == e->size && !memcmp(out, e->data, out_size);
+	e->res.n_undone += undone;
+	if (same && e->res.n_variants > 1) {
+		e->res.n_same_as_seed++;
+		ops_free(ops, l->n);
+		return 0;
 	}
 	sha256_hex(out, out_size, sha);
 	if (!seen_add(e, sha)) {
@@ -532,6 +589,11 @@ static int expand_variant(struct expansion *e, size_t v)
 	    .size = out_size,
 	    .json = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN)),
 	    .index = v,
+	    .note = !same    ? NULL
+		    : undone ? xstrdup("equals the seed: the checksum fix-up wrote back the "
+				       "checksum this byte mutation changed (checksum: stale or "
+				       "fixup: false keeps the raw bytes)")
+			     : xstrdup("equals the seed: the mutation changed nothing"),
 	};
 	memcpy(o->sha256, sha, 65);
 	json_object_put(arr);

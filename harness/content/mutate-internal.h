@@ -66,6 +66,7 @@ struct mutate_op {
 	unsigned times;
 	unsigned count;
 	bool stale, nofixup;
+	bool solve; /* set on an equals: field: solve its expression's free field for it */
 	char *about;
 	uint8_t *with_data; /* splice input */
 	size_t with_size;
@@ -109,6 +110,7 @@ static inline bool node_derived(const struct format_node *n)
 	return n->kind == FORMAT_NODE_UINT &&
 	       (n->item->role == FORMAT_ROLE_COUNT || n->item->role == FORMAT_ROLE_LENGTH ||
 		n->item->role == FORMAT_ROLE_OFFSET || n->item->role == FORMAT_ROLE_POINTER ||
+		n->item->role == FORMAT_ROLE_INDEX || n->item->role == FORMAT_ROLE_REFERS ||
 		n->item->role == FORMAT_ROLE_EQUALS);
 }
 
@@ -121,8 +123,9 @@ uint8_t *mutate_magic_bytes(const struct format_magic *m, size_t *ret_n);
 
 /* The JSON object recording one concrete op. */
 json_object *mutate_op_json(const struct mutate_op *o);
-/* Apply concrete ops (random fields get filled in) to a copy of data. On failure, *ret_failed is
- * the index of the op that failed and *ret_error says why. */
+/* Apply concrete ops (random fields get filled in) to a copy of data. *ret_undone: the checksum
+ * fix-up after byte ops gave the seed back (the bytes changed were a checksum's). On failure,
+ * *ret_failed is the index of the op that failed and *ret_error says why. */
 int mutate_apply_all(const struct format *f, struct mutate_op *ops, size_t n, const uint8_t *data,
 		     size_t size, uint64_t seed, const size_t *draw, uint8_t **ret,
-		     size_t *ret_size, size_t *ret_failed, char **ret_error);
+		     size_t *ret_size, bool *ret_undone, size_t *ret_failed, char **ret_error);

@@ -122,7 +122,7 @@ static void allowed_keys(enum op_kind k, const char **out)
 {
 	size_t n = 0;
 	static const char *const per_op[_OP_MAX][10] = {
-	    [OP_SET] = {"at", "value", "hex", NULL},
+	    [OP_SET] = {"at", "value", "hex", "solve", NULL},
 	    [OP_DROP] = {"at", NULL},
 	    [OP_DUPLICATE] = {"at", "times", NULL},
 	    [OP_SWAP] = {"at", "with", NULL},
@@ -236,12 +236,11 @@ static void parse_common(struct pctx *p, const struct ynode *m, struct mutate_op
 		o->about = xstrdup(s);
 	if ((s = ynode_want_enum(&p->y, ynode_get(m, "checksum"), "checksum", checksums)))
 		o->stale = streq(s, "stale");
-	if (ynode_want_bool(&p->y, n, "fixup", &b)) {
-		if (!op_is_tree(o->kind))
-			perr(p, n, "fixup applies to set, drop, duplicate and swap");
-		else
-			o->nofixup = !b;
-	}
+	/* tree ops: counts, lengths, offsets and relations; byte ops: the checksums at fixed
+	 * places of the header, recomputed after the bytes changed (false keeps the raw bytes) */
+	if (ynode_want_bool(&p->y, n, "fixup", &b))
+		o->nofixup = !b;
+	ynode_want_bool(&p->y, ynode_get(m, "solve"), "solve", &o->solve);
 }
 
 static void parse_numbers(struct pctx *p, const struct ynode *m, struct mutate_op *o)
@@ -385,6 +384,51 @@ static void parse_with(struct pctx *p, const struct ynode *m, struct mutate_op *
 		     strerror(-r));
 }
 
+/* Does the op leave something to chance (so count: N makes N different inputs)? */
+static bool op_draws(const struct mutate_op *o)
+{
+	bool placed = o->has_offset || o->fixed_place;
+
+	switch (o->kind) {
+	case OP_BITFLIP:
+		return !placed || !o->has_bit;
+	case OP_INTERESTING:
+		return !placed || !o->has_width || !o->has_value_num;
+	case OP_RANDOM_BYTES:
+		return !placed || !o->has_hex;
+	case OP_SPLICE:
+		return !o->has_offset || !o->has_with_offset;
+	case OP_EXTEND:
+		return !o->has_hex && o->has_fill && o->fill == FILL_RANDOM;
+	case OP_INSERT:
+		return (!o->at && !o->has_offset) ||
+		       (!o->has_hex && !o->value_each &&
+			(!o->has_size || (o->has_fill && o->fill == FILL_RANDOM)));
+	default:
+		return false;
+	}
+}
+
+/* Two keys that say the same thing differently: one would be ignored. */
+static void check_conflicts(struct pctx *p, const struct ynode *n, const struct mutate_op *o)
+{
+	if (o->at && o->has_offset && o->kind != OP_INSERT)
+		perr(p, ynode_get(n, "offset"),
+		     "%s takes at: FIELD or offset:, not both (at: would decide the place)",
+		     mutate_op_names[o->kind]);
+	if (o->has_hex && o->has_fill && o->kind == OP_EXTEND)
+		perr(p, ynode_get(n, "fill"), "fill: applies with size:, not with hex:");
+	if (o->has_hex && o->has_size && o->kind == OP_RANDOM_BYTES)
+		perr(p, ynode_get(n, "size"),
+		     "random_bytes takes size: (random bytes) or hex: (these bytes), not both");
+	if (o->at && o->has_size && o->kind == OP_ZERO)
+		perr(p, ynode_get(n, "size"),
+		     "zero takes at: FIELD (its bytes) or offset: and size:, not at: and size:");
+	if (o->stale && o->nofixup && !op_is_tree(o->kind))
+		perr(p, ynode_get(n, "fixup"),
+		     "checksum: stale and fixup: false say the same for a byte op; keep one");
+}
+
 /* What each op needs, once every key is read. */
 static void check_needs(struct pctx *p, const struct ynode *n, const struct mutate_op *o)
 {
@@ -462,6 +506,11 @@ static void check_needs(struct pctx *p, const struct ynode *n, const struct muta
 	default:
 		break;
 	}
+	if (o->count > 1 && op_is_random(o->kind) && !op_draws(o))
+		perr(p, ynode_get(n, "count"),
+		     "count: %u would make %u identical inputs: this %s draws nothing at random "
+		     "(its place and bytes are given); drop count or leave one of them to chance",
+		     o->count, o->count, mutate_op_names[o->kind]);
 	if (o->count > 1 && !op_is_random(o->kind))
 		perr(p, ynode_get(n, "count") ? ynode_get(n, "count") : n,
 		     "count applies to random ops (bitflip, interesting, random_bytes, splice, "
@@ -485,6 +534,7 @@ static int parse_op(struct pctx *p, const struct ynode *m, struct mutate_op *o)
 	parse_value(p, m, o);
 	parse_with(p, m, o);
 	check_needs(p, m, o);
+	check_conflicts(p, m, o);
 	return p->y.errors > before ? -EINVAL : 0;
 }
 

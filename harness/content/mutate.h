@@ -45,6 +45,9 @@ struct mutate_output {
 	char *json;   /* JSON array of the concrete mutations applied */
 	size_t index; /* variant index within the expansion (stable across dedup) */
 	char sha256[65];
+	/* Why this input is worth a look, or NULL: set when it equals the seed (an expansion
+	 * of one variant keeps it), and says when a checksum fix-up undid a byte mutation. */
+	char *note;
 };
 
 struct mutate_result {
@@ -52,6 +55,11 @@ struct mutate_result {
 	size_t n;
 	size_t n_variants;   /* before dropping duplicates */
 	size_t n_duplicates; /* dropped because an earlier variant had the same SHA-256 */
+	/* Dropped because they equal the seed (only when the list expands into more than one
+	 * variant: a single one is kept, with a note), and of those (or the single one) how
+	 * many a checksum fix-up made so, by writing back the checksum a byte op changed. */
+	size_t n_same_as_seed;
+	size_t n_undone;
 };
 
 #define MUTATE_MAX_VARIANTS 100000

@@ -12,6 +12,7 @@
 #include "case-record.h"
 #include "config.h"
 #include "datadir.h"
+#include "db-import.h"
 #include "hosts.h"
 #include "image.h"
 #include "reaper.h"
@@ -720,6 +721,8 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	const char *note = res->title ? res->title : res->detail ? res->detail : "";
 	int r = results_append(rs->results, o);
 
+	if (r == 0 && rs->o->db)
+		db_writer_record(rs->o->db, o);
 	json_object_put(o);
 	if (r < 0)
 		/* cut back off results.jsonl: --resume runs it again */
@@ -952,6 +955,41 @@ static void skip_other_shards(struct run_state *rs)
 	}
 }
 
+/* run.json's sensor versions (sensor_version()) and the hash of the content the cases were made
+ * from: every distinct seed file's SHA-256, hashed in case order. */
+static int run_versions(struct run_state *rs, struct session_error *e)
+{
+	struct session *s = rs->s;
+	_cleanup_free_ char *hashes = NULL;
+	char hex[65];
+
+	rs->meta.sensor_versions = xcalloc(s->n_sensors + 1, sizeof(char *));
+	for (size_t i = 0; s->sensors && i < s->n_sensors; i++) {
+		_cleanup_free_ char *err = NULL;
+		int r = sensor_version(s->sensors[i], &rs->meta.sensor_versions[i], &err);
+		if (r < 0)
+			return fail(e, r, SESSION_FAULT_SENSOR, "%s", err);
+	}
+	for (size_t i = 0; i < s->n_cases; i++) {
+		const char *seed = s->cases[i].seed_file;
+		_cleanup_free_ uint8_t *data = NULL;
+		size_t size;
+		bool seen = false;
+
+		for (size_t k = 0; seed && k < i && !seen; k++)
+			seen = streq_ptr(s->cases[k].seed_file, seed);
+		if (!seed || seen || read_file(seed, SIZE_MAX, &data, &size) < 0)
+			continue;
+		sha256_hex(data, size, hex);
+		strappendf(&hashes, "\n", "%s", hex);
+	}
+	if (hashes) {
+		sha256_hex(hashes, strlen(hashes), hex);
+		rs->meta.content_sha256 = xstrdup(hex);
+	}
+	return 0;
+}
+
 /* The run directory, ready for the fleet: resumed or created, inputs written, run.json begun. */
 static int run_prepare(struct run_state *rs, struct session_error *e)
 {
@@ -974,7 +1012,13 @@ static int run_prepare(struct run_state *rs, struct session_error *e)
 	    .run_id = rs->id, .scenario = scenario_name(s->sc), .kernel = s->kver};
 	session_run_meta(s, rs->id, o->mode, &rs->meta);
 	rs->meta.resumed = o->resume;
+	if (o->command_line)
+		rs->meta.argv = xstrdup(o->command_line);
+	if ((r = run_versions(rs, e)) < 0)
+		return r;
 	results_write_meta(rs->results, &rs->meta);
+	if (o->db)
+		db_writer_run(o->db, &rs->meta, o->run_dir);
 	return 0;
 }
 
@@ -1025,6 +1069,8 @@ static void run_fleet(struct run_state *rs)
 	results_timestamp(ts);
 	*(st->interrupted ? &rs->meta.interrupted : &rs->meta.finished) = xstrdup(ts);
 	results_write_meta(rs->results, &rs->meta);
+	if (rs->o->db)
+		db_writer_run(rs->o->db, &rs->meta, rs->o->run_dir);
 }
 
 int session_run(struct session *s, const struct session_run_opts *o, struct session_stats *ret,

@@ -156,6 +156,11 @@ struct session_run_opts {
 	/* Prepare the run directory (what a resumed run holds, results.jsonl, inputs/, run.json)
 	 * and stop before any guest: all that a session opened with no_guests can do. */
 	bool prepare_only;
+	/* NULL, or the results database each record is written to as it is appended (db-import.h):
+	 * opened by the caller before the session boots guests; a database lost mid-run counts
+	 * what it missed (db_writer_missed()) and the run goes on */
+	struct db_writer *db;
+	const char *command_line; /* run.json's argv (and the database's); NULL: not recorded */
 };
 
 /* Run every case on every sensor in one isolation mode, recording each result. Returns 0 (an

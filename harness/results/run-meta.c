@@ -12,16 +12,21 @@
 void run_meta_finish(struct run_meta *m)
 {
 	char **strings[] = {
-	    &m->run_id, &m->scenario, &m->scenario_path, &m->started,	  &m->faultline_version,
-	    &m->kernel, &m->uri,      &m->accel,	 &m->isolation,	  &m->host,
-	    &m->argv,	&m->campaign, &m->finished,	 &m->interrupted, &m->jobs_hash};
+	    &m->run_id,	  &m->scenario, &m->scenario_path, &m->started,	    &m->faultline_version,
+	    &m->kernel,	  &m->uri,	&m->accel,	   &m->isolation,   &m->host,
+	    &m->argv,	  &m->campaign, &m->finished,	   &m->interrupted, &m->content_sha256,
+	    &m->jobs_hash};
 
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
 		free(*strings[i]);
 	for (size_t i = 0; i < m->n_hosts; i++)
 		free(m->hosts[i].uri);
-	for (size_t i = 0; i < m->n_sensors; i++)
+	for (size_t i = 0; i < m->n_sensors; i++) {
 		free(m->sensors[i]);
+		if (m->sensor_versions)
+			free(m->sensor_versions[i]);
+	}
+	free(m->sensor_versions);
 	for (size_t i = 0; i < m->n_merged; i++) {
 		free(m->merged[i].run_id);
 		free(m->merged[i].host);
@@ -99,6 +104,22 @@ static void add_if(json_object *o, const char *key, const char *s)
 		json_object_object_add(o, key, json_object_new_string(s));
 }
 
+static void add_versions(json_object *o, const struct run_meta *m)
+{
+	json_object *v = NULL;
+
+	for (size_t i = 0; m->sensor_versions && i < m->n_sensors; i++) {
+		if (!m->sensor_versions[i])
+			continue;
+		if (!v)
+			v = json_object_new_object();
+		json_object_object_add(v, m->sensors[i],
+				       json_object_new_string(m->sensor_versions[i]));
+	}
+	if (v)
+		json_object_object_add(o, "sensor_versions", v);
+}
+
 json_object *run_meta_to_json(const struct run_meta *m)
 {
 	json_object *o = json_object_new_object(), *sensors = json_object_new_array();
@@ -119,6 +140,8 @@ json_object *run_meta_to_json(const struct run_meta *m)
 	if (m->has_seed)
 		json_object_object_add(o, "seed", json_object_new_uint64(m->seed));
 	json_object_object_add(o, "sensors", sensors);
+	add_versions(o, m);
+	add_if(o, "content_sha256", m->content_sha256);
 	json_object_object_add(o, "host", jsonx_str_or_null(m->host));
 	add_if(o, "argv", m->argv);
 	add_if(o, "campaign", m->campaign);
@@ -143,13 +166,18 @@ static json_object *array(json_object *o, const char *key)
 
 static void read_arrays(json_object *o, struct run_meta *m)
 {
-	json_object *sensors = array(o, "sensors"), *hosts = array(o, "hosts");
+	json_object *sensors = array(o, "sensors"), *hosts = array(o, "hosts"), *versions = NULL;
 
+	json_object_object_get_ex(o, "sensor_versions", &versions);
 	m->sensors = xcalloc(jsonx_len(sensors) + 1, sizeof(char *));
+	m->sensor_versions = xcalloc(jsonx_len(sensors) + 1, sizeof(char *));
 	for (size_t i = 0; i < jsonx_len(sensors); i++) {
 		json_object *s = json_object_array_get_idx(sensors, i);
-		if (json_object_is_type(s, json_type_string))
-			m->sensors[m->n_sensors++] = xstrdup(json_object_get_string(s));
+		if (!json_object_is_type(s, json_type_string))
+			continue;
+		m->sensor_versions[m->n_sensors] =
+		    jsonx_get_str(versions, json_object_get_string(s));
+		m->sensors[m->n_sensors++] = xstrdup(json_object_get_string(s));
 	}
 	m->hosts = xcalloc(jsonx_len(hosts) + 1, sizeof(*m->hosts));
 	for (size_t i = 0; i < jsonx_len(hosts); i++) {
@@ -235,6 +263,7 @@ int run_meta_from_json(json_object *o, struct run_meta *ret)
 		    json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
 	m.finished = jsonx_get_str(o, "finished");
 	m.interrupted = jsonx_get_str(o, "interrupted");
+	m.content_sha256 = jsonx_get_str(o, "content_sha256");
 	read_arrays(o, &m);
 	read_shards(o, &m);
 	*ret = m;

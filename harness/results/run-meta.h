@@ -42,10 +42,14 @@ struct run_meta {
 	bool has_seed;
 	char **sensors; /* in the scenario's order */
 	size_t n_sensors;
-	char *host;	/* the controller's host name */
-	char *argv;	/* the command line; NULL: not recorded */
-	char *campaign; /* `faultline fuzz`: the sensor fuzzed */
-	bool resumed;	/* `run --resume` */
+	/* "sensor_versions": {SENSOR: VERSION}, written when any is set; parallel to sensors,
+	 * NULL entries (or a NULL array) where sensor.yaml gave no version: */
+	char **sensor_versions;
+	char *content_sha256; /* the content the cases were made from (its seed files) */
+	char *host;	      /* the controller's host name */
+	char *argv;	      /* the command line; NULL: not recorded */
+	char *campaign;	      /* `faultline fuzz`: the sensor fuzzed */
+	bool resumed;	      /* `run --resume` */
 	/* the scenario's jobs (sensor x case) and their fingerprint (shard_jobs_hash()); 0 and
 	 * NULL: not recorded (older runs) */
 	size_t jobs;

@@ -354,9 +354,10 @@ static void load_persist(struct sctx *c, const struct ynode *doc)
 
 static void load_doc(struct sctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {"name",  "description", "format",  "build",	"files",
-					   "start", "deliver",	   "trigger", "reject", "watch",
-					   "probe", "guest",	   "persist", NULL};
+	static const char *const keys[] = {"name",    "description", "format",		"build",
+					   "files",   "start",	     "deliver",		"trigger",
+					   "reject",  "watch",	     "probe",		"guest",
+					   "persist", "version",     "version-command", NULL};
 	static const char *const build_keys[] = {"command", NULL};
 	static const char *const reject_keys[] = {"errno", "exit_status", "log", NULL};
 	struct sensor *s = c->s;
@@ -366,6 +367,12 @@ static void load_doc(struct sctx *c, const struct ynode *doc)
 	load_name(c, doc);
 	get_string(c, ynode_get(doc, "description"), "description", &s->description);
 	get_string(c, ynode_get(doc, "format"), "format", &s->format);
+	get_nonempty_line(c, ynode_get(doc, "version"), "version", &s->version);
+	get_nonempty_line(c, ynode_get(doc, "version-command"), "version-command",
+			  &s->version_command);
+	if (s->version && s->version_command)
+		serr(c, ynode_get(doc, "version-command"),
+		     "both version: and version-command: given; expected one of them");
 	if ((n = section(c, doc, "build", build_keys)))
 		get_string(c, ynode_get(n, "command"), "build command", &s->build_command);
 	if ((n = ynode_get(doc, "files")))
@@ -492,6 +499,8 @@ struct sensor *sensor_free(struct sensor *s)
 	free(s->name);
 	free(s->dir);
 	free(s->description);
+	free(s->version);
+	free(s->version_command);
 	free(s->format);
 	free(s->build_command);
 	free(s->deliver_method);
@@ -889,4 +898,37 @@ char **sensor_search_path_free(char **path)
 		free(*p);
 	free(path);
 	return NULL;
+}
+
+int sensor_version(const struct sensor *s, char **ret, char **ret_error)
+{
+	_cleanup_free_ char *cmd = NULL, *quoted = NULL;
+	char line[256] = "";
+	FILE *p;
+	int status;
+
+	if (!s->version_command) {
+		*ret = s->version ? xstrdup(s->version) : NULL;
+		return 0;
+	}
+	quoted = shell_quote(s->dir);
+	cmd = xasprintf("cd %s && %s", quoted, s->version_command);
+	if (!(p = popen(cmd, "r"))) {
+		*ret_error = xasprintf("%s: version-command: %s", s->name, strerror(errno));
+		return -EIO;
+	}
+	if (!fgets(line, sizeof(line), p))
+		line[0] = 0;
+	/* the rest of its output is not the version */
+	while (fgetc(p) != EOF)
+		;
+	status = pclose(p);
+	line[strcspn(line, "\r\n")] = 0;
+	if (status != 0 || !line[0]) {
+		*ret_error = xasprintf("%s: version-command '%s' %s", s->name, s->version_command,
+				       status != 0 ? "failed" : "printed nothing");
+		return -EIO;
+	}
+	*ret = xstrdup(line);
+	return 0;
 }

@@ -88,6 +88,9 @@ struct sensor {
 	char *dir; /* the sensor folder (the one sensor.yaml is in) */
 	char *description;
 	char *format;
+	/* version: the sensor build's version, or version-command: a shell command run in dir whose
+	 * first line of output is (e.g. git describe); both NULL: not versioned */
+	char *version, *version_command;
 	char *build_command; /* NULL when nothing to build */
 	struct sensor_file *files;
 	size_t n_files;
@@ -128,6 +131,11 @@ struct sensor *sensor_free(struct sensor *s);
 /* Does the sensor keep content across reboots (a persist: section)? A persistence scenario for
  * one that does not is refused. */
 bool sensor_persists(const struct sensor *s);
+
+/* The sensor's version: version:, or the first line version-command: prints (run with sh -c in
+ * the sensor's folder). *ret NULL when it has neither. Returns 0, or -EIO when the command fails
+ * or prints nothing (*ret_error says so; caller frees both). */
+int sensor_version(const struct sensor *s, char **ret, char **ret_error);
 
 /* The agent's /etc/faultline/sensor.conf text (caller frees). */
 char *sensor_agent_conf(const struct sensor *s);

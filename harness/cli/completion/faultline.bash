@@ -55,7 +55,11 @@ _faultline()
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		;;
-	classify | mutate)
+	db)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -W import -- "$cur"; compgen -d -- "$cur")
+		;;
+	classify | mutate | format)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		;;
