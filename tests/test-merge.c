@@ -245,6 +245,11 @@ START_TEST(test_refused)
 	}
 	ck_assert_int_eq(merge(dir, "123", false, &(char *){NULL}), 0);
 	shell("rm -r %s/out", dir);
+	edit_meta(dir, 3, "content_sha256", "\"another\"");
+	refused(dir, "123", false, -EINVAL, "ran other builds");
+	edit_meta(dir, 3, "content_sha256", NULL);
+	edit_meta(dir, 1, "content_sha256", NULL);
+	edit_meta(dir, 2, "content_sha256", NULL);
 	edit_meta(dir, 3, "shard.n", "4");
 	refused(dir, "123", false, -EINVAL, "the shards of one run have the same N");
 	edit_meta(dir, 3, "shard.n", "3");

@@ -67,7 +67,17 @@ static int read_shard(struct shard *sh, char **ret_error)
 	return 0;
 }
 
-/* Same jobs, same N, no shard twice (v sorted by K). */
+/* The same sensor versions (run.json's sensor_versions; none and none are the same). */
+static bool same_versions(const struct run_meta *a, const struct run_meta *b)
+{
+	for (size_t i = 0; i < a->n_sensors && i < b->n_sensors; i++)
+		if (!streq_ptr(a->sensor_versions ? a->sensor_versions[i] : NULL,
+			       b->sensor_versions ? b->sensor_versions[i] : NULL))
+			return false;
+	return true;
+}
+
+/* Same jobs, same builds, same N, no shard twice (v sorted by K). */
 static int check_same_split(const struct shard *v, size_t n, char **ret_error)
 {
 	const struct run_meta *a = &v[0].meta;
@@ -82,6 +92,11 @@ static int check_same_split(const struct shard *v, size_t n, char **ret_error)
 				    "sensors or inputs are not merged",
 				    v[0].dir, a->scenario ? a->scenario : "?", a->jobs_hash,
 				    v[i].dir, b->scenario ? b->scenario : "?", b->jobs_hash);
+		if (!streq_ptr(a->content_sha256, b->content_sha256) || !same_versions(a, b))
+			return fail(ret_error, -EINVAL,
+				    "%s and %s ran other builds (sensor versions or content): the "
+				    "shards of one run test the same builds",
+				    v[0].dir, v[i].dir);
 		if (a->shard_n != b->shard_n)
 			return fail(ret_error, -EINVAL,
 				    "%s is shard %u/%u and %s shard %u/%u: the shards of one run "
@@ -452,6 +467,13 @@ static void merged_meta(const struct shard *v, size_t n, size_t first, unsigned 
 
 	for (size_t i = 0; i < a->n_sensors; i++)
 		m.sensors[i] = xstrdup(a->sensors[i]);
+	/* the sensors' versions and the content's hash: the same jobs ran the same builds */
+	m.content_sha256 = dup_or_null(a->content_sha256);
+	if (a->sensor_versions) {
+		m.sensor_versions = xcalloc(a->n_sensors + 1, sizeof(char *));
+		for (size_t i = 0; i < a->n_sensors; i++)
+			m.sensor_versions[i] = dup_or_null(a->sensor_versions[i]);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct run_meta *s = &v[i].meta;
 		m.merged[i] = (struct run_meta_shard){.k = s->shard_k,
