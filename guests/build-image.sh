@@ -116,6 +116,10 @@ add_modules() { # names
 		[ -z "$p" ] || add_with_deps "$p"
 	done
 }
+# Before 5.11 (Debian 11's 5.10) the pvpanic device's driver is one module, pvpanic
+if ! resolve pvpanic_mmio >/dev/null && resolve pvpanic >/dev/null; then
+	modules=$(echo "$modules" | sed 's/\bpvpanic_mmio\b/pvpanic/')
+fi
 # shellcheck disable=SC2086 # lists of names
 add_modules $modules
 boot_order=$order
@@ -123,7 +127,8 @@ boot_order=$order
 add_modules $persist_modules
 persist_order=${order#"$boot_order"}
 for p in $order; do
-	case "$p" in *.ko) ;; *) die "module $p is compressed; only uncompressed .ko is supported" ;; esac
+	# Debian 13 ships its modules xz-compressed; busybox's insmod takes plain ELF: unpacked below
+	case "$p" in *.ko | *.ko.xz) ;; *) die "module $p is compressed other than xz; only .ko and .ko.xz are supported" ;; esac
 	[ -f "$moddir/$p" ] || die "module file $moddir/$p missing"
 done
 
@@ -173,10 +178,14 @@ cp "$conf" "$r/etc/faultline/sensor.conf"
 : >"$r/etc/faultline/persist-modules.order"
 for p in $order; do
 	mkdir -p "$r/lib/modules/$kver/$(dirname "$p")"
-	cp "$moddir/$p" "$r/lib/modules/$kver/$p"
+	ko=${p%.xz}
+	case "$p" in
+	*.xz) xz -dc "$moddir/$p" >"$r/lib/modules/$kver/$ko" ;;
+	*) cp "$moddir/$p" "$r/lib/modules/$kver/$p" ;;
+	esac
 	list=modules.order
 	case "$nl$persist_order" in *"$nl$p$nl"*) list=persist-modules.order ;; esac
-	echo "/lib/modules/$kver/$p" >>"$r/etc/faultline/$list"
+	echo "/lib/modules/$kver/$ko" >>"$r/etc/faultline/$list"
 done
 
 printf '%s' "$files" | while IFS= read -r spec; do

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "escape.h"
+#include "kmatrix.h"
 #include "palette.h"
 #include "util.h"
 
@@ -942,6 +943,17 @@ static void runs(const struct ctx *x)
 	fputs("</section>\n", f);
 }
 
+/* sensor x kernel x arch, when records name their kernels (kmatrix.h) */
+static void kernels(struct ctx *x)
+{
+	struct kmatrix *m;
+
+	kmatrix_build(x->a->runs, x->a->n_runs, &m);
+	if (m)
+		kmatrix_html(x->f, m);
+	kmatrix_free(m);
+}
+
 int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts)
 {
 	struct ctx x = {.f = f, .a = a, .opts = opts};
@@ -970,6 +982,7 @@ int html_write(FILE *f, const struct aggregate *a, const struct html_opts *opts)
 			html_campaign(f, a);
 			break;
 		}
+	kernels(&x);
 	matrix(&x);
 	if (opts && opts->since) /* report --db */
 		html_since(f, opts->since);

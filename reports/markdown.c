@@ -4,6 +4,7 @@
 #include "render.h"
 
 #include "escape.h"
+#include "kmatrix.h"
 #include "util.h"
 
 #define MAX_SIGS 50
@@ -237,6 +238,17 @@ static void hosts_table(FILE *f, const struct aggregate *a)
 	fputs("\n", f);
 }
 
+/* sensor x kernel x arch, when records name their kernels (kmatrix.h) */
+static void kernels_table(FILE *f, const struct aggregate *a)
+{
+	struct kmatrix *m;
+
+	kmatrix_build(a->runs, a->n_runs, &m);
+	if (m)
+		kmatrix_markdown(f, m);
+	kmatrix_free(m);
+}
+
 int markdown_write(FILE *f, const struct aggregate *a)
 {
 	fputs("# faultline report", f);
@@ -254,6 +266,7 @@ int markdown_write(FILE *f, const struct aggregate *a)
 		render_plural(a->n_sigs, "signature", "signatures"));
 	skipped_notes(f, a);
 	sensors_table(f, a);
+	kernels_table(f, a);
 	if (a->n_watched)
 		designs_table(f, a);
 	if (a->n_followed)

@@ -104,6 +104,8 @@ static const char *const members[] = {
     "sensor_restarts",
     "started",
     "kernel",
+    "kernel_name",
+    "arch",
     "faultline_version",
 };
 
@@ -175,6 +177,8 @@ static void fill_every_field(struct record *r)
 	r->sensor_log = xstrdup("consoles/ksensor-legacy/field-count-mismatch-0003.sensor.log");
 	r->started = xstrdup("2026-11-26T10:15:03Z");
 	r->kernel = xstrdup("6.1.0-56-amd64");
+	r->kernel_name = xstrdup("debian-12");
+	r->arch = xstrdup("amd64");
 	r->faultline_version = xstrdup("0.1.0");
 }
 
@@ -236,6 +240,8 @@ static void assert_same_record(const struct record *a, const struct record *b)
 	ck_assert_str_eq(a->sensor_log, b->sensor_log);
 	ck_assert_str_eq(a->started, b->started);
 	ck_assert_str_eq(a->kernel, b->kernel);
+	ck_assert_str_eq(a->kernel_name, b->kernel_name);
+	ck_assert_str_eq(a->arch, b->arch);
 	ck_assert_str_eq(a->faultline_version, b->faultline_version);
 }
 
@@ -419,8 +425,9 @@ START_TEST(test_case_record)
 	res.phase = "load";
 	o = case_record_json(&ctx, "ks", &c, &res, "consoles/ks/c1.log");
 	ck_assert_str_eq(json_object_get_string(field(o, "phase")), "load");
-	/* no reuse, no reboot */
-	ck_assert_int_eq(json_object_object_length(o), ARRAY_SIZE(members) - 2);
+	/* no reuse, no reboot, no kernel named (guest: kernel: or matrix:) */
+	ck_assert_int_eq(json_object_object_length(o), ARRAY_SIZE(members) - 3);
+	ck_assert_str_eq(json_object_get_string(field(o, "arch")), "amd64");
 	ck_assert_str_eq(json_object_get_string(field(o, "run_id")), "r1");
 	ck_assert_str_eq(json_object_get_string(field(o, "verdict")), "crash");
 	ck_assert_str_eq(json_object_get_string(field(o, "title")), res.title);

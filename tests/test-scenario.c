@@ -562,6 +562,48 @@ START_TEST(test_bytes_budget)
 }
 END_TEST
 
+/* matrix: every sensor once per kernel, in sensor then kernel order, each cell keeping its
+ * sensor's folder and expectations; another arch is refused as not built. */
+START_TEST(test_matrix)
+{
+	struct scenario *s = load_ok(HEAD "matrix: {kernel: [debian-11, 6.12.117+deb13-amd64], "
+					  "arch: [amd64]}\n"
+					  "cases:\n  - {name: c, content: seed.kscu, expect: "
+					  "{beta: crash}}\n");
+	static const char *const names[] = {"alpha@debian-11", "alpha@6.12.117+deb13-amd64",
+					    "beta@debian-11", "beta@6.12.117+deb13-amd64"};
+	struct scenario_case *cases = NULL;
+	struct diags d = {0};
+	size_t n = 0;
+
+	ck_assert_uint_eq(scenario_n_sensors(s), 4);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_str_eq(scenario_sensor(s, i), names[i]);
+	ck_assert_str_eq(scenario_sensor_kernel(s, 0), "debian-11");
+	ck_assert_str_eq(scenario_sensor_kernel(s, 3), "6.12.117+deb13-amd64");
+	ck_assert_str_eq(scenario_sensor_dir(s, 3), FAULTLINE_TEST_DATA "/scenario/sensors/beta");
+	ck_assert_int_eq(scenario_expand(s, &d, &cases, &n), 0);
+	ck_assert_ptr_null(scenario_case_expect(&cases[0], scenario_sensor(s, 1)));
+	ck_assert_str_eq(scenario_case_expect(&cases[0], scenario_sensor(s, 2)), "crash");
+	ck_assert(scenario_sensor_is("beta@debian-11", "beta"));
+	ck_assert(!scenario_sensor_is("betamax@debian-11", "beta"));
+	ck_assert(scenario_sensor_is("beta", "beta"));
+	scenario_cases_free(cases, n);
+	scenario_free(s);
+
+	s = load_ok(HEAD CASE);
+	ck_assert_ptr_null(scenario_sensor_kernel(s, 0));
+	scenario_free(s);
+
+	load_err(HEAD "matrix: {kernel: [debian-12], arch: [arm64]}\n" CASE, 2, 38,
+		 "matrix arch 'arm64' is not built yet");
+	load_err(HEAD "matrix: {kernel: [debian-12, debian-12]}\n" CASE, 2, 30, "listed twice");
+	load_err(HEAD "matrix: {kernel: [/srv/k]}\n" CASE, 2, 19, "bad matrix kernel '/srv/k'");
+	load_err(HEAD "matrix: {kernels: [debian-12]}\n" CASE, 2, 10, "unknown key 'kernels'");
+	load_err(HEAD "matrix: {kernel: []}\n" CASE, 2, 18, "matrix kernel");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -579,6 +621,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_input_budget);
 	tcase_add_test(tc, test_bytes_budget);
 	tcase_add_test(tc, test_sensor_paths_and_guest);
+	tcase_add_test(tc, test_matrix);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -15,6 +15,7 @@ struct record_context {
 	const char *run_id;
 	const char *scenario;
 	const char *kernel;
+	const char *kernel_name; /* guest: kernel: or a matrix's name; NULL: none named */
 };
 
 /* The record of res, the result of case c on sensor; console_rel is its console log relative

@@ -15,6 +15,7 @@
 #include "db-import.h"
 #include "hosts.h"
 #include "image.h"
+#include "kernels.h"
 #include "reaper.h"
 #include "results.h"
 #include "resume.h"
@@ -297,6 +298,39 @@ static int state_dir_absolute(const char *given, char **ret, struct session_erro
 	return 0;
 }
 
+/* The kernel of sensor i: its matrix cell's, else the scenario's guest: kernel:, else the
+ * sensor's, else the one discovered (s->kver). */
+static const char *kernel_name(const struct session *s, size_t i)
+{
+	const char *k = scenario_sensor_kernel(s->sc, i);
+
+	if (!k)
+		k = scenario_guest(s->sc)->kernel;
+	if (!k)
+		k = s->sensors[i]->guest.kernel;
+	return k;
+}
+
+static int build_image(struct session *s, size_t i, char **ret_error)
+{
+	_cleanup_free_ char *kver = NULL, *root = NULL;
+	const char *name = kernel_name(s, i);
+	uint64_t t0 = now_ms();
+	int r;
+
+	if (!name)
+		return image_build(s->sensors[i], scenario_guest(s->sc), s->kver, NULL,
+				   s->state_dir, &s->images[i], ret_error);
+	if ((r = kernels_get(name, s->state_dir, &kver, &root, ret_error)) < 0)
+		return r;
+	progress(s, "kernel %s is %s (%.1f s)", name, kver, (double)(now_ms() - t0) / 1000);
+	r = image_build(s->sensors[i], scenario_guest(s->sc), kver, root, s->state_dir,
+			&s->images[i], ret_error);
+	if (r == 0)
+		s->images[i]->kernel_name = xstrdup(name);
+	return r;
+}
+
 static int prepare_images(struct session *s, struct session_error *e)
 {
 	s->sensors = xcalloc(s->n_sensors, sizeof(*s->sensors));
@@ -314,12 +348,12 @@ static int prepare_images(struct session *s, struct session_error *e)
 		    (r = s->opts.prepare_sensor(s->opts.userdata, s->sc, i, s->sensors[i],
 						s->state_dir, &err)) < 0)
 			return fail_reason(e, r, SESSION_FAULT_HOST, err);
-		r = image_build(s->sensors[i], scenario_guest(s->sc), s->kver, s->state_dir,
-				&s->images[i], &err);
-		if (r < 0)
+		if ((r = build_image(s, i, &err)) < 0)
 			return fail_reason(e, r, SESSION_FAULT_HOST, err);
 		s->fs[i] =
-		    (struct fleet_sensor){.name = s->sensors[i]->name, .image = s->images[i]};
+		    /* a matrix cell's name (SENSOR@KERNEL): its consoles and saved guests are
+		     * its own */
+		    (struct fleet_sensor){.name = scenario_sensor(s->sc, i), .image = s->images[i]};
 	}
 	return 0;
 }
@@ -716,7 +750,16 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	struct session_stats *st = rs->st;
 	const char *sensor = session_sensor_name(rs->s, si);
 	const struct scenario_case *c = &rs->s->cases[ci];
-	json_object *o = case_record_json(&rs->ctx, sensor, c, res, console_rel);
+	const struct image *img = session_image(rs->s, si);
+	struct record_context ctx = rs->ctx;
+	json_object *o;
+
+	/* the guest's own kernel: a matrix cell's, or one a sensor names */
+	if (img) {
+		ctx.kernel = img->kver;
+		ctx.kernel_name = img->kernel_name;
+	}
+	o = case_record_json(&ctx, sensor, c, res, console_rel);
 	struct session_result *dst = &st->res[ci * rs->s->n_sensors + si];
 	const char *note = res->title ? res->title : res->detail ? res->detail : "";
 	int r = results_append(rs->results, o);

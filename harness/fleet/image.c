@@ -245,12 +245,15 @@ static int lock_build(const char *state_dir, const char *name, int *ret_fd, char
 }
 
 int image_build(const struct sensor *s, const struct sensor_guest *extra, const char *kver,
-		const char *state_dir, struct image **ret, char **ret_error)
+		const char *kroot, const char *state_dir, struct image **ret, char **ret_error)
 {
 	_cleanup_close_ int lock = -1;
-	_cleanup_free_ char *build_dir = xasprintf("%s/build/%s", state_dir, s->name);
-	_cleanup_free_ char *log = xasprintf("%s/build/%s.log", state_dir, s->name);
-	_cleanup_free_ char *out = xasprintf("%s/images/%s", state_dir, s->name);
+	/* a kernel of its own: its own build and image folders, so that a matrix's cells do not
+	 * rebuild each other's */
+	_cleanup_free_ char *name = kroot ? xasprintf("%s@%s", s->name, kver) : xstrdup(s->name);
+	_cleanup_free_ char *build_dir = xasprintf("%s/build/%s", state_dir, name);
+	_cleanup_free_ char *log = xasprintf("%s/build/%s.log", state_dir, name);
+	_cleanup_free_ char *out = xasprintf("%s/images/%s", state_dir, name);
 	_cleanup_free_ char *conf_path = xasprintf("%s/sensor.conf", build_dir);
 	_cleanup_free_ char *conf = sensor_agent_conf(s);
 	_cleanup_(sensor_guest_finish) struct sensor_guest guest = {0};
@@ -268,10 +271,10 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 				       datadir_agent());
 		return -ENOENT;
 	}
-	if ((r = lock_build(state_dir, s->name, &lock, ret_error)) < 0)
+	if ((r = lock_build(state_dir, name, &lock, ret_error)) < 0)
 		return r;
 	/* none whole: the host's paths, which the build and the builder then name as missing */
-	root = kernel_root(kver);
+	root = kroot ? kroot : kernel_root(kver);
 	unlink(log);
 	r = run_sensor_build(s, root, kver, build_dir, log, ret_error);
 	if (r < 0)
@@ -308,6 +311,7 @@ struct image *image_free(struct image *img)
 		free(img->kernel);
 		free(img->initrd);
 		free(img->cmdline);
+		free(img->kernel_name);
 		free(img);
 	}
 	return NULL;

@@ -21,6 +21,8 @@ struct image {
 	/* what the guest's kernel command line adds to faultline's own: the sensor's guest
 	 * options, then the scenario's (sensor.h, struct sensor_guest); NULL: nothing */
 	char *cmdline;
+	/* the guest: kernel: or matrix name it was built for (kernels.h); NULL: the discovered */
+	char *kernel_name;
 };
 
 /* Where .ci/setup unpacks Debian's guest kernel and headers (without installing them) when the
@@ -35,9 +37,11 @@ int image_kernel_discover(char **ret_kver, char **ret_error);
  * sensor goes to STATE_DIR/build/NAME, its log to STATE_DIR/build/NAME.log. extra (may be
  * NULL) is the scenario's guest section: its modules go into the image with the sensor's (the
  * builder loads them at boot, dependencies first, and hashes them into the cache key), its
- * command line after the sensor's into image->cmdline. */
+ * command line after the sensor's into image->cmdline. kroot (NULL: the discovered roots) is a
+ * kernel root of kernels.h holding kver: the sensor is built against its headers, the image
+ * gets its kernel and modules, under STATE_DIR/build/NAME@KVER and images/NAME@KVER. */
 int image_build(const struct sensor *s, const struct sensor_guest *extra, const char *kver,
-		const char *state_dir, struct image **ret, char **ret_error);
+		const char *kroot, const char *state_dir, struct image **ret, char **ret_error);
 struct image *image_free(struct image *img);
 
 /* Run argv with env as its whole environment (a NULL-terminated "K=V" list; NULL: faultline's

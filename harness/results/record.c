@@ -50,7 +50,8 @@ void record_finish(struct record *r)
 	    &r->reused.title,	&r->reused.console, &r->agent_outcome,
 	    &r->agent_message,	&r->protection,	    &r->sensor_log,
 	    &r->started,	&r->kernel,	    &r->faultline_version,
-	    &r->mutation_class, &r->phase,
+	    &r->mutation_class, &r->phase,	    &r->kernel_name,
+	    &r->arch,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
@@ -171,6 +172,10 @@ json_object *record_to_json(const struct record *r)
 	json_object_object_add(o, "sensor_restarts", jsonx_int_or_null(r->sensor_restarts));
 	json_object_object_add(o, "started", str_or_null(r->started));
 	json_object_object_add(o, "kernel", str_or_null(r->kernel));
+	/* with a guest: kernel: or matrix: only, so that other runs' records stay as they were */
+	if (r->kernel_name)
+		json_object_object_add(o, "kernel_name", json_object_new_string(r->kernel_name));
+	json_object_object_add(o, "arch", str_or_null(r->arch));
 	json_object_object_add(o, "faultline_version", str_or_null(r->faultline_version));
 	return o;
 }
@@ -336,6 +341,8 @@ int record_from_json(json_object *o, struct record *ret)
 	r.sensor_restarts = jsonx_get_int(o, "sensor_restarts", -1);
 	r.started = get_str(o, "started");
 	r.kernel = get_str(o, "kernel");
+	r.kernel_name = get_str(o, "kernel_name");
+	r.arch = get_str(o, "arch");
 	r.faultline_version = get_str(o, "faultline_version");
 	*ret = r;
 	return 0;

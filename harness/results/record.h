@@ -92,6 +92,9 @@ struct record {
 	char *sensor_log;	   /* its log during the case, relative to the run directory */
 	char *started;		   /* when the case started, UTC ISO 8601 */
 	char *kernel, *faultline_version;
+	/* "kernel_name": the guest: kernel: or matrix: name (debian-11); NULL: none named.
+	 * "arch": the guest's architecture (amd64); NULL in older runs */
+	char *kernel_name, *arch;
 
 	/* Derived by record_from_json(); not written. */
 	enum verdict kind;    /* VERDICT_OTHER for a verdict this version does not know */

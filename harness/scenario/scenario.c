@@ -36,6 +36,9 @@ struct scenario {
 	struct scenario_timeouts timeouts;
 	char **sensors, **sensor_dirs;
 	size_t n_sensors;
+	/* [n_sensors] with a matrix: the kernel of each cell (sensors[i] is then "SENSOR@KERNEL");
+	 * NULL without one */
+	char **sensor_kernels;
 	struct sensor_guest guest;
 	struct format *format;
 	struct scase *cases;
@@ -73,6 +76,9 @@ struct scenario *scenario_free(struct scenario *s)
 		free(*u);
 	free(s->fleet.uris);
 	free(s->fleet.slots);
+	for (size_t i = 0; s->sensor_kernels && i < s->n_sensors; i++)
+		free(s->sensor_kernels[i]);
+	free(s->sensor_kernels);
 	for (size_t i = 0; i < s->n_sensors; i++) {
 		free(s->sensors[i]);
 		free(s->sensor_dirs[i]);
@@ -121,6 +127,11 @@ const char *scenario_sensor_dir(const struct scenario *s, size_t i)
 {
 	return i < s->n_sensors ? s->sensor_dirs[i] : NULL;
 }
+const char *scenario_sensor_kernel(const struct scenario *s, size_t i)
+{
+	return s->sensor_kernels && i < s->n_sensors ? s->sensor_kernels[i] : NULL;
+}
+
 const struct sensor_guest *scenario_guest(const struct scenario *s)
 {
 	return &s->guest;
@@ -711,12 +722,114 @@ static void load_rollspec(struct lctx *c, const struct ynode *doc)
 				     cases, s->n_cases, c->y.diags, &s->rollout);
 }
 
+/* The kernels of matrix: {kernel: [NAME, ...]} into a new list (caller frees), or NULL. */
+static char **matrix_kernels(struct lctx *c, const struct ynode *n, size_t *ret_n)
+{
+	char **k;
+
+	*ret_n = 0;
+	if (!ynode_want_seq(&c->y, n, "matrix kernel", "kernel names (debian-11, ...)", 1))
+		return NULL;
+	k = xcalloc(n->n + 1, sizeof(char *));
+	for (size_t i = 0; i < n->n; i++) {
+		const char *v = ynode_want_string(&c->y, n->items[i], "matrix kernel",
+						  YNODE_ONE_LINE | YNODE_NONEMPTY);
+
+		if (!v)
+			continue;
+		/* the name is part of the cell's name, which names folders of the run */
+		/* a Debian kernel version has a '+' (6.12.117+deb13-amd64) */
+		if (v[0] == '.' ||
+		    v[strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789-_.+")] != '\0') {
+			lerr(
+			    c, n->items[i],
+			    "bad matrix kernel '%s'; expected debian-11, debian-12, debian-13 or a "
+			    "kernel version (a kernel root path goes in guest: kernel:)",
+			    v);
+			continue;
+		}
+		for (size_t j = 0; j < *ret_n; j++)
+			if (streq(k[j], v))
+				lerr(c, n->items[i], "matrix kernel '%s' listed twice", v);
+		k[(*ret_n)++] = xstrdup(v);
+	}
+	return k;
+}
+
+/* Only amd64 guests exist: another arch is refused plainly. */
+static void matrix_arch(struct lctx *c, const struct ynode *n)
+{
+	if (!ynode_want_seq(&c->y, n, "matrix arch", "architectures ([amd64])", 1))
+		return;
+	for (size_t i = 0; i < n->n; i++) {
+		const char *v =
+		    ynode_want_string(&c->y, n->items[i], "matrix arch", YNODE_NONEMPTY);
+
+		if (v && !streq(v, "amd64"))
+			lerr(c, n->items[i],
+			     "matrix arch '%s' is not built yet; expected amd64 (the only guest "
+			     "architecture faultline boots today)",
+			     v);
+	}
+}
+
+/* matrix: {kernel: [...], arch: [amd64]}: every sensor becomes one cell per kernel, named
+ * SENSOR@KERNEL, in sensor order then kernel order. */
+static void load_matrix(struct lctx *c, const struct ynode *n)
+{
+	static const char *const keys[] = {"kernel", "arch", NULL};
+	struct scenario *s = c->s;
+	const struct ynode *v;
+	char **k = NULL, **names, **dirs;
+	size_t nk = 0, m = 0;
+
+	if (!ynode_want_map(&c->y, n, "matrix", "kernel: [...], arch: [amd64]"))
+		return;
+	ynode_want_keys(&c->y, n, "matrix", keys);
+	if ((v = ynode_get(n, "arch")))
+		matrix_arch(c, v);
+	if ((v = ynode_get(n, "kernel")))
+		k = matrix_kernels(c, v, &nk);
+	if (s->rollout && nk)
+		lerr(c, n,
+		     "matrix: and profiles:/rollout: together are not supported; expected "
+		     "one of them");
+	if (!nk || c->y.errors) {
+		for (size_t i = 0; i < nk; i++)
+			free(k[i]);
+		free(k);
+		return;
+	}
+	names = xcalloc(s->n_sensors * nk + 1, sizeof(char *));
+	dirs = xcalloc(s->n_sensors * nk + 1, sizeof(char *));
+	s->sensor_kernels = xcalloc(s->n_sensors * nk + 1, sizeof(char *));
+	for (size_t i = 0; i < s->n_sensors; i++)
+		for (size_t j = 0; j < nk; j++, m++) {
+			names[m] = xasprintf("%s@%s", s->sensors[i], k[j]);
+			dirs[m] = xstrdup(s->sensor_dirs[i]);
+			s->sensor_kernels[m] = xstrdup(k[j]);
+		}
+	for (size_t i = 0; i < s->n_sensors; i++) {
+		free(s->sensors[i]);
+		free(s->sensor_dirs[i]);
+	}
+	for (size_t j = 0; j < nk; j++)
+		free(k[j]);
+	free(k);
+	free(s->sensors);
+	free(s->sensor_dirs);
+	s->sensors = names;
+	s->sensor_dirs = dirs;
+	s->n_sensors = m;
+}
+
 static int load_doc(struct lctx *c, const struct ynode *doc)
 {
 	static const char *const keys[] = {"name",	  "description", "seed",     "format",
 					   "fleet",	  "sensors",	 "timeouts", "cases",
 					   "persistence", "boot_loop",	 "recovery", "guest",
-					   "profiles",	  "rollout",	 NULL};
+					   "profiles",	  "rollout",	 "matrix",   NULL};
 	struct scenario *s = c->s;
 	struct ynode *v;
 	const char *str;
@@ -766,6 +879,8 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 			load_case(c, v->items[i]);
 	}
 	load_rollspec(c, doc);
+	if ((v = ynode_get(doc, "matrix")))
+		load_matrix(c, v);
 	if (scenario_persists(s))
 		for (size_t i = 0; i < c->n_no_persist; i++)
 			lerr(c, c->no_persist[i],
@@ -867,6 +982,13 @@ void scenario_cases_free(struct scenario_case *cases, size_t n)
 	free(cases);
 }
 
+bool scenario_sensor_is(const char *cell, const char *sensor)
+{
+	size_t n = strcspn(cell, "@");
+
+	return strlen(sensor) == n && strncmp(cell, sensor, n) == 0;
+}
+
 const char *scenario_case_expect(const struct scenario_case *c, const char *sensor)
 {
 	const char *any = NULL;
@@ -874,7 +996,7 @@ const char *scenario_case_expect(const struct scenario_case *c, const char *sens
 	for (size_t i = 0; i < c->n_expects; i++) {
 		if (!c->expects[i].sensor)
 			any = c->expects[i].verdict;
-		else if (sensor && streq(c->expects[i].sensor, sensor))
+		else if (sensor && scenario_sensor_is(sensor, c->expects[i].sensor))
 			return c->expects[i].verdict;
 	}
 	return any;

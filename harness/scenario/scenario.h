@@ -60,6 +60,12 @@ const struct scenario_timeouts *scenario_timeouts(const struct scenario *s);
 size_t scenario_n_sensors(const struct scenario *s);
 const char *scenario_sensor(const struct scenario *s, size_t i);     /* name */
 const char *scenario_sensor_dir(const struct scenario *s, size_t i); /* folder with sensor.yaml */
+/* With matrix: {kernel: [...]}, every sensor is one entry per kernel, named SENSOR@KERNEL (the
+ * run's records, consoles and images are the cell's): the kernel name of entry i, NULL without
+ * a matrix. arch: [amd64] is accepted; another arch is an error (not built yet). */
+const char *scenario_sensor_kernel(const struct scenario *s, size_t i);
+/* Is cell (SENSOR or SENSOR@KERNEL) this sensor? */
+bool scenario_sensor_is(const char *cell, const char *sensor);
 /* The scenario's guest: section (cmdline, modules), for every sensor's guest; never NULL. */
 const struct sensor_guest *scenario_guest(const struct scenario *s);
 
@@ -132,5 +138,5 @@ size_t scenario_n_cases(const struct scenario *s);	    /* cases as written, befo
 const char *scenario_format_path(const struct scenario *s); /* NULL when no format: */
 /* Whether any case has persistence on: then every guest of the run gets a content partition. */
 bool scenario_persists(const struct scenario *s);
-/* The verdict expected of this case on this sensor, or NULL when none. */
+/* The verdict expected of this case on this sensor (or matrix cell of it), or NULL when none. */
 const char *scenario_case_expect(const struct scenario_case *c, const char *sensor);

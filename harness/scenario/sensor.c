@@ -714,7 +714,7 @@ static void guest_debug(struct sctx *c, const struct ynode *n, char **cmdline)
 unsigned sensor_guest_load(const char *file, const struct ynode *n, struct diags *diags,
 			   struct sensor_guest *g)
 {
-	static const char *const keys[] = {"cmdline", "modules", "debug", NULL};
+	static const char *const keys[] = {"cmdline", "modules", "debug", "kernel", NULL};
 	struct sctx c = {.y = {.file = file, .diags = diags}};
 	size_t before = diags->n;
 	const struct ynode *v;
@@ -734,6 +734,9 @@ unsigned sensor_guest_load(const char *file, const struct ynode *n, struct diags
 		guest_debug(&c, v, &cmdline);
 	if ((v = ynode_get(n, "modules")))
 		guest_modules(&c, v, g);
+	/* resolved (and fetched) when guests are prepared: harness/fleet/kernels.h */
+	if ((v = ynode_get(n, "kernel")))
+		get_nonempty_line(&c, v, "guest kernel", &g->kernel);
 	g->cmdline = TAKE_PTR(cmdline);
 	return (unsigned)(diags->n - before);
 }
@@ -760,6 +763,11 @@ void sensor_guest_merge(const struct sensor_guest *a, const struct sensor_guest 
 	for (size_t i = 0; i < 2; i++) {
 		const char *cl = both[i] ? both[i]->cmdline : NULL;
 
+		if (both[i] && both[i]->kernel) {
+			free(ret->kernel);
+			ret->kernel = xstrdup(both[i]->kernel);
+		}
+
 		for (char **m = both[i] ? both[i]->modules : NULL; m && *m; m++)
 			if (!has(ret->modules, k, *m))
 				ret->modules[k++] = xstrdup(*m);
@@ -779,6 +787,7 @@ void sensor_guest_finish(struct sensor_guest *g)
 		free(*m);
 	free(g->modules);
 	free(g->cmdline);
+	free(g->kernel);
 	*g = (struct sensor_guest){0};
 }
 

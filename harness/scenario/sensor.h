@@ -20,7 +20,7 @@
  *                                 (EINVAL) or number; true (the default) means EINVAL, EBADMSG
  *                                 and EPROTO, false that a failed write is the agent's problem;
  *                                 exit_status defaults to true
- *   guest: {cmdline: TEXT, modules: [NAME, ...], debug: [NAME, ...]}
+ *   guest: {cmdline: TEXT, modules: [NAME, ...], debug: [NAME, ...], kernel: NAME}
  *                                 extra kernel command line options, kernel modules loaded at
  *                                 boot (with their modules.dep dependencies, before the agent
  *                                 starts), and named debug presets (sensor_guest_debug_names())
@@ -75,6 +75,7 @@ struct sensor_file {
 struct sensor_guest {
 	char *cmdline;	/* extra command line, debug presets expanded; NULL: none */
 	char **modules; /* NULL-terminated; NULL: none */
+	char *kernel;	/* debian-11|12|13, VERSION or PATH (fleet/kernels.h); NULL: the host's */
 };
 
 /* The errnos of `reject: {errno: true}`. */
@@ -144,8 +145,8 @@ char *sensor_agent_conf(const struct sensor *s);
  * NULL), every problem a located diag. Returns how many diags it added. Shared with scenarios. */
 unsigned sensor_guest_load(const char *file, const struct ynode *n, struct diags *diags,
 			   struct sensor_guest *g);
-/* a's options, then b's (modules once each, in order): a new guest (finish it). Either may be
- * NULL. */
+/* a's options, then b's (modules once each, in order; b's kernel over a's): a new guest
+ * (finish it). Either may be NULL. */
 void sensor_guest_merge(const struct sensor_guest *a, const struct sensor_guest *b,
 			struct sensor_guest *ret);
 void sensor_guest_finish(struct sensor_guest *g);

@@ -35,7 +35,11 @@
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#if __has_include(<linux/unaligned.h>) /* 6.12 moved it */
+#include <linux/unaligned.h>
+#else
 #include <asm/unaligned.h>
+#endif
 
 #ifdef KS_HARDENED
 #define KS_VARIANT "hardened"

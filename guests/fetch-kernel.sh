@@ -1,0 +1,204 @@
+#!/bin/bash
+# fetch-kernel.sh — a Debian kernel for faultline's guests, fetched by name and unpacked (never
+# installed) into a kernel root that guests/build-image.sh --kernel-root and the sensor builds read.
+#
+#   guests/fetch-kernel.sh --archive URI --suite SUITE [--kver KVER] --dir KERNELS_DIR
+#
+# SUITE is bullseye, bookworm or trixie; URI the Debian archive (faultline derives it from the
+# host's /etc/apt/sources.list.d). Without --kver the version is the one linux-image-amd64 of
+# that suite depends on; that answer is kept in KERNELS_DIR/names/SUITE, so a second run needs no
+# network. Apt runs with a private configuration (lists, cache and sources under
+# KERNELS_DIR/apt/SUITE, the host's Debian keyring): the host's apt state is untouched.
+# The root is KERNELS_DIR/KVER, built in KERNELS_DIR/KVER.new and renamed when whole.
+# Prints "KVER ROOT" on its last line of standard output; progress and errors on standard error.
+#
+# What it takes to build modules against another release's headers on this host:
+#  - .kernelvariables names the compiler the kernel was built with (gcc-10 for 5.10, gcc-14 for
+#    6.12), which this host may not have: CC is pointed at the host's gcc.
+#  - 6.12's config says the compiler has -fmin-function-alignment (gcc 14); gcc 12 does not: that
+#    Kconfig symbol is dropped from include/config/auto.conf, so the kernel's Makefile falls back
+#    to -falign-functions (the same 16-byte alignment for the module's functions).
+#  - 6.12's headers carry vmlinux, so module builds run pahole for BTF (not installed here, and
+#    the sensors do not need module BTF): CONFIG_DEBUG_INFO_BTF_MODULES is dropped from auto.conf.
+#  - a kbuild program linked against a newer glibc than the host's (trixie's modpost, objtool and
+#    resolve_btfids need GLIBC_2.38): it is run through that release's own dynamic loader and
+#    libraries, unpacked beside it under ROOT/runtime, by a wrapper in its place.
+set -euo pipefail
+
+prog=fetch-kernel.sh
+die() {
+	echo "$prog: $*" >&2
+	exit 1
+}
+
+archive='' suite='' kver='' dir=''
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--archive) archive=${2-}; shift 2 || die "--archive needs a value" ;;
+	--suite) suite=${2-}; shift 2 || die "--suite needs a value" ;;
+	--kver) kver=${2-}; shift 2 || die "--kver needs a value" ;;
+	--dir) dir=${2-}; shift 2 || die "--dir needs a value" ;;
+	*) die "usage: $prog --archive URI --suite SUITE [--kver KVER] --dir DIR" ;;
+	esac
+done
+if [ -z "$archive" ] || [ -z "$suite" ] || [ -z "$dir" ]; then
+	die "--archive, --suite and --dir are required"
+fi
+
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+aptdir=$dir/apt/$suite
+apt_opts=(-o "Dir::State=$aptdir/state" -o "Dir::State::status=$aptdir/state/status"
+	-o "Dir::Cache=$aptdir/cache" -o "Dir::Etc::SourceList=$aptdir/sources.list"
+	-o "Dir::Etc::SourceParts=$aptdir/parts.d" -o "Dir::Etc::Preferences=$aptdir/preferences"
+	-o "Dir::Etc::PreferencesParts=$aptdir/parts.d" -o "APT::Architecture=amd64"
+	-o "APT::Architectures::=amd64" -o "Debug::NoLocking=1" -q)
+
+usable() { # ROOT KVER
+	[ -f "$1/boot/vmlinuz-$2" ] && [ -f "$1/lib/modules/$2/modules.dep" ] &&
+		[ -f "$1/lib/modules/$2/build/Makefile" ]
+}
+
+apt_setup() {
+	mkdir -p "$aptdir/parts.d" "$aptdir/state/lists/partial" "$aptdir/cache/archives/partial"
+	touch "$aptdir/state/status"
+	echo "deb [signed-by=$keyring] $archive $suite main" >"$aptdir/sources.list.new"
+	if ! cmp -s "$aptdir/sources.list.new" "$aptdir/sources.list"; then
+		mv "$aptdir/sources.list.new" "$aptdir/sources.list"
+		rm -f "$aptdir/updated"
+	fi
+	rm -f "$aptdir/sources.list.new"
+	[ -f "$aptdir/updated" ] && return 0
+	apt-get "${apt_opts[@]}" update >&2 ||
+		die "apt-get update of $suite from $archive failed (is $suite on that archive?)"
+	touch "$aptdir/updated"
+}
+
+# the version linux-image-amd64 of the suite depends on
+suite_kver() {
+	apt-cache "${apt_opts[@]}" depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: linux-image-\([0-9].*\)$/\1/p' | head -n 1
+}
+
+# the package names of linux-headers-KVER's dependencies that carry files
+header_deps() {
+	apt-cache "${apt_opts[@]}" depends "linux-headers-$1" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-headers-[^ ]*-common\|linux-kbuild-[^ ]*\)$/\1/p'
+}
+
+download() { # DEST PKG...
+	local dest=$1
+	shift
+	mkdir -p "$dest"
+	# apt downloads as _apt where that user exists
+	if getent passwd _apt >/dev/null; then
+		chown _apt "$dest"
+	fi
+	local p
+	for p in "$@"; do
+		(cd "$dest" && apt-get "${apt_opts[@]}" download "$p" >&2) ||
+			die "cannot fetch package $p of $suite from $archive"
+	done
+}
+
+glibc_needed() { # ELF: the newest GLIBC_2.N it names, as N
+	objdump -T "$1" 2>/dev/null | grep -o 'GLIBC_2\.[0-9]*' | sed 's/GLIBC_2\.//' | sort -n |
+		tail -n 1
+}
+
+# kbuild programs the host's glibc cannot run: through the release's own loader (see the top)
+wrap_new_glibc() { # STAGE
+	local stage=$1 host f need list=()
+	host=$(getconf GNU_LIBC_VERSION | sed 's/^glibc 2\.//')
+	while IFS= read -r -d '' f; do
+		head -c 4 "$f" | grep -q 'ELF' || continue
+		need=$(glibc_needed "$f")
+		[ -n "$need" ] && [ "$need" -gt "$host" ] && list+=("$f")
+	done < <(find "$stage"/usr/lib/linux-kbuild-* -type f -perm -u+x -print0)
+	[ ${#list[@]} -gt 0 ] || return 0
+	local kbuild pkgs=() rt=$stage/runtime
+	kbuild=$(basename "$stage"/usr/lib/linux-kbuild-*)
+	while read -r p; do
+		pkgs+=("$p")
+	done < <(apt-cache "${apt_opts[@]}" depends --recurse --important "$kbuild" 2>/dev/null |
+		sed -n 's/^ *\(PreDepends\|Depends\): \(lib[^ <>]*\)$/\2/p' | sort -u)
+	download "$stage/debs-rt" "${pkgs[@]}"
+	for deb in "$stage"/debs-rt/*.deb; do
+		dpkg-deb -x "$deb" "$rt"
+	done
+	rm -rf "$stage/debs-rt"
+	local final=$dir/$kver/runtime ld libs
+	ld=
+	for f in usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 lib/x86_64-linux-gnu/ld-linux-x86-64.so.2; do
+		[ -e "$rt/$f" ] && ld=$f && break
+	done
+	[ -n "$ld" ] || die "no dynamic loader in $suite's libc6"
+	libs="$final/usr/lib/x86_64-linux-gnu:$final/lib/x86_64-linux-gnu"
+	for f in "${list[@]}"; do
+		mv "$f" "$f.bin"
+		# shellcheck disable=SC2016 # $0 and $@ are the wrapper's own
+		printf '#!/bin/sh\nexec %s --library-path %s --argv0 "$0" "$0.bin" "$@"\n' \
+			"$final/$ld" "$libs" >"$f"
+		chmod 755 "$f"
+		echo "$prog: ${f#"$stage"/} needs GLIBC_2.$(glibc_needed "$f.bin"): runs on $suite's libc" >&2
+	done
+}
+
+unpack() { # KVER
+	local kver=$1 root=$dir/$1 stage=$dir/$1.new pkgs hdr
+	pkgs=("linux-image-$kver" "linux-headers-$kver")
+	while read -r p; do
+		pkgs+=("$p")
+	done < <(header_deps "$kver")
+	[ ${#pkgs[@]} -ge 4 ] || die "package linux-headers-$kver (or its -common and linux-kbuild) is not in $suite of $archive"
+	rm -rf "$stage"
+	download "$stage/debs" "${pkgs[@]}"
+	for deb in "$stage"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$stage"
+	done
+	rm -rf "$stage/debs"
+	# a package that ships /usr/lib/modules (merged /usr) is read where the others are
+	if [ ! -e "$stage/lib" ] && [ -d "$stage/usr/lib/modules" ]; then
+		ln -s usr/lib "$stage/lib"
+	fi
+	[ -f "$stage/boot/vmlinuz-$kver" ] || die "package linux-image-$kver of $suite has no /boot/vmlinuz-$kver"
+	depmod -b "$stage" "$kver"
+	# The packages point at /usr/src with absolute paths: point them into the final root.
+	hdr=$stage/usr/src/linux-headers-$kver
+	ln -sfn "$root/usr/src/linux-headers-$kver" "$stage/lib/modules/$kver/build"
+	sed -i "s#^include /usr/src/#include $root/usr/src/#" "$hdr/Makefile"
+	sed -i 's/^CC = .*/CC = gcc/' "$hdr/.kernelvariables"
+	if ! gcc -Werror -fmin-function-alignment=16 -x c -c -o /dev/null /dev/null 2>/dev/null; then
+		sed -i '/^CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=/d' "$hdr/include/config/auto.conf"
+	fi
+	# module BTF needs pahole of the kernel's generation; the sensors do not need it
+	sed -i '/^CONFIG_DEBUG_INFO_BTF_MODULES=/d' "$hdr/include/config/auto.conf"
+	wrap_new_glibc "$stage"
+	rm -rf "$root"
+	mv "$stage" "$root"
+	usable "$root" "$kver" || die "$root/lib/modules/$kver incomplete"
+	echo "$prog: $kver of $suite unpacked in $root" >&2
+}
+
+mkdir -p "$dir/names"
+named=
+if [ -z "$kver" ]; then
+	named=1
+	if [ -f "$dir/names/$suite" ] && usable "$dir/$(cat "$dir/names/$suite")" "$(cat "$dir/names/$suite")"; then
+		kver=$(cat "$dir/names/$suite")
+	else
+		apt_setup
+		kver=$(suite_kver)
+		[ -n "$kver" ] || die "package linux-image-amd64 not found in $suite of $archive"
+	fi
+fi
+if ! usable "$dir/$kver" "$kver"; then
+	apt_setup
+	apt-cache "${apt_opts[@]}" show "linux-image-$kver" >/dev/null 2>&1 ||
+		die "package linux-image-$kver not found in $suite of $archive"
+	unpack "$kver"
+fi
+if [ -n "$named" ]; then
+	echo "$kver" >"$dir/names/$suite.new"
+	mv "$dir/names/$suite.new" "$dir/names/$suite"
+fi
+echo "$kver $dir/$kver"

@@ -1,0 +1,45 @@
+/* kernels.h — guest kernels by name: `guest: {kernel: debian-11 | debian-12 | debian-13 |
+ * VERSION | PATH}` resolved to a kernel root (boot/vmlinuz-V, lib/modules/V with its build
+ * headers) that image_build() reads.
+ *
+ * A Debian name or version is fetched by guests/fetch-kernel.sh from the Debian archive this
+ * host's apt uses (derived from /etc/apt/sources.list.d/ and /etc/apt/sources.list), with a
+ * private apt configuration, into STATE_DIR/kernels/VERSION ($FAULTLINE_KERNELS_DIR/VERSION when
+ * set: a cache shared by state dirs, as the vm tests share the default's): downloaded and unpacked,
+ * never installed; cached by version (a second run needs no network). A PATH is a kernel root
+ * already unpacked (its newest usable version is taken). Errors: *ret_error (caller frees) says
+ * which kernel, package or archive failed. Ownership: strings returned are the caller's.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What a kernel name means, before anything is fetched. */
+struct kernels_ref {
+	const char *suite; /* bullseye, bookworm, trixie; NULL for a PATH */
+	char *kver;	   /* a VERSION given (e.g. 5.10.0-32-amd64); NULL: the suite's current */
+	char *root;	   /* a PATH given; NULL otherwise */
+};
+
+/* Parse a kernel name: debian-11|12|13, a version whose major.minor is one of those releases'
+ * (5.10, 6.1, 6.12), or a path (one containing '/'). -EINVAL with *ret_error saying what is
+ * accepted. */
+int kernels_ref_parse(const char *name, struct kernels_ref *ret, char **ret_error);
+void kernels_ref_finish(struct kernels_ref *r);
+
+/* The Debian archive's base URI in apt sources text: deb822 (.sources) when deb822, else
+ * one-line (.list). The first "deb" entry for a suite of Debian (bullseye, bookworm, trixie,
+ * sid, or one of their -updates/-backports; not -security) wins. -ENOENT when none. */
+int kernels_archive_parse(const char *text, bool deb822, char **ret_uri);
+/* The same over the host's apt configuration (dir: NULL for /etc/apt): sources.list.d/ in
+ * name order, then sources.list. */
+int kernels_archive(const char *dir, char **ret_uri, char **ret_error);
+
+/* Resolve name (fetching it when needed) into the kernel version and the root holding it. */
+int kernels_get(const char *name, const char *state_dir, char **ret_kver, char **ret_root,
+		char **ret_error);
+
+/* The newest usable kernel version under root (boot/vmlinuz-V, modules, headers): -ENOENT when
+ * none. */
+int kernels_newest_in(const char *root, char **ret_kver);
