@@ -3,9 +3,9 @@
  *
  * Everything is checked before anything is written: every directory is a shard (run.json has
  * "shard") that finished, all of them ran the same jobs (the same "jobs_hash": scenario,
- * sensors, inputs and expectations) split the same way (the same N), no shard is given twice
- * and, unless allow_partial, none is missing; each holds a record of every job of its share and
- * no job is recorded by two of them.
+ * sensors, inputs and expectations) of the same builds (sensor versions, content hash),
+ * split the same way (the same N), no shard is given twice and, unless allow_partial, none is
+ * missing; each holds a record of every job of its share and no job is recorded by two of them.
  *
  * What the merged directory holds: results.jsonl, every shard's final record of each job
  * (rundir.h: the last line of a job wins) copied byte for byte but for its "run_id", which
