@@ -250,7 +250,17 @@ static void notes(const struct ctx *x)
 
 	for (size_t i = 0; i < x->a->n_runs; i++) {
 		const struct rundir *r = x->a->runs[i];
+		_cleanup_free_ char *shard = render_shard_note(r);
 
+		if (shard) {
+			fputs("<p class=\"note\" role=\"note\"><strong>! Part of a run:</strong> "
+			      "<code>",
+			      f);
+			esc(f, r->dir);
+			fputs("</code> is ", f);
+			esc(f, shard);
+			fputs(".</p>\n", f);
+		}
 		if (r->n_skipped) {
 			fprintf(
 			    f,

@@ -39,6 +39,18 @@ static struct json_object *run_json(const struct rundir *r)
 	json_object_object_add(o, "isolation", jsonx_str_or_null(r->isolation));
 	json_object_object_add(o, "seed", r->has_seed ? json_object_new_uint64(r->seed) : NULL);
 	json_object_object_add(o, "host", jsonx_str_or_null(r->host));
+	if (r->jobs)
+		json_object_object_add(o, "jobs", json_object_new_int64((int64_t)r->jobs));
+	if (r->shard_n) {
+		struct json_object *sh = json_object_new_object();
+		json_object_object_add(sh, "k", json_object_new_int64(r->shard_k));
+		json_object_object_add(sh, "n", json_object_new_int64(r->shard_n));
+		json_object_object_add(sh, "jobs", json_object_new_int64((int64_t)r->shard_jobs));
+		json_object_object_add(o, "shard", sh);
+	}
+	if (r->n_missing)
+		json_object_object_add(o, "missing_shards",
+				       json_object_new_int64((int64_t)r->n_missing));
 	json_object_object_add(o, "records", json_object_new_int64((int64_t)r->n_records));
 	json_object_object_add(o, "skipped_lines", json_object_new_int64((int64_t)r->n_skipped));
 	json_object_object_add(o, "last_line_truncated",

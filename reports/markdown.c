@@ -15,6 +15,13 @@ static void skipped_notes(FILE *f, const struct aggregate *a)
 	for (size_t i = 0; i < a->n_runs; i++) {
 		const struct rundir *r = a->runs[i];
 
+		_cleanup_free_ char *shard = render_shard_note(r);
+
+		if (shard) {
+			fputs("> **Note:** ", f);
+			escape_markdown_code(f, r->dir, false);
+			fprintf(f, " is %s.\n\n", shard);
+		}
 		if (!r->n_skipped)
 			continue;
 		fprintf(f, "> **Note:** %zu %s of `results.jsonl` in ", r->n_skipped,

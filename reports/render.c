@@ -249,3 +249,17 @@ char *render_reboot_case(const struct record *r)
 	fclose(f);
 	return buf;
 }
+
+char *render_shard_note(const struct rundir *r)
+{
+	if (r->shard_n)
+		return xasprintf("shard %u/%u: %zu of the scenario's %zu jobs; the other shards' "
+				 "jobs are not in this run (faultline merge puts the shards "
+				 "together)",
+				 r->shard_k, r->shard_n, r->shard_jobs, r->jobs);
+	if (r->n_missing)
+		return xasprintf("merged from %zu of %zu shards: the jobs of the %zu missing are "
+				 "not in this run (see missing_shards in its run.json)",
+				 r->n_merged, r->n_merged + r->n_missing, r->n_missing);
+	return NULL;
+}

@@ -63,3 +63,8 @@ char *render_reboot_case(const struct record *r);
 /* The documented command that replays a record read from a run directory:
  * "faultline replay DIR/CASE --sensor S". Caller frees. */
 char *render_replay_command(const struct record *r);
+/* What a run is when it is not a whole one, in plain text: "shard 2/3: 5 of the scenario's 14
+ * jobs; the other shards' jobs are not in it (faultline merge puts the shards together)", or a
+ * merge's "merged from 2 of 3 shards: shard 3 is missing, ...". NULL for a whole run. Caller
+ * frees. */
+char *render_shard_note(const struct rundir *r);

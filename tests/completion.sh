@@ -33,7 +33,7 @@ expect() {
 	fi
 }
 
-expect "--help --version bench classify compare db format fuzz history minimize mutate replay report rollout run validate" ""
+expect "--help --version bench classify compare db format fuzz history merge minimize mutate replay report rollout run validate" ""
 expect "import" db im
 expect "--baseline" history --ba
 expect "replay report rollout run" r

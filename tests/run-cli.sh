@@ -2,6 +2,7 @@
 # run-cli.sh — `faultline run -o DIR` refuses a DIR that already holds a run (results.jsonl or
 # run.json) unless it is resumed, before any guest boots: a second run appended to a first
 # would mix the two and follow a torn last line. A DIR without a run stays usable with --list.
+# --shard K/N outside 1 <= K <= N is refused with what was expected, before any guest boots.
 # Usage: run-cli.sh FAULTLINE SOURCE_DIR
 set -uo pipefail
 bin=$1
@@ -36,4 +37,13 @@ cmp -s "$tmp/torn/results.jsonl" <(printf '{"sensor":"ks","case":"a","verdict":"
 	{ echo "FAIL: --list into an empty folder"; fail=1; }
 "$bin" run --state-dir "$tmp/state" -o "$tmp/torn" --list "$scenario" >/dev/null ||
 	{ echo "FAIL: --list names a run folder without writing to it"; fail=1; }
+for bad in 0/3 4/3 1/0 3 x/3 1/3x -1/3 " 1/3" 1/100001 ""; do
+	out=$(timeout 60 "$bin" run --state-dir "$tmp/state" --shard "$bad" "$scenario" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" != 2 ] || ! grep -q -- "usage: --shard '$bad': expected K/N" <<<"$out"; then
+		echo "FAIL: --shard '$bad': exit $rc: $out"; fail=1
+	else
+		echo "ok: --shard '$bad': $out"
+	fi
+done
 exit $fail

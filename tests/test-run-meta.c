@@ -78,6 +78,53 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* A shard's and a merge's members: written after "resumed", read back the same; a shard that
+ * nobody could have run (K above N) reads as no shard. */
+START_TEST(test_shards)
+{
+	struct run_meta m = {.jobs = 14,
+			     .jobs_hash = xstrdup("abc"),
+			     .shard_k = 2,
+			     .shard_n = 3,
+			     .shard_jobs = 5},
+			back;
+	_cleanup_free_ char *want = NULL, *again = NULL;
+	json_object *o;
+
+	want = text_of(&m);
+	ck_assert_ptr_nonnull(strstr(want, "\"jobs\":14,\"jobs_hash\":\"abc\",\"shard\":{\"k\":2,"
+					   "\"n\":3,\"jobs\":5}"));
+	run_meta_finish(&m);
+	m = (struct run_meta){.n_merged = 1,
+			      .merged = xcalloc(1, sizeof(*m.merged)),
+			      .n_missing = 2,
+			      .missing = xcalloc(2, sizeof(unsigned))};
+	m.merged[0] = (struct run_meta_shard){
+	    .k = 1, .n = 3, .run_id = xstrdup("r"), .host = xstrdup("h"), .finished = xstrdup("t")};
+	m.missing[0] = 2;
+	m.missing[1] = 3;
+	free(want);
+	want = text_of(&m);
+	ck_assert_ptr_nonnull(strstr(want, "\"merged_from\":[{\"k\":1,\"n\":3,\"run_id\":\"r\","
+					   "\"host\":\"h\",\"started\":null,\"finished\":\"t\"}],"
+					   "\"missing_shards\":[2,3]"));
+	ck_assert_ptr_null(strstr(want, "\"shard\""));
+	o = json_tokener_parse(want);
+	ck_assert_int_eq(run_meta_from_json(o, &back), 0);
+	json_object_put(o);
+	again = text_of(&back);
+	ck_assert_str_eq(again, want);
+	run_meta_finish(&back);
+	run_meta_finish(&m);
+	o = json_tokener_parse("{\"shard\":{\"k\":4,\"n\":3,\"jobs\":1},\"jobs\":-1}");
+	ck_assert_int_eq(run_meta_from_json(o, &back), 0);
+	ck_assert_uint_eq(back.shard_n, 0);
+	ck_assert_uint_eq(back.jobs, 0);
+	json_object_put(o);
+	run_meta_finish(&back);
+}
+END_TEST
+
 START_TEST(test_fixtures)
 {
 	static const char *const runs[] = {"bootloop",	     "bootloop-edge",
@@ -137,6 +184,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_shards);
 	tcase_add_test(tc, test_fixtures);
 	tcase_add_test(tc, test_missing_keys);
 	suite_add_tcase(s, tc);

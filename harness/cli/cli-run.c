@@ -116,6 +116,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 						 {"isolation", required_argument, NULL, 'i'},
 						 {"resume", required_argument, NULL, 'r'},
 						 {"quiet", no_argument, NULL, 'q'},
+						 {"shard", required_argument, NULL, 'S'},
 						 {"db", required_argument, NULL, CLI_OPT_DB},
 						 {"help", no_argument, NULL, 'h'},
 						 {}};
@@ -149,6 +150,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case 'S': {
+			_cleanup_free_ char *err = NULL;
+			if (shard_parse(optarg, &o->s.shard, &err) < 0) {
+				cli_error(SESSION_FAULT_USAGE, "--shard '%s': %s", optarg, err);
+				return -EINVAL;
+			}
+			break;
+		}
 		case CLI_OPT_DB:
 			o->db = optarg;
 			break;
@@ -163,24 +172,37 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	return cli_scenario_arg(argc, argv, "run", o->quiet, &o->s);
 }
 
-static void list_cases(struct session *s)
+/* Every case with a job in the run (with --shard, only its jobs' sensors after it). */
+static void list_cases(struct session *s, const struct shard_spec *shard)
 {
 	const struct scenario *sc = session_scenario(s);
-	size_t n;
+	size_t n, listed = 0;
 	const struct scenario_case *cases = session_cases(s, &n);
 
 	printf("%-32s %-8s %-64s %s\n", "CASE", "BYTES", "SHA-256", "EXPECT");
 	for (size_t i = 0; i < n; i++) {
 		char sha[65];
+		bool any = false;
+		for (size_t j = 0; j < scenario_n_sensors(sc); j++)
+			any = any || session_job_selected(s, i, j);
+		if (!any)
+			continue;
+		listed++;
 		sha256_hex(cases[i].data, cases[i].size, sha);
 		printf("%-32s %-8zu %s", cases[i].id, cases[i].size, sha);
 		for (size_t j = 0; j < scenario_n_sensors(sc); j++) {
 			const char *e = scenario_case_expect(&cases[i], scenario_sensor(sc, j));
-			printf(" %s=%s", scenario_sensor(sc, j), e ? e : "-");
+			if (session_job_selected(s, i, j))
+				printf(" %s=%s", scenario_sensor(sc, j), e ? e : "-");
 		}
 		printf("\n    mutations: %s\n", cases[i].mutations_json);
 	}
-	printf("%zu cases x %zu sensors\n", n, scenario_n_sensors(sc));
+	if (shard->n)
+		printf("shard %u/%u: %zu of %zu jobs (sensor x case), in %zu of %zu cases\n",
+		       shard->k, shard->n, session_n_selected(s), n * scenario_n_sensors(sc),
+		       listed, n);
+	else
+		printf("%zu cases x %zu sensors\n", n, scenario_n_sensors(sc));
 }
 
 /* The verdict table; returns 1 when a case fell short of its expectation or did not run. */
@@ -195,6 +217,8 @@ static int print_table(struct session *s, const struct session_stats *st)
 	for (size_t si = 0; si < ns; si++)
 		for (size_t ci = 0; ci < n; ci++) {
 			const struct session_result *r = &st->res[ci * ns + si];
+			if (r->other_shard)
+				continue;
 			const char *expect =
 			    scenario_case_expect(&cases[ci], session_sensor_name(s, si));
 			const char *v = r->done ? verdict_name(r->verdict) : "not-run";
@@ -270,7 +294,7 @@ static int finish_run(const char *dir, const struct session_stats *st, int ret)
 	}
 	if (st->interrupted) {
 		fprintf(stderr, "faultline run: interrupted; %zu of %zu results recorded in %s\n",
-			st->finished, st->total, dir);
+			st->finished, st->selected, dir);
 		ret = cli_exit_interrupted(st->signal);
 	}
 	return ret;
@@ -312,7 +336,7 @@ int cmd_run(int argc, char **argv)
 		return cli_session_failed(&err);
 	}
 	if (o.list) {
-		list_cases(s);
+		list_cases(s, &o.s.shard);
 		session_close(s);
 		return CLI_EXIT_OK;
 	}

@@ -64,6 +64,7 @@ int cli_uri_add(const char *uri, const char *const **uris);
 int cmd_classify(int argc, char **argv); /* cli-classify.c */
 int cmd_report(int argc, char **argv);	 /* cli-report.c */
 int cmd_compare(int argc, char **argv);	 /* cli-compare.c */
+int cmd_merge(int argc, char **argv);	 /* cli-merge.c */
 int cmd_validate(int argc, char **argv); /* cli-validate.c */
 int cmd_mutate(int argc, char **argv);	 /* cli-mutate.c */
 int cmd_format(int argc, char **argv);	 /* cli-format.c */

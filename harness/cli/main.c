@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"bench", cmd_bench, NULL},	  {"rollout", cmd_rollout, NULL},
     {"fuzz", cmd_fuzz, NULL},	  {"format", cmd_format, NULL},
     {"db", cmd_db, NULL},	  {"history", cmd_history, NULL},
+    {"merge", cmd_merge, NULL},
 };
 
 static void usage(FILE *f)

@@ -1,9 +1,11 @@
 /* session.c — scenario, images, host and recorded fleet runs for the commands (session.h). */
 #include "session.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/file.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -18,6 +20,7 @@
 #include "results.h"
 #include "resume.h"
 #include "sensor.h"
+#include "shard.h"
 #include "util.h"
 
 /* Every fault visible and final, within seconds: an oops panics, a panic is reported to the
@@ -40,6 +43,11 @@ struct session {
 	struct scenario_case *cases;
 	size_t n_cases, n_cases_all; /* run the first n_cases (bench --cases) */
 	size_t n_sensors;
+	/* [n_cases * n_sensors]: whether the job (case * n_sensors + sensor) is in the --shard
+	 * asked for (all of them without one); n_selected of them are */
+	bool *selected;
+	size_t n_selected;
+	char *jobs_hash; /* shard_jobs_hash() of every job, selected or not */
 	/* [n_sensors] once the session prepares guests; NULL without */
 	struct sensor **sensors;
 	struct image **images;
@@ -48,6 +56,7 @@ struct session {
 	struct fleet_host *hosts;
 	size_t n_hosts;
 	struct vm_host *host;
+	int embed_lock; /* the lock of the embedded root this session uses; -1: none */
 };
 
 /* ---- errors and progress ---- */
@@ -190,6 +199,29 @@ char **session_sensor_path(const char *const *sensors_dirs)
 	return sensor_search_path(sensors_dirs, getenv("FAULTLINE_SENSORS_DIR"), datadir_sensors());
 }
 
+/* The one place jobs are chosen: --shard K/N keeps the jobs shard_assign() gives shard K. */
+static void select_shard(struct session *s)
+{
+	size_t m = s->n_cases * s->n_sensors;
+	_cleanup_free_ unsigned *shard = xcalloc(m ? m : 1, sizeof(*shard));
+	_cleanup_free_ const char **ids = xcalloc(s->n_cases + 1, sizeof(char *));
+	_cleanup_free_ const char **names = xcalloc(s->n_sensors + 1, sizeof(char *));
+
+	for (size_t i = 0; i < s->n_cases; i++)
+		ids[i] = s->cases[i].id;
+	for (size_t i = 0; i < s->n_sensors; i++)
+		names[i] = scenario_sensor(s->sc, i);
+	if (s->opts.shard.n)
+		shard_assign(names, s->n_sensors, ids, s->n_cases, s->opts.shard.n, shard);
+	s->selected = xcalloc(m ? m : 1, sizeof(bool));
+	for (size_t i = 0; i < m; i++)
+		if (!s->opts.shard.n || shard[i] == s->opts.shard.k) {
+			s->selected[i] = true;
+			s->n_selected++;
+		}
+	s->jobs_hash = shard_jobs_hash(s->sc, s->cases, s->n_cases);
+}
+
 static int load(struct session *s, struct session_error *e)
 {
 	char **path = session_sensor_path(s->opts.sensors_dirs);
@@ -213,6 +245,7 @@ static int load(struct session *s, struct session_error *e)
 	}
 	if (s->opts.max_cases && s->opts.max_cases < s->n_cases)
 		s->n_cases = s->opts.max_cases;
+	select_shard(s);
 	return 0;
 }
 
@@ -381,9 +414,10 @@ static const char *probe_accel(struct session *s, struct vm_host *h)
 
 /* libvirt puts each guest's agent socket under the embedded root, and a UNIX socket path has
  * at most 107 bytes: a deep state dir is reached through a short symlink in the runtime dir. */
-static int embed_root(const char *state_dir, char **ret)
+static int embed_root(const char *state_dir, const char *name, char **ret)
 {
-	_cleanup_free_ char *target = xasprintf("%s/embed", state_dir), *link = NULL, *dir = NULL;
+	_cleanup_free_ char *target = xasprintf("%s/%s", state_dir, name), *link = NULL,
+			    *dir = NULL;
 	const char *rt = getenv("XDG_RUNTIME_DIR");
 	char sha[65], cur[4096];
 	ssize_t n;
@@ -417,18 +451,65 @@ char *session_work_dir(const struct session *s)
 	return xasprintf("%s/work-%d", s->state_dir, (int)getpid());
 }
 
+/* The embedded driver takes a lock on its root for the life of the process. Runs that share a
+ * state dir at once (the shards of a run on one machine) share its image cache, each with a root
+ * of its own: embed, else embed-2 ... embed-EMBED_ROOTS, the first whose lock file
+ * (STATE_DIR/NAME.lock, held while the session lives) is free. */
+#define EMBED_ROOTS 16
+
+/* 0 and *ret_fd when the root NAME is ours, 1 when another process holds it. */
+static int lock_root(const char *state_dir, const char *name, int *ret_fd)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s.lock", state_dir, name);
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 1 : -errno;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int open_embedded_root(struct session *s, struct fleet_host *h, char **ret_error)
+{
+	int r = -EBUSY;
+
+	for (unsigned i = 1; i <= EMBED_ROOTS; i++) {
+		_cleanup_free_ char *root = NULL,
+				    *name = i == 1 ? xstrdup("embed") : xasprintf("embed-%u", i);
+
+		if (s->embed_lock < 0 && (r = lock_root(s->state_dir, name, &s->embed_lock)) != 0) {
+			if (r > 0)
+				continue;
+			*ret_error = xasprintf("cannot lock the embedded libvirt root %s/%s: %s",
+					       s->state_dir, name, strerror(-r));
+			return r;
+		}
+		if ((r = embed_root(s->state_dir, name, &root)) < 0) {
+			*ret_error =
+			    xasprintf("cannot prepare the embedded libvirt root: %s", strerror(-r));
+			return r;
+		}
+		free(h->uri);
+		h->uri = xasprintf("qemu:///embed?root=%s", root);
+		free(*ret_error);
+		*ret_error = NULL;
+		return vm_host_open(h->uri, &h->vm, ret_error);
+	}
+	*ret_error = xasprintf("pid file: every embedded libvirt root of %s is in use (%d)",
+			       s->state_dir, EMBED_ROOTS);
+	return r;
+}
+
 /* The embedded driver, in the state dir: h->uri is set to its URI. */
 static int open_embedded(struct session *s, struct fleet_host *h, struct session_error *e)
 {
-	_cleanup_free_ char *err = NULL, *root = NULL;
+	_cleanup_free_ char *err = NULL;
 	int r;
 
-	if (!h->uri && (r = embed_root(s->state_dir, &root)) < 0)
-		return fail(e, r, SESSION_FAULT_HOST,
-			    "cannot prepare the embedded libvirt root: %s", strerror(-r));
-	if (!h->uri)
-		h->uri = xasprintf("qemu:///embed?root=%s", root);
-	if ((r = vm_host_open(h->uri, &h->vm, &err)) < 0) {
+	r = h->uri ? vm_host_open(h->uri, &h->vm, &err) : open_embedded_root(s, h, &err);
+	if (r < 0) {
 		/* the embedded driver takes a lock on its root for the life of the process */
 		if (err && strstr(err, "pid file")) {
 			_cleanup_free_ char *why =
@@ -559,6 +640,7 @@ int session_open(const struct session_opts *o, struct session **ret,
 	struct session *s = xzalloc(sizeof(*s));
 	int r;
 
+	s->embed_lock = -1;
 	s->opts = *o;
 	r = load(s, ret_error);
 	if (r == 0 && !o->no_guests)
@@ -580,6 +662,8 @@ void session_close(struct session *s)
 		free(s->hosts[i].uri);
 	}
 	free(s->hosts);
+	if (s->embed_lock >= 0)
+		close(s->embed_lock);
 	for (size_t i = 0; s->sensors && i < s->n_sensors; i++) {
 		sensor_free(s->sensors[i]);
 		image_free(s->images[i]);
@@ -589,6 +673,8 @@ void session_close(struct session *s)
 	free(s->fs);
 	scenario_cases_free(s->cases, s->n_cases_all);
 	scenario_free(s->sc);
+	free(s->selected);
+	free(s->jobs_hash);
 	free(s->state_dir);
 	free(s->kver);
 	free(s->uri);
@@ -604,6 +690,16 @@ const struct scenario_case *session_cases(const struct session *s, size_t *ret_n
 {
 	*ret_n = s->n_cases;
 	return s->cases;
+}
+
+bool session_job_selected(const struct session *s, size_t ci, size_t si)
+{
+	return ci < s->n_cases && si < s->n_sensors && s->selected[ci * s->n_sensors + si];
+}
+
+size_t session_n_selected(const struct session *s)
+{
+	return s->n_selected;
 }
 
 const char *session_sensor_name(const struct session *s, size_t i)
@@ -724,6 +820,13 @@ void session_run_meta(struct session *s, const char *run_id, enum fleet_isolatio
 	gethostname(host, sizeof(host) - 1);
 	m.started = xstrdup(ts);
 	m.host = xstrdup(host);
+	m.jobs_hash = s->jobs_hash ? xstrdup(s->jobs_hash) : NULL;
+	m.jobs = s->n_cases * s->n_sensors;
+	if (s->opts.shard.n) {
+		m.shard_k = s->opts.shard.k;
+		m.shard_n = s->opts.shard.n;
+		m.shard_jobs = s->n_selected;
+	}
 	for (size_t i = 0; i < s->n_sensors; i++)
 		m.sensors[i] = xstrdup(session_sensor_name(s, i));
 	if (s->n_hosts > 1) {
@@ -736,9 +839,15 @@ void session_run_meta(struct session *s, const char *run_id, enum fleet_isolatio
 	*ret = m;
 }
 
+/* The inputs of the cases this run has a job of (a shard's: `merge` gathers them). */
 static int write_inputs(struct session *s, const char *run_dir, struct session_error *e)
 {
 	for (size_t i = 0; i < s->n_cases; i++) {
+		bool any = false;
+		for (size_t j = 0; j < s->n_sensors; j++)
+			any = any || session_job_selected(s, i, j);
+		if (!any)
+			continue;
 		_cleanup_free_ char *p = xasprintf("%s/inputs/%s.bin", run_dir, s->cases[i].id);
 		int r = write_file_atomic(p, s->cases[i].data, s->cases[i].size);
 		if (r < 0)
@@ -809,6 +918,31 @@ struct fleet_config session_fleet_config(const struct session *s, enum fleet_iso
 	};
 }
 
+/* A shard's directory is resumed as that shard, and a whole run's as a whole one: another
+ * split would run other jobs into it. */
+static int resume_same_shard(struct run_state *rs, struct session_error *e)
+{
+	_cleanup_free_ char *path = xasprintf("%s/run.json", rs->o->run_dir);
+	const struct shard_spec *want = &rs->s->opts.shard;
+	struct run_meta m;
+	int r = run_meta_read(path, &m);
+
+	if (r < 0)
+		return 0; /* no run.json (killed at once): the records alone tell */
+	if (m.shard_n != want->n || m.shard_k != want->k) {
+		_cleanup_free_ char *was = m.shard_n
+					       ? xasprintf("shard %u/%u", m.shard_k, m.shard_n)
+					       : xstrdup("a run of every job");
+		_cleanup_free_ char *fix = m.shard_n
+					       ? xasprintf("--shard %u/%u", m.shard_k, m.shard_n)
+					       : xstrdup("no --shard");
+		r = fail(e, -EINVAL, SESSION_FAULT_USAGE,
+			 "cannot resume %s: it is %s; resume it with %s", rs->o->run_dir, was, fix);
+	}
+	run_meta_finish(&m);
+	return r < 0 ? r : 0;
+}
+
 /* Take over what an earlier run of this directory recorded: its results, its run id, and
  * which jobs to skip. */
 static int resume(struct run_state *rs, struct session_error *e)
@@ -820,6 +954,8 @@ static int resume(struct run_state *rs, struct session_error *e)
 	struct resume_state scan;
 	int r;
 
+	if ((r = resume_same_shard(rs, e)) < 0)
+		return r;
 	for (size_t i = 0; i < s->n_sensors; i++)
 		names[i] = session_sensor_name(s, i);
 	r = resume_scan(rs->o->run_dir, s->cases, rs->n_cases, names, s->n_sensors, &scan, &err);
@@ -840,12 +976,31 @@ static int resume(struct run_state *rs, struct session_error *e)
 						     .note = TAKE_PTR(j->note)};
 	}
 	progress(s, "resuming %s: %zu of %zu results already recorded%s", rs->o->run_dir,
-		 scan.n_done, st->total,
+		 scan.n_done, s->opts.shard.n ? s->n_selected : st->total,
 		 scan.skipped_lines ? ", a cut-off last record dropped" : "");
 	st->finished = scan.n_done;
 	rs->id = TAKE_PTR(scan.run_id);
 	resume_finish(&scan, st->total);
 	return 0;
+}
+
+/* A shard's run skips the jobs of the other shards: they are not its to run or to count. */
+static void skip_other_shards(struct run_state *rs)
+{
+	struct session_stats *st = rs->st;
+	size_t ns = rs->s->n_sensors;
+
+	st->selected = 0;
+	for (size_t i = 0; i < st->total; i++) {
+		if (session_job_selected(rs->s, i / ns, i % ns)) {
+			st->selected++;
+			continue;
+		}
+		if (!rs->skip)
+			rs->skip = xcalloc(st->total, sizeof(bool));
+		rs->skip[i] = true;
+		st->res[i].other_shard = true;
+	}
 }
 
 /* run.json's sensor versions (sensor_version()) and the hash of the content the cases were made
@@ -892,6 +1047,7 @@ static int run_prepare(struct run_state *rs, struct session_error *e)
 
 	if (o->resume && (r = resume(rs, e)) < 0)
 		return r;
+	skip_other_shards(rs);
 	if (!rs->id)
 		rs->id = o->run_id ? xstrdup(o->run_id) : session_new_run_id(s);
 	r = results_open(o->run_dir, &rs->results);
@@ -929,6 +1085,12 @@ static void run_fleet(struct run_state *rs)
 	fc.on_result = on_result;
 	fc.userdata = rs;
 	fc.on_notice = on_notice;
+	if (s->opts.shard.n)
+		progress(
+		    s,
+		    "shard %u/%u: %zu of the %zu jobs (sensor x case), the others' are left to "
+		    "the other shards",
+		    s->opts.shard.k, s->opts.shard.n, st->selected, st->total);
 	if (s->n_hosts == 1)
 		progress(s, "running %zu cases x %zu sensors on %u guests (%s, %s, %s) into %s",
 			 rs->n_cases, s->n_sensors, fleet_host_slots(&s->hosts[0]), s->uri,
@@ -941,9 +1103,9 @@ static void run_fleet(struct run_state *rs)
 		if (s->hosts[i].vm)
 			progress(s, "  %s: %u guests (%s)", s->hosts[i].uri,
 				 fleet_host_slots(&s->hosts[i]), s->hosts[i].accel);
-	progress_begin(s->opts.meter, fleet_isolation_name(rs->o->mode), st->total);
+	progress_begin(s->opts.meter, fleet_isolation_name(rs->o->mode), st->selected);
 	for (size_t i = 0; rs->skip && i < st->total; i++)
-		if (rs->skip[i])
+		if (rs->skip[i] && !st->res[i].other_shard)
 			progress_result(s->opts.meter, st->res[i].verdict, true);
 	rs->start_ms = now_ms();
 	r = fleet_run(&fc);

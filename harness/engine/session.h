@@ -27,6 +27,7 @@
 #include "run-meta.h"
 #include "scenario.h"
 #include "sensor.h"
+#include "shard.h"
 
 struct session_opts {
 	const char *scenario_path;
@@ -37,14 +38,15 @@ struct session_opts {
 	/* --uri, NULL-terminated (NULL: the scenario's hosts, else the embedded driver); "local"
 	 * is the embedded driver */
 	const char *const *uris;
-	const char *accel;	/* NULL: the scenario's, else auto */
-	const char *state_dir;	/* NULL: /var/lib/faultline (root), ~/.cache/faultline, or
-				 * /tmp/faultline-UID (no HOME; must be ours, 0700) */
-	unsigned jobs;		/* 0: the scenario's fleet size, else the number of cores */
-	bool no_guests;		/* load and expand only (run --list) */
-	size_t max_cases;	/* 0: all; else only the first N cases (bench) */
-	FILE *progress;		/* progress lines for the user; NULL: none */
-	struct progress *meter; /* the live progress line, owned by the caller; NULL: none */
+	const char *accel;	 /* NULL: the scenario's, else auto */
+	const char *state_dir;	 /* NULL: /var/lib/faultline (root), ~/.cache/faultline, or
+				  * /tmp/faultline-UID (no HOME; must be ours, 0700) */
+	unsigned jobs;		 /* 0: the scenario's fleet size, else the number of cores */
+	bool no_guests;		 /* load and expand only (run --list) */
+	size_t max_cases;	 /* 0: all; else only the first N cases (bench) */
+	struct shard_spec shard; /* --shard K/N: run only shard K's jobs (shard.h); n 0: all */
+	FILE *progress;		 /* progress lines for the user; NULL: none */
+	struct progress *meter;	 /* the live progress line, owned by the caller; NULL: none */
 	/* Called for each sensor before its image is built, to change what goes into the guest
 	 * (rollout: the profiles' workload in place of the trigger); NULL: none. Returns 0 or a
 	 * negative errno, *ret_error (caller frees) saying why. */
@@ -99,6 +101,10 @@ char **session_sensor_path(const char *const *sensors_dirs);
 const struct scenario *session_scenario(const struct session *s);
 const struct scenario_case *session_cases(const struct session *s, size_t *ret_n);
 const char *session_sensor_name(const struct session *s, size_t i);
+/* Whether the job of case ci on sensor si is this session's to run (its --shard's). */
+bool session_job_selected(const struct session *s, size_t ci, size_t si);
+/* How many jobs are (all of them without --shard). */
+size_t session_n_selected(const struct session *s);
 /* The guest image of sensor i (NULL without guests). */
 const struct image *session_image(const struct session *s, size_t i);
 /* The fleet of the session as a run in mode would have it: host, slots, timeouts, the guest
@@ -127,10 +133,12 @@ struct session_result {
 	char *title;
 	char *note; /* first line of the title, else of the detail */
 	uint64_t total_ms;
+	bool other_shard; /* another shard's job: not run, not counted */
 };
 
 struct session_stats {
-	size_t total, finished;
+	size_t total, finished;	    /* total: every job, [case * n_sensors + sensor] */
+	size_t selected;	    /* the jobs this run is for: total, or its shard's */
 	uint64_t wall_ms;	    /* fleet start to last result */
 	uint64_t first_verdict_ms;  /* fleet start to first result */
 	struct session_result *res; /* [case * n_sensors + sensor] */

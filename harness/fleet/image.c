@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -283,9 +284,29 @@ static char *agent_conf(const struct sensor *s, const struct sensor_guest *g)
 	return sensor_agent_conf(&scaled);
 }
 
+/* Runs that share a state dir at once (shards on one machine) build a sensor's image one after
+ * the other: the sensor's build and the builder write the same folders. The lock goes with the
+ * descriptor, so a killed build holds it no longer. */
+static int lock_build(const char *state_dir, const char *name, int *ret_fd, char **ret_error)
+{
+	_cleanup_free_ char *path = xasprintf("%s/build/%s.lock", state_dir, name);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		int r = -errno;
+		*ret_error = xasprintf("cannot lock %s: %s", path, strerror(-r));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
 int image_build(const struct sensor *s, const struct sensor_guest *extra, const char *kver,
 		const char *kroot, const char *state_dir, struct image **ret, char **ret_error)
 {
+	_cleanup_close_ int lock = -1;
 	/* a kernel of its own: its own build and image folders, so that a matrix's cells do not
 	 * rebuild each other's */
 	_cleanup_free_ char *name = kroot ? xasprintf("%s@%s", s->name, kver) : xstrdup(s->name);
@@ -328,6 +349,9 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 			      s->name);
 		return -EINVAL;
 	}
+
+	if ((r = lock_build(state_dir, name, &lock, ret_error)) < 0)
+		return r;
 	/* none whole: the host's paths, which the build and the builder then name as missing */
 	root = kroot ? kroot : kernel_root(kver);
 	unlink(log);

@@ -5,7 +5,8 @@
  * run_meta_to_json() writes the members below in a fixed key order: those up to "host" always
  * (kernel, uri and accel as null for a session without guests), "hosts" only when there are
  * some (the engine lists them for a run on more than one host), "seed" only when has_seed, the
- * rest only when set. run_meta_from_json() reads a
+ * rest only when set ("shard", "merged_from" and "missing_shards" only for a shard or a merge).
+ * run_meta_from_json() reads a
  * file back tolerating absent, null or mistyped members.
  *
  * Ownership: the metadata owns every string and array in it; run_meta_finish() frees them and
@@ -21,6 +22,12 @@
 struct run_meta_host {
 	char *uri;
 	bool answered;
+};
+
+/* A shard run merged into this one: which shard, its run id, where and when it ran. */
+struct run_meta_shard {
+	unsigned k, n;
+	char *run_id, *host, *started, *finished;
 };
 
 struct run_meta {
@@ -43,6 +50,19 @@ struct run_meta {
 	char *argv;	      /* the command line; NULL: not recorded */
 	char *campaign;	      /* `faultline fuzz`: the sensor fuzzed */
 	bool resumed;	      /* `run --resume` */
+	/* the scenario's jobs (sensor x case) and their fingerprint (shard_jobs_hash()); 0 and
+	 * NULL: not recorded (older runs) */
+	size_t jobs;
+	char *jobs_hash;
+	/* `run --shard K/N`: shard_k of shard_n, which ran shard_jobs of the jobs; 0: not a shard
+	 */
+	unsigned shard_k, shard_n;
+	size_t shard_jobs;
+	/* `merge`: the shard runs merged into this one, in shard order */
+	struct run_meta_shard *merged;
+	size_t n_merged;
+	unsigned *missing; /* `merge --allow-partial`: the shards (K) that were not there */
+	size_t n_missing;
 	/* how it ended: "finished" at a time, or "interrupted" (SIGINT/SIGTERM); both NULL while it
 	 * runs, or when the controller was killed */
 	char *finished, *interrupted;

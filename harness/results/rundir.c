@@ -39,6 +39,13 @@ static int load_meta(struct rundir *run)
 	run->argv = TAKE_PTR(m.argv);
 	run->seed = m.seed;
 	run->has_seed = m.has_seed;
+	run->jobs = m.jobs;
+	run->jobs_hash = TAKE_PTR(m.jobs_hash);
+	run->shard_k = m.shard_k;
+	run->shard_n = m.shard_n;
+	run->shard_jobs = m.shard_jobs;
+	run->n_merged = m.n_merged;
+	run->n_missing = m.n_missing;
 	run->sensors = TAKE_PTR(m.sensors);
 	run->n_sensors = m.n_sensors;
 	m.n_sensors = 0;
@@ -278,7 +285,7 @@ struct rundir *rundir_free(struct rundir *run)
 	char *strings[] = {run->dir,	 run->run_id,	run->scenario,	  run->scenario_path,
 			   run->started, run->finished, run->interrupted, run->faultline_version,
 			   run->kernel,	 run->uri,	run->accel,	  run->isolation,
-			   run->host,	 run->argv};
+			   run->host,	 run->argv,	run->jobs_hash};
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
 		free(strings[i]);
 	free(run);

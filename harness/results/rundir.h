@@ -30,6 +30,13 @@ struct rundir {
 	    *faultline_version, *kernel, *uri, *accel, *isolation, *host, *argv;
 	uint64_t seed;
 	bool has_seed;
+	/* From run.json (run-meta.h): the scenario's jobs and their fingerprint (0, NULL: not
+	 * recorded); for `run --shard K/N`, K and N (0: not a shard) and the shard's jobs; for a
+	 * merge, the shards merged and those missing (--allow-partial). */
+	size_t jobs, shard_jobs;
+	char *jobs_hash;
+	unsigned shard_k, shard_n;
+	size_t n_merged, n_missing;
 	char **sensors; /* from run.json, in its order */
 	size_t n_sensors;
 

@@ -51,7 +51,7 @@ _faultline()
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -X '!*.yaml' -- "$cur"; compgen -d -- "$cur")
 		;;
-	replay | minimize | report | compare)
+	replay | minimize | report | compare | merge)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		;;
