@@ -5,7 +5,9 @@ the same jobs taken out, so that a merged sharded run and an unsharded run compa
 
 What may differ, and so goes (the merged run's documented differences, harness/results/merge.h):
   - run ids (SCENARIO-YYYYMMDD-HHMMSS) and run directories;
-  - times: timestamps, durations and every figure derived from them (medians, charts);
+  - times: timestamps, durations and every figure derived from them (medians, charts, and so
+    the HTML report's "Time per case" section, whose slowest cases are whichever were slowest);
+  - the command line (each shard's own `run --shard K/N ...`);
   - the host: controller host names and libvirt URIs (each shard its own), and so the "Hosts"
     section (cases per libvirt host), which a run on one host does not have;
   - order: a run records cases as they end, so every list and table row is compared as a set,
@@ -71,6 +73,9 @@ def junit(path):
 def html(s):
     s = re.sub(r"(?s)<section id=\"hosts\".*?</section>", "", s)
     s = re.sub(r"(?s)<a href=\"#hosts\">.*?</a>", "", s)
+    s = re.sub(r"(?s)<section id=\"times\".*?</section>", "", s)
+    s = re.sub(r"(?s)<a href=\"#times\">.*?</a>", "", s)
+    s = re.sub(r"(?s)<dt>command</dt><dd[^>]*>.*?</dd>", "", s)
     s = re.sub(r"(?s)<(svg|script|style)\b.*?</\1>", "", s)
     # a signature's first occurrence: its console excerpt (guest clock, addresses) and its case,
     # input and hash, which depend on which of its cases ended first

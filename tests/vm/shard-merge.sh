@@ -3,22 +3,29 @@
 # processes, one state dir) and `faultline merge`, against one unsharded run of the same
 # scenario: the same verdicts, titles and expectations, the same reports in every format and
 # the same JUnit but for what changes from one run to the next (tests/report-normalize.py), and
-# `compare` finds nothing between them.
+# `compare` finds nothing between them. The shards write to one PostgreSQL (a throwaway cluster,
+# tests/lib/pg-cluster.sh) at once: it then holds exactly the merged run's records.
 # Usage: shard-merge.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR WORK_DIR
 set -euo pipefail
-faultline=$1 check=$2 src=$3 state=$4 work=$5
+faultline=$(realpath "$1") check=$(realpath "$2") src=$3 state=$4 work=$5
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
 norm="python3 $src/tests/report-normalize.py"
 scenario=$src/scenarios/quickstart.yaml
 rm -rf "$work"
 mkdir -p "$work"
 fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=../lib/pg-cluster.sh
+. "$src/tests/lib/pg-cluster.sh"
+pg=$(mktemp -d /tmp/faultline-shard-pg.XXXXXX) # the server's user reaches /tmp
+chmod 755 "$pg"
+trap 'pg_cluster_stop "$pg/c"; rm -rf "$pg"' EXIT
+pg_cluster_start "$pg/c"
 
 start=$(date +%s)
 # one guest each: three controllers share the 2 cores of CI
 pids=()
 for k in 1 2 3; do
-	"$faultline" run --shard $k/3 -j 1 --state-dir "$state" -o "$work/shard-$k" "$scenario" \
+	"$faultline" run --shard $k/3 -j 1 --db "$PG_URL" --state-dir "$state" -o "$work/shard-$k" "$scenario" \
 		>"$work/shard-$k.out" 2>&1 &
 	pids+=($!)
 done
@@ -55,6 +62,17 @@ for k in 1 2 3; do
 	total=$((total + n))
 done
 [ "$total" = 14 ] || fail "the shards recorded $total jobs, not 14"
+# the database: the shards' records, each once, as the run directories hold them
+rows() { # the (sensor, case, verdict, title) of a records file or of the database
+	if [ -n "${1:-}" ]; then
+		jq -r '[.sensor, .case, .verdict, (.title // "")] | join("|")' "$@"
+	else
+		command psql -X -A -t -q "$PG_URL" -c "SELECT sensor || '|' || \"case\" || '|' || verdict || '|' || COALESCE(title, '') FROM records"
+	fi | sort
+}
+[ "$(rows)" = "$(rows "$work"/shard-*/results.jsonl)" ] ||
+	fail "the database does not hold exactly the shards' records"
+echo "database: the shards' $total records, each once"
 
 rc=0
 "$faultline" merge "$work/shard-3" "$work/shard-1" "$work/shard-2" -o "$work/merged" \
