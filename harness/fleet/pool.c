@@ -14,6 +14,7 @@
 #include "pool.h"
 
 #include <pthread.h>
+#include <sys/statvfs.h>
 
 #include "disk.h"
 #include "snapshot.h"
@@ -789,6 +790,19 @@ static void spare_start(struct pool *p, unsigned slot, const size_t *next)
 	}
 }
 
+/* A guest that could not be restored while the work dir's file system is full: libvirt's own
+ * messages ("failed to write master key file") do not say why, so the error does. */
+static void note_full(const struct pool *p, char **error)
+{
+	struct statvfs st;
+
+	if (!*error || strstr(*error, strerror(ENOSPC)) || p->cfg->upload ||
+	    statvfs(p->cfg->work_dir, &st) < 0 || st.f_bavail > 0)
+		return;
+	strappendf(error, " ", "(the file system of %s is full: %s)", p->cfg->work_dir,
+		   strerror(ENOSPC));
+}
+
 /* The slot's oldest spare, finished, taken out of its queue (NULL: none). */
 static struct spare *spare_pop(struct pool *p, unsigned slot)
 {
@@ -813,9 +827,12 @@ static struct guest *spare_take(struct pool *p, unsigned slot, size_t si, struct
 		_cleanup_free_ char *error = TAKE_PTR(s->error);
 		int r = s->r;
 
-		if (r < 0 && res && r != -ECANCELED)
-			case_result_note_host(res, "the guest prepared for this case: %s",
-					      error ? error : strerror(-r));
+		if (r < 0 && res && r != -ECANCELED) {
+			if (!error)
+				error = xstrdup(strerror(-r));
+			note_full(p, &error);
+			case_result_note_host(res, "the guest prepared for this case: %s", error);
+		}
 		if (r == 0 && s->sensor == si)
 			g = s->guest;
 		else if (r == 0)
@@ -849,6 +866,7 @@ static int restored_guest(struct pool *p, unsigned slot, size_t si, struct guest
 			break;
 		if (r == -ECANCELED)
 			return r;
+		note_full(p, &error);
 		if (r == -ESTALE && tries < 8) {
 			case_result_note_host(res, "%s", error);
 			continue;
