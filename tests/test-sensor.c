@@ -417,7 +417,7 @@ START_TEST(test_version)
 	free(v);
 	sensor_free(s);
 
-	testlib_write_text("v/VERSION", "7.1-rc2\nnot this line\n");
+	free(testlib_write_text("v/VERSION", "7.1-rc2\nnot this line\n"));
 	s = load_text("v", "name: v\ndeliver: {method: file, path: /x}\n"
 			   "version-command: cat VERSION\n");
 	ck_assert_int_eq(sensor_version(s, &v, &err), 0);

@@ -46,6 +46,9 @@ static int load_meta(struct rundir *run)
 	run->shard_jobs = m.shard_jobs;
 	run->n_merged = m.n_merged;
 	run->n_missing = m.n_missing;
+	/* the sensors move into run; their versions are the database's, not the reports' */
+	for (size_t i = 0; m.sensor_versions && i < m.n_sensors; i++)
+		free(TAKE_PTR(m.sensor_versions[i]));
 	run->sensors = TAKE_PTR(m.sensors);
 	run->n_sensors = m.n_sensors;
 	m.n_sensors = 0;
