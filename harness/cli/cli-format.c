@@ -23,30 +23,6 @@ static char *format_path_of(const char *name)
 	return xasprintf("%s/%s.yaml", datadir_formats(), name);
 }
 
-static const char *role_name(enum format_role r)
-{
-	switch (r) {
-	case FORMAT_ROLE_COUNT:
-		return "count_of";
-	case FORMAT_ROLE_LENGTH:
-		return "length_of";
-	case FORMAT_ROLE_OFFSET:
-		return "offset_of";
-	case FORMAT_ROLE_CHECKSUM:
-		return "checksum over";
-	case FORMAT_ROLE_POINTER:
-		return "points_into";
-	case FORMAT_ROLE_EQUALS:
-		return "equals";
-	case FORMAT_ROLE_INDEX:
-		return "index_into";
-	case FORMAT_ROLE_REFERS:
-		return "refers_to";
-	default:
-		return NULL;
-	}
-}
-
 /* Up to 16 bytes in hex, then the text when it is all printable. */
 static void print_bytes(FILE *out, const uint8_t *b, size_t n)
 {
@@ -72,7 +48,7 @@ static void print_bytes(FILE *out, const uint8_t *b, size_t n)
 static void print_note(FILE *out, const struct format_node *n)
 {
 	const struct format_item *it = n->item;
-	const char *role = role_name(it->role);
+	const char *role = format_role_key(it->role);
 
 	if (role && it->role == FORMAT_ROLE_EQUALS)
 		fprintf(out, "  (derived: equals)");

@@ -107,30 +107,6 @@ size_t format_item_fixed_size(const struct format_item *it)
 	return SIZE_MAX;
 }
 
-static const char *role_key(enum format_role r)
-{
-	switch (r) {
-	case FORMAT_ROLE_COUNT:
-		return "count_of";
-	case FORMAT_ROLE_LENGTH:
-		return "length_of";
-	case FORMAT_ROLE_OFFSET:
-		return "offset_of";
-	case FORMAT_ROLE_CHECKSUM:
-		return "checksum over";
-	case FORMAT_ROLE_POINTER:
-		return "points_into";
-	case FORMAT_ROLE_EQUALS:
-		return "equals";
-	case FORMAT_ROLE_INDEX:
-		return "index_into";
-	case FORMAT_ROLE_REFERS:
-		return "refers_to";
-	default:
-		return "";
-	}
-}
-
 /* The names a path sees from a record: its kids, through non-repeated records; a union's cases
  * are checked each on its own against what is around the union. */
 struct names {
@@ -376,7 +352,7 @@ static void resolve_target(struct fparse *p, struct format_item *it, const struc
 			format_ferr(
 			    p, at,
 			    "'%s: parent' at the top level; the file's length is not a field",
-			    role_key(it->role));
+			    format_role_key(it->role));
 		else if (it->role == FORMAT_ROLE_LENGTH)
 			it->parent->length_by = it;
 	} else {
@@ -387,15 +363,15 @@ static void resolve_target(struct fparse *p, struct format_item *it, const struc
 				    it->role == FORMAT_ROLE_INDEX ||
 				    it->role == FORMAT_ROLE_REFERS);
 		if (!t)
-			format_ferr(p, at, "%s '%s': no such field in scope", role_key(it->role),
-				    it->target_name);
+			format_ferr(p, at, "%s '%s': no such field in scope",
+				    format_role_key(it->role), it->target_name);
 		else if (t == it)
-			format_ferr(p, at, "%s points at itself", role_key(it->role));
+			format_ferr(p, at, "%s points at itself", format_role_key(it->role));
 	}
 	it->target = t;
 	if (t && (it->role == FORMAT_ROLE_INDEX || it->role == FORMAT_ROLE_REFERS) && !t->repeated)
 		format_ferr(p, at, "%s '%s': that field is not repeated (a table of elements)",
-			    role_key(it->role), t->name);
+			    format_role_key(it->role), t->name);
 	else if (t && it->role == FORMAT_ROLE_REFERS) {
 		it->key = t->type == FORMAT_RECORD ? scope_find(t, it->key_name) : NULL;
 		if (!it->key || it->key->type != FORMAT_UINT || it->key->repeated)
@@ -510,4 +486,29 @@ void format_resolve(struct fparse *p, struct format_item *it)
 		format_resolve(p, it->kids[i]);
 	if (it->type == FORMAT_RECORD)
 		check_offsets(p, it, &at);
+}
+
+/* The key that gives a field role r, as written in a format (NULL: no role). */
+const char *format_role_key(enum format_role r)
+{
+	switch (r) {
+	case FORMAT_ROLE_COUNT:
+		return "count_of";
+	case FORMAT_ROLE_LENGTH:
+		return "length_of";
+	case FORMAT_ROLE_OFFSET:
+		return "offset_of";
+	case FORMAT_ROLE_CHECKSUM:
+		return "checksum over";
+	case FORMAT_ROLE_POINTER:
+		return "points_into";
+	case FORMAT_ROLE_EQUALS:
+		return "equals";
+	case FORMAT_ROLE_INDEX:
+		return "index_into";
+	case FORMAT_ROLE_REFERS:
+		return "refers_to";
+	default:
+		return NULL;
+	}
 }

@@ -31,6 +31,10 @@ enum format_role {
 	FORMAT_ROLE_REFERS,  /* refers_to: TABLE.KEY: the KEY of an element of TABLE, kept on it */
 };
 
+/* The key that gives a field role r in a format ("count_of", ...); NULL for FORMAT_ROLE_NONE.
+ * A static string. */
+const char *format_role_key(enum format_role r);
+
 /* One leaf of an equals: expression. */
 struct format_term {
 	enum {
