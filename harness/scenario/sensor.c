@@ -331,12 +331,15 @@ static void load_reject_errno(struct sctx *c, const struct ynode *n)
 	}
 }
 
-/* Is path a file under /persist: absolute, below it, no "." or ".." step out of it? */
-static bool under_persist(const char *path)
+/* Is path a file under dir ("/persist", or "" for anywhere): absolute, below it, no "." or ".."
+ * step out of it? */
+static bool file_under(const char *path, const char *dir)
 {
-	if (!startswith(path, "/persist/") || !path[strlen("/persist/")])
+	size_t dl = strlen(dir);
+
+	if (strncmp(path, dir, dl) != 0 || path[dl] != '/' || !path[dl + 1])
 		return false;
-	for (const char *p = path + strlen("/persist"); p && *p; p = strchr(p + 1, '/')) {
+	for (const char *p = path + dl; p && *p; p = strchr(p + 1, '/')) {
 		size_t n = strcspn(p + 1, "/");
 
 		if (n == 0 || (n == 1 && p[1] == '.') || (n == 2 && !strncmp(p + 1, "..", 2)))
@@ -360,10 +363,21 @@ static void load_persist(struct sctx *c, const struct ynode *doc)
 		     "missing persist store; expected the absolute path under /persist where the "
 		     "sensor keeps its content");
 	get_nonempty_line(c, store, "persist store", &s->persist_store);
-	if (s->persist_store && !under_persist(s->persist_store)) {
+	/* a package keeps its content on the full system's own disk, which persists whole */
+	if (s->persist_store && ynode_get(doc, "package") && !file_under(s->persist_store, "") &&
+	    !startswith(s->persist_store, "/persist/")) {
+		serr(c, store,
+		     "persist store '%s' is not an absolute file path; expected where the package "
+		     "keeps its content, like /var/lib/SENSOR/content",
+		     s->persist_store);
+		free(s->persist_store);
+		s->persist_store = NULL;
+	} else if (s->persist_store && !ynode_get(doc, "package") &&
+		   !file_under(s->persist_store, "/persist")) {
 		serr(c, store,
 		     "persist store '%s' is not a file under /persist; expected an absolute path "
-		     "like /persist/SENSOR/content (the content partition)",
+		     "like /persist/SENSOR/content (the content partition; a package's store may "
+		     "be anywhere on its system's disk)",
 		     s->persist_store);
 		free(s->persist_store);
 		s->persist_store = NULL;
