@@ -48,8 +48,8 @@ struct agent_conf {
 	char *reject_log; /* NULL when absent */
 	/* the sensor watch and protection probe (watch.h); NULL when absent */
 	char *watch_process, *watch_log, *watch_died;
-	/* a systemd service (full systems): watch.c reads its NRestarts and state, and its journal
-	 * since delivery into watch_log (AGENT_UNIT_JOURNAL, set by the parser); NULL when absent */
+	/* a systemd service (full systems): watch.c reads its NRestarts and state, and copies
+	 * its journal since delivery to watch_log (AGENT_UNIT_JOURNAL); NULL when absent */
 	char *watch_unit;
 	char *probe;
 	unsigned probe_timeout_ms, probe_interval_ms;
