@@ -553,6 +553,12 @@ START_TEST(test_persist)
 	ck_assert_ptr_null(s->persist_load);
 	ck_assert_ptr_null(s->persist_healthy);
 	sensor_free(s);
+	/* a package keeps its content on its full system's own disk: anywhere there */
+	s = load_text("ps", "name: ps\ndeliver: {method: device, path: /dev/ps}\n"
+			    "package: ps.deb\npersist: {store: /var/lib/ps/content.kscu}\n");
+	ck_assert(sensor_persists(s));
+	ck_assert_str_eq(s->persist_store, "/var/lib/ps/content.kscu");
+	sensor_free(s);
 	s = load_text("ps", "name: ps\ndeliver: {method: device, path: /dev/ps}\n");
 	ck_assert(!sensor_persists(s));
 	ck_assert(!sensor_persists(NULL));
@@ -598,6 +604,17 @@ START_TEST(test_persist_errors)
 
 		expect_text("p", text, bad[i].line, bad[i].column, bad[i].needle);
 	}
+	/* a package's store: an absolute file path without "." or ".." steps */
+	expect_text("p",
+		    "name: p\ndeliver: {method: file, path: /x}\npackage: p.deb\n"
+		    "persist: {store: var/lib/p}\n",
+		    4, 18,
+		    "persist store 'var/lib/p' is not an absolute file path; expected where the "
+		    "package keeps its content");
+	expect_text("p",
+		    "name: p\ndeliver: {method: file, path: /x}\npackage: p.deb\n"
+		    "persist: {store: /var/../etc/p}\n",
+		    4, 18, "is not an absolute file path");
 }
 END_TEST
 
