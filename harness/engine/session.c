@@ -768,7 +768,7 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	if (img) {
 		ctx.kernel = img->kver;
 		ctx.kernel_name = img->kernel_name;
-		ctx.system = img->system;
+		ctx.system = img->system ? img->system : "initramfs";
 	}
 	o = case_record_json(&ctx, sensor, c, res, console_rel);
 	struct session_result *dst = &st->res[ci * rs->s->n_sensors + si];
