@@ -130,6 +130,16 @@ START_TEST(test_conf_watch)
 	ck_assert_ptr_null(c->probe);
 	ck_assert_uint_eq(c->probe_timeout_ms, 3000);
 	ck_assert_uint_eq(c->probe_interval_ms, 200);
+	ck_assert_ptr_null(c->watch_unit);
+	agent_conf_free(c);
+	/* a unit: its journal is copied to the agent's own file, which becomes the log */
+	ck_assert_int_eq(parse("name=u\ndeliver=file\npath=/x\nwatch_unit=usensor.service\n"
+			       "watch_died=Main process exited\n",
+			       &c, &line, &what),
+			 0);
+	ck_assert_str_eq(c->watch_unit, "usensor.service");
+	ck_assert_str_eq(c->watch_log, AGENT_UNIT_JOURNAL);
+	ck_assert_uint_eq(c->unknown_keys, 0);
 	agent_conf_free(c);
 }
 END_TEST
