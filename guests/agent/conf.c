@@ -193,8 +193,10 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 		} else if (KEY("persist_healthy")) {
 			r = append_string(&c->persist_healthy, &c->n_persist_healthy, v, vlen);
 		} else if (KEY("persist_store")) {
-			if (vlen < 10 || memcmp(v, "/persist/", 9) != 0) {
-				r = fail(line, "persist_store must be a path under /persist/",
+			/* under /persist (the content partition), or anywhere on a full system's
+			 * own disk, where its package keeps content */
+			if (vlen < 2 || v[0] != '/' || v[vlen - 1] == '/') {
+				r = fail(line, "persist_store must be an absolute file path",
 					 ret_line, ret_what);
 				goto out;
 			}
