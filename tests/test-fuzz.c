@@ -315,8 +315,10 @@ START_TEST(test_cmplog_solves_computed_check)
 	for (uint64_t s = 1; s <= 10; s++) {
 		const struct fuzz_step_ctx ctx = {.format = f, .cmplog = prog};
 		struct fuzz_cmplog_stats st = {0};
-		struct fuzz_mutant m = {.data = xmemdup(seed, size), .size = size,
-					.json = xstrdup("[{\"op\":\"write\",\"offset\":33,\"hex\":\"91\"}]")};
+		struct fuzz_mutant m = {
+		    .data = xmemdup(seed, size),
+		    .size = size,
+		    .json = xstrdup("[{\"op\":\"write\",\"offset\":33,\"hex\":\"91\"}]")};
 		struct format_node *root = NULL;
 		char *err = NULL;
 		uint64_t r = s;
@@ -329,7 +331,8 @@ START_TEST(test_cmplog_solves_computed_check)
 		if (m.data[33] == 0x91 && m.data[31] == 0xe7 && m.data[32] == 0x5d) {
 			solved++;
 			/* and the input still decodes (the CRC was fixed up) */
-			ck_assert_msg(format_decode(f, m.data, m.size, &root, &err) == 0, "%s", err);
+			ck_assert_msg(format_decode(f, m.data, m.size, &root, &err) == 0, "%s",
+				      err);
 			format_node_free(root);
 			ck_assert_ptr_nonnull(strstr(m.json, "\"write\""));
 		}

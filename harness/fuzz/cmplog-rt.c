@@ -29,8 +29,8 @@ static void add(void *ret, unsigned width, uint64_t a, uint64_t b)
 {
 	if (n_recs < CMPLOG_MAX)
 		recs[n_recs++] = (struct cmplog_rec){
-		    (uint32_t)((uintptr_t)ret - (uintptr_t)&__sanitizer_cov_trace_cmp1), (uint8_t)width,
-		    a, b};
+		    (uint32_t)((uintptr_t)ret - (uintptr_t)&__sanitizer_cov_trace_cmp1),
+		    (uint8_t)width, a, b};
 }
 
 static size_t hex(char *p, uint64_t v)

@@ -88,8 +88,7 @@ static int read_all(int fd, char **ret)
 	return 0;
 }
 
-int fuzz_cmplog_run(const char *prog, const uint8_t *data, size_t size,
-		    struct fuzz_cmplog *ret)
+int fuzz_cmplog_run(const char *prog, const uint8_t *data, size_t size, struct fuzz_cmplog *ret)
 {
 	char path[] = "/tmp/faultline-cmplog-XXXXXX";
 	_cleanup_free_ char *out = NULL;

@@ -40,8 +40,7 @@ struct fuzz_i2s {
 
 /* Run prog on data (through a temporary file). Returns 0, or -errno (the program could not be
  * run, or printed no "end" line). */
-int fuzz_cmplog_run(const char *prog, const uint8_t *data, size_t size,
-		    struct fuzz_cmplog *ret);
+int fuzz_cmplog_run(const char *prog, const uint8_t *data, size_t size, struct fuzz_cmplog *ret);
 void fuzz_cmplog_finish(struct fuzz_cmplog *l);
 
 /* Parse a program's output (for tests). Returns 0 or -EINVAL. */

@@ -44,6 +44,8 @@ int main(int argc, char **argv)
 	r = krf_load(&f);
 	krf_release(&f);
 	fprintf(stderr, "kref-cmplog: %s%s\n", r == 0 ? "loaded" : "rejected: ",
-		r == 0 ? "" : f.why ? f.why : "no memory");
+		r == 0	? ""
+		: f.why ? f.why
+			: "no memory");
 	return 0;
 }
