@@ -31,8 +31,8 @@ line=$(grep -F "\"title\":\"$title\"" "$c/results.jsonl" | head -1)
 [ -n "$line" ] || fail "the store past the registers (behind the data check) was not found"
 id=$(sed 's/.*"case":"\([^"]*\)".*/\1/' <<<"$line")
 "$check" "$c/results.jsonl" kref "$id" verdict crash
-# the data check's sum is at offset 31 of the seed: the stage wrote the computed one there
-grep -q '"op":"write","offset":31' <<<"$line" || fail "$id: no input-to-state write of the sum: $line"
+# the stage's replacements are `write` ops in the find's mutations (the step's own ops never are)
+grep -q '"op":"write"' <<<"$line" || fail "$id: no input-to-state write: $line"
 "$faultline" replay "$c/$id" --state-dir "$state" --isolation snapshot >"$run/replay.out" 2>&1 ||
 	{ cat "$run/replay.out"; fail "replay of $id did not reproduce"; }
 echo "fuzz-kref: OK ($id found past the computed check)"
