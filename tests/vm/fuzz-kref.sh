@@ -6,8 +6,10 @@
 # store past the evaluator's registers that the seed's edited op makes (a page fault in
 # krf_run_ops). The find's mutations must hold that write, and it must replay.
 # Usage: fuzz-kref.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR KREF_CMPLOG
+# (FUZZ_KREF_SECONDS: the campaign's time, 100 by default; more on a loaded machine)
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5 cmplog=$6
+secs=${FUZZ_KREF_SECONDS:-100}
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
 rm -rf "$run"
 mkdir -p "$run"
@@ -19,7 +21,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 c=$run/campaign
 rc=0
-timeout -s INT 200 "$faultline" fuzz --state-dir "$state" --sensor kref --duration 150s --seed 1 \
+timeout -s INT $((secs + 50)) "$faultline" fuzz --state-dir "$state" --sensor kref --duration "${secs}s" --seed 1 \
 	--cmplog "$cmplog" -o "$c" "$src/tests/data/vm/fuzz-kref-ci.yaml" \
 	>"$run/fuzz.out" 2>"$run/fuzz.err" || rc=$?
 cat "$run/fuzz.err" "$run/fuzz.out"
