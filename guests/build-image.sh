@@ -174,7 +174,11 @@ mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/etc/faultline" "$r/pr
 	"$r/dev" "$r/tmp" "$r/run" "$r/root" "$r/lib/modules/$kver"
 
 cp "$busybox" "$r/bin/busybox"
-"$busybox" --list-full | while IFS= read -r applet; do
+# another architecture's busybox (arm64 guests) does not run here: the host's of the same
+# Debian package names the same applets
+applets=$("$busybox" --list-full 2>/dev/null) || applets=$(busybox --list-full) ||
+	die "cannot list $busybox's applets (and no busybox on PATH)"
+printf '%s\n' "$applets" | while IFS= read -r applet; do
 	[ "$applet" = bin/busybox ] && continue
 	mkdir -p "$r/$(dirname "$applet")"
 	ln -sf /bin/busybox "$r/$applet"
