@@ -4,6 +4,7 @@
 #
 #   guests/build-image.sh --kver V [--kernel-root DIR] --agent PATH --conf SENSOR_CONF
 #                         --out OUT_DIR [--file SRC=DST]... [--module NAME]... [--switch-root DEV]
+#                         [--busybox PATH]
 #
 # Writes OUT_DIR/vmlinuz (copy of /boot/vmlinuz-V), OUT_DIR/initrd.img (gzip'd newc cpio) and
 # OUT_DIR/inputs.sha256. The persistence modules (virtio_blk, ext4 and what they need) are always
@@ -38,6 +39,7 @@ Build OUT_DIR/vmlinuz and OUT_DIR/initrd.img for a faultline guest.
   --file SRC=DST   copy SRC into the initramfs at absolute path DST (repeatable; mode kept)
   --module NAME    also load kernel module NAME at boot, with its modules.dep dependencies
   --switch-root D  mount the ext4 on device D and run its /sbin/init instead of the agent
+  --busybox PATH   the guest's static busybox (default: \$FAULTLINE_BUSYBOX, else busybox on PATH)
 EOF
 }
 
@@ -60,6 +62,7 @@ while [ $# -gt 0 ]; do
 	--file) [ $# -ge 2 ] || die "--file needs SRC=DST"; files="$files$2$nl"; shift 2 ;;
 	--module) [ $# -ge 2 ] || die "--module needs a name"; modules="$modules $2"; shift 2 ;;
 	--switch-root) [ $# -ge 2 ] || die "--switch-root needs a device"; switch_root=$2; shift 2 ;;
+	--busybox) [ $# -ge 2 ] || die "--busybox needs a path"; FAULTLINE_BUSYBOX=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -127,6 +130,11 @@ add_modules() { # names
 # Before 5.11 (Debian 11's 5.10) the pvpanic device's driver is one module, pvpanic
 if ! resolve pvpanic_mmio >/dev/null && resolve pvpanic >/dev/null; then
 	modules=$(echo "$modules" | sed 's/\bpvpanic_mmio\b/pvpanic/')
+fi
+# Debian's arm64 kernels have no pvpanic at all: a panic there is seen on the console, and its
+# reset (panic=-1) ends the domain
+if ! resolve pvpanic_mmio >/dev/null && ! resolve pvpanic >/dev/null; then
+	modules=$(echo "$modules" | sed 's/\bpvpanic_mmio\b//')
 fi
 # shellcheck disable=SC2086 # lists of names
 add_modules $modules
