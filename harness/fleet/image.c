@@ -154,8 +154,7 @@ static void free_argv(char **argv)
 
 /* The build runs as root on the host: it gets what the contract promises and nothing of
  * faultline's own environment (tokens, SSH agent sockets, libvirt URIs). */
-static char **build_env(const char *root, const char *kver, const char *arch,
-			const char *build_dir)
+static char **build_env(const char *root, const char *kver, const char *arch, const char *build_dir)
 {
 	static const char *const keep[] = {"HOME", "LANG"};
 	const char *path = getenv("PATH");
