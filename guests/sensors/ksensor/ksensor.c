@@ -74,16 +74,10 @@ struct ks_template {
 };
 
 static const struct ks_template ks_templates[] = {
-    {1,
-     "exec-rule",
-     3,
-     {KS_FT_STRING, KS_FT_U32, KS_FT_U32},
-     {KS_ROLE_COMM, KS_ROLE_MAXUID, KS_ROLE_ACTION}},
-    {2,
-     "exec-rule-ext",
-     4,
-     {KS_FT_STRING, KS_FT_U32, KS_FT_U32, KS_FT_STRING},
-     {KS_ROLE_COMM, KS_ROLE_MAXUID, KS_ROLE_ACTION, KS_ROLE_PCOMM}},
+	{ 1, "exec-rule", 3, { KS_FT_STRING, KS_FT_U32, KS_FT_U32 },
+	  { KS_ROLE_COMM, KS_ROLE_MAXUID, KS_ROLE_ACTION } },
+	{ 2, "exec-rule-ext", 4, { KS_FT_STRING, KS_FT_U32, KS_FT_U32, KS_FT_STRING },
+	  { KS_ROLE_COMM, KS_ROLE_MAXUID, KS_ROLE_ACTION, KS_ROLE_PCOMM } },
 };
 
 struct ks_field {
@@ -124,7 +118,7 @@ static int param_get_counter(char *buf, const struct kernel_param *kp)
 	return sysfs_emit(buf, "%ld\n", atomic_long_read((atomic_long_t *)kp->arg));
 }
 
-static const struct kernel_param_ops ks_counter_ops = {.get = param_get_counter};
+static const struct kernel_param_ops ks_counter_ops = { .get = param_get_counter };
 module_param_cb(matches, &ks_counter_ops, &ks_matches, 0444);
 MODULE_PARM_DESC(matches, "rule matches since load");
 module_param_cb(loads, &ks_counter_ops, &ks_loads, 0444);
@@ -376,25 +370,20 @@ static int ks_validate(const u8 *buf, size_t size, const struct ks_template **re
 			u16 ft, fl;
 
 			if (fend - foff < KS_FIELD_HDR)
-				return reject(-EINVAL, "instance %u field %u: truncated header", i,
-					      j);
+				return reject(-EINVAL, "instance %u field %u: truncated header", i, j);
 			ft = get_unaligned_le16(buf + foff);
 			fl = get_unaligned_le16(buf + foff + 2);
 			if (fl > fend - foff - KS_FIELD_HDR)
-				return reject(-EINVAL,
-					      "instance %u field %u: len %u past instance end", i,
-					      j, fl);
+				return reject(-EINVAL, "instance %u field %u: len %u past instance end",
+					      i, j, fl);
 			if (ft != t->ftype[j])
-				return reject(
-				    -EINVAL,
-				    "instance %u field %u: type %u, template %s expects %u", i, j,
-				    ft, t->name, t->ftype[j]);
+				return reject(-EINVAL, "instance %u field %u: type %u, template %s expects %u",
+					      i, j, ft, t->name, t->ftype[j]);
 			if (ft == KS_FT_U32 && fl != 4)
-				return reject(-EINVAL, "instance %u field %u: u32 with len %u", i,
-					      j, fl);
-			if (ft == KS_FT_STRING && fl > KS_MAX_STRING)
-				return reject(-EINVAL, "instance %u field %u: string len %u", i, j,
+				return reject(-EINVAL, "instance %u field %u: u32 with len %u", i, j,
 					      fl);
+			if (ft == KS_FT_STRING && fl > KS_MAX_STRING)
+				return reject(-EINVAL, "instance %u field %u: string len %u", i, j, fl);
 			foff += KS_FIELD_HDR + fl;
 		}
 		if (foff != fend)
@@ -563,16 +552,16 @@ static ssize_t ks_write(struct file *file, const char __user *ubuf, size_t count
 }
 
 static const struct file_operations ks_fops = {
-    .owner = THIS_MODULE,
-    .write = ks_write,
-    .llseek = noop_llseek,
+	.owner = THIS_MODULE,
+	.write = ks_write,
+	.llseek = noop_llseek,
 };
 
 static struct miscdevice ks_misc = {
-    .minor = MISC_DYNAMIC_MINOR,
-    .name = "ksensor",
-    .fops = &ks_fops,
-    .mode = 0600,
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "ksensor",
+	.fops = &ks_fops,
+	.mode = 0600,
 };
 
 static void find_tp(struct tracepoint *tp, void *priv)
