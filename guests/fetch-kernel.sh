@@ -33,6 +33,9 @@
 #    (package gcc-aarch64-linux-gnu); its ARCH is already arm64.
 #  - the guest's busybox is busybox-static of the suite's arm64 packages, unpacked in
 #    ROOT/cross (ROOT/cross/bin/busybox).
+#  - user-space loaders that link libraries statically (the eBPF design's: libbpf, libelf, zlib,
+#    zstd) find the arm64 -dev packages of Debian 12 unpacked in ROOT/cross too (the host's
+#    cross compiler is Debian 12's, whatever the guest's release).
 set -euo pipefail
 
 prog=fetch-kernel.sh
@@ -60,6 +63,7 @@ amd64) tag=$suite archs=(-o "APT::Architectures::=amd64") ;;
 arm64) tag=$suite-arm64 archs=(-o "APT::Architectures::=amd64" -o "APT::Architectures::=arm64") ;;
 *) die "--arch $arch: expected amd64 or arm64" ;;
 esac
+names_tag=$tag
 
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 aptdir=$dir/apt/$tag
@@ -227,8 +231,28 @@ if ! usable "$dir/$kver" "$kver"; then
 		die "package linux-image-$kver not found in $suite of $archive"
 	unpack "$kver"
 fi
+# the arm64 static libraries, into a root fetched before they were part of it too
+cross_libs="libbpf-dev libelf-dev zlib1g-dev libzstd-dev"
+if [ "$arch" = arm64 ] && [ ! -f "$dir/$kver/cross/.libs" ]; then
+	if [ "$suite" != bookworm ]; then # the host's cross libc is bookworm's
+		suite=bookworm aptdir=$dir/apt/bookworm-arm64
+		apt_opts=(-o "Dir::State=$aptdir/state" -o "Dir::State::status=$aptdir/state/status"
+			-o "Dir::Cache=$aptdir/cache" -o "Dir::Etc::SourceList=$aptdir/sources.list"
+			-o "Dir::Etc::SourceParts=$aptdir/parts.d" -o "Dir::Etc::Preferences=$aptdir/preferences"
+			-o "Dir::Etc::PreferencesParts=$aptdir/parts.d" -o "APT::Architecture=amd64"
+			"${archs[@]}" -o "Debug::NoLocking=1" -q)
+	fi
+	apt_setup
+	# shellcheck disable=SC2086 # a list of names
+	download "$dir/$kver/cross/debs" $(printf '%s:arm64 ' $cross_libs)
+	for deb in "$dir/$kver"/cross/debs/*.deb; do
+		dpkg-deb -x "$deb" "$dir/$kver/cross"
+	done
+	rm -rf "$dir/$kver/cross/debs"
+	touch "$dir/$kver/cross/.libs"
+fi
 if [ -n "$named" ]; then
-	echo "$kver" >"$dir/names/$tag.new"
-	mv "$dir/names/$tag.new" "$dir/names/$tag"
+	echo "$kver" >"$dir/names/$names_tag.new"
+	mv "$dir/names/$names_tag.new" "$dir/names/$names_tag"
 fi
 echo "$kver $dir/$kver"

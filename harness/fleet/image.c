@@ -172,6 +172,7 @@ static char **build_env(const char *root, const char *kver, const char *arch, co
 	if (streq(arch, "arm64")) { /* what kbuild and a cross build read */
 		env[n++] = xstrdup("ARCH=arm64");
 		env[n++] = xstrdup("CROSS_COMPILE=" IMAGE_ARM64_CROSS);
+		env[n++] = xasprintf("FAULTLINE_CROSS_ROOT=%s/cross", root);
 	}
 	return env;
 }
