@@ -139,7 +139,8 @@ const char *scenario_sensor_kernel(const struct scenario *s, size_t i)
 
 const char *scenario_sensor_arch(const struct scenario *s, size_t i)
 {
-	return s->sensor_arches && i < s->n_sensors ? s->sensor_arches[i] : "amd64";
+	return s->sensor_arches && i < s->n_sensors && s->sensor_arches[i] ? s->sensor_arches[i]
+									   : "amd64";
 }
 
 const struct sensor_guest *scenario_guest(const struct scenario *s)
@@ -865,6 +866,60 @@ static void load_matrix(struct lctx *c, const struct ynode *n)
 	s->n_sensors = m;
 }
 
+/* The cell of sensor si on kernel k and arch a (SENSOR@KERNEL[@arm64]): an existing entry of
+ * the sensors or a new one, appended with its kernel and arch. */
+static size_t profile_cell(struct scenario *s, size_t si, const char *k, const char *a)
+{
+	bool native = !a || streq(a, "amd64");
+	_cleanup_free_ char *name =
+	    xasprintf("%s@%s%s%s", s->sensors[si], k, native ? "" : "@", native ? "" : a);
+	size_t n = s->n_sensors;
+
+	for (size_t i = 0; i < n; i++)
+		if (streq(s->sensors[i], name))
+			return i;
+	if (!s->sensor_kernels) { /* the first cell: the sensors as written have none */
+		s->sensor_kernels = xcalloc(n + 1, sizeof(char *));
+		s->sensor_arches = xcalloc(n + 1, sizeof(char *));
+	}
+	s->sensors = xreallocarray(s->sensors, n + 2, sizeof(char *));
+	s->sensor_dirs = xreallocarray(s->sensor_dirs, n + 2, sizeof(char *));
+	s->sensor_kernels = xreallocarray(s->sensor_kernels, n + 2, sizeof(char *));
+	s->sensor_arches = xreallocarray(s->sensor_arches, n + 2, sizeof(char *));
+	s->sensors[n] = TAKE_PTR(name);
+	s->sensor_dirs[n] = xstrdup(s->sensor_dirs[si]);
+	s->sensor_kernels[n] = xstrdup(k);
+	s->sensor_arches[n] = xstrdup(native ? "amd64" : a);
+	s->sensors[n + 1] = s->sensor_dirs[n + 1] = s->sensor_kernels[n + 1] =
+	    s->sensor_arches[n + 1] = NULL;
+	s->n_sensors = n + 1;
+	return n;
+}
+
+/* A profile with kernel: (and arch:) runs on its sensor's cell for that kernel and arch, which
+ * becomes one of the scenario's sensors (a guest image of its own), as a matrix's cells do. */
+static void load_profile_cells(struct lctx *c, const struct ynode *doc)
+{
+	struct rollspec *r = (struct rollspec *)c->s->rollout;
+	bool any = false;
+
+	for (size_t p = 0; r && p < r->n_profiles; p++)
+		any = any || r->profiles[p].kernel;
+	if (!any || c->y.errors)
+		return;
+	if (r->n_variants) {
+		lerr(c, ynode_get(doc, "rollout"),
+		     "profiles with kernel: and rollout: variants: together are not supported; "
+		     "expected one of them");
+		return;
+	}
+	for (size_t p = 0; p < r->n_profiles; p++)
+		if (r->profiles[p].kernel)
+			r->profiles[p].sensor =
+			    profile_cell(c->s, r->profiles[p].sensor, r->profiles[p].kernel,
+					 r->profiles[p].arch);
+}
+
 static int load_doc(struct lctx *c, const struct ynode *doc)
 {
 	static const char *const keys[] = {"name",	  "description", "seed",     "format",
@@ -920,6 +975,7 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 			load_case(c, v->items[i]);
 	}
 	load_rollspec(c, doc);
+	load_profile_cells(c, doc);
 	if ((v = ynode_get(doc, "matrix")))
 		load_matrix(c, v);
 	if (scenario_persists(s))
