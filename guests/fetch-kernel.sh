@@ -243,7 +243,7 @@ if [ "$arch" = arm64 ] && [ ! -f "$dir/$kver/cross/.libs" ]; then
 			"${archs[@]}" -o "Debug::NoLocking=1" -q)
 	fi
 	apt_setup
-	# shellcheck disable=SC2086 # a list of names
+	# shellcheck disable=SC2086,SC2046 # a list of names
 	download "$dir/$kver/cross/debs" $(printf '%s:arm64 ' $cross_libs)
 	for deb in "$dir/$kver"/cross/debs/*.deb; do
 		dpkg-deb -x "$deb" "$dir/$kver/cross"
