@@ -197,6 +197,11 @@ unpack() { # KVER
 		download "$stage/debs-cross" "busybox-static:arm64"
 		dpkg-deb -x "$stage"/debs-cross/busybox-static_*.deb "$stage/cross"
 		rm -rf "$stage/debs-cross"
+		# trixie's package has merged /usr: usr/bin/busybox
+		if [ ! -e "$stage/cross/bin/busybox" ] && [ -f "$stage/cross/usr/bin/busybox" ]; then
+			mkdir -p "$stage/cross/bin"
+			ln -s ../usr/bin/busybox "$stage/cross/bin/busybox"
+		fi
 		[ -f "$stage/cross/bin/busybox" ] || die "package busybox-static:arm64 of $suite has no /bin/busybox"
 	else
 		sed -i 's/^CC = .*/CC = gcc/' "$hdr/.kernelvariables"
