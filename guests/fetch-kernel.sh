@@ -141,8 +141,9 @@ wrap_new_glibc() { # STAGE
 	kbuild=$(basename "$stage"/usr/lib/linux-kbuild-*)
 	while read -r p; do
 		pkgs+=("$p")
-	done < <(apt-cache "${apt_opts[@]}" depends --recurse --important "$kbuild" 2>/dev/null |
-		sed -n 's/^ *\(PreDepends\|Depends\): \(lib[^ <>]*\)$/\2/p' | sort -u)
+	# the host's (amd64) libraries only: with arm64 also configured, a foreign one is named lib:arm64
+	done < <(apt-cache "${apt_opts[@]}" depends --recurse --important "$kbuild:amd64" 2>/dev/null |
+		sed -n 's/^ *\(PreDepends\|Depends\): \(lib[^ <>:]*\)\(:amd64\)\?$/\2/p' | sort -u)
 	download "$stage/debs-rt" "${pkgs[@]}"
 	for deb in "$stage"/debs-rt/*.deb; do
 		dpkg-deb -x "$deb" "$rt"
