@@ -1,9 +1,8 @@
 #!/bin/bash
 # vm suite: an arm64 guest (tests/vm/arm64.yaml): three quickstart cases on ksensor-legacy on
-# Debian 12's arm64 kernel under qemu-system-aarch64 (TCG), beside the same cases on its amd64
-# kernel in the same run. The arm64 kernel, its headers and busybox are fetched by name into the
-# default state dir's kernels/ (about 110 MB the first time); the sensor is cross-built.
-# Prints each architecture's time per case (the arm64 slowdown).
+# Debian 12's arm64 kernel under qemu-system-aarch64 (TCG). The arm64 kernel, its headers,
+# busybox and static libraries are fetched by name into the default state dir's kernels/ (about
+# 110 MB the first time); the sensor is cross-built. Prints the time per case.
 # Usage: arm64.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5
@@ -22,10 +21,8 @@ rm -f "$run.out"
 echo "arm64: exit $rc in $(($(date +%s) - start)) s"
 
 res=$run/results.jsonl
-a=ksensor-legacy@debian-12@arm64 x=ksensor-legacy@debian-12
-# the arm64 cells must hold whatever the amd64 ones do (which a loaded host can fail: only the
-# arm64 guest is this test's subject, and the amd64 cells are its yardstick)
-[ "$("$check" "$res")" = 6 ] || { echo "FAIL: expected 6 records"; exit 1; }
+a=ksensor-legacy@debian-12@arm64
+[ "$("$check" "$res")" = 3 ] || { echo "FAIL: expected 3 records"; exit 1; }
 "$check" "$res" "$a" valid verdict accepted
 "$check" "$res" "$a" field-count-mismatch verdict crash
 "$check" "$res" "$a" field-count-mismatch title "BUG: unable to handle page fault in ks_eval_field"
@@ -33,23 +30,22 @@ a=ksensor-legacy@debian-12@arm64 x=ksensor-legacy@debian-12
 "$check" "$res" "$a" truncated title "BUG: unable to handle page fault in ks_parse_instance"
 "$check" "$res" "$a" valid arch arm64
 "$check" "$res" "$a" valid kernel_name debian-12
-"$check" "$res" "$x" valid arch amd64
 grep -q '"kernel":"6\.1\.[^"]*-arm64"' "$res" || { echo "FAIL: no record of a 6.1 arm64 kernel"; exit 1; }
 grep -q "Linux version 6\.1\..*-arm64" "$run/consoles/$a/_template-boot.log" ||
 	{ echo "FAIL: the arm64 console does not show an arm64 boot"; exit 1; }
 grep -q "Machine model: linux,dummy-virt" "$run/consoles/$a/_template-boot.log" ||
 	{ echo "FAIL: the arm64 guest is not QEMU's virt machine"; exit 1; }
-# the slowdown: mean wall time per case and boot to sensor started, per architecture
+# wall time per case and the template's boot to sensor started
 python3 - "$res" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
-for arch in ("amd64", "arm64"):
+for arch in ("arm64",):
     rs = [r["timings"] for r in recs if r.get("arch") == arch and r.get("timings")]
     t = [x["total_ms"] for x in rs if x.get("total_ms")]
     b = [x["boot_ms"] for x in rs if x.get("boot_ms")]
     if t:
-        print(f"arm64-slowdown: {arch}: {len(t)} cases, mean {sum(t) / len(t) / 1000:.1f} s "
+        print(f"{arch}: {len(t)} cases, mean {sum(t) / len(t) / 1000:.1f} s "
               f"per case, guest boot {max(b) / 1000:.1f} s")
 PY
-[ "$rc" = 0 ] || [ "$rc" = 1 ] || { echo "FAIL: exit $rc"; exit 1; }
+[ "$rc" = 0 ] || { echo "FAIL: expected exit 0 (every expectation met)"; exit 1; }
 echo "PASS: arm64"
