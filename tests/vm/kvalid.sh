@@ -1,0 +1,37 @@
+#!/bin/bash
+# vm suite: the kernel's own content validators as sensors. BPF bytecode
+# (guests/sensors/bpf-bytecode): the baseline program is taken and runs (the filter passes and
+# counts three datagrams), malformed programs are refused by the verifier with its reason, and a
+# well-formed change is taken and runs harmlessly. Cases from tests/data/vm/kvalid.yaml, on the
+# default kernel (the full scenario on three kernels is scenarios/bpf-bytecode.yaml).
+# Usage: kvalid.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR
+set -euo pipefail
+faultline=$1 check=$2 src=$3 state=$4 run=$5
+command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
+. "$src/tests/vm/sensor-lib.sh"
+
+seed_current "$src/scenarios/content/bpf-bytecode.bpf" "$src/guests/sensors/bpf-bytecode/make-seed.sh"
+run_vm kvalid 5
+
+s=bpf-bytecode
+"$check" "$res" $s valid verdict accepted
+"$check" "$res" $s valid protection kept
+# the trigger ran the loaded filter: every datagram passed and was counted in its map
+record $s valid | grep -q 'run: socket filter: 3 of 3 datagrams passed, map 0 counter 3' ||
+	fail "valid: the loaded program did not run as the baseline does"
+# refusals: the verifier's own reason and errno, and the loader's line in the kernel log
+for c in bad-opcode no-null-check write-r10; do
+	"$check" "$res" $s $c verdict rejected
+	"$check" "$res" $s $c protection kept # the kernel still loads and runs the baseline
+	grep -q 'bpf-bytecode: rejected: BPF_PROG_LOAD' "$run/consoles/$s/$c.log" ||
+		fail "$c: no rejection line in the kernel log"
+done
+record $s bad-opcode | grep -q 'unknown opcode ff.*(errno 22)' || fail "bad-opcode: not the verifier's EINVAL"
+record $s no-null-check | grep -q "invalid mem access 'map_value_or_null'.*(errno 13)" ||
+	fail "no-null-check: not the verifier's EACCES on the unchecked pointer"
+record $s write-r10 | grep -q '(errno 13)' || fail "write-r10: not EACCES"
+# well-formed and taken: the filter now returns pkt_type (0) and drops every datagram
+"$check" "$res" $s returns-pkt-type verdict accepted
+record $s returns-pkt-type | grep -q 'run: socket filter: 0 of 3 datagrams passed' ||
+	fail "returns-pkt-type: the program taken did not run"
+echo "kvalid: every verdict as expected"
