@@ -54,32 +54,38 @@ struct container {
 /* The baseline: a socket filter that reads the packet's first byte (LD_ABS), counts the
  * packet in map 0 (an array of one u64) with an atomic add, and passes the whole packet. */
 static const struct bpf_insn baseline[] = {
-	{.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 6, .src_reg = 1},
-	{.code = BPF_LD | BPF_ABS | BPF_B, .imm = 0},
-	{.code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = 10, .off = -4, .imm = 0},
-	{.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 2, .src_reg = 10},
-	{.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 2, .imm = -4},
-	{.code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = 1, .src_reg = BPF_PSEUDO_MAP_FD, .imm = 0},
-	{.code = 0},
-	{.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem},
-	{.code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 0, .off = 2, .imm = 0},
-	{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1, .imm = 1},
-	{.code = BPF_STX | BPF_XADD | BPF_DW, .dst_reg = 0, .src_reg = 1, .off = 0},
-	{.code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 0, .src_reg = 6, .off = 0},
-	{.code = BPF_JMP | BPF_EXIT},
+    {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 6, .src_reg = 1},
+    {.code = BPF_LD | BPF_ABS | BPF_B, .imm = 0},
+    {.code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = 10, .off = -4, .imm = 0},
+    {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 2, .src_reg = 10},
+    {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 2, .imm = -4},
+    {.code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = 1, .src_reg = BPF_PSEUDO_MAP_FD, .imm = 0},
+    {.code = 0},
+    {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem},
+    {.code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 0, .off = 2, .imm = 0},
+    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1, .imm = 1},
+    {.code = BPF_STX | BPF_XADD | BPF_DW, .dst_reg = 0, .src_reg = 1, .off = 0},
+    {.code = BPF_LDX | BPF_MEM | BPF_W, .dst_reg = 0, .src_reg = 6, .off = 0},
+    {.code = BPF_JMP | BPF_EXIT},
 };
 static const struct map_spec baseline_map = {BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0};
 
-static long sys_bpf(int cmd, union bpf_attr *attr) {
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
-static uint32_t get32(const uint8_t *p) {
+static uint32_t get32(const uint8_t *p)
+{
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
-static uint16_t get16(const uint8_t *p) { return p[0] | p[1] << 8; }
+static uint16_t get16(const uint8_t *p)
+{
+	return p[0] | p[1] << 8;
+}
 
-static int parse(const uint8_t *b, size_t n, struct container *c, const char **why) {
+static int parse(const uint8_t *b, size_t n, struct container *c, const char **why)
+{
 	size_t at = HDR_SIZE;
 	*why = "shorter than its header";
 	if (n < HDR_SIZE)
@@ -107,14 +113,15 @@ static int parse(const uint8_t *b, size_t n, struct container *c, const char **w
 	for (unsigned i = 0; i < c->map_count; i++, at += MAP_SPEC_SIZE) {
 		const uint8_t *m = b + at;
 		c->maps[i] = (struct map_spec){get32(m), get32(m + 4), get32(m + 8), get32(m + 12),
-		                               get32(m + 16)};
+					       get32(m + 16)};
 	}
 	c->insns = b + at;
 	c->insn_bytes = n - at;
 	return 0;
 }
 
-static void kmsg(const char *fmt, const char *a, int e) {
+static void kmsg(const char *fmt, const char *a, int e)
+{
 	FILE *k = fopen("/dev/kmsg", "w");
 	if (!k)
 		return;
@@ -122,7 +129,8 @@ static void kmsg(const char *fmt, const char *a, int e) {
 	fclose(k);
 }
 
-static int read_file(const char *path, uint8_t **ret, size_t *ret_n) {
+static int read_file(const char *path, uint8_t **ret, size_t *ret_n)
+{
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return -errno;
@@ -146,7 +154,8 @@ static int read_file(const char *path, uint8_t **ret, size_t *ret_n) {
 	return 0;
 }
 
-static int create_maps(const struct container *c, int *fds) {
+static int create_maps(const struct container *c, int *fds)
+{
 	for (unsigned i = 0; i < c->map_count; i++) {
 		union bpf_attr a = {0};
 		a.map_type = c->maps[i].type;
@@ -157,10 +166,11 @@ static int create_maps(const struct container *c, int *fds) {
 		fds[i] = sys_bpf(BPF_MAP_CREATE, &a);
 		if (fds[i] < 0) {
 			int e = errno;
-			printf("rejected: map %u (type %u, key %u, value %u, entries %u, flags %#x): "
-			       "BPF_MAP_CREATE: %s (errno %d)\n",
-			       i, c->maps[i].type, c->maps[i].key_size, c->maps[i].value_size,
-			       c->maps[i].max_entries, c->maps[i].flags, strerror(e), e);
+			printf(
+			    "rejected: map %u (type %u, key %u, value %u, entries %u, flags %#x): "
+			    "BPF_MAP_CREATE: %s (errno %d)\n",
+			    i, c->maps[i].type, c->maps[i].key_size, c->maps[i].value_size,
+			    c->maps[i].max_entries, c->maps[i].flags, strerror(e), e);
 			kmsg("bpf-bytecode: rejected: map create: %s (errno %d)\n", strerror(e), e);
 			return -e;
 		}
@@ -172,24 +182,27 @@ static int create_maps(const struct container *c, int *fds) {
  * larger than the file), with the map references (ld_imm64 of BPF_PSEUDO_MAP_FD, imm = the
  * map's index in the container) turned into the maps' descriptors. An index that names no map
  * is left as it is: the kernel then sees a descriptor number the process does not have. */
-static struct bpf_insn *kernel_insns(const struct container *c, const int *fds, size_t *ret_bytes) {
+static struct bpf_insn *kernel_insns(const struct container *c, const int *fds, size_t *ret_bytes)
+{
 	size_t want = (size_t)c->insn_cnt * sizeof(struct bpf_insn);
 	size_t bytes = want > MAX_INSN_BYTES ? c->insn_bytes : want;
 	bytes = bytes > c->insn_bytes ? bytes : c->insn_bytes;
 	struct bpf_insn *in = mmap(NULL, bytes ? bytes : 8, PROT_READ | PROT_WRITE,
-	                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (in == MAP_FAILED)
 		return NULL;
 	memcpy(in, c->insns, c->insn_bytes);
 	for (size_t i = 0; i < bytes / sizeof(*in); i++)
-		if (in[i].code == (BPF_LD | BPF_DW | BPF_IMM) && in[i].src_reg == BPF_PSEUDO_MAP_FD &&
-		    in[i].imm >= 0 && in[i].imm < c->map_count)
+		if (in[i].code == (BPF_LD | BPF_DW | BPF_IMM) &&
+		    in[i].src_reg == BPF_PSEUDO_MAP_FD && in[i].imm >= 0 &&
+		    in[i].imm < c->map_count)
 			in[i].imm = fds[in[i].imm];
 	*ret_bytes = bytes;
 	return in;
 }
 
-static unsigned kernel_version(void) {
+static unsigned kernel_version(void)
+{
 	struct utsname u;
 	unsigned a = 0, b = 0, c = 0;
 	if (uname(&u) == 0)
@@ -198,7 +211,8 @@ static unsigned kernel_version(void) {
 }
 
 static int prog_load(const struct container *c, const struct bpf_insn *in, char *log,
-                     unsigned level) {
+		     unsigned level)
+{
 	union bpf_attr a = {0};
 	a.prog_type = c->prog_type;
 	a.insn_cnt = c->insn_cnt;
@@ -212,7 +226,8 @@ static int prog_load(const struct container *c, const struct bpf_insn *in, char 
 	return sys_bpf(BPF_PROG_LOAD, &a);
 }
 
-static int pin(int fd, const char *path) {
+static int pin(int fd, const char *path)
+{
 	union bpf_attr a = {0};
 	a.pathname = (uintptr_t)path;
 	a.bpf_fd = fd;
@@ -220,7 +235,8 @@ static int pin(int fd, const char *path) {
 }
 
 /* The last lines of the verifier's log: the reason is at its end. */
-static void print_log_tail(const char *log) {
+static void print_log_tail(const char *log)
+{
 	size_t n = strlen(log);
 	int lines = 0;
 	while (n > 0 && lines < 4)
@@ -229,7 +245,8 @@ static void print_log_tail(const char *log) {
 	printf("verifier: %s%s", n ? "..." : "", log + n + (n ? 1 : 0));
 }
 
-static int cmd_load(const char *path) {
+static int cmd_load(const char *path)
+{
 	uint8_t *b = NULL;
 	size_t n = 0;
 	struct container c;
@@ -278,13 +295,15 @@ static int cmd_load(const char *path) {
 	return 0;
 }
 
-static int obj_get(const char *path) {
+static int obj_get(const char *path)
+{
 	union bpf_attr a = {0};
 	a.pathname = (uintptr_t)path;
 	return sys_bpf(BPF_OBJ_GET, &a);
 }
 
-static uint32_t prog_type_of(int fd) {
+static uint32_t prog_type_of(int fd)
+{
 	struct bpf_prog_info info = {0};
 	union bpf_attr a = {0};
 	a.info.bpf_fd = fd;
@@ -294,7 +313,8 @@ static uint32_t prog_type_of(int fd) {
 }
 
 /* Three datagrams through a socket pair whose receiving end runs the filter: how many pass. */
-static int run_socket_filter(int prog, int *ret_passed) {
+static int run_socket_filter(int prog, int *ret_passed)
+{
 	int sv[2], passed = 0;
 	char buf[64];
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv) < 0)
@@ -316,7 +336,8 @@ static int run_socket_filter(int prog, int *ret_passed) {
 	return 0;
 }
 
-static int map_counter(int map, uint64_t *ret) {
+static int map_counter(int map, uint64_t *ret)
+{
 	union bpf_attr a = {0};
 	uint32_t key = 0;
 	uint64_t v[8] = {0}; /* room for a value the mutation made larger */
@@ -329,7 +350,8 @@ static int map_counter(int map, uint64_t *ret) {
 	return 0;
 }
 
-static int cmd_run(void) {
+static int cmd_run(void)
+{
 	int prog = obj_get(PIN_PROG);
 	if (prog < 0) {
 		printf("run: nothing loaded (%s)\n", strerror(errno));
@@ -364,9 +386,12 @@ static int cmd_run(void) {
 	return 0;
 }
 
-static int cmd_probe(void) {
-	struct container c = {.prog_type = BPF_PROG_TYPE_SOCKET_FILTER, .license = "GPL",
-	                      .map_count = 1, .insn_cnt = sizeof(baseline) / sizeof(baseline[0])};
+static int cmd_probe(void)
+{
+	struct container c = {.prog_type = BPF_PROG_TYPE_SOCKET_FILTER,
+			      .license = "GPL",
+			      .map_count = 1,
+			      .insn_cnt = sizeof(baseline) / sizeof(baseline[0])};
 	int fds[1];
 	c.maps[0] = baseline_map;
 	c.insns = (const uint8_t *)baseline;
@@ -386,35 +411,38 @@ static int cmd_probe(void) {
 	if (r == 0)
 		r = map_counter(fds[0], &v);
 	if (r < 0 || passed != 3 || v != 3) {
-		printf("probe: the baseline filter passed %d of 3 datagrams, counted %llu (%s)\n", passed,
-		       (unsigned long long)v, r < 0 ? strerror(-r) : "ok");
+		printf("probe: the baseline filter passed %d of 3 datagrams, counted %llu (%s)\n",
+		       passed, (unsigned long long)v, r < 0 ? strerror(-r) : "ok");
 		return 1;
 	}
 	printf("probe: the baseline filter loads, passes and counts 3 of 3 datagrams\n");
 	return 0;
 }
 
-static void put32(FILE *f, uint32_t v) {
+static void put32(FILE *f, uint32_t v)
+{
 	uint8_t b[4] = {v, v >> 8, v >> 16, v >> 24};
 	fwrite(b, 1, 4, f);
 }
-static void put16(FILE *f, uint16_t v) {
+static void put16(FILE *f, uint16_t v)
+{
 	uint8_t b[2] = {v, v >> 8};
 	fwrite(b, 1, 2, f);
 }
 
-static int cmd_seed(const char *out) {
+static int cmd_seed(const char *out)
+{
 	FILE *f = fopen(out, "wb");
 	if (!f) {
 		perror(out);
 		return 1;
 	}
 	put32(f, MAGIC);
-	put16(f, 1);                           /* version */
+	put16(f, 1);			       /* version */
 	put16(f, BPF_PROG_TYPE_SOCKET_FILTER); /* prog_type */
-	put32(f, 0);                           /* prog_flags */
-	put16(f, 1);                           /* map_count */
-	put16(f, 0);                           /* reserved */
+	put32(f, 0);			       /* prog_flags */
+	put16(f, 1);			       /* map_count */
+	put16(f, 0);			       /* reserved */
 	put32(f, sizeof(baseline) / sizeof(baseline[0]));
 	fwrite("GPL", 1, 4, f);
 	put32(f, baseline_map.type);
@@ -426,7 +454,8 @@ static int cmd_seed(const char *out) {
 	return fclose(f) == 0 ? 0 : 1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "load"))
 		return cmd_load(argv[2]);
