@@ -25,13 +25,15 @@
 
 /* Every fault visible and final, within seconds: an oops panics, a panic is reported to the
  * host (pvpanic) or resets (then the domain stops), lockups and stalls panic quickly.
- * A CPU spinning in the kernel trips both the soft lockup detector (2 x watchdog_thresh = 8 s)
- * and the RCU stall detector; the stall timeout is longer so that one report, with one title,
- * always comes first.
+ * A CPU spinning in the kernel trips both the soft lockup detector (2 x watchdog_thresh = 2 s
+ * of guest time: a hang's verdict and title within about 3 s of delivery) and the RCU stall
+ * detector; the stall timeout is longer so that one report, with one title, always comes first.
+ * A host stall of 1.6 s or more can trip the lockup detector too: the runner counts stalls from
+ * RUNNER_STALL_MS (runner.h) so that such a report is distrusted and the case run again.
  * no_timer_check: under TCG on a loaded host the boot-time IO-APIC timer check fails at random
  * and panics a healthy guest. */
 #define GUEST_CMDLINE                                                                              \
-	"console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=4 "           \
+	"console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=1 "           \
 	"hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=10 "                               \
 	"rcupdate.rcu_cpu_stall_timeout=15 mitigations=off no_timer_check"
 
@@ -314,17 +316,17 @@ static const char *kernel_name(const struct session *s, size_t i)
 static int build_image(struct session *s, size_t i, char **ret_error)
 {
 	_cleanup_free_ char *kver = NULL, *root = NULL;
-	const char *name = kernel_name(s, i);
+	const char *name = kernel_name(s, i), *arch = scenario_sensor_arch(s->sc, i);
 	uint64_t t0 = now_ms();
 	int r;
 
 	if (!name)
-		return image_build(s->sensors[i], scenario_guest(s->sc), s->kver, NULL,
+		return image_build(s->sensors[i], scenario_guest(s->sc), s->kver, NULL, NULL,
 				   s->state_dir, &s->images[i], ret_error);
-	if ((r = kernels_get(name, s->state_dir, &kver, &root, ret_error)) < 0)
+	if ((r = kernels_get(name, arch, s->state_dir, &kver, &root, ret_error)) < 0)
 		return r;
 	progress(s, "kernel %s is %s (%.1f s)", name, kver, (double)(now_ms() - t0) / 1000);
-	r = image_build(s->sensors[i], scenario_guest(s->sc), kver, root, s->state_dir,
+	r = image_build(s->sensors[i], scenario_guest(s->sc), kver, root, arch, s->state_dir,
 			&s->images[i], ret_error);
 	if (r == 0)
 		s->images[i]->kernel_name = xstrdup(name);
@@ -410,7 +412,8 @@ static const char *probe_accel(struct session *s, struct vm_host *h)
 			       .initrd = img->initrd,
 			       .cmdline = GUEST_CMDLINE,
 			       .memory_mib = 256,
-			       .accel = "kvm"};
+			       .accel = "kvm",
+			       .arch = img->arch};
 	if (vm_start(h, &vc, &vm, &err) == 0 && agent_says_hello(vm))
 		result = "kvm";
 	write_file_atomic(cache, result, strlen(result));
@@ -769,6 +772,7 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 		ctx.kernel = img->kver;
 		ctx.kernel_name = img->kernel_name;
 		ctx.system = img->system ? img->system : "initramfs";
+		ctx.arch = img->arch;
 	}
 	o = case_record_json(&ctx, sensor, c, res, console_rel);
 	struct session_result *dst = &st->res[ci * rs->s->n_sensors + si];

@@ -147,7 +147,8 @@ static int one_boot(struct follow *f, unsigned n, bool safe, const char *console
 			       .accel = f->cfg->accel,
 			       .console_log = console,
 			       .disk = f->disk,
-			       .disk_qcow2 = f->cfg->sensors[f->si].image->root_disk != NULL};
+			       .disk_qcow2 = f->cfg->sensors[f->si].image->root_disk != NULL,
+			       .arch = f->cfg->sensors[f->si].image->arch};
 	_cleanup_vm_ struct vm *vm = NULL;
 	uint64_t start = now_ms(), deadline = start + f->cfg->boot_ms, late_at = 0;
 	bool hello = false;
