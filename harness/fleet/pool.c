@@ -888,6 +888,22 @@ static int restored_guest(struct pool *p, unsigned slot, size_t si, struct guest
 
 /* ---- warm: one emulator per slot, reset in place ---- */
 
+/* QEMU (7.2, TCG) never lets a process's CPU tick count go backwards: after a reset the guest's
+ * TSC goes on from where the last case left it, not from the saved state, while every other
+ * clock is reset. The guest sees its TSC jump by the time it ran since the saved state: past
+ * about 8 s that is a soft lockup, past 15 s an RCU stall (both seen here). So a guest that
+ * has run this long since its saved state is not reset again but replaced by a restored one;
+ * FAULTLINE_WARM_BUDGET_MS sets it (100 to 8000). */
+#define WARM_BUDGET_MS 4000
+
+static uint64_t warm_budget_ms(void)
+{
+	const char *e = getenv("FAULTLINE_WARM_BUDGET_MS");
+	unsigned long v = e ? strtoul(e, NULL, 10) : 0;
+
+	return v >= 100 && v <= 8000 ? v : WARM_BUDGET_MS;
+}
+
 /* Keep the paused, just restored guest's state in its emulator, to be reset to before each of
  * its later cases. When that fails the case still runs on it (noted), and it is destroyed
  * after, as in snapshot isolation. */
@@ -939,7 +955,8 @@ static int warm_reset(struct pool *p, struct guest *g, const char *console_path,
 		return r;
 	}
 	g->fresh = true;
-	res->boot_ms = now_ms() - start;
+	g->warm_resumed_ms = now_ms();
+	res->boot_ms = g->warm_resumed_ms - start;
 	return 0;
 }
 
@@ -984,6 +1001,7 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 		return r;
 	if (p->cfg->isolation == FLEET_WARM)
 		warm_save(p, g, res);
+	g->warm_resumed_ms = now_ms();
 	if ((r = vm_set_console_log(g->vm, console_path)) < 0 || vm_resume(g->vm, &error) < 0) {
 		runner_failed(res,
 			      error ? TAKE_PTR(error)
@@ -1050,8 +1068,11 @@ void pool_release(struct pool *p, unsigned slot, struct guest *g, bool healthy)
 	if (!g)
 		return;
 	g->fresh = false;
+	if (g->warm)
+		g->warm_ran_ms += now_ms() - g->warm_resumed_ms;
 	bool keep =
-	    p->cfg->isolation == FLEET_REUSE || (p->cfg->isolation == FLEET_WARM && g->warm);
+	    p->cfg->isolation == FLEET_REUSE ||
+	    (p->cfg->isolation == FLEET_WARM && g->warm && g->warm_ran_ms < warm_budget_ms());
 
 	if (healthy && keep && !vm_host_cancelled()) {
 		vm_set_console_log(g->vm, NULL);

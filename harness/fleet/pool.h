@@ -30,6 +30,9 @@ struct guest {
 	/* warm isolation: the file holding the state it is reset to (vm_warm_save), and the
 	 * partition its disk is refilled from; NULL when it cannot be reset (it is destroyed) */
 	char *warm, *warm_disk;
+	/* warm: when it last resumed (now_ms), and how long it has run since its saved state
+	 * (summed over its cases: the guest's TSC runs on by that much, pool.c) */
+	uint64_t warm_resumed_ms, warm_ran_ms;
 };
 
 struct pool *pool_new(const struct fleet_config *cfg, unsigned slots);

@@ -3,14 +3,15 @@
 # marker sensor (tests/data/vm/sensors/marker) on one slot: each leaves marks in guest memory (a
 # file, a process), in the kernel (a sysctl, ksensor's match counter), on the content partition
 # and in the kernel log (the agent's case markers), and each must see none of the one before;
-# all three ran in one QEMU process (its log is the only one besides the template's). The
-# control, in reuse isolation, must see the marks.
+# at least one of them ran on a reset guest (fewer QEMU logs than cases besides the template's:
+# a guest that ran FAULTLINE_WARM_BUDGET_MS since its saved state is replaced, pool.c says why).
+# The control, in reuse isolation, must see the marks.
 # Usage: warm-isolation.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
-export FAULTLINE_SENSORS_DIR=$src/tests/data/vm/sensors
+export FAULTLINE_SENSORS_DIR=$src/tests/data/vm/sensors FAULTLINE_WARM_BUDGET_MS=8000
 rm -rf "$run"
 mkdir -p "$run"
 
@@ -34,7 +35,7 @@ for c in first second third; do
 	grep -F "\"case\":\"$c\"," "$res" | grep -q 'no marks' || fail "$c: the marker did not run"
 done
 logs=$(ls "$state"/embed*/log/qemu/fl-$pid-s0-x*.log | wc -l)
-[ "$logs" = 2 ] || fail "warm: $logs QEMU logs of this run (expected the template's and one)"
+[ "$logs" -lt 4 ] || fail "warm: $logs QEMU logs of this run: no case ran on a reset guest"
 
 run_mode reuse
 grep -F '"case":"second",' "$run/reuse/results.jsonl" |
