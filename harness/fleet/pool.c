@@ -775,10 +775,12 @@ static void *spare_thread(void *arg)
 static void spare_start(struct pool *p, unsigned slot, const size_t *next)
 {
 	struct spare **q = p->slots[slot].spares;
+	/* warm: one, paused until the slot's guest is replaced (its TSC, or a crash) */
+	size_t ahead = p->cfg->isolation == FLEET_WARM ? (p->ahead ? 1 : 0) : p->ahead;
 
-	if (p->cfg->isolation != FLEET_SNAPSHOT)
+	if (p->cfg->isolation != FLEET_SNAPSHOT && p->cfg->isolation != FLEET_WARM)
 		return;
-	for (size_t k = 0; k < p->ahead && next[k] != SIZE_MAX; k++) {
+	for (size_t k = 0; k < ahead && next[k] != SIZE_MAX; k++) {
 		size_t si = next[k];
 
 		if (q[k])
