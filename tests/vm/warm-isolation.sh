@@ -41,4 +41,4 @@ run_mode reuse
 grep -F '"case":"second",' "$run/reuse/results.jsonl" |
 	grep -q 'marks of an earlier update: memory-file memory-process kernel-sysctl kernel-module disk agent-markers' ||
 	fail "reuse: the second update did not see every mark of the first"
-echo "warm isolation: three updates on one emulator, none saw another's marks; reuse saw them"
+echo "warm isolation: three updates on $((logs - 1)) emulator(s), none saw another's marks; reuse saw them"
