@@ -4,6 +4,7 @@
 #
 #   guests/build-image.sh --kver V [--kernel-root DIR] --agent PATH --conf SENSOR_CONF
 #                         --out OUT_DIR [--file SRC=DST]... [--module NAME]... [--switch-root DEV]
+#                         [--busybox PATH]
 #
 # Writes OUT_DIR/vmlinuz (copy of /boot/vmlinuz-V), OUT_DIR/initrd.img (gzip'd newc cpio) and
 # OUT_DIR/inputs.sha256. The persistence modules (virtio_blk, ext4 and what they need) are always
@@ -38,6 +39,7 @@ Build OUT_DIR/vmlinuz and OUT_DIR/initrd.img for a faultline guest.
   --file SRC=DST   copy SRC into the initramfs at absolute path DST (repeatable; mode kept)
   --module NAME    also load kernel module NAME at boot, with its modules.dep dependencies
   --switch-root D  mount the ext4 on device D and run its /sbin/init instead of the agent
+  --busybox PATH   the guest's static busybox (default: \$FAULTLINE_BUSYBOX, else busybox on PATH)
 EOF
 }
 
@@ -60,6 +62,7 @@ while [ $# -gt 0 ]; do
 	--file) [ $# -ge 2 ] || die "--file needs SRC=DST"; files="$files$2$nl"; shift 2 ;;
 	--module) [ $# -ge 2 ] || die "--module needs a name"; modules="$modules $2"; shift 2 ;;
 	--switch-root) [ $# -ge 2 ] || die "--switch-root needs a device"; switch_root=$2; shift 2 ;;
+	--busybox) [ $# -ge 2 ] || die "--busybox needs a path"; FAULTLINE_BUSYBOX=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -128,6 +131,11 @@ add_modules() { # names
 if ! resolve pvpanic_mmio >/dev/null && resolve pvpanic >/dev/null; then
 	modules=$(echo "$modules" | sed 's/\bpvpanic_mmio\b/pvpanic/')
 fi
+# Debian's arm64 kernels have no pvpanic at all: a panic there is seen on the console, and its
+# reset (panic=-1) ends the domain
+if ! resolve pvpanic_mmio >/dev/null && ! resolve pvpanic >/dev/null; then
+	modules=$(echo "$modules" | sed 's/\bpvpanic_mmio\b//')
+fi
 # shellcheck disable=SC2086 # lists of names
 add_modules $modules
 boot_order=$order
@@ -174,7 +182,11 @@ mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/etc/faultline" "$r/pr
 	"$r/dev" "$r/tmp" "$r/run" "$r/root" "$r/lib/modules/$kver"
 
 cp "$busybox" "$r/bin/busybox"
-"$busybox" --list-full | while IFS= read -r applet; do
+# another architecture's busybox (arm64 guests) does not run here: the host's of the same
+# Debian package names the same applets
+applets=$("$busybox" --list-full 2>/dev/null) || applets=$(busybox --list-full) ||
+	die "cannot list $busybox's applets (and no busybox on PATH)"
+printf '%s\n' "$applets" | while IFS= read -r applet; do
 	[ "$applet" = bin/busybox ] && continue
 	mkdir -p "$r/$(dirname "$applet")"
 	ln -sf /bin/busybox "$r/$applet"

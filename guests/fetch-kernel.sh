@@ -2,7 +2,8 @@
 # fetch-kernel.sh — a Debian kernel for faultline's guests, fetched by name and unpacked (never
 # installed) into a kernel root that guests/build-image.sh --kernel-root and the sensor builds read.
 #
-#   guests/fetch-kernel.sh --archive URI --suite SUITE [--kver KVER] --dir KERNELS_DIR
+#   guests/fetch-kernel.sh --archive URI --suite SUITE [--arch amd64|arm64] [--kver KVER]
+#                          --dir KERNELS_DIR
 #
 # SUITE is bullseye, bookworm or trixie; URI the Debian archive (faultline derives it from the
 # host's /etc/apt/sources.list.d). Without --kver the version is the one linux-image-amd64 of
@@ -23,6 +24,18 @@
 #  - a kbuild program linked against a newer glibc than the host's (trixie's modpost, objtool and
 #    resolve_btfids need GLIBC_2.38): it is run through that release's own dynamic loader and
 #    libraries, unpacked beside it under ROOT/runtime, by a wrapper in its place.
+#
+# --arch arm64 (guests for qemu-system-aarch64, built on this amd64 host):
+#  - the arm64 linux-headers' scripts/ point into linux-kbuild-SERIES, whose fixdep, modpost,
+#    genksyms... are arm64 programs. The amd64 linux-kbuild of the same version is built from
+#    the same source, so it is the one unpacked: the module build then runs host programs.
+#  - .kernelvariables gets CC = aarch64-linux-gnu-gcc and CROSS_COMPILE = aarch64-linux-gnu-
+#    (package gcc-aarch64-linux-gnu); its ARCH is already arm64.
+#  - the guest's busybox is busybox-static of the suite's arm64 packages, unpacked in
+#    ROOT/cross (ROOT/cross/bin/busybox).
+#  - user-space loaders that link libraries statically (the eBPF design's: libbpf, libelf, zlib,
+#    zstd) find the arm64 -dev packages of Debian 12 unpacked in ROOT/cross too (the host's
+#    cross compiler is Debian 12's, whatever the guest's release).
 set -euo pipefail
 
 prog=fetch-kernel.sh
@@ -31,12 +44,13 @@ die() {
 	exit 1
 }
 
-archive='' suite='' kver='' dir=''
+archive='' suite='' kver='' dir='' arch=amd64
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--archive) archive=${2-}; shift 2 || die "--archive needs a value" ;;
 	--suite) suite=${2-}; shift 2 || die "--suite needs a value" ;;
 	--kver) kver=${2-}; shift 2 || die "--kver needs a value" ;;
+	--arch) arch=${2-}; shift 2 || die "--arch needs a value" ;;
 	--dir) dir=${2-}; shift 2 || die "--dir needs a value" ;;
 	*) die "usage: $prog --archive URI --suite SUITE [--kver KVER] --dir DIR" ;;
 	esac
@@ -44,14 +58,20 @@ done
 if [ -z "$archive" ] || [ -z "$suite" ] || [ -z "$dir" ]; then
 	die "--archive, --suite and --dir are required"
 fi
+case "$arch" in
+amd64) tag=$suite archs=(-o "APT::Architectures::=amd64") ;;
+arm64) tag=$suite-arm64 archs=(-o "APT::Architectures::=amd64" -o "APT::Architectures::=arm64") ;;
+*) die "--arch $arch: expected amd64 or arm64" ;;
+esac
+names_tag=$tag
 
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-aptdir=$dir/apt/$suite
+aptdir=$dir/apt/$tag
 apt_opts=(-o "Dir::State=$aptdir/state" -o "Dir::State::status=$aptdir/state/status"
 	-o "Dir::Cache=$aptdir/cache" -o "Dir::Etc::SourceList=$aptdir/sources.list"
 	-o "Dir::Etc::SourceParts=$aptdir/parts.d" -o "Dir::Etc::Preferences=$aptdir/preferences"
 	-o "Dir::Etc::PreferencesParts=$aptdir/parts.d" -o "APT::Architecture=amd64"
-	-o "APT::Architectures::=amd64" -o "Debug::NoLocking=1" -q)
+	"${archs[@]}" -o "Debug::NoLocking=1" -q)
 
 usable() { # ROOT KVER
 	[ -f "$1/boot/vmlinuz-$2" ] && [ -f "$1/lib/modules/$2/modules.dep" ] &&
@@ -73,16 +93,18 @@ apt_setup() {
 	touch "$aptdir/updated"
 }
 
-# the version linux-image-amd64 of the suite depends on
+# the version linux-image-ARCH of the suite depends on
 suite_kver() {
-	apt-cache "${apt_opts[@]}" depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: linux-image-\([0-9].*\)$/\1/p' | head -n 1
+	apt-cache "${apt_opts[@]}" depends "linux-image-$arch:$arch" 2>/dev/null |
+		sed -n 's/^ *Depends: linux-image-\([0-9][^:]*\)\(:[a-z0-9]*\)\?$/\1/p' | head -n 1
 }
 
-# the package names of linux-headers-KVER's dependencies that carry files
+# the package names of linux-headers-KVER's dependencies that carry files; the kbuild tools
+# are always the host's (amd64: see the top)
 header_deps() {
-	apt-cache "${apt_opts[@]}" depends "linux-headers-$1" 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-headers-[^ ]*-common\|linux-kbuild-[^ ]*\)$/\1/p'
+	apt-cache "${apt_opts[@]}" depends "linux-headers-$1:$arch" 2>/dev/null |
+		sed -n 's/^ *Depends: <\?\(linux-headers-[^ :>]*-common\)\(:[a-z0-9]*\)\?>\?$/\1/p
+			s/^ *Depends: \(linux-kbuild-[^ :]*\)\(:[a-z0-9]*\)\?$/\1:amd64/p'
 }
 
 download() { # DEST PKG...
@@ -119,8 +141,9 @@ wrap_new_glibc() { # STAGE
 	kbuild=$(basename "$stage"/usr/lib/linux-kbuild-*)
 	while read -r p; do
 		pkgs+=("$p")
-	done < <(apt-cache "${apt_opts[@]}" depends --recurse --important "$kbuild" 2>/dev/null |
-		sed -n 's/^ *\(PreDepends\|Depends\): \(lib[^ <>]*\)$/\2/p' | sort -u)
+	# the host's (amd64) libraries only: with arm64 also configured, a foreign one is named lib:arm64
+	done < <(apt-cache "${apt_opts[@]}" depends --recurse --important "$kbuild:amd64" 2>/dev/null |
+		sed -n 's/^ *\(PreDepends\|Depends\): \(lib[^ <>:]*\)\(:amd64\)\?$/\2/p' | sort -u)
 	download "$stage/debs-rt" "${pkgs[@]}"
 	for deb in "$stage"/debs-rt/*.deb; do
 		dpkg-deb -x "$deb" "$rt"
@@ -145,7 +168,7 @@ wrap_new_glibc() { # STAGE
 
 unpack() { # KVER
 	local kver=$1 root=$dir/$1 stage=$dir/$1.new pkgs hdr
-	pkgs=("linux-image-$kver" "linux-headers-$kver")
+	pkgs=("linux-image-$kver:$arch" "linux-headers-$kver:$arch")
 	while read -r p; do
 		pkgs+=("$p")
 	done < <(header_deps "$kver")
@@ -166,7 +189,24 @@ unpack() { # KVER
 	hdr=$stage/usr/src/linux-headers-$kver
 	ln -sfn "$root/usr/src/linux-headers-$kver" "$stage/lib/modules/$kver/build"
 	sed -i "s#^include /usr/src/#include $root/usr/src/#" "$hdr/Makefile"
-	sed -i 's/^CC = .*/CC = gcc/' "$hdr/.kernelvariables"
+	if [ "$arch" = arm64 ]; then
+		command -v aarch64-linux-gnu-gcc >/dev/null ||
+			die "aarch64-linux-gnu-gcc not found (install gcc-aarch64-linux-gnu)"
+		sed -i 's/^CC = .*/CC = aarch64-linux-gnu-gcc/' "$hdr/.kernelvariables"
+		grep -q '^CROSS_COMPILE' "$hdr/.kernelvariables" ||
+			echo 'CROSS_COMPILE = aarch64-linux-gnu-' >>"$hdr/.kernelvariables"
+		download "$stage/debs-cross" "busybox-static:arm64"
+		dpkg-deb -x "$stage"/debs-cross/busybox-static_*.deb "$stage/cross"
+		rm -rf "$stage/debs-cross"
+		# trixie's package has merged /usr: usr/bin/busybox
+		if [ ! -e "$stage/cross/bin/busybox" ] && [ -f "$stage/cross/usr/bin/busybox" ]; then
+			mkdir -p "$stage/cross/bin"
+			ln -s ../usr/bin/busybox "$stage/cross/bin/busybox"
+		fi
+		[ -f "$stage/cross/bin/busybox" ] || die "package busybox-static:arm64 of $suite has no /bin/busybox"
+	else
+		sed -i 's/^CC = .*/CC = gcc/' "$hdr/.kernelvariables"
+	fi
 	if ! gcc -Werror -fmin-function-alignment=16 -x c -c -o /dev/null /dev/null 2>/dev/null; then
 		sed -i '/^CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT=/d' "$hdr/include/config/auto.conf"
 	fi
@@ -183,22 +223,42 @@ mkdir -p "$dir/names"
 named=
 if [ -z "$kver" ]; then
 	named=1
-	if [ -f "$dir/names/$suite" ] && usable "$dir/$(cat "$dir/names/$suite")" "$(cat "$dir/names/$suite")"; then
-		kver=$(cat "$dir/names/$suite")
+	if [ -f "$dir/names/$tag" ] && usable "$dir/$(cat "$dir/names/$tag")" "$(cat "$dir/names/$tag")"; then
+		kver=$(cat "$dir/names/$tag")
 	else
 		apt_setup
 		kver=$(suite_kver)
-		[ -n "$kver" ] || die "package linux-image-amd64 not found in $suite of $archive"
+		[ -n "$kver" ] || die "package linux-image-$arch not found in $suite of $archive"
 	fi
 fi
 if ! usable "$dir/$kver" "$kver"; then
 	apt_setup
-	apt-cache "${apt_opts[@]}" show "linux-image-$kver" >/dev/null 2>&1 ||
+	apt-cache "${apt_opts[@]}" show "linux-image-$kver:$arch" >/dev/null 2>&1 ||
 		die "package linux-image-$kver not found in $suite of $archive"
 	unpack "$kver"
 fi
+# the arm64 static libraries, into a root fetched before they were part of it too
+cross_libs="libbpf-dev libelf-dev zlib1g-dev libzstd-dev"
+if [ "$arch" = arm64 ] && [ ! -f "$dir/$kver/cross/.libs" ]; then
+	if [ "$suite" != bookworm ]; then # the host's cross libc is bookworm's
+		suite=bookworm aptdir=$dir/apt/bookworm-arm64
+		apt_opts=(-o "Dir::State=$aptdir/state" -o "Dir::State::status=$aptdir/state/status"
+			-o "Dir::Cache=$aptdir/cache" -o "Dir::Etc::SourceList=$aptdir/sources.list"
+			-o "Dir::Etc::SourceParts=$aptdir/parts.d" -o "Dir::Etc::Preferences=$aptdir/preferences"
+			-o "Dir::Etc::PreferencesParts=$aptdir/parts.d" -o "APT::Architecture=amd64"
+			"${archs[@]}" -o "Debug::NoLocking=1" -q)
+	fi
+	apt_setup
+	# shellcheck disable=SC2086,SC2046 # a list of names
+	download "$dir/$kver/cross/debs" $(printf '%s:arm64 ' $cross_libs)
+	for deb in "$dir/$kver"/cross/debs/*.deb; do
+		dpkg-deb -x "$deb" "$dir/$kver/cross"
+	done
+	rm -rf "$dir/$kver/cross/debs"
+	touch "$dir/$kver/cross/.libs"
+fi
 if [ -n "$named" ]; then
-	echo "$kver" >"$dir/names/$suite.new"
-	mv "$dir/names/$suite.new" "$dir/names/$suite"
+	echo "$kver" >"$dir/names/$names_tag.new"
+	mv "$dir/names/$names_tag.new" "$dir/names/$names_tag"
 fi
 echo "$kver $dir/$kver"

@@ -377,8 +377,7 @@ START_TEST(test_page_faults)
 		con_line(&c, "%s", "Call trace:");
 		con_line(&c, " %s", "ks_peek+0x10/0x20 [ksensor]");
 		con_line(&c, " %s", "ks_ioctl+0x20/0x40 [ksensor]");
-		assert_title(&c, CLASSIFY_CRASH,
-			     "BUG: unable to handle kernel paging request in ks_peek");
+		assert_title(&c, CLASSIFY_CRASH, "BUG: unable to handle page fault in ks_peek");
 	}
 	/* an oops of another cause (die("Oops - BUG")'s siblings) stays an internal error */
 	con_boot(&c);

@@ -34,7 +34,7 @@ START_TEST(test_build_environment)
 	setenv("SSH_AUTH_SOCK", "/tmp/ssh-agent.sock", 1);
 	setenv("LANG", "C.UTF-8", 1);
 	ck_assert_int_eq(sensor_load(dir, &s, &err), 0);
-	ck_assert_int_eq(image_build(s, NULL, "6.1.0-test", NULL, state, &img, &err), -EIO);
+	ck_assert_int_eq(image_build(s, NULL, "6.1.0-test", NULL, NULL, state, &img, &err), -EIO);
 	ck_assert_ptr_null(img);
 	ck_assert_ptr_nonnull(strstr(err, "building envsensor failed (exit status 3)"));
 	ck_assert_int_eq(read_file(out, 1 << 20, &env, &size), 0);

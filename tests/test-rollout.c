@@ -65,6 +65,54 @@ static void load_err(const char *text, unsigned line, unsigned col, const char *
 	diags_finish(&d);
 }
 
+/* kernel: and arch: in a profile: the profile runs on its sensor's cell for that kernel and arch
+ * (a sensor of the scenario of its own, named as a matrix's cells are); profiles that name the
+ * same combination share the cell. */
+START_TEST(test_profile_kernel_arch)
+{
+	struct diags d = {0};
+	struct scenario *s = load(
+	    HEAD "profiles:\n"
+		 "  - {name: office, weight: 6}\n"
+		 "  - {name: old, weight: 2, kernel: debian-11}\n"
+		 "  - {name: graviton, weight: 1, sensor: beta, kernel: debian-12, arch: arm64}\n"
+		 "  - {name: graviton2, weight: 1, sensor: beta, kernel: debian-12, arch: arm64}\n"
+		 "rollout: {fleet: 10, rings: [{name: all, size: rest}]}\n",
+	    &d);
+	const struct rollspec *r;
+
+	if (!s)
+		ck_abort_msg("%u:%u: %s", d.v[0].line, d.v[0].column, d.v[0].message);
+	r = scenario_rollout(s);
+	ck_assert_uint_eq(scenario_n_sensors(s), 4);
+	ck_assert_uint_eq(r->profiles[0].sensor, 0);
+	ck_assert_ptr_null(scenario_sensor_kernel(s, 0));
+	ck_assert_str_eq(scenario_sensor_arch(s, 0), "amd64");
+	ck_assert_str_eq(scenario_sensor(s, r->profiles[1].sensor), "alpha@debian-11");
+	ck_assert_str_eq(scenario_sensor_kernel(s, r->profiles[1].sensor), "debian-11");
+	ck_assert_str_eq(scenario_sensor_arch(s, r->profiles[1].sensor), "amd64");
+	ck_assert_str_eq(scenario_sensor(s, r->profiles[2].sensor), "beta@debian-12@arm64");
+	ck_assert_str_eq(scenario_sensor_arch(s, r->profiles[2].sensor), "arm64");
+	ck_assert_uint_eq(r->profiles[3].sensor, r->profiles[2].sensor);
+	ck_assert(scenario_sensor_is(scenario_sensor(s, 3), "beta"));
+	scenario_free(s);
+
+	load_err(HEAD "profiles:\n  - {name: x, weight: 1, arch: arm64}\n"
+		      "rollout: {fleet: 4, rings: [{name: all, size: rest}]}\n",
+		 5, 32, "profile arch arm64 needs kernel:");
+	load_err(HEAD "profiles:\n  - {name: x, weight: 1, kernel: debian-12, arch: s390x}\n"
+		      "rollout: {fleet: 4, rings: [{name: all, size: rest}]}\n",
+		 5, 51, "unknown profile arch 's390x'");
+	load_err(HEAD "profiles:\n  - {name: x, weight: 1, kernel: ../k}\n"
+		      "rollout: {fleet: 4, rings: [{name: all, size: rest}]}\n",
+		 5, 34, "bad profile kernel '../k'");
+	load_err(HEAD "profiles:\n  - {name: x, weight: 1, kernel: debian-12}\n"
+		      "rollout: {fleet: 4, rings: [{name: all, size: rest}],\n"
+		      "  variants: [{name: v, sensor: beta}]}\n",
+		 6, 10, "profiles with kernel: and rollout: variants:");
+}
+END_TEST
+
 START_TEST(test_parse)
 {
 	struct diags d = {0};
@@ -375,6 +423,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("rollout");
 
 	tcase_add_test(tc, test_parse);
+	tcase_add_test(tc, test_profile_kernel_arch);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_variant_names);
 	tcase_add_test(tc, test_ring_sizes);

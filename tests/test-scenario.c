@@ -563,7 +563,7 @@ START_TEST(test_bytes_budget)
 END_TEST
 
 /* matrix: every sensor once per kernel, in sensor then kernel order, each cell keeping its
- * sensor's folder and expectations; another arch is refused as not built. */
+ * sensor's folder and expectations; arm64 cells are SENSOR@KERNEL@arm64. */
 START_TEST(test_matrix)
 {
 	struct scenario *s = load_ok(HEAD "matrix: {kernel: [debian-11, 6.12.117+deb13-amd64], "
@@ -595,8 +595,24 @@ START_TEST(test_matrix)
 	ck_assert_ptr_null(scenario_sensor_kernel(s, 0));
 	scenario_free(s);
 
-	load_err(HEAD "matrix: {kernel: [debian-12], arch: [arm64]}\n" CASE, 2, 38,
-		 "matrix arch 'arm64' is not built yet");
+	s = load_ok(HEAD "matrix: {kernel: [debian-12], arch: [amd64, arm64]}\n" CASE);
+	ck_assert_uint_eq(scenario_n_sensors(s), 4);
+	ck_assert_str_eq(scenario_sensor(s, 0), "alpha@debian-12");
+	ck_assert_str_eq(scenario_sensor_arch(s, 0), "amd64");
+	ck_assert_str_eq(scenario_sensor(s, 1), "alpha@debian-12@arm64");
+	ck_assert_str_eq(scenario_sensor_arch(s, 1), "arm64");
+	ck_assert_str_eq(scenario_sensor_kernel(s, 1), "debian-12");
+	ck_assert(scenario_sensor_is(scenario_sensor(s, 3), "beta"));
+	scenario_free(s);
+	s = load_ok(HEAD CASE);
+	ck_assert_str_eq(scenario_sensor_arch(s, 0), "amd64");
+	scenario_free(s);
+
+	load_err(HEAD "matrix: {kernel: [debian-12], arch: [riscv64]}\n" CASE, 2, 38,
+		 "unknown matrix arch 'riscv64'; expected amd64 or arm64");
+	load_err(HEAD "matrix: {kernel: [debian-12], arch: [arm64, arm64]}\n" CASE, 2, 45,
+		 "matrix arch 'arm64' listed twice");
+	load_err(HEAD "matrix: {arch: [arm64]}\n" CASE, 2, 9, "arch: needs kernel:");
 	load_err(HEAD "matrix: {kernel: [debian-12, debian-12]}\n" CASE, 2, 30, "listed twice");
 	load_err(HEAD "matrix: {kernel: [/srv/k]}\n" CASE, 2, 19, "bad matrix kernel '/srv/k'");
 	load_err(HEAD "matrix: {kernels: [debian-12]}\n" CASE, 2, 10, "unknown key 'kernels'");

@@ -16,6 +16,7 @@ struct record_context {
 	const char *scenario;
 	const char *kernel;
 	const char *kernel_name; /* guest: kernel: or a matrix's name; NULL: none named */
+	const char *arch;	 /* the guest's architecture; NULL: amd64 */
 };
 
 /* The record of res, the result of case c on sensor; console_rel is its console log relative

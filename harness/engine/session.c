@@ -314,17 +314,17 @@ static const char *kernel_name(const struct session *s, size_t i)
 static int build_image(struct session *s, size_t i, char **ret_error)
 {
 	_cleanup_free_ char *kver = NULL, *root = NULL;
-	const char *name = kernel_name(s, i);
+	const char *name = kernel_name(s, i), *arch = scenario_sensor_arch(s->sc, i);
 	uint64_t t0 = now_ms();
 	int r;
 
 	if (!name)
-		return image_build(s->sensors[i], scenario_guest(s->sc), s->kver, NULL,
+		return image_build(s->sensors[i], scenario_guest(s->sc), s->kver, NULL, NULL,
 				   s->state_dir, &s->images[i], ret_error);
-	if ((r = kernels_get(name, s->state_dir, &kver, &root, ret_error)) < 0)
+	if ((r = kernels_get(name, arch, s->state_dir, &kver, &root, ret_error)) < 0)
 		return r;
 	progress(s, "kernel %s is %s (%.1f s)", name, kver, (double)(now_ms() - t0) / 1000);
-	r = image_build(s->sensors[i], scenario_guest(s->sc), kver, root, s->state_dir,
+	r = image_build(s->sensors[i], scenario_guest(s->sc), kver, root, arch, s->state_dir,
 			&s->images[i], ret_error);
 	if (r == 0)
 		s->images[i]->kernel_name = xstrdup(name);
@@ -405,7 +405,8 @@ static const char *probe_accel(struct session *s, struct vm_host *h)
 			       .initrd = img->initrd,
 			       .cmdline = GUEST_CMDLINE,
 			       .memory_mib = 256,
-			       .accel = "kvm"};
+			       .accel = "kvm",
+			       .arch = img->arch};
 	if (vm_start(h, &vc, &vm, &err) == 0 && agent_says_hello(vm))
 		result = "kvm";
 	write_file_atomic(cache, result, strlen(result));
@@ -763,6 +764,7 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	if (img) {
 		ctx.kernel = img->kver;
 		ctx.kernel_name = img->kernel_name;
+		ctx.arch = img->arch;
 	}
 	o = case_record_json(&ctx, sensor, c, res, console_rel);
 	struct session_result *dst = &st->res[ci * rs->s->n_sensors + si];

@@ -154,11 +154,11 @@ static void free_argv(char **argv)
 
 /* The build runs as root on the host: it gets what the contract promises and nothing of
  * faultline's own environment (tokens, SSH agent sockets, libvirt URIs). */
-static char **build_env(const char *root, const char *kver, const char *build_dir)
+static char **build_env(const char *root, const char *kver, const char *arch, const char *build_dir)
 {
 	static const char *const keep[] = {"HOME", "LANG"};
 	const char *path = getenv("PATH");
-	char **env = xcalloc(ARRAY_SIZE(keep) + 5, sizeof(char *));
+	char **env = xcalloc(ARRAY_SIZE(keep) + 8, sizeof(char *));
 	size_t n = 0;
 
 	env[n++] = xasprintf("PATH=%s", path && *path ? path : DEFAULT_PATH);
@@ -168,11 +168,18 @@ static char **build_env(const char *root, const char *kver, const char *build_di
 	env[n++] = xasprintf("FAULTLINE_BUILD=%s", build_dir);
 	env[n++] = xasprintf("FAULTLINE_KVER=%s", kver);
 	env[n++] = xasprintf("FAULTLINE_KBUILD=%s/lib/modules/%s/build", root, kver);
+	env[n++] = xasprintf("FAULTLINE_ARCH=%s", arch);
+	if (streq(arch, "arm64")) { /* what kbuild and a cross build read */
+		env[n++] = xstrdup("ARCH=arm64");
+		env[n++] = xstrdup("CROSS_COMPILE=" IMAGE_ARM64_CROSS);
+		env[n++] = xasprintf("FAULTLINE_CROSS_ROOT=%s/cross", root);
+	}
 	return env;
 }
 
 static int run_sensor_build(const struct sensor *s, const char *root, const char *kver,
-			    const char *build_dir, const char *log, char **ret_error)
+			    const char *arch, const char *build_dir, const char *log,
+			    char **ret_error)
 {
 	char **env;
 	char *argv[] = {"/bin/sh", "-c", s->build_command, NULL};
@@ -180,7 +187,7 @@ static int run_sensor_build(const struct sensor *s, const char *root, const char
 
 	if (!s->build_command)
 		return 0;
-	env = build_env(root, kver, build_dir);
+	env = build_env(root, kver, arch, build_dir);
 	r = image_spawn(argv, env, s->dir, log);
 	free_argv(env);
 	if (r != 0) {
@@ -194,15 +201,16 @@ static int run_sensor_build(const struct sensor *s, const char *root, const char
 /* The image builder's command line (free with free_argv): build-image.sh, or for a full system
  * build-debian.sh, whose bootstrapped package sets are kept in STATE_DIR/images/_systems. */
 static char **builder_argv(const struct sensor *s, const struct sensor_guest *g, const char *root,
-			   const char *kver, const char *conf_path, const char *out,
-			   const char *build_dir, const char *state_dir)
+			   const char *kver, const char *arch, const char *conf_path,
+			   const char *out, const char *build_dir, const char *state_dir)
 {
+	bool arm64 = streq(arch, "arm64");
 	size_t n = 0, n_modules = 0;
 	char **argv;
 
 	for (char **m = g->modules; m && *m; m++)
 		n_modules++;
-	argv = xcalloc(18 + 2 * s->n_files + 2 * n_modules, sizeof(char *));
+	argv = xcalloc(20 + 2 * s->n_files + 2 * n_modules, sizeof(char *));
 	if (g->system) {
 		argv[n++] = xasprintf("%s/guests/build-debian.sh", datadir_root());
 		argv[n++] = xstrdup("--system");
@@ -221,7 +229,11 @@ static char **builder_argv(const struct sensor *s, const struct sensor_guest *g,
 	argv[n++] = xstrdup("--kernel-root");
 	argv[n++] = xstrdup(root);
 	argv[n++] = xstrdup("--agent");
-	argv[n++] = xstrdup(datadir_agent());
+	argv[n++] = arm64 ? xasprintf("%s-arm64", datadir_agent()) : xstrdup(datadir_agent());
+	if (arm64) { /* fetch-kernel.sh --arch arm64 unpacks it there */
+		argv[n++] = xstrdup("--busybox");
+		argv[n++] = xasprintf("%s/cross/bin/busybox", root);
+	}
 	argv[n++] = xstrdup("--conf");
 	argv[n++] = xstrdup(conf_path);
 	argv[n++] = xstrdup("--out");
@@ -275,11 +287,13 @@ static int disk_format(const char *path, const char **ret, char **ret_error)
 /* build-debian.sh's exit status when dpkg would not install the sensor's package */
 #define BUILDER_PACKAGE_FAILED 3
 
-static char *agent_conf(const struct sensor *s, const struct sensor_guest *g)
+/* An arm64 guest under TCG runs its shell several times slower than an amd64 one (its boot:
+ * 36 s of guest time against 7 on a loaded host): a probe there gets the longest timeout too. */
+static char *agent_conf(const struct sensor *s, const struct sensor_guest *g, bool arm64)
 {
 	struct sensor scaled = *s; /* only read, and only the timeout differs */
 
-	if (g->system)
+	if ((g->system || arm64) && scaled.probe_timeout_ms < SYSTEM_PROBE_TIMEOUT_MS)
 		scaled.probe_timeout_ms = SYSTEM_PROBE_TIMEOUT_MS;
 	return sensor_agent_conf(&scaled);
 }
@@ -304,8 +318,12 @@ static int lock_build(const char *state_dir, const char *name, int *ret_fd, char
 }
 
 int image_build(const struct sensor *s, const struct sensor_guest *extra, const char *kver,
-		const char *kroot, const char *state_dir, struct image **ret, char **ret_error)
+		const char *kroot, const char *arch, const char *state_dir, struct image **ret,
+		char **ret_error)
 {
+	bool arm64 = arch && streq(arch, "arm64");
+	_cleanup_free_ char *agent =
+	    arm64 ? xasprintf("%s-arm64", datadir_agent()) : xstrdup(datadir_agent());
 	_cleanup_close_ int lock = -1;
 	/* a kernel of its own: its own build and image folders, so that a matrix's cells do not
 	 * rebuild each other's */
@@ -325,13 +343,29 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 		*ret_error = xasprintf("cannot create %s: %s", build_dir, strerror(-r));
 		return r;
 	}
-	if (access(datadir_agent(), X_OK) < 0) {
+	if (arm64 && !kroot) {
+		*ret_error = xstrdup("scenario error: an arm64 guest needs a kernel by name "
+				     "(matrix: {kernel: [debian-12], arch: [arm64]})");
+		return -EINVAL;
+	}
+	if (arm64 && access(agent, X_OK) < 0) {
+		*ret_error = xasprintf("the arm64 guest agent %s was not built: install "
+				       "gcc-aarch64-linux-gnu (.ci/setup does) and build again",
+				       agent);
+		return -ENOENT;
+	}
+	if (access(agent, X_OK) < 0) {
 		*ret_error = xasprintf("faultline bug: guest agent %s missing (build with ninja -C "
 				       "build, or install again)",
-				       datadir_agent());
+				       agent);
 		return -ENOENT;
 	}
 	sensor_guest_merge(&s->guest, extra, &guest);
+	if (arm64 && (guest.system || guest.disk)) {
+		*ret_error = xstrdup("scenario error: arm64 guests are initramfs guests only; a "
+				     "full system (guest: system: or disk:) is amd64");
+		return -EOPNOTSUPP;
+	}
 	if (guest.disk && (r = disk_format(guest.disk, &disk_fmt, ret_error)) < 0)
 		return r;
 	if (guest.disk) { /* the initramfs that boots it is not the sensor's own image */
@@ -355,16 +389,17 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	/* none whole: the host's paths, which the build and the builder then name as missing */
 	root = kroot ? kroot : kernel_root(kver);
 	unlink(log);
-	r = run_sensor_build(s, root, kver, build_dir, log, ret_error);
+	r = run_sensor_build(s, root, kver, arm64 ? "arm64" : "amd64", build_dir, log, ret_error);
 	if (r < 0)
 		return r;
-	conf = agent_conf(s, &guest);
+	conf = agent_conf(s, &guest, arm64);
 	r = write_file_atomic(conf_path, conf, strlen(conf));
 	if (r < 0) {
 		*ret_error = xasprintf("cannot write %s: %s", conf_path, strerror(-r));
 		return r;
 	}
-	argv = builder_argv(s, &guest, root, kver, conf_path, out, build_dir, state_dir);
+	argv = builder_argv(s, &guest, root, kver, arm64 ? "arm64" : "amd64", conf_path, out,
+			    build_dir, state_dir);
 	r = image_spawn(argv, NULL, NULL, log);
 	free_argv(argv);
 	if (r == BUILDER_PACKAGE_FAILED && guest.system && s->package) {
@@ -386,6 +421,13 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	img->kernel = xasprintf("%s/vmlinuz", out);
 	img->initrd = xasprintf("%s/initrd.img", out);
 	img->cmdline = TAKE_PTR(guest.cmdline);
+	img->arch = arm64 ? "arm64" : "amd64";
+	if (arm64) { /* the virt machine's serial port is a PL011; the last console= wins */
+		char *cl = xasprintf("console=ttyAMA0,115200%s%s", img->cmdline ? " " : "",
+				     img->cmdline ? img->cmdline : "");
+		free(img->cmdline);
+		img->cmdline = cl;
+	}
 	if (guest.system) {
 		/* the initramfs mounts /dev/vda itself; root= tells systemd what its root is */
 		char *cl = xasprintf("root=/dev/vda rw%s%s", img->cmdline ? " " : "",

@@ -32,7 +32,13 @@ struct image {
 	const char *root_format;
 	/* the guest: kernel: or matrix name it was built for (kernels.h); NULL: the discovered */
 	char *kernel_name;
+	/* "amd64" or "arm64" (static): the guest's architecture, which its domain is built for */
+	const char *arch;
 };
+
+/* The cross compiler's prefix for arm64 guests (package gcc-aarch64-linux-gnu): sensor builds
+ * get it as CROSS_COMPILE, the arm64 agent is built with it (guests/meson.build). */
+#define IMAGE_ARM64_CROSS "aarch64-linux-gnu-"
 
 /* Where .ci/setup unpacks Debian's guest kernel and headers (without installing them) when the
  * host has none installed. $FAULTLINE_KERNEL_ROOT names another such root, which then wins over
@@ -48,9 +54,13 @@ int image_kernel_discover(char **ret_kver, char **ret_error);
  * builder loads them at boot, dependencies first, and hashes them into the cache key), its
  * command line after the sensor's into image->cmdline. kroot (NULL: the discovered roots) is a
  * kernel root of kernels.h holding kver: the sensor is built against its headers, the image
- * gets its kernel and modules, under STATE_DIR/build/NAME@KVER and images/NAME@KVER. */
+ * gets its kernel and modules, under STATE_DIR/build/NAME@KVER and images/NAME@KVER.
+ * arch (NULL: amd64) "arm64" builds an arm64 initramfs guest from an arm64 kernel root
+ * (kernels_get(..., "arm64", ...), required): the sensor's build gets FAULTLINE_ARCH=arm64,
+ * ARCH=arm64 and CROSS_COMPILE, the image the arm64 agent and the root's busybox. */
 int image_build(const struct sensor *s, const struct sensor_guest *extra, const char *kver,
-		const char *kroot, const char *state_dir, struct image **ret, char **ret_error);
+		const char *kroot, const char *arch, const char *state_dir, struct image **ret,
+		char **ret_error);
 struct image *image_free(struct image *img);
 
 /* Run argv with env as its whole environment (a NULL-terminated "K=V" list; NULL: faultline's

@@ -319,14 +319,14 @@ static char *last_line(const char *log)
 	return xstrndup(start, (size_t)(end - start));
 }
 
-static int fetch(const struct kernels_ref *ref, const char *name, const char *state_dir,
-		 char **ret_kver, char **ret_root, char **ret_error)
+static int fetch(const struct kernels_ref *ref, const char *name, const char *arch,
+		 const char *state_dir, char **ret_kver, char **ret_root, char **ret_error)
 {
 	const char *env = getenv("FAULTLINE_KERNELS_DIR");
 	_cleanup_free_ char *archive = NULL,
 			    *dir = env && *env ? xstrdup(env) : xasprintf("%s/kernels", state_dir);
 	_cleanup_free_ char *log = NULL, *fetcher = fetcher_path(), *line = NULL;
-	char *argv[12], *sp;
+	char *argv[14], *sp;
 	size_t n = 0;
 	int r;
 
@@ -336,13 +336,16 @@ static int fetch(const struct kernels_ref *ref, const char *name, const char *st
 		*ret_error = xasprintf("cannot create %s: %s", dir, strerror(-r));
 		return r;
 	}
-	log = xasprintf("%s/fetch-%s.log", dir, ref->suite);
+	log = streq(arch, "amd64") ? xasprintf("%s/fetch-%s.log", dir, ref->suite)
+				   : xasprintf("%s/fetch-%s-%s.log", dir, ref->suite, arch);
 	unlink(log);
 	argv[n++] = fetcher;
 	argv[n++] = "--archive";
 	argv[n++] = archive;
 	argv[n++] = "--suite";
 	argv[n++] = (char *)ref->suite;
+	argv[n++] = "--arch";
+	argv[n++] = (char *)arch;
 	if (ref->kver) {
 		argv[n++] = "--kver";
 		argv[n++] = ref->kver;
@@ -353,8 +356,8 @@ static int fetch(const struct kernels_ref *ref, const char *name, const char *st
 	r = image_spawn(argv, NULL, NULL, log);
 	line = last_line(log);
 	if (r != 0 || !(sp = strchr(line, ' '))) {
-		*ret_error = xasprintf("cannot fetch kernel %s (%s from %s): %s (see %s)", name,
-				       ref->suite, archive, *line ? line : "no output", log);
+		*ret_error = xasprintf("cannot fetch kernel %s (%s %s from %s): %s (see %s)", name,
+				       ref->suite, arch, archive, *line ? line : "no output", log);
 		return -EIO;
 	}
 	*ret_kver = xstrndup(line, (size_t)(sp - line));
@@ -362,8 +365,8 @@ static int fetch(const struct kernels_ref *ref, const char *name, const char *st
 	return 0;
 }
 
-int kernels_get(const char *name, const char *state_dir, char **ret_kver, char **ret_root,
-		char **ret_error)
+int kernels_get(const char *name, const char *arch, const char *state_dir, char **ret_kver,
+		char **ret_root, char **ret_error)
 {
 	struct kernels_ref ref;
 	int r;
@@ -380,7 +383,7 @@ int kernels_get(const char *name, const char *state_dir, char **ret_kver, char *
 		else
 			*ret_root = xstrdup(ref.root);
 	} else
-		r = fetch(&ref, name, state_dir, ret_kver, ret_root, ret_error);
+		r = fetch(&ref, name, arch, state_dir, ret_kver, ret_root, ret_error);
 	kernels_ref_finish(&ref);
 	return r;
 }

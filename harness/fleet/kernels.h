@@ -36,9 +36,11 @@ int kernels_archive_parse(const char *text, bool deb822, char **ret_uri);
  * name order, then sources.list. */
 int kernels_archive(const char *dir, char **ret_uri, char **ret_error);
 
-/* Resolve name (fetching it when needed) into the kernel version and the root holding it. */
-int kernels_get(const char *name, const char *state_dir, char **ret_kver, char **ret_root,
-		char **ret_error);
+/* Resolve name (fetching it when needed) into the kernel version and the root holding it. arch:
+ * "amd64" or "arm64", the Debian architecture of the packages fetched (an arm64 root also holds
+ * the guest's busybox in ROOT/cross; a PATH is taken as it is). */
+int kernels_get(const char *name, const char *arch, const char *state_dir, char **ret_kver,
+		char **ret_root, char **ret_error);
 
 /* The newest usable kernel version under root (boot/vmlinuz-V, modules, headers): -ENOENT when
  * none. */

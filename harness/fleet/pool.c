@@ -436,6 +436,7 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 	    .accel = cfg->accel,
 	    .console_log = console_path,
 	    .qemu_args = plugin ? qemu_args : NULL,
+	    .arch = s->image->arch,
 	};
 	_cleanup_free_ char *error = NULL, *modules = NULL;
 	_cleanup_vm_ struct vm *vm = NULL;

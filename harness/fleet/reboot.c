@@ -128,7 +128,8 @@ static int one_boot(struct follow *f, unsigned n, bool safe, const char *console
 			       .memory_mib = fleet_sensor_memory(f->cfg, f->si),
 			       .accel = f->cfg->accel,
 			       .console_log = console,
-			       .disk = f->disk};
+			       .disk = f->disk,
+			       .arch = f->cfg->sensors[f->si].image->arch};
 	_cleanup_vm_ struct vm *vm = NULL;
 	uint64_t start = now_ms(), deadline = start + f->cfg->boot_ms, late_at = 0;
 	bool hello = false;

@@ -517,6 +517,7 @@ int vm_host_reap_orphans(struct vm_host *h)
 
 static char *domain_xml(const struct vm_config *cfg)
 {
+	bool arm64 = cfg->arch && streq(cfg->arch, "arm64");
 	char *xml = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&xml, &size);
@@ -528,7 +529,8 @@ static char *domain_xml(const struct vm_config *cfg)
 	escape_xml_text(f, cfg->name);
 	fprintf(f, "</name>\n  <memory unit='MiB'>%u</memory>\n  <vcpu>1</vcpu>\n",
 		cfg->memory_mib);
-	fputs("  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n    <kernel>", f);
+	fprintf(f, "  <os>\n    <type arch='%s' machine='%s'>hvm</type>\n    <kernel>",
+		arm64 ? "aarch64" : "x86_64", arm64 ? "virt" : "pc");
 	escape_xml_text(f, cfg->kernel);
 	fputs("</kernel>\n    <initrd>", f);
 	escape_xml_text(f, cfg->initrd);
@@ -538,9 +540,14 @@ static char *domain_xml(const struct vm_config *cfg)
 		fputc(' ', f);
 		escape_xml_text(f, cfg->cmdline_extra);
 	}
-	fputs("</cmdline>\n  </os>\n"
-	      "  <features><acpi/></features>\n"
-	      "  <clock offset='utc'/>\n"
+	fputs("</cmdline>\n  </os>\n", f);
+	/* arm64: no ACPI without UEFI (the kernel reads the device tree QEMU makes), and no
+	 * pvpanic (Debian's arm64 kernels lack the driver; libvirt 9.0 has no pvpanic-pci): a
+	 * panic shows on the console and its reset (panic=-1) ends the domain */
+	fputs(arm64 ? "  <cpu mode='custom' match='exact'><model>cortex-a57</model></cpu>\n"
+		    : "  <features><acpi/></features>\n",
+	      f);
+	fputs("  <clock offset='utc'/>\n"
 	      /* A panic pauses the guest (pvpanic) so the console can be drained; a reset or
 	       * poweroff ends the domain so that nothing reboots behind our back. */
 	      "  <on_poweroff>destroy</on_poweroff>\n"
@@ -551,10 +558,11 @@ static char *domain_xml(const struct vm_config *cfg)
 	      "    <console type='pty'><target type='serial' port='0'/></console>\n"
 	      "    <channel type='unix'><target type='virtio' name='" PROTO_CHANNEL_NAME
 	      "'/></channel>\n"
-	      "    <panic model='isa'><address type='isa' iobase='0x505'/></panic>\n"
 	      "    <controller type='usb' model='none'/>\n"
 	      "    <memballoon model='none'/>\n",
 	      f);
+	if (!arm64)
+		fputs("    <panic model='isa'><address type='isa' iobase='0x505'/></panic>\n", f);
 	if (cfg->disk) {
 		/* unsafe: the guest's flushes need not reach the host's disk, only QEMU's file
 		 * (which outlives QEMU): a case's partition never outlives the run */

@@ -66,6 +66,9 @@ struct vm_config {
 	 * namespace so that a remote host takes them too (the coverage plugin, covfile.h). A save
 	 * image keeps them: its clones (snapshot.h) get them with the domain's name replaced */
 	const char *const *qemu_args;
+	/* "arm64": an aarch64 `virt` guest (cortex-a57, TCG), its console a PL011; NULL or
+	 * "amd64": x86_64 `pc` */
+	const char *arch;
 };
 
 enum vm_event_type {

@@ -141,8 +141,8 @@ static size_t sensor_index(struct rctx *c, const struct ynode *n)
 
 static void load_profile(struct rctx *c, const struct ynode *n, struct rollspec_profile *p)
 {
-	static const char *const keys[] = {"name",    "weight",	  "sensor", "memory",
-					   "cmdline", "workload", NULL};
+	static const char *const keys[] = {"name",     "weight", "sensor", "memory", "cmdline",
+					   "workload", "kernel", "arch",   NULL};
 	struct ynode *v;
 	const char *s;
 	uint64_t u;
@@ -170,6 +170,29 @@ static void load_profile(struct rctx *c, const struct ynode *n, struct rollspec_
 		p->memory_mib = (unsigned)u;
 	if ((v = ynode_get(n, "cmdline")) && (s = scalar(c, v, "cmdline")))
 		p->cmdline = xstrdup(s);
+	if ((v = ynode_get(n, "kernel")) && (s = scalar(c, v, "profile kernel"))) {
+		/* the name is part of a cell's name, which names folders of the run */
+		if (s[0] == '.' ||
+		    s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789-_.+")] != '\0')
+			rerr(c, v,
+			     "bad profile kernel '%s'; expected debian-11, debian-12, debian-13 or "
+			     "a "
+			     "kernel version",
+			     s);
+		else
+			p->kernel = xstrdup(s);
+	}
+	if ((v = ynode_get(n, "arch")) && (s = scalar(c, v, "profile arch"))) {
+		if (!streq(s, "amd64") && !streq(s, "arm64"))
+			rerr(c, v, "unknown profile arch '%s'; expected amd64 or arm64", s);
+		else if (streq(s, "arm64") && !p->kernel)
+			rerr(c, v,
+			     "profile arch arm64 needs kernel: beside it (the arm64 kernel is "
+			     "fetched by name); expected e.g. kernel: debian-12");
+		else
+			p->arch = xstrdup(s);
+	}
 	if (!(v = ynode_get(n, "workload")))
 		return;
 	if (!ynode_want_seq(&c->y, v, "workload", "events", 0))
@@ -447,6 +470,8 @@ struct rollspec *rollspec_free(struct rollspec *r)
 		free(p->events);
 		free(p->name);
 		free(p->cmdline);
+		free(p->kernel);
+		free(p->arch);
 	}
 	free(r->profiles);
 	for (size_t i = 0; i < r->n_rings; i++)

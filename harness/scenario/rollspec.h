@@ -6,6 +6,9 @@
  *       sensor: NAME                one of the scenario's sensors: (default: the first)
  *       memory: MIB                 guest RAM (default: the fleet's)
  *       cmdline: TEXT               added to the guest kernel command line
+ *       kernel: NAME                the guest kernel by name (debian-11|12|13 or a version;
+ *                                   default: the scenario's)
+ *       arch: amd64 | arm64         the guest architecture (default amd64; arm64 needs kernel:)
  *       workload:                   what runs in the guest once the update is in, in order:
  *         - {exec: COMM, at: 1s, jitter: 2s, repeat: 3, every: 500ms}
  *         - {open: /PATH, at: 0s}
@@ -66,6 +69,9 @@ struct rollspec_profile {
 	size_t sensor;	     /* index into the scenario's sensors */
 	unsigned memory_mib; /* 0: the fleet's */
 	char *cmdline;	     /* NULL: none */
+	/* kernel: and arch: as written (NULL: none); the scenario then runs the profile on the
+	 * cell SENSOR@KERNEL[@arm64] of its sensor, which sensor then indexes */
+	char *kernel, *arch;
 	struct rollspec_event *events;
 	size_t n_events;
 };

@@ -39,6 +39,8 @@ struct scenario {
 	/* [n_sensors] with a matrix: the kernel of each cell (sensors[i] is then "SENSOR@KERNEL");
 	 * NULL without one */
 	char **sensor_kernels;
+	/* [n_sensors] with a matrix: each cell's guest architecture ("amd64", "arm64") */
+	char **sensor_arches;
 	struct sensor_guest guest;
 	struct format *format;
 	struct scase *cases;
@@ -79,6 +81,9 @@ struct scenario *scenario_free(struct scenario *s)
 	for (size_t i = 0; s->sensor_kernels && i < s->n_sensors; i++)
 		free(s->sensor_kernels[i]);
 	free(s->sensor_kernels);
+	for (size_t i = 0; s->sensor_arches && i < s->n_sensors; i++)
+		free(s->sensor_arches[i]);
+	free(s->sensor_arches);
 	for (size_t i = 0; i < s->n_sensors; i++) {
 		free(s->sensors[i]);
 		free(s->sensor_dirs[i]);
@@ -130,6 +135,12 @@ const char *scenario_sensor_dir(const struct scenario *s, size_t i)
 const char *scenario_sensor_kernel(const struct scenario *s, size_t i)
 {
 	return s->sensor_kernels && i < s->n_sensors ? s->sensor_kernels[i] : NULL;
+}
+
+const char *scenario_sensor_arch(const struct scenario *s, size_t i)
+{
+	return s->sensor_arches && i < s->n_sensors && s->sensor_arches[i] ? s->sensor_arches[i]
+									   : "amd64";
 }
 
 const struct sensor_guest *scenario_guest(const struct scenario *s)
@@ -757,71 +768,156 @@ static char **matrix_kernels(struct lctx *c, const struct ynode *n, size_t *ret_
 	return k;
 }
 
-/* Only amd64 guests exist: another arch is refused plainly. */
-static void matrix_arch(struct lctx *c, const struct ynode *n)
+/* The guest architectures faultline boots: amd64 (x86_64 pc) and arm64 (aarch64 virt, TCG).
+ * Into a new list (caller frees), or NULL. */
+static char **matrix_arches(struct lctx *c, const struct ynode *n, size_t *ret_n)
 {
-	if (!ynode_want_seq(&c->y, n, "matrix arch", "architectures ([amd64])", 1))
-		return;
+	char **a;
+
+	*ret_n = 0;
+	if (!ynode_want_seq(&c->y, n, "matrix arch", "architectures ([amd64, arm64])", 1))
+		return NULL;
+	a = xcalloc(n->n + 1, sizeof(char *));
 	for (size_t i = 0; i < n->n; i++) {
 		const char *v =
 		    ynode_want_string(&c->y, n->items[i], "matrix arch", YNODE_NONEMPTY);
 
-		if (v && !streq(v, "amd64"))
-			lerr(c, n->items[i],
-			     "matrix arch '%s' is not built yet; expected amd64 (the only guest "
-			     "architecture faultline boots today)",
+		if (!v)
+			continue;
+		if (!streq(v, "amd64") && !streq(v, "arm64")) {
+			lerr(c, n->items[i], "unknown matrix arch '%s'; expected amd64 or arm64",
 			     v);
+			continue;
+		}
+		for (size_t j = 0; j < *ret_n; j++)
+			if (streq(a[j], v))
+				lerr(c, n->items[i], "matrix arch '%s' listed twice", v);
+		a[(*ret_n)++] = xstrdup(v);
 	}
+	return a;
 }
 
-/* matrix: {kernel: [...], arch: [amd64]}: every sensor becomes one cell per kernel, named
- * SENSOR@KERNEL, in sensor order then kernel order. */
+static void free_list(char **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+/* matrix: {kernel: [...], arch: [amd64, arm64]}: every sensor becomes one cell per kernel and
+ * arch, named SENSOR@KERNEL (amd64) or SENSOR@KERNEL@ARCH, in sensor, kernel, arch order. */
 static void load_matrix(struct lctx *c, const struct ynode *n)
 {
 	static const char *const keys[] = {"kernel", "arch", NULL};
 	struct scenario *s = c->s;
 	const struct ynode *v;
-	char **k = NULL, **names, **dirs;
-	size_t nk = 0, m = 0;
+	char **k = NULL, **a = NULL, **names, **dirs;
+	size_t nk = 0, na = 0, m = 0;
 
-	if (!ynode_want_map(&c->y, n, "matrix", "kernel: [...], arch: [amd64]"))
+	if (!ynode_want_map(&c->y, n, "matrix", "kernel: [...], arch: [amd64, arm64]"))
 		return;
 	ynode_want_keys(&c->y, n, "matrix", keys);
 	if ((v = ynode_get(n, "arch")))
-		matrix_arch(c, v);
+		a = matrix_arches(c, v, &na);
 	if ((v = ynode_get(n, "kernel")))
 		k = matrix_kernels(c, v, &nk);
+	if (na && !nk && !c->y.errors)
+		lerr(c, n,
+		     "matrix: arch: needs kernel: [...] beside it (each arch's kernel is fetched "
+		     "by name); expected e.g. kernel: [debian-12]");
+	if (!na) {
+		a = xcalloc(2, sizeof(char *));
+		a[na++] = xstrdup("amd64");
+	}
 	if (s->rollout && nk)
 		lerr(c, n,
 		     "matrix: and profiles:/rollout: together are not supported; expected "
 		     "one of them");
 	if (!nk || c->y.errors) {
-		for (size_t i = 0; i < nk; i++)
-			free(k[i]);
-		free(k);
+		free_list(k, nk);
+		free_list(a, na);
 		return;
 	}
-	names = xcalloc(s->n_sensors * nk + 1, sizeof(char *));
-	dirs = xcalloc(s->n_sensors * nk + 1, sizeof(char *));
-	s->sensor_kernels = xcalloc(s->n_sensors * nk + 1, sizeof(char *));
+	names = xcalloc(s->n_sensors * nk * na + 1, sizeof(char *));
+	dirs = xcalloc(s->n_sensors * nk * na + 1, sizeof(char *));
+	s->sensor_kernels = xcalloc(s->n_sensors * nk * na + 1, sizeof(char *));
+	s->sensor_arches = xcalloc(s->n_sensors * nk * na + 1, sizeof(char *));
 	for (size_t i = 0; i < s->n_sensors; i++)
-		for (size_t j = 0; j < nk; j++, m++) {
-			names[m] = xasprintf("%s@%s", s->sensors[i], k[j]);
-			dirs[m] = xstrdup(s->sensor_dirs[i]);
-			s->sensor_kernels[m] = xstrdup(k[j]);
-		}
+		for (size_t j = 0; j < nk; j++)
+			for (size_t l = 0; l < na; l++, m++) {
+				bool native = streq(a[l], "amd64");
+
+				names[m] = xasprintf("%s@%s%s%s", s->sensors[i], k[j],
+						     native ? "" : "@", native ? "" : a[l]);
+				dirs[m] = xstrdup(s->sensor_dirs[i]);
+				s->sensor_kernels[m] = xstrdup(k[j]);
+				s->sensor_arches[m] = xstrdup(a[l]);
+			}
 	for (size_t i = 0; i < s->n_sensors; i++) {
 		free(s->sensors[i]);
 		free(s->sensor_dirs[i]);
 	}
-	for (size_t j = 0; j < nk; j++)
-		free(k[j]);
-	free(k);
+	free_list(k, nk);
+	free_list(a, na);
 	free(s->sensors);
 	free(s->sensor_dirs);
 	s->sensors = names;
 	s->sensor_dirs = dirs;
 	s->n_sensors = m;
+}
+
+/* The cell of sensor si on kernel k and arch a (SENSOR@KERNEL[@arm64]): an existing entry of
+ * the sensors or a new one, appended with its kernel and arch. */
+static size_t profile_cell(struct scenario *s, size_t si, const char *k, const char *a)
+{
+	bool native = !a || streq(a, "amd64");
+	_cleanup_free_ char *name =
+	    xasprintf("%s@%s%s%s", s->sensors[si], k, native ? "" : "@", native ? "" : a);
+	size_t n = s->n_sensors;
+
+	for (size_t i = 0; i < n; i++)
+		if (streq(s->sensors[i], name))
+			return i;
+	if (!s->sensor_kernels) { /* the first cell: the sensors as written have none */
+		s->sensor_kernels = xcalloc(n + 1, sizeof(char *));
+		s->sensor_arches = xcalloc(n + 1, sizeof(char *));
+	}
+	s->sensors = xreallocarray(s->sensors, n + 2, sizeof(char *));
+	s->sensor_dirs = xreallocarray(s->sensor_dirs, n + 2, sizeof(char *));
+	s->sensor_kernels = xreallocarray(s->sensor_kernels, n + 2, sizeof(char *));
+	s->sensor_arches = xreallocarray(s->sensor_arches, n + 2, sizeof(char *));
+	s->sensors[n] = TAKE_PTR(name);
+	s->sensor_dirs[n] = xstrdup(s->sensor_dirs[si]);
+	s->sensor_kernels[n] = xstrdup(k);
+	s->sensor_arches[n] = xstrdup(native ? "amd64" : a);
+	s->sensors[n + 1] = s->sensor_dirs[n + 1] = s->sensor_kernels[n + 1] =
+	    s->sensor_arches[n + 1] = NULL;
+	s->n_sensors = n + 1;
+	return n;
+}
+
+/* A profile with kernel: (and arch:) runs on its sensor's cell for that kernel and arch, which
+ * becomes one of the scenario's sensors (a guest image of its own), as a matrix's cells do. */
+static void load_profile_cells(struct lctx *c, const struct ynode *doc)
+{
+	struct rollspec *r = (struct rollspec *)c->s->rollout;
+	bool any = false;
+
+	for (size_t p = 0; r && p < r->n_profiles; p++)
+		any = any || r->profiles[p].kernel;
+	if (!any || c->y.errors)
+		return;
+	if (r->n_variants) {
+		lerr(c, ynode_get(doc, "rollout"),
+		     "profiles with kernel: and rollout: variants: together are not supported; "
+		     "expected one of them");
+		return;
+	}
+	for (size_t p = 0; p < r->n_profiles; p++)
+		if (r->profiles[p].kernel)
+			r->profiles[p].sensor =
+			    profile_cell(c->s, r->profiles[p].sensor, r->profiles[p].kernel,
+					 r->profiles[p].arch);
 }
 
 static int load_doc(struct lctx *c, const struct ynode *doc)
@@ -879,6 +975,7 @@ static int load_doc(struct lctx *c, const struct ynode *doc)
 			load_case(c, v->items[i]);
 	}
 	load_rollspec(c, doc);
+	load_profile_cells(c, doc);
 	if ((v = ynode_get(doc, "matrix")))
 		load_matrix(c, v);
 	if (scenario_persists(s))

@@ -60,10 +60,12 @@ const struct scenario_timeouts *scenario_timeouts(const struct scenario *s);
 size_t scenario_n_sensors(const struct scenario *s);
 const char *scenario_sensor(const struct scenario *s, size_t i);     /* name */
 const char *scenario_sensor_dir(const struct scenario *s, size_t i); /* folder with sensor.yaml */
-/* With matrix: {kernel: [...]}, every sensor is one entry per kernel, named SENSOR@KERNEL (the
- * run's records, consoles and images are the cell's): the kernel name of entry i, NULL without
- * a matrix. arch: [amd64] is accepted; another arch is an error (not built yet). */
+/* With matrix: {kernel: [...], arch: [...]}, every sensor is one entry per kernel and arch,
+ * named SENSOR@KERNEL on amd64 and SENSOR@KERNEL@ARCH otherwise (the run's records, consoles
+ * and images are the cell's): the kernel name of entry i, NULL without a matrix. */
 const char *scenario_sensor_kernel(const struct scenario *s, size_t i);
+/* The guest architecture of entry i: "amd64" or "arm64" (matrix: arch:); "amd64" without. */
+const char *scenario_sensor_arch(const struct scenario *s, size_t i);
 /* Is cell (SENSOR or SENSOR@KERNEL) this sensor? */
 bool scenario_sensor_is(const char *cell, const char *sensor);
 /* The scenario's guest: section (cmdline, modules), for every sensor's guest; never NULL. */

@@ -135,13 +135,27 @@ MODULE_PARM_DESC(variant, "build variant (legacy or hardened)");
  * every page table shares the kernel half (vmalloc PGD entries are preallocated at boot), so the
  * current mm reaches the same PTEs. The pages stay owned by the area and vfree() releases them
  * (vunmap accepts cleared PTEs).
+ * On arm64 the kernel half has a page table of its own (TTBR1, swapper_pg_dir), which a user mm
+ * does not reach: it is found from the register itself.
  */
+#ifdef CONFIG_ARM64
+#define ks_kernel_pgd(mm, addr)                                                                    \
+	({                                                                                         \
+		(void)(mm);                                                                        \
+		pgd_offset_pgd(                                                                    \
+		    (pgd_t *)phys_to_virt(read_sysreg(ttbr1_el1) & GENMASK_ULL(47, 12)), addr);    \
+	})
+#define ks_flush_one(addr) flush_tlb_kernel_range(addr, (addr) + PAGE_SIZE)
+#else
+#define ks_kernel_pgd(mm, addr) pgd_offset(mm, addr)
+#define ks_flush_one(addr) asm volatile("invlpg (%0)" : : "r"(addr) : "memory")
+#endif
 static int ks_unmap_range(unsigned long addr, unsigned long end)
 {
 	struct mm_struct *mm = current->active_mm;
 
 	for (; addr < end; addr += PAGE_SIZE) {
-		pgd_t *pgd = pgd_offset(mm, addr);
+		pgd_t *pgd = ks_kernel_pgd(mm, addr);
 		p4d_t *p4d;
 		pud_t *pud;
 		pmd_t *pmd;
@@ -158,7 +172,7 @@ static int ks_unmap_range(unsigned long addr, unsigned long end)
 		if (pmd_none(*pmd) || pmd_leaf(*pmd))
 			return -EFAULT;
 		pte_clear(mm, addr, pte_offset_kernel(pmd, addr));
-		asm volatile("invlpg (%0)" : : "r"(addr) : "memory");
+		ks_flush_one(addr);
 	}
 	return 0;
 }

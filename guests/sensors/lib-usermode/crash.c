@@ -192,8 +192,13 @@ static const char *signame(int sig)
 static void handler(int sig, siginfo_t *si, void *uc_)
 {
 	const ucontext_t *uc = uc_;
+#ifdef __aarch64__ /* x29 is the frame pointer; a frame record is {next x29, lr}, as on x86 */
+	uintptr_t ip = (uintptr_t)uc->uc_mcontext.pc;
+	uintptr_t fp = (uintptr_t)uc->uc_mcontext.regs[29];
+#else
 	uintptr_t ip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 	uintptr_t fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+#endif
 	struct line l = {.len = 0};
 	int saved = errno;
 

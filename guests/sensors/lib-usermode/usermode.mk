@@ -14,6 +14,10 @@ OUTABS := $(abspath $(OUT))
 
 .DEFAULT_GOAL := all
 CC ?= gcc
+# an arm64 guest's build (FAULTLINE_ARCH=arm64, guests/sensors/CONTRACT.md): the cross compiler
+ifneq ($(CROSS_COMPILE),)
+CC := $(CROSS_COMPILE)gcc
+endif
 # -fno-omit-frame-pointer: the crash reporter (crash.c) walks frame pointers; -g: symbolized
 # sanitizer reports, whose source paths read "sensors/lib-kscu/kscu.c:69" wherever the tree is.
 BASE_CFLAGS := -std=gnu11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra -Werror \
