@@ -28,6 +28,8 @@ kscu basic.kscu
 kscu ext.kscu
 apparmor apparmor.aa
 clamav-cvd clamav.cud
+kref kref-basic.kref
+kref kref-nested.kref
 EOF2
 
 # a broken seed: where (path, offset) and why, exit 1

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bitmap.h"
+#include "cmplog.h"
 #include "corpus.h"
 #include "format.h"
 #include "mutate.h"
@@ -260,6 +261,89 @@ START_TEST(test_step_replays)
 }
 END_TEST
 
+START_TEST(test_cmplog_parse_and_candidates)
+{
+	struct fuzz_cmplog l, m;
+	struct fuzz_i2s c[16];
+	static const uint8_t in[] = {0x34, 0x12, 0x00, 0x00, 0x12, 0x34, 0x07};
+	size_t n;
+
+	ck_assert_int_eq(fuzz_cmplog_parse("10 2 1234 beef\n11 4 7 7\n", &l), -EINVAL); /* no end */
+	ck_assert_int_eq(fuzz_cmplog_parse("10 4 1234 beef\n11 1 7 7\n12 4 ab\nend 0\n", &l), 0);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert(!l.crashed);
+	/* 0x1234 in both byte orders, at its smallest width (2) and its width (4); 7 == 7: none */
+	n = fuzz_cmplog_candidates(&l, in, sizeof(in), c, 16);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(c[0].offset, 0);
+	ck_assert_uint_eq(c[0].width, 2);
+	ck_assert_int_eq(memcmp(c[0].bytes, "\xef\xbe", 2), 0);
+	ck_assert_uint_eq(c[1].offset, 4);
+	ck_assert_int_eq(memcmp(c[1].bytes, "\xbe\xef", 2), 0);
+	ck_assert_uint_eq(c[2].width, 4);
+	ck_assert_int_eq(memcmp(c[2].bytes, "\xef\xbe\x00\x00", 4), 0);
+	ck_assert_uint_eq(c[3].offset, 2);
+	ck_assert_int_eq(memcmp(c[3].bytes, "\x00\x00\xbe\xef", 4), 0);
+	ck_assert_int_eq(fuzz_cmplog_parse("10 4 1 2\n13 4 1 2\nend 10b\n", &m), 0);
+	ck_assert(m.crashed);
+	ck_assert_uint_eq(fuzz_cmplog_new_sites(&l, &m), 1);
+	ck_assert_uint_eq(fuzz_cmplog_new_sites(&m, &l), 1);
+	fuzz_cmplog_finish(&l);
+	fuzz_cmplog_finish(&m);
+}
+END_TEST
+
+/* The kref sensor's data check (a weighted sum no field states): a mutant whose data changed
+ * fails it; the input-to-state stage, through the host build's comparison operands, writes the
+ * sum the parser computed where the stale one was, and the CRC is fixed up after it. */
+START_TEST(test_cmplog_solves_computed_check)
+{
+	const char *src = getenv("FAULTLINE_SOURCE_DIR"), *build = getenv("FAULTLINE_BUILD_DIR");
+	_cleanup_free_ char *seed_path = xasprintf("%s/scenarios/content/kref-basic.kref", src);
+	_cleanup_free_ char *format_path = xasprintf("%s/guests/formats/kref.yaml", src);
+	_cleanup_free_ char *prog = xasprintf("%s/guests/kref-cmplog", build);
+	_cleanup_free_ uint8_t *seed = NULL;
+	struct diags d = {0};
+	struct format *f = NULL;
+	size_t size, solved = 0;
+
+	ck_assert_int_eq(format_load(format_path, &d, &f), 0);
+	diags_finish(&d);
+	ck_assert_int_eq(read_file(seed_path, 1 << 20, &seed, &size), 0);
+	/* sections[0].data[0] (offset 33) from 0x11 to 0x91 */
+	ck_assert_uint_eq(seed[33], 0x11);
+	for (uint64_t s = 1; s <= 10; s++) {
+		const struct fuzz_step_ctx ctx = {.format = f, .cmplog = prog};
+		struct fuzz_cmplog_stats st = {0};
+		struct fuzz_mutant m = {
+		    .data = xmemdup(seed, size),
+		    .size = size,
+		    .json = xstrdup("[{\"op\":\"write\",\"offset\":33,\"hex\":\"91\"}]")};
+		struct format_node *root = NULL;
+		char *err = NULL;
+		uint64_t r = s;
+
+		m.data[33] = 0x91;
+		fuzz_step_cmplog(&ctx, &r, &m, &st);
+		ck_assert_uint_eq(st.failed, 0);
+		ck_assert_uint_gt(st.runs, 0);
+		/* the stale sum 0x5d67 gained 0x80: the parser's 0x5de7 is where it was */
+		if (m.data[33] == 0x91 && m.data[31] == 0xe7 && m.data[32] == 0x5d) {
+			solved++;
+			/* and the input still decodes (the CRC was fixed up) */
+			ck_assert_msg(format_decode(f, m.data, m.size, &root, &err) == 0, "%s",
+				      err);
+			format_node_free(root);
+			ck_assert_ptr_nonnull(strstr(m.json, "\"write\""));
+		}
+		free(err);
+		fuzz_mutant_finish(&m);
+	}
+	ck_assert_uint_ge(solved, 5);
+	format_free(f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("fuzz");
@@ -272,6 +356,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_scheduling);
 	tcase_add_test(tc, test_step_deterministic);
 	tcase_add_test(tc, test_step_replays);
+	tcase_add_test(tc, test_cmplog_parse_and_candidates);
+	tcase_add_test(tc, test_cmplog_solves_computed_check);
 	suite_add_tcase(s, tc);
 	return s;
 }

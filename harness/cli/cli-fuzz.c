@@ -14,7 +14,7 @@
 
 struct fuzz_opts {
 	struct session_opts s;
-	const char *sensor, *out_dir;
+	const char *sensor, *out_dir, *cmplog;
 	uint64_t duration_ms, max_execs, seed;
 	bool resume, quiet, no_coverage, has_seed;
 };
@@ -29,6 +29,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 						 {"output", required_argument, NULL, 'o'},
 						 {"resume", required_argument, NULL, 'r'},
 						 {"no-coverage", no_argument, NULL, 'N'},
+						 {"cmplog", required_argument, NULL, 'C'},
 						 {"quiet", no_argument, NULL, 'q'},
 						 {"help", no_argument, NULL, 'h'},
 						 {}};
@@ -75,6 +76,14 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			break;
 		case 'N':
 			o->no_coverage = true;
+			break;
+		case 'C':
+			if (access(optarg, X_OK) < 0) {
+				cli_error(SESSION_FAULT_USAGE, "--cmplog %s: %s", optarg,
+					  strerror(errno));
+				return -EINVAL;
+			}
+			o->cmplog = optarg;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -125,6 +134,7 @@ int cmd_fuzz(int argc, char **argv)
 	    .has_seed = o.has_seed,
 	    .resume = o.resume,
 	    .no_coverage = o.no_coverage,
+	    .cmplog = o.cmplog,
 	    .progress = o.quiet ? NULL : stderr,
 	};
 	if (fuzz_campaign_open(s, &co, &c, &err) < 0) {

@@ -46,6 +46,7 @@ struct fuzz_campaign {
 	char **sigs;
 	uint64_t imms[COVFILE_MAX_IMMS];
 	struct trace *trace;
+	struct fuzz_cmplog_stats cmplog;
 	bool tty;
 };
 
@@ -349,7 +350,8 @@ static int run_seeds(struct fuzz_campaign *c)
 /* Mutate, run, judge, until the time or the executions are up. */
 static int run_steps(struct fuzz_campaign *c)
 {
-	const struct fuzz_step_ctx ctx = {.format = c->format, .imms = c->imms};
+	const struct fuzz_step_ctx ctx = {
+	    .format = c->format, .imms = c->imms, .cmplog = c->o->cmplog};
 
 	while (!done(c) && c->corpus->n) {
 		size_t pi = corpus_pick(c->corpus, &c->rng);
@@ -367,6 +369,8 @@ static int run_steps(struct fuzz_campaign *c)
 			c->execs++; /* an input no op applies to: skip it, but move on */
 			continue;
 		}
+		if (x.cmplog && fuzz_rng_below(&c->rng, 2) == 0)
+			fuzz_step_cmplog(&x, &c->rng, &m, &c->cmplog);
 		struct scenario_case sc = {
 		    .id = id,
 		    .name = (char *)"fuzz",
@@ -527,6 +531,11 @@ int fuzz_campaign_run(struct fuzz_campaign *c, struct session_error *ret_error)
 	progress_line(c, true);
 	if (c->tty && c->o->progress)
 		fputc('\n', c->o->progress);
+	if (c->o->cmplog && c->o->progress)
+		fprintf(c->o->progress,
+			"cmplog: %llu host runs of %s, %llu replacements kept, %llu runs failed\n",
+			(unsigned long long)c->cmplog.runs, c->o->cmplog,
+			(unsigned long long)c->cmplog.kept, (unsigned long long)c->cmplog.failed);
 	if (r == -ENOTCONN)
 		return session_error_set(ret_error, r, SESSION_FAULT_LIBVIRT,
 					 "the campaign stopped: the libvirt connection was lost");

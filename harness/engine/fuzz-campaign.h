@@ -34,6 +34,9 @@ struct fuzz_campaign_opts {
 	uint64_t duration_ms, max_execs; /* max_execs 0: no limit */
 	uint64_t seed;			 /* with has_seed: the PRNG's, else the scenario's */
 	bool has_seed, resume, no_coverage;
+	/* a comparison-tracing host build of the sensor (harness/fuzz/cmplog.h): half the steps
+	 * then go through the input-to-state stage; NULL: none */
+	const char *cmplog;
 	FILE *progress; /* progress lines; NULL: quiet */
 };
 

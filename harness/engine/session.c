@@ -25,13 +25,15 @@
 
 /* Every fault visible and final, within seconds: an oops panics, a panic is reported to the
  * host (pvpanic) or resets (then the domain stops), lockups and stalls panic quickly.
- * A CPU spinning in the kernel trips both the soft lockup detector (2 x watchdog_thresh = 8 s)
- * and the RCU stall detector; the stall timeout is longer so that one report, with one title,
- * always comes first.
+ * A CPU spinning in the kernel trips both the soft lockup detector (2 x watchdog_thresh = 2 s
+ * of guest time: a hang's verdict and title within about 3 s of delivery) and the RCU stall
+ * detector; the stall timeout is longer so that one report, with one title, always comes first.
+ * A host stall of 1.6 s or more can trip the lockup detector too: the runner counts stalls from
+ * RUNNER_STALL_MS (runner.h) so that such a report is distrusted and the case run again.
  * no_timer_check: under TCG on a loaded host the boot-time IO-APIC timer check fails at random
  * and panics a healthy guest. */
 #define GUEST_CMDLINE                                                                              \
-	"console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=4 "           \
+	"console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=1 "           \
 	"hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=10 "                               \
 	"rcupdate.rcu_cpu_stall_timeout=15 mitigations=off no_timer_check"
 

@@ -69,8 +69,10 @@ struct reboot_result;
  * all while the host withheld the CPU (vm_qemu_withheld: QEMU stopped, or waiting to run) is a
  * host stall: the guest's clock jumps over it, so its own watchdogs may report a lockup or an
  * RCU stall that never happened. A guest that halted itself (every QEMU thread asleep) is not
- * stalled. */
-#define RUNNER_STALL_MS 2000
+ * stalled. The guest's soft lockup detector (watchdog_thresh=1, session.c) fires 1.6 to 2 s after
+ * the last run of its watchdog thread; with samples 250 ms apart a stall that long measures at
+ * least 1.35 s. */
+#define RUNNER_STALL_MS 1350
 
 struct runner_stall {
 	uint64_t cpu_ms;     /* the guest's vCPU time at the last sample */

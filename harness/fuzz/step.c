@@ -1,6 +1,7 @@
 /* step.c — a step's stacked mutations, as op specs the mutation engine expands (see step.h). */
 #include "step.h"
 
+#include "cmplog.h"
 #include "corpus.h"
 #include "mutate.h"
 #include "util.h"
@@ -162,4 +163,70 @@ int fuzz_step_mutate(const struct fuzz_step_ctx *ctx, uint64_t *rng, const uint8
 	}
 	*ret = cur;
 	return 0;
+}
+
+enum { CMPLOG_ROUNDS = 3, CMPLOG_TRIES = 32, CMPLOG_CANDIDATES = 256 };
+
+static char *write_op(const struct fuzz_i2s *c)
+{
+	char hex[17];
+
+	for (unsigned i = 0; i < c->width; i++)
+		snprintf(hex + 2 * i, 3, "%02x", c->bytes[i]);
+	return xasprintf("{op: write, offset: %zu, hex: \"%s\"}", c->offset, hex);
+}
+
+/* One round: a replacement that gets the host build further than `now`, applied to *m. */
+static bool cmplog_round(const struct fuzz_step_ctx *ctx, uint64_t *rng, struct fuzz_mutant *m,
+			 const struct fuzz_cmplog *now, struct fuzz_cmplog_stats *st)
+{
+	_cleanup_free_ struct fuzz_i2s *cands = xcalloc(CMPLOG_CANDIDATES, sizeof(*cands));
+	size_t n = fuzz_cmplog_candidates(now, m->data, m->size, cands, CMPLOG_CANDIDATES);
+
+	for (size_t k = 0; k < CMPLOG_TRIES && k < n; k++) {
+		_cleanup_free_ char *spec = write_op(&cands[k]);
+		struct fuzz_mutant next = {.data = xmemdup(m->data, m->size ? m->size : 1),
+					   .size = m->size,
+					   .json = xstrdup(m->json)};
+		struct fuzz_cmplog after = {0};
+		bool better = false;
+
+		if (apply(spec, rng, ctx->format, &next) == 0 &&
+		    (next.size != m->size || memcmp(next.data, m->data, m->size))) {
+			st->runs++;
+			if (fuzz_cmplog_run(ctx->cmplog, next.data, next.size, &after) < 0)
+				st->failed++;
+			else
+				better = (!now->crashed && after.crashed) ||
+					 (fuzz_cmplog_new_sites(now, &after) && after.n >= now->n);
+			fuzz_cmplog_finish(&after);
+		}
+		if (better) {
+			st->kept++;
+			fuzz_mutant_finish(m);
+			*m = next;
+			return true;
+		}
+		fuzz_mutant_finish(&next);
+	}
+	return false;
+}
+
+void fuzz_step_cmplog(const struct fuzz_step_ctx *ctx, uint64_t *rng, struct fuzz_mutant *m,
+		      struct fuzz_cmplog_stats *st)
+{
+	for (int round = 0; round < CMPLOG_ROUNDS; round++) {
+		struct fuzz_cmplog now = {0};
+		bool more;
+
+		st->runs++;
+		if (fuzz_cmplog_run(ctx->cmplog, m->data, m->size, &now) < 0) {
+			st->failed++;
+			return;
+		}
+		more = !now.crashed && cmplog_round(ctx, rng, m, &now, st);
+		fuzz_cmplog_finish(&now);
+		if (!more)
+			return;
+	}
 }

@@ -20,6 +20,12 @@ struct fuzz_step_ctx {
 	const struct format *format; /* NULL: byte ops only */
 	const uint64_t *imms;	     /* the sensor's compared constants (covfile.h), or NULL */
 	size_t n_imms;
+	const char *cmplog; /* a comparison-tracing host build of the sensor (cmplog.h), or NULL */
+};
+
+/* What the input-to-state stage did, summed over the campaign. */
+struct fuzz_cmplog_stats {
+	uint64_t runs, kept, failed; /* host runs, replacements kept, runs that failed */
 };
 
 struct fuzz_mutant {
@@ -32,3 +38,11 @@ struct fuzz_mutant {
 int fuzz_step_mutate(const struct fuzz_step_ctx *ctx, uint64_t *rng, const uint8_t *data,
 		     size_t size, struct fuzz_mutant *ret);
 void fuzz_mutant_finish(struct fuzz_mutant *m);
+
+/* The input-to-state stage on a mutant (ctx->cmplog set): run the host build on it, and for the
+ * operands of its comparisons try replacing one operand's bytes in the input by the other's, each
+ * candidate as a `write` op (so the format's checksum fix-up follows it). A candidate is kept when
+ * the host build then reaches a comparison it did not reach before (or crashes), and the stage
+ * starts again from it, up to three times. m's bytes and JSON grow by the ops kept. */
+void fuzz_step_cmplog(const struct fuzz_step_ctx *ctx, uint64_t *rng, struct fuzz_mutant *m,
+		      struct fuzz_cmplog_stats *st);
