@@ -40,10 +40,10 @@ expect "replay report rollout run" r
 expect "--quiet" run --qu
 expect "--isolation" run --is
 expect "--sensors-dir" validate --sen
-expect "boot reuse snapshot" run --isolation ""
+expect "boot reuse snapshot warm" run --isolation ""
 expect "auto kvm tcg" bench --accel ""
-expect "boot,reuse boot,snapshot" bench --modes boot,
-expect "boot,reuse,snapshot" bench --modes boot,reuse,
+expect "boot,reuse boot,snapshot boot,warm" bench --modes boot,
+expect "boot,reuse,snapshot boot,reuse,warm" bench --modes boot,reuse,
 expect "html json junit markdown" report --format ""
 expect "html json junit markdown" report -f ""
 expect "runs scen" run -o ""
@@ -66,7 +66,7 @@ if command -v zsh >/dev/null; then
 		words=("$2" run --is); CURRENT=3; _faultline
 		words=("$2" ""); CURRENT=2; _faultline' _ "$src/harness/cli/completion/_faultline" "$faultline")
 	# PREFIX|SUFFIX of a spec that must be there
-	for spec in '--isolation[|]:M:(boot snapshot reuse)' '-o[|]:DIR:_files -/' '--quiet[|]' \
+	for spec in '--isolation[|]:M:(boot snapshot reuse warm)' '-o[|]:DIR:_files -/' '--quiet[|]' \
 		'*:scenario:_files -g "*.yaml"|' 'bench:|'; do
 		pre=${spec%%|*} suf=${spec#*|} found=
 		while IFS= read -r l; do

@@ -56,6 +56,38 @@ START_TEST(test_make_and_copy)
 }
 END_TEST
 
+/* Warm isolation: a partition written by a case is made its template's bytes again in place
+ * (the same file: QEMU holds it open), a byte written into a hole of the template a hole again. */
+START_TEST(test_refill)
+{
+	_cleanup_free_ char *base = xasprintf("%s/refill-base.disk", testlib_tmpdir());
+	_cleanup_free_ char *guest = xasprintf("%s/refill-guest.disk", testlib_tmpdir());
+	_cleanup_free_ char *error = NULL;
+	_cleanup_free_ uint8_t *a = NULL, *b = NULL;
+	size_t na, nb;
+	struct stat before, after;
+	int fd;
+
+	ck_assert_msg(disk_make(base, &error) == 0, "%s", error);
+	ck_assert_int_eq(disk_copy(base, guest), 0);
+	ck_assert_int_eq(stat(guest, &before), 0);
+	fd = open(guest, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "mark", 4, (off_t)(DISK_SIZE_MIB - 1) << 20), 4);
+	ck_assert_int_eq(pwrite(fd, "mark", 4, 1024 + 120), 4); /* over the label */
+	close(fd);
+	ck_assert_int_eq(disk_refill(base, guest), 0);
+	ck_assert_int_eq(stat(guest, &after), 0);
+	ck_assert_uint_eq(before.st_ino, after.st_ino);
+	ck_assert_int_eq(read_file(base, 64 << 20, &a, &na), 0);
+	ck_assert_int_eq(read_file(guest, 64 << 20, &b, &nb), 0);
+	ck_assert_uint_eq(na, nb);
+	ck_assert(memcmp(a, b, na) == 0);
+	ck_assert_int_le(after.st_blocks, before.st_blocks);
+	ck_assert_int_eq(disk_refill("/nonexistent/disk", guest), -ENOENT);
+}
+END_TEST
+
 START_TEST(test_make_fails_clearly)
 {
 	_cleanup_free_ char *error = NULL;
@@ -104,6 +136,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("disk");
 
 	tcase_add_test(tc, test_make_and_copy);
+	tcase_add_test(tc, test_refill);
 	tcase_add_test(tc, test_make_fails_clearly);
 	tcase_add_test(tc, test_overlay);
 	suite_add_tcase(s, tc);

@@ -12,7 +12,7 @@
 #include "session.h"
 #include "util.h"
 
-#define MAX_MODES 3
+#define MAX_MODES 4
 
 struct bench_opts {
 	struct session_opts s;
@@ -45,7 +45,7 @@ static int parse_modes(const char *arg, struct bench_opts *o)
 		int m = fleet_isolation_from_name(t);
 		if (m < 0 || o->n_modes == MAX_MODES) {
 			cli_error(SESSION_FAULT_USAGE,
-				  "--modes takes up to three of boot, snapshot, reuse");
+				  "--modes takes up to four of boot, snapshot, reuse, warm");
 			return -EINVAL;
 		}
 		o->modes[o->n_modes++] = (enum fleet_isolation)m;
@@ -82,7 +82,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	o->modes[0] = FLEET_BOOT;
 	o->modes[1] = FLEET_SNAPSHOT;
 	o->modes[2] = FLEET_REUSE;
-	o->n_modes = 3;
+	o->modes[3] = FLEET_WARM;
+	o->n_modes = 4;
 	while ((c = getopt_long(argc, argv, "o:j:qh", longopts, NULL)) >= 0) {
 		if ((r = cli_session_option(c, optarg, &o->s)) != 0) {
 			if (r < 0)
@@ -166,6 +167,92 @@ static double percentile(const struct session_stats *st, double p)
 	return (double)v[k < n ? k : n - 1] / 1000.0;
 }
 
+/* The median, in seconds, of what part() gives for each finished case that has it. */
+static double median_part(const struct session_stats *st,
+			  bool (*part)(const struct session_result *r, uint64_t *ret))
+{
+	_cleanup_free_ uint64_t *v = xcalloc(st->total ? st->total : 1, sizeof(uint64_t));
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->total; i++)
+		if (st->res[i].done && part(&st->res[i], &v[n]))
+			n++;
+	if (n == 0)
+		return -1;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return (double)v[(n - 1) / 2] / 1000.0;
+}
+
+/* One case's parts, in order: the guest made ready (boot, restore or reset), the update
+ * delivered and the trigger run (the agent's RESULT), the observation window, the watch and
+ * protection probe (WATCH to WATCHED), the verdict, the guest handed back. */
+static bool part_ready(const struct session_result *r, uint64_t *ret)
+{
+	*ret = r->boot_ms;
+	return true;
+}
+
+static bool part_deliver(const struct session_result *r, uint64_t *ret)
+{
+	*ret = r->deliver_ms;
+	return r->deliver_ms > 0;
+}
+
+static bool part_observe(const struct session_result *r, uint64_t *ret)
+{
+	*ret = r->watch_ms - r->deliver_ms;
+	return r->watch_ms > 0 && r->deliver_ms > 0 && r->watch_ms >= r->deliver_ms;
+}
+
+static bool part_probe(const struct session_result *r, uint64_t *ret)
+{
+	*ret = r->watched_ms - r->watch_ms;
+	return r->watched_ms > 0 && r->watch_ms > 0 && r->watched_ms >= r->watch_ms;
+}
+
+static bool part_verdict(const struct session_result *r, uint64_t *ret)
+{
+	uint64_t from = r->watched_ms ? r->watched_ms : r->deliver_ms;
+
+	*ret = r->verdict_ms - from;
+	return r->verdict_ms >= from;
+}
+
+static bool part_release(const struct session_result *r, uint64_t *ret)
+{
+	*ret = r->release_ms;
+	return true;
+}
+
+static void print_part(double v)
+{
+	if (v < 0)
+		printf(" %9s", "-");
+	else
+		printf(" %9.3f", v);
+}
+
+/* Where one case's time goes, per mode: the median of each part over its cases (so the parts
+ * need not add up to the median case). */
+static void print_breakdown(const struct mode_figures *f, size_t n)
+{
+	printf("\nper case, median s: %-9s %9s %9s %9s %9s %9s %9s\n", "mode", "ready", "deliver",
+	       "observe", "probe", "verdict", "release");
+	for (size_t i = 0; i < n; i++) {
+		printf("                    %-9s", fleet_isolation_name(f[i].mode));
+		print_part(median_part(&f[i].st, part_ready));
+		print_part(median_part(&f[i].st, part_deliver));
+		print_part(median_part(&f[i].st, part_observe));
+		print_part(median_part(&f[i].st, part_probe));
+		print_part(median_part(&f[i].st, part_verdict));
+		print_part(median_part(&f[i].st, part_release));
+		putchar('\n');
+	}
+	printf("ready: boot, restore or reset; deliver: the update in and the trigger run (the "
+	       "agent's answer); observe: the window after it; probe: the sensor watch and "
+	       "protection probe; release: the guest handed back\n");
+}
+
 static double per_min(const struct session_stats *st)
 {
 	return st->wall_ms ? (double)st->finished * 60000.0 / (double)st->wall_ms : 0;
@@ -216,6 +303,7 @@ static int print_figures(const struct mode_figures *f, size_t n)
 			       fleet_isolation_name(f[0].mode));
 	printf("agreement is counted against %s: the same verdict and title per sensor and case\n",
 	       fleet_isolation_name(f[0].mode));
+	print_breakdown(f, n);
 	return ret;
 }
 

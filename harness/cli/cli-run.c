@@ -142,7 +142,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'i':
 			if (fleet_isolation_from_name(optarg) < 0) {
 				cli_error(SESSION_FAULT_USAGE,
-					  "--isolation takes boot, snapshot or reuse");
+					  "--isolation takes boot, snapshot, reuse or warm");
 				return -EINVAL;
 			}
 			o->isolation = optarg;

@@ -793,6 +793,12 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	dst->title = res->title ? xstrdup(res->title) : NULL;
 	dst->note = xstrndup(note, strcspn(note, "\n"));
 	dst->total_ms = res->total_ms;
+	dst->boot_ms = res->boot_ms;
+	dst->deliver_ms = res->deliver_ms;
+	dst->watch_ms = res->watch_ms;
+	dst->watched_ms = res->watched_ms;
+	dst->verdict_ms = res->verdict_ms;
+	dst->release_ms = res->release_ms;
 	if (!st->first_verdict_ms)
 		st->first_verdict_ms = now_ms() - rs->start_ms;
 	st->finished++;

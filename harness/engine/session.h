@@ -133,6 +133,8 @@ struct session_result {
 	char *title;
 	char *note; /* first line of the title, else of the detail */
 	uint64_t total_ms;
+	/* where the time went (case_result's: runner.h) */
+	uint64_t boot_ms, deliver_ms, watch_ms, watched_ms, verdict_ms, release_ms;
 	bool other_shard; /* another shard's job: not run, not counted */
 };
 

@@ -58,9 +58,13 @@ static int on_guest(const struct attempt_job *j, struct guest *g, struct case_re
 		j->hooks->after(j->hooks->userdata, g);
 	if (r == 0 && c->persist.on && res->verdict == VERDICT_CRASH && !res->host_stall_ms)
 		r = follow(j, TAKE_PTR(g), res);
-	/* a guest whose partition holds a case's update never takes another case */
+	uint64_t released = now_ms();
+	/* a guest whose partition holds a case's update never takes another case, unless warm
+	 * isolation refills the partition before it does */
 	pool_release(j->pool, j->slot, g,
-		     r == 0 && healthy(res->verdict) && !res->host_stall_ms && !c->persist.on);
+		     r == 0 && healthy(res->verdict) && !res->host_stall_ms &&
+			 (!c->persist.on || j->cfg->isolation == FLEET_WARM));
+	res->release_ms = now_ms() - released;
 	return r;
 }
 

@@ -175,3 +175,47 @@ int disk_copy(const char *src, const char *dst)
 		unlink(tmp);
 	return r;
 }
+
+int disk_refill(const char *src, const char *dst)
+{
+	_cleanup_close_ int in = -1, out = -1;
+	struct stat st;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0 || fstat(in, &st) < 0)
+		return -errno;
+	out = open(dst, O_WRONLY | O_CLOEXEC);
+	if (out < 0)
+		return -errno;
+	/* emptied first: the holes of src are holes (zeros) again in dst */
+	if (ftruncate(out, 0) < 0 || ftruncate(out, st.st_size) < 0)
+		return -errno;
+	return copy_data(in, out, st.st_size);
+}
+
+int disk_state_file(const char *path, char **ret_error)
+{
+	int status;
+	pid_t pid;
+
+	unlink(path);
+	pid = fork();
+	if (pid < 0) {
+		*ret_error = xasprintf("host error: cannot fork qemu-img: %s", strerror(errno));
+		return -errno;
+	}
+	if (pid == 0) {
+		execlp("qemu-img", "qemu-img", "create", "-q", "-f", "qcow2", path, "1M",
+		       (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		*ret_error = xasprintf("host error: qemu-img create %s failed", path);
+		unlink(path);
+		return -EIO;
+	}
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		share_with_qemu(fd);
+	return 0;
+}

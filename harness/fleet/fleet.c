@@ -68,8 +68,10 @@ struct slot {
 	unsigned index;
 };
 
-static const char *const isolation_names[] = {
-    [FLEET_BOOT] = "boot", [FLEET_SNAPSHOT] = "snapshot", [FLEET_REUSE] = "reuse"};
+static const char *const isolation_names[] = {[FLEET_BOOT] = "boot",
+					      [FLEET_SNAPSHOT] = "snapshot",
+					      [FLEET_REUSE] = "reuse",
+					      [FLEET_WARM] = "warm"};
 
 int fleet_isolation_from_name(const char *name)
 {

@@ -27,9 +27,10 @@ enum fleet_isolation {
 	FLEET_BOOT,
 	FLEET_SNAPSHOT,
 	FLEET_REUSE,
+	FLEET_WARM, /* one emulator per slot, reset to the saved guest before every case */
 };
 
-/* "boot", "snapshot", "reuse" -> mode, or -EINVAL. */
+/* "boot", "snapshot", "reuse", "warm" -> mode, or -EINVAL. */
 int fleet_isolation_from_name(const char *name);
 const char *fleet_isolation_name(enum fleet_isolation mode);
 

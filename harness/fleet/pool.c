@@ -162,6 +162,10 @@ static void identity_put(struct pool *p, size_t si, int id, bool abandoned)
 
 static void guest_free_coverage(struct guest *g)
 {
+	if (g->warm)
+		unlink(g->warm);
+	free(TAKE_PTR(g->warm));
+	free(TAKE_PTR(g->warm_disk));
 	if (g->coverage)
 		unlink(g->coverage);
 	free(TAKE_PTR(g->coverage));
@@ -707,7 +711,10 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 		dname = xasprintf("%s-d%u", name, ++p->serial);
 		tdisk = t->disk ? xstrdup(t->disk) : NULL;
 		pthread_mutex_unlock(&p->lock);
+		if (tdisk && p->cfg->isolation == FLEET_WARM && !p->cfg->upload)
+			g->warm_disk = xstrdup(tdisk);
 		if (!tdisk || !(g->disk = disk_for(p, si, tdisk, dname, ret_error))) {
+			free(TAKE_PTR(g->warm_disk));
 			if (!*ret_error)
 				*ret_error = xstrdup("host error: the template has no partition");
 			identity_put(p, si, id, false);
@@ -769,10 +776,12 @@ static void *spare_thread(void *arg)
 static void spare_start(struct pool *p, unsigned slot, const size_t *next)
 {
 	struct spare **q = p->slots[slot].spares;
+	/* warm: one, paused until the slot's guest is replaced (its TSC, or a crash) */
+	size_t ahead = p->cfg->isolation == FLEET_WARM ? (p->ahead ? 1 : 0) : p->ahead;
 
-	if (p->cfg->isolation != FLEET_SNAPSHOT)
+	if (p->cfg->isolation != FLEET_SNAPSHOT && p->cfg->isolation != FLEET_WARM)
 		return;
-	for (size_t k = 0; k < p->ahead && next[k] != SIZE_MAX; k++) {
+	for (size_t k = 0; k < ahead && next[k] != SIZE_MAX; k++) {
 		size_t si = next[k];
 
 		if (q[k])
@@ -880,6 +889,80 @@ static int restored_guest(struct pool *p, unsigned slot, size_t si, struct guest
 	return 0;
 }
 
+/* ---- warm: one emulator per slot, reset in place ---- */
+
+/* QEMU (7.2, TCG) never lets a process's CPU tick count go backwards: after a reset the guest's
+ * TSC goes on from where the last case left it, not from the saved state, while every other
+ * clock is reset. The guest sees its TSC jump by the time it ran since the saved state: past
+ * about 8 s that is a soft lockup, past 15 s an RCU stall (both seen here). So a guest that
+ * has run this long since its saved state is not reset again but replaced by a restored one;
+ * FAULTLINE_WARM_BUDGET_MS sets it (100 to 8000). */
+#define WARM_BUDGET_MS 4000
+
+static uint64_t warm_budget_ms(void)
+{
+	const char *e = getenv("FAULTLINE_WARM_BUDGET_MS");
+	unsigned long v = e ? strtoul(e, NULL, 10) : 0;
+
+	return v >= 100 && v <= 8000 ? v : WARM_BUDGET_MS;
+}
+
+/* Keep the paused, just restored guest's state in its emulator, to be reset to before each of
+ * its later cases. When that fails the case still runs on it (noted), and it is destroyed
+ * after, as in snapshot isolation. */
+static void warm_save(struct pool *p, struct guest *g, struct case_result *res)
+{
+	_cleanup_free_ char *error = NULL;
+	char *path;
+
+	if (p->cfg->upload) {
+		case_result_note_host(res,
+				      "warm isolation: a remote host's guests are not reset in "
+				      "place (each case restores one, as in snapshot)");
+		return;
+	}
+	if (g->disk && !g->warm_disk)
+		return;
+	path = xasprintf("%s/%s.warm", p->cfg->work_dir, vm_name(g->vm));
+	if (disk_state_file(path, &error) < 0 || vm_warm_save(g->vm, path, &error) < 0) {
+		case_result_note_host(res, "warm isolation: cannot keep the guest's state: %s",
+				      error);
+		unlink(path);
+		free(path);
+		return;
+	}
+	g->warm = path;
+}
+
+/* The slot's previous guest, reset to its saved state, console on console_path, running.
+ * 0, or -errno (it is gone; a restored guest takes its place). */
+static int warm_reset(struct pool *p, struct guest *g, const char *console_path,
+		      struct case_result *res)
+{
+	_cleanup_free_ char *error = NULL;
+	uint64_t start = now_ms();
+	int r;
+
+	if ((r = vm_warm_reset(g->vm, &error)) == 0 && g->disk &&
+	    (r = disk_refill(g->warm_disk, g->disk)) < 0)
+		error = xasprintf("host error: cannot refill %s from %s: %s", g->disk, g->warm_disk,
+				  strerror(-r));
+	if (r == 0 && (r = vm_set_console_log(g->vm, console_path)) < 0)
+		error = xasprintf("cannot open %s: %s", console_path, strerror(-r));
+	if (r == 0)
+		r = vm_resume(g->vm, &error);
+	if (r < 0) {
+		case_result_note_host(
+		    res, "warm isolation: the slot's guest could not be reset: %s", error);
+		destroy_later(p, g);
+		return r;
+	}
+	g->fresh = true;
+	g->warm_resumed_ms = now_ms();
+	res->boot_ms = g->warm_resumed_ms - start;
+	return 0;
+}
+
 static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *console_path,
 		       struct guest **ret, struct case_result *res, bool *ret_retry)
 {
@@ -919,6 +1002,9 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 	r = restored_guest(p, slot, si, &g, res, ret_retry);
 	if (r != 0)
 		return r;
+	if (p->cfg->isolation == FLEET_WARM)
+		warm_save(p, g, res);
+	g->warm_resumed_ms = now_ms();
 	if ((r = vm_set_console_log(g->vm, console_path)) < 0 || vm_resume(g->vm, &error) < 0) {
 		runner_failed(res,
 			      error ? TAKE_PTR(error)
@@ -943,7 +1029,13 @@ int pool_acquire(struct pool *p, unsigned slot, size_t si, const size_t *next,
 	*ret_retry = false;
 	if (vm_host_cancelled())
 		return -ECANCELED;
-	if (ss->kept && ss->kept->sensor == si) {
+	if (ss->kept && ss->kept->sensor == si && p->cfg->isolation == FLEET_WARM) {
+		struct guest *g = TAKE_PTR(ss->kept);
+		if (warm_reset(p, g, console_path, res) == 0) {
+			*ret = g;
+			return 0;
+		}
+	} else if (ss->kept && ss->kept->sensor == si) {
 		struct guest *g = TAKE_PTR(ss->kept);
 		if (vm_set_console_log(g->vm, console_path) == 0) {
 			*ret = g;
@@ -979,7 +1071,13 @@ void pool_release(struct pool *p, unsigned slot, struct guest *g, bool healthy)
 	if (!g)
 		return;
 	g->fresh = false;
-	if (healthy && p->cfg->isolation == FLEET_REUSE && !vm_host_cancelled()) {
+	if (g->warm)
+		g->warm_ran_ms += now_ms() - g->warm_resumed_ms;
+	bool keep =
+	    p->cfg->isolation == FLEET_REUSE ||
+	    (p->cfg->isolation == FLEET_WARM && g->warm && g->warm_ran_ms < warm_budget_ms());
+
+	if (healthy && keep && !vm_host_cancelled()) {
 		vm_set_console_log(g->vm, NULL);
 		p->slots[slot].kept = g;
 		return;

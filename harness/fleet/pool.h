@@ -1,5 +1,6 @@
-/* pool.h — where a case's guest comes from: a fresh boot, a restored copy of a saved guest, or
- * (reuse) the guest that ran the slot's previous case. The fleet's scheduler asks for a guest
+/* pool.h — where a case's guest comes from: a fresh boot, a restored copy of a saved guest,
+ * (reuse) the guest that ran the slot's previous case, or (warm) that guest reset in place to
+ * the saved state it was restored from. The fleet's scheduler asks for a guest
  * per job and hands it back with a word on its health; the pool boots and saves templates,
  * clones save images, restores the next guest while the current case runs, and destroys guests
  * on background threads.
@@ -26,6 +27,12 @@ struct guest {
 	 * the guest; and the guest's /proc/modules when its sensor started (proto.h, MODULES):
 	 * where the sensor's code is. NULL: no coverage, or no MODULES came */
 	char *coverage, *modules;
+	/* warm isolation: the file holding the state it is reset to (vm_warm_save), and the
+	 * partition its disk is refilled from; NULL when it cannot be reset (it is destroyed) */
+	char *warm, *warm_disk;
+	/* warm: when it last resumed (now_ms), and how long it has run since its saved state
+	 * (summed over its cases: the guest's TSC runs on by that much, pool.c) */
+	uint64_t warm_resumed_ms, warm_ran_ms;
 };
 
 struct pool *pool_new(const struct fleet_config *cfg, unsigned slots);

@@ -257,6 +257,7 @@ static int observe_window(struct vm *vm, const struct runner_timeouts *t, uint64
 				/* the window is over: what became of the sensor? */
 				if (!asked_until && vm_send(vm, PROTO_WATCH, NULL, 0) == 0) {
 					asked_until = now + t->case_ms;
+					res->watch_ms = now - start;
 					continue;
 				}
 				if (!asked_until || now >= asked_until) {
@@ -282,6 +283,7 @@ static int observe_window(struct vm *vm, const struct runner_timeouts *t, uint64
 				observe_until = ev.at_ms + t->observe_ms;
 			} else if (ev.frame.type == PROTO_WATCHED && asked_until) {
 				*ret_watched = ev.frame;
+				res->watched_ms = ev.at_ms - start;
 				*ret_end = END_HEALTHY;
 				return 0;
 			} else if (ev.frame.type == PROTO_ERROR && !observe_until) {

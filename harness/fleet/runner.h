@@ -34,6 +34,9 @@ struct case_result {
 	int agent_errno;
 	char *agent_message;
 	uint64_t boot_ms, deliver_ms, verdict_ms, total_ms;
+	/* since the case started: the observation window over (WATCH sent), the agent's answer
+	 * with the probe's (WATCHED); 0: not reached. How long handing the guest back took */
+	uint64_t watch_ms, watched_ms, release_ms;
 	int attempt;
 	const char *host; /* URI of the host the case ran on (static for the run); NULL: one host */
 	bool retry;	  /* infra-error: another attempt on a fresh guest may do better */

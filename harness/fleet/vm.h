@@ -135,6 +135,15 @@ uint64_t vm_frames_dropped(struct vm *vm);
 const char *vm_name(const struct vm *vm);
 /* Milliseconds (now_ms clock) of the last console byte; 0 if none yet. */
 uint64_t vm_console_last_ms(struct vm *vm);
+/* Warm reset (vm-warm.c): the guest's state, taken while it is paused (right after a restore,
+ * before its first vm_resume), kept in QEMU as an internal snapshot in a file of its own at
+ * state_path (an empty qcow2: disk_state_file; the caller removes it after vm_destroy);
+ * vm_warm_reset() pauses the guest and loads that state back into the same QEMU process (memory,
+ * CPU, devices; not a raw disk, disk.h's disk_refill), drops whatever the old guest had queued on
+ * the agent channel, and leaves it paused for vm_resume(). On failure *ret_error says why (caller
+ * frees). */
+int vm_warm_save(struct vm *vm, const char *state_path, char **ret_error);
+int vm_warm_reset(struct vm *vm, char **ret_error);
 /* Close the streams, destroy the domain (if still running), remove its definition and free
  * everything. Accepts NULL. Returns 0, or -ETIMEDOUT when libvirt did not finish within 90 s
  * (FAULTLINE_TEARDOWN_MS, for tests): the teardown is left to a thread of its own, never

@@ -244,7 +244,7 @@ static void load_fleet(struct lctx *c, const struct ynode *n)
 	static const char *const keys[] = {"size",   "uri",   "uris",	   "hosts",
 					   "memory", "accel", "isolation", NULL};
 	static const char *const accels[] = {"auto", "tcg", "kvm", NULL};
-	static const char *const isos[] = {"boot", "snapshot", "reuse", NULL};
+	static const char *const isos[] = {"boot", "snapshot", "reuse", "warm", NULL};
 	struct scenario_fleet *f = &c->s->fleet;
 	struct ynode *v, *u, *h;
 	uint64_t x;

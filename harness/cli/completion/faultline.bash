@@ -72,12 +72,12 @@ _faultline_value()
 	local cmd=$1 long=$2 arg=$3 cur=$4 head= left= m
 
 	case $cmd:$long in
-	*:--isolation) mapfile -t COMPREPLY < <(compgen -W "boot snapshot reuse" -- "$cur") ;;
+	*:--isolation) mapfile -t COMPREPLY < <(compgen -W "boot snapshot reuse warm" -- "$cur") ;;
 	*:--accel) mapfile -t COMPREPLY < <(compgen -W "auto tcg kvm" -- "$cur") ;;
 	report:--format) mapfile -t COMPREPLY < <(compgen -W "html junit markdown json" -- "$cur") ;;
 	*:--modes)
 		[[ $cur == *,* ]] && head=${cur%,*},
-		for m in boot snapshot reuse; do
+		for m in boot snapshot reuse warm; do
 			[[ ,$head == *,$m,* ]] || left+=" $m"
 		done
 		mapfile -t COMPREPLY < <(compgen -P "$head" -W "$left" -- "${cur##*,}")
