@@ -790,6 +790,11 @@ static void case_row(const struct ctx *x, const struct record *r)
 	}
 	fputs("</td><td class=\"nw\">", f);
 	esc(f, r->sensor);
+	if (r->system) { /* which guest: the initramfs, a full system, the user's disk */
+		fputs("<br><span class=\"muted\">on ", f);
+		esc(f, r->system);
+		fputs("</span>", f);
+	}
 	fputs("</td><td title=\"", f);
 	esc(f, r->mutations);
 	fputs("\">", f);

@@ -182,6 +182,11 @@ static void failing(FILE *f, const struct aggregate *a)
 
 		fputs("| ", f);
 		escape_markdown(f, r->sensor);
+		if (r->system) { /* which guest it ran on */
+			fputs(" (", f);
+			escape_markdown(f, r->system);
+			fputs(")", f);
+		}
 		fputs(" | ", f);
 		escape_markdown(f, r->case_id);
 		fputs(" | ", f);

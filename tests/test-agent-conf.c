@@ -130,6 +130,16 @@ START_TEST(test_conf_watch)
 	ck_assert_ptr_null(c->probe);
 	ck_assert_uint_eq(c->probe_timeout_ms, 3000);
 	ck_assert_uint_eq(c->probe_interval_ms, 200);
+	ck_assert_ptr_null(c->watch_unit);
+	agent_conf_free(c);
+	/* a unit: its journal is copied to the agent's own file, which becomes the log */
+	ck_assert_int_eq(parse("name=u\ndeliver=file\npath=/x\nwatch_unit=usensor.service\n"
+			       "watch_died=Main process exited\n",
+			       &c, &line, &what),
+			 0);
+	ck_assert_str_eq(c->watch_unit, "usensor.service");
+	ck_assert_str_eq(c->watch_log, AGENT_UNIT_JOURNAL);
+	ck_assert_uint_eq(c->unknown_keys, 0);
 	agent_conf_free(c);
 }
 END_TEST
@@ -162,18 +172,21 @@ START_TEST(test_conf_persist)
 	ck_assert_uint_eq(c->n_persist_load, 0);
 	ck_assert_uint_eq(c->n_persist_healthy, 0);
 	agent_conf_free(c);
-	/* a store outside the content partition is refused, at its line */
+	/* a store on a full system's own disk (a package's), not on the content partition */
+	ck_assert_int_eq(parse("name=x\ndeliver=device\npath=/d\npersist_store=/var/lib/x/c\n", &c,
+			       &line, &what),
+			 0);
+	ck_assert_str_eq(c->persist_store, "/var/lib/x/c");
+	agent_conf_free(c);
+	/* a store that is not an absolute file path is refused, at its line */
 	ck_assert_int_eq(
-	    parse("name=x\ndeliver=device\npath=/d\npersist_store=/tmp/c\n", &c, &line, &what),
+	    parse("name=x\ndeliver=device\npath=/d\npersist_store=tmp/c\n", &c, &line, &what),
 	    -EINVAL);
 	ck_assert_uint_eq(line, 4);
-	ck_assert_str_eq(what, "persist_store must be a path under /persist/");
+	ck_assert_str_eq(what, "persist_store must be an absolute file path");
 	ck_assert_int_eq(
 	    parse("name=x\ndeliver=device\npath=/d\npersist_store=/persist/\n", &c, &line, &what),
 	    -EINVAL);
-	ck_assert_int_eq(parse("name=x\ndeliver=device\npath=/d\npersist_store=/persistent/a\n", &c,
-			       &line, &what),
-			 -EINVAL);
 }
 END_TEST
 

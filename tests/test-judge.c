@@ -396,6 +396,20 @@ START_TEST(test_case_watch)
 	decide(&in);
 	expect(VERDICT_SENSOR_DIED, "umd died",
 	       "crash-loop: umd died 3 times in 2500 ms, restarted 2 times", false);
+	/* a systemd unit: its restarts are systemd's count, and they count as deaths too */
+	strcpy(w.unit, "umd.service");
+	strcpy(w.unit_state, "active/running");
+	w.unit_restarts = 4;
+	decide(&in);
+	expect(VERDICT_SENSOR_DIED, "umd died",
+	       "crash-loop: umd died 4 times in 2500 ms, restarted 4 times by systemd "
+	       "(umd.service active/running)",
+	       false);
+	w.unit_restarts = -1; /* systemctl could not say: the watch's own count */
+	decide(&in);
+	expect(VERDICT_SENSOR_DIED, "umd died",
+	       "crash-loop: umd died 3 times in 2500 ms, restarted 2 times", false);
+	w.unit[0] = 0;
 
 	/* a death explains a delivery that failed; not a sensor error, nor an unknown outcome */
 	in.agent_outcome = PROTO_OUTCOME_AGENT_ERROR;

@@ -154,6 +154,9 @@ START_TEST(test_watch_roundtrip)
 	w.restored_ms = -1;
 	w.window_ms = 2431;
 	strcpy(w.probe_output, "probe: cannot read the counter: no\nanswer");
+	strcpy(w.unit, "usensor.service");
+	strcpy(w.unit_state, "active/running");
+	w.unit_restarts = 2;
 	ck_assert_int_eq(proto_watch_encode(&w, "a\n\nb", 4, &p, &len), 0);
 	ck_assert_int_eq(proto_watch_decode(p, len, &back, &log, &log_len), 0);
 	/* a newline in a text would end its line: it comes back as a space */

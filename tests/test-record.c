@@ -106,6 +106,7 @@ static const char *const members[] = {
     "kernel",
     "kernel_name",
     "arch",
+    "system",
     "faultline_version",
 };
 
@@ -179,6 +180,7 @@ static void fill_every_field(struct record *r)
 	r->kernel = xstrdup("6.1.0-56-amd64");
 	r->kernel_name = xstrdup("debian-12");
 	r->arch = xstrdup("amd64");
+	r->system = xstrdup("debian-12");
 	r->faultline_version = xstrdup("0.1.0");
 }
 
@@ -428,6 +430,12 @@ START_TEST(test_case_record)
 	/* no reuse, no reboot, no kernel named (guest: kernel: or matrix:) */
 	ck_assert_int_eq(json_object_object_length(o), ARRAY_SIZE(members) - 3);
 	ck_assert_str_eq(json_object_get_string(field(o, "arch")), "amd64");
+	/* the guest's system as the context names it; null when it does not */
+	ck_assert_ptr_null(field(o, "system"));
+	json_object_put(o);
+	ctx.system = "debian-12";
+	o = case_record_json(&ctx, "ks", &c, &res, "consoles/ks/c1.log");
+	ck_assert_str_eq(json_object_get_string(field(o, "system")), "debian-12");
 	ck_assert_str_eq(json_object_get_string(field(o, "run_id")), "r1");
 	ck_assert_str_eq(json_object_get_string(field(o, "verdict")), "crash");
 	ck_assert_str_eq(json_object_get_string(field(o, "title")), res.title);

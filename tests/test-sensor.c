@@ -204,6 +204,16 @@ START_TEST(test_watch_probe)
 	conf = sensor_agent_conf(s);
 	ck_assert_ptr_null(strstr(conf, "probe"));
 	sensor_free(s);
+	free(conf);
+	/* a systemd unit: its journal is the log, so died needs no log: */
+	s = load_text("w", "name: w\ndeliver: {method: file, path: /x}\n"
+			   "watch: {unit: usensor.service, process: usensord, died: Main process "
+			   "exited}\n");
+	ck_assert_str_eq(s->watch_unit, "usensor.service");
+	conf = sensor_agent_conf(s);
+	ck_assert_ptr_nonnull(strstr(conf, "\nwatch_unit=usensor.service\n"));
+	ck_assert_ptr_nonnull(strstr(conf, "\nwatch_died=Main process exited\n"));
+	sensor_free(s);
 }
 END_TEST
 
@@ -212,9 +222,15 @@ START_TEST(test_watch_probe_errors)
 	static const char *const head = "name: w\ndeliver: {method: file, path: /x}\n";
 	static const struct bad_text bad[] = {
 	    {"watch: umd\n", 3, 8, "watch must be a map (process: ...), not a scalar"},
-	    {"watch: {}\n", 3, 8, "watch needs process: or log:"},
+	    {"watch: {}\n", 3, 8, "watch needs process:, log: or unit:"},
 	    {"watch: {process: umd, pid: 3}\n", 3, 23,
-	     "unknown key 'pid' in watch; expected one of: process, log, died"},
+	     "unknown key 'pid' in watch; expected one of: process, log, died, unit"},
+	    {"watch: {unit: usensor}\n", 3, 15,
+	     "watch unit 'usensor' is not a unit name; expected a systemd service like "
+	     "NAME.service"},
+	    {"watch: {unit: \"a'b.service\"}\n", 3, 15, "is not a unit name"},
+	    {"watch: {unit: u.service, log: /x}\n", 3, 31,
+	     "watch log with unit:; expected one of them"},
 	    {"watch: {process: a-very-long-daemon}\n", 3, 18,
 	     "watch process 'a-very-long-daemon' is not a process name; expected the name the "
 	     "kernel keeps (/proc/PID/comm: at most 15 characters"},
@@ -224,7 +240,8 @@ START_TEST(test_watch_probe_errors)
 	    {"watch: {log: var/log/x}\n", 3, 14,
 	     "watch log 'var/log/x' is relative; expected an absolute guest path"},
 	    {"watch: {process: umd, died: x}\n", 3, 29,
-	     "watch died needs log:; expected the file the death lines go to"},
+	     "watch died needs log: or unit:; expected the file or the unit's journal the death "
+	     "lines go to"},
 	    {"watch: {log: /x, died: \"a\\nb\"}\n", 3, 24,
 	     "watch died spans several lines; expected one line"},
 	    {"probe: 'true'\n", 3, 8, "probe must be a map (command: ...), not a scalar"},
@@ -536,6 +553,12 @@ START_TEST(test_persist)
 	ck_assert_ptr_null(s->persist_load);
 	ck_assert_ptr_null(s->persist_healthy);
 	sensor_free(s);
+	/* a package keeps its content on its full system's own disk: anywhere there */
+	s = load_text("ps", "name: ps\ndeliver: {method: device, path: /dev/ps}\n"
+			    "package: ps.deb\npersist: {store: /var/lib/ps/content.kscu}\n");
+	ck_assert(sensor_persists(s));
+	ck_assert_str_eq(s->persist_store, "/var/lib/ps/content.kscu");
+	sensor_free(s);
 	s = load_text("ps", "name: ps\ndeliver: {method: device, path: /dev/ps}\n");
 	ck_assert(!sensor_persists(s));
 	ck_assert(!sensor_persists(NULL));
@@ -581,6 +604,17 @@ START_TEST(test_persist_errors)
 
 		expect_text("p", text, bad[i].line, bad[i].column, bad[i].needle);
 	}
+	/* a package's store: an absolute file path without "." or ".." steps */
+	expect_text("p",
+		    "name: p\ndeliver: {method: file, path: /x}\npackage: p.deb\n"
+		    "persist: {store: var/lib/p}\n",
+		    4, 18,
+		    "persist store 'var/lib/p' is not an absolute file path; expected where the "
+		    "package keeps its content");
+	expect_text("p",
+		    "name: p\ndeliver: {method: file, path: /x}\npackage: p.deb\n"
+		    "persist: {store: /var/../etc/p}\n",
+		    4, 18, "is not an absolute file path");
 }
 END_TEST
 

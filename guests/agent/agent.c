@@ -431,10 +431,20 @@ static void worker_report(int fd, int32_t a, int32_t b, const char *text)
 	_exit(0);
 }
 
-/* Persistence is on for this boot: the flag, the partition and a sensor that keeps content. */
+/* Does the sensor keep its content on the system's own disk (a full system: the whole root
+ * persists), rather than on the content partition? */
+static bool store_on_root(const struct agent_conf *c)
+{
+	return c && c->persist_store && *c->persist_store &&
+	       strncmp(c->persist_store, AGENT_PERSIST_DIR "/", strlen(AGENT_PERSIST_DIR) + 1) != 0;
+}
+
+/* Persistence is on for this boot: the flag, the partition (or the system's own disk) and a
+ * sensor that keeps content. */
 static bool persist_active(const struct agent_conf *c)
 {
-	return boot.persist && persist_mounted && c && c->persist_store && *c->persist_store;
+	return boot.persist && (persist_mounted || store_on_root(c)) && c && c->persist_store &&
+	       *c->persist_store;
 }
 
 /* One step of the boot sequence. A failure is logged, not fatal: a sensor that refuses its
@@ -459,6 +469,9 @@ static void boot_step(const char *what, const char *cmd, char *out, size_t size)
  * programs), then the commands that mark the boot healthy. */
 static void worker_boot_content(const struct agent_conf *c, char *out, size_t size)
 {
+	/* a full system's own services load the kept content at boot (systemd), not the agent */
+	if (c->n_persist_load == 0 && store_on_root(c))
+		return;
 	for (size_t i = 0; i < c->n_persist_load; i++)
 		boot_step("load", c->persist_load[i], out, size);
 	if (c->trigger && *c->trigger)
@@ -973,7 +986,7 @@ static void safe_boot(const struct agent_conf *c)
 /* After HELLO: what this boot does before (or instead of) starting the sensor. */
 static void boot_begin(const struct agent_conf *c)
 {
-	if (boot.persist && !persist_mounted) {
+	if (boot.persist && !persist_mounted && !store_on_root(c)) {
 		kmsg("faultline-agent: persistence: %s is not mounted", AGENT_PERSIST_DIR);
 		queue_status(PROTO_READY, 3, NULL, "persistence: /persist is not mounted");
 	} else if (boot.safe) {

@@ -30,6 +30,7 @@ struct agent_conf *agent_conf_free(struct agent_conf *c)
 	free(c->watch_process);
 	free(c->watch_log);
 	free(c->watch_died);
+	free(c->watch_unit);
 	free(c->probe);
 	free(c);
 	return NULL;
@@ -192,8 +193,10 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 		} else if (KEY("persist_healthy")) {
 			r = append_string(&c->persist_healthy, &c->n_persist_healthy, v, vlen);
 		} else if (KEY("persist_store")) {
-			if (vlen < 10 || memcmp(v, "/persist/", 9) != 0) {
-				r = fail(line, "persist_store must be a path under /persist/",
+			/* under /persist (the content partition), or anywhere on a full system's
+			 * own disk, where its package keeps content */
+			if (vlen < 2 || v[0] != '/' || v[vlen - 1] == '/') {
+				r = fail(line, "persist_store must be an absolute file path",
 					 ret_line, ret_what);
 				goto out;
 			}
@@ -243,6 +246,8 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 			r = set_string(&c->watch_log, v, vlen);
 		} else if (KEY("watch_died")) {
 			r = set_string(&c->watch_died, v, vlen);
+		} else if (KEY("watch_unit")) {
+			r = set_string(&c->watch_unit, v, vlen);
 		} else if (KEY("probe")) {
 			r = set_string(&c->probe, v, vlen);
 		} else if (KEY("probe_timeout_ms") || KEY("probe_interval_ms")) {
@@ -280,6 +285,15 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 	if (c->deliver == AGENT_DELIVER_COMMAND && (!c->command || !*c->command)) {
 		r = fail(0, "command is missing (command delivery needs it)", ret_line, ret_what);
 		goto out;
+	}
+	/* a unit's log is its journal, which the watch copies to a file of its own */
+	if (c->watch_unit && *c->watch_unit && !(c->watch_log && *c->watch_log)) {
+		free(c->watch_log);
+		c->watch_log = strdup(AGENT_UNIT_JOURNAL);
+		if (!c->watch_log) {
+			r = -ENOMEM;
+			goto out;
+		}
 	}
 	*ret = c;
 	return 0;

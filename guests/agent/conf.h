@@ -17,6 +17,9 @@
  */
 #pragma once
 
+/* where the watch puts a watched unit's journal since delivery (watch_log) */
+#define AGENT_UNIT_JOURNAL "/run/faultline-agent.journal"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -45,6 +48,9 @@ struct agent_conf {
 	char *reject_log; /* NULL when absent */
 	/* the sensor watch and protection probe (watch.h); NULL when absent */
 	char *watch_process, *watch_log, *watch_died;
+	/* a systemd service (full systems): watch.c reads its NRestarts and state, and copies
+	 * its journal since delivery to watch_log (AGENT_UNIT_JOURNAL); NULL when absent */
+	char *watch_unit;
 	char *probe;
 	unsigned probe_timeout_ms, probe_interval_ms;
 	/* persistence (persist.h): where the sensor keeps its content, the commands that load it

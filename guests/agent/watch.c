@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proto.h"
@@ -26,6 +27,7 @@
 #define SCAN_STEP (1u << 20) /* log bytes searched per sample */
 #define SCAN_MAX (8u << 20)  /* log bytes searched per case; deaths past it are pid changes */
 #define PROBE_OUT_MAX 2048
+#define UNIT_CMD_MS 10000 /* systemctl show, journalctl: seconds under TCG on a loaded host */
 
 static struct {
 	const struct agent_conf *c;
@@ -51,6 +53,9 @@ static struct {
 	uint64_t next_probe;
 	int64_t probes, failures, status, loss_ms, restored_ms;
 	char probe_output[PROTO_WATCH_TEXT_MAX];
+	/* the unit */
+	int64_t unit_restarts0; /* NRestarts at delivery; -1: unknown */
+	struct timespec real0;	/* delivery, on the journal's clock */
 } w = {.probe_pid = -1, .probe_fd = -1};
 
 static bool set(const char *s)
@@ -60,7 +65,8 @@ static bool set(const char *s)
 
 static bool wants(const struct agent_conf *c)
 {
-	return c && (set(c->watch_process) || set(c->watch_log) || set(c->probe));
+	return c &&
+	       (set(c->watch_process) || set(c->watch_log) || set(c->watch_unit) || set(c->probe));
 }
 
 /* ---- the process ---- */
@@ -351,6 +357,70 @@ static void probe_read(uint64_t now)
 	}
 }
 
+/* ---- the unit: systemd's view ---- */
+
+/* The value of "KEY=VALUE" among systemctl show's lines, into dst; false when absent. */
+static bool show_value(const char *out, const char *key, char *dst, size_t size)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncmp(l, key, kl) == 0 && l[kl] == '=') {
+			snprintf(dst, size, "%.*s", (int)strcspn(l + kl + 1, "\n"), l + kl + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* systemctl show of the unit: its NRestarts (-1 when unknown), and "ActiveState/SubState"
+ * into state when state is not NULL. */
+static int64_t unit_show(const struct agent_conf *c, char *state, size_t size)
+{
+	char cmd[512], out[1024] = "", v[64], sub[64];
+	char *end;
+	long long n;
+
+	snprintf(cmd, sizeof(cmd),
+		 "systemctl show -p NRestarts -p ActiveState -p SubState -- '%s' 2>&1",
+		 c->watch_unit);
+	if (agent_run_shell(cmd, UNIT_CMD_MS, out, sizeof(out)) != 0) {
+		if (state)
+			snprintf(state, size, "unknown (systemctl show failed: %.64s)", out);
+		return -1;
+	}
+	if (state && show_value(out, "ActiveState", v, sizeof(v)) &&
+	    show_value(out, "SubState", sub, sizeof(sub)))
+		snprintf(state, size, "%s/%s", v, sub);
+	if (!show_value(out, "NRestarts", v, sizeof(v)))
+		return -1;
+	n = strtoll(v, &end, 10);
+	return *v && !*end && n >= 0 ? n : -1;
+}
+
+/* The unit's journal since delivery into watch_log (AGENT_UNIT_JOURNAL): the daemon's output
+ * and systemd's lines about it ("Main process exited, ...", restarts). */
+static void unit_journal(const struct agent_conf *c)
+{
+	char cmd[768], out[512] = "";
+
+	snprintf(cmd, sizeof(cmd),
+		 "journalctl -q -o cat --no-pager -u '%s' --since @%lld.%06ld >'%s' 2>&1",
+		 c->watch_unit, (long long)w.real0.tv_sec, w.real0.tv_nsec / 1000, c->watch_log);
+	agent_run_shell(cmd, UNIT_CMD_MS, out, sizeof(out));
+	/* the whole copy is new: scan it for deaths from its start */
+	w.log_start = w.scan_off = 0;
+	w.carry_len = 0;
+	w.died_lines = 0;
+	while (w.scan_off < log_size() && w.scan_off < (off_t)SCAN_MAX) {
+		off_t before = w.scan_off;
+
+		scan_log();
+		if (w.scan_off == before)
+			break;
+	}
+}
+
 /* ---- the watch ---- */
 
 int agent_watch_check_start(const struct agent_conf *c, char *out, size_t size)
@@ -404,6 +474,11 @@ void agent_watch_arm(const struct agent_conf *c, uint64_t now_ms)
 		w.pid = w.pid_at_delivery = find_process(c->watch_process);
 		w.next_sample = now_ms + SAMPLE_MS;
 	}
+	if (set(c->watch_unit)) {
+		unlink(c->watch_log); /* the last case's copy */
+		clock_gettime(CLOCK_REALTIME, &w.real0);
+		w.unit_restarts0 = unit_show(c, NULL, 0);
+	}
 	if (set(c->watch_log))
 		w.log_start = w.scan_off = log_size();
 }
@@ -450,9 +525,18 @@ static int answer(uint64_t now, uint8_t **ret, size_t *ret_len)
 	int r;
 
 	memset(&a, 0, sizeof(a));
-	a.first_death_ms = a.probe_status = a.loss_ms = a.restored_ms = -1;
+	a.first_death_ms = a.probe_status = a.loss_ms = a.restored_ms = a.unit_restarts = -1;
 	if (w.armed) {
 		const struct agent_conf *c = w.c;
+
+		if (set(c->watch_unit)) {
+			int64_t n = unit_show(c, a.unit_state, sizeof(a.unit_state));
+
+			snprintf(a.unit, sizeof(a.unit), "%s", c->watch_unit);
+			if (n >= 0 && w.unit_restarts0 >= 0 && n >= w.unit_restarts0)
+				a.unit_restarts = n - w.unit_restarts0;
+			unit_journal(c);
+		}
 
 		if (set(c->watch_process))
 			snprintf(a.process, sizeof(a.process), "%s", c->watch_process);

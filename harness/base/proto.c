@@ -250,6 +250,7 @@ static const struct {
     {"loss_ms", offsetof(struct proto_watch, loss_ms)},
     {"restored_ms", offsetof(struct proto_watch, restored_ms)},
     {"window_ms", offsetof(struct proto_watch, window_ms)},
+    {"unit_restarts", offsetof(struct proto_watch, unit_restarts)},
 };
 
 static int64_t *watch_number(struct proto_watch *w, size_t i)
@@ -261,6 +262,7 @@ static void watch_none(struct proto_watch *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->first_death_ms = w->probe_status = w->loss_ms = w->restored_ms = -1;
+	w->unit_restarts = -1;
 }
 
 /* A text value on one line: a newline would end it early, so it becomes a space. */
@@ -286,6 +288,8 @@ int proto_watch_encode(const struct proto_watch *w, const void *log, size_t log_
 		fprintf(f, "%s=%" PRId64 "\n", watch_numbers[i].key,
 			*(const int64_t *)((const char *)w + watch_numbers[i].offset));
 	put_text(f, "probe_output", w->probe_output);
+	put_text(f, "unit", w->unit);
+	put_text(f, "unit_state", w->unit_state);
 	fputc('\n', f);
 	if (log_len)
 		fwrite(log, 1, log_len < PROTO_WATCH_LOG_MAX ? log_len : PROTO_WATCH_LOG_MAX, f);
@@ -341,6 +345,14 @@ static int watch_line(struct proto_watch *w, const char *l, size_t len)
 #define IS(k) (klen == strlen(k) && memcmp(l, k, klen) == 0)
 	if (IS("process")) {
 		set_text(w->process, v, vlen);
+		return 0;
+	}
+	if (IS("unit")) {
+		set_text(w->unit, v, vlen);
+		return 0;
+	}
+	if (IS("unit_state")) {
+		set_text(w->unit_state, v, vlen);
 		return 0;
 	}
 	if (IS("probe_output")) {

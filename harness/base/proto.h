@@ -140,6 +140,12 @@ struct proto_watch {
 	int64_t restored_ms;  /* the end of the first passing probe after the last failure; -1 */
 	int64_t window_ms;    /* delivery to the answer */
 	char probe_output[PROTO_WATCH_TEXT_MAX]; /* the last probe's last line of output */
+	/* a systemd service (full systems): its name ("" when none), its restarts from delivery
+	 * to the answer (NRestarts; -1: unknown), and "ActiveState/SubState" at the answer. The
+	 * log is then the unit's journal since delivery */
+	char unit[PROTO_WATCH_TEXT_MAX];
+	int64_t unit_restarts;
+	char unit_state[PROTO_WATCH_TEXT_MAX];
 };
 
 /* The WATCHED payload: w, then the log bytes (at most PROTO_WATCH_LOG_MAX; longer is cut). Caller

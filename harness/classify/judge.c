@@ -127,9 +127,17 @@ static void agent(const struct judge_input *in, struct judgement *j)
 	}
 }
 
+/* systemd counted its restarts of a watched unit: each one followed a death */
+static bool unit_counted(const struct proto_watch *w)
+{
+	return w->unit[0] && w->unit_restarts >= 0;
+}
+
 int64_t judge_watch_deaths(const struct proto_watch *w)
 {
-	return w->pid_changes > w->died_lines ? w->pid_changes : w->died_lines;
+	int64_t d = w->pid_changes > w->died_lines ? w->pid_changes : w->died_lines;
+
+	return unit_counted(w) && w->unit_restarts > d ? w->unit_restarts : d;
 }
 
 static bool watches_process(const struct proto_watch *w)
@@ -145,6 +153,8 @@ int judge_watch_restarts(const struct proto_watch *w)
 
 	if (d == 0)
 		return 0;
+	if (unit_counted(w)) /* systemd's own count (NRestarts) */
+		return w->unit_restarts > INT32_MAX ? INT32_MAX : (int)w->unit_restarts;
 	n = d - 1 + (watches_process(w) && w->pid_at_end > 0);
 	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
@@ -168,7 +178,7 @@ const char *judge_watch_protection(const struct proto_watch *w, int64_t *ret_gap
 
 bool judge_watch_asks(const struct proto_watch *w)
 {
-	return watches_process(w) || w->log || w->probe;
+	return watches_process(w) || w->log || w->probe || w->unit[0];
 }
 
 static const char *name_of(const struct proto_watch *w)
@@ -195,10 +205,15 @@ static void died(const struct judge_input *in, const char *protection, struct ju
 		j->title = w->log ? xasprintf("%s died without a report in its log", name_of(w))
 				  : xasprintf("%s died", name_of(w));
 	classify_result_free(cr);
-	j->detail = xasprintf("%s%s died %" PRId64 " %s in %" PRId64 " ms, restarted %d %s%s%s",
+	_cleanup_free_ char *by =
+	    unit_counted(w) ? xasprintf(" by systemd (%s %s)", w->unit,
+					w->unit_state[0] ? w->unit_state : "state unknown")
+			    : NULL;
+	j->detail = xasprintf("%s%s died %" PRId64 " %s in %" PRId64 " ms, restarted %d %s%s%s%s",
 			      d >= JUDGE_CRASH_LOOP_DEATHS ? "crash-loop: " : "", name_of(w), d,
 			      d == 1 ? "time" : "times", w->window_ms, n, n == 1 ? "time" : "times",
-			      protection ? "; protection " : "", protection ? protection : "");
+			      by ? by : "", protection ? "; protection " : "",
+			      protection ? protection : "");
 	j->verdict = VERDICT_SENSOR_DIED;
 }
 

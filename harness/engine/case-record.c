@@ -116,6 +116,7 @@ void case_record_fill(const struct record_context *ctx, const char *sensor,
 	r.started = xstrdup(ts);
 	r.kernel = dup_or_null(ctx->kernel);
 	r.kernel_name = dup_or_null(ctx->kernel_name);
+	r.system = dup_or_null(ctx->system);
 	r.arch = xstrdup(ctx->arch ? ctx->arch : "amd64");
 	r.faultline_version = xstrdup(FAULTLINE_VERSION);
 	*ret = r;

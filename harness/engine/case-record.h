@@ -16,6 +16,7 @@ struct record_context {
 	const char *scenario;
 	const char *kernel;
 	const char *kernel_name; /* guest: kernel: or a matrix's name; NULL: none named */
+	const char *system;	 /* "initramfs", a full system's name, "disk"; NULL: unknown */
 	const char *arch;	 /* the guest's architecture; NULL: amd64 */
 };
 

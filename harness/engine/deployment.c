@@ -61,6 +61,7 @@ struct recorder {
 	/* the variant being run (rollspec.h): its name (NULL: as written), each profile's sensor */
 	const char *variant;
 	const size_t *sensor_of;
+	const struct session *s; /* each profile's system: its sensor's image's */
 };
 
 /* The fleet names the consoles of a followed machine's boots relative to the strategy's folder
@@ -98,7 +99,11 @@ static void on_machine(void *userdata, enum rollout_strategy st, const struct ro
 	int k;
 
 	c.id = (char *)m->id;
-	case_record_fill(&rec->ctx, scenario_sensor(rec->sc, rec->sensor_of[m->profile]), &c, res,
+	struct record_context ctx = rec->ctx;
+	const struct image *img = session_image(rec->s, rec->sensor_of[m->profile]);
+
+	ctx.system = img && img->system ? img->system : "initramfs";
+	case_record_fill(&ctx, scenario_sensor(rec->sc, rec->sensor_of[m->profile]), &c, res,
 			 console_rel, &r.record);
 	prefix_boot_consoles(&r.record, console_rel);
 	/* one copy of the bytes for every machine (write_inputs()) */
@@ -320,7 +325,8 @@ int deployment_run(struct session *s, const struct deployment_opts *o, struct de
 			       .spec = spec,
 			       .sc = sc,
 			       .previous = &previous,
-			       .meter = o->meter};
+			       .meter = o->meter,
+			       .s = s};
 	uint64_t start = now_ms();
 	int r;
 

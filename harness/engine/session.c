@@ -352,11 +352,16 @@ static int prepare_images(struct session *s, struct session_error *e)
 			return fail_reason(e, r, SESSION_FAULT_HOST, err);
 		if ((r = build_image(s, i, &err)) < 0)
 			return fail_reason(e, r, SESSION_FAULT_HOST, err);
-		if (s->images[i]->root_disk && scenario_persists(s->sc))
-			return fail(e, -EOPNOTSUPP, SESSION_FAULT_SCENARIO,
-				    "persistence on a full system (%s) is not built yet; expected "
-				    "an initramfs guest",
-				    s->images[i]->system);
+		/* a full system keeps content on its own disk: there is no content partition */
+		if (s->images[i]->root_disk && scenario_persists(s->sc) &&
+		    s->sensors[i]->persist_store &&
+		    startswith(s->sensors[i]->persist_store, "/persist/"))
+			return fail(e, -EINVAL, SESSION_FAULT_SENSOR,
+				    "%s keeps its content in %s, on the content partition, which a "
+				    "full system (%s) does not have; expected a store on the "
+				    "system's own disk (where its package keeps it)",
+				    scenario_sensor(s->sc, i), s->sensors[i]->persist_store,
+				    s->images[i]->system ? s->images[i]->system : "disk");
 		s->fs[i] =
 		    /* a matrix cell's name (SENSOR@KERNEL): its consoles and saved guests are
 		     * its own */
@@ -766,6 +771,7 @@ static void on_result(void *userdata, size_t si, size_t ci, const struct case_re
 	if (img) {
 		ctx.kernel = img->kver;
 		ctx.kernel_name = img->kernel_name;
+		ctx.system = img->system ? img->system : "initramfs";
 		ctx.arch = img->arch;
 	}
 	o = case_record_json(&ctx, sensor, c, res, console_rel);

@@ -3,13 +3,16 @@
  * A boot that crashes after the agent's HELLO crashed in the sensor's boot-time work (loading
  * the stored content, the boot workload meeting it): one more turn of the loop. Before HELLO
  * only the kernel and the emulator ran: the follow-up is an infra-error, never a verdict, and
- * so is anything the host did. A boot counts as healthy only on the agent's READY.
+ * so is anything the host did; on a full system, whose systemd starts the sensor before the
+ * agent, the boot reaching its systemd stands for HELLO. A boot counts as healthy only on the
+ * agent's READY.
  */
 #include "reboot.h"
 
 #include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include "classify.h"
 #include "judge.h"
@@ -88,6 +91,20 @@ static void answer_remedy(struct follow *f, struct vm *vm, uint64_t *late_at)
 
 enum boot_end { BOOT_READY, BOOT_CRASHED, BOOT_INFRA };
 
+/* A full system starts its sensor from systemd, before the agent: a boot that reached its
+ * systemd (its "systemd[1]: " lines on the console) is past the kernel's own boot, and a crash
+ * then is the sensor's boot-time work, HELLO or not. */
+static bool system_reached(const struct follow *f, const char *console)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	size_t size;
+
+	if (!f->cfg->sensors[f->si].image->root_disk ||
+	    read_file(console, 16 << 20, &data, &size) < 0)
+		return false;
+	return memmem(data, size, "systemd[1]: ", strlen("systemd[1]: ")) != NULL;
+}
+
 /* Judge a boot that ended without READY (judge.h, the reboot rows). */
 static enum boot_end boot_failed(struct vm *vm, unsigned n, bool hello, bool stopped,
 				 const char *console, struct reboot_boot *b, struct follow *f)
@@ -98,6 +115,7 @@ static enum boot_end boot_failed(struct vm *vm, unsigned n, bool hello, bool sto
 	struct case_result res;
 
 	runner_drain_console(vm, 3000);
+	in.hello = hello || system_reached(f, console);
 	if (stopped && !vm_stopped_by_guest(vm, &how))
 		in.stopped_by_host = how;
 	case_result_init(&res);
@@ -129,6 +147,7 @@ static int one_boot(struct follow *f, unsigned n, bool safe, const char *console
 			       .accel = f->cfg->accel,
 			       .console_log = console,
 			       .disk = f->disk,
+			       .disk_qcow2 = f->cfg->sensors[f->si].image->root_disk != NULL,
 			       .arch = f->cfg->sensors[f->si].image->arch};
 	_cleanup_vm_ struct vm *vm = NULL;
 	uint64_t start = now_ms(), deadline = start + f->cfg->boot_ms, late_at = 0;

@@ -8,7 +8,7 @@ void watched_measure(const struct proto_watch *w, struct case_result *res)
 {
 	if (!judge_watch_asks(w))
 		return; /* sensor.yaml asks for nothing */
-	if (w->process[0] || (w->log && w->died_lines))
+	if (w->process[0] || (w->log && w->died_lines) || (w->unit[0] && w->unit_restarts >= 0))
 		res->sensor_restarts = judge_watch_restarts(w);
 	res->protection = judge_watch_protection(w, &res->protection_gap_ms);
 }
@@ -44,6 +44,8 @@ void watched_read(const uint8_t *payload, size_t len, const char *console_path,
 	if (judge_watch_asks(w)) {
 		guesttext_clean_str(w->process, GUESTTEXT_LINE);
 		guesttext_clean_str(w->probe_output, GUESTTEXT_LINE);
+		guesttext_clean_str(w->unit, GUESTTEXT_LINE);
+		guesttext_clean_str(w->unit_state, GUESTTEXT_LINE);
 	}
 	if (log_len && console_path) {
 		_cleanup_free_ char *path = watched_log_path(console_path);

@@ -51,7 +51,7 @@ void record_finish(struct record *r)
 	    &r->agent_message,	&r->protection,	    &r->sensor_log,
 	    &r->started,	&r->kernel,	    &r->faultline_version,
 	    &r->mutation_class, &r->phase,	    &r->kernel_name,
-	    &r->arch,
+	    &r->arch,		&r->system,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
@@ -176,6 +176,7 @@ json_object *record_to_json(const struct record *r)
 	if (r->kernel_name)
 		json_object_object_add(o, "kernel_name", json_object_new_string(r->kernel_name));
 	json_object_object_add(o, "arch", str_or_null(r->arch));
+	json_object_object_add(o, "system", str_or_null(r->system));
 	json_object_object_add(o, "faultline_version", str_or_null(r->faultline_version));
 	return o;
 }
@@ -343,6 +344,7 @@ int record_from_json(json_object *o, struct record *ret)
 	r.kernel = get_str(o, "kernel");
 	r.kernel_name = get_str(o, "kernel_name");
 	r.arch = get_str(o, "arch");
+	r.system = get_str(o, "system");
 	r.faultline_version = get_str(o, "faultline_version");
 	*ret = r;
 	return 0;

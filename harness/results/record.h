@@ -95,6 +95,9 @@ struct record {
 	/* "kernel_name": the guest: kernel: or matrix: name (debian-11); NULL: none named.
 	 * "arch": the guest's architecture (amd64); NULL in older runs */
 	char *kernel_name, *arch;
+	/* "system": the guest's system: "initramfs", a full system's name (debian-12), or "disk"
+	 * (the user's own image); NULL in older runs */
+	char *system;
 
 	/* Derived by record_from_json(); not written. */
 	enum verdict kind;    /* VERDICT_OTHER for a verdict this version does not know */

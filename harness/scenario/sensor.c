@@ -203,10 +203,21 @@ static void load_deliver(struct sctx *c, const struct ynode *doc)
 	}
 }
 
+/* A systemd service's name: letters, digits and ":-_.@\\", ending in ".service". */
+static bool unit_name_ok(const char *u)
+{
+	size_t n = strlen(u);
+
+	return n > strlen(".service") && n <= 255 &&
+	       streq(u + n - strlen(".service"), ".service") &&
+	       !u[strspn(u,
+			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.@\\")];
+}
+
 static void load_watch(struct sctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {"process", "log", "died", NULL};
-	const struct ynode *n = section(c, doc, "watch", keys), *process, *log, *died;
+	static const char *const keys[] = {"process", "log", "died", "unit", NULL};
+	const struct ynode *n = section(c, doc, "watch", keys), *process, *log, *died, *unit;
 	struct sensor *s = c->s;
 
 	if (!n)
@@ -214,10 +225,11 @@ static void load_watch(struct sctx *c, const struct ynode *doc)
 	process = ynode_get(n, "process");
 	log = ynode_get(n, "log");
 	died = ynode_get(n, "died");
-	if (!process && !log)
+	unit = ynode_get(n, "unit");
+	if (!process && !log && !unit)
 		serr(c, n,
-		     "watch needs process: or log:; expected the sensor process's name, its "
-		     "log file, or both");
+		     "watch needs process:, log: or unit:; expected the sensor process's name, its "
+		     "log file, its systemd unit, or some of them");
 	get_nonempty_line(c, process, "watch process", &s->watch_process);
 	if (s->watch_process &&
 	    (strlen(s->watch_process) > SENSOR_COMM_MAX || strchr(s->watch_process, '/')))
@@ -230,8 +242,19 @@ static void load_watch(struct sctx *c, const struct ynode *doc)
 		serr(c, log, "watch log '%s' is relative; expected an absolute guest path",
 		     s->watch_log);
 	get_nonempty_line(c, died, "watch died", &s->watch_died);
-	if (died && !log)
-		serr(c, died, "watch died needs log:; expected the file the death lines go to");
+	if (died && !log && !unit)
+		serr(c, died,
+		     "watch died needs log: or unit:; expected the file or the unit's journal the "
+		     "death lines go to");
+	get_nonempty_line(c, unit, "watch unit", &s->watch_unit);
+	if (s->watch_unit && !unit_name_ok(s->watch_unit))
+		serr(c, unit,
+		     "watch unit '%s' is not a unit name; expected a systemd service like "
+		     "NAME.service",
+		     s->watch_unit);
+	if (s->watch_unit && s->watch_log)
+		serr(c, log,
+		     "watch log with unit:; expected one of them (the unit's log is its journal)");
 }
 
 static void load_probe(struct sctx *c, const struct ynode *doc)
@@ -308,12 +331,15 @@ static void load_reject_errno(struct sctx *c, const struct ynode *n)
 	}
 }
 
-/* Is path a file under /persist: absolute, below it, no "." or ".." step out of it? */
-static bool under_persist(const char *path)
+/* Is path a file under dir ("/persist", or "" for anywhere): absolute, below it, no "." or ".."
+ * step out of it? */
+static bool file_under(const char *path, const char *dir)
 {
-	if (!startswith(path, "/persist/") || !path[strlen("/persist/")])
+	size_t dl = strlen(dir);
+
+	if (strncmp(path, dir, dl) != 0 || path[dl] != '/' || !path[dl + 1])
 		return false;
-	for (const char *p = path + strlen("/persist"); p && *p; p = strchr(p + 1, '/')) {
+	for (const char *p = path + dl; p && *p; p = strchr(p + 1, '/')) {
 		size_t n = strcspn(p + 1, "/");
 
 		if (n == 0 || (n == 1 && p[1] == '.') || (n == 2 && !strncmp(p + 1, "..", 2)))
@@ -337,10 +363,21 @@ static void load_persist(struct sctx *c, const struct ynode *doc)
 		     "missing persist store; expected the absolute path under /persist where the "
 		     "sensor keeps its content");
 	get_nonempty_line(c, store, "persist store", &s->persist_store);
-	if (s->persist_store && !under_persist(s->persist_store)) {
+	/* a package keeps its content on the full system's own disk, which persists whole */
+	if (s->persist_store && ynode_get(doc, "package") && !file_under(s->persist_store, "") &&
+	    !startswith(s->persist_store, "/persist/")) {
+		serr(c, store,
+		     "persist store '%s' is not an absolute file path; expected where the package "
+		     "keeps its content, like /var/lib/SENSOR/content",
+		     s->persist_store);
+		free(s->persist_store);
+		s->persist_store = NULL;
+	} else if (s->persist_store && !ynode_get(doc, "package") &&
+		   !file_under(s->persist_store, "/persist")) {
 		serr(c, store,
 		     "persist store '%s' is not a file under /persist; expected an absolute path "
-		     "like /persist/SENSOR/content (the content partition)",
+		     "like /persist/SENSOR/content (the content partition; a package's store may "
+		     "be anywhere on its system's disk)",
 		     s->persist_store);
 		free(s->persist_store);
 		s->persist_store = NULL;
@@ -515,6 +552,7 @@ struct sensor *sensor_free(struct sensor *s)
 	free(s->watch_process);
 	free(s->watch_log);
 	free(s->watch_died);
+	free(s->watch_unit);
 	free(s->probe_command);
 	free(s->reject_errnos);
 	sensor_guest_finish(&s->guest);
@@ -566,6 +604,7 @@ char *sensor_agent_conf(const struct sensor *s)
 	put(f, "watch_process", s->watch_process);
 	put(f, "watch_log", s->watch_log);
 	put(f, "watch_died", s->watch_died);
+	put(f, "watch_unit", s->watch_unit);
 	if (s->probe_command) {
 		put(f, "probe", s->probe_command);
 		fprintf(f, "probe_timeout_ms=%u\nprobe_interval_ms=%u\n", s->probe_timeout_ms,

@@ -27,12 +27,14 @@
  *                                 boot (with their modules.dep dependencies, before the agent
  *                                 starts), and named debug presets (sensor_guest_debug_names())
  *                                 that add to the command line; a scenario may say the same
- *   watch: {process: COMM, log: /GUEST, died: TEXT}
+ *   watch: {process: COMM, log: /GUEST, died: TEXT, unit: NAME.service}
  *                                 a user-mode sensor's process, watched from delivery to the end
  *                                 of the observation window: process is its name as the kernel
  *                                 keeps it (/proc/PID/comm, at most 15 characters), log the file
  *                                 its stderr goes to, died a text that marks one death in that
- *                                 log (needs log); at least process or log
+ *                                 log (needs log or unit); unit a systemd service on a full
+ *                                 system: its restart count and state (systemctl show) and its
+ *                                 journal as the log; at least process, log or unit
  *   probe: {command: SHELL, timeout: DURATION, interval: DURATION}
  *                                 is the sensor still detecting? command exits 0 when the
  *                                 trigger's event is detected (run at start, after a death every
@@ -112,6 +114,7 @@ struct sensor {
 	char *watch_process; /* NULL: no process watched */
 	char *watch_log;     /* NULL: no log captured */
 	char *watch_died;    /* NULL: deaths are the process's pid changes */
+	char *watch_unit;    /* a systemd service (full systems): NRestarts, state, journal; NULL */
 	char *probe_command; /* NULL: protection is not measured */
 	unsigned probe_timeout_ms, probe_interval_ms;
 	char *persist_store;	/* NULL: no persist: section (sensor_persists()) */
