@@ -25,6 +25,56 @@ static char *element_of(const char *leaf, uint64_t *rng)
 	return n ? xstrndup(leaf, cuts[fuzz_rng_below(rng, n)]) : NULL;
 }
 
+struct leaf_ref {
+	const struct format_item *item;
+	size_t at; /* the leaf's place in decode order */
+};
+
+/* Groups a field's instances, in decode order: the order must not depend on where the heap put
+ * the items, or the same PRNG state would draw another mutant in another process. */
+static int by_item_then_place(const void *a, const void *b)
+{
+	const struct leaf_ref *x = a, *y = b;
+
+	if (x->item != y->item)
+		return (uintptr_t)x->item < (uintptr_t)y->item ? -1 : 1;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+/* A field: where its instances start in the sorted refs, and where the input first has it. */
+struct leaf_field {
+	size_t first_place, start;
+};
+
+static int by_first_place(const void *a, const void *b)
+{
+	const struct leaf_field *x = a, *y = b;
+
+	return (x->first_place > y->first_place) - (x->first_place < y->first_place);
+}
+
+/* A leaf drawn uniformly over the format's fields, then over that field's instances: drawn over
+ * instances, the fields of an array's elements (every section's kind, len, sum...) would drown
+ * those the file has once (the header's flags), which then get almost no mutations. */
+static struct format_node *pick_leaf(struct format_node **leaves, size_t n, uint64_t *rng)
+{
+	_cleanup_free_ struct leaf_ref *refs = xmalloc(n * sizeof(*refs));
+	_cleanup_free_ struct leaf_field *fields = xmalloc(n * sizeof(*fields));
+	size_t n_fields = 0, i, start, end;
+
+	for (i = 0; i < n; i++)
+		refs[i] = (struct leaf_ref){leaves[i]->item, i};
+	qsort(refs, n, sizeof(*refs), by_item_then_place);
+	for (i = 0; i < n; i++)
+		if (i == 0 || refs[i].item != refs[i - 1].item)
+			fields[n_fields++] = (struct leaf_field){refs[i].at, i};
+	qsort(fields, n_fields, sizeof(*fields), by_first_place);
+	start = fields[fuzz_rng_below(rng, n_fields)].start;
+	for (end = start; end < n && refs[end].item == refs[start].item; end++)
+		;
+	return leaves[refs[start + fuzz_rng_below(rng, end - start)].at];
+}
+
 static char *magic_value(const struct fuzz_step_ctx *ctx, uint64_t *rng)
 {
 	return xasprintf("%#llx", (unsigned long long)ctx->imms[fuzz_rng_below(rng, ctx->n_imms)]);
@@ -44,7 +94,7 @@ static char *structural_op(const struct fuzz_step_ctx *ctx, uint64_t *rng, const
 		return NULL;
 	format_node_leaves(root, &leaves, &n);
 	if (n) {
-		struct format_node *leaf = leaves[fuzz_rng_below(rng, n)];
+		struct format_node *leaf = pick_leaf(leaves, n, rng);
 		bool uint = leaf->kind == FORMAT_NODE_UINT;
 
 		path = format_node_path(leaf);
