@@ -110,10 +110,13 @@ HOOK(__sanitizer_cov_trace_const_cmp2, uint16_t, 2)
 HOOK(__sanitizer_cov_trace_const_cmp4, uint32_t, 4)
 HOOK(__sanitizer_cov_trace_const_cmp8, uint64_t, 8)
 
-/* cases: [n, width in bits, value...] */
-void __sanitizer_cov_trace_switch(uint64_t val, uint64_t *cases);
-void __sanitizer_cov_trace_switch(uint64_t val, uint64_t *cases)
+/* cases: [n, width in bits, value...]; void * as GCC declares the built-in (a build with
+ * -fsanitize= checks the declaration against it) */
+void __sanitizer_cov_trace_switch(uint64_t val, void *cases_);
+void __sanitizer_cov_trace_switch(uint64_t val, void *cases_)
 {
+	const uint64_t *cases = cases_;
+
 	for (uint64_t i = 0; i < cases[0]; i++)
 		add(__builtin_return_address(0), (unsigned)(cases[1] / 8), val, cases[2 + i]);
 }

@@ -826,6 +826,7 @@ static void load_matrix(struct lctx *c, const struct ynode *n)
 		     "matrix: arch: needs kernel: [...] beside it (each arch's kernel is fetched "
 		     "by name); expected e.g. kernel: [debian-12]");
 	if (!na) {
+		free(a); /* an arch: whose every entry was refused */
 		a = xcalloc(2, sizeof(char *));
 		a[na++] = xstrdup("amd64");
 	}
