@@ -81,12 +81,22 @@ int disk_make(const char *path, char **ret_error)
 	return 0;
 }
 
-int disk_overlay(const char *base, const char *base_format, const char *path, char **ret_error)
+/* qemu-img create -f qcow2 OPTS... PATH [SIZE], through PATH.tmp renamed on success, made
+ * readable by QEMU. what names the file in the error ("an overlay on BASE"). */
+static int qemu_img_create(const char *const opts[5], const char *size, const char *path,
+			   const char *what, char **ret_error)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
+	const char *argv[16] = {"qemu-img", "create", "-q", "-f", "qcow2"};
+	size_t n = 5;
 	int status, fd;
-	pid_t pid = fork();
+	pid_t pid;
 
+	for (size_t i = 0; opts[i]; i++)
+		argv[n++] = opts[i];
+	argv[n++] = tmp;
+	argv[n++] = size;
+	pid = fork();
 	if (pid < 0) {
 		*ret_error = xasprintf("host error: cannot fork qemu-img: %s", strerror(errno));
 		return -errno;
@@ -97,17 +107,15 @@ int disk_overlay(const char *base, const char *base_format, const char *path, ch
 			dup2(null, STDIN_FILENO);
 			dup2(null, STDOUT_FILENO);
 		}
-		execlp("qemu-img", "qemu-img", "create", "-q", "-f", "qcow2", "-F", base_format,
-		       "-b", base, tmp, (char *)NULL);
+		execvp("qemu-img", (char *const *)argv);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		unlink(tmp);
-		*ret_error = xasprintf("host error: qemu-img create of an overlay on %s failed "
-				       "(status %d%s)",
-				       base, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+		*ret_error = xasprintf("host error: qemu-img create of %s failed (status %d%s)",
+				       what, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
 				       WIFEXITED(status) && WEXITSTATUS(status) == 127
 					   ? ": is qemu-utils installed?"
 					   : "");
@@ -125,6 +133,14 @@ int disk_overlay(const char *base, const char *base_format, const char *path, ch
 		return -e;
 	}
 	return 0;
+}
+
+int disk_overlay(const char *base, const char *base_format, const char *path, char **ret_error)
+{
+	const char *const opts[5] = {"-F", base_format, "-b", base, NULL};
+	_cleanup_free_ char *what = xasprintf("an overlay on %s", base);
+
+	return qemu_img_create(opts, NULL, path, what, ret_error);
 }
 
 /* Copy the data segments of in to out (which is as long as in, all holes). */
@@ -195,27 +211,8 @@ int disk_refill(const char *src, const char *dst)
 
 int disk_state_file(const char *path, char **ret_error)
 {
-	int status;
-	pid_t pid;
+	const char *const opts[5] = {NULL};
 
 	unlink(path);
-	pid = fork();
-	if (pid < 0) {
-		*ret_error = xasprintf("host error: cannot fork qemu-img: %s", strerror(errno));
-		return -errno;
-	}
-	if (pid == 0) {
-		execlp("qemu-img", "qemu-img", "create", "-q", "-f", "qcow2", path, "1M",
-		       (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		*ret_error = xasprintf("host error: qemu-img create %s failed", path);
-		unlink(path);
-		return -EIO;
-	}
-	_cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd >= 0)
-		share_with_qemu(fd);
-	return 0;
+	return qemu_img_create(opts, "1M", path, path, ret_error);
 }
