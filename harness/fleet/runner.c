@@ -93,6 +93,21 @@ void runner_stall_alive(struct runner_stall *s, uint64_t at)
 	s->withheld = false;
 }
 
+/* The guest stopped (a panic, a crash) while it looked withheld: QEMU's stream was still
+ * carrying its console, so if the guest wrote there after it was last seen to run, it ran again
+ * and the stall ended by then. That is how a host stall usually ends for a kernel spinning in a
+ * sensor: the guest's clock jumps, its lockup detector fires and it panics within a sample's
+ * time, before a sample shows its vCPU time moving again. (A guest that stopped for its own
+ * reason wrote nothing after its vCPU time stood still.) */
+static uint64_t stall_at_stop(struct vm *vm, const struct runner_stall *s)
+{
+	uint64_t last = vm_console_last_ms(vm);
+
+	if (s->withheld && last > s->moved_ms && last - s->moved_ms >= RUNNER_STALL_MS)
+		return s->total_ms + (last - s->moved_ms);
+	return s->total_ms;
+}
+
 uint64_t runner_stall_ms(const struct runner_stall *s)
 {
 	uint64_t ongoing = s->sampled_ms - s->moved_ms;
@@ -423,7 +438,8 @@ int runner_run_case(struct vm *vm, const char *case_id, const uint8_t *data, siz
 		res->deliver_ms = delivered - start;
 	res->frames_dropped = vm_frames_dropped(vm) - dropped;
 	/* a guest that stopped is not stalled: its vCPU time stands still for another reason */
-	res->host_stall_ms = end == END_STOPPED ? w.stall.total_ms : runner_stall_ms(&w.stall);
+	res->host_stall_ms =
+	    end == END_STOPPED ? stall_at_stop(vm, &w.stall) : runner_stall_ms(&w.stall);
 	res->phase = runner_phase(console_path, case_id);
 	case_facts(vm, t, end, &w, &in, &how);
 	in.agent_outcome = res->agent_outcome;
