@@ -37,6 +37,12 @@
 	"hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=10 "                               \
 	"rcupdate.rcu_cpu_stall_timeout=15 mitigations=off no_timer_check"
 
+/* Warm isolation loads a guest's saved state back into the same QEMU, whose TSC never goes
+ * backwards (pool.c): its guests keep time by a device the load restores (the HPET), and with
+ * the TSC unstable the scheduler's clock, which the lockup detector reads, is held within a
+ * tick of it. Warm's template is booted with this too, so its saved state agrees. */
+#define GUEST_CMDLINE_WARM GUEST_CMDLINE " tsc=unstable clocksource=hpet"
+
 struct session {
 	struct session_opts opts;
 	char *state_dir, *kver, *uri;
@@ -922,7 +928,7 @@ struct fleet_config session_fleet_config(const struct session *s, enum fleet_iso
 	    .n_cases = s->n_cases,
 	    .isolation = mode,
 	    .memory_mib = fl->memory_mib ? fl->memory_mib : 256,
-	    .cmdline = GUEST_CMDLINE,
+	    .cmdline = mode == FLEET_WARM ? GUEST_CMDLINE_WARM : GUEST_CMDLINE,
 	    .persist = scenario_persists(s->sc),
 	    .boot_ms = to->boot_ms,
 	    .timeouts = {.observe_ms = to->observe_ms,
