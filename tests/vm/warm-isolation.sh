@@ -3,15 +3,16 @@
 # marker sensor (tests/data/vm/sensors/marker) on one slot: each leaves marks in guest memory (a
 # file, a process), in the kernel (a sysctl, ksensor's match counter), on the content partition
 # and in the kernel log (the agent's case markers), and each must see none of the one before;
-# at least one of them ran on a reset guest (fewer QEMU logs than cases besides the template's:
-# a guest that ran FAULTLINE_WARM_BUDGET_MS since its saved state is replaced, pool.c says why).
+# at least one of them ran on a reset guest (fewer QEMU logs than cases besides the template's;
+# warm's guests keep time by the HPET and are not replaced on a time budget: pool.c says why).
 # The control, in reuse isolation, must see the marks.
 # Usage: warm-isolation.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU on this machine"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
-export FAULTLINE_SENSORS_DIR=$src/tests/data/vm/sensors FAULTLINE_WARM_BUDGET_MS=8000
+export FAULTLINE_SENSORS_DIR=$src/tests/data/vm/sensors
+unset FAULTLINE_WARM_BUDGET_MS
 rm -rf "$run"
 mkdir -p "$run"
 
