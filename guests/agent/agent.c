@@ -1018,7 +1018,7 @@ static void handle_frame(const struct agent_conf *c, const struct proto_frame *f
 		queue_error(a.err, a.text);
 		return;
 	case AGENT_ACT_WATCH:
-		agent_watch_request(c, mono_ms());
+		agent_watch_request(c, mono_ms(), a.watch_mode, a.watch_arg);
 		return;
 	case AGENT_ACT_UPDATE:
 		if (!c || safe_mode) {

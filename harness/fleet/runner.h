@@ -20,6 +20,9 @@ struct runner_timeouts {
 	unsigned observe_ms;
 	unsigned hang_ms; /* heartbeat silence that is a hang */
 	unsigned case_ms; /* the agent must answer within this */
+	/* no final protection probe at the window's end (PROTO_WATCH_NO_PROBE): a later case's
+	 * probe on the same guest vouches for this one (fleet.h: probe_every) */
+	bool no_probe;
 };
 
 struct case_result {
