@@ -365,7 +365,9 @@ static int prepare_images(struct session *s, struct session_error *e)
 		s->fs[i] =
 		    /* a matrix cell's name (SENSOR@KERNEL): its consoles and saved guests are
 		     * its own */
-		    (struct fleet_sensor){.name = scenario_sensor(s->sc, i), .image = s->images[i]};
+		    (struct fleet_sensor){.name = scenario_sensor(s->sc, i),
+					  .image = s->images[i],
+					  .probes = s->sensors[i]->probe_command != NULL};
 	}
 	return 0;
 }
@@ -929,6 +931,7 @@ struct fleet_config session_fleet_config(const struct session *s, enum fleet_iso
 			 .hang_ms = to->hang_ms,
 			 .case_ms = to->case_ms},
 	    .max_attempts = 2,
+	    .probe_every = s->opts.probe_every,
 	    .run_dir = run_dir,
 	    .work_dir = work_dir,
 	};
