@@ -359,15 +359,14 @@ static bool pass_on(struct host_rt *hr, struct handback *b, struct case_result *
 }
 
 /* probe_every: whether the job's case goes without the final probe. Only a case whose guest
- * takes the slot's next job too (its sensor, as far as the pool's guess goes) and that is not
+ * takes the slot's next job too (the pool's guess at its sensor, next[0]) and that is not
  * the probe_every-th since its guest's last probe. */
 static bool defer_probe(const struct slot *slot, size_t si, const size_t *next)
 {
 	const struct fleet_config *cfg = &slot->host->cfg;
 
 	return cfg->isolation == FLEET_REUSE && cfg->probe_every > 1 && cfg->sensors[si].probes &&
-	       slot->n_held + 1 < cfg->probe_every && next[0] != SIZE_MAX &&
-	       next[0] / cfg->n_cases == si;
+	       slot->n_held + 1 < cfg->probe_every && next[0] != SIZE_MAX && next[0] == si;
 }
 
 /* Run a job, confirmed alone on a fresh guest when it failed on a guest with history. */
