@@ -317,17 +317,24 @@ static int build_image(struct session *s, size_t i, char **ret_error)
 {
 	_cleanup_free_ char *kver = NULL, *root = NULL;
 	const char *name = kernel_name(s, i), *arch = scenario_sensor_arch(s->sc, i);
+	/* a rollout profile's system: the scenario's guest: with that system (a shallow copy,
+	 * never freed) */
+	struct sensor_guest cell = *scenario_guest(s->sc);
 	uint64_t t0 = now_ms();
 	int r;
 
+	if (scenario_sensor_system(s->sc, i)) {
+		cell.system = (char *)scenario_sensor_system(s->sc, i);
+		cell.disk = NULL;
+	}
 	if (!name)
-		return image_build(s->sensors[i], scenario_guest(s->sc), s->kver, NULL, NULL,
-				   s->state_dir, &s->images[i], ret_error);
+		return image_build(s->sensors[i], &cell, s->kver, NULL, NULL, s->state_dir,
+				   &s->images[i], ret_error);
 	if ((r = kernels_get(name, arch, s->state_dir, &kver, &root, ret_error)) < 0)
 		return r;
 	progress(s, "kernel %s is %s (%.1f s)", name, kver, (double)(now_ms() - t0) / 1000);
-	r = image_build(s->sensors[i], scenario_guest(s->sc), kver, root, arch, s->state_dir,
-			&s->images[i], ret_error);
+	r = image_build(s->sensors[i], &cell, kver, root, arch, s->state_dir, &s->images[i],
+			ret_error);
 	if (r == 0)
 		s->images[i]->kernel_name = xstrdup(name);
 	return r;

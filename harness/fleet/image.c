@@ -327,7 +327,12 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	_cleanup_close_ int lock = -1;
 	/* a kernel of its own: its own build and image folders, so that a matrix's cells do not
 	 * rebuild each other's */
-	_cleanup_free_ char *name = kroot ? xasprintf("%s@%s", s->name, kver) : xstrdup(s->name);
+	_cleanup_free_ char *name =
+	    xasprintf("%s%s%s%s%s", s->name, kroot ? "@" : "", kroot ? kver : "",
+		      /* a system the sensor does not name itself (a scenario's or a rollout
+		       * profile's): folders of its own, beside the sensor's initramfs */
+		      extra && extra->system && !s->guest.system ? "@" : "",
+		      extra && extra->system && !s->guest.system ? extra->system : "");
 	_cleanup_free_ char *build_dir = xasprintf("%s/build/%s", state_dir, name);
 	_cleanup_free_ char *log = xasprintf("%s/build/%s.log", state_dir, name);
 	_cleanup_free_ char *out = xasprintf("%s/images/%s", state_dir, name);

@@ -57,7 +57,8 @@ int image_kernel_discover(char **ret_kver, char **ret_error);
  * gets its kernel and modules, under STATE_DIR/build/NAME@KVER and images/NAME@KVER.
  * arch (NULL: amd64) "arm64" builds an arm64 initramfs guest from an arm64 kernel root
  * (kernels_get(..., "arm64", ...), required): the sensor's build gets FAULTLINE_ARCH=arm64,
- * ARCH=arm64 and CROSS_COMPILE, the image the arm64 agent and the root's busybox. */
+ * ARCH=arm64 and CROSS_COMPILE, the image the arm64 agent and the root's busybox. A full
+ * system that extra names and the sensor does not (guest: {system: NAME}) adds @NAME to NAME. */
 int image_build(const struct sensor *s, const struct sensor_guest *extra, const char *kver,
 		const char *kroot, const char *arch, const char *state_dir, struct image **ret,
 		char **ret_error);
