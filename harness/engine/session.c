@@ -369,6 +369,14 @@ static int prepare_images(struct session *s, struct session_error *e)
 				    "system's own disk (where its package keeps it)",
 				    scenario_sensor(s->sc, i), s->sensors[i]->persist_store,
 				    s->images[i]->system ? s->images[i]->system : "disk");
+		/* its own loader boots it: the boot options persistence works by
+		 * (faultline.persist, faultline.boot) never reach its kernel */
+		if (s->images[i]->firmware && scenario_persists(s->sc))
+			return fail(e, -EOPNOTSUPP, SESSION_FAULT_SENSOR,
+				    "%s boots by its own loader (guest firmware uefi), which "
+				    "faultline cannot give the boot options persistence needs; "
+				    "expected persistence: off, or a whole-disk image (bios)",
+				    scenario_sensor(s->sc, i));
 		s->fs[i] =
 		    /* a matrix cell's name (SENSOR@KERNEL): its consoles and saved guests are
 		     * its own */

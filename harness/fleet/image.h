@@ -30,6 +30,10 @@ struct image {
 	 * guests boot from overlays), root_format "qcow2" or "raw" (static); booted by an
 	 * initramfs that mounts it (build-image.sh --switch-root) */
 	const char *root_format;
+	/* guest: {disk: PATH, firmware: uefi}: the OVMF firmware (IMAGE_OVMF, static) that boots
+	 * the disk by its own boot loader (a GPT image with an EFI system partition); kernel,
+	 * initrd and cmdline then go unused. NULL: faultline's kernel boots the guest */
+	const char *firmware;
 	/* the guest: kernel: or matrix name it was built for (kernels.h); NULL: the discovered */
 	char *kernel_name;
 	/* "amd64" or "arm64" (static): the guest's architecture, which its domain is built for */
@@ -39,6 +43,8 @@ struct image {
 /* The cross compiler's prefix for arm64 guests (package gcc-aarch64-linux-gnu): sensor builds
  * get it as CROSS_COMPILE, the arm64 agent is built with it (guests/meson.build). */
 #define IMAGE_ARM64_CROSS "aarch64-linux-gnu-"
+/* The UEFI firmware of firmware: uefi guests (package ovmf), a ROM with its variables built in */
+#define IMAGE_OVMF "/usr/share/ovmf/OVMF.fd"
 
 /* Where .ci/setup unpacks Debian's guest kernel and headers (without installing them) when the
  * host has none installed. $FAULTLINE_KERNEL_ROOT names another such root, which then wins over
