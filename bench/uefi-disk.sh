@@ -64,6 +64,9 @@ for line in open(sys.argv[1]):
     if "verdict" in r:
         t = r.get("timings") or {}
         print(f"{r['case']}: {r['verdict']} ({r.get('title')}), system {r.get('system')}, "
-              f"wall {r.get('wall_ms')} ms")
+              f"restore to verdict {t.get('total_ms')} ms")
+        want = {"valid": "accepted", "field-count-mismatch": "crash"}[r["case"]]
+        if r["verdict"] != want or r.get("system") != "disk-uefi":
+            sys.exit(f"FAIL: {r['case']}: {r['verdict']} on {r.get('system')}, expected {want} on disk-uefi")
 PYEOF
 exit $rc
