@@ -372,7 +372,7 @@ static int prepare_images(struct session *s, struct session_error *e)
 		/* its own loader boots it: the boot options persistence works by
 		 * (faultline.persist, faultline.boot) never reach its kernel */
 		if (s->images[i]->firmware && scenario_persists(s->sc))
-			return fail(e, -EOPNOTSUPP, SESSION_FAULT_SENSOR,
+			return fail(e, -EOPNOTSUPP, SESSION_FAULT_SCENARIO,
 				    "%s boots by its own loader (guest firmware uefi), which "
 				    "faultline cannot give the boot options persistence needs; "
 				    "expected persistence: off, or a whole-disk image (bios)",
