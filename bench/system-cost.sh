@@ -22,7 +22,6 @@ cases=${2:-40}
 repeat=${3:-3}
 src=$(cd "$(dirname "$0")/.." && pwd)
 faultline=$(realpath "$build/faultline")
-check=$(realpath "$build/tests/jsonl-check" 2>/dev/null || true)
 work=$(mktemp -d /tmp/faultline-system-bench.XXXXXX)
 # content: paths stay relative to scenarios/, so the variants live there for the run
 init=$src/scenarios/.bench-system-init.yaml deb=$src/scenarios/.bench-system-deb.yaml

@@ -24,7 +24,7 @@ faultline_cmdline="console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 w
 hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=10 rcupdate.rcu_cpu_stall_timeout=15 \
 mitigations=off no_timer_check"
 boot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
-kernel= initrd= cmdline=
+kernel='' initrd='' cmdline=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) [ $# -ge 2 ] || die "--kernel needs a path"; kernel=$2; shift 2 ;;
