@@ -15,6 +15,7 @@
 #    first probe that passes after the restart).
 #
 # Usage: bench/system-cost.sh [BUILD_DIR] [CASES] [REPEAT]   (defaults: ./build, 40, 3)
+# Environment: FAULTLINE_BENCH_KEEP=1 keeps the runs; FAULTLINE_BENCH_GAP_ONLY=1 skips part 1.
 # The Debian images are built on first use (minutes; cached after). Prints the load at start.
 set -euo pipefail
 build=${1:-build}
@@ -26,14 +27,21 @@ work=$(mktemp -d /tmp/faultline-system-bench.XXXXXX)
 # content: paths stay relative to scenarios/, so the variants live there for the run
 init=$src/scenarios/.bench-system-init.yaml deb=$src/scenarios/.bench-system-deb.yaml
 gap=$src/scenarios/.bench-system-gap.yaml
-trap 'rm -rf "$work" "$init" "$deb" "$gap"' EXIT
+# FAULTLINE_BENCH_KEEP=1 keeps the runs (consoles, journals) in the printed folder
+if [ -n "${FAULTLINE_BENCH_KEEP:-}" ]; then
+	trap 'rm -f "$init" "$deb" "$gap"; echo "runs kept in $work"' EXIT
+else
+	trap 'rm -rf "$work" "$init" "$deb" "$gap"' EXIT
+fi
 echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 sed 's/^name: bench-hardened/name: system-init/' "$src/scenarios/bench-hardened.yaml" >"$init"
 sed 's/^name: bench-hardened/name: system-deb/; s/^sensors: \[ksensor-hardened\]/sensors: [ksensor-hardened-deb]/;
      s/^timeouts: {boot: 90s/timeouts: {boot: 300s/' "$src/scenarios/bench-hardened.yaml" >"$deb"
 grep -q 'sensors: \[ksensor-hardened-deb\]' "$deb" || { echo "bench-hardened.yaml changed shape"; exit 1; }
+# FAULTLINE_BENCH_GAP_ONLY=1: the protection gap only
 for v in init deb; do
+	[ -z "${FAULTLINE_BENCH_GAP_ONLY:-}" ] || break
 	f=$init
 	[ $v = deb ] && f=$deb
 	echo "== snapshot, $v"
@@ -53,7 +61,7 @@ seed: 1
 format: kscu
 fleet: {size: 0, memory: 256, accel: auto}
 sensors: [usensor, usensor-deb]
-timeouts: {boot: 300s, observe: 4s, hang: 15s, case: 90s}
+timeouts: {boot: 300s, observe: 15s, hang: 15s, case: 120s}
 cases:
 EOF
 	cat <<EOF
