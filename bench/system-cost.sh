@@ -48,7 +48,7 @@ for v in init deb; do
 	"$faultline" bench --modes snapshot --cases "$cases" -q -o "$work/$v" "$f" | tee "$work/$v.txt" || true
 done
 # the table's snapshot row: mode cases wall_s cases/min ...
-rate() { awk '$1 == "snapshot" && $2 ~ /^[0-9]+$/ { print $4; exit }' "$1"; }
+rate() { [ ! -f "$1" ] || awk '$1 == "snapshot" && $2 ~ /^[0-9]+$/ { print $4; exit }' "$1"; }
 a=$(rate "$work/init.txt") b=$(rate "$work/deb.txt")
 if [ -n "$a" ] && [ -n "$b" ]; then
 	awk -v a="$a" -v b="$b" 'BEGIN { printf "snapshot cases/min: initramfs %.1f, debian-12 %.1f (%.2f of the initramfs rate; goal 0.50)\n", a, b, b / a }'
