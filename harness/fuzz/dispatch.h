@@ -1,5 +1,5 @@
-/* dispatch.h — what a campaign's next free guest does (`faultline fuzz --jobs N`): run a seed, run
- * a mutant, wait, or stop. The campaign holds its lock around every call; this only counts.
+/* dispatch.h — what a campaign's next free guest does (`faultline fuzz --jobs N`): run a seed,
+ * run a mutant, wait, or stop. The campaign holds its lock around every call; this only counts.
  *
  * Seeds go first, in the scenario's order, one per claim; a guest free while seeds are still
  * running takes a mutant once the corpus holds something, else waits. seeds_done is the prefix of
