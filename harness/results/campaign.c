@@ -26,7 +26,8 @@ int campaign_write(const char *dir, const struct campaign *c)
 	json_object_object_add(o, "elapsed_ms", json_object_new_uint64(c->elapsed_ms));
 	json_object_object_add(o, "rng", json_object_new_uint64(c->rng));
 	json_object_object_add(o, "seeds_done", json_object_new_uint64(c->seeds_done));
-	json_object_object_add(o, "next_case", json_object_new_uint64(c->next_case));
+	if (c->next_case > c->execs) /* else it is execs, as before cases ran in parallel */
+		json_object_object_add(o, "next_case", json_object_new_uint64(c->next_case));
 	json_object_object_add(o, "guest_runs", json_object_new_uint64(c->guest_runs));
 	json_object_object_add(o, "guest_runs_ms", json_object_new_uint64(c->guest_runs_ms));
 	json_object_object_add(o, "edges", json_object_new_uint64(c->edges));
