@@ -465,11 +465,12 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		r = work == FUZZ_WORK_SEED ? run_seed(w, seed) : run_step(w, num);
-		if (r < 0 && !c->r)
-			c->r = r;
-		if (r < 0)
-			c->dispatch.stop = true;
 		pthread_cond_broadcast(&c->changed);
+		if (r < 0) {
+			c->r = c->r ? c->r : r;
+			c->dispatch.stop = true;
+			continue; /* the last line is fuzz_campaign_run()'s */
+		}
 		progress_line(c, false);
 	}
 	pthread_cond_broadcast(&c->changed);
