@@ -12,7 +12,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 execs_of() { sed -n 's/^ *"execs":\([0-9]*\).*/\1/p' "$1/campaign.json" 2>/dev/null || true; }
 measure() { # N
-	local n=$1 dir=$out/jobs-$n pid t0= e0= t e
+	local n=$1 dir pid t0= e0= t e t1 e1
+	dir=$out/jobs-$n
 	rm -rf "$dir"
 	"$faultline" fuzz --sensor kref --duration "$duration" --seed "$seed" --jobs "$n" -o "$dir" \
 		"$src/tests/data/vm/fuzz-kref.yaml" >"$dir.out" 2>"$dir.err" &
