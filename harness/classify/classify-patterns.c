@@ -643,6 +643,10 @@ const char *const classify_skip_functions[] = {
 const size_t classify_skip_functions_n = ARRAY_SIZE(classify_skip_functions);
 
 const char *const classify_skip_substrings[] = {
+	/* linker section markers, not functions: kallsyms names code in a section without symbols
+	 * of its own (5.10's .fixup, where load_unaligned_zeropad's fault lands) after the last
+	 * symbol before it ("RIP: __static_call_text_end+0x390" under d_alloc_name) */
+	"_text_end$", "^_etext$", "^__indirect_thunk_end$",
 	/* reporting and sanitizers */
 	"__sanitizer", "__asan", "kasan", "hwasan", "__msan", "kmsan", "kcsan", "__tsan", "ubsan",
 	"^handle_overflow$", "^handle_shift_out_of_bounds$", "check_memory_region", "read_word_at_a_time",
