@@ -43,7 +43,7 @@ record $s returns-pkt-type | grep -q 'run: socket filter: 0 of 3 datagrams passe
 run=$base/selinux
 seed_current "$src/scenarios/content/selinux.pol" \
 	"$src/guests/sensors/selinux/compile.sh" "$src/guests/sensors/selinux/faultline.te"
-run_vm kvalid-selinux 4
+run_vm kvalid-selinux 6
 s=selinux
 "$check" "$res" $s valid verdict accepted
 "$check" "$res" $s valid protection kept
@@ -57,4 +57,9 @@ for c in unknown-version classes-count-huge truncated; do
 		fail "$c: no refusal in the kernel log"
 	record $s $c | grep -q '(errno 22)\|Invalid argument' || fail "$c: not EINVAL"
 done
+"$check" "$res" $s duplicate-type verdict rejected
+record $s duplicate-type | grep -q 'File exists' || fail "duplicate-type: not EEXIST"
+# a malformed policy that root loads takes the kernel down (the same on 5.10 and 6.1)
+"$check" "$res" $s class-value-duplicate verdict crash
+"$check" "$res" $s class-value-duplicate title "BUG: kernel NULL pointer dereference in d_alloc_name"
 echo "kvalid: every verdict as expected"
