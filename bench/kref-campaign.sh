@@ -1,11 +1,18 @@
 #!/bin/bash
 # Campaigns on the kref reference sensor from its two valid seeds only
 # (tests/data/vm/fuzz-kref.yaml), with and without the input-to-state stage, side by side (one
-# guest each), and which planted bugs each found after how many executions and seconds. The
-# planted bugs are listed in guests/sensors/kref/README.md; this script maps an oops's function
-# to the bug (the campaign itself knows nothing of them).
-# Usage: bench/kref-campaign.sh FAULTLINE KREF_CMPLOG OUT_DIR [DURATION (30m)] [PRNG SEED (1)]
+# guest each, or --jobs N), and which planted bugs each found after how many executions and
+# seconds. The planted bugs are listed in guests/sensors/kref/README.md; this script maps an
+# oops's function to the bug (the campaign itself knows nothing of them).
+# Usage: bench/kref-campaign.sh [--jobs N] FAULTLINE KREF_CMPLOG OUT_DIR [DURATION (30m)]
+#        [PRNG SEED (1)]
+# --jobs N: each campaign on N guests (faultline fuzz --jobs; 2N guests in all, side by side)
 set -euo pipefail
+jobs=1
+if [ "${1:-}" = --jobs ]; then
+	jobs=$2
+	shift 2
+fi
 faultline=$1 cmplog=$2 out=$3 duration=${4:-30m} seed=${5:-1}
 src=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
@@ -13,7 +20,8 @@ uptime >"$out/load-start.txt"
 run() { # NAME [--cmplog PROG]
 	local name=$1
 	shift
-	"$faultline" fuzz --sensor kref --duration "$duration" --seed "$seed" -o "$out/$name" "$@" \
+	"$faultline" fuzz --sensor kref --duration "$duration" --seed "$seed" --jobs "$jobs" \
+		-o "$out/$name" "$@" \
 		"$src/tests/data/vm/fuzz-kref.yaml" >"$out/$name.out" 2>"$out/$name.err" || true
 }
 run plain &
@@ -37,7 +45,7 @@ bug() {
 }
 for name in plain cmplog; do
 	execs=$(sed -n 's/^ *"execs":\([0-9]*\).*/\1/p' "$out/$name/campaign.json" 2>/dev/null || echo '?')
-	echo "== $name: $execs execs in $duration"
+	echo "== $name: $execs execs in $duration on $jobs guest(s)"
 	grep -h "^cmplog:" "$out/$name.err" || true
 	sed -n 's/.*new signature after \([0-9]*\) execs, \([0-9]*\) s: [a-z-]*: \(.*\) (\(.*\))$/\1 \2 \3/p' \
 		"$out/$name.err" | while read -r n s title; do

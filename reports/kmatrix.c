@@ -40,12 +40,23 @@ static bool any_named(struct rundir *const *runs, size_t n_runs)
 	return false;
 }
 
+/* A seed taken as it is is what a sensor should do, not a finding: it ranks below a rejection,
+ * so that a cell whose malformed inputs were all refused says rejected, not accepted. A mutated
+ * input taken (a silent acceptance) stays worse than a rejection (verdict.h order). */
+static int rank(const struct record *r)
+{
+	return r->kind == VERDICT_ACCEPTED && !record_silent_accept(r) ? _VERDICT_MAX
+								       : (int)r->kind;
+}
+
 static void add(struct kmatrix_cell *c, const struct record *r)
 {
 	const char *sig = record_signature(r);
 
-	if (c->n++ == 0 || r->kind < c->worst)
+	if (c->n++ == 0 || rank(r) < c->rank) {
 		c->worst = r->kind;
+		c->rank = rank(r);
+	}
 	if (!sig)
 		return;
 	for (size_t i = 0; i < c->n_titles; i++)

@@ -15,7 +15,9 @@
 
 struct kmatrix_cell {
 	size_t n;	     /* cases; 0: the sensor never ran on this kernel */
-	enum verdict worst;  /* verdict.h order: the lowest value present */
+	enum verdict worst;  /* verdict.h order: the lowest value present, except that a seed
+			      * accepted as it is ranks below a rejection (kmatrix.c) */
+	int rank;	     /* worst's rank (kmatrix.c) */
 	const char **titles; /* distinct signatures (crash, hang, ...), first seen first */
 	size_t n_titles;
 };

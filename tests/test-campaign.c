@@ -1,7 +1,8 @@
 /* test-campaign.c — a fuzz campaign directory (harness/results/campaign.h): as the report reads
  * it (campaign.json's figures, coverage.jsonl's points, a cut-off last line left out, no
  * campaign at all for a run directory); written and read back the same, byte for byte as the
- * campaign wrote it before; a file missing keys reads as zeros. */
+ * campaign wrote it before; a file missing keys reads as zeros; the next case id kept only
+ * when cases were in flight. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,28 @@ START_TEST(test_missing_keys)
 }
 END_TEST
 
+/* The next case id (a --jobs campaign stopped with cases in flight): kept when past execs. */
+START_TEST(test_next_case)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/nc", testlib_tmpdir());
+	struct campaign w = {.run_id = (char *)"fuzz-2", .sensor = (char *)"kref", .execs = 9};
+	struct campaign *c;
+
+	ck_assert_int_eq(mkdir_p(dir), 0);
+	w.next_case = 9; /* one guest: equal, not written */
+	ck_assert_int_eq(campaign_write(dir, &w), 0);
+	ck_assert_int_eq(campaign_read(dir, &c), 0);
+	ck_assert_uint_eq(c->next_case, 0);
+	campaign_free(c);
+	w.next_case = 11;
+	ck_assert_int_eq(campaign_write(dir, &w), 0);
+	ck_assert_int_eq(campaign_read(dir, &c), 0);
+	ck_assert_uint_eq(c->next_case, 11);
+	ck_assert_uint_eq(c->execs, 9);
+	campaign_free(c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("campaign");
@@ -158,6 +181,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_load);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_missing_keys);
+	tcase_add_test(tc, test_next_case);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -72,6 +72,15 @@ static const struct expect expectations[] = {
 	{ "real-ksensor-truncated-arm64.log", CRASH,
 	  "BUG: unable to handle page fault in ks_parse_instance", "page-fault" },
 
+	/* SELinux on Debian 11's 5.10: a policy whose class 3 has class value 1 (two classes
+	 * with one value, one value without a name) loaded through selinuxfs; the fault is in
+	 * load_unaligned_zeropad's .fixup code, which kallsyms names after a linker marker */
+	{ "real-selinux-class-value-5.10.log", CRASH,
+	  "BUG: kernel NULL pointer dereference in d_alloc_name", "null-deref" },
+	/* the same policy on Debian 12's 6.1: the fault in hashlen_string, under d_alloc_name */
+	{ "real-selinux-class-value-6.1.log", CRASH,
+	  "BUG: kernel NULL pointer dereference in d_alloc_name", "null-deref" },
+
 	/* written from formats */
 	{ "fmt-null-deref.log", CRASH, "BUG: kernel NULL pointer dereference in ks_eval_field",
 	  "null-deref" },

@@ -1,6 +1,7 @@
 /* test-fuzz.c — the campaign's pure parts (harness/fuzz): the coverage map's new-coverage logic
  * and merge, calibration, the corpus on disk and its scheduler, and that a step is a function of
- * the PRNG state (same seed and same outcomes, same campaign). */
+ * the PRNG state (same seed and same outcomes, same campaign), and the work handed to the
+ * guests of a --jobs campaign. */
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include "bitmap.h"
 #include "cmplog.h"
 #include "corpus.h"
+#include "dispatch.h"
 #include "format.h"
 #include "mutate.h"
 #include "step.h"
@@ -379,6 +381,78 @@ START_TEST(test_cmplog_solves_computed_check)
 }
 END_TEST
 
+/* Two guests, two seeds: the seeds go first, one each; a guest free while a seed runs waits
+ * until the corpus has something; seeds_done is the finished prefix however they finish. */
+START_TEST(test_dispatch_seeds_then_steps)
+{
+	struct fuzz_dispatch d;
+	size_t s0 = 9, s1 = 9, s = 9;
+	uint64_t n0, n1, n;
+
+	fuzz_dispatch_init(&d, 2, 0, 0, 0, 0);
+	ck_assert_int_eq(fuzz_dispatch_next(&d, false, &s0, &n0), FUZZ_WORK_SEED);
+	ck_assert_int_eq(fuzz_dispatch_next(&d, false, &s1, &n1), FUZZ_WORK_SEED);
+	ck_assert_uint_eq(s0, 0);
+	ck_assert_uint_eq(s1, 1);
+	ck_assert_uint_ne(n0, n1);
+	/* a third guest: nothing to mutate yet, seeds running */
+	ck_assert_int_eq(fuzz_dispatch_next(&d, false, &s, &n), FUZZ_WORK_WAIT);
+	/* the second seed finishes first: not a prefix yet */
+	fuzz_dispatch_done(&d, 1);
+	ck_assert_uint_eq(d.seeds_done, 0);
+	ck_assert_uint_eq(d.execs, 1);
+	ck_assert_int_eq(fuzz_dispatch_next(&d, true, &s, &n), FUZZ_WORK_STEP);
+	ck_assert_uint_eq(n, 2);
+	fuzz_dispatch_done(&d, 0);
+	ck_assert_uint_eq(d.seeds_done, 2);
+	fuzz_dispatch_done(&d, SIZE_MAX);
+	ck_assert_uint_eq(d.execs, 3);
+	ck_assert_uint_eq(d.in_flight, 0);
+	/* every seed done and an empty corpus (every seed failed): nothing to do */
+	ck_assert_int_eq(fuzz_dispatch_next(&d, false, &s, &n), FUZZ_WORK_STOP);
+	fuzz_dispatch_finish(&d);
+}
+END_TEST
+
+/* An execution budget is never overrun by the guests in flight, an abandoned seed runs again,
+ * a stop is final, and case ids are never handed out twice, resumed or not. */
+START_TEST(test_dispatch_budget_and_resume)
+{
+	struct fuzz_dispatch d;
+	size_t s = 9;
+	uint64_t n, ids[4];
+
+	fuzz_dispatch_init(&d, 1, 1, 10, 0, 12); /* resumed: seed done, 10 execs, no id saved */
+	ck_assert_uint_eq(d.next_case, 10);
+	ck_assert_int_eq(fuzz_dispatch_next(&d, true, &s, &ids[0]), FUZZ_WORK_STEP);
+	ck_assert_int_eq(fuzz_dispatch_next(&d, true, &s, &ids[1]), FUZZ_WORK_STEP);
+	ck_assert_uint_eq(ids[0], 10);
+	ck_assert_uint_eq(ids[1], 11);
+	/* two in flight fill the budget of 12 */
+	ck_assert_int_eq(fuzz_dispatch_next(&d, true, &s, &n), FUZZ_WORK_STOP);
+	fuzz_dispatch_abandon(&d, SIZE_MAX);
+	ck_assert_int_eq(fuzz_dispatch_next(&d, true, &s, &ids[2]), FUZZ_WORK_STEP);
+	ck_assert_uint_eq(ids[2], 12); /* the abandoned case's id is not reused */
+	fuzz_dispatch_done(&d, SIZE_MAX);
+	fuzz_dispatch_done(&d, SIZE_MAX);
+	ck_assert_uint_eq(d.execs, 12);
+	ck_assert_int_eq(fuzz_dispatch_next(&d, true, &s, &n), FUZZ_WORK_STOP);
+	fuzz_dispatch_finish(&d);
+
+	/* resumed with a saved next id past the executions (cases were in flight) */
+	fuzz_dispatch_init(&d, 2, 0, 5, 7, 0);
+	ck_assert_int_eq(fuzz_dispatch_next(&d, false, &s, &ids[3]), FUZZ_WORK_SEED);
+	ck_assert_uint_eq(s, 0);
+	ck_assert_uint_eq(ids[3], 7);
+	fuzz_dispatch_abandon(&d, 0);
+	ck_assert_int_eq(fuzz_dispatch_next(&d, false, &s, &n), FUZZ_WORK_SEED);
+	ck_assert_uint_eq(s, 0); /* abandoned: it runs again */
+	d.stop = true;
+	ck_assert_int_eq(fuzz_dispatch_next(&d, true, &s, &n), FUZZ_WORK_STOP);
+	fuzz_dispatch_finish(&d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("fuzz");
@@ -394,6 +468,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_step_fields_drawn_evenly);
 	tcase_add_test(tc, test_cmplog_parse_and_candidates);
 	tcase_add_test(tc, test_cmplog_solves_computed_check);
+	tcase_add_test(tc, test_dispatch_seeds_then_steps);
+	tcase_add_test(tc, test_dispatch_budget_and_resume);
 	suite_add_tcase(s, tc);
 	return s;
 }

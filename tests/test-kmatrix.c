@@ -35,8 +35,9 @@ START_TEST(test_cells)
 	ck_assert_uint_eq(c->n_titles, 2);
 	ck_assert_str_eq(c->titles[0], "BUG: unable to handle page fault in ks_parse_instance");
 	ck_assert_str_eq(c->titles[1], "watchdog: BUG: soft lockup - CPU#0 stuck in ks_write");
+	/* hardened: the seed taken and the malformed input refused is a rejecting cell */
 	c = kmatrix_cell(m, 1, 1);
-	ck_assert_int_eq(c->worst, VERDICT_ACCEPTED);
+	ck_assert_int_eq(c->worst, VERDICT_REJECTED);
 	ck_assert_uint_eq(c->n_titles, 0);
 	ck_assert_int_eq(kmatrix_cell(m, 2, 0)->worst, VERDICT_INFRA_ERROR);
 	ck_assert_uint_eq(kmatrix_cell(m, 2, 2)->n, 0); /* esensor never ran on debian-13 */
@@ -61,8 +62,8 @@ START_TEST(test_markdown_and_none)
 	    strstr(buf, "| sensor | debian-11/amd64 | debian-12/amd64 | debian-13/amd64 |\n"));
 	ck_assert_ptr_nonnull(
 	    strstr(buf, "| esensor | **infra-error** (1) | **accepted** (1) | – |"));
-	/* accepted is worse than rejected (verdict.h): hardened takes the seed */
-	ck_assert_ptr_nonnull(strstr(buf, "| ksensor-hardened | **accepted** (2) |"));
+	/* the seed taken ranks below a rejection: hardened's cell says rejected */
+	ck_assert_ptr_nonnull(strstr(buf, "| ksensor-hardened | **rejected** (2) |"));
 	free(buf);
 	kmatrix_free(m);
 	rundir_free(run);

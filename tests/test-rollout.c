@@ -109,7 +109,61 @@ START_TEST(test_profile_kernel_arch)
 	load_err(HEAD "profiles:\n  - {name: x, weight: 1, kernel: debian-12}\n"
 		      "rollout: {fleet: 4, rings: [{name: all, size: rest}],\n"
 		      "  variants: [{name: v, sensor: beta}]}\n",
-		 6, 10, "profiles with kernel: and rollout: variants:");
+		 6, 10, "profiles with kernel: or system: and rollout: variants:");
+}
+END_TEST
+
+/* system: in a profile: the profile runs on its sensor's cell for that full system, so that a
+ * fleet mixes initramfs machines and full systems; a bad system is a located error. */
+START_TEST(test_profile_system)
+{
+	struct diags d = {0};
+	struct scenario *s = load(
+	    HEAD "profiles:\n"
+		 "  - {name: office, weight: 6}\n"
+		 "  - {name: server, weight: 3, system: debian-12}\n"
+		 "  - {name: old, weight: 1, sensor: beta, kernel: debian-11, system: debian-12}\n"
+		 "  - {name: server2, weight: 1, system: debian-12}\n"
+		 "rollout: {fleet: 10, rings: [{name: all, size: rest}]}\n",
+	    &d);
+	const struct rollspec *r;
+	size_t srv, old;
+
+	if (!s)
+		ck_abort_msg("%u:%u: %s", d.v[0].line, d.v[0].column, d.v[0].message);
+	r = scenario_rollout(s);
+	srv = r->profiles[1].sensor;
+	old = r->profiles[2].sensor;
+	ck_assert_uint_eq(scenario_n_sensors(s), 4);
+	ck_assert_uint_eq(r->profiles[0].sensor, 0);
+	ck_assert_ptr_null(scenario_sensor_system(s, 0));
+	ck_assert_ptr_null(scenario_sensor_system(s, 1));
+	ck_assert_str_eq(scenario_sensor(s, srv), "alpha@debian-12-system");
+	ck_assert_str_eq(scenario_sensor_system(s, srv), "debian-12");
+	ck_assert_ptr_null(scenario_sensor_kernel(s, srv));
+	ck_assert_str_eq(scenario_sensor_arch(s, srv), "amd64");
+	ck_assert_str_eq(scenario_sensor(s, old), "beta@debian-11@debian-12-system");
+	ck_assert_str_eq(scenario_sensor_kernel(s, old), "debian-11");
+	ck_assert_str_eq(scenario_sensor_system(s, old), "debian-12");
+	ck_assert_uint_eq(r->profiles[3].sensor, srv);
+	ck_assert(scenario_sensor_is(scenario_sensor(s, srv), "alpha"));
+	scenario_free(s);
+
+	load_err(HEAD "profiles:\n  - {name: x, weight: 1, system: debian-99}\n"
+		      "rollout: {fleet: 4, rings: [{name: all, size: rest}]}\n",
+		 5, 34, "unknown profile system 'debian-99'; expected debian-12");
+	load_err(HEAD "profiles:\n  - {name: x, weight: 1, system: [debian-12]}\n"
+		      "rollout: {fleet: 4, rings: [{name: all, size: rest}]}\n",
+		 5, 34, "profile system");
+	load_err(HEAD
+		 "profiles:\n"
+		 "  - {name: x, weight: 1, kernel: debian-12, arch: arm64, system: debian-12}\n"
+		 "rollout: {fleet: 4, rings: [{name: all, size: rest}]}\n",
+		 5, 66, "profile system debian-12 is amd64 only");
+	load_err(HEAD "profiles:\n  - {name: x, weight: 1, system: debian-12}\n"
+		      "rollout: {fleet: 4, rings: [{name: all, size: rest}],\n"
+		      "  variants: [{name: v, sensor: beta}]}\n",
+		 6, 10, "profiles with kernel: or system: and rollout: variants:");
 }
 END_TEST
 
@@ -424,6 +478,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_profile_kernel_arch);
+	tcase_add_test(tc, test_profile_system);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_variant_names);
 	tcase_add_test(tc, test_ring_sizes);

@@ -361,8 +361,19 @@ START_TEST(test_guest_system_disk)
 	ck_assert_ptr_null(s->guest.disk);
 	ck_assert_str_eq(d->guest.disk, want);
 	ck_assert_ptr_null(d->guest.system);
+	ck_assert(!d->guest.uefi);
 	sensor_guest_merge(&s->guest, &d->guest, &m);
 	ck_assert_ptr_null(m.system);
+	ck_assert_str_eq(m.disk, want);
+	ck_assert(!m.uefi);
+	sensor_guest_finish(&m);
+	sensor_free(d);
+	/* firmware: uefi goes with its disk, into the merge too */
+	d = load_text("gd", "name: gd\ndeliver: {method: device, path: /dev/g}\n"
+			    "guest: {disk: img/my.qcow2, firmware: uefi}\n");
+	ck_assert(d->guest.uefi);
+	sensor_guest_merge(&s->guest, &d->guest, &m);
+	ck_assert(m.uefi);
 	ck_assert_str_eq(m.disk, want);
 	sensor_guest_finish(&m);
 	sc = (struct sensor_guest){.cmdline = "x=1"};
@@ -409,6 +420,9 @@ START_TEST(test_new_key_errors)
 	    {"package: [a.deb]\n", 3, 10, "package must be"},
 	    {"guest: {system: debian-12, disk: /x.qcow2}\n", 3, 8,
 	     "guest has both system and disk; expected one of them"},
+	    {"guest: {disk: /x.qcow2, firmware: efi}\n", 3, 35, "guest firmware"},
+	    {"guest: {system: debian-12, firmware: uefi}\n", 3, 38,
+	     "guest firmware uefi needs disk: beside it"},
 	};
 
 	expect_bad_texts("n", head, bad, ARRAY_SIZE(bad));

@@ -576,10 +576,12 @@ static int write_all_file(const char *path, const uint8_t *data, size_t len)
 	return 0;
 }
 
-/* After the delivery: a rejection in the kernel log, a failed write (declared errno or not), or
- * the evaluate phase: the trigger, and the kernel log again. Reports and exits. */
-static void judge_update(const struct agent_conf *c, int fd, int kfd, bool delivered_err, int err,
-			 char *out, size_t size)
+/* After the delivery: a rejection in the kernel log (first, whatever else happened: CONTRACT.md
+ * step 6), a failure that sensor.yaml does not call a rejection (infra_err), a failed write
+ * (declared errno or not), or the evaluate phase: the trigger, and the kernel log again. Reports
+ * and exits. */
+static void judge_update(const struct agent_conf *c, int fd, int kfd, bool delivered_err,
+			 bool infra_err, int err, char *out, size_t size)
 {
 	char logline[1024];
 	int st;
@@ -588,6 +590,8 @@ static void judge_update(const struct agent_conf *c, int fd, int kfd, bool deliv
 		append(out, size, "%skernel log: %s", out[0] ? "\n" : "", logline);
 		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
 	}
+	if (infra_err)
+		worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, err, out);
 	if (delivered_err && err && !agent_conf_rejects_errno(c, err)) {
 		append(out, size, " (%s), not an errno the sensor declares a rejection",
 		       errno_name(err));
@@ -618,7 +622,7 @@ static void worker_update(const struct agent_conf *c, const uint8_t *data, size_
 {
 	char out[AGENT_TEXT_MAX] = "";
 	int kfd, r, st;
-	bool delivered_err = false;
+	bool delivered_err = false, infra_err = false;
 	int err = 0;
 
 	r = write_all_file(UPDATE_PATH, data, len);
@@ -645,8 +649,7 @@ static void worker_update(const struct agent_conf *c, const uint8_t *data, size_
 			err = errno;
 			snprintf(out, sizeof(out), "write(%s, %zu bytes): %s", c->path, len,
 				 strerror(err));
-			if (!c->reject_errno)
-				worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, err, out);
+			infra_err = !c->reject_errno;
 			delivered_err = true;
 		} else if ((size_t)n != len) {
 			snprintf(out, sizeof(out), "short write to %s: %zd of %zu bytes", c->path,
@@ -677,8 +680,7 @@ static void worker_update(const struct agent_conf *c, const uint8_t *data, size_
 		}
 		if (st > 0) {
 			append(out, sizeof(out), "reload exited with status %d", st);
-			if (!c->reject_exit)
-				worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, 0, out);
+			infra_err = !c->reject_exit;
 			delivered_err = true;
 		}
 		break;
@@ -692,14 +694,13 @@ static void worker_update(const struct agent_conf *c, const uint8_t *data, size_
 		}
 		if (st > 0) {
 			append(out, sizeof(out), "command exited with status %d", st);
-			if (!c->reject_exit)
-				worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, 0, out);
+			infra_err = !c->reject_exit;
 			delivered_err = true;
 		}
 		break;
 	}
 
-	judge_update(c, fd, kfd, delivered_err, err, out, sizeof(out));
+	judge_update(c, fd, kfd, delivered_err, infra_err, err, out, sizeof(out));
 }
 
 /* Fork a worker. is_start: run the start commands; else deliver payload. */
@@ -1018,7 +1019,7 @@ static void handle_frame(const struct agent_conf *c, const struct proto_frame *f
 		queue_error(a.err, a.text);
 		return;
 	case AGENT_ACT_WATCH:
-		agent_watch_request(c, mono_ms());
+		agent_watch_request(c, mono_ms(), a.watch_mode, a.watch_arg);
 		return;
 	case AGENT_ACT_UPDATE:
 		if (!c || safe_mode) {

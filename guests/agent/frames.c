@@ -73,6 +73,7 @@ static void remedy_action(const struct proto_frame *f, struct agent_action *ret)
 void agent_frame_action(const struct proto_frame *f, bool busy, struct agent_action *ret)
 {
 	ret->remedy = 0;
+	ret->watch_mode = ret->watch_arg = 0;
 	ret->data = NULL;
 	ret->len = 0;
 	ret->err = 0;
@@ -97,8 +98,12 @@ void agent_frame_action(const struct proto_frame *f, bool busy, struct agent_act
 		ret->kind = AGENT_ACT_UPDATE;
 		return;
 	case PROTO_WATCH:
-		/* whatever the payload (none is sent): the host only asks for the state */
+		/* a payload of another size is a plain WATCH: the host only asks for the state */
 		ret->kind = AGENT_ACT_WATCH;
+		if (f->len == PROTO_WATCH_ARGS_SIZE) {
+			ret->watch_mode = proto_get_u32(f->payload);
+			ret->watch_arg = proto_get_u32(f->payload + 4);
+		}
 		return;
 	case PROTO_MARK:
 		ret->kind = AGENT_ACT_MARK;

@@ -33,6 +33,7 @@ struct agent_action {
 	char text[AGENT_MARK_MAX + 100]; /* NUL-terminated */
 	uint32_t remedy;		 /* REMEDY: enum proto_remedy */
 	const uint8_t *data;		 /* STORE, REMEDY rollback: into the frame's payload */
+	uint32_t watch_mode, watch_arg;	 /* WATCH: enum proto_watch_mode and its argument */
 	size_t len;
 };
 

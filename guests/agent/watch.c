@@ -32,7 +32,9 @@
 static struct {
 	const struct agent_conf *c;
 	bool armed, asked, final_started;
-	uint64_t t0; /* delivery */
+	bool no_final;	      /* the host asked for no final probe (PROTO_WATCH_NO_PROBE) */
+	bool final_timed_out; /* the final probe ran out of time: PROTO_WATCH_AGAIN may redo it */
+	uint64_t t0;	      /* delivery */
 	/* the process */
 	pid_t pid, pid_at_delivery;
 	uint64_t next_sample;
@@ -51,8 +53,15 @@ static struct {
 	int64_t probe_deaths; /* deaths_seen when the running probe started */
 	bool pending;	      /* protection in doubt: probe until one passes */
 	uint64_t next_probe;
+	unsigned probe_timeout_ms;
 	int64_t probes, failures, status, loss_ms, restored_ms;
 	char probe_output[PROTO_WATCH_TEXT_MAX];
+	/* the probe counters before the final probe, for PROTO_WATCH_AGAIN */
+	struct {
+		bool pending;
+		int64_t probes, failures, status, loss_ms, restored_ms;
+		char probe_output[PROTO_WATCH_TEXT_MAX];
+	} before_final;
 	/* the unit */
 	int64_t unit_restarts0; /* NRestarts at delivery; -1: unknown */
 	struct timespec real0;	/* delivery, on the journal's clock */
@@ -289,10 +298,10 @@ static void probe_start(uint64_t now)
 
 		close(pfd[0]);
 		signal(SIGPIPE, SIG_DFL);
-		st = agent_run_shell(w.c->probe, w.c->probe_timeout_ms, out, sizeof(out));
+		st = agent_run_shell(w.c->probe, w.probe_timeout_ms, out, sizeof(out));
 		if (st == -ETIME)
 			snprintf(out + strlen(out), sizeof(out) - strlen(out),
-				 "\nprobe timed out after %u ms", w.c->probe_timeout_ms);
+				 "\nprobe timed out after %u ms", w.probe_timeout_ms);
 		dprintf(pfd[1], "%d\n%s", st, out);
 		_exit(0);
 	}
@@ -320,6 +329,7 @@ static void probe_done(uint64_t now)
 	last_line(nl ? nl + 1 : "", w.probe_output, sizeof(w.probe_output));
 	w.probes++;
 	w.status = st;
+	w.final_timed_out = w.final_started && st == -ETIME;
 	if (st != 0) {
 		w.failures++;
 		if (w.loss_ms < 0)
@@ -470,6 +480,7 @@ void agent_watch_arm(const struct agent_conf *c, uint64_t now_ms)
 	w.c = c;
 	w.armed = true;
 	w.t0 = now_ms;
+	w.probe_timeout_ms = c->probe_timeout_ms;
 	if (set(c->watch_process)) {
 		w.pid = w.pid_at_delivery = find_process(c->watch_process);
 		w.next_sample = now_ms + SAMPLE_MS;
@@ -483,10 +494,44 @@ void agent_watch_arm(const struct agent_conf *c, uint64_t now_ms)
 		w.log_start = w.scan_off = log_size();
 }
 
-void agent_watch_request(const struct agent_conf *c, uint64_t now_ms)
+/* PROTO_WATCH_AGAIN after an answer whose final probe timed out: back to the counters before
+ * it, and the final probe once more with a timeout scaled to the CPU the guest got. After
+ * another answer: that answer again. False when there was no answer to this conf. */
+static bool final_again(const struct agent_conf *c, unsigned share_permille)
 {
+	unsigned long long t;
+
+	if (w.armed || w.c != c || !c)
+		return false;
+	if (!w.final_started || !w.final_timed_out) {
+		/* nothing to redo: the same answer again */
+		w.armed = w.asked = w.final_started = true;
+		return true;
+	}
+	w.pending = w.before_final.pending;
+	w.probes = w.before_final.probes;
+	w.failures = w.before_final.failures;
+	w.status = w.before_final.status;
+	w.loss_ms = w.before_final.loss_ms;
+	w.restored_ms = w.before_final.restored_ms;
+	memcpy(w.probe_output, w.before_final.probe_output, sizeof(w.probe_output));
+	if (share_permille < 125)
+		share_permille = 125;
+	t = (unsigned long long)c->probe_timeout_ms * 1000 /
+	    (share_permille < 1000 ? share_permille : 1000);
+	w.probe_timeout_ms = t < AGENT_PROBE_MS_MAX ? (unsigned)t : AGENT_PROBE_MS_MAX;
+	w.final_started = w.final_timed_out = false;
+	w.armed = w.asked = true;
+	return true;
+}
+
+void agent_watch_request(const struct agent_conf *c, uint64_t now_ms, unsigned mode, unsigned arg)
+{
+	if (mode == PROTO_WATCH_AGAIN && final_again(c, arg))
+		return;
 	if (!w.armed)
 		agent_watch_arm(c, now_ms);
+	w.no_final = mode == PROTO_WATCH_NO_PROBE;
 	w.asked = true;
 	if (!w.armed)
 		w.c = c; /* nothing to watch: the answer says so */
@@ -585,10 +630,17 @@ int agent_watch_tick(uint64_t now_ms, uint8_t **ret, size_t *ret_len)
 	}
 	if (w.probe_pid >= 0)
 		return 0;
-	if (w.asked && w.final_started)
+	if (w.asked && (w.final_started || (w.no_final && !w.pending)))
 		return answer(now_ms, ret, ret_len);
 	if (w.asked) {
 		/* the window is over: the last word is a probe of its own */
+		w.before_final.pending = w.pending;
+		w.before_final.probes = w.probes;
+		w.before_final.failures = w.failures;
+		w.before_final.status = w.status;
+		w.before_final.loss_ms = w.loss_ms;
+		w.before_final.restored_ms = w.restored_ms;
+		memcpy(w.before_final.probe_output, w.probe_output, sizeof(w.probe_output));
 		w.final_started = true;
 		probe_start(now_ms);
 		if (w.probe_pid < 0)

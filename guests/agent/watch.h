@@ -28,8 +28,12 @@ int agent_watch_check_start(const struct agent_conf *c, char *out, size_t size);
 /* An update is about to be delivered: start watching (a no-op when c asks for nothing). */
 void agent_watch_arm(const struct agent_conf *c, uint64_t now_ms);
 /* The host's WATCH: finish with the last probe, then answer. With nothing armed (no conf, or
- * nothing to watch) the answer is ready at the next agent_watch_tick(). */
-void agent_watch_request(const struct agent_conf *c, uint64_t now_ms);
+ * nothing to watch) the answer is ready at the next agent_watch_tick(). mode and arg are the
+ * WATCH's (enum proto_watch_mode): PROTO_WATCH_NO_PROBE answers without the final probe;
+ * PROTO_WATCH_AGAIN, after an answer whose final probe timed out, forgets that probe and runs it
+ * again with its timeout times 1000 / arg (arg the per mille of CPU the guest got, at least
+ * 125; at most AGENT_PROBE_MS_MAX), otherwise it is a plain WATCH. */
+void agent_watch_request(const struct agent_conf *c, uint64_t now_ms, unsigned mode, unsigned arg);
 
 /* For the main loop: the fd to poll for input (-1: none), and the ms until the watch wants
  * agent_watch_tick() again (-1: no need). */

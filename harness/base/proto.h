@@ -120,6 +120,21 @@ void proto_frame_finish(struct proto_frame *f);
 #define PROTO_WATCH_LOG_MAX (PROTO_WATCH_LOG_HEAD + PROTO_WATCH_LOG_TAIL + 64)
 #define PROTO_WATCH_TEXT_MAX 256 /* process name, probe output: longer is cut */
 
+/* WATCH's payload: empty (the window is over: the final probe, then WATCHED), or two u32, a
+ * mode and its argument. Another length is taken as empty.
+ *   PROTO_WATCH_NO_PROBE  answer without the final probe (a later case's probe vouches for
+ *                         this one: reuse's probe_every)
+ *   PROTO_WATCH_AGAIN     the last answer's final probe timed out while the host withheld the
+ *                         guest's CPU: run it once more, its timeout divided by the argument's
+ *                         share of the CPU the guest got (per mille, at least 125), and answer
+ *                         again as if the timed-out probe had not run */
+enum proto_watch_mode {
+	PROTO_WATCH_FINAL = 0,
+	PROTO_WATCH_NO_PROBE = 1,
+	PROTO_WATCH_AGAIN = 2,
+};
+#define PROTO_WATCH_ARGS_SIZE 8
+
 struct proto_watch {
 	/* what sensor.conf asks for: a process (its name), a log, a probe */
 	char process[PROTO_WATCH_TEXT_MAX]; /* "" when no process is watched */

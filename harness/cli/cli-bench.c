@@ -68,15 +68,17 @@ static int parse_count(const char *arg, const char *opt, size_t *ret)
 
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
 {
-	static const struct option longopts[] = {CLI_SESSION_LONGOPTS,
-						 {"jobs", required_argument, NULL, 'j'},
-						 {"output", required_argument, NULL, 'o'},
-						 {"modes", required_argument, NULL, 'm'},
-						 {"cases", required_argument, NULL, 'c'},
-						 {"boot-cases", required_argument, NULL, 'b'},
-						 {"quiet", no_argument, NULL, 'q'},
-						 {"help", no_argument, NULL, 'h'},
-						 {}};
+	static const struct option longopts[] = {
+	    CLI_SESSION_LONGOPTS,
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"probe-every", required_argument, NULL, CLI_OPT_PROBE_EVERY},
+	    {"output", required_argument, NULL, 'o'},
+	    {"modes", required_argument, NULL, 'm'},
+	    {"cases", required_argument, NULL, 'c'},
+	    {"boot-cases", required_argument, NULL, 'b'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {}};
 	int c, r;
 
 	o->modes[0] = FLEET_BOOT;

@@ -25,6 +25,7 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 						 {"sensor", required_argument, NULL, 'S'},
 						 {"duration", required_argument, NULL, 'd'},
 						 {"execs", required_argument, NULL, 'n'},
+						 {"jobs", required_argument, NULL, 'j'},
 						 {"seed", required_argument, NULL, 'e'},
 						 {"output", required_argument, NULL, 'o'},
 						 {"resume", required_argument, NULL, 'r'},
@@ -102,7 +103,8 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 	}
 	o->s.scenario_path = argv[optind];
 	o->s.progress = o->quiet ? NULL : stderr;
-	o->s.jobs = 1;
+	if (!o->s.jobs)
+		o->s.jobs = 1; /* not the fleet's size: one guest keeps the seed's campaign */
 	return 0;
 }
 
@@ -132,6 +134,7 @@ int cmd_fuzz(int argc, char **argv)
 	    .max_execs = o.max_execs,
 	    .seed = o.seed,
 	    .has_seed = o.has_seed,
+	    .jobs = o.s.jobs,
 	    .resume = o.resume,
 	    .no_coverage = o.no_coverage,
 	    .cmplog = o.cmplog,

@@ -91,6 +91,15 @@ int cli_session_option(int c, const char *arg, struct session_opts *o)
 		}
 		o->jobs = (unsigned)v;
 		return 1;
+	case CLI_OPT_PROBE_EVERY:
+		v = strtol(arg, &end, 10);
+		if (!*arg || *end || v < 1 || v > 1000) {
+			cli_error(SESSION_FAULT_USAGE,
+				  "--probe-every takes a number from 1 to 1000");
+			return -EINVAL;
+		}
+		o->probe_every = (unsigned)v;
+		return 1;
 	}
 	return 0;
 }
@@ -109,17 +118,19 @@ int cli_scenario_arg(int argc, char **argv, const char *cmd, bool quiet, struct 
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option longopts[] = {CLI_SESSION_LONGOPTS,
-						 {"jobs", required_argument, NULL, 'j'},
-						 {"output", required_argument, NULL, 'o'},
-						 {"list", no_argument, NULL, 'l'},
-						 {"isolation", required_argument, NULL, 'i'},
-						 {"resume", required_argument, NULL, 'r'},
-						 {"quiet", no_argument, NULL, 'q'},
-						 {"shard", required_argument, NULL, 'S'},
-						 {"db", required_argument, NULL, CLI_OPT_DB},
-						 {"help", no_argument, NULL, 'h'},
-						 {}};
+	static const struct option longopts[] = {
+	    CLI_SESSION_LONGOPTS,
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"list", no_argument, NULL, 'l'},
+	    {"isolation", required_argument, NULL, 'i'},
+	    {"probe-every", required_argument, NULL, CLI_OPT_PROBE_EVERY},
+	    {"resume", required_argument, NULL, 'r'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"shard", required_argument, NULL, 'S'},
+	    {"db", required_argument, NULL, CLI_OPT_DB},
+	    {"help", no_argument, NULL, 'h'},
+	    {}};
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "o:j:qh", longopts, NULL)) >= 0) {

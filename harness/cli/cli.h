@@ -43,6 +43,7 @@ int cli_find_record(const struct rundir *run, const char *case_id, const char *s
 struct session_opts;
 int cli_session_option(int c, const char *arg, struct session_opts *o);
 #define CLI_OPT_SENSORS_DIR 0x100 /* getopt value of --sensors-dir */
+#define CLI_OPT_PROBE_EVERY 0x101 /* --probe-every N (run, bench): session_opts' probe_every */
 #define CLI_SENSORS_DIRS_MAX 16
 /* After the options: the one SCENARIO.yaml of command cmd into o, and progress on standard
  * error unless quiet. Returns 0, or -EINVAL (message printed). */

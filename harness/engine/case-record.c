@@ -93,6 +93,7 @@ static void fill_result(const char *sensor, const struct scenario_case *c,
 	r->frames_dropped = (int64_t)res->frames_dropped;
 	r->protection = dup_or_null(res->protection);
 	r->protection_gap_ms = res->protection_gap_ms;
+	r->probed_after = dup_or_null(res->probed_after);
 	r->sensor_restarts = res->sensor_restarts;
 }
 

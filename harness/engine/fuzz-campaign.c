@@ -2,6 +2,7 @@
 #include "fuzz-campaign.h"
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "corpus.h"
 #include "covfile.h"
 #include "datadir.h"
+#include "dispatch.h"
 #include "pool.h"
 #include "results.h"
 #include "step.h"
@@ -20,7 +22,19 @@
 
 struct trace {
 	uint8_t edges[COVFILE_MAP_SIZE], blocks[COVFILE_MAP_SIZE];
+	uint64_t imms[COVFILE_MAX_IMMS]; /* the comparison immediates it saw */
+	size_t n_imms;
 	bool read; /* the guest's coverage file was read */
+};
+
+struct fuzz_campaign;
+
+/* One guest of the campaign (--jobs): a thread, its slot of the pool, its last traces. */
+struct worker {
+	struct fuzz_campaign *c;
+	unsigned slot;
+	struct trace trace, first; /* the last case's; a seed's first run's (calibration) */
+	pthread_t thread;
 };
 
 struct fuzz_campaign {
@@ -38,14 +52,20 @@ struct fuzz_campaign {
 	struct fuzz_bitmap map;
 	struct format *format;
 	const char *format_path;
-	uint64_t rng, execs, execs_at_start, elapsed_ms, start_ms, last_new_ms, last_line_ms;
+	/* lock: everything below but the options, the session and the pool (which takes its own);
+	 * the workers hold it but while a guest runs and while a mutant is made */
+	pthread_mutex_t lock;
+	pthread_cond_t changed;	       /* work was judged or the campaign stops */
+	struct fuzz_dispatch dispatch; /* executions, seeds done, case ids, the budget */
+	unsigned jobs;
+	int r; /* the first worker's error that stopped the campaign */
+	uint64_t rng, execs_at_start, elapsed_ms, start_ms, last_new_ms, last_line_ms;
 	/* guests run by this process and the time they took, the first (which boots the
 	 * template) left out: the campaign's cost per case (bench/fuzz-bench.sh) */
 	uint64_t runs, runs_ms;
-	size_t seeds_done, n_sigs, n_imms;
+	size_t n_sigs, n_imms;
 	char **sigs;
 	uint64_t imms[COVFILE_MAX_IMMS];
-	struct trace *trace;
 	struct fuzz_cmplog_stats cmplog;
 	bool tty;
 };
@@ -59,10 +79,11 @@ static void state_save(struct fuzz_campaign *c)
 	    .run_id = c->run_id,
 	    .sensor = (char *)c->sensor,
 	    .coverage = !c->o->no_coverage,
-	    .execs = c->execs,
+	    .execs = c->dispatch.execs,
 	    .elapsed_ms = c->elapsed_ms + now_ms() - c->start_ms,
 	    .rng = c->rng,
-	    .seeds_done = c->seeds_done,
+	    .seeds_done = c->dispatch.seeds_done,
+	    .next_case = c->dispatch.next_case,
 	    .guest_runs = c->runs,
 	    .guest_runs_ms = c->runs_ms,
 	    .edges = c->map.n_edges,
@@ -77,8 +98,9 @@ static void state_save(struct fuzz_campaign *c)
 	campaign_write(c->dir, &st);
 }
 
-/* --resume: where the campaign stopped. -ENOENT when dir holds none. */
-static int state_load(struct fuzz_campaign *c)
+/* --resume: where the campaign stopped (c->dispatch set up from it). -ENOENT when dir holds none.
+ */
+static int state_load(struct fuzz_campaign *c, size_t n_seeds)
 {
 	_cleanup_free_ char *map = xasprintf("%s/coverage.bin", c->dir);
 	struct campaign *st;
@@ -86,11 +108,12 @@ static int state_load(struct fuzz_campaign *c)
 
 	if ((r = campaign_read(c->dir, &st)) < 0)
 		return r;
+	fuzz_dispatch_finish(&c->dispatch);
 	c->run_id = TAKE_PTR(st->run_id);
-	c->execs = st->execs;
+	fuzz_dispatch_init(&c->dispatch, n_seeds, st->seeds_done, st->execs, st->next_case,
+			   c->o->max_execs);
 	c->elapsed_ms = st->elapsed_ms;
 	c->rng = st->rng;
-	c->seeds_done = st->seeds_done;
 	c->sigs = TAKE_PTR(st->signatures);
 	c->n_sigs = st->n_signatures;
 	st->n_signatures = 0;
@@ -104,7 +127,7 @@ static int state_load(struct fuzz_campaign *c)
 static void timeline_add(struct fuzz_campaign *c)
 {
 	const struct campaign_point p = {.ms = c->elapsed_ms + now_ms() - c->start_ms,
-					 .execs = c->execs,
+					 .execs = c->dispatch.execs,
 					 .blocks = c->map.n_blocks,
 					 .edges = c->map.n_edges,
 					 .corpus = c->corpus->n};
@@ -114,10 +137,10 @@ static void timeline_add(struct fuzz_campaign *c)
 
 /* ---- one case on a guest ---- */
 
-static void imms_merge(struct fuzz_campaign *c, const struct covfile_view *v)
+static void imms_merge(struct fuzz_campaign *c, const struct trace *t)
 {
-	for (size_t i = 0; i < v->n_imms; i++) {
-		uint64_t x = v->header->imms[i];
+	for (size_t i = 0; i < t->n_imms; i++) {
+		uint64_t x = t->imms[i];
 		bool known = false;
 
 		for (size_t k = 0; k < c->n_imms && !known; k++)
@@ -141,40 +164,44 @@ static void trace_reset(void *userdata, struct guest *g)
 		covfile_reset(g->coverage, ranges, n);
 }
 
-/* After the case: the guest's coverage into c->trace. */
+/* After the case: the guest's coverage into the worker's trace (the worker's own: no lock). */
 static void trace_take(void *userdata, const struct guest *g)
 {
-	struct fuzz_campaign *c = userdata;
+	struct trace *t = &((struct worker *)userdata)->trace;
 	_cleanup_free_ void *buf = NULL;
 	struct covfile_view v;
 
-	c->trace->read = false;
-	memset(c->trace->edges, 0, sizeof(c->trace->edges));
-	memset(c->trace->blocks, 0, sizeof(c->trace->blocks));
+	t->read = false;
+	t->n_imms = 0;
+	memset(t->edges, 0, sizeof(t->edges));
+	memset(t->blocks, 0, sizeof(t->blocks));
 	if (!g->coverage || covfile_read(g->coverage, &buf, &v) < 0 ||
 	    v.map_size != COVFILE_MAP_SIZE)
 		return;
-	memcpy(c->trace->edges, v.edges, v.map_size);
-	memcpy(c->trace->blocks, v.blocks, v.map_size);
-	c->trace->read = true;
-	imms_merge(c, &v);
+	memcpy(t->edges, v.edges, v.map_size);
+	memcpy(t->blocks, v.blocks, v.map_size);
+	for (size_t i = 0; i < v.n_imms && i < COVFILE_MAX_IMMS; i++)
+		t->imms[t->n_imms++] = v.header->imms[i];
+	t->read = true;
 }
 
-/* Run case sc on a fresh guest (attempt.h: the one path of every case, tried again when the host
- * failed it), its coverage into c->trace. The campaign does not follow a guest across reboots:
- * the case runs without persistence. Returns 0 (res filled), -ECANCELED, or -ENOTCONN (the
- * host's libvirt connection was lost). */
-static int run_case(struct fuzz_campaign *c, const struct scenario_case *sc,
-		    struct case_result *res)
+/* Run case sc on a fresh guest of the worker's slot (attempt.h: the one path of every case,
+ * tried again when the host failed it), its coverage into w->trace. Called with the campaign's
+ * lock held; it is let go while the guest runs. The campaign does not follow a guest across
+ * reboots: the case runs without persistence. Returns 0 (res filled), -ECANCELED, or -ENOTCONN
+ * (the host's libvirt connection was lost). */
+static int run_case(struct worker *w, const struct scenario_case *sc, struct case_result *res)
 {
+	struct fuzz_campaign *c = w->c;
 	_cleanup_free_ char *path = xasprintf("%s/consoles/%s/%s.log", c->dir, c->sensor, sc->id);
 	_cleanup_free_ char *faults = NULL;
 	const struct attempt_hooks hooks = {
-	    .before = trace_reset, .after = trace_take, .userdata = c};
+	    .before = trace_reset, .after = trace_take, .userdata = w};
 	struct scenario_case one = *sc;
 	const struct attempt_job j = {
 	    .cfg = &c->fc,
 	    .pool = c->pool,
+	    .slot = w->slot,
 	    .si = c->si,
 	    .c = &one,
 	    .console = path,
@@ -186,9 +213,18 @@ static int run_case(struct fuzz_campaign *c, const struct scenario_case *sc,
 	int r;
 
 	one.persist.on = false;
+	pthread_mutex_unlock(&c->lock);
 	r = attempt_run(&j, res, &reused, &faults);
-	if (r < 0)
+	pthread_mutex_lock(&c->lock);
+	if (r < 0) {
+		/* no record of it: its console goes */
+		_cleanup_free_ char *sensor_log = watched_log_path(path);
+		unlink(path);
+		unlink(sensor_log);
 		return r;
+	}
+	if (w->trace.read)
+		imms_merge(c, &w->trace);
 	if (c->runs++ > 0)
 		c->runs_ms += now_ms() - start;
 	return 0;
@@ -225,7 +261,7 @@ static void record(struct fuzz_campaign *c, const struct scenario_case *sc,
 	json_object_put(o);
 	if (c->o->progress)
 		fprintf(c->o->progress, "%snew signature after %llu execs, %llu s: %s (%s)\n",
-			c->tty ? "\r\033[K" : "", (unsigned long long)c->execs,
+			c->tty ? "\r\033[K" : "", (unsigned long long)c->dispatch.execs,
 			(unsigned long long)((c->elapsed_ms + now_ms() - c->start_ms) / 1000),
 			c->sigs[c->n_sigs - 1], sc->id);
 	return;
@@ -240,41 +276,47 @@ static void progress_line(struct fuzz_campaign *c, bool force)
 	uint64_t now = now_ms(), t = c->elapsed_ms + now - c->start_ms;
 	uint64_t since = c->last_new_ms ? (now - c->last_new_ms) / 1000 : t / 1000;
 	uint64_t run_ms = now - c->start_ms ? now - c->start_ms : 1;
+	char jobs[48] = "";
 
 	if (!c->o->progress || (!c->tty && !force && now - c->last_line_ms < 30000))
 		return;
 	c->last_line_ms = now;
+	if (c->jobs > 1) /* the guests running a case now, of the campaign's */
+		snprintf(jobs, sizeof(jobs), "  jobs %llu/%u",
+			 (unsigned long long)c->dispatch.in_flight, c->jobs);
 	fprintf(c->o->progress,
-		"%sfuzz %llum%02llus  %llu execs (%.2f/s)  corpus %zu  coverage %zu blocks / %zu "
+		"%sfuzz %llum%02llus%s  %llu execs (%.2f/s)  corpus %zu  coverage %zu blocks / %zu "
 		"edges  %zu signatures  last new coverage %llus ago%s",
 		c->tty ? "\r\033[K" : "", (unsigned long long)(t / 60000),
-		(unsigned long long)(t / 1000 % 60), (unsigned long long)c->execs,
-		(double)(c->execs - c->execs_at_start) * 1000.0 / (double)run_ms, c->corpus->n,
-		c->map.n_blocks, c->map.n_edges, c->n_sigs, (unsigned long long)since,
+		(unsigned long long)(t / 1000 % 60), jobs, (unsigned long long)c->dispatch.execs,
+		(double)(c->dispatch.execs - c->execs_at_start) * 1000.0 / (double)run_ms,
+		c->corpus->n, c->map.n_blocks, c->map.n_edges, c->n_sigs, (unsigned long long)since,
 		c->tty ? "" : "\n");
 	fflush(c->o->progress);
 }
 
-/* The outcome of one input: recorded if it failed, kept if it covered something new. */
-static void judge(struct fuzz_campaign *c, const struct scenario_case *sc, const char *parent,
-		  ssize_t parent_idx, const struct case_result *res)
+/* The outcome of one input (t: its trace; seed: its seed's index, SIZE_MAX for a mutant):
+ * counted, recorded if it failed, kept if it covered something new. */
+static void judge(struct fuzz_campaign *c, const struct trace *t, const struct scenario_case *sc,
+		  const char *parent, ssize_t parent_idx, const struct case_result *res,
+		  size_t seed)
 {
 	enum fuzz_news news = FUZZ_NEWS_NONE;
 
-	c->execs++;
+	fuzz_dispatch_done(&c->dispatch, seed);
 	record(c, sc, res);
-	if (c->trace->read && res->verdict != VERDICT_INFRA_ERROR)
-		news = fuzz_bitmap_news(&c->map, c->trace->edges, c->trace->blocks);
+	if (t->read && res->verdict != VERDICT_INFRA_ERROR)
+		news = fuzz_bitmap_news(&c->map, t->edges, t->blocks);
 	/* a failing input is recorded, not mutated further: its coverage is the failure's */
-	if (healthy(res->verdict) && (news != FUZZ_NEWS_NONE || (!parent && !c->trace->read))) {
+	if (healthy(res->verdict) && (news != FUZZ_NEWS_NONE || (!parent && !t->read))) {
 		size_t before = c->map.n_edges + c->map.n_blocks;
-		fuzz_bitmap_merge(&c->map, c->trace->edges, c->trace->blocks);
+		fuzz_bitmap_merge(&c->map, t->edges, t->blocks);
 		struct corpus_entry e = {
 		    .data = sc->data,
 		    .size = sc->size,
 		    .parent = (char *)parent,
 		    .mutations_json = sc->mutations_json,
-		    .edges = fuzz_trace_count(c->trace->edges, COVFILE_MAP_SIZE),
+		    .edges = fuzz_trace_count(t->edges, COVFILE_MAP_SIZE),
 		    .new_edges = c->map.n_edges + c->map.n_blocks - before,
 		    .found_ms = c->elapsed_ms + now_ms() - c->start_ms,
 		};
@@ -291,16 +333,16 @@ static void judge(struct fuzz_campaign *c, const struct scenario_case *sc, const
 	state_save(c);
 }
 
+/* Time is up or the user stopped it (the execution budget is dispatch.h's). */
 static bool done(const struct fuzz_campaign *c)
 {
 	uint64_t t = c->elapsed_ms + now_ms() - c->start_ms;
-	return vm_host_cancelled() || t >= c->o->duration_ms ||
-	       (c->o->max_execs && c->execs >= c->o->max_execs);
+	return vm_host_cancelled() || t >= c->o->duration_ms;
 }
 
-static void calibrated(struct fuzz_campaign *c, const char *id, const struct trace *first)
+static void calibrated(struct fuzz_campaign *c, const char *id, const struct trace *first,
+		       const struct trace *t)
 {
-	const struct trace *t = c->trace;
 	size_t differ =
 	    fuzz_bitmap_calibrate(&c->map, first->edges, first->blocks, t->edges, t->blocks);
 	bool counts = fuzz_trace_hash(first->edges, first->blocks, COVFILE_MAP_SIZE, true) ==
@@ -316,81 +358,147 @@ static void calibrated(struct fuzz_campaign *c, const char *id, const struct tra
 		counts ? ", same hit counts" : "; hit counts vary on some edges");
 }
 
-/* The scenario's cases, each run twice when coverage is on: edges whose hit counts differ between
- * the two runs are marked variable (their counts are not news), and a seed whose two runs cover
- * different code makes every later decision noisy: the user is told. */
-static int run_seeds(struct fuzz_campaign *c)
+/* Seed i of the scenario's cases, run twice when coverage is on: edges whose hit counts differ
+ * between the two runs are marked variable (their counts are not news), and a seed whose two runs
+ * cover different code makes every later decision noisy: the user is told. Lock held. */
+static int run_seed(struct worker *w, size_t i)
 {
+	struct fuzz_campaign *c = w->c;
 	size_t n;
-	const struct scenario_case *cases = session_cases(c->s, &n);
-	_cleanup_free_ struct trace *first = xzalloc(sizeof(*first));
+	struct scenario_case sc = session_cases(c->s, &n)[i];
+	_cleanup_free_ char *id = xasprintf("seed-%s", sc.id);
+	int rounds = c->o->no_coverage ? 1 : 2;
+	struct case_result res;
+	int r;
 
-	for (; c->seeds_done < n && !done(c); c->seeds_done++) {
-		struct scenario_case sc = cases[c->seeds_done];
-		_cleanup_free_ char *id = xasprintf("seed-%s", sc.id);
-		int rounds = c->o->no_coverage ? 1 : 2;
-		struct case_result res;
-		int r;
-
-		sc.id = id;
-		for (int round = 0; round < rounds; round++) {
-			if ((r = run_case(c, &sc, &res)) < 0)
-				return r;
-			if (round == 1)
-				calibrated(c, id, first);
-			*first = *c->trace;
-			if (round == rounds - 1)
-				judge(c, &sc, NULL, -1, &res);
-			case_result_finish(&res);
+	sc.id = id;
+	for (int round = 0; round < rounds; round++) {
+		if ((r = run_case(w, &sc, &res)) < 0) {
+			fuzz_dispatch_abandon(&c->dispatch, i);
+			return r;
 		}
+		if (round == 1)
+			calibrated(c, id, &w->first, &w->trace);
+		w->first = w->trace;
+		if (round == rounds - 1)
+			judge(c, &w->trace, &sc, NULL, -1, &res, i);
+		case_result_finish(&res);
 	}
 	return 0;
 }
 
-/* Mutate, run, judge, until the time or the executions are up. */
-static int run_steps(struct fuzz_campaign *c)
+/* Mutate a corpus entry, run it as case number `num`, judge it. The parent is drawn and the
+ * step's PRNG forked from the campaign's under the lock; the mutant is made without it (a
+ * --cmplog stage runs the host build many times). */
+static int run_step(struct worker *w, uint64_t num)
 {
-	const struct fuzz_step_ctx ctx = {
-	    .format = c->format, .imms = c->imms, .cmplog = c->o->cmplog};
+	struct fuzz_campaign *c = w->c;
+	size_t pi = corpus_pick(c->corpus, &c->rng);
+	const struct corpus_entry *p = &c->corpus->v[pi];
+	uint64_t rng = fuzz_rng_next(&c->rng);
+	_cleanup_free_ char *id = xasprintf("fuzz-%06llu", (unsigned long long)num);
+	_cleanup_free_ char *seed_file = xasprintf("%s/corpus/%s.bin", c->dir, p->id);
+	_cleanup_free_ char *parent = xstrdup(p->id);
+	_cleanup_free_ uint8_t *data = xmemdup(p->data, p->size ? p->size : 1);
+	_cleanup_free_ uint64_t *imms = xmemdup(c->imms, sizeof(c->imms));
+	struct fuzz_step_ctx x = {
+	    .format = c->format, .imms = imms, .n_imms = c->n_imms, .cmplog = c->o->cmplog};
+	struct fuzz_cmplog_stats st = {0};
+	size_t size = p->size;
+	struct fuzz_mutant m;
+	struct case_result res;
+	int r;
 
-	while (!done(c) && c->corpus->n) {
-		size_t pi = corpus_pick(c->corpus, &c->rng);
-		const struct corpus_entry *p = &c->corpus->v[pi];
-		_cleanup_free_ char *id = xasprintf("fuzz-%06llu", (unsigned long long)c->execs);
-		_cleanup_free_ char *seed_file = xasprintf("%s/corpus/%s.bin", c->dir, p->id);
-		_cleanup_free_ char *parent = xstrdup(p->id);
-		struct fuzz_step_ctx x = ctx;
-		struct fuzz_mutant m;
-		struct case_result res;
+	pthread_mutex_unlock(&c->lock);
+	r = fuzz_step_mutate(&x, &rng, data, size, &m);
+	if (r == 0 && x.cmplog && fuzz_rng_below(&rng, 2) == 0)
+		fuzz_step_cmplog(&x, &rng, &m, &st);
+	pthread_mutex_lock(&c->lock);
+	c->cmplog.runs += st.runs, c->cmplog.kept += st.kept, c->cmplog.failed += st.failed;
+	if (r < 0) {
+		fuzz_dispatch_done(&c->dispatch,
+				   SIZE_MAX); /* no op applies: skip it, but move on */
+		return 0;
+	}
+	struct scenario_case sc = {
+	    .id = id,
+	    .name = (char *)"fuzz",
+	    .seed = scenario_seed(session_scenario(c->s)),
+	    .seed_file = seed_file,
+	    .mutations_json = m.json,
+	    .data = m.data,
+	    .size = m.size,
+	    .format_file = (char *)c->format_path,
+	};
+	r = run_case(w, &sc, &res);
+	if (r == 0) {
+		judge(c, &w->trace, &sc, parent, (ssize_t)pi, &res, SIZE_MAX);
+		case_result_finish(&res);
+	} else {
+		fuzz_dispatch_abandon(&c->dispatch, SIZE_MAX);
+	}
+	fuzz_mutant_finish(&m);
+	return r;
+}
+
+/* A guest's thread: seeds, then mutants, until the time or the executions are up, the user
+ * stops the campaign or another worker failed. */
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct fuzz_campaign *c = w->c;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		size_t seed = SIZE_MAX;
+		uint64_t num = 0;
 		int r;
 
-		x.n_imms = c->n_imms;
-		if (fuzz_step_mutate(&x, &c->rng, p->data, p->size, &m) < 0) {
-			c->execs++; /* an input no op applies to: skip it, but move on */
+		if (done(c))
+			c->dispatch.stop = true;
+		enum fuzz_work work =
+		    fuzz_dispatch_next(&c->dispatch, c->corpus->n > 0, &seed, &num);
+		if (work == FUZZ_WORK_STOP)
+			break;
+		if (work == FUZZ_WORK_WAIT) {
+			pthread_cond_wait(&c->changed, &c->lock);
 			continue;
 		}
-		if (x.cmplog && fuzz_rng_below(&c->rng, 2) == 0)
-			fuzz_step_cmplog(&x, &c->rng, &m, &c->cmplog);
-		struct scenario_case sc = {
-		    .id = id,
-		    .name = (char *)"fuzz",
-		    .seed = scenario_seed(session_scenario(c->s)),
-		    .seed_file = seed_file,
-		    .mutations_json = m.json,
-		    .data = m.data,
-		    .size = m.size,
-		    .format_file = (char *)c->format_path,
-		};
-		r = run_case(c, &sc, &res);
-		if (r == 0)
-			judge(c, &sc, parent, (ssize_t)pi, &res);
-		case_result_finish(&res);
-		fuzz_mutant_finish(&m);
-		if (r < 0)
-			return r;
+		r = work == FUZZ_WORK_SEED ? run_seed(w, seed) : run_step(w, num);
+		pthread_cond_broadcast(&c->changed);
+		if (r < 0) {
+			c->r = c->r ? c->r : r;
+			c->dispatch.stop = true;
+			continue; /* the last line is fuzz_campaign_run()'s */
+		}
 		progress_line(c, false);
 	}
-	return 0;
+	pthread_cond_broadcast(&c->changed);
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* The campaign's guests, one thread each, until every one has stopped. */
+static int run_workers(struct fuzz_campaign *c)
+{
+	_cleanup_free_ struct worker *w = xcalloc(c->jobs, sizeof(*w));
+	unsigned started = 0;
+	int r = 0;
+
+	for (; started < c->jobs; started++) {
+		w[started] = (struct worker){.c = c, .slot = started};
+		if ((r = -pthread_create(&w[started].thread, NULL, worker_main, &w[started])) < 0)
+			break;
+	}
+	if (r < 0) {
+		/* those started stop after their case */
+		pthread_mutex_lock(&c->lock);
+		c->dispatch.stop = true;
+		pthread_mutex_unlock(&c->lock);
+	}
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(w[i].thread, NULL);
+	return r < 0 ? r : c->r;
 }
 
 /* ---- setting up and ending ---- */
@@ -419,11 +527,14 @@ static int campaign_open(struct fuzz_campaign *c)
 	_cleanup_free_ char *corpus = xasprintf("%s/corpus", c->dir);
 	_cleanup_free_ char *consoles = xasprintf("%s/consoles/%s", c->dir, c->sensor);
 	struct diags d = {0};
+	size_t n_seeds;
 	int r;
 
+	session_cases(c->s, &n_seeds);
 	fuzz_bitmap_init(&c->map, COVFILE_MAP_SIZE);
 	c->rng = c->o->has_seed ? c->o->seed : scenario_seed(session_scenario(c->s));
-	if (c->o->resume && (r = state_load(c)) < 0)
+	fuzz_dispatch_init(&c->dispatch, n_seeds, 0, 0, 0, c->o->max_execs);
+	if (c->o->resume && (r = state_load(c, n_seeds)) < 0)
 		return session_error_set(
 		    c->err, r, SESSION_FAULT_USAGE, "cannot resume %s: %s", c->dir,
 		    r == -ENOENT ? "no campaign.json (not a fuzz campaign)" : strerror(-r));
@@ -486,7 +597,7 @@ static int guests_open(struct fuzz_campaign *c)
 	if (c->cov_dir && chmod(c->cov_dir, 01777) < 0)
 		return session_error_set(c->err, -errno, SESSION_FAULT_HOST,
 					 "cannot open %s to QEMU: %s", c->cov_dir, strerror(errno));
-	c->pool = pool_new(&c->fc, 1);
+	c->pool = pool_new(&c->fc, c->jobs);
 	return 0;
 }
 
@@ -502,6 +613,9 @@ void fuzz_campaign_free(struct fuzz_campaign *c)
 	results_close(c->results);
 	corpus_free(c->corpus);
 	fuzz_bitmap_finish(&c->map);
+	fuzz_dispatch_finish(&c->dispatch);
+	pthread_cond_destroy(&c->changed);
+	pthread_mutex_destroy(&c->lock);
 	format_free(c->format);
 	for (size_t i = 0; i < c->n_sigs; i++)
 		free(c->sigs[i]);
@@ -509,7 +623,6 @@ void fuzz_campaign_free(struct fuzz_campaign *c)
 	free(c->run_id);
 	free(c->work_dir);
 	free(c->cov_dir);
-	free(c->trace);
 	free(c);
 }
 
@@ -518,15 +631,14 @@ int fuzz_campaign_run(struct fuzz_campaign *c, struct session_error *ret_error)
 	int r;
 
 	c->start_ms = now_ms();
-	c->execs_at_start = c->execs;
+	c->execs_at_start = c->dispatch.execs;
 	if (c->o->progress)
-		fprintf(c->o->progress, "fuzzing %s with %s for %llus into %s%s\n", c->sensor,
+		fprintf(c->o->progress, "fuzzing %s with %s for %llus on %u guest%s into %s%s\n",
+			c->sensor,
 			c->o->no_coverage ? "no coverage (blind)" : "coverage of its code",
-			(unsigned long long)(c->o->duration_ms / 1000), c->dir,
-			c->o->resume ? " (resumed)" : "");
-	r = run_seeds(c);
-	if (r == 0)
-		r = run_steps(c);
+			(unsigned long long)(c->o->duration_ms / 1000), c->jobs,
+			c->jobs == 1 ? "" : "s", c->dir, c->o->resume ? " (resumed)" : "");
+	r = run_workers(c);
 	state_save(c);
 	progress_line(c, true);
 	if (c->tty && c->o->progress)
@@ -539,6 +651,10 @@ int fuzz_campaign_run(struct fuzz_campaign *c, struct session_error *ret_error)
 	if (r == -ENOTCONN)
 		return session_error_set(ret_error, r, SESSION_FAULT_LIBVIRT,
 					 "the campaign stopped: the libvirt connection was lost");
+	if (r < 0 && r != -ECANCELED)
+		return session_error_set(
+		    ret_error, r, SESSION_FAULT_HOST,
+		    "the campaign stopped: cannot start its guests' threads: %s", strerror(-r));
 	return r;
 }
 
@@ -548,9 +664,11 @@ int fuzz_campaign_open(struct session *s, const struct fuzz_campaign_opts *o,
 	struct fuzz_campaign *c = xzalloc(sizeof(*c));
 	int r;
 
-	*c = (struct fuzz_campaign){.o = o, .err = ret_error, .s = s, .dir = o->dir};
+	*c = (struct fuzz_campaign){
+	    .o = o, .err = ret_error, .s = s, .dir = o->dir, .jobs = o->jobs ? o->jobs : 1};
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->changed, NULL);
 	c->tty = o->progress && isatty(fileno(o->progress));
-	c->trace = xzalloc(sizeof(*c->trace));
 	if ((r = find_sensor(c)) < 0 || (r = campaign_open(c)) < 0 || (r = guests_open(c)) < 0) {
 		fuzz_campaign_free(c);
 		return r;
@@ -562,7 +680,7 @@ int fuzz_campaign_open(struct session *s, const struct fuzz_campaign_opts *o,
 
 void fuzz_campaign_figures(const struct fuzz_campaign *c, struct fuzz_campaign_figures *ret)
 {
-	*ret = (struct fuzz_campaign_figures){.execs = c->execs,
+	*ret = (struct fuzz_campaign_figures){.execs = c->dispatch.execs,
 					      .corpus = c->corpus->n,
 					      .blocks = c->map.n_blocks,
 					      .edges = c->map.n_edges,

@@ -3,16 +3,19 @@
  *
  * The scenario's cases are the seeds. Each step picks a corpus input (harness/fuzz/corpus.h),
  * mutates it (step.h), runs it on a guest restored from the sensor's snapshot (attempt.h, the
- * one path of every case), and reads what the guest's emulator counted of the sensor's code
- * (covfile.h, through the coverage plugin): an input that reaches new coverage joins the corpus.
- * A case that ends in anything but accepted or rejected is recorded as `run` records it
- * (results.jsonl, inputs/, consoles/), once per signature (verdict and title). The campaign's
- * state is written after every case (results/campaign.h), so a Ctrl-C or a kill loses at most
- * the case in flight, and a resumed campaign continues where it stopped.
+ * one path of every case; with opts.jobs N, N guests run steps at once, each on a thread with
+ * its slot of the pool, which one lock serialises around everything but the guest's run and the
+ * mutation; harness/fuzz/dispatch.h hands out the work), and reads what the guest's emulator
+ * counted of the sensor's code (covfile.h, through the coverage plugin): an input that reaches new
+ * coverage joins the corpus. A case that ends in anything but accepted or rejected is recorded as
+ * `run` records it (results.jsonl, inputs/, consoles/), once per signature (verdict and title). The
+ * campaign's state is written after every case (results/campaign.h), so a Ctrl-C or a kill loses at
+ * most the case in flight, and a resumed campaign continues where it stopped.
  *
  * The campaign directory: results.jsonl, run.json, inputs/, consoles/ as a run's; corpus/;
  * coverage.bin (the campaign's map), coverage.jsonl (the map's growth over time), campaign.json
- * (where the campaign is: executions, time, PRNG state, signatures, the sensor's magic values).
+ * (where the campaign is: executions, time, PRNG state, signatures, the sensor's magic values,
+ * the next case id).
  *
  * Errors: as the session's (session.h): 0 or a negative errno, and a struct session_error that
  * names the party at fault; nothing here prints an error. Progress for the user goes to
@@ -33,6 +36,10 @@ struct fuzz_campaign_opts {
 	const char *dir;		 /* the campaign directory */
 	uint64_t duration_ms, max_execs; /* max_execs 0: no limit */
 	uint64_t seed;			 /* with has_seed: the PRNG's, else the scenario's */
+	/* guests running cases at once (0: 1), sharing the corpus, the map and the signatures;
+	 * the same seed gives the same campaign with one only (the order outcomes arrive in
+	 * steers it) */
+	unsigned jobs;
 	bool has_seed, resume, no_coverage;
 	/* a comparison-tracing host build of the sensor (harness/fuzz/cmplog.h): half the steps
 	 * then go through the input-to-state stage; NULL: none */

@@ -43,9 +43,11 @@ static int follow(const struct attempt_job *j, struct guest *g, struct case_resu
 static int on_guest(const struct attempt_job *j, struct guest *g, struct case_result *res)
 {
 	const struct scenario_case *c = j->c;
-	const struct runner_timeouts *t = &j->cfg->timeouts;
+	struct runner_timeouts tt = j->cfg->timeouts;
+	const struct runner_timeouts *t = &tt;
 	int r = 0;
 
+	tt.no_probe = j->no_probe;
 	if (j->hooks && j->hooks->before)
 		j->hooks->before(j->hooks->userdata, g);
 	if (c->persist.on)

@@ -34,6 +34,7 @@ struct attempt_job {
 	const size_t *next;  /* [POOL_AHEAD]: pool_acquire()'s guess at the slot's next sensors */
 	const char *uri;     /* the host, for the record (res->host) */
 	const struct attempt_hooks *hooks; /* NULL: none */
+	bool no_probe; /* no final protection probe (runner_timeouts' no_probe) */
 };
 
 /* Run job j, up to cfg->max_attempts times: again on a fresh guest when the host failed it (an

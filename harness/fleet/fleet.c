@@ -63,9 +63,18 @@ struct fleet {
 	bool stopped;
 };
 
+/* A healthy case that was not probed, held until a probe on its guest vouches for it. */
+struct held {
+	size_t job;
+	struct case_result res;
+};
+
 struct slot {
 	struct host_rt *host;
 	unsigned index;
+	/* probe_every: the held cases of the slot's guest, in order (at most probe_every - 1) */
+	struct held *held;
+	size_t n_held;
 };
 
 static const char *const isolation_names[] = {[FLEET_BOOT] = "boot",
@@ -97,7 +106,7 @@ static bool healthy(enum verdict v)
 }
 
 /* A job on the slot's guests: attempt.h's one path for a case. */
-static int run_job(struct slot *slot, size_t si, size_t ci, const size_t *next,
+static int run_job(struct slot *slot, size_t si, size_t ci, const size_t *next, bool no_probe,
 		   struct case_result *res, bool *ret_reused, char **faults)
 {
 	struct host_rt *hr = slot->host;
@@ -112,6 +121,7 @@ static int run_job(struct slot *slot, size_t si, size_t ci, const size_t *next,
 	    .console = path,
 	    .next = next,
 	    .uri = hr->h->uri,
+	    .no_probe = no_probe,
 	};
 
 	return attempt_run(&j, res, ret_reused, faults);
@@ -132,7 +142,7 @@ static int confirm(struct slot *slot, size_t si, size_t ci, struct case_result *
 
 	rename(a, b); /* keep the first run's console beside the fresh one */
 	/* alone: no guest restored ahead (spare_start stops at the first SIZE_MAX) */
-	r = run_job(slot, si, ci, (size_t[POOL_AHEAD]){SIZE_MAX}, res, &reused, &faults);
+	r = run_job(slot, si, ci, (size_t[POOL_AHEAD]){SIZE_MAX}, false, res, &reused, &faults);
 	if (r < 0) {
 		case_result_finish(&first);
 		return r;
@@ -348,6 +358,123 @@ static bool pass_on(struct host_rt *hr, struct handback *b, struct case_result *
 	return other;
 }
 
+/* probe_every: whether the job's case goes without the final probe. Only a case whose guest
+ * takes the slot's next job too (the pool's guess at its sensor, next[0]) and that is not
+ * the probe_every-th since its guest's last probe. */
+static bool defer_probe(const struct slot *slot, size_t si, const size_t *next)
+{
+	const struct fleet_config *cfg = &slot->host->cfg;
+
+	return cfg->isolation == FLEET_REUSE && cfg->probe_every > 1 && cfg->sensors[si].probes &&
+	       slot->n_held + 1 < cfg->probe_every && next[0] != SIZE_MAX && next[0] == si;
+}
+
+/* Run a job, confirmed alone on a fresh guest when it failed on a guest with history. */
+static int run_confirmed(struct slot *slot, size_t job, const size_t *next, bool no_probe,
+			 struct case_result *res, bool *ret_reused, char **faults)
+{
+	const struct fleet_config *cfg = &slot->host->cfg;
+	size_t si = job / cfg->n_cases, ci = job % cfg->n_cases;
+	int r = run_job(slot, si, ci, next, no_probe, res, ret_reused, faults);
+
+	if (r == 0 && *ret_reused && !healthy(res->verdict) && res->verdict != VERDICT_INFRA_ERROR)
+		r = confirm(slot, si, ci, res);
+	return r;
+}
+
+static void record_locked(struct fleet *f, size_t job, struct case_result *res)
+{
+	pthread_mutex_lock(&f->lock);
+	record(f, job, res);
+	pthread_mutex_unlock(&f->lock);
+}
+
+enum settle { SETTLE_KEPT, SETTLE_RERUN, SETTLE_AS_IS };
+
+/* The held cases' guest probed after them: kept, they are recorded as vouched for by `by`;
+ * otherwise (why: the probe failed, or their guest ended before a probe) each runs again alone,
+ * probed, and that is its record; when the run stops, recorded as they are (not probed).
+ * Returns 0 or a negative errno (the run is cancelled). */
+static int settle_held(struct slot *slot, enum settle how, const char *by, const char *why)
+{
+	struct fleet *f = slot->host->fleet;
+	int r = 0;
+
+	for (size_t i = 0; i < slot->n_held; i++) {
+		struct held *h = &slot->held[i];
+
+		if (how == SETTLE_KEPT) {
+			h->res.protection = "kept";
+			h->res.protection_gap_ms = 0;
+			h->res.probed_after = by;
+			record_locked(f, h->job, &h->res);
+		} else if (how == SETTLE_AS_IS || r < 0) {
+			case_result_note_host(&h->res, "not probed: the run stopped before a probe "
+						       "on its guest");
+			record_locked(f, h->job, &h->res);
+		} else {
+			_cleanup_free_ char *faults = xasprintf(
+			    "not probed (probe_every), and %s: run again alone, probed", why);
+			struct case_result res;
+			bool reused;
+
+			r = run_confirmed(slot, h->job, (size_t[POOL_AHEAD]){SIZE_MAX}, false, &res,
+					  &reused, &faults);
+			if (r == 0)
+				record_locked(f, h->job, &res);
+			if (r == 0)
+				case_result_finish(&res);
+		}
+		case_result_finish(&h->res);
+	}
+	slot->n_held = 0;
+	return r;
+}
+
+/* probe_every: after a job's result, before it is recorded. Returns 1 when res was held (taken),
+ * 0 (record it), or a negative errno from settling the held ones. */
+static int hold_or_settle(struct slot *slot, size_t job, bool no_probe, bool reused,
+			  struct case_result *res)
+{
+	const struct fleet_config *cfg = &slot->host->cfg;
+	const char *id = cfg->cases[job % cfg->n_cases].id;
+	bool ok = healthy(res->verdict) && !res->confirmed && res->attempt == 1;
+	int r = 0;
+
+	/* the held cases' guest is this one only when it was reused, once, without a stall */
+	if (slot->n_held && !(reused && ok)) {
+		_cleanup_free_ char *why =
+		    res->verdict == VERDICT_PROTECTION_LOST ||
+			    (res->confirmed && res->first_verdict == VERDICT_PROTECTION_LOST)
+			? xasprintf("the probe after case %s on its guest found protection lost",
+				    id)
+			: xasprintf(
+			      "its guest ended before a probe (case %s: %s)", id,
+			      verdict_name(res->confirmed ? res->first_verdict : res->verdict));
+		r = settle_held(slot, SETTLE_RERUN, NULL, why);
+	} else if (slot->n_held && !no_probe) {
+		_cleanup_free_ char *why =
+		    xasprintf("the probe after case %s on its guest found protection %s", id,
+			      res->protection ? res->protection : "not measured");
+		r = settle_held(slot,
+				res->protection && !streq(res->protection, "lost") ? SETTLE_KEPT
+										   : SETTLE_RERUN,
+				id, why);
+	}
+	if (r < 0)
+		return r;
+	if (!no_probe)
+		return 0;
+	if (!ok) {
+		/* not probed and not healthy: its guest is gone; a record of its own anyway */
+		return 0;
+	}
+	slot->held = xreallocarray(slot->held, slot->n_held + 1, sizeof(*slot->held));
+	slot->held[slot->n_held++] = (struct held){.job = job, .res = *res};
+	case_result_init(res);
+	return 1;
+}
+
 static void slot_loop(struct slot *slot)
 {
 	struct host_rt *hr = slot->host;
@@ -357,13 +484,11 @@ static void slot_loop(struct slot *slot)
 	size_t job, next[POOL_AHEAD];
 
 	while (next_job(hr, &job, next, &b)) {
-		size_t si = job / cfg->n_cases, ci = job % cfg->n_cases;
+		size_t si = job / cfg->n_cases;
 		struct case_result res;
-		bool reused;
-		int r = run_job(slot, si, ci, next, &res, &reused, &b.notes);
+		bool reused, no_probe = defer_probe(slot, si, next);
+		int r = run_confirmed(slot, job, next, no_probe, &res, &reused, &b.notes);
 
-		if (r == 0 && reused && !healthy(res.verdict) && res.verdict != VERDICT_INFRA_ERROR)
-			r = confirm(slot, si, ci, &res);
 		if (r == -ENOTCONN) {
 			hand_back(hr, &b);
 			break;
@@ -371,6 +496,13 @@ static void slot_loop(struct slot *slot)
 		if (r == 0 && res.verdict == VERDICT_INFRA_ERROR && pass_on(hr, &b, &res))
 			continue;
 		free(TAKE_PTR(b.notes));
+		if (r == 0 && (r = hold_or_settle(slot, job, no_probe, reused, &res)) == 1) {
+			pthread_mutex_lock(&f->lock);
+			f->in_flight--;
+			pthread_cond_broadcast(&f->changed);
+			pthread_mutex_unlock(&f->lock);
+			continue;
+		}
 		pthread_mutex_lock(&f->lock);
 		if (r < 0)
 			f->cancelled = true;
@@ -383,6 +515,22 @@ static void slot_loop(struct slot *slot)
 		if (r < 0)
 			break;
 	}
+	/* held cases left: their guest's last case had no probe (the pool guessed another next
+	 * job), or the run stopped */
+	if (slot->n_held) {
+		bool stopping;
+
+		pthread_mutex_lock(&f->lock);
+		stopping = f->cancelled || f->stopping || hr->lost || vm_host_cancelled();
+		pthread_mutex_unlock(&f->lock);
+		if (settle_held(slot, stopping ? SETTLE_AS_IS : SETTLE_RERUN, NULL,
+				"its guest took no other case to probe after it") < 0) {
+			pthread_mutex_lock(&f->lock);
+			f->cancelled = true;
+			pthread_mutex_unlock(&f->lock);
+		}
+	}
+	free(slot->held);
 }
 
 static int host_start_slots(struct host_rt *hr);

@@ -38,6 +38,7 @@ struct fleet_sensor {
 	const char *name;
 	const struct image *image;
 	unsigned memory_mib; /* guest RAM; 0: the config's (fleet_sensor_memory()) */
+	bool probes;	     /* it has a protection probe (probe_every defers only those) */
 };
 
 struct fleet_config;
@@ -81,8 +82,13 @@ struct fleet_config {
 	unsigned boot_ms;
 	struct runner_timeouts timeouts;
 	unsigned max_attempts; /* an infra-error is retried up to this many attempts in all */
-	const char *run_dir;   /* consoles go to RUN_DIR/consoles/SENSOR/CASE.log */
-	const char *work_dir;  /* saved guest images (snapshot, reuse); removed by fleet_run */
+	/* reuse: the final protection probe only every probe_every cases of a guest (0, 1: every
+	 * case). A case that was not probed is recorded once a later probe on its guest passes
+	 * (probed_after); when that probe fails or the guest ends first, it runs again alone,
+	 * probed (fleet.c: slot_loop) */
+	unsigned probe_every;
+	const char *run_dir;  /* consoles go to RUN_DIR/consoles/SENSOR/CASE.log */
+	const char *work_dir; /* saved guest images (snapshot, reuse); removed by fleet_run */
 	const char
 	    *scratch_dir; /* this machine's work dir, when work_dir is a host's (fleet_run) */
 	const bool *skip; /* NULL, or [case * n_sensors + sensor]: jobs already done */

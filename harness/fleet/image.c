@@ -327,7 +327,12 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	_cleanup_close_ int lock = -1;
 	/* a kernel of its own: its own build and image folders, so that a matrix's cells do not
 	 * rebuild each other's */
-	_cleanup_free_ char *name = kroot ? xasprintf("%s@%s", s->name, kver) : xstrdup(s->name);
+	_cleanup_free_ char *name =
+	    xasprintf("%s%s%s%s%s", s->name, kroot ? "@" : "", kroot ? kver : "",
+		      /* a system the sensor does not name itself (a scenario's or a rollout
+		       * profile's): folders of its own, beside the sensor's initramfs */
+		      extra && extra->system && !s->guest.system ? "@" : "",
+		      extra && extra->system && !s->guest.system ? extra->system : "");
 	_cleanup_free_ char *build_dir = xasprintf("%s/build/%s", state_dir, name);
 	_cleanup_free_ char *log = xasprintf("%s/build/%s.log", state_dir, name);
 	_cleanup_free_ char *out = xasprintf("%s/images/%s", state_dir, name);
@@ -368,6 +373,12 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	}
 	if (guest.disk && (r = disk_format(guest.disk, &disk_fmt, ret_error)) < 0)
 		return r;
+	if (guest.uefi && access(IMAGE_OVMF, R_OK) < 0) {
+		*ret_error = xasprintf("guest firmware uefi needs OVMF (%s): install the package "
+				       "ovmf (.ci/setup does)",
+				       IMAGE_OVMF);
+		return -ENOENT;
+	}
 	if (guest.disk) { /* the initramfs that boots it is not the sensor's own image */
 		free(out);
 		out = xasprintf("%s/images/%s@disk", state_dir, name);
@@ -442,9 +453,10 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 				     img->cmdline ? img->cmdline : "");
 		free(img->cmdline);
 		img->cmdline = cl;
-		img->system = xstrdup("disk");
+		img->system = xstrdup(guest.uefi ? "disk-uefi" : "disk");
 		img->root_disk = TAKE_PTR(guest.disk);
 		img->root_format = disk_fmt;
+		img->firmware = guest.uefi ? IMAGE_OVMF : NULL;
 	}
 	*ret = img;
 	return 0;

@@ -30,6 +30,10 @@ struct image {
 	 * guests boot from overlays), root_format "qcow2" or "raw" (static); booted by an
 	 * initramfs that mounts it (build-image.sh --switch-root) */
 	const char *root_format;
+	/* guest: {disk: PATH, firmware: uefi}: the OVMF firmware (IMAGE_OVMF, static) that boots
+	 * the disk by its own boot loader (a GPT image with an EFI system partition); kernel,
+	 * initrd and cmdline then go unused. NULL: faultline's kernel boots the guest */
+	const char *firmware;
 	/* the guest: kernel: or matrix name it was built for (kernels.h); NULL: the discovered */
 	char *kernel_name;
 	/* "amd64" or "arm64" (static): the guest's architecture, which its domain is built for */
@@ -39,6 +43,8 @@ struct image {
 /* The cross compiler's prefix for arm64 guests (package gcc-aarch64-linux-gnu): sensor builds
  * get it as CROSS_COMPILE, the arm64 agent is built with it (guests/meson.build). */
 #define IMAGE_ARM64_CROSS "aarch64-linux-gnu-"
+/* The UEFI firmware of firmware: uefi guests (package ovmf), a ROM with its variables built in */
+#define IMAGE_OVMF "/usr/share/ovmf/OVMF.fd"
 
 /* Where .ci/setup unpacks Debian's guest kernel and headers (without installing them) when the
  * host has none installed. $FAULTLINE_KERNEL_ROOT names another such root, which then wins over
@@ -57,7 +63,8 @@ int image_kernel_discover(char **ret_kver, char **ret_error);
  * gets its kernel and modules, under STATE_DIR/build/NAME@KVER and images/NAME@KVER.
  * arch (NULL: amd64) "arm64" builds an arm64 initramfs guest from an arm64 kernel root
  * (kernels_get(..., "arm64", ...), required): the sensor's build gets FAULTLINE_ARCH=arm64,
- * ARCH=arm64 and CROSS_COMPILE, the image the arm64 agent and the root's busybox. */
+ * ARCH=arm64 and CROSS_COMPILE, the image the arm64 agent and the root's busybox. A full
+ * system that extra names and the sensor does not (guest: {system: NAME}) adds @NAME to NAME. */
 int image_build(const struct sensor *s, const struct sensor_guest *extra, const char *kver,
 		const char *kroot, const char *arch, const char *state_dir, struct image **ret,
 		char **ret_error);

@@ -427,6 +427,7 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 	struct vm_config vc = {
 	    .disk = disk,
 	    .disk_qcow2 = s->image->root_disk != NULL,
+	    .firmware = s->image->firmware,
 	    .name = name,
 	    .kernel = s->image->kernel,
 	    .initrd = s->image->initrd,

@@ -148,6 +148,7 @@ static int one_boot(struct follow *f, unsigned n, bool safe, const char *console
 			       .console_log = console,
 			       .disk = f->disk,
 			       .disk_qcow2 = f->cfg->sensors[f->si].image->root_disk != NULL,
+			       .firmware = f->cfg->sensors[f->si].image->firmware,
 			       .arch = f->cfg->sensors[f->si].image->arch};
 	_cleanup_vm_ struct vm *vm = NULL;
 	uint64_t start = now_ms(), deadline = start + f->cfg->boot_ms, late_at = 0;

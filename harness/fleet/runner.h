@@ -20,6 +20,9 @@ struct runner_timeouts {
 	unsigned observe_ms;
 	unsigned hang_ms; /* heartbeat silence that is a hang */
 	unsigned case_ms; /* the agent must answer within this */
+	/* no final protection probe at the window's end (PROTO_WATCH_NO_PROBE): a later case's
+	 * probe on the same guest vouches for this one (fleet.h: probe_every) */
+	bool no_probe;
 };
 
 struct case_result {
@@ -38,6 +41,9 @@ struct case_result {
 	 * with the probe's (WATCHED); 0: not reached. How long handing the guest back took */
 	uint64_t watch_ms, watched_ms, release_ms;
 	int attempt;
+	/* probe_every: not probed itself, a later case's probe on its guest passed (case id,
+	 * static for the run); NULL: probed in its own window, or never deferred */
+	const char *probed_after;
 	const char *host; /* URI of the host the case ran on (static for the run); NULL: one host */
 	bool retry;	  /* infra-error: another attempt on a fresh guest may do better */
 	/* the host stalled: the guest got no vCPU time at all for this long while its case ran

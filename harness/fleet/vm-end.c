@@ -101,6 +101,57 @@ int vm_qemu_withheld(struct vm *vm)
 	return r;
 }
 
+/* A vCPU thread's time spent runnable but not running, from its schedstat ("run wait slices"
+ * in ns); -1 when the thread is not a vCPU or cannot be read. QEMU names vCPU threads "CPU N/..."
+ * (libvirt starts it with debug-threads=on). */
+static int64_t vcpu_wait_ns(const char *task_dir)
+{
+	_cleanup_free_ char *comm = xasprintf("%s/comm", task_dir);
+	_cleanup_free_ char *sched = xasprintf("%s/schedstat", task_dir);
+	_cleanup_free_ uint8_t *c = NULL, *d = NULL;
+	unsigned long long run, wait;
+	size_t size;
+
+	if (read_file(comm, 64, &c, &size) < 0 || size < 4 || memcmp(c, "CPU ", 4) != 0)
+		return -1;
+	if (read_file(sched, 256, &d, &size) < 0 ||
+	    sscanf((char *)d, "%llu %llu", &run, &wait) != 2)
+		return -1;
+	return (int64_t)wait;
+}
+
+int vm_vcpu_wait_ms(struct vm *vm, uint64_t *ret)
+{
+	pid_t pid = qemu_pid(vm);
+	_cleanup_free_ char *dir = NULL;
+	struct dirent *de;
+	uint64_t sum = 0, n = 0;
+	DIR *d;
+
+	if (!pid)
+		return -ENODATA;
+	dir = xasprintf("/proc/%d/task", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return -ENODATA;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *task = NULL;
+		int64_t ns;
+
+		if (de->d_name[0] == '.')
+			continue;
+		task = xasprintf("%s/%s", dir, de->d_name);
+		ns = vcpu_wait_ns(task);
+		if (ns >= 0)
+			sum += (uint64_t)ns, n++;
+	}
+	closedir(d);
+	if (!n)
+		return -ENODATA;
+	*ret = sum / n / 1000000;
+	return 0;
+}
+
 static const char *stopped_detail_name(int detail)
 {
 	static const char *const names[] = {

@@ -515,6 +515,21 @@ int vm_host_reap_orphans(struct vm_host *h)
 	return reaped;
 }
 
+/* The kernel, initrd and command line of a directly booted guest, up to </os>. */
+static void domain_xml_kernel(FILE *f, const struct vm_config *cfg)
+{
+	escape_xml_text(f, cfg->kernel);
+	fputs("</kernel>\n    <initrd>", f);
+	escape_xml_text(f, cfg->initrd);
+	fputs("</initrd>\n    <cmdline>", f);
+	escape_xml_text(f, cfg->cmdline);
+	if (cfg->cmdline_extra && *cfg->cmdline_extra) {
+		fputc(' ', f);
+		escape_xml_text(f, cfg->cmdline_extra);
+	}
+	fputs("</cmdline>\n  </os>\n", f);
+}
+
 static char *domain_xml(const struct vm_config *cfg)
 {
 	bool arm64 = cfg->arch && streq(cfg->arch, "arm64");
@@ -529,18 +544,16 @@ static char *domain_xml(const struct vm_config *cfg)
 	escape_xml_text(f, cfg->name);
 	fprintf(f, "</name>\n  <memory unit='MiB'>%u</memory>\n  <vcpu>1</vcpu>\n",
 		cfg->memory_mib);
-	fprintf(f, "  <os>\n    <type arch='%s' machine='%s'>hvm</type>\n    <kernel>",
+	fprintf(f, "  <os>\n    <type arch='%s' machine='%s'>hvm</type>\n",
 		arm64 ? "aarch64" : "x86_64", arm64 ? "virt" : "pc");
-	escape_xml_text(f, cfg->kernel);
-	fputs("</kernel>\n    <initrd>", f);
-	escape_xml_text(f, cfg->initrd);
-	fputs("</initrd>\n    <cmdline>", f);
-	escape_xml_text(f, cfg->cmdline);
-	if (cfg->cmdline_extra && *cfg->cmdline_extra) {
-		fputc(' ', f);
-		escape_xml_text(f, cfg->cmdline_extra);
+	if (cfg->firmware) { /* the disk's own loader: no kernel of ours, no command line */
+		fputs("    <loader readonly='yes' type='rom'>", f);
+		escape_xml_text(f, cfg->firmware);
+		fputs("</loader>\n    <boot dev='hd'/>\n  </os>\n", f);
+	} else {
+		fputs("    <kernel>", f);
+		domain_xml_kernel(f, cfg);
 	}
-	fputs("</cmdline>\n  </os>\n", f);
 	/* arm64: no ACPI without UEFI (the kernel reads the device tree QEMU makes), and no
 	 * pvpanic (Debian's arm64 kernels lack the driver; libvirt 9.0 has no pvpanic-pci): a
 	 * panic shows on the console and its reset (panic=-1) ends the domain */

@@ -62,6 +62,9 @@ struct vm_config {
 	    *console_log; /* console bytes are appended here from the first one; may be NULL */
 	const char *disk; /* a raw content partition as /dev/vda (disk.h), or NULL */
 	bool disk_qcow2;  /* disk is a full system's qcow2 root (image.h), not a raw partition */
+	/* a UEFI firmware ROM (image.h, IMAGE_OVMF) that boots disk by its own boot loader in
+	 * place of kernel, initrd and cmdline; NULL: kernel boots directly */
+	const char *firmware;
 	/* more QEMU arguments, NULL-terminated (NULL: none), through libvirt's QEMU command-line
 	 * namespace so that a remote host takes them too (the coverage plugin, covfile.h). A save
 	 * image keeps them: its clones (snapshot.h) get them with the domain's name replaced */
@@ -109,6 +112,10 @@ int vm_cpu_time_ms(struct vm *vm, uint64_t *ret);
  * thread sleeps (the guest idles, or halted itself); -ENODATA when the host's processes cannot
  * be seen from here (a remote libvirt). */
 int vm_qemu_withheld(struct vm *vm);
+/* How long the guest's vCPU threads waited for a host CPU while runnable, in ms since QEMU
+ * started (the mean over vCPUs): the guest's time the host withheld, however slowly it ran.
+ * -ENODATA for a remote libvirt (or no schedstat). */
+int vm_vcpu_wait_ms(struct vm *vm, uint64_t *ret);
 /* After a VM_EVENT_STOPPED, _CRASHED, _CHANNEL_EOF, _CONSOLE_EOF or _HOST_LOST: who ended the
  * guest. Returns true when the guest did it itself (a panic reported through pvpanic or on the
  * console, a reset or poweroff it asked for): evidence about the guest. Returns false when the

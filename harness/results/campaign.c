@@ -26,6 +26,8 @@ int campaign_write(const char *dir, const struct campaign *c)
 	json_object_object_add(o, "elapsed_ms", json_object_new_uint64(c->elapsed_ms));
 	json_object_object_add(o, "rng", json_object_new_uint64(c->rng));
 	json_object_object_add(o, "seeds_done", json_object_new_uint64(c->seeds_done));
+	if (c->next_case > c->execs) /* else it is execs, as before cases ran in parallel */
+		json_object_object_add(o, "next_case", json_object_new_uint64(c->next_case));
 	json_object_object_add(o, "guest_runs", json_object_new_uint64(c->guest_runs));
 	json_object_object_add(o, "guest_runs_ms", json_object_new_uint64(c->guest_runs_ms));
 	json_object_object_add(o, "edges", json_object_new_uint64(c->edges));
@@ -88,6 +90,7 @@ int campaign_read(const char *dir, struct campaign **ret)
 	c->elapsed_ms = jsonx_get_uint(o, "elapsed_ms");
 	c->rng = jsonx_get_uint(o, "rng");
 	c->seeds_done = jsonx_get_uint(o, "seeds_done");
+	c->next_case = jsonx_get_uint(o, "next_case");
 	c->guest_runs = jsonx_get_uint(o, "guest_runs");
 	c->guest_runs_ms = jsonx_get_uint(o, "guest_runs_ms");
 	c->edges = jsonx_get_uint(o, "edges");

@@ -26,6 +26,9 @@ struct campaign {
 	uint64_t execs, elapsed_ms;
 	uint64_t rng; /* the PRNG's state */
 	uint64_t seeds_done;
+	/* the number the next case's id takes (fuzz-NNNNNN); written only when past execs (cases
+	 * were in flight), read as 0 when absent */
+	uint64_t next_case;
 	/* guests run by the process that wrote it, and their time (its first left out) */
 	uint64_t guest_runs, guest_runs_ms;
 	uint64_t edges, blocks, corpus;

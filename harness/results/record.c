@@ -51,7 +51,7 @@ void record_finish(struct record *r)
 	    &r->agent_message,	&r->protection,	    &r->sensor_log,
 	    &r->started,	&r->kernel,	    &r->faultline_version,
 	    &r->mutation_class, &r->phase,	    &r->kernel_name,
-	    &r->arch,		&r->system,
+	    &r->arch,		&r->system,	    &r->probed_after,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
@@ -169,6 +169,8 @@ json_object *record_to_json(const struct record *r)
 	json_object_object_add(o, "agent", agent_json(r));
 	json_object_object_add(o, "protection", str_or_null(r->protection));
 	json_object_object_add(o, "protection_gap_ms", jsonx_int_or_null(r->protection_gap_ms));
+	if (r->probed_after)
+		json_object_object_add(o, "probed_after", json_object_new_string(r->probed_after));
 	json_object_object_add(o, "sensor_restarts", jsonx_int_or_null(r->sensor_restarts));
 	json_object_object_add(o, "started", str_or_null(r->started));
 	json_object_object_add(o, "kernel", str_or_null(r->kernel));
@@ -339,6 +341,7 @@ int record_from_json(json_object *o, struct record *ret)
 	read_nested(o, &r);
 	r.protection = get_str(o, "protection");
 	r.protection_gap_ms = jsonx_get_int(o, "protection_gap_ms", -1);
+	r.probed_after = get_str(o, "probed_after");
 	r.sensor_restarts = jsonx_get_int(o, "sensor_restarts", -1);
 	r.started = get_str(o, "started");
 	r.kernel = get_str(o, "kernel");

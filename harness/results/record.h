@@ -88,9 +88,12 @@ struct record {
 	/* the sensor watch (harness/fleet/watched.h): kept, restored, lost; NULL: not measured */
 	char *protection;
 	int64_t protection_gap_ms; /* death or failed probe to protection back; -1: none */
-	int64_t sensor_restarts;   /* -1: the sensor's process is not watched */
-	char *sensor_log;	   /* its log during the case, relative to the run directory */
-	char *started;		   /* when the case started, UTC ISO 8601 */
+	/* --probe-every: not probed itself, protection kept as the probe after this case on the
+	 * same guest found it; NULL: probed in its own window (or not measured) */
+	char *probed_after;
+	int64_t sensor_restarts; /* -1: the sensor's process is not watched */
+	char *sensor_log;	 /* its log during the case, relative to the run directory */
+	char *started;		 /* when the case started, UTC ISO 8601 */
 	char *kernel, *faultline_version;
 	/* "kernel_name": the guest: kernel: or matrix: name (debian-11); NULL: none named.
 	 * "arch": the guest's architecture (amd64); NULL in older runs */

@@ -139,10 +139,28 @@ static size_t sensor_index(struct rctx *c, const struct ynode *n)
 	return 0;
 }
 
+/* system: one of the full systems a guest: can name; those are amd64 only. */
+static void load_profile_system(struct rctx *c, const struct ynode *v, struct rollspec_profile *p)
+{
+	const char *s = scalar(c, v, "profile system");
+	const char *const *k = sensor_guest_systems();
+
+	if (!s)
+		return;
+	while (*k && !streq(*k, s))
+		k++;
+	if (!*k)
+		rerr(c, v, "unknown profile system '%s'; expected debian-12", s);
+	else if (p->arch && streq(p->arch, "arm64"))
+		rerr(c, v, "profile system %s is amd64 only; expected no arch: arm64 beside it", s);
+	else
+		p->system = xstrdup(s);
+}
+
 static void load_profile(struct rctx *c, const struct ynode *n, struct rollspec_profile *p)
 {
 	static const char *const keys[] = {"name",     "weight", "sensor", "memory", "cmdline",
-					   "workload", "kernel", "arch",   NULL};
+					   "workload", "kernel", "arch",   "system", NULL};
 	struct ynode *v;
 	const char *s;
 	uint64_t u;
@@ -193,6 +211,8 @@ static void load_profile(struct rctx *c, const struct ynode *n, struct rollspec_
 		else
 			p->arch = xstrdup(s);
 	}
+	if ((v = ynode_get(n, "system")))
+		load_profile_system(c, v, p);
 	if (!(v = ynode_get(n, "workload")))
 		return;
 	if (!ynode_want_seq(&c->y, v, "workload", "events", 0))
@@ -472,6 +492,7 @@ struct rollspec *rollspec_free(struct rollspec *r)
 		free(p->cmdline);
 		free(p->kernel);
 		free(p->arch);
+		free(p->system);
 	}
 	free(r->profiles);
 	for (size_t i = 0; i < r->n_rings; i++)

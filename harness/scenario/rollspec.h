@@ -9,6 +9,8 @@
  *       kernel: NAME                the guest kernel by name (debian-11|12|13 or a version;
  *                                   default: the scenario's)
  *       arch: amd64 | arm64         the guest architecture (default amd64; arm64 needs kernel:)
+ *       system: NAME                a full system (sensor_guest_systems(): debian-12) instead of
+ *                                   the initramfs (default: the sensor's and scenario's guest:)
  *       workload:                   what runs in the guest once the update is in, in order:
  *         - {exec: COMM, at: 1s, jitter: 2s, repeat: 3, every: 500ms}
  *         - {open: /PATH, at: 0s}
@@ -69,9 +71,10 @@ struct rollspec_profile {
 	size_t sensor;	     /* index into the scenario's sensors */
 	unsigned memory_mib; /* 0: the fleet's */
 	char *cmdline;	     /* NULL: none */
-	/* kernel: and arch: as written (NULL: none); the scenario then runs the profile on the
-	 * cell SENSOR@KERNEL[@arm64] of its sensor, which sensor then indexes */
-	char *kernel, *arch;
+	/* kernel:, arch: and system: as written (NULL: none); the scenario then runs the profile
+	 * on the cell SENSOR[@KERNEL][@arm64][@SYSTEM-system] of its sensor, which sensor then
+	 * indexes */
+	char *kernel, *arch, *system;
 	struct rollspec_event *events;
 	size_t n_events;
 };

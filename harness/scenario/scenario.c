@@ -41,6 +41,9 @@ struct scenario {
 	char **sensor_kernels;
 	/* [n_sensors] with a matrix: each cell's guest architecture ("amd64", "arm64") */
 	char **sensor_arches;
+	/* [n_sensors] with profiles that name a system: each cell's full system (NULL: the guest:
+	 * of the sensor and scenario decides) */
+	char **sensor_systems;
 	struct sensor_guest guest;
 	struct format *format;
 	struct scase *cases;
@@ -84,6 +87,9 @@ struct scenario *scenario_free(struct scenario *s)
 	for (size_t i = 0; s->sensor_arches && i < s->n_sensors; i++)
 		free(s->sensor_arches[i]);
 	free(s->sensor_arches);
+	for (size_t i = 0; s->sensor_systems && i < s->n_sensors; i++)
+		free(s->sensor_systems[i]);
+	free(s->sensor_systems);
 	for (size_t i = 0; i < s->n_sensors; i++) {
 		free(s->sensors[i]);
 		free(s->sensor_dirs[i]);
@@ -141,6 +147,11 @@ const char *scenario_sensor_arch(const struct scenario *s, size_t i)
 {
 	return s->sensor_arches && i < s->n_sensors && s->sensor_arches[i] ? s->sensor_arches[i]
 									   : "amd64";
+}
+
+const char *scenario_sensor_system(const struct scenario *s, size_t i)
+{
+	return s->sensor_systems && i < s->n_sensors ? s->sensor_systems[i] : NULL;
 }
 
 const struct sensor_guest *scenario_guest(const struct scenario *s)
@@ -867,58 +878,67 @@ static void load_matrix(struct lctx *c, const struct ynode *n)
 	s->n_sensors = m;
 }
 
-/* The cell of sensor si on kernel k and arch a (SENSOR@KERNEL[@arm64]): an existing entry of
- * the sensors or a new one, appended with its kernel and arch. */
-static size_t profile_cell(struct scenario *s, size_t si, const char *k, const char *a)
+/* The cell of sensor si on kernel k (NULL: the sensor's), arch a and full system sys (NULL:
+ * none), named SENSOR[@KERNEL][@ARCH][@SYSTEM-system]: an existing entry of the sensors or a
+ * new one, appended with its kernel, arch and system. */
+static size_t profile_cell(struct scenario *s, size_t si, const char *k, const char *a,
+			   const char *sys)
 {
 	bool native = !a || streq(a, "amd64");
-	_cleanup_free_ char *name =
-	    xasprintf("%s@%s%s%s", s->sensors[si], k, native ? "" : "@", native ? "" : a);
+	_cleanup_free_ char *name = xasprintf("%s%s%s%s%s%s%s%s", s->sensors[si], k ? "@" : "",
+					      k ? k : "", native ? "" : "@", native ? "" : a,
+					      sys ? "@" : "", sys ? sys : "", sys ? "-system" : "");
 	size_t n = s->n_sensors;
 
 	for (size_t i = 0; i < n; i++)
 		if (streq(s->sensors[i], name))
 			return i;
-	if (!s->sensor_kernels) { /* the first cell: the sensors as written have none */
+	/* the first cell: the sensors as written have none */
+	if (!s->sensor_kernels)
 		s->sensor_kernels = xcalloc(n + 1, sizeof(char *));
+	if (!s->sensor_arches)
 		s->sensor_arches = xcalloc(n + 1, sizeof(char *));
-	}
+	if (!s->sensor_systems)
+		s->sensor_systems = xcalloc(n + 1, sizeof(char *));
 	s->sensors = xreallocarray(s->sensors, n + 2, sizeof(char *));
 	s->sensor_dirs = xreallocarray(s->sensor_dirs, n + 2, sizeof(char *));
 	s->sensor_kernels = xreallocarray(s->sensor_kernels, n + 2, sizeof(char *));
 	s->sensor_arches = xreallocarray(s->sensor_arches, n + 2, sizeof(char *));
+	s->sensor_systems = xreallocarray(s->sensor_systems, n + 2, sizeof(char *));
 	s->sensors[n] = TAKE_PTR(name);
 	s->sensor_dirs[n] = xstrdup(s->sensor_dirs[si]);
-	s->sensor_kernels[n] = xstrdup(k);
+	s->sensor_kernels[n] = k ? xstrdup(k) : NULL;
 	s->sensor_arches[n] = xstrdup(native ? "amd64" : a);
+	s->sensor_systems[n] = sys ? xstrdup(sys) : NULL;
 	s->sensors[n + 1] = s->sensor_dirs[n + 1] = s->sensor_kernels[n + 1] =
-	    s->sensor_arches[n + 1] = NULL;
+	    s->sensor_arches[n + 1] = s->sensor_systems[n + 1] = NULL;
 	s->n_sensors = n + 1;
 	return n;
 }
 
-/* A profile with kernel: (and arch:) runs on its sensor's cell for that kernel and arch, which
- * becomes one of the scenario's sensors (a guest image of its own), as a matrix's cells do. */
+/* A profile with kernel:, arch: or system: runs on its sensor's cell for that kernel, arch and
+ * system, which becomes one of the scenario's sensors (a guest image of its own), as a
+ * matrix's cells do. */
 static void load_profile_cells(struct lctx *c, const struct ynode *doc)
 {
 	struct rollspec *r = (struct rollspec *)c->s->rollout;
 	bool any = false;
 
 	for (size_t p = 0; r && p < r->n_profiles; p++)
-		any = any || r->profiles[p].kernel;
+		any = any || r->profiles[p].kernel || r->profiles[p].system;
 	if (!any || c->y.errors)
 		return;
 	if (r->n_variants) {
 		lerr(c, ynode_get(doc, "rollout"),
-		     "profiles with kernel: and rollout: variants: together are not supported; "
-		     "expected one of them");
+		     "profiles with kernel: or system: and rollout: variants: together are not "
+		     "supported; expected one of them");
 		return;
 	}
 	for (size_t p = 0; p < r->n_profiles; p++)
-		if (r->profiles[p].kernel)
+		if (r->profiles[p].kernel || r->profiles[p].system)
 			r->profiles[p].sensor =
 			    profile_cell(c->s, r->profiles[p].sensor, r->profiles[p].kernel,
-					 r->profiles[p].arch);
+					 r->profiles[p].arch, r->profiles[p].system);
 }
 
 static int load_doc(struct lctx *c, const struct ynode *doc)

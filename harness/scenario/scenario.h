@@ -66,6 +66,9 @@ const char *scenario_sensor_dir(const struct scenario *s, size_t i); /* folder w
 const char *scenario_sensor_kernel(const struct scenario *s, size_t i);
 /* The guest architecture of entry i: "amd64" or "arm64" (matrix: arch:); "amd64" without. */
 const char *scenario_sensor_arch(const struct scenario *s, size_t i);
+/* The full system of entry i a rollout profile names (system: debian-12, the entry then named
+ * SENSOR[@KERNEL]@NAME-system), over the guest: of the scenario and sensor; NULL: none. */
+const char *scenario_sensor_system(const struct scenario *s, size_t i);
 /* Is cell (SENSOR or SENSOR@KERNEL) this sensor? */
 bool scenario_sensor_is(const char *cell, const char *sensor);
 /* The scenario's guest: section (cmdline, modules), for every sensor's guest; never NULL. */

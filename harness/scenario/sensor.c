@@ -758,6 +758,17 @@ static void guest_system_disk(struct sctx *c, const struct ynode *n, struct sens
 	}
 	if (g->system && g->disk)
 		serr(c, n, "guest has both system and disk; expected one of them");
+	/* uefi: the disk's own boot loader under OVMF; bios (the default): faultline's kernel */
+	if ((v = ynode_get(n, "firmware"))) {
+		static const char *const firmwares[] = {"bios", "uefi", NULL};
+		const char *fw = ynode_want_enum(&c->y, v, "guest firmware", firmwares);
+
+		g->uefi = fw && streq(fw, "uefi");
+		if (g->uefi && !g->disk)
+			serr(c, v,
+			     "guest firmware uefi needs disk: beside it (an image with its own "
+			     "boot loader)");
+	}
 }
 
 /* The debug presets' command line, appended to *cmdline. */
@@ -796,8 +807,8 @@ static void guest_debug(struct sctx *c, const struct ynode *n, char **cmdline)
 unsigned sensor_guest_load(const char *file, const struct ynode *n, struct diags *diags,
 			   struct sensor_guest *g)
 {
-	static const char *const keys[] = {"cmdline", "modules", "debug", "kernel",
-					   "system",  "disk",	 NULL};
+	static const char *const keys[] = {"cmdline", "modules", "debug",    "kernel",
+					   "system",  "disk",	 "firmware", NULL};
 	struct sctx c = {.y = {.file = file, .diags = diags}};
 	size_t before = diags->n;
 	const struct ynode *v;
@@ -867,6 +878,7 @@ void sensor_guest_merge(const struct sensor_guest *a, const struct sensor_guest 
 			free(ret->disk);
 			ret->system = both[i]->system ? xstrdup(both[i]->system) : NULL;
 			ret->disk = both[i]->disk ? xstrdup(both[i]->disk) : NULL;
+			ret->uefi = both[i]->uefi;
 		}
 	}
 }

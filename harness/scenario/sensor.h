@@ -22,7 +22,7 @@
  *                                 exit_status defaults to true
  *   package: PATH                 a .deb the full system's image installs (guest: {system: ...})
  *   guest: {cmdline: TEXT, modules: [NAME, ...], debug: [NAME, ...], kernel: NAME,
- *           system: NAME, disk: PATH}
+ *           system: NAME, disk: PATH, firmware: bios | uefi}
  *                                 extra kernel command line options, kernel modules loaded at
  *                                 boot (with their modules.dep dependencies, before the agent
  *                                 starts), and named debug presets (sensor_guest_debug_names())
@@ -81,6 +81,7 @@ struct sensor_guest {
 	char **modules; /* NULL-terminated; NULL: none */
 	char *system;	/* a full system built for the guest ("debian-12"); NULL: the initramfs */
 	char *disk;	/* a user's disk image booted as is (absolute path); NULL: none */
+	bool uefi;	/* firmware: uefi: disk boots by its own loader under OVMF */
 	char *kernel;	/* debian-11|12|13, VERSION or PATH (fleet/kernels.h); NULL: the host's */
 };
 

@@ -3,7 +3,7 @@
 # reports; a short campaign against ksensor-legacy, seeded with the well-formed update only
 # (tests/data/vm/fuzz.yaml: no case names a fault), grows coverage above the seed's and finds the
 # field-count crash; the seed run twice covers identical code; a recorded find replays; --resume
-# continues the campaign with its corpus.
+# continues the campaign with its corpus on two guests (--jobs 2), through a Ctrl-C.
 # Usage: fuzz.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR PLUGIN
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5 plugin=$6
@@ -51,12 +51,40 @@ dups=$(sed -n 's/.*"title":"\([^"]*\)".*/\1/p' "$c/results.jsonl" | sort | uniq 
 "$faultline" replay "$c/$id" --state-dir "$state" --isolation snapshot >"$run/replay.out" 2>&1 ||
 	{ cat "$run/replay.out"; fail "replay of $id did not reproduce"; }
 
-# 4. --resume: the corpus and counters carry on
+# 4. --resume on two guests (--jobs 2): the corpus and counters carry on; Ctrl-C while both run
+# stops it with no guest left and nothing lost, and it resumes again to exactly its budget
 execs=$(sed -n 's/^ *"execs":\([0-9]*\).*/\1/p' "$c/campaign.json")
-"$faultline" fuzz --state-dir "$state" --resume "$c" --execs $((execs + 3)) --duration 10m \
-	"$src/tests/data/vm/fuzz.yaml" >"$run/resume.out" 2>"$run/resume.err" || true
+"$faultline" fuzz --state-dir "$state" --resume "$c" --jobs 2 --duration 10m \
+	"$src/tests/data/vm/fuzz.yaml" >"$run/resume.out" 2>"$run/resume.err" & pid=$!
+for _ in $(seq 600); do
+	now=$(sed -n 's/^ *"execs":\([0-9]*\).*/\1/p' "$c/campaign.json")
+	[ "$now" -ge $((execs + 4)) ] && break
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.2
+done
+kill -INT $pid 2>/dev/null || true
+rc=0
+wait $pid || rc=$?
+cat "$run/resume.err"
+[ "$rc" = 130 ] || fail "interrupted --jobs 2 campaign: exit $rc (130)"
 grep -q "(resumed)" "$run/resume.err" || fail "not resumed: $(cat "$run/resume.err")"
+grep -q "on 2 guests" "$run/resume.err" || fail "--jobs 2: not on two guests"
 grep -q "calibration" "$run/resume.err" && fail "the resumed campaign ran its seeds again"
+grep -q "^fuzz .* jobs [0-2]/2 " "$run/resume.err" || fail "the progress line does not show the jobs"
+sleep 1
+pgrep -af "fl-$pid-" | grep -i qemu && fail "the interrupted campaign left a guest running"
+mid=$(sed -n 's/^ *"execs":\([0-9]*\).*/\1/p' "$c/campaign.json")
+[ "$mid" -ge $((execs + 4)) ] || fail "the --jobs 2 campaign ran too little before Ctrl-C: $execs -> $mid"
+"$faultline" fuzz --state-dir "$state" --resume "$c" --jobs 2 --execs $((mid + 3)) --duration 10m \
+	"$src/tests/data/vm/fuzz.yaml" >"$run/resume2.out" 2>"$run/resume2.err" || true
 after=$(sed -n 's/^ *"execs":\([0-9]*\).*/\1/p' "$c/campaign.json")
-[ "$after" -ge $((execs + 3)) ] || fail "resume ran nothing: $execs -> $after"
-echo "fuzz: OK ($id found; resumed $execs -> $after execs)"
+[ "$after" = $((mid + 3)) ] || fail "--execs $((mid + 3)) on two guests ran to $after"
+# every record's case once, every corpus entry whole, the map as the campaign counts it
+dups=$(sed -n 's/.*"case":"\([^"]*\)".*/\1/p' "$c/results.jsonl" | sort | uniq -d)
+[ -z "$dups" ] || fail "cases recorded twice: $dups"
+for j in "$c"/corpus/*.json; do
+	[ -f "${j%.json}.bin" ] || fail "$j: no input"
+done
+[ "$(ls "$c"/corpus/*.json | wc -l)" = "$(sed -n 's/^ *"corpus":\([0-9]*\).*/\1/p' "$c/campaign.json")" ] ||
+	fail "corpus/ and campaign.json disagree"
+echo "fuzz: OK ($id found; resumed $execs -> $mid (Ctrl-C) -> $after execs on two guests)"

@@ -43,7 +43,7 @@ record $s returns-pkt-type | grep -q 'run: socket filter: 0 of 3 datagrams passe
 run=$base/selinux
 seed_current "$src/scenarios/content/selinux.pol" \
 	"$src/guests/sensors/selinux/compile.sh" "$src/guests/sensors/selinux/faultline.te"
-run_vm kvalid-selinux 4
+run_vm kvalid-selinux 6
 s=selinux
 "$check" "$res" $s valid verdict accepted
 "$check" "$res" $s valid protection kept
@@ -57,4 +57,12 @@ for c in unknown-version classes-count-huge truncated; do
 		fail "$c: no refusal in the kernel log"
 	record $s $c | grep -q '(errno 22)\|Invalid argument' || fail "$c: not EINVAL"
 done
+"$check" "$res" $s duplicate-type verdict rejected
+record $s duplicate-type | grep -q 'File exists' || fail "duplicate-type: not EEXIST"
+# a class value without a class: 5.10.223 and 6.1.176 crash on it (README); the default
+# kernel (6.1.192) refuses it when it builds selinuxfs, and the old policy still enforces
+"$check" "$res" $s class-value-duplicate verdict rejected
+"$check" "$res" $s class-value-duplicate protection kept
+grep -q 'SELinux: failed to initialize selinuxfs' "$run/consoles/$s/class-value-duplicate.log" ||
+	fail "class-value-duplicate: not refused while building selinuxfs"
 echo "kvalid: every verdict as expected"

@@ -10,7 +10,10 @@ mkdir -p "$(dirname "$run")"
 
 start=$(date +%s)
 rc=0
-"$faultline" run --isolation "$mode" --state-dir "$state" -o "$run" \
+# reuse probes one case in 3 on a guest: the verdicts must not change (the probe vouches later)
+extra=()
+[ "$mode" != reuse ] || extra=(--probe-every 3)
+"$faultline" run --isolation "$mode" "${extra[@]}" --state-dir "$state" -o "$run" \
 	"$src/scenarios/quickstart.yaml" >"$run.out" 2>&1 || rc=$?
 cat "$run.out"
 rm -f "$run.out"
@@ -40,6 +43,17 @@ for c in truncated huge-instance-count oversized-field-len zero-inst-len bad-che
 	"$check" "$res" $H $c verdict rejected
 	"$check" "$res" $H $c matched true
 done
+if [ "$mode" = reuse ]; then
+	# every hardened case kept its protection, some of them vouched for by a later probe
+	[ "$(grep -c '"sensor":"'$H'".*"protection":"kept"' "$res")" = 7 ] ||
+		{ echo "FAIL: a hardened case without protection kept"; exit 1; }
+	grep -q '"probed_after":"' "$res" || { echo "FAIL: no case was held for a later probe"; exit 1; }
+	# a held case is one that was healthy, and a probe after it passed
+	if grep '"probed_after":"' "$res" | grep -v '"verdict":"\(accepted\|rejected\)"' | grep -q . ||
+		grep '"probed_after":"' "$res" | grep -vq '"protection":"kept"'; then
+		echo "FAIL: a held record is not a healthy case with protection kept"; exit 1
+	fi
+fi
 grep -q "\"isolation\":\"$mode\"" "$run/run.json" || { echo "FAIL: run.json isolation"; exit 1; }
 
 # the exact input bytes are kept and match the recorded hash

@@ -4,7 +4,8 @@
 # crashes only the machines whose workload execs kstrigger on the legacy sensor: all at once it
 # downs exactly the build servers; in rings the canary (seed 3: two build servers) fails its
 # gate and the rollout halts there. Every machine has a record pointing to its console log, and
-# the reports say the same. Afterwards: no QEMU left.
+# the reports say the same. Afterwards: no QEMU left. Bad input first (a bad ring size, verdict,
+# weight, profile system): located errors before any guest.
 # Usage: rollout.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5
@@ -21,8 +22,10 @@ sed 's/size: 25%/size: 99%/' "$src/scenarios/rollout.yaml" >"$bad/rings.yaml"
 sed 's/gate: {max_down: 0}/gate: {max_down: 0, down: [crash, melted]}/' \
 	"$src/scenarios/rollout.yaml" >"$bad/verdict.yaml"
 sed '/^    weight: 30$/d' "$src/scenarios/rollout.yaml" >"$bad/weight.yaml"
+sed 's/^    weight: 30$/    weight: 30\n    system: debian-99/' "$src/scenarios/rollout.yaml" >"$bad/system.yaml"
 cp -r "$src/scenarios/content" "$bad/"
-for f in rings:"more than the fleet" verdict:"unknown verdict 'melted'" weight:"has no weight"; do
+for f in rings:"more than the fleet" verdict:"unknown verdict 'melted'" weight:"has no weight" \
+	system:"unknown profile system 'debian-99'; expected debian-12"; do
 	name=${f%%:*} want=${f#*:}
 	rc=0
 	out=$("$faultline" rollout --state-dir "$state" -o "$bad/run-$name" -q "$bad/$name.yaml" 2>&1) || rc=$?

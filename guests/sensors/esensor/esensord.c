@@ -4,12 +4,16 @@
  *
  *   esensord --content FILE --socket PATH [--pin-dir DIR] [--name NAME]
  *   esensord --probe [--pin-dir DIR]
+ *   esensord --check
  *
  * The program's link and maps are pinned under DIR (default /sys/fs/bpf/esensor, a bpffs): the
  * evaluation goes on in the kernel with the last installed rules while this daemon is dead or
  * restarting, and a restarted daemon takes the pinned objects over instead of attaching again.
  * --probe reads the pinned counters without the daemon (the protection probe: is the program
- * attached, and does it still match?).
+ * attached, and does it still match?). --check says whether this kernel has what the program
+ * needs (its BTF, the ring buffer map, bpf_loop), naming what is missing: a sensor's start command,
+ * so that a kernel too old for the design stops the boot with the reason instead of a daemon
+ * that dies in its log (libbpf's own error on 5.10 is an EINVAL with an empty verifier log).
  *
  * Control socket and log lines as usensord (lib-usermode/ctl.h); matches reach the log through
  * the events ring buffer:
@@ -30,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -239,6 +244,31 @@ static void on_command(int cfd, const char *cmd)
 		  bpf.n_active);
 }
 
+/* --check: the kernel features esensor.bpf.c uses, each with the release that brought it. */
+static int check(void)
+{
+	int loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_loop, NULL);
+	int ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
+	const char *missing = NULL;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0)
+		missing = "no kernel BTF (/sys/kernel/btf/vmlinux): tp_btf and CO-RE need "
+			  "CONFIG_DEBUG_INFO_BTF";
+	else if (ringbuf <= 0)
+		missing = "no BPF ring buffer map (BPF_MAP_TYPE_RINGBUF, Linux 5.8)";
+	else if (loop <= 0)
+		missing = "no bpf_loop helper (BPF_FUNC_loop, Linux 5.17)";
+	if (missing) {
+		struct utsname u;
+
+		printf("esensor: this kernel (%s) cannot run the BPF program: %s\n",
+		       uname(&u) == 0 ? u.release : "?", missing);
+		return 1;
+	}
+	printf("esensor: kernel has BTF, the ring buffer map and bpf_loop\n");
+	return 0;
+}
+
 /* --probe: the pinned program's counters, without the daemon. */
 static int probe(void)
 {
@@ -265,23 +295,22 @@ static int usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"Usage: esensord --content FILE --socket PATH [--pin-dir DIR] [--name NAME]\n"
-		"       esensord --probe [--pin-dir DIR]\n");
+		"       esensord --probe [--pin-dir DIR]\n"
+		"       esensord --check\n");
 	return status;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {{"content", required_argument, NULL, 'c'},
-					   {"socket", required_argument, NULL, 's'},
-					   {"pin-dir", required_argument, NULL, 'p'},
-					   {"name", required_argument, NULL, 'n'},
-					   {"probe", no_argument, NULL, 'P'},
-					   {"help", no_argument, NULL, 'h'},
-					   {0}};
+	static const struct option lo[] = {
+	    {"content", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 's'},
+	    {"pin-dir", required_argument, NULL, 'p'}, {"name", required_argument, NULL, 'n'},
+	    {"probe", no_argument, NULL, 'P'},	       {"check", no_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},	       {0}};
 	const char *sock = NULL, *name = "esensor";
 	struct daemon_ops ops = {
 	    .take = take, .on_events = on_events, .on_command = on_command, .instances = instances};
-	bool do_probe = false;
+	bool do_probe = false, do_check = false;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -295,6 +324,8 @@ int main(int argc, char **argv)
 			name = optarg;
 		else if (c == 'P')
 			do_probe = true;
+		else if (c == 'C')
+			do_check = true;
 		else
 			return usage(c == 'h' ? 0 : 2);
 	}
@@ -302,6 +333,8 @@ int main(int argc, char **argv)
 		return usage(2);
 	if (do_probe)
 		return probe();
+	if (do_check)
+		return check();
 	if (!ops.content || !sock)
 		return usage(2);
 	r = daemon_init(name, true);
