@@ -3,6 +3,7 @@
 # run.json) unless it is resumed, before any guest boots: a second run appended to a first
 # would mix the two and follow a torn last line. A DIR without a run stays usable with --list.
 # --shard K/N outside 1 <= K <= N is refused with what was expected, before any guest boots.
+# --db and --probe-every are each taken as themselves.
 # Usage: run-cli.sh FAULTLINE SOURCE_DIR
 set -uo pipefail
 bin=$1
@@ -46,4 +47,9 @@ for bad in 0/3 4/3 1/0 3 x/3 1/3x -1/3 " 1/3" 1/100001 ""; do
 		echo "ok: --shard '$bad': $out"
 	fi
 done
+# every long option reaches its own handler: --db with --probe-every beside it (the two once
+# shared a getopt value, and --db URL was read as --probe-every's number)
+out=$("$bin" run --state-dir "$tmp/state" -o "$tmp/empty" --db "sqlite:$tmp/h.db" \
+	--probe-every 2 --list "$scenario" 2>&1 >/dev/null) ||
+	{ echo "FAIL: --db with --probe-every: $out"; fail=1; }
 exit $fail

@@ -10,8 +10,6 @@
 
 struct db;
 
-#define CLI_OPT_DB 0x101 /* getopt value of --db */
-
 /* The URL to use: flag, else $FAULTLINE_DB, else the default SQLite file when want_default,
  * else NULL (no database). */
 const char *cli_db_url(const char *flag, bool want_default);

@@ -42,8 +42,13 @@ int cli_find_record(const struct rundir *run, const char *case_id, const char *s
  * on a bad value (message printed). */
 struct session_opts;
 int cli_session_option(int c, const char *arg, struct session_opts *o);
-#define CLI_OPT_SENSORS_DIR 0x100 /* getopt value of --sensors-dir */
-#define CLI_OPT_PROBE_EVERY 0x101 /* --probe-every N (run, bench): session_opts' probe_every */
+/* getopt values of the long options that have no short one: one list, so that no two commands'
+ * options share a value (--probe-every once took --db's, and run read --db URL as a number) */
+enum {
+	CLI_OPT_SENSORS_DIR = 0x100, /* --sensors-dir DIR */
+	CLI_OPT_DB,		     /* --db URL (cli-db.h) */
+	CLI_OPT_PROBE_EVERY,	     /* --probe-every N (run, bench): session_opts' probe_every */
+};
 #define CLI_SENSORS_DIRS_MAX 16
 /* After the options: the one SCENARIO.yaml of command cmd into o, and progress on standard
  * error unless quiet. Returns 0, or -EINVAL (message printed). */
