@@ -420,10 +420,10 @@ static int settle_held(struct slot *slot, enum settle how, const char *by, const
 
 			r = run_confirmed(slot, h->job, (size_t[POOL_AHEAD]){SIZE_MAX}, false, &res,
 					  &reused, &faults);
-			if (r == 0)
+			if (r == 0) {
 				record_locked(f, h->job, &res);
-			if (r == 0)
 				case_result_finish(&res);
+			}
 		}
 		case_result_finish(&h->res);
 	}

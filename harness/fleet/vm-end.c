@@ -1,7 +1,7 @@
 /* vm-end.c — how a guest ended, and whether the host is withholding its CPU (vm.h:
- * vm_stopped_by_guest, vm_qemu_withheld). The evidence: what libvirt's lifecycle events and the
- * streams told vm.c (struct vm, vm-private.h), QEMU's log and, for the embedded driver, QEMU's
- * process as /proc shows it.
+ * vm_stopped_by_guest, vm_qemu_withheld, vm_vcpu_wait_ms). The evidence: what libvirt's
+ * lifecycle events and the streams told vm.c (struct vm, vm-private.h), QEMU's log and, for the
+ * embedded driver, QEMU's process and threads as /proc shows them.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -68,7 +68,10 @@ static pid_t qemu_pid(struct vm *vm)
 	return vm->qemu_pid;
 }
 
-int vm_qemu_withheld(struct vm *vm)
+/* Call fn(task_dir, data) for each of QEMU's threads (/proc/PID/task/TID) until it returns
+ * non-zero; returns that value, 0 after the last thread, or -ENODATA when QEMU's threads cannot
+ * be seen (no local pid, or the process is gone). */
+static int qemu_threads(struct vm *vm, int (*fn)(const char *task_dir, void *data), void *data)
 {
 	pid_t pid = qemu_pid(vm);
 	_cleanup_free_ char *dir = NULL;
@@ -83,72 +86,73 @@ int vm_qemu_withheld(struct vm *vm)
 	if (!d)
 		return -ENODATA;
 	while (r == 0 && (de = readdir(d))) {
-		_cleanup_free_ char *stat = NULL;
-		_cleanup_free_ uint8_t *data = NULL;
-		const char *state;
-		size_t size;
+		_cleanup_free_ char *task = NULL;
 
 		if (de->d_name[0] == '.')
 			continue;
-		stat = xasprintf("%s/%s/stat", dir, de->d_name);
-		if (read_file(stat, 4096, &data, &size) < 0 ||
-		    !(state = strrchr((char *)data, ')')))
-			continue;
-		/* "pid (comm) S ...": S sleeps, I idles; anything else waits on the host */
-		r = state[1] == ' ' && state[2] != 'S' && state[2] != 'I';
+		task = xasprintf("%s/%s", dir, de->d_name);
+		r = fn(task, data);
 	}
 	closedir(d);
 	return r;
 }
 
-/* A vCPU thread's time spent runnable but not running, from its schedstat ("run wait slices"
- * in ns); -1 when the thread is not a vCPU or cannot be read. QEMU names vCPU threads "CPU N/..."
- * (libvirt starts it with debug-threads=on). */
-static int64_t vcpu_wait_ns(const char *task_dir)
+/* 1 when the thread is neither asleep nor idle: it waits on the host (runnable, stopped...). */
+static int thread_withheld(const char *task_dir, void *data)
+{
+	_cleanup_free_ char *stat = xasprintf("%s/stat", task_dir);
+	_cleanup_free_ uint8_t *text = NULL;
+	const char *state;
+	size_t size;
+
+	(void)data;
+	if (read_file(stat, 4096, &text, &size) < 0 || !(state = strrchr((char *)text, ')')))
+		return 0;
+	/* "pid (comm) S ...": S sleeps, I idles; anything else waits on the host */
+	return state[1] == ' ' && state[2] != 'S' && state[2] != 'I';
+}
+
+int vm_qemu_withheld(struct vm *vm)
+{
+	return qemu_threads(vm, thread_withheld, NULL);
+}
+
+struct vcpu_wait {
+	uint64_t sum_ns, n;
+};
+
+/* Adds a vCPU thread's time spent runnable but not running, from its schedstat ("run wait
+ * slices" in ns); other threads, and unreadable ones, are left out. QEMU names vCPU threads
+ * "CPU N/..." (libvirt starts it with debug-threads=on). */
+static int thread_vcpu_wait(const char *task_dir, void *data)
 {
 	_cleanup_free_ char *comm = xasprintf("%s/comm", task_dir);
 	_cleanup_free_ char *sched = xasprintf("%s/schedstat", task_dir);
 	_cleanup_free_ uint8_t *c = NULL, *d = NULL;
+	struct vcpu_wait *w = data;
 	unsigned long long run, wait;
 	size_t size;
 
 	if (read_file(comm, 64, &c, &size) < 0 || size < 4 || memcmp(c, "CPU ", 4) != 0)
-		return -1;
+		return 0;
 	if (read_file(sched, 256, &d, &size) < 0 ||
 	    sscanf((char *)d, "%llu %llu", &run, &wait) != 2)
-		return -1;
-	return (int64_t)wait;
+		return 0;
+	w->sum_ns += wait;
+	w->n++;
+	return 0;
 }
 
 int vm_vcpu_wait_ms(struct vm *vm, uint64_t *ret)
 {
-	pid_t pid = qemu_pid(vm);
-	_cleanup_free_ char *dir = NULL;
-	struct dirent *de;
-	uint64_t sum = 0, n = 0;
-	DIR *d;
+	struct vcpu_wait w = {0};
+	int r = qemu_threads(vm, thread_vcpu_wait, &w);
 
-	if (!pid)
+	if (r < 0)
+		return r;
+	if (!w.n)
 		return -ENODATA;
-	dir = xasprintf("/proc/%d/task", (int)pid);
-	d = opendir(dir);
-	if (!d)
-		return -ENODATA;
-	while ((de = readdir(d))) {
-		_cleanup_free_ char *task = NULL;
-		int64_t ns;
-
-		if (de->d_name[0] == '.')
-			continue;
-		task = xasprintf("%s/%s", dir, de->d_name);
-		ns = vcpu_wait_ns(task);
-		if (ns >= 0)
-			sum += (uint64_t)ns, n++;
-	}
-	closedir(d);
-	if (!n)
-		return -ENODATA;
-	*ret = sum / n / 1000000;
+	*ret = w.sum_ns / w.n / 1000000;
 	return 0;
 }
 
