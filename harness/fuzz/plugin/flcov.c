@@ -14,6 +14,7 @@
  * The plugin also reads the immediate of every CMP in covered code (the sensor's magic values)
  * into the file's imms. It links nothing but libc: it runs inside QEMU.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,6 +28,16 @@
 #include "qemu-plugin-api.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
+static int api_version = QEMU_PLUGIN_VERSION;
+
+/* QEMU reads qemu_plugin_version after loading the plugin, and QEMU 10 refuses version 1 while
+ * QEMU 7.2 refuses anything later: declare 2 where QEMU has a function that version 2 added.
+ * Which qemu_plugin_insn_data QEMU has is told by its own version, at install. */
+__attribute__((constructor)) static void pick_version(void)
+{
+	if (dlsym(RTLD_DEFAULT, "qemu_plugin_register_vcpu_tb_exec_inline_per_vcpu"))
+		qemu_plugin_version = 2;
+}
 
 static volatile struct covfile_header *hdr;
 static uint8_t *edges, *blocks;
@@ -135,7 +146,16 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	/* magic values only of the sensor's code: not before its ranges are known */
 	for (size_t i = 0; hdr->n_ranges && i < qemu_plugin_tb_n_insns(tb); i++) {
 		const struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-		scan_cmp(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
+		size_t size = qemu_plugin_insn_size(insn);
+		uint8_t buf[64];
+
+		if (api_version < 3) {
+			scan_cmp(qemu_plugin_insn_data(insn), size);
+		} else if (size <= sizeof(buf)) {
+			qemu_plugin_insn_data_v3 data =
+			    (qemu_plugin_insn_data_v3)(void (*)(void))qemu_plugin_insn_data;
+			scan_cmp(buf, data(insn, buf, size));
+		}
 	}
 	qemu_plugin_register_vcpu_tb_exec_cb(tb, block_exec, QEMU_PLUGIN_CB_NO_REGS,
 					     (void *)(uintptr_t)pc);
@@ -184,7 +204,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	char msg[512];
 	int r;
 
-	(void)info;
+	api_version = info->version.cur;
 	for (int i = 0; i < argc; i++) {
 		if (!strncmp(argv[i], "out=", 4))
 			path = argv[i] + 4;

@@ -3,6 +3,10 @@
  * are written from the API's documented contract; tests/vm/fuzz.sh loads the plugin into the
  * host's QEMU, which refuses a plugin whose qemu_plugin_version it does not support, and checks
  * that it reports.
+ *
+ * Later versions (QEMU 10.0 accepts 2 and up, no longer 1): version 2 removed functions flcov does
+ * not use; version 3 made qemu_plugin_insn_data copy into the caller's buffer
+ * (qemu_plugin_insn_data_v3 below, the same symbol). The rest is unchanged.
  */
 #pragma once
 
@@ -14,7 +18,14 @@
 #define QEMU_PLUGIN_VERSION 1
 
 typedef uint64_t qemu_plugin_id_t;
-typedef struct qemu_info_t qemu_info_t; /* only passed through */
+/* the head of QEMU's struct, the same in every version */
+typedef struct qemu_info_t {
+	const char *target_name;
+	struct {
+		int min;
+		int cur;
+	} version;
+} qemu_info_t;
 struct qemu_plugin_tb;
 struct qemu_plugin_insn;
 
@@ -39,5 +50,7 @@ uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+typedef size_t (*qemu_plugin_insn_data_v3)(const struct qemu_plugin_insn *insn, void *dest,
+					   size_t len);
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 void qemu_plugin_outs(const char *string);
