@@ -120,14 +120,23 @@ in_root() {
 }
 
 build_in_root() {
-	local head
+	local head old f changed=()
 	head=$(git -C "$src" rev-parse HEAD)
-	if [ "$(cat "$root/root/faultline.head" 2>/dev/null)" != "$head" ]; then
+	old=$(cat "$root/root/faultline.head" 2>/dev/null || true)
+	if [ -n "$old" ] && [ "$old" != "$head" ] && git -C "$src" cat-file -e "$old^{commit}" 2>/dev/null; then
+		# only what changed, stamped now (--touch), so that ninja rebuilds only that
+		while IFS=$'\t' read -r st f; do
+			rm -f "$root/root/faultline/$f"
+			[ "$st" = D ] || changed+=("$f")
+		done < <(git -C "$src" diff --no-renames --name-status "$old" "$head")
+		((${#changed[@]} == 0)) ||
+			git -C "$src" archive "$head" -- "${changed[@]}" | tar -x --touch -C "$root/root/faultline"
+	elif [ "$old" != "$head" ]; then
 		rm -rf "$root/root/faultline"
 		mkdir -p "$root/root/faultline"
-		git -C "$src" archive HEAD | tar -x -C "$root/root/faultline"
-		echo "$head" >"$root/root/faultline.head"
+		git -C "$src" archive "$head" | tar -x --touch -C "$root/root/faultline"
 	fi
+	echo "$head" >"$root/root/faultline.head"
 	in_root /bin/sh -c 'cd /root/faultline && { [ -f build/build.ninja ] || meson setup build >/dev/null; } &&
 		ninja -C build >/dev/null'
 }
