@@ -11,7 +11,7 @@
 # read at run time) with bookworm-backports added, QEMU, libvirt's embedded QEMU driver and
 # libvirt-dev installed from the backports, the rest of faultline's build and run needs from
 # bookworm, and the libvirt-qemu user. The host's guest kernel (/boot, /usr/lib/modules,
-# /usr/src) is bound in read-only. Each use runs in a mount namespace of its own whose root is
+# /usr/src, /usr/lib/linux-kbuild-*) is bound in read-only. Each use runs in a mount namespace of its own whose root is
 # the chroot (pivot_root, not chroot: libvirt's per-QEMU mount namespace reads /proc/mounts), so
 # nothing stays mounted afterwards. The committed HEAD of this checkout is built there
 # (git archive; rebuilt when HEAD moves) and on the host (build/).
@@ -106,7 +106,8 @@ in_root() {
 		mount --rbind /dev "$r/dev"
 		mount -t tmpfs tmpfs "$r/run"
 		mount -t tmpfs tmpfs "$r/tmp"
-		for d in /boot /usr/lib/modules /usr/src; do
+		for d in /boot /usr/lib/modules /usr/src /usr/lib/linux-kbuild-*; do
+			[ -d "$d" ] || continue
 			mkdir -p "$r$d"
 			mount --bind -o ro "$d" "$r$d"
 		done
