@@ -11,9 +11,9 @@
 # read at run time) with bookworm-backports added, QEMU, libvirt's embedded QEMU driver and
 # libvirt-dev installed from the backports, the rest of faultline's build and run needs from
 # bookworm, and the libvirt-qemu user. The host's guest kernel (/boot, /usr/lib/modules,
-# /usr/src, /usr/lib/linux-kbuild-*) is bound in read-only. Each use runs in a mount namespace of its own whose root is
-# the chroot (pivot_root, not chroot: libvirt's per-QEMU mount namespace reads /proc/mounts), so
-# nothing stays mounted afterwards. The committed HEAD of this checkout is built there
+# /usr/src, /usr/lib/linux-kbuild-*) is bound in read-only. Each use runs in a mount namespace of
+# its own whose root is the chroot (pivot_root, not chroot: libvirt's per-QEMU mount namespace
+# reads /proc/mounts), so nothing stays mounted afterwards. The committed HEAD of this checkout is built there
 # (git archive; rebuilt when HEAD moves) and on the host (build/).
 #
 # Then, untimed, one reuse case on each side (builds the guest images, fills libvirt's
@@ -105,6 +105,7 @@ in_root() {
 		mount --rbind /sys "$r/sys"
 		mount --rbind /dev "$r/dev"
 		mount -t tmpfs tmpfs "$r/run"
+		mkdir -p "$r/run/lock" # libvirt locks a console pty in /var/lock
 		mount -t tmpfs tmpfs "$r/tmp"
 		for d in /boot /usr/lib/modules /usr/src /usr/lib/linux-kbuild-*; do
 			[ -d "$d" ] || continue
@@ -169,9 +170,9 @@ bench_root() { # ARGS...
 echo "qemu-versions.sh: warm-up, one reuse case on $host_ver and on $root_ver" >&2
 bench_host --modes reuse --cases 1 -o "$OUT/warmup-host" >"$OUT/warmup-host.log" 2>&1 ||
 	{ cat "$OUT/warmup-host.log" >&2; die "the warm-up bench failed on the host"; }
+rm -rf "$root/root/qv-warmup"
 bench_root --modes reuse --cases 1 -o /root/qv-warmup >"$OUT/warmup-root.log" 2>&1 ||
 	{ cat "$OUT/warmup-root.log" >&2; die "the warm-up bench failed in the chroot"; }
-rm -rf "$root/root/qv-warmup"
 
 args=(--modes "$modes" --cases "$cases" --boot-cases "$boot_cases")
 echo "qemu-versions.sh: load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
