@@ -173,6 +173,11 @@ bench_host --modes reuse --cases 1 -o "$OUT/warmup-host" >"$OUT/warmup-host.log"
 rm -rf "$root/root/qv-warmup"
 bench_root --modes reuse --cases 1 -o /root/qv-warmup >"$OUT/warmup-root.log" 2>&1 ||
 	{ cat "$OUT/warmup-root.log" >&2; die "the warm-up bench failed in the chroot"; }
+# a case the harness could not run ends the bench with exit 0: look at the verdicts
+for f in "$OUT/warmup-host/reuse/results.jsonl" "$root/root/qv-warmup/reuse/results.jsonl"; do
+	grep -q '"verdict":"infra-error"' "$f" && die "the warm-up's case was an infra-error: $(cat "$f")"
+	grep -q '"verdict":' "$f" || die "the warm-up left no verdict in $f"
+done
 
 args=(--modes "$modes" --cases "$cases" --boot-cases "$boot_cases")
 echo "qemu-versions.sh: load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
