@@ -22,6 +22,7 @@
 # version: cases/min, median and p95 case, agreement with boot, and the median of each part of
 # a case. --quick: 6 cases, 2 in boot mode (a functional check, not a measurement); the default
 # is 120 and 12. Logs and runs: $OUT or a new /tmp/qemu-versions-XXXXXX.
+# shellcheck disable=SC2016 # single-quoted $1, $r, ${Version}: for mmdebstrap's hooks, the inner shell, dpkg
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
