@@ -140,6 +140,8 @@ build_in_root() {
 		git -C "$src" archive "$head" | tar -x --touch -C "$root/root/faultline"
 	fi
 	echo "$head" >"$root/root/faultline.head"
+	# QEMU runs as libvirt-qemu: a state dir under the checkout (the vm tests') must be reachable
+	chmod 755 "$root/root"
 	in_root /bin/sh -c 'cd /root/faultline && { [ -f build/build.ninja ] || meson setup build >/dev/null; } &&
 		ninja -C build >/dev/null'
 }
