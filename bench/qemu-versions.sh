@@ -205,10 +205,10 @@ table() { # FILE VERSION
 		fig && NF == 10 { cpm[$1] = $4; med[$1] = $5; p95[$1] = $6; agr[$1] = $10; order[++n] = $1 }
 		br && NF == 7 { part[$1] = sprintf("%6s %7s %7s %6s %7s %7s", $2, $3, $4, $5, $6, $7) }
 		END { for (i = 1; i <= n; i++) { m = order[i]
-			printf "%-9s %-12s %9s %8s %7s %7s  %s\n", m, v, cpm[m], med[m], p95[m], agr[m], part[m] } }' "$1"
+			printf "%-9s %-14s %9s %8s %7s %7s  %s\n", m, v, cpm[m], med[m], p95[m], agr[m], part[m] } }' "$1"
 }
 echo
-printf '%-9s %-12s %9s %8s %7s %7s  %6s %7s %7s %6s %7s %7s\n' mode qemu/libvirt cases/min median_s p95_s agree \
+printf '%-9s %-14s %9s %8s %7s %7s  %6s %7s %7s %6s %7s %7s\n' mode qemu/libvirt cases/min median_s p95_s agree \
 	ready deliver observe probe verdict release
 {
 	table "$OUT/host.txt" "$host_ver"
