@@ -4,8 +4,9 @@
 # (ksensor-legacy-deb, ksensor-hardened-deb: .debs whose module systemd loads at boot) in snapshot
 # isolation: the same verdicts and titles as on the initramfs. Then bad input, each an error
 # before any guest: an unknown system name (located), a package that does not install. Then the
-# built image as a user's own (guest: {disk: PATH}, the agent installed by install-agent.sh), and
-# a disk that is not there.
+# built image as a user's own (guest: {disk: PATH}, the agent installed by install-agent.sh; its
+# firmware found from the disk: a whole-disk ext4, faultline's kernel), a disk that is not there,
+# and firmware: uefi on that disk (no ESP: a located error).
 # The Debian image is cached in the default state dir (its first build bootstraps Debian from
 # this machine's archive: minutes); the run's libvirt root too.
 # Usage: debian-quickstart.sh FAULTLINE JSONL_CHECK SOURCE_DIR RUN_DIR
@@ -133,4 +134,14 @@ rc=0
 cat "$run.in/nodisk.out"
 [ "$rc" != 0 ] && grep -q "scenario error: guest disk .*missing.qcow2: No such file" "$run.in/nodisk.out" ||
 	{ echo "FAIL: a missing disk is not named"; exit 1; }
+# firmware: uefi on that whole-disk ext4 (no ESP): the disk contradicts it, a scenario error at
+# the firmware: key before any guest (the firmware is otherwise found from the disk, as above)
+sed "s|guest: {disk: foreign.qcow2}|guest: {disk: foreign.qcow2, firmware: uefi}|" "$run.in/disk.yaml" >"$run.in/uefi.yaml"
+rc=0
+"$faultline" run -o "$run.in/uefi" "$run.in/uefi.yaml" >"$run.in/uefi.out" 2>&1 || rc=$?
+cat "$run.in/uefi.out"
+[ "$rc" != 0 ] && grep -q "scenario error: $run.in/uefi.yaml:[0-9]*: guest disk .*foreign.qcow2 has no EFI system partition" "$run.in/uefi.out" ||
+	{ echo "FAIL: firmware: uefi on a disk without an ESP is not a located error"; exit 1; }
+[ ! -e "$run.in/uefi/results.jsonl" ] || ! grep -q verdict "$run.in/uefi/results.jsonl" ||
+	{ echo "FAIL: cases ran on a disk that contradicts its firmware"; exit 1; }
 echo "debian-quickstart: all verdicts as expected"
