@@ -60,8 +60,9 @@ rc=0
 "$faultline" run --state-dir "$state" --isolation snapshot -o "$work/run" "$sc" >"$work/out" 2>&1 || rc=$?
 cat "$work/out"
 echo "bios-disk: exit $rc in $(($(date +%s) - start)) s; load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-grep -q "SeaBIOS" "$work/run/consoles/$L/_template-boot.log" &&
-	echo "the template booted through the firmware (console: SeaBIOS)"
+# GRUB adds BOOT_IMAGE= to the command line it gives
+grep -q "Command line: BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1" "$work/run/consoles/$L/_template-boot.log" &&
+	echo "the template booted through its own GRUB (console: BOOT_IMAGE=/boot/vmlinuz)"
 python3 - "$work/run/results.jsonl" <<'PYEOF'
 import json, sys
 for line in open(sys.argv[1]):

@@ -81,9 +81,9 @@ int diskboot_choose(const struct diskboot_probe *p, enum diskboot_want want, enu
 		*ret_why = xasprintf("has no EFI system partition (a GPT partition of type "
 				     "C12A7328-F81F-11D2-BA4B-00A0C93EC93B) for firmware uefi%s",
 				     p->boot_code ? "; its MBR has boot code: expected firmware: "
-						    "bios or none"
+						    "bios, or no firmware: key"
 				     : p->ext ? "; it is a file system on the whole disk: expected "
-						"firmware: bios or none"
+						"firmware: bios, or no firmware: key"
 					      : "");
 		return -EINVAL;
 	case DISKBOOT_WANT_BIOS:
@@ -92,7 +92,7 @@ int diskboot_choose(const struct diskboot_probe *p, enum diskboot_want want, enu
 		*ret_why = xasprintf("has no boot code in its MBR and no file system on the "
 				     "whole disk for firmware bios%s",
 				     p->esp ? "; it has an EFI system partition: expected "
-					      "firmware: uefi or none"
+					      "firmware: uefi, or no firmware: key"
 					    : "");
 		return -EINVAL;
 	case DISKBOOT_WANT_AUTO:
