@@ -291,7 +291,8 @@ static int disk_format(const char *path, const char **ret, char **ret_error)
 static int disk_boot(const struct sensor_guest *g, const char *fmt, const char *build_dir,
 		     enum diskboot_how *ret, char **ret_error)
 {
-	_cleanup_free_ char *head_path = xasprintf("%s/disk-head.raw", build_dir);
+	/* its own name: shards on one state dir read it before the build lock */
+	_cleanup_free_ char *head_path = xasprintf("%s/disk-head.%d.raw", build_dir, (int)getpid());
 	_cleanup_free_ char *in = xasprintf("if=%s", g->disk), *out = xasprintf("of=%s", head_path);
 	_cleanup_free_ char *count = xasprintf("count=%u", DISKBOOT_HEAD / 65536);
 	char *argv[] = {"qemu-img", "dd",  "-f", (char *)fmt, "-O", "raw",
