@@ -264,7 +264,7 @@ static char **builder_argv(const struct sensor *s, const struct sensor_guest *g,
 
 /* A user's disk image (guest: {disk: PATH}): its format by its first bytes, qcow2 or else raw;
  * an image that cannot be read is the scenario's fault, named before any guest boots. */
-static int disk_format(const char *path, const char **ret, char **ret_error)
+static int disk_format(const char *path, const char *at, const char **ret, char **ret_error)
 {
 	static const char qcow2_magic[4] = {'Q', 'F', 'I', (char)0xfb};
 	char head[4];
@@ -273,12 +273,13 @@ static int disk_format(const char *path, const char **ret, char **ret_error)
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		int e = errno;
-		*ret_error = xasprintf("scenario error: guest disk %s: %s", path, strerror(e));
+		*ret_error =
+		    xasprintf("scenario error: %s: guest disk %s: %s", at, path, strerror(e));
 		return -e;
 	}
 	if (!S_ISREG(st.st_mode) || read(fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
-		*ret_error =
-		    xasprintf("scenario error: guest disk %s is not a disk image file", path);
+		*ret_error = xasprintf("scenario error: %s: guest disk %s is not a disk image file",
+				       at, path);
 		return -EINVAL;
 	}
 	*ret = memcmp(head, qcow2_magic, sizeof(head)) == 0 ? "qcow2" : "raw";
@@ -407,7 +408,7 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 				     "full system (guest: system: or disk:) is amd64");
 		return -EOPNOTSUPP;
 	}
-	if (guest.disk && ((r = disk_format(guest.disk, &disk_fmt, ret_error)) < 0 ||
+	if (guest.disk && ((r = disk_format(guest.disk, guest.disk_at, &disk_fmt, ret_error)) < 0 ||
 			   (r = disk_boot(&guest, disk_fmt, build_dir, &boot, ret_error)) < 0))
 		return r;
 	if (boot == DISKBOOT_UEFI && access(IMAGE_OVMF, R_OK) < 0) {

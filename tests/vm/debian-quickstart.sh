@@ -142,7 +142,7 @@ sed "s|foreign.qcow2|missing.qcow2|" "$run.in/disk.yaml" >"$run.in/nodisk.yaml"
 rc=0
 "$faultline" run -o "$run.in/nodisk" "$run.in/nodisk.yaml" >"$run.in/nodisk.out" 2>&1 || rc=$?
 cat "$run.in/nodisk.out"
-[ "$rc" != 0 ] && grep -q "scenario error: guest disk .*missing.qcow2: No such file" "$run.in/nodisk.out" ||
+[ "$rc" != 0 ] && grep -q "scenario error: $run.in/nodisk.yaml:[0-9]*: guest disk .*missing.qcow2: No such file" "$run.in/nodisk.out" ||
 	{ echo "FAIL: a missing disk is not named"; exit 1; }
 # firmware: uefi on that BIOS disk (no ESP): the disk contradicts it, a scenario error at the
 # firmware: key before any guest (the firmware is otherwise found from the disk, as above)
