@@ -361,7 +361,8 @@ START_TEST(test_step_sets_flag_pairs)
 		format_node_free(root);
 		fuzz_mutant_finish(&m);
 	}
-	ck_assert_msg(pairs >= 30, "both flag bits set in a valid input in %zu of 2000 steps", pairs);
+	ck_assert_msg(pairs >= 30, "both flag bits set in a valid input in %zu of 2000 steps",
+		      pairs);
 	format_free(f);
 }
 END_TEST
