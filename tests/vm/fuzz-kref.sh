@@ -25,6 +25,8 @@ title="BUG: unable to handle page fault in krf_run_ops"
 "$faultline" fuzz --state-dir "$state" --sensor kref --duration "${secs}s" --seed 1 \
 	--cmplog "$cmplog" -o "$c" "$src/tests/data/vm/fuzz-kref-ci.yaml" \
 	>"$run/fuzz.out" 2>"$run/fuzz.err" & pid=$!
+# a failing check must not leave the campaign (and its guest) running
+trap 'kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq $((secs * 5 + 250))); do
 	kill -0 $pid 2>/dev/null || break
 	if grep -qF "\"title\":\"$title\"" "$c/results.jsonl" 2>/dev/null; then
@@ -35,6 +37,7 @@ for _ in $(seq $((secs * 5 + 250))); do
 done
 rc=0
 wait $pid || rc=$?
+pid=
 cat "$run/fuzz.err" "$run/fuzz.out"
 [ "$rc" = 130 ] || [ "$rc" = 1 ] || fail "fuzz exit $rc (130: stopped when done; 1: failures found)"
 grep -q "^cmplog: [1-9][0-9]* host runs of .*, [1-9][0-9]* replacements kept, 0 runs failed" \

@@ -29,12 +29,14 @@ grep -q "flcov: coverage of" "$run/probe.log" || fail "the plugin did not load: 
 # the exit status of a campaign with finds that ends by its budget is checked in 4
 c=$run/campaign
 title="BUG: unable to handle page fault in ks_eval_field"
-json() { sed -n "s/^ *\"$1\":\([0-9]*\).*/\1/p" "$c/campaign.json" 2>/dev/null; }
+json() { sed -n "s/^ *\"$1\":\([0-9]*\).*/\1/p" "$c/campaign.json" 2>/dev/null || true; }
 "$faultline" fuzz --state-dir "$state" --sensor $L --duration 300s -o "$c" \
 	"$src/tests/data/vm/fuzz.yaml" >"$run/fuzz.out" 2>"$run/fuzz.err" & pid=$!
+# a failing check must not leave the campaign (and its guest) running
+trap 'kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1600); do
 	kill -0 $pid 2>/dev/null || break
-	seed_edges=$(sed -n 's/.*"edges":\([0-9]*\).*/\1/p' "$c"/corpus/000000-seed-basic.json 2>/dev/null)
+	seed_edges=$(sed -n 's/.*"edges":\([0-9]*\).*/\1/p' "$c"/corpus/000000-seed-basic.json 2>/dev/null || true)
 	if grep -qF "\"title\":\"$title\"" "$c/results.jsonl" 2>/dev/null &&
 		[ "$(json corpus)" -gt 1 ] 2>/dev/null && [ "$(json edges)" -gt "${seed_edges:-0}" ] 2>/dev/null; then
 		kill -INT $pid
@@ -44,6 +46,7 @@ for _ in $(seq 1600); do
 done
 rc=0
 wait $pid || rc=$?
+pid=
 cat "$run/fuzz.err" "$run/fuzz.out"
 [ "$rc" = 130 ] || [ "$rc" = 1 ] || fail "fuzz exit $rc (130: stopped when done; 1: failures found)"
 grep -q "^calibration: seed-basic: identical coverage in two runs" "$run/fuzz.err" ||
@@ -81,6 +84,7 @@ done
 kill -INT $pid 2>/dev/null || true
 rc=0
 wait $pid || rc=$?
+stopped=$pid pid=
 cat "$run/resume.err"
 [ "$rc" = 130 ] || fail "interrupted --jobs 2 campaign: exit $rc (130)"
 grep -q "(resumed)" "$run/resume.err" || fail "not resumed: $(cat "$run/resume.err")"
@@ -88,7 +92,7 @@ grep -q "on 2 guests" "$run/resume.err" || fail "--jobs 2: not on two guests"
 grep -q "calibration" "$run/resume.err" && fail "the resumed campaign ran its seeds again"
 grep -q "^fuzz .* jobs [0-2]/2 " "$run/resume.err" || fail "the progress line does not show the jobs"
 sleep 1
-pgrep -af "fl-$pid-" | grep -i qemu && fail "the interrupted campaign left a guest running"
+pgrep -af "fl-$stopped-" | grep -i qemu && fail "the interrupted campaign left a guest running"
 mid=$(sed -n 's/^ *"execs":\([0-9]*\).*/\1/p' "$c/campaign.json")
 [ "$mid" -ge $((execs + 4)) ] || fail "the --jobs 2 campaign ran too little before Ctrl-C: $execs -> $mid"
 rc=0
