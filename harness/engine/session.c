@@ -33,9 +33,15 @@
  * no_timer_check: under TCG on a loaded host the boot-time IO-APIC timer check fails at random
  * and panics a healthy guest. cryptomgr.notests: the boot-time crypto self-tests are no part of
  * a sensor's test, and 5.10's RSA test on an arm64 TCG guest computes for over 2 s without
- * rescheduling: a soft lockup panic at boot ("soft lockup in cryptomgr_test"). */
+ * rescheduling: a soft lockup panic at boot ("soft lockup in cryptomgr_test").
+ * The guest boots with watchdog_thresh=10, which a loaded host's stalls of a booting kernel do
+ * not reach (arm64 TCG guests panicked in kthreadd and eval_map_work_func under 1), and the agent
+ * sets the case's threshold, faultline.watchdog_thresh=1, once the sensor's start commands have
+ * run and before READY (guests/agent/lockup.h): every case, and every template saved at READY,
+ * runs with 1. */
 #define GUEST_CMDLINE                                                                              \
-	"console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=1 "           \
+	"console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=10 "          \
+	"faultline.watchdog_thresh=1 "                                                             \
 	"hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=10 "                               \
 	"rcupdate.rcu_cpu_stall_timeout=15 mitigations=off no_timer_check cryptomgr.notests"
 
