@@ -329,7 +329,7 @@ static const char *kernel_name(const struct session *s, size_t i)
 
 static int build_image(struct session *s, size_t i, char **ret_error)
 {
-	_cleanup_free_ char *kver = NULL, *root = NULL;
+	_cleanup_free_ char *kver = NULL, *root = NULL, *note = NULL;
 	const char *name = kernel_name(s, i), *arch = scenario_sensor_arch(s->sc, i);
 	/* a rollout profile's system: the scenario's guest: with that system (a shallow copy,
 	 * never freed) */
@@ -344,9 +344,10 @@ static int build_image(struct session *s, size_t i, char **ret_error)
 	if (!name)
 		return image_build(s->sensors[i], &cell, s->kver, NULL, NULL, s->state_dir,
 				   &s->images[i], ret_error);
-	if ((r = kernels_get(name, arch, s->state_dir, &kver, &root, ret_error)) < 0)
+	if ((r = kernels_get(name, arch, s->state_dir, &kver, &root, &note, ret_error)) < 0)
 		return r;
-	progress(s, "kernel %s is %s (%.1f s)", name, kver, (double)(now_ms() - t0) / 1000);
+	progress(s, "kernel %s is %s (%.1f s)%s%s", name, kver, (double)(now_ms() - t0) / 1000,
+		 note ? ": " : "", note ? note : "");
 	r = image_build(s->sensors[i], &cell, kver, root, arch, s->state_dir, &s->images[i],
 			ret_error);
 	if (r == 0)
