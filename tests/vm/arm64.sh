@@ -35,6 +35,8 @@ grep -q "Linux version 6\.1\..*-arm64" "$run/consoles/$a/_template-boot.log" ||
 	{ echo "FAIL: the arm64 console does not show an arm64 boot"; exit 1; }
 grep -q "Machine model: linux,dummy-virt" "$run/consoles/$a/_template-boot.log" ||
 	{ echo "FAIL: the arm64 guest is not QEMU's virt machine"; exit 1; }
+grep -q "faultline-agent: watchdog_thresh 10 -> 1: the sensor is up" "$run/consoles/$a/_template-boot.log" ||
+	{ echo "FAIL: the arm64 guest's agent did not set watchdog_thresh 1 (booted with 10)"; exit 1; }
 # wall time per case and the template's boot to sensor started
 python3 - "$res" <<'PY'
 import json, sys
