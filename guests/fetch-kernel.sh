@@ -235,6 +235,9 @@ unpack() { # KVER
 }
 
 mkdir -p "$dir/names"
+# one fetcher at a time per suite and arch (runs at once share KERNELS_DIR and its private apt)
+exec 9>"$dir/.lock-$tag"
+flock 9
 named=
 if [ -z "$kver" ]; then
 	named=1

@@ -400,8 +400,10 @@ static int fetch(const struct kernels_ref *ref, const char *name, const char *ar
 		*ret_error = xasprintf("cannot create %s: %s", dir, strerror(-r));
 		return r;
 	}
-	log = streq(arch, "amd64") ? xasprintf("%s/fetch-%s.log", dir, ref->suite)
-				   : xasprintf("%s/fetch-%s-%s.log", dir, ref->suite, arch);
+	/* one log per fetch: runs at once share the folder */
+	log = streq(arch, "amd64")
+		  ? xasprintf("%s/fetch-%s.%d.log", dir, ref->suite, (int)getpid())
+		  : xasprintf("%s/fetch-%s-%s.%d.log", dir, ref->suite, arch, (int)getpid());
 	unlink(log);
 	argv[n++] = fetcher;
 	argv[n++] = "--archive";
@@ -432,6 +434,7 @@ static int fetch(const struct kernels_ref *ref, const char *name, const char *ar
 	*ret_root = xstrdup(sp + 1);
 	if (ret_note)
 		*ret_note = log_note(log);
+	unlink(log); /* kept only when the fetch failed, for the error's "see" */
 	return 0;
 }
 
