@@ -9,10 +9,12 @@
 # archive (faultline derives both from the host's /etc/apt/sources.list.d). The packages are
 # looked up in SUITE, SUITE-updates and SUITE-security: a Debian machine that takes its security
 # updates runs the newest kernel of the three. Without --kver the version is the one
-# linux-image-ARCH of those depends on, asked of the archive at every run (apt-get update, a few
-# seconds when nothing changed), so that a name always means the newest kernel the archive has.
-# The answer is kept in KERNELS_DIR/names/SUITE[-arm64]: when the archive cannot be reached, the
-# remembered version is used, and a line "fetch-kernel.sh: offline: ..." says so. Apt runs with a private configuration (lists, cache and sources under
+# linux-image-ARCH of those depends on, asked of the archive when the last answer, kept in
+# KERNELS_DIR/names/SUITE[-arm64], is older than FAULTLINE_KERNEL_MAX_AGE seconds (default 86400:
+# a day; 0 asks at every run). Asking costs an apt-get update, 30 s and more here (the archive's
+# InRelease files are fetched whole every time), so a run within the day takes the kept answer.
+# When the archive cannot be reached, the remembered version is used, and a line
+# "fetch-kernel.sh: offline: ..." says so. Apt runs with a private configuration (lists, cache and sources under
 # KERNELS_DIR/apt/SUITE, the host's Debian keyring): the host's apt state is untouched.
 # The root is KERNELS_DIR/KVER, built in KERNELS_DIR/KVER.new and renamed when whole.
 # Prints "KVER ROOT" on its last line of standard output; progress and errors on standard error.
@@ -245,7 +247,12 @@ if [ -z "$kver" ]; then
 	if [ -f "$dir/names/$tag" ] && usable "$dir/$(cat "$dir/names/$tag")" "$(cat "$dir/names/$tag")"; then
 		remembered=$(cat "$dir/names/$tag")
 	fi
-	if apt_setup refresh; then
+	max_age=${FAULTLINE_KERNEL_MAX_AGE:-86400}
+	case "$max_age" in '' | *[!0-9]*) die "FAULTLINE_KERNEL_MAX_AGE=$max_age: expected seconds" ;; esac
+	if [ -n "$remembered" ] &&
+		[ $(($(date +%s) - $(stat -c %Y "$dir/names/$tag"))) -lt "$max_age" ]; then
+		kver=$remembered # asked less than max_age ago
+	elif apt_setup refresh; then
 		online=1
 		kver=$(suite_kver)
 		[ -n "$kver" ] || die "package linux-image-$arch not found in $suite of $archive"

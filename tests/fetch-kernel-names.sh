@@ -2,7 +2,8 @@
 # fetch-kernel-names.sh — guests/fetch-kernel.sh's resolution of a name (no --kver) with a
 # stand-in apt-get and apt-cache: the archive's newest version when it answers (and the
 # remembered one replaced), the remembered one when it does not (said so), an error with neither;
-# the suite's -updates and -security in the private apt's sources.
+# the suite's -updates and -security in the private apt's sources; an answer younger than
+# FAULTLINE_KERNEL_MAX_AGE taken without asking.
 #   tests/fetch-kernel-names.sh SOURCE_ROOT
 set -euo pipefail
 src=$1
@@ -18,7 +19,7 @@ fail() {
 mkdir -p "$tmp/bin"
 cat >"$tmp/bin/apt-get" <<'STUB'
 #!/bin/sh
-for a; do [ "$a" = update ] && { [ "$STUB_UPDATE" = ok ] && exit 0; echo "E: unreachable" >&2; exit 100; }; done
+for a; do [ "$a" = update ] && { echo >>"$STUB_ASKED"; [ "$STUB_UPDATE" = ok ] && exit 0; echo "E: unreachable" >&2; exit 100; }; done
 exit 0
 STUB
 cat >"$tmp/bin/apt-cache" <<'STUB'
@@ -38,8 +39,9 @@ for v in 6.1.0-50-amd64 6.1.0-57-amd64; do # roots already unpacked: nothing to 
 done
 mkdir -p "$k/names"
 echo 6.1.0-50-amd64 >"$k/names/bookworm"
-run() { # STUB_UPDATE STUB_KVER: the fetcher's output in $tmp/out, errors in $tmp/err
-	PATH=$tmp/bin:$PATH STUB_UPDATE=$1 STUB_KVER=$2 "$fetch" --archive http://m.invalid/debian \
+run() { # STUB_UPDATE STUB_KVER [MAX_AGE]: the fetcher's output in $tmp/out, errors in $tmp/err
+	PATH=$tmp/bin:$PATH STUB_UPDATE=$1 STUB_KVER=$2 STUB_ASKED=$tmp/asked \
+		FAULTLINE_KERNEL_MAX_AGE=${3-0} "$fetch" --archive http://m.invalid/debian \
 		--security http://s.invalid/debian-security --suite bookworm --dir "$k" \
 		>"$tmp/out" 2>"$tmp/err"
 }
@@ -57,6 +59,16 @@ grep -qx "deb \[signed-by=[^]]*\] http://s.invalid/debian-security bookworm-secu
 # already the newest: no note
 run ok 6.1.0-57-amd64 || fail "second online run: $(cat "$tmp/err")"
 ! grep -q "now means\|offline" "$tmp/err" || fail "a note with nothing changed: $(cat "$tmp/err")"
+
+# asked within the day (the default): the kept answer, the archive not asked
+rm -f "$tmp/asked"
+run ok 6.1.0-99-amd64 86400 || fail "within the day: $(cat "$tmp/err")"
+[ "$(tail -n 1 "$tmp/out")" = "6.1.0-57-amd64 $k/6.1.0-57-amd64" ] || fail "within the day: $(cat "$tmp/out")"
+[ ! -e "$tmp/asked" ] || fail "within the day: the archive was asked"
+# a day old: asked again
+touch -d "25 hours ago" "$k/names/bookworm"
+run ok 6.1.0-57-amd64 86400 || fail "a day old: $(cat "$tmp/err")"
+[ -e "$tmp/asked" ] || fail "a day old: the archive was not asked"
 
 # the archive does not answer: the remembered version, said so, and the memory unchanged
 touch -d 2026-01-02 "$k/names/bookworm"

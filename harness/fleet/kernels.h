@@ -6,9 +6,10 @@
  * host's apt uses (derived from /etc/apt/sources.list.d/ and /etc/apt/sources.list), with a
  * private apt configuration, into STATE_DIR/kernels/VERSION ($FAULTLINE_KERNELS_DIR/VERSION when
  * set: a cache shared by state dirs, as the vm tests share the default's): downloaded and unpacked,
- * never installed; cached by version. A name (debian-12) is asked of the archive at every run
- * (the suite, its -updates and -security: the newest kernel a machine that takes security updates
- * runs); offline, the version it meant last is used and the note says so. A PATH is a kernel root
+ * never installed; cached by version. A name (debian-12) is asked of the archive (the suite, its
+ * -updates and -security: the newest kernel a machine that takes security updates runs) when its
+ * last answer is older than FAULTLINE_KERNEL_MAX_AGE seconds (default a day); offline, the
+ * version it meant last is used and the note says so. A PATH is a kernel root
  * already unpacked (its newest usable version is taken). Errors: *ret_error (caller frees) says
  * which kernel, package or archive failed. Ownership: strings returned are the caller's.
  */
