@@ -85,18 +85,20 @@ usable() { # ROOT KVER
 		[ -f "$1/lib/modules/$2/build/Makefile" ]
 }
 
+sources() {
+	echo "deb [signed-by=$keyring] $archive $suite main"
+	echo "deb [signed-by=$keyring] $archive $suite-updates main"
+	if [ -n "$security" ]; then
+		echo "deb [signed-by=$keyring] $security $suite-security main"
+	fi
+}
+
 # The private apt's sources and lists. Lists already fetched are reused unless "refresh" is
 # given (a name's resolution); returns 1 when that refresh failed (the archive unreachable).
 apt_setup() { # [refresh]
 	mkdir -p "$aptdir/parts.d" "$aptdir/state/lists/partial" "$aptdir/cache/archives/partial"
 	touch "$aptdir/state/status"
-	{
-		echo "deb [signed-by=$keyring] $archive $suite main"
-		echo "deb [signed-by=$keyring] $archive $suite-updates main"
-		if [ -n "$security" ]; then
-			echo "deb [signed-by=$keyring] $security $suite-security main"
-		fi
-	} >"$aptdir/sources.list.new"
+	sources >"$aptdir/sources.list.new"
 	if ! cmp -s "$aptdir/sources.list.new" "$aptdir/sources.list"; then
 		mv "$aptdir/sources.list.new" "$aptdir/sources.list"
 		rm -f "$aptdir/updated"
@@ -243,14 +245,17 @@ flock 9
 named=
 if [ -z "$kver" ]; then
 	named=1
-	remembered='' online=''
-	if [ -f "$dir/names/$tag" ] && usable "$dir/$(cat "$dir/names/$tag")" "$(cat "$dir/names/$tag")"; then
-		remembered=$(cat "$dir/names/$tag")
+	# names/TAG: the version, then which sources gave it (an answer from other sources, or
+	# one without that line, is asked again whatever its age)
+	remembered='' online='' same=''
+	sig=$(sources | sha256sum | cut -c1-16)
+	if [ -f "$dir/names/$tag" ] && usable "$dir/$(head -n 1 "$dir/names/$tag")" "$(head -n 1 "$dir/names/$tag")"; then
+		remembered=$(head -n 1 "$dir/names/$tag")
+		[ "$(sed -n 2p "$dir/names/$tag")" = "$sig" ] && same=1
 	fi
 	max_age=${FAULTLINE_KERNEL_MAX_AGE:-86400}
 	case "$max_age" in '' | *[!0-9]*) die "FAULTLINE_KERNEL_MAX_AGE=$max_age: expected seconds" ;; esac
-	if [ -n "$remembered" ] &&
-		[ $(($(date +%s) - $(stat -c %Y "$dir/names/$tag"))) -lt "$max_age" ]; then
+	if [ -n "$same" ] && [ $(($(date +%s) - $(stat -c %Y "$dir/names/$tag"))) -lt "$max_age" ]; then
 		kver=$remembered # asked less than max_age ago
 	elif apt_setup refresh; then
 		online=1
@@ -297,7 +302,7 @@ if [ "$arch" = arm64 ] && [ ! -f "$dir/$kver/cross/.libs" ]; then
 	touch "$dir/$kver/cross/.libs"
 fi
 if [ -n "$named" ] && [ -n "$online" ]; then
-	echo "$kver" >"$dir/names/$names_tag.new"
+	printf '%s\n%s\n' "$kver" "$sig" >"$dir/names/$names_tag.new"
 	mv "$dir/names/$names_tag.new" "$dir/names/$names_tag"
 fi
 echo "$kver $dir/$kver"

@@ -51,7 +51,7 @@ run ok 6.1.0-57-amd64 || fail "online run: $(cat "$tmp/err")"
 [ "$(tail -n 1 "$tmp/out")" = "6.1.0-57-amd64 $k/6.1.0-57-amd64" ] || fail "online: $(cat "$tmp/out")"
 grep -q "bookworm (amd64) now means 6.1.0-57-amd64 (was 6.1.0-50-amd64)" "$tmp/err" ||
 	fail "online: no note of the change: $(cat "$tmp/err")"
-[ "$(cat "$k/names/bookworm")" = 6.1.0-57-amd64 ] || fail "the newer version not remembered"
+[ "$(head -n 1 "$k/names/bookworm")" = 6.1.0-57-amd64 ] || fail "the newer version not remembered"
 grep -qx "deb \[signed-by=[^]]*\] http://m.invalid/debian bookworm-updates main" "$k/apt/bookworm/sources.list" ||
 	fail "no -updates: $(cat "$k/apt/bookworm/sources.list")"
 grep -qx "deb \[signed-by=[^]]*\] http://s.invalid/debian-security bookworm-security main" \
@@ -65,6 +65,11 @@ rm -f "$tmp/asked"
 run ok 6.1.0-99-amd64 86400 || fail "within the day: $(cat "$tmp/err")"
 [ "$(tail -n 1 "$tmp/out")" = "6.1.0-57-amd64 $k/6.1.0-57-amd64" ] || fail "within the day: $(cat "$tmp/out")"
 [ ! -e "$tmp/asked" ] || fail "within the day: the archive was asked"
+# within the day, but remembered from other sources (no -security then): asked again
+head -n 1 "$k/names/bookworm" >"$tmp/one" && cp "$tmp/one" "$k/names/bookworm"
+run ok 6.1.0-57-amd64 86400 || fail "other sources: $(cat "$tmp/err")"
+[ -e "$tmp/asked" ] || fail "an answer from other sources taken without asking"
+rm -f "$tmp/asked"
 # a day old: asked again
 touch -d "25 hours ago" "$k/names/bookworm"
 run ok 6.1.0-57-amd64 86400 || fail "a day old: $(cat "$tmp/err")"
