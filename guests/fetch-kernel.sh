@@ -14,7 +14,8 @@
 # a day; 0 asks at every run). Asking costs an apt-get update, 30 s and more here (the archive's
 # InRelease files are fetched whole every time), so a run within the day takes the kept answer.
 # When the archive cannot be reached, the remembered version is used, and a line
-# "fetch-kernel.sh: offline: ..." says so. Apt runs with a private configuration (lists, cache and sources under
+# "fetch-kernel.sh: offline: ..." says so; when it lists a newer version whose packages it
+# cannot give, the remembered one too ("fetch-kernel.sh: unavailable: ..."). Apt runs with a private configuration (lists, cache and sources under
 # KERNELS_DIR/apt/SUITE, the host's Debian keyring): the host's apt state is untouched.
 # The root is KERNELS_DIR/KVER, built in KERNELS_DIR/KVER.new and renamed when whole.
 # Prints "KVER ROOT" on its last line of standard output; progress and errors on standard error.
@@ -269,6 +270,23 @@ if [ -z "$kver" ]; then
 		echo "$prog: offline: $archive cannot be reached; $suite ($arch) is the remembered $kver of $(date -u -r "$dir/names/$tag" +%F), perhaps not the newest" >&2
 	else
 		die "apt-get update of $suite from $archive failed, and no version of $suite ($arch) is remembered"
+	fi
+fi
+# A name's newest version that the archive lists but cannot give (a mirror without that file):
+# the remembered version, said so, and kept as the name's answer for the day.
+if [ -n "$named" ] && [ -n "$remembered" ] && [ "$remembered" != "$kver" ] && ! usable "$dir/$kver" "$kver"; then
+	set +e
+	(
+		set -e
+		apt_setup
+		unpack "$kver"
+	)
+	rc=$?
+	set -e
+	if [ "$rc" != 0 ]; then
+		rm -rf "${dir:?}/$kver.new"
+		echo "$prog: unavailable: $kver of $suite ($arch) cannot be fetched from $archive; the remembered $remembered is used" >&2
+		kver=$remembered
 	fi
 fi
 if ! usable "$dir/$kver" "$kver"; then

@@ -2,7 +2,8 @@
 # fetch-kernel-names.sh — guests/fetch-kernel.sh's resolution of a name (no --kver) with a
 # stand-in apt-get and apt-cache: the archive's newest version when it answers (and the
 # remembered one replaced), the remembered one when it does not (said so), an error with neither;
-# the suite's -updates and -security in the private apt's sources; an answer younger than
+# the suite's -updates and -security in the private apt's sources; the remembered version when a
+# newer one is listed but cannot be fetched; an answer younger than
 # FAULTLINE_KERNEL_MAX_AGE taken without asking.
 #   tests/fetch-kernel-names.sh SOURCE_ROOT
 set -euo pipefail
@@ -74,6 +75,13 @@ rm -f "$tmp/asked"
 touch -d "25 hours ago" "$k/names/bookworm"
 run ok 6.1.0-57-amd64 86400 || fail "a day old: $(cat "$tmp/err")"
 [ -e "$tmp/asked" ] || fail "a day old: the archive was not asked"
+
+# a newer version listed that the archive cannot give: the remembered one, said so
+run ok 6.1.0-60-amd64 || fail "unavailable: $(cat "$tmp/err")"
+[ "$(tail -n 1 "$tmp/out")" = "6.1.0-57-amd64 $k/6.1.0-57-amd64" ] || fail "unavailable: $(cat "$tmp/out")"
+grep -q "^fetch-kernel.sh: unavailable: 6.1.0-60-amd64 of bookworm (amd64) cannot be fetched from http://m.invalid/debian; the remembered 6.1.0-57-amd64 is used" \
+	"$tmp/err" || fail "unavailable: not said: $(cat "$tmp/err")"
+[ ! -e "$k/6.1.0-60-amd64" ] || fail "unavailable: a root left behind"
 
 # the archive does not answer: the remembered version, said so, and the memory unchanged
 touch -d 2026-01-02 "$k/names/bookworm"

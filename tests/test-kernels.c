@@ -154,6 +154,16 @@ START_TEST(test_note)
 			     "6.1.0-50-arm64)\nfetch-kernel.sh: 6.1.0-57-arm64 of bookworm "
 			     "unpacked in /k\n6.1.0-57-arm64 /k/6.1.0-57-arm64");
 	ck_assert_str_eq(moved, "bookworm (arm64) now means 6.1.0-57-arm64 (was 6.1.0-50-arm64)");
+	free(moved);
+	/* the last note wins: a newer version listed, then not fetched */
+	moved = kernels_note(
+	    "fetch-kernel.sh: bullseye (arm64) now means 5.10.0-46-arm64 (was "
+	    "5.10.0-32-arm64)\nE: 404\nfetch-kernel.sh: unavailable: 5.10.0-46-arm64 "
+	    "of bullseye (arm64) cannot be fetched from http://m.example/debian; the "
+	    "remembered 5.10.0-32-arm64 is used\n5.10.0-32-arm64 /k/5.10.0-32-arm64\n");
+	ck_assert_str_eq(moved,
+			 "unavailable: 5.10.0-46-arm64 of bullseye (arm64) cannot be fetched "
+			 "from http://m.example/debian; the remembered 5.10.0-32-arm64 is used");
 	none = kernels_note("fetch-kernel.sh: 6.1.0-57-amd64 of bookworm unpacked in /k\n");
 	ck_assert_ptr_null(none);
 }

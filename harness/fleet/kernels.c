@@ -351,15 +351,16 @@ static char *last_line(const char *log)
 
 char *kernels_note(const char *log)
 {
-	static const char *const marks[] = {"fetch-kernel.sh: offline: ", "fetch-kernel.sh: "};
+	static const char *const marks[] = {
+	    "fetch-kernel.sh: offline: ", "fetch-kernel.sh: ", "fetch-kernel.sh: unavailable: "};
 	char *found = NULL;
 
 	for (const char *line = log; line && *line;) {
 		const char *end = strchr(line, '\n');
 		size_t n = end ? (size_t)(end - line) : strlen(line);
 
-		/* "offline: ..." or "SUITE (ARCH) now means ..." */
-		if (startswith(line, marks[0]) ||
+		/* "offline: ...", "unavailable: ..." or "SUITE (ARCH) now means ..." */
+		if (startswith(line, marks[0]) || startswith(line, marks[2]) ||
 		    (startswith(line, marks[1]) && memmem(line, n, ") now means ", 12))) {
 			free(found);
 			found = xstrndup(line + strlen(marks[1]), n - strlen(marks[1]));
