@@ -50,7 +50,8 @@ int kernels_get(const char *name, const char *arch, const char *state_dir, char 
 		char **ret_root, char **ret_note, char **ret_error);
 /* What the fetcher's log says of a name's resolution, for the user: the last "offline: ..."
  * (the archive unreachable, the remembered version used), "unavailable: ..." (the newest version
- * listed but not fetched, the remembered one used) or "SUITE (ARCH) now means V (was W)" line, without the program's name; NULL when none. ret_note of kernels_get() (may be NULL). */
+ * listed but not fetched, the remembered one used) or "SUITE (ARCH) now means V (was W)" line,
+ * without the program's name; NULL when none. ret_note of kernels_get() (may be NULL). */
 char *kernels_note(const char *log);
 
 /* The newest usable kernel version under root (boot/vmlinuz-V, modules, headers): -ENOENT when
