@@ -4,15 +4,21 @@
 # guest each, or --jobs N), and which planted bugs each found after how many executions and
 # seconds. The planted bugs are listed in guests/sensors/kref/README.md; this script maps an
 # oops's function to the bug (the campaign itself knows nothing of them).
-# Usage: bench/kref-campaign.sh [--jobs N] FAULTLINE KREF_CMPLOG OUT_DIR [DURATION (30m)]
-#        [PRNG SEED (1)]
+# Usage: bench/kref-campaign.sh [--jobs N] [--only plain|cmplog] FAULTLINE KREF_CMPLOG OUT_DIR
+#        [DURATION (30m)] [PRNG SEED (1)]
 # --jobs N: each campaign on N guests (faultline fuzz --jobs; 2N guests in all, side by side)
+# --only NAME: that campaign alone (the machine's cores to itself)
 set -euo pipefail
-jobs=1
-if [ "${1:-}" = --jobs ]; then
-	jobs=$2
+jobs=1 only=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--jobs) jobs=$2 ;;
+	--only) only=$2 ;;
+	*) break ;;
+	esac
 	shift 2
-fi
+done
+case $only in '' | plain | cmplog) ;; *) echo "--only takes plain or cmplog" >&2 && exit 2 ;; esac
 faultline=$1 cmplog=$2 out=$3 duration=${4:-30m} seed=${5:-1}
 src=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
@@ -24,12 +30,18 @@ run() { # NAME [--cmplog PROG]
 		-o "$out/$name" "$@" \
 		"$src/tests/data/vm/fuzz-kref.yaml" >"$out/$name.out" 2>"$out/$name.err" || true
 }
-run plain &
-p1=$!
-run cmplog --cmplog "$cmplog" &
-p2=$!
+p1= p2=
+if [ "$only" != cmplog ]; then
+	run plain &
+	p1=$!
+fi
+if [ "$only" != plain ]; then
+	run cmplog --cmplog "$cmplog" &
+	p2=$!
+fi
 # the load beside the campaigns, every minute
-while kill -0 $p1 2>/dev/null || kill -0 $p2 2>/dev/null; do
+alive() { for p in $p1 $p2; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+while alive; do
 	uptime >>"$out/load.txt"
 	sleep 60
 done
@@ -43,7 +55,7 @@ bug() {
 	*) echo "not planted: $1" ;;
 	esac
 }
-for name in plain cmplog; do
+for name in ${only:-plain cmplog}; do
 	execs=$(sed -n 's/^ *"execs":\([0-9]*\).*/\1/p' "$out/$name/campaign.json" 2>/dev/null || echo '?')
 	echo "== $name: $execs execs in $duration on $jobs guest(s)"
 	grep -h "^cmplog:" "$out/$name.err" || true

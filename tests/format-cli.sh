@@ -11,7 +11,20 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
-# every shipped format with the seeds a scenario feeds it
+# every shipped format with the seeds a scenario feeds it (the same list as test-format.c's
+# test_shipped_seeds_roundtrip, which re-encodes them byte for byte)
+seeds="kscu basic.kscu
+kscu ext.kscu
+apparmor apparmor.aa
+clamav-cvd clamav.cud
+kref kref-basic.kref
+kref kref-nested.kref
+selinux selinux.pol
+bpf-bytecode bpf-bytecode.bpf"
+for f in "$src"/guests/formats/*.yaml; do
+	name=$(basename "$f" .yaml)
+	grep -q "^$name " <<<"$seeds" || bad "guests/formats/$name.yaml: no seed in format-cli.sh and test-format.c"
+done
 while read -r format seed; do
 	out=$("$bin" format show "$src/scenarios/content/$seed" --format "$format" 2>&1)
 	rc=$?
@@ -23,14 +36,7 @@ while read -r format seed; do
 	end=$(awk '/ = / { if ($1 != pos && NR > 3) { print "gap at " $1; exit } pos = $1 + $2 } END { print pos }' <<<"$out")
 	[ "$end" = "$size" ] || bad "$format $seed: the leaves do not tile the file ($end of $size)"
 	echo "ok: $format $seed: $(grep -c ' = ' <<<"$out") fields"
-done <<EOF2
-kscu basic.kscu
-kscu ext.kscu
-apparmor apparmor.aa
-clamav-cvd clamav.cud
-kref kref-basic.kref
-kref kref-nested.kref
-EOF2
+done <<<"$seeds"
 
 # a broken seed: where (path, offset) and why, exit 1
 head -c 40 "$src/scenarios/content/basic.kscu" >"$tmp/short.kscu"

@@ -407,6 +407,39 @@ START_TEST(test_lang_flag_values)
 }
 END_TEST
 
+/* Declared flag bits (bits:, and a union's mask: cases on its tag): set each tries them in
+ * combination, the undeclared bits kept: none, all, each pair (flags is 0x00 in the seed; 0x4c,
+ * 0x0c, 0x44 and 0x48 are no boundary, magic or single-bit value). */
+START_TEST(test_lang_flag_bits)
+{
+	static const uint64_t want[] = {0x4c, 0x0c, 0x44, 0x48};
+	struct diags d = {0};
+	struct mutate_list *l = NULL;
+	struct mutate_result a = {0};
+	struct format_node *root = decode(seed, seed_size);
+	_cleanup_free_ uint64_t *bits = NULL, *tag_bits = NULL;
+
+	ck_assert_uint_eq(format_flag_bits(fmt, at(root, "flags")->item, &bits), 3);
+	ck_assert_uint_eq(bits[1], 0x08);
+	ck_assert_uint_eq(format_flag_bits(fmt, at(root, "rules[0].rflags")->item, &tag_bits), 2);
+	ck_assert_uint_eq(tag_bits[0] | tag_bits[1], 0x83);
+	format_node_free(root);
+	ck_assert_int_eq(
+	    mutate_list_parse_text("{op: set, at: flags, value: each}", "ops", "/", &d, &l), 0);
+	ck_assert_int_eq(mutate_expand(l, fmt, seed, seed_size, 1, "ops", &d, &a), 0);
+	for (size_t w = 0; w < ARRAY_SIZE(want); w++) {
+		bool found = false;
+		for (size_t i = 0; i < a.n && !found; i++)
+			found = a.v[i].data[4] == want[w];
+		ck_assert_msg(found, "set each does not try flags = %#llx",
+			      (unsigned long long)want[w]);
+	}
+	mutate_result_finish(&a);
+	mutate_list_free(l);
+	diags_finish(&d);
+}
+END_TEST
+
 /* Ranges: decoding checks them; set each tries both sides of both ends. */
 START_TEST(test_lang_ranges)
 {
@@ -524,6 +557,10 @@ START_TEST(test_lang_errors)
 	lang_error("  - {name: s, type: u8, range: [1, 3], max: 2}\n", 4, "say the same");
 	lang_error("  - {name: s, type: bytes, size: 1, max: 2}\n", 4, "apply to integer fields");
 	lang_error("  - {name: s, type: u8, mask: 2}\n", 4, "mask: applies to the cases");
+	lang_error("  - {name: s, type: bytes, size: 1, bits: [1]}\n", 4, "integer fields only");
+	lang_error("  - {name: s, type: u8, bits: [0x100]}\n", 4, "bad bits mask");
+	lang_error("  - {name: s, type: u8, bits: [0]}\n", 4, "bad bits mask");
+	lang_error("  - {name: s, type: u8, bits: 3}\n", 4, "list of masks");
 	lang_error("  - {name: b, switch: t, cases: [{name: c, mask: 3, when: 4, fields: "
 		   "[{name: x, type: u8}]}]}\n",
 		   4, "bits outside its mask");
@@ -612,6 +649,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_lang_solve);
 	tcase_add_test(tc, test_lang_ranges);
 	tcase_add_test(tc, test_lang_flag_values);
+	tcase_add_test(tc, test_lang_flag_bits);
 	tcase_add_test(tc, test_lang_expressions);
 	tcase_add_test(tc, test_lang_errors);
 	tcase_add_test(tc, test_tree_recursion);

@@ -129,6 +129,29 @@ START_TEST(test_boot)
 		ck_assert_ptr_null(j.report);
 		in.stopped_by_host = "QEMU was killed";
 	}
+	/* silent before HELLO: what the console showed names the cause (a disk whose loader
+	 * starts no kernel, an image without its agent); after HELLO it does not matter */
+	in.stopped_by_host = NULL;
+	in.end = JUDGE_SILENT;
+	in.hello = false;
+	in.console = NULL;
+	in.console_empty = true;
+	decide(&in);
+	expect(
+	    VERDICT_INFRA_ERROR, NULL,
+	    "guest did not become ready within 120 s: its console stayed empty (no kernel started)",
+	    true);
+	in.console_empty = false;
+	in.kernel_started = true;
+	decide(&in);
+	expect(
+	    VERDICT_INFRA_ERROR, NULL,
+	    "guest did not become ready within 120 s: a kernel started, its agent never said HELLO",
+	    true);
+	in.hello = true;
+	in.console = &clean;
+	decide(&in);
+	expect(VERDICT_INFRA_ERROR, NULL, "guest did not become ready within 120 s", true);
 }
 END_TEST
 

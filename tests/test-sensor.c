@@ -361,19 +361,21 @@ START_TEST(test_guest_system_disk)
 	ck_assert_ptr_null(s->guest.disk);
 	ck_assert_str_eq(d->guest.disk, want);
 	ck_assert_ptr_null(d->guest.system);
-	ck_assert(!d->guest.uefi);
+	ck_assert_int_eq(d->guest.firmware, DISKBOOT_WANT_AUTO);
+	ck_assert(strstr(d->guest.disk_at, "sensor.yaml:3"));
 	sensor_guest_merge(&s->guest, &d->guest, &m);
 	ck_assert_ptr_null(m.system);
 	ck_assert_str_eq(m.disk, want);
-	ck_assert(!m.uefi);
+	ck_assert_int_eq(m.firmware, DISKBOOT_WANT_AUTO);
+	ck_assert_str_eq(m.disk_at, d->guest.disk_at);
 	sensor_guest_finish(&m);
 	sensor_free(d);
 	/* firmware: uefi goes with its disk, into the merge too */
 	d = load_text("gd", "name: gd\ndeliver: {method: device, path: /dev/g}\n"
 			    "guest: {disk: img/my.qcow2, firmware: uefi}\n");
-	ck_assert(d->guest.uefi);
+	ck_assert_int_eq(d->guest.firmware, DISKBOOT_WANT_UEFI);
 	sensor_guest_merge(&s->guest, &d->guest, &m);
-	ck_assert(m.uefi);
+	ck_assert_int_eq(m.firmware, DISKBOOT_WANT_UEFI);
 	ck_assert_str_eq(m.disk, want);
 	sensor_guest_finish(&m);
 	sc = (struct sensor_guest){.cmdline = "x=1"};
@@ -423,6 +425,7 @@ START_TEST(test_new_key_errors)
 	    {"guest: {disk: /x.qcow2, firmware: efi}\n", 3, 35, "guest firmware"},
 	    {"guest: {system: debian-12, firmware: uefi}\n", 3, 38,
 	     "guest firmware uefi needs disk: beside it"},
+	    {"guest: {firmware: bios}\n", 3, 19, "guest firmware bios needs disk: beside it"},
 	};
 
 	expect_bad_texts("n", head, bad, ARRAY_SIZE(bad));

@@ -63,7 +63,13 @@ static void boot(const struct judge_input *in, struct judgement *j)
 	else if (in->end == JUDGE_STOPPED)
 		infra(j, xstrdup("guest stopped during boot without a kernel report"), true);
 	else
-		infra(j, xasprintf("guest did not become ready within %u s", in->boot_ms / 1000),
+		infra(j,
+		      xasprintf(
+			  "guest did not become ready within %u s%s", in->boot_ms / 1000,
+			  in->hello	       ? ""
+			  : in->console_empty  ? ": its console stayed empty (no kernel started)"
+			  : in->kernel_started ? ": a kernel started, its agent never said HELLO"
+					       : ""),
 		      true);
 	if (has_report(in))
 		j->report = in->console->report ? xstrdup(in->console->report) : NULL;

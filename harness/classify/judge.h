@@ -29,7 +29,9 @@
  *          stopped by the guest              infra-error      "guest stopped during boot
  *                                                             without a kernel report"; retry
  *          silent                            infra-error      "guest did not become ready
- *                                                             within N s"; retry
+ *                                                             within N s", and before HELLO
+ *                                                             what the console showed: empty
+ *                                                             or a kernel; retry
  *          done                              none (_VERDICT_MAX): the case goes on
  *
  *  reboot  no HELLO (report or not)          infra-error      HOW, or "the guest kernel did
@@ -141,7 +143,11 @@ struct judge_input {
 	/* the console: NULL or clean when it holds no kernel report */
 	const struct classify_result *console;
 	/* the agent */
-	bool hello;	   /* boot, reboot: it said HELLO (the kernel reached user space) */
+	bool hello; /* boot, reboot: it said HELLO (the kernel reached user space) */
+	/* boot: what the console showed besides reports: not a byte (no kernel started: a disk
+	 * whose loader starts none), or a kernel's banner; both false: not looked at */
+	bool console_empty;
+	bool kernel_started;
 	int agent_outcome; /* case, done: enum proto_outcome, or another value it sent */
 	int agent_errno;
 	const char *agent_message;

@@ -28,6 +28,7 @@ static struct format_item *item_free(struct format_item *it)
 	free(it->terms);
 	free(it->prog);
 	free(it->magic);
+	free(it->bits);
 	free(it->tag_name);
 	free(it->when);
 	free(it);
@@ -67,6 +68,37 @@ const struct format_magic *format_magic(const struct format *f, size_t *ret_n)
 {
 	*ret_n = f->n_magic;
 	return f->magic;
+}
+
+static void push_bit(uint64_t **v, size_t *n, uint64_t bit)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i] == bit)
+			return;
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = bit;
+}
+
+static void push_case_masks(const struct format_item *r, const struct format_item *tag,
+			    uint64_t **v, size_t *n, unsigned depth)
+{
+	for (size_t i = 0; i < r->n_kids && depth < 64; i++) {
+		if (r->type == FORMAT_UNION && r->tag == tag && r->kids[i]->has_mask)
+			push_bit(v, n, r->kids[i]->mask);
+		push_case_masks(r->kids[i], tag, v, n, depth + 1);
+	}
+}
+
+size_t format_flag_bits(const struct format *f, const struct format_item *it, uint64_t **ret)
+{
+	uint64_t *v = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < it->n_bits; i++)
+		push_bit(&v, &n, it->bits[i]);
+	push_case_masks(f->root, it, &v, &n, 0);
+	*ret = v;
+	return n;
 }
 
 int format_parse_hex(const char *s, uint8_t **ret, size_t *ret_n)
@@ -330,6 +362,28 @@ static void parse_range(struct fparse *p, const struct ynode *n, struct format_i
 		    it->width);
 }
 
+/* bits: [M, ...] on an integer field: its flag bits (each a nonzero mask inside the field). */
+static void parse_bits(struct fparse *p, const struct ynode *v, struct format_item *it)
+{
+	uint64_t mask = it->width >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * it->width)) - 1;
+
+	if (it->type != FORMAT_UINT) {
+		format_ferr(p, v, "bits: applies to integer fields only");
+		return;
+	}
+	if (v->kind != YNODE_SEQ || v->n == 0) {
+		format_ferr(p, v, "bits must be a list of masks, such as [0x10, 0x20]");
+		return;
+	}
+	it->n_bits = parse_uint_list(p, v, "bits", &it->bits);
+	for (size_t i = 0; i < it->n_bits; i++)
+		if (!it->bits[i] || (it->bits[i] & ~mask))
+			format_ferr(p, v->items[i],
+				    "bad bits mask %#llx; expected a nonzero mask that fits in %u "
+				    "bytes",
+				    (unsigned long long)it->bits[i], it->width);
+}
+
 /* A field's magic: values, and a case's when: (numbers, or default). */
 static void parse_values(struct fparse *p, const struct ynode *n, struct format_item *it,
 			 bool is_case)
@@ -344,6 +398,8 @@ static void parse_values(struct fparse *p, const struct ynode *n, struct format_
 	}
 	if ((v = ynode_get(n, "range")) || (v = ynode_get(n, "max")))
 		parse_range(p, n, it);
+	if ((v = ynode_get(n, "bits")))
+		parse_bits(p, v, it);
 	if ((v = ynode_get(n, "mask"))) {
 		if (!is_case)
 			format_ferr(p, v, "mask: applies to the cases of a union (flag bits)");
@@ -693,7 +749,7 @@ static struct format_item *parse_item(struct fparse *p, const struct ynode *n,
 	    "count_of",	   "length_of", "offset_of", "checksum",    "fields", "endian",
 	    "description", "count",	"from",	     "points_into", "equals", "magic",
 	    "switch",	   "cases",	"when",	     "mask",	    "range",  "max",
-	    "index_into",  "refers_to", "recurse",   "depth",	    NULL};
+	    "index_into",  "refers_to", "recurse",   "depth",	    "bits",   NULL};
 	struct format_item *it;
 	struct ynode *v, *v2;
 	const char *s;

@@ -123,6 +123,8 @@ struct format_item {
 	size_t n_prog;
 	uint64_t *magic; /* magic: values the field means something with (set value: each) */
 	size_t n_magic;
+	uint64_t *bits; /* bits: the flag bits of an integer field (masks, nonzero, in order) */
+	size_t n_bits;
 	/* FORMAT_UNION: the tag field (switch:), resolved; a case (a kid of a union) carries the
 	 * tag values that select it (when:), or is the default. */
 	char *tag_name;
@@ -159,6 +161,10 @@ const char *format_path(const struct format *f);
 const struct format_item *format_root(const struct format *f);
 /* The format's magic dictionary (magic: at the top level), in the order written. */
 const struct format_magic *format_magic(const struct format *f, size_t *ret_n);
+/* The flag bits declared for integer field it: its bits:, then the masks of the mask: cases of
+ * every union that switches on it, without repeats. Returns how many; *ret (caller frees) is
+ * NULL when none. */
+size_t format_flag_bits(const struct format *f, const struct format_item *it, uint64_t **ret);
 
 /* ---- value tree ---- */
 

@@ -121,9 +121,31 @@ static void push_tag_values(const struct format_item *r, const struct format_ite
 	}
 }
 
+/* A field's declared flag bits (format_flag_bits) in combination, the undeclared bits kept:
+ * none of them, all of them, and each pair set. A check that needs two rare bits at once is
+ * reached by no single bit's value. */
+static void push_flag_combos(const struct format *f, const struct format_item *it, uint64_t seed,
+			     struct u64s *a)
+{
+	_cleanup_free_ uint64_t *bits = NULL;
+	size_t n = format_flag_bits(f, it, &bits);
+	uint64_t all = 0;
+
+	if (!n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		all |= bits[i];
+	u64_push(a, seed & ~all);
+	u64_push(a, seed | all);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			u64_push(a, seed | bits[i] | bits[j]);
+}
+
 /* set value: each on an integer field also tries, after the boundary values, both sides of
  * both ends of its range:, a reference to no element, the field's magic: values, the values that
- * choose the cases of the unions it is the tag of, and the format's magic integers that fit. */
+ * choose the cases of the unions it is the tag of, its flag bits in combination, and the format's
+ * magic integers that fit. */
 static void push_magic_values(const struct format *f, const struct format_node *x,
 			      struct opchoices *c)
 {
@@ -150,8 +172,10 @@ static void push_magic_values(const struct format *f, const struct format_node *
 		u64_push(&a, missing);
 	for (size_t i = 0; i < it->n_magic; i++)
 		u64_push(&a, it->magic[i]);
-	if (f)
+	if (f) {
 		push_tag_values(format_root(f), it, x->value, &a, 0);
+		push_flag_combos(f, it, x->value, &a);
+	}
 	for (size_t i = 0; i < n_m; i++)
 		if (!m[i].is_bytes && m[i].value <= mask)
 			u64_push(&a, m[i].value);

@@ -388,10 +388,10 @@ static int prepare_images(struct session *s, struct session_error *e)
 		 * (faultline.persist, faultline.boot) never reach its kernel */
 		if (s->images[i]->firmware && scenario_persists(s->sc))
 			return fail(e, -EOPNOTSUPP, SESSION_FAULT_SCENARIO,
-				    "%s boots by its own loader (guest firmware uefi), which "
-				    "faultline cannot give the boot options persistence needs; "
-				    "expected persistence: off, or a whole-disk image (bios)",
-				    scenario_sensor(s->sc, i));
+				    "%s boots by its own loader (%s), which faultline cannot give "
+				    "the boot options persistence needs; expected persistence: "
+				    "off, or a whole-disk image that faultline's kernel boots",
+				    scenario_sensor(s->sc, i), s->images[i]->system);
 		s->fs[i] =
 		    /* a matrix cell's name (SENSOR@KERNEL): its consoles and saved guests are
 		     * its own */

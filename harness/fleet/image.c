@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "datadir.h"
+#include "diskboot.h"
 #include "util.h"
 
 /* Where a kernel may be: the host's own (/boot, /lib/modules), then the one .ci/setup unpacked
@@ -263,7 +264,7 @@ static char **builder_argv(const struct sensor *s, const struct sensor_guest *g,
 
 /* A user's disk image (guest: {disk: PATH}): its format by its first bytes, qcow2 or else raw;
  * an image that cannot be read is the scenario's fault, named before any guest boots. */
-static int disk_format(const char *path, const char **ret, char **ret_error)
+static int disk_format(const char *path, const char *at, const char **ret, char **ret_error)
 {
 	static const char qcow2_magic[4] = {'Q', 'F', 'I', (char)0xfb};
 	char head[4];
@@ -272,16 +273,51 @@ static int disk_format(const char *path, const char **ret, char **ret_error)
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		int e = errno;
-		*ret_error = xasprintf("scenario error: guest disk %s: %s", path, strerror(e));
+		*ret_error =
+		    xasprintf("scenario error: %s: guest disk %s: %s", at, path, strerror(e));
 		return -e;
 	}
 	if (!S_ISREG(st.st_mode) || read(fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
-		*ret_error =
-		    xasprintf("scenario error: guest disk %s is not a disk image file", path);
+		*ret_error = xasprintf("scenario error: %s: guest disk %s is not a disk image file",
+				       at, path);
 		return -EINVAL;
 	}
 	*ret = memcmp(head, qcow2_magic, sizeof(head)) == 0 ? "qcow2" : "raw";
 	return 0;
+}
+
+/* How a user's disk boots (diskboot.h): its first MiB, read as the guest sees it (qemu-img
+ * reads a qcow2's), probed; a disk that cannot boot the way the scenario asks, or at all, is
+ * the scenario's fault, located at its firmware: or disk: key. */
+static int disk_boot(const struct sensor_guest *g, const char *fmt, const char *build_dir,
+		     enum diskboot_how *ret, char **ret_error)
+{
+	/* its own name: shards on one state dir read it before the build lock */
+	_cleanup_free_ char *head_path = xasprintf("%s/disk-head.%d.raw", build_dir, (int)getpid());
+	_cleanup_free_ char *in = xasprintf("if=%s", g->disk), *out = xasprintf("of=%s", head_path);
+	_cleanup_free_ char *count = xasprintf("count=%u", DISKBOOT_HEAD / 65536);
+	char *argv[] = {"qemu-img", "dd",  "-f", (char *)fmt, "-O", "raw",
+			"bs=65536", count, in,	 out,	      NULL};
+	_cleanup_free_ uint8_t *head = NULL;
+	_cleanup_free_ char *why = NULL;
+	size_t size = 0;
+	struct diskboot_probe p;
+	int r;
+
+	unlink(head_path);
+	r = image_spawn(argv, NULL, NULL, NULL);
+	if (r != 0 || (r = read_file(head_path, DISKBOOT_HEAD, &head, &size)) < 0) {
+		*ret_error = xasprintf("scenario error: %s: guest disk %s cannot be read (qemu-img "
+				       "dd -f %s failed)",
+				       g->disk_at, g->disk, fmt);
+		return -EINVAL;
+	}
+	unlink(head_path);
+	diskboot_probe(head, size, &p);
+	if ((r = diskboot_choose(&p, g->firmware, ret, &why)) < 0)
+		*ret_error =
+		    xasprintf("scenario error: %s: guest disk %s %s", g->disk_at, g->disk, why);
+	return r;
 }
 
 /* build-debian.sh's exit status when dpkg would not install the sensor's package */
@@ -337,6 +373,7 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	_cleanup_free_ char *log = xasprintf("%s/build/%s.log", state_dir, name);
 	_cleanup_free_ char *out = xasprintf("%s/images/%s", state_dir, name);
 	const char *disk_fmt = NULL;
+	enum diskboot_how boot = DISKBOOT_KERNEL;
 	_cleanup_free_ char *conf_path = xasprintf("%s/sensor.conf", build_dir);
 	_cleanup_free_ char *conf = NULL;
 	_cleanup_(sensor_guest_finish) struct sensor_guest guest = {0};
@@ -371,9 +408,10 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 				     "full system (guest: system: or disk:) is amd64");
 		return -EOPNOTSUPP;
 	}
-	if (guest.disk && (r = disk_format(guest.disk, &disk_fmt, ret_error)) < 0)
+	if (guest.disk && ((r = disk_format(guest.disk, guest.disk_at, &disk_fmt, ret_error)) < 0 ||
+			   (r = disk_boot(&guest, disk_fmt, build_dir, &boot, ret_error)) < 0))
 		return r;
-	if (guest.uefi && access(IMAGE_OVMF, R_OK) < 0) {
+	if (boot == DISKBOOT_UEFI && access(IMAGE_OVMF, R_OK) < 0) {
 		*ret_error = xasprintf("guest firmware uefi needs OVMF (%s): install the package "
 				       "ovmf (.ci/setup does)",
 				       IMAGE_OVMF);
@@ -453,10 +491,14 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 				     img->cmdline ? img->cmdline : "");
 		free(img->cmdline);
 		img->cmdline = cl;
-		img->system = xstrdup(guest.uefi ? "disk-uefi" : "disk");
+		img->system = boot == DISKBOOT_KERNEL
+				  ? xstrdup("disk")
+				  : xasprintf("disk-%s", diskboot_how_name(boot));
 		img->root_disk = TAKE_PTR(guest.disk);
 		img->root_format = disk_fmt;
-		img->firmware = guest.uefi ? IMAGE_OVMF : NULL;
+		img->firmware = boot == DISKBOOT_UEFI	? IMAGE_OVMF
+				: boot == DISKBOOT_BIOS ? IMAGE_SEABIOS
+							: NULL;
 	}
 	*ret = img;
 	return 0;

@@ -30,9 +30,10 @@ struct image {
 	 * guests boot from overlays), root_format "qcow2" or "raw" (static); booted by an
 	 * initramfs that mounts it (build-image.sh --switch-root) */
 	const char *root_format;
-	/* guest: {disk: PATH, firmware: uefi}: the OVMF firmware (IMAGE_OVMF, static) that boots
-	 * the disk by its own boot loader (a GPT image with an EFI system partition); kernel,
-	 * initrd and cmdline then go unused. NULL: faultline's kernel boots the guest */
+	/* guest: {disk: PATH}, its firmware given or found from the disk (diskboot.h): the ROM
+	 * (static) that boots the disk by its own boot loader, IMAGE_OVMF (a GPT image with an
+	 * EFI system partition) or IMAGE_SEABIOS (an MBR with boot code); kernel, initrd and
+	 * cmdline then go unused. NULL: faultline's kernel boots the guest */
 	const char *firmware;
 	/* the guest: kernel: or matrix name it was built for (kernels.h); NULL: the discovered */
 	char *kernel_name;
@@ -45,6 +46,9 @@ struct image {
 #define IMAGE_ARM64_CROSS "aarch64-linux-gnu-"
 /* The UEFI firmware of firmware: uefi guests (package ovmf), a ROM with its variables built in */
 #define IMAGE_OVMF "/usr/share/ovmf/OVMF.fd"
+/* The PC BIOS of firmware: bios guests that boot by their own loader (package seabios, which
+ * QEMU loads anyway: named so that the domain says it boots by the disk) */
+#define IMAGE_SEABIOS "/usr/share/seabios/bios-256k.bin"
 
 /* Where .ci/setup unpacks Debian's guest kernel and headers (without installing them) when the
  * host has none installed. $FAULTLINE_KERNEL_ROOT names another such root, which then wins over

@@ -231,6 +231,24 @@ static void ready_status(const struct proto_frame *fr, struct case_result *res, 
 		      false);
 }
 
+/* What a console that never reached the agent showed: nothing at all, or a kernel's banner
+ * (looked for in its first lines: it is the first thing a kernel prints). */
+static void boot_console(const char *path, struct judge_input *in)
+{
+	_cleanup_fclose_ FILE *f = path ? fopen(path, "re") : NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t size = 0;
+
+	if (!f)
+		return;
+	for (unsigned n = 0; n < 4000 && getline(&line, &size, f) >= 0; n++)
+		if (strstr(line, "Linux version ")) {
+			in->kernel_started = true;
+			return;
+		}
+	in->console_empty = ftell(f) == 0;
+}
+
 /* The guest died or went quiet before READY (judge.h, the boot rows). how: the host's doing,
  * when it stopped the guest. */
 static void boot_failed(const struct fleet_config *cfg, const char *console_path, bool hello,
@@ -242,6 +260,9 @@ static void boot_failed(const struct fleet_config *cfg, const char *console_path
 				 .hello = hello,
 				 .stopped_by_host = how,
 				 .boot_ms = cfg->boot_ms};
+
+	if (!hello && end == JUDGE_SILENT)
+		boot_console(console_path, &in);
 
 	runner_judge(&in, console_path, res);
 	if (res->retry)

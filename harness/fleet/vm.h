@@ -62,8 +62,8 @@ struct vm_config {
 	    *console_log; /* console bytes are appended here from the first one; may be NULL */
 	const char *disk; /* a raw content partition as /dev/vda (disk.h), or NULL */
 	bool disk_qcow2;  /* disk is a full system's qcow2 root (image.h), not a raw partition */
-	/* a UEFI firmware ROM (image.h, IMAGE_OVMF) that boots disk by its own boot loader in
-	 * place of kernel, initrd and cmdline; NULL: kernel boots directly */
+	/* a firmware ROM (image.h, IMAGE_OVMF or IMAGE_SEABIOS) that boots disk by its own boot
+	 * loader in place of kernel, initrd and cmdline; NULL: kernel boots directly */
 	const char *firmware;
 	/* more QEMU arguments, NULL-terminated (NULL: none), through libvirt's QEMU command-line
 	 * namespace so that a remote host takes them too (the coverage plugin, covfile.h). A save

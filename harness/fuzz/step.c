@@ -80,7 +80,50 @@ static char *magic_value(const struct fuzz_step_ctx *ctx, uint64_t *rng)
 	return xasprintf("%#llx", (unsigned long long)ctx->imms[fuzz_rng_below(rng, ctx->n_imms)]);
 }
 
-/* A structural op on a random leaf of the decoded input, or NULL. */
+/* The leaves whose fields declare flag bits (format_flag_bits), moved to the front of leaves;
+ * returns how many. */
+static size_t flag_leaves_first(const struct format *f, struct format_node **leaves, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ uint64_t *bits = NULL;
+
+		if (leaves[i]->kind == FORMAT_NODE_UINT &&
+		    format_flag_bits(f, leaves[i]->item, &bits)) {
+			struct format_node *t = leaves[k];
+			leaves[k++] = leaves[i];
+			leaves[i] = t;
+		}
+	}
+	return k;
+}
+
+/* A combination of the leaf's declared flag bits, the undeclared bits kept: none, all, or a
+ * random pair (a random one when it has a single bit), each a third of the time. */
+static uint64_t flag_combo(const struct format *f, const struct format_node *leaf, uint64_t *rng)
+{
+	_cleanup_free_ uint64_t *bits = NULL;
+	size_t n = format_flag_bits(f, leaf->item, &bits), i, j;
+	uint64_t all = 0;
+
+	for (i = 0; i < n; i++)
+		all |= bits[i];
+	switch (fuzz_rng_below(rng, 3)) {
+	case 0:
+		return leaf->value & ~all;
+	case 1:
+		return leaf->value | all;
+	default:
+		i = fuzz_rng_below(rng, n);
+		j = n > 1 ? (i + 1 + fuzz_rng_below(rng, n - 1)) % n : i;
+		return leaf->value | bits[i] | bits[j];
+	}
+}
+
+/* A structural op on a random leaf of the decoded input, or NULL. A quarter of them, when the
+ * input has fields with declared flag bits, set such a field to a combination of its bits: a
+ * check on two rare bits at once is otherwise left to one `set each` in hundreds of ops. */
 static char *structural_op(const struct fuzz_step_ctx *ctx, uint64_t *rng, const uint8_t *data,
 			   size_t size)
 {
@@ -93,7 +136,14 @@ static char *structural_op(const struct fuzz_step_ctx *ctx, uint64_t *rng, const
 	if (!ctx->format || format_decode(ctx->format, data, size, &root, &err) < 0)
 		return NULL;
 	format_node_leaves(root, &leaves, &n);
-	if (n) {
+	size_t n_flags = n ? flag_leaves_first(ctx->format, leaves, n) : 0;
+	if (n_flags && fuzz_rng_below(rng, 4) == 0) {
+		struct format_node *leaf = pick_leaf(leaves, n_flags, rng);
+
+		path = format_node_path(leaf);
+		op = xasprintf("{op: set, at: \"%s\", value: %llu}", path,
+			       (unsigned long long)flag_combo(ctx->format, leaf, rng));
+	} else if (n) {
 		struct format_node *leaf = pick_leaf(leaves, n, rng);
 		bool uint = leaf->kind == FORMAT_NODE_UINT;
 

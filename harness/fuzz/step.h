@@ -4,7 +4,8 @@
  * A step stacks one to three ops, each applied to the result of the one before: where the input
  * decodes with the scenario's format, half of them are structural (set a field to a boundary,
  * dictionary or magic value; drop or duplicate an element; the field drawn evenly over the
- * format's fields, then over its instances in the input), the rest byte ops (bit flips,
+ * format's fields, then over its instances in the input; a quarter of them, when fields declare
+ * flag bits, a combination of one such field's bits), the rest byte ops (bit flips,
  * interesting values, random runs, dictionary inserts, the sensor's magic values). Every random
  * choice comes from the caller's PRNG: the same state and input give the same mutant.
  *

@@ -759,16 +759,26 @@ static void guest_system_disk(struct sctx *c, const struct ynode *n, struct sens
 	}
 	if (g->system && g->disk)
 		serr(c, n, "guest has both system and disk; expected one of them");
-	/* uefi: the disk's own boot loader under OVMF; bios (the default): faultline's kernel */
+	/* bios or uefi: the disk's own loader under SeaBIOS or OVMF (or, bios, faultline's kernel
+	 * on a whole-disk file system); none: found from the disk when it is read */
 	if ((v = ynode_get(n, "firmware"))) {
 		static const char *const firmwares[] = {"bios", "uefi", NULL};
 		const char *fw = ynode_want_enum(&c->y, v, "guest firmware", firmwares);
 
-		g->uefi = fw && streq(fw, "uefi");
-		if (g->uefi && !g->disk)
+		g->firmware = !fw		  ? DISKBOOT_WANT_AUTO
+			      : streq(fw, "uefi") ? DISKBOOT_WANT_UEFI
+						  : DISKBOOT_WANT_BIOS;
+		if (fw && !g->disk)
 			serr(c, v,
-			     "guest firmware uefi needs disk: beside it (an image with its own "
-			     "boot loader)");
+			     "guest firmware %s needs disk: beside it (an image with its own "
+			     "boot loader)",
+			     fw);
+	}
+	if (g->disk) {
+		const struct ynode *at = v ? v : ynode_get(n, "disk");
+
+		free(g->disk_at);
+		g->disk_at = xasprintf("%s:%u", c->y.file, at->line);
 	}
 }
 
@@ -879,7 +889,9 @@ void sensor_guest_merge(const struct sensor_guest *a, const struct sensor_guest 
 			free(ret->disk);
 			ret->system = both[i]->system ? xstrdup(both[i]->system) : NULL;
 			ret->disk = both[i]->disk ? xstrdup(both[i]->disk) : NULL;
-			ret->uefi = both[i]->uefi;
+			ret->firmware = both[i]->firmware;
+			free(ret->disk_at);
+			ret->disk_at = both[i]->disk_at ? xstrdup(both[i]->disk_at) : NULL;
 		}
 	}
 }
@@ -892,6 +904,7 @@ void sensor_guest_finish(struct sensor_guest *g)
 	free(g->cmdline);
 	free(g->system);
 	free(g->disk);
+	free(g->disk_at);
 	free(g->kernel);
 	*g = (struct sensor_guest){0};
 }

@@ -61,6 +61,7 @@
 #include <errno.h>
 
 #include "diag.h"
+#include "diskboot.h"
 
 struct ynode;
 
@@ -81,8 +82,12 @@ struct sensor_guest {
 	char **modules; /* NULL-terminated; NULL: none */
 	char *system;	/* a full system built for the guest ("debian-12"); NULL: the initramfs */
 	char *disk;	/* a user's disk image booted as is (absolute path); NULL: none */
-	bool uefi;	/* firmware: uefi: disk boots by its own loader under OVMF */
-	char *kernel;	/* debian-11|12|13, VERSION or PATH (fleet/kernels.h); NULL: the host's */
+	/* firmware: bios | uefi, or AUTO: found from the disk (diskboot.h) */
+	enum diskboot_want firmware;
+	/* "FILE:LINE" of the firmware: key, else of disk: (errors found when the disk is read);
+	 * NULL without a disk */
+	char *disk_at;
+	char *kernel; /* debian-11|12|13, VERSION or PATH (fleet/kernels.h); NULL: the host's */
 };
 
 /* The errnos of `reject: {errno: true}`. */

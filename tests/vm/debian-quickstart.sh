@@ -4,8 +4,10 @@
 # (ksensor-legacy-deb, ksensor-hardened-deb: .debs whose module systemd loads at boot) in snapshot
 # isolation: the same verdicts and titles as on the initramfs. Then bad input, each an error
 # before any guest: an unknown system name (located), a package that does not install. Then the
-# built image as a user's own (guest: {disk: PATH}, the agent installed by install-agent.sh), and
-# a disk that is not there.
+# built image as a user's own (guest: {disk: PATH}): the agent installed by install-agent.sh, then
+# made a BIOS disk with GRUB by make-bios-disk.sh, booted by its own loader (its firmware found
+# from the disk); a disk that is not there, and firmware: uefi on that disk (no ESP: a located
+# error).
 # The Debian image is cached in the default state dir (its first build bootstraps Debian from
 # this machine's archive: minutes); the run's libvirt root too.
 # Usage: debian-quickstart.sh FAULTLINE JSONL_CHECK SOURCE_DIR RUN_DIR
@@ -113,6 +115,11 @@ fi
 "$src/guests/install-agent.sh" --agent "$(dirname "$faultline")/guests/faultline-agent" \
 	--conf "$state/build/$L/sensor.conf" "$run.in/stripped.raw" "$run.in/foreign.qcow2"
 rm -f "$run.in/stripped.raw"
+# ... and made a BIOS disk that boots by its own loader (an MBR, GRUB in the gap, the kernel in
+# its /boot): given by path only, its firmware found from the disk; SeaBIOS then GRUB boot it
+"$src/guests/make-bios-disk.sh" --kernel "$state/images/$L/vmlinuz" \
+	--initrd "$state/images/$L/initrd.img" "$run.in/foreign.qcow2" "$run.in/foreign-bios.qcow2"
+mv -f "$run.in/foreign-bios.qcow2" "$run.in/foreign.qcow2"
 sed "s|guest: {system: debian-12}|guest: {disk: foreign.qcow2}|; s|sensors: \[.*\]|sensors: [$L]|; s|expect: {$L: crash.*|expect: crash|" \
 	"$sc" >"$run.in/disk.yaml"
 before=$(sha256sum <"$run.in/foreign.qcow2")
@@ -124,6 +131,10 @@ echo "debian-quickstart (disk): exit $rc in $(($(date +%s) - start)) s"
 [ "$rc" = 0 ] || { echo "FAIL: disk: expected exit 0"; exit 1; }
 "$check" "$run-disk/results.jsonl" $L valid verdict accepted
 "$check" "$run-disk/results.jsonl" $L field-count-mismatch title "BUG: unable to handle page fault in ks_eval_field"
+"$check" "$run-disk/results.jsonl" $L valid system disk-bios
+# GRUB, not faultline, gave the kernel its command line (GRUB adds BOOT_IMAGE=)
+grep -q 'Command line: BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1' "$run-disk/consoles/$L/_template-boot.log" ||
+	{ echo "FAIL: the disk's own GRUB did not boot it"; exit 1; }
 # the user's image is never written: every guest ran on an overlay of it
 [ "$(sha256sum <"$run.in/foreign.qcow2")" = "$before" ] || { echo "FAIL: the user's image changed"; exit 1; }
 # a disk that is not there: a scenario error naming it, before any guest
@@ -131,6 +142,16 @@ sed "s|foreign.qcow2|missing.qcow2|" "$run.in/disk.yaml" >"$run.in/nodisk.yaml"
 rc=0
 "$faultline" run -o "$run.in/nodisk" "$run.in/nodisk.yaml" >"$run.in/nodisk.out" 2>&1 || rc=$?
 cat "$run.in/nodisk.out"
-[ "$rc" != 0 ] && grep -q "scenario error: guest disk .*missing.qcow2: No such file" "$run.in/nodisk.out" ||
+[ "$rc" != 0 ] && grep -q "scenario error: $run.in/nodisk.yaml:[0-9]*: guest disk .*missing.qcow2: No such file" "$run.in/nodisk.out" ||
 	{ echo "FAIL: a missing disk is not named"; exit 1; }
+# firmware: uefi on that BIOS disk (no ESP): the disk contradicts it, a scenario error at the
+# firmware: key before any guest (the firmware is otherwise found from the disk, as above)
+sed "s|guest: {disk: foreign.qcow2}|guest: {disk: foreign.qcow2, firmware: uefi}|" "$run.in/disk.yaml" >"$run.in/uefi.yaml"
+rc=0
+"$faultline" run -o "$run.in/uefi" "$run.in/uefi.yaml" >"$run.in/uefi.out" 2>&1 || rc=$?
+cat "$run.in/uefi.out"
+[ "$rc" != 0 ] && grep -q "scenario error: $run.in/uefi.yaml:[0-9]*: guest disk .*foreign.qcow2 has no EFI system partition" "$run.in/uefi.out" ||
+	{ echo "FAIL: firmware: uefi on a disk without an ESP is not a located error"; exit 1; }
+[ ! -e "$run.in/uefi/results.jsonl" ] || ! grep -q verdict "$run.in/uefi/results.jsonl" ||
+	{ echo "FAIL: cases ran on a disk that contradicts its firmware"; exit 1; }
 echo "debian-quickstart: all verdicts as expected"

@@ -2,8 +2,10 @@
 # vm suite: `faultline fuzz` on real guests. The coverage plugin loads into the host's QEMU and
 # reports; a short campaign against ksensor-legacy, seeded with the well-formed update only
 # (tests/data/vm/fuzz.yaml: no case names a fault), grows coverage above the seed's and finds the
-# field-count crash; the seed run twice covers identical code; a recorded find replays; --resume
-# continues the campaign with its corpus on two guests (--jobs 2), through a Ctrl-C.
+# field-count crash (stopped by Ctrl-C once it has); the seed run twice covers identical code; a
+# recorded find replays; --resume continues the campaign with its corpus on two guests
+# (--jobs 2), through a Ctrl-C, to exactly its --execs and the exit status of a campaign with
+# finds.
 # Usage: fuzz.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR PLUGIN
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5 plugin=$6
@@ -22,23 +24,40 @@ wait "$pid" 2>/dev/null || true
 grep -q "flcov: coverage of" "$run/probe.log" || fail "the plugin did not load: $(cat "$run/probe.log")"
 [ "$(stat -c %s "$run/probe.cov")" = $((4096 + 2 * 65536)) ] || fail "the plugin made no coverage file"
 
-# 2. a campaign; stop when it has found what it must, or after three minutes
+# 2. a campaign; stopped (Ctrl-C) as soon as it has found what it must (the field-count crash,
+# coverage above the seed's, a grown corpus: about 30 s of its budget), or after five minutes;
+# the exit status of a campaign with finds that ends by its budget is checked in 4
 c=$run/campaign
+title="BUG: unable to handle page fault in ks_eval_field"
+json() { sed -n "s/^ *\"$1\":\([0-9]*\).*/\1/p" "$c/campaign.json" 2>/dev/null || true; }
+"$faultline" fuzz --state-dir "$state" --sensor $L --duration 300s -o "$c" \
+	"$src/tests/data/vm/fuzz.yaml" >"$run/fuzz.out" 2>"$run/fuzz.err" & pid=$!
+# a failing check must not leave the campaign (and its guest) running
+trap 'kill -INT $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1600); do
+	kill -0 $pid 2>/dev/null || break
+	seed_edges=$(sed -n 's/.*"edges":\([0-9]*\).*/\1/p' "$c"/corpus/000000-seed-basic.json 2>/dev/null || true)
+	if grep -qF "\"title\":\"$title\"" "$c/results.jsonl" 2>/dev/null &&
+		[ "$(json corpus)" -gt 1 ] 2>/dev/null && [ "$(json edges)" -gt "${seed_edges:-0}" ] 2>/dev/null; then
+		kill -INT $pid
+		break
+	fi
+	sleep 0.2
+done
 rc=0
-timeout -s INT 200 "$faultline" fuzz --state-dir "$state" --sensor $L --duration 180s -o "$c" \
-	"$src/tests/data/vm/fuzz.yaml" >"$run/fuzz.out" 2>"$run/fuzz.err" || rc=$?
+wait $pid || rc=$?
+pid=
 cat "$run/fuzz.err" "$run/fuzz.out"
-[ "$rc" = 1 ] || fail "fuzz exit $rc (1: failures found)"
+[ "$rc" = 130 ] || [ "$rc" = 1 ] || fail "fuzz exit $rc (130: stopped when done; 1: failures found)"
 grep -q "^calibration: seed-basic: identical coverage in two runs" "$run/fuzz.err" ||
 	fail "the seed's two runs covered different code"
 seed_edges=$(sed -n 's/.*"edges":\([0-9]*\).*/\1/p' "$c"/corpus/000000-seed-basic.json)
-edges=$(sed -n 's/^ *"edges":\([0-9]*\).*/\1/p' "$c/campaign.json")
-corpus=$(sed -n 's/^ *"corpus":\([0-9]*\).*/\1/p' "$c/campaign.json")
+edges=$(json edges)
+corpus=$(json corpus)
 echo "fuzz: seed $seed_edges edges, campaign $edges edges, corpus $corpus"
 [ "$seed_edges" -gt 0 ] || fail "the seed covered nothing of the sensor"
 [ "$edges" -gt "$seed_edges" ] || fail "coverage did not grow above the seed's"
 [ "$corpus" -gt 1 ] || fail "nothing joined the corpus"
-title="BUG: unable to handle page fault in ks_eval_field"
 id=$(grep -F "\"title\":\"$title\"" "$c/results.jsonl" | head -1 | sed 's/.*"case":"\([^"]*\)".*/\1/')
 [ -n "$id" ] || fail "the field-count crash was not found"
 "$check" "$c/results.jsonl" $L "$id" verdict crash
@@ -65,6 +84,7 @@ done
 kill -INT $pid 2>/dev/null || true
 rc=0
 wait $pid || rc=$?
+stopped=$pid pid=
 cat "$run/resume.err"
 [ "$rc" = 130 ] || fail "interrupted --jobs 2 campaign: exit $rc (130)"
 grep -q "(resumed)" "$run/resume.err" || fail "not resumed: $(cat "$run/resume.err")"
@@ -72,11 +92,13 @@ grep -q "on 2 guests" "$run/resume.err" || fail "--jobs 2: not on two guests"
 grep -q "calibration" "$run/resume.err" && fail "the resumed campaign ran its seeds again"
 grep -q "^fuzz .* jobs [0-2]/2 " "$run/resume.err" || fail "the progress line does not show the jobs"
 sleep 1
-pgrep -af "fl-$pid-" | grep -i qemu && fail "the interrupted campaign left a guest running"
+pgrep -af "fl-$stopped-" | grep -i qemu && fail "the interrupted campaign left a guest running"
 mid=$(sed -n 's/^ *"execs":\([0-9]*\).*/\1/p' "$c/campaign.json")
 [ "$mid" -ge $((execs + 4)) ] || fail "the --jobs 2 campaign ran too little before Ctrl-C: $execs -> $mid"
+rc=0
 "$faultline" fuzz --state-dir "$state" --resume "$c" --jobs 2 --execs $((mid + 3)) --duration 10m \
-	"$src/tests/data/vm/fuzz.yaml" >"$run/resume2.out" 2>"$run/resume2.err" || true
+	"$src/tests/data/vm/fuzz.yaml" >"$run/resume2.out" 2>"$run/resume2.err" || rc=$?
+[ "$rc" = 1 ] || fail "a campaign with finds that ran to its budget: exit $rc (1: failures found)"
 after=$(sed -n 's/^ *"execs":\([0-9]*\).*/\1/p' "$c/campaign.json")
 [ "$after" = $((mid + 3)) ] || fail "--execs $((mid + 3)) on two guests ran to $after"
 # every record's case once, every corpus entry whole, the map as the campaign counts it
