@@ -2,13 +2,20 @@
 # fetch-kernel.sh — a Debian kernel for faultline's guests, fetched by name and unpacked (never
 # installed) into a kernel root that guests/build-image.sh --kernel-root and the sensor builds read.
 #
-#   guests/fetch-kernel.sh --archive URI --suite SUITE [--arch amd64|arm64] [--kver KVER]
-#                          --dir KERNELS_DIR
+#   guests/fetch-kernel.sh --archive URI [--security URI] --suite SUITE [--arch amd64|arm64]
+#                          [--kver KVER] --dir KERNELS_DIR
 #
-# SUITE is bullseye, bookworm or trixie; URI the Debian archive (faultline derives it from the
-# host's /etc/apt/sources.list.d). Without --kver the version is the one linux-image-amd64 of
-# that suite depends on; that answer is kept in KERNELS_DIR/names/SUITE, so a second run needs no
-# network. Apt runs with a private configuration (lists, cache and sources under
+# SUITE is bullseye, bookworm or trixie; URI the Debian archive, --security the Debian security
+# archive (faultline derives both from the host's /etc/apt/sources.list.d). The packages are
+# looked up in SUITE, SUITE-updates and SUITE-security: a Debian machine that takes its security
+# updates runs the newest kernel of the three. Without --kver the version is the one
+# linux-image-ARCH of those depends on, asked of the archive when the last answer, kept in
+# KERNELS_DIR/names/SUITE[-arm64], is older than FAULTLINE_KERNEL_MAX_AGE seconds (default 86400:
+# a day; 0 asks at every run). Asking costs an apt-get update, 30 s and more here (the archive's
+# InRelease files are fetched whole every time), so a run within the day takes the kept answer.
+# When the archive cannot be reached, the remembered version is used, and a line
+# "fetch-kernel.sh: offline: ..." says so; when it lists a newer version whose packages it
+# cannot give, the remembered one too ("fetch-kernel.sh: unavailable: ..."). Apt runs with a private configuration (lists, cache and sources under
 # KERNELS_DIR/apt/SUITE, the host's Debian keyring): the host's apt state is untouched.
 # The root is KERNELS_DIR/KVER, built in KERNELS_DIR/KVER.new and renamed when whole.
 # Prints "KVER ROOT" on its last line of standard output; progress and errors on standard error.
@@ -44,15 +51,16 @@ die() {
 	exit 1
 }
 
-archive='' suite='' kver='' dir='' arch=amd64
+archive='' security='' suite='' kver='' dir='' arch=amd64
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--archive) archive=${2-}; shift 2 || die "--archive needs a value" ;;
+	--security) security=${2-}; shift 2 || die "--security needs a value" ;;
 	--suite) suite=${2-}; shift 2 || die "--suite needs a value" ;;
 	--kver) kver=${2-}; shift 2 || die "--kver needs a value" ;;
 	--arch) arch=${2-}; shift 2 || die "--arch needs a value" ;;
 	--dir) dir=${2-}; shift 2 || die "--dir needs a value" ;;
-	*) die "usage: $prog --archive URI --suite SUITE [--kver KVER] --dir DIR" ;;
+	*) die "usage: $prog --archive URI [--security URI] --suite SUITE [--arch ARCH] [--kver KVER] --dir DIR" ;;
 	esac
 done
 if [ -z "$archive" ] || [ -z "$suite" ] || [ -z "$dir" ]; then
@@ -71,25 +79,37 @@ apt_opts=(-o "Dir::State=$aptdir/state" -o "Dir::State::status=$aptdir/state/sta
 	-o "Dir::Cache=$aptdir/cache" -o "Dir::Etc::SourceList=$aptdir/sources.list"
 	-o "Dir::Etc::SourceParts=$aptdir/parts.d" -o "Dir::Etc::Preferences=$aptdir/preferences"
 	-o "Dir::Etc::PreferencesParts=$aptdir/parts.d" -o "APT::Architecture=amd64"
-	"${archs[@]}" -o "Debug::NoLocking=1" -q)
+	"${archs[@]}" -o "Debug::NoLocking=1" -o "Acquire::http::Timeout=20" -o "Acquire::Retries=1" -q)
 
 usable() { # ROOT KVER
 	[ -f "$1/boot/vmlinuz-$2" ] && [ -f "$1/lib/modules/$2/modules.dep" ] &&
 		[ -f "$1/lib/modules/$2/build/Makefile" ]
 }
 
-apt_setup() {
+sources() {
+	echo "deb [signed-by=$keyring] $archive $suite main"
+	echo "deb [signed-by=$keyring] $archive $suite-updates main"
+	if [ -n "$security" ]; then
+		echo "deb [signed-by=$keyring] $security $suite-security main"
+	fi
+}
+
+# The private apt's sources and lists. Lists already fetched are reused unless "refresh" is
+# given (a name's resolution); returns 1 when that refresh failed (the archive unreachable).
+apt_setup() { # [refresh]
 	mkdir -p "$aptdir/parts.d" "$aptdir/state/lists/partial" "$aptdir/cache/archives/partial"
 	touch "$aptdir/state/status"
-	echo "deb [signed-by=$keyring] $archive $suite main" >"$aptdir/sources.list.new"
+	sources >"$aptdir/sources.list.new"
 	if ! cmp -s "$aptdir/sources.list.new" "$aptdir/sources.list"; then
 		mv "$aptdir/sources.list.new" "$aptdir/sources.list"
 		rm -f "$aptdir/updated"
 	fi
 	rm -f "$aptdir/sources.list.new"
-	[ -f "$aptdir/updated" ] && return 0
-	apt-get "${apt_opts[@]}" update >&2 ||
+	[ -f "$aptdir/updated" ] && [ "${1-}" != refresh ] && return 0
+	if ! apt-get "${apt_opts[@]}" update >&2; then
+		[ "${1-}" = refresh ] && return 1
 		die "apt-get update of $suite from $archive failed (is $suite on that archive?)"
+	fi
 	touch "$aptdir/updated"
 }
 
@@ -220,21 +240,63 @@ unpack() { # KVER
 }
 
 mkdir -p "$dir/names"
+# one fetcher at a time per suite and arch (runs at once share KERNELS_DIR and its private apt)
+exec 9>"$dir/.lock-$tag"
+flock 9
 named=
 if [ -z "$kver" ]; then
 	named=1
-	if [ -f "$dir/names/$tag" ] && usable "$dir/$(cat "$dir/names/$tag")" "$(cat "$dir/names/$tag")"; then
-		kver=$(cat "$dir/names/$tag")
-	else
-		apt_setup
+	# names/TAG: the version, then which sources gave it (an answer from other sources, or
+	# one without that line, is asked again whatever its age)
+	remembered='' online='' same=''
+	sig=$(sources | sha256sum | cut -c1-16)
+	if [ -f "$dir/names/$tag" ] && usable "$dir/$(head -n 1 "$dir/names/$tag")" "$(head -n 1 "$dir/names/$tag")"; then
+		remembered=$(head -n 1 "$dir/names/$tag")
+		[ "$(sed -n 2p "$dir/names/$tag")" = "$sig" ] && same=1
+	fi
+	max_age=${FAULTLINE_KERNEL_MAX_AGE:-86400}
+	case "$max_age" in '' | *[!0-9]*) die "FAULTLINE_KERNEL_MAX_AGE=$max_age: expected seconds" ;; esac
+	if [ -n "$same" ] && [ $(($(date +%s) - $(stat -c %Y "$dir/names/$tag"))) -lt "$max_age" ]; then
+		kver=$remembered # asked less than max_age ago
+	elif apt_setup refresh; then
+		online=1
 		kver=$(suite_kver)
 		[ -n "$kver" ] || die "package linux-image-$arch not found in $suite of $archive"
+		if [ -n "$remembered" ] && [ "$remembered" != "$kver" ]; then
+			echo "$prog: $suite ($arch) now means $kver (was $remembered)" >&2
+		fi
+	elif [ -n "$remembered" ]; then
+		kver=$remembered
+		echo "$prog: offline: $archive cannot be reached; $suite ($arch) is the remembered $kver of $(date -u -r "$dir/names/$tag" +%F), perhaps not the newest" >&2
+	else
+		die "apt-get update of $suite from $archive failed, and no version of $suite ($arch) is remembered"
+	fi
+fi
+# A name's newest version that the archive lists but cannot give (a mirror without that file):
+# the remembered version, said so, and kept as the name's answer for the day.
+if [ -n "$named" ] && [ -n "$remembered" ] && [ "$remembered" != "$kver" ] && ! usable "$dir/$kver" "$kver"; then
+	set +e
+	(
+		set -e
+		apt_setup
+		unpack "$kver"
+	)
+	rc=$?
+	set -e
+	if [ "$rc" != 0 ]; then
+		rm -rf "${dir:?}/$kver.new"
+		echo "$prog: unavailable: $kver of $suite ($arch) cannot be fetched from $archive; the remembered $remembered is used" >&2
+		kver=$remembered
 	fi
 fi
 if ! usable "$dir/$kver" "$kver"; then
 	apt_setup
-	apt-cache "${apt_opts[@]}" show "linux-image-$kver:$arch" >/dev/null 2>&1 ||
-		die "package linux-image-$kver not found in $suite of $archive"
+	if ! apt-cache "${apt_opts[@]}" show "linux-image-$kver:$arch" >/dev/null 2>&1; then
+		# lists fetched before that version was published
+		apt_setup refresh || true
+		apt-cache "${apt_opts[@]}" show "linux-image-$kver:$arch" >/dev/null 2>&1 ||
+			die "package linux-image-$kver not found in $suite of $archive"
+	fi
 	unpack "$kver"
 fi
 # the arm64 static libraries, into a root fetched before they were part of it too
@@ -246,7 +308,7 @@ if [ "$arch" = arm64 ] && [ ! -f "$dir/$kver/cross/.libs" ]; then
 			-o "Dir::Cache=$aptdir/cache" -o "Dir::Etc::SourceList=$aptdir/sources.list"
 			-o "Dir::Etc::SourceParts=$aptdir/parts.d" -o "Dir::Etc::Preferences=$aptdir/preferences"
 			-o "Dir::Etc::PreferencesParts=$aptdir/parts.d" -o "APT::Architecture=amd64"
-			"${archs[@]}" -o "Debug::NoLocking=1" -q)
+			"${archs[@]}" -o "Debug::NoLocking=1" -o "Acquire::http::Timeout=20" -q)
 	fi
 	apt_setup
 	# shellcheck disable=SC2086,SC2046 # a list of names
@@ -257,8 +319,8 @@ if [ "$arch" = arm64 ] && [ ! -f "$dir/$kver/cross/.libs" ]; then
 	rm -rf "$dir/$kver/cross/debs"
 	touch "$dir/$kver/cross/.libs"
 fi
-if [ -n "$named" ]; then
-	echo "$kver" >"$dir/names/$names_tag.new"
+if [ -n "$named" ] && [ -n "$online" ]; then
+	printf '%s\n%s\n' "$kver" "$sig" >"$dir/names/$names_tag.new"
 	mv "$dir/names/$names_tag.new" "$dir/names/$names_tag"
 fi
 echo "$kver $dir/$kver"

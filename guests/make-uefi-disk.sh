@@ -20,7 +20,8 @@ die() {
 	echo "$prog: $*" >&2
 	exit 1
 }
-faultline_cmdline="console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=1 \
+faultline_cmdline="console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=10 \
+faultline.watchdog_thresh=1 \
 hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=10 rcupdate.rcu_cpu_stall_timeout=15 \
 mitigations=off no_timer_check"
 boot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi

@@ -114,6 +114,61 @@ START_TEST(test_archive_files)
 }
 END_TEST
 
+START_TEST(test_security)
+{
+	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *none = NULL;
+
+	ck_assert_int_eq(kernels_security_parse("deb http://m.example/debian bookworm main\n"
+						"deb http://s.example/debian-security "
+						"bookworm-security main\n",
+						false, &a),
+			 0);
+	ck_assert_str_eq(a, "http://s.example/debian-security");
+	/* -updates and -backports are the main archive's, not the security archive's */
+	ck_assert_int_eq(kernels_security_parse("Types: deb\nURIs: http://m.example/debian\n"
+						"Suites: bookworm-updates bookworm-backports\n",
+						true, &none),
+			 -ENOENT);
+	ck_assert_ptr_null(none);
+	ck_assert_int_eq(kernels_security(FAULTLINE_TEST_DATA "/apt/deb822", &b), 0);
+	ck_assert_str_eq(b, "http://security.example.org/debian-security");
+	ck_assert_int_eq(kernels_security(FAULTLINE_TEST_DATA "/apt/list", &c), 0);
+	ck_assert_str_eq(c, "http://security.example.org/debian-security");
+	ck_assert_int_eq(kernels_security(FAULTLINE_TEST_DATA "/apt/none", &none), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_note)
+{
+	_cleanup_free_ char *off = NULL, *moved = NULL, *none = NULL;
+
+	off = kernels_note("Hit:1 http://m.example/debian bookworm InRelease\n"
+			   "fetch-kernel.sh: offline: http://m.example/debian cannot be reached; "
+			   "bookworm (amd64) is the remembered 6.1.0-50-amd64 of 2026-12-07, "
+			   "perhaps not the newest\n"
+			   "6.1.0-50-amd64 /k/6.1.0-50-amd64\n");
+	ck_assert_str_eq(off, "offline: http://m.example/debian cannot be reached; bookworm "
+			      "(amd64) is the remembered 6.1.0-50-amd64 of 2026-12-07, perhaps not "
+			      "the newest");
+	moved = kernels_note("fetch-kernel.sh: bookworm (arm64) now means 6.1.0-57-arm64 (was "
+			     "6.1.0-50-arm64)\nfetch-kernel.sh: 6.1.0-57-arm64 of bookworm "
+			     "unpacked in /k\n6.1.0-57-arm64 /k/6.1.0-57-arm64");
+	ck_assert_str_eq(moved, "bookworm (arm64) now means 6.1.0-57-arm64 (was 6.1.0-50-arm64)");
+	free(moved);
+	/* the last note wins: a newer version listed, then not fetched */
+	moved = kernels_note(
+	    "fetch-kernel.sh: bullseye (arm64) now means 5.10.0-46-arm64 (was "
+	    "5.10.0-32-arm64)\nE: 404\nfetch-kernel.sh: unavailable: 5.10.0-46-arm64 "
+	    "of bullseye (arm64) cannot be fetched from http://m.example/debian; the "
+	    "remembered 5.10.0-32-arm64 is used\n5.10.0-32-arm64 /k/5.10.0-32-arm64\n");
+	ck_assert_str_eq(moved,
+			 "unavailable: 5.10.0-46-arm64 of bullseye (arm64) cannot be fetched "
+			 "from http://m.example/debian; the remembered 5.10.0-32-arm64 is used");
+	none = kernels_note("fetch-kernel.sh: 6.1.0-57-amd64 of bookworm unpacked in /k\n");
+	ck_assert_ptr_null(none);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kernels");
@@ -122,6 +177,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_archive_text);
 	tcase_add_test(tc, test_archive_files);
+	tcase_add_test(tc, test_security);
+	tcase_add_test(tc, test_note);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,6 +12,9 @@
  * trigger once, as a booting system runs programs), and before the sensor starts it can boot in
  * safe mode (the stored content removed, no sensor) or ask the host for a remediation.
  *
+ * The lockup threshold (lockup.h): the guest boots with a high one; the agent sets the case's
+ * (faultline.watchdog_thresh=N) once the start commands have run, before READY.
+ *
  * Test modes (testmode.h), for faultline's own fault-injection suite only: garbage ahead of
  * the heartbeats, a console flood, a flood of frames in place of a delivery. Never on unless
  * the kernel command line asks.
@@ -37,6 +40,7 @@
 #include "conf.h"
 #include "config.h"
 #include "frames.h"
+#include "lockup.h"
 #include "persist.h"
 #include "proto.h"
 #include "testmode.h"
@@ -61,6 +65,7 @@ static struct agent_test test_mode;
 static struct agent_boot boot; /* the kernel command line's persistence keys */
 static bool persist_mounted;   /* AGENT_PERSIST_DIR is the content partition */
 static bool safe_mode;	       /* this boot started no sensor (faultline.safe=1) */
+static unsigned lockup_thresh; /* faultline.watchdog_thresh=N; 0: not asked */
 /* the remediation question in flight: the sensor starts on the answer or at the deadline */
 static struct {
 	bool asking;
@@ -175,6 +180,8 @@ static void cmdline_parse(void)
 	agent_boot_parse(buf, &boot);
 	persist_mounted = boot.persist && agent_persist_mounted(AGENT_PERSIST_DIR);
 	agent_boot_export(&boot, persist_mounted);
+	if (agent_lockup_parse(buf, &lockup_thresh) == -EINVAL)
+		kmsg("faultline-agent: malformed " AGENT_LOCKUP_KEY " ignored");
 	if (!agent_test_parse(buf, (uint32_t)mono_ms(), &test_mode))
 		return;
 	kmsg("faultline-agent: TEST MODE%s%s%s: not a real run",
@@ -431,6 +438,33 @@ static void worker_report(int fd, int32_t a, int32_t b, const char *text)
 	_exit(0);
 }
 
+/* The case's lockup threshold, once the sensor is up (lockup.h); run by the start worker and
+ * again (then a no-op) before every READY. A failure is logged, not fatal: the case then runs
+ * with the boot's threshold, and its console says so. */
+static void lockup_lower(void)
+{
+	unsigned was;
+	int r;
+
+	if (!lockup_thresh)
+		return;
+	r = agent_lockup_lower(AGENT_LOCKUP_PROC, lockup_thresh, &was);
+	if (r < 0)
+		kmsg("faultline-agent: cannot set watchdog_thresh to %u: %s; the case runs with "
+		     "the boot's threshold",
+		     lockup_thresh, strerror(-r));
+	else if (was != lockup_thresh)
+		kmsg("faultline-agent: watchdog_thresh %u -> %u: the sensor is up", was,
+		     lockup_thresh);
+}
+
+/* READY, with the case's lockup threshold set first. */
+static void queue_ready(int32_t status, const char *text)
+{
+	lockup_lower();
+	queue_status(PROTO_READY, status, NULL, text);
+}
+
 /* Does the sensor keep its content on the system's own disk (a full system: the whole root
  * persists), rather than on the content partition? */
 static bool store_on_root(const struct agent_conf *c)
@@ -501,6 +535,8 @@ static void worker_start(const struct agent_conf *c, int fd)
 	}
 	if (agent_watch_check_start(c, out, sizeof(out)) < 0)
 		worker_report(fd, 1, 0, out);
+	/* before the stored content meets the boot: content that hangs the boot is a case */
+	lockup_lower();
 	if (persist_active(c))
 		worker_boot_content(c, out, sizeof(out));
 	worker_report(fd, 0, 0, out);
@@ -803,7 +839,7 @@ static void job_finish(void)
 		if (job.is_start && a == 0)
 			queue_modules();
 		if (job.is_start)
-			queue_status(PROTO_READY, a, NULL, text);
+			queue_ready(a, text);
 		else
 			queue_status(PROTO_RESULT, a, &b, text);
 		/* a heartbeat right behind the result: the host's proof that this loop still runs
@@ -821,7 +857,7 @@ static void job_finish(void)
 		snprintf(why, sizeof(why), "agent worker exited with status %d and no report",
 			 WEXITSTATUS(status));
 	if (job.is_start)
-		queue_status(PROTO_READY, 1, NULL, why);
+		queue_ready(1, why);
 	else
 		queue_status(PROTO_RESULT, PROTO_OUTCOME_AGENT_ERROR, &(int32_t){EIO}, why);
 }
@@ -851,7 +887,7 @@ static void start_sensor(const struct agent_conf *c)
 {
 	read_modules(modules_before, sizeof(modules_before));
 	if (job_spawn(c, true, NULL, 0, 0) < 0)
-		queue_status(PROTO_READY, 1, NULL, "cannot fork the start worker");
+		queue_ready(1, "cannot fork the start worker");
 }
 
 /* STORE: keep the update as the sensor keeps content. Returns 0 or a positive errno, with what
@@ -969,8 +1005,7 @@ static void safe_boot(const struct agent_conf *c)
 
 	safe_mode = true;
 	if (!persist_active(c)) {
-		queue_status(PROTO_READY, 0, NULL,
-			     "safe mode: sensor not started, no content store");
+		queue_ready(0, "safe mode: sensor not started, no content store");
 		return;
 	}
 	r = agent_persist_remove(c->persist_store);
@@ -981,7 +1016,7 @@ static void safe_boot(const struct agent_conf *c)
 		snprintf(text, sizeof(text), "safe mode: nothing removed from %s: %s",
 			 c->persist_store, strerror(-r));
 	kmsg("faultline-agent: %s", text);
-	queue_status(PROTO_READY, 0, NULL, text);
+	queue_ready(0, text);
 }
 
 /* After HELLO: what this boot does before (or instead of) starting the sensor. */
@@ -989,7 +1024,7 @@ static void boot_begin(const struct agent_conf *c)
 {
 	if (boot.persist && !persist_mounted && !store_on_root(c)) {
 		kmsg("faultline-agent: persistence: %s is not mounted", AGENT_PERSIST_DIR);
-		queue_status(PROTO_READY, 3, NULL, "persistence: /persist is not mounted");
+		queue_ready(3, "persistence: /persist is not mounted");
 	} else if (boot.safe) {
 		safe_boot(c);
 	} else if (persist_active(c) && boot.recovery == AGENT_RECOVERY_REMEDIATION) {
@@ -1151,7 +1186,7 @@ int main(void)
 	queue_frame(PROTO_HELLO, hello, strlen(hello));
 	if (!conf) {
 		kmsg("faultline-agent: %s", conf_err);
-		queue_status(PROTO_READY, 2, NULL, conf_err);
+		queue_ready(2, conf_err);
 	} else {
 		boot_begin(conf);
 	}

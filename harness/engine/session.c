@@ -33,9 +33,15 @@
  * no_timer_check: under TCG on a loaded host the boot-time IO-APIC timer check fails at random
  * and panics a healthy guest. cryptomgr.notests: the boot-time crypto self-tests are no part of
  * a sensor's test, and 5.10's RSA test on an arm64 TCG guest computes for over 2 s without
- * rescheduling: a soft lockup panic at boot ("soft lockup in cryptomgr_test"). */
+ * rescheduling: a soft lockup panic at boot ("soft lockup in cryptomgr_test").
+ * The guest boots with watchdog_thresh=10, which a loaded host's stalls of a booting kernel do
+ * not reach (arm64 TCG guests panicked in kthreadd and eval_map_work_func under 1), and the agent
+ * sets the case's threshold, faultline.watchdog_thresh=1, once the sensor's start commands have
+ * run and before READY (guests/agent/lockup.h): every case, and every template saved at READY,
+ * runs with 1. */
 #define GUEST_CMDLINE                                                                              \
-	"console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=1 "           \
+	"console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=10 "          \
+	"faultline.watchdog_thresh=1 "                                                             \
 	"hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=10 "                               \
 	"rcupdate.rcu_cpu_stall_timeout=15 mitigations=off no_timer_check cryptomgr.notests"
 
@@ -323,7 +329,7 @@ static const char *kernel_name(const struct session *s, size_t i)
 
 static int build_image(struct session *s, size_t i, char **ret_error)
 {
-	_cleanup_free_ char *kver = NULL, *root = NULL;
+	_cleanup_free_ char *kver = NULL, *root = NULL, *note = NULL;
 	const char *name = kernel_name(s, i), *arch = scenario_sensor_arch(s->sc, i);
 	/* a rollout profile's system: the scenario's guest: with that system (a shallow copy,
 	 * never freed) */
@@ -338,9 +344,10 @@ static int build_image(struct session *s, size_t i, char **ret_error)
 	if (!name)
 		return image_build(s->sensors[i], &cell, s->kver, NULL, NULL, s->state_dir,
 				   &s->images[i], ret_error);
-	if ((r = kernels_get(name, arch, s->state_dir, &kver, &root, ret_error)) < 0)
+	if ((r = kernels_get(name, arch, s->state_dir, &kver, &root, &note, ret_error)) < 0)
 		return r;
-	progress(s, "kernel %s is %s (%.1f s)", name, kver, (double)(now_ms() - t0) / 1000);
+	progress(s, "kernel %s is %s (%.1f s)%s%s", name, kver, (double)(now_ms() - t0) / 1000,
+		 note ? ": " : "", note ? note : "");
 	r = image_build(s->sensors[i], &cell, kver, root, arch, s->state_dir, &s->images[i],
 			ret_error);
 	if (r == 0)

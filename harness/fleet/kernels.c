@@ -65,8 +65,9 @@ int kernels_ref_parse(const char *name, struct kernels_ref *ret, char **ret_erro
 	return -EINVAL;
 }
 
-/* Debian's suites (the security archive is another base URI, and holds no base kernels) */
-static bool debian_suite(const char *s, size_t n)
+/* Debian's suites (the security archive is another base URI, and holds no base kernels);
+ * security: only their -security suites, the security archive's */
+static bool debian_suite(const char *s, size_t n, bool security)
 {
 	static const char *const names[] = {"bullseye", "bookworm", "trixie",	 "sid",
 					    "unstable", "stable",   "oldstable", "testing"};
@@ -74,22 +75,26 @@ static bool debian_suite(const char *s, size_t n)
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		size_t k = strlen(names[i]);
 
-		if (n >= k && strncmp(s, names[i], k) == 0 &&
-		    (n == k || (s[k] == '-' && strncmp(s + k, "-security", 9) != 0)))
+		bool sec;
+
+		if (n < k || strncmp(s, names[i], k) != 0 || (n > k && s[k] != '-'))
+			continue;
+		sec = n == k + 9 && strncmp(s + k, "-security", 9) == 0;
+		if (sec == security)
 			return true;
 	}
 	return false;
 }
 
 /* Does the blank-separated list of words have a Debian suite? */
-static bool any_debian_suite(const char *w)
+static bool any_debian_suite(const char *w, bool security)
 {
 	while (*w) {
 		size_t n;
 
 		w += strspn(w, " \t");
 		n = strcspn(w, " \t");
-		if (n && debian_suite(w, n))
+		if (n && debian_suite(w, n, security))
 			return true;
 		w += n;
 	}
@@ -103,7 +108,7 @@ static char *first_word(const char *w)
 }
 
 /* one-line: deb [options] URI SUITE COMPONENT... */
-static int parse_list_line(const char *line, char **ret_uri)
+static int parse_list_line(const char *line, bool security, char **ret_uri)
 {
 	const char *p = line + strspn(line, " \t");
 	_cleanup_free_ char *uri = NULL;
@@ -121,7 +126,7 @@ static int parse_list_line(const char *line, char **ret_uri)
 	uri = first_word(p);
 	p += strspn(p, " \t") + strlen(uri);
 	_cleanup_free_ char *suite = first_word(p);
-	if (!*uri || !*suite || !debian_suite(suite, strlen(suite)))
+	if (!*uri || !*suite || !debian_suite(suite, strlen(suite), security))
 		return -ENOENT;
 	*ret_uri = TAKE_PTR(uri);
 	return 0;
@@ -141,12 +146,12 @@ static void para_reset(struct para *p)
 	*p = (struct para){.enabled = true};
 }
 
-static int para_take(struct para *p, char **ret_uri)
+static int para_take(struct para *p, bool security, char **ret_uri)
 {
 	int r = -ENOENT;
 
 	if (p->enabled && p->types && p->uris && p->suites && strstr(p->types, "deb") &&
-	    any_debian_suite(p->suites)) {
+	    any_debian_suite(p->suites, security)) {
 		/* "deb-src" alone is no binary archive */
 		_cleanup_free_ char *t = xasprintf(" %s ", p->types);
 		if (strstr(t, " deb ") || strstr(t, "\tdeb ") || strstr(t, " deb\t")) {
@@ -183,7 +188,7 @@ static void para_field(struct para *p, const char *line)
 	}
 }
 
-int kernels_archive_parse(const char *text, bool deb822, char **ret_uri)
+static int archive_parse(const char *text, bool deb822, bool security, char **ret_uri)
 {
 	_cleanup_free_ char *copy = xstrdup(text);
 	struct para p = {.enabled = true};
@@ -196,23 +201,33 @@ int kernels_archive_parse(const char *text, bool deb822, char **ret_uri)
 		if (save)
 			*save++ = '\0';
 		if (!deb822) {
-			r = parse_list_line(line, ret_uri);
+			r = parse_list_line(line, security, ret_uri);
 			continue;
 		}
 		if (line[0] == '#')
 			continue;
 		if (line[strspn(line, " \t\r")] == '\0')
-			r = para_take(&p, ret_uri);
+			r = para_take(&p, security, ret_uri);
 		else if (line[0] != ' ' && line[0] != '\t')
 			para_field(&p, line);
 	}
 	if (r < 0 && deb822)
-		r = para_take(&p, ret_uri);
+		r = para_take(&p, security, ret_uri);
 	para_reset(&p);
 	return r;
 }
 
-static int archive_in_file(const char *path, bool deb822, char **ret_uri)
+int kernels_archive_parse(const char *text, bool deb822, char **ret_uri)
+{
+	return archive_parse(text, deb822, false, ret_uri);
+}
+
+int kernels_security_parse(const char *text, bool deb822, char **ret_uri)
+{
+	return archive_parse(text, deb822, true, ret_uri);
+}
+
+static int archive_in_file(const char *path, bool deb822, bool security, char **ret_uri)
 {
 	_cleanup_free_ uint8_t *data = NULL;
 	_cleanup_free_ char *text = NULL;
@@ -222,7 +237,7 @@ static int archive_in_file(const char *path, bool deb822, char **ret_uri)
 	if ((r = read_file(path, 1 << 20, &data, &size)) < 0)
 		return r;
 	text = xstrndup((const char *)data, size);
-	return kernels_archive_parse(text, deb822, ret_uri);
+	return archive_parse(text, deb822, security, ret_uri);
 }
 
 static int cmp_names(const struct dirent **a, const struct dirent **b)
@@ -230,7 +245,8 @@ static int cmp_names(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-int kernels_archive(const char *dir, char **ret_uri, char **ret_error)
+/* The first archive of the kind in the host's apt configuration (kernels_archive()) */
+static int archive_in_dir(const char *dir, bool security, char **ret_uri)
 {
 	_cleanup_free_ char *parts = xasprintf("%s/sources.list.d", dir ? dir : "/etc/apt");
 	_cleanup_free_ char *list = xasprintf("%s/sources.list", dir ? dir : "/etc/apt");
@@ -243,14 +259,28 @@ int kernels_archive(const char *dir, char **ret_uri, char **ret_error)
 		size_t len = strlen(name);
 
 		if (r < 0 && len > 8 && streq(name + len - 8, ".sources"))
-			r = archive_in_file(path, true, ret_uri);
+			r = archive_in_file(path, true, security, ret_uri);
 		else if (r < 0 && len > 5 && streq(name + len - 5, ".list"))
-			r = archive_in_file(path, false, ret_uri);
+			r = archive_in_file(path, false, security, ret_uri);
 		free(ents[i]);
 	}
 	free(ents);
 	if (r < 0)
-		r = archive_in_file(list, false, ret_uri);
+		r = archive_in_file(list, false, security, ret_uri);
+	return r;
+}
+
+int kernels_security(const char *dir, char **ret_uri)
+{
+	return archive_in_dir(dir, true, ret_uri);
+}
+
+int kernels_archive(const char *dir, char **ret_uri, char **ret_error)
+{
+	_cleanup_free_ char *parts = xasprintf("%s/sources.list.d", dir ? dir : "/etc/apt");
+	_cleanup_free_ char *list = xasprintf("%s/sources.list", dir ? dir : "/etc/apt");
+	int r = archive_in_dir(dir, false, ret_uri);
+
 	if (r < 0) {
 		*ret_error =
 		    xasprintf("no Debian archive in %s or %s (a deb entry for bullseye, "
@@ -319,29 +349,70 @@ static char *last_line(const char *log)
 	return xstrndup(start, (size_t)(end - start));
 }
 
+char *kernels_note(const char *log)
+{
+	static const char *const marks[] = {
+	    "fetch-kernel.sh: offline: ", "fetch-kernel.sh: ", "fetch-kernel.sh: unavailable: "};
+	char *found = NULL;
+
+	for (const char *line = log; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+
+		/* "offline: ...", "unavailable: ..." or "SUITE (ARCH) now means ..." */
+		if (startswith(line, marks[0]) || startswith(line, marks[2]) ||
+		    (startswith(line, marks[1]) && memmem(line, n, ") now means ", 12))) {
+			free(found);
+			found = xstrndup(line + strlen(marks[1]), n - strlen(marks[1]));
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return found;
+}
+
+static char *log_note(const char *log)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t size;
+
+	if (read_file(log, 1 << 24, &data, &size) < 0)
+		return NULL;
+	text = xstrndup((const char *)data, size);
+	return kernels_note(text);
+}
+
 static int fetch(const struct kernels_ref *ref, const char *name, const char *arch,
-		 const char *state_dir, char **ret_kver, char **ret_root, char **ret_error)
+		 const char *state_dir, char **ret_kver, char **ret_root, char **ret_note,
+		 char **ret_error)
 {
 	const char *env = getenv("FAULTLINE_KERNELS_DIR");
-	_cleanup_free_ char *archive = NULL,
+	_cleanup_free_ char *archive = NULL, *security = NULL,
 			    *dir = env && *env ? xstrdup(env) : xasprintf("%s/kernels", state_dir);
 	_cleanup_free_ char *log = NULL, *fetcher = fetcher_path(), *line = NULL;
-	char *argv[14], *sp;
+	char *argv[16], *sp;
 	size_t n = 0;
 	int r;
 
 	if ((r = kernels_archive(NULL, &archive, ret_error)) < 0)
 		return r;
+	kernels_security(NULL, &security); /* none: the suite and its -updates alone */
 	if ((r = mkdir_p(dir)) < 0) {
 		*ret_error = xasprintf("cannot create %s: %s", dir, strerror(-r));
 		return r;
 	}
-	log = streq(arch, "amd64") ? xasprintf("%s/fetch-%s.log", dir, ref->suite)
-				   : xasprintf("%s/fetch-%s-%s.log", dir, ref->suite, arch);
+	/* one log per fetch: runs at once share the folder */
+	log = streq(arch, "amd64")
+		  ? xasprintf("%s/fetch-%s.%d.log", dir, ref->suite, (int)getpid())
+		  : xasprintf("%s/fetch-%s-%s.%d.log", dir, ref->suite, arch, (int)getpid());
 	unlink(log);
 	argv[n++] = fetcher;
 	argv[n++] = "--archive";
 	argv[n++] = archive;
+	if (security) {
+		argv[n++] = "--security";
+		argv[n++] = security;
+	}
 	argv[n++] = "--suite";
 	argv[n++] = (char *)ref->suite;
 	argv[n++] = "--arch";
@@ -362,11 +433,14 @@ static int fetch(const struct kernels_ref *ref, const char *name, const char *ar
 	}
 	*ret_kver = xstrndup(line, (size_t)(sp - line));
 	*ret_root = xstrdup(sp + 1);
+	if (ret_note)
+		*ret_note = log_note(log);
+	unlink(log); /* kept only when the fetch failed, for the error's "see" */
 	return 0;
 }
 
 int kernels_get(const char *name, const char *arch, const char *state_dir, char **ret_kver,
-		char **ret_root, char **ret_error)
+		char **ret_root, char **ret_note, char **ret_error)
 {
 	struct kernels_ref ref;
 	int r;
@@ -383,7 +457,7 @@ int kernels_get(const char *name, const char *arch, const char *state_dir, char 
 		else
 			*ret_root = xstrdup(ref.root);
 	} else
-		r = fetch(&ref, name, arch, state_dir, ret_kver, ret_root, ret_error);
+		r = fetch(&ref, name, arch, state_dir, ret_kver, ret_root, ret_note, ret_error);
 	kernels_ref_finish(&ref);
 	return r;
 }

@@ -631,6 +631,7 @@ static const char *const reserved_options[] = {"console",
 					       "rdinit",
 					       "root",
 					       "faultline.agent_test",
+					       "faultline.watchdog_thresh",
 					       NULL};
 
 static const struct {
