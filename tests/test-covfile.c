@@ -117,6 +117,54 @@ START_TEST(test_modules)
 }
 END_TEST
 
+/* The comparison region the plugin adds (cmp=1): a ring whose last max_cmps records are read
+ * oldest first, zeroed at each reset, and refused when it does not fit in the file. */
+START_TEST(test_cmps)
+{
+	enum { MAP = 256, MAX = 4 };
+	size_t len = COVFILE_HEADER_SIZE + 2 * MAP + MAX * sizeof(struct covfile_cmp);
+	_cleanup_free_ struct covfile_header *h = xzalloc(len);
+	struct covfile_cmp *ring = (void *)((uint8_t *)h + COVFILE_HEADER_SIZE + 2 * MAP);
+	_cleanup_free_ char *path = xasprintf("%s/c.cov", testlib_tmpdir());
+	_cleanup_free_ void *buf = NULL;
+	struct covfile_view v;
+	int fd;
+
+	memcpy(h->magic, COVFILE_MAGIC, 8);
+	h->version = COVFILE_VERSION;
+	h->map_size = MAP;
+	h->operands = COVFILE_OPERANDS_LOGGED;
+	h->max_cmps = MAX;
+	/* six written into four places: records 2..5 are left, 4 and 5 where 0 and 1 were */
+	for (uint64_t k = 0; k < 6; k++)
+		ring[k % MAX] = (struct covfile_cmp){.site = (uint32_t)k, .width = 4, .a = k, .b = 9};
+	h->n_cmps = 6;
+	ck_assert_int_eq(covfile_parse(h, len, &v), 0);
+	ck_assert_uint_eq(v.n_cmps, 4);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_uint_eq(covfile_cmp_at(&v, i)->site, i + 2);
+	h->n_cmps = 3;
+	ck_assert_int_eq(covfile_parse(h, len, &v), 0);
+	ck_assert_uint_eq(v.n_cmps, 3);
+	ck_assert_uint_eq(covfile_cmp_at(&v, 0)->site, 4);
+	ck_assert_int_eq(covfile_parse(h, len - 1, &v), -EBADMSG);
+	h->max_cmps = COVFILE_MAX_CMPS + 1;
+	ck_assert_int_eq(covfile_parse(h, len, &v), -EBADMSG);
+	h->max_cmps = MAX;
+
+	/* a reset forgets the case's comparisons, not what the emulator said it can do */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, h, len), (ssize_t)len);
+	close(fd);
+	ck_assert_int_eq(covfile_reset(path, NULL, 0), 0);
+	ck_assert_int_eq(covfile_read(path, &buf, &v), 0);
+	ck_assert_uint_eq(v.n_cmps, 0);
+	ck_assert_uint_eq(v.max_cmps, MAX);
+	ck_assert_uint_eq(v.header->operands, COVFILE_OPERANDS_LOGGED);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("covfile");
@@ -125,6 +173,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_create_reset_read);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_modules);
+	tcase_add_test(tc, test_cmps);
 	suite_add_tcase(s, tc);
 	return s;
 }

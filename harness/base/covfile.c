@@ -23,6 +23,11 @@ int covfile_parse(const void *buf, size_t len, struct covfile_view *ret)
 	for (uint32_t i = 0; i < h->n_ranges; i++)
 		if (h->ranges[i].start >= h->ranges[i].end)
 			return -EBADMSG;
+	/* the comparison region, all of it in the file */
+	if (h->max_cmps > COVFILE_MAX_CMPS ||
+	    (len - COVFILE_HEADER_SIZE - 2 * (size_t)h->map_size) / sizeof(struct covfile_cmp) <
+		h->max_cmps)
+		return -EBADMSG;
 	*ret = (struct covfile_view){
 	    .header = h,
 	    .edges = (const uint8_t *)buf + COVFILE_HEADER_SIZE,
@@ -30,6 +35,11 @@ int covfile_parse(const void *buf, size_t len, struct covfile_view *ret)
 	    .map_size = h->map_size,
 	    .n_ranges = h->n_ranges,
 	    .n_imms = h->n_imms,
+	    .cmps = (const struct covfile_cmp *)((const uint8_t *)buf + COVFILE_HEADER_SIZE +
+						 2 * (size_t)h->map_size),
+	    .max_cmps = h->max_cmps,
+	    .n_cmps = h->n_cmps < h->max_cmps ? h->n_cmps : h->max_cmps,
+	    .first_cmp = h->max_cmps && h->n_cmps > h->max_cmps ? h->n_cmps % h->max_cmps : 0,
 	};
 	return 0;
 }
@@ -98,6 +108,8 @@ int covfile_reset(const char *path, const struct covfile_range *ranges, size_t n
 	if ((r = pwrite_all(fd, zero, 2 * v.map_size, COVFILE_HEADER_SIZE)) < 0 ||
 	    (r = pwrite_all(fd, &h.execs, sizeof(h.execs),
 			    offsetof(struct covfile_header, execs))) < 0 ||
+	    (r = pwrite_all(fd, &h.n_cmps, sizeof(h.n_cmps),
+			    offsetof(struct covfile_header, n_cmps))) < 0 ||
 	    (r = pwrite_all(fd, &h.generation, sizeof(h.generation),
 			    offsetof(struct covfile_header, generation))) < 0)
 		return r;
@@ -122,7 +134,8 @@ int covfile_read(const char *path, void **ret_buf, struct covfile_view *ret)
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (st.st_size < (off_t)COVFILE_HEADER_SIZE ||
-	    st.st_size > (off_t)(COVFILE_HEADER_SIZE + 2 * COVFILE_MAP_MAX))
+	    st.st_size > (off_t)(COVFILE_HEADER_SIZE + 2 * COVFILE_MAP_MAX +
+				 COVFILE_MAX_CMPS * sizeof(struct covfile_cmp)))
 		return -EBADMSG;
 	/* malloc's alignment suits the header's uint64_t fields */
 	buf = xmalloc((size_t)st.st_size);

@@ -12,6 +12,9 @@
  *   4096  map_size             edge hit counters (AFL style: prev_block >> 1 ^ block, saturating
  *                              at 255), map_size a power of two
  *   +     map_size             block hit counters, by the block's hash
+ *   +     max_cmps * 24        comparison records (struct covfile_cmp), a ring: only when the
+ *                              plugin logs operands (its cmp=1 on an emulator that reads
+ *                              registers, QEMU 9.0 and later; QEMU 7.2's plugin API reads none)
  *
  * The file is written by another process (the emulator of a guest under test): the reader
  * checks everything it uses (covfile_parse) and is fuzzed (tests/fuzz/fuzz-covfile.c).
@@ -30,6 +33,21 @@
 #define COVFILE_MAP_MAX (1u << 20)
 #define COVFILE_MAX_RANGES 8u
 #define COVFILE_MAX_IMMS 256u
+#define COVFILE_MAX_CMPS 4096u
+
+/* What the emulator's plugin said about comparison operands when it started (cmp=1). */
+enum covfile_operands {
+	COVFILE_OPERANDS_UNASKED = 0, /* not asked, or a plugin that does not know them */
+	COVFILE_OPERANDS_NONE = 1,    /* asked, but this emulator's plugin API reads no registers */
+	COVFILE_OPERANDS_LOGGED = 2,  /* the comparisons of covered code are logged */
+};
+
+/* One comparison as it ran: its two operands, in the instruction's order. */
+struct covfile_cmp {
+	uint32_t site;	/* where in the sensor's code (a hash of its place in its range) */
+	uint32_t width; /* bytes compared: 1, 2, 4 or 8 */
+	uint64_t a, b;
+};
 
 struct covfile_range {
 	uint64_t start, end; /* guest virtual addresses, end exclusive */
@@ -52,6 +70,9 @@ struct covfile_header {
 	/* immediate operands of comparisons in covered code (the plugin decodes the x86 CMP
 	 * forms): the sensor's magic values; distinct, at most COVFILE_MAX_IMMS */
 	uint64_t imms[COVFILE_MAX_IMMS];
+	uint32_t operands; /* enum covfile_operands, set by the plugin at its start */
+	uint32_t max_cmps; /* records the region after the block map holds (0: no region) */
+	uint64_t n_cmps;   /* comparisons logged since the last reset: the region keeps the last */
 };
 
 _Static_assert(sizeof(struct covfile_header) <= COVFILE_HEADER_SIZE, "header too large");
@@ -62,7 +83,16 @@ struct covfile_view {
 	const uint8_t *edges, *blocks; /* map_size counters each */
 	size_t map_size;
 	size_t n_ranges, n_imms;
+	/* the comparisons logged, oldest first: covfile_cmp_at(v, 0 .. n_cmps - 1) */
+	const struct covfile_cmp *cmps;
+	size_t n_cmps, first_cmp, max_cmps;
 };
+
+/* The i-th oldest comparison of v that the region still holds (i < v->n_cmps). */
+static inline const struct covfile_cmp *covfile_cmp_at(const struct covfile_view *v, size_t i)
+{
+	return &v->cmps[(v->first_cmp + i) % v->max_cmps];
+}
 
 /* Check buf (a whole coverage file) and point *ret into it. Returns 0, or -EBADMSG when the
  * magic, version, sizes or counts are not what a plugin of this version writes. buf must be
@@ -73,8 +103,8 @@ int covfile_parse(const void *buf, size_t len, struct covfile_view *ret);
  * be 0). Returns 0 or -errno. */
 int covfile_create(const char *path, uint32_t map_size, const struct covfile_range *ranges,
 		   size_t n);
-/* Set the ranges of an existing file and zero its counters (the start of a case); what the
- * emulator wrote besides (blocks, imms) stays. */
+/* Set the ranges of an existing file and zero its counters and comparisons (the start of a
+ * case); what the emulator wrote besides (blocks, imms, operands) stays. */
 int covfile_reset(const char *path, const struct covfile_range *ranges, size_t n);
 /* Read the whole file at path into *ret_buf (caller frees) and parse it into *ret. */
 int covfile_read(const char *path, void **ret_buf, struct covfile_view *ret);

@@ -31,6 +31,8 @@ static void coverage_file(const uint8_t *data, size_t size)
 		(void)fuzz_trace_hash(v.edges, v.blocks, v.map_size, size & 1);
 		for (size_t i = 0; i < v.n_imms; i++)
 			(void)v.header->imms[i];
+		for (size_t i = 0; i < v.n_cmps; i++)
+			(void)covfile_cmp_at(&v, i)->width;
 		for (size_t i = 0; i < v.n_ranges; i++)
 			if (v.header->ranges[i].start >= v.header->ranges[i].end)
 				abort();
