@@ -1,7 +1,7 @@
 /* flcov.c — a QEMU TCG plugin: edge and block coverage of the sensor's code, shared with the
  * controller through a mapped file (harness/base/covfile.h).
  *
- *   -plugin flcov.so,out=PATH[,lo=ADDR,hi=ADDR]
+ *   -plugin flcov.so,out=PATH[,lo=ADDR,hi=ADDR][,cmp=1]
  *
  * PATH is created when missing. Blocks are instrumented when they are translated and lie in the
  * file's ranges or, while the file names none, in [lo, hi) (default: the x86-64 kernel's module
@@ -12,11 +12,16 @@
  * instrumented.
  *
  * The plugin also reads the immediate of every CMP in covered code (the sensor's magic values)
- * into the file's imms. It links nothing but libc: it runs inside QEMU.
+ * into the file's imms. With cmp=1, on a QEMU whose plugin API reads registers (9.0 and later;
+ * memory operands from 9.2), every CMP of covered code (x86cmp.h's forms) logs its two operands
+ * as it runs into the file's comparison ring; the file's `operands` says whether it does (QEMU 7.2
+ * reads no registers: NONE, and nothing else changes). It links nothing but libc: it runs inside
+ * QEMU, whose own functions (and GLib's) it looks up with dlsym where 7.2 has none.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +31,7 @@
 
 #include "covfile.h"
 #include "qemu-plugin-api.h"
+#include "x86cmp.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 static int api_version = QEMU_PLUGIN_VERSION;
@@ -45,6 +51,153 @@ static uint32_t mask;
 static uint64_t lo = 0xffffffffa0000000ull, hi = 0xffffffffff000000ull;
 static uint32_t prev[64];
 static uint64_t generation;
+static struct covfile_cmp *cmps; /* the ring, when operands are logged */
+
+/* ---- comparison operands (cmp=1) ---- */
+
+static struct {
+	qemu_plugin_get_registers_t get_registers;
+	qemu_plugin_read_register_t read_register;
+	qemu_plugin_read_memory_vaddr_t read_memory; /* NULL: memory operands are not logged */
+	struct fl_gbytes *(*bytes_new)(void);
+	struct fl_gbytes *(*bytes_set_size)(struct fl_gbytes *, unsigned int);
+	char *(*array_free)(struct fl_garray *, int);
+} api;
+static void *gpr[16];		      /* register handles, in encoding order */
+static struct fl_gbytes *scratch[64]; /* a vCPU's buffer for reads */
+
+/* Where a CMP is, and its operands: the callback's data. A fixed table (by address): a
+ * retranslated block finds its CMPs' entries again instead of leaking new ones. */
+struct cmp_site {
+	uint64_t pc;
+	uint32_t site, len;
+	struct x86cmp x;
+};
+enum { CMP_SITES = 2048 };
+static struct cmp_site sites[CMP_SITES];
+
+/* Whether this QEMU reads registers: its functions are there. */
+static bool operands_api(void)
+{
+	api.get_registers =
+	    (qemu_plugin_get_registers_t)dlsym(RTLD_DEFAULT, "qemu_plugin_get_registers");
+	api.read_register =
+	    (qemu_plugin_read_register_t)dlsym(RTLD_DEFAULT, "qemu_plugin_read_register");
+	api.read_memory =
+	    (qemu_plugin_read_memory_vaddr_t)dlsym(RTLD_DEFAULT, "qemu_plugin_read_memory_vaddr");
+	*(void **)&api.bytes_new = dlsym(RTLD_DEFAULT, "g_byte_array_new");
+	*(void **)&api.bytes_set_size = dlsym(RTLD_DEFAULT, "g_byte_array_set_size");
+	*(void **)&api.array_free = dlsym(RTLD_DEFAULT, "g_array_free");
+	return api.get_registers && api.read_register && api.bytes_new && api.bytes_set_size &&
+	       api.array_free;
+}
+
+/* A vCPU starts: its buffer, and the general registers' handles (the same for every vCPU). */
+static void vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
+{
+	static const char *const names[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp",
+					      "rsi", "rdi", "r8",  "r9",  "r10", "r11",
+					      "r12", "r13", "r14", "r15"};
+	struct fl_garray *regs;
+
+	(void)id;
+	if (!scratch[vcpu & 63])
+		scratch[vcpu & 63] = api.bytes_new();
+	if (gpr[15] || !(regs = api.get_registers()))
+		return;
+	for (unsigned i = 0; i < regs->len; i++) {
+		const struct fl_reg_descriptor *d =
+		    (const struct fl_reg_descriptor *)regs->data + i;
+		for (unsigned k = 0; k < 16; k++)
+			if (d->name && !strcmp(d->name, names[k]))
+				gpr[k] = d->handle;
+	}
+	api.array_free(regs, 1);
+}
+
+static bool read_reg(struct fl_gbytes *buf, unsigned r, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (r > 15 || !gpr[r])
+		return false;
+	api.bytes_set_size(buf, 0);
+	if (api.read_register(gpr[r], buf) < 8 || buf->len < 8)
+		return false;
+	memcpy(&v, buf->data, 8); /* the guest's order, which is the host's (x86-64 on x86-64) */
+	*ret = v;
+	return true;
+}
+
+static bool operand(struct fl_gbytes *buf, const struct cmp_site *s, const struct x86cmp_operand *o,
+		    uint64_t *ret)
+{
+	uint64_t v = 0, base = 0, index = 0;
+
+	switch (o->kind) {
+	case X86CMP_IMM:
+		*ret = (uint64_t)o->value;
+		return true;
+	case X86CMP_REG:
+		if (!read_reg(buf, o->reg, &v))
+			return false;
+		*ret = v >> o->shift;
+		return true;
+	default:
+		if (!api.read_memory)
+			return false;
+		if (o->base == X86CMP_RIP)
+			base = s->pc + s->len;
+		else if (o->base != X86CMP_NONE && !read_reg(buf, o->base, &base))
+			return false;
+		if (o->index != X86CMP_NONE && !read_reg(buf, o->index, &index))
+			return false;
+		api.bytes_set_size(buf, 0);
+		if (!api.read_memory(base + index * o->scale + (uint64_t)o->value, buf,
+				     s->x.width) ||
+		    buf->len < s->x.width)
+			return false;
+		memcpy(&v, buf->data, s->x.width);
+		*ret = v;
+		return true;
+	}
+}
+
+/* A CMP of covered code is about to run: its operands into the ring. */
+static void cmp_exec(unsigned int vcpu, void *udata)
+{
+	const struct cmp_site *s = udata;
+	struct fl_gbytes *buf = scratch[vcpu & 63];
+	uint64_t a, b, mask = s->x.width == 8 ? ~0ull : (1ull << (8 * s->x.width)) - 1;
+	uint32_t max = hdr->max_cmps;
+
+	if (!buf || !max || !hdr->n_ranges || !operand(buf, s, &s->x.op[0], &a) ||
+	    !operand(buf, s, &s->x.op[1], &b))
+		return;
+	uint64_t k = __atomic_fetch_add(&hdr->n_cmps, 1, __ATOMIC_RELAXED);
+	cmps[k % max] = (struct covfile_cmp){
+	    .site = s->site, .width = s->x.width, .a = a & mask, .b = b & mask};
+}
+
+/* The instruction's entry in the table when it is a CMP of a decoded form; NULL otherwise or
+ * when the table is full. */
+static struct cmp_site *cmp_site(uint64_t pc, uint64_t key, const uint8_t *bytes, size_t len)
+{
+	struct x86cmp x;
+	uint32_t h = (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> 40) % CMP_SITES;
+
+	if (x86cmp_decode(bytes, len, &x) < 0)
+		return NULL;
+	for (uint32_t i = 0; i < CMP_SITES; i++) {
+		struct cmp_site *s = &sites[(h + i) % CMP_SITES];
+		if (s->pc && s->pc != pc)
+			continue;
+		*s = (struct cmp_site){
+		    .pc = pc, .site = (uint32_t)(key ^ (key >> 29)), .len = (uint32_t)len, .x = x};
+		return s;
+	}
+	return NULL;
+}
 
 /* Whether pc is covered code; *ret_key is where it is in a way that does not depend on where the
  * module was loaded (its offset in its range, and which range), so that the blocks of two boots
@@ -145,24 +298,36 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	hdr->blocks++;
 	/* magic values only of the sensor's code: not before its ranges are known */
 	for (size_t i = 0; hdr->n_ranges && i < qemu_plugin_tb_n_insns(tb); i++) {
-		const struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		size_t size = qemu_plugin_insn_size(insn);
+		const uint8_t *bytes = NULL;
 		uint8_t buf[64];
+		struct cmp_site *site;
+		uint64_t ikey;
 
 		if (api_version < 3) {
-			scan_cmp(qemu_plugin_insn_data(insn), size);
+			bytes = qemu_plugin_insn_data(insn);
 		} else if (size <= sizeof(buf)) {
 			qemu_plugin_insn_data_v3 data =
 			    (qemu_plugin_insn_data_v3)(void (*)(void))qemu_plugin_insn_data;
-			scan_cmp(buf, data(insn, buf, size));
+			size = data(insn, buf, size);
+			bytes = buf;
 		}
+		if (!bytes)
+			continue;
+		scan_cmp(bytes, size);
+		if (cmps && covered(qemu_plugin_insn_vaddr(insn), &ikey) &&
+		    (site = cmp_site(qemu_plugin_insn_vaddr(insn), ikey, bytes, size)))
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, cmp_exec,
+							       QEMU_PLUGIN_CB_R_REGS, site);
 	}
 	qemu_plugin_register_vcpu_tb_exec_cb(tb, block_exec, QEMU_PLUGIN_CB_NO_REGS,
 					     (void *)(uintptr_t)pc);
 }
 
-/* Map PATH, making it first when it is missing or empty. */
-static int map_file(const char *path)
+/* Map PATH, making it first when it is missing or empty; with_cmps: with a comparison ring
+ * (added to a file that has none). */
+static int map_file(const char *path, bool with_cmps)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	struct covfile_header h = {.version = COVFILE_VERSION, .map_size = COVFILE_MAP_SIZE};
@@ -186,6 +351,20 @@ static int map_file(const char *path)
 		return -EBADMSG;
 	}
 	size = COVFILE_HEADER_SIZE + 2 * (size_t)h.map_size;
+	if (with_cmps && h.max_cmps == 0) {
+		uint32_t max = COVFILE_MAX_CMPS;
+		if (ftruncate(fd, (off_t)(size + max * sizeof(struct covfile_cmp))) < 0 ||
+		    pwrite(fd, &max, sizeof(max), offsetof(struct covfile_header, max_cmps)) !=
+			sizeof(max))
+			return close(fd), -EIO;
+		h.max_cmps = max;
+	} else if (h.max_cmps > COVFILE_MAX_CMPS ||
+		   (h.max_cmps &&
+		    st.st_size < (off_t)(size + h.max_cmps * sizeof(struct covfile_cmp)))) {
+		close(fd);
+		return -EBADMSG;
+	}
+	size += h.max_cmps * sizeof(struct covfile_cmp);
 	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (m == MAP_FAILED)
@@ -194,6 +373,8 @@ static int map_file(const char *path)
 	edges = (uint8_t *)m + COVFILE_HEADER_SIZE;
 	blocks = edges + h.map_size;
 	mask = h.map_size - 1;
+	if (with_cmps)
+		cmps = (struct covfile_cmp *)(blocks + h.map_size);
 	return 0;
 }
 
@@ -201,6 +382,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 					   char **argv)
 {
 	const char *path = NULL;
+	bool want_cmps = false, can_cmps;
 	char msg[512];
 	int r;
 
@@ -212,19 +394,31 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 			lo = strtoull(argv[i] + 3, NULL, 0);
 		else if (!strncmp(argv[i], "hi=", 3))
 			hi = strtoull(argv[i] + 3, NULL, 0);
+		else if (!strcmp(argv[i], "cmp=1"))
+			want_cmps = true;
 	}
 	if (!path) {
 		qemu_plugin_outs("flcov: out=PATH is required\n");
 		return -1;
 	}
-	if ((r = map_file(path)) < 0) {
+	can_cmps = want_cmps && operands_api();
+	if ((r = map_file(path, can_cmps)) < 0) {
 		snprintf(msg, sizeof(msg), "flcov: cannot map %s: %s\n", path, strerror(-r));
 		qemu_plugin_outs(msg);
 		return -1;
 	}
+	if (want_cmps)
+		hdr->operands = can_cmps ? COVFILE_OPERANDS_LOGGED : COVFILE_OPERANDS_NONE;
+	if (can_cmps)
+		qemu_plugin_register_vcpu_init_cb(id, vcpu_init);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
-	snprintf(msg, sizeof(msg), "flcov: coverage of [%#llx, %#llx) or the file's ranges in %s\n",
-		 (unsigned long long)lo, (unsigned long long)hi, path);
+	snprintf(
+	    msg, sizeof(msg), "flcov: coverage of [%#llx, %#llx) or the file's ranges in %s%s\n",
+	    (unsigned long long)lo, (unsigned long long)hi, path,
+	    !want_cmps ? ""
+	    : can_cmps ? api.read_memory ? "; comparison operands logged"
+					 : "; comparison operands logged (registers only)"
+		       : "; no comparison operands: this QEMU's plugin API reads no registers");
 	qemu_plugin_outs(msg);
 	return 0;
 }
