@@ -295,6 +295,49 @@ START_TEST(test_cmplog_parse_and_candidates)
 }
 END_TEST
 
+/* The emulator's operands (--cmplog emulator): the coverage file's ring read as the host build's
+ * records are, and a mutant that writes one operand where the other's bytes are. */
+START_TEST(test_i2s_from_emulator)
+{
+	enum { MAP = 256 };
+	size_t len = COVFILE_HEADER_SIZE + 2 * MAP + 4 * sizeof(struct covfile_cmp);
+	_cleanup_free_ struct covfile_header *h = xzalloc(len);
+	struct covfile_cmp *ring = (void *)((uint8_t *)h + COVFILE_HEADER_SIZE + 2 * MAP);
+	static const uint8_t in[] = {0x34, 0x12, 0x00, 0x00, 0x12, 0x34, 0x07};
+	const struct fuzz_step_ctx ctx = {0};
+	struct fuzz_cmplog l, none = {0};
+	struct covfile_view v;
+	struct fuzz_mutant m;
+	uint64_t rng = 7;
+
+	memcpy(h->magic, COVFILE_MAGIC, 8);
+	h->version = COVFILE_VERSION;
+	h->map_size = MAP;
+	h->max_cmps = 4;
+	h->n_cmps = 3;
+	ring[0] = (struct covfile_cmp){.site = 10, .width = 2, .a = 0x1234, .b = 0xbeef};
+	ring[1] = (struct covfile_cmp){.site = 11, .width = 3, .a = 1, .b = 2}; /* no such width */
+	ring[2] = (struct covfile_cmp){.site = 12, .width = 1, .a = 7, .b = 7};
+	ck_assert_int_eq(covfile_parse(h, len, &v), 0);
+	fuzz_cmplog_from_covfile(&v, &l);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_uint_eq(l.v[0].site, 10);
+	ck_assert_uint_eq(l.v[0].b, 0xbeef);
+	for (int i = 0; i < 20; i++) {
+		ck_assert_int_eq(fuzz_step_i2s(&ctx, &rng, &l, in, sizeof(in), &m), 0);
+		ck_assert_uint_eq(m.size, sizeof(in));
+		ck_assert(!memcmp(m.data, "\xef\xbe", 2) || !memcmp(m.data + 4, "\xbe\xef", 2));
+		ck_assert_ptr_nonnull(strstr(m.json, "\"op\":\"write\""));
+		fuzz_mutant_finish(&m);
+	}
+	/* nothing to replace: no mutant */
+	ck_assert_int_eq(fuzz_step_i2s(&ctx, &rng, &none, in, sizeof(in), &m), -EINVAL);
+	static const uint8_t other[] = {1, 2, 3};
+	ck_assert_int_eq(fuzz_step_i2s(&ctx, &rng, &l, other, sizeof(other), &m), -EINVAL);
+	fuzz_cmplog_finish(&l);
+}
+END_TEST
+
 /* A field the file has once (kref's header flags) gets its share of the structural ops beside
  * the fields every section repeats: on the nested seed, 21 of 744 structural ops when a leaf is
  * drawn over fields, 7 of 928 when it was drawn over instances (seeds 1-2000). */
@@ -506,6 +549,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_step_sets_flag_pairs);
 	tcase_add_test(tc, test_cmplog_parse_and_candidates);
 	tcase_add_test(tc, test_cmplog_solves_computed_check);
+	tcase_add_test(tc, test_i2s_from_emulator);
 	tcase_add_test(tc, test_dispatch_seeds_then_steps);
 	tcase_add_test(tc, test_dispatch_budget_and_resume);
 	suite_add_tcase(s, tc);

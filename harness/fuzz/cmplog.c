@@ -21,6 +21,20 @@ void fuzz_cmplog_finish(struct fuzz_cmplog *l)
 	*l = (struct fuzz_cmplog){0};
 }
 
+void fuzz_cmplog_from_covfile(const struct covfile_view *v, struct fuzz_cmplog *ret)
+{
+	struct fuzz_cmplog l = {0};
+
+	if (v->n_cmps)
+		l.v = xcalloc(v->n_cmps, sizeof(*l.v));
+	for (size_t i = 0; i < v->n_cmps; i++) {
+		const struct covfile_cmp *c = covfile_cmp_at(v, i);
+		if (c->width == 1 || c->width == 2 || c->width == 4 || c->width == 8)
+			l.v[l.n++] = (struct fuzz_cmp){c->site, (uint8_t)c->width, c->a, c->b};
+	}
+	*ret = l;
+}
+
 int fuzz_cmplog_parse(const char *text, struct fuzz_cmplog *ret)
 {
 	struct fuzz_cmplog l = {0};

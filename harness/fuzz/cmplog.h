@@ -5,8 +5,12 @@
  * linked with cmplog-rt.c (guests/sensors/kref/kref-cmplog is one): `PROG FILE` parses FILE and
  * prints one line per comparison made, "SITE WIDTH A B" in hex (SITE identifies the comparison in
  * the program, WIDTH is 1, 2, 4 or 8 bytes), then "end STATUS" (0, or 0x100 + the signal when
- * the program crashed). Only a sensor whose source is at hand can be traced this way; the
- * guest's emulator (QEMU 7.2's plugin API reads no registers) gives no operands.
+ * the program crashed). Only a sensor whose source is at hand can be traced this way.
+ *
+ * `--cmplog emulator`: the same records from the guest itself, for a module whose source is not
+ * at hand: the coverage plugin logs the operands of the sensor's CMPs as they run into the
+ * coverage file (covfile.h's ring; fuzz_cmplog_from_covfile), on a QEMU whose plugin API reads
+ * registers (9.0 and later; QEMU 7.2's reads none).
  *
  * The replacements: where one operand's bytes occur in the input (its width, or the smallest that
  * holds both operands; little- and big-endian), the other operand's bytes; the last comparisons
@@ -19,6 +23,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "covfile.h"
 
 struct fuzz_cmp {
 	uint32_t site;
@@ -42,6 +48,10 @@ struct fuzz_i2s {
  * run, or printed no "end" line). */
 int fuzz_cmplog_run(const char *prog, const uint8_t *data, size_t size, struct fuzz_cmplog *ret);
 void fuzz_cmplog_finish(struct fuzz_cmplog *l);
+
+/* The comparisons the emulator logged in a coverage file's ring, oldest first (records of
+ * another width are skipped: the file is another process's). */
+void fuzz_cmplog_from_covfile(const struct covfile_view *v, struct fuzz_cmplog *ret);
 
 /* Parse a program's output (for tests). Returns 0 or -EINVAL. */
 int fuzz_cmplog_parse(const char *text, struct fuzz_cmplog *ret);

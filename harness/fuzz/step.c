@@ -330,3 +330,28 @@ void fuzz_step_cmplog(const struct fuzz_step_ctx *ctx, uint64_t *rng, struct fuz
 			return;
 	}
 }
+
+int fuzz_step_i2s(const struct fuzz_step_ctx *ctx, uint64_t *rng, const struct fuzz_cmplog *ops,
+		  const uint8_t *data, size_t size, struct fuzz_mutant *ret)
+{
+	_cleanup_free_ struct fuzz_i2s *cands = xcalloc(CMPLOG_CANDIDATES, sizeof(*cands));
+	size_t n = fuzz_cmplog_candidates(ops, data, size, cands, CMPLOG_CANDIDATES);
+
+	/* the check that stopped the run is among the last comparisons: their replacements come
+	 * first, and get half the draws */
+	for (unsigned tries = 0; n && tries < 8; tries++) {
+		size_t k = fuzz_rng_below(rng, 2) == 0 ? fuzz_rng_below(rng, n < 4 ? n : 4)
+						       : fuzz_rng_below(rng, n);
+		_cleanup_free_ char *spec = write_op(&cands[k]);
+		struct fuzz_mutant m = {
+		    .data = xmemdup(data, size ? size : 1), .size = size, .json = xstrdup("[]")};
+
+		if (apply(spec, rng, ctx->format, &m) == 0 &&
+		    (m.size != size || memcmp(m.data, data, size))) {
+			*ret = m;
+			return 0;
+		}
+		fuzz_mutant_finish(&m);
+	}
+	return -EINVAL;
+}

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmplog.h"
 #include "format.h"
 
 struct fuzz_step_ctx {
@@ -48,3 +49,11 @@ void fuzz_mutant_finish(struct fuzz_mutant *m);
  * starts again from it, up to three times. m's bytes and JSON grow by the ops kept. */
 void fuzz_step_cmplog(const struct fuzz_step_ctx *ctx, uint64_t *rng, struct fuzz_mutant *m,
 		      struct fuzz_cmplog_stats *st);
+
+/* An input-to-state mutant for the emulator's operands (`--cmplog emulator`): ops are the
+ * comparisons a run of data made (logged by the guest's emulator); one of their replacements
+ * (fuzz_cmplog_candidates: the last comparisons first, drawn mostly among the first few) is
+ * written into data as a `write` op (the format's checksum fix-up follows it). No host run judges
+ * it: the guest's run does. Returns 0, or -EINVAL when the comparisons give no replacement. */
+int fuzz_step_i2s(const struct fuzz_step_ctx *ctx, uint64_t *rng, const struct fuzz_cmplog *ops,
+		  const uint8_t *data, size_t size, struct fuzz_mutant *ret);
