@@ -16,7 +16,7 @@ struct fuzz_opts {
 	struct session_opts s;
 	const char *sensor, *out_dir, *cmplog;
 	uint64_t duration_ms, max_execs, seed;
-	bool resume, quiet, no_coverage, has_seed;
+	bool resume, quiet, no_coverage, has_seed, cmplog_emulator;
 };
 
 static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
@@ -79,12 +79,19 @@ static int parse_opts(int argc, char **argv, struct fuzz_opts *o)
 			o->no_coverage = true;
 			break;
 		case 'C':
+			/* the guest's emulator reads the operands (a program is ./emulator) */
+			if (streq(optarg, "emulator")) {
+				o->cmplog_emulator = true;
+				o->cmplog = NULL;
+				break;
+			}
 			if (access(optarg, X_OK) < 0) {
 				cli_error(SESSION_FAULT_USAGE, "--cmplog %s: %s", optarg,
 					  strerror(errno));
 				return -EINVAL;
 			}
 			o->cmplog = optarg;
+			o->cmplog_emulator = false;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -138,6 +145,7 @@ int cmd_fuzz(int argc, char **argv)
 	    .resume = o.resume,
 	    .no_coverage = o.no_coverage,
 	    .cmplog = o.cmplog,
+	    .cmplog_emulator = o.cmplog_emulator,
 	    .progress = o.quiet ? NULL : stderr,
 	};
 	if (fuzz_campaign_open(s, &co, &c, &err) < 0) {

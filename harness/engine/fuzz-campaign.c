@@ -1,9 +1,13 @@
 /* fuzz-campaign.c — a coverage-guided campaign on one sensor's guests (see fuzz-campaign.h). */
 #include "fuzz-campaign.h"
 
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "attempt.h"
@@ -34,6 +38,7 @@ struct worker {
 	struct fuzz_campaign *c;
 	unsigned slot;
 	struct trace trace, first; /* the last case's; a seed's first run's (calibration) */
+	struct fuzz_cmplog ops;	   /* the comparisons the last case logged (--cmplog emulator) */
 	pthread_t thread;
 };
 
@@ -67,6 +72,12 @@ struct fuzz_campaign {
 	char **sigs;
 	uint64_t imms[COVFILE_MAX_IMMS];
 	struct fuzz_cmplog_stats cmplog;
+	/* --cmplog emulator: the comparisons each corpus entry's run logged (by its index; none for
+	 * entries of a resumed campaign's past), the input-to-state mutants run and how many of
+	 * them reached new coverage, the comparisons logged in all */
+	struct fuzz_cmplog *entry_ops;
+	size_t n_entry_ops;
+	uint64_t i2s_runs, i2s_new, cmps_logged;
 	bool tty;
 };
 
@@ -167,10 +178,12 @@ static void trace_reset(void *userdata, struct guest *g)
 /* After the case: the guest's coverage into the worker's trace (the worker's own: no lock). */
 static void trace_take(void *userdata, const struct guest *g)
 {
-	struct trace *t = &((struct worker *)userdata)->trace;
+	struct worker *w = userdata;
+	struct trace *t = &w->trace;
 	_cleanup_free_ void *buf = NULL;
 	struct covfile_view v;
 
+	fuzz_cmplog_finish(&w->ops);
 	t->read = false;
 	t->n_imms = 0;
 	memset(t->edges, 0, sizeof(t->edges));
@@ -182,6 +195,7 @@ static void trace_take(void *userdata, const struct guest *g)
 	memcpy(t->blocks, v.blocks, v.map_size);
 	for (size_t i = 0; i < v.n_imms && i < COVFILE_MAX_IMMS; i++)
 		t->imms[t->n_imms++] = v.header->imms[i];
+	fuzz_cmplog_from_covfile(&v, &w->ops);
 	t->read = true;
 }
 
@@ -225,6 +239,7 @@ static int run_case(struct worker *w, const struct scenario_case *sc, struct cas
 	}
 	if (w->trace.read)
 		imms_merge(c, &w->trace);
+	c->cmps_logged += w->ops.n;
 	if (c->runs++ > 0)
 		c->runs_ms += now_ms() - start;
 	return 0;
@@ -295,11 +310,30 @@ static void progress_line(struct fuzz_campaign *c, bool force)
 	fflush(c->o->progress);
 }
 
+/* The comparisons the run of the corpus entry just added logged: kept with it (taken from ops).
+ */
+static void keep_ops(struct fuzz_campaign *c, struct fuzz_cmplog *ops)
+{
+	size_t n = c->corpus->n;
+
+	if (!c->o->cmplog_emulator)
+		return;
+	if (c->n_entry_ops < n) {
+		c->entry_ops = xreallocarray(c->entry_ops, n, sizeof(*c->entry_ops));
+		memset(c->entry_ops + c->n_entry_ops, 0,
+		       (n - c->n_entry_ops) * sizeof(*c->entry_ops));
+		c->n_entry_ops = n;
+	}
+	fuzz_cmplog_finish(&c->entry_ops[n - 1]);
+	c->entry_ops[n - 1] = *ops;
+	*ops = (struct fuzz_cmplog){0};
+}
+
 /* The outcome of one input (t: its trace; seed: its seed's index, SIZE_MAX for a mutant):
  * counted, recorded if it failed, kept if it covered something new. */
-static void judge(struct fuzz_campaign *c, const struct trace *t, const struct scenario_case *sc,
-		  const char *parent, ssize_t parent_idx, const struct case_result *res,
-		  size_t seed)
+static void judge(struct fuzz_campaign *c, const struct trace *t, struct fuzz_cmplog *ops,
+		  const struct scenario_case *sc, const char *parent, ssize_t parent_idx,
+		  const struct case_result *res, size_t seed)
 {
 	enum fuzz_news news = FUZZ_NEWS_NONE;
 
@@ -321,6 +355,7 @@ static void judge(struct fuzz_campaign *c, const struct trace *t, const struct s
 		    .found_ms = c->elapsed_ms + now_ms() - c->start_ms,
 		};
 		if (corpus_add(c->corpus, sc->id, &e) >= 0) {
+			keep_ops(c, ops);
 			if (parent_idx >= 0)
 				corpus_credit(c->corpus, (size_t)parent_idx);
 			_cleanup_free_ char *map = xasprintf("%s/coverage.bin", c->dir);
@@ -381,7 +416,7 @@ static int run_seed(struct worker *w, size_t i)
 			calibrated(c, id, &w->first, &w->trace);
 		w->first = w->trace;
 		if (round == rounds - 1)
-			judge(c, &w->trace, &sc, NULL, -1, &res, i);
+			judge(c, &w->trace, &w->ops, &sc, NULL, -1, &res, i);
 		case_result_finish(&res);
 	}
 	return 0;
@@ -407,14 +442,27 @@ static int run_step(struct worker *w, uint64_t num)
 	size_t size = p->size;
 	struct fuzz_mutant m;
 	struct case_result res;
+	struct fuzz_cmplog ops = {0};
+	bool i2s = false;
 	int r;
 
+	/* the parent's comparisons, copied: another worker may grow the array meanwhile */
+	if (pi < c->n_entry_ops && c->entry_ops[pi].n && fuzz_rng_below(&rng, 2) == 0) {
+		ops.n = c->entry_ops[pi].n;
+		ops.v = xmemdup(c->entry_ops[pi].v, ops.n * sizeof(*ops.v));
+	}
 	pthread_mutex_unlock(&c->lock);
-	r = fuzz_step_mutate(&x, &rng, data, size, &m);
+	r = -EINVAL;
+	if (ops.n)
+		i2s = (r = fuzz_step_i2s(&x, &rng, &ops, data, size, &m)) == 0;
+	fuzz_cmplog_finish(&ops);
+	if (!i2s)
+		r = fuzz_step_mutate(&x, &rng, data, size, &m);
 	if (r == 0 && x.cmplog && fuzz_rng_below(&rng, 2) == 0)
 		fuzz_step_cmplog(&x, &rng, &m, &st);
 	pthread_mutex_lock(&c->lock);
 	c->cmplog.runs += st.runs, c->cmplog.kept += st.kept, c->cmplog.failed += st.failed;
+	c->i2s_runs += i2s;
 	if (r < 0) {
 		fuzz_dispatch_done(&c->dispatch,
 				   SIZE_MAX); /* no op applies: skip it, but move on */
@@ -432,7 +480,9 @@ static int run_step(struct worker *w, uint64_t num)
 	};
 	r = run_case(w, &sc, &res);
 	if (r == 0) {
-		judge(c, &w->trace, &sc, parent, (ssize_t)pi, &res, SIZE_MAX);
+		size_t before = c->corpus->n;
+		judge(c, &w->trace, &w->ops, &sc, parent, (ssize_t)pi, &res, SIZE_MAX);
+		c->i2s_new += i2s && c->corpus->n > before;
 		case_result_finish(&res);
 	} else {
 		fuzz_dispatch_abandon(&c->dispatch, SIZE_MAX);
@@ -496,8 +546,10 @@ static int run_workers(struct fuzz_campaign *c)
 		c->dispatch.stop = true;
 		pthread_mutex_unlock(&c->lock);
 	}
-	for (unsigned i = 0; i < started; i++)
+	for (unsigned i = 0; i < started; i++) {
 		pthread_join(w[i].thread, NULL);
+		fuzz_cmplog_finish(&w[i].ops);
+	}
 	return r < 0 ? r : c->r;
 }
 
@@ -560,6 +612,97 @@ static int campaign_open(struct fuzz_campaign *c)
 	return 0;
 }
 
+extern char **environ;
+
+/* What the plugin says, in QEMU as the guests will run it (qemu-system-x86_64, as libvirt
+ * finds it), about comparison operands: QEMU started with no machine, the plugin loaded with
+ * cmp=1, its file's `operands` read, QEMU stopped. Returns the covfile_operands value, or -errno
+ * (no QEMU, or it did not load the plugin within 20 s). */
+static int operands_probe(const char *plugin, const char *dir)
+{
+	_cleanup_free_ char *cov = xasprintf("%s/probe.cov", dir);
+	_cleanup_free_ char *arg = xasprintf("%s,out=%s,cmp=1", plugin, cov);
+	char *argv[] = {(char *)"qemu-system-x86_64",
+			(char *)"-M",
+			(char *)"none",
+			(char *)"-display",
+			(char *)"none",
+			(char *)"-S",
+			(char *)"-plugin",
+			arg,
+			(char *)"-monitor",
+			(char *)"none",
+			NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none;
+	int r = -ETIMEDOUT, status, e;
+	pid_t pid;
+
+	unlink(cov);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* not the session's blocked stop signals */
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	e = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e)
+		return -e;
+	for (int i = 0; i < 200 && r == -ETIMEDOUT; i++) {
+		_cleanup_free_ void *buf = NULL;
+		struct covfile_view v;
+
+		if (covfile_read(cov, &buf, &v) == 0 &&
+		    v.header->operands != COVFILE_OPERANDS_UNASKED)
+			r = (int)v.header->operands;
+		else if (waitpid(pid, &status, WNOHANG) != 0)
+			r = -ECHILD, pid = 0; /* QEMU ended without loading it */
+		else
+			usleep(100 * 1000);
+	}
+	/* a QEMU with no machine: nothing of it to keep */
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
+			usleep(50 * 1000);
+	}
+	unlink(cov);
+	return r;
+}
+
+/* --cmplog emulator: only where the plugin can log operands; the user is told why not. */
+static int operands_check(struct fuzz_campaign *c)
+{
+	int r;
+
+	if (c->o->no_coverage)
+		return session_error_set(c->err, -EINVAL, SESSION_FAULT_USAGE,
+					 "--cmplog emulator reads operands through the coverage "
+					 "plugin: not with --no-coverage");
+	r = operands_probe(c->fc.coverage_plugin, c->cov_dir);
+	if (r == COVFILE_OPERANDS_LOGGED) {
+		c->fc.coverage_operands = true;
+		return 0;
+	}
+	if (r == COVFILE_OPERANDS_NONE)
+		return session_error_set(
+		    c->err, -EINVAL, SESSION_FAULT_USAGE,
+		    "--cmplog emulator: this machine's QEMU cannot give comparison operands: its "
+		    "plugin API reads no registers (QEMU 7.2's has none; 9.0 and later have). Use "
+		    "--cmplog PROG with a comparison-tracing host build of the sensor (faultline "
+		    "fuzz --help), or run on QEMU 9.0 or later");
+	return session_error_set(c->err, r < 0 ? r : -EIO, SESSION_FAULT_HOST,
+				 "--cmplog emulator: qemu-system-x86_64 did not load the coverage "
+				 "plugin %s: %s",
+				 c->fc.coverage_plugin, strerror(r < 0 ? -r : EIO));
+}
+
 static int guests_open(struct fuzz_campaign *c)
 {
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
@@ -597,6 +740,8 @@ static int guests_open(struct fuzz_campaign *c)
 	if (c->cov_dir && chmod(c->cov_dir, 01777) < 0)
 		return session_error_set(c->err, -errno, SESSION_FAULT_HOST,
 					 "cannot open %s to QEMU: %s", c->cov_dir, strerror(errno));
+	if (c->o->cmplog_emulator && (r = operands_check(c)) < 0)
+		return r;
 	c->pool = pool_new(&c->fc, c->jobs);
 	return 0;
 }
@@ -620,6 +765,9 @@ void fuzz_campaign_free(struct fuzz_campaign *c)
 	for (size_t i = 0; i < c->n_sigs; i++)
 		free(c->sigs[i]);
 	free(c->sigs);
+	for (size_t i = 0; i < c->n_entry_ops; i++)
+		fuzz_cmplog_finish(&c->entry_ops[i]);
+	free(c->entry_ops);
 	free(c->run_id);
 	free(c->work_dir);
 	free(c->cov_dir);
@@ -648,6 +796,13 @@ int fuzz_campaign_run(struct fuzz_campaign *c, struct session_error *ret_error)
 			"cmplog: %llu host runs of %s, %llu replacements kept, %llu runs failed\n",
 			(unsigned long long)c->cmplog.runs, c->o->cmplog,
 			(unsigned long long)c->cmplog.kept, (unsigned long long)c->cmplog.failed);
+	if (c->o->cmplog_emulator && c->o->progress)
+		fprintf(
+		    c->o->progress,
+		    "cmplog: emulator: %llu comparisons logged, %llu input-to-state mutants run, "
+		    "%llu reached new coverage\n",
+		    (unsigned long long)c->cmps_logged, (unsigned long long)c->i2s_runs,
+		    (unsigned long long)c->i2s_new);
 	if (r == -ENOTCONN)
 		return session_error_set(ret_error, r, SESSION_FAULT_LIBVIRT,
 					 "the campaign stopped: the libvirt connection was lost");

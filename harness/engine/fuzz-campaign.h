@@ -44,6 +44,10 @@ struct fuzz_campaign_opts {
 	/* a comparison-tracing host build of the sensor (harness/fuzz/cmplog.h): half the steps
 	 * then go through the input-to-state stage; NULL: none */
 	const char *cmplog;
+	/* `--cmplog emulator`: the guest's emulator logs the sensor's comparison operands (the
+	 * coverage plugin's cmp=1, on a QEMU whose plugin API reads registers: 9.0 and later); half
+	 * the steps on an input whose run logged some are an input-to-state mutant of it */
+	bool cmplog_emulator;
 	FILE *progress; /* progress lines; NULL: quiet */
 };
 
@@ -51,7 +55,8 @@ struct fuzz_campaign;
 
 /* The campaign directory (resumed when o->resume), its records, and the guests' pool. -EINVAL
  * for the user's input (no such sensor, a remote host, coverage under KVM, a folder that holds
- * no campaign to resume); another errno when the host fails. */
+ * no campaign to resume, --cmplog emulator on a QEMU that cannot read registers); another errno
+ * when the host fails. */
 int fuzz_campaign_open(struct session *s, const struct fuzz_campaign_opts *o,
 		       struct fuzz_campaign **ret, struct session_error *ret_error);
 /* Run the seeds, then mutants, until the time or the executions are up. Returns 0, -ECANCELED

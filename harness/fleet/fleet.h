@@ -95,6 +95,8 @@ struct fleet_config {
 	/* coverage (covfile.h): QEMU loads this plugin and each guest shares its counters in
 	 * COVERAGE_DIR/NAME.cov (struct guest's coverage); NULL: no coverage */
 	const char *coverage_plugin, *coverage_dir;
+	/* with coverage: the plugin also logs comparison operands (its cmp=1, covfile.h) */
+	bool coverage_operands;
 	/* Called from worker threads, serialised by the fleet, once per finished job. */
 	void (*on_result)(void *userdata, size_t sensor, size_t case_idx,
 			  const struct case_result *res, const char *console_rel);

@@ -442,8 +442,9 @@ static int boot_guest(const struct fleet_config *cfg, size_t si, const char *nam
 {
 	const struct fleet_sensor *s = &cfg->sensors[si];
 	_cleanup_free_ char *cmdline = guest_cmdline(cfg, s->name), *cov = coverage_path(cfg, name);
-	_cleanup_free_ char *plugin =
-	    cov ? xasprintf("%s,out=%s", cfg->coverage_plugin, cov) : NULL;
+	_cleanup_free_ char *plugin = cov ? xasprintf("%s,out=%s%s", cfg->coverage_plugin, cov,
+						      cfg->coverage_operands ? ",cmp=1" : "")
+					  : NULL;
 	const char *qemu_args[] = {"-plugin", plugin, NULL};
 	struct vm_config vc = {
 	    .disk = disk,
