@@ -6,6 +6,7 @@
 # oops's function to the bug (the campaign itself knows nothing of them).
 # Usage: bench/kref-campaign.sh [--jobs N] [--only plain|cmplog] FAULTLINE KREF_CMPLOG OUT_DIR
 #        [DURATION (30m)] [PRNG SEED (1)]
+# KREF_CMPLOG `emulator`: the guest emulator's operands instead (QEMU 9.0+: bench/cmplog-emulator.sh)
 # --jobs N: each campaign on N guests (faultline fuzz --jobs; 2N guests in all, side by side)
 # --only NAME: that campaign alone (the machine's cores to itself)
 set -euo pipefail
