@@ -618,8 +618,11 @@ extern char **environ;
  * finds it), about comparison operands: QEMU started with no machine, the plugin loaded with
  * cmp=1, its file's `operands` read, QEMU stopped. Returns the covfile_operands value, or -errno
  * (no QEMU, or it did not load the plugin within 20 s). */
-static int operands_probe(const char *plugin, const char *dir)
+static int operands_probe(const char *plugin)
 {
+	char dir[] = "/tmp/faultline-probe-XXXXXX";
+	if (!mkdtemp(dir))
+		return -errno;
 	_cleanup_free_ char *cov = xasprintf("%s/probe.cov", dir);
 	_cleanup_free_ char *arg = xasprintf("%s,out=%s,cmp=1", plugin, cov);
 	char *argv[] = {(char *)"qemu-system-x86_64",
@@ -673,23 +676,26 @@ static int operands_probe(const char *plugin, const char *dir)
 			usleep(50 * 1000);
 	}
 	unlink(cov);
+	rmdir(dir);
 	return r;
 }
 
-/* --cmplog emulator: only where the plugin can log operands; the user is told why not. */
+/* --cmplog emulator: only where the plugin can log operands; the user is told why not, before
+ * anything of the campaign is made. */
 static int operands_check(struct fuzz_campaign *c)
 {
+	const char *plugin = datadir_coverage_plugin();
 	int r;
 
+	if (!c->o->cmplog_emulator)
+		return 0;
 	if (c->o->no_coverage)
 		return session_error_set(c->err, -EINVAL, SESSION_FAULT_USAGE,
 					 "--cmplog emulator reads operands through the coverage "
 					 "plugin: not with --no-coverage");
-	r = operands_probe(c->fc.coverage_plugin, c->cov_dir);
-	if (r == COVFILE_OPERANDS_LOGGED) {
-		c->fc.coverage_operands = true;
+	r = operands_probe(plugin);
+	if (r == COVFILE_OPERANDS_LOGGED)
 		return 0;
-	}
 	if (r == COVFILE_OPERANDS_NONE)
 		return session_error_set(
 		    c->err, -EINVAL, SESSION_FAULT_USAGE,
@@ -700,7 +706,7 @@ static int operands_check(struct fuzz_campaign *c)
 	return session_error_set(c->err, r < 0 ? r : -EIO, SESSION_FAULT_HOST,
 				 "--cmplog emulator: qemu-system-x86_64 did not load the coverage "
 				 "plugin %s: %s",
-				 c->fc.coverage_plugin, strerror(r < 0 ? -r : EIO));
+				 plugin, strerror(r < 0 ? -r : EIO));
 }
 
 static int guests_open(struct fuzz_campaign *c)
@@ -740,8 +746,7 @@ static int guests_open(struct fuzz_campaign *c)
 	if (c->cov_dir && chmod(c->cov_dir, 01777) < 0)
 		return session_error_set(c->err, -errno, SESSION_FAULT_HOST,
 					 "cannot open %s to QEMU: %s", c->cov_dir, strerror(errno));
-	if (c->o->cmplog_emulator && (r = operands_check(c)) < 0)
-		return r;
+	c->fc.coverage_operands = c->o->cmplog_emulator;
 	c->pool = pool_new(&c->fc, c->jobs);
 	return 0;
 }
@@ -824,7 +829,8 @@ int fuzz_campaign_open(struct session *s, const struct fuzz_campaign_opts *o,
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->changed, NULL);
 	c->tty = o->progress && isatty(fileno(o->progress));
-	if ((r = find_sensor(c)) < 0 || (r = campaign_open(c)) < 0 || (r = guests_open(c)) < 0) {
+	if ((r = find_sensor(c)) < 0 || (r = operands_check(c)) < 0 || (r = campaign_open(c)) < 0 ||
+	    (r = guests_open(c)) < 0) {
 		fuzz_campaign_free(c);
 		return r;
 	}

@@ -5,7 +5,9 @@
 # field-count crash (stopped by Ctrl-C once it has); the seed run twice covers identical code; a
 # recorded find replays; --resume continues the campaign with its corpus on two guests
 # (--jobs 2), through a Ctrl-C, to exactly its --execs and the exit status of a campaign with
-# finds.
+# finds. Comparison operands (--cmplog emulator): the plugin says whether this QEMU can give
+# them, and where it cannot (QEMU 7.2's plugin API reads no registers) such a campaign does not
+# start and says why and what to use instead.
 # Usage: fuzz.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR PLUGIN
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5 plugin=$6
@@ -109,4 +111,27 @@ for j in "$c"/corpus/*.json; do
 done
 [ "$(ls "$c"/corpus/*.json | wc -l)" = "$(sed -n 's/^ *"corpus":\([0-9]*\).*/\1/p' "$c/campaign.json")" ] ||
 	fail "corpus/ and campaign.json disagree"
+
+# 5. --cmplog emulator: the plugin asked for operands says what this QEMU can do; on one that reads
+# no registers, the campaign stops before its first guest, saying why
+timeout 20 qemu-system-x86_64 -M none -display none -S -plugin "$plugin,out=$run/probe-cmp.cov,cmp=1" \
+	-d plugin -D "$run/probe-cmp.log" & pid=$!
+for _ in $(seq 50); do grep -q flcov "$run/probe-cmp.log" 2>/dev/null && break; sleep 0.2; done
+kill "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+pid=
+if grep -q "no comparison operands: this QEMU's plugin API reads no registers" "$run/probe-cmp.log"; then
+	rc=0
+	"$faultline" fuzz --state-dir "$state" --sensor $L --duration 10s --cmplog emulator \
+		-o "$run/cmp" "$src/tests/data/vm/fuzz.yaml" >"$run/cmp.out" 2>"$run/cmp.err" || rc=$?
+	cat "$run/cmp.err"
+	[ "$rc" = 2 ] || fail "--cmplog emulator on a QEMU without register reads: exit $rc (2: usage)"
+	grep -q "cannot give comparison operands: its plugin API reads no registers (QEMU 7.2's has none" \
+		"$run/cmp.err" || fail "--cmplog emulator: no reason given"
+	grep -q "Use --cmplog PROG" "$run/cmp.err" || fail "--cmplog emulator: no way out given"
+	[ ! -e "$run/cmp/results.jsonl" ] || fail "--cmplog emulator: the campaign started"
+else
+	grep -q "comparison operands logged" "$run/probe-cmp.log" ||
+		fail "the plugin said nothing of comparison operands: $(cat "$run/probe-cmp.log")"
+fi
 echo "fuzz: OK ($id found; resumed $execs -> $mid (Ctrl-C) -> $after execs on two guests)"
