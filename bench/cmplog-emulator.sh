@@ -16,6 +16,7 @@ root=/var/lib/faultline/qemu-backports
 mkdir -p "$out"
 nice -n 19 bench/qemu-versions.sh --build-only --root "$root" >"$out/versions.txt"
 rm -rf "$root/root/cmplog-emulator"
+# shellcheck disable=SC2016 # $1, $2: the inner shell's
 QV_NO_BUILD=1 bench/qemu-versions.sh --root "$root" --shell /bin/sh -c \
 	'cd /root/faultline && qemu-system-x86_64 --version | head -n 1 &&
 	exec nice -n 19 bench/kref-campaign.sh build/faultline emulator /root/cmplog-emulator "$1" "$2"' \

@@ -137,7 +137,8 @@ START_TEST(test_cmps)
 	h->max_cmps = MAX;
 	/* six written into four places: records 2..5 are left, 4 and 5 where 0 and 1 were */
 	for (uint64_t k = 0; k < 6; k++)
-		ring[k % MAX] = (struct covfile_cmp){.site = (uint32_t)k, .width = 4, .a = k, .b = 9};
+		ring[k % MAX] =
+		    (struct covfile_cmp){.site = (uint32_t)k, .width = 4, .a = k, .b = 9};
 	h->n_cmps = 6;
 	ck_assert_int_eq(covfile_parse(h, len, &v), 0);
 	ck_assert_uint_eq(v.n_cmps, 4);

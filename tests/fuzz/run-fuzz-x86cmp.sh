@@ -16,7 +16,7 @@ mkdir -p "$OUT/corpus" "$OUT/artifacts"
 i=0
 for hex in 664439f0 453a44240e 443b0a 38540d00 3b9c2460020000 483b05f0ffffff 433b04c8 \
 	4183ffea 813e4b524546 4881fa00000100 66817f08cdab 3c01 40 38e0; do
-	# shellcheck disable=SC2059 # the format is the bytes
+	# shellcheck disable=SC2059,SC2001 # the format is the bytes
 	printf "$(sed 's/../\\x&/g' <<<"$hex")" >"$OUT/corpus/seed-$i"
 	i=$((i + 1))
 done
