@@ -942,7 +942,7 @@ struct fleet_config session_fleet_config(const struct session *s, enum fleet_iso
 			 .hang_ms = to->hang_ms,
 			 .case_ms = to->case_ms},
 	    .max_attempts = 2,
-	    .probe_every = s->opts.probe_every,
+	    .probe_every = s->opts.probe_every ? s->opts.probe_every : FLEET_PROBE_EVERY,
 	    .run_dir = run_dir,
 	    .work_dir = work_dir,
 	};
