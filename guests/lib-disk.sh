@@ -1,9 +1,10 @@
 # shellcheck shell=sh
-# lib-disk.sh — what guests/make-bios-disk.sh and make-uefi-disk.sh share, sourced by both first
-# thing: their options, their checks, the temporary folder, the root image made raw, the
-# switch-root initrd pointed at the root partition, faultline's kernel command line
-# (guests/guest-cmdline, the one source the binary is built with) and the qcow2 written at the
-# end. Each script keeps only its own layout: partitions, loader and its configuration.
+# lib-disk.sh — what the disk image scripts share, sourced first thing: guests/install-agent.sh,
+# make-bios-disk.sh and make-uefi-disk.sh. Their errors, --help, checks, temporary folder, an
+# image made raw and the qcow2 written at the end; for the two make-*-disk.sh, their options, the
+# switch-root initrd pointed at the root partition and faultline's kernel command line
+# (guests/guest-cmdline, the one source the binary is built with). Each script keeps only its
+# own work: the files it writes, or its partitions, loader and their configuration.
 # POSIX sh; the functions set the globals named in their comments.
 
 prog=$(basename "$0")
@@ -51,11 +52,15 @@ disk_need() {
 	done
 }
 
-# The temporary folder (tmp), removed on exit, and ROOT_IMAGE in it as $tmp/root.raw.
-disk_start() {
+# tmp, a temporary folder removed on exit.
+disk_tmp() {
 	tmp=$(mktemp -d) || die "cannot create a temporary directory"
 	trap 'rm -rf "$tmp"' EXIT INT TERM
-	qemu-img convert -O raw "$root" "$tmp/root.raw" || die "qemu-img cannot read $root"
+}
+
+# disk_raw IMAGE RAW: IMAGE (qcow2 or raw) as the raw file RAW.
+disk_raw() {
+	qemu-img convert -O raw "$1" "$2" || die "qemu-img cannot read $1"
 }
 
 # disk_initrd DEV: the initrd as $tmp/initrd.img; a faultline switch-root one mounts the disk it
@@ -81,9 +86,9 @@ disk_kernel_cmdline() {
 	echo "root=$1 rw $faultline_cmdline${cmdline:+ }$cmdline"
 }
 
-# disk_finish KIND: $tmp/disk.raw to OUT as qcow2.
+# disk_finish WHAT: $tmp/disk.raw to OUT ($out) as qcow2, then "PROG: WHAT".
 disk_finish() {
 	qemu-img convert -O qcow2 "$tmp/disk.raw" "$out.tmp" && mv -f "$out.tmp" "$out" ||
 		die "cannot write $out"
-	echo "$prog: $1 disk written to $out"
+	echo "$prog: $1"
 }

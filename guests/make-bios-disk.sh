@@ -26,7 +26,8 @@ disk_args "$@"
 [ -f "$grub/boot.img" ] || die "$grub/boot.img not found (install grub-pc-bin)"
 disk_need "qemu-utils, fdisk, e2fsprogs, grub-common, cpio" \
 	qemu-img sfdisk debugfs resize2fs e2fsck grub-mkimage cpio gzip
-disk_start
+disk_tmp
+disk_raw "$root" "$tmp/root.raw"
 disk_initrd /dev/vda1
 
 # the kernel and the initrd into the file system's /boot, with room made for them
@@ -71,4 +72,4 @@ EOF
 dd if="$grub/boot.img" of="$tmp/disk.raw" bs=440 count=1 conv=notrunc status=none
 dd if="$tmp/core.img" of="$tmp/disk.raw" bs=512 seek=1 conv=notrunc status=none
 dd if="$tmp/root.raw" of="$tmp/disk.raw" bs=1M seek=1 conv=notrunc status=none
-disk_finish BIOS
+disk_finish "BIOS disk written to $out"

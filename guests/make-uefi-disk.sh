@@ -24,7 +24,8 @@ disk_args "$@"
 [ -f "$boot" ] || die "$boot not found (install systemd-boot-efi)"
 disk_need "qemu-utils, fdisk, dosfstools, mtools, cpio" \
 	qemu-img sfdisk mkfs.vfat mcopy mmd cpio gzip
-disk_start
+disk_tmp
+disk_raw "$root" "$tmp/root.raw"
 disk_initrd /dev/vda2
 
 esp_mib=64
@@ -50,4 +51,4 @@ start=$(((1 + esp_mib) * 2048)), size=$((root_mib * 2048)), type=0FC63DAF-8483-4
 EOF
 dd if="$tmp/esp.raw" of="$tmp/disk.raw" bs=1M seek=1 conv=notrunc status=none
 dd if="$tmp/root.raw" of="$tmp/disk.raw" bs=1M seek=$((1 + esp_mib)) conv=notrunc status=none
-disk_finish UEFI
+disk_finish "UEFI disk written to $out"
