@@ -30,6 +30,8 @@
 #define COVFILE_MAP_MAX (1u << 20)
 #define COVFILE_MAX_RANGES 8u
 #define COVFILE_MAX_IMMS 256u
+#define COVFILE_OBJECTS_SIZE 1792u
+#define COVFILE_PATH_MAX 256u
 
 struct covfile_range {
 	uint64_t start, end; /* guest virtual addresses, end exclusive */
@@ -52,6 +54,13 @@ struct covfile_header {
 	/* immediate operands of comparisons in covered code (the plugin decodes the x86 CMP
 	 * forms): the sensor's magic values; distinct, at most COVFILE_MAX_IMMS */
 	uint64_t imms[COVFILE_MAX_IMMS];
+	/* per range (set by the controller with the ranges): a host file whose bytes the guest's
+	 * code there must be, from offsets[i] on, for a block to count. A user-mode sensor's
+	 * mapping may share its addresses with another process's code (every non-PIE program
+	 * loads at the same address): only the sensor's own bytes count. objects holds n_ranges
+	 * NUL-terminated paths, "" for a range that is not checked (a kernel module's) */
+	uint64_t offsets[COVFILE_MAX_RANGES];
+	char objects[COVFILE_OBJECTS_SIZE];
 };
 
 _Static_assert(sizeof(struct covfile_header) <= COVFILE_HEADER_SIZE, "header too large");
@@ -64,18 +73,33 @@ struct covfile_view {
 	size_t n_ranges, n_imms;
 };
 
+/* What the controller knows of a range besides its addresses (covfile_header.offsets, objects). */
+struct covfile_object {
+	uint64_t offset;  /* of the range's start in the file */
+	const char *path; /* the host file (borrowed); NULL: the range's bytes are not checked */
+};
+
+/* A code mapping of a guest process, as /proc/PID/maps lists it. */
+struct covfile_map {
+	struct covfile_range range;
+	uint64_t offset;		 /* in the mapped file */
+	char path[COVFILE_PATH_MAX]; /* the guest path of the file */
+};
+
 /* Check buf (a whole coverage file) and point *ret into it. Returns 0, or -EBADMSG when the
  * magic, version, sizes or counts are not what a plugin of this version writes. buf must be
  * aligned for uint64_t. */
 int covfile_parse(const void *buf, size_t len, struct covfile_view *ret);
 
 /* Create (or truncate) the file at path for a map of map_size counters, covering ranges (n may
- * be 0). Returns 0 or -errno. */
+ * be 0; objs, NULL or n of them, says which are checked against a host file). Returns 0,
+ * -ENAMETOOLONG when the objects' paths do not fit the header, or -errno. */
 int covfile_create(const char *path, uint32_t map_size, const struct covfile_range *ranges,
-		   size_t n);
-/* Set the ranges of an existing file and zero its counters (the start of a case); what the
- * emulator wrote besides (blocks, imms) stays. */
-int covfile_reset(const char *path, const struct covfile_range *ranges, size_t n);
+		   const struct covfile_object *objs, size_t n);
+/* Set the ranges (and objects, as covfile_create) of an existing file and zero its counters (the
+ * start of a case); what the emulator wrote besides (blocks, imms) stays. */
+int covfile_reset(const char *path, const struct covfile_range *ranges,
+		  const struct covfile_object *objs, size_t n);
 /* Read the whole file at path into *ret_buf (caller frees) and parse it into *ret. */
 int covfile_read(const char *path, void **ret_buf, struct covfile_view *ret);
 
@@ -84,3 +108,8 @@ int covfile_read(const char *path, void **ret_buf, struct covfile_view *ret);
  * max). */
 size_t covfile_ranges_from_modules(const char *text, const char *only, struct covfile_range *ret,
 				   size_t max);
+/* The executable mappings in a text of /proc/PID/maps lines ("START-END PERMS OFFSET DEV INODE
+ * PATH", from the guest: untrusted), in the text's order: those with 'x' in their permissions,
+ * a file path, and START < END. Other lines (the /proc/modules lines of a MODULES text) are
+ * skipped. Returns how many were found (at most max). */
+size_t covfile_maps_parse(const char *text, struct covfile_map *ret, size_t max);
