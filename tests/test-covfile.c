@@ -124,7 +124,8 @@ START_TEST(test_maps)
 	static const char text[] =
 	    "ksensor 20480 0 - Live 0xffffffffc0000000 (O)\n"
 	    "00400000-00401000 r--p 00000000 00:02 17 /lib/sensor/usensord\n"
-	    "00401000-004a2000 r-xp 00001000 00:02 17                         /lib/sensor/usensord\n"
+	    "00401000-004a2000 r-xp 00001000 00:02 17                         "
+	    "/lib/sensor/usensord\n"
 	    "7f00c0001000-7f00c0002000 r-xp 00000000 00:00 0 [vdso]\n"
 	    "7f00c0003000-7f00c0002000 r-xp 00000000 00:02 18 /lib/backwards.so\n"
 	    "-1-5 r-xp 0 00:02 18 /lib/negative.so\n"

@@ -237,13 +237,15 @@ START_TEST(test_coverage)
 	     "unknown key 'pid' in coverage; expected one of: process, objects"},
 	};
 	_cleanup_free_ char *conf = NULL;
-	struct sensor *s = load_text("c", "name: c\ndeliver: {method: file, path: /x}\n"
-					  "watch: {process: umd}\n"
-					  "coverage: {process: scand, objects: [libscan.so.1, libz.so]}\n");
+	struct sensor *s =
+	    load_text("c", "name: c\ndeliver: {method: file, path: /x}\n"
+			   "watch: {process: umd}\n"
+			   "coverage: {process: scand, objects: [libscan.so.1, libz.so]}\n");
 
 	ck_assert_str_eq(sensor_coverage_process(s), "scand");
 	conf = sensor_agent_conf(s);
-	ck_assert_ptr_nonnull(strstr(conf, "\ncov_process=scand\ncov_objects=libscan.so.1,libz.so\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(conf, "\ncov_process=scand\ncov_objects=libscan.so.1,libz.so\n"));
 	sensor_free(s);
 	free(TAKE_PTR(conf));
 	/* no coverage: section: watch's process; neither: none */

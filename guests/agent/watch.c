@@ -436,8 +436,8 @@ int agent_watch_check_start(const struct agent_conf *c, char *out, size_t size)
 {
 	size_t used = strlen(out);
 
-	for (unsigned waited = 0; set(c->watch_process) && !agent_watch_find_process(c->watch_process);
-	     waited += 50) {
+	for (unsigned waited = 0;
+	     set(c->watch_process) && !agent_watch_find_process(c->watch_process); waited += 50) {
 		if (waited >= AGENT_WATCH_START_WAIT_MS) {
 			snprintf(out + used, size - used,
 				 "sensor process %s is not running %u s after the start commands "

@@ -203,8 +203,9 @@ static bool hex_field(const char **p, char stop, uint64_t *ret)
 	size_t n = 0;
 
 	for (; isxdigit((unsigned char)**p) && n < 16; (*p)++, n++)
-		v = v << 4 | (uint64_t)(isdigit((unsigned char)**p) ? **p - '0'
-								 : (tolower((unsigned char)**p) - 'a' + 10));
+		v = v << 4 | (uint64_t)(isdigit((unsigned char)**p)
+					    ? **p - '0'
+					    : (tolower((unsigned char)**p) - 'a' + 10));
 	if (!n || **p != stop)
 		return false;
 	(*p)++;

@@ -82,7 +82,7 @@ struct covfile_object {
 /* A code mapping of a guest process, as /proc/PID/maps lists it. */
 struct covfile_map {
 	struct covfile_range range;
-	uint64_t offset;		 /* in the mapped file */
+	uint64_t offset;	     /* in the mapped file */
 	char path[COVFILE_PATH_MAX]; /* the guest path of the file */
 };
 

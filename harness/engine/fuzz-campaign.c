@@ -14,8 +14,8 @@
 #include "covfile.h"
 #include "datadir.h"
 #include "dispatch.h"
-#include "pool.h"
 #include "image.h"
+#include "pool.h"
 #include "results.h"
 #include "step.h"
 #include "util.h"
@@ -207,12 +207,11 @@ static void code_learn(struct fuzz_campaign *c, const char *text)
 
 		c->code[i] = maps[j].range;
 		c->code_copies[i] = host ? code_copy(c, i, host) : NULL;
-		c->code_objs[i] = (struct covfile_object){.offset = maps[j].offset,
-							  .path = c->code_copies[i]};
+		c->code_objs[i] =
+		    (struct covfile_object){.offset = maps[j].offset, .path = c->code_copies[i]};
 		if (c->o->progress)
-			fprintf(c->o->progress,
-				"coverage: %s [%#llx, %#llx) at offset %#llx, %s\n", maps[j].path,
-				(unsigned long long)maps[j].range.start,
+			fprintf(c->o->progress, "coverage: %s [%#llx, %#llx) at offset %#llx, %s\n",
+				maps[j].path, (unsigned long long)maps[j].range.start,
 				(unsigned long long)maps[j].range.end,
 				(unsigned long long)maps[j].offset,
 				c->code_copies[i]
@@ -254,7 +253,15 @@ static void trace_take(void *userdata, const struct guest *g)
 	t->n_imms = 0;
 	memset(t->edges, 0, sizeof(t->edges));
 	memset(t->blocks, 0, sizeof(t->blocks));
-	if (!g->coverage || covfile_read(g->coverage, &buf, &v) < 0 ||
+	struct fuzz_campaign *c = ((struct worker *)userdata)->c;
+	bool code;
+
+	pthread_mutex_lock(&c->lock);
+	code = c->n_code > 0;
+	pthread_mutex_unlock(&c->lock);
+	/* no code of the sensor known: an empty trace would keep every seed out of the corpus;
+	 * none read, the campaign mutates its seeds blind (and said so, code_learn) */
+	if (!code || !g->coverage || covfile_read(g->coverage, &buf, &v) < 0 ||
 	    v.map_size != COVFILE_MAP_SIZE)
 		return;
 	memcpy(t->edges, v.edges, v.map_size);

@@ -438,8 +438,8 @@ static void load_persist(struct sctx *c, const struct ynode *doc)
 static void load_doc(struct sctx *c, const struct ynode *doc)
 {
 	static const char *const keys[] = {
-	    "name",    "description", "format",		 "build",   "files", "start",
-	    "deliver", "trigger",     "reject",		 "watch",   "probe", "guest",
+	    "name",    "description", "format",		 "build",   "files",	"start",
+	    "deliver", "trigger",     "reject",		 "watch",   "probe",	"guest",
 	    "persist", "version",     "version-command", "package", "coverage", NULL};
 	static const char *const build_keys[] = {"command", NULL};
 	static const char *const reject_keys[] = {"errno", "exit_status", "log", NULL};

@@ -133,7 +133,8 @@ static const struct object *object_get(uint32_t i, const char *path)
 	if (!o->data) {
 		/* nothing of the range counts: the campaign sees no coverage, not someone else's */
 		o->failed = true;
-		snprintf(msg, sizeof(msg), "flcov: cannot map %s: the range counts nothing\n", path);
+		snprintf(msg, sizeof(msg), "flcov: cannot map %s: the range counts nothing\n",
+			 path);
 		qemu_plugin_outs(msg);
 	}
 	return o;
@@ -241,7 +242,8 @@ static const uint8_t *insn_bytes(const struct qemu_plugin_insn *insn, uint8_t *b
 {
 	if (api_version < 3)
 		return qemu_plugin_insn_data(insn);
-	qemu_plugin_insn_data_v3 data = (qemu_plugin_insn_data_v3)(void (*)(void))qemu_plugin_insn_data;
+	qemu_plugin_insn_data_v3 data =
+	    (qemu_plugin_insn_data_v3)(void (*)(void))qemu_plugin_insn_data;
 	*size = *size <= 64 ? data(insn, buf, *size) : 0;
 	return buf;
 }
