@@ -128,6 +128,14 @@ START_TEST(test_conf_watch)
 	ck_assert_uint_eq(c->probe_interval_ms, 150);
 	ck_assert_uint_eq(c->unknown_keys, 0);
 	agent_conf_free(c);
+	ck_assert_int_eq(parse("name=k\ndeliver=device\npath=/dev/k\ntrigger=/t\n"
+			       "probe_counter=/sys/module/k/parameters/matches\n",
+			       &c, &line, &what),
+			 0);
+	ck_assert_str_eq(c->probe_counter, "/sys/module/k/parameters/matches");
+	ck_assert_ptr_null(c->probe);
+	ck_assert_uint_eq(c->unknown_keys, 0);
+	agent_conf_free(c);
 	ck_assert_int_eq(parse("name=u\ndeliver=file\npath=/x\n", &c, &line, &what), 0);
 	ck_assert_ptr_null(c->watch_process);
 	ck_assert_ptr_null(c->probe);

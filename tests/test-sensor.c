@@ -188,6 +188,19 @@ START_TEST(test_watch_probe)
 			       "probe_timeout_ms=2500\nprobe_interval_ms=150\n");
 	sensor_free(s);
 
+	/* the agent's counter probe: a file read around the trigger, no command */
+	s = load_text("k", "name: k\ndeliver: {method: device, path: /dev/k}\n"
+			   "trigger: /lib/sensor/kstrigger\n"
+			   "probe: {counter: /sys/module/k/parameters/matches, timeout: 1s}\n");
+	ck_assert_ptr_null(s->probe_command);
+	ck_assert_str_eq(s->probe_counter, "/sys/module/k/parameters/matches");
+	free(conf);
+	conf = sensor_agent_conf(s);
+	ck_assert_ptr_nonnull(strstr(conf, "\nprobe_counter=/sys/module/k/parameters/matches\n"
+					   "probe_timeout_ms=1000\n"));
+	ck_assert_ptr_null(strstr(conf, "\nprobe="));
+	sensor_free(s);
+
 	/* each part alone; the probe's defaults */
 	s = load_text("um", "name: um\ndeliver: {method: file, path: /x}\n"
 			    "watch: {process: umd}\nprobe: {command: 'true'}\n");
@@ -298,6 +311,14 @@ START_TEST(test_watch_probe_errors)
 	    {"probe: {command: x, interval: 0}\n", 3, 31, "probe interval '0' is out of range"},
 	    {"probe: {command: x, interval: [1]}\n", 3, 31,
 	     "probe interval must be a duration like 30s, 500ms or 2m, not a list"},
+	    {"trigger: t\nprobe: {command: x, counter: /c}\n", 4, 30,
+	     "probe command and counter both given; expected one of them"},
+	    {"trigger: t\nprobe: {counter: c}\n", 4, 18,
+	     "probe counter 'c' is not an absolute path in the guest"},
+	    {"probe: {counter: /c}\n", 3, 18,
+	     "probe counter without a trigger; expected trigger: (the event whose count must "
+	     "grow)"},
+	    {"trigger: t\nprobe: {counter: ''}\n", 4, 18, "probe counter is empty"},
 	};
 
 	expect_bad_texts("w", head, bad, ARRAY_SIZE(bad));

@@ -34,6 +34,7 @@ struct agent_conf *agent_conf_free(struct agent_conf *c)
 	free(c->probe);
 	free(c->cov_process);
 	free(c->cov_objects);
+	free(c->probe_counter);
 	free(c);
 	return NULL;
 }
@@ -256,6 +257,8 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 			r = set_string(&c->cov_process, v, vlen);
 		} else if (KEY("cov_objects")) {
 			r = set_string(&c->cov_objects, v, vlen);
+		} else if (KEY("probe_counter")) {
+			r = set_string(&c->probe_counter, v, vlen);
 		} else if (KEY("probe_timeout_ms") || KEY("probe_interval_ms")) {
 			unsigned *dst =
 			    KEY("probe_timeout_ms") ? &c->probe_timeout_ms : &c->probe_interval_ms;

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
 #include "proto.h"
 
 #define SAMPLE_MS 20	     /* a live process: one /proc/PID/comm read */
@@ -74,8 +75,8 @@ static bool set(const char *s)
 
 static bool wants(const struct agent_conf *c)
 {
-	return c &&
-	       (set(c->watch_process) || set(c->watch_log) || set(c->watch_unit) || set(c->probe));
+	return c && (set(c->watch_process) || set(c->watch_log) || set(c->watch_unit) ||
+		     agent_probe_set(c));
 }
 
 /* ---- the process ---- */
@@ -297,7 +298,7 @@ static void probe_start(uint64_t now)
 
 		close(pfd[0]);
 		signal(SIGPIPE, SIG_DFL);
-		st = agent_run_shell(w.c->probe, w.probe_timeout_ms, out, sizeof(out));
+		st = agent_probe_run(w.c, w.probe_timeout_ms, out, sizeof(out));
 		if (st == -ETIME)
 			snprintf(out + strlen(out), sizeof(out) - strlen(out),
 				 "\nprobe timed out after %u ms", w.probe_timeout_ms);
@@ -447,11 +448,12 @@ int agent_watch_check_start(const struct agent_conf *c, char *out, size_t size)
 		}
 		usleep(50 * 1000);
 	}
-	if (set(c->probe)) {
+	if (agent_probe_set(c)) {
 		int st;
 
-		snprintf(out + used, size - used, "$ %s\n", c->probe);
-		st = agent_run_shell(c->probe, c->probe_timeout_ms, out, size);
+		if (set(c->probe))
+			snprintf(out + used, size - used, "$ %s\n", c->probe);
+		st = agent_probe_run(c, c->probe_timeout_ms, out, size);
 		if (st != 0) {
 			used = strlen(out);
 			snprintf(out + used, size - used,
@@ -553,7 +555,7 @@ int agent_watch_timeout_ms(uint64_t now_ms)
 		next = now_ms + SAMPLE_MS;
 	if (set(w.c->watch_process) && w.next_sample < next)
 		next = w.next_sample;
-	if (set(w.c->probe) && w.pending && w.probe_pid < 0 && w.next_probe < next)
+	if (agent_probe_set(w.c) && w.pending && w.probe_pid < 0 && w.next_probe < next)
 		next = w.next_probe;
 	if (next == UINT64_MAX)
 		return -1;
@@ -585,7 +587,7 @@ static int answer(uint64_t now, uint8_t **ret, size_t *ret_len)
 		if (set(c->watch_process))
 			snprintf(a.process, sizeof(a.process), "%s", c->watch_process);
 		a.log = set(c->watch_log);
-		a.probe = set(c->probe);
+		a.probe = agent_probe_set(c);
 		a.pid_at_delivery = w.pid_at_delivery;
 		a.pid_at_end = w.pid;
 		a.pid_changes = w.pid_changes;
@@ -622,7 +624,7 @@ int agent_watch_tick(uint64_t now_ms, uint8_t **ret, size_t *ret_len)
 	if (set(c->watch_log) && set(c->watch_died))
 		scan_log();
 	saw_death(now_ms);
-	if (!set(c->probe)) {
+	if (!agent_probe_set(c)) {
 		if (w.asked)
 			return answer(now_ms, ret, ret_len);
 		return 0;

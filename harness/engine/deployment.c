@@ -43,6 +43,8 @@ int deployment_prepare_sensor(void *userdata, const struct scenario *sc, size_t 
 	 * from the watch alone (a sensor process or log that died). */
 	free(s->probe_command);
 	s->probe_command = NULL;
+	free(s->probe_counter);
+	s->probe_counter = NULL;
 	return 0;
 }
 

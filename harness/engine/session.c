@@ -397,7 +397,8 @@ static int prepare_images(struct session *s, struct session_error *e)
 		     * its own */
 		    (struct fleet_sensor){.name = scenario_sensor(s->sc, i),
 					  .image = s->images[i],
-					  .probes = s->sensors[i]->probe_command != NULL};
+					  .probes = s->sensors[i]->probe_command ||
+						    s->sensors[i]->probe_counter};
 	}
 	return 0;
 }
@@ -966,7 +967,7 @@ struct fleet_config session_fleet_config(const struct session *s, enum fleet_iso
 			 .hang_ms = to->hang_ms,
 			 .case_ms = to->case_ms},
 	    .max_attempts = 2,
-	    .probe_every = s->opts.probe_every,
+	    .probe_every = s->opts.probe_every ? s->opts.probe_every : FLEET_PROBE_EVERY,
 	    .run_dir = run_dir,
 	    .work_dir = work_dir,
 	};

@@ -42,7 +42,7 @@ struct session_opts {
 	const char *state_dir;	 /* NULL: /var/lib/faultline (root), ~/.cache/faultline, or
 				  * /tmp/faultline-UID (no HOME; must be ours, 0700) */
 	unsigned jobs;		 /* 0: the scenario's fleet size, else the number of cores */
-	unsigned probe_every;	 /* reuse: --probe-every (fleet.h); 0: every case */
+	unsigned probe_every;	 /* reuse: --probe-every (fleet.h); 0: FLEET_PROBE_EVERY */
 	bool no_guests;		 /* load and expand only (run --list) */
 	size_t max_cases;	 /* 0: all; else only the first N cases (bench) */
 	struct shard_spec shard; /* --shard K/N: run only shard K's jobs (shard.h); n 0: all */

@@ -62,6 +62,11 @@ struct fleet_host {
 	uint64_t sent_bytes, upload_ms; /* guest images uploaded by the last connect */
 };
 
+/* reuse's default probe_every: a probe per case cost reuse most of its speed (a held case waits
+ * for at most nine others on its guest, and a failed probe re-runs them alone, probed, so the
+ * records are the same as with a probe per case) */
+#define FLEET_PROBE_EVERY 10
+
 struct fleet_config {
 	struct vm_host *host;
 	const struct fleet_sensor *sensors;
@@ -85,7 +90,7 @@ struct fleet_config {
 	/* reuse: the final protection probe only every probe_every cases of a guest (0, 1: every
 	 * case). A case that was not probed is recorded once a later probe on its guest passes
 	 * (probed_after); when that probe fails or the guest ends first, it runs again alone,
-	 * probed (fleet.c: slot_loop) */
+	 * probed (fleet.c: slot_loop). Callers pass FLEET_PROBE_EVERY unless told otherwise. */
 	unsigned probe_every;
 	const char *run_dir;  /* consoles go to RUN_DIR/consoles/SENSOR/CASE.log */
 	const char *work_dir; /* saved guest images (snapshot, reuse); removed by fleet_run */

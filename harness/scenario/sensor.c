@@ -305,19 +305,35 @@ static void load_coverage(struct sctx *c, const struct ynode *doc)
 
 static void load_probe(struct sctx *c, const struct ynode *doc)
 {
-	static const char *const keys[] = {"command", "timeout", "interval", NULL};
-	const struct ynode *n = section(c, doc, "probe", keys), *command;
+	static const char *const keys[] = {"command", "counter", "timeout", "interval", NULL};
+	const struct ynode *n = section(c, doc, "probe", keys), *command, *counter;
 	struct sensor *s = c->s;
 	uint64_t ms;
 
 	if (!n)
 		return;
 	command = ynode_get(n, "command");
-	if (!command)
+	counter = ynode_get(n, "counter");
+	if (!command && !counter)
 		serr(c, n,
-		     "missing probe command; expected a shell command that exits 0 while "
-		     "the sensor detects the trigger's event");
-	get_nonempty_line(c, command, "probe command", &s->probe_command);
+		     "missing probe command or counter; expected a shell command that exits 0 "
+		     "while the sensor detects the trigger's event, or the guest file of a count "
+		     "that grows when it does");
+	if (command && counter)
+		serr(c, counter, "probe command and counter both given; expected one of them");
+	if (command)
+		get_nonempty_line(c, command, "probe command", &s->probe_command);
+	if (counter) {
+		get_nonempty_line(c, counter, "probe counter", &s->probe_counter);
+		if (s->probe_counter && s->probe_counter[0] != '/')
+			serr(c, counter, "probe counter '%s' is not an absolute path in the guest",
+			     s->probe_counter);
+		/* the counter probe runs the trigger between its two reads */
+		if (!s->trigger || !*s->trigger)
+			serr(c, counter,
+			     "probe counter without a trigger; expected trigger: (the "
+			     "event whose count must grow)");
+	}
 	/* the agent's limit for any command it runs */
 	if (ynode_want_duration(&c->y, ynode_get(n, "timeout"), "probe timeout", 1, 60000, &ms))
 		s->probe_timeout_ms = (unsigned)ms;
@@ -605,6 +621,7 @@ struct sensor *sensor_free(struct sensor *s)
 	free(s->watch_died);
 	free(s->watch_unit);
 	free(s->probe_command);
+	free(s->probe_counter);
 	free(s->reject_errnos);
 	sensor_guest_finish(&s->guest);
 	free(s->package);
@@ -663,8 +680,9 @@ char *sensor_agent_conf(const struct sensor *s)
 			fprintf(f, "%s%s", o == s->coverage_objects ? "" : ",", *o);
 		fputc('\n', f);
 	}
-	if (s->probe_command) {
+	if (s->probe_command || s->probe_counter) {
 		put(f, "probe", s->probe_command);
+		put(f, "probe_counter", s->probe_counter);
 		fprintf(f, "probe_timeout_ms=%u\nprobe_interval_ms=%u\n", s->probe_timeout_ms,
 			s->probe_interval_ms);
 	}

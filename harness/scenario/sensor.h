@@ -35,10 +35,12 @@
  *                                 log (needs log or unit); unit a systemd service on a full
  *                                 system: its restart count and state (systemctl show) and its
  *                                 journal as the log; at least process, log or unit
- *   probe: {command: SHELL, timeout: DURATION, interval: DURATION}
+ *   probe: {command: SHELL | counter: /GUEST, timeout: DURATION, interval: DURATION}
  *                                 is the sensor still detecting? command exits 0 when the
  *                                 trigger's event is detected (run at start, after a death every
- *                                 interval, and at the end of the window); timeout defaults to
+ *                                 interval, and at the end of the window); counter instead: a
+ *                                 file whose count grows when it is, read by the agent before and
+ *                                 after one run of the trigger (no shell); timeout defaults to
  *                                 3s (at most 60s), interval to 200ms
  *   coverage: {process: COMM, objects: [FILE, ...]}
  *                                 a user-mode sensor's code, for `faultline fuzz`: process is
@@ -128,7 +130,8 @@ struct sensor {
 	char *watch_log;     /* NULL: no log captured */
 	char *watch_died;    /* NULL: deaths are the process's pid changes */
 	char *watch_unit;    /* a systemd service (full systems): NRestarts, state, journal; NULL */
-	char *probe_command; /* NULL: protection is not measured */
+	char *probe_command; /* NULL: protection is not measured, unless probe_counter */
+	char *probe_counter; /* the agent's counter probe (guests/agent/probe.h) instead */
 	/* coverage: the process whose code mappings are covered (NULL: watch_process's, or none)
 	 * and the file names of its shared objects that count too (NULL-terminated; NULL: none) */
 	char *coverage_process;

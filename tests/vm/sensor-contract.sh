@@ -7,7 +7,8 @@
 # (the kernel's "Command line:" on the console, the modules in /proc/modules, checked by a start
 # command). It declares only EINVAL a clean rejection and keeps no reject log: its EBADMSG is
 # then its own error (sensor-error, errno in the record), while the shipped sensor still rejects
-# it. Every record carries the phase of its verdict.
+# it. Every record carries the phase of its verdict. An update that blinds the shipped sensor is
+# protection-lost by its counter probe.
 # Usage: sensor-contract.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5
@@ -58,6 +59,12 @@ cases:
     mutations:
       - {op: set, at: magic, value: 0}
     expect: {vendor-ksensor: sensor-error, ksensor-hardened: rejected}
+  # a good update whose one rule no longer names the trigger: the sensor takes it and goes blind
+  - name: blinding
+    content: $src/scenarios/content/basic.kscu
+    mutations:
+      - {op: set, at: "instances[0].fields[0].data", value: "xstrigger"}
+    expect: {vendor-ksensor: accepted, ksensor-hardened: protection-lost}
 YAML
 
 # the search path finds it by name too, and validate says where it looked when it does not
@@ -76,7 +83,7 @@ rc=0
 echo "sensor-contract: exit $rc in $(($(date +%s) - start)) s"
 [ "$rc" = 0 ] || fail "expected exit 0 (every stated expectation met)"
 res=$run/results.jsonl V=vendor-ksensor H=ksensor-hardened F=field-count-mismatch
-[ "$("$check" "$res")" = 6 ] || fail "expected 6 records"
+[ "$("$check" "$res")" = 8 ] || fail "expected 8 records"
 
 # the guest options reached both guests' kernels (the scenario's), the vendor's its own
 for s in $V $H; do
@@ -103,6 +110,14 @@ grep -q 'slub_debug' "$run/consoles/$H/_template-boot.log" && fail "$H: got $V's
 (EBADMSG), not an errno the sensor declares a rejection (errno 74)"
 "$check" "$res" $H bad-magic verdict rejected
 "$check" "$res" $H bad-magic phase load
+# the shipped sensor's probe is the agent's counter probe (probe: counter:), no shell: it saw the
+# update blind it (its count stood still over one trigger), and the valid one keep it protecting
+"$check" "$res" $H blinding verdict protection-lost
+grep -F '"sensor":"'$H'","case":"blinding"' "$res" |
+	grep -q 'probe: blind (.*ksensor.*parameters.*matches [0-9]* -> [0-9]*)' ||
+	fail "$H blinding: no counter probe's 'blind' in its record"
+"$check" "$res" $H valid protection kept
+"$check" "$res" $V blinding verdict accepted
 grep -q '<span class="muted">at evaluate</span>' "$run/report.html" ||
 	fail "the report does not show the crash's phase beside its title"
 echo "sensor-contract: ok"
