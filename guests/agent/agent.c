@@ -44,6 +44,7 @@
 #include "persist.h"
 #include "proto.h"
 #include "testmode.h"
+#include "text.h"
 #include "watch.h"
 
 #define CONF_PATH "/etc/faultline/sensor.conf"
@@ -407,18 +408,6 @@ static int run_shell(const char *cmd, const char *update_path, char *out, size_t
 	return WEXITSTATUS(status);
 }
 
-static void append(char *out, size_t size, const char *fmt, ...)
-{
-	size_t used = strlen(out);
-	va_list ap;
-
-	if (used + 1 >= size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(out + used, size - used, fmt, ap);
-	va_end(ap);
-}
-
 static void worker_report(int fd, int32_t a, int32_t b, const char *text)
 {
 	uint8_t *p;
@@ -487,14 +476,14 @@ static void boot_step(const char *what, const char *cmd, char *out, size_t size)
 {
 	int st;
 
-	append(out, size, "$ %s\n", cmd);
+	agent_append(out, size, "$ %s\n", cmd);
 	st = run_shell(cmd, NULL, out, size);
 	if (st == 0)
 		return;
 	if (st < 0)
-		append(out, size, "boot %s command failed: %s\n", what, strerror(-st));
+		agent_append(out, size, "boot %s command failed: %s\n", what, strerror(-st));
 	else
-		append(out, size, "boot %s command exited with status %d\n", what, st);
+		agent_append(out, size, "boot %s command exited with status %d\n", what, st);
 	kmsg("faultline-agent: boot %s command %s %d: %s", what, st < 0 ? "error" : "status",
 	     st < 0 ? -st : st, cmd);
 }
@@ -521,15 +510,15 @@ static void worker_start(const struct agent_conf *c, int fd)
 	for (size_t i = 0; i < c->n_start; i++) {
 		int st;
 
-		append(out, sizeof(out), "$ %s\n", c->start[i]);
+		agent_append(out, sizeof(out), "$ %s\n", c->start[i]);
 		st = run_shell(c->start[i], NULL, out, sizeof(out));
 		if (st != 0) {
 			if (st < 0)
-				append(out, sizeof(out), "start command failed: %s\n",
-				       strerror(-st));
+				agent_append(out, sizeof(out), "start command failed: %s\n",
+					     strerror(-st));
 			else
-				append(out, sizeof(out), "start command exited with status %d\n",
-				       st);
+				agent_append(out, sizeof(out),
+					     "start command exited with status %d\n", st);
 			worker_report(fd, 1, 0, out);
 		}
 	}
@@ -623,14 +612,14 @@ static void judge_update(const struct agent_conf *c, int fd, int kfd, bool deliv
 	int st;
 
 	if (kmsg_find(kfd, c->reject_log, logline, sizeof(logline))) {
-		append(out, size, "%skernel log: %s", out[0] ? "\n" : "", logline);
+		agent_append(out, size, "%skernel log: %s", out[0] ? "\n" : "", logline);
 		worker_report(fd, PROTO_OUTCOME_REJECTED, err, out);
 	}
 	if (infra_err)
 		worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, err, out);
 	if (delivered_err && err && !agent_conf_rejects_errno(c, err)) {
-		append(out, size, " (%s), not an errno the sensor declares a rejection",
-		       errno_name(err));
+		agent_append(out, size, " (%s), not an errno the sensor declares a rejection",
+			     errno_name(err));
 		worker_report(fd, PROTO_OUTCOME_SENSOR_ERROR, err, out);
 	}
 	if (delivered_err)
@@ -639,15 +628,15 @@ static void judge_update(const struct agent_conf *c, int fd, int kfd, bool deliv
 	if (c->trigger && *c->trigger) {
 		/* the phase mark: a crash after it on the console happened while evaluating */
 		kmsg("%s", PROTO_EVALUATE_MARK);
-		append(out, size, "$ %s\n", c->trigger);
+		agent_append(out, size, "$ %s\n", c->trigger);
 		st = run_shell(c->trigger, UPDATE_PATH, out, size);
 		if (st < 0)
-			append(out, size, "trigger failed: %s", strerror(-st));
+			agent_append(out, size, "trigger failed: %s", strerror(-st));
 		else
-			append(out, size, "trigger exited with status %d", st);
+			agent_append(out, size, "trigger exited with status %d", st);
 		/* a sensor that parses lazily rejects when the content is first used */
 		if (kmsg_find(kfd, c->reject_log, logline, sizeof(logline))) {
-			append(out, size, "\nkernel log, while the trigger ran: %s", logline);
+			agent_append(out, size, "\nkernel log, while the trigger ran: %s", logline);
 			worker_report(fd, PROTO_OUTCOME_REJECTED, 0, out);
 		}
 	}
@@ -708,28 +697,28 @@ static void worker_update(const struct agent_conf *c, const uint8_t *data, size_
 		}
 		if (!c->reload || !*c->reload)
 			break;
-		append(out, sizeof(out), "$ %s\n", c->reload);
+		agent_append(out, sizeof(out), "$ %s\n", c->reload);
 		st = run_shell(c->reload, c->path, out, sizeof(out));
 		if (st < 0) {
-			append(out, sizeof(out), "reload failed: %s", strerror(-st));
+			agent_append(out, sizeof(out), "reload failed: %s", strerror(-st));
 			worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, -st, out);
 		}
 		if (st > 0) {
-			append(out, sizeof(out), "reload exited with status %d", st);
+			agent_append(out, sizeof(out), "reload exited with status %d", st);
 			infra_err = !c->reject_exit;
 			delivered_err = true;
 		}
 		break;
 	}
 	case AGENT_DELIVER_COMMAND:
-		append(out, sizeof(out), "$ %s\n", c->command);
+		agent_append(out, sizeof(out), "$ %s\n", c->command);
 		st = run_shell(c->command, UPDATE_PATH, out, sizeof(out));
 		if (st < 0) {
-			append(out, sizeof(out), "command failed: %s", strerror(-st));
+			agent_append(out, sizeof(out), "command failed: %s", strerror(-st));
 			worker_report(fd, PROTO_OUTCOME_AGENT_ERROR, -st, out);
 		}
 		if (st > 0) {
-			append(out, sizeof(out), "command exited with status %d", st);
+			agent_append(out, sizeof(out), "command exited with status %d", st);
 			infra_err = !c->reject_exit;
 			delivered_err = true;
 		}

@@ -3,16 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define COUNTER_MAX 4096 /* a counter file's bytes read: a number, or a short stats text */
+#include "text.h"
+#include "watch.h"
 
-/* agent.c: the agent's shell, output appended to out */
-int agent_run_shell(const char *cmd, unsigned timeout_ms, char *out, size_t size);
+#define COUNTER_MAX 4096 /* a counter file's bytes read: a number, or a short stats text */
 
 bool agent_probe_set(const struct agent_conf *c)
 {
@@ -53,18 +52,6 @@ int agent_probe_counter_parse(const char *text, long long *ret_count)
 	return -EINVAL;
 }
 
-static void append(char *out, size_t size, const char *fmt, ...)
-{
-	size_t used = strlen(out);
-	va_list ap;
-
-	if (used + 1 >= size)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(out + used, size - used, fmt, ap);
-	va_end(ap);
-}
-
 static int read_count(const char *path, long long *ret_count, char *out, size_t size)
 {
 	char buf[COUNTER_MAX];
@@ -72,7 +59,8 @@ static int read_count(const char *path, long long *ret_count, char *out, size_t 
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
-		append(out, size, "probe: cannot read the counter %s: %s\n", path, strerror(errno));
+		agent_append(out, size, "probe: cannot read the counter %s: %s\n", path,
+			     strerror(errno));
 		return -errno;
 	}
 	do
@@ -80,12 +68,13 @@ static int read_count(const char *path, long long *ret_count, char *out, size_t 
 	while (n < 0 && errno == EINTR);
 	close(fd);
 	if (n < 0) {
-		append(out, size, "probe: cannot read the counter %s: %s\n", path, strerror(errno));
+		agent_append(out, size, "probe: cannot read the counter %s: %s\n", path,
+			     strerror(errno));
 		return -EIO;
 	}
 	buf[n] = 0;
 	if (agent_probe_counter_parse(buf, ret_count) < 0) {
-		append(out, size, "probe: no counter in %s: %.80s\n", path, buf);
+		agent_append(out, size, "probe: no counter in %s: %.80s\n", path, buf);
 		return -EINVAL;
 	}
 	return 0;
@@ -97,7 +86,7 @@ static int counter_probe(const struct agent_conf *c, unsigned timeout_ms, char *
 	int st;
 
 	if (!c->trigger || !*c->trigger) {
-		append(out, size, "probe: a counter probe needs the sensor's trigger\n");
+		agent_append(out, size, "probe: a counter probe needs the sensor's trigger\n");
 		return 2;
 	}
 	if (read_count(c->probe_counter, &before, out, size) < 0)
@@ -107,8 +96,8 @@ static int counter_probe(const struct agent_conf *c, unsigned timeout_ms, char *
 		return st;
 	if (read_count(c->probe_counter, &after, out, size) < 0)
 		return 2;
-	append(out, size, "probe: %s (%s %lld -> %lld)\n", after > before ? "protected" : "blind",
-	       c->probe_counter, before, after);
+	agent_append(out, size, "probe: %s (%s %lld -> %lld)\n",
+		     after > before ? "protected" : "blind", c->probe_counter, before, after);
 	return after > before ? 0 : 1;
 }
 
