@@ -14,67 +14,19 @@
 #   (defaults: ./build, /var/lib/faultline as root else ~/.cache/faultline; the Debian image is
 #   built first if it is not there, which takes minutes; --quick: the good disk only)
 set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 build=${1:-build}
 state=${2:-}
 quick=${3:-}
-[ -n "$state" ] || { state=/var/lib/faultline; [ "$(id -u)" = 0 ] || state=$HOME/.cache/faultline; }
-src=$(cd "$(dirname "$0")/.." && pwd)
-faultline=$(realpath "$build/faultline")
+bench_state
+bench_faultline "$build"
 [ -r /usr/lib/grub/i386-pc/boot.img ] || { echo "no GRUB i386-pc: install grub-pc-bin (.ci/setup does)"; exit 77; }
-work=$(mktemp -d /tmp/faultline-bios-bench.XXXXXX)
-chmod 0755 "$work" # QEMU runs as libvirt-qemu: the disk must be readable to it
-trap 'rm -rf "$work"' EXIT
-echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-L=ksensor-legacy-deb
-img=$state/images/$L
-sc=$work/bios.yaml
-cat >"$sc" <<EOF
-name: bios-disk
-seed: 1
-format: kscu
-fleet: {size: 0, memory: 256, accel: auto}
-sensors: [$L]
-guest: {disk: bios.qcow2}
-timeouts: {boot: 300s, observe: 2s, hang: 15s, case: 90s}
-cases:
-  - name: valid
-    content: $src/scenarios/content/basic.kscu
-    expect: accepted
-  - name: field-count-mismatch
-    content: $src/scenarios/content/basic.kscu
-    mutations:
-      - {op: drop, at: "instances[0].fields[last]"}
-    expect: crash
-EOF
-if [ ! -f "$img/root.qcow2" ]; then
-	echo "== building the Debian image of $L (faultline validate does not build: one run)"
-	sed "s|guest: {disk: bios.qcow2}|guest: {system: debian-12}|" "$sc" >"$work/build.yaml"
-	"$faultline" run --state-dir "$state" -q -o "$work/build" "$work/build.yaml" >/dev/null || true
-fi
-start=$(date +%s)
-"$src/guests/make-bios-disk.sh" --kernel "$img/vmlinuz" --initrd "$img/initrd.img" \
-	"$img/root.qcow2" "$work/bios.qcow2"
-echo "MBR/GRUB image made in $(($(date +%s) - start)) s"
-start=$(date +%s)
-rc=0
-"$faultline" run --state-dir "$state" --isolation snapshot -o "$work/run" "$sc" >"$work/out" 2>&1 || rc=$?
-cat "$work/out"
-echo "bios-disk: exit $rc in $(($(date +%s) - start)) s; load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_work bios
+bench_load start
 # GRUB adds BOOT_IMAGE= to the command line it gives
-grep -q "Command line: BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1" "$work/run/consoles/$L/_template-boot.log" &&
-	echo "the template booted through its own GRUB (console: BOOT_IMAGE=/boot/vmlinuz)"
-python3 - "$work/run/results.jsonl" <<'PYEOF'
-import json, sys
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    if "verdict" in r:
-        t = r.get("timings") or {}
-        print(f"{r['case']}: {r['verdict']} ({r.get('title')}), system {r.get('system')}, "
-              f"restore to verdict {t.get('total_ms')} ms")
-        want = {"valid": "accepted", "field-count-mismatch": "crash"}[r["case"]]
-        if r["verdict"] != want or r.get("system") != "disk-bios":
-            sys.exit(f"FAIL: {r['case']}: {r['verdict']} on {r.get('system')}, expected {want} on disk-bios")
-PYEOF
+bench_disk bios 300s MBR/GRUB "Command line: BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1" \
+	"the template booted through its own GRUB (console: BOOT_IMAGE=/boot/vmlinuz)"
 [ "$rc" = 0 ] || exit "$rc"
 [ "$quick" = --quick ] && exit 0
 

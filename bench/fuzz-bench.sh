@@ -11,14 +11,14 @@
 #      from the well-formed seed alone (tests/data/vm/fuzz.yaml).
 # Usage: bench/fuzz-bench.sh [BUILD_DIR] [CASES] [MINUTES]   (defaults: ./build, 30, 4)
 set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 build=${1:-build}
 cases=${2:-30}
 minutes=${3:-4}
-src=$(cd "$(dirname "$0")/.." && pwd)
-faultline=$(realpath "$build/faultline")
+bench_faultline "$build"
 state=$(realpath "$build")/vm-state
-work=$(mktemp -d /tmp/faultline-fuzz-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_work fuzz
 
 field() { sed -n "s/^ *\"$2\":\([0-9]*\).*/\1/p" "$1/campaign.json"; }
 

@@ -12,14 +12,15 @@
 # Usage (root): bench/hosts-bench.sh [BUILD_DIR] [CASES] [ROUNDS] [JOBS]
 #   defaults: ./build, 40 cases, 3 rounds, 1 guest per host
 set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 build=${1:-build}
 cases=${2:-40}
 rounds=${3:-3}
 jobs=${4:-1}
-src=$(cd "$(dirname "$0")/.." && pwd)
-faultline=$(realpath "$build/faultline")
+bench_faultline "$build"
 [ "$(id -u)" = 0 ] || { echo "hosts-bench: needs root (it starts a libvirtd)" >&2; exit 2; }
-work=$(mktemp -d /tmp/faultline-hosts-bench.XXXXXX)
+bench_work hosts
 # shellcheck source=../tests/vm/hosts-lib.sh
 source "$src/tests/vm/hosts-lib.sh"
 trap 'host_stop; rm -rf "$work"' EXIT

@@ -22,7 +22,8 @@
 # FAULTLINE_STATE_DIR: the state dir to use, as --state-dir. JOBS: guests in parallel (--jobs).
 # Takes about 40 to 60 minutes on this 2-core TCG machine (the image builds, 18 template boots).
 set -euo pipefail
-src=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" = --check ]; then
 	shift
@@ -45,7 +46,7 @@ PY
 	fi
 else
 	build=${1:-build}
-	faultline=$(realpath "$build/faultline")
+	bench_faultline "$build"
 	out=${2:-$(mktemp -d /tmp/faultline-matrix-bench.XXXXXX)/run}
 	log=$out.log
 	mkdir -p "$(dirname "$out")"

@@ -7,12 +7,12 @@
 #
 # Usage: bench/persistence-cost.sh [BUILD_DIR] [CASES]   (defaults: ./build, 60 cases)
 set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 build=${1:-build}
 cases=${2:-60}
-src=$(cd "$(dirname "$0")/.." && pwd)
-faultline=$(realpath "$build/faultline")
-work=$(mktemp -d /tmp/faultline-persist-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_faultline "$build"
+bench_work persist
 
 # the scenario as shipped, and the same with persistence on (content: paths stay relative to
 # scenarios/, so both files live there for the run)

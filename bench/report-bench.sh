@@ -6,12 +6,13 @@
 #
 # Usage: bench/report-bench.sh [BUILD_DIR] [N]     (BUILD_DIR defaults to ./build)
 set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
 build=${1:-build}
 n=${2:-100000}
-faultline=$(realpath "$build/faultline")
-work=$(mktemp -d /tmp/faultline-report-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_faultline "$build"
+bench_work report
 
 gen() { # DIR RUN_ID SALT
 	mkdir -p "$1"
@@ -73,7 +74,8 @@ measure() { # LABEL OUTPUT COMMAND...
 	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$work/stdout" 2>"$work/stderr"
 	st=$?
 	set -e
-	read -r secs kb <"$work/time"
+	# the last line: time puts "Command exited with non-zero status N" before it (compare's 1)
+	read -r secs kb < <(tail -n 1 "$work/time")
 	[ -n "$out" ] || out="$work/stdout"
 	printf '%-28s exit %d  %6.2f s  %5d MiB peak  output %s\n' "$label" "$st" "$secs" \
 		"$((kb / 1024))" "$(du -h "$out" | cut -f1)"

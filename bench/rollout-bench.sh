@@ -9,13 +9,13 @@
 # Usage: bench/rollout-bench.sh [BUILD_DIR] [FLEET] [OUT_DIR]   (defaults: ./build, 500, a temp dir)
 # FAULTLINE_STATE_DIR: the state dir to use (images, embedded root), as --state-dir.
 set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 build=${1:-build}
 fleet=${2:-500}
-src=$(cd "$(dirname "$0")/.." && pwd)
-faultline=$(realpath "$build/faultline")
-work=$(mktemp -d /tmp/faultline-rollout-bench.XXXXXX)
+bench_faultline "$build"
+bench_work rollout
 out=${3:-$work/run}
-trap 'rm -rf "$work"' EXIT
 
 # the shipped scenario with gates that let the update through every ring (content: paths stay
 # relative to the scenario's folder, so the copy sits beside the original's content)

@@ -18,12 +18,13 @@
 # Environment: FAULTLINE_BENCH_KEEP=1 keeps the runs; FAULTLINE_BENCH_GAP_ONLY=1 skips part 1.
 # The Debian images are built on first use (minutes; cached after). Prints the load at start.
 set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 build=${1:-build}
 cases=${2:-40}
 repeat=${3:-3}
-src=$(cd "$(dirname "$0")/.." && pwd)
-faultline=$(realpath "$build/faultline")
-work=$(mktemp -d /tmp/faultline-system-bench.XXXXXX)
+bench_faultline "$build"
+bench_work system
 # content: paths stay relative to scenarios/, so the variants live there for the run
 init=$src/scenarios/.bench-system-init.yaml deb=$src/scenarios/.bench-system-deb.yaml
 gap=$src/scenarios/.bench-system-gap.yaml
@@ -33,7 +34,7 @@ if [ -n "${FAULTLINE_BENCH_KEEP:-}" ]; then
 else
 	trap 'rm -rf "$work" "$init" "$deb" "$gap"' EXIT
 fi
-echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_load start
 
 sed 's/^name: bench-hardened/name: system-init/' "$src/scenarios/bench-hardened.yaml" >"$init"
 sed 's/^name: bench-hardened/name: system-deb/; s/^sensors: \[ksensor-hardened\]/sensors: [ksensor-hardened-deb]/;
@@ -100,4 +101,4 @@ for s, rs in sorted(rows.items()):
         print(f"  protection gap ms: median {statistics.median(gaps):.0f}, min {min(gaps)}, "
               f"max {max(gaps)} ({len(gaps)} records)")
 EOF
-echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_load end

@@ -16,11 +16,8 @@
 #   and each --file (its mode kept; its folder must exist in the image).
 set -eu
 
-prog=install-agent.sh
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
+# shellcheck source=lib-disk.sh
+. "$(dirname "$0")/lib-disk.sh"
 agent= conf= files=
 nl='
 '
@@ -29,7 +26,7 @@ while [ $# -gt 0 ]; do
 	--agent) [ $# -ge 2 ] || die "--agent needs a path"; agent=$2; shift 2 ;;
 	--conf) [ $# -ge 2 ] || die "--conf needs a path"; conf=$2; shift 2 ;;
 	--file) [ $# -ge 2 ] || die "--file needs SRC=DST"; files="$files$2$nl"; shift 2 ;;
-	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) disk_usage; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
 	esac
@@ -39,13 +36,10 @@ image=$1 out=$2
 [ -f "$agent" ] || die "agent binary '$agent' not found (--agent)"
 [ -f "$conf" ] || die "sensor conf '$conf' not found (--conf)"
 [ -f "$image" ] || die "image $image not found"
-for t in qemu-img debugfs; do
-	command -v $t >/dev/null || die "$t not found (qemu-utils, e2fsprogs)"
-done
+disk_need "qemu-utils, e2fsprogs" qemu-img debugfs
 
-tmp=$(mktemp -d) || die "cannot create a temporary directory"
-trap 'rm -rf "$tmp"' EXIT INT TERM
-qemu-img convert -O raw "$image" "$tmp/disk.raw" || die "qemu-img cannot read $image"
+disk_tmp
+disk_raw "$image" "$tmp/disk.raw"
 debugfs -R "stat /sbin/init" "$tmp/disk.raw" >/dev/null 2>&1 ||
 	die "$image: no ext4 with /sbin/init on the whole disk"
 
@@ -94,6 +88,4 @@ for f in /usr/sbin/faultline-agent /etc/faultline/sensor.conf \
 	debugfs -R "stat $f" "$tmp/disk.raw" 2>/dev/null | grep -q "Inode:" ||
 		{ cat "$tmp/log" >&2; die "$f was not written"; }
 done
-qemu-img convert -O qcow2 "$tmp/disk.raw" "$out.tmp" && mv -f "$out.tmp" "$out" ||
-	die "cannot write $out"
-echo "$prog: agent installed in $out"
+disk_finish "agent installed in $out"

@@ -9,60 +9,30 @@
 # \EFI\BOOT\BOOTX64.EFI, one loader entry with the kernel, the initrd and the command line,
 # timeout 0), partition 2 the ext4 of ROOT_IMAGE (qcow2 or raw). A faultline switch-root initrd
 # (images/SENSOR/initrd.img) is rewritten to mount /dev/vda2 instead of /dev/vda. The command
-# line always carries what faultline gives its own guests (console=ttyS0, panic=-1, oops=panic,
-# the lockup panics): a UEFI guest boots by its own loader, so faultline cannot add it.
+# line always carries what faultline gives its own guests (guests/guest-cmdline: console=ttyS0,
+# panic=-1, oops=panic, the lockup panics, ...): a UEFI guest boots by its own loader, so
+# faultline cannot add it. Shares its options and most steps with make-bios-disk.sh
+# (guests/lib-disk.sh).
 # Needs: qemu-img, sfdisk (fdisk), mkfs.vfat (dosfstools), mtools, cpio, gzip and
 # /usr/lib/systemd/boot/efi/systemd-bootx64.efi (systemd-boot-efi).
 set -eu
 
-prog=make-uefi-disk.sh
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
-faultline_cmdline="console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=10 \
-faultline.watchdog_thresh=1 \
-hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=10 rcupdate.rcu_cpu_stall_timeout=15 \
-mitigations=off no_timer_check"
+# shellcheck source=lib-disk.sh
+. "$(dirname "$0")/lib-disk.sh"
 boot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
-kernel='' initrd='' cmdline=''
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--kernel) [ $# -ge 2 ] || die "--kernel needs a path"; kernel=$2; shift 2 ;;
-	--initrd) [ $# -ge 2 ] || die "--initrd needs a path"; initrd=$2; shift 2 ;;
-	--cmdline) [ $# -ge 2 ] || die "--cmdline needs a text"; cmdline=$2; shift 2 ;;
-	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	-*) die "unknown option $1" ;;
-	*) break ;;
-	esac
-done
-[ $# -eq 2 ] || die "expected ROOT_IMAGE OUT (see --help)"
-root=$1 out=$2
-[ -f "$kernel" ] || die "kernel '$kernel' not found (--kernel)"
-[ -f "$initrd" ] || die "initrd '$initrd' not found (--initrd)"
-[ -f "$root" ] || die "root image $root not found"
+disk_args "$@"
 [ -f "$boot" ] || die "$boot not found (install systemd-boot-efi)"
-for t in qemu-img sfdisk mkfs.vfat mcopy mmd cpio gzip; do
-	command -v $t >/dev/null || die "$t not found (qemu-utils, fdisk, dosfstools, mtools, cpio)"
-done
-
-tmp=$(mktemp -d) || die "cannot create a temporary directory"
-trap 'rm -rf "$tmp"' EXIT INT TERM
-qemu-img convert -O raw "$root" "$tmp/root.raw" || die "qemu-img cannot read $root"
-
-# the initrd: a faultline switch-root one mounts the disk it names; here the root is partition 2
-mkdir "$tmp/initrd"
-(cd "$tmp/initrd" && gzip -dc <"$initrd" | cpio -id --quiet) || die "$initrd is not a gzip'd cpio"
-if grep -q "^SWITCH_ROOT='/dev/vda'$" "$tmp/initrd/init" 2>/dev/null; then
-	sed -i "s|^SWITCH_ROOT='/dev/vda'$|SWITCH_ROOT='/dev/vda2'|" "$tmp/initrd/init"
-fi
-(cd "$tmp/initrd" && find . | cpio -o -H newc --quiet | gzip -1) >"$tmp/initrd.img"
+disk_need "qemu-utils, fdisk, dosfstools, mtools, cpio" \
+	qemu-img sfdisk mkfs.vfat mcopy mmd cpio gzip
+disk_tmp
+disk_raw "$root" "$tmp/root.raw"
+disk_initrd /dev/vda2
 
 esp_mib=64
 mkfs.vfat -C -n ESP "$tmp/esp.raw" $((esp_mib * 1024)) >/dev/null || die "mkfs.vfat failed"
 printf 'default faultline.conf\ntimeout 0\n' >"$tmp/loader.conf"
-printf 'title faultline guest\nlinux /vmlinuz\ninitrd /initrd.img\noptions root=/dev/vda2 rw %s%s%s\n' \
-	"$faultline_cmdline" "${cmdline:+ }" "$cmdline" >"$tmp/entry.conf"
+printf 'title faultline guest\nlinux /vmlinuz\ninitrd /initrd.img\noptions %s\n' \
+	"$(disk_kernel_cmdline /dev/vda2)" >"$tmp/entry.conf"
 export MTOOLS_SKIP_CHECK=1
 mmd -i "$tmp/esp.raw" ::/EFI ::/EFI/BOOT ::/loader ::/loader/entries
 mcopy -i "$tmp/esp.raw" "$boot" ::/EFI/BOOT/BOOTX64.EFI
@@ -81,6 +51,4 @@ start=$(((1 + esp_mib) * 2048)), size=$((root_mib * 2048)), type=0FC63DAF-8483-4
 EOF
 dd if="$tmp/esp.raw" of="$tmp/disk.raw" bs=1M seek=1 conv=notrunc status=none
 dd if="$tmp/root.raw" of="$tmp/disk.raw" bs=1M seek=$((1 + esp_mib)) conv=notrunc status=none
-qemu-img convert -O qcow2 "$tmp/disk.raw" "$out.tmp" && mv -f "$out.tmp" "$out" ||
-	die "cannot write $out"
-echo "$prog: UEFI disk written to $out"
+disk_finish "UEFI disk written to $out"

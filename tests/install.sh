@@ -44,6 +44,10 @@ done
 if [ "$agent" = yes ]; then
 	[ -x "$data/guests/faultline-agent" ] || fail "the guest agent is not installed"
 fi
+# install-agent.sh runs from the data dir: its shared part (lib-disk.sh) is beside it
+"$data/guests/install-agent.sh" --help | grep -q "^install-agent.sh — " ||
+	fail "the installed install-agent.sh does not run"
+[ -f "$data/guests/guest-cmdline" ] || fail "guests/guest-cmdline not installed"
 for cmd in run bench validate mutate classify replay report compare; do
 	[ -f "$p/share/man/man1/faultline-$cmd.1" ] || fail "no man page faultline-$cmd(1)"
 done

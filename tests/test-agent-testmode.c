@@ -28,6 +28,8 @@ START_TEST(test_parse)
 	ck_assert(t.flood && !t.garbage);
 	ck_assert(!agent_test_parse("faultline.agent_test= garbage", 1, &t));
 	ck_assert(!agent_test_parse("faultline.agent_test=", 1, &t));
+	/* only a whole word is the key */
+	ck_assert(!agent_test_parse("xfaultline.agent_test=garbage", 1, &t));
 	ck_assert(agent_test_parse("faultline.agent_test=flood,frames", 1, &t));
 	ck_assert(t.flood && t.frames && !t.garbage);
 	ck_assert(!agent_test_parse("faultline.agent_test=frame", 1, &t));

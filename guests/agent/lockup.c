@@ -8,45 +8,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
+
 #define THRESH_MAX 60 /* the kernel refuses more (kernel/watchdog.c) */
-
-static int parse_thresh(const char *p, size_t n, unsigned *ret)
-{
-	unsigned v = 0;
-
-	if (n == 0 || n > 2)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (unsigned)(p[i] - '0');
-	}
-	if (v < 1 || v > THRESH_MAX)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
 
 int agent_lockup_parse(const char *cmdline, unsigned *ret_thresh)
 {
-	const size_t klen = strlen(AGENT_LOCKUP_KEY);
-	const char *p = cmdline;
+	const char *p = cmdline, *w, *v;
+	size_t n, vn;
 	int r = -ENOENT;
-	unsigned v = 0;
+	unsigned thresh = 0, x;
 
-	for (;;) {
-		size_t n;
-
-		p += strspn(p, " \t\n");
-		n = strcspn(p, " \t\n");
-		if (n == 0)
-			break;
-		if (n >= klen && memcmp(p, AGENT_LOCKUP_KEY, klen) == 0)
-			r = parse_thresh(p + klen, n - klen, &v);
-		p += n;
+	while (agent_cmdline_next(&p, &w, &n)) {
+		if (!agent_cmdline_key(w, n, AGENT_LOCKUP_KEY, &v, &vn))
+			continue;
+		r = agent_cmdline_decimal(v, vn, 2, &x) && x >= 1 && x <= THRESH_MAX ? 0 : -EINVAL;
+		if (r == 0)
+			thresh = x;
 	}
 	if (r == 0)
-		*ret_thresh = v;
+		*ret_thresh = thresh;
 	return r;
 }
 

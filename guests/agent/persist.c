@@ -10,47 +10,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A decimal of at most 6 digits (boot numbers, boot counts). */
-static bool parse_small(const char *v, size_t n, unsigned *ret)
-{
-	unsigned x = 0;
+#include "cmdline.h"
 
-	if (n == 0 || n > 6)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return false;
-		x = x * 10 + (unsigned)(v[i] - '0');
-	}
-	*ret = x;
-	return true;
-}
+#define BOOT_DIGITS 6 /* boot numbers and counts */
 
 static bool value_is(const char *v, size_t n, const char *want)
 {
 	return n == strlen(want) && memcmp(v, want, n) == 0;
 }
 
-/* One "faultline.KEY=VALUE" word of the command line. */
+/* One word of the command line: a faultline.KEY=VALUE of persist.h's, or nothing to do. */
 static void boot_word(const char *w, size_t n, struct agent_boot *b)
 {
-	const char *eq = memchr(w, '=', n), *v;
-	size_t k, vn;
+	const char *v;
+	size_t vn;
 	unsigned x;
 
-	if (!eq)
-		return;
-	k = (size_t)(eq - w);
-	v = eq + 1;
-	vn = n - k - 1;
-#define KEY(s) (k == sizeof(s) - 1 && memcmp(w, s, k) == 0)
+#define KEY(s) agent_cmdline_key(w, n, s "=", &v, &vn)
 	if (KEY("faultline.persist"))
 		b->persist = value_is(v, vn, "1");
 	else if (KEY("faultline.safe"))
 		b->safe = value_is(v, vn, "1");
-	else if (KEY("faultline.boot") && parse_small(v, vn, &x))
+	else if (KEY("faultline.boot") && agent_cmdline_decimal(v, vn, BOOT_DIGITS, &x))
 		b->boot = x;
-	else if (KEY("faultline.recovery_boots") && parse_small(v, vn, &x) && x > 0)
+	else if (KEY("faultline.recovery_boots") && agent_cmdline_decimal(v, vn, BOOT_DIGITS, &x) &&
+		 x > 0)
 		b->recovery_boots = x;
 	else if (KEY("faultline.recovery"))
 		b->recovery = value_is(v, vn, "counter")       ? AGENT_RECOVERY_COUNTER
@@ -63,18 +47,11 @@ static void boot_word(const char *w, size_t n, struct agent_boot *b)
 void agent_boot_parse(const char *cmdline, struct agent_boot *ret)
 {
 	struct agent_boot b = {.recovery_boots = AGENT_RECOVERY_BOOTS_DEFAULT};
-	const char *p = cmdline;
+	const char *p = cmdline, *w;
+	size_t n;
 
-	for (;;) {
-		size_t n;
-
-		p += strspn(p, " \t\n");
-		n = strcspn(p, " \t\n");
-		if (n == 0)
-			break;
-		boot_word(p, n, &b);
-		p += n;
-	}
+	while (agent_cmdline_next(&p, &w, &n))
+		boot_word(w, n, &b);
 	*ret = b;
 }
 

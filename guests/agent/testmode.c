@@ -5,27 +5,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "proto.h"
 
 #define UNKNOWN_TYPE 0x7777
 
+/* The value of the first AGENT_TEST_KEY word, or NULL. */
+static const char *test_value(const char *cmdline, size_t *ret_n)
+{
+	const char *p = cmdline, *w, *v;
+	size_t n;
+
+	while (agent_cmdline_next(&p, &w, &n))
+		if (agent_cmdline_key(w, n, AGENT_TEST_KEY, &v, ret_n))
+			return v;
+	return NULL;
+}
+
 bool agent_test_parse(const char *cmdline, uint32_t seed, struct agent_test *ret)
 {
-	const char *p = strstr(cmdline, AGENT_TEST_KEY);
 	struct agent_test t = {.rng = seed ? seed : 1};
+	size_t n = 0;
+	const char *p = test_value(cmdline, &n);
 
-	if (p) {
-		p += strlen(AGENT_TEST_KEY);
-		for (size_t n = strcspn(p, " \t\n"); n > 0;) {
-			size_t m = strcspn(p, ",");
-			if (m > n)
-				m = n;
-			t.garbage |= m == 7 && !strncmp(p, "garbage", m);
-			t.flood |= m == 5 && !strncmp(p, "flood", m);
-			t.frames |= m == 6 && !strncmp(p, "frames", m);
-			p += m < n ? m + 1 : m;
-			n -= m < n ? m + 1 : m;
-		}
+	while (n > 0) {
+		size_t m = strcspn(p, ",");
+
+		if (m > n)
+			m = n;
+		t.garbage |= m == 7 && !strncmp(p, "garbage", m);
+		t.flood |= m == 5 && !strncmp(p, "flood", m);
+		t.frames |= m == 6 && !strncmp(p, "frames", m);
+		p += m < n ? m + 1 : m;
+		n -= m < n ? m + 1 : m;
 	}
 	*ret = t;
 	return t.garbage || t.flood || t.frames;

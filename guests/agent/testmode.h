@@ -30,8 +30,9 @@ struct agent_test {
 	uint32_t rng; /* xorshift state for the garbage, never 0 */
 };
 
-/* The modes the command line asks for (all off without the key; unknown modes are ignored).
- * seed starts the garbage's random bytes. Returns true when a mode is on. */
+/* The modes the command line's first faultline.agent_test= word asks for (all off without it;
+ * unknown modes are ignored). seed starts the garbage's random bytes. Returns true when a mode is
+ * on. */
 bool agent_test_parse(const char *cmdline, uint32_t seed, struct agent_test *ret);
 /* The frames mode's next burst: AGENT_TEST_FRAMES_BURST bytes of whole minimal frames, *seq
  * advanced for each. Returns 0 or -ENOMEM. */

@@ -23,33 +23,14 @@
 #include "shard.h"
 #include "util.h"
 
-/* Every fault visible and final, within seconds: an oops panics, a panic is reported to the
- * host (pvpanic) or resets (then the domain stops), lockups and stalls panic quickly.
- * A CPU spinning in the kernel trips both the soft lockup detector (2 x watchdog_thresh = 2 s
- * of guest time: a hang's verdict and title within about 3 s of delivery) and the RCU stall
- * detector; the stall timeout is longer so that one report, with one title, always comes first.
- * A host stall of 1.6 s or more can trip the lockup detector too: the runner counts stalls from
- * RUNNER_STALL_MS (runner.h) so that such a report is distrusted and the case run again.
- * no_timer_check: under TCG on a loaded host the boot-time IO-APIC timer check fails at random
- * and panics a healthy guest. cryptomgr.notests: the boot-time crypto self-tests are no part of
- * a sensor's test, and 5.10's RSA test on an arm64 TCG guest computes for over 2 s without
- * rescheduling: a soft lockup panic at boot ("soft lockup in cryptomgr_test").
- * The guest boots with watchdog_thresh=10, which a loaded host's stalls of a booting kernel do
- * not reach (arm64 TCG guests panicked in kthreadd and eval_map_work_func under 1), and the agent
- * sets the case's threshold, faultline.watchdog_thresh=1, once the sensor's start commands have
- * run and before READY (guests/agent/lockup.h): every case, and every template saved at READY,
- * runs with 1. */
-#define GUEST_CMDLINE                                                                              \
-	"console=ttyS0,115200 panic=-1 oops=panic softlockup_panic=1 watchdog_thresh=10 "          \
-	"faultline.watchdog_thresh=1 "                                                             \
-	"hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=10 "                               \
-	"rcupdate.rcu_cpu_stall_timeout=15 mitigations=off no_timer_check cryptomgr.notests"
-
-/* Warm isolation loads a guest's saved state back into the same QEMU, whose TSC never goes
- * backwards (pool.c): its guests keep time by a device the load restores (the HPET), and with
+/* Every guest boots with FAULTLINE_GUEST_CMDLINE (config.h): guests/guest-cmdline, built in by
+ * meson.build, one source with the disks that boot by their own loader (guests/lib-disk.sh); why
+ * each option is there, in that file.
+ * Warm isolation adds two: it loads a guest's saved state back into the same QEMU, whose TSC never
+ * goes backwards (pool.c): its guests keep time by a device the load restores (the HPET), and with
  * the TSC unstable the scheduler's clock, which the lockup detector reads, is held within a
  * tick of it. Warm's template is booted with this too, so its saved state agrees. */
-#define GUEST_CMDLINE_WARM GUEST_CMDLINE " tsc=unstable clocksource=hpet"
+#define GUEST_CMDLINE_WARM FAULTLINE_GUEST_CMDLINE " tsc=unstable clocksource=hpet"
 
 struct session {
 	struct session_opts opts;
@@ -443,7 +424,7 @@ static const char *probe_accel(struct session *s, struct vm_host *h)
 	struct vm_config vc = {.name = name,
 			       .kernel = img->kernel,
 			       .initrd = img->initrd,
-			       .cmdline = GUEST_CMDLINE,
+			       .cmdline = FAULTLINE_GUEST_CMDLINE,
 			       .memory_mib = 256,
 			       .accel = "kvm",
 			       .arch = img->arch};
@@ -960,7 +941,7 @@ struct fleet_config session_fleet_config(const struct session *s, enum fleet_iso
 	    .n_cases = s->n_cases,
 	    .isolation = mode,
 	    .memory_mib = fl->memory_mib ? fl->memory_mib : 256,
-	    .cmdline = mode == FLEET_WARM ? GUEST_CMDLINE_WARM : GUEST_CMDLINE,
+	    .cmdline = mode == FLEET_WARM ? GUEST_CMDLINE_WARM : FAULTLINE_GUEST_CMDLINE,
 	    .persist = scenario_persists(s->sc),
 	    .boot_ms = to->boot_ms,
 	    .timeouts = {.observe_ms = to->observe_ms,

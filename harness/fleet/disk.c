@@ -27,11 +27,70 @@ static off_t disk_size(void)
 	return (off_t)(mib >= 3 && mib <= 1024 ? mib : DISK_SIZE_MIB) << 20;
 }
 
+/* Run argv to its end, stdin and stdout on /dev/null (its errors go to the controller's stderr).
+ * what names it in *ret_error: "host error: WHAT failed (status N)", with a hint at package when
+ * it was not found. Returns 0, -EIO when it failed, or -errno when it could not be started. */
+static int run_tool(const char *const argv[], const char *what, const char *package,
+		    char **ret_error)
+{
+	int status, code;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		int e = errno;
+
+		*ret_error = xasprintf("host error: cannot fork %s: %s", argv[0], strerror(e));
+		return -e;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+		}
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (code != 0) {
+		_cleanup_free_ char *hint =
+		    code == 127 ? xasprintf(": is %s installed?", package) : xstrdup("");
+
+		*ret_error = xasprintf("host error: %s failed (status %d%s)", what, code, hint);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* tmp renamed to path; tmp removed when that fails. */
+static int into_place(const char *tmp, const char *path, char **ret_error)
+{
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		*ret_error = xasprintf("host error: cannot rename %s: %s", tmp, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
 int disk_make(const char *path, char **ret_error)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
-	int fd, status;
-	pid_t pid;
+	_cleanup_free_ char *what = xasprintf("mkfs.ext4 %s", tmp);
+	/* no lazy init: the guest should not spend its boots zeroing inode tables */
+	const char *const argv[] = {"mkfs.ext4",
+				    "-q",
+				    "-F",
+				    "-L",
+				    DISK_LABEL,
+				    "-E",
+				    "lazy_itable_init=0,lazy_journal_init=0",
+				    tmp,
+				    NULL};
+	int fd, r;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || ftruncate(fd, disk_size()) < 0) {
@@ -44,41 +103,12 @@ int disk_make(const char *path, char **ret_error)
 	}
 	share_with_qemu(fd);
 	close(fd);
-	pid = fork();
-	if (pid < 0) {
+	r = run_tool(argv, what, "e2fsprogs", ret_error);
+	if (r < 0) {
 		unlink(tmp);
-		*ret_error = xasprintf("host error: cannot fork mkfs.ext4: %s", strerror(errno));
-		return -errno;
+		return r;
 	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-		}
-		/* no lazy init: the guest should not spend its boots zeroing inode tables */
-		execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", "-L", DISK_LABEL, "-E",
-		       "lazy_itable_init=0,lazy_journal_init=0", tmp, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		unlink(tmp);
-		*ret_error = xasprintf("host error: mkfs.ext4 %s failed (status %d%s)", tmp,
-				       WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-				       WIFEXITED(status) && WEXITSTATUS(status) == 127
-					   ? ": is e2fsprogs installed?"
-					   : "");
-		return -EIO;
-	}
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		*ret_error = xasprintf("host error: cannot rename %s: %s", tmp, strerror(e));
-		return -e;
-	}
-	return 0;
+	return into_place(tmp, path, ret_error);
 }
 
 /* qemu-img create -f qcow2 OPTS... PATH [SIZE], through PATH.tmp renamed on success, made
@@ -87,52 +117,26 @@ static int qemu_img_create(const char *const opts[5], const char *size, const ch
 			   const char *what, char **ret_error)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
+	_cleanup_free_ char *failed = xasprintf("qemu-img create of %s", what);
 	const char *argv[16] = {"qemu-img", "create", "-q", "-f", "qcow2"};
 	size_t n = 5;
-	int status, fd;
-	pid_t pid;
+	int fd, r;
 
 	for (size_t i = 0; opts[i]; i++)
 		argv[n++] = opts[i];
 	argv[n++] = tmp;
 	argv[n++] = size;
-	pid = fork();
-	if (pid < 0) {
-		*ret_error = xasprintf("host error: cannot fork qemu-img: %s", strerror(errno));
-		return -errno;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-		}
-		execvp("qemu-img", (char *const *)argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	r = run_tool(argv, failed, "qemu-utils", ret_error);
+	if (r < 0) {
 		unlink(tmp);
-		*ret_error = xasprintf("host error: qemu-img create of %s failed (status %d%s)",
-				       what, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-				       WIFEXITED(status) && WEXITSTATUS(status) == 127
-					   ? ": is qemu-utils installed?"
-					   : "");
-		return -EIO;
+		return r;
 	}
 	fd = open(tmp, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		share_with_qemu(fd);
 		close(fd);
 	}
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		*ret_error = xasprintf("host error: cannot rename %s: %s", tmp, strerror(e));
-		return -e;
-	}
-	return 0;
+	return into_place(tmp, path, ret_error);
 }
 
 int disk_overlay(const char *base, const char *base_format, const char *path, char **ret_error)

@@ -695,7 +695,7 @@ char *sensor_agent_conf(const struct sensor *s)
 
 /* ---- guest options ---- */
 
-/* Options faultline sets itself (session.c's command line) or that would take the guest from it:
+/* Options faultline sets itself (guests/guest-cmdline) or that would take the guest from it:
  * a sensor changing them would change what a verdict means. */
 static const char *const reserved_options[] = {"console",
 					       "panic",

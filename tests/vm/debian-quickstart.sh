@@ -132,9 +132,11 @@ echo "debian-quickstart (disk): exit $rc in $(($(date +%s) - start)) s"
 "$check" "$run-disk/results.jsonl" $L valid verdict accepted
 "$check" "$run-disk/results.jsonl" $L field-count-mismatch title "BUG: unable to handle page fault in ks_eval_field"
 "$check" "$run-disk/results.jsonl" $L valid system disk-bios
-# GRUB, not faultline, gave the kernel its command line (GRUB adds BOOT_IMAGE=)
-grep -q 'Command line: BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1' "$run-disk/consoles/$L/_template-boot.log" ||
-	{ echo "FAIL: the disk's own GRUB did not boot it"; exit 1; }
+# GRUB, not faultline, gave the kernel its command line (GRUB adds BOOT_IMAGE=), with faultline's
+# options (guests/guest-cmdline) to the last
+grep -q 'Command line: BOOT_IMAGE=/boot/vmlinuz root=/dev/vda1 rw console=ttyS0.* cryptomgr.notests' \
+	"$run-disk/consoles/$L/_template-boot.log" ||
+	{ echo "FAIL: the disk's own GRUB did not boot it with faultline's options"; exit 1; }
 # the user's image is never written: every guest ran on an overlay of it
 [ "$(sha256sum <"$run.in/foreign.qcow2")" = "$before" ] || { echo "FAIL: the user's image changed"; exit 1; }
 # a disk that is not there: a scenario error naming it, before any guest
