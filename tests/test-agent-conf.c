@@ -114,10 +114,13 @@ START_TEST(test_conf_watch)
 	ck_assert_int_eq(parse("name=u\ndeliver=file\npath=/x\nwatch_process=usensord\n"
 			       "watch_log=/var/log/u.log\nwatch_died=supervise: usensord died\n"
 			       "probe=/lib/sensor/probe 'x stats'\nprobe_timeout_ms=2500\n"
-			       "probe_interval_ms=150\n",
+			       "probe_interval_ms=150\ncov_process=usensord\n"
+			       "cov_objects=libscan.so.1,libz.so\n",
 			       &c, &line, &what),
 			 0);
 	ck_assert_str_eq(c->watch_process, "usensord");
+	ck_assert_str_eq(c->cov_process, "usensord");
+	ck_assert_str_eq(c->cov_objects, "libscan.so.1,libz.so");
 	ck_assert_str_eq(c->watch_log, "/var/log/u.log");
 	ck_assert_str_eq(c->watch_died, "supervise: usensord died");
 	ck_assert_str_eq(c->probe, "/lib/sensor/probe 'x stats'");
@@ -139,6 +142,7 @@ START_TEST(test_conf_watch)
 	ck_assert_uint_eq(c->probe_timeout_ms, 3000);
 	ck_assert_uint_eq(c->probe_interval_ms, 200);
 	ck_assert_ptr_null(c->watch_unit);
+	ck_assert_ptr_null(c->cov_process);
 	agent_conf_free(c);
 	/* a unit: its journal is copied to the agent's own file, which becomes the log */
 	ck_assert_int_eq(parse("name=u\ndeliver=file\npath=/x\nwatch_unit=usensor.service\n"

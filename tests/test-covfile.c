@@ -22,7 +22,7 @@ START_TEST(test_create_reset_read)
 	struct covfile_view v;
 	int fd;
 
-	ck_assert_int_eq(covfile_create(path, 1024, NULL, 0), 0);
+	ck_assert_int_eq(covfile_create(path, 1024, NULL, NULL, 0), 0);
 	ck_assert_int_eq(covfile_read(path, &buf, &v), 0);
 	ck_assert_uint_eq(v.map_size, 1024);
 	ck_assert_uint_eq(v.n_ranges, 0);
@@ -44,7 +44,7 @@ START_TEST(test_create_reset_read)
 	free(TAKE_PTR(buf));
 
 	/* a case starts: counters zeroed, ranges set; the magic values the emulator found stay */
-	ck_assert_int_eq(covfile_reset(path, &r, 1), 0);
+	ck_assert_int_eq(covfile_reset(path, &r, NULL, 1), 0);
 	ck_assert_int_eq(covfile_read(path, &buf, &v), 0);
 	ck_assert_uint_eq(v.edges[17], 0);
 	ck_assert_uint_eq(v.blocks[3], 0);
@@ -55,7 +55,7 @@ START_TEST(test_create_reset_read)
 	/* each reset is a new generation: the emulator starts the case's edges afresh */
 	ck_assert_uint_eq(v.header->generation, 1);
 	free(TAKE_PTR(buf));
-	ck_assert_int_eq(covfile_reset(path, NULL, 0), 0);
+	ck_assert_int_eq(covfile_reset(path, NULL, NULL, 0), 0);
 	ck_assert_int_eq(covfile_read(path, &buf, &v), 0);
 	ck_assert_uint_eq(v.header->generation, 2);
 	ck_assert_uint_eq(v.n_ranges, 0);
@@ -158,11 +158,84 @@ START_TEST(test_cmps)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, h, len), (ssize_t)len);
 	close(fd);
-	ck_assert_int_eq(covfile_reset(path, NULL, 0), 0);
+	ck_assert_int_eq(covfile_reset(path, NULL, NULL, 0), 0);
 	ck_assert_int_eq(covfile_read(path, &buf, &v), 0);
 	ck_assert_uint_eq(v.n_cmps, 0);
 	ck_assert_uint_eq(v.max_cmps, MAX);
 	ck_assert_uint_eq(v.header->operands, COVFILE_OPERANDS_LOGGED);
+}
+END_TEST
+
+/* The sensor process's code mappings as the agent reports them after the modules: only
+ * executable mappings of files, whatever else the (untrusted) text holds. */
+START_TEST(test_maps)
+{
+	static const char text[] =
+	    "ksensor 20480 0 - Live 0xffffffffc0000000 (O)\n"
+	    "00400000-00401000 r--p 00000000 00:02 17 /lib/sensor/usensord\n"
+	    "00401000-004a2000 r-xp 00001000 00:02 17                         "
+	    "/lib/sensor/usensord\n"
+	    "7f00c0001000-7f00c0002000 r-xp 00000000 00:00 0 [vdso]\n"
+	    "7f00c0003000-7f00c0002000 r-xp 00000000 00:02 18 /lib/backwards.so\n"
+	    "-1-5 r-xp 0 00:02 18 /lib/negative.so\n"
+	    "7f00c0010000-7f00c0020000 r-x 00000000 00:02 18 /lib/short-perms.so\n"
+	    "10000000000000000-10000000000000001 r-xp 0 0:0 1 /too/long\n"
+	    "7f00c0010000-7f00c0020000 r-xp 00002000 00:02 19 /usr/lib/libz.so.1 (deleted)";
+	struct covfile_map m[4];
+
+	ck_assert_uint_eq(covfile_maps_parse(text, m, 4), 2);
+	ck_assert_uint_eq(m[0].range.start, 0x401000);
+	ck_assert_uint_eq(m[0].range.end, 0x4a2000);
+	ck_assert_uint_eq(m[0].offset, 0x1000);
+	ck_assert_str_eq(m[0].path, "/lib/sensor/usensord");
+	ck_assert_uint_eq(m[1].range.start, 0x7f00c0010000ull);
+	ck_assert_uint_eq(m[1].offset, 0x2000);
+	ck_assert_str_eq(m[1].path, "/usr/lib/libz.so.1 (deleted)");
+	ck_assert_uint_eq(covfile_maps_parse(text, m, 1), 1);
+	ck_assert_uint_eq(covfile_maps_parse("", m, 4), 0);
+	/* a module line is not a mapping, a mapping not a module */
+	ck_assert_uint_eq(covfile_maps_parse("ksensor 20480 0 - Live 0xffffffffc0000000", m, 4), 0);
+	struct covfile_range r[2];
+	ck_assert_uint_eq(covfile_ranges_from_modules(text, NULL, r, 2), 1);
+}
+END_TEST
+
+/* Each range's host file and offset go with it, and must fit the header. */
+START_TEST(test_objects)
+{
+	_cleanup_free_ char *path = xasprintf("%s/o.cov", testlib_tmpdir());
+	_cleanup_free_ char *long_path = xzalloc(COVFILE_OBJECTS_SIZE);
+	struct covfile_range r[2] = {{0xffffffffc0000000ull, 0xffffffffc0004000ull},
+				     {0x401000, 0x4a2000}};
+	struct covfile_object o[2] = {{0}, {0x1000, "/tmp/cov/code-1"}};
+	_cleanup_free_ void *buf = NULL;
+	struct covfile_view v;
+
+	ck_assert_int_eq(covfile_create(path, 1024, r, o, 2), 0);
+	ck_assert_int_eq(covfile_read(path, &buf, &v), 0);
+	ck_assert_uint_eq(v.n_ranges, 2);
+	ck_assert_uint_eq(v.header->offsets[1], 0x1000);
+	ck_assert_str_eq(v.header->objects, ""); /* a module's: unchecked */
+	ck_assert_str_eq(v.header->objects + 1, "/tmp/cov/code-1");
+	free(TAKE_PTR(buf));
+	/* a reset to ranges without objects clears them */
+	ck_assert_int_eq(covfile_reset(path, r, NULL, 1), 0);
+	ck_assert_int_eq(covfile_read(path, &buf, &v), 0);
+	ck_assert_uint_eq(v.n_ranges, 1);
+	ck_assert_uint_eq(v.header->offsets[1], 0);
+	ck_assert_str_eq(v.header->objects + 1, "");
+	free(TAKE_PTR(buf));
+	memset(long_path, 'a', COVFILE_OBJECTS_SIZE - 2);
+	o[1].path = long_path;
+	ck_assert_int_eq(covfile_reset(path, r, o, 2), -ENAMETOOLONG);
+	/* the reader refuses objects without their final NUL */
+	_cleanup_free_ struct covfile_header *h = xzalloc(COVFILE_HEADER_SIZE + 2 * 512);
+	memcpy(h->magic, COVFILE_MAGIC, 8);
+	h->version = COVFILE_VERSION;
+	h->map_size = 512;
+	ck_assert_int_eq(covfile_parse(h, COVFILE_HEADER_SIZE + 2 * 512, &v), 0);
+	h->objects[COVFILE_OBJECTS_SIZE - 1] = 'x';
+	ck_assert_int_eq(covfile_parse(h, COVFILE_HEADER_SIZE + 2 * 512, &v), -EBADMSG);
 }
 END_TEST
 
@@ -175,6 +248,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_modules);
 	tcase_add_test(tc, test_cmps);
+	tcase_add_test(tc, test_maps);
+	tcase_add_test(tc, test_objects);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -183,7 +183,7 @@ START_TEST(test_watch_probe)
 	ck_assert_str_eq(conf, "name=um\ndeliver=file\npath=/var/lib/um/c\n"
 			       "reject_errno=1\nreject_exit=1\nreject_errnos=22,74,71\n"
 			       "watch_process=umd\nwatch_log=/var/log/um.log\n"
-			       "watch_died=supervise: umd died\n"
+			       "watch_died=supervise: umd died\ncov_process=umd\n"
 			       "probe=/lib/sensor/probe 'umctl stats'\n"
 			       "probe_timeout_ms=2500\nprobe_interval_ms=150\n");
 	sensor_free(s);
@@ -227,6 +227,50 @@ START_TEST(test_watch_probe)
 	ck_assert_ptr_nonnull(strstr(conf, "\nwatch_unit=usensor.service\n"));
 	ck_assert_ptr_nonnull(strstr(conf, "\nwatch_died=Main process exited\n"));
 	sensor_free(s);
+}
+END_TEST
+
+/* coverage: the process whose code `faultline fuzz` covers (watch's by default) and its shared
+ * objects, as the agent receives them; and what is refused, where. */
+START_TEST(test_coverage)
+{
+	static const char *const head = "name: c\ndeliver: {method: file, path: /x}\n";
+	static const struct bad_text bad[] = {
+	    {"coverage: {objects: [libx.so]}\n", 3, 11,
+	     "coverage needs process: (or a watch process)"},
+	    {"coverage: {process: a-very-long-daemon}\n", 3, 21,
+	     "coverage process 'a-very-long-daemon' is not a process name"},
+	    {"coverage: {process: d, objects: libx.so}\n", 3, 33,
+	     "coverage objects: expected a list of at most 6 file names"},
+	    {"coverage: {process: d, objects: [/lib/libx.so]}\n", 3, 34,
+	     "bad coverage object '/lib/libx.so'; expected the file name of a shared object"},
+	    {"coverage: {process: d, objects: ['a,b']}\n", 3, 34, "bad coverage object 'a,b'"},
+	    {"coverage: {process: d, objects: [[a]]}\n", 3, 34, "bad coverage object a list"},
+	    {"coverage: {process: d, pid: 3}\n", 3, 24,
+	     "unknown key 'pid' in coverage; expected one of: process, objects"},
+	};
+	_cleanup_free_ char *conf = NULL;
+	struct sensor *s =
+	    load_text("c", "name: c\ndeliver: {method: file, path: /x}\n"
+			   "watch: {process: umd}\n"
+			   "coverage: {process: scand, objects: [libscan.so.1, libz.so]}\n");
+
+	ck_assert_str_eq(sensor_coverage_process(s), "scand");
+	conf = sensor_agent_conf(s);
+	ck_assert_ptr_nonnull(
+	    strstr(conf, "\ncov_process=scand\ncov_objects=libscan.so.1,libz.so\n"));
+	sensor_free(s);
+	free(TAKE_PTR(conf));
+	/* no coverage: section: watch's process; neither: none */
+	s = load_text("c", "name: c\ndeliver: {method: file, path: /x}\nwatch: {process: umd}\n");
+	ck_assert_str_eq(sensor_coverage_process(s), "umd");
+	sensor_free(s);
+	s = load_text("c", "name: c\ndeliver: {method: file, path: /x}\n");
+	ck_assert_ptr_null(sensor_coverage_process(s));
+	conf = sensor_agent_conf(s);
+	ck_assert_ptr_null(strstr(conf, "cov_"));
+	sensor_free(s);
+	expect_bad_texts("c", head, bad, ARRAY_SIZE(bad));
 }
 END_TEST
 
@@ -825,6 +869,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_good);
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_watch_probe);
+	tcase_add_test(tc, test_coverage);
 	tcase_add_test(tc, test_watch_probe_errors);
 	tcase_add_test(tc, test_persist);
 	tcase_add_test(tc, test_persist_errors);

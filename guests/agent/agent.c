@@ -761,10 +761,11 @@ static int job_spawn(const struct agent_conf *c, bool is_start, const uint8_t *d
  * the start are the sensor's. */
 static char modules_before[16384];
 
-static size_t read_modules(char *buf, size_t size)
+/* A whole proc file into buf, NUL-terminated (truncated to size - 1 bytes); its length. */
+static size_t read_proc(const char *path, char *buf, size_t size)
 {
 	size_t len = 0;
-	int fd = open("/proc/modules", O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return 0;
@@ -781,6 +782,11 @@ static size_t read_modules(char *buf, size_t size)
 	return len;
 }
 
+static size_t read_modules(char *buf, size_t size)
+{
+	return read_proc("/proc/modules", buf, size);
+}
+
 /* Whether module `name` (len bytes) starts a line of modules_before. */
 static bool loaded_before(const char *name, size_t len)
 {
@@ -790,7 +796,67 @@ static bool loaded_before(const char *name, size_t len)
 	return false;
 }
 
-static void queue_modules(void)
+/* The lines of maps (/proc/PID/maps) that map code of file want (a whole path, or a file name
+ * when !whole) appended to out (n bytes used of size); returns the new n. */
+static size_t maps_lines(const char *maps, const char *want, size_t want_len, bool whole, char *out,
+			 size_t n, size_t size)
+{
+	for (const char *l = maps, *eol; *l; l = eol ? eol + 1 : l + strlen(l)) {
+		size_t line = strcspn(l, "\n"), sp = strcspn(l, " ");
+		const char *path = memchr(l, '/', line), *base;
+
+		eol = l[line] ? l + line : NULL;
+		if (!path || sp + 3 >= line || l[sp + 3] != 'x')
+			continue; /* "START-END r-xp ...": the third permission */
+		base = path;
+		for (const char *q = path; q < l + line; q++)
+			if (*q == '/')
+				base = q + 1;
+		const char *name = whole ? path : base;
+		if ((size_t)(l + line - name) != want_len || memcmp(name, want, want_len) ||
+		    n + line + 1 >= size)
+			continue;
+		memcpy(out + n, l, line);
+		n += line;
+		out[n++] = '\n';
+	}
+	return n;
+}
+
+/* The code mappings of the coverage process (cov_process): its executable's first, then those of
+ * the objects cov_objects names, in that order, so that the ranges' order (and with it the
+ * blocks' ids) does not depend on where ASLR put each. Appended to out; returns the new n. */
+static size_t append_maps(const struct agent_conf *c, char *out, size_t n, size_t size)
+{
+	static char maps[65536];
+	char path[64], exe[512];
+	pid_t pid;
+	ssize_t len;
+
+	if (!c || !c->cov_process || !*c->cov_process)
+		return n;
+	/* not running: no mappings, which the campaign reports (the console of every run is
+	 * left alone: a coverage process matters to fuzz only) */
+	if (!(pid = agent_watch_find_process(c->cov_process)))
+		return n;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if ((len = readlink(path, exe, sizeof(exe) - 1)) <= 0)
+		return n;
+	exe[len] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	read_proc(path, maps, sizeof(maps));
+	n = maps_lines(maps, exe, strlen(exe), true, out, n, size);
+	for (const char *o = c->cov_objects; o && *o;) {
+		size_t k = strcspn(o, ",");
+
+		if (k)
+			n = maps_lines(maps, o, k, false, out, n, size);
+		o += k + (o[k] == ',');
+	}
+	return n;
+}
+
+static void queue_modules(const struct agent_conf *c)
 {
 	static char now[16384], out[16384];
 	size_t n = 0;
@@ -806,8 +872,12 @@ static void queue_modules(void)
 			out[n++] = '\n';
 		}
 	}
+	n = append_maps(c, out, n, sizeof(out));
 	queue_frame(PROTO_MODULES, out, n);
 }
+
+/* the started sensor's description (start_sensor): its coverage process */
+static const struct agent_conf *started;
 
 static void job_finish(void)
 {
@@ -826,7 +896,7 @@ static void job_finish(void)
 		memcpy(text, job.buf + 8, job.len - 8);
 		text[job.len - 8] = 0;
 		if (job.is_start && a == 0)
-			queue_modules();
+			queue_modules(started);
 		if (job.is_start)
 			queue_ready(a, text);
 		else
@@ -875,6 +945,7 @@ static void job_read(void)
 static void start_sensor(const struct agent_conf *c)
 {
 	read_modules(modules_before, sizeof(modules_before));
+	started = c;
 	if (job_spawn(c, true, NULL, 0, 0) < 0)
 		queue_ready(1, "cannot fork the start worker");
 }

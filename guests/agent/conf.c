@@ -32,6 +32,8 @@ struct agent_conf *agent_conf_free(struct agent_conf *c)
 	free(c->watch_died);
 	free(c->watch_unit);
 	free(c->probe);
+	free(c->cov_process);
+	free(c->cov_objects);
 	free(c->probe_counter);
 	free(c);
 	return NULL;
@@ -251,6 +253,10 @@ int agent_conf_parse(const char *text, size_t size, struct agent_conf **ret, uns
 			r = set_string(&c->watch_unit, v, vlen);
 		} else if (KEY("probe")) {
 			r = set_string(&c->probe, v, vlen);
+		} else if (KEY("cov_process")) {
+			r = set_string(&c->cov_process, v, vlen);
+		} else if (KEY("cov_objects")) {
+			r = set_string(&c->cov_objects, v, vlen);
 		} else if (KEY("probe_counter")) {
 			r = set_string(&c->probe_counter, v, vlen);
 		} else if (KEY("probe_timeout_ms") || KEY("probe_interval_ms")) {

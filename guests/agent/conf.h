@@ -9,8 +9,10 @@
  * probe, probe_counter (probe.h), probe_timeout_ms and probe_interval_ms (decimal, 1 to
  * AGENT_PROBE_MS_MAX; defaults 3000 and 200), and for content kept across reboots (boot loops, used
  * only with faultline.persist=1 on the kernel command line): persist_store (an absolute path under
- * /persist), persist_load and persist_healthy (repeatable, kept in order). Unknown keys are skipped
- * and counted, so that an older agent still runs a newer harness's file.
+ * /persist), persist_load and persist_healthy (repeatable, kept in order); cov_process (the sensor
+ * process whose code mappings the MODULES frame reports, for coverage) and cov_objects
+ * (comma-separated file names of the shared objects of it that count too). Unknown keys are
+ * skipped and counted, so that an older agent still runs a newer harness's file.
  *
  * Ownership: agent_conf_parse() returns a conf owning all its strings; free with
  * agent_conf_free(), which accepts NULL.
@@ -53,6 +55,9 @@ struct agent_conf {
 	char *watch_unit;
 	char *probe;
 	char *probe_counter; /* the agent's counter probe (probe.h) instead of probe */
+	/* coverage of a user-mode sensor: its process's name and its shared objects' file names
+	 * (comma-separated); NULL when absent */
+	char *cov_process, *cov_objects;
 	unsigned probe_timeout_ms, probe_interval_ms;
 	/* persistence (persist.h): where the sensor keeps its content, the commands that load it
 	 * at boot and those run once the boot is healthy; NULL / empty when absent */

@@ -116,8 +116,7 @@ static bool comm_is(pid_t pid, const char *name)
 	return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
 }
 
-/* The lowest pid whose comm is name; 0 when none. */
-static pid_t find_process(const char *name)
+pid_t agent_watch_find_process(const char *name)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -168,7 +167,7 @@ static void sample_process(uint64_t now)
 		w.pid_changes++;
 		w.pid = 0;
 	}
-	w.pid = find_process(name);
+	w.pid = agent_watch_find_process(name);
 	w.next_sample = now + (w.pid ? SAMPLE_MS : RESCAN_MS);
 }
 
@@ -438,8 +437,8 @@ int agent_watch_check_start(const struct agent_conf *c, char *out, size_t size)
 {
 	size_t used = strlen(out);
 
-	for (unsigned waited = 0; set(c->watch_process) && !find_process(c->watch_process);
-	     waited += 50) {
+	for (unsigned waited = 0;
+	     set(c->watch_process) && !agent_watch_find_process(c->watch_process); waited += 50) {
 		if (waited >= AGENT_WATCH_START_WAIT_MS) {
 			snprintf(out + used, size - used,
 				 "sensor process %s is not running %u s after the start commands "
@@ -484,7 +483,7 @@ void agent_watch_arm(const struct agent_conf *c, uint64_t now_ms)
 	w.t0 = now_ms;
 	w.probe_timeout_ms = c->probe_timeout_ms;
 	if (set(c->watch_process)) {
-		w.pid = w.pid_at_delivery = find_process(c->watch_process);
+		w.pid = w.pid_at_delivery = agent_watch_find_process(c->watch_process);
 		w.next_sample = now_ms + SAMPLE_MS;
 	}
 	if (set(c->watch_unit)) {

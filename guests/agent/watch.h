@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "conf.h"
 
@@ -46,4 +47,6 @@ int agent_watch_tick(uint64_t now_ms, uint8_t **ret, size_t *ret_len);
 /* Provided by agent.c: run cmd with /bin/sh -c, its output appended to out (bounded, NUL
  * terminated), killed after timeout_ms. The exit status, 128 + signal, or a negative errno
  * (-ETIME on the timeout). */
+/* The lowest pid whose comm is name, a zombie not counted; 0 when none. */
+pid_t agent_watch_find_process(const char *name);
 int agent_run_shell(const char *cmd, unsigned timeout_ms, char *out, size_t size);

@@ -1,6 +1,7 @@
 /* covfile.c — the coverage file shared with the guest's emulator (see covfile.h). */
 #include "covfile.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -28,6 +29,8 @@ int covfile_parse(const void *buf, size_t len, struct covfile_view *ret)
 	    (len - COVFILE_HEADER_SIZE - 2 * (size_t)h->map_size) / sizeof(struct covfile_cmp) <
 		h->max_cmps)
 		return -EBADMSG;
+	if (h->objects[COVFILE_OBJECTS_SIZE - 1] != 0)
+		return -EBADMSG;
 	*ret = (struct covfile_view){
 	    .header = h,
 	    .edges = (const uint8_t *)buf + COVFILE_HEADER_SIZE,
@@ -44,14 +47,31 @@ int covfile_parse(const void *buf, size_t len, struct covfile_view *ret)
 	return 0;
 }
 
-static void header_ranges(struct covfile_header *h, const struct covfile_range *ranges, size_t n)
+static int header_ranges(struct covfile_header *h, const struct covfile_range *ranges,
+			 const struct covfile_object *objs, size_t n)
 {
+	size_t at = 0;
+
 	if (n > COVFILE_MAX_RANGES)
 		n = COVFILE_MAX_RANGES;
 	memset(h->ranges, 0, sizeof(h->ranges));
+	memset(h->offsets, 0, sizeof(h->offsets));
+	memset(h->objects, 0, sizeof(h->objects));
 	if (n)
 		memcpy(h->ranges, ranges, n * sizeof(*ranges));
+	for (size_t i = 0; objs && i < n; i++) {
+		const char *p = objs[i].path ? objs[i].path : "";
+		size_t len = strlen(p);
+
+		/* the last byte stays NUL */
+		if (at + len + 1 >= COVFILE_OBJECTS_SIZE)
+			return -ENAMETOOLONG;
+		memcpy(h->objects + at, p, len + 1);
+		at += len + 1;
+		h->offsets[i] = objs[i].offset;
+	}
 	h->n_ranges = (uint32_t)n;
+	return 0;
 }
 
 static int pwrite_all(int fd, const void *p, size_t n, off_t at)
@@ -70,18 +90,19 @@ static int pwrite_all(int fd, const void *p, size_t n, off_t at)
 }
 
 int covfile_create(const char *path, uint32_t map_size, const struct covfile_range *ranges,
-		   size_t n)
+		   const struct covfile_object *objs, size_t n)
 {
 	_cleanup_free_ struct covfile_header *h = xzalloc(COVFILE_HEADER_SIZE);
-	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	_cleanup_close_ int fd = -1;
 	int r;
 
-	if (fd < 0)
+	if ((r = header_ranges(h, ranges, objs, n)) < 0)
+		return r;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
 		return -errno;
 	memcpy(h->magic, COVFILE_MAGIC, sizeof(h->magic));
 	h->version = COVFILE_VERSION;
 	h->map_size = map_size;
-	header_ranges(h, ranges, n);
 	if ((r = pwrite_all(fd, h, COVFILE_HEADER_SIZE, 0)) < 0)
 		return r;
 	if (ftruncate(fd, (off_t)COVFILE_HEADER_SIZE + 2 * (off_t)map_size) < 0)
@@ -89,14 +110,17 @@ int covfile_create(const char *path, uint32_t map_size, const struct covfile_ran
 	return 0;
 }
 
-int covfile_reset(const char *path, const struct covfile_range *ranges, size_t n)
+int covfile_reset(const char *path, const struct covfile_range *ranges,
+		  const struct covfile_object *objs, size_t n)
 {
 	_cleanup_free_ void *buf = NULL, *zero = NULL;
 	_cleanup_close_ int fd = -1;
-	struct covfile_header h = {0};
+	_cleanup_free_ struct covfile_header *h = xzalloc(sizeof(*h));
 	struct covfile_view v;
 	int r;
 
+	if ((r = header_ranges(h, ranges, objs, n)) < 0)
+		return r;
 	if ((r = covfile_read(path, &buf, &v)) < 0)
 		return r;
 	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
@@ -104,20 +128,22 @@ int covfile_reset(const char *path, const struct covfile_range *ranges, size_t n
 	/* the maps first, then the ranges: the emulator writes blocks and imms meanwhile, so only
 	 * the fields that are ours are written */
 	zero = xzalloc(2 * v.map_size);
-	h.generation = v.header->generation + 1;
+	h->generation = v.header->generation + 1;
 	if ((r = pwrite_all(fd, zero, 2 * v.map_size, COVFILE_HEADER_SIZE)) < 0 ||
-	    (r = pwrite_all(fd, &h.execs, sizeof(h.execs),
+	    (r = pwrite_all(fd, &h->execs, sizeof(h->execs),
 			    offsetof(struct covfile_header, execs))) < 0 ||
-	    (r = pwrite_all(fd, &h.n_cmps, sizeof(h.n_cmps),
+	    (r = pwrite_all(fd, &h->n_cmps, sizeof(h->n_cmps),
 			    offsetof(struct covfile_header, n_cmps))) < 0 ||
-	    (r = pwrite_all(fd, &h.generation, sizeof(h.generation),
+	    (r = pwrite_all(fd, &h->generation, sizeof(h->generation),
 			    offsetof(struct covfile_header, generation))) < 0)
 		return r;
-	header_ranges(&h, ranges, n);
-	if ((r = pwrite_all(fd, h.ranges, sizeof(h.ranges),
+	/* the objects before the ranges that use them */
+	if ((r = pwrite_all(fd, h->offsets, sizeof(h->offsets) + sizeof(h->objects),
+			    offsetof(struct covfile_header, offsets))) < 0 ||
+	    (r = pwrite_all(fd, h->ranges, sizeof(h->ranges),
 			    offsetof(struct covfile_header, ranges))) < 0)
 		return r;
-	return pwrite_all(fd, &h.n_ranges, sizeof(h.n_ranges),
+	return pwrite_all(fd, &h->n_ranges, sizeof(h->n_ranges),
 			  offsetof(struct covfile_header, n_ranges));
 }
 
@@ -179,6 +205,67 @@ size_t covfile_ranges_from_modules(const char *text, const char *only, struct co
 		if (!start || start + size < start)
 			continue; /* hidden address (kptr_restrict) or nonsense */
 		ret[n++] = (struct covfile_range){.start = start, .end = start + size};
+	}
+	return n;
+}
+
+/* 1 to 16 hex digits at *p, stopping at stop: the value, *p past the stop character. */
+static bool hex_field(const char **p, char stop, uint64_t *ret)
+{
+	uint64_t v = 0;
+	size_t n = 0;
+
+	for (; isxdigit((unsigned char)**p) && n < 16; (*p)++, n++)
+		v = v << 4 | (uint64_t)(isdigit((unsigned char)**p)
+					    ? **p - '0'
+					    : (tolower((unsigned char)**p) - 'a' + 10));
+	if (!n || **p != stop)
+		return false;
+	(*p)++;
+	*ret = v;
+	return true;
+}
+
+/* One maps line (len bytes, no newline) into *ret: false when it is not an executable mapping
+ * of a file. */
+static bool maps_line(const char *l, size_t len, struct covfile_map *ret)
+{
+	_cleanup_free_ char *copy = xstrndup(l, len);
+	const char *p = copy, *path;
+	uint64_t start, end, offset;
+
+	if (!hex_field(&p, '-', &start) || !hex_field(&p, ' ', &end) || start >= end)
+		return false;
+	/* "r-xp ": four permission characters, the third 'x' */
+	if (strlen(p) < 5 || p[2] != 'x' || p[4] != ' ')
+		return false;
+	p += 5;
+	if (!hex_field(&p, ' ', &offset))
+		return false;
+	/* the device and the inode, then spaces up to the path */
+	for (int field = 0; field < 2; field++) {
+		p += strcspn(p, " ");
+		p += strspn(p, " ");
+	}
+	path = p;
+	if (path[0] != '/' || strlen(path) >= COVFILE_PATH_MAX)
+		return false;
+	*ret = (struct covfile_map){.range = {start, end}, .offset = offset};
+	memcpy(ret->path, path, strlen(path) + 1);
+	return true;
+}
+
+size_t covfile_maps_parse(const char *text, struct covfile_map *ret, size_t max)
+{
+	size_t n = 0;
+
+	for (const char *line = text; line && *line && n < max;) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+
+		if (maps_line(line, len, &ret[n]))
+			n++;
+		line = eol ? eol + 1 : NULL;
 	}
 	return n;
 }

@@ -48,6 +48,8 @@ struct covfile_cmp {
 	uint32_t width; /* bytes compared: 1, 2, 4 or 8 */
 	uint64_t a, b;
 };
+#define COVFILE_OBJECTS_SIZE 1792u
+#define COVFILE_PATH_MAX 256u
 
 struct covfile_range {
 	uint64_t start, end; /* guest virtual addresses, end exclusive */
@@ -73,6 +75,13 @@ struct covfile_header {
 	uint32_t operands; /* enum covfile_operands, set by the plugin at its start */
 	uint32_t max_cmps; /* records the region after the block map holds (0: no region) */
 	uint64_t n_cmps;   /* comparisons logged since the last reset: the region keeps the last */
+	/* per range (set by the controller with the ranges): a host file whose bytes the guest's
+	 * code there must be, from offsets[i] on, for a block to count. A user-mode sensor's
+	 * mapping may share its addresses with another process's code (every non-PIE program
+	 * loads at the same address): only the sensor's own bytes count. objects holds n_ranges
+	 * NUL-terminated paths, "" for a range that is not checked (a kernel module's) */
+	uint64_t offsets[COVFILE_MAX_RANGES];
+	char objects[COVFILE_OBJECTS_SIZE];
 };
 
 _Static_assert(sizeof(struct covfile_header) <= COVFILE_HEADER_SIZE, "header too large");
@@ -93,6 +102,18 @@ static inline const struct covfile_cmp *covfile_cmp_at(const struct covfile_view
 {
 	return &v->cmps[(v->first_cmp + i) % v->max_cmps];
 }
+/* What the controller knows of a range besides its addresses (covfile_header.offsets, objects). */
+struct covfile_object {
+	uint64_t offset;  /* of the range's start in the file */
+	const char *path; /* the host file (borrowed); NULL: the range's bytes are not checked */
+};
+
+/* A code mapping of a guest process, as /proc/PID/maps lists it. */
+struct covfile_map {
+	struct covfile_range range;
+	uint64_t offset;	     /* in the mapped file */
+	char path[COVFILE_PATH_MAX]; /* the guest path of the file */
+};
 
 /* Check buf (a whole coverage file) and point *ret into it. Returns 0, or -EBADMSG when the
  * magic, version, sizes or counts are not what a plugin of this version writes. buf must be
@@ -100,12 +121,15 @@ static inline const struct covfile_cmp *covfile_cmp_at(const struct covfile_view
 int covfile_parse(const void *buf, size_t len, struct covfile_view *ret);
 
 /* Create (or truncate) the file at path for a map of map_size counters, covering ranges (n may
- * be 0). Returns 0 or -errno. */
+ * be 0; objs, NULL or n of them, says which are checked against a host file). Returns 0,
+ * -ENAMETOOLONG when the objects' paths do not fit the header, or -errno. */
 int covfile_create(const char *path, uint32_t map_size, const struct covfile_range *ranges,
-		   size_t n);
-/* Set the ranges of an existing file and zero its counters and comparisons (the start of a
- * case); what the emulator wrote besides (blocks, imms, operands) stays. */
-int covfile_reset(const char *path, const struct covfile_range *ranges, size_t n);
+		   const struct covfile_object *objs, size_t n);
+/* Set the ranges (and objects, as covfile_create) of an existing file and zero its counters and
+ * comparisons (the start of a case); what the emulator wrote besides (blocks, imms, operands)
+ * stays. */
+int covfile_reset(const char *path, const struct covfile_range *ranges,
+		  const struct covfile_object *objs, size_t n);
 /* Read the whole file at path into *ret_buf (caller frees) and parse it into *ret. */
 int covfile_read(const char *path, void **ret_buf, struct covfile_view *ret);
 
@@ -114,3 +138,8 @@ int covfile_read(const char *path, void **ret_buf, struct covfile_view *ret);
  * max). */
 size_t covfile_ranges_from_modules(const char *text, const char *only, struct covfile_range *ret,
 				   size_t max);
+/* The executable mappings in a text of /proc/PID/maps lines ("START-END PERMS OFFSET DEV INODE
+ * PATH", from the guest: untrusted), in the text's order: those with 'x' in their permissions,
+ * a file path, and START < END. Other lines (the /proc/modules lines of a MODULES text) are
+ * skipped. Returns how many were found (at most max). */
+size_t covfile_maps_parse(const char *text, struct covfile_map *ret, size_t max);

@@ -38,8 +38,11 @@
  *                   persist_store (at least one byte); anything else is malformed
  *   MODULES   g->h  text: the modules the sensor's start loaded, as /proc/modules lists them
  *                   ("NAME SIZE REFS DEPS STATE 0xADDR" lines; none for a user-mode sensor),
- *                   right before a READY with status 0: where a kernel sensor's code is, for
- *                   coverage (covfile.h). A controller that does not need it ignores it
+ *                   then the code mappings of the sensor's coverage process (sensor.conf
+ *                   cov_process, cov_objects), as /proc/PID/maps lists them ("START-END r-xp
+ *                   OFFSET DEV INODE PATH"; its executable's first), right before a READY with
+ *                   status 0: where the sensor's code is, for coverage (covfile.h). A
+ *                   controller that does not need it ignores it
  *
  * The decoder is a pure byte-stream state machine so that it can be unit-tested and fuzzed:
  * a malformed header is reported once and the decoder resynchronises on the next magic.

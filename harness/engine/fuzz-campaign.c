@@ -18,6 +18,7 @@
 #include "covfile.h"
 #include "datadir.h"
 #include "dispatch.h"
+#include "image.h"
 #include "pool.h"
 #include "results.h"
 #include "step.h"
@@ -79,6 +80,15 @@ struct fuzz_campaign {
 	size_t n_entry_ops;
 	uint64_t i2s_runs, i2s_new, cmps_logged;
 	bool tty;
+	/* the sensor's code (code_learn): the MODULES text it was read from, its ranges (modules
+	 * first, then the coverage process's mappings) and the host copies their bytes are checked
+	 * against; user: the sensor has a coverage process (sensor.yaml coverage:) */
+	bool user, code_known;
+	char *code_text, *plugin;
+	size_t n_code;
+	struct covfile_range code[COVFILE_MAX_RANGES];
+	struct covfile_object code_objs[COVFILE_MAX_RANGES];
+	char *code_copies[COVFILE_MAX_RANGES];
 };
 
 /* ---- the campaign's state on disk ---- */
@@ -161,18 +171,86 @@ static void imms_merge(struct fuzz_campaign *c, const struct trace *t)
 	}
 }
 
-/* Before the case: the guest's counters zeroed, over the sensor's code where its modules are
- * known. */
+/* A copy of the host file host in the coverage folder, which QEMU (maybe another user) reads:
+ * the path, or NULL when it cannot be made. */
+static char *code_copy(struct fuzz_campaign *c, size_t i, const char *host)
+{
+	_cleanup_free_ uint8_t *data = NULL;
+	char *path = xasprintf("%s/code-%zu", c->cov_dir, i);
+	size_t size;
+
+	if (read_file(host, 512u << 20, &data, &size) < 0 ||
+	    write_file_atomic(path, data, size) < 0 || chmod(path, 0644) < 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* The sensor's code from a guest's MODULES text (the template's: every guest of the campaign is
+ * its clone, so this runs once), said once. A mapping whose file the sensor's files: put in the
+ * guest is checked against the build's copy, so that no other process's code at the same
+ * addresses counts; one that is not (a file the sensor's start or package made) is not. */
+static void code_learn(struct fuzz_campaign *c, const char *text)
+{
+	struct covfile_map maps[COVFILE_MAX_RANGES];
+	const struct sensor *sensor = session_sensor(c->s, c->si);
+	const struct image *img = session_image(c->s, c->si);
+	size_t n, m;
+
+	if (c->code_known && (text ? c->code_text && streq(text, c->code_text) : !c->code_text))
+		return;
+	for (size_t i = 0; i < COVFILE_MAX_RANGES; i++) {
+		if (c->code_copies[i])
+			unlink(c->code_copies[i]);
+		free(TAKE_PTR(c->code_copies[i]));
+		c->code_objs[i] = (struct covfile_object){0};
+	}
+	free(c->code_text);
+	c->code_text = text ? xstrdup(text) : NULL;
+	c->code_known = true;
+	n = text ? covfile_ranges_from_modules(text, NULL, c->code, COVFILE_MAX_RANGES) : 0;
+	m = text ? covfile_maps_parse(text, maps, COVFILE_MAX_RANGES - n) : 0;
+	for (size_t j = 0; j < m; j++) {
+		_cleanup_free_ char *host =
+		    sensor && img ? image_host_file(sensor, img, maps[j].path) : NULL;
+		size_t i = n + j;
+
+		c->code[i] = maps[j].range;
+		c->code_copies[i] = host ? code_copy(c, i, host) : NULL;
+		c->code_objs[i] =
+		    (struct covfile_object){.offset = maps[j].offset, .path = c->code_copies[i]};
+		if (c->o->progress)
+			fprintf(c->o->progress, "coverage: %s [%#llx, %#llx) at offset %#llx, %s\n",
+				maps[j].path, (unsigned long long)maps[j].range.start,
+				(unsigned long long)maps[j].range.end,
+				(unsigned long long)maps[j].offset,
+				c->code_copies[i]
+				    ? "its bytes checked against the sensor's build"
+				    : "not checked (not a file of the sensor's files:): another "
+				      "process's code at these addresses would count too");
+	}
+	c->n_code = n + m;
+	if (c->o->progress && !c->n_code)
+		fprintf(c->o->progress,
+			"coverage: no code of %s known (its start loaded no module%s): the "
+			"campaign runs blind\n",
+			c->sensor,
+			c->user ? ", and its coverage process was not found or maps no code"
+				: ", and sensor.yaml names no coverage process");
+}
+
+/* Before the case: the guest's counters zeroed, over the sensor's code. */
 static void trace_reset(void *userdata, struct guest *g)
 {
-	struct covfile_range ranges[COVFILE_MAX_RANGES];
-	size_t n = g->modules
-		       ? covfile_ranges_from_modules(g->modules, NULL, ranges, COVFILE_MAX_RANGES)
-		       : 0;
+	struct fuzz_campaign *c = ((struct worker *)userdata)->c;
 
-	(void)userdata;
-	if (g->coverage)
-		covfile_reset(g->coverage, ranges, n);
+	if (!g->coverage)
+		return;
+	pthread_mutex_lock(&c->lock);
+	code_learn(c, g->modules);
+	covfile_reset(g->coverage, c->code, c->code_objs, c->n_code);
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* After the case: the guest's coverage into the worker's trace (the worker's own: no lock). */
@@ -188,7 +266,15 @@ static void trace_take(void *userdata, const struct guest *g)
 	t->n_imms = 0;
 	memset(t->edges, 0, sizeof(t->edges));
 	memset(t->blocks, 0, sizeof(t->blocks));
-	if (!g->coverage || covfile_read(g->coverage, &buf, &v) < 0 ||
+	struct fuzz_campaign *c = ((struct worker *)userdata)->c;
+	bool code;
+
+	pthread_mutex_lock(&c->lock);
+	code = c->n_code > 0;
+	pthread_mutex_unlock(&c->lock);
+	/* no code of the sensor known: an empty trace would keep every seed out of the corpus;
+	 * none read, the campaign mutates its seeds blind (and said so, code_learn) */
+	if (!code || !g->coverage || covfile_read(g->coverage, &buf, &v) < 0 ||
 	    v.map_size != COVFILE_MAP_SIZE)
 		return;
 	memcpy(t->edges, v.edges, v.map_size);
@@ -738,6 +824,12 @@ static int guests_open(struct fuzz_campaign *c)
 			return session_error_set(c->err, -errno, SESSION_FAULT_HOST,
 						 "the coverage plugin %s: %s",
 						 c->fc.coverage_plugin, strerror(errno));
+		/* a user-mode sensor: the plugin instruments user space too (flcov.c) */
+		const struct sensor *sensor = session_sensor(c->s, c->si);
+		c->user = sensor && sensor_coverage_process(sensor);
+		if (c->user)
+			c->fc.coverage_plugin = c->plugin =
+			    xasprintf("%s,user=1", datadir_coverage_plugin());
 	}
 	if ((r = mkdir_p(c->cov_dir ? c->cov_dir : c->work_dir)) < 0)
 		return session_error_set(c->err, r, SESSION_FAULT_HOST, "cannot create %s: %s",
@@ -756,6 +848,13 @@ void fuzz_campaign_free(struct fuzz_campaign *c)
 	if (!c)
 		return;
 	pool_free(c->pool);
+	for (size_t i = 0; i < COVFILE_MAX_RANGES; i++) {
+		if (c->code_copies[i])
+			unlink(c->code_copies[i]);
+		free(c->code_copies[i]);
+	}
+	free(c->code_text);
+	free(c->plugin);
 	if (c->cov_dir)
 		rmdir(c->cov_dir);
 	if (c->work_dir)

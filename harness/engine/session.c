@@ -729,6 +729,11 @@ const char *session_sensor_name(const struct session *s, size_t i)
 	return scenario_sensor(s->sc, i);
 }
 
+const struct sensor *session_sensor(const struct session *s, size_t i)
+{
+	return s->sensors ? s->sensors[i] : NULL;
+}
+
 const struct image *session_image(const struct session *s, size_t i)
 {
 	return s->images && i < s->n_sensors ? s->images[i] : NULL;

@@ -102,6 +102,8 @@ char **session_sensor_path(const char *const *sensors_dirs);
 const struct scenario *session_scenario(const struct session *s);
 const struct scenario_case *session_cases(const struct session *s, size_t *ret_n);
 const char *session_sensor_name(const struct session *s, size_t i);
+/* Sensor i as loaded (after the session's prepare); NULL before it is. */
+const struct sensor *session_sensor(const struct session *s, size_t i);
 /* Whether the job of case ci on sensor si is this session's to run (its --shard's). */
 bool session_job_selected(const struct session *s, size_t ci, size_t si);
 /* How many jobs are (all of them without --shard). */

@@ -471,6 +471,7 @@ int image_build(const struct sensor *s, const struct sensor_guest *extra, const 
 	img->initrd = xasprintf("%s/initrd.img", out);
 	img->cmdline = TAKE_PTR(guest.cmdline);
 	img->arch = arm64 ? "arm64" : "amd64";
+	img->build_dir = xstrdup(build_dir);
 	if (arm64) { /* the virt machine's serial port is a PL011; the last console= wins */
 		char *cl = xasprintf("console=ttyAMA0,115200%s%s", img->cmdline ? " " : "",
 				     img->cmdline ? img->cmdline : "");
@@ -514,7 +515,16 @@ struct image *image_free(struct image *img)
 		free(img->system);
 		free(img->root_disk);
 		free(img->kernel_name);
+		free(img->build_dir);
 		free(img);
 	}
+	return NULL;
+}
+
+char *image_host_file(const struct sensor *s, const struct image *img, const char *dst)
+{
+	for (size_t i = 0; img->build_dir && i < s->n_files; i++)
+		if (streq(s->files[i].dst, dst))
+			return expand_src(s, s->files[i].src, img->build_dir);
 	return NULL;
 }

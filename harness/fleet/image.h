@@ -39,7 +39,13 @@ struct image {
 	char *kernel_name;
 	/* "amd64" or "arm64" (static): the guest's architecture, which its domain is built for */
 	const char *arch;
+	/* the sensor's build folder ($FAULTLINE_BUILD in its files) */
+	char *build_dir;
 };
+
+/* The host file that the sensor's files: put at guest path dst in img (caller frees); NULL when
+ * none does (a file the sensor's start or package makes). */
+char *image_host_file(const struct sensor *s, const struct image *img, const char *dst);
 
 /* The cross compiler's prefix for arm64 guests (package gcc-aarch64-linux-gnu): sensor builds
  * get it as CROSS_COMPILE, the arm64 agent is built with it (guests/meson.build). */

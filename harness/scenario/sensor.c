@@ -214,6 +214,17 @@ static bool unit_name_ok(const char *u)
 			 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.@\\")];
 }
 
+/* A process name as the kernel keeps it (/proc/PID/comm). */
+static void get_comm(struct sctx *c, const struct ynode *n, const char *what, char **ret)
+{
+	get_nonempty_line(c, n, what, ret);
+	if (*ret && (strlen(*ret) > SENSOR_COMM_MAX || strchr(*ret, '/')))
+		serr(c, n,
+		     "%s '%s' is not a process name; expected the name the kernel keeps "
+		     "(/proc/PID/comm: at most %d characters, no '/')",
+		     what, *ret, SENSOR_COMM_MAX);
+}
+
 static void load_watch(struct sctx *c, const struct ynode *doc)
 {
 	static const char *const keys[] = {"process", "log", "died", "unit", NULL};
@@ -230,13 +241,7 @@ static void load_watch(struct sctx *c, const struct ynode *doc)
 		serr(c, n,
 		     "watch needs process:, log: or unit:; expected the sensor process's name, its "
 		     "log file, its systemd unit, or some of them");
-	get_nonempty_line(c, process, "watch process", &s->watch_process);
-	if (s->watch_process &&
-	    (strlen(s->watch_process) > SENSOR_COMM_MAX || strchr(s->watch_process, '/')))
-		serr(c, process,
-		     "watch process '%s' is not a process name; expected the name the kernel "
-		     "keeps (/proc/PID/comm: at most %d characters, no '/')",
-		     s->watch_process, SENSOR_COMM_MAX);
+	get_comm(c, process, "watch process", &s->watch_process);
 	get_nonempty_line(c, log, "watch log", &s->watch_log);
 	if (s->watch_log && s->watch_log[0] != '/')
 		serr(c, log, "watch log '%s' is relative; expected an absolute guest path",
@@ -255,6 +260,47 @@ static void load_watch(struct sctx *c, const struct ynode *doc)
 	if (s->watch_unit && s->watch_log)
 		serr(c, log,
 		     "watch log with unit:; expected one of them (the unit's log is its journal)");
+}
+
+static void load_coverage(struct sctx *c, const struct ynode *doc)
+{
+	static const char *const keys[] = {"process", "objects", NULL};
+	const struct ynode *n = section(c, doc, "coverage", keys), *objects;
+	struct sensor *s = c->s;
+	size_t k = 0;
+
+	if (!n)
+		return;
+	get_comm(c, ynode_get(n, "process"), "coverage process", &s->coverage_process);
+	if (!ynode_get(n, "process") && !s->watch_process)
+		serr(c, n,
+		     "coverage needs process: (or a watch process); expected the name of the "
+		     "sensor's process, whose code is covered");
+	if (!(objects = ynode_get(n, "objects")))
+		return;
+	if (objects->kind != YNODE_SEQ || objects->n > SENSOR_COVERAGE_OBJECTS_MAX) {
+		serr(c, objects,
+		     "coverage objects: expected a list of at most %d file names of shared "
+		     "objects (like libclamav.so.12)",
+		     SENSOR_COVERAGE_OBJECTS_MAX);
+		return;
+	}
+	s->coverage_objects = xcalloc(objects->n + 1, sizeof(char *));
+	for (size_t i = 0; i < objects->n; i++) {
+		const struct ynode *e = objects->items[i];
+
+		if (e->kind != YNODE_SCALAR || !*e->scalar || strchr(e->scalar, '/') ||
+		    strpbrk(e->scalar, ", \t\n") || strlen(e->scalar) != e->scalar_len) {
+			serr(c, e,
+			     "bad coverage object %s%s%s; expected the file name of a shared "
+			     "object the process maps (no '/', ',' or spaces)",
+			     e->kind == YNODE_SCALAR ? "'" : "",
+			     e->kind == YNODE_SCALAR ? e->scalar : ynode_kind_name(e->kind),
+			     e->kind == YNODE_SCALAR ? "'" : "");
+			continue;
+		}
+		s->coverage_objects[k++] = xstrdup(e->scalar);
+	}
 }
 
 static void load_probe(struct sctx *c, const struct ynode *doc)
@@ -408,9 +454,9 @@ static void load_persist(struct sctx *c, const struct ynode *doc)
 static void load_doc(struct sctx *c, const struct ynode *doc)
 {
 	static const char *const keys[] = {
-	    "name",    "description", "format",		 "build",   "files", "start",
-	    "deliver", "trigger",     "reject",		 "watch",   "probe", "guest",
-	    "persist", "version",     "version-command", "package", NULL};
+	    "name",    "description", "format",		 "build",   "files",	"start",
+	    "deliver", "trigger",     "reject",		 "watch",   "probe",	"guest",
+	    "persist", "version",     "version-command", "package", "coverage", NULL};
 	static const char *const build_keys[] = {"command", NULL};
 	static const char *const reject_keys[] = {"errno", "exit_status", "log", NULL};
 	struct sensor *s = c->s;
@@ -442,6 +488,7 @@ static void load_doc(struct sctx *c, const struct ynode *doc)
 	}
 	load_watch(c, doc);
 	load_probe(c, doc);
+	load_coverage(c, doc);
 	load_persist(c, doc);
 	if ((n = ynode_get(doc, "guest")))
 		sensor_guest_load(c->y.file, n, c->y.diags, &s->guest);
@@ -566,6 +613,10 @@ struct sensor *sensor_free(struct sensor *s)
 	free(s->trigger);
 	free(s->reject_log);
 	free(s->watch_process);
+	free(s->coverage_process);
+	for (char **o = s->coverage_objects; o && *o; o++)
+		free(*o);
+	free(s->coverage_objects);
 	free(s->watch_log);
 	free(s->watch_died);
 	free(s->watch_unit);
@@ -622,6 +673,13 @@ char *sensor_agent_conf(const struct sensor *s)
 	put(f, "watch_log", s->watch_log);
 	put(f, "watch_died", s->watch_died);
 	put(f, "watch_unit", s->watch_unit);
+	put(f, "cov_process", sensor_coverage_process(s));
+	if (s->coverage_objects) {
+		fputs("cov_objects=", f);
+		for (char **o = s->coverage_objects; *o; o++)
+			fprintf(f, "%s%s", o == s->coverage_objects ? "" : ",", *o);
+		fputc('\n', f);
+	}
 	if (s->probe_command || s->probe_counter) {
 		put(f, "probe", s->probe_command);
 		put(f, "probe_counter", s->probe_counter);
@@ -1076,4 +1134,9 @@ int sensor_version(const struct sensor *s, char **ret, char **ret_error)
 	}
 	*ret = xstrdup(line);
 	return 0;
+}
+
+const char *sensor_coverage_process(const struct sensor *s)
+{
+	return s->coverage_process ? s->coverage_process : s->watch_process;
 }

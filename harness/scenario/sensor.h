@@ -42,6 +42,12 @@
  *                                 file whose count grows when it is, read by the agent before and
  *                                 after one run of the trigger (no shell); timeout defaults to
  *                                 3s (at most 60s), interval to 200ms
+ *   coverage: {process: COMM, objects: [FILE, ...]}
+ *                                 a user-mode sensor's code, for `faultline fuzz`: process is
+ *                                 the process whose code is covered (as watch process; default:
+ *                                 watch's process), objects the file names (no '/') of shared
+ *                                 objects it maps whose code counts too, its executable's always
+ *                                 does (at most SENSOR_COVERAGE_OBJECTS_MAX)
  *   persist: {store: /persist/PATH, load: [SHELL, ...], healthy: [SHELL, ...]}
  *                                 content kept across reboots (boot loops): store is
  *                                 where the sensor keeps the content the harness stores, an
@@ -69,6 +75,7 @@ struct ynode;
 
 #define SENSOR_MAX_SIZE (1u << 20) /* a sensor.yaml larger than this is refused */
 #define SENSOR_COMM_MAX 15	   /* the kernel's comm: TASK_COMM_LEN - 1 */
+#define SENSOR_COVERAGE_OBJECTS_MAX 6
 #define SENSOR_PROBE_TIMEOUT_MS 3000
 #define SENSOR_PROBE_INTERVAL_MS 200
 
@@ -125,6 +132,10 @@ struct sensor {
 	char *watch_unit;    /* a systemd service (full systems): NRestarts, state, journal; NULL */
 	char *probe_command; /* NULL: protection is not measured, unless probe_counter */
 	char *probe_counter; /* the agent's counter probe (guests/agent/probe.h) instead */
+	/* coverage: the process whose code mappings are covered (NULL: watch_process's, or none)
+	 * and the file names of its shared objects that count too (NULL-terminated; NULL: none) */
+	char *coverage_process;
+	char **coverage_objects;
 	unsigned probe_timeout_ms, probe_interval_ms;
 	char *persist_store;	/* NULL: no persist: section (sensor_persists()) */
 	char **persist_load;	/* NULL-terminated; NULL when none */
@@ -150,6 +161,8 @@ struct sensor *sensor_free(struct sensor *s);
 /* Does the sensor keep content across reboots (a persist: section)? A persistence scenario for
  * one that does not is refused. */
 bool sensor_persists(const struct sensor *s);
+/* The process whose code `faultline fuzz` covers: coverage process, else watch process; NULL. */
+const char *sensor_coverage_process(const struct sensor *s);
 
 /* The sensor's version: version:, or the first line version-command: prints (run with sh -c in
  * the sensor's folder). *ret NULL when it has neither. Returns 0, or -EIO when the command fails

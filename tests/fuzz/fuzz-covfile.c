@@ -1,9 +1,11 @@
 /* fuzz-covfile.c — libFuzzer target for the coverage reader: what a guest's emulator wrote
- * (harness/base/covfile.h) and what its agent said about the modules it loaded. The first byte
- * selects the mode:
- *   even: the rest is a coverage file: parse it and, if valid, take its trace into a campaign's
- *         map (harness/fuzz/bitmap.h) the way faultline fuzz does;
- *   odd:  the rest is a MODULES text (/proc/modules lines): the ranges it gives.
+ * (harness/base/covfile.h) and what its agent said about the modules it loaded and the sensor
+ * process's code mappings. The first byte modulo 3 selects the mode:
+ *   0: the rest is a coverage file: parse it and, if valid, take its trace into a campaign's
+ *      map (harness/fuzz/bitmap.h) the way faultline fuzz does;
+ *   1: the rest is a MODULES text (/proc/modules lines): the ranges it gives;
+ *   2: the rest is a MODULES text's mappings (/proc/PID/maps lines): the mappings it gives,
+ *      each a non-empty executable range with an absolute path that fits.
  * Must never crash, hang or leak. */
 #include <stdlib.h>
 #include <string.h>
@@ -54,13 +56,28 @@ static void modules_text(const uint8_t *data, size_t size)
 	free(text);
 }
 
+static void maps_text(const uint8_t *data, size_t size)
+{
+	char *text = xstrndup((const char *)data, size);
+	struct covfile_map m[COVFILE_MAX_RANGES];
+	size_t n = covfile_maps_parse(text, m, size % 2 ? COVFILE_MAX_RANGES : 1);
+
+	for (size_t i = 0; i < n; i++)
+		if (m[i].range.start >= m[i].range.end || m[i].path[0] != '/' ||
+		    strnlen(m[i].path, sizeof(m[i].path)) == sizeof(m[i].path))
+			abort();
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	if (data[0] % 2 == 0)
+	if (data[0] % 3 == 0)
 		coverage_file(data + 1, size - 1);
-	else
+	else if (data[0] % 3 == 1)
 		modules_text(data + 1, size - 1);
+	else
+		maps_text(data + 1, size - 1);
 	return 0;
 }

@@ -7,7 +7,9 @@
 # (--jobs 2), through a Ctrl-C, to exactly its --execs and the exit status of a campaign with
 # finds. Comparison operands (--cmplog emulator): the plugin says whether this QEMU can give
 # them, and where it cannot (QEMU 7.2's plugin API reads no registers) such a campaign does not
-# start and says why and what to use instead.
+# start and says why and what to use instead. Then a user-mode sensor (usensor, tests/data/vm/fuzz-usensor.yaml): the coverage of its
+# daemon's code mapping, checked against its build, grows above the seed's, and the campaign
+# finds the daemon's death in the interpreter by itself.
 # Usage: fuzz.sh FAULTLINE JSONL_CHECK SOURCE_DIR STATE_DIR RUN_DIR PLUGIN
 set -euo pipefail
 faultline=$1 check=$2 src=$3 state=$4 run=$5 plugin=$6
@@ -135,3 +137,38 @@ else
 		fail "the plugin said nothing of comparison operands: $(cat "$run/probe-cmp.log")"
 fi
 echo "fuzz: OK ($id found; resumed $execs -> $mid (Ctrl-C) -> $after execs on two guests)"
+# 6. a user-mode sensor: coverage of the daemon (its executable's code mapping, reported by the
+# agent), stopped as soon as it grew and the daemon died of an input, or after four minutes
+u=$run/usensor
+"$faultline" fuzz --state-dir "$state" --sensor usensor --duration 240s -o "$u" \
+	"$src/tests/data/vm/fuzz-usensor.yaml" >"$run/usensor.out" 2>"$run/usensor.err" & pid=$!
+ujson() { sed -n "s/^ *\"$1\":\([0-9]*\).*/\1/p" "$u/campaign.json" 2>/dev/null || true; }
+for _ in $(seq 1200); do
+	kill -0 $pid 2>/dev/null || break
+	seed_edges=$(sed -n 's/.*"edges":\([0-9]*\).*/\1/p' "$u"/corpus/000000-seed-basic.json 2>/dev/null || true)
+	if grep -qE '"title":"(SEGV|ABRT|BUS|FPE) in ' "$u/results.jsonl" 2>/dev/null &&
+		[ "$(ujson edges)" -gt "${seed_edges:-0}" ] 2>/dev/null; then
+		kill -INT $pid
+		break
+	fi
+	sleep 0.2
+done
+rc=0
+wait $pid || rc=$?
+pid=
+cat "$run/usensor.err"
+[ "$rc" = 130 ] || [ "$rc" = 1 ] || fail "usensor: fuzz exit $rc"
+grep -q "^coverage: /lib/sensor/usensord \[0x[0-9a-f]*, 0x[0-9a-f]*) at offset 0x[0-9a-f]*, its bytes checked" \
+	"$run/usensor.err" || fail "usensor: the daemon's code mapping was not reported and checked"
+# the daemon's event loop wakes on a 500 ms watchdog timer as well as on events: an edge or two
+# of it depend on timing, so the seed's two runs may differ there (not checked)
+grep -q "^calibration: seed-basic: " "$run/usensor.err" || fail "usensor: no calibration of the seed"
+useed=$(sed -n 's/.*"edges":\([0-9]*\).*/\1/p' "$u"/corpus/000000-seed-basic.json)
+uedges=$(ujson edges)
+echo "fuzz usensor: seed $useed edges, campaign $uedges edges, corpus $(ujson corpus)"
+[ "$useed" -gt 100 ] || fail "usensor: the seed covered almost nothing of the daemon ($useed edges)"
+[ "$uedges" -gt "$useed" ] || fail "usensor: coverage did not grow above the seed's"
+uid=$(grep -E '"title":"(SEGV|ABRT|BUS|FPE) in ' "$u/results.jsonl" | head -1 | sed 's/.*"case":"\([^"]*\)".*/\1/')
+[ -n "$uid" ] || fail "usensor: the daemon's death was not found"
+"$check" "$u/results.jsonl" usensor "$uid" verdict sensor-died
+echo "fuzz: OK ($id found; resumed $execs -> $mid (Ctrl-C) -> $after execs on two guests; usensor: $uid)"

@@ -1,7 +1,7 @@
 /* flcov.c — a QEMU TCG plugin: edge and block coverage of the sensor's code, shared with the
  * controller through a mapped file (harness/base/covfile.h).
  *
- *   -plugin flcov.so,out=PATH[,lo=ADDR,hi=ADDR][,cmp=1]
+ *   -plugin flcov.so,out=PATH[,lo=ADDR,hi=ADDR][,user=1][,cmp=1]
  *
  * PATH is created when missing. Blocks are instrumented when they are translated and lie in the
  * file's ranges or, while the file names none, in [lo, hi) (default: the x86-64 kernel's module
@@ -10,6 +10,15 @@
  * ranges runs as fast as without the plugin. Each guest is a QEMU process of its own with an empty
  * translation cache, so the ranges set before its case (after its restore) decide what is
  * instrumented.
+ *
+ * A user-mode sensor's ranges are its process's code mappings (user=1): its blocks' ids are their
+ * offsets in the mapping, whatever the address ASLR gave it. Other processes' code may lie at the
+ * same addresses (every non-PIE program is linked at the same one): a range the file names a host
+ * copy of (covfile_header.objects) counts a block only when the block's bytes are that file's
+ * at the block's offset. Blocks translated before the controller set the ranges (between the
+ * guest's restore and its case) stay in QEMU's translation cache un-instrumented unless they were
+ * instrumented then: with user=1, while the file names no ranges, every user-space block is,
+ * with a copy of its bytes, and is judged by the ranges when it first runs after they are set.
  *
  * The plugin also reads the immediate of every CMP in covered code (the sensor's magic values)
  * into the file's imms. With cmp=1, on a QEMU whose plugin API reads registers (9.0 and later;
@@ -21,6 +30,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,23 +208,110 @@ static struct cmp_site *cmp_site(uint64_t pc, uint64_t key, const uint8_t *bytes
 	}
 	return NULL;
 }
+static bool user; /* user=1: the sensor is a process (see above) */
+
+#define USER_TOP 0x0000800000000000ull /* x86-64 user space ends below */
+
+/* What a block's callback knows of it. */
+struct block {
+	uint64_t pc;
+	enum { UNCHECKED, OURS, ALIEN } state;
+	uint32_t len;	 /* bytes kept (a block translated before the ranges were set), else 0 */
+	uint8_t bytes[]; /* its code */
+};
+
+/* The host copies of the ranges' files, mapped when first needed. */
+static struct object {
+	char path[COVFILE_PATH_MAX];
+	const uint8_t *data;
+	size_t size;
+	bool failed;
+} objects[COVFILE_MAX_RANGES];
+static pthread_mutex_t objects_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Whether pc is covered code; *ret_key is where it is in a way that does not depend on where the
  * module was loaded (its offset in its range, and which range), so that the blocks of two boots
  * (a template booted again, boot isolation) have the same ids. */
-static bool covered(uint64_t pc, uint64_t *ret_key)
+static bool covered(uint64_t pc, uint64_t *ret_key, uint32_t *ret_range)
 {
 	uint32_t n = hdr->n_ranges;
 
 	*ret_key = pc;
+	*ret_range = UINT32_MAX;
 	if (n == 0 || n > COVFILE_MAX_RANGES)
 		return pc >= lo && pc < hi;
 	for (uint32_t i = 0; i < n; i++)
 		if (pc >= hdr->ranges[i].start && pc < hdr->ranges[i].end) {
 			*ret_key = (pc - hdr->ranges[i].start) | (uint64_t)i << 48;
+			*ret_range = i;
 			return true;
 		}
 	return false;
+}
+
+/* Range i's host file as the file names it ("" when unchecked); the header's last byte is NUL
+ * (the controller writes it so and covfile_parse checks it), so the walk stays inside. */
+static const char *object_path(uint32_t i)
+{
+	const char *p = (const char *)hdr->objects, *end = p + COVFILE_OBJECTS_SIZE;
+
+	for (uint32_t k = 0; k < i && p < end; k++)
+		p += strnlen(p, (size_t)(end - p)) + 1;
+	return p < end ? p : "";
+}
+
+/* Map range i's host file (path), once per path. */
+static const struct object *object_get(uint32_t i, const char *path)
+{
+	struct object *o = &objects[i];
+	char msg[COVFILE_PATH_MAX + 64];
+
+	if (!strncmp(o->path, path, sizeof(o->path)))
+		return o;
+	if (o->data)
+		munmap((void *)o->data, o->size);
+	*o = (struct object){0};
+	snprintf(o->path, sizeof(o->path), "%s", path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m != MAP_FAILED) {
+			o->data = m;
+			o->size = (size_t)st.st_size;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!o->data) {
+		/* nothing of the range counts: the campaign sees no coverage, not someone else's */
+		o->failed = true;
+		snprintf(msg, sizeof(msg), "flcov: cannot map %s: the range counts nothing\n",
+			 path);
+		qemu_plugin_outs(msg);
+	}
+	return o;
+}
+
+/* Whether the len bytes b of the block at pc (in range i) are the sensor's own. len 0: the
+ * bytes are unknown, which passes only an unchecked range. */
+static bool ours(uint32_t i, uint64_t pc, const uint8_t *b, size_t len)
+{
+	const char *path = object_path(i);
+	const struct object *o;
+	uint64_t off;
+	bool ok;
+
+	if (!*path)
+		return true;
+	if (!len)
+		return false;
+	pthread_mutex_lock(&objects_lock);
+	o = object_get(i, path);
+	off = pc - hdr->ranges[i].start + hdr->offsets[i];
+	ok = o->data && off < o->size && len <= o->size - off && !memcmp(o->data + off, b, len);
+	pthread_mutex_unlock(&objects_lock);
+	return ok;
 }
 
 static uint32_t block_id(uint64_t key)
@@ -226,10 +323,15 @@ static uint32_t block_id(uint64_t key)
  * ranges (between the guest's restore and its case) was judged by the default area. */
 static void block_exec(unsigned int vcpu, void *udata)
 {
-	uint64_t pc = (uintptr_t)udata, key;
-	uint32_t cur, e, *p = &prev[vcpu & 63];
+	struct block *b = udata;
+	uint64_t key;
+	uint32_t cur, e, range, *p = &prev[vcpu & 63];
 
-	if (!covered(pc, &key) || !hdr->n_ranges)
+	if (!covered(b->pc, &key, &range) || !hdr->n_ranges)
+		return;
+	if (b->state == UNCHECKED) /* translated before the ranges were set */
+		b->state = ours(range, b->pc, b->bytes, b->len) ? OURS : ALIEN;
+	if (b->state == ALIEN)
 		return;
 	if (hdr->generation != generation) { /* a new case */
 		generation = hdr->generation;
@@ -288,41 +390,93 @@ static void scan_cmp(const uint8_t *b, size_t n)
 	imm_add(v);
 }
 
+/* Instruction insn's bytes: a pointer to them (into buf, or QEMU's before API version 3). */
+static const uint8_t *insn_bytes(const struct qemu_plugin_insn *insn, uint8_t *buf, size_t *size)
+{
+	if (api_version < 3)
+		return qemu_plugin_insn_data(insn);
+	qemu_plugin_insn_data_v3 data =
+	    (qemu_plugin_insn_data_v3)(void (*)(void))qemu_plugin_insn_data;
+	*size = *size <= 64 ? data(insn, buf, *size) : 0;
+	return buf;
+}
+
+/* The block's code, contiguous from its first instruction (caller frees); NULL when an
+ * instruction's bytes cannot be read. */
+static uint8_t *tb_bytes(struct qemu_plugin_tb *tb, size_t *ret_len)
+{
+	size_t n = qemu_plugin_tb_n_insns(tb), len = 0;
+	uint8_t *out = NULL, buf[64];
+
+	for (size_t i = 0; i < n; i++)
+		len += qemu_plugin_insn_size(qemu_plugin_tb_get_insn(tb, i));
+	if (!len || !(out = malloc(len)))
+		return NULL;
+	len = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		size_t size = qemu_plugin_insn_size(insn), want = size;
+		const uint8_t *b = insn_bytes(insn, buf, &size);
+
+		if (size != want)
+			return free(out), NULL;
+		memcpy(out + len, b, size);
+		len += size;
+	}
+	*ret_len = len;
+	return out;
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	uint64_t pc = qemu_plugin_tb_vaddr(tb), key;
+	uint32_t range;
+	bool in = covered(pc, &key, &range), early = user && !hdr->n_ranges && pc < USER_TOP;
+	size_t len = 0;
+	uint8_t *code = NULL;
+	struct block *b;
 
 	(void)id;
-	if (!covered(pc, &key))
+	if (!in && !early)
 		return;
-	hdr->blocks++;
+	/* the bytes are needed to tell the sensor's code from another process's at its addresses:
+	 * now when the ranges are known, or when the block first runs after they are */
+	if (user && (range != UINT32_MAX || early))
+		code = tb_bytes(tb, &len);
+	if (range != UINT32_MAX && !ours(range, pc, code, len)) {
+		free(code);
+		return;
+	}
+	b = malloc(sizeof(*b) + (early ? len : 0));
+	if (!b) {
+		free(code);
+		return;
+	}
+	*b = (struct block){.pc = pc, .state = range != UINT32_MAX ? OURS : UNCHECKED};
+	if (early && code) {
+		memcpy(b->bytes, code, len);
+		b->len = (uint32_t)len;
+	}
+	free(code);
+	if (in)
+		hdr->blocks++;
 	/* magic values only of the sensor's code: not before its ranges are known */
-	for (size_t i = 0; hdr->n_ranges && i < qemu_plugin_tb_n_insns(tb); i++) {
+	for (size_t i = 0; hdr->n_ranges && in && i < qemu_plugin_tb_n_insns(tb); i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		size_t size = qemu_plugin_insn_size(insn);
-		const uint8_t *bytes = NULL;
 		uint8_t buf[64];
+		const uint8_t *bytes = insn_bytes(insn, buf, &size);
 		struct cmp_site *site;
 		uint64_t ikey;
+		uint32_t irange;
 
-		if (api_version < 3) {
-			bytes = qemu_plugin_insn_data(insn);
-		} else if (size <= sizeof(buf)) {
-			qemu_plugin_insn_data_v3 data =
-			    (qemu_plugin_insn_data_v3)(void (*)(void))qemu_plugin_insn_data;
-			size = data(insn, buf, size);
-			bytes = buf;
-		}
-		if (!bytes)
-			continue;
 		scan_cmp(bytes, size);
-		if (cmps && covered(qemu_plugin_insn_vaddr(insn), &ikey) &&
+		if (cmps && bytes && covered(qemu_plugin_insn_vaddr(insn), &ikey, &irange) &&
 		    (site = cmp_site(qemu_plugin_insn_vaddr(insn), ikey, bytes, size)))
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, cmp_exec,
 							       QEMU_PLUGIN_CB_R_REGS, site);
 	}
-	qemu_plugin_register_vcpu_tb_exec_cb(tb, block_exec, QEMU_PLUGIN_CB_NO_REGS,
-					     (void *)(uintptr_t)pc);
+	qemu_plugin_register_vcpu_tb_exec_cb(tb, block_exec, QEMU_PLUGIN_CB_NO_REGS, b);
 }
 
 /* Map PATH, making it first when it is missing or empty; with_cmps: with a comparison ring
@@ -396,6 +550,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 			hi = strtoull(argv[i] + 3, NULL, 0);
 		else if (!strcmp(argv[i], "cmp=1"))
 			want_cmps = true;
+		else if (!strcmp(argv[i], "user=1"))
+			user = true;
 	}
 	if (!path) {
 		qemu_plugin_outs("flcov: out=PATH is required\n");
