@@ -378,8 +378,7 @@ static int prepare_images(struct session *s, struct session_error *e)
 		     * its own */
 		    (struct fleet_sensor){.name = scenario_sensor(s->sc, i),
 					  .image = s->images[i],
-					  .probes = s->sensors[i]->probe_command ||
-						    s->sensors[i]->probe_counter};
+					  .probes = sensor_probes(s->sensors[i])};
 	}
 	return 0;
 }

@@ -635,6 +635,11 @@ static void put(FILE *f, const char *key, const char *value)
 		fprintf(f, "%s=%s\n", key, value);
 }
 
+bool sensor_probes(const struct sensor *s)
+{
+	return s && (s->probe_command || s->probe_counter);
+}
+
 bool sensor_persists(const struct sensor *s)
 {
 	return s && s->persist_store;
@@ -680,7 +685,7 @@ char *sensor_agent_conf(const struct sensor *s)
 			fprintf(f, "%s%s", o == s->coverage_objects ? "" : ",", *o);
 		fputc('\n', f);
 	}
-	if (s->probe_command || s->probe_counter) {
+	if (sensor_probes(s)) {
 		put(f, "probe", s->probe_command);
 		put(f, "probe_counter", s->probe_counter);
 		fprintf(f, "probe_timeout_ms=%u\nprobe_interval_ms=%u\n", s->probe_timeout_ms,

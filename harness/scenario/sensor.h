@@ -158,6 +158,9 @@ int sensor_load_file(const char *path, struct diags *diags, struct sensor **ret)
 int sensor_load(const char *dir, struct sensor **ret, char **ret_error);
 struct sensor *sensor_free(struct sensor *s);
 
+/* Whether the sensor has a protection probe, of either kind (a command or a counter). */
+bool sensor_probes(const struct sensor *s);
+
 /* Does the sensor keep content across reboots (a persist: section)? A persistence scenario for
  * one that does not is refused. */
 bool sensor_persists(const struct sensor *s);
