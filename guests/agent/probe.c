@@ -55,22 +55,20 @@ int agent_probe_counter_parse(const char *text, long long *ret_count)
 static int read_count(const char *path, long long *ret_count, char *out, size_t size)
 {
 	char buf[COUNTER_MAX];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
 
-	if (fd < 0) {
-		agent_append(out, size, "probe: cannot read the counter %s: %s\n", path,
-			     strerror(errno));
-		return -errno;
-	}
-	do
-		n = read(fd, buf, sizeof(buf) - 1);
-	while (n < 0 && errno == EINTR);
-	close(fd);
+	if (fd >= 0)
+		do
+			n = read(fd, buf, sizeof(buf) - 1);
+		while (n < 0 && errno == EINTR);
+	e = errno; /* before close() and the message can change it */
+	if (fd >= 0)
+		close(fd);
 	if (n < 0) {
 		agent_append(out, size, "probe: cannot read the counter %s: %s\n", path,
-			     strerror(errno));
-		return -EIO;
+			     strerror(e));
+		return -e;
 	}
 	buf[n] = 0;
 	if (agent_probe_counter_parse(buf, ret_count) < 0) {
