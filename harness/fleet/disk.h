@@ -30,6 +30,6 @@ int disk_copy(const char *src, const char *dst);
 /* Make dst, a partition a paused QEMU holds open, the same bytes as src again, in place (the
  * guest's device keeps its file; QEMU has no cache of its own for a raw file). 0 or -errno. */
 int disk_refill(const char *src, const char *dst);
-/* An empty qcow2 file at path for a warm guest's saved state (vm.h, vm_warm_save), QEMU's group
+/* An empty qcow2 file at path for a warm guest's saved state (vm.h, vm_warm_export), QEMU's group
  * may write it. On failure *ret_error says why (caller frees). */
 int disk_state_file(const char *path, char **ret_error);

@@ -59,6 +59,7 @@ struct spare {
 struct slot_state {
 	struct spare *spares[POOL_AHEAD]; /* oldest first; NULL from the first free place on */
 	struct guest *kept;		  /* reuse: the healthy guest of the previous case */
+	unsigned made;			  /* guests it was given that were not kept ones */
 };
 
 struct pool {
@@ -366,6 +367,14 @@ static bool wants_disk(const struct fleet_config *cfg, size_t si)
 	return cfg->persist || cfg->sensors[si].image->root_disk;
 }
 
+/* Warm isolation on this machine: the template's state is a warm state file (vm.h,
+ * vm_warm_export) that every guest loads from a copy, not a save image. A remote host's guests
+ * are restored from save images per case, as in snapshot isolation (warm_note). */
+static bool warm_local(const struct fleet_config *cfg)
+{
+	return cfg->isolation == FLEET_WARM && !cfg->upload;
+}
+
 /* A full system's root for a booted guest: a qcow2 overlay on the image's root disk, which stays
  * as built. Clones copy their template's overlay (disk_for()), backed by the same root. */
 static char *overlay_for(struct pool *p, size_t si, const char *name, char **ret_error)
@@ -434,40 +443,64 @@ static char *coverage_path(const struct fleet_config *cfg, const char *name)
 	return cfg->coverage_dir ? xasprintf("%s/%s.cov", cfg->coverage_dir, name) : NULL;
 }
 
-/* Boot a guest and wait until its agent reports the sensor started. 0, 1 (res filled), or
- * -ECANCELED. *ret_modules gets its MODULES text (caller frees; NULL when none came). */
-static int boot_guest(const struct fleet_config *cfg, size_t si, const char *name, const char *disk,
-		      const char *console_path, struct vm **ret, struct case_result *res,
-		      bool *ret_retry, char **ret_modules)
+/* How a guest of sensor si is started: its vm_config, which points into the setup. */
+struct guest_setup {
+	char *cmdline, *cov, *plugin;
+	const char *qemu_args[3];
+	struct vm_config vc;
+};
+
+static void guest_setup_init(const struct fleet_config *cfg, size_t si, const char *name,
+			     const char *disk, const char *console_path, struct guest_setup *gs)
 {
 	const struct fleet_sensor *s = &cfg->sensors[si];
-	_cleanup_free_ char *cmdline = guest_cmdline(cfg, s->name), *cov = coverage_path(cfg, name);
-	_cleanup_free_ char *plugin = cov ? xasprintf("%s,out=%s%s", cfg->coverage_plugin, cov,
-						      cfg->coverage_operands ? ",cmp=1" : "")
-					  : NULL;
-	const char *qemu_args[] = {"-plugin", plugin, NULL};
-	struct vm_config vc = {
+
+	*gs = (struct guest_setup){.cmdline = guest_cmdline(cfg, s->name),
+				   .cov = coverage_path(cfg, name)};
+	if (gs->cov)
+		gs->plugin = xasprintf("%s,out=%s%s", cfg->coverage_plugin, gs->cov,
+				       cfg->coverage_operands ? ",cmp=1" : "");
+	gs->qemu_args[0] = "-plugin";
+	gs->qemu_args[1] = gs->plugin;
+	gs->vc = (struct vm_config){
 	    .disk = disk,
 	    .disk_qcow2 = s->image->root_disk != NULL,
 	    .firmware = s->image->firmware,
 	    .name = name,
 	    .kernel = s->image->kernel,
 	    .initrd = s->image->initrd,
-	    .cmdline = cmdline,
+	    .cmdline = gs->cmdline,
 	    .cmdline_extra = s->image->cmdline,
 	    .memory_mib = fleet_sensor_memory(cfg, si),
 	    .accel = cfg->accel,
 	    .console_log = console_path,
-	    .qemu_args = plugin ? qemu_args : NULL,
+	    .qemu_args = gs->plugin ? gs->qemu_args : NULL,
 	    .arch = s->image->arch,
 	};
+}
+
+static void guest_setup_done(struct guest_setup *gs)
+{
+	free(gs->cmdline);
+	free(gs->cov);
+	free(gs->plugin);
+}
+
+/* Boot a guest and wait until its agent reports the sensor started. 0, 1 (res filled), or
+ * -ECANCELED. *ret_modules gets its MODULES text (caller frees; NULL when none came). */
+static int boot_guest(const struct fleet_config *cfg, size_t si, const char *name, const char *disk,
+		      const char *console_path, struct vm **ret, struct case_result *res,
+		      bool *ret_retry, char **ret_modules)
+{
+	_cleanup_(guest_setup_done) struct guest_setup gs = {};
 	_cleanup_free_ char *error = NULL, *modules = NULL;
 	_cleanup_vm_ struct vm *vm = NULL;
 	uint64_t start = now_ms();
 	int r;
 
+	guest_setup_init(cfg, si, name, disk, console_path, &gs);
 	*ret_retry = false;
-	r = vm_start(cfg->host, &vc, &vm, &error);
+	r = vm_start(cfg->host, &gs.vc, &vm, &error);
 	if (r == -ECANCELED)
 		return r;
 	if (r < 0) {
@@ -500,6 +533,27 @@ static void make_uuid(char out[37], unsigned serial)
 	snprintf(out, 37, "%08x-%04x-4%03x-8%03x-%012llx", (unsigned)getpid(),
 		 (unsigned)(t & 0xffff), serial & 0xfff, (unsigned)((t >> 16) & 0xfff),
 		 (unsigned long long)(serial * 2654435761u) & 0xffffffffffffull);
+}
+
+/* A template guest that has been saved: a warm one is still running, paused, and its teardown
+ * (1.6 s here) is left to a thread; its coverage file (taken) goes after it. */
+static void template_vm_destroy(struct pool *p, size_t si, struct vm *vm, char *cov)
+{
+	struct guest *g;
+
+	if (!warm_local(p->cfg)) {
+		vm_destroy(vm);
+		if (cov)
+			unlink(cov);
+		free(cov);
+		return;
+	}
+	g = xzalloc(sizeof(*g));
+	g->vm = vm;
+	g->sensor = si;
+	g->identity = -1;
+	g->coverage = cov;
+	destroy_later(p, g);
 }
 
 static int build_template(struct pool *p, size_t si, struct template *t)
@@ -535,18 +589,18 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 	if (r < 0)
 		return r;
 	if (r == 0) {
-		_cleanup_free_ char *cov = coverage_path(cfg, t->name);
+		char *cov = coverage_path(cfg, t->name);
 		_cleanup_free_ char *made = NULL;
 
 		/* libvirt writes the file, in a volume of the host's pool when it is remote */
 		if (cfg->upload &&
 		    !(made = upload_new_path(cfg->upload, strrchr(t->path, '/') + 1, &error)))
 			r = -EIO;
-		if (r == 0)
+		if (r == 0 && warm_local(cfg) && (r = disk_state_file(t->path, &error)) == 0)
+			r = vm_warm_export(vm, t->path, &error);
+		else if (r == 0)
 			r = vm_save(vm, t->path, &t->uuid, &error);
-		vm_destroy(vm);
-		if (cov)
-			unlink(cov);
+		template_vm_destroy(p, si, vm, TAKE_PTR(cov));
 		if (r == 0 && (r = saveimg_stamp(p, t->path, &t->stamp)) < 0)
 			error = xasprintf("host error: cannot stat the saved guest %s: %s", t->path,
 					  strerror(-r));
@@ -574,11 +628,15 @@ static int template_get(struct pool *p, size_t si, struct case_result *res, bool
 		pthread_cond_wait(&p->changed, &p->lock);
 	if (t->state == TEMPLATE_NONE) {
 		t->state = TEMPLATE_BUILDING;
-		if (!t->name) /* else made again after template_drop: same name and file */
-			t->name = guest_name(si, 0);
+		/* made again after template_drop: same name and file; but a warm template's
+		 * guest may still be going (template_vm_destroy) */
+		if (warm_local(p->cfg))
+			free(TAKE_PTR(t->name));
+		if (!t->name)
+			t->name = guest_name(si, warm_local(p->cfg) ? ++p->serial : 0);
 		if (!t->path)
-			t->path =
-			    xasprintf("%s/%s.save", p->cfg->work_dir, p->cfg->sensors[si].name);
+			t->path = xasprintf("%s/%s.%s", p->cfg->work_dir, p->cfg->sensors[si].name,
+					    warm_local(p->cfg) ? "warm" : "save");
 		free(TAKE_PTR(t->uuid));
 		pthread_mutex_unlock(&p->lock);
 		r = build_template(p, si, t);
@@ -699,6 +757,89 @@ static void identity_fail(struct pool *p, size_t si, int id, bool restore_failed
 	identity_put(p, si, id, false);
 }
 
+/* A warm clone that did not come up: everything it made goes. */
+static void warm_clone_free(struct pool *p, struct guest *g)
+{
+	vm_destroy(g->vm);
+	if (g->disk)
+		saveimg_remove(p, g->disk);
+	free(g->disk);
+	guest_free_coverage(g);
+	free(g);
+}
+
+/* warm_local: a guest of sensor si started paused, never run, and given the template's state
+ * from a copy of its file, which stays the guest's own state for the resets of its later
+ * cases. Returns as restore_guest; new clones that do not load cast doubt on the template. */
+static int warm_clone(struct pool *p, size_t si, struct guest **ret, char **ret_error)
+{
+	struct template *t = &p->templates[si];
+	_cleanup_(guest_setup_done) struct guest_setup gs = {};
+	_cleanup_free_ char *tpath = NULL, *name = NULL, *why = NULL;
+	struct guest *g;
+	struct snapshot_stamp stamp;
+	int r;
+
+	pthread_mutex_lock(&p->lock);
+	if (t->state != TEMPLATE_READY) {
+		pthread_mutex_unlock(&p->lock);
+		*ret_error = xstrdup("host error: the saved guest was dropped as damaged");
+		return -ESTALE; /* template_get makes it again */
+	}
+	/* not the fixed-width names of save-image clones: a slot's guest may live for a whole
+	 * run while others come and go */
+	name = xasprintf("fl-%d-s%zu-w%u", (int)getpid(), si, ++p->serial);
+	tpath = xstrdup(t->path);
+	stamp = t->stamp;
+	g = xzalloc(sizeof(*g));
+	g->warm_disk = t->disk ? xstrdup(t->disk) : NULL;
+	g->modules = t->modules ? xstrdup(t->modules) : NULL;
+	pthread_mutex_unlock(&p->lock);
+	g->sensor = si;
+	g->fresh = true;
+	g->identity = -1;
+	g->coverage = coverage_path(p->cfg, name);
+	g->warm = xasprintf("%s/%s.warm", p->cfg->work_dir, name);
+	if (wants_disk(p->cfg, si) &&
+	    !(g->disk = g->warm_disk ? disk_for(p, si, g->warm_disk, name, ret_error) : NULL)) {
+		if (!*ret_error)
+			*ret_error = xstrdup("host error: the template has no partition");
+		warm_clone_free(p, g);
+		return -EIO;
+	}
+	if ((r = disk_copy(tpath, g->warm)) < 0)
+		*ret_error = xasprintf("host error: cannot copy the saved state %s: %s", tpath,
+				       strerror(-r));
+	else if ((r = saveimg_check(p, tpath, &stamp, &why)) < 0) {
+		*ret_error = xasprintf("host error: %s: dropped, booted and saved again", why);
+		pthread_mutex_lock(&p->lock);
+		template_drop(p, si);
+		pthread_mutex_unlock(&p->lock);
+		warm_clone_free(p, g);
+		return -ESTALE;
+	}
+	if (r == 0) {
+		guest_setup_init(p->cfg, si, name, g->disk, NULL, &gs);
+		gs.vc.paused = true;
+		r = vm_start(p->cfg->host, &gs.vc, &g->vm, ret_error);
+	}
+	if (r == 0 && (r = vm_warm_load(g->vm, g->warm, ret_error)) < 0) {
+		pthread_mutex_lock(&p->lock);
+		if (++t->new_failed >= 2)
+			template_drop(p, si);
+		pthread_mutex_unlock(&p->lock);
+	}
+	if (r < 0) {
+		warm_clone_free(p, g);
+		return r;
+	}
+	pthread_mutex_lock(&p->lock);
+	t->new_failed = 0;
+	pthread_mutex_unlock(&p->lock);
+	*ret = g;
+	return 0;
+}
+
 /* Restore a clone of sensor si's template, paused, console not yet attached to a file. */
 static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **ret_error)
 {
@@ -708,6 +849,8 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	struct snapshot_stamp stamp;
 	int id, r;
 
+	if (warm_local(p->cfg))
+		return warm_clone(p, si, ret, ret_error);
 	id = identity_get(p, si, ret_error);
 	if (id < 0)
 		return id;
@@ -734,10 +877,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 		dname = xasprintf("%s-d%u", name, ++p->serial);
 		tdisk = t->disk ? xstrdup(t->disk) : NULL;
 		pthread_mutex_unlock(&p->lock);
-		if (tdisk && p->cfg->isolation == FLEET_WARM && !p->cfg->upload)
-			g->warm_disk = xstrdup(tdisk);
 		if (!tdisk || !(g->disk = disk_for(p, si, tdisk, dname, ret_error))) {
-			free(TAKE_PTR(g->warm_disk));
 			if (!*ret_error)
 				*ret_error = xstrdup("host error: the template has no partition");
 			identity_put(p, si, id, false);
@@ -799,8 +939,13 @@ static void *spare_thread(void *arg)
 static void spare_start(struct pool *p, unsigned slot, const size_t *next)
 {
 	struct spare **q = p->slots[slot].spares;
-	/* warm: one, paused until the slot's guest is replaced (its TSC, or a crash) */
-	size_t ahead = p->cfg->isolation == FLEET_WARM ? (p->ahead ? 1 : 0) : p->ahead;
+	/* warm: one, paused until the slot's guest is replaced (a crash), once it has been: a
+	 * slot whose guest stays healthy never needs one, and making it costs the cases beside it
+	 * a QEMU start and a load */
+	size_t ahead = p->ahead;
+
+	if (p->cfg->isolation == FLEET_WARM)
+		ahead = p->ahead && p->slots[slot].made > 1 ? 1 : 0;
 
 	if (p->cfg->isolation != FLEET_SNAPSHOT && p->cfg->isolation != FLEET_WARM)
 		return;
@@ -929,31 +1074,13 @@ static uint64_t warm_budget_ms(void)
 	return v >= 100 ? v : UINT64_MAX;
 }
 
-/* Keep the paused, just restored guest's state in its emulator, to be reset to before each of
- * its later cases. When that fails the case still runs on it (noted), and it is destroyed
- * after, as in snapshot isolation. */
-static void warm_save(struct pool *p, struct guest *g, struct case_result *res)
+/* A remote host's guests are restored per case (warm_local): say so in the record. */
+static void warm_note(struct pool *p, struct guest *g, struct case_result *res)
 {
-	_cleanup_free_ char *error = NULL;
-	char *path;
-
-	if (p->cfg->upload) {
+	if (p->cfg->isolation == FLEET_WARM && !g->warm)
 		case_result_note_host(res,
 				      "warm isolation: a remote host's guests are not reset in "
 				      "place (each case restores one, as in snapshot)");
-		return;
-	}
-	if (g->disk && !g->warm_disk)
-		return;
-	path = xasprintf("%s/%s.warm", p->cfg->work_dir, vm_name(g->vm));
-	if (disk_state_file(path, &error) < 0 || vm_warm_save(g->vm, path, &error) < 0) {
-		case_result_note_host(res, "warm isolation: cannot keep the guest's state: %s",
-				      error);
-		unlink(path);
-		free(path);
-		return;
-	}
-	g->warm = path;
 }
 
 /* The slot's previous guest, reset to its saved state, console on console_path, running.
@@ -1024,8 +1151,7 @@ static int fresh_guest(struct pool *p, unsigned slot, size_t si, const char *con
 	r = restored_guest(p, slot, si, &g, res, ret_retry);
 	if (r != 0)
 		return r;
-	if (p->cfg->isolation == FLEET_WARM)
-		warm_save(p, g, res);
+	warm_note(p, g, res);
 	g->warm_resumed_ms = now_ms();
 	if ((r = vm_set_console_log(g->vm, console_path)) < 0 || vm_resume(g->vm, &error) < 0) {
 		runner_failed(res,
@@ -1067,6 +1193,8 @@ int pool_acquire(struct pool *p, unsigned slot, size_t si, const size_t *next,
 	}
 	destroy_later(p, TAKE_PTR(ss->kept));
 	r = fresh_guest(p, slot, si, console_path, ret, res, ret_retry);
+	if (r == 0)
+		ss->made++;
 	if (r == 0)
 		spare_start(p, slot, next);
 	return r;

@@ -27,7 +27,7 @@ struct guest {
 	 * the guest; and the guest's /proc/modules when its sensor started (proto.h, MODULES):
 	 * where the sensor's code is. NULL: no coverage, or no MODULES came */
 	char *coverage, *modules;
-	/* warm isolation: the file holding the state it is reset to (vm_warm_save), and the
+	/* warm isolation: the file holding the state it is reset to (vm_warm_load), and the
 	 * partition its disk is refilled from; NULL when it cannot be reset (it is destroyed) */
 	char *warm, *warm_disk;
 	/* warm: when it last resumed (now_ms), and how long it has run since its saved state

@@ -3,9 +3,12 @@
  *
  * The state lives as an internal snapshot in a qcow2 file of its own, hot-added to QEMU as a
  * block node that no guest device uses (so the guest's devices and the migration stream are
- * those of the save image), and written and loaded with QEMU's snapshot-save / snapshot-load
- * jobs through libvirt's QEMU monitor passthrough. Naming the node as the only device keeps the
- * guest's raw content partition out of it (raw cannot hold snapshots; the pool resets it).
+ * those of a guest started from the same configuration), and written and loaded with QEMU's
+ * snapshot-save / snapshot-load jobs through libvirt's QEMU monitor passthrough. Naming the node
+ * as the only device keeps the guest's raw content partition out of it (raw cannot hold
+ * snapshots; the pool resets it). It is saved once, in the template guest; every guest then
+ * starts paused and loads it from a copy of the file, which skips the save image libvirt writes
+ * (2.4 s here) and its restore (1.3 s).
  * Measured here (QEMU 7.2, TCG, 256 MiB): libvirt's own revert of an internal snapshot needs a
  * qcow2 disk on the domain and took 1.8-2.8 s; snapshot-load took a fraction of that.
  */
@@ -112,23 +115,10 @@ static int add_state_node(struct vm *vm, const char *state_path, char **ret_erro
 	return r;
 }
 
-int vm_warm_save(struct vm *vm, const char *state_path, char **ret_error)
-{
-	int r;
-
-	if (strpbrk(state_path, "\"\\")) {
-		*ret_error = xasprintf("host error: cannot name %s in JSON", state_path);
-		return -EINVAL;
-	}
-	if ((r = add_state_node(vm, state_path, ret_error)) < 0)
-		return r;
-	return snapshot_job(vm, "save", ret_error);
-}
-
-int vm_warm_reset(struct vm *vm, char **ret_error)
+/* Pause the guest unless it is paused already. */
+static int pause_guest(struct vm *vm, char **ret_error)
 {
 	virDomainInfo info;
-	int r;
 
 	if (virDomainGetInfo(vm->dom, &info) < 0) {
 		*ret_error = vm_last_error("cannot read the domain's state");
@@ -138,7 +128,42 @@ int vm_warm_reset(struct vm *vm, char **ret_error)
 		*ret_error = vm_last_error("cannot pause the domain");
 		return -EIO;
 	}
-	if ((r = snapshot_job(vm, "load", ret_error)) < 0)
+	return 0;
+}
+
+static int warm_save(struct vm *vm, const char *state_path, char **ret_error)
+{
+	int r;
+
+	if (strpbrk(state_path, "\"\\")) {
+		*ret_error = xasprintf("host error: cannot name %s in JSON", state_path);
+		return -EINVAL;
+	}
+	if ((r = pause_guest(vm, ret_error)) < 0 ||
+	    (r = add_state_node(vm, state_path, ret_error)) < 0)
+		return r;
+	return snapshot_job(vm, "save", ret_error);
+}
+
+int vm_warm_export(struct vm *vm, const char *state_path, char **ret_error)
+{
+	int r = warm_save(vm, state_path, ret_error);
+
+	/* closed: QEMU writes what it still holds of the file (its qcow2 tables) */
+	if (r == 0)
+		r = monitor(
+		    vm,
+		    "{\"execute\":\"blockdev-del\",\"arguments\":{\"node-name\":\"" WARM_NODE
+		    "\"}}",
+		    NULL, ret_error);
+	return r;
+}
+
+int vm_warm_reset(struct vm *vm, char **ret_error)
+{
+	int r;
+
+	if ((r = pause_guest(vm, ret_error)) < 0 || (r = snapshot_job(vm, "load", ret_error)) < 0)
 		return r;
 	/* Bytes the old guest wrote before it stopped have reached the streams by now (the load
 	 * takes far longer than the event loop's turn): what is queued or half-decoded is the
@@ -153,4 +178,17 @@ int vm_warm_reset(struct vm *vm, char **ret_error)
 	vm->tail[0] = '\0';
 	pthread_mutex_unlock(&vm->lock);
 	return 0;
+}
+
+int vm_warm_load(struct vm *vm, const char *state_path, char **ret_error)
+{
+	int r;
+
+	if (strpbrk(state_path, "\"\\")) {
+		*ret_error = xasprintf("host error: cannot name %s in JSON", state_path);
+		return -EINVAL;
+	}
+	if ((r = add_state_node(vm, state_path, ret_error)) < 0)
+		return r;
+	return vm_warm_reset(vm, ret_error);
 }

@@ -777,7 +777,7 @@ static int start_once(struct vm_host *h, const struct vm_config *cfg, const char
 		return -EIO;
 	}
 	r = attach(vm, cfg->console_log, ret_error);
-	if (r == 0)
+	if (r == 0 && !cfg->paused)
 		r = vm_resume(vm, ret_error);
 	if (r < 0)
 		return r;

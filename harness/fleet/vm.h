@@ -72,6 +72,8 @@ struct vm_config {
 	/* "arm64": an aarch64 `virt` guest (cortex-a57, TCG), its console a PL011; NULL or
 	 * "amd64": x86_64 `pc` */
 	const char *arch;
+	/* leave the guest paused, never run, for vm_warm_load() (vm_resume() lets it run) */
+	bool paused;
 };
 
 enum vm_event_type {
@@ -91,8 +93,8 @@ struct vm_event {
 	uint64_t at_ms; /* host monotonic time the event arrived */
 };
 
-/* Create the domain (paused), open console and channel, resume. On failure *ret_error gets a
- * reason for the infra-error record. */
+/* Create the domain (paused), open console and channel, resume (unless cfg->paused). On failure
+ * *ret_error gets a reason for the infra-error record. */
 int vm_start(struct vm_host *h, const struct vm_config *cfg, struct vm **ret, char **ret_error);
 /* Restore a save image (snapshot.h) as domain `name` (the name saved in the image), paused,
  * with console and channel open. disk: the guest's content partition, replacing the one saved
@@ -142,14 +144,17 @@ uint64_t vm_frames_dropped(struct vm *vm);
 const char *vm_name(const struct vm *vm);
 /* Milliseconds (now_ms clock) of the last console byte; 0 if none yet. */
 uint64_t vm_console_last_ms(struct vm *vm);
-/* Warm reset (vm-warm.c): the guest's state, taken while it is paused (right after a restore,
- * before its first vm_resume), kept in QEMU as an internal snapshot in a file of its own at
- * state_path (an empty qcow2: disk_state_file; the caller removes it after vm_destroy);
- * vm_warm_reset() pauses the guest and loads that state back into the same QEMU process (memory,
- * CPU, devices; not a raw disk, disk.h's disk_refill), drops whatever the old guest had queued on
- * the agent channel, and leaves it paused for vm_resume(). On failure *ret_error says why (caller
- * frees). */
-int vm_warm_save(struct vm *vm, const char *state_path, char **ret_error);
+/* Warm reset (vm-warm.c). vm_warm_export() pauses a booted guest and saves its state, as an
+ * internal snapshot, into the empty qcow2 at state_path (disk_state_file), then closes the file:
+ * it is complete on disk, and the guest stays paused (destroy it). vm_warm_load() gives a guest
+ * started from the same vm_config, paused and never run (vm_config.paused), that state from a
+ * copy of the file, which stays open in its QEMU as the guest's own (the caller removes it
+ * after vm_destroy). vm_warm_reset() pauses the guest and loads that state back into the same
+ * QEMU process (memory, CPU, devices; not a raw disk, disk.h's disk_refill). Both drop whatever
+ * the old guest had queued on the agent channel and leave the guest paused for vm_resume(). On
+ * failure *ret_error says why (caller frees). */
+int vm_warm_export(struct vm *vm, const char *state_path, char **ret_error);
+int vm_warm_load(struct vm *vm, const char *state_path, char **ret_error);
 int vm_warm_reset(struct vm *vm, char **ret_error);
 /* Close the streams, destroy the domain (if still running), remove its definition and free
  * everything. Accepts NULL. Returns 0, or -ETIMEDOUT when libvirt did not finish within 90 s
