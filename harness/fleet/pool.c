@@ -44,6 +44,9 @@ struct template
 	struct identity *ids;
 	size_t n_ids;
 	unsigned new_failed; /* new clones that did not restore, in a row */
+	/* warm_local: the template's own guest, paused in its saved state, for the first guest
+	 * asked for (NULL: taken, or the template has a partition to keep as it is) */
+	struct guest *first;
 };
 
 struct spare {
@@ -535,10 +538,14 @@ static void make_uuid(char out[37], unsigned serial)
 		 (unsigned long long)(serial * 2654435761u) & 0xffffffffffffull);
 }
 
-/* A template guest that has been saved: a warm one is still running, paused, and its teardown
- * (1.6 s here) is left to a thread; its coverage file (taken) goes after it. */
-static void template_vm_destroy(struct pool *p, size_t si, struct vm *vm, char *cov)
+/* A template guest that has been saved (saved: its state is in t->path). A warm one is still
+ * there, paused in that state: with no partition to keep as it is, it becomes the first guest
+ * (t->first) with a copy of the state file of its own, two seconds before any clone could;
+ * else its teardown (1.6 s here) is left to a thread. Its coverage file (taken) goes with it. */
+static void template_vm_done(struct pool *p, size_t si, struct vm *vm, char *cov, bool saved)
 {
+	struct template *t = &p->templates[si];
+	_cleanup_free_ char *error = NULL;
 	struct guest *g;
 
 	if (!warm_local(p->cfg)) {
@@ -553,6 +560,16 @@ static void template_vm_destroy(struct pool *p, size_t si, struct vm *vm, char *
 	g->sensor = si;
 	g->identity = -1;
 	g->coverage = cov;
+	destroy_later(p, TAKE_PTR(t->first)); /* a dropped template's */
+	if (saved && !t->disk) {
+		g->fresh = true;
+		g->modules = t->modules ? xstrdup(t->modules) : NULL;
+		g->warm = xasprintf("%s/%s.warm", p->cfg->work_dir, vm_name(vm));
+		if (disk_copy(t->path, g->warm) == 0 && vm_warm_adopt(vm, g->warm, &error) == 0) {
+			t->first = g;
+			return;
+		}
+	}
 	destroy_later(p, g);
 }
 
@@ -600,7 +617,7 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 			r = vm_warm_export(vm, t->path, &error);
 		else if (r == 0)
 			r = vm_save(vm, t->path, &t->uuid, &error);
-		template_vm_destroy(p, si, vm, TAKE_PTR(cov));
+		template_vm_done(p, si, vm, TAKE_PTR(cov), r == 0);
 		if (r == 0 && (r = saveimg_stamp(p, t->path, &t->stamp)) < 0)
 			error = xasprintf("host error: cannot stat the saved guest %s: %s", t->path,
 					  strerror(-r));
@@ -629,7 +646,7 @@ static int template_get(struct pool *p, size_t si, struct case_result *res, bool
 	if (t->state == TEMPLATE_NONE) {
 		t->state = TEMPLATE_BUILDING;
 		/* made again after template_drop: same name and file; but a warm template's
-		 * guest may still be going (template_vm_destroy) */
+		 * guest may still be going (template_vm_done) */
 		if (warm_local(p->cfg))
 			free(TAKE_PTR(t->name));
 		if (!t->name)
@@ -785,6 +802,11 @@ static int warm_clone(struct pool *p, size_t si, struct guest **ret, char **ret_
 		pthread_mutex_unlock(&p->lock);
 		*ret_error = xstrdup("host error: the saved guest was dropped as damaged");
 		return -ESTALE; /* template_get makes it again */
+	}
+	if ((g = TAKE_PTR(t->first))) {
+		pthread_mutex_unlock(&p->lock);
+		*ret = g;
+		return 0;
 	}
 	/* not the fixed-width names of save-image clones: a slot's guest may live for a whole
 	 * run while others come and go */
@@ -1248,6 +1270,8 @@ void pool_free(struct pool *p)
 		}
 		destroy_later(p, TAKE_PTR(p->slots[i].kept));
 	}
+	for (size_t si = 0; si < p->cfg->n_sensors; si++)
+		destroy_later(p, TAKE_PTR(p->templates[si].first));
 	pthread_mutex_lock(&p->lock);
 	while (p->destroying > 0)
 		pthread_cond_wait(&p->changed, &p->lock);

@@ -159,12 +159,9 @@ int vm_warm_export(struct vm *vm, const char *state_path, char **ret_error)
 	return r;
 }
 
-int vm_warm_reset(struct vm *vm, char **ret_error)
+/* What the guest sent before its state was replaced is not the new guest's. */
+static void drop_queued(struct vm *vm)
 {
-	int r;
-
-	if ((r = pause_guest(vm, ret_error)) < 0 || (r = snapshot_job(vm, "load", ret_error)) < 0)
-		return r;
 	/* Bytes the old guest wrote before it stopped have reached the streams by now (the load
 	 * takes far longer than the event loop's turn): what is queued or half-decoded is the
 	 * old guest's and goes; the restored agent, like a restored clone's, sends nothing until
@@ -177,6 +174,15 @@ int vm_warm_reset(struct vm *vm, char **ret_error)
 	vm->panicked = false;
 	vm->tail[0] = '\0';
 	pthread_mutex_unlock(&vm->lock);
+}
+
+int vm_warm_reset(struct vm *vm, char **ret_error)
+{
+	int r;
+
+	if ((r = pause_guest(vm, ret_error)) < 0 || (r = snapshot_job(vm, "load", ret_error)) < 0)
+		return r;
+	drop_queued(vm);
 	return 0;
 }
 
@@ -191,4 +197,18 @@ int vm_warm_load(struct vm *vm, const char *state_path, char **ret_error)
 	if ((r = add_state_node(vm, state_path, ret_error)) < 0)
 		return r;
 	return vm_warm_reset(vm, ret_error);
+}
+
+int vm_warm_adopt(struct vm *vm, const char *state_path, char **ret_error)
+{
+	int r;
+
+	if (strpbrk(state_path, "\"\\")) {
+		*ret_error = xasprintf("host error: cannot name %s in JSON", state_path);
+		return -EINVAL;
+	}
+	if ((r = add_state_node(vm, state_path, ret_error)) < 0)
+		return r;
+	drop_queued(vm);
+	return 0;
 }

@@ -155,6 +155,9 @@ uint64_t vm_console_last_ms(struct vm *vm);
  * failure *ret_error says why (caller frees). */
 int vm_warm_export(struct vm *vm, const char *state_path, char **ret_error);
 int vm_warm_load(struct vm *vm, const char *state_path, char **ret_error);
+/* The exported guest itself, still paused in the state it saved, takes a copy of the file as
+ * its own as vm_warm_load() would, without loading it: it is already in that state. */
+int vm_warm_adopt(struct vm *vm, const char *state_path, char **ret_error);
 int vm_warm_reset(struct vm *vm, char **ret_error);
 /* Close the streams, destroy the domain (if still running), remove its definition and free
  * everything. Accepts NULL. Returns 0, or -ETIMEDOUT when libvirt did not finish within 90 s
