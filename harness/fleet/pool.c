@@ -370,12 +370,14 @@ static bool wants_disk(const struct fleet_config *cfg, size_t si)
 	return cfg->persist || cfg->sensors[si].image->root_disk;
 }
 
-/* Warm isolation on this machine: the template's state is a warm state file (vm.h,
- * vm_warm_export) that every guest loads from a copy, not a save image. A remote host's guests
- * are restored from save images per case, as in snapshot isolation (warm_note). */
-static bool warm_local(const struct fleet_config *cfg)
+/* Warm isolation, reset in place: the template's state is a warm state file (vm.h,
+ * vm_warm_export) that every guest loads from a copy, not a save image. A remote host's guests,
+ * and a full system's, are restored from save images per case as in snapshot isolation
+ * (warm_note): the state file must be on this machine, and a qcow2 root cannot be refilled
+ * under QEMU as a raw partition can (QEMU keeps its tables in memory). */
+static bool warm_local(const struct fleet_config *cfg, size_t si)
 {
-	return cfg->isolation == FLEET_WARM && !cfg->upload;
+	return cfg->isolation == FLEET_WARM && !cfg->upload && !cfg->sensors[si].image->root_disk;
 }
 
 /* A full system's root for a booted guest: a qcow2 overlay on the image's root disk, which stays
@@ -548,7 +550,7 @@ static void template_vm_done(struct pool *p, size_t si, struct vm *vm, char *cov
 	_cleanup_free_ char *error = NULL;
 	struct guest *g;
 
-	if (!warm_local(p->cfg)) {
+	if (!warm_local(p->cfg, si)) {
 		vm_destroy(vm);
 		if (cov)
 			unlink(cov);
@@ -613,7 +615,7 @@ static int build_template(struct pool *p, size_t si, struct template *t)
 		if (cfg->upload &&
 		    !(made = upload_new_path(cfg->upload, strrchr(t->path, '/') + 1, &error)))
 			r = -EIO;
-		if (r == 0 && warm_local(cfg) && (r = disk_state_file(t->path, &error)) == 0)
+		if (r == 0 && warm_local(cfg, si) && (r = disk_state_file(t->path, &error)) == 0)
 			r = vm_warm_export(vm, t->path, &error);
 		else if (r == 0)
 			r = vm_save(vm, t->path, &t->uuid, &error);
@@ -647,13 +649,13 @@ static int template_get(struct pool *p, size_t si, struct case_result *res, bool
 		t->state = TEMPLATE_BUILDING;
 		/* made again after template_drop: same name and file; but a warm template's
 		 * guest may still be going (template_vm_done) */
-		if (warm_local(p->cfg))
+		if (warm_local(p->cfg, si))
 			free(TAKE_PTR(t->name));
 		if (!t->name)
-			t->name = guest_name(si, warm_local(p->cfg) ? ++p->serial : 0);
+			t->name = guest_name(si, warm_local(p->cfg, si) ? ++p->serial : 0);
 		if (!t->path)
 			t->path = xasprintf("%s/%s.%s", p->cfg->work_dir, p->cfg->sensors[si].name,
-					    warm_local(p->cfg) ? "warm" : "save");
+					    warm_local(p->cfg, si) ? "warm" : "save");
 		free(TAKE_PTR(t->uuid));
 		pthread_mutex_unlock(&p->lock);
 		r = build_template(p, si, t);
@@ -871,7 +873,7 @@ static int restore_guest(struct pool *p, size_t si, struct guest **ret, char **r
 	struct snapshot_stamp stamp;
 	int id, r;
 
-	if (warm_local(p->cfg))
+	if (warm_local(p->cfg, si))
 		return warm_clone(p, si, ret, ret_error);
 	id = identity_get(p, si, ret_error);
 	if (id < 0)
@@ -1096,13 +1098,15 @@ static uint64_t warm_budget_ms(void)
 	return v >= 100 ? v : UINT64_MAX;
 }
 
-/* A remote host's guests are restored per case (warm_local): say so in the record. */
+/* Guests that are restored per case in warm isolation (warm_local): say so in the record. */
 static void warm_note(struct pool *p, struct guest *g, struct case_result *res)
 {
-	if (p->cfg->isolation == FLEET_WARM && !g->warm)
-		case_result_note_host(res,
-				      "warm isolation: a remote host's guests are not reset in "
-				      "place (each case restores one, as in snapshot)");
+	if (p->cfg->isolation != FLEET_WARM || g->warm)
+		return;
+	case_result_note_host(res,
+			      "warm isolation: %s are not reset in place (each case restores one, "
+			      "as in snapshot)",
+			      p->cfg->upload ? "a remote host's guests" : "full systems");
 }
 
 /* The slot's previous guest, reset to its saved state, console on console_path, running.
