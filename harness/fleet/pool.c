@@ -176,19 +176,25 @@ static void guest_free_coverage(struct guest *g)
 	free(TAKE_PTR(g->modules));
 }
 
+/* Destroy the guest, here and now, and everything it made. */
+static void guest_dispose(struct pool *p, struct guest *g)
+{
+	int r = vm_destroy(g->vm);
+
+	identity_put(p, g->sensor, g->identity, r < 0);
+	if (g->disk)
+		saveimg_remove(p, g->disk);
+	guest_free_coverage(g);
+	free(g->disk);
+	free(g);
+}
+
 static void *destroy_thread(void *arg)
 {
 	struct doomed *d = arg;
 	struct pool *p = d->pool;
 
-	int r = vm_destroy(d->guest->vm);
-
-	identity_put(p, d->guest->sensor, d->guest->identity, r < 0);
-	if (d->guest->disk)
-		saveimg_remove(p, d->guest->disk);
-	guest_free_coverage(d->guest);
-	free(d->guest->disk);
-	free(d->guest);
+	guest_dispose(p, d->guest);
 	free(d);
 	pthread_mutex_lock(&p->lock);
 	p->destroying--;
@@ -548,20 +554,16 @@ static void template_vm_done(struct pool *p, size_t si, struct vm *vm, char *cov
 {
 	struct template *t = &p->templates[si];
 	_cleanup_free_ char *error = NULL;
-	struct guest *g;
+	struct guest *g = xzalloc(sizeof(*g));
 
-	if (!warm_local(p->cfg, si)) {
-		vm_destroy(vm);
-		if (cov)
-			unlink(cov);
-		free(cov);
-		return;
-	}
-	g = xzalloc(sizeof(*g));
 	g->vm = vm;
 	g->sensor = si;
 	g->identity = -1;
 	g->coverage = cov;
+	if (!warm_local(p->cfg, si)) {
+		guest_dispose(p, g);
+		return;
+	}
 	destroy_later(p, TAKE_PTR(t->first)); /* a dropped template's */
 	if (saved && !t->disk) {
 		g->fresh = true;
@@ -646,16 +648,18 @@ static int template_get(struct pool *p, size_t si, struct case_result *res, bool
 	while (t->state == TEMPLATE_BUILDING && !vm_host_cancelled())
 		pthread_cond_wait(&p->changed, &p->lock);
 	if (t->state == TEMPLATE_NONE) {
+		bool warm = warm_local(p->cfg, si);
+
 		t->state = TEMPLATE_BUILDING;
 		/* made again after template_drop: same name and file; but a warm template's
 		 * guest may still be going (template_vm_done) */
-		if (warm_local(p->cfg, si))
+		if (warm)
 			free(TAKE_PTR(t->name));
 		if (!t->name)
-			t->name = guest_name(si, warm_local(p->cfg, si) ? ++p->serial : 0);
+			t->name = guest_name(si, warm ? ++p->serial : 0);
 		if (!t->path)
 			t->path = xasprintf("%s/%s.%s", p->cfg->work_dir, p->cfg->sensors[si].name,
-					    warm_local(p->cfg, si) ? "warm" : "save");
+					    warm ? "warm" : "save");
 		free(TAKE_PTR(t->uuid));
 		pthread_mutex_unlock(&p->lock);
 		r = build_template(p, si, t);
@@ -776,17 +780,6 @@ static void identity_fail(struct pool *p, size_t si, int id, bool restore_failed
 	identity_put(p, si, id, false);
 }
 
-/* A warm clone that did not come up: everything it made goes. */
-static void warm_clone_free(struct pool *p, struct guest *g)
-{
-	vm_destroy(g->vm);
-	if (g->disk)
-		saveimg_remove(p, g->disk);
-	free(g->disk);
-	guest_free_coverage(g);
-	free(g);
-}
-
 /* warm_local: a guest of sensor si started paused, never run, and given the template's state
  * from a copy of its file, which stays the guest's own state for the resets of its later
  * cases. Returns as restore_guest; new clones that do not load cast doubt on the template. */
@@ -828,7 +821,7 @@ static int warm_clone(struct pool *p, size_t si, struct guest **ret, char **ret_
 	    !(g->disk = g->warm_disk ? disk_for(p, si, g->warm_disk, name, ret_error) : NULL)) {
 		if (!*ret_error)
 			*ret_error = xstrdup("host error: the template has no partition");
-		warm_clone_free(p, g);
+		guest_dispose(p, g);
 		return -EIO;
 	}
 	if ((r = disk_copy(tpath, g->warm)) < 0)
@@ -839,7 +832,7 @@ static int warm_clone(struct pool *p, size_t si, struct guest **ret, char **ret_
 		pthread_mutex_lock(&p->lock);
 		template_drop(p, si);
 		pthread_mutex_unlock(&p->lock);
-		warm_clone_free(p, g);
+		guest_dispose(p, g);
 		return -ESTALE;
 	}
 	if (r == 0) {
@@ -854,7 +847,7 @@ static int warm_clone(struct pool *p, size_t si, struct guest **ret, char **ret_
 		pthread_mutex_unlock(&p->lock);
 	}
 	if (r < 0) {
-		warm_clone_free(p, g);
+		guest_dispose(p, g);
 		return r;
 	}
 	pthread_mutex_lock(&p->lock);
@@ -1219,10 +1212,10 @@ int pool_acquire(struct pool *p, unsigned slot, size_t si, const size_t *next,
 	}
 	destroy_later(p, TAKE_PTR(ss->kept));
 	r = fresh_guest(p, slot, si, console_path, ret, res, ret_retry);
-	if (r == 0)
+	if (r == 0) {
 		ss->made++;
-	if (r == 0)
 		spare_start(p, slot, next);
+	}
 	return r;
 }
 

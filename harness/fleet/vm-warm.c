@@ -100,6 +100,10 @@ static int add_state_node(struct vm *vm, const char *state_path, char **ret_erro
 	static const char *const aio[] = {"io_uring", "threads"};
 	int r = -EIO;
 
+	if (strpbrk(state_path, "\"\\")) {
+		*ret_error = xasprintf("host error: cannot name %s in JSON", state_path);
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(aio); i++) {
 		_cleanup_free_ char *add =
 		    xasprintf("{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"qcow2\","
@@ -135,12 +139,8 @@ static int warm_save(struct vm *vm, const char *state_path, char **ret_error)
 {
 	int r;
 
-	if (strpbrk(state_path, "\"\\")) {
-		*ret_error = xasprintf("host error: cannot name %s in JSON", state_path);
-		return -EINVAL;
-	}
-	if ((r = pause_guest(vm, ret_error)) < 0 ||
-	    (r = add_state_node(vm, state_path, ret_error)) < 0)
+	if ((r = add_state_node(vm, state_path, ret_error)) < 0 ||
+	    (r = pause_guest(vm, ret_error)) < 0)
 		return r;
 	return snapshot_job(vm, "save", ret_error);
 }
@@ -190,10 +190,6 @@ int vm_warm_load(struct vm *vm, const char *state_path, char **ret_error)
 {
 	int r;
 
-	if (strpbrk(state_path, "\"\\")) {
-		*ret_error = xasprintf("host error: cannot name %s in JSON", state_path);
-		return -EINVAL;
-	}
 	if ((r = add_state_node(vm, state_path, ret_error)) < 0)
 		return r;
 	return vm_warm_reset(vm, ret_error);
@@ -203,10 +199,6 @@ int vm_warm_adopt(struct vm *vm, const char *state_path, char **ret_error)
 {
 	int r;
 
-	if (strpbrk(state_path, "\"\\")) {
-		*ret_error = xasprintf("host error: cannot name %s in JSON", state_path);
-		return -EINVAL;
-	}
 	if ((r = add_state_node(vm, state_path, ret_error)) < 0)
 		return r;
 	drop_queued(vm);
